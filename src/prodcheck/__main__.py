@@ -1,0 +1,3 @@
+from prodcheck.cli import main
+
+main()

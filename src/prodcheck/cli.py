@@ -1,0 +1,199 @@
+"""Command line: `prodcheck .`, `prodcheck check PATH...`, `prodcheck rule X`, `prodcheck rules`."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from prodcheck import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _DefaultToCheck(click.Group):
+    """`prodcheck PATH` means `prodcheck check PATH`, as `ruff PATH` once did."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in {"--help", "-h", "--version"}):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _find_root(paths: list[Path]) -> tuple[Path, list[str]]:
+    """The project root to model, and the paths (relative to it) whose findings are reported."""
+    resolved = [p.resolve() for p in paths]
+    if len(resolved) == 1 and resolved[0].is_dir():
+        return resolved[0], []
+    start = resolved[0] if resolved[0].is_dir() else resolved[0].parent
+    root = None
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            root = directory
+            break
+    if root is None:
+        cwd = Path.cwd().resolve()
+        root = cwd if all(p == cwd or cwd in p.parents for p in resolved) else Path(os.path.commonpath(resolved))
+        if root.is_file():
+            root = root.parent
+    only = []
+    for path in resolved:
+        try:
+            relative = path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+        only.append("" if relative == "." else relative)
+    return root, only
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="prodcheck", message="%(prog)s %(version)s")
+def main() -> None:
+    """prodcheck: production-readiness audit for FastAPI / ASGI services on PostgreSQL."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github", "gitlab", "junit"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
+@click.option("--select", multiple=True, help="Only these rules: codes, names or prefixes (PC4), comma-separated.")
+@click.option("--ignore", multiple=True, help="Skip these rules: codes, names or prefixes, comma-separated.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Configuration file.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not in FILE.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record today's findings in FILE.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .prodcheck_cache.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel parser processes.")
+@click.option("--max-connections", type=click.IntRange(min=1), default=None,
+              help="The database's max_connections when the repository does not state it.")
+@click.option("--quiet", "-q", is_flag=True, help="Only findings at warning or above, no summary detail.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
+          ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: Path | None,
+          baseline: Path | None, write_baseline: Path | None, no_cache: bool, jobs: int | None,
+          max_connections: int | None, quiet: bool, statistics: bool) -> None:
+    """Audit PATHS (default: the current folder)."""
+    from prodcheck import baseline as baseline_file
+    from prodcheck import engine, settings as settings_module
+    from prodcheck.model.finding import Severity
+    from prodcheck.report import reporter
+    from prodcheck.rules import is_known_selector
+
+    targets = list(paths) or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        _usage_error(f"no such file or folder: {missing[0]}")
+    root, only = _find_root(targets)
+    try:
+        config_path = config_file or settings_module.find_config(root)
+        if config_file is not None and not config_file.is_file():
+            raise settings_module.ConfigError(f"{config_file}: configuration file not found")
+        settings = settings_module.load(config_path) if config_path else settings_module.Settings()
+        selected, ignored = _split(select), _split(ignore)
+        for selector in (*selected, *ignored):
+            if not is_known_selector(selector):
+                raise settings_module.ConfigError(
+                    f"unknown rule {selector!r} in --select/--ignore; see `prodcheck rules`")
+        settings = settings.with_overrides(
+            select=selected or None, ignore=(settings.ignore + ignored) if ignored else None,
+            fail_on=Severity.parse(fail_on) if fail_on else None, max_connections=max_connections,
+            use_cache=False if no_cache else None, jobs=jobs,
+        )
+        known = baseline_file.load(baseline) if baseline else None
+    except settings_module.ConfigError as error:
+        _usage_error(str(error))
+
+    progress = _progress_bar(output_format)
+    try:
+        result = engine.run(root, settings, only=only, baseline=known, progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.close()
+    if only:
+        result.findings = [f for f in result.findings
+                           if any(o == "" or f.path == o or f.path.startswith(o.rstrip("/") + "/") for o in only)]
+    if write_baseline:
+        baseline_file.write(write_baseline, result.findings)
+    render = reporter(output_format)
+    if output is not None:
+        with output.open("w", encoding="utf-8") as handle:
+            render(result, handle, quiet=quiet, statistics=statistics, color=False, frames=False)
+    else:
+        render(result, sys.stdout, quiet=quiet, statistics=statistics)
+    failing = [f for f in result.findings if f.severity >= settings.fail_on]
+    sys.exit(EXIT_OK if exit_zero or not failing else EXIT_FINDINGS)
+
+
+def _usage_error(message: str) -> None:
+    click.echo(f"prodcheck: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+class _Progress:
+    def __init__(self) -> None:
+        from rich.progress import Progress
+
+        self._progress = Progress(transient=True, console=None)
+        self._task = None
+        self._started = False
+
+    def update(self, done: int, total: int) -> None:
+        if total < 300:
+            return
+        if not self._started:
+            self._progress.start()
+            self._task = self._progress.add_task("parsing Python", total=total)
+            self._started = True
+        self._progress.update(self._task, completed=done)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        if self._started:
+            self._progress.stop()
+
+
+def _progress_bar(output_format: str) -> _Progress | None:
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    return _Progress()
+
+
+@main.command()
+@click.argument("rule")
+def rule(rule: str) -> None:
+    """Print the documentation of RULE (a code or a name)."""
+    from prodcheck.docs import render_rule
+    from prodcheck.rules import by_code_or_name
+
+    found = by_code_or_name(rule)
+    if found is None:
+        _usage_error(f"unknown rule {rule!r}; `prodcheck rules` lists them")
+    render_rule(found.meta, sys.stdout)  # type: ignore[union-attr]
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def rules(output_format: str) -> None:
+    """List every rule: code, name, severity, file kinds, fixable."""
+    from prodcheck.rules import all_rules
+
+    metas = [r.meta for r in all_rules().values()]
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([{"code": m.code, "name": m.name, "severity": m.severity.label, "kinds": list(m.kinds),
+                                "fixable": m.fix.value, "core": m.core, "summary": m.summary} for m in metas], indent=2))
+        return
+    width = max(len(m.name) for m in metas)
+    click.echo(f"{'code':<6} {'name':<{width}} {'severity':<8} {'fix':<9} kinds")
+    for meta in metas:
+        star = "*" if meta.core else " "
+        click.echo(f"{meta.code:<6} {meta.name:<{width}} {meta.severity.label:<8} {meta.fix.value:<9} "
+                   f"{', '.join(meta.kinds)}{'  ' + star if meta.core else ''}")

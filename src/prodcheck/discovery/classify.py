@@ -1,0 +1,48 @@
+"""Path (and, for YAML, content) -> FileKind."""
+from __future__ import annotations
+
+import fnmatch
+import re
+
+from prodcheck.model.files import FileKind
+
+_DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:\..+)?$|^.+\.(?:Dockerfile|dockerfile|Containerfile)$")
+_COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$")
+_ENV = re.compile(r"^\.env(?:\..+)?$|^.+\.env$")
+_REQUIREMENTS = re.compile(r"^requirements.*\.(?:txt|in)$")
+_PLATFORM = {"render.yaml", "render.yml", "fly.toml", "railway.json", "railway.toml", "app.json", "heroku.yml"}
+
+
+def classify(relpath: str) -> FileKind | None:
+    """The kind a file is by its path alone; plain YAML is refined later from its documents."""
+    name = relpath.rsplit("/", 1)[-1]
+    lowered = name.lower()
+    if name == "gunicorn.conf.py" or fnmatch.fnmatch(name, "gunicorn*.conf.py") or name == "gunicorn_conf.py":
+        return FileKind.GUNICORN_CONF
+    if lowered.endswith(".py"):
+        return FileKind.PYTHON
+    if _DOCKERFILE.match(name):
+        return FileKind.DOCKERFILE
+    if relpath.startswith(".github/workflows/") and lowered.endswith((".yml", ".yaml")):
+        return FileKind.WORKFLOW
+    if _COMPOSE.match(lowered):
+        return FileKind.COMPOSE
+    if lowered in _PLATFORM:
+        return FileKind.PLATFORM
+    if lowered.endswith((".yml", ".yaml")):
+        return FileKind.YAML
+    if name == "Procfile" or name.startswith("Procfile."):
+        return FileKind.PROCFILE
+    if lowered.endswith(".sh") or name in {"docker-entrypoint", "entrypoint", "start", "prestart"}:
+        return FileKind.SHELL
+    if name == "alembic.ini":
+        return FileKind.ALEMBIC_INI
+    if _ENV.match(name):
+        return FileKind.ENV
+    if _REQUIREMENTS.match(lowered):
+        return FileKind.REQUIREMENTS
+    if name == "pyproject.toml":
+        return FileKind.PYPROJECT
+    if lowered == "postgresql.conf" or lowered.endswith("postgresql.conf"):
+        return FileKind.POSTGRES_CONF
+    return None

@@ -1,0 +1,100 @@
+"""Enumerate the files of a project: .gitignore honoured, venvs, caches and build output skipped."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+ALWAYS_SKIPPED = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".env.d", "node_modules", "__pycache__", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".prodcheck_cache", "site-packages", ".eggs",
+        "build", "dist", ".cache", ".idea", ".vscode", "htmlcov", ".terraform", "bower_components",
+    }
+)
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Walked:
+    relpath: str  # POSIX, relative to the root
+    size: int
+
+
+def _is_virtualenv(directory: str) -> bool:
+    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
+
+
+def _gitignore(directory: str, prefix: str) -> pathspec.PathSpec | None:
+    path = os.path.join(directory, ".gitignore")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    if prefix:
+        # Patterns of a nested .gitignore are relative to its folder.
+        anchored = []
+        for line in lines:
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            negate = stripped.startswith("!")
+            body = stripped[1:] if negate else stripped
+            if "/" in body.rstrip("/"):
+                body = f"{prefix}/{body.lstrip('/')}"
+            else:
+                body = f"{prefix}/**/{body}"
+            anchored.append(("!" if negate else "") + body)
+        lines = anchored
+    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+
+
+def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
+    """Every candidate file under root, sorted; symlinked folders are not followed."""
+    results: list[Walked] = []
+    specs: list[pathspec.PathSpec] = []
+    root_str = str(root)
+    spec_stack: list[tuple[str, pathspec.PathSpec]] = []
+    for directory, dirnames, filenames in os.walk(root_str, followlinks=False):
+        rel_dir = os.path.relpath(directory, root_str).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir
+        spec_stack = [(p, s) for p, s in spec_stack if not p or rel_dir == p or rel_dir.startswith(p + "/")]
+        own = _gitignore(directory, rel_dir)
+        if own is not None:
+            spec_stack.append((rel_dir, own))
+        specs = [s for _, s in spec_stack]
+
+        def ignored(relpath: str, is_dir: bool) -> bool:
+            candidate = relpath + "/" if is_dir else relpath
+            if exclude is not None and (exclude.match_file(candidate) or exclude.match_file(relpath)):
+                return True
+            return any(spec.match_file(candidate) for spec in specs)
+
+        kept = []
+        for name in sorted(dirnames):
+            full = os.path.join(directory, name)
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if name in ALWAYS_SKIPPED or name.endswith(".egg-info") or os.path.islink(full):
+                continue
+            if _is_virtualenv(full) or ignored(rel, True):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            full = os.path.join(directory, name)
+            try:
+                stat = os.stat(full)
+            except OSError:
+                stat = None
+            if ignored(rel, False):
+                continue
+            results.append(Walked(rel, stat.st_size if stat else -1))
+    return results
+
+
+def is_git_tracked_unknown(root: Path) -> bool:
+    return not (root / ".git").exists()

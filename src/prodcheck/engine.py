@@ -1,0 +1,326 @@
+"""discover -> read -> parse Python (pool, cache) -> project model -> rules -> policy -> sorted findings."""
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from prodcheck import __version__
+from prodcheck.discovery.classify import classify
+from prodcheck.discovery.context import ContextRules
+from prodcheck.discovery.walk import walk
+from prodcheck.model.facts import PyFacts
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Finding, Location, Severity, Span
+from prodcheck.parsing import ParseError
+from prodcheck.project import Project
+from prodcheck.project.sources import SourceFile, read_source
+from prodcheck.rules import all_rules, matches
+from prodcheck.rules.base import Rule, RuleMeta, build_finding
+from prodcheck.settings import Settings
+from prodcheck.suppress import Pragmas
+
+# A Python file that contains none of these bytes cannot hold anything a rule looks at, so it is
+# never parsed (Ruff's `seen_module` idea). Everything cross-module needs one of them to matter.
+PYTHON_NEEDLES = (
+    b"fastapi", b"starlette", b"sqlalchemy", b"sqlmodel", b"asyncpg", b"alembic", b"uvicorn", b"gunicorn",
+    b"://", b"requests", b"httpx", b"urllib", b"sleep", b"subprocess", b"system(", b"psycopg", b"pymysql",
+    b"sqlite", b"open(", b"bcrypt", b"passlib", b"argon2", b"redis", b"boto3", b"create_all", b"Depends",
+    b"SECRET", b"secret", b"PASSWORD", b"password", b"TOKEN", b"API_KEY", b"smtplib", b"pymongo", b"socket",
+    b"Session", b"engine", b"lifespan", b"startup", b"middleware", b"CORSMiddleware", b"hash", b"migrat",
+    b"workers", b"reload", b"DEBUG", b"debug", b"mysql", b"oracledb", b"MySQLdb", b"pyodbc",
+)
+POOL_THRESHOLD = 150
+CACHE_DIR = ".prodcheck_cache"
+
+
+@dataclass(slots=True)
+class RunResult:
+    root: Path
+    findings: list[Finding]
+    files: int
+    rules: list[RuleMeta]
+    suppressed: int = 0
+    baseline_matched: int = 0
+    internal_errors: list[str] = field(default_factory=list)
+
+
+def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int, int]]:
+    """Runs in worker processes: must stay a top-level function over picklable data."""
+    from prodcheck.extract.python import extract
+
+    path, data = item
+    try:
+        return path, extract(path, data)
+    except SyntaxError as error:
+        return path, (f"Python syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (ValueError, RecursionError, MemoryError) as error:
+        return path, (f"cannot parse Python: {type(error).__name__}", 1, 1)
+
+
+def _needs_parse(data: bytes) -> bool:
+    return any(needle in data for needle in PYTHON_NEEDLES)
+
+
+class _Cache:
+    """(tool version, path, content hash) -> PyFacts or a parse error; one pickle per project."""
+
+    def __init__(self, root: Path, enabled: bool) -> None:
+        self.enabled = enabled and os.access(root, os.W_OK)
+        self.path = root / CACHE_DIR / f"python-{__version__}.pickle"
+        self.entries: dict[str, object] = {}
+        self.dirty = False
+        if self.enabled and self.path.is_file():
+            import pickle
+
+            try:
+                with self.path.open("rb") as handle:
+                    loaded = pickle.load(handle)
+                if isinstance(loaded, dict):
+                    self.entries = loaded
+            except Exception:  # a corrupt or foreign cache is rebuilt, never trusted
+                self.entries = {}
+
+    @staticmethod
+    def key(path: str, data: bytes) -> str:
+        return hashlib.blake2b(path.encode() + b"\0" + data, digest_size=16).hexdigest()
+
+    def get(self, key: str) -> object | None:
+        return self.entries.get(key) if self.enabled else None
+
+    def put(self, key: str, value: object) -> None:
+        if self.enabled:
+            self.entries[key] = value
+            self.dirty = True
+
+    def save(self, live: set[str]) -> None:
+        if not self.enabled or not (self.dirty or set(self.entries) - live):
+            return
+        import pickle
+
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by prodcheck\n*\n")
+            temporary = self.path.with_suffix(".tmp")
+            with temporary.open("wb") as handle:
+                pickle.dump({k: v for k, v in self.entries.items() if k in live}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary.replace(self.path)
+        except OSError:
+            pass
+
+
+def discover(root: Path, settings: Settings) -> list[SourceFile]:
+    exclude = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude) if settings.exclude else None
+    contexts = ContextRules(settings.production, settings.development)
+    files = []
+    for walked in walk(root, exclude):
+        kind = classify(walked.relpath)
+        if kind is None:
+            continue
+        files.append(read_source(root, walked.relpath, kind, contexts.context(walked.relpath)))
+    return files
+
+
+def parse_python(root: Path, files: list[SourceFile], settings: Settings,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, PyFacts]:
+    cache = _Cache(root, settings.use_cache)
+    facts: dict[str, PyFacts] = {}
+    pending: list[tuple[str, bytes]] = []
+    keys: dict[str, str] = {}
+    live: set[str] = set()
+    by_path = {f.path: f for f in files}
+    for source in files:
+        if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or source.data is None:
+            continue
+        if source.kind == FileKind.PYTHON and not _needs_parse(source.data):
+            continue
+        key = _Cache.key(source.path, source.data)
+        keys[source.path] = key
+        live.add(key)
+        cached = cache.get(key)
+        if cached is not None:
+            _store(by_path[source.path], facts, cached)
+        else:
+            pending.append((source.path, source.data))
+    jobs = settings.jobs or os.cpu_count() or 1
+    if len(pending) >= POOL_THRESHOLD and jobs > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
+            for done, (path, result) in enumerate(results, 1):
+                cache.put(keys[path], result)
+                _store(by_path[path], facts, result)
+                if progress:
+                    progress(done, len(pending))
+    else:
+        for done, item in enumerate(pending, 1):
+            path, result = _python_work(item)
+            cache.put(keys[path], result)
+            _store(by_path[path], facts, result)
+            if progress:
+                progress(done, len(pending))
+    cache.save(live)
+    return facts
+
+
+def _store(source: SourceFile, facts: dict[str, PyFacts], result: object) -> None:
+    if isinstance(result, PyFacts):
+        facts[source.path] = result
+    elif isinstance(result, tuple):
+        message, line, column = result
+        source.error = ParseError(message, line, column)
+
+
+def _selected(meta: RuleMeta, settings: Settings) -> bool:
+    if settings.select and not any(matches(meta, s) for s in settings.select):
+        return False
+    return not any(matches(meta, s) for s in settings.ignore)
+
+
+def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[str] | None = None,
+        progress: Callable[[int, int], None] | None = None) -> RunResult:
+    root = root.resolve()
+    files = discover(root, settings)
+    python = parse_python(root, files, settings, progress)
+    project = Project(root, files, python, settings)
+    rules = all_rules()
+    findings: list[Finding] = []
+    internal: list[str] = []
+    metas = {code: rule.meta for code, rule in rules.items()}
+    for code, rule_class in rules.items():
+        if code in {"PC000", "PC001"} or not _selected(rule_class.meta, settings):
+            continue
+        rule: Rule = rule_class()
+        try:
+            for draft in rule.check(project):
+                finding = _finalise(project, rule_class.meta, draft, settings)
+                if finding is not None:
+                    findings.append(finding)
+        except Exception:  # one broken rule must not abort the run
+            internal.append(f"{code}: internal error\n{traceback.format_exc()}")
+    if _selected(metas["PC000"], settings):
+        for source in project.parse_errors:
+            error = source.error
+            assert error is not None
+            from prodcheck.rules.base import Draft
+
+            draft = Draft(str(error), Location(source.path, Span(error.line, error.column, error.line, error.column)))
+            finding = _finalise(project, metas["PC000"], draft, settings)
+            if finding is not None:
+                findings.append(finding)
+    findings = _dedupe(findings)
+    findings = _apply_per_file_ignores(findings, settings)
+    pragmas = Pragmas()
+    for source in files:
+        if source.kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
+            file_facts = python.get(source.path)
+            if file_facts is not None and file_facts.comments:
+                text = (source.data or b"").decode("utf-8", "replace")
+                pragmas.add_comments(source.path, file_facts.comments, text.splitlines())
+        elif source.text and "prodcheck" in source.text:
+            pragmas.add_from_text(source.path, source.text)
+    kept: list[Finding] = []
+    suppressed = 0
+    for finding in findings:
+        if pragmas.suppresses(finding):
+            suppressed += 1
+        else:
+            kept.append(finding)
+    if _selected(metas["PC001"], settings):
+        for pragma in pragmas.unused():
+            if pragma.selectors and not any(
+                (rule := _rule_for(s)) is not None and _selected(rule, settings) for s in pragma.selectors
+            ):
+                continue
+            from prodcheck.rules.base import Draft
+
+            what = f"[{', '.join(pragma.selectors)}]" if pragma.selectors else ""
+            draft = Draft(f"`prodcheck: {'ignore-file' if pragma.whole_file else 'ignore'}{what}` suppresses nothing; remove it",
+                          Location(pragma.path, Span(pragma.line, pragma.column, pragma.line, pragma.column + len(pragma.text))))
+            finding = _finalise(project, metas["PC001"], draft, settings)
+            if finding is not None:
+                kept.append(finding)
+    baseline_matched = 0
+    if baseline is not None:
+        before = len(kept)
+        kept = [f for f in kept if f.fingerprint() not in baseline]
+        baseline_matched = before - len(kept)
+    if only:
+        wanted = set(only)
+        kept = [f for f in kept if f.path in wanted]
+    kept.sort(key=Finding.sort_key)
+    for message in internal:
+        print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
+        if os.environ.get("PRODCHECK_DEBUG"):
+            print(message, file=sys.stderr)
+    return RunResult(root, kept, len(files), list(metas.values()), suppressed, baseline_matched, internal)
+
+
+def _rule_for(selector: str) -> RuleMeta | None:
+    from prodcheck.rules import by_code_or_name
+
+    rule = by_code_or_name(selector)
+    return rule.meta if rule else None
+
+
+def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Settings) -> Finding | None:
+    """Context and configured severity applied; None when the rule is silent in this context."""
+    from prodcheck.rules.base import Draft
+
+    assert isinstance(draft, Draft)
+    context = draft.context or project.context_of(draft.location.path)
+    if context != Context.PROD and meta.dev == "skip":
+        return None
+    source = project.by_path.get(draft.location.path)
+    anchor = ""
+    if source is not None:
+        if source.text is None and source.data is not None:
+            source.text = source.data.decode("utf-8", "replace")
+        anchor = source.line(draft.location.span.line).strip()
+        for secret in draft.secrets:
+            anchor = anchor.replace(secret, "****")
+    finding = build_finding(meta, draft, context, anchor)
+    severity = settings.severity.get(meta.code, finding.severity)
+    if context != Context.PROD:
+        severity = Severity.INFO if meta.dev == "downgrade" else severity
+    if severity != finding.severity:
+        from dataclasses import replace
+
+        finding = replace(finding, severity=severity)
+    return finding
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: dict[tuple[str, str, int, int], Finding] = {}
+    for finding in findings:
+        key = (finding.code, finding.path, finding.span.line, finding.span.column)
+        current = seen.get(key)
+        if current is None or finding.severity > current.severity:
+            seen[key] = finding
+    return list(seen.values())
+
+
+def _apply_per_file_ignores(findings: list[Finding], settings: Settings) -> list[Finding]:
+    if not settings.per_file_ignores:
+        return findings
+    kept = []
+    for finding in findings:
+        ignored = False
+        for glob, selectors in settings.per_file_ignores.items():
+            if fnmatch.fnmatch(finding.path, glob) or pathspec.PathSpec.from_lines("gitwildmatch", [glob]).match_file(finding.path):
+                if any(s.upper() == finding.code or s.lower() == finding.name or finding.code.startswith(s.upper())
+                       for s in selectors):
+                    ignored = True
+                    break
+        if not ignored:
+            kept.append(finding)
+    return kept

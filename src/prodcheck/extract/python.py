@@ -1,0 +1,474 @@
+"""One `ast` pass over a Python file, reduced to `PyFacts`.
+
+`ast` rather than libcst for analysis: it is an order of magnitude faster on large trees and its
+positions are exact. The facts are small and picklable, so they travel through a process pool and
+into the content-hash cache. Nothing here imports or executes the scanned code.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from prodcheck.model.facts import Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value
+from prodcheck.model.finding import Span
+
+# Calls whose callable argument runs in a worker thread, not on the event loop.
+OFFLOADERS = frozenset(
+    {
+        "asyncio.to_thread",
+        "starlette.concurrency.run_in_threadpool",
+        "fastapi.concurrency.run_in_threadpool",
+        "anyio.to_thread.run_sync",
+        "asyncer.asyncify",
+    }
+)
+_OFFLOAD_METHODS = frozenset({"run_in_executor", "run_in_threadpool", "to_thread", "run_sync"})
+_PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
+_INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
+
+
+class _Positions:
+    """ast columns are UTF-8 byte offsets; the output wants 1-based character columns."""
+
+    def __init__(self, source: bytes) -> None:
+        self._lines = source.splitlines()
+
+    def column(self, line: int, byte_offset: int) -> int:
+        if 0 < line <= len(self._lines):
+            raw = self._lines[line - 1]
+            if not raw.isascii():
+                return len(raw[:byte_offset].decode("utf-8", "replace")) + 1
+        return byte_offset + 1
+
+    def span(self, node: ast.AST) -> Span:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        col = self.column(line, getattr(node, "col_offset", 0))
+        end_col = self.column(end_line, getattr(node, "end_col_offset", None) or 0)
+        return Span(line, col, end_line, end_col)
+
+
+@dataclass
+class _Scope:
+    qualname: str
+    is_function: bool
+    locals: list[tuple[str, Value, bool]] = field(default_factory=list)
+    returns: list[Value] = field(default_factory=list)
+    is_generator: bool = False
+
+
+class _Extractor(ast.NodeVisitor):
+    def __init__(self, module: str, path: str, source: bytes) -> None:
+        self.module = module
+        self.package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+        self.path = path
+        self.pos = _Positions(source)
+        self.imports: dict[str, str] = {}
+        self.imported_modules: list[str] = []
+        self.calls: list[Call] = []
+        self.functions: list[Function] = []
+        self.assigns: list[Assign] = []
+        self.classes: list[ClassDef] = []
+        self.strings: list[StringLiteral] = []
+        self.main_block: Span | None = None
+        self.module_names: set[str] = set()
+        self.scopes: list[_Scope] = [_Scope(module, False)]
+        self.class_stack: list[str] = []
+        self.in_main = False
+        self.await_depth: set[int] = set()
+        self.offload_depth = 0
+        self.deferred_depth = 0
+
+    # ------------------------------------------------------------ names and values
+
+    def qualify(self, dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        scope = self.scopes[-1]
+        if scope.is_function and any(name == head for name, _, _ in scope.locals):
+            return dotted
+        if head in self.imports:
+            base = self.imports[head]
+            return f"{base}.{rest}" if rest else base
+        if head in self.module_names and not scope.is_function:
+            return f"{self.module}.{dotted}"
+        if head in self.module_names:
+            return f"{self.module}.{dotted}"
+        return dotted
+
+    def dotted(self, node: ast.AST) -> str | None:
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            parts.append(node.id)
+            return ".".join(reversed(parts))
+        if isinstance(node, ast.Call):
+            inner = self.dotted(node.func)
+            if inner is not None:
+                parts.append(inner + "()")
+                return ".".join(reversed(parts))
+        return None
+
+    def value(self, node: ast.AST | None, depth: int = 0) -> Value | None:
+        if node is None:
+            return None
+        span = self.pos.span(node)
+        if depth > 6:
+            return Value("other", span)
+        if isinstance(node, ast.Constant):
+            literal = node.value
+            if isinstance(literal, bytes):
+                literal = literal.decode("latin-1")
+            if not isinstance(literal, (str, int, float, bool, type(None))):
+                return Value("other", span)
+            return Value("const", span, literal=literal)
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            dotted = self.dotted(node)
+            if dotted is not None:
+                return Value("name", span, text=self.qualify(dotted))
+            return Value("other", span)
+        if isinstance(node, ast.Call):
+            dotted = self.dotted(node.func)
+            text = self.qualify(dotted) if dotted else ""
+            items = tuple(
+                v for v in (self.value(a, depth + 1) for a in node.args if not isinstance(a, ast.Starred)) if v
+            )
+            keywords = tuple(
+                (kw.arg, v) for kw in node.keywords if kw.arg is not None
+                for v in (self.value(kw.value, depth + 1),) if v
+            )
+            has_star = any(kw.arg is None for kw in node.keywords) or any(
+                isinstance(a, ast.Starred) for a in node.args
+            )
+            return Value("call", span, text=text, items=items, keywords=keywords, has_star=has_star)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items = tuple(v for v in (self.value(e, depth + 1) for e in node.elts) if v)
+            return Value("seq", span, items=items)
+        if isinstance(node, ast.Dict):
+            keywords = tuple(
+                (k.value, v)
+                for k, val in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                for v in (self.value(val, depth + 1),) if v
+            )
+            return Value("dict", span, keywords=keywords)
+        if isinstance(node, ast.Subscript):
+            dotted = self.dotted(node.value)
+            inner = node.slice
+            elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            items = tuple(v for v in (self.value(e, depth + 1) for e in elts) if v)
+            return Value("subscript", span, text=self.qualify(dotted) if dotted else "", items=items)
+        if isinstance(node, ast.BinOp):
+            left, right = self.value(node.left, depth + 1), self.value(node.right, depth + 1)
+            return Value("binop", span, text=type(node.op).__name__, items=tuple(v for v in (left, right) if v))
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(
+                part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
+                for part in node.values
+            )
+            return Value("fstring", span, text=text)
+        if isinstance(node, ast.Await):
+            return self.value(node.value, depth + 1)
+        if isinstance(node, ast.BoolOp):
+            items = tuple(v for v in (self.value(e, depth + 1) for e in node.values) if v)
+            return Value("boolop", span, text=type(node.op).__name__, items=items)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+            inner_value = node.operand.value
+            if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):
+                return Value("const", span, literal=-inner_value)
+        return Value("other", span)
+
+    # ------------------------------------------------------------ imports
+
+    def _import_base(self, node: ast.ImportFrom) -> str:
+        if not node.level:
+            return node.module or ""
+        parts = self.package.split(".") if self.package else []
+        if node.level > 1:
+            parts = parts[: len(parts) - (node.level - 1)] if len(parts) >= node.level - 1 else []
+        base = ".".join(parts)
+        if node.module:
+            base = f"{base}.{node.module}" if base else node.module
+        return base
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.imported_modules.append(alias.name)
+            if alias.asname:
+                self.imports[alias.asname] = alias.name
+            else:
+                head = alias.name.partition(".")[0]
+                self.imports[head] = head
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = self._import_base(node)
+        if base:
+            self.imported_modules.append(base)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            full = f"{base}.{alias.name}" if base else alias.name
+            self.imports[alias.asname or alias.name] = full
+            self.imported_modules.append(full)
+
+    # ------------------------------------------------------------ structure
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        is_main = (
+            isinstance(test, ast.Compare)
+            and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__"
+            and len(test.comparators) == 1
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__"
+        )
+        if is_main and not self.scopes[-1].is_function:
+            self.main_block = self.pos.span(node)
+            previous, self.in_main = self.in_main, True
+            self.generic_visit(node)
+            self.in_main = previous
+            return
+        self.generic_visit(node)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        params = [
+            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(positional, defaults)
+        ] + [
+            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults)
+        ]
+        for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+            self.visit(default)
+        owner = self.scopes[-1].qualname
+        qualname = f"{owner}.{node.name}"
+        decorators = tuple(v for v in (self.value(d) for d in node.decorator_list) if v)
+        scope = _Scope(qualname, True)
+        scope.locals.extend((p.name, Value("name", Span(1), text=f"<param:{p.name}>"), False) for p in params)
+        self.scopes.append(scope)
+        for statement in node.body:
+            self.visit(statement)
+        self.scopes.pop()
+        self.functions.append(
+            Function(
+                qualname=qualname,
+                is_async=isinstance(node, ast.AsyncFunctionDef),
+                span=Span(node.lineno, self.pos.column(node.lineno, node.col_offset), node.lineno, 0),
+                decorators=decorators,
+                params=tuple(params),
+                is_generator=scope.is_generator,
+                returns=tuple(scope.returns),
+                locals=tuple(entry for entry in scope.locals if not entry[1].text.startswith("<param:")),
+                class_name=self.class_stack[-1] if self.class_stack else "",
+                in_main=self.in_main,
+            )
+        )
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.deferred_depth += 1
+        self.generic_visit(node)
+        self.deferred_depth -= 1
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        bases = tuple(self.qualify(d) for d in (self.dotted(b) for b in node.bases) if d)
+        qualname = f"{self.scopes[-1].qualname}.{node.name}"
+        self.classes.append(ClassDef(qualname, bases, self.pos.span(node)))
+        self.scopes.append(_Scope(qualname, False))
+        self.class_stack.append(qualname)
+        for statement in node.body:
+            self.visit(statement)
+        self.class_stack.pop()
+        self.scopes.pop()
+
+    # ------------------------------------------------------------ statements
+
+    def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
+        value = self.value(value_node)
+        if value is None:
+            return
+        scope = self.scopes[-1]
+        if isinstance(target, ast.Name):
+            if scope.is_function:
+                scope.locals.append((target.id, value, False))
+                name = target.id
+            else:
+                name = f"{scope.qualname}.{target.id}"
+            self.assigns.append(Assign(name, value, self.pos.span(node), scope.qualname, self.in_main))
+        elif isinstance(target, ast.Attribute):
+            dotted = self.dotted(target)
+            if dotted:
+                self.assigns.append(
+                    Assign(self.qualify(dotted), value, self.pos.span(node), scope.qualname, self.in_main)
+                )
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._record_assign(target, node.value, node)
+        self.visit(node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._record_assign(node.target, node.value, node)
+            self.visit(node.value)
+
+    def _with(self, node: ast.With | ast.AsyncWith) -> None:
+        scope = self.scopes[-1]
+        for item in node.items:
+            self.visit(item.context_expr)
+            if isinstance(item.optional_vars, ast.Name) and scope.is_function:
+                value = self.value(item.context_expr)
+                if value is not None:
+                    scope.locals.append((item.optional_vars.id, value, isinstance(node, ast.AsyncWith)))
+        for statement in node.body:
+            self.visit(statement)
+
+    visit_With = _with
+    visit_AsyncWith = _with
+
+    def visit_Return(self, node: ast.Return) -> None:
+        value = self.value(node.value)
+        if value is not None:
+            self.scopes[-1].returns.append(value)
+        self.generic_visit(node)
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        scope = self.scopes[-1]
+        scope.is_generator = True
+        value = self.value(node.value)
+        if value is not None:
+            scope.returns.append(value)
+        self.generic_visit(node)
+
+    visit_Yield = _yield
+    visit_YieldFrom = _yield
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return  # docstrings and bare strings say nothing about runtime behaviour
+        self.generic_visit(node)
+
+    def visit_Await(self, node: ast.Await) -> None:
+        if isinstance(node.value, ast.Call):
+            self.await_depth.add(id(node.value))
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        value = self.value(node)
+        if value is not None and value.text:
+            receiver = ""
+            if isinstance(node.func, ast.Attribute):
+                base = node.func.value
+                while isinstance(base, ast.Attribute):
+                    base = base.value
+                if isinstance(base, ast.Name):
+                    scope = self.scopes[-1]
+                    if scope.is_function and any(name == base.id for name, _, _ in scope.locals):
+                        receiver = base.id
+            self.calls.append(
+                Call(
+                    value=value,
+                    scope=self.scopes[-1].qualname if self.scopes[-1].is_function else "",
+                    awaited=id(node) in self.await_depth,
+                    in_main=self.in_main,
+                    receiver=receiver,
+                    offloaded=self.offload_depth > 0 or self.deferred_depth > 0,
+                )
+            )
+        offloads = value is not None and (value.text in OFFLOADERS or value.last in _OFFLOAD_METHODS)
+        self.visit(node.func)
+        if offloads:
+            self.offload_depth += 1
+        for arg in node.args:
+            self.visit(arg)
+        for keyword in node.keywords:
+            self._keyword_string(keyword)
+            self.visit(keyword.value)
+        if offloads:
+            self.offload_depth -= 1
+
+    def _keyword_string(self, keyword: ast.keyword) -> None:
+        if keyword.arg and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+            self._string(keyword.value, f"kwarg:{keyword.arg}")
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str):
+            self._string(node, "")
+
+    def _string(self, node: ast.Constant, role: str) -> None:
+        text = node.value
+        if not isinstance(text, str) or "://" not in text or len(text) > 2000:
+            return
+        if not _INTERESTING_STRING.search(text):
+            return
+        span = self.pos.span(node)
+        if any(s.span == span for s in self.strings[-3:]):
+            return
+        scope = self.scopes[-1].qualname if self.scopes[-1].is_function else ""
+        self.strings.append(StringLiteral(text, span, scope, role, self.in_main))
+
+    def collect_module_names(self, tree: ast.Module) -> None:
+        for statement in tree.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.module_names.add(statement.name)
+            elif isinstance(statement, ast.Assign):
+                self.module_names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                self.module_names.add(statement.target.id)
+
+
+def module_name_for(path: str) -> str:
+    parts = path.removesuffix(".py").split("/")
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    if parts and parts[0] in {"src", "lib"} and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(p for p in parts if p) or "__root__"
+
+
+def pragma_comments(source: bytes) -> tuple[tuple[int, str], ...]:
+    if not _PRAGMA.search(source):
+        return ()
+    import io
+    import tokenize
+
+    found: list[tuple[int, str]] = []
+    try:
+        for token in tokenize.tokenize(io.BytesIO(source).readline):
+            if token.type == tokenize.COMMENT and "prodcheck" in token.string:
+                found.append((token.start[0], token.string))
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        pass
+    return tuple(found)
+
+
+def extract(path: str, source: bytes) -> PyFacts:
+    """Parse and summarise one file. Raises SyntaxError / ValueError on unparsable input."""
+    tree = ast.parse(source, filename=path)
+    module = module_name_for(path)
+    extractor = _Extractor(module, path, source)
+    extractor.collect_module_names(tree)
+    extractor.visit(tree)
+    return PyFacts(
+        module=module,
+        path=path,
+        imports=tuple(extractor.imports.items()),
+        imported_modules=tuple(dict.fromkeys(extractor.imported_modules)),
+        calls=tuple(extractor.calls),
+        functions=tuple(extractor.functions),
+        assigns=tuple(extractor.assigns),
+        classes=tuple(extractor.classes),
+        strings=tuple(extractor.strings),
+        main_block=extractor.main_block,
+        comments=pragma_comments(source),
+    )

@@ -1,0 +1,154 @@
+"""Facts: what files say, reduced to plain picklable data with the place each fact came from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from prodcheck.model.finding import Location, Span
+
+T = TypeVar("T")
+
+# How sure we are of a number: written literally > an env var's default > a tool's default > guessed.
+LITERAL = "literal"
+ENV_DEFAULT = "env-default"
+TOOL_DEFAULT = "tool-default"
+INFERRED = "inferred"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact(Generic[T]):
+    value: T
+    origin: Location
+    certainty: str = LITERAL
+    note: str = ""
+
+    def describe(self) -> str:
+        where = f" ({self.origin})" if self.origin.path else ""
+        return f"{self.note or self.value}{where}"
+
+
+# ---------------------------------------------------------------- Python
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A Python expression reduced to what rules need.
+
+    kind is one of: const, name, call, seq, dict, subscript, binop, fstring, other.
+    For name/call/subscript, `text` is the dotted name resolved through the file's imports
+    (`sqlalchemy.create_engine`, `app.database.get_db`, `db.get` for a local variable).
+    """
+
+    kind: str
+    span: Span
+    text: str = ""
+    literal: object = None
+    items: tuple["Value", ...] = ()
+    keywords: tuple[tuple[str, "Value"], ...] = ()
+    has_star: bool = False
+
+    def kwarg(self, name: str) -> "Value | None":
+        for key, value in self.keywords:
+            if key == name:
+                return value
+        return None
+
+    def arg(self, index: int) -> "Value | None":
+        return self.items[index] if len(self.items) > index else None
+
+    @property
+    def is_str(self) -> bool:
+        return self.kind == "const" and isinstance(self.literal, str)
+
+    @property
+    def is_true(self) -> bool:
+        return self.kind == "const" and self.literal is True
+
+    @property
+    def int_value(self) -> int | None:
+        if self.kind == "const" and isinstance(self.literal, int) and not isinstance(self.literal, bool):
+            return self.literal
+        return None
+
+    @property
+    def last(self) -> str:
+        return self.text.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    value: Value  # kind "call"
+    scope: str  # qualified name of the enclosing function, "" at module level
+    awaited: bool = False
+    in_main: bool = False  # under `if __name__ == "__main__":`
+    receiver: str = ""  # local variable or parameter a method is called on (`db` in db.get())
+    offloaded: bool = False  # passed to asyncio.to_thread / run_in_threadpool / run_in_executor
+
+    @property
+    def name(self) -> str:
+        return self.value.text
+
+    @property
+    def span(self) -> Span:
+        return self.value.span
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    annotation: Value | None
+    default: Value | None
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    qualname: str  # module-qualified: app.routers.orders.get_order, app.db.Repo.get
+    is_async: bool
+    span: Span  # the `def` line
+    decorators: tuple[Value, ...] = ()
+    params: tuple[Param, ...] = ()
+    is_generator: bool = False
+    returns: tuple[Value, ...] = ()  # returned or yielded expressions
+    locals: tuple[tuple[str, Value, bool], ...] = ()  # name = value, (name, value, via async with)
+    class_name: str = ""
+    in_main: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    target: str  # module-qualified for module/class scope, plain for function scope
+    value: Value
+    span: Span
+    scope: str = ""
+    in_main: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClassDef:
+    qualname: str
+    bases: tuple[str, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class StringLiteral:
+    value: str
+    span: Span
+    scope: str
+    role: str = ""  # "docstring", "kwarg:description", "default", "assign:NAME", ""
+    in_main: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PyFacts:
+    module: str
+    path: str
+    imports: tuple[tuple[str, str], ...] = ()  # local name -> qualified name
+    imported_modules: tuple[str, ...] = ()
+    calls: tuple[Call, ...] = ()
+    functions: tuple[Function, ...] = ()
+    assigns: tuple[Assign, ...] = ()
+    classes: tuple[ClassDef, ...] = ()
+    strings: tuple[StringLiteral, ...] = ()
+    main_block: Span | None = None
+    comments: tuple[tuple[int, str], ...] = field(default=())  # (line, text) of `# prodcheck:` pragmas

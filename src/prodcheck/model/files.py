@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FileKind(StrEnum):
+    PYTHON = "py"
+    DOCKERFILE = "dockerfile"
+    COMPOSE = "compose"
+    K8S = "k8s"
+    WORKFLOW = "workflow"
+    PROCFILE = "procfile"
+    SHELL = "shell"
+    ENV = "env"
+    REQUIREMENTS = "requirements"
+    PYPROJECT = "pyproject"
+    ALEMBIC_INI = "alembic.ini"
+    GUNICORN_CONF = "gunicorn.conf.py"
+    POSTGRES_CONF = "postgresql.conf"
+    YAML = "yaml"  # YAML that is none of the above until its documents say otherwise
+    PLATFORM = "platform"  # render.yaml, fly.toml, railway.json, app.json
+
+
+class Context(StrEnum):
+    PROD = "prod"
+    DEV = "dev"
+    TEST = "test"

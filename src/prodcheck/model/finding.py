@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+
+from prodcheck.model.files import Context
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        return cls[text.strip().upper()]
+
+
+class Confidence(IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """1-based lines and columns; end_column is exclusive, as in the JSON output."""
+
+    line: int
+    column: int = 1
+    end_line: int = 0
+    end_column: int = 0
+
+    def __post_init__(self) -> None:
+        if self.end_line < self.line:
+            object.__setattr__(self, "end_line", self.line)
+        if self.end_line == self.line and self.end_column < self.column:
+            object.__setattr__(self, "end_column", self.column)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    path: str  # POSIX, relative to the scan root
+    span: Span
+    label: str = ""
+
+    def labelled(self, label: str) -> "Location":
+        return replace(self, label=label)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.span.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the characters between two (line, column) points; the one currency of fixes."""
+
+    path: str
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    safe: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    name: str
+    message: str
+    location: Location
+    severity: Severity
+    related: tuple[Location, ...] = ()
+    confidence: Confidence = Confidence.HIGH
+    context: Context = Context.PROD
+    fix: Fix | None = None
+    # Literal secret values this finding is about: never printed, masked in code frames.
+    secrets: tuple[str, ...] = field(default=(), compare=False)
+    # Source line of the primary location, normalised; feeds the fingerprint.
+    anchor: str = field(default="", compare=False)
+
+    @property
+    def path(self) -> str:
+        return self.location.path
+
+    @property
+    def span(self) -> Span:
+        return self.location.span
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.span.line, self.span.column, self.code, self.message)
+
+    def fingerprint(self) -> str:
+        """Stable across line shifts and unrelated edits: code, file and the flagged source text."""
+        basis = "\0".join((self.code, self.path, " ".join(self.anchor.split()) or self.message))
+        return hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()[:32]

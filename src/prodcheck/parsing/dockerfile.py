@@ -1,0 +1,218 @@
+"""Dockerfiles through dockerfile-parse, with stages, heredocs and exec-form commands understood."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass, field
+
+from prodcheck.parsing import ParseError
+from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
+
+_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
+_FLAG = re.compile(r"^--[a-z-]+(=\S*)?$")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_INHERITED = frozenset({"CMD", "ENTRYPOINT", "USER", "HEALTHCHECK", "WORKDIR"})
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    keyword: str
+    value: str
+    line: int  # 1-based first line
+    end_line: int
+    stage: int
+    flags: tuple[str, ...] = ()
+    heredoc: str = ""
+
+    @property
+    def args(self) -> str:
+        """The value without leading `--flag=x` options."""
+        return self.value
+
+
+@dataclass(slots=True)
+class Stage:
+    index: int
+    name: str | None
+    base: str
+    line: int
+    base_stage: int | None = None
+    instructions: list[Instruction] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DockerfileView:
+    path: str
+    lines: list[str]
+    instructions: list[Instruction]
+    stages: list[Stage]
+    global_args: dict[str, str]
+
+    def stage(self, target: str | None = None) -> Stage | None:
+        """The stage that runs: the named build target, else the last one."""
+        if not self.stages:
+            return None
+        if target:
+            for stage in self.stages:
+                if stage.name and stage.name.lower() == target.lower():
+                    return stage
+        return self.stages[-1]
+
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """The stage and the earlier stages it is built `FROM`, nearest first."""
+        chain = [stage]
+        seen = {stage.index}
+        while chain[-1].base_stage is not None and chain[-1].base_stage not in seen:
+            parent = self.stages[chain[-1].base_stage]
+            seen.add(parent.index)
+            chain.append(parent)
+        return chain
+
+    def effective(self, stage: Stage, keyword: str) -> Instruction | None:
+        """The instruction in force at run time, inherited through `FROM <stage>` chains."""
+        for member in self.lineage(stage):
+            found = [i for i in member.instructions if i.keyword == keyword]
+            if found:
+                return found[-1]
+            if keyword not in _INHERITED:
+                break
+        return None
+
+    def env(self, stage: Stage) -> dict[str, tuple[str, Instruction]]:
+        values: dict[str, tuple[str, Instruction]] = {}
+        for member in reversed(self.lineage(stage)):
+            for instruction in member.instructions:
+                if instruction.keyword in {"ENV", "ARG"}:
+                    for key, value in parse_assignments(instruction.value):
+                        if instruction.keyword == "ARG" and key in values:
+                            continue
+                        values[key] = (value, instruction)
+        return values
+
+    def base_image(self, stage: Stage) -> str:
+        root = self.lineage(stage)[-1]
+        return substitute(root.base, self.global_args)
+
+
+def parse_assignments(value: str) -> list[tuple[str, str]]:
+    """`ENV A=1 B="two words"`, legacy `ENV A 1`, `ARG NAME[=default]`."""
+    import shlex
+
+    try:
+        tokens = shlex.split(value, posix=True)
+    except ValueError:
+        tokens = value.split()
+    if not tokens:
+        return []
+    if "=" not in tokens[0]:
+        if len(tokens) == 1:
+            return [(tokens[0], "")]
+        return [(tokens[0], " ".join(tokens[1:]))]
+    pairs = []
+    for token in tokens:
+        key, _, val = token.partition("=")
+        pairs.append((key, val))
+    return pairs
+
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = variables.get(match.group(1) or match.group(3))
+        return value if value else (match.group(2) or match.group(0))
+
+    return _VARIABLE.sub(replace, text)
+
+
+def exec_form(value: str) -> list[str] | None:
+    text = value.strip()
+    if not text.startswith("["):
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
+        return parsed
+    return None
+
+
+def command_of(instruction: Instruction) -> list[SimpleCommand]:
+    """CMD / ENTRYPOINT / RUN / HEALTHCHECK CMD value as simple commands."""
+    value = instruction.value
+    if instruction.keyword == "HEALTHCHECK":
+        match = re.search(r"(?:^|\s)CMD\s+(.*)$", value, re.S)
+        if not match:
+            return []
+        value = match.group(1)
+    argv = exec_form(value)
+    if argv is not None:
+        return split_argv(argv, instruction.line)
+    return split_script(value + ("\n" + instruction.heredoc if instruction.heredoc else ""), instruction.line)
+
+
+def parse(path: str, text: str) -> DockerfileView:
+    from dockerfile_parse import DockerfileParser
+
+    try:
+        parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
+        structure = parser.structure
+    except Exception as error:  # dockerfile-parse raises assorted errors on malformed input
+        raise ParseError(f"invalid Dockerfile: {error}") from None
+    lines = text.splitlines()
+    instructions: list[Instruction] = []
+    stages: list[Stage] = []
+    global_args: dict[str, str] = {}
+    skip_until = -1
+    for item in structure:
+        start, end = item["startline"], item["endline"]
+        if start <= skip_until:
+            continue
+        keyword = item["instruction"].upper()
+        if keyword == "COMMENT":
+            continue
+        value = item["value"]
+        heredoc = ""
+        marker = _HEREDOC.search(value)
+        if marker and keyword in {"RUN", "COPY", "ADD"}:
+            terminator = marker.group(1)
+            body: list[str] = []
+            for index in range(end + 1, len(lines)):
+                if lines[index].strip() == terminator:
+                    skip_until = index
+                    break
+                body.append(lines[index])
+            else:
+                skip_until = len(lines)
+            heredoc = "\n".join(body)
+            end = skip_until
+        flags: list[str] = []
+        rest = value
+        while True:
+            head, _, tail = rest.strip().partition(" ")
+            if head.startswith("--") and _FLAG.match(head):
+                flags.append(head)
+                rest = tail
+                continue
+            break
+        if keyword == "FROM":
+            words = rest.split()
+            base = words[0] if words else ""
+            name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
+            base_stage = next(
+                (s.index for s in stages if s.name and s.name.lower() == base.lower()), None
+            )
+            stages.append(Stage(len(stages), name, base, start + 1, base_stage))
+        elif keyword == "ARG" and not stages:
+            for key, default in parse_assignments(value):
+                global_args[key] = default
+        instruction = Instruction(
+            keyword, rest.strip() if keyword != "FROM" else value, start + 1, end + 1,
+            len(stages) - 1, tuple(flags), heredoc,
+        )
+        instructions.append(instruction)
+        if stages:
+            stages[-1].instructions.append(instruction)
+    if not stages and any(i.keyword not in {"ARG"} for i in instructions):
+        raise ParseError("Dockerfile has no FROM instruction")
+    return DockerfileView(path, lines, instructions, stages, global_args)

@@ -1,0 +1,194 @@
+"""Commands, tokenised like a shell, whatever file they are written in.
+
+Dockerfile CMD/ENTRYPOINT (shell or exec form), compose `command:` strings and lists, Kubernetes
+`command` + `args`, Procfile lines and `*.sh` scripts all become a list of `SimpleCommand`s, with
+`sh -c "..."`, `exec`, `env A=b`, `poetry run` and similar wrappers peeled off, so that every rule
+sees `alembic upgrade head && gunicorn ...` the same way wherever it was written.
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "/bin/sh", "/bin/bash", "/usr/bin/env"})
+_CONNECTORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
+_KEYWORDS_DROPPED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
+_KEYWORDS_ENDING = frozenset({"fi", "done", "}", ")", "esac", "then", "else", "do"})
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# Programs that run the rest of their argv as the real command.
+_RUNNERS: dict[tuple[str, ...], int] = {
+    ("exec",): 1,
+    ("nohup",): 1,
+    ("dumb-init",): 1,
+    ("tini",): 1,
+    ("/tini",): 1,
+    ("opentelemetry-instrument",): 1,
+    ("ddtrace-run",): 1,
+    ("newrelic-admin", "run-program"): 2,
+    ("poetry", "run"): 2,
+    ("pipenv", "run"): 2,
+    ("uv", "run"): 2,
+    ("pdm", "run"): 2,
+    ("hatch", "run"): 2,
+    ("rye", "run"): 2,
+    ("doppler", "run"): 2,
+    ("infisical", "run"): 2,
+    ("wait-for-it",): 1,
+    ("chamber", "exec"): 2,
+}
+_USER_SWITCHERS = frozenset({"gosu", "su-exec", "setpriv"})
+
+
+@dataclass(frozen=True, slots=True)
+class SimpleCommand:
+    argv: tuple[str, ...]
+    line: int  # 1-based line of the text the command came from
+    operator: str = ""  # what joined it to the previous command: "", "&&", "||", ";", "|", "&", "\n"
+    env: tuple[tuple[str, str], ...] = ()  # `FOO=bar cmd` assignments
+
+    @property
+    def program(self) -> str:
+        return self.argv[0].rsplit("/", 1)[-1] if self.argv else ""
+
+    def __str__(self) -> str:
+        return " ".join(self.argv)
+
+
+def _tokens(text: str) -> list[str]:
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    try:
+        return list(lexer)
+    except ValueError:
+        return text.split()  # unbalanced quotes: a rough split beats giving up
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Join backslash continuations; keep the line number where each logical line starts."""
+    out: list[tuple[int, str]] = []
+    buffer: list[str] = []
+    start = 1
+    heredoc_end: str | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        if heredoc_end is not None:
+            if raw.strip() == heredoc_end:
+                heredoc_end = None
+            continue
+        if not buffer:
+            start = number
+        stripped = raw.rstrip()
+        if stripped.endswith("\\") and not stripped.endswith("\\\\"):
+            buffer.append(stripped[:-1])
+            continue
+        buffer.append(stripped)
+        line = " ".join(buffer)
+        buffer = []
+        marker = re.search(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?", line)
+        if marker:
+            heredoc_end = marker.group(1)
+        out.append((start, line))
+    if buffer:
+        out.append((start, " ".join(buffer)))
+    return out
+
+
+def split_script(text: str, first_line: int = 1) -> list[SimpleCommand]:
+    """A shell script or shell-form command line, as simple commands in execution order."""
+    commands: list[SimpleCommand] = []
+    for offset, line in _logical_lines(text):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        operator = "\n"
+        current: list[str] = []
+        for token in _tokens(line):
+            if token in _CONNECTORS or token in {"(", ")"}:
+                if current:
+                    commands.extend(_unwrap(current, first_line + offset - 1, operator))
+                    current = []
+                if token not in {"(", ")"}:
+                    operator = token
+                continue
+            current.append(token)
+        if current:
+            commands.extend(_unwrap(current, first_line + offset - 1, operator))
+    if commands and commands[0].operator == "\n":
+        commands[0] = SimpleCommand(commands[0].argv, commands[0].line, "", commands[0].env)
+    return commands
+
+
+def split_argv(argv: list[str] | tuple[str, ...], line: int = 1) -> list[SimpleCommand]:
+    """An exec-form command (JSON array, YAML list): no shell unless it starts one."""
+    return _unwrap([str(a) for a in argv], line, "")
+
+
+def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0) -> list[SimpleCommand]:
+    env: list[tuple[str, str]] = []
+    while argv and argv[0] in _KEYWORDS_DROPPED:
+        argv = argv[1:]
+    while argv and _ASSIGNMENT.match(argv[0]):
+        name, _, value = argv[0].partition("=")
+        env.append((name, value))
+        argv = argv[1:]
+    if not argv or argv[0] in _KEYWORDS_ENDING:
+        return []
+    if depth > 8:
+        return [SimpleCommand(tuple(argv), line, operator, tuple(env))]
+    program = argv[0].rsplit("/", 1)[-1]
+    if program == "env" or argv[0] == "/usr/bin/env":
+        rest = argv[1:]
+        while rest and (rest[0].startswith("-") or _ASSIGNMENT.match(rest[0])):
+            if _ASSIGNMENT.match(rest[0]):
+                name, _, value = rest[0].partition("=")
+                env.append((name, value))
+            rest = rest[1:]
+        return _with_env(_unwrap(rest, line, operator, depth + 1), env)
+    if argv[0] in SHELLS or program in {"sh", "bash", "dash", "ash", "zsh"}:
+        flags = [a for a in argv[1:3] if a.startswith("-")]
+        if any("c" in f.lstrip("-") for f in flags):
+            script_index = 1 + len(flags)
+            if script_index < len(argv):
+                inner = split_script(argv[script_index], line)
+                if inner:
+                    inner[0] = SimpleCommand(inner[0].argv, inner[0].line, operator, inner[0].env)
+                return _with_env(inner, env)
+    for prefix, skip in _RUNNERS.items():
+        if tuple(a.rsplit("/", 1)[-1] if i == 0 else a for i, a in enumerate(argv[: len(prefix)])) == prefix:
+            rest = argv[skip:]
+            while rest and rest[0].startswith("-") and prefix[0] in {"tini", "/tini", "dumb-init", "nohup"}:
+                rest = rest[1:]
+            if rest and rest[0] == "--":
+                rest = rest[1:]
+            return _with_env(_unwrap(rest, line, operator, depth + 1), env)
+    if program in _USER_SWITCHERS and len(argv) > 2:
+        return _with_env(_unwrap(argv[2:], line, operator, depth + 1), env)
+    return [SimpleCommand(tuple(argv), line, operator, tuple(env))]
+
+
+def _with_env(commands: list[SimpleCommand], env: list[tuple[str, str]]) -> list[SimpleCommand]:
+    if not env:
+        return commands
+    return [SimpleCommand(c.argv, c.line, c.operator, tuple(env) + c.env) for c in commands]
+
+
+_VAR = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}?$")
+
+
+def expand_default(token: str, env: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+    """`${WORKERS:-4}` -> ("4", "WORKERS"); `$PORT` -> (env value or None, "PORT"); `4` -> ("4", None)."""
+    match = _VAR.match(token)
+    if not match:
+        return token, None
+    name, default = match.group(1), match.group(2)
+    if env and name in env:
+        return env[name], name
+    return default, name
+
+
+def locate(line_text: str, needle: str) -> tuple[int, int] | None:
+    """1-based start and exclusive end column of `needle` in a source line, if present."""
+    index = line_text.find(needle)
+    if index < 0:
+        return None
+    return index + 1, index + 1 + len(needle)

@@ -1,0 +1,296 @@
+"""Deployment entities from every infra file kind: containers, processes, replicas, databases."""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from prodcheck.extract.servers import ServerCall, is_migration, server_call
+from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Location, Span
+from prodcheck.parsing.dockerfile import DockerfileView, command_of
+from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
+from prodcheck.parsing.yaml import YNode
+from prodcheck.project.sources import SourceFile
+
+WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod",
+                            "Rollout", "DeploymentConfig", "ReplicationController"})
+_DB_IMAGE = re.compile(r"(?:^|/)(?:postgres|postgresql|postgis|timescaledb(?:-ha)?|pgvector|supabase-postgres|"
+                       r"cloudnative-pg/postgresql|postgresql-repmgr)(?::|@|$)")
+_POOLER_IMAGE = re.compile(r"pgbouncer|pgcat|odyssey|supavisor")
+THIRD_PARTY = frozenset({
+    "postgres", "postgresql", "postgis", "redis", "nginx", "mysql", "mariadb", "mongo", "rabbitmq", "memcached",
+    "elasticsearch", "traefik", "caddy", "pgbouncer", "pgadmin4", "adminer", "minio", "busybox", "alpine",
+    "localstack", "mailhog", "mailpit", "jaeger", "prometheus", "grafana", "loki", "otel", "kafka", "zookeeper",
+    "keycloak", "vault", "consul", "haproxy", "envoy", "celery-exporter", "flower", "timescaledb", "pgvector",
+    "opensearch", "clickhouse-server", "qdrant", "temporal", "nats", "sentry", "influxdb", "cassandra", "valkey",
+})
+
+
+def image_repository(image: str) -> str:
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[0].lower()
+
+
+def is_database_image(image: str | None) -> bool:
+    return bool(image) and bool(_DB_IMAGE.search(image.lower()))  # type: ignore[union-attr]
+
+
+def is_pooler_image(image: str | None) -> bool:
+    return bool(image) and bool(_POOLER_IMAGE.search(image.lower()))  # type: ignore[union-attr]
+
+
+def is_third_party_image(image: str | None) -> bool:
+    if not image:
+        return False
+    return image_repository(image) in THIRD_PARTY or is_database_image(image) or is_pooler_image(image)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A simple command and the place it is written."""
+
+    command: SimpleCommand
+    location: Location
+    via: tuple[str, ...] = ()  # scripts it was reached through
+
+    @property
+    def server(self) -> ServerCall | None:
+        return server_call(self.command)
+
+
+@dataclass(slots=True)
+class Process:
+    name: str
+    origin: Location
+    kind: str  # dockerfile | compose | k8s | procfile | script | platform
+    role: str  # web | release | worker | init | job | migrate | other
+    context: Context
+    steps: list[Step]
+    env: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    replicas: Fact[int] | None = None
+    unit: str = ""
+    dockerfile: str | None = None
+    target: str | None = None
+    node: YNode | None = None  # compose service / k8s container
+    file: SourceFile | None = None
+    command_written: bool = True  # False when inherited from the image
+
+    @property
+    def server_steps(self) -> list[tuple[Step, ServerCall]]:
+        return [(s, call) for s in self.steps if (call := s.server) is not None and call.server != "python"]
+
+    @property
+    def server(self) -> tuple[Step, ServerCall] | None:
+        found = self.server_steps
+        return found[0] if found else None
+
+    def migrations_before_server(self) -> list[Step]:
+        out = []
+        for step in self.steps:
+            call = step.server
+            if call is not None and call.server != "python":
+                return out
+            if is_migration(step.command):
+                out.append(step)
+        return []
+
+
+@dataclass(slots=True)
+class ComposeService:
+    file: SourceFile
+    name: str
+    node: YNode
+    key: YNode
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file.path, Span(self.key.span.line, self.key.span.column, self.key.span.line,
+                                             self.key.span.column + len(self.name)))
+
+    @property
+    def image(self) -> str | None:
+        image = self.node.get("image")
+        return image.as_str() if image is not None else None
+
+
+@dataclass(slots=True)
+class Container:
+    name: str
+    node: YNode
+    init: bool = False
+
+
+@dataclass(slots=True)
+class Workload:
+    file: SourceFile
+    kind: str
+    name: str
+    doc: YNode
+    pod_spec: YNode | None
+    containers: list[Container]
+    init_containers: list[Container]
+    replicas: Fact[int]
+
+    @property
+    def location(self) -> Location:
+        return node_location(self.file.path, self.doc.get("kind") or self.doc)
+
+
+@dataclass(slots=True)
+class DatabaseService:
+    name: str
+    origin: Location
+    unit: str
+    max_connections: Fact[int] | None
+    pooler: bool = False
+    pool_size: Fact[int] | None = None  # PgBouncer's server-side pool
+    client_limit: Fact[int] | None = None  # PgBouncer's max_client_conn
+
+
+def node_location(path: str, node: YNode) -> Location:
+    return Location(path, node.span)
+
+
+def scalar_location(path: str, node: YNode) -> Location:
+    span = node.span
+    if node.is_scalar and span.end_line > span.line:
+        span = Span(span.line, span.column, span.line, span.column + len(node.text or ""))
+    return Location(path, span)
+
+
+def compose_env(node: YNode | None) -> dict[str, YNode]:
+    """`environment:` as a map or a `KEY=value` list -> name -> value node."""
+    if node is None:
+        return {}
+    out: dict[str, YNode] = {}
+    if node.is_map:
+        for key, value in node.entries():
+            out[key] = value
+    elif node.is_seq:
+        for item in node.list():
+            text = item.as_str()
+            if text and "=" in text:
+                key, _, value = text.partition("=")
+                out[key] = YNode("scalar", item.span, value, item.tag, item.style)
+    return out
+
+
+def yaml_command(node: YNode | None) -> list[SimpleCommand]:
+    if node is None:
+        return []
+    if node.is_seq:
+        return split_argv(node.strings(), node.span.line)
+    text = node.as_str()
+    if not text:
+        return []
+    line = node.span.line
+    if node.style in {"|", ">"}:
+        line += 1
+    return split_script(text, line)
+
+
+def k8s_command(container: YNode) -> tuple[list[SimpleCommand], YNode | None, bool, bool]:
+    """(commands, node that holds them, has command, has args)."""
+    command, args = container.get("command"), container.get("args")
+    argv = (command.strings() if command is not None else []) + (args.strings() if args is not None else [])
+    anchor = command if command is not None else args
+    if not argv or anchor is None:
+        return [], None, command is not None, args is not None
+    return split_argv(argv, anchor.span.line), anchor, command is not None, args is not None
+
+
+def k8s_env(container: YNode) -> dict[str, YNode]:
+    out: dict[str, YNode] = {}
+    env = container.get("env")
+    for item in env.list() if env is not None else []:
+        name = item.get("name")
+        value = item.get("value")
+        if name is not None and name.as_str() and value is not None:
+            out[name.as_str()] = value  # type: ignore[index]
+    return out
+
+
+def pod_spec_of(doc: YNode, kind: str) -> YNode | None:
+    if kind == "Pod":
+        return doc.get("spec")
+    if kind == "CronJob":
+        return doc.path("spec", "jobTemplate", "spec", "template", "spec")
+    return doc.path("spec", "template", "spec")
+
+
+def max_connections_in(argv: list[str]) -> int | None:
+    for index, token in enumerate(argv):
+        candidate = None
+        if token in {"-c", "--set"} and index + 1 < len(argv):
+            candidate = argv[index + 1]
+        elif token.startswith(("--max_connections", "--max-connections", "-cmax_connections")):
+            candidate = token.lstrip("-c").lstrip("-")
+        elif token.startswith("max_connections="):
+            candidate = token
+        if candidate:
+            match = re.match(r"^max[_-]connections\s*=\s*(\d+)$", candidate.strip())
+            if match:
+                return int(match.group(1))
+    return None
+
+
+def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: str = "") -> SourceFile | None:
+    """A script path as a container sees it (`/app/scripts/start.sh`, `./start.sh`) -> the repo file."""
+    token = token.strip("'\"")
+    if not token or token.startswith("-") or "$" in token:
+        return None
+    if not (token.endswith(".sh") or "/" in token):
+        return None
+    candidates = [f for f in files_by_path.values() if f.kind == FileKind.SHELL]
+    normalized = posixpath.normpath(posixpath.join(workdir or "/", token)).lstrip("/")
+    parts = normalized.split("/")
+    best = None
+    best_len = 0
+    for candidate in candidates:
+        candidate_parts = candidate.path.split("/")
+        shared = 0
+        while shared < min(len(parts), len(candidate_parts)) and parts[-1 - shared] == candidate_parts[-1 - shared]:
+            shared += 1
+        if shared > best_len:
+            best, best_len = candidate, shared
+    return best
+
+
+def replicas_fact(path: str, node: YNode | None, default_origin: Location, default: int = 1,
+                  note: str = "replica") -> Fact[int]:
+    if node is not None:
+        value = node.as_int()
+        if value is not None:
+            return Fact(value, scalar_location(path, node), LITERAL, f"{value} {note}{'s' if value != 1 else ''}")
+    return Fact(default, default_origin, TOOL_DEFAULT, f"{default} {note} (default)")
+
+
+def workers_fact(step: Step, call: ServerCall, env: dict[str, tuple[str, Location]],
+                 gunicorn_config: tuple[int | None, Location] | None, source_line: str) -> Fact[int]:
+    """How many processes a server starts, and where that number is written."""
+    from prodcheck.parsing.shell import expand_default, locate
+
+    token = call.workers_token
+    location = step.location
+    if token is not None:
+        env_values = {k: v for k, (v, _) in env.items()}
+        value, variable = expand_default(token, env_values)
+        span = locate(source_line, token)
+        if span:
+            location = Location(location.path, Span(location.span.line, span[0], location.span.line, span[1]))
+        if value is not None and value.strip().isdigit():
+            if variable and variable in env:
+                return Fact(int(value), env[variable][1], LITERAL, f"{value} workers ({variable})")
+            certainty = LITERAL if variable is None else INFERRED
+            return Fact(int(value), location, certainty, f"{value} workers")
+        return Fact(1, location, INFERRED, f"at least 1 worker (`{token}` unresolved)")
+    if call.server == "gunicorn" and gunicorn_config is not None and gunicorn_config[0] is not None:
+        return Fact(gunicorn_config[0], gunicorn_config[1], LITERAL, f"{gunicorn_config[0]} workers (gunicorn config)")
+    if call.server in {"gunicorn", "uvicorn"} and "WEB_CONCURRENCY" in env:
+        value, origin = env["WEB_CONCURRENCY"]
+        if value.strip().isdigit():
+            return Fact(int(value), origin, LITERAL, f"{value} workers (WEB_CONCURRENCY)")
+    return Fact(1, step.location, TOOL_DEFAULT, "1 worker")

@@ -1,0 +1,522 @@
+"""The Python side of the project model: names resolved across modules, apps, routes, `Depends`
+chains, start-up hooks, sessions and the call graph. Built from `PyFacts` only: nothing is imported."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
+from prodcheck.model.files import Context
+
+APP_CONSTRUCTORS = {
+    "fastapi.FastAPI": "fastapi",
+    "fastapi.applications.FastAPI": "fastapi",
+    "starlette.applications.Starlette": "starlette",
+    "fastapi.APIRouter": "router",
+    "fastapi.routing.APIRouter": "router",
+    "starlette.routing.Router": "router",
+}
+ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket", "route"})
+DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"})
+
+SYNC_SESSION_FACTORIES = frozenset(
+    {"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlmodel.Session", "sqlmodel.orm.session.Session"}
+)
+ASYNC_SESSION_FACTORIES = frozenset(
+    {"sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.ext.asyncio.session.AsyncSession",
+     "sqlalchemy.ext.asyncio.session.AsyncSession"}
+)
+SYNC_ENGINE_FACTORIES = frozenset({"sqlalchemy.create_engine", "sqlmodel.create_engine", "sqlalchemy.engine.create_engine",
+                                   "sqlalchemy.engine_from_config"})
+ASYNC_ENGINE_FACTORIES = frozenset({"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.async_engine_from_config"})
+
+
+@dataclass(frozen=True, slots=True)
+class AppObject:
+    qualname: str
+    kind: str  # fastapi | starlette | router
+    value: Value
+    facts: PyFacts
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    function: Function
+    facts: PyFacts
+    method: str
+    path: str
+    owner: str  # qualname of the app/router object, "" when unresolved
+    decorator: Value | None
+
+
+@dataclass(slots=True)
+class Resolved:
+    """A module-qualified name resolved to what defines it."""
+
+    qualname: str
+    function: tuple[Function, PyFacts] | None = None
+    assign: tuple[Assign, PyFacts] | None = None
+    cls: bool = False
+
+
+class PythonIndex:
+    def __init__(self, facts: dict[str, PyFacts], contexts: dict[str, Context]) -> None:
+        self.files = facts
+        self.contexts = contexts
+        self.modules: dict[str, PyFacts] = {}
+        self._suffix: dict[str, list[str]] = defaultdict(list)
+        self.functions: dict[str, tuple[Function, PyFacts]] = {}
+        self.assigns: dict[str, tuple[Assign, PyFacts]] = {}
+        self.classes: dict[str, tuple[object, PyFacts]] = {}
+        self.calls_by_scope: dict[str, list[Call]] = defaultdict(list)
+        self.imports: dict[str, dict[str, str]] = {}
+        for path, file_facts in sorted(facts.items()):
+            self.modules.setdefault(file_facts.module, file_facts)
+            parts = file_facts.module.split(".")
+            for index in range(len(parts)):
+                self._suffix[".".join(parts[index:])].append(file_facts.module)
+            self.imports[file_facts.module] = dict(file_facts.imports)
+            for function in file_facts.functions:
+                self.functions.setdefault(function.qualname, (function, file_facts))
+            for assign in file_facts.assigns:
+                if not assign.scope or assign.scope == file_facts.module or "." in assign.target:
+                    self.assigns[assign.target] = (assign, file_facts)
+            for cls in file_facts.classes:
+                self.classes[cls.qualname] = (cls, file_facts)
+            for call in file_facts.calls:
+                self.calls_by_scope[call.scope].append(call)
+
+    # ---------------------------------------------------------------- name resolution
+
+    def context_of(self, facts: PyFacts) -> Context:
+        return self.contexts.get(facts.path, Context.PROD)
+
+    def module_for(self, dotted: str) -> str | None:
+        if dotted in self.modules:
+            return dotted
+        candidates = self._suffix.get(dotted)
+        if candidates and len(set(candidates)) == 1:
+            return candidates[0]
+        return None
+
+    def resolve(self, dotted: str, depth: int = 0) -> Resolved | None:
+        """Follow a dotted name to the function, assignment or class that defines it."""
+        if not dotted or depth > 6:
+            return None
+        if dotted in self.functions:
+            return Resolved(dotted, function=self.functions[dotted])
+        if dotted in self.assigns:
+            return Resolved(dotted, assign=self.assigns[dotted])
+        if dotted in self.classes:
+            return Resolved(dotted, cls=True)
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.module_for(".".join(parts[:cut]))
+            if module is None:
+                continue
+            rest = parts[cut:]
+            local = f"{module}.{'.'.join(rest)}"
+            if local != dotted and (local in self.functions or local in self.assigns or local in self.classes):
+                return self.resolve(local, depth + 1)
+            imported = self.imports.get(module, {}).get(rest[0])
+            if imported:
+                target = ".".join([imported, *rest[1:]])
+                if target != dotted:
+                    return self.resolve(target, depth + 1)
+            return None
+        return None
+
+    def function(self, dotted: str) -> tuple[Function, PyFacts] | None:
+        resolved = self.resolve(dotted)
+        if resolved is None:
+            return None
+        if resolved.function:
+            return resolved.function
+        if resolved.assign and resolved.assign[0].value.kind == "name":
+            return self.function(resolved.assign[0].value.text)
+        return None
+
+    def assigned_value(self, dotted: str, depth: int = 0) -> Value | None:
+        """The value a module-level name was assigned, following plain aliases."""
+        resolved = self.resolve(dotted)
+        if resolved is None or resolved.assign is None or depth > 5:
+            return None
+        value = resolved.assign[0].value
+        if value.kind == "name" and value.text != dotted:
+            return self.assigned_value(value.text, depth + 1) or value
+        return value
+
+    def call_target(self, call: Call, function: Function | None = None) -> tuple[Function, PyFacts] | None:
+        name = call.name
+        if name.startswith("self.") and function is not None and function.class_name:
+            name = f"{function.class_name}.{name[5:]}"
+        if call.receiver and not name.startswith(function.class_name if function else "\0"):
+            return None
+        return self.function(name)
+
+    # ---------------------------------------------------------------- apps and routes
+
+    @cached_property
+    def apps(self) -> dict[str, AppObject]:
+        found: dict[str, AppObject] = {}
+        for qualname, (assign, facts) in self.assigns.items():
+            value = assign.value
+            if value.kind == "call" and value.text in APP_CONSTRUCTORS:
+                found[qualname] = AppObject(qualname, APP_CONSTRUCTORS[value.text], value, facts)
+        return found
+
+    def app_object(self, dotted: str) -> AppObject | None:
+        if dotted in self.apps:
+            return self.apps[dotted]
+        resolved = self.resolve(dotted)
+        if resolved and resolved.qualname in self.apps:
+            return self.apps[resolved.qualname]
+        if resolved and resolved.assign and resolved.assign[0].value.kind == "name":
+            return self.app_object(resolved.assign[0].value.text) if resolved.assign[0].value.text != dotted else None
+        return None
+
+    @staticmethod
+    def _imports_web_framework(facts: PyFacts) -> bool:
+        return any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports)
+
+    @cached_property
+    def routes(self) -> list[Route]:
+        routes: list[Route] = []
+        for facts in self.files.values():
+            framework = self._imports_web_framework(facts)
+            for function in facts.functions:
+                for decorator in function.decorators:
+                    if decorator.kind != "call":
+                        continue
+                    owner, _, method = decorator.text.rpartition(".")
+                    if method not in ROUTE_METHODS or not owner:
+                        continue
+                    app = self.app_object(owner)
+                    if app is None and not framework:
+                        continue
+                    path_value = decorator.arg(0) or decorator.kwarg("path")
+                    if path_value is None or not path_value.is_str:
+                        continue
+                    routes.append(Route(function, facts, method, str(path_value.literal),
+                                        app.qualname if app else "", decorator))
+            for call in facts.calls:
+                owner, _, method = call.name.rpartition(".")
+                if method not in {"add_api_route", "add_route", "add_api_websocket_route"}:
+                    continue
+                path_value, handler = call.value.arg(0), call.value.arg(1) or call.value.kwarg("endpoint")
+                if path_value is None or not path_value.is_str or handler is None or handler.kind != "name":
+                    continue
+                target = self.function(handler.text)
+                if target is not None:
+                    app = self.app_object(owner)
+                    routes.append(Route(target[0], target[1], "get", str(path_value.literal),
+                                        app.qualname if app else "", None))
+        return routes
+
+    @cached_property
+    def route_functions(self) -> dict[str, Route]:
+        return {route.function.qualname: route for route in self.routes}
+
+    @cached_property
+    def mounts(self) -> dict[str, list[tuple[str, str, Call]]]:
+        """parent app/router -> [(child router, prefix, call)] from include_router and mount."""
+        edges: dict[str, list[tuple[str, str, Call]]] = defaultdict(list)
+        for facts in self.files.values():
+            for call in facts.calls:
+                owner, _, method = call.name.rpartition(".")
+                if method not in {"include_router", "mount"}:
+                    continue
+                parent = self.app_object(owner)
+                if parent is None:
+                    continue
+                if method == "include_router":
+                    child_value, prefix_value = call.value.arg(0), call.value.kwarg("prefix")
+                else:
+                    prefix_value, child_value = call.value.arg(0), call.value.arg(1) or call.value.kwarg("app")
+                if child_value is None or child_value.kind != "name":
+                    continue
+                child = self.app_object(child_value.text)
+                if child is None:
+                    continue
+                prefix = str(prefix_value.literal) if prefix_value is not None and prefix_value.is_str else ""
+                edges[parent.qualname].append((child.qualname, prefix, call))
+        return edges
+
+    def full_paths(self, route: Route) -> set[str]:
+        """Every URL path a route is served at, router prefixes and include_router prefixes applied."""
+        def own_prefix(qualname: str) -> str:
+            app = self.apps.get(qualname)
+            if app is None:
+                return ""
+            value = app.value.kwarg("prefix")
+            return str(value.literal) if value is not None and value.is_str else ""
+
+        parents: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for parent, children in self.mounts.items():
+            for child, prefix, _ in children:
+                parents[child].append((parent, prefix))
+
+        results: set[str] = set()
+
+        def climb(qualname: str, suffix: str, seen: frozenset[str]) -> None:
+            path = own_prefix(qualname) + suffix
+            ups = parents.get(qualname, [])
+            if not ups:
+                results.add(path)
+                return
+            for parent, prefix in ups:
+                if parent not in seen:
+                    climb(parent, prefix + path, seen | {parent})
+
+        if not route.owner:
+            return {route.path}
+        climb(route.owner, route.path, frozenset({route.owner}))
+        return results
+
+    # ---------------------------------------------------------------- dependencies
+
+    def _depends_in(self, value: Value | None, depth: int = 0) -> list[str]:
+        if value is None or depth > 4:
+            return []
+        if value.kind == "call" and value.text in DEPENDS or (value.kind == "call" and value.last in {"Depends", "Security"}):
+            target = value.arg(0) or value.kwarg("dependency")
+            return [target.text] if target is not None and target.kind in {"name", "call"} else []
+        if value.kind == "subscript" and value.last == "Annotated":
+            return [d for item in value.items[1:] for d in self._depends_in(item, depth + 1)]
+        if value.kind == "name":
+            aliased = self.assigned_value(value.text)
+            if aliased is not None and aliased.kind == "subscript":
+                return self._depends_in(aliased, depth + 1)
+        if value.kind == "seq":
+            return [d for item in value.items for d in self._depends_in(item, depth + 1)]
+        return []
+
+    def parameter_dependencies(self, function: Function) -> list[tuple[str, str]]:
+        """(parameter, dependency name) for `Depends(...)` defaults and `Annotated[..., Depends(...)]`."""
+        found: list[tuple[str, str]] = []
+        for param in function.params:
+            for target in self._depends_in(param.default) or self._depends_in(param.annotation):
+                found.append((param.name, target))
+        return found
+
+    def decorator_dependencies(self, function: Function) -> list[str]:
+        return [d for decorator in function.decorators if decorator.kind == "call"
+                for d in self._depends_in(decorator.kwarg("dependencies"))]
+
+    def dependency_functions(self, function: Function, depth: int = 0) -> list[tuple[Function, PyFacts]]:
+        """Every function the dependency chain of `function` runs, transitively."""
+        seen: dict[str, tuple[Function, PyFacts]] = {}
+        stack = [name for _, name in self.parameter_dependencies(function)] + self.decorator_dependencies(function)
+        while stack and len(seen) < 100:
+            name = stack.pop()
+            target = self.function(name)
+            if target is None:
+                cls = self.resolve(name)
+                if cls is not None and cls.cls:
+                    target = self.functions.get(f"{cls.qualname}.__call__") or self.functions.get(f"{cls.qualname}.__init__")
+            if target is None or target[0].qualname in seen:
+                continue
+            seen[target[0].qualname] = target
+            stack.extend(dep for _, dep in self.parameter_dependencies(target[0]))
+        return list(seen.values())
+
+    # ---------------------------------------------------------------- sessions and engines
+
+    def session_kind(self, value: Value | None, function: Function | None, depth: int = 0) -> str | None:
+        """"sync" / "async" when a value is a SQLAlchemy session (or engine connection), else None."""
+        if value is None or depth > 6:
+            return None
+        if value.kind == "name":
+            if function is not None:
+                for name, local_value, via_async_with in reversed(function.locals):
+                    if name == value.text:
+                        kind = self.session_kind(local_value, function, depth + 1)
+                        return "async" if kind and via_async_with else kind
+                for param, dep in self.parameter_dependencies(function):
+                    if param == value.text:
+                        return self.dependency_session_kind(dep, depth + 1)
+                for param in function.params:
+                    if param.name == value.text and param.annotation is not None:
+                        return self.annotation_session_kind(param.annotation)
+            return None
+        if value.kind != "call":
+            return None
+        text = value.text
+        if text in SYNC_SESSION_FACTORIES:
+            return "sync"
+        if text in ASYNC_SESSION_FACTORIES:
+            return "async"
+        if text.endswith((".begin", ".connect")) and text.count(".") >= 1:
+            engine = self.engine_kind(text.rsplit(".", 1)[0], function)
+            if engine:
+                return engine
+        if text.endswith("()") or text.endswith(".begin"):
+            return None
+        factory = self.assigned_value(text)
+        if factory is not None and factory.kind == "call":
+            return self.factory_session_kind(factory)
+        target = self.function(text)
+        if target is not None and target[0] is not function:
+            for returned in target[0].returns:
+                kind = self.session_kind(returned, target[0], depth + 1)
+                if kind:
+                    return kind
+        return None
+
+    def factory_session_kind(self, factory: Value) -> str | None:
+        text = factory.text
+        if text.endswith("async_sessionmaker"):
+            return "async"
+        if text.endswith("scoped_session") and factory.items:
+            inner = factory.items[0]
+            if inner.kind == "call":
+                return self.factory_session_kind(inner)
+            if inner.kind == "name":
+                assigned = self.assigned_value(inner.text)
+                return self.factory_session_kind(assigned) if assigned is not None and assigned.kind == "call" else "sync"
+        if text.endswith("sessionmaker"):
+            session_class = factory.kwarg("class_")
+            if session_class is not None and session_class.text.endswith("AsyncSession"):
+                return "async"
+            return "sync"
+        return None
+
+    def annotation_session_kind(self, annotation: Value) -> str | None:
+        if annotation.kind == "subscript" and annotation.last == "Annotated" and annotation.items:
+            first = annotation.items[0]
+            kind = self.annotation_session_kind(first)
+            if kind:
+                return kind
+            deps = self._depends_in(annotation)
+            return self.dependency_session_kind(deps[0]) if deps else None
+        if annotation.kind == "name":
+            if annotation.text in SYNC_SESSION_FACTORIES:
+                return "sync"
+            if annotation.text in ASYNC_SESSION_FACTORIES:
+                return "async"
+            aliased = self.assigned_value(annotation.text)
+            if aliased is not None and aliased.kind == "subscript":
+                return self.annotation_session_kind(aliased)
+        return None
+
+    def dependency_session_kind(self, dependency: str, depth: int = 0) -> str | None:
+        target = self.function(dependency)
+        if target is None or depth > 6:
+            return None
+        function = target[0]
+        for returned in function.returns:
+            kind = self.session_kind(returned, function, depth + 1)
+            if kind:
+                return kind
+        return None
+
+    def engine_kind(self, dotted: str, function: Function | None = None) -> str | None:
+        value: Value | None = None
+        if function is not None:
+            for name, local_value, _ in reversed(function.locals):
+                if name == dotted:
+                    value = local_value
+                    break
+        if value is None:
+            value = self.assigned_value(dotted)
+        if value is None or value.kind != "call":
+            return None
+        if value.text in SYNC_ENGINE_FACTORIES:
+            return "sync"
+        if value.text in ASYNC_ENGINE_FACTORIES:
+            return "async"
+        return None
+
+    # ---------------------------------------------------------------- start-up and middleware
+
+    @cached_property
+    def startup_hooks(self) -> list[tuple[Function, PyFacts, str]]:
+        """(function, facts, how) for lifespans, startup events and handlers."""
+        hooks: dict[str, tuple[Function, PyFacts, str]] = {}
+        for app in self.apps.values():
+            if app.kind == "router":
+                continue
+            lifespan = app.value.kwarg("lifespan")
+            if lifespan is not None and lifespan.kind == "name":
+                target = self.function(lifespan.text)
+                if target:
+                    hooks[target[0].qualname] = (*target, "lifespan")
+            on_startup = app.value.kwarg("on_startup")
+            if on_startup is not None:
+                for item in on_startup.items:
+                    target = self.function(item.text) if item.kind == "name" else None
+                    if target:
+                        hooks[target[0].qualname] = (*target, "on_startup")
+        for facts in self.files.values():
+            for function in facts.functions:
+                for decorator in function.decorators:
+                    if decorator.kind == "call" and decorator.last == "on_event":
+                        event = decorator.arg(0)
+                        if event is not None and event.literal == "startup":
+                            hooks[function.qualname] = (function, facts, "startup event")
+            for call in facts.calls:
+                if call.name.endswith("add_event_handler"):
+                    event, handler = call.value.arg(0), call.value.arg(1)
+                    if event is not None and event.literal == "startup" and handler is not None and handler.kind == "name":
+                        target = self.function(handler.text)
+                        if target:
+                            hooks[target[0].qualname] = (*target, "startup event")
+        return list(hooks.values())
+
+    @cached_property
+    def middleware_functions(self) -> list[tuple[Function, PyFacts]]:
+        found: dict[str, tuple[Function, PyFacts]] = {}
+        for facts in self.files.values():
+            for function in facts.functions:
+                if any(d.kind == "call" and d.last == "middleware" for d in function.decorators):
+                    found[function.qualname] = (function, facts)
+        for qualname, (cls, facts) in self.classes.items():
+            bases = getattr(cls, "bases", ())
+            if any(b.endswith("BaseHTTPMiddleware") for b in bases):
+                target = self.functions.get(f"{qualname}.dispatch")
+                if target:
+                    found[qualname] = target
+        return list(found.values())
+
+    # ---------------------------------------------------------------- call graph
+
+    def callees(self, function: Function) -> list[tuple[Call, Function, PyFacts]]:
+        out = []
+        for call in self.calls_by_scope.get(function.qualname, []):
+            target = self.call_target(call, function)
+            if target is not None and target[0].qualname != function.qualname:
+                out.append((call, *target))
+        return out
+
+    @cached_property
+    def import_graph(self) -> dict[str, set[str]]:
+        graph: dict[str, set[str]] = {}
+        for module, facts in self.modules.items():
+            edges = set()
+            for imported in facts.imported_modules:
+                target = self.module_for(imported)
+                if target is None and "." in imported:
+                    target = self.module_for(imported.rsplit(".", 1)[0])
+                if target is not None and target != module:
+                    edges.add(target)
+            graph[module] = edges
+        return graph
+
+    def imported_closure(self, roots: list[str]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(roots)
+        while stack:
+            module = stack.pop()
+            if module in seen:
+                continue
+            seen.add(module)
+            stack.extend(self.import_graph.get(module, ()))
+        return seen
+
+
+@dataclass(slots=True)
+class Reach:
+    """Async functions on the request path, and why each is there."""
+
+    functions: dict[str, tuple[Function, PyFacts, str]] = field(default_factory=dict)

@@ -1,0 +1,58 @@
+"""Reading files once: bytes -> text or a PC000 reason, and parsed views by kind."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prodcheck.model.files import Context, FileKind
+from prodcheck.parsing import ParseError
+
+MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: str  # POSIX, relative to the root
+    kind: FileKind
+    context: Context
+    data: bytes | None = None
+    text: str | None = None
+    error: ParseError | None = None
+    views: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def lines(self) -> list[str]:
+        cached = self.views.get("_lines")
+        if cached is None:
+            cached = (self.text or "").splitlines()
+            self.views["_lines"] = cached
+        return cached  # type: ignore[return-value]
+
+    def line(self, number: int) -> str:
+        lines = self.lines
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+def read_source(root: Path, path: str, kind: FileKind, context: Context) -> SourceFile:
+    source = SourceFile(path, kind, context)
+    full = root / path
+    try:
+        if full.stat().st_size > MAX_BYTES:
+            source.error = ParseError(f"file larger than {MAX_BYTES // (1024 * 1024)} MB, not checked")
+            return source
+        data = full.read_bytes()
+    except OSError as error:
+        source.error = ParseError(f"cannot read file: {error.strerror or error}")
+        return source
+    if b"\0" in data[:8192]:
+        source.error = ParseError("binary file where a text file was expected")
+        return source
+    source.data = data
+    if kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
+        return source  # decoded by the Python parser itself (PEP 263 encoding cookies)
+    try:
+        source.text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        source.error = ParseError("file is not valid UTF-8", line)
+    return source

@@ -1,0 +1,15 @@
+"""Reporters are leaves: they see a RunResult and write text, nothing else."""
+from __future__ import annotations
+
+import importlib
+from typing import Callable, TextIO
+
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+
+
+def reporter(name: str) -> Callable[..., None]:
+    module = importlib.import_module(f"prodcheck.report.{name}_format")
+    return module.render  # type: ignore[no-any-return]
+
+
+__all__ = ["FORMATS", "reporter", "TextIO"]

@@ -1,0 +1,76 @@
+"""Human output: grouped by file, code frames on a terminal, never interpreting scanned text as markup."""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import TextIO
+
+from prodcheck.engine import RunResult
+from prodcheck.model.finding import Severity
+from prodcheck.report.masking import masked_line
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames: bool | None = None,
+           quiet: bool = False, statistics: bool = False, **_: object) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    terminal = out.isatty() if hasattr(out, "isatty") else False
+    no_color = "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
+    use_color = (terminal if color is None else color) and not no_color
+    console = Console(file=out, force_terminal=use_color, no_color=not use_color, highlight=False,
+                      soft_wrap=True, emoji=False, markup=False, width=10_000 if not terminal else None)
+    show_frames = terminal if frames is None else frames
+    current = None
+    lines_cache: dict[str, list[str]] = {}
+    for finding in result.findings:
+        if quiet and finding.severity == Severity.INFO:
+            continue
+        if finding.path != current and not quiet:
+            if current is not None:
+                console.print()
+            current = finding.path
+        span = finding.span
+        line = Text()
+        line.append(f"{finding.path}:{span.line}:{span.column}: ", style="bold")
+        line.append(finding.code, style=_STYLE[finding.severity])
+        line.append(f" [{finding.severity.label}] ", style=_STYLE[finding.severity])
+        line.append(finding.message)
+        console.print(line)
+        if show_frames:
+            source_lines = lines_cache.get(finding.path)
+            if source_lines is None:
+                try:
+                    source_lines = (result.root / finding.path).read_text(encoding="utf-8", errors="replace").splitlines()
+                except OSError:
+                    source_lines = []
+                lines_cache[finding.path] = source_lines
+            if 0 < span.line <= len(source_lines):
+                code = masked_line(finding, source_lines[span.line - 1])
+                frame = Text(f"  {span.line:>4} | ", style="dim")
+                frame.append(code)
+                console.print(frame)
+                width = max(1, (span.end_column - span.column) if span.end_line == span.line else len(code) - span.column + 1)
+                console.print(Text(" " * (9 + span.column - 1) + "^" * min(width, 200), style=_STYLE[finding.severity]))
+        for related in finding.related:
+            if related.path and not quiet:
+                console.print(Text(f"    {related.path}:{related.span.line}: {related.label}", style="dim"))
+    if statistics:
+        counts = Counter((f.code, f.name) for f in result.findings)
+        console.print()
+        for (code, name), number in sorted(counts.items()):
+            console.print(Text(f"{number:>5}  {code} {name}"))
+    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
+    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
+    infos = len(result.findings) - errors - warnings
+    if result.findings:
+        console.print()
+        console.print(Text(f"Found {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
+                           f"({errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, "
+                           f"{infos} info) in {result.files} files.", style="bold"))
+        first = result.findings[0].code
+        console.print(Text(f"Run `prodcheck rule {first}` (or any code) for details and fixes.", style="dim"))
+    else:
+        console.print(Text(f"All checks passed: {result.files} files, no findings.", style="bold green"))

@@ -1,0 +1,86 @@
+"""What a rule is: metadata plus one `check(project)` hook that yields findings."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
+
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Confidence, Finding, Fix, Location, Severity
+
+if TYPE_CHECKING:
+    from prodcheck.project import Project
+
+
+class FixAvailability(StrEnum):
+    NONE = "none"
+    SOMETIMES = "sometimes"
+    ALWAYS = "always"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    code: str
+    name: str
+    summary: str
+    severity: Severity
+    kinds: tuple[str, ...]  # FileKind values, or ("cross-file",)
+    core: bool = False
+    fix: FixAvailability = FixAvailability.NONE
+    dev: str = "downgrade"  # dev/test context: "downgrade" to info, or "skip"
+    security: float | None = None  # SARIF security-severity, for security rules
+
+
+@dataclass(slots=True)
+class Draft:
+    """A finding before the engine applies context, configuration and suppressions."""
+
+    message: str
+    location: Location
+    severity: Severity | None = None
+    related: tuple[Location, ...] = ()
+    confidence: Confidence = Confidence.HIGH
+    context: Context | None = None
+    fix: Fix | None = None
+    secrets: tuple[str, ...] = field(default=())
+
+
+_REGISTRY: dict[str, type["Rule"]] = {}
+
+
+class Rule:
+    meta: ClassVar[RuleMeta]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        meta = cls.__dict__.get("meta")
+        if meta is not None:
+            if meta.code in _REGISTRY and _REGISTRY[meta.code] is not cls:
+                raise RuntimeError(f"duplicate rule code {meta.code}")
+            _REGISTRY[meta.code] = cls
+
+    def check(self, project: "Project") -> Iterable[Draft]:
+        raise NotImplementedError
+
+    def draft(self, message: str, location: Location, **kwargs: object) -> Draft:
+        return Draft(message, location, **kwargs)  # type: ignore[arg-type]
+
+
+def registered() -> dict[str, type[Rule]]:
+    return _REGISTRY
+
+
+def build_finding(meta: RuleMeta, draft: Draft, context: Context, anchor: str) -> Finding:
+    return Finding(
+        code=meta.code, name=meta.name, message=draft.message, location=draft.location,
+        severity=draft.severity or meta.severity, related=draft.related, confidence=draft.confidence,
+        context=context, fix=draft.fix, secrets=draft.secrets, anchor=anchor,
+    )
+
+
+def iter_kinds(meta: RuleMeta) -> Iterator[str]:
+    yield from meta.kinds
+
+
+__all__ = ["Draft", "FileKind", "FixAvailability", "Rule", "RuleMeta", "Severity", "registered"]

@@ -1,0 +1,39 @@
+"""PC501 blocking-call-in-async-route. Docs and tests: rules/PC501-blocking-call-in-async-route.md"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.model.finding import Location, Severity
+from prodcheck.project import Project
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.concurrency.request_path import BlockingAnalysis, classify_blocking, request_path
+
+
+class BlockingCallInAsyncRoute(Rule):
+    meta = RuleMeta(
+        code="PC501", name="blocking-call-in-async-route", core=True,
+        summary="Blocking I/O inside `async def` code on the request path",
+        severity=Severity.ERROR, kinds=("py",),
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        analysis = BlockingAnalysis(project, classify_blocking)
+        for qualname, entry in sorted(request_path(project.python).items()):
+            short = qualname.rsplit(".", 1)[-1]
+            for blocking in analysis.direct(entry.function, entry.facts):
+                severity = Severity.WARNING if blocking.call.name == "open" else None
+                yield self.draft(
+                    f"{blocking.what} in `async def {short}` ({entry.why}): while it waits, the event loop "
+                    "serves no other request; await an async equivalent or offload with `asyncio.to_thread()`",
+                    Location(entry.facts.path, blocking.call.span), severity=severity,
+                )
+            for call, blocking in analysis.through_helpers(entry.function):
+                chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
+                where = f"{blocking.facts.path}:{blocking.call.span.line}"
+                yield self.draft(
+                    f"{chain} is sync and blocks ({blocking.what} at {where}) inside `async def {short}` "
+                    f"({entry.why}); make it async or call it with `asyncio.to_thread()`",
+                    Location(entry.facts.path, call.span),
+                    related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),
+                    severity=Severity.WARNING if blocking.call.name == "open" else None,
+                )

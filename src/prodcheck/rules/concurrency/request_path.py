@@ -1,0 +1,195 @@
+"""Which `async def` functions run on the event loop for requests, and what blocks in them.
+
+Shared by PC501 (blocking I/O) and PC503 (CPU-bound calls): both need the async functions on the
+request path (routes, their `Depends` chains, middleware, lifespan and startup handlers, and the async
+helpers those await) and the project's own sync helpers called from them, followed transitively.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.files import Context
+from prodcheck.project import Project
+from prodcheck.project.python_index import PythonIndex
+
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
+                        "urlopen"})
+BLOCKING_CALLS: dict[str, str] = {
+    "time.sleep": "`time.sleep()` blocks the event loop; use `await asyncio.sleep()`",
+    "requests.request": "sync HTTP client `requests`", "requests.get": "sync HTTP client `requests`",
+    "requests.post": "sync HTTP client `requests`", "requests.put": "sync HTTP client `requests`",
+    "requests.patch": "sync HTTP client `requests`", "requests.delete": "sync HTTP client `requests`",
+    "requests.head": "sync HTTP client `requests`", "requests.options": "sync HTTP client `requests`",
+    "httpx.get": "sync `httpx` function", "httpx.post": "sync `httpx` function", "httpx.put": "sync `httpx` function",
+    "httpx.patch": "sync `httpx` function", "httpx.delete": "sync `httpx` function",
+    "httpx.request": "sync `httpx` function", "httpx.stream": "sync `httpx` function",
+    "urllib.request.urlopen": "`urllib.request.urlopen()` is blocking network I/O",
+    "urllib.request.urlretrieve": "`urllib.request.urlretrieve()` is blocking network I/O",
+    "urllib3.request": "sync HTTP client `urllib3`",
+    "subprocess.run": "`subprocess` waits for the child process", "subprocess.call": "`subprocess` waits for the child process",
+    "subprocess.check_call": "`subprocess` waits for the child process",
+    "subprocess.check_output": "`subprocess` waits for the child process",
+    "subprocess.getoutput": "`subprocess` waits for the child process",
+    "subprocess.getstatusoutput": "`subprocess` waits for the child process",
+    "os.system": "`os.system()` waits for the child process", "os.popen": "`os.popen()` runs a blocking subprocess",
+    "os.waitpid": "`os.waitpid()` blocks",
+    "psycopg2.connect": "sync PostgreSQL driver `psycopg2`", "psycopg.connect": "sync `psycopg` connection",
+    "psycopg.Connection.connect": "sync `psycopg` connection",
+    "pymysql.connect": "sync MySQL driver `pymysql`", "MySQLdb.connect": "sync MySQL driver",
+    "mysql.connector.connect": "sync MySQL driver", "sqlite3.connect": "sync `sqlite3` driver",
+    "pyodbc.connect": "sync ODBC driver", "cx_Oracle.connect": "sync Oracle driver", "oracledb.connect": "sync Oracle driver",
+    "smtplib.SMTP": "sync SMTP client", "smtplib.SMTP_SSL": "sync SMTP client",
+    "socket.create_connection": "blocking socket", "open": "blocking file I/O with `open()`",
+}
+# Constructors whose instances do blocking I/O in (almost) every method.
+SYNC_CLIENTS: dict[str, str] = {
+    "requests.Session": "sync HTTP client `requests.Session`", "requests.session": "sync HTTP client `requests.Session`",
+    "httpx.Client": "sync `httpx.Client`", "urllib3.PoolManager": "sync HTTP client `urllib3`",
+    "redis.Redis": "sync Redis client", "redis.StrictRedis": "sync Redis client", "redis.from_url": "sync Redis client",
+    "redis.Redis.from_url": "sync Redis client", "pymongo.MongoClient": "sync MongoDB client `pymongo`",
+    "boto3.client": "sync AWS SDK `boto3`", "boto3.resource": "sync AWS SDK `boto3`",
+    "psycopg2.connect": "sync PostgreSQL connection `psycopg2`", "sqlite3.connect": "sync `sqlite3` connection",
+    "elasticsearch.Elasticsearch": "sync Elasticsearch client",
+}
+_CLIENT_SAFE_METHODS = frozenset({"close", "__enter__", "__exit__", "headers", "cookies", "mount", "build_request"})
+SESSION_IO_METHODS = frozenset({"execute", "get", "query", "commit", "flush", "refresh", "scalar", "scalars",
+                                "exec", "rollback", "merge", "delete", "connection", "get_one", "bulk_save_objects",
+                                "bulk_insert_mappings", "bulk_update_mappings", "exec_driver_sql", "close"})
+_SESSION_NON_IO = frozenset({"add", "add_all", "expunge", "expunge_all", "expire", "begin_nested"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    function: Function
+    facts: PyFacts
+    why: str  # "route GET /orders/{id}", "dependency of ...", "middleware", "lifespan"
+
+
+def request_path(index: PythonIndex) -> dict[str, Entry]:
+    """Async functions run on the event loop for requests (and at start-up), with the reason."""
+    found: dict[str, Entry] = {}
+    stack: list[Entry] = []
+    for route in index.routes:
+        method = route.method.upper() if route.method not in {"api_route", "route"} else "route"
+        stack.append(Entry(route.function, route.facts, f"route {method} {route.path}"))
+        for dependency, dep_facts in index.dependency_functions(route.function):
+            stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
+    for function, facts in index.middleware_functions:
+        stack.append(Entry(function, facts, "middleware"))
+    for function, facts, how in index.startup_hooks:
+        stack.append(Entry(function, facts, how))
+    while stack:
+        entry = stack.pop()
+        if entry.function.qualname in found or not entry.function.is_async:
+            continue
+        found[entry.function.qualname] = entry
+        for call, target, target_facts in index.callees(entry.function):
+            if target.is_async and target.qualname not in found:
+                stack.append(Entry(target, target_facts, f"awaited from `{entry.function.qualname.rsplit('.', 1)[-1]}`"))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    call: Call
+    facts: PyFacts
+    what: str
+    chain: tuple[str, ...] = ()  # project helpers between the async function and the blocking call
+
+
+class BlockingAnalysis:
+    """Blocking calls by function, with sync project helpers followed transitively."""
+
+    def __init__(self, project: Project, classify: Callable[[PythonIndex, Call, Function], str | None]) -> None:
+        self.project = project
+        self.index = project.python
+        self.classify = classify
+        self._sync_summary: dict[str, list[Blocking]] = {}
+
+    def direct(self, function: Function, facts: PyFacts) -> Iterator[Blocking]:
+        for call in self.index.calls_by_scope.get(function.qualname, []):
+            if call.offloaded or call.awaited:
+                continue
+            what = self.classify(self.index, call, function)
+            if what:
+                yield Blocking(call, facts, what)
+
+    def through_helpers(self, function: Function) -> Iterator[tuple[Call, Blocking]]:
+        """Calls to the project's own sync functions that (transitively) block."""
+        for call, target, target_facts in self.index.callees(function):
+            if call.offloaded or call.awaited or target.is_async:
+                continue
+            inner = self.sync_summary(target, target_facts, frozenset({function.qualname}))
+            if inner:
+                yield call, inner[0]
+
+    def sync_summary(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int = 0) -> list[Blocking]:
+        if function.qualname in self._sync_summary:
+            return self._sync_summary[function.qualname]
+        if depth > 4 or function.qualname in seen:
+            return []
+        if self.index.contexts.get(facts.path, Context.PROD) == Context.TEST:
+            return []
+        found = list(self.direct(function, facts))
+        if not found:
+            for call, target, target_facts in self.index.callees(function):
+                if call.offloaded or target.is_async:
+                    continue
+                inner = self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1)
+                if inner:
+                    found.append(Blocking(inner[0].call, inner[0].facts, inner[0].what,
+                                          (target.qualname.rsplit(".", 1)[-1], *inner[0].chain)))
+                    break
+        self._sync_summary[function.qualname] = found
+        return found
+
+
+def classify_blocking(index: PythonIndex, call: Call, function: Function) -> str | None:
+    """Why a call blocks the event loop, or None."""
+    name = call.name
+    if name in BLOCKING_CALLS and not call.receiver:
+        if name == "open" and _opened_elsewhere(call):
+            return None
+        return BLOCKING_CALLS[name]
+    head, _, method = name.rpartition(".")
+    if not head:
+        return None
+    if call.receiver:
+        local = _local_value(function, call.receiver)
+        if local is not None and local.kind == "call" and local.text in SYNC_CLIENTS and method not in _CLIENT_SAFE_METHODS:
+            if head == call.receiver:
+                return SYNC_CLIENTS[local.text]
+        if head == call.receiver and method in SESSION_IO_METHODS and method not in _SESSION_NON_IO:
+            kind = index.session_kind(_name_value(call), function)
+            if kind == "sync":
+                return f"sync SQLAlchemy session: `{call.receiver}.{method}()` runs the query on the event loop"
+        if head == call.receiver and method in {"connect", "begin", "execute"}:
+            if index.engine_kind(call.receiver, function) == "sync":
+                return f"sync SQLAlchemy engine: `{call.receiver}.{method}()` blocks the event loop"
+        return None
+    assigned = index.assigned_value(head)
+    if assigned is not None and assigned.kind == "call":
+        if assigned.text in SYNC_CLIENTS and method not in _CLIENT_SAFE_METHODS:
+            return SYNC_CLIENTS[assigned.text]
+        if assigned.text in {"sqlalchemy.create_engine", "sqlmodel.create_engine"} and method in {"connect", "begin", "execute"}:
+            return f"sync SQLAlchemy engine: `{head.rsplit('.', 1)[-1]}.{method}()` blocks the event loop"
+    return None
+
+
+def _opened_elsewhere(call: Call) -> bool:
+    return call.value.kwarg("opener") is not None
+
+
+def _local_value(function: Function, name: str):  # type: ignore[no-untyped-def]
+    for local, value, _ in reversed(function.locals):
+        if local == name:
+            return value
+    return None
+
+
+def _name_value(call: Call):  # type: ignore[no-untyped-def]
+    from prodcheck.model.facts import Value
+
+    return Value("name", call.span, text=call.receiver)

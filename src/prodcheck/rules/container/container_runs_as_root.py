@@ -1,0 +1,158 @@
+"""PC201 container-runs-as-root. Docs and tests: rules/PC201-container-runs-as-root.md"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from prodcheck.model.finding import Confidence, Location, Severity, Span
+from prodcheck.parsing.yaml import YNode
+from prodcheck.project import Project
+from prodcheck.project.infra import is_third_party_image, scalar_location
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+
+ROOT_USERS = frozenset({"root", "0", "0:0", "root:root", "root:0", "0:root"})
+# Base images that already run as an unprivileged user.
+_NONROOT_BASES = re.compile(r":nonroot|distroless.*nonroot|^cgr\.dev/chainguard/(?!.*-dev)|/nonroot", re.I)
+_PRIVILEGE_DROP = re.compile(r"\b(?:gosu|su-exec|setpriv|runuser|chpst\s+-u|s6-setuidgid|su\s+-c)\b")
+
+
+def is_root(user: str | None) -> bool:
+    return user is not None and user.strip().strip("'\"").lower() in ROOT_USERS
+
+
+def _security_value(container: YNode, pod_spec: YNode | None, key: str) -> tuple[YNode | None, YNode | None]:
+    container_node = container.path("securityContext", key)
+    pod_node = pod_spec.path("securityContext", key) if pod_spec is not None else None
+    return container_node, pod_node
+
+
+class ContainerRunsAsRoot(Rule):
+    meta = RuleMeta(
+        code="PC201", name="container-runs-as-root", core=True,
+        summary="The container that runs the service runs as root",
+        severity=Severity.ERROR, kinds=("dockerfile", "compose", "k8s"), security=7.0,
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        yield from self._dockerfiles(project)
+        yield from self._compose(project)
+        yield from self._kubernetes(project)
+
+    def _nonroot_elsewhere(self, project: Project, dockerfile: str) -> bool:
+        """Every compose service / pod that runs this image sets a non-root user itself."""
+        users = []
+        for process in project.processes:
+            if process.dockerfile != dockerfile or process.kind not in {"compose", "k8s"} or process.node is None:
+                continue
+            if process.kind == "compose":
+                user = process.node.get("user")
+                users.append(user is not None and not is_root(user.as_str()))
+            else:
+                run_as = process.node.path("securityContext", "runAsUser")
+                non_root = process.node.path("securityContext", "runAsNonRoot")
+                users.append((run_as is not None and (run_as.as_int() or 0) > 0)
+                             or (non_root is not None and non_root.as_bool() is True))
+        return bool(users) and all(users)
+
+    def _dockerfiles(self, project: Project) -> Iterator[Draft]:
+        targets: dict[str, set[str | None]] = {}
+        for process in project.processes:
+            if process.dockerfile and process.kind == "compose":
+                targets.setdefault(process.dockerfile, set()).add(process.target)
+        for source, view in project.dockerfiles:
+            for target in sorted(targets.get(source.path) or {None}, key=lambda t: t or ""):
+                stage = view.stage(target)
+                if stage is None:
+                    continue
+                user = view.effective(stage, "USER")
+                if user is not None and is_root(user.value.split()[0] if user.value.split() else ""):
+                    line = source.line(user.line)
+                    yield self.draft(
+                        f"`USER {user.value}` in the stage that runs: the service runs as root, so any code "
+                        "execution bug owns the container",
+                        Location(source.path, Span(user.line, 1, user.line, len(line) + 1)),
+                    )
+                    continue
+                if user is not None:
+                    continue
+                base = view.base_image(stage)
+                if is_third_party_image(base) or _NONROOT_BASES.search(base) or base.lower() == "scratch":
+                    continue
+                if _PRIVILEGE_DROP.search(source.text or "") or self._scripts_drop_privileges(project, source.path):
+                    continue
+                if self._nonroot_elsewhere(project, source.path):
+                    continue
+                from_line = source.line(stage.line)
+                name = f" (`{stage.name}`)" if stage.name else ""
+                yield self.draft(
+                    f"no `USER` in the stage that runs{name}: the container runs as root by default",
+                    Location(source.path, Span(stage.line, 1, stage.line, len(from_line) + 1)),
+                    severity=Severity.WARNING,
+                )
+
+    def _scripts_drop_privileges(self, project: Project, dockerfile: str) -> bool:
+        for process in project.processes:
+            if process.dockerfile == dockerfile:
+                for step in process.steps:
+                    if step.via:
+                        source = project.by_path.get(step.location.path)
+                        if source is not None and _PRIVILEGE_DROP.search(source.text or ""):
+                            return True
+        return False
+
+    def _compose(self, project: Project) -> Iterator[Draft]:
+        for service in project.compose_services:
+            user = service.node.get("user")
+            if user is not None and is_root(user.as_str()):
+                yield self.draft(f"compose service `{service.name}` runs as `user: {user.as_str()}`",
+                                 scalar_location(service.file.path, user))
+
+    def _kubernetes(self, project: Project) -> Iterator[Draft]:
+        dockerfile_users: dict[str, bool] = {}
+        for source, view in project.dockerfiles:
+            stage = view.stage(None)
+            user = view.effective(stage, "USER") if stage else None
+            dockerfile_users[source.path] = user is not None and not is_root(user.value.split()[0] if user.value.split() else "")
+        for process in project.processes:
+            if process.kind != "k8s" or process.node is None:
+                continue
+            workload = next((w for w in project.workloads
+                             if w.file is process.file and any(c.node is process.node for c in w.containers + w.init_containers)), None)
+            if workload is None:
+                continue
+            path = workload.file.path
+            container = process.node
+            run_as, pod_run_as = _security_value(container, workload.pod_spec, "runAsUser")
+            effective = run_as if run_as is not None else pod_run_as
+            if effective is not None and effective.as_int() == 0:
+                yield self.draft(f"`runAsUser: 0` for container `{process.name.rsplit(':', 1)[-1]}`: it runs as root",
+                                 scalar_location(path, effective))
+                continue
+            privileged = container.path("securityContext", "privileged")
+            if privileged is not None and privileged.as_bool():
+                yield self.draft("`privileged: true`: root with every host capability",
+                                 scalar_location(path, privileged))
+                continue
+            non_root, pod_non_root = _security_value(container, workload.pod_spec, "runAsNonRoot")
+            chosen = non_root if non_root is not None else pod_non_root
+            if chosen is not None and chosen.as_bool() is True:
+                continue
+            if effective is not None and (effective.as_int() or 0) > 0:
+                continue
+            if any(c.node is container for c in workload.init_containers):
+                continue
+            image_node = container.get("image")
+            image = image_node.as_str() if image_node is not None else None
+            if is_third_party_image(image) or (image and _NONROOT_BASES.search(image)):
+                continue
+            if process.dockerfile and dockerfile_users.get(process.dockerfile):
+                continue
+            name_node = container.get("name") or container
+            explicit = chosen is not None and chosen.as_bool() is False
+            yield self.draft(
+                f"container `{process.name.rsplit(':', 1)[-1]}` has "
+                + ("`runAsNonRoot: false`" if explicit else "no `runAsNonRoot: true` or non-zero `runAsUser`")
+                + ": nothing stops it from running as root",
+                scalar_location(path, chosen if explicit else name_node),
+                severity=Severity.WARNING, confidence=Confidence.MEDIUM,
+            )

@@ -1,0 +1,97 @@
+"""PC402 pool-exceeds-connection-limit. Docs and tests: rules/PC402-pool-exceeds-connection-limit.md"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from prodcheck.model.facts import LITERAL, Fact
+from prodcheck.model.files import Context
+from prodcheck.model.finding import Confidence, Location, Severity
+from prodcheck.project import Engine, Project
+from prodcheck.project.infra import Process
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+
+
+def _where(location: Location) -> str:
+    return f" ({location.path}:{location.span.line})" if location.path else ""
+
+
+def _engine_term(engine: Engine) -> str:
+    if engine.max_overflow is not None and engine.max_overflow.note:
+        return f"{engine.pool_size.value} + {engine.max_overflow.value}"  # type: ignore[union-attr]
+    return f"{engine.pool_size.value}"  # type: ignore[union-attr]
+
+
+class PoolExceedsConnectionLimit(Rule):
+    meta = RuleMeta(
+        code="PC402", name="pool-exceeds-connection-limit", core=True,
+        summary="Connection pools x workers x replicas can open more connections than the database allows",
+        severity=Severity.ERROR, kinds=("cross-file",),
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        units: dict[str, list[Process]] = defaultdict(list)
+        for process in project.processes:
+            if process.context != Context.PROD or process.role != "web" or process.kind == "script":
+                continue
+            if process.server is None:
+                continue
+            units[process.unit].append(process)
+        for unit, processes in sorted(units.items()):
+            yield from self._check_unit(project, unit, processes)
+
+    def _check_unit(self, project: Project, unit: str, processes: list[Process]) -> Iterator[Draft]:
+        terms: list[str] = []
+        related: list[Location] = []
+        total = 0
+        first_engine: Engine | None = None
+        inferred = False
+        for process in processes:
+            step, call = process.server  # type: ignore[misc]
+            engines = [e for e in project.engines_for_app(call.app_ref) if e.per_process]
+            if not engines:
+                continue
+            workers = project.workers(process)
+            replicas = process.replicas
+            if workers is None or replicas is None:
+                continue
+            per_process = sum(e.per_process for e in engines)  # type: ignore[misc]
+            first_engine = first_engine or engines[0]
+            engine_text = " + ".join(f"({_engine_term(e)})" if e.max_overflow and e.max_overflow.note else _engine_term(e)
+                                     for e in engines)
+            product = per_process * workers.value * replicas.value
+            total += product
+            terms.append(f"{engine_text} x {workers.note}{_where(workers.origin)} x {replicas.note}"
+                         + (f"{_where(replicas.origin)}" if replicas.certainty == LITERAL else ""))
+            for engine in engines:
+                for fact in (engine.pool_size, engine.max_overflow):
+                    if fact is not None and fact.note:
+                        related.append(fact.origin.labelled(fact.note))
+                        inferred = inferred or fact.certainty != LITERAL
+            related.append(workers.origin.labelled(workers.note))
+            related.append(replicas.origin.labelled(replicas.note))
+            inferred = inferred or workers.certainty not in {LITERAL, "tool-default"}
+        if first_engine is None or not terms:
+            return
+        limit = self._limit(project, unit)
+        if total <= limit.value:
+            return
+        if limit.origin.path:
+            related.append(limit.origin.labelled(limit.note))
+        arithmetic = " + ".join(terms)
+        limit_text = limit.note if "default" in limit.note else f"{limit.value} max_connections{_where(limit.origin)}"
+        location = first_engine.pool_size.origin if first_engine.pool_size else first_engine.location  # type: ignore[union-attr]
+        yield self.draft(
+            f"{arithmetic} = {total} > {limit_text}: under load the pools open more connections than "
+            "the database accepts and requests fail with `too many clients`",
+            location, related=tuple(dict.fromkeys(related)),
+            confidence=Confidence.MEDIUM if inferred or limit.certainty != LITERAL else Confidence.HIGH,
+        )
+
+    def _limit(self, project: Project, unit: str) -> Fact[int]:
+        for database in project.databases:
+            if database.unit == unit and database.pooler:
+                if database.client_limit is not None:
+                    return database.client_limit
+                return Fact(100, database.origin, "tool-default", "100 max_client_conn (PgBouncer default)")
+        return project.database_limit(unit)

@@ -1,0 +1,58 @@
+"""Matchers several rules share."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from prodcheck.model.finding import Location, Span
+from prodcheck.parsing.shell import locate
+
+_DB_URL = re.compile(
+    r"(?P<scheme>(?:postgres(?:ql)?|pgsql|mysql|mariadb|mssql|oracle|cockroachdb|redshift|timescale|"
+    r"mongodb(?:\+srv)?)(?:\+[A-Za-z0-9_]+)?)://(?P<user>[^:/@\s'\"`]*):(?P<password>[^@\s'\"`]+)@"
+    r"(?P<host>[^/\s'\"`?:]*)"
+)
+_PLACEHOLDER = re.compile(r"^(?:\$.*|\{.*\}|<.*>|%\(.*|\*+|x+|\.\.\.|\[.*\]|_+|-+)$|\$\{|\{\{|\{\}", re.I)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal"})
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseUrl:
+    text: str
+    start: int  # offset of the URL in the scanned string
+    password: str
+    host: str
+
+    @property
+    def masked(self) -> str:
+        return mask(self.text, self.password)
+
+    @property
+    def is_local(self) -> bool:
+        return self.host.lower() in LOCAL_HOSTS
+
+
+def database_urls(text: str) -> list[DatabaseUrl]:
+    """Database URLs with a literal, non-placeholder password."""
+    if "://" not in text or "@" not in text:
+        return []
+    found = []
+    for match in _DB_URL.finditer(text):
+        password = match.group("password")
+        if _PLACEHOLDER.search(password) or not password.strip():
+            continue
+        found.append(DatabaseUrl(match.group(0), match.start(), password, match.group("host")))
+    return found
+
+
+def mask(text: str, secret: str) -> str:
+    return text.replace(secret, "****") if secret else text
+
+
+def token_location(path: str, line: int, line_text: str, token: str) -> Location:
+    """The exact columns of a token on a line, else the whole line."""
+    found = locate(line_text, token)
+    if found:
+        return Location(path, Span(line, found[0], line, found[1]))
+    stripped = len(line_text) - len(line_text.lstrip())
+    return Location(path, Span(line, stripped + 1, line, len(line_text) + 1))

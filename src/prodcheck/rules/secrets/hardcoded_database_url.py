@@ -1,0 +1,169 @@
+"""PC301 hardcoded-database-url. Docs and tests: rules/PC301-hardcoded-database-url.md"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Location, Severity, Span
+from prodcheck.parsing.yaml import YNode
+from prodcheck.project import Project
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.helpers import DatabaseUrl, database_urls
+
+_DOC_KEYWORDS = frozenset({"description", "example", "examples", "help", "title", "summary", "doc", "comment",
+                           "openapi_examples", "json_schema_extra"})
+_TEMPLATE_ENV = (".example", ".sample", ".template", ".dist", ".tpl", ".defaults")
+_GETENV = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv", "config",
+                     "decouple.config", "env.str", "env"})
+
+
+def _message(url: DatabaseUrl, where: str) -> str:
+    return (f"database URL with a literal password `{url.masked}` {where}: anyone with the repository "
+            "has the database, and rotating it means a deploy")
+
+
+class HardcodedDatabaseUrl(Rule):
+    meta = RuleMeta(
+        code="PC301", name="hardcoded-database-url", core=True,
+        summary="A database URL with literal credentials in code or config",
+        severity=Severity.ERROR,
+        kinds=("py", "dockerfile", "compose", "k8s", "workflow", "alembic.ini", "env", "procfile", "shell"),
+        security=8.0,
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        yield from self._python(project)
+        yield from self._yaml(project)
+        yield from self._dockerfiles(project)
+        yield from self._text_files(project)
+
+    # ------------------------------------------------------------ Python
+
+    def _python(self, project: Project) -> Iterator[Draft]:
+        for facts in project.python_facts.values():
+            if not facts.strings:
+                continue
+            fallbacks = {
+                item.span for call in facts.calls if call.name in _GETENV or call.name.endswith((".getenv", "environ.get"))
+                for item in (*call.value.items[1:], *(v for k, v in call.value.keywords if k == "default"))
+            }
+            settings_classes = {c.qualname for c in facts.classes if any(b.endswith(("BaseSettings", "Settings")) for b in c.bases)}
+            class_defaults = {a.span.line for a in facts.assigns if a.scope in settings_classes}
+            field_defaults = {
+                item.span for call in facts.calls if call.name.endswith("Field")
+                for item in (*call.value.items[:1], *(v for k, v in call.value.keywords if k == "default"))
+            }
+            for literal in facts.strings:
+                if literal.role.startswith("kwarg:") and literal.role[6:] in _DOC_KEYWORDS:
+                    continue
+                for url in database_urls(literal.value):
+                    location = Location(facts.path, literal.span)
+                    fallback = (literal.span in fallbacks or literal.span in field_defaults
+                                or literal.span.line in class_defaults)
+                    context = Context.DEV if literal.in_main else None
+                    if fallback:
+                        yield self.draft(
+                            _message(url, "as the fallback when the environment variable is unset")
+                            + ("; a production deploy that forgets the variable silently uses it" if not url.is_local else ""),
+                            location, severity=Severity.WARNING if not url.is_local else Severity.INFO,
+                            secrets=(url.password,), context=context,
+                        )
+                    else:
+                        yield self.draft(_message(url, "in code"), location, secrets=(url.password,), context=context,
+                                         severity=None if not url.is_local else Severity.WARNING)
+
+    # ------------------------------------------------------------ YAML files
+
+    def _yaml(self, project: Project) -> Iterator[Draft]:
+        for source, document in project.compose_files:
+            yield from self._scan_node(source.path, document, None)
+        seen: set[int] = set()
+        for source, document in project.k8s_documents:
+            if id(document) in seen:
+                continue
+            seen.add(id(document))
+            yield from self._scan_node(source.path, document, None)
+        for source in project.of_kind(FileKind.PLATFORM):
+            if source.path.endswith((".yaml", ".yml")):
+                for document in project.yaml(source):
+                    yield from self._scan_node(source.path, document, None)
+        for source, document in project.workflows:
+            jobs = document.get("jobs")
+            for job_name, job in jobs.entries() if jobs is not None else []:
+                service_hosts = set()
+                services = job.get("services")
+                for name, _ in services.entries() if services is not None else []:
+                    service_hosts.add(name.lower())
+                for node in job.walk():
+                    if not node.is_scalar or not node.text or "://" not in node.text:
+                        continue
+                    for url in database_urls(node.text):
+                        if services is not None and (url.is_local or url.host.lower() in service_hosts):
+                            continue  # a throw-away CI service container
+                        context = Context.TEST if _is_test_job(job_name, job) else None
+                        yield self.draft(_message(url, f"in workflow job `{job_name}`"),
+                                         _scalar_location(source.path, node, url), secrets=(url.password,),
+                                         context=context)
+
+    def _scan_node(self, path: str, document: YNode, context: Context | None) -> Iterator[Draft]:
+        for node in document.walk():
+            if node.is_scalar and node.text and "://" in node.text:
+                for url in database_urls(node.text):
+                    yield self.draft(_message(url, "in configuration"), _scalar_location(path, node, url),
+                                     secrets=(url.password,), context=context)
+
+    # ------------------------------------------------------------ Dockerfiles and text files
+
+    def _dockerfiles(self, project: Project) -> Iterator[Draft]:
+        for source, view in project.dockerfiles:
+            for instruction in view.instructions:
+                if instruction.keyword not in {"ENV", "ARG"}:
+                    continue
+                for url in database_urls(instruction.value):
+                    yield self.draft(_message(url, f"in `{instruction.keyword}`, baked into every image layer"),
+                                     _line_location(source.path, instruction.line, source.line(instruction.line), url),
+                                     secrets=(url.password,))
+
+    def _text_files(self, project: Project) -> Iterator[Draft]:
+        for source in project.of_kind(FileKind.ALEMBIC_INI):
+            for section, entry in project.ini_entries(source):
+                for url in database_urls(entry.value):
+                    yield self.draft(_message(url, "in `alembic.ini`"),
+                                     _line_location(source.path, entry.line, source.line(entry.line), url),
+                                     secrets=(url.password,))
+        for source in project.of_kind(FileKind.ENV):
+            name = source.path.rsplit("/", 1)[-1].lower()
+            if any(marker in name for marker in _TEMPLATE_ENV):
+                continue  # templates document the variables; their values are placeholders
+            for entry in project.env_entries(source):
+                for url in database_urls(entry.value):
+                    yield self.draft(_message(url, f"in `{name}`"),
+                                     _line_location(source.path, entry.line, source.line(entry.line), url),
+                                     secrets=(url.password,))
+        for source in project.of_kind(FileKind.PROCFILE, FileKind.SHELL):
+            for number, line in enumerate(source.lines, 1):
+                if line.lstrip().startswith("#"):
+                    continue
+                for url in database_urls(line):
+                    yield self.draft(_message(url, "in a command"), _line_location(source.path, number, line, url),
+                                     secrets=(url.password,))
+
+
+def _is_test_job(name: str, job: YNode) -> bool:
+    text = " ".join(n.text or "" for n in job.walk() if n.is_scalar)
+    return "test" in name.lower() or "pytest" in text
+
+
+def _line_location(path: str, line: int, line_text: str, url: DatabaseUrl) -> Location:
+    index = line_text.find(url.text)
+    if index < 0:
+        return Location(path, Span(line, 1, line, len(line_text) + 1))
+    return Location(path, Span(line, index + 1, line, index + 1 + len(url.text)))
+
+
+def _scalar_location(path: str, node: YNode, url: DatabaseUrl) -> Location:
+    span = node.span
+    if span.end_line == span.line and node.style is None:
+        start = span.column + url.start
+        return Location(path, Span(span.line, start, span.line, start + len(url.text)))
+    return Location(path, Span(span.line, span.column, span.line, span.column + 1))

@@ -1,0 +1,163 @@
+"""Configuration: `[tool.prodcheck]` in pyproject.toml, or prodcheck.toml / .prodcheck.toml; CLI wins."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from prodcheck.model.finding import Location, Severity, Span
+
+CONFIG_FILES = ("prodcheck.toml", ".prodcheck.toml", "pyproject.toml")
+_KEYS = {
+    "select", "ignore", "severity", "per-file-ignores", "exclude", "fail-on", "database", "production",
+    "development", "max-connections",
+}
+_SEVERITIES = ("error", "warning", "info")
+
+
+class ConfigError(Exception):
+    """Bad configuration or usage: exit code 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity = Severity.WARNING
+    max_connections: int | None = None
+    max_connections_origin: Location | None = None
+    production: tuple[str, ...] = ()
+    development: tuple[str, ...] = ()
+    config_path: str | None = None
+    use_cache: bool = True
+    jobs: int | None = None
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+def find_config(root: Path) -> Path | None:
+    for directory in (root, *root.parents):
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file():
+                if name == "pyproject.toml" and not _has_tool_table(candidate):
+                    continue
+                return candidate
+        if (directory / ".git").exists():
+            break
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return "prodcheck" in data.get("tool", {})
+
+
+def _string_list(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ConfigError(f"{where} must be a list of strings")
+
+
+def _severity(value: object, where: str) -> Severity:
+    if isinstance(value, str) and value.lower() in _SEVERITIES:
+        return Severity.parse(value)
+    raise ConfigError(f"{where} must be one of: {', '.join(_SEVERITIES)} (got {value!r})")
+
+
+def load(path: Path) -> Settings:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read configuration: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    table = data.get("tool", {}).get("prodcheck", {}) if path.name == "pyproject.toml" else data
+    prefix = "tool.prodcheck." if path.name == "pyproject.toml" else ""
+    return from_table(table, path, prefix)
+
+
+def from_table(table: dict[str, object], path: Path, prefix: str = "") -> Settings:
+    from prodcheck.rules import is_known_selector
+
+    where = lambda key: f"{path}: `{prefix}{key}`"  # noqa: E731
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{where(unknown[0])}: unknown key; allowed keys: {', '.join(sorted(_KEYS))}")
+    settings: dict[str, object] = {"config_path": str(path)}
+    for key in ("select", "ignore"):
+        if key in table:
+            values = _string_list(table[key], where(key))
+            bad = [v for v in values if not is_known_selector(v)]
+            if bad:
+                raise ConfigError(f"{where(key)}: unknown rule {bad[0]!r}; use a code (PC101), a name or a prefix (PC1)")
+            settings[key] = values
+    if "severity" in table:
+        overrides = table["severity"]
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{where('severity')} must be a table of rule = \"error\"|\"warning\"|\"info\"")
+        from prodcheck.rules import by_code_or_name
+
+        parsed: dict[str, Severity] = {}
+        for rule_key, level in overrides.items():
+            rule = by_code_or_name(rule_key)
+            if rule is None:
+                raise ConfigError(f"{where('severity.' + rule_key)}: unknown rule")
+            parsed[rule.meta.code] = _severity(level, where(f"severity.{rule_key}"))
+        settings["severity"] = parsed
+    if "per-file-ignores" in table:
+        mapping = table["per-file-ignores"]
+        if not isinstance(mapping, dict):
+            raise ConfigError(f"{where('per-file-ignores')} must be a table of glob = [rules]")
+        settings["per_file_ignores"] = {
+            glob: _string_list(codes, where(f"per-file-ignores.{glob}")) for glob, codes in mapping.items()
+        }
+    if "exclude" in table:
+        settings["exclude"] = _string_list(table["exclude"], where("exclude"))
+    if "fail-on" in table:
+        settings["fail_on"] = _severity(table["fail-on"], where("fail-on"))
+    for key in ("production", "development"):
+        if key in table:
+            settings[key] = _string_list(table[key], where(key))
+    database = table.get("database")
+    if database is not None:
+        if not isinstance(database, dict):
+            raise ConfigError(f"{where('database')} must be a table")
+        extra = sorted(set(database) - {"max_connections", "max-connections"})
+        if extra:
+            raise ConfigError(f"{where('database.' + extra[0])}: unknown key; allowed: max_connections")
+        limit = database.get("max_connections", database.get("max-connections"))
+        if limit is not None:
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+                raise ConfigError(f"{where('database.max_connections')} must be a positive integer")
+            settings["max_connections"] = limit
+            settings["max_connections_origin"] = Location(_display(path), Span(_line_of(path, "max_connections")))
+    if "max-connections" in table:
+        limit = table["max-connections"]
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+            raise ConfigError(f"{where('max-connections')} must be a positive integer")
+        settings["max_connections"] = limit
+    return Settings(**settings)  # type: ignore[arg-type]
+
+
+def _display(path: Path) -> str:
+    return path.name
+
+
+def _line_of(path: Path, needle: str) -> int:
+    try:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if needle in line:
+                return number
+    except OSError:
+        pass
+    return 1

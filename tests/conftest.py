@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from prodcheck.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def run_json(root: Path, *args: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(main, ["check", str(root), "--format", "json", "--no-cache", *args])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    def build(files: dict[str, str]) -> Path:
+        return write_project(tmp_path, files)
+
+    return build
