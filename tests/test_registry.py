@@ -1,0 +1,58 @@
+"""Docs, registry and the SPEC's rule catalogue agree (flake8-async's consistency test, extended)."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from conftest import SHARED
+from prodcheck.rules import all_rules
+from rule_docs import REQUIRED_SECTIONS, RULES_DIR, all_docs
+
+RULES = all_rules()
+DOCS = {doc.code: doc for doc in all_docs()}
+
+
+def test_codes_and_names_are_well_formed_and_unique() -> None:
+    names = [rule.meta.name for rule in RULES.values()]
+    assert len(names) == len(set(names))
+    for code, rule in RULES.items():
+        assert re.fullmatch(r"PC\d{3}", code)
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.meta.name)
+        assert not rule.meta.name.startswith(("no-", "disallow-", "ensure-"))
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_every_rule_has_one_matching_doc(code: str) -> None:
+    meta = RULES[code].meta
+    files = list(RULES_DIR.glob(f"{code}-*.md"))
+    assert [f.name for f in files] == [f"{code}-{meta.name}.md"]
+    doc = DOCS[code]
+    assert doc.front.get("name") == meta.name
+    assert doc.front.get("severity") == meta.severity.label
+    assert list(doc.front.get("kinds") or []) == list(meta.kinds)
+    assert doc.front.get("fix", "none") in {meta.fix.value, "safe" if meta.fix.value != "none" else "none"}
+    titles = [t for t in doc.sections]
+    positions = [titles.index(s) for s in REQUIRED_SECTIONS if s in titles]
+    assert [s for s in REQUIRED_SECTIONS if s not in titles] == [], f"{code}: missing sections"
+    assert positions == sorted(positions), f"{code}: sections out of order"
+    if code not in {"PC000", "PC001"}:
+        assert "# expect: " + code in doc.text, f"{code}: no `# expect:` marker"
+
+
+def test_every_doc_has_a_rule() -> None:
+    assert set(DOCS) <= set(RULES)
+
+
+def test_registry_matches_spec_catalogue() -> None:
+    spec = SHARED / "SPEC.md"
+    if not spec.is_file():
+        if os.environ.get("CI"):
+            pytest.fail("shared/SPEC.md missing")
+        pytest.skip("SPEC not beside this checkout")
+    rows = re.findall(r"^\| (PC\d{3}) \| ([a-z0-9-]+) \|\s*(★?)\s*\|", spec.read_text(encoding="utf-8"), re.M)
+    spec_rules = {code: (name, bool(star)) for code, name, star in rows}
+    for code, rule in RULES.items():
+        assert code in spec_rules, f"{code} is not in the SPEC"
+        assert spec_rules[code] == (rule.meta.name, rule.meta.core), code
