@@ -23,17 +23,27 @@ class BlockingCallInAsyncRoute(Rule):
             for blocking in analysis.direct(entry.function, entry.facts):
                 severity = Severity.WARNING if blocking.call.name == "open" else None
                 yield self.draft(
-                    f"{blocking.what} in `async def {short}` ({entry.why}): while it waits, the event loop "
-                    "serves no other request; await an async equivalent or offload with `asyncio.to_thread()`",
+                    f"{blocking.what} blocks the event loop in `async def {short}` ({entry.why}): no other "
+                    f"request is served while it waits; {_hint(blocking.call.name, blocking.what)}",
                     Location(entry.facts.path, blocking.call.span), severity=severity,
                 )
             for call, blocking in analysis.through_helpers(entry.function):
                 chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
                 where = f"{blocking.facts.path}:{blocking.call.span.line}"
                 yield self.draft(
-                    f"{chain} is sync and blocks ({blocking.what} at {where}) inside `async def {short}` "
-                    f"({entry.why}); make it async or call it with `asyncio.to_thread()`",
+                    f"{chain} blocks the event loop in `async def {short}` ({entry.why}): it reaches "
+                    f"{blocking.what} at {where}; make it async or call it with `await asyncio.to_thread()`",
                     Location(entry.facts.path, call.span),
                     related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),
                     severity=Severity.WARNING if blocking.call.name == "open" else None,
                 )
+
+
+def _hint(name: str, what: str) -> str:
+    if name == "time.sleep":
+        return "use `await asyncio.sleep()`"
+    if "SQLAlchemy" in what:
+        return "use an `AsyncSession` with an async driver, or make the route a plain `def`"
+    if "HTTP" in what or "httpx" in what:
+        return "use `httpx.AsyncClient`, or `await asyncio.to_thread(...)`"
+    return "use an async equivalent, `await asyncio.to_thread(...)`, or a plain `def` route"

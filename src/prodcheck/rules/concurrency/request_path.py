@@ -16,32 +16,24 @@ from prodcheck.project.python_index import PythonIndex
 
 HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
                         "urlopen"})
+_HTTP = "sync HTTP client `requests`"
+_SUBPROCESS = "`subprocess`, which waits for the child process"
 BLOCKING_CALLS: dict[str, str] = {
-    "time.sleep": "`time.sleep()` blocks the event loop; use `await asyncio.sleep()`",
-    "requests.request": "sync HTTP client `requests`", "requests.get": "sync HTTP client `requests`",
-    "requests.post": "sync HTTP client `requests`", "requests.put": "sync HTTP client `requests`",
-    "requests.patch": "sync HTTP client `requests`", "requests.delete": "sync HTTP client `requests`",
-    "requests.head": "sync HTTP client `requests`", "requests.options": "sync HTTP client `requests`",
-    "httpx.get": "sync `httpx` function", "httpx.post": "sync `httpx` function", "httpx.put": "sync `httpx` function",
-    "httpx.patch": "sync `httpx` function", "httpx.delete": "sync `httpx` function",
-    "httpx.request": "sync `httpx` function", "httpx.stream": "sync `httpx` function",
-    "urllib.request.urlopen": "`urllib.request.urlopen()` is blocking network I/O",
-    "urllib.request.urlretrieve": "`urllib.request.urlretrieve()` is blocking network I/O",
+    "time.sleep": "`time.sleep()`",
+    **{f"requests.{verb}": _HTTP for verb in ("request", "get", "post", "put", "patch", "delete", "head", "options")},
+    **{f"httpx.{verb}": "sync `httpx` call" for verb in ("request", "get", "post", "put", "patch", "delete", "stream")},
+    "urllib.request.urlopen": "`urllib.request.urlopen()`", "urllib.request.urlretrieve": "`urllib.request.urlretrieve()`",
     "urllib3.request": "sync HTTP client `urllib3`",
-    "subprocess.run": "`subprocess` waits for the child process", "subprocess.call": "`subprocess` waits for the child process",
-    "subprocess.check_call": "`subprocess` waits for the child process",
-    "subprocess.check_output": "`subprocess` waits for the child process",
-    "subprocess.getoutput": "`subprocess` waits for the child process",
-    "subprocess.getstatusoutput": "`subprocess` waits for the child process",
-    "os.system": "`os.system()` waits for the child process", "os.popen": "`os.popen()` runs a blocking subprocess",
-    "os.waitpid": "`os.waitpid()` blocks",
+    **{f"subprocess.{name}": _SUBPROCESS for name in ("run", "call", "check_call", "check_output", "getoutput",
+                                                      "getstatusoutput", "Popen")},
+    "os.system": "`os.system()`", "os.popen": "`os.popen()`", "os.waitpid": "`os.waitpid()`",
     "psycopg2.connect": "sync PostgreSQL driver `psycopg2`", "psycopg.connect": "sync `psycopg` connection",
     "psycopg.Connection.connect": "sync `psycopg` connection",
     "pymysql.connect": "sync MySQL driver `pymysql`", "MySQLdb.connect": "sync MySQL driver",
     "mysql.connector.connect": "sync MySQL driver", "sqlite3.connect": "sync `sqlite3` driver",
     "pyodbc.connect": "sync ODBC driver", "cx_Oracle.connect": "sync Oracle driver", "oracledb.connect": "sync Oracle driver",
     "smtplib.SMTP": "sync SMTP client", "smtplib.SMTP_SSL": "sync SMTP client",
-    "socket.create_connection": "blocking socket", "open": "blocking file I/O with `open()`",
+    "socket.create_connection": "a blocking socket", "open": "file I/O with `open()`",
 }
 # Constructors whose instances do blocking I/O in (almost) every method.
 SYNC_CLIENTS: dict[str, str] = {
@@ -73,7 +65,8 @@ def request_path(index: PythonIndex) -> dict[str, Entry]:
     stack: list[Entry] = []
     for route in index.routes:
         method = route.method.upper() if route.method not in {"api_route", "route"} else "route"
-        stack.append(Entry(route.function, route.facts, f"route {method} {route.path}"))
+        paths = sorted(index.full_paths(route)) or [route.path]
+        stack.append(Entry(route.function, route.facts, f"route {method} {paths[0]}"))
         for dependency, dep_facts in index.dependency_functions(route.function):
             stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
     for function, facts in index.middleware_functions:
@@ -164,17 +157,17 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> str
         if head == call.receiver and method in SESSION_IO_METHODS and method not in _SESSION_NON_IO:
             kind = index.session_kind(_name_value(call), function)
             if kind == "sync":
-                return f"sync SQLAlchemy session: `{call.receiver}.{method}()` runs the query on the event loop"
+                return f"sync SQLAlchemy session call `{call.receiver}.{method}()`"
         if head == call.receiver and method in {"connect", "begin", "execute"}:
             if index.engine_kind(call.receiver, function) == "sync":
-                return f"sync SQLAlchemy engine: `{call.receiver}.{method}()` blocks the event loop"
+                return f"sync SQLAlchemy engine call `{call.receiver}.{method}()`"
         return None
     assigned = index.assigned_value(head)
     if assigned is not None and assigned.kind == "call":
         if assigned.text in SYNC_CLIENTS and method not in _CLIENT_SAFE_METHODS:
             return SYNC_CLIENTS[assigned.text]
         if assigned.text in {"sqlalchemy.create_engine", "sqlmodel.create_engine"} and method in {"connect", "begin", "execute"}:
-            return f"sync SQLAlchemy engine: `{head.rsplit('.', 1)[-1]}.{method}()` blocks the event loop"
+            return f"sync SQLAlchemy engine call `{head.rsplit('.', 1)[-1]}.{method}()`"
     return None
 
 

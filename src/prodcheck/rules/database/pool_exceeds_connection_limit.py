@@ -59,6 +59,8 @@ class PoolExceedsConnectionLimit(Rule):
             first_engine = first_engine or engines[0]
             engine_text = " + ".join(f"({_engine_term(e)})" if e.max_overflow and e.max_overflow.note else _engine_term(e)
                                      for e in engines)
+            if len(engines) > 1:
+                engine_text = f"({engine_text})"
             product = per_process * workers.value * replicas.value
             total += product
             terms.append(f"{engine_text} x {workers.note}{_where(workers.origin)} x {replicas.note}"
