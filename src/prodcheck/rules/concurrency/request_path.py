@@ -146,6 +146,9 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> str
         if name == "open" and _opened_elsewhere(call):
             return None
         return BLOCKING_CALLS[name]
+    passed = _sync_session_argument(index, call, function)
+    if passed:
+        return passed
     head, _, method = name.rpartition(".")
     if not head:
         return None
@@ -169,6 +172,30 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> str
         if assigned.text in {"sqlalchemy.create_engine", "sqlmodel.create_engine"} and method in {"connect", "begin", "execute"}:
             return f"sync SQLAlchemy engine call `{head.rsplit('.', 1)[-1]}.{method}()`"
     return None
+
+
+_NOT_IO_WRAPPERS = frozenset({"len", "isinstance", "print", "repr", "str", "id", "type", "hasattr", "getattr",
+                              "setattr", "bool", "logging", "Depends", "fastapi.Depends"})
+
+
+def _sync_session_argument(index: PythonIndex, call: Call, function: Function) -> str | None:
+    """A sync session handed to a sync helper (`crud.get_user(db, id)`): the helper queries on the loop."""
+    if call.name in _NOT_IO_WRAPPERS or call.name.startswith(("logging.", "logger.", "log.")):
+        return None
+    if call.receiver and call.name.startswith(call.receiver + "."):
+        return None  # the session's own methods are judged above
+    target = index.call_target(call, function)
+    if target is not None and target[0].is_async:
+        return None
+    arguments = [*call.value.items, *(value for _, value in call.value.keywords)]
+    for argument in arguments:
+        if argument.kind == "name" and "." not in argument.text and _is_sync_session(index, argument, function):
+            return f"`{call.name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{argument.text}`"
+    return None
+
+
+def _is_sync_session(index: PythonIndex, value, function: Function) -> bool:  # type: ignore[no-untyped-def]
+    return index.session_kind(value, function) == "sync"
 
 
 def _opened_elsewhere(call: Call) -> bool:
