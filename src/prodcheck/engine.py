@@ -209,6 +209,8 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[
             internal.append(f"{code}: internal error\n{traceback.format_exc()}")
     if _selected(metas["PC000"], settings):
         for source in project.parse_errors:
+            if "{{" in source.path or "{%" in source.path:
+                continue  # cookiecutter/copier templates are rendered before they are valid files
             error = source.error
             assert error is not None
             from prodcheck.rules.base import Draft
@@ -286,8 +288,10 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
         if source.text is None and source.data is not None:
             source.text = source.data.decode("utf-8", "replace")
         anchor = source.line(draft.location.span.line).strip()
+        from prodcheck.model.finding import mask_secret
+
         for secret in draft.secrets:
-            anchor = anchor.replace(secret, "****")
+            anchor = mask_secret(anchor, secret)
     finding = build_finding(meta, draft, context, anchor)
     severity = settings.severity.get(meta.code, finding.severity)
     if context != Context.PROD:

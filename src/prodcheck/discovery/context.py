@@ -49,6 +49,6 @@ def default_context(relpath: str) -> Context:
             return Context.DEV
         if any(w in {"test", "tests"} for w in words) and component != name:
             return Context.TEST
-    if any(w in {"test", "tests", "ci"} for w in _words(name.rsplit(".", 1)[0])) and not name.endswith(".py"):
+    if any(w in {"test", "tests", "ci", "pytest", "e2e"} for w in _words(name.rsplit(".", 1)[0])) and not name.endswith(".py"):
         return Context.TEST
     return Context.PROD

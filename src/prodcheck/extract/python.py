@@ -454,7 +454,19 @@ def pragma_comments(source: bytes) -> tuple[tuple[int, str], ...]:
 
 def extract(path: str, source: bytes) -> PyFacts:
     """Parse and summarise one file. Raises SyntaxError / ValueError on unparsable input."""
-    tree = ast.parse(source, filename=path)
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError:
+        from prodcheck.extract.newer_syntax import downgrade
+
+        rewritten = downgrade(source)
+        if rewritten is None:
+            raise
+        try:
+            tree = ast.parse(rewritten, filename=path)
+        except SyntaxError:
+            raise SyntaxError("syntax this interpreter cannot analyse") from None
+        source = rewritten
     module = module_name_for(path)
     extractor = _Extractor(module, path, source)
     extractor.collect_module_names(tree)

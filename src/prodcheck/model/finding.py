@@ -27,6 +27,15 @@ class Confidence(IntEnum):
     HIGH = 3
 
 
+def mask_secret(text: str, secret: str) -> str:
+    """Replace a secret in text; `:password@` keeps its delimiters so the URL stays readable."""
+    if not secret:
+        return text
+    if secret.startswith(":") and secret.endswith("@") and len(secret) > 2:
+        return text.replace(secret, ":****@")
+    return text.replace(secret, "****")
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
     """1-based lines and columns; end_column is exclusive, as in the JSON output."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -350,7 +351,7 @@ class Project:
             processes.append(Process(
                 name=f"{source.path}:{service.name}", origin=scalar_location(source.path, anchor), kind="compose",
                 role=role, context=source.context, steps=steps, env=env, replicas=replicas,
-                unit=f"compose:{base_dir}", dockerfile=dockerfile.path if dockerfile else None, target=target,
+                unit=f"compose:{source.path}", dockerfile=dockerfile.path if dockerfile else None, target=target,
                 node=node, file=source, command_written=written,
             ))
             if image and not build and not steps:
@@ -466,7 +467,7 @@ class Project:
             if service.file.context != Context.PROD:
                 continue
             image = service.image
-            unit = f"compose:{posixpath.dirname(service.file.path)}"
+            unit = f"compose:{service.file.path}"
             if is_database_image(image):
                 found.append(DatabaseService(service.name, service.location, unit,
                                              self._compose_max_connections(service) or conf_limit))
@@ -528,17 +529,27 @@ class Project:
                                 f"max_connections={entry.value}")
         return None
 
+    def databases_of(self, unit: str) -> list[DatabaseService]:
+        """The databases a deployment unit uses: its own, else (compose) those of sibling compose files."""
+        own = [d for d in self.databases if d.unit == unit]
+        if own or not unit.startswith("compose:"):
+            return own
+        folder = posixpath.dirname(unit.removeprefix("compose:"))
+        return [d for d in self.databases
+                if d.unit.startswith("compose:") and posixpath.dirname(d.unit.removeprefix("compose:")) == folder]
+
     def database_limit(self, unit: str) -> Fact[int]:
         """The connection limit the app pools of a deployment unit run into."""
-        for database in self.databases:
-            if database.unit == unit and not database.pooler and database.max_connections is not None:
+        databases = self.databases_of(unit)
+        for database in databases:
+            if not database.pooler and database.max_connections is not None:
                 return database.max_connections
         configured = getattr(self.settings, "max_connections", None)
         origin = getattr(self.settings, "max_connections_origin", None) or Location("", Span(1))
         if configured:
             return Fact(int(configured), origin, LITERAL, f"max_connections={configured} (configured)")
-        for database in self.databases:
-            if database.unit == unit and not database.pooler:
+        for database in databases:
+            if not database.pooler:
                 return Fact(100, database.origin, TOOL_DEFAULT, "100 max_connections (PostgreSQL default)")
         return Fact(100, Location("", Span(1)), TOOL_DEFAULT, "100 max_connections (PostgreSQL default)")
 
@@ -550,10 +561,12 @@ class Project:
         for path, facts in self.python_facts.items():
             if facts.path.startswith(_MIGRATION_DIRS) or "/alembic/" in facts.path or "/migrations/" in facts.path:
                 continue
+            test_engines = {a.value.span for a in facts.assigns
+                            if "test" in re.split(r"[^a-z]+", a.target.rsplit(".", 1)[-1].lower())}
             for call in facts.calls:
                 defaults = ENGINE_FACTORIES.get(call.name)
-                if defaults is None or call.in_main:
-                    continue
+                if defaults is None or call.in_main or call.value.span in test_engines:
+                    continue  # an engine only tests use never opens connections in production
                 engines.append(self._engine(call.value, facts, defaults))
         return engines
 

@@ -22,10 +22,17 @@ class DatabaseUrl:
     start: int  # offset of the URL in the scanned string
     password: str
     host: str
+    password_start: int = 0  # offset of the password within `text`
 
     @property
     def masked(self) -> str:
-        return mask(self.text, self.password)
+        end = self.password_start + len(self.password)
+        return f"{self.text[: self.password_start]}****{self.text[end:]}"
+
+    @property
+    def secret(self) -> str:
+        """What code frames must mask: the password with its delimiters, never a bare common word."""
+        return f":{self.password}@"
 
     @property
     def is_local(self) -> bool:
@@ -41,12 +48,15 @@ def database_urls(text: str) -> list[DatabaseUrl]:
         password = match.group("password")
         if _PLACEHOLDER.search(password) or not password.strip():
             continue
-        found.append(DatabaseUrl(match.group(0), match.start(), password, match.group("host")))
+        found.append(DatabaseUrl(match.group(0), match.start(), password, match.group("host"),
+                                 match.start("password") - match.start()))
     return found
 
 
 def mask(text: str, secret: str) -> str:
-    return text.replace(secret, "****") if secret else text
+    from prodcheck.model.finding import mask_secret
+
+    return mask_secret(text, secret)
 
 
 def token_location(path: str, line: int, line_text: str, token: str) -> Location:

@@ -91,8 +91,8 @@ class PoolExceedsConnectionLimit(Rule):
         )
 
     def _limit(self, project: Project, unit: str) -> Fact[int]:
-        for database in project.databases:
-            if database.unit == unit and database.pooler:
+        for database in project.databases_of(unit):
+            if database.pooler:
                 if database.client_limit is not None:
                     return database.client_limit
                 return Fact(100, database.origin, "tool-default", "100 max_client_conn (PgBouncer default)")

@@ -66,10 +66,10 @@ class HardcodedDatabaseUrl(Rule):
                             _message(url, "as the fallback when the environment variable is unset")
                             + ("; a production deploy that forgets the variable silently uses it" if not url.is_local else ""),
                             location, severity=Severity.WARNING if not url.is_local else Severity.INFO,
-                            secrets=(url.password,), context=context,
+                            secrets=(url.secret,), context=context,
                         )
                     else:
-                        yield self.draft(_message(url, "in code"), location, secrets=(url.password,), context=context,
+                        yield self.draft(_message(url, "in code"), location, secrets=(url.secret,), context=context,
                                          severity=None if not url.is_local else Severity.WARNING)
 
     # ------------------------------------------------------------ YAML files
@@ -102,7 +102,7 @@ class HardcodedDatabaseUrl(Rule):
                             continue  # a throw-away CI service container
                         context = Context.TEST if _is_test_job(job_name, job) else None
                         yield self.draft(_message(url, f"in workflow job `{job_name}`"),
-                                         _scalar_location(source.path, node, url), secrets=(url.password,),
+                                         _scalar_location(source.path, node, url), secrets=(url.secret,),
                                          context=context)
 
     def _scan_node(self, path: str, document: YNode, context: Context | None) -> Iterator[Draft]:
@@ -110,7 +110,7 @@ class HardcodedDatabaseUrl(Rule):
             if node.is_scalar and node.text and "://" in node.text:
                 for url in database_urls(node.text):
                     yield self.draft(_message(url, "in configuration"), _scalar_location(path, node, url),
-                                     secrets=(url.password,), context=context)
+                                     secrets=(url.secret,), context=context)
 
     # ------------------------------------------------------------ Dockerfiles and text files
 
@@ -122,7 +122,7 @@ class HardcodedDatabaseUrl(Rule):
                 for url in database_urls(instruction.value):
                     yield self.draft(_message(url, f"in `{instruction.keyword}`, baked into every image layer"),
                                      _line_location(source.path, instruction.line, source.line(instruction.line), url),
-                                     secrets=(url.password,))
+                                     secrets=(url.secret,))
 
     def _text_files(self, project: Project) -> Iterator[Draft]:
         for source in project.of_kind(FileKind.ALEMBIC_INI):
@@ -130,7 +130,7 @@ class HardcodedDatabaseUrl(Rule):
                 for url in database_urls(entry.value):
                     yield self.draft(_message(url, "in `alembic.ini`"),
                                      _line_location(source.path, entry.line, source.line(entry.line), url),
-                                     secrets=(url.password,))
+                                     secrets=(url.secret,))
         for source in project.of_kind(FileKind.ENV):
             name = source.path.rsplit("/", 1)[-1].lower()
             if any(marker in name for marker in _TEMPLATE_ENV):
@@ -139,14 +139,14 @@ class HardcodedDatabaseUrl(Rule):
                 for url in database_urls(entry.value):
                     yield self.draft(_message(url, f"in `{name}`"),
                                      _line_location(source.path, entry.line, source.line(entry.line), url),
-                                     secrets=(url.password,))
+                                     secrets=(url.secret,))
         for source in project.of_kind(FileKind.PROCFILE, FileKind.SHELL):
             for number, line in enumerate(source.lines, 1):
                 if line.lstrip().startswith("#"):
                     continue
                 for url in database_urls(line):
                     yield self.draft(_message(url, "in a command"), _line_location(source.path, number, line, url),
-                                     secrets=(url.password,))
+                                     secrets=(url.secret,))
 
 
 def _is_test_job(name: str, job: YNode) -> bool:
