@@ -61,13 +61,17 @@ class HardcodedDatabaseUrl(Rule):
                     fallback = (literal.span in fallbacks or literal.span in field_defaults
                                 or literal.span.line in class_defaults)
                     context = Context.DEV if literal.in_main else None
-                    if fallback:
+                    if fallback and url.is_local:
                         yield self.draft(
-                            _message(url, "as the fallback when the environment variable is unset")
-                            + ("; a production deploy that forgets the variable silently uses it" if not url.is_local else ""),
-                            location, severity=Severity.WARNING if not url.is_local else Severity.INFO,
-                            secrets=(url.secret,), context=context,
-                        )
+                            f"database URL with a literal password `{url.masked}` as a local fallback default: "
+                            "harmless only while every deployment sets the variable", location,
+                            severity=Severity.INFO, secrets=(url.secret,), context=context)
+                    elif fallback:
+                        yield self.draft(
+                            f"database URL with a literal password `{url.masked}` as the fallback when the "
+                            "environment variable is unset: a deploy that forgets it silently uses these "
+                            "credentials, and everyone with the repository has them", location,
+                            severity=Severity.WARNING, secrets=(url.secret,), context=context)
                     else:
                         yield self.draft(_message(url, "in code"), location, secrets=(url.secret,), context=context,
                                          severity=None if not url.is_local else Severity.WARNING)
