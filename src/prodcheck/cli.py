@@ -70,6 +70,8 @@ def main() -> None:
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Configuration file.")
 @click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not in FILE.")
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record today's findings in FILE.")
+@click.option("--diff-base", metavar="REF", default=None,
+              help="Report only findings on lines changed since the git ref REF (pull-request mode).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .prodcheck_cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel parser processes.")
 @click.option("--max-connections", type=click.IntRange(min=1), default=None,
@@ -78,7 +80,7 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: Path | None,
-          baseline: Path | None, write_baseline: Path | None, no_cache: bool, jobs: int | None,
+          baseline: Path | None, write_baseline: Path | None, diff_base: str | None, no_cache: bool, jobs: int | None,
           max_connections: int | None, quiet: bool, statistics: bool) -> None:
     """Audit PATHS (default: the current folder)."""
     from prodcheck import baseline as baseline_file
@@ -110,6 +112,14 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         known = baseline_file.load(baseline) if baseline else None
     except settings_module.ConfigError as error:
         _usage_error(str(error))
+    changed = None
+    if diff_base is not None:
+        from prodcheck.diff import DiffError, changed_lines
+
+        try:
+            changed = changed_lines(root, diff_base)
+        except DiffError as error:
+            _usage_error(str(error))
 
     progress = _progress_bar(output_format)
     try:
@@ -122,12 +132,18 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
                            if any(o == "" or f.path == o or f.path.startswith(o.rstrip("/") + "/") for o in only)]
     if write_baseline:
         baseline_file.write(write_baseline, result.findings)
+    if changed is not None:
+        result.findings = changed.filter(result.findings)
     render = reporter(output_format)
     if output is not None:
-        with output.open("w", encoding="utf-8") as handle:
-            render(result, handle, quiet=quiet, statistics=statistics, color=False, frames=False)
+        try:
+            handle = output.open("w", encoding="utf-8")
+        except OSError as error:
+            _usage_error(f"cannot write {output}: {error.strerror or error}")
+        with handle:
+            render(result, handle, quiet=quiet, statistics=statistics, color=False, frames=False, changed=changed)
     else:
-        render(result, sys.stdout, quiet=quiet, statistics=statistics)
+        render(result, sys.stdout, quiet=quiet, statistics=statistics, changed=changed)
     failing = [f for f in result.findings if f.severity >= settings.fail_on]
     sys.exit(EXIT_OK if exit_zero or not failing else EXIT_FINDINGS)
 

@@ -257,14 +257,18 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[
         kept = [f for f in kept if f.fingerprint() not in baseline]
         baseline_matched = before - len(kept)
     if only:
-        wanted = set(only)
-        kept = [f for f in kept if f.path in wanted]
+        # Explicit files or folders (pre-commit): report inside them, model the whole root.
+        kept = [f for f in kept if in_scope(f.path, only)]
     kept.sort(key=Finding.sort_key)
     for message in internal:
         print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
         if os.environ.get("PRODCHECK_DEBUG"):
             print(message, file=sys.stderr)
     return RunResult(root, kept, len(files), list(metas.values()), suppressed, baseline_matched, internal)
+
+
+def in_scope(path: str, only: Sequence[str]) -> bool:
+    return any(o in ("", ".") or path == o or path.startswith(o.rstrip("/") + "/") for o in only)
 
 
 def _rule_for(selector: str) -> RuleMeta | None:
