@@ -10,6 +10,7 @@ from prodcheck.model.files import Context
 
 _DEV_WORDS = frozenset({"dev", "develop", "development", "local", "debug", "devcontainer"})
 _TEST_DIRS = frozenset({"tests", "test", "testing", "e2e", "__tests__", "it"})
+_TEST_WORDS = frozenset({"test", "tests", "ci", "pytest", "e2e", "playwright", "cypress", "selenium"})
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -49,6 +50,6 @@ def default_context(relpath: str) -> Context:
             return Context.DEV
         if any(w in {"test", "tests"} for w in words) and component != name:
             return Context.TEST
-    if any(w in {"test", "tests", "ci", "pytest", "e2e"} for w in _words(name.rsplit(".", 1)[0])) and not name.endswith(".py"):
+    if any(w in _TEST_WORDS for w in _words(name)) and not name.endswith(".py"):
         return Context.TEST
     return Context.PROD

@@ -6,24 +6,28 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prodcheck.extract.servers import ServerCall
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import ParseError
-from prodcheck.parsing.dockerfile import DockerfileView, command_of
+from prodcheck.parsing.dockerfile import DockerfileView, command_of, exec_form
 from prodcheck.parsing.dockerfile import parse as parse_dockerfile
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_postgres_conf, parse_procfile
 from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.infra import (
-    WORKLOAD_KINDS, ComposeService, Container, DatabaseService, Process, Step, Workload, compose_env,
+    WORKLOAD_KINDS, ComposeService, Container, DatabaseService, Process, Step, Workload, compose_env, is_shell_wrapper,
     image_repository, is_database_image, is_pooler_image, is_third_party_image, k8s_command, k8s_env,
-    max_connections_in, pod_spec_of, replicas_fact, resolve_script, scalar_location, workers_fact, yaml_command,
+    max_connections_in, pod_spec_of, raw_argv, replicas_fact, resolve_script, scalar_location, workers_fact, yaml_command,
 )
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.sources import SourceFile
+
+if TYPE_CHECKING:
+    from prodcheck.project.workflows import Workflow
 
 ENGINE_FACTORIES = {
     "sqlalchemy.create_engine": (5, 10),
@@ -134,6 +138,13 @@ class Project:
         return [(s, d) for s in self.of_kind(FileKind.WORKFLOW) for d in self.yaml(s)[:1] if d.is_map]
 
     @cached_property
+    def workflow_jobs(self) -> list["Workflow"]:
+        """Workflows as jobs and steps: needs, what each job tests, deploys or migrates."""
+        from prodcheck.project.workflows import build_workflows
+
+        return build_workflows(self.workflows)
+
+    @cached_property
     def procfile_entries(self) -> list[tuple[SourceFile, Entry]]:
         return [(s, e) for s in self.of_kind(FileKind.PROCFILE) for e in parse_procfile(s.text or "")]
 
@@ -232,7 +243,9 @@ class Project:
         return steps
 
     def dockerfile_steps(self, source: SourceFile, view: DockerfileView, target: str | None,
-                         command_override: tuple[list[SimpleCommand], SourceFile] | None = None) -> list[Step]:
+                         command_override: tuple[list[SimpleCommand], SourceFile] | None = None,
+                         override_argv: tuple[list[str], int] | None = None) -> list[Step]:
+        """What a container of this image runs: ENTRYPOINT and CMD (or the CMD a deployment overrides)."""
         stage = view.stage(target)
         if stage is None:
             return []
@@ -242,23 +255,29 @@ class Project:
         cmd = view.effective(stage, "CMD")
         if command_override is not None:
             cmd_steps = self._expand(command_override[0], command_override[1], [], workdir)
+            cmd_source = command_override[1]
+            cmd_argv, cmd_line = override_argv or ([a for c in command_override[0] for a in c.argv], 1)
         else:
             cmd_steps = self._expand(command_of(cmd), source, [], workdir) if cmd else []
+            cmd_source = source
+            raw = exec_form(cmd.value) if cmd else None
+            cmd_argv = raw if raw is not None else (["/bin/sh", "-c", cmd.value] if cmd else [])
+            cmd_line = cmd.line if cmd else 1
         if entry is None:
             return cmd_steps
-        entry_commands = command_of(entry)
-        if entry.value.strip().startswith("[") and entry_commands:
-            last = entry_commands[-1]
-            script = resolve_script(self.by_path, last.argv[0], workdir) if last.argv else None
-            if script is None and len(last.argv) == 1 and cmd_steps:
-                # ENTRYPOINT ["tini", "--"] style wrappers were peeled off: the command follows.
-                return cmd_steps
-            if script is None:
-                # exec-form ENTRYPOINT + CMD arguments form one argv
-                extra = [a for s in cmd_steps for a in s.command.argv] if cmd_steps and cmd_steps[0].location.path == source.path else []
-                merged = SimpleCommand(last.argv + tuple(extra), last.line, last.operator, last.env)
-                return self._expand([*entry_commands[:-1], merged], source, [], workdir)
-        return self._expand(entry_commands, source, cmd_steps, workdir)
+        entry_argv = exec_form(entry.value)
+        if entry_argv is None:  # shell-form ENTRYPOINT ignores CMD
+            return self._expand(command_of(entry), source, [], workdir)
+        if is_shell_wrapper(entry_argv) and cmd_argv:
+            # ENTRYPOINT ["sh", "-c"] + CMD ["alembic upgrade head && exec gunicorn ..."]
+            return self._expand(split_script(cmd_argv[0], cmd_line), cmd_source, [], workdir)
+        entry_commands = split_argv(entry_argv, entry.line)
+        if not entry_commands:  # ENTRYPOINT ["tini", "--"]: the command follows
+            return cmd_steps
+        last = entry_commands[-1]
+        if last.argv and resolve_script(self.by_path, last.argv[0], workdir) is not None:
+            return self._expand(entry_commands, source, cmd_steps, workdir)  # the script's "$@" runs CMD
+        return self._expand(split_argv([*entry_argv, *cmd_argv], entry.line), source, [], workdir)
 
     @cached_property
     def gunicorn_configs(self) -> dict[str, tuple[int | None, Location, PyFacts]]:
@@ -334,7 +353,8 @@ class Project:
             view = self.dockerfile(dockerfile) if dockerfile is not None else None
             if view is not None and entrypoint is None:
                 steps = self.dockerfile_steps(dockerfile, view, target,  # type: ignore[arg-type]
-                                              (command, source) if command is not None else None)
+                                              (command, source) if command is not None else None,
+                                              (raw_argv(command_node), command_node.span.line) if command_node is not None else None)
                 written = command is not None
             elif command is not None or entrypoint is not None:
                 steps = self._expand((entrypoint or []) + (command or []), source, [])
@@ -372,8 +392,10 @@ class Project:
                 if has_command:
                     steps = self._expand(commands, workload.file, [])
                 elif dockerfile is not None:
+                    args_node = container.node.get("args")
                     steps = self.dockerfile_steps(dockerfile[0], dockerfile[1], None,
-                                                  (commands, workload.file) if has_args else None)
+                                                  (commands, workload.file) if has_args else None,
+                                                  (args_node.strings(), args_node.span.line) if args_node is not None else None)
                     if has_args and not steps:
                         steps = self._expand(commands, workload.file, [])
                     written = has_args

@@ -192,11 +192,31 @@ def yaml_command(node: YNode | None) -> list[SimpleCommand]:
     return split_script(text, line)
 
 
+def is_shell_wrapper(argv: list[str]) -> bool:
+    """`["sh", "-c"]`, `["/bin/bash", "-lc"]`: a shell whose script comes next."""
+    return bool(argv) and argv[0].rsplit("/", 1)[-1] in {"sh", "bash", "dash", "ash", "zsh"} and len(argv) >= 2 \
+        and all(a.startswith("-") for a in argv[1:]) and any("c" in a for a in argv[1:])
+
+
+def raw_argv(node: YNode) -> list[str]:
+    """A compose `command:` as the argv compose passes (a string is split, not run by a shell)."""
+    import shlex
+
+    if node.is_seq:
+        return node.strings()
+    try:
+        return shlex.split(node.as_str() or "")
+    except ValueError:
+        return (node.as_str() or "").split()
+
+
 def k8s_command(container: YNode) -> tuple[list[SimpleCommand], YNode | None, bool, bool]:
     """(commands, node that holds them, has command, has args)."""
     command, args = container.get("command"), container.get("args")
     argv = (command.strings() if command is not None else []) + (args.strings() if args is not None else [])
     anchor = command if command is not None else args
+    if command is not None and args is not None and is_shell_wrapper(command.strings()):
+        anchor = args  # the script is written in `args`
     if not argv or anchor is None:
         return [], None, command is not None, args is not None
     return split_argv(argv, anchor.span.line), anchor, command is not None, args is not None

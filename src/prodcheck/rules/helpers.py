@@ -66,3 +66,18 @@ def token_location(path: str, line: int, line_text: str, token: str) -> Location
         return Location(path, Span(line, found[0], line, found[1]))
     stripped = len(line_text) - len(line_text.lstrip())
     return Location(path, Span(line, stripped + 1, line, len(line_text) + 1))
+
+
+def find_token(path: str, lines: list[str], line: int, token: str) -> Location:
+    """A token of a command that may continue over the next lines (`\\`, YAML flow lists)."""
+    number = line
+    while 0 < number <= len(lines):
+        text = lines[number - 1]
+        if locate(text, token):
+            return token_location(path, number, text, token)
+        stripped = text.split(" #", 1)[0].rstrip()
+        if number - line >= 30 or not stripped.endswith(("\\", ",", "[", "(", "&&", "|")):
+            break
+        number += 1
+    first = lines[line - 1] if 0 < line <= len(lines) else ""
+    return token_location(path, line, first, token)

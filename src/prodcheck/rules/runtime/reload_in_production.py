@@ -7,7 +7,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.helpers import token_location
+from prodcheck.rules.helpers import find_token
 
 _START_SCRIPT_WORDS = ("start", "entrypoint", "run", "boot", "serve", "server", "launch", "prestart", "docker")
 
@@ -51,9 +51,8 @@ class ReloadInProduction(Rule):
                 if not call.reload_token:
                     continue
                 source = project.by_path.get(step.location.path)
-                line_text = source.line(step.location.span.line) if source else ""
-                token = call.reload_token if call.reload_token != "dev" else "fastapi dev"
-                location = token_location(step.location.path, step.location.span.line, line_text, token)
+                token = call.reload_token if call.reload_token != "dev" else "dev"
+                location = find_token(step.location.path, source.lines if source else [], step.location.span.line, token)
                 where = f"{process.kind} `{process.name}`" if process.kind != "script" else "a start script"
                 what = "`fastapi dev` (a development server)" if call.dev_server else f"`{call.server} {call.reload_token}`"
                 context = Context.DEV if unreferenced_script and process.context == Context.PROD else process.context
