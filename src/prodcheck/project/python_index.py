@@ -434,17 +434,15 @@ class PythonIndex:
     def startup_hooks(self) -> list[tuple[Function, PyFacts, str]]:
         """(function, facts, how) for lifespans, startup events and handlers."""
         hooks: dict[str, tuple[Function, PyFacts, str]] = {}
-        for app in self.apps.values():
-            if app.kind == "router":
-                continue
-            lifespan = app.value.kwarg("lifespan")
-            if lifespan is not None and lifespan.kind == "name":
-                target = self.function(lifespan.text)
-                if target:
+        for facts in self.files.values():
+            for call in facts.calls:
+                if APP_CONSTRUCTORS.get(call.name) not in {"fastapi", "starlette"}:
+                    continue
+                scope = self.functions.get(call.scope)
+                for target in self._lifespan_functions(call.value.kwarg("lifespan"), scope[0] if scope else None):
                     hooks[target[0].qualname] = (*target, "lifespan")
-            on_startup = app.value.kwarg("on_startup")
-            if on_startup is not None:
-                for item in on_startup.items:
+                on_startup = call.value.kwarg("on_startup")
+                for item in on_startup.items if on_startup is not None else ():
                     target = self.function(item.text) if item.kind == "name" else None
                     if target:
                         hooks[target[0].qualname] = (*target, "on_startup")
@@ -463,6 +461,30 @@ class PythonIndex:
                         if target:
                             hooks[target[0].qualname] = (*target, "startup event")
         return list(hooks.values())
+
+    def _lifespan_functions(self, value: Value | None, scope: Function | None,
+                            depth: int = 0) -> list[tuple[Function, PyFacts]]:
+        """`lifespan=` as a function, a local bound to a factory call, or a factory call itself."""
+        if value is None or depth > 3:
+            return []
+        if value.kind == "name":
+            if scope is not None:
+                for name, local, _ in reversed(scope.locals):
+                    if name == value.text:
+                        return self._lifespan_functions(local, scope, depth + 1)
+            target = self.function(value.text)
+            return [target] if target else []
+        if value.kind == "call":
+            factory = self.function(value.text)
+            if factory is None:
+                return []
+            found = []
+            for returned in factory[0].returns:
+                if returned.kind == "name":
+                    nested = self.functions.get(f"{factory[0].qualname}.{returned.text}")
+                    found.extend([nested] if nested else self._lifespan_functions(returned, factory[0], depth + 1))
+            return found
+        return []
 
     @cached_property
     def middleware_functions(self) -> list[tuple[Function, PyFacts]]:
