@@ -164,7 +164,26 @@ class PythonIndex:
             value = assign.value
             if value.kind == "call" and value.text in APP_CONSTRUCTORS:
                 found[qualname] = AppObject(qualname, APP_CONSTRUCTORS[value.text], value, facts)
+            elif value.kind == "call" and not assign.scope.count(".") > facts.module.count("."):
+                built = self._factory_app(value.text)
+                if built is not None:  # app = create_app()
+                    found[qualname] = AppObject(qualname, APP_CONSTRUCTORS[built.text], built, facts)
         return found
+
+    def _factory_app(self, name: str) -> Value | None:
+        """The FastAPI(...) call a project factory function returns, if it returns one."""
+        target = self.function(name)
+        if target is None:
+            return None
+        function = target[0]
+        for returned in function.returns:
+            if returned.kind == "call" and returned.text in APP_CONSTRUCTORS:
+                return returned
+            if returned.kind == "name":
+                for local, value, _ in reversed(function.locals):
+                    if local == returned.text and value.kind == "call" and value.text in APP_CONSTRUCTORS:
+                        return value
+        return None
 
     def app_object(self, dotted: str) -> AppObject | None:
         if dotted in self.apps:
