@@ -310,6 +310,34 @@ class Project:
                 return workers, location  # gunicorn reads ./gunicorn.conf.py by default
         return None
 
+    def gunicorn_config_path(self, call: ServerCall) -> tuple[str | None, bool]:
+        """(the Python config file a gunicorn command reads, known). Without `-c` gunicorn reads
+        ./gunicorn.conf.py if there is one (path None, known True when there is none); known is
+        False when `-c` names a file that is not in the repository."""
+        name = call.config_file
+        if name:
+            name = name.removeprefix("python:").strip("'\"")
+            wanted = name.lstrip("./")
+            dotted = name.replace("/", ".").removesuffix(".py")
+            matches = [p for p in self.python_facts if p == wanted or p.endswith("/" + wanted)
+                       or p.removesuffix(".py").replace("/", ".").endswith(dotted)]
+            if not matches and "/" not in name:
+                matches = [p for p in self.python_facts if p.rsplit("/", 1)[-1] == name]
+            return (min(matches, key=len), True) if matches else (None, False)
+        defaults = [p for p in self.gunicorn_configs if p.rsplit("/", 1)[-1] == "gunicorn.conf.py"]
+        return (min(defaults, key=len) if defaults else None), True
+
+    def gunicorn_setting(self, path: str, name: str) -> tuple[Value, Location] | None:
+        """The last module-level assignment of a gunicorn setting (`worker_class`, `wsgi_app`...)."""
+        facts = self.python_facts.get(path)
+        if facts is None:
+            return None
+        found = None
+        for assign in facts.assigns:
+            if assign.target == f"{facts.module}.{name}" and not assign.in_main:
+                found = (assign.value, Location(path, assign.span))
+        return found
+
     @cached_property
     def processes(self) -> list[Process]:
         processes: list[Process] = []

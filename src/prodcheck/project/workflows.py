@@ -1,0 +1,367 @@
+"""GitHub Actions workflows as jobs and steps: what each job runs, what it needs, whether it tests,
+deploys or migrates. Built from the YAML views `Project.workflows` already holds; nothing is re-read."""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from prodcheck.extract.servers import is_migration
+from prodcheck.model.finding import Location, Span
+from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.parsing.yaml import YNode
+from prodcheck.project.sources import SourceFile
+
+_TEST_PROGRAMS = frozenset({"pytest", "py.test", "tox", "nox"})
+_TEST_TASK_RUNNERS = frozenset({"make", "just", "task", "invoke", "inv", "hatch", "pdm", "npm", "yarn", "pnpm"})
+_TEST_TASKS = re.compile(r"^(?:test|tests|unittest|unit|check|ci|coverage|cov)(?:[-_:].*)?$")
+_RUN_TEST = re.compile(r"\b(?:hatch|pdm|poetry|uv|pipenv|rye)\s+run\s+(?:python\s+-m\s+)?(?:test|tests|pytest)\b")
+_TEST_NAME = re.compile(r"(?:^|[-_ ])(?:tests?|pytest|unit|ci|check|checks)(?:$|[-_ ])", re.I)
+_TEST_WORD = re.compile(r"\b(?:tests?|pytest|unit[ -]?tests?)\b", re.I)
+_TEST_SCRIPT = re.compile(r"^(?:run[-_])?tests?(?:[-_](?:start|all|unit|ci))?(?:\.sh)?$")
+_PROD_ENVIRONMENT = re.compile(r"prod|live|staging|release", re.I)
+_LOCAL_CLUSTERS = ("kind-action", "setup-minikube", "k3d-action", "setup-k3d", "minikube")
+_KUBECTL_WRITES = frozenset({"apply", "set", "rollout", "create", "replace", "patch", "scale", "kustomize"})
+_DEPLOY_ACTIONS = (
+    "webapps-deploy", "deploy-cloudrun", "deploy-appengine", "amazon-ecs-deploy", "heroku-deploy", "flyctl-actions",
+    "k8s-deploy", "deploy-cloud-functions", "containerapps-deploy", "azure/functions-action", "render-deploy",
+    "digitalocean/app_action", "easingthemes/ssh-deploy", "gh-action-pypi-publish", "cloudformation-github-deploy",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowStep:
+    node: YNode
+    uses: str | None
+    uses_node: YNode | None
+    run: str | None
+    run_node: YNode | None
+    commands: tuple[SimpleCommand, ...] = ()
+
+
+@dataclass(slots=True, eq=False)
+class Job:
+    path: str
+    key: str
+    key_node: YNode
+    node: YNode
+    needs: tuple[str, ...]
+    steps: tuple[WorkflowStep, ...]
+    uses: str | None  # a reusable workflow called by the whole job
+    uses_node: YNode | None
+    permissions: YNode | None
+    environment: str | None
+
+    @property
+    def location(self) -> Location:
+        span = self.key_node.span
+        return Location(self.path, Span(span.line, span.column, span.line, span.column + len(self.key)))
+
+    @property
+    def commands(self) -> list[tuple[WorkflowStep, SimpleCommand]]:
+        return [(step, command) for step in self.steps for command in step.commands]
+
+    @property
+    def name(self) -> str:
+        node = self.node.get("name")
+        return (node.as_str() if node is not None else None) or ""
+
+    @property
+    def runner_labels(self) -> list[str]:
+        node = self.node.get("runs-on")
+        if node is None:
+            return []
+        if node.is_map:
+            labels = node.get("labels")
+            return labels.strings() if labels is not None else []
+        return node.strings()
+
+    @property
+    def has_services(self) -> bool:
+        return self.node.get("services") is not None
+
+    def tests(self) -> str | None:
+        """What makes this a test job (`pytest`, `tox` ...), or None."""
+        for step, command in self.commands:
+            why = _test_command(command)
+            if why:
+                return why
+        for step in self.steps:
+            match = _RUN_TEST.search(step.run or "")
+            if match:
+                return f"`{match.group(0)}`"
+        if self.uses and _TEST_NAME.search(posixpath.basename(self.uses.split("@", 1)[0]).rsplit(".", 1)[0]):
+            return f"the reusable workflow `{self.uses}`"
+        return None
+
+    def is_test_job(self) -> str | None:
+        """`tests()`, or, for a job that deploys nothing, a name that says it tests (`Run tests`)."""
+        why = self.tests()
+        if why:
+            return why
+        if (self.steps or self.uses) and self.deploys() is None:
+            names = [self.key, self.name, *(_step_name(step) for step in self.steps)]
+            if any(_TEST_WORD.search(name) for name in names if name):
+                return "its name"
+        return None
+
+    def deploys(self) -> str | None:
+        """What makes this a deploy or migrate job, as a short phrase, or None.
+
+        Migrations against a CI service container, and cluster commands against a throwaway kind/minikube
+        cluster, are part of testing, not deploys.
+        """
+        local_cluster = any(any(m in (step.uses or "").lower() for m in _LOCAL_CLUSTERS) for step in self.steps)
+        self_hosted = any(label.lower() == "self-hosted" for label in self.runner_labels)
+        tests = None
+        for step, command in self.commands:
+            kind, why = _deploy_command(command, self_hosted)
+            if kind is None:
+                continue
+            if kind == "migrate":
+                if self.has_services:
+                    continue
+                tests = tests if tests is not None else (self.tests() or "")
+                if tests:
+                    continue
+            if kind == "cluster" and local_cluster:
+                continue
+            return why
+        for step in self.steps:
+            if step.uses:
+                why = _deploy_action(step)
+                if why:
+                    return why
+        if self.environment and _PROD_ENVIRONMENT.search(self.environment):
+            return f"its `environment: {self.environment}`"
+        prod_labels = [label for label in self.runner_labels if _PROD_ENVIRONMENT.search(label)]
+        if self_hosted and prod_labels:
+            return f"its `{prod_labels[0]}` self-hosted runner"
+        return None
+
+    def migrates(self) -> str | None:
+        for step, command in self.commands:
+            if is_migration(command):
+                return f"`{' '.join(command.argv[:3])}`"
+        return None
+
+
+@dataclass(slots=True, eq=False)
+class Workflow:
+    source: SourceFile
+    document: YNode
+    jobs: dict[str, Job] = field(default_factory=dict)
+    permissions: YNode | None = None
+    triggers: dict[str, YNode | None] = field(default_factory=dict)
+    jobs_key: YNode | None = None
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def upstream(self, job: Job) -> list[Job]:
+        """Every job `job` waits for through `needs:`, transitively."""
+        seen: dict[str, Job] = {}
+        stack = list(job.needs)
+        while stack:
+            key = stack.pop()
+            other = self.jobs.get(key)
+            if other is None or key in seen or other is job:
+                continue
+            seen[key] = other
+            stack.extend(other.needs)
+        return list(seen.values())
+
+    def test_jobs(self, workflows: list["Workflow"] = ()) -> dict[str, str]:  # type: ignore[assignment]
+        """job key -> why it is a test job; reusable workflows of this repository are looked into."""
+        found = {}
+        for key, job in self.jobs.items():
+            why = job.is_test_job()
+            if why is None and job.uses and job.uses.startswith("./"):
+                called = posixpath.normpath(job.uses.split("@", 1)[0].removeprefix("./"))
+                for other in workflows:
+                    if other.path == called and any(j.tests() for j in other.jobs.values()):
+                        why = f"the reusable workflow `{job.uses}`"
+            if why:
+                found[key] = why
+        return found
+
+    def deploy_jobs(self, workflows: list["Workflow"] = ()) -> list[tuple[Job, str]]:  # type: ignore[assignment]
+        """Jobs that deploy, publish or migrate, with what they run; jobs a test job waits for (building
+        and pushing the image under test) are preparation, not deploys."""
+        tests = self.test_jobs(workflows)
+        feeding_tests = {up.key for key in tests for up in self.upstream(self.jobs[key])}
+        out = []
+        for key, job in self.jobs.items():
+            if key in feeding_tests:
+                continue
+            why = job.deploys()
+            if why:
+                out.append((job, why))
+        return out
+
+    @property
+    def push_branches(self) -> bool:
+        """Triggered by pushes to branches (not only tags)."""
+        if "push" not in self.triggers:
+            return False
+        node = self.triggers["push"]
+        if node is None or not node.is_map:
+            return True
+        return node.get("branches") is not None or node.get("branches-ignore") is not None or node.get("tags") is None
+
+
+def build_workflows(workflows: list[tuple[SourceFile, YNode]]) -> list[Workflow]:
+    out = []
+    for source, document in workflows:
+        workflow = Workflow(source, document, permissions=document.get("permissions"))
+        workflow.triggers = _triggers(document)
+        workflow.jobs_key = document.key_node("jobs")
+        jobs = document.get("jobs")
+        for key_node, node in jobs.items() if jobs is not None else []:
+            if not key_node.is_scalar or not node.is_map:
+                continue
+            workflow.jobs[str(key_node.value)] = _job(source.path, str(key_node.value), key_node, node)
+        out.append(workflow)
+    return out
+
+
+def _triggers(document: YNode) -> dict[str, YNode | None]:
+    node = None
+    for key, value in document.items():
+        if key.is_scalar and str(key.value) in {"on", "True", "true"}:
+            node = value
+    if node is None:
+        return {}
+    if node.is_scalar:
+        return {node.as_str() or "": None}
+    if node.is_seq:
+        return {text: None for text in node.strings()}
+    return {key: value for key, value in node.entries()}
+
+
+def _job(path: str, key: str, key_node: YNode, node: YNode) -> Job:
+    needs_node = node.get("needs")
+    needs = tuple(needs_node.strings()) if needs_node is not None else ()
+    steps = []
+    steps_node = node.get("steps")
+    for item in steps_node.list() if steps_node is not None else []:
+        if not item.is_map:
+            continue
+        uses_node, run_node = item.get("uses"), item.get("run")
+        run = run_node.as_str() if run_node is not None else None
+        commands: tuple[SimpleCommand, ...] = ()
+        if run:
+            line = run_node.span.line + (1 if run_node.style in {"|", ">"} else 0)  # type: ignore[union-attr]
+            commands = tuple(split_script(run, line))
+        steps.append(WorkflowStep(item, uses_node.as_str() if uses_node is not None else None, uses_node,
+                                  run, run_node, commands))
+    uses_node = node.get("uses")
+    environment = node.get("environment")
+    env_name = None
+    if environment is not None:
+        env_name = environment.as_str() if environment.is_scalar else (
+            environment.get("name").as_str() if environment.get("name") is not None else None)  # type: ignore[union-attr]
+    return Job(path, key, key_node, node, needs, tuple(steps), uses_node.as_str() if uses_node is not None else None,
+               uses_node, node.get("permissions"), env_name)
+
+
+def _step_name(step: WorkflowStep) -> str:
+    node = step.node.get("name")
+    return (node.as_str() if node is not None else None) or ""
+
+
+def _test_command(command: SimpleCommand) -> str | None:
+    words = [a.rsplit("/", 1)[-1] for a in command.argv]
+    if not words:
+        return None
+    if words[0] in _TEST_PROGRAMS:
+        return f"`{words[0]}`"
+    if "/" in command.argv[0] and _TEST_SCRIPT.match(words[0]):
+        return f"`{command.argv[0]}`"
+    if words[0] in {"sh", "bash"} and len(words) > 1 and _TEST_SCRIPT.match(words[1]):
+        return f"`{' '.join(command.argv[:2])}`"
+    for index, word in enumerate(words[:-1]):
+        if word == "-m" and words[index + 1] in {"pytest", "unittest", "tox", "nox"}:
+            return f"`python -m {words[index + 1]}`"
+    if words[0] in _TEST_TASK_RUNNERS:
+        rest = [w for w in words[1:] if not w.startswith("-") and w != "run"]
+        if rest and _TEST_TASKS.match(rest[0]):
+            return f"`{words[0]} {rest[0]}`"
+    if words[0].startswith("python") and len(words) > 2 and words[1].endswith("manage.py") and words[2] == "test":
+        return "`manage.py test`"
+    if "pytest" in words[1:] and words[0] in {"docker", "docker-compose", "coverage"}:
+        return "`pytest`"
+    return None
+
+
+def _deploy_command(command: SimpleCommand, self_hosted: bool = False) -> tuple[str | None, str]:
+    """("migrate" | "cluster" | "deploy", phrase) when a command ships something, else (None, "")."""
+    argv = command.argv
+    words = [a.rsplit("/", 1)[-1] for a in argv]
+    if not words:
+        return None, ""
+    program = words[0]
+    rest = [w for w in words[1:] if not w.startswith("-")]
+    sub = rest[0] if rest else ""
+
+    def phrase(count: int) -> str:
+        return f"`{' '.join([program, *rest[:count - 1]])}`"
+
+    if is_migration(command):
+        return "migrate", f"`{' '.join(argv[:3])}`"
+    if program == "kubectl" and sub in _KUBECTL_WRITES:
+        return "cluster", phrase(2)
+    if program == "helm" and sub in {"upgrade", "install"}:
+        return "cluster", phrase(2)
+    if program == "skaffold" and sub in {"run", "deploy"}:
+        return "cluster", phrase(2)
+    if program in {"docker", "podman"}:
+        if sub == "push" or (sub in {"buildx", "build"} and "--push" in words):
+            return "deploy", f"`{program} {'push' if sub == 'push' else sub + ' --push'}`"
+        if sub == "stack" and "deploy" in rest:
+            return "deploy", "`docker stack deploy`"
+        if self_hosted and sub == "compose" and "up" in rest:
+            return "deploy", "`docker compose up` on a self-hosted runner"
+    if program == "docker-compose" and self_hosted and sub == "up":
+        return "deploy", "`docker-compose up` on a self-hosted runner"
+    if program in {"flyctl", "fly", "fastapi"} and sub == "deploy":
+        return "deploy", phrase(2)
+    if program == "heroku" and sub.startswith("container:release"):
+        return "deploy", phrase(2)
+    if program == "git" and sub == "push" and len(rest) > 1 and ("heroku" in rest[1] or "dokku" in rest[1]):
+        return "deploy", "`git push` to a PaaS remote"
+    if program == "gcloud" and "deploy" in rest[:4]:
+        return "deploy", f"`gcloud {' '.join(rest[:rest.index('deploy') + 1])}`"
+    if program == "aws" and len(rest) > 1 and (rest[1] in {"update-service", "create-deployment"} or rest[0] == "deploy"):
+        return "deploy", f"`aws {' '.join(rest[:2])}`"
+    if program in {"eb", "serverless", "sls", "kamal", "vercel", "netlify"} and sub == "deploy":
+        return "deploy", phrase(2)
+    if program == "railway" and sub == "up":
+        return "deploy", phrase(2)
+    if program == "az" and ("deploy" in rest[:4] or (len(rest) > 2 and rest[0] in {"webapp", "containerapp"}
+                                                     and rest[1] in {"update", "up", "create"})):
+        return "deploy", f"`az {' '.join(rest[:3])}`"
+    if program in {"terraform", "tofu"} and sub == "apply":
+        return "deploy", phrase(2)
+    if program == "pulumi" and sub == "up":
+        return "deploy", phrase(2)
+    if (program in {"twine", "flit"} and sub in {"upload", "publish"}) or (
+            program in {"poetry", "uv", "hatch", "pdm"} and sub == "publish"):
+        return "deploy", phrase(2)
+    return None, ""
+
+
+def _deploy_action(step: WorkflowStep) -> str | None:
+    uses = (step.uses or "").lower()
+    name = uses.split("@", 1)[0]
+    if "pages" in name:
+        return None  # documentation sites
+    if name.startswith("docker/build-push-action"):
+        push = step.node.path("with", "push")
+        if push is not None and (push.as_bool() is True or "${{" in (push.as_str() or "")):
+            return f"`{step.uses}` with `push: true`" if push.as_bool() else None
+        return None
+    if any(marker in name for marker in _DEPLOY_ACTIONS):
+        return f"`{step.uses}`"
+    return None
