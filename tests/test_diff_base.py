@@ -78,17 +78,17 @@ def test_staged_and_committed_changes_count(tmp_path: Path) -> None:
     (root / "scripts").mkdir()
     (root / "scripts/start.sh").write_text("#!/bin/sh\nexec uvicorn app.main:app --reload\n")
     git(root, "add", "scripts/start.sh")  # staged, not committed
-    assert reported(root, "--diff-base", base) == [("PC101", "Procfile", 1), ("PC101", "scripts/start.sh", 2)]
-    assert reported(root, "--diff-base", "HEAD") == [("PC101", "scripts/start.sh", 2)]
+    assert reported(root, "--select", "PC101", "--diff-base", base) == [("PC101", "Procfile", 1), ("PC101", "scripts/start.sh", 2)]
+    assert reported(root, "--select", "PC101", "--diff-base", "HEAD") == [("PC101", "scripts/start.sh", 2)]
 
 
 def test_untracked_files_count_as_changed(tmp_path: Path) -> None:
     root = repo(tmp_path)
     (root / "Procfile").write_text("web: uvicorn app.main:app --reload\n")
-    assert reported(root, "--diff-base", "HEAD") == [("PC101", "Procfile", 1)]
+    assert reported(root, "--select", "PC101", "--diff-base", "HEAD") == [("PC101", "Procfile", 1)]
     (root / ".gitignore").write_text("Procfile.local\n")
     (root / "Procfile.local").write_text("web: uvicorn app.main:app --reload\n")
-    assert ("PC101", "Procfile.local", 1) not in reported(root, "--diff-base", "HEAD")
+    assert ("PC101", "Procfile.local", 1) not in reported(root, "--select", "PC101", "--diff-base", "HEAD")
 
 
 def test_renames_are_followed(tmp_path: Path) -> None:

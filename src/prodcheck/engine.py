@@ -228,6 +228,9 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[
             if file_facts is not None and file_facts.comments:
                 text = (source.data or b"").decode("utf-8", "replace")
                 pragmas.add_comments(source.path, file_facts.comments, text.splitlines())
+            elif file_facts is None and source.error is not None and source.data and b"prodcheck" in source.data:
+                # No tokens for a file that does not parse: read its pragmas as text (ignore-file[PC000]).
+                pragmas.add_from_text(source.path, source.data.decode("utf-8", "replace"))
         elif source.text and "prodcheck" in source.text:
             pragmas.add_from_text(source.path, source.text)
     kept: list[Finding] = []
@@ -238,16 +241,17 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[
         else:
             kept.append(finding)
     if _selected(metas["PC001"], settings):
-        for pragma in pragmas.unused():
-            if pragma.selectors and not any(
-                (rule := _rule_for(s)) is not None and _selected(rule, settings) for s in pragma.selectors
-            ):
-                continue
-            from prodcheck.rules.base import Draft
+        from prodcheck.rules.base import Draft
 
-            what = f"[{', '.join(pragma.selectors)}]" if pragma.selectors else ""
-            draft = Draft(f"`prodcheck: {'ignore-file' if pragma.whole_file else 'ignore'}{what}` suppresses nothing; remove it",
-                          Location(pragma.path, Span(pragma.line, pragma.column, pragma.line, pragma.column + len(pragma.text))))
+        def enabled(code: str, path: str) -> bool:
+            meta = metas.get(code)
+            return meta is not None and _selected(meta, settings) and not _per_file_ignored(code, meta.name, path, settings)
+
+        resolve = lambda selector: (rule.code if (rule := _rule_for(selector)) else None)  # noqa: E731
+        for unused in pragmas.unused_reports(resolve, enabled):
+            pragma = unused.pragma
+            draft = Draft(unused.message, Location(pragma.path, Span(pragma.line, pragma.column, pragma.line,
+                                                                     pragma.column + len(pragma.text))))
             finding = _finalise(project, metas["PC001"], draft, settings)
             if finding is not None:
                 kept.append(finding)
@@ -315,6 +319,14 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
         if current is None or finding.severity > current.severity:
             seen[key] = finding
     return list(seen.values())
+
+
+def _per_file_ignored(code: str, name: str, path: str, settings: Settings) -> bool:
+    for glob, selectors in settings.per_file_ignores.items():
+        if fnmatch.fnmatch(path, glob) or pathspec.PathSpec.from_lines("gitwildmatch", [glob]).match_file(path):
+            if any(s.upper() == code or s.lower() == name or code.startswith(s.upper()) for s in selectors):
+                return True
+    return False
 
 
 def _apply_per_file_ignores(findings: list[Finding], settings: Settings) -> list[Finding]:
