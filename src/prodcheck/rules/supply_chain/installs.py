@@ -1,0 +1,106 @@
+"""Package installs in Dockerfile `RUN` instructions, shared by PC702 (cache) and PC703 (layer order)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of
+from prodcheck.parsing.shell import SimpleCommand, split_script
+
+_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
+_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    instruction: Instruction
+    command: SimpleCommand
+    tool: str  # "pip" | "uv" | "poetry" | "pipenv" | "pdm" | "npm" | "yarn" | "pnpm"
+    args: tuple[str, ...]  # argv after the install subcommand
+    text: str  # how it reads: "pip install", "python -m pip install", "uv sync"
+
+    @property
+    def dependencies(self) -> bool:
+        """Installs third-party dependencies (not just the project itself with `--no-deps`)."""
+        args = set(self.args)
+        if self.tool in {"pip", "uv"} and "--no-deps" in args:
+            return False
+        if self.tool == "poetry" and any(a.startswith("--only-root") or a == "--only=root" for a in args):
+            return False
+        return not (self.tool == "pip" and self.args and all(a in {"--upgrade", "-U", "pip", "setuptools", "wheel"}
+                                                             for a in self.args))
+
+
+def run_commands(instruction: Instruction) -> list[SimpleCommand]:
+    if instruction.keyword != "RUN":
+        return []
+    if instruction.heredoc:
+        return split_script(instruction.heredoc, instruction.line + 1)
+    return command_of(instruction)
+
+
+def install_of(instruction: Instruction, command: SimpleCommand) -> Install | None:
+    argv = command.argv
+    words = [a.rsplit("/", 1)[-1] for a in argv]
+    if not words:
+        return None
+    if _PYTHON.match(words[0]) and len(words) > 3 and words[1] == "-m" and _PIP.match(words[2]) and words[3] == "install":
+        return Install(instruction, command, "pip", tuple(argv[4:]), f"{words[0]} -m pip install")
+    if _PIP.match(words[0]) and len(words) > 1 and words[1] == "install":
+        return Install(instruction, command, "pip", tuple(argv[2:]), f"{words[0]} install")
+    if words[0] == "uv":
+        if len(words) > 2 and words[1] == "pip" and words[2] in {"install", "sync"}:
+            return Install(instruction, command, "uv", tuple(argv[3:]), f"uv pip {words[2]}")
+        if len(words) > 1 and words[1] == "sync":
+            return Install(instruction, command, "uv", tuple(argv[2:]), "uv sync")
+    if words[0] in {"poetry", "pipenv", "pdm"} and len(words) > 1 and words[1] in {"install", "sync"}:
+        return Install(instruction, command, words[0], tuple(argv[2:]), f"{words[0]} {words[1]}")
+    if words[0] in {"npm", "yarn", "pnpm"} and (len(words) == 1 or words[1] in {"ci", "install", "i"}):
+        if len(words) > 2 and not words[2].startswith("-"):
+            return None  # `npm install left-pad`: a named package, not the manifest
+        return Install(instruction, command, words[0], tuple(argv[2:]), " ".join(words[:2]))
+    return None
+
+
+def installs(stage: Stage) -> list[Install]:
+    found = []
+    for instruction in stage.instructions:
+        for command in run_commands(instruction):
+            install = install_of(instruction, command)
+            if install is not None:
+                found.append(install)
+    return found
+
+
+def shipped_stages(view: DockerfileView, targets: set[str | None]) -> set[int]:
+    """Indexes of the stages whose filesystem ends up in an image that runs: the build targets (the last
+    stage when none is named), the stages they are built `FROM`, and stages copied into them wholesale."""
+    shipped: set[int] = set()
+    pending = [stage for target in targets if (stage := view.stage(target)) is not None]
+    while pending:
+        stage = pending.pop()
+        for member in view.lineage(stage):
+            if member.index in shipped:
+                continue
+            shipped.add(member.index)
+            for instruction in member.instructions:
+                source = _wholesale_copy_source(view, instruction)
+                if source is not None and source.index not in shipped:
+                    pending.append(source)
+    return shipped
+
+
+def _wholesale_copy_source(view: DockerfileView, instruction: Instruction) -> Stage | None:
+    if instruction.keyword != "COPY":
+        return None
+    origin = next((f.split("=", 1)[1] for f in instruction.flags if f.startswith("--from=")), None)
+    if origin is None:
+        return None
+    paths = instruction.value.split()
+    if len(paths) < 2 or not any(p.rstrip("/") in {"", "/root", "/root/.cache", "~", "/home"} or p == "/"
+                                 for p in paths[:-1]):
+        return None
+    for stage in view.stages:
+        if (stage.name and stage.name.lower() == origin.lower()) or str(stage.index) == origin:
+            return stage
+    return None
