@@ -83,7 +83,16 @@ def load(path: Path) -> Settings:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     table = data.get("tool", {}).get("prodcheck", {}) if path.name == "pyproject.toml" else data
     prefix = "tool.prodcheck." if path.name == "pyproject.toml" else ""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.prodcheck` must be a table")
     return from_table(table, path, prefix)
+
+
+def _suggest(key: str, allowed: set[str] | tuple[str, ...]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def from_table(table: dict[str, object], path: Path, prefix: str = "") -> Settings:
@@ -92,7 +101,8 @@ def from_table(table: dict[str, object], path: Path, prefix: str = "") -> Settin
     where = lambda key: f"{path}: `{prefix}{key}`"  # noqa: E731
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise ConfigError(f"{where(unknown[0])}: unknown key; allowed keys: {', '.join(sorted(_KEYS))}")
+        raise ConfigError(f"{where(unknown[0])}: unknown key{_suggest(unknown[0], _KEYS)}; "
+                          f"allowed keys: {', '.join(sorted(_KEYS))}")
     settings: dict[str, object] = {"config_path": str(path)}
     for key in ("select", "ignore"):
         if key in table:
@@ -111,16 +121,22 @@ def from_table(table: dict[str, object], path: Path, prefix: str = "") -> Settin
         for rule_key, level in overrides.items():
             rule = by_code_or_name(rule_key)
             if rule is None:
-                raise ConfigError(f"{where('severity.' + rule_key)}: unknown rule")
+                raise ConfigError(f"{where('severity.' + rule_key)}: unknown rule; use a rule code (PC101) or name (reload-in-production)")
             parsed[rule.meta.code] = _severity(level, where(f"severity.{rule_key}"))
         settings["severity"] = parsed
     if "per-file-ignores" in table:
         mapping = table["per-file-ignores"]
         if not isinstance(mapping, dict):
             raise ConfigError(f"{where('per-file-ignores')} must be a table of glob = [rules]")
-        settings["per_file_ignores"] = {
-            glob: _string_list(codes, where(f"per-file-ignores.{glob}")) for glob, codes in mapping.items()
-        }
+        parsed_ignores: dict[str, tuple[str, ...]] = {}
+        for glob, codes in mapping.items():
+            values = _string_list(codes, where(f"per-file-ignores.{glob}"))
+            bad = [v for v in values if not is_known_selector(v)]
+            if bad:
+                raise ConfigError(f"{where(f'per-file-ignores.{glob}')}: unknown rule {bad[0]!r}; "
+                                  "use a code (PC101), a name or a prefix (PC1)")
+            parsed_ignores[glob] = values
+        settings["per_file_ignores"] = parsed_ignores
     if "exclude" in table:
         settings["exclude"] = _string_list(table["exclude"], where("exclude"))
     if "fail-on" in table:
@@ -134,7 +150,8 @@ def from_table(table: dict[str, object], path: Path, prefix: str = "") -> Settin
             raise ConfigError(f"{where('database')} must be a table")
         extra = sorted(set(database) - {"max_connections", "max-connections"})
         if extra:
-            raise ConfigError(f"{where('database.' + extra[0])}: unknown key; allowed: max_connections")
+            raise ConfigError(f"{where('database.' + extra[0])}: unknown key"
+                              f"{_suggest(extra[0], ('max_connections',))}; allowed keys: max_connections")
         limit = database.get("max_connections", database.get("max-connections"))
         if limit is not None:
             if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
