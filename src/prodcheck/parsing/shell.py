@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "/bin/sh", "/bin/bash", "/usr/bin/env"})
 _CONNECTORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
@@ -46,6 +46,7 @@ class SimpleCommand:
     line: int  # 1-based line of the text the command came from
     operator: str = ""  # what joined it to the previous command: "", "&&", "||", ";", "|", "&", "\n"
     env: tuple[tuple[str, str], ...] = ()  # `FOO=bar cmd` assignments
+    exec: bool = False  # run through `exec`: it replaces the shell (and becomes PID 1 of a container)
 
     @property
     def program(self) -> str:
@@ -114,7 +115,7 @@ def split_script(text: str, first_line: int = 1) -> list[SimpleCommand]:
         if current:
             commands.extend(_unwrap(current, first_line + offset - 1, operator))
     if commands and commands[0].operator == "\n":
-        commands[0] = SimpleCommand(commands[0].argv, commands[0].line, "", commands[0].env)
+        commands[0] = replace(commands[0], operator="")
     return commands
 
 
@@ -151,7 +152,7 @@ def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0) -> list[S
             if script_index < len(argv):
                 inner = split_script(argv[script_index], line)
                 if inner:
-                    inner[0] = SimpleCommand(inner[0].argv, inner[0].line, operator, inner[0].env)
+                    inner[0] = replace(inner[0], operator=operator)
                 return _with_env(inner, env)
     for prefix, skip in _RUNNERS.items():
         if tuple(a.rsplit("/", 1)[-1] if i == 0 else a for i, a in enumerate(argv[: len(prefix)])) == prefix:
@@ -160,7 +161,10 @@ def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0) -> list[S
                 rest = rest[1:]
             if rest and rest[0] == "--":
                 rest = rest[1:]
-            return _with_env(_unwrap(rest, line, operator, depth + 1), env)
+            unwrapped = _unwrap(rest, line, operator, depth + 1)
+            if prefix == ("exec",):
+                unwrapped = [replace(c, exec=True) for c in unwrapped]
+            return _with_env(unwrapped, env)
     if program in _USER_SWITCHERS and len(argv) > 2:
         return _with_env(_unwrap(argv[2:], line, operator, depth + 1), env)
     return [SimpleCommand(tuple(argv), line, operator, tuple(env))]
@@ -169,7 +173,7 @@ def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0) -> list[S
 def _with_env(commands: list[SimpleCommand], env: list[tuple[str, str]]) -> list[SimpleCommand]:
     if not env:
         return commands
-    return [SimpleCommand(c.argv, c.line, c.operator, tuple(env) + c.env) for c in commands]
+    return [replace(c, env=tuple(env) + c.env) for c in commands]
 
 
 _VAR = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}?$")

@@ -1,0 +1,20 @@
+"""`exec` is remembered when the shell splitter peels it off (PC104 relies on it)."""
+from __future__ import annotations
+
+from prodcheck.parsing.shell import split_argv, split_script
+from prodcheck.rules.runtime.shell_form_entrypoint import shell_script
+
+
+def test_exec_is_recorded_and_survives_wrappers() -> None:
+    commands = split_script("set -e\nalembic upgrade head\nexec env A=1 gunicorn app.main:app\n")
+    assert [c.exec for c in commands] == [False, False, True]
+    assert commands[-1].argv[0] == "gunicorn" and commands[-1].env == (("A", "1"),)
+    assert split_argv(["sh", "-c", "alembic upgrade head && exec uvicorn app.main:app"])[-1].exec
+    assert not split_argv(["gunicorn", "app.main:app"])[0].exec
+
+
+def test_shell_script_finds_the_script_after_wrappers() -> None:
+    assert shell_script(["tini", "--", "/bin/sh", "-ec", "a && b"]) == (4, "a && b")
+    assert shell_script(["bash", "-l", "-c", "x"]) == (3, "x")
+    assert shell_script(["gunicorn", "app:app"]) is None
+    assert shell_script(["sh", "./start.sh"]) is None
