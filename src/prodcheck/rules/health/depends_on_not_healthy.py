@@ -1,0 +1,101 @@
+"""PC602 depends-on-not-healthy. Docs and tests: rules/PC602-depends-on-not-healthy.md"""
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from prodcheck.model.files import Context
+from prodcheck.model.finding import Location, Severity
+from prodcheck.project import Project
+from prodcheck.project.infra import ComposeService, image_repository, is_database_image, is_pooler_image, \
+    is_third_party_image, scalar_location
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.health.probes import process_for_node
+
+_OTHER_DATABASES = re.compile(r"^(?:mysql|mariadb|mongo|mongodb|cockroach|cockroachdb|clickhouse-server|"
+                              r"percona|percona-server|yugabytedb|neo4j|cassandra|couchdb)$")
+_WAITERS = ("wait-for-it", "wait-for", "wait_for", "dockerize", "pg_isready", "wait4x", "waitforit")
+
+
+def is_database_service(service: ComposeService) -> bool:
+    image = service.image
+    if image is None:
+        return False
+    return is_database_image(image) or is_pooler_image(image) or bool(_OTHER_DATABASES.match(image_repository(image)))
+
+
+class DependsOnNotHealthy(Rule):
+    meta = RuleMeta(
+        code="PC602", name="depends-on-not-healthy",
+        summary="Compose `depends_on` a database without waiting for it to be healthy",
+        severity=Severity.WARNING, kinds=("compose",), dev="skip",
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        by_folder: dict[str, dict[str, ComposeService]] = {}
+        for service in project.compose_services:
+            by_folder.setdefault(posixpath.dirname(service.file.path), {}).setdefault(service.name, service)
+            if service.image is not None:
+                by_folder[posixpath.dirname(service.file.path)][service.name] = service
+        for service in project.compose_services:
+            if service.file.context != Context.PROD or is_third_party_image(service.image):
+                continue
+            depends = service.node.get("depends_on")
+            if depends is None:
+                continue
+            siblings = by_folder.get(posixpath.dirname(service.file.path), {})
+            for name, node, condition_node in self._entries(depends):
+                target = siblings.get(name)
+                if target is None or not is_database_service(target):
+                    continue
+                condition = condition_node.as_str() if condition_node is not None else None
+                if condition in {"service_healthy", "service_completed_successfully"}:
+                    continue
+                if self._waits(project, service):
+                    continue
+                has_check = target.node.get("healthcheck") is not None
+                fix = "`condition: service_healthy`" + ("" if has_check else f" and a `healthcheck:` on `{name}`")
+                what = f"`condition: {condition}`" if condition else "no `condition`"
+                yield self.draft(
+                    f"`{service.name}` depends on database `{name}` with {what}: Compose starts it as soon as the "
+                    f"database container exists, not when it accepts connections, and the app fails its first "
+                    f"queries or crashes on boot; use {fix}",
+                    scalar_location(service.file.path, condition_node if condition_node is not None else node),
+                    related=(target.location.labelled(f"database service `{name}`"),),
+                )
+
+    @staticmethod
+    def _entries(depends):  # type: ignore[no-untyped-def]
+        """(service name, node to report, condition node) for the short and the long form."""
+        if depends.is_seq:
+            for item in depends.list():
+                if item.as_str():
+                    yield item.as_str(), item, None
+        elif depends.is_map:
+            for key, value in depends.items():
+                if key.is_scalar and key.value is not None:
+                    yield str(key.value), key, value.get("condition") if value.is_map else None
+
+    @staticmethod
+    def _waits(project: Project, service: ComposeService) -> bool:
+        """The service's command waits for the database itself (wait-for-it, dockerize, a pg_isready loop)."""
+        process = process_for_node(project, service.node)
+        lines = set()
+        for key in ("command", "entrypoint"):
+            node = service.node.get(key)
+            if node is not None:
+                lines.update(" ".join(node.strings()).split("\n"))
+        if process is not None:
+            for step in process.steps:
+                source = project.by_path.get(step.location.path)
+                if source is not None:
+                    lines.add(source.line(step.location.span.line))
+                    for script in step.via:
+                        script_source = project.by_path.get(script)
+                        if script_source is not None:
+                            lines.update(script_source.lines)
+        return any(waiter in line for line in lines for waiter in _WAITERS)
+
+
+__all__ = ["DependsOnNotHealthy", "Location"]

@@ -1,0 +1,41 @@
+"""PC603 missing-probe. Docs and tests: rules/PC603-missing-probe.md"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.model.finding import Severity
+from prodcheck.project import Project
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.health.probes import app_containers, container_layers, container_location, process_for_node
+
+_HARM = {
+    "readinessProbe": "pods get traffic before the app can answer and keep getting it while it cannot",
+    "livenessProbe": "a hung server (deadlock, blocked event loop) is never restarted",
+}
+
+
+class MissingProbe(Rule):
+    meta = RuleMeta(
+        code="PC603", name="missing-probe",
+        summary="Kubernetes app container without a readiness or liveness probe",
+        severity=Severity.WARNING, kinds=("k8s",), dev="skip",
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        for workload, container in app_containers(project):
+            process = process_for_node(project, container.node)
+            layers = container_layers(project, workload, container)
+            serves = any(layer.get("ports") is not None for layer in layers) or (
+                process is not None and process.server is not None)
+            if not serves:
+                continue  # workers: no traffic to gate, and no cheap way to probe them we could suggest
+            missing = [key for key in ("readinessProbe", "livenessProbe")
+                       if not any(layer.get(key) is not None for layer in layers)]
+            if not missing:
+                continue
+            names = " and ".join(f"`{key}`" for key in missing)
+            harm = "; ".join(_HARM[key] for key in missing)
+            yield self.draft(
+                f"container `{container.name}` of {workload.kind} `{workload.name}` has no {names}: {harm}",
+                container_location(workload.file.path, container),
+            )

@@ -1,0 +1,164 @@
+"""Does a route reach the database or another service? Followed through its `Depends` chain and the
+project's own helpers it calls, from the Python index only.
+
+What counts: a query on a SQLAlchemy session or engine (`session.execute()`, `engine.connect()`,
+sessions from `Depends(get_db)` or `async with SessionLocal()`), raw driver connections (asyncpg,
+psycopg, `databases`), Redis calls, and outbound HTTP (`httpx`, `requests`, `aiohttp`, `urllib`).
+Opening a session or committing an unused one is not a round trip and does not count.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.finding import Location
+from prodcheck.project.python_index import PythonIndex
+
+SESSION_QUERY_METHODS = frozenset({"execute", "scalar", "scalars", "get", "get_one", "query", "exec", "exec_driver_sql",
+                                   "connection", "refresh", "stream", "stream_scalars", "run_sync", "merge"})
+ENGINE_METHODS = frozenset({"connect", "begin", "execute", "raw_connection"})
+DRIVER_CALLS = {
+    "asyncpg.connect": "opens an `asyncpg` connection",
+    "psycopg.connect": "opens a `psycopg` connection",
+    "psycopg.AsyncConnection.connect": "opens a `psycopg` connection",
+    "psycopg2.connect": "opens a `psycopg2` connection",
+    "aiopg.connect": "opens an `aiopg` connection",
+    "sqlite3.connect": "opens a database connection",
+    "pymysql.connect": "opens a MySQL connection",
+    "aiomysql.connect": "opens a MySQL connection",
+}
+OUTBOUND_CALLS = {
+    **{f"requests.{verb}": "calls another service with `requests`"
+       for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request")},
+    **{f"httpx.{verb}": "calls another service with `httpx`"
+       for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")},
+    "urllib.request.urlopen": "calls another service with `urllib`",
+    "aiohttp.request": "calls another service with `aiohttp`",
+}
+CLIENTS = {
+    "httpx.AsyncClient": "calls another service with `httpx`",
+    "httpx.Client": "calls another service with `httpx`",
+    "requests.Session": "calls another service with `requests`",
+    "requests.session": "calls another service with `requests`",
+    "aiohttp.ClientSession": "calls another service with `aiohttp`",
+    "redis.Redis": "calls Redis", "redis.StrictRedis": "calls Redis", "redis.from_url": "calls Redis",
+    "redis.Redis.from_url": "calls Redis", "redis.asyncio.Redis": "calls Redis", "redis.asyncio.from_url": "calls Redis",
+    "redis.asyncio.Redis.from_url": "calls Redis", "redis.asyncio.client.Redis": "calls Redis",
+    "aioredis.from_url": "calls Redis", "aioredis.Redis": "calls Redis",
+    "asyncpg.create_pool": "queries the database through an `asyncpg` pool",
+    "databases.Database": "queries the database through `databases`",
+    "motor.motor_asyncio.AsyncIOMotorClient": "calls MongoDB", "pymongo.MongoClient": "calls MongoDB",
+}
+_CLIENT_QUIET = frozenset({"close", "aclose", "__aenter__", "__aexit__", "headers", "cookies", "build_request"})
+
+
+@dataclass(frozen=True, slots=True)
+class Touch:
+    what: str  # "queries the database (`session.execute()`)"
+    location: Location  # the call that does it
+    via: tuple[str, ...] = ()  # dependencies / helpers between the route and the call
+
+
+class TouchAnalysis:
+    def __init__(self, index: PythonIndex) -> None:
+        self.index = index
+        self._memo: dict[str, Touch | None] = {}
+
+    def route(self, function: Function, facts: PyFacts) -> Touch | None:
+        """The first database / outbound call a request to this route makes, if any."""
+        found = self.function(function, facts, frozenset())
+        if found is not None:
+            return found
+        for dependency, dep_facts in self.index.dependency_functions(function):
+            inner = self.function(dependency, dep_facts, frozenset({function.qualname}))
+            if inner is not None:
+                return Touch(inner.what, inner.location, (_short(dependency.qualname), *inner.via))
+        return None
+
+    def function(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int = 0) -> Touch | None:
+        key = function.qualname
+        if key in self._memo:
+            return self._memo[key]
+        if key in seen or depth > 4:
+            return None
+        found: Touch | None = None
+        for call in self.index.calls_by_scope.get(key, []):
+            what = self.classify(call, function)
+            if what:
+                found = Touch(what, Location(facts.path, call.span))
+                break
+        if found is None:
+            for call, target, target_facts in self.index.callees(function):
+                inner = self.function(target, target_facts, seen | {key}, depth + 1)
+                if inner is not None:
+                    found = Touch(inner.what, inner.location, (_short(target.qualname), *inner.via))
+                    break
+        self._memo[key] = found
+        return found
+
+    def classify(self, call: Call, function: Function) -> str | None:
+        index = self.index
+        name = call.name
+        if name in DRIVER_CALLS:
+            return DRIVER_CALLS[name]
+        if name in OUTBOUND_CALLS and not call.receiver:
+            return OUTBOUND_CALLS[name]
+        head, _, method = name.rpartition(".")
+        if not head:
+            return None
+        if call.receiver and head == call.receiver:
+            if method in SESSION_QUERY_METHODS and index.session_kind(Value("name", call.span, text=call.receiver), function):
+                return f"queries the database (`{call.receiver}.{method}()`)"
+            if method in ENGINE_METHODS and index.engine_kind(call.receiver, function):
+                return f"connects to the database (`{call.receiver}.{method}()`)"
+            client = self._client(call.receiver, function)
+            if client and method not in _CLIENT_QUIET:
+                return f"{client} (`{call.receiver}.{method}()`)"
+            return None
+        if method in ENGINE_METHODS and index.engine_kind(head):
+            return f"connects to the database (`{_short(head)}.{method}()`)"
+        assigned = index.assigned_value(head)
+        if assigned is not None and assigned.kind == "call" and method not in _CLIENT_QUIET:
+            if assigned.text in CLIENTS:
+                return f"{CLIENTS[assigned.text]} (`{_short(head)}.{method}()`)"
+        return None
+
+    def _client(self, name: str, function: Function) -> str | None:
+        """What a local variable or parameter holds, when it is a client of another service."""
+        for local, value, _ in reversed(function.locals):
+            if local == name:
+                return self._client_value(value, function)
+        for param, dependency in self.index.parameter_dependencies(function):
+            if param == name:
+                target = self.index.function(dependency)
+                if target is not None:
+                    for returned in target[0].returns:
+                        described = self._client_value(returned, target[0])
+                        if described:
+                            return described
+        return None
+
+    def _client_value(self, value: Value, function: Function, depth: int = 0) -> str | None:
+        if depth > 3:
+            return None
+        if value.kind == "call":
+            if value.text in CLIENTS:
+                return CLIENTS[value.text]
+            head, _, method = value.text.rpartition(".")
+            if method in {"acquire", "connection"} and head:
+                assigned = self.index.assigned_value(head)
+                if assigned is not None and assigned.kind == "call" and assigned.text in CLIENTS:
+                    return CLIENTS[assigned.text]
+            return None
+        if value.kind == "name":
+            for local, local_value, _ in reversed(function.locals):
+                if local == value.text and local_value is not value:
+                    return self._client_value(local_value, function, depth + 1)
+            assigned = self.index.assigned_value(value.text)
+            if assigned is not None and assigned.kind == "call":
+                return CLIENTS.get(assigned.text)
+        return None
+
+
+def _short(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
