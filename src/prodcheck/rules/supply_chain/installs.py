@@ -30,6 +30,19 @@ class Install:
         return not (self.tool == "pip" and self.args and all(a in {"--upgrade", "-U", "pip", "setuptools", "wheel"}
                                                              for a in self.args))
 
+    @property
+    def manifest(self) -> bool:
+        """Reads the project's dependency files (`-r requirements.txt`, `.`, a lock file), rather than
+        installing named tools (`pip install poetry`)."""
+        if self.tool not in {"pip", "uv"} or self.text.startswith("uv sync"):
+            return not (self.tool == "pipenv" and any(not a.startswith("-") for a in self.args))
+        for arg in self.args:
+            if arg in {"-r", "--requirement", ".", "-e", "--editable"} or arg.startswith(("-r", "--requirement=")):
+                return True
+            if arg.startswith((".", "/", "~")) or arg.endswith((".whl", ".tar.gz", ".txt", ".zip")):
+                return True
+        return False
+
 
 def run_commands(instruction: Instruction) -> list[SimpleCommand]:
     if instruction.keyword != "RUN":
@@ -44,10 +57,11 @@ def install_of(instruction: Instruction, command: SimpleCommand) -> Install | No
     words = [a.rsplit("/", 1)[-1] for a in argv]
     if not words:
         return None
-    if _PYTHON.match(words[0]) and len(words) > 3 and words[1] == "-m" and _PIP.match(words[2]) and words[3] == "install":
-        return Install(instruction, command, "pip", tuple(argv[4:]), f"{words[0]} -m pip install")
-    if _PIP.match(words[0]) and len(words) > 1 and words[1] == "install":
-        return Install(instruction, command, "pip", tuple(argv[2:]), f"{words[0]} install")
+    if (_PYTHON.match(words[0]) and len(words) > 3 and words[1] == "-m" and _PIP.match(words[2])
+            and words[3] in {"install", "wheel", "download"}):
+        return Install(instruction, command, "pip", tuple(argv[4:]), f"{words[0]} -m pip {words[3]}")
+    if _PIP.match(words[0]) and len(words) > 1 and words[1] in {"install", "wheel", "download"}:
+        return Install(instruction, command, "pip", tuple(argv[2:]), f"{words[0]} {words[1]}")
     if words[0] == "uv":
         if len(words) > 2 and words[1] == "pip" and words[2] in {"install", "sync"}:
             return Install(instruction, command, "uv", tuple(argv[3:]), f"uv pip {words[2]}")
