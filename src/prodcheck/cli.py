@@ -123,7 +123,9 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
 
     progress = _progress_bar(output_format)
     try:
-        result = engine.run(root, settings, only=only, baseline=known, progress=progress.update if progress else None)
+        # With --write-baseline the whole current state is recorded; --baseline then filters it.
+        result = engine.run(root, settings, only=only, baseline=None if write_baseline else known,
+                            progress=progress.update if progress else None)
     finally:
         if progress:
             progress.close()
@@ -131,7 +133,12 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         result.findings = [f for f in result.findings
                            if any(o == "" or f.path == o or f.path.startswith(o.rstrip("/") + "/") for o in only)]
     if write_baseline:
-        baseline_file.write(write_baseline, result.findings)
+        try:
+            baseline_file.write(write_baseline, result.findings)
+        except settings_module.ConfigError as error:
+            _usage_error(str(error))
+        if known is not None:
+            result.findings, result.baseline_matched = baseline_file.apply(result.findings, known)
     if changed is not None:
         result.findings = changed.filter(result.findings)
     render = reporter(output_format)

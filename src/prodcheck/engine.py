@@ -257,9 +257,9 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[
                 kept.append(finding)
     baseline_matched = 0
     if baseline is not None:
-        before = len(kept)
-        kept = [f for f in kept if f.fingerprint() not in baseline]
-        baseline_matched = before - len(kept)
+        from prodcheck.baseline import apply
+
+        kept, baseline_matched = apply(kept, baseline)
     if only:
         # Explicit files or folders (pre-commit): report inside them, model the whole root.
         kept = [f for f in kept if in_scope(f.path, only)]
