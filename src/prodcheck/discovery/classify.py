@@ -10,6 +10,8 @@ _DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:\..+)?$|^.+\.(?:Docke
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$")
 _ENV = re.compile(r"^\.env(?:\..+)?$|^.+\.env$")
 _REQUIREMENTS = re.compile(r"^requirements.*\.(?:txt|in)$")
+_LOCKFILES = frozenset({"poetry.lock", "uv.lock", "pipfile.lock", "pdm.lock", "pylock.toml", "conda-lock.yml"})
+_LOCK = re.compile(r"^(?:requirements.*\.lock|pylock\..+\.toml|.+\.lock\.txt)$")
 _PLATFORM = {"render.yaml", "render.yml", "fly.toml", "railway.json", "railway.toml", "app.json", "heroku.yml"}
 
 
@@ -39,7 +41,9 @@ def classify(relpath: str) -> FileKind | None:
         return FileKind.ALEMBIC_INI
     if _ENV.match(name):
         return FileKind.ENV
-    if _REQUIREMENTS.match(lowered):
+    if lowered in _LOCKFILES or _LOCK.match(lowered):
+        return FileKind.LOCKFILE
+    if _REQUIREMENTS.match(lowered) or (lowered.endswith((".txt", ".in")) and "/requirements/" in f"/{relpath}"):
         return FileKind.REQUIREMENTS
     if name == "pyproject.toml":
         return FileKind.PYPROJECT

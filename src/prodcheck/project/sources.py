@@ -35,6 +35,8 @@ class SourceFile:
 
 def read_source(root: Path, path: str, kind: FileKind, context: Context) -> SourceFile:
     source = SourceFile(path, kind, context)
+    if kind == FileKind.LOCKFILE:
+        return source  # only its existence matters; lock files can be large
     full = root / path
     try:
         if full.stat().st_size > MAX_BYTES:
