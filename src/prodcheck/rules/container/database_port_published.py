@@ -1,0 +1,115 @@
+"""PC204 database-port-published. Docs and tests: rules/PC204-database-port-published.md"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from prodcheck.model.finding import Severity
+from prodcheck.parsing.dockerfile import substitute
+from prodcheck.parsing.yaml import YNode
+from prodcheck.project import Project
+from prodcheck.project.infra import ComposeService, compose_env, is_database_image, is_pooler_image, scalar_location
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.secrets.secret_values import is_secret_value
+
+_OTHER_STORES = re.compile(r"(?:^|/)(?:mysql|mariadb|mongo|redis|valkey|keydb|redis-stack-server|percona)(?::|@|$)")
+_LOOPBACK = re.compile(r"^(?:127\.\d+\.\d+\.\d+|::1|localhost|0{0,4}:{2}1)$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    host_ip: str | None  # None: every interface
+    host_port: str | None  # None: an ephemeral port
+    container_port: str
+
+
+def parse_port(text: str) -> Published | None:
+    """Compose short syntax `[HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]`; None when unreadable."""
+    spec = substitute(text.strip().strip("'\""), {}).split("/", 1)[0]
+    if not spec:
+        return None
+    host_ip = None
+    if spec.startswith("["):
+        end = spec.find("]")
+        if end < 0:
+            return None
+        host_ip, spec = spec[1:end], spec[end + 1:].lstrip(":")
+    parts = spec.split(":")
+    if len(parts) == 1:
+        return Published(host_ip, None, parts[0])
+    if len(parts) == 2:
+        return Published(host_ip, parts[0] or None, parts[1])
+    return Published(":".join(parts[:-2]) or host_ip, parts[-2] or None, parts[-1])
+
+
+def is_loopback(host_ip: str | None) -> bool:
+    return host_ip is not None and bool(_LOOPBACK.match(host_ip.strip()))
+
+
+class DatabasePortPublished(Rule):
+    meta = RuleMeta(
+        code="PC204", name="database-port-published",
+        summary="A database service publishes its port on every interface of the host",
+        severity=Severity.WARNING, kinds=("compose",), dev="skip", security=6.5,
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        for service in project.compose_services:
+            image = self._image(project, service)
+            if not image or not (is_database_image(image) or is_pooler_image(image) or _OTHER_STORES.search(image.lower())):
+                continue
+            ports = service.node.get("ports")
+            if ports is None or not ports.is_seq:
+                continue
+            exposed_auth = self._weak_auth(service)
+            for item in ports.list():
+                published = self._published(item)
+                if published is None or is_loopback(published.host_ip):
+                    continue
+                if published.host_ip is not None and "$" in published.host_ip:
+                    continue  # an interface chosen at deploy time
+                host = f"host port {published.host_port}" if published.host_port else "a random host port"
+                message = (f"database service `{service.name}` publishes port {published.container_port} on {host} of "
+                           "every interface: reachable from outside the compose network, past ufw/firewalld")
+                if exposed_auth:
+                    message += f", and it {exposed_auth}"
+                yield self.draft(message, scalar_location(service.file.path, item),
+                                 severity=Severity.ERROR if exposed_auth else None)
+
+    @staticmethod
+    def _image(project: Project, service: ComposeService) -> str | None:
+        if service.image:
+            return service.image
+        for process in project.processes:
+            if process.node is service.node and process.dockerfile:
+                for source, view in project.dockerfiles:
+                    if source.path == process.dockerfile:
+                        stage = view.stage(process.target)
+                        return view.base_image(stage) if stage is not None else None
+        return None
+
+    @staticmethod
+    def _published(item: YNode) -> Published | None:
+        if item.is_map:
+            target = item.get("target")
+            published = item.get("published")
+            host_ip = item.get("host_ip")
+            if target is None or not target.as_str():
+                return None
+            return Published(host_ip.as_str() if host_ip is not None else None,
+                             published.as_str() if published is not None else None, target.as_str() or "")
+        text = item.as_str()
+        return parse_port(text) if text else None
+
+    @staticmethod
+    def _weak_auth(service: ComposeService) -> str:
+        env = compose_env(service.node.get("environment"))
+        method = env.get("POSTGRES_HOST_AUTH_METHOD")
+        if method is not None and (method.as_str() or "").strip().lower() == "trust":
+            return "accepts connections without a password (`POSTGRES_HOST_AUTH_METHOD=trust`)"
+        for name in ("POSTGRES_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD"):
+            node = env.get(name)
+            if node is not None and is_secret_value(node.as_str(), name):
+                return f"has a password written in the compose file (`{name}`)"
+        return ""
