@@ -32,12 +32,14 @@ from prodcheck.suppress import Pragmas
 # never parsed (Ruff's `seen_module` idea). Everything cross-module needs one of them to matter.
 PYTHON_NEEDLES = (
     b"fastapi", b"starlette", b"sqlalchemy", b"sqlmodel", b"asyncpg", b"alembic", b"uvicorn", b"gunicorn",
-    b"://", b"requests", b"httpx", b"urllib", b"sleep", b"subprocess", b"system(", b"psycopg", b"pymysql",
-    b"sqlite", b"open(", b"bcrypt", b"passlib", b"argon2", b"redis", b"boto3", b"create_all", b"Depends",
-    b"SECRET", b"secret", b"PASSWORD", b"password", b"TOKEN", b"API_KEY", b"smtplib", b"pymongo", b"socket",
-    b"Session", b"engine", b"lifespan", b"startup", b"middleware", b"CORSMiddleware", b"hash", b"migrat",
-    b"workers", b"reload", b"DEBUG", b"debug", b"mysql", b"oracledb", b"MySQLdb", b"pyodbc",
+    b"hypercorn", b"granian", b"databases", b"tortoise", b"psycopg", b"pymysql", b"MySQLdb", b"sqlite3",
+    b"oracledb", b"pyodbc", b"requests", b"httpx", b"urllib", b"aiohttp", b"redis", b"boto3", b"pymongo",
+    b"subprocess", b"system(", b"sleep(", b"smtplib", b"bcrypt", b"passlib", b"argon2", b"pbkdf2", b"scrypt",
+    b"://", b"SECRET", b"PASSWORD", b"TOKEN", b"API_KEY", b"secret_key", b"BaseSettings", b"Depends",
+    b"create_all", b"lifespan", b"on_event", b"migrat", b"workers", b"worker_class",
 )
+# `open(` matters only where it can run on an event loop.
+ASYNC_NEEDLES = (b"open(", b"socket")
 POOL_THRESHOLD = 150
 CACHE_DIR = ".prodcheck_cache"
 
@@ -67,7 +69,9 @@ def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int
 
 
 def _needs_parse(data: bytes) -> bool:
-    return any(needle in data for needle in PYTHON_NEEDLES)
+    if any(needle in data for needle in PYTHON_NEEDLES):
+        return True
+    return b"async def" in data and any(needle in data for needle in ASYNC_NEEDLES)
 
 
 class _Cache:

@@ -42,11 +42,17 @@ class _Positions:
         return byte_offset + 1
 
     def span(self, node: ast.AST) -> Span:
-        line = getattr(node, "lineno", 1)
-        end_line = getattr(node, "end_lineno", None) or line
-        col = self.column(line, getattr(node, "col_offset", 0))
-        end_col = self.column(end_line, getattr(node, "end_col_offset", None) or 0)
-        return Span(line, col, end_line, end_col)
+        line = node.lineno  # type: ignore[attr-defined]
+        end_line = node.end_lineno or line  # type: ignore[attr-defined]
+        col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]
+        lines = self._lines
+        if 0 < line <= len(lines) and not lines[line - 1].isascii():
+            col = len(lines[line - 1][:col].decode("utf-8", "replace"))
+        if 0 < end_line <= len(lines) and not lines[end_line - 1].isascii():
+            end_col = len(lines[end_line - 1][:end_col].decode("utf-8", "replace"))
+        if end_line == line and end_col < col:
+            end_col = col
+        return Span.exact(line, col + 1, end_line, end_col + 1)
 
 
 @dataclass
@@ -58,8 +64,37 @@ class _Scope:
     is_generator: bool = False
 
 
+_SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind"})
+
+
 class _Extractor(ast.NodeVisitor):
+    """Visits each node once; dispatch by type through a dict (NodeVisitor's getattr per node is slow)."""
+
+    def visit(self, node: ast.AST) -> None:
+        method = self._dispatch.get(type(node))
+        if method is not None:
+            method(node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        visit = self.visit
+        for name in node._fields:
+            if name in _SKIPPED_FIELDS:
+                continue
+            child = getattr(node, name, None)
+            if type(child) is list:
+                for item in child:
+                    if isinstance(item, ast.AST):
+                        visit(item)
+            elif isinstance(child, ast.AST):
+                visit(child)
+
     def __init__(self, module: str, path: str, source: bytes) -> None:
+        self._dispatch = {
+            getattr(ast, name[6:]): getattr(self, name)
+            for name in dir(type(self)) if name.startswith("visit_") and hasattr(ast, name[6:])
+        }
         self.module = module
         self.package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
         self.path = path
@@ -79,6 +114,7 @@ class _Extractor(ast.NodeVisitor):
         self.await_depth: set[int] = set()
         self.offload_depth = 0
         self.deferred_depth = 0
+        self._values: dict[int, Value | None] = {}
 
     # ------------------------------------------------------------ names and values
 
@@ -112,8 +148,18 @@ class _Extractor(ast.NodeVisitor):
         return None
 
     def value(self, node: ast.AST | None, depth: int = 0) -> Value | None:
+        """The Value of an expression, computed once per node (nested calls are visited again)."""
         if node is None:
             return None
+        key = id(node)
+        cached = self._values.get(key)
+        if cached is not None:
+            return cached
+        result = self._compute_value(node, depth)
+        self._values[key] = result
+        return result
+
+    def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
         span = self.pos.span(node)
         if depth > 6:
             return Value("other", span)

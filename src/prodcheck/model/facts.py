@@ -30,7 +30,7 @@ class Fact(Generic[T]):
 # ---------------------------------------------------------------- Python
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Value:
     """A Python expression reduced to what rules need.
 
