@@ -1,0 +1,77 @@
+"""PC403 pool-without-pre-ping. Docs and tests: rules/PC403-pool-without-pre-ping.md"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.model.files import Context
+from prodcheck.model.finding import Location, Severity
+from prodcheck.project import Engine, Project
+from prodcheck.project.db_urls import UrlResolver
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+
+SQLALCHEMY_ENGINES = frozenset({
+    "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine",
+    "sqlalchemy.ext.asyncio.create_async_engine",
+})
+
+
+def is_sqlite_engine(engine: Engine, resolver: UrlResolver) -> bool:
+    """A SQLite engine: a sqlite URL (literal, constant or default), or SQLite-only connect_args."""
+    if engine.url and engine.url.startswith("sqlite"):
+        return True
+    url = engine.value.arg(0) or engine.value.kwarg("url")
+    source = resolver.literal(url, engine.facts, _function_of(engine, resolver))
+    if source is not None and source.url.startswith("sqlite"):
+        return True
+    connect_args = engine.value.kwarg("connect_args")
+    return connect_args is not None and connect_args.kwarg("check_same_thread") is not None
+
+
+def _function_of(engine: Engine, resolver: UrlResolver):  # type: ignore[no-untyped-def]
+    for call in engine.facts.calls:
+        if call.span == engine.value.span and call.scope:
+            found = resolver.index.functions.get(call.scope)
+            return found[0] if found else None
+    return None
+
+
+def one_off_script(project: Project, engine: Engine) -> bool:
+    """An engine in a command-line script (a `__main__` block) that no web app imports."""
+    if engine.facts.main_block is None:
+        return False
+    index = project.python
+    app_modules = [app.facts.module for app in index.apps.values() if app.kind != "router"]
+    if not app_modules:
+        return False
+    return engine.facts.module not in index.imported_closure(app_modules)
+
+
+class PoolWithoutPrePing(Rule):
+    meta = RuleMeta(
+        code="PC403", name="pool-without-pre-ping",
+        summary="`create_engine`/`create_async_engine` without `pool_pre_ping=True`",
+        severity=Severity.WARNING, kinds=("py",), dev="skip",
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        resolver = UrlResolver(project)
+        for engine in project.engines:
+            value = engine.value
+            if value.text not in SQLALCHEMY_ENGINES or engine.null_pool:
+                continue
+            if value.kwarg("pool_pre_ping") is not None or value.has_star:
+                continue  # set (to anything: an explicit False is a decision), or maybe set through **kwargs
+            if project.context_of(engine.facts.path) != Context.PROD:
+                continue
+            if is_sqlite_engine(engine, resolver) or one_off_script(project, engine):
+                continue
+            name = value.last
+            recycle = " (`pool_recycle` only retires connections by age; it does not notice a dead one)" \
+                if value.kwarg("pool_recycle") is not None else ""
+            yield self.draft(
+                f"`{name}()` without `pool_pre_ping=True`: after a database restart or failover, or when a "
+                "proxy, PgBouncer or firewall drops idle connections, the pool hands out dead connections and "
+                f"requests fail with `OperationalError` until each one has been tried{recycle}; "
+                "pass `pool_pre_ping=True`",
+                Location(engine.facts.path, value.span),
+            )
