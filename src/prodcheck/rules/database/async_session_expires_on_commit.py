@@ -1,0 +1,47 @@
+"""PC404 async-session-expires-on-commit. Docs and tests: rules/PC404-async-session-expires-on-commit.md"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.model.facts import Value
+from prodcheck.model.files import Context
+from prodcheck.model.finding import Location, Severity
+from prodcheck.project import Project
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+
+
+def async_factory(value: Value) -> str | None:
+    """`async_sessionmaker(...)` or `sessionmaker(..., class_=AsyncSession)`: how it reads, else None."""
+    if value.kind != "call":
+        return None
+    if value.text.endswith("async_sessionmaker") and value.text.startswith(("sqlalchemy", "sqlmodel")):
+        return "async_sessionmaker()"
+    if value.text in {"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker", "sqlmodel.orm.sessionmaker"}:
+        session_class = value.kwarg("class_")
+        if session_class is not None and session_class.text.endswith("AsyncSession"):
+            return "sessionmaker(class_=AsyncSession)"
+    return None
+
+
+class AsyncSessionExpiresOnCommit(Rule):
+    meta = RuleMeta(
+        code="PC404", name="async-session-expires-on-commit",
+        summary="Async session factory without `expire_on_commit=False`",
+        severity=Severity.WARNING, kinds=("py",), dev="skip",
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        for facts in project.python_facts.values():
+            if project.context_of(facts.path) != Context.PROD:
+                continue
+            for call in facts.calls:
+                what = async_factory(call.value)
+                if what is None or call.value.kwarg("expire_on_commit") is not None or call.value.has_star:
+                    continue
+                yield self.draft(
+                    f"`{what}` without `expire_on_commit=False`: every commit expires the loaded objects, and the "
+                    "next attribute read (`order.id` in the response, a relationship in a template) has to "
+                    "lazy-load from the database, which an async session cannot do implicitly: it raises "
+                    "`MissingGreenlet` and the request fails with a 500; pass `expire_on_commit=False`",
+                    Location(facts.path, call.span), context=Context.DEV if call.in_main else None,
+                )
