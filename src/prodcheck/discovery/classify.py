@@ -23,6 +23,8 @@ def classify(relpath: str) -> FileKind | None:
         return FileKind.GUNICORN_CONF
     if lowered.endswith(".py"):
         return FileKind.PYTHON
+    if lowered == ".dockerignore" or lowered.endswith(".dockerignore"):
+        return FileKind.DOCKERIGNORE
     if _DOCKERFILE.match(name):
         return FileKind.DOCKERFILE
     if relpath.startswith(".github/workflows/") and lowered.endswith((".yml", ".yaml")):

@@ -19,6 +19,7 @@ class FileKind(StrEnum):
     POSTGRES_CONF = "postgresql.conf"
     YAML = "yaml"  # YAML that is none of the above until its documents say otherwise
     PLATFORM = "platform"  # render.yaml, fly.toml, railway.json, app.json
+    DOCKERIGNORE = "dockerignore"  # .dockerignore, <Dockerfile>.dockerignore: what a build context leaves out
     LOCKFILE = "lockfile"  # poetry.lock, uv.lock, Pipfile.lock, pdm.lock, requirements*.lock: existence only, never read
 
 

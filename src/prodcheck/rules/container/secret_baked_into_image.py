@@ -1,0 +1,194 @@
+"""PC205 secret-baked-into-image. Docs and tests: rules/PC205-secret-baked-into-image.md"""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shlex
+from collections.abc import Iterator
+
+import pathspec
+
+from prodcheck.model.files import FileKind
+from prodcheck.model.finding import Location, Severity, Span
+from prodcheck.parsing.dockerfile import DockerfileView, Instruction, parse_assignments
+from prodcheck.project import Project
+from prodcheck.project.sources import SourceFile
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.helpers import database_urls, mask
+from prodcheck.rules.secrets.secret_values import is_secret_name, is_secret_value
+
+TEMPLATE_MARKERS = (".example", ".sample", ".template", ".dist", ".tpl", ".defaults", ".default", ".skel")
+# Files that hold credentials by their name alone.
+_CREDENTIAL_FILES = frozenset({".netrc", ".pypirc", ".npmrc", ".git-credentials", "id_rsa", "id_ed25519", "id_ecdsa",
+                               "credentials.json", "service-account.json", ".pgpass"})
+_ENV_FILE = re.compile(r"^(?:\.env(?:\..+)?|.+\.env)$")
+_VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+
+
+def is_env_file_name(name: str) -> bool:
+    lowered = name.lower()
+    return bool(_ENV_FILE.match(lowered)) and not any(marker in lowered for marker in TEMPLATE_MARKERS)
+
+
+def env_file_secrets(project: Project, source: SourceFile) -> list[tuple[int, str]]:
+    """(line, value) of every secret an env file holds: secret-like names, database URLs with passwords."""
+    found = []
+    for entry in project.env_entries(source):
+        if is_secret_name(entry.key) and is_secret_value(entry.value, entry.key):
+            found.append((entry.line, entry.value))
+        else:
+            for url in database_urls(entry.value):
+                found.append((entry.line, url.password))
+    return found
+
+
+def copy_sources(instruction: Instruction) -> list[str]:
+    """The source paths of a COPY / ADD (the last word is the destination)."""
+    text = instruction.value.strip()
+    words: list[str] | None = None
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+            words = [str(w) for w in parsed] if isinstance(parsed, list) else None
+        except ValueError:
+            words = None
+    if words is None:
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            words = text.split()
+    words = [w for w in words if not w.startswith("--")]
+    return words[:-1] if len(words) > 1 else []
+
+
+class SecretBakedIntoImage(Rule):
+    meta = RuleMeta(
+        code="PC205", name="secret-baked-into-image",
+        summary="A secret copied into an image layer or set with ENV / ARG",
+        severity=Severity.ERROR, kinds=("dockerfile",), security=8.0,
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        for source, view in project.dockerfiles:
+            yield from self._copies(project, source, view)
+            yield from self._env_and_args(source, view)
+
+    # ------------------------------------------------------------ COPY / ADD
+
+    def _contexts(self, project: Project, source: SourceFile) -> set[str]:
+        """Build context folders of a Dockerfile: from compose `build:`, else the Dockerfile's folder."""
+        contexts: set[str] = set()
+        for service in project.compose_services:
+            build = service.node.get("build")
+            if build is None:
+                continue
+            base = posixpath.dirname(service.file.path)
+            context_text = build.as_str() if build.is_scalar else (build.get("context").as_str()  # type: ignore[union-attr]
+                                                                   if build.get("context") is not None else ".")
+            dockerfile = None if build.is_scalar or build.get("dockerfile") is None else build.get("dockerfile").as_str()  # type: ignore[union-attr]
+            if project.dockerfile_for(base, context_text, dockerfile) is source:
+                folder = posixpath.normpath(posixpath.join(base, context_text or "."))
+                contexts.add("" if folder == "." else folder)
+        return contexts or {posixpath.dirname(source.path)}
+
+    def _ignored(self, project: Project, source: SourceFile, context: str) -> pathspec.PathSpec | None:
+        candidates = [f"{source.path}.dockerignore", posixpath.join(context, ".dockerignore") if context else ".dockerignore"]
+        for path in candidates:
+            ignore = project.by_path.get(path)
+            if ignore is not None and ignore.kind == FileKind.DOCKERIGNORE and ignore.text is not None:
+                lines = [line.strip().lstrip("/") if not line.strip().startswith("!") else "!" + line.strip()[1:].lstrip("/")
+                         for line in ignore.text.splitlines()]
+                return pathspec.PathSpec.from_lines("gitwildmatch", [line for line in lines if line and not line.startswith("#")])
+        return None
+
+    def _copies(self, project: Project, source: SourceFile, view: DockerfileView) -> Iterator[Draft]:
+        copies = [i for i in view.instructions if i.keyword in {"COPY", "ADD"} and not i.heredoc
+                  and not any(f.startswith("--from") for f in i.flags)]
+        if not copies:
+            return
+        env_files = [f for f in project.of_kind(FileKind.ENV) if is_env_file_name(posixpath.basename(f.path))]
+        for context in sorted(self._contexts(project, source)):
+            ignored = self._ignored(project, source, context)
+            present: list[tuple[str, SourceFile, list[tuple[int, str]]]] = []
+            for env_file in env_files:
+                inside = env_file.path if not context else (env_file.path[len(context) + 1:]
+                                                            if env_file.path.startswith(context + "/") else None)
+                if inside is None or (ignored is not None and ignored.match_file(inside)):
+                    continue
+                secrets = env_file_secrets(project, env_file)
+                if secrets:
+                    present.append((inside, env_file, secrets))
+            for instruction in copies:
+                for raw in copy_sources(instruction):
+                    yield from self._copy_source(source, instruction, raw, present, ignored)
+
+    def _copy_source(self, source: SourceFile, instruction: Instruction, raw: str,
+                     present: list[tuple[str, SourceFile, list[tuple[int, str]]]],
+                     ignored: pathspec.PathSpec | None) -> Iterator[Draft]:
+        path = posixpath.normpath(raw.strip().lstrip("/")) if raw.strip() not in {".", "./", "/"} else "."
+        name = posixpath.basename(path)
+        location = _line_location(source, instruction.line, raw)
+        if "$" in path:
+            return
+        if is_env_file_name(name) or name in _CREDENTIAL_FILES:
+            if ignored is not None and ignored.match_file(path):
+                return
+            yield self.draft(
+                f"`{instruction.keyword} {raw}` puts `{name}` into an image layer: anyone who can pull the image "
+                "reads it, and deleting it in a later layer does not remove it", location)
+            return
+        if any(ch in name for ch in "*?["):
+            return
+        for inside, env_file, secrets in present:
+            if path == "." or inside.startswith(path.rstrip("/") + "/"):
+                yield self.draft(
+                    f"`{instruction.keyword} {raw}` copies `{env_file.path}` ({len(secrets)} secret value"
+                    f"{'s' if len(secrets) != 1 else ''}) into the image: no `.dockerignore` leaves it out, so "
+                    "anyone who can pull the image reads it", location, related=(
+                        Location(env_file.path, Span(secrets[0][0])).labelled("the secret file"),),
+                    secrets=tuple(value for _, value in secrets))
+                return
+
+    # ------------------------------------------------------------ ENV / ARG
+
+    def _env_and_args(self, source: SourceFile, view: DockerfileView) -> Iterator[Draft]:
+        args: dict[str, bool] = {}  # ARG name -> has a default
+        for instruction in view.instructions:
+            if instruction.keyword == "ARG":
+                for key, value in parse_assignments(instruction.value):
+                    args.setdefault(key, bool(value))
+        for stage in view.stages:
+            runs = [i for i in stage.instructions if i.keyword == "RUN"]
+            for instruction in stage.instructions:
+                if instruction.keyword not in {"ENV", "ARG"}:
+                    continue
+                for key, value in parse_assignments(instruction.value):
+                    if not is_secret_name(key):
+                        continue
+                    location = _line_location(source, instruction.line, key, instruction.end_line)
+                    reference = _VARIABLE.match(value.strip())
+                    if instruction.keyword == "ENV" and reference and reference.group(1) in args:
+                        yield self.draft(
+                            f"`ENV {key}=${reference.group(1)}` copies a build argument into the image's "
+                            "environment: `docker inspect` on the image shows the secret", location)
+                    elif is_secret_value(value, key):
+                        yield self.draft(
+                            f"`{instruction.keyword} {key}={mask(value, value)}`: a literal secret in the Dockerfile "
+                            f"and in every image built from it (`docker {'inspect' if instruction.keyword == 'ENV' else 'history'}` shows it)",
+                            location, secrets=(value,))
+                    elif instruction.keyword == "ARG" and not value and any(
+                            re.search(rf"\$\{{?{re.escape(key)}\b", run.value) for run in runs if run.line > instruction.line):
+                        yield self.draft(
+                            f"build argument `{key}` is used by `RUN`: build arguments are recorded in the image "
+                            "history; pass secrets with `RUN --mount=type=secret`", location, severity=Severity.WARNING)
+
+
+def _line_location(source: SourceFile, line: int, token: str, end_line: int | None = None) -> Location:
+    for number in range(line, (end_line or line) + 1):
+        text = source.line(number)
+        index = text.find(token)
+        if index >= 0:
+            return Location(source.path, Span(number, index + 1, number, index + 1 + len(token)))
+    text = source.line(line)
+    return Location(source.path, Span(line, 1, line, len(text) + 1))
