@@ -1,20 +1,14 @@
 """The pre-commit hook, run by the real `pre-commit` against a throwaway git repository.
 
-pre-commit builds a fresh virtualenv and `pip install`s this checkout into it. To keep that
-offline and fast, the test gives pip a wheelhouse repacked from the packages already installed
-in the running interpreter (prodcheck's dependencies and its build backend), with the index off.
+pre-commit builds a fresh virtualenv and `pip install`s this checkout into it; pip gets an offline
+wheelhouse (tests/wheelhouse.py) so that this needs no network.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import importlib.metadata as metadata
 import os
-import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +16,7 @@ import yaml
 
 from conftest import REPO, write_project
 from report_cases import SHOP
+from wheelhouse import offline_pip_env, wheelhouse  # noqa: F401  (a fixture)
 
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
@@ -37,82 +32,6 @@ def test_hook_definition() -> None:
     assert hook["require_serial"] is True
     assert hook["pass_filenames"] is True
     assert hook["name"]
-
-
-# -- an offline wheelhouse from what is installed ---------------------------------------------
-
-def _closure(roots: list[str]) -> list[metadata.Distribution]:
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
-
-    seen: dict[str, metadata.Distribution] = {}
-    todo = list(roots)
-    while todo:
-        name = canonicalize_name(todo.pop())
-        if name in seen:
-            continue
-        seen[name] = metadata.distribution(name)
-        for text in seen[name].requires or []:
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name)
-    return list(seen.values())
-
-
-def _wheel_tag(wheel_metadata: str) -> str:
-    tags = [line.split(":", 1)[1].strip() for line in wheel_metadata.splitlines() if line.startswith("Tag:")]
-    parts = [sorted({tag.split("-")[i] for tag in tags}) for i in range(3)]
-    return "-".join(".".join(p) for p in parts)
-
-
-def _repack(dist: metadata.Distribution, target: Path) -> Path:
-    info_dir = next(str(f).split("/")[0] for f in dist.files or [] if str(f).split("/")[0].endswith(".dist-info"))
-    name = re.sub(r"[-_.]+", "_", info_dir[: -len(".dist-info")].rsplit("-", 1)[0])
-    wheel_metadata = dist.read_text("WHEEL") or "Tag: py3-none-any\n"
-    path = target / f"{name}-{dist.version}-{_wheel_tag(wheel_metadata)}.whl"
-    base = Path(str(dist.locate_file("")))
-    record: list[str] = []
-    skipped = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for entry in dist.files or []:
-            relative = str(entry)
-            if relative.startswith("..") or "__pycache__" in relative:
-                continue
-            if relative.startswith(info_dir + "/") and relative.split("/")[-1] in skipped:
-                continue
-            full = base / relative
-            if not full.is_file():
-                continue
-            data = full.read_bytes()
-            archive.writestr(relative, data)
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            record.append(f"{relative},sha256={digest},{len(data)}")
-        record.append(f"{info_dir}/RECORD,,")
-        archive.writestr(f"{info_dir}/RECORD", "\n".join(record) + "\n")
-    return path
-
-
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("wheelhouse")
-    try:
-        dists = _closure(["hatchling", *_runtime_requirements()])
-    except metadata.PackageNotFoundError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"{error}: install the test extra (`pip install -e '.[test]'`)")
-        pytest.skip(f"not installed: {error}")
-    for dist in dists:
-        _repack(dist, target)
-    return target
-
-
-def _runtime_requirements() -> list[str]:
-    import tomllib
-
-    from packaging.requirements import Requirement
-
-    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return [Requirement(text).name for text in project["dependencies"]]
 
 
 # -- the end-to-end run -------------------------------------------------------------------------
@@ -137,8 +56,7 @@ def test_pre_commit_try_repo(tmp_path: Path, wheelhouse: Path) -> None:
     env = {
         **os.environ, **GIT_ENV,
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse), "PIP_CONFIG_FILE": os.devnull,
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1", "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
+        **offline_pip_env(wheelhouse),
         "NO_COLOR": "1", "GITHUB_STEP_SUMMARY": "",
     }
     env.pop("VIRTUAL_ENV", None)
