@@ -123,3 +123,27 @@ def test_install_step_installs_from_the_action_checkout(tmp_path: Path, wheelhou
     completed, outputs = run_step("Run prodcheck", temp, workspace, {"fail-on": "error"})
     assert completed.returncode == 1 and outputs["exit-code"] == "1"
     assert "title=PC402 pool-exceeds-connection-limit" in completed.stdout
+
+
+def test_readme_workflow_uses_this_action_and_uploads_its_sarif(runner: tuple[Path, Path]) -> None:
+    from readme_snippets import readme_block
+
+    workflow = yaml.safe_load(readme_block(".github/workflows/prodcheck.yml"))
+    [job] = workflow["jobs"].values()
+    assert job["permissions"]["security-events"] == "write"
+    steps = job["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    [ours] = [s for s in steps if s.get("uses", "").split("@")[0].endswith("/prodcheck")]
+    [upload] = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    inputs = {key: str(value) for key, value in ours.get("with", {}).items()}
+    assert set(inputs) <= INPUTS
+    assert upload["with"]["sarif_file"] == inputs["sarif-file"]
+    assert upload.get("if") == "always()"  # prodcheck fails the step on findings: upload anyway
+    assert steps.index(ours) < steps.index(upload)
+    # Run our step with exactly those inputs.
+    temp, workspace = runner
+    completed, outputs = run_step("Run prodcheck", temp, workspace, inputs)
+    assert completed.returncode == 1, completed.stderr
+    sarif = json.loads((workspace / inputs["sarif-file"]).read_text(encoding="utf-8"))
+    assert sarif["runs"][0]["results"]
+    assert outputs["sarif-file"] == inputs["sarif-file"]

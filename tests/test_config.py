@@ -125,7 +125,7 @@ def test_severity_overrides(shop: Path) -> None:
 
 
 def test_per_file_ignores(shop: Path) -> None:
-    config(shop, '[per-file-ignores]\n"Procfile" = ["PC101"]\n"app/**" = ["PC3", "pool-exceeds-connection-limit"]\n')
+    config(shop, '[per-file-ignores]\n"Procfile" = ["reload-in-production"]\n"app/**" = ["PC3", "PC4"]\n')
     found = codes(shop)
     assert ("PC101", "Procfile", "error") not in found
     assert not [f for f in found if f[1].startswith("app/")]
@@ -179,3 +179,25 @@ def test_production_and_development_globs(shop: Path) -> None:
     found = codes(shop, "--select", "PC101")
     assert ("PC101", "Procfile", "info") in found
     assert ("PC101", "docker-compose.dev.yml", "error") in found
+
+
+def test_readme_configuration_is_complete_and_valid(tmp_path: Path) -> None:
+    import tomllib
+
+    from readme_snippets import readme_block
+
+    snippet = readme_block("pyproject.toml")
+    table = tomllib.loads(snippet)["tool"]["prodcheck"]
+    spec_keys = {"select", "ignore", "severity", "per-file-ignores", "exclude", "fail-on", "database",
+                 "production", "development"}
+    assert set(table) == spec_keys  # every key of SPEC section 4 is shown
+    assert "max_connections" in table["database"]
+    files = {k: v for k, v in SHOP.items() if k != "prodcheck.toml"}
+    root = write_project(tmp_path, files)
+    (root / "pyproject.toml").write_text(snippet, encoding="utf-8")
+    (root / "docker-compose.ci.yml").write_text("services:\n  api:\n    image: shop/api:1.0\n"
+                                                "    command: uvicorn app.main:app --reload\n")
+    _, data = run_json(root)
+    found = {(f["code"], f["path"]): f for f in data["findings"]}
+    assert "200 max_connections" in found[("PC402", "app/database.py")]["message"]
+    assert found[("PC101", "docker-compose.ci.yml")]["severity"] == "info"

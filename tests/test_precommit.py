@@ -16,6 +16,7 @@ import yaml
 
 from conftest import REPO, write_project
 from report_cases import SHOP
+from readme_snippets import readme_block
 from wheelhouse import offline_pip_env, wheelhouse  # noqa: F401  (a fixture)
 
 HOOKS = REPO / ".pre-commit-hooks.yaml"
@@ -34,21 +35,35 @@ def test_hook_definition() -> None:
     assert hook["name"]
 
 
-# -- the end-to-end run -------------------------------------------------------------------------
+def test_readme_config_names_this_hook() -> None:
+    config = yaml.safe_load(readme_block(".pre-commit-config.yaml"))
+    [repo] = config["repos"]
+    ids = {hook["id"] for hook in yaml.safe_load(HOOKS.read_text(encoding="utf-8"))}
+    assert [hook["id"] for hook in repo["hooks"]] == ["prodcheck"]
+    assert {hook["id"] for hook in repo["hooks"]} <= ids
+    assert repo["repo"].endswith("/prodcheck") and repo["rev"]
+
+
+# -- the end-to-end runs -------------------------------------------------------------------------
 
 def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env={**os.environ, **GIT_ENV})
 
 
-@pytest.mark.e2e
-def test_pre_commit_try_repo(tmp_path: Path, wheelhouse: Path) -> None:
+def _pre_commit() -> str:
     pre_commit = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) or shutil.which("pre-commit")
     if pre_commit is None or shutil.which("git") is None:
         if os.environ.get("CI"):
             pytest.fail("pre-commit and git are needed (the test extra installs pre-commit)")
         pytest.skip("pre-commit or git not installed")
     if not (REPO / ".git").exists():
-        pytest.skip("not a git checkout: pre-commit try-repo clones the hook repository")
+        pytest.skip("not a git checkout: pre-commit clones the hook repository")
+    return pre_commit
+
+
+@pytest.mark.e2e
+def test_pre_commit_try_repo(tmp_path: Path, wheelhouse: Path) -> None:
+    pre_commit = _pre_commit()
     project = write_project(tmp_path / "project", {k: v for k, v in SHOP.items() if k != "prodcheck.toml"})
     (project / "Procfile").write_text("web: uvicorn app.main:app --reload\n")
     _git(project, "init", "-q", "-b", "main")
@@ -73,3 +88,27 @@ def test_pre_commit_try_repo(tmp_path: Path, wheelhouse: Path) -> None:
     assert "app/database.py:3:" in output and "PC402" in output and "PC301" in output, output
     assert "PC201" not in output and "Dockerfile:1:" not in output, output
     assert "hunter2secret" not in output
+
+
+@pytest.mark.e2e
+def test_readme_config_runs(tmp_path: Path, wheelhouse: Path) -> None:  # noqa: F811
+    """The README's .pre-commit-config.yaml, pointed at this checkout's HEAD, run by `pre-commit run`."""
+    pre_commit = _pre_commit()
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    snippet = readme_block(".pre-commit-config.yaml")
+    config = yaml.safe_load(snippet)
+    config["repos"][0]["repo"] = str(REPO)
+    config["repos"][0]["rev"] = head.strip()
+    project = write_project(tmp_path / "project", {"Procfile": "web: uvicorn app.main:app --reload\n",
+                                                   "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", "-A")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "home"), **offline_pip_env(wheelhouse),
+           "NO_COLOR": "1", "GITHUB_STEP_SUMMARY": ""}
+    env.pop("VIRTUAL_ENV", None)
+    completed = subprocess.run([pre_commit, "run", "--all-files", "--verbose", "--color", "never"], cwd=project,
+                               env=env, capture_output=True, text=True, timeout=600)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "Procfile:1:" in output and "PC101" in output, output
