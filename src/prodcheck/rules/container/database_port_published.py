@@ -110,6 +110,6 @@ class DatabasePortPublished(Rule):
             return "accepts connections without a password (`POSTGRES_HOST_AUTH_METHOD=trust`)"
         for name in ("POSTGRES_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD"):
             node = env.get(name)
-            if node is not None and is_secret_value(node.as_str(), name):
+            if node is not None and is_secret_value(node.as_str()):
                 return f"has a password written in the compose file (`{name}`)"
         return ""

@@ -35,7 +35,7 @@ def env_file_secrets(project: Project, source: SourceFile) -> list[tuple[int, st
     """(line, value) of every secret an env file holds: secret-like names, database URLs with passwords."""
     found = []
     for entry in project.env_entries(source):
-        if is_secret_name(entry.key) and is_secret_value(entry.value, entry.key):
+        if is_secret_name(entry.key) and is_secret_value(entry.value):
             found.append((entry.line, entry.value))
         else:
             for url in database_urls(entry.value):
@@ -172,7 +172,7 @@ class SecretBakedIntoImage(Rule):
                         yield self.draft(
                             f"`ENV {key}=${reference.group(1)}` copies a build argument into the image's "
                             "environment: `docker inspect` on the image shows the secret", location)
-                    elif is_secret_value(value, key):
+                    elif is_secret_value(value):
                         yield self.draft(
                             f"`{instruction.keyword} {key}={mask(value, value)}`: a literal secret in the Dockerfile "
                             f"and in every image built from it (`docker {'inspect' if instruction.keyword == 'ENV' else 'history'}` shows it)",

@@ -39,6 +39,9 @@ _PLACEHOLDER = re.compile(
 )
 _REFERENCE = re.compile(r"\$\{|\$\(|\{\{|%\(|^\$[A-Za-z_]|^@(?:Microsoft\.KeyVault|secret)|^(?:arn|vault|op|sm|gcp|"
                         r"azure|awssm|secretsmanager|ssm|k8s|file|env|ref)\:", re.I)
+# `smtp_password`, `your_secret_key`: an identifier that names the secret instead of holding it.
+_NAMED_PLACEHOLDER = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
+_SECRET_WORD = re.compile(r"pass|secret|token|key|pwd", re.I)
 _BOOLEANISH = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "y", "n"})
 
 
@@ -70,7 +73,10 @@ def is_placeholder(value: str) -> bool:
 
 
 def is_secret_value(value: object, name: str = "") -> bool:
-    """A literal that holds a real value: not empty, not a reference, a path, a flag or a placeholder."""
+    """A literal that holds a real value: not empty, not a reference, a path, a flag or a placeholder.
+
+    Pass `name` for code, where `PASSWORD = "password"` is a key constant; configuration values
+    equal to their name (`password: password`) are default credentials and stay secrets."""
     if not isinstance(value, str):
         return False
     text = value.strip()
@@ -78,12 +84,13 @@ def is_secret_value(value: object, name: str = "") -> bool:
         return False
     if text.lower() in _BOOLEANISH or is_placeholder(text) or _REFERENCE.search(text):
         return False
+    if _NAMED_PLACEHOLDER.match(text) and _SECRET_WORD.search(text):
+        return False
     if text.startswith(("/", "./", "~/")) and " " not in text:
         return False  # a path to a mounted secret file
     if name:
-        words = {w.lower() for w in name_words(name)}
-        normal = re.sub(r"[-. ]", "_", text.lower())
         joined = "_".join(w.lower() for w in name_words(name))
-        if normal in words or normal == joined or normal.replace("_", "") == joined.replace("_", ""):
+        normal = re.sub(r"[-. ]", "_", text.lower())
+        if normal == joined or normal.replace("_", "") == joined.replace("_", ""):
             return False  # `PASSWORD = "password"`: a field or key name, not a credential
     return True

@@ -1,0 +1,245 @@
+"""PC302 hardcoded-secret. Docs and tests: rules/PC302-hardcoded-secret.md"""
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+
+from prodcheck.model.facts import Call, PyFacts, Value
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Location, Severity, Span
+from prodcheck.parsing.dockerfile import command_of
+from prodcheck.parsing.shell import SimpleCommand
+from prodcheck.parsing.yaml import YNode
+from prodcheck.project import Project
+from prodcheck.project.infra import compose_env, scalar_location
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.helpers import database_urls
+from prodcheck.rules.secrets.secret_values import is_secret_name, is_secret_value
+
+_GETENV = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv",
+                     "decouple.config", "config", "env.str", "env"})
+_WRAPPERS = frozenset({"SecretStr", "SecretBytes", "Secret"})
+_JWT_CALLS = frozenset({"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode", "jwt.api_jwt.encode",
+                        "jwt.api_jwt.decode", "authlib.jose.jwt.encode"})
+_SETTINGS_BASES = ("BaseSettings", "Settings")
+_ADVICE = "read it from the environment or a secret store"
+
+
+def _literal(value: Value) -> str | None:
+    if value.is_str:
+        return str(value.literal)
+    if value.kind == "call" and value.last in _WRAPPERS and value.items and value.items[0].is_str:
+        return str(value.items[0].literal)
+    return None
+
+
+class HardcodedSecret(Rule):
+    meta = RuleMeta(
+        code="PC302", name="hardcoded-secret",
+        summary="A literal secret key, password, token or API key in code or production configuration",
+        severity=Severity.ERROR, kinds=("py", "dockerfile", "compose", "k8s", "workflow"), dev="skip", security=8.5,
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        yield from self._python(project)
+        yield from self._compose(project)
+        yield from self._kubernetes(project)
+        yield from self._workflows(project)
+        yield from self._commands(project)
+
+    def _draft(self, name: str, value: str, where: str, location: Location, severity: Severity | None = None,
+               fallback: bool = False, context: Context | None = None) -> Draft:
+        if fallback:
+            message = (f"`{name}` falls back to a literal secret (`****`) {where}: a deploy that forgets the "
+                       f"variable runs with a key everyone with the repository knows; fail instead")
+        else:
+            message = f"`{name}` has a literal secret value (`****`) {where}: anyone with the repository has it; {_ADVICE}"
+        return self.draft(message, location, severity=severity, secrets=(value,), context=context)
+
+    # ------------------------------------------------------------ Python
+
+    def _python(self, project: Project) -> Iterator[Draft]:
+        for facts in project.python_facts.values():
+            functions = {f.qualname for f in facts.functions}
+            settings_classes = {c.qualname for c in facts.classes if any(b.endswith(_SETTINGS_BASES) for b in c.bases)}
+            classes = {c.qualname for c in facts.classes}
+            test_classes = {q for q in classes if q.rsplit(".", 1)[-1].startswith("Test")}
+            for assign in facts.assigns:
+                if assign.in_main or assign.scope in functions or assign.scope in test_classes:
+                    continue
+                name = assign.target.rsplit(".", 1)[-1]
+                in_settings = assign.scope in settings_classes
+                if assign.scope not in classes and assign.scope not in {"", facts.module}:
+                    continue
+                yield from self._python_value(facts, name, assign.value, in_settings)
+            for call in facts.calls:
+                if call.in_main:
+                    continue
+                yield from self._python_call(facts, call)
+
+    def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool) -> Iterator[Draft]:
+        literal = _literal(value)
+        if literal is not None:
+            if is_secret_name(name) and is_secret_value(literal, name):
+                if in_settings:
+                    yield self._draft(name, literal, "as a settings default", Location(facts.path, value.span),
+                                      severity=Severity.WARNING, fallback=True)
+                else:
+                    yield self._draft(name, literal, "in code", Location(facts.path, value.span))
+            return
+        if value.kind == "dict":
+            yield from self._python_dict(facts, value)
+        elif value.kind == "call" and value.last == "Field" and is_secret_name(name):
+            default = value.arg(0) or value.kwarg("default")
+            text = _literal(default) if default is not None else None
+            if text is not None and is_secret_value(text, name):
+                yield self._draft(name, text, "as a settings default", Location(facts.path, default.span),  # type: ignore[union-attr]
+                                  severity=Severity.WARNING, fallback=True)
+
+    def _python_dict(self, facts: PyFacts, value: Value, depth: int = 0) -> Iterator[Draft]:
+        for key, item in value.keywords:
+            text = _literal(item)
+            if text is not None and is_secret_name(key) and is_secret_value(text, key):
+                yield self._draft(key, text, "in code", Location(facts.path, item.span))
+            elif item.kind == "dict" and depth < 4:
+                yield from self._python_dict(facts, item, depth + 1)
+
+    def _python_call(self, facts: PyFacts, call: Call) -> Iterator[Draft]:
+        value = call.value
+        if call.name in _GETENV or call.name.endswith((".getenv", "environ.get", "environ.setdefault")):
+            variable = value.arg(0)
+            default = value.arg(1) or value.kwarg("default")
+            if variable is None or not variable.is_str or default is None:
+                return
+            text = _literal(default)
+            name = str(variable.literal)
+            if text is not None and is_secret_name(name) and is_secret_value(text, name):
+                yield self._draft(name, text, "when the variable is unset", Location(facts.path, default.span),
+                                  severity=Severity.WARNING, fallback=True)
+            return
+        if call.name in _JWT_CALLS:
+            key = value.arg(1) or value.kwarg("key")
+            text = _literal(key) if key is not None else None
+            if text is not None and is_secret_value(text):
+                yield self._draft("JWT signing key", text, f"in `{call.name}()`", Location(facts.path, key.span))  # type: ignore[union-attr]
+            return
+        if value.last == "Field":
+            return  # settings fields are handled with their assignment
+        for keyword, item in value.keywords:
+            text = _literal(item)
+            if text is not None and is_secret_name(keyword) and is_secret_value(text, keyword):
+                yield self._draft(keyword, text, f"passed to `{value.last}()`", Location(facts.path, item.span))
+            elif item.kind == "dict":
+                yield from self._python_dict(facts, item)
+
+    # ------------------------------------------------------------ compose
+
+    def _compose(self, project: Project) -> Iterator[Draft]:
+        for service in project.compose_services:
+            path = service.file.path
+            where = f"in compose service `{service.name}`"
+            for name, node in compose_env(service.node.get("environment")).items():
+                yield from self._yaml_value(path, name, node, where)
+            build = service.node.get("build")
+            args = build.get("args") if build is not None and build.is_map else None
+            for name, node in compose_env(args).items():
+                yield from self._yaml_value(path, name, node, f"in the build arguments of `{service.name}`")
+
+    def _yaml_value(self, path: str, name: str, node: YNode, where: str,
+                    context: Context | None = None) -> Iterator[Draft]:
+        text = node.as_str()
+        if text is None or not is_secret_name(name) or not is_secret_value(text):
+            return
+        if database_urls(text):
+            return  # PC301 hardcoded-database-url
+        yield self._draft(name, text, where, scalar_location(path, node), context=context)
+
+    # ------------------------------------------------------------ Kubernetes Secret manifests
+
+    def _kubernetes(self, project: Project) -> Iterator[Draft]:
+        for source, document in project.k8s_documents:
+            kind = document.get("kind")
+            if kind is None or kind.as_str() != "Secret":
+                continue
+            name_node = document.path("metadata", "name")
+            secret_name = (name_node.as_str() if name_node is not None else None) or "secret"
+            for section, encoded in (("stringData", False), ("data", True)):
+                data = document.get(section)
+                for key, node in data.entries() if data is not None else []:
+                    text = node.as_str()
+                    if text is None:
+                        continue
+                    if encoded:
+                        try:
+                            text = base64.b64decode(text.strip(), validate=True).decode("utf-8")
+                        except (binascii.Error, ValueError, UnicodeDecodeError):
+                            continue
+                    if is_secret_name(key) and is_secret_value(text) and not database_urls(text):
+                        yield self.draft(
+                            f"Secret `{secret_name}` commits `{key}` ({'base64, not encrypted' if encoded else 'plain text'}) "
+                            "to the repository: anyone with it has the secret; use Sealed Secrets, SOPS or an "
+                            "external secret store", scalar_location(source.path, node), secrets=(node.as_str() or "", text))
+
+    # ------------------------------------------------------------ GitHub Actions
+
+    def _workflows(self, project: Project) -> Iterator[Draft]:
+        for workflow in project.workflow_jobs:
+            path = workflow.path
+            # CI jobs that build, lint or test get throw-away values; what deploys, and what is handed to
+            # actions (registry logins, SSH deploys), is a real credential.
+            deploying = [job for job in workflow.jobs.values() if job.deploys()]
+            env = workflow.document.get("env")
+            for name, node in env.entries() if deploying and env is not None and env.is_map else []:
+                yield from self._yaml_value(path, name, node, "in the workflow's `env`")
+            for job in workflow.jobs.values():
+                deploys = job in deploying
+                context = Context.TEST if job.is_test_job() and not deploys else None
+                places: list[tuple[YNode | None, str]] = [
+                    (job.node.get("with"), f"passed to `{job.uses}`"),
+                    (job.node.get("secrets"), f"passed to `{job.uses}`"),
+                ]
+                if deploys:
+                    places.append((job.node.get("env"), f"in job `{job.key}`"))
+                    places.append((job.node.path("container", "env"), f"in job `{job.key}`'s container"))
+                for step in job.steps:
+                    if deploys:
+                        places.append((step.node.get("env"), f"in a step of job `{job.key}`"))
+                    places.append((step.node.get("with"), f"passed to `{step.uses}`" if step.uses else "in a step"))
+                for node, where in places:
+                    for name, value in node.entries() if node is not None and node.is_map else []:
+                        yield from self._yaml_value(path, name, value, where, context)
+
+    # ------------------------------------------------------------ commands
+
+    def _commands(self, project: Project) -> Iterator[Draft]:
+        """`SECRET=literal cmd` and `--password=literal` in commands written in Dockerfiles, compose and k8s."""
+        seen: set[tuple[str, int]] = set()
+        candidates: list[tuple[str, SimpleCommand]] = []
+        for source, view in project.dockerfiles:
+            for instruction in view.instructions:
+                if instruction.keyword in {"RUN", "CMD", "ENTRYPOINT"}:
+                    candidates.extend((source.path, c) for c in command_of(instruction))
+        for process in project.processes:
+            for step in process.steps:
+                source = project.by_path.get(step.location.path)
+                if source is not None and source.kind in {FileKind.COMPOSE, FileKind.K8S}:
+                    candidates.append((step.location.path, step.command))
+        for path, command in candidates:
+            pairs = list(command.env)
+            for token in command.argv[1:]:
+                if token.startswith("--") and "=" in token:
+                    option, _, value = token[2:].partition("=")
+                    pairs.append((option, value))
+            for name, value in pairs:
+                if not is_secret_name(name) or not is_secret_value(value) or database_urls(value):
+                    continue
+                if (path, command.line) in seen:
+                    continue
+                seen.add((path, command.line))
+                source = project.by_path.get(path)
+                line_text = source.line(command.line) if source else ""
+                start = line_text.find(value)
+                span = (Span(command.line, start + 1, command.line, start + 1 + len(value)) if start >= 0
+                        else Span(command.line, 1, command.line, len(line_text) + 1))
+                yield self._draft(name, value, "in a command", Location(path, span))
