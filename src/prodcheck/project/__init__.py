@@ -173,10 +173,13 @@ class Project:
                 if target is not None and target.as_str():
                     hpas[target.as_str()] = (source, document)  # type: ignore[index]
         workloads = []
+        from prodcheck.project.charts import kustomize_patch_paths, kustomize_replicas
+
+        patch_files = kustomize_patch_paths(self)
         for source, document in self.k8s_documents:
             kind = document.get("kind").as_str() or ""  # type: ignore[union-attr]
-            if kind not in WORKLOAD_KINDS:
-                continue
+            if kind not in WORKLOAD_KINDS or source.path in patch_files:
+                continue  # kustomize patches are fragments of a base workload, not workloads
             name_node = document.path("metadata", "name")
             name = name_node.as_str() if name_node is not None else kind
             pod_spec = pod_spec_of(document, kind)
@@ -196,6 +199,8 @@ class Project:
                     if max_node is not None and max_node.as_int() is not None:
                         replicas = Fact(max_node.as_int(), scalar_location(hpa[0].path, max_node), LITERAL,  # type: ignore[arg-type]
                                         f"{max_node.as_int()} replicas (HPA maxReplicas)")
+                else:
+                    replicas = kustomize_replicas(self, kind, name or kind, source.path) or replicas
             workloads.append(Workload(source, kind, name or kind, document, pod_spec, containers, inits, replicas))
         return workloads
 
@@ -453,6 +458,11 @@ class Project:
                 steps=self._expand(commands, source, []), replicas=Fact(1, origin, TOOL_DEFAULT, "1 dyno (assumed)"),
                 unit=f"procfile:{source.path}", file=source,
             ))
+
+        # render.yaml, fly.toml, railway.*, heroku.yml / app.json, Helm charts (project/platforms.py)
+        from prodcheck.project.platforms import platform_processes
+
+        platform_processes(self, processes, referenced_dockerfiles)
 
         # Dockerfiles that nothing else runs: the image's own command is what production runs.
         for source, view in self.dockerfiles:

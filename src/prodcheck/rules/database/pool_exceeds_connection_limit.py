@@ -39,6 +39,7 @@ class PoolExceedsConnectionLimit(Rule):
             units[process.unit].append(process)
         for unit, processes in sorted(units.items()):
             yield from self._check_unit(project, unit, processes)
+        yield from self._check_poolers(project)
 
     def _check_unit(self, project: Project, unit: str, processes: list[Process]) -> Iterator[Draft]:
         terms: list[str] = []
@@ -82,6 +83,8 @@ class PoolExceedsConnectionLimit(Rule):
             related.append(limit.origin.labelled(limit.note))
         arithmetic = " + ".join(terms)
         limit_text = limit.note if "default" in limit.note else f"{limit.value} max_connections{_where(limit.origin)}"
+        if "max_client_conn" in limit.note and "default" not in limit.note:
+            limit_text = f"{limit.note}{_where(limit.origin)}"
         location = first_engine.pool_size.origin if first_engine.pool_size else first_engine.location  # type: ignore[union-attr]
         yield self.draft(
             f"{arithmetic} = {total} > {limit_text}: under load the pools open more connections than "
@@ -90,10 +93,50 @@ class PoolExceedsConnectionLimit(Rule):
             confidence=Confidence.MEDIUM if inferred or limit.certainty != LITERAL else Confidence.HIGH,
         )
 
+    def _check_poolers(self, project: Project) -> Iterator[Draft]:
+        """PgBouncer's own server pool (default_pool_size x its replicas) against the database's max_connections."""
+        for database in project.databases:
+            if not database.pooler:
+                continue
+            pool = database.pool_size or Fact(20, database.origin, "tool-default", "default_pool_size 20 (PgBouncer default)")
+            replicas = _pooler_replicas(project, database.origin)
+            total = pool.value * replicas.value
+            limit = project.database_limit(database.unit)
+            if total <= limit.value or (pool.certainty != LITERAL and replicas.certainty != LITERAL):
+                continue
+            limit_text = limit.note if "default" in limit.note else f"{limit.value} max_connections{_where(limit.origin)}"
+            related = [pool.origin.labelled(pool.note), replicas.origin.labelled(replicas.note)]
+            if limit.origin.path:
+                related.append(limit.origin.labelled(limit.note))
+            yield self.draft(
+                f"PgBouncer `{database.name}`: {pool.note}{_where(pool.origin)} x {replicas.note} = {total} server "
+                f"connections > {limit_text}: the pooler itself opens more connections than the database accepts; "
+                "lower `default_pool_size` (it is per database/user pair) or raise `max_connections`",
+                pool.origin if pool.certainty == LITERAL else database.origin,
+                related=tuple(dict.fromkeys(related)),
+                confidence=Confidence.HIGH if limit.certainty == LITERAL else Confidence.MEDIUM,
+            )
+
     def _limit(self, project: Project, unit: str) -> Fact[int]:
         for database in project.databases_of(unit):
             if database.pooler:
                 if database.client_limit is not None:
-                    return database.client_limit
+                    fact = database.client_limit
+                    return Fact(fact.value, fact.origin, fact.certainty, f"{fact.value} max_client_conn (PgBouncer `{database.name}`)")
                 return Fact(100, database.origin, "tool-default", "100 max_client_conn (PgBouncer default)")
         return project.database_limit(unit)
+
+
+def _pooler_replicas(project: Project, origin: Location) -> Fact[int]:
+    """How many PgBouncer instances run: the k8s workload or compose service the pooler was found in."""
+    from prodcheck.project.infra import replicas_fact, scalar_location
+
+    for workload in project.workloads:
+        for container in workload.containers:
+            if scalar_location(workload.file.path, container.node.get("name") or container.node) == origin:
+                return workload.replicas
+    for service in project.compose_services:
+        if service.location == origin:
+            node = service.node.path("deploy", "replicas") or service.node.get("scale")
+            return replicas_fact(service.file.path, node, origin)
+    return Fact(1, origin, "tool-default", "1 instance")

@@ -1,0 +1,547 @@
+"""Deployment platforms as sources of the project model.
+
+render.yaml, fly.toml, railway.json / railway.toml, heroku.yml and app.json (with the Procfile it
+describes) become `Process`es like every other command, so every rule sees a `startCommand` the way
+it sees a Dockerfile `CMD`: a platform's release / pre-deploy command is a `release` process (run once
+per deploy, not a PC401 finding), its web command a `web` process with the replicas the file states.
+Health check paths (fly checks, Render `healthCheckPath`, Railway `healthcheckPath`, Helm probes) are
+exposed for PC605. Helm charts and Kustomize overlays live in `charts.py`.
+
+TOML is read with `tomllib`; line numbers come from a small index of `key = value` lines.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Location, Span
+from prodcheck.parsing import ParseError
+from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
+from prodcheck.parsing.yaml import YNode
+from prodcheck.project.infra import Process, scalar_location, yaml_command
+from prodcheck.project.sources import SourceFile
+
+if TYPE_CHECKING:
+    from prodcheck.parsing.dockerfile import DockerfileView
+    from prodcheck.project import Project
+
+PLATFORM_NAMES = {"render.yaml": "render", "render.yml": "render", "fly.toml": "fly", "railway.json": "railway",
+                  "railway.toml": "railway", "app.json": "heroku", "heroku.yml": "heroku"}
+
+
+_DEFAULT_SCALE = {
+    "fly": "1 machine (`fly scale count` is not in fly.toml)",
+    "heroku": "1 dyno (no formation in app.json)",
+    "helm": "1 replica (default)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformCheck:
+    """A health check a platform (or a Helm chart) runs against the app."""
+
+    kind: str  # platform | liveness | readiness | startup
+    platform: str  # fly | render | railway | helm
+    path: str
+    port: str | None
+    location: Location
+    process: Process | None
+    owner: str
+
+
+@dataclass(slots=True)
+class PlatformModel:
+    processes: list[Process] = field(default_factory=list)
+    checks: list[PlatformCheck] = field(default_factory=list)
+    dockerfiles: set[str] = field(default_factory=set)  # Dockerfiles a platform builds and runs
+    formation: dict[str, Fact[int]] = field(default_factory=dict)  # Heroku process type -> dynos (app.json)
+    heroku_env: dict[str, tuple[str, Location]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- documents with locations
+
+
+class Doc:
+    """A parsed platform file: plain values by key path, and where each is written."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+
+    def value(self, *path: str | int) -> Any:
+        raise NotImplementedError
+
+    def location(self, *path: str | int) -> Location:
+        raise NotImplementedError
+
+    def commands(self, *path: str | int) -> list[SimpleCommand]:
+        value = self.value(*path)
+        line = self.location(*path).span.line
+        if isinstance(value, str):
+            return split_script(value, line)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value) and value:
+            if " " in value[0].strip():
+                return [c for item in value for c in split_script(item, line)]  # a list of shell commands
+            return split_argv(value, line)
+        return []
+
+    def int_fact(self, note: str, *path: str | int) -> Fact[int] | None:
+        value = self.value(*path)
+        try:
+            number = int(str(value).strip()) if value is not None and not isinstance(value, (dict, list)) else None
+        except ValueError:
+            number = None
+        if number is None:
+            return None
+        return Fact(number, self.location(*path), LITERAL, f"{number} {note}")
+
+
+class YamlDoc(Doc):
+    def __init__(self, source: SourceFile, root: YNode) -> None:
+        super().__init__(source)
+        self.root = root
+
+    def node(self, *path: str | int) -> YNode | None:
+        return self.root.path(*path)
+
+    def value(self, *path: str | int) -> Any:
+        node = self.node(*path)
+        return plain(node) if node is not None else None
+
+    def location(self, *path: str | int) -> Location:
+        node = self.node(*path)
+        if node is None:
+            return Location(self.source.path, Span(1))
+        return scalar_location(self.source.path, node)
+
+    def commands(self, *path: str | int) -> list[SimpleCommand]:
+        node = self.node(*path)
+        if node is not None and node.is_seq and node.list() and " " in (node.list()[0].as_str() or "").strip():
+            return [c for item in node.list() for c in yaml_command(item)]
+        return yaml_command(node) if node is not None else []
+
+
+def plain(node: YNode) -> Any:
+    if node.is_map:
+        return {key: plain(value) for key, value in node.entries()}
+    if node.is_seq:
+        return [plain(item) for item in node.list()]
+    return node.as_str()
+
+
+class TomlDoc(Doc):
+    def __init__(self, source: SourceFile, data: dict[str, Any], index: dict[tuple[str | int, ...], tuple[int, int]]) -> None:
+        super().__init__(source)
+        self.data = data
+        self.index = index
+
+    def value(self, *path: str | int) -> Any:
+        node: Any = self.data
+        for key in path:
+            if isinstance(key, int):
+                node = node[key] if isinstance(node, list) and len(node) > key else None
+            else:
+                node = node.get(key) if isinstance(node, dict) else None
+            if node is None:
+                return None
+        return node
+
+    def location(self, *path: str | int) -> Location:
+        found = self.index.get(tuple(path))
+        if found is None:
+            for cut in range(len(path) - 1, 0, -1):  # the table header, at least
+                found = self.index.get(tuple(path[:cut]))
+                if found is not None:
+                    break
+        if found is None:
+            return Location(self.source.path, Span(1))
+        line, column = found
+        return Location(self.source.path, Span(line, column, line, len(self.source.line(line)) + 1))
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY_LINE = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=\s*")
+
+
+def _key_parts(text: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", text)]
+
+
+def toml_index(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    """(table path + key path) -> (line, column of the value); arrays of tables carry their index."""
+    index: dict[tuple[str | int, ...], tuple[int, int]] = {}
+    arrays: dict[tuple[str, ...], int] = {}
+    table: tuple[str | int, ...] = ()
+    in_string: str | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        if in_string is not None:
+            if in_string in raw:
+                in_string = None
+            continue
+        header = _HEADER.match(raw)
+        if header and not _KEY_LINE.match(raw):
+            names = _key_parts(header.group(2))
+            path: list[str | int] = []
+            for position in range(len(names)):
+                path.append(names[position])
+                prefix = tuple(names[: position + 1])
+                if position < len(names) - 1 and prefix in arrays:
+                    path.append(arrays[prefix])
+            if header.group(1) == "[[":
+                key = tuple(names)
+                arrays[key] = arrays.get(key, -1) + 1
+                for other in [k for k in arrays if len(k) > len(key) and k[: len(key)] == key]:
+                    del arrays[other]
+                path.append(arrays[key])
+            table = tuple(path)
+            index.setdefault(table, (number, 1))
+            continue
+        match = _KEY_LINE.match(raw)
+        if match:
+            key_path = table + tuple(_key_parts(match.group(1)))
+            index[key_path] = (number, match.end() + 1)
+            rest = raw[match.end():]
+            for quote in ('"""', "'''"):
+                if rest.lstrip().startswith(quote) and rest.count(quote) == 1:
+                    in_string = quote
+    return index
+
+
+def load_doc(project: Project, source: SourceFile) -> Doc | None:
+    if source.path.endswith(".toml"):
+        def build() -> TomlDoc:
+            import tomllib
+
+            try:
+                data = tomllib.loads(source.text or "")
+            except tomllib.TOMLDecodeError as error:
+                line = int(match.group(1)) if (match := re.search(r"line (\d+)", str(error))) else 1
+                raise ParseError(f"invalid TOML: {error}", line) from None
+            return TomlDoc(source, data, toml_index(source.text or ""))
+
+        return project._view(source, "toml", build)  # type: ignore[no-any-return]
+    documents = project.yaml(source)
+    if not documents or not documents[0].is_map:
+        return None
+    return YamlDoc(source, documents[0])
+
+
+# ---------------------------------------------------------------- building processes
+
+
+class _Builder:
+    def __init__(self, project: Project, model: PlatformModel) -> None:
+        self.project = project
+        self.model = model
+
+    def dockerfile(self, base_dir: str, path: str | None) -> tuple[SourceFile, DockerfileView] | None:
+        folder, name = (posixpath.split(path) if path else ("", None))
+        source = self.project.dockerfile_for(base_dir, folder or ".", name)
+        view = self.project.dockerfile(source) if source is not None else None
+        return (source, view) if source is not None and view is not None else None
+
+    def process(self, doc: Doc, name: str, role: str, commands: list[SimpleCommand], origin: Location,
+                platform: str, *, dockerfile: tuple[SourceFile, DockerfileView] | None = None,
+                replicas: Fact[int] | None = None, env: dict[str, tuple[str, Location]] | None = None,
+                workdir: str = "") -> Process:
+        source = doc.source
+        steps = []
+        written = bool(commands)
+        env = dict(env or {})
+        if dockerfile is not None and role != "release":
+            steps = self.project.dockerfile_steps(dockerfile[0], dockerfile[1], None,
+                                                  (commands, source) if commands else None)
+            stage = dockerfile[1].stage(None)
+            if stage is not None:
+                for key, (value, instruction) in dockerfile[1].env(stage).items():
+                    env.setdefault(key, (value, Location(dockerfile[0].path, Span(instruction.line))))
+            self.model.dockerfiles.add(dockerfile[0].path)
+        if not steps and commands:
+            steps = self.project._expand(commands, source, [], workdir)
+        replicas = replicas or Fact(1, origin, TOOL_DEFAULT, _DEFAULT_SCALE.get(platform, "1 instance (default)"))
+        process = Process(
+            name=f"{source.path}:{name}", origin=origin, kind="platform", role=role, context=source.context,
+            steps=steps, env=env, replicas=replicas, unit=f"{platform}:{source.path}",
+            dockerfile=dockerfile[0].path if dockerfile is not None else None, file=source, command_written=written,
+        )
+        self.model.processes.append(process)
+        return process
+
+    def check(self, platform: str, doc: Doc, path_key: tuple[str | int, ...], process: Process | None,
+              owner: str, port: str | None = None) -> None:
+        path = doc.value(*path_key)
+        if isinstance(path, str) and path.startswith("/"):
+            self.model.checks.append(PlatformCheck("platform", platform, path, port, doc.location(*path_key),
+                                                   process, owner))
+
+    # ------------------------------------------------------------ render.yaml
+
+    def render(self, doc: Doc) -> None:
+        services = doc.value("services")
+        base_dir = posixpath.dirname(doc.source.path)
+        for position, service in enumerate(services if isinstance(services, list) else []):
+            if not isinstance(service, dict):
+                continue
+            name = str(service.get("name") or f"service-{position}")
+            kind = str(service.get("type") or "web")
+            if kind in {"redis", "keyvalue"}:
+                continue
+            role = {"web": "web", "pserv": "web", "worker": "worker", "cron": "job"}.get(kind, "worker")
+            runtime = str(service.get("runtime") or service.get("env") or "")
+            root = str(service.get("rootDir") or "")
+            docker = None
+            if runtime == "docker":
+                docker = self.dockerfile(posixpath.join(base_dir, root) if root else base_dir,
+                                         str(service.get("dockerfilePath") or "Dockerfile").removeprefix("./"))
+            command_key = "dockerCommand" if runtime == "docker" else "startCommand"
+            commands = doc.commands("services", position, command_key)
+            origin_key = command_key if service.get(command_key) is not None else "name"
+            origin = doc.location("services", position, origin_key)
+            replicas = (doc.int_fact("instances (render autoscaling maxInstances)", "services", position, "scaling",
+                                     "maxInstances")
+                        or doc.int_fact("instances (render numInstances)", "services", position, "numInstances"))
+            env: dict[str, tuple[str, Location]] = {}
+            variables = service.get("envVars")
+            for index, item in enumerate(variables if isinstance(variables, list) else []):
+                if isinstance(item, dict) and item.get("key") and isinstance(item.get("value"), (str, int)):
+                    env[str(item["key"])] = (str(item["value"]), doc.location("services", position, "envVars", index, "value"))
+            if commands or docker is not None:
+                process = self.process(doc, name, role, commands, origin, "render", dockerfile=docker,
+                                       replicas=replicas, env=env, workdir=root)
+            else:
+                process = None
+            release = doc.commands("services", position, "preDeployCommand")
+            if release:
+                self.process(doc, f"{name}:preDeploy", "release", release,
+                             doc.location("services", position, "preDeployCommand"), "render", env=env, workdir=root)
+            if role == "web":
+                self.check("render", doc, ("services", position, "healthCheckPath"), process,
+                           f"Render service `{name}`")
+
+    # ------------------------------------------------------------ fly.toml
+
+    def fly(self, doc: Doc) -> None:
+        base_dir = posixpath.dirname(doc.source.path)
+        build = doc.value("build") or {}
+        docker = None
+        if isinstance(build, dict) and not build.get("image") and not build.get("builder"):
+            docker = self.dockerfile(base_dir, str(build.get("dockerfile") or "Dockerfile"))
+        env = self._toml_env(doc, "env")
+        web_names = set()
+        for section in ("http_service",):
+            names = doc.value(section, "processes")
+            web_names.update(names if isinstance(names, list) else (["app"] if doc.value(section) is not None else []))
+        services = doc.value("services")
+        for service in services if isinstance(services, list) else []:
+            names = service.get("processes") if isinstance(service, dict) else None
+            web_names.update(names if isinstance(names, list) else ["app"])
+        processes: dict[str, Process] = {}
+        table = doc.value("processes")
+        if isinstance(table, dict) and table:
+            for name in table:
+                role = "web" if name in web_names or (not web_names and name in {"app", "web"}) else "worker"
+                processes[name] = self.process(doc, name, role, doc.commands("processes", name),
+                                               doc.location("processes", name), "fly", dockerfile=docker, env=env)
+        else:
+            commands = doc.commands("experimental", "cmd") if doc.value("experimental", "cmd") else []
+            if docker is not None or commands:
+                origin = doc.location("experimental", "cmd") if commands else doc.location("app")
+                processes["app"] = self.process(doc, "app", "web", commands, origin, "fly", dockerfile=docker, env=env)
+        release = doc.commands("deploy", "release_command")
+        if release:
+            self.process(doc, "release_command", "release", release, doc.location("deploy", "release_command"),
+                         "fly", env=env)
+        app_name = doc.value("app") or "app"
+
+        def target(names: Any) -> Process | None:
+            if isinstance(names, list) and names:
+                return processes.get(str(names[0]))
+            return processes.get("app") or (next(iter(processes.values())) if len(processes) == 1 else None)
+
+        http = doc.value("http_service")
+        if isinstance(http, dict):
+            port = str(http.get("internal_port")) if http.get("internal_port") is not None else None
+            for index, _ in enumerate(http.get("checks") or []):
+                self.check("fly", doc, ("http_service", "checks", index, "path"), target(http.get("processes")),
+                           f"Fly app `{app_name}`", port)
+        for position, service in enumerate(services if isinstance(services, list) else []):
+            if not isinstance(service, dict):
+                continue
+            port = str(service.get("internal_port")) if service.get("internal_port") is not None else None
+            for index, _ in enumerate(service.get("http_checks") or []):
+                self.check("fly", doc, ("services", position, "http_checks", index, "path"),
+                           target(service.get("processes")), f"Fly app `{app_name}`", port)
+        checks = doc.value("checks")
+        for name, check in (checks.items() if isinstance(checks, dict) else []):
+            if isinstance(check, dict) and check.get("type", "http") == "http" and check.get("path"):
+                port = str(check.get("port")) if check.get("port") is not None else None
+                self.check("fly", doc, ("checks", name, "path"), target(check.get("processes")),
+                           f"Fly app `{app_name}`", port)
+
+    @staticmethod
+    def _toml_env(doc: Doc, *path: str) -> dict[str, tuple[str, Location]]:
+        table = doc.value(*path)
+        if not isinstance(table, dict):
+            return {}
+        return {str(k): (str(v), doc.location(*path, k)) for k, v in table.items() if isinstance(v, (str, int))}
+
+    # ------------------------------------------------------------ railway.json / railway.toml
+
+    def railway(self, doc: Doc) -> None:
+        base_dir = posixpath.dirname(doc.source.path)
+        build = doc.value("build") or {}
+        docker = None
+        if isinstance(build, dict):
+            builder = str(build.get("builder") or "").upper()
+            if builder == "DOCKERFILE" or build.get("dockerfilePath") or not builder:
+                docker = self.dockerfile(base_dir, str(build.get("dockerfilePath") or "Dockerfile"))
+        commands = doc.commands("deploy", "startCommand")
+        replicas = doc.int_fact("replicas (railway numReplicas)", "deploy", "numReplicas")
+        regions = doc.value("deploy", "multiRegionConfig")
+        if isinstance(regions, dict) and replicas is None:
+            total = 0
+            for region, config in regions.items():
+                if isinstance(config, dict) and str(config.get("numReplicas", "")).isdigit():
+                    total += int(config["numReplicas"])
+            if total:
+                replicas = Fact(total, doc.location("deploy", "multiRegionConfig"), LITERAL,
+                                f"{total} replicas (railway multiRegionConfig)")
+        process = None
+        if commands or docker is not None:
+            origin = doc.location("deploy", "startCommand") if commands else doc.location("deploy")
+            process = self.process(doc, "web", "web", commands, origin, "railway", dockerfile=docker, replicas=replicas)
+        release = doc.commands("deploy", "preDeployCommand")
+        if release:
+            self.process(doc, "preDeployCommand", "release", release, doc.location("deploy", "preDeployCommand"),
+                         "railway")
+        self.check("railway", doc, ("deploy", "healthcheckPath"), process, "the Railway service")
+
+    # ------------------------------------------------------------ Heroku: heroku.yml and app.json
+
+    def heroku_yml(self, doc: Doc) -> None:
+        base_dir = posixpath.dirname(doc.source.path)
+        images = doc.value("build", "docker")
+        dockerfiles = {}
+        for name, path in (images.items() if isinstance(images, dict) else []):
+            if isinstance(path, dict):
+                path = path.get("dockerfile")
+            if isinstance(path, str):
+                found = self.dockerfile(base_dir, path)
+                if found is not None:
+                    dockerfiles[name] = found
+        run = doc.value("run")
+        names = set(dockerfiles) | set(run if isinstance(run, dict) else {})
+        for name in sorted(names):
+            entry = run.get(name) if isinstance(run, dict) else None
+            key: tuple[str, ...] = ("run", name, "command") if isinstance(entry, dict) else ("run", name)
+            commands = doc.commands(*key) if entry is not None else []
+            image = entry.get("image") if isinstance(entry, dict) else None
+            docker = dockerfiles.get(str(image or name)) or dockerfiles.get("web")
+            origin = doc.location(*key) if entry is not None else doc.location("build", "docker", name)
+            role = "web" if name == "web" else "worker"
+            self.process(doc, name, role, commands, origin, "heroku", dockerfile=docker,
+                         replicas=self.model.formation.get(name), env=self.model.heroku_env)
+        release = doc.commands("release", "command")
+        if release:
+            self.process(doc, "release", "release", release, doc.location("release", "command"), "heroku")
+
+    def app_json(self, doc: Doc) -> None:
+        formation = doc.value("formation")
+        for name, entry in (formation.items() if isinstance(formation, dict) else []):
+            fact = doc.int_fact(f"dynos (app.json formation.{name}.quantity)", "formation", name, "quantity")
+            if fact is not None:
+                self.model.formation[name] = fact
+        env = doc.value("env")
+        for name, entry in (env.items() if isinstance(env, dict) else []):
+            if isinstance(entry, dict) and isinstance(entry.get("value"), (str, int)):
+                self.model.heroku_env[name] = (str(entry["value"]), doc.location("env", name, "value"))
+            elif isinstance(entry, (str, int)):
+                self.model.heroku_env[name] = (str(entry), doc.location("env", name))
+        postdeploy = doc.commands("scripts", "postdeploy")
+        if postdeploy:
+            self.process(doc, "postdeploy", "release", postdeploy, doc.location("scripts", "postdeploy"), "heroku")
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def platform_files(project: Project) -> list[SourceFile]:
+    """Platform configs and Helm charts: the project deploys through them."""
+    found = []
+    for source in project.of_kind(FileKind.PLATFORM):
+        name = source.path.rsplit("/", 1)[-1].lower()
+        if name not in PLATFORM_NAMES or source.context != Context.PROD:
+            continue
+        if name == "app.json" and not _is_heroku_app_json(load_doc(project, source)):
+            continue
+        found.append(source)
+    from prodcheck.project.charts import chart_files
+
+    return found + chart_files(project)
+
+
+@lru_cache(maxsize=8)
+def platform_model(project: Project) -> PlatformModel:
+    model = PlatformModel()
+    builder = _Builder(project, model)
+    sources = sorted(project.of_kind(FileKind.PLATFORM), key=lambda s: (s.path.endswith("app.json") is False, s.path))
+    for source in sources:
+        platform = PLATFORM_NAMES.get(source.path.rsplit("/", 1)[-1].lower())
+        if platform is None:
+            continue
+        doc = load_doc(project, source)
+        if doc is None:
+            continue
+        name = source.path.rsplit("/", 1)[-1].lower()
+        if name == "app.json":
+            if not _is_heroku_app_json(doc):
+                continue  # some other app.json (an Expo or PWA manifest): not Heroku's
+            builder.app_json(doc)
+        elif name == "heroku.yml":
+            builder.heroku_yml(doc)
+        elif platform == "render":
+            builder.render(doc)
+        elif platform == "fly":
+            builder.fly(doc)
+        elif platform == "railway":
+            builder.railway(doc)
+    from prodcheck.project.charts import helm_model
+
+    helm_model(project, builder)
+    return model
+
+
+def _is_heroku_app_json(doc: Doc | None) -> bool:
+    return doc is not None and any(doc.value(key) is not None for key in ("formation", "scripts", "buildpacks", "addons",
+                                                                         "stack", "environments"))
+
+
+def platform_processes(project: Project, processes: list[Process], referenced_dockerfiles: set[str]) -> None:
+    """The hook `Project.processes` calls: add platform processes, apply app.json formation to the Procfile."""
+    model = platform_model(project)
+    processes.extend(model.processes)
+    referenced_dockerfiles.update(model.dockerfiles)
+    for process in processes:
+        if process.kind != "procfile":
+            continue
+        key = process.name.rsplit(":", 1)[-1]
+        formation = model.formation.get(key)
+        if formation is not None:
+            process.replicas = formation
+        for name, value in model.heroku_env.items():
+            process.env.setdefault(name, value)
+
+
+def platform_health_checks(project: Project) -> list[PlatformCheck]:
+    project.processes  # noqa: B018 - builds the platform model through the processes hook
+    return list(platform_model(project).checks)
+
+
+def patched_containers(project: Project, kind: str, name: str, container: str) -> list[YNode]:
+    from prodcheck.project.charts import patched_containers as patched
+
+    return patched(project, kind, name, container)
