@@ -15,32 +15,13 @@ from prodcheck.parsing.dockerfile import DockerfileView, Instruction, parse_assi
 from prodcheck.project import Project
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.helpers import database_urls, mask
-from prodcheck.rules.secrets.secret_values import is_secret_name, is_secret_value
+from prodcheck.rules.helpers import mask
+from prodcheck.rules.secrets.secret_values import env_file_secrets, is_env_file_name, is_secret_name, is_secret_value
 
-TEMPLATE_MARKERS = (".example", ".sample", ".template", ".dist", ".tpl", ".defaults", ".default", ".skel")
 # Files that hold credentials by their name alone.
 _CREDENTIAL_FILES = frozenset({".netrc", ".pypirc", ".npmrc", ".git-credentials", "id_rsa", "id_ed25519", "id_ecdsa",
                                "credentials.json", "service-account.json", ".pgpass"})
-_ENV_FILE = re.compile(r"^(?:\.env(?:\..+)?|.+\.env)$")
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
-
-
-def is_env_file_name(name: str) -> bool:
-    lowered = name.lower()
-    return bool(_ENV_FILE.match(lowered)) and not any(marker in lowered for marker in TEMPLATE_MARKERS)
-
-
-def env_file_secrets(project: Project, source: SourceFile) -> list[tuple[int, str]]:
-    """(line, value) of every secret an env file holds: secret-like names, database URLs with passwords."""
-    found = []
-    for entry in project.env_entries(source):
-        if is_secret_name(entry.key) and is_secret_value(entry.value):
-            found.append((entry.line, entry.value))
-        else:
-            for url in database_urls(entry.value):
-                found.append((entry.line, url.password))
-    return found
 
 
 def copy_sources(instruction: Instruction) -> list[str]:
@@ -99,7 +80,7 @@ class SecretBakedIntoImage(Rule):
             if ignore is not None and ignore.kind == FileKind.DOCKERIGNORE and ignore.text is not None:
                 lines = [line.strip().lstrip("/") if not line.strip().startswith("!") else "!" + line.strip()[1:].lstrip("/")
                          for line in ignore.text.splitlines()]
-                return pathspec.PathSpec.from_lines("gitwildmatch", [line for line in lines if line and not line.startswith("#")])
+                return pathspec.GitIgnoreSpec.from_lines([line for line in lines if line and not line.startswith("#")])
         return None
 
     def _copies(self, project: Project, source: SourceFile, view: DockerfileView) -> Iterator[Draft]:
@@ -110,7 +91,7 @@ class SecretBakedIntoImage(Rule):
         env_files = [f for f in project.of_kind(FileKind.ENV) if is_env_file_name(posixpath.basename(f.path))]
         for context in sorted(self._contexts(project, source)):
             ignored = self._ignored(project, source, context)
-            present: list[tuple[str, SourceFile, list[tuple[int, str]]]] = []
+            present: list[tuple[str, SourceFile, list[tuple[int, str, str]]]] = []
             for env_file in env_files:
                 inside = env_file.path if not context else (env_file.path[len(context) + 1:]
                                                             if env_file.path.startswith(context + "/") else None)
@@ -124,7 +105,7 @@ class SecretBakedIntoImage(Rule):
                     yield from self._copy_source(source, instruction, raw, present, ignored)
 
     def _copy_source(self, source: SourceFile, instruction: Instruction, raw: str,
-                     present: list[tuple[str, SourceFile, list[tuple[int, str]]]],
+                     present: list[tuple[str, SourceFile, list[tuple[int, str, str]]]],
                      ignored: pathspec.PathSpec | None) -> Iterator[Draft]:
         path = posixpath.normpath(raw.strip().lstrip("/")) if raw.strip() not in {".", "./", "/"} else "."
         name = posixpath.basename(path)
@@ -147,7 +128,7 @@ class SecretBakedIntoImage(Rule):
                     f"{'s' if len(secrets) != 1 else ''}) into the image: no `.dockerignore` leaves it out, so "
                     "anyone who can pull the image reads it", location, related=(
                         Location(env_file.path, Span(secrets[0][0])).labelled("the secret file"),),
-                    secrets=tuple(value for _, value in secrets))
+                    secrets=tuple(value for _, _, value in secrets))
                 return
 
     # ------------------------------------------------------------ ENV / ARG

@@ -8,6 +8,11 @@ a value counts only when it is a non-empty literal that is not a reference (`${V
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from prodcheck.project import Project
+    from prodcheck.project.sources import SourceFile
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -94,3 +99,29 @@ def is_secret_value(value: object, name: str = "") -> bool:
         if normal == joined or normal.replace("_", "") == joined.replace("_", ""):
             return False  # `PASSWORD = "password"`: a field or key name, not a credential
     return True
+
+
+# ---------------------------------------------------------------- .env files
+
+TEMPLATE_MARKERS = (".example", ".sample", ".template", ".dist", ".tpl", ".defaults", ".default", ".skel")
+_ENV_FILE = re.compile(r"^(?:\.env(?:\..+)?|.+\.env)$")
+
+
+def is_env_file_name(name: str) -> bool:
+    """`.env`, `.env.production`, `prod.env`; not `.env.example` and other templates."""
+    lowered = name.lower()
+    return bool(_ENV_FILE.match(lowered)) and not any(marker in lowered for marker in TEMPLATE_MARKERS)
+
+
+def env_file_secrets(project: "Project", source: "SourceFile") -> list[tuple[int, str, str]]:
+    """(line, name, value) of every secret an env file holds: secret-like names, database URLs with passwords."""
+    from prodcheck.rules.helpers import database_urls
+
+    found = []
+    for entry in project.env_entries(source):
+        if is_secret_name(entry.key) and is_secret_value(entry.value):
+            found.append((entry.line, entry.key, entry.value))
+        else:
+            for url in database_urls(entry.value):
+                found.append((entry.line, entry.key, url.password))
+    return found

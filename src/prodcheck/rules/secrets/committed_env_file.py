@@ -1,0 +1,72 @@
+"""PC303 committed-env-file. Docs and tests: rules/PC303-committed-env-file.md"""
+from __future__ import annotations
+
+import os
+import posixpath
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Location, Severity, Span
+from prodcheck.project import Project
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.secrets.secret_values import env_file_secrets, is_env_file_name, name_words
+
+_TEST_WORDS = frozenset({"TEST", "TESTS", "TESTING", "CI", "E2E"})
+GIT_TIMEOUT = 10
+
+
+def git_tracked(root: Path, paths: list[str]) -> set[str] | None:
+    """Which of `paths` (relative to root) git tracks; None when root is not in a work tree or git
+    cannot answer. Never through a shell, with a timeout, and without running the repository's
+    fsmonitor hook."""
+    if not paths:
+        return set()
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.fsmonitor=false", "-C", str(root), "ls-files", "-z", "--", *paths],
+            capture_output=True, timeout=GIT_TIMEOUT, stdin=subprocess.DEVNULL, check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    if done.returncode != 0:
+        return None
+    return {p for p in done.stdout.decode("utf-8", "replace").split("\0") if p}
+
+
+class CommittedEnvFile(Rule):
+    meta = RuleMeta(
+        code="PC303", name="committed-env-file",
+        summary="A .env file with secret values committed to the repository",
+        severity=Severity.ERROR, kinds=("env",), dev="skip", security=7.5,
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        candidates = [(source, secrets) for source in project.of_kind(FileKind.ENV)
+                      if is_env_file_name(posixpath.basename(source.path))
+                      and (secrets := env_file_secrets(project, source))]
+        if not candidates:
+            return
+        tracked = git_tracked(project.root, [source.path for source, _ in candidates])
+        for source, secrets in candidates:
+            if tracked is not None and source.path not in tracked:
+                continue  # a local file git does not track: exactly where it belongs
+            name = posixpath.basename(source.path)
+            words = set(name_words(name))
+            context = Context.TEST if words & _TEST_WORDS else None
+            line, key, value = secrets[0]
+            text = source.line(line)
+            start = text.find(value)
+            span = (Span(line, start + 1, line, start + 1 + len(value)) if start >= 0
+                    else Span(line, 1, line, len(text) + 1))
+            names = ", ".join(f"`{k}`" for k in dict.fromkeys(k for _, k, _ in secrets))
+            how = "tracked by git" if tracked is not None else "in the repository"
+            count = len(secrets)
+            yield self.draft(
+                f"`{name}` is {how} with {count} secret value{'s' if count != 1 else ''} ({names}): anyone with "
+                "the repository has them, and git history keeps them; commit a `.env.example` without values",
+                Location(source.path, span), context=context,
+                secrets=tuple(v for _, _, v in secrets),
+            )
