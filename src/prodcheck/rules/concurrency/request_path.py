@@ -59,8 +59,11 @@ class Entry:
     why: str  # "route GET /orders/{id}", "dependency of ...", "middleware", "lifespan"
 
 
-def request_path(index: PythonIndex) -> dict[str, Entry]:
-    """Async functions run on the event loop for requests (and at start-up), with the reason."""
+def request_path(index: PythonIndex, include_startup: bool = True) -> dict[str, Entry]:
+    """Async functions run on the event loop for requests (and at start-up), with the reason.
+
+    `include_startup=False` leaves out lifespans and startup handlers (and what only they await):
+    for costs that matter per request, not once per process."""
     found: dict[str, Entry] = {}
     stack: list[Entry] = []
     for route in index.routes:
@@ -71,7 +74,7 @@ def request_path(index: PythonIndex) -> dict[str, Entry]:
             stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
     for function, facts in index.middleware_functions:
         stack.append(Entry(function, facts, "middleware"))
-    for function, facts, how in index.startup_hooks:
+    for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))
     while stack:
         entry = stack.pop()

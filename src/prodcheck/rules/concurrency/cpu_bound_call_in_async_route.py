@@ -1,0 +1,191 @@
+"""PC503 cpu-bound-call-in-async-route. Docs and tests: rules/PC503-cpu-bound-call-in-async-route.md"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.finding import Location, Severity
+from prodcheck.project import Project
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis, Entry, request_path
+
+# Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
+CPU_FUNCTIONS: dict[str, str] = {
+    "bcrypt.hashpw": "bcrypt password hashing", "bcrypt.checkpw": "bcrypt password check",
+    "bcrypt.kdf": "bcrypt key derivation",
+    "hashlib.pbkdf2_hmac": "PBKDF2 key derivation", "hashlib.scrypt": "scrypt key derivation",
+    "werkzeug.security.generate_password_hash": "werkzeug password hashing",
+    "werkzeug.security.check_password_hash": "werkzeug password check",
+    "django.contrib.auth.hashers.make_password": "Django password hashing",
+    "django.contrib.auth.hashers.check_password": "Django password check",
+    "argon2.low_level.hash_secret": "argon2 hashing", "argon2.low_level.hash_secret_raw": "argon2 hashing",
+    "argon2.low_level.verify_secret": "argon2 check",
+    "nacl.pwhash.str": "libsodium password hashing", "nacl.pwhash.verify": "libsodium password check",
+    "nacl.pwhash.argon2id.str": "libsodium argon2 hashing", "nacl.pwhash.argon2id.verify": "libsodium argon2 check",
+    "scrypt.hash": "scrypt key derivation",
+}
+# Objects whose hash/verify methods do the same.
+HASHERS: dict[str, str] = {
+    "passlib.context.CryptContext": "passlib", "passlib.context.CryptContext.from_string": "passlib",
+    "passlib.context.CryptContext.from_path": "passlib",
+    "argon2.PasswordHasher": "argon2", "argon2.PasswordHasher.from_parameters": "argon2",
+    "pwdlib.PasswordHash": "pwdlib", "pwdlib.PasswordHash.recommended": "pwdlib",
+}
+HASHER_METHODS = frozenset({"hash", "verify", "verify_and_update", "encrypt", "genhash"})
+_PASSLIB_HANDLER_METHODS = frozenset({"hash", "verify", "encrypt", "genhash"})
+
+
+def _hasher_of(index: PythonIndex, head: str, call: Call, function: Function, depth: int = 0) -> str | None:
+    """The hashing library an object expression (`pwd_context`, `self.hasher`, `PasswordHasher()`) is, if any."""
+    if depth > 4 or not head:
+        return None
+    value: Value | None = None
+    if call.receiver and head == call.receiver:
+        for name, local, _ in reversed(function.locals):
+            if name == head:
+                value = local
+                break
+    elif head.endswith("()"):
+        constructor = head[:-2]
+        if constructor in HASHERS:
+            return HASHERS[constructor]
+        target = index.function(constructor)
+        if target is not None:
+            for returned in target[0].returns:
+                if returned.kind == "call" and returned.text in HASHERS:
+                    return HASHERS[returned.text]
+        return None
+    elif head.startswith("self.") and function.class_name:
+        attribute = head[5:]
+        found = index.assigns.get(f"{function.class_name}.{attribute}")
+        value = found[0].value if found else None
+        if value is None:
+            facts = index.functions.get(function.qualname, (None, None))[1]
+            for assign in getattr(facts, "assigns", ()):
+                if assign.target == head and assign.scope.startswith(function.class_name + "."):
+                    value = assign.value
+    else:
+        value = index.assigned_value(head)
+    if value is None:
+        return None
+    if value.kind == "call":
+        if value.text in HASHERS:
+            return HASHERS[value.text]
+        target = index.function(value.text)
+        if target is not None:
+            for returned in target[0].returns:
+                if returned.kind == "call" and returned.text in HASHERS:
+                    return HASHERS[returned.text]
+    return None
+
+
+def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | None:
+    """Why a call is CPU-bound for long enough to stall the event loop, or None."""
+    name = call.name
+    if name in CPU_FUNCTIONS and not call.receiver:
+        return CPU_FUNCTIONS[name]
+    head, _, method = name.rpartition(".")
+    if not head:
+        return None
+    if head.startswith(("passlib.hash.", "passlib.apps.")) and method in _PASSLIB_HANDLER_METHODS:
+        return f"passlib `{head.rsplit('.', 1)[-1]}` password {'check' if method == 'verify' else 'hashing'}"
+    if method in HASHER_METHODS:
+        library = _hasher_of(index, head, call, function)
+        if library:
+            return f"{library} password {'check' if method.startswith('verify') else 'hashing'}"
+    return None
+
+
+class CpuBoundCallInAsyncRoute(Rule):
+    meta = RuleMeta(
+        code="PC503", name="cpu-bound-call-in-async-route",
+        summary="Password hashing and other CPU-heavy calls directly in `async def` code on the request path",
+        severity=Severity.WARNING, kinds=("py",),
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        index = project.python
+        analysis = BlockingAnalysis(project, classify_cpu)
+        methods: dict[str, list[tuple[Function, PyFacts]]] = {}
+        for qualname, (function, facts) in index.functions.items():
+            if function.class_name:
+                methods.setdefault(qualname.rsplit(".", 1)[-1], []).append((function, facts))
+        for qualname, entry in sorted(self._reach(index, methods).items()):
+            short = qualname.rsplit(".", 1)[-1]
+            reported: set[tuple[int, int]] = set()
+            for found in analysis.direct(entry.function, entry.facts):
+                reported.add((found.call.span.line, found.call.span.column))
+                yield self.draft(
+                    f"`{_short(found.call)}()` ({found.what}) runs on the event loop in `async def {short}` "
+                    f"({entry.why}): tens to hundreds of milliseconds of CPU per call during which this worker "
+                    "serves no other request; call it with `await run_in_threadpool(...)` or "
+                    "`await asyncio.to_thread(...)`",
+                    Location(entry.facts.path, found.call.span),
+                )
+            helpers = list(analysis.through_helpers(entry.function))
+            helpers.extend(self._method_helpers(index, analysis, entry.function, methods))
+            for call, blocking in helpers:
+                key = (call.span.line, call.span.column)
+                if key in reported:
+                    continue
+                reported.add(key)
+                chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
+                where = f"{blocking.facts.path}:{blocking.call.span.line}"
+                yield self.draft(
+                    f"{chain} does {blocking.what} (`{_short(blocking.call)}()` at {where}) on the event loop in "
+                    f"`async def {short}` ({entry.why}): this worker serves no other request meanwhile; call it "
+                    "with `await run_in_threadpool(...)` or `await asyncio.to_thread(...)`",
+                    Location(entry.facts.path, call.span),
+                    related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),
+                )
+
+    @staticmethod
+    def _reach(index: PythonIndex, methods: dict[str, list[tuple[Function, PyFacts]]]) -> dict[str, Entry]:
+        """The request path, plus async methods awaited on objects of unknown type (`await repo.create(...)`)
+        when only one project class defines a method of that name."""
+        found = request_path(index, include_startup=False)
+        stack = list(found.values())
+        while stack:
+            entry = stack.pop()
+            for call in index.calls_by_scope.get(entry.function.qualname, []):
+                if not call.receiver or not call.awaited or index.call_target(call, entry.function) is not None:
+                    continue
+                head, _, method = call.name.rpartition(".")
+                candidates = methods.get(method, []) if head == call.receiver else []
+                if len(candidates) != 1 or not candidates[0][0].is_async:
+                    continue
+                target, target_facts = candidates[0]
+                if target.qualname in found:
+                    continue
+                caller = entry.function.qualname.rsplit(".", 1)[-1]
+                found[target.qualname] = Entry(target, target_facts, f"awaited from `{caller}`")
+                stack.append(found[target.qualname])
+        return found
+
+    @staticmethod
+    def _method_helpers(index: PythonIndex, analysis: BlockingAnalysis, function: Function,
+                        methods: dict[str, list[tuple[Function, PyFacts]]]) -> Iterator[tuple[Call, Blocking]]:
+        """`user.check_password(pw)` on an object of unknown type: a method name only one project class
+        defines is that class's method."""
+        for call in index.calls_by_scope.get(function.qualname, []):
+            if not call.receiver or call.offloaded or call.awaited or index.call_target(call, function) is not None:
+                continue
+            head, _, method = call.name.rpartition(".")
+            if head != call.receiver or method.startswith("__"):
+                continue
+            candidates = methods.get(method, [])
+            if len(candidates) != 1:
+                continue
+            target, target_facts = candidates[0]
+            if target.is_async:
+                continue
+            inner = analysis.sync_summary(target, target_facts, frozenset({function.qualname}))
+            if inner:
+                first = inner[0]
+                yield call, Blocking(first.call, first.facts, first.what, first.chain)
+
+
+def _short(call: Call) -> str:
+    parts = call.name.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 1 else call.name
