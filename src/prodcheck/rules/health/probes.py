@@ -322,9 +322,13 @@ class MergedService:
 
 @lru_cache(maxsize=8)
 def prod_services(project: Project) -> tuple[MergedService, ...]:
+    """Services of production compose files, merged per folder; files that run a reloading dev server
+    (`uvicorn --reload`, `fastapi dev`: PC101 reports those) are a development setup and left out."""
+    dev_like = {p.file.path for p in project.processes
+                if p.kind == "compose" and p.file is not None and any(c.reload_token for _, c in p.server_steps)}
     groups: dict[tuple[str, str], list[ComposeService]] = {}
     for service in project.compose_services:
-        if service.file.context != Context.PROD:
+        if service.file.context != Context.PROD or service.file.path in dev_like:
             continue
         groups.setdefault((posixpath.dirname(service.file.path), service.name), []).append(service)
     merged = []

@@ -21,6 +21,9 @@ from prodcheck.project.python_index import ROUTE_METHODS, PythonIndex, Route
 
 _GET_METHODS = frozenset({"get", "api_route", "route", "head"})
 _ROUTE_CLASSES = ("Route", "APIRoute")
+# Served by every FastAPI app unless the constructor turns them off (`docs_url=None`).
+_FASTAPI_DEFAULT_ROUTES = (("openapi_url", "/openapi.json"), ("docs_url", "/docs"), ("redoc_url", "/redoc"),
+                           ("swagger_ui_oauth2_redirect_url", "/docs/oauth2-redirect"))
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}")
 
 
@@ -29,6 +32,7 @@ class ServedRoute:
     pattern: str  # full path with prefixes, `{param}` placeholders kept
     method: str
     route: Route | None  # None for paths registered without a resolvable handler
+    default: bool = False  # FastAPI's own /docs, /redoc, /openapi.json
 
     def matches(self, path: str) -> bool:
         return _compile(self.pattern).fullmatch(_normalise(path)) is not None
@@ -60,7 +64,7 @@ class Served:
         return bool(self.matching(path))
 
     def suggestions(self, path: str) -> list[str]:
-        candidates = sorted({r.pattern for r in self.routes if r.method in _GET_METHODS})
+        candidates = sorted({r.pattern for r in self.routes if r.method in _GET_METHODS and not r.default})
         wanted = _normalise(path)
         moved = [c for c in candidates if c != wanted and _normalise(c).endswith(wanted) and wanted != "/"]
         if moved:
@@ -141,6 +145,13 @@ def _tree(project: Project) -> _Tree:
     for qualname, app in index.apps.items():
         if app.kind == "router":
             prefix[qualname] = string_value(index, app.value.kwarg("prefix"))
+        if app.kind == "fastapi":
+            for key, default in _FASTAPI_DEFAULT_ROUTES:
+                value = app.value.kwarg(key)
+                path = default if value is None else (None if value.kind == "const" and value.literal is None
+                                                      else string_value(index, value))
+                if path:
+                    own.setdefault(qualname, []).append(ServedRoute(path, "get", None, default=True))
         routes_value = app.value.kwarg("routes")
         if routes_value is not None:
             if routes_value.kind != "seq":
@@ -251,7 +262,7 @@ def _collect(tree: _Tree, root: str) -> Served:
             continue
         base = acc + own_prefix
         for route in tree.own.get(node, []):
-            served.routes.append(ServedRoute(base + route.pattern, route.method, route.route))
+            served.routes.append(ServedRoute(base + route.pattern, route.method, route.route, route.default))
         served.opaque.extend(_normalise(base + p) for p in tree.opaque.get(node, []))
         for child, edge_prefix in tree.edges.get(node, []):
             if child not in seen:
@@ -273,8 +284,8 @@ def served_by(project: Project, process: Process | None) -> Served | None:
         merged.routes.extend(part.routes)
         merged.opaque.extend(part.opaque)
         merged.complete = merged.complete and part.complete
-    if not merged.routes and not merged.opaque:
-        return None
+    if not merged.opaque and all(r.default for r in merged.routes):
+        return None  # no route of the app's own: nothing to judge a probe against
     return merged
 
 
