@@ -1,0 +1,98 @@
+"""PC304 cors-wildcard. Docs and tests: rules/PC304-cors-wildcard.md"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from prodcheck.model.facts import Call, PyFacts, Value
+from prodcheck.model.files import Context
+from prodcheck.model.finding import Location, Severity
+from prodcheck.project import Project
+from prodcheck.rules.base import Draft, Rule, RuleMeta
+
+CORS_CLASSES = frozenset({"fastapi.middleware.cors.CORSMiddleware", "starlette.middleware.cors.CORSMiddleware"})
+MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
+# Origins a wildcard regex lets in: if it fully matches all of these, it matches anyone.
+_PROBES = ("https://attacker.example", "http://evil.test:8080", "https://x.y.z.example.net", "null")
+
+
+def _is_cors_class(value: Value | None) -> bool:
+    return value is not None and value.kind == "name" and (value.text in CORS_CLASSES or value.last == "CORSMiddleware")
+
+
+def regex_allows_any(pattern: str) -> bool:
+    if len(pattern) > 500:
+        return False
+    try:
+        compiled = re.compile(pattern)
+    except (re.error, RecursionError):
+        return False
+    return all(compiled.fullmatch(origin) for origin in _PROBES[:3])
+
+
+class CorsWildcard(Rule):
+    meta = RuleMeta(
+        code="PC304", name="cors-wildcard",
+        summary="CORS allows every origin (an error together with credentials)",
+        severity=Severity.WARNING, kinds=("py",), security=6.0,
+    )
+
+    def check(self, project: Project) -> Iterator[Draft]:
+        for facts in project.python_facts.values():
+            for call in facts.calls:
+                options = self._cors_options(call)
+                if options is not None:
+                    yield from self._check_options(project, facts, call, options)
+
+    @staticmethod
+    def _cors_options(call: Call) -> Value | None:
+        """The call whose keywords configure CORSMiddleware, if this is one."""
+        value = call.value
+        if call.name.endswith(".add_middleware") or value.text in MIDDLEWARE_WRAPPERS or value.last == "Middleware":
+            return value if _is_cors_class(value.arg(0)) or _is_cors_class(value.kwarg("middleware_class")) else None
+        if value.text in CORS_CLASSES:
+            return value
+        return None
+
+    def _resolve(self, project: Project, facts: PyFacts, value: Value) -> tuple[Value, Location | None]:
+        """A module constant's value (and where it is set), else the value itself."""
+        if value.kind != "name":
+            return value, None
+        resolved = project.python.resolve(value.text) or project.python.resolve(f"{facts.module}.{value.text}")
+        if resolved is None or resolved.assign is None:
+            return value, None
+        assign, owner = resolved.assign
+        if assign.scope not in {"", owner.module}:
+            return value, None  # a settings field: the environment decides
+        return assign.value, Location(owner.path, assign.span)
+
+    def _check_options(self, project: Project, facts: PyFacts, call: Call, options: Value) -> Iterator[Draft]:
+        credentials = options.kwarg("allow_credentials")
+        with_credentials = credentials is not None and self._resolve(project, facts, credentials)[0].is_true
+        context = Context.DEV if call.in_main else None
+        origins = options.kwarg("allow_origins")
+        if origins is not None:
+            resolved, origin = self._resolve(project, facts, origins)
+            wildcard = (resolved.is_str and str(resolved.literal).strip() == "*") or (
+                resolved.kind == "seq" and any(item.is_str and str(item.literal).strip() == "*" for item in resolved.items))
+            if wildcard:
+                yield self._draft("`allow_origins=[\"*\"]`", with_credentials, Location(facts.path, origins.span),
+                                  origin, context)
+        regex = options.kwarg("allow_origin_regex")
+        if regex is not None:
+            resolved, origin = self._resolve(project, facts, regex)
+            if resolved.is_str and regex_allows_any(str(resolved.literal)):
+                yield self._draft(f"`allow_origin_regex=\"{resolved.literal}\"` matches every origin", with_credentials,
+                                  Location(facts.path, regex.span), origin, context)
+
+    def _draft(self, what: str, credentials: bool, location: Location, origin: Location | None,
+               context: Context | None) -> Draft:
+        related = (origin.labelled("the origins"),) if origin is not None else ()
+        if credentials:
+            return self.draft(
+                f"{what} with `allow_credentials=True`: Starlette then echoes the caller's origin, so any website can "
+                "send your users' cookies and read the answers; list the origins you trust",
+                location, severity=Severity.ERROR, related=related, context=context)
+        return self.draft(
+            f"{what}: any website can call this API from a browser and read the answers; list the origins you trust",
+            location, related=related, context=context)
