@@ -228,3 +228,17 @@ def test_liveness_calling_redis_and_engine(project) -> None:
 
 def test_liveness_on_a_constant_route_is_fine(project) -> None:
     assert probe(project, SIMPLE, "/healthz", "PC604") == []
+
+
+def test_fastapi_run_without_a_path_discovers_the_app(project) -> None:
+    root = project({
+        "app/main.py": SIMPLE,
+        "Dockerfile": """
+            FROM python:3.12-slim
+            USER app
+            HEALTHCHECK CMD curl -f http://localhost:8000/health || exit 1
+            CMD ["fastapi", "run", "--workers", "4"]
+        """,
+    })
+    _, report = run_json(root, "--select", "PC605")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("Dockerfile", 3)]

@@ -301,9 +301,16 @@ def _roots_for(project: Project, process: Process | None, tree: _Tree) -> list[s
         else:
             python = [c for s in process.steps if (c := s.server) is not None and c.server == "python"]
             call = python[0] if python else None
-    if call is None or not call.app_ref:
+    if call is None:
         return []
+    if not call.app_ref:
+        # `fastapi run` discovers main.py / app/main.py itself; other servers need a reference.
+        return list(tree.roots) if call.server == "fastapi" else []
     ref = call.app_ref
+    if call.server == "fastapi" and ":" not in ref:
+        module = ref.removesuffix(".py").replace("/", ".").strip(".")
+        found = [r for r in tree.roots if r.rsplit(".", 1)[0] == module or r.rsplit(".", 1)[0].endswith("." + module)]
+        return found if len(found) == 1 else list(tree.roots)
     if call.server == "python":
         module = ref.removesuffix(".py").replace("/", ".").strip(".")
         found = [r for r in tree.roots if r.rsplit(".", 1)[0] == module or r.rsplit(".", 1)[0].endswith("." + module)]
