@@ -1,0 +1,54 @@
+"""The secret-name and secret-value heuristics behind PC205, PC302, PC303 and PC305."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_json, write_project
+from prodcheck.rules.secrets.secret_values import is_env_file_name, is_secret_name, is_secret_value
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "jwtSecret", "POSTGRES_PASSWORD", "DB_PWD", "SMTP_PASS", "API_KEY",
+                                  "stripe_api_key", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "client_secret",
+                                  "PRIVATE_KEY", "FERNET_KEY", "SECURITY_PASSWORD_SALT"])
+def test_secret_names(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", ["PWD", "KEY", "DATABASE_URL", "AWS_ACCESS_KEY_ID", "PASSWORD_FILE", "JWT_ALGORITHM",
+                                  "ACCESS_TOKEN_EXPIRE_MINUTES", "tokenUrl", "TOKENIZER_PATH", "SECRET_NAME",
+                                  "TOKEN_TYPE", "SENTRY_DSN", "PASSWORD_MIN_LENGTH"])
+def test_not_secret_names(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+@pytest.mark.parametrize("value", ["s3cretpw", "postgres", "password", "9f3b2c71d4e8", "dev-only-not-for-production"])
+def test_secret_values(value: str) -> None:
+    assert is_secret_value(value)
+
+
+@pytest.mark.parametrize("value", ["", "  ", "changeme", "changethis", "CHANGE_ME", "<password>", "your-secret-key",
+                                   "${SECRET}", "${{ secrets.X }}", "$(DB_PASS)", "$SECRET", "/run/secrets/x",
+                                   "true", "xxx", "***", "smtp_password", "put-your-key-here"])
+def test_not_secret_values(value: str) -> None:
+    assert not is_secret_value(value)
+
+
+def test_key_constants_only_in_code() -> None:
+    assert not is_secret_value("password", "PASSWORD")
+    assert is_secret_value("password")
+
+
+def test_env_file_names() -> None:
+    assert is_env_file_name(".env") and is_env_file_name(".env.production") and is_env_file_name("prod.env")
+    assert not is_env_file_name(".env.example") and not is_env_file_name(".env.sample.local")
+    assert not is_env_file_name(".envrc")
+
+
+def test_lowercase_secret_module_is_parsed(tmp_path: Path) -> None:
+    """A module with nothing but a lowercase secret still reaches PC302 (the parse prefilter knows the words)."""
+    root = write_project(tmp_path, {"app/keys.py": 'stripe_api_key = "sk_live_51H8xYzExample"\n'})
+    _, report = run_json(root, "--select", "PC302")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/keys.py", 1)]
+    assert "sk_live" not in report["findings"][0]["message"]
