@@ -69,7 +69,8 @@ def install_of(instruction: Instruction, command: SimpleCommand) -> Install | No
             return Install(instruction, command, "uv", tuple(argv[2:]), "uv sync")
     if words[0] in {"poetry", "pipenv", "pdm"} and len(words) > 1 and words[1] in {"install", "sync"}:
         return Install(instruction, command, words[0], tuple(argv[2:]), f"{words[0]} {words[1]}")
-    if words[0] in {"npm", "yarn", "pnpm"} and (len(words) == 1 or words[1] in {"ci", "install", "i"}):
+    if words[0] in {"npm", "yarn", "pnpm"} and ((len(words) == 1 and words[0] == "yarn")
+                                              or (len(words) > 1 and words[1] in {"ci", "install", "i"})):
         if len(words) > 2 and not words[2].startswith("-"):
             return None  # `npm install left-pad`: a named package, not the manifest
         return Install(instruction, command, words[0], tuple(argv[2:]), " ".join(words[:2]))
