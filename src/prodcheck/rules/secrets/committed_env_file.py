@@ -66,7 +66,8 @@ class CommittedEnvFile(Rule):
             count = len(secrets)
             yield self.draft(
                 f"`{name}` is {how} with {count} secret value{'s' if count != 1 else ''} ({names}): anyone with "
-                "the repository has them, and git history keeps them; commit a `.env.example` without values",
+                f"the repository has {'them' if count != 1 else 'it'}, and git history keeps "
+                f"{'them' if count != 1 else 'it'}; commit a `.env.example` without values",
                 Location(source.path, span), context=context,
                 secrets=tuple(v for _, _, v in secrets),
             )

@@ -76,8 +76,10 @@ class CorsWildcard(Rule):
             wildcard = (resolved.is_str and str(resolved.literal).strip() == "*") or (
                 resolved.kind == "seq" and any(item.is_str and str(item.literal).strip() == "*" for item in resolved.items))
             if wildcard:
-                yield self._draft("`allow_origins=[\"*\"]`", with_credentials, Location(facts.path, origins.span),
-                                  origin, context)
+                written = '"*"' if resolved.is_str else '["*"]'
+                via = f" (through `{origins.text}`)" if origins.kind == "name" else ""
+                yield self._draft(f"`allow_origins={written}`{via}", with_credentials,
+                                  Location(facts.path, origins.span), origin, context)
         regex = options.kwarg("allow_origin_regex")
         if regex is not None:
             resolved, origin = self._resolve(project, facts, regex)

@@ -84,8 +84,8 @@ def is_secret_value(value: object, name: str = "") -> bool:
     equal to their name (`password: password`) are default credentials and stay secrets."""
     if not isinstance(value, str):
         return False
-    text = value.strip()
-    if not text or len(text) > 4096:
+    text = value.strip().strip("'\"").strip()
+    if len(text) < 2 or len(text) > 4096:
         return False
     if text.lower() in _BOOLEANISH or is_placeholder(text) or _REFERENCE.search(text):
         return False
