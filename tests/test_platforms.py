@@ -481,3 +481,35 @@ def test_toml_index_locates_keys_in_tables_and_arrays_of_tables() -> None:
     assert index[("services", 0, "http_checks", 0, "path")][0] == 7
     assert index[("services", 1, "http_checks", 0, "path")][0] == 10
     assert index[("services", 1, "http_checks", 0, "quoted.key")][0] == 11
+
+
+# ---------------------------------------------------------------- robustness
+
+
+def test_malformed_platform_files_never_break_a_run(project) -> None:
+    from pathlib import Path
+
+    from prodcheck import engine
+    from prodcheck.settings import Settings
+
+    root = project({
+        "fly.toml": 'processes = "x"\n[http_service]\nprocesses = 5\nchecks = "no"\n[[services]]\nhttp_checks = 3\n'
+                    '[checks]\nx = 1\n[deploy]\nrelease_command = ["alembic", "upgrade", "head"]\n[env]\nA = {b = 1}\n',
+        "render.yaml": "services:\n  - type: web\n    startCommand: [1, 2]\n    numInstances: [3]\n    envVars: 5\n"
+                       "    scaling: 7\n  - 12\n  - null\n",
+        "heroku.yml": "build: [1]\nrun: {web: {command: 5}}\nrelease: {command: {x: 1}}\n",
+        "app.json": '{"formation": 5, "env": [1], "scripts": {"postdeploy": [1, 2]}}',
+        "railway.json": '{"deploy": {"startCommand": 5, "preDeployCommand": [1, {"a": 2}], "numReplicas": "many"}}',
+        "charts/x/Chart.yaml": "name: x\n",
+        "charts/x/values.yaml": "replicaCount: [1]\nimage: 5\nautoscaling: {enabled: yes, maxReplicas: lots}\n",
+        "charts/x/templates/deployment.yaml": "kind: Deployment\nspec:\n  replicas: {{ .Values.replicaCount }}\n"
+                                              "  template:\n    spec:\n      containers:\n"
+                                              "        - image: {{ .Values.image.repository }}\n          command:\n",
+        "k8s/kustomization.yaml": 'resources: 5\npatches: [5, {path: 3}, {patch: "{{{"}]\nreplicas: [{name: 1, count: b}, 5]\n',
+        "k8s/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n"
+                           "      containers:\n        - name: api\n          image: me/api:1\n"
+                           "          livenessProbe: {httpGet: {path: 5, port: [1]}, exec: {command: 5}}\n"
+                           "          ports: 7\n        - 5\n",
+    })
+    result = engine.run(Path(root), Settings().with_overrides(use_cache=False))
+    assert result.internal_errors == []

@@ -365,14 +365,14 @@ class _Builder:
         http = doc.value("http_service")
         if isinstance(http, dict):
             port = str(http.get("internal_port")) if http.get("internal_port") is not None else None
-            for index, _ in enumerate(http.get("checks") or []):
+            for index, _ in enumerate(_items(http.get("checks"))):
                 self.check("fly", doc, ("http_service", "checks", index, "path"), target(http.get("processes")),
                            f"Fly app `{app_name}`", port)
         for position, service in enumerate(services if isinstance(services, list) else []):
             if not isinstance(service, dict):
                 continue
             port = str(service.get("internal_port")) if service.get("internal_port") is not None else None
-            for index, _ in enumerate(service.get("http_checks") or []):
+            for index, _ in enumerate(_items(service.get("http_checks"))):
                 self.check("fly", doc, ("services", position, "http_checks", index, "path"),
                            target(service.get("processes")), f"Fly app `{app_name}`", port)
         checks = doc.value("checks")
@@ -497,22 +497,29 @@ def platform_model(project: Project) -> PlatformModel:
         if doc is None:
             continue
         name = source.path.rsplit("/", 1)[-1].lower()
-        if name == "app.json":
-            if not _is_heroku_app_json(doc):
-                continue  # some other app.json (an Expo or PWA manifest): not Heroku's
-            builder.app_json(doc)
-        elif name == "heroku.yml":
-            builder.heroku_yml(doc)
-        elif platform == "render":
-            builder.render(doc)
-        elif platform == "fly":
-            builder.fly(doc)
-        elif platform == "railway":
-            builder.railway(doc)
+        if name == "app.json" and not _is_heroku_app_json(doc):
+            continue  # some other app.json (an Expo or PWA manifest): not Heroku's
+        read = {"app.json": builder.app_json, "heroku.yml": builder.heroku_yml}.get(name) or {
+            "render": builder.render, "fly": builder.fly, "railway": builder.railway}[platform]
+        _guarded(model, lambda: read(doc))
     from prodcheck.project.charts import helm_model
 
-    helm_model(project, builder)
+    _guarded(model, lambda: helm_model(project, builder))
     return model
+
+
+def _guarded(model: PlatformModel, read: Any) -> None:
+    """A platform file with values of unexpected types adds nothing, rather than breaking every rule."""
+    processes, checks = len(model.processes), len(model.checks)
+    try:
+        read()
+    except (TypeError, AttributeError, ValueError, KeyError, IndexError):
+        del model.processes[processes:]
+        del model.checks[checks:]
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _is_heroku_app_json(doc: Doc | None) -> bool:
