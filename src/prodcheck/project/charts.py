@@ -18,7 +18,6 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from prodcheck.model.facts import LITERAL, Fact
@@ -28,6 +27,7 @@ from prodcheck.parsing import ParseError
 from prodcheck.parsing.shell import SimpleCommand, split_argv
 from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.infra import is_third_party_image, scalar_location
+from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -309,7 +309,7 @@ def _join(directory: str, relative: str) -> str:
     return posixpath.normpath(posixpath.join(directory, relative)).lstrip("./") if directory else posixpath.normpath(relative)
 
 
-@lru_cache(maxsize=8)
+@per_project
 def kustomize(project: Project) -> _Kustomize:
     kustomizations = _kustomizations(project)
     state = _Kustomize([], set(), [], {})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
@@ -24,6 +23,7 @@ from prodcheck.parsing import ParseError
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import Process, scalar_location, yaml_command
+from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -484,7 +484,7 @@ def platform_files(project: Project) -> list[SourceFile]:
     return found + chart_files(project)
 
 
-@lru_cache(maxsize=8)
+@per_project
 def platform_model(project: Project) -> PlatformModel:
     model = PlatformModel()
     builder = _Builder(project, model)

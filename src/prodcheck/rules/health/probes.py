@@ -10,7 +10,6 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Span
@@ -18,6 +17,7 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.infra import ComposeService, Container, Process, Workload, image_repository, \
     is_third_party_image, scalar_location
+from prodcheck.project.memo import per_project
 
 LONG_RUNNING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Rollout", "DeploymentConfig",
                                 "ReplicationController"})
@@ -81,7 +81,7 @@ def process_for_node(project: Project, node: YNode | None) -> Process | None:
     return _by_node(project).get(id(node))
 
 
-@lru_cache(maxsize=8)
+@per_project
 def _by_node(project: Project) -> dict[int, Process]:
     out: dict[int, Process] = {}
     for process in project.processes:
@@ -145,7 +145,7 @@ def _named_port(container: YNode, name: str) -> str | None:
 # ---------------------------------------------------------------- the checks
 
 
-@lru_cache(maxsize=8)
+@per_project
 def health_checks(project: Project) -> tuple[HealthCheck, ...]:
     checks: list[HealthCheck] = []
     checks.extend(_k8s_checks(project))
@@ -320,7 +320,7 @@ class MergedService:
         return self.get("build") is not None
 
 
-@lru_cache(maxsize=8)
+@per_project
 def prod_services(project: Project) -> tuple[MergedService, ...]:
     """Services of production compose files, merged per folder; files that run a reloading dev server
     (`uvicorn --reload`, `fastapi dev`: PC101 reports those) are a development setup and left out."""

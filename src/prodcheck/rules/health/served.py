@@ -17,6 +17,7 @@ from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
+from prodcheck.project.memo import per_project
 from prodcheck.project.python_index import ROUTE_METHODS, PythonIndex, Route
 
 _GET_METHODS = frozenset({"get", "api_route", "route", "head"})
@@ -135,7 +136,7 @@ def _prod(index: PythonIndex, path: str) -> bool:
     return index.contexts.get(path, Context.PROD) == Context.PROD
 
 
-@lru_cache(maxsize=8)
+@per_project
 def _tree(project: Project) -> _Tree:
     index = project.python
     complete = True
