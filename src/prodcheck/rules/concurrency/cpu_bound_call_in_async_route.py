@@ -33,6 +33,14 @@ HASHERS: dict[str, str] = {
     "pwdlib.PasswordHash": "pwdlib", "pwdlib.PasswordHash.recommended": "pwdlib",
 }
 HASHER_METHODS = frozenset({"hash", "verify", "verify_and_update", "encrypt", "genhash"})
+# Method names too common to pin on the one project class that happens to define them.
+_GENERIC_METHODS = frozenset({
+    "get", "set", "save", "hash", "verify", "check", "run", "update", "create", "delete", "add", "remove", "load",
+    "send", "process", "execute", "call", "validate", "encode", "decode", "close", "open", "read", "write", "find",
+    "all", "first", "one", "list", "dict", "json", "copy", "refresh", "commit", "flush", "rollback", "scalar",
+    "scalars", "fetch", "fetchone", "fetchall", "start", "stop", "handle", "dispatch", "render", "parse", "dump",
+    "dumps", "loads", "model_dump", "to_dict", "from_orm", "items", "keys", "values", "pop", "append", "extend",
+})
 _PASSLIB_HANDLER_METHODS = frozenset({"hash", "verify", "encrypt", "genhash"})
 
 
@@ -152,7 +160,7 @@ class CpuBoundCallInAsyncRoute(Rule):
                 if not call.receiver or not call.awaited or index.call_target(call, entry.function) is not None:
                     continue
                 head, _, method = call.name.rpartition(".")
-                candidates = methods.get(method, []) if head == call.receiver else []
+                candidates = methods.get(method, []) if head == call.receiver and method not in _GENERIC_METHODS else []
                 if len(candidates) != 1 or not candidates[0][0].is_async:
                     continue
                 target, target_facts = candidates[0]
@@ -172,7 +180,7 @@ class CpuBoundCallInAsyncRoute(Rule):
             if not call.receiver or call.offloaded or call.awaited or index.call_target(call, function) is not None:
                 continue
             head, _, method = call.name.rpartition(".")
-            if head != call.receiver or method.startswith("__"):
+            if head != call.receiver or method.startswith("__") or method in _GENERIC_METHODS:
                 continue
             candidates = methods.get(method, [])
             if len(candidates) != 1:

@@ -12,6 +12,7 @@ from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
 from prodcheck.rules.supply_chain.installs import Install, install_of, run_commands, shipped_stages
 
+_DEV_STAGE = re.compile(r"(?:^|[-_.])(?:dev|develop|development|debug|local|test|tests|testing|ci)(?:$|[-_.])", re.I)
 _DISABLING_ENV = {"pip": "PIP_NO_CACHE_DIR", "uv": "UV_NO_CACHE"}
 _NO_CACHE_FLAG = {"pip": ("--no-cache-dir", "--no-cache"), "uv": ("--no-cache", "-n")}
 _CLEANUP = re.compile(r"(?:rm\s+-[a-zA-Z]*r[a-zA-Z]*f?\s+[^;&|]*(?:\.cache|/pip|/uv)|pip[\d.]*\s+cache\s+purge|"
@@ -40,9 +41,11 @@ class PipCacheInImage(Rule):
 
     def check(self, project: Project) -> Iterator[Draft]:
         for source, view in project.dockerfiles:
-            targets: set[str | None] = {None}
-            targets.update(p.target for p in project.processes
-                           if p.dockerfile == source.path and p.target and p.context == Context.PROD)
+            targets: set[str | None] = {p.target for p in project.processes
+                                        if p.dockerfile == source.path and p.target and p.context == Context.PROD}
+            last = view.stages[-1] if view.stages else None
+            if not (targets and last is not None and last.name and _DEV_STAGE.search(last.name)):
+                targets.add(None)  # the default build, unless it is a dev stage and prod builds a named target
             shipped = shipped_stages(view, targets)
             for stage in view.stages:
                 if stage.index not in shipped:
