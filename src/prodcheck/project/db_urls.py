@@ -260,6 +260,45 @@ class UrlResolver:
                     out.extend(self._env_file_values(path, wanted, seen))
         return out
 
+    def unset_in_production(self, variable: str, app_ref_filter=None) -> list[str] | None:  # type: ignore[no-untyped-def]
+        """Compose services / Kubernetes containers that serve the app and demonstrably do not set `variable`
+        (no value, no `valueFrom`, no `envFrom`, no `env_file` that is missing or sets it), so the code's
+        default is what production runs. None when there are none, or when any could set it where we cannot see
+        (a bare Dockerfile or Procfile: platforms inject the environment)."""
+        wanted = variable.upper()
+        names: list[str] = []
+        for process in self.project.processes:
+            if process.context != Context.PROD or process.role not in {"web", "image", "worker"}:
+                continue
+            server = process.server
+            if server is None or (app_ref_filter is not None and not app_ref_filter(server[1].app_ref)):
+                continue
+            if process.kind not in {"compose", "k8s"} or process.node is None or process.file is None:
+                if process.kind == "dockerfile" and process.role == "image":
+                    continue  # the image of a compose service or workload checked on its own
+                return None
+            if any(key.upper() == wanted for key in process.env):
+                return None
+            node = process.node
+            if process.kind == "k8s":
+                if node.get("envFrom") is not None:
+                    return None
+                env = node.get("env")
+                for item in env.list() if env is not None else []:
+                    name = item.get("name")
+                    if name is not None and (name.as_str() or "").upper() == wanted:
+                        return None
+            else:
+                for env_file in _strings_node(node.get("env_file")):
+                    path = posixpath.normpath(posixpath.join(posixpath.dirname(process.file.path), env_file))
+                    source = self.project.by_path.get(path)
+                    if source is None or source.kind != FileKind.ENV:
+                        return None
+                    if any(e.key.upper() == wanted for e in self.project.env_entries(source)):
+                        return None
+            names.append(process.name)
+        return names or None
+
     def env_file_values(self, path: str, variable: str) -> list[UrlSource]:
         return self._env_file_values(path, variable.upper(), set())
 

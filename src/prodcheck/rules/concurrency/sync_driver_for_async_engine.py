@@ -74,12 +74,24 @@ class SyncDriverForAsyncEngine(Rule):
                 else:
                     overridden = config and all(_sync(c) is None for c in config)
                     variable = f"`{literal.variable}`" if literal.variable else "its variable"
-                    yield self.draft(
-                        f"the default `{masked}` (used when {variable} is unset) selects the sync driver {sync[0]} "
-                        f"for {where}: without the variable the app cannot start; use `{sync[1]}://`",
-                        literal.location, related=related, secrets=_secret(literal),
-                        severity=Severity.INFO if overridden else Severity.WARNING,
-                    )
+                    unset = resolver.unset_in_production(
+                        literal.variable, lambda ref: any(e is engine for e in project.engines_for_app(ref))
+                    ) if literal.variable and not config else None
+                    if unset:
+                        yield self.draft(
+                            f"the default `{masked}` selects the sync driver {sync[0]} for {where}, and nothing in "
+                            f"the production configuration sets {variable} "
+                            f"({', '.join(f'`{n}`' for n in unset[:2])}): the app fails at start-up with "
+                            f"`InvalidRequestError: The asyncio extension requires an async driver`; use `{sync[1]}://`",
+                            literal.location, related=related, secrets=_secret(literal),
+                        )
+                    else:
+                        yield self.draft(
+                            f"the default `{masked}` (used when {variable} is unset) selects the sync driver "
+                            f"{sync[0]} for {where}: without the variable the app cannot start; use `{sync[1]}://`",
+                            literal.location, related=related, secrets=_secret(literal),
+                            severity=Severity.INFO if overridden else Severity.WARNING,
+                        )
             if literal.how == "literal":
                 return  # written in code: configuration does not reach it
         for value in config:

@@ -55,7 +55,11 @@ class SqliteInProduction(Rule):
             source = resolver.literal(url_value, engine.facts, _function_of(engine, resolver))
             if source is None or not _is_sqlite(source.url):
                 continue
-            yield self._python_draft(source, f"`{engine.value.last}()` at {engine.location}")
+            unset = None
+            if source.how in {"fallback", "settings"} and source.variable:
+                unset = resolver.unset_in_production(
+                    source.variable, lambda ref, e=engine: any(x is e for x in project.engines_for_app(ref)))
+            yield self._python_draft(source, f"`{engine.value.last}()` at {engine.location}", unset)
         for facts in project.python_facts.values():
             if project.context_of(facts.path) != Context.PROD:
                 continue
@@ -68,7 +72,15 @@ class SqliteInProduction(Rule):
                 if source is not None and _is_sqlite(source.url):
                     yield self._python_draft(source, f"`{call.value.last}()` at {facts.path}:{call.span.line}")
 
-    def _python_draft(self, source: UrlSource, used_by: str) -> Draft:
+    def _python_draft(self, source: UrlSource, used_by: str, unset: list[str] | None = None) -> Draft:
+        if source.how in {"fallback", "settings"} and unset:
+            where = ", ".join(f"`{name}`" for name in unset[:2])
+            return self.draft(
+                f"SQLite `{source.url}` is the default database for {used_by}, and nothing in the production "
+                f"configuration sets `{source.variable}` ({where}), so production runs on it: {_CONSEQUENCE}; "
+                f"set `{source.variable}` to a PostgreSQL URL and drop the default",
+                source.location,
+            )
         if source.how in {"fallback", "settings"}:
             variable = f"`{source.variable}`" if source.variable else "the environment variable"
             return self.draft(
