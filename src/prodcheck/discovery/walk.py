@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ ALWAYS_SKIPPED = frozenset(
     }
 )
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_GITIGNORE_CHARS = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +29,28 @@ def _is_virtualenv(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
 
 
+def _decodable(name: str) -> bool:
+    """False for a name that is not valid UTF-8 (os.walk hands those over with surrogates): no
+    report format can print it, so such files and folders are skipped."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _inside(path: str, real_root: str) -> bool:
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
 def _gitignore(directory: str, prefix: str) -> pathspec.PathSpec | None:
     path = os.path.join(directory, ".gitignore")
     try:
+        if not stat_module.S_ISREG(os.stat(path).st_mode):
+            return None  # a FIFO or a link to /dev/zero would never end
         with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
+            lines = handle.read(MAX_GITIGNORE_CHARS).splitlines()
     except OSError:
         return None
     if prefix:
@@ -53,10 +72,13 @@ def _gitignore(directory: str, prefix: str) -> pathspec.PathSpec | None:
 
 
 def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
-    """Every candidate file under root, sorted; symlinked folders are not followed."""
+    """Every candidate file under root, sorted. Symlinked folders are not followed; a symlinked
+    file is kept only when it resolves inside the root (a checked-in `.env -> ~/.aws/credentials`
+    must not be read, let alone quoted in a report); names that are not UTF-8 are skipped."""
     results: list[Walked] = []
     specs: list[pathspec.PathSpec] = []
     root_str = str(root)
+    real_root = os.path.realpath(root_str)
     spec_stack: list[tuple[str, pathspec.PathSpec]] = []
     for directory, dirnames, filenames in os.walk(root_str, followlinks=False):
         rel_dir = os.path.relpath(directory, root_str).replace(os.sep, "/")
@@ -77,15 +99,19 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
         for name in sorted(dirnames):
             full = os.path.join(directory, name)
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if name in ALWAYS_SKIPPED or name.endswith(".egg-info") or os.path.islink(full):
+            if name in ALWAYS_SKIPPED or name.endswith(".egg-info") or os.path.islink(full) or not _decodable(name):
                 continue
             if _is_virtualenv(full) or ignored(rel, True):
                 continue
             kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
+            if not _decodable(name):
+                continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
             full = os.path.join(directory, name)
+            if os.path.islink(full) and not _inside(full, real_root):
+                continue
             try:
                 stat = os.stat(full)
             except OSError:

@@ -1,8 +1,9 @@
 """YAML with a position for every key and value.
 
-Composed with PyYAML's C loader (the fast path) into a small `YNode` tree. Tags are never
-constructed, so `!!python/object` and CloudFormation's `!Ref` are inert strings, and a node budget
-stops alias bombs ("billion laughs") before they expand.
+Built from the event stream of PyYAML's C parser (libyaml, the fast path) into a small `YNode`
+tree, without recursion. Tags are never constructed, so `!!python/object` and CloudFormation's
+`!Ref` are inert strings; a node budget stops alias bombs ("billion laughs") before they expand
+and a depth limit stops nesting bombs before anything recurses.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 MAX_NODES = 200_000
+MAX_DEPTH = 200
 
 _BOOL_TRUE = {"true", "yes", "on", "y"}
 _BOOL_FALSE = {"false", "no", "off", "n"}
@@ -136,42 +138,122 @@ class YNode:
                 stack.extend(reversed(node.list()))
 
 
-def _span(node: yaml.Node) -> Span:
-    start, end = node.start_mark, node.end_mark
+def _span(start: yaml.Mark, end: yaml.Mark) -> Span:
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def _convert(node: yaml.Node, budget: list[int], depth: int = 0) -> YNode:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise ParseError("YAML document expands to too many nodes (alias bomb?)", node.start_mark.line + 1)
-    if depth > 200:
-        raise ParseError("YAML nesting too deep", node.start_mark.line + 1)
-    if isinstance(node, yaml.ScalarNode):
-        value: str | None = node.value
-        if node.tag.endswith(":null") or (node.style is None and node.value in ("", "~", "null", "Null", "NULL")):
-            value = None
-        return YNode("scalar", _span(node), value, node.tag, node.style)
-    if isinstance(node, yaml.SequenceNode):
-        return YNode("seq", _span(node), [_convert(n, budget, depth + 1) for n in node.value], node.tag)
-    pairs: list[tuple[YNode, YNode]] = []
-    for key, value in node.value:
-        if key.tag == "tag:yaml.org,2002:merge" and isinstance(value, yaml.MappingNode):
-            merged = _convert(value, budget, depth + 1)
-            pairs.extend(merged.items())
-            continue
-        pairs.append((_convert(key, budget, depth + 1), _convert(value, budget, depth + 1)))
-    return YNode("map", _span(node), pairs, node.tag)
+_RESOLVER = yaml.resolver.Resolver()
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Composer:
+    """Builds YNodes straight from libyaml's event stream with an explicit stack.
+
+    PyYAML's composers recurse once per nesting level (the C one overflows the C stack and kills
+    the interpreter at ~100,000 levels), so nesting is bounded here, before any recursion, and
+    every alias use is charged the size of what it repeats: a billion-laughs document fails after
+    MAX_NODES nodes instead of expanding. Aliases are copied, as expanding them always did.
+    """
+
+    def __init__(self) -> None:
+        self.budget = MAX_NODES
+        self.anchors: dict[str, tuple[YNode, int, int]] = {}  # anchor -> (node, size, height)
+
+    def _charge(self, count: int, mark: yaml.Mark) -> None:
+        self.budget -= count
+        if self.budget < 0:
+            raise ParseError("YAML document expands to too many nodes (alias bomb?)", mark.line + 1)
+
+    def document(self, events: Iterator[yaml.Event], first: yaml.Event) -> YNode:
+        # stack entries: [node, anchor, size, height, pending map key or None]
+        stack: list[list] = []
+        root: YNode | None = None
+        event = first
+        while True:
+            produced: tuple[YNode, int, int] | None = None
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.ScalarEvent):
+                self._charge(1, event.start_mark)
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+                value: str | None = event.value
+                if tag.endswith(":null"):
+                    value = None
+                produced = (YNode("scalar", _span(event.start_mark, event.end_mark), value, tag, event.style), 1, 0)
+            elif isinstance(event, yaml.AliasEvent):
+                target = self.anchors.get(event.anchor or "")
+                if target is None:
+                    what = "recursive" if any(entry[1] == event.anchor for entry in stack) else "undefined"
+                    raise ParseError(f"invalid YAML: found {what} alias *{event.anchor}", event.start_mark.line + 1,
+                                     event.start_mark.column + 1)
+                node, size, height = target
+                self._charge(size, event.start_mark)
+                if len(stack) + height > MAX_DEPTH:
+                    raise ParseError("YAML nesting too deep", event.start_mark.line + 1)
+                produced = (_copy(node), size, height)
+                anchor = None  # an alias carries no anchor of its own
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                self._charge(1, event.start_mark)
+                if len(stack) >= MAX_DEPTH:
+                    raise ParseError("YAML nesting too deep", event.start_mark.line + 1)
+                is_map = isinstance(event, yaml.MappingStartEvent)
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = _RESOLVER.resolve(yaml.MappingNode if is_map else yaml.SequenceNode, None, event.implicit)
+                node = YNode("map" if is_map else "seq", _span(event.start_mark, event.start_mark), [], tag)
+                stack.append([node, anchor, 1, 0, None, event.start_mark])
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                node, anchor, size, height, pending, start = stack.pop()
+                node.span = _span(start, event.end_mark)
+                produced = (node, size, height + 1)
+            else:  # pragma: no cover - the parser only interleaves node events inside a document
+                raise ParseError(f"invalid YAML: unexpected {type(event).__name__}")
+            if produced is not None:
+                node, size, height = produced
+                if anchor:
+                    self.anchors[anchor] = (node, size, height)
+                if not stack:
+                    root = node
+                else:
+                    parent = stack[-1]
+                    parent[2] += size
+                    parent[3] = max(parent[3], height)
+                    container: YNode = parent[0]
+                    if container.kind == "seq":
+                        container.value.append(node)  # type: ignore[union-attr]
+                    elif parent[4] is None:
+                        parent[4] = node
+                    else:
+                        key = parent[4]
+                        parent[4] = None
+                        if key.kind == "scalar" and key.tag == _MERGE_TAG and node.kind == "map":
+                            container.value.extend(node.items())  # type: ignore[union-attr]
+                        else:
+                            container.value.append((key, node))  # type: ignore[union-attr]
+            if root is not None:
+                return root
+            event = next(events)
+
+
+def _copy(node: YNode) -> YNode:
+    if node.kind == "seq":
+        return YNode("seq", node.span, [_copy(n) for n in node.list()], node.tag, node.style)
+    if node.kind == "map":
+        return YNode("map", node.span, [(_copy(k), _copy(v)) for k, v in node.items()], node.tag, node.style)
+    return YNode("scalar", node.span, node.value, node.tag, node.style)
 
 
 def load_documents(text: str) -> list[YNode]:
     """Every document of a (multi-document) YAML stream; empty documents are dropped."""
-    budget = [MAX_NODES]
+    composer = _Composer()
     documents: list[YNode] = []
     try:
-        for document in yaml.compose_all(text, Loader=_Loader):
-            if document is not None:
-                documents.append(_convert(document, budget))
+        events = yaml.parse(text, Loader=_Loader)
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                composer.anchors = {}
+                documents.append(composer.document(events, next(events)))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -179,6 +261,6 @@ def load_documents(text: str) -> list[YNode]:
         raise ParseError(f"invalid YAML: {error.problem or error}", line, column) from None
     except yaml.YAMLError as error:
         raise ParseError(f"invalid YAML: {error}") from None
-    except RecursionError:
+    except (RecursionError, StopIteration):
         raise ParseError("YAML nesting too deep") from None
     return documents

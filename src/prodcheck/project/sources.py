@@ -1,6 +1,7 @@
 """Reading files once: bytes -> text or a PC000 reason, and parsed views by kind."""
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,13 +39,24 @@ def read_source(root: Path, path: str, kind: FileKind, context: Context) -> Sour
     if kind == FileKind.LOCKFILE:
         return source  # only its existence matters; lock files can be large
     full = root / path
+    too_large = ParseError(f"file larger than {MAX_BYTES // (1024 * 1024)} MB, not checked")
     try:
-        if full.stat().st_size > MAX_BYTES:
-            source.error = ParseError(f"file larger than {MAX_BYTES // (1024 * 1024)} MB, not checked")
+        info = full.stat()
+        if not stat.S_ISREG(info.st_mode):
+            source.error = ParseError("not a regular file, not read")  # a FIFO would block, a device never end
             return source
-        data = full.read_bytes()
+        if info.st_size > MAX_BYTES:
+            source.error = too_large
+            return source
+        with full.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # bounded even if the file grows while it is read
+        if len(data) > MAX_BYTES:
+            source.error = too_large
+            return source
     except OSError as error:
-        source.error = ParseError(f"cannot read file: {error.strerror or error}")
+        broken = full.is_symlink() and not full.exists()
+        source.error = ParseError("symbolic link that does not resolve (missing target or a loop)" if broken
+                                  else f"cannot read file: {error.strerror or error}")
         return source
     if b"\0" in data[:8192]:
         source.error = ParseError("binary file where a text file was expected")
