@@ -44,6 +44,7 @@ PYTHON_NEEDLES = (
 ASYNC_NEEDLES = (b"open(", b"socket")
 POOL_THRESHOLD = 150
 CACHE_DIR = ".prodcheck_cache"
+CACHE_FORMAT = 2  # bump when the pickled fact or finding classes change shape
 
 
 @dataclass(slots=True)
@@ -81,7 +82,7 @@ class _Cache:
 
     def __init__(self, root: Path, enabled: bool) -> None:
         self.enabled = enabled and os.access(root, os.W_OK)
-        self.path = root / CACHE_DIR / f"python-{__version__}.pickle"
+        self.path = root / CACHE_DIR / f"python-{__version__}-{CACHE_FORMAT}.pickle"
         self.entries: dict[str, object] = {}
         self.dirty = False
         if self.enabled and self.path.is_file():
@@ -192,10 +193,64 @@ def _selected(meta: RuleMeta, settings: Settings) -> bool:
     return not any(matches(meta, s) for s in settings.ignore)
 
 
+def _run_key(files: list[SourceFile], settings: Settings) -> str:
+    """Everything a run's findings depend on: tool version, settings, and every file's bytes."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(__version__.encode())
+    digest.update(repr((settings.select, settings.ignore, sorted(settings.severity.items()),
+                        sorted(settings.per_file_ignores.items()), settings.exclude, settings.max_connections,
+                        settings.production, settings.development)).encode())
+    for source in files:
+        digest.update(f"\0{source.path}\0{source.kind}\0{source.context}\0".encode())
+        if source.data is not None:
+            digest.update(hashlib.blake2b(source.data, digest_size=16).digest())
+        else:
+            digest.update(str(source.error).encode())
+    return digest.hexdigest()
+
+
+def _load_run_cache(root: Path, key: str) -> tuple[list[Finding], int] | None:
+    import pickle
+
+    path = root / CACHE_DIR / f"run-{__version__}-{CACHE_FORMAT}.pickle"
+    try:
+        with path.open("rb") as handle:
+            stored = pickle.load(handle)
+        if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == key:
+            return stored[1], stored[2]
+    except Exception:  # missing, corrupt or foreign: just recompute
+        return None
+    return None
+
+
+def _save_run_cache(root: Path, key: str, findings: list[Finding], suppressed: int) -> None:
+    import pickle
+
+    folder = root / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# created by prodcheck\n*\n")
+        temporary = folder / f"run-{__version__}-{CACHE_FORMAT}.tmp"
+        with temporary.open("wb") as handle:
+            pickle.dump((key, findings, suppressed), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(folder / f"run-{__version__}-{CACHE_FORMAT}.pickle")
+    except OSError:
+        pass
+
+
 def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[str] | None = None,
         progress: Callable[[int, int], None] | None = None) -> RunResult:
     root = root.resolve()
     files = discover(root, settings)
+    use_run_cache = settings.use_cache and os.access(root, os.W_OK)
+    key = _run_key(files, settings) if use_run_cache else ""
+    cached = _load_run_cache(root, key) if use_run_cache else None
+    if cached is not None:
+        # Nothing changed since the last run: its findings (before baseline and file filters) stand.
+        metas = [rule.meta for rule in all_rules().values()]
+        return _finish(root, list(cached[0]), len(files), metas, cached[1], [], only, baseline)
     python = parse_python(root, files, settings, progress)
     project = Project(root, files, python, settings)
     rules = all_rules()
@@ -261,20 +316,28 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[
             finding = _finalise(project, metas["PC001"], draft, settings)
             if finding is not None:
                 kept.append(finding)
-    baseline_matched = 0
-    if baseline is not None:
-        from prodcheck.baseline import apply
-
-        kept, baseline_matched = apply(kept, baseline)
-    if only:
-        # Explicit files or folders (pre-commit): report inside them, model the whole root.
-        kept = [f for f in kept if in_scope(f.path, only)]
     kept.sort(key=Finding.sort_key)
+    if use_run_cache and not internal:
+        _save_run_cache(root, key, kept, suppressed)
     for message in internal:
         print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
         if os.environ.get("PRODCHECK_DEBUG"):
             print(message, file=sys.stderr)
-    return RunResult(root, kept, len(files), list(metas.values()), suppressed, baseline_matched, internal)
+    return _finish(root, kept, len(files), list(metas.values()), suppressed, internal, only, baseline)
+
+
+def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta], suppressed: int,
+            internal: list[str], only: Sequence[str], baseline: set[str] | None) -> RunResult:
+    """Baseline and explicit-file filters: applied after the (cacheable) whole-project result."""
+    baseline_matched = 0
+    if baseline is not None:
+        from prodcheck.baseline import apply
+
+        findings, baseline_matched = apply(findings, baseline)
+    if only:
+        # Explicit files or folders (pre-commit): report inside them, model the whole root.
+        findings = [f for f in findings if in_scope(f.path, only)]
+    return RunResult(root, findings, files, metas, suppressed, baseline_matched, internal)
 
 
 def in_scope(path: str, only: Sequence[str]) -> bool:

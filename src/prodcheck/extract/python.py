@@ -65,6 +65,8 @@ class _Scope:
 
 
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind"})
+_LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue)
+_LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript})
 
 
 class _Extractor(ast.NodeVisitor):
@@ -85,9 +87,9 @@ class _Extractor(ast.NodeVisitor):
             child = getattr(node, name, None)
             if type(child) is list:
                 for item in child:
-                    if isinstance(item, ast.AST):
+                    if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
                         visit(item)
-            elif isinstance(child, ast.AST):
+            elif isinstance(child, ast.AST) and not isinstance(child, _LEAVES):
                 visit(child)
 
     def __init__(self, module: str, path: str, source: bytes) -> None:
@@ -340,7 +342,11 @@ class _Extractor(ast.NodeVisitor):
     # ------------------------------------------------------------ statements
 
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
-        value = self.value(value_node)
+        if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES:
+            # Locals matter for what they are bound to (a session, a client); skip building the rest.
+            value: Value | None = Value("other", self.pos.span(value_node))
+        else:
+            value = self.value(value_node)
         if value is None:
             return
         scope = self.scopes[-1]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from prodcheck.model.finding import Location, Span
 
@@ -30,13 +30,13 @@ class Fact(Generic[T]):
 # ---------------------------------------------------------------- Python
 
 
-@dataclass(slots=True, eq=False)
-class Value:
+class Value(NamedTuple):
     """A Python expression reduced to what rules need.
 
     kind is one of: const, name, call, seq, dict, subscript, binop, fstring, other.
     For name/call/subscript, `text` is the dotted name resolved through the file's imports
     (`sqlalchemy.create_engine`, `app.database.get_db`, `db.get` for a local variable).
+    A tuple because extraction creates hundreds of thousands and caches reload them.
     """
 
     kind: str
@@ -46,6 +46,9 @@ class Value:
     items: tuple["Value", ...] = ()
     keywords: tuple[tuple[str, "Value"], ...] = ()
     has_star: bool = False
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (tuple.__new__, (Value, tuple(self)))
 
     def kwarg(self, name: str) -> "Value | None":
         for key, value in self.keywords:

@@ -68,7 +68,8 @@ class Span(_SpanFields):
         return f"Span(line={self.line}, column={self.column}, end_line={self.end_line}, end_column={self.end_column})"
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (Span.exact, tuple(self))
+        # tuple.__new__ rebuilds without a Python frame per object: caches hold hundreds of thousands.
+        return (tuple.__new__, (Span, tuple(self)))
 
 
 @dataclass(frozen=True, slots=True)
