@@ -6,6 +6,7 @@ import hashlib
 import os
 import sys
 import traceback
+from functools import lru_cache
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -127,7 +128,7 @@ class _Cache:
 
 
 def discover(root: Path, settings: Settings) -> list[SourceFile]:
-    exclude = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude) if settings.exclude else None
+    exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude) if settings.exclude else None
     contexts = ContextRules(settings.production, settings.development)
     files = []
     for walked in walk(root, exclude):
@@ -390,9 +391,14 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return list(seen.values())
 
 
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
+
+
 def _per_file_ignored(code: str, name: str, path: str, settings: Settings) -> bool:
     for glob, selectors in settings.per_file_ignores.items():
-        if fnmatch.fnmatch(path, glob) or pathspec.PathSpec.from_lines("gitwildmatch", [glob]).match_file(path):
+        if fnmatch.fnmatch(path, glob) or _glob(glob).match_file(path):
             if any(s.upper() == code or s.lower() == name or code.startswith(s.upper()) for s in selectors):
                 return True
     return False
@@ -401,15 +407,4 @@ def _per_file_ignored(code: str, name: str, path: str, settings: Settings) -> bo
 def _apply_per_file_ignores(findings: list[Finding], settings: Settings) -> list[Finding]:
     if not settings.per_file_ignores:
         return findings
-    kept = []
-    for finding in findings:
-        ignored = False
-        for glob, selectors in settings.per_file_ignores.items():
-            if fnmatch.fnmatch(finding.path, glob) or pathspec.PathSpec.from_lines("gitwildmatch", [glob]).match_file(finding.path):
-                if any(s.upper() == finding.code or s.lower() == finding.name or finding.code.startswith(s.upper())
-                       for s in selectors):
-                    ignored = True
-                    break
-        if not ignored:
-            kept.append(finding)
-    return kept
+    return [f for f in findings if not _per_file_ignored(f.code, f.name, f.path, settings)]

@@ -20,8 +20,8 @@ def _words(component: str) -> list[str]:
 
 class ContextRules:
     def __init__(self, production: Sequence[str] = (), development: Sequence[str] = ()) -> None:
-        self._production = pathspec.PathSpec.from_lines("gitwildmatch", production) if production else None
-        self._development = pathspec.PathSpec.from_lines("gitwildmatch", development) if development else None
+        self._production = pathspec.GitIgnoreSpec.from_lines(production) if production else None
+        self._development = pathspec.GitIgnoreSpec.from_lines(development) if development else None
 
     def context(self, relpath: str) -> Context:
         if self._production is not None and self._production.match_file(relpath):

@@ -68,7 +68,7 @@ def _gitignore(directory: str, prefix: str) -> pathspec.PathSpec | None:
                 body = f"{prefix}/**/{body}"
             anchored.append(("!" if negate else "") + body)
         lines = anchored
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:

@@ -9,8 +9,28 @@ rejected come here; the fast path stays `ast` alone.
 from __future__ import annotations
 
 
+# CPython's parser gives up past 200 nested brackets; libcst's native parser recurses on the C stack
+# and can crash the process long before reporting an error, so deeper input never reaches it.
+MAX_NESTING = 150
+
+
+def bracket_depth(source: bytes) -> int:
+    """Deepest bracket nesting, ignoring brackets inside string literals only roughly: an upper bound."""
+    depth = deepest = 0
+    for byte in source:
+        if byte in (40, 91, 123):  # ( [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif byte in (41, 93, 125) and depth:
+            depth -= 1
+    return deepest
+
+
 def downgrade(source: bytes) -> bytes | None:
     """3.11-parsable source with the same line structure, or None if libcst cannot parse it either."""
+    if bracket_depth(source) > MAX_NESTING:
+        return None
     try:
         import libcst as cst
     except ImportError:  # pragma: no cover - libcst is a dependency
