@@ -23,6 +23,31 @@ def is_revision(facts: PyFacts) -> bool:
     return "/versions/" in f"/{facts.path}" and ("revision" in names or "down_revision" in names)
 
 
+def _module_constant(facts: PyFacts, name: str) -> Value | None:
+    for assign in facts.assigns:
+        if assign.target == f"{facts.module}.{name}" and not assign.in_main:
+            return assign.value
+    return None
+
+
+def _revision_id(facts: PyFacts) -> str | None:
+    value = _module_constant(facts, "revision")
+    return str(value.literal) if value is not None and value.is_str else None
+
+
+def _superseded(revisions: list[PyFacts]) -> set[str]:
+    """Revision ids some other revision names as `down_revision` (merge revisions name several)."""
+    parents: set[str] = set()
+    for facts in revisions:
+        value = _module_constant(facts, "down_revision")
+        if value is None:
+            continue
+        for item in (value.items if value.kind == "seq" else (value,)):
+            if item.is_str:
+                parents.add(str(item.literal))
+    return parents
+
+
 def _in_upgrade(call: Call, module: str) -> bool:
     if not call.scope.startswith(module + "."):
         return False
@@ -59,9 +84,11 @@ class DestructiveMigration(Rule):
 
     def check(self, project: Project) -> Iterator[Draft]:
         index = project.python
-        for facts in project.python_facts.values():
-            if not is_revision(facts):
-                continue
+        revisions = [facts for facts in project.python_facts.values() if is_revision(facts)]
+        superseded = _superseded(revisions)
+        for facts in revisions:
+            # A revision another one builds on has already shipped: report it, but as history.
+            severity = Severity.INFO if _revision_id(facts) in superseded else None
             for call in facts.calls:
                 if not _in_upgrade(call, facts.module):
                     continue
@@ -71,7 +98,9 @@ class DestructiveMigration(Rule):
                     continue
                 message = self._problem(method, call, index, facts)
                 if message:
-                    yield self.draft(message, Location(facts.path, call.span))
+                    if severity is not None:
+                        message += " (an older revision that later ones build on: likely applied already)"
+                    yield self.draft(message, Location(facts.path, call.span), severity=severity)
 
     def _problem(self, method: str, call: Call, index: PythonIndex, facts: PyFacts) -> str | None:
         value = call.value
