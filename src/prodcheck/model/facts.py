@@ -116,6 +116,13 @@ class Function:
     class_name: str = ""
     in_main: bool = False
 
+    def local(self, name: str) -> Value | None:
+        """What a local name is bound to at its latest assignment or `with ... as` in the body."""
+        for local, value, _ in reversed(self.locals):
+            if local == name:
+                return value
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Assign:

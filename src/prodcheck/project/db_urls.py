@@ -95,10 +95,8 @@ class UrlResolver:
         if value.kind != "name":
             return None
         if function is not None and "." not in value.text:
-            for name, local, _ in reversed(function.locals):
-                if name == value.text:
-                    return self.literal(local, facts, function, depth + 1)
-            return None
+            local = function.local(value.text)
+            return self.literal(local, facts, function, depth + 1) if local is not None else None
         assigned = self._assignment(value.text, facts)
         if assigned is not None:
             found = self.literal(assigned[0], assigned[1], None, depth + 1)
@@ -127,10 +125,8 @@ class UrlResolver:
         if value.kind != "name":
             return None
         if function is not None and "." not in value.text:
-            for name, local, _ in reversed(function.locals):
-                if name == value.text:
-                    return self.env_read(local, facts, function, depth + 1)
-            return None
+            local = function.local(value.text)
+            return self.env_read(local, facts, function, depth + 1) if local is not None else None
         assigned = self._assignment(value.text, facts)
         if assigned is not None:
             return self.env_read(assigned[0], assigned[1], None, depth + 1)
@@ -255,7 +251,7 @@ class UrlResolver:
                     seen.add((location.path, location.span.line))
                     out.append(UrlSource(value, location, "config", key))
             if process.kind == "compose" and process.node is not None and process.file is not None:
-                for env_file in _strings_node(process.node.get("env_file")):
+                for env_file in env_file_paths(process.node.get("env_file")):
                     path = posixpath.normpath(posixpath.join(posixpath.dirname(process.file.path), env_file))
                     out.extend(self._env_file_values(path, wanted, seen))
         return out
@@ -289,7 +285,7 @@ class UrlResolver:
                     if name is not None and (name.as_str() or "").upper() == wanted:
                         return None
             else:
-                for env_file in _strings_node(node.get("env_file")):
+                for env_file in env_file_paths(node.get("env_file")):
                     path = posixpath.normpath(posixpath.join(posixpath.dirname(process.file.path), env_file))
                     source = self.project.by_path.get(path)
                     if source is None or source.kind != FileKind.ENV:
@@ -324,7 +320,8 @@ def _strings(value: Value | None) -> list[str]:
     return [str(item.literal) for item in value.items if item.is_str]
 
 
-def _strings_node(node) -> list[str]:  # type: ignore[no-untyped-def]
+def env_file_paths(node) -> list[str]:  # type: ignore[no-untyped-def]
+    """A compose `env_file:` (a string, a list, or a list of `{path: ...}`) as paths."""
     if node is None:
         return []
     if node.is_scalar:

@@ -180,9 +180,9 @@ class PythonIndex:
             if returned.kind == "call" and returned.text in APP_CONSTRUCTORS:
                 return returned
             if returned.kind == "name":
-                for local, value, _ in reversed(function.locals):
-                    if local == returned.text and value.kind == "call" and value.text in APP_CONSTRUCTORS:
-                        return value
+                value = function.local(returned.text)
+                if value is not None and value.kind == "call" and value.text in APP_CONSTRUCTORS:
+                    return value
         return None
 
     def app_object(self, dotted: str) -> AppObject | None:
@@ -433,10 +433,7 @@ class PythonIndex:
     def engine_kind(self, dotted: str, function: Function | None = None) -> str | None:
         value: Value | None = None
         if function is not None:
-            for name, local_value, _ in reversed(function.locals):
-                if name == dotted:
-                    value = local_value
-                    break
+            value = function.local(dotted)
         if value is None:
             value = self.assigned_value(dotted)
         if value is None or value.kind != "call":

@@ -50,10 +50,7 @@ def _hasher_of(index: PythonIndex, head: str, call: Call, function: Function, de
         return None
     value: Value | None = None
     if call.receiver and head == call.receiver:
-        for name, local, _ in reversed(function.locals):
-            if name == head:
-                value = local
-                break
+        value = function.local(head)
     elif head.endswith("()"):
         constructor = head[:-2]
         if constructor in HASHERS:

@@ -156,7 +156,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> str
     if not head:
         return None
     if call.receiver:
-        local = _local_value(function, call.receiver)
+        local = function.local(call.receiver)
         if local is not None and local.kind == "call" and local.text in SYNC_CLIENTS and method not in _CLIENT_SAFE_METHODS:
             if head == call.receiver:
                 return SYNC_CLIENTS[local.text]
@@ -203,13 +203,6 @@ def _is_sync_session(index: PythonIndex, value, function: Function) -> bool:  # 
 
 def _opened_elsewhere(call: Call) -> bool:
     return call.value.kwarg("opener") is not None
-
-
-def _local_value(function: Function, name: str):  # type: ignore[no-untyped-def]
-    for local, value, _ in reversed(function.locals):
-        if local == name:
-            return value
-    return None
 
 
 def _name_value(call: Call):  # type: ignore[no-untyped-def]

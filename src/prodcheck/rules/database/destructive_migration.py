@@ -61,9 +61,9 @@ def _op_method(call: Call, function: Function | None) -> str | None:
     if head in {"alembic.op", "op"}:
         return method
     if call.receiver and head == call.receiver and function is not None:
-        for name, value, _ in reversed(function.locals):
-            if name == call.receiver:
-                return method if value.kind == "call" and value.text.endswith("batch_alter_table") else None
+        value = function.local(call.receiver)
+        if value is not None:
+            return method if value.kind == "call" and value.text.endswith("batch_alter_table") else None
     return None
 
 

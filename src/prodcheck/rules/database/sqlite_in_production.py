@@ -8,7 +8,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import parse_assignments
 from prodcheck.project import Project
-from prodcheck.project.db_urls import URL_KEYS, UrlResolver, UrlSource
+from prodcheck.project.db_urls import URL_KEYS, UrlResolver, UrlSource, env_file_paths
 from prodcheck.project.infra import compose_env, is_third_party_image, k8s_env, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.pool_without_pre_ping import _function_of, one_off_script
@@ -110,7 +110,7 @@ class SqliteInProduction(Rule):
                     yield self._config_draft(key, value, scalar_location(service.file.path, node),
                                              f"for compose service `{service.name}`")
             env_files = service.node.get("env_file")
-            for name in _names(env_files):
+            for name in env_file_paths(env_files):
                 path = posixpath.normpath(posixpath.join(posixpath.dirname(service.file.path), name))
                 yield from self._env_file(project, path, f"in the `env_file` of compose service `{service.name}`")
 
@@ -167,17 +167,3 @@ class SqliteInProduction(Rule):
                 line = source.line(entry.line)
                 yield self._config_draft(entry.key, entry.value, Location(path, Span(
                     entry.line, 1, entry.line, len(line.rstrip()) + 1)), where)
-
-
-def _names(node) -> list[str]:  # type: ignore[no-untyped-def]
-    if node is None:
-        return []
-    if node.is_scalar:
-        return [node.as_str()] if node.as_str() else []
-    out = []
-    for item in node.list():
-        if item.is_scalar and item.as_str():
-            out.append(item.as_str())
-        elif item.is_map and item.get("path") is not None and item.get("path").as_str():
-            out.append(item.get("path").as_str())
-    return out

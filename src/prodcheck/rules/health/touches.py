@@ -125,9 +125,9 @@ class TouchAnalysis:
 
     def _client(self, name: str, function: Function) -> str | None:
         """What a local variable or parameter holds, when it is a client of another service."""
-        for local, value, _ in reversed(function.locals):
-            if local == name:
-                return self._client_value(value, function)
+        bound = function.local(name)
+        if bound is not None:
+            return self._client_value(bound, function)
         for param, dependency in self.index.parameter_dependencies(function):
             if param == name:
                 target = self.index.function(dependency)
@@ -151,9 +151,9 @@ class TouchAnalysis:
                     return CLIENTS[assigned.text]
             return None
         if value.kind == "name":
-            for local, local_value, _ in reversed(function.locals):
-                if local == value.text and local_value is not value:
-                    return self._client_value(local_value, function, depth + 1)
+            local_value = function.local(value.text)
+            if local_value is not None and local_value is not value:
+                return self._client_value(local_value, function, depth + 1)
             assigned = self.index.assigned_value(value.text)
             if assigned is not None and assigned.kind == "call":
                 return CLIENTS.get(assigned.text)
