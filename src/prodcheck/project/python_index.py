@@ -262,25 +262,31 @@ class PythonIndex:
                 edges[parent.qualname].append((child.qualname, prefix, call))
         return edges
 
-    def full_paths(self, route: Route) -> set[str]:
-        """Every URL path a route is served at, router prefixes and include_router prefixes applied."""
-        def own_prefix(qualname: str) -> str:
-            app = self.apps.get(qualname)
-            if app is None:
-                return ""
-            value = app.value.kwarg("prefix")
-            return str(value.literal) if value is not None and value.is_str else ""
-
+    @cached_property
+    def _mount_parents(self) -> dict[str, list[tuple[str, str]]]:
         parents: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for parent, children in self.mounts.items():
             for child, prefix, _ in children:
                 parents[child].append((parent, prefix))
+        return parents
 
+    def _own_prefix(self, qualname: str) -> str:
+        app = self.apps.get(qualname)
+        if app is None:
+            return ""
+        value = app.value.kwarg("prefix")
+        return str(value.literal) if value is not None and value.is_str else ""
+
+    def mount_prefixes(self, owner: str) -> frozenset[str]:
+        """Every prefix under which an app/router's routes are served, up through include_router/mount."""
+        cache = self.__dict__.setdefault("_prefix_cache", {})
+        if owner in cache:
+            return cache[owner]
         results: set[str] = set()
 
         def climb(qualname: str, suffix: str, seen: frozenset[str]) -> None:
-            path = own_prefix(qualname) + suffix
-            ups = parents.get(qualname, [])
+            path = self._own_prefix(qualname) + suffix
+            ups = self._mount_parents.get(qualname, [])
             if not ups:
                 results.add(path)
                 return
@@ -288,10 +294,15 @@ class PythonIndex:
                 if parent not in seen:
                     climb(parent, prefix + path, seen | {parent})
 
+        climb(owner, "", frozenset({owner}))
+        cache[owner] = frozenset(results)
+        return cache[owner]
+
+    def full_paths(self, route: Route) -> set[str]:
+        """Every URL path a route is served at, router prefixes and include_router prefixes applied."""
         if not route.owner:
             return {route.path}
-        climb(route.owner, route.path, frozenset({route.owner}))
-        return results
+        return {prefix + route.path for prefix in self.mount_prefixes(route.owner)}
 
     # ---------------------------------------------------------------- dependencies
 

@@ -64,6 +64,13 @@ def request_path(index: PythonIndex, include_startup: bool = True) -> dict[str, 
 
     `include_startup=False` leaves out lifespans and startup handlers (and what only they await):
     for costs that matter per request, not once per process."""
+    memo = index.__dict__.setdefault("_request_path", {})
+    if include_startup not in memo:
+        memo[include_startup] = _walk_request_path(index, include_startup)
+    return memo[include_startup]
+
+
+def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, Entry]:
     found: dict[str, Entry] = {}
     stack: list[Entry] = []
     for route in index.routes:

@@ -36,6 +36,8 @@ class ServedRoute:
     default: bool = False  # FastAPI's own /docs, /redoc, /openapi.json
 
     def matches(self, path: str) -> bool:
+        if "{" not in self.pattern:
+            return _normalise(self.pattern) == _normalise(path)
         return _compile(self.pattern).fullmatch(_normalise(path)) is not None
 
     @property
@@ -81,7 +83,7 @@ def _normalise(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=None)
 def _compile(pattern: str) -> re.Pattern[str]:
     normal = _normalise(pattern)
     out, last = [], 0
@@ -280,8 +282,11 @@ def served_by(project: Project, process: Process | None) -> Served | None:
     if not roots:
         return None
     merged = Served(app=roots[0] if len(roots) == 1 else "", complete=tree.complete)
+    collected = project.__dict__.setdefault("_served_by_root", {})
     for root in roots:
-        part = _collect(tree, root)
+        part = collected.get(root)
+        if part is None:
+            part = collected[root] = _collect(tree, root)
         merged.routes.extend(part.routes)
         merged.opaque.extend(part.opaque)
         merged.complete = merged.complete and part.complete
