@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import pathspec
 
@@ -31,25 +32,37 @@ class ContextRules:
         return default_context(relpath)
 
 
+@lru_cache(maxsize=8192)
+def _directory_context(directory: str) -> tuple[bool, Context | None]:
+    """(inside a test folder, the first dev/test word of its folders): the same for every file in it."""
+    parts = directory.split("/") if directory else []
+    in_test_folder = any(p in _TEST_DIRS for p in parts)
+    for component in parts:
+        words = _words(component)
+        if any(w in _DEV_WORDS for w in words):
+            return in_test_folder, Context.DEV
+        if any(w in {"test", "tests"} for w in words):
+            return in_test_folder, Context.TEST
+    return in_test_folder, None
+
+
 def default_context(relpath: str) -> Context:
     if relpath.startswith(".github/workflows/"):
         return Context.PROD  # a workflow's jobs carry their own context (test jobs, deploy jobs)
-    parts = relpath.split("/")
-    name = parts[-1]
-    if any(p in _TEST_DIRS for p in parts[:-1]):
+    directory, _, name = relpath.rpartition("/")
+    in_test_folder, folder_context = _directory_context(directory)
+    if in_test_folder:
         return Context.TEST
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or name.startswith("tests."):
         return Context.TEST
     lowered = name.lower()
-    if re.match(r"^(docker-)?compose\.override\.", lowered) or ".override." in lowered:
+    if lowered.startswith(("compose.override.", "docker-compose.override.")) or ".override." in lowered:
         return Context.DEV
-    for component in parts:
-        stem = component
-        words = _words(stem)
-        if any(w in _DEV_WORDS for w in words):
-            return Context.DEV
-        if any(w in {"test", "tests"} for w in words) and component != name:
-            return Context.TEST
-    if any(w in _TEST_WORDS for w in _words(name)) and not name.endswith(".py"):
+    if folder_context is not None:
+        return folder_context
+    words = _words(name)
+    if any(w in _DEV_WORDS for w in words):
+        return Context.DEV
+    if any(w in _TEST_WORDS for w in words) and not name.endswith(".py"):
         return Context.TEST
     return Context.PROD

@@ -1,6 +1,7 @@
 """Reading files once: bytes -> text or a PC000 reason, and parsed views by kind."""
 from __future__ import annotations
 
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,23 +39,23 @@ def read_source(root: Path, path: str, kind: FileKind, context: Context) -> Sour
     source = SourceFile(path, kind, context)
     if kind == FileKind.LOCKFILE:
         return source  # only its existence matters; lock files can be large
-    full = root / path
+    full = os.path.join(root, path)
     too_large = ParseError(f"file larger than {MAX_BYTES // (1024 * 1024)} MB, not checked")
     try:
-        info = full.stat()
+        info = os.stat(full)
         if not stat.S_ISREG(info.st_mode):
             source.error = ParseError("not a regular file, not read")  # a FIFO would block, a device never end
             return source
         if info.st_size > MAX_BYTES:
             source.error = too_large
             return source
-        with full.open("rb") as handle:
+        with Path(full).open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)  # bounded even if the file grows while it is read
         if len(data) > MAX_BYTES:
             source.error = too_large
             return source
     except OSError as error:
-        broken = full.is_symlink() and not full.exists()
+        broken = os.path.islink(full) and not os.path.exists(full)
         source.error = ParseError("symbolic link that does not resolve (missing target or a loop)" if broken
                                   else f"cannot read file: {error.strerror or error}")
         return source
