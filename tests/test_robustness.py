@@ -153,6 +153,10 @@ CASES: dict[str, tuple[dict[str, str | bytes], set[str]]] = {
          "app/attrs.py": "import fastapi\nx = a" + ".b" * DEPTH + "\n"},
         {"app/chain.py", "app/unary.py", "app/attrs.py"},
     ),
+    "a Dockerfile instruction continued over 800,000 lines": (
+        {"svc/Dockerfile": "FROM python:3.12\nRUN " + "echo a \\\n" * 800_000 + "\n"},
+        {"svc/Dockerfile"},
+    ),
     "empty files": (
         {"svc/Dockerfile": "", "compose.yaml": "", "app/empty.py": "", ".env": "", "Procfile": "",
          "requirements.txt": "", "k8s/empty.yaml": "", ".github/workflows/empty.yml": "", "alembic.ini": "",

@@ -151,9 +151,32 @@ def command_of(instruction: Instruction) -> list[SimpleCommand]:
     return split_script(value + ("\n" + instruction.heredoc if instruction.heredoc else ""), instruction.line)
 
 
+MAX_JOIN_WORK = 200_000_000  # characters copied while continuation lines are joined
+_ESCAPE_DIRECTIVE = re.compile(r"^\s*#\s*escape\s*=\s*`", re.I | re.M)
+
+
+def _check_continuations(lines: list[str]) -> None:
+    """dockerfile-parse joins continuation lines by repeated concatenation, quadratic in the lines
+    of one instruction: a RUN continued over 850,000 lines took minutes. Such a file is a PC000
+    long before that; real Dockerfiles stay many orders of magnitude below the budget."""
+    escape = "`" if _ESCAPE_DIRECTIVE.search("\n".join(lines[:20])) else "\\"
+    start, size, work = 1, 0, 0
+    for number, line in enumerate(lines, 1):
+        if not size:
+            start = number
+        size += len(line) + 1
+        if line.rstrip().endswith(escape):
+            work += size
+            if work > MAX_JOIN_WORK:
+                raise ParseError("Dockerfile instruction continued over too many lines, not checked", start)
+        else:
+            size = 0
+
+
 def parse(path: str, text: str) -> DockerfileView:
     from dockerfile_parse import DockerfileParser
 
+    _check_continuations(text.splitlines())
     try:
         parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
         structure = parser.structure
