@@ -362,9 +362,6 @@ def test_crlf_and_bom_give_the_same_findings(tmp_path: Path, transform: str) -> 
     assert where(changed) == where(plain)
 
 
-@pytest.mark.xfail(reason="libcst (extract/newer_syntax.py fallback after an ast SyntaxError) overflows the C "
-                          "stack on ~2,000 nested brackets and kills the process; reported to the lead",
-                   strict=False)
 def test_deeply_nested_brackets_in_python(tmp_path: Path) -> None:
     check_project(tmp_path, {
         "app/parens.py": "import fastapi\nx = " + "(" * DEPTH + "1" + ")" * DEPTH + "\n",
