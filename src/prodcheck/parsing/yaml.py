@@ -258,7 +258,11 @@ def load_documents(text: str) -> list[YNode]:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         column = mark.column + 1 if mark else 1
-        raise ParseError(f"invalid YAML: {error.problem or error}", line, column) from None
+        problem = str(error.problem or error)
+        if "depth" in problem or "nesting" in problem:
+            # Newer libyaml builds stop deep nesting themselves, each with its own wording.
+            raise ParseError("YAML nesting too deep", line, column) from None
+        raise ParseError(f"invalid YAML: {problem}", line, column) from None
     except yaml.YAMLError as error:
         raise ParseError(f"invalid YAML: {error}") from None
     except (RecursionError, StopIteration):
