@@ -45,7 +45,7 @@ PYTHON_NEEDLES = (
 ASYNC_NEEDLES = (b"open(", b"socket")
 POOL_THRESHOLD = 150
 CACHE_DIR = ".prodcheck_cache"
-CACHE_FORMAT = 2  # bump when the pickled fact or finding classes change shape
+CACHE_FORMAT = 3  # bump when the pickled fact or finding classes change shape
 
 
 @dataclass(slots=True)

@@ -315,6 +315,7 @@ class _Extractor(ast.NodeVisitor):
                 locals=tuple(entry for entry in scope.locals if not entry[1].text.startswith("<param:")),
                 class_name=self.class_stack[-1] if self.class_stack else "",
                 in_main=self.in_main,
+                annotation=self.value(node.returns) if node.returns is not None else None,
             )
         )
 
@@ -329,7 +330,8 @@ class _Extractor(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator)
-        bases = tuple(self.qualify(d) for d in (self.dotted(b) for b in node.bases) if d)
+        bases = tuple(self.qualify(d) for d in (self.dotted(b.value if isinstance(b, ast.Subscript) else b)
+                                                for b in node.bases) if d)
         qualname = f"{self.scopes[-1].qualname}.{node.name}"
         self.classes.append(ClassDef(qualname, bases, self.pos.span(node)))
         self.scopes.append(_Scope(qualname, False))

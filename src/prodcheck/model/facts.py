@@ -115,6 +115,7 @@ class Function:
     locals: tuple[tuple[str, Value, bool], ...] = ()  # name = value, (name, value, via async with)
     class_name: str = ""
     in_main: bool = False
+    annotation: Value | None = None  # the return annotation (`-> Session`)
 
     def local(self, name: str) -> Value | None:
         """What a local name is bound to at its latest assignment or `with ... as` in the body."""
