@@ -387,6 +387,28 @@ def test_kustomize_json6902_replicas_patch(project) -> None:
     assert "x 5 replicas (kustomize patch)" in found[0]["message"]
 
 
+def test_kustomize_json6902_patch_file_locates_the_patch_file(project) -> None:
+    # The loop over the operations once rebound the patch file's path to the last operation's
+    # `path` node: the replica count then pointed at a YAML node instead of the patch file.
+    found = findings(project, {**BASE,
+        "k8s/overlays/production/kustomization.yaml": """
+            resources:
+              - ../../base
+            patches:
+              - path: replicas.yaml
+                target:
+                  kind: Deployment
+                  name: api
+        """,
+        "k8s/overlays/production/replicas.yaml": """
+            - op: replace
+              path: /spec/replicas
+              value: 5
+        """,
+    }, "PC402")
+    assert "x 5 replicas (kustomize patch) (k8s/overlays/production/replicas.yaml:3) = " in found[0]["message"]
+
+
 def test_kustomize_patch_adds_probes_and_limits_and_is_no_workload(project) -> None:
     files = {**BASE,
         "k8s/overlays/prod/kustomization.yaml": """

@@ -388,9 +388,9 @@ def _patch_entry(project: Project, directory: str, source: SourceFile, entry: YN
         if document.is_seq:  # JSON 6902 operations
             operations = []
             for item in document.list():
-                op, path, value = item.get("op"), item.get("path"), item.get("value")
-                if op is not None and path is not None:
-                    operations.append((op.as_str() or "", path.as_str() or "", value))
+                op, op_path, value = item.get("op"), item.get("path"), item.get("value")
+                if op is not None and op_path is not None:
+                    operations.append((op.as_str() or "", op_path.as_str() or "", value))
             out.append(_Patch(source.path, source.context, target_kind, target_name, None, tuple(operations), origin,
                               path if file else ""))
         elif document.is_map:
