@@ -28,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import generate  # noqa: E402
+from generate import generate
 
 DEFAULT_MODULES = 9_500  # plus ~800 infra files: about 10,000 files in all
 CACHE_DIR = ".prodcheck_cache"

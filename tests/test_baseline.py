@@ -84,7 +84,7 @@ def test_write_and_read_in_one_run(tmp_path: Path) -> None:
     old = tmp_path / "old.json"
     new = tmp_path / "new.json"
     check(root, "--write-baseline", str(old), "--select", "PC201")
-    code, found = check(root, "--baseline", str(old), "--write-baseline", str(new))
+    _code, found = check(root, "--baseline", str(old), "--write-baseline", str(new))
     assert [c for c, _, _ in found] == ["PC301", "PC402"]  # reported: what the old baseline did not have
     assert len(json.loads(new.read_text())["findings"]) == 3  # recorded: everything there is today
 

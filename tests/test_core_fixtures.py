@@ -24,7 +24,7 @@ def _files(root: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("root", PROJECTS, ids=[p.name for p in PROJECTS])
 def test_core_fixture(root: Path) -> None:
-    code, kind, polarity = root.name.split("-", 1)[0], *root.name.rsplit("-", 1)[0].split("-", 1)[1:], root.name.rsplit("-", 1)[1]
+    code, _kind, polarity = root.name.split("-", 1)[0], *root.name.rsplit("-", 1)[0].split("-", 1)[1:], root.name.rsplit("-", 1)[1]
     example = Example(root.name, polarity, _files(root))
     expected = example.expectations(code)
     result = engine.run(root, Settings(select=(code,), use_cache=False))

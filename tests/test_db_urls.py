@@ -126,11 +126,11 @@ def test_scheme_and_masking() -> None:
 def test_unset_in_production(tmp_path: Path) -> None:
     files = dict(FILES)
     files["Dockerfile"] = 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app"]\n'
-    project, resolver, _ = _engines(write_project(tmp_path, files))
+    _project, resolver, _ = _engines(write_project(tmp_path, files))
     # compose sets PRIMARY_URL; nothing sets CACHE_URL; env_file deploy/api.env exists and does not set it
     assert resolver.unset_in_production("PRIMARY_URL") is None
     assert resolver.unset_in_production("CACHE_URL") == ["docker-compose.yml:api"]
     (tmp_path / "docker-compose.yml").write_text(
         "services:\n  api:\n    build: .\n    env_file: missing.env\n    command: uvicorn app.main:app\n")
-    project, resolver, _ = _engines(tmp_path)
+    _project, resolver, _ = _engines(tmp_path)
     assert resolver.unset_in_production("CACHE_URL") is None  # a file we cannot see may set it

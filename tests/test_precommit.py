@@ -62,7 +62,7 @@ def _pre_commit() -> str:
 
 
 @pytest.mark.e2e
-def test_pre_commit_try_repo(tmp_path: Path, wheelhouse: Path) -> None:
+def test_pre_commit_try_repo(tmp_path: Path, wheelhouse: Path) -> None:  # noqa: F811  (the imported fixture)
     pre_commit = _pre_commit()
     project = write_project(tmp_path / "project", {k: v for k, v in SHOP.items() if k != "prodcheck.toml"})
     (project / "Procfile").write_text("web: uvicorn app.main:app --reload\n")

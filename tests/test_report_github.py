@@ -61,7 +61,7 @@ def test_escaping_rules() -> None:
     assert escape_property("a:b,c%d\ne") == "a%3Ab%2Cc%25d%0Ae"
     line = annotation(finding(path="we,ird:na%me\n::warning::x", message="x\n::set-env name=X::y"), "")
     assert "\n" not in line and "\r" not in line
-    level, props, data = parse(line)
+    _level, props, data = parse(line)
     assert props["file"] == "we,ird:na%me\n::warning::x"
     assert data == "x\n::set-env name=X::y"
 
@@ -83,7 +83,7 @@ def test_hostile_file_content_cannot_start_a_command(tmp_path: Path) -> None:
     for line in lines:
         assert _COMMAND_LINE.match(line), line
         assert not line.startswith(("::set-env", "::add-mask", "::stop-commands", "::add-path"))
-        level, props, data = parse(line)
+        _level, props, _data = parse(line)
         assert set(props) <= {"file", "line", "col", "endLine", "endColumn", "title"}
     files = {parse(line)[1]["file"] for line in lines}
     assert "deploy/we,ird:dir/Dockerfile" in files

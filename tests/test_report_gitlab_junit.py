@@ -23,7 +23,7 @@ def test_gitlab_code_quality(tmp_path: Path) -> None:
     issues = json.loads(report(root, "gitlab"))
     _, data = run_json(root)
     assert len(issues) == len(data["findings"]) == 3
-    for issue, finding in zip(issues, data["findings"]):
+    for issue, finding in zip(issues, data["findings"], strict=True):
         assert issue["type"] == "issue"
         assert issue["check_name"] == f"{finding['code']} {finding['name']}"
         assert issue["description"] == finding["message"]

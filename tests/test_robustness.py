@@ -92,7 +92,7 @@ def check_project(tmp_path: Path, hostile: dict[str, str | bytes], bad: set[str]
     """Good project + hostile files: the good findings survive, exactly `bad` get PC000 warnings."""
     root = write(tmp_path / "project", {**GOOD, **hostile})
     _, report, _ = scan(root)
-    assert GOOD_FINDINGS <= keyed(report), sorted(keyed(report))
+    assert keyed(report) >= GOOD_FINDINGS, sorted(keyed(report))
     errors = parse_errors(report)
     assert set(errors) == bad, errors
     for finding in errors.values():
@@ -205,8 +205,8 @@ def test_python_tags_in_yaml_are_never_executed(tmp_path: Path) -> None:
         f'!!python/object/apply:os.system ["touch {marker}"]',
         f'!!python/object/apply:subprocess.check_call [["touch", "{marker}"]]',
         f'!!python/object/new:subprocess.Popen [["touch", "{marker}"]]',
-        f'!!python/name:os.system',
-        f'!!python/module:os',
+        '!!python/name:os.system',
+        '!!python/module:os',
     ]
     hostile = {
         "compose.yaml": "services:\n  api:\n    image: x:1\n    environment:\n"
@@ -226,7 +226,7 @@ def test_a_100_mb_file_is_skipped_with_a_parse_error(tmp_path: Path) -> None:
     with (root / "app" / "huge.py").open("wb") as handle:
         handle.write(line * (100 * 1024 * 1024 // len(line) + 1))
     _, report, _ = scan(root)
-    assert GOOD_FINDINGS <= keyed(report)
+    assert keyed(report) >= GOOD_FINDINGS
     errors = parse_errors(report)
     assert set(errors) == {"app/huge.py"}
     assert "larger than" in errors["app/huge.py"]["message"] and errors["app/huge.py"]["severity"] == "warning"
@@ -265,7 +265,7 @@ def test_symlink_loops_and_links_out_of_the_root(tmp_path: Path) -> None:
     os.symlink("missing.py", root / "app" / "dangling.py")  # a dangling link
     os.symlink("main.py", root / "app" / "alias.py")  # inside the root: read like any file
     _, report, _ = scan(root)
-    assert GOOD_FINDINGS <= keyed(report)
+    assert keyed(report) >= GOOD_FINDINGS
     paths = {f["path"] for f in report["findings"]}
     assert not any(p.startswith(("vendor/", "app/up/")) or p in {".env", "Dockerfile.ext"} for p in paths), paths
     assert ("PC301", "app/alias.py", 4) in keyed(report)
@@ -279,7 +279,7 @@ def test_a_fifo_named_like_a_known_kind_does_not_block(tmp_path: Path) -> None:
     os.mkfifo(root / "compose.yaml")
     os.mkfifo(root / ".gitignore")
     _, report, _ = scan(root, timeout=60)
-    assert GOOD_FINDINGS <= keyed(report)
+    assert keyed(report) >= GOOD_FINDINGS
     assert set(parse_errors(report)) == {"compose.yaml"}
 
 
@@ -293,7 +293,7 @@ def test_file_names_that_are_not_utf8_or_hold_newlines(tmp_path: Path) -> None:
         pytest.skip("the file system refuses names that are not UTF-8")
     (root / "app" / "two\nlines.py").write_text(GOOD["app/main.py"])
     _, report, _ = scan(root)
-    assert GOOD_FINDINGS <= keyed(report)
+    assert keyed(report) >= GOOD_FINDINGS
     assert ("PC301", "app/two\nlines.py", 4) in keyed(report)
     for output_format in ("text", "sarif", "github"):
         completed = subprocess.run([sys.executable, "-m", "prodcheck", "check", str(root), "--no-cache",
@@ -329,7 +329,7 @@ def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         assert result.exit_code in (0, 1), result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
         report = json.loads(result.stdout)
-    assert GOOD_FINDINGS <= keyed(report)
+    assert keyed(report) >= GOOD_FINDINGS
     errors = parse_errors(report)
     assert set(errors) == {"app/locked.py", "compose.yaml"}
     assert all("Permission denied" in e["message"] and e["severity"] == "warning" for e in errors.values())
@@ -358,7 +358,7 @@ def test_crlf_and_bom_give_the_same_findings(tmp_path: Path, transform: str) -> 
         return {(f["code"], f["path"], f["line"], f["column"]) for f in report["findings"]}
 
     assert not parse_errors(changed)
-    assert GOOD_FINDINGS <= keyed(changed)
+    assert keyed(changed) >= GOOD_FINDINGS
     assert where(changed) == where(plain)
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from prodcheck import __version__
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -155,7 +159,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
     sys.exit(EXIT_OK if exit_zero or not failing else EXIT_FINDINGS)
 
 
-def _usage_error(message: str) -> None:
+def _usage_error(message: str) -> NoReturn:
     click.echo(f"prodcheck: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -165,7 +169,7 @@ class _Progress:
         from rich.progress import Progress
 
         self._progress = Progress(transient=True, console=None)
-        self._task = None
+        self._task: TaskID | None = None
         self._started = False
 
     def update(self, done: int, total: int) -> None:
@@ -175,7 +179,8 @@ class _Progress:
             self._progress.start()
             self._task = self._progress.add_task("parsing Python", total=total)
             self._started = True
-        self._progress.update(self._task, completed=done)  # type: ignore[arg-type]
+        assert self._task is not None  # set by start() just above
+        self._progress.update(self._task, completed=done)
 
     def close(self) -> None:
         if self._started:
@@ -198,7 +203,7 @@ def rule(rule: str) -> None:
     found = by_code_or_name(rule)
     if found is None:
         _usage_error(f"unknown rule {rule!r}; `prodcheck rules` lists them")
-    render_rule(found.meta, sys.stdout)  # type: ignore[union-attr]
+    render_rule(found.meta, sys.stdout)
 
 
 @main.command()

@@ -7,7 +7,7 @@ import os
 import sys
 import traceback
 from functools import lru_cache
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,7 +241,7 @@ def _save_run_cache(root: Path, key: str, findings: list[Finding], suppressed: i
         pass
 
 
-def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[str] | None = None,
+def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: Collection[str] | None = None,
         progress: Callable[[int, int], None] | None = None) -> RunResult:
     root = root.resolve()
     files = discover(root, settings)
@@ -309,7 +309,10 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[
             meta = metas.get(code)
             return meta is not None and _selected(meta, settings) and not _per_file_ignored(code, meta.name, path, settings)
 
-        resolve = lambda selector: (rule.code if (rule := _rule_for(selector)) else None)  # noqa: E731
+        def resolve(selector: str) -> str | None:
+            meta = _rule_for(selector)
+            return meta.code if meta else None
+
         for unused in pragmas.unused_reports(resolve, enabled):
             pragma = unused.pragma
             draft = Draft(unused.message, Location(pragma.path, Span(pragma.line, pragma.column, pragma.line,
@@ -328,7 +331,7 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: set[
 
 
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta], suppressed: int,
-            internal: list[str], only: Sequence[str], baseline: set[str] | None) -> RunResult:
+            internal: list[str], only: Sequence[str], baseline: Collection[str] | None) -> RunResult:
     """Baseline and explicit-file filters: applied after the (cacheable) whole-project result."""
     baseline_matched = 0
     if baseline is not None:

@@ -35,8 +35,8 @@ class Settings:
     use_cache: bool = True
     jobs: int | None = None
 
-    def with_overrides(self, **changes: object) -> "Settings":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]  # overrides are the CLI's typed option values
 
 
 def find_config(root: Path) -> Path | None:
@@ -98,7 +98,7 @@ def _suggest(key: str, allowed: set[str] | tuple[str, ...]) -> str:
 def from_table(table: dict[str, object], path: Path, prefix: str = "") -> Settings:
     from prodcheck.rules import is_known_selector
 
-    where = lambda key: f"{path}: `{prefix}{key}`"  # noqa: E731
+    where = lambda key: f"{path}: `{prefix}{key}`"
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise ConfigError(f"{where(unknown[0])}: unknown key{_suggest(unknown[0], _KEYS)}; "
@@ -163,7 +163,7 @@ def from_table(table: dict[str, object], path: Path, prefix: str = "") -> Settin
         if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
             raise ConfigError(f"{where('max-connections')} must be a positive integer")
         settings["max_connections"] = limit
-    return Settings(**settings)  # type: ignore[arg-type]
+    return Settings(**settings)  # type: ignore[arg-type]  # each value was type-checked above
 
 
 def _display(path: Path) -> str:

@@ -89,7 +89,7 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
             spec_stack.append((rel_dir, own))
         specs = [s for _, s in spec_stack]
 
-        def ignored(relpath: str, is_dir: bool) -> bool:
+        def ignored(relpath: str, is_dir: bool, specs: list[pathspec.PathSpec] = specs) -> bool:
             candidate = relpath + "/" if is_dir else relpath
             if exclude is not None and (exclude.match_file(candidate) or exclude.match_file(relpath)):
                 return True

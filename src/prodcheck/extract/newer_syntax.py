@@ -57,10 +57,10 @@ def downgrade(source: bytes) -> bytes | None:
                 return updated.with_changes(type_parameters=None)
             return updated
 
-        def leave_TypeAlias(self, original, updated):  # type: ignore[no-untyped-def]
+        def leave_TypeAlias(self, original, updated):
             return cst.Assign(targets=[cst.AssignTarget(target=updated.name)], value=updated.value)
 
-        def leave_FormattedString(self, original, updated):  # type: ignore[no-untyped-def]
+        def leave_FormattedString(self, original, updated):
             # Keep the text between the quotes only as far as its line breaks: rules read
             # f-strings as patterns at most, and nested quotes are what 3.11 cannot parse.
             text = cst.Module([]).code_for_node(updated)

@@ -42,9 +42,9 @@ class _Positions:
         return byte_offset + 1
 
     def span(self, node: ast.AST) -> Span:
-        line = node.lineno  # type: ignore[attr-defined]
-        end_line = node.end_lineno or line  # type: ignore[attr-defined]
-        col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]
+        line = node.lineno  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
+        end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
+        col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         lines = self._lines
         if 0 < line <= len(lines) and not lines[line - 1].isascii():
             col = len(lines[line - 1][:col].decode("utf-8", "replace"))
@@ -197,7 +197,7 @@ class _Extractor(ast.NodeVisitor):
         if isinstance(node, ast.Dict):
             keywords = tuple(
                 (k.value, v)
-                for k, val in zip(node.keys, node.values)
+                for k, val in zip(node.keys, node.values, strict=True)
                 if isinstance(k, ast.Constant) and isinstance(k.value, str)
                 for v in (self.value(val, depth + 1),) if v
             )
@@ -288,9 +288,9 @@ class _Extractor(ast.NodeVisitor):
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         params = [
-            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(positional, defaults)
+            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(positional, defaults, strict=True)
         ] + [
-            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults)
+            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
         ]
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
             self.visit(default)

@@ -129,7 +129,7 @@ def server_call(command: SimpleCommand) -> ServerCall | None:
     if program == "gunicorn":
         app_ref = next((p for p in positionals if ":" in p or "." in p), app_ref)
     reload_token = None
-    for key, value in options:
+    for key, _value in options:
         if key == "--reload" or (key == "--debug" and program == "hypercorn"):
             reload_token = key
     if program == "granian" and any(k == "--reload" for k, _ in options):
@@ -140,7 +140,7 @@ def server_call(command: SimpleCommand) -> ServerCall | None:
 
 
 def is_asgi_worker_class(value: str | None) -> bool:
-    return bool(value) and any(marker in value for marker in ASGI_WORKER_CLASSES)  # type: ignore[operator]
+    return value is not None and any(marker in value for marker in ASGI_WORKER_CLASSES)
 
 
 _MIGRATIONS = (

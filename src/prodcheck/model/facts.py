@@ -43,20 +43,20 @@ class Value(NamedTuple):
     span: Span
     text: str = ""
     literal: object = None
-    items: tuple["Value", ...] = ()
-    keywords: tuple[tuple[str, "Value"], ...] = ()
+    items: tuple[Value, ...] = ()
+    keywords: tuple[tuple[str, Value], ...] = ()
     has_star: bool = False
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         return (tuple.__new__, (Value, tuple(self)))
 
-    def kwarg(self, name: str) -> "Value | None":
+    def kwarg(self, name: str) -> Value | None:
         for key, value in self.keywords:
             if key == name:
                 return value
         return None
 
-    def arg(self, index: int) -> "Value | None":
+    def arg(self, index: int) -> Value | None:
         return self.items[index] if len(self.items) > index else None
 
     @property

@@ -18,7 +18,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         return cls[text.strip().upper()]
 
 
@@ -53,7 +53,7 @@ class Span(_SpanFields):
 
     __slots__ = ()
 
-    def __new__(cls, line: int, column: int = 1, end_line: int = 0, end_column: int = 0) -> "Span":
+    def __new__(cls, line: int, column: int = 1, end_line: int = 0, end_column: int = 0) -> Span:
         if end_line < line:
             end_line = line
         if end_line == line and end_column < column:
@@ -61,13 +61,13 @@ class Span(_SpanFields):
         return tuple.__new__(cls, (line, column, end_line, end_column))
 
     @classmethod
-    def exact(cls, line: int, column: int, end_line: int, end_column: int) -> "Span":
+    def exact(cls, line: int, column: int, end_line: int, end_column: int) -> Span:
         return tuple.__new__(cls, (line, column, end_line, end_column))
 
     def __repr__(self) -> str:
         return f"Span(line={self.line}, column={self.column}, end_line={self.end_line}, end_column={self.end_column})"
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         # tuple.__new__ rebuilds without a Python frame per object: caches hold hundreds of thousands.
         return (tuple.__new__, (Span, tuple(self)))
 
@@ -78,7 +78,7 @@ class Location:
     span: Span
     label: str = ""
 
-    def labelled(self, label: str) -> "Location":
+    def labelled(self, label: str) -> Location:
         return replace(self, label=label)
 
     def __str__(self) -> str:

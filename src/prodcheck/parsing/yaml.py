@@ -7,8 +7,10 @@ and a depth limit stops nesting bombs before anything recurses.
 """
 from __future__ import annotations
 
+import builtins
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Protocol, cast
 
 import yaml
 
@@ -34,7 +36,7 @@ class YNode:
     value: object = None  # str for scalars, list[YNode] for seq, list[tuple[YNode, YNode]] for maps
     tag: str = ""
     style: str | None = None
-    _index: dict[str, tuple["YNode", "YNode"]] | None = field(default=None, repr=False)
+    _index: dict[str, tuple[YNode, YNode]] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ access
 
@@ -50,28 +52,28 @@ class YNode:
     def is_scalar(self) -> bool:
         return self.kind == "scalar"
 
-    def items(self) -> list[tuple["YNode", "YNode"]]:
-        return self.value if self.kind == "map" else []  # type: ignore[return-value]
+    def items(self) -> list[tuple[YNode, YNode]]:
+        return self.value if self.kind == "map" else []  # type: ignore[return-value]  # a map node's value is its pair list
 
-    def entries(self) -> Iterator[tuple[str, "YNode"]]:
+    def entries(self) -> Iterator[tuple[str, YNode]]:
         for key, value in self.items():
             if key.is_scalar:
                 yield str(key.value), value
 
-    def _lookup(self) -> dict[str, tuple["YNode", "YNode"]]:
+    def _lookup(self) -> dict[str, tuple[YNode, YNode]]:
         if self._index is None:
             self._index = {str(k.value): (k, v) for k, v in self.items() if k.is_scalar}
         return self._index
 
-    def get(self, key: str) -> "YNode | None":
+    def get(self, key: str) -> YNode | None:
         pair = self._lookup().get(key) if self.kind == "map" else None
         return pair[1] if pair else None
 
-    def key_node(self, key: str) -> "YNode | None":
+    def key_node(self, key: str) -> YNode | None:
         pair = self._lookup().get(key) if self.kind == "map" else None
         return pair[0] if pair else None
 
-    def path(self, *keys: str | int) -> "YNode | None":
+    def path(self, *keys: str | int) -> YNode | None:
         node: YNode | None = self
         for key in keys:
             if node is None:
@@ -82,8 +84,8 @@ class YNode:
                 node = node.get(key)
         return node
 
-    def list(self) -> list["YNode"]:
-        return self.value if self.kind == "seq" else []  # type: ignore[return-value]
+    def list(self) -> list[YNode]:
+        return self.value if self.kind == "seq" else []  # type: ignore[return-value]  # a seq node's value is its node list
 
     # ------------------------------------------------------------------ scalars
 
@@ -118,14 +120,14 @@ class YNode:
             return False
         return None
 
-    def strings(self) -> list[str]:
+    def strings(self) -> builtins.list[str]:
         """A scalar or a sequence of scalars as a list of strings."""
         if self.is_scalar:
             text = self.as_str()
             return [] if text is None else [text]
         return [s for n in self.list() for s in ([n.as_str()] if n.is_scalar else []) if s is not None]
 
-    def walk(self) -> Iterator["YNode"]:
+    def walk(self) -> Iterator[YNode]:
         stack = [self]
         while stack:
             node = stack.pop()
@@ -138,7 +140,14 @@ class YNode:
                 stack.extend(reversed(node.list()))
 
 
-def _span(start: yaml.Mark, end: yaml.Mark) -> Span:
+class _Mark(Protocol):
+    """A position in the stream: PyYAML's pure-Python and libyaml marks both have these."""
+
+    line: int
+    column: int
+
+
+def _span(start: _Mark, end: _Mark) -> Span:
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
@@ -159,7 +168,7 @@ class _Composer:
         self.budget = MAX_NODES
         self.anchors: dict[str, tuple[YNode, int, int]] = {}  # anchor -> (node, size, height)
 
-    def _charge(self, count: int, mark: yaml.Mark) -> None:
+    def _charge(self, count: int, mark: _Mark) -> None:
         self.budget -= count
         if self.budget < 0:
             raise ParseError("YAML document expands to too many nodes (alias bomb?)", mark.line + 1)
@@ -172,40 +181,42 @@ class _Composer:
         while True:
             produced: tuple[YNode, int, int] | None = None
             anchor = getattr(event, "anchor", None)
+            start_mark, end_mark = event.start_mark, event.end_mark
+            assert start_mark is not None and end_mark is not None  # libyaml marks every event
             if isinstance(event, yaml.ScalarEvent):
-                self._charge(1, event.start_mark)
+                self._charge(1, start_mark)
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
                 value: str | None = event.value
                 if tag.endswith(":null"):
                     value = None
-                produced = (YNode("scalar", _span(event.start_mark, event.end_mark), value, tag, event.style), 1, 0)
+                produced = (YNode("scalar", _span(start_mark, end_mark), value, tag, event.style), 1, 0)
             elif isinstance(event, yaml.AliasEvent):
                 target = self.anchors.get(event.anchor or "")
                 if target is None:
                     what = "recursive" if any(entry[1] == event.anchor for entry in stack) else "undefined"
-                    raise ParseError(f"invalid YAML: found {what} alias *{event.anchor}", event.start_mark.line + 1,
-                                     event.start_mark.column + 1)
+                    raise ParseError(f"invalid YAML: found {what} alias *{event.anchor}", start_mark.line + 1,
+                                     start_mark.column + 1)
                 node, size, height = target
-                self._charge(size, event.start_mark)
+                self._charge(size, start_mark)
                 if len(stack) + height > MAX_DEPTH:
-                    raise ParseError("YAML nesting too deep", event.start_mark.line + 1)
+                    raise ParseError("YAML nesting too deep", start_mark.line + 1)
                 produced = (_copy(node), size, height)
                 anchor = None  # an alias carries no anchor of its own
             elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                self._charge(1, event.start_mark)
+                self._charge(1, start_mark)
                 if len(stack) >= MAX_DEPTH:
-                    raise ParseError("YAML nesting too deep", event.start_mark.line + 1)
+                    raise ParseError("YAML nesting too deep", start_mark.line + 1)
                 is_map = isinstance(event, yaml.MappingStartEvent)
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = _RESOLVER.resolve(yaml.MappingNode if is_map else yaml.SequenceNode, None, event.implicit)
-                node = YNode("map" if is_map else "seq", _span(event.start_mark, event.start_mark), [], tag)
-                stack.append([node, anchor, 1, 0, None, event.start_mark])
+                node = YNode("map" if is_map else "seq", _span(start_mark, start_mark), [], tag)
+                stack.append([node, anchor, 1, 0, None, start_mark])
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                node, anchor, size, height, pending, start = stack.pop()
-                node.span = _span(start, event.end_mark)
+                node, anchor, size, height, _pending, start = stack.pop()
+                node.span = _span(start, end_mark)
                 produced = (node, size, height + 1)
             else:  # pragma: no cover - the parser only interleaves node events inside a document
                 raise ParseError(f"invalid YAML: unexpected {type(event).__name__}")
@@ -220,17 +231,18 @@ class _Composer:
                     parent[2] += size
                     parent[3] = max(parent[3], height)
                     container: YNode = parent[0]
+                    children = cast("list[Any]", container.value)  # a seq or map node's value is its list
                     if container.kind == "seq":
-                        container.value.append(node)  # type: ignore[union-attr]
+                        children.append(node)
                     elif parent[4] is None:
                         parent[4] = node
                     else:
                         key = parent[4]
                         parent[4] = None
                         if key.kind == "scalar" and key.tag == _MERGE_TAG and node.kind == "map":
-                            container.value.extend(node.items())  # type: ignore[union-attr]
+                            children.extend(node.items())
                         else:
-                            container.value.append((key, node))  # type: ignore[union-attr]
+                            children.append((key, node))
             if root is not None:
                 return root
             event = next(events)

@@ -79,7 +79,7 @@ class Project:
         source = self.by_path.get(path)
         return source.context if source else Context.PROD
 
-    def _view(self, source: SourceFile, name: str, build):  # type: ignore[no-untyped-def]
+    def _view(self, source: SourceFile, name: str, build):
         if name not in source.views:
             try:
                 source.views[name] = build()
@@ -138,7 +138,7 @@ class Project:
         return [(s, d) for s in self.of_kind(FileKind.WORKFLOW) for d in self.yaml(s)[:1] if d.is_map]
 
     @cached_property
-    def workflow_jobs(self) -> list["Workflow"]:
+    def workflow_jobs(self) -> list[Workflow]:
         """Workflows as jobs and steps: needs, what each job tests, deploys or migrates."""
         from prodcheck.project.workflows import build_workflows
 
@@ -168,27 +168,29 @@ class Project:
     def workloads(self) -> list[Workload]:
         hpas: dict[str, tuple[SourceFile, YNode]] = {}
         for source, document in self.k8s_documents:
-            if document.get("kind").as_str() == "HorizontalPodAutoscaler":  # type: ignore[union-attr]
+            if document.get("kind").as_str() == "HorizontalPodAutoscaler":  # type: ignore[union-attr]  # k8s_documents all have a kind
                 target = document.path("spec", "scaleTargetRef", "name")
                 if target is not None and target.as_str():
-                    hpas[target.as_str()] = (source, document)  # type: ignore[index]
+                    hpas[target.as_str()] = (source, document)  # type: ignore[index]  # as_str() narrowed just above
         workloads = []
         from prodcheck.project.charts import kustomize_patch_paths, kustomize_replicas
 
         patch_files = kustomize_patch_paths(self)
         for source, document in self.k8s_documents:
-            kind = document.get("kind").as_str() or ""  # type: ignore[union-attr]
+            kind = document.get("kind").as_str() or ""  # type: ignore[union-attr]  # k8s_documents all have a kind
             if kind not in WORKLOAD_KINDS or source.path in patch_files:
                 continue  # kustomize patches are fragments of a base workload, not workloads
             name_node = document.path("metadata", "name")
             name = name_node.as_str() if name_node is not None else kind
             pod_spec = pod_spec_of(document, kind)
-            containers = [Container(self._container_name(c), c) for c in (pod_spec.get("containers").list()
-                          if pod_spec is not None and pod_spec.get("containers") is not None else [])]
-            inits = [Container(self._container_name(c), c, True) for c in (pod_spec.get("initContainers").list()
-                     if pod_spec is not None and pod_spec.get("initContainers") is not None else [])]
+            containers_node = pod_spec.get("containers") if pod_spec is not None else None
+            inits_node = pod_spec.get("initContainers") if pod_spec is not None else None
+            containers = [Container(self._container_name(c), c)
+                          for c in (containers_node.list() if containers_node is not None else [])]
+            inits = [Container(self._container_name(c), c, True)
+                     for c in (inits_node.list() if inits_node is not None else [])]
             kind_node = document.get("kind")
-            origin = scalar_location(source.path, kind_node)  # type: ignore[arg-type]
+            origin = scalar_location(source.path, kind_node)  # type: ignore[arg-type]  # k8s_documents all have a kind
             if kind in {"Job", "CronJob", "Pod"}:
                 replicas = Fact(1, origin, TOOL_DEFAULT, "1 pod")
             else:
@@ -196,9 +198,10 @@ class Project:
                 hpa = hpas.get(name or "")
                 if hpa is not None:
                     max_node = hpa[1].path("spec", "maxReplicas")
-                    if max_node is not None and max_node.as_int() is not None:
-                        replicas = Fact(max_node.as_int(), scalar_location(hpa[0].path, max_node), LITERAL,  # type: ignore[arg-type]
-                                        f"{max_node.as_int()} replicas (HPA maxReplicas)")
+                    max_replicas = max_node.as_int() if max_node is not None else None
+                    if max_node is not None and max_replicas is not None:
+                        replicas = Fact(max_replicas, scalar_location(hpa[0].path, max_node), LITERAL,
+                                        f"{max_replicas} replicas (HPA maxReplicas)")
                 else:
                     replicas = kustomize_replicas(self, kind, name or kind, source.path) or replicas
             workloads.append(Workload(source, kind, name or kind, document, pod_spec, containers, inits, replicas))
@@ -230,15 +233,13 @@ class Project:
             argv = command.argv
             script = None
             if argv and depth < 4:
-                if command.program in {"sh", "bash", "dash", "ash"} and len(argv) > 1 and not argv[1].startswith("-"):
-                    script = resolve_script(self.by_path, argv[1], workdir)
-                elif argv[0] in {"source", "."} and len(argv) > 1:
+                if (command.program in {"sh", "bash", "dash", "ash"} and len(argv) > 1 and not argv[1].startswith("-")) or (argv[0] in {"source", "."} and len(argv) > 1):
                     script = resolve_script(self.by_path, argv[1], workdir)
                 else:
                     script = resolve_script(self.by_path, argv[0], workdir)
             if script is not None and script.path not in via:
                 inner = self.script_steps(script)
-                steps.extend(self._expand(inner, script, rest, workdir, via + (script.path,), depth + 1))
+                steps.extend(self._expand(inner, script, rest, workdir, (*via, script.path), depth + 1))
                 continue
             if argv and argv[0] in {'"$@"', "$@", "${@}", '"${@}"'}:
                 steps.extend(rest)
@@ -385,7 +386,7 @@ class Project:
             written = True
             view = self.dockerfile(dockerfile) if dockerfile is not None else None
             if view is not None and entrypoint is None:
-                steps = self.dockerfile_steps(dockerfile, view, target,  # type: ignore[arg-type]
+                steps = self.dockerfile_steps(dockerfile, view, target,  # type: ignore[arg-type]  # dockerfile is set whenever view is
                                               (command, source) if command is not None else None,
                                               (raw_argv(command_node), command_node.span.line) if command_node is not None else None)
                 written = command is not None
@@ -396,7 +397,7 @@ class Project:
                 stage = view.stage(target)
                 if stage is not None:
                     for key, (value, instruction) in view.env(stage).items():
-                        env.setdefault(key, (value, Location(dockerfile.path, Span(instruction.line))))  # type: ignore[union-attr]
+                        env.setdefault(key, (value, Location(dockerfile.path, Span(instruction.line))))  # type: ignore[union-attr]  # dockerfile is set whenever view is
             deploy_replicas = node.path("deploy", "replicas") or node.get("scale")
             replicas = replicas_fact(source.path, deploy_replicas, service.location)
             anchor = command_node or entry_node or service.key
@@ -418,7 +419,7 @@ class Project:
                 image = image_node.as_str() if image_node is not None else None
                 dockerfile = None if is_third_party_image(image) else self._dockerfile_for_image(image, prod_dockerfiles)
                 env = {k: (v.as_str() or "", scalar_location(workload.file.path, v)) for k, v in k8s_env(container.node).items()}
-                steps: list[Step] = []
+                steps = []
                 written = True
                 if dockerfile is not None:
                     referenced_dockerfiles.add(dockerfile[0].path)
@@ -493,7 +494,7 @@ class Project:
             ))
         return processes
 
-    def _dockerfile_for_image(self, image: str | None, candidates: list[tuple[SourceFile, DockerfileView]]):  # type: ignore[no-untyped-def]
+    def _dockerfile_for_image(self, image: str | None, candidates: list[tuple[SourceFile, DockerfileView]]):
         if not candidates:
             return None
         if image:
@@ -549,12 +550,12 @@ class Project:
                 elif is_pooler_image(image):
                     found.append(self._pooler(workload.name, location, "k8s", k8s_env(container.node), workload.file.path))
         for source, document in self.k8s_documents:
-            kind = document.get("kind").as_str()  # type: ignore[union-attr]
-            if kind == "Cluster" and "cnpg" in (document.get("apiVersion").as_str() or ""):  # type: ignore[union-attr]
+            kind = document.get("kind").as_str()  # type: ignore[union-attr]  # k8s_documents all have a kind
+            if kind == "Cluster" and "cnpg" in (document.get("apiVersion").as_str() or ""):  # type: ignore[union-attr]  # apiVersion: k8s_documents all have one
                 node = document.path("spec", "postgresql", "parameters", "max_connections")
-                fact = Fact(node.as_int(), scalar_location(source.path, node), LITERAL,  # type: ignore[arg-type]
+                fact = Fact(node.as_int(), scalar_location(source.path, node), LITERAL,
                             f"max_connections={node.as_int()}") if node is not None and node.as_int() else None
-                found.append(DatabaseService("cluster", scalar_location(source.path, document.get("kind")), "k8s", fact))  # type: ignore[arg-type]
+                found.append(DatabaseService("cluster", scalar_location(source.path, document.get("kind")), "k8s", fact))  # type: ignore[arg-type]  # k8s_documents all have a kind
         return found
 
     def _compose_max_connections(self, service: ComposeService) -> Fact[int] | None:
@@ -572,7 +573,7 @@ class Project:
             for key in keys:
                 node = env.get(key)
                 if node is not None and node.as_int() is not None:
-                    return Fact(node.as_int(), scalar_location(path, node), LITERAL, f"{key}={node.as_int()}")  # type: ignore[arg-type]
+                    return Fact(node.as_int(), scalar_location(path, node), LITERAL, f"{key}={node.as_int()}")  # type: ignore[arg-type]  # as_int() narrowed just above
             return None
 
         return DatabaseService(
@@ -618,7 +619,7 @@ class Project:
     @cached_property
     def engines(self) -> list[Engine]:
         engines = []
-        for path, facts in self.python_facts.items():
+        for _path, facts in self.python_facts.items():
             if facts.path.startswith(_MIGRATION_DIRS) or "/alembic/" in facts.path or "/migrations/" in facts.path:
                 continue
             test_engines = {a.value.span for a in facts.assigns

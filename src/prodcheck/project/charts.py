@@ -162,9 +162,10 @@ def _helm_replicas(chart: _Chart, template: SourceFile, lines: list[str], text: 
     if ".Values.autoscaling.enabled" in text or chart.value_node("autoscaling.enabled") is not None:
         enabled = chart.value_node("autoscaling.enabled")
         maximum = chart.value_node("autoscaling.maxReplicas")
-        if enabled is not None and enabled.as_bool() and maximum is not None and maximum.as_int() is not None:
-            return Fact(maximum.as_int(), scalar_location(chart.values.source.path, maximum), LITERAL,  # type: ignore[arg-type, union-attr]
-                        f"{maximum.as_int()} replicas (Helm autoscaling.maxReplicas)")
+        max_replicas = maximum.as_int() if maximum is not None else None
+        if enabled is not None and enabled.as_bool() and maximum is not None and max_replicas is not None:
+            return Fact(max_replicas, scalar_location(chart.values.source.path, maximum), LITERAL,
+                        f"{max_replicas} replicas (Helm autoscaling.maxReplicas)")
     for number, line in enumerate(lines, 1):
         match = re.match(r"^\s*replicas:\s*(.+?)\s*$", line)
         if not match:
@@ -173,7 +174,7 @@ def _helm_replicas(chart: _Chart, template: SourceFile, lines: list[str], text: 
         if value is None or not value.isdigit():
             return None
         if node is not None:
-            return Fact(int(value), scalar_location(chart.values.source.path, node), LITERAL,  # type: ignore[union-attr]
+            return Fact(int(value), scalar_location(chart.values.source.path, node), LITERAL,
                         f"{value} replicas (Helm values)")
         return Fact(int(value), Location(template.path, Span(number)), LITERAL, f"{value} replicas")
     return None
@@ -206,7 +207,7 @@ def _helm_commands(chart: _Chart, template: SourceFile, lines: list[str]) -> tup
                 if node is None or not node.is_seq:
                     return [], None  # needs rendering
                 argv.extend(node.strings())
-                source = chart.values.source  # type: ignore[union-attr]
+                source = chart.values.source
                 line_number = node.span.line
             elif rest.startswith("["):
                 try:
@@ -237,10 +238,11 @@ def _helm_probe(chart: _Chart, template: SourceFile, lines: list[str], key: str)
     if f".Values.{key}" in text:
         node = chart.value_node(key)
         path = node.path("httpGet", "path") if node is not None else None
-        if path is not None and path.as_str():
-            port = node.path("httpGet", "port")  # type: ignore[union-attr]
-            return path.as_str(), port.as_str() if port is not None else None, \
-                scalar_location(chart.values.source.path, path)  # type: ignore[union-attr, return-value]
+        probe_path = path.as_str() if path is not None else None
+        if node is not None and path is not None and probe_path:
+            port = node.path("httpGet", "port")
+            return probe_path, port.as_str() if port is not None else None, \
+                scalar_location(chart.values.source.path, path)
         return None
     start = _line_of(lines, f"{key}:")
     if start is None:
@@ -263,7 +265,7 @@ def _helm_probe(chart: _Chart, template: SourceFile, lines: list[str], key: str)
             return None
         path = value
         if node is not None:
-            location = scalar_location(chart.values.source.path, node)  # type: ignore[union-attr]
+            location = scalar_location(chart.values.source.path, node)
         else:
             column = line.find(match.group(2)) + 1
             location = Location(template.path, Span(number, column, number, column + len(match.group(2))))
@@ -322,7 +324,7 @@ def kustomize(project: Project) -> _Kustomize:
         for entry in replicas.list() if replicas is not None else []:
             name, count = entry.get("name"), entry.get("count")
             if name is not None and count is not None and count.as_int() is not None:
-                state.replicas.append((name.as_str() or "", Fact(count.as_int(), scalar_location(source.path, count),  # type: ignore[arg-type]
+                state.replicas.append((name.as_str() or "", Fact(count.as_int(), scalar_location(source.path, count),  # type: ignore[arg-type]  # as_int() narrowed just above
                                        LITERAL, f"{count.as_int()} replicas (kustomize replicas)"), directory, source.context))
     for directory in kustomizations:
         state.reach[directory] = _reachable(project, kustomizations, directory, frozenset())
@@ -383,7 +385,7 @@ def _patch_entry(project: Project, directory: str, source: SourceFile, entry: YN
         except ParseError:
             documents = []
         origin = scalar_location(source.path, inline)
-    out = []
+    out: list[_Patch] = []
     for document in documents:
         if document.is_seq:  # JSON 6902 operations
             operations = []
@@ -423,12 +425,12 @@ def kustomize_replicas(project: Project, kind: str, name: str, path: str) -> Fac
             node = patch.document.path("spec", "replicas")
             if node is not None and node.as_int() is not None:
                 location = scalar_location(patch.file, node) if patch.file else patch.origin
-                candidates.append(Fact(node.as_int(), location, LITERAL,  # type: ignore[arg-type]
+                candidates.append(Fact(node.as_int(), location, LITERAL,  # type: ignore[arg-type]  # as_int() narrowed just above
                                        f"{node.as_int()} replicas (kustomize patch)"))
         for op, op_path, value in patch.operations:
             if op in {"replace", "add"} and op_path == "/spec/replicas" and value is not None and value.as_int() is not None:
                 location = scalar_location(patch.file, value) if patch.file else patch.origin
-                candidates.append(Fact(value.as_int(), location, LITERAL,  # type: ignore[arg-type]
+                candidates.append(Fact(value.as_int(), location, LITERAL,  # type: ignore[arg-type]  # as_int() narrowed just above
                                        f"{value.as_int()} replicas (kustomize patch)"))
     if not candidates:
         return None

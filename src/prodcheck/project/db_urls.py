@@ -191,7 +191,7 @@ class UrlResolver:
             default = default.arg(0) or default.kwarg("default")
         return default, found[1], variable, class_name
 
-    def _function(self, dotted: str, facts: PyFacts):  # type: ignore[no-untyped-def]
+    def _function(self, dotted: str, facts: PyFacts):
         for name in (dotted, f"{facts.module}.{dotted}", self.index.imports.get(facts.module, {}).get(dotted, "")):
             if name:
                 target = self.index.function(name)
@@ -211,7 +211,7 @@ class UrlResolver:
         return ""
 
     def _has_validators(self, class_name: str) -> bool:
-        for qualname, (function, _) in self.index.functions.items():
+        for _qualname, (function, _) in self.index.functions.items():
             if function.class_name != class_name:
                 continue
             if any("validator" in d.text or d.text.endswith(("computed_field", "property")) for d in function.decorators):
@@ -232,7 +232,7 @@ class UrlResolver:
 
     # ------------------------------------------------------------ configuration
 
-    def config_values(self, variable: str, app_ref_filter=None) -> list[UrlSource]:  # type: ignore[no-untyped-def]
+    def config_values(self, variable: str, app_ref_filter=None) -> list[UrlSource]:
         """Values production configuration gives `variable`: compose `environment:` and `env_file:`,
         Kubernetes `env:`, Dockerfile `ENV`, of the processes that run a server (filtered by app_ref_filter)."""
         out: list[UrlSource] = []
@@ -256,7 +256,7 @@ class UrlResolver:
                     out.extend(self._env_file_values(path, wanted, seen))
         return out
 
-    def unset_in_production(self, variable: str, app_ref_filter=None) -> list[str] | None:  # type: ignore[no-untyped-def]
+    def unset_in_production(self, variable: str, app_ref_filter=None) -> list[str] | None:
         """Compose services / Kubernetes containers that serve the app and demonstrably do not set `variable`
         (no value, no `valueFrom`, no `envFrom`, no `env_file` that is missing or sets it), so the code's
         default is what production runs. None when there are none, or when any could set it where we cannot see
@@ -320,7 +320,7 @@ def _strings(value: Value | None) -> list[str]:
     return [str(item.literal) for item in value.items if item.is_str]
 
 
-def env_file_paths(node) -> list[str]:  # type: ignore[no-untyped-def]
+def env_file_paths(node) -> list[str]:
     """A compose `env_file:` (a string, a list, or a list of `{path: ...}`) as paths."""
     if node is None:
         return []

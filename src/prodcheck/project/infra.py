@@ -9,7 +9,6 @@ from prodcheck.extract.servers import ServerCall, is_migration, server_call
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
-from prodcheck.parsing.dockerfile import DockerfileView, command_of
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.sources import SourceFile
@@ -35,11 +34,11 @@ def image_repository(image: str) -> str:
 
 
 def is_database_image(image: str | None) -> bool:
-    return bool(image) and bool(_DB_IMAGE.search(image.lower()))  # type: ignore[union-attr]
+    return image is not None and bool(_DB_IMAGE.search(image.lower()))
 
 
 def is_pooler_image(image: str | None) -> bool:
-    return bool(image) and bool(_POOLER_IMAGE.search(image.lower()))  # type: ignore[union-attr]
+    return image is not None and bool(_POOLER_IMAGE.search(image.lower()))
 
 
 def is_third_party_image(image: str | None) -> bool:
@@ -88,7 +87,7 @@ class Process:
         return found[0] if found else None
 
     def migrations_before_server(self) -> list[Step]:
-        out = []
+        out: list[Step] = []
         for step in self.steps:
             call = step.server
             if call is not None and call.server != "python":
@@ -229,7 +228,7 @@ def k8s_env(container: YNode) -> dict[str, YNode]:
         name = item.get("name")
         value = item.get("value")
         if name is not None and name.as_str() and value is not None:
-            out[name.as_str()] = value  # type: ignore[index]
+            out[name.as_str()] = value  # type: ignore[index]  # as_str() narrowed just above
     return out
 
 

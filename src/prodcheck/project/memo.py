@@ -11,14 +11,14 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def per_project(function: Callable[["Project"], T]) -> Callable[["Project"], T]:
+def per_project(function: Callable[[Project], T]) -> Callable[[Project], T]:
     key = f"{function.__module__}.{function.__qualname__}"
 
     @wraps(function)
-    def wrapper(project: "Project") -> T:
+    def wrapper(project: Project) -> T:
         cache: dict[str, object] = project.__dict__.setdefault("_memo", {})
         if key not in cache:
             cache[key] = function(project)
-        return cache[key]  # type: ignore[return-value]
+        return cache[key]  # type: ignore[return-value]  # the cache entry under key holds function's result
 
     return wrapper

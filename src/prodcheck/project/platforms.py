@@ -11,6 +11,7 @@ TOML is read with `tomllib`; line numbers come from a small index of `key = valu
 """
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -223,7 +224,7 @@ def load_doc(project: Project, source: SourceFile) -> Doc | None:
                 raise ParseError(f"invalid TOML: {error}", line) from None
             return TomlDoc(source, data, toml_index(source.text or ""))
 
-        return project._view(source, "toml", build)  # type: ignore[no-any-return]
+        return project._view(source, "toml", build)
     documents = project.yaml(source)
     if not documents or not documents[0].is_map:
         return None
@@ -331,7 +332,7 @@ class _Builder:
         if isinstance(build, dict) and not build.get("image") and not build.get("builder"):
             docker = self.dockerfile(base_dir, str(build.get("dockerfile") or "Dockerfile"))
         env = self._toml_env(doc, "env")
-        web_names = set()
+        web_names: set[str] = set()
         for section in ("http_service",):
             names = doc.value(section, "processes")
             web_names.update(names if isinstance(names, list) else (["app"] if doc.value(section) is not None else []))
@@ -404,7 +405,7 @@ class _Builder:
         regions = doc.value("deploy", "multiRegionConfig")
         if isinstance(regions, dict) and replicas is None:
             total = 0
-            for region, config in regions.items():
+            for _region, config in regions.items():
                 if isinstance(config, dict) and str(config.get("numReplicas", "")).isdigit():
                     total += int(config["numReplicas"])
             if total:
@@ -451,7 +452,7 @@ class _Builder:
 
     def app_json(self, doc: Doc) -> None:
         formation = doc.value("formation")
-        for name, entry in (formation.items() if isinstance(formation, dict) else []):
+        for name in (formation if isinstance(formation, dict) else []):
             fact = doc.int_fact(f"dynos (app.json formation.{name}.quantity)", "formation", name, "quantity")
             if fact is not None:
                 self.model.formation[name] = fact
@@ -501,7 +502,7 @@ def platform_model(project: Project) -> PlatformModel:
             continue  # some other app.json (an Expo or PWA manifest): not Heroku's
         read = {"app.json": builder.app_json, "heroku.yml": builder.heroku_yml}.get(name) or {
             "render": builder.render, "fly": builder.fly, "railway": builder.railway}[platform]
-        _guarded(model, lambda: read(doc))
+        _guarded(model, functools.partial(read, doc))
     from prodcheck.project.charts import helm_model
 
     _guarded(model, lambda: helm_model(project, builder))

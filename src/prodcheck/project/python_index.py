@@ -71,7 +71,7 @@ class PythonIndex:
         self.classes: dict[str, tuple[object, PyFacts]] = {}
         self.calls_by_scope: dict[str, list[Call]] = defaultdict(list)
         self.imports: dict[str, dict[str, str]] = {}
-        for path, file_facts in sorted(facts.items()):
+        for _path, file_facts in sorted(facts.items()):
             self.modules.setdefault(file_facts.module, file_facts)
             parts = file_facts.module.split(".")
             for index in range(len(parts)):
@@ -309,7 +309,7 @@ class PythonIndex:
     def _depends_in(self, value: Value | None, depth: int = 0) -> list[str]:
         if value is None or depth > 4:
             return []
-        if value.kind == "call" and value.text in DEPENDS or (value.kind == "call" and value.last in {"Depends", "Security"}):
+        if (value.kind == "call" and value.text in DEPENDS) or (value.kind == "call" and value.last in {"Depends", "Security"}):
             target = value.arg(0) or value.kwarg("dependency")
             return [target.text] if target is not None and target.kind in {"name", "call"} else []
         if value.kind == "subscript" and value.last == "Annotated":
@@ -520,7 +520,7 @@ class PythonIndex:
             for function in facts.functions:
                 if any(d.kind == "call" and d.last == "middleware" for d in function.decorators):
                     found[function.qualname] = (function, facts)
-        for qualname, (cls, facts) in self.classes.items():
+        for qualname, (cls, _facts) in self.classes.items():
             bases = getattr(cls, "bases", ())
             if any(b.endswith("BaseHTTPMiddleware") for b in bases):
                 target = self.functions.get(f"{qualname}.dispatch")

@@ -28,7 +28,7 @@ class SourceFile:
         if cached is None:
             cached = (self.text or "").splitlines()
             self.views["_lines"] = cached
-        return cached  # type: ignore[return-value]
+        return cached  # type: ignore[return-value]  # the "_lines" view is always a list[str]
 
     def line(self, number: int) -> str:
         lines = self.lines

@@ -82,7 +82,7 @@ class Job:
 
     def tests(self) -> str | None:
         """What makes this a test job (`pytest`, `tox` ...), or None."""
-        for step, command in self.commands:
+        for _step, command in self.commands:
             why = _test_command(command)
             if why:
                 return why
@@ -114,7 +114,7 @@ class Job:
         local_cluster = any(any(m in (step.uses or "").lower() for m in _LOCAL_CLUSTERS) for step in self.steps)
         self_hosted = any(label.lower() == "self-hosted" for label in self.runner_labels)
         tests = None
-        for step, command in self.commands:
+        for _step, command in self.commands:
             kind, why = _deploy_command(command, self_hosted)
             if kind is None:
                 continue
@@ -140,7 +140,7 @@ class Job:
         return None
 
     def migrates(self) -> str | None:
-        for step, command in self.commands:
+        for _step, command in self.commands:
             if is_migration(command):
                 return f"`{' '.join(command.argv[:3])}`"
         return None
@@ -172,7 +172,7 @@ class Workflow:
             stack.extend(other.needs)
         return list(seen.values())
 
-    def test_jobs(self, workflows: list["Workflow"] = ()) -> dict[str, str]:  # type: ignore[assignment]
+    def test_jobs(self, workflows: list[Workflow] = ()) -> dict[str, str]:  # type: ignore[assignment]  # an empty tuple default, never mutated
         """job key -> why it is a test job; reusable workflows of this repository are looked into."""
         found = {}
         for key, job in self.jobs.items():
@@ -186,7 +186,7 @@ class Workflow:
                 found[key] = why
         return found
 
-    def deploy_jobs(self, workflows: list["Workflow"] = ()) -> list[tuple[Job, str]]:  # type: ignore[assignment]
+    def deploy_jobs(self, workflows: list[Workflow] = ()) -> list[tuple[Job, str]]:  # type: ignore[assignment]  # an empty tuple default, never mutated
         """Jobs that deploy, publish or migrate, with what they run; jobs a test job waits for (building
         and pushing the image under test) are preparation, not deploys."""
         tests = self.test_jobs(workflows)
@@ -251,8 +251,8 @@ def _job(path: str, key: str, key_node: YNode, node: YNode) -> Job:
         uses_node, run_node = item.get("uses"), item.get("run")
         run = run_node.as_str() if run_node is not None else None
         commands: tuple[SimpleCommand, ...] = ()
-        if run:
-            line = run_node.span.line + (1 if run_node.style in {"|", ">"} else 0)  # type: ignore[union-attr]
+        if run_node is not None and run:
+            line = run_node.span.line + (1 if run_node.style in {"|", ">"} else 0)
             commands = tuple(split_script(run, line))
         steps.append(WorkflowStep(item, uses_node.as_str() if uses_node is not None else None, uses_node,
                                   run, run_node, commands))
@@ -261,7 +261,7 @@ def _job(path: str, key: str, key_node: YNode, node: YNode) -> Job:
     env_name = None
     if environment is not None:
         env_name = environment.as_str() if environment.is_scalar else (
-            environment.get("name").as_str() if environment.get("name") is not None else None)  # type: ignore[union-attr]
+            environment.get("name").as_str() if environment.get("name") is not None else None)  # type: ignore[union-attr]  # get("name") checked just above
     return Job(path, key, key_node, node, needs, tuple(steps), uses_node.as_str() if uses_node is not None else None,
                uses_node, node.get("permissions"), env_name)
 

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import importlib
-from typing import Callable, TextIO
+from typing import TextIO
+from collections.abc import Callable
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 
 def reporter(name: str) -> Callable[..., None]:
     module = importlib.import_module(f"prodcheck.report.{name}_format")
-    return module.render  # type: ignore[no-any-return]
+    return module.render
 
 
-__all__ = ["FORMATS", "reporter", "TextIO"]
+__all__ = ["FORMATS", "TextIO", "reporter"]

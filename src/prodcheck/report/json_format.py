@@ -33,7 +33,7 @@ def finding_dict(finding: Finding) -> dict[str, object]:
 
 
 def summary(result: RunResult) -> dict[str, int]:
-    count = lambda level: sum(1 for f in result.findings if f.severity == level)  # noqa: E731
+    count = lambda level: sum(1 for f in result.findings if f.severity == level)
     return {
         "files": result.files,
         "findings": len(result.findings),

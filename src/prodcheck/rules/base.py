@@ -46,7 +46,7 @@ class Draft:
     secrets: tuple[str, ...] = field(default=())
 
 
-_REGISTRY: dict[str, type["Rule"]] = {}
+_REGISTRY: dict[str, type[Rule]] = {}
 
 
 class Rule:
@@ -60,11 +60,11 @@ class Rule:
                 raise RuntimeError(f"duplicate rule code {meta.code}")
             _REGISTRY[meta.code] = cls
 
-    def check(self, project: "Project") -> Iterable[Draft]:
+    def check(self, project: Project) -> Iterable[Draft]:
         raise NotImplementedError
 
     def draft(self, message: str, location: Location, **kwargs: object) -> Draft:
-        return Draft(message, location, **kwargs)  # type: ignore[arg-type]
+        return Draft(message, location, **kwargs)  # type: ignore[arg-type]  # kwargs are Draft's optional fields
 
 
 def registered() -> dict[str, type[Rule]]:

@@ -88,7 +88,7 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         if entry.function.qualname in found or not entry.function.is_async:
             continue
         found[entry.function.qualname] = entry
-        for call, target, target_facts in index.callees(entry.function):
+        for _call, target, target_facts in index.callees(entry.function):
             if target.is_async and target.qualname not in found:
                 stack.append(Entry(target, target_facts, f"awaited from `{entry.function.qualname.rsplit('.', 1)[-1]}`"))
     return found
@@ -204,7 +204,7 @@ def _sync_session_argument(index: PythonIndex, call: Call, function: Function) -
     return None
 
 
-def _is_sync_session(index: PythonIndex, value, function: Function) -> bool:  # type: ignore[no-untyped-def]
+def _is_sync_session(index: PythonIndex, value, function: Function) -> bool:
     return index.session_kind(value, function) == "sync"
 
 
@@ -212,7 +212,7 @@ def _opened_elsewhere(call: Call) -> bool:
     return call.value.kwarg("opener") is not None
 
 
-def _name_value(call: Call):  # type: ignore[no-untyped-def]
+def _name_value(call: Call):
     from prodcheck.model.facts import Value
 
     return Value("name", call.span, text=call.receiver)

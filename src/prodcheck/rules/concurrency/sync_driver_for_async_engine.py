@@ -106,7 +106,7 @@ class SyncDriverForAsyncEngine(Rule):
             )
 
     @staticmethod
-    def _config(project: Project, resolver: UrlResolver, engine: Engine, url_value, function) -> list[UrlSource]:  # type: ignore[no-untyped-def]
+    def _config(project: Project, resolver: UrlResolver, engine: Engine, url_value, function) -> list[UrlSource]:
         read = resolver.env_read(url_value, engine.facts, function)
         if read is None or read.transformed:
             return []

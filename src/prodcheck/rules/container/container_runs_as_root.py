@@ -153,6 +153,6 @@ class ContainerRunsAsRoot(Rule):
                 f"container `{process.name.rsplit(':', 1)[-1]}` has "
                 + ("`runAsNonRoot: false`" if explicit else "no `runAsNonRoot: true` or non-zero `runAsUser`")
                 + ": nothing stops it from running as root",
-                scalar_location(path, chosen if explicit else name_node),
+                scalar_location(path, chosen if explicit and chosen is not None else name_node),
                 severity=Severity.WARNING, confidence=Confidence.MEDIUM,
             )

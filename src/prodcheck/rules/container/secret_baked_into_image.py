@@ -65,9 +65,9 @@ class SecretBakedIntoImage(Rule):
             if build is None:
                 continue
             base = posixpath.dirname(service.file.path)
-            context_text = build.as_str() if build.is_scalar else (build.get("context").as_str()  # type: ignore[union-attr]
+            context_text = build.as_str() if build.is_scalar else (build.get("context").as_str()  # type: ignore[union-attr]  # get("context") checked on the next line
                                                                    if build.get("context") is not None else ".")
-            dockerfile = None if build.is_scalar or build.get("dockerfile") is None else build.get("dockerfile").as_str()  # type: ignore[union-attr]
+            dockerfile = None if build.is_scalar or build.get("dockerfile") is None else build.get("dockerfile").as_str()  # type: ignore[union-attr]  # get("dockerfile") checked first
             if project.dockerfile_for(base, context_text, dockerfile) is source:
                 folder = posixpath.normpath(posixpath.join(base, context_text or "."))
                 contexts.add("" if folder == "." else folder)

@@ -48,7 +48,7 @@ class UnpinnedImage(Rule):
                 if image is None:
                     continue
                 name = image.as_str() or ""
-                if not is_third_party_image(name) and (rewritten is True or image_repository(name) in rewritten):
+                if not is_third_party_image(name) and (rewritten is True or (isinstance(rewritten, set) and image_repository(name) in rewritten)):
                     continue
                 yield from self._image(workload.file.path, image, f"container `{container.name}`")
 

@@ -22,7 +22,7 @@ def migration_call(call: Call) -> str | None:
     if name.endswith("metadata.create_all"):
         return "`metadata.create_all()`"
     if name.endswith("generate_schemas") or (name.endswith("register_tortoise") and call.value.kwarg("generate_schemas") is not None
-                                            and call.value.kwarg("generate_schemas").is_true):  # type: ignore[union-attr]
+                                            and call.value.kwarg("generate_schemas").is_true):  # type: ignore[union-attr]  # kwarg() checked just above
         return "Tortoise `generate_schemas`"
     if name.endswith("migration_context"):
         mode = call.value.kwarg("mode")
@@ -38,7 +38,7 @@ def migration_call(call: Call) -> str | None:
     return None
 
 
-def _strings(call: Call):  # type: ignore[no-untyped-def]
+def _strings(call: Call):
     stack = list(call.value.items)
     while stack:
         value = stack.pop()
@@ -95,7 +95,7 @@ class MigrationsOnBoot(Rule):
                     context=Context.DEV if call.in_main else None,
                 )
 
-    def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts):  # type: ignore[no-untyped-def]
+    def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts):
         index = project.python
         seen = {hook.qualname}
         stack: list[tuple[Function, PyFacts, tuple[str, ...]]] = [(hook, facts, ())]
@@ -110,7 +110,7 @@ class MigrationsOnBoot(Rule):
                 target = index.call_target(call, function)
                 if target is not None and target[0].qualname not in seen:
                     seen.add(target[0].qualname)
-                    stack.append((target[0], target[1], chain + (target[0].qualname.rsplit(".", 1)[-1],)))
+                    stack.append((target[0], target[1], (*chain, target[0].qualname.rsplit(".", 1)[-1])))
 
     def _import_time(self, project: Project) -> Iterator[Draft]:
         index = project.python
@@ -134,10 +134,10 @@ class MigrationsOnBoot(Rule):
                     )
 
 
-def _is_migration_step(step) -> bool:  # type: ignore[no-untyped-def]
+def _is_migration_step(step) -> bool:
     from prodcheck.extract.servers import is_migration
 
     return is_migration(step.command)
 
 
-__all__ = ["MigrationsOnBoot", "migration_call", "Span"]
+__all__ = ["MigrationsOnBoot", "Span", "migration_call"]

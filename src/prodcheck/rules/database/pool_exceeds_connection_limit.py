@@ -18,8 +18,8 @@ def _where(location: Location) -> str:
 
 def _engine_term(engine: Engine) -> str:
     if engine.max_overflow is not None and engine.max_overflow.note:
-        return f"{engine.pool_size.value} + {engine.max_overflow.value}"  # type: ignore[union-attr]
-    return f"{engine.pool_size.value}"  # type: ignore[union-attr]
+        return f"{engine.pool_size.value} + {engine.max_overflow.value}"  # type: ignore[union-attr]  # callers pass engines with a pool size
+    return f"{engine.pool_size.value}"  # type: ignore[union-attr]  # callers pass engines with a pool size
 
 
 class PoolExceedsConnectionLimit(Rule):
@@ -48,7 +48,7 @@ class PoolExceedsConnectionLimit(Rule):
         first_engine: Engine | None = None
         inferred = False
         for process in processes:
-            step, call = process.server  # type: ignore[misc]
+            _step, call = process.server  # type: ignore[misc]  # server processes only: server is set
             engines = [e for e in project.engines_for_app(call.app_ref) if e.per_process]
             if not engines:
                 continue
@@ -56,7 +56,7 @@ class PoolExceedsConnectionLimit(Rule):
             replicas = process.replicas
             if workers is None or replicas is None:
                 continue
-            per_process = sum(e.per_process for e in engines)  # type: ignore[misc]
+            per_process = sum(e.per_process for e in engines)  # type: ignore[misc]  # per_process engines only: not None
             first_engine = first_engine or engines[0]
             engine_text = " + ".join(f"({_engine_term(e)})" if e.max_overflow and e.max_overflow.note else _engine_term(e)
                                      for e in engines)
@@ -85,7 +85,7 @@ class PoolExceedsConnectionLimit(Rule):
         limit_text = limit.note if "default" in limit.note else f"{limit.value} max_connections{_where(limit.origin)}"
         if "max_client_conn" in limit.note and "default" not in limit.note:
             limit_text = f"{limit.note}{_where(limit.origin)}"
-        location = first_engine.pool_size.origin if first_engine.pool_size else first_engine.location  # type: ignore[union-attr]
+        location = first_engine.pool_size.origin if first_engine.pool_size else first_engine.location
         yield self.draft(
             f"{arithmetic} = {total} > {limit_text}: under load the pools open more connections than "
             "the database accepts and requests fail with `too many clients`",

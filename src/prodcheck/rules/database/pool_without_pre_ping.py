@@ -28,7 +28,7 @@ def is_sqlite_engine(engine: Engine, resolver: UrlResolver) -> bool:
     return connect_args is not None and connect_args.kwarg("check_same_thread") is not None
 
 
-def _function_of(engine: Engine, resolver: UrlResolver):  # type: ignore[no-untyped-def]
+def _function_of(engine: Engine, resolver: UrlResolver):
     for call in engine.facts.calls:
         if call.span == engine.value.span and call.scope:
             found = resolver.index.functions.get(call.scope)

@@ -66,7 +66,7 @@ class DependsOnNotHealthy(Rule):
                 )
 
     @staticmethod
-    def _entries(depends):  # type: ignore[no-untyped-def]
+    def _entries(depends):
         """(service name, node to report, condition node) for the short and the long form."""
         if depends.is_seq:
             for item in depends.list():

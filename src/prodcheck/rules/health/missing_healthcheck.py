@@ -20,7 +20,7 @@ def image_healthcheck(project: Project, process: Process | None) -> str | None:
     stage = view.stage(process.target) if view is not None else None
     if stage is None:
         return None
-    instruction = view.effective(stage, "HEALTHCHECK")  # type: ignore[union-attr]
+    instruction = view.effective(stage, "HEALTHCHECK")  # type: ignore[union-attr]  # stage is None when view is
     if instruction is None:
         return "no"
     return "none" if instruction.value.strip().upper() == "NONE" else "yes"

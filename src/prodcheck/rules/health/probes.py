@@ -178,7 +178,7 @@ def _probe_check(path: str, probe: YNode, kind: str, process: Process | None, co
         path_node, port_node = http.get("path"), http.get("port")
         port = port_node.as_str() if port_node is not None else None
         if path_node is not None and path_node.as_str():
-            return HealthCheck(kind, path_node.as_str(), port, scalar_location(path, path_node),  # type: ignore[arg-type]
+            return HealthCheck(kind, path_node.as_str(), port, scalar_location(path, path_node),  # type: ignore[arg-type]  # as_str() narrowed just above
                                process, context, owner, platform)
         return HealthCheck(kind, "/", port, scalar_location(path, probe.key_node("httpGet") or http),
                            process, context, owner, platform)

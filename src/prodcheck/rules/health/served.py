@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
@@ -83,7 +83,7 @@ def _normalise(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compile(pattern: str) -> re.Pattern[str]:
     normal = _normalise(pattern)
     out, last = [], 0

@@ -88,7 +88,7 @@ class TouchAnalysis:
                 found = Touch(what, Location(facts.path, call.span))
                 break
         if found is None:
-            for call, target, target_facts in self.index.callees(function):
+            for _call, target, target_facts in self.index.callees(function):
                 inner = self.function(target, target_facts, seen | {key}, depth + 1)
                 if inner is not None:
                     found = Touch(inner.what, inner.location, (_short(target.qualname), *inner.via))

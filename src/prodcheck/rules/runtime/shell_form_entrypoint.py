@@ -194,7 +194,7 @@ class ShellFormEntrypoint(Rule):
                     if script is not None:
                         yield from self._script(project, script)
 
-    def _written_command(self, project: Project, process) -> str:  # type: ignore[no-untyped-def]
+    def _written_command(self, project: Project, process) -> str:
         parts: list[str] = []
         if process.node is not None:
             for key in ("command", "entrypoint", "args"):

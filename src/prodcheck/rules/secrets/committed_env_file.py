@@ -56,7 +56,7 @@ class CommittedEnvFile(Rule):
             name = posixpath.basename(source.path)
             words = set(name_words(name))
             context = Context.TEST if words & _TEST_WORDS else None
-            line, key, value = secrets[0]
+            line, _key, value = secrets[0]
             text = source.line(line)
             start = text.find(value)
             span = (Span(line, start + 1, line, start + 1 + len(value)) if start >= 0

@@ -130,7 +130,7 @@ class HardcodedDatabaseUrl(Rule):
 
     def _text_files(self, project: Project) -> Iterator[Draft]:
         for source in project.of_kind(FileKind.ALEMBIC_INI):
-            for section, entry in project.ini_entries(source):
+            for _section, entry in project.ini_entries(source):
                 for url in database_urls(entry.value):
                     yield self.draft(_message(url, "in `alembic.ini`"),
                                      _line_location(source.path, entry.line, source.line(entry.line), url),

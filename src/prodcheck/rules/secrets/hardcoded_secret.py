@@ -94,7 +94,7 @@ class HardcodedSecret(Rule):
             default = value.arg(0) or value.kwarg("default")
             text = _literal(default) if default is not None else None
             if text is not None and is_secret_value(text, name):
-                yield self._draft(name, text, "as a settings default", Location(facts.path, default.span),  # type: ignore[union-attr]
+                yield self._draft(name, text, "as a settings default", Location(facts.path, default.span),  # type: ignore[union-attr]  # text is None when default is
                                   severity=Severity.WARNING, fallback=True)
 
     def _python_dict(self, facts: PyFacts, value: Value, depth: int = 0) -> Iterator[Draft]:
@@ -122,7 +122,7 @@ class HardcodedSecret(Rule):
             key = value.arg(1) or value.kwarg("key")
             text = _literal(key) if key is not None else None
             if text is not None and is_secret_value(text):
-                yield self._draft("JWT signing key", text, f"in `{call.name}()`", Location(facts.path, key.span))  # type: ignore[union-attr]
+                yield self._draft("JWT signing key", text, f"in `{call.name}()`", Location(facts.path, key.span))  # type: ignore[union-attr]  # text is None when key is
             return
         if value.last == "Field":
             return  # settings fields are handled with their assignment

@@ -113,7 +113,7 @@ def is_env_file_name(name: str) -> bool:
     return bool(_ENV_FILE.match(lowered)) and not any(marker in lowered for marker in TEMPLATE_MARKERS)
 
 
-def env_file_secrets(project: "Project", source: "SourceFile") -> list[tuple[int, str, str]]:
+def env_file_secrets(project: Project, source: SourceFile) -> list[tuple[int, str, str]]:
     """(line, name, value) of every secret an env file holds: secret-like names, database URLs with passwords."""
     from prodcheck.rules.helpers import database_urls
 

@@ -32,14 +32,14 @@ class WorkflowExcessivePermissions(Rule):
                     "`permissions: write-all` gives every job's `GITHUB_TOKEN` write access to code, packages, "
                     "releases and deployments: one compromised step or action can push to the repository; "
                     "grant `contents: read` and add only the scopes each job needs",
-                    _scalar(workflow.path, workflow.permissions),  # type: ignore[arg-type]
+                    _scalar(workflow.path, workflow.permissions),  # type: ignore[arg-type]  # write-all was read from this node
                 )
             for job in workflow.jobs.values():
                 if _is_write_all(job.permissions):
                     yield self.draft(
                         f"job `{job.key}` sets `permissions: write-all`: its `GITHUB_TOKEN` can push code, "
                         "publish packages and edit releases; list only the scopes the job needs",
-                        _scalar(workflow.path, job.permissions),  # type: ignore[arg-type]
+                        _scalar(workflow.path, job.permissions),  # type: ignore[arg-type]  # write-all was read from this node
                     )
             if workflow.permissions is not None:
                 continue
