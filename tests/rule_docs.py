@@ -9,7 +9,6 @@ RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 REQUIRED_SECTIONS = ("What it flags", "Why it hurts in production", "Example", "Use instead", "Fix safety", "References")
 _FENCE = re.compile(r"^```(?P<lang>[\w.+-]*)(?P<attrs>[^\n]*)\n(?P<body>.*?)^```\s*$", re.M | re.S)
 _TITLE = re.compile(r'title="([^"]+)"')
-_EXPECT = re.compile(r"#\s*expect:\s*(PC\d{3})(?:\s+(error|warning|info))?")
 DEFAULT_PATHS = {"python": "app/main.py", "py": "app/main.py", "dockerfile": "Dockerfile", "procfile": "Procfile",
                  "sh": "scripts/start.sh", "shell": "scripts/start.sh", "bash": "scripts/start.sh", "ini": "alembic.ini",
                  "dotenv": ".env", "env": ".env", "text": "requirements.txt", "toml": "prodcheck.toml"}
@@ -29,26 +28,6 @@ class Example:
     section: str
     files: dict[str, str] = field(default_factory=dict)
     fixed: list[Block] = field(default_factory=list)
-
-    def expectations(self, code: str) -> dict[tuple[str, int], str | None]:
-        """(path, line) -> expected severity (None: any) for markers naming `code`."""
-        expected: dict[tuple[str, int], str | None] = {}
-        for path, text in self.files.items():
-            lines = text.splitlines()
-            pending: list[tuple[str, str | None]] = []
-            for number, line in enumerate(lines, 1):
-                markers = [(m.group(1), m.group(2)) for m in _EXPECT.finditer(line)]
-                only_comment = line.strip().startswith("#")
-                if only_comment and markers:
-                    pending.extend(markers)  # a marker on its own line points at the next code line
-                    continue
-                if only_comment or not line.strip():
-                    continue
-                for marker_code, severity in [*pending, *markers]:
-                    if marker_code == code:
-                        expected[(path, number)] = severity
-                pending = []
-        return expected
 
 
 @dataclass

@@ -1,16 +1,23 @@
-"""Every example in rules/*.md runs: `# expect: PCxxx` lines must be flagged, every other line must not."""
+"""Every example in rules/*.md runs: `# expect: PCxxx ...` lines must be flagged as their markers say
+(see tests/expectations.py), every other line must not, and the findings match their snapshot."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from conftest import write_project
+from expectations import check
 from prodcheck import engine
 from prodcheck.settings import Settings, load
 from rule_docs import all_docs
 
 CASES = [(doc, example) for doc in all_docs() for example in doc.examples()]
+
+
+def _snapshot_name(doc, example) -> str:
+    return f"docs/{doc.path.stem}/{re.sub(r'[^A-Za-z0-9]+', '-', example.section).strip('-').lower()}"
 
 
 @pytest.mark.parametrize(
@@ -21,25 +28,14 @@ def test_rule_doc_example(doc, example, tmp_path: Path) -> None:
     config = root / "prodcheck.toml"
     settings = load(config) if config.is_file() else Settings()
     result = engine.run(root, settings.with_overrides(use_cache=False))
-    code = doc.code
-    found: dict[tuple[str, int], list[str]] = {}
-    for finding in result.findings:
-        if finding.code == code:
-            found.setdefault((finding.path, finding.span.line), []).append(finding.severity.label)
-    expected = example.expectations(code)
-    if example.section in {"Use instead", "Not flagged"}:
-        loud = {k: v for k, v in found.items() if k not in expected and any(s != "info" for s in v)}
-        quiet_unexpected = {k: v for k, v in found.items() if k not in expected}
-        assert not quiet_unexpected, f"{code} must not fire in '{example.section}': {quiet_unexpected} {loud}"
-    missing = sorted(set(expected) - set(found))
-    extra = sorted(set(found) - set(expected))
-    assert not missing, f"{code} expected at {missing}, found at {sorted(found)}"
-    assert not extra, f"{code} fired at unmarked lines {extra}"
-    for key, severity in expected.items():
-        assert len(found[key]) == 1, f"{code} fired {len(found[key])} times at {key}"
-        if severity is not None:
-            assert found[key][0] == severity, f"{code} at {key}: {found[key][0]}, expected {severity}"
+    check(result.findings, example.files, doc.code, _snapshot_name(doc, example),
+          quiet_only=example.section in {"Use instead", "Not flagged"})
 
 
 def test_docs_have_examples() -> None:
     assert CASES, "no rule documentation found in rules/"
+
+
+def test_sections_have_distinct_snapshot_names() -> None:
+    names = [_snapshot_name(doc, example) for doc, example in CASES]
+    assert len(names) == len(set(names))
