@@ -1,0 +1,262 @@
+"""Mutation testing of the core rules and the project model (slow: not part of CI).
+
+Applies one small semantic mutation at a time to a copy of `src/` (a comparison flipped or made
+strict, `and`/`or` swapped, a `not` dropped, a boolean or number constant changed, a short string
+constant emptied, `+`/`-` swapped, `break`/`continue` swapped), runs a narrow test selection
+against the copy, and counts the mutant killed when the tests fail (or time out). Mutation points
+are enumerated with the stdlib `ast` over every module of a target; `--sample N` draws N of them
+(seeded) so a run finishes in minutes on a shared machine:
+
+    nice -n 10 python bench/mutate.py --sample 40 --seed 1 core model
+    nice -n 10 python bench/mutate.py --list core            # the mutation points, no runs
+    nice -n 10 python bench/mutate.py --only reload_in_production.py:12 core
+
+Why not mutmut: mutmut 3 (the maintained line) installs here but only mutates code inside
+functions (so not the module-level tables the rules read) and starts with a full-suite run under
+its trampoline; this script needs nothing but the standard library and pytest.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "src"
+RULES = "src/prodcheck/rules"
+
+# target -> (modules, tests that exercise them). Narrow on purpose: a mutant costs one pytest run.
+_CORE_TESTS = ["tests/test_rule_docs.py", "tests/test_core_fixtures.py", "tests/test_near_misses.py"]
+TARGETS: dict[str, list[tuple[str, list[str]]]] = {
+    "core": [
+        (f"{RULES}/runtime/reload_in_production.py", ["-k", "PC101", *_CORE_TESTS]),
+        (f"{RULES}/container/container_runs_as_root.py", ["-k", "PC201", *_CORE_TESTS]),
+        (f"{RULES}/secrets/hardcoded_database_url.py", ["-k", "PC301", *_CORE_TESTS]),
+        (f"{RULES}/database/migrations_on_boot.py", ["-k", "PC401", *_CORE_TESTS]),
+        (f"{RULES}/database/pool_exceeds_connection_limit.py", ["-k", "PC402 or pool or replicas or kustomize or helm",
+                                                               *_CORE_TESTS, "tests/test_platforms.py"]),
+        (f"{RULES}/concurrency/blocking_call_in_async_route.py", ["-k", "PC501", *_CORE_TESTS]),
+        (f"{RULES}/concurrency/request_path.py", ["-k", "PC501 or PC503 or PC502", *_CORE_TESTS]),
+    ],
+    "model": [
+        (f"src/prodcheck/project/{name}", [*_CORE_TESTS, "tests/test_platforms.py", "tests/test_db_urls.py",
+                                           "tests/test_workflow_and_install_models.py", "tests/test_container_helpers.py",
+                                           "tests/test_shell_exec.py", "tests/test_health_routes.py"])
+        for name in ("__init__.py", "infra.py", "db_urls.py", "charts.py", "platforms.py", "python_index.py",
+                     "workflows.py", "sources.py")
+    ],
+}
+
+_COMPARE_SWAPS: dict[type, type] = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    path: str  # relative to the repository
+    index: int  # the n-th mutation point of the module, in walk order
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line} {self.what}"
+
+
+def _skipped(tree: ast.Module) -> set[int]:
+    """Nodes never mutated: docstrings, annotations, f-string pieces, `__all__`, TYPE_CHECKING blocks."""
+    skip: set[int] = set()
+
+    def mark(node: ast.AST | None) -> None:
+        if node is not None:
+            skip.update(id(n) for n in ast.walk(node))
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                mark(first)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            mark(node.returns)
+            for arg in [*node.args.args, *node.args.kwonlyargs, *node.args.posonlyargs]:
+                mark(arg.annotation)
+        if isinstance(node, ast.AnnAssign):
+            mark(node.annotation)
+        if isinstance(node, ast.JoinedStr):
+            mark(node)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            mark(node)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            mark(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"ParseError", "ValueError"}:
+            mark(node)
+    return skip
+
+
+class _Mutator(ast.NodeTransformer):
+    """Walks the tree; numbers every mutation point; applies the one whose number is `target`."""
+
+    def __init__(self, skip: set[int], target: int = -1) -> None:
+        self.skip = skip
+        self.target = target
+        self.count = 0
+        self.points: list[tuple[int, str]] = []
+
+    def _point(self, node: ast.AST, what: str) -> bool:
+        index = self.count
+        self.count += 1
+        self.points.append((getattr(node, "lineno", 0), what))
+        return index == self.target
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if id(node) in self.skip:
+            return node
+        for i, op in enumerate(node.ops):
+            swap = _COMPARE_SWAPS.get(type(op))
+            if swap and self._point(node, f"{type(op).__name__} -> {swap.__name__}"):
+                node.ops[i] = swap()
+        return node
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
+        self.generic_visit(node)
+        if id(node) not in self.skip:
+            other = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+            if self._point(node, f"{type(node.op).__name__} -> {type(other).__name__}"):
+                node.op = other
+        return node
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        self.generic_visit(node)
+        if id(node) not in self.skip and isinstance(node.op, ast.Not) and self._point(node, "drop `not`"):
+            return node.operand
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if id(node) in self.skip:
+            return node
+        swaps: dict[type, type] = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.FloorDiv}
+        swap = swaps.get(type(node.op))
+        textual = isinstance(node.left, ast.JoinedStr) or (isinstance(node.left, ast.Constant)
+                                                         and isinstance(node.left.value, str))
+        if swap and not textual:
+            if self._point(node, f"{type(node.op).__name__} -> {swap.__name__}"):
+                node.op = swap()
+        return node
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if id(node) in self.skip:
+            return node
+        value = node.value
+        if isinstance(value, bool):
+            if self._point(node, f"{value} -> {not value}"):
+                return ast.copy_location(ast.Constant(not value), node)
+        elif isinstance(value, int):
+            new = value + 1 if value not in (1,) else 0
+            if self._point(node, f"{value} -> {new}"):
+                return ast.copy_location(ast.Constant(new), node)
+        elif isinstance(value, str) and 0 < len(value) <= 40 and "\n" not in value:
+            if self._point(node, f"{value!r} -> 'XX'"):
+                return ast.copy_location(ast.Constant("XX"), node)
+        return node
+
+    def visit_Break(self, node: ast.Break) -> ast.AST:
+        if id(node) not in self.skip and self._point(node, "break -> continue"):
+            return ast.copy_location(ast.Continue(), node)
+        return node
+
+    def visit_Continue(self, node: ast.Continue) -> ast.AST:
+        if id(node) not in self.skip and self._point(node, "continue -> break"):
+            return ast.copy_location(ast.Break(), node)
+        return node
+
+
+def points(path: str) -> list[Point]:
+    tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+    mutator = _Mutator(_skipped(tree))
+    mutator.visit(tree)
+    return [Point(path, i, line, what) for i, (line, what) in enumerate(mutator.points)]
+
+
+def mutant_source(point: Point) -> str:
+    tree = ast.parse((REPO / point.path).read_text(encoding="utf-8"))
+    mutator = _Mutator(_skipped(tree), point.index)
+    tree = ast.fix_missing_locations(mutator.visit(tree))
+    return ast.unparse(tree)
+
+
+def run_tests(copy: Path, tests: list[str], timeout: float) -> str:
+    env = {**os.environ, "PYTHONPATH": str(copy / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not e2e", *tests]
+    try:
+        completed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    if completed.returncode == 0:
+        return "survived"
+    if completed.returncode == 1:
+        return "killed"
+    return f"error {completed.returncode}"  # collection error, crash: the mutant broke the program
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("targets", nargs="+", choices=sorted(TARGETS))
+    parser.add_argument("--sample", type=int, default=0, help="mutants drawn per target (0: all)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--list", action="store_true", help="list the mutation points and stop")
+    parser.add_argument("--only", action="append", default=[], help="file:line of the points to run")
+    args = parser.parse_args(argv)
+
+    plan: list[tuple[str, Point, list[str]]] = []
+    for target in args.targets:
+        candidates = [(target, p, tests) for path, tests in TARGETS[target] for p in points(path)]
+        if args.only:
+            candidates = [c for c in candidates if any(f"{Path(c[1].path).name}:{c[1].line}" == o for o in args.only)]
+        elif args.sample:
+            candidates = random.Random(args.seed).sample(candidates, min(args.sample, len(candidates)))
+        plan.extend(candidates)
+    if args.list:
+        for target, point, _ in plan:
+            print(f"{target} {point}")
+        return 0
+
+    results: dict[str, list[tuple[Point, str]]] = {}
+    with tempfile.TemporaryDirectory(prefix="prodcheck-mutants-") as tmp:
+        copy = Path(tmp)
+        shutil.copytree(SRC, copy / "src")
+        for number, (target, point, tests) in enumerate(plan, 1):
+            destination = copy / point.path
+            original = destination.read_text(encoding="utf-8")
+            destination.write_text(mutant_source(point), encoding="utf-8")
+            started = time.monotonic()
+            try:
+                outcome = run_tests(copy, tests, args.timeout)
+            finally:
+                destination.write_text(original, encoding="utf-8")
+            results.setdefault(target, []).append((point, outcome))
+            print(f"[{number}/{len(plan)}] {outcome:9} {point} ({time.monotonic() - started:.0f} s)", flush=True)
+
+    print()
+    for target, outcomes in results.items():
+        killed = sum(1 for _, outcome in outcomes if outcome != "survived")
+        print(f"{target}: {killed}/{len(outcomes)} killed ({100 * killed / len(outcomes):.0f} %)")
+        for point, outcome in outcomes:
+            if outcome == "survived":
+                print(f"  survived: {point}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
