@@ -196,7 +196,7 @@ def mutant_source(point: Point) -> str:
 
 
 def run_tests(copy: Path, tests: list[str], timeout: float) -> str:
-    env = {**os.environ, "PYTHONPATH": str(copy / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(copy / "src")}
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not e2e", *tests]
     try:
         completed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
