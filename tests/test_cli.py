@@ -103,15 +103,20 @@ def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def test_explicit_files_report_only_those_files_but_model_the_repository(tmp_path: Path) -> None:
+def test_explicit_files_report_findings_located_in_them_but_model_the_repository(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     root = write_project(tmp_path, SHOP)
     # PC402 needs the Dockerfile's workers to fire on app/database.py: the whole repository is modelled.
     _, data = run_json(root / "app" / "database.py")
     assert sorted(f["code"] for f in data["findings"]) == ["PC301", "PC402"]
     assert {f["path"] for f in data["findings"]} == {"app/database.py"}
+    # The Dockerfile alone (a pre-commit run staging only it): its own PC201, and the PC402 its
+    # worker count feeds (a related location), reported where it lives.
     _, data = run_json(root / "Dockerfile")
-    assert [f["code"] for f in data["findings"]] == ["PC201"]
+    assert sorted((f["code"], f["path"]) for f in data["findings"]) == [("PC201", "Dockerfile"),
+                                                                        ("PC402", "app/database.py")]
+    _, data = run_json(root / "app" / "main.py")
+    assert data["findings"] == []
     # One folder alone is the project to model (a service in a monorepo): paths are relative to it.
     _, data = run_json(root / "app")
     assert {f["path"] for f in data["findings"]} == {"database.py"}

@@ -112,3 +112,33 @@ def test_readme_config_runs(tmp_path: Path, wheelhouse: Path) -> None:  # noqa: 
     output = completed.stdout + completed.stderr
     assert completed.returncode == 1, output
     assert "Procfile:1:" in output and "PC101" in output, output
+
+
+@pytest.mark.e2e
+def test_commit_touching_only_the_dockerfile_fails_on_the_pool_it_feeds(tmp_path: Path, wheelhouse: Path) -> None:  # noqa: F811
+    """`-w 4` -> `-w 8` staged alone: PC402 lives in app/database.py, its worker count in the Dockerfile."""
+    pre_commit = _pre_commit()
+    files = {
+        "app/database.py": "import os\nfrom sqlalchemy import create_engine\n\n"
+                           "engine = create_engine(os.environ['DATABASE_URL'], pool_size=10, max_overflow=5)\n",
+        "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["gunicorn", "app.main:app", "-k", "uvicorn.workers.UvicornWorker",'
+                      ' "-w", "4"]\n',
+        "prodcheck.toml": 'select = ["PC402"]\n',
+    }
+    project = write_project(tmp_path / "project", files)
+    _git(project, "init", "-q", "-b", "main")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "start")
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace('"4"', '"8"'))
+    _git(project, "add", "Dockerfile")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "home"), **offline_pip_env(wheelhouse),
+           "NO_COLOR": "1", "GITHUB_STEP_SUMMARY": ""}
+    env.pop("VIRTUAL_ENV", None)
+    # No --files: pre-commit passes the staged files, as on `git commit`.
+    completed = subprocess.run([pre_commit, "try-repo", str(REPO), "prodcheck", "--verbose", "--color", "never"],
+                               cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "app/database.py:4:" in output and "PC402" in output, output

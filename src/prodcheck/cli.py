@@ -133,9 +133,6 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
     finally:
         if progress:
             progress.close()
-    if only:
-        result.findings = [f for f in result.findings
-                           if any(o == "" or f.path == o or f.path.startswith(o.rstrip("/") + "/") for o in only)]
     if write_baseline:
         try:
             baseline_file.write(write_baseline, result.findings)

@@ -339,13 +339,20 @@ def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMet
 
         findings, baseline_matched = apply(findings, baseline)
     if only:
-        # Explicit files or folders (pre-commit): report inside them, model the whole root.
-        findings = [f for f in findings if in_scope(f.path, only)]
+        # Explicit files or folders (pre-commit, editors): the whole root is modelled, and a finding is
+        # reported when any of its locations (primary or related) is inside them: a Dockerfile's worker
+        # count staged alone still reports the pool finding it feeds in app/database.py.
+        findings = [f for f in findings if touches_scope(f, only)]
     return RunResult(root, findings, files, metas, suppressed, baseline_matched, internal)
 
 
 def in_scope(path: str, only: Sequence[str]) -> bool:
     return any(o in ("", ".") or path == o or path.startswith(o.rstrip("/") + "/") for o in only)
+
+
+def touches_scope(finding: Finding, only: Sequence[str]) -> bool:
+    """The finding's primary location or any related location is among the explicit paths."""
+    return in_scope(finding.path, only) or any(r.path and in_scope(r.path, only) for r in finding.related)
 
 
 def _rule_for(selector: str) -> RuleMeta | None:
