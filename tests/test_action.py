@@ -19,7 +19,7 @@ from wheelhouse import offline_pip_env, wheelhouse  # noqa: F401  (a fixture)
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 STEPS = {step["name"]: step for step in ACTION["runs"]["steps"]}
-INPUTS = {"path", "args", "sarif-file", "fail-on", "version"}
+INPUTS = {"path", "args", "sarif-file", "sarif-category", "fail-on"}
 
 
 def test_structure() -> None:
@@ -38,7 +38,14 @@ def test_structure() -> None:
             # Inputs reach scripts through env, never spliced into the script text (injection).
             assert "${{ inputs." not in step["run"]
         if "uses" in step:
-            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"])
+            # Pinned by full commit SHA, the version in a comment beside it.
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+    text = (REPO / "action.yml").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.strip().startswith(("uses:", "- uses:")):
+            assert re.search(r"@[0-9a-f]{40} # v\d+(\.\d+)*$", line), line
+    # Installed from the action's own checkout, never from a package index by name.
+    assert "prodcheck==" not in text
     install = STEPS["Install prodcheck"]["run"]
     assert 'pip install --quiet --disable-pip-version-check "${{ github.action_path }}"' in install
     assert "--format github" in STEPS["Run prodcheck"]["run"]
@@ -147,3 +154,22 @@ def test_readme_workflow_uses_this_action_and_uploads_its_sarif(runner: tuple[Pa
     sarif = json.loads((workspace / inputs["sarif-file"]).read_text(encoding="utf-8"))
     assert sarif["runs"][0]["results"]
     assert outputs["sarif-file"] == inputs["sarif-file"]
+
+
+def test_sarif_is_the_full_scan_and_annotations_follow_diff_base(runner: tuple[Path, Path]) -> None:
+    temp, workspace = runner
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(temp)}
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *command], cwd=workspace, check=True, capture_output=True, env={**os.environ, **env})
+    (workspace / "results").mkdir()
+    for args in ("--diff-base HEAD", "--diff-base=HEAD"):
+        completed, outputs = run_step("Run prodcheck", temp, workspace, {
+            "args": args, "sarif-file": "results/p.sarif", "sarif-category": "api"})
+        # Nothing changed since HEAD: no annotation, the step passes...
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        assert not [line for line in completed.stdout.splitlines() if line.startswith("::error")]
+        # ...and code scanning still gets every result, under the category given.
+        run = json.loads((workspace / "results/p.sarif").read_text())["runs"][0]
+        assert len(run["results"]) == 3
+        assert run["automationDetails"]["id"] == "api/"

@@ -89,7 +89,7 @@ def test_full_description_is_the_docs_what_it_flags_section(shop: Path) -> None:
 def test_results_point_at_rules_with_relative_uris(shop: Path) -> None:
     run = sarif(shop)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    assert run["automationDetails"]["id"] == "prodcheck/"
+    assert "automationDetails" not in run  # none by default: the upload step's `category:` decides
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == shop.resolve().as_uri() + "/"
     codes = sorted(r["ruleId"] for r in run["results"])
     assert codes == ["PC201", "PC301", "PC402"]
@@ -101,7 +101,8 @@ def test_results_point_at_rules_with_relative_uris(shop: Path) -> None:
         assert not location["artifactLocation"]["uri"].startswith(("/", "file:"))
         region = location["region"]
         assert region["startLine"] >= 1 and region["startColumn"] >= 1 and "endColumn" in region
-        assert len(result["partialFingerprints"]["prodcheck/v1"]) == 32
+        fingerprint, occurrence = result["partialFingerprints"]["prodcheck/v1"].split(":")
+        assert len(fingerprint) == 32 and occurrence == "1"
         assert set(result["properties"]) >= {"confidence", "context"}
     pool = next(r for r in run["results"] if r["ruleId"] == "PC402")
     related = pool["relatedLocations"]
@@ -115,7 +116,7 @@ def test_matches_the_json_findings(shop: Path) -> None:
 
     _, data = run_json(shop)
     results = sarif(shop)["runs"][0]["results"]
-    by_fp = {r["partialFingerprints"]["prodcheck/v1"]: r for r in results}
+    by_fp = {r["partialFingerprints"]["prodcheck/v1"].split(":")[0]: r for r in results}
     for finding in data["findings"]:
         result = by_fp[finding["fingerprint"]]
         region = result["locations"][0]["physicalLocation"]["region"]
@@ -167,3 +168,26 @@ def test_output_file(shop: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     validate(json.loads(target.read_text(encoding="utf-8")))
+
+
+def test_category_sets_the_automation_id(shop: Path) -> None:
+    first = sarif(shop, "--sarif-category", "api")["runs"][0]
+    second = sarif(shop, "--sarif-category", "worker/")["runs"][0]
+    assert first["automationDetails"]["id"] == "api/"
+    assert second["automationDetails"]["id"] == "worker/"
+    validate({"version": "2.1.0", "runs": [first, second]})
+
+
+def test_repeated_lines_get_distinct_fingerprints(tmp_path: Path) -> None:
+    # Thirteen identical-looking lines in one file are thirteen alerts, not one.
+    line = "RUN pip install -r requirements.txt\n"
+    write_project(tmp_path, {"Dockerfile": "FROM python:3.12-slim\n" + line * 13})
+    results = [r for r in sarif(tmp_path, "--select", "PC702")["runs"][0]["results"]]
+    prints = [r["partialFingerprints"]["prodcheck/v1"] for r in results]
+    assert len(prints) == 13 and len(set(prints)) == 13
+    assert len({p.split(":")[0] for p in prints}) == 1
+    # Stable: a line inserted above shifts nothing.
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("# base\n" + dockerfile.read_text())
+    again = [r["partialFingerprints"]["prodcheck/v1"] for r in sarif(tmp_path, "--select", "PC702")["runs"][0]["results"]]
+    assert again == prints

@@ -76,6 +76,9 @@ def main() -> None:
 @click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record today's findings in FILE.")
 @click.option("--diff-base", metavar="REF", default=None,
               help="Report only findings on lines changed since the git ref REF (pull-request mode).")
+@click.option("--sarif-category", metavar="CATEGORY", default=None,
+              help="SARIF runAutomationDetails.id, to keep several prodcheck analyses apart in code scanning "
+                   "(as `codeql database analyze --sarif-category`). Default: none.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .prodcheck_cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel parser processes.")
 @click.option("--max-connections", type=click.IntRange(min=1), default=None,
@@ -84,7 +87,8 @@ def main() -> None:
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: Path | None,
-          baseline: Path | None, write_baseline: Path | None, diff_base: str | None, no_cache: bool, jobs: int | None,
+          baseline: Path | None, write_baseline: Path | None, diff_base: str | None, sarif_category: str | None,
+          no_cache: bool, jobs: int | None,
           max_connections: int | None, quiet: bool, statistics: bool) -> None:
     """Audit PATHS (default: the current folder)."""
     from prodcheck import baseline as baseline_file
@@ -149,9 +153,10 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         except OSError as error:
             _usage_error(f"cannot write {output}: {error.strerror or error}")
         with handle:
-            render(result, handle, quiet=quiet, statistics=statistics, color=False, frames=False, changed=changed)
+            render(result, handle, quiet=quiet, statistics=statistics, color=False, frames=False, changed=changed,
+                   sarif_category=sarif_category)
     else:
-        render(result, sys.stdout, quiet=quiet, statistics=statistics, changed=changed)
+        render(result, sys.stdout, quiet=quiet, statistics=statistics, changed=changed, sarif_category=sarif_category)
     failing = [f for f in result.findings if f.severity >= settings.fail_on]
     sys.exit(EXIT_OK if exit_zero or not failing else EXIT_FINDINGS)
 

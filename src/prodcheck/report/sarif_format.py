@@ -76,14 +76,16 @@ def _physical(prefix: str, location: Location) -> dict[str, object]:
     return {"artifactLocation": {"uri": _uri(prefix, location.path), "uriBaseId": SRCROOT}, "region": region}
 
 
-def result_object(finding: Finding, index: int, prefix: str) -> dict[str, object]:
+def result_object(finding: Finding, index: int, prefix: str, occurrence: int = 1) -> dict[str, object]:
     result: dict[str, object] = {
         "ruleId": finding.code,
         "ruleIndex": index,
         "level": _LEVEL[finding.severity],
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": _physical(prefix, finding.location)}],
-        "partialFingerprints": {"prodcheck/v1": finding.fingerprint()},
+        # The occurrence keeps identical-looking results in one file apart (13 equal lines are 13
+        # alerts, not one), as GitHub's own primaryLocationLineHash does with its `:N` suffix.
+        "partialFingerprints": {"prodcheck/v1": f"{finding.fingerprint()}:{occurrence}"},
         "properties": {"confidence": finding.confidence.name.lower(), "context": finding.context.value,
                        "fixable": finding.fix is not None},
     }
@@ -97,7 +99,22 @@ def result_object(finding: Finding, index: int, prefix: str) -> dict[str, object
     return result
 
 
-def document(result: RunResult) -> dict[str, object]:
+def automation_id(category: str) -> str:
+    """`runAutomationDetails.id` for a category, as `codeql database analyze --sarif-category` writes it."""
+    return category if category.endswith("/") else category + "/"
+
+
+def results(findings: list[Finding], index: dict[str, int], prefix: str) -> list[dict[str, object]]:
+    seen: dict[str, int] = {}
+    out = []
+    for finding in findings:
+        key = finding.fingerprint()
+        seen[key] = seen.get(key, 0) + 1
+        out.append(result_object(finding, index.get(finding.code, -1), prefix, seen[key]))
+    return out
+
+
+def document(result: RunResult, category: str | None = None) -> dict[str, object]:
     metas = _rules()
     index = {meta.code: position for position, meta in enumerate(metas)}
     base, prefix = repository_base(result.root)
@@ -123,15 +140,18 @@ def document(result: RunResult) -> dict[str, object]:
             "informationUri": INFORMATION_URI,
             "rules": [rule_descriptor(meta) for meta in metas],
         }},
-        "automationDetails": {"id": "prodcheck/"},
         "originalUriBaseIds": {SRCROOT: {"uri": base.as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "invocations": [invocation],
-        "results": [result_object(f, index.get(f.code, -1), prefix) for f in findings],
+        "results": results(findings, index, prefix),
     }
+    if category:
+        # None by default: the upload step's `category:` then decides; with one, two prodcheck jobs
+        # (two services of a monorepo) keep their alerts apart.
+        run["automationDetails"] = {"id": automation_id(category)}
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render(result: RunResult, out: TextIO, **_: object) -> None:
-    json.dump(document(result), out, indent=2, sort_keys=True, ensure_ascii=False)
+def render(result: RunResult, out: TextIO, *, sarif_category: str | None = None, **_: object) -> None:
+    json.dump(document(result, sarif_category), out, indent=2, sort_keys=True, ensure_ascii=False)
     out.write("\n")
