@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from click.testing import CliRunner
 from prodcheck.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# The read-only shared folder (SPEC, schemas, eval projects) beside the checkout; PRODCHECK_SHARED
+# points elsewhere (a worktree one level deeper).
+SHARED = Path(os.environ.get("PRODCHECK_SHARED") or REPO.parent / "shared")
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:

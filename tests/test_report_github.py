@@ -117,6 +117,19 @@ def test_budget_of_ten_per_level_most_severe_first() -> None:
     assert [f.span.line for f in shown[:3]] == [1, 2, 3]
 
 
+def test_core_rules_first_within_a_level() -> None:
+    # Twelve non-core errors before a core one in file order: the core one still gets a slot.
+    findings = [finding(code="PC301", line=n, path="a.py") for n in range(1, 13)]
+    findings.append(finding(code="PC402", line=1, path="z.py"))
+    findings.append(finding(code="PC102", line=2, path="z.py"))
+    shown, hidden = select(findings, core=frozenset({"PC301", "PC402"}))
+    assert [f.code for f in shown[:2]] == ["PC301", "PC402"]  # one of each core rule first
+    assert "PC102" not in [f.code for f in shown]
+    assert hidden == 4
+    shown, _ = select(findings, core=frozenset({"PC402"}))
+    assert [f.code for f in shown[:3]] == ["PC402", "PC301", "PC102"]
+
+
 def test_changed_lines_first_under_diff_base() -> None:
     findings = [finding(line=n) for n in range(1, 16)]
     shown, hidden = select(findings, lambda f: f.span.line > 10)
@@ -171,3 +184,17 @@ def test_paths_relative_to_the_workspace(tmp_path: Path) -> None:
 def test_no_findings(tmp_path: Path) -> None:
     out = github(write_project(tmp_path, {"Procfile": "web: gunicorn a:app -k uvicorn.workers.UvicornWorker\n"}))
     assert not any(line.startswith("::") for line in out.splitlines())
+
+
+def test_shop_api_annotates_every_core_error(tmp_path: Path) -> None:
+    from conftest import SHARED
+
+    source = SHARED / "eval" / "projects" / "shop-api"
+    if not source.is_dir():
+        pytest.skip(f"{source} not present")
+    import shutil
+
+    root = shutil.copytree(source, tmp_path / "shop-api")
+    out = github(root)
+    annotated = {line.split("title=")[1].split(" ")[0] for line in out.splitlines() if line.startswith("::error ")}
+    assert {"PC301", "PC401", "PC402", "PC501"} <= annotated

@@ -53,11 +53,33 @@ def annotation(finding: Finding, prefix: str) -> str:
     return command(_COMMAND[finding.severity], finding.message, **properties)
 
 
+def _core_codes() -> frozenset[str]:
+    from prodcheck.rules import all_rules
+
+    return frozenset(code for code, rule in all_rules().items() if rule.meta.core)
+
+
 def select(findings: list[Finding], primary_changed: Callable[[Finding], bool] | None = None,
-           per_level: int = PER_LEVEL) -> tuple[list[Finding], int]:
-    """The annotations to emit (most important first) and how many do not fit the budget."""
-    ranked = sorted(findings, key=lambda f: (-f.severity, 0 if primary_changed is None or primary_changed(f) else 1,
-                                             -f.confidence, f.sort_key()))
+           per_level: int = PER_LEVEL, core: frozenset[str] | None = None) -> tuple[list[Finding], int]:
+    """The annotations to emit (most important first) and how many do not fit the budget.
+
+    Within each level: the six core problems first, one finding of each rule before a second of
+    any, then findings whose own line changed (--diff-base), then by confidence; the step summary
+    lists everything left out.
+    """
+    core = _core_codes() if core is None else core
+    ordered = sorted(findings, key=lambda f: (0 if primary_changed is None or primary_changed(f) else 1,
+                                              -f.confidence, f.sort_key()))
+    # The n-th finding of its rule: one of each rule first, so twelve of one kind cannot crowd out
+    # the only finding of another.
+    nth: dict[int, int] = {}
+    per_rule: dict[tuple[Severity, str], int] = {}
+    for finding in ordered:
+        key = (finding.severity, finding.code)
+        nth[id(finding)] = per_rule.get(key, 0)
+        per_rule[key] = nth[id(finding)] + 1
+    position = {id(f): number for number, f in enumerate(ordered)}
+    ranked = sorted(findings, key=lambda f: (-f.severity, 0 if f.code in core else 1, nth[id(f)], position[id(f)]))
     by_level: dict[Severity, list[Finding]] = {}
     for finding in ranked:
         by_level.setdefault(finding.severity, []).append(finding)
