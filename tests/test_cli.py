@@ -139,3 +139,22 @@ def test_version_and_rules() -> None:
     assert {"PC000", "PC001", "PC101"} <= {r["code"] for r in listing}
     assert "What it flags" in invoke("rule", "PC001").stdout
     assert invoke("rule", "PC999").exit_code == 2
+
+
+def test_quiet_hides_info_findings_and_does_not_count_them(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"Procfile": "web: uvicorn app.main:app --reload\n",
+                                    "docker-compose.override.yml": "services:\n  web:\n"
+                                                                   "    command: uvicorn app.main:app --reload\n"})
+    loud = invoke("check", str(root), "--no-cache").stdout
+    assert "1 info" in loud and "docker-compose.override.yml" in loud
+    quiet = invoke("check", str(root), "--no-cache", "-q").stdout
+    assert "Found 1 finding (1 error, 0 warnings, 0 info)" in quiet
+    assert "docker-compose.override.yml" not in quiet
+    (root / "Procfile").unlink()
+    assert "All checks passed" in invoke("check", str(root), "--no-cache", "-q").stdout
+
+
+def test_progress_goes_to_stderr() -> None:
+    from prodcheck.cli import _Progress
+
+    assert _Progress()._progress.console.stderr is True

@@ -138,12 +138,14 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         if progress:
             progress.close()
     if write_baseline:
+        # Writing a baseline is the whole job: the file, one status line on stderr, exit 0.
         try:
             baseline_file.write(write_baseline, result.findings)
         except settings_module.ConfigError as error:
             _usage_error(str(error))
-        if known is not None:
-            result.findings, result.baseline_matched = baseline_file.apply(result.findings, known)
+        count = len(result.findings)
+        click.echo(f"prodcheck: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline}", err=True)
+        sys.exit(EXIT_OK)
     if changed is not None:
         result.findings = changed.filter(result.findings)
     render = reporter(output_format)
@@ -170,7 +172,10 @@ class _Progress:
     def __init__(self) -> None:
         from rich.progress import Progress
 
-        self._progress = Progress(transient=True, console=None)
+        from rich.console import Console
+
+        # stderr only: `prodcheck . > report.txt` keeps the report clean and still shows progress.
+        self._progress = Progress(transient=True, console=Console(stderr=True))
         self._task: TaskID | None = None
         self._started = False
 

@@ -25,9 +25,9 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
     show_frames = terminal if frames is None else frames
     current = None
     lines_cache: dict[str, list[str]] = {}
-    for finding in result.findings:
-        if quiet and finding.severity == Severity.INFO:
-            continue
+    # -q hides info findings, and the counts below are of what is shown.
+    findings = [f for f in result.findings if not (quiet and f.severity == Severity.INFO)]
+    for finding in findings:
         if finding.path != current and not quiet:
             if current is not None:
                 console.print()
@@ -58,19 +58,19 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
             if related.path and not quiet:
                 console.print(Text(f"    {related.path}:{related.span.line}: {related.label}", style="dim"))
     if statistics:
-        counts = Counter((f.code, f.name) for f in result.findings)
+        counts = Counter((f.code, f.name) for f in findings)
         console.print()
         for (code, name), number in sorted(counts.items()):
             console.print(Text(f"{number:>5}  {code} {name}"))
-    errors = sum(1 for f in result.findings if f.severity == Severity.ERROR)
-    warnings = sum(1 for f in result.findings if f.severity == Severity.WARNING)
-    infos = len(result.findings) - errors - warnings
-    if result.findings:
+    errors = sum(1 for f in findings if f.severity == Severity.ERROR)
+    warnings = sum(1 for f in findings if f.severity == Severity.WARNING)
+    infos = len(findings) - errors - warnings
+    if findings:
         console.print()
-        console.print(Text(f"Found {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
+        console.print(Text(f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} "
                            f"({errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, "
                            f"{infos} info) in {result.files} files.", style="bold"))
-        first = result.findings[0].code
+        first = findings[0].code
         console.print(Text(f"Run `prodcheck rule {first}` (or any code) for details and fixes.", style="dim"))
     else:
         console.print(Text(f"All checks passed: {result.files} files, no findings.", style="bold green"))
