@@ -164,7 +164,7 @@ def test_sarif_is_the_full_scan_and_annotations_follow_diff_base(runner: tuple[P
         subprocess.run(["git", *command], cwd=workspace, check=True, capture_output=True, env={**os.environ, **env})
     (workspace / "results").mkdir()
     for args in ("--diff-base HEAD", "--diff-base=HEAD"):
-        completed, outputs = run_step("Run prodcheck", temp, workspace, {
+        completed, _outputs = run_step("Run prodcheck", temp, workspace, {
             "args": args, "sarif-file": "results/p.sarif", "sarif-category": "api"})
         # Nothing changed since HEAD: no annotation, the step passes...
         assert completed.returncode == 0, completed.stdout + completed.stderr
