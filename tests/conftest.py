@@ -10,6 +10,9 @@ from click.testing import CliRunner
 
 from prodcheck.cli import main
 
+# tests/fixtures holds projects prodcheck scans: their conftest.py and test_*.py are data, never collected.
+collect_ignore = ["fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 # The read-only shared folder (SPEC, schemas, eval projects) beside the checkout; PRODCHECK_SHARED
 # points elsewhere (a worktree one level deeper).
