@@ -29,10 +29,16 @@ def test_every_rule_has_one_matching_doc(code: str) -> None:
     files = list(RULES_DIR.glob(f"{code}-*.md"))
     assert [f.name for f in files] == [f"{code}-{meta.name}.md"]
     doc = DOCS[code]
-    assert doc.front.get("name") == meta.name
-    assert doc.front.get("severity") == meta.severity.label
-    assert list(doc.front.get("kinds") or []) == list(meta.kinds)
-    assert doc.front.get("fix", "none") in {meta.fix.value, "safe" if meta.fix.value != "none" else "none"}
+    # The front matter states the rule's metadata, field by field, and nothing else.
+    assert doc.front == {
+        "code": meta.code,
+        "name": meta.name,
+        "severity": meta.severity.label,
+        "kinds": list(meta.kinds),
+        "core": meta.core,
+        "fix": meta.fix.value,
+        "fix-safety": "none" if meta.fix.value == "none" else ("safe" if meta.fix_safe else "unsafe"),
+    }, f"{code}: front matter differs from the rule's metadata"
     titles = [t for t in doc.sections]
     positions = [titles.index(s) for s in REQUIRED_SECTIONS if s in titles]
     assert [s for s in REQUIRED_SECTIONS if s not in titles] == [], f"{code}: missing sections"
@@ -56,3 +62,14 @@ def test_registry_matches_spec_catalogue() -> None:
     for code, rule in RULES.items():
         assert code in spec_rules, f"{code} is not in the SPEC"
         assert spec_rules[code] == (rule.meta.name, rule.meta.core), code
+
+
+_LINK = re.compile(r"\[[^\]]+\]\((https?://[^)\s]+)\)|<(https?://[^>\s]+)>")
+
+
+@pytest.mark.parametrize("code", sorted(DOCS))
+def test_every_reference_is_a_link(code: str) -> None:
+    items = [line for line in DOCS[code].sections.get("References", "").splitlines() if line.startswith("- ")]
+    assert items, f"{code}: no references"
+    unlinked = [item for item in items if not _LINK.search(item)]
+    assert not unlinked, f"{code}: references without a link: {unlinked}"

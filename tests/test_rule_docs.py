@@ -10,9 +10,11 @@ import pytest
 from conftest import write_project
 from expectations import check
 from prodcheck import engine
+from prodcheck.rules import all_rules
 from prodcheck.settings import Settings, load
 from rule_docs import all_docs
 
+RULES = all_rules()
 CASES = [(doc, example) for doc in all_docs() for example in doc.examples()]
 
 
@@ -30,6 +32,11 @@ def test_rule_doc_example(doc, example, tmp_path: Path) -> None:
     result = engine.run(root, settings.with_overrides(use_cache=False))
     check(result.findings, example.files, doc.code, _snapshot_name(doc, example),
           quiet_only=example.section in {"Use instead", "Not flagged"})
+    meta = RULES[doc.code].meta
+    for finding in result.findings:
+        if finding.code == doc.code and finding.fix is not None:
+            assert meta.fix.value != "none", f"{doc.code} offers a fix but its metadata says fix: none"
+            assert finding.fix.safe == meta.fix_safe, f"{doc.code}: a fix whose safety differs from the metadata"
 
 
 def test_docs_have_examples() -> None:

@@ -28,6 +28,7 @@ class RuleMeta:
     kinds: tuple[str, ...]  # FileKind values, or ("cross-file",)
     core: bool = False
     fix: FixAvailability = FixAvailability.NONE
+    fix_safe: bool = True  # whether the fixes it offers keep behaviour (each Fix.safe must agree)
     dev: str = "downgrade"  # dev/test context: "downgrade" to info, or "skip"
     security: float | None = None  # SARIF security-severity, for security rules
 
