@@ -50,7 +50,8 @@ TARGETS: dict[str, list[tuple[str, list[str]]]] = {
         (f"src/prodcheck/project/{name}", [*_CORE_TESTS, "tests/test_platforms.py", "tests/test_db_urls.py",
                                            "tests/test_workflow_and_install_models.py", "tests/test_container_helpers.py",
                                            "tests/test_shell_exec.py", "tests/test_health_routes.py"])
-        for name in ("__init__.py", "infra.py", "db_urls.py", "charts.py", "platforms.py", "python_index.py",
+        for name in ("__init__.py", "views.py", "processes.py", "gunicorn.py", "databases.py", "engines.py",
+                     "workloads.py", "infra.py", "db_urls.py", "charts.py", "platforms.py", "python_index.py",
                      "workflows.py", "sources.py")
     ],
 }

@@ -134,7 +134,7 @@ def helm_model(project: Project, builder: _Builder) -> None:
             commands, command_source = _helm_commands(chart, template, lines)
             dockerfile = None
             if image is not None and not is_third_party_image(image):
-                dockerfile = project._dockerfile_for_image(image, prod_dockerfiles)
+                dockerfile = project.process_model.dockerfile_for_image(image, prod_dockerfiles)
             if not commands and dockerfile is None:
                 continue
             doc = Doc(command_source or template)

@@ -224,7 +224,7 @@ def load_doc(project: Project, source: SourceFile) -> Doc | None:
                 raise ParseError(f"invalid TOML: {error}", line) from None
             return TomlDoc(source, data, toml_index(source.text or ""))
 
-        return project._view(source, "toml", build)
+        return project.views.view(source, "toml", build)
     documents = project.yaml(source)
     if not documents or not documents[0].is_map:
         return None
@@ -262,7 +262,7 @@ class _Builder:
                     env.setdefault(key, (value, Location(dockerfile[0].path, Span(instruction.line))))
             self.model.dockerfiles.add(dockerfile[0].path)
         if not steps and commands:
-            steps = self.project._expand(commands, source, [], workdir)
+            steps = self.project.process_model.expand(commands, source, [], workdir)
         replicas = replicas or Fact(1, origin, TOOL_DEFAULT, _DEFAULT_SCALE.get(platform, "1 instance (default)"))
         process = Process(
             name=f"{source.path}:{name}", origin=origin, kind="platform", role=role, context=source.context,

@@ -1,0 +1,120 @@
+"""Database servers and poolers the deployment runs, and the connection limit app pools run into."""
+from __future__ import annotations
+
+import posixpath
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Location, Span
+from prodcheck.parsing.textfiles import parse_postgres_conf
+from prodcheck.parsing.yaml import YNode
+from prodcheck.project.infra import (
+    ComposeService, DatabaseService, compose_env, is_database_image, is_pooler_image, k8s_command, k8s_env,
+    max_connections_in, scalar_location, yaml_command,
+)
+
+if TYPE_CHECKING:
+    from prodcheck.project import Project
+
+
+class Databases:
+    def __init__(self, project: "Project") -> None:
+        self.project = project
+
+    @cached_property
+    def all(self) -> list[DatabaseService]:
+        project = self.project
+        found: list[DatabaseService] = []
+        conf_limit = self._postgres_conf_limit()
+        for service in project.compose_services:
+            if service.file.context != Context.PROD:
+                continue
+            image = service.image
+            unit = f"compose:{service.file.path}"
+            if is_database_image(image):
+                found.append(DatabaseService(service.name, service.location, unit,
+                                             self._compose_max_connections(service) or conf_limit))
+            elif is_pooler_image(image):
+                found.append(self._pooler(service.name, service.location, unit,
+                                          compose_env(service.node.get("environment")), service.file.path))
+        for workload in project.workloads:
+            for container in workload.containers:
+                image_node = container.node.get("image")
+                image = image_node.as_str() if image_node is not None else None
+                location = scalar_location(workload.file.path, container.node.get("name") or container.node)
+                if is_database_image(image):
+                    commands, anchor, _, _ = k8s_command(container.node)
+                    argv = [a for c in commands for a in c.argv]
+                    limit = max_connections_in(argv)
+                    fact = Fact(limit, scalar_location(workload.file.path, anchor), LITERAL,
+                                f"max_connections={limit}") if limit and anchor is not None else conf_limit
+                    found.append(DatabaseService(workload.name, location, "k8s", fact))
+                elif is_pooler_image(image):
+                    found.append(self._pooler(workload.name, location, "k8s", k8s_env(container.node), workload.file.path))
+        for source, document in project.k8s_documents:
+            kind = document.get("kind").as_str()  # type: ignore[union-attr]  # k8s_documents all have a kind
+            if kind == "Cluster" and "cnpg" in (document.get("apiVersion").as_str() or ""):  # type: ignore[union-attr]  # apiVersion: k8s_documents all have one
+                node = document.path("spec", "postgresql", "parameters", "max_connections")
+                fact = Fact(node.as_int(), scalar_location(source.path, node), LITERAL,
+                            f"max_connections={node.as_int()}") if node is not None and node.as_int() else None
+                found.append(DatabaseService("cluster", scalar_location(source.path, document.get("kind")), "k8s", fact))  # type: ignore[arg-type]  # k8s_documents all have a kind
+        return found
+
+    def _compose_max_connections(self, service: ComposeService) -> Fact[int] | None:
+        command = service.node.get("command")
+        if command is None:
+            return None
+        argv = [a for c in yaml_command(command) for a in c.argv]
+        limit = max_connections_in(argv)
+        if limit is None:
+            return None
+        return Fact(limit, scalar_location(service.file.path, command), LITERAL, f"max_connections={limit}")
+
+    def _pooler(self, name: str, location: Location, unit: str, env: dict[str, YNode], path: str) -> DatabaseService:
+        def number(*keys: str) -> Fact[int] | None:
+            for key in keys:
+                node = env.get(key)
+                if node is not None and node.as_int() is not None:
+                    return Fact(node.as_int(), scalar_location(path, node), LITERAL, f"{key}={node.as_int()}")  # type: ignore[arg-type]  # as_int() narrowed just above
+            return None
+
+        return DatabaseService(
+            name, location, unit, None, pooler=True,
+            pool_size=number("DEFAULT_POOL_SIZE", "PGBOUNCER_DEFAULT_POOL_SIZE", "POOL_SIZE"),
+            client_limit=number("MAX_CLIENT_CONN", "PGBOUNCER_MAX_CLIENT_CONN"),
+        )
+
+    def _postgres_conf_limit(self) -> Fact[int] | None:
+        for source in self.project.of_kind(FileKind.POSTGRES_CONF):
+            for entry in parse_postgres_conf(source.text or ""):
+                if entry.key == "max_connections" and entry.value.isdigit():
+                    return Fact(int(entry.value), Location(source.path, Span(entry.line)), LITERAL,
+                                f"max_connections={entry.value}")
+        return None
+
+    def of_unit(self, unit: str) -> list[DatabaseService]:
+        """The databases a deployment unit uses: its own, else (compose) those of sibling compose files."""
+        own = [d for d in self.all if d.unit == unit]
+        if own or not unit.startswith("compose:"):
+            return own
+        folder = posixpath.dirname(unit.removeprefix("compose:"))
+        return [d for d in self.all
+                if d.unit.startswith("compose:") and posixpath.dirname(d.unit.removeprefix("compose:")) == folder]
+
+    def limit(self, unit: str) -> Fact[int]:
+        """The connection limit the app pools of a deployment unit run into."""
+        databases = self.of_unit(unit)
+        for database in databases:
+            if not database.pooler and database.max_connections is not None:
+                return database.max_connections
+        settings = self.project.settings
+        configured = getattr(settings, "max_connections", None)
+        origin = getattr(settings, "max_connections_origin", None) or Location("", Span(1))
+        if configured:
+            return Fact(int(configured), origin, LITERAL, f"max_connections={configured} (configured)")
+        for database in databases:
+            if not database.pooler:
+                return Fact(100, database.origin, TOOL_DEFAULT, "100 max_connections (PostgreSQL default)")
+        return Fact(100, Location("", Span(1)), TOOL_DEFAULT, "100 max_connections (PostgreSQL default)")

@@ -1,0 +1,80 @@
+"""gunicorn configuration files: which one a command reads, and the settings it makes."""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from prodcheck.extract.servers import ServerCall
+from prodcheck.model.facts import PyFacts, Value
+from prodcheck.model.files import FileKind
+from prodcheck.model.finding import Location, Span
+from prodcheck.project.engines import lower_bound_int
+from prodcheck.project.infra import Step
+
+if TYPE_CHECKING:
+    from prodcheck.project import Project
+
+
+class GunicornConfigs:
+    def __init__(self, project: "Project") -> None:
+        self.project = project
+
+    @cached_property
+    def configs(self) -> dict[str, tuple[int | None, Location, PyFacts]]:
+        out = {}
+        for path, facts in self.project.python_facts.items():
+            source = self.project.by_path.get(path)
+            if source is None or source.kind != FileKind.GUNICORN_CONF:
+                continue
+            workers: int | None = None
+            location = Location(path, Span(1))
+            for assign in facts.assigns:
+                if assign.target.endswith(".workers") and not assign.scope.count(".") > facts.module.count("."):
+                    workers = lower_bound_int(assign.value)
+                    location = Location(path, assign.span)
+            out[path] = (workers, location, facts)
+        return out
+
+    def config_for(self, call: ServerCall, step: Step) -> tuple[int | None, Location] | None:
+        name = call.config_file
+        candidates = self.configs
+        if name:
+            name = name.removeprefix("python:").strip("'\"")
+            basename = name.rsplit("/", 1)[-1]
+            for path, (workers, location, _) in candidates.items():
+                if path.rsplit("/", 1)[-1] == basename or path.replace("/", ".").removesuffix(".py") == name:
+                    return workers, location
+            return None
+        for path, (workers, location, _) in candidates.items():
+            if path.rsplit("/", 1)[-1] == "gunicorn.conf.py":
+                return workers, location  # gunicorn reads ./gunicorn.conf.py by default
+        return None
+
+    def config_path(self, call: ServerCall) -> tuple[str | None, bool]:
+        """(the Python config file a gunicorn command reads, known). Without `-c` gunicorn reads
+        ./gunicorn.conf.py if there is one (path None, known True when there is none); known is
+        False when `-c` names a file that is not in the repository."""
+        name = call.config_file
+        python_facts = self.project.python_facts
+        if name:
+            name = name.removeprefix("python:").strip("'\"")
+            wanted = name.lstrip("./")
+            dotted = name.replace("/", ".").removesuffix(".py")
+            matches = [p for p in python_facts if p == wanted or p.endswith("/" + wanted)
+                       or p.removesuffix(".py").replace("/", ".").endswith(dotted)]
+            if not matches and "/" not in name:
+                matches = [p for p in python_facts if p.rsplit("/", 1)[-1] == name]
+            return (min(matches, key=len), True) if matches else (None, False)
+        defaults = [p for p in self.configs if p.rsplit("/", 1)[-1] == "gunicorn.conf.py"]
+        return (min(defaults, key=len) if defaults else None), True
+
+    def setting(self, path: str, name: str) -> tuple[Value, Location] | None:
+        """The last module-level assignment of a gunicorn setting (`worker_class`, `wsgi_app`...)."""
+        facts = self.project.python_facts.get(path)
+        if facts is None:
+            return None
+        found = None
+        for assign in facts.assigns:
+            if assign.target == f"{facts.module}.{name}" and not assign.in_main:
+                found = (assign.value, Location(path, assign.span))
+        return found

@@ -1,0 +1,124 @@
+"""The project's files and their parsed views, each parsed once and shared by every rule."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
+
+from prodcheck.model.facts import PyFacts
+from prodcheck.model.files import Context, FileKind
+from prodcheck.parsing import ParseError
+from prodcheck.parsing.dockerfile import DockerfileView
+from prodcheck.parsing.dockerfile import parse as parse_dockerfile
+from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
+from prodcheck.parsing.yaml import YNode, load_documents
+from prodcheck.project.infra import ComposeService
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.project.sources import SourceFile
+
+if TYPE_CHECKING:
+    from prodcheck.project.workflows import Workflow
+
+T = TypeVar("T")
+
+
+class FileViews:
+    """Files by path and kind; parsed views (Dockerfile, YAML documents, env, ini, scripts) built on
+    first use and cached on the file; a file whose view fails to parse joins `parse_errors`."""
+
+    def __init__(self, files: list[SourceFile], python_facts: dict[str, PyFacts]) -> None:
+        self.files = files
+        self.by_path = {f.path: f for f in files}
+        self.python_facts = python_facts
+        self.parse_errors: list[SourceFile] = [f for f in files if f.error is not None]
+
+    def of_kind(self, *kinds: FileKind) -> list[SourceFile]:
+        return [f for f in self.files if f.kind in kinds and f.error is None]
+
+    def context_of(self, path: str) -> Context:
+        source = self.by_path.get(path)
+        return source.context if source else Context.PROD
+
+    def view(self, source: SourceFile, name: str, build: Callable[[], T]) -> T | None:
+        if name not in source.views:
+            try:
+                source.views[name] = build()
+            except ParseError as error:
+                source.error = error
+                source.views[name] = None
+                if source not in self.parse_errors:
+                    self.parse_errors.append(source)
+        return source.views[name]  # type: ignore[return-value]
+
+    def dockerfile(self, source: SourceFile) -> DockerfileView | None:
+        return self.view(source, "dockerfile", lambda: parse_dockerfile(source.path, source.text or ""))
+
+    def yaml(self, source: SourceFile) -> list[YNode]:
+        return self.view(source, "yaml", lambda: load_documents(source.text or "")) or []
+
+    def env_entries(self, source: SourceFile) -> list[Entry]:
+        return self.view(source, "env", lambda: parse_env(source.text or "")) or []
+
+    def ini_entries(self, source: SourceFile) -> list[tuple[str, Entry]]:
+        return self.view(source, "ini", lambda: parse_ini(source.text or "")) or []
+
+    def script_steps(self, source: SourceFile) -> list[SimpleCommand]:
+        return self.view(source, "script", lambda: split_script(source.text or "")) or []
+
+    @cached_property
+    def dockerfiles(self) -> list[tuple[SourceFile, DockerfileView]]:
+        return [(f, view) for f in self.of_kind(FileKind.DOCKERFILE) if (view := self.dockerfile(f)) is not None]
+
+    @cached_property
+    def compose_files(self) -> list[tuple[SourceFile, YNode]]:
+        out = []
+        for source in self.of_kind(FileKind.COMPOSE):
+            for document in self.yaml(source)[:1]:
+                if document.is_map:
+                    out.append((source, document))
+        return out
+
+    @cached_property
+    def compose_services(self) -> list[ComposeService]:
+        services = []
+        for source, document in self.compose_files:
+            node = document.get("services")
+            for key, value in node.items() if node is not None else []:
+                if key.is_scalar and value.is_map:
+                    services.append(ComposeService(source, str(key.value), value, key))
+        return services
+
+    @cached_property
+    def k8s_documents(self) -> list[tuple[SourceFile, YNode]]:
+        out = []
+        for source in self.of_kind(FileKind.YAML, FileKind.K8S):
+            if "apiVersion" not in (source.text or "") or "kind" not in (source.text or ""):
+                continue
+            if "{{" in (source.text or "") and "/templates/" in f"/{source.path}":
+                continue  # Helm templates need rendering; their values are read elsewhere
+            for document in self.yaml(source):
+                if document.is_map and document.get("apiVersion") is not None and document.get("kind") is not None:
+                    source.kind = FileKind.K8S
+                    out.append((source, document))
+        return out
+
+    @cached_property
+    def workflows(self) -> list[tuple[SourceFile, YNode]]:
+        return [(s, d) for s in self.of_kind(FileKind.WORKFLOW) for d in self.yaml(s)[:1] if d.is_map]
+
+    @cached_property
+    def workflow_jobs(self) -> list[Workflow]:
+        """Workflows as jobs and steps: needs, what each job tests, deploys or migrates."""
+        from prodcheck.project.workflows import build_workflows
+
+        return build_workflows(self.workflows)
+
+    @cached_property
+    def procfile_entries(self) -> list[tuple[SourceFile, Entry]]:
+        return [(s, e) for s in self.of_kind(FileKind.PROCFILE) for e in parse_procfile(s.text or "")]
+
+    @cached_property
+    def python(self) -> PythonIndex:
+        contexts = {path: self.context_of(path) for path in self.python_facts}
+        return PythonIndex(self.python_facts, contexts)
