@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class Databases:
-    def __init__(self, project: "Project") -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
 
     @cached_property

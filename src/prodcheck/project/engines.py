@@ -46,7 +46,7 @@ class Engine:
 
 
 class Engines:
-    def __init__(self, project: "Project") -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
 
     @cached_property

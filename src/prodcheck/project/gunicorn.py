@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class GunicornConfigs:
-    def __init__(self, project: "Project") -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
 
     @cached_property

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class Processes:
-    def __init__(self, project: "Project") -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
 
     def dockerfile_for(self, base_dir: str, context: str | None, dockerfile: str | None) -> SourceFile | None:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from prodcheck.project import Project
 
 
-def build_workloads(project: "Project") -> list[Workload]:
+def build_workloads(project: Project) -> list[Workload]:
     hpas: dict[str, tuple[SourceFile, YNode]] = {}
     for source, document in project.k8s_documents:
         if document.get("kind").as_str() == "HorizontalPodAutoscaler":  # type: ignore[union-attr]  # k8s_documents all have a kind
