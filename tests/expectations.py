@@ -138,7 +138,7 @@ def render(findings: Iterable[Finding]) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def check(findings: list[Finding], files: dict[str, str], code: str, snapshot: str,
+def check(findings: list[Finding], files: dict[str, str], code: str, snapshot_name: str,
           quiet_only: bool = False) -> None:
     """Findings of `code` must sit exactly at the markers, agree with them, and match the snapshot."""
     ours = [f for f in findings if f.code == code]
@@ -160,10 +160,11 @@ def check(findings: list[Finding], files: dict[str, str], code: str, snapshot: s
         for marker, finding in zip(wanted, sorted(got, key=Finding.sort_key), strict=True):
             problems += [f"{key[0]}:{key[1]}: {p}" for p in marker.mismatches(finding)]
     assert not problems, "\n".join(problems)
-    _snapshot(render(ours), snapshot)
+    snapshot(render(ours), snapshot_name)
 
 
-def _snapshot(text: str, name: str) -> None:
+def snapshot(text: str, name: str) -> None:
+    """Compare text with tests/snapshots/<name>.txt (or write it, with PRODCHECK_UPDATE_SNAPSHOTS=1)."""
     path = SNAPSHOTS / f"{name}.txt"
     if UPDATE:
         if text:
