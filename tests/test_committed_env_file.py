@@ -11,7 +11,7 @@ from conftest import run_json, write_project
 
 FILES = {
     ".env": "SECRET_KEY=9f3b2c71d4e8a6f0b5c2d1e7a8f4b3c6\n",
-    ".env.production": "API_TOKEN=tok_live_51H8xYzExample\n",
+    ".env.production": "API_TOKEN=tok_live_51H8xYz9Qw2Lk7Rt4Vb6Np3M\n",
 }
 
 

@@ -48,7 +48,7 @@ def test_env_file_names() -> None:
 
 def test_lowercase_secret_module_is_parsed(tmp_path: Path) -> None:
     """A module with nothing but a lowercase secret still reaches PC302 (the parse prefilter knows the words)."""
-    root = write_project(tmp_path, {"app/keys.py": 'stripe_api_key = "sk_live_51H8xYzExample"\n'})
+    root = write_project(tmp_path, {"app/keys.py": 'stripe_api_key = "sk_live_51H8xYz9Qw2Lk7Rt4Vb6Np3M"\n'})
     _, report = run_json(root, "--select", "PC302")
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/keys.py", 1)]
     assert "sk_live" not in report["findings"][0]["message"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import binascii
 from collections.abc import Iterator
 
@@ -15,7 +16,7 @@ from prodcheck.project import Project
 from prodcheck.project.infra import compose_env, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import database_urls
-from prodcheck.rules.secrets.secret_values import is_secret_name, is_secret_value
+from prodcheck.rules.secrets.secret_values import Evidence, is_secret_name, secret_evidence, token_format
 
 _GETENV = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv",
                      "decouple.config", "config", "env.str", "env"})
@@ -23,6 +24,10 @@ _WRAPPERS = frozenset({"SecretStr", "SecretBytes", "Secret"})
 _JWT_CALLS = frozenset({"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode", "jwt.api_jwt.encode",
                         "jwt.api_jwt.decode", "authlib.jose.jwt.encode"})
 _SETTINGS_BASES = ("BaseSettings", "Settings")
+_ENUM_BASES = ("Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices", "Choices")
+# `${VAR:-default}` / `${VAR-default}`: compose uses the default when the variable is unset (or empty)
+# (https://docs.docker.com/reference/compose-file/interpolation/).
+_INTERPOLATION_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}$]+)\}$")
 _ADVICE = "read it from the environment or a secret store"
 
 
@@ -49,12 +54,18 @@ class HardcodedSecret(Rule):
         yield from self._commands(project)
 
     def _draft(self, name: str, value: str, where: str, location: Location, severity: Severity | None = None,
-               fallback: bool = False, context: Context | None = None) -> Draft:
+               fallback: bool = False, context: Context | None = None, fix: str = "") -> Draft:
+        kind = token_format(value)
+        what = f"a {kind}" if kind else "a literal secret (`****`)"
+        if kind:
+            severity = Severity.ERROR  # a real credential format: leaked whatever the code does with it
         if fallback:
-            message = (f"`{name}` falls back to a literal secret (`****`) {where}: a deploy that forgets the "
-                       f"variable runs with a key everyone with the repository knows; fail instead")
+            message = (f"`{name}` falls back to {what} {where}: a deploy that forgets the variable runs with a "
+                       f"key everyone with the repository knows; "
+                       f"{fix or 'make the setting required (no default) so a missing value fails at startup'}")
         else:
-            message = f"`{name}` has a literal secret value (`****`) {where}: anyone with the repository has it; {_ADVICE}"
+            message = (f"`{name}` has {what} {where}: anyone with the repository (and its history) has it; "
+                       f"{_ADVICE}{', and rotate it' if kind else ''}")
         return self.draft(message, location, severity=severity, secrets=(value,), context=context)
 
     # ------------------------------------------------------------ Python
@@ -62,11 +73,12 @@ class HardcodedSecret(Rule):
     def _python(self, project: Project) -> Iterator[Draft]:
         for facts in project.python_facts.values():
             functions = {f.qualname for f in facts.functions}
-            settings_classes = {c.qualname for c in facts.classes if any(b.endswith(_SETTINGS_BASES) for b in c.bases)}
+            settings_classes = _classes_based_on(facts, _SETTINGS_BASES)
+            enums = _classes_based_on(facts, _ENUM_BASES)
             classes = {c.qualname for c in facts.classes}
             test_classes = {q for q in classes if q.rsplit(".", 1)[-1].startswith("Test")}
             for assign in facts.assigns:
-                if assign.in_main or assign.scope in functions or assign.scope in test_classes:
+                if assign.in_main or assign.scope in functions or assign.scope in test_classes or assign.scope in enums:
                     continue
                 name = assign.target.rsplit(".", 1)[-1]
                 in_settings = assign.scope in settings_classes
@@ -79,29 +91,33 @@ class HardcodedSecret(Rule):
                 yield from self._python_call(facts, call)
 
     def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool) -> Iterator[Draft]:
+        """Settings defaults are configuration (a plain word is a weak password there); other constants
+        are code, where only a generated-looking value or a known token format is evidence."""
         literal = _literal(value)
         if literal is not None:
-            if is_secret_name(name) and is_secret_value(literal, name):
-                if in_settings:
+            if not is_secret_name(name):
+                return
+            if in_settings:
+                if secret_evidence(literal, name) >= Evidence.WEAK:
                     yield self._draft(name, literal, "as a settings default", Location(facts.path, value.span),
                                       severity=Severity.WARNING, fallback=True)
-                else:
-                    yield self._draft(name, literal, "in code", Location(facts.path, value.span))
+            elif secret_evidence(literal, name, code=True) >= Evidence.RANDOM:
+                yield self._draft(name, literal, "in code", Location(facts.path, value.span), severity=Severity.WARNING)
             return
         if value.kind == "dict":
             yield from self._python_dict(facts, value)
         elif value.kind == "call" and value.last == "Field" and is_secret_name(name):
             default = value.arg(0) or value.kwarg("default")
             text = _literal(default) if default is not None else None
-            if text is not None and is_secret_value(text, name):
-                yield self._draft(name, text, "as a settings default", Location(facts.path, default.span),  # type: ignore[union-attr]  # text is None when default is
+            if default is not None and text is not None and secret_evidence(text, name) >= Evidence.WEAK:
+                yield self._draft(name, text, "as a settings default", Location(facts.path, default.span),
                                   severity=Severity.WARNING, fallback=True)
 
     def _python_dict(self, facts: PyFacts, value: Value, depth: int = 0) -> Iterator[Draft]:
         for key, item in value.keywords:
             text = _literal(item)
-            if text is not None and is_secret_name(key) and is_secret_value(text, key):
-                yield self._draft(key, text, "in code", Location(facts.path, item.span))
+            if text is not None and is_secret_name(key) and secret_evidence(text, key, code=True) >= Evidence.RANDOM:
+                yield self._draft(key, text, "in code", Location(facts.path, item.span), severity=Severity.WARNING)
             elif item.kind == "dict" and depth < 4:
                 yield from self._python_dict(facts, item, depth + 1)
 
@@ -114,21 +130,21 @@ class HardcodedSecret(Rule):
                 return
             text = _literal(default)
             name = str(variable.literal)
-            if text is not None and is_secret_name(name) and is_secret_value(text, name):
+            if text is not None and is_secret_name(name) and secret_evidence(text, name) >= Evidence.WEAK:
                 yield self._draft(name, text, "when the variable is unset", Location(facts.path, default.span),
                                   severity=Severity.WARNING, fallback=True)
             return
         if call.name in _JWT_CALLS:
             key = value.arg(1) or value.kwarg("key")
             text = _literal(key) if key is not None else None
-            if text is not None and is_secret_value(text):
-                yield self._draft("JWT signing key", text, f"in `{call.name}()`", Location(facts.path, key.span))  # type: ignore[union-attr]  # text is None when key is
+            if key is not None and text is not None and secret_evidence(text) >= Evidence.WEAK:
+                yield self._draft("JWT signing key", text, f"in `{call.name}()`", Location(facts.path, key.span))
             return
         if value.last == "Field":
             return  # settings fields are handled with their assignment
         for keyword, item in value.keywords:
             text = _literal(item)
-            if text is not None and is_secret_name(keyword) and is_secret_value(text, keyword):
+            if text is not None and is_secret_name(keyword) and secret_evidence(text, keyword, code=True) >= Evidence.RANDOM:
                 yield self._draft(keyword, text, f"passed to `{value.last}()`", Location(facts.path, item.span))
             elif item.kind == "dict":
                 yield from self._python_dict(facts, item)
@@ -140,16 +156,25 @@ class HardcodedSecret(Rule):
             path = service.file.path
             where = f"in compose service `{service.name}`"
             for name, node in compose_env(service.node.get("environment")).items():
-                yield from self._yaml_value(path, name, node, where)
+                yield from self._yaml_value(path, name, node, where, interpolated=True)
             build = service.node.get("build")
             args = build.get("args") if build is not None and build.is_map else None
             for name, node in compose_env(args).items():
                 yield from self._yaml_value(path, name, node, f"in the build arguments of `{service.name}`")
 
     def _yaml_value(self, path: str, name: str, node: YNode, where: str,
-                    context: Context | None = None) -> Iterator[Draft]:
+                    context: Context | None = None, interpolated: bool = False) -> Iterator[Draft]:
         text = node.as_str()
-        if text is None or not is_secret_name(name) or not is_secret_value(text):
+        default = _INTERPOLATION_DEFAULT.match(text or "") if interpolated else None
+        if default is not None and is_secret_name(name):
+            value = default.group(1)
+            if secret_evidence(value) >= Evidence.WEAK and not database_urls(value):
+                yield self._draft(name, value, f"{where} (`${{VAR:-default}}`) when the variable is unset",
+                                  scalar_location(path, node), severity=Severity.WARNING, fallback=True,
+                                  context=context, fix="write `${VAR:?VAR is required}` so compose refuses to start "
+                                                       "without it")
+            return
+        if text is None or not is_secret_name(name) or secret_evidence(text) < Evidence.WEAK:
             return
         if database_urls(text):
             return  # PC301 hardcoded-database-url
@@ -175,7 +200,7 @@ class HardcodedSecret(Rule):
                             text = base64.b64decode(text.strip(), validate=True).decode("utf-8")
                         except (binascii.Error, ValueError, UnicodeDecodeError):
                             continue
-                    if is_secret_name(key) and is_secret_value(text) and not database_urls(text):
+                    if is_secret_name(key) and secret_evidence(text) >= Evidence.WEAK and not database_urls(text):
                         yield self.draft(
                             f"Secret `{secret_name}` commits `{key}` ({'base64, not encrypted' if encoded else 'plain text'}) "
                             "to the repository: anyone with it has the secret; use Sealed Secrets, SOPS or an "
@@ -188,7 +213,7 @@ class HardcodedSecret(Rule):
             path = workflow.path
             # CI jobs that build, lint or test get throw-away values; what deploys, and what is handed to
             # actions (registry logins, SSH deploys), is a real credential.
-            deploying = [job for job in workflow.jobs.values() if job.deploys()]
+            deploying = [job for job, _ in workflow.deploy_jobs(project.workflow_jobs)]
             env = workflow.document.get("env")
             for name, node in env.entries() if deploying and env is not None and env.is_map else []:
                 yield from self._yaml_value(path, name, node, "in the workflow's `env`")
@@ -232,7 +257,7 @@ class HardcodedSecret(Rule):
                     option, _, value = token[2:].partition("=")
                     pairs.append((option, value))
             for name, value in pairs:
-                if not is_secret_name(name) or not is_secret_value(value) or database_urls(value):
+                if not is_secret_name(name) or secret_evidence(value) < Evidence.WEAK or database_urls(value):
                     continue
                 if (path, command.line) in seen:
                     continue
@@ -243,3 +268,20 @@ class HardcodedSecret(Rule):
                 span = (Span(command.line, start + 1, command.line, start + 1 + len(value)) if start >= 0
                         else Span(command.line, 1, command.line, len(line_text) + 1))
                 yield self._draft(name, value, "in a command", Location(path, span))
+
+
+def _classes_based_on(facts: PyFacts, bases: tuple[str, ...]) -> set[str]:
+    """Classes of this module deriving, directly or through other classes of it, from one of `bases`."""
+    found: set[str] = set()
+    short: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for cls in facts.classes:
+            if cls.qualname in found:
+                continue
+            if any(b.endswith(bases) or b.rsplit(".", 1)[-1] in short for b in cls.bases):
+                found.add(cls.qualname)
+                short.add(cls.qualname.rsplit(".", 1)[-1])
+                changed = True
+    return found

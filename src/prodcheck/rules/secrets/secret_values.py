@@ -7,8 +7,13 @@ a value counts only when it is a non-empty literal that is not a reference (`${V
 """
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from enum import IntEnum
 from typing import TYPE_CHECKING
+
+from prodcheck.knowledge import load
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -16,38 +21,40 @@ if TYPE_CHECKING:
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
-# Words that on their own make a name secret-like.
-_SECRET_WORDS = frozenset({"PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "APIKEY", "PRIVATEKEY",
-                           "SECRETKEY", "ACCESSKEY", "AUTHTOKEN", "CLIENTSECRET"})
-_SECRET_SUFFIXES = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "SECRETKEY", "PRIVATEKEY")
-# `<word> KEY` pairs that name key material.
-_KEY_QUALIFIERS = frozenset({"API", "PRIVATE", "SECRET", "ACCESS", "SIGNING", "ENCRYPTION", "AUTH", "MASTER",
-                             "FERNET", "JWT", "HMAC", "CRYPTO", "LICENSE", "WEBHOOK", "APP", "STRIPE",
-                             "SENDGRID", "OPENAI", "ANTHROPIC", "SERVICE", "ACCOUNT"})
-# Words that make the name metadata about a secret rather than the secret itself.
-_METADATA_WORDS = frozenset({
-    "FILE", "FILES", "PATH", "DIR", "URL", "URI", "URLS", "ENDPOINT", "ALGORITHM", "ALGORITHMS", "ALG", "ALGO",
-    "TTL", "EXPIRE", "EXPIRES", "EXPIRY", "EXPIRATION", "LIFETIME", "TIMEOUT", "LENGTH", "LEN", "SIZE", "MIN",
-    "MAX", "NAME", "HEADER", "TYPE", "PREFIX", "ENABLED", "ENABLE", "DISABLED", "REQUIRED", "ROUNDS", "SCHEME",
-    "ID", "IDS", "MODE", "POLICY", "VERSION", "FIELD", "REGEX", "PATTERN",
-    "LOCATION", "ARN", "REF", "SECONDS", "MINUTES", "HOURS", "DAYS", "COUNT", "LIMIT", "HASHER", "HASHERS",
-    "STORE", "BACKEND", "PROVIDER", "CLASS", "FORMAT", "KEYRING", "AUDIENCE", "ISSUER", "COOKIE", "PARAM",
-    "QUERY", "LABEL", "DESCRIPTION", "HINT", "HELP", "MESSAGE", "TEMPLATE", "RESET", "MANAGER", "MOUNT",
-    "VOLUME", "REGION", "BUCKET", "KIND", "STRENGTH", "EXPIRATIONS",
-})
-_PLACEHOLDER = re.compile(
-    r"^(?:change[-_ .]?(?:me|it|this)(?:[-_ .].*)?|replace[-_ .]?(?:me|this|with.*)|to[-_ ]?do|tbd|fixme|x{3,}|\*+|\.{2,}|"
-    r"<[^>]*>|\[[^\]]*\]|\{[^}]*\}|your[-_ .].*|.*[-_ ]here|put[-_ .].*|insert[-_ .].*|enter[-_ .].*|"
-    r"dummy|placeholder|redacted|not[-_ ]?set|unset|none|null|nil|undefined|empty|example|sample|"
-    r"-+|_+|=+|\?+)$",
-    re.I,
-)
-_REFERENCE = re.compile(r"\$\{|\$\(|\{\{|%\(|^\$[A-Za-z_]|^@(?:Microsoft\.KeyVault|secret)|^(?:arn|vault|op|sm|gcp|"
-                        r"azure|awssm|secretsmanager|ssm|k8s|file|env|ref)\:", re.I)
+_NAMES = load("secrets")["names"]
+_VALUES = load("secrets")["values"]
+_SECRET_WORDS = frozenset(_NAMES["secret_words"])
+_SECRET_SUFFIXES = tuple(_NAMES["secret_suffixes"])
+_SHORT_WORDS = frozenset(_NAMES["short_words"])
+_KEY_QUALIFIERS = frozenset(_NAMES["key_qualifiers"])
+_CREDENTIAL_WORDS = frozenset(_NAMES["credential_words"])
+_SALT_WORDS = frozenset(_NAMES["salt_words"])
+_NEUTRAL_TAIL = frozenset(_NAMES["neutral_tail"])
+_METADATA_WORDS = frozenset(_NAMES["metadata_words"])
+_PLACEHOLDER = re.compile(_VALUES["placeholder"], re.I)
+_PLACEHOLDER_WORDS = re.compile(_VALUES["placeholder_words"], re.I)
+_REFERENCE = re.compile(_VALUES["reference"], re.I)
+_FORMATS = tuple((entry["name"], re.compile(entry["pattern"])) for entry in load("secrets")["formats"])
+_PUBLIC = tuple(re.compile(entry["pattern"]) for entry in load("secrets")["public"])
 # `smtp_password`, `your_secret_key`: an identifier that names the secret instead of holding it.
 _NAMED_PLACEHOLDER = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
 _SECRET_WORD = re.compile(r"pass|secret|token|key|pwd", re.I)
 _BOOLEANISH = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "y", "n"})
+# Shapes of values that are names, not secrets.
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # `PHOENIX_API_KEY`
+_DOTTED = re.compile(r"^\.?[A-Za-z_][\w-]*(?:\.[\w-]+)+$")  # `.types`, `ca.crt`, `auth.password_forgot`
+_IDENTIFIER = re.compile(r"^(?:[a-z][a-z0-9]*|[a-z]+(?:[A-Z][a-z0-9]*)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)$")
+_SLUG_PART = re.compile(r"^(?:[A-Za-z]+|[0-9]+|v[0-9]+)$")
+_CODE = re.compile(r"=>|[{}();]|\bfunction\b|document\.|\n")
+
+
+class Evidence(IntEnum):
+    """How strongly a literal says it is a secret."""
+
+    NONE = 0
+    WEAK = 1  # a plain word or slug that could be a (weak) password: `postgres`, `super-secret-key`
+    RANDOM = 2  # looks generated: long, mixed, high entropy
+    FORMAT = 3  # a known credential format (AWS key, GitHub token, private key block...)
 
 
 def name_words(name: str) -> list[str]:
@@ -55,26 +62,87 @@ def name_words(name: str) -> list[str]:
     return [w.upper() for w in _SPLIT.split(_CAMEL.sub("_", name)) if w]
 
 
+def _is_secret_word(words: list[str], index: int) -> bool:
+    word = words[index]
+    if word in _SECRET_WORDS or (word.endswith(_SECRET_SUFFIXES) and not word.startswith("TOKENIZ")):
+        return True
+    if index > 0 and (word in _SHORT_WORDS or word in _CREDENTIAL_WORDS):
+        return True
+    if index > 0 and word == "KEY" and words[index - 1] in _KEY_QUALIFIERS:
+        return True
+    return index > 0 and word in _SALT_WORDS and _is_secret_word(words, index - 1)
+
+
 def is_secret_name(name: str) -> bool:
+    """The name's head (its last word, `DEFAULT`/`VALUE` aside) says it holds a secret, and no word says
+    it is metadata about one: `DB_PASSWORD`, `jwtSecret`; not `PASSWORD_FILE`, `_TOKEN_ENV`,
+    `CSRF_TOKEN_KEY` (a lookup key), `SECRET_VISUAL_MASK_ATTRIBUTE`."""
     words = name_words(name)
+    while len(words) > 1 and (words[-1] in _NEUTRAL_TAIL or words[-1].isdigit()):
+        words.pop()
     if not words or any(w in _METADATA_WORDS for w in words):
         return False
     if len(words) == 1 and words[0] in {"PWD", "KEY", "TOKENS"}:
         return False  # $PWD is the working directory; a bare KEY is usually a lookup key
-    for index, word in enumerate(words):
-        if word in _SECRET_WORDS or (word.endswith(_SECRET_SUFFIXES) and not word.startswith("TOKENIZ")):
-            return True
-        if word in {"PWD", "PASS"} and len(words) > 1 and index == len(words) - 1:
-            return True  # DB_PWD, SMTP_PASS
-        if word == "KEY" and index > 0 and words[index - 1] in _KEY_QUALIFIERS:
-            return True
-        if word in {"CREDENTIALS", "CREDS"} and len(words) > 1:
-            return True
-    return False
+    return _is_secret_word(words, len(words) - 1)
 
 
 def is_placeholder(value: str) -> bool:
-    return bool(_PLACEHOLDER.match(value.strip()))
+    text = value.strip()
+    return bool(_PLACEHOLDER.match(text) or _PLACEHOLDER_WORDS.search(text))
+
+
+def token_format(value: str) -> str | None:
+    """The name of the credential format `value` contains (`GitHub token`), or None."""
+    for name, pattern in _FORMATS:
+        if pattern.search(value):
+            return name
+    return None
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
+
+
+def _looks_random(text: str) -> bool:
+    if len(text) < 12 or any(c.isspace() for c in text):
+        return False
+    parts = [p for p in re.split(r"[-_.]", text) if p]
+    if all(_SLUG_PART.match(p) for p in parts) or (
+            len(parts) >= 3 and all(p.islower() or p.isdigit() for p in parts)
+            and sum(p.isalpha() for p in parts) * 3 >= len(parts) * 2):
+        return False  # words joined: `skyvern-mcp-api-key-cache-v1`, `polar_cl_e2e_seed_checkout_link`
+    classes = sum(bool(re.search(c, text)) for c in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
+    return classes >= 2 and _entropy(text) >= 3.0
+
+
+def secret_evidence(value: object, name: str = "", code: bool = False) -> Evidence:
+    """How much `value` looks like a secret.
+
+    `code=True` for a constant in program code, where names, messages and slugs abound: a plain
+    word, an identifier or a slug is not evidence there (`PK_TOKEN = "token"`,
+    `api_key="copilot-agent"`), and only a generated-looking value or a known format counts.
+    In configuration (settings defaults, compose, manifests) a plain word is a weak password."""
+    if not is_secret_value(value, name):
+        return Evidence.NONE
+    text = str(value).strip().strip("'\"").strip()
+    if any(p.match(text) for p in _PUBLIC):
+        return Evidence.NONE
+    if token_format(text):
+        return Evidence.FORMAT
+    if _ENV_NAME.match(text) or _DOTTED.match(text) or _CODE.search(text):
+        return Evidence.NONE  # the name of a variable, a module or a file; a code snippet
+    if text.startswith(("http://", "https://")) and "@" not in text:
+        return Evidence.NONE
+    words = text.split()
+    if len(words) >= 3 or (len(words) > 1 and text[-1] in ".!?:"):
+        return Evidence.NONE  # prose: an error message, a label
+    if _looks_random(text):
+        return Evidence.RANDOM
+    if code:
+        return Evidence.NONE
+    return Evidence.WEAK
 
 
 def is_secret_value(value: object, name: str = "") -> bool:

@@ -1,0 +1,29 @@
+"""Regression fixtures for patterns that real repositories showed prodcheck getting wrong (issue 10)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_json
+
+FIXTURES = Path(__file__).parent / "fixtures" / "precision"
+
+
+def _loud(name: str, *codes: str) -> list[tuple[str, str, int, str]]:
+    args = [a for code in codes for a in ("--select", code)]
+    _, report = run_json(FIXTURES / name, *args)
+    return sorted((f["code"], f["path"], f["line"], f["severity"]) for f in report["findings"]
+                  if f["severity"] != "info")
+
+
+def test_pc302_names_messages_and_placeholders_are_not_secrets() -> None:
+    assert _loud("PC302-not-secrets", "PC302") == []
+
+
+def test_pc302_secrets_by_evidence() -> None:
+    assert _loud("PC302-secrets", "PC302") == [
+        ("PC302", "app/config.py", 5, "error"),  # a GitHub token format
+        ("PC302", "app/config.py", 6, "warning"),  # random-looking, in code
+        ("PC302", "app/config.py", 7, "warning"),  # getenv fallback
+        ("PC302", "app/config.py", 15, "warning"),  # settings default, BaseSettings through BaseConfig
+        ("PC302", "docker-compose.yml", 5, "warning"),  # ${VAR:-default}
+    ]
