@@ -109,9 +109,9 @@ def _looks_random(text: str) -> bool:
     if len(text) < 12 or any(c.isspace() for c in text):
         return False
     parts = [p for p in re.split(r"[-_.]", text) if p]
-    if all(_SLUG_PART.match(p) for p in parts) or (
-            len(parts) >= 3 and all(p.islower() or p.isdigit() for p in parts)
-            and sum(p.isalpha() for p in parts) * 3 >= len(parts) * 2):
+    random_chunk = any(len(p) >= 6 and re.search(r"[0-9]", p) and re.search(r"[A-Za-z]", p) for p in parts)
+    if not random_chunk and (all(_SLUG_PART.match(p) for p in parts) or (
+            len(parts) >= 3 and all(p.islower() or p.isdigit() for p in parts))):
         return False  # words joined: `skyvern-mcp-api-key-cache-v1`, `polar_cl_e2e_seed_checkout_link`
     classes = sum(bool(re.search(c, text)) for c in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
     return classes >= 2 and _entropy(text) >= 3.0
