@@ -27,3 +27,10 @@ def test_pc302_secrets_by_evidence() -> None:
         ("PC302", "app/config.py", 15, "warning"),  # settings default, BaseSettings through BaseConfig
         ("PC302", "docker-compose.yml", 5, "warning"),  # ${VAR:-default}
     ]
+
+
+def test_pc405_revision_built_on_by_a_merge_without_op_import_is_history() -> None:
+    """A later revision with no `from alembic import op` (a merge) still makes earlier ones history."""
+    _, report = run_json(FIXTURES / "PC405-merge-revision", "--select", "PC405")
+    assert [(f["path"], f["severity"]) for f in report["findings"]] == [
+        ("migrations/versions/0001_drop.py", "info")]

@@ -40,6 +40,7 @@ PYTHON_NEEDLES = (
     b"create_all", b"lifespan", b"on_event", b"migrat", b"workers", b"worker_class",
     b"password",  # helpers between a route and the hashing library (`user.check_password()`, PC503)
     b"_secret", b"_token", b"api_key", b"apikey", b"passwd", b"PASSWD", b"private_key", b"PRIVATE_KEY",  # PC302
+    b"down_revision",  # PC405: a later Alembic revision without `from alembic import op` (a merge) still chains
 )
 # `open(` matters only where it can run on an event loop.
 ASYNC_NEEDLES = (b"open(", b"socket")
