@@ -34,3 +34,12 @@ def test_pc405_revision_built_on_by_a_merge_without_op_import_is_history() -> No
     _, report = run_json(FIXTURES / "PC405-merge-revision", "--select", "PC405")
     assert [(f["path"], f["severity"]) for f in report["findings"]] == [
         ("migrations/versions/0001_drop.py", "info")]
+
+
+def test_pc104_advice_fits_the_case() -> None:
+    """`$PORT` in a shell-form CMD: `exec`, not the JSON array form (which would stop the expansion);
+    an explicit `bash -c` is named `bash -c`."""
+    _, report = run_json(FIXTURES / "PC104-advice", "--select", "PC104")
+    messages = {f["path"]: f["message"] for f in report["findings"]}
+    assert "CMD exec gunicorn" in messages["Dockerfile"] and "JSON array form would stop" in messages["Dockerfile"]
+    assert messages["compose.yaml"].startswith("`bash -c`")

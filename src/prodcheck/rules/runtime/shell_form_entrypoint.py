@@ -93,30 +93,39 @@ class ShellFormEntrypoint(Rule):
         if entry_argv is not None:
             found = shell_script(entry_argv)
             if found is not None and found[0] == len(entry_argv) - 1 and entry is not None:
-                yield from self._explicit_shell(source.path, found[1], entry.line, _line_span(source, entry.line))
+                yield from self._explicit_shell(source.path, found[1], entry.line, _line_span(source, entry.line),
+                                                _shell_name(entry_argv))
                 return
             if found is None and entry_argv and entry_argv[-1].lstrip("-").endswith("c") and cmd_argv and cmd is not None:
                 wrapper = shell_script([*entry_argv, cmd_argv[0]])
                 if wrapper is not None:  # ENTRYPOINT ["sh", "-c"] + CMD ["script"]
-                    yield from self._explicit_shell(source.path, wrapper[1], cmd.line, _line_span(source, cmd.line))
+                    yield from self._explicit_shell(source.path, wrapper[1], cmd.line, _line_span(source, cmd.line),
+                                                    _shell_name(entry_argv))
                     return
         if cmd_argv is not None and cmd is not None:
             found = shell_script(cmd_argv)
             if found is not None:
-                yield from self._explicit_shell(source.path, found[1], cmd.line, _line_span(source, cmd.line))
+                yield from self._explicit_shell(source.path, found[1], cmd.line, _line_span(source, cmd.line),
+                                                _shell_name(cmd_argv))
 
     def _shell_form(self, source: SourceFile, instruction: Instruction, keyword: str) -> Iterator[Draft]:
         commands = command_of(instruction)
         if not commands or commands[-1].exec:
             return  # `CMD exec gunicorn ...`: the shell replaces itself with the server
         last = commands[-1]
+        name = _describe(last)
         if len(commands) > 1:
             message = (f"`{keyword}` in shell form runs {len(commands)} commands under `/bin/sh -c`: the shell stays "
-                       f"PID 1 and SIGTERM never reaches `{_describe(last)}` (no graceful shutdown); use a JSON "
-                       "array or `exec` the last command")
+                       f"PID 1 and SIGTERM never reaches `{name}` (no graceful shutdown); write `exec {name} ...` "
+                       "for the last command")
+        elif "$" in instruction.value:
+            message = (f"`{keyword}` in shell form: `{name}` runs under `/bin/sh -c`, which may not pass SIGTERM on "
+                       f"(no graceful shutdown); write `{keyword} exec {name} ...` (the JSON array form would stop "
+                       "the shell expanding its `$` variables)")
         else:
-            message = (f"`{keyword}` in shell form: `{_describe(last)}` runs under `/bin/sh -c`, which may not pass "
-                       "SIGTERM on (no graceful shutdown); use the JSON array form")
+            message = (f"`{keyword}` in shell form: `{name}` runs under `/bin/sh -c`, which may not pass SIGTERM on "
+                       f"(no graceful shutdown); use the JSON array form (`{keyword} [\"{last.program}\", ...]`) "
+                       f"or write `{keyword} exec {name} ...`")
         yield self.draft(
             message,
             Location(source.path, _line_span(source, instruction.line)),
@@ -124,7 +133,7 @@ class ShellFormEntrypoint(Rule):
 
     # ------------------------------------------------------------ explicit `sh -c` in compose and Kubernetes
 
-    def _explicit_shell(self, path: str, script: str, line: int, span: Span) -> Iterator[Draft]:
+    def _explicit_shell(self, path: str, script: str, line: int, span: Span, shell: str = "sh") -> Iterator[Draft]:
         if _GROUP_INIT.search(script) or _TRAP.search(script):
             return
         commands = split_script(script, line)
@@ -134,8 +143,9 @@ class ShellFormEntrypoint(Rule):
         if not _runs_server(last) or last.operator == "&":
             return  # a wait loop or a one-off task: nothing long-running to shut down
         yield self.draft(
-            f"`sh -c` runs {len(commands)} commands without `exec` before `{_describe(last)}`: the shell stays "
-            f"PID 1 and SIGTERM never reaches the server (no graceful shutdown); write `exec {_describe(last)} ...`",
+            f"`{shell} -c` runs {len(commands)} commands without `exec` before `{_describe(last)}`: the shell stays "
+            f"PID 1 and SIGTERM never reaches `{_describe(last)}` (no graceful shutdown); write "
+            f"`exec {_describe(last)} ...`",
             Location(path, span),
         )
 
@@ -154,7 +164,8 @@ class ShellFormEntrypoint(Rule):
                 continue
             location = scalar_location(service.file.path, node)
             line = node.span.line + (1 if node.style in {"|", ">"} else 0)
-            yield from self._explicit_shell(service.file.path, found[1], line, location.span)
+            yield from self._explicit_shell(service.file.path, found[1], line, location.span,
+                                            _shell_name(entry_argv + command_argv))
 
     def _kubernetes(self, project: Project) -> Iterator[Draft]:
         for workload in project.workloads:
@@ -173,7 +184,7 @@ class ShellFormEntrypoint(Rule):
                     continue
                 location = scalar_location(workload.file.path, node)
                 line = node.span.line + (1 if node.style in {"|", ">"} else 0)
-                yield from self._explicit_shell(workload.file.path, found[1], line, location.span)
+                yield from self._explicit_shell(workload.file.path, found[1], line, location.span, _shell_name(argv))
 
     # ------------------------------------------------------------ start scripts
 
@@ -245,3 +256,12 @@ def _line_span(source: SourceFile, line: int) -> Span:
     text = source.line(line)
     start = len(text) - len(text.lstrip())
     return Span(line, start + 1, line, len(text.rstrip()) + 1)
+
+
+def _shell_name(argv: list[str]) -> str:
+    """`bash` for `["/bin/bash", "-c", ...]`: the shell the message names."""
+    for token in argv[:4]:
+        name = token.rsplit("/", 1)[-1]
+        if name in _SHELLS:
+            return name
+    return "sh"
