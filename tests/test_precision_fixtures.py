@@ -43,3 +43,10 @@ def test_pc104_advice_fits_the_case() -> None:
     messages = {f["path"]: f["message"] for f in report["findings"]}
     assert "CMD exec gunicorn" in messages["Dockerfile"] and "JSON array form would stop" in messages["Dockerfile"]
     assert messages["compose.yaml"].startswith("`bash -c`")
+
+
+def test_pc000_says_utf16_and_keeps_templates_quiet() -> None:
+    _, report = run_json(FIXTURES / "PC000-templates-utf16")
+    found = {f["path"]: f for f in report["findings"] if f["code"] == "PC000"}
+    assert "UTF-16" in found["compose.yaml"]["message"] and "binary" not in found["compose.yaml"]["message"]
+    assert found["chart/templates_disabled/hpa.yaml"]["severity"] == "info"

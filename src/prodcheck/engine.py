@@ -278,7 +278,14 @@ def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: Coll
             assert error is not None
             from prodcheck.rules.base import Draft
 
-            draft = Draft(str(error), Location(source.path, Span(error.line, error.column, error.line, error.column)))
+            text = source.text if source.text is not None else (source.data or b"").decode("utf-8", "replace")
+            # A file holding template markers is a template rendered before anything reads it (a Helm
+            # chart's disabled templates, a code generator's Jinja): its parse error is no defect.
+            templated = any(marker in text for marker in ("{{", "{%"))
+            draft = Draft(str(error) + (" (it holds template markers `{{ }}`/`{% %}`: a template, rendered "
+                                        "before use)" if templated else ""),
+                          Location(source.path, Span(error.line, error.column, error.line, error.column)),
+                          severity=Severity.INFO if templated else None)
             finding = _finalise(project, metas["PC000"], draft, settings)
             if finding is not None:
                 findings.append(finding)

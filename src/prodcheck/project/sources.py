@@ -59,6 +59,10 @@ def read_source(root: Path, path: str, kind: FileKind, context: Context) -> Sour
         source.error = ParseError("symbolic link that does not resolve (missing target or a loop)" if broken
                                   else f"cannot read file: {error.strerror or error}")
         return source
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data[:8192]):
+        source.error = ParseError("file is UTF-16 encoded, not UTF-8: not checked (save it as UTF-8 for the tools "
+                                  "that read it, and for prodcheck)")
+        return source
     if b"\0" in data[:8192]:
         source.error = ParseError("binary file where a text file was expected")
         return source
@@ -71,3 +75,12 @@ def read_source(root: Path, path: str, kind: FileKind, context: Context) -> Sour
         line = data[: error.start].count(b"\n") + 1
         source.error = ParseError("file is not valid UTF-8", line)
     return source
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """ASCII text stored as UTF-16: every other byte is NUL."""
+    if len(head) < 4:
+        return False
+    pairs = len(head) // 2
+    even, odd = head[0:pairs * 2:2], head[1:pairs * 2:2]
+    return even.count(0) == pairs or odd.count(0) == pairs
