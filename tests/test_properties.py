@@ -128,7 +128,9 @@ passwords = st.text(string.ascii_letters + string.digits, min_size=10, max_size=
 def test_a_secret_never_survives_in_any_output_format(password: str) -> None:
     files = {
         "app/db.py": f'DATABASE_URL = "postgresql://app:{password}@db.internal:5432/app"\n',
-        "app/settings.py": f'SECRET_KEY = "{password}"\n',
+        # a settings default: configuration, where any non-placeholder literal is a (weak) secret
+        "app/settings.py": f'from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n'
+                           f'    SECRET_KEY: str = "{password}"\n',
         ".env": f"API_TOKEN={password}\n",
     }
     with tempfile.TemporaryDirectory() as tmp:
