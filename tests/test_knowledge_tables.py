@@ -48,7 +48,8 @@ SYNC_CLIENTS = [
     ("import boto3", 'boto3.resource("s3")'), ("import elasticsearch", "elasticsearch.Elasticsearch()"),
 ]
 # Client methods that do no I/O.
-CLIENT_SAFE = ["close()", "mount('https://', None)", "build_request('GET', 'https://x.example')"]
+CLIENT_SAFE = ["close()", "mount('https://', None)", "build_request('GET', 'https://x.example')", "__enter__()",
+               "__exit__(None, None, None)"]
 
 
 def _pc501_lines(root: Path) -> dict[int, str]:
@@ -128,6 +129,7 @@ GETTERS = [
     ("from os import getenv", 'getenv("DATABASE_URL", {url})'), ("from decouple import config", 'config("DATABASE_URL", default={url})'),
     ("import decouple", 'decouple.config("DATABASE_URL", default={url})'),
     ("", 'env.str("DATABASE_URL", {url})'), ("", 'env("DATABASE_URL", {url})'),
+    ("", 'getenv("DATABASE_URL", {url})'), ("", 'config("DATABASE_URL", default={url})'),
     # environs, imported as its documentation shows: read today as a plain literal (error), a known
     # bug of the getter lists (they match unresolved names); the knowledge layer is to fix it.
     pytest.param("from environs import env", 'env.str("DATABASE_URL", {url})', marks=pytest.mark.xfail(
