@@ -220,14 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--list", action="store_true", help="list the mutation points and stop")
-    parser.add_argument("--only", action="append", default=[], help="file:line of the points to run")
+    parser.add_argument("--only", action="append", default=[],
+                        help="`file.py:line` (every point there) or `file.py:line what` as --list prints it")
     args = parser.parse_args(argv)
 
     plan: list[tuple[str, Point, list[str]]] = []
     for target in args.targets:
         candidates = [(target, p, tests) for path, tests in TARGETS[target] for p in points(path)]
         if args.only:
-            candidates = [c for c in candidates if any(f"{Path(c[1].path).name}:{c[1].line}" == o for o in args.only)]
+            candidates = [c for c in candidates if any(
+                f"{Path(c[1].path).name}:{c[1].line}" == o or f"{Path(c[1].path).name}:{c[1].line} {c[1].what}" == o
+                for o in args.only)]
         elif args.sample:
             candidates = random.Random(args.seed).sample(candidates, min(args.sample, len(candidates)))
         plan.extend(candidates)
