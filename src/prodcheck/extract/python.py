@@ -511,16 +511,12 @@ def extract(path: str, source: bytes) -> PyFacts:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError:
-        from prodcheck.extract.newer_syntax import downgrade
+        from prodcheck.extract.newer_syntax import parse_newer
 
-        rewritten = downgrade(source)
-        if rewritten is None:
+        parsed = parse_newer(source, path)
+        if parsed is None:
             raise
-        try:
-            tree = ast.parse(rewritten, filename=path)
-        except SyntaxError:
-            raise SyntaxError("syntax this interpreter cannot analyse") from None
-        source = rewritten
+        tree, source = parsed
     module = module_name_for(path)
     extractor = _Extractor(module, path, source)
     extractor.collect_module_names(tree)
