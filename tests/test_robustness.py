@@ -88,10 +88,10 @@ def parse_errors(report: dict) -> dict[str, dict]:
     return {f["path"]: f for f in report["findings"] if f["code"] == "PC000"}
 
 
-def check_project(tmp_path: Path, hostile: dict[str, str | bytes], bad: set[str]) -> dict:
+def check_project(tmp_path: Path, hostile: dict[str, str | bytes], bad: set[str], *args: str) -> dict:
     """Good project + hostile files: the good findings survive, exactly `bad` get PC000 warnings."""
     root = write(tmp_path / "project", {**GOOD, **hostile})
-    _, report, _ = scan(root)
+    _, report, _ = scan(root, *args)
     assert keyed(report) >= GOOD_FINDINGS, sorted(keyed(report))
     errors = parse_errors(report)
     assert set(errors) == bad, errors
@@ -377,7 +377,8 @@ def test_many_hostile_files_in_a_pool_sized_project(tmp_path: Path) -> None:
     files["pkg/broken.py"] = "import fastapi\ndef f(:\n"
     files["pkg/binary.py"] = BINARY
     files["pkg/chain.py"] = "import fastapi\nx = 1" + " + 1" * DEPTH + "\n"
-    check_project(tmp_path, files, {"pkg/broken.py", "pkg/binary.py", "pkg/chain.py"})
+    # --jobs 2: the pool is used whatever the machine's CPU count (the default needs four).
+    check_project(tmp_path, files, {"pkg/broken.py", "pkg/binary.py", "pkg/chain.py"}, "--jobs", "2")
 
 
 # ---------------------------------------------------------------------------------- the YAML composer

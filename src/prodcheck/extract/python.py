@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from prodcheck.model.facts import Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value
 from prodcheck.model.finding import Span
@@ -33,26 +34,29 @@ class _Positions:
 
     def __init__(self, source: bytes) -> None:
         self._lines = source.splitlines()
+        # Lines holding a non-ASCII byte, found once: most files have none, and checking the line
+        # on every node costs as much as the line is long (generated data files have huge ones).
+        self._wide: frozenset[int] = frozenset() if source.isascii() else frozenset(
+            number for number, raw in enumerate(self._lines, 1) if not raw.isascii())
 
     def column(self, line: int, byte_offset: int) -> int:
-        if 0 < line <= len(self._lines):
-            raw = self._lines[line - 1]
-            if not raw.isascii():
-                return len(raw[:byte_offset].decode("utf-8", "replace")) + 1
+        if line in self._wide:
+            return len(self._lines[line - 1][:byte_offset].decode("utf-8", "replace")) + 1
         return byte_offset + 1
 
     def span(self, node: ast.AST) -> Span:
         line = node.lineno  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
-        lines = self._lines
-        if 0 < line <= len(lines) and not lines[line - 1].isascii():
-            col = len(lines[line - 1][:col].decode("utf-8", "replace"))
-        if 0 < end_line <= len(lines) and not lines[end_line - 1].isascii():
-            end_col = len(lines[end_line - 1][:end_col].decode("utf-8", "replace"))
+        wide = self._wide
+        if wide:
+            if line in wide:
+                col = len(self._lines[line - 1][:col].decode("utf-8", "replace"))
+            if end_line in wide:
+                end_col = len(self._lines[end_line - 1][:end_col].decode("utf-8", "replace"))
         if end_line == line and end_col < col:
             end_col = col
-        return Span.exact(line, col + 1, end_line, end_col + 1)
+        return _exact_span((line, col + 1, end_line, end_col + 1))
 
 
 @dataclass
@@ -62,6 +66,16 @@ class _Scope:
     locals: list[tuple[str, Value, bool]] = field(default_factory=list)
     returns: list[Value] = field(default_factory=list)
     is_generator: bool = False
+
+
+def _exact_span(values: tuple[int, int, int, int]) -> Span:
+    return tuple.__new__(Span, values)
+
+
+@lru_cache(maxsize=None)
+def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
+    return tuple((getattr(ast, name[6:]), name) for name in dir(cls)
+                 if name.startswith("visit_") and hasattr(ast, name[6:]))
 
 
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind"})
@@ -93,10 +107,7 @@ class _Extractor(ast.NodeVisitor):
                 visit(child)
 
     def __init__(self, module: str, path: str, source: bytes) -> None:
-        self._dispatch = {
-            getattr(ast, name[6:]): getattr(self, name)
-            for name in dir(type(self)) if name.startswith("visit_") and hasattr(ast, name[6:])
-        }
+        self._dispatch = {node_type: getattr(self, name) for node_type, name in _dispatch_names(type(self))}
         self.module = module
         self.package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
         self.path = path
