@@ -532,6 +532,8 @@ def extract(path: str, source: bytes) -> PyFacts:
     extractor = _Extractor(module, path, source)
     extractor.collect_module_names(tree)
     extractor.visit(tree)
+    extractor._dispatch.clear()  # bound methods: a cycle the (paused) garbage collector would keep
+    extractor._values.clear()
     return PyFacts(
         module=module,
         path=path,

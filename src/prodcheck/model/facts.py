@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, NamedTuple, TypeVar
 
-from prodcheck.model.finding import Location, Span
+from prodcheck.model.finding import Location, Span, quick_pickle
 
 T = TypeVar("T")
 
@@ -15,6 +15,7 @@ TOOL_DEFAULT = "tool-default"
 INFERRED = "inferred"
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Fact(Generic[T]):
     value: T
@@ -78,6 +79,7 @@ class Value(NamedTuple):
         return self.text.rsplit(".", 1)[-1]
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Call:
     value: Value  # kind "call"
@@ -96,6 +98,7 @@ class Call:
         return self.value.span
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Param:
     name: str
@@ -103,6 +106,7 @@ class Param:
     default: Value | None
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Function:
     qualname: str  # module-qualified: app.routers.orders.get_order, app.db.Repo.get
@@ -125,6 +129,7 @@ class Function:
         return None
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Assign:
     target: str  # module-qualified for module/class scope, plain for function scope
@@ -134,6 +139,7 @@ class Assign:
     in_main: bool = False
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class ClassDef:
     qualname: str
@@ -141,6 +147,7 @@ class ClassDef:
     span: Span
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class StringLiteral:
     value: str
@@ -150,6 +157,7 @@ class StringLiteral:
     in_main: bool = False
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class PyFacts:
     module: str
