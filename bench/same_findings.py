@@ -61,7 +61,7 @@ def diff(before: Path, after: Path) -> int:
         if a == b:
             continue
         different += 1
-        key = lambda f: json.dumps(f, sort_keys=True)  # noqa: E731
+        key = lambda f: json.dumps(f, sort_keys=True)
         gone = {key(f) for f in a["findings"]} - {key(f) for f in b["findings"]}
         came = {key(f) for f in b["findings"]} - {key(f) for f in a["findings"]}
         print(f"{name}: {len(gone)} gone, {len(came)} new" + ("; stderr differs" if a["stderr"] != b["stderr"] else ""))

@@ -86,7 +86,7 @@ def test_t_strings_and_soft_keyword_type_are_read(tmp_path) -> None:
     source = b'import requests\ntype = 3\nname = type\nmessage = t"hi {name}"\nrequests.get(t"{name}")\n'
     parsed = parse_newer(source)
     assert parsed is not None
-    tree, rewritten = parsed
+    _tree, rewritten = parsed
     assert b"type = 3" in rewritten and b'message = ""' in rewritten
 
 

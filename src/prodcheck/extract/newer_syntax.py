@@ -125,7 +125,7 @@ class _Scanner:
                 continue
             if char == "}":
                 return position + 1
-            if text.startswith(closing, position) or char == "\n" and len(closing) == 1:
+            if text.startswith(closing, position) or (char == "\n" and len(closing) == 1):
                 raise _Unsupported("string ends in a format spec")
             position += 1
         raise _Unsupported("unterminated format spec")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from prodcheck.model.facts import Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value
 from prodcheck.model.finding import Span
@@ -72,10 +71,16 @@ def _exact_span(values: tuple[int, int, int, int]) -> Span:
     return tuple.__new__(Span, values)
 
 
-@lru_cache(maxsize=None)
+_DISPATCH_NAMES: dict[type, tuple[tuple[type, str], ...]] = {}
+
+
 def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
-    return tuple((getattr(ast, name[6:]), name) for name in dir(cls)
-                 if name.startswith("visit_") and hasattr(ast, name[6:]))
+    """(node type, visit method name) pairs of a visitor class, computed once per class."""
+    names = _DISPATCH_NAMES.get(cls)
+    if names is None:
+        names = _DISPATCH_NAMES[cls] = tuple(
+            (getattr(ast, name[6:]), name) for name in dir(cls) if name.startswith("visit_") and hasattr(ast, name[6:]))
+    return names
 
 
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind"})

@@ -82,12 +82,12 @@ def quick_pickle(cls: type[_T]) -> type[_T]:
     names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
     getter = attrgetter(*names)
     if len(names) == 1:
-        def __reduce__(self):  # type: ignore[no-untyped-def]
+        def __reduce__(self):
             return (cls, (getter(self),))
     else:
-        def __reduce__(self):  # type: ignore[no-untyped-def]
+        def __reduce__(self):
             return (cls, getter(self))
-    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
     return cls
 
 
