@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "/bin/sh", "/bin/bash", "/usr/bin/env"})
 _CONNECTORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
@@ -97,6 +98,13 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 def split_script(text: str, first_line: int = 1) -> list[SimpleCommand]:
     """A shell script or shell-form command line, as simple commands in execution order."""
+    # Each text is split once per run however many models and rules ask (a Dockerfile's CMD is
+    # read by processes, images and several rules); callers get their own list.
+    return list(_split_script(text, first_line))
+
+
+@lru_cache(maxsize=8192)
+def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
     commands: list[SimpleCommand] = []
     for offset, line in _logical_lines(text):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -116,7 +124,7 @@ def split_script(text: str, first_line: int = 1) -> list[SimpleCommand]:
             commands.extend(_unwrap(current, first_line + offset - 1, operator))
     if commands and commands[0].operator == "\n":
         commands[0] = replace(commands[0], operator="")
-    return commands
+    return tuple(commands)
 
 
 def split_argv(argv: list[str] | tuple[str, ...], line: int = 1) -> list[SimpleCommand]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from prodcheck.extract.servers import ServerCall, is_migration, server_call
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact
@@ -256,6 +257,25 @@ def max_connections_in(argv: list[str]) -> int | None:
     return None
 
 
+class FilesByPath(dict[str, SourceFile]):
+    """A project's files by path (never changed once built), with its shell scripts indexed by file
+    name once instead of scanning every file for every command that might name a script."""
+
+    @cached_property
+    def shells_by_name(self) -> dict[str, list[SourceFile]]:
+        index: dict[str, list[SourceFile]] = {}
+        for source in self.values():
+            if source.kind == FileKind.SHELL:
+                index.setdefault(source.path.rsplit("/", 1)[-1], []).append(source)
+        return index
+
+
+def shell_files_named(files_by_path: dict[str, SourceFile], name: str) -> list[SourceFile]:
+    if isinstance(files_by_path, FilesByPath):
+        return files_by_path.shells_by_name.get(name, [])
+    return [f for f in files_by_path.values() if f.kind == FileKind.SHELL and f.path.rsplit("/", 1)[-1] == name]
+
+
 def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: str = "") -> SourceFile | None:
     """A script path as a container sees it (`/app/scripts/start.sh`, `./start.sh`) -> the repo file."""
     token = token.strip("'\"")
@@ -263,9 +283,10 @@ def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: st
         return None
     if not (token.endswith(".sh") or "/" in token):
         return None
-    candidates = [f for f in files_by_path.values() if f.kind == FileKind.SHELL]
     normalized = posixpath.normpath(posixpath.join(workdir or "/", token)).lstrip("/")
     parts = normalized.split("/")
+    # Only a script of the same file name can share a trailing path with the token.
+    candidates = shell_files_named(files_by_path, parts[-1])
     best = None
     best_len = 0
     for candidate in candidates:

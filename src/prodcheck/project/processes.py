@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 class Processes:
     def __init__(self, project: Project) -> None:
         self.project = project
+        self._image_indexes: dict[int, tuple[list, int, list, tuple | None]] = {}
 
     def dockerfile_for(self, base_dir: str, context: str | None, dockerfile: str | None) -> SourceFile | None:
         directory = posixpath.normpath(posixpath.join(base_dir, context or "."))
@@ -258,16 +259,35 @@ class Processes:
     def dockerfile_for_image(self, image: str | None, candidates: list[tuple[SourceFile, DockerfileView]]):
         if not candidates:
             return None
+        folders, root = self._image_index(candidates)
         if image:
             repository = image_repository(image)
-            for source, view in candidates:
-                folder = posixpath.dirname(source.path).rsplit("/", 1)[-1].lower()
-                if folder and folder in repository:
-                    return source, view
-        for source, view in candidates:
-            if source.path == "Dockerfile":
-                return source, view
+            for folder, candidate in folders:
+                if folder in repository:
+                    return candidate
+        if root is not None:
+            return root
         return candidates[0] if len(candidates) == 1 else None
+
+    def _image_index(self, candidates: list[tuple[SourceFile, DockerfileView]]) -> tuple[
+            list[tuple[str, tuple[SourceFile, DockerfileView]]], tuple[SourceFile, DockerfileView] | None]:
+        """Per list of candidate Dockerfiles, once: the first candidate of each folder name (the
+        order the image match tries them in) and the root Dockerfile."""
+        key = id(candidates)
+        cached = self._image_indexes.get(key)
+        if cached is not None and cached[0] is candidates and cached[1] == len(candidates):
+            return cached[2], cached[3]
+        folders: dict[str, tuple[SourceFile, DockerfileView]] = {}
+        root = None
+        for source, view in candidates:
+            folder = posixpath.dirname(source.path).rsplit("/", 1)[-1].lower()
+            if folder:
+                folders.setdefault(folder, (source, view))
+            if root is None and source.path == "Dockerfile":
+                root = (source, view)
+        ordered = list(folders.items())
+        self._image_indexes[key] = (candidates, len(candidates), ordered, root)
+        return ordered, root
 
     def workers(self, process: Process) -> Fact[int] | None:
         server = process.server

@@ -13,7 +13,7 @@ from prodcheck.parsing.dockerfile import parse as parse_dockerfile
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
 from prodcheck.parsing.yaml import YNode, load_documents
-from prodcheck.project.infra import ComposeService
+from prodcheck.project.infra import ComposeService, FilesByPath
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.sources import SourceFile
 
@@ -29,12 +29,18 @@ class FileViews:
 
     def __init__(self, files: list[SourceFile], python_facts: dict[str, PyFacts]) -> None:
         self.files = files
-        self.by_path = {f.path: f for f in files}
+        self.by_path = FilesByPath((f.path, f) for f in files)
         self.python_facts = python_facts
         self.parse_errors: list[SourceFile] = [f for f in files if f.error is not None]
+        self._of_kind: dict[tuple[FileKind, ...], tuple[int, list[SourceFile]]] = {}
 
     def of_kind(self, *kinds: FileKind) -> list[SourceFile]:
-        return [f for f in self.files if f.kind in kinds and f.error is None]
+        # Computed once per set of kinds (and again only after a view failed to parse a file).
+        cached = self._of_kind.get(kinds)
+        if cached is None or cached[0] != len(self.parse_errors):
+            cached = (len(self.parse_errors), [f for f in self.files if f.kind in kinds and f.error is None])
+            self._of_kind[kinds] = cached
+        return list(cached[1])
 
     def context_of(self, path: str) -> Context:
         source = self.by_path.get(path)
