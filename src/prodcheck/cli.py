@@ -11,7 +11,13 @@ import click
 from prodcheck import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.progress import TaskID
+
+    from prodcheck.diff import ChangedLines
+    from prodcheck.engine import RunResult
+    from prodcheck.model.finding import Finding
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -79,6 +85,10 @@ def main() -> None:
 @click.option("--sarif-category", metavar="CATEGORY", default=None,
               help="SARIF runAutomationDetails.id, to keep several prodcheck analyses apart in code scanning "
                    "(as `codeql database analyze --sarif-category`). Default: none.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the safe fixes as a unified diff and change nothing (exit 1 when there are any).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also the fixes that may change behaviour.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .prodcheck_cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel parser processes.")
 @click.option("--max-connections", type=click.IntRange(min=1), default=None,
@@ -88,7 +98,7 @@ def main() -> None:
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
           ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: Path | None,
           baseline: Path | None, write_baseline: Path | None, diff_base: str | None, sarif_category: str | None,
-          no_cache: bool, jobs: int | None,
+          fix: bool, show_diff: bool, unsafe_fixes: bool, no_cache: bool, jobs: int | None,
           max_connections: int | None, quiet: bool, statistics: bool) -> None:
     """Audit PATHS (default: the current folder)."""
     from prodcheck import baseline as baseline_file
@@ -148,6 +158,9 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         sys.exit(EXIT_OK)
     if changed is not None:
         result.findings = changed.filter(result.findings)
+    if fix or show_diff:
+        result = _fix(root, result, lambda: engine.run(root, settings, only=only, baseline=known), changed,
+                      unsafe_fixes, write=fix and not show_diff)
     render = reporter(output_format)
     if output is not None:
         try:
@@ -161,6 +174,40 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         render(result, sys.stdout, quiet=quiet, statistics=statistics, changed=changed, sarif_category=sarif_category)
     failing = [f for f in result.findings if f.severity >= settings.fail_on]
     sys.exit(EXIT_OK if exit_zero or not failing else EXIT_FINDINGS)
+
+
+def _fix(root: Path, result: RunResult, analyse: Callable[[], RunResult], changed: ChangedLines | None,
+         unsafe: bool, write: bool) -> RunResult:
+    """--diff: print the safe fixes as a unified diff and exit; --fix: apply them, then report what is left."""
+    from prodcheck.fix import apply
+
+    def findings() -> list[Finding]:
+        current = analyse()
+        result.findings = changed.filter(current.findings) if changed is not None else current.findings
+        return result.findings
+
+    if not write:
+        outcome = apply.plan(root, result.findings, unsafe)
+        sys.stdout.write(outcome.diff())
+        for message in outcome.refused:
+            click.echo(f"prodcheck: not fixed: {message}", err=True)
+        click.echo(f"prodcheck: would fix {outcome.fixed} finding{'s' if outcome.fixed != 1 else ''}"
+                   f"{_hidden_unsafe(result.findings, unsafe)}", err=True)
+        sys.exit(EXIT_FINDINGS if outcome.changes else EXIT_OK)
+    try:
+        total, _ = apply.fix_until_stable(root, findings, unsafe)
+    except OSError as error:
+        _usage_error(str(error))
+    for message in total.refused:
+        click.echo(f"prodcheck: not fixed: {message}", err=True)
+    click.echo(f"prodcheck: fixed {total.fixed} finding{'s' if total.fixed != 1 else ''} in {len(total.changes)} "
+               f"file{'s' if len(total.changes) != 1 else ''}{_hidden_unsafe(result.findings, unsafe)}", err=True)
+    return result
+
+
+def _hidden_unsafe(findings: list[Finding], unsafe: bool) -> str:
+    hidden = 0 if unsafe else sum(1 for f in findings if f.fix is not None and not f.fix.safe)
+    return f" ({hidden} more with --unsafe-fixes)" if hidden else ""
 
 
 def _usage_error(message: str) -> NoReturn:

@@ -442,6 +442,12 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
         from dataclasses import replace
 
         finding = replace(finding, severity=severity)
+    if finding.fix is not None and context != Context.PROD:
+        # `--reload` in docker-compose.override.yml is the point of that file: fixes (and `fixable`)
+        # are for what production runs.
+        from dataclasses import replace
+
+        finding = replace(finding, fix=None)
     return finding
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.fix.edits import add_keyword_fix
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
-from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 
 
 def async_factory(value: Value) -> str | None:
@@ -27,7 +28,7 @@ class AsyncSessionExpiresOnCommit(Rule):
     meta = RuleMeta(
         code="PC404", name="async-session-expires-on-commit",
         summary="Async session factory without `expire_on_commit=False`",
-        severity=Severity.WARNING, kinds=("py",), dev="skip",
+        severity=Severity.WARNING, kinds=("py",), dev="skip", fix=FixAvailability.SOMETIMES,
     )
 
     def check(self, project: Project) -> Iterator[Draft]:
@@ -44,4 +45,5 @@ class AsyncSessionExpiresOnCommit(Rule):
                     "lazy-load from the database, which an async session cannot do implicitly: it raises "
                     "`MissingGreenlet` and the request fails with a 500; pass `expire_on_commit=False`",
                     Location(facts.path, call.span), context=Context.DEV if call.in_main else None,
+                    fix=add_keyword_fix(project, facts.path, call.value, "expire_on_commit=False"),
                 )

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
-from prodcheck.model.finding import Edit, Fix, Location, Severity, Span
+from prodcheck.fix.edits import add_keyword_fix
+from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Engine, Project
 from prodcheck.project.db_urls import UrlResolver
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
@@ -77,36 +77,3 @@ class PoolWithoutPrePing(Rule):
                 Location(engine.facts.path, value.span),
                 fix=add_keyword_fix(project, engine.facts.path, value, "pool_pre_ping=True"),
             )
-
-
-def add_keyword_fix(project: Project, path: str, call: Value, keyword: str) -> Fix | None:
-    """Append `keyword` to a call's arguments, matching its layout; None when the layout is unusual."""
-    source = project.by_path.get(path)
-    if source is None or source.data is None or b"\r" in source.data:
-        return None
-    lines = source.data.decode("utf-8", "replace").splitlines()
-    span = call.span
-    if not (0 < span.end_line <= len(lines)):
-        return None
-    closing = lines[span.end_line - 1]
-    index = span.end_column - 2  # 0-based position of ")"
-    if index < 0 or index >= len(closing) or closing[index] != ")" or not closing.isascii():
-        return None
-    before = closing[:index]
-    if before.strip() == "" and span.end_line > span.line:
-        previous = lines[span.end_line - 2]
-        if not previous.rstrip().endswith(","):
-            return None
-        indent = previous[: len(previous) - len(previous.lstrip())]
-        edit = Edit(path, Span(span.end_line, 1, span.end_line, 1), f"{indent}{keyword},\n")
-    else:
-        stripped = before.rstrip()
-        if stripped.endswith("("):
-            text = keyword
-        elif stripped.endswith(","):
-            text = f" {keyword}"
-        else:
-            text = f", {keyword}"
-        column = len(stripped) + 1
-        edit = Edit(path, Span(span.end_line, column, span.end_line, index + 1), text)
-    return Fix(f"add `{keyword}`", (edit,))

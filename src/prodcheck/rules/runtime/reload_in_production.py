@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
-from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.fix.edits import remove_argument
+from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
 
+# Commands whose text the fix edits on the token's exact span (a start script's logic is left to people).
+_FIXABLE_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.PROCFILE})
 _START_SCRIPT_WORDS = ("start", "entrypoint", "run", "boot", "serve", "server", "launch", "prestart", "docker")
 
 
@@ -40,6 +43,7 @@ class ReloadInProduction(Rule):
         code="PC101", name="reload-in-production", core=True,
         summary="Auto-reload or a development server in a command production runs",
         severity=Severity.ERROR, kinds=("py", "dockerfile", "compose", "k8s", "procfile", "shell"),
+        fix=FixAvailability.SOMETIMES,
     )
 
     def check(self, project: Project) -> Iterator[Draft]:
@@ -56,10 +60,15 @@ class ReloadInProduction(Rule):
                 where = f"{process.kind} `{process.name}`" if process.kind != "script" else "a start script"
                 what = "`fastapi dev` (a development server)" if call.dev_server else f"`{call.server} {call.reload_token}`"
                 context = Context.DEV if unreferenced_script and process.context == Context.PROD else process.context
+                fix = None
+                if call.reload_token.startswith("--reload") and source is not None and \
+                        source.kind in _FIXABLE_KINDS and location.span.end_column > location.span.column:
+                    fix = remove_argument(location.path, source.lines, location.span, call.reload_token,
+                                          f"remove `{call.reload_token}`")
                 yield self.draft(
                     f"{what} in {where}: the reloader watches the filesystem, restarts on every change and "
                     "runs a single process; production needs a plain server with workers",
-                    location, context=context,
+                    location, context=context, fix=fix,
                 )
         run = modules_run_by_production(project)
         for facts in project.python_facts.values():
