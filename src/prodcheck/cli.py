@@ -69,10 +69,16 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github", "gitlab", "junit"]),
+@click.option("--format", "output_format", type=click.Choice(["text", "concise", "json", "sarif", "github", "gitlab", "junit"]),
               default="text", show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
 @click.option("--select", multiple=True, help="Only these rules: codes, names or prefixes (PC4), comma-separated.")
+@click.option("--extend-select", multiple=True,
+              help="Rules to add to the selection (configured or --select): codes, names or prefixes.")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
+              help="Report only findings at or above this confidence (default: all).")
+@click.option("--color", "color_mode", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour in the text report (`auto`: on a terminal, unless NO_COLOR is set).")
 @click.option("--ignore", multiple=True, help="Skip these rules: codes, names or prefixes, comma-separated.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit code 1 (default: warning).")
@@ -96,7 +102,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Only findings at warning or above, no summary detail.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
-          ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: Path | None,
+          extend_select: tuple[str, ...], min_confidence: str | None, color_mode: str, ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: Path | None,
           baseline: Path | None, write_baseline: Path | None, diff_base: str | None, sarif_category: str | None,
           fix: bool, show_diff: bool, unsafe_fixes: bool, no_cache: bool, jobs: int | None,
           max_connections: int | None, quiet: bool, statistics: bool) -> None:
@@ -117,11 +123,15 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         if config_file is not None and not config_file.is_file():
             raise settings_module.ConfigError(f"{config_file}: configuration file not found")
         settings = settings_module.load(config_path) if config_path else settings_module.Settings()
-        selected, ignored = _split(select), _split(ignore)
-        for selector in (*selected, *ignored):
+        selected, ignored, extended = _split(select), _split(ignore), _split(extend_select)
+        for selector in (*selected, *ignored, *extended):
             if not is_known_selector(selector):
                 raise settings_module.ConfigError(
-                    f"unknown rule {selector!r} in --select/--ignore; see `prodcheck rules`")
+                    f"unknown rule {selector!r} in --select/--ignore/--extend-select{did_you_mean(selector)}; "
+                    "see `prodcheck rules`")
+        base = selected or settings.select
+        if extended and base:
+            selected = (*base, *extended)  # with no selection every rule runs already
         settings = settings.with_overrides(
             select=selected or None, ignore=(settings.ignore + ignored) if ignored else None,
             fail_on=Severity.parse(fail_on) if fail_on else None, max_connections=max_connections,
@@ -158,6 +168,11 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         sys.exit(EXIT_OK)
     if changed is not None:
         result.findings = changed.filter(result.findings)
+    if min_confidence is not None:
+        from prodcheck.model.finding import Confidence
+
+        floor = Confidence[min_confidence.upper()]
+        result.findings = [f for f in result.findings if f.confidence >= floor]
     if fix or show_diff:
         result = _fix(root, result, lambda: engine.run(root, settings, only=only, baseline=known), changed,
                       unsafe_fixes, write=fix and not show_diff)
@@ -171,7 +186,9 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
             render(result, handle, quiet=quiet, statistics=statistics, color=False, frames=False, changed=changed,
                    sarif_category=sarif_category)
     else:
-        render(result, sys.stdout, quiet=quiet, statistics=statistics, changed=changed, sarif_category=sarif_category)
+        color = {"auto": None, "always": True, "never": False}[color_mode]
+        render(result, sys.stdout, quiet=quiet, statistics=statistics, changed=changed, sarif_category=sarif_category,
+               color=color)
     failing = [f for f in result.findings if f.severity >= settings.fail_on]
     sys.exit(EXIT_OK if exit_zero or not failing else EXIT_FINDINGS)
 
@@ -208,6 +225,18 @@ def _fix(root: Path, result: RunResult, analyse: Callable[[], RunResult], change
 def _hidden_unsafe(findings: list[Finding], unsafe: bool) -> str:
     hidden = 0 if unsafe else sum(1 for f in findings if f.fix is not None and not f.fix.safe)
     return f" ({hidden} more with --unsafe-fixes)" if hidden else ""
+
+
+def did_you_mean(selector: str) -> str:
+    """` (did you mean `PC101`?)` for a mistyped rule code or name, else ""."""
+    import difflib
+
+    from prodcheck.rules import all_rules
+
+    metas = [rule.meta for rule in all_rules().values()]
+    probe = selector.upper() if selector[:2].lower() == "pc" else selector.lower()
+    close = difflib.get_close_matches(probe, [m.code for m in metas] + [m.name for m in metas], n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -256,7 +285,7 @@ def rule(rule: str) -> None:
 
     found = by_code_or_name(rule)
     if found is None:
-        _usage_error(f"unknown rule {rule!r}; `prodcheck rules` lists them")
+        _usage_error(f"unknown rule {rule!r}{did_you_mean(rule)}; `prodcheck rules` lists them")
     render_rule(found.meta, sys.stdout)
 
 

@@ -5,7 +5,7 @@ import importlib
 from typing import TextIO
 from collections.abc import Callable
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
 
 
 def reporter(name: str) -> Callable[..., None]:
