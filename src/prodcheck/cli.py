@@ -101,11 +101,13 @@ def main() -> None:
               help="The database's max_connections when the repository does not state it.")
 @click.option("--quiet", "-q", is_flag=True, help="Only findings at warning or above, no summary detail.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--explain-context", is_flag=True,
+              help="Under each finding, why its file counts as production, development, test or ambiguous.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
           extend_select: tuple[str, ...], min_confidence: str | None, color_mode: str, ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: Path | None,
           baseline: Path | None, write_baseline: Path | None, diff_base: str | None, sarif_category: str | None,
           fix: bool, show_diff: bool, unsafe_fixes: bool, no_cache: bool, jobs: int | None,
-          max_connections: int | None, quiet: bool, statistics: bool) -> None:
+          max_connections: int | None, quiet: bool, statistics: bool, explain_context: bool = False) -> None:
     """Audit PATHS (default: the current folder)."""
     from prodcheck import baseline as baseline_file
     from prodcheck import engine, settings as settings_module
@@ -183,12 +185,12 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         except OSError as error:
             _usage_error(f"cannot write {output}: {error.strerror or error}")
         with handle:
-            render(result, handle, quiet=quiet, statistics=statistics, color=False, frames=False, changed=changed,
-                   sarif_category=sarif_category)
+            render(result, handle, quiet=quiet, statistics=statistics, explain_context=explain_context, color=False,
+                   frames=False, changed=changed, sarif_category=sarif_category)
     else:
         color = {"auto": None, "always": True, "never": False}[color_mode]
         render(result, sys.stdout, quiet=quiet, statistics=statistics, changed=changed, sarif_category=sarif_category,
-               color=color)
+               color=color, explain_context=explain_context)
     failing = [f for f in result.findings if f.severity >= settings.fail_on]
     sys.exit(EXIT_OK if exit_zero or not failing else EXIT_FINDINGS)
 

@@ -49,7 +49,7 @@ ASYNC_NEEDLES = (b"open(", b"socket")
 POOL_THRESHOLD = 150
 MIN_POOL_CPUS = 4  # below this the pool costs more than it saves: see default_jobs
 CACHE_DIR = ".prodcheck_cache"
-CACHE_FORMAT = 3  # bump when the pickled fact or finding classes change shape
+CACHE_FORMAT = 4  # bump when the pickled fact or finding classes change shape
 
 
 @dataclass(slots=True)
@@ -139,7 +139,10 @@ def discover(root: Path, settings: Settings) -> list[SourceFile]:
         kind = classify(walked.relpath)
         if kind is None:
             continue
-        files.append(read_source(root, walked.relpath, kind, contexts.context(walked.relpath)))
+        context, reason = contexts.explain(walked.relpath)
+        source = read_source(root, walked.relpath, kind, context)
+        source.context_reason = reason
+        files.append(source)
     return files
 
 
@@ -422,9 +425,21 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
 
     assert isinstance(draft, Draft)
     context = draft.context or project.context_of(draft.location.path)
-    if context != Context.PROD and meta.dev == "skip":
+    if context in (Context.DEV, Context.TEST) and meta.dev == "skip":
         return None
     source = project.by_path.get(draft.location.path)
+    if draft.context is not None and (source is None or draft.context != source.context):
+        reason = draft.context_reason or f"the finding is about a {context.value} use (the rule's own evidence)"
+    else:
+        reason = source.context_reason if source is not None else ""
+    if draft.context is None and context == Context.PROD and source is not None and source.kind == FileKind.PYTHON:
+        from prodcheck.project.deployment import settings_class_context
+
+        scoped = settings_class_context(project.python_facts.get(source.path), draft.location.span.line)
+        if scoped is not None:
+            context, reason = scoped.context, scoped.reason
+            if meta.dev == "skip":
+                return None
     anchor = ""
     if source is not None:
         if source.text is None and source.data is not None:
@@ -434,10 +449,12 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
 
         for secret in draft.secrets:
             anchor = mask_secret(anchor, secret)
-    finding = build_finding(meta, draft, context, anchor)
+    finding = build_finding(meta, draft, context, anchor, reason)
     severity = settings.severity.get(meta.code, finding.severity)
-    if context != Context.PROD:
+    if context in (Context.DEV, Context.TEST):
         severity = Severity.INFO if meta.dev == "downgrade" else severity
+    elif context == Context.AMBIGUOUS:
+        severity = Severity(max(Severity.INFO, severity - 1))  # one lower than production, never an error
     if severity != finding.severity:
         from dataclasses import replace
 

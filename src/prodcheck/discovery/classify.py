@@ -35,6 +35,12 @@ def classify(relpath: str) -> FileKind | None:
         return FileKind.PLATFORM
     if lowered.endswith((".yml", ".yaml")):
         return FileKind.YAML
+    if name in {"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", ".justfile"} or lowered.endswith(".mk"):
+        return FileKind.MAKEFILE
+    if lowered.endswith(".service"):
+        return FileKind.SYSTEMD
+    if lowered in {"supervisord.conf", "supervisor.conf"} or (lowered.endswith(".conf") and "supervisor" in relpath.lower()):
+        return FileKind.SUPERVISOR
     if name == "Procfile" or name.startswith("Procfile."):
         return FileKind.PROCFILE
     if lowered.endswith(".sh") or name in {"docker-entrypoint", "entrypoint", "start", "prestart"}:

@@ -25,11 +25,21 @@ class ContextRules:
         self._development = pathspec.GitIgnoreSpec.from_lines(development) if development else None
 
     def context(self, relpath: str) -> Context:
+        return self.explain(relpath)[0]
+
+    def pinned(self, relpath: str) -> Context | None:
+        """The context a configured `production` / `development` glob gives the file, if any."""
         if self._production is not None and self._production.match_file(relpath):
             return Context.PROD
         if self._development is not None and self._development.match_file(relpath):
             return Context.DEV
-        return default_context(relpath)
+        return None
+
+    def explain(self, relpath: str) -> tuple[Context, str]:
+        pinned = self.pinned(relpath)
+        if pinned is not None:
+            return pinned, f"the configured `{'production' if pinned == Context.PROD else 'development'}` globs"
+        return explain_name(relpath)
 
 
 @lru_cache(maxsize=8192)
@@ -47,22 +57,28 @@ def _directory_context(directory: str) -> tuple[bool, Context | None]:
 
 
 def default_context(relpath: str) -> Context:
+    return explain_name(relpath)[0]
+
+
+def explain_name(relpath: str) -> tuple[Context, str]:
+    """The context a file's path gives it, and why (the names half of SPEC section 4)."""
     if relpath.startswith(".github/workflows/"):
-        return Context.PROD  # a workflow's jobs carry their own context (test jobs, deploy jobs)
+        # a workflow's jobs carry their own context (test jobs, deploy jobs)
+        return Context.PROD, "a workflow: each job carries its own context"
     directory, _, name = relpath.rpartition("/")
     in_test_folder, folder_context = _directory_context(directory)
     if in_test_folder:
-        return Context.TEST
+        return Context.TEST, "under a test folder"
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or name.startswith("tests."):
-        return Context.TEST
+        return Context.TEST, f"`{name}` is a test module"
     lowered = name.lower()
     if lowered.startswith(("compose.override.", "docker-compose.override.")) or ".override." in lowered:
-        return Context.DEV
+        return Context.DEV, f"`{name}` is a compose override file (local development)"
     if folder_context is not None:
-        return folder_context
+        return folder_context, f"a folder name in `{directory}/` says {'development' if folder_context == Context.DEV else 'test'}"
     words = _words(name)
     if any(w in _DEV_WORDS for w in words):
-        return Context.DEV
+        return Context.DEV, f"its name `{name}` says development"
     if any(w in _TEST_WORDS for w in words) and not name.endswith(".py"):
-        return Context.TEST
-    return Context.PROD
+        return Context.TEST, f"its name `{name}` says test"
+    return Context.PROD, "production by default: nothing in its path says development or test"

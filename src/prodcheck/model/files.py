@@ -20,6 +20,9 @@ class FileKind(StrEnum):
     YAML = "yaml"  # YAML that is none of the above until its documents say otherwise
     PLATFORM = "platform"  # render.yaml, fly.toml, railway.json, app.json
     DOCKERIGNORE = "dockerignore"  # .dockerignore, <Dockerfile>.dockerignore: what a build context leaves out
+    SYSTEMD = "systemd"  # *.service units: ExecStart= is a process
+    SUPERVISOR = "supervisor"  # supervisord.conf and supervisor/*.conf: [program:x] command= is a process
+    MAKEFILE = "makefile"  # Makefile, *.mk, justfile: read for the targets that build and deploy
     LOCKFILE = "lockfile"  # poetry.lock, uv.lock, Pipfile.lock, pdm.lock, requirements*.lock: existence only, never read
 
 
@@ -27,3 +30,4 @@ class Context(StrEnum):
     PROD = "prod"
     DEV = "dev"
     TEST = "test"
+    AMBIGUOUS = "ambiguous"  # nothing places it while other files are production: one severity lower

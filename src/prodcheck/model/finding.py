@@ -139,6 +139,8 @@ class Finding:
     secrets: tuple[str, ...] = field(default=(), compare=False)
     # Source line of the primary location, normalised; feeds the fingerprint.
     anchor: str = field(default="", compare=False)
+    # Why the file counts as production, development, test or ambiguous (SPEC section 4).
+    context_reason: str = field(default="", compare=False)
 
     @property
     def path(self) -> str:

@@ -6,7 +6,9 @@ directly:
 - `process_model` (processes.py): what each deployment surface runs, as processes and steps;
 - `gunicorn` (gunicorn.py): gunicorn configuration files and their settings;
 - `database_model` (databases.py): database servers and poolers, and their connection limits;
-- `engine_model` (engines.py): the engines and pools the Python code creates.
+- `engine_model` (engines.py): the engines and pools the Python code creates;
+- `deployment` (deployment.py): which files production runs, from evidence first and names second;
+  it sets every file's context (and the reason for it) before any other part reads one.
 Kubernetes workloads are read by workloads.py, platform files by platforms.py, Helm charts and
 kustomize by charts.py, workflows by workflows.py.
 """
@@ -24,7 +26,9 @@ from prodcheck.parsing.dockerfile import DockerfileView
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.parsing.textfiles import Entry
 from prodcheck.parsing.yaml import YNode
+from prodcheck.discovery.context import ContextRules
 from prodcheck.project.databases import Databases
+from prodcheck.project.deployment import Deployment
 from prodcheck.project.engines import ENGINE_FACTORIES, Engine, Engines, lower_bound_int
 from prodcheck.project.gunicorn import GunicornConfigs
 from prodcheck.project.infra import ComposeService, DatabaseService, Process, Step, Workload
@@ -46,6 +50,11 @@ class Project:
         self.settings = settings
         self.python_facts = python
         self.views = FileViews(files, python)
+        # Where each file runs, from the evidence of the deploy paths, before anything reads a context.
+        globs = ContextRules(getattr(settings, "production", ()) or (), getattr(settings, "development", ()) or ())
+        pinned = frozenset(f.path for f in files if globs.pinned(f.path) is not None)
+        self.deployment = Deployment(self.views, pinned, root)
+        self.deployment.apply()
         self.files = self.views.files
         self.by_path = self.views.by_path
         self.parse_errors = self.views.parse_errors

@@ -65,7 +65,7 @@ class Step:
 class Process:
     name: str
     origin: Location
-    kind: str  # dockerfile | compose | k8s | procfile | script | platform
+    kind: str  # dockerfile | compose | k8s | procfile | script | platform | systemd | supervisor
     role: str  # web | release | worker | init | job | migrate | other
     context: Context
     steps: list[Step]

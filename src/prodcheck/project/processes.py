@@ -110,6 +110,9 @@ class Processes:
 
         platform_processes(self.project, processes, referenced_dockerfiles)
         self._images(processes, referenced_dockerfiles)
+        from prodcheck.project.units import unit_processes
+
+        unit_processes(self, processes)  # systemd ExecStart=, supervisord command=
         self._scripts(processes)
         return processes
 

@@ -21,6 +21,7 @@ class SourceFile:
     text: str | None = None
     error: ParseError | None = None
     views: dict[str, object] = field(default_factory=dict)
+    context_reason: str = ""  # why the file has its context (SPEC section 4), repeated by findings
 
     @property
     def lines(self) -> list[str]:

@@ -22,6 +22,7 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         "end_column": span.end_column,
         "message": finding.message,
         "context": finding.context.value,
+        "context_reason": finding.context_reason,
         "fixable": finding.fix is not None,
         "confidence": finding.confidence.name.lower(),
         "fingerprint": finding.fingerprint(),

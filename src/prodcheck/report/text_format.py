@@ -13,7 +13,7 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 
 def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames: bool | None = None,
-           quiet: bool = False, statistics: bool = False, **_: object) -> None:
+           quiet: bool = False, statistics: bool = False, explain_context: bool = False, **_: object) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -57,6 +57,8 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
         for related in finding.related:
             if related.path and not quiet:
                 console.print(Text(f"    {related.path}:{related.span.line}: {related.label}", style="dim"))
+        if explain_context and finding.context_reason:
+            console.print(Text(f"    context {finding.context.value}: {finding.context_reason}", style="dim"))
     if statistics:
         counts = Counter((f.code, f.name) for f in findings)
         console.print()

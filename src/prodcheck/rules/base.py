@@ -45,6 +45,7 @@ class Draft:
     context: Context | None = None
     fix: Fix | None = None
     secrets: tuple[str, ...] = field(default=())
+    context_reason: str = ""  # why, when the rule sets `context` itself
 
 
 _REGISTRY: dict[str, type[Rule]] = {}
@@ -72,11 +73,11 @@ def registered() -> dict[str, type[Rule]]:
     return _REGISTRY
 
 
-def build_finding(meta: RuleMeta, draft: Draft, context: Context, anchor: str) -> Finding:
+def build_finding(meta: RuleMeta, draft: Draft, context: Context, anchor: str, context_reason: str = "") -> Finding:
     return Finding(
         code=meta.code, name=meta.name, message=draft.message, location=draft.location,
         severity=draft.severity or meta.severity, related=draft.related, confidence=draft.confidence,
-        context=context, fix=draft.fix, secrets=draft.secrets, anchor=anchor,
+        context=context, fix=draft.fix, secrets=draft.secrets, anchor=anchor, context_reason=context_reason,
     )
 
 

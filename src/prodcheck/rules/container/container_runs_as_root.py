@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from prodcheck.model.finding import Confidence, Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
+from prodcheck.project.deployment import image_purpose
 from prodcheck.project.infra import is_third_party_image, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
@@ -59,11 +60,13 @@ class ContainerRunsAsRoot(Rule):
         for process in project.processes:
             if process.dockerfile and process.kind == "compose":
                 targets.setdefault(process.dockerfile, set()).add(process.target)
+        for path, names in project.deployment.targets.items():  # `--target` of the deploy builds
+            targets.setdefault(path, set()).update(names)
         for source, view in project.dockerfiles:
             for target in sorted(targets.get(source.path) or {None}, key=lambda t: t or ""):
                 stage = view.stage(target)
-                if stage is None:
-                    continue
+                if stage is None or image_purpose(view, stage) is not None:
+                    continue  # Lambda functions and build steps: no container of their own runs as a service
                 user = view.effective(stage, "USER")
                 if user is not None and is_root(user.value.split()[0] if user.value.split() else ""):
                     line = source.line(user.line)

@@ -10,6 +10,7 @@ from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, com
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
+from prodcheck.project.deployment import image_purpose
 from prodcheck.project.infra import raw_argv, resolve_script, scalar_location
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
@@ -76,6 +77,8 @@ class ShellFormEntrypoint(Rule):
                     yield from self._stage(source, view, stage)
 
     def _stage(self, source: SourceFile, view: DockerfileView, stage: Stage) -> Iterator[Draft]:
+        if image_purpose(view, stage) is not None:
+            return  # a Lambda function or a build step: no service process to signal
         if view.effective(stage, "SHELL") is not None:
             return  # an explicit SHELL: the shell form is a deliberate choice (Docker's own check agrees)
         entry = view.effective(stage, "ENTRYPOINT")

@@ -1,0 +1,248 @@
+"""Which files production runs: context from the deployment model (SPEC section 4), through the CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import run_json
+
+from prodcheck.cli import main
+
+APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}
+ROOT_IMAGE = """
+    FROM python:3.12-slim
+    WORKDIR /app
+    COPY . .
+    CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+"""
+DEPLOY_WORKFLOW = """
+    on: {push: {branches: [main]}}
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        environment: production
+        steps:
+          - uses: actions/checkout@v4
+          - run: docker build -f project/Dockerfile.prod -t registry.example/app project
+          - run: docker push registry.example/app
+"""
+
+
+def _by(findings: list[dict], code: str, path: str) -> list[dict]:
+    return [f for f in findings if f["code"] == code and f["path"] == path]
+
+
+def test_workflow_build_places_the_prod_dockerfile_and_its_plain_sibling_is_dev(project) -> None:
+    root = project({**{f"project/{k}": v for k, v in APP.items()},
+                    "project/Dockerfile": ROOT_IMAGE, "project/Dockerfile.prod": ROOT_IMAGE,
+                    ".github/workflows/main.yml": DEPLOY_WORKFLOW})
+    _, report = run_json(root)
+    prod = _by(report["findings"], "PC201", "project/Dockerfile.prod")
+    dev = _by(report["findings"], "PC201", "project/Dockerfile")
+    assert prod and prod[0]["context"] == "prod" and prod[0]["severity"] == "warning"
+    assert "docker build" in prod[0]["context_reason"] and ".github/workflows/main.yml" in prod[0]["context_reason"]
+    assert dev and dev[0]["context"] == "dev" and dev[0]["severity"] == "info"
+    assert "Dockerfile.prod" in dev[0]["context_reason"]
+
+
+def test_compose_with_source_bind_mount_and_dev_database_is_development(project) -> None:
+    root = project({**APP, "Dockerfile": ROOT_IMAGE, "docker-compose.yml": """
+        services:
+          web:
+            build: .
+            command: uvicorn app.main:app --reload --host 0.0.0.0
+            volumes:
+              - .:/app
+            environment:
+              - DATABASE_URL=postgresql://postgres:postgres@db:5432/web_dev
+          db:
+            image: postgres:16
+    """})
+    _, report = run_json(root)
+    reload = _by(report["findings"], "PC101", "docker-compose.yml")
+    assert reload and all(f["context"] == "dev" and f["severity"] == "info" for f in reload)
+    assert "bind-mounts the source" in reload[0]["context_reason"]
+    # the project's only image runs on its own: production, whatever the compose file does with it
+    root_user = _by(report["findings"], "PC201", "Dockerfile")
+    assert root_user and root_user[0]["context"] == "prod" and "only image" in root_user[0]["context_reason"]
+
+
+def test_image_without_a_command_built_only_by_a_development_compose_file_is_development(project) -> None:
+    root = project({**APP, "Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\n", "docker-compose.yml": """
+        services:
+          web:
+            build: .
+            command: uvicorn app.main:app --reload --host 0.0.0.0
+            volumes:
+              - ./app:/app/app
+    """})
+    _, report = run_json(root)
+    root_user = _by(report["findings"], "PC201", "Dockerfile")
+    assert root_user and root_user[0]["context"] == "dev" and "built only by docker-compose.yml" in root_user[0]["context_reason"]
+
+
+def test_a_link_to_the_production_dockerfile_is_production(project) -> None:
+    root = project({**APP, "docker/Dockerfile": ROOT_IMAGE, "Dockerfile": ROOT_IMAGE, ".github/workflows/p.yml": """
+        on: {push: {branches: [main]}}
+        jobs:
+          publish:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker/build-push-action@v6
+                with: {context: ., push: true}
+    """})
+    _, report = run_json(root)
+    copy = _by(report["findings"], "PC201", "docker/Dockerfile")
+    assert copy and copy[0]["context"] == "prod" and "the same file as Dockerfile" in copy[0]["context_reason"]
+
+
+def test_reload_without_a_source_mount_stays_production(project) -> None:
+    """--reload alone is the production bug PC101 exists for, not a mark of local use."""
+    root = project({**APP, "Dockerfile": ROOT_IMAGE, "docker-compose.yml": """
+        services:
+          web:
+            build: .
+            command: uvicorn app.main:app --reload --host 0.0.0.0
+    """})
+    _, report = run_json(root)
+    reload = _by(report["findings"], "PC101", "docker-compose.yml")
+    assert reload and reload[0]["context"] == "prod" and reload[0]["severity"] == "error"
+
+
+def test_compose_of_local_infrastructure_only_is_development(project) -> None:
+    root = project({**APP, "Dockerfile": ROOT_IMAGE, "docker-compose.yml": """
+        services:
+          postgres:
+            image: postgres:16
+            environment:
+              POSTGRES_PASSWORD: postgres
+            ports:
+              - "5432:5432"
+          redis:
+            image: redis
+    """})
+    _, report = run_json(root)
+    published = [f for f in report["findings"] if f["path"] == "docker-compose.yml"]
+    assert all(f["severity"] == "info" and f["context"] == "dev" for f in published)
+    assert published and "only local infrastructure" in published[0]["context_reason"]
+
+
+def test_deploy_job_compose_files_are_production_and_unplaced_compose_is_ambiguous(project) -> None:
+    root = project({**APP, "Dockerfile": ROOT_IMAGE,
+                    "compose.yml": "services:\n  web:\n    build: .\n",
+                    "monitoring/compose.yml": "services:\n  agent:\n    image: example/agent:1.0\n    privileged: true\n",
+                    ".github/workflows/deploy.yml": """
+                        on: {push: {branches: [main]}}
+                        jobs:
+                          deploy:
+                            runs-on: ubuntu-latest
+                            environment: production
+                            steps:
+                              - run: docker compose -f compose.yml up -d
+                    """})
+    _, report = run_json(root)
+    root_user = _by(report["findings"], "PC201", "Dockerfile")
+    assert root_user and root_user[0]["context"] == "prod"
+    assert "service `web` of compose.yml" in root_user[0]["context_reason"]
+    privileged = _by(report["findings"], "PC202", "monitoring/compose.yml")
+    assert privileged and privileged[0]["context"] == "ambiguous" and privileged[0]["severity"] != "error"
+
+
+def test_folder_words_from_the_knowledge_layer(project) -> None:
+    root = project({**APP, "Dockerfile": ROOT_IMAGE,
+                    "docker/regtest/docker-compose.yml": "services:\n  node:\n    image: example/node:latest\n    user: root\n"})
+    _, report = run_json(root)
+    found = _by(report["findings"], "PC201", "docker/regtest/docker-compose.yml")
+    assert found and found[0]["context"] == "test" and found[0]["severity"] == "info"
+    assert "docker/regtest/" in found[0]["context_reason"]
+
+
+def test_sample_repository_readme(project) -> None:
+    root = project({**APP, "Dockerfile": ROOT_IMAGE,
+                    "README.md": "# Samples\n\nThese samples must not be deployed in production environments.\n"})
+    _, report = run_json(root)
+    found = _by(report["findings"], "PC201", "Dockerfile")
+    assert found and found[0]["context"] == "dev" and "README" in found[0]["context_reason"]
+
+
+def test_configured_globs_override_the_model(project) -> None:
+    root = project({**APP, "Dockerfile": ROOT_IMAGE, "prodcheck.toml": 'production = ["docker-compose.yml"]\n',
+                    "docker-compose.yml": "services:\n  web:\n    build: .\n    command: uvicorn app.main:app --reload\n"
+                                          "    volumes:\n      - .:/app\n"})
+    _, report = run_json(root)
+    reload = _by(report["findings"], "PC101", "docker-compose.yml")
+    assert reload and reload[0]["context"] == "prod" and "configured" in reload[0]["context_reason"]
+
+
+def test_settings_class_for_tests_is_test_context(project) -> None:
+    root = project({**APP, "app/config.py": """
+        from pydantic_settings import BaseSettings
+
+        class Config(BaseSettings):
+            DB_URL: str = "postgresql://app:s3cretpw@db.internal:5432/app"
+
+        class TestConfig(Config):
+            DB_URL: str = "postgresql://app:s3cretpw@localhost:5432/app_test"
+    """})
+    _, report = run_json(root)
+    urls = {f["line"]: f for f in _by(report["findings"], "PC301", "app/config.py")}
+    assert urls[4]["context"] == "prod"
+    assert urls[7]["context"] == "test" and urls[7]["severity"] == "info" and "TestConfig" in urls[7]["context_reason"]
+
+
+def test_lambda_and_build_only_images_are_not_services(project) -> None:
+    root = project({**APP,
+                    "lambda/Dockerfile": 'FROM public.ecr.aws/lambda/python:3.12\nCOPY app ./\nCMD ["app.handler"]\n',
+                    "layer/Dockerfile": "FROM python:3.12\nRUN pip install -t /opt/python requests\n"
+                                        "CMD cp -r /opt/python /out\n"})
+    _, report = run_json(root)
+    assert not [f for f in report["findings"] if f["path"] in {"lambda/Dockerfile", "layer/Dockerfile"}
+                and f["code"] in {"PC201", "PC104", "PC601"}]
+
+
+def test_deploy_target_stage_is_checked_not_only_the_last(project) -> None:
+    root = project({**APP, "server/Dockerfile": """
+        FROM python:3.12-slim AS production
+        CMD ["uvicorn", "app.main:app"]
+
+        FROM public.ecr.aws/lambda/python:3.12 AS lambda
+        CMD ["app.handler"]
+    """, ".github/workflows/deploy.yml": """
+        on: {push: {branches: [main]}}
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker/build-push-action@v6
+                with:
+                  context: ./server
+                  target: production
+                  push: true
+    """})
+    _, report = run_json(root)
+    found = _by(report["findings"], "PC201", "server/Dockerfile")
+    assert [f["line"] for f in found] == [1]
+
+
+def test_systemd_and_supervisord_units_are_processes(project) -> None:
+    root = project({**APP,
+                    "deploy/api.service": "[Service]\nUser=app\nExecStart=/opt/venv/bin/uvicorn app.main:app --reload\n",
+                    "deploy/supervisord.conf": "[program:web]\ncommand=uvicorn app.main:app --reload --port 80\n"})
+    _, report = run_json(root)
+    assert _by(report["findings"], "PC101", "deploy/api.service")
+    assert _by(report["findings"], "PC101", "deploy/supervisord.conf")
+
+
+def test_jinja_template_is_skipped_with_an_info(project) -> None:
+    root = project({**APP, "template/{{cookiecutter.slug}}/x.py": "x = 1\n",
+                    "generator/template/client.py": "from fastapi import FastAPI\napp = FastAPI(title='x')\n"
+                                                    "{% if auth %}\nimport jwt\n{% endif %}\n"})
+    _, report = run_json(root)
+    parse = _by(report["findings"], "PC000", "generator/template/client.py")
+    assert parse and parse[0]["severity"] == "info"
+
+
+def test_explain_context_in_text(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(ROOT_IMAGE.replace("\n    ", "\n").lstrip())
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-cache", "--explain-context"])
+    assert "context prod: " in result.stdout
