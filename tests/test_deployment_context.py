@@ -246,3 +246,61 @@ def test_explain_context_in_text(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text(ROOT_IMAGE.replace("\n    ", "\n").lstrip())
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--no-cache", "--explain-context"])
     assert "context prod: " in result.stdout
+
+
+def test_template_project_is_read_as_the_project_it_generates(project) -> None:
+    """A cookiecutter folder is its own project: the repository's own images do not make it ambiguous,
+    and the stage named for production is checked even when its compose file builds the dev stage."""
+    image = "FROM python:3.12-slim AS prod\nCMD [\"python\", \"-m\", \"app\"]\n\nFROM prod AS dev\nRUN pip install pytest\n"
+    root = project({**APP, "Dockerfile": "FROM python:3.12\nUSER app\nCMD [\"python\", \"-m\", \"generator\"]\n",
+                    ".github/workflows/release.yml": """
+                        on: {push: {tags: ["v*"]}}
+                        jobs:
+                          release:
+                            runs-on: ubuntu-latest
+                            steps:
+                              - run: docker build -t generator . && docker push generator
+                    """,
+                    "template/{{cookiecutter.name}}/Dockerfile": image,
+                    "template/{{cookiecutter.name}}/docker-compose.yml":
+                        "services:\n  api:\n    build:\n      context: .\n      target: dev\n"
+                        "    volumes:\n      - .:/app\n"})
+    _, report = run_json(root)
+    found = _by(report["findings"], "PC201", "template/{{cookiecutter.name}}/Dockerfile")
+    assert [f["line"] for f in found] == [1] and found[0]["context"] == "prod" and found[0]["severity"] == "warning"
+
+
+def test_compose_file_beside_its_production_variant_is_ambiguous_not_dev(project) -> None:
+    """A base file that a `.prod` variant sits beside may still run in production: one severity lower."""
+    service = "services:\n  api:\n    image: registry.example.com/api:1.0\n    user: root\n"
+    root = project({**APP, "docker-compose.yml": service, "docker-compose.prod.yml": service})
+    _, report = run_json(root)
+    base = _by(report["findings"], "PC201", "docker-compose.yml")
+    prod = _by(report["findings"], "PC201", "docker-compose.prod.yml")
+    assert prod and prod[0]["context"] == "prod" and prod[0]["severity"] == "error"
+    assert base and base[0]["context"] == "ambiguous" and base[0]["severity"] == "warning"
+
+
+def test_a_dev_target_built_by_the_deploy_workflow_is_not_the_serving_stage(project) -> None:
+    root = project({**APP, "Dockerfile": "FROM python:3.12 AS runtime\nUSER app\nCMD [\"uvicorn\", \"app.main:app\"]\n"
+                                         "\nFROM runtime AS dev\nUSER root\nRUN pip install debugpy\n",
+                    ".github/workflows/deploy.yml": """
+                        on: {push: {branches: [main]}}
+                        jobs:
+                          publish:
+                            runs-on: ubuntu-latest
+                            steps:
+                              - run: docker build --target runtime -t api . && docker push api
+                              - run: docker build --target dev -t api:dev . && docker push api:dev
+                    """})
+    _, report = run_json(root)
+    assert not _by(report["findings"], "PC201", "Dockerfile")
+
+
+def test_summary_says_charts_were_read_without_rendering(project) -> None:
+    root = project({**APP, "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+                    "charts/api/values.yaml": "replicaCount: 1\n"})
+    _, report = run_json(root)
+    assert any("without rendering" in note for note in report["notes"])
+    text = CliRunner().invoke(main, ["check", str(root), "--no-cache"]).stdout
+    assert "read without rendering" in text

@@ -61,6 +61,7 @@ class RunResult:
     suppressed: int = 0
     baseline_matched: int = 0
     internal_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the run could not do (charts not rendered...)
 
 
 def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int, int]]:
@@ -301,7 +302,9 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     if cached is not None:
         # Nothing changed since the last run: its findings (before baseline and file filters) stand.
         metas = [rule.meta for rule in all_rules().values()]
-        return _finish(root, list(cached[0]), len(files), metas, cached[1], [], only, baseline)
+        result = _finish(root, list(cached[0]), len(files), metas, cached[1], [], only, baseline)
+        result.notes.extend(_notes(files))
+        return result
     python = parse_python(root, files, settings, progress)
     project = Project(root, files, python, settings)
     rules = all_rules()
@@ -384,7 +387,19 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
         print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
         if os.environ.get("PRODCHECK_DEBUG"):
             print(message, file=sys.stderr)
-    return _finish(root, kept, len(files), list(metas.values()), suppressed, internal, only, baseline)
+    result = _finish(root, kept, len(files), list(metas.values()), suppressed, internal, only, baseline)
+    result.notes.extend(_notes(files))
+    return result
+
+
+def _notes(files: list[SourceFile]) -> list[str]:
+    charts = sum(1 for f in files if f.path.rsplit("/", 1)[-1] == "Chart.yaml")
+    if not charts:
+        return []
+    # Rendering (`helm template` with the chart's default values) is not implemented yet: say so.
+    return [f"{charts} Helm chart{'s' if charts != 1 else ''} read without rendering: values.yaml and "
+            "templates are read statically, so values that reach a manifest only through include, tpl or "
+            "conditions are not checked"]
 
 
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta], suppressed: int,

@@ -53,6 +53,10 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.\-/]+)(?:\s+[^:=]*)?:(?!=)")
 
 
+_TEMPLATE_REASON = ("part of a project template (a `{{ }}` path): read as the project it generates, "
+                    "where nothing says development or test")
+
+
 @dataclass(frozen=True, slots=True)
 class Placement:
     context: Context
@@ -110,6 +114,12 @@ class Deployment:
         for path in self.views.by_path:
             if path.startswith(prefix):
                 self._mark_prod(path, why)
+
+    def _add_target(self, dockerfile: str, target: str | None) -> None:
+        """A stage a deploy path builds; a stage named for development (`dev`, `debug`) is a debugging
+        variant published beside the real one, not what serves."""
+        if target and "$" not in target and not any(w in {"dev", "debug", "test", "local"} for w in _words(target)):
+            self.targets.setdefault(dockerfile, set()).add(target)
 
     def _dockerfile_at(self, path: str) -> str | None:
         source = self.views.by_path.get(_norm(path))
@@ -172,8 +182,7 @@ class Deployment:
         found = self._dockerfile_at(path)
         if found is not None:
             self._mark_prod(found, f"built by `docker build` at {where}")
-            if target and "$" not in target:
-                self.targets.setdefault(found, set()).add(target)
+            self._add_target(found, target)
 
     def _compose_command(self, args: list[str], base: str, where: str,
                          file_flags: tuple[str, ...] = ("-f", "--file")) -> None:
@@ -272,8 +281,7 @@ class Deployment:
         if found is not None:
             self._mark_prod(found, f"built by docker/build-push-action at {where}")
             target = target_node.as_str() if target_node is not None else None
-            if target and "$" not in target:
-                self.targets.setdefault(found, set()).add(target)
+            self._add_target(found, target)
 
     def _from_task_files(self) -> None:
         """Makefile / justfile targets and scripts whose name says they deploy."""
@@ -505,11 +513,16 @@ class Deployment:
             if source.context != Context.PROD:
                 continue
             marks = self._local_marks(source.path)
+            # A production sibling alone is not enough: a base file that a `.prod` overlay extends, or a
+            # default configuration beside a hardened one, still runs in production. It is ambiguous.
             sibling = self._prod_sibling(source)
-            if sibling:
-                marks.append(f"{sibling} beside it is the production variant")
             if marks:
                 out[source.path] = Placement(Context.DEV, "local development: " + "; ".join(marks[:2]))
+            elif "{{" in source.path:
+                out[source.path] = Placement(Context.PROD, _TEMPLATE_REASON)
+            elif sibling:
+                out[source.path] = Placement(Context.AMBIGUOUS, f"{sibling} beside it is the production variant, "
+                                             "and nothing else places this one")
             elif prod_compose:
                 out[source.path] = Placement(Context.AMBIGUOUS, "no deploy path reaches it, while "
                                              f"{sorted(prod_compose)[0]} is the production compose file")
@@ -548,6 +561,8 @@ class Deployment:
             elif users and not prod_dockerfiles:
                 out[source.path] = Placement(Context.PROD, f"the project's only image of its own: {users[0][0]} "
                                              "builds it for development, and it runs on its own")
+            elif "{{" in source.path:
+                out[source.path] = Placement(Context.PROD, _TEMPLATE_REASON)
             elif prod_dockerfiles:
                 out[source.path] = Placement(Context.AMBIGUOUS, "no deploy path builds it, while "
                                              f"{sorted(prod_dockerfiles)[0]} is built for production")

@@ -45,11 +45,13 @@ def summary(result: RunResult) -> dict[str, int]:
 
 
 def render(result: RunResult, out: TextIO, **_: object) -> None:
-    document = {
+    document: dict[str, object] = {
         "version": 1,
         "tool": {"name": "prodcheck", "version": __version__},
         "findings": [finding_dict(f) for f in result.findings],
         "summary": summary(result),
     }
+    if result.notes:
+        document["notes"] = list(result.notes)
     json.dump(document, out, indent=2, sort_keys=False)
     out.write("\n")

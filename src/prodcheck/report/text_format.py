@@ -76,3 +76,5 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
         console.print(Text(f"Run `prodcheck rule {first}` (or any code) for details and fixes.", style="dim"))
     else:
         console.print(Text(f"All checks passed: {result.files} files, no findings.", style="bold green"))
+    for note in result.notes:
+        console.print(Text(f"Note: {note}.", style="dim"))

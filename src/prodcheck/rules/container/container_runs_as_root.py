@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from prodcheck.model.files import Context
 from prodcheck.model.finding import Confidence, Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
@@ -58,11 +59,14 @@ class ContainerRunsAsRoot(Rule):
     def _dockerfiles(self, project: Project) -> Iterator[Draft]:
         targets: dict[str, set[str | None]] = {}
         for process in project.processes:
-            if process.dockerfile and process.kind == "compose":
+            if process.dockerfile and process.kind == "compose" and process.context == Context.PROD:
                 targets.setdefault(process.dockerfile, set()).add(process.target)
         for path, names in project.deployment.targets.items():  # `--target` of the deploy builds
             targets.setdefault(path, set()).update(names)
         for source, view in project.dockerfiles:
+            # a stage named for production is what ships, whatever a development compose file builds
+            targets.setdefault(source.path, set()).update(
+                s.name for s in view.stages if s.name and s.name.lower() in {"prod", "production", "runtime", "release"})
             for target in sorted(targets.get(source.path) or {None}, key=lambda t: t or ""):
                 stage = view.stage(target)
                 if stage is None or image_purpose(view, stage) is not None:
