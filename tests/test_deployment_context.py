@@ -304,3 +304,12 @@ def test_summary_says_charts_were_read_without_rendering(project) -> None:
     assert any("without rendering" in note for note in report["notes"])
     text = CliRunner().invoke(main, ["check", str(root), "--no-cache"]).stdout
     assert "read without rendering" in text
+
+
+def test_sample_repository_overrides_what_its_own_compose_files_build(project) -> None:
+    root = project({**APP, "fastapi/Dockerfile": ROOT_IMAGE,
+                    "fastapi/compose.yaml": "services:\n  api:\n    build: .\n",
+                    "README.md": "These samples must not be deployed in production environments.\n"})
+    _, report = run_json(root)
+    found = _by(report["findings"], "PC201", "fastapi/Dockerfile")
+    assert found and found[0]["context"] == "dev" and found[0]["severity"] == "info"

@@ -495,6 +495,7 @@ class Deployment:
         self._from_workflows()
         self._from_task_files()
         self._from_platforms()
+        evidence = set(self._prod)  # what deploy paths and platform files reach, before compose closure
         views = self.views
         out: dict[str, Placement] = {}
 
@@ -575,14 +576,12 @@ class Deployment:
         # folders of examples, tools and test rigs; sample repositories
         sample = self._sample_repository
         for source in views.files:
-            if source.path in out and out[source.path].context == Context.PROD and source.path in self._prod:
-                continue
-            if source.context != Context.PROD:
+            if source.path in evidence or source.context != Context.PROD:
                 continue
             word = self._folder_word(source)
             if word is not None:
                 out[source.path] = word
-            elif sample is not None and source.path not in self._prod:
+            elif sample is not None:
                 out[source.path] = Placement(Context.DEV, f"a sample repository: {sample}")
         return {path: placement for path, placement in out.items() if path not in self.pinned}
 
