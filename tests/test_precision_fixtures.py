@@ -25,7 +25,7 @@ def test_pc302_secrets_by_evidence() -> None:
         ("PC302", "app/config.py", 6, "warning"),  # random-looking, in code
         ("PC302", "app/config.py", 7, "warning"),  # getenv fallback
         ("PC302", "app/config.py", 15, "warning"),  # settings default, BaseSettings through BaseConfig
-        ("PC302", "docker-compose.yml", 5, "warning"),  # ${VAR:-default}
+        ("PC302", "docker-compose.yml", 7, "warning"),  # ${VAR:-default}
     ]
 
 
