@@ -270,15 +270,15 @@ def test_template_project_is_read_as_the_project_it_generates(project) -> None:
     assert [f["line"] for f in found] == [1] and found[0]["context"] == "prod" and found[0]["severity"] == "warning"
 
 
-def test_compose_file_beside_its_production_variant_is_ambiguous_not_dev(project) -> None:
-    """A base file that a `.prod` variant sits beside may still run in production: one severity lower."""
+def test_compose_file_beside_its_production_variant_stays_production(project) -> None:
+    """A default configuration beside a hardened `.prod` one may run in production too (onyx)."""
     service = "services:\n  api:\n    image: registry.example.com/api:1.0\n    user: root\n"
     root = project({**APP, "docker-compose.yml": service, "docker-compose.prod.yml": service})
     _, report = run_json(root)
     base = _by(report["findings"], "PC201", "docker-compose.yml")
     prod = _by(report["findings"], "PC201", "docker-compose.prod.yml")
     assert prod and prod[0]["context"] == "prod" and prod[0]["severity"] == "error"
-    assert base and base[0]["context"] == "ambiguous" and base[0]["severity"] == "warning"
+    assert base and base[0]["context"] == "prod" and base[0]["severity"] == "error"
 
 
 def test_a_dev_target_built_by_the_deploy_workflow_is_not_the_serving_stage(project) -> None:

@@ -514,19 +514,17 @@ class Deployment:
             if source.context != Context.PROD:
                 continue
             marks = self._local_marks(source.path)
-            # A production sibling alone is not enough: a base file that a `.prod` overlay extends, or a
-            # default configuration beside a hardened one, still runs in production. It is ambiguous.
-            sibling = self._prod_sibling(source)
+            # A production sibling by name alone is not enough: a base file that a `.prod` overlay extends,
+            # or a default configuration beside a hardened one (onyx), still runs in production. Only a
+            # deploy path that names other compose files makes an unnamed one ambiguous.
+            deployed = sorted(p for p in prod_compose if p in self._compose_prod_why)
             if marks:
                 out[source.path] = Placement(Context.DEV, "local development: " + "; ".join(marks[:2]))
             elif "{{" in source.path:
                 out[source.path] = Placement(Context.PROD, _TEMPLATE_REASON)
-            elif sibling:
-                out[source.path] = Placement(Context.AMBIGUOUS, f"{sibling} beside it is the production variant, "
-                                             "and nothing else places this one")
-            elif prod_compose:
+            elif deployed:
                 out[source.path] = Placement(Context.AMBIGUOUS, "no deploy path reaches it, while "
-                                             f"{sorted(prod_compose)[0]} is the production compose file")
+                                             f"{deployed[0]} is the compose file production deploys")
 
         # Dockerfiles: what production builds, what only development compose files build
         built_by: dict[str, list[tuple[str, str]]] = {}
