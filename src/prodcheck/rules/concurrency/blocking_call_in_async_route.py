@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.concurrency.request_path import BlockingAnalysis, classify_blocking, request_path
+from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis, classify_blocking, request_path
 
 
 class BlockingCallInAsyncRoute(Rule):
@@ -20,30 +20,34 @@ class BlockingCallInAsyncRoute(Rule):
         analysis = BlockingAnalysis(project, classify_blocking)
         for qualname, entry in sorted(request_path(project.python).items()):
             short = qualname.rsplit(".", 1)[-1]
+            reported: set[int] = set()  # one finding per line: `inspect(engine).get_schema_names()` is one stall
             for blocking in analysis.direct(entry.function, entry.facts):
-                severity = Severity.WARNING if blocking.call.name == "open" else None
+                if blocking.call.span.line in reported:
+                    continue
+                reported.add(blocking.call.span.line)
                 yield self.draft(
                     f"{blocking.what} blocks the event loop in `async def {short}` ({entry.why}): no other "
-                    f"request is served while it waits; {_hint(blocking.call.name, blocking.what)}",
-                    Location(entry.facts.path, blocking.call.span), severity=severity,
+                    f"request is served while it waits; {_hint(blocking)}",
+                    Location(entry.facts.path, blocking.call.span),
+                    severity=Severity.WARNING if blocking.warning else None,
                 )
             for call, blocking in analysis.through_helpers(entry.function):
+                if call.span.line in reported:
+                    continue
+                reported.add(call.span.line)
                 chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
                 where = f"{blocking.facts.path}:{blocking.call.span.line}"
+                instead = f" ({blocking.instead} there)" if blocking.instead else ""
                 yield self.draft(
                     f"{chain} blocks the event loop in `async def {short}` ({entry.why}): it reaches "
-                    f"{blocking.what} at {where}; make it async or call it with `await asyncio.to_thread()`",
+                    f"{blocking.what} at {where}; make it async{instead} or call it with `await asyncio.to_thread()`",
                     Location(entry.facts.path, call.span),
                     related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),
-                    severity=Severity.WARNING if blocking.call.name == "open" else None,
+                    severity=Severity.WARNING if blocking.warning else None,
                 )
 
 
-def _hint(name: str, what: str) -> str:
-    if name == "time.sleep":
-        return "use `await asyncio.sleep()`"
-    if "SQLAlchemy" in what:
-        return "use an `AsyncSession` with an async driver, or make the route a plain `def`"
-    if "HTTP" in what or "httpx" in what:
-        return "use `httpx.AsyncClient`, or `await asyncio.to_thread(...)`"
+def _hint(blocking: Blocking) -> str:
+    if blocking.instead:
+        return f"use {blocking.instead}, or make it a plain `def` so FastAPI runs it in its threadpool"
     return "use an async equivalent, `await asyncio.to_thread(...)`, or a plain `def` route"

@@ -12,45 +12,9 @@ from dataclasses import dataclass
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.project import Project
+from prodcheck.knowledge.blocking import Family
 from prodcheck.project.python_index import PythonIndex
-
-HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "send", "stream",
-                        "urlopen"})
-_HTTP = "sync HTTP client `requests`"
-_SUBPROCESS = "`subprocess`, which waits for the child process"
-BLOCKING_CALLS: dict[str, str] = {
-    "time.sleep": "`time.sleep()`",
-    **{f"requests.{verb}": _HTTP for verb in ("request", "get", "post", "put", "patch", "delete", "head", "options")},
-    **{f"httpx.{verb}": "sync `httpx` call" for verb in ("request", "get", "post", "put", "patch", "delete", "stream")},
-    "urllib.request.urlopen": "`urllib.request.urlopen()`", "urllib.request.urlretrieve": "`urllib.request.urlretrieve()`",
-    "urllib3.request": "sync HTTP client `urllib3`",
-    **{f"subprocess.{name}": _SUBPROCESS for name in ("run", "call", "check_call", "check_output", "getoutput",
-                                                      "getstatusoutput", "Popen")},
-    "os.system": "`os.system()`", "os.popen": "`os.popen()`", "os.waitpid": "`os.waitpid()`",
-    "psycopg2.connect": "sync PostgreSQL driver `psycopg2`", "psycopg.connect": "sync `psycopg` connection",
-    "psycopg.Connection.connect": "sync `psycopg` connection",
-    "pymysql.connect": "sync MySQL driver `pymysql`", "MySQLdb.connect": "sync MySQL driver",
-    "mysql.connector.connect": "sync MySQL driver", "sqlite3.connect": "sync `sqlite3` driver",
-    "pyodbc.connect": "sync ODBC driver", "cx_Oracle.connect": "sync Oracle driver", "oracledb.connect": "sync Oracle driver",
-    "smtplib.SMTP": "sync SMTP client", "smtplib.SMTP_SSL": "sync SMTP client",
-    "socket.create_connection": "a blocking socket", "open": "file I/O with `open()`",
-}
-# Constructors whose instances do blocking I/O in (almost) every method.
-SYNC_CLIENTS: dict[str, str] = {
-    "requests.Session": "sync HTTP client `requests.Session`", "requests.session": "sync HTTP client `requests.Session`",
-    "httpx.Client": "sync `httpx.Client`", "urllib3.PoolManager": "sync HTTP client `urllib3`",
-    "redis.Redis": "sync Redis client", "redis.StrictRedis": "sync Redis client", "redis.from_url": "sync Redis client",
-    "redis.Redis.from_url": "sync Redis client", "pymongo.MongoClient": "sync MongoDB client `pymongo`",
-    "boto3.client": "sync AWS SDK `boto3`", "boto3.resource": "sync AWS SDK `boto3`",
-    "psycopg2.connect": "sync PostgreSQL connection `psycopg2`", "sqlite3.connect": "sync `sqlite3` connection",
-    "elasticsearch.Elasticsearch": "sync Elasticsearch client",
-}
-_CLIENT_SAFE_METHODS = frozenset({"close", "__enter__", "__exit__", "headers", "cookies", "mount", "build_request"})
-SESSION_IO_METHODS = frozenset({"execute", "get", "query", "commit", "flush", "refresh", "scalar", "scalars",
-                                "exec", "rollback", "merge", "delete", "connection", "get_one", "bulk_save_objects",
-                                "bulk_insert_mappings", "bulk_update_mappings", "exec_driver_sql", "close"})
-_SESSION_NON_IO = frozenset({"add", "add_all", "expunge", "expunge_all", "expire", "begin_nested"})
-
+from prodcheck.rules.concurrency.holds import Holds
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -79,19 +43,111 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         stack.append(Entry(route.function, route.facts, f"route {method} {paths[0]}"))
         for dependency, dep_facts in index.dependency_functions(route.function):
             stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
+    for function, facts, how in _registered_by_call(index):
+        stack.append(Entry(function, facts, how))
+        for dependency, dep_facts in index.dependency_functions(function):
+            stack.append(Entry(dependency, dep_facts, f"dependency of `{function.qualname.rsplit('.', 1)[-1]}`"))
     for function, facts in index.middleware_functions:
         stack.append(Entry(function, facts, "middleware"))
     for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))
+    holds = Holds.of(index)
     while stack:
         entry = stack.pop()
         if entry.function.qualname in found or not entry.function.is_async:
             continue
         found[entry.function.qualname] = entry
-        for _call, target, target_facts in index.callees(entry.function):
+        caller = entry.function.qualname.rsplit(".", 1)[-1]
+        for call, target, target_facts in resolved_callees(index, holds, entry.function):
             if target.is_async and target.qualname not in found:
-                stack.append(Entry(target, target_facts, f"awaited from `{entry.function.qualname.rsplit('.', 1)[-1]}`"))
+                stack.append(Entry(target, target_facts, f"awaited from `{caller}`"))
+        for target, target_facts in _background_tasks(index, entry.function):
+            if target.qualname not in found:
+                stack.append(Entry(target, target_facts, f"async background task of `{caller}`, run on the event loop"))
     return found
+
+
+_ROUTE_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket", "route"})
+
+
+def _registered_by_call(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
+    """`app.get("/path")(handler)`: the decorator applied by hand, in a file that uses FastAPI/Starlette."""
+    for facts in index.files.values():
+        if not any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports):
+            continue
+        for call in facts.calls:
+            owner, _, verb = call.name.rpartition(".")
+            if not owner or verb[:-2] not in _ROUTE_VERBS or not verb.endswith("()") or verb.endswith("()()"):
+                continue
+            handler = call.value.arg(0)
+            if handler is None or handler.kind != "name":
+                continue
+            scope = index.functions.get(call.scope)
+            target = index.functions.get(f"{facts.module}.{handler.text}") or index.function(handler.text)
+            if target is None and scope is not None:
+                target = index.functions.get(f"{scope[0].qualname}.{handler.text}")
+            if target is not None:
+                yield target[0], target[1], f"route {verb[:-2].upper()} registered in {facts.path}"
+
+
+def _background_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts]]:
+    """Async functions handed to `BackgroundTasks.add_task` / `BackgroundTask`: Starlette awaits them on the loop
+    after the response (sync ones go to the threadpool)."""
+    for call in index.calls_by_scope.get(function.qualname, []):
+        if call.value.last not in {"add_task", "BackgroundTask"}:
+            continue
+        handler = call.value.arg(0) or call.value.kwarg("func")
+        if handler is None or handler.kind != "name":
+            continue
+        target = index.function(handler.text)
+        if target is not None and target[0].is_async:
+            yield target
+
+
+def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
+    """The project functions a function calls: by name, methods of objects whose class is known
+    (`self.repo.get()`, a `Depends`-injected service), constructors (`__init__`), and `functools.partial` locals."""
+    memo = index.__dict__.setdefault("_resolved_callees", {})
+    if function.qualname in memo:
+        return memo[function.qualname]  # type: ignore[no-any-return]
+    out: list[tuple[Call, Function, PyFacts]] = []
+    for call in index.calls_by_scope.get(function.qualname, []):
+        target = index.call_target(call, function) or _object_target(index, holds, call, function)
+        if target is not None and target[0].qualname != function.qualname:
+            out.append((call, *target))
+    memo[function.qualname] = out
+    return out
+
+
+def _object_target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> tuple[Function, PyFacts] | None:
+    name = call.name
+    head, _, method = name.rpartition(".")
+    if head:
+        holder = holds.expression(head, function)
+        if holder is not None and holder.kind in {"object", "class"}:
+            return holds.method(holder.ref, method)
+        return None
+    if "()" in name:
+        return None
+    local = function.local(name)
+    if local is not None:
+        if local.kind == "call" and local.text in {"functools.partial", "partial"} and local.items:
+            inner = local.items[0]
+            return index.function(inner.text) if inner.kind == "name" else None
+        return None
+    resolved = index.resolve(name)
+    if resolved is not None and resolved.cls:
+        return holds.method(resolved.qualname, "__init__")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Why a call blocks, and what to use instead."""
+
+    what: str
+    instead: str = ""
+    warning: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +156,22 @@ class Blocking:
     facts: PyFacts
     what: str
     chain: tuple[str, ...] = ()  # project helpers between the async function and the blocking call
+    instead: str = ""
+    warning: bool = False
+
+
+def _lazy(function: Function) -> bool:
+    """A sync generator's body runs when it is iterated (by StreamingResponse: in the threadpool), not when called."""
+    return function.is_generator and not any(d.last == "contextmanager" for d in function.decorators)
 
 
 class BlockingAnalysis:
     """Blocking calls by function, with sync project helpers followed transitively."""
 
-    def __init__(self, project: Project, classify: Callable[[PythonIndex, Call, Function], str | None]) -> None:
+    def __init__(self, project: Project, classify: Callable[[PythonIndex, Call, Function], Why | str | None]) -> None:
         self.project = project
         self.index = project.python
+        self.holds = Holds.of(self.index)
         self.classify = classify
         self._sync_summary: dict[str, list[Blocking]] = {}
 
@@ -115,15 +179,21 @@ class BlockingAnalysis:
         for call in self.index.calls_by_scope.get(function.qualname, []):
             if call.offloaded or call.awaited:
                 continue
-            what = self.classify(self.index, call, function)
-            if what:
-                yield Blocking(call, facts, what)
+            why = self.classify(self.index, call, function)
+            if isinstance(why, str):
+                yield Blocking(call, facts, why)
+            elif why is not None:
+                yield Blocking(call, facts, why.what, instead=why.instead, warning=why.warning)
+
+    def helpers(self, function: Function) -> Iterator[tuple[Call, Function, PyFacts]]:
+        for call, target, target_facts in resolved_callees(self.index, self.holds, function):
+            if call.offloaded or call.awaited or target.is_async or _lazy(target):
+                continue
+            yield call, target, target_facts
 
     def through_helpers(self, function: Function) -> Iterator[tuple[Call, Blocking]]:
         """Calls to the project's own sync functions that (transitively) block."""
-        for call, target, target_facts in self.index.callees(function):
-            if call.offloaded or call.awaited or target.is_async:
-                continue
+        for call, target, target_facts in self.helpers(function):
             inner = self.sync_summary(target, target_facts, frozenset({function.qualname}))
             if inner:
                 yield call, inner[0]
@@ -131,56 +201,74 @@ class BlockingAnalysis:
     def sync_summary(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int = 0) -> list[Blocking]:
         if function.qualname in self._sync_summary:
             return self._sync_summary[function.qualname]
-        if depth > 4 or function.qualname in seen:
+        if depth > 5 or function.qualname in seen:
             return []
         if self.index.contexts.get(facts.path, Context.PROD) == Context.TEST:
             return []
         found = list(self.direct(function, facts))
         if not found:
-            for call, target, target_facts in self.index.callees(function):
-                if call.offloaded or target.is_async:
-                    continue
+            for call, target, target_facts in self.helpers(function):
                 inner = self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1)
                 if inner:
-                    found.append(Blocking(inner[0].call, inner[0].facts, inner[0].what,
-                                          (target.qualname.rsplit(".", 1)[-1], *inner[0].chain)))
+                    first = inner[0]
+                    found.append(Blocking(first.call, first.facts, first.what,
+                                          (target.qualname.rsplit(".", 1)[-1], *first.chain), first.instead, first.warning))
                     break
         self._sync_summary[function.qualname] = found
         return found
 
 
-def classify_blocking(index: PythonIndex, call: Call, function: Function) -> str | None:
+def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why | None:
     """Why a call blocks the event loop, or None."""
+    holds = Holds.of(index)
+    kb = holds.kb
     name = call.name
-    if name in BLOCKING_CALLS and not call.receiver:
-        if name == "open" and _opened_elsewhere(call):
-            return None
-        return BLOCKING_CALLS[name]
-    passed = _sync_session_argument(index, call, function)
-    if passed:
-        return passed
+    if not call.receiver:
+        family = kb.function(name)
+        if family is not None:
+            if name in {"open", "io.open"} and call.value.kwarg("opener") is not None:
+                return None
+            return Why(_what(family, name), family.instead, family.warning)
+        if name in kb.sqlalchemy.inspect:
+            inspected = holds.value(call.value.arg(0), function)
+            if inspected is not None and inspected.blocking_session:
+                return Why("SQLAlchemy inspection of a sync engine", kb.sqlalchemy.instead)
     head, _, method = name.rpartition(".")
-    if not head:
+    if head:
+        why = _method_blocks(index, holds, head, method, call, function)
+        if why is not None:
+            return why
+    return _sync_session_argument(index, holds, call, function)
+
+
+def _what(family: Family, name: str) -> str:
+    if family.key in {"sleep", "file"} or "`" not in family.what:
+        return f"`{name.rsplit('.', 1)[-1] if family.key != 'sleep' else name}()`" + (" (file I/O)" if family.key == "file" else "")
+    return family.what
+
+
+def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, call: Call, function: Function) -> Why | None:
+    kb = holds.kb
+    holder = holds.expression(head, function)
+    if holder is None:
+        if kb.celery is not None and method in kb.celery.task_methods:
+            task = index.function(head)
+            if task is not None and any(d.last in kb.celery.task_decorators for d in task[0].decorators):
+                return Why(f"`{method}()` of a Celery task, which publishes to the broker", kb.celery.instead)
         return None
-    if call.receiver:
-        local = function.local(call.receiver)
-        if local is not None and local.kind == "call" and local.text in SYNC_CLIENTS and method not in _CLIENT_SAFE_METHODS:
-            if head == call.receiver:
-                return SYNC_CLIENTS[local.text]
-        if head == call.receiver and method in SESSION_IO_METHODS and method not in _SESSION_NON_IO:
-            kind = index.session_kind(_name_value(call), function)
-            if kind == "sync":
-                return f"sync SQLAlchemy session call `{call.receiver}.{method}()`"
-        if head == call.receiver and method in {"connect", "begin", "execute"}:
-            if index.engine_kind(call.receiver, function) == "sync":
-                return f"sync SQLAlchemy engine call `{call.receiver}.{method}()`"
+    short = head.rsplit(".", 1)[-1]
+    if holder.kind == "client":
+        family = kb.families[holder.ref]
+        if family.method_blocks(method):
+            return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning)
         return None
-    assigned = index.assigned_value(head)
-    if assigned is not None and assigned.kind == "call":
-        if assigned.text in SYNC_CLIENTS and method not in _CLIENT_SAFE_METHODS:
-            return SYNC_CLIENTS[assigned.text]
-        if assigned.text in {"sqlalchemy.create_engine", "sqlmodel.create_engine"} and method in {"connect", "begin", "execute"}:
-            return f"sync SQLAlchemy engine call `{head.rsplit('.', 1)[-1]}.{method}()`"
+    sql = kb.sqlalchemy
+    if holder.kind == "session" and holder.ref == "sync" and method in sql.session_io:
+        return Why(f"sync SQLAlchemy session call `{short}.{method}()`", sql.instead)
+    if holder.kind == "engine" and holder.ref == "sync" and method in sql.engine_io:
+        return Why(f"sync SQLAlchemy engine call `{short}.{method}()`", sql.instead)
+    if holder.kind == "inspector" and (method.startswith(("get_", "has_")) or method == "reflect_table"):
+        return Why(f"SQLAlchemy inspection `{method}()` on a sync engine", sql.instead)
     return None
 
 
@@ -188,31 +276,29 @@ _NOT_IO_WRAPPERS = frozenset({"len", "isinstance", "print", "repr", "str", "id",
                               "setattr", "bool", "logging", "Depends", "fastapi.Depends"})
 
 
-def _sync_session_argument(index: PythonIndex, call: Call, function: Function) -> str | None:
-    """A sync session handed to a sync helper (`crud.get_user(db, id)`): the helper queries on the loop."""
+def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
+    """A sync session handed to a helper the project does not define in a way we can follow
+    (`crud.get_user(db, id)` with an unannotated parameter): the helper queries on the loop."""
     if call.name in _NOT_IO_WRAPPERS or call.name.startswith(("logging.", "logger.", "log.")):
         return None
-    if call.receiver and call.name.startswith(call.receiver + "."):
+    if call.receiver and call.name.startswith(call.receiver + ".") and call.name.count(".") == 1:
         return None  # the session's own methods are judged above
-    target = index.call_target(call, function)
-    if target is not None and target[0].is_async:
+    target = index.call_target(call, function) or _object_target(index, holds, call, function)
+    if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
         return None
-    arguments = [*call.value.items, *(value for _, value in call.value.keywords)]
-    for argument in arguments:
-        if argument.kind == "name" and "." not in argument.text and _is_sync_session(index, argument, function):
-            return f"`{call.name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{argument.text}`"
+    if target is None:
+        resolved = index.resolve(call.name)
+        if resolved is not None and resolved.cls:
+            return None  # a project class keeping the session for later
+    sql = holds.kb.sqlalchemy
+    for argument in (*call.value.items, *(value for _, value in call.value.keywords)):
+        if argument.kind == "name" and "." not in argument.text:
+            held = holds.value(argument, function)
+            if held is not None and held.kind == "session" and held.ref == "sync":
+                return Why(f"`{call.name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{argument.text}`",
+                           sql.instead)
+    if call.value.last in sql.metadata_io:
+        connection = holds.value(call.value.arg(0) or call.value.kwarg("bind"), function)
+        if connection is not None and connection.blocking_session:
+            return Why(f"`{call.value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
     return None
-
-
-def _is_sync_session(index: PythonIndex, value, function: Function) -> bool:
-    return index.session_kind(value, function) == "sync"
-
-
-def _opened_elsewhere(call: Call) -> bool:
-    return call.value.kwarg("opener") is not None
-
-
-def _name_value(call: Call):
-    from prodcheck.model.facts import Value
-
-    return Value("name", call.span, text=call.receiver)

@@ -1,0 +1,107 @@
+"""Typed access to `blocking.toml`: which calls and which clients' methods block the calling thread."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cache
+
+from prodcheck.knowledge import load
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    key: str
+    what: str
+    instead: str
+    functions: frozenset[str]
+    clients: frozenset[str]
+    methods: frozenset[str] | None  # None: every method except `safe`
+    safe: frozenset[str]
+    detached: frozenset[str]
+    task_methods: frozenset[str]
+    task_decorators: frozenset[str]
+    warning: bool
+    pipe: bool
+
+    def method_blocks(self, method: str) -> bool:
+        """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
+        if method in self.safe or method == "close" or method.startswith("_") and method not in {"__call__", "__enter__"}:
+            return False
+        return method in self.methods if self.methods is not None else True
+
+
+@dataclass(frozen=True, slots=True)
+class SqlAlchemy:
+    what: str
+    instead: str
+    session_io: frozenset[str]
+    session_safe: frozenset[str]
+    engine_io: frozenset[str]
+    inspect: frozenset[str]
+    metadata_io: frozenset[str]
+
+
+class Blocking:
+    """Lookups over every family; names are fully qualified (`minio.Minio`, `pandas.read_csv`)."""
+
+    def __init__(self, data: dict) -> None:  # type: ignore[type-arg]
+        self.families: dict[str, Family] = {}
+        self._functions: dict[str, Family] = {}
+        self._clients: dict[str, Family] = {}
+        self._patterns: list[tuple[str, Family, bool]] = []  # (glob, family, is_client)
+        for key, entry in data["family"].items():
+            family = Family(
+                key, entry["what"], entry["instead"], frozenset(entry.get("functions", ())),
+                frozenset(entry.get("clients", ())),
+                frozenset(entry["methods"]) if "methods" in entry else None,
+                frozenset(entry.get("safe", ())), frozenset(entry.get("detached", ())),
+                frozenset(entry.get("task_methods", ())), frozenset(entry.get("task_decorators", ())),
+                bool(entry.get("warning", False)), bool(entry.get("pipe", False)),
+            )
+            self.families[key] = family
+            for name in family.functions:
+                if "*" in name:
+                    self._patterns.append((name, family, False))
+                else:
+                    self._functions[name] = family
+            for name in family.clients:
+                if "*" in name:
+                    self._patterns.append((name, family, True))
+                else:
+                    self._clients[name] = family
+        self._roots = frozenset(pattern.split(".", 1)[0] for pattern, _, _ in self._patterns)
+        sql = data["sqlalchemy"]
+        self.sqlalchemy = SqlAlchemy(sql["what"], sql["instead"], frozenset(sql["session_io"]),
+                                     frozenset(sql["session_safe"]), frozenset(sql["engine_io"]),
+                                     frozenset(sql["inspect"]), frozenset(sql["metadata_io"]))
+        self.celery = next((f for f in self.families.values() if f.task_methods), None)
+
+    def _pattern(self, name: str, client: bool) -> Family | None:
+        if name.split(".", 1)[0] not in self._roots:
+            return None
+        parts = name.split(".")
+        for pattern, family, is_client in self._patterns:
+            pattern_parts = pattern.split(".")  # `*` stays inside one dotted part
+            if is_client == client and len(parts) == len(pattern_parts) and all(
+                    fnmatchcase(part, glob) for part, glob in zip(parts, pattern_parts)):
+                return family
+        return None
+
+    def function(self, name: str) -> Family | None:
+        """The family of a function that blocks when called, by its qualified name."""
+        return self._functions.get(name) or self._pattern(name, False)
+
+    def client(self, name: str) -> Family | None:
+        """The family of a constructor or factory whose result blocks in its methods."""
+        return self._clients.get(name) or self._pattern(name, True)
+
+    @property
+    def qualified_names(self) -> frozenset[str]:
+        """Every qualified name this topic knows (for the parse prefilter)."""
+        names = {*self._functions, *self._clients, *(p for p, _, _ in self._patterns)}
+        return frozenset(names | self.sqlalchemy.inspect)
+
+
+@cache
+def blocking() -> Blocking:
+    return Blocking(load("blocking"))
