@@ -43,9 +43,14 @@ PYTHON_NEEDLES = (
     b"password",  # helpers between a route and the hashing library (`user.check_password()`, PC503)
     b"_secret", b"_token", b"api_key", b"apikey", b"passwd", b"PASSWD", b"private_key", b"PRIVATE_KEY",  # PC302
     b"down_revision",  # PC405: a later Alembic revision without `from alembic import op` (a merge) still chains
+    # PC501: libraries of knowledge/blocking.toml (their modules hold clients that routes reach)
+    b"minio", b"import stripe", b"from stripe", b"slack_sdk", b"sendgrid", b"twilio", b"google.cloud", b"azure.storage",
+    b"kombu", b"pika", b"kafka", b"litellm", b"nltk", b"newspaper", b"elasticsearch", b"openpyxl", b"anthropic",
+    b"openai", b"celery", b"pandas", b"polars", b"PIL", b"langchain", b"cohere", b"urllib3",
 )
-# `open(` matters only where it can run on an event loop.
-ASYNC_NEEDLES = (b"open(", b"socket")
+# These matter only where they can run on an event loop: file and path I/O, sockets, SQLAlchemy
+# inspection, and route modules that use the project's own router without naming FastAPI.
+ASYNC_NEEDLES = (b"open(", b"socket", b"shutil", b"tempfile", b"pathlib", b"inspect(", b"router")
 POOL_THRESHOLD = 150
 MIN_POOL_CPUS = 4  # below this the pool costs more than it saves: see default_jobs
 CACHE_DIR = ".prodcheck_cache"

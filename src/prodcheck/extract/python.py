@@ -148,6 +148,11 @@ class _Extractor(ast.NodeVisitor):
             return f"{self.module}.{dotted}"
         if head in self.module_names:
             return f"{self.module}.{dotted}"
+        if head.endswith("()"):  # `Path(p).write_text`: the called name is qualified like any other
+            called = head.rstrip("()")
+            qualified = self.qualify(called)
+            if qualified != called:
+                return f"{qualified}{head[len(called):]}.{rest}" if rest else f"{qualified}{head[len(called):]}"
         return dotted
 
     def dotted(self, node: ast.AST) -> str | None:

@@ -47,6 +47,7 @@ class Holds:
             for assign in facts.assigns:
                 self._note_assign(assign, facts)
         self._memo: dict[tuple[str, str], Holding | None] = {}
+        self._locals: dict[str, dict[str, Value]] = {}
         self._active: set[tuple[str, str]] = set()
 
     @classmethod
@@ -187,7 +188,7 @@ class Holds:
 
     def _name(self, dotted: str, function: Function | None, depth: int) -> Holding | None:
         if function is not None:
-            local = function.local(dotted)
+            local = self.local(function, dotted)
             if local is not None:
                 return self.value(local, function, depth + 1)
             for assign in reversed(self.dotted_locals.get(function.qualname, ())):
@@ -210,6 +211,13 @@ class Holds:
             scope = self.index.functions.get(assign.scope)
             return self.value(assign.value, scope[0] if scope else None, depth + 1)
         return None
+
+    def local(self, function: Function, name: str) -> Value | None:
+        """`Function.local` through a per-function dict (some functions bind thousands of locals)."""
+        table = self._locals.get(function.qualname)
+        if table is None:
+            table = self._locals[function.qualname] = {local: value for local, value, _ in function.locals}
+        return table.get(name)
 
     def _parameter(self, annotation: Value | None, default: Value | None, function: Function,
                    depth: int) -> Holding | None:

@@ -76,8 +76,11 @@ def _registered_by_call(index: PythonIndex) -> Iterator[tuple[Function, PyFacts,
         if not any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports):
             continue
         for call in facts.calls:
-            owner, _, verb = call.name.rpartition(".")
-            if not owner or verb[:-2] not in _ROUTE_VERBS or not verb.endswith("()") or verb.endswith("()()"):
+            text = call.value.text
+            if not text.endswith("()") or text.endswith("()()"):
+                continue
+            owner, _, verb = text.rpartition(".")
+            if not owner or verb[:-2] not in _ROUTE_VERBS:
                 continue
             handler = call.value.arg(0)
             if handler is None or handler.kind != "name":
@@ -121,6 +124,10 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
 
 def _object_target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> tuple[Function, PyFacts] | None:
     name = call.name
+    if "()" not in name and not call.receiver:
+        resolved = index.resolve(name)
+        if resolved is not None and resolved.cls:
+            return holds.method(resolved.qualname, "__init__")  # a project class built here runs its __init__
     head, _, method = name.rpartition(".")
     if head:
         holder = holds.expression(head, function)
@@ -129,15 +136,11 @@ def _object_target(index: PythonIndex, holds: Holds, call: Call, function: Funct
         return None
     if "()" in name:
         return None
-    local = function.local(name)
+    local = holds.local(function, name)
     if local is not None:
         if local.kind == "call" and local.text in {"functools.partial", "partial"} and local.items:
             inner = local.items[0]
             return index.function(inner.text) if inner.kind == "name" else None
-        return None
-    resolved = index.resolve(name)
-    if resolved is not None and resolved.cls:
-        return holds.method(resolved.qualname, "__init__")
     return None
 
 
@@ -279,26 +282,33 @@ _NOT_IO_WRAPPERS = frozenset({"len", "isinstance", "print", "repr", "str", "id",
 def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
     """A sync session handed to a helper the project does not define in a way we can follow
     (`crud.get_user(db, id)` with an unannotated parameter): the helper queries on the loop."""
-    if call.name in _NOT_IO_WRAPPERS or call.name.startswith(("logging.", "logger.", "log.")):
+    value = call.value
+    if not value.items and not value.keywords:
         return None
-    if call.receiver and call.name.startswith(call.receiver + ".") and call.name.count(".") == 1:
+    sql = holds.kb.sqlalchemy
+    if value.last in sql.metadata_io:
+        connection = holds.value(value.arg(0) or value.kwarg("bind"), function)
+        if connection is not None and connection.blocking_session:
+            return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
+    session = None
+    for argument in (*value.items, *(item for _, item in value.keywords)):
+        if argument.kind == "name" and "." not in argument.text:
+            held = holds.value(argument, function)
+            if held is not None and held.kind == "session" and held.ref == "sync":
+                session = argument.text
+                break
+    if session is None:
+        return None
+    name = value.text
+    if name in _NOT_IO_WRAPPERS or name.startswith(("logging.", "logger.", "log.")):
+        return None
+    if call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
         return None  # the session's own methods are judged above
     target = index.call_target(call, function) or _object_target(index, holds, call, function)
     if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
         return None
     if target is None:
-        resolved = index.resolve(call.name)
+        resolved = index.resolve(name)
         if resolved is not None and resolved.cls:
             return None  # a project class keeping the session for later
-    sql = holds.kb.sqlalchemy
-    for argument in (*call.value.items, *(value for _, value in call.value.keywords)):
-        if argument.kind == "name" and "." not in argument.text:
-            held = holds.value(argument, function)
-            if held is not None and held.kind == "session" and held.ref == "sync":
-                return Why(f"`{call.name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{argument.text}`",
-                           sql.instead)
-    if call.value.last in sql.metadata_io:
-        connection = holds.value(call.value.arg(0) or call.value.kwarg("bind"), function)
-        if connection is not None and connection.blocking_session:
-            return Why(f"`{call.value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
-    return None
+    return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
