@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
+from typing import Any
 
 from prodcheck.knowledge import load
 
@@ -25,7 +26,7 @@ class Family:
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
-        if method in self.safe or method == "close" or method.startswith("_") and method not in {"__call__", "__enter__"}:
+        if method in self.safe or method == "close" or (method.startswith("_") and method not in {"__call__", "__enter__"}):
             return False
         return method in self.methods if self.methods is not None else True
 
@@ -44,7 +45,7 @@ class SqlAlchemy:
 class Blocking:
     """Lookups over every family; names are fully qualified (`minio.Minio`, `pandas.read_csv`)."""
 
-    def __init__(self, data: dict) -> None:  # type: ignore[type-arg]
+    def __init__(self, data: dict[str, Any]) -> None:
         self.families: dict[str, Family] = {}
         self._functions: dict[str, Family] = {}
         self._clients: dict[str, Family] = {}
@@ -83,7 +84,7 @@ class Blocking:
         for pattern, family, is_client in self._patterns:
             pattern_parts = pattern.split(".")  # `*` stays inside one dotted part
             if is_client == client and len(parts) == len(pattern_parts) and all(
-                    fnmatchcase(part, glob) for part, glob in zip(parts, pattern_parts)):
+                    fnmatchcase(part, glob) for part, glob in zip(parts, pattern_parts, strict=False)):
                 return family
         return None
 

@@ -55,7 +55,7 @@ class Holds:
         cached = index.__dict__.get("_holds")
         if cached is None:
             cached = index.__dict__["_holds"] = cls(index)
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     def _note_assign(self, assign: Assign, facts: PyFacts) -> None:
         target, scope = assign.target, assign.scope

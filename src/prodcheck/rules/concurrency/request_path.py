@@ -58,7 +58,7 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
             continue
         found[entry.function.qualname] = entry
         caller = entry.function.qualname.rsplit(".", 1)[-1]
-        for call, target, target_facts in resolved_callees(index, holds, entry.function):
+        for _call, target, target_facts in resolved_callees(index, holds, entry.function):
             if target.is_async and target.qualname not in found:
                 stack.append(Entry(target, target_facts, f"awaited from `{caller}`"))
         for target, target_facts in _background_tasks(index, entry.function):
@@ -112,7 +112,7 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
     (`self.repo.get()`, a `Depends`-injected service), constructors (`__init__`), and `functools.partial` locals."""
     memo = index.__dict__.setdefault("_resolved_callees", {})
     if function.qualname in memo:
-        return memo[function.qualname]  # type: ignore[no-any-return]
+        return memo[function.qualname]
     out: list[tuple[Call, Function, PyFacts]] = []
     for call in index.calls_by_scope.get(function.qualname, []):
         target = index.call_target(call, function) or _object_target(index, holds, call, function)
@@ -210,7 +210,7 @@ class BlockingAnalysis:
             return []
         found = list(self.direct(function, facts))
         if not found:
-            for call, target, target_facts in self.helpers(function):
+            for _call, target, target_facts in self.helpers(function):
                 inner = self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1)
                 if inner:
                     first = inner[0]
