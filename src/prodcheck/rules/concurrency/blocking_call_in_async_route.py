@@ -27,7 +27,7 @@ class BlockingCallInAsyncRoute(Rule):
                 reported.add(blocking.call.span.line)
                 yield self.draft(
                     f"{blocking.what} blocks the event loop in `async def {short}` ({entry.why}): no other "
-                    f"request is served while it waits; {_hint(blocking)}",
+                    f"request is served while it waits; {_hint(blocking, entry.why)}",
                     Location(entry.facts.path, blocking.call.span),
                     severity=Severity.WARNING if blocking.warning else None,
                 )
@@ -47,7 +47,8 @@ class BlockingCallInAsyncRoute(Rule):
                 )
 
 
-def _hint(blocking: Blocking) -> str:
-    if blocking.instead:
-        return f"use {blocking.instead}, or make it a plain `def` so FastAPI runs it in its threadpool"
-    return "use an async equivalent, `await asyncio.to_thread(...)`, or a plain `def` route"
+def _hint(blocking: Blocking, why: str) -> str:
+    instead = blocking.instead or "an async equivalent, or `await asyncio.to_thread(...)`"
+    if why.startswith(("route", "dependency")):
+        return f"use {instead}, or declare it with plain `def` so FastAPI runs it in its threadpool"
+    return f"use {instead}"

@@ -245,9 +245,13 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
 
 
 def _what(family: Family, name: str) -> str:
-    if family.key in {"sleep", "file"} or "`" not in family.what:
-        return f"`{name.rsplit('.', 1)[-1] if family.key != 'sleep' else name}()`" + (" (file I/O)" if family.key == "file" else "")
-    return family.what
+    """`os.system()` (`subprocess`, which waits for the child process): the call, then the family."""
+    if family.key == "file":
+        return f"file I/O with `{name.rsplit('.', 1)[-1]}()`"
+    shown = ".".join(name.split(".")[-2:])
+    if f"`{shown}()`" in family.what:
+        return family.what
+    return f"`{shown}()` ({family.what})"
 
 
 def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, call: Call, function: Function) -> Why | None:
