@@ -1,0 +1,1 @@
+"""The JSON schema of the configuration (prodcheck.schema.json), for editors and tests."""
