@@ -168,6 +168,8 @@ class PythonIndex:
                 built = self._factory_app(value.text)
                 if built is not None:  # app = create_app()
                     found[qualname] = AppObject(qualname, APP_CONSTRUCTORS[built.text], built, facts)
+                elif (kind := self._subclassed_app(value.text)) is not None:  # router = UserAPIRouter()
+                    found[qualname] = AppObject(qualname, kind, value, facts)
         return found
 
     def _factory_app(self, name: str) -> Value | None:
@@ -183,6 +185,17 @@ class PythonIndex:
                 value = function.local(returned.text)
                 if value is not None and value.kind == "call" and value.text in APP_CONSTRUCTORS:
                     return value
+        return None
+
+    def _subclassed_app(self, name: str) -> str | None:
+        """The kind of app a project class subclassing FastAPI / APIRouter builds, if it does."""
+        resolved = self.resolve(name)
+        if resolved is None or not resolved.cls:
+            return None
+        entry = self.classes.get(resolved.qualname)
+        for base in getattr(entry[0], "bases", ()) if entry else ():
+            if base in APP_CONSTRUCTORS:
+                return APP_CONSTRUCTORS[base]
         return None
 
     def app_object(self, dotted: str) -> AppObject | None:

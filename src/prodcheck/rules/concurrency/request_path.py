@@ -304,7 +304,7 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
     if session is None:
         return None
     name = value.text
-    if name in _NOT_IO_WRAPPERS or name.startswith(("logging.", "logger.", "log.")):
+    if name in _NOT_IO_WRAPPERS or name.startswith(("logging.", "logger.", "log.")) or name.endswith("__init__"):
         return None
     if call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
         return None  # the session's own methods are judged above
