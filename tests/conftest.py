@@ -39,3 +39,9 @@ def project(tmp_path: Path):
         return write_project(tmp_path, files)
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs that use the cache write it in a folder of the test session, never in the user's."""
+    monkeypatch.setenv("PRODCHECK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "user-cache"))

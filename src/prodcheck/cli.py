@@ -95,7 +95,9 @@ def main() -> None:
 @click.option("--diff", "show_diff", is_flag=True,
               help="Print the safe fixes as a unified diff and change nothing (exit 1 when there are any).")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also the fixes that may change behaviour.")
-@click.option("--no-cache", is_flag=True, help="Do not read or write .prodcheck_cache.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Cache folder (default: $PRODCHECK_CACHE_DIR, else the user's cache folder).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel parser processes.")
 @click.option("--max-connections", type=click.IntRange(min=1), default=None,
               help="The database's max_connections when the repository does not state it.")
@@ -106,7 +108,7 @@ def main() -> None:
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, select: tuple[str, ...],
           extend_select: tuple[str, ...], min_confidence: str | None, color_mode: str, ignore: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: Path | None,
           baseline: Path | None, write_baseline: Path | None, diff_base: str | None, sarif_category: str | None,
-          fix: bool, show_diff: bool, unsafe_fixes: bool, no_cache: bool, jobs: int | None,
+          fix: bool, show_diff: bool, unsafe_fixes: bool, no_cache: bool, cache_dir: Path | None, jobs: int | None,
           max_connections: int | None, quiet: bool, statistics: bool, explain_context: bool = False) -> None:
     """Audit PATHS (default: the current folder)."""
     from prodcheck import baseline as baseline_file
@@ -137,7 +139,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         settings = settings.with_overrides(
             select=selected or None, ignore=(settings.ignore + ignored) if ignored else None,
             fail_on=Severity.parse(fail_on) if fail_on else None, max_connections=max_connections,
-            use_cache=False if no_cache else None, jobs=jobs,
+            use_cache=False if no_cache else None, jobs=jobs, cache_dir=str(cache_dir) if cache_dir else None,
         )
         known = baseline_file.load(baseline) if baseline else None
     except settings_module.ConfigError as error:

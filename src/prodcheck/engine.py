@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pathspec
 
-from prodcheck import __version__
+from prodcheck import __version__, cache
 from prodcheck.discovery.classify import classify
 from prodcheck.discovery.context import ContextRules
 from prodcheck.discovery.walk import walk
@@ -53,8 +53,6 @@ PYTHON_NEEDLES = (
 ASYNC_NEEDLES = (b"open(", b"socket", b"shutil", b"tempfile", b"pathlib", b"inspect(", b"router")
 POOL_THRESHOLD = 150
 MIN_POOL_CPUS = 4  # below this the pool costs more than it saves: see default_jobs
-CACHE_DIR = ".prodcheck_cache"
-CACHE_FORMAT = 4  # bump when the pickled fact or finding classes change shape
 
 
 @dataclass(slots=True)
@@ -88,53 +86,13 @@ def _needs_parse(data: bytes) -> bool:
     return b"async def" in data and any(needle in data for needle in ASYNC_NEEDLES)
 
 
-class _Cache:
-    """(tool version, path, content hash) -> PyFacts or a parse error; one pickle per project."""
+def _cache_key(path: str, data: bytes) -> str:
+    """A Python file's entry: its path and bytes (prodcheck's own code is in every table's header)."""
+    return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).hexdigest()
 
-    def __init__(self, root: Path, enabled: bool) -> None:
-        self.enabled = enabled and os.access(root, os.W_OK)
-        self.path = root / CACHE_DIR / f"python-{__version__}-{CACHE_FORMAT}.pickle"
-        self.entries: dict[str, object] = {}
-        self.dirty = False
-        if self.enabled and self.path.is_file():
-            import pickle
 
-            try:
-                with self.path.open("rb") as handle:
-                    loaded = pickle.load(handle)
-                if isinstance(loaded, dict):
-                    self.entries = loaded
-            except Exception:  # a corrupt or foreign cache is rebuilt, never trusted
-                self.entries = {}
-
-    @staticmethod
-    def key(path: str, data: bytes) -> str:
-        return hashlib.blake2b(path.encode() + b"\0" + data, digest_size=16).hexdigest()
-
-    def get(self, key: str) -> object | None:
-        return self.entries.get(key) if self.enabled else None
-
-    def put(self, key: str, value: object) -> None:
-        if self.enabled:
-            self.entries[key] = value
-            self.dirty = True
-
-    def save(self, live: set[str]) -> None:
-        if not self.enabled or not (self.dirty or set(self.entries) - live):
-            return
-        import pickle
-
-        try:
-            self.path.parent.mkdir(exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# created by prodcheck\n*\n")
-            temporary = self.path.with_suffix(".tmp")
-            with temporary.open("wb") as handle:
-                pickle.dump({k: v for k, v in self.entries.items() if k in live}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            temporary.replace(self.path)
-        except OSError:
-            pass
+def _cache_folder(root: Path, settings: Settings) -> Path | None:
+    return cache.folder_for(root, settings.cache_dir) if settings.use_cache else None
 
 
 def discover(root: Path, settings: Settings) -> list[SourceFile]:
@@ -176,7 +134,7 @@ def parse_python(root: Path, files: list[SourceFile], settings: Settings,
 
 def _parse_python(root: Path, files: list[SourceFile], settings: Settings,
                   progress: Callable[[int, int], None] | None) -> dict[str, PyFacts]:
-    cache = _Cache(root, settings.use_cache)
+    table = cache.Table(_cache_folder(root, settings), "python")
     facts: dict[str, PyFacts] = {}
     pending: list[tuple[str, bytes]] = []
     keys: dict[str, str] = {}
@@ -187,11 +145,11 @@ def _parse_python(root: Path, files: list[SourceFile], settings: Settings,
             continue
         if source.kind == FileKind.PYTHON and not _needs_parse(source.data):
             continue
-        key = _Cache.key(source.path, source.data)
+        key = _cache_key(source.path, source.data)
         keys[source.path] = key
         live.add(key)
-        cached = cache.get(key)
-        if cached is not None:
+        cached = table.get(key)
+        if _valid_result(cached):
             _store(by_path[source.path], facts, cached)
         else:
             pending.append((source.path, source.data))
@@ -200,18 +158,18 @@ def _parse_python(root: Path, files: list[SourceFile], settings: Settings,
         with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:
             results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
             for done, (path, result) in enumerate(results, 1):
-                cache.put(keys[path], result)
+                table.put(keys[path], result)
                 _store(by_path[path], facts, result)
                 if progress:
                     progress(done, len(pending))
     else:
         for done, item in enumerate(pending, 1):
             path, result = _python_work(item)
-            cache.put(keys[path], result)
+            table.put(keys[path], result)
             _store(by_path[path], facts, result)
             if progress:
                 progress(done, len(pending))
-    cache.save(live)
+    table.save(live)
     return facts
 
 
@@ -226,6 +184,14 @@ def default_jobs() -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return cores if cores >= MIN_POOL_CPUS else 1
+
+
+def _valid_result(result: object) -> bool:
+    """A cached entry of the expected shape (anything else is recomputed)."""
+    if isinstance(result, PyFacts):
+        return True
+    return (isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], str)
+            and isinstance(result[1], int) and isinstance(result[2], int))
 
 
 def _store(source: SourceFile, facts: dict[str, PyFacts], result: object) -> None:
@@ -258,35 +224,12 @@ def _run_key(files: list[SourceFile], settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def _load_run_cache(root: Path, key: str) -> tuple[list[Finding], int] | None:
-    import pickle
-
-    path = root / CACHE_DIR / f"run-{__version__}-{CACHE_FORMAT}.pickle"
-    try:
-        with path.open("rb") as handle:
-            stored = pickle.load(handle)
-        if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == key:
-            return stored[1], stored[2]
-    except Exception:  # missing, corrupt or foreign: just recompute
-        return None
-    return None
-
-
-def _save_run_cache(root: Path, key: str, findings: list[Finding], suppressed: int) -> None:
-    import pickle
-
-    folder = root / CACHE_DIR
-    try:
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# created by prodcheck\n*\n")
-        temporary = folder / f"run-{__version__}-{CACHE_FORMAT}.tmp"
-        with temporary.open("wb") as handle:
-            pickle.dump((key, findings, suppressed), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(folder / f"run-{__version__}-{CACHE_FORMAT}.pickle")
-    except OSError:
-        pass
+def _load_run_cache(table: cache.Table, key: str) -> tuple[list[Finding], int] | None:
+    stored = table.get(key)
+    if (isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], list)
+            and all(isinstance(finding, Finding) for finding in stored[0]) and isinstance(stored[1], int)):
+        return stored[0], stored[1]
+    return None  # missing, or an entry of an unexpected shape: recompute
 
 
 def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: Collection[str] | None = None,
@@ -301,9 +244,9 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
          progress: Callable[[int, int], None] | None) -> RunResult:
     root = root.resolve()
     files = discover(root, settings)
-    use_run_cache = settings.use_cache and os.access(root, os.W_OK)
-    key = _run_key(files, settings) if use_run_cache else ""
-    cached = _load_run_cache(root, key) if use_run_cache else None
+    run_table = cache.Table(_cache_folder(root, settings), "run")
+    key = _run_key(files, settings) if run_table.enabled else ""
+    cached = _load_run_cache(run_table, key) if run_table.enabled else None
     if cached is not None:
         # Nothing changed since the last run: its findings (before baseline and file filters) stand.
         metas = [rule.meta for rule in all_rules().values()]
@@ -386,8 +329,9 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
             if finding is not None:
                 kept.append(finding)
     kept.sort(key=Finding.sort_key)
-    if use_run_cache and not internal:
-        _save_run_cache(root, key, kept, suppressed)
+    if run_table.enabled and not internal:
+        run_table.put(key, (kept, suppressed))
+        run_table.save({key})
     for message in internal:
         print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
         if os.environ.get("PRODCHECK_DEBUG"):

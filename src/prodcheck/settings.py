@@ -33,6 +33,7 @@ class Settings:
     development: tuple[str, ...] = ()
     config_path: str | None = None
     use_cache: bool = True
+    cache_dir: str | None = None  # --cache-dir; else $PRODCHECK_CACHE_DIR, else the user's cache folder
     jobs: int | None = None
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -1,0 +1,278 @@
+"""Caches in the user's own cache folder, never inside the scanned tree.
+
+Where: `--cache-dir`, else `PRODCHECK_CACHE_DIR`, else the platform's convention
+(`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on
+Windows) + `/prodcheck`; one subfolder per scanned root (a hash of its resolved path). Nothing is
+written in the scanned repository, so read-only checkouts work, `git status` stays clean, and
+deleting the cache folder loses nothing.
+
+A table (`Table`) is a key -> value store loaded once and saved once per run. Every file starts
+with a header holding a hash of prodcheck's own installed source, so an edited rule or a new
+version never serves a stale entry, and only then the pickled entries.
+
+Why pickle, and why it is safe here: the entries are prodcheck's own dataclasses (facts, findings)
+and pickle is the fastest way to rebuild them. A cache is only ever read from the user's cache
+folder (never from anything under the scanned root: a cache folder that resolves inside it is not
+used), from a folder and a file that are not links, owned by the user and not writable by anybody
+else; and it is read by an unpickler that can only construct prodcheck's model classes, so even a
+planted file cannot run code. Files are written with O_CREAT|O_EXCL|O_NOFOLLOW in a 0o700 folder
+and atomically renamed into place. Anything unexpected (corrupt, foreign, wrong shape) is ignored.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import io
+import os
+import pickle
+import stat
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+ENVIRONMENT = "PRODCHECK_CACHE_DIR"
+_MAGIC = b"prodcheck-cache\n"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+_MAX_BYTES = 1 << 30
+# Descriptor-relative calls (openat, renameat, unlinkat): no link anywhere can redirect a write.
+_DIR_FD = {os.open, os.rename, os.unlink} <= os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+
+
+def default_folder() -> Path:
+    """The platform's user cache folder + `prodcheck` (before any override)."""
+    home = Path.home()
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        return (Path(base) if base else home / "AppData" / "Local") / "prodcheck" / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "prodcheck"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    # The XDG spec: a relative value is invalid and must be ignored.
+    return (Path(xdg) if xdg and os.path.isabs(xdg) else home / ".cache") / "prodcheck"
+
+
+def base_folder(override: str | Path | None = None) -> Path:
+    """`--cache-dir`, else $PRODCHECK_CACHE_DIR, else the platform default."""
+    chosen = override or os.environ.get(ENVIRONMENT) or None
+    return Path(chosen).expanduser() if chosen else default_folder()
+
+
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """A hash of prodcheck's installed source (every .py and .toml of the package)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(p for p in package.rglob("*") if p.suffix in {".py", ".toml"} and p.is_file()):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def folder_for(root: Path, override: str | Path | None = None) -> Path | None:
+    """The cache folder of one scanned root, or None when it must not be used (it would lie
+    inside the scanned tree)."""
+    root = root.resolve()
+    base = base_folder(override)
+    try:
+        resolved = base.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if resolved == root or root in resolved.parents:
+        return None  # never read or write anything the scanned repository controls
+    return base / hashlib.blake2b(str(root).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+class _ModelUnpickler(pickle.Unpickler):
+    """Constructs only prodcheck's own model classes: a planted file cannot run code."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if module.startswith("prodcheck.model.") and "." not in name and not name.startswith("_"):
+            value = super().find_class(module, name)
+            if isinstance(value, type) and value.__module__.startswith("prodcheck.model."):
+                return value
+        if module == "prodcheck.model.finding" and name == "_SpanFields":
+            return super().find_class(module, name)
+        if module == "builtins" and name == "getattr":
+            return _restricted_getattr
+        if module == "builtins" and name == "tuple":
+            return tuple  # only reachable through _restricted_getattr(tuple, "__new__")
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a prodcheck cache")
+
+
+def _restricted_getattr(owner: object, name: object) -> object:
+    """The two lookups prodcheck's pickles make: an enum member (`getattr(Severity, "ERROR")`) and
+    `tuple.__new__` (how `Span` rebuilds itself); nothing else can be reached."""
+    if (isinstance(owner, type) and issubclass(owner, enum.Enum) and owner.__module__.startswith("prodcheck.model.")
+            and isinstance(name, str) and name in owner.__members__):
+        return owner.__members__[name]
+    if owner is tuple and name == "__new__":
+        return _model_tuple
+    raise pickle.UnpicklingError("only enum members may be looked up in a prodcheck cache")
+
+
+def _model_tuple(cls: object, values: object) -> object:
+    if isinstance(cls, type) and issubclass(cls, tuple) and cls.__module__.startswith("prodcheck.model.") \
+            and isinstance(values, tuple):
+        return tuple.__new__(cls, values)
+    raise pickle.UnpicklingError("only prodcheck's own tuples may be built in a prodcheck cache")
+
+
+def _safe_folder(folder: Path, create: bool) -> int | None:
+    """A descriptor of the folder when it is a real folder of ours, else None."""
+    if create:
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or not _ours(info):
+        return None
+    if not _DIR_FD:
+        return -1  # no descriptor-relative calls on this platform: paths are used
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW)
+    except OSError:
+        return None
+    if not _ours(os.fstat(descriptor)):
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _ours(info: os.stat_result) -> bool:
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True  # Windows: no owner or mode bits to check
+    return info.st_uid == getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+class Table:
+    """One key -> value table of one scanned root: get/put by key, then save() once."""
+
+    def __init__(self, folder: Path | None, name: str) -> None:
+        self.folder = folder
+        self.name = name
+        self.entries: dict[str, object] = {}
+        self.dirty = False
+        if folder is not None:
+            self.entries = self._load()
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.pickle"
+
+    def get(self, key: str) -> object | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: object) -> None:
+        if self.folder is not None:
+            self.entries[key] = value
+            self.dirty = True
+
+    def save(self, live: set[str] | None = None) -> None:
+        """Write the table, keeping only the `live` keys when given."""
+        if self.folder is None:
+            return
+        stale = live is not None and bool(set(self.entries) - live)
+        if not (self.dirty or stale):
+            return
+        entries = self.entries if live is None else {k: v for k, v in self.entries.items() if k in live}
+        try:
+            payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return
+        _write(self.folder, self.filename, _header() + payload)
+        self.dirty = False
+
+    def _load(self) -> dict[str, object]:
+        assert self.folder is not None
+        data = _read(self.folder, self.filename)
+        header = _header()
+        if data is None or not data.startswith(header):
+            return {}
+        try:
+            loaded = _ModelUnpickler(io.BytesIO(data[len(header):])).load()
+        except Exception:  # noqa: BLE001 - corrupt, foreign or from another version: rebuilt, never trusted
+            return {}
+        if not isinstance(loaded, dict) or not all(isinstance(key, str) for key in loaded):
+            return {}
+        return loaded
+
+
+def _header() -> bytes:
+    return _MAGIC + code_hash().encode() + b"\n"
+
+
+def _read(folder: Path, name: str) -> bytes | None:
+    descriptor = _safe_folder(folder, create=False)
+    if descriptor is None:
+        return None
+    try:
+        flags = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY
+        if descriptor >= 0:
+            handle = os.open(name, flags, dir_fd=descriptor)
+        else:
+            handle = os.open(folder / name, flags)
+    except OSError:
+        return None
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or not _ours(info) or info.st_size > _MAX_BYTES:
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            return stream.read(_MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    descriptor = _safe_folder(folder, create=True)
+    if descriptor is None:
+        return
+    temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
+    try:
+        if descriptor >= 0:
+            handle = os.open(temporary, flags, 0o600, dir_fd=descriptor)
+        else:
+            handle = os.open(folder / temporary, flags, 0o600)
+    except OSError:
+        if descriptor >= 0:
+            os.close(descriptor)
+        return
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        if descriptor >= 0:
+            os.rename(temporary, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)  # atomic on POSIX
+        else:
+            os.replace(folder / temporary, folder / name)
+    except OSError:
+        try:
+            if descriptor >= 0:
+                os.unlink(temporary, dir_fd=descriptor)
+            else:
+                os.unlink(folder / temporary)
+        except OSError:
+            pass
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
