@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import write_project
 from prodcheck.cli import main
-from prodcheck.diff import ChangedLines, parse_patch
+from prodcheck.diff import ChangedLines, changed_lines_between
 from prodcheck.model.finding import Finding, Location, Severity, Span
 from report_cases import SHOP
 
@@ -139,28 +139,6 @@ def test_github_format_under_diff_base(tmp_path: Path) -> None:
     assert [line.split(",")[0] for line in result.stdout.splitlines()] == ["::error file=app/database.py"]
 
 
-def test_parse_patch_quoted_paths_binary_and_deletions() -> None:
-    patch = "\n".join([
-        'diff --git "a/sp ace\\303\\251.py" "b/sp ace\\303\\251.py"',
-        '--- "a/sp ace\\303\\251.py"',
-        '+++ "b/sp ace\\303\\251.py"',
-        "@@ -3 +3,2 @@",
-        "diff --git a/gone.py b/gone.py",
-        "--- a/gone.py",
-        "+++ /dev/null",
-        "@@ -1,2 +0,0 @@",
-        "diff --git a/logo.png b/logo.png",
-        "Binary files a/logo.png and b/logo.png differ",
-        "diff --git a/x.py b/x.py",
-        "--- a/x.py",
-        "+++ b/x.py",
-        "@@ -10,2 +9,0 @@",
-        "@@ -20 +19 @@",
-    ])
-    changed = parse_patch(patch)
-    assert changed.files == {"sp aceé.py": {3, 4}, "logo.png": None, "x.py": {9, 10, 19}}
-
-
 def test_changed_lines_spans() -> None:
     changed = ChangedLines({"a.py": {5}, "b.py": None})
     multi = Finding("PC101", "n", "m", Location("a.py", Span(3, 1, 6, 1)), Severity.ERROR)
@@ -168,3 +146,91 @@ def test_changed_lines_spans() -> None:
                     related=(Location("b.py", Span(1)),))
     assert changed.covers(multi) and changed.primary(multi)
     assert changed.covers(other) and not changed.primary(other)
+
+
+def test_changed_lines_between() -> None:
+    old = b"a\nb\nc\nd\n"
+    assert changed_lines_between(old, old) == set()
+    assert changed_lines_between(old, b"a\nB\nc\nd\n") == {2}
+    assert changed_lines_between(old, b"a\nb\nx\ny\nc\nd\n") == {3, 4}
+    assert changed_lines_between(old, b"a\nd\n") == {1, 2}  # b, c deleted: the lines around the gap
+    assert changed_lines_between(old, b"b\nc\nd\n") == {1}
+    assert changed_lines_between(old, b"a\r\nb\r\nc\r\nd\r\n") == set()
+    assert changed_lines_between(b"", b"x\ny\n") == {1, 2}
+
+
+HOOKABLE = """\
+[core]
+    fsmonitor = {script}
+    hooksPath = {hooks}
+    pager = {script}
+    editor = {script}
+    sshCommand = {script}
+    untrackedCache = true
+[filter "evil"]
+    process = {script}
+    clean = {script}
+    smudge = {script}
+    required = true
+[diff "evil"]
+    textconv = {script}
+    command = {script}
+[diff]
+    external = {script}
+[alias]
+    ls-tree = !{script}
+    cat-file = !{script}
+[uploadpack]
+    packObjectsHook = {script}
+"""
+HOOK_NAMES = ("post-index-change", "pre-commit", "post-checkout", "reference-transaction", "fsmonitor-watchman",
+              "pre-auto-gc", "post-rewrite")
+
+
+def _plant(root: Path, tmp_path: Path, git_dir: Path) -> Path:
+    """Every way a repository's own files could make git run a program; each creates `marker`."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "evil.sh"
+    script.write_text(f"#!/bin/sh\necho ran >> {marker}\nexit 0\n")
+    script.chmod(0o755)
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for name in HOOK_NAMES:
+        for folder in (hooks, git_dir / "hooks"):
+            folder.mkdir(exist_ok=True)
+            (folder / name).write_text(script.read_text())
+            (folder / name).chmod(0o755)
+    with (git_dir / "config").open("a") as config:
+        config.write(HOOKABLE.format(script=script, hooks=hooks))
+    (root / ".gitattributes").write_text("* filter=evil diff=evil\n")
+    return marker
+
+
+@pytest.mark.skipif(os.name != "posix", reason="shell scripts as planted commands")
+def test_the_repository_configuration_cannot_run_anything(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    edit(root / "app/database.py", "max_overflow=40", "max_overflow=40, echo=False")
+    (root / "Procfile").write_text("web: uvicorn app.main:app --reload\n")  # untracked
+    git(root, "mv", "Dockerfile", "Containerfile")
+    expected = reported(root, "--diff-base", "HEAD")
+    marker = _plant(root, tmp_path, root / ".git")
+    index = (root / ".git" / "index").read_bytes()
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+    assert reported(root, "--diff-base", "HEAD") == expected
+    assert ("PC301", "app/database.py", 3) in expected
+    assert not marker.exists()
+    assert (root / ".git" / "index").read_bytes() == index  # no index refresh
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="shell scripts as planted commands")
+def test_a_folder_shaped_like_a_bare_repository_is_not_one(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "plain", SHOP)
+    subprocess.run(["git", "init", "-q", "--bare", str(root / "bare")], check=True, env={**os.environ, **GIT_ENV})
+    for name in ("HEAD", "config", "objects", "refs"):
+        (root / "bare" / name).rename(root / name)
+    marker = _plant(root, tmp_path, root)
+    result = CliRunner().invoke(main, ["check", str(root), "--no-cache", "--diff-base", "HEAD"],
+                                env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    assert result.exit_code == 2 and "git work tree" in result.stderr
+    assert not marker.exists()
