@@ -244,7 +244,9 @@ def did_you_mean(selector: str) -> str:
 
 
 def _usage_error(message: str) -> NoReturn:
-    click.echo(f"prodcheck: error: {message}", err=True)
+    from prodcheck.report.escape import visible
+
+    click.echo(f"prodcheck: error: {visible(message)}", err=True)
     sys.exit(EXIT_USAGE)
 
 

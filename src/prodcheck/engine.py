@@ -65,6 +65,22 @@ class RunResult:
     baseline_matched: int = 0
     internal_errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the run could not do (charts not rendered...)
+    # The files as read (code frames use these bytes, never reopen a file: it may be a FIFO now).
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    # (path, line) -> every literal secret any finding (even a suppressed one) has on that line.
+    secrets: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+
+    def source_line(self, path: str, number: int) -> str | None:
+        source = self.sources.get(path)
+        if source is None or source.data is None:
+            return None
+        if source.text is None:
+            source.text = source.data.decode("utf-8", "replace")
+        lines = source.lines
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    def secrets_on(self, path: str, number: int) -> frozenset[str]:
+        return self.secrets.get((path, number), frozenset())
 
 
 def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int, int]]:
@@ -224,12 +240,29 @@ def _run_key(files: list[SourceFile], settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def _load_run_cache(table: cache.Table, key: str) -> tuple[list[Finding], int] | None:
+_Secrets = dict[tuple[str, int], frozenset[str]]
+SECRET_LINES = 50  # a secret is masked on at most this many lines of its finding's span
+
+
+def _load_run_cache(table: cache.Table, key: str) -> tuple[list[Finding], int, _Secrets] | None:
     stored = table.get(key)
-    if (isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], list)
-            and all(isinstance(finding, Finding) for finding in stored[0]) and isinstance(stored[1], int)):
-        return stored[0], stored[1]
-    return None  # missing, or an entry of an unexpected shape: recompute
+    if not (isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[0], list)
+            and all(isinstance(finding, Finding) for finding in stored[0]) and isinstance(stored[1], int)
+            and isinstance(stored[2], dict)):
+        return None  # missing, or an entry of an unexpected shape: recompute
+    secrets: _Secrets = {}
+    for where, values in stored[2].items():
+        if not (isinstance(where, tuple) and len(where) == 2 and isinstance(where[0], str) and isinstance(where[1], int)
+                and isinstance(values, frozenset) and all(isinstance(v, str) for v in values)):
+            return None
+        secrets[where] = values
+    return stored[0], stored[1], secrets
+
+
+def _note_secrets(secrets: dict[tuple[str, int], set[str]], location: Location, values: Sequence[str]) -> None:
+    span = location.span
+    for line in range(span.line, min(max(span.line, span.end_line), span.line + SECRET_LINES) + 1):
+        secrets.setdefault((location.path, line), set()).update(v for v in values if v)
 
 
 def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: Collection[str] | None = None,
@@ -250,7 +283,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     if cached is not None:
         # Nothing changed since the last run: its findings (before baseline and file filters) stand.
         metas = [rule.meta for rule in all_rules().values()]
-        result = _finish(root, list(cached[0]), len(files), metas, cached[1], [], only, baseline)
+        result = _finish(root, list(cached[0]), len(files), metas, cached[1], [], only, baseline, files, cached[2])
         result.notes.extend(_notes(files))
         return result
     python = parse_python(root, files, settings, progress)
@@ -258,6 +291,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     rules = all_rules()
     findings: list[Finding] = []
     internal: list[str] = []
+    secret_lines: dict[tuple[str, int], set[str]] = {}
     metas = {code: rule.meta for code, rule in rules.items()}
     for code, rule_class in rules.items():
         if code in {"PC000", "PC001"} or not _selected(rule_class.meta, settings):
@@ -265,6 +299,8 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
         rule: Rule = rule_class()
         try:
             for draft in rule.check(project):
+                if draft.secrets:
+                    _note_secrets(secret_lines, draft.location, draft.secrets)
                 finding = _finalise(project, rule_class.meta, draft, settings)
                 if finding is not None:
                     findings.append(finding)
@@ -329,14 +365,16 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
             if finding is not None:
                 kept.append(finding)
     kept.sort(key=Finding.sort_key)
+    secrets = {where: frozenset(values) for where, values in secret_lines.items() if values}
     if run_table.enabled and not internal:
-        run_table.put(key, (kept, suppressed))
+        run_table.put(key, (kept, suppressed, secrets))
         run_table.save({key})
     for message in internal:
         print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
         if os.environ.get("PRODCHECK_DEBUG"):
             print(message, file=sys.stderr)
-    result = _finish(root, kept, len(files), list(metas.values()), suppressed, internal, only, baseline)
+    result = _finish(root, kept, len(files), list(metas.values()), suppressed, internal, only, baseline, files,
+                     secrets)
     result.notes.extend(_notes(files))
     return result
 
@@ -352,7 +390,8 @@ def _notes(files: list[SourceFile]) -> list[str]:
 
 
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta], suppressed: int,
-            internal: list[str], only: Sequence[str], baseline: Collection[str] | None) -> RunResult:
+            internal: list[str], only: Sequence[str], baseline: Collection[str] | None,
+            sources: list[SourceFile] | None = None, secrets: _Secrets | None = None) -> RunResult:
     """Baseline and explicit-file filters: applied after the (cacheable) whole-project result."""
     baseline_matched = 0
     if baseline is not None:
@@ -364,7 +403,8 @@ def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMet
         # reported when any of its locations (primary or related) is inside them: a Dockerfile's worker
         # count staged alone still reports the pool finding it feeds in app/database.py.
         findings = [f for f in findings if touches_scope(f, only)]
-    return RunResult(root, findings, files, metas, suppressed, baseline_matched, internal)
+    return RunResult(root, findings, files, metas, suppressed, baseline_matched, internal,
+                     sources={source.path: source for source in sources or ()}, secrets=secrets or {})
 
 
 def in_scope(path: str, only: Sequence[str]) -> bool:

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from prodcheck.engine import RunResult
 from prodcheck.model.finding import Finding, Severity
+from prodcheck.report.escape import visible
 from prodcheck.report.paths import repository_base
 
 PER_LEVEL = 10  # annotations GitHub displays per level and step
@@ -26,7 +27,8 @@ _ICON = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "i
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Control characters made visible first: the log shows what the file holds, never runs it."""
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -121,7 +123,7 @@ _MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#!|~<>&$]")
 
 def md_text(text: str) -> str:
     """Plain text that Markdown renders literally: no links, images, HTML, or table breaks."""
-    text = " ".join(text.replace("\r", " ").replace("\n", " ").split(" "))
+    text = visible(" ".join(text.replace("\r", " ").replace("\n", " ").split(" ")))
     escaped = []
     for char in text:
         if char == "&":

@@ -38,5 +38,6 @@ def render(result: RunResult, out: TextIO, **_: object) -> None:
         key = finding.fingerprint()
         seen[key] = seen.get(key, 0) + 1
         issues.append(issue(finding, prefix, seen[key]))
-    json.dump(issues, out, indent=2, ensure_ascii=False)
+    # ensure_ascii: every control character (C1 too) travels as a \u escape, never raw.
+    json.dump(issues, out, indent=2, ensure_ascii=True)
     out.write("\n")

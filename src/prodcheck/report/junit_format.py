@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from prodcheck.engine import RunResult
+from prodcheck.report.escape import visible
 from prodcheck.report.paths import repository_base
 
 # Characters XML 1.0 cannot carry at all, even escaped (control characters, lone surrogates).
@@ -13,7 +14,7 @@ _INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010
 
 
 def clean(text: str) -> str:
-    return _INVALID_XML.sub("\ufffd", text)
+    return _INVALID_XML.sub("\ufffd", visible(text))
 
 
 def render(result: RunResult, out: TextIO, **_: object) -> None:

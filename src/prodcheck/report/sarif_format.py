@@ -153,5 +153,6 @@ def document(result: RunResult, category: str | None = None) -> dict[str, object
 
 
 def render(result: RunResult, out: TextIO, *, sarif_category: str | None = None, **_: object) -> None:
-    json.dump(document(result, sarif_category), out, indent=2, sort_keys=True, ensure_ascii=False)
+    # ensure_ascii: every control character (C1 too) travels as a \u escape, never raw.
+    json.dump(document(result, sarif_category), out, indent=2, sort_keys=True, ensure_ascii=True)
     out.write("\n")

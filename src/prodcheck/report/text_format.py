@@ -7,6 +7,8 @@ from typing import TextIO
 
 from prodcheck.engine import RunResult
 from prodcheck.model.finding import Severity
+from prodcheck.report.escape import finding as visible_finding
+from prodcheck.report.escape import visible
 from prodcheck.report.masking import masked_line
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -24,10 +26,10 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
                       soft_wrap=True, emoji=False, markup=False, width=10_000 if not terminal else None)
     show_frames = terminal if frames is None else frames
     current = None
-    lines_cache: dict[str, list[str]] = {}
     # -q hides info findings, and the counts below are of what is shown.
     findings = [f for f in result.findings if not (quiet and f.severity == Severity.INFO)]
-    for finding in findings:
+    for original in findings:
+        finding = visible_finding(original)
         if finding.path != current and not quiet:
             if current is not None:
                 console.print()
@@ -39,21 +41,20 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
         line.append(f" [{finding.severity.label}] ", style=_STYLE[finding.severity])
         line.append(finding.message)
         console.print(line)
-        if show_frames:
-            source_lines = lines_cache.get(finding.path)
-            if source_lines is None:
-                try:
-                    source_lines = (result.root / finding.path).read_text(encoding="utf-8", errors="replace").splitlines()
-                except OSError:
-                    source_lines = []
-                lines_cache[finding.path] = source_lines
-            if 0 < span.line <= len(source_lines):
-                code = masked_line(finding, source_lines[span.line - 1])
-                frame = Text(f"  {span.line:>4} | ", style="dim")
-                frame.append(code)
-                console.print(frame)
-                width = max(1, (span.end_column - span.column) if span.end_line == span.line else len(code) - span.column + 1)
-                console.print(Text(" " * (9 + span.column - 1) + "^" * min(width, 200), style=_STYLE[finding.severity]))
+        source_line = result.source_line(original.path, span.line) if show_frames else None
+        if source_line is not None:
+            masked = masked_line(original, source_line, result.secrets_on(original.path, span.line))
+            code = visible(masked)
+            # The caret under the flagged columns, counted in the escaped text.
+            start = len(visible(masked[:span.column - 1])) if span.column > 1 else 0
+            if span.end_line == span.line:
+                width = len(visible(masked[span.column - 1:max(span.column, span.end_column) - 1]))
+            else:
+                width = len(code) - start
+            frame = Text(f"  {span.line:>4} | ", style="dim")
+            frame.append(code)
+            console.print(frame)
+            console.print(Text(" " * (9 + start) + "^" * min(max(1, width), 200), style=_STYLE[finding.severity]))
         for related in finding.related:
             if related.path and not quiet:
                 console.print(Text(f"    {related.path}:{related.span.line}: {related.label}", style="dim"))
@@ -63,7 +64,7 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
         counts = Counter((f.code, f.name) for f in findings)
         console.print()
         for (code, name), number in sorted(counts.items()):
-            console.print(Text(f"{number:>5}  {code} {name}"))
+            console.print(Text(f"{number:>5}  {code} {visible(name)}"))
     errors = sum(1 for f in findings if f.severity == Severity.ERROR)
     warnings = sum(1 for f in findings if f.severity == Severity.WARNING)
     infos = len(findings) - errors - warnings

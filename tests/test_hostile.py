@@ -1,0 +1,190 @@
+"""A hostile repository, scanned in every output format, on a terminal and off it: no control
+sequence from it reaches the output raw, no secret appears unmasked, nothing is written inside or
+outside it, no traceback, exit 0 or 1."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from prodcheck.report.escape import visible
+
+SECRET = "pw-s3cret-xyz"
+OSC_TITLE = "\x1b]0;pwned\x07"
+OSC_LINK = "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"
+CLEAR = "\x1b[2J"
+C1_CSI = "\x9b31m"
+BIDI = "\u202e"
+HOSTILE_TEXT = OSC_TITLE + OSC_LINK + CLEAR + C1_CSI + BIDI
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+# What a terminal would act on: ESC, BEL, C1 controls, bidi overrides.
+_RAW = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_OWN_STYLE = re.compile(r"\x1b\[[0-9;]*m")  # rich's colours on a terminal
+
+
+def hostile_files() -> dict[str, bytes]:
+    name_with_escapes = "app/" + OSC_TITLE + "x" + CLEAR + ".py"
+    return {
+        "app/main.py": (
+            "from fastapi import FastAPI\nfrom sqlalchemy import create_engine\n\n"
+            f'engine = create_engine("postgresql://u:{SECRET}@db/x", echo=True)  # {HOSTILE_TEXT}\n'
+            f'other = create_engine("postgresql://u:{SECRET}@db/y", echo=True)  # prodcheck: ignore[PC301]\n'
+            "app = FastAPI()\n"
+        ).encode(),
+        name_with_escapes: f'URL = "postgresql://app:{SECRET}2@db/app"  # {HOSTILE_TEXT}\n'.encode(),
+        "Procfile": f"web: uvicorn app.main:app --reload  # {HOSTILE_TEXT}\n".encode(),
+        "docker-compose.yml": (
+            "services:\n"
+            f"  \"api{OSC_TITLE}\":\n"
+            "    image: shop/api:1.0\n"
+            f"    command: uvicorn app.main:app --reload --workers 4  # {HOSTILE_TEXT}\n"
+            "    environment:\n"
+            f"      DATABASE_URL: postgresql://u:{SECRET}@db/x\n"
+        ).encode(),
+        "k8s/deploy.yaml": f"kind: Deployment\nmetadata: {{name: \"{OSC_TITLE}\"}}\nspec: [\n".encode(),
+        "Dockerfile": f"FROM python:3.12\nCMD uvicorn app.main:app --reload {CLEAR}\n".encode(),
+        "invalid.py": b"from fastapi import FastAPI\nx = '\xff\xfe\x00'\x00\n",
+    }
+
+
+def write(root: Path, files: dict[str, bytes]) -> Path:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): (b"" if p.is_dir() else p.read_bytes()) for p in sorted(root.rglob("*"))}
+
+
+def run_off_terminal(root: Path, output_format: str, *args: str) -> tuple[int, str, str]:
+    completed = subprocess.run([sys.executable, "-m", "prodcheck", "check", str(root), "--format", output_format,
+                                *args], capture_output=True, timeout=120, env={**os.environ, "PRODCHECK_DEBUG": "1"})
+    return completed.returncode, completed.stdout.decode("utf-8"), completed.stderr.decode("utf-8")
+
+
+def run_on_terminal(root: Path, output_format: str, *args: str) -> tuple[int, str]:
+    """stdout and stderr on a pseudo-terminal, as a user sees them."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "200", "PRODCHECK_DEBUG": "1"}
+    env.pop("NO_COLOR", None)
+    env.pop("CI", None)
+    process = subprocess.Popen([sys.executable, "-m", "prodcheck", "check", str(root), "--format", output_format,
+                                *args], stdin=secondary, stdout=secondary, stderr=secondary, env=env, close_fds=True)
+    os.close(secondary)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([primary], [], [], 120)
+        if not ready:
+            process.kill()
+            raise AssertionError("no output for 120 s")
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the terminal closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    return process.wait(timeout=120), b"".join(chunks).decode("utf-8", "replace")
+
+
+def assert_clean(output: str, where: str) -> None:
+    stripped = _OWN_STYLE.sub("", output)
+    raw = _RAW.search(stripped)
+    assert raw is None, f"{where}: raw control character {raw.group()!r} near {stripped[max(0, raw.start() - 80):raw.end() + 40]!r}"
+    assert SECRET not in output, f"{where}: unmasked secret"
+    assert "Traceback" not in output, f"{where}: {output[-3000:]}"
+
+
+def test_the_escaping_function() -> None:
+    assert visible("a\x1b]0;t\x07b") == "a\\x1b]0;t\\x07b"
+    assert visible("\x9b2J\x7f\u202e\tok\n") == "\\x9b2J\\x7f\\u202e\tok\\x0a"
+    assert visible("plain café ✓") == "plain café ✓"
+
+
+@pytest.fixture(scope="module")
+def hostile_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    try:
+        return write(tmp_path_factory.mktemp("hostile") / "repo", hostile_files())
+    except OSError:
+        pytest.skip("the file system refuses control characters in names")
+
+
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_every_format_off_a_terminal(hostile_root: Path, output_format: str, tmp_path: Path) -> None:
+    before = snapshot(hostile_root)
+    code, stdout, stderr = run_off_terminal(hostile_root, output_format, "--cache-dir", str(tmp_path / "cache"))
+    assert code in (0, 1), stderr
+    assert_clean(stdout, f"{output_format} stdout")
+    assert_clean(stderr, f"{output_format} stderr")
+    assert snapshot(hostile_root) == before
+    if output_format in ("json", "sarif", "gitlab"):
+        json.loads(stdout)  # the JSON formats still carry the exact path, escaped by JSON itself
+        assert "\\u001b" in stdout or "%1B" in stdout
+    if output_format == "json":
+        paths = {f["path"] for f in json.loads(stdout)["findings"]}
+        assert any(OSC_TITLE in p for p in paths)
+    if output_format in ("text", "github", "junit"):
+        assert "\\x1b]0;pwned\\x07" in stdout  # shown, not acted on
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pseudo-terminals")
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_every_format_on_a_terminal(hostile_root: Path, output_format: str, tmp_path: Path) -> None:
+    before = snapshot(hostile_root)
+    code, output = run_on_terminal(hostile_root, output_format, "--cache-dir", str(tmp_path / "cache"))
+    assert code in (0, 1), output[-3000:]
+    assert_clean(output, f"{output_format} on a terminal")
+    assert snapshot(hostile_root) == before
+    if output_format == "text":
+        assert " | " in output  # code frames were shown ...
+        assert "u:****@db/x" in output or ":****@" in output  # ... with every secret on the line masked
+
+
+def test_frames_mask_every_secret_on_the_line_whoever_owns_the_frame(tmp_path: Path) -> None:
+    import io
+
+    from prodcheck import engine
+    from prodcheck.report import text_format
+    from prodcheck.settings import Settings
+
+    root = write(tmp_path / "repo", {"app/main.py": (
+        "from sqlalchemy import create_engine\n"
+        f'engine = create_engine("postgresql://u:{SECRET}@db/x", echo=True)\n').encode()})
+    result = engine.run(root, Settings(use_cache=False))
+    codes = {f.code for f in result.findings if f.span.line == 2}
+    assert "PC301" in codes and len(codes) >= 2  # another finding shares the secret's line
+    for selected in (result.findings, [f for f in result.findings if f.code != "PC301"]):
+        result.findings = selected
+        out = io.StringIO()
+        text_format.render(result, out, color=False, frames=True)
+        assert "create_engine(" in out.getvalue() and SECRET not in out.getvalue()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_code_frame_never_reopens_the_file(tmp_path: Path) -> None:
+    """The file became a FIFO after it was read: the frame uses the bytes already read."""
+    import io
+
+    from prodcheck import engine
+    from prodcheck.report import text_format
+    from prodcheck.settings import Settings
+
+    root = write(tmp_path / "repo", {"Procfile": b"web: uvicorn app.main:app --reload\n"})
+    result = engine.run(root, Settings(use_cache=False))
+    (root / "Procfile").unlink()
+    os.mkfifo(root / "Procfile")
+    out = io.StringIO()
+    text_format.render(result, out, color=False, frames=True)  # would block on open() of the FIFO
+    assert "--reload" in out.getvalue()
