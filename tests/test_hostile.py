@@ -188,3 +188,75 @@ def test_a_code_frame_never_reopens_the_file(tmp_path: Path) -> None:
     out = io.StringIO()
     text_format.render(result, out, color=False, frames=True)  # would block on open() of the FIFO
     assert "--reload" in out.getvalue()
+
+
+# Pathological files: each case is the good project plus one hostile file; the run ends in a
+# complete report (the good findings still there), a PC000 where the file cannot be analysed.
+DEEP = 100_000
+HUGE = "9" * 5_000
+PATHOLOGICAL: dict[str, dict[str, str]] = {
+    "pyproject-deep": {"pyproject.toml": "a = " + "[" * DEEP + "]" * DEEP + "\n"},
+    "pyproject-deep-tables": {"pyproject.toml": "a = " + "{b=" * DEEP + "}" * DEEP + "\n"},
+    "gitignore-backslash": {".gitignore": "\\\n*.log\n"},
+    "cmd-exec-form-deep": {"svc/Dockerfile": "FROM python:3.12\nUSER app\nCMD " + "[" * DEEP + "]" * DEEP + "\n"},
+    "fly-deep": {"fly.toml": "app = 'x'\nx = " + "{a=" * DEEP + "}" * DEEP + "\n"},
+    "postgres-conf-huge": {"postgresql.conf": f"max_connections = {HUGE}\n"},
+    "compose-huge": {"docker-compose.yml": (f"services:\n  db:\n    image: postgres:16\n    command: postgres -c "
+                                            f"max_connections={HUGE}\n  api:\n    image: x\n"
+                                            f"    command: gunicorn app.main:app -w {HUGE}\n")},
+    "procfile-huge-workers": {"Procfile": f"web: gunicorn app.main:app -w {HUGE}\n"},
+    "replicas-huge": {"k8s/d.yaml": f"kind: Deployment\nspec:\n  replicas: {HUGE}\n"},
+    "python-huge-int": {"app/pool.py": f"from sqlalchemy import create_engine\ne = create_engine('x', pool_size={HUGE})\n"},
+    "yaml-python-tags": {"docker-compose.yml": "services: !!python/object/apply:os.system ['touch pwned']\n"},
+    "superscript-digits": {"postgresql.conf": "max_connections = ²³\n", "Procfile": "web: gunicorn app:app -w ²\n"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(PATHOLOGICAL))
+def test_pathological_files_end_in_a_report(tmp_path: Path, case: str) -> None:
+    from test_robustness import GOOD, GOOD_FINDINGS, keyed, scan
+    from test_robustness import write as write_text
+
+    root = write_text(tmp_path / "project", {**GOOD, **PATHOLOGICAL[case]})
+    before = snapshot(root)
+    _, report, _ = scan(root, "--jobs", "1")  # no traceback, no internal error, valid JSON
+    assert GOOD_FINDINGS <= keyed(report)
+    assert snapshot(root) == before
+    assert not (tmp_path / "project" / "pwned").exists() and not Path("pwned").exists()
+
+
+@pytest.mark.parametrize("case", ["deep-object", "deep-array", "fifo", "device"])
+def test_a_hostile_baseline_is_a_usage_error(tmp_path: Path, case: str) -> None:
+    from test_robustness import GOOD
+    from test_robustness import write as write_text
+
+    root = write_text(tmp_path / "project", GOOD)
+    baseline = tmp_path / "baseline.json"
+    if case == "deep-object":
+        baseline.write_text('{"findings": ' + "[" * DEEP + "]" * DEEP + "}")
+    elif case == "deep-array":
+        baseline.write_text("[" * DEEP + "]" * DEEP)
+    elif case == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("POSIX FIFOs")
+        os.mkfifo(baseline)
+    else:
+        if not os.path.exists("/dev/zero"):
+            pytest.skip("no /dev/zero")
+        baseline = Path("/dev/zero")
+    completed = subprocess.run([sys.executable, "-m", "prodcheck", "check", str(root), "--no-cache", "--baseline",
+                                str(baseline)], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    assert "Traceback" not in completed.stderr and str(baseline) in completed.stderr
+
+
+@pytest.mark.parametrize("name", [".prodcheck.toml", "prodcheck.toml"])
+def test_a_configuration_nested_too_deep_is_a_usage_error(tmp_path: Path, name: str) -> None:
+    from test_robustness import GOOD
+    from test_robustness import write as write_text
+
+    root = write_text(tmp_path / "project", {**GOOD, name: "a = " + "[" * DEEP + "]" * DEEP + "\n"})
+    completed = subprocess.run([sys.executable, "-m", "prodcheck", "check", str(root), "--no-cache"],
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    assert "Traceback" not in completed.stderr and "too deep" in completed.stderr

@@ -35,19 +35,27 @@ def write(path: Path, findings: list[Finding]) -> None:
 
 def load(path: Path) -> Counter[str]:
     """fingerprint -> how many findings with it the baseline accepts (a Counter, usable as a set)."""
+    from prodcheck.parsing import ParseError
+    from prodcheck.parsing.nesting import check_depth
+    from prodcheck.settings import read_config_text
+
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = read_config_text(path)  # a regular file only: a FIFO would block
+        check_depth(text, limit=50, what="baseline")
+        document = json.loads(text)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read baseline: {error.strerror or error}") from None
-    except ValueError as error:
-        raise ConfigError(f"{path}: baseline is not valid JSON: {error}") from None
+    except ParseError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    except (ValueError, RecursionError) as error:
+        raise ConfigError(f"{path}: baseline is not valid JSON: {str(error)[:200]}") from None
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
         raise ConfigError(f"{path}: not a prodcheck baseline (expected {{\"version\": 1, \"findings\": [...]}}); "
                           "write one with --write-baseline")
     counts: Counter[str] = Counter()
     for item in document["findings"]:
         if not isinstance(item, dict) or not isinstance(item.get("fingerprint"), str):
-            raise ConfigError(f"{path}: baseline entry without a fingerprint: {item!r}")
+            raise ConfigError(f"{path}: baseline entry without a fingerprint: {repr(item)[:200]}")
         count = item.get("count", 1)
         counts[item["fingerprint"]] += count if isinstance(count, int) and count > 0 else 1
     return counts

@@ -19,7 +19,7 @@ import pathspec
 from prodcheck import __version__, cache
 from prodcheck.discovery.classify import classify
 from prodcheck.discovery.context import ContextRules
-from prodcheck.discovery.walk import walk
+from prodcheck.discovery.walk import gitignore_spec, walk
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Finding, Location, Severity, Span
@@ -112,7 +112,7 @@ def _cache_folder(root: Path, settings: Settings) -> Path | None:
 
 
 def discover(root: Path, settings: Settings) -> list[SourceFile]:
-    exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude) if settings.exclude else None
+    exclude = gitignore_spec(settings.exclude) if settings.exclude else None
     contexts = ContextRules(settings.production, settings.development)
     files = []
     for walked in walk(root, exclude):
@@ -484,7 +484,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 @lru_cache(maxsize=256)
 def _glob(pattern: str) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines([pattern])
+    return gitignore_spec([pattern])
 
 
 def _per_file_ignored(code: str, name: str, path: str, settings: Settings) -> bool:

@@ -1,7 +1,6 @@
 """Configuration: `[tool.prodcheck]` in pyproject.toml, or prodcheck.toml / .prodcheck.toml; CLI wins."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,12 +52,34 @@ def find_config(root: Path) -> Path | None:
     return None
 
 
+MAX_CONFIG_BYTES = 10 * 1024 * 1024
+
+
+def read_config_text(path: Path) -> str:
+    """A configuration file's text: a regular file only (a FIFO would block), size-capped."""
+    import os
+    import stat
+
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(0, "not a regular file", str(path))
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise OSError(0, f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MB", str(path))
+    return data.decode("utf-8")
+
+
 def _has_tool_table(path: Path) -> bool:
+    from prodcheck.parsing import ParseError
+    from prodcheck.parsing.toml import loads
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = loads(read_config_text(path))
+    except (OSError, UnicodeDecodeError, ParseError):
         return False
-    return "prodcheck" in data.get("tool", {})
+    tool = data.get("tool", {})
+    return isinstance(tool, dict) and "prodcheck" in tool
 
 
 def _string_list(value: object, where: str) -> tuple[str, ...]:
@@ -76,13 +97,17 @@ def _severity(value: object, where: str) -> Severity:
 
 
 def load(path: Path) -> Settings:
+    from prodcheck.parsing import ParseError
+    from prodcheck.parsing.toml import loads
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = loads(read_config_text(path))
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read configuration: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    table = data.get("tool", {}).get("prodcheck", {}) if path.name == "pyproject.toml" else data
+    except ParseError as error:
+        raise ConfigError(f"{path}:{error.line}: {error}") from None
+    tool = data.get("tool", {}) if path.name == "pyproject.toml" else {}
+    table = (tool.get("prodcheck", {}) if isinstance(tool, dict) else None) if path.name == "pyproject.toml" else data
     prefix = "tool.prodcheck." if path.name == "pyproject.toml" else ""
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: `tool.prodcheck` must be a table")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat as stat_module
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,22 @@ def _gitignore(directory: str, prefix: str) -> pathspec.PathSpec | None:
                 body = f"{prefix}/**/{body}"
             anchored.append(("!" if negate else "") + body)
         lines = anchored
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return gitignore_spec(lines)
+
+
+def gitignore_spec(lines: list[str] | tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    """A spec of the valid patterns: git ignores a pattern it cannot read (a lone `\\`), so do we."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, TypeError, re.error):
+        valid = []
+        for line in lines:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except (ValueError, TypeError, re.error):
+                continue
+            valid.append(line)
+        return pathspec.GitIgnoreSpec.from_lines(valid)
 
 
 def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:

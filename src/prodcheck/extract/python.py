@@ -531,7 +531,10 @@ def extract(path: str, source: bytes) -> PyFacts:
     """Parse and summarise one file. Raises SyntaxError / ValueError on unparsable input."""
     try:
         tree = ast.parse(source, filename=path)
-    except SyntaxError:
+    except SyntaxError as error:
+        if "integer string conversion" in str(error.msg):
+            raise SyntaxError("integer literal too large (more digits than Python converts)", (
+                path, error.lineno or 1, error.offset or 1, "")) from None
         from prodcheck.extract.newer_syntax import parse_newer
 
         parsed = parse_newer(source, path)

@@ -9,3 +9,15 @@ class ParseError(Exception):
         super().__init__(message)
         self.line = max(1, line)
         self.column = max(1, column)
+
+
+MAX_INT_DIGITS = 18
+
+
+def small_int(text: object) -> int | None:
+    """A non-negative decimal integer of at most 18 ASCII digits, else None: a 5,000-digit value
+    would trip Python's int digit limit, and `"²".isdigit()` is true but no int."""
+    value = str(text).strip()
+    if 0 < len(value) <= MAX_INT_DIGITS and value.isascii() and value.isdigit():
+        return int(value)
+    return None

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from prodcheck.parsing import ParseError
+from prodcheck.parsing.nesting import check_depth
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
@@ -129,9 +130,10 @@ def exec_form(value: str) -> list[str] | None:
     if not text.startswith("["):
         return None
     try:
+        check_depth(text, limit=20, what="exec form")
         parsed = json.loads(text)
-    except ValueError:
-        return None
+    except (ValueError, RecursionError, ParseError):
+        return None  # not an exec form (a 100,000-deep one is read as a shell form)
     if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
         return parsed
     return None

@@ -104,8 +104,11 @@ class YNode:
         text = self.as_str()
         if text is None:
             return None
+        text = text.strip().replace("_", "")
+        if len(text) > 24:
+            return None  # far beyond any count, and Python's int digit limit
         try:
-            return int(text.strip().replace("_", ""), 0)
+            return int(text, 0)
         except ValueError:
             return None
 

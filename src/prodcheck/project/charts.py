@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from prodcheck.model.facts import LITERAL, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
-from prodcheck.parsing import ParseError
+from prodcheck.parsing import ParseError, small_int
 from prodcheck.parsing.shell import SimpleCommand, split_argv
 from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.infra import is_third_party_image, scalar_location
@@ -171,12 +171,13 @@ def _helm_replicas(chart: _Chart, template: SourceFile, lines: list[str], text: 
         if not match:
             continue
         value, node = chart.resolve(match.group(1))
-        if value is None or not value.isdigit():
+        count = small_int(value) if value is not None else None
+        if count is None:
             return None
         if node is not None:
-            return Fact(int(value), scalar_location(chart.values.source.path, node), LITERAL,
+            return Fact(count, scalar_location(chart.values.source.path, node), LITERAL,
                         f"{value} replicas (Helm values)")
-        return Fact(int(value), Location(template.path, Span(number)), LITERAL, f"{value} replicas")
+        return Fact(count, Location(template.path, Span(number)), LITERAL, f"{value} replicas")
     return None
 
 

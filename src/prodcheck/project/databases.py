@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
+from prodcheck.parsing import small_int
 from prodcheck.parsing.textfiles import parse_postgres_conf
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import (
@@ -89,8 +90,8 @@ class Databases:
     def _postgres_conf_limit(self) -> Fact[int] | None:
         for source in self.project.of_kind(FileKind.POSTGRES_CONF):
             for entry in parse_postgres_conf(source.text or ""):
-                if entry.key == "max_connections" and entry.value.isdigit():
-                    return Fact(int(entry.value), Location(source.path, Span(entry.line)), LITERAL,
+                if entry.key == "max_connections" and (limit := small_int(entry.value)) is not None:
+                    return Fact(limit, Location(source.path, Span(entry.line)), LITERAL,
                                 f"max_connections={entry.value}")
         return None
 

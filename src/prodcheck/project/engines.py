@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location
+from prodcheck.parsing import small_int
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -115,8 +116,8 @@ class Engines:
             inner = value.items[0]
             if inner.kind == "call" and inner.text in {"os.getenv", "os.environ.get"} and len(inner.items) > 1:
                 default = inner.items[1]
-                if default.literal is not None and str(default.literal).isdigit():
-                    return int(str(default.literal))
+                if default.literal is not None and (number := small_int(default.literal)) is not None:
+                    return number
         if value.kind == "name":
             python = self.project.python
             assigned = python.assigned_value(value.text) or python.assigned_value(f"{facts.module}.{value.text}")
@@ -146,8 +147,8 @@ def lower_bound_int(value: Value) -> int | None:
         inner = value.items[0]
         if inner.kind == "call" and inner.last in {"getenv", "get"} and len(inner.items) > 1:
             default = inner.items[1]
-            if default.literal is not None and str(default.literal).isdigit():
-                return int(str(default.literal))
+            if default.literal is not None and (number := small_int(default.literal)) is not None:
+                return number
         return None
     if value.kind == "binop" and len(value.items) == 2:
         left, right = lower_bound_int(value.items[0]), lower_bound_int(value.items[1])

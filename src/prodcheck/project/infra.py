@@ -10,6 +10,7 @@ from prodcheck.extract.servers import ServerCall, is_migration, server_call
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
+from prodcheck.parsing import small_int
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.sources import SourceFile
@@ -252,8 +253,8 @@ def max_connections_in(argv: list[str]) -> int | None:
             candidate = token
         if candidate:
             match = re.match(r"^max[_-]connections\s*=\s*(\d+)$", candidate.strip())
-            if match:
-                return int(match.group(1))
+            if match and small_int(match.group(1)) is not None:
+                return small_int(match.group(1))
     return None
 
 
@@ -321,16 +322,16 @@ def workers_fact(step: Step, call: ServerCall, env: dict[str, tuple[str, Locatio
         span = locate(source_line, token)
         if span:
             location = Location(location.path, Span(location.span.line, span[0], location.span.line, span[1]))
-        if value is not None and value.strip().isdigit():
+        if value is not None and small_int(value) is not None:
             if variable and variable in env:
-                return Fact(int(value), env[variable][1], LITERAL, f"{value} workers ({variable})")
+                return Fact(small_int(value), env[variable][1], LITERAL, f"{value} workers ({variable})")
             certainty = LITERAL if variable is None else INFERRED
-            return Fact(int(value), location, certainty, f"{value} workers")
+            return Fact(small_int(value), location, certainty, f"{value} workers")
         return Fact(1, location, INFERRED, f"at least 1 worker (`{token}` unresolved)")
     if call.server == "gunicorn" and gunicorn_config is not None and gunicorn_config[0] is not None:
         return Fact(gunicorn_config[0], gunicorn_config[1], LITERAL, f"{gunicorn_config[0]} workers (gunicorn config)")
     if call.server in {"gunicorn", "uvicorn"} and "WEB_CONCURRENCY" in env:
         value, origin = env["WEB_CONCURRENCY"]
-        if value.strip().isdigit():
-            return Fact(int(value), origin, LITERAL, f"{value} workers (WEB_CONCURRENCY)")
+        if small_int(value) is not None:
+            return Fact(small_int(value), origin, LITERAL, f"{value} workers (WEB_CONCURRENCY)")
     return Fact(1, step.location, TOOL_DEFAULT, "1 worker")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
-from prodcheck.parsing import ParseError
+from prodcheck.parsing import ParseError, small_int
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import Process, scalar_location, yaml_command
@@ -215,13 +215,9 @@ def toml_index(text: str) -> dict[tuple[str | int, ...], tuple[int, int]]:
 def load_doc(project: Project, source: SourceFile) -> Doc | None:
     if source.path.endswith(".toml"):
         def build() -> TomlDoc:
-            import tomllib
+            from prodcheck.parsing.toml import loads
 
-            try:
-                data = tomllib.loads(source.text or "")
-            except tomllib.TOMLDecodeError as error:
-                line = int(match.group(1)) if (match := re.search(r"line (\d+)", str(error))) else 1
-                raise ParseError(f"invalid TOML: {error}", line) from None
+            data = loads(source.text or "")  # ParseError: PC000, "too deep" included
             return TomlDoc(source, data, toml_index(source.text or ""))
 
         return project.views.view(source, "toml", build)
@@ -406,8 +402,8 @@ class _Builder:
         if isinstance(regions, dict) and replicas is None:
             total = 0
             for _region, config in regions.items():
-                if isinstance(config, dict) and str(config.get("numReplicas", "")).isdigit():
-                    total += int(config["numReplicas"])
+                if isinstance(config, dict) and small_int(config.get("numReplicas", "")) is not None:
+                    total += small_int(config["numReplicas"]) or 0
             if total:
                 replicas = Fact(total, doc.location("deploy", "multiRegionConfig"), LITERAL,
                                 f"{total} replicas (railway multiRegionConfig)")

@@ -101,11 +101,12 @@ class UnpinnedDependencies(Rule):
         return out
 
     def _pyproject(self, source: SourceFile) -> list[Requirement]:
-        import tomllib
+        from prodcheck.parsing import ParseError
+        from prodcheck.parsing.toml import loads
 
         try:
-            data = tomllib.loads(source.text or "")
-        except (tomllib.TOMLDecodeError, ValueError):
+            data = loads(source.text or "")
+        except ParseError:
             return []
         out: list[Requirement] = []
         lines = source.lines
