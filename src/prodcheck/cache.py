@@ -205,7 +205,7 @@ class Table:
             return {}
         try:
             loaded = _ModelUnpickler(io.BytesIO(data[len(header):])).load()
-        except Exception:  # noqa: BLE001 - corrupt, foreign or from another version: rebuilt, never trusted
+        except Exception:
             return {}
         if not isinstance(loaded, dict) or not all(isinstance(key, str) for key in loaded):
             return {}

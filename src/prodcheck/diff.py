@@ -42,9 +42,9 @@ class ChangedLines:
     Built from a git ref, paths are compared the first time a finding asks about them."""
 
     files: dict[str, set[int] | None] = field(default_factory=dict)
-    base: "_Base | None" = None
+    base: _Base | None = None
 
-    def lines(self, path: str) -> set[int] | None | bool:
+    def lines(self, path: str) -> set[int] | bool | None:
         """The changed lines of `path`, None when the whole file changed, False when none did."""
         if path not in self.files and self.base is not None:
             self.prepare([path])
@@ -68,10 +68,10 @@ class ChangedLines:
         if not location.path:
             return False
         lines = self.lines(location.path)
-        if lines is False:
-            return False
         if lines is None:
             return True
+        if not isinstance(lines, set):
+            return False
         span = location.span
         return any(line in lines for line in range(span.line, max(span.line, span.end_line) + 1))
 
@@ -103,8 +103,8 @@ class _Base:
         self.unchanged: set[str] = set()
         self._gone: list[str] | None = None
 
-    def compare(self, paths: list[str]) -> dict[str, set[int] | None | bool]:
-        result: dict[str, set[int] | None | bool] = {}
+    def compare(self, paths: list[str]) -> dict[str, set[int] | bool | None]:
+        result: dict[str, set[int] | bool | None] = {}
         work = {path: _read_work(self.root, path) for path in paths}
         against: dict[str, str] = {}  # working path -> base path to diff with
         for path, data in work.items():
@@ -129,9 +129,7 @@ class _Base:
         for path, base_path in against.items():
             old = blobs.get(base_path)
             new = work[path]
-            if old is None or new is None:
-                result[path] = None
-            elif base_path != path and _similarity(old, new) < RENAME_SIMILARITY:
+            if old is None or new is None or (base_path != path and _similarity(old, new) < RENAME_SIMILARITY):
                 result[path] = None
             else:
                 result[path] = changed_lines_between(old, new)

@@ -322,16 +322,17 @@ def workers_fact(step: Step, call: ServerCall, env: dict[str, tuple[str, Locatio
         span = locate(source_line, token)
         if span:
             location = Location(location.path, Span(location.span.line, span[0], location.span.line, span[1]))
-        if value is not None and small_int(value) is not None:
+        count = small_int(value) if value is not None else None
+        if count is not None:
             if variable and variable in env:
-                return Fact(small_int(value), env[variable][1], LITERAL, f"{value} workers ({variable})")
+                return Fact(count, env[variable][1], LITERAL, f"{value} workers ({variable})")
             certainty = LITERAL if variable is None else INFERRED
-            return Fact(small_int(value), location, certainty, f"{value} workers")
+            return Fact(count, location, certainty, f"{value} workers")
         return Fact(1, location, INFERRED, f"at least 1 worker (`{token}` unresolved)")
     if call.server == "gunicorn" and gunicorn_config is not None and gunicorn_config[0] is not None:
         return Fact(gunicorn_config[0], gunicorn_config[1], LITERAL, f"{gunicorn_config[0]} workers (gunicorn config)")
     if call.server in {"gunicorn", "uvicorn"} and "WEB_CONCURRENCY" in env:
         value, origin = env["WEB_CONCURRENCY"]
-        if small_int(value) is not None:
-            return Fact(small_int(value), origin, LITERAL, f"{value} workers (WEB_CONCURRENCY)")
+        if (count := small_int(value)) is not None:
+            return Fact(count, origin, LITERAL, f"{value} workers (WEB_CONCURRENCY)")
     return Fact(1, step.location, TOOL_DEFAULT, "1 worker")

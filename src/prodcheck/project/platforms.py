@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
-from prodcheck.parsing import ParseError, small_int
+from prodcheck.parsing import small_int
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import Process, scalar_location, yaml_command
