@@ -29,10 +29,19 @@ def is_sqlite_engine(engine: Engine, resolver: UrlResolver) -> bool:
 
 
 def _function_of(engine: Engine, resolver: UrlResolver):
-    for call in engine.facts.calls:
-        if call.span == engine.value.span and call.scope:
-            found = resolver.index.functions.get(call.scope)
-            return found[0] if found else None
+    # One index of a file's call scopes, not a scan of every call per engine (quadratic).
+    scopes: dict[str, dict[Span, str]] = resolver.__dict__.setdefault("_call_scopes", {})
+    by_span = scopes.get(engine.facts.path)
+    if by_span is None:
+        by_span = {}
+        for call in engine.facts.calls:
+            if call.scope:
+                by_span.setdefault(call.span, call.scope)
+        scopes[engine.facts.path] = by_span
+    scope = by_span.get(engine.value.span)
+    if scope:
+        found = resolver.index.functions.get(scope)
+        return found[0] if found else None
     return None
 
 
