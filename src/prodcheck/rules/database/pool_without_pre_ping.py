@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from prodcheck.model.files import Context
 from prodcheck.fix.edits import add_keyword_fix
-from prodcheck.model.finding import Location, Severity
+from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Engine, Project
 from prodcheck.project.db_urls import UrlResolver
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
