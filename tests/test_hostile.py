@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from prodcheck.report import FORMATS
 from prodcheck.report.escape import visible
 
 SECRET = "pw-s3cret-xyz"
@@ -22,7 +23,6 @@ CLEAR = "\x1b[2J"
 C1_CSI = "\x9b31m"
 BIDI = "\u202e"
 HOSTILE_TEXT = OSC_TITLE + OSC_LINK + CLEAR + C1_CSI + BIDI
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 # What a terminal would act on: ESC, BEL, C1 controls, bidi overrides.
 _RAW = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _OWN_STYLE = re.compile(r"\x1b\[[0-9;]*m")  # rich's colours on a terminal
@@ -135,7 +135,7 @@ def test_every_format_off_a_terminal(hostile_root: Path, output_format: str, tmp
     if output_format == "json":
         paths = {f["path"] for f in json.loads(stdout)["findings"]}
         assert any(OSC_TITLE in p for p in paths)
-    if output_format in ("text", "github", "junit"):
+    if output_format in ("text", "concise", "github", "junit"):
         assert "\\x1b]0;pwned\\x07" in stdout  # shown, not acted on
 
 

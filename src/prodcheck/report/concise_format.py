@@ -8,13 +8,14 @@ from typing import TextIO
 
 from prodcheck.engine import RunResult
 from prodcheck.model.finding import Severity
+from prodcheck.report.escape import visible
 
 
 def render(result: RunResult, out: TextIO, *, quiet: bool = False, **_: object) -> None:
     findings = [f for f in result.findings if not (quiet and f.severity == Severity.INFO)]
     for finding in findings:
         span = finding.span
-        out.write(f"{finding.path}:{span.line}:{span.column}: {finding.code} [{finding.severity.label}] "
-                  f"{finding.message}\n")
+        out.write(f"{visible(finding.path)}:{span.line}:{span.column}: {finding.code} [{finding.severity.label}] "
+                  f"{visible(finding.message)}\n")
     count = len(findings)
     out.write(f"Found {count} finding{'s' if count != 1 else ''}.\n" if count else "All checks passed.\n")
