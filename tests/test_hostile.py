@@ -199,6 +199,8 @@ PATHOLOGICAL: dict[str, dict[str, str]] = {
     "pyproject-deep-tables": {"pyproject.toml": "a = " + "{b=" * DEEP + "}" * DEEP + "\n"},
     "gitignore-backslash": {".gitignore": "\\\n*.log\n"},
     "cmd-exec-form-deep": {"svc/Dockerfile": "FROM python:3.12\nUSER app\nCMD " + "[" * DEEP + "]" * DEEP + "\n"},
+    "copy-exec-form-deep": {"svc/Dockerfile": "FROM python:3.12\nCOPY " + "[" * DEEP + "]" * DEEP + "\n"},
+    "railway-json-deep": {"railway.json": '{"build": ' + "[" * DEEP + "]" * DEEP + "}"},
     "fly-deep": {"fly.toml": "app = 'x'\nx = " + "{a=" * DEEP + "}" * DEEP + "\n"},
     "postgres-conf-huge": {"postgresql.conf": f"max_connections = {HUGE}\n"},
     "compose-huge": {"docker-compose.yml": (f"services:\n  db:\n    image: postgres:16\n    command: postgres -c "

@@ -20,7 +20,6 @@ import os
 import posixpath
 import re
 import stat
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -32,7 +31,9 @@ from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of
+from prodcheck.parsing.nesting import check_depth
 from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.parsing.toml import loads as toml_loads
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import (
     ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command,
@@ -311,14 +312,15 @@ class Deployment:
             wanted: list[str] = []
             try:
                 if name == "fly.toml":
-                    fly_build = tomllib.loads(text).get("build")
+                    fly_build = toml_loads(text).get("build")
                     dockerfile = fly_build.get("dockerfile") if isinstance(fly_build, dict) else None
                     wanted.append(str(dockerfile or "Dockerfile"))
                 elif name == "railway.toml":
-                    build = tomllib.loads(text).get("build")
+                    build = toml_loads(text).get("build")
                     if isinstance(build, dict) and build.get("dockerfilePath"):
                         wanted.append(str(build["dockerfilePath"]))
                 elif name == "railway.json":
+                    check_depth(text, what="JSON")
                     build = json.loads(text).get("build")
                     if isinstance(build, dict) and build.get("dockerfilePath"):
                         wanted.append(str(build["dockerfilePath"]))
@@ -335,7 +337,7 @@ class Deployment:
                         for _key, value in docker.items() if docker is not None and docker.is_map else []:
                             if value.as_str():
                                 wanted.append(value.as_str() or "")
-            except (ValueError, ParseError, AttributeError):
+            except (ValueError, ParseError, AttributeError, RecursionError):
                 continue
             for path in wanted:
                 found = self._dockerfile_at(_join(folder, path))

@@ -32,7 +32,7 @@ def copy_sources(instruction: Instruction) -> list[str]:
         try:
             parsed = json.loads(text)
             words = [str(w) for w in parsed] if isinstance(parsed, list) else None
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested 100,000 deep
             words = None
     if words is None:
         try:

@@ -27,7 +27,7 @@ def _copies_whole_context(instruction: Instruction) -> bool:
 
         try:
             parts = [str(p) for p in json.loads(value)]
-        except ValueError:
+        except (ValueError, TypeError, RecursionError):  # not JSON, not a list, or nested 100,000 deep
             return False
     else:
         parts = value.split()
