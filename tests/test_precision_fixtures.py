@@ -50,3 +50,15 @@ def test_pc000_says_utf16_and_keeps_templates_quiet() -> None:
     found = {f["path"]: f for f in report["findings"] if f["code"] == "PC000"}
     assert "UTF-16" in found["compose.yaml"]["message"] and "binary" not in found["compose.yaml"]["message"]
     assert found["chart/templates_disabled/hpa.yaml"]["severity"] == "info"
+
+
+def test_pc703_cached_builder_stage_and_cache_mount() -> None:
+    _, report = run_json(FIXTURES / "PC703-cached-installs", "--select", "PC703")
+    found = [(f["path"], f["severity"], f["message"]) for f in report["findings"]]
+    assert [(p, s) for p, s, _ in found] == [("mount/Dockerfile", "info")]
+    assert "downloads again" not in found[0][2] and "cache mount" in found[0][2]
+
+
+def test_pc706_reusable_workflow_gets_its_permissions_from_callers() -> None:
+    _, report = run_json(FIXTURES / "PC706-reusable", "--select", "PC706")
+    assert report["findings"] == []

@@ -1,6 +1,7 @@
 """PC703 copy-before-install. Docs and tests: rules/PC703-copy-before-install.md"""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from prodcheck.model.finding import Location, Severity, Span
@@ -34,6 +35,15 @@ def _copies_whole_context(instruction: Instruction) -> bool:
     return len(parts) >= 2 and any(p in _WHOLE_CONTEXT for p in parts[:-1])
 
 
+# `COPY --from=builder /app/.venv .venv`: dependencies installed in a builder stage, cached on its own.
+_VENV = re.compile(r"(?:^|\s|/)(?:\.?venv|site-packages|\.local)(?:/|\s|$)")
+
+
+def install_has_cache_mount(install: Install) -> bool:
+    """`RUN --mount=type=cache,...`: the package cache survives between builds."""
+    return any(flag.startswith("--mount=") and "type=cache" in flag for flag in install.instruction.flags)
+
+
 class CopyBeforeInstall(Rule):
     meta = RuleMeta(
         code="PC703", name="copy-before-install",
@@ -44,9 +54,13 @@ class CopyBeforeInstall(Rule):
     def check(self, project: Project) -> Iterator[Draft]:
         for source, view in project.dockerfiles:
             for stage in view.stages:
-                installed_before = False
+                installed_before = prebuilt = False
                 copy: Instruction | None = None
                 for instruction in stage.instructions:
+                    if instruction.keyword == "COPY" and any(f.startswith("--from=") for f in instruction.flags) \
+                            and _VENV.search(instruction.value):
+                        prebuilt = True  # an environment built in a cached builder stage
+                        continue
                     if copy is None and _copies_whole_context(instruction):
                         if installed_before:
                             break  # dependencies already sit in an earlier layer
@@ -58,6 +72,8 @@ class CopyBeforeInstall(Rule):
                     if copy is None:
                         installed_before = True
                         continue
+                    if prebuilt:
+                        break  # the packages come with the builder's environment; this only adds the project
                     yield self._finding(source.path, source.line(copy.line), copy, install)
                     break
 
@@ -73,9 +89,18 @@ class CopyBeforeInstall(Rule):
         stripped = len(line_text) - len(line_text.lstrip())
         location = Location(path, Span(copy.line, stripped + 1, copy.line, len(line_text.rstrip()) + 1))
         what = f"{copy.keyword} {copy.value}".strip()
+        manifests = _MANIFESTS.get(install.tool, "the dependency manifests")
+        if install_has_cache_mount(install):
+            return self.draft(
+                f"`{what}` comes before `{install.text}` (line {install.command.line}): any source change re-runs "
+                "the install; its BuildKit cache mount spares the downloads, but every build still resolves and "
+                f"installs all packages; copy {manifests} first, install, then copy the code",
+                location, severity=Severity.INFO,
+                related=(Location(path, Span(install.command.line)).labelled("dependency install"),),
+            )
         return self.draft(
             f"`{what}` comes before `{install.text}` (line {install.command.line}): any source change invalidates "
             "the dependency layer, so every build downloads and installs all packages again; copy "
-            f"{_MANIFESTS.get(install.tool, 'the dependency manifests')} first, install, then copy the code",
+            f"{manifests} first, install, then copy the code",
             location, related=(Location(path, Span(install.command.line)).labelled("dependency install"),),
         )

@@ -26,11 +26,15 @@ class DeployWithoutTests(Rule):
                 if any(other.key in tests for other in workflow.upstream(job)):
                     continue
                 what = "migrates the database" if job.migrates() else "deploys"
+                # what a failing commit still does: migrate, publish a package or image, or deploy
+                outcome = ("still migrates the database" if job.migrates() else
+                           "is still published" if any(w in deploys for w in ("publish", "upload", "push"))
+                           else "is still deployed")
                 if tests:
                     test_key = sorted(tests)[0]
                     yield self.draft(
                         f"job `{job.key}` {what} ({deploys}) but does not `needs:` the test job `{test_key}`: it "
-                        "runs in parallel with the tests, so a commit that fails them still ships; "
+                        f"runs in parallel with the tests, so a commit that fails them {outcome}; "
                         f"add `needs: {test_key}`",
                         job.location,
                     )
@@ -39,7 +43,7 @@ class DeployWithoutTests(Rule):
                 if elsewhere and workflow.push_branches and "workflow_run" not in workflow.triggers:
                     yield self.draft(
                         f"job `{job.key}` {what} ({deploys}) on every push, while the tests run in a separate "
-                        f"workflow (`{elsewhere}`) that nothing waits for: a commit that fails them still ships;"
+                        f"workflow (`{elsewhere}`) that nothing waits for: a commit that fails them {outcome};"
                         " move the job behind the tests with `needs:`, or trigger it with "
                         "`workflow_run` on a successful test run",
                         job.location,

@@ -43,6 +43,8 @@ class WorkflowExcessivePermissions(Rule):
                     )
             if workflow.permissions is not None:
                 continue
+            if set(workflow.triggers) == {"workflow_call"}:
+                continue  # a reusable workflow: its token's permissions are set (and capped) by each caller
             for job, deploys in workflow.deploy_jobs(project.workflow_jobs):
                 if job.permissions is not None or job.uses:
                     continue
