@@ -62,3 +62,9 @@ def test_pc703_cached_builder_stage_and_cache_mount() -> None:
 def test_pc706_reusable_workflow_gets_its_permissions_from_callers() -> None:
     _, report = run_json(FIXTURES / "PC706-reusable", "--select", "PC706")
     assert report["findings"] == []
+
+
+def test_pc205_says_the_dockerignore_does_not_exclude_the_file() -> None:
+    _, report = run_json(FIXTURES / "PC205-dockerignore-misses", "--select", "PC205")
+    messages = [f["message"] for f in report["findings"] if f["path"] == "Dockerfile"]
+    assert messages and "does not exclude it" in messages[0] and "no `.dockerignore`" not in messages[0]

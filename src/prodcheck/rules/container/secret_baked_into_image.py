@@ -125,8 +125,11 @@ class SecretBakedIntoImage(Rule):
             if path == "." or inside.startswith(path.rstrip("/") + "/"):
                 yield self.draft(
                     f"`{instruction.keyword} {raw}` copies `{env_file.path}` ({len(secrets)} secret value"
-                    f"{'s' if len(secrets) != 1 else ''}) into the image: no `.dockerignore` leaves it out, so "
-                    "anyone who can pull the image reads it", location, related=(
+                    f"{'s' if len(secrets) != 1 else ''}) into the image: "
+                    + ("no `.dockerignore` leaves it out" if ignored is None
+                       else "the `.dockerignore` does not exclude it")
+                    + f", so anyone who can pull the image reads it; add `{inside}` to the `.dockerignore`",
+                    location, related=(
                         Location(env_file.path, Span(secrets[0][0])).labelled("the secret file"),),
                     secrets=tuple(value for _, _, value in secrets))
                 return
