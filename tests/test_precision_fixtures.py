@@ -68,3 +68,7 @@ def test_pc205_says_the_dockerignore_does_not_exclude_the_file() -> None:
     _, report = run_json(FIXTURES / "PC205-dockerignore-misses", "--select", "PC205")
     messages = [f["message"] for f in report["findings"] if f["path"] == "Dockerfile"]
     assert messages and "does not exclude it" in messages[0] and "no `.dockerignore`" not in messages[0]
+
+
+def test_pc401_create_all_guarded_by_a_development_check_is_not_reported() -> None:
+    assert _loud("PC401-dev-guarded-create-all", "PC401") == []
