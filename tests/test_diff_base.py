@@ -234,3 +234,26 @@ def test_a_folder_shaped_like_a_bare_repository_is_not_one(tmp_path: Path) -> No
                                 env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
     assert result.exit_code == 2 and "git work tree" in result.stderr
     assert not marker.exists()
+
+
+def test_diffs_from_the_merge_base_when_the_base_branch_moved(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    git(root, "checkout", "-q", "-b", "feature")
+    edit(root / "Dockerfile", '"-w", "4"', '"-w", "8"')
+    git(root, "commit", "-qam", "more workers")
+    git(root, "checkout", "-q", "main")
+    # main moves on after the branch left it: a line the branch never touched now differs from main.
+    edit(root / "app/database.py", "max_overflow=40", "max_overflow=40, echo=False")
+    git(root, "commit", "-qam", "main moves")
+    git(root, "checkout", "-q", "feature")
+    # Three-dot semantics: only the branch's Dockerfile line counts (it feeds PC402), not main's edit.
+    assert reported(root, "--diff-base", "main") == [("PC402", "app/database.py", 3)]
+
+
+def test_no_shared_history_is_a_clear_usage_error(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    git(root, "checkout", "-q", "--orphan", "unrelated")
+    git(root, "commit", "-qm", "unrelated root")
+    result = CliRunner().invoke(main, ["check", str(root), "--no-cache", "--diff-base", "main"])
+    assert result.exit_code == 2
+    assert "share no history" in result.stderr

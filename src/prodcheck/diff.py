@@ -268,8 +268,9 @@ def changed_lines(root: Path, ref: str) -> ChangedLines:
         commit = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     except GitError:
         raise DiffError(f"--diff-base: unknown git ref {ref!r} (fetch it first, e.g. `git fetch origin {ref}`)") from None
+    base = _merge_base(root, ref, commit.decode("ascii").strip())
     try:
-        listing = run_git(root, "ls-tree", "-r", "-z", "--end-of-options", commit.decode("ascii").strip())
+        listing = run_git(root, "ls-tree", "-r", "-z", "--end-of-options", base)
         try:
             object_format = run_git(root, "rev-parse", "--show-object-format").decode().strip() or "sha1"
         except GitFailed:
@@ -283,3 +284,20 @@ def changed_lines(root: Path, ref: str) -> ChangedLines:
         if tab and len(parts) == 3 and parts[1] == b"blob":
             tree[name.decode("utf-8", "surrogateescape")] = _Entry(parts[0].decode(), parts[2].decode())
     return ChangedLines(base=_Base(root, tree, object_format))
+
+
+def _merge_base(root: Path, ref: str, commit: str) -> str:
+    """Where the branch left REF (`git diff REF...`): lines REF gained since are not the branch's."""
+    try:
+        head = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode("ascii").strip()
+    except GitError:
+        return commit  # no commit yet: everything in the work tree is new against REF
+    try:
+        found = run_git(root, "merge-base", "--end-of-options", commit, head).decode("ascii").strip()
+    except GitError:
+        found = ""
+    if not found:
+        raise DiffError(
+            f"--diff-base: {ref!r} and HEAD share no history here (a shallow clone? fetch more of it, "
+            f"e.g. `git fetch --deepen=100 origin`, or check out with `fetch-depth: 0`)")
+    return found
