@@ -7,11 +7,11 @@ import hashlib
 import os
 import sys
 import traceback
-from functools import lru_cache
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pathspec
@@ -31,15 +31,14 @@ from prodcheck.rules.base import Rule, RuleMeta, build_finding
 from prodcheck.settings import Settings
 from prodcheck.suppress import Pragmas
 
-# A Python file that contains none of these bytes cannot hold anything a rule looks at, so it is
+# A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
 # never parsed (Ruff's `seen_module` idea). Everything cross-module needs one of them to matter.
-PYTHON_NEEDLES = (
-    b"fastapi", b"starlette", b"sqlalchemy", b"sqlmodel", b"asyncpg", b"alembic", b"uvicorn", b"gunicorn",
-    b"hypercorn", b"granian", b"databases", b"tortoise", b"psycopg", b"pymysql", b"MySQLdb", b"sqlite3",
-    b"oracledb", b"pyodbc", b"requests", b"httpx", b"urllib", b"aiohttp", b"redis", b"boto3", b"pymongo",
-    b"subprocess", b"system(", b"sleep(", b"smtplib", b"bcrypt", b"passlib", b"argon2", b"pbkdf2", b"scrypt",
+# The needles are derived from the knowledge (`python_needles`), plus these words rules look for
+# that name no library: URLs with credentials, secret-like names, FastAPI/gunicorn idioms.
+_RULE_WORDS = (
+    b"tortoise", b"aiohttp", b"pbkdf2",  # ORMs and libraries not in a topic yet (PC402, PC501, PC503)
     b"://", b"SECRET", b"PASSWORD", b"TOKEN", b"API_KEY", b"secret_key", b"BaseSettings", b"Depends",
-    b"create_all", b"lifespan", b"on_event", b"migrat", b"workers", b"worker_class",
+    b"lifespan", b"on_event", b"migrat", b"workers", b"worker_class",
     b"password",  # helpers between a route and the hashing library (`user.check_password()`, PC503)
     b"_secret", b"_token", b"api_key", b"apikey", b"passwd", b"PASSWD", b"private_key", b"PRIVATE_KEY",  # PC302
     b"down_revision",  # PC405: a later Alembic revision without `from alembic import op` (a merge) still chains
@@ -48,6 +47,41 @@ PYTHON_NEEDLES = (
     b"kombu", b"pika", b"kafka", b"litellm", b"nltk", b"newspaper", b"elasticsearch", b"openpyxl", b"anthropic",
     b"openai", b"celery", b"pandas", b"polars", b"PIL", b"langchain", b"cohere", b"urllib3",
 )
+# Knowledge still kept as Python tables (the blocking-API topic is moving to knowledge/blocking.toml);
+# read here so that the prefilter derives from them too until they move. Absent names are skipped.
+_TABLES_NOT_YET_DATA = (
+    ("prodcheck.rules.concurrency.request_path", ("BLOCKING_CALLS", "SYNC_CLIENTS")),
+    ("prodcheck.extract.python", ("OFFLOADERS",)),
+    ("prodcheck.rules.concurrency.cpu_bound_call_in_async_route", ("CPU_FUNCTIONS", "HASHERS")),
+)
+
+
+@lru_cache(maxsize=1)
+def python_needles() -> tuple[bytes, ...]:
+    """The prefilter: a needle for every Python name the knowledge holds (`knowledge.needle`), and
+    the words rules look for. A file with none of them is not parsed."""
+    import importlib
+
+    from prodcheck.knowledge import needle, qualified_names
+    from prodcheck.knowledge.servers import servers
+
+    names = [name for _, name in qualified_names()]
+    for module_name, attributes in _TABLES_NOT_YET_DATA:
+        module = importlib.import_module(module_name)
+        for attribute in attributes:
+            names.extend(name for name in getattr(module, attribute, ()) if "." in name)
+    words = {needle(name).encode() for name in names}
+    words.update(server.encode() for server in servers())  # `uvicorn.run(app, workers=4)` (PC101, PC402)
+    words.update(_RULE_WORDS)
+    # A needle that contains another is redundant: the shorter one already matches.
+    ordered = sorted(words, key=len)
+    kept: list[bytes] = []
+    for word in ordered:
+        if not any(shorter in word for shorter in kept):
+            kept.append(word)
+    return tuple(kept)
+
+
 # These matter only where they can run on an event loop: file and path I/O, sockets, SQLAlchemy
 # inspection, and route modules that use the project's own router without naming FastAPI.
 ASYNC_NEEDLES = (b"open(", b"socket", b"shutil", b"tempfile", b"pathlib", b"inspect(", b"router")
@@ -97,7 +131,7 @@ def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int
 
 
 def _needs_parse(data: bytes) -> bool:
-    if any(needle in data for needle in PYTHON_NEEDLES):
+    if any(needle in data for needle in python_needles()):
         return True
     return b"async def" in data and any(needle in data for needle in ASYNC_NEEDLES)
 
@@ -292,6 +326,10 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     findings: list[Finding] = []
     internal: list[str] = []
     secret_lines: dict[tuple[str, int], set[str]] = {}
+    try:
+        project.parse_all()  # every parse error is known before any rule, whatever is selected
+    except Exception:  # a model bug must not abort the run; the rules parse lazily then
+        internal.append(f"parsing: internal error\n{traceback.format_exc()}")
     metas = {code: rule.meta for code, rule in rules.items()}
     for code, rule_class in rules.items():
         if code in {"PC000", "PC001"} or not _selected(rule_class.meta, settings):

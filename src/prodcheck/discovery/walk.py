@@ -87,6 +87,14 @@ def gitignore_spec(lines: list[str] | tuple[str, ...]) -> pathspec.GitIgnoreSpec
         return pathspec.GitIgnoreSpec.from_lines(valid)
 
 
+def _ignored(relpath: str, is_dir: bool, exclude: pathspec.PathSpec | None, specs: list[pathspec.PathSpec]) -> bool:
+    """Whether `--exclude` or a .gitignore in force for the folder leaves the path out."""
+    candidate = relpath + "/" if is_dir else relpath
+    if exclude is not None and (exclude.match_file(candidate) or exclude.match_file(relpath)):
+        return True
+    return any(spec.match_file(candidate) for spec in specs)
+
+
 def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
     """Every candidate file under root, sorted. Symlinked folders are not followed; a symlinked
     file is kept only when it resolves inside the root (a checked-in `.env -> ~/.aws/credentials`
@@ -105,19 +113,13 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
             spec_stack.append((rel_dir, own))
         specs = [s for _, s in spec_stack]
 
-        def ignored(relpath: str, is_dir: bool, specs: list[pathspec.PathSpec] = specs) -> bool:
-            candidate = relpath + "/" if is_dir else relpath
-            if exclude is not None and (exclude.match_file(candidate) or exclude.match_file(relpath)):
-                return True
-            return any(spec.match_file(candidate) for spec in specs)
-
         kept = []
         for name in sorted(dirnames):
             full = os.path.join(directory, name)
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if name in ALWAYS_SKIPPED or name.endswith(".egg-info") or os.path.islink(full) or not _decodable(name):
                 continue
-            if _is_virtualenv(full) or ignored(rel, True):
+            if _is_virtualenv(full) or _ignored(rel, True, exclude, specs):
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -132,7 +134,7 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
                 stat = os.stat(full)
             except OSError:
                 stat = None
-            if ignored(rel, False):
+            if _ignored(rel, False, exclude, specs):
                 continue
             results.append(Walked(rel, stat.st_size if stat else -1))
     return results

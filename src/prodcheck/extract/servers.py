@@ -3,34 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from prodcheck.knowledge.servers import async_worker_markers, flag_options, servers, worker_options
 from prodcheck.parsing.shell import SimpleCommand
 
-SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "granian", "fastapi", "daphne"})
-ASGI_WORKER_CLASSES = ("uvicorn", "UvicornWorker", "uvicorn_worker", "aiohttp", "gevent", "eventlet", "tornado")
-
-# Options that take no value, per server; every other option is assumed to take one.
-_FLAG_ONLY = {
-    "gunicorn": {"--reload", "--preload", "--daemon", "-D", "--capture-output", "--check-config",
-                 "--print-config", "--reuse-port", "--no-sendfile", "--proxy-protocol", "--spew",
-                 "--enable-stdio-inheritance", "--strip-header-spaces", "-R", "--help", "-h", "-v", "--version",
-                 "--disable-redirect-access-to-syslog", "--initgroups", "--paste"},
-    "uvicorn": {"--reload", "--factory", "--proxy-headers", "--no-proxy-headers", "--use-colors",
-                "--no-use-colors", "--access-log", "--no-access-log", "--server-header", "--no-server-header",
-                "--date-header", "--no-date-header", "--help", "--version", "--reset-contextvars"},
-    "hypercorn": {"--reload", "--debug", "--help", "--version", "--quic-bind"},
-    "granian": {"--reload", "--no-reload", "--help", "--version", "--respawn-failed-workers", "--no-ws",
-                "--log", "--no-log", "--access-log", "--no-access-log", "--factory", "--opt", "--no-opt"},
-    "fastapi": {"--reload", "--no-reload", "--proxy-headers", "--no-proxy-headers", "--help"},
-    "daphne": {"--proxy-headers", "-v", "--help"},
-}
-_WORKER_FLAGS = {
-    "gunicorn": ("-w", "--workers"),
-    "uvicorn": ("--workers",),
-    "hypercorn": ("-w", "--workers"),
-    "granian": ("--workers",),
-    "fastapi": ("--workers",),
-    "daphne": (),
-}
+# Which programs serve an app and how their options read: prodcheck.knowledge.servers (servers.toml).
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +29,7 @@ class ServerCall:
 
     @property
     def workers_token(self) -> str | None:
-        return self.option(*_WORKER_FLAGS.get(self.server, ()))
+        return self.option(*worker_options(self.server))
 
     @property
     def worker_class(self) -> str | None:
@@ -65,7 +41,7 @@ class ServerCall:
 
 
 def _parse_options(server: str, args: tuple[str, ...]) -> tuple[list[tuple[str, str]], list[str]]:
-    flag_only = _FLAG_ONLY.get(server, set())
+    flag_only = flag_options(server)
     options: list[tuple[str, str]] = []
     positionals: list[str] = []
     index = 0
@@ -109,13 +85,13 @@ def server_call(command: SimpleCommand) -> ServerCall | None:
             rest = rest[2:] if rest[0] == "-X" else rest[1:]
         if len(rest) >= 2 and rest[0] == "-m":
             module = rest[1]
-            if module in SERVERS:
+            if module in servers():
                 return server_call(SimpleCommand((module, *rest[2:]), command.line, command.operator, command.env))
             return ServerCall("python", module, tuple((a, "") for a in rest[2:]))
         if rest and rest[0].endswith(".py"):
             return ServerCall("python", rest[0], tuple((a, "") for a in rest[1:]))
         return None
-    if program not in SERVERS:
+    if program not in servers():
         return None
     args = argv[1:]
     dev_server = False
@@ -140,27 +116,11 @@ def server_call(command: SimpleCommand) -> ServerCall | None:
 
 
 def is_asgi_worker_class(value: str | None) -> bool:
-    return value is not None and any(marker in value for marker in ASGI_WORKER_CLASSES)
-
-
-_MIGRATIONS = (
-    ("alembic", "upgrade"),
-    ("flask", "db", "upgrade"),
-    ("dbwarden", "migrate"),
-    ("yoyo", "apply"),
-    ("manage.py", "migrate"),
-    ("prisma", "migrate", "deploy"),
-    ("aerich", "upgrade"),
-    ("piccolo", "migrations", "forwards"),
-)
+    return value is not None and any(marker in value for marker in async_worker_markers())
 
 
 def is_migration(command: SimpleCommand) -> bool:
     """`alembic upgrade head`, `python -m alembic upgrade`, `flask db upgrade`, `dbwarden migrate` ..."""
-    words = [a.rsplit("/", 1)[-1] for a in command.argv]
-    if words and words[0].startswith("python"):
-        words = [w for w in words[1:] if w != "-m"]
-    for pattern in _MIGRATIONS:
-        if len(words) >= len(pattern) and words[0] == pattern[0] and all(p in words[1:] for p in pattern[1:]):
-            return True
-    return False
+    from prodcheck.knowledge.migrations import migration_command
+
+    return migration_command(command.argv) is not None

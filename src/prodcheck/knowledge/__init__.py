@@ -2,11 +2,14 @@
 
 Each `<topic>.toml` beside this module holds one topic (blocking APIs, migration tools, secret
 names, ...), every entry with a comment that cites where the fact comes from. Rules and the model
-ask `load(topic)` (or a typed accessor built on it) and never keep their own copy of a fact.
+ask `load(topic)` (or a typed accessor built on it, such as `names.names(topic, ...)`) and never
+keep their own copy of a fact.
 """
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -17,3 +20,48 @@ def load(topic: str) -> dict[str, Any]:
     """The parsed `<topic>.toml` of this package (read once per process)."""
     text = resources.files(__package__).joinpath(f"{topic}.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
+
+
+def topics() -> list[str]:
+    """Every topic this package holds, by name."""
+    return sorted(entry.name[: -len(".toml")] for entry in resources.files(__package__).iterdir()
+                  if entry.name.endswith(".toml"))
+
+
+# A dotted Python name as knowledge entries write them: `sqlalchemy.create_engine`, `pkg.*`,
+# `*.metadata.create_all`, `environ.Env().str`.
+_QUALIFIED = re.compile(r"^(?:\*|[A-Za-z_]\w*(?:\(\))?)(?:\.(?:[A-Za-z_]\w*|\*)(?:\(\))?)+$")
+# File names (`manage.py`, `alembic.ini`) look dotted too; they are not Python names.
+_FILE_SUFFIX = re.compile(r"\.(?:py|pyi|ini|cfg|conf|toml|ya?ml|json|txt|sh|lock|env)$")
+
+
+def _qualified_names(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        if node.get("prefilter") is False:
+            return  # the table says its names alone are no reason to read a file
+        for value in node.values():
+            yield from _qualified_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _qualified_names(value)
+    elif isinstance(node, str) and _QUALIFIED.match(node) and not _FILE_SUFFIX.search(node):
+        yield node
+
+
+def qualified_names() -> Iterator[tuple[str, str]]:
+    """(topic, name) for every dotted Python name in every topic, except tables marked
+    `prefilter = false` (names that only qualify what other facts say, like environment getters)."""
+    for topic in topics():
+        for name in _qualified_names(load(topic)):
+            yield topic, name
+
+
+def needle(name: str) -> str:
+    """A word any file that refers to `name` must contain: its top-level package, which the import
+    statement names (`sqlalchemy` for `sqlalchemy.orm.Session`). A package name shorter than five
+    characters is a substring of too many files (`os`, `time`), so then the longest written part is
+    used (`system` for `os.system`, `pwhash` for `nacl.pwhash.str`); so too under a leading `*.`."""
+    parts = [part.removesuffix("()") for part in name.split(".") if part not in {"*", ""}]
+    if not name.startswith("*.") and len(parts[0]) >= 5:
+        return parts[0]
+    return max(parts, key=len)

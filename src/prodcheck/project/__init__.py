@@ -29,7 +29,7 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.discovery.context import ContextRules
 from prodcheck.project.databases import Databases
 from prodcheck.project.deployment import Deployment
-from prodcheck.project.engines import ENGINE_FACTORIES, Engine, Engines, lower_bound_int
+from prodcheck.project.engines import Engine, Engines, lower_bound_int
 from prodcheck.project.gunicorn import GunicornConfigs
 from prodcheck.project.infra import ComposeService, DatabaseService, Process, Step, Workload
 from prodcheck.project.processes import Processes
@@ -41,7 +41,7 @@ from prodcheck.project.workloads import build_workloads
 if TYPE_CHECKING:
     from prodcheck.project.workflows import Workflow
 
-__all__ = ["ENGINE_FACTORIES", "Engine", "Project", "lower_bound_int"]
+__all__ = ["Engine", "Project", "lower_bound_int"]
 
 
 class Project:
@@ -64,6 +64,19 @@ class Project:
         self.engine_model = Engines(self)
 
     # ---------------------------------------------------------------- files and views (views.py)
+
+    def parse_all(self) -> None:
+        """Parse every file of a kind the model reads, once, before any rule runs: which parse
+        errors (PC000) are reported must not depend on which rules are selected. Each parse is
+        cached on its source, so the rules that ask later get the same view."""
+        from prodcheck.project.charts import chart_sources, kustomization_files
+        from prodcheck.project.platforms import load_doc
+
+        self.views.parse_all()
+        for source in chart_sources(self) + kustomization_files(self):
+            self.yaml(source)
+        for source in self.of_kind(FileKind.PLATFORM):
+            load_doc(self, source)
 
     def of_kind(self, *kinds: FileKind) -> list[SourceFile]:
         return self.views.of_kind(*kinds)

@@ -47,6 +47,18 @@ def chart_files(project: Project) -> list[SourceFile]:
     return [s for s in project.files if s.path.rsplit("/", 1)[-1] == "Chart.yaml" and s.error is None]
 
 
+def chart_sources(project: Project) -> list[SourceFile]:
+    """Every `Chart.yaml` and the `values.yaml` beside it: the files the Helm model parses."""
+    found = []
+    for chart_file in chart_files(project):
+        found.append(chart_file)
+        directory = posixpath.dirname(chart_file.path)
+        values = project.by_path.get(posixpath.join(directory, "values.yaml") if directory else "values.yaml")
+        if values is not None and values.error is None:
+            found.append(values)
+    return found
+
+
 @dataclass(slots=True)
 class _Chart:
     directory: str
@@ -296,6 +308,11 @@ class _Kustomize:
     patch_files: set[str]
     replicas: list[tuple[str, Fact[int], str, Context]]  # (name, count, kustomization dir, context)
     reach: dict[str, set[str]]  # kustomization dir -> manifest files it builds
+
+
+def kustomization_files(project: Project) -> list[SourceFile]:
+    return [source for source in project.of_kind(FileKind.YAML, FileKind.K8S)
+            if source.path.rsplit("/", 1)[-1] in _KUSTOMIZATION]
 
 
 def _kustomizations(project: Project) -> dict[str, tuple[SourceFile, YNode]]:

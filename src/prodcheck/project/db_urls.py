@@ -10,13 +10,12 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.project import Project
 
-_GETENV = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "getenv", "environ.get",
-                     "decouple.config", "config", "env.str", "env"})
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+._-]*)://")
 _PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
 URL_KEYS = re.compile(r"^(?:[A-Z0-9_]*_)?(?:DATABASE|DB|SQLALCHEMY_DATABASE|POSTGRES|PG)_(?:URL|URI|DSN)$|^DSN$", re.I)
@@ -82,7 +81,7 @@ class UrlResolver:
         if value.is_str:
             return UrlSource(str(value.literal), Location(facts.path, value.span), "literal")
         if value.kind == "call":
-            if value.text in _GETENV or value.text.endswith((".getenv", "environ.get")):
+            if is_env_getter(value.text, self.project.python.constructor_of):
                 name = value.arg(0)
                 default = value.arg(1) or value.kwarg("default")
                 if default is not None and default.is_str:
@@ -116,7 +115,7 @@ class UrlResolver:
         if value.kind == "subscript" and value.text in {"os.environ", "environ"} and value.items and value.items[0].is_str:
             return EnvRead(str(value.items[0].literal))
         if value.kind == "call":
-            if value.text in _GETENV or value.text.endswith((".getenv", "environ.get")):
+            if is_env_getter(value.text, self.project.python.constructor_of):
                 name = value.arg(0)
                 return EnvRead(str(name.literal)) if name is not None and name.is_str else None
             if value.text == "str":

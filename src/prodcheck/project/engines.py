@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from prodcheck.knowledge.databases import EngineFactory, engine_factory
+from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location
@@ -14,14 +16,6 @@ from prodcheck.parsing import small_int
 if TYPE_CHECKING:
     from prodcheck.project import Project
 
-ENGINE_FACTORIES = {
-    "sqlalchemy.create_engine": (5, 10),
-    "sqlalchemy.engine.create_engine": (5, 10),
-    "sqlmodel.create_engine": (5, 10),
-    "sqlalchemy.ext.asyncio.create_async_engine": (5, 10),
-    "asyncpg.create_pool": (10, 0),
-    "databases.Database": (10, 0),
-}
 _MIGRATION_DIRS = ("alembic/", "migrations/", "migration/")
 
 
@@ -59,16 +53,19 @@ class Engines:
             test_engines = {a.value.span for a in facts.assigns
                             if "test" in re.split(r"[^a-z]+", a.target.rsplit(".", 1)[-1].lower())}
             for call in facts.calls:
-                defaults = ENGINE_FACTORIES.get(call.name)
-                if defaults is None or call.in_main or call.value.span in test_engines:
+                factory = engine_factory(call.name)
+                if factory is None or factory.from_config or factory.pool_defaults is None:
+                    continue  # not a pool whose size its call says
+                if call.in_main or call.value.span in test_engines:
                     continue  # an engine only tests use never opens connections in production
-                engines.append(self._engine(call.value, facts, defaults))
+                engines.append(self._engine(call.value, facts, factory))
         return engines
 
-    def _engine(self, value: Value, facts: PyFacts, defaults: tuple[int, int]) -> Engine:
+    def _engine(self, value: Value, facts: PyFacts, factory: EngineFactory) -> Engine:
         location = Location(facts.path, value.span)
-        is_pool = value.text in {"asyncpg.create_pool", "databases.Database"}
-        size_key, overflow_key = ("max_size", None) if is_pool else ("pool_size", "max_overflow")
+        defaults = factory.pool_defaults or (0, 0)
+        is_pool = factory.library != "sqlalchemy"
+        size_key, overflow_key = factory.size_keyword, factory.overflow_keyword
         url_value = value.arg(0) or value.kwarg("url") or value.kwarg("dsn")
         url = self._literal_string(url_value, facts)
         pool_class = value.kwarg("poolclass")
@@ -94,7 +91,7 @@ class Engines:
             factory=value.text, location=location, facts=facts,
             pool_size=number(size_key, defaults[0], "pool_size" if not is_pool else "max_size"),
             max_overflow=number(overflow_key, defaults[1], "max_overflow"),
-            null_pool=null_pool, url=url, is_async="async" in value.text or is_pool, value=value,
+            null_pool=null_pool, url=url, is_async=factory.mode == "async", value=value,
         )
 
     def _literal_string(self, value: Value | None, facts: PyFacts) -> str | None:
@@ -114,8 +111,8 @@ class Engines:
             return value.int_value
         if value.kind == "call" and value.text == "int" and value.items:
             inner = value.items[0]
-            if inner.kind == "call" and inner.text in {"os.getenv", "os.environ.get"} and len(inner.items) > 1:
-                default = inner.items[1]
+            default = inner.arg(1) or inner.kwarg("default")
+            if inner.kind == "call" and is_env_getter(inner.text, self.project.python.constructor_of) and default is not None:
                 if default.literal is not None and (number := small_int(default.literal)) is not None:
                     return number
         if value.kind == "name":
@@ -145,8 +142,8 @@ def lower_bound_int(value: Value) -> int | None:
         return 1
     if value.kind == "call" and value.text == "int" and value.items:
         inner = value.items[0]
-        if inner.kind == "call" and inner.last in {"getenv", "get"} and len(inner.items) > 1:
-            default = inner.items[1]
+        default = inner.arg(1) or inner.kwarg("default")
+        if inner.kind == "call" and is_env_getter(inner.text) and default is not None:
             if default.literal is not None and (number := small_int(default.literal)) is not None:
                 return number
         return None

@@ -501,7 +501,7 @@ def platform_model(project: Project) -> PlatformModel:
         _guarded(model, functools.partial(read, doc))
     from prodcheck.project.charts import helm_model
 
-    _guarded(model, lambda: helm_model(project, builder))
+    _guarded(model, functools.partial(helm_model, project, builder))
     return model
 
 

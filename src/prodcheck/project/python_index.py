@@ -6,30 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from prodcheck.knowledge.databases import engine_factory, session_classes
+from prodcheck.knowledge.frameworks import app_kind, dependency_markers, is_application, route_methods
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 
-APP_CONSTRUCTORS = {
-    "fastapi.FastAPI": "fastapi",
-    "fastapi.applications.FastAPI": "fastapi",
-    "starlette.applications.Starlette": "starlette",
-    "fastapi.APIRouter": "router",
-    "fastapi.routing.APIRouter": "router",
-    "starlette.routing.Router": "router",
-}
-ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "websocket", "route"})
-DEPENDS = frozenset({"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"})
-
-SYNC_SESSION_FACTORIES = frozenset(
-    {"sqlalchemy.orm.Session", "sqlalchemy.orm.session.Session", "sqlmodel.Session", "sqlmodel.orm.session.Session"}
-)
-ASYNC_SESSION_FACTORIES = frozenset(
-    {"sqlalchemy.ext.asyncio.AsyncSession", "sqlmodel.ext.asyncio.session.AsyncSession",
-     "sqlalchemy.ext.asyncio.session.AsyncSession"}
-)
-SYNC_ENGINE_FACTORIES = frozenset({"sqlalchemy.create_engine", "sqlmodel.create_engine", "sqlalchemy.engine.create_engine",
-                                   "sqlalchemy.engine_from_config"})
-ASYNC_ENGINE_FACTORIES = frozenset({"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.async_engine_from_config"})
+# What frameworks and database libraries provide is knowledge: prodcheck.knowledge.frameworks, .databases.
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +129,12 @@ class PythonIndex:
             return self.assigned_value(value.text, depth + 1) or value
         return value
 
+    def constructor_of(self, dotted: str) -> str | None:
+        """The callable that built the object a module-level name holds (`environ.Env` for
+        `env = environ.Env()`), for knowledge entries on methods of instances."""
+        value = self.assigned_value(dotted)
+        return value.text if value is not None and value.kind == "call" and value.text else None
+
     def call_target(self, call: Call, function: Function | None = None) -> tuple[Function, PyFacts] | None:
         name = call.name
         if name.startswith("self.") and function is not None and function.class_name:
@@ -162,12 +150,13 @@ class PythonIndex:
         found: dict[str, AppObject] = {}
         for qualname, (assign, facts) in self.assigns.items():
             value = assign.value
-            if value.kind == "call" and value.text in APP_CONSTRUCTORS:
-                found[qualname] = AppObject(qualname, APP_CONSTRUCTORS[value.text], value, facts)
+            kind = app_kind(value.text) if value.kind == "call" else None
+            if kind is not None:
+                found[qualname] = AppObject(qualname, kind, value, facts)
             elif value.kind == "call" and not assign.scope.count(".") > facts.module.count("."):
                 built = self._factory_app(value.text)
                 if built is not None:  # app = create_app()
-                    found[qualname] = AppObject(qualname, APP_CONSTRUCTORS[built.text], built, facts)
+                    found[qualname] = AppObject(qualname, app_kind(built.text) or "fastapi", built, facts)
                 elif (kind := self._subclassed_app(value.text)) is not None:  # router = UserAPIRouter()
                     found[qualname] = AppObject(qualname, kind, value, facts)
         return found
@@ -179,11 +168,11 @@ class PythonIndex:
             return None
         function = target[0]
         for returned in function.returns:
-            if returned.kind == "call" and returned.text in APP_CONSTRUCTORS:
+            if returned.kind == "call" and app_kind(returned.text) is not None:
                 return returned
             if returned.kind == "name":
                 value = function.local(returned.text)
-                if value is not None and value.kind == "call" and value.text in APP_CONSTRUCTORS:
+                if value is not None and value.kind == "call" and app_kind(value.text) is not None:
                     return value
         return None
 
@@ -194,8 +183,8 @@ class PythonIndex:
             return None
         entry = self.classes.get(resolved.qualname)
         for base in getattr(entry[0], "bases", ()) if entry else ():
-            if base in APP_CONSTRUCTORS:
-                return APP_CONSTRUCTORS[base]
+            if (kind := app_kind(base)) is not None:
+                return kind
         return None
 
     def app_object(self, dotted: str) -> AppObject | None:
@@ -222,7 +211,7 @@ class PythonIndex:
                     if decorator.kind != "call":
                         continue
                     owner, _, method = decorator.text.rpartition(".")
-                    if method not in ROUTE_METHODS or not owner:
+                    if method not in route_methods() or not owner:
                         continue
                     app = self.app_object(owner)
                     if app is None and not framework:
@@ -322,7 +311,7 @@ class PythonIndex:
     def _depends_in(self, value: Value | None, depth: int = 0) -> list[str]:
         if value is None or depth > 4:
             return []
-        if (value.kind == "call" and value.text in DEPENDS) or (value.kind == "call" and value.last in {"Depends", "Security"}):
+        if (value.kind == "call" and value.text in dependency_markers()) or (value.kind == "call" and value.last in {"Depends", "Security"}):
             target = value.arg(0) or value.kwarg("dependency")
             return [target.text] if target is not None and target.kind in {"name", "call"} else []
         if value.kind == "subscript" and value.last == "Annotated":
@@ -386,9 +375,9 @@ class PythonIndex:
         if value.kind != "call":
             return None
         text = value.text
-        if text in SYNC_SESSION_FACTORIES:
+        if text in session_classes("sync"):
             return "sync"
-        if text in ASYNC_SESSION_FACTORIES:
+        if text in session_classes("async"):
             return "async"
         if text.endswith((".begin", ".connect")) and text.count(".") >= 1:
             engine = self.engine_kind(text.rsplit(".", 1)[0], function)
@@ -434,9 +423,9 @@ class PythonIndex:
             deps = self._depends_in(annotation)
             return self.dependency_session_kind(deps[0]) if deps else None
         if annotation.kind == "name":
-            if annotation.text in SYNC_SESSION_FACTORIES:
+            if annotation.text in session_classes("sync"):
                 return "sync"
-            if annotation.text in ASYNC_SESSION_FACTORIES:
+            if annotation.text in session_classes("async"):
                 return "async"
             aliased = self.assigned_value(annotation.text)
             if aliased is not None and aliased.kind == "subscript":
@@ -462,11 +451,8 @@ class PythonIndex:
             value = self.assigned_value(dotted)
         if value is None or value.kind != "call":
             return None
-        if value.text in SYNC_ENGINE_FACTORIES:
-            return "sync"
-        if value.text in ASYNC_ENGINE_FACTORIES:
-            return "async"
-        return None
+        factory = engine_factory(value.text)
+        return factory.mode if factory is not None and factory.library == "sqlalchemy" else None
 
     # ---------------------------------------------------------------- start-up and middleware
 
@@ -476,7 +462,7 @@ class PythonIndex:
         hooks: dict[str, tuple[Function, PyFacts, str]] = {}
         for facts in self.files.values():
             for call in facts.calls:
-                if APP_CONSTRUCTORS.get(call.name) not in {"fastapi", "starlette"}:
+                if not is_application(call.name):
                     continue
                 scope = self.functions.get(call.scope)
                 for target in self._lifespan_functions(call.value.kwarg("lifespan"), scope[0] if scope else None):

@@ -57,6 +57,14 @@ class FileViews:
                     self.parse_errors.append(source)
         return source.views[name]  # type: ignore[return-value]
 
+    def parse_all(self) -> None:
+        """Parse every file of a kind read whole (`_PARSERS`) and every YAML file that declares
+        `apiVersion` and `kind`, once: the views stay cached on the sources."""
+        for source in self.files:
+            if source.error is None and (parse := _PARSERS.get(source.kind)) is not None:
+                parse(self, source)
+        self.k8s_documents  # noqa: B018 (the manifest test of the model, and their parse)
+
     def dockerfile(self, source: SourceFile) -> DockerfileView | None:
         return self.view(source, "dockerfile", lambda: parse_dockerfile(source.path, source.text or ""))
 
@@ -128,3 +136,15 @@ class FileViews:
     def python(self) -> PythonIndex:
         contexts = {path: self.context_of(path) for path in self.python_facts}
         return PythonIndex(self.python_facts, contexts)
+
+
+# The parser of each file kind whose files are read whole (YAML that may or may not be a manifest
+# is parsed by `k8s_documents`, Helm charts, kustomizations and platform files by their models).
+_PARSERS: dict[FileKind, Callable[[FileViews, SourceFile], object]] = {
+    FileKind.DOCKERFILE: FileViews.dockerfile,
+    FileKind.COMPOSE: FileViews.yaml,
+    FileKind.WORKFLOW: FileViews.yaml,
+    FileKind.ENV: FileViews.env_entries,
+    FileKind.ALEMBIC_INI: FileViews.ini_entries,
+    FileKind.SHELL: FileViews.script_steps,
+}

@@ -11,17 +11,20 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from prodcheck.knowledge.blocking import Family, blocking
+from prodcheck.knowledge.databases import engine_factory, session_classes
+from prodcheck.knowledge.frameworks import dependency_markers
 from prodcheck.model.facts import Assign, Function, PyFacts, Value
-from prodcheck.project.python_index import (
-    ASYNC_ENGINE_FACTORIES,
-    ASYNC_SESSION_FACTORIES,
-    DEPENDS,
-    SYNC_ENGINE_FACTORIES,
-    SYNC_SESSION_FACTORIES,
-    PythonIndex,
-)
+from prodcheck.project.python_index import PythonIndex
 
 MAX_DEPTH = 8
+
+
+def _engine_mode(name: str) -> str | None:
+    """`sync`/`async` for a SQLAlchemy engine factory (knowledge/databases.toml), else None."""
+    factory = engine_factory(name)
+    return factory.mode if factory is not None and factory.library == "sqlalchemy" else None
+
+
 _PROPERTY = ("property", "cached_property")
 _SYNC_ENGINE_TYPES = frozenset({"sqlalchemy.Engine", "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine",
                                 "sqlalchemy.Connection", "sqlalchemy.engine.Connection"})
@@ -122,7 +125,7 @@ class Holds:
                 if found is not None:
                     return found
                 for item in value.items[1:]:
-                    if item.kind == "call" and (item.text in DEPENDS or item.last in {"Depends", "Security"}):
+                    if item.kind == "call" and (item.text in dependency_markers() or item.last in {"Depends", "Security"}):
                         return self._depends(item, None, function, depth + 1)
                 return None
             if value.text in _WRAPPERS or value.last in {"Optional", "Union"}:
@@ -133,9 +136,9 @@ class Holds:
         if value.kind != "name":
             return None
         text = value.text
-        if text in SYNC_SESSION_FACTORIES:
+        if text in session_classes("sync"):
             return Holding("session", "sync")
-        if text in ASYNC_SESSION_FACTORIES:
+        if text in session_classes("async"):
             return Holding("session", "async")
         if text in _SYNC_ENGINE_TYPES:
             return Holding("engine", "sync")
@@ -221,7 +224,7 @@ class Holds:
 
     def _parameter(self, annotation: Value | None, default: Value | None, function: Function,
                    depth: int) -> Holding | None:
-        if default is not None and default.kind == "call" and (default.text in DEPENDS or default.last in {"Depends", "Security"}):
+        if default is not None and default.kind == "call" and (default.text in dependency_markers() or default.last in {"Depends", "Security"}):
             found = self._depends(default, annotation, function, depth)
             if found is not None:
                 return found
@@ -259,13 +262,13 @@ class Holds:
         family = self.kb.client(callee)
         if family is not None:
             return Holding("client", family.key)
-        if callee in SYNC_SESSION_FACTORIES:
+        if callee in session_classes("sync"):
             return Holding("session", "sync")
-        if callee in ASYNC_SESSION_FACTORIES:
+        if callee in session_classes("async"):
             return Holding("session", "async")
-        if callee in SYNC_ENGINE_FACTORIES:
+        if _engine_mode(callee) == "sync":
             return Holding("engine", "sync")
-        if callee in ASYNC_ENGINE_FACTORIES:
+        if _engine_mode(callee) == "async":
             return Holding("engine", "async")
         if callee in self.kb.sqlalchemy.inspect and value is not None:
             inner = self.value(value.arg(0), function, depth + 1)
@@ -275,7 +278,7 @@ class Holds:
                 return Holding("factory", "async" if callee.endswith("async_sessionmaker") else "sync")
             kind = self.index.factory_session_kind(value)
             return Holding("factory", kind) if kind else None
-        if value is not None and (callee in DEPENDS or callee.rsplit(".", 1)[-1] in {"Depends", "Security"}):
+        if value is not None and (callee in dependency_markers() or callee.rsplit(".", 1)[-1] in {"Depends", "Security"}):
             return self._depends(value, None, function, depth + 1)
         if "." in callee:
             head, _, method = callee.rpartition(".")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from prodcheck.knowledge.databases import sqlalchemy_engine
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Severity
 from prodcheck.project import Engine, Project
@@ -11,7 +12,6 @@ from prodcheck.project.db_urls import UrlResolver, UrlSource, scheme_of
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.pool_without_pre_ping import _function_of, one_off_script
 
-ASYNC_ENGINES = frozenset({"sqlalchemy.ext.asyncio.create_async_engine"})
 # scheme -> (the sync DBAPI it loads, the async scheme to use instead)
 SYNC_SCHEMES: dict[str, tuple[str, str]] = {
     "postgresql": ("psycopg2", "postgresql+asyncpg"), "postgres": ("psycopg2", "postgresql+asyncpg"),
@@ -43,7 +43,7 @@ class SyncDriverForAsyncEngine(Rule):
         resolver = UrlResolver(project)
         seen: set[tuple[str, int]] = set()
         for engine in project.engines:
-            if engine.value.text not in ASYNC_ENGINES or project.context_of(engine.facts.path) != Context.PROD:
+            if (factory := sqlalchemy_engine(engine.value.text)) is None or factory.mode != "async" or project.context_of(engine.facts.path) != Context.PROD:
                 continue
             if one_off_script(project, engine):
                 continue

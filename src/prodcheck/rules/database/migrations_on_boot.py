@@ -6,48 +6,51 @@ import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.knowledge.migrations import migration_calls, migration_command
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
+from prodcheck.parsing.shell import split_script
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-
-_SHELL_CALLS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-                          "subprocess.Popen", "os.system", "asyncio.create_subprocess_exec",
-                          "asyncio.create_subprocess_shell"})
 
 
 def migration_call(call: Call) -> str | None:
     """What a call does to the schema, if it is a migration: a short description."""
     name = call.name
-    if name in {"alembic.command.upgrade", "alembic.command.stamp"} or (name.endswith("command.upgrade") and "alembic" in name):
+    if name in migration_calls("upgrade"):
         return "`alembic.command.upgrade()`"
-    if name.endswith("metadata.create_all"):
+    if name in migration_calls("create_all"):
         return "`metadata.create_all()`"
-    if name.endswith("generate_schemas") or (name.endswith("register_tortoise") and call.value.kwarg("generate_schemas") is not None
-                                            and call.value.kwarg("generate_schemas").is_true):  # type: ignore[union-attr]  # kwarg() checked just above
+    generate = call.value.kwarg("generate_schemas")
+    if name in migration_calls("generate_schemas") or (name in migration_calls("register_tortoise")
+                                                       and generate is not None and generate.is_true):
         return "Tortoise `generate_schemas`"
     if name.endswith("migration_context"):
         mode = call.value.kwarg("mode")
         if mode is not None and mode.literal in {"migrate", "upgrade"}:
             return '`migration_context(mode="migrate")`'
     for item in call.value.items:
-        if item.kind == "name" and item.text.endswith("metadata.create_all"):
+        if item.kind == "name" and item.text in migration_calls("create_all"):
             return "`metadata.create_all()`"
-    if name in _SHELL_CALLS:
-        words = " ".join(str(v.literal) for v in _strings(call))
-        if "alembic" in words and "upgrade" in words:
-            return "`alembic upgrade` in a subprocess"
+    if name in migration_calls("shell"):
+        # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
+        strings = [str(v.literal) for v in _strings(call)]
+        for command in split_script(" ".join(strings)) if strings else []:
+            tool = migration_command(command.argv)
+            if tool is not None:
+                return f"`{tool}` in a subprocess"
     return None
 
 
-def _strings(call: Call):
-    stack = list(call.value.items)
+def _strings(call: Call) -> Iterator[Value]:
+    """The string literals among a call's positional arguments, in source order."""
+    stack = list(reversed(call.value.items))
     while stack:
         value = stack.pop()
         if value.is_str:
             yield value
-        stack.extend(value.items)
+        stack.extend(reversed(value.items))
 
 
 class MigrationsOnBoot(Rule):

@@ -3,17 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.knowledge.databases import sqlalchemy_engine
 from prodcheck.model.files import Context
 from prodcheck.fix.edits import add_keyword_fix
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Engine, Project
 from prodcheck.project.db_urls import UrlResolver
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
-
-SQLALCHEMY_ENGINES = frozenset({
-    "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine",
-    "sqlalchemy.ext.asyncio.create_async_engine",
-})
 
 
 def is_sqlite_engine(engine: Engine, resolver: UrlResolver) -> bool:
@@ -67,7 +63,7 @@ class PoolWithoutPrePing(Rule):
         resolver = UrlResolver(project)
         for engine in project.engines:
             value = engine.value
-            if value.text not in SQLALCHEMY_ENGINES or engine.null_pool:
+            if sqlalchemy_engine(value.text) is None or engine.null_pool:
                 continue
             if value.kwarg("pool_pre_ping") is not None or value.has_star:
                 continue  # set (to anything: an explicit False is a decision), or maybe set through **kwargs

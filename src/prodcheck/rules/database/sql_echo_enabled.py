@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.knowledge.databases import sqlalchemy_engine
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.database.pool_without_pre_ping import SQLALCHEMY_ENGINES, one_off_script
-
-_FACTORIES = SQLALCHEMY_ENGINES | {"sqlalchemy.engine_from_config", "sqlalchemy.ext.asyncio.async_engine_from_config"}
+from prodcheck.rules.database.pool_without_pre_ping import one_off_script
 
 
 class SqlEchoEnabled(Rule):
@@ -23,7 +22,7 @@ class SqlEchoEnabled(Rule):
     def check(self, project: Project) -> Iterator[Draft]:
         for engine in project.engines:
             value = engine.value
-            if value.text not in _FACTORIES or project.context_of(engine.facts.path) != Context.PROD:
+            if sqlalchemy_engine(value.text, keyword_options=False) is None or project.context_of(engine.facts.path) != Context.PROD:
                 continue
             echo = value.kwarg("echo")
             if echo is None or one_off_script(project, engine):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from prodcheck.knowledge.templates import is_template_name
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import parse_assignments
@@ -13,7 +14,6 @@ from prodcheck.project.infra import compose_env, is_third_party_image, k8s_env, 
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.pool_without_pre_ping import _function_of, one_off_script
 
-_TEMPLATE_ENV = (".example", ".sample", ".template", ".dist", ".tpl", ".defaults")
 _PROD_ENV_NAMES = ("prod", "production", "live")
 _CONSEQUENCE = ("one writer at a time (concurrent requests get `database is locked`), a file inside the "
                 "container that a redeploy replaces, and not shared between replicas or hosts")
@@ -146,7 +146,7 @@ class SqliteInProduction(Rule):
     def _env_files(self, project: Project) -> Iterator[Draft]:
         for source in project.of_kind(FileKind.ENV):
             name = source.path.rsplit("/", 1)[-1].lower()
-            if source.context != Context.PROD or any(marker in name for marker in _TEMPLATE_ENV):
+            if source.context != Context.PROD or is_template_name(name):
                 continue
             production = any(word in name.split(".") for word in _PROD_ENV_NAMES)
             for draft in self._env_file(project, source.path, f"in `{name}`"):
@@ -160,7 +160,7 @@ class SqliteInProduction(Rule):
         if source is None or source.kind != FileKind.ENV or source.error is not None:
             return
         name = path.rsplit("/", 1)[-1].lower()
-        if source.context != Context.PROD or any(marker in name for marker in _TEMPLATE_ENV):
+        if source.context != Context.PROD or is_template_name(name):
             return
         for entry in project.env_entries(source):
             if _url_key(entry.key) and _is_sqlite(entry.value):

@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
 from prodcheck.project.memo import per_project
-from prodcheck.project.python_index import ROUTE_METHODS, PythonIndex, Route
+from prodcheck.project.python_index import PythonIndex, Route
 
 _GET_METHODS = frozenset({"get", "api_route", "route", "head"})
 _ROUTE_CLASSES = ("Route", "APIRoute")
@@ -183,7 +184,7 @@ def _tree(project: Project) -> _Tree:
                 if decorator.kind != "call":
                     continue
                 owner, _, method = decorator.text.rpartition(".")
-                if method not in ROUTE_METHODS or not owner:
+                if method not in route_methods() or not owner:
                     continue
                 path_value = decorator.arg(0) or decorator.kwarg("path")
                 if (index.app_object(owner) is not None or web) and (path_value is None or not path_value.is_str):

@@ -6,17 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from prodcheck.extract.servers import ServerCall
+from prodcheck.knowledge.frameworks import app_kind
+from prodcheck.knowledge.servers import wsgi_workers
 from prodcheck.model.finding import Location, Severity
 from prodcheck.parsing.shell import expand_default
 from prodcheck.project import Project
 from prodcheck.project.infra import Process, Step
-from prodcheck.project.python_index import APP_CONSTRUCTORS
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import token_location
-
-# gunicorn's own worker classes: all of them call the application as WSGI.
-WSGI_WORKERS = frozenset({"sync", "gthread", "eventlet", "gevent", "tornado", "syncworker", "threadworker",
-                          "geventworker", "eventletworker", "tornadoworker", "geventpywsgiworker"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +33,7 @@ class AsgiApp:
 def is_wsgi_worker(value: str) -> bool:
     name = value.strip().strip("'\"")
     name = name.rsplit("#", 1)[-1]  # egg:gunicorn#sync
-    return name.rsplit(".", 1)[-1].lower() in WSGI_WORKERS
+    return name.rsplit(".", 1)[-1].lower() in wsgi_workers()
 
 
 def _cli_worker_class(tokens: list[str]) -> str | None:
@@ -101,7 +98,7 @@ class AsgiAppOnSyncWorker(Rule):
             local_values = {name: value for name, value, _ in definition.locals}
             for returned in definition.returns:
                 value = local_values.get(returned.text, returned) if returned.kind == "name" else returned
-                kind = APP_CONSTRUCTORS.get(value.text) if value.kind == "call" else None
+                kind = app_kind(value.text) if value.kind == "call" else None
                 if kind in {"fastapi", "starlette"}:
                     return AsgiApp(ref, _framework(kind), Location(facts.path, value.span))
             return None

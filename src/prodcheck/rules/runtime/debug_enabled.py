@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.knowledge.environment import is_env_getter
+from prodcheck.knowledge.frameworks import is_application
 from prodcheck.model.facts import PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
@@ -11,10 +13,8 @@ from prodcheck.project import Project
 from prodcheck.project.infra import compose_env, is_third_party_image, k8s_env, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
-APP_CONSTRUCTORS = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
 DEBUG_NAMES = frozenset({"DEBUG", "APP_DEBUG", "API_DEBUG", "FASTAPI_DEBUG", "STARLETTE_DEBUG", "SERVER_DEBUG"})
 TRUTHY = frozenset({"true", "1", "yes", "on", "y"})
-_GETENV = frozenset({"os.getenv", "os.environ.get", "environ.get", "getenv", "decouple.config", "config"})
 
 
 def debug_names(project: Project) -> set[str]:
@@ -22,7 +22,7 @@ def debug_names(project: Project) -> set[str]:
     names = set(DEBUG_NAMES)
     for facts in project.python_facts.values():
         for call in facts.calls:
-            if call.name in _GETENV or call.name.endswith((".getenv", "environ.get")):
+            if is_env_getter(call.name, project.python.constructor_of):
                 first = call.value.arg(0)
                 if first is not None and first.is_str and str(first.literal).upper().endswith("DEBUG"):
                     names.add(str(first.literal))
@@ -56,7 +56,7 @@ class DebugEnabled(Rule):
             if source is not None and source.kind == FileKind.GUNICORN_CONF:
                 continue
             for call in facts.calls:
-                if call.name not in APP_CONSTRUCTORS:
+                if not is_application(call.name):
                     continue
                 debug = call.value.kwarg("debug")
                 if debug is None or not self._literal_true(project, facts, debug):

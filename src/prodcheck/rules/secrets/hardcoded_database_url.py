@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.knowledge.environment import is_env_getter
+from prodcheck.knowledge.templates import is_template_name
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
@@ -12,9 +14,6 @@ from prodcheck.rules.helpers import DatabaseUrl, database_urls
 
 _DOC_KEYWORDS = frozenset({"description", "example", "examples", "help", "title", "summary", "doc", "comment",
                            "openapi_examples", "json_schema_extra"})
-_TEMPLATE_ENV = (".example", ".sample", ".template", ".dist", ".tpl", ".defaults")
-_GETENV = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv", "config",
-                     "decouple.config", "env.str", "env"})
 
 
 def _message(url: DatabaseUrl, where: str) -> str:
@@ -44,7 +43,7 @@ class HardcodedDatabaseUrl(Rule):
             if not facts.strings:
                 continue
             fallbacks = {
-                item.span for call in facts.calls if call.name in _GETENV or call.name.endswith((".getenv", "environ.get"))
+                item.span for call in facts.calls if is_env_getter(call.name, project.python.constructor_of)
                 for item in (*call.value.items[1:], *(v for k, v in call.value.keywords if k == "default"))
             }
             settings_classes = {c.qualname for c in facts.classes if any(b.endswith(("BaseSettings", "Settings")) for b in c.bases)}
@@ -137,7 +136,7 @@ class HardcodedDatabaseUrl(Rule):
                                      secrets=(url.secret,))
         for source in project.of_kind(FileKind.ENV):
             name = source.path.rsplit("/", 1)[-1].lower()
-            if any(marker in name for marker in _TEMPLATE_ENV):
+            if is_template_name(name):
                 continue  # templates document the variables; their values are placeholders
             for entry in project.env_entries(source):
                 for url in database_urls(entry.value):

@@ -6,6 +6,7 @@ import re
 import binascii
 from collections.abc import Iterator
 
+from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
@@ -18,8 +19,6 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import database_urls
 from prodcheck.rules.secrets.secret_values import Evidence, is_secret_name, secret_evidence, token_format
 
-_GETENV = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "environ.get", "getenv",
-                     "decouple.config", "config", "env.str", "env"})
 _WRAPPERS = frozenset({"SecretStr", "SecretBytes", "Secret"})
 _JWT_CALLS = frozenset({"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode", "jwt.api_jwt.encode",
                         "jwt.api_jwt.decode", "authlib.jose.jwt.encode"})
@@ -88,7 +87,7 @@ class HardcodedSecret(Rule):
             for call in facts.calls:
                 if call.in_main:
                     continue
-                yield from self._python_call(facts, call)
+                yield from self._python_call(project, facts, call)
 
     def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool) -> Iterator[Draft]:
         """Settings defaults are configuration (a plain word is a weak password there); other constants
@@ -121,9 +120,9 @@ class HardcodedSecret(Rule):
             elif item.kind == "dict" and depth < 4:
                 yield from self._python_dict(facts, item, depth + 1)
 
-    def _python_call(self, facts: PyFacts, call: Call) -> Iterator[Draft]:
+    def _python_call(self, project: Project, facts: PyFacts, call: Call) -> Iterator[Draft]:
         value = call.value
-        if call.name in _GETENV or call.name.endswith((".getenv", "environ.get", "environ.setdefault")):
+        if is_env_getter(call.name, project.python.constructor_of):
             variable = value.arg(0)
             default = value.arg(1) or value.kwarg("default")
             if variable is None or not variable.is_str or default is None:

@@ -14,6 +14,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
+from prodcheck.knowledge.templates import is_template_name
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -171,14 +172,13 @@ def is_secret_value(value: object, name: str = "") -> bool:
 
 # ---------------------------------------------------------------- .env files
 
-TEMPLATE_MARKERS = (".example", ".sample", ".template", ".dist", ".tpl", ".defaults", ".default", ".skel")
 _ENV_FILE = re.compile(r"^(?:\.env(?:\..+)?|.+\.env)$")
 
 
 def is_env_file_name(name: str) -> bool:
     """`.env`, `.env.production`, `prod.env`; not `.env.example` and other templates."""
     lowered = name.lower()
-    return bool(_ENV_FILE.match(lowered)) and not any(marker in lowered for marker in TEMPLATE_MARKERS)
+    return bool(_ENV_FILE.match(lowered)) and not is_template_name(lowered)
 
 
 def env_file_secrets(project: Project, source: SourceFile) -> list[tuple[int, str, str]]:

@@ -1,0 +1,50 @@
+"""Typed access to `databases.toml`: engine and pool factories with their defaults, session classes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from prodcheck.knowledge import load
+from prodcheck.knowledge.names import Names, names
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFactory:
+    name: str
+    mode: str  # "sync" | "async"
+    library: str  # "sqlalchemy" | "asyncpg" | "databases"
+    from_config: bool = False  # options come from a configuration dict, not keyword arguments
+    size_keyword: str | None = None
+    overflow_keyword: str | None = None
+    pool_size: int | None = None
+    max_overflow: int | None = None
+
+    @property
+    def pool_defaults(self) -> tuple[int, int] | None:
+        """(size, overflow) per process when the call sets neither, if the pool size is known."""
+        if self.pool_size is None:
+            return None
+        return self.pool_size, self.max_overflow or 0
+
+
+@cache
+def engine_factories() -> dict[str, EngineFactory]:
+    return {entry["name"]: EngineFactory(**entry) for entry in load("databases")["engines"]}
+
+
+def engine_factory(name: str) -> EngineFactory | None:
+    return engine_factories().get(name)
+
+
+def sqlalchemy_engine(name: str, *, keyword_options: bool = True) -> EngineFactory | None:
+    """A SQLAlchemy engine factory; with `keyword_options`, only those configured by keywords
+    (`create_engine(url, pool_pre_ping=True)`, not `engine_from_config(settings)`)."""
+    factory = engine_factories().get(name)
+    if factory is None or factory.library != "sqlalchemy" or (keyword_options and factory.from_config):
+        return None
+    return factory
+
+
+def session_classes(mode: str) -> Names:
+    """ORM session classes of a mode, `sync` or `async`."""
+    return names("databases", "sessions", mode)

@@ -1,0 +1,92 @@
+"""One matcher over resolved qualified names, for every knowledge entry that names Python code.
+
+The facts carry call and reference names already resolved through the file's imports and aliases
+(`from sqlalchemy import create_engine as ce; ce()` is `sqlalchemy.create_engine`), as ruff's
+`resolve_qualified_name` and Fixit's `QualifiedNameProvider` do. A knowledge entry is one of:
+
+- `pkg.mod.func`          exactly that qualified name;
+- `pkg.mod.*`             anything under that module or class;
+- `*.method`              a method of that name on any object (`*.metadata.create_all`: a
+                          dotted tail), used where the receiver cannot be resolved;
+- `pkg.Class().method`    a method on an instance of `pkg.Class`: matches the chained call
+                          `pkg.Class().method` and `x.method` where `x` was assigned `pkg.Class(...)`
+                          (ask with a `constructor` resolver, e.g. `PythonIndex.constructor_of`);
+- `pkg.Class()`           calling such an instance itself (`env("NAME")` where `env = environ.Env()`);
+- `name`                  a bare name, for code that uses it without an import (star imports).
+
+Rules ask `names(topic, key).match(call.name)` instead of keeping their own `in SET` and
+`.endswith(...)` checks.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+
+from prodcheck.knowledge import load
+
+Resolver = Callable[[str], "str | None"]
+
+
+class Names:
+    """A set of knowledge entries; `match` says which entry (if any) a qualified name is."""
+
+    __slots__ = ("entries", "_exact", "_prefixes", "_suffixes", "_instances")
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self.entries: tuple[str, ...] = tuple(entries)
+        self._exact: dict[str, str] = {}
+        self._prefixes: list[tuple[str, str]] = []
+        self._suffixes: list[tuple[str, str]] = []
+        self._instances: list[tuple[str, str, str]] = []  # (constructor, tail after "()", entry)
+        for entry in self.entries:
+            if entry.startswith("*."):
+                self._suffixes.append((entry[1:], entry))
+            elif entry.endswith(".*"):
+                self._prefixes.append((entry[:-1], entry))
+            else:
+                self._exact[entry] = entry
+                if "()" in entry:
+                    constructor, _, tail = entry.partition("()")
+                    self._instances.append((constructor, tail, entry))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.match(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def match(self, name: str, constructor: Resolver | None = None) -> str | None:
+        """The entry `name` is, or None. `constructor(dotted)` names what built the object `dotted`
+        refers to (`"environ.Env"` for a module-level `env = environ.Env()`), when known."""
+        if not name:
+            return None
+        hit = self._exact.get(name)
+        if hit is not None:
+            return hit
+        for prefix, entry in self._prefixes:
+            if name.startswith(prefix):
+                return entry
+        for suffix, entry in self._suffixes:
+            if name.endswith(suffix) or name == suffix[1:]:
+                return entry
+        if constructor is not None and self._instances:
+            for built, tail, entry in self._instances:
+                receiver = name[: len(name) - len(tail)] if tail else name
+                if (not tail or name.endswith(tail)) and receiver and constructor(receiver) == built:
+                    return entry
+        return None
+
+    def last_names(self) -> frozenset[str]:
+        """The last component of every entry (`get` of `requests.get`), for tail-only checks."""
+        return frozenset(entry.rsplit(".", 1)[-1].removesuffix("()") for entry in self.entries)
+
+
+@cache
+def names(topic: str, *keys: str) -> Names:
+    """The entries under `[table] key` of a topic, e.g. `names("environment", "getters", "names")`."""
+    node: object = load(topic)
+    for key in keys:
+        assert isinstance(node, dict), f"{topic}: {keys} is not a table path"
+        node = node[key]
+    assert isinstance(node, list) and all(isinstance(e, str) for e in node), f"{topic}: {keys} is not a list of names"
+    return Names(node)

@@ -1,0 +1,123 @@
+"""The knowledge layer: one copy of each fact, one matcher, a prefilter derived from the data.
+
+The fixture projects under tests/fixtures/knowledge are regressions for facts that used to exist in
+several differing copies: each folder is named `<CODE>-<case>` and `# expect: CODE` markers name
+exactly where that rule must fire (only that rule is checked).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from expectations import markers
+from prodcheck import engine
+from prodcheck.knowledge import load, needle, qualified_names, topics
+from prodcheck.knowledge.migrations import migration_command
+from prodcheck.knowledge.names import Names
+from prodcheck.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "knowledge"
+PROJECTS = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+
+
+def _files(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8") for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("root", PROJECTS, ids=[p.name for p in PROJECTS])
+def test_knowledge_fixture(root: Path) -> None:
+    code = root.name.split("-", 1)[0]
+    expected = {where for where, found in markers(_files(root)).items() if any(m.code == code for m in found)}
+    result = engine.run(root, Settings(select=(code,), use_cache=False))
+    found = {(f.path, f.span.line) for f in result.findings if f.code == code}
+    assert found == expected, f"{root.name}: expected {sorted(expected)}, found {sorted(found)}"
+
+
+# ---------------------------------------------------------------- the matcher
+
+
+def test_names_exact_prefix_suffix_and_bare() -> None:
+    names = Names(["os.getenv", "sqlalchemy.orm.*", "*.metadata.create_all", "getenv"])
+    assert names.match("os.getenv") == "os.getenv"
+    assert names.match("os.getenvb") is None and names.match("xos.getenv") is None
+    assert names.match("sqlalchemy.orm.Session") == "sqlalchemy.orm.*"
+    assert names.match("sqlalchemy.ormx") is None
+    assert names.match("app.models.Base.metadata.create_all") == "*.metadata.create_all"
+    assert names.match("metadata.create_all") == "*.metadata.create_all"
+    assert names.match("app.notmetadata.create_all") is None
+    assert names.match("getenv") == "getenv"
+    assert "os.getenv" in names and "os.environ" not in names
+
+
+def test_names_method_on_instance() -> None:
+    names = Names(["environs.Env().str", "environ.Env()"])
+    built = {"app.settings.env": "environs.Env", "app.settings.denv": "environ.Env"}.get
+    assert names.match("environs.Env().str") == "environs.Env().str"  # chained call
+    assert names.match("app.settings.env.str", built) == "environs.Env().str"
+    assert names.match("app.settings.env.int", built) is None
+    assert names.match("app.settings.denv", built) == "environ.Env()"
+    assert names.match("app.settings.env.str") is None  # nothing says what `env` is
+    assert names.match("app.settings.other.str", built) is None
+
+
+# ---------------------------------------------------------------- the data
+
+
+def test_every_topic_parses_and_cites_its_sources() -> None:
+    assert topics()
+    for topic in topics():
+        assert load(topic)
+        text = (Path(engine.__file__).parent / "knowledge" / f"{topic}.toml").read_text(encoding="utf-8")
+        assert re.search(r"https?://|man \d", text), f"{topic}.toml cites no source"
+
+
+def test_migration_commands() -> None:
+    assert migration_command(["alembic", "upgrade", "head"]) == "alembic upgrade"
+    assert migration_command(["/usr/local/bin/python3", "-m", "alembic", "upgrade", "head"]) == "alembic upgrade"
+    assert migration_command(["npx", "prisma", "migrate", "deploy"]) == "prisma migrate deploy"
+    assert migration_command(["prisma", "generate"]) is None
+    assert migration_command(["alembic", "downgrade", "-1"]) is None
+    assert migration_command([]) is None
+
+
+# ---------------------------------------------------------------- the prefilter
+
+
+def test_prefilter_keeps_every_file_that_names_a_knowledge_entry() -> None:
+    """A file whose only reference to the outside world is one knowledge name is still parsed."""
+    names = list(qualified_names())
+    assert names
+    for topic, name in names:
+        written = name.replace("*.", "x.").replace("()", "").replace(".*", ".thing")
+        top, _, rest = written.partition(".")
+        source = f"import {top}\n\ndef helper():\n    return {written}()\n".encode()
+        assert engine._needs_parse(source), f"{topic}: {name} (needle {needle(name)!r})"
+
+
+def test_needle_is_never_a_tiny_package_name() -> None:
+    assert needle("os.system") == "system"
+    assert needle("time.sleep") == "sleep"
+    assert needle("elasticsearch.Elasticsearch") == "elasticsearch"
+    assert needle("*.metadata.create_all") == "create_all"
+
+
+# ---------------------------------------------------------------- parse up front
+
+
+def test_select_pc000_reports_every_unparsable_file(project) -> None:
+    from conftest import run_json
+
+    root = project({
+        "compose.yaml": "services:\n  web:\n    image: [unclosed\n",
+        "Dockerfile": "RUN echo no FROM here\n",
+        "deploy/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: [x\n",
+        ".github/workflows/ci.yml": "on: push\njobs:\n  test: {runs-on: [\n",
+        "fly.toml": "app = \n",
+    })
+    expected = {"compose.yaml", "Dockerfile", "deploy/app.yaml", ".github/workflows/ci.yml", "fly.toml"}
+    for selection in (["--select", "PC000"], []):
+        _, report = run_json(root, *selection)
+        found = {f["path"] for f in report["findings"] if f["code"] == "PC000"}
+        assert found == expected, (selection, found)
