@@ -130,12 +130,9 @@ GETTERS = [
     ("import decouple", 'decouple.config("DATABASE_URL", default={url})'),
     ("", 'env.str("DATABASE_URL", {url})'), ("", 'env("DATABASE_URL", {url})'),
     ("", 'getenv("DATABASE_URL", {url})'), ("", 'config("DATABASE_URL", default={url})'),
-    # environs, imported as its documentation shows: read today as a plain literal (error), a known
-    # bug of the getter lists (they match unresolved names); the knowledge layer is to fix it.
-    pytest.param("from environs import env", 'env.str("DATABASE_URL", {url})', marks=pytest.mark.xfail(
-        strict=True, reason="environs getters are not resolved: remove this mark once they are")),
-    pytest.param("from environs import Env\nenv = Env()", 'env("DATABASE_URL", {url})', marks=pytest.mark.xfail(
-        strict=True, reason="environs getters are not resolved: remove this mark once they are")),
+    # environs, imported as its documentation shows (resolved through knowledge/environment.toml).
+    ("from environs import env", 'env.str("DATABASE_URL", {url})'),
+    ("from environs import Env\nenv = Env()", 'env("DATABASE_URL", {url})'),
 ]
 # Keyword arguments that document rather than configure: a URL in them is not PC301.
 DOC_KEYWORDS = ["description", "example", "examples", "help", "title", "summary", "doc", "comment",
