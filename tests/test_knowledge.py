@@ -91,7 +91,7 @@ def test_prefilter_keeps_every_file_that_names_a_knowledge_entry() -> None:
     assert names
     for topic, name in names:
         written = name.replace("*.", "x.").replace("()", "").replace(".*", ".thing")
-        top, _, rest = written.partition(".")
+        top = written.partition(".")[0]
         source = f"import {top}\n\ndef helper():\n    return {written}()\n".encode()
         assert engine._needs_parse(source), f"{topic}: {name} (needle {needle(name)!r})"
 

@@ -30,7 +30,7 @@ Resolver = Callable[[str], "str | None"]
 class Names:
     """A set of knowledge entries; `match` says which entry (if any) a qualified name is."""
 
-    __slots__ = ("entries", "_exact", "_prefixes", "_suffixes", "_instances")
+    __slots__ = ("_exact", "_instances", "_prefixes", "_suffixes", "entries")
 
     def __init__(self, entries: Iterable[str]) -> None:
         self.entries: tuple[str, ...] = tuple(entries)
