@@ -5,6 +5,7 @@ import fnmatch
 import re
 
 from prodcheck.model.files import FileKind
+from prodcheck.parsing.kinds import declared_kind_of
 
 _DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:\..+)?$|^.+\.(?:Dockerfile|dockerfile|Containerfile)$")
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$")
@@ -15,7 +16,7 @@ _LOCK = re.compile(r"^(?:requirements.*\.lock|pylock\..+\.toml|.+\.lock\.txt)$")
 _PLATFORM = {"render.yaml", "render.yml", "fly.toml", "railway.json", "railway.toml", "app.json", "heroku.yml"}
 
 
-def classify(relpath: str) -> FileKind | None:
+def classify(relpath: str) -> FileKind | str | None:
     """The kind a file is by its path alone; plain YAML is refined later from its documents."""
     name = relpath.rsplit("/", 1)[-1]
     lowered = name.lower()
@@ -57,4 +58,5 @@ def classify(relpath: str) -> FileKind | None:
         return FileKind.PYPROJECT
     if lowered == "postgresql.conf" or lowered.endswith("postgresql.conf"):
         return FileKind.POSTGRES_CONF
-    return None
+    declared = declared_kind_of(relpath)  # a kind its parser module declares (prodcheck.parsing.kinds)
+    return declared.name if declared is not None else None

@@ -78,7 +78,7 @@ class Project:
         for source in self.of_kind(FileKind.PLATFORM):
             load_doc(self, source)
 
-    def of_kind(self, *kinds: FileKind) -> list[SourceFile]:
+    def of_kind(self, *kinds: FileKind | str) -> list[SourceFile]:
         return self.views.of_kind(*kinds)
 
     def context_of(self, path: str) -> Context:
@@ -86,6 +86,10 @@ class Project:
 
     def dockerfile(self, source: SourceFile) -> DockerfileView | None:
         return self.views.dockerfile(source)
+
+    def parsed(self, source: SourceFile) -> object | None:
+        """The view of a file of a kind declared by its parser module (`prodcheck.parsing.kinds`)."""
+        return self.views.parsed(source)
 
     def yaml(self, source: SourceFile) -> list[YNode]:
         return self.views.yaml(source)

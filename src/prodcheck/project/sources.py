@@ -15,7 +15,7 @@ MAX_BYTES = 10 * 1024 * 1024
 @dataclass(slots=True)
 class SourceFile:
     path: str  # POSIX, relative to the root
-    kind: FileKind
+    kind: FileKind | str  # a str for a kind its parser module declares (parsing/kinds.py)
     context: Context
     data: bytes | None = None
     text: str | None = None
@@ -36,7 +36,7 @@ class SourceFile:
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
-def read_source(root: Path, path: str, kind: FileKind, context: Context) -> SourceFile:
+def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -> SourceFile:
     source = SourceFile(path, kind, context)
     if kind == FileKind.LOCKFILE:
         return source  # only its existence matters; lock files can be large

@@ -10,6 +10,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.dockerfile import DockerfileView
 from prodcheck.parsing.dockerfile import parse as parse_dockerfile
+from prodcheck.parsing.kinds import declared_kinds
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
 from prodcheck.parsing.yaml import YNode, load_documents
@@ -32,9 +33,9 @@ class FileViews:
         self.by_path = FilesByPath((f.path, f) for f in files)
         self.python_facts = python_facts
         self.parse_errors: list[SourceFile] = [f for f in files if f.error is not None]
-        self._of_kind: dict[tuple[FileKind, ...], tuple[int, list[SourceFile]]] = {}
+        self._of_kind: dict[tuple[FileKind | str, ...], tuple[int, list[SourceFile]]] = {}
 
-    def of_kind(self, *kinds: FileKind) -> list[SourceFile]:
+    def of_kind(self, *kinds: FileKind | str) -> list[SourceFile]:
         # Computed once per set of kinds (and again only after a view failed to parse a file).
         cached = self._of_kind.get(kinds)
         if cached is None or cached[0] != len(self.parse_errors):
@@ -64,6 +65,17 @@ class FileViews:
             if source.error is None and (parse := _PARSERS.get(source.kind)) is not None:
                 parse(self, source)
         self.k8s_documents  # noqa: B018 (the manifest test of the model, and their parse)
+        declared = declared_kinds()
+        for source in self.files:
+            if source.error is None and source.kind in declared:
+                self.parsed(source)
+
+    def parsed(self, source: SourceFile) -> object | None:
+        """The view of a file of a kind its parser module declares (`prodcheck.parsing.kinds`)."""
+        kind = declared_kinds().get(source.kind)
+        if kind is None:
+            return None
+        return self.view(source, f"declared:{kind.name}", lambda: kind.parse(source.path, source.text or ""))
 
     def dockerfile(self, source: SourceFile) -> DockerfileView | None:
         return self.view(source, "dockerfile", lambda: parse_dockerfile(source.path, source.text or ""))
@@ -140,7 +152,7 @@ class FileViews:
 
 # The parser of each file kind whose files are read whole (YAML that may or may not be a manifest
 # is parsed by `k8s_documents`, Helm charts, kustomizations and platform files by their models).
-_PARSERS: dict[FileKind, Callable[[FileViews, SourceFile], object]] = {
+_PARSERS: dict[FileKind | str, Callable[[FileViews, SourceFile], object]] = {
     FileKind.DOCKERFILE: FileViews.dockerfile,
     FileKind.COMPOSE: FileViews.yaml,
     FileKind.WORKFLOW: FileViews.yaml,
