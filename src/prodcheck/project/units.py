@@ -17,7 +17,7 @@ _SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
 _KEY = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*[=:]\s*(.*?)\s*$")
 
 
-def unit_commands(text: str, kind: FileKind) -> list[tuple[str, int, str]]:
+def unit_commands(text: str, kind: FileKind | str) -> list[tuple[str, int, str]]:
     """(unit or program name, line, command) of a systemd unit's `ExecStart=` lines (prefixes such as
     `-`, `@`, `+`, `!` dropped, continuation lines joined) or a supervisord file's `command=` lines."""
     out: list[tuple[str, int, str]] = []
