@@ -64,4 +64,9 @@ def needle(name: str) -> str:
     parts = [part.removesuffix("()") for part in name.split(".") if part not in {"*", ""}]
     if not name.startswith("*.") and len(parts[0]) >= 5:
         return parts[0]
-    return max(parts, key=len)
+    longest = max(parts, key=len)
+    if len(longest) < 5 and not name.startswith("*.") and "*" not in name and "()" not in name:
+        # `os.wait`: `wait` is in every `await`; the dotted name is what `import os` code writes
+        # (`from os import wait` is then missed: the one place the prefilter trades recall for speed).
+        return name
+    return longest
