@@ -61,10 +61,12 @@ class HardcodedDatabaseUrl(Rule):
                                 or literal.span.line in class_defaults)
                     context = Context.DEV if literal.in_main else None
                     if fallback and url.is_local:
+                        # The same finding as a local URL in an `or` fallback or in code: a warning.
                         yield self.draft(
-                            f"database URL with a literal password `{url.masked}` as a local fallback default: "
-                            "harmless only while every deployment sets the variable", location,
-                            severity=Severity.INFO, secrets=(url.secret,), context=context)
+                            f"database URL with a literal password `{url.masked}` as the fallback default when the "
+                            "variable is unset: a deploy that forgets the variable runs against these credentials "
+                            "(and a local address) instead of failing at startup; make the setting required",
+                            location, severity=Severity.WARNING, secrets=(url.secret,), context=context)
                     elif fallback:
                         yield self.draft(
                             f"database URL with a literal password `{url.masked}` as the fallback when the "
