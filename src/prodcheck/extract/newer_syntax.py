@@ -94,15 +94,11 @@ class _Scanner:
         text = self.text
         depth = 0
         while position < len(text):
+            skipped = self.skip_string_or_comment(position)
+            if skipped is not None:
+                position = skipped
+                continue
             char = text[position]
-            if char in "'\"":
-                prefix = self.prefix_before(position)
-                position = self.string_end(position, prefix)
-                continue
-            if char == "#":
-                newline = text.find("\n", position)
-                position = len(text) if newline < 0 else newline
-                continue
             if char in _OPEN:
                 depth += 1
             elif char in _CLOSE:
@@ -252,19 +248,26 @@ class _Scanner:
     def skip_blank(self, position: int) -> int:
         return _BLANK.match(self.text, position).end()  # type: ignore[union-attr]
 
+    def skip_string_or_comment(self, position: int) -> int | None:
+        """Offset just past the string literal or comment starting at `position`, or None."""
+        char = self.text[position]
+        if char in "'\"":
+            return self.string_end(position, self.prefix_before(position))
+        if char == "#":
+            newline = self.text.find("\n", position)
+            return len(self.text) if newline < 0 else newline
+        return None
+
     def matching(self, position: int) -> int:
         """Offset just past the bracket that closes the one at `position` (strings skipped)."""
         text = self.text
         depth = 0
         while position < len(text):
+            skipped = self.skip_string_or_comment(position)
+            if skipped is not None:
+                position = skipped
+                continue
             char = text[position]
-            if char in "'\"":
-                position = self.string_end(position, self.prefix_before(position))
-                continue
-            if char == "#":
-                newline = text.find("\n", position)
-                position = len(text) if newline < 0 else newline
-                continue
             if char in _OPEN:
                 depth += 1
             elif char in _CLOSE:
