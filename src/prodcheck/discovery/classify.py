@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
+from prodcheck.knowledge import load
 from prodcheck.model.files import FileKind
 from prodcheck.parsing.kinds import declared_kind_of
 
@@ -11,9 +12,9 @@ _DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:\..+)?$|^.+\.(?:Docke
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$")
 _ENV = re.compile(r"^\.env(?:\..+)?$|^.+\.env$")
 _REQUIREMENTS = re.compile(r"^requirements.*\.(?:txt|in)$")
-_LOCKFILES = frozenset({"poetry.lock", "uv.lock", "pipfile.lock", "pdm.lock", "pylock.toml", "conda-lock.yml"})
+_LOCKFILES = frozenset(load("files")["lockfiles"]["names"])
 _LOCK = re.compile(r"^(?:requirements.*\.lock|pylock\..+\.toml|.+\.lock\.txt)$")
-_PLATFORM = {"render.yaml", "render.yml", "fly.toml", "railway.json", "railway.toml", "app.json", "heroku.yml"}
+_PLATFORM = frozenset(load("files")["platforms"])
 
 
 def classify(relpath: str) -> FileKind | str | None:

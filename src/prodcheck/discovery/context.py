@@ -7,11 +7,14 @@ from functools import lru_cache
 
 import pathspec
 
+from prodcheck.knowledge import load
 from prodcheck.model.files import Context
 
-_DEV_WORDS = frozenset({"dev", "develop", "development", "local", "debug", "devcontainer"})
-_TEST_DIRS = frozenset({"tests", "test", "testing", "e2e", "__tests__", "it"})
-_TEST_WORDS = frozenset({"test", "tests", "ci", "pytest", "e2e", "playwright", "cypress", "selenium"})
+_PATH_WORDS = load("contexts")["path_words"]
+_DEV_WORDS = frozenset(_PATH_WORDS["dev"])
+_TEST_DIRS = frozenset(_PATH_WORDS["test_dirs"])
+_TEST_FOLDER_WORDS = frozenset(_PATH_WORDS["test_folder_words"])
+_TEST_WORDS = frozenset(_PATH_WORDS["test_words"])
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -51,7 +54,7 @@ def _directory_context(directory: str) -> tuple[bool, Context | None]:
         words = _words(component)
         if any(w in _DEV_WORDS for w in words):
             return in_test_folder, Context.DEV
-        if any(w in {"test", "tests"} for w in words):
+        if any(w in _TEST_FOLDER_WORDS for w in words):
             return in_test_folder, Context.TEST
     return in_test_folder, None
 

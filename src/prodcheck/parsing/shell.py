@@ -12,33 +12,13 @@ import shlex
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "/bin/sh", "/bin/bash", "/usr/bin/env"})
+from prodcheck.knowledge.commands import runners, shell_words, shells, user_switchers
+
+SHELLS = shell_words()
 _CONNECTORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
 _KEYWORDS_DROPPED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
 _KEYWORDS_ENDING = frozenset({"fi", "done", "}", ")", "esac", "then", "else", "do"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-# Programs that run the rest of their argv as the real command.
-_RUNNERS: dict[tuple[str, ...], int] = {
-    ("exec",): 1,
-    ("nohup",): 1,
-    ("dumb-init",): 1,
-    ("tini",): 1,
-    ("/tini",): 1,
-    ("opentelemetry-instrument",): 1,
-    ("ddtrace-run",): 1,
-    ("newrelic-admin", "run-program"): 2,
-    ("poetry", "run"): 2,
-    ("pipenv", "run"): 2,
-    ("uv", "run"): 2,
-    ("pdm", "run"): 2,
-    ("hatch", "run"): 2,
-    ("rye", "run"): 2,
-    ("doppler", "run"): 2,
-    ("infisical", "run"): 2,
-    ("wait-for-it",): 1,
-    ("chamber", "exec"): 2,
-}
-_USER_SWITCHERS = frozenset({"gosu", "su-exec", "setpriv"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +133,7 @@ def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0) -> list[S
                 env.append((name, value))
             rest = rest[1:]
         return _with_env(_unwrap(rest, line, operator, depth + 1), env)
-    if argv[0] in SHELLS or program in {"sh", "bash", "dash", "ash", "zsh"}:
+    if argv[0] in SHELLS or program in shells():
         flags = [a for a in argv[1:3] if a.startswith("-")]
         if any("c" in f.lstrip("-") for f in flags):
             script_index = 1 + len(flags)
@@ -162,10 +142,10 @@ def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0) -> list[S
                 if inner:
                     inner[0] = replace(inner[0], operator=operator)
                 return _with_env(inner, env)
-    for prefix, skip in _RUNNERS.items():
+    for prefix, options in runners():
         if tuple(a.rsplit("/", 1)[-1] if i == 0 else a for i, a in enumerate(argv[: len(prefix)])) == prefix:
-            rest = argv[skip:]
-            while rest and rest[0].startswith("-") and prefix[0] in {"tini", "/tini", "dumb-init", "nohup"}:
+            rest = argv[len(prefix):]
+            while rest and rest[0].startswith("-") and options:
                 rest = rest[1:]
             if rest and rest[0] == "--":
                 rest = rest[1:]
@@ -173,7 +153,7 @@ def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0) -> list[S
             if prefix == ("exec",):
                 unwrapped = [replace(c, exec=True) for c in unwrapped]
             return _with_env(unwrapped, env)
-    if program in _USER_SWITCHERS and len(argv) > 2:
+    if program in user_switchers() and len(argv) > 2:
         return _with_env(_unwrap(argv[2:], line, operator, depth + 1), env)
     return [SimpleCommand(tuple(argv), line, operator, tuple(env))]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from prodcheck.extract.servers import ServerCall, is_migration, server_call
+from prodcheck.knowledge import load
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
@@ -17,16 +18,10 @@ from prodcheck.project.sources import SourceFile
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod",
                             "Rollout", "DeploymentConfig", "ReplicationController"})
-_DB_IMAGE = re.compile(r"(?:^|/)(?:postgres|postgresql|postgis|timescaledb(?:-ha)?|pgvector|supabase-postgres|"
-                       r"cloudnative-pg/postgresql|postgresql-repmgr)(?::|@|$)")
-_POOLER_IMAGE = re.compile(r"pgbouncer|pgcat|odyssey|supavisor")
-THIRD_PARTY = frozenset({
-    "postgres", "postgresql", "postgis", "redis", "nginx", "mysql", "mariadb", "mongo", "rabbitmq", "memcached",
-    "elasticsearch", "traefik", "caddy", "pgbouncer", "pgadmin4", "adminer", "minio", "busybox", "alpine",
-    "localstack", "mailhog", "mailpit", "jaeger", "prometheus", "grafana", "loki", "otel", "kafka", "zookeeper",
-    "keycloak", "vault", "consul", "haproxy", "envoy", "celery-exporter", "flower", "timescaledb", "pgvector",
-    "opensearch", "clickhouse-server", "qdrant", "temporal", "nats", "sentry", "influxdb", "cassandra", "valkey",
-})
+_IMAGES = load("images")
+_DB_IMAGE = re.compile(_IMAGES["patterns"]["database"])
+_POOLER_IMAGE = re.compile(_IMAGES["patterns"]["pooler"])
+THIRD_PARTY = frozenset(_IMAGES["third_party"]["repositories"])
 
 
 def image_repository(image: str) -> str:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
     from prodcheck.parsing.dockerfile import DockerfileView
     from prodcheck.project import Project
 
-PLATFORM_NAMES = {"render.yaml": "render", "render.yml": "render", "fly.toml": "fly", "railway.json": "railway",
-                  "railway.toml": "railway", "app.json": "heroku", "heroku.yml": "heroku"}
+PLATFORM_NAMES: dict[str, str] = load("files")["platforms"]
 
 
 _DEFAULT_SCALE = {

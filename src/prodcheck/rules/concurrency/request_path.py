@@ -13,6 +13,7 @@ from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.knowledge.blocking import Family
+from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holds import Holds
 
@@ -67,7 +68,7 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
     return found
 
 
-_ROUTE_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket", "route"})
+_ROUTE_VERBS = route_methods()  # `app.get("/path")(handler)`: any route decorator of knowledge/frameworks.toml
 
 
 def _registered_by_call(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:

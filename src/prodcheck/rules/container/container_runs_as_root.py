@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Confidence, Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
@@ -14,7 +15,7 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 ROOT_USERS = frozenset({"root", "0", "0:0", "root:root", "root:0", "0:root"})
 # Base images that already run as an unprivileged user.
-_NONROOT_BASES = re.compile(r":nonroot|distroless.*nonroot|^cgr\.dev/chainguard/(?!.*-dev)|/nonroot", re.I)
+_NONROOT_BASES = re.compile(load("images")["patterns"]["nonroot_bases"])
 _PRIVILEGE_DROP = re.compile(r"\b(?:gosu|su-exec|setpriv|runuser|chpst\s+-u|s6-setuidgid|su\s+-c)\b")
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from prodcheck.model.files import Context
+from prodcheck.knowledge import load
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
@@ -21,12 +22,7 @@ from prodcheck.project.memo import per_project
 
 LONG_RUNNING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Rollout", "DeploymentConfig",
                                 "ReplicationController"})
-SIDECARS = frozenset({
-    "cloud-sql-proxy", "cloudsql-proxy", "cloud_sql_proxy", "proxyv2", "istio-proxy", "linkerd-proxy", "linkerd2-proxy",
-    "envoy", "fluent-bit", "fluentd", "vault-agent", "vault", "otel-collector", "opentelemetry-collector",
-    "opentelemetry-collector-contrib", "oauth2-proxy", "agent", "datadog-agent", "filebeat", "promtail", "vector",
-    "pgbouncer", "cloudflared", "nginx-prometheus-exporter", "postgres-exporter", "statsd-exporter", "busybox",
-})
+SIDECARS = frozenset(load("images")["sidecars"]["repositories"])
 _URL = re.compile(
     r"(?P<scheme>https?://)?(?<![\w.-])(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|\$\{?HOSTNAME\}?)"
     r"(?::(?P<port>\d+|\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-\d+)?\}?))?(?P<path>/[^\s'\"`;|&)\\,]*)?"

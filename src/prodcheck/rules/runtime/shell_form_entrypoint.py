@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 from prodcheck.extract.servers import server_call
+from prodcheck.knowledge.commands import long_running, shells
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of, exec_form
 from prodcheck.parsing.shell import SimpleCommand, split_script
@@ -15,10 +16,9 @@ from prodcheck.project.infra import raw_argv, resolve_script, scalar_location
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
-_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+_SHELLS = shells()
 # Long-running programs whose shutdown matters when they are the last command of a start script.
-_LONG_RUNNING = frozenset({"celery", "arq", "dramatiq", "rq", "huey_consumer", "taskiq", "faststream", "nginx",
-                           "supervisord", "caddy", "hypercorn", "daphne", "granian"})
+_LONG_RUNNING = long_running()
 _TRAP = re.compile(r"^\s*trap\s", re.M)
 # Init processes that signal the whole process group (dumb-init by default, tini with -g).
 _GROUP_INIT = re.compile(r"\bdumb-init\b|\btini\b[^\n]*\s-g\b")

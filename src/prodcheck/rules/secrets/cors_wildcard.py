@@ -4,14 +4,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
-CORS_CLASSES = frozenset({"fastapi.middleware.cors.CORSMiddleware", "starlette.middleware.cors.CORSMiddleware"})
-MIDDLEWARE_WRAPPERS = frozenset({"starlette.middleware.Middleware", "fastapi.middleware.Middleware"})
+CORS_CLASSES = frozenset(load("frameworks")["middleware"]["cors"])
+MIDDLEWARE_WRAPPERS = frozenset(load("frameworks")["middleware"]["wrappers"])
 # Origins a wildcard regex lets in: if it fully matches all of these, it matches anyone.
 _PROBES = ("https://attacker.example", "http://evil.test:8080", "https://x.y.z.example.net", "null")
 

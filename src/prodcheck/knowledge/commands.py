@@ -1,0 +1,34 @@
+"""Typed access to `commands.toml`: shells, command runners and long-running programs."""
+from __future__ import annotations
+
+from functools import cache
+
+from prodcheck.knowledge import load
+
+
+@cache
+def shells() -> frozenset[str]:
+    """Shell program names (`sh`, `bash`): what `program` (the basename) of a shell is."""
+    return frozenset(load("commands")["shells"]["names"])
+
+
+@cache
+def shell_words() -> frozenset[str]:
+    """Shell names and the absolute paths images write them as (`/bin/sh`, `/usr/bin/env`)."""
+    return shells() | frozenset(load("commands")["shells"]["paths"])
+
+
+@cache
+def runners() -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """(prefix, takes options before the command) for every program that runs another command."""
+    return tuple((tuple(entry["prefix"]), bool(entry.get("options", False))) for entry in load("commands")["runners"])
+
+
+@cache
+def user_switchers() -> frozenset[str]:
+    return frozenset(load("commands")["user_switchers"]["names"])
+
+
+@cache
+def long_running() -> frozenset[str]:
+    return frozenset(load("commands")["long_running"]["names"])
