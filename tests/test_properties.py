@@ -18,11 +18,10 @@ from hypothesis import strategies as st
 
 from prodcheck import engine
 from prodcheck.model.finding import mask_secret
+from prodcheck.knowledge.commands import runners, user_switchers
 from prodcheck.parsing.shell import (
     _KEYWORDS_DROPPED,
     _KEYWORDS_ENDING,
-    _RUNNERS,
-    _USER_SWITCHERS,
     SHELLS,
     expand_default,
     split_argv,
@@ -33,8 +32,8 @@ from prodcheck.settings import Settings
 
 # Characters str.splitlines() breaks on: a command line never contains them.
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_SPECIAL_PROGRAMS = ({"env", "exec", "sh", "bash", "dash", "ash", "zsh"} | set(SHELLS) | _USER_SWITCHERS
-                     | _KEYWORDS_DROPPED | _KEYWORDS_ENDING | {prefix[0] for prefix in _RUNNERS})
+_SPECIAL_PROGRAMS = ({"env", "exec", "sh", "bash", "dash", "ash", "zsh"} | set(SHELLS) | user_switchers()
+                     | _KEYWORDS_DROPPED | _KEYWORDS_ENDING | {prefix[0] for prefix, _ in runners()})
 
 # A quoted argument that is exactly a connector or a parenthesis (`find . -exec rm {} ';'`) is read
 # as the operator itself: the tokenizer drops the quotes before it tells words from operators.
