@@ -46,7 +46,7 @@ class HardcodedDatabaseUrl(Rule):
                 item.span for call in facts.calls if is_env_getter(call.name, project.python.constructor_of)
                 for item in (*call.value.items[1:], *(v for k, v in call.value.keywords if k == "default"))
             }
-            settings_classes = {c.qualname for c in facts.classes if any(b.endswith(("BaseSettings", "Settings")) for b in c.bases)}
+            settings_classes = {c.qualname for c in facts.classes if any(b.endswith("Settings") for b in c.bases)}
             class_defaults = {a.span.line for a in facts.assigns if a.scope in settings_classes}
             field_defaults = {
                 item.span for call in facts.calls if call.name.endswith("Field")
