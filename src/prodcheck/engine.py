@@ -33,46 +33,20 @@ from prodcheck.suppress import Pragmas
 
 # A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
 # never parsed (Ruff's `seen_module` idea). Everything cross-module needs one of them to matter.
-# The needles are derived from the knowledge (`python_needles`), plus these words rules look for
-# that name no library: URLs with credentials, secret-like names, FastAPI/gunicorn idioms.
-_RULE_WORDS = (
-    b"tortoise", b"aiohttp", b"pbkdf2",  # ORMs and libraries not in a topic yet (PC402, PC501, PC503)
-    b"://", b"SECRET", b"PASSWORD", b"TOKEN", b"API_KEY", b"secret_key", b"BaseSettings", b"Depends",
-    b"lifespan", b"on_event", b"migrat", b"workers", b"worker_class",
-    b"password",  # helpers between a route and the hashing library (`user.check_password()`, PC503)
-    b"_secret", b"_token", b"api_key", b"apikey", b"passwd", b"PASSWD", b"private_key", b"PRIVATE_KEY",  # PC302
-    b"down_revision",  # PC405: a later Alembic revision without `from alembic import op` (a merge) still chains
-    # PC501: libraries of knowledge/blocking.toml (their modules hold clients that routes reach)
-    b"minio", b"import stripe", b"from stripe", b"slack_sdk", b"sendgrid", b"twilio", b"google.cloud", b"azure.storage",
-    b"kombu", b"pika", b"kafka", b"litellm", b"nltk", b"newspaper", b"elasticsearch", b"openpyxl", b"anthropic",
-    b"openai", b"celery", b"pandas", b"polars", b"PIL", b"langchain", b"cohere", b"urllib3",
-)
-# Knowledge still kept as Python tables (the blocking-API topic is moving to knowledge/blocking.toml);
-# read here so that the prefilter derives from them too until they move. Absent names are skipped.
-_TABLES_NOT_YET_DATA = (
-    ("prodcheck.rules.concurrency.request_path", ("BLOCKING_CALLS", "SYNC_CLIENTS")),
-    ("prodcheck.extract.python", ("OFFLOADERS",)),
-    ("prodcheck.rules.concurrency.cpu_bound_call_in_async_route", ("CPU_FUNCTIONS", "HASHERS")),
-)
+# The needles are derived from the knowledge (`python_needles`): no word list lives here.
 
 
 @lru_cache(maxsize=1)
 def python_needles() -> tuple[bytes, ...]:
     """The prefilter: a needle for every Python name the knowledge holds (`knowledge.needle`), and
-    the words rules look for. A file with none of them is not parsed."""
-    import importlib
-
-    from prodcheck.knowledge import needle, qualified_names
+    the words a topic's `[prefilter] words` lists. A file with none of them is not parsed."""
+    from prodcheck.knowledge import needle, prefilter_words, qualified_names
     from prodcheck.knowledge.servers import servers
 
     names = [name for _, name in qualified_names()]
-    for module_name, attributes in _TABLES_NOT_YET_DATA:
-        module = importlib.import_module(module_name)
-        for attribute in attributes:
-            names.extend(name for name in getattr(module, attribute, ()) if "." in name)
     words = {needle(name).encode() for name in names}
     words.update(server.encode() for server in servers())  # `uvicorn.run(app, workers=4)` (PC101, PC402)
-    words.update(_RULE_WORDS)
+    words.update(word.encode() for _, word in prefilter_words())
     # A needle that contains another is redundant: the shorter one already matches.
     ordered = sorted(words, key=len)
     kept: list[bytes] = []

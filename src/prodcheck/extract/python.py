@@ -10,20 +10,13 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
-OFFLOADERS = frozenset(
-    {
-        "asyncio.to_thread",
-        "starlette.concurrency.run_in_threadpool",
-        "fastapi.concurrency.run_in_threadpool",
-        "anyio.to_thread.run_sync",
-        "asyncer.asyncify",
-    }
-)
-_OFFLOAD_METHODS = frozenset({"run_in_executor", "run_in_threadpool", "to_thread", "run_sync"})
+OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])
+_OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
 _PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
 _INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 

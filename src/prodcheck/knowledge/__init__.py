@@ -56,6 +56,14 @@ def qualified_names() -> Iterator[tuple[str, str]]:
             yield topic, name
 
 
+def prefilter_words() -> Iterator[tuple[str, str]]:
+    """(topic, word) for the words a topic's `[prefilter] words` adds to the parse prefilter: words
+    a file must contain for a rule to have anything to read in it that no qualified name gives."""
+    for topic in topics():
+        for word in load(topic).get("prefilter", {}).get("words", ()):
+            yield topic, word
+
+
 def needle(name: str) -> str:
     """A word any file that refers to `name` must contain: its top-level package, which the import
     statement names (`sqlalchemy` for `sqlalchemy.orm.Session`). A package name shorter than five

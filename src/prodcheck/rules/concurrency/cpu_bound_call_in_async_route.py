@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
@@ -11,28 +12,11 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis, Entry, request_path
 
 # Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
-CPU_FUNCTIONS: dict[str, str] = {
-    "bcrypt.hashpw": "bcrypt password hashing", "bcrypt.checkpw": "bcrypt password check",
-    "bcrypt.kdf": "bcrypt key derivation",
-    "hashlib.pbkdf2_hmac": "PBKDF2 key derivation", "hashlib.scrypt": "scrypt key derivation",
-    "werkzeug.security.generate_password_hash": "werkzeug password hashing",
-    "werkzeug.security.check_password_hash": "werkzeug password check",
-    "django.contrib.auth.hashers.make_password": "Django password hashing",
-    "django.contrib.auth.hashers.check_password": "Django password check",
-    "argon2.low_level.hash_secret": "argon2 hashing", "argon2.low_level.hash_secret_raw": "argon2 hashing",
-    "argon2.low_level.verify_secret": "argon2 check",
-    "nacl.pwhash.str": "libsodium password hashing", "nacl.pwhash.verify": "libsodium password check",
-    "nacl.pwhash.argon2id.str": "libsodium argon2 hashing", "nacl.pwhash.argon2id.verify": "libsodium argon2 check",
-    "scrypt.hash": "scrypt key derivation",
-}
+_KNOWN = load("cpu_bound")
+CPU_FUNCTIONS: dict[str, str] = {entry["name"]: entry["what"] for entry in _KNOWN["functions"]}
 # Objects whose hash/verify methods do the same.
-HASHERS: dict[str, str] = {
-    "passlib.context.CryptContext": "passlib", "passlib.context.CryptContext.from_string": "passlib",
-    "passlib.context.CryptContext.from_path": "passlib",
-    "argon2.PasswordHasher": "argon2", "argon2.PasswordHasher.from_parameters": "argon2",
-    "pwdlib.PasswordHash": "pwdlib", "pwdlib.PasswordHash.recommended": "pwdlib",
-}
-HASHER_METHODS = frozenset({"hash", "verify", "verify_and_update", "encrypt", "genhash"})
+HASHERS: dict[str, str] = {entry["name"]: entry["library"] for entry in _KNOWN["hashers"]}
+HASHER_METHODS = frozenset(_KNOWN["methods"]["hasher"])
 # Method names too common to pin on the one project class that happens to define them.
 _GENERIC_METHODS = frozenset({
     "get", "set", "save", "hash", "verify", "check", "run", "update", "create", "delete", "add", "remove", "load",
@@ -41,7 +25,8 @@ _GENERIC_METHODS = frozenset({
     "scalars", "fetch", "fetchone", "fetchall", "start", "stop", "handle", "dispatch", "render", "parse", "dump",
     "dumps", "loads", "model_dump", "to_dict", "from_orm", "items", "keys", "values", "pop", "append", "extend",
 })
-_PASSLIB_HANDLER_METHODS = frozenset({"hash", "verify", "encrypt", "genhash"})
+_PASSLIB_HANDLER_MODULES = tuple(_KNOWN["methods"]["passlib_handler_modules"])
+_PASSLIB_HANDLER_METHODS = frozenset(_KNOWN["methods"]["passlib_handler"])
 
 
 def _hasher_of(index: PythonIndex, head: str, call: Call, function: Function, depth: int = 0) -> str | None:
@@ -93,7 +78,7 @@ def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | No
     head, _, method = name.rpartition(".")
     if not head:
         return None
-    if head.startswith(("passlib.hash.", "passlib.apps.")) and method in _PASSLIB_HANDLER_METHODS:
+    if head.startswith(_PASSLIB_HANDLER_MODULES) and method in _PASSLIB_HANDLER_METHODS:
         return f"passlib `{head.rsplit('.', 1)[-1]}` password {'check' if method == 'verify' else 'hashing'}"
     if method in HASHER_METHODS:
         library = _hasher_of(index, head, call, function)
