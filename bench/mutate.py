@@ -36,7 +36,7 @@ RULES = "src/prodcheck/rules"
 # target -> (modules, tests that exercise them). Narrow on purpose: a mutant costs one pytest run.
 _CORE_TESTS = ["tests/test_rule_docs.py", "tests/test_core_fixtures.py", "tests/test_near_misses.py",
                "tests/test_registry.py", "tests/test_knowledge_tables.py", "tests/test_knowledge.py",
-               "tests/test_precision_fixtures.py"]
+               "tests/test_precision_fixtures.py", "tests/test_rule_edges.py"]
 _MODEL_TESTS = [*_CORE_TESTS, "tests/test_platforms.py", "tests/test_db_urls.py", "tests/test_properties.py",
                 "tests/test_workflow_and_install_models.py", "tests/test_container_helpers.py",
                 "tests/test_shell_exec.py", "tests/test_health_routes.py"]
