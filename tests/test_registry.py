@@ -45,6 +45,10 @@ def test_every_rule_has_one_matching_doc(code: str) -> None:
     assert positions == sorted(positions), f"{code}: sections out of order"
     if code not in {"PC000", "PC001"}:
         assert "# expect: " + code in doc.text, f"{code}: no `# expect:` marker"
+    # Every reference is something a reader can open: each line of the section carries a link.
+    unlinked = [line for line in doc.sections["References"].splitlines()
+                if line.strip() and "](https://" not in line and "](http://" not in line]
+    assert unlinked == [], f"{code}: references without a link: {unlinked}"
 
 
 def test_every_doc_has_a_rule() -> None:
