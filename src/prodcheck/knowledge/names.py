@@ -30,7 +30,7 @@ Resolver = Callable[[str], "str | None"]
 class Names:
     """A set of knowledge entries; `match` says which entry (if any) a qualified name is."""
 
-    __slots__ = ("_exact", "_instances", "_prefixes", "_suffixes", "entries")
+    __slots__ = ("_built", "_exact", "_instances", "_plain", "_prefixes", "_suffixes", "entries")
 
     def __init__(self, entries: Iterable[str]) -> None:
         self.entries: tuple[str, ...] = tuple(entries)
@@ -38,6 +38,11 @@ class Names:
         self._prefixes: list[tuple[str, str]] = []
         self._suffixes: list[tuple[str, str]] = []
         self._instances: list[tuple[str, str, str]] = []  # (constructor, tail after "()", entry)
+        # name -> its entry without a constructor resolver: rules ask about every call of a project,
+        # the same few thousand names again and again (the entries never change once built).
+        self._plain: dict[str, str | None] = {}
+        # The same for the instance entries, for the last resolver asked with (one project's index).
+        self._built: tuple[Resolver | None, dict[str, str | None]] = (None, {})
         for entry in self.entries:
             if entry.startswith("*."):
                 self._suffixes.append((entry[1:], entry))
@@ -60,6 +65,32 @@ class Names:
         refers to (`"environ.Env"` for a module-level `env = environ.Env()`), when known."""
         if not name:
             return None
+        try:
+            hit = self._plain[name]
+        except KeyError:
+            hit = self._plain[name] = self._match_plain(name)
+        if hit is not None:
+            return hit
+        if constructor is None or not self._instances:
+            return None
+        resolver, answers = self._built
+        if resolver != constructor:  # bound methods are equal when they are of the same object
+            answers = {}
+            self._built = (constructor, answers)
+        try:
+            return answers[name]
+        except KeyError:
+            hit = answers[name] = self._match_instance(name, constructor)
+            return hit
+
+    def _match_instance(self, name: str, constructor: Resolver) -> str | None:
+        for built, tail, entry in self._instances:
+            receiver = name[: len(name) - len(tail)] if tail else name
+            if (not tail or name.endswith(tail)) and receiver and constructor(receiver) == built:
+                return entry
+        return None
+
+    def _match_plain(self, name: str) -> str | None:
         hit = self._exact.get(name)
         if hit is not None:
             return hit
@@ -69,11 +100,6 @@ class Names:
         for suffix, entry in self._suffixes:
             if name.endswith(suffix) or name == suffix[1:]:
                 return entry
-        if constructor is not None and self._instances:
-            for built, tail, entry in self._instances:
-                receiver = name[: len(name) - len(tail)] if tail else name
-                if (not tail or name.endswith(tail)) and receiver and constructor(receiver) == built:
-                    return entry
         return None
 
     def last_names(self) -> frozenset[str]:

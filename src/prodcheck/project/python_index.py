@@ -32,7 +32,7 @@ class Route:
     decorator: Value | None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """A module-qualified name resolved to what defines it."""
 
@@ -53,6 +53,10 @@ class PythonIndex:
         self.classes: dict[str, tuple[object, PyFacts]] = {}
         self.calls_by_scope: dict[str, list[Call]] = defaultdict(list)
         self.imports: dict[str, dict[str, str]] = {}
+        # Rules resolve the same names for every call of the project: each answer is computed once
+        # (the tables above are complete once __init__ returns and never change afterwards).
+        self._resolved: dict[tuple[str, int], Resolved | None] = {}
+        self._constructors: dict[str, str | None] = {}
         for _path, file_facts in sorted(facts.items()):
             self.modules.setdefault(file_facts.module, file_facts)
             parts = file_facts.module.split(".")
@@ -84,6 +88,14 @@ class PythonIndex:
 
     def resolve(self, dotted: str, depth: int = 0) -> Resolved | None:
         """Follow a dotted name to the function, assignment or class that defines it."""
+        key = (dotted, depth)
+        try:
+            return self._resolved[key]
+        except KeyError:
+            resolved = self._resolved[key] = self._resolve(dotted, depth)
+            return resolved
+
+    def _resolve(self, dotted: str, depth: int) -> Resolved | None:
         if not dotted or depth > 6:
             return None
         if dotted in self.functions:
@@ -132,8 +144,14 @@ class PythonIndex:
     def constructor_of(self, dotted: str) -> str | None:
         """The callable that built the object a module-level name holds (`environ.Env` for
         `env = environ.Env()`), for knowledge entries on methods of instances."""
+        try:
+            return self._constructors[dotted]
+        except KeyError:
+            pass
         value = self.assigned_value(dotted)
-        return value.text if value is not None and value.kind == "call" and value.text else None
+        built = value.text if value is not None and value.kind == "call" and value.text else None
+        self._constructors[dotted] = built
+        return built
 
     def call_target(self, call: Call, function: Function | None = None) -> tuple[Function, PyFacts] | None:
         name = call.name
