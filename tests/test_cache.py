@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from prodcheck import cache
 from prodcheck.cli import main
+from prodcheck.engine import python_table
 
 PROJECT = {
     "app/main.py": (
@@ -77,11 +78,12 @@ def test_the_cache_is_written_outside_the_scanned_tree(tmp_path: Path) -> None:
                             capture_output=True, text=True, check=True)
     assert status.stdout.strip() == "A  Dockerfile\nA  app/main.py"
     folder = _folder(cache_dir, root)
-    assert {p.name for p in folder.iterdir()} == {"python.pickle", "run.pickle"}
+    names = {p.name for p in folder.iterdir()}
+    assert "run.pickle" in names and names - {"run.pickle"} and names <= {"run.pickle", *python_table(folder).filenames}
     if hasattr(os, "getuid"):
         assert folder.stat().st_mode & 0o777 == 0o700
         assert all(p.stat().st_mode & 0o077 == 0 for p in folder.iterdir())
-    assert cache.Table(folder, "run").entries and cache.Table(folder, "python").entries
+    assert cache.Table(folder, "run").entries and python_table(folder).entries
 
 
 def test_where_the_cache_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,9 +151,10 @@ def test_a_planted_entry_in_the_users_cache_cannot_run_code(tmp_path: Path) -> N
     folder = _folder(cache_dir, root)
     marker = tmp_path / "pwned"
     header = cache._header()
-    for name in ("run.pickle", "python.pickle"):
-        run_table = cache.Table(folder, name.removesuffix(".pickle"))
-        (folder / name).write_bytes(header + pickle.dumps({k: _Planted(marker) for k in run_table.entries}))
+    for table in (cache.Table(folder, "run"), python_table(folder)):
+        for name in table.filenames:
+            keys = [k for k in table.entries if table.filename_of(table.shard_of(k)) == name]
+            (folder / name).write_bytes(header + pickle.dumps({k: _Planted(marker) for k in keys}))
     assert _keys(_scan(root, "--cache-dir", str(cache_dir))) == expected
     assert not marker.exists()
     for payload in (
@@ -175,15 +178,15 @@ def test_a_corrupt_or_foreign_entry_is_ignored(tmp_path: Path, entry: bytes) -> 
     cache_dir = tmp_path / "cache"
     expected = _keys(_scan(root, "--cache-dir", str(cache_dir)))
     folder = _folder(cache_dir, root)
-    for name in ("run.pickle", "python.pickle"):
+    for name in ["run.pickle", *python_table(folder).filenames]:
         (folder / name).write_bytes(cache._header() + entry)
     assert _keys(_scan(root, "--cache-dir", str(cache_dir))) == expected
     # Entries of the right format but an unexpected shape, under the keys the run will look up.
-    for name in ("run", "python"):
-        table = cache.Table(folder, name)
-        keys = list(table.entries)
-        assert keys
-        (folder / f"{name}.pickle").write_bytes(cache._header() + pickle.dumps({k: ("x", 1) for k in keys}))
+    for table in (cache.Table(folder, "run"), python_table(folder)):
+        assert table.entries
+        for name in table.filenames:
+            keys = [k for k in table.entries if table.filename_of(table.shard_of(k)) == name]
+            (folder / name).write_bytes(cache._header() + pickle.dumps({k: ("x", 1) for k in keys}))
     assert _keys(_scan(root, "--cache-dir", str(cache_dir))) == expected
 
 
@@ -219,7 +222,7 @@ def test_links_in_the_cache_folder_are_never_followed(tmp_path: Path) -> None:
     folder.unlink()
     # Table files (and any temporary name) that are links: replaced or ignored, never written through.
     folder.mkdir(mode=0o700)
-    for name in ("run.pickle", "python.pickle", ".run.pickle.tmp", "run.tmp"):
+    for name in ("run.pickle", *python_table(folder).filenames, ".run.pickle.tmp", "run.tmp"):
         (folder / name).symlink_to(victim)
     assert _keys(_scan(root, "--cache-dir", str(cache_dir))) == _keys(report)
     assert victim.read_bytes() == b"precious"
@@ -231,6 +234,26 @@ def test_links_in_the_cache_folder_are_never_followed(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX modes")
+def test_a_sharded_table_rewrites_only_the_shards_that_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "cache" / "x"
+    table = cache.Table(folder, "facts", shards=8)
+    keys = [f"key{index}" for index in range(40)]
+    for key in keys:
+        table.put(key, (key, 1))
+    table.save(set(keys))
+    assert cache.Table(folder, "facts", shards=8).entries == {key: (key, 1) for key in keys}
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+    assert len(before) == 8
+    table = cache.Table(folder, "facts", shards=8)
+    table.put("new", ("new", 2))
+    live = set(keys[1:]) | {"new"}  # key0 is gone, "new" is new
+    table.save(live)
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+    rewritten = {name for name in after if after[name] != before.get(name)}
+    assert rewritten == {table.filename_of(table.shard_of("new")), table.filename_of(table.shard_of("key0"))}
+    assert cache.Table(folder, "facts", shards=8).entries == {key: (key, 1) for key in keys[1:]} | {"new": ("new", 2)}
+
+
 def test_a_folder_others_can_write_is_not_trusted(tmp_path: Path) -> None:
     folder = tmp_path / "cache" / "x"
     table = cache.Table(folder, "run")

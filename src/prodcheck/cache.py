@@ -27,7 +27,8 @@ import os
 import pickle
 import stat
 import sys
-from functools import lru_cache
+import zlib
+from functools import lru_cache, partial
 from pathlib import Path
 
 ENVIRONMENT = "PRODCHECK_CACHE_DIR"
@@ -85,10 +86,23 @@ def folder_for(root: Path, override: str | Path | None = None) -> Path | None:
     return base / hashlib.blake2b(str(root).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _tuple_builders() -> dict[tuple[str, str], object]:
+    """The names the model's tuples pickle themselves as (`Span.__reduce__`), each mapped to the one
+    thing it may do: build that class from a tuple, in C (`partial(tuple.__new__, cls)`)."""
+    from prodcheck.model.facts import Value
+    from prodcheck.model.finding import Span
+
+    return {(cls.__module__, f"_new_{cls.__name__.lower()}"): partial(tuple.__new__, cls) for cls in (Span, Value)}
+
+
 class _ModelUnpickler(pickle.Unpickler):
     """Constructs only prodcheck's own model classes: a planted file cannot run code."""
 
     def find_class(self, module: str, name: str) -> object:
+        builder = _tuple_builders().get((module, name))
+        if builder is not None:
+            return builder
         if module.startswith("prodcheck.model.") and "." not in name and not name.startswith("_"):
             value = super().find_class(module, name)
             if isinstance(value, type) and value.__module__.startswith("prodcheck.model."):
@@ -97,27 +111,16 @@ class _ModelUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module == "builtins" and name == "getattr":
             return _restricted_getattr
-        if module == "builtins" and name == "tuple":
-            return tuple  # only reachable through _restricted_getattr(tuple, "__new__")
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a prodcheck cache")
 
 
 def _restricted_getattr(owner: object, name: object) -> object:
-    """The two lookups prodcheck's pickles make: an enum member (`getattr(Severity, "ERROR")`) and
-    `tuple.__new__` (how `Span` rebuilds itself); nothing else can be reached."""
+    """The one lookup prodcheck's pickles make, an enum member (`getattr(Severity, "ERROR")`);
+    nothing else can be reached."""
     if (isinstance(owner, type) and issubclass(owner, enum.Enum) and owner.__module__.startswith("prodcheck.model.")
             and isinstance(name, str) and name in owner.__members__):
         return owner.__members__[name]
-    if owner is tuple and name == "__new__":
-        return _model_tuple
     raise pickle.UnpicklingError("only enum members may be looked up in a prodcheck cache")
-
-
-def _model_tuple(cls: object, values: object) -> object:
-    if isinstance(cls, type) and issubclass(cls, tuple) and cls.__module__.startswith("prodcheck.model.") \
-            and isinstance(values, tuple):
-        return tuple.__new__(cls, values)
-    raise pickle.UnpicklingError("only prodcheck's own tuples may be built in a prodcheck cache")
 
 
 def _safe_folder(folder: Path, create: bool) -> int | None:
@@ -156,23 +159,43 @@ def _ours(info: os.stat_result) -> bool:
 
 
 class Table:
-    """One key -> value table of one scanned root: get/put by key, then save() once."""
+    """One key -> value table of one scanned root: get/put by key, then save() once.
 
-    def __init__(self, folder: Path | None, name: str) -> None:
+    With `shards` > 1 the entries are spread over that many files by a hash of their key, and
+    save() rewrites only the files whose entries changed: after one edited file a run writes one
+    or two small files instead of the whole table (a 2,000-file project's facts are ~30 MB)."""
+
+    def __init__(self, folder: Path | None, name: str, shards: int = 1) -> None:
         self.folder = folder
         self.name = name
+        self.shards = max(1, shards)
         self.entries: dict[str, object] = {}
-        self.dirty = False
+        self.changed: set[int] = set()  # shards with a new or replaced entry
         if folder is not None:
-            self.entries = self._load()
+            for shard in range(self.shards):
+                self.entries.update(self._load(self.filename_of(shard)))
 
     @property
     def enabled(self) -> bool:
         return self.folder is not None
 
     @property
+    def dirty(self) -> bool:
+        return bool(self.changed)
+
+    @property
     def filename(self) -> str:
         return f"{self.name}.pickle"
+
+    def filename_of(self, shard: int) -> str:
+        return self.filename if self.shards == 1 else f"{self.name}.{shard:02x}.pickle"
+
+    @property
+    def filenames(self) -> list[str]:
+        return [self.filename_of(shard) for shard in range(self.shards)]
+
+    def shard_of(self, key: str) -> int:
+        return zlib.crc32(key.encode("utf-8", "surrogateescape")) % self.shards if self.shards > 1 else 0
 
     def get(self, key: str) -> object | None:
         return self.entries.get(key)
@@ -180,26 +203,37 @@ class Table:
     def put(self, key: str, value: object) -> None:
         if self.folder is not None:
             self.entries[key] = value
-            self.dirty = True
+            self.changed.add(self.shard_of(key))
 
     def save(self, live: set[str] | None = None) -> None:
-        """Write the table, keeping only the `live` keys when given."""
+        """Write the shards that changed, keeping only the `live` keys when given."""
         if self.folder is None:
             return
-        stale = live is not None and bool(set(self.entries) - live)
-        if not (self.dirty or stale):
+        touched = set(self.changed)
+        if live is not None:
+            stale = [key for key in self.entries if key not in live]
+            touched.update(self.shard_of(key) for key in stale)
+            for key in stale:
+                del self.entries[key]
+        if not touched:
             return
-        entries = self.entries if live is None else {k: v for k, v in self.entries.items() if k in live}
-        try:
-            payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            return
-        _write(self.folder, self.filename, _header() + payload)
-        self.dirty = False
+        by_shard: dict[int, dict[str, object]] = {shard: {} for shard in touched}
+        for key, value in self.entries.items():
+            entries = by_shard.get(self.shard_of(key)) if self.shards > 1 else by_shard.get(0)
+            if entries is not None:
+                entries[key] = value
+        header = _header()
+        for shard in sorted(touched):
+            try:
+                payload = pickle.dumps(by_shard[shard], protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+                continue
+            _write(self.folder, self.filename_of(shard), header + payload)
+        self.changed.clear()
 
-    def _load(self) -> dict[str, object]:
+    def _load(self, filename: str) -> dict[str, object]:
         assert self.folder is not None
-        data = _read(self.folder, self.filename)
+        data = _read(self.folder, filename)
         header = _header()
         if data is None or not data.startswith(header):
             return {}

@@ -104,15 +104,36 @@ def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int
         return path, (f"cannot parse Python: {type(error).__name__}", 1, 1)
 
 
+# The needles in the order they are tried: the one that last matched moves to the front. Files of one
+# project share their imports (`django`, `sqlalchemy`), so a file that passes usually passes on the
+# first try; the answer is the same in any order. This halves the prefilter on the real corpus.
+_needle_order: list[bytes] = []
+
+
 def _needs_parse(data: bytes) -> bool:
-    if any(needle in data for needle in python_needles()):
-        return True
+    order = _needle_order
+    if not order:
+        order.extend(python_needles())
+    for index, needle in enumerate(order):
+        if needle in data:
+            if index:
+                order.insert(0, order.pop(index))
+            return True
     return b"async def" in data and any(needle in data for needle in ASYNC_NEEDLES)
 
 
 def _cache_key(path: str, data: bytes) -> str:
     """A Python file's entry: its path and bytes (prodcheck's own code is in every table's header)."""
     return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).hexdigest()
+
+
+# The facts cache is spread over this many files: a run after one edit rewrites one or two of them.
+PYTHON_SHARDS = 64
+
+
+def python_table(folder: Path | None) -> cache.Table:
+    """The Python facts of one scanned root, one entry per file (`_cache_key`)."""
+    return cache.Table(folder, "python", shards=PYTHON_SHARDS)
 
 
 def _cache_folder(root: Path, settings: Settings) -> Path | None:
@@ -158,7 +179,7 @@ def parse_python(root: Path, files: list[SourceFile], settings: Settings,
 
 def _parse_python(root: Path, files: list[SourceFile], settings: Settings,
                   progress: Callable[[int, int], None] | None) -> dict[str, PyFacts]:
-    table = cache.Table(_cache_folder(root, settings), "python")
+    table = python_table(_cache_folder(root, settings))
     facts: dict[str, PyFacts] = {}
     pending: list[tuple[str, bytes]] = []
     keys: dict[str, str] = {}

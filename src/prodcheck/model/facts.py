@@ -49,7 +49,7 @@ class Value(NamedTuple):
     has_star: bool = False
 
     def __reduce__(self):
-        return (tuple.__new__, (Value, tuple(self)))
+        return (_new_value, (tuple(self),))  # see Span.__reduce__
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.keywords:
@@ -77,6 +77,10 @@ class Value(NamedTuple):
     @property
     def last(self) -> str:
         return self.text.rsplit(".", 1)[-1]
+
+
+def _new_value(values: tuple[object, ...]) -> Value:
+    return tuple.__new__(Value, values)
 
 
 @quick_pickle

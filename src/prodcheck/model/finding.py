@@ -71,8 +71,13 @@ class Span(_SpanFields):
         return f"Span(line={self.line}, column={self.column}, end_line={self.end_line}, end_column={self.end_column})"
 
     def __reduce__(self):
-        # tuple.__new__ rebuilds without a Python frame per object: caches hold hundreds of thousands.
-        return (tuple.__new__, (Span, tuple(self)))
+        # Pickled as `_new_span(fields)`: the cache's unpickler rebuilds it with a C-level
+        # `partial(tuple.__new__, Span)`, no Python frame per object (caches hold hundreds of thousands).
+        return (_new_span, (tuple(self),))
+
+
+def _new_span(values: tuple[int, int, int, int]) -> Span:
+    return tuple.__new__(Span, values)
 
 
 def quick_pickle(cls: type[_T]) -> type[_T]:
