@@ -97,6 +97,27 @@ def test_no_color_in_a_real_terminal_run(tmp_path: Path) -> None:
     assert "PC101" in completed.stdout
 
 
+def test_the_command_ends_with_its_exit_code_and_every_byte_of_output(tmp_path: Path) -> None:
+    """The console command leaves through os._exit once its streams are flushed: nothing may be lost."""
+    root = write_project(tmp_path / "p", {"Procfile": "web: uvicorn app.main:app --reload\n"})
+    clean = write_project(tmp_path / "clean", {"app/main.py": "x = 1\n"})
+    command = [sys.executable, "-m", "prodcheck"]
+    env = {"PATH": "/usr/bin:/bin", "PRODCHECK_CACHE_DIR": str(tmp_path / "cache")}
+    findings = subprocess.run([*command, "check", str(root), "--format", "json"], capture_output=True, text=True,
+                              env=env)
+    assert findings.returncode == 1
+    assert [f["code"] for f in json.loads(findings.stdout)["findings"]] == ["PC101"]
+    report = tmp_path / "report.json"
+    written = subprocess.run([*command, str(root), "--format", "json", "-o", str(report)], capture_output=True,
+                             text=True, env=env)
+    assert written.returncode == 1 and json.loads(report.read_text()) == json.loads(findings.stdout)
+    assert subprocess.run([*command, str(clean)], capture_output=True, env=env).returncode == 0
+    missing = subprocess.run([*command, str(tmp_path / "missing")], capture_output=True, text=True, env=env)
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+    assert subprocess.run([*command, "--version"], capture_output=True, text=True, env=env).stdout.startswith(
+        "prodcheck ")
+
+
 def _strip_ansi(text: str) -> str:
     import re
 

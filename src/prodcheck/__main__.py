@@ -1,3 +1,3 @@
-from prodcheck.cli import main
+from prodcheck.cli import entry
 
-main()
+entry()

@@ -1,6 +1,7 @@
 """Command line: `prodcheck .`, `prodcheck check PATH...`, `prodcheck rule X`, `prodcheck rules`."""
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -314,3 +315,28 @@ def rules(output_format: str) -> None:
         star = "*" if meta.core else " "
         click.echo(f"{meta.code:<6} {meta.name:<{width}} {meta.severity.label:<8} {meta.fix.value:<9} "
                    f"{', '.join(meta.kinds)}{'  ' + star if meta.core else ''}")
+
+
+def entry() -> NoReturn:
+    """The `prodcheck` command: `main`, then the process ends as soon as the report is out.
+
+    A scan holds millions of small objects (every file's facts). Tearing them down one by one at
+    interpreter exit, plus the final garbage collection over all of them, took longer than the
+    whole analysis of a re-run after one edit (4.4 of 8.6 s CPU on a 2,000-file project). So once
+    the output streams are flushed the process exits directly (`os._exit`, as mypy does): every file
+    prodcheck writes (report, cache, fixes, baseline) is closed before this point."""
+    try:
+        main.main(prog_name="prodcheck")
+        code: int = EXIT_OK
+    except SystemExit as done:
+        if isinstance(done.code, int):
+            code = done.code
+        elif done.code is None:
+            code = EXIT_OK
+        else:
+            print(done.code, file=sys.stderr)
+            code = EXIT_FINDINGS
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`prodcheck . | head`)
+            stream.flush()
+    os._exit(code)
