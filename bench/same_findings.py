@@ -2,6 +2,7 @@
 """Speed work must not change a result: snapshot every finding, then diff two snapshots.
 
     python bench/same_findings.py save DIR [--cmd "python -m prodcheck"]   # real repos + eval projects
+    python bench/same_findings.py save DIR --also C/py --also C/infra      # and the bench corpus
     python bench/same_findings.py diff DIR_BEFORE DIR_AFTER                 # exit 1 on any difference
 
 `save` runs `CMD check --no-cache --format json` on every repository under --real
@@ -23,17 +24,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def _projects(real: Path, evals: Path) -> list[tuple[str, Path]]:
+def _projects(real: Path, evals: Path, also: list[Path]) -> list[tuple[str, Path]]:
     found = []
     for parent, prefix in ((real, "real"), (evals, "eval")):
         if parent.is_dir():
             found += [(f"{prefix}-{p.name}", p) for p in sorted(parent.iterdir()) if p.is_dir()]
+    found += [(f"also-{'+'.join(p.resolve().parts[-2:])}", p) for p in also if p.is_dir()]
     return found
 
 
-def save(target: Path, command: list[str], real: Path, evals: Path) -> int:
+def save(target: Path, command: list[str], real: Path, evals: Path, also: list[Path] | None = None) -> int:
     target.mkdir(parents=True, exist_ok=True)
-    for name, project in _projects(real, evals):
+    for name, project in _projects(real, evals, also or []):
         done = subprocess.run([*command, "check", "--no-cache", "--format", "json", str(project)],
                               capture_output=True, text=True)
         if done.returncode not in (0, 1):
@@ -81,13 +83,15 @@ def main() -> int:
     s.add_argument("--cmd", default=f"{shlex.quote(sys.executable)} -m prodcheck")
     s.add_argument("--real", type=Path, default=Path(os.environ.get("PRODCHECK_REAL", "/tmp/prodcheck-real")))
     s.add_argument("--eval", type=Path, default=HERE.parent.parent.parent / "shared" / "eval" / "projects")
+    s.add_argument("--also", type=Path, action="append", default=[],
+                   help="another project folder to snapshot (repeatable), e.g. the bench corpus's C/py and C/infra")
     d = sub.add_parser("diff")
     d.add_argument("before", type=Path)
     d.add_argument("after", type=Path)
     args = parser.parse_args()
     if args.action == "save":
         evals = args.eval if args.eval.is_dir() else Path("/work/shared/eval/projects")
-        return save(args.dir, shlex.split(args.cmd), args.real, evals)
+        return save(args.dir, shlex.split(args.cmd), args.real, evals, args.also)
     return diff(args.before, args.after)
 
 
