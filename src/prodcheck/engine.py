@@ -144,7 +144,7 @@ def discover(root: Path, settings: Settings) -> list[SourceFile]:
     exclude = gitignore_spec(settings.exclude) if settings.exclude else None
     contexts = ContextRules(settings.production, settings.development)
     files = []
-    for walked in walk(root, exclude):
+    for walked in walk(root, exclude, wanted=lambda relpath: classify(relpath) is not None):
         kind = classify(walked.relpath)
         if kind is None:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import stat as stat_module
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,10 +96,13 @@ def _ignored(relpath: str, is_dir: bool, exclude: pathspec.PathSpec | None, spec
     return any(spec.match_file(candidate) for spec in specs)
 
 
-def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
+def walk(root: Path, exclude: pathspec.PathSpec | None = None,
+         wanted: Callable[[str], bool] | None = None) -> list[Walked]:
     """Every candidate file under root, sorted. Symlinked folders are not followed; a symlinked
     file is kept only when it resolves inside the root (a checked-in `.env -> ~/.aws/credentials`
-    must not be read, let alone quoted in a report); names that are not UTF-8 are skipped."""
+    must not be read, let alone quoted in a report); names that are not UTF-8 are skipped.
+    `wanted(relpath)` drops a file before anything else is asked about it (the ignore files'
+    patterns are the costly part of a walk, and most files of a repository are of no kind)."""
     results: list[Walked] = []
     specs: list[pathspec.PathSpec] = []
     root_str = str(root)
@@ -127,6 +131,8 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None) -> list[Walked]:
             if not _decodable(name):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
+            if wanted is not None and not wanted(rel):
+                continue
             full = os.path.join(directory, name)
             if os.path.islink(full) and not _inside(full, real_root):
                 continue
