@@ -72,3 +72,15 @@ def test_pc205_says_the_dockerignore_does_not_exclude_the_file() -> None:
 
 def test_pc401_create_all_guarded_by_a_development_check_is_not_reported() -> None:
     assert _loud("PC401-dev-guarded-create-all", "PC401") == []
+
+
+def test_pc402_counts_what_the_served_app_imports_with_env_defaults_resolved() -> None:
+    """Only the engine the served app imports (not a cron script's, not another service's); its
+    pool size from an inherited settings default, its overflow from `int(os.environ.get(X) or 20)`;
+    the app and the worker count from a start script's `${VAR:-default}` variables."""
+    _, report = run_json(FIXTURES / "PC402-served-imports", "--select", "PC402")
+    found = [(f["path"], f["line"], f["severity"]) for f in report["findings"]]
+    assert found == [("api/config.py", 5, "error")]
+    message = report["findings"][0]["message"]
+    assert message.startswith("(30 + 20) x 3 workers") and "= 150 >" in message
+

@@ -178,6 +178,50 @@ def expand_default(token: str, env: dict[str, str] | None = None) -> tuple[str |
     return default, name
 
 
+_SCRIPT_ASSIGNMENT = re.compile(r"^\s*(?:(?:export|readonly|declare|local)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)=(\S.*)?$")
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]((?:[^{}]|\{[^{}]*\})*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def script_variables(text: str) -> list[tuple[int, str, str]]:
+    """`NAME=value` / `export NAME=value` lines of a script, in order: (line, name, value as the shell
+    reads the word, quotes removed)."""
+    found: list[tuple[int, str, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if "=" not in line:
+            continue
+        match = _SCRIPT_ASSIGNMENT.match(line)
+        if not match:
+            continue
+        try:
+            words = shlex.split(match.group(2) or "", comments=True)
+        except ValueError:
+            continue
+        if len(words) <= 1:
+            found.append((number, match.group(1), words[0] if words else ""))
+    return found
+
+
+def substitute(token: str, variables: dict[str, str], depth: int = 0, keep: bool = True) -> str:
+    """`$NAME` / `${NAME:-default}` in a token replaced by what the script assigned NAME. A variable
+    the script defaults from the environment (`X=${X:-4}`) stays a reference with that default,
+    `${X:-4}`, so readers still know the environment can override it."""
+    if "$" not in token or depth > 6:
+        return token
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        if name not in variables:
+            return match.group(0)
+        value = variables[name]
+        own = _REFERENCE.fullmatch(value)
+        if own and (own.group(1) or own.group(3)) == name:  # X=${X:-default}
+            default = substitute(own.group(2) or "", {k: v for k, v in variables.items() if k != name}, depth + 1, False)
+            return "${" + name + ":-" + default + "}" if keep else default
+        return substitute(value, {k: v for k, v in variables.items() if k != name}, depth + 1, keep)
+
+    return _REFERENCE.sub(one, token)
+
+
 def locate(line_text: str, needle: str) -> tuple[int, int] | None:
     """1-based start and exclusive end column of `needle` in a source line, if present."""
     index = line_text.find(needle)

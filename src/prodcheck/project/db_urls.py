@@ -166,6 +166,9 @@ class UrlResolver:
                         class_name = self._settings_class(returned.text, target[1])
                         if class_name:
                             break
+            if class_name is None and target is not None and target[0].annotation is not None:
+                annotation = target[0].annotation  # `def get_settings() -> AppSettings: return config()`
+                class_name = self._settings_class(annotation.text, target[1]) if annotation.kind == "name" else None
             if class_name is None:
                 class_name = self._settings_class(head[:-2], facts)
         else:
@@ -177,7 +180,7 @@ class UrlResolver:
                         break
         if class_name is None:
             return None
-        found = self.index.assigns.get(f"{class_name}.{attribute}")
+        found = self._class_attribute(class_name, attribute)
         prefix = self._env_prefix(class_name)
         variable = f"{prefix}{attribute}".upper()
         if found is None:
@@ -189,6 +192,23 @@ class UrlResolver:
                 variable = str(alias.literal).upper()
             default = default.arg(0) or default.kwarg("default")
         return default, found[1], variable, class_name
+
+    settings_field = _settings_field
+    assignment = _assignment
+
+    def _class_attribute(self, class_name: str, attribute: str, depth: int = 0):
+        """A class attribute's assignment, on the class or (a settings base class) one it derives from."""
+        found = self.index.assigns.get(f"{class_name}.{attribute}")
+        if found is not None or depth > 4:
+            return found
+        entry = self.index.classes.get(class_name)
+        for base in getattr(entry[0], "bases", ()) if entry else ():
+            resolved = self.index.resolve(base)
+            if resolved is not None and resolved.cls and resolved.qualname != class_name:
+                inherited = self._class_attribute(resolved.qualname, attribute, depth + 1)
+                if inherited is not None:
+                    return inherited
+        return None
 
     def _function(self, dotted: str, facts: PyFacts):
         for name in (dotted, f"{facts.module}.{dotted}", self.index.imports.get(facts.module, {}).get(dotted, "")):

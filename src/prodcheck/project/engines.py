@@ -12,6 +12,7 @@ from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location
 from prodcheck.parsing import small_int
+from prodcheck.parsing.shell import expand_default
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -81,11 +82,14 @@ class Engines:
                 if value.has_star:
                     return None
                 return Fact(default, location, TOOL_DEFAULT, f"{what} {default} (default)")
-            literal = self._int_value(node, facts)
-            if literal is None:
+            found = self._int_fact(node, facts)
+            if found is None:
                 return None
-            certainty = LITERAL if node.kind == "const" else INFERRED
-            return Fact(literal, Location(facts.path, node.span), certainty, f"{key}={literal}")
+            literal, origin = found
+            if node.kind == "const":
+                return Fact(literal, Location(facts.path, node.span), LITERAL, f"{key}={literal}")
+            # Written elsewhere (a constant, a settings default, an env var's fallback): point there.
+            return Fact(literal, origin, INFERRED, f"{key}={literal}")
 
         return Engine(
             factory=value.text, location=location, facts=facts,
@@ -106,32 +110,77 @@ class Engines:
                 return str(assigned.literal)
         return None
 
-    def _int_value(self, value: Value, facts: PyFacts) -> int | None:
+    def _int_value(self, value: Value, facts: PyFacts, depth: int = 0) -> int | None:
+        found = self._int_fact(value, facts, depth)
+        return found[0] if found is not None else None
+
+    def _int_fact(self, value: Value, facts: PyFacts, depth: int = 0) -> tuple[int, Location] | None:
+        """The number an expression gives when the environment leaves it alone, and where that number
+        is written: a literal; `int(...)` of one; an environment getter's default (`os.getenv("X", "40")`,
+        `config("X", cast=int, default=20)`); the fallback of `os.environ.get("X") or 40`; a name or
+        a settings field (`settings.POOL_SIZE: int = 16`) bound to one."""
+        if depth > 6:
+            return None
+        here = Location(facts.path, value.span)
         if value.int_value is not None:
-            return value.int_value
+            return value.int_value, here
+        if value.is_str and (number := small_int(str(value.literal))) is not None:
+            return number, here
         if value.kind == "call" and value.text == "int" and value.items:
-            inner = value.items[0]
-            default = inner.arg(1) or inner.kwarg("default")
-            if inner.kind == "call" and is_env_getter(inner.text, self.project.python.constructor_of) and default is not None:
-                if default.literal is not None and (number := small_int(default.literal)) is not None:
-                    return number
+            return self._int_fact(value.items[0], facts, depth + 1)
+        if value.kind == "call" and is_env_getter(value.text, self.project.python.constructor_of):
+            default = value.arg(1) or value.kwarg("default")
+            return self._int_fact(default, facts, depth + 1) if default is not None and default.kind == "const" else None
+        if value.kind == "boolop" and value.text == "Or" and len(value.items) == 2:
+            left, right = value.items
+            if left.kind == "call" and is_env_getter(left.text, self.project.python.constructor_of) \
+                    and left.arg(1) is None and left.kwarg("default") is None:
+                return self._int_fact(right, facts, depth + 1)  # int(os.environ.get("X") or 40)
+            return None
         if value.kind == "name":
-            python = self.project.python
-            assigned = python.assigned_value(value.text) or python.assigned_value(f"{facts.module}.{value.text}")
-            if assigned is not None and assigned is not value:
-                return self._int_value(assigned, facts) if assigned.kind != "name" else None
+            from prodcheck.project.db_urls import UrlResolver
+
+            resolver = UrlResolver(self.project)
+            assigned = resolver.assignment(value.text, facts)  # None for `settings = Settings()`
+            if assigned is not None:
+                return self._int_fact(assigned[0], assigned[1], depth + 1) if assigned[0] is not value else None
+            field = resolver.settings_field(value.text, facts)
+            if field is not None and field[0] is not None:
+                return self._int_fact(field[0], field[1], depth + 1)
         return None
 
     def for_app(self, app_ref: str | None) -> list[Engine]:
-        """Engines in the code a server's app reference loads (its top package), prod only."""
+        """Engines in the code a server's app reference loads, prod only: those whose module the app's
+        module imports (directly or through other project modules). When the imports show none (an
+        import the index cannot follow), those in the app's own package. Never every engine of the
+        repository: one that nothing served loads (a cron script, a CLI, another service's datastore)
+        opens no connection in this process."""
         candidates = [e for e in self.all if self.project.context_of(e.facts.path) == Context.PROD]
-        if not app_ref:
-            return candidates
-        module = app_ref.split(":", 1)[0].removesuffix(".py").replace("/", ".").strip(".")
+        served = self.served_modules(app_ref)
+        imported = [e for e in candidates if e.facts.module in served]
+        if imported or not app_ref:
+            return imported
+        module = expand_default(app_ref)[0] if "$" in app_ref else app_ref
+        module = (module or "").split(":", 1)[0].removesuffix(".py").replace("/", ".").strip(".")
         top = module.split(".", 1)[0]
-        matching = [e for e in candidates if e.facts.module.split(".", 1)[0] == top
-                    or e.facts.module.startswith(module.rsplit(".", 1)[0])]
-        return matching or candidates
+        return [e for e in candidates if top and (e.facts.module.split(".", 1)[0] == top
+                or e.facts.module.startswith(module.rsplit(".", 1)[0]))]
+
+    def served_modules(self, app_ref: str | None) -> set[str]:
+        index = self.project.python
+        roots: list[str] = []
+        if app_ref and "$" in app_ref:
+            app_ref = expand_default(app_ref)[0]  # ${APP_MODULE:-app.main:app}
+        if app_ref:
+            module = app_ref.split(":", 1)[0].removesuffix(".py").replace("/", ".").strip(".")
+            found = index.module_for(module) if module else None
+            if found is None and "." in module:
+                found = index.module_for(module.rsplit(".", 1)[-1])
+            if found is not None:
+                roots = [found]
+        if not roots:
+            roots = sorted({app.facts.module for app in index.apps.values() if app.kind != "router"})
+        return index.imported_closure(roots) if roots else set()
 
 
 def lower_bound_int(value: Value) -> int | None:

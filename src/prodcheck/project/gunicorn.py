@@ -10,6 +10,7 @@ from prodcheck.model.files import FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.project.engines import lower_bound_int
 from prodcheck.project.infra import Step
+from prodcheck.parsing.shell import expand_default
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -37,6 +38,8 @@ class GunicornConfigs:
 
     def config_for(self, call: ServerCall, step: Step) -> tuple[int | None, Location] | None:
         name = call.config_file
+        if name and "$" in name:
+            name = expand_default(name)[0]  # -c "${GUNICORN_CONF:-/app/gunicorn_conf.py}"
         candidates = self.configs
         if name:
             name = name.removeprefix("python:").strip("'\"")
@@ -55,6 +58,8 @@ class GunicornConfigs:
         ./gunicorn.conf.py if there is one (path None, known True when there is none); known is
         False when `-c` names a file that is not in the repository."""
         name = call.config_file
+        if name and "$" in name:
+            name = expand_default(name)[0]
         python_facts = self.project.python_facts
         if name:
             name = name.removeprefix("python:").strip("'\"")

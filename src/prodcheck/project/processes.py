@@ -3,6 +3,7 @@ entries, platform files, images nothing else runs, start scripts), as steps with
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from prodcheck.model.facts import TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.dockerfile import DockerfileView, command_of, exec_form
-from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
+from prodcheck.parsing.shell import SimpleCommand, script_variables, split_argv, split_script, substitute
 from prodcheck.project.infra import (
     Process, Step, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command, k8s_env,
     raw_argv, replicas_fact, resolve_script, scalar_location, workers_fact, yaml_command,
@@ -19,6 +20,23 @@ from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
+
+
+def with_script_variables(commands: list[SimpleCommand], text: str) -> list[SimpleCommand]:
+    """A script's commands with the variables it assigned before each one substituted into its words
+    (`gunicorn -c "$GUNICORN_CONF" "$APP_MODULE"` after `APP_MODULE=${APP_MODULE:-src.main:app}`)."""
+    if "$" not in text:
+        return commands
+    assignments = script_variables(text)
+    if not assignments:
+        return commands
+    out = []
+    for command in commands:
+        variables = {name: value for line, name, value in assignments if line < command.line}
+        if variables and any("$" in word for word in command.argv):
+            command = replace(command, argv=tuple(substitute(word, variables) for word in command.argv))
+        out.append(command)
+    return out
 
 
 class Processes:
@@ -51,7 +69,7 @@ class Processes:
                 else:
                     script = resolve_script(self.project.by_path, argv[0], workdir)
             if script is not None and script.path not in via:
-                inner = self.project.script_steps(script)
+                inner = with_script_variables(self.project.script_steps(script), script.text or "")
                 steps.extend(self.expand(inner, script, rest, workdir, (*via, script.path), depth + 1))
                 continue
             if argv and argv[0] in {'"$@"', "$@", "${@}", '"${@}"'}:

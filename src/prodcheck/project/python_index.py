@@ -84,6 +84,11 @@ class PythonIndex:
         candidates = self._suffix.get(dotted)
         if candidates and len(set(candidates)) == 1:
             return candidates[0]
+        head, _, rest = dotted.partition(".")
+        if head in {"src", "lib"} and rest:
+            # Module names drop a src/ (lib/) layout folder; a project whose src/ is itself a package
+            # imports `src.config`, which is the module `config` here.
+            return self.module_for(rest)
         return None
 
     def resolve(self, dotted: str, depth: int = 0) -> Resolved | None:
