@@ -84,3 +84,10 @@ def test_pc402_counts_what_the_served_app_imports_with_env_defaults_resolved() -
     message = report["findings"][0]["message"]
     assert message.startswith("(30 + 20) x 3 workers") and "= 150 >" in message
 
+
+def test_pc605_a_flask_app_is_not_judged_by_another_apps_routes() -> None:
+    """gunicorn serves a Flask app (routes not modelled): its probe is not 'not served' because the
+    repository's FastAPI app lacks the path; the FastAPI service's own wrong probe still is."""
+    _, report = run_json(FIXTURES / "PC605-flask-app", "--select", "PC605")
+    assert [(f["path"], f["severity"]) for f in report["findings"]] == [("k8s/api.yaml", "error")]
+

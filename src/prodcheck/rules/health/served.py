@@ -16,6 +16,7 @@ from functools import cache
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
+from prodcheck.parsing.shell import expand_default
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
 from prodcheck.project.memo import per_project
@@ -324,12 +325,34 @@ def _roots_for(project: Project, process: Process | None, tree: _Tree) -> list[s
         if len(found) == 1:
             return found
         return _run_in_module(index, module, tree)
+    if "$" in ref:
+        ref = expand_default(ref)[0] or ref
     if ":" in ref and not call.has("--factory"):
         module, _, attribute = ref.partition(":")
         app = index.app_object(f"{module}.{attribute.strip()}")
         if app is not None and app.qualname in tree.roots:
             return [app.qualname]
+    dotted = ref.split(":", 1)[0].removesuffix(".py").replace("/", ".").strip(".")
+    name = index.module_for(dotted)
+    if name is None and dotted and _unparsed_module(project, dotted):
+        return []  # a module the parse skipped: it imports no ASGI framework (Flask, Django, ...)
+    if name is not None:
+        # The module the server loads is the project's: only the apps it builds or imports. None
+        # when it loads none of them (a Flask, Django or other framework's app whose routes are not
+        # modelled): its probes cannot be judged against another app's routes.
+        closure = index.imported_closure([name])
+        return [r for r in tree.roots if r.rsplit(".", 1)[0] in closure]
     return list(tree.roots)
+
+
+def _unparsed_module(project: Project, dotted: str) -> bool:
+    """The project holds the file of `dotted` (at its path, or ending with it under a folder such as
+    a Dockerfile's WORKDIR) but the Python parse skipped it."""
+    relative = dotted.replace(".", "/")
+    wanted = (f"{relative}.py", f"{relative}/__init__.py")
+    paths = [path for path in project.by_path
+             if path in wanted or path.endswith(tuple("/" + w for w in wanted))]
+    return len(paths) == 1 and paths[0] not in project.python_facts
 
 
 def _run_in_module(index: PythonIndex, module: str, tree: _Tree) -> list[str]:
