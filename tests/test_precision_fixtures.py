@@ -91,3 +91,10 @@ def test_pc605_a_flask_app_is_not_judged_by_another_apps_routes() -> None:
     _, report = run_json(FIXTURES / "PC605-flask-app", "--select", "PC605")
     assert [(f["path"], f["severity"]) for f in report["findings"]] == [("k8s/api.yaml", "error")]
 
+
+def test_pc304_settings_default_wildcard_with_credentials() -> None:
+    """`allow_origins=settings.CORS_ORIGINS` (settings from an accessor whose return annotation names
+    the class) with credentials, the field defaulting to ["*"]: reported at the default, a warning."""
+    _, report = run_json(FIXTURES / "PC304-settings-default", "--select", "PC304")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("app/settings.py", 5, "warning")]
+

@@ -72,6 +72,8 @@ class CorsWildcard(Rule):
         with_credentials = credentials is not None and self._resolve(project, facts, credentials)[0].is_true
         context = Context.DEV if call.in_main else None
         origins = options.kwarg("allow_origins")
+        if origins is not None and with_credentials and not call.in_main:
+            yield from self._settings_default(project, facts, call, origins)
         if origins is not None:
             resolved, origin = self._resolve(project, facts, origins)
             wildcard = (resolved.is_str and str(resolved.literal).strip() == "*") or (
@@ -87,6 +89,37 @@ class CorsWildcard(Rule):
             if resolved.is_str and regex_allows_any(str(resolved.literal)):
                 yield self._draft(f"`allow_origin_regex=\"{resolved.literal}\"` matches every origin", with_credentials,
                                   Location(facts.path, regex.span), origin, context)
+
+    def _settings_default(self, project: Project, facts: PyFacts, call: Call, origins: Value) -> Iterator[Draft]:
+        """`allow_origins=settings.CORS_ORIGINS` with credentials, where the settings field defaults to
+        `["*"]` and no production configuration sets the variable: what a deploy runs unless it does."""
+        if origins.kind != "name" or "." not in origins.text:
+            return
+        from prodcheck.project.db_urls import UrlResolver
+
+        resolver = UrlResolver(project)
+        dotted = origins.text
+        head, _, attribute = dotted.partition(".")
+        function = project.python.functions.get(call.scope)
+        local = function[0].local(head) if function is not None else None
+        if local is not None and local.kind == "call" and not local.items and not local.keywords:
+            dotted = f"{local.text}().{attribute}"  # settings = get_settings(); settings.CORS_ORIGINS
+        field = resolver.settings_field(dotted, facts)
+        if field is None:
+            return
+        default, field_facts, variable, _ = field
+        if default is None or not (
+                (default.kind == "seq" and any(i.is_str and str(i.literal).strip() == "*" for i in default.items))
+                or (default.is_str and str(default.literal).strip() == "*")):
+            return
+        if resolver.config_values(variable):
+            return  # production configuration sets it
+        yield self.draft(
+            f"settings field `{variable}` defaults to allow every origin and is passed as `allow_origins` with "
+            "`allow_credentials=True`: a deploy that does not set it lets any website send your users' cookies "
+            "and read the answers; default to no origins and list the trusted ones in the deployment",
+            Location(field_facts.path, default.span), severity=Severity.WARNING,
+            related=(Location(facts.path, origins.span).labelled("passed to CORSMiddleware"),))
 
     def _draft(self, what: str, credentials: bool, location: Location, origin: Location | None,
                context: Context | None) -> Draft:
