@@ -11,6 +11,11 @@ _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
 
 
+# npm/yarn/pnpm options followed by a value (https://docs.npmjs.com/cli/v10/using-npm/config).
+_NODE_VALUE_OPTIONS = frozenset({"--prefix", "--cache", "--registry", "-w", "--workspace", "--cwd", "--dir", "-C",
+                                 "--filter", "--omit", "--include", "--modules-folder"})
+
+
 @dataclass(frozen=True, slots=True)
 class Install:
     instruction: Instruction
@@ -71,8 +76,9 @@ def install_of(instruction: Instruction, command: SimpleCommand) -> Install | No
         return Install(instruction, command, words[0], tuple(argv[2:]), f"{words[0]} {words[1]}")
     if words[0] in {"npm", "yarn", "pnpm"} and ((len(words) == 1 and words[0] == "yarn")
                                               or (len(words) > 1 and words[1] in {"ci", "install", "i"})):
-        if len(words) > 2 and not words[2].startswith("-"):
-            return None  # `npm install left-pad`: a named package, not the manifest
+        rest = [a for i, a in enumerate(argv[2:]) if not (i and argv[2:][i - 1] in _NODE_VALUE_OPTIONS)]
+        if any(not a.startswith("-") for a in rest) or any(a in {"-g", "--global", "--location=global"} for a in rest):
+            return None  # `npm install left-pad`, `npm install -g corepack@latest`: named packages, not the manifest
         return Install(instruction, command, words[0], tuple(argv[2:]), " ".join(words[:2]))
     return None
 
