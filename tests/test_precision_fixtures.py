@@ -63,3 +63,50 @@ def test_pc706_reusable_workflow_gets_its_permissions_from_callers() -> None:
     _, report = run_json(FIXTURES / "PC706-reusable", "--select", "PC706")
     assert report["findings"] == []
 
+
+def test_pc205_says_the_dockerignore_does_not_exclude_the_file() -> None:
+    _, report = run_json(FIXTURES / "PC205-dockerignore-misses", "--select", "PC205")
+    messages = [f["message"] for f in report["findings"] if f["path"] == "Dockerfile"]
+    assert messages and "does not exclude it" in messages[0] and "no `.dockerignore`" not in messages[0]
+
+
+def test_pc401_create_all_guarded_by_a_development_check_is_not_reported() -> None:
+    assert _loud("PC401-dev-guarded-create-all", "PC401") == []
+
+
+def test_pc402_counts_what_the_served_app_imports_with_env_defaults_resolved() -> None:
+    """Only the engine the served app imports (not a cron script's, not another service's); its
+    pool size from an inherited settings default, its overflow from `int(os.environ.get(X) or 20)`;
+    the app and the worker count from a start script's `${VAR:-default}` variables."""
+    _, report = run_json(FIXTURES / "PC402-served-imports", "--select", "PC402")
+    found = [(f["path"], f["line"], f["severity"]) for f in report["findings"]]
+    assert found == [("api/config.py", 5, "error")]
+    message = report["findings"][0]["message"]
+    assert message.startswith("(30 + 20) x 3 workers") and "= 150 >" in message
+
+
+def test_pc605_a_flask_app_is_not_judged_by_another_apps_routes() -> None:
+    """gunicorn serves a Flask app (routes not modelled): its probe is not 'not served' because the
+    repository's FastAPI app lacks the path; the FastAPI service's own wrong probe still is."""
+    _, report = run_json(FIXTURES / "PC605-flask-app", "--select", "PC605")
+    assert [(f["path"], f["severity"]) for f in report["findings"]] == [("k8s/api.yaml", "error")]
+
+
+def test_pc304_settings_default_wildcard_with_credentials() -> None:
+    """`allow_origins=settings.CORS_ORIGINS` (settings from an accessor whose return annotation names
+    the class) with credentials, the field defaulting to ["*"]: reported at the default, a warning."""
+    _, report = run_json(FIXTURES / "PC304-settings-default", "--select", "PC304")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("app/settings.py", 5, "warning")]
+
+
+def test_pc703_a_global_tool_install_after_copy_is_not_the_dependency_install() -> None:
+    """`npm install -g corepack@latest` after `COPY . .` installs a named tool; the dependencies were
+    installed (from the manifest alone) in the deps stage."""
+    assert _loud("PC703-global-tool", "PC703") == []
+
+
+def test_pc205_a_committed_credential_file_without_a_secret_is_not_one() -> None:
+    """`.npmrc` committed with settings and a `${NPM_TOKEN}` reference: what the repository already
+    shows. One with a literal token, and a `.pypirc` the repository does not hold, still are."""
+    assert _loud("PC205-committed-config", "PC205") == [
+        ("PC205", "private/Dockerfile", 3, "error"), ("PC205", "private/Dockerfile", 3, "error")]

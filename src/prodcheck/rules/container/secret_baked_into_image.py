@@ -1,19 +1,21 @@
 """PC205 secret-baked-into-image. Docs and tests: rules/PC205-secret-baked-into-image.md"""
 from __future__ import annotations
 
+import functools
 import json
+import os
 import posixpath
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pathspec
 
-from prodcheck.model.files import FileKind
+from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, parse_assignments
 from prodcheck.project import Project
-from prodcheck.project.sources import SourceFile
+from prodcheck.project.sources import SourceFile, read_source
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import mask
 from prodcheck.rules.secrets.secret_values import env_file_secrets, is_env_file_name, is_secret_name, is_secret_value
@@ -100,13 +102,15 @@ class SecretBakedIntoImage(Rule):
                 secrets = env_file_secrets(project, env_file)
                 if secrets:
                     present.append((inside, env_file, secrets))
+            harmless = functools.partial(_committed_without_secret, project, context)
             for instruction in copies:
                 for raw in copy_sources(instruction):
-                    yield from self._copy_source(source, instruction, raw, present, ignored)
+                    yield from self._copy_source(source, instruction, raw, present, ignored, harmless)
 
     def _copy_source(self, source: SourceFile, instruction: Instruction, raw: str,
                      present: list[tuple[str, SourceFile, list[tuple[int, str, str]]]],
-                     ignored: pathspec.PathSpec | None) -> Iterator[Draft]:
+                     ignored: pathspec.PathSpec | None,
+                     harmless: Callable[[str], bool] = lambda _path: False) -> Iterator[Draft]:
         path = posixpath.normpath(raw.strip().lstrip("/")) if raw.strip() not in {".", "./", "/"} else "."
         name = posixpath.basename(path)
         location = _line_location(source, instruction.line, raw)
@@ -115,6 +119,8 @@ class SecretBakedIntoImage(Rule):
         if is_env_file_name(name) or name in _CREDENTIAL_FILES:
             if ignored is not None and ignored.match_file(path):
                 return
+            if name in _CREDENTIAL_FILES and harmless(path):
+                return  # committed with settings only (`engine-strict=true`): what the repository already shows
             yield self.draft(
                 f"`{instruction.keyword} {raw}` puts `{name}` into an image layer: anyone who can pull the image "
                 "reads it, and deleting it in a later layer does not remove it", location)
@@ -166,6 +172,48 @@ class SecretBakedIntoImage(Rule):
                         yield self.draft(
                             f"build argument `{key}` is used by `RUN`: build arguments are recorded in the image "
                             "history; pass secrets with `RUN --mount=type=secret`", location, severity=Severity.WARNING)
+
+
+_NETRC_PASSWORD = re.compile(r"\bpassword\s+(\S+)")
+
+
+def _repository_text(project: Project, relative: str) -> str | None:
+    """The text of a small regular file of the repository that discovery does not read (`.npmrc`);
+    None for a link, a path leaving the root, or anything unreadable."""
+    known = project.by_path.get(relative)
+    if known is not None:
+        return known.text
+    if relative.startswith(("../", "/")) or relative == ".." or "/../" in relative:
+        return None
+    full = os.path.join(project.root, relative)
+    if os.path.islink(full) or any(os.path.islink(os.path.join(project.root, *relative.split("/")[:i]))
+                                   for i in range(1, relative.count("/") + 1)):
+        return None
+    source = read_source(project.root, relative, "text", Context.PROD)
+    return source.text if source.error is None else None
+
+
+def _committed_without_secret(project: Project, context: str, path: str) -> bool:
+    """A credential file by name (`.npmrc`, `.pypirc`, `.netrc`) that the repository holds, with no
+    line that sets a secret-named key to a real value (`_authToken=${NPM_TOKEN}` is a reference)."""
+    relative = posixpath.normpath(posixpath.join(context, path)) if context else posixpath.normpath(path)
+    text = _repository_text(project, relative)
+    if text is None:
+        return False  # not in the repository: a developer's local file, the one that holds tokens
+    for line in text.splitlines():
+        netrc = _NETRC_PASSWORD.search(line)
+        if netrc and is_secret_value(netrc.group(1)):
+            return False
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
+        key, separator, value = stripped.partition("=") if "=" in stripped else stripped.partition(":")
+        if not separator:
+            continue
+        key = key.rsplit(":", 1)[-1].strip().lstrip("_")  # `//registry.npmjs.org/:_authToken`
+        if (is_secret_name(key) or key.lower() in {"auth", "authtoken", "password"}) and is_secret_value(value.strip()):
+            return False
+    return True
 
 
 def _line_location(source: SourceFile, line: int, token: str, end_line: int | None = None) -> Location:
