@@ -110,3 +110,8 @@ def test_pc205_a_committed_credential_file_without_a_secret_is_not_one() -> None
     shows. One with a literal token, and a `.pypirc` the repository does not hold, still are."""
     assert _loud("PC205-committed-config", "PC205") == [
         ("PC205", "private/Dockerfile", 3, "error"), ("PC205", "private/Dockerfile", 3, "error")]
+
+
+def test_pc203_from_an_arg_naming_an_earlier_stage_is_no_image() -> None:
+    """`ARG TARGET=api` + `FROM ${TARGET}` picks an earlier stage: there is no tag to pin."""
+    assert _loud("PC203-arg-stage", "PC203") == []

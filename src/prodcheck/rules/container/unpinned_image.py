@@ -60,6 +60,9 @@ class UnpinnedImage(Rule):
                 base = substitute(stage.base, view.global_args)
                 if base.lower() == "scratch":
                     continue
+                earlier = {s.name.lower() for s in view.stages if s.name and s.line < stage.line}
+                if base.lower() in earlier:
+                    continue  # `ARG SERVER_TYPE=fba_server` + `FROM ${SERVER_TYPE}`: an earlier stage, not an image
                 state = unpinned_tag(base)
                 if state is None:
                     continue
