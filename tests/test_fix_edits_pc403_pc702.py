@@ -1,4 +1,4 @@
-"""The fixes PC403 and PC702 attach: applying their edits gives the intended text."""
+"""The fixes PC403 (libcst) and PC702 (exact span) attach: applying their edits gives the intended text."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,25 +7,26 @@ import pytest
 
 from conftest import write_project
 from prodcheck import engine
+from prodcheck.fix import apply
 from prodcheck.settings import Settings
 
 
 def fixed(root: Path, code: str, path: str) -> str:
     result = engine.run(root, Settings().with_overrides(use_cache=False, select=(code,)))
-    lines = (root / path).read_text().splitlines(keepends=True)
-    edits = [e for f in result.findings if f.fix for e in f.fix.edits]
-    for edit in sorted(edits, key=lambda e: (e.span.line, e.span.column), reverse=True):
-        line = lines[edit.span.line - 1]
-        lines[edit.span.line - 1] = line[: edit.span.column - 1] + edit.text + line[edit.span.end_column - 1:]
-    return "".join(lines)
+    fixes = [f.fix for f in result.findings if f.fix]
+    text, applied = apply.apply_fixes((root / path).read_text(), fixes, path)
+    assert applied == len(fixes) and apply.parses(path, text)
+    return text
 
 
 @pytest.mark.parametrize(("call", "expected"), [
     ('create_engine(os.environ["U"])', 'create_engine(os.environ["U"], pool_pre_ping=True)'),
     ('create_engine(os.environ["U"], )', 'create_engine(os.environ["U"], pool_pre_ping=True)'),
+    ('create_engine(  # the engine\n    os.environ["U"],  # from the environment\n    pool_size=5,\n)',
+     'create_engine(  # the engine\n    os.environ["U"],  # from the environment\n    pool_size=5,\n    pool_pre_ping=True,\n)'),
     ('create_engine(\n    os.environ["U"],\n    pool_size=5,\n)',
      'create_engine(\n    os.environ["U"],\n    pool_size=5,\n    pool_pre_ping=True,\n)'),
-    ('create_engine(\n    os.environ["U"],\n    pool_size=5)', 'create_engine(\n    os.environ["U"],\n    pool_size=5, pool_pre_ping=True)'),
+    ('create_engine(\n    os.environ["U"],\n    pool_size=5)', 'create_engine(\n    os.environ["U"],\n    pool_size=5,\n    pool_pre_ping=True)'),
 ])
 def test_pre_ping_fix(tmp_path: Path, call: str, expected: str) -> None:
     head = "import os\nfrom sqlalchemy import create_engine\n\nengine = "

@@ -110,3 +110,51 @@ def add_keyword_fix(project: Project, path: str, call: Value, keyword: str) -> F
         column = len(stripped) + 1
         edit = Edit(path, Span(span.end_line, column, span.end_line, index + 1), text)
     return Fix(f"add `{keyword}`", (edit,))
+
+
+def _without_word(command: str, token: str) -> str | None:
+    """`command` without the shell word `token` (and one blank beside it), or None when it is not a word there."""
+    words = command.split(" ")
+    if words.count(token) != 1:
+        return None
+    index = words.index(token)
+    del words[index]
+    return " ".join(words)
+
+
+def remove_yaml_argument(path: str, text: str, line: int, token: str, title: str) -> Fix | None:
+    """Remove `token` from a YAML command on `line` through ruamel.yaml's round trip.
+
+    The command is a list (`command: [uvicorn, app:app, --reload]`, or one item per line) whose item
+    is the token, or a string (`command: uvicorn app:app --reload`) in which it is one word; the
+    item or the word goes, the rest of the file (comments, quoting, flow or block style) stays.
+    """
+    from prodcheck.fix import roundtrip
+
+    def locate(documents: list[object]) -> roundtrip.Slot | None:
+        for slot, (value_line, _column), _key in roundtrip.slots(documents):
+            value = slot.value
+            if isinstance(value, str) and value_line == line and _without_word(value, token) is not None:
+                return slot
+            if isinstance(value, list) and value and sum(1 for item in value if item == token) == 1:
+                # Reported at the token's line (a flow list) or at the list's first item (one item per line).
+                first = value.lc.item(0)[0] + 1  # type: ignore[attr-defined]
+                at = value.lc.item([str(item) for item in value].index(token))[0] + 1  # type: ignore[attr-defined]
+                if first <= line <= at:
+                    return slot
+        return None
+
+    def change(slot: roundtrip.Slot) -> bool | tuple[int, int]:
+        value = slot.value
+        if isinstance(value, str):
+            shorter = _without_word(value, token)
+            if shorter is None:
+                return False
+            slot.set(roundtrip.same_style(value, shorter))
+            return True
+        index = [str(item) for item in value].index(token)
+        at = value.lc.item(index)[0] + 1
+        del value[index]
+        return (at, at)
+
+    return roundtrip.fix(title, path, text, line, 1, change, line, line, locate=locate)

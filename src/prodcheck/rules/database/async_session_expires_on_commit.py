@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.fix.edits import add_keyword_fix
+from prodcheck.fix.python import add_keyword
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity
@@ -45,5 +45,5 @@ class AsyncSessionExpiresOnCommit(Rule):
                     "lazy-load from the database, which an async session cannot do implicitly: it raises "
                     "`MissingGreenlet` and the request fails with a 500; pass `expire_on_commit=False`",
                     Location(facts.path, call.span), context=Context.DEV if call.in_main else None,
-                    fix=add_keyword_fix(project, facts.path, call.value, "expire_on_commit=False"),
+                    fix=add_keyword(project, facts.path, call.value, "expire_on_commit", "False"),
                 )

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from prodcheck.knowledge.databases import sqlalchemy_engine
 from prodcheck.model.files import Context
-from prodcheck.fix.edits import add_keyword_fix
+from prodcheck.fix.python import add_keyword
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Engine, Project
 from prodcheck.project.db_urls import UrlResolver
@@ -80,5 +80,5 @@ class PoolWithoutPrePing(Rule):
                 f"requests fail with `OperationalError` until each one has been tried{recycle}; "
                 "pass `pool_pre_ping=True`",
                 Location(engine.facts.path, value.span),
-                fix=add_keyword_fix(project, engine.facts.path, value, "pool_pre_ping=True"),
+                fix=add_keyword(project, engine.facts.path, value, "pool_pre_ping", "True"),
             )

@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
-from prodcheck.fix.edits import remove_argument
+from prodcheck.fix.edits import remove_argument, remove_yaml_argument
+from prodcheck.fix.roundtrip import file_text
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
 
-# Commands whose text the fix edits on the token's exact span (a start script's logic is left to people).
+# Commands whose text the fix edits: Dockerfiles and Procfiles on the token's exact span, compose and
+# Kubernetes files through ruamel.yaml's round trip (a start script's logic is left to people).
 _FIXABLE_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.PROCFILE})
+_YAML_KINDS = frozenset({FileKind.COMPOSE, FileKind.K8S})
 _START_SCRIPT_WORDS = ("start", "entrypoint", "run", "boot", "serve", "server", "launch", "prestart", "docker")
 
 
@@ -63,8 +66,13 @@ class ReloadInProduction(Rule):
                 fix = None
                 if call.reload_token.startswith("--reload") and source is not None and \
                         source.kind in _FIXABLE_KINDS and location.span.end_column > location.span.column:
-                    fix = remove_argument(location.path, source.lines, location.span, call.reload_token,
-                                          f"remove `{call.reload_token}`")
+                    title = f"remove `{call.reload_token}`"
+                    if source.kind in _YAML_KINDS:
+                        text = file_text(source)
+                        fix = remove_yaml_argument(location.path, text, location.span.line, call.reload_token,
+                                                   title) if text is not None else None
+                    else:
+                        fix = remove_argument(location.path, source.lines, location.span, call.reload_token, title)
                 yield self.draft(
                     f"{what} in {where}: the reloader watches the filesystem, restarts on every change and "
                     "runs a single process; production needs a plain server with workers",
