@@ -4,15 +4,35 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from prodcheck.model.finding import Location, Severity, Span
+from prodcheck.fix.roundtrip import Slot, file_text, same_style
+from prodcheck.fix.roundtrip import fix as roundtrip_fix
+from prodcheck.model.finding import Edit, Fix, Location, Severity, Span
 from prodcheck.parsing.dockerfile import substitute
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.infra import image_repository, is_database_image, is_third_party_image, scalar_location
-from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 
 # Tools that build the project's images and rewrite `image:` in the manifests they deploy.
 _IMAGE_REWRITERS = ("Tiltfile", "skaffold.yaml", "skaffold.yml", "garden.yml", "devspace.yaml")
+
+
+def split_reference(reference: str) -> tuple[str, str | None]:
+    """(image name without tag or digest, tag or None): `ghcr.io/a/b:1.2@sha256:..` -> (`ghcr.io/a/b`, `1.2`)."""
+    name = reference.strip().strip("'\"").split("@", 1)[0]
+    head, _, last = name.rpartition("/")
+    if ":" in last:
+        last, tag = last.split(":", 1)
+        return (f"{head}/{last}" if head else last), tag
+    return name, None
+
+
+def _same_image(name: str) -> str:
+    """The name Docker Hub resolves: `docker.io/library/postgres` and `postgres` are one image."""
+    name = name.lower()
+    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        name = name.removeprefix(prefix)
+    return name.removeprefix("library/")
 
 
 def unpinned_tag(reference: str) -> str | None:
@@ -31,10 +51,15 @@ class UnpinnedImage(Rule):
     meta = RuleMeta(
         code="PC203", name="unpinned-image",
         summary="A base or service image without a version tag, or tagged `latest`",
-        severity=Severity.WARNING, kinds=("dockerfile", "compose", "k8s"),
+        severity=Severity.WARNING, kinds=("dockerfile", "compose", "k8s"), fix=FixAvailability.SOMETIMES,
+        fix_safe=False,
     )
+    _tags: dict[str, dict[str, str]]
+    _project: Project
 
     def check(self, project: Project) -> Iterator[Draft]:
+        self._tags = self._pinned_elsewhere(project)
+        self._project = project
         yield from self._dockerfiles(project)
         for service in project.compose_services:
             image = service.node.get("image")
@@ -70,7 +95,13 @@ class UnpinnedImage(Rule):
                 start = line_text.find(stage.base)
                 span = (Span(stage.line, start + 1, stage.line, start + 1 + len(stage.base)) if start >= 0
                         else Span(stage.line, 1, stage.line, len(line_text) + 1))
-                yield self.draft(self._message(f"`FROM {base}`", base, state), Location(source.path, span))
+                fix = None
+                pinned = self._known_tag(base)
+                if pinned is not None and start >= 0 and "$" not in stage.base:
+                    name, _tag = split_reference(stage.base)
+                    fix = Fix(f"pin `{name}:{pinned[0]}` (the tag {pinned[1]} uses)",
+                              (Edit(source.path, span, f"{name}:{pinned[0]}"),), safe=False)
+                yield self.draft(self._message(f"`FROM {base}`", base, state), Location(source.path, span), fix=fix)
 
     def _image(self, path: str, node: YNode, owner: str) -> Iterator[Draft]:
         reference = node.as_str()
@@ -79,7 +110,72 @@ class UnpinnedImage(Rule):
         state = unpinned_tag(reference)
         if state is not None:
             yield self.draft(self._message(f"{owner} image `{reference}`", reference, state),
-                             scalar_location(path, node))
+                             scalar_location(path, node), fix=self._yaml_fix(path, node, reference))
+
+    def _known_tag(self, reference: str) -> tuple[str, str] | None:
+        """(tag, where) when the project pins this image to exactly one tag elsewhere."""
+        found = self._tags.get(_same_image(split_reference(reference)[0]), {})
+        return next(iter(found.items())) if len(found) == 1 else None
+
+    def _yaml_fix(self, path: str, node: YNode, reference: str) -> Fix | None:
+        pinned = self._known_tag(reference)
+        source = self._project.by_path.get(path)
+        text = file_text(source) if source is not None else None
+        if pinned is None or text is None:
+            return None
+        name, _tag = split_reference(reference)
+        line = node.span.line
+
+        def change(slot: Slot) -> bool:
+            if not isinstance(slot.value, str) or slot.value.strip() != reference.strip():
+                return False
+            slot.set(same_style(slot.value, f"{name}:{pinned[0]}"))
+            return True
+
+        return roundtrip_fix(f"pin `{name}:{pinned[0]}` (the tag {pinned[1]} uses)", path, text, line,
+                             node.span.column, change, line, line, safe=False)
+
+    @staticmethod
+    def _pinned_elsewhere(project: Project) -> dict[str, dict[str, str]]:
+        """Image name -> {tag: first file that names it}: the versions the project itself states.
+
+        Dockerfile stages, compose and Kubernetes images, workflow service and job containers. A tag
+        is what the project already runs somewhere (CI's `postgres:16` beside a compose `postgres`);
+        the fix that copies it is unsafe: the project may pin different places on purpose.
+        """
+        references: list[tuple[str, str]] = []
+        for source, view in project.dockerfiles:
+            for stage in view.stages:
+                if stage.base_stage is None:
+                    references.append((substitute(stage.base, view.global_args), source.path))
+        for service in project.compose_services:
+            image = service.node.get("image")
+            if image is not None and image.as_str() and service.node.get("build") is None:
+                references.append((image.as_str() or "", service.file.path))
+        for workload in project.workloads:
+            for container in workload.containers + workload.init_containers:
+                image = container.node.get("image")
+                if image is not None and image.as_str():
+                    references.append((image.as_str() or "", workload.file.path))
+        for workflow in project.workflow_jobs:
+            for job in workflow.jobs.values():
+                services = job.node.get("services")
+                nodes = [value for _key, value in services.items()] if services is not None and services.is_map else []
+                container = job.node.get("container")
+                if container is not None:
+                    nodes.append(container)
+                for node in nodes:
+                    image = node.get("image") if node.is_map else node
+                    if image is not None and image.as_str():
+                        references.append((image.as_str() or "", workflow.path))
+        tags: dict[str, dict[str, str]] = {}
+        for reference, path in references:
+            if "$" in reference or "{{" in reference:
+                continue
+            name, tag = split_reference(reference)
+            if tag and tag.lower() != "latest" and unpinned_tag(reference) is None:
+                tags.setdefault(_same_image(name), {}).setdefault(tag, path)
+        return tags
 
     @staticmethod
     def _message(what: str, reference: str, state: str) -> str:

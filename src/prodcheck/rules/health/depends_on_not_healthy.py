@@ -4,13 +4,19 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from prodcheck.model.files import Context
-from prodcheck.model.finding import Location, Severity
+from prodcheck.fix.roundtrip import Slot, file_text, find, same_style
+from prodcheck.fix.roundtrip import fix as roundtrip_fix
+from prodcheck.model.finding import Fix, Location, Severity
+from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.infra import ComposeService, image_repository, is_database_image, is_pooler_image, \
     is_third_party_image, scalar_location
-from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.health.probes import process_for_node
 
 _OTHER_DATABASES = re.compile(r"^(?:mysql|mariadb|mongo|mongodb|cockroach|cockroachdb|clickhouse-server|"
@@ -25,11 +31,33 @@ def is_database_service(service: ComposeService) -> bool:
     return is_database_image(image) or is_pooler_image(image) or bool(_OTHER_DATABASES.match(image_repository(image)))
 
 
+def _item_comment(entries: CommentedSeq, index: int) -> str:
+    """The end-of-line comment of a list item (`- db  # first`), to keep on the entry that replaces it."""
+    tokens = entries.ca.items.get(index) or []
+    for token in tokens:
+        value = getattr(token, "value", None)
+        if isinstance(value, str) and value.strip().startswith("#") and "\n" not in value.strip():
+            return value.strip()
+    return ""
+
+
+def _disabled(healthcheck: YNode | None) -> bool:
+    """`healthcheck: {disable: true}` or `test: ["NONE"]`: no check a condition could wait for."""
+    if healthcheck is None or not healthcheck.is_map:
+        return True
+    disable = healthcheck.get("disable")
+    if disable is not None and disable.as_bool():
+        return True
+    test = healthcheck.get("test")
+    words = test.strings() if test is not None else []
+    return bool(words) and words[0].upper() == "NONE"
+
+
 class DependsOnNotHealthy(Rule):
     meta = RuleMeta(
         code="PC602", name="depends-on-not-healthy",
         summary="Compose `depends_on` a database without waiting for it to be healthy",
-        severity=Severity.WARNING, kinds=("compose",), dev="skip",
+        severity=Severity.WARNING, kinds=("compose",), dev="skip", fix=FixAvailability.SOMETIMES,
     )
 
     def check(self, project: Project) -> Iterator[Draft]:
@@ -55,6 +83,7 @@ class DependsOnNotHealthy(Rule):
                 if self._waits(project, service):
                     continue
                 has_check = target.node.get("healthcheck") is not None
+                healthy = has_check and not _disabled(target.node.get("healthcheck"))
                 fix = "`condition: service_healthy`" + ("" if has_check else f" and a `healthcheck:` on `{name}`")
                 what = f"`condition: {condition}`" if condition else "no `condition`"
                 yield self.draft(
@@ -63,7 +92,60 @@ class DependsOnNotHealthy(Rule):
                     f"queries or crashes on boot; use {fix}",
                     scalar_location(service.file.path, condition_node if condition_node is not None else node),
                     related=(target.location.labelled(f"database service `{name}`"),),
+                    fix=self._fix(project, service, depends, name) if healthy else None,
                 )
+
+    @staticmethod
+    def _fix(project: Project, service: ComposeService, depends: YNode, name: str) -> Fix | None:
+        """`condition: service_healthy` on the entry, through ruamel.yaml's round trip.
+
+        The short list form becomes the long form, every other entry with `condition: service_started`
+        (what the short form means), so only the database's start changes.
+        """
+        text = file_text(service.file)
+        if text is None:
+            return None
+        key = service.key.span
+        span = depends.span
+        last = span.end_line - 1 if span.end_column == 1 and span.end_line > span.line else span.end_line
+
+        def locate(documents: list[Any]) -> Slot | None:
+            found = find(documents, key.line, key.column)
+            if found is None or not isinstance(found.value, CommentedMap) or "depends_on" not in found.value:
+                return None
+            return Slot(found.value, "depends_on")
+
+        def change(slot: Slot) -> bool:
+            entries = slot.value
+            if isinstance(entries, CommentedSeq):
+                names = [str(item) for item in entries]
+                if names.count(name) != 1 or len(set(names)) != len(names):
+                    return False
+                long_form = CommentedMap()
+                for index, other in enumerate(entries):  # the names as written: quoted stays quoted
+                    long_form[other] = CommentedMap(
+                        [("condition", "service_healthy" if str(other) == name else "service_started")])
+                    comment = _item_comment(entries, index)
+                    if comment:
+                        long_form.yaml_add_eol_comment(comment, other)
+                long_form.fa.set_block_style()
+                slot.set(long_form)
+                return True
+            if isinstance(entries, CommentedMap) and name in entries:
+                entry = entries[name]
+                if entry is None:
+                    entries[name] = CommentedMap([("condition", "service_healthy")])
+                elif isinstance(entry, CommentedMap):
+                    condition = entry.get("condition")
+                    entry["condition"] = same_style(condition, "service_healthy") if condition is not None \
+                        else "service_healthy"
+                else:
+                    return False
+                return True
+            return False
+
+        return roundtrip_fix(f"wait for `{name}` with `condition: service_healthy`", service.file.path, text,
+                             span.line, span.column, change, span.line, last, locate=locate)
 
     @staticmethod
     def _entries(depends):
