@@ -25,7 +25,10 @@ BIDI = "\u202e"
 HOSTILE_TEXT = OSC_TITLE + OSC_LINK + CLEAR + C1_CSI + BIDI
 # What a terminal would act on: ESC, BEL, C1 controls, bidi overrides.
 _RAW = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_OWN_STYLE = re.compile(r"\x1b\[[0-9;]*m")  # rich's colours on a terminal
+# rich's colours on a terminal, and its hyperlinks (OSC 8) to a rule's documentation, built from
+# the rule's code and name only (no scanned text can reach them).
+_OWN_STYLE = re.compile(r"\x1b\[[0-9;]*m|\x1b\]8;id=\d+;https://github\.com/prodcheck/prodcheck/blob/main/rules/"
+                        r"PC\d{3}-[a-z0-9-]+\.md\x1b\\|\x1b\]8;;\x1b\\")
 
 
 def hostile_files() -> dict[str, bytes]:

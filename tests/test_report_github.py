@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from conftest import write_project
 from prodcheck.cli import main
+from prodcheck.docs import doc_url
 from prodcheck.model.finding import Finding, Location, Severity, Span
 from prodcheck.report.github_format import (
     PER_LEVEL, annotation, escape_data, escape_property, md_message, md_text, select, summary_markdown,
@@ -63,7 +64,7 @@ def test_escaping_rules() -> None:
     assert "\n" not in line and "\r" not in line
     _level, props, data = parse(line)
     assert props["file"] == "we,ird:na%me\n::warning::x"
-    assert data == "x\n::set-env name=X::y"
+    assert data == "x\n::set-env name=X::y\n" + doc_url("PC101", "reload-in-production")  # the message, then the docs
 
 
 def test_hostile_file_content_cannot_start_a_command(tmp_path: Path) -> None:
@@ -169,7 +170,8 @@ def test_summary_table_escapes_markdown() -> None:
     row = next(line for line in text.splitlines() if line.startswith("| error"))
     cells = re.split(r"(?<!\\)\|", row)
     assert len(cells) == 6  # the leading and trailing pipes plus four cells: no pipe broke out
-    assert "<img" not in row and "](" not in row
+    assert "<img" not in cells[4] and "](" not in cells[4]  # the message's own link is text, not a link
+    assert f"[{hostile.name}]({doc_url(hostile.code, hostile.name)})" in cells[2]  # the rule's documentation is
     assert "<code>a\\|b</code>" in row
     assert md_text("`") == "\\`"
     assert md_message("x `y`") == "x <code>y</code>"

@@ -300,6 +300,7 @@ def rule(rule: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def rules(output_format: str) -> None:
     """List every rule: code, name, severity, file kinds, fixable."""
+    from prodcheck.docs import DOCS_BASE, doc_url, fix_label
     from prodcheck.rules import all_rules
 
     metas = [r.meta for r in all_rules().values()]
@@ -307,14 +308,18 @@ def rules(output_format: str) -> None:
         import json
 
         click.echo(json.dumps([{"code": m.code, "name": m.name, "severity": m.severity.label, "kinds": list(m.kinds),
-                                "fixable": m.fix.value, "core": m.core, "summary": m.summary} for m in metas], indent=2))
+                                "fixable": m.fix.value,
+                                "fix_safety": "none" if m.fix.value == "none" else ("safe" if m.fix_safe else "unsafe"),
+                                "core": m.core, "summary": m.summary, "url": doc_url(m.code, m.name)}
+                               for m in metas], indent=2))
         return
     width = max(len(m.name) for m in metas)
-    click.echo(f"{'code':<6} {'name':<{width}} {'severity':<8} {'fix':<9} kinds")
+    click.echo(f"{'code':<6} {'name':<{width}} {'severity':<8} {'fix':<18} kinds")
     for meta in metas:
         star = "*" if meta.core else " "
-        click.echo(f"{meta.code:<6} {meta.name:<{width}} {meta.severity.label:<8} {meta.fix.value:<9} "
+        click.echo(f"{meta.code:<6} {meta.name:<{width}} {meta.severity.label:<8} {fix_label(meta):<18} "
                    f"{', '.join(meta.kinds)}{'  ' + star if meta.core else ''}")
+    click.echo(f"\nDocumentation of each rule: `prodcheck rule CODE`, or {DOCS_BASE}CODE-name.md")
 
 
 def entry() -> NoReturn:

@@ -8,6 +8,18 @@ from typing import TextIO
 from prodcheck.rules.base import RuleMeta
 
 
+# The project's home: pyproject.toml's [project.urls] and the README's integration snippets name it.
+REPOSITORY = "https://github.com/prodcheck/prodcheck"
+# A rule's documentation is its Markdown file in the repository (GitHub renders it): the one
+# address every format links to (JSON `url`, SARIF `helpUri`, annotations, `prodcheck rule`).
+DOCS_BASE = f"{REPOSITORY}/blob/main/rules/"
+
+
+def doc_url(code: str, name: str) -> str:
+    """The stable address of a rule's documentation: `.../rules/PC101-reload-in-production.md`."""
+    return f"{DOCS_BASE}{code}-{name}.md"
+
+
 def docs_folder() -> Path | None:
     packaged = resources.files("prodcheck") / "_rule_docs"
     if packaged.is_dir():
@@ -53,9 +65,17 @@ def section(text: str, heading: str) -> str:
     return "\n".join(out).strip()
 
 
+def fix_label(meta: RuleMeta) -> str:
+    """`none`, or when fixes exist and whether they are safe: `sometimes (safe)`, `sometimes (unsafe)`."""
+    if meta.fix.value == "none":
+        return "none"
+    return f"{meta.fix.value} ({'safe' if meta.fix_safe else 'unsafe'})"
+
+
 def render_rule(meta: RuleMeta, out: TextIO) -> None:
     header = (f"{meta.code} {meta.name}  |  severity: {meta.severity.label}  |  kinds: {', '.join(meta.kinds)}"
-              f"  |  fix: {meta.fix.value}{'  |  core rule' if meta.core else ''}")
+              f"  |  fix: {fix_label(meta)}{'  |  core rule' if meta.core else ''}\n"
+              f"{doc_url(meta.code, meta.name)}")
     text = body(doc_text(meta))
     if out.isatty():
         from rich.console import Console

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from prodcheck.docs import doc_url
 from prodcheck.engine import RunResult
 from prodcheck.model.finding import Finding, Severity
 from prodcheck.report.escape import visible
@@ -52,7 +53,8 @@ def annotation(finding: Finding, prefix: str) -> str:
     else:
         properties["endLine"] = end_line
     properties["title"] = f"{finding.code} {finding.name}"
-    return command(_COMMAND[finding.severity], finding.message, **properties)
+    return command(_COMMAND[finding.severity], f"{finding.message}\n{doc_url(finding.code, finding.name)}",
+                   **properties)
 
 
 def _core_codes() -> frozenset[str]:
@@ -163,7 +165,8 @@ def summary_markdown(result: RunResult, prefix: str = "", limit: int = SUMMARY_L
     size = sum(len(line) + 1 for line in lines)
     for position, finding in enumerate(findings):
         location = f"{prefix}{finding.path}:{finding.span.line}"
-        row = (f"| {_ICON[finding.severity]} | {md_text(finding.code)} {md_text(finding.name)} | "
+        row = (f"| {_ICON[finding.severity]} | {md_text(finding.code)} "
+               f"[{md_text(finding.name)}]({doc_url(finding.code, finding.name)}) | "
                f"<code>{md_text(location)}</code> | {md_message(finding.message)} |")
         if size + len(row) + 1 > limit:
             lines += ["", f"… and {len(findings) - position} more (the step summary is limited to 1 MiB): "

@@ -6,7 +6,8 @@ from typing import TextIO
 
 from prodcheck import __version__
 from prodcheck.engine import RunResult
-from prodcheck.model.finding import Finding, Severity
+from prodcheck.docs import doc_url
+from prodcheck.model.finding import Finding, Severity, mask_secret
 
 
 def finding_dict(finding: Finding) -> dict[str, object]:
@@ -24,6 +25,15 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         "context": finding.context.value,
         "context_reason": finding.context_reason,
         "fixable": finding.fix is not None,
+        # ruff's shape: what the fix does, whether --fix applies it or it needs --unsafe-fixes, the edits.
+        "fix": None if finding.fix is None else {
+            "message": finding.fix.title,
+            "applicability": "safe" if finding.fix.safe else "unsafe",
+            "edits": [{"path": e.path, "line": e.span.line, "column": e.span.column, "end_line": e.span.end_line,
+                       "end_column": e.span.end_column, "content": _masked(e.text, finding.secrets)}
+                      for e in finding.fix.edits],
+        },
+        "url": doc_url(finding.code, finding.name),
         "confidence": finding.confidence.name.lower(),
         "fingerprint": finding.fingerprint(),
         "related": [
@@ -31,6 +41,12 @@ def finding_dict(finding: Finding) -> dict[str, object]:
             for r in finding.related if r.path
         ],
     }
+
+
+def _masked(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = mask_secret(text, secret)
+    return text
 
 
 def summary(result: RunResult) -> dict[str, int]:

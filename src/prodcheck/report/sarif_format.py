@@ -52,8 +52,10 @@ def rule_descriptor(meta: RuleMeta) -> dict[str, object]:
         "name": meta.name,
         "shortDescription": {"text": meta.summary},
         "fullDescription": {"text": _plain(flags), "markdown": flags},
-        "help": {"text": _plain(flags) + f"\n\nRun `prodcheck rule {meta.code}` for details.",
+        "help": {"text": _plain(flags) + f"\n\nRun `prodcheck rule {meta.code}` for details, or see "
+                                         f"{docs.doc_url(meta.code, meta.name)}",
                  "markdown": docs.body(text)},
+        "helpUri": docs.doc_url(meta.code, meta.name),
         "defaultConfiguration": {"level": _LEVEL[meta.severity]},
         "properties": properties,
     }

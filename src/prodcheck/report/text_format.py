@@ -5,6 +5,7 @@ import os
 from collections import Counter
 from typing import TextIO
 
+from prodcheck.docs import doc_url
 from prodcheck.engine import RunResult
 from prodcheck.model.finding import Severity
 from prodcheck.report.escape import finding as visible_finding
@@ -37,7 +38,10 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
         span = finding.span
         line = Text()
         line.append(f"{finding.path}:{span.line}:{span.column}: ", style="bold")
-        line.append(finding.code, style=_STYLE[finding.severity])
+        code_style = _STYLE[finding.severity]
+        if use_color:  # a terminal hyperlink (OSC 8) to the rule's documentation, as ruff does
+            code_style += f" link {doc_url(finding.code, finding.name)}"
+        line.append(finding.code, style=code_style)
         line.append(f" [{finding.severity.label}] ", style=_STYLE[finding.severity])
         line.append(finding.message)
         console.print(line)
@@ -73,8 +77,9 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
         console.print(Text(f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''} "
                            f"({errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}, "
                            f"{infos} info) in {result.files} files.", style="bold"))
-        first = findings[0].code
-        console.print(Text(f"Run `prodcheck rule {first}` (or any code) for details and fixes.", style="dim"))
+        first = findings[0]
+        console.print(Text(f"Run `prodcheck rule {first.code}` (or any code) for details and fixes; documentation: "
+                           f"{doc_url(first.code, first.name)}", style="dim"))
     else:
         console.print(Text(f"All checks passed: {result.files} files, no findings.", style="bold green"))
     for note in result.notes:

@@ -1,0 +1,206 @@
+"""Fixes through structured editors: libcst for Python, ruamel.yaml round trip for compose, Kubernetes and
+workflows. Each test applies the fix through the CLI and re-parses the result."""
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import REPO, write_project
+from prodcheck.cli import main
+from prodcheck.docs import REPOSITORY, doc_url
+from prodcheck.fix import apply, roundtrip
+from prodcheck.fix.text import edit_within, minimal_edit
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
+def cli(root: Path, *args: str):
+    return CliRunner().invoke(main, ["check", str(root), "--no-cache", *args])
+
+
+def findings(root: Path, *args: str) -> list[dict]:
+    return json.loads(cli(root, "--format", "json", *args).stdout)["findings"]
+
+
+def fixed(root: Path, code: str, *args: str) -> None:
+    result = cli(root, "--select", code, "--fix", *args)
+    assert "fixed" in result.stderr, result.output
+    for path in root.rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(root).as_posix()
+            assert apply.parses(relative, path.read_text(encoding="utf-8")), relative
+
+
+COMPOSE = """\
+services:
+  db:
+    image: postgres:16.4  # the database
+    restart: unless-stopped
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U app"]
+  api:
+    build: .
+    restart: unless-stopped
+    depends_on:
+      - db  # first the database
+      - "cache"
+    ports: ["8000:8000"]
+  worker:
+    build: .
+    restart: unless-stopped
+    depends_on:
+      db:
+        restart: true
+  beat:
+    build: .
+    restart: unless-stopped
+    depends_on: {db: {condition: 'service_started'}}
+  cache:
+    image: redis:7.2
+    restart: unless-stopped
+"""
+
+
+def test_pc602_waits_for_a_healthy_database_in_every_form(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"docker-compose.yml": COMPOSE, "app/main.py": APP})
+    before = findings(root, "--select", "PC602")
+    assert len(before) == 3 and all(f["fix"]["applicability"] == "safe" for f in before)
+    fixed(root, "PC602")
+    text = (root / "docker-compose.yml").read_text()
+    services = yaml.safe_load(text)["services"]
+    assert services["api"]["depends_on"] == {"db": {"condition": "service_healthy"},
+                                             "cache": {"condition": "service_started"}}
+    assert services["worker"]["depends_on"] == {"db": {"restart": True, "condition": "service_healthy"}}
+    assert services["beat"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+    # Comments, quoting and every line the fix is not about stay as written.
+    assert "      db:  # first the database\n" in text and '      "cache":\n' in text
+    assert "depends_on: {db: {condition: 'service_healthy'}}" in text
+    assert "    image: postgres:16.4  # the database\n" in text
+    assert text.replace("service_healthy", "").count("\n") >= COMPOSE.count("\n")
+    assert findings(root, "--select", "PC602") == []
+
+
+def test_pc602_offers_no_fix_without_a_healthcheck(tmp_path: Path) -> None:
+    compose = "services:\n  db:\n    image: postgres:16.4\n  api:\n    build: .\n    depends_on: [db]\n"
+    root = write_project(tmp_path, {"docker-compose.yml": compose, "app/main.py": APP})
+    assert [f["fixable"] for f in findings(root, "--select", "PC602")] == [False]
+
+
+WORKFLOW = """\
+name: ci
+on: [push]
+permissions:
+  contents: read
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v2  # the code
+      - uses: "actions/setup-python@v4"
+      - uses: some-org/notify@main
+"""
+
+
+def test_pc704_moves_to_a_current_major_only_with_unsafe_fixes(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {".github/workflows/ci.yml": WORKFLOW})
+    found = findings(root, "--select", "PC704")
+    assert [(f["line"], f["fix"] and f["fix"]["applicability"]) for f in found] == [
+        (9, "unsafe"), (10, "unsafe"), (11, None)]
+    cli(root, "--select", "PC704", "--fix")
+    assert (root / ".github/workflows/ci.yml").read_text() == WORKFLOW  # unsafe: not without the flag
+    fixed(root, "PC704", "--unsafe-fixes")
+    text = (root / ".github/workflows/ci.yml").read_text()
+    assert text == WORKFLOW.replace("checkout@v2", "checkout@v4").replace("setup-python@v4", "setup-python@v5")
+    assert [f["line"] for f in findings(root, "--select", "PC704")] == [11]
+
+
+def test_pc203_pins_the_tag_the_project_names_elsewhere(tmp_path: Path) -> None:
+    manifest = """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: api
+                  image: python:3.12-slim
+                - name: pg
+                  image: "postgres:latest"  # sidecar
+        """
+    workflow = ("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    services:\n      pg:\n"
+                "        image: postgres:16.4\n    steps:\n      - run: pytest\n")
+    root = write_project(tmp_path, {"Dockerfile": "FROM python:latest\nUSER app\n", "k8s/api.yaml": manifest,
+                                    ".github/workflows/ci.yml": workflow, "app/main.py": APP,
+                                    "Dockerfile.worker": "FROM node\nUSER app\n"})
+    found = {(f["path"], f["fix"] and f["fix"]["applicability"]) for f in findings(root, "--select", "PC203")}
+    assert found == {("Dockerfile", "unsafe"), ("k8s/api.yaml", "unsafe"), ("Dockerfile.worker", None)}
+    fixed(root, "PC203", "--unsafe-fixes")
+    assert (root / "Dockerfile").read_text() == "FROM python:3.12-slim\nUSER app\n"
+    assert '          image: "postgres:16.4"  # sidecar\n' in (root / "k8s/api.yaml").read_text()
+    assert [f["path"] for f in findings(root, "--select", "PC203")] == ["Dockerfile.worker"]
+
+
+def test_pc404_through_libcst_keeps_comments_and_layout(tmp_path: Path) -> None:
+    source = ("import os\nfrom sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine\n\n"
+              "engine = create_async_engine(os.environ['U'], pool_pre_ping=True)\n\n\ndef factory():\n"
+              "    return async_sessionmaker(  # one per app\n        engine  # the engine\n    )\n")
+    root = write_project(tmp_path, {"app/db.py": source})
+    fixed(root, "PC404")
+    assert (root / "app/db.py").read_text().endswith(
+        "    return async_sessionmaker(  # one per app\n        engine,\n        expire_on_commit=False  # the engine\n"
+        "    )\n")
+
+
+def test_pc101_in_compose_keeps_quoting_and_comment_spacing(tmp_path: Path) -> None:
+    compose = ("services:\n  web:\n    build: .\n    command: 'uvicorn app.main:app --reload --port 80'   # the app\n"
+               "    ports: ['8000:8000']\n")
+    root = write_project(tmp_path, {"docker-compose.yml": compose, "app/main.py": APP})
+    fixed(root, "PC101")
+    assert (root / "docker-compose.yml").read_text() == compose.replace(" --reload", "")
+
+
+def test_round_trip_edits_are_exact_and_refused_where_they_would_not_be(tmp_path: Path) -> None:
+    text = "a:\n  b: [1, 2]  # keep\nc: 'x'\n"
+
+    def change(slot: roundtrip.Slot) -> bool:
+        slot.value.append(3)
+        return True
+
+    edit = roundtrip.edit("f.yml", text, 2, 6, change, 2, 2)
+    assert edit is not None and edit.span.line == edit.span.end_line == 2
+    assert apply.apply_fixes(text, [apply.Fix("t", (edit,))], "f.yml")[0] == "a:\n  b: [1, 2, 3]  # keep\nc: 'x'\n"
+    assert roundtrip.edit("f.yml", text.replace("\n", "\r\n"), 2, 6, change, 2, 2) is None  # CRLF: no fix
+    assert roundtrip.edit("f.yml", "a: [\n", 1, 4, change, 1, 1) is None  # does not load: no fix
+    # A rewrite that spills over lines outside the range is refused rather than reformatting them.
+    assert edit_within("f", "a\nb\nc\n", "x\ny\nz\n", 2, 2) is None
+    assert minimal_edit("f", "abc\n", "abXc\n").text == "X"
+
+
+def test_every_format_links_each_rule_to_its_documentation(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"Procfile": "web: uvicorn app.main:app --reload\n", "app/main.py": APP})
+    url = doc_url("PC101", "reload-in-production")
+    assert url == f"{REPOSITORY}/blob/main/rules/PC101-reload-in-production.md"
+    assert (REPO / "rules" / "PC101-reload-in-production.md").is_file()  # the address names a real file
+    assert [f["url"] for f in findings(root, "--select", "PC101")] == [url]
+    sarif = json.loads(cli(root, "--format", "sarif").stdout)
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert all(rule["helpUri"] == doc_url(rule["id"], rule["name"]) for rule in rules)
+    assert url in cli(root, "--format", "github").stdout
+    assert url in cli(root).stdout
+    assert url in CliRunner().invoke(main, ["rule", "PC101"]).stdout
+    listed = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).stdout)
+    assert {rule["code"]: rule["url"] for rule in listed}["PC101"] == url
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["urls"]["Repository"] == REPOSITORY
+
+
+@pytest.mark.parametrize("code", ["PC203", "PC704"])
+def test_rules_list_says_which_fixes_are_unsafe(code: str) -> None:
+    listed = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).stdout)
+    assert {rule["code"]: rule["fix_safety"] for rule in listed}[code] == "unsafe"
