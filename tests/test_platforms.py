@@ -300,7 +300,7 @@ def test_helm_values_feed_replicas_and_workers(project) -> None:
     found = findings(project, {**CHART, "charts/api/values.yaml": VALUES}, "PC402")
     assert len(found) == 1
     message = found[0]["message"]
-    assert "x 2 workers (charts/api/values.yaml:8) x 3 replicas (Helm values) (charts/api/values.yaml:1)" in message
+    assert "x 2 workers (charts/api/values.yaml:8) x 3 replicas (charts/api/values.yaml:1)" in message
 
 
 def test_helm_autoscaling_uses_max_replicas(project) -> None:

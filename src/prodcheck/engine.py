@@ -26,6 +26,7 @@ from prodcheck.model.finding import Finding, Location, Severity, Span
 from prodcheck.parsing import ParseError
 from prodcheck.project import Project
 from prodcheck.project.sources import SourceFile, read_source
+from prodcheck.project.helm_render import remap
 from prodcheck.rules import all_rules, matches
 from prodcheck.rules.base import Rule, RuleMeta, build_finding
 from prodcheck.settings import Settings
@@ -332,6 +333,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
         rule: Rule = rule_class()
         try:
             for draft in rule.check(project):
+                draft = remap(project.views.helm, draft)  # a rendered chart line -> values.yaml/template
                 if draft.secrets:
                     _note_secrets(secret_lines, draft.location, draft.secrets)
                 finding = _finalise(project, rule_class.meta, draft, settings)
@@ -416,10 +418,10 @@ def _notes(files: list[SourceFile]) -> list[str]:
     charts = sum(1 for f in files if f.path.rsplit("/", 1)[-1] == "Chart.yaml")
     if not charts:
         return []
-    # Rendering (`helm template` with the chart's default values) is not implemented yet: say so.
-    return [f"{charts} Helm chart{'s' if charts != 1 else ''} read without rendering: values.yaml and "
-            "templates are read statically, so values that reach a manifest only through include, tpl or "
-            "conditions are not checked"]
+    # No `helm` binary is run: charts are rendered statically (project/helm_render.py); say what that misses.
+    return [f"{charts} Helm chart{'s' if charts != 1 else ''} rendered statically with default values, without "
+            "the helm binary (read without rendering by helm): what reaches a manifest only through tpl, lookup, "
+            ".Files or functions prodcheck does not model is not checked"]
 
 
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta], suppressed: int,

@@ -138,8 +138,8 @@ def helm_model(project: Project, builder: _Builder) -> None:
         chart_name = chart._chart_field("name") or chart.directory or "chart"
         for template in chart.templates:
             text = template.text or ""
-            if not _WORKLOAD.search(text):
-                continue
+            if not _WORKLOAD.search(text) or template.path in project.views.helm.templates:
+                continue  # a template rendered statically is read as the manifests it renders (helm_render.py)
             lines = text.splitlines()
             replicas = _helm_replicas(chart, template, lines, text)
             image = _helm_image(chart, lines)

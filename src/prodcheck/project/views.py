@@ -19,6 +19,7 @@ from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
+    from prodcheck.project.helm_render import Rendering
     from prodcheck.project.workflows import Workflow
 
 T = TypeVar("T")
@@ -127,7 +128,14 @@ class FileViews:
                 if document.is_map and document.get("apiVersion") is not None and document.get("kind") is not None:
                     source.kind = FileKind.K8S
                     out.append((source, document))
+        out.extend(self.helm.documents)  # charts rendered with their default values (helm_render.py)
         return out
+
+    @cached_property
+    def helm(self) -> Rendering:
+        from prodcheck.project.helm_render import render_charts
+
+        return render_charts(self)
 
     @cached_property
     def workflows(self) -> list[tuple[SourceFile, YNode]]:

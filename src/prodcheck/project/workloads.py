@@ -21,6 +21,7 @@ def build_workloads(project: Project) -> list[Workload]:
                 hpas[target.as_str()] = (source, document)  # type: ignore[index]  # as_str() narrowed just above
     workloads = []
     from prodcheck.project.charts import kustomize_patch_paths, kustomize_replicas
+    from prodcheck.project.helm_render import autoscaled
 
     patch_files = kustomize_patch_paths(project)
     for source, document in project.k8s_documents:
@@ -49,6 +50,8 @@ def build_workloads(project: Project) -> list[Workload]:
                 if max_node is not None and max_replicas is not None:
                     replicas = Fact(max_replicas, scalar_location(hpa[0].path, max_node), LITERAL,
                                     f"{max_replicas} replicas (HPA maxReplicas)")
+            elif (scaled := autoscaled(project.views, source.path)) is not None:
+                replicas = Fact(scaled[0], scaled[1], LITERAL, f"{scaled[0]} replicas (Helm autoscaling.maxReplicas)")
             else:
                 replicas = kustomize_replicas(project, kind, name or kind, source.path) or replicas
         workloads.append(Workload(source, kind, name or kind, document, pod_spec, containers, inits, replicas))

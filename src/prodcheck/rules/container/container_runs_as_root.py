@@ -10,6 +10,7 @@ from prodcheck.model.finding import Confidence, Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.deployment import image_purpose
+from prodcheck.project.helm_render import absence
 from prodcheck.project.infra import is_third_party_image, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
@@ -157,10 +158,14 @@ class ContainerRunsAsRoot(Rule):
                 continue
             name_node = container.get("name") or container
             explicit = chosen is not None and chosen.as_bool() is False
+            where = absence(project.views.helm, path, container, "securityContext")
+            if where is False:
+                continue  # a rendered chart block we could not evaluate may set the user
             yield self.draft(
                 f"container `{process.name.rsplit(':', 1)[-1]}` has "
                 + ("`runAsNonRoot: false`" if explicit else "no `runAsNonRoot: true` or non-zero `runAsUser`")
                 + ": nothing stops it from running as root",
-                scalar_location(path, chosen if explicit and chosen is not None else name_node),
+                scalar_location(path, chosen) if explicit and chosen is not None else
+                where if isinstance(where, Location) else scalar_location(path, name_node),
                 severity=Severity.WARNING, confidence=Confidence.MEDIUM,
             )

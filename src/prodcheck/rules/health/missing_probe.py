@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.model.finding import Severity
+from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
+from prodcheck.project.helm_render import absence
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.health.probes import app_containers, container_layers, container_location, process_for_node
 
@@ -33,9 +34,12 @@ class MissingProbe(Rule):
                        if not any(layer.get(key) is not None for layer in layers)]
             if not missing:
                 continue
+            where = absence(project.views.helm, workload.file.path, container.node, missing[0])
+            if where is False:
+                continue  # a rendered chart block we could not evaluate may add the probe
             names = " and ".join(f"`{key}`" for key in missing)
             harm = "; ".join(_HARM[key] for key in missing)
             yield self.draft(
                 f"container `{container.name}` of {workload.kind} `{workload.name}` has no {names}: {harm}",
-                container_location(workload.file.path, container),
+                where if isinstance(where, Location) else container_location(workload.file.path, container),
             )

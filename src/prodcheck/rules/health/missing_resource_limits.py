@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.model.finding import Severity
+from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
+from prodcheck.project.helm_render import absence
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.health.probes import app_containers, container_layers, container_location, deployed_elsewhere, \
     one_off, prod_services
@@ -29,11 +30,14 @@ class MissingResourceLimits(Rule):
             layers = container_layers(project, workload, container)
             if any(layer.path("resources", "limits", "memory") is not None for layer in layers):
                 continue
+            where = absence(project.views.helm, workload.file.path, container.node, "resources")
+            if where is False:
+                continue  # a rendered chart block we could not evaluate may set the limits
             yield self.draft(
                 f"container `{container.name}` of {workload.kind} `{workload.name}` has no "
                 "`resources.limits.memory`: one leaking or overloaded pod can take the node's memory, and the "
                 "kernel's OOM killer then picks its victims among every pod on the node",
-                container_location(workload.file.path, container),
+                where if isinstance(where, Location) else container_location(workload.file.path, container),
             )
 
     @staticmethod
