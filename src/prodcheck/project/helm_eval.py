@@ -152,7 +152,7 @@ class Evaluator:
             emission.opaque.append((len(emission.segments), None))
             return
         if isinstance(value, YNode):
-            items = sorted(value.entries(), key=lambda entry: entry[0]) if value.is_map else list(enumerate(value.list()))  # Go sorts map keys
+            items = sorted(value.entries(), key=lambda entry: str(entry[0])) if value.is_map else list(enumerate(value.list()))  # Go sorts map keys
         elif isinstance(value, dict):
             items = sorted(value.items())
         elif isinstance(value, list):
