@@ -191,7 +191,8 @@ def test_every_format_links_each_rule_to_its_documentation(tmp_path: Path) -> No
     sarif = json.loads(cli(root, "--format", "sarif").stdout)
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
     assert all(rule["helpUri"] == doc_url(rule["id"], rule["name"]) for rule in rules)
-    assert url in cli(root, "--format", "github").stdout
+    for output_format in ("github", "gitlab", "junit"):
+        assert url in cli(root, "--format", output_format).stdout, output_format
     assert url in cli(root).stdout
     assert url in CliRunner().invoke(main, ["rule", "PC101"]).stdout
     listed = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).stdout)
@@ -204,3 +205,17 @@ def test_every_format_links_each_rule_to_its_documentation(tmp_path: Path) -> No
 def test_rules_list_says_which_fixes_are_unsafe(code: str) -> None:
     listed = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).stdout)
     assert {rule["code"]: rule["fix_safety"] for rule in listed}[code] == "unsafe"
+
+
+def test_round_trip_walks_aliases_once() -> None:
+    from prodcheck.fix.edits import remove_yaml_argument
+
+    # A billion-laughs document and a recursive alias: the walk is in the size of the text.
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(9))
+    for text, line in ((bomb + "s:\n  cmd: uvicorn x --reload\n", 12),
+                       ("a: &a [*a, 1]\ns:\n  cmd: uvicorn x --reload\n", 3)):
+        fix = remove_yaml_argument("c.yml", text, line, "--reload", "remove")
+        assert fix is not None
+        after, applied = apply.apply_fixes(text, [fix], "c.yml")
+        assert applied == 1 and after.endswith("  cmd: uvicorn x\n") and apply.parses("c.yml", after)

@@ -80,9 +80,15 @@ def _yaml(text: str, line: int) -> YAML:
 
 
 def _containers(node: Any) -> Iterator[CommentedMap | CommentedSeq]:
+    """Every map and sequence once: an alias shares its anchor's object, so a YAML bomb or a
+    recursive alias is walked in the size of the text, not of its expansion."""
     stack = [node]
+    seen: set[int] = set()
     while stack:
         current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, CommentedMap):
             yield current
             stack.extend(current.values())

@@ -5,6 +5,7 @@ import hashlib
 import json
 from typing import TextIO
 
+from prodcheck.docs import doc_url
 from prodcheck.engine import RunResult
 from prodcheck.model.finding import Finding, Severity
 from prodcheck.report.paths import repository_base
@@ -22,6 +23,8 @@ def issue(finding: Finding, prefix: str, occurrence: int) -> dict[str, object]:
         "type": "issue",
         "check_name": f"{finding.code} {finding.name}",
         "description": finding.message,
+        # Code Climate's optional explanation (Markdown), shown by GitLab: the rule's documentation.
+        "content": {"body": f"[{finding.code} {finding.name}]({doc_url(finding.code, finding.name)})"},
         "categories": categories,
         "fingerprint": fingerprint,
         "severity": _SEVERITY[finding.severity],

@@ -5,6 +5,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
+from prodcheck.docs import doc_url
 from prodcheck.engine import RunResult
 from prodcheck.report.escape import visible
 from prodcheck.report.paths import repository_base
@@ -34,7 +35,7 @@ def render(result: RunResult, out: TextIO, **_: object) -> None:
                                 type=f"{finding.code} {finding.severity.label}")
         related = "".join(f"\n  {r.path}:{r.span.line}: {r.label}" for r in finding.related if r.path)
         failure.text = clean(f"{path}:{span.line}:{span.column}: {finding.code} [{finding.severity.label}] "
-                             f"{finding.message}{related}")
+                             f"{finding.message}{related}\n{doc_url(finding.code, finding.name)}")
     if not findings:
         ET.SubElement(suite, "testcase", classname="prodcheck", name=f"prodcheck: {result.files} files, no findings")
     ET.indent(suites)
