@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.databases import sqlalchemy_engine
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Severity
@@ -14,17 +15,7 @@ from prodcheck.rules.database.pool_without_pre_ping import _function_of, one_off
 
 # scheme -> (the sync DBAPI it loads, the async scheme to use instead)
 SYNC_SCHEMES: dict[str, tuple[str, str]] = {
-    "postgresql": ("psycopg2", "postgresql+asyncpg"), "postgres": ("psycopg2", "postgresql+asyncpg"),
-    "postgresql+psycopg2": ("psycopg2", "postgresql+asyncpg"),
-    "postgresql+psycopg2cffi": ("psycopg2cffi", "postgresql+asyncpg"),
-    "postgresql+pg8000": ("pg8000", "postgresql+asyncpg"), "postgresql+pygresql": ("pygresql", "postgresql+asyncpg"),
-    "mysql": ("mysqlclient", "mysql+aiomysql"), "mysql+mysqldb": ("mysqlclient", "mysql+aiomysql"),
-    "mysql+pymysql": ("pymysql", "mysql+aiomysql"), "mysql+mysqlconnector": ("mysql-connector", "mysql+aiomysql"),
-    "mariadb": ("mysqlclient", "mariadb+aiomysql"), "mariadb+pymysql": ("pymysql", "mariadb+aiomysql"),
-    "sqlite": ("pysqlite", "sqlite+aiosqlite"), "sqlite+pysqlite": ("pysqlite", "sqlite+aiosqlite"),
-    "mssql": ("pyodbc", "mssql+aioodbc"), "mssql+pyodbc": ("pyodbc", "mssql+aioodbc"),
-    "mssql+pymssql": ("pymssql", "mssql+aioodbc"),
-    "oracle": ("cx_Oracle", "oracle+oracledb"), "oracle+cx_oracle": ("cx_Oracle", "oracle+oracledb"),
+    scheme: (entry["driver"], entry["instead"]) for scheme, entry in load("databases")["sync_schemes"].items()
 }
 
 

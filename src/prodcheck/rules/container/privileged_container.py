@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.model.finding import Severity
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
@@ -10,11 +11,9 @@ from prodcheck.project.infra import scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 # What Docker and containerd grant every container anyway: adding one of these changes nothing.
-DEFAULT_CAPABILITIES = frozenset({"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
-                                  "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE"})
+DEFAULT_CAPABILITIES = frozenset(load("images")["capabilities"]["default"])
 # Capabilities that amount to root on the host or a container escape.
-ESCAPE_CAPABILITIES = frozenset({"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS_RAWIO", "DAC_READ_SEARCH",
-                                 "BPF", "PERFMON"})
+ESCAPE_CAPABILITIES = frozenset(load("images")["capabilities"]["escape"])
 
 
 def _capability(text: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pathspec
 
+from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, parse_assignments
@@ -21,8 +22,7 @@ from prodcheck.rules.helpers import mask
 from prodcheck.rules.secrets.secret_values import env_file_secrets, is_env_file_name, is_secret_name, is_secret_value
 
 # Files that hold credentials by their name alone.
-_CREDENTIAL_FILES = frozenset({".netrc", ".pypirc", ".npmrc", ".git-credentials", "id_rsa", "id_ed25519", "id_ecdsa",
-                               "credentials.json", "service-account.json", ".pgpass"})
+_CREDENTIAL_FILES = frozenset(load("images")["credential_files"]["names"])
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from prodcheck.fix.roundtrip import Slot, file_text, same_style
 from prodcheck.fix.roundtrip import fix as roundtrip_fix
+from prodcheck.knowledge import load
 from prodcheck.model.finding import Edit, Fix, Location, Severity, Span
 from prodcheck.parsing.dockerfile import substitute
 from prodcheck.parsing.yaml import YNode
@@ -14,7 +15,7 @@ from prodcheck.project.infra import image_repository, is_database_image, is_thir
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 
 # Tools that build the project's images and rewrite `image:` in the manifests they deploy.
-_IMAGE_REWRITERS = ("Tiltfile", "skaffold.yaml", "skaffold.yml", "garden.yml", "devspace.yaml")
+_IMAGE_REWRITERS = tuple(load("files")["image_rewriters"]["names"])
 
 
 def split_reference(reference: str) -> tuple[str, str | None]:

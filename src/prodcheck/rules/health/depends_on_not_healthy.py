@@ -8,6 +8,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from prodcheck.knowledge import load
 from prodcheck.model.files import Context
 from prodcheck.fix.roundtrip import Slot, file_text, find, same_style
 from prodcheck.fix.roundtrip import fix as roundtrip_fix
@@ -21,7 +22,7 @@ from prodcheck.rules.health.probes import process_for_node
 
 _OTHER_DATABASES = re.compile(r"^(?:mysql|mariadb|mongo|mongodb|cockroach|cockroachdb|clickhouse-server|"
                               r"percona|percona-server|yugabytedb|neo4j|cassandra|couchdb)$")
-_WAITERS = ("wait-for-it", "wait-for", "wait_for", "dockerize", "pg_isready", "wait4x", "waitforit")
+_WAITERS = tuple(load("commands")["waiters"]["words"])
 
 
 def is_database_service(service: ComposeService) -> bool:

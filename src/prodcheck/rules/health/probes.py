@@ -27,7 +27,7 @@ _URL = re.compile(
     r"(?P<scheme>https?://)?(?<![\w.-])(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|\$\{?HOSTNAME\}?)"
     r"(?::(?P<port>\d+|\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-\d+)?\}?))?(?P<path>/[^\s'\"`;|&)\\,]*)?"
 )
-_HTTP_CLIENTS = ("curl", "wget", "http", "urllib", "httpx", "requests", "urlopen", "aiohttp", "fetch")
+_HTTP_CLIENTS = tuple(load("commands")["http_clients"]["words"])
 
 
 @dataclass(frozen=True, slots=True)

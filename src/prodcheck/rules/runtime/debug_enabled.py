@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.frameworks import is_application
 from prodcheck.model.facts import PyFacts, Value
@@ -13,7 +14,7 @@ from prodcheck.project import Project
 from prodcheck.project.infra import compose_env, is_third_party_image, k8s_env, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
-DEBUG_NAMES = frozenset({"DEBUG", "APP_DEBUG", "API_DEBUG", "FASTAPI_DEBUG", "STARLETTE_DEBUG", "SERVER_DEBUG"})
+DEBUG_NAMES = frozenset(load("environment")["debug"]["names"])
 TRUTHY = frozenset({"true", "1", "yes", "on", "y"})
 
 
