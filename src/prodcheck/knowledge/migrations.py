@@ -35,3 +35,48 @@ def migration_command(argv: Sequence[str]) -> str | None:
 def migration_calls(kind: str) -> Names:
     """Python calls of one kind in `[calls]`: upgrade, create_all, generate_schemas, register_tortoise, shell."""
     return names("migrations", "calls", kind)
+
+
+def ddl_executors() -> Names:
+    """Calls that execute a SQL string (`conn.execute`, `cursor.executescript`), from `[ddl]`."""
+    return names("migrations", "ddl", "executors")
+
+
+@cache
+def _ddl_statements() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    table = load("migrations")["ddl"]
+    return (tuple(s.upper() for s in table["statements"]), tuple(s.upper() for s in table["not_statements"]))
+
+
+def ddl_statement(sql: str) -> str | None:
+    """The schema-changing statement a SQL string starts with (`CREATE TABLE`), or None.
+    Leading whitespace and `--` comments are skipped; words are compared case-insensitively."""
+    lines = [line for line in sql.strip().splitlines() if not line.strip().startswith("--")]
+    words = " ".join(" ".join(lines).split()).upper()
+    statements, excluded = _ddl_statements()
+    if any(words.startswith(s) for s in excluded):
+        return None
+    return next((s for s in statements if words.startswith(s + " ") or words == s), None)
+
+
+@cache
+def _name_words() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    table = load("migrations")["names"]
+    return (frozenset(table["migrate"]), frozenset(table["verbs"]), frozenset(table["nouns"]),
+            frozenset(table["not_nouns"]))
+
+
+def names_a_migration(qualname: str) -> bool:
+    """A function whose name says it migrates: `migrate_databases`, `run_migrations`,
+    `create_db_and_tables`, `init_db`; a generic `main` is named by its module (`init_db.main`)."""
+    parts = qualname.split(".")
+    name = parts[-1].lower().strip("_")
+    if name in {"main", "run", "__call__", "execute"} and len(parts) > 1:
+        name = parts[-2].lower().strip("_")
+    migrate, verbs, nouns, not_nouns = _name_words()
+    if name in migrate:
+        return True
+    words = set(name.split("_"))
+    if words & not_nouns:
+        return False
+    return bool(words & migrate) or bool(words & verbs and words & nouns) or name in {"initdb", "migratedb"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import cache
 
 from prodcheck.knowledge import load
+from prodcheck.knowledge.names import Names, names
 
 
 @cache
@@ -32,3 +33,22 @@ def async_worker_markers() -> tuple[str, ...]:
 @cache
 def wsgi_workers() -> frozenset[str]:
     return frozenset(load("servers")["gunicorn"]["wsgi_workers"])
+
+
+def server_run_calls() -> Names:
+    """Calls that start a web server inside the Python process (`uvicorn.run(app)`)."""
+    return names("servers", "run_calls", "names")
+
+
+@cache
+def base_image_start(image: str) -> tuple[str, tuple[str, ...]] | None:
+    """(prestart script path, server argv) of a base image that runs an app's prestart hook and
+    then its server (`tiangolo/uvicorn-gunicorn-fastapi:python3.11`), or None."""
+    name = image.split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    name = name.lower().removeprefix("docker.io/").removeprefix("index.docker.io/")
+    entry = load("servers")["base_images"].get(name)
+    if entry is None:
+        return None
+    return entry["prestart"], tuple(entry["command"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -83,11 +84,13 @@ class Process:
         found = self.server_steps
         return found[0] if found else None
 
-    def migrations_before_server(self) -> list[Step]:
+    def migrations_before_server(self, serves: Callable[[ServerCall], bool] | None = None) -> list[Step]:
+        """Migration steps that run before the web server starts. A `python -m pkg` / `python x.py`
+        step counts as the server when `serves` says that module starts one."""
         out: list[Step] = []
         for step in self.steps:
             call = step.server
-            if call is not None and call.server != "python":
+            if call is not None and (call.server != "python" or (serves is not None and serves(call))):
                 return out
             if is_migration(step.command):
                 out.append(step)

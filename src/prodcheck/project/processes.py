@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from prodcheck.model.facts import TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
-from prodcheck.parsing.dockerfile import DockerfileView, command_of, exec_form
+from prodcheck.knowledge.servers import base_image_start
+from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, exec_form
 from prodcheck.parsing.shell import SimpleCommand, script_variables, split_argv, split_script, substitute
 from prodcheck.project.infra import (
     Process, Step, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command, k8s_env,
@@ -101,6 +102,8 @@ class Processes:
             cmd_argv = raw if raw is not None else (["/bin/sh", "-c", cmd.value] if cmd else [])
             cmd_line = cmd.line if cmd else 1
         if entry is None:
+            if cmd is None and command_override is None:
+                return self._base_image_steps(source, view, stage)
             return cmd_steps
         entry_argv = exec_form(entry.value)
         if entry_argv is None:  # shell-form ENTRYPOINT ignores CMD
@@ -115,6 +118,24 @@ class Processes:
         if last.argv and resolve_script(self.project.by_path, last.argv[0], workdir) is not None:
             return self.expand(entry_commands, source, cmd_steps, workdir)  # the script's "$@" runs CMD
         return self.expand(split_argv([*entry_argv, *cmd_argv], entry.line), source, [], workdir)
+
+    def _base_image_steps(self, source: SourceFile, view: DockerfileView, stage: Stage) -> list[Step]:
+        """An image without a command of its own runs its base image's: for the base images that run
+        the app's prestart hook before their server (knowledge/servers.toml `[base_images]`), the
+        hook script the build copies in, then the server, both placed at the `FROM` line."""
+        start = base_image_start(view.base_image(stage))
+        if start is None:
+            return []
+        prestart, command = start
+        root = view.lineage(stage)[-1]
+        steps: list[Step] = []
+        script = resolve_script(self.project.by_path, prestart)
+        directory = posixpath.dirname(source.path)
+        if script is not None and (not directory or script.path.startswith(directory + "/")):
+            steps = self.expand(with_script_variables(self.project.script_steps(script), script.text or ""), script, [],
+                                via=(script.path,))
+        location = Location(source.path, Span(root.line, 1, root.line, len(source.line(root.line)) + 1))
+        return [*steps, Step(SimpleCommand(command, root.line, exec=True), location)]
 
     @cached_property
     def all(self) -> list[Process]:

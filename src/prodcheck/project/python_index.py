@@ -492,11 +492,14 @@ class PythonIndex:
                     hooks[target[0].qualname] = (*target, "lifespan")
                 on_startup = call.value.kwarg("on_startup")
                 for item in on_startup.items if on_startup is not None else ():
-                    target = self.function(item.text) if item.kind == "name" else None
-                    if target:
+                    for target in self._lifespan_functions(item, scope[0] if scope else None):
                         hooks[target[0].qualname] = (*target, "on_startup")
         for facts in self.files.values():
             for function in facts.functions:
+                if function.qualname not in hooks and _app_context_manager(function):
+                    # `@asynccontextmanager async def init(app: FastAPI)` handed to a lifespan helper
+                    # (`@lifespan_manager.register`, a list merged into one lifespan)
+                    hooks[function.qualname] = (function, facts, "lifespan")
                 for decorator in function.decorators:
                     if decorator.kind == "call" and decorator.last == "on_event":
                         event = decorator.arg(0)
@@ -505,9 +508,10 @@ class PythonIndex:
             for call in facts.calls:
                 if call.name.endswith("add_event_handler"):
                     event, handler = call.value.arg(0), call.value.arg(1)
-                    if event is not None and event.literal == "startup" and handler is not None and handler.kind == "name":
-                        target = self.function(handler.text)
-                        if target:
+                    if event is not None and event.literal == "startup":
+                        # a handler, or a factory call that returns one (`add_event_handler("startup", on_start(app))`)
+                        scope = self.functions.get(call.scope)
+                        for target in self._lifespan_functions(handler, scope[0] if scope else None):
                             hooks[target[0].qualname] = (*target, "startup event")
         return list(hooks.values())
 
@@ -550,6 +554,30 @@ class PythonIndex:
                     found[qualname] = target
         return list(found.values())
 
+    def runs_server(self, ref: str) -> bool:
+        """`python -m pkg` / `python main.py`: the module (a package's `__main__`) starts a web server
+        in process (`uvicorn.run(...)`, knowledge/servers.toml `[run_calls]`)."""
+        from prodcheck.knowledge.servers import server_run_calls
+
+        dotted = ref.removeprefix("./").removesuffix(".py").replace("/", ".").strip(".")
+        if not dotted:
+            return False
+        for candidate in (f"{dotted}.__main__", dotted):
+            module = self.module_for(candidate)
+            facts = self.modules.get(module) if module else None
+            if facts is None:
+                continue
+            for call in facts.calls:
+                function = self.functions.get(call.scope)
+
+                def constructor(name: str, scope: Function | None = function[0] if function else None) -> str | None:
+                    local = scope.local(name) if scope is not None else None
+                    return local.text if local is not None and local.kind == "call" else self.constructor_of(name)
+                if server_run_calls().match(call.name, constructor):
+                    return True
+            return False
+        return False
+
     # ---------------------------------------------------------------- call graph
 
     def callees(self, function: Function) -> list[tuple[Call, Function, PyFacts]]:
@@ -584,6 +612,16 @@ class PythonIndex:
             seen.add(module)
             stack.extend(self.import_graph.get(module, ()))
         return seen
+
+
+def _app_context_manager(function: Function) -> bool:
+    """An async context manager whose first parameter is the application: a lifespan by shape."""
+    if not function.is_async or not function.params:
+        return False
+    if not any(d.text == "contextlib.asynccontextmanager" or d.last == "asynccontextmanager" for d in function.decorators):
+        return False
+    annotation = function.params[0].annotation
+    return annotation is not None and is_application(annotation.text)
 
 
 @dataclass(slots=True)

@@ -2,21 +2,29 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-from collections.abc import Iterator
-
+from prodcheck.extract.servers import ServerCall
 from prodcheck.knowledge import load
-from prodcheck.knowledge.migrations import migration_calls, migration_command
+from prodcheck.knowledge.migrations import (
+    ddl_executors, ddl_statement, migration_calls, migration_command, names_a_migration,
+)
+from prodcheck.knowledge.names import Resolver
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.shell import split_script
 from prodcheck.project import Project
+from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 
-def migration_call(call: Call) -> str | None:
-    """What a call does to the schema, if it is a migration: a short description."""
+def migration_call(call: Call, constructor: Resolver | None = None,
+                   constant: Callable[[str], Value | None] | None = None) -> str | None:
+    """What a call does to the schema, if it is a migration: a short description. `constructor`
+    names what built the object a method is called on (for a checkpointer's `.setup()`), `constant`
+    the value a module-level name holds (SQL kept in a constant)."""
     name = call.name
     if name in migration_calls("upgrade"):
         return "`alembic.command.upgrade()`"
@@ -33,6 +41,17 @@ def migration_call(call: Call) -> str | None:
     for item in call.value.items:
         if item.kind == "name" and item.text in migration_calls("create_all"):
             return "`metadata.create_all()`"
+    if name in migration_calls("drop_all") or any(item.kind == "name" and item.text in migration_calls("drop_all")
+                                                  for item in call.value.items):
+        return "`metadata.drop_all()` (drops every table)"
+    setup = migration_calls("schema_setup").match(name, constructor)
+    if setup is not None:
+        owner = next((part.removesuffix("()") for part in reversed(setup.split(".")) if part[:1].isupper()), "")
+        return f"`{owner}.setup()` (creates its tables)"
+    if name in ddl_executors():
+        statement = _ddl(call, constant)
+        if statement is not None:
+            return f"raw `{statement}`"
     if name in migration_calls("shell"):
         # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
         strings = [str(v.literal) for v in _strings(call)]
@@ -41,6 +60,18 @@ def migration_call(call: Call) -> str | None:
             if tool is not None:
                 return f"`{tool}` in a subprocess"
     return None
+
+
+def _ddl(call: Call, constant: Callable[[str], Value | None] | None) -> str | None:
+    """The schema statement the SQL a call executes starts with: its first argument, a literal
+    (also inside `text(...)`) or a module-level constant."""
+    first = call.value.arg(0)
+    if first is not None and first.kind == "name" and constant is not None:
+        first = constant(first.text)
+    if first is None:
+        return None
+    literal = first if first.is_str else next(_strings(call), None)
+    return ddl_statement(str(literal.literal)) if literal is not None and literal.is_str else None
 
 
 def _strings(call: Call) -> Iterator[Value]:
@@ -68,9 +99,13 @@ class MigrationsOnBoot(Rule):
     def _commands(self, project: Project) -> Iterator[Draft]:
         for process in project.processes:
             if process.role in {"web", "image", "script", "worker"}:
-                server = process.server
-                for step in process.migrations_before_server():
-                    server_name = server[1].server if server else "the server"
+                # `python -m pkg` is the server when pkg starts one; only in what a container or platform
+                # runs (a start script nothing deploys is often a developer's `run_local.sh`)
+                serves = None if process.role == "script" else (
+                    lambda call: bool(call.app_ref) and project.python.runs_server(call.app_ref or ""))
+                migrations = process.migrations_before_server(serves)
+                server_name = _server_name(process, migrations[-1] if migrations else None, serves)
+                for step in migrations:
                     yield self.draft(
                         f"`{' '.join(step.command.argv[:3])}` runs before `{server_name}` in the container's "
                         "start command: every replica and restart migrates, racing each other, and a failed "
@@ -88,37 +123,48 @@ class MigrationsOnBoot(Rule):
                         )
 
     def _startup_code(self, project: Project) -> Iterator[Draft]:
-        index = project.python
-        for hook, facts, how in index.startup_hooks:
-            for call, call_facts, chain in self._reachable_migrations(project, hook, facts):
-                via = "" if not chain else " via " + " -> ".join(f"`{c}()`" for c in chain)
-                description = migration_call(call)
+        for hook, facts, how in project.python.startup_hooks:
+            reported: set[tuple[str, int]] = set()
+            for path in self._reachable_migrations(project, hook, facts):
+                entry, migration = _reported_call(path), path[-1]
+                where = Location(entry.facts.path, entry.call.span)
+                if (where.path, where.span.line) in reported:
+                    continue  # one finding per line of start-up code, whatever it reaches
+                reported.add((where.path, where.span.line))
+                description = migration_call(migration.call, _constructor(project, migration),
+                                             project.python.assigned_value)
+                callees = [step.callee.qualname.rsplit(".", 1)[-1] for step in path[:-1] if step.callee]
+                via = "" if not callees else " via " + " -> ".join(f"`{c}()`" for c in callees)
+                related = [Location(facts.path, hook.span).labelled(how)]
+                if entry is not migration:
+                    related.append(Location(migration.facts.path, migration.call.span).labelled("the migration"))
                 yield self.draft(
                     f"{description} runs in the {how} `{hook.qualname.rsplit('.', 1)[-1]}`{via}: every worker "
                     "of every replica migrates on boot, concurrently; run migrations once per deploy instead",
-                    Location(call_facts.path, call.span),
-                    related=(Location(facts.path, hook.span).labelled(how),),
-                    context=Context.DEV if call.in_main else None,
+                    where, related=tuple(related),
+                    context=Context.DEV if any(hop.call.in_main for hop in path) else None,
                 )
 
-    def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts):
+    def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts) -> Iterator[list[_Hop]]:
+        """Every migration the hook reaches, as the calls from the hook down to it."""
         index = project.python
         seen = {hook.qualname}
-        stack: list[tuple[Function, PyFacts, tuple[str, ...]]] = [(hook, facts, ())]
+        stack: list[tuple[Function, PyFacts, list[_Hop]]] = [(hook, facts, [])]
         while stack:
-            function, function_facts, chain = stack.pop()
+            function, function_facts, path = stack.pop()
             for call in index.calls_by_scope.get(function.qualname, []):
                 if _dev_guarded(project, function_facts.path, call.span.line):
                     continue  # `if settings.is_sqlite(): create_all()`: development only
-                if migration_call(call):
-                    yield call, function_facts, chain
+                if migration_call(call, _constructor(project, _Hop(call, function, function_facts, None)),
+                                  project.python.assigned_value):
+                    yield [*path, _Hop(call, function, function_facts, None)]
                     continue
-                if len(chain) >= 3:
+                if len(path) >= _MAX_DEPTH:
                     continue
-                target = index.call_target(call, function)
-                if target is not None and target[0].qualname not in seen:
-                    seen.add(target[0].qualname)
-                    stack.append((target[0], target[1], (*chain, target[0].qualname.rsplit(".", 1)[-1])))
+                for target in _callees(project, call, function):
+                    if target[0].qualname not in seen:
+                        seen.add(target[0].qualname)
+                        stack.append((target[0], target[1], [*path, _Hop(call, function, function_facts, target[0])]))
 
     def _import_time(self, project: Project) -> Iterator[Draft]:
         index = project.python
@@ -133,13 +179,76 @@ class MigrationsOnBoot(Rule):
             for call in facts.calls:
                 if call.scope or call.in_main:
                     continue
-                description = migration_call(call)
+                description = migration_call(call, index.constructor_of, index.assigned_value)
                 if description:
                     yield self.draft(
                         f"{description} at import time of a module the app loads: it runs in every worker "
                         "process on boot; run migrations once per deploy instead",
                         Location(facts.path, call.span),
                     )
+
+
+_MAX_DEPTH = 4  # helpers followed from a hook: lifespan -> startup() -> migrate_all() -> run_one() -> DDL
+
+
+@dataclass(frozen=True, slots=True)
+class _Hop:
+    """A call on the way from a start-up hook to a migration, and the project function it enters."""
+
+    call: Call
+    caller: Function
+    facts: PyFacts
+    callee: Function | None  # None for the migration call itself
+
+
+def _callees(project: Project, call: Call, caller: Function) -> list[tuple[Function, PyFacts]]:
+    """The project functions a call runs: its target, and functions it is handed to run
+    (`conn.run_sync(upgrade)`, `asyncio.to_thread(create_tables)`)."""
+    index = project.python
+    found = []
+    target = index.call_target(call, caller)
+    if target is not None:
+        found.append(target)
+    for item in (*call.value.items, *(value for _, value in call.value.keywords)):
+        if item.kind == "name":
+            handed = index.function(item.text)
+            if handed is not None and handed[0].qualname != caller.qualname:
+                found.append(handed)
+    return found
+
+
+def _reported_call(path: list[_Hop]) -> _Hop:
+    """Where start-up code begins the migration: the call of the outermost function whose name says
+    it migrates (`await migrate_databases()`, `init_db.main()`), else the call made in the hook itself."""
+    for hop in path[:-1]:
+        if hop.callee is not None and names_a_migration(hop.callee.qualname):
+            return hop
+    return path[0]
+
+
+def _constructor(project: Project, hop: _Hop) -> Resolver:
+    """What built the object a name refers to, from the caller's locals first, then module level."""
+    def resolve(dotted: str) -> str | None:
+        local = hop.caller.local(dotted)
+        if local is not None and local.kind == "call":
+            return local.text
+        return project.python.constructor_of(dotted)
+    return resolve
+
+
+def _server_name(process: Process, last_migration: Step | None,
+                 serves: Callable[[ServerCall], bool] | None) -> str:
+    """The server the migrations run before, as the message names it."""
+    after = False
+    for step in process.steps:
+        after = after or step is last_migration
+        call = step.server
+        if after and call is not None:
+            if call.server != "python":
+                return call.server
+            if serves is not None and serves(call):
+                return f"python {'' if (call.app_ref or '').endswith('.py') else '-m '}{call.app_ref}"
+    return "the server"
 
 
 def _is_migration_step(step) -> bool:

@@ -12,7 +12,7 @@ from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.deployment import image_purpose
-from prodcheck.project.infra import raw_argv, resolve_script, scalar_location
+from prodcheck.project.infra import Step, raw_argv, resolve_script, scalar_location
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
@@ -38,6 +38,15 @@ def shell_script(argv: list[str]) -> tuple[int, str] | None:
             return position, argv[position]
         return None
     return None
+
+
+def _returns_before_server(project: Project, script: SourceFile, steps: list[Step], path: str) -> bool:
+    """The container runs more after the script returns (a prestart hook): `steps` from the script's
+    first step on hold one outside the script, and the script does not end by running `"$@"`."""
+    commands = project.script_steps(script)
+    if commands and commands[-1].argv and commands[-1].argv[0] in {'"$@"', "$@", "${@}", '"${@}"'}:
+        return False
+    return any(path not in step.via for step in steps)
 
 
 def _runs_server(command: SimpleCommand) -> bool:
@@ -199,12 +208,14 @@ class ShellFormEntrypoint(Rule):
                 continue
             if _GROUP_INIT.search(self._written_command(project, process)):
                 continue
-            for step in process.steps:
+            for index, step in enumerate(process.steps):
                 for path in step.via:
                     if path in seen:
                         continue
-                    seen.add(path)
                     script = project.by_path.get(path)
+                    if script is not None and _returns_before_server(project, script, process.steps[index:], path):
+                        continue  # `sh prestart.sh && exec gunicorn`: its last command is not the container's
+                    seen.add(path)
                     if script is not None:
                         yield from self._script(project, script)
 
