@@ -13,7 +13,7 @@ from prodcheck.project.helm_eval import Budget, Evaluator
 from prodcheck.project.helm_values import PLACEHOLDER
 
 FIXTURES = Path(__file__).parent / "fixtures" / "helm"
-RULES = ("PC201", "PC203", "PC401", "PC603", "PC606")
+RULES = ("PC201", "PC203", "PC301", "PC302", "PC401", "PC603", "PC606")
 
 
 def _found(name: str) -> list[tuple[str, str, int]]:
@@ -26,6 +26,8 @@ def test_unsafe_defaults_are_reported_where_the_user_edits_them() -> None:
     assert _found("defaults-unsafe") == [
         ("PC201", "chart/values.yaml", 10),  # api.securityContext: {} rendered with toYaml
         ("PC203", "chart/values.yaml", 2),  # image tag `| default .Values.global.version` -> "latest"
+        ("PC301", "chart/values.yaml", 24),  # the bundled postgresql dependency's default password
+        ("PC302", "chart/values.yaml", 33),  # a default admin password; not the disabled redis, not externalDatabase
         ("PC401", "chart/templates/api.yaml", 21),  # the migration is in an `if` that defaults to on
         ("PC603", "chart/values.yaml", 12),  # `with .Values.api.readinessProbe` over {}: no probe
         ("PC606", "chart/values.yaml", 11),  # resources: {}

@@ -293,7 +293,7 @@ FUNCTIONS: dict[str, Function] = {
     "trimSuffix": _string_op(lambda suffix, s: s[: -len(suffix)] if suffix and s.endswith(suffix) else s),
     "trimPrefix": _string_op(lambda prefix, s: s[len(prefix):] if prefix and s.startswith(prefix) else s),
     "trunc": _string_op(_trunc), "replace": _string_op(lambda old, new, s: s.replace(old, new)),
-    "b64enc": _strict(lambda s: base64.b64encode(go_string(s).encode()).decode()),
+    "b64enc": _string_op(lambda s: base64.b64encode(s.encode()).decode()),
     "sha256sum": _strict(lambda s: hashlib.sha256(go_string(s).encode()).hexdigest()),
     "len": _strict(lambda v: len(v) if isinstance(v, (str, list, dict)) else 0),
     "contains": _strict(lambda needle, hay: go_string(needle) in go_string(hay)),

@@ -9,6 +9,8 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
+from prodcheck.project.chart_defaults import chart_values, default_secret
+from prodcheck.project.infra import scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import DatabaseUrl, database_urls
 
@@ -35,6 +37,23 @@ class HardcodedDatabaseUrl(Rule):
         yield from self._yaml(project)
         yield from self._dockerfiles(project)
         yield from self._text_files(project)
+        yield from self._chart_databases(project)
+
+    # ------------------------------------------------------------ Helm chart defaults
+
+    def _chart_databases(self, project: Project) -> Iterator[Draft]:
+        """A bundled database dependency's literal password in the chart's default values: every
+        default install's database URL carries it (project/chart_defaults.py)."""
+        for value in chart_values(project):
+            text = default_secret(value)
+            if value.database is None or text is None or database_urls(text):
+                continue
+            yield self.draft(
+                f"the bundled `{value.database}` database gets the literal password `****` from the chart's "
+                f"default values (`{value.key}`): every install that keeps the defaults connects with a database "
+                "URL whose password everyone with the chart knows; leave it empty and `required`, or point "
+                "the chart at an existing Secret",
+                scalar_location(value.values.path, value.node), severity=Severity.WARNING, secrets=(text,))
 
     # ------------------------------------------------------------ Python
 

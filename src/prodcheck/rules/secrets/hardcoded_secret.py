@@ -14,6 +14,7 @@ from prodcheck.parsing.dockerfile import command_of
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
+from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import compose_env, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import database_urls
@@ -51,6 +52,20 @@ class HardcodedSecret(Rule):
         yield from self._kubernetes(project)
         yield from self._workflows(project)
         yield from self._commands(project)
+        yield from self._chart_defaults(project)
+
+    def _chart_defaults(self, project: Project) -> Iterator[Draft]:
+        """A literal password or key in a chart's default values.yaml (project/chart_defaults.py);
+        a bundled database's password is PC301's."""
+        for value in chart_values(project):
+            text = default_secret(value)
+            if value.database is not None or text is None or database_urls(text):
+                continue
+            yield self.draft(
+                f"`{value.key}` has a literal secret (`****`) in the chart's default values: every install that "
+                "keeps the defaults uses a credential everyone with the chart knows; leave it empty and "
+                "`required`, generate it, or read it from an existing Secret",
+                scalar_location(value.values.path, value.node), severity=Severity.WARNING, secrets=(text,))
 
     def _draft(self, name: str, value: str, where: str, location: Location, severity: Severity | None = None,
                fallback: bool = False, context: Context | None = None, fix: str = "") -> Draft:
