@@ -145,6 +145,30 @@ class Project:
     def processes(self) -> list[Process]:
         return self.process_model.all
 
+    def processes_of_dockerfile(self, path: str) -> list[Process]:
+        """The processes whose image is built from the Dockerfile at `path`, in model order."""
+        return self._processes_by_dockerfile.get(path, [])
+
+    @cached_property
+    def _processes_by_dockerfile(self) -> dict[str, list[Process]]:
+        # Rules ask per Dockerfile (and per process): one pass instead of Dockerfiles x processes.
+        index: dict[str, list[Process]] = {}
+        for process in self.processes:
+            if process.dockerfile:
+                index.setdefault(process.dockerfile, []).append(process)
+        return index
+
+    def dockerfile_view(self, path: str) -> DockerfileView | None:
+        """The parsed Dockerfile at `path`, when it is one the model read."""
+        return self._dockerfile_views.get(path)
+
+    @cached_property
+    def _dockerfile_views(self) -> dict[str, DockerfileView]:
+        views: dict[str, DockerfileView] = {}
+        for source, view in self.dockerfiles:
+            views.setdefault(source.path, view)
+        return views
+
     def dockerfile_for(self, base_dir: str, context: str | None, dockerfile: str | None) -> SourceFile | None:
         return self.process_model.dockerfile_for(base_dir, context, dockerfile)
 

@@ -11,7 +11,7 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.deployment import image_purpose
 from prodcheck.project.helm_render import absence
-from prodcheck.project.infra import is_third_party_image, scalar_location
+from prodcheck.project.infra import Workload, is_third_party_image, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 ROOT_USERS = frozenset({"root", "0", "0:0", "root:root", "root:0", "0:root"})
@@ -45,8 +45,8 @@ class ContainerRunsAsRoot(Rule):
     def _nonroot_elsewhere(self, project: Project, dockerfile: str) -> bool:
         """Every compose service / pod that runs this image sets a non-root user itself."""
         users = []
-        for process in project.processes:
-            if process.dockerfile != dockerfile or process.kind not in {"compose", "k8s"} or process.node is None:
+        for process in project.processes_of_dockerfile(dockerfile):
+            if process.kind not in {"compose", "k8s"} or process.node is None:
                 continue
             if process.kind == "compose":
                 user = process.node.get("user")
@@ -100,7 +100,7 @@ class ContainerRunsAsRoot(Rule):
                 )
 
     def _scripts_drop_privileges(self, project: Project, dockerfile: str) -> bool:
-        for process in project.processes:
+        for process in project.processes_of_dockerfile(dockerfile):
             if process.dockerfile == dockerfile:
                 for step in process.steps:
                     if step.via:
@@ -122,11 +122,15 @@ class ContainerRunsAsRoot(Rule):
             stage = view.stage(None)
             user = view.effective(stage, "USER") if stage else None
             dockerfile_users[source.path] = user is not None and not is_root(user.value.split()[0] if user.value.split() else "")
+        # (file, container node) -> the first workload holding that container: one pass, not one per process
+        workloads: dict[tuple[int, int], Workload] = {}
+        for candidate in project.workloads:
+            for container in candidate.containers + candidate.init_containers:
+                workloads.setdefault((id(candidate.file), id(container.node)), candidate)
         for process in project.processes:
             if process.kind != "k8s" or process.node is None:
                 continue
-            workload = next((w for w in project.workloads
-                             if w.file is process.file and any(c.node is process.node for c in w.containers + w.init_containers)), None)
+            workload = workloads.get((id(process.file), id(process.node)))
             if workload is None:
                 continue
             path = workload.file.path

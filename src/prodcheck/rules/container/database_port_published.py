@@ -83,10 +83,10 @@ class DatabasePortPublished(Rule):
             return service.image
         for process in project.processes:
             if process.node is service.node and process.dockerfile:
-                for source, view in project.dockerfiles:
-                    if source.path == process.dockerfile:
-                        stage = view.stage(process.target)
-                        return view.base_image(stage) if stage is not None else None
+                view = project.dockerfile_view(process.dockerfile)
+                if view is not None:
+                    stage = view.stage(process.target)
+                    return view.base_image(stage) if stage is not None else None
         return None
 
     @staticmethod

@@ -226,13 +226,12 @@ class ShellFormEntrypoint(Rule):
                 node = process.node.get(key)
                 if node is not None:
                     parts.extend(raw_argv(node))
-        if process.dockerfile:
-            for source, view in project.dockerfiles:
-                if source.path == process.dockerfile:
-                    stage = view.stage(process.target)
-                    entry = view.effective(stage, "ENTRYPOINT") if stage is not None else None
-                    if entry is not None:
-                        parts.append(entry.value)
+        view = project.dockerfile_view(process.dockerfile) if process.dockerfile else None
+        if view is not None:
+            stage = view.stage(process.target)
+            entry = view.effective(stage, "ENTRYPOINT") if stage is not None else None
+            if entry is not None:
+                parts.append(entry.value)
         return " ".join(parts)
 
     def _script(self, project: Project, script: SourceFile) -> Iterator[Draft]:

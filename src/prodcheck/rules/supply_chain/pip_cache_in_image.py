@@ -41,8 +41,8 @@ class PipCacheInImage(Rule):
 
     def check(self, project: Project) -> Iterator[Draft]:
         for source, view in project.dockerfiles:
-            targets: set[str | None] = {p.target for p in project.processes
-                                        if p.dockerfile == source.path and p.target and p.context == Context.PROD}
+            targets: set[str | None] = {p.target for p in project.processes_of_dockerfile(source.path)
+                                        if p.target and p.context == Context.PROD}
             last = view.stages[-1] if view.stages else None
             if not (targets and last is not None and last.name and _DEV_STAGE.search(last.name)):
                 targets.add(None)  # the default build, unless it is a dev stage and prod builds a named target
