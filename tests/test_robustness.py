@@ -317,14 +317,14 @@ def test_an_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
         from prodcheck.cli import main
 
-        real_open = Path.open
+        real_open = os.open
 
-        def deny(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-            if self.name in {"locked.py", "compose.yaml"}:
-                raise PermissionError(13, "Permission denied", str(self))
-            return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+        def deny(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if os.path.basename(os.fspath(path)) in {"locked.py", "compose.yaml"}:
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "open", deny)
+        monkeypatch.setattr(os, "open", deny)
         result = CliRunner().invoke(main, ["check", str(root), "--format", "json", "--no-cache", "--jobs", "1"])
         assert result.exit_code in (0, 1), result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -35,13 +35,14 @@ def write(path: Path, findings: list[Finding]) -> None:
 
 def load(path: Path) -> Counter[str]:
     """fingerprint -> how many findings with it the baseline accepts (a Counter, usable as a set)."""
+    from prodcheck.limits import MAX_BASELINE_DEPTH
     from prodcheck.parsing import ParseError
     from prodcheck.parsing.nesting import check_depth
     from prodcheck.settings import read_config_text
 
     try:
         text = read_config_text(path)  # a regular file only: a FIFO would block
-        check_depth(text, limit=50, what="baseline")
+        check_depth(text, limit=MAX_BASELINE_DEPTH, what="baseline")
         document = json.loads(text)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read baseline: {error.strerror or error}") from None

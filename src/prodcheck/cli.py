@@ -127,7 +127,10 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, sele
         config_path = config_file or settings_module.find_config(root)
         if config_file is not None and not config_file.is_file():
             raise settings_module.ConfigError(f"{config_file}: configuration file not found")
-        settings = settings_module.load(config_path) if config_path else settings_module.Settings()
+        # A configuration found in the project is read only from inside its folder (never through a
+        # link out of it); one named with --config is the user's choice.
+        inside = None if config_file or not config_path else config_path.parent
+        settings = settings_module.load(config_path, inside) if config_path else settings_module.Settings()
         selected, ignored, extended = _split(select), _split(ignore), _split(extend_select)
         for selector in (*selected, *ignored, *extended):
             if not is_known_selector(selector):

@@ -52,22 +52,13 @@ def find_config(root: Path) -> Path | None:
     return None
 
 
-MAX_CONFIG_BYTES = 10 * 1024 * 1024
+def read_config_text(path: Path, inside: Path | None = None) -> str:
+    """A configuration file's text: a regular file only (a FIFO would block), size-capped, and
+    when `inside` is given (a configuration found in the project) a file inside that folder."""
+    from prodcheck.limits import MAX_FILE_BYTES
+    from prodcheck.safe_read import read_text
 
-
-def read_config_text(path: Path) -> str:
-    """A configuration file's text: a regular file only (a FIFO would block), size-capped."""
-    import os
-    import stat
-
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise OSError(0, "not a regular file", str(path))
-        data = handle.read(MAX_CONFIG_BYTES + 1)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise OSError(0, f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MB", str(path))
-    return data.decode("utf-8")
+    return read_text(path, MAX_FILE_BYTES, follow=True, inside=inside)
 
 
 def _has_tool_table(path: Path) -> bool:
@@ -75,7 +66,7 @@ def _has_tool_table(path: Path) -> bool:
     from prodcheck.parsing.toml import loads
 
     try:
-        data = loads(read_config_text(path))
+        data = loads(read_config_text(path, path.parent))
     except (OSError, UnicodeDecodeError, ParseError):
         return False
     tool = data.get("tool", {})
@@ -96,12 +87,13 @@ def _severity(value: object, where: str) -> Severity:
     raise ConfigError(f"{where} must be one of: {', '.join(_SEVERITIES)} (got {value!r})")
 
 
-def load(path: Path) -> Settings:
+def load(path: Path, inside: Path | None = None) -> Settings:
+    """The settings of a configuration file (`inside`: the folder a found one must stay in)."""
     from prodcheck.parsing import ParseError
     from prodcheck.parsing.toml import loads
 
     try:
-        data = loads(read_config_text(path))
+        data = loads(read_config_text(path, inside))
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read configuration: {error}") from None
     except ParseError as error:
@@ -198,9 +190,9 @@ def _display(path: Path) -> str:
 
 def _line_of(path: Path, needle: str) -> int:
     try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(read_config_text(path).splitlines(), 1):
             if needle in line:
                 return number
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         pass
     return 1

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import os
 import re
-import stat as stat_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
+
+from prodcheck.limits import MAX_FILE_BYTES, MAX_GITIGNORE_CHARS
+from prodcheck.safe_read import read_bytes
 
 ALWAYS_SKIPPED = frozenset(
     {
@@ -17,8 +19,6 @@ ALWAYS_SKIPPED = frozenset(
         "build", "dist", ".cache", ".idea", ".vscode", "htmlcov", ".terraform", "bower_components",
     }
 )
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_GITIGNORE_CHARS = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +46,15 @@ def _inside(path: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def _gitignore(directory: str, prefix: str) -> pathspec.PathSpec | None:
+def _gitignore(directory: str, prefix: str, real_root: str) -> pathspec.PathSpec | None:
     path = os.path.join(directory, ".gitignore")
     try:
-        if not stat_module.S_ISREG(os.stat(path).st_mode):
-            return None  # a FIFO or a link to /dev/zero would never end
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read(MAX_GITIGNORE_CHARS).splitlines()
+        # A regular file inside the project: a FIFO or a link to /dev/zero would never end, a link
+        # out of the project is not the project's.
+        data = read_bytes(path, MAX_FILE_BYTES, follow=True, inside=real_root)
     except OSError:
         return None
+    lines = data[:MAX_GITIGNORE_CHARS].decode("utf-8", "replace").splitlines()
     if prefix:
         # Patterns of a nested .gitignore are relative to its folder.
         anchored = []
@@ -112,7 +112,7 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
         rel_dir = os.path.relpath(directory, root_str).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir
         spec_stack = [(p, s) for p, s in spec_stack if not p or rel_dir == p or rel_dir.startswith(p + "/")]
-        own = _gitignore(directory, rel_dir)
+        own = _gitignore(directory, rel_dir, real_root)
         if own is not None:
             spec_stack.append((rel_dir, own))
         specs = [s for _, s in spec_stack]

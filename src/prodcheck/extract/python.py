@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from prodcheck.knowledge import load
+from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value
 from prodcheck.model.finding import Span
 
@@ -453,6 +454,8 @@ class _Extractor(ast.NodeVisitor):
                     offloaded=self.offload_depth > 0 or self.deferred_depth > 0,
                 )
             )
+            if len(self.calls) > PYTHON_MAX_FACTS:
+                raise OverBudget(too_large("calls", len(self.calls), PYTHON_MAX_FACTS))
         offloads = value is not None and (value.text in OFFLOADERS or value.last in _OFFLOAD_METHODS)
         self.visit(node.func)
         if offloads:
@@ -484,6 +487,8 @@ class _Extractor(ast.NodeVisitor):
             return
         scope = self.scopes[-1].qualname if self.scopes[-1].is_function else ""
         self.strings.append(StringLiteral(text, span, scope, role, self.in_main))
+        if len(self.strings) > PYTHON_MAX_FACTS:
+            raise OverBudget(too_large("URL literals", len(self.strings), PYTHON_MAX_FACTS))
 
     def collect_module_names(self, tree: ast.Module) -> None:
         for statement in tree.body:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from prodcheck.safe_read import read_bytes
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Edit, Finding, Fix
 
@@ -169,7 +170,7 @@ def plan(root: Path, findings: Iterable[Finding], unsafe: bool) -> Outcome:
             outcome.refused.append(f"{path}: not a regular file inside the project (or reached through a link)")
             continue
         try:
-            before = file.read_bytes().decode("utf-8")
+            before = read_bytes(file).decode("utf-8")  # never a link, never blocks on a FIFO
         except (OSError, UnicodeDecodeError):
             outcome.refused.append(f"{path}: cannot be read as UTF-8")
             continue

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from prodcheck.parsing import ParseError
+from prodcheck.limits import DOCKERFILE_MAX_STAGES, MAX_EXEC_FORM_DEPTH, too_large
 from prodcheck.parsing.nesting import check_depth
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 
@@ -130,7 +131,7 @@ def exec_form(value: str) -> list[str] | None:
     if not text.startswith("["):
         return None
     try:
-        check_depth(text, limit=20, what="exec form")
+        check_depth(text, limit=MAX_EXEC_FORM_DEPTH, what="exec form")
         parsed = json.loads(text)
     except (ValueError, RecursionError, ParseError):
         return None  # not an exec form (a 100,000-deep one is read as a shell form)
@@ -153,6 +154,7 @@ def command_of(instruction: Instruction) -> list[SimpleCommand]:
     return split_script(value + ("\n" + instruction.heredoc if instruction.heredoc else ""), instruction.line)
 
 
+_EXEC_FORM_KEYWORDS = frozenset({"CMD", "ENTRYPOINT", "RUN", "HEALTHCHECK", "SHELL", "COPY", "ADD", "VOLUME"})
 MAX_JOIN_WORK = 200_000_000  # characters copied while continuation lines are joined
 _ESCAPE_DIRECTIVE = re.compile(r"^\s*#\s*escape\s*=\s*`", re.I | re.M)
 
@@ -189,6 +191,7 @@ def parse(path: str, text: str) -> DockerfileView:
     stages: list[Stage] = []
     global_args: dict[str, str] = {}
     skip_until = -1
+    stage_names: dict[str, int] = {}
     for item in structure:
         start, end = item["startline"], item["endline"]
         if start <= skip_until:
@@ -221,13 +224,21 @@ def parse(path: str, text: str) -> DockerfileView:
                 continue
             break
         if keyword == "FROM":
+            if len(stages) >= DOCKERFILE_MAX_STAGES:
+                raise ParseError(too_large("stages (FROM)", sum(1 for i in structure if i["instruction"].upper()
+                                                                 == "FROM"), DOCKERFILE_MAX_STAGES), start + 1)
             words = rest.split()
             base = words[0] if words else ""
             name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
-            base_stage = next(
-                (s.index for s in stages if s.name and s.name.lower() == base.lower()), None
-            )
+            base_stage = stage_names.get(base.lower())
             stages.append(Stage(len(stages), name, base, start + 1, base_stage))
+            if name:
+                stage_names.setdefault(name.lower(), len(stages) - 1)
+        elif rest.lstrip().startswith("[") and keyword in _EXEC_FORM_KEYWORDS:
+            try:
+                check_depth(rest, limit=MAX_EXEC_FORM_DEPTH, what="exec form")
+            except ParseError as error:
+                raise ParseError(f"{keyword} {error}, not checked", start + error.line) from None
         elif keyword == "ARG" and not stages:
             for key, default in parse_assignments(value):
                 global_args[key] = default

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prodcheck.parsing import ParseError
 
-MAX_DEPTH = 200  # far beyond any real configuration, far below any recursion limit
+from prodcheck.limits import MAX_DEPTH
 
 
 def check_depth(text: str, limit: int = MAX_DEPTH, what: str = "file") -> None:

@@ -22,8 +22,8 @@ try:
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
-MAX_NODES = 200_000
-MAX_DEPTH = 200
+from prodcheck.limits import MAX_DEPTH
+from prodcheck.limits import MAX_YAML_NODES as MAX_NODES
 
 _BOOL_TRUE = {"true", "yes", "on", "y"}
 _BOOL_FALSE = {"false", "no", "off", "n"}
@@ -174,7 +174,8 @@ class _Composer:
     def _charge(self, count: int, mark: _Mark) -> None:
         self.budget -= count
         if self.budget < 0:
-            raise ParseError("YAML document expands to too many nodes (alias bomb?)", mark.line + 1)
+            raise ParseError(f"file too large to analyse: more than {MAX_NODES:,} YAML nodes in a document, counting "
+                             "what its aliases expand to (an alias bomb?), not checked", mark.line + 1)
 
     def document(self, events: Iterator[yaml.Event], first: yaml.Event) -> YNode:
         # stack entries: [node, anchor, size, height, pending map key or None]

@@ -16,10 +16,8 @@ configuration pins (`production` / `development` globs) are never moved.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -602,12 +600,10 @@ def _has_command(view: DockerfileView | None) -> bool:
 
 def _read_readme(root: Path, name: str) -> str | None:
     """The first 20 kB of a root README: a regular file inside the root, never through a link."""
-    path = root / name
+    from prodcheck.safe_read import read_bytes
+
     try:
-        if path.is_symlink() or not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with path.open("rb") as handle:
-            return handle.read(20_000).decode("utf-8", "replace")
+        return read_bytes(root / name, 20_000, head=True).decode("utf-8", "replace")
     except OSError:
         return None
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from prodcheck.model.files import Context, FileKind
+from prodcheck.limits import MAX_FILE_BYTES as MAX_BYTES
+from prodcheck.limits import max_bytes, max_lines, too_large
 from prodcheck.parsing import ParseError
-
-MAX_BYTES = 10 * 1024 * 1024
+from prodcheck.safe_read import UnsafeFile, read_bytes
 
 
 @dataclass(slots=True)
@@ -41,24 +41,25 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
     if kind == FileKind.LOCKFILE:
         return source  # only its existence matters; lock files can be large
     full = os.path.join(root, path)
-    too_large = ParseError(f"file larger than {MAX_BYTES // (1024 * 1024)} MB, not checked")
     try:
-        info = os.stat(full)
-        if not stat.S_ISREG(info.st_mode):
-            source.error = ParseError("not a regular file, not read")  # a FIFO would block, a device never end
-            return source
-        if info.st_size > MAX_BYTES:
-            source.error = too_large
-            return source
-        with Path(full).open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)  # bounded even if the file grows while it is read
-        if len(data) > MAX_BYTES:
-            source.error = too_large
-            return source
+        # One open, non-blocking, checked on the descriptor: a FIFO or device never blocks, a link
+        # swapped after the walk never leads outside the root.
+        data = read_bytes(full, MAX_BYTES, follow=True, inside=root)
+    except UnsafeFile as error:
+        source.error = ParseError(error.reason)
+        return source
     except OSError as error:
         broken = os.path.islink(full) and not os.path.exists(full)
         source.error = ParseError("symbolic link that does not resolve (missing target or a loop)" if broken
                                   else f"cannot read file: {error.strerror or error}")
+        return source
+    # The per-file budget (limits.py): a file over it is PC000 "too large", the run goes on.
+    if len(data) > max_bytes(str(kind)):
+        source.error = ParseError(too_large("bytes", len(data), max_bytes(str(kind))))
+        return source
+    lines = data.count(b"\n")
+    if lines > max_lines(str(kind)):
+        source.error = ParseError(too_large("lines", lines, max_lines(str(kind))))
         return source
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data[:8192]):
         source.error = ParseError("file is UTF-16 encoded, not UTF-8: not checked (save it as UTF-8 for the tools "

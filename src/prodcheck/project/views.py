@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
@@ -77,6 +77,12 @@ class FileViews:
         if kind is None:
             return None
         return self.view(source, f"declared:{kind.name}", lambda: kind.parse(source.path, source.text or ""))
+
+    def toml(self, source: SourceFile) -> dict[str, Any] | None:
+        """A TOML file's document (pyproject.toml): a file tools cannot read is PC000."""
+        from prodcheck.parsing.toml import loads
+
+        return self.view(source, "toml", lambda: loads(source.text or ""))
 
     def dockerfile(self, source: SourceFile) -> DockerfileView | None:
         return self.view(source, "dockerfile", lambda: parse_dockerfile(source.path, source.text or ""))
@@ -167,4 +173,5 @@ _PARSERS: dict[FileKind | str, Callable[[FileViews, SourceFile], object]] = {
     FileKind.ENV: FileViews.env_entries,
     FileKind.ALEMBIC_INI: FileViews.ini_entries,
     FileKind.SHELL: FileViews.script_steps,
+    FileKind.PYPROJECT: FileViews.toml,
 }

@@ -1,9 +1,7 @@
 """PC303 committed-env-file. Docs and tests: rules/PC303-committed-env-file.md"""
 from __future__ import annotations
 
-import os
 import posixpath
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,21 +17,17 @@ GIT_TIMEOUT = 10
 
 def git_tracked(root: Path, paths: list[str]) -> set[str] | None:
     """Which of `paths` (relative to root) git tracks; None when root is not in a work tree or git
-    cannot answer. Never through a shell, with a timeout, and without running the repository's
-    fsmonitor hook."""
+    cannot answer. Through git.run_git: no shell, a timeout, and no configuration, hook or
+    fsmonitor of the repository able to hook into it."""
+    from prodcheck.git import GitError, run_git
+
     if not paths:
         return set()
     try:
-        done = subprocess.run(
-            ["git", "-c", "core.fsmonitor=false", "-C", str(root), "ls-files", "-z", "--", *paths],
-            capture_output=True, timeout=GIT_TIMEOUT, stdin=subprocess.DEVNULL, check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"},
-        )
-    except (OSError, subprocess.SubprocessError, ValueError):
+        out = run_git(root, "ls-files", "-z", "--", *paths, timeout=GIT_TIMEOUT)
+    except (GitError, ValueError):
         return None
-    if done.returncode != 0:
-        return None
-    return {p for p in done.stdout.decode("utf-8", "replace").split("\0") if p}
+    return {p for p in out.decode("utf-8", "replace").split("\0") if p}
 
 
 class CommittedEnvFile(Rule):

@@ -73,7 +73,7 @@ class UnpinnedDependencies(Rule):
         for source in project.of_kind(FileKind.PYPROJECT):
             if _covered(source.path, locks + compiled):
                 continue
-            yield from self._report(source, self._pyproject(source), "pyproject")
+            yield from self._report(source, self._pyproject(project, source), "pyproject")
 
     @staticmethod
     def _side_file(source: SourceFile) -> bool:
@@ -100,14 +100,10 @@ class UnpinnedDependencies(Rule):
             out.append(Requirement(entry.key, entry.line, is_pinned(spec)))
         return out
 
-    def _pyproject(self, source: SourceFile) -> list[Requirement]:
-        from prodcheck.parsing import ParseError
-        from prodcheck.parsing.toml import loads
-
-        try:
-            data = loads(source.text or "")
-        except ParseError:
-            return []
+    def _pyproject(self, model: Project, source: SourceFile) -> list[Requirement]:
+        data = model.views.toml(source)
+        if data is None:
+            return []  # PC000 says why
         out: list[Requirement] = []
         lines = source.lines
         project = data.get("project") if isinstance(data.get("project"), dict) else {}
