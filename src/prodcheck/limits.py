@@ -39,6 +39,16 @@ _MAX_LINES = {"py": PYTHON_MAX_LINES, "gunicorn.conf.py": PYTHON_MAX_LINES, "doc
               "yaml": YAML_MAX_LINES, "compose": YAML_MAX_LINES, "workflow": YAML_MAX_LINES,
               "k8s": YAML_MAX_LINES}
 _MAX_BYTES = {"py": PYTHON_MAX_BYTES, "gunicorn.conf.py": PYTHON_MAX_BYTES}
+# Characters of one line, for the line-based kinds whose lines become shell commands (Dockerfile,
+# Procfile, shell, .env, Makefile, systemd, supervisor...): the shell tokenizer (shlex) is quadratic
+# in the length of one word. 43x the longest real line of these kinds (376 characters). Python,
+# YAML and JSON platform files have no such limit (a JSON blob on one line is ordinary there).
+MAX_LINE_CHARS = 16_384
+_NO_LINE_LIMIT = frozenset({"py", "gunicorn.conf.py", "yaml", "compose", "workflow", "k8s", "platform", "lockfile"})
+# A shell command line longer than this (a YAML `command:` string, a joined RUN) is split at
+# whitespace only, quotes not honoured: linear, where shlex would be quadratic. 13x the longest
+# real one (a Dockerfile RUN joined over its continuation lines: 607 characters).
+MAX_SHELL_CHARS = 8_192
 
 # Facts the Python extractor keeps per file (calls, interesting string literals, assignments,
 # functions, classes): the rules' work grows with them. 3.7x the most in a real file.
@@ -49,6 +59,11 @@ DOCKERFILE_MAX_STAGES = 200  # `FROM` instructions per Dockerfile: 28x the most 
 def max_lines(kind: str) -> int:
     """The line budget of a file kind (its FileKind value or declared name)."""
     return _MAX_LINES.get(kind, DEFAULT_MAX_LINES)
+
+
+def max_line_chars(kind: str) -> int | None:
+    """The longest line a file kind may hold, None for no limit."""
+    return None if kind in _NO_LINE_LIMIT else MAX_LINE_CHARS
 
 
 def max_bytes(kind: str) -> int:

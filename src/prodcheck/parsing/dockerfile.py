@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from prodcheck.parsing import ParseError
 from prodcheck.limits import DOCKERFILE_MAX_STAGES, MAX_EXEC_FORM_DEPTH, too_large
 from prodcheck.parsing.nesting import check_depth
-from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
+from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script, split_words
 
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 _FLAG = re.compile(r"^--[a-z-]+(=\S*)?$")
@@ -99,10 +99,8 @@ class DockerfileView:
 
 def parse_assignments(value: str) -> list[tuple[str, str]]:
     """`ENV A=1 B="two words"`, legacy `ENV A 1`, `ARG NAME[=default]`."""
-    import shlex
-
     try:
-        tokens = shlex.split(value, posix=True)
+        tokens = split_words(value)
     except ValueError:
         tokens = value.split()
     if not tokens:

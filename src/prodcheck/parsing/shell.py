@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from prodcheck.knowledge.commands import runners, shell_words, shells, user_switchers
+from prodcheck.limits import MAX_SHELL_CHARS
 
 SHELLS = shell_words()
 _CONNECTORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
@@ -37,7 +38,17 @@ class SimpleCommand:
         return " ".join(self.argv)
 
 
+def split_words(text: str) -> list[str]:
+    """`shlex.split` within the budget (ValueError on unbalanced quotes); a text longer than
+    MAX_SHELL_CHARS is split at whitespace: shlex is quadratic in the length of one word."""
+    if len(text) > MAX_SHELL_CHARS:
+        return text.split()
+    return shlex.split(text, posix=True)
+
+
 def _tokens(text: str) -> list[str]:
+    if len(text) > MAX_SHELL_CHARS:
+        return text.split()  # shlex is quadratic in a word's length: over the budget, a linear rough split
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"

@@ -199,12 +199,12 @@ def is_shell_wrapper(argv: list[str]) -> bool:
 
 def raw_argv(node: YNode) -> list[str]:
     """A compose `command:` as the argv compose passes (a string is split, not run by a shell)."""
-    import shlex
+    from prodcheck.parsing.shell import split_words
 
     if node.is_seq:
         return node.strings()
     try:
-        return shlex.split(node.as_str() or "")
+        return split_words(node.as_str() or "")
     except ValueError:
         return (node.as_str() or "").split()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prodcheck.model.files import Context, FileKind
 from prodcheck.limits import MAX_FILE_BYTES as MAX_BYTES
-from prodcheck.limits import max_bytes, max_lines, too_large
+from prodcheck.limits import max_bytes, max_line_chars, max_lines, too_large
 from prodcheck.parsing import ParseError
 from prodcheck.safe_read import UnsafeFile, read_bytes
 
@@ -61,6 +61,14 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
     if lines > max_lines(str(kind)):
         source.error = ParseError(too_large("lines", lines, max_lines(str(kind))))
         return source
+    longest = max_line_chars(str(kind))
+    if longest is not None and len(data) > longest:
+        for number, line in enumerate(data.split(b"\n"), 1):
+            if len(line) > longest:
+                source.error = ParseError(f"file too large to analyse: line {number} has {len(line):,} characters, "
+                                          f"more than the budget of {longest:,} (not checked; see Limits in the "
+                                          "README)", number)
+                return source
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data[:8192]):
         source.error = ParseError("file is UTF-16 encoded, not UTF-8: not checked (save it as UTF-8 for the tools "
                                   "that read it, and for prodcheck)")

@@ -6,13 +6,13 @@ import json
 import os
 import posixpath
 import re
-import shlex
 from collections.abc import Callable, Iterator
 
 import pathspec
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
+from prodcheck.parsing.shell import split_words
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, parse_assignments
 from prodcheck.project import Project
@@ -38,7 +38,7 @@ def copy_sources(instruction: Instruction) -> list[str]:
             words = None
     if words is None:
         try:
-            words = shlex.split(text)
+            words = split_words(text)
         except ValueError:
             words = text.split()
     words = [w for w in words if not w.startswith("--")]

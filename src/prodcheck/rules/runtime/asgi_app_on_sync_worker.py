@@ -1,10 +1,10 @@
 """PC103 asgi-app-on-sync-worker. Docs and tests: rules/PC103-asgi-app-on-sync-worker.md"""
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from prodcheck.parsing.shell import split_words
 from prodcheck.extract.servers import ServerCall
 from prodcheck.knowledge.frameworks import app_kind
 from prodcheck.knowledge.servers import wsgi_workers
@@ -129,7 +129,7 @@ class AsgiAppOnSyncWorker(Rule):
             location = (token_location(step.location.path, step.location.span.line, line_text, "GUNICORN_CMD_ARGS")
                         if inline is not None else process.env["GUNICORN_CMD_ARGS"][1])
             try:
-                tokens = shlex.split(text)
+                tokens = split_words(text)
             except ValueError:
                 return None
             if any("$" in t for t in tokens):
