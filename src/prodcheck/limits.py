@@ -42,9 +42,10 @@ _MAX_BYTES = {"py": PYTHON_MAX_BYTES, "gunicorn.conf.py": PYTHON_MAX_BYTES}
 # Characters of one line, for the line-based kinds whose lines become shell commands (Dockerfile,
 # Procfile, shell, .env, Makefile, systemd, supervisor...): the shell tokenizer (shlex) is quadratic
 # in the length of one word. 43x the longest real line of these kinds (376 characters). Python,
-# YAML and JSON platform files have no such limit (a JSON blob on one line is ordinary there).
+# YAML, TOML and JSON platform files have no such limit (a JSON blob on one line is ordinary there).
 MAX_LINE_CHARS = 16_384
-_NO_LINE_LIMIT = frozenset({"py", "gunicorn.conf.py", "yaml", "compose", "workflow", "k8s", "platform", "lockfile"})
+_NO_LINE_LIMIT = frozenset({"py", "gunicorn.conf.py", "yaml", "compose", "workflow", "k8s", "platform", "pyproject",
+                            "lockfile"})
 # A shell command line longer than this (a YAML `command:` string, a joined RUN) is split at
 # whitespace only, quotes not honoured: linear, where shlex would be quadratic. 13x the longest
 # real one (a Dockerfile RUN joined over its continuation lines: 607 characters).

@@ -43,7 +43,9 @@ def find_config(root: Path) -> Path | None:
     for directory in (root, *root.parents):
         for name in CONFIG_FILES:
             candidate = directory / name
-            if candidate.is_file():
+            # Anything by that name but a folder: a FIFO or a link out of the project is then a clear
+            # usage error when it is read, never a silent fallback to the defaults.
+            if candidate.is_file() or (name != "pyproject.toml" and candidate.exists() and not candidate.is_dir()):
                 if name == "pyproject.toml" and not _has_tool_table(candidate):
                     continue
                 return candidate
