@@ -201,7 +201,7 @@ def script_variables(text: str) -> list[tuple[int, str, str]]:
         if "=" not in line:
             continue
         match = _SCRIPT_ASSIGNMENT.match(line)
-        if not match:
+        if not match or len(line) > MAX_SHELL_CHARS:  # shlex is quadratic in a word's length
             continue
         try:
             words = shlex.split(match.group(2) or "", comments=True)
