@@ -275,8 +275,10 @@ def shell_files_named(files_by_path: dict[str, SourceFile], name: str) -> list[S
     return [f for f in files_by_path.values() if f.kind == FileKind.SHELL and f.path.rsplit("/", 1)[-1] == name]
 
 
-def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: str = "") -> SourceFile | None:
-    """A script path as a container sees it (`/app/scripts/start.sh`, `./start.sh`) -> the repo file."""
+def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: str = "",
+                   near: str = "") -> SourceFile | None:
+    """A script path as a container sees it (`/app/scripts/start.sh`, `./start.sh`) -> the repo file.
+    Between scripts that match equally well, the one nearest `near` (the file that runs it) wins."""
     token = token.strip("'\"")
     if not token or token.startswith("-") or "$" in token:
         return None
@@ -293,9 +295,19 @@ def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: st
         shared = 0
         while shared < min(len(parts), len(candidate_parts)) and parts[-1 - shared] == candidate_parts[-1 - shared]:
             shared += 1
-        if shared > best_len:
+        if shared > best_len or (shared == best_len and best is not None and near
+                                 and _common_folders(candidate.path, near) > _common_folders(best.path, near)):
             best, best_len = candidate, shared
     return best
+
+
+def _common_folders(path: str, other: str) -> int:
+    count = 0
+    for a, b in zip(path.split("/")[:-1], other.split("/")[:-1], strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
 
 
 def replicas_fact(path: str, node: YNode | None, default_origin: Location, default: int = 1,

@@ -12,7 +12,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.knowledge.servers import base_image_start
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, exec_form
-from prodcheck.parsing.shell import SimpleCommand, script_variables, split_argv, split_script, substitute
+from prodcheck.parsing.shell import SimpleCommand, expand_default, script_variables, split_argv, split_script, substitute
 from prodcheck.project.infra import (
     Process, Step, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command, k8s_env,
     raw_argv, replicas_fact, resolve_script, scalar_location, workers_fact, yaml_command,
@@ -64,11 +64,12 @@ class Processes:
             argv = command.argv
             script = None
             if argv and depth < 4:
+                # `. "${PRE_START_PATH:-/app/prestart.sh}"`: the script the default names, when nothing sets it
                 if (command.program in {"sh", "bash", "dash", "ash"} and len(argv) > 1 and not argv[1].startswith("-")) \
                         or (argv[0] in {"source", "."} and len(argv) > 1):
-                    script = resolve_script(self.project.by_path, argv[1], workdir)
+                    script = resolve_script(self.project.by_path, expand_default(argv[1])[0] or "", workdir, source.path)
                 else:
-                    script = resolve_script(self.project.by_path, argv[0], workdir)
+                    script = resolve_script(self.project.by_path, expand_default(argv[0])[0] or "", workdir, source.path)
             if script is not None and script.path not in via:
                 inner = with_script_variables(self.project.script_steps(script), script.text or "")
                 steps.extend(self.expand(inner, script, rest, workdir, (*via, script.path), depth + 1))
