@@ -157,6 +157,21 @@ def test_pc404_through_libcst_keeps_comments_and_layout(tmp_path: Path) -> None:
         "    )\n")
 
 
+def test_pc101_removes_reload_true_from_a_module_production_runs(tmp_path: Path) -> None:
+    main_py = ('import uvicorn\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\nif __name__ == "__main__":\n'
+               '    uvicorn.run(\n        "app.main:app",\n        port=8000,\n        reload=True,\n    )\n')
+    root = write_project(tmp_path, {"app/main.py": main_py, "Procfile": "web: python -m app.main\n"})
+    fixed(root, "PC101")
+    assert (root / "app/main.py").read_text().endswith('    uvicorn.run(\n        "app.main:app",\n'
+                                                      '        port=8000,\n    )\n')
+    assert findings(root, "--select", "PC101") == []
+    one_line = main_py.replace('uvicorn.run(\n        "app.main:app",\n        port=8000,\n        reload=True,\n    )',
+                               'uvicorn.run("app.main:app", reload=True, port=8000)')
+    (root / "app/main.py").write_text(one_line)
+    fixed(root, "PC101")
+    assert 'uvicorn.run("app.main:app", port=8000)\n' in (root / "app/main.py").read_text()
+
+
 def test_pc101_in_compose_keeps_quoting_and_comment_spacing(tmp_path: Path) -> None:
     compose = ("services:\n  web:\n    build: .\n    command: 'uvicorn app.main:app --reload --port 80'   # the app\n"
                "    ports: ['8000:8000']\n")

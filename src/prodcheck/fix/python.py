@@ -107,3 +107,30 @@ def add_keyword(project: Project, path: str, call: Value, name: str, value: str,
     assert isinstance(rewritten, libcst.Module)
     edit = minimal_edit(path, text, rewritten.code)
     return Fix(f"add `{name}={value}`", (edit,), safe=safe) if edit is not None else None
+
+
+def remove_keyword(project: Project, path: str, call: Value, name: str, *, safe: bool = True) -> Fix | None:
+    """A fix removing the keyword argument `name=...` from a call (its comma follows the call's layout)."""
+    source = project.by_path.get(path)
+    parsed = _parsed(source) if source is not None and source.data is not None else None
+    if parsed is None:
+        return None
+    text, module, calls = parsed
+    node = _call_at(calls, call)
+    if node is None:
+        return None
+    args = list(node.args)
+    found = [i for i, arg in enumerate(args) if arg.keyword is not None and arg.keyword.value == name]
+    if len(found) != 1:
+        return None
+    index = found[0]
+    removed = args.pop(index)
+    if index == len(args) and index > 0:
+        # The last argument goes: the one before it takes over its comma (or its absence) and what follows.
+        args[index - 1] = args[index - 1].with_changes(comma=removed.comma,
+                                                       whitespace_after_arg=removed.whitespace_after_arg)
+    rewritten = module.deep_replace(node, node.with_changes(args=args))
+    assert isinstance(rewritten, libcst.Module)
+    edit = minimal_edit(path, text, rewritten.code)
+    written = " ".join(module.code_for_node(removed.value).split())
+    return Fix(f"remove `{name}={written}`", (edit,), safe=safe) if edit is not None else None

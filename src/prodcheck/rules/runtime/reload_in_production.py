@@ -7,6 +7,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.fix.edits import remove_argument, remove_yaml_argument
+from prodcheck.fix.python import remove_keyword
 from prodcheck.fix.roundtrip import file_text
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
@@ -100,4 +101,5 @@ class ReloadInProduction(Rule):
                 yield self.draft(
                     f"`uvicorn.run(reload=True)` ({note}): the reloader restarts the server on file changes and "
                     "ignores `workers`", Location(facts.path, reload_value.span), context=context,
+                    fix=remove_keyword(project, facts.path, call.value, "reload") if is_run else None,
                 )
