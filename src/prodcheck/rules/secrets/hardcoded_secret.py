@@ -123,9 +123,15 @@ class HardcodedSecret(Rule):
         elif value.kind == "call" and value.last == "Field" and is_secret_name(name):
             default = value.arg(0) or value.kwarg("default")
             text = _literal(default) if default is not None else None
-            if default is not None and text is not None and secret_evidence(text, name) >= Evidence.WEAK:
+            if default is None or text is None:
+                return
+            if in_settings and secret_evidence(text, name) >= Evidence.WEAK:
                 yield self._draft(name, text, "as a settings default", Location(facts.path, default.span),
                                   severity=Severity.WARNING, fallback=True)
+            elif not in_settings and secret_evidence(text, name, code=True) >= Evidence.RANDOM:
+                # A field of a data model (an API schema), not configuration: code, where a plain
+                # word (`termination_token = Field("DONE!")`) is no evidence.
+                yield self._draft(name, text, "in code", Location(facts.path, default.span), severity=Severity.WARNING)
 
     def _python_dict(self, facts: PyFacts, value: Value, depth: int = 0) -> Iterator[Draft]:
         for key, item in value.keywords:
