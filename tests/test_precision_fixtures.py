@@ -115,3 +115,10 @@ def test_pc205_a_committed_credential_file_without_a_secret_is_not_one() -> None
 def test_pc203_from_an_arg_naming_an_earlier_stage_is_no_image() -> None:
     """`ARG TARGET=api` + `FROM ${TARGET}` picks an earlier stage: there is no tag to pin."""
     assert _loud("PC203-arg-stage", "PC203") == []
+
+
+def test_pc705_pc706_migrations_checked_in_ci_are_no_deploy() -> None:
+    """`alembic upgrade head` in a workflow run for pull requests only, or in a step named as a test
+    of the migrations, runs against a CI database: no deploy without tests, no deploy permissions."""
+    assert _loud("PC705-migration-checks", "PC705", "PC706") == []
+

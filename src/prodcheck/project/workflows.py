@@ -17,6 +17,10 @@ _TEST_TASK_RUNNERS = frozenset({"make", "just", "task", "invoke", "inv", "hatch"
 _TEST_TASKS = re.compile(r"^(?:test|tests|unittest|unit|check|ci|coverage|cov)(?:[-_:].*)?$")
 _RUN_TEST = re.compile(r"\b(?:hatch|pdm|poetry|uv|pipenv|rye)\s+run\s+(?:python\s+-m\s+)?(?:test|tests|pytest)\b")
 _TEST_NAME = re.compile(r"(?:^|[-_ ])(?:tests?|pytest|unit|ci|check|checks)(?:$|[-_ ])", re.I)
+# Events that run before a change is merged (https://docs.github.com/en/actions/writing-workflows/
+# choosing-when-your-workflow-runs/events-that-trigger-workflows): a workflow on these alone deploys nothing.
+_PRE_MERGE_TRIGGERS = frozenset({"pull_request", "pull_request_target", "merge_group"})
+_VALIDATE_WORD = re.compile(r"\b(?:validat\w*|check\w*|verify\w*|lint\w*)\b", re.I)
 _TEST_WORD = re.compile(r"\b(?:tests?|pytest|unit[ -]?tests?)\b", re.I)
 _TEST_SCRIPT = re.compile(r"^(?:run[-_])?tests?(?:[-_](?:start|all|unit|ci))?(?:\.sh)?$")
 _PROD_ENVIRONMENT = re.compile(r"prod|live|staging|release", re.I)
@@ -51,6 +55,8 @@ class Job:
     uses_node: YNode | None
     permissions: YNode | None
     environment: str | None
+    # Runs only for pull requests (and merge queues): before anything is merged, never a deploy.
+    pre_merge: bool = False
 
     @property
     def location(self) -> Location:
@@ -119,8 +125,10 @@ class Job:
             if kind is None:
                 continue
             if kind == "migrate":
-                if self.has_services:
-                    continue
+                if self.has_services or self.pre_merge:
+                    continue  # a CI database: the workflow runs for pull requests only
+                if _TEST_WORD.search(_step_name(_step) or "") or _VALIDATE_WORD.search(_step_name(_step) or ""):
+                    continue  # `name: Test alembic migration`: the step checks the migrations
                 tests = tests if tests is not None else (self.tests() or "")
                 if tests:
                     continue
@@ -222,6 +230,9 @@ def build_workflows(workflows: list[tuple[SourceFile, YNode]]) -> list[Workflow]
             if not key_node.is_scalar or not node.is_map:
                 continue
             workflow.jobs[str(key_node.value)] = _job(source.path, str(key_node.value), key_node, node)
+        if workflow.triggers and set(workflow.triggers) <= _PRE_MERGE_TRIGGERS:
+            for job in workflow.jobs.values():
+                job.pre_merge = True
         out.append(workflow)
     return out
 
