@@ -122,3 +122,10 @@ def test_pc705_pc706_migrations_checked_in_ci_are_no_deploy() -> None:
     of the migrations, runs against a CI database: no deploy without tests, no deploy permissions."""
     assert _loud("PC705-migration-checks", "PC705", "PC706") == []
 
+
+def test_pc301_alembic_ini_overridden_or_local() -> None:
+    """An alembic.ini URL that env.py replaces (set_main_option) is never used: info. A localhost URL
+    the env.py does use is a developer's database: a warning, not an error."""
+    _, report = run_json(FIXTURES / "PC301-alembic-ini", "--select", "PC301")
+    assert sorted((f["path"], f["severity"]) for f in report["findings"]) == [
+        ("alembic.ini", "info"), ("service/alembic.ini", "warning")]

@@ -1,6 +1,7 @@
 """PC301 hardcoded-database-url. Docs and tests: rules/PC301-hardcoded-database-url.md"""
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from prodcheck.knowledge.environment import is_env_getter
@@ -11,6 +12,7 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import scalar_location
+from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import DatabaseUrl, database_urls
 
@@ -150,11 +152,23 @@ class HardcodedDatabaseUrl(Rule):
 
     def _text_files(self, project: Project) -> Iterator[Draft]:
         for source in project.of_kind(FileKind.ALEMBIC_INI):
+            overridden = _env_py_sets_url(project, source)
             for _section, entry in project.ini_entries(source):
                 for url in database_urls(entry.value):
+                    if overridden:
+                        # env.py replaces it before any migration connects: dead configuration, still committed
+                        yield self.draft(f"database URL with a literal password `{url.masked}` in `alembic.ini` is "
+                                         f"never used (`{overridden}` sets `sqlalchemy.url` before migrations "
+                                         "connect), but its password is committed: remove it, or leave a "
+                                         "placeholder without credentials",
+                                         _line_location(source.path, entry.line, source.line(entry.line), url),
+                                         secrets=(url.secret,), severity=Severity.INFO)
+                        continue
+                    # A localhost URL is a developer's database (what `alembic revision` runs against);
+                    # production cannot reach it, but a deploy that runs alembic with this file would try.
                     yield self.draft(_message(url, "in `alembic.ini`"),
                                      _line_location(source.path, entry.line, source.line(entry.line), url),
-                                     secrets=(url.secret,))
+                                     secrets=(url.secret,), severity=Severity.WARNING if url.is_local else None)
         for source in project.of_kind(FileKind.ENV):
             name = source.path.rsplit("/", 1)[-1].lower()
             if is_template_name(name):
@@ -171,6 +185,33 @@ class HardcodedDatabaseUrl(Rule):
                 for url in database_urls(line):
                     yield self.draft(_message(url, "in a command"), _line_location(source.path, number, line, url),
                                      secrets=(url.secret,))
+
+
+def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:
+    """The env.py of an alembic.ini's `script_location` when it sets `sqlalchemy.url` itself
+    (`config.set_main_option("sqlalchemy.url", settings.DATABASE_URL)`), as its path."""
+    folder = posixpath.dirname(ini.path)
+    location = None
+    for section, entry in project.ini_entries(ini):
+        if section == "alembic" and entry.key == "script_location":
+            location = entry.value.strip()
+    candidates = []
+    if location:
+        relative = location.split(":", 1)[-1].replace("%(here)s", ".").strip("/")
+        candidates.append(posixpath.normpath(posixpath.join(folder, relative, "env.py")))
+        if ":" in location:  # `package:alembic`: the package's folder, wherever it lives
+            suffix = "/" + posixpath.join(location.replace(":", "/"), "env.py").strip("/")
+            candidates.extend(p for p in project.python_facts if p.endswith(suffix) or p == suffix.lstrip("/"))
+    for path in candidates:
+        facts = project.python_facts.get(path)
+        if facts is None:
+            continue
+        for call in facts.calls:
+            first = call.value.arg(0)
+            if call.name.endswith("set_main_option") and first is not None and first.is_str \
+                    and first.literal == "sqlalchemy.url" and not (call.value.arg(1) or first).is_str:
+                return path
+    return None
 
 
 def _is_test_job(name: str, job: YNode) -> bool:
