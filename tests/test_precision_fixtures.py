@@ -129,3 +129,9 @@ def test_pc301_alembic_ini_overridden_or_local() -> None:
     _, report = run_json(FIXTURES / "PC301-alembic-ini", "--select", "PC301")
     assert sorted((f["path"], f["severity"]) for f in report["findings"]) == [
         ("alembic.ini", "info"), ("service/alembic.ini", "warning")]
+
+
+def test_a_module_importing_a_test_client_is_test_support() -> None:
+    """app/db/mock_session.py imports fastapi.testclient: a test helper wherever it lives, so its
+    SQLite engine is no production database; the app's own SQLite engine still is."""
+    assert _loud("PC406-test-support", "PC406") == [("PC406", "app/db/session.py", 3, "warning")]

@@ -475,6 +475,18 @@ class Deployment:
             return Placement(Context.TEST, f"its name `{name}` says testing")
         return None
 
+    def _test_support(self, source: SourceFile) -> Placement | None:
+        """A Python module importing a test framework or test client (knowledge/contexts.toml)."""
+        facts = self.views.python_facts.get(source.path)
+        if facts is None:
+            return None
+        modules = _knowledge()["test_imports"]["modules"]
+        for _, target in facts.imports:
+            for module in modules:
+                if target == module or target.startswith(module + "."):
+                    return Placement(Context.TEST, f"it imports `{module}`: test support")
+        return None
+
     @cached_property
     def _sample_repository(self) -> str | None:
         for name in ("README.md", "README.rst", "README.txt", "README", "readme.md"):
@@ -576,7 +588,7 @@ class Deployment:
         for source in views.files:
             if source.path in evidence or source.context != Context.PROD:
                 continue
-            word = self._folder_word(source)
+            word = self._folder_word(source) or self._test_support(source)
             if word is not None:
                 out[source.path] = word
             elif sample is not None:
