@@ -52,3 +52,11 @@ def test_lowercase_secret_module_is_parsed(tmp_path: Path) -> None:
     _, report = run_json(root, "--select", "PC302")
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/keys.py", 1)]
     assert "sk_live" not in report["findings"][0]["message"]
+
+
+def test_the_key_of_a_credential_in_a_kubernetes_secret_is_not_a_secret_name() -> None:
+    from prodcheck.rules.secrets.secret_values import is_secret_name
+
+    assert not is_secret_name("WORKER_API_KEY_SECRET_KEY")  # `value: key`: which key of the Secret
+    assert not is_secret_name("PASSWORD_SECRET_KEY")
+    assert is_secret_name("DJANGO_SECRET_KEY") and is_secret_name("API_SECRET_KEY")

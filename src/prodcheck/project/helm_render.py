@@ -250,6 +250,9 @@ def absence(rendering: Rendering, path: str, container: YNode, key: str) -> Loca
         return False  # an unknown block at the container's own level (not one under `env:`, not the next key)
     present = container.get(key)
     if present is not None:
+        key_line = (container.key_node(key) or present).span.line
+        if any(key_line <= line <= max(key_line, present.span.end_line) for line, _ in rendered.opaque):
+            return False  # `securityContext: {{ include "unknown" . | nindent 10 }}`: its value is unknown
         return origin_of(rendered, Location(path, present.span))
     for line, slot_key, origin in rendered.slots:
         if slot_key == key and first - 1 <= line <= last:

@@ -85,6 +85,8 @@ def is_secret_name(name: str) -> bool:
         return False
     if len(words) == 1 and words[0] in {"PWD", "KEY", "TOKENS"}:
         return False  # $PWD is the working directory; a bare KEY is usually a lookup key
+    if words[-2:] == ["SECRET", "KEY"] and any(_is_secret_word(words, i) for i in range(len(words) - 2)):
+        return False  # `API_KEY_SECRET_KEY`, `PASSWORD_SECRET_KEY`: the key, in a Kubernetes Secret, of that credential
     return _is_secret_word(words, len(words) - 1)
 
 
