@@ -71,3 +71,36 @@ def test_hostile_templates_end() -> None:
         _render('{{ define "a" }}{{ include "a" . }}{{ end }}x{{ include "a" . }}', "{}\n")
     with pytest.raises(Budget):
         _render("{{ range until 100000 }}9{{ end }}", "{}\n")
+
+
+@pytest.mark.parametrize("template", [
+    "{{- range until 60 }}" * 6 + "{{- end }}" * 6,  # loops within the loop limit, nested: 60^6 visits
+    "".join(f'{{{{- define "d{i}" }}}}{{{{ include "d{i + 1}" . }}}}{{{{ include "d{i + 1}" . }}}}{{{{- end }}}}'
+            for i in range(23)) + '{{- define "d23" }}{{- end }}{{ include "d0" . }}',  # 2^23 includes
+    '{{ indent 2000000000 "x" }}',  # a 2 GB pad
+    '{{ nindent -1 "x" }}',
+], ids=["nested-loops", "include-fan-out", "huge-indent", "negative-indent"])
+def test_work_that_writes_nothing_is_bounded_too(template: str) -> None:
+    """Output size alone does not bound the work: loops and helpers that write nothing are counted."""
+    with pytest.raises(Budget):
+        _render(template, "{}\n")
+
+
+def test_a_template_over_budget_is_pc000_and_the_run_goes_on(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("a: 1\n")
+    head = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n"
+            "      containers:\n      - name: a\n        image: x:1\n")
+    (chart / "templates" / "heavy.yaml").write_text(
+        head.format(name="heavy") + "        env: " + "{{ range until 60 }}" * 4 + "{{ end }}" * 4 + "\n")
+    (chart / "templates" / "plain.yaml").write_text(head.format(name="plain") + "        env: []\n")
+    for select in (("--select", "PC000"), ("--select", "PC000", "--select", "PC201")):
+        _, report = run_json(tmp_path, *select)
+        found = sorted((f["code"], f["path"], f["severity"]) for f in report["findings"])
+        expected = [("PC000", "chart/templates/heavy.yaml", "info")]
+        if "PC201" in select:
+            expected.append(("PC201", "chart/templates/plain.yaml", "warning"))
+        assert found == expected
+        assert "steps" in report["findings"][0]["message"] or "steps" in report["findings"][-1]["message"]

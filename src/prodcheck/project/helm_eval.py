@@ -7,7 +7,7 @@ closed set of functions (`helm_funcs`). What cannot be known statically is UNKNO
 - an unknown block (an unknown `include`, a `range` over an unknown list) renders nothing and is
   marked opaque, so that a rule never reports the absence of something it might have produced;
 - an unknown scalar renders as `$(helm-unknown)`, which no rule reads as a literal.
-Work is bounded (output size, include depth, loop length): a hostile chart cannot make it hang.
+Work is bounded (output size, steps, include depth, loop length, indent width): a hostile chart cannot make it hang.
 """
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ from prodcheck.project.helm_values import PLACEHOLDER, UNKNOWN, UNKNOWN_BLOCK, R
 MAX_OUTPUT = 2_000_000
 MAX_DEPTH = 24
 MAX_LOOP = 64
+# Nodes visited and helpers entered per template: nested loops and helpers that include each other
+# twice multiply work without writing output. The largest template of the real charts measured
+# (airflow's scheduler deployment, onyx, prefect, skyvern) takes 530 steps: the budget is ~40x that.
+MAX_STEPS = 20_000
+MAX_INDENT = 1_000  # `indent N`/`nindent N` wider than any real manifest
 _KEY_LINE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*):")
 
 
@@ -57,6 +62,7 @@ class Evaluator:
         self.functions = helm_funcs.FUNCTIONS
         self.size = 0
         self.depth = 0
+        self.steps = 0
         self.touched: list[YNode] = []  # values nodes read while evaluating a condition
 
     # ---------------------------------------------------------------- statements
@@ -75,6 +81,9 @@ class Evaluator:
     def _nodes(self, nodes: list[Node], dot: object, scopes: list[dict[str, object]], emission: Emission,
                uncertain: bool) -> None:
         for node in nodes:
+            self.steps += 1
+            if self.steps > MAX_STEPS:
+                raise Budget(f"more than {MAX_STEPS} steps")
             start = len(emission.segments)
             if isinstance(node, Text):
                 line = node.line
@@ -181,6 +190,9 @@ class Evaluator:
             return UNKNOWN
         if self.depth >= MAX_DEPTH:
             raise Budget("include too deep")
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Budget(f"more than {MAX_STEPS} steps")
         self.depth += 1
         try:
             inner = Emission()

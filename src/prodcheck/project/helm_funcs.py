@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from prodcheck.project.helm_eval import MAX_INDENT, Budget
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.helm_values import UNKNOWN, UNKNOWN_BLOCK, Rich, Segment, Unknown, go_string, plain, \
     to_rich, to_yaml, truth
@@ -145,6 +146,8 @@ def _indent(leading: bool) -> Function:
         count = plain(width)
         if not isinstance(count, int) or isinstance(count, bool):
             return UNKNOWN_BLOCK
+        if not 0 <= count <= MAX_INDENT:
+            raise Budget(f"indent of {count} columns")
         text = value if isinstance(value, Rich) else _text(ev, value)
         if isinstance(text, Unknown):
             return Unknown(True, count)

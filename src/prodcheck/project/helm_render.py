@@ -110,7 +110,13 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
         evaluator = Evaluator(defines, values_path, template.path)
         try:
             emission = evaluator.render(body, root, root)
-        except (Budget, RecursionError):
+        except (Budget, RecursionError, ArithmeticError) as error:
+            # The chart asks for more work than a static reading spends (a hostile or pathological
+            # template): PC000 says so, and the run goes on with the chart's other templates.
+            reason = str(error) if isinstance(error, Budget) else "values too large or nested too deep"
+            template.error = ParseError(f"Helm template not rendered with the chart's default values: {reason}; "
+                                        "its manifests are not checked")
+            views.parse_errors.append(template)
             continue
         rendered = _rendered(template, values_path, emission)
         documents = _documents(rendered.source.text or "")

@@ -125,8 +125,11 @@ class FileViews:
     @cached_property
     def k8s_documents(self) -> list[tuple[SourceFile, YNode]]:
         out = []
+        rendered = self.helm.templates  # a chart's templates are read once, as rendered
         for source in self.of_kind(FileKind.YAML, FileKind.K8S):
             if "apiVersion" not in (source.text or "") or "kind" not in (source.text or ""):
+                continue
+            if source.path in rendered:
                 continue
             if "{{" in (source.text or "") and "/templates/" in f"/{source.path}":
                 continue  # Helm templates need rendering; their values are read elsewhere
