@@ -35,6 +35,11 @@ class Budget(Exception):
     """The chart asked for more work than a static reading spends on it."""
 
 
+class LongRange(Budget):
+    """A `range` over more items than a static reading follows: real charts do this (a ConfigMap
+    over a long values map), so the template is left unread quietly, as before rendering existed."""
+
+
 @dataclass(slots=True)
 class Slot:
     """A block the defaults leave out (`with .Values.x.probe`): where the user would turn it on."""
@@ -171,7 +176,7 @@ class Evaluator:
         else:
             items = []
         if len(items) > MAX_LOOP:
-            raise Budget("range too long")
+            raise LongRange("range too long")
         if not items:
             self._nodes(node.otherwise, dot, [*scopes, {}], emission, uncertain)
             return

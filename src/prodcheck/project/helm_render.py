@@ -22,7 +22,7 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.gotemplate import Node, TemplateSyntaxError, parse
 from prodcheck.parsing.yaml import YNode, load_documents
-from prodcheck.project.helm_eval import Budget, Emission, Evaluator
+from prodcheck.project.helm_eval import Budget, Emission, Evaluator, LongRange
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -110,6 +110,8 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
         evaluator = Evaluator(defines, values_path, template.path)
         try:
             emission = evaluator.render(body, root, root)
+        except LongRange:
+            continue
         except (Budget, RecursionError, ArithmeticError) as error:
             # The chart asks for more work than a static reading spends (a hostile or pathological
             # template): PC000 says so, and the run goes on with the chart's other templates.
