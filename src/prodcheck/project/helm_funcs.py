@@ -14,10 +14,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from prodcheck.project.helm_eval import MAX_INDENT, Budget
 from prodcheck.parsing.yaml import YNode
-from prodcheck.project.helm_values import UNKNOWN, UNKNOWN_BLOCK, Rich, Segment, Unknown, go_string, plain, \
-    to_rich, to_yaml, truth
+from prodcheck.project.helm_eval import MAX_INDENT, Budget
+from prodcheck.project.helm_values import UNKNOWN, UNKNOWN_BLOCK, Rich, Segment, Unknown, go_string, has_unknown, \
+    plain, to_rich, to_yaml, truth
 
 if TYPE_CHECKING:
     from prodcheck.project.helm_eval import Evaluator
@@ -36,20 +36,10 @@ def _strict(function: Callable[..., object]) -> Function:
         if any(isinstance(a, Unknown) for a in args):
             return UNKNOWN
         values = [plain(a) for a in args]
-        if any(_has_unknown(v) for v in values):
+        if any(has_unknown(v) for v in values):
             return UNKNOWN
         return function(*values)
     return wrapped
-
-
-def _has_unknown(value: object) -> bool:
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
-    return False
 
 
 def _string_op(function: Callable[..., str]) -> Function:

@@ -228,7 +228,7 @@ def to_yaml(value: object, path: str) -> Rich | Unknown:
         return UNKNOWN_BLOCK
     if isinstance(value, Rich):
         return value
-    if _has_unknown(value):
+    if has_unknown(value):
         return UNKNOWN_BLOCK
     lines: list[tuple[str, Location | None]] = []
     _yaml_lines(value, path, lines, 0, None)
@@ -238,11 +238,12 @@ def to_yaml(value: object, path: str) -> Rich | Unknown:
     return Rich(segments)
 
 
-def _has_unknown(value: object) -> bool:
+def has_unknown(value: object) -> bool:
+    """Whether UNKNOWN is anywhere inside a plain value (a dict or list built by the template)."""
     if isinstance(value, Unknown):
         return True
     if isinstance(value, dict):
-        return any(_has_unknown(v) for v in value.values())
+        return any(has_unknown(v) for v in value.values())
     if isinstance(value, list):
-        return any(_has_unknown(v) for v in value)
+        return any(has_unknown(v) for v in value)
     return False
