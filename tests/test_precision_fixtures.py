@@ -135,3 +135,31 @@ def test_a_module_importing_a_test_client_is_test_support() -> None:
     """app/db/mock_session.py imports fastapi.testclient: a test helper wherever it lives, so its
     SQLite engine is no production database; the app's own SQLite engine still is."""
     assert _loud("PC406-test-support", "PC406") == [("PC406", "app/db/session.py", 3, "warning")]
+
+
+def test_pc501_in_memory_archives_and_callers_of_the_same_name() -> None:
+    """`zipfile.ZipFile(io.BytesIO())` and `tarfile.open(fileobj=io.BytesIO(...))` do no file I/O; a method
+    awaited from a method of the same name names the caller's class (not "`reset_password` awaited from
+    `reset_password`")."""
+    _, report = run_json(FIXTURES / "PC501-in-memory-and-callers", "--select", "PC501")
+    found = {(f["path"], f["line"]): f["message"] for f in report["findings"]}
+    assert sorted(found) == [("app/main.py", 25), ("app/services.py", 6)]
+    assert "(awaited from `UserService.reset_password`)" in found[("app/services.py", 6)]
+
+
+def test_pc402_gunicorn_workers_set_to_an_unresolved_value_is_not_one() -> None:
+    """`workers = web_concurrency` in the gunicorn config: the count is not known, not gunicorn's default
+    of 1; the message says so and the confidence drops."""
+    _, report = run_json(FIXTURES / "PC402-gunicorn-workers-unknown", "--select", "PC402")
+    [finding] = report["findings"]
+    assert "at least 1 worker (gunicorn config `workers` unresolved) (gunicorn_conf.py:8)" in finding["message"]
+    assert finding["confidence"] == "medium"
+
+
+def test_pc403_short_lived_engines_are_not_pools_that_go_stale() -> None:
+    """An engine a function makes, uses once and drops (a wait-for-db loop, a revision check) and Alembic's
+    env.py outside an alembic/ folder keep no idle connections; the web pool, a factory's returned engine
+    and one bound to a module global still do."""
+    assert _loud("PC403-short-lived", "PC403") == [
+        ("PC403", "app/db.py", 4, "warning"), ("PC403", "app/db.py", 11, "warning"),
+        ("PC403", "app/db.py", 17, "warning")]

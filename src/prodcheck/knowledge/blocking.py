@@ -23,6 +23,7 @@ class Family:
     task_decorators: frozenset[str]
     warning: bool
     pipe: bool
+    buffers: frozenset[str] = frozenset()
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
@@ -58,6 +59,7 @@ class Blocking:
                 frozenset(entry.get("safe", ())), frozenset(entry.get("detached", ())),
                 frozenset(entry.get("task_methods", ())), frozenset(entry.get("task_decorators", ())),
                 bool(entry.get("warning", False)), bool(entry.get("pipe", False)),
+                frozenset(entry.get("buffers", ())),
             )
             self.families[key] = family
             for name in family.functions:

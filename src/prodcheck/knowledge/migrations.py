@@ -80,3 +80,9 @@ def names_a_migration(qualname: str) -> bool:
     if words & not_nouns:
         return False
     return bool(words & migrate) or bool(words & verbs and words & nouns) or name in {"initdb", "migratedb"}
+
+
+@cache
+def environment_imports() -> frozenset[str]:
+    """Imports that make a module a migration tool's environment script (Alembic's env.py)."""
+    return frozenset(load("migrations")["environment"]["imports"])

@@ -30,7 +30,7 @@ from prodcheck.discovery.context import ContextRules
 from prodcheck.project.databases import Databases
 from prodcheck.project.deployment import Deployment
 from prodcheck.project.engines import Engine, Engines, lower_bound_int
-from prodcheck.project.gunicorn import GunicornConfigs
+from prodcheck.project.gunicorn import GunicornConfigs, GunicornWorkers
 from prodcheck.project.infra import ComposeService, DatabaseService, Process, Step, Workload
 from prodcheck.project.processes import Processes
 from prodcheck.project.python_index import PythonIndex
@@ -181,7 +181,7 @@ class Project:
     def workers(self, process: Process) -> Fact[int] | None:
         return self.process_model.workers(process)
 
-    def gunicorn_config_for(self, call: ServerCall, step: Step) -> tuple[int | None, Location] | None:
+    def gunicorn_config_for(self, call: ServerCall, step: Step) -> GunicornWorkers | None:
         return self.gunicorn.config_for(call, step)
 
     def gunicorn_config_path(self, call: ServerCall) -> tuple[str | None, bool]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from prodcheck.knowledge.databases import EngineFactory, engine_factory
 from prodcheck.knowledge.environment import is_env_getter
+from prodcheck.knowledge.migrations import environment_imports
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location
@@ -51,6 +52,8 @@ class Engines:
         for _path, facts in self.project.python_facts.items():
             if facts.path.startswith(_MIGRATION_DIRS) or "/alembic/" in facts.path or "/migrations/" in facts.path:
                 continue
+            if any(target in environment_imports() for _, target in facts.imports):
+                continue  # Alembic's env.py wherever it lives: `alembic upgrade` runs it, not the web process
             test_engines = {a.value.span for a in facts.assigns
                             if "test" in re.split(r"[^a-z]+", a.target.rsplit(".", 1)[-1].lower())}
             for call in facts.calls:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import NamedTuple
 from typing import TYPE_CHECKING
 
 from prodcheck.extract.servers import ServerCall
@@ -16,12 +17,22 @@ if TYPE_CHECKING:
     from prodcheck.project import Project
 
 
+class GunicornWorkers(NamedTuple):
+    """The `workers` of a gunicorn config file: the number (None: not set, or set to a value not worked
+    out), where it is set (line 1 when it is not), and whether the file sets it at all."""
+
+    workers: int | None
+    location: Location
+    assigned: bool = False
+
+
 class GunicornConfigs:
     def __init__(self, project: Project) -> None:
         self.project = project
 
     @cached_property
-    def configs(self) -> dict[str, tuple[int | None, Location, PyFacts]]:
+    def configs(self) -> dict[str, tuple[GunicornWorkers, PyFacts]]:
+        """Each gunicorn config file: its `workers` and its facts."""
         out = {}
         for path, facts in self.project.python_facts.items():
             source = self.project.by_path.get(path)
@@ -29,14 +40,17 @@ class GunicornConfigs:
                 continue
             workers: int | None = None
             location = Location(path, Span(1))
+            assigned = False
             for assign in facts.assigns:
                 if assign.target.endswith(".workers") and not assign.scope.count(".") > facts.module.count("."):
                     workers = lower_bound_int(assign.value)
                     location = Location(path, assign.span)
-            out[path] = (workers, location, facts)
+                    assigned = True
+            out[path] = (GunicornWorkers(workers, location, assigned), facts)
         return out
 
-    def config_for(self, call: ServerCall, step: Step) -> tuple[int | None, Location] | None:
+    def config_for(self, call: ServerCall, step: Step) -> GunicornWorkers | None:
+        """The `workers` of the config file a gunicorn command reads (None: no such file)."""
         name = call.config_file
         if name and "$" in name:
             name = expand_default(name)[0]  # -c "${GUNICORN_CONF:-/app/gunicorn_conf.py}"
@@ -44,13 +58,13 @@ class GunicornConfigs:
         if name:
             name = name.removeprefix("python:").strip("'\"")
             basename = name.rsplit("/", 1)[-1]
-            for path, (workers, location, _) in candidates.items():
+            for path, (workers, _) in candidates.items():
                 if path.rsplit("/", 1)[-1] == basename or path.replace("/", ".").removesuffix(".py") == name:
-                    return workers, location
+                    return workers
             return None
-        for path, (workers, location, _) in candidates.items():
+        for path, (workers, _) in candidates.items():
             if path.rsplit("/", 1)[-1] == "gunicorn.conf.py":
-                return workers, location  # gunicorn reads ./gunicorn.conf.py by default
+                return workers  # gunicorn reads ./gunicorn.conf.py by default
         return None
 
     def config_path(self, call: ServerCall) -> tuple[str | None, bool]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from prodcheck.extract.servers import ServerCall, is_migration, server_call
 from prodcheck.knowledge import load
@@ -16,6 +17,9 @@ from prodcheck.parsing import small_int
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.sources import SourceFile
+
+if TYPE_CHECKING:
+    from prodcheck.project.gunicorn import GunicornWorkers
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod",
                             "Rollout", "DeploymentConfig", "ReplicationController"})
@@ -320,7 +324,7 @@ def replicas_fact(path: str, node: YNode | None, default_origin: Location, defau
 
 
 def workers_fact(step: Step, call: ServerCall, env: dict[str, tuple[str, Location]],
-                 gunicorn_config: tuple[int | None, Location] | None, source_line: str) -> Fact[int]:
+                 gunicorn_config: GunicornWorkers | None, source_line: str) -> Fact[int]:
     """How many processes a server starts, and where that number is written."""
     from prodcheck.parsing.shell import expand_default, locate
 
@@ -341,6 +345,9 @@ def workers_fact(step: Step, call: ServerCall, env: dict[str, tuple[str, Locatio
         return Fact(1, location, INFERRED, f"at least 1 worker (`{token}` unresolved)")
     if call.server == "gunicorn" and gunicorn_config is not None and gunicorn_config[0] is not None:
         return Fact(gunicorn_config[0], gunicorn_config[1], LITERAL, f"{gunicorn_config[0]} workers (gunicorn config)")
+    if call.server == "gunicorn" and gunicorn_config is not None and gunicorn_config.assigned:
+        # `workers = web_concurrency` (computed from the CPU count or the environment): not 1, not known
+        return Fact(1, gunicorn_config[1], INFERRED, "at least 1 worker (gunicorn config `workers` unresolved)")
     if call.server in {"gunicorn", "uvicorn"} and "WEB_CONCURRENCY" in env:
         value, origin = env["WEB_CONCURRENCY"]
         if (count := small_int(value)) is not None:

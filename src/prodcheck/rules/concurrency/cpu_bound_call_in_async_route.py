@@ -9,7 +9,7 @@ from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis, Entry, request_path
+from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis, Entry, caller_name, request_path
 
 # Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
 _KNOWN = load("cpu_bound")
@@ -148,8 +148,8 @@ class CpuBoundCallInAsyncRoute(Rule):
                 target, target_facts = candidates[0]
                 if target.qualname in found:
                     continue
-                caller = entry.function.qualname.rsplit(".", 1)[-1]
-                found[target.qualname] = Entry(target, target_facts, f"awaited from `{caller}`")
+                found[target.qualname] = Entry(target, target_facts,
+                                               f"awaited from `{caller_name(entry.function, target)}`")
                 stack.append(found[target.qualname])
         return found
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.knowledge.blocking import Family
@@ -61,11 +61,20 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         caller = entry.function.qualname.rsplit(".", 1)[-1]
         for _call, target, target_facts in resolved_callees(index, holds, entry.function):
             if target.is_async and target.qualname not in found:
-                stack.append(Entry(target, target_facts, f"awaited from `{caller}`"))
+                stack.append(Entry(target, target_facts, f"awaited from `{caller_name(entry.function, target)}`"))
         for target, target_facts in _background_tasks(index, entry.function):
             if target.qualname not in found:
                 stack.append(Entry(target, target_facts, f"async background task of `{caller}`, run on the event loop"))
     return found
+
+
+def caller_name(caller: Function, target: Function) -> str:
+    """How a message names the function that awaits `target`: its short name, or `Class.method` when
+    the two share a short name (`UserService.reset_password` awaits `UserManager.reset_password`)."""
+    short = caller.qualname.rsplit(".", 1)[-1]
+    if short != target.qualname.rsplit(".", 1)[-1]:
+        return short
+    return ".".join(caller.qualname.split(".")[-2:])
 
 
 _ROUTE_VERBS = route_methods()  # `app.get("/path")(handler)`: any route decorator of knowledge/frameworks.toml
@@ -232,6 +241,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
         if family is not None:
             if name in {"open", "io.open"} and call.value.kwarg("opener") is not None:
                 return None
+            if family.buffers and _in_memory(holds, call.value, function, family.buffers):
+                return None
             return Why(_what(family, name), family.instead, family.warning)
         if name in kb.sqlalchemy.inspect:
             inspected = holds.value(call.value.arg(0), function)
@@ -243,6 +254,15 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
         if why is not None:
             return why
     return _sync_session_argument(index, holds, call, function)
+
+
+def _in_memory(holds: Holds, value: Value, function: Function, buffers: frozenset[str]) -> bool:
+    """`zipfile.ZipFile(io.BytesIO(data))`, `tarfile.open(fileobj=buffer)` with `buffer = io.BytesIO()`: the
+    file argument is an in-memory buffer of knowledge/blocking.toml (directly or through a local variable)."""
+    argument = value.kwarg("fileobj") or value.kwarg("file") or value.arg(0)
+    if argument is not None and argument.kind == "name" and "." not in argument.text:
+        argument = holds.local(function, argument.text)
+    return argument is not None and argument.kind == "call" and argument.text in buffers
 
 
 def _what(family: Family, name: str) -> str:

@@ -1,6 +1,7 @@
 """PC403 pool-without-pre-ping. Docs and tests: rules/PC403-pool-without-pre-ping.md"""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge.databases import sqlalchemy_engine
@@ -52,6 +53,24 @@ def one_off_script(project: Project, engine: Engine) -> bool:
     return engine.facts.module not in index.imported_closure(app_modules)
 
 
+def short_lived(engine: Engine, text: str) -> bool:
+    """An engine a function makes, uses and drops (`engine = create_engine(url)` then `with engine.begin()`):
+    bound to a local name that the function neither returns nor declares `global`, so its pool lives for
+    one call and never holds a connection long enough to go stale."""
+    scope = next((call.scope for call in engine.facts.calls if call.value.span == engine.value.span), "")
+    function = next((f for f in engine.facts.functions if f.qualname == scope), None) if scope else None
+    if function is None:
+        return False
+    names = {name for name, value, _ in function.locals if value.span == engine.value.span and "." not in name}
+    if not names or any(value.span == engine.value.span for value in function.returns):
+        return False
+    returned = {value.text.split(".", 1)[0] for value in function.returns} | {
+        item.text.split(".", 1)[0] for value in function.returns for item in (*value.items, *(v for _, v in value.keywords))}
+    if names & returned:
+        return False
+    return not any(re.search(rf"^\s*(global|nonlocal)\s[^\n]*\b{re.escape(name)}\b", text, re.M) for name in names)
+
+
 class PoolWithoutPrePing(Rule):
     meta = RuleMeta(
         code="PC403", name="pool-without-pre-ping",
@@ -70,6 +89,9 @@ class PoolWithoutPrePing(Rule):
             if project.context_of(engine.facts.path) != Context.PROD:
                 continue
             if is_sqlite_engine(engine, resolver) or one_off_script(project, engine):
+                continue
+            source = project.by_path.get(engine.facts.path)
+            if short_lived(engine, source.text or "" if source is not None else ""):
                 continue
             name = value.last
             recycle = " (`pool_recycle` only retires connections by age; it does not notice a dead one)" \

@@ -32,6 +32,7 @@ _CREDENTIAL_WORDS = frozenset(_NAMES["credential_words"])
 _SALT_WORDS = frozenset(_NAMES["salt_words"])
 _NEUTRAL_TAIL = frozenset(_NAMES["neutral_tail"])
 _METADATA_WORDS = frozenset(_NAMES["metadata_words"])
+_KEYLESS = tuple(tuple(sequence) for sequence in _NAMES["keyless_services"])
 _PLACEHOLDER = re.compile(_VALUES["placeholder"], re.I)
 _PLACEHOLDER_WORDS = re.compile(_VALUES["placeholder_words"], re.I)
 _REFERENCE = re.compile(_VALUES["reference"], re.I)
@@ -83,6 +84,8 @@ def is_secret_name(name: str) -> bool:
         words.pop()
     if not words or any(w in _METADATA_WORDS for w in words):
         return False
+    if any(tuple(words[i:i + len(k)]) == k for k in _KEYLESS for i in range(len(words))):
+        return False  # `LM_STUDIO_API_KEY`, `OLLAMA_API_KEY`: a local server that accepts any key
     if len(words) == 1 and words[0] in {"PWD", "KEY", "TOKENS"}:
         return False  # $PWD is the working directory; a bare KEY is usually a lookup key
     if words[-2:] == ["SECRET", "KEY"] and any(_is_secret_word(words, i) for i in range(len(words) - 2)):
