@@ -28,7 +28,7 @@ def test_unsafe_defaults_are_reported_where_the_user_edits_them() -> None:
         ("PC203", "chart/values.yaml", 2),  # image tag `| default .Values.global.version` -> "latest"
         ("PC301", "chart/values.yaml", 24),  # the bundled postgresql dependency's default password
         ("PC302", "chart/values.yaml", 33),  # a default admin password; not the disabled redis, not externalDatabase
-        ("PC401", "chart/templates/api.yaml", 21),  # the migration is in an `if` that defaults to on
+        ("PC401", "chart/templates/api.yaml", 25),  # the migration line, in an `if` that defaults to on
         ("PC603", "chart/values.yaml", 12),  # `with .Values.api.readinessProbe` over {}: no probe
         ("PC606", "chart/values.yaml", 11),  # resources: {}
     ]  # the disabled worker (`runAsUser: 0` behind `worker.enabled: false`) renders nothing

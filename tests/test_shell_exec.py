@@ -18,3 +18,16 @@ def test_shell_script_finds_the_script_after_wrappers() -> None:
     assert shell_script(["bash", "-l", "-c", "x"]) == (3, "x")
     assert shell_script(["gunicorn", "app:app"]) is None
     assert shell_script(["sh", "./start.sh"]) is None
+
+
+def test_a_multi_line_sh_c_script_reports_each_command_at_its_own_line() -> None:
+    from prodcheck.parsing.yaml import load_documents
+    from prodcheck.project.infra import k8s_command
+
+    container = load_documents('name: api\ncommand:\n  - "/bin/sh"\n  - "-c"\n  - |\n'
+                               '    alembic upgrade head &&\n    exec uvicorn app:app\n')[0]
+    commands, _, _, _ = k8s_command(container)
+    assert [(c.line, c.argv[0]) for c in commands] == [(6, "alembic"), (7, "uvicorn")]
+    # without per-argument lines (a one-line script, a folded scalar) every command keeps the anchor line
+    assert [c.line for c in split_argv(["sh", "-c", "a && b"], 3)] == [3, 3]
+    assert [c.line for c in split_argv(["env", "X=1", "sh", "-c", "a\nb"], 3, [3, 4, 5, 6, 7])] == [7, 8]

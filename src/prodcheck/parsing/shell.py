@@ -118,54 +118,60 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
     return tuple(commands)
 
 
-def split_argv(argv: list[str] | tuple[str, ...], line: int = 1) -> list[SimpleCommand]:
-    """An exec-form command (JSON array, YAML list): no shell unless it starts one."""
-    return _unwrap([str(a) for a in argv], line, "")
+def split_argv(argv: list[str] | tuple[str, ...], line: int = 1,
+               lines: list[int] | tuple[int, ...] | None = None) -> list[SimpleCommand]:
+    """An exec-form command (JSON array, YAML list): no shell unless it starts one. `lines`, when
+    given, is the line each argument starts on: a `sh -c` script written over several lines (a YAML
+    block scalar) then reports each of its commands at its own line."""
+    words = [str(a) for a in argv]
+    starts = tuple(lines) if lines is not None and len(lines) == len(words) else None
+    return _unwrap(words, line, "", lines=starts)
 
 
-def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0) -> list[SimpleCommand]:
+def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0,
+            lines: tuple[int, ...] | None = None) -> list[SimpleCommand]:
     env: list[tuple[str, str]] = []
     while argv and argv[0] in _KEYWORDS_DROPPED:
-        argv = argv[1:]
+        argv, lines = argv[1:], lines[1:] if lines else None
     while argv and _ASSIGNMENT.match(argv[0]):
         name, _, value = argv[0].partition("=")
         env.append((name, value))
-        argv = argv[1:]
+        argv, lines = argv[1:], lines[1:] if lines else None
     if not argv or argv[0] in _KEYWORDS_ENDING:
         return []
     if depth > 8:
         return [SimpleCommand(tuple(argv), line, operator, tuple(env))]
     program = argv[0].rsplit("/", 1)[-1]
     if program == "env" or argv[0] == "/usr/bin/env":
-        rest = argv[1:]
-        while rest and (rest[0].startswith("-") or _ASSIGNMENT.match(rest[0])):
-            if _ASSIGNMENT.match(rest[0]):
-                name, _, value = rest[0].partition("=")
+        skip = 1
+        while skip < len(argv) and (argv[skip].startswith("-") or _ASSIGNMENT.match(argv[skip])):
+            if _ASSIGNMENT.match(argv[skip]):
+                name, _, value = argv[skip].partition("=")
                 env.append((name, value))
-            rest = rest[1:]
-        return _with_env(_unwrap(rest, line, operator, depth + 1), env)
+            skip += 1
+        return _with_env(_unwrap(argv[skip:], line, operator, depth + 1, lines[skip:] if lines else None), env)
     if argv[0] in SHELLS or program in shells():
         flags = [a for a in argv[1:3] if a.startswith("-")]
         if any("c" in f.lstrip("-") for f in flags):
             script_index = 1 + len(flags)
             if script_index < len(argv):
-                inner = split_script(argv[script_index], line)
+                inner = split_script(argv[script_index], lines[script_index] if lines else line)
                 if inner:
                     inner[0] = replace(inner[0], operator=operator)
                 return _with_env(inner, env)
     for prefix, options in runners():
         if tuple(a.rsplit("/", 1)[-1] if i == 0 else a for i, a in enumerate(argv[: len(prefix)])) == prefix:
-            rest = argv[len(prefix):]
-            while rest and rest[0].startswith("-") and options:
-                rest = rest[1:]
-            if rest and rest[0] == "--":
-                rest = rest[1:]
-            unwrapped = _unwrap(rest, line, operator, depth + 1)
+            skip = len(prefix)
+            while skip < len(argv) and argv[skip].startswith("-") and options:
+                skip += 1
+            if skip < len(argv) and argv[skip] == "--":
+                skip += 1
+            unwrapped = _unwrap(argv[skip:], line, operator, depth + 1, lines[skip:] if lines else None)
             if prefix == ("exec",):
                 unwrapped = [replace(c, exec=True) for c in unwrapped]
             return _with_env(unwrapped, env)
     if program in user_switchers() and len(argv) > 2:
-        return _with_env(_unwrap(argv[2:], line, operator, depth + 1), env)
+        return _with_env(_unwrap(argv[2:], line, operator, depth + 1, lines[2:] if lines else None), env)
     return [SimpleCommand(tuple(argv), line, operator, tuple(env))]
 
 

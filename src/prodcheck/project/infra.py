@@ -185,7 +185,7 @@ def yaml_command(node: YNode | None) -> list[SimpleCommand]:
     if node is None:
         return []
     if node.is_seq:
-        return split_argv(node.strings(), node.span.line)
+        return split_argv(node.strings(), node.span.line, argument_lines(node))
     text = node.as_str()
     if not text:
         return []
@@ -193,6 +193,13 @@ def yaml_command(node: YNode | None) -> list[SimpleCommand]:
     if node.style in {"|", ">"}:
         line += 1
     return split_script(text, line)
+
+
+def argument_lines(*nodes: YNode | None) -> list[int]:
+    """The line each item of YAML lists starts on; a literal block scalar (`- |`) starts on the line
+    after its indicator, so a `sh -c` script in one reports each command at its own line."""
+    return [item.span.line + (1 if item.style == "|" else 0) for node in nodes if node is not None and node.is_seq
+            for item in node.list() if item.is_scalar and item.as_str() is not None]
 
 
 def is_shell_wrapper(argv: list[str]) -> bool:
@@ -222,7 +229,8 @@ def k8s_command(container: YNode) -> tuple[list[SimpleCommand], YNode | None, bo
         anchor = args  # the script is written in `args`
     if not argv or anchor is None:
         return [], None, command is not None, args is not None
-    return split_argv(argv, anchor.span.line), anchor, command is not None, args is not None
+    return split_argv(argv, anchor.span.line, argument_lines(command, args)), anchor, command is not None, \
+        args is not None
 
 
 def k8s_env(container: YNode) -> dict[str, YNode]:
