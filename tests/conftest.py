@@ -45,3 +45,6 @@ def project(tmp_path: Path):
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs that use the cache write it in a folder of the test session, never in the user's."""
     monkeypatch.setenv("PRODCHECK_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "user-cache"))
+    # Charts are read statically unless a test asks for the helm binary (tests/test_helm_binary.py):
+    # the same expectations hold on a machine with helm and one without.
+    monkeypatch.setenv("PRODCHECK_HELM", "off")

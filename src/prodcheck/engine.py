@@ -26,6 +26,7 @@ from prodcheck.model.finding import Finding, Location, Severity, Span
 from prodcheck.parsing import ParseError
 from prodcheck.project import Project
 from prodcheck.project.sources import SourceFile, read_source
+from prodcheck.project.helm_binary import helm_binary, helm_version
 from prodcheck.project.helm_render import remap
 from prodcheck.rules import all_rules, matches
 from prodcheck.rules.base import Rule, RuleMeta, build_finding
@@ -270,6 +271,9 @@ def _run_key(files: list[SourceFile], settings: Settings) -> str:
     digest.update(repr((settings.select, settings.ignore, sorted(settings.severity.items()),
                         sorted(settings.per_file_ignores.items()), settings.exclude, settings.max_connections,
                         settings.production, settings.development)).encode())
+    if any(source.path.rsplit("/", 1)[-1] == "Chart.yaml" for source in files):
+        binary = helm_binary()  # charts render differently with a helm binary, and with another one
+        digest.update(f"\0helm:{binary}:{helm_version(binary) if binary else None}".encode())
     for source in files:
         digest.update(f"\0{source.path}\0{source.kind}\0{source.context}\0".encode())
         if source.data is not None:
@@ -283,11 +287,12 @@ _Secrets = dict[tuple[str, int], frozenset[str]]
 SECRET_LINES = 50  # a secret is masked on at most this many lines of its finding's span
 
 
-def _load_run_cache(table: cache.Table, key: str) -> tuple[list[Finding], int, _Secrets] | None:
+def _load_run_cache(table: cache.Table, key: str) -> tuple[list[Finding], int, _Secrets, list[str]] | None:
     stored = table.get(key)
-    if not (isinstance(stored, tuple) and len(stored) == 3 and isinstance(stored[0], list)
+    if not (isinstance(stored, tuple) and len(stored) == 4 and isinstance(stored[0], list)
             and all(isinstance(finding, Finding) for finding in stored[0]) and isinstance(stored[1], int)
-            and isinstance(stored[2], dict)):
+            and isinstance(stored[2], dict) and isinstance(stored[3], list)
+            and all(isinstance(note, str) for note in stored[3])):
         return None  # missing, or an entry of an unexpected shape: recompute
     secrets: _Secrets = {}
     for where, values in stored[2].items():
@@ -295,7 +300,7 @@ def _load_run_cache(table: cache.Table, key: str) -> tuple[list[Finding], int, _
                 and isinstance(values, frozenset) and all(isinstance(v, str) for v in values)):
             return None
         secrets[where] = values
-    return stored[0], stored[1], secrets
+    return stored[0], stored[1], secrets, stored[3]
 
 
 def _note_secrets(secrets: dict[tuple[str, int], set[str]], location: Location, values: Sequence[str]) -> None:
@@ -323,7 +328,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
         # Nothing changed since the last run: its findings (before baseline and file filters) stand.
         metas = [rule.meta for rule in all_rules().values()]
         result = _finish(root, list(cached[0]), len(files), metas, cached[1], [], only, baseline, files, cached[2])
-        result.notes.extend(_notes(files))
+        result.notes.extend(cached[3])
         return result
     python = parse_python(root, files, settings, progress)
     project = Project(root, files, python, settings)
@@ -410,8 +415,9 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
                 kept.append(finding)
     kept.sort(key=Finding.sort_key)
     secrets = {where: frozenset(values) for where, values in secret_lines.items() if values}
+    notes = project.views.helm.notes()  # how Helm charts were read (helm template, or statically)
     if run_table.enabled and not internal:
-        run_table.put(key, (kept, suppressed, secrets))
+        run_table.put(key, (kept, suppressed, secrets, notes))
         run_table.save({key})
     for message in internal:
         print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
@@ -419,18 +425,8 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
             print(message, file=sys.stderr)
     result = _finish(root, kept, len(files), list(metas.values()), suppressed, internal, only, baseline, files,
                      secrets)
-    result.notes.extend(_notes(files))
+    result.notes.extend(notes)
     return result
-
-
-def _notes(files: list[SourceFile]) -> list[str]:
-    charts = sum(1 for f in files if f.path.rsplit("/", 1)[-1] == "Chart.yaml")
-    if not charts:
-        return []
-    # No `helm` binary is run: charts are rendered statically (project/helm_render.py); say what that misses.
-    return [f"{charts} Helm chart{'s' if charts != 1 else ''} rendered statically with default values, without "
-            "the helm binary (read without rendering by helm): what reaches a manifest only through tpl, lookup, "
-            ".Files or functions prodcheck does not model is not checked"]
 
 
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta], suppressed: int,

@@ -9,6 +9,10 @@ reads a manifest. A finding on a rendered line is then moved back to where a use
 
 A chart nested in another chart's `charts/` folder is a dependency configured by its parent's
 values: it is not rendered with its own defaults.
+
+When a `helm` binary is on PATH (`helm_binary`), Helm renders each chart and its output replaces
+the static one template by template; the static rendering is still made, for its line origins
+(`_helm_rendered` aligns the two), and stays the reading of a chart Helm cannot render.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.gotemplate import Node, TemplateSyntaxError, parse
 from prodcheck.parsing.yaml import YNode, load_documents
+from prodcheck.project.helm_binary import helm_binary, helm_version
 from prodcheck.project.helm_eval import Budget, Emission, Evaluator, LongRange
 from prodcheck.project.sources import SourceFile
 
@@ -53,17 +58,59 @@ class Rendering:
     documents: list[tuple[SourceFile, YNode]] = field(default_factory=list)
     templates: set[str] = field(default_factory=set)  # template paths that rendered to manifests
     charts: int = 0  # charts rendered
+    helm: str | None = None  # the helm binary's version, when one rendered charts
+    by_helm: list[str] = field(default_factory=list)  # chart folders Helm rendered
+    static: list[tuple[str, str]] = field(default_factory=list)  # (chart folder, why not by Helm)
+    partly: list[tuple[str, str]] = field(default_factory=list)  # (chart folder, template Helm left out)
+
+    def notes(self) -> list[str]:
+        """What the summary says about how charts were read."""
+        out = []
+        if self.by_helm:
+            out.append(f"{_count(len(self.by_helm))} rendered by `helm template` ({self.helm}) with default values")
+        if self.partly:
+            left = ", ".join(path for _, path in self.partly[:4]) + (", ..." if len(self.partly) > 4 else "")
+            out.append(f"Helm templates that do not render with the chart's default values (`required`, `fail`), "
+                       f"read statically instead: {left}")
+        if self.static:
+            reasons = sorted({_short(reason) for _, reason in self.static})
+            why = reasons[0] if len(reasons) == 1 else "; ".join(f"{d or '.'}: {_short(r)}" for d, r in self.static[:3])
+            out.append(f"{_count(len(self.static))} read without rendering by helm ({why}): rendered statically "
+                       "with default values; what reaches a manifest only through tpl, lookup, .Files or functions "
+                       "prodcheck does not model is not checked")
+        return [_printable(note) for note in out]
+
+
+def _count(charts: int) -> str:
+    return f"{charts} Helm chart{'s' if charts != 1 else ''}"
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= 160 else reason[:157].rstrip() + "..."
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def render_charts(views: FileViews) -> Rendering:
     rendering = Rendering()
     charts = [s for s in views.files if s.path.rsplit("/", 1)[-1] == "Chart.yaml" and s.error is None]
     chart_dirs = {posixpath.dirname(s.path) for s in charts}
+    binary = helm_binary() if charts else None
+    rendering.helm = helm_version(binary) if binary is not None else None
     for chart in charts:
         directory = posixpath.dirname(chart.path)
         if any(_nested(directory, other) for other in chart_dirs):
             continue
-        _render_chart(views, chart, directory, rendering)
+        static = _render_chart(views, chart, directory, rendering)
+        if binary is None or rendering.helm is None:
+            reason = "no helm binary on PATH" if binary is None else "the helm binary did not answer `helm version`"
+            rendering.static.append((directory, reason))
+        else:
+            from prodcheck.project.helm_aligned import render_with_helm
+
+            render_with_helm(views, binary, directory, static, rendering, [])
     return rendering
 
 
@@ -72,7 +119,9 @@ def _nested(directory: str, other: str) -> bool:
     return directory != other and directory.startswith(prefix)
 
 
-def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering: Rendering) -> None:
+def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering: Rendering) -> dict[str, Rendered]:
+    """Render the chart statically into `rendering`; every template's rendering (also those that
+    yield no manifest), for the Helm path to borrow line origins from."""
     prefix = f"{directory}/templates/" if directory else "templates/"
     values_path = f"{directory}/values.yaml" if directory else "values.yaml"
     values_source = views.by_path.get(values_path)
@@ -80,7 +129,7 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
     if values_source is not None and values_source.error is None and values_source.text is not None:
         documents = views.yaml(values_source)
         if values_source.error is not None:
-            return
+            return {}
         if documents and documents[0].is_map:
             values = documents[0]
     chart_documents = views.yaml(chart)
@@ -105,6 +154,7 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
         "Chart": _chart_fields(chart_node),
     }
     rendered_any = False
+    static: dict[str, Rendered] = {}
     for template, body in bodies:
         root["Template"] = {"Name": template.path, "BasePath": prefix.rstrip("/")}
         evaluator = Evaluator(defines, values_path, template.path)
@@ -121,6 +171,7 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
             views.parse_errors.append(template)
             continue
         rendered = _rendered(template, values_path, emission)
+        static[template.path] = rendered
         documents = _documents(rendered.source.text or "")
         if not documents:
             continue
@@ -129,6 +180,7 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
         rendering.templates.add(template.path)
         rendering.documents.extend((rendered.source, document) for document in documents)
     rendering.charts += rendered_any
+    return static
 
 
 def _chart_fields(node: YNode | None) -> dict[str, object]:

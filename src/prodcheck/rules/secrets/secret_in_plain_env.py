@@ -7,6 +7,7 @@ from prodcheck.model.finding import Severity
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.infra import scalar_location
+from prodcheck.project.secret_names import secret_object_names
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import database_urls
 from prodcheck.rules.secrets.secret_values import is_secret_name, is_secret_value
@@ -28,7 +29,7 @@ class SecretInPlainEnv(Rule):
                     name, value = item.get("name"), item.get("value")
                     if name is None or value is None or not name.as_str():
                         continue
-                    if self._is_secret(name.as_str() or "", value):
+                    if self._is_secret(name.as_str() or "", value) and value.as_str() not in secret_object_names(project):
                         yield self.draft(
                             f"`{name.as_str()}` of container `{container.name}` is a literal `value:` (`****`): the "
                             "secret sits in the manifest and the Deployment object for anyone who can read them; "
@@ -41,7 +42,7 @@ class SecretInPlainEnv(Rule):
             config_name = (name_node.as_str() if name_node is not None else None) or "configmap"
             data = document.get("data")
             for key, value in data.entries() if data is not None and data.is_map else []:
-                if self._is_secret(key, value):
+                if self._is_secret(key, value) and value.as_str() not in secret_object_names(project):
                     yield self.draft(
                         f"ConfigMap `{config_name}` holds `{key}` (`****`): ConfigMaps are not secret (no "
                         "encryption at rest, readable with plain `get configmaps` rights); move it to a Secret",

@@ -1,0 +1,97 @@
+"""`helm template` behind the static renderer (project/helm_binary.py, helm_aligned.py).
+
+The Helm path runs only where a `helm` binary is on PATH and is skipped, saying so, where it is
+not; the static fallback and the pieces that do not need Helm are always tested."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_json
+from prodcheck.model.files import Context, FileKind
+from prodcheck.project.helm_binary import _vendored_only, helm_binary, split_output
+from prodcheck.project.sources import SourceFile
+
+FIXTURES = Path(__file__).parent / "fixtures" / "helm"
+RULES = ("PC201", "PC203", "PC301", "PC302", "PC401", "PC603", "PC606")
+HELM = shutil.which("helm")
+needs_helm = pytest.mark.skipif(HELM is None, reason="no helm binary on PATH: the helm template path is not exercised")
+
+
+def _found(name: str) -> tuple[list[tuple[str, str, int]], list[str]]:
+    args = [a for code in RULES for a in ("--select", code)]
+    _, report = run_json(FIXTURES / name, *args)
+    return sorted((f["code"], f["path"], f["line"]) for f in report["findings"]), report.get("notes", [])
+
+
+UNSAFE = [
+    ("PC201", "chart/values.yaml", 10),
+    ("PC203", "chart/values.yaml", 2),
+    ("PC301", "chart/values.yaml", 24),
+    ("PC302", "chart/values.yaml", 33),
+    ("PC401", "chart/templates/api.yaml", 25),
+    ("PC603", "chart/values.yaml", 12),
+    ("PC606", "chart/values.yaml", 11),
+]
+
+
+def test_without_helm_charts_are_read_statically_and_the_summary_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    for setting in ("off", "/nonexistent/helm"):
+        monkeypatch.setenv("PRODCHECK_HELM", setting)
+        found, notes = _found("defaults-unsafe")
+        assert found == UNSAFE
+        assert [n for n in notes if "read without rendering by helm (no helm binary on PATH)" in n]
+
+
+@needs_helm
+def test_helm_renders_the_chart_and_findings_stay_where_the_user_edits_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRODCHECK_HELM", HELM or "")
+    found, notes = _found("defaults-unsafe")
+    assert found == UNSAFE
+    assert any("rendered by `helm template`" in n for n in notes)
+    found, _ = _found("defaults-safe")
+    assert found == []
+
+
+@needs_helm
+def test_a_chart_helm_cannot_render_keeps_the_static_reading(monkeypatch: pytest.MonkeyPatch, project) -> None:
+    monkeypatch.setenv("PRODCHECK_HELM", HELM or "")
+    root = project({
+        "app.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  tag: latest\n",
+        "chart/templates/api.yaml": ('{{- include "missing.helper" . }}\napiVersion: apps/v1\nkind: Deployment\n'
+                                     "metadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n"
+                                     '        - name: api\n          image: "shop/api:{{ .Values.image.tag }}"\n'),
+    })
+    _, report = run_json(root, "--select", "PC203")
+    assert any("helm template failed" in n for n in report.get("notes", []))
+
+
+def test_helm_binary_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRODCHECK_HELM", "off")
+    assert helm_binary() is None
+    monkeypatch.setenv("PRODCHECK_HELM", "/nonexistent/helm")
+    assert helm_binary() is None
+
+
+def test_helm_output_is_split_by_template_and_placed_in_the_chart_folder() -> None:
+    output = ("---\n# Source: shop/templates/api.yaml\napiVersion: v1\nkind: Service\n"
+              "---\n# Source: shop/templates/api.yaml\napiVersion: apps/v1\nkind: Deployment\n"
+              "---\n# Source: shop/templates/../../evil.yaml\nkind: Secret\n"
+              "---\n# Source: shop/charts/db/templates/db.yaml\nkind: StatefulSet\n")
+    assert split_output(output, "deploy/chart/") == {
+        "deploy/chart/templates/api.yaml": "---\napiVersion: v1\nkind: Service\n---\napiVersion: apps/v1\nkind: Deployment\n",
+        "deploy/chart/charts/db/templates/db.yaml": "---\nkind: StatefulSet\n",
+    }
+
+
+def test_dependencies_not_vendored_are_left_out_of_the_copy() -> None:
+    chart = (b"apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n"
+             b"  - name: postgresql\n    version: 12.x\n    repository: oci://registry.example.com/charts\n"
+             b"  - name: common\n    version: 2.x\n    repository: file://../common\n")
+    files = [SourceFile("c/charts/common/Chart.yaml", FileKind.YAML, Context.PROD, data=b"name: common\n")]
+    kept = _vendored_only(chart, "c/", files)
+    assert b"postgresql" not in kept and b"common" in kept
+    assert _vendored_only(b"apiVersion: v2\nname: shop\n", "c/", files) == b"apiVersion: v2\nname: shop\n"
