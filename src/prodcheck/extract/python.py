@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass, field
 
 from prodcheck.knowledge import load
@@ -27,6 +28,9 @@ class _Positions:
 
     def __init__(self, source: bytes) -> None:
         self._lines = source.splitlines()
+        # One int object per line number for the whole file: Python shares only those up to 256, and
+        # every span holds two (a million spans on a large corpus: 30 MB of duplicate ints).
+        self._ints = list(range(len(self._lines) + 2))
         # Lines holding a non-ASCII byte, found once: most files have none, and checking the line
         # on every node costs as much as the line is long (generated data files have huge ones).
         self._wide: frozenset[int] = frozenset() if source.isascii() else frozenset(
@@ -41,6 +45,11 @@ class _Positions:
         line = node.lineno  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
+        ints = self._ints
+        if line < len(ints):
+            line = ints[line]
+        if end_line < len(ints):
+            end_line = ints[end_line]
         wide = self._wide
         if wide:
             if line in wide:
@@ -49,7 +58,7 @@ class _Positions:
                 end_col = len(self._lines[end_line - 1][:end_col].decode("utf-8", "replace"))
         if end_line == line and end_col < col:
             end_col = col
-        return _exact_span((line, col + 1, end_line, end_col + 1))
+        return _new_tuple(Span, (line, col + 1, end_line, end_col + 1))
 
 
 @dataclass
@@ -57,12 +66,18 @@ class _Scope:
     qualname: str
     is_function: bool
     locals: list[tuple[str, Value, bool]] = field(default_factory=list)
+    local_names: set[str] = field(default_factory=set)  # the names in `locals`, for membership
     returns: list[Value] = field(default_factory=list)
     is_generator: bool = False
 
 
-def _exact_span(values: tuple[int, int, int, int]) -> Span:
-    return tuple.__new__(Span, values)
+# Values are built as plain tuples in `Value._fields` order (kind, span, text, literal, items, keywords,
+# has_star): NamedTuple's own __new__ is a Python function, a frame per value.
+_new_tuple = tuple.__new__
+assert Value._fields == ("kind", "span", "text", "literal", "items", "keywords", "has_star")
+# The dotted names of values (`sqlalchemy.orm.Session`, `self.db.execute`) repeat across a project's
+# files: one string object each, not one per occurrence.
+_intern = sys.intern
 
 
 _DISPATCH_NAMES: dict[type, tuple[tuple[type, str], ...]] = {}
@@ -79,6 +94,8 @@ def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
 
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind"})
 _LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue)
+_LEAF_TYPES = frozenset(_LEAVES)  # the parser makes these exact types, never subclasses
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
 _LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript})
 
 
@@ -93,17 +110,33 @@ class _Extractor(ast.NodeVisitor):
             self.generic_visit(node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        visit = self.visit
-        for name in node._fields:
-            if name in _SKIPPED_FIELDS:
-                continue
+        # `visit` inlined: this loop runs for every node of every file.
+        dispatch, generic = self._dispatch, self.generic_visit
+        node_type = type(node)
+        names = _CHILD_FIELDS.get(node_type)
+        if names is None:
+            names = _CHILD_FIELDS[node_type] = tuple(n for n in node_type._fields if n not in _SKIPPED_FIELDS)
+        for name in names:
             child = getattr(node, name, None)
             if type(child) is list:
                 for item in child:
-                    if isinstance(item, ast.AST) and not isinstance(item, _LEAVES):
-                        visit(item)
-            elif isinstance(child, ast.AST) and not isinstance(child, _LEAVES):
-                visit(child)
+                    item_type = type(item)
+                    if item_type in _LEAF_TYPES or not isinstance(item, ast.AST):
+                        continue
+                    method = dispatch.get(item_type)
+                    if method is not None:
+                        method(item)
+                    else:
+                        generic(item)
+            elif child is not None:
+                child_type = type(child)
+                if child_type in _LEAF_TYPES or not isinstance(child, ast.AST):
+                    continue
+                method = dispatch.get(child_type)
+                if method is not None:
+                    method(child)
+                else:
+                    generic(child)
 
     def __init__(self, module: str, path: str, source: bytes) -> None:
         self._dispatch = {node_type: getattr(self, name) for node_type, name in _dispatch_names(type(self))}
@@ -133,7 +166,7 @@ class _Extractor(ast.NodeVisitor):
     def qualify(self, dotted: str) -> str:
         head, _, rest = dotted.partition(".")
         scope = self.scopes[-1]
-        if scope.is_function and any(name == head for name, _, _ in scope.locals):
+        if scope.is_function and head in scope.local_names:
             return dotted
         if head in self.imports:
             base = self.imports[head]
@@ -179,22 +212,22 @@ class _Extractor(ast.NodeVisitor):
     def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
         span = self.pos.span(node)
         if depth > 6:
-            return Value("other", span)
+            return _new_tuple(Value, ("other", span, "", None, (), (), False))
         if isinstance(node, ast.Constant):
             literal = node.value
             if isinstance(literal, bytes):
                 literal = literal.decode("latin-1")
             if not isinstance(literal, (str, int, float, bool, type(None))):
-                return Value("other", span)
-            return Value("const", span, literal=literal)
+                return _new_tuple(Value, ("other", span, "", None, (), (), False))
+            return _new_tuple(Value, ("const", span, "", literal, (), (), False))
         if isinstance(node, (ast.Name, ast.Attribute)):
             dotted = self.dotted(node)
             if dotted is not None:
-                return Value("name", span, text=self.qualify(dotted))
-            return Value("other", span)
+                return _new_tuple(Value, ("name", span, _intern(self.qualify(dotted)), None, (), (), False))
+            return _new_tuple(Value, ("other", span, "", None, (), (), False))
         if isinstance(node, ast.Call):
             dotted = self.dotted(node.func)
-            text = self.qualify(dotted) if dotted else ""
+            text = _intern(self.qualify(dotted)) if dotted else ""
             items = tuple(
                 v for v in (self.value(a, depth + 1) for a in node.args if not isinstance(a, ast.Starred)) if v
             )
@@ -205,10 +238,10 @@ class _Extractor(ast.NodeVisitor):
             has_star = any(kw.arg is None for kw in node.keywords) or any(
                 isinstance(a, ast.Starred) for a in node.args
             )
-            return Value("call", span, text=text, items=items, keywords=keywords, has_star=has_star)
+            return _new_tuple(Value, ("call", span, text, None, items, keywords, has_star))
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = tuple(v for v in (self.value(e, depth + 1) for e in node.elts) if v)
-            return Value("seq", span, items=items)
+            return _new_tuple(Value, ("seq", span, "", None, items, (), False))
         if isinstance(node, ast.Dict):
             keywords = tuple(
                 (k.value, v)
@@ -216,32 +249,34 @@ class _Extractor(ast.NodeVisitor):
                 if isinstance(k, ast.Constant) and isinstance(k.value, str)
                 for v in (self.value(val, depth + 1),) if v
             )
-            return Value("dict", span, keywords=keywords)
+            return _new_tuple(Value, ("dict", span, "", None, (), keywords, False))
         if isinstance(node, ast.Subscript):
             dotted = self.dotted(node.value)
             inner = node.slice
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             items = tuple(v for v in (self.value(e, depth + 1) for e in elts) if v)
-            return Value("subscript", span, text=self.qualify(dotted) if dotted else "", items=items)
+            text = _intern(self.qualify(dotted)) if dotted else ""
+            return _new_tuple(Value, ("subscript", span, text, None, items, (), False))
         if isinstance(node, ast.BinOp):
             left, right = self.value(node.left, depth + 1), self.value(node.right, depth + 1)
-            return Value("binop", span, text=type(node.op).__name__, items=tuple(v for v in (left, right) if v))
+            items = tuple(v for v in (left, right) if v)
+            return _new_tuple(Value, ("binop", span, type(node.op).__name__, None, items, (), False))
         if isinstance(node, ast.JoinedStr):
             text = "".join(
                 part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
                 for part in node.values
             )
-            return Value("fstring", span, text=text)
+            return _new_tuple(Value, ("fstring", span, text, None, (), (), False))
         if isinstance(node, ast.Await):
             return self.value(node.value, depth + 1)
         if isinstance(node, ast.BoolOp):
             items = tuple(v for v in (self.value(e, depth + 1) for e in node.values) if v)
-            return Value("boolop", span, text=type(node.op).__name__, items=items)
+            return _new_tuple(Value, ("boolop", span, type(node.op).__name__, None, items, (), False))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
             inner_value = node.operand.value
             if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):
-                return Value("const", span, literal=-inner_value)
-        return Value("other", span)
+                return _new_tuple(Value, ("const", span, "", -inner_value, (), (), False))
+        return _new_tuple(Value, ("other", span, "", None, (), (), False))
 
     # ------------------------------------------------------------ imports
 
@@ -314,6 +349,7 @@ class _Extractor(ast.NodeVisitor):
         decorators = tuple(v for v in (self.value(d) for d in node.decorator_list) if v)
         scope = _Scope(qualname, True)
         scope.locals.extend((p.name, Value("name", Span(1), text=f"<param:{p.name}>"), False) for p in params)
+        scope.local_names.update(p.name for p in params)
         self.scopes.append(scope)
         for statement in node.body:
             self.visit(statement)
@@ -361,7 +397,7 @@ class _Extractor(ast.NodeVisitor):
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES:
             # Locals matter for what they are bound to (a session, a client); skip building the rest.
-            value: Value | None = Value("other", self.pos.span(value_node))
+            value: Value | None = _new_tuple(Value, ("other", self.pos.span(value_node), "", None, (), (), False))
         else:
             value = self.value(value_node)
         if value is None:
@@ -370,6 +406,7 @@ class _Extractor(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             if scope.is_function:
                 scope.locals.append((target.id, value, False))
+                scope.local_names.add(target.id)
                 name = target.id
             else:
                 name = f"{scope.qualname}.{target.id}"
@@ -399,6 +436,7 @@ class _Extractor(ast.NodeVisitor):
                 value = self.value(item.context_expr)
                 if value is not None:
                     scope.locals.append((item.optional_vars.id, value, isinstance(node, ast.AsyncWith)))
+                    scope.local_names.add(item.optional_vars.id)
         for statement in node.body:
             self.visit(statement)
 
@@ -442,7 +480,7 @@ class _Extractor(ast.NodeVisitor):
                     base = base.value
                 if isinstance(base, ast.Name):
                     scope = self.scopes[-1]
-                    if scope.is_function and any(name == base.id for name, _, _ in scope.locals):
+                    if scope.is_function and base.id in scope.local_names:
                         receiver = base.id
             self.calls.append(
                 Call(
