@@ -161,8 +161,6 @@ def test_template_env_files_are_not_flagged(tmp_path: Path, suffix: str) -> None
     assert engine.run(root, Settings(select=("PC301",), use_cache=False)).findings == []
 
 
-@pytest.mark.xfail(strict=True, reason="known false positive: `logger = logging.getLogger(...)` resolves "
-                   "`logger.info` to a name the logging guard does not know; remove this mark once fixed")
 def test_logging_a_sync_session_is_not_a_query(tmp_path: Path) -> None:
     text = SESSION_APP.replace("{io}", "execute(select(1))").replace("{no_io}", "add(object())")
     text += "\n\n@app.get(\"/log\")\nasync def log(db: Session = Depends(get_db)):\n    logger.info(db)\n    log_it(db)\n"

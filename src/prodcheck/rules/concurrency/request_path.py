@@ -113,7 +113,7 @@ def _background_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[
         if handler is None or handler.kind != "name":
             continue
         target = index.function(handler.text)
-        if target is not None and target[0].is_async:
+        if target is not None:  # a sync one is left out by the walk, as every sync entry is
             yield target
 
 
@@ -301,7 +301,8 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
 
 
 _NOT_IO_WRAPPERS = frozenset({"len", "isinstance", "print", "repr", "str", "id", "type", "hasattr", "getattr",
-                              "setattr", "bool", "logging", "Depends", "fastapi.Depends"})
+                              "setattr", "bool", "Depends", "fastapi.Depends"})
+_LOGGERS = frozenset({"logging", "logger", "log"})  # `logger.info("%s", db)` formats the session, no query
 
 
 def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
@@ -325,7 +326,9 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
     if session is None:
         return None
     name = value.text
-    if name in _NOT_IO_WRAPPERS or name.startswith(("logging.", "logger.", "log.")) or name.endswith("__init__"):
+    # a module-level logger is named with its module (`app.routes.log.info`): judge the receiver's own name
+    receiver = name.rpartition(".")[0].rsplit(".", 1)[-1]
+    if name in _NOT_IO_WRAPPERS or receiver in _LOGGERS or name.endswith("__init__"):
         return None
     if call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
         return None  # the session's own methods are judged above

@@ -14,14 +14,14 @@ from prodcheck.project.helm_render import absence
 from prodcheck.project.infra import Workload, is_third_party_image, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
-ROOT_USERS = frozenset({"root", "0", "0:0", "root:root", "root:0", "0:root"})
+_ROOT = frozenset({"root", "0"})  # `user:` / `USER` is `user[:group]`; the user decides, whatever the group
 # Base images that already run as an unprivileged user.
 _NONROOT_BASES = re.compile(load("images")["patterns"]["nonroot_bases"])
 _PRIVILEGE_DROP = re.compile(r"\b(?:gosu|su-exec|setpriv|runuser|chpst\s+-u|s6-setuidgid|su\s+-c)\b")
 
 
 def is_root(user: str | None) -> bool:
-    return user is not None and user.strip().strip("'\"").lower() in ROOT_USERS
+    return user is not None and user.strip().strip("'\"").lower().partition(":")[0] in _ROOT
 
 
 def _security_value(container: YNode, pod_spec: YNode | None, key: str) -> tuple[YNode | None, YNode | None]:

@@ -16,7 +16,7 @@ from prodcheck.rules.helpers import find_token
 # Kubernetes files through ruamel.yaml's round trip (a start script's logic is left to people).
 _FIXABLE_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.PROCFILE})
 _YAML_KINDS = frozenset({FileKind.COMPOSE, FileKind.K8S})
-_START_SCRIPT_WORDS = ("start", "entrypoint", "run", "boot", "serve", "server", "launch", "prestart", "docker")
+_START_SCRIPT_WORDS = ("start", "entrypoint", "run", "boot", "serve", "launch", "docker")  # substrings: `server`, `prestart` match
 
 
 def modules_run_by_production(project: Project) -> set[str]:
