@@ -264,7 +264,7 @@ def _selected(meta: RuleMeta, settings: Settings) -> bool:
     return not any(matches(meta, s) for s in settings.ignore)
 
 
-def _run_key(files: list[SourceFile], settings: Settings) -> str:
+def _run_key(root: Path, files: list[SourceFile], settings: Settings) -> str:
     """Everything a run's findings depend on: tool version, settings, and every file's bytes."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(__version__.encode())
@@ -272,7 +272,7 @@ def _run_key(files: list[SourceFile], settings: Settings) -> str:
                         sorted(settings.per_file_ignores.items()), settings.exclude, settings.max_connections,
                         settings.production, settings.development)).encode())
     if any(source.path.rsplit("/", 1)[-1] == "Chart.yaml" for source in files):
-        binary = helm_binary()  # charts render differently with a helm binary, and with another one
+        binary = helm_binary(root)  # charts render differently with a helm binary, and with another one
         digest.update(f"\0helm:{binary}:{helm_version(binary) if binary else None}".encode())
     for source in files:
         digest.update(f"\0{source.path}\0{source.kind}\0{source.context}\0".encode())
@@ -322,7 +322,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     root = root.resolve()
     files = discover(root, settings)
     run_table = cache.Table(_cache_folder(root, settings), "run")
-    key = _run_key(files, settings) if run_table.enabled else ""
+    key = _run_key(root, files, settings) if run_table.enabled else ""
     cached = _load_run_cache(run_table, key) if run_table.enabled else None
     if cached is not None:
         # Nothing changed since the last run: its findings (before baseline and file filters) stand.

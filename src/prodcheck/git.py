@@ -12,6 +12,7 @@ inside it. Every call goes through `run_git`, which:
 - takes no optional locks (`GIT_OPTIONAL_LOCKS=0`) and is only asked read-only plumbing
   questions (`rev-parse`, `ls-tree`, `cat-file --batch`, `merge-base`), none of which refreshes
   the index or runs filters, attributes, textconv, external diff drivers or hooks;
+- is a git found on PATH's absolute entries outside the scanned folder (`executables.find`);
 - has no terminal (stdin is empty or given, `GIT_TERMINAL_PROMPT=0`) and a time limit.
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+
+from prodcheck.executables import find
 
 TIMEOUT = 120
 _OVERRIDES = (
@@ -51,15 +54,18 @@ def environment() -> dict[str, str]:
     return env
 
 
-def command(*args: str) -> list[str]:
+def command(*args: str, executable: str = "git") -> list[str]:
     overrides = [part for setting in _OVERRIDES for part in ("-c", setting)]
-    return ["git", "--no-pager", "--no-replace-objects", *overrides, *args]
+    return [executable, "--no-pager", "--no-replace-objects", *overrides, *args]
 
 
 def run_git(root: Path, *args: str, stdin: bytes = b"", timeout: float = TIMEOUT) -> bytes:
     """stdout of `git ARGS` run in `root`, with the repository unable to hook into it."""
+    executable = find("git", untrusted=(root,))  # never a git the repository planted (executables.py)
+    if executable is None:
+        raise GitError("git was not found on PATH")
     try:
-        completed = subprocess.run(command(*args), cwd=root, input=stdin, capture_output=True, check=False,
+        completed = subprocess.run(command(*args, executable=executable), cwd=root, input=stdin, capture_output=True, check=False,
                                    env=environment(), timeout=timeout)
     except FileNotFoundError:
         raise GitError("git was not found on PATH") from None

@@ -49,7 +49,7 @@ class Project:
         self.root = root
         self.settings = settings
         self.python_facts = python
-        self.views = FileViews(files, python)
+        self.views = FileViews(files, python, root)
         # Where each file runs, from the evidence of the deploy paths, before anything reads a context.
         globs = ContextRules(getattr(settings, "production", ()) or (), getattr(settings, "development", ()) or ())
         pinned = frozenset(f.path for f in files if globs.pinned(f.path) is not None)

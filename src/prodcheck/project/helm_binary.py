@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import yaml
 
+from prodcheck.executables import find
 from prodcheck.project.sources import SourceFile
 
 TIMEOUT = 30  # seconds for one chart
@@ -64,11 +64,13 @@ class HelmResult:
     left_out: list[str] = field(default_factory=list)  # template paths Helm could not render with the defaults
 
 
-def helm_binary() -> str | None:
+def helm_binary(root: Path | None = None) -> str | None:
+    """The helm to run: PRODCHECK_HELM's, or `helm` on PATH; never one inside the scanned root or
+    the current folder, nor found through a relative PATH entry (`executables.find`)."""
     setting = os.environ.get("PRODCHECK_HELM", "").strip()
     if setting.lower() in {"off", "0", "false", "no", "none"}:
         return None
-    return shutil.which(setting or "helm")
+    return find(setting or "helm", untrusted=(root,) if root is not None else ())
 
 
 @lru_cache(maxsize=4)

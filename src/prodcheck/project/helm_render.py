@@ -97,7 +97,7 @@ def render_charts(views: FileViews) -> Rendering:
     rendering = Rendering()
     charts = [s for s in views.files if s.path.rsplit("/", 1)[-1] == "Chart.yaml" and s.error is None]
     chart_dirs = {posixpath.dirname(s.path) for s in charts}
-    binary = helm_binary() if charts else None
+    binary = helm_binary(views.root) if charts else None
     rendering.helm = helm_version(binary) if binary is not None else None
     for chart in charts:
         directory = posixpath.dirname(chart.path)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from prodcheck.model.facts import PyFacts
@@ -29,7 +30,8 @@ class FileViews:
     """Files by path and kind; parsed views (Dockerfile, YAML documents, env, ini, scripts) built on
     first use and cached on the file; a file whose view fails to parse joins `parse_errors`."""
 
-    def __init__(self, files: list[SourceFile], python_facts: dict[str, PyFacts]) -> None:
+    def __init__(self, files: list[SourceFile], python_facts: dict[str, PyFacts], root: Path | None = None) -> None:
+        self.root = root  # the scanned folder: no program found inside it is run (executables.py)
         self.files = files
         self.by_path = FilesByPath((f.path, f) for f in files)
         self.python_facts = python_facts
