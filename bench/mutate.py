@@ -10,6 +10,10 @@ are enumerated with the stdlib `ast` over every module of a target; `--sample N`
     nice -n 10 python bench/mutate.py --sample 40 --seed 1 core model
     nice -n 10 python bench/mutate.py --list core            # the mutation points, no runs
     nice -n 10 python bench/mutate.py --only reload_in_production.py:12 core
+    nice -n 10 python bench/mutate.py model --only 'db_urls.py:90 Eq -> NotEq' --tests tests  # whole suite
+
+A mutant that survives its target's selection but dies under `--tests tests` shows a selection gap
+(a test file that exercises the module and is missing from the target), not a test gap.
 
 Why not mutmut: mutmut 3 (the maintained line) installs here but only mutates code inside
 functions (so not the module-level tables the rules read) and starts with a full-suite run under
@@ -39,7 +43,9 @@ _CORE_TESTS = ["tests/test_rule_docs.py", "tests/test_core_fixtures.py", "tests/
                "tests/test_precision_fixtures.py", "tests/test_rule_edges.py"]
 _MODEL_TESTS = [*_CORE_TESTS, "tests/test_platforms.py", "tests/test_db_urls.py", "tests/test_properties.py",
                 "tests/test_workflow_and_install_models.py", "tests/test_container_helpers.py",
-                "tests/test_shell_exec.py", "tests/test_health_routes.py"]
+                "tests/test_shell_exec.py", "tests/test_health_routes.py", "tests/test_project_workflows.py",
+                "tests/test_project_platforms.py", "tests/test_db_url_sources.py", "tests/test_project_engines.py",
+                "tests/test_project_python_index.py"]
 TARGETS: dict[str, list[tuple[str, list[str]]]] = {
     "core": [
         (f"{RULES}/runtime/reload_in_production.py", ["-k", "PC101", *_CORE_TESTS]),
@@ -223,11 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutation points and stop")
     parser.add_argument("--only", action="append", default=[],
                         help="`file.py:line` (every point there) or `file.py:line what` as --list prints it")
+    parser.add_argument("--tests", nargs="+", default=None, metavar="PATH",
+                        help="run these tests instead of the target's selection (`tests`: the whole suite)")
     args = parser.parse_args(argv)
 
     plan: list[tuple[str, Point, list[str]]] = []
     for target in args.targets:
-        candidates = [(target, p, tests) for path, tests in TARGETS[target] for p in points(path)]
+        candidates = [(target, p, args.tests or tests) for path, tests in TARGETS[target] for p in points(path)]
         if args.only:
             candidates = [c for c in candidates if any(
                 f"{Path(c[1].path).name}:{c[1].line}" == o or f"{Path(c[1].path).name}:{c[1].line} {c[1].what}" == o

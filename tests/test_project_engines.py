@@ -1,0 +1,151 @@
+"""The engine model (project/engines.py): which engines and pools the code opens, how many connections
+each holds per process, where that number is written, and which engines a served app loads."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write_project
+from prodcheck import engine
+from prodcheck.model.facts import Value
+from prodcheck.project import Project
+from prodcheck.project.engines import Engine, lower_bound_int
+from prodcheck.settings import Settings
+
+CONFIG = """
+    import os
+
+    from pydantic_settings import BaseSettings
+
+
+    class Settings(BaseSettings):
+        POOL_SIZE: int = 16
+
+
+    settings = Settings()
+    OVERFLOW = 7
+"""
+DB = """
+    import os
+
+    import asyncpg
+    from sqlalchemy import create_engine
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from app.config import OVERFLOW, settings
+
+    URL = "postgresql://app@db/app"
+    defaults = create_engine(URL)
+    literal = create_async_engine(os.environ["DATABASE_URL"], pool_size=20, max_overflow=5)
+    from_env = create_engine(URL, pool_size=int(os.getenv("POOL", "12")), max_overflow=os.getenv("OVER", 3))
+    or_default = create_engine(URL, pool_size=int(os.environ.get("POOL") or 40), max_overflow=0)
+    or_with_default = create_engine(URL, pool_size=os.environ.get("POOL", "1") or 40)
+    from_settings = create_engine(URL, pool_size=settings.POOL_SIZE, max_overflow=OVERFLOW)
+    from_text = create_engine(URL, pool_size="9", max_overflow=w)
+    unknown = create_engine(URL, pool_size=compute(), max_overflow=2)
+    starred = create_engine(URL, **options)
+    null_pool = create_engine(URL, poolclass=NullPool)
+    sqlite = create_engine("sqlite:///./app.db")
+    test_engine = create_engine(URL)
+
+
+    async def pool():
+        return await asyncpg.create_pool(dsn=URL, max_size=15)
+
+
+    if __name__ == "__main__":
+        script = create_engine(URL, pool_size=99)
+"""
+
+
+def project_of(root: Path, files: dict[str, str]) -> Project:
+    write_project(root, files)
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+
+
+def by_line(engines: list[Engine]) -> dict[int, Engine]:
+    return {e.location.span.line: e for e in engines}
+
+
+def test_pool_sizes_and_where_they_are_written(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"app/__init__.py": "", "app/config.py": CONFIG, "app/db.py": DB,
+                                    "migrations/env.py": "from sqlalchemy import create_engine\n"
+                                                         "e = create_engine('postgresql://x@db/x')\n",
+                                    "svc/alembic/env.py": "from sqlalchemy import create_engine\n"
+                                                          "e = create_engine('postgresql://x@db/x')\n"})
+    engines = project.engines
+    assert {e.facts.path for e in engines} == {"app/db.py"}  # migration environments open no app pool
+
+    def fact(found):  # type: ignore[no-untyped-def]
+        return None if found is None else (found.value, found.note, found.origin.path, found.origin.span.line)
+
+    summary = {line: (e.factory.rsplit(".", 1)[-1], fact(e.pool_size), fact(e.max_overflow), e.null_pool, e.url,
+                      e.is_async, e.per_process) for line, e in by_line(engines).items()}
+    assert summary == {
+        11: ("create_engine", (5, "pool_size 5 (default)", "app/db.py", 11),
+             (10, "max_overflow 10 (default)", "app/db.py", 11), False, "postgresql://app@db/app", False, 15),
+        12: ("create_async_engine", (20, "pool_size=20", "app/db.py", 12), (5, "max_overflow=5", "app/db.py", 12),
+             False, None, True, 25),
+        13: ("create_engine", (12, "pool_size=12", "app/db.py", 13), (3, "max_overflow=3", "app/db.py", 13),
+             False, "postgresql://app@db/app", False, 15),
+        14: ("create_engine", (40, "pool_size=40", "app/db.py", 14), (0, "max_overflow=0", "app/db.py", 14),
+             False, "postgresql://app@db/app", False, 40),
+        15: ("create_engine", None, (10, "max_overflow 10 (default)", "app/db.py", 15), False,
+             "postgresql://app@db/app", False, None),
+        16: ("create_engine", (16, "pool_size=16", "app/config.py", 7), (7, "max_overflow=7", "app/config.py", 11),
+             False, "postgresql://app@db/app", False, 23),
+        17: ("create_engine", (9, "pool_size=9", "app/db.py", 17), None, False, "postgresql://app@db/app", False,
+             None),
+        18: ("create_engine", None, (2, "max_overflow=2", "app/db.py", 18), False, "postgresql://app@db/app",
+             False, None),
+        19: ("create_engine", None, None, False, "postgresql://app@db/app", False, None),
+        20: ("create_engine", (5, "pool_size 5 (default)", "app/db.py", 20),
+             (10, "max_overflow 10 (default)", "app/db.py", 20), True, "postgresql://app@db/app", False, 0),
+        21: ("create_engine", (5, "pool_size 5 (default)", "app/db.py", 21),
+             (10, "max_overflow 10 (default)", "app/db.py", 21), True, "sqlite:///./app.db", False, 0),
+        26: ("create_pool", (15, "max_size=15", "app/db.py", 26), (0, "", "app/db.py", 26), False,
+             "postgresql://app@db/app", True, 15),
+    }
+
+
+def test_engines_of_the_served_app(tmp_path: Path) -> None:
+    engine_module = "from sqlalchemy import create_engine\nengine = create_engine('postgresql://{0}@db/{0}')\n"
+    project = project_of(tmp_path, {
+        "api/__init__.py": "", "api/db.py": engine_module.format("api"),
+        "api/main.py": "from fastapi import FastAPI\n\nfrom api.db import engine\n\napp = FastAPI()\n",
+        "api/cli.py": engine_module.format("cli"),
+        "api/health.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+        "worker/__init__.py": "", "worker/db.py": engine_module.format("worker"),
+        "worker/run.py": "import sqlalchemy\n\nfrom worker.db import engine\n",
+        "tests/conftest.py": engine_module.format("tests"),
+    })
+
+    def urls(app_ref: str | None) -> list[str | None]:
+        return sorted(e.url for e in project.engines_for_app(app_ref))
+
+    assert urls("api.main:app") == ["postgresql://api@db/api"]
+    assert urls("${APP_MODULE:-api.main:app}") == ["postgresql://api@db/api"]
+    assert urls("api/main.py:app") == ["postgresql://api@db/api"]
+    assert urls("src.api.main:app") == ["postgresql://api@db/api"]  # a prefix the index does not know
+    assert urls("worker.run:app") == ["postgresql://worker@db/worker"]
+    assert urls(None) == ["postgresql://api@db/api"]  # the FastAPI app of the repository
+    # an app module whose imports reach no engine: the engines of its own package
+    assert urls("api.health:app") == ["postgresql://api@db/api", "postgresql://cli@db/cli"]
+    assert urls("api.missing:app") == ["postgresql://api@db/api"]  # unknown module: the repository's app
+    assert urls("worker.db:engine") == ["postgresql://worker@db/worker"]
+
+
+@pytest.mark.parametrize(("expression", "bound"), [
+    ("4", 4), ("multiprocessing.cpu_count()", 1), ("os.cpu_count() * 2 + 1", 3), ("2 * cpu_count() + 1", 3),
+    ("int(os.getenv('WORKERS', '3'))", 3), ("int(os.environ.get('WORKERS', 5))", 5), ("int(os.getenv('W'))", None),
+    ("int(compute('3', '4'))", None), ("cpu_count() - 1", None), ("workers + 1", None), ("1 + 2", 3),
+    ("int(os.getenv('W', 'many'))", None),
+])
+def test_lower_bound_int(tmp_path: Path, expression: str, bound: int | None) -> None:
+    project = project_of(tmp_path, {"conf.py": f"import multiprocessing\nimport os\n\nworkers = {expression}\n"})
+    value: Value = next(a.value for a in project.python_facts["conf.py"].assigns if a.target.endswith("workers"))
+    assert lower_bound_int(value) == bound

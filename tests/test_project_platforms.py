@@ -1,0 +1,306 @@
+"""The platform model (project/platforms.py): which process each platform file declares, with its role,
+commands, replicas, image and environment, and the health checks it runs.
+
+Every project here is small and written for the question it asks; each process is summarised as
+a user would read it from the file (name, role, what it runs, how many, from which Dockerfile).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_project
+from prodcheck import engine
+from prodcheck.project import Project
+from prodcheck.project.infra import Process
+from prodcheck.project.platforms import platform_health_checks, platform_model
+from prodcheck.settings import Settings
+
+APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+DOCKERFILE = 'FROM python:3.12-slim\nENV PORT=8080\nCMD ["uvicorn", "app.main:app", "--port", "8080"]\n'
+
+
+def project_of(root: Path, files: dict[str, str]) -> Project:
+    write_project(root, {**APP, **files})
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+
+
+def summary(process: Process) -> dict[str, object]:
+    return {
+        "role": process.role,
+        "runs": [" ".join(step.command.argv) for step in process.steps],
+        "replicas": (process.replicas.value, process.replicas.note) if process.replicas else None,
+        "dockerfile": process.dockerfile,
+        "line": process.origin.span.line,
+    }
+
+
+def platform_processes(project: Project) -> dict[str, dict[str, object]]:
+    return {process.name: summary(process) for process in platform_model(project).processes}
+
+
+def test_render_services(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "api/Dockerfile.prod": DOCKERFILE, "render.yaml": """
+        services:
+          - type: web
+            name: api
+            runtime: python
+            startCommand: gunicorn app.main:app -k uvicorn.workers.UvicornWorker
+            preDeployCommand: alembic upgrade head
+            numInstances: 2
+            healthCheckPath: /healthz
+            envVars:
+              - key: WEB_CONCURRENCY
+                value: 3
+              - key: DATABASE_URL
+                fromDatabase:
+                  name: db
+          - type: worker
+            name: jobs
+            runtime: docker
+            rootDir: api
+            dockerfilePath: ./Dockerfile.prod
+            scaling:
+              minInstances: 1
+              maxInstances: 4
+          - type: pserv
+            name: internal
+            env: docker
+            dockerCommand: uvicorn app.main:app --port 9000
+            healthCheckPath: /ready
+          - type: cron
+            startCommand: python -m app.nightly
+          - type: redis
+            name: cache
+            startCommand: redis-server
+          - type: web
+            name: static
+            runtime: static
+            healthCheckPath: healthz
+          - type: background
+            name: other
+            runtime: python
+            startCommand: python -m app.other
+    """})
+    assert platform_processes(project) == {
+        "render.yaml:api": {"role": "web", "runs": ["gunicorn app.main:app -k uvicorn.workers.UvicornWorker"],
+                            "replicas": (2, "2 instances (render numInstances)"), "dockerfile": None, "line": 5},
+        "render.yaml:api:preDeploy": {"role": "release", "runs": ["alembic upgrade head"],
+                                      "replicas": (1, "1 instance (default)"), "dockerfile": None, "line": 6},
+        "render.yaml:jobs": {"role": "worker", "runs": ["uvicorn app.main:app --port 8080"],
+                             "replicas": (4, "4 instances (render autoscaling maxInstances)"),
+                             "dockerfile": "api/Dockerfile.prod", "line": 16},
+        "render.yaml:internal": {"role": "web", "runs": ["uvicorn app.main:app --port 9000"],
+                                 "replicas": (1, "1 instance (default)"), "dockerfile": "Dockerfile", "line": 26},
+        "render.yaml:service-3": {"role": "job", "runs": ["python -m app.nightly"],
+                                  "replicas": (1, "1 instance (default)"), "dockerfile": None, "line": 29},
+        "render.yaml:other": {"role": "worker", "runs": ["python -m app.other"],
+                              "replicas": (1, "1 instance (default)"), "dockerfile": None, "line": 40},
+    }
+    processes = {p.name: p for p in platform_model(project).processes}
+    assert processes["render.yaml:api"].env["WEB_CONCURRENCY"][0] == "3"
+    assert "DATABASE_URL" not in processes["render.yaml:api"].env  # set by Render from a database we cannot see
+    assert processes["render.yaml:api"].unit == "render:render.yaml" and processes["render.yaml:api"].command_written
+    assert processes["render.yaml:jobs"].env["PORT"][0] == "8080"  # the image's ENV
+    assert not processes["render.yaml:jobs"].command_written
+    checks = [(c.platform, c.path, c.owner, c.process.name if c.process else None, c.location.span.line)
+              for c in platform_health_checks(project)]
+    assert checks == [("render", "/healthz", "Render service `api`", "render.yaml:api", 8),
+                      ("render", "/ready", "Render service `internal`", "render.yaml:internal", 27)]
+    assert platform_model(project).dockerfiles == {"Dockerfile", "api/Dockerfile.prod"}
+
+
+def test_fly_processes_release_and_checks(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "fly.toml": """
+        app = "shop"
+
+        [build]
+          dockerfile = "Dockerfile"
+
+        [env]
+          WEB_CONCURRENCY = "2"
+          WORKERS = 3
+
+        [deploy]
+          release_command = "alembic upgrade head"
+
+        [processes]
+          web = "gunicorn app.main:app -k uvicorn.workers.UvicornWorker"
+          worker = "celery -A app.tasks worker"
+
+        [http_service]
+          internal_port = 8080
+          processes = ["web"]
+
+          [[http_service.checks]]
+            path = "/healthz"
+
+        [checks.alive]
+          type = "http"
+          port = 8081
+          path = "/alive"
+
+        [checks.tcp]
+          type = "tcp"
+          port = 8080
+    """})
+    assert platform_processes(project) == {
+        "fly.toml:web": {"role": "web", "runs": ["gunicorn app.main:app -k uvicorn.workers.UvicornWorker"],
+                         "replicas": (1, "1 machine (`fly scale count` is not in fly.toml)"),
+                         "dockerfile": "Dockerfile", "line": 14},
+        "fly.toml:worker": {"role": "worker", "runs": ["celery -A app.tasks worker"],
+                            "replicas": (1, "1 machine (`fly scale count` is not in fly.toml)"),
+                            "dockerfile": "Dockerfile", "line": 15},
+        "fly.toml:release_command": {"role": "release", "runs": ["alembic upgrade head"],
+                                     "replicas": (1, "1 machine (`fly scale count` is not in fly.toml)"),
+                                     "dockerfile": None, "line": 11},
+    }
+    web = next(p for p in platform_model(project).processes if p.name == "fly.toml:web")
+    assert {key: value for key, (value, _) in web.env.items()} == {"WEB_CONCURRENCY": "2", "WORKERS": "3",
+                                                                    "PORT": "8080"}
+    assert web.env["WORKERS"][1].span.line == 8
+    checks = [(c.path, c.port, c.owner, c.process.name if c.process else None)
+              for c in platform_health_checks(project)]
+    assert checks == [("/healthz", "8080", "Fly app `shop`", "fly.toml:web"),
+                      ("/alive", "8081", "Fly app `shop`", None)]  # two processes, none named app: unknown
+
+
+def test_fly_without_processes_runs_the_image_or_experimental_cmd(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "fly.toml": """
+        app = "shop"
+
+        [[services]]
+          internal_port = 8080
+
+          [[services.http_checks]]
+            path = "/healthz"
+    """, "other/fly.toml": """
+        app = "other"
+
+        [build]
+          image = "registry.example/other:1"
+
+        [experimental]
+          cmd = ["uvicorn", "app.main:app"]
+    """, "third/fly.toml": """
+        app = "third"
+
+        [build]
+          builder = "paketobuildpacks/builder:base"
+    """})
+    assert platform_processes(project) == {
+        "fly.toml:app": {"role": "web", "runs": ["uvicorn app.main:app --port 8080"],
+                         "replicas": (1, "1 machine (`fly scale count` is not in fly.toml)"),
+                         "dockerfile": "Dockerfile", "line": 1},
+        "other/fly.toml:app": {"role": "web", "runs": ["uvicorn app.main:app"],
+                               "replicas": (1, "1 machine (`fly scale count` is not in fly.toml)"),
+                               "dockerfile": None, "line": 7},
+    }
+    checks = [(c.path, c.port, c.process.name if c.process else None) for c in platform_health_checks(project)]
+    assert checks == [("/healthz", "8080", "fly.toml:app")]
+
+
+def test_railway_files(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "railway.json": """
+        {
+          "build": {"builder": "NIXPACKS"},
+          "deploy": {
+            "startCommand": "uvicorn app.main:app --host 0.0.0.0 --port $PORT",
+            "preDeployCommand": ["alembic upgrade head"],
+            "numReplicas": 3,
+            "healthcheckPath": "/healthz"
+          }
+        }
+    """, "svc/railway.toml": """
+        [build]
+        builder = "DOCKERFILE"
+
+        [deploy]
+        healthcheckPath = "/up"
+
+        [deploy.multiRegionConfig.us-west2]
+        numReplicas = 2
+
+        [deploy.multiRegionConfig.europe-west4]
+        numReplicas = 3
+    """, "svc/Dockerfile": DOCKERFILE, "nix/railway.toml": """
+        [build]
+        builder = "NIXPACKS"
+    """})
+    assert platform_processes(project) == {
+        "railway.json:web": {"role": "web", "runs": ["uvicorn app.main:app --host 0.0.0.0 --port $PORT"],
+                             "replicas": (3, "3 replicas (railway numReplicas)"), "dockerfile": None, "line": 4},
+        "railway.json:preDeployCommand": {"role": "release", "runs": ["alembic upgrade head"],
+                                          "replicas": (1, "1 instance (default)"), "dockerfile": None, "line": 5},
+        "svc/railway.toml:web": {"role": "web", "runs": ["uvicorn app.main:app --port 8080"],
+                                 "replicas": (5, "5 replicas (railway multiRegionConfig)"),
+                                 "dockerfile": "svc/Dockerfile", "line": 4},
+    }
+    checks = [(c.platform, c.path, c.owner, c.process.name if c.process else None)
+              for c in platform_health_checks(project)]
+    assert checks == [("railway", "/healthz", "the Railway service", "railway.json:web"),
+                      ("railway", "/up", "the Railway service", "svc/railway.toml:web")]
+
+
+def test_heroku_yml_and_app_json(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "Dockerfile.worker": DOCKERFILE, "heroku.yml": """
+        build:
+          docker:
+            web: Dockerfile
+            worker:
+              dockerfile: Dockerfile.worker
+            missing: Dockerfile.missing
+        release:
+          command:
+            - alembic upgrade head
+        run:
+          web: gunicorn app.main:app -k uvicorn.workers.UvicornWorker
+          clock:
+            command:
+              - python -m app.clock
+            image: worker
+    """, "app.json": """
+        {
+          "name": "shop",
+          "formation": {"web": {"quantity": 2}, "worker": {"quantity": "x"}},
+          "env": {"WEB_CONCURRENCY": {"value": "4"}, "SECRET_KEY": {"generator": "secret"}, "PLAIN": "1"},
+          "scripts": {"postdeploy": "python -m app.seed"}
+        }
+    """})
+    dyno = "1 dyno (no formation in app.json)"
+    assert platform_processes(project) == {
+        "app.json:postdeploy": {"role": "release", "runs": ["python -m app.seed"], "replicas": (1, dyno),
+                                "dockerfile": None, "line": 5},
+        "heroku.yml:clock": {"role": "worker", "runs": ["python -m app.clock"], "replicas": (1, dyno),
+                             "dockerfile": "Dockerfile.worker", "line": 14},
+        "heroku.yml:web": {"role": "web", "runs": ["gunicorn app.main:app -k uvicorn.workers.UvicornWorker"],
+                           "replicas": (2, "2 dynos (app.json formation.web.quantity)"),
+                           "dockerfile": "Dockerfile", "line": 11},
+        "heroku.yml:worker": {"role": "worker", "runs": ["uvicorn app.main:app --port 8080"],
+                              "replicas": (1, dyno), "dockerfile": "Dockerfile.worker", "line": 5},
+        "heroku.yml:release": {"role": "release", "runs": ["alembic upgrade head"], "replicas": (1, dyno),
+                               "dockerfile": None, "line": 9},
+    }
+    model = platform_model(project)
+    assert {name: value for name, (value, _) in model.heroku_env.items()} == {"WEB_CONCURRENCY": "4", "PLAIN": "1"}
+    assert list(model.formation) == ["web"]
+
+
+def test_app_json_formation_and_env_apply_to_the_procfile(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Procfile": "web: uvicorn app.main:app\nworker: celery -A app.tasks worker\n",
+                                    "app.json": '{"formation": {"web": {"quantity": 3}}, "env": {"X": "1"}}\n',
+                                    "other/app.json": '{"name": "pwa", "icons": []}\n'})
+    procfile = {p.name: p for p in project.processes if p.kind == "procfile"}
+    assert procfile["Procfile:web"].replicas is not None and procfile["Procfile:web"].replicas.value == 3
+    assert procfile["Procfile:worker"].replicas is None or procfile["Procfile:worker"].replicas.value == 1
+    assert procfile["Procfile:web"].env["X"][0] == "1" and procfile["Procfile:worker"].env["X"][0] == "1"
+    assert platform_model(project).processes == []  # no scripts: app.json declares no process of its own
+
+
+def test_platform_files_of_unexpected_shapes_add_nothing(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"render.yaml": "services:\n  - 1\n  - [web]\n", "api/render.yaml": "services: {api: 1}\n",
+                                    "railway.json": '{"build": [], "deploy": {"numReplicas": "many"}}\n',
+                                    "fly.toml": 'app = "x"\nprocesses = 3\n',
+                                    "heroku.yml": "run: [web]\n"})
+    assert platform_model(project).processes == []

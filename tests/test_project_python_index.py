@@ -1,0 +1,302 @@
+"""The Python index (project/python_index.py) of one small FastAPI service: its apps and routers, the
+URL each route is served at, the `Depends` chains, which sessions are sync or async, start-up hooks,
+middleware and which modules start a server in process. Nothing of the project is imported."""
+from __future__ import annotations
+
+
+import pytest
+
+from conftest import write_project
+from prodcheck import engine
+from prodcheck.model.facts import Value
+from prodcheck.model.finding import Span
+from prodcheck.project import Project
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.settings import Settings
+
+FILES = {
+    "app/__init__.py": "",
+    "app/db.py": """
+        from typing import Annotated
+
+        from fastapi import Depends
+        from sqlalchemy import create_engine
+        from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+        from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+        engine = create_engine("postgresql://app@db/app")
+        async_engine = create_async_engine("postgresql+asyncpg://app@db/app")
+        SessionLocal = sessionmaker(bind=engine)
+        AsyncLocal = async_sessionmaker(async_engine)
+        AsyncByClass = sessionmaker(bind=async_engine, class_=AsyncSession)
+        Scoped = scoped_session(SessionLocal)
+        ScopedInline = scoped_session(sessionmaker(bind=engine, class_=AsyncSession))
+
+
+        def get_session():
+            db = SessionLocal()
+            try:
+                yield db
+            finally:
+                db.close()
+
+
+        async def get_async_session():
+            async with AsyncLocal() as session:
+                yield session
+
+
+        def get_connection():
+            with engine.connect() as connection:
+                yield connection
+
+
+        SessionDep = Annotated[AsyncSession, Depends(get_async_session)]
+        SyncDep = Annotated[Session, Depends(get_session)]
+    """,
+    "app/api.py": """
+        from fastapi import APIRouter, Depends
+        from sqlalchemy.orm import Session
+
+        from app.db import SessionDep, get_connection, get_session
+
+        router = APIRouter(prefix="/v1")
+        items = APIRouter()
+        router.include_router(items, prefix="/items")
+
+
+        def read_token():
+            return "t"
+
+
+        def check_auth(token: str = Depends(read_token)):
+            return token
+
+
+        class Limiter:
+            def __call__(self):
+                return None
+
+
+        @router.get("/users/{user_id}")
+        async def get_user(user_id: int, session: Session = Depends(get_session), limit=Depends(Limiter)):
+            return session.get(user_id)
+
+
+        @items.post(path="")
+        async def create_item(session: SessionDep):
+            return await session.commit()
+
+
+        @router.get("/health", dependencies=[Depends(check_auth)])
+        def health(connection=Depends(get_connection)):
+            return connection.execute("select 1")
+
+
+        async def listed():
+            return []
+
+
+        router.add_api_route("/listed", listed)
+    """,
+    "app/admin.py": """
+        from starlette.applications import Starlette
+
+        admin_app = Starlette()
+    """,
+    "app/main.py": """
+        from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
+
+        from app.admin import admin_app
+        from app.api import router as api_router
+
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI):
+            yield
+
+
+        async def warm():
+            return None
+
+
+        async def warm_more():
+            return None
+
+
+        app = FastAPI(lifespan=lifespan, on_startup=[warm])
+        app.include_router(api_router, prefix="/api")
+        app.mount("/admin", admin_app)
+        app.add_event_handler("startup", warm_more)
+        app.add_event_handler("shutdown", warm)
+
+
+        @app.on_event("startup")
+        async def legacy():
+            return None
+
+
+        @app.on_event("shutdown")
+        async def bye():
+            return None
+
+
+        @app.middleware("http")
+        async def timing(request, call_next):
+            return await call_next(request)
+    """,
+    "app/middleware.py": """
+        from starlette.middleware.base import BaseHTTPMiddleware
+
+
+        class Audit(BaseHTTPMiddleware):
+            async def dispatch(self, request, call_next):
+                return await call_next(request)
+    """,
+    "factory/__init__.py": "",
+    "factory/web.py": """
+        from fastapi import APIRouter, FastAPI
+
+
+        def create_app():
+            application = FastAPI()
+            return application
+
+
+        def build():
+            return FastAPI(title="direct")
+
+
+        class VersionedRouter(APIRouter):
+            pass
+
+
+        app = create_app()
+        direct = build()
+        versioned = VersionedRouter()
+        not_an_app = len("x")
+
+
+        @versioned.get("/version")
+        async def version():
+            return "1"
+    """,
+    "factory/__main__.py": """
+        import uvicorn
+
+        from factory.web import app
+
+        uvicorn.run(app)
+    """,
+    "factory/cli.py": """
+        import uvicorn
+
+
+        def main():
+            server = uvicorn.Server(uvicorn.Config("factory.web:app"))
+            server.run()
+    """,
+    "factory/script.py": "import uvicorn\n\nprint(uvicorn)\n",
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> PythonIndex:
+    root = write_project(tmp_path_factory.mktemp("service"), FILES)
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+
+
+def test_apps_and_routers(index: PythonIndex) -> None:
+    assert {name: app.kind for name, app in index.apps.items()} == {
+        "app.api.router": "router", "app.api.items": "router", "app.admin.admin_app": "starlette",
+        "app.main.app": "fastapi", "factory.web.app": "fastapi", "factory.web.direct": "fastapi",
+        "factory.web.versioned": "router"}
+    assert index.app_object("app.main.api_router").qualname == "app.api.router"  # type: ignore[union-attr]
+    assert index.app_object("factory.web.not_an_app") is None
+
+
+def test_routes_and_the_paths_they_are_served_at(index: PythonIndex) -> None:
+    routes = {route.function.qualname: (route.method, route.path, route.owner, sorted(index.full_paths(route)))
+              for route in index.routes}
+    assert routes == {
+        "app.api.get_user": ("get", "/users/{user_id}", "app.api.router", ["/api/v1/users/{user_id}"]),
+        "app.api.create_item": ("post", "", "app.api.items", ["/api/v1/items"]),
+        "app.api.health": ("get", "/health", "app.api.router", ["/api/v1/health"]),
+        "app.api.listed": ("get", "/listed", "app.api.router", ["/api/v1/listed"]),
+        "factory.web.version": ("get", "/version", "factory.web.versioned", ["/version"]),
+    }
+    assert sorted(index.mount_prefixes("app.admin.admin_app")) == ["/admin"]
+    assert {parent: [(child, prefix) for child, prefix, _ in children] for parent, children in index.mounts.items()} == {
+        "app.api.router": [("app.api.items", "/items")],
+        "app.main.app": [("app.api.router", "/api"), ("app.admin.admin_app", "/admin")]}
+
+
+def test_dependency_chains(index: PythonIndex) -> None:
+    routes = index.route_functions
+    get_user, health, create_item = (routes[f"app.api.{name}"].function for name in ("get_user", "health", "create_item"))
+    assert index.parameter_dependencies(get_user) == [("session", "app.db.get_session"), ("limit", "app.api.Limiter")]
+    assert index.decorator_dependencies(health) == ["app.api.check_auth"]
+    assert index.parameter_dependencies(create_item) == [("session", "app.db.get_async_session")]
+    assert [f.qualname for f, _ in index.dependency_functions(get_user)] == ["app.api.Limiter.__call__",
+                                                                           "app.db.get_session"]
+    assert sorted(f.qualname for f, _ in index.dependency_functions(health)) == [
+        "app.api.check_auth", "app.api.read_token", "app.db.get_connection"]
+
+
+def _name(text: str) -> Value:
+    return Value("name", Span(1), text)
+
+
+def test_session_kinds(index: PythonIndex) -> None:
+    routes = index.route_functions
+    get_user, health, create_item = (routes[f"app.api.{name}"].function for name in ("get_user", "health", "create_item"))
+    assert index.session_kind(_name("session"), get_user) == "sync"
+    assert index.session_kind(_name("session"), create_item) == "async"
+    assert index.session_kind(_name("connection"), health) == "sync"
+    assert index.session_kind(_name("user_id"), get_user) is None
+    assert index.session_kind(_name("session"), None) is None
+    assert {name: index.dependency_session_kind(f"app.db.{name}") for name in
+            ("get_session", "get_async_session", "get_connection")} == {
+        "get_session": "sync", "get_async_session": "async", "get_connection": "sync"}
+    factories = {name: index.factory_session_kind(index.assigned_value(f"app.db.{name}"))  # type: ignore[arg-type]
+                 for name in ("SessionLocal", "AsyncLocal", "AsyncByClass", "Scoped", "ScopedInline", "engine")}
+    assert factories == {"SessionLocal": "sync", "AsyncLocal": "async", "AsyncByClass": "async", "Scoped": "sync",
+                         "ScopedInline": "async", "engine": None}
+    assert index.engine_kind("app.db.engine") == "sync" and index.engine_kind("app.db.async_engine") == "async"
+    assert index.engine_kind("app.db.SessionLocal") is None and index.engine_kind("app.db.nothing") is None
+    assert index.annotation_session_kind(_name("app.db.SessionDep")) == "async"
+    assert index.annotation_session_kind(_name("app.db.SyncDep")) == "sync"
+    assert index.annotation_session_kind(_name("sqlalchemy.orm.Session")) == "sync"
+    assert index.annotation_session_kind(_name("app.db.engine")) is None
+
+
+def test_startup_hooks_and_middleware(index: PythonIndex) -> None:
+    hooks = sorted((function.qualname, how) for function, _, how in index.startup_hooks)
+    assert hooks == [("app.main.legacy", "startup event"), ("app.main.lifespan", "lifespan"),
+                     ("app.main.warm", "on_startup"), ("app.main.warm_more", "startup event")]
+    assert sorted(function.qualname for function, _ in index.middleware_functions) == [
+        "app.main.timing", "app.middleware.Audit.dispatch"]
+
+
+def test_which_modules_start_a_server(index: PythonIndex) -> None:
+    assert index.runs_server("factory")  # its __main__ runs uvicorn
+    assert index.runs_server("factory/__main__.py")
+    assert index.runs_server("factory.cli")  # uvicorn.Server(...).run() through a local
+    assert not index.runs_server("factory.script")
+    assert not index.runs_server("factory.web")
+    assert not index.runs_server("./")
+    assert not index.runs_server("missing.module")
+
+
+def test_modules_and_imports(index: PythonIndex) -> None:
+    assert index.module_for("app.api") == "app.api"
+    assert index.module_for("api") == "app.api"  # a unique suffix
+    assert index.module_for("src.app.api") == "app.api"  # a src/ layout prefix
+    assert index.module_for("lib.api") == "app.api"
+    assert index.module_for("web.missing") is None
+    assert index.import_graph["app.main"] == {"app.admin", "app.api"}
+    assert index.imported_closure(["app.main"]) == {"app.main", "app.admin", "app.api", "app.db"}
