@@ -402,7 +402,7 @@ class PythonIndex:
             return "sync"
         if text in session_classes("async"):
             return "async"
-        if text.endswith((".begin", ".connect")) and text.count(".") >= 1:
+        if text.endswith((".begin", ".connect")):
             engine = self.engine_kind(text.rsplit(".", 1)[0], function)
             if engine:
                 return engine

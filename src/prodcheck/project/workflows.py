@@ -24,7 +24,7 @@ _VALIDATE_WORD = re.compile(r"\b(?:validat\w*|check\w*|verify\w*|lint\w*)\b", re
 _TEST_WORD = re.compile(r"\b(?:tests?|pytest|unit[ -]?tests?)\b", re.I)
 _TEST_SCRIPT = re.compile(r"^(?:run[-_])?tests?(?:[-_](?:start|all|unit|ci))?(?:\.sh)?$")
 _PROD_ENVIRONMENT = re.compile(r"prod|live|staging|release", re.I)
-_LOCAL_CLUSTERS = ("kind-action", "setup-minikube", "k3d-action", "setup-k3d", "minikube")
+_LOCAL_CLUSTERS = ("kind-action", "k3d-action", "setup-k3d", "minikube")  # setup-minikube: contains minikube
 _KUBECTL_WRITES = frozenset({"apply", "set", "rollout", "create", "replace", "patch", "scale", "kustomize"})
 _DEPLOY_ACTIONS = (
     "webapps-deploy", "deploy-cloudrun", "deploy-appengine", "amazon-ecs-deploy", "heroku-deploy", "flyctl-actions",
