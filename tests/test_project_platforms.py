@@ -12,7 +12,7 @@ from conftest import write_project
 from prodcheck import engine
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
-from prodcheck.project.platforms import platform_health_checks, platform_model
+from prodcheck.project.platforms import platform_files, platform_health_checks, platform_model
 from prodcheck.settings import Settings
 
 APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
@@ -201,6 +201,51 @@ def test_fly_without_processes_runs_the_image_or_experimental_cmd(tmp_path: Path
     assert checks == [("/healthz", "8080", "fly.toml:app")]
 
 
+def test_fly_services_name_the_processes_they_serve(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "fly.toml": """
+        app = "shop"
+
+        [processes]
+          app = "uvicorn app.main:app --port 8080"
+          admin = "uvicorn app.admin:app --port 9000"
+          worker = "celery -A app.tasks worker"
+
+        [[services]]
+          internal_port = 9000
+          processes = ["admin"]
+
+          [[services.http_checks]]
+            path = "/admin/health"
+
+        [[services]]
+          internal_port = 8080
+
+          [[services.http_checks]]
+            path = "/healthz"
+
+        [checks.admin]
+          path = "/admin/ready"
+          processes = ["admin"]
+    """})
+    roles = {p.name: p.role for p in platform_model(project).processes}
+    assert roles == {"fly.toml:app": "web", "fly.toml:admin": "web", "fly.toml:worker": "worker"}
+    checks = [(c.path, c.port, c.process.name if c.process else None) for c in platform_health_checks(project)]
+    assert checks == [("/admin/health", "9000", "fly.toml:admin"), ("/healthz", "8080", "fly.toml:app"),
+                      ("/admin/ready", None, "fly.toml:admin")]
+
+
+def test_fly_processes_without_services_web_by_name(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "fly.toml": """
+        app = "shop"
+
+        [processes]
+          web = "uvicorn app.main:app"
+          jobs = "celery -A app.tasks worker"
+    """})
+    assert {p.name: p.role for p in platform_model(project).processes} == {"fly.toml:web": "web",
+                                                                           "fly.toml:jobs": "worker"}
+
+
 def test_railway_files(tmp_path: Path) -> None:
     project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "railway.json": """
         {
@@ -285,6 +330,7 @@ def test_heroku_yml_and_app_json(tmp_path: Path) -> None:
     model = platform_model(project)
     assert {name: value for name, (value, _) in model.heroku_env.items()} == {"WEB_CONCURRENCY": "4", "PLAIN": "1"}
     assert list(model.formation) == ["web"]
+    assert [source.path for source in platform_files(project)] == ["app.json", "heroku.yml"]
 
 
 def test_app_json_formation_and_env_apply_to_the_procfile(tmp_path: Path) -> None:
@@ -296,6 +342,7 @@ def test_app_json_formation_and_env_apply_to_the_procfile(tmp_path: Path) -> Non
     assert procfile["Procfile:worker"].replicas is None or procfile["Procfile:worker"].replicas.value == 1
     assert procfile["Procfile:web"].env["X"][0] == "1" and procfile["Procfile:worker"].env["X"][0] == "1"
     assert platform_model(project).processes == []  # no scripts: app.json declares no process of its own
+    assert [source.path for source in platform_files(project)] == ["app.json"]  # not the PWA manifest
 
 
 def test_platform_files_of_unexpected_shapes_add_nothing(tmp_path: Path) -> None:
