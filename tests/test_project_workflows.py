@@ -36,6 +36,9 @@ DEPLOY_COMMANDS = [
     ("kubectl apply -f k8s/", "`kubectl apply`"),
     ("kubectl set image deployment/api api=img:1", "`kubectl set`"),
     ("kubectl get pods", None),
+    ("kubectl kustomize overlays/prod", None),  # prints the manifests
+    ("kubectl kustomize overlays/prod | kubectl apply -f -", "`kubectl apply`"),
+    ("kubectl apply -k overlays/prod", "`kubectl apply`"),
     ("helm upgrade --install api ./chart", "`helm upgrade`"),
     ("helm install api ./chart", "`helm install`"),
     ("helm lint ./chart", None),

@@ -25,7 +25,9 @@ _TEST_WORD = re.compile(r"\b(?:tests?|pytest|unit[ -]?tests?)\b", re.I)
 _TEST_SCRIPT = re.compile(r"^(?:run[-_])?tests?(?:[-_](?:start|all|unit|ci))?(?:\.sh)?$")
 _PROD_ENVIRONMENT = re.compile(r"prod|live|staging|release", re.I)
 _LOCAL_CLUSTERS = ("kind-action", "k3d-action", "setup-k3d", "minikube")  # setup-minikube: contains minikube
-_KUBECTL_WRITES = frozenset({"apply", "set", "rollout", "create", "replace", "patch", "scale", "kustomize"})
+# `kubectl kustomize` only prints the manifests it builds (https://kubectl.docs.kubernetes.io/references/kubectl/
+# kustomize/); `kubectl kustomize dir | kubectl apply -f -` ships them through `apply`.
+_KUBECTL_WRITES = frozenset({"apply", "set", "rollout", "create", "replace", "patch", "scale"})
 _DEPLOY_ACTIONS = (
     "webapps-deploy", "deploy-cloudrun", "deploy-appengine", "amazon-ecs-deploy", "heroku-deploy", "flyctl-actions",
     "k8s-deploy", "deploy-cloud-functions", "containerapps-deploy", "azure/functions-action", "render-deploy",
