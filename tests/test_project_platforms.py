@@ -351,3 +351,115 @@ def test_platform_files_of_unexpected_shapes_add_nothing(tmp_path: Path) -> None
                                     "fly.toml": 'app = "x"\nprocesses = 3\n',
                                     "heroku.yml": "run: [web]\n"})
     assert platform_model(project).processes == []
+
+
+# A chart template the static renderer cannot parse (here an `if` never closed) is read line by line
+# (project/charts.py): literal values and plain `.Values` references only.
+CHART = {
+    "deploy/chart/Chart.yaml": "apiVersion: v2\nname: api\nappVersion: \"1.4.0\"\n",
+    "deploy/chart/values.yaml": """
+        replicaCount: 3
+        image:
+          repository: registry.example/api
+          tag: ""
+        command: ["gunicorn", "app.main:app", "-k", "uvicorn.workers.UvicornWorker"]
+        livenessProbe:
+          httpGet:
+            path: /healthz
+            port: http
+        autoscaling:
+          enabled: false
+          maxReplicas: 10
+    """,
+    "deploy/chart/templates/deployment.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ include "api.fullname" . }}
+        spec:
+          replicas: {{ .Values.replicaCount }}
+          template:
+            spec:
+              containers:
+                - name: api
+                  image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+                  command: {{ toYaml .Values.command | nindent 12 }}
+                  livenessProbe:
+                    {{- toYaml .Values.livenessProbe | nindent 12 }}
+                  readinessProbe:
+                    httpGet:
+                      path: /ready
+                      port: 8080
+                  startupProbe:
+                    httpGet:
+                      path: {{ .Values.startupPath }}
+        {{- if .Values.extra }}
+    """,
+}
+
+
+def test_a_chart_template_read_line_by_line(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, **CHART})
+    assert platform_processes(project) == {
+        "deploy/chart/values.yaml:helm:api": {
+            "role": "web", "runs": ["gunicorn app.main:app -k uvicorn.workers.UvicornWorker"],
+            "replicas": (3, "3 replicas (Helm values)"), "dockerfile": "Dockerfile", "line": 9},
+    }
+    checks = [(c.kind, c.path, c.port, c.location.path, c.location.span.line, c.owner)
+              for c in platform_health_checks(project)]
+    assert checks == [
+        ("liveness", "/healthz", "http", "deploy/chart/values.yaml", 8, "Helm chart `api`"),
+        ("readiness", "/ready", "8080", "deploy/chart/templates/deployment.yaml", 17, "Helm chart `api`")]
+
+
+def test_chart_autoscaling_and_literal_values(tmp_path: Path) -> None:
+    chart = dict(CHART)
+    chart["deploy/chart/values.yaml"] = CHART["deploy/chart/values.yaml"].replace("enabled: false", "enabled: true")
+    project = project_of(tmp_path / "autoscaled", {"Dockerfile": DOCKERFILE, **chart})
+    [process] = platform_model(project).processes
+    assert process.replicas is not None
+    assert (process.replicas.value, process.replicas.note, process.replicas.origin.span.line) == (
+        10, "10 replicas (Helm autoscaling.maxReplicas)", 12)
+
+    chart["deploy/chart/templates/deployment.yaml"] = """
+        kind: Deployment
+        spec:
+          replicas: 2
+          template:
+            spec:
+              containers:
+                - name: api
+                  image: postgres:16
+                  args:
+                    - uvicorn
+                    - "app.main:app"
+                  readinessProbe:
+                    httpGet:
+                      path: {{ .Values.readyPath | default "/ready" }}
+                      port: {{ .Values.missing }}
+        {{- if .Values.extra }}
+    """
+    project = project_of(tmp_path / "literal", {"Dockerfile": DOCKERFILE, **chart})
+    assert platform_processes(project) == {"deploy/chart/templates/deployment.yaml:helm:api": {
+        "role": "web", "runs": ["uvicorn app.main:app"], "replicas": (10, "10 replicas (Helm autoscaling.maxReplicas)"),
+        "dockerfile": None, "line": 6}}
+    [check] = platform_health_checks(project)
+    assert (check.kind, check.path, check.port, check.location.span.line) == ("readiness", "/ready", None, 14)
+
+    chart["deploy/chart/values.yaml"] = "replicas: {}\n"
+    project = project_of(tmp_path / "no-autoscaling", {"Dockerfile": DOCKERFILE, **chart})
+    [process] = platform_model(project).processes
+    assert (process.replicas.value, process.replicas.note, process.replicas.origin.path) == (  # type: ignore[union-attr]
+        2, "2 replicas", "deploy/chart/templates/deployment.yaml")
+
+    chart["deploy/chart/values.yaml"] = "replicaCount: 4\n"
+    literal = chart["deploy/chart/templates/deployment.yaml"]
+    chart["deploy/chart/templates/deployment.yaml"] = literal.replace("replicas: 2", "replicas: {{ .Values.replicaCount }}")
+    project = project_of(tmp_path / "from-values", {"Dockerfile": DOCKERFILE, **chart})
+    [process] = platform_model(project).processes
+    assert (process.replicas.value, process.replicas.note, process.replicas.origin.path) == (  # type: ignore[union-attr]
+        4, "4 replicas (Helm values)", "deploy/chart/values.yaml")
+
+    chart["deploy/chart/templates/deployment.yaml"] = literal.replace("- uvicorn", "- {{ .Values.server }}")
+    project = project_of(tmp_path / "needs-rendering", {"Dockerfile": DOCKERFILE, **chart})
+    assert platform_model(project).processes == []  # an argument that needs rendering: no command, no image of ours
