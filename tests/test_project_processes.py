@@ -1,0 +1,186 @@
+"""The process model (project/processes.py): what each compose service, Kubernetes container, Procfile
+entry, image and start script runs, with the image's ENTRYPOINT/CMD combined as Docker combines them
+and start scripts inlined (`"$@"` becomes the command after it)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_project
+from prodcheck import engine
+from prodcheck.project import Project
+from prodcheck.project.infra import Process
+from prodcheck.settings import Settings
+
+APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+
+
+def project_of(root: Path, files: dict[str, str]) -> Project:
+    write_project(root, {**APP, **files})
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+
+
+def summary(process: Process) -> tuple[object, ...]:
+    return (process.kind, process.role, [" ".join(step.command.argv) for step in process.steps],
+            process.replicas.note if process.replicas else None, process.dockerfile, process.command_written,
+            process.origin.path, process.origin.span.line)
+
+
+def processes_of(project: Project) -> dict[str, tuple[object, ...]]:
+    return {process.name: summary(process) for process in project.processes}
+
+
+def test_images_combine_entrypoint_and_cmd(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "images/script/Dockerfile": 'FROM python:3.12\nWORKDIR /app\nENTRYPOINT ["/app/start.sh"]\n'
+                                    'CMD ["uvicorn", "app.main:app"]\n',
+        "images/script/start.sh": '#!/bin/sh\nalembic upgrade head\nexec "$@"\n',
+        "images/wrapper/Dockerfile": 'FROM python:3.12\nENTRYPOINT ["sh", "-c"]\n'
+                                     'CMD ["alembic upgrade head && gunicorn app.main:app"]\n',
+        "images/shell/Dockerfile": "FROM python:3.12\nENTRYPOINT uvicorn app.main:app\nCMD [\"ignored\"]\n",
+        "images/tini/Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD uvicorn app.main:app --port 80\n',
+        "images/program/Dockerfile": 'FROM python:3.12\nENTRYPOINT ["gunicorn"]\nCMD ["app.main:app"]\n',
+        "images/none/Dockerfile": "FROM python:3.12\nRUN pip install fastapi\n",
+        "scripts/loose.sh": "#!/bin/sh\ncelery -A app.tasks worker\n",
+    })
+    assert processes_of(project) == {
+        "images/none/Dockerfile": ("dockerfile", "web", [], "1 container", "images/none/Dockerfile", True,
+                                   "images/none/Dockerfile", 1),
+        "images/program/Dockerfile": ("dockerfile", "web", ["gunicorn app.main:app"], "1 container",
+                                      "images/program/Dockerfile", True, "images/program/Dockerfile", 3),
+        "images/script/Dockerfile": ("dockerfile", "web", ["alembic upgrade head", "uvicorn app.main:app"],
+                                     "1 container", "images/script/Dockerfile", True, "images/script/Dockerfile", 4),
+        "images/shell/Dockerfile": ("dockerfile", "web", ["uvicorn app.main:app"], "1 container",
+                                    "images/shell/Dockerfile", True, "images/shell/Dockerfile", 3),
+        "images/tini/Dockerfile": ("dockerfile", "web", ["uvicorn app.main:app --port 80"], "1 container",
+                                   "images/tini/Dockerfile", True, "images/tini/Dockerfile", 3),
+        "images/wrapper/Dockerfile": ("dockerfile", "web", ["alembic upgrade head", "gunicorn app.main:app"],
+                                      "1 container", "images/wrapper/Dockerfile", True, "images/wrapper/Dockerfile", 3),
+        "scripts/loose.sh": ("script", "script", ["celery -A app.tasks worker"], "1 process", None, True,
+                             "scripts/loose.sh", 1),
+    }
+    script_steps = next(p for p in project.processes if p.name == "images/script/Dockerfile").steps
+    assert [step.via for step in script_steps] == [("images/script/start.sh",), ()]
+
+
+def test_compose_services(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "Dockerfile": 'FROM python:3.12 AS base\nENV WORKERS=2\nCMD ["uvicorn", "app.main:app"]\n'
+                      'FROM base AS prod\nCMD ["gunicorn", "app.main:app"]\n',
+        "docker-compose.yml": """
+            services:
+              api:
+                build:
+                  context: .
+                  target: base
+                environment:
+                  MODE: prod
+                deploy:
+                  replicas: 3
+              worker:
+                build: .
+                command: celery -A app.tasks worker
+                scale: 2
+              entry:
+                build: .
+                entrypoint: ["python", "-m", "app.entry"]
+              db:
+                image: postgres:16
+              shell:
+                image: python:3.12
+                command: ["python", "-m", "http.server"]
+        """,
+        "docker-compose.override.yml": """
+            services:
+              api:
+                command: uvicorn app.main:app --reload
+        """,
+    })
+    found = {name: summary for name, summary in processes_of(project).items() if name.startswith("docker-compose")}
+    assert found == {
+        "docker-compose.yml:api": ("compose", "web", ["uvicorn app.main:app"], "3 replicas", "Dockerfile", False,
+                                   "docker-compose.yml", 2),
+        "docker-compose.yml:worker": ("compose", "web", ["celery -A app.tasks worker"], "2 replicas", "Dockerfile",
+                                      True, "docker-compose.yml", 12),
+        "docker-compose.yml:entry": ("compose", "web", ["python -m app.entry"], "1 replica (default)", "Dockerfile", True,
+                                     "docker-compose.yml", 16),
+        "docker-compose.yml:db": ("compose", "other", [], "1 replica (default)", None, True, "docker-compose.yml", 17),
+        "docker-compose.yml:shell": ("compose", "web", ["python -m http.server"], "1 replica (default)", None, True,
+                                     "docker-compose.yml", 21),
+        "docker-compose.override.yml:api": ("compose", "web", ["uvicorn app.main:app --reload"], "1 replica (default)",
+                                            "Dockerfile", True, "docker-compose.override.yml", 3),
+    }
+    api = next(p for p in project.processes if p.name == "docker-compose.yml:api")
+    assert api.target == "base"
+    assert {key: value for key, (value, _) in api.env.items()} == {"MODE": "prod", "WORKERS": "2"}
+    image = next(p for p in project.processes if p.name == "Dockerfile")
+    assert image.role == "image"  # built by compose: checked through its services
+    assert [" ".join(step.command.argv) for step in image.steps] == ["gunicorn app.main:app"]  # the last stage
+
+
+def test_kubernetes_containers_and_procfile(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "services/api/Dockerfile": 'FROM python:3.12\nENV PORT=8000\nCMD ["uvicorn", "app.main:app"]\n',
+        "services/worker/Dockerfile": 'FROM python:3.12\nCMD ["celery", "-A", "app.tasks", "worker"]\n',
+        "k8s/api.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: api
+            spec:
+              replicas: 4
+              template:
+                spec:
+                  initContainers:
+                    - name: migrate
+                      image: registry.example/api:1
+                      command: ["alembic", "upgrade", "head"]
+                  containers:
+                    - name: api
+                      image: registry.example/api:1
+                    - name: args
+                      image: registry.example/worker:1
+                      args: ["--loglevel", "info"]
+                    - name: redis
+                      image: redis:7
+                      args: ["--maxmemory", "1gb"]
+            ---
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata:
+              name: nightly
+            spec:
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: job
+                          image: busybox
+                          command: ["python", "-m", "app.nightly"]
+        """,
+        "Procfile": "web: uvicorn app.main:app\nrelease: alembic upgrade head\nclock: python -m app.clock\n",
+    })
+    found = {name: summary for name, summary in processes_of(project).items() if not name.startswith("services/")}
+    assert found == {
+        "Deployment/api:migrate": ("k8s", "init", ["alembic upgrade head"], "4 replicas", "services/api/Dockerfile",
+                                   True, "k8s/api.yaml", 12),
+        "Deployment/api:api": ("k8s", "web", ["uvicorn app.main:app"], "4 replicas", "services/api/Dockerfile", False,
+                               "k8s/api.yaml", 14),
+        # `args` replaces the image's CMD (there is no ENTRYPOINT to hand them to)
+        "Deployment/api:args": ("k8s", "web", ["--loglevel info"], "4 replicas",
+                                "services/worker/Dockerfile", True, "k8s/api.yaml", 18),
+        "Deployment/api:redis": ("k8s", "web", ["--maxmemory 1gb"], "4 replicas", None, True, "k8s/api.yaml", 21),
+        "CronJob/nightly:job": ("k8s", "job", ["python -m app.nightly"], "1 pod", None, True,
+                                "k8s/api.yaml", 35),
+        "Procfile:web": ("procfile", "web", ["uvicorn app.main:app"], "1 dyno (assumed)", None, True, "Procfile", 1),
+        "Procfile:release": ("procfile", "release", ["alembic upgrade head"], "1 dyno (assumed)", None, True,
+                             "Procfile", 2),
+        "Procfile:clock": ("procfile", "worker", ["python -m app.clock"], "1 dyno (assumed)", None, True,
+                           "Procfile", 3),
+    }
+    api = next(p for p in project.processes if p.name == "Deployment/api:api")
+    assert api.env["PORT"][0] == "8000"
+    assert {p.name: p.role for p in project.processes if p.name.startswith("services/")} == {
+        "services/api/Dockerfile": "image", "services/worker/Dockerfile": "image"}
