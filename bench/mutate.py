@@ -46,7 +46,8 @@ _MODEL_TESTS = [*_CORE_TESTS, "tests/test_platforms.py", "tests/test_db_urls.py"
                 "tests/test_shell_exec.py", "tests/test_health_routes.py", "tests/test_project_workflows.py",
                 "tests/test_project_platforms.py", "tests/test_db_url_sources.py", "tests/test_project_engines.py",
                 "tests/test_project_python_index.py", "tests/test_project_kustomize.py",
-                "tests/test_project_infra.py", "tests/test_project_processes.py"]
+                "tests/test_project_infra.py", "tests/test_project_processes.py",
+                "tests/test_project_databases.py"]
 TARGETS: dict[str, list[tuple[str, list[str]]]] = {
     "core": [
         (f"{RULES}/runtime/reload_in_production.py", ["-k", "PC101", *_CORE_TESTS]),
