@@ -184,3 +184,22 @@ def test_kubernetes_containers_and_procfile(tmp_path: Path) -> None:
     assert api.env["PORT"][0] == "8000"
     assert {p.name: p.role for p in project.processes if p.name.startswith("services/")} == {
         "services/api/Dockerfile": "image", "services/worker/Dockerfile": "image"}
+
+
+def test_an_image_without_a_command_runs_its_base_images_prestart_and_server(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "backend/Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11 AS base\nCOPY ./app /app\n"
+                              "FROM base\nCOPY prestart.sh /app/prestart.sh\n",
+        "backend/prestart.sh": "#!/bin/bash\npython /app/app/backend_pre_start.py\nalembic upgrade head\n",
+        "other/prestart.sh": "#!/bin/bash\necho elsewhere\n",
+        "plain/Dockerfile": "FROM python:3.12\nCOPY . /app\n",
+    })
+    image = next(p for p in project.processes if p.name == "backend/Dockerfile")
+    assert [(" ".join(s.command.argv), s.location.path, s.location.span.line, s.location.span.column, s.via)
+            for s in image.steps] == [
+        ("python /app/app/backend_pre_start.py", "backend/prestart.sh", 2, 1, ("backend/prestart.sh",)),
+        ("alembic upgrade head", "backend/prestart.sh", 3, 1, ("backend/prestart.sh",)),
+        ("gunicorn -k uvicorn.workers.UvicornWorker -c /gunicorn_conf.py", "backend/Dockerfile", 1, 1, ()),
+    ]
+    assert image.steps[-1].location.span.end_column == len("FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11 AS base") + 1
+    assert next(p for p in project.processes if p.name == "plain/Dockerfile").steps == []

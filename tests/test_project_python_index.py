@@ -55,10 +55,12 @@ FILES = {
         SyncDep = Annotated[Session, Depends(get_session)]
     """,
     "app/api.py": """
-        from fastapi import APIRouter, Depends
+        from fastapi import APIRouter, Depends, Query
         from sqlalchemy.orm import Session
 
         from app.db import SessionDep, get_connection, get_session
+
+        PAGE_SIZE = 50
 
         router = APIRouter(prefix="/v1")
         items = APIRouter()
@@ -79,7 +81,8 @@ FILES = {
 
 
         @router.get("/users/{user_id}")
-        async def get_user(user_id: int, session: Session = Depends(get_session), limit=Depends(Limiter)):
+        async def get_user(user_id: int, session: Session = Depends(get_session), limit=Depends(Limiter),
+                           page: int = Query(PAGE_SIZE)):
             return session.get(user_id)
 
 
