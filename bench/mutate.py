@@ -41,13 +41,21 @@ RULES = "src/prodcheck/rules"
 _CORE_TESTS = ["tests/test_rule_docs.py", "tests/test_core_fixtures.py", "tests/test_near_misses.py",
                "tests/test_registry.py", "tests/test_knowledge_tables.py", "tests/test_knowledge.py",
                "tests/test_precision_fixtures.py", "tests/test_rule_edges.py"]
-_MODEL_TESTS = [*_CORE_TESTS, "tests/test_platforms.py", "tests/test_db_urls.py", "tests/test_properties.py",
+# The model's focused unit tests first (a killed mutant stops at its first failure), then the
+# suite that reaches the model through the rules.
+_MODEL_TESTS = ["tests/test_project_workflows.py", "tests/test_project_platforms.py", "tests/test_db_url_sources.py",
+                "tests/test_project_engines.py", "tests/test_project_python_index.py", "tests/test_project_kustomize.py",
+                "tests/test_project_infra.py", "tests/test_project_processes.py", "tests/test_project_databases.py",
+                "tests/test_platforms.py", "tests/test_db_urls.py", "tests/test_properties.py",
                 "tests/test_workflow_and_install_models.py", "tests/test_container_helpers.py",
-                "tests/test_shell_exec.py", "tests/test_health_routes.py", "tests/test_project_workflows.py",
-                "tests/test_project_platforms.py", "tests/test_db_url_sources.py", "tests/test_project_engines.py",
-                "tests/test_project_python_index.py", "tests/test_project_kustomize.py",
-                "tests/test_project_infra.py", "tests/test_project_processes.py",
-                "tests/test_project_databases.py"]
+                "tests/test_shell_exec.py", "tests/test_health_routes.py", *_CORE_TESTS]
+# Modules that other tests reach and the shared selection omits: which files production runs
+# (the deployment model reads workflows, processes and views), and what reading a file refuses
+# (encodings, binary data, budgets: sources.py).
+_MODEL_EXTRA = {
+    "workflows.py": ["tests/test_deployment_context.py"], "processes.py": ["tests/test_deployment_context.py"],
+    "views.py": ["tests/test_deployment_context.py"], "sources.py": ["tests/test_robustness.py"],
+}
 TARGETS: dict[str, list[tuple[str, list[str]]]] = {
     "core": [
         (f"{RULES}/runtime/reload_in_production.py", ["-k", "PC101", *_CORE_TESTS]),
@@ -61,7 +69,7 @@ TARGETS: dict[str, list[tuple[str, list[str]]]] = {
         (f"{RULES}/concurrency/request_path.py", ["-k", "PC501 or PC503 or PC502 or blocking or session", *_CORE_TESTS]),
     ],
     "model": [
-        (f"src/prodcheck/project/{name}", _MODEL_TESTS)
+        (f"src/prodcheck/project/{name}", [*_MODEL_TESTS, *_MODEL_EXTRA.get(name, [])])
         for name in ("__init__.py", "views.py", "processes.py", "gunicorn.py", "databases.py", "engines.py",
                      "workloads.py", "infra.py", "db_urls.py", "charts.py", "platforms.py", "python_index.py",
                      "workflows.py", "sources.py")

@@ -203,3 +203,65 @@ def test_an_image_without_a_command_runs_its_base_images_prestart_and_server(tmp
     ]
     assert image.steps[-1].location.span.end_column == len("FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11 AS base") + 1
     assert next(p for p in project.processes if p.name == "plain/Dockerfile").steps == []
+
+
+def test_kubernetes_workloads_and_their_replicas(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"k8s/all.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+        spec:
+          replicas: 2
+          template:
+            spec:
+              containers:
+                - image: registry.example/api:1
+        ---
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata:
+          name: api
+        spec:
+          scaleTargetRef: {kind: Deployment, name: api}
+          maxReplicas: 12
+        ---
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata:
+          name: broken
+        spec:
+          scaleTargetRef: {kind: Deployment, name: worker}
+          maxReplicas: lots
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: worker
+        spec:
+          replicas: 3
+          template:
+            spec:
+              containers:
+                - name: worker
+                  image: registry.example/worker:1
+        ---
+        apiVersion: v1
+        kind: Pod
+        spec:
+          containers:
+            - name: one
+              image: busybox
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: api
+    """})
+    workloads = [(w.kind, w.name, [c.name for c in w.containers], w.replicas.value, w.replicas.note,
+                  w.replicas.origin.span.line, w.location.span.line) for w in project.workloads]
+    assert workloads == [
+        ("Deployment", "api", ["container"], 12, "12 replicas (HPA maxReplicas)", 18, 2),
+        ("Deployment", "worker", ["worker"], 3, "3 replicas", 33, 29),
+        ("Pod", "Pod", ["one"], 1, "1 pod", 41, 41),
+    ]
