@@ -46,6 +46,7 @@ _CORE_TESTS = ["tests/test_rule_docs.py", "tests/test_core_fixtures.py", "tests/
 _MODEL_TESTS = ["tests/test_project_workflows.py", "tests/test_project_platforms.py", "tests/test_db_url_sources.py",
                 "tests/test_project_engines.py", "tests/test_project_python_index.py", "tests/test_project_kustomize.py",
                 "tests/test_project_infra.py", "tests/test_project_processes.py", "tests/test_project_databases.py",
+                "tests/test_project_views.py",
                 "tests/test_platforms.py", "tests/test_db_urls.py", "tests/test_properties.py",
                 "tests/test_workflow_and_install_models.py", "tests/test_container_helpers.py",
                 "tests/test_shell_exec.py", "tests/test_health_routes.py", *_CORE_TESTS]
