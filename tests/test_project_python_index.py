@@ -51,6 +51,15 @@ FILES = {
                 yield connection
 
 
+        def make_session():
+            return Session(engine)
+
+
+        def get_made_session():
+            session = make_session()
+            return session
+
+
         SessionDep = Annotated[AsyncSession, Depends(get_async_session)]
         SyncDep = Annotated[Session, Depends(get_session)]
     """,
@@ -263,8 +272,9 @@ def test_session_kinds(index: PythonIndex) -> None:
     assert index.session_kind(_name("user_id"), get_user) is None
     assert index.session_kind(_name("session"), None) is None
     assert {name: index.dependency_session_kind(f"app.db.{name}") for name in
-            ("get_session", "get_async_session", "get_connection")} == {
-        "get_session": "sync", "get_async_session": "async", "get_connection": "sync"}
+            ("get_session", "get_async_session", "get_connection", "get_made_session", "missing")} == {
+        "get_session": "sync", "get_async_session": "async", "get_connection": "sync", "get_made_session": "sync",
+        "missing": None}
     factories = {name: index.factory_session_kind(index.assigned_value(f"app.db.{name}"))  # type: ignore[arg-type]
                  for name in ("SessionLocal", "AsyncLocal", "AsyncByClass", "Scoped", "ScopedInline", "engine")}
     assert factories == {"SessionLocal": "sync", "AsyncLocal": "async", "AsyncByClass": "async", "Scoped": "sync",
