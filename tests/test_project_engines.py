@@ -149,3 +149,12 @@ def test_lower_bound_int(tmp_path: Path, expression: str, bound: int | None) -> 
     project = project_of(tmp_path, {"conf.py": f"import multiprocessing\nimport os\n\nworkers = {expression}\n"})
     value: Value = next(a.value for a in project.python_facts["conf.py"].assigns if a.target.endswith("workers"))
     assert lower_bound_int(value) == bound
+
+
+def test_names_bound_in_a_cycle_give_no_pool_size(tmp_path: Path) -> None:
+    """Hostile input: `A = B`, `B = A` is followed a bounded number of steps, never forever."""
+    project = project_of(tmp_path, {"app/__init__.py": "", "app/db.py": (
+        "from sqlalchemy import create_engine\n\nA = B\nB = A\n"
+        "engine = create_engine('postgresql://app@db/app', pool_size=A, max_overflow=2)\n")})
+    [found] = project.engines
+    assert found.pool_size is None and found.max_overflow is not None and found.max_overflow.value == 2

@@ -60,6 +60,10 @@ FILES = {
             return session
 
 
+        async def annotated_only(user_id: int, db: AsyncSession):
+            return db
+
+
         SessionDep = Annotated[AsyncSession, Depends(get_async_session)]
         SyncDep = Annotated[Session, Depends(get_session)]
     """,
@@ -271,6 +275,9 @@ def test_session_kinds(index: PythonIndex) -> None:
     assert index.session_kind(_name("connection"), health) == "sync"
     assert index.session_kind(_name("user_id"), get_user) is None
     assert index.session_kind(_name("session"), None) is None
+    annotated_only = index.function("app.db.annotated_only")[0]  # type: ignore[index]
+    assert index.session_kind(_name("db"), annotated_only) == "async"
+    assert index.session_kind(_name("other"), annotated_only) is None
     assert {name: index.dependency_session_kind(f"app.db.{name}") for name in
             ("get_session", "get_async_session", "get_connection", "get_made_session", "missing")} == {
         "get_session": "sync", "get_async_session": "async", "get_connection": "sync", "get_made_session": "sync",

@@ -81,7 +81,7 @@ class GunicornConfigs:
             dotted = name.replace("/", ".").removesuffix(".py")
             matches = [p for p in python_facts if p == wanted or p.endswith("/" + wanted)
                        or p.removesuffix(".py").replace("/", ".").endswith(dotted)]
-            if not matches and "/" not in name:
+            if not matches:  # a bare file name (a name with a folder never equals a file name)
                 matches = [p for p in python_facts if p.rsplit("/", 1)[-1] == name]
             return (min(matches, key=len), True) if matches else (None, False)
         defaults = [p for p in self.configs if p.rsplit("/", 1)[-1] == "gunicorn.conf.py"]
