@@ -329,6 +329,8 @@ def test_heroku_yml_and_app_json(tmp_path: Path) -> None:
     }
     model = platform_model(project)
     assert {name: value for name, (value, _) in model.heroku_env.items()} == {"WEB_CONCURRENCY": "4", "PLAIN": "1"}
+    assert {name: location.span.line for name, (_, location) in model.heroku_env.items()} == {
+        "WEB_CONCURRENCY": 4, "PLAIN": 4}
     assert list(model.formation) == ["web"]
     assert [source.path for source in platform_files(project)] == ["app.json", "heroku.yml"]
 
