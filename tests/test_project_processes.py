@@ -265,3 +265,26 @@ def test_kubernetes_workloads_and_their_replicas(tmp_path: Path) -> None:
         ("Deployment", "worker", ["worker"], 3, "3 replicas", 33, 29),
         ("Pod", "Pod", ["one"], 1, "1 pod", 41, 41),
     ]
+
+
+def test_kubernetes_args_run_by_the_images_shell_wrapper(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "Dockerfile": 'FROM python:3.12\nENTRYPOINT ["sh", "-c"]\nCMD ["uvicorn app.main:app"]\n',
+        "k8s/api.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: api
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      image: registry.example/api:1
+                      args:
+                        - alembic upgrade head && uvicorn app.main:app
+        """,
+    })
+    api = next(p for p in project.processes if p.name == "Deployment/api:api")
+    assert [(" ".join(s.command.argv), s.location.path, s.location.span.line) for s in api.steps] == [
+        ("alembic upgrade head", "k8s/api.yaml", 12), ("uvicorn app.main:app", "k8s/api.yaml", 12)]  # the script's line
