@@ -135,6 +135,7 @@ def test_engines_of_the_served_app(tmp_path: Path) -> None:
     assert urls(None) == ["postgresql://api@db/api"]  # the FastAPI app of the repository
     # an app module whose imports reach no engine: the engines of its own package
     assert urls("api.health:app") == ["postgresql://api@db/api", "postgresql://cli@db/cli"]
+    assert urls("${APP_MODULE:-api.health:app}") == ["postgresql://api@db/api", "postgresql://cli@db/cli"]
     assert urls("api.missing:app") == ["postgresql://api@db/api"]  # unknown module: the repository's app
     assert urls("worker.db:engine") == ["postgresql://worker@db/worker"]
 

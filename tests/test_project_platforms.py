@@ -282,6 +282,10 @@ def test_railway_files(tmp_path: Path) -> None:
                                  "replicas": (5, "5 replicas (railway multiRegionConfig)"),
                                  "dockerfile": "svc/Dockerfile", "line": 4},
     }
+    processes = {p.name: p for p in platform_model(project).processes}
+    assert {name: p.unit for name, p in processes.items()} == {
+        "railway.json:web": "railway:railway.json", "railway.json:preDeployCommand": "railway:railway.json",
+        "svc/railway.toml:web": "railway:svc/railway.toml"}
     checks = [(c.platform, c.path, c.owner, c.process.name if c.process else None)
               for c in platform_health_checks(project)]
     assert checks == [("railway", "/healthz", "the Railway service", "railway.json:web"),

@@ -187,7 +187,7 @@ TEST_COMMANDS = [
     ("hatch run test", "`hatch run test`"), ("pdm run tests", "`pdm run tests`"), ("make build", None), ("make", None),
     ("npm run lint", None),
     ("python manage.py test", "`manage.py test`"), ("python3 app/manage.py test api", "`manage.py test`"),
-    ("python manage.py check", None),
+    ("python manage.py check", None), ("python manage.py", None),
     ("docker compose run api pytest", "`pytest`"), ("docker-compose run --rm api pytest", "`pytest`"),
     ("coverage run pytest", "`pytest`"), ("echo pytest", None),
     ("poetry run pytest", "`pytest`"),  # the runner prefix is unwrapped: the command is pytest
