@@ -95,3 +95,10 @@ def test_dependencies_not_vendored_are_left_out_of_the_copy() -> None:
     kept = _vendored_only(chart, "c/", files)
     assert b"postgresql" not in kept and b"common" in kept
     assert _vendored_only(b"apiVersion: v2\nname: shop\n", "c/", files) == b"apiVersion: v2\nname: shop\n"
+
+
+@needs_helm
+def test_helm_reads_the_production_values_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRODCHECK_HELM", HELM or "")
+    found, _ = _found("prod-values")
+    assert found == [("PC201", "chart/values-prod.yaml", 10)]

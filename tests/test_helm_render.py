@@ -104,3 +104,32 @@ def test_a_template_over_budget_is_pc000_and_the_run_goes_on(tmp_path: Path) -> 
             expected.append(("PC201", "chart/templates/plain.yaml", "warning"))
         assert found == expected
         assert "steps" in report["findings"][0]["message"] or "steps" in report["findings"][-1]["message"]
+
+
+def test_production_values_beside_the_chart_override_the_defaults(tmp_path: Path) -> None:
+    # values-prod.yaml pins the tag and hardens the api container, and sets the worker to root
+    assert _found("prod-values") == [("PC201", "chart/values-prod.yaml", 10)]
+    _, report = run_json(FIXTURES / "prod-values")
+    assert any("chart/values-prod.yaml" in note for note in report["notes"])
+    # the same chart without its production values: the defaults' `latest` and empty securityContext
+    import shutil
+
+    copy = tmp_path / "defaults-only"
+    shutil.copytree(FIXTURES / "prod-values", copy)
+    (copy / "chart" / "values-prod.yaml").unlink()
+    args = [a for code in RULES for a in ("--select", code)]
+    _, report = run_json(copy, *args)
+    assert sorted((f["code"], f["path"], f["line"]) for f in report["findings"]) == [
+        ("PC201", "chart/values.yaml", 4), ("PC203", "chart/values.yaml", 3)]
+
+
+def test_merged_values_follow_helm(tmp_path: Path) -> None:
+    from prodcheck.project.helm_render import merged
+
+    base = load_documents("a: {b: 1, c: 2}\nd: [1, 2]\ne: keep\n")[0]
+    over = load_documents("a: {b: 9}\nd: [3]\ne: null\n")[0]
+    result = merged(base, over, "values-prod.yaml")
+    a, d = result.get("a"), result.get("d")
+    assert a is not None and d is not None and result.get("e") is None
+    assert [(k, v.as_str(), v.origin) for k, v in a.entries()] == [("b", "9", "values-prod.yaml"), ("c", "2", None)]
+    assert d.strings() == ["3"]

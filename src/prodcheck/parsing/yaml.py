@@ -37,6 +37,7 @@ class YNode:
     tag: str = ""
     style: str | None = None
     _index: dict[str, tuple[YNode, YNode]] | None = field(default=None, repr=False)
+    origin: str | None = field(default=None, repr=False)  # the file it came from, when merged from another
 
     # ------------------------------------------------------------------ access
 

@@ -152,7 +152,7 @@ class Evaluator:
             if isinstance(node, Text):
                 match = _KEY_LINE.match(node.text.lstrip("\n"))
                 if match:
-                    emission.slots.append(Slot(match.group(1), Location(self.values_path, touched[0].span),
+                    emission.slots.append(Slot(match.group(1), Location(touched[0].origin or self.values_path, touched[0].span),
                                                len(emission.segments)))
                 return
             if not isinstance(node, Output):

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import ParseError
@@ -62,6 +63,7 @@ class Rendering:
     by_helm: list[str] = field(default_factory=list)  # chart folders Helm rendered
     static: list[tuple[str, str]] = field(default_factory=list)  # (chart folder, why not by Helm)
     partly: list[tuple[str, str]] = field(default_factory=list)  # (chart folder, template Helm left out)
+    overrides: list[str] = field(default_factory=list)  # production values files layered over values.yaml
 
     def notes(self) -> list[str]:
         """What the summary says about how charts were read."""
@@ -78,6 +80,9 @@ class Rendering:
             out.append(f"{_count(len(self.static))} read without rendering by helm ({why}): rendered statically "
                        "with default values; what reaches a manifest only through tpl, lookup, .Files or functions "
                        "prodcheck does not model is not checked")
+        if self.overrides:
+            shown = ", ".join(self.overrides[:4]) + (", ..." if len(self.overrides) > 4 else "")
+            out.append(f"Helm charts read with their production values over the defaults: {shown}")
         return [_printable(note) for note in out]
 
 
@@ -110,7 +115,7 @@ def render_charts(views: FileViews) -> Rendering:
         else:
             from prodcheck.project.helm_aligned import render_with_helm
 
-            render_with_helm(views, binary, directory, static, rendering, [])
+            render_with_helm(views, binary, directory, static, rendering, production_values(views, directory))
     return rendering
 
 
@@ -132,6 +137,12 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
             return {}
         if documents and documents[0].is_map:
             values = documents[0]
+    overrides = production_values(views, directory)
+    for override in overrides:
+        documents = views.yaml(override)
+        if override.error is None and documents and documents[0].is_map:
+            values = merged(values, documents[0], override.path)
+            rendering.overrides.append(override.path)
     chart_documents = views.yaml(chart)
     chart_node = chart_documents[0] if chart_documents and chart_documents[0].is_map else None
     templates = [s for s in views.files if s.path.startswith(prefix) and s.text is not None and s.error is None
@@ -181,6 +192,45 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
         rendering.documents.extend((rendered.source, document) for document in documents)
     rendering.charts += rendered_any
     return static
+
+
+def production_values(views: FileViews, directory: str) -> list[SourceFile]:
+    """The values files beside the chart that a production install layers over values.yaml."""
+    found = []
+    for name in load("charts")["production_values"]:
+        source = views.by_path.get(f"{directory}/{name}" if directory else name)
+        if source is not None and source.error is None and source.text is not None:
+            found.append(source)
+    return found
+
+
+def merged(base: object, override: YNode, path: str) -> YNode:
+    """`base` values with `override` on top, as Helm merges `-f` files: maps merge key by key, any
+    other value replaces, `null` removes the key. Nodes from `override` remember `path`."""
+    if not isinstance(base, YNode) or not base.is_map or not override.is_map:
+        return _stamped(override, path)
+    items: dict[str, tuple[YNode, YNode]] = {str(k.value): (k, v) for k, v in base.items() if k.is_scalar}
+    for key, value in override.items():
+        if not key.is_scalar:
+            continue
+        name = str(key.value)
+        if value.is_scalar and value.tag.endswith(":null"):
+            items.pop(name, None)
+            continue
+        previous = items.get(name)
+        items[name] = (_stamped(key, path), merged(previous[1], value, path) if previous is not None and value.is_map
+                       else _stamped(value, path))
+    return YNode("map", base.span, list(items.values()), base.tag, base.style, origin=base.origin)
+
+
+def _stamped(node: YNode, path: str) -> YNode:
+    if node.is_map:
+        value: object = [(_stamped(k, path), _stamped(v, path)) for k, v in node.items()]
+    elif node.is_seq:
+        value = [_stamped(item, path) for item in node.list()]
+    else:
+        value = node.value
+    return YNode(node.kind, node.span, value, node.tag, node.style, origin=path)
 
 
 def _chart_fields(node: YNode | None) -> dict[str, object]:

@@ -145,8 +145,8 @@ def to_rich(value: object, path: str) -> Rich | Unknown:
         return value
     if isinstance(value, YNode):
         if value.is_scalar:
-            return Rich.plain(go_string(typed_scalar(value)), Location(path, value.span), True)
-        return Rich.plain(go_string(plain(value)), Location(path, value.span), True)
+            return Rich.plain(go_string(typed_scalar(value)), Location(value.origin or path, value.span), True)
+        return Rich.plain(go_string(plain(value)), Location(value.origin or path, value.span), True)
     return Rich.plain(go_string(value))
 
 
@@ -176,17 +176,17 @@ def _yaml_lines(value: object, path: str, out: list[tuple[str, Location | None]]
                 origin: Location | None) -> None:
     pad = " " * indent
     if isinstance(value, YNode):
-        here = Location(path, value.span)
+        here = Location(value.origin or path, value.span)
         if value.is_map:
             if not value.value:
                 out.append((pad + "{}", here))
             for key, item in value.entries():
-                _child(f"{pad}{_scalar_yaml(key, False)}:", item, path, out, indent, Location(path, item.span))
+                _child(f"{pad}{_scalar_yaml(key, False)}:", item, path, out, indent, Location(item.origin or path, item.span))
         elif value.is_seq:
             if not value.value:
                 out.append((pad + "[]", here))
             for item in value.list():
-                _child(f"{pad}-", item, path, out, indent, Location(path, item.span))
+                _child(f"{pad}-", item, path, out, indent, Location(item.origin or path, item.span))
         else:
             out.append((pad + _scalar_yaml(typed_scalar(value), value.style in ("'", '"')), here))
         return
