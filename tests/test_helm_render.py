@@ -133,3 +133,19 @@ def test_merged_values_follow_helm(tmp_path: Path) -> None:
     assert a is not None and d is not None and result.get("e") is None
     assert [(k, v.as_str(), v.origin) for k, v in a.entries()] == [("b", "9", "values-prod.yaml"), ("c", "2", None)]
     assert d.strings() == ["3"]
+
+
+def test_values_files_a_deploy_job_installs_the_chart_with_override_the_defaults(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "deployed"
+    shutil.copytree(FIXTURES / "prod-values", root)
+    (root / "chart" / "values-prod.yaml").rename(root / "release.yaml")
+    workflow = root / ".github" / "workflows" / "deploy.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: {push: {branches: [main]}}\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n"
+                        "      - run: helm upgrade --install shop ./chart -f release.yaml --namespace shop\n")
+    args = [a for code in RULES for a in ("--select", code)]
+    _, report = run_json(root, *args)
+    assert sorted((f["code"], f["path"], f["line"]) for f in report["findings"]) == [("PC201", "release.yaml", 10)]
+    assert any("release.yaml" in note for note in report["notes"])

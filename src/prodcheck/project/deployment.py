@@ -214,6 +214,7 @@ class Deployment:
 
     def _helm(self, args: list[str], base: str, where: str) -> None:
         positional = []
+        values: list[str] = []
         skip = False
         for index, arg in enumerate(args):
             if skip:
@@ -221,6 +222,7 @@ class Deployment:
                 continue
             if arg in {"-f", "--values"} and index + 1 < len(args):
                 self._mark_prod(_join(base, args[index + 1]), f"values of `helm {args[0]}` at {where}")
+                values.append(_norm(_join(base, args[index + 1])))
                 skip = True
             elif arg.startswith("-") and "=" not in arg and arg not in {"--install", "--atomic", "--wait", "--create-namespace",
                                                                         "--force", "--dry-run", "--debug", "--reuse-values",
@@ -230,6 +232,8 @@ class Deployment:
                 positional.append(arg)
         if len(positional) >= 2:
             self._mark_tree(_join(base, positional[1]), f"chart installed by `helm` at {where}")
+            chart = self.views.helm_values.setdefault(_norm(_join(base, positional[1])), [])
+            chart.extend(v for v in values if v in self.views.by_path and v not in chart)
 
     def _kubectl(self, args: list[str], base: str, where: str) -> None:
         for index, arg in enumerate(args):

@@ -195,11 +195,15 @@ def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering
 
 
 def production_values(views: FileViews, directory: str) -> list[SourceFile]:
-    """The values files beside the chart that a production install layers over values.yaml."""
+    """The values files a production install layers over values.yaml: those named for production
+    beside the chart, then the `-f` files of the deploy paths' `helm upgrade|install` of it."""
+    paths = [f"{directory}/{name}" if directory else name for name in load("charts")["production_values"]]
+    paths += [path for path in views.helm_values.get(directory, []) if path not in paths]
     found = []
-    for name in load("charts")["production_values"]:
-        source = views.by_path.get(f"{directory}/{name}" if directory else name)
-        if source is not None and source.error is None and source.text is not None:
+    for path in paths:
+        source = views.by_path.get(path)
+        defaults = path == (f"{directory}/values.yaml" if directory else "values.yaml")
+        if source is not None and source.error is None and source.text is not None and not defaults:
             found.append(source)
     return found
 

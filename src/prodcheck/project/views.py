@@ -37,6 +37,9 @@ class FileViews:
         self.python_facts = python_facts
         self.parse_errors: list[SourceFile] = [f for f in files if f.error is not None]
         self._of_kind: dict[tuple[FileKind | str, ...], tuple[int, list[SourceFile]]] = {}
+        # chart folder -> the values files deploy paths install it with (`helm upgrade -f`), in
+        # order; filled by the deployment model before anything renders a chart.
+        self.helm_values: dict[str, list[str]] = {}
 
     def of_kind(self, *kinds: FileKind | str) -> list[SourceFile]:
         # Computed once per set of kinds (and again only after a view failed to parse a file).
