@@ -163,3 +163,12 @@ def test_pc403_short_lived_engines_are_not_pools_that_go_stale() -> None:
     assert _loud("PC403-short-lived", "PC403") == [
         ("PC403", "app/db.py", 4, "warning"), ("PC403", "app/db.py", 11, "warning"),
         ("PC403", "app/db.py", 17, "warning")]
+
+
+def test_pc402_managed_plan_declared_in_app_json_is_the_limit() -> None:
+    """app.json declares `heroku-postgresql:essential-0` (20 connections): 15 x 4 workers is over it,
+    though under PostgreSQL's default of 100."""
+    _, report = run_json(FIXTURES / "PC402-managed-plan", "--select", "PC402")
+    [finding] = report["findings"]
+    assert "= 60 > 20 max_connections (heroku plan `essential-0`) (app.json:4)" in finding["message"]
+    assert "choose a plan with more connections" in finding["message"]

@@ -48,3 +48,10 @@ def sqlalchemy_engine(name: str, *, keyword_options: bool = True) -> EngineFacto
 def session_classes(mode: str) -> Names:
     """ORM session classes of a mode, `sync` or `async`."""
     return names("databases", "sessions", mode)
+
+
+@cache
+def managed_plan_limits() -> dict[str, dict[str, int]]:
+    """platform -> managed PostgreSQL plan -> its max_connections (databases.toml [managed_plans])."""
+    return {platform: {plan: int(limit) for plan, limit in plans.items()}
+            for platform, plans in load("databases")["managed_plans"].items()}

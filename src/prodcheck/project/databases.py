@@ -104,6 +104,18 @@ class Databases:
         return [d for d in self.all
                 if d.unit.startswith("compose:") and posixpath.dirname(d.unit.removeprefix("compose:")) == folder]
 
+    def _managed_limit(self, unit: str) -> Fact[int] | None:
+        """The managed PostgreSQL plan the unit's platform file declares (render.yaml, Heroku app.json)."""
+        from prodcheck.project.platforms import platform_model
+
+        limits = platform_model(self.project).managed_limits
+        kind, _, path = unit.partition(":")
+        if kind == "render":
+            return limits.get(unit)
+        if kind in {"procfile", "heroku"}:
+            return limits.get(f"heroku:{posixpath.dirname(path)}")
+        return None
+
     def limit(self, unit: str) -> Fact[int]:
         """The connection limit the app pools of a deployment unit run into."""
         databases = self.of_unit(unit)
@@ -115,6 +127,9 @@ class Databases:
         origin = getattr(settings, "max_connections_origin", None) or Location("", Span(1))
         if configured:
             return Fact(int(configured), origin, LITERAL, f"max_connections={configured} (configured)")
+        managed = self._managed_limit(unit)
+        if managed is not None:
+            return managed
         for database in databases:
             if not database.pooler:
                 return Fact(100, database.origin, TOOL_DEFAULT, "100 max_connections (PostgreSQL default)")

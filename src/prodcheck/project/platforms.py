@@ -62,6 +62,9 @@ class PlatformModel:
     dockerfiles: set[str] = field(default_factory=set)  # Dockerfiles a platform builds and runs
     formation: dict[str, Fact[int]] = field(default_factory=dict)  # Heroku process type -> dynos (app.json)
     heroku_env: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    # The managed PostgreSQL plan a platform file declares, as its connection limit: by `render:<path>` of
+    # the render.yaml, or `heroku:<folder>` of the app.json (its Procfile's processes use it)
+    managed_limits: dict[str, Fact[int]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- documents with locations
@@ -277,9 +280,21 @@ class _Builder:
 
     # ------------------------------------------------------------ render.yaml
 
+    def managed_limit(self, key: str, platform: str, plan: str, where: Location) -> None:
+        """A managed database plan the file declares (databases.toml [managed_plans]): its max_connections."""
+        from prodcheck.knowledge.databases import managed_plan_limits
+
+        limit = managed_plan_limits().get(platform, {}).get(plan.strip().lower())
+        if limit is not None:
+            self.model.managed_limits[key] = Fact(limit, where, LITERAL, f"{limit} max_connections ({platform} plan `{plan}`)")
+
     def render(self, doc: Doc) -> None:
         services = doc.value("services")
         base_dir = posixpath.dirname(doc.source.path)
+        databases = [d for d in _items(doc.value("databases")) if isinstance(d, dict)]
+        if len(databases) == 1 and isinstance(databases[0].get("plan"), str):
+            self.managed_limit(f"render:{doc.source.path}", "render", databases[0]["plan"],
+                               doc.location("databases", 0, "plan"))
         for position, service in enumerate(services if isinstance(services, list) else []):
             if not isinstance(service, dict):
                 continue
@@ -447,6 +462,14 @@ class _Builder:
             self.process(doc, "release", "release", release, doc.location("release", "command"), "heroku")
 
     def app_json(self, doc: Doc) -> None:
+        plans = [(index, str(addon.get("plan") if isinstance(addon, dict) else addon))
+                 for index, addon in enumerate(_items(doc.value("addons")))]
+        postgres = [(index, plan) for index, plan in plans if plan.startswith("heroku-postgresql")]
+        if len(postgres) == 1 and ":" in postgres[0][1]:
+            index, plan = postgres[0]
+            where = doc.location("addons", index, "plan") if isinstance(_items(doc.value("addons"))[index], dict) \
+                else doc.location("addons", index)
+            self.managed_limit(f"heroku:{posixpath.dirname(doc.source.path)}", "heroku", plan.split(":", 1)[1], where)
         formation = doc.value("formation")
         for name in (formation if isinstance(formation, dict) else []):
             fact = doc.int_fact(f"dynos (app.json formation.{name}.quantity)", "formation", name, "quantity")

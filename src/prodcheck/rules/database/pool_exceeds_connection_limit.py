@@ -83,12 +83,17 @@ class PoolExceedsConnectionLimit(Rule):
             related.append(limit.origin.labelled(limit.note))
         arithmetic = " + ".join(terms)
         limit_text = limit.note if "default" in limit.note else f"{limit.value} max_connections{_where(limit.origin)}"
-        if "max_client_conn" in limit.note and "default" not in limit.note:
+        if " plan `" in limit.note or ("max_client_conn" in limit.note and "default" not in limit.note):
             limit_text = f"{limit.note}{_where(limit.origin)}"
         location = first_engine.pool_size.origin if first_engine.pool_size else first_engine.location
+        if "max_client_conn" in limit.note:
+            fix = "size the pools so that pool x workers x replicas fits, or raise PgBouncer's `max_client_conn`"
+        else:
+            fix = ("size the pools so that pool x workers x replicas fits, put PgBouncer in front, or "
+                   + ("choose a plan with more connections" if " plan `" in limit.note else "raise `max_connections`"))
         yield self.draft(
             f"{arithmetic} = {total} > {limit_text}: under load the pools open more connections than "
-            "the database accepts and requests fail with `too many clients`",
+            f"the database accepts and requests fail with `too many clients`; {fix}",
             location, related=tuple(dict.fromkeys(related)),
             confidence=Confidence.MEDIUM if inferred or limit.certainty != LITERAL else Confidence.HIGH,
         )
