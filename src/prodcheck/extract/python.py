@@ -96,7 +96,7 @@ _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind"})
 _LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue)
 _LEAF_TYPES = frozenset(_LEAVES)  # the parser makes these exact types, never subclasses
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
-_LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript})
+_LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript, ast.Lambda})
 
 
 class _Extractor(ast.NodeVisitor):
@@ -269,6 +269,8 @@ class _Extractor(ast.NodeVisitor):
             return _new_tuple(Value, ("fstring", span, text, None, (), (), False))
         if isinstance(node, ast.Await):
             return self.value(node.value, depth + 1)
+        if isinstance(node, ast.Lambda):
+            return _new_tuple(Value, ("lambda", span, "", None, (), (), False))  # its body's calls are recorded (deferred) within this span
         if isinstance(node, ast.BoolOp):
             items = tuple(v for v in (self.value(e, depth + 1) for e in node.values) if v)
             return _new_tuple(Value, ("boolop", span, type(node.op).__name__, None, items, (), False))

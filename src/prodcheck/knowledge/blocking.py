@@ -43,6 +43,15 @@ class SqlAlchemy:
     metadata_io: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class NotIo:
+    """Calls that only look at or format their arguments (`len(db)`, `logger.info(db)`)."""
+
+    functions: frozenset[str]
+    logger_factories: frozenset[str]
+    logger_modules: tuple[str, ...]
+
+
 class Blocking:
     """Lookups over every family; names are fully qualified (`minio.Minio`, `pandas.read_csv`)."""
 
@@ -77,6 +86,9 @@ class Blocking:
         self.sqlalchemy = SqlAlchemy(sql["what"], sql["instead"], frozenset(sql["session_io"]),
                                      frozenset(sql["session_safe"]), frozenset(sql["engine_io"]),
                                      frozenset(sql["inspect"]), frozenset(sql["metadata_io"]))
+        not_io = data["not_io"]
+        self.not_io = NotIo(frozenset(not_io["functions"]), frozenset(not_io["logger_factories"]),
+                            tuple(not_io["logger_modules"]))
         self.celery = next((f for f in self.families.values() if f.task_methods), None)
 
     def _pattern(self, name: str, client: bool) -> Family | None:

@@ -15,6 +15,7 @@ from prodcheck.project import Project
 from prodcheck.knowledge.blocking import Family
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.callables import Callables, is_partial
 from prodcheck.rules.concurrency.holds import Holds
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +54,25 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
     for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))
     holds = Holds.of(index)
+    # A route awaited by another route is reported as the route it is: every root is placed first.
+    roots: dict[str, Entry] = {}
+    for entry in reversed(stack):
+        if entry.function.is_async:
+            roots.setdefault(entry.function.qualname, entry)
+    stack = list(reversed(roots.values()))
     while stack:
         entry = stack.pop()
-        if entry.function.qualname in found or not entry.function.is_async:
+        qualname = entry.function.qualname
+        if qualname in found or not entry.function.is_async or (qualname in roots and roots[qualname] is not entry):
             continue
-        found[entry.function.qualname] = entry
-        caller = entry.function.qualname.rsplit(".", 1)[-1]
+        found[qualname] = entry
         for _call, target, target_facts in resolved_callees(index, holds, entry.function):
-            if target.is_async and target.qualname not in found:
+            if target.is_async and target.qualname not in found and target.qualname not in roots:
                 stack.append(Entry(target, target_facts, f"awaited from `{caller_name(entry.function, target)}`"))
         for target, target_facts in _background_tasks(index, entry.function):
-            if target.qualname not in found:
-                stack.append(Entry(target, target_facts, f"async background task of `{caller}`, run on the event loop"))
+            if target.qualname not in found and target.qualname not in roots:
+                why = f"async background task of `{caller_name(entry.function, target)}`, run on the event loop"
+                stack.append(Entry(target, target_facts, why))
     return found
 
 
@@ -110,6 +118,8 @@ def _background_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[
         if call.value.last not in {"add_task", "BackgroundTask"}:
             continue
         handler = call.value.arg(0) or call.value.kwarg("func")
+        if handler is not None and is_partial(handler):
+            handler = handler.arg(0) or handler.kwarg("func")  # Starlette unwraps a partial to see it is async
         if handler is None or handler.kind != "name":
             continue
         target = index.function(handler.text)
@@ -148,9 +158,9 @@ def _object_target(index: PythonIndex, holds: Holds, call: Call, function: Funct
         return None
     local = holds.local(function, name)
     if local is not None:
-        if local.kind == "call" and local.text in {"functools.partial", "partial"} and local.items:
-            inner = local.items[0]
-            return index.function(inner.text) if inner.kind == "name" else None
+        if is_partial(local):
+            inner = local.arg(0) or local.kwarg("func")
+            return index.function(inner.text) if inner is not None and inner.kind == "name" else None
     return None
 
 
@@ -187,16 +197,27 @@ class BlockingAnalysis:
         self.holds = Holds.of(self.index)
         self.classify = classify
         self._sync_summary: dict[str, list[Blocking]] = {}
+        self.callables = Callables(self)
 
     def direct(self, function: Function, facts: PyFacts) -> Iterator[Blocking]:
         for call in self.index.calls_by_scope.get(function.qualname, []):
             if call.offloaded or call.awaited:
                 continue
-            why = self.classify(self.index, call, function)
-            if isinstance(why, str):
-                yield Blocking(call, facts, why)
-            elif why is not None:
-                yield Blocking(call, facts, why.what, instead=why.instead, warning=why.warning)
+            found = self.judge(call, function, facts)
+            if found is not None:
+                yield found
+
+    def judge(self, call: Call, function: Function | None, facts: PyFacts) -> Blocking | None:
+        """The call itself blocks (`function` is None for a call at module level)."""
+        why = self.classify(self.index, call, function or Function(qualname="", is_async=False, span=call.span))
+        if isinstance(why, str):
+            return Blocking(call, facts, why)
+        if why is not None:
+            return Blocking(call, facts, why.what, instead=why.instead, warning=why.warning)
+        return None
+
+    def callees(self, function: Function) -> list[tuple[Call, Function, PyFacts]]:
+        return resolved_callees(self.index, self.holds, function)
 
     def helpers(self, function: Function) -> Iterator[tuple[Call, Function, PyFacts]]:
         for call, target, target_facts in resolved_callees(self.index, self.holds, function):
@@ -205,11 +226,14 @@ class BlockingAnalysis:
             yield call, target, target_facts
 
     def through_helpers(self, function: Function) -> Iterator[tuple[Call, Blocking]]:
-        """Calls to the project's own sync functions that (transitively) block."""
+        """Calls to the project's own sync functions that (transitively) block, and calls of lambdas and
+        partials that do (`fetch()`, `with_retry(lambda: requests.get(url))`)."""
         for call, target, target_facts in self.helpers(function):
             inner = self.sync_summary(target, target_facts, frozenset({function.qualname}))
             if inner:
                 yield call, inner[0]
+        facts = self.index.functions[function.qualname][1]
+        yield from self.callables.reached(function, facts, frozenset({function.qualname}))
 
     def sync_summary(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int = 0) -> list[Blocking]:
         if function.qualname in self._sync_summary:
@@ -219,6 +243,8 @@ class BlockingAnalysis:
         if self.index.contexts.get(facts.path, Context.PROD) == Context.TEST:
             return []
         found = list(self.direct(function, facts))
+        if not found:
+            found = [blocking for _call, blocking in self.callables.reached(function, facts, seen | {function.qualname})][:1]
         if not found:
             for _call, target, target_facts in self.helpers(function):
                 inner = self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1)
@@ -300,11 +326,6 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
     return None
 
 
-_NOT_IO_WRAPPERS = frozenset({"len", "isinstance", "print", "repr", "str", "id", "type", "hasattr", "getattr",
-                              "setattr", "bool", "Depends", "fastapi.Depends"})
-_LOGGERS = frozenset({"logging", "logger", "log"})  # `logger.info("%s", db)` formats the session, no query
-
-
 def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
     """A sync session handed to a helper the project does not define in a way we can follow
     (`crud.get_user(db, id)` with an unannotated parameter): the helper queries on the loop."""
@@ -326,9 +347,7 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
     if session is None:
         return None
     name = value.text
-    # a module-level logger is named with its module (`app.routes.log.info`): judge the receiver's own name
-    receiver = name.rpartition(".")[0].rsplit(".", 1)[-1]
-    if name in _NOT_IO_WRAPPERS or receiver in _LOGGERS or name.endswith("__init__"):
+    if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
         return None
     if call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
         return None  # the session's own methods are judged above
@@ -340,3 +359,24 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
         if resolved is not None and resolved.cls:
             return None  # a project class keeping the session for later
     return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
+
+
+def _logs(index: PythonIndex, holds: Holds, name: str, function: Function) -> bool:
+    """`logger.info(db)`: a method of a logger (`logging.getLogger(...)` kept in a local, a module global
+    or an attribute, or a logging module's own functions) formats its arguments and queries nothing."""
+    kb = holds.kb.not_io
+    head, _, _ = name.rpartition(".")
+    if not head:
+        return False
+    if any(head == module or head.startswith(module + ".") for module in kb.logger_modules):
+        return True
+    if head.rsplit(".", 1)[-1] in {"logger", "log", "_logger", "_log", "LOGGER", "LOG"}:
+        return True  # a name conventionally bound to a logger (`app.routes.log.info`: a module's logger)
+    if "." not in head:
+        local = holds.local(function, head)
+        return local is not None and local.kind == "call" and local.text in kb.logger_factories
+    if head.startswith("self.") and function.class_name:
+        values = holds.attributes.get((function.class_name, head[5:]), ())
+        return any(value.kind == "call" and value.text in kb.logger_factories for value, _ in values)
+    built = index.constructor_of(head)
+    return built is not None and built in kb.logger_factories

@@ -1,0 +1,164 @@
+"""What calling a callable value does: a lambda, a `functools.partial(...)`, a function named by reference.
+
+A route that calls a local `fetch = partial(requests.get, url)` or `fetch = lambda: s3.get_object(...)`, or
+hands one to a project helper that calls it (`with_retry(lambda: requests.get(url))`), runs the wrapped call
+on the event loop. The same value handed to `asyncio.to_thread`, `run_in_threadpool`, `run_in_executor`,
+`anyio.to_thread.run_sync` or `BackgroundTasks` is never called here, so it is never looked at.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from prodcheck.knowledge import load
+from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.finding import Span
+
+if TYPE_CHECKING:
+    from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis
+
+PARTIALS = frozenset(load("blocking")["wrappers"]["partial"])
+MAX_DEPTH = 4
+
+
+def is_partial(value: Value) -> bool:
+    return value.kind == "call" and value.text in PARTIALS and bool(value.items or value.kwarg("func"))
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return (inner.line, inner.column) >= (outer.line, outer.column) and \
+        (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
+
+
+class Callables:
+    """Blocking reached by calling a callable value, for one `BlockingAnalysis`."""
+
+    def __init__(self, analysis: BlockingAnalysis) -> None:
+        self.analysis = analysis
+        self.index = analysis.index
+        self._called_params: dict[str, frozenset[str]] = {}
+
+    # ---------------------------------------------------------------- where callables are called
+
+    def reached(self, function: Function, facts: PyFacts, seen: frozenset[str]) -> Iterator[tuple[Call, Blocking]]:
+        """Calls in `function` that run a blocking callable: `fetch()` of a local or module-level lambda or
+        partial, and project helpers given a blocking callable they call."""
+        holds = self.analysis.holds
+        for call in self.index.calls_by_scope.get(function.qualname, []):
+            if call.offloaded or (call.awaited and not self._is_project_call(call, function)):
+                continue
+            name = call.name
+            if "()" not in name and not call.receiver:
+                held = holds.local(function, name) if "." not in name else None
+                owner: Function | None = function
+                owner_facts = facts
+                if held is None and not any(param.name == name for param in function.params):
+                    resolved = self.index.resolve(name if "." in name else f"{facts.module}.{name}")
+                    if resolved is not None and resolved.assign is not None:
+                        held, owner, owner_facts = resolved.assign[0].value, None, resolved.assign[1]
+                if held is not None and (held.kind == "lambda" or is_partial(held)):
+                    found = self.of(held, owner, owner_facts, seen, 0)
+                    if found is not None:
+                        yield call, found
+                        continue
+            if call.value.items or call.value.keywords:
+                found = self._handed_to_helper(call, function, facts, seen)
+                if found is not None:
+                    yield call, found
+
+    def _target(self, call: Call, function: Function) -> Function | None:
+        return next((target for c, target, _ in self.analysis.callees(function) if c is call), None)
+
+    def _is_project_call(self, call: Call, function: Function) -> bool:
+        """`await helper(lambda: ...)`: an awaited project helper still runs what it calls on the loop."""
+        return self._target(call, function) is not None
+
+    def _handed_to_helper(self, call: Call, function: Function, facts: PyFacts,
+                          seen: frozenset[str]) -> Blocking | None:
+        helper = self._target(call, function)
+        if helper is None:
+            return None
+        called = self.called_params(helper)
+        if not called:
+            return None
+        params = list(helper.params)
+        if helper.class_name and params and params[0].name in {"self", "cls"}:
+            params = params[1:]
+        handed: list[Value] = []
+        for position, argument in enumerate(call.value.items):
+            if position < len(params) and params[position].name in called:
+                handed.append(argument)
+        handed.extend(argument for key, argument in call.value.keywords if key in called)
+        for argument in handed:
+            found = self.of(argument, function, facts, seen, 0)
+            if found is not None:
+                return found
+        return None
+
+    def called_params(self, helper: Function) -> frozenset[str]:
+        """Parameters a project function calls itself, on the thread it runs on (`fn()` in `def retry(fn)`)."""
+        known = self._called_params.get(helper.qualname)
+        if known is None:
+            names = {param.name for param in helper.params}
+            known = frozenset(call.name for call in self.index.calls_by_scope.get(helper.qualname, [])
+                              if call.name in names and not call.offloaded and not call.awaited)
+            self._called_params[helper.qualname] = known
+        return known
+
+    # ---------------------------------------------------------------- what calling a value does
+
+    def of(self, value: Value, function: Function | None, facts: PyFacts, seen: frozenset[str],
+           depth: int) -> Blocking | None:
+        """The first blocking call made by calling `value` (evaluated in `function`, None at module level)."""
+        if depth > MAX_DEPTH:
+            return None
+        if value.kind == "lambda":
+            return self._lambda(value, function, facts, seen)
+        if is_partial(value):
+            wrapped = value.arg(0) or value.kwarg("func")
+            return self.of(wrapped, function, facts, seen, depth + 1) if wrapped is not None else None
+        if value.kind != "name":
+            return None
+        if function is not None and "." not in value.text:
+            held = self.analysis.holds.local(function, value.text)
+            if held is not None:
+                return self.of(held, function, facts, seen, depth + 1) if held.kind in {"lambda", "call"} else None
+            if any(param.name == value.text for param in function.params):
+                return None
+        target = self.index.function(value.text)
+        if target is not None:
+            helper, helper_facts = target
+            if helper.is_async or helper.qualname in seen:
+                return None
+            return self._through(helper, helper_facts, seen)
+        head = value.text.partition(".")[0]
+        receiver = head if function is not None and self.analysis.holds.local(function, head) is not None else ""
+        reference = Call(Value("call", value.span, text=value.text), function.qualname if function else "",
+                         receiver=receiver)
+        return self.analysis.judge(reference, function, facts)
+
+    def _lambda(self, value: Value, function: Function | None, facts: PyFacts, seen: frozenset[str]) -> Blocking | None:
+        calls = self.index.calls_by_scope.get(function.qualname, []) if function is not None else \
+            [call for call in facts.calls if not call.scope]
+        body = [call for call in calls if call.span != value.span and _within(call.span, value.span) and not call.awaited]
+        for call in body:
+            found = self.analysis.judge(call, function, facts)
+            if found is not None:
+                return found
+        if function is None:
+            return None
+        inside = {id(call) for call in body}
+        for call, helper, helper_facts in self.analysis.callees(function):
+            if id(call) in inside and not helper.is_async and helper.qualname not in seen:
+                found = self._through(helper, helper_facts, seen)
+                if found is not None:
+                    return found
+        return None
+
+    def _through(self, helper: Function, helper_facts: PyFacts, seen: frozenset[str]) -> Blocking | None:
+        """A sync project function called through the value: its first blocking call, with it in the chain."""
+        inner = self.analysis.sync_summary(helper, helper_facts, seen)
+        if not inner:
+            return None
+        return replace(inner[0], chain=(helper.qualname.rsplit(".", 1)[-1], *inner[0].chain))
