@@ -9,6 +9,7 @@ from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.concurrency.cpu_work import classify_work, grows_with_data
 from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis, Entry, caller_name, request_path
 
 # Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
@@ -77,14 +78,14 @@ def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | No
         return CPU_FUNCTIONS[name]
     head, _, method = name.rpartition(".")
     if not head:
-        return None
+        return classify_work(index, call, function)
     if head.startswith(_PASSLIB_HANDLER_MODULES) and method in _PASSLIB_HANDLER_METHODS:
         return f"passlib `{head.rsplit('.', 1)[-1]}` password {'check' if method == 'verify' else 'hashing'}"
     if method in HASHER_METHODS:
         library = _hasher_of(index, head, call, function)
         if library:
             return f"{library} password {'check' if method.startswith('verify') else 'hashing'}"
-    return None
+    return classify_work(index, call, function)
 
 
 class CpuBoundCallInAsyncRoute(Rule):
@@ -108,7 +109,7 @@ class CpuBoundCallInAsyncRoute(Rule):
                 reported.add((found.call.span.line, found.call.span.column))
                 yield self.draft(
                     f"`{_short(found.call)}()` ({found.what}) runs on the event loop in `async def {short}` "
-                    f"({entry.why}): tens to hundreds of milliseconds of CPU per call during which this worker "
+                    f"({entry.why}): {_cost(found.what)} during which this worker "
                     "serves no other request; call it with `await run_in_threadpool(...)` or "
                     "`await asyncio.to_thread(...)`",
                     Location(entry.facts.path, found.call.span),
@@ -174,6 +175,12 @@ class CpuBoundCallInAsyncRoute(Rule):
             if inner:
                 first = inner[0]
                 yield call, Blocking(first.call, first.facts, first.what, first.chain)
+
+
+def _cost(what: str) -> str:
+    if grows_with_data(what):
+        return "CPU time that grows with the size of the data, with no limit the code sets,"
+    return "tens to hundreds of milliseconds of CPU per call"
 
 
 def _short(call: Call) -> str:

@@ -1,0 +1,215 @@
+"""PC503 beyond password hashing: image processing, and (de)compression and JSON parsing of request payloads.
+
+The facts are knowledge/cpu_bound.toml's [images], [payloads], [compression] and [json]. Each counts only
+where the code shows the data has no size it sets: an image opened from something other than a literal
+path, an archive or a buffer made from an uploaded file or the raw request body, JSON of an uploaded file.
+"""
+from __future__ import annotations
+
+from prodcheck.knowledge import load
+from prodcheck.model.facts import Call, Function, Param, Value
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.holds import Holds
+
+_KB = load("cpu_bound")
+_IMAGES = _KB["images"]
+IMAGE_OPEN = frozenset(_IMAGES["open"])
+IMAGE_METHODS = frozenset(_IMAGES["methods"])
+IMAGE_FUNCTIONS = frozenset(_IMAGES["functions"])
+_PAYLOADS = _KB["payloads"]
+UPLOAD_TYPES = frozenset(_PAYLOADS["upload_types"])
+UPLOAD_MARKERS = frozenset(_PAYLOADS["upload_markers"])
+UPLOAD_METHODS = frozenset(_PAYLOADS["upload_methods"])
+UPLOAD_ATTRIBUTES = frozenset(_PAYLOADS["upload_attributes"])
+REQUEST_TYPES = frozenset(_PAYLOADS["request_types"])
+REQUEST_METHODS = frozenset(_PAYLOADS["request_methods"])
+PASSTHROUGH = frozenset(_PAYLOADS["passthrough"])
+COMPRESSION = frozenset(_KB["compression"]["functions"])
+ARCHIVES = frozenset(_KB["compression"]["archives"])
+ARCHIVE_METHODS = frozenset(_KB["compression"]["archive_methods"])
+JSON = frozenset(_KB["json"]["functions"])
+_DECODE = frozenset({"decode", "encode"})
+MAX_DEPTH = 5
+
+
+def classify_work(index: PythonIndex, call: Call, function: Function) -> str | None:
+    """Why a call does CPU work that grows with data of unbounded size, or None."""
+    work = _Work(index, function)
+    value = call.value
+    name = call.name
+    if name in COMPRESSION and not call.receiver:
+        source = work.payload(value.arg(0) or value.kwarg("data"))
+        return _KB["compression"]["what"].format(source=_SOURCE[source]) if source else None
+    if name in JSON and not call.receiver:
+        source = work.payload(value.arg(0) or value.kwarg("s") or value.kwarg("fp"))
+        return _KB["json"]["what"] if source == "upload" else None
+    if name in IMAGE_FUNCTIONS and not call.receiver:
+        return _IMAGES["what"] if work.image_value(value.arg(0) or value.kwarg("image"), 0) else None
+    head, _, method = name.rpartition(".")
+    if not head:
+        return None
+    if method in IMAGE_METHODS and work.image(head, call):
+        return _IMAGES["what"]
+    if method in ARCHIVE_METHODS:
+        source = work.archive(head, call)
+        if source:
+            return _KB["compression"]["what"].format(source=_SOURCE[source])
+    return None
+
+
+def grows_with_data(what: str) -> bool:
+    """Whether a reason of `classify_work` (its cost grows with the data, not fixed by a work factor)."""
+    return what in {_IMAGES["what"], _KB["json"]["what"]} or what.startswith(_KB["compression"]["what"].split("{")[0])
+
+
+_SOURCE = {"upload": "an uploaded file", "body": "the raw request body"}  # what the client sent
+
+
+class _Work:
+    def __init__(self, index: PythonIndex, function: Function) -> None:
+        self.index = index
+        self.function = function
+        self.holds = Holds.of(index)
+
+    # ---------------------------------------------------------------- where the data comes from
+
+    def _param(self, name: str) -> Param | None:
+        return next((param for param in self.function.params if param.name == name), None)
+
+    def param_kind(self, param: Param) -> str | None:
+        """"upload" for an `UploadFile` or `File()` parameter, "request" for a `Request`."""
+        default = param.default
+        if default is not None and default.kind == "call" and default.text in UPLOAD_MARKERS:
+            return "upload"
+        return _annotation_kind(param.annotation, 0)
+
+    def payload(self, value: Value | None, depth: int = 0) -> str | None:
+        """"upload" or "body" when a value is (a buffer around) data a client sent, else None."""
+        if value is None or depth > MAX_DEPTH:
+            return None
+        parts = value.text.split(".") if value.kind in {"name", "call"} else []
+        if value.kind == "name":
+            param = self._param(parts[0])
+            if param is not None:
+                kind = self.param_kind(param)
+                rest = parts[1:]
+                return "upload" if kind == "upload" and (not rest or rest[0] in UPLOAD_ATTRIBUTES) else None
+            if len(parts) == 1:
+                local = self.holds.local(self.function, parts[0])
+                return self.payload(local, depth + 1) if local is not None and local != value else None
+            return None
+        if value.kind != "call" or not parts:
+            return None
+        if value.text in PASSTHROUGH:
+            return self.payload(value.arg(0), depth + 1)
+        method, owner = parts[-1], parts[:-1]
+        if not owner:
+            return None
+        if method in _DECODE and len(owner) == 1:
+            return self.payload(Value("name", value.span, text=owner[0]), depth + 1)
+        param = self._param(owner[0])
+        if param is None:
+            return None
+        kind = self.param_kind(param)
+        if kind == "upload" and method in UPLOAD_METHODS and (len(owner) == 1 or owner[1:] == ["file"]):
+            return "upload"
+        if kind == "request" and method in REQUEST_METHODS and len(owner) == 1:
+            return "body"
+        return None
+
+    # ---------------------------------------------------------------- what an expression holds
+
+    def _inner(self, call: Call, names: frozenset[str]) -> Value | None:
+        """The call of one of `names` a chained call starts with (`Image.open(f).convert("RGB")`)."""
+        start = (call.span.line, call.span.column)
+        for other in self.index.calls_by_scope.get(call.scope, []):
+            if other.name in names and (other.span.line, other.span.column) == start:
+                return other.value
+        return None
+
+    def image(self, head: str, call: Call) -> bool:
+        """Whether `head` (`img`, `Image.open(f).convert()`) is an image opened from unbounded data."""
+        root = head.split(".", 1)[0]
+        if "()" not in root and self.holds.local(self.function, root) is not None:
+            return self._local_image(root, 0)
+        if "()" not in head:
+            return False
+        opened = head[:head.index("()")]
+        if opened in IMAGE_OPEN or opened in IMAGE_FUNCTIONS:
+            inner = self._inner(call, IMAGE_OPEN | IMAGE_FUNCTIONS)
+            return inner is not None and self.image_value(inner, 0)
+        return False
+
+    def _local_image(self, name: str, depth: int) -> bool:
+        if depth > MAX_DEPTH:
+            return False
+        for local, value, _ in self.function.locals:
+            if local != name or value.kind != "call":
+                continue
+            owner, _, method = value.text.rpartition(".")
+            if owner == name and method in IMAGE_METHODS | {"copy", "crop"}:
+                continue  # `img = img.convert("RGB")`: the same image as before
+            if self.image_value(value, depth + 1):
+                return True
+        return False
+
+    def image_value(self, value: Value | None, depth: int) -> bool:
+        if value is None or depth > MAX_DEPTH or not self.function.qualname:
+            return False
+        if value.kind == "name" and "." not in value.text:
+            return self._local_image(value.text, depth + 1)
+        if value.kind != "call":
+            return False
+        if value.text in IMAGE_OPEN:
+            source = value.arg(0) or value.kwarg("fp")
+            return source is not None and not source.is_str  # a literal path is a bundled, known image
+        if value.text in IMAGE_FUNCTIONS:
+            return self.image_value(value.arg(0) or value.kwarg("image"), depth + 1)
+        owner, _, method = value.text.rpartition(".")
+        if method in IMAGE_METHODS | {"copy", "crop"} and owner and "." not in owner and "()" not in owner:
+            return self._local_image(owner, depth + 1)
+        return False
+
+    def archive(self, head: str, call: Call) -> str | None:
+        """The payload an archive (`zipfile.ZipFile(upload.file)`) reads, if it reads one."""
+        root = head.split(".", 1)[0]
+        if "()" not in head:
+            if "." in head:
+                return None
+            for local, value, _ in self.function.locals:
+                if local == root and value.kind == "call" and value.text in ARCHIVES:
+                    found = self._archive_source(value)
+                    if found:
+                        return found
+            return None
+        opened = head[:head.index("()")]
+        if opened not in ARCHIVES or head != opened + "()":
+            return None
+        inner = self._inner(call, ARCHIVES)
+        return self._archive_source(inner) if inner is not None else None
+
+    def _archive_source(self, value: Value) -> str | None:
+        source = value.arg(0) or value.kwarg("fileobj") or value.kwarg("file")
+        if value.text == "tarfile.open" and value.kwarg("fileobj") is not None:
+            source = value.kwarg("fileobj")
+        return self.payload(source)
+
+
+def _annotation_kind(annotation: Value | None, depth: int) -> str | None:
+    if annotation is None or depth > 3:
+        return None
+    if annotation.kind == "name":
+        if annotation.text in UPLOAD_TYPES:
+            return "upload"
+        return "request" if annotation.text in REQUEST_TYPES else None
+    if annotation.kind == "subscript" and annotation.last == "Annotated" and annotation.items:
+        for marker in annotation.items[1:]:
+            if marker.kind == "call" and marker.text in UPLOAD_MARKERS:
+                return "upload"
+        return _annotation_kind(annotation.items[0], depth + 1)
+    if annotation.kind in {"subscript", "binop"}:  # Optional[UploadFile], UploadFile | None
+        for item in annotation.items:
+            found = _annotation_kind(item, depth + 1)
+            if found:
+                return found
+    return None
