@@ -60,6 +60,7 @@ class Blocking:
         self._functions: dict[str, Family] = {}
         self._clients: dict[str, Family] = {}
         self._patterns: list[tuple[str, Family, bool]] = []  # (glob, family, is_client)
+        file_buffers = data["family"]["file"].get("buffers", ())
         for key, entry in data["family"].items():
             family = Family(
                 key, entry["what"], entry["instead"], frozenset(entry.get("functions", ())),
@@ -68,7 +69,7 @@ class Blocking:
                 frozenset(entry.get("safe", ())), frozenset(entry.get("detached", ())),
                 frozenset(entry.get("task_methods", ())), frozenset(entry.get("task_decorators", ())),
                 bool(entry.get("warning", False)), bool(entry.get("pipe", False)),
-                frozenset(entry.get("buffers", ())),
+                frozenset(entry.get("buffers", file_buffers if entry.get("in_memory") else ())),
             )
             self.families[key] = family
             for name in family.functions:

@@ -38,6 +38,7 @@ class Callables:
         self.analysis = analysis
         self.index = analysis.index
         self._called_params: dict[str, frozenset[str]] = {}
+        self._targets: dict[str, dict[int, Function]] = {}  # by function: id(call) -> the project function it calls
 
     # ---------------------------------------------------------------- where callables are called
 
@@ -68,7 +69,10 @@ class Callables:
                     yield call, found
 
     def _target(self, call: Call, function: Function) -> Function | None:
-        return next((target for c, target, _ in self.analysis.callees(function) if c is call), None)
+        targets = self._targets.get(function.qualname)
+        if targets is None:
+            targets = self._targets[function.qualname] = {id(c): t for c, t, _ in self.analysis.callees(function)}
+        return targets.get(id(call))
 
     def _is_project_call(self, call: Call, function: Function) -> bool:
         """`await helper(lambda: ...)`: an awaited project helper still runs what it calls on the loop."""

@@ -313,6 +313,8 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
     short = head.rsplit(".", 1)[-1]
     if holder.kind == "client":
         family = kb.families[holder.ref]
+        if family.buffers and _in_memory(holds, call.value, function, family.buffers):
+            return None  # `image.save(io.BytesIO())`: encoding into memory
         if family.method_blocks(method):
             return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning)
         return None
