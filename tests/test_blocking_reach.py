@@ -58,3 +58,36 @@ def test_a_helper_awaited_from_a_function_of_the_same_name_names_the_caller_in_f
     messages = [f["message"] for f in data["findings"]]
     assert len(messages) == 1, messages
     assert "(awaited from `tenants.update_seats`)" in messages[0]
+
+
+MANAGER = '''
+import time
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+class Manager:
+    async def on_after_login(self, user) -> None:
+        time.sleep(1)
+'''
+MANAGER_TEST = '''
+from unittest.mock import MagicMock, patch
+
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.main import Manager
+
+
+@patch("app.main.send_email")
+async def test_on_after_login(send_email: MagicMock) -> None:
+    await Manager().on_after_login(OAuth2PasswordRequestForm)
+'''
+
+
+def test_a_test_patched_with_unittest_mock_is_no_patch_route(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": MANAGER, "tests/__init__.py": "",
+                                    "tests/test_manager.py": MANAGER_TEST, "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert data["findings"] == []

@@ -2,6 +2,7 @@
 chains, start-up hooks, sessions and the call graph. Built from `PyFacts` only: nothing is imported."""
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -237,8 +238,8 @@ class PythonIndex:
                     if method not in route_methods() or not owner:
                         continue
                     app = self.app_object(owner)
-                    if app is None and not framework:
-                        continue
+                    if app is None and (not framework or owner.split(".", 1)[0] in sys.stdlib_module_names):
+                        continue  # `@patch("pkg.name")` is unittest.mock's, not a PATCH route
                     path_value = decorator.arg(0) or decorator.kwarg("path")
                     if path_value is None or not path_value.is_str:
                         continue
