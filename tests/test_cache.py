@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from prodcheck import cache
 from prodcheck.cli import main
-from prodcheck.engine import python_table
+from prodcheck import incremental
+from prodcheck.engine import python_index, python_table
 
 PROJECT = {
     "app/main.py": (
@@ -64,6 +65,11 @@ def _folder(cache_dir: Path, root: Path) -> Path:
     return cache_dir / hashlib.blake2b(str(root.resolve()).encode(), digest_size=16).hexdigest()
 
 
+def _tables(folder: Path) -> tuple[cache.Table | cache.LazyTable, ...]:
+    """Every table a run writes: findings by bytes, facts, the facts index, findings by facts."""
+    return (cache.Table(folder, "run"), python_table(folder), python_index(folder), incremental.model_table(folder))
+
+
 def test_the_cache_is_written_outside_the_scanned_tree(tmp_path: Path) -> None:
     root = _write(tmp_path / "project", PROJECT)
     subprocess.run(["git", "init", "-q", str(root)], check=True)
@@ -79,11 +85,11 @@ def test_the_cache_is_written_outside_the_scanned_tree(tmp_path: Path) -> None:
     assert status.stdout.strip() == "A  Dockerfile\nA  app/main.py"
     folder = _folder(cache_dir, root)
     names = {p.name for p in folder.iterdir()}
-    assert "run.pickle" in names and names - {"run.pickle"} and names <= {"run.pickle", *python_table(folder).filenames}
+    assert "run.pickle" in names and names - {"run.pickle"} and names <= {n for t in _tables(folder) for n in t.filenames}
     if hasattr(os, "getuid"):
         assert folder.stat().st_mode & 0o777 == 0o700
         assert all(p.stat().st_mode & 0o077 == 0 for p in folder.iterdir())
-    assert cache.Table(folder, "run").entries and python_table(folder).entries
+    assert all(table.entries for table in _tables(folder))
 
 
 def test_where_the_cache_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,7 +157,7 @@ def test_a_planted_entry_in_the_users_cache_cannot_run_code(tmp_path: Path) -> N
     folder = _folder(cache_dir, root)
     marker = tmp_path / "pwned"
     header = cache._header()
-    for table in (cache.Table(folder, "run"), python_table(folder)):
+    for table in _tables(folder):
         for name in table.filenames:
             keys = [k for k in table.entries if table.filename_of(table.shard_of(k)) == name]
             (folder / name).write_bytes(header + pickle.dumps({k: _Planted(marker) for k in keys}))
@@ -178,11 +184,11 @@ def test_a_corrupt_or_foreign_entry_is_ignored(tmp_path: Path, entry: bytes) -> 
     cache_dir = tmp_path / "cache"
     expected = _keys(_scan(root, "--cache-dir", str(cache_dir)))
     folder = _folder(cache_dir, root)
-    for name in ["run.pickle", *python_table(folder).filenames]:
+    for name in [n for t in _tables(folder) for n in t.filenames]:
         (folder / name).write_bytes(cache._header() + entry)
     assert _keys(_scan(root, "--cache-dir", str(cache_dir))) == expected
     # Entries of the right format but an unexpected shape, under the keys the run will look up.
-    for table in (cache.Table(folder, "run"), python_table(folder)):
+    for table in _tables(folder):
         assert table.entries
         for name in table.filenames:
             keys = [k for k in table.entries if table.filename_of(table.shard_of(k)) == name]
@@ -222,7 +228,7 @@ def test_links_in_the_cache_folder_are_never_followed(tmp_path: Path) -> None:
     folder.unlink()
     # Table files (and any temporary name) that are links: replaced or ignored, never written through.
     folder.mkdir(mode=0o700)
-    for name in ("run.pickle", *python_table(folder).filenames, ".run.pickle.tmp", "run.tmp"):
+    for name in (*[n for t in _tables(folder) for n in t.filenames], ".run.pickle.tmp", "run.tmp"):
         (folder / name).symlink_to(victim)
     assert _keys(_scan(root, "--cache-dir", str(cache_dir))) == _keys(report)
     assert victim.read_bytes() == b"precious"

@@ -233,17 +233,109 @@ class Table:
 
     def _load(self, filename: str) -> dict[str, object]:
         assert self.folder is not None
-        data = _read(self.folder, filename)
-        header = _header()
-        if data is None or not data.startswith(header):
-            return {}
+        return _load(self.folder, filename)
+
+
+class LazyTable:
+    """A sharded key -> value table whose shards are read on first use and whose values stay pickled
+    until asked for: a run that needs a few entries reads a few shards, and an entry's `put` returns a
+    digest of its own pickle (equal digests: equal values), which the incremental run compares
+    instead of the values. Each entry is unpickled by the same restricted unpickler as `Table`."""
+
+    def __init__(self, folder: Path | None, name: str, shards: int) -> None:
+        self.folder = folder
+        self.name = name
+        self.shards = max(1, shards)
+        self.loaded: dict[int, dict[str, bytes]] = {}
+        self.changed: set[int] = set()
+
+    @property
+    def enabled(self) -> bool:
+        return self.folder is not None
+
+    def filename_of(self, shard: int) -> str:
+        return f"{self.name}.{shard:02x}.pickle"
+
+    @property
+    def filenames(self) -> list[str]:
+        return [self.filename_of(shard) for shard in range(self.shards)]
+
+    def shard_of(self, key: str) -> int:
+        return zlib.crc32(key.encode("utf-8", "surrogateescape")) % self.shards
+
+    def _shard(self, shard: int) -> dict[str, bytes]:
+        entries = self.loaded.get(shard)
+        if entries is None:
+            entries = {}
+            if self.folder is not None:
+                loaded = _load(self.folder, self.filename_of(shard))
+                entries = {key: blob for key, blob in loaded.items() if isinstance(blob, bytes)}
+            self.loaded[shard] = entries
+        return entries
+
+    def get(self, key: str) -> object | None:
+        if self.folder is None:
+            return None
+        blob = self._shard(self.shard_of(key)).get(key)
+        if blob is None:
+            return None
         try:
-            loaded = _ModelUnpickler(io.BytesIO(data[len(header):])).load()
+            return _ModelUnpickler(io.BytesIO(blob)).load()
         except Exception:
-            return {}
-        if not isinstance(loaded, dict) or not all(isinstance(key, str) for key in loaded):
-            return {}
-        return loaded
+            return None
+
+    def put(self, key: str, value: object) -> str | None:
+        """Store the value; the digest of its pickle, or None when it is not stored."""
+        if self.folder is None:
+            return None
+        try:
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return None
+        shard = self.shard_of(key)
+        self._shard(shard)[key] = blob
+        self.changed.add(shard)
+        return digest(blob)
+
+    @property
+    def entries(self) -> dict[str, object]:
+        """Every entry, unpickled (tests and tools; a run uses `get`)."""
+        out: dict[str, object] = {}
+        for shard in range(self.shards):
+            for key in self._shard(shard):
+                out[key] = self.get(key)
+        return out
+
+    def save(self, live: set[str], stale: set[str]) -> None:
+        """Rewrite the shards that changed or held a `stale` key, keeping only the `live` keys there."""
+        if self.folder is None:
+            return
+        touched = self.changed | {self.shard_of(key) for key in stale}
+        header = _header()
+        for shard in sorted(touched):
+            entries = self._shard(shard)
+            for key in [key for key in entries if key not in live]:
+                del entries[key]
+            _write(self.folder, self.filename_of(shard), header + pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+        self.changed.clear()
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _load(folder: Path, filename: str) -> dict[str, object]:
+    data = _read(folder, filename)
+    header = _header()
+    if data is None or not data.startswith(header):
+        return {}
+    try:
+        loaded = _ModelUnpickler(io.BytesIO(data[len(header):])).load()
+    except Exception:
+        return {}
+    if not isinstance(loaded, dict) or not all(isinstance(key, str) for key in loaded):
+        return {}
+    return loaded
 
 
 def _header() -> bytes:

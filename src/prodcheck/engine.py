@@ -9,14 +9,14 @@ import sys
 import traceback
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pathspec
 
-from prodcheck import __version__, cache
+from prodcheck import __version__, cache, incremental
 from prodcheck.discovery.classify import classify
 from prodcheck.discovery.context import ContextRules
 from prodcheck.discovery.walk import gitignore_spec, walk
@@ -24,14 +24,16 @@ from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Finding, Location, Severity, Span
 from prodcheck.parsing import ParseError
-from prodcheck.project import Project
-from prodcheck.project.sources import SourceFile, read_source
-from prodcheck.project.helm_binary import helm_binary, helm_version
-from prodcheck.project.helm_render import remap
-from prodcheck.rules import all_rules, matches
-from prodcheck.rules.base import Rule, RuleMeta, build_finding
+from prodcheck.discovery.sources import SourceFile, read_source, recording
 from prodcheck.settings import Settings
 from prodcheck.suppress import Pragmas
+
+if TYPE_CHECKING:
+    from prodcheck.project import Project
+    from prodcheck.rules.base import RuleMeta
+
+# The project model and the rules are imported when the rules run (`_check`): a run that reuses
+# cached findings never loads them (nor libcst, which the rules' fixes use).
 
 # A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
 # never parsed (Ruff's `seen_module` idea). Everything cross-module needs one of them to matter.
@@ -70,7 +72,8 @@ class RunResult:
     root: Path
     findings: list[Finding]
     files: int
-    rules: list[RuleMeta]
+    # Every registered rule (None: looked up when first asked for, so a cached run imports no rule).
+    known_rules: list[RuleMeta] | None
     suppressed: int = 0
     baseline_matched: int = 0
     internal_errors: list[str] = field(default_factory=list)
@@ -79,6 +82,14 @@ class RunResult:
     sources: dict[str, SourceFile] = field(default_factory=dict)
     # (path, line) -> every literal secret any finding (even a suppressed one) has on that line.
     secrets: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def rules(self) -> list[RuleMeta]:
+        if self.known_rules is None:
+            from prodcheck.rules import all_rules
+
+            self.known_rules = [rule.meta for rule in all_rules().values()]
+        return self.known_rules
 
     def source_line(self, path: str, number: int) -> str | None:
         source = self.sources.get(path)
@@ -142,9 +153,15 @@ def _cache_key(path: str, data: bytes) -> str:
 PYTHON_SHARDS = 64
 
 
-def python_table(folder: Path | None) -> cache.Table:
-    """The Python facts of one scanned root, one entry per file (`_cache_key`)."""
-    return cache.Table(folder, "python", shards=PYTHON_SHARDS)
+def python_table(folder: Path | None) -> cache.LazyTable:
+    """The Python facts of one scanned root, one entry per file (`_cache_key`), read shard by shard."""
+    return cache.LazyTable(folder, "python", shards=PYTHON_SHARDS)
+
+
+def python_index(folder: Path | None) -> cache.Table:
+    """One small file: per Python file entry (`_cache_key`), the digest of its facts or its parse error.
+    A run compares these instead of loading the facts (incremental.py)."""
+    return cache.Table(folder, "pyindex")
 
 
 def _cache_folder(root: Path, settings: Settings) -> Path | None:
@@ -184,49 +201,100 @@ def _collector_paused() -> Iterator[None]:
 
 def parse_python(root: Path, files: list[SourceFile], settings: Settings,
                  progress: Callable[[int, int], None] | None = None) -> dict[str, PyFacts]:
+    plan = plan_python(root, files, settings, progress)
+    facts = load_python(plan)
+    plan.save()
+    return facts
+
+
+@dataclass
+class PythonPlan:
+    """The Python files of a run before their facts are loaded: each file's cache key, and the digest
+    of its facts (or its parse error) as the index knows it or as extracted now."""
+
+    table: cache.LazyTable
+    index: cache.Table
+    sources: dict[str, SourceFile] = field(default_factory=dict)  # the files that are parsed
+    keys: dict[str, str] = field(default_factory=dict)  # path -> _cache_key
+    digests: dict[str, str | tuple[str, int, int] | None] = field(default_factory=dict)
+    facts: dict[str, PyFacts] = field(default_factory=dict)  # extracted (or loaded) so far
+
+    def record(self, source: SourceFile, result: PyFacts | tuple[str, int, int]) -> None:
+        stored = self.table.put(self.keys[source.path], result)
+        self.digests[source.path] = stored if isinstance(result, PyFacts) else result
+        _store(source, self.facts, result)
+
+    def save(self) -> None:
+        live = set(self.keys.values())
+        for path, key in self.keys.items():
+            known = self.digests.get(path)
+            if known is not None and self.index.get(key) != known:
+                self.index.put(key, known)
+        stale = set(self.index.entries) - live
+        self.table.save(live, stale)
+        if self.index.dirty or stale:
+            self.index.save(live)
+
+
+def plan_python(root: Path, files: list[SourceFile], settings: Settings,
+                progress: Callable[[int, int], None] | None = None) -> PythonPlan:
+    """Keys and digests of every Python file to parse; a file the index does not know is extracted now."""
     with _collector_paused():
-        return _parse_python(root, files, settings, progress)
+        folder = _cache_folder(root, settings)
+        plan = PythonPlan(python_table(folder), python_index(folder))
+        pending: list[tuple[str, bytes]] = []
+        for source in files:
+            data = source.raw
+            if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or data is None:
+                continue
+            if source.kind == FileKind.PYTHON and not _needs_parse(data):
+                continue
+            key = _cache_key(source.path, data)
+            plan.sources[source.path] = source
+            plan.keys[source.path] = key
+            known = plan.index.get(key)
+            if isinstance(known, str):
+                plan.digests[source.path] = known
+            elif _valid_result(known) and isinstance(known, tuple):
+                plan.digests[source.path] = known
+                _store(source, plan.facts, known)
+            else:
+                pending.append((source.path, data))
+        jobs = settings.jobs or default_jobs()
+        if len(pending) >= POOL_THRESHOLD and jobs > 1:
+            from concurrent.futures import ProcessPoolExecutor
 
-
-def _parse_python(root: Path, files: list[SourceFile], settings: Settings,
-                  progress: Callable[[int, int], None] | None) -> dict[str, PyFacts]:
-    table = python_table(_cache_folder(root, settings))
-    facts: dict[str, PyFacts] = {}
-    pending: list[tuple[str, bytes]] = []
-    keys: dict[str, str] = {}
-    live: set[str] = set()
-    by_path = {f.path: f for f in files}
-    for source in files:
-        if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or source.data is None:
-            continue
-        if source.kind == FileKind.PYTHON and not _needs_parse(source.data):
-            continue
-        key = _cache_key(source.path, source.data)
-        keys[source.path] = key
-        live.add(key)
-        cached = table.get(key)
-        if _valid_result(cached):
-            _store(by_path[source.path], facts, cached)
+            with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:
+                results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
+                for done, (path, result) in enumerate(results, 1):
+                    plan.record(plan.sources[path], result)
+                    if progress:
+                        progress(done, len(pending))
         else:
-            pending.append((source.path, source.data))
-    jobs = settings.jobs or default_jobs()
-    if len(pending) >= POOL_THRESHOLD and jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:
-            results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
-            for done, (path, result) in enumerate(results, 1):
-                table.put(keys[path], result)
-                _store(by_path[path], facts, result)
+            for done, item in enumerate(pending, 1):
+                path, result = _python_work(item)
+                plan.record(plan.sources[path], result)
                 if progress:
                     progress(done, len(pending))
-    else:
-        for done, item in enumerate(pending, 1):
-            path, result = _python_work(item)
-            table.put(keys[path], result)
-            _store(by_path[path], facts, result)
-            if progress:
-                progress(done, len(pending))
-    table.save(live)
-    return facts
+        return plan
+
+
+def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
+    """The facts of every parsed file: those extracted by `plan_python`, the rest from the cache (a
+    missing or unexpected entry is extracted again)."""
+    with _collector_paused():
+        for path, key in plan.keys.items():
+            source = plan.sources[path]
+            if path in plan.facts or source.error is not None:
+                continue
+            cached = plan.table.get(key)
+            if isinstance(cached, PyFacts):
+                plan.facts[path] = cached
+            else:
+                data = source.raw
+                assert data is not None
+                plan.record(source, _python_work((path, data))[1])
+        return plan.facts
 
 
 def default_jobs() -> int:
@@ -259,25 +327,36 @@ def _store(source: SourceFile, facts: dict[str, PyFacts], result: object) -> Non
 
 
 def _selected(meta: RuleMeta, settings: Settings) -> bool:
+    from prodcheck.rules import matches
+
     if settings.select and not any(matches(meta, s) for s in settings.select):
         return False
     return not any(matches(meta, s) for s in settings.ignore)
 
 
-def _run_key(root: Path, files: list[SourceFile], settings: Settings) -> str:
+def _helm_key(root: Path, files: list[SourceFile]) -> bytes:
+    """Charts render differently with a helm binary, and with another one."""
+    if not any(source.path.rsplit("/", 1)[-1] == "Chart.yaml" for source in files):
+        return b""
+    from prodcheck.project.helm_binary import helm_binary, helm_version
+
+    binary = helm_binary(root)
+    return f"\0helm:{binary}:{helm_version(binary) if binary else None}".encode()
+
+
+def _run_key(files: list[SourceFile], settings: Settings, helm: bytes) -> str:
     """Everything a run's findings depend on: tool version, settings, and every file's bytes."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(__version__.encode())
     digest.update(repr((settings.select, settings.ignore, sorted(settings.severity.items()),
                         sorted(settings.per_file_ignores.items()), settings.exclude, settings.max_connections,
                         settings.production, settings.development)).encode())
-    if any(source.path.rsplit("/", 1)[-1] == "Chart.yaml" for source in files):
-        binary = helm_binary(root)  # charts render differently with a helm binary, and with another one
-        digest.update(f"\0helm:{binary}:{helm_version(binary) if binary else None}".encode())
+    digest.update(helm)
     for source in files:
         digest.update(f"\0{source.path}\0{source.kind}\0{source.context}\0".encode())
-        if source.data is not None:
-            digest.update(hashlib.blake2b(source.data, digest_size=16).digest())
+        data = source.raw
+        if data is not None:
+            digest.update(hashlib.blake2b(data, digest_size=16).digest())
         else:
             digest.update(str(source.error).encode())
     return digest.hexdigest()
@@ -285,22 +364,6 @@ def _run_key(root: Path, files: list[SourceFile], settings: Settings) -> str:
 
 _Secrets = dict[tuple[str, int], frozenset[str]]
 SECRET_LINES = 50  # a secret is masked on at most this many lines of its finding's span
-
-
-def _load_run_cache(table: cache.Table, key: str) -> tuple[list[Finding], int, _Secrets, list[str]] | None:
-    stored = table.get(key)
-    if not (isinstance(stored, tuple) and len(stored) == 4 and isinstance(stored[0], list)
-            and all(isinstance(finding, Finding) for finding in stored[0]) and isinstance(stored[1], int)
-            and isinstance(stored[2], dict) and isinstance(stored[3], list)
-            and all(isinstance(note, str) for note in stored[3])):
-        return None  # missing, or an entry of an unexpected shape: recompute
-    secrets: _Secrets = {}
-    for where, values in stored[2].items():
-        if not (isinstance(where, tuple) and len(where) == 2 and isinstance(where[0], str) and isinstance(where[1], int)
-                and isinstance(values, frozenset) and all(isinstance(v, str) for v in values)):
-            return None
-        secrets[where] = values
-    return stored[0], stored[1], secrets, stored[3]
 
 
 def _note_secrets(secrets: dict[tuple[str, int], set[str]], location: Location, values: Sequence[str]) -> None:
@@ -322,15 +385,54 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     root = root.resolve()
     files = discover(root, settings)
     run_table = cache.Table(_cache_folder(root, settings), "run")
-    key = _run_key(root, files, settings) if run_table.enabled else ""
-    cached = _load_run_cache(run_table, key) if run_table.enabled else None
-    if cached is not None:
-        # Nothing changed since the last run: its findings (before baseline and file filters) stand.
-        metas = [rule.meta for rule in all_rules().values()]
-        result = _finish(root, list(cached[0]), len(files), metas, cached[1], [], only, baseline, files, cached[2])
-        result.notes.extend(cached[3])
+    helm = _helm_key(root, files) if run_table.enabled else b""
+    key = _run_key(files, settings, helm) if run_table.enabled else ""
+    # Nothing changed since the last run (the same bytes, the same root files read directly): its
+    # findings (before baseline and file filters) stand.
+    reused = incremental.reuse(run_table, key, root, files) if run_table.enabled else None
+    if reused is None:
+        plan = plan_python(root, files, settings, progress)
+        memo = incremental.model_table(run_table.folder)
+        model_key = incremental.model_key(files, plan.digests, settings, helm) if memo.enabled else None
+        reused = incremental.reuse(memo, model_key, root, files) if model_key is not None else None
+        if reused is not None:
+            # Nothing the rules see has moved (incremental.py): the findings stand without loading a fact.
+            plan.save()
+            incremental.store(run_table, key, reused)
+    if reused is not None:
+        result = _finish(root, list(reused[0]), len(files), None, reused[1], [], only, baseline, files, reused[2])
+        result.notes.extend(reused[3])
         return result
-    python = parse_python(root, files, settings, progress)
+    python = load_python(plan)
+    plan.save()
+    if memo.enabled:  # the facts as loaded (an entry may have been extracted again); before the model moves contexts
+        model_key = incremental.model_key(files, plan.digests, settings, helm)
+    with recording() as reads:
+        kept, suppressed, secrets, notes, internal, metas = _check(root, files, python, settings)
+    if run_table.enabled and not internal:
+        stored = incremental.entry((kept, suppressed, secrets, notes), reads, files)
+        incremental.store(run_table, key, stored)
+        if model_key is not None:
+            incremental.store(memo, model_key, stored)
+    for message in internal:
+        print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
+        if os.environ.get("PRODCHECK_DEBUG"):
+            print(message, file=sys.stderr)
+    result = _finish(root, kept, len(files), list(metas.values()), suppressed, internal, only, baseline, files,
+                     secrets)
+    result.notes.extend(notes)
+    return result
+
+
+def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], settings: Settings
+           ) -> tuple[list[Finding], int, _Secrets, list[str], list[str], dict[str, RuleMeta]]:
+    """The project model, every selected rule, pragmas: (findings, suppressed, secrets, notes, internal
+    errors, metas)."""
+    from prodcheck.project import Project
+    from prodcheck.project.helm_render import remap
+    from prodcheck.rules import all_rules
+    from prodcheck.rules.base import Rule
+
     project = Project(root, files, python, settings)
     rules = all_rules()
     findings: list[Finding] = []
@@ -416,20 +518,10 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     kept.sort(key=Finding.sort_key)
     secrets = {where: frozenset(values) for where, values in secret_lines.items() if values}
     notes = project.views.helm.notes()  # how Helm charts were read (helm template, or statically)
-    if run_table.enabled and not internal:
-        run_table.put(key, (kept, suppressed, secrets, notes))
-        run_table.save({key})
-    for message in internal:
-        print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
-        if os.environ.get("PRODCHECK_DEBUG"):
-            print(message, file=sys.stderr)
-    result = _finish(root, kept, len(files), list(metas.values()), suppressed, internal, only, baseline, files,
-                     secrets)
-    result.notes.extend(notes)
-    return result
+    return kept, suppressed, secrets, notes, internal, metas
 
 
-def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta], suppressed: int,
+def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta] | None, suppressed: int,
             internal: list[str], only: Sequence[str], baseline: Collection[str] | None,
             sources: list[SourceFile] | None = None, secrets: _Secrets | None = None) -> RunResult:
     """Baseline and explicit-file filters: applied after the (cacheable) whole-project result."""
@@ -493,6 +585,8 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
 
         for secret in draft.secrets:
             anchor = mask_secret(anchor, secret)
+    from prodcheck.rules.base import build_finding
+
     finding = build_finding(meta, draft, context, anchor, reason)
     severity = settings.severity.get(meta.code, finding.severity)
     if context in (Context.DEV, Context.TEST):

@@ -616,12 +616,9 @@ def _has_command(view: DockerfileView | None) -> bool:
 
 def _read_readme(root: Path, name: str) -> str | None:
     """The first 20 kB of a root README: a regular file inside the root, never through a link."""
-    from prodcheck.safe_read import read_bytes
+    from prodcheck.project.sources import root_text
 
-    try:
-        return read_bytes(root / name, 20_000, head=True).decode("utf-8", "replace")
-    except OSError:
-        return None
+    return root_text(root, name)
 
 
 def _make_recipes(text: str) -> Iterable[tuple[str, int, str]]:

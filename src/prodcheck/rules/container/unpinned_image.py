@@ -12,6 +12,7 @@ from prodcheck.parsing.dockerfile import substitute
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.infra import image_repository, is_database_image, is_third_party_image, scalar_location
+from prodcheck.project.sources import root_has_file
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 
 # Tools that build the project's images and rewrite `image:` in the manifests they deploy.
@@ -190,7 +191,7 @@ class UnpinnedImage(Rule):
     @staticmethod
     def _rewritten_images(project: Project) -> set[str] | bool:
         """Images a kustomization rewrites (`images:`), or True when Tilt/Skaffold builds and rewrites them."""
-        if any((project.root / name).is_file() for name in _IMAGE_REWRITERS):
+        if any(root_has_file(project.root, name) for name in _IMAGE_REWRITERS):
             return True
         names: set[str] = set()
         for source in project.files:

@@ -1,0 +1,189 @@
+"""Reading files once: bytes -> text or a PC000 reason, and parsed views by kind."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from prodcheck.model.files import Context, FileKind
+from prodcheck.limits import MAX_FILE_BYTES as MAX_BYTES
+from prodcheck.limits import max_bytes, max_line_chars, max_lines, too_large
+from prodcheck.parsing import ParseError
+from prodcheck.safe_read import UnsafeFile, read_bytes
+
+
+class SourceFile:
+    """One discovered file. Reading `data` or `text` during a recorded run (`recording`) notes the
+    path: the incremental run (incremental.py) knows which files' own bytes, not only their facts,
+    a cached result depends on."""
+
+    __slots__ = ("_data", "_text", "context", "context_reason", "error", "kind", "path", "views")
+
+    def __init__(self, path: str, kind: FileKind | str, context: Context, data: bytes | None = None,
+                 text: str | None = None, error: ParseError | None = None,
+                 views: dict[str, object] | None = None, context_reason: str = "") -> None:
+        self.path = path  # POSIX, relative to the root
+        self.kind = kind  # a str for a kind its parser module declares (parsing/kinds.py)
+        self.context = context
+        self._data = data
+        self._text = text
+        self.error = error
+        self.views: dict[str, object] = {} if views is None else views
+        self.context_reason = context_reason  # why the file has its context (SPEC section 4), repeated by findings
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, {self.kind!r}, {self.context!r})"
+
+    @property
+    def data(self) -> bytes | None:
+        if _reads is not None:
+            _reads.paths.add(self.path)
+        return self._data
+
+    @data.setter
+    def data(self, value: bytes | None) -> None:
+        self._data = value
+
+    @property
+    def text(self) -> str | None:
+        if _reads is not None:
+            _reads.paths.add(self.path)
+        return self._text
+
+    @text.setter
+    def text(self, value: str | None) -> None:
+        self._text = value
+
+    @property
+    def raw(self) -> bytes | None:
+        """The bytes as read, without noting a use (hashing for cache keys)."""
+        return self._data
+
+    @property
+    def lines(self) -> list[str]:
+        cached = self.views.get("_lines")
+        if cached is None:
+            cached = (self.text or "").splitlines()
+            self.views["_lines"] = cached
+        return cached  # type: ignore[return-value]  # the "_lines" view is always a list[str]
+
+    def line(self, number: int) -> str:
+        lines = self.lines
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+class Reads:
+    """What a run's model and rules read beyond the facts: files' own bytes, and root files that
+    are not discovered (a README, a Tiltfile's existence) with what was found."""
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+        self.root_files: dict[tuple[str, str], str] = {}  # (how, name) -> what was seen
+
+
+_reads: Reads | None = None
+
+
+@contextmanager
+def recording() -> Iterator[Reads]:
+    """Note every file use until the block ends."""
+    global _reads
+    previous, _reads = _reads, Reads()
+    try:
+        yield _reads
+    finally:
+        _reads = previous
+
+
+def root_text(root: Path, name: str, limit: int = 20_000) -> str | None:
+    """The first `limit` bytes of a file at the root that need not be discovered (a README): a regular
+    file inside the root, never through a link; None when there is none."""
+    try:
+        text: str | None = read_bytes(root / name, limit, head=True).decode("utf-8", "replace")
+    except OSError:
+        text = None
+    if _reads is not None:
+        _reads.root_files[("text", name)] = _digest(text)
+    return text
+
+
+def root_has_file(root: Path, name: str) -> bool:
+    """A regular file of that name at the root (a Tiltfile the walk does not classify)."""
+    found = (root / name).is_file()
+    if _reads is not None:
+        _reads.root_files[("is_file", name)] = "1" if found else ""
+    return found
+
+
+def root_file_state(root: Path, how: str, name: str) -> str:
+    """What `root_text` / `root_has_file` would note now (checking a cached result)."""
+    if how == "text":
+        return _digest(root_text(root, name))
+    return "1" if root_has_file(root, name) else ""
+
+
+def _digest(text: str | None) -> str:
+    import hashlib
+
+    return "" if text is None else hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -> SourceFile:
+    source = SourceFile(path, kind, context)
+    if kind == FileKind.LOCKFILE:
+        return source  # only its existence matters; lock files can be large
+    full = os.path.join(root, path)
+    try:
+        # One open, non-blocking, checked on the descriptor: a FIFO or device never blocks, a link
+        # swapped after the walk never leads outside the root.
+        data = read_bytes(full, MAX_BYTES, follow=True, inside=root)
+    except UnsafeFile as error:
+        source.error = ParseError(error.reason)
+        return source
+    except OSError as error:
+        broken = os.path.islink(full) and not os.path.exists(full)
+        source.error = ParseError("symbolic link that does not resolve (missing target or a loop)" if broken
+                                  else f"cannot read file: {error.strerror or error}")
+        return source
+    # The per-file budget (limits.py): a file over it is PC000 "too large", the run goes on.
+    if len(data) > max_bytes(str(kind)):
+        source.error = ParseError(too_large("bytes", len(data), max_bytes(str(kind))))
+        return source
+    lines = data.count(b"\n")
+    if lines > max_lines(str(kind)):
+        source.error = ParseError(too_large("lines", lines, max_lines(str(kind))))
+        return source
+    longest = max_line_chars(str(kind))
+    if longest is not None and len(data) > longest:
+        for number, line in enumerate(data.split(b"\n"), 1):
+            if len(line) > longest:
+                source.error = ParseError(f"file too large to analyse: line {number} has {len(line):,} characters, "
+                                          f"more than the budget of {longest:,} (not checked; see Limits in the "
+                                          "README)", number)
+                return source
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data[:8192]):
+        source.error = ParseError("file is UTF-16 encoded, not UTF-8: not checked (save it as UTF-8 for the tools "
+                                  "that read it, and for prodcheck)")
+        return source
+    if b"\0" in data[:8192]:
+        source.error = ParseError("binary file where a text file was expected")
+        return source
+    source.data = data
+    if kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
+        return source  # decoded by the Python parser itself (PEP 263 encoding cookies)
+    try:
+        source.text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        source.error = ParseError("file is not valid UTF-8", line)
+    return source
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """ASCII text stored as UTF-16: every other byte is NUL."""
+    if len(head) < 4:
+        return False
+    pairs = len(head) // 2
+    even, odd = head[0:pairs * 2:2], head[1:pairs * 2:2]
+    return even.count(0) == pairs or odd.count(0) == pairs

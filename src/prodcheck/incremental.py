@@ -1,0 +1,116 @@
+"""Re-checking after an edit without re-running the rules when nothing they see has moved.
+
+A run's findings are a function of: prodcheck's code (every cache file's header), the settings, the
+list of files (path, kind, context), the bytes of every file that is not Python, the facts of every
+parsed Python file, and the few things the model and rules read directly (`sources.recording`): a
+Python file's own bytes (a pragma's line, a finding's anchor, a migration script's text), a root
+README, whether a Tiltfile exists. The model key hashes the first five, with a Python file
+standing for the digest of its facts' pickle (`engine.python_index`) rather than its bytes; the
+entry stores the findings with the digests of everything read directly. An edit that leaves every
+fact as it was (a comment, blank lines after the last statement, a file no rule parses) and no
+directly read file changed reuses the findings without loading a single fact; anything else runs
+the rules as before and replaces the entry.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from prodcheck import __version__, cache
+from prodcheck.model.files import FileKind
+from prodcheck.model.finding import Finding
+from prodcheck.discovery.sources import Reads, SourceFile, root_file_state
+from prodcheck.settings import Settings
+
+PYTHON_KINDS = (FileKind.PYTHON, FileKind.GUNICORN_CONF)
+Secrets = dict[tuple[str, int], frozenset[str]]
+Outcome = tuple[list[Finding], int, Secrets, list[str]]  # findings, suppressed, secrets, notes
+# ... and the digests of the Python files read directly, the root files as seen
+Entry = tuple[list[Finding], int, Secrets, list[str], dict[str, str], dict[tuple[str, str], str]]
+
+
+def model_table(folder: Path | None) -> cache.Table:
+    return cache.Table(folder, "model")
+
+
+def settings_key(settings: Settings) -> bytes:
+    """Every setting a finding can depend on (not the cache, jobs or the exit threshold)."""
+    return repr((__version__, settings.select, settings.ignore, sorted(settings.severity.items()),
+                 sorted(settings.per_file_ignores.items()), settings.exclude, settings.max_connections,
+                 settings.max_connections_origin, settings.production, settings.development,
+                 settings.config_path)).encode()
+
+
+def model_key(files: list[SourceFile], digests: dict[str, str | tuple[str, int, int] | None],
+              settings: Settings, helm: bytes) -> str | None:
+    """The key of what the rules see, or None when a parsed file's facts have no digest. `helm`:
+    the helm binary and version charts are rendered with (engine._helm_key)."""
+    digest = hashlib.blake2b(settings_key(settings), digest_size=20)
+    digest.update(helm)
+    for source in files:
+        digest.update(f"\0{source.path}\0{source.kind}\0{source.context}\0".encode())
+        data = source.raw
+        if source.path in digests:
+            known = digests[source.path]
+            if known is None:
+                return None
+            digest.update(b"F" + repr(known).encode())
+        elif source.kind in PYTHON_KINDS and data is not None and source.error is None:
+            digest.update(b"S")  # not parsed (the prefilter): its bytes count only if something reads them
+        elif data is not None:
+            digest.update(b"B" + hashlib.blake2b(data, digest_size=16).digest())
+        else:
+            digest.update(b"E" + str(source.error).encode())
+    return digest.hexdigest()
+
+
+def _raw_digest(source: SourceFile | None) -> str:
+    data = source.raw if source is not None else None
+    return "" if data is None else cache.digest(data)
+
+
+def entry(outcome: Outcome, reads: Reads, files: list[SourceFile]) -> Entry:
+    """A run's findings with what the run read directly."""
+    by_path = {source.path: source for source in files}
+    raw = {path: _raw_digest(by_path.get(path)) for path in sorted(reads.paths)
+           if path in by_path and by_path[path].kind in PYTHON_KINDS}
+    return (*outcome, raw, dict(reads.root_files))
+
+
+def store(table: cache.Table, key: str, stored: Entry) -> None:
+    """Keep one entry (the table keeps only the latest)."""
+    table.put(key, stored)
+    table.save({key})
+
+
+def reuse(table: cache.Table, key: str, root: Path, files: list[SourceFile]) -> Entry | None:
+    """The stored findings when every file read directly is as it was, else None."""
+    stored = table.get(key)
+    if not (isinstance(stored, tuple) and len(stored) == 6):
+        return None
+    findings, suppressed, secrets, notes, raw, root_files = stored
+    if not (isinstance(findings, list) and all(isinstance(finding, Finding) for finding in findings)
+            and isinstance(suppressed, int) and isinstance(secrets, dict) and isinstance(raw, dict)
+            and isinstance(root_files, dict) and isinstance(notes, list)
+            and all(isinstance(note, str) for note in notes)):
+        return None
+    checked: Secrets = {}
+    for where, values in secrets.items():
+        if not (isinstance(where, tuple) and len(where) == 2 and isinstance(where[0], str)
+                and isinstance(where[1], int) and isinstance(values, frozenset)
+                and all(isinstance(value, str) for value in values)):
+            return None
+        checked[where] = values
+    by_path = {source.path: source for source in files}
+    for path, known in raw.items():
+        if not (isinstance(path, str) and isinstance(known, str)) or path not in by_path:
+            return None
+        if _raw_digest(by_path[path]) != known:
+            return None
+    for where, known in root_files.items():
+        if not (isinstance(where, tuple) and len(where) == 2 and all(isinstance(part, str) for part in where)
+                and isinstance(known, str)):
+            return None
+        if root_file_state(root, where[0], where[1]) != known:
+            return None
+    return findings, suppressed, checked, notes, raw, root_files

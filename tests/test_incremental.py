@@ -1,0 +1,88 @@
+"""A cached re-run after an edit reports exactly what a run without the cache reports: whether the
+edit moved a fact (the rules run again) or not (the findings are reused, incremental.py)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from prodcheck import cache
+from prodcheck.cli import main
+
+PROJECT = {
+    "app/main.py": (
+        "from fastapi import FastAPI\nfrom sqlalchemy import create_engine\n\n"
+        "engine = create_engine('postgresql://app:hunter2@db/app')\napp = FastAPI()\n"
+    ),
+    "app/util.py": "def add(a, b):\n    return a + b\n",
+    "Dockerfile": "FROM python:3.12-slim\nCOPY . .\nCMD uvicorn app.main:app --reload --host 0.0.0.0\n",
+    "docker-compose.yml": "services:\n  web:\n    build: .\n  cache:\n    image: redis\n",
+}
+
+
+def _scan(root: Path, *args: str) -> dict:
+    result = CliRunner().invoke(main, ["check", str(root), "--format", "json", *args])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def _same_as_without_cache(root: Path, cache_dir: Path) -> dict:
+    cached = _scan(root, "--cache-dir", str(cache_dir))
+    assert cached == _scan(root, "--no-cache")
+    return cached
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+EDITS = [
+    # (file, old, new): each applied on top of the previous ones
+    ("app/main.py", "app = FastAPI()\n", "app = FastAPI()\n# a comment: no fact moves\n"),
+    ("app/main.py", "db/app')\n", "db/app')  # the anchor line changes, its facts do not\n"),
+    ("app/main.py", "# the anchor line", "# prodcheck: ignore[PC302] the anchor line"),
+    ("app/main.py", "# prodcheck: ignore[PC302] the anchor line", "# the anchor line"),
+    ("app/main.py", "\nengine =", "\n\nengine ="),  # every fact below moves one line
+    ("app/util.py", "return a + b", "return a - b"),  # a file no rule parses
+    ("app/main.py", "app = FastAPI()", "app = FastAPI(debug=True)"),
+    ("docker-compose.yml", "image: redis", "image: redis:7"),
+    ("README.md", "", "This project is for demo purposes only.\n"),
+    ("Tiltfile", "", "docker_build('web', '.')\n"),
+    ("README.md", "for demo purposes only", "ready"),
+]
+
+
+@pytest.mark.parametrize("steps", [len(EDITS)])
+def test_every_edit_is_seen_by_a_cached_run(tmp_path: Path, steps: int) -> None:
+    root = tmp_path / "project"
+    for relative, text in PROJECT.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    cache_dir = tmp_path / "cache"
+    seen = [_same_as_without_cache(root, cache_dir)]
+    for relative, old, new in EDITS[:steps]:
+        path = root / relative
+        if not path.exists():
+            path.write_text(new)
+        else:
+            _edit(path, old, new)
+        seen.append(_same_as_without_cache(root, cache_dir))
+        seen.append(_same_as_without_cache(root, cache_dir))  # and again, from the entry just written
+    # The edits changed what is reported (the test would not notice a stale cache otherwise).
+    assert len({json.dumps(report["findings"], sort_keys=True) for report in seen}) >= 6
+
+
+def test_a_lazy_table_reads_only_the_shards_it_needs(tmp_path: Path) -> None:
+    folder = tmp_path / "cache" / "x"
+    table = cache.LazyTable(folder, "facts", shards=8)
+    digests = {key: table.put(key, (key, 1)) for key in ("a", "b", "c", "d")}
+    assert table.put("again", ("a", 1)) == digests["a"] != digests["b"]  # the digest is the value's
+    table.save({"a", "b", "c", "d"}, stale={"again"})
+    fresh = cache.LazyTable(folder, "facts", shards=8)
+    assert fresh.get("c") == ("c", 1) and list(fresh.loaded) == [fresh.shard_of("c")]
+    assert fresh.get("again") is None
+    assert fresh.entries == {key: (key, 1) for key in "abcd"}
