@@ -5,6 +5,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from prodcheck.parsing import ParseError
 from prodcheck.limits import DOCKERFILE_MAX_STAGES, MAX_EXEC_FORM_DEPTH, too_large
@@ -50,6 +51,8 @@ class DockerfileView:
     instructions: list[Instruction]
     stages: list[Stage]
     global_args: dict[str, str]
+    # (stage index, keyword) -> `effective`: asked ~15 times per Dockerfile by the models and rules.
+    _effective: dict[tuple[int, str], Instruction | None] = field(default_factory=dict, repr=False, compare=False)
 
     def stage(self, target: str | None = None) -> Stage | None:
         """The stage that runs: the named build target, else the last one."""
@@ -73,6 +76,14 @@ class DockerfileView:
 
     def effective(self, stage: Stage, keyword: str) -> Instruction | None:
         """The instruction in force at run time, inherited through `FROM <stage>` chains."""
+        if not (0 <= stage.index < len(self.stages) and self.stages[stage.index] is stage):
+            return self._find_effective(stage, keyword)  # a stage of another view
+        key = (stage.index, keyword)
+        if key not in self._effective:
+            self._effective[key] = self._find_effective(stage, keyword)
+        return self._effective[key]
+
+    def _find_effective(self, stage: Stage, keyword: str) -> Instruction | None:
         for member in self.lineage(stage):
             found = [i for i in member.instructions if i.keyword == keyword]
             if found:
@@ -99,6 +110,16 @@ class DockerfileView:
 
 def parse_assignments(value: str) -> list[tuple[str, str]]:
     """`ENV A=1 B="two words"`, legacy `ENV A 1`, `ARG NAME[=default]`."""
+    return list(_assignments(value))
+
+
+@lru_cache(maxsize=4096)
+def _assignments(value: str) -> tuple[tuple[str, str], ...]:
+    # Split once per run: every model and rule that asks for a stage's environment re-reads its ENVs.
+    return tuple(_parse_assignments(value))
+
+
+def _parse_assignments(value: str) -> list[tuple[str, str]]:
     try:
         tokens = split_words(value)
     except ValueError:

@@ -43,7 +43,14 @@ def split_words(text: str) -> list[str]:
     MAX_SHELL_CHARS is split at whitespace: shlex is quadratic in the length of one word."""
     if len(text) > MAX_SHELL_CHARS:
         return text.split()
+    if _QUOTING.search(text) is None:
+        # No quote or backslash: shlex's words are exactly the runs between its whitespace.
+        return _PLAIN_WORD.findall(text)
     return shlex.split(text, posix=True)
+
+
+_QUOTING = re.compile(r"['\"\\]")
+_PLAIN_WORD = re.compile(r"[^ \t\r\n]+")  # shlex's whitespace (str.split's is wider)
 
 
 def _tokens(text: str) -> list[str]:
@@ -159,8 +166,10 @@ def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0,
                 if inner:
                     inner[0] = replace(inner[0], operator=operator)
                 return _with_env(inner, env)
-    for prefix, options in runners():
-        if tuple(a.rsplit("/", 1)[-1] if i == 0 else a for i, a in enumerate(argv[: len(prefix)])) == prefix:
+    runners_of = _runners_by_program().get(program, ())
+    head = (program, *argv[1:max((len(prefix) for prefix, _ in runners_of), default=1)])
+    for prefix, options in runners_of:
+        if head[: len(prefix)] == prefix:
             skip = len(prefix)
             while skip < len(argv) and argv[skip].startswith("-") and options:
                 skip += 1
@@ -173,6 +182,15 @@ def _unwrap(argv: list[str], line: int, operator: str, depth: int = 0,
     if program in user_switchers() and len(argv) > 2:
         return _with_env(_unwrap(argv[2:], line, operator, depth + 1, lines[2:] if lines else None), env)
     return [SimpleCommand(tuple(argv), line, operator, tuple(env))]
+
+
+@lru_cache(maxsize=1)
+def _runners_by_program() -> dict[str, tuple[tuple[tuple[str, ...], bool], ...]]:
+    """The runners (`poetry run`, `exec`...) by their first word, each program's in knowledge order."""
+    grouped: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
+    for prefix, options in runners():
+        grouped.setdefault(prefix[0], []).append((prefix, options))
+    return {program: tuple(entries) for program, entries in grouped.items()}
 
 
 def _with_env(commands: list[SimpleCommand], env: list[tuple[str, str]]) -> list[SimpleCommand]:
