@@ -295,7 +295,7 @@ class LazyTable:
         shard = self.shard_of(key)
         self._shard(shard)[key] = blob
         self.changed.add(shard)
-        return digest(blob)
+        return value_digest(value)
 
     @property
     def entries(self) -> dict[str, object]:
@@ -318,6 +318,20 @@ class LazyTable:
                 del entries[key]
             _write(self.folder, self.filename_of(shard), header + pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
         self.changed.clear()
+
+
+def value_digest(value: object) -> str | None:
+    """A digest of the value, equal for equal values however their objects are shared: its pickle
+    without the memo (the stored pickle shares repeated strings, and which ones are shared depends on
+    what else the extractor saw in the process). None for a value that cannot be pickled so."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: every object written out in full
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return digest(buffer.getvalue())
 
 
 def digest(data: bytes) -> str:
