@@ -121,3 +121,51 @@ def test_select_pc000_reports_every_unparsable_file(project) -> None:
         _, report = run_json(root, *selection)
         found = {f["path"] for f in report["findings"] if f["code"] == "PC000"}
         assert found == expected, (selection, found)
+
+
+# ---------------------------------------------------------------- every table is well-formed
+
+
+def _lists(node: object, where: str):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _lists(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        yield where, node
+        for position, value in enumerate(node):
+            if isinstance(value, (dict, list)):
+                yield from _lists(value, f"{where}[{position}]")
+
+
+@pytest.mark.parametrize("topic", topics())
+def test_every_list_of_every_topic_is_well_formed(topic: str) -> None:
+    """No empty or blank entry, no duplicate, no stray whitespace: a typo here changes findings silently."""
+    for where, entries in _lists(load(topic), topic):
+        strings = [e for e in entries if isinstance(e, str)]
+        assert all(s and s == s.strip() for s in strings), f"{where}: blank or padded entry"
+        assert len(strings) == len(set(strings)), f"{where}: duplicate {[s for s in strings if strings.count(s) > 1]}"
+
+
+def test_typed_accessors_load_every_table() -> None:
+    """Each typed loader reads its table and returns what its callers expect."""
+    from prodcheck.knowledge import actions, commands, frameworks, packaging, servers
+
+    assert "main" in actions.branch_refs() and all(r == r.lower() for r in actions.branch_refs())
+    assert set(packaging.cache_switches()) == {"pip", "uv"}
+    assert all(s.env.isupper() and all(f.startswith("-") for f in s.flags) for s in packaging.cache_switches().values())
+    assert set(packaging.manifests()) >= {"pip", "uv", "poetry", "pipenv", "pdm"}
+    assert {"test", "docs", "dev"} <= packaging.side_requirement_words()
+    drop = commands.privilege_drop()
+    for script in ("exec gosu app uvicorn", "su-exec app x", "chpst  -u app x", "s6-setuidgid app x", "su -c 'x' app",
+                   "runuser -u app -- x", "setpriv --reuid=1000 x"):
+        assert drop.search(script), script
+    assert not drop.search("subprocess consume gosumi") and not drop.search("sudo apt-get install")
+    assert frameworks.route_get_methods() <= frameworks.route_methods()
+    assert frameworks.route_classes() == {"Route", "APIRoute"}
+    assert dict(frameworks.fastapi_default_routes())["docs_url"] == "/docs"
+    # `[run_calls]` is one list; the calls given the app are derived from it.
+    assert {"uvicorn.run", "granian.Granian", "hypercorn.asyncio.serve"} <= set(servers.server_app_calls().entries)
+    assert not any("()" in entry for entry in servers.server_app_calls().entries)
+    kinds = load("kubernetes")["workloads"]
+    assert set(kinds["long_running"]) < set(kinds["kinds"])
+    assert "Secret" in load("secrets")["code"]["wrappers"]

@@ -18,3 +18,9 @@ def action_majors() -> dict[str, ActionMajors]:
     """`owner/name` (lower case) -> its majors."""
     return {name.lower(): ActionMajors(int(entry["supported"]), int(entry["removed_below"]), int(entry["current"]))
             for name, entry in load("actions")["actions"].items()}
+
+
+@cache
+def branch_refs() -> frozenset[str]:
+    """Refs (lower case) that name a moving branch rather than a release (`@main`, `@master`)."""
+    return frozenset(load("actions")["refs"]["branches"])

@@ -1,6 +1,7 @@
 """Typed access to `commands.toml`: shells, command runners and long-running programs."""
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from prodcheck.knowledge import load
@@ -32,3 +33,10 @@ def user_switchers() -> frozenset[str]:
 @cache
 def long_running() -> frozenset[str]:
     return frozenset(load("commands")["long_running"]["names"])
+
+
+@cache
+def privilege_drop() -> re.Pattern[str]:
+    """A script that switches to another user before its command: any user switcher or other form."""
+    forms = [*load("commands")["user_switchers"]["names"], *load("commands")["user_switchers"]["other_forms"]]
+    return re.compile(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, form.split())) for form in forms) + r")\b")

@@ -28,5 +28,23 @@ def route_methods() -> frozenset[str]:
     return frozenset(load("frameworks")["routes"]["methods"])
 
 
+@cache
+def route_get_methods() -> frozenset[str]:
+    """Route methods whose route answers a GET request."""
+    return frozenset(load("frameworks")["routes"]["get_methods"])
+
+
+@cache
+def route_classes() -> frozenset[str]:
+    """Route classes (`Route`, `APIRoute`) by their last name."""
+    return frozenset(load("frameworks")["routes"]["classes"])
+
+
+@cache
+def fastapi_default_routes() -> tuple[tuple[str, str], ...]:
+    """(constructor keyword, default path) of the routes FastAPI serves by itself."""
+    return tuple(load("frameworks")["fastapi_default_routes"].items())
+
+
 def dependency_markers() -> Names:
     return names("frameworks", "dependencies", "markers")

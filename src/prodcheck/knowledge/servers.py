@@ -41,6 +41,16 @@ def server_run_calls() -> Names:
 
 
 @cache
+def server_app_calls() -> Names:
+    """Calls of `[run_calls]` that are given the application itself (first argument, `app=` or
+    `target=`): the run functions (`uvicorn.run(app)`, `hypercorn.asyncio.serve(app, config)`) and
+    the constructors of the server objects (`granian.Granian("main:app").serve()`), derived from
+    the one list."""
+    entries = server_run_calls().entries
+    return Names(dict.fromkeys(entry.partition("()")[0] for entry in entries))
+
+
+@cache
 def base_image_start(image: str) -> tuple[str, tuple[str, ...]] | None:
     """(prestart script path, server argv) of a base image that runs an app's prestart hook and
     then its server (`tiangolo/uvicorn-gunicorn-fastapi:python3.11`), or None."""

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import LITERAL, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from prodcheck.project import Project
     from prodcheck.project.platforms import _Builder
 
-_KUSTOMIZATION = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+_KUSTOMIZATION = frozenset(load("kubernetes")["kustomize"]["files"])
 _WORKLOAD = re.compile(r"^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$", re.M)
 _EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 _VALUES_REF = re.compile(r"^(?:toYaml\s+|quote\s+)?\.Values\.([A-Za-z0-9_.]+)(?:\s*\|\s*(.*))?$")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.databases import EngineFactory, engine_factory
 from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.migrations import environment_imports
@@ -18,7 +19,7 @@ from prodcheck.parsing.shell import expand_default
 if TYPE_CHECKING:
     from prodcheck.project import Project
 
-_MIGRATION_DIRS = ("alembic/", "migrations/", "migration/")
+_MIGRATION_DIRS = frozenset(load("migrations")["folders"]["names"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ class Engines:
     def all(self) -> list[Engine]:
         engines = []
         for _path, facts in self.project.python_facts.items():
-            if facts.path.startswith(_MIGRATION_DIRS) or "/alembic/" in facts.path or "/migrations/" in facts.path:
+            if _MIGRATION_DIRS.intersection(facts.path.split("/")[:-1]):
                 continue
             if any(target in environment_imports() for _, target in facts.imports):
                 continue  # Alembic's env.py wherever it lives: `alembic upgrade` runs it, not the web process

@@ -21,8 +21,7 @@ from prodcheck.project.sources import SourceFile
 if TYPE_CHECKING:
     from prodcheck.project.gunicorn import GunicornWorkers
 
-WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod",
-                            "Rollout", "DeploymentConfig", "ReplicationController"})
+WORKLOAD_KINDS = frozenset(load("kubernetes")["workloads"]["kinds"])
 _IMAGES = load("images")
 _DB_IMAGE = re.compile(_IMAGES["patterns"]["database"])
 _POOLER_IMAGE = re.compile(_IMAGES["patterns"]["pooler"])

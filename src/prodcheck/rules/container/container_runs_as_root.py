@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
+from prodcheck.knowledge.commands import privilege_drop
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Confidence, Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
@@ -14,10 +15,10 @@ from prodcheck.project.helm_render import absence
 from prodcheck.project.infra import Workload, is_third_party_image, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
-_ROOT = frozenset({"root", "0"})  # `user:` / `USER` is `user[:group]`; the user decides, whatever the group
+# `user:` / `USER` is `user[:group]`; the user decides, whatever the group (knowledge/images.toml [users]).
+_ROOT = frozenset(load("images")["users"]["root"])
 # Base images that already run as an unprivileged user.
 _NONROOT_BASES = re.compile(load("images")["patterns"]["nonroot_bases"])
-_PRIVILEGE_DROP = re.compile(r"\b(?:gosu|su-exec|setpriv|runuser|chpst\s+-u|s6-setuidgid|su\s+-c)\b")
 
 
 def is_root(user: str | None) -> bool:
@@ -87,7 +88,7 @@ class ContainerRunsAsRoot(Rule):
                 base = view.base_image(stage)
                 if is_third_party_image(base) or _NONROOT_BASES.search(base) or base.lower() == "scratch":
                     continue
-                if _PRIVILEGE_DROP.search(source.text or "") or self._scripts_drop_privileges(project, source.path):
+                if privilege_drop().search(source.text or "") or self._scripts_drop_privileges(project, source.path):
                     continue
                 if self._nonroot_elsewhere(project, source.path):
                     continue
@@ -105,7 +106,7 @@ class ContainerRunsAsRoot(Rule):
                 for step in process.steps:
                     if step.via:
                         source = project.by_path.get(step.location.path)
-                        if source is not None and _PRIVILEGE_DROP.search(source.text or ""):
+                        if source is not None and privilege_drop().search(source.text or ""):
                             return True
         return False
 

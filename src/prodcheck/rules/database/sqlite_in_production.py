@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.templates import is_template_name
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
@@ -14,7 +15,8 @@ from prodcheck.project.infra import compose_env, is_third_party_image, k8s_env, 
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.pool_without_pre_ping import _function_of, one_off_script
 
-_PROD_ENV_NAMES = ("prod", "production", "live")
+# `.env.production`, `prod.env`: the words that name a production variant (knowledge/contexts.toml).
+_PROD_ENV_NAMES = tuple(load("contexts")["names"]["prod_words"])
 _CONSEQUENCE = ("one writer at a time (concurrent requests get `database is locked`), a file inside the "
                 "container that a redeploy replaces, and not shared between replicas or hosts")
 

@@ -20,8 +20,7 @@ from prodcheck.project.infra import ComposeService, Container, Process, Workload
     is_third_party_image, scalar_location
 from prodcheck.project.memo import per_project
 
-LONG_RUNNING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Rollout", "DeploymentConfig",
-                                "ReplicationController"})
+LONG_RUNNING_KINDS = frozenset(load("kubernetes")["workloads"]["long_running"])
 SIDECARS = frozenset(load("images")["sidecars"]["repositories"])
 _URL = re.compile(
     r"(?P<scheme>https?://)?(?<![\w.-])(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|\$\{?HOSTNAME\}?)"

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from prodcheck.knowledge.frameworks import route_methods
+from prodcheck.knowledge.frameworks import fastapi_default_routes, route_classes, route_get_methods, route_methods
+from prodcheck.knowledge.servers import server_app_calls
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.parsing.shell import expand_default
@@ -22,11 +23,10 @@ from prodcheck.project.infra import Process
 from prodcheck.project.memo import per_project
 from prodcheck.project.python_index import PythonIndex, Route
 
-_GET_METHODS = frozenset({"get", "api_route", "route", "head"})
-_ROUTE_CLASSES = ("Route", "APIRoute")
+_GET_METHODS = route_get_methods()
+_ROUTE_CLASSES = route_classes()
 # Served by every FastAPI app unless the constructor turns them off (`docs_url=None`).
-_FASTAPI_DEFAULT_ROUTES = (("openapi_url", "/openapi.json"), ("docs_url", "/docs"), ("redoc_url", "/redoc"),
-                           ("swagger_ui_oauth2_redirect_url", "/docs/oauth2-redirect"))
+_FASTAPI_DEFAULT_ROUTES = fastapi_default_routes()
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}")
 
 
@@ -362,7 +362,7 @@ def _run_in_module(index: PythonIndex, module: str, tree: _Tree) -> list[str]:
     if facts is None:
         return []
     for call in facts.calls:
-        if call.name not in {"uvicorn.run", "uvicorn.main.run", "hypercorn.run", "granian.Granian"}:
+        if call.name not in server_app_calls():
             continue
         target = call.value.arg(0) or call.value.kwarg("app") or call.value.kwarg("target")
         if target is None:

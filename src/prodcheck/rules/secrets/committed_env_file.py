@@ -5,13 +5,15 @@ import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 
+from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.secrets.secret_values import env_file_secrets, is_env_file_name, name_words
 
-_TEST_WORDS = frozenset({"TEST", "TESTS", "TESTING", "CI", "E2E"})
+# `.env.test`, `ci.env`: the words that put a non-Python file in tests or CI (knowledge/contexts.toml).
+_TEST_WORDS = frozenset(word.upper() for word in load("contexts")["path_words"]["test_words"])
 GIT_TIMEOUT = 10
 
 

@@ -6,7 +6,9 @@ import re
 import binascii
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.environment import is_env_getter
+from prodcheck.knowledge.names import names
 from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
@@ -20,11 +22,11 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import database_urls
 from prodcheck.rules.secrets.secret_values import Evidence, is_secret_name, secret_evidence, token_format
 
-_WRAPPERS = frozenset({"SecretStr", "SecretBytes", "Secret"})
-_JWT_CALLS = frozenset({"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode", "jwt.api_jwt.encode",
-                        "jwt.api_jwt.decode", "authlib.jose.jwt.encode"})
-_SETTINGS_BASES = ("BaseSettings", "Settings")
-_ENUM_BASES = ("Enum", "StrEnum", "IntEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices", "Choices")
+_CODE = load("secrets")["code"]
+_WRAPPERS = frozenset(_CODE["wrappers"])
+_JWT_CALLS = names("secrets", "code", "jwt_calls")
+_SETTINGS_BASES = tuple(_CODE["settings_bases"])
+_ENUM_BASES = tuple(_CODE["enum_bases"])
 # `${VAR:-default}` / `${VAR-default}`: compose uses the default when the variable is unset (or empty)
 # (https://docs.docker.com/reference/compose-file/interpolation/).
 _INTERPOLATION_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}$]+)\}$")

@@ -7,16 +7,11 @@ from collections.abc import Iterator
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import Instruction
 from prodcheck.project import Project
+from prodcheck.knowledge.packaging import manifests
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.supply_chain.installs import Install, install_of, run_commands
 
 _WHOLE_CONTEXT = frozenset({".", "./", "*", "./*"})
-_MANIFESTS = {
-    "pip": "`requirements.txt`", "uv": "`pyproject.toml` and `uv.lock`", "poetry": "`pyproject.toml` and `poetry.lock`",
-    "pipenv": "`Pipfile` and `Pipfile.lock`", "pdm": "`pyproject.toml` and `pdm.lock`",
-    "npm": "`package.json` and `package-lock.json`", "yarn": "`package.json` and `yarn.lock`",
-    "pnpm": "`package.json` and `pnpm-lock.yaml`",
-}
 
 
 def _copies_whole_context(instruction: Instruction) -> bool:
@@ -89,18 +84,18 @@ class CopyBeforeInstall(Rule):
         stripped = len(line_text) - len(line_text.lstrip())
         location = Location(path, Span(copy.line, stripped + 1, copy.line, len(line_text.rstrip()) + 1))
         what = f"{copy.keyword} {copy.value}".strip()
-        manifests = _MANIFESTS.get(install.tool, "the dependency manifests")
+        files = manifests().get(install.tool, "the dependency manifests")
         if install_has_cache_mount(install):
             return self.draft(
                 f"`{what}` comes before `{install.text}` (line {install.command.line}): any source change re-runs "
                 "the install; its BuildKit cache mount spares the downloads, but every build still resolves and "
-                f"installs all packages; copy {manifests} first, install, then copy the code",
+                f"installs all packages; copy {files} first, install, then copy the code",
                 location, severity=Severity.INFO,
                 related=(Location(path, Span(install.command.line)).labelled("dependency install"),),
             )
         return self.draft(
             f"`{what}` comes before `{install.text}` (line {install.command.line}): any source change invalidates "
             "the dependency layer, so every build downloads and installs all packages again; copy "
-            f"{manifests} first, install, then copy the code",
+            f"{files} first, install, then copy the code",
             location, related=(Location(path, Span(install.command.line)).labelled("dependency install"),),
         )

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 
 from prodcheck.fix.roundtrip import Slot, file_text, same_style
 from prodcheck.fix.roundtrip import fix as roundtrip_fix
-from prodcheck.knowledge.actions import action_majors
+from prodcheck.knowledge.actions import action_majors, branch_refs
 from prodcheck.model.finding import Fix, Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 
-_BRANCHES = frozenset({"main", "master", "develop", "dev", "trunk", "latest", "head", "stable", "release", "next"})
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _MAJOR = re.compile(r"^v?(\d+)(?:\.\d+)*$")
 
@@ -77,7 +76,7 @@ class OutdatedOrUnpinnedAction(Rule):
             return
         if _SHA.match(ref):
             return
-        if ref.lower() in _BRANCHES:
+        if ref.lower() in branch_refs():
             yield self.draft(
                 f"`{uses}` follows a branch: every run executes whatever was pushed there last, with this "
                 "workflow's secrets and token; pin a release tag or a commit SHA",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from prodcheck.knowledge.packaging import cache_switches
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Edit, Fix, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, parse_assignments
@@ -13,8 +14,6 @@ from prodcheck.rules.helpers import find_token
 from prodcheck.rules.supply_chain.installs import Install, install_of, run_commands, shipped_stages
 
 _DEV_STAGE = re.compile(r"(?:^|[-_.])(?:dev|develop|development|debug|local|test|tests|testing|ci)(?:$|[-_.])", re.I)
-_DISABLING_ENV = {"pip": "PIP_NO_CACHE_DIR", "uv": "UV_NO_CACHE"}
-_NO_CACHE_FLAG = {"pip": ("--no-cache-dir", "--no-cache"), "uv": ("--no-cache", "-n")}
 _CLEANUP = re.compile(r"(?:rm\s+-[a-zA-Z]*r[a-zA-Z]*f?\s+[^;&|]*(?:\.cache|/pip|/uv)|pip[\d.]*\s+cache\s+purge|"
                       r"uv\s+cache\s+(?:clean|prune))")
 
@@ -58,7 +57,7 @@ class PipCacheInImage(Rule):
                     cleaned = bool(_CLEANUP.search(whole))
                     for command in run_commands(instruction):
                         install = install_of(instruction, command)
-                        if install is None or install.tool not in _DISABLING_ENV or cleaned:
+                        if install is None or install.tool not in cache_switches() or cleaned:
                             continue
                         if self._cache_off(install, view, stage, whole):
                             continue
@@ -67,8 +66,8 @@ class PipCacheInImage(Rule):
 
     @staticmethod
     def _cache_off(install: Install, view: DockerfileView, stage: Stage, whole: str) -> bool:
-        variable = _DISABLING_ENV[install.tool]
-        if any(a.split("=", 1)[0] in _NO_CACHE_FLAG[install.tool] for a in install.args):
+        variable, flags = cache_switches()[install.tool]
+        if any(a.split("=", 1)[0] in flags for a in install.args):
             return True
         if any(key == variable and value for key, value in install.command.env):
             return True

@@ -1,0 +1,30 @@
+"""Typed access to `packaging.toml`: what package installers read and how their cache is turned off."""
+from __future__ import annotations
+
+from functools import cache
+from typing import NamedTuple
+
+from prodcheck.knowledge import load
+
+
+class CacheSwitch(NamedTuple):
+    env: str  # the variable that turns the download cache off (`PIP_NO_CACHE_DIR`)
+    flags: frozenset[str]  # the options that do (`--no-cache-dir`)
+
+
+@cache
+def manifests() -> dict[str, str]:
+    """Installer (`pip`, `uv`, `poetry`, ...) -> the files it reads, as the advice names them."""
+    return dict(load("packaging")["manifests"])
+
+
+@cache
+def cache_switches() -> dict[str, CacheSwitch]:
+    """Installer -> how its download cache is turned off, for the installers whose cache PC702 checks."""
+    return {tool: CacheSwitch(entry["env"], frozenset(entry["flags"])) for tool, entry in load("packaging")["cache"].items()}
+
+
+@cache
+def side_requirement_words() -> frozenset[str]:
+    """Words of a requirements file's path that mark it docs, lint, test or dev only."""
+    return frozenset(load("packaging")["requirements"]["side_words"])
