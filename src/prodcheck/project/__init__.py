@@ -208,5 +208,10 @@ class Project:
     def engines(self) -> list[Engine]:
         return self.engine_model.all
 
+    @property
+    def configured_engines(self) -> list[Engine]:
+        """`engines` and those built from a configuration dict (`engine_from_config`)."""
+        return self.engine_model.configured
+
     def engines_for_app(self, app_ref: str | None) -> list[Engine]:
         return self.engine_model.for_app(app_ref)

@@ -49,6 +49,16 @@ class Engines:
 
     @cached_property
     def all(self) -> list[Engine]:
+        """Engines and pools whose call says their size (not `engine_from_config(...)`)."""
+        return self._engines(from_config=False)
+
+    @cached_property
+    def configured(self) -> list[Engine]:
+        """Every engine and pool, with those built from a configuration dict
+        (`engine_from_config(config, echo=True)`: its keywords still override the dict)."""
+        return self._engines(from_config=True)
+
+    def _engines(self, from_config: bool) -> list[Engine]:
         engines = []
         for _path, facts in self.project.python_facts.items():
             if _MIGRATION_DIRS.intersection(facts.path.split("/")[:-1]):
@@ -59,7 +69,9 @@ class Engines:
                             if "test" in re.split(r"[^a-z]+", a.target.rsplit(".", 1)[-1].lower())}
             for call in facts.calls:
                 factory = engine_factory(call.name)
-                if factory is None or factory.from_config or factory.pool_defaults is None:
+                if factory is None or (not factory.from_config and factory.pool_defaults is None):
+                    continue  # not an engine or pool
+                if factory.from_config and not from_config:
                     continue  # not a pool whose size its call says
                 if call.in_main or call.value.span in test_engines:
                     continue  # an engine only tests use never opens connections in production

@@ -20,7 +20,7 @@ class SqlEchoEnabled(Rule):
     )
 
     def check(self, project: Project) -> Iterator[Draft]:
-        for engine in project.engines:
+        for engine in project.configured_engines:
             value = engine.value
             if sqlalchemy_engine(value.text, keyword_options=False) is None or project.context_of(engine.facts.path) != Context.PROD:
                 continue
