@@ -228,7 +228,7 @@ def _line_location(path: str, line: int, line_text: str, url: DatabaseUrl) -> Lo
 
 def _scalar_location(path: str, node: YNode, url: DatabaseUrl) -> Location:
     span = node.span
-    if span.end_line == span.line and node.style is None:
+    if span.end_line == span.line and not node.style:  # plain (libyaml says "" for plain)
         start = span.column + url.start
         return Location(path, Span(span.line, start, span.line, start + len(url.text)))
     return Location(path, Span(span.line, span.column, span.line, span.column + 1))

@@ -18,7 +18,7 @@ _MAJOR = re.compile(r"^v?(\d+)(?:\.\d+)*$")
 
 def _location(path: str, node: YNode, text: str) -> Location:
     span = node.span
-    if node.style is None and span.end_line == span.line:
+    if not node.style and span.end_line == span.line:  # plain (libyaml says "" for plain)
         return Location(path, Span(span.line, span.column, span.line, span.column + len(text)))
     return Location(path, Span(span.line, span.column, span.line, span.column + 1))
 
