@@ -77,3 +77,15 @@ def test_every_reference_is_a_link(code: str) -> None:
     assert items, f"{code}: no references"
     unlinked = [item for item in items if not _LINK.search(item)]
     assert not unlinked, f"{code}: references without a link: {unlinked}"
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_fix_safety_section_says_what_the_metadata_says(code: str) -> None:
+    """The prose of "Fix safety" opens with the metadata's answer: no fix, safe, or unsafe."""
+    meta = RULES[code].meta
+    text = DOCS[code].sections["Fix safety"].strip()
+    if meta.fix.value == "none":
+        assert text.startswith("No automatic fix"), f"{code}: metadata says no fix, the doc says {text[:40]!r}"
+    else:
+        expected = "Safe" if meta.fix_safe else "Unsafe"
+        assert text.split(maxsplit=1)[0].rstrip(":,") == expected, f"{code}: metadata says {expected}, the doc says {text[:40]!r}"
