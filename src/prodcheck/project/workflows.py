@@ -7,32 +7,29 @@ import re
 from dataclasses import dataclass, field
 
 from prodcheck.extract.servers import is_migration
+from prodcheck.knowledge import load
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.sources import SourceFile
 
-_TEST_PROGRAMS = frozenset({"pytest", "py.test", "tox", "nox"})
-_TEST_TASK_RUNNERS = frozenset({"make", "just", "task", "invoke", "inv", "hatch", "pdm", "npm", "yarn", "pnpm"})
+_KNOWN = load("workflows")
+_TEST_PROGRAMS = frozenset(_KNOWN["tests"]["programs"])
+_TEST_TASK_RUNNERS = frozenset(_KNOWN["tests"]["task_runners"])
 _TEST_TASKS = re.compile(r"^(?:test|tests|unittest|unit|check|ci|coverage|cov)(?:[-_:].*)?$")
 _RUN_TEST = re.compile(r"\b(?:hatch|pdm|poetry|uv|pipenv|rye)\s+run\s+(?:python\s+-m\s+)?(?:test|tests|pytest)\b")
 _TEST_NAME = re.compile(r"(?:^|[-_ ])(?:tests?|pytest|unit|ci|check|checks)(?:$|[-_ ])", re.I)
-# Events that run before a change is merged (https://docs.github.com/en/actions/writing-workflows/
-# choosing-when-your-workflow-runs/events-that-trigger-workflows): a workflow on these alone deploys nothing.
-_PRE_MERGE_TRIGGERS = frozenset({"pull_request", "pull_request_target", "merge_group"})
+# Events that run before a change is merged: a workflow on these alone deploys nothing.
+_PRE_MERGE_TRIGGERS = frozenset(_KNOWN["triggers"]["pre_merge"])
 _VALIDATE_WORD = re.compile(r"\b(?:validat\w*|check\w*|verify\w*|lint\w*)\b", re.I)
 _TEST_WORD = re.compile(r"\b(?:tests?|pytest|unit[ -]?tests?)\b", re.I)
 _TEST_SCRIPT = re.compile(r"^(?:run[-_])?tests?(?:[-_](?:start|all|unit|ci))?(?:\.sh)?$")
 _PROD_ENVIRONMENT = re.compile(r"prod|live|staging|release", re.I)
-_LOCAL_CLUSTERS = ("kind-action", "k3d-action", "setup-k3d", "minikube")  # setup-minikube: contains minikube
-# `kubectl kustomize` only prints the manifests it builds (https://kubectl.docs.kubernetes.io/references/kubectl/
-# kustomize/); `kubectl kustomize dir | kubectl apply -f -` ships them through `apply`.
-_KUBECTL_WRITES = frozenset({"apply", "set", "rollout", "create", "replace", "patch", "scale"})
-_DEPLOY_ACTIONS = (
-    "webapps-deploy", "deploy-cloudrun", "deploy-appengine", "amazon-ecs-deploy", "heroku-deploy", "flyctl-actions",
-    "k8s-deploy", "deploy-cloud-functions", "containerapps-deploy", "azure/functions-action", "render-deploy",
-    "digitalocean/app_action", "easingthemes/ssh-deploy", "gh-action-pypi-publish", "cloudformation-github-deploy",
-)
+_LOCAL_CLUSTERS = tuple(_KNOWN["actions"]["local_clusters"])
+_DEPLOY_ACTIONS = tuple(_KNOWN["actions"]["deploy"])
+# (programs, first subcommands, "cluster" | "deploy") of the command lines that ship something.
+_DEPLOY_COMMANDS = tuple((frozenset(entry["programs"]), frozenset(entry["subcommands"]), entry["kind"])
+                         for entry in _KNOWN["deploy_commands"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,12 +320,9 @@ def _deploy_command(command: SimpleCommand, self_hosted: bool = False) -> tuple[
 
     if is_migration(command):
         return "migrate", f"`{' '.join(argv[:3])}`"
-    if program == "kubectl" and sub in _KUBECTL_WRITES:
-        return "cluster", phrase(2)
-    if program == "helm" and sub in {"upgrade", "install"}:
-        return "cluster", phrase(2)
-    if program == "skaffold" and sub in {"run", "deploy"}:
-        return "cluster", phrase(2)
+    for programs, subcommands, kind in _DEPLOY_COMMANDS:
+        if program in programs and sub in subcommands:
+            return kind, phrase(2)
     if program in {"docker", "podman"}:
         if sub == "push" or (sub in {"buildx", "build"} and "--push" in words):
             return "deploy", f"`{program} {'push' if sub == 'push' else sub + ' --push'}`"
@@ -338,8 +332,6 @@ def _deploy_command(command: SimpleCommand, self_hosted: bool = False) -> tuple[
             return "deploy", "`docker compose up` on a self-hosted runner"
     if program == "docker-compose" and self_hosted and sub == "up":
         return "deploy", "`docker-compose up` on a self-hosted runner"
-    if program in {"flyctl", "fly", "fastapi"} and sub == "deploy":
-        return "deploy", phrase(2)
     if program == "heroku" and sub.startswith("container:release"):
         return "deploy", phrase(2)
     if program == "git" and sub == "push" and len(rest) > 1 and ("heroku" in rest[1] or "dokku" in rest[1]):
@@ -348,20 +340,9 @@ def _deploy_command(command: SimpleCommand, self_hosted: bool = False) -> tuple[
         return "deploy", f"`gcloud {' '.join(rest[:rest.index('deploy') + 1])}`"
     if program == "aws" and len(rest) > 1 and (rest[1] in {"update-service", "create-deployment"} or rest[0] == "deploy"):
         return "deploy", f"`aws {' '.join(rest[:2])}`"
-    if program in {"eb", "serverless", "sls", "kamal", "vercel", "netlify"} and sub == "deploy":
-        return "deploy", phrase(2)
-    if program == "railway" and sub == "up":
-        return "deploy", phrase(2)
     if program == "az" and ("deploy" in rest[:4] or (len(rest) > 2 and rest[0] in {"webapp", "containerapp"}
                                                      and rest[1] in {"update", "up", "create"})):
         return "deploy", f"`az {' '.join(rest[:3])}`"
-    if program in {"terraform", "tofu"} and sub == "apply":
-        return "deploy", phrase(2)
-    if program == "pulumi" and sub == "up":
-        return "deploy", phrase(2)
-    if (program in {"twine", "flit"} and sub in {"upload", "publish"}) or (
-            program in {"poetry", "uv", "hatch", "pdm"} and sub == "publish"):
-        return "deploy", phrase(2)
     return None, ""
 
 
