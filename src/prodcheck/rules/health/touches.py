@@ -10,46 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.finding import Location
 from prodcheck.project.python_index import PythonIndex
 
-SESSION_QUERY_METHODS = frozenset({"execute", "scalar", "scalars", "get", "get_one", "query", "exec", "exec_driver_sql",
-                                   "connection", "refresh", "stream", "stream_scalars", "run_sync", "merge"})
-ENGINE_METHODS = frozenset({"connect", "begin", "execute", "raw_connection"})
-DRIVER_CALLS = {
-    "asyncpg.connect": "opens an `asyncpg` connection",
-    "psycopg.connect": "opens a `psycopg` connection",
-    "psycopg.AsyncConnection.connect": "opens a `psycopg` connection",
-    "psycopg2.connect": "opens a `psycopg2` connection",
-    "aiopg.connect": "opens an `aiopg` connection",
-    "sqlite3.connect": "opens a database connection",
-    "pymysql.connect": "opens a MySQL connection",
-    "aiomysql.connect": "opens a MySQL connection",
-}
-OUTBOUND_CALLS = {
-    **{f"requests.{verb}": "calls another service with `requests`"
-       for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request")},
-    **{f"httpx.{verb}": "calls another service with `httpx`"
-       for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")},
-    "urllib.request.urlopen": "calls another service with `urllib`",
-    "aiohttp.request": "calls another service with `aiohttp`",
-}
-CLIENTS = {
-    "httpx.AsyncClient": "calls another service with `httpx`",
-    "httpx.Client": "calls another service with `httpx`",
-    "requests.Session": "calls another service with `requests`",
-    "requests.session": "calls another service with `requests`",
-    "aiohttp.ClientSession": "calls another service with `aiohttp`",
-    "redis.Redis": "calls Redis", "redis.StrictRedis": "calls Redis", "redis.from_url": "calls Redis",
-    "redis.Redis.from_url": "calls Redis", "redis.asyncio.Redis": "calls Redis", "redis.asyncio.from_url": "calls Redis",
-    "redis.asyncio.Redis.from_url": "calls Redis", "redis.asyncio.client.Redis": "calls Redis",
-    "aioredis.from_url": "calls Redis", "aioredis.Redis": "calls Redis",
-    "asyncpg.create_pool": "queries the database through an `asyncpg` pool",
-    "databases.Database": "queries the database through `databases`",
-    "motor.motor_asyncio.AsyncIOMotorClient": "calls MongoDB", "pymongo.MongoClient": "calls MongoDB",
-}
-_CLIENT_QUIET = frozenset({"close", "aclose", "__aenter__", "__aexit__", "headers", "cookies", "build_request"})
+_KNOWN = load("dependencies")
+SESSION_QUERY_METHODS = frozenset(_KNOWN["sessions"]["query_methods"])
+ENGINE_METHODS = frozenset(_KNOWN["engines"]["methods"])
+DRIVER_CALLS: dict[str, str] = dict(_KNOWN["drivers"])
+OUTBOUND_CALLS: dict[str, str] = {f"{module}.{function}": entry["what"]
+                                  for module, entry in _KNOWN["outbound"].items() for function in entry["functions"]}
+CLIENTS: dict[str, str] = dict(_KNOWN["client_constructors"])
+_CLIENT_QUIET = frozenset(_KNOWN["clients"]["quiet_methods"])
 
 
 @dataclass(frozen=True, slots=True)
