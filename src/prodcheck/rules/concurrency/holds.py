@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import NamedTuple
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Family, blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import dependency_markers
@@ -26,8 +27,7 @@ def _engine_mode(name: str) -> str | None:
 
 
 _PROPERTY = ("property", "cached_property")
-_SYNC_ENGINE_TYPES = frozenset({"sqlalchemy.Engine", "sqlalchemy.engine.Engine", "sqlalchemy.engine.base.Engine",
-                                "sqlalchemy.Connection", "sqlalchemy.engine.Connection"})
+_SYNC_ENGINE_TYPES = frozenset(load("databases")["engine_types"]["sync"])
 _WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
 
 

@@ -17,7 +17,8 @@ from prodcheck.project.python_index import PythonIndex
 
 _KNOWN = load("dependencies")
 SESSION_QUERY_METHODS = frozenset(_KNOWN["sessions"]["query_methods"])
-ENGINE_METHODS = frozenset(_KNOWN["engines"]["methods"])
+# The engine methods that check out a connection: one list with PC501's (knowledge/blocking.toml).
+ENGINE_METHODS = frozenset(load("blocking")["sqlalchemy"]["engine_io"])
 DRIVER_CALLS: dict[str, str] = dict(_KNOWN["drivers"])
 OUTBOUND_CALLS: dict[str, str] = {f"{module}.{function}": entry["what"]
                                   for module, entry in _KNOWN["outbound"].items() for function in entry["functions"]}
