@@ -71,3 +71,9 @@ def test_every_catalogued_rule_has_both_kinds_of_clause() -> None:
     for root in CATALOGUES:
         kinds.setdefault(root.name.split("-", 1)[0], set()).update(_clauses(_files(root)).values())
     assert {code: k for code, k in kinds.items() if k != {"flags", "near miss"}} == {}
+
+
+def test_every_rule_has_a_catalogue() -> None:
+    from prodcheck.rules import all_rules
+
+    assert sorted(set(all_rules()) - {root.name.split("-", 1)[0] for root in CATALOGUES}) == []
