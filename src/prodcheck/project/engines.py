@@ -35,10 +35,16 @@ class Engine:
     value: Value
 
     @property
+    def unbounded(self) -> bool:
+        """`max_overflow=-1`: SQLAlchemy's QueuePool then places no limit on the connections it opens
+        (https://docs.sqlalchemy.org/en/20/core/pooling.html#sqlalchemy.pool.QueuePool.params.max_overflow)."""
+        return not self.null_pool and self.max_overflow is not None and self.max_overflow.value < 0
+
+    @property
     def per_process(self) -> int | None:
         if self.null_pool:
             return 0
-        if self.pool_size is None or self.max_overflow is None:
+        if self.pool_size is None or self.max_overflow is None or self.unbounded:
             return None
         return self.pool_size.value + self.max_overflow.value
 

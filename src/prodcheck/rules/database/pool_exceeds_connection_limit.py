@@ -47,8 +47,10 @@ class PoolExceedsConnectionLimit(Rule):
         total = 0
         first_engine: Engine | None = None
         inferred = False
+        unbounded: list[Engine] = []
         for process in processes:
             _step, call = process.server  # type: ignore[misc]  # server processes only: server is set
+            unbounded.extend(e for e in project.engines_for_app(call.app_ref) if e.unbounded)
             engines = [e for e in project.engines_for_app(call.app_ref) if e.per_process]
             if not engines:
                 continue
@@ -74,9 +76,10 @@ class PoolExceedsConnectionLimit(Rule):
             related.append(workers.origin.labelled(workers.note))
             related.append(replicas.origin.labelled(replicas.note))
             inferred = inferred or workers.certainty not in {LITERAL, "tool-default"}
+        limit = self._limit(project, unit)
+        yield from self._unbounded(unbounded, limit)
         if first_engine is None or not terms:
             return
-        limit = self._limit(project, unit)
         if total <= limit.value:
             return
         if limit.origin.path:
@@ -97,6 +100,21 @@ class PoolExceedsConnectionLimit(Rule):
             location, related=tuple(dict.fromkeys(related)),
             confidence=Confidence.MEDIUM if inferred or limit.certainty != LITERAL else Confidence.HIGH,
         )
+
+    def _unbounded(self, engines: list[Engine], limit: Fact[int]) -> Iterator[Draft]:
+        """An engine whose `max_overflow=-1` lifts the pool's limit: no product of workers and
+        replicas bounds it, so it is reported on its own (once per engine)."""
+        limit_text = limit.note if "default" in limit.note else f"{limit.value} max_connections{_where(limit.origin)}"
+        for engine in {(e.location.path, e.location.span): e for e in engines}.values():
+            fact = engine.max_overflow
+            assert fact is not None  # unbounded engines have one
+            yield self.draft(
+                f"`max_overflow={fact.value}` places no limit on this pool: under load every worker process opens "
+                f"a connection per concurrent request, past {limit_text}, and requests fail with "
+                "`too many clients`; give `max_overflow` a bound that fits the workers x replicas",
+                fact.origin, related=(engine.location.labelled("the engine"),),
+                confidence=Confidence.HIGH if fact.certainty == LITERAL else Confidence.MEDIUM,
+            )
 
     def _check_poolers(self, project: Project) -> Iterator[Draft]:
         """PgBouncer's own server pool (default_pool_size x its replicas) against the database's max_connections."""
