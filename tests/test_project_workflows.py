@@ -36,6 +36,10 @@ DEPLOY_COMMANDS = [
     ("kubectl apply -f k8s/", "`kubectl apply`"),
     ("kubectl set image deployment/api api=img:1", "`kubectl set`"),
     ("kubectl get pods", None),
+    ("kubectl -n prod rollout restart deployment/api", "`kubectl rollout`"),  # -n takes a value
+    ("kubectl --context prod-cluster apply -f k8s/", "`kubectl apply`"),
+    ("kubectl -n apply get pods", None),  # a namespace named like a verb is still a namespace
+    ("helm -n prod upgrade --install api ./chart", "`helm upgrade`"),
     ("kubectl kustomize overlays/prod", None),  # prints the manifests
     ("kubectl kustomize overlays/prod | kubectl apply -f -", "`kubectl apply`"),
     ("kubectl apply -k overlays/prod", "`kubectl apply`"),

@@ -30,6 +30,8 @@ _DEPLOY_ACTIONS = tuple(_KNOWN["actions"]["deploy"])
 # (programs, first subcommands, "cluster" | "deploy") of the command lines that ship something.
 _DEPLOY_COMMANDS = tuple((frozenset(entry["programs"]), frozenset(entry["subcommands"]), entry["kind"])
                          for entry in _KNOWN["deploy_commands"])
+# program -> its global options that take the next word as their value.
+_OPTION_VALUES = {program: frozenset(options) for program, options in _KNOWN["option_values"].items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +314,9 @@ def _deploy_command(command: SimpleCommand, self_hosted: bool = False) -> tuple[
     if not words:
         return None, ""
     program = words[0]
-    rest = [w for w in words[1:] if not w.startswith("-")]
+    takes_value = _OPTION_VALUES.get(program, frozenset())
+    rest = [w for i, w in enumerate(words[1:], 1)
+            if not w.startswith("-") and words[i - 1] not in takes_value]
     sub = rest[0] if rest else ""
 
     def phrase(count: int) -> str:
