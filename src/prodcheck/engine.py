@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pathspec
 
-from prodcheck import __version__, cache, incremental
+from prodcheck import cache, incremental
 from prodcheck.discovery.classify import classify
 from prodcheck.discovery.context import ContextRules
 from prodcheck.discovery.walk import gitignore_spec, walk
@@ -346,11 +346,7 @@ def _helm_key(root: Path, files: list[SourceFile]) -> bytes:
 
 def _run_key(files: list[SourceFile], settings: Settings, helm: bytes) -> str:
     """Everything a run's findings depend on: tool version, settings, and every file's bytes."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(__version__.encode())
-    digest.update(repr((settings.select, settings.ignore, sorted(settings.severity.items()),
-                        sorted(settings.per_file_ignores.items()), settings.exclude, settings.max_connections,
-                        settings.production, settings.development)).encode())
+    digest = hashlib.blake2b(incremental.settings_key(settings), digest_size=20)
     digest.update(helm)
     for source in files:
         digest.update(f"\0{source.path}\0{source.kind}\0{source.context}\0".encode())
