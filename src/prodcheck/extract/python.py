@@ -274,6 +274,15 @@ class _Extractor(ast.NodeVisitor):
         if isinstance(node, ast.BoolOp):
             items = tuple(v for v in (self.value(e, depth + 1) for e in node.values) if v)
             return _new_tuple(Value, ("boolop", span, type(node.op).__name__, None, items, (), False))
+        if isinstance(node, ast.IfExp):  # items: test, body, orelse
+            parts = (self.value(node.test, depth + 1), self.value(node.body, depth + 1),
+                     self.value(node.orelse, depth + 1))
+            if all(parts):
+                return _new_tuple(Value, ("ifexp", span, "", None, parts, (), False))
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:  # text: the operator (Eq, NotEq, In, ...)
+            left, right = self.value(node.left, depth + 1), self.value(node.comparators[0], depth + 1)
+            if left and right:
+                return _new_tuple(Value, ("compare", span, type(node.ops[0]).__name__, None, (left, right), (), False))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
             inner_value = node.operand.value
             if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):

@@ -34,7 +34,8 @@ class Fact(Generic[T]):
 class Value(NamedTuple):
     """A Python expression reduced to what rules need.
 
-    kind is one of: const, name, call, seq, dict, subscript, binop, fstring, lambda, other.
+    kind is one of: const, name, call, seq, dict, subscript, binop, boolop, ifexp (items: test, body,
+    orelse), compare (one operator, its class name in `text`; items: left, right), fstring, lambda, other.
     For name/call/subscript, `text` is the dotted name resolved through the file's imports
     (`sqlalchemy.create_engine`, `app.database.get_db`, `db.get` for a local variable).
     A tuple because extraction creates hundreds of thousands and caches reload them.

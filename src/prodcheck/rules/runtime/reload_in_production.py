@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import re
+
+from prodcheck.model.facts import Value
 from prodcheck.model.files import Context, FileKind
-from prodcheck.model.finding import Location, Severity
+from prodcheck.model.finding import Confidence, Location, Severity
 from prodcheck.project import Project
 from prodcheck.fix.edits import remove_argument, remove_yaml_argument
 from prodcheck.fix.python import remove_keyword
@@ -16,6 +19,9 @@ from prodcheck.rules.helpers import find_token
 # Kubernetes files through ruamel.yaml's round trip (a start script's logic is left to people).
 _FIXABLE_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.PROCFILE})
 _YAML_KINDS = frozenset({FileKind.COMPOSE, FileKind.K8S})
+# Where the value a reload gate waits for may be set: Python by quoted strings, the rest by words.
+_QUOTES_ONLY = frozenset({FileKind.PYTHON, FileKind.GUNICORN_CONF})
+_SKIPPED_FOR_VALUES = frozenset({FileKind.LOCKFILE, FileKind.DOCKERIGNORE, FileKind.REQUIREMENTS})
 _START_SCRIPT_WORDS = ("start", "entrypoint", "run", "boot", "serve", "launch", "docker")  # substrings: `server`, `prestart` match
 
 
@@ -39,6 +45,73 @@ def module_is_run(project: Project, module: str, path: str, run: set[str]) -> bo
                 return True
         elif module == ref or module.endswith("." + ref) or ref.endswith("." + module):
             return True
+    return False
+
+
+def _falsy(value: Value) -> bool:
+    return value.kind == "const" and not value.literal
+
+
+def reload_gate(value: Value) -> tuple[Value, str] | None:
+    """`reload=True if X != "prod" else False`, `reload=False if X == "prod" else True` or
+    `reload=X != "prod"`: reload is on unless X equals the literal. Returns (X, literal)."""
+    compare, on_when_true = value, True
+    if value.kind == "ifexp":
+        test, body, orelse = value.items
+        if body.is_true and _falsy(orelse):
+            compare = test
+        elif _falsy(body) and orelse.is_true:
+            compare, on_when_true = test, False
+        else:
+            return None
+    if compare.kind != "compare" or compare.text not in {"Eq", "NotEq"}:
+        return None
+    if (compare.text == "NotEq") != on_when_true:
+        return None  # on only when X equals the literal: a development gate
+    left, right = compare.items
+    subject, literal = (left, right) if right.is_str else (right, left)
+    if not literal.is_str or subject.kind != "name":
+        return None
+    return subject, str(literal.literal)
+
+
+def _without_comment(line: str) -> str:
+    """A Python line without its trailing comment (a `#` inside a one-line string stays)."""
+    quote = ""
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote and line[index - 1] != "\\":
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return line[:index]
+    return line
+
+
+def value_is_ever_set(project: Project, literal: str) -> bool:
+    """Whether any file of the repository gives some setting the value `literal`: a quoted string
+    in Python that is not itself compared with (`== "production"`), or the bare word in a
+    configuration file (`ENV=production`, `ENVIRONMENT: production`). Comments do not count."""
+    quoted = re.compile(rf"""(?P<before>[=!]=\s*|\bin\s*[\[({{]?\s*)?(['"]){re.escape(literal)}\2(?P<after>\s*[=!]=)?""")
+    bare = re.compile(rf"(?<![\w.-]){re.escape(literal)}(?![\w.-])")
+    for source in project.files:
+        if source.kind in _SKIPPED_FOR_VALUES:
+            continue
+        text = source.text
+        if text is None and source.data is not None:  # a parsed Python file keeps only its bytes
+            text = source.data.decode("utf-8", "replace")
+        if not text or literal not in text:
+            continue
+        for line in text.splitlines():
+            if literal not in line:
+                continue
+            if source.kind in _QUOTES_ONLY:
+                for match in quoted.finditer(_without_comment(line)):
+                    if not match.group("before") and not match.group("after"):
+                        return True
+            elif bare.search(line.split("#", 1)[0]):
+                return True
     return False
 
 
@@ -92,7 +165,19 @@ class ReloadInProduction(Rule):
                 if call.name not in {"uvicorn.run", "uvicorn.main.run", "hypercorn.run"}:
                     continue
                 reload_value = call.value.kwarg("reload")
-                if reload_value is None or not reload_value.is_true:
+                if reload_value is None:
+                    continue
+                gate = None if reload_value.is_true else reload_gate(reload_value)
+                if not reload_value.is_true:
+                    if gate is None or value_is_ever_set(project, gate[1]):
+                        continue
+                    subject, literal = gate
+                    yield self.draft(
+                        f"`uvicorn.run(reload=...)` is on unless `{subject.text}` is {literal!r}, and nothing in "
+                        f"the repository sets anything to {literal!r}: unless the deployment does, the reloader "
+                        "runs in production (it restarts on file changes and ignores `workers`)",
+                        Location(facts.path, reload_value.span), confidence=Confidence.MEDIUM,
+                    )
                     continue
                 is_run = module_is_run(project, facts.module, facts.path, run)
                 context = None if is_run else Context.DEV
