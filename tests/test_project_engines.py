@@ -147,7 +147,7 @@ def test_engines_of_the_served_app(tmp_path: Path) -> None:
     ("int(os.getenv('W', 'many'))", None),
 ])
 def test_lower_bound_int(tmp_path: Path, expression: str, bound: int | None) -> None:
-    project = project_of(tmp_path, {"conf.py": f"import multiprocessing\nimport os\n\nworkers = {expression}\n"})
+    project = project_of(tmp_path, {"conf.py": f"import multiprocessing\nimport os\nfrom multiprocessing import cpu_count\n\nworkers = {expression}\n"})
     value: Value = next(a.value for a in project.python_facts["conf.py"].assigns if a.target.endswith("workers"))
     assert lower_bound_int(value) == bound
 

@@ -26,6 +26,17 @@ def worker_options(server: str) -> tuple[str, ...]:
 
 
 @cache
+def cpu_count_calls() -> frozenset[str]:
+    """Calls that return the machine's CPU count (`multiprocessing.cpu_count()`)."""
+    return frozenset(load("servers")["cpu"]["count_calls"])
+
+
+def assumed_host_cores() -> int:
+    """How many cores a production host is assumed to have when workers scale with them."""
+    return int(load("servers")["cpu"]["assumed_host_cores"])
+
+
+@cache
 def async_worker_markers() -> tuple[str, ...]:
     return tuple(load("servers")["gunicorn"]["async_worker_markers"])
 

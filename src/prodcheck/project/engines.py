@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from prodcheck.knowledge import load
 from prodcheck.knowledge.databases import EngineFactory, engine_factory
 from prodcheck.knowledge.environment import is_env_getter
+from prodcheck.knowledge.servers import cpu_count_calls
 from prodcheck.knowledge.migrations import environment_imports
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact, PyFacts, Value
 from prodcheck.model.files import Context
@@ -185,8 +186,26 @@ class Engines:
         module = expand_default(app_ref)[0] if "$" in app_ref else app_ref
         module = (module or "").split(":", 1)[0].removesuffix(".py").replace("/", ".").strip(".")
         top = module.split(".", 1)[0]
-        return [e for e in candidates if top and (e.facts.module.split(".", 1)[0] == top
-                or e.facts.module.startswith(module.rsplit(".", 1)[0]))]
+        folder = self._package_folder(module)
+        return [e for e in candidates if (top and (e.facts.module.split(".", 1)[0] == top
+                or e.facts.module.startswith(module.rsplit(".", 1)[0])))
+                or (folder is not None and e.facts.path.startswith(folder))]
+
+    def _package_folder(self, module: str) -> str | None:
+        """The folder of the app module's top package (`backend/app/` for backend/app/main.py as
+        `app.main`), or its source root for a top-level module (`src/` for src/main.py as `main`);
+        None for a module at the repository's root."""
+        found = self.project.python.module_for(module) if module else None
+        if found is None:
+            return None
+        path = self.project.python.modules[found].path
+        own = found.replace(".", "/")
+        for suffix in (own + ".py", own + "/__init__.py"):
+            if path.endswith(suffix):
+                root = path[: len(path) - len(suffix)]
+                folder = root + found.split(".", 1)[0] + "/" if "." in found else root
+                return folder or None
+        return None
 
     def served_modules(self, app_ref: str | None) -> set[str]:
         index = self.project.python
@@ -209,7 +228,7 @@ def lower_bound_int(value: Value) -> int | None:
     """An int, or the least an expression like `cpu_count() * 2 + 1` can be."""
     if value.int_value is not None:
         return value.int_value
-    if value.kind == "call" and value.last == "cpu_count":
+    if value.kind == "call" and value.text in cpu_count_calls():
         return 1
     if value.kind == "call" and value.text == "int" and value.items:
         inner = value.items[0]

@@ -6,6 +6,7 @@ from typing import NamedTuple
 from typing import TYPE_CHECKING
 
 from prodcheck.extract.servers import ServerCall
+from prodcheck.knowledge.servers import cpu_count_calls
 from prodcheck.model.facts import PyFacts, Value
 from prodcheck.model.files import FileKind
 from prodcheck.model.finding import Location, Span
@@ -24,6 +25,7 @@ class GunicornWorkers(NamedTuple):
     workers: int | None
     location: Location
     assigned: bool = False
+    per_cpu: bool = False  # set to a value not worked out, in a file that reads the CPU count
 
 
 class GunicornConfigs:
@@ -46,7 +48,8 @@ class GunicornConfigs:
                     workers = lower_bound_int(assign.value)
                     location = Location(path, assign.span)
                     assigned = True
-            out[path] = (GunicornWorkers(workers, location, assigned), facts)
+            per_cpu = assigned and workers is None and any(call.name in cpu_count_calls() for call in facts.calls)
+            out[path] = (GunicornWorkers(workers, location, assigned, per_cpu), facts)
         return out
 
     def config_for(self, call: ServerCall, step: Step) -> GunicornWorkers | None:

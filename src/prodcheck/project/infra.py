@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from prodcheck.extract.servers import ServerCall, is_migration, server_call
 from prodcheck.knowledge import load
+from prodcheck.knowledge.servers import assumed_host_cores
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
@@ -330,6 +331,15 @@ def replicas_fact(path: str, node: YNode | None, default_origin: Location, defau
     return Fact(default, default_origin, TOOL_DEFAULT, f"{default} {note} (default)")
 
 
+def env_workers(call: ServerCall, env: dict[str, tuple[str, Location]]) -> Fact[int] | None:
+    """WEB_CONCURRENCY set to a number in the process's environment (gunicorn and uvicorn read it)."""
+    if call.server in {"gunicorn", "uvicorn"} and "WEB_CONCURRENCY" in env:
+        value, origin = env["WEB_CONCURRENCY"]
+        if (count := small_int(value)) is not None:
+            return Fact(count, origin, LITERAL, f"{value} workers (WEB_CONCURRENCY)")
+    return None
+
+
 def workers_fact(step: Step, call: ServerCall, env: dict[str, tuple[str, Location]],
                  gunicorn_config: GunicornWorkers | None, source_line: str) -> Fact[int]:
     """How many processes a server starts, and where that number is written."""
@@ -352,11 +362,17 @@ def workers_fact(step: Step, call: ServerCall, env: dict[str, tuple[str, Locatio
         return Fact(1, location, INFERRED, f"at least 1 worker (`{token}` unresolved)")
     if call.server == "gunicorn" and gunicorn_config is not None and gunicorn_config[0] is not None:
         return Fact(gunicorn_config[0], gunicorn_config[1], LITERAL, f"{gunicorn_config[0]} workers (gunicorn config)")
+    concurrency = env_workers(call, env)
+    if call.server == "gunicorn" and gunicorn_config is not None and gunicorn_config.per_cpu:
+        if concurrency is not None:
+            return concurrency  # such configs read WEB_CONCURRENCY first (a number the environment pins)
+        cores = assumed_host_cores()
+        return Fact(cores + 1, gunicorn_config[1], INFERRED,
+                    f"{cores + 1} workers (the gunicorn config grows `workers` with the CPU count; counted "
+                    f"as {cores} cores + 1)")
     if call.server == "gunicorn" and gunicorn_config is not None and gunicorn_config.assigned:
-        # `workers = web_concurrency` (computed from the CPU count or the environment): not 1, not known
+        # `workers = web_concurrency` (computed from the environment): not 1, not known
         return Fact(1, gunicorn_config[1], INFERRED, "at least 1 worker (gunicorn config `workers` unresolved)")
-    if call.server in {"gunicorn", "uvicorn"} and "WEB_CONCURRENCY" in env:
-        value, origin = env["WEB_CONCURRENCY"]
-        if (count := small_int(value)) is not None:
-            return Fact(count, origin, LITERAL, f"{value} workers (WEB_CONCURRENCY)")
+    if concurrency is not None:
+        return concurrency
     return Fact(1, step.location, TOOL_DEFAULT, "1 worker")
