@@ -148,11 +148,13 @@ def test_pc501_in_memory_archives_and_callers_of_the_same_name() -> None:
 
 
 def test_pc402_gunicorn_workers_set_to_an_unresolved_value_is_not_one() -> None:
-    """`workers = web_concurrency` in the gunicorn config: the count is not known, not gunicorn's default
-    of 1; the message says so and the confidence drops."""
+    """`workers = web_concurrency` computed from the CPU count in the gunicorn config: the count is not
+    known, not gunicorn's default of 1; it grows with the host, counted as 4 cores + 1; the message
+    says so and the confidence drops."""
     _, report = run_json(FIXTURES / "PC402-gunicorn-workers-unknown", "--select", "PC402")
     [finding] = report["findings"]
-    assert "at least 1 worker (gunicorn config `workers` unresolved) (gunicorn_conf.py:8)" in finding["message"]
+    assert ("5 workers (the gunicorn config grows `workers` with the CPU count; counted as 4 cores + 1) "
+            "(gunicorn_conf.py:8)") in finding["message"]
     assert finding["confidence"] == "medium"
 
 
