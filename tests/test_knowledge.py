@@ -6,13 +6,16 @@ exactly where that rule must fire (only that rule is checked).
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from expectations import markers
 from prodcheck import engine
+from prodcheck.cli import main
 from prodcheck.knowledge import load, needle, qualified_names, topics
 from prodcheck.knowledge.migrations import migration_command
 from prodcheck.knowledge.names import Names
@@ -169,3 +172,26 @@ def test_typed_accessors_load_every_table() -> None:
     kinds = load("kubernetes")["workloads"]
     assert set(kinds["long_running"]) < set(kinds["kinds"])
     assert "Secret" in load("secrets")["code"]["wrappers"]
+
+
+def test_select_pc000_reports_a_syntax_error_the_prefilter_skips(project, tmp_path) -> None:
+    """A module naming nothing a rule reads is not analysed, but its syntax error is a PC000 whatever
+    is selected, at the extractor's line; a file only newer Python accepts is no error (the
+    extractor's reader decides); with the cache, a second run reports the same from the index."""
+    from conftest import run_json
+
+    root = project({
+        "tools/helper.py": "x = 1\n\ndef helper(:\n    return 1\n",
+        "tools/aliases.py": "type Pair = tuple[int, int]\n\ndef first[T](items: list[T]) -> T:\n    return items[0]\n",
+        "tools/outside.py": "return 1\n",  # `compile` rejects it, `ast` (what every rule reads) accepts it
+    })
+    for name in ("helper.py", "aliases.py", "outside.py"):
+        assert not engine._needs_parse((root / "tools" / name).read_bytes())  # the prefilter skips each of them
+    for selection in (["--select", "PC000"], []):
+        _, report = run_json(root, *selection)
+        found = [(f["path"], f["line"]) for f in report["findings"] if f["code"] == "PC000"]
+        assert found == [("tools/helper.py", 3)], selection
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    for _ in range(2):  # the first run fills the index, the second reads the verdicts from it
+        result = CliRunner().invoke(main, ["check", str(root), "--format", "json", "--select", "PC000", *cache])
+        assert [f["path"] for f in json.loads(result.output)["findings"]] == ["tools/helper.py"], result.output

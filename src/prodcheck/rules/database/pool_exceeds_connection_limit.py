@@ -78,7 +78,7 @@ class PoolExceedsConnectionLimit(Rule):
             inferred = inferred or workers.certainty not in {LITERAL, "tool-default"}
         limit = self._limit(project, unit)
         yield from self._unbounded(unbounded, limit)
-        if first_engine is None or not terms:
+        if first_engine is None:  # no process with a sized pool, workers and replicas: no terms
             return
         if total <= limit.value:
             return
