@@ -95,6 +95,9 @@ def test_compose_services(tmp_path: Path) -> None:
             services:
               api:
                 command: uvicorn app.main:app --reload
+              db:
+                environment:
+                  POSTGRES_DB: app
         """,
     })
     found = {name: summary for name, summary in processes_of(project).items() if name.startswith("docker-compose")}
@@ -110,6 +113,9 @@ def test_compose_services(tmp_path: Path) -> None:
                                      "docker-compose.yml", 21),
         "docker-compose.override.yml:api": ("compose", "web", ["uvicorn app.main:app --reload"], "1 replica (default)",
                                             "Dockerfile", True, "docker-compose.override.yml", 3),
+        # an override of an image-only service runs that image (no build, no command: not a web process)
+        "docker-compose.override.yml:db": ("compose", "other", [], "1 replica (default)", None, True,
+                                           "docker-compose.override.yml", 4),
     }
     api = next(p for p in project.processes if p.name == "docker-compose.yml:api")
     assert api.target == "base"

@@ -41,13 +41,13 @@ from prodcheck.project.sources import SourceFile
 if TYPE_CHECKING:
     from prodcheck.project.views import FileViews
 
-_COMPOSE_VERBS = frozenset({"up", "build", "pull", "push", "create", "start", "restart", "run", "deploy", "config"})
+# Which options of `docker build` and `docker compose` take a value, which compose verbs ship
+# (knowledge/workflows.toml [docker_cli]).
+_DOCKER_CLI = load("workflows")["docker_cli"]
+_COMPOSE_VERBS = frozenset(_DOCKER_CLI["compose_verbs"])
+_DOCKER_VALUE_FLAGS = frozenset(_DOCKER_CLI["build_value_flags"])
+_COMPOSE_VALUE_FLAGS = frozenset(_DOCKER_CLI["compose_value_flags"])
 _DEPLOY_TARGET = re.compile(r"deploy|release|prod|publish|push|ship|rollout|upload", re.I)
-_DOCKER_VALUE_FLAGS = frozenset({
-    "-t", "--tag", "--build-arg", "--target", "--platform", "--cache-from", "--cache-to", "--label", "--secret",
-    "--ssh", "-o", "--output", "--progress", "--network", "--iidfile", "--builder", "--build-context", "--add-host",
-    "--metadata-file", "--shm-size", "--ulimit", "--memory", "-m", "--attest", "--annotation", "--provenance", "--sbom",
-})
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.\-/]+)(?:\s+[^:=]*)?:(?!=)")
 
@@ -197,7 +197,7 @@ class Deployment:
                 skip = True
             elif arg.startswith("--file="):
                 files.append(arg.split("=", 1)[1])
-            elif arg in {"-p", "--project-name", "--env-file", "--profile", "--project-directory"}:
+            elif arg in _COMPOSE_VALUE_FLAGS:
                 skip = True
             elif not arg.startswith("-") and verb is None:
                 verb = arg

@@ -119,7 +119,9 @@ def _background_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[
             continue
         handler = call.value.arg(0) or call.value.kwarg("func")
         if handler is not None and is_partial(handler):
-            handler = handler.arg(0) or handler.kwarg("func")  # Starlette unwraps a partial to see it is async
+            # Starlette unwraps a partial to see it is async; `partial`'s function is positional-only
+            # (https://docs.python.org/3/library/functools.html#functools.partial), never `func=`.
+            handler = handler.arg(0)
         if handler is None or handler.kind != "name":
             continue
         target = index.function(handler.text)

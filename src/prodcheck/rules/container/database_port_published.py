@@ -5,15 +5,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from prodcheck.knowledge import load
 from prodcheck.model.finding import Severity
 from prodcheck.parsing.dockerfile import substitute
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.infra import ComposeService, compose_env, is_database_image, is_pooler_image, scalar_location
+from prodcheck.project.infra import ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, \
+    scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.secrets.secret_values import is_secret_value
 
-_OTHER_STORES = re.compile(r"(?:^|/)(?:mysql|mariadb|mongo|redis|valkey|keydb|redis-stack-server|percona)(?::|@|$)")
+_OTHER_STORES = frozenset(load("images")["stores"]["published"])  # besides PostgreSQL and its poolers
 _LOOPBACK = re.compile(r"^(?:127\.\d+\.\d+\.\d+|::1|localhost|0{0,4}:{2}1)$", re.I)
 
 
@@ -57,7 +59,7 @@ class DatabasePortPublished(Rule):
     def check(self, project: Project) -> Iterator[Draft]:
         for service in project.compose_services:
             image = self._image(project, service)
-            if not image or not (is_database_image(image) or is_pooler_image(image) or _OTHER_STORES.search(image.lower())):
+            if not image or not (is_database_image(image) or is_pooler_image(image) or image_repository(image) in _OTHER_STORES):
                 continue
             ports = service.node.get("ports")
             if ports is None or not ports.is_seq:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,8 +19,7 @@ from prodcheck.project.infra import ComposeService, image_repository, is_databas
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.health.probes import process_for_node
 
-_OTHER_DATABASES = re.compile(r"^(?:mysql|mariadb|mongo|mongodb|cockroach|cockroachdb|clickhouse-server|"
-                              r"percona|percona-server|yugabytedb|neo4j|cassandra|couchdb)$")
+_OTHER_DATABASES = frozenset(load("images")["stores"]["databases"])  # besides PostgreSQL and its poolers
 _WAITERS = tuple(load("commands")["waiters"]["words"])
 
 
@@ -29,7 +27,7 @@ def is_database_service(service: ComposeService) -> bool:
     image = service.image
     if image is None:
         return False
-    return is_database_image(image) or is_pooler_image(image) or bool(_OTHER_DATABASES.match(image_repository(image)))
+    return is_database_image(image) or is_pooler_image(image) or image_repository(image) in _OTHER_DATABASES
 
 
 def _item_comment(entries: CommentedSeq, index: int) -> str:

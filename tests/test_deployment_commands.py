@@ -1,0 +1,93 @@
+"""What the deployment model reads from the command lines of a deploy job (project/deployment.py):
+which Dockerfile `docker build` reads whatever options precede or follow its context, which compose
+files a compose command applies, and that only a deploy path's compose commands count."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_project
+from prodcheck import engine
+from prodcheck.knowledge import load
+from prodcheck.model.files import Context
+from prodcheck.project import Project
+from prodcheck.settings import Settings
+
+APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+IMAGE = 'FROM python:3.12-slim\nUSER app\nCMD ["uvicorn", "app.main:app"]\n'
+COMPOSE = "services:\n  web:\n    build: .\n"
+
+
+def _unique(files: dict[str, str]) -> dict[str, str]:
+    """Each file says its own path: the model takes files of equal bytes for one file."""
+    return {path: f"# {path}\n{text}" for path, text in files.items()}
+CLI = load("workflows")["docker_cli"]
+
+
+def _project(root: Path, files: dict[str, str]) -> Project:
+    write_project(root, {**APP, **files})
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+
+
+def _workflow(job: str, commands: list[str], environment: str = "production") -> str:
+    steps = "\n".join(f"          - run: {command}" for command in commands)
+    return (f"on: {{push: {{branches: [main]}}}}\njobs:\n  {job}:\n    runs-on: ubuntu-latest\n"
+            f"    environment: {environment}\n    steps:\n{steps}\n")
+
+
+def _prod(project: Project) -> set[str]:
+    """The files production runs because a command of the deploy workflow builds or applies them (a
+    lone Dockerfile is production anyway: the reason tells the two apart)."""
+    return {path for path, placement in project.deployment.placements.items()
+            if placement.context == Context.PROD and ".github/workflows/deploy.yml" in placement.reason}
+
+
+def test_a_build_option_that_takes_a_value_is_never_the_build_context(tmp_path: Path) -> None:
+    """`docker build ./img3 --platform linux/amd64`: the context is `./img3`, not `linux/amd64`."""
+    flags = CLI["build_value_flags"]
+    files = _unique({f"img{index}/Dockerfile": IMAGE for index in range(len(flags))})
+    commands = [f"docker build ./img{index} {flag} value{index}" for index, flag in enumerate(flags)]
+    project = _project(tmp_path, {**files, ".github/workflows/deploy.yml": _workflow("deploy", commands)})
+    assert {path for path in _prod(project) if path.startswith("img")} == set(files)
+
+
+def test_compose_commands_of_a_deploy_job(tmp_path: Path) -> None:
+    """Every verb that ships applies its files; a global option's value is not the verb; `ps` ships
+    nothing; the same command in a test job deploys nothing."""
+    verbs, options = CLI["compose_verbs"], CLI["compose_value_flags"]
+    files = {f"verb{index}/compose.yml": COMPOSE for index in range(len(verbs))}
+    files.update({f"option{index}/compose.yml": COMPOSE for index in range(len(options))})
+    files = _unique({**files, "status/compose.yml": COMPOSE, "ci/compose.yml": COMPOSE})
+    commands = [f"docker compose -f verb{index}/compose.yml {verb}" for index, verb in enumerate(verbs)]
+    commands += [f"docker compose -f option{index}/compose.yml {option} value up -d" for index, option in enumerate(options)]
+    commands.append("docker compose -f status/compose.yml ps")
+    project = _project(tmp_path, {
+        **files, ".github/workflows/deploy.yml": _workflow("deploy", commands),
+        ".github/workflows/test.yml": _workflow("test", ["docker compose -f ci/compose.yml up -d"], "ci"),
+    })
+    shipped = {path for path in _prod(project) if path.endswith("compose.yml")}
+    assert shipped == {path for path in files if path.startswith(("verb", "option"))}
+
+
+def test_every_spelling_of_a_build_and_a_compose_deploy(tmp_path: Path) -> None:
+    project = _project(tmp_path, {
+        **_unique({
+            **{f"{name}/Dockerfile": IMAGE for name in ("bx", "ib", "pd")},
+            "named/Dockerfile.prod": IMAGE, "eq/Dockerfile.prod": IMAGE, "short/Dockerfile.prod": IMAGE,
+            "staged/Dockerfile": IMAGE + "FROM python:3.12-slim AS release\nUSER app\nCMD [\"gunicorn\"]\n",
+            **{f"{name}/compose.yml": COMPOSE for name in ("stack", "legacy", "pc", "podman")},
+        }),
+        ".github/workflows/deploy.yml": _workflow("deploy", [
+            "docker buildx build ./bx", "docker image build ./ib", "podman build ./pd",
+            "docker build -f named/Dockerfile.prod .", "docker build --file=eq/Dockerfile.prod .",
+            "docker build -fshort/Dockerfile.prod .", "docker build --target=release ./staged",
+            "docker stack deploy -c stack/compose.yml app", "docker-compose -f legacy/compose.yml up -d",
+            "podman-compose -f pc/compose.yml up", "podman compose -f podman/compose.yml up -d",
+        ]),
+    })
+    prod = _prod(project)
+    assert {"bx/Dockerfile", "ib/Dockerfile", "pd/Dockerfile", "named/Dockerfile.prod", "eq/Dockerfile.prod",
+            "short/Dockerfile.prod", "staged/Dockerfile", "stack/compose.yml", "legacy/compose.yml",
+            "pc/compose.yml", "podman/compose.yml"} <= prod
+    assert project.deployment.targets == {"staged/Dockerfile": {"release"}}
