@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from prodcheck.knowledge import load
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.shell import locate
 
@@ -13,7 +14,7 @@ _DB_URL = re.compile(
     r"(?P<host>[^/\s'\"`?:]*)"
 )
 _PLACEHOLDER = re.compile(r"^(?:\$.*|\{.*\}|<.*>|%\(.*|\*+|x+|\.\.\.|\[.*\]|_+|-+)$|\$\{|\{\{|\{\}", re.I)
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal"})
+LOCAL_HOSTS = frozenset(load("databases")["hosts"]["local"])
 
 
 @dataclass(frozen=True, slots=True)

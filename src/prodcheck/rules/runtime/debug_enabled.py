@@ -15,7 +15,7 @@ from prodcheck.project.infra import compose_env, is_third_party_image, k8s_env, 
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 DEBUG_NAMES = frozenset(load("environment")["debug"]["names"])
-TRUTHY = frozenset({"true", "1", "yes", "on", "y"})
+TRUTHY = frozenset(load("environment")["debug"]["truthy"])  # values that switch debug on
 
 
 def debug_names(project: Project) -> set[str]:

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import re
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Confidence, Location, Severity
@@ -22,7 +23,7 @@ _YAML_KINDS = frozenset({FileKind.COMPOSE, FileKind.K8S})
 # Where the value a reload gate waits for may be set: Python by quoted strings, the rest by words.
 _QUOTES_ONLY = frozenset({FileKind.PYTHON, FileKind.GUNICORN_CONF})
 _SKIPPED_FOR_VALUES = frozenset({FileKind.LOCKFILE, FileKind.DOCKERIGNORE, FileKind.REQUIREMENTS})
-_START_SCRIPT_WORDS = ("start", "entrypoint", "run", "boot", "serve", "launch", "docker")  # substrings: `server`, `prestart` match
+_START_SCRIPT_WORDS = tuple(load("contexts")["path_words"]["start_script_words"])  # substrings: `server`, `prestart`
 
 
 def modules_run_by_production(project: Project) -> set[str]:

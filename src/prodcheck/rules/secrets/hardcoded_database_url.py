@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.templates import is_template_name
 from prodcheck.model.files import Context, FileKind
@@ -16,8 +17,7 @@ from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import DatabaseUrl, database_urls
 
-_DOC_KEYWORDS = frozenset({"description", "example", "examples", "help", "title", "summary", "doc", "comment",
-                           "openapi_examples", "json_schema_extra"})
+_DOC_KEYWORDS = frozenset(load("secrets")["documenting"]["keywords"])  # a URL there is an example
 
 
 def _message(url: DatabaseUrl, where: str) -> str:

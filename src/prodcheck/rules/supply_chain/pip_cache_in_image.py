@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.packaging import cache_switches
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Edit, Fix, Severity, Span
@@ -13,7 +14,8 @@ from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
 from prodcheck.rules.supply_chain.installs import Install, install_of, run_commands, shipped_stages
 
-_DEV_STAGE = re.compile(r"(?:^|[-_.])(?:dev|develop|development|debug|local|test|tests|testing|ci)(?:$|[-_.])", re.I)
+_DEV_STAGE = re.compile(r"(?:^|[-_.])(?:" + "|".join(map(re.escape, load("contexts")["path_words"]["dev_stage_words"]))
+                        + r")(?:$|[-_.])", re.I)
 _CLEANUP = re.compile(r"(?:rm\s+-[a-zA-Z]*r[a-zA-Z]*f?\s+[^;&|]*(?:\.cache|/pip|/uv)|pip[\d.]*\s+cache\s+purge|"
                       r"uv\s+cache\s+(?:clean|prune))")
 
