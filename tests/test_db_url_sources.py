@@ -205,6 +205,8 @@ def test_config_values_and_unset_variables_of_served_processes(tmp_path: Path) -
                     - name: CACHE_URL
                       valueFrom:
                         secretKeyRef: {name: cache, key: url}
+                    - name: LOG_LEVEL
+                      value: info
     """}
     _, resolver = resolver_of(tmp_path, files)
     values = sorted((v.location.path, v.location.span.line, v.url, v.variable) for v in
@@ -220,6 +222,7 @@ def test_config_values_and_unset_variables_of_served_processes(tmp_path: Path) -
     assert resolver.config_values("DATABASE_URL", lambda ref: ref == "other:app") == []
     # CACHE_URL: the k8s container reads it from a Secret; DATABASE_URL set everywhere; SENTRY_DSN nowhere
     assert resolver.unset_in_production("CACHE_URL") is None
+    assert resolver.unset_in_production("log_level") is None  # only the container's `env:` sets it (any case)
     assert resolver.unset_in_production("DATABASE_URL") is None
     assert resolver.unset_in_production("SENTRY_DSN") == ["docker-compose.yml:api", "docker-compose.yml:admin",
                                                           "Deployment/api:api"]

@@ -294,3 +294,17 @@ def test_kubernetes_args_run_by_the_images_shell_wrapper(tmp_path: Path) -> None
     api = next(p for p in project.processes if p.name == "Deployment/api:api")
     assert [(" ".join(s.command.argv), s.location.path, s.location.span.line) for s in api.steps] == [
         ("alembic upgrade head", "k8s/api.yaml", 12), ("uvicorn app.main:app", "k8s/api.yaml", 12)]  # the script's line
+
+
+def test_units_and_gunicorns_default_config_file(tmp_path: Path) -> None:
+    """A systemd unit's process spans its whole ExecStart line; gunicorn without `-c` reads the
+    `gunicorn.conf.py` of its working folder, wherever in the repository that file is kept."""
+    project = project_of(tmp_path, {
+        "deploy/api.service": "[Service]\nUser=app\nExecStart=/opt/venv/bin/gunicorn app.main:app\n",
+        "deploy/gunicorn.conf.py": "workers = 8\n",
+    })
+    unit = next(p for p in project.processes if p.kind == "systemd")
+    line = "ExecStart=/opt/venv/bin/gunicorn app.main:app"
+    assert (unit.origin.span.line, unit.origin.span.column, unit.origin.span.end_column) == (3, 1, len(line) + 1)
+    workers = project.workers(unit)
+    assert workers is not None and workers.value == 8 and workers.origin.path == "deploy/gunicorn.conf.py"
