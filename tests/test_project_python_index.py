@@ -320,3 +320,24 @@ def test_modules_and_imports(index: PythonIndex) -> None:
     assert index.module_for("web.missing") is None
     assert index.import_graph["app.main"] == {"app.admin", "app.api"}
     assert index.imported_closure(["app.main"]) == {"app.main", "app.admin", "app.api", "app.db"}
+
+
+def test_how_far_names_are_followed(tmp_path) -> None:
+    """Re-exports are followed for six hops and aliases for five (a bound against cycles and
+    pathological chains): one hop more and the name is not resolved (or the last alias is what is
+    known). Each module imports fastapi so that the parse prefilter reads it."""
+    hops = {f"chain/a{n}.py": f"import fastapi\nfrom chain.a{n + 1} import thing\n" for n in range(7)}
+    values = "import fastapi\n" + "".join(f"V{n} = V{n + 1}\n" for n in range(6)) + 'V6 = "end"\n'
+    root = write_project(tmp_path, {"chain/__init__.py": "", **hops,
+                                    "chain/a7.py": "import fastapi\n\n\ndef thing():\n    return 1\n",
+                                    "chain/values.py": values})
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    found = index.function("chain.a1.thing")  # six hops: a1 -> a2 -> ... -> a7
+    assert found is not None and found[0].qualname == "chain.a7.thing"
+    assert index.resolve("chain.a0.thing") is None  # seven hops
+    end = index.assigned_value("chain.values.V1")  # five aliases: V1 -> V2 -> ... -> V6
+    assert end is not None and end.kind == "const" and end.literal == "end"
+    last = index.assigned_value("chain.values.V0")  # six: the last alias followed is what is known
+    assert last is not None and last.kind == "name" and last.text == "chain.values.V6"
