@@ -95,6 +95,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        for line in ("TIMEOUT = 30", "VERSION_TIMEOUT = 10", "MAX_OUTPUT = 32 * 1024 * 1024",
                     "MAX_COPY = 16 * 1024 * 1024")
        for what in ("30 -> 31", "10 -> 11", "32 -> 33", "16 -> 17", "1024 -> 1025")},
+    ("request_path.py", 'memo = index.__dict__.setdefault("_request_path", {})', "'_request_path' -> 'XX'"):
+        "the name of a per-index memo: any name no other code uses keeps the same behaviour",
 }
 
 _COMPARE_SWAPS: dict[type, type] = {

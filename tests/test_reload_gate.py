@@ -1,0 +1,45 @@
+"""PC101's reading of a reload switched by the environment (rules/runtime/reload_in_production.py):
+which expressions are a gate "on unless X equals the literal", and how a line loses its comment."""
+from __future__ import annotations
+
+import pytest
+
+from prodcheck.extract.python import extract
+from prodcheck.model.facts import Value
+from prodcheck.rules.runtime.reload_in_production import _without_comment, reload_gate
+
+
+def _reload(expression: str) -> Value:
+    facts = extract("app/run.py", f"import uvicorn\n\nuvicorn.run('app.main:app', reload={expression})\n".encode())
+    value = next(call.value for call in facts.calls if call.name == "uvicorn.run").kwarg("reload")
+    assert value is not None
+    return value
+
+
+@pytest.mark.parametrize(("expression", "gate"), [
+    ('True if ENV != "production" else False', ("ENV", "production")),
+    ('False if ENV == "production" else True', ("ENV", "production")),
+    ('ENV != "production"', ("ENV", "production")),
+    ('"production" != ENV', ("ENV", "production")),
+    ('True if ENV != "production" else True', None),  # always on: no gate
+    ('False if ENV != "production" else False', None),  # always off
+    ('True if ENV == "development" else False', None),  # on only in development: a development gate
+    ('ENV == "development"', None),
+    ('True if ENV > "production" else False', None),  # not an equality
+    ('True if ENV != OTHER else False', None),  # no literal to compare with
+    ('True if settings.env != "production" else False', ("settings.env", "production")),  # a dotted name
+    ('True if get_env() != "production" else False', None),  # a call: not a setting's name
+])
+def test_reload_gate(expression: str, gate: tuple[str, str] | None) -> None:
+    found = reload_gate(_reload(expression))
+    assert (None if found is None else (found[0].text, found[1])) == gate
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    ('reload = True  # off in production', "reload = True  "),
+    ('mode = "a # b"  # note', 'mode = "a # b"  '),
+    ("mode = 'say \\'#1\\''  # note", "mode = 'say \\'#1\\''  "),  # an escaped quote does not close the string
+    ('mode = "x"', 'mode = "x"'),
+])
+def test_a_line_without_its_comment(line: str, code: str) -> None:
+    assert _without_comment(line) == code
