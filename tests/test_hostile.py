@@ -265,3 +265,21 @@ def test_a_configuration_nested_too_deep_is_a_usage_error(tmp_path: Path, name: 
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2, completed.stderr[-2000:]
     assert "Traceback" not in completed.stderr and "too deep" in completed.stderr
+
+
+def test_notes_are_escaped_in_the_text_report(tmp_path: Path) -> None:
+    """A run's notes quote chart folders and helm's own errors, both from the repository: the text
+    report shows their control characters as escapes, as it does for findings."""
+    import io
+
+    from prodcheck import engine
+    from prodcheck.report import text_format
+    from prodcheck.settings import Settings
+
+    root = write(tmp_path / "repo", {"Procfile": b"web: uvicorn app.main:app\n"})
+    result = engine.run(root, Settings(use_cache=False))
+    result.notes = ["Helm charts read with their production values over the defaults: ch\x1b]8;;x\x07art"]
+    out = io.StringIO()
+    text_format.render(result, out, color=False, frames=True)
+    assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
+    assert "ch\\x1b]8;;x\\x07art" in out.getvalue()

@@ -83,7 +83,7 @@ class Rendering:
         if self.overrides:
             shown = ", ".join(self.overrides[:4]) + (", ..." if len(self.overrides) > 4 else "")
             out.append(f"Helm charts read with their production values over the defaults: {shown}")
-        return [_printable(note) for note in out]
+        return out  # the report escapes them (report/escape.py); JSON escapes controls itself
 
 
 def _count(charts: int) -> str:
@@ -92,10 +92,6 @@ def _count(charts: int) -> str:
 
 def _short(reason: str) -> str:
     return reason if len(reason) <= 160 else reason[:157].rstrip() + "..."
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else " " for c in text)
 
 
 def render_charts(views: FileViews) -> Rendering:

@@ -83,4 +83,4 @@ def render(result: RunResult, out: TextIO, *, color: bool | None = None, frames:
     else:
         console.print(Text(f"All checks passed: {result.files} files, no findings.", style="bold green"))
     for note in result.notes:
-        console.print(Text(f"Note: {note}.", style="dim"))
+        console.print(Text(f"Note: {visible(note)}.", style="dim"))  # notes quote chart folders and helm's errors
