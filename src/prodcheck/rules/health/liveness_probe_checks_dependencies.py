@@ -40,7 +40,7 @@ class LivenessProbeChecksDependencies(Rule):
             yield self.draft(
                 f"liveness probe `{check.path}` of {check.owner} is served by `{name}`, which {touch.what}{via} at "
                 f"{where}: when that dependency is slow or down, the kubelet restarts every pod at once and a "
-                "database hiccup becomes a full outage; keep liveness dependency-free and check dependencies "
+                "brief blip there becomes a full outage; keep liveness dependency-free and check dependencies "
                 "in the readiness probe",
                 check.location, context=check.context,
                 related=(Location(route.facts.path, route.function.span).labelled(f"route `{name}`"),
