@@ -40,9 +40,9 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
     found: dict[str, Entry] = {}
     stack: list[Entry] = []
     for route in index.routes:
-        method = route.method.upper() if route.method not in {"api_route", "route"} else "route"
+        method = route.method.upper() + " " if route.method not in {"api_route", "route"} else ""  # any method
         paths = sorted(index.full_paths(route)) or [route.path]
-        stack.append(Entry(route.function, route.facts, f"route {method} {paths[0]}"))
+        stack.append(Entry(route.function, route.facts, f"route {method}{paths[0]}"))
         for dependency, dep_facts in index.dependency_functions(route.function):
             stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
     for function, facts, how in _registered_by_call(index):
