@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value
+from prodcheck.extract.once import once_statements
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
@@ -159,6 +160,7 @@ class _Extractor(ast.NodeVisitor):
         self.await_depth: set[int] = set()
         self.offload_depth = 0
         self.deferred_depth = 0
+        self.once_depth = 0
         self._values: dict[int, Value | None] = {}
 
     # ------------------------------------------------------------ names and values
@@ -362,8 +364,22 @@ class _Extractor(ast.NodeVisitor):
         scope.locals.extend((p.name, Value("name", Span(1), text=f"<param:{p.name}>"), False) for p in params)
         scope.local_names.update(p.name for p in params)
         self.scopes.append(scope)
-        for statement in node.body:
-            self.visit(statement)
+        outer_once, self.once_depth = self.once_depth, 0
+        once_from, lazy_blocks = once_statements(node, self.qualify)
+        for position, statement in enumerate(node.body):
+            if position == once_from:
+                self.once_depth += 1
+            if id(statement) in lazy_blocks and isinstance(statement, ast.If):
+                self.visit(statement.test)
+                self.once_depth += 1
+                for inner in statement.body:
+                    self.visit(inner)
+                self.once_depth -= 1
+                for inner in statement.orelse:
+                    self.visit(inner)
+            else:
+                self.visit(statement)
+        self.once_depth = outer_once
         self.scopes.pop()
         self.functions.append(
             Function(
@@ -501,6 +517,7 @@ class _Extractor(ast.NodeVisitor):
                     in_main=self.in_main,
                     receiver=receiver,
                     offloaded=self.offload_depth > 0 or self.deferred_depth > 0,
+                    once=self.once_depth > 0,
                 )
             )
             if len(self.calls) > PYTHON_MAX_FACTS:

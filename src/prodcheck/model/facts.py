@@ -93,6 +93,7 @@ class Call:
     in_main: bool = False  # under `if __name__ == "__main__":`
     receiver: str = ""  # local variable or parameter a method is called on (`db` in db.get())
     offloaded: bool = False  # passed to asyncio.to_thread / run_in_threadpool / run_in_executor
+    once: bool = False  # runs only until state the function keeps is set (extract/once.py): set-up
 
     @property
     def name(self) -> str:

@@ -47,7 +47,7 @@ class Callables:
         partial, and project helpers given a blocking callable they call."""
         holds = self.analysis.holds
         for call in self.index.calls_by_scope.get(function.qualname, []):
-            if call.offloaded or (call.awaited and not self._is_project_call(call, function)):
+            if call.offloaded or call.once or (call.awaited and not self._is_project_call(call, function)):
                 continue
             name = call.name
             if "()" not in name and not call.receiver:

@@ -160,7 +160,7 @@ class CpuBoundCallInAsyncRoute(Rule):
         """`user.check_password(pw)` on an object of unknown type: a method name only one project class
         defines is that class's method."""
         for call in index.calls_by_scope.get(function.qualname, []):
-            if not call.receiver or call.offloaded or call.awaited or index.call_target(call, function) is not None:
+            if not call.receiver or call.offloaded or call.once or call.awaited or index.call_target(call, function) is not None:
                 continue
             head, _, method = call.name.rpartition(".")
             if head != call.receiver or method.startswith("__") or method in _GENERIC_METHODS:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.project import Project
+from prodcheck.extract.once import MEMO_DECORATORS
 from prodcheck.knowledge.blocking import Family
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
@@ -190,6 +191,15 @@ def _lazy(function: Function) -> bool:
     return function.is_generator and not any(d.last == "contextmanager" for d in function.decorators)
 
 
+def _memoized(function: Function, call: Call) -> bool:
+    """A module-level function under `functools.cache`/`lru_cache` (knowledge/blocking.toml [memo]) called with
+    constants only: its body runs on the first call, every later one returns the kept result."""
+    if function.class_name or not any(d.text in MEMO_DECORATORS for d in function.decorators):
+        return False
+    value = call.value
+    return not value.has_star and all(a.kind == "const" for a in (*value.items, *(v for _, v in value.keywords)))
+
+
 class BlockingAnalysis:
     """Blocking calls by function, with sync project helpers followed transitively."""
 
@@ -203,7 +213,7 @@ class BlockingAnalysis:
 
     def direct(self, function: Function, facts: PyFacts) -> Iterator[Blocking]:
         for call in self.index.calls_by_scope.get(function.qualname, []):
-            if call.offloaded or call.awaited:
+            if call.offloaded or call.awaited or call.once:
                 continue
             found = self.judge(call, function, facts)
             if found is not None:
@@ -223,7 +233,7 @@ class BlockingAnalysis:
 
     def helpers(self, function: Function) -> Iterator[tuple[Call, Function, PyFacts]]:
         for call, target, target_facts in resolved_callees(self.index, self.holds, function):
-            if call.offloaded or call.awaited or target.is_async or _lazy(target):
+            if call.offloaded or call.awaited or call.once or target.is_async or _lazy(target) or _memoized(target, call):
                 continue
             yield call, target, target_facts
 
