@@ -31,3 +31,16 @@ def test_a_multi_line_sh_c_script_reports_each_command_at_its_own_line() -> None
     # without per-argument lines (a one-line script, a folded scalar) every command keeps the anchor line
     assert [c.line for c in split_argv(["sh", "-c", "a && b"], 3)] == [3, 3]
     assert [c.line for c in split_argv(["env", "X=1", "sh", "-c", "a\nb"], 3, [3, 4, 5, 6, 7])] == [7, 8]
+
+
+def test_a_quoted_or_escaped_operator_is_a_word_not_a_connector() -> None:
+    """`find ... -exec rm {} ';'` (or `\\;`) is one command; `echo "|"` prints a bar and pipes nothing."""
+    assert [c.argv for c in split_script("find /tmp -exec rm {} ';' && exec uvicorn app:app")] == [
+        ("find", "/tmp", "-exec", "rm", "{}", ";"), ("exec", "uvicorn", "app:app")][:1] + [
+        c.argv for c in split_script("exec uvicorn app:app")]
+    assert [c.argv for c in split_script("find . -name x -exec rm {} \\; ; gunicorn app:app")] == [
+        ("find", ".", "-name", "x", "-exec", "rm", "{}", ";"), ("gunicorn", "app:app")]
+    assert [(c.argv, c.operator) for c in split_script('echo "|" | tee log; echo "(" "&&"')] == [
+        (("echo", "|"), ""), (("tee", "log"), "|"), (("echo", "(", "&&"), ";")]
+    assert [c.argv for c in split_script("echo 'a;b' && alembic upgrade head")] == [
+        ("echo", "a;b"), ("alembic", "upgrade", "head")]

@@ -53,16 +53,33 @@ _QUOTING = re.compile(r"['\"\\]")
 _PLAIN_WORD = re.compile(r"[^ \t\r\n]+")  # shlex's whitespace (str.split's is wider)
 
 
+# A quoted or escaped operator (`find . -exec rm {} ';'`, `\;`, `echo "|"`) is a word, not a connector:
+# shlex drops the quotes before the operators are told apart, so operator characters inside quotes or
+# after a backslash are first spelled with private-use characters that are no operator, and spelled
+# back (split_script) once words and operators are apart.
+_QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
+_HIDE = str.maketrans(";&|()", "\ue001\ue002\ue003\ue004\ue005")
+_SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005", ";&|()")
+
+
+def _hide_operators(match: re.Match[str]) -> str:
+    return match.group().translate(_HIDE)
+
+
 def _tokens(text: str) -> list[str]:
+    """The words and operators of a line; an operator that was quoted is a word spelled with `_HIDE`'s
+    characters (the caller spells it back with `_SHOW` once operators are told apart)."""
     if len(text) > MAX_SHELL_CHARS:
         return text.split()  # shlex is quadratic in a word's length: over the budget, a linear rough split
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+    hidden = _QUOTED.sub(_hide_operators, text) if ("'" in text or '"' in text or "\\" in text) else text
+    lexer = shlex.shlex(hidden, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"
     try:
-        return list(lexer)
+        tokens = list(lexer)
     except ValueError:
         return text.split()  # unbalanced quotes: a rough split beats giving up
+    return tokens
 
 
 def _logical_lines(text: str) -> list[tuple[int, str]]:
@@ -117,7 +134,7 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
                 if token not in {"(", ")"}:
                     operator = token
                 continue
-            current.append(token)
+            current.append(token.translate(_SHOW))
         if current:
             commands.extend(_unwrap(current, first_line + offset - 1, operator))
     if commands and commands[0].operator == "\n":
