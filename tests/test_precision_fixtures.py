@@ -25,8 +25,24 @@ def test_pc302_secrets_by_evidence() -> None:
         ("PC302", "app/config.py", 6, "warning"),  # random-looking, in code
         ("PC302", "app/config.py", 7, "warning"),  # getenv fallback
         ("PC302", "app/config.py", 15, "warning"),  # settings default, BaseSettings through BaseConfig
-        ("PC302", "docker-compose.yml", 7, "warning"),  # ${VAR:-default}
+        ("PC302", "docker-compose.yml", 5, "warning"),  # ${VAR:-default} of a secret the app checks
+        ("PC302", "docker-compose.yml", 9, "warning"),  # a datastore's default, not published
+        ("PC302", "exposed/docker-compose.yml", 9, "warning"),  # a datastore's default, its port published
     ]
+
+
+def test_pc302_plain_defaults_that_open_nothing_are_info() -> None:
+    """A plain settings default of a credential for another company's service, a test account's secret, a
+    short made-up cloud key: info, saying why; a pydantic private attribute: nothing. A datastore's
+    `${VAR:-default}` password stays a warning and says whether the datastore is published."""
+    _, report = run_json(FIXTURES / "PC302-secrets", "--select", "PC302")
+    info = {(f["path"], f["line"]): f["message"] for f in report["findings"] if f["severity"] == "info"}
+    assert set(info) == {("app/config.py", 16), ("app/config.py", 18), ("app/config.py", 19)}
+    assert "another service" in info[("app/config.py", 16)] and "test account" in info[("app/config.py", 18)]
+    assert "a deploy that forgets" not in info[("app/config.py", 19)]
+    messages = {(f["path"], f["line"]): f["message"] for f in report["findings"]}
+    assert "only from the stack's own containers" in messages[("docker-compose.yml", 9)]
+    assert "publishes its port outside the host" in messages[("exposed/docker-compose.yml", 9)]
 
 
 def test_pc405_revision_built_on_by_a_merge_without_op_import_is_history() -> None:
@@ -184,3 +200,29 @@ def test_pc501_set_up_that_runs_once_is_not_a_per_request_stall() -> None:
     assert _loud("PC501-set-up-once", "PC501") == [
         ("PC501", "app/main.py", 20, "error"), ("PC501", "app/main.py", 21, "warning"),
         ("PC501", "app/main.py", 22, "warning"), ("PC501", "app/main.py", 23, "warning")]
+
+
+def test_pc301_database_on_the_ci_runner_is_not_a_production_credential() -> None:
+    """A localhost URL in a workflow job that deploys nothing points at a database the runner started
+    (a compose stack), gone with the run; a job that migrates production keeps its finding."""
+    assert _loud("PC301-ci-runner", "PC301") == [("PC301", ".github/workflows/release.yml", 13, "error")]
+
+
+def test_pc602_a_database_image_running_a_client_job_is_not_the_database() -> None:
+    """`postgres` image with `command: sh -c "createdb ..."` is a one-shot client; options (`-c ...`) still
+    start the server."""
+    assert _loud("PC602-db-client-job", "PC602") == [("PC602", "docker-compose.yml", 19, "warning")]
+
+
+def test_pc702_pip_upgrading_itself_is_not_the_dependency_cache() -> None:
+    assert _loud("PC702-pip-self-upgrade", "PC702") == [("PC702", "Dockerfile", 6, "warning")]
+
+
+def test_pc101_compose_with_merge_keys_elsewhere_is_reported() -> None:
+    """A service merged from an anchor (`<<: *cache-node`) has keys with no position of their own; the
+    fix locator must skip them, not stop the rule (it raised KeyError on a real repository)."""
+    assert _loud("PC101-merge-keys", "PC101") == [("PC101", "docker-compose.yml", 9, "error")]
+
+
+def test_pc403_sqlite_engine_named_by_an_f_string_has_nothing_to_pre_ping() -> None:
+    assert _loud("PC403-sqlite-fstring", "PC403") == [("PC403", "app/store.py", 17, "warning")]

@@ -103,6 +103,8 @@ def slots(documents: list[Any]) -> Iterator[tuple[Slot, tuple[int, int], tuple[i
         for container in _containers(document):
             if isinstance(container, CommentedMap):
                 for key in container:
+                    if key not in container.lc.data:
+                        continue  # merged in by `<<: *anchor`: written (and edited) at the anchor
                     value, where = container.lc.value(key), container.lc.key(key)
                     yield Slot(container, key), (value[0] + 1, value[1] + 1), (where[0] + 1, where[1] + 1)
             else:

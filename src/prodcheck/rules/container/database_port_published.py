@@ -45,8 +45,42 @@ def parse_port(text: str) -> Published | None:
     return Published(":".join(parts[:-2]) or host_ip, parts[-2] or None, parts[-1])
 
 
+def published_port(item: YNode) -> Published | None:
+    """A `ports:` entry (short or long syntax) of a compose service; None when unreadable."""
+    if item.is_map:
+        target = item.get("target")
+        published = item.get("published")
+        host_ip = item.get("host_ip")
+        if target is None or not target.as_str():
+            return None
+        return Published(host_ip.as_str() if host_ip is not None else None,
+                         published.as_str() if published is not None else None, target.as_str() or "")
+    text = item.as_str()
+    return parse_port(text) if text else None
+
+
 def is_loopback(host_ip: str | None) -> bool:
     return host_ip is not None and bool(_LOOPBACK.match(host_ip.strip()))
+
+
+def is_store_image(image: str | None) -> bool:
+    """A database, a pooler or another datastore (Redis, MongoDB, MySQL...)."""
+    return bool(image) and (is_database_image(image) or is_pooler_image(image)
+                            or image_repository(image or "") in _OTHER_STORES)
+
+
+def publishes_outside(service: ComposeService) -> bool:
+    """The service publishes a port on an interface other than loopback (a `$VAR` interface counts as
+    chosen at deploy time, so not)."""
+    ports = service.node.get("ports")
+    for item in ports.list() if ports is not None and ports.is_seq else []:
+        published = published_port(item)
+        if published is None or is_loopback(published.host_ip):
+            continue
+        if published.host_ip is not None and "$" in published.host_ip:
+            continue
+        return True
+    return False
 
 
 class DatabasePortPublished(Rule):
@@ -93,16 +127,7 @@ class DatabasePortPublished(Rule):
 
     @staticmethod
     def _published(item: YNode) -> Published | None:
-        if item.is_map:
-            target = item.get("target")
-            published = item.get("published")
-            host_ip = item.get("host_ip")
-            if target is None or not target.as_str():
-                return None
-            return Published(host_ip.as_str() if host_ip is not None else None,
-                             published.as_str() if published is not None else None, target.as_str() or "")
-        text = item.as_str()
-        return parse_port(text) if text else None
+        return published_port(item)
 
     @staticmethod
     def _weak_auth(service: ComposeService) -> str:

@@ -18,6 +18,8 @@ def is_sqlite_engine(engine: Engine, resolver: UrlResolver) -> bool:
     if engine.url and engine.url.startswith("sqlite"):
         return True
     url = engine.value.arg(0) or engine.value.kwarg("url")
+    if url is not None and url.kind == "fstring" and url.text.startswith("sqlite"):
+        return True  # f"sqlite+aiosqlite:///{path}": the scheme is literal even when the path is not
     source = resolver.literal(url, engine.facts, _function_of(engine, resolver))
     if source is not None and source.url.startswith("sqlite"):
         return True

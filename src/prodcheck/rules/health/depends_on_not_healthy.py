@@ -21,13 +21,28 @@ from prodcheck.rules.health.probes import process_for_node
 
 _OTHER_DATABASES = frozenset(load("images")["stores"]["databases"])  # besides PostgreSQL and its poolers
 _WAITERS = tuple(load("commands")["waiters"]["words"])
+_SERVERS = frozenset(load("images")["database_servers"]["programs"])
 
 
 def is_database_service(service: ComposeService) -> bool:
     image = service.image
     if image is None:
         return False
-    return is_database_image(image) or is_pooler_image(image) or image_repository(image) in _OTHER_DATABASES
+    if not (is_database_image(image) or is_pooler_image(image) or image_repository(image) in _OTHER_DATABASES):
+        return False
+    return not _runs_a_job(service)
+
+
+def _runs_a_job(service: ComposeService) -> bool:
+    """A database image whose `command:` runs another program (`sh -c "createdb ..."`, `psql`): a one-shot
+    client of the database, not the database."""
+    command = service.node.get("command")
+    if command is None:
+        return False
+    words = command.strings() if command.is_seq else (command.as_str() or "").split()
+    if not words or words[0].startswith("-"):
+        return False
+    return words[0].rsplit("/", 1)[-1] not in _SERVERS
 
 
 def _item_comment(entries: CommentedSeq, index: int) -> str:

@@ -113,6 +113,8 @@ class HardcodedDatabaseUrl(Rule):
             if source.path.endswith((".yaml", ".yml")):
                 for document in project.yaml(source):
                     yield from self._scan_node(source.path, document, None)
+        deploying = {(workflow.path, job.key) for workflow in project.workflow_jobs
+                     for job, _ in workflow.deploy_jobs(project.workflow_jobs)}
         for source, document in project.workflows:
             jobs = document.get("jobs")
             for job_name, job in jobs.entries() if jobs is not None else []:
@@ -126,6 +128,8 @@ class HardcodedDatabaseUrl(Rule):
                     for url in database_urls(node.text):
                         if services is not None and (url.is_local or url.host.lower() in service_hosts):
                             continue  # a throw-away CI service container
+                        if url.is_local and (source.path, job_name) not in deploying:
+                            continue  # a database on the runner itself (a compose stack it starts), gone with it
                         context = Context.TEST if _is_test_job(job_name, job) else None
                         yield self.draft(_message(url, f"in workflow job `{job_name}`"),
                                          _scalar_location(source.path, node, url), secrets=(url.secret,),

@@ -20,7 +20,14 @@ from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import compose_env, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import database_urls
-from prodcheck.rules.secrets.secret_values import Evidence, is_secret_name, secret_evidence, token_format
+from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
+from prodcheck.rules.secrets.secret_values import (
+    Evidence,
+    credential_role,
+    is_secret_name,
+    secret_evidence,
+    token_format,
+)
 
 _CODE = load("secrets")["code"]
 _WRAPPERS = frozenset(_CODE["wrappers"])
@@ -31,6 +38,8 @@ _ENUM_BASES = tuple(_CODE["enum_bases"])
 # (https://docs.docker.com/reference/compose-file/interpolation/).
 _INTERPOLATION_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}$]+)\}$")
 _ADVICE = "read it from the environment or a secret store"
+# The shortest generated key of a third-party service worth treating as possibly real (see _fallback_severity).
+_SHORTEST_SERVICE_KEY = 20
 
 
 def _literal(value: Value) -> str | None:
@@ -70,17 +79,20 @@ class HardcodedSecret(Rule):
                 scalar_location(value.values.path, value.node), severity=Severity.WARNING, secrets=(text,))
 
     def _draft(self, name: str, value: str, where: str, location: Location, severity: Severity | None = None,
-               fallback: bool = False, context: Context | None = None, fix: str = "") -> Draft:
+               fallback: bool = False, context: Context | None = None, fix: str = "", note: str = "") -> Draft:
         kind = token_format(value)
         what = f"a {kind}" if kind else "a literal secret (`****`)"
         if kind:
             severity = Severity.ERROR  # a real credential format: leaked whatever the code does with it
-        if fallback:
+        if fallback and severity == Severity.INFO and note:
+            message = (f"`{name}` falls back to {what} {where}{note}; "
+                       f"{fix or 'make the setting required (no default) so a missing value fails at startup'}")
+        elif fallback:
             message = (f"`{name}` falls back to {what} {where}: a deploy that forgets the variable runs with a "
-                       f"key everyone with the repository knows; "
+                       f"{'password' if note else 'key'} everyone with the repository knows{note}; "
                        f"{fix or 'make the setting required (no default) so a missing value fails at startup'}")
         else:
-            message = (f"`{name}` has {what} {where}: anyone with the repository (and its history) has it; "
+            message = (f"`{name}` has {what} {where}: anyone with the repository (and its history) has it{note}; "
                        f"{_ADVICE}{', and rotate it' if kind else ''}")
         return self.draft(message, location, severity=severity, secrets=(value,), context=context)
 
@@ -97,7 +109,8 @@ class HardcodedSecret(Rule):
                 if assign.in_main or assign.scope in functions or assign.scope in test_classes or assign.scope in enums:
                     continue
                 name = assign.target.rsplit(".", 1)[-1]
-                in_settings = assign.scope in settings_classes
+                # pydantic keeps `_name` as a private attribute, never read from the environment: a constant
+                in_settings = assign.scope in settings_classes and not name.startswith("_")
                 if assign.scope not in classes and assign.scope not in {"", facts.module}:
                     continue
                 yield from self._python_value(facts, name, assign.value, in_settings)
@@ -114,9 +127,11 @@ class HardcodedSecret(Rule):
             if not is_secret_name(name):
                 return
             if in_settings:
-                if secret_evidence(literal, name) >= Evidence.WEAK:
+                evidence = secret_evidence(literal, name)
+                if evidence >= Evidence.WEAK:
                     yield self._draft(name, literal, "as a settings default", Location(facts.path, value.span),
-                                      severity=Severity.WARNING, fallback=True)
+                                      severity=_fallback_severity(name, evidence, literal), fallback=True,
+                                  note=_role_note(name, evidence, literal))
             elif secret_evidence(literal, name, code=True) >= Evidence.RANDOM:
                 yield self._draft(name, literal, "in code", Location(facts.path, value.span), severity=Severity.WARNING)
             return
@@ -129,7 +144,8 @@ class HardcodedSecret(Rule):
                 return
             if in_settings and secret_evidence(text, name) >= Evidence.WEAK:
                 yield self._draft(name, text, "as a settings default", Location(facts.path, default.span),
-                                  severity=Severity.WARNING, fallback=True)
+                                  severity=_fallback_severity(name, secret_evidence(text, name), text), fallback=True,
+                                  note=_role_note(name, secret_evidence(text, name), text))
             elif not in_settings and secret_evidence(text, name, code=True) >= Evidence.RANDOM:
                 # A field of a data model (an API schema), not configuration: code, where a plain
                 # word (`termination_token = Field("DONE!")`) is no evidence.
@@ -154,7 +170,8 @@ class HardcodedSecret(Rule):
             name = str(variable.literal)
             if text is not None and is_secret_name(name) and secret_evidence(text, name) >= Evidence.WEAK:
                 yield self._draft(name, text, "when the variable is unset", Location(facts.path, default.span),
-                                  severity=Severity.WARNING, fallback=True)
+                                  severity=_fallback_severity(name, secret_evidence(text, name), text), fallback=True,
+                                  note=_role_note(name, secret_evidence(text, name), text))
             return
         if call.name in _JWT_CALLS:
             key = value.arg(1) or value.kwarg("key")
@@ -174,33 +191,46 @@ class HardcodedSecret(Rule):
     # ------------------------------------------------------------ compose
 
     def _compose(self, project: Project) -> Iterator[Draft]:
+        exposed = {s.file.path: s.name for s in project.compose_services
+                   if is_store_image(s.image) and publishes_outside(s)}
         for service in project.compose_services:
             path = service.file.path
             where = f"in compose service `{service.name}`"
+            store = is_store_image(service.image)
             for name, node in compose_env(service.node.get("environment")).items():
-                yield from self._yaml_value(path, name, node, where, interpolated=True)
+                network = (store or credential_role(name) == "datastore") and path not in exposed
+                yield from self._yaml_value(path, name, node, where, interpolated=True,
+                                            store=(exposed.get(path, "") if not network else None))
             build = service.node.get("build")
             args = build.get("args") if build is not None and build.is_map else None
             for name, node in compose_env(args).items():
                 yield from self._yaml_value(path, name, node, f"in the build arguments of `{service.name}`")
 
-    def _yaml_value(self, path: str, name: str, node: YNode, where: str,
-                    context: Context | None = None, interpolated: bool = False) -> Iterator[Draft]:
+    def _yaml_value(self, path: str, name: str, node: YNode, where: str, context: Context | None = None,
+                    interpolated: bool = False, store: str | None = "") -> Iterator[Draft]:
+        """`store`: None when `name` is the password of a datastore no service of the compose file publishes
+        outside the host (only the stack's own containers can reach it); the name of a datastore service
+        that does publish, when there is one; "" otherwise."""
         text = node.as_str()
         default = _INTERPOLATION_DEFAULT.match(text or "") if interpolated else None
+        note = (" (the datastore is reachable only from the stack's own containers, which lowers the risk)"
+                if store is None
+                else f" (and `{store}` publishes its port outside the host)" if store and credential_role(name) == "datastore"
+                else "")
         if default is not None and is_secret_name(name):
             value = default.group(1)
             if secret_evidence(value) >= Evidence.WEAK and not database_urls(value):
                 yield self._draft(name, value, f"{where} (`${{VAR:-default}}`) when the variable is unset",
-                                  scalar_location(path, node), severity=Severity.WARNING, fallback=True,
-                                  context=context, fix="write `${VAR:?VAR is required}` so compose refuses to start "
-                                                       "without it")
+                                  scalar_location(path, node), fallback=True, context=context, note=note,
+                                  severity=Severity.WARNING,
+                                  fix="write `${VAR:?VAR is required}` so compose refuses to start without it")
             return
         if text is None or not is_secret_name(name) or secret_evidence(text) < Evidence.WEAK:
             return
         if database_urls(text):
             return  # PC301 hardcoded-database-url
-        yield self._draft(name, text, where, scalar_location(path, node), context=context)
+        yield self._draft(name, text, where, scalar_location(path, node), context=context, note=note,
+                          severity=Severity.WARNING if store is None else None)
 
     # ------------------------------------------------------------ Kubernetes Secret manifests
 
@@ -290,6 +320,32 @@ class HardcodedSecret(Rule):
                 span = (Span(command.line, start + 1, command.line, start + 1 + len(value)) if start >= 0
                         else Span(command.line, 1, command.line, len(line_text) + 1))
                 yield self._draft(name, value, "in a command", Location(path, span))
+
+
+def _fallback_severity(name: str, evidence: Evidence, value: str = "") -> Severity:
+    """A plain-word default (`"postgres"`, `"password"`) of a datastore's password or of a credential for
+    another company's service opens nothing by itself: the database must also be reachable and set to
+    that password, the mail relay or cloud API rejects it. A secret the application checks itself
+    (a signing key, an API token it accepts) is a warning whatever it looks like."""
+    role = credential_role(name)
+    if role is None or evidence >= Evidence.FORMAT:
+        return Severity.WARNING
+    if evidence == Evidence.WEAK or role == "throwaway":
+        return Severity.INFO
+    # A generated-looking value: a leaked credential if it could be one. Another company's API keys and
+    # secrets are long generated tokens (AWS secret keys 40 characters, most API keys 32 or more): a
+    # short one (`polar123456789`) is a local development value.
+    return Severity.INFO if role == "outbound" and len(value) < _SHORTEST_SERVICE_KEY else Severity.WARNING
+
+
+def _role_note(name: str, evidence: Evidence, value: str = "") -> str:
+    if _fallback_severity(name, evidence, value) != Severity.INFO:
+        return ""
+    if credential_role(name) == "throwaway":
+        return " (the secret of a test double or test account: it opens no production system)"
+    if credential_role(name) == "outbound":
+        return " (a credential for another service: a made-up default is rejected there, it opens nothing)"
+    return " (a datastore's password: it opens only a database set to it and reachable)"
 
 
 def _classes_based_on(facts: PyFacts, bases: tuple[str, ...]) -> set[str]:

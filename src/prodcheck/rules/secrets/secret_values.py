@@ -32,6 +32,9 @@ _CREDENTIAL_WORDS = frozenset(_NAMES["credential_words"])
 _SALT_WORDS = frozenset(_NAMES["salt_words"])
 _NEUTRAL_TAIL = frozenset(_NAMES["neutral_tail"])
 _METADATA_WORDS = frozenset(_NAMES["metadata_words"])
+_DATASTORE_WORDS = frozenset(_NAMES["datastore_words"])
+_OUTBOUND_WORDS = frozenset(_NAMES["outbound_words"])
+_THROWAWAY_WORDS = frozenset(_NAMES["throwaway_words"])
 _KEYLESS = tuple(tuple(sequence) for sequence in _NAMES["keyless_services"])
 _PLACEHOLDER = re.compile(_VALUES["placeholder"], re.I)
 _PLACEHOLDER_WORDS = re.compile(_VALUES["placeholder_words"], re.I)
@@ -91,6 +94,20 @@ def is_secret_name(name: str) -> bool:
     if words[-2:] == ["SECRET", "KEY"] and any(_is_secret_word(words, i) for i in range(len(words) - 2)):
         return False  # `API_KEY_SECRET_KEY`, `PASSWORD_SECRET_KEY`: the key, in a Kubernetes Secret, of that credential
     return _is_secret_word(words, len(words) - 1)
+
+
+def credential_role(name: str) -> str | None:
+    """`"throwaway"` for a test double's or test account's secret (`TEST_USER_PASSWORD`), `"datastore"` for a datastore's password (`POSTGRES_PASSWORD`, `DB_PASS`), `"outbound"` for a
+    credential presented to another company's service (`SMTP_PASSWORD`, `AWS_SECRET_ACCESS_KEY`), else
+    None (a secret the application itself checks: `SECRET_KEY`, `JWT_SECRET`, an API token it accepts)."""
+    words = set(name_words(name))
+    if words & _THROWAWAY_WORDS:
+        return "throwaway"
+    if words & _DATASTORE_WORDS:
+        return "datastore"
+    if words & _OUTBOUND_WORDS:
+        return "outbound"
+    return None
 
 
 def is_placeholder(value: str) -> bool:

@@ -61,6 +61,8 @@ class PipCacheInImage(Rule):
                         install = install_of(instruction, command)
                         if install is None or install.tool not in cache_switches() or cleaned:
                             continue
+                        if not install.dependencies:
+                            continue  # `pip install --upgrade pip setuptools wheel`: a few MB of its own wheels
                         if self._cache_off(install, view, stage, whole):
                             continue
                         yield self._finding(source.path, source.lines, install)
