@@ -56,7 +56,7 @@ _MODEL_TESTS = ["tests/test_project_workflows.py", "tests/test_project_platforms
 _MODEL_EXTRA = {
     "workflows.py": ["tests/test_deployment_context.py"], "processes.py": ["tests/test_deployment_context.py"],
     "views.py": ["tests/test_deployment_context.py"], "sources.py": ["tests/test_robustness.py"],
-    "deployment.py": ["tests/test_deployment_context.py"], "units.py": ["tests/test_deployment_context.py"],
+    "deployment.py": ["tests/test_deployment_context.py", "tests/test_deployment_commands.py"], "units.py": ["tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_secret_values.py", "tests/test_helm_render.py"],
     **{f"helm_{name}.py": ["tests/test_helm_render.py", "tests/test_helm_binary.py"]
@@ -64,7 +64,8 @@ _MODEL_EXTRA = {
 }
 TARGETS: dict[str, list[tuple[str, list[str]]]] = {
     "core": [
-        (f"{RULES}/runtime/reload_in_production.py", ["-k", "PC101", *_CORE_TESTS]),
+        (f"{RULES}/runtime/reload_in_production.py", ["-k", "PC101 or reload_gate", *_CORE_TESTS,
+                                                      "tests/test_reload_gate.py"]),
         (f"{RULES}/container/container_runs_as_root.py", ["-k", "PC201", *_CORE_TESTS]),
         (f"{RULES}/secrets/hardcoded_database_url.py", ["-k", "PC301 or getter or documenting or template_env",
                                                         *_CORE_TESTS]),
