@@ -47,10 +47,17 @@ def python_needles() -> tuple[bytes, ...]:
     from prodcheck.knowledge import needle, prefilter_words, qualified_names
     from prodcheck.knowledge.servers import servers
 
-    names = [name for _, name in qualified_names()]
-    words = {needle(name).encode() for name in names}
-    words.update(server.encode() for server in servers())  # `uvicorn.run(app, workers=4)` (PC101, PC402)
+    words = {server.encode() for server in servers()}  # `uvicorn.run(app, workers=4)` (PC101, PC402)
     words.update(word.encode() for _, word in prefilter_words())
+    base = tuple(words)
+    for _, name in qualified_names():
+        # A file can only name `django.contrib.auth.hashers.make_password` by writing its last part
+        # (however it imports it, even through a project re-export): when that part already holds a
+        # word (`password`), the name needs no needle of its own. Its package as a needle would let
+        # every file that merely imports the package through (570 Django files of the real corpus).
+        last = name.rsplit(".", 1)[-1].removesuffix("()").encode()
+        if not any(word in last for word in base):
+            words.add(needle(name).encode())
     # A needle that contains another is redundant: the shorter one already matches.
     ordered = sorted(words, key=len)
     kept: list[bytes] = []
