@@ -27,6 +27,7 @@ from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.parsing.textfiles import Entry
 from prodcheck.parsing.yaml import YNode
 from prodcheck.discovery.context import ContextRules
+from prodcheck.project.calls import CallIndex
 from prodcheck.project.databases import Databases
 from prodcheck.project.deployment import Deployment
 from prodcheck.project.engines import Engine, Engines, lower_bound_int
@@ -135,6 +136,10 @@ class Project:
     @property
     def python(self) -> PythonIndex:
         return self.views.python
+
+    @cached_property
+    def calls(self) -> CallIndex:
+        return CallIndex(self.python_facts)
 
     @cached_property
     def workloads(self) -> list[Workload]:

@@ -13,7 +13,7 @@ from prodcheck.knowledge.servers import cpu_count_calls
 from prodcheck.knowledge.migrations import environment_imports
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact, PyFacts, Value
 from prodcheck.model.files import Context
-from prodcheck.model.finding import Location
+from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import small_int
 from prodcheck.parsing.shell import expand_default
 
@@ -50,6 +50,12 @@ class Engine:
         return self.pool_size.value + self.max_overflow.value
 
 
+def _engine_or_pool(name: str) -> bool:
+    """An engine or pool factory (not `engine_from_config` alone without a pool)."""
+    factory = engine_factory(name)
+    return factory is not None and (factory.from_config or factory.pool_defaults is not None)
+
+
 class Engines:
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -67,22 +73,27 @@ class Engines:
 
     def _engines(self, from_config: bool) -> list[Engine]:
         engines = []
-        for _path, facts in self.project.python_facts.items():
-            if _MIGRATION_DIRS.intersection(facts.path.split("/")[:-1]):
+        skipped: dict[str, bool] = {}  # path -> the file makes no production engine
+        test_engines: dict[str, set[Span]] = {}  # path -> the spans of values assigned to test names
+        for facts, call in self.project.calls.named(_engine_or_pool):
+            factory = engine_factory(call.name)
+            assert factory is not None
+            if factory.from_config and not from_config:
+                continue  # not a pool whose size its call says
+            if facts.path not in skipped:
+                # Alembic's env.py wherever it lives: `alembic upgrade` runs it, not the web process
+                skipped[facts.path] = bool(_MIGRATION_DIRS.intersection(facts.path.split("/")[:-1])) or any(
+                    target in environment_imports() for _, target in facts.imports)
+            if skipped[facts.path]:
                 continue
-            if any(target in environment_imports() for _, target in facts.imports):
-                continue  # Alembic's env.py wherever it lives: `alembic upgrade` runs it, not the web process
-            test_engines = {a.value.span for a in facts.assigns
-                            if "test" in re.split(r"[^a-z]+", a.target.rsplit(".", 1)[-1].lower())}
-            for call in facts.calls:
-                factory = engine_factory(call.name)
-                if factory is None or (not factory.from_config and factory.pool_defaults is None):
-                    continue  # not an engine or pool
-                if factory.from_config and not from_config:
-                    continue  # not a pool whose size its call says
-                if call.in_main or call.value.span in test_engines:
-                    continue  # an engine only tests use never opens connections in production
-                engines.append(self._engine(call.value, facts, factory))
+            tests = test_engines.get(facts.path)
+            if tests is None:
+                tests = test_engines[facts.path] = {
+                    a.value.span for a in facts.assigns
+                    if "test" in re.split(r"[^a-z]+", a.target.rsplit(".", 1)[-1].lower())}
+            if call.in_main or call.value.span in tests:
+                continue  # an engine only tests use never opens connections in production
+            engines.append(self._engine(call.value, facts, factory))
         return engines
 
     def _engine(self, value: Value, facts: PyFacts, factory: EngineFactory) -> Engine:

@@ -21,12 +21,11 @@ TRUTHY = frozenset(load("environment")["debug"]["truthy"])  # values that switch
 def debug_names(project: Project) -> set[str]:
     """DEBUG and its usual spellings, plus any `*DEBUG` variable the Python code reads by name."""
     names = set(DEBUG_NAMES)
-    for facts in project.python_facts.values():
-        for call in facts.calls:
-            if is_env_getter(call.name, project.python.constructor_of):
-                first = call.value.arg(0)
-                if first is not None and first.is_str and str(first.literal).upper().endswith("DEBUG"):
-                    names.add(str(first.literal))
+    constructor = project.python.constructor_of
+    for _facts, call in project.calls.named(lambda name: is_env_getter(name, constructor)):
+        first = call.value.arg(0)
+        if first is not None and first.is_str and str(first.literal).upper().endswith("DEBUG"):
+            names.add(str(first.literal))
     return names
 
 
@@ -52,12 +51,13 @@ class DebugEnabled(Rule):
 
     def _python(self, project: Project) -> Iterator[Draft]:
         index = project.python
+        applications = {name for name in project.calls.names if is_application(name)}
         for facts in project.python_facts.values():
             source = project.by_path.get(facts.path)
             if source is not None and source.kind == FileKind.GUNICORN_CONF:
                 continue
             for call in facts.calls:
-                if not is_application(call.name):
+                if call.value.text not in applications:
                     continue
                 debug = call.value.kwarg("debug")
                 if debug is None or not self._literal_true(project, facts, debug):

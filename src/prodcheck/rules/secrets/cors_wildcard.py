@@ -31,6 +31,12 @@ def regex_allows_any(pattern: str) -> bool:
     return all(compiled.fullmatch(origin) for origin in _PROBES[:3])
 
 
+def _may_configure_cors(name: str) -> bool:
+    """A call of this name may configure CORSMiddleware (`_cors_options` reads its arguments)."""
+    return (name.endswith(".add_middleware") or name in MIDDLEWARE_WRAPPERS or name.rsplit(".", 1)[-1] == "Middleware"
+            or name in CORS_CLASSES)
+
+
 class CorsWildcard(Rule):
     meta = RuleMeta(
         code="PC304", name="cors-wildcard",
@@ -39,11 +45,10 @@ class CorsWildcard(Rule):
     )
 
     def check(self, project: Project) -> Iterator[Draft]:
-        for facts in project.python_facts.values():
-            for call in facts.calls:
-                options = self._cors_options(call)
-                if options is not None:
-                    yield from self._check_options(project, facts, call, options)
+        for facts, call in project.calls.named(_may_configure_cors):
+            options = self._cors_options(call)
+            if options is not None:
+                yield from self._check_options(project, facts, call, options)
 
     @staticmethod
     def _cors_options(call: Call) -> Value | None:

@@ -99,6 +99,8 @@ class HardcodedSecret(Rule):
     # ------------------------------------------------------------ Python
 
     def _python(self, project: Project) -> Iterator[Draft]:
+        constructor = project.python.constructor_of
+        getters = frozenset(name for name in project.calls.names if is_env_getter(name, constructor))
         for facts in project.python_facts.values():
             functions = {f.qualname for f in facts.functions}
             settings_classes = _classes_based_on(facts, _SETTINGS_BASES)
@@ -115,9 +117,9 @@ class HardcodedSecret(Rule):
                     continue
                 yield from self._python_value(facts, name, assign.value, in_settings)
             for call in facts.calls:
-                if call.in_main:
-                    continue
-                yield from self._python_call(project, facts, call)
+                if call.in_main or not (call.value.keywords or call.value.text in getters or call.value.text in _JWT_CALLS):
+                    continue  # no keyword, no variable read: nothing `_python_call` reads
+                yield from self._python_call(project, facts, call, getters)
 
     def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool) -> Iterator[Draft]:
         """Settings defaults are configuration (a plain word is a weak password there); other constants
@@ -159,9 +161,9 @@ class HardcodedSecret(Rule):
             elif item.kind == "dict" and depth < 4:
                 yield from self._python_dict(facts, item, depth + 1)
 
-    def _python_call(self, project: Project, facts: PyFacts, call: Call) -> Iterator[Draft]:
+    def _python_call(self, project: Project, facts: PyFacts, call: Call, getters: frozenset[str]) -> Iterator[Draft]:
         value = call.value
-        if is_env_getter(call.name, project.python.constructor_of):
+        if call.name in getters:  # reads an environment variable (`is_env_getter`)
             variable = value.arg(0)
             default = value.arg(1) or value.kwarg("default")
             if variable is None or not variable.is_str or default is None:
