@@ -10,10 +10,12 @@ import ast
 import re
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
-from prodcheck.model.facts import Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value
+from prodcheck.model.facts import (Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value,
+                                   positional_factory)
 from prodcheck.extract.once import once_statements
 from prodcheck.model.finding import Span
 
@@ -47,9 +49,9 @@ class _Positions:
         end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         ints = self._ints
-        if line < len(ints):
+        if line > 256 and line < len(ints):  # up to 256 Python shares the int objects itself
             line = ints[line]
-        if end_line < len(ints):
+        if end_line > 256 and end_line < len(ints):
             end_line = ints[end_line]
         wide = self._wide
         if wide:
@@ -81,6 +83,14 @@ assert Value._fields == ("kind", "span", "text", "literal", "items", "keywords",
 _intern = sys.intern
 
 
+# The facts, built from every field in order (`positional_factory`: frozen classes' __init__ is slow).
+_new_call = positional_factory(Call)
+_new_assign = positional_factory(Assign)
+_new_param = positional_factory(Param)
+_new_function = positional_factory(Function)
+_new_string = positional_factory(StringLiteral)
+_new_class = positional_factory(ClassDef)
+
 _DISPATCH_NAMES: dict[type, tuple[tuple[type, str], ...]] = {}
 
 
@@ -93,6 +103,7 @@ def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
     return names
 
 
+_Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind"})
 _LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue)
 _LEAF_TYPES = frozenset(_LEAVES)  # the parser makes these exact types, never subclasses
@@ -185,15 +196,20 @@ class _Extractor(ast.NodeVisitor):
         return dotted
 
     def dotted(self, node: ast.AST) -> str | None:
+        current: Any = node  # dispatched on exact node types (the parser makes no subclasses)
+        current_type = type(current)
+        if current_type is _Name:
+            return current.id
         parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if isinstance(node, ast.Name):
-            parts.append(node.id)
+        while current_type is _Attribute:
+            parts.append(current.attr)
+            current = current.value
+            current_type = type(current)
+        if current_type is _Name:
+            parts.append(current.id)
             return ".".join(reversed(parts))
-        if isinstance(node, ast.Call):
-            inner = self.dotted(node.func)
+        if current_type is _CallNode:
+            inner = self.dotted(current.func)
             if inner is not None:
                 parts.append(inner + "()")
                 return ".".join(reversed(parts))
@@ -203,6 +219,9 @@ class _Extractor(ast.NodeVisitor):
         """The Value of an expression, computed once per node (nested calls are visited again)."""
         if node is None:
             return None
+        node_type = type(node)
+        if node_type is _Constant or node_type is _Name:
+            return self._compute_value(node, depth)  # leaves: built again if asked again, never cached
         key = id(node)
         cached = self._values.get(key)
         if cached is not None:
@@ -215,34 +234,41 @@ class _Extractor(ast.NodeVisitor):
         span = self.pos.span(node)
         if depth > 6:
             return _new_tuple(Value, ("other", span, "", None, (), (), False))
-        if isinstance(node, ast.Constant):
-            literal = node.value
-            if isinstance(literal, bytes):
+        node_type = type(node)  # the parser makes exact node types, never subclasses
+        if node_type is _Constant:
+            literal = node.value  # type: ignore[attr-defined]  # an ast.Constant
+            literal_type = type(literal)
+            if literal_type is str or literal_type is int:
+                return _new_tuple(Value, ("const", span, "", literal, (), (), False))
+            if literal_type is bytes:
                 literal = literal.decode("latin-1")
             if not isinstance(literal, (str, int, float, bool, type(None))):
                 return _new_tuple(Value, ("other", span, "", None, (), (), False))
             return _new_tuple(Value, ("const", span, "", literal, (), (), False))
-        if isinstance(node, (ast.Name, ast.Attribute)):
+        if node_type is _Name or node_type is _Attribute:
             dotted = self.dotted(node)
             if dotted is not None:
                 return _new_tuple(Value, ("name", span, _intern(self.qualify(dotted)), None, (), (), False))
             return _new_tuple(Value, ("other", span, "", None, (), (), False))
-        if isinstance(node, ast.Call):
-            dotted = self.dotted(node.func)
+        if node_type is _CallNode:
+            dotted = self.dotted(node.func)  # type: ignore[attr-defined]  # an ast.Call
             text = _intern(self.qualify(dotted)) if dotted else ""
-            items = tuple(
-                v for v in (self.value(a, depth + 1) for a in node.args if not isinstance(a, ast.Starred)) if v
-            )
-            keywords = tuple(
-                (kw.arg, v) for kw in node.keywords if kw.arg is not None
-                for v in (self.value(kw.value, depth + 1),) if v
-            )
-            has_star = any(kw.arg is None for kw in node.keywords) or any(
-                isinstance(a, ast.Starred) for a in node.args
-            )
+            # `value` of a node is never None: no filtering of the parts is needed.
+            value, inner = self.value, depth + 1
+            args, keyword_nodes = node.args, node.keywords  # type: ignore[attr-defined]  # an ast.Call
+            items: tuple[Value, ...] = ()
+            has_star = False
+            if args:
+                items = tuple([value(a, inner) for a in args if type(a) is not _Starred])  # type: ignore[misc]  # never None
+                has_star = len(items) != len(args)
+            keywords: tuple[tuple[str, Value], ...] = ()
+            if keyword_nodes:
+                keywords = tuple([(kw.arg, value(kw.value, inner)) for kw in keyword_nodes  # type: ignore[misc]  # never None
+                                  if kw.arg is not None])
+                has_star = has_star or len(keywords) != len(keyword_nodes)
             return _new_tuple(Value, ("call", span, text, None, items, keywords, has_star))
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = tuple(v for v in (self.value(e, depth + 1) for e in node.elts) if v)
+            items = tuple([self.value(e, depth + 1) for e in node.elts])  # type: ignore[misc]  # never None
             return _new_tuple(Value, ("seq", span, "", None, items, (), False))
         if isinstance(node, ast.Dict):
             keywords = tuple(
@@ -351,9 +377,10 @@ class _Extractor(ast.NodeVisitor):
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         params = [
-            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(positional, defaults, strict=True)
+            _new_param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(positional, defaults, strict=True)
         ] + [
-            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+            _new_param(a.arg, self.value(a.annotation), self.value(d))
+            for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
         ]
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
             self.visit(default)
@@ -361,8 +388,7 @@ class _Extractor(ast.NodeVisitor):
         qualname = f"{owner}.{node.name}"
         decorators = tuple(v for v in (self.value(d) for d in node.decorator_list) if v)
         scope = _Scope(qualname, True)
-        scope.locals.extend((p.name, Value("name", Span(1), text=f"<param:{p.name}>"), False) for p in params)
-        scope.local_names.update(p.name for p in params)
+        scope.local_names.update(p.name for p in params)  # parameters are local names, not `locals` facts
         self.scopes.append(scope)
         outer_once, self.once_depth = self.once_depth, 0
         once_from, lazy_blocks = once_statements(node, self.qualify)
@@ -382,18 +408,18 @@ class _Extractor(ast.NodeVisitor):
         self.once_depth = outer_once
         self.scopes.pop()
         self.functions.append(
-            Function(
-                qualname=qualname,
-                is_async=isinstance(node, ast.AsyncFunctionDef),
-                span=Span(node.lineno, self.pos.column(node.lineno, node.col_offset), node.lineno, 0),
-                decorators=decorators,
-                params=tuple(params),
-                is_generator=scope.is_generator,
-                returns=tuple(scope.returns),
-                locals=tuple(entry for entry in scope.locals if not entry[1].text.startswith("<param:")),
-                class_name=self.class_stack[-1] if self.class_stack else "",
-                in_main=self.in_main,
-                annotation=self.value(node.returns) if node.returns is not None else None,
+            _new_function(
+                qualname,  # qualname, is_async, span, decorators, params, is_generator, returns, locals,
+                isinstance(node, ast.AsyncFunctionDef),  # class_name, in_main, annotation: Function's fields
+                Span(node.lineno, self.pos.column(node.lineno, node.col_offset), node.lineno, 0),
+                decorators,
+                tuple(params),
+                scope.is_generator,
+                tuple(scope.returns),
+                tuple(scope.locals),
+                self.class_stack[-1] if self.class_stack else "",
+                self.in_main,
+                self.value(node.returns) if node.returns is not None else None,
             )
         )
 
@@ -411,7 +437,7 @@ class _Extractor(ast.NodeVisitor):
         bases = tuple(self.qualify(d) for d in (self.dotted(b.value if isinstance(b, ast.Subscript) else b)
                                                 for b in node.bases) if d)
         qualname = f"{self.scopes[-1].qualname}.{node.name}"
-        self.classes.append(ClassDef(qualname, bases, self.pos.span(node)))
+        self.classes.append(_new_class(qualname, bases, self.pos.span(node)))
         self.scopes.append(_Scope(qualname, False))
         self.class_stack.append(qualname)
         for statement in node.body:
@@ -437,12 +463,12 @@ class _Extractor(ast.NodeVisitor):
                 name = target.id
             else:
                 name = f"{scope.qualname}.{target.id}"
-            self.assigns.append(Assign(name, value, self.pos.span(node), scope.qualname, self.in_main))
+            self.assigns.append(_new_assign(name, value, self.pos.span(node), scope.qualname, self.in_main))
         elif isinstance(target, ast.Attribute):
             dotted = self.dotted(target)
             if dotted:
                 self.assigns.append(
-                    Assign(self.qualify(dotted), value, self.pos.span(node), scope.qualname, self.in_main)
+                    _new_assign(self.qualify(dotted), value, self.pos.span(node), scope.qualname, self.in_main)
                 )
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -510,14 +536,14 @@ class _Extractor(ast.NodeVisitor):
                     if scope.is_function and base.id in scope.local_names:
                         receiver = base.id
             self.calls.append(
-                Call(
-                    value=value,
-                    scope=self.scopes[-1].qualname if self.scopes[-1].is_function else "",
-                    awaited=id(node) in self.await_depth,
-                    in_main=self.in_main,
-                    receiver=receiver,
-                    offloaded=self.offload_depth > 0 or self.deferred_depth > 0,
-                    once=self.once_depth > 0,
+                _new_call(
+                    value,  # value, scope, awaited, in_main, receiver, offloaded, once: Call's fields
+                    self.scopes[-1].qualname if self.scopes[-1].is_function else "",
+                    id(node) in self.await_depth,
+                    self.in_main,
+                    receiver,
+                    self.offload_depth > 0 or self.deferred_depth > 0,
+                    self.once_depth > 0,
                 )
             )
             if len(self.calls) > PYTHON_MAX_FACTS:
@@ -552,7 +578,7 @@ class _Extractor(ast.NodeVisitor):
         if any(s.span == span for s in self.strings[-3:]):
             return
         scope = self.scopes[-1].qualname if self.scopes[-1].is_function else ""
-        self.strings.append(StringLiteral(text, span, scope, role, self.in_main))
+        self.strings.append(_new_string(text, span, scope, role, self.in_main))
         if len(self.strings) > PYTHON_MAX_FACTS:
             raise OverBudget(too_large("URL literals", len(self.strings), PYTHON_MAX_FACTS))
 
