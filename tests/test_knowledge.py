@@ -99,6 +99,14 @@ def test_prefilter_keeps_every_file_that_names_a_knowledge_entry() -> None:
         assert engine._needs_parse(source), f"{topic}: {name} (needle {needle(name)!r})"
 
 
+def test_prefilter_reads_a_name_by_its_last_part_not_its_package() -> None:
+    """`django.contrib.auth.hashers.make_password` needs no `django` needle: every file that names it
+    writes `make_password`, which holds the word `password`. A file that only imports Django is not read."""
+    assert not engine._needs_parse(b"from django.db import models\n\nclass Book(models.Model):\n    pass\n")
+    assert engine._needs_parse(b"from app.auth import make_password\n\nhashed = make_password(raw)\n")
+    assert b"django" not in engine.python_needles()
+
+
 def test_needle_is_never_a_tiny_package_name() -> None:
     assert needle("os.system") == "system"
     assert needle("time.sleep") == "sleep"
