@@ -101,6 +101,7 @@ class HardcodedSecret(Rule):
     def _python(self, project: Project) -> Iterator[Draft]:
         constructor = project.python.constructor_of
         getters = frozenset(name for name in project.calls.names if is_env_getter(name, constructor))
+        jwt_calls = frozenset(name for name in project.calls.names if name in _JWT_CALLS)
         for facts in project.python_facts.values():
             functions = {f.qualname for f in facts.functions}
             settings_classes = _classes_based_on(facts, _SETTINGS_BASES)
@@ -117,9 +118,9 @@ class HardcodedSecret(Rule):
                     continue
                 yield from self._python_value(facts, name, assign.value, in_settings)
             for call in facts.calls:
-                if call.in_main or not (call.value.keywords or call.value.text in getters or call.value.text in _JWT_CALLS):
+                if call.in_main or not (call.value.keywords or call.value.text in getters or call.value.text in jwt_calls):
                     continue  # no keyword, no variable read: nothing `_python_call` reads
-                yield from self._python_call(project, facts, call, getters)
+                yield from self._python_call(project, facts, call, getters, jwt_calls)
 
     def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool) -> Iterator[Draft]:
         """Settings defaults are configuration (a plain word is a weak password there); other constants
@@ -161,7 +162,8 @@ class HardcodedSecret(Rule):
             elif item.kind == "dict" and depth < 4:
                 yield from self._python_dict(facts, item, depth + 1)
 
-    def _python_call(self, project: Project, facts: PyFacts, call: Call, getters: frozenset[str]) -> Iterator[Draft]:
+    def _python_call(self, project: Project, facts: PyFacts, call: Call, getters: frozenset[str],
+                     jwt_calls: frozenset[str]) -> Iterator[Draft]:
         value = call.value
         if call.name in getters:  # reads an environment variable (`is_env_getter`)
             variable = value.arg(0)
@@ -175,7 +177,7 @@ class HardcodedSecret(Rule):
                                   severity=_fallback_severity(name, secret_evidence(text, name), text), fallback=True,
                                   note=_role_note(name, secret_evidence(text, name), text))
             return
-        if call.name in _JWT_CALLS:
+        if call.name in jwt_calls:
             key = value.arg(1) or value.kwarg("key")
             text = _literal(key) if key is not None else None
             if key is not None and text is not None and secret_evidence(text) >= Evidence.WEAK:

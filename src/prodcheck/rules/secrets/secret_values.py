@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections import Counter
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -78,6 +79,7 @@ def _is_secret_word(words: list[str], index: int) -> bool:
     return index > 0 and word in _SALT_WORDS and _is_secret_word(words, index - 1)
 
 
+@lru_cache(maxsize=8192)  # a pure function of the name; rules ask it for the same names again and again
 def is_secret_name(name: str) -> bool:
     """The name's head (its last word, `DEFAULT`/`VALUE` aside) says it holds a secret, and no word says
     it is metadata about one: `DB_PASSWORD`, `jwtSecret`; not `PASSWORD_FILE`, `_TOKEN_ENV`,
