@@ -137,9 +137,9 @@ class Project:
     def python(self) -> PythonIndex:
         return self.views.python
 
-    @cached_property
+    @property
     def calls(self) -> CallIndex:
-        return CallIndex(self.python_facts)
+        return self.python.calls
 
     @cached_property
     def workloads(self) -> list[Workload]:

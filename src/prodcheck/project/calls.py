@@ -2,7 +2,7 @@
 environment getters, CORS middleware) ask once per distinct name instead of once per call."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from prodcheck.model.facts import Call, PyFacts
 
@@ -26,6 +26,15 @@ class CallIndex:
     def names(self) -> Iterator[str]:
         """Every distinct call name of the project."""
         return iter(self._files_by_name)
+
+    def matching(self, wanted: Callable[[str], object]) -> frozenset[str]:
+        """The distinct call names `wanted` accepts (asked once per name)."""
+        return frozenset(name for name in self._files_by_name if wanted(name))
+
+    def paths_calling(self, names: Collection[str]) -> set[str]:
+        """The paths of the files that call any of `names`."""
+        files, by_name = self._files, self._files_by_name
+        return {files[position].path for name in names for position in by_name.get(name, ())}
 
     def named(self, wanted: Callable[[str], object]) -> Iterator[tuple[PyFacts, Call]]:
         """(facts, call) for every call whose name `wanted` accepts (asked once per distinct name), in

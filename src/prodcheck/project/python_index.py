@@ -11,6 +11,7 @@ from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import app_kind, dependency_markers, is_application, route_methods
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
+from prodcheck.project.calls import CallIndex
 
 # What frameworks and database libraries provide is knowledge: prodcheck.knowledge.frameworks, .databases.
 
@@ -43,6 +44,9 @@ class Resolved:
     cls: bool = False
 
 
+_ROUTE_ADDERS = frozenset({"add_api_route", "add_route", "add_api_websocket_route"})
+
+
 class PythonIndex:
     def __init__(self, facts: dict[str, PyFacts], contexts: dict[str, Context]) -> None:
         self.files = facts
@@ -73,6 +77,11 @@ class PythonIndex:
                 self.classes[cls.qualname] = (cls, file_facts)
             for call in file_facts.calls:
                 self.calls_by_scope[call.scope].append(call)
+
+    @cached_property
+    def calls(self) -> CallIndex:
+        """The files that make each call name (the loops below over every call skip the other files)."""
+        return CallIndex(self.files)
 
     # ---------------------------------------------------------------- name resolution
 
@@ -228,6 +237,8 @@ class PythonIndex:
     @cached_property
     def routes(self) -> list[Route]:
         routes: list[Route] = []
+        adders = self.calls.matching(lambda name: name.rpartition(".")[2] in _ROUTE_ADDERS)
+        adding = self.calls.paths_calling(adders)
         for facts in self.files.values():
             framework = self._imports_web_framework(facts)
             for function in facts.functions:
@@ -245,10 +256,10 @@ class PythonIndex:
                         continue
                     routes.append(Route(function, facts, method, str(path_value.literal),
                                         app.qualname if app else "", decorator))
-            for call in facts.calls:
-                owner, _, method = call.name.rpartition(".")
-                if method not in {"add_api_route", "add_route", "add_api_websocket_route"}:
+            for call in facts.calls if facts.path in adding else ():
+                if call.value.text not in adders:
                     continue
+                owner, _, method = call.name.rpartition(".")
                 path_value, handler = call.value.arg(0), call.value.arg(1) or call.value.kwarg("endpoint")
                 if path_value is None or not path_value.is_str or handler is None or handler.kind != "name":
                     continue
@@ -267,25 +278,22 @@ class PythonIndex:
     def mounts(self) -> dict[str, list[tuple[str, str, Call]]]:
         """parent app/router -> [(child router, prefix, call)] from include_router and mount."""
         edges: dict[str, list[tuple[str, str, Call]]] = defaultdict(list)
-        for facts in self.files.values():
-            for call in facts.calls:
-                owner, _, method = call.name.rpartition(".")
-                if method not in {"include_router", "mount"}:
-                    continue
-                parent = self.app_object(owner)
-                if parent is None:
-                    continue
-                if method == "include_router":
-                    child_value, prefix_value = call.value.arg(0), call.value.kwarg("prefix")
-                else:
-                    prefix_value, child_value = call.value.arg(0), call.value.arg(1) or call.value.kwarg("app")
-                if child_value is None or child_value.kind != "name":
-                    continue
-                child = self.app_object(child_value.text)
-                if child is None:
-                    continue
-                prefix = str(prefix_value.literal) if prefix_value is not None and prefix_value.is_str else ""
-                edges[parent.qualname].append((child.qualname, prefix, call))
+        for _facts, call in self.calls.named(lambda name: name.rpartition(".")[2] in {"include_router", "mount"}):
+            owner, _, method = call.name.rpartition(".")
+            parent = self.app_object(owner)
+            if parent is None:
+                continue
+            if method == "include_router":
+                child_value, prefix_value = call.value.arg(0), call.value.kwarg("prefix")
+            else:
+                prefix_value, child_value = call.value.arg(0), call.value.arg(1) or call.value.kwarg("app")
+            if child_value is None or child_value.kind != "name":
+                continue
+            child = self.app_object(child_value.text)
+            if child is None:
+                continue
+            prefix = str(prefix_value.literal) if prefix_value is not None and prefix_value.is_str else ""
+            edges[parent.qualname].append((child.qualname, prefix, call))
         return edges
 
     @cached_property
@@ -484,17 +492,16 @@ class PythonIndex:
     def startup_hooks(self) -> list[tuple[Function, PyFacts, str]]:
         """(function, facts, how) for lifespans, startup events and handlers."""
         hooks: dict[str, tuple[Function, PyFacts, str]] = {}
-        for facts in self.files.values():
-            for call in facts.calls:
-                if not is_application(call.name):
-                    continue
-                scope = self.functions.get(call.scope)
-                for target in self._lifespan_functions(call.value.kwarg("lifespan"), scope[0] if scope else None):
-                    hooks[target[0].qualname] = (*target, "lifespan")
-                on_startup = call.value.kwarg("on_startup")
-                for item in on_startup.items if on_startup is not None else ():
-                    for target in self._lifespan_functions(item, scope[0] if scope else None):
-                        hooks[target[0].qualname] = (*target, "on_startup")
+        for _facts, call in self.calls.named(is_application):
+            scope = self.functions.get(call.scope)
+            for target in self._lifespan_functions(call.value.kwarg("lifespan"), scope[0] if scope else None):
+                hooks[target[0].qualname] = (*target, "lifespan")
+            on_startup = call.value.kwarg("on_startup")
+            for item in on_startup.items if on_startup is not None else ():
+                for target in self._lifespan_functions(item, scope[0] if scope else None):
+                    hooks[target[0].qualname] = (*target, "on_startup")
+        handlers = self.calls.matching(lambda name: name.endswith("add_event_handler"))
+        handling = self.calls.paths_calling(handlers)
         for facts in self.files.values():
             for function in facts.functions:
                 if function.qualname not in hooks and _app_context_manager(function):
@@ -506,8 +513,8 @@ class PythonIndex:
                         event = decorator.arg(0)
                         if event is not None and event.literal == "startup":
                             hooks[function.qualname] = (function, facts, "startup event")
-            for call in facts.calls:
-                if call.name.endswith("add_event_handler"):
+            for call in facts.calls if facts.path in handling else ():
+                if call.value.text in handlers:
                     event, handler = call.value.arg(0), call.value.arg(1)
                     if event is not None and event.literal == "startup":
                         # a handler, or a factory call that returns one (`add_event_handler("startup", on_start(app))`)
