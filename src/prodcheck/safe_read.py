@@ -80,11 +80,15 @@ def read_text(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES, *, foll
 
 
 def _opened_inside(descriptor: int, full: str, folder: str) -> bool:
-    real_folder = os.path.realpath(folder)
     try:
         real = os.readlink(f"/proc/self/fd/{descriptor}")  # the file actually opened (Linux)
     except OSError:
         real = os.path.realpath(full)
+    # `real` is canonical, and so is every folder it lies in: when it lies in `folder` as written, that
+    # is the folder's real path too (the usual case, a resolved root), with no realpath per file.
+    if real == folder or real.startswith(folder.rstrip(os.sep) + os.sep):
+        return True
+    real_folder = os.path.realpath(folder)
     return real == real_folder or real.startswith(real_folder.rstrip(os.sep) + os.sep)
 
 

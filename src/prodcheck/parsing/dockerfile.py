@@ -161,16 +161,21 @@ def exec_form(value: str) -> list[str] | None:
 
 def command_of(instruction: Instruction) -> list[SimpleCommand]:
     """CMD / ENTRYPOINT / RUN / HEALTHCHECK CMD value as simple commands."""
-    value = instruction.value
-    if instruction.keyword == "HEALTHCHECK":
+    # Split once per run: the process model and several rules ask for the same instructions.
+    return list(_command_of(instruction.keyword, instruction.value, instruction.line, instruction.heredoc))
+
+
+@lru_cache(maxsize=8192)
+def _command_of(keyword: str, value: str, line: int, heredoc: str) -> tuple[SimpleCommand, ...]:
+    if keyword == "HEALTHCHECK":
         match = re.search(r"(?:^|\s)CMD\s+(.*)$", value, re.S)
         if not match:
-            return []
+            return ()
         value = match.group(1)
     argv = exec_form(value)
     if argv is not None:
-        return split_argv(argv, instruction.line)
-    return split_script(value + ("\n" + instruction.heredoc if instruction.heredoc else ""), instruction.line)
+        return tuple(split_argv(argv, line))
+    return tuple(split_script(value + ("\n" + heredoc if heredoc else ""), line))
 
 
 _EXEC_FORM_KEYWORDS = frozenset({"CMD", "ENTRYPOINT", "RUN", "HEALTHCHECK", "SHELL", "COPY", "ADD", "VOLUME"})
@@ -183,6 +188,10 @@ def _check_continuations(lines: list[str]) -> None:
     of one instruction: a RUN continued over 850,000 lines took minutes. Such a file is a PC000
     long before that; real Dockerfiles stay many orders of magnitude below the budget."""
     escape = "`" if _ESCAPE_DIRECTIVE.search("\n".join(lines[:20])) else "\\"
+    # Each continued line adds at most the whole text (and its line ends) to the work: a text with
+    # few escape characters cannot reach the budget, and most Dockerfiles need no pass over their lines.
+    if sum(line.count(escape) for line in lines) * (sum(map(len, lines)) + len(lines)) <= MAX_JOIN_WORK:
+        return
     start, size, work = 1, 0, 0
     for number, line in enumerate(lines, 1):
         if not size:
@@ -199,13 +208,13 @@ def _check_continuations(lines: list[str]) -> None:
 def parse(path: str, text: str) -> DockerfileView:
     from dockerfile_parse import DockerfileParser
 
-    _check_continuations(text.splitlines())
+    lines = text.splitlines()
+    _check_continuations(lines)
     try:
         parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
         structure = parser.structure
     except Exception as error:  # dockerfile-parse raises assorted errors on malformed input
         raise ParseError(f"invalid Dockerfile: {error}") from None
-    lines = text.splitlines()
     instructions: list[Instruction] = []
     stages: list[Stage] = []
     global_args: dict[str, str] = {}

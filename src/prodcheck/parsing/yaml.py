@@ -143,6 +143,39 @@ class YNode:
             elif node.kind == "seq":
                 stack.extend(reversed(node.list()))
 
+    def scalars(self) -> Iterator[YNode]:
+        """The scalar nodes of `walk`, in its order (the scans of every value skip the containers)."""
+        stack = [self]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
+            kind = node.kind
+            if kind == "scalar":
+                yield node
+            elif kind == "map":
+                for key, value in reversed(node.value):  # type: ignore[call-overload]  # a map's pair list
+                    push(value)
+                    push(key)
+            elif kind == "seq":
+                stack.extend(reversed(node.value))  # type: ignore[call-overload]  # a seq's node list
+
+    def maps(self) -> Iterator[YNode]:
+        """The mapping nodes of `walk`, in its order."""
+        stack = [self]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
+            kind = node.kind
+            if kind == "map":
+                yield node
+                for key, value in reversed(node.value):  # type: ignore[call-overload]  # a map's pair list
+                    if value.kind != "scalar":
+                        push(value)
+                    if key.kind != "scalar":
+                        push(key)
+            elif kind == "seq":
+                stack.extend(reversed(node.value))  # type: ignore[call-overload]  # a seq's node list
+
 
 class _Mark(Protocol):
     """A position in the stream: PyYAML's pure-Python and libyaml marks both have these."""
@@ -180,24 +213,47 @@ class _Composer:
 
     def document(self, events: Iterator[yaml.Event], first: yaml.Event) -> YNode:
         # stack entries: [node, anchor, size, height, pending map key or None]
+        # One dispatch on the event's exact class, spans built without re-normalising (libyaml's end
+        # mark never precedes its start) and the implicit tags of repeated plain scalars looked up:
+        # this loop is most of the infra scan.
         stack: list[list] = []
         root: YNode | None = None
-        event = first
+        event: Any = first  # narrowed by its exact class below
+        new_span = Span.exact
         while True:
             produced: tuple[YNode, int, int] | None = None
+            cls = event.__class__
             anchor = getattr(event, "anchor", None)
             start_mark, end_mark = event.start_mark, event.end_mark
             assert start_mark is not None and end_mark is not None  # libyaml marks every event
-            if isinstance(event, yaml.ScalarEvent):
-                self._charge(1, start_mark)
+            if cls is _SCALAR:
+                self.budget -= 1
+                if self.budget < 0:
+                    self._charge(0, start_mark)
                 tag = event.tag
-                if tag is None or tag == "!":
-                    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
                 value: str | None = event.value
+                if tag is None or tag == "!":
+                    tag = _scalar_tag(event.value, event.implicit)
                 if tag.endswith(":null"):
                     value = None
-                produced = (YNode("scalar", _span(start_mark, end_mark), value, tag, event.style), 1, 0)
-            elif isinstance(event, yaml.AliasEvent):
+                produced = (YNode("scalar", new_span(start_mark.line + 1, start_mark.column + 1, end_mark.line + 1,
+                                                     end_mark.column + 1), value, tag, event.style), 1, 0)
+            elif cls is _MAPPING_START or cls is _SEQUENCE_START:
+                self._charge(1, start_mark)
+                if len(stack) >= MAX_DEPTH:
+                    raise ParseError("YAML nesting too deep", start_mark.line + 1)
+                is_map = cls is _MAPPING_START
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = _RESOLVER.resolve(yaml.MappingNode if is_map else yaml.SequenceNode, None, event.implicit)
+                line, column = start_mark.line + 1, start_mark.column + 1
+                node = YNode("map" if is_map else "seq", new_span(line, column, line, column), [], tag)
+                stack.append([node, anchor, 1, 0, None, start_mark])
+            elif cls is _MAPPING_END or cls is _SEQUENCE_END:
+                node, anchor, size, height, _pending, start = stack.pop()
+                node.span = _span(start, end_mark)
+                produced = (node, size, height + 1)
+            elif cls is _ALIAS:
                 target = self.anchors.get(event.anchor or "")
                 if target is None:
                     what = "recursive" if any(entry[1] == event.anchor for entry in stack) else "undefined"
@@ -209,20 +265,6 @@ class _Composer:
                     raise ParseError("YAML nesting too deep", start_mark.line + 1)
                 produced = (_copy(node), size, height)
                 anchor = None  # an alias carries no anchor of its own
-            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                self._charge(1, start_mark)
-                if len(stack) >= MAX_DEPTH:
-                    raise ParseError("YAML nesting too deep", start_mark.line + 1)
-                is_map = isinstance(event, yaml.MappingStartEvent)
-                tag = event.tag
-                if tag is None or tag == "!":
-                    tag = _RESOLVER.resolve(yaml.MappingNode if is_map else yaml.SequenceNode, None, event.implicit)
-                node = YNode("map" if is_map else "seq", _span(start_mark, start_mark), [], tag)
-                stack.append([node, anchor, 1, 0, None, start_mark])
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                node, anchor, size, height, _pending, start = stack.pop()
-                node.span = _span(start, end_mark)
-                produced = (node, size, height + 1)
             else:  # pragma: no cover - the parser only interleaves node events inside a document
                 raise ParseError(f"invalid YAML: unexpected {type(event).__name__}")
             if produced is not None:
@@ -234,7 +276,8 @@ class _Composer:
                 else:
                     parent = stack[-1]
                     parent[2] += size
-                    parent[3] = max(parent[3], height)
+                    if height > parent[3]:
+                        parent[3] = height
                     container: YNode = parent[0]
                     children = cast("list[Any]", container.value)  # a seq or map node's value is its list
                     if container.kind == "seq":
@@ -251,6 +294,27 @@ class _Composer:
             if root is not None:
                 return root
             event = next(events)
+
+
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+# The implicit tag of a plain scalar depends only on its text (keys and values repeat across files):
+# short ones are looked up, bounded.
+_TAGS: dict[tuple[str, object], str] = {}
+_TAGS_MAX = 50_000
+
+
+def _scalar_tag(value: str, implicit: object) -> str:
+    if len(value) > 40:
+        return str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
+    key = (value, implicit)
+    tag = _TAGS.get(key)
+    if tag is None:
+        if len(_TAGS) >= _TAGS_MAX:
+            _TAGS.clear()
+        tag = _TAGS[key] = str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
+    return tag
 
 
 def _copy(node: YNode) -> YNode:

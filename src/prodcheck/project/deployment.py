@@ -456,9 +456,11 @@ class Deployment:
             candidates = [f"{stem}{sep}{w}.{extension}" for w in prod_words for sep in (".", "-", "_")]
         else:
             return None
+        by_path = self.views.by_path
+        normal = _norm(folder) == folder  # then joining one plain name needs no normpath per candidate
         for candidate in candidates:
-            path = _join(folder, candidate)
-            if path in self.views.by_path:
+            path = (f"{folder}/{candidate}" if folder else candidate) if normal else _join(folder, candidate)
+            if path in by_path:
                 return path
         return None
 

@@ -28,9 +28,7 @@ def secret_object_names(project: Project) -> frozenset[str]:
         kind = document.get("kind")
         if kind is not None and kind.as_str() == "Secret":
             _add(names, document.path("metadata", "name"))
-        for node in document.walk():
-            if not node.is_map:
-                continue
+        for node in document.maps():
             for key, value in node.entries():
                 if key == "secretName":
                     _add(names, value)

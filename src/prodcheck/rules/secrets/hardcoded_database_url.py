@@ -122,8 +122,8 @@ class HardcodedDatabaseUrl(Rule):
                 services = job.get("services")
                 for name, _ in services.entries() if services is not None else []:
                     service_hosts.add(name.lower())
-                for node in job.walk():
-                    if not node.is_scalar or not node.text or "://" not in node.text:
+                for node in job.scalars():
+                    if not node.text or "://" not in node.text:
                         continue
                     for url in database_urls(node.text):
                         if services is not None and (url.is_local or url.host.lower() in service_hosts):
@@ -136,8 +136,8 @@ class HardcodedDatabaseUrl(Rule):
                                          context=context)
 
     def _scan_node(self, path: str, document: YNode, context: Context | None) -> Iterator[Draft]:
-        for node in document.walk():
-            if node.is_scalar and node.text and "://" in node.text:
+        for node in document.scalars():
+            if node.text and "://" in node.text:
                 for url in database_urls(node.text):
                     yield self.draft(_message(url, "in configuration"), _scalar_location(path, node, url),
                                      secrets=(url.secret,), context=context)
