@@ -86,3 +86,45 @@ def test_a_lazy_table_reads_only_the_shards_it_needs(tmp_path: Path) -> None:
     assert fresh.get("c") == ("c", 1) and list(fresh.loaded) == [fresh.shard_of("c")]
     assert fresh.get("again") is None
     assert fresh.entries == {key: (key, 1) for key in "abcd"}
+
+
+POOLED = {
+    "app/__init__.py": "",
+    "app/main.py": "from fastapi import FastAPI\n\nfrom app.db import engine\n\napp = FastAPI()\n",
+    "app/db.py": (
+        "import os\n\nfrom sqlalchemy import create_engine\n\n"
+        "engine = create_engine(os.environ['DATABASE_URL'], pool_size=5, max_overflow=0)\n"
+    ),
+    "Dockerfile": (
+        "FROM python:3.12-slim\nUSER app\nCOPY . .\n"
+        'CMD ["gunicorn", "app.main:app", "-k", "uvicorn.workers.UvicornWorker", "-w", "4"]\n'
+    ),
+    "docker-compose.yml": (
+        "services:\n  api:\n    build: .\n  db:\n    image: postgres:16.4\n"
+        "    command: postgres -c max_connections=100\n"
+    ),
+}
+
+# Each edit moves one input of PC402's arithmetic (pool x workers against max_connections), each in
+# another file; the expected answer after it, so a stale re-use of the previous result fails.
+CROSS_FILE_EDITS = [
+    (None, "", "", False),  # 5 x 4 = 20 of 100
+    ("Dockerfile", '"-w", "4"', '"-w", "32"', True),  # 5 x 32 = 160 of 100
+    ("app/db.py", "pool_size=5", "pool_size=2", False),  # 2 x 32 = 64 of 100
+    ("docker-compose.yml", "max_connections=100", "max_connections=50", True),  # 64 of 50
+    ("app/db.py", "pool_size=2", "pool_size=1", False),  # 1 x 32 = 32 of 50
+]
+
+
+def test_an_edit_to_a_cross_file_fact_is_seen_by_a_cached_run(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    for relative, text in POOLED.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    cache_dir = tmp_path / "cache"
+    for relative, old, new, over in CROSS_FILE_EDITS:
+        if relative is not None:
+            _edit(root / relative, old, new)
+        for _ in range(2):  # the run that re-checks after the edit, then the one that reuses its entry
+            report = _same_as_without_cache(root, cache_dir)
+            assert any(f["code"] == "PC402" for f in report["findings"]) is over, (relative, new)
