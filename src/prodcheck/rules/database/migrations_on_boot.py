@@ -62,6 +62,14 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     return None
 
 
+def _drops(call: Call, constant: Callable[[str], Value | None] | None) -> bool:
+    """The call drops tables: `metadata.drop_all()` (also through `run_sync`), raw `DROP TABLE`."""
+    drop_all = migration_calls("drop_all")
+    if call.name in drop_all or any(item.kind == "name" and item.text in drop_all for item in call.value.items):
+        return True
+    return call.name in ddl_executors() and (_ddl(call, constant) or "").startswith("DROP")
+
+
 def _ddl(call: Call, constant: Callable[[str], Value | None] | None) -> str | None:
     """The schema statement the SQL a call executes starts with: its first argument, a literal
     (also inside `text(...)`) or a module-level constant."""
@@ -126,21 +134,31 @@ class MigrationsOnBoot(Rule):
         for hook, facts, how in project.python.startup_hooks:
             reported: set[tuple[str, int]] = set()
             for path in self._reachable_migrations(project, hook, facts):
-                entry, migration = _reported_call(path), path[-1]
+                migration = path[-1]
+                description = migration_call(migration.call, _constructor(project, migration),
+                                             project.python.assigned_value) or ""
+                # Dropping tables is no migration to move to a deploy step but data lost on every start:
+                # the line to delete is the drop itself, wherever start-up reaches it from.
+                drops = _drops(migration.call, project.python.assigned_value)
+                entry = migration if drops else _reported_call(path)
                 where = Location(entry.facts.path, entry.call.span)
                 if (where.path, where.span.line) in reported:
                     continue  # one finding per line of start-up code, whatever it reaches
                 reported.add((where.path, where.span.line))
-                description = migration_call(migration.call, _constructor(project, migration),
-                                             project.python.assigned_value)
                 callees = [step.callee.qualname.rsplit(".", 1)[-1] for step in path[:-1] if step.callee]
                 via = "" if not callees else " via " + " -> ".join(f"`{c}()`" for c in callees)
                 related = [Location(facts.path, hook.span).labelled(how)]
-                if entry is not migration:
+                if drops and len(path) > 1:
+                    called = _reported_call(path)
+                    related.append(Location(called.facts.path, called.call.span).labelled("start-up calls it here"))
+                elif entry is not migration:
                     related.append(Location(migration.facts.path, migration.call.span).labelled("the migration"))
+                advice = ("every start deletes the data of every table it drops, and replicas drop tables under "
+                          "each other; remove it from start-up" if drops else
+                          "every worker of every replica migrates on boot, concurrently; run migrations once per "
+                          "deploy instead")
                 yield self.draft(
-                    f"{description} runs in the {how} `{hook.qualname.rsplit('.', 1)[-1]}`{via}: every worker "
-                    "of every replica migrates on boot, concurrently; run migrations once per deploy instead",
+                    f"{description} runs in the {how} `{hook.qualname.rsplit('.', 1)[-1]}`{via}: {advice}",
                     where, related=tuple(related),
                     context=Context.DEV if any(hop.call.in_main for hop in path) else None,
                 )
