@@ -593,6 +593,10 @@ class _Extractor(ast.NodeVisitor):
 
 
 def module_name_for(path: str) -> str:
+    if "{{" in path:  # `{{cookiecutter.project_name}}/web/app.py`: the package a template generates
+        from prodcheck.extract.jinja import render_placeholders
+
+        path = render_placeholders(path)
     parts = path.removesuffix(".py").split("/")
     if parts and parts[-1] == "__init__":
         parts.pop()
@@ -625,9 +629,18 @@ def extract(path: str, source: bytes) -> PyFacts:
         if "integer string conversion" in str(error.msg):
             raise SyntaxError("integer literal too large (more digits than Python converts)", (
                 path, error.lineno or 1, error.offset or 1, "")) from None
+        from prodcheck.extract.jinja import is_templated, superset
         from prodcheck.extract.newer_syntax import parse_newer
 
-        parsed = parse_newer(source, path)
+        parsed = None
+        if is_templated(source):  # a cookiecutter/copier template: read as the project it generates
+            rendered = superset(source)
+            try:
+                parsed = ast.parse(rendered, filename=path), rendered
+            except SyntaxError:
+                parsed = parse_newer(rendered, path)
+        if parsed is None:
+            parsed = parse_newer(source, path)
         if parsed is None:
             raise
         tree, source = parsed

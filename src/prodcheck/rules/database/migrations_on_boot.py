@@ -28,7 +28,7 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     name = call.name
     if name in migration_calls("upgrade"):
         return "`alembic.command.upgrade()`"
-    if name in migration_calls("create_all"):
+    if migration_calls("create_all").match(name, constructor):
         return "`metadata.create_all()`"
     generate = call.value.kwarg("generate_schemas")
     if name in migration_calls("generate_schemas") or (name in migration_calls("register_tortoise")
@@ -39,10 +39,9 @@ def migration_call(call: Call, constructor: Resolver | None = None,
         if mode is not None and mode.literal in {"migrate", "upgrade"}:
             return '`migration_context(mode="migrate")`'
     for item in call.value.items:
-        if item.kind == "name" and item.text in migration_calls("create_all"):
+        if item.kind == "name" and migration_calls("create_all").match(item.text, constructor):
             return "`metadata.create_all()`"
-    if name in migration_calls("drop_all") or any(item.kind == "name" and item.text in migration_calls("drop_all")
-                                                  for item in call.value.items):
+    if _drops_all(call, constructor):
         return "`metadata.drop_all()` (drops every table)"
     setup = migration_calls("schema_setup").match(name, constructor)
     if setup is not None:
@@ -62,10 +61,16 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     return None
 
 
-def _drops(call: Call, constant: Callable[[str], Value | None] | None) -> bool:
-    """The call drops tables: `metadata.drop_all()` (also through `run_sync`), raw `DROP TABLE`."""
+def _drops_all(call: Call, constructor: Resolver | None) -> bool:
+    """`metadata.drop_all()`, also handed to `conn.run_sync(...)`."""
     drop_all = migration_calls("drop_all")
-    if call.name in drop_all or any(item.kind == "name" and item.text in drop_all for item in call.value.items):
+    return drop_all.match(call.name, constructor) is not None or any(
+        item.kind == "name" and drop_all.match(item.text, constructor) is not None for item in call.value.items)
+
+
+def _drops(call: Call, constructor: Resolver | None, constant: Callable[[str], Value | None] | None) -> bool:
+    """The call drops tables: `metadata.drop_all()` (also through `run_sync`), raw `DROP TABLE`."""
+    if _drops_all(call, constructor):
         return True
     return call.name in ddl_executors() and (_ddl(call, constant) or "").startswith("DROP")
 
@@ -135,11 +140,11 @@ class MigrationsOnBoot(Rule):
             reported: set[tuple[str, int]] = set()
             for path in self._reachable_migrations(project, hook, facts):
                 migration = path[-1]
-                description = migration_call(migration.call, _constructor(project, migration),
-                                             project.python.assigned_value) or ""
+                constructor = _constructor(project, migration)
+                description = migration_call(migration.call, constructor, project.python.assigned_value) or ""
                 # Dropping tables is no migration to move to a deploy step but data lost on every start:
                 # the line to delete is the drop itself, wherever start-up reaches it from.
-                drops = _drops(migration.call, project.python.assigned_value)
+                drops = _drops(migration.call, constructor, project.python.assigned_value)
                 entry = migration if drops else _reported_call(path)
                 where = Location(entry.facts.path, entry.call.span)
                 if (where.path, where.span.line) in reported:

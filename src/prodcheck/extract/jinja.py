@@ -1,0 +1,88 @@
+"""A Jinja-templated Python file (a cookiecutter or copier template) read as the project it generates.
+
+A template's `.py` files are not Python until rendered: `{%- if cookiecutter.orm == "sqlalchemy" %}`
+lines choose what the generated project holds, and `{{ cookiecutter.project_name }}` names its
+package. Which options a user picks is unknown (cookiecutter.json often lists only their types), so
+the file is read as the superset of its branches: every line of every branch is kept, the lines
+that are only tags are blanked, and each placeholder becomes the name of its variable
+(`{{cookiecutter.project_name}}` -> `project_name`). A condition inside a line (`-> {% if a %}str{%
+else %}URL{% endif %}:`) cannot keep both branches, so it keeps its first. That is valid Python for
+the common shape of these templates, and every line keeps its number, so findings point at the
+template's lines. What still does not parse (branches that only make sense apart) stays a parse
+error; the engine skips such a file with an `info`.
+
+Nothing is rendered or executed: the tags are removed as text, never evaluated.
+"""
+from __future__ import annotations
+
+import re
+
+# `{% ... %}` statements and `{# ... #}` comments, with their whitespace-control dashes; they may
+# span lines. `{{ ... }}` expressions do not.
+_TAG = re.compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.DOTALL)
+_EXPRESSION = re.compile(r"\{\{-?(.*?)-?\}\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The objects the template engines keep their variables in: `cookiecutter.project_name`
+# (https://cookiecutter.readthedocs.io/en/stable/advanced/template_extensions.html), copier's bare
+# `project_name` (https://copier.readthedocs.io/en/stable/creating/#the-copieryml-file).
+_NAMESPACES = frozenset({"cookiecutter", "copier"})
+MARKERS = (b"{%", b"{{", b"{#")
+
+
+def is_templated(source: bytes) -> bool:
+    return any(marker in source for marker in MARKERS)
+
+
+def placeholder_name(expression: str) -> str:
+    """`cookiecutter.project_name | upper` -> `project_name`; `cookiecutter.db_info.name` -> `db_info`."""
+    names = [name for name in _NAME.findall(expression.split("|", 1)[0])]
+    while names and names[0] in _NAMESPACES:
+        names = names[1:]
+    return names[0] if names else "placeholder"
+
+
+def render_placeholders(text: str) -> str:
+    """Every `{{ expression }}` replaced by its variable's name (a path part, a module name)."""
+    return _EXPRESSION.sub(lambda match: placeholder_name(match.group(1)), text)
+
+
+def superset(source: bytes) -> bytes:
+    """The template as the union of its branches, line for line (see the module docstring)."""
+    text = source.decode("utf-8", "replace")
+    pieces: list[str] = []
+    # One entry per open `if`: whether it sits inside a line, and whether its current branch is
+    # skipped (only an inline condition's later branches are).
+    stack: list[tuple[bool, bool]] = []
+    position = pending = 0
+    for match in _TAG.finditer(text):
+        chunk = text[position:match.start()]
+        if any(skip for _, skip in stack):
+            chunk = "\n" * chunk.count("\n")
+        if pending and "\n" in chunk:
+            # the line breaks inside a tag move to the end of its line: what follows the tag stays on it
+            chunk = chunk.replace("\n", "\n" * (pending + 1), 1)
+            pending = 0
+        pieces.append(chunk)
+        tag = match.group(0)
+        words = tag.strip("{}%#- \t\r\n").split(None, 1)
+        keyword = words[0] if words and tag.startswith("{%") else ""
+        if keyword == "if":
+            start = text.rfind("\n", 0, match.start()) + 1
+            stack.append((bool(_TAG.sub("", text[start:match.start()]).strip()), False))
+        elif keyword in {"elif", "else"} and stack and stack[-1][0]:
+            stack[-1] = (True, True)
+        elif keyword == "endif" and stack:
+            stack.pop()
+        pieces.append("\0")
+        pending += tag.count("\n")
+        position = match.end()
+    rest = text[position:]
+    pieces.append(rest.replace("\n", "\n" * (pending + 1), 1) if pending and "\n" in rest else
+                  rest + "\n" * pending)
+    lines: list[str] = []
+    for line in "".join(pieces).split("\n"):
+        if "\0" in line:
+            rest = line.replace("\0", "")
+            line = rest if rest.strip() else ""  # a line of tags only is blank, whatever its indent
+        lines.append(render_placeholders(line))
+    return "\n".join(lines).encode("utf-8")
