@@ -233,12 +233,14 @@ def test_systemd_and_supervisord_units_are_processes(project) -> None:
     assert _by(report["findings"], "PC101", "deploy/supervisord.conf")
 
 
-def test_jinja_template_is_skipped_with_an_info(project) -> None:
+def test_jinja_template_is_read_as_its_branches_or_skipped_with_an_info(project) -> None:
     root = project({**APP, "template/{{cookiecutter.slug}}/x.py": "x = 1\n",
                     "generator/template/client.py": "from fastapi import FastAPI\napp = FastAPI(title='x')\n"
-                                                    "{% if auth %}\nimport jwt\n{% endif %}\n"})
+                                                    "{% if auth %}\nimport jwt\n{% endif %}\n",
+                    "generator/template/broken.py": "from fastapi import FastAPI\ntotal = {% if a %}1{% endif %} +\n"})
     _, report = run_json(root)
-    parse = _by(report["findings"], "PC000", "generator/template/client.py")
+    assert not _by(report["findings"], "PC000", "generator/template/client.py")  # whole-line blocks: read
+    parse = _by(report["findings"], "PC000", "generator/template/broken.py")
     assert parse and parse[0]["severity"] == "info"
 
 
@@ -313,3 +315,111 @@ def test_sample_repository_overrides_what_its_own_compose_files_build(project) -
     _, report = run_json(root)
     found = _by(report["findings"], "PC201", "fastapi/Dockerfile")
     assert found and found[0]["context"] == "dev" and found[0]["severity"] == "info"
+
+
+SERVED = {
+    "svc/__init__.py": "",
+    "svc/routes/__init__.py": """
+        from fastapi import APIRouter
+
+        from svc.routes import admin_debug, users
+
+        router = APIRouter(prefix="/api")
+        router.include_router(users.router)
+        router.include_router(admin_debug.router)
+    """,
+    "svc/routes/users.py": """
+        from fastapi import APIRouter
+
+        router = APIRouter()
+    """,
+    "svc/routes/admin_debug.py": """
+        import time
+
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/debug")
+
+
+        @router.post("/sleep")
+        async def nap():
+            time.sleep(1)
+    """,
+    "svc/routes/oauth_test.py": """
+        import time
+
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/oauth-test")
+
+
+        @router.get("/claims")
+        async def claims():
+            time.sleep(1)
+    """,
+    "svc/routes/debug_tools.py": """
+        import time
+
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/tools")
+
+
+        @router.get("/nap")
+        async def nap():
+            time.sleep(1)
+    """,
+    "svc/main.py": """
+        from fastapi import FastAPI
+
+        from svc.config import settings
+        from svc.routes import debug_tools, oauth_test, router
+
+
+        def add_router(application: FastAPI, router, **kwargs) -> None:
+            application.include_router(router, prefix="/v1", **kwargs)
+
+
+        def get_application() -> FastAPI:
+            application = FastAPI()
+            application.include_router(router)
+            add_router(application, oauth_test.router)
+            if settings.DEBUG:
+                application.include_router(debug_tools.router)
+            return application
+
+
+        app = get_application()
+    """,
+}
+
+
+def test_route_modules_the_production_app_serves_are_production_whatever_their_names(project) -> None:
+    root = project(SERVED)
+    _, report = run_json(root, "--select", "PC501")
+    found = {f["path"]: f for f in report["findings"]}
+    debug = found["svc/routes/admin_debug.py"]  # `admin_debug.py` says development; the app includes it
+    assert debug["context"] == "prod" and debug["severity"] in {"warning", "error"}
+    assert "svc/routes/__init__.py:7 includes its router" in debug["context_reason"]
+    oauth = found["svc/routes/oauth_test.py"]  # a `_test.py` name, included through a project helper
+    assert oauth["context"] == "prod" and "svc/main.py:14 includes" in oauth["context_reason"]
+    tools = found["svc/routes/debug_tools.py"]  # included only under `if settings.DEBUG:`
+    assert tools["context"] == "dev" and tools["severity"] == "info"
+
+
+def test_a_router_only_a_test_app_includes_keeps_its_name(project) -> None:
+    root = project({
+        "svc/__init__.py": "",
+        "svc/routes/admin_debug.py": SERVED["svc/routes/admin_debug.py"],
+        "tests/test_debug.py": """
+            from fastapi import FastAPI
+
+            from svc.routes import admin_debug
+
+            app = FastAPI()
+            app.include_router(admin_debug.router)
+        """,
+    })
+    _, report = run_json(root, "--select", "PC501")
+    debug = _by(report["findings"], "PC501", "svc/routes/admin_debug.py")
+    assert debug and all(f["context"] == "dev" and f["severity"] == "info" for f in debug)

@@ -35,6 +35,7 @@ from prodcheck.project.gunicorn import GunicornConfigs, GunicornWorkers
 from prodcheck.project.infra import ComposeService, DatabaseService, Process, Step, Workload
 from prodcheck.project.processes import Processes
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.project.served_routes import served_by_production
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.views import FileViews
 from prodcheck.project.workloads import build_workloads
@@ -56,6 +57,11 @@ class Project:
         pinned = frozenset(f.path for f in files if globs.pinned(f.path) is not None)
         self.deployment = Deployment(self.views, pinned, root)
         self.deployment.apply()
+        # Python modules: what the production app serves is production, whatever the file's name says
+        for path, (context, why) in served_by_production(self.views, pinned).items():
+            source = self.views.by_path[path]
+            source.context, source.context_reason = context, why
+            self.views.python.contexts[path] = context
         self.files = self.views.files
         self.by_path = self.views.by_path
         self.parse_errors = self.views.parse_errors

@@ -1,12 +1,10 @@
 """PC401 migrations-on-boot. Docs and tests: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.extract.servers import ServerCall
-from prodcheck.knowledge import load
 from prodcheck.knowledge.migrations import (
     ddl_executors, ddl_statement, migration_calls, migration_command, names_a_migration,
 )
@@ -16,6 +14,7 @@ from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.shell import split_script
 from prodcheck.project import Project
+from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
@@ -283,38 +282,7 @@ def _is_migration_step(step) -> bool:
 __all__ = ["MigrationsOnBoot", "Span", "migration_call"]
 
 
-_GUARD = load("dev_guards")["condition"]
-_GUARD_WORDS = frozenset(_GUARD["words"])
-_SPLIT = re.compile(r"[^A-Za-z0-9!=]+|_")
-
-
 def _dev_guarded(project: Project, path: str, line: int) -> bool:
     """The call sits in an `if` block whose condition names development (`if settings.is_sqlite():`)."""
     source = project.by_path.get(path)
-    if source is None:
-        return False
-    lines: list[str] | None = (source.lines if source.text is not None
-                               else source.views.get("_decoded_lines"))  # type: ignore[assignment]  # a list[str] view
-    if lines is None:  # Python sources keep bytes (the parser decodes them): decode once per file
-        lines = (source.data or b"").decode("utf-8", "replace").splitlines()
-        source.views["_decoded_lines"] = lines
-    if not 0 < line <= len(lines):
-        return False
-    text = lines[line - 1]
-    indent = len(text) - len(text.lstrip())
-    for number in range(line - 1, max(0, line - 60), -1):
-        above = lines[number - 1]
-        if not above.strip() or above.lstrip().startswith("#"):
-            continue
-        depth = len(above) - len(above.lstrip())
-        if depth >= indent:
-            continue
-        head = above.strip()
-        if not head.startswith(("if ", "elif ")):
-            return False  # the nearest enclosing block is not a condition
-        tokens = {t.lower() for t in _SPLIT.split(head[head.index(" "):].rstrip(":")) if t}
-        tokens |= {"!=" for t in [head] if "!=" in t}
-        if tokens & set(_GUARD["negations"]):
-            return False
-        return bool(tokens & _GUARD_WORDS)
-    return False
+    return source is not None and dev_guarded(source_lines(source), line)

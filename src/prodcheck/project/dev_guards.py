@@ -1,0 +1,54 @@
+"""Is a line of Python confined to development by the `if` around it (`if settings.DEBUG:`)?
+
+Read from the text (the facts keep no conditions): the nearest enclosing block of the line, found
+by indentation, must be an `if`/`elif` whose condition names development or tests (the words of
+knowledge/dev_guards.toml) and is neither negated nor a comparison against something else (`!=`).
+"""
+from __future__ import annotations
+
+import re
+
+from prodcheck.knowledge import load
+from prodcheck.discovery.sources import SourceFile
+
+_GUARD = load("dev_guards")["condition"]
+_GUARD_WORDS = frozenset(_GUARD["words"])
+_NEGATIONS = frozenset(_GUARD["negations"])
+_SPLIT = re.compile(r"[^A-Za-z0-9!=]+|_")
+_LOOK_BACK = 60  # lines above a statement searched for its enclosing block
+
+
+def source_lines(source: SourceFile) -> list[str]:
+    """A file's lines; Python sources keep bytes (the parser decodes them): decoded once per file."""
+    if source.text is not None:
+        return source.lines
+    lines: list[str] | None = source.views.get("_decoded_lines")  # type: ignore[assignment]  # a list[str] view
+    if lines is None:
+        lines = (source.data or b"").decode("utf-8", "replace").splitlines()
+        source.views["_decoded_lines"] = lines
+    return lines
+
+
+def dev_guarded(lines: list[str], line: int) -> bool:
+    """The statement at `line` sits in an `if` block whose condition names development."""
+    if not 0 < line <= len(lines):
+        return False
+    text = lines[line - 1]
+    indent = len(text) - len(text.lstrip())
+    for number in range(line - 1, max(0, line - _LOOK_BACK), -1):
+        above = lines[number - 1]
+        if not above.strip() or above.lstrip().startswith("#"):
+            continue
+        depth = len(above) - len(above.lstrip())
+        if depth >= indent:
+            continue
+        head = above.strip()
+        if not head.startswith(("if ", "elif ")):
+            return False  # the nearest enclosing block is not a condition
+        tokens = {t.lower() for t in _SPLIT.split(head[head.index(" "):].rstrip(":")) if t}
+        if "!=" in head:
+            tokens.add("!=")
+        if tokens & _NEGATIONS:
+            return False
+        return bool(tokens & _GUARD_WORDS)
+    return False

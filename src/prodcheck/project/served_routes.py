@@ -1,0 +1,164 @@
+"""Route modules the production app serves: evidence over names.
+
+A file whose name says development or tests (`admin_debug.py`, `oauth_test.py`) is production when
+the production app serves its routes: a chain of `include_router` / `mount` calls (also through a
+project helper that includes one parameter into another, `def add(app, router):
+app.include_router(router)`) leads from its router to a FastAPI or Starlette app built in a
+production file, and no call of that chain sits under a development guard (`if settings.DEBUG:`)
+or in a test file. Files a configured glob pins and files under a test folder keep their context.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from prodcheck.discovery.context import explain_name
+from prodcheck.knowledge.frameworks import app_kind
+from prodcheck.model.facts import Call, PyFacts, Value
+from prodcheck.model.files import Context
+from prodcheck.project.dev_guards import dev_guarded, source_lines
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.project.views import FileViews
+
+_MAX_HOPS = 8  # include_router chains are a few levels deep (app -> api -> v1 -> admin -> debug)
+_INCLUDES = frozenset({"include_router", "mount"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Edge:
+    parent: str  # the app or router that includes
+    call: Call
+    path: str  # the file of the call
+
+
+@dataclass(slots=True)
+class _Tree:
+    parents: dict[str, list[_Edge]]  # router -> the calls that include it
+    apps: dict[str, str]  # application (not router) -> the file that builds it
+
+
+def served_by_production(views: FileViews, pinned: frozenset[str]) -> dict[str, tuple[Context, str]]:
+    """path -> (PROD, why) for each route module a name placed in development or tests that the
+    production app serves."""
+    candidates = [source for source in views.files
+                  if source.path in views.python_facts and source.context in (Context.DEV, Context.TEST)
+                  and source.path not in pinned and explain_name(source.path)[1] != "under a test folder"]
+    if not candidates:
+        return {}
+    index = views.python
+    routers: dict[str, list[str]] = defaultdict(list)
+    for app in index.apps.values():
+        if app.kind == "router":
+            routers[app.facts.path].append(app.qualname)
+    if not any(source.path in routers for source in candidates):
+        return {}
+    tree = _tree(index)
+    out: dict[str, tuple[Context, str]] = {}
+    for source in candidates:
+        for router in routers.get(source.path, []):
+            chain = _to_production_app(views, tree, router)
+            if chain is not None:
+                root, edge = chain
+                out[source.path] = (Context.PROD, f"the production app `{root}` serves its routes "
+                                    f"({edge.path}:{edge.call.span.line} includes its router)")
+                break
+    return out
+
+
+def _tree(index: PythonIndex) -> _Tree:
+    tree = _Tree(defaultdict(list), {q: a.facts.path for q, a in index.apps.items() if a.kind != "router"})
+    helpers = _including_helpers(index)
+    for facts in index.files.values():
+        for call in facts.calls:
+            owner, _, method = call.name.rpartition(".")
+            parent: Value | None
+            if method in _INCLUDES and owner:
+                parent = Value("name", call.span, owner)
+                child = call.value.arg(0) if method == "include_router" else (
+                    call.value.arg(1) or call.value.kwarg("app"))
+            else:
+                target = index.function(call.name) if helpers else None
+                if target is None or target[0].qualname not in helpers:
+                    continue
+                names = [param.name for param in target[0].params]
+                parent, child = (_argument(call, names, name) for name in helpers[target[0].qualname])
+            if parent is None or child is None or parent.kind != "name" or child.kind != "name":
+                continue
+            included = index.app_object(child.text)
+            including = _app_named(index, tree, parent.text, call, facts)
+            if included is not None and including is not None:
+                tree.parents[included.qualname].append(_Edge(including, call, facts.path))
+    return tree
+
+
+def _app_named(index: PythonIndex, tree: _Tree, name: str, call: Call, facts: PyFacts) -> str | None:
+    """The app or router a name refers to where the call is made: a module-level one, or a local of
+    the calling function built by `FastAPI(...)` or by a project factory (`app = create_app()`)."""
+    found = index.app_object(name)
+    if found is not None:
+        return found.qualname
+    scope = index.functions.get(call.scope)
+    local = scope[0].local(name) if scope is not None and "." not in name else None
+    if local is None or local.kind != "call":
+        return None
+    kind = app_kind(local.text)
+    if kind is None:
+        built = index.app_object(local.text)
+        factory = index.function(local.text)
+        if built is None and factory is None:
+            return None
+        if factory is not None and not any(r.kind in {"call", "name"} for r in factory[0].returns):
+            return None
+        kind = built.kind if built is not None else "fastapi"
+    qualname = f"{call.scope}.{name}"
+    if kind != "router":
+        tree.apps[qualname] = facts.path
+    return qualname
+
+
+def _including_helpers(index: PythonIndex) -> dict[str, tuple[str, str]]:
+    """Project functions whose body includes one parameter into another: qualname -> (the
+    parameter that includes, the parameter included)."""
+    helpers: dict[str, tuple[str, str]] = {}
+    for qualname, (function, _) in index.functions.items():
+        if function.class_name:
+            continue
+        params = {param.name for param in function.params}
+        for call in index.calls_by_scope.get(qualname, []):
+            owner, _, method = call.name.rpartition(".")
+            child = call.value.arg(0)
+            if method == "include_router" and owner in params and child is not None and child.text in params:
+                helpers[qualname] = (owner, child.text)
+                break
+    return helpers
+
+
+def _argument(call: Call, names: list[str], name: str) -> Value | None:
+    """The argument a call passes for the parameter `name` (positional or keyword)."""
+    given = call.value.kwarg(name)
+    return given if given is not None else call.value.arg(names.index(name))
+
+
+def _to_production_app(views: FileViews, tree: _Tree, router: str) -> tuple[str, _Edge] | None:
+    """(the production app, the call that includes the router) when a chain of include calls,
+    none under a development guard or in a test file, leads from the router to an app built in a
+    production file."""
+    stack: list[tuple[str, _Edge | None, int]] = [(router, None, 0)]
+    seen = {router}
+    while stack:
+        current, first, hops = stack.pop()
+        if current in tree.apps:
+            if first is not None and views.context_of(tree.apps[current]) == Context.PROD:
+                return current, first
+            continue
+        if hops >= _MAX_HOPS:
+            continue
+        for edge in tree.parents.get(current, []):
+            source = views.by_path.get(edge.path)
+            if edge.parent in seen or source is None or source.context == Context.TEST:
+                continue
+            if dev_guarded(source_lines(source), edge.call.span.line):
+                continue  # `if settings.DEBUG: app.include_router(debug.router)`: served in development only
+            seen.add(edge.parent)
+            stack.append((edge.parent, first or edge, hops + 1))
+    return None
