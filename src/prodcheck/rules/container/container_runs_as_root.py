@@ -88,27 +88,41 @@ class ContainerRunsAsRoot(Rule):
                 base = view.base_image(stage)
                 if is_third_party_image(base) or _NONROOT_BASES.search(base) or base.lower() == "scratch":
                     continue
-                if privilege_drop().search(source.text or "") or self._scripts_drop_privileges(project, source.path):
-                    continue
                 if self._nonroot_elsewhere(project, source.path):
                     continue
                 from_line = source.line(stage.line)
                 name = f" (`{stage.name}`)" if stage.name else ""
+                where = Location(source.path, Span(stage.line, 1, stage.line, len(from_line) + 1))
+                command = [view.effective(stage, keyword) for keyword in ("ENTRYPOINT", "CMD")]
+                if any(i is not None and privilege_drop().search(i.value) for i in command):
+                    continue  # `CMD ["su-exec", "app", "uvicorn", ...]`: the switch is the first thing it runs
+                switcher = self._scripts_drop_privileges(project, source.path)
+                if switcher:
+                    # The service itself runs as another user, but the image still starts as root.
+                    yield self.draft(
+                        f"no `USER` in the stage that runs{name}: the container starts as root and its start "
+                        f"command switches user (`{switcher.group(0)}`) only later, so the start script before the "
+                        "switch and every `docker exec` run as root, and Kubernetes `runAsNonRoot` refuses the "
+                        "image; prepare files at build time and set `USER`",
+                        where, severity=Severity.WARNING, confidence=Confidence.MEDIUM,
+                    )
+                    continue
                 yield self.draft(
                     f"no `USER` in the stage that runs{name}: the container runs as root by default",
-                    Location(source.path, Span(stage.line, 1, stage.line, len(from_line) + 1)),
-                    severity=Severity.WARNING,
+                    where, severity=Severity.WARNING,
                 )
 
-    def _scripts_drop_privileges(self, project: Project, dockerfile: str) -> bool:
+    def _scripts_drop_privileges(self, project: Project, dockerfile: str) -> re.Match[str] | None:
+        """The user switch (`gosu app`) in a start script the image runs, if there is one."""
         for process in project.processes_of_dockerfile(dockerfile):
             if process.dockerfile == dockerfile:
                 for step in process.steps:
                     if step.via:
                         source = project.by_path.get(step.location.path)
-                        if source is not None and privilege_drop().search(source.text or ""):
-                            return True
-        return False
+                        found = privilege_drop().search(source.text or "") if source is not None else None
+                        if found is not None:
+                            return found
+        return None
 
     def _compose(self, project: Project) -> Iterator[Draft]:
         for service in project.compose_services:
