@@ -16,15 +16,12 @@ Nothing is rendered or executed: the tags are removed as text, never evaluated.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-# `{% ... %}` statements and `{# ... #}` comments, with their whitespace-control dashes; they may
-# span lines. `{{ ... }}` expressions do not.
-_TAG = re.compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.DOTALL)
-_EXPRESSION = re.compile(r"\{\{-?(.*?)-?\}\}")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The objects the template engines keep their variables in: `cookiecutter.project_name`
 # (https://cookiecutter.readthedocs.io/en/stable/advanced/template_extensions.html), copier's bare
 # `project_name` (https://copier.readthedocs.io/en/stable/creating/#the-copieryml-file).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAMESPACES = frozenset({"cookiecutter", "copier"})
 MARKERS = (b"{%", b"{{", b"{#")
 
@@ -43,7 +40,35 @@ def placeholder_name(expression: str) -> str:
 
 def render_placeholders(text: str) -> str:
     """Every `{{ expression }}` replaced by its variable's name (a path part, a module name)."""
-    return _EXPRESSION.sub(lambda match: placeholder_name(match.group(1)), text)
+    out: list[str] = []
+    position = 0
+    while (start := text.find("{{", position)) >= 0 and (end := text.find("}}", start + 2)) >= 0:
+        out.append(text[position:start])
+        out.append(placeholder_name(text[start + 2:end].strip("-")))
+        position = end + 2
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _tags(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every `{% ... %}` statement and `{# ... #}` comment, in one pass (they may
+    span lines); an unclosed one ends the scan."""
+    position = 0
+    next_statement, next_comment = text.find("{%"), text.find("{#")
+    while next_statement >= 0 or next_comment >= 0:
+        if next_comment < 0 or 0 <= next_statement < next_comment:
+            start, close = next_statement, "%}"
+        else:
+            start, close = next_comment, "#}"
+        end = text.find(close, start + 2)
+        if end < 0:
+            return
+        position = end + 2
+        yield start, position
+        if 0 <= next_statement < position:  # -1 stays -1: no text is searched twice
+            next_statement = text.find("{%", position)
+        if 0 <= next_comment < position:
+            next_comment = text.find("{#", position)
 
 
 def superset(source: bytes) -> bytes:
@@ -53,29 +78,34 @@ def superset(source: bytes) -> bytes:
     # One entry per open `if`: whether it sits inside a line, and whether its current branch is
     # skipped (only an inline condition's later branches are).
     stack: list[tuple[bool, bool]] = []
-    position = pending = 0
-    for match in _TAG.finditer(text):
-        chunk = text[position:match.start()]
-        if any(skip for _, skip in stack):
+    position = pending = skipping = 0  # skipping: how many open conditions skip their current branch
+    code_on_line = False  # text other than tags before the current tag, on its line
+    for start, end in _tags(text):
+        chunk = text[position:start]
+        if "\n" in chunk:
+            code_on_line = bool(chunk.rsplit("\n", 1)[1].strip())
+        elif chunk.strip():
+            code_on_line = True
+        if skipping:
             chunk = "\n" * chunk.count("\n")
         if pending and "\n" in chunk:
             # the line breaks inside a tag move to the end of its line: what follows the tag stays on it
             chunk = chunk.replace("\n", "\n" * (pending + 1), 1)
             pending = 0
         pieces.append(chunk)
-        tag = match.group(0)
-        words = tag.strip("{}%#- \t\r\n").split(None, 1)
+        tag = text[start:end]
+        words = tag[2:-2].strip("-+ \t\r\n").split(None, 1)
         keyword = words[0] if words and tag.startswith("{%") else ""
         if keyword == "if":
-            start = text.rfind("\n", 0, match.start()) + 1
-            stack.append((bool(_TAG.sub("", text[start:match.start()]).strip()), False))
-        elif keyword in {"elif", "else"} and stack and stack[-1][0]:
+            stack.append((code_on_line, False))
+        elif keyword in {"elif", "else"} and stack and stack[-1][0] and not stack[-1][1]:
             stack[-1] = (True, True)
+            skipping += 1
         elif keyword == "endif" and stack:
-            stack.pop()
+            skipping -= stack.pop()[1]
         pieces.append("\0")
         pending += tag.count("\n")
-        position = match.end()
+        position = end
     rest = text[position:]
     pieces.append(rest.replace("\n", "\n" * (pending + 1), 1) if pending and "\n" in rest else
                   rest + "\n" * pending)
