@@ -84,3 +84,20 @@ def test_a_generated_project_is_audited_and_an_unreadable_template_is_no_warning
     migrations = [f for f in report["findings"] if f["code"] == "PC401"]
     assert [(f["path"].rsplit("/", 1)[-1], f["line"]) for f in migrations] == [("main.py", 11)]
     assert not [f for f in report["findings"] if f["code"] == "PC000" and f["severity"] != "info"]
+
+
+def test_a_secret_a_template_fills_from_a_literal_default_is_reported(tmp_path) -> None:
+    root = write_project(tmp_path, {
+        "cookiecutter.json": '{"project_slug": "shop", "secret_key": "super_secret", "api_token": "changeme",'
+                             ' "jwt_secret": "{{ random_ascii_string(64) }}"}',
+        "{{cookiecutter.project_slug}}/app/core/security.py": """
+            SECRET_KEY = "{{cookiecutter.secret_key}}"
+            API_TOKEN = "{{ cookiecutter.api_token }}"
+            JWT_SECRET = "{{cookiecutter.jwt_secret}}"
+            TITLE = "{{cookiecutter.project_slug}}"
+        """,
+    })
+    _, report = run_json(root, "--select", "PC302")
+    found = [(f["line"], f["severity"]) for f in report["findings"]]
+    assert found == [(1, "warning")]  # a placeholder default (`changeme`) and a computed one are not known secrets
+    assert "super_secret" not in report["findings"][0]["message"]

@@ -18,12 +18,14 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import compose_env, scalar_location
+from prodcheck.project.template_defaults import TemplateDefaults
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import database_urls
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
 from prodcheck.rules.secrets.secret_values import (
     Evidence,
     credential_role,
+    is_placeholder,
     is_secret_name,
     secret_evidence,
     token_format,
@@ -102,6 +104,7 @@ class HardcodedSecret(Rule):
         constructor = project.python.constructor_of
         getters = frozenset(name for name in project.calls.names if is_env_getter(name, constructor))
         jwt_calls = frozenset(name for name in project.calls.names if name in _JWT_CALLS)
+        defaults = TemplateDefaults(project.root)
         for facts in project.python_facts.values():
             functions = {f.qualname for f in facts.functions}
             settings_classes = _classes_based_on(facts, _SETTINGS_BASES)
@@ -115,6 +118,15 @@ class HardcodedSecret(Rule):
                 # pydantic keeps `_name` as a private attribute, never read from the environment: a constant
                 in_settings = assign.scope in settings_classes and not name.startswith("_")
                 if assign.scope not in classes and assign.scope not in {"", facts.module}:
+                    continue
+                filled = _template_default(defaults, facts.path, name, assign.value)
+                if filled is not None:
+                    variable, default = filled
+                    yield self.draft(
+                        f"`{name}` is filled from the template's default `****` (`{variable}` in cookiecutter.json): "
+                        "every project generated with the defaults holds this same secret in its code; have the "
+                        "template generate one per project or read it from the environment",
+                        Location(facts.path, assign.value.span), severity=Severity.WARNING, secrets=(default,))
                     continue
                 yield from self._python_value(facts, name, assign.value, in_settings)
             for call in facts.calls:
@@ -367,3 +379,13 @@ def _classes_based_on(facts: PyFacts, bases: tuple[str, ...]) -> set[str]:
                 short.add(cls.qualname.rsplit(".", 1)[-1])
                 changed = True
     return found
+
+
+def _template_default(defaults: TemplateDefaults, path: str, name: str, value: Value) -> tuple[str, str] | None:
+    """(variable, default) when a secret-named constant of a generated file is one cookiecutter
+    placeholder whose default is a literal, not itself a placeholder (`changeme`)."""
+    if "{{" not in path or not is_secret_name(name):
+        return None
+    literal = _literal(value)
+    filled = defaults.default(path, literal) if literal is not None else None
+    return filled if filled is not None and not is_placeholder(filled[1]) else None
