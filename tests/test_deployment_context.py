@@ -423,3 +423,18 @@ def test_a_router_only_a_test_app_includes_keeps_its_name(project) -> None:
     _, report = run_json(root, "--select", "PC501")
     debug = _by(report["findings"], "PC501", "svc/routes/admin_debug.py")
     assert debug and all(f["context"] == "dev" and f["severity"] == "info" for f in debug)
+
+
+def test_sample_words_in_folder_and_file_names_place_samples_out_of_production() -> None:
+    """`docker-compose-example.yml`, `sample_project/`, `sample-app/` are samples to copy from (read as
+    words, not only as whole folder names); a Python module named `example.py` is still code."""
+    from prodcheck.discovery.context import explain_name
+    from prodcheck.model.files import Context
+
+    assert explain_name("docker/docker-compose-example.yml")[0] == Context.DEV
+    assert explain_name("docker/docker-compose-with-proxy-example.yml")[0] == Context.DEV
+    assert explain_name("src/app/data/sample_project/docker-compose.yml")[0] == Context.DEV
+    assert explain_name("clients/sample-app/Dockerfile")[0] == Context.DEV
+    assert explain_name("app/routes/example.py")[0] == Context.PROD
+    assert explain_name("docker/docker-compose.yml")[0] == Context.PROD
+    assert explain_name("deploy/exampleapp/Dockerfile")[0] == Context.PROD  # a word, not a substring

@@ -12,6 +12,7 @@ from prodcheck.model.files import Context
 
 _PATH_WORDS = load("contexts")["path_words"]
 _DEV_WORDS = frozenset(_PATH_WORDS["dev"])
+_SAMPLE_WORDS = frozenset(_PATH_WORDS["sample"])
 _TEST_DIRS = frozenset(_PATH_WORDS["test_dirs"])
 _TEST_FOLDER_WORDS = frozenset(_PATH_WORDS["test_folder_words"])
 _TEST_WORDS = frozenset(_PATH_WORDS["test_words"])
@@ -52,7 +53,7 @@ def _directory_context(directory: str) -> tuple[bool, Context | None]:
     in_test_folder = any(p in _TEST_DIRS for p in parts)
     for component in parts:
         words = _words(component)
-        if any(w in _DEV_WORDS for w in words):
+        if any(w in _DEV_WORDS or w in _SAMPLE_WORDS for w in words):
             return in_test_folder, Context.DEV
         if any(w in _TEST_FOLDER_WORDS for w in words):
             return in_test_folder, Context.TEST
@@ -82,6 +83,8 @@ def explain_name(relpath: str) -> tuple[Context, str]:
     words = _words(name)
     if any(w in _DEV_WORDS for w in words):
         return Context.DEV, f"its name `{name}` says development"
+    if any(w in _SAMPLE_WORDS for w in words) and not name.endswith(".py"):
+        return Context.DEV, f"its name `{name}` says it is a sample"
     if any(w in _TEST_WORDS for w in words) and not name.endswith(".py"):
         return Context.TEST, f"its name `{name}` says test"
     return Context.PROD, "production by default: nothing in its path says development or test"
