@@ -71,7 +71,7 @@ def _tokens(text: str) -> list[str]:
     characters (the caller spells it back with `_SHOW` once operators are told apart)."""
     if len(text) > MAX_SHELL_CHARS:
         return text.split()  # shlex is quadratic in a word's length: over the budget, a linear rough split
-    hidden = _QUOTED.sub(_hide_operators, text) if ("'" in text or '"' in text or "\\" in text) else text
+    hidden = _QUOTED.sub(_hide_operators, text) if _QUOTING.search(text) is not None else text
     lexer = shlex.shlex(hidden, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"
