@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from prodcheck.fix.roundtrip import Slot, file_text, same_style
 from prodcheck.fix.roundtrip import fix as roundtrip_fix
 from prodcheck.knowledge import load
-from prodcheck.model.finding import Edit, Fix, Location, Severity, Span
+from prodcheck.model.finding import Confidence, Edit, Fix, Location, Severity, Span
 from prodcheck.parsing.dockerfile import substitute
+from prodcheck.parsing.interpolation import resolve
+from prodcheck.model.files import FileKind
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.infra import image_repository, is_database_image, is_third_party_image, scalar_location
@@ -17,6 +19,14 @@ from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 
 # Tools that build the project's images and rewrite `image:` in the manifests they deploy.
 _IMAGE_REWRITERS = tuple(load("files")["image_rewriters"]["names"])
+
+
+def _dotenv(project: Project, compose_path: str) -> dict[str, str]:
+    """The variables of the `.env` beside a compose file, which compose reads for interpolation."""
+    source = project.by_path.get(posixpath.join(posixpath.dirname(compose_path), ".env"))
+    if source is None or source.error is not None or source.kind != FileKind.ENV:
+        return {}
+    return {entry.key: entry.value for entry in project.env_entries(source)}
 
 
 def split_reference(reference: str) -> tuple[str, str | None]:
@@ -65,9 +75,13 @@ class UnpinnedImage(Rule):
         yield from self._dockerfiles(project)
         for service in project.compose_services:
             image = service.node.get("image")
-            if image is None or service.node.get("build") is not None:
-                continue  # with `build:`, `image:` names what compose builds, it is not pulled
-            yield from self._image(service.file.path, image, f"compose service `{service.name}`")
+            if image is None:
+                continue
+            if "$" in (image.as_str() or ""):
+                yield from self._interpolated(project, service.file.path, image, f"compose service `{service.name}`",
+                                              builds=service.node.get("build") is not None)
+            elif service.node.get("build") is None:  # with `build:`, `image:` names what compose builds
+                yield from self._image(service.file.path, image, f"compose service `{service.name}`")
         rewritten = self._rewritten_images(project)
         for workload in project.workloads:
             for container in workload.containers + workload.init_containers:
@@ -113,6 +127,27 @@ class UnpinnedImage(Rule):
         if state is not None:
             yield self.draft(self._message(f"{owner} image `{reference}`", reference, state),
                              scalar_location(path, node), fix=self._yaml_fix(path, node, reference))
+
+    def _interpolated(self, project: Project, path: str, node: YNode, owner: str, builds: bool) -> Iterator[Draft]:
+        """`image: org/app:${TAG:-latest}`: what compose pulls when the deploy does not set the variable.
+
+        Values come from the compose project's committed `.env`, else from the defaults; a variable
+        with neither (`${TAG}`, `${TAG:?required}`) makes the reference unknowable, never a finding.
+        With `build:`, compose pulls the image first and builds only when the pull fails, so a
+        published name (`org/app`, a registry) whose tag is a variable floats there too; a bare local
+        name only labels the build.
+        """
+        reference = node.as_str() or ""
+        resolved = resolve(reference, _dotenv(project, path))
+        if resolved is None or not resolved.defaulted:
+            return
+        state = unpinned_tag(resolved.text)
+        if state is None or (builds and "/" not in split_reference(resolved.text)[0]):
+            return
+        names = list(dict.fromkeys(resolved.defaulted))
+        variables = " and ".join(f"`{name}`" for name in names)
+        what = f"{owner} image `{reference}` (`{resolved.text}` when {variables} {'is' if len(names) == 1 else 'are'} unset)"
+        yield self.draft(self._message(what, resolved.text, state), scalar_location(path, node), confidence=Confidence.MEDIUM)
 
     def _known_tag(self, reference: str) -> tuple[str, str] | None:
         """(tag, where) when the project pins this image to exactly one tag elsewhere."""
