@@ -50,6 +50,7 @@ class NotIo:
     functions: frozenset[str]
     logger_factories: frozenset[str]
     logger_modules: tuple[str, ...]
+    logger_names: frozenset[str]
 
 
 class Blocking:
@@ -89,7 +90,7 @@ class Blocking:
                                      frozenset(sql["inspect"]), frozenset(sql["metadata_io"]))
         not_io = data["not_io"]
         self.not_io = NotIo(frozenset(not_io["functions"]), frozenset(not_io["logger_factories"]),
-                            tuple(not_io["logger_modules"]))
+                            tuple(not_io["logger_modules"]), frozenset(not_io["logger_names"]))
         self.celery = next((f for f in self.families.values() if f.task_methods), None)
 
     def _pattern(self, name: str, client: bool) -> Family | None:

@@ -384,7 +384,7 @@ def _logs(index: PythonIndex, holds: Holds, name: str, function: Function) -> bo
         return False
     if any(head == module or head.startswith(module + ".") for module in kb.logger_modules):
         return True
-    if head.rsplit(".", 1)[-1] in {"logger", "log", "_logger", "_log", "LOGGER", "LOG"}:
+    if head.rsplit(".", 1)[-1] in kb.logger_names:
         return True  # a name conventionally bound to a logger (`app.routes.log.info`: a module's logger)
     if "." not in head:
         local = holds.local(function, head)
