@@ -48,3 +48,15 @@ def fastapi_default_routes() -> tuple[tuple[str, str], ...]:
 
 def dependency_markers() -> Names:
     return names("frameworks", "dependencies", "markers")
+
+
+@cache
+def _dependency_marker_words() -> frozenset[str]:
+    return frozenset(entry.rsplit(".", 1)[-1] for entry in dependency_markers())
+
+
+def is_dependency_marker(name: str) -> bool:
+    """`Depends(...)`/`Security(...)` by the last part of the called name: a marker itself
+    (`fastapi.Depends`), or one the index leaves unresolved or reaches through a re-export
+    (`params.Depends`, a star import)."""
+    return name.rsplit(".", 1)[-1] in _dependency_marker_words()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from prodcheck.knowledge.databases import engine_factory, session_classes
-from prodcheck.knowledge.frameworks import app_kind, dependency_markers, is_application, route_methods
+from prodcheck.knowledge.frameworks import app_kind, is_application, is_dependency_marker, route_methods
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.project.calls import CallIndex
@@ -343,7 +343,7 @@ class PythonIndex:
     def _depends_in(self, value: Value | None, depth: int = 0) -> list[str]:
         if value is None or depth > 4:
             return []
-        if (value.kind == "call" and value.text in dependency_markers()) or (value.kind == "call" and value.last in {"Depends", "Security"}):
+        if value.kind == "call" and is_dependency_marker(value.text):
             target = value.arg(0) or value.kwarg("dependency")
             return [target.text] if target is not None and target.kind in {"name", "call"} else []
         if value.kind == "subscript" and value.last == "Annotated":

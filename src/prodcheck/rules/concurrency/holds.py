@@ -13,7 +13,7 @@ from typing import NamedTuple
 from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Family, blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes
-from prodcheck.knowledge.frameworks import dependency_markers
+from prodcheck.knowledge.frameworks import is_dependency_marker
 from prodcheck.model.facts import Assign, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 
@@ -125,7 +125,7 @@ class Holds:
                 if found is not None:
                     return found
                 for item in value.items[1:]:
-                    if item.kind == "call" and (item.text in dependency_markers() or item.last in {"Depends", "Security"}):
+                    if item.kind == "call" and is_dependency_marker(item.text):
                         return self._depends(item, None, function, depth + 1)
                 return None
             if value.text in _WRAPPERS or value.last in {"Optional", "Union"}:
@@ -224,7 +224,7 @@ class Holds:
 
     def _parameter(self, annotation: Value | None, default: Value | None, function: Function,
                    depth: int) -> Holding | None:
-        if default is not None and default.kind == "call" and (default.text in dependency_markers() or default.last in {"Depends", "Security"}):
+        if default is not None and default.kind == "call" and is_dependency_marker(default.text):
             found = self._depends(default, annotation, function, depth)
             if found is not None:
                 return found
@@ -278,7 +278,7 @@ class Holds:
                 return Holding("factory", "async" if callee.endswith("async_sessionmaker") else "sync")
             kind = self.index.factory_session_kind(value)
             return Holding("factory", kind) if kind else None
-        if value is not None and (callee in dependency_markers() or callee.rsplit(".", 1)[-1] in {"Depends", "Security"}):
+        if value is not None and is_dependency_marker(callee):
             return self._depends(value, None, function, depth + 1)
         if "." in callee:
             head, _, method = callee.rpartition(".")
