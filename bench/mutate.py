@@ -7,10 +7,10 @@ against the copy, and counts the mutant killed when the tests fail (or time out)
 are enumerated with the stdlib `ast` over every module of a target; `--sample N` draws N of them
 (seeded) so a run finishes in minutes on a shared machine:
 
-    nice -n 10 python bench/mutate.py --sample 40 --seed 1 core model
-    nice -n 10 python bench/mutate.py --list core            # the mutation points, no runs
-    nice -n 10 python bench/mutate.py --only reload_in_production.py:12 core
-    nice -n 10 python bench/mutate.py model --only 'db_urls.py:90 Eq -> NotEq' --tests tests  # whole suite
+    nice -n 10 .venv/bin/python bench/mutate.py --sample 40 --seed 1 core model
+    nice -n 10 .venv/bin/python bench/mutate.py --list core            # the mutation points, no runs
+    nice -n 10 .venv/bin/python bench/mutate.py --only reload_in_production.py:12 core
+    nice -n 10 .venv/bin/python bench/mutate.py model --only 'db_urls.py:90 Eq -> NotEq' --tests tests  # whole suite
 
 A mutant that survives its target's selection but dies under `--tests tests` shows a selection gap
 (a test file that exercises the module and is missing from the target), not a test gap.
@@ -294,6 +294,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="prodcheck-mutants-") as tmp:
         copy = Path(tmp)
         shutil.copytree(SRC, copy / "src")
+        # An interpreter without the project's dependencies fails every selection at import, which
+        # would count every mutant killed: refuse to run instead (use the project's venv python).
+        check = subprocess.run([sys.executable, "-c", "import pytest, prodcheck.cli, prodcheck.engine"],
+                               env={**os.environ, "PYTHONPATH": str(copy / "src")}, capture_output=True, text=True)
+        if check.returncode != 0:
+            print(f"{sys.executable} cannot import prodcheck and its dependencies; run this script with the "
+                  f"project's virtualenv python\n{check.stderr.strip()}", file=sys.stderr)
+            return 2
         for number, (target, point, tests) in enumerate(plan, 1):
             reason = equivalent(point)
             if reason is not None:
