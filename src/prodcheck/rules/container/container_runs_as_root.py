@@ -19,6 +19,7 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 _ROOT = frozenset(load("images")["users"]["root"])
 # Base images that already run as an unprivileged user.
 _NONROOT_BASES = re.compile(load("images")["patterns"]["nonroot_bases"])
+_PROD_STAGES = frozenset(load("contexts")["path_words"]["prod_stage_names"])
 
 
 def is_root(user: str | None) -> bool:
@@ -69,7 +70,7 @@ class ContainerRunsAsRoot(Rule):
         for source, view in project.dockerfiles:
             # a stage named for production is what ships, whatever a development compose file builds
             targets.setdefault(source.path, set()).update(
-                s.name for s in view.stages if s.name and s.name.lower() in {"prod", "production", "runtime", "release"})
+                s.name for s in view.stages if s.name and s.name.lower() in _PROD_STAGES)
             for target in sorted(targets.get(source.path) or {None}, key=lambda t: t or ""):
                 stage = view.stage(target)
                 if stage is None or image_purpose(view, stage) is not None:
