@@ -376,8 +376,9 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
 
 
 def _logs(index: PythonIndex, holds: Holds, name: str, function: Function) -> bool:
-    """`logger.info(db)`: a method of a logger (`logging.getLogger(...)` kept in a local, a module global
-    or an attribute, or a logging module's own functions) formats its arguments and queries nothing."""
+    """`logger.info(db)`: a method of a logger (a logging module's own functions, a module global or an
+    attribute bound to `logging.getLogger(...)`, a name conventionally bound to a logger) formats its
+    arguments and queries nothing."""
     kb = holds.kb.not_io
     head, _, _ = name.rpartition(".")
     if not head:
@@ -387,8 +388,9 @@ def _logs(index: PythonIndex, holds: Holds, name: str, function: Function) -> bo
     if head.rsplit(".", 1)[-1] in kb.logger_names:
         return True  # a name conventionally bound to a logger (`app.routes.log.info`: a module's logger)
     if "." not in head:
-        local = holds.local(function, head)
-        return local is not None and local.kind == "call" and local.text in kb.logger_factories
+        # `trail.info(db)` on a local: the caller never judges a method called on a local (the
+        # receiver check after this one), whatever the local holds; other bare names are unknown.
+        return False
     if head.startswith("self.") and function.class_name:
         values = holds.attributes.get((function.class_name, head[5:]), ())
         return any(value.kind == "call" and value.text in kb.logger_factories for value, _ in values)
