@@ -438,3 +438,45 @@ def test_sample_words_in_folder_and_file_names_place_samples_out_of_production()
     assert explain_name("app/routes/example.py")[0] == Context.PROD
     assert explain_name("docker/docker-compose.yml")[0] == Context.PROD
     assert explain_name("deploy/exampleapp/Dockerfile")[0] == Context.PROD  # a word, not a substring
+
+
+HEROKU_IMAGE = """
+    FROM python:3.12-slim
+    RUN useradd app
+    WORKDIR /app
+    COPY . .
+    USER app
+    CMD ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "app.main:app"]
+"""
+
+
+def _deploy_tagged(tag: str) -> str:
+    return """
+        on: {push: {branches: [main]}}
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            environment: production
+            env:
+              APP: shop
+              IMAGE: TAG
+            steps:
+              - run: docker build --tag ${{ env.IMAGE }}:latest .
+              - run: docker push ${{ env.IMAGE }}:latest
+    """.replace("TAG", tag)
+
+
+def test_pc601_knows_heroku_ignores_healthcheck_and_other_registries_do_not(project) -> None:
+    """An image tagged for Heroku's registry (through the job's `env:`) runs on Heroku, which ignores
+    HEALTHCHECK; the same image pushed to another registry keeps PC601."""
+    heroku = project({**APP, "Dockerfile": HEROKU_IMAGE,
+                      ".github/workflows/deploy.yml": _deploy_tagged("registry.heroku.com/${APP}/web")})
+    _, report = run_json(heroku, "--select", "PC601")
+    assert report["findings"] == []
+
+
+def test_pc601_still_reports_an_image_pushed_elsewhere(project) -> None:
+    other = project({**APP, "Dockerfile": HEROKU_IMAGE,
+                     ".github/workflows/deploy.yml": _deploy_tagged("ghcr.io/acme/${APP}")})
+    _, report = run_json(other, "--select", "PC601")
+    assert [(f["path"], f["context"]) for f in report["findings"]] == [("Dockerfile", "prod")]

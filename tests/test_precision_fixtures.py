@@ -226,3 +226,29 @@ def test_pc101_compose_with_merge_keys_elsewhere_is_reported() -> None:
 
 def test_pc403_sqlite_engine_named_by_an_f_string_has_nothing_to_pre_ping() -> None:
     assert _loud("PC403-sqlite-fstring", "PC403") == [("PC403", "app/store.py", 17, "warning")]
+
+
+def test_ci_stacks_rigs_and_heroku_images_are_placed_by_evidence() -> None:
+    """Only what production runs is loud: a compose file under `.github/` and an `*integration*` compose file
+    are the stacks CI brings up; a top-level `evals/` and a `packages/x-benchmark/` package are rigs, while an
+    `evals/` sub-package of the application (`server/evals/`) stays production. The image pushed to Heroku's
+    registry gets no PC601 (Heroku ignores HEALTHCHECK), and its `--target builder` cache build beside the
+    whole build is not the stage that runs (no PC201 on the builder)."""
+    assert _loud("context-ci-rigs-heroku") == [
+        ("PC302", "server/evals/runner.py", 1, "warning"),
+        ("PC701", "server/evals/requirements.txt", 1, "warning"),
+    ]
+    _, report = run_json(FIXTURES / "context-ci-rigs-heroku", "--select", "PC701")
+    rigs = {f["path"] for f in report["findings"]} - {"server/evals/requirements.txt"}
+    assert rigs == set()  # test context: not reported at all, whatever the severity
+
+
+def test_the_ci_folder_is_test_but_workflows_keep_their_jobs_context() -> None:
+    from prodcheck.discovery.context import explain_name
+    from prodcheck.model.files import Context
+
+    assert explain_name(".github/docker-compose.integration.yml")[0] == Context.TEST
+    assert explain_name(".github/scripts/Dockerfile")[0] == Context.TEST
+    assert explain_name(".circleci/config.yml")[0] == Context.TEST
+    assert explain_name(".github/workflows/deploy.yml")[0] == Context.PROD
+    assert explain_name("deploy/github/docker-compose.yml")[0] == Context.PROD

@@ -16,6 +16,7 @@ _SAMPLE_WORDS = frozenset(_PATH_WORDS["sample"])
 _TEST_DIRS = frozenset(_PATH_WORDS["test_dirs"])
 _TEST_FOLDER_WORDS = frozenset(_PATH_WORDS["test_folder_words"])
 _TEST_WORDS = frozenset(_PATH_WORDS["test_words"])
+_CI_FOLDERS = tuple(f"{folder}/" for folder in _PATH_WORDS["ci_folders"])
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -69,6 +70,9 @@ def explain_name(relpath: str) -> tuple[Context, str]:
     if relpath.startswith(".github/workflows/"):
         # a workflow's jobs carry their own context (test jobs, deploy jobs)
         return Context.PROD, "a workflow: each job carries its own context"
+    if relpath.startswith(_CI_FOLDERS):
+        folder = relpath.split("/", 1)[0]
+        return Context.TEST, f"under `{folder}/`, the CI service's folder: support for CI jobs, not production"
     directory, _, name = relpath.rpartition("/")
     in_test_folder, folder_context = _directory_context(directory)
     if in_test_folder:

@@ -94,6 +94,10 @@ class Deployment:
         self._prod: dict[str, str] = {}  # path -> why production runs it
         self._compose_prod_why: dict[str, str] = {}
         self.targets: dict[str, set[str]] = {}  # Dockerfile -> the stages deploy paths build (`--target`)
+        # Dockerfile -> (the platform that runs its image, where that is said): an image tagged for a
+        # platform's registry (`registry.heroku.com/...`) or pushed by the platform's CLI
+        self.platform_images: dict[str, tuple[str, str]] = {}
+        self._untargeted: set[str] = set()  # Dockerfiles a deploy path also builds whole (no `--target`)
 
     # ------------------------------------------------------------------ evidence of production
 
@@ -117,6 +121,8 @@ class Deployment:
     def _add_target(self, dockerfile: str, target: str | None) -> None:
         """A stage a deploy path builds; a stage named for development (`dev`, `debug`) is a debugging
         variant published beside the real one, not what serves."""
+        if not target:
+            self._untargeted.add(dockerfile)
         if target and "$" not in target and not any(w in {"dev", "debug", "test", "local"} for w in _words(target)):
             self.targets.setdefault(dockerfile, set()).add(target)
 
@@ -124,7 +130,8 @@ class Deployment:
         source = self.views.by_path.get(_norm(path))
         return source.path if source is not None and source.kind == FileKind.DOCKERFILE else None
 
-    def _read_command(self, command: SimpleCommand, base: str, where: str, deploy: bool) -> None:
+    def _read_command(self, command: SimpleCommand, base: str, where: str, deploy: bool,
+                      env: dict[str, str] | None = None) -> None:
         """What one command builds or deploys. `deploy`: the command runs on a deploy path (a deploy
         job, a deploy target); compose and cluster commands count only there, image builds anywhere
         but a test job."""
@@ -133,9 +140,9 @@ class Deployment:
         if program in {"docker", "podman"} and len(argv) > 1:
             rest = argv[1:]
             if rest[:2] == ["buildx", "build"] or rest[:2] == ["image", "build"]:
-                self._docker_build(rest[2:], base, where)
+                self._docker_build(rest[2:], base, where, env or {})
             elif rest[0] == "build":
-                self._docker_build(rest[1:], base, where)
+                self._docker_build(rest[1:], base, where, env or {})
             elif rest[0] == "compose" and deploy:
                 self._compose_command(rest[1:], base, where)
             elif rest[:2] == ["stack", "deploy"] and deploy:
@@ -148,10 +155,16 @@ class Deployment:
             self._kubectl(argv[2:], base, where)
         elif program in {"fly", "flyctl"} and len(argv) > 1 and argv[1] == "deploy":
             self._fly(argv[2:], base, where)
+        elif program == "heroku" and len(argv) > 1 and argv[1] == "container:push":
+            found = self._dockerfile_at(_join(base, "Dockerfile"))
+            if found is not None:
+                self._mark_prod(found, f"pushed by `heroku container:push` at {where}")
+                self.platform_images.setdefault(found, ("heroku", where))
 
-    def _docker_build(self, args: list[str], base: str, where: str) -> None:
+    def _docker_build(self, args: list[str], base: str, where: str, env: dict[str, str]) -> None:
         dockerfile: str | None = None
         target: str | None = None
+        tags: list[str] = []
         positional: list[str] = []
         skip = False
         for index, arg in enumerate(args):
@@ -170,6 +183,11 @@ class Deployment:
                 dockerfile = arg.split("=", 1)[1]
             elif arg.startswith("-f") and len(arg) > 2 and not arg.startswith("--"):
                 dockerfile = arg[2:]
+            elif arg in {"-t", "--tag"} and index + 1 < len(args):
+                tags.append(_expression_word(args, index + 1))
+                skip = True
+            elif arg.startswith("--tag="):
+                tags.append(arg.split("=", 1)[1])
             elif arg in _DOCKER_VALUE_FLAGS:
                 skip = True
             elif not arg.startswith("-"):
@@ -182,6 +200,9 @@ class Deployment:
         if found is not None:
             self._mark_prod(found, f"built by `docker build` at {where}")
             self._add_target(found, target)
+            platform = _platform_of_tags(tags, env)
+            if platform is not None:
+                self.platform_images.setdefault(found, (platform, where))
 
     def _compose_command(self, args: list[str], base: str, where: str,
                          file_flags: tuple[str, ...] = ("-f", "--file")) -> None:
@@ -253,17 +274,20 @@ class Deployment:
 
     def _from_workflows(self) -> None:
         for workflow in self.views.workflow_jobs:
+            top_env = _env_map(workflow.document)
             for job in workflow.jobs.values():
                 if job.is_test_job():
                     continue
                 deploy = job.deploys() is not None
+                job_env = {**top_env, **_env_map(job.node)}
                 for step in job.steps:
                     working = step.node.get("working-directory") if step.node.is_map else None
                     base = _norm(working.as_str() or "") if working is not None else ""
                     line = step.run_node.span.line if step.run_node is not None else step.node.span.line
+                    env = {**job_env, **_env_map(step.node)}
                     for command in step.commands:
                         where = f"{job.path}:{command.line if command.line > 1 else line}"
-                        self._read_command(command, base, where, deploy)
+                        self._read_command(command, base, where, deploy, env)
                     if step.uses and "/build-push-action" in step.uses:
                         self._build_push_action(step.node, job.path)
 
@@ -476,10 +500,21 @@ class Deployment:
                 if lowered in words:
                     folder = "/".join(parts[: index + 1])
                     return Placement(context, f"under `{folder}/`, a folder of {'examples and tools' if context == Context.DEV else 'test rigs'}")
+            if any(w in folders["test"]["rig_words"] for w in _words(part)) and not self._in_package(parts[:index]):
+                folder = "/".join(parts[: index + 1])
+                return Placement(Context.TEST, f"under `{folder}/`, a folder of evaluation or benchmark rigs "
+                                 "(not a sub-package of the application)")
         name = source.path.rsplit("/", 1)[-1]
         if not name.endswith(".py") and "testing" in _words(name):
             return Placement(Context.TEST, f"its name `{name}` says testing")
+        if source.kind in {FileKind.COMPOSE, FileKind.DOCKERFILE} \
+                and any(w in _knowledge()["names"]["test_stack_words"] for w in _words(name)):
+            return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
         return None
+
+    def _in_package(self, parts: list[str]) -> bool:
+        """The folder `parts` is a Python package (it has an `__init__.py`)."""
+        return bool(parts) and "/".join([*parts, "__init__.py"]) in self.views.by_path
 
     def _test_support(self, source: SourceFile) -> Placement | None:
         """A Python module importing a test framework or test client (knowledge/contexts.toml)."""
@@ -584,6 +619,8 @@ class Deployment:
                 out[source.path] = Placement(Context.AMBIGUOUS, "no deploy path builds it, while "
                                              f"{sorted(prod_dockerfiles)[0]} is built for production")
 
+        self._drop_cache_targets()
+
         # everything else a deploy command names (charts, manifests, fly.toml)
         for path, why in self._prod.items():
             if path not in out and path in views.by_path:
@@ -601,6 +638,19 @@ class Deployment:
                 out[source.path] = Placement(Context.DEV, f"a sample repository: {sample}")
         return {path: placement for path, placement in out.items() if path not in self.pinned}
 
+    def _drop_cache_targets(self) -> None:
+        """`docker build --target builder -t app-builder` beside `docker build -t app` of the same file warms
+        the cache of a build stage: the image that runs is the whole build, and a stage a later one builds
+        from (`FROM builder`, `COPY --from=builder`) is not what serves."""
+        for dockerfile in self._untargeted & set(self.targets):
+            text = self.views.by_path[dockerfile].text or ""
+            kept = {t for t in self.targets[dockerfile] if not re.search(
+                rf"(?im)^\s*(?:FROM\s+{re.escape(t)}(?:\s|$)|COPY\s.*--from={re.escape(t)}(?:\s|$))", text)}
+            if kept:
+                self.targets[dockerfile] = kept
+            else:
+                del self.targets[dockerfile]
+
     def apply(self) -> None:
         """Move each file the model places to its context; keep the reason for findings."""
         for path, placement in self.placements.items():
@@ -608,6 +658,51 @@ class Deployment:
             if source is not None:
                 source.context = placement.context
                 source.context_reason = placement.reason
+
+
+_ENV_REFERENCE = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _expression_word(args: list[str], index: int) -> str:
+    """The word at `index` with a GitHub expression the shell splitter cut at its spaces put back together
+    (`${{`, `env.IMAGE`, `}}:latest` -> `${{ env.IMAGE }}:latest`); the other tokens are read as before."""
+    word = args[index]
+    if "${{" not in word or "}}" in word:
+        return word
+    parts = [word]
+    for token in args[index + 1: index + 4]:
+        parts.append(token)
+        if "}}" in token:
+            return " ".join(parts)
+    return word
+
+
+def _env_map(node: YNode | None) -> dict[str, str]:
+    """The plain `env:` values of a workflow, job or step node."""
+    env = node.get("env") if node is not None and node.is_map else None
+    if env is None or not env.is_map:
+        return {}
+    return {key.as_str() or "": value.as_str() or "" for key, value in env.items() if value.is_scalar}
+
+
+def _platform_of_tags(tags: list[str], env: dict[str, str]) -> str | None:
+    """The platform whose registry an image tag names (`registry.heroku.com/app/web`), with the workflow's
+    `env:` values put in for `${{ env.X }}` and `$X` (knowledge/contexts.toml [platforms.registries])."""
+    registries: dict[str, str] = _knowledge()["platforms"]["registries"]
+    for tag in tags:
+        for _ in range(3):  # an env value may name another (`registry.heroku.com/${APP}/web`)
+            expanded = _ENV_REFERENCE.sub(lambda m: env.get(next(g for g in m.groups() if g), m.group(0)), tag)
+            if expanded == tag:
+                break
+            tag = expanded
+        host = tag.split("/", 1)[0].lower()
+        if host in registries:
+            return str(registries[host])
+    return None
+
+
+def platform_ignores_healthcheck(platform: str) -> bool:
+    return platform in _knowledge()["platforms"]["ignore_healthcheck"]["names"]
 
 
 def _has_command(view: DockerfileView | None) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
+from prodcheck.project.deployment import platform_ignores_healthcheck
 from prodcheck.project.infra import Process
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.health.probes import deployed_elsewhere, one_off, process_for_node, prod_services
@@ -65,6 +66,9 @@ class MissingHealthcheck(Rule):
                 continue
             if process.server is None or image_healthcheck(project, process) != "no":
                 continue
+            platform = project.deployment.platform_images.get(process.dockerfile or "")
+            if platform is not None and platform_ignores_healthcheck(platform[0]):
+                continue  # the platform runs the image and ignores HEALTHCHECK (it checks the app itself)
             source = project.by_path.get(process.dockerfile or "")
             line = process.origin.span.line
             text = source.line(line) if source is not None else ""
