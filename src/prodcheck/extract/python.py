@@ -270,14 +270,20 @@ class _Extractor(ast.NodeVisitor):
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = tuple([self.value(e, depth + 1) for e in node.elts])  # type: ignore[misc]  # never None
             return _new_tuple(Value, ("seq", span, "", None, items, (), False))
-        if isinstance(node, ast.Dict):
-            keywords = tuple(
-                (k.value, v)
-                for k, val in zip(node.keys, node.values, strict=True)
-                if isinstance(k, ast.Constant) and isinstance(k.value, str)
-                for v in (self.value(val, depth + 1),) if v
-            )
-            return _new_tuple(Value, ("dict", span, "", None, (), keywords, False))
+        if isinstance(node, ast.Dict):  # keywords: the str-keyed entries; items: the values of every other key
+            keyed: list[tuple[str, Value]] = []
+            others: list[Value] = []
+            for k, val in zip(node.keys, node.values, strict=True):
+                if k is None:
+                    continue  # `**spread`
+                entry = self.value(val, depth + 1)
+                if entry is None:
+                    continue
+                if type(k) is _Constant and type(k.value) is str:
+                    keyed.append((k.value, entry))
+                else:  # `{Kind.avatar: Bucket("a")}`: an Enum member, a constant, any hashable key
+                    others.append(entry)
+            return _new_tuple(Value, ("dict", span, "", None, tuple(others), tuple(keyed), False))
         if isinstance(node, ast.Subscript):
             dotted = self.dotted(node.value)
             inner = node.slice
@@ -345,6 +351,8 @@ class _Extractor(ast.NodeVisitor):
             self.imported_modules.append(base)
         for alias in node.names:
             if alias.name == "*":
+                if base:  # `from .base_controllers import *`: "*" + the module, for names found nowhere else
+                    self.imports[f"*{base}"] = base
                 continue
             full = f"{base}.{alias.name}" if base else alias.name
             self.imports[alias.asname or alias.name] = full

@@ -52,7 +52,8 @@ def positional_factory(cls: type[T]) -> Callable[..., T]:
 class Value(NamedTuple):
     """A Python expression reduced to what rules need.
 
-    kind is one of: const, name, call, seq, dict, subscript, binop, boolop, ifexp (items: test, body,
+    kind is one of: const, name, call, seq, dict (keywords: the entries with a str key; items: the values
+    of every other key), subscript, binop, boolop, ifexp (items: test, body,
     orelse), compare (one operator, its class name in `text`; items: left, right), fstring, lambda, other.
     For name/call/subscript, `text` is the dotted name resolved through the file's imports
     (`sqlalchemy.create_engine`, `app.database.get_db`, `db.get` for a local variable).
@@ -186,7 +187,7 @@ class StringLiteral:
 class PyFacts:
     module: str
     path: str
-    imports: tuple[tuple[str, str], ...] = ()  # local name -> qualified name
+    imports: tuple[tuple[str, str], ...] = ()  # local name -> qualified name; "*module" -> module for `import *`
     imported_modules: tuple[str, ...] = ()
     calls: tuple[Call, ...] = ()
     functions: tuple[Function, ...] = ()

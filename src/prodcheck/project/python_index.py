@@ -48,9 +48,12 @@ _ROUTE_ADDERS = frozenset({"add_api_route", "add_route", "add_api_websocket_rout
 
 
 class PythonIndex:
-    def __init__(self, facts: dict[str, PyFacts], contexts: dict[str, Context]) -> None:
+    def __init__(self, facts: dict[str, PyFacts], contexts: dict[str, Context], unread: tuple[str, ...] = ()) -> None:
         self.files = facts
         self.contexts = contexts
+        # Python files of the project the parse prefilter left unread (they hold no word any rule looks
+        # for): what their functions do is not known, only that they are the project's own.
+        self._unread_paths = unread
         self.modules: dict[str, PyFacts] = {}
         self._suffix: dict[str, list[str]] = defaultdict(list)
         self.functions: dict[str, tuple[Function, PyFacts]] = {}
@@ -128,13 +131,44 @@ class PythonIndex:
             local = f"{module}.{'.'.join(rest)}"
             if local != dotted and (local in self.functions or local in self.assigns or local in self.classes):
                 return self.resolve(local, depth + 1)
-            imported = self.imports.get(module, {}).get(rest[0])
+            imports = self.imports.get(module, {})
+            imported = imports.get(rest[0])
             if imported:
                 target = ".".join([imported, *rest[1:]])
                 if target != dotted:
                     return self.resolve(target, depth + 1)
+                return None
+            for key, star in imports.items():  # `from .base_controllers import *` (the extractor's "*module" keys)
+                if key.startswith("*") and star != module:
+                    found = self.resolve(".".join([star, *rest]), depth + 1)
+                    if found is not None:
+                        return found
             return None
         return None
+
+    @cached_property
+    def _unread_suffixes(self) -> dict[str, int]:
+        from prodcheck.extract.python import module_name_for
+
+        counts: dict[str, int] = defaultdict(int)
+        for path in self._unread_paths:
+            parts = module_name_for(path).split(".")
+            for index in range(len(parts)):
+                counts[".".join(parts[index:])] += 1
+        return counts
+
+    def in_unread_module(self, dotted: str) -> bool:
+        """`app.audit.recorder.record` where `app/audit.py` is a project file the prefilter left unread."""
+        if not self._unread_paths:
+            return False
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:cut])
+            if self.module_for(prefix) is not None:
+                return False
+            if prefix in self._unread_suffixes:
+                return True
+        return False
 
     def function(self, dotted: str) -> tuple[Function, PyFacts] | None:
         resolved = self.resolve(dotted)

@@ -169,7 +169,8 @@ class FileViews:
     @cached_property
     def python(self) -> PythonIndex:
         contexts = {path: self.context_of(path) for path in self.python_facts}
-        return PythonIndex(self.python_facts, contexts)
+        unread = tuple(f.path for f in self.files if f.kind == FileKind.PYTHON and f.path not in self.python_facts)
+        return PythonIndex(self.python_facts, contexts, unread)
 
 
 # The parser of each file kind whose files are read whole (YAML that may or may not be a manifest

@@ -17,7 +17,8 @@ from prodcheck.knowledge.frameworks import is_dependency_marker
 from prodcheck.model.facts import Assign, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 
-MAX_DEPTH = 8
+MAX_DEPTH = 8  # steps within one expression's answer
+MAX_NESTING = 32  # expressions whose answers wait on each other (a module global -> an attribute -> a parameter's default ...)
 
 
 def _engine_mode(name: str) -> str | None:
@@ -27,6 +28,7 @@ def _engine_mode(name: str) -> str | None:
 
 
 _PROPERTY = ("property", "cached_property")
+_INSTANCE = frozenset({"self", "cls"})
 _SYNC_ENGINE_TYPES = frozenset(load("databases")["engine_types"]["sync"])
 _WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
 
@@ -49,9 +51,10 @@ class Holds:
         for facts in index.files.values():
             for assign in facts.assigns:
                 self._note_assign(assign, facts)
-        self._memo: dict[tuple[str, str], Holding | None] = {}
-        self._locals: dict[str, dict[str, Value]] = {}
-        self._active: set[tuple[str, str]] = set()
+        self._memo: dict[tuple[str, str, int], Holding | None] = {}
+        self._locals: dict[str, dict[str, list[Value]]] = {}
+        self._active: set[tuple[str, str, int]] = set()
+        self._subclasses: dict[str, list[str]] | None = None
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
@@ -74,18 +77,25 @@ class Holds:
 
     # ---------------------------------------------------------------- entry points
 
-    def expression(self, dotted: str, function: Function | None, depth: int = 0) -> Holding | None:
-        """What a dotted expression as it appears in a call name (`self.repo`, `db`, `get_s3()`) holds."""
-        if not dotted or depth > MAX_DEPTH:
+    def expression(self, dotted: str, function: Function | None, depth: int = 0, line: int = 0) -> Holding | None:
+        """What a dotted expression as it appears in a call name (`self.repo`, `db`, `get_s3()`) holds.
+
+        The answer is memoised per (function, expression), so it is computed with a depth of its own:
+        the same expression reached through a longer chain must get the same answer. Nesting is bounded
+        by the expressions under way, and a cycle among them answers None. `line` is where the expression
+        is used: a local assigned more than once holds what its last assignment before that line gave it."""
+        if not dotted:
             return None
-        key = (function.qualname if function else "", dotted)
+        if line and (function is None or not self._reassigned(function, dotted.partition(".")[0])):
+            line = 0  # the answer does not depend on the line: one memo entry for every use
+        key = (function.qualname if function else "", dotted, line)
         if key in self._memo:
             return self._memo[key]
-        if key in self._active:
+        if key in self._active or len(self._active) > MAX_NESTING:
             return None
         self._active.add(key)
         try:
-            result = self._expression(dotted.split("."), function, depth)
+            result = self._expression(dotted.split("."), function, 0, line)
         finally:
             self._active.discard(key)
         self._memo[key] = result
@@ -95,14 +105,16 @@ class Holds:
         if value is None or depth > MAX_DEPTH:
             return None
         if value.kind == "name":
-            return self.expression(value.text, function, depth + 1)
+            return self.expression(value.text, function, depth + 1, value.span.line)
         if value.kind == "call":
             return self._call(value, function, depth + 1)
         if value.kind == "subscript":
             if value.last == "Annotated":
                 return self.annotation(value, function, depth + 1)
-            inner = self.expression(value.text, function, depth + 1) if value.text else None
-            return inner if inner is not None and inner.kind == "client" else None  # mongo["db"]["users"]
+            inner = self.expression(value.text, function, depth + 1, value.span.line) if value.text else None
+            if inner is not None and inner.kind == "client":
+                return inner  # mongo["db"]["users"]
+            return self._element(value, function, depth + 1) if value.text and inner is None else None
         if value.kind == "boolop":
             for item in value.items:
                 found = self.value(item, function, depth + 1)
@@ -113,6 +125,60 @@ class Holds:
                 found = self.value(item, function, depth + 1)
                 if found is not None and found.kind == "client" and self.kb.families[found.ref].pipe:
                     return found
+        return None
+
+    def _element(self, subscript: Value, function: Function | None, depth: int) -> Holding | None:
+        """`BUCKETS[kind]` of `BUCKETS = {Kind.avatar: Bucket("a"), Kind.upload: Bucket("u")}` (a dict or list
+        literal, any keys): the entry a constant str key names, else what every entry holds when they agree."""
+        found = self._literal(subscript.text, function, depth)
+        if found is None:
+            return None
+        container, scope = found
+        key = subscript.arg(0)
+        if container.kind == "dict" and key is not None and key.is_str:
+            entry = container.kwarg(str(key.literal))
+            return self.value(entry, scope, depth + 1) if entry is not None else None
+        held: Holding | None = None
+        for entry in (*container.items, *(item for _, item in container.keywords)):
+            holding = self.value(entry, scope, depth + 1)
+            if holding is None:
+                continue
+            if held is not None and holding != held:
+                return None  # entries of different kinds: which one a request gets is not known
+            held = holding
+        return held
+
+    def _literal(self, dotted: str, function: Function | None, depth: int) -> tuple[Value, Function | None] | None:
+        """The dict or list literal a name is bound to (a local alias, a `self.x` attribute, a module global),
+        with the function its entries are evaluated in."""
+        for _ in range(MAX_DEPTH - depth):
+            value: Value | None = None
+            scope = function
+            if function is not None and "." not in dotted:
+                value = self.local(function, dotted)
+                if value is None and any(param.name == dotted for param in function.params):
+                    return None
+            elif function is not None and dotted.startswith("self.") and dotted.count(".") == 1 and function.class_name:
+                for owner in self.mro(function.class_name):
+                    entries = self.attributes.get((owner, dotted[5:]))
+                    if entries:
+                        value, scope = entries[0]
+                        break
+            if value is None:
+                if dotted.partition(".")[0] in _INSTANCE:
+                    return None
+                resolved = self.index.resolve(dotted)
+                if resolved is None or resolved.assign is None:
+                    return None
+                assign = resolved.assign[0]
+                value = assign.value
+                owner_function = self.index.functions.get(assign.scope)
+                scope = owner_function[0] if owner_function else None
+            if value.kind in {"dict", "seq"}:
+                return value, scope
+            if value.kind != "name":
+                return None
+            dotted, function = value.text, scope
         return None
 
     def annotation(self, value: Value | None, function: Function | None, depth: int = 0) -> Holding | None:
@@ -163,12 +229,12 @@ class Holds:
 
     # ---------------------------------------------------------------- expressions
 
-    def _expression(self, parts: list[str], function: Function | None, depth: int) -> Holding | None:
+    def _expression(self, parts: list[str], function: Function | None, depth: int, line: int = 0) -> Holding | None:
         current: Holding | None = None
         start = 0
         plain = next((i for i, part in enumerate(parts) if part.endswith("()")), len(parts))
         for end in range(plain, 0, -1):
-            current = self._name(".".join(parts[:end]), function, depth)
+            current = self._name(".".join(parts[:end]), function, depth, line)
             if current is not None:
                 start = end
                 break
@@ -176,7 +242,7 @@ class Holds:
             if plain == len(parts):
                 return None
             name, calls = _calls(parts[plain])
-            current = self._callee(".".join([*parts[:plain], name]), None, function, depth)
+            current = self._callee(".".join([*parts[:plain], name]), None, function, depth, line)
             for _ in range(calls - 1):
                 current = self.member(current, "__call__", True, depth + 1) if current is not None else None
             start = plain + 1
@@ -189,9 +255,9 @@ class Holds:
                 current = self.member(current, "__call__", True, depth + 1) if current is not None else None
         return current
 
-    def _name(self, dotted: str, function: Function | None, depth: int) -> Holding | None:
+    def _name(self, dotted: str, function: Function | None, depth: int, line: int = 0) -> Holding | None:
         if function is not None:
-            local = self.local(function, dotted)
+            local = self.local(function, dotted, line)
             if local is not None:
                 return self.value(local, function, depth + 1)
             for assign in reversed(self.dotted_locals.get(function.qualname, ())):
@@ -204,6 +270,8 @@ class Holds:
                     return self._parameter(param.annotation, param.default, function, depth + 1)
             if "." not in dotted and any(param.name == dotted for param in function.params):
                 return None
+        if dotted.partition(".")[0] in _INSTANCE:
+            return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
         resolved = self.index.resolve(dotted)
         if resolved is None:
             return None
@@ -215,12 +283,32 @@ class Holds:
             return self.value(assign.value, scope[0] if scope else None, depth + 1)
         return None
 
-    def local(self, function: Function, name: str) -> Value | None:
-        """`Function.local` through a per-function dict (some functions bind thousands of locals)."""
+    def local(self, function: Function, name: str, line: int = 0) -> Value | None:
+        """What a local name holds where it is used at `line`: its last assignment (or `with ... as`) that
+        starts before the line, else (a use before every assignment: a loop, a closure; or no line) its last
+        one. A cookiecutter template read as the superset of its branches assigns `engine` once per branch,
+        and a use sees the one of its own branch."""
+        values = self._local_values(function).get(name)
+        if not values:
+            return None
+        if line and len(values) > 1:
+            for value in reversed(values):
+                if value.span.line < line:
+                    return value
+        return values[-1]
+
+    def _local_values(self, function: Function) -> dict[str, list[Value]]:
+        """A function's locals by name, in assignment order (some functions bind thousands of locals)."""
         table = self._locals.get(function.qualname)
         if table is None:
-            table = self._locals[function.qualname] = {local: value for local, value, _ in function.locals}
-        return table.get(name)
+            table = self._locals[function.qualname] = defaultdict(list)
+            for local, value, _ in function.locals:
+                table[local].append(value)
+        return table
+
+    def _reassigned(self, function: Function, name: str) -> bool:
+        values = self._local_values(function).get(name)
+        return values is not None and len(values) > 1
 
     def _parameter(self, annotation: Value | None, default: Value | None, function: Function,
                    depth: int) -> Holding | None:
@@ -228,7 +316,11 @@ class Holds:
             found = self._depends(default, annotation, function, depth)
             if found is not None:
                 return found
-        return self.annotation(annotation, function, depth)
+        found = self.annotation(annotation, function, depth)
+        if found is None and default is not None and default.kind in {"name", "call"}:
+            # `client: "S3Client" = default_client`: what the parameter holds when the caller leaves it out
+            found = self.value(default, None, depth + 1)
+        return found
 
     def _depends(self, depends: Value, annotation: Value | None, function: Function | None,
                  depth: int) -> Holding | None:
@@ -242,20 +334,21 @@ class Holds:
         return None
 
     def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
-        text = value.text
+        text, line = value.text, value.span.line
         if "()" in text:
-            return self._expression((text + "()").split("."), function, depth)
-        called = self._name(text, function, depth)  # a local factory, SessionLocal, a class
+            return self._expression((text + "()").split("."), function, depth, line)
+        called = self._name(text, function, depth, line)  # a local factory, SessionLocal, a class
         if called is not None:
             return self.member(called, "__call__", True, depth + 1)
         head, _, method = text.rpartition(".")
         if head:
-            base = self._name(head, function, depth) if function is not None or "." in head else None
+            base = self._name(head, function, depth, line) if function is not None or "." in head else None
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
-        return self._callee(text, value, function, depth)
+        return self._callee(text, value, function, depth, line)
 
-    def _callee(self, callee: str, value: Value | None, function: Function | None, depth: int) -> Holding | None:
+    def _callee(self, callee: str, value: Value | None, function: Function | None, depth: int,
+                line: int = 0) -> Holding | None:
         """What calling a name returns."""
         if depth > MAX_DEPTH:
             return None
@@ -282,7 +375,7 @@ class Holds:
             return self._depends(value, None, function, depth + 1)
         if "." in callee:
             head, _, method = callee.rpartition(".")
-            base = self._name(head, function, depth + 1)
+            base = self._name(head, function, depth + 1, line)
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         resolved = self.index.resolve(callee)
@@ -359,11 +452,37 @@ class Holds:
         return order
 
     def method(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
+        """The method a call on an instance of `cls` runs. An abstract one (`@abstractmethod`: the object is
+        an instance of a subclass) that exactly one project subclass implements runs that implementation."""
         for owner in self.mro(cls):
             found = self.index.functions.get(f"{owner}.{name}")
             if found is not None:
+                if any(d.last == "abstractmethod" for d in found[0].decorators):
+                    implementations = {f[0].qualname: f for sub in self._descendants(owner)
+                                       if (f := self.index.functions.get(f"{sub}.{name}")) is not None
+                                       and not any(d.last == "abstractmethod" for d in f[0].decorators)}
+                    if len(implementations) == 1:
+                        return next(iter(implementations.values()))
                 return found
         return None
+
+    def _descendants(self, cls: str) -> list[str]:
+        """The project classes deriving from `cls`, directly or not."""
+        if self._subclasses is None:
+            self._subclasses = defaultdict(list)
+            for qualname, (entry, _facts) in self.index.classes.items():
+                for base in getattr(entry, "bases", ()):
+                    resolved = self.index.resolve(base)
+                    if resolved is not None and resolved.cls and resolved.qualname != qualname:
+                        self._subclasses[resolved.qualname].append(qualname)
+        found: list[str] = []
+        stack = list(self._subclasses.get(cls, ()))
+        while stack and len(found) < 1000:
+            sub = stack.pop()
+            if sub not in found:
+                found.append(sub)
+                stack.extend(self._subclasses.get(sub, ()))
+        return found
 
     def family(self, holder: Holding) -> Family | None:
         return self.kb.families.get(holder.ref) if holder.kind == "client" else None
