@@ -234,3 +234,33 @@ def test_round_trip_walks_aliases_once() -> None:
         assert fix is not None
         after, applied = apply.apply_fixes(text, [fix], "c.yml")
         assert applied == 1 and after.endswith("  cmd: uvicorn x\n") and apply.parses("c.yml", after)
+
+
+@pytest.mark.parametrize("line", ["    image: postgres:latest\n", "    image: 'postgres:latest'   # db\n",
+                                  '  - image: "postgres:latest"\n', "    image: postgres:latest # a: b\n"])
+def test_a_one_line_scalar_is_replaced_in_place_exactly_as_the_round_trip_would(line: str) -> None:
+    from prodcheck.fix.text import replace_scalar
+    from prodcheck.parsing.yaml import load_documents
+
+    text = f"kind: Pod\nspec:\n  containers:\n  - name: db\n{line}  - name: x\n"
+    node = next(n for doc in load_documents(text) for n in doc.walk() if n.is_scalar and n.text == "postgres:latest")
+    fast = replace_scalar("p.yaml", text, node.span, node.style, "postgres:latest", "postgres:16.4")
+
+    def change(slot: roundtrip.Slot) -> bool:
+        slot.set(roundtrip.same_style(slot.value, "postgres:16.4"))
+        return True
+
+    slow = roundtrip.edit("p.yaml", text, node.span.line, node.span.column, change, node.span.line, node.span.line)
+    assert fast is not None and fast == slow
+
+
+def test_a_scalar_the_text_does_not_hold_as_read_goes_through_the_round_trip() -> None:
+    from prodcheck.fix.text import replace_scalar
+    from prodcheck.model.finding import Span
+
+    text = 'image: "postgres:\\x6catest"\nother: a\n'
+    assert replace_scalar("p", text, Span(1, 8, 1, 28), '"', "postgres:latest", "postgres:16") is None  # an escape
+    assert replace_scalar("p", "image: >\n  postgres:latest\n", Span(1, 8, 2, 18), ">", "postgres:latest",
+                          "postgres:16") is None  # a block scalar
+    assert replace_scalar("p", "image: pg:1\n", Span(1, 8, 1, 12), "", "pg:1", "pg: 2") is None  # would need quotes
+    assert replace_scalar("p", "image: pg:1\r\n", Span(1, 8, 1, 12), "", "pg:1", "pg:2") is None  # CR line ends

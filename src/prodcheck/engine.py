@@ -210,10 +210,9 @@ def discover(root: Path, settings: Settings) -> list[SourceFile]:
     exclude = gitignore_spec(settings.exclude) if settings.exclude else None
     contexts = ContextRules(settings.production, settings.development)
     files = []
-    for walked in walk(root, exclude, wanted=lambda relpath: classify(relpath) is not None):
-        kind = classify(walked.relpath)
-        if kind is None:
-            continue
+    for walked in walk(root, exclude, wanted=classify):
+        kind = walked.kind
+        assert isinstance(kind, (FileKind, str))  # classify's answer, never None once wanted
         context, reason = contexts.explain(walked.relpath)
         source = read_source(root, walked.relpath, kind, context)
         source.context_reason = reason

@@ -24,7 +24,7 @@ ALWAYS_SKIPPED = frozenset(
 @dataclass(frozen=True, slots=True)
 class Walked:
     relpath: str  # POSIX, relative to the root
-    size: int
+    kind: object = None  # what `wanted` answered for it (discovery: its FileKind)
 
 
 def _is_virtualenv(directory: str) -> bool:
@@ -97,12 +97,13 @@ def _ignored(relpath: str, is_dir: bool, exclude: pathspec.PathSpec | None, spec
 
 
 def walk(root: Path, exclude: pathspec.PathSpec | None = None,
-         wanted: Callable[[str], bool] | None = None) -> list[Walked]:
+         wanted: Callable[[str], object] | None = None) -> list[Walked]:
     """Every candidate file under root, sorted. Symlinked folders are not followed; a symlinked
     file is kept only when it resolves inside the root (a checked-in `.env -> ~/.aws/credentials`
     must not be read, let alone quoted in a report); names that are not UTF-8 are skipped.
-    `wanted(relpath)` drops a file before anything else is asked about it (the ignore files'
-    patterns are the costly part of a walk, and most files of a repository are of no kind)."""
+    `wanted(relpath)` drops a file before anything else is asked about it when it answers a false
+    value (the ignore files' patterns are the costly part of a walk, and most files of a repository
+    are of no kind); its answer is kept as the file's `kind`, so it is asked once per file."""
     results: list[Walked] = []
     specs: list[pathspec.PathSpec] = []
     root_str = str(root)
@@ -131,18 +132,15 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
             if not _decodable(name):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if wanted is not None and not wanted(rel):
+            kind = wanted(rel) if wanted is not None else None
+            if wanted is not None and not kind:
                 continue
             full = os.path.join(directory, name)
             if os.path.islink(full) and not _inside(full, real_root):
                 continue
-            try:
-                stat = os.stat(full)
-            except OSError:
-                stat = None
             if _ignored(rel, False, exclude, specs):
                 continue
-            results.append(Walked(rel, stat.st_size if stat else -1))
+            results.append(Walked(rel, kind))
     return results
 
 

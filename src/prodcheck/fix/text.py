@@ -7,8 +7,12 @@ what moves, and the JSON can say where.
 from __future__ import annotations
 
 import difflib
+import re
 
 from prodcheck.model.finding import Edit, Span
+
+# A value that reads back as the same string in any scalar style: an image reference, a version.
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
@@ -64,3 +68,31 @@ def edit_within(path: str, before: str, after: str, first: int, last: int) -> Ed
         return None
     span = region.span  # relative to line i1 + 1: shift it there
     return Edit(path, Span.exact(span.line + i1, span.column, span.end_line + i1, span.end_column), region.text)
+
+
+def replace_scalar(path: str, text: str, span: Span, style: str | None, old: str, new: str) -> Edit | None:
+    """A one-line YAML scalar `old` (plain, or quoted without escapes) replaced by `new` where it is
+    written, as the round-trip dump would write it; None when that cannot be known from the text
+    alone (the caller then goes through the round-trip loader).
+
+    The round-trip reloads the whole file to change one value: PC203 paid a quarter of the infra
+    scan for sixteen fixes. A value that is a plain word on its own line needs none of that."""
+    if span.end_line != span.line or "\r" in text or style not in ("", None, "'", '"'):
+        return None
+    quote = style or ""
+    if not _PLAIN_WORD.fullmatch(new) or not any(ch.isalpha() for ch in new) or "\\" in old or (quote and quote in old):
+        return None
+    lines = text.split("\n")
+    if not 0 < span.line <= len(lines):
+        return None
+    line = lines[span.line - 1]
+    start, stop = span.column - 1, span.end_column - 1
+    if line[start:stop] != f"{quote}{old}{quote}":
+        return None
+    # The same edit `edit_within` takes from a dump that changed only this line.
+    region = minimal_edit(path, line + "\n", f"{line[:start]}{quote}{new}{quote}{line[stop:]}\n")
+    if region is None:
+        return None
+    found = region.span
+    return Edit(path, Span.exact(span.line, found.column, span.line + found.end_line - 1, found.end_column),
+                region.text)

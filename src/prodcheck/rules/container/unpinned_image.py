@@ -4,7 +4,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from prodcheck.fix.roundtrip import Slot, file_text, same_style
+from prodcheck.fix.roundtrip import MAX_CHARS, Slot, file_text, same_style
+from prodcheck.fix.text import replace_scalar
 from prodcheck.fix.roundtrip import fix as roundtrip_fix
 from prodcheck.knowledge import load
 from prodcheck.model.finding import Confidence, Edit, Fix, Location, Severity, Span
@@ -169,7 +170,12 @@ class UnpinnedImage(Rule):
             slot.set(same_style(slot.value, f"{name}:{pinned[0]}"))
             return True
 
-        return roundtrip_fix(f"pin `{name}:{pinned[0]}` (the tag {pinned[1]} uses)", path, text, line,
+        title = f"pin `{name}:{pinned[0]}` (the tag {pinned[1]} uses)"
+        if len(text) <= MAX_CHARS:
+            edit = replace_scalar(path, text, node.span, node.style, reference, f"{name}:{pinned[0]}")
+            if edit is not None:
+                return Fix(title, (edit,), safe=False)
+        return roundtrip_fix(title, path, text, line,
                              node.span.column, change, line, line, safe=False)
 
     @staticmethod
