@@ -128,3 +128,65 @@ def test_an_edit_to_a_cross_file_fact_is_seen_by_a_cached_run(tmp_path: Path) ->
         for _ in range(2):  # the run that re-checks after the edit, then the one that reuses its entry
             report = _same_as_without_cache(root, cache_dir)
             assert any(f["code"] == "PC402" for f in report["findings"]) is over, (relative, new)
+
+
+SERVICE = {
+    "app/__init__.py": "",
+    "app/main.py": (
+        "from fastapi import FastAPI\n\nfrom app import routes\nfrom app.db import engine\n\n"
+        "app = FastAPI()\napp.include_router(routes.router)\n"
+    ),
+    "app/routes.py": (
+        "from fastapi import APIRouter\n\nfrom app.helpers import slow\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/a')\nasync def read_a():\n    return {'ok': 1}\n"
+    ),
+    "app/helpers.py": "import time\n\n\ndef slow():\n    time.sleep(1)\n    return 1\n",
+    "app/db.py": (
+        "import os\n\nfrom sqlalchemy import create_engine\n\n"
+        "engine = create_engine(os.environ['DATABASE_URL'], pool_size=5, max_overflow=0, pool_pre_ping=True)\n"
+    ),
+    "Dockerfile": (
+        "FROM python:3.12-slim\nUSER app\nCOPY . .\n"
+        'CMD ["gunicorn", "app.main:app", "-k", "uvicorn.workers.UvicornWorker", "-w", "4"]\n'
+    ),
+    "docker-compose.yml": (
+        "services:\n  api:\n    build: .\n  db:\n    image: postgres:16.4\n"
+        "    command: postgres -c max_connections=100\n"
+    ),
+}
+
+# Statements that change a cross-file fact, each in one file, with the finding the edit must make
+# appear (True) or disappear (False): a stale re-use of the previous run's result fails the step.
+SERVICE_EDITS = [
+    # a new route calling a blocking helper defined in another module
+    ("app/routes.py", "    return {'ok': 1}\n",
+     "    return {'ok': 1}\n\n\n@router.get('/b')\nasync def read_b():\n    return slow()\n", "PC501", True),
+    # the helper stops blocking: only the helper's file changes
+    ("app/helpers.py", "    time.sleep(1)\n", "    pass\n", "PC501", False),
+    # ... and blocks again, through another call
+    ("app/helpers.py", "    pass\n", "    time.sleep(2)\n", "PC501", True),
+    # a new engine, without pool_pre_ping, in the module of the first one
+    ("app/db.py", "pool_pre_ping=True)\n",
+     "pool_pre_ping=True)\nreports = create_engine(os.environ['REPORTS_URL'], pool_size=5, max_overflow=0)\n",
+     "PC403", True),
+    # a changed worker count: (5 + 5) x 12 = 120 connections of 100
+    ("Dockerfile", '"-w", "4"', '"-w", "12"', "PC402", True),
+    # the new engine goes again: 5 x 12 = 60 of 100
+    ("app/db.py", "reports = create_engine(os.environ['REPORTS_URL'], pool_size=5, max_overflow=0)\n", "",
+     "PC402", False),
+]
+
+
+def test_statements_that_move_cross_file_facts_are_seen_by_a_cached_run(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    for relative, text in SERVICE.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    cache_dir = tmp_path / "cache"
+    first = _same_as_without_cache(root, cache_dir)
+    assert not {f["code"] for f in first["findings"]} & {"PC501", "PC403", "PC402"}
+    for relative, old, new, code, present in SERVICE_EDITS:
+        _edit(root / relative, old, new)
+        for _ in range(2):  # the run that re-checks after the edit, then the one that reuses its entry
+            report = _same_as_without_cache(root, cache_dir)
+            assert any(f["code"] == code for f in report["findings"]) is present, (relative, new, code)
