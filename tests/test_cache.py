@@ -66,8 +66,11 @@ def _folder(cache_dir: Path, root: Path) -> Path:
 
 
 def _tables(folder: Path) -> tuple[cache.Table | cache.LazyTable, ...]:
-    """Every table a run writes: findings by bytes, facts, the facts index, findings by facts."""
-    return (cache.Table(folder, "run"), python_table(folder), python_index(folder), incremental.model_table(folder))
+    """Every table a run writes: findings by bytes, facts, the facts index, findings by facts, fixes."""
+    from prodcheck.fix.memo import memo_table
+
+    return (cache.Table(folder, "run"), python_table(folder), python_index(folder), incremental.model_table(folder),
+            memo_table(folder))
 
 
 def test_the_cache_is_written_outside_the_scanned_tree(tmp_path: Path) -> None:

@@ -457,7 +457,9 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
         model_key = incremental.model_key(files, plan.digests, settings, helm)
     # The model and the rules build long-lived views (YAML trees, Dockerfiles, indexes) and no cycles
     # worth collecting: collection passes over them were a third of the infra scan.
-    with recording() as reads, _collector_paused():
+    from prodcheck.fix.memo import remembering
+
+    with recording() as reads, _collector_paused(), remembering(run_table.folder):
         kept, suppressed, secrets, notes, internal, metas = _check(root, files, python, settings)
     if run_table.enabled and not internal:
         stored = incremental.entry((kept, suppressed, secrets, notes), reads, files)
