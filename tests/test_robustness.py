@@ -459,3 +459,20 @@ def test_alias_bomb_stops_at_the_node_budget() -> None:
     # just under the budget is fine: 4 levels of 9 = 7,380 nodes
     small = "\n".join(BILLION_LAUGHS.splitlines()[:4]) + "\n"
     assert load_documents(small) and MAX_NODES > 10_000
+
+
+def test_the_walk_ignores_exactly_what_the_gitignore_patterns_say(tmp_path: Path) -> None:
+    """The walk's one-regex shortcut over a .gitignore answers as asking each pattern did: a negation, a folder
+    pattern (its files stay out, as with git), an anchored `**`, a pattern holding regex syntax, a nested file."""
+    from prodcheck.discovery.walk import gitignore_spec, walk
+
+    files = ["app/main.py", "app/gen/x.py", "app/gen/keep.py", "build.py", "logs/a.yml", "docs/a/b/c.yml",
+             "docs/c.yml", "deep/(?P<ps_d>x)/k.py", "sub/local.py", "sub/other.py", "sub/inner/local.py"]
+    for relative in files:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x = 1\n")
+    (tmp_path / ".gitignore").write_text("# generated\napp/gen/\n!app/gen/keep.py\nlogs\n/docs/**/c.yml\n"
+                                         "*(?P<ps_d>*\n\\\n")
+    (tmp_path / "sub/.gitignore").write_text("local.py\n")
+    walked = [w.relpath for w in walk(tmp_path, gitignore_spec(["build.py"]))]
+    assert walked == [".gitignore", "app/main.py", "sub/.gitignore", "sub/other.py"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
+from pathspec.util import normalize_file
 
 from prodcheck.limits import MAX_FILE_BYTES, MAX_GITIGNORE_CHARS
 from prodcheck.safe_read import read_bytes
@@ -88,12 +89,45 @@ def gitignore_spec(lines: list[str] | tuple[str, ...]) -> pathspec.GitIgnoreSpec
         return pathspec.GitIgnoreSpec.from_lines(valid)
 
 
-def _ignored(relpath: str, is_dir: bool, exclude: pathspec.PathSpec | None, specs: list[pathspec.PathSpec]) -> bool:
+_NOTHING = re.compile(r"(?!)")
+Spec = tuple[pathspec.PathSpec, "re.Pattern[str] | None"]
+
+
+def _with_any(spec: pathspec.PathSpec) -> Spec:
+    """The spec and one regex that matches wherever any of its patterns does, or None (then each
+    pattern is asked). A path the regex does not match is matched by no pattern, so not ignored:
+    the spec's own search, a regex per pattern and per file, was half of polar's walk (75 patterns)."""
+    parts: list[str] = []
+    flags: set[int] = set()
+    for pattern in spec.patterns:
+        regex = getattr(pattern, "regex", None)
+        if pattern.include is None or regex is None:
+            continue  # a no-op pattern (a comment, a blank line) never matches
+        if not isinstance(regex.pattern, str):
+            return spec, None
+        parts.append(regex.pattern.replace("(?P<ps_d>", "(?:"))  # one name may not repeat in a regex
+        flags.add(regex.flags)
+    if len(flags) > 1:
+        return spec, None
+    try:
+        return spec, re.compile("|".join(f"(?:{part})" for part in parts), flags.pop()) if parts else _NOTHING
+    except (re.error, RecursionError, OverflowError):
+        return spec, None
+
+
+def _ignored(relpath: str, is_dir: bool, exclude: Spec | None, specs: list[Spec]) -> bool:
     """Whether `--exclude` or a .gitignore in force for the folder leaves the path out."""
     candidate = relpath + "/" if is_dir else relpath
-    if exclude is not None and (exclude.match_file(candidate) or exclude.match_file(relpath)):
+    if exclude is not None and (_matches(exclude, candidate) or _matches(exclude, relpath)):
         return True
-    return any(spec.match_file(candidate) for spec in specs)
+    return any(_matches(spec, candidate) for spec in specs)
+
+
+def _matches(spec: Spec, path: str) -> bool:
+    full, any_pattern = spec
+    if any_pattern is not None and any_pattern.search(normalize_file(path)) is None:
+        return False
+    return full.match_file(path)
 
 
 def walk(root: Path, exclude: pathspec.PathSpec | None = None,
@@ -105,17 +139,18 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
     value (the ignore files' patterns are the costly part of a walk, and most files of a repository
     are of no kind); its answer is kept as the file's `kind`, so it is asked once per file."""
     results: list[Walked] = []
-    specs: list[pathspec.PathSpec] = []
+    specs: list[Spec] = []
+    excluded = _with_any(exclude) if exclude is not None else None
     root_str = str(root)
     real_root = os.path.realpath(root_str)
-    spec_stack: list[tuple[str, pathspec.PathSpec]] = []
+    spec_stack: list[tuple[str, Spec]] = []
     for directory, dirnames, filenames in os.walk(root_str, followlinks=False):
         rel_dir = os.path.relpath(directory, root_str).replace(os.sep, "/")
         rel_dir = "" if rel_dir == "." else rel_dir
         spec_stack = [(p, s) for p, s in spec_stack if not p or rel_dir == p or rel_dir.startswith(p + "/")]
         own = _gitignore(directory, rel_dir, real_root)
         if own is not None:
-            spec_stack.append((rel_dir, own))
+            spec_stack.append((rel_dir, _with_any(own)))
         specs = [s for _, s in spec_stack]
 
         kept = []
@@ -124,7 +159,7 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if name in ALWAYS_SKIPPED or name.endswith(".egg-info") or os.path.islink(full) or not _decodable(name):
                 continue
-            if _is_virtualenv(full) or _ignored(rel, True, exclude, specs):
+            if _is_virtualenv(full) or _ignored(rel, True, excluded, specs):
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -138,7 +173,7 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
             full = os.path.join(directory, name)
             if os.path.islink(full) and not _inside(full, real_root):
                 continue
-            if _ignored(rel, False, exclude, specs):
+            if _ignored(rel, False, excluded, specs):
                 continue
             results.append(Walked(rel, kind))
     return results
