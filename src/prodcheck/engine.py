@@ -287,12 +287,15 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or data is None:
                 continue
             key = _cache_key(source.path, data)
-            if source.kind == FileKind.PYTHON and not _needs_parse(data) and not _reexports(source.path, data):
+            known = plan.index.get(key)
+            # The index knows which of its files were parsed (a digest of facts) and which only checked
+            # (SYNTAX_OK): the prefilter, a function of the path and bytes, is asked only about the others.
+            if source.kind == FileKind.PYTHON and (known == SYNTAX_OK or (
+                    not isinstance(known, str) and not _needs_parse(data) and not _reexports(source.path, data))):
                 _check_syntax(plan, source, key, data)
                 continue
             plan.sources[source.path] = source
             plan.keys[source.path] = key
-            known = plan.index.get(key)
             if isinstance(known, str):
                 plan.digests[source.path] = known
             elif _valid_result(known) and isinstance(known, tuple):

@@ -89,13 +89,12 @@ def gitignore_spec(lines: list[str] | tuple[str, ...]) -> pathspec.GitIgnoreSpec
         return pathspec.GitIgnoreSpec.from_lines(valid)
 
 
-_NOTHING = re.compile(r"(?!)")
-Spec = tuple[pathspec.PathSpec, "re.Pattern[str] | None"]
+Spec = tuple[pathspec.PathSpec, "Callable[[str], object] | None"]
 
 
 def _with_any(spec: pathspec.PathSpec) -> Spec:
-    """The spec and one regex that matches wherever any of its patterns does, or None (then each
-    pattern is asked). A path the regex does not match is matched by no pattern, so not ignored:
+    """The spec and one test that matches wherever any of its patterns does, or None (then each
+    pattern is asked). A path the test does not match is matched by no pattern, so not ignored:
     the spec's own search, a regex per pattern and per file, was half of polar's walk (75 patterns)."""
     parts: list[str] = []
     flags: set[int] = set()
@@ -107,12 +106,16 @@ def _with_any(spec: pathspec.PathSpec) -> Spec:
             return spec, None
         parts.append(regex.pattern.replace("(?P<ps_d>", "(?:"))  # one name may not repeat in a regex
         flags.add(regex.flags)
+    if not parts:
+        return spec, lambda path: None
     if len(flags) > 1:
         return spec, None
     try:
-        return spec, re.compile("|".join(f"(?:{part})" for part in parts), flags.pop()) if parts else _NOTHING
+        combined = re.compile("|".join(f"(?:{part})" for part in parts), flags.pop())
     except (re.error, RecursionError, OverflowError):
         return spec, None
+    # Every gitignore pattern is anchored at the start (`^`): then only the first position can match.
+    return spec, combined.match if all(part.startswith("^") for part in parts) else combined.search
 
 
 def _ignored(relpath: str, is_dir: bool, exclude: Spec | None, specs: list[Spec]) -> bool:
@@ -125,7 +128,7 @@ def _ignored(relpath: str, is_dir: bool, exclude: Spec | None, specs: list[Spec]
 
 def _matches(spec: Spec, path: str) -> bool:
     full, any_pattern = spec
-    if any_pattern is not None and any_pattern.search(normalize_file(path)) is None:
+    if any_pattern is not None and any_pattern(normalize_file(path)) is None:
         return False
     return full.match_file(path)
 

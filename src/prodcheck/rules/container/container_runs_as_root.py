@@ -39,7 +39,10 @@ class ContainerRunsAsRoot(Rule):
         severity=Severity.ERROR, kinds=("dockerfile", "compose", "k8s"), security=7.0,
     )
 
+    _switches: dict[str, re.Match[str] | None]  # path -> the first user switch in it, searched once
+
     def check(self, project: Project) -> Iterator[Draft]:
+        self._switches = {}
         yield from self._dockerfiles(project)
         yield from self._compose(project)
         yield from self._kubernetes(project)
@@ -119,11 +122,19 @@ class ContainerRunsAsRoot(Rule):
             if process.dockerfile == dockerfile:
                 for step in process.steps:
                     if step.via:
-                        source = project.by_path.get(step.location.path)
-                        found = privilege_drop().search(source.text or "") if source is not None else None
+                        found = self._switch_in(project, step.location.path)
                         if found is not None:
                             return found
         return None
+
+    def _switch_in(self, project: Project, path: str) -> re.Match[str] | None:
+        """The first user switch in a file, searched once per file (each image's processes run the same
+        few scripts: polar searched its start script 507 times)."""
+        searched = self._switches
+        if path not in searched:
+            source = project.by_path.get(path)
+            searched[path] = privilege_drop().search(source.text or "") if source is not None else None
+        return searched[path]
 
     def _compose(self, project: Project) -> Iterator[Draft]:
         for service in project.compose_services:
