@@ -264,3 +264,11 @@ def test_a_scalar_the_text_does_not_hold_as_read_goes_through_the_round_trip() -
                           "postgres:16") is None  # a block scalar
     assert replace_scalar("p", "image: pg:1\n", Span(1, 8, 1, 12), "", "pg:1", "pg: 2") is None  # would need quotes
     assert replace_scalar("p", "image: pg:1\r\n", Span(1, 8, 1, 12), "", "pg:1", "pg:2") is None  # CR line ends
+
+
+def test_a_file_the_round_trip_loader_refuses_gets_no_in_place_fix_either() -> None:
+    from prodcheck.parsing.yaml import load_documents
+
+    assert roundtrip.loads_alike(load_documents("a: 1\nb: {c: 2, d: [x, {e: 3}]}\n"))
+    assert not roundtrip.loads_alike(load_documents("a: 1\nb: {c: 2, d: [x, {e: 3, e: 4}]}\n"))  # repeated key
+    assert not roundtrip.loads_alike(load_documents("? [a, b]\n: 1\n"))  # a key that is not a scalar

@@ -22,6 +22,7 @@ from prodcheck.fix.text import edit_within
 from prodcheck.model.finding import Edit, Fix
 
 if TYPE_CHECKING:
+    from prodcheck.parsing.yaml import YNode
     from prodcheck.project.sources import SourceFile
 
 # Documents larger than this are not re-dumped for a fix (the loader's cost, not a correctness limit).
@@ -197,6 +198,29 @@ def edit(path: str, text: str, line: int, column: int, change: Callable[[Slot], 
     return edit_within(path, text, _keep_comment_gaps(text, out.getvalue(), comments), first, last)
 
 
+def loads_alike(documents: list[YNode]) -> bool:
+    """Whether the round-trip loader takes what prodcheck's reader took, as far as the trees tell:
+    False for a map with a repeated key (ruamel refuses it: the round-trip offers no fix there) or a
+    key that is not a scalar. A fix made without the round-trip asks this first."""
+    stack = list(documents)
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue  # an alias shares its anchor's node: each is looked at once
+        seen.add(id(node))
+        if node.is_map:
+            keys = set()
+            for key, value in node.items():
+                if not key.is_scalar or key.text in keys:
+                    return False
+                keys.add(key.text)
+                stack.append(value)
+        elif node.is_seq:
+            stack.extend(node.list())
+    return True
+
+
 def file_text(source: SourceFile) -> str | None:
     """The text a fix edits: the file's bytes as `--fix` reads them (a BOM kept, no newline translation)."""
     try:
@@ -212,4 +236,4 @@ def fix(title: str, path: str, text: str, line: int, column: int, change: Callab
     return Fix(title, (found,), safe=safe) if found is not None else None
 
 
-__all__ = ["Slot", "edit", "file_text", "find", "fix", "same_style", "slots"]
+__all__ = ["Slot", "edit", "file_text", "find", "fix", "loads_alike", "same_style", "slots"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from prodcheck.fix.roundtrip import MAX_CHARS, Slot, file_text, same_style
+from prodcheck.fix.roundtrip import MAX_CHARS, Slot, file_text, loads_alike, same_style
 from prodcheck.fix.text import replace_scalar
 from prodcheck.fix.roundtrip import fix as roundtrip_fix
 from prodcheck.knowledge import load
@@ -171,7 +171,8 @@ class UnpinnedImage(Rule):
             return True
 
         title = f"pin `{name}:{pinned[0]}` (the tag {pinned[1]} uses)"
-        if len(text) <= MAX_CHARS:
+        documents = self._project.yaml(source) if source is not None else []
+        if len(text) <= MAX_CHARS and documents and loads_alike(documents):
             edit = replace_scalar(path, text, node.span, node.style, reference, f"{name}:{pinned[0]}")
             if edit is not None:
                 return Fix(title, (edit,), safe=False)
