@@ -22,6 +22,9 @@ from prodcheck.model.finding import Span
 # Calls whose callable argument runs in a worker thread, not on the event loop.
 OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])
 _OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
+# Calls that call a lambda they are given on the calling thread or on the event loop (knowledge/blocking.toml [eager]).
+_EAGER_FUNCTIONS = frozenset(load("blocking")["eager"]["functions"])
+_EAGER_METHODS = frozenset(load("blocking")["eager"]["methods"])
 _PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
 _INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 
@@ -173,6 +176,7 @@ class _Extractor(ast.NodeVisitor):
         self.deferred_depth = 0
         self.once_depth = 0
         self._values: dict[int, Value | None] = {}
+        self._eager_lambdas: set[int] = set()  # lambdas given to a call of [eager]: their calls run here
 
     # ------------------------------------------------------------ names and values
 
@@ -435,6 +439,9 @@ class _Extractor(ast.NodeVisitor):
     visit_AsyncFunctionDef = _function
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
+        if id(node) in self._eager_lambdas:  # `sorted(rows, key=lambda r: ...)`: called right here
+            self.generic_visit(node)
+            return
         self.deferred_depth += 1
         self.generic_visit(node)
         self.deferred_depth -= 1
@@ -557,6 +564,9 @@ class _Extractor(ast.NodeVisitor):
             if len(self.calls) > PYTHON_MAX_FACTS:
                 raise OverBudget(too_large("calls", len(self.calls), PYTHON_MAX_FACTS))
         offloads = value is not None and (value.text in OFFLOADERS or value.last in _OFFLOAD_METHODS)
+        if not offloads and value is not None and (value.text in _EAGER_FUNCTIONS or value.last in _EAGER_METHODS):
+            self._eager_lambdas.update(id(a) for a in (*node.args, *(k.value for k in node.keywords))
+                                       if type(a) is ast.Lambda)
         self.visit(node.func)
         if offloads:
             self.offload_depth += 1
@@ -658,6 +668,7 @@ def extract(path: str, source: bytes) -> PyFacts:
     extractor.visit(tree)
     extractor._dispatch.clear()  # bound methods: a cycle the (paused) garbage collector would keep
     extractor._values.clear()
+    extractor._eager_lambdas.clear()
     return PyFacts(
         module=module,
         path=path,
