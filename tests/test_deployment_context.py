@@ -480,3 +480,38 @@ def test_pc601_still_reports_an_image_pushed_elsewhere(project) -> None:
                      ".github/workflows/deploy.yml": _deploy_tagged("ghcr.io/acme/${APP}")})
     _, report = run_json(other, "--select", "PC601")
     assert [(f["path"], f["context"]) for f in report["findings"]] == [("Dockerfile", "prod")]
+
+
+BROKEN_TEMPLATE = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: {{ include "shop.fullname" . }}
+    {{- if .Values.extra }}
+      labels: {{ toYaml .Values.extra | nindent 4 }}
+    {{- end }}
+"""
+
+
+def test_chart_files_helm_never_renders_are_development(project) -> None:
+    """A folder beside `templates/` in a chart (`templates_disabled/`) is never rendered; a file a template
+    reads with `.Files.Get` still belongs to the chart's production output."""
+    root = project({
+        "chart/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+        "chart/values.yaml": "extra: {}\n",
+        "chart/templates/configmap.yaml": """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: shop-files
+            data:
+              extra.yaml: {{ .Files.Get "files/extra.yaml" | quote }}
+        """,
+        "chart/templates_disabled/deployment.yaml": BROKEN_TEMPLATE,
+        "chart/files/extra.yaml": BROKEN_TEMPLATE,
+    })
+    _, report = run_json(root, "--select", "PC000")
+    contexts = {f["path"]: (f["context"], f["context_reason"]) for f in report["findings"]}
+    assert contexts["chart/templates_disabled/deployment.yaml"][0] == "dev"
+    assert "Helm never renders" in contexts["chart/templates_disabled/deployment.yaml"][1]
+    assert contexts["chart/files/extra.yaml"][0] == "prod"

@@ -512,6 +512,28 @@ class Deployment:
             return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
         return None
 
+    def _unrendered_chart_files(self) -> dict[str, Placement]:
+        """YAML files of a Helm chart that Helm never installs: outside `templates/` and `charts/`, not the
+        chart's values or metadata, and not read by a template's `.Files.Get`/`.Files.Glob` (a
+        `templates_disabled/` folder, manifests kept beside the chart). https://helm.sh/docs/topics/charts/"""
+        charts = [posixpath.dirname(p) for p in self.views.by_path if posixpath.basename(p) == "Chart.yaml"]
+        out: dict[str, Placement] = {}
+        for chart in charts:
+            prefix = f"{chart}/" if chart else ""
+            files_text = " ".join(s.text or "" for p, s in self.views.by_path.items()
+                                  if p.startswith(f"{prefix}templates/") and ".Files." in (s.text or ""))
+            for path, source in self.views.by_path.items():
+                if not path.startswith(prefix) or source.kind not in {FileKind.K8S, FileKind.YAML}:
+                    continue
+                relative = path[len(prefix):]
+                top, _, rest = relative.partition("/")
+                if not rest or top in {"templates", "charts"} or top in files_text \
+                        or any(c != chart and path.startswith(f"{c}/") and len(c) > len(chart) for c in charts):
+                    continue  # the chart's own files, what a template reads, or a nested chart's file
+                out[path] = Placement(Context.DEV, f"in the Helm chart `{chart or '.'}` but outside `templates/`: "
+                                      "Helm never renders or installs it")
+        return out
+
     def _in_package(self, parts: list[str]) -> bool:
         """The folder `parts` is a Python package (it has an `__init__.py`)."""
         return bool(parts) and "/".join([*parts, "__init__.py"]) in self.views.by_path
@@ -628,10 +650,11 @@ class Deployment:
 
         # folders of examples, tools and test rigs; sample repositories
         sample = self._sample_repository
+        unrendered = self._unrendered_chart_files()
         for source in views.files:
             if source.path in evidence or source.context != Context.PROD:
                 continue
-            word = self._folder_word(source) or self._test_support(source)
+            word = unrendered.get(source.path) or self._folder_word(source) or self._test_support(source)
             if word is not None:
                 out[source.path] = word
             elif sample is not None:
