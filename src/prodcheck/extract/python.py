@@ -14,8 +14,8 @@ from typing import Any
 
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
-from prodcheck.model.facts import (Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value,
-                                   positional_factory)
+from prodcheck.model.facts import (COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_SHIFT, LINE_LIMIT, LINE_SHIFT, Assign, Call,
+                                   ClassDef, Function, Param, PyFacts, StringLiteral, Value, pack_position)
 from prodcheck.extract.once import once_statements
 from prodcheck.model.finding import Span
 
@@ -67,6 +67,23 @@ class _Positions:
         return _new_tuple(Span, (line, col + 1, end_line, end_col + 1))
 
 
+    def at(self, node: ast.AST) -> int | Span:
+        """The position of a Value (`Value.at`): `span`'s four numbers packed in one int."""
+        line = node.lineno  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
+        end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
+        col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
+        wide = self._wide
+        if wide:
+            if line in wide:
+                col = len(self._lines[line - 1][:col].decode("utf-8", "replace"))
+            if end_line in wide:
+                end_col = len(self._lines[end_line - 1][:end_col].decode("utf-8", "replace"))
+        if end_line == line and end_col < col:
+            end_col = col
+        if line < LINE_LIMIT and end_line < LINE_LIMIT and col < COLUMN_LIMIT - 1 and end_col < COLUMN_LIMIT - 1:
+            return line << LINE_SHIFT | (col + 1) << COLUMN_SHIFT | end_line << END_LINE_SHIFT | (end_col + 1)
+        return pack_position(line, col + 1, end_line, end_col + 1)  # too large to pack: a Span
+
 @dataclass
 class _Scope:
     qualname: str
@@ -77,22 +94,14 @@ class _Scope:
     is_generator: bool = False
 
 
-# Values are built as plain tuples in `Value._fields` order (kind, span, text, literal, items, keywords,
+# Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, keywords,
 # has_star): NamedTuple's own __new__ is a Python function, a frame per value.
 _new_tuple = tuple.__new__
-assert Value._fields == ("kind", "span", "text", "literal", "items", "keywords", "has_star")
+assert Value._fields == ("kind", "at", "text", "literal", "items", "keywords", "has_star")
 # The dotted names of values (`sqlalchemy.orm.Session`, `self.db.execute`) repeat across a project's
 # files: one string object each, not one per occurrence.
 _intern = sys.intern
 
-
-# The facts, built from every field in order (`positional_factory`: frozen classes' __init__ is slow).
-_new_call = positional_factory(Call)
-_new_assign = positional_factory(Assign)
-_new_param = positional_factory(Param)
-_new_function = positional_factory(Function)
-_new_string = positional_factory(StringLiteral)
-_new_class = positional_factory(ClassDef)
 
 _DISPATCH_NAMES: dict[type, tuple[tuple[type, str], ...]] = {}
 
@@ -235,7 +244,7 @@ class _Extractor(ast.NodeVisitor):
         return result
 
     def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
-        span = self.pos.span(node)
+        span = self.pos.at(node)
         if depth > 6:
             return _new_tuple(Value, ("other", span, "", None, (), (), False))
         node_type = type(node)  # the parser makes exact node types, never subclasses
@@ -389,9 +398,9 @@ class _Extractor(ast.NodeVisitor):
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         params = [
-            _new_param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(positional, defaults, strict=True)
+            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(positional, defaults, strict=True)
         ] + [
-            _new_param(a.arg, self.value(a.annotation), self.value(d))
+            Param(a.arg, self.value(a.annotation), self.value(d))
             for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
         ]
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
@@ -420,7 +429,7 @@ class _Extractor(ast.NodeVisitor):
         self.once_depth = outer_once
         self.scopes.pop()
         self.functions.append(
-            _new_function(
+            Function(
                 qualname,  # qualname, is_async, span, decorators, params, is_generator, returns, locals,
                 isinstance(node, ast.AsyncFunctionDef),  # class_name, in_main, annotation: Function's fields
                 Span(node.lineno, self.pos.column(node.lineno, node.col_offset), node.lineno, 0),
@@ -452,7 +461,7 @@ class _Extractor(ast.NodeVisitor):
         bases = tuple(self.qualify(d) for d in (self.dotted(b.value if isinstance(b, ast.Subscript) else b)
                                                 for b in node.bases) if d)
         qualname = f"{self.scopes[-1].qualname}.{node.name}"
-        self.classes.append(_new_class(qualname, bases, self.pos.span(node)))
+        self.classes.append(ClassDef(qualname, bases, self.pos.span(node)))
         self.scopes.append(_Scope(qualname, False))
         self.class_stack.append(qualname)
         for statement in node.body:
@@ -465,7 +474,7 @@ class _Extractor(ast.NodeVisitor):
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES:
             # Locals matter for what they are bound to (a session, a client); skip building the rest.
-            value: Value | None = _new_tuple(Value, ("other", self.pos.span(value_node), "", None, (), (), False))
+            value: Value | None = _new_tuple(Value, ("other", self.pos.at(value_node), "", None, (), (), False))
         else:
             value = self.value(value_node)
         if value is None:
@@ -478,12 +487,12 @@ class _Extractor(ast.NodeVisitor):
                 name = target.id
             else:
                 name = f"{scope.qualname}.{target.id}"
-            self.assigns.append(_new_assign(name, value, self.pos.span(node), scope.qualname, self.in_main))
+            self.assigns.append(Assign(name, value, self.pos.span(node), scope.qualname, self.in_main))
         elif isinstance(target, ast.Attribute):
             dotted = self.dotted(target)
             if dotted:
                 self.assigns.append(
-                    _new_assign(self.qualify(dotted), value, self.pos.span(node), scope.qualname, self.in_main)
+                    Assign(self.qualify(dotted), value, self.pos.span(node), scope.qualname, self.in_main)
                 )
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -551,7 +560,7 @@ class _Extractor(ast.NodeVisitor):
                     if scope.is_function and base.id in scope.local_names:
                         receiver = base.id
             self.calls.append(
-                _new_call(
+                Call(
                     value,  # value, scope, awaited, in_main, receiver, offloaded, once: Call's fields
                     self.scopes[-1].qualname if self.scopes[-1].is_function else "",
                     id(node) in self.await_depth,
@@ -596,7 +605,7 @@ class _Extractor(ast.NodeVisitor):
         if any(s.span == span for s in self.strings[-3:]):
             return
         scope = self.scopes[-1].qualname if self.scopes[-1].is_function else ""
-        self.strings.append(_new_string(text, span, scope, role, self.in_main))
+        self.strings.append(StringLiteral(text, span, scope, role, self.in_main))
         if len(self.strings) > PYTHON_MAX_FACTS:
             raise OverBudget(too_large("URL literals", len(self.strings), PYTHON_MAX_FACTS))
 

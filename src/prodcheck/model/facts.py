@@ -1,9 +1,8 @@
 """Facts: what files say, reduced to plain picklable data with the place each fact came from."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from typing import Any, Generic, NamedTuple, TypeVar
+from dataclasses import dataclass, field
+from typing import Generic, NamedTuple, TypeVar
 
 from prodcheck.model.finding import Location, Span, quick_pickle
 
@@ -32,21 +31,38 @@ class Fact(Generic[T]):
 # ---------------------------------------------------------------- Python
 
 
-def positional_factory(cls: type[T]) -> Callable[..., T]:
-    """A constructor of a frozen slotted dataclass from every field's value, in field order. The
-    generated `__init__` of a frozen class sets each field through `object.__setattr__`, a lookup and a
-    call per field: building the facts of a large project (a quarter million calls) spent about as
-    long in those `__init__`s as in the rest of extraction. The slots' own setters do the same work."""
-    setters = tuple(getattr(cls, item.name).__set__ for item in fields(cls))  # type: ignore[arg-type]  # a dataclass
-    new = object.__new__
+# The Python facts are built by the hundred thousand (a quarter million calls on a large project) and
+# never changed once built: nothing assigns to a fact, and equality and hash are by value as for a
+# frozen dataclass (`unsafe_hash`). They are not `frozen=True` at run time because a frozen class's
+# `__init__` sets each field through `object.__setattr__`, a lookup and a call per field: building the
+# facts cost ~5x more that way than through the plain `__init__` (slot stores), and so did loading them
+# from the cache, which calls the same `__init__`.
 
-    def build(*values: Any) -> T:
-        built = new(cls)
-        for setter, value in zip(setters, values, strict=True):
-            setter(built, value)
-        return built
 
-    return build
+# A Value's position is one int, not a `Span`: a million Values hold a million positions, and a Span
+# (a 4-tuple, 88 bytes with its garbage-collector header, plus an int object for every line past 256)
+# is two and a half times the 36 bytes of one int packing its four numbers. The line numbers get 20 bits
+# and the columns 24 (a Python file is read up to 50,000 lines and 4 MiB, limits.py); anything larger
+# is stored as the Span itself. Packed line first, so packed positions order like Spans.
+_LINE_BITS, _COLUMN_BITS = 20, 24
+LINE_LIMIT, COLUMN_LIMIT = 1 << _LINE_BITS, 1 << _COLUMN_BITS
+END_LINE_SHIFT = _COLUMN_BITS
+COLUMN_SHIFT = END_LINE_SHIFT + _LINE_BITS
+LINE_SHIFT = COLUMN_SHIFT + _COLUMN_BITS
+
+
+def pack_position(line: int, column: int, end_line: int, end_column: int) -> int | Span:
+    """The `at` of a Value: the four numbers of an exact Span (`Span.exact`) in one int."""
+    if line < LINE_LIMIT and end_line < LINE_LIMIT and column < COLUMN_LIMIT and end_column < COLUMN_LIMIT:
+        return line << LINE_SHIFT | column << COLUMN_SHIFT | end_line << END_LINE_SHIFT | end_column
+    return Span.exact(line, column, end_line, end_column)
+
+
+def unpack_position(at: int | Span) -> Span:
+    if type(at) is not int:
+        return at  # type: ignore[return-value]  # a Span (too large to pack, or built by a rule)
+    return tuple.__new__(Span, (at >> LINE_SHIFT, at >> COLUMN_SHIFT & (COLUMN_LIMIT - 1),
+                                at >> END_LINE_SHIFT & (LINE_LIMIT - 1), at & (COLUMN_LIMIT - 1)))
 
 
 class Value(NamedTuple):
@@ -57,11 +73,12 @@ class Value(NamedTuple):
     orelse), compare (one operator, its class name in `text`; items: left, right), fstring, lambda, other.
     For name/call/subscript, `text` is the dotted name resolved through the file's imports
     (`sqlalchemy.create_engine`, `app.database.get_db`, `db.get` for a local variable).
-    A tuple because extraction creates hundreds of thousands and caches reload them.
+    A tuple because extraction creates hundreds of thousands and caches reload them. `at` is where
+    the expression is, packed (`pack_position`) or a Span; read it as `span`.
     """
 
     kind: str
-    span: Span
+    at: int | Span
     text: str = ""
     literal: object = None
     items: tuple[Value, ...] = ()
@@ -70,6 +87,10 @@ class Value(NamedTuple):
 
     def __reduce__(self):
         return (_new_value, (tuple(self),))  # see Span.__reduce__
+
+    @property
+    def span(self) -> Span:
+        return unpack_position(self.at)
 
     def kwarg(self, name: str) -> Value | None:
         for key, value in self.keywords:
@@ -104,7 +125,7 @@ def _new_value(values: tuple[object, ...]) -> Value:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Call:
     value: Value  # kind "call"
     scope: str  # qualified name of the enclosing function, "" at module level
@@ -124,7 +145,7 @@ class Call:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Param:
     name: str
     annotation: Value | None
@@ -132,7 +153,7 @@ class Param:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Function:
     qualname: str  # module-qualified: app.routers.orders.get_order, app.db.Repo.get
     is_async: bool
@@ -155,7 +176,7 @@ class Function:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Assign:
     target: str  # module-qualified for module/class scope, plain for function scope
     value: Value
@@ -165,7 +186,7 @@ class Assign:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ClassDef:
     qualname: str
     bases: tuple[str, ...]
@@ -173,7 +194,7 @@ class ClassDef:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StringLiteral:
     value: str
     span: Span
@@ -183,7 +204,7 @@ class StringLiteral:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class PyFacts:
     module: str
     path: str

@@ -73,7 +73,7 @@ def _tree(index: PythonIndex) -> _Tree:
             owner, _, method = call.name.rpartition(".")
             parent: Value | None
             if method in _INCLUDES and owner:
-                parent = Value("name", call.span, owner)
+                parent = Value("name", call.value.at, owner)
                 child = call.value.arg(0) if method == "include_router" else (
                     call.value.arg(1) or call.value.kwarg("app"))
             else:

@@ -138,7 +138,7 @@ class Callables:
             return self._through(helper, helper_facts, seen)
         head = value.text.partition(".")[0]
         receiver = head if function is not None and self.analysis.holds.local(function, head) is not None else ""
-        reference = Call(Value("call", value.span, text=value.text), function.qualname if function else "",
+        reference = Call(Value("call", value.at, text=value.text), function.qualname if function else "",
                          receiver=receiver)
         return self.analysis.judge(reference, function, facts)
 

@@ -106,7 +106,7 @@ class _Work:
         if not owner:
             return None
         if method in _DECODE and len(owner) == 1:
-            return self.payload(Value("name", value.span, text=owner[0]), depth + 1)
+            return self.payload(Value("name", value.at, text=owner[0]), depth + 1)
         param = self._param(owner[0])
         if param is None:
             return None

@@ -81,7 +81,7 @@ class TouchAnalysis:
         if not head:
             return None
         if call.receiver and head == call.receiver:
-            if method in SESSION_QUERY_METHODS and index.session_kind(Value("name", call.span, text=call.receiver), function):
+            if method in SESSION_QUERY_METHODS and index.session_kind(Value("name", call.value.at, text=call.receiver), function):
                 return f"queries the database (`{call.receiver}.{method}()`)"
             if method in ENGINE_METHODS and index.engine_kind(call.receiver, function):
                 return f"connects to the database (`{call.receiver}.{method}()`)"
