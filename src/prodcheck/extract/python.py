@@ -116,22 +116,33 @@ def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
 
 
 _Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
-_SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind"})
+# Fields that never hold a node: the grammar's identifiers and numbers (`Name.id`, `alias.name`,
+# `ImportFrom.level`...), a Constant's value, and what no rule reads (`ctx`, type comments).
+_SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
+                             "is_async", "simple", "tag", "rest"})
+# What the walk does not enter: leaves with nothing to extract below them, and the plain values a field
+# or a list can hold instead of a node (identifiers in `Global.names`, an absent optional node).
 _LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue)
-_LEAF_TYPES = frozenset(_LEAVES)  # the parser makes these exact types, never subclasses
+_NOT_NODES = (str, int, float, complex, bool, bytes, type(None), type(...))
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
 _LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript, ast.Lambda})
 
 
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    if node_type is _Constant:
+        return ()
+    return tuple(n for n in getattr(node_type, "_fields", ()) if n not in _SKIPPED_FIELDS)
+
+
 class _Extractor(ast.NodeVisitor):
-    """Visits each node once; dispatch by type through a dict (NodeVisitor's getattr per node is slow)."""
+    """Visits each node once; dispatch by type through a dict (NodeVisitor's getattr per node is slow).
+    The dict maps a node type to its visit method, a leaf or a plain value to None (not entered), and
+    any other type is walked (`generic_visit`): one lookup per child."""
 
     def visit(self, node: ast.AST) -> None:
-        method = self._dispatch.get(type(node))
+        method = self._dispatch.get(type(node), self.generic_visit)
         if method is not None:
             method(node)
-        else:
-            self.generic_visit(node)
 
     def generic_visit(self, node: ast.AST) -> None:
         # `visit` inlined: this loop runs for every node of every file.
@@ -139,31 +150,22 @@ class _Extractor(ast.NodeVisitor):
         node_type = type(node)
         names = _CHILD_FIELDS.get(node_type)
         if names is None:
-            names = _CHILD_FIELDS[node_type] = tuple(n for n in node_type._fields if n not in _SKIPPED_FIELDS)
+            names = _CHILD_FIELDS[node_type] = _child_fields(node_type)
         for name in names:
             child = getattr(node, name, None)
             if type(child) is list:
                 for item in child:
-                    item_type = type(item)
-                    if item_type in _LEAF_TYPES or not isinstance(item, ast.AST):
-                        continue
-                    method = dispatch.get(item_type)
+                    method = dispatch.get(type(item), generic)
                     if method is not None:
                         method(item)
-                    else:
-                        generic(item)
-            elif child is not None:
-                child_type = type(child)
-                if child_type in _LEAF_TYPES or not isinstance(child, ast.AST):
-                    continue
-                method = dispatch.get(child_type)
+            else:
+                method = dispatch.get(type(child), generic)
                 if method is not None:
                     method(child)
-                else:
-                    generic(child)
 
     def __init__(self, module: str, path: str, source: bytes) -> None:
-        self._dispatch = {node_type: getattr(self, name) for node_type, name in _dispatch_names(type(self))}
+        self._dispatch: dict[type, Any] = dict.fromkeys((*_LEAVES, *_NOT_NODES))
+        self._dispatch.update((node_type, getattr(self, name)) for node_type, name in _dispatch_names(type(self)))
         self.module = module
         self.package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
         self.path = path
