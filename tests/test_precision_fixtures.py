@@ -101,6 +101,14 @@ def test_pc402_counts_what_the_served_app_imports_with_env_defaults_resolved() -
     assert message.startswith("(30 + 20) x 3 workers") and "= 150 >" in message
 
 
+def test_pc402_counts_only_pools_each_process_keeps() -> None:
+    """The pool a helper builds at import counts; engines built on demand (a customer connector's
+    client per request, a one-shot URL check, a cron script's session) do not add to the process's sum."""
+    _, report = run_json(FIXTURES / "PC402-on-demand-engines", "--select", "PC402")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("svc/db.py", 9, "error")]
+    assert report["findings"][0]["message"].startswith("(20 + 15) x 3 workers")
+
+
 def test_pc605_a_flask_app_is_not_judged_by_another_apps_routes() -> None:
     """gunicorn serves a Flask app (routes not modelled): its probe is not 'not served' because the
     repository's FastAPI app lacks the path; the FastAPI service's own wrong probe still is."""

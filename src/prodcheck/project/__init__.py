@@ -226,3 +226,7 @@ class Project:
 
     def engines_for_app(self, app_ref: str | None) -> list[Engine]:
         return self.engine_model.for_app(app_ref)
+
+    def pools_for_app(self, app_ref: str | None) -> list[Engine]:
+        """The engines a server's app builds once per process and keeps (engines.py `kept_for_app`)."""
+        return self.engine_model.kept_for_app(app_ref)

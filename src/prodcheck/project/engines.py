@@ -7,11 +7,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
+from prodcheck.extract.once import MEMO_DECORATORS
 from prodcheck.knowledge.databases import EngineFactory, engine_factory
+from prodcheck.knowledge.frameworks import is_application
 from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.servers import cpu_count_calls
 from prodcheck.knowledge.migrations import environment_imports
-from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact, PyFacts, Value
+from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Call, Fact, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import small_int
@@ -34,6 +36,7 @@ class Engine:
     url: str | None  # literal URL, if any
     is_async: bool
     value: Value
+    call: Call
 
     @property
     def unbounded(self) -> bool:
@@ -93,10 +96,70 @@ class Engines:
                     if "test" in re.split(r"[^a-z]+", a.target.rsplit(".", 1)[-1].lower())}
             if call.in_main or call.value.span in tests:
                 continue  # an engine only tests use never opens connections in production
-            engines.append(self._engine(call.value, facts, factory))
+            engines.append(self._engine(call, facts, factory))
         return engines
 
-    def _engine(self, value: Value, facts: PyFacts, factory: EngineFactory) -> Engine:
+    def kept_for_app(self, app_ref: str | None) -> list[Engine]:
+        """The engines of `for_app` each process builds once and keeps: the pools whose connections
+        add up per process."""
+        return [e for e in self.for_app(app_ref) if self._once_per_process(e.call)]
+
+    def _once_per_process(self, call: Call) -> bool:
+        """The engine is built once in each process that imports its module: at module level, in a
+        function the process's set-up reaches (a module-level call, a start-up hook, an app factory,
+        a class built at import), in a memoised function, or in a lazy initialisation. An engine a
+        function builds when something asks for it (a connector to a customer's datastore, a session
+        for a cron script, a one-shot check) holds no pool the web process keeps: how many there are
+        depends on the callers, so it is not added to the process's connections."""
+        if not call.scope or call.once:
+            return True
+        found = self.project.python.functions.get(call.scope)
+        if found is not None and any(d.text in MEMO_DECORATORS for d in found[0].decorators):
+            return True
+        return call.scope in self._set_up
+
+    @cached_property
+    def _set_up(self) -> frozenset[str]:
+        """Functions a process runs while it sets up: called at a production module's top level,
+        start-up hooks, the functions that build the application, and what they call (`__init__` of a
+        class they build)."""
+        index = self.project.python
+        pending: list[str] = [function.qualname for function, _facts, _how in index.startup_hooks]
+        for facts in index.files.values():
+            if self.project.context_of(facts.path) == Context.TEST:
+                continue
+            for call in facts.calls:
+                if call.in_main:
+                    continue
+                if not call.scope:
+                    pending.append(call.name)
+                elif is_application(call.name):
+                    pending.append(call.scope)  # an app factory
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            target = index.function(name)
+            if target is None:
+                resolved = index.resolve(name)
+                if resolved is None or not resolved.cls:
+                    continue
+                target = index.functions.get(f"{resolved.qualname}.__init__")
+                if target is None:
+                    continue
+            function = target[0]
+            seen.add(function.qualname)
+            for call in index.calls_by_scope.get(function.qualname, []):
+                name = call.name
+                if name.startswith("self.") and function.class_name:
+                    name = f"{function.class_name}.{name[5:]}"
+                pending.append(name)
+        return frozenset(seen)
+
+    def _engine(self, call: Call, facts: PyFacts, factory: EngineFactory) -> Engine:
+        value = call.value
         location = Location(facts.path, value.span)
         defaults = factory.pool_defaults or (0, 0)
         is_pool = factory.library != "sqlalchemy"
@@ -129,7 +192,7 @@ class Engines:
             factory=value.text, location=location, facts=facts,
             pool_size=number(size_key, defaults[0], "pool_size" if not is_pool else "max_size"),
             max_overflow=number(overflow_key, defaults[1], "max_overflow"),
-            null_pool=null_pool, url=url, is_async=factory.mode == "async", value=value,
+            null_pool=null_pool, url=url, is_async=factory.mode == "async", value=value, call=call,
         )
 
     def _literal_string(self, value: Value | None, facts: PyFacts) -> str | None:

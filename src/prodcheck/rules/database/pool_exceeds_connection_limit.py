@@ -51,7 +51,7 @@ class PoolExceedsConnectionLimit(Rule):
         for process in processes:
             _step, call = process.server  # type: ignore[misc]  # server processes only: server is set
             unbounded.extend(e for e in project.engines_for_app(call.app_ref) if e.unbounded)
-            engines = [e for e in project.engines_for_app(call.app_ref) if e.per_process]
+            engines = [e for e in project.pools_for_app(call.app_ref) if e.per_process]
             if not engines:
                 continue
             workers = project.workers(process)
