@@ -109,6 +109,16 @@ def test_pc402_counts_only_pools_each_process_keeps() -> None:
     assert report["findings"][0]["message"].startswith("(20 + 15) x 3 workers")
 
 
+def test_pc301_prose_is_documentation_and_the_stack_db_is_a_warning() -> None:
+    """A URL inside a console message or a docstring documents a connection string's shape: nothing;
+    the URL a function returns stays an error; a compose URL for the stack's own unpublished database
+    container is a warning that says so."""
+    _, report = run_json(FIXTURES / "PC301-prose-and-stack", "--select", "PC301")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [
+        ("docker-compose.yml", 6, "warning"), ("tool/setup.py", 17, "error")]
+    assert "the stack's own `db` container" in report["findings"][0]["message"]
+
+
 def test_pc605_a_flask_app_is_not_judged_by_another_apps_routes() -> None:
     """gunicorn serves a Flask app (routes not modelled): its probe is not 'not served' because the
     repository's FastAPI app lacks the path; the FastAPI service's own wrong probe still is."""

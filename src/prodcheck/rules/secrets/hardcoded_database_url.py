@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
@@ -15,9 +16,21 @@ from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import scalar_location
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
 from prodcheck.rules.helpers import DatabaseUrl, database_urls
 
 _DOC_KEYWORDS = frozenset(load("secrets")["documenting"]["keywords"])  # a URL there is an example
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_PROSE_WORDS = 4  # words around a URL that make its string a sentence, not a value
+
+
+def _in_prose(text: str, url: DatabaseUrl) -> bool:
+    """A URL inside a sentence (a help text, a console message, a docstring's example:
+    "or pass --database-string 'postgresql://user:pass@host/db'"): it documents the shape of a
+    connection string for a reader, nothing connects with it. A value is the URL alone, or with a
+    key or a command word around it (`DATABASE_URL="postgresql://..."`, `psql postgresql://...`)."""
+    rest = text[: url.start] + " " + text[url.start + len(url.text):]
+    return len(_WORD.findall(rest)) >= _PROSE_WORDS and len(rest.split()) >= _PROSE_WORDS
 
 
 def _message(url: DatabaseUrl, where: str) -> str:
@@ -74,9 +87,11 @@ class HardcodedDatabaseUrl(Rule):
                 for item in (*call.value.items[:1], *(v for k, v in call.value.keywords if k == "default"))
             }
             for literal in facts.strings:
-                if literal.role.startswith("kwarg:") and literal.role[6:] in _DOC_KEYWORDS:
+                if literal.role == "docstring" or (literal.role.startswith("kwarg:") and literal.role[6:] in _DOC_KEYWORDS):
                     continue
                 for url in database_urls(literal.value):
+                    if _in_prose(literal.value, url):
+                        continue  # an example in a message or help text, not a configured connection
                     location = Location(facts.path, literal.span)
                     fallback = (literal.span in fallbacks or literal.span in field_defaults
                                 or literal.span.line in class_defaults)
@@ -101,8 +116,12 @@ class HardcodedDatabaseUrl(Rule):
     # ------------------------------------------------------------ YAML files
 
     def _yaml(self, project: Project) -> Iterator[Draft]:
+        internal: dict[str, set[str]] = {}  # compose file -> its datastore services that publish no port outside
+        for service in project.compose_services:
+            if is_store_image(service.image) and not publishes_outside(service):
+                internal.setdefault(service.file.path, set()).add(service.name.lower())
         for source, document in project.compose_files:
-            yield from self._scan_node(source.path, document, None)
+            yield from self._scan_node(source.path, document, None, internal.get(source.path, set()))
         seen: set[int] = set()
         for source, document in project.k8s_documents:
             if id(document) in seen:
@@ -135,10 +154,22 @@ class HardcodedDatabaseUrl(Rule):
                                          _scalar_location(source.path, node, url), secrets=(url.secret,),
                                          context=context)
 
-    def _scan_node(self, path: str, document: YNode, context: Context | None) -> Iterator[Draft]:
+    def _scan_node(self, path: str, document: YNode, context: Context | None,
+                   internal: set[str] = frozenset()) -> Iterator[Draft]:  # type: ignore[assignment]
         for node in document.scalars():
             if node.text and "://" in node.text:
                 for url in database_urls(node.text):
+                    if url.host.lower() in internal:
+                        # The stack's own database container, reachable only from the stack's network:
+                        # the password is still everyone's, but only a container beside it can use it.
+                        yield self.draft(
+                            f"database URL with a literal password `{url.masked}` in configuration, for the "
+                            f"stack's own `{url.host}` container (which publishes no port outside the host): "
+                            "everyone with the repository knows the password of any deployment that keeps "
+                            "this file as it is; read it from an environment variable or a secret",
+                            _scalar_location(path, node, url), secrets=(url.secret,), context=context,
+                            severity=Severity.WARNING)
+                        continue
                     yield self.draft(_message(url, "in configuration"), _scalar_location(path, node, url),
                                      secrets=(url.secret,), context=context)
 
