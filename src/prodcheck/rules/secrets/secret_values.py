@@ -52,6 +52,9 @@ _DOTTED = re.compile(r"^\.?[A-Za-z_][\w-]*(?:\.[\w-]+)+$")  # `.types`, `ca.crt`
 _IDENTIFIER = re.compile(r"^(?:[a-z][a-z0-9]*|[a-z]+(?:[A-Z][a-z0-9]*)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)$")
 _SLUG_PART = re.compile(r"^(?:[A-Za-z]+|[0-9]+|v[0-9]+)$")
 _CODE = re.compile(r"=>|[{}();]|\bfunction\b|document\.|\n")
+# A regular expression (a detector's pattern for a token, `EAACEdEose0cBA[0-9A-Za-z]+`): a character
+# class with a quantifier, a class escape, an escaped dot, a group extension.
+_PATTERN = re.compile(r"\[[^\]]+\][+*?{]|\\[dwsSWDb.]|\(\?[:=!<P]")
 
 
 class Evidence(IntEnum):
@@ -152,8 +155,8 @@ def secret_evidence(value: object, name: str = "", code: bool = False) -> Eviden
     if not is_secret_value(value, name):
         return Evidence.NONE
     text = str(value).strip().strip("'\"").strip()
-    if any(p.match(text) for p in _PUBLIC):
-        return Evidence.NONE
+    if any(p.match(text) for p in _PUBLIC) or _PATTERN.search(text):
+        return Evidence.NONE  # a public demo value; a pattern that matches secrets, not one
     if token_format(text):
         return Evidence.FORMAT
     if _ENV_NAME.match(text) or _DOTTED.match(text) or _CODE.search(text):
