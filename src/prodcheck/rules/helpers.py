@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from prodcheck.knowledge import load
+from prodcheck.model.facts import PyFacts
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.shell import locate
 
@@ -82,3 +83,20 @@ def find_token(path: str, lines: list[str], line: int, token: str) -> Location:
         number += 1
     first = lines[line - 1] if 0 < line <= len(lines) else ""
     return token_location(path, line, first, token)
+
+
+def classes_based_on(facts: PyFacts, bases: tuple[str, ...]) -> set[str]:
+    """Classes of this module deriving, directly or through other classes of it, from one of `bases`."""
+    found: set[str] = set()
+    short: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for cls in facts.classes:
+            if cls.qualname in found:
+                continue
+            if any(b.endswith(bases) or b.rsplit(".", 1)[-1] in short for b in cls.bases):
+                found.add(cls.qualname)
+                short.add(cls.qualname.rsplit(".", 1)[-1])
+                changed = True
+    return found

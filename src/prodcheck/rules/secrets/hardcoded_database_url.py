@@ -17,7 +17,7 @@ from prodcheck.project.infra import scalar_location
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
-from prodcheck.rules.helpers import DatabaseUrl, database_urls
+from prodcheck.rules.helpers import DatabaseUrl, classes_based_on, database_urls
 
 _DOC_KEYWORDS = frozenset(load("secrets")["documenting"]["keywords"])  # a URL there is an example
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -80,8 +80,9 @@ class HardcodedDatabaseUrl(Rule):
                 item.span for call in facts.calls if is_env_getter(call.name, project.python.constructor_of)
                 for item in (*call.value.items[1:], *(v for k, v in call.value.keywords if k == "default"))
             }
-            settings_classes = {c.qualname for c in facts.classes if any(b.endswith("Settings") for b in c.bases)}
-            class_defaults = {a.span.line for a in facts.assigns if a.scope in settings_classes}
+            settings_classes = classes_based_on(facts, ("Settings",))
+            class_defaults = {line for a in facts.assigns if a.scope in settings_classes
+                              for line in range(a.span.line, max(a.span.line, a.value.span.end_line) + 1)}
             field_defaults = {
                 item.span for call in facts.calls if call.name.endswith("Field")
                 for item in (*call.value.items[:1], *(v for k, v in call.value.keywords if k == "default"))

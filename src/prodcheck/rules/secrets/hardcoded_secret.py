@@ -20,7 +20,7 @@ from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import compose_env, scalar_location
 from prodcheck.project.template_defaults import TemplateDefaults
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.helpers import database_urls
+from prodcheck.rules.helpers import classes_based_on, database_urls
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
 from prodcheck.rules.secrets.secret_values import (
     Evidence,
@@ -107,8 +107,8 @@ class HardcodedSecret(Rule):
         defaults = TemplateDefaults(project.root)
         for facts in project.python_facts.values():
             functions = {f.qualname for f in facts.functions}
-            settings_classes = _classes_based_on(facts, _SETTINGS_BASES)
-            enums = _classes_based_on(facts, _ENUM_BASES)
+            settings_classes = classes_based_on(facts, _SETTINGS_BASES)
+            enums = classes_based_on(facts, _ENUM_BASES)
             classes = {c.qualname for c in facts.classes}
             test_classes = {q for q in classes if q.rsplit(".", 1)[-1].startswith("Test")}
             for assign in facts.assigns:
@@ -362,23 +362,6 @@ def _role_note(name: str, evidence: Evidence, value: str = "") -> str:
     if credential_role(name) == "outbound":
         return " (a credential for another service: a made-up default is rejected there, it opens nothing)"
     return " (a datastore's password: it opens only a database set to it and reachable)"
-
-
-def _classes_based_on(facts: PyFacts, bases: tuple[str, ...]) -> set[str]:
-    """Classes of this module deriving, directly or through other classes of it, from one of `bases`."""
-    found: set[str] = set()
-    short: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for cls in facts.classes:
-            if cls.qualname in found:
-                continue
-            if any(b.endswith(bases) or b.rsplit(".", 1)[-1] in short for b in cls.bases):
-                found.add(cls.qualname)
-                short.add(cls.qualname.rsplit(".", 1)[-1])
-                changed = True
-    return found
 
 
 def _template_default(defaults: TemplateDefaults, path: str, name: str, value: Value) -> tuple[str, str] | None:
