@@ -112,13 +112,14 @@ def test_pc402_counts_only_pools_each_process_keeps() -> None:
 def test_pc301_prose_is_documentation_and_the_stack_db_is_a_warning() -> None:
     """A URL inside a console message or a docstring documents a connection string's shape: nothing;
     the URL a function returns stays an error; a compose URL for the stack's own unpublished database
-    container is a warning that says so; a settings default is one whatever line its literal is on."""
+    container (also from the stack's env file) is a warning that says so; a settings default is one whatever line its literal is on."""
     _, report = run_json(FIXTURES / "PC301-prose-and-stack", "--select", "PC301")
     assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [
-        ("docker-compose.yml", 6, "warning"), ("svc/config.py", 10, "warning"), ("tool/setup.py", 17, "error")]
+        ("docker-compose.yml", 6, "warning"), ("stack.env", 1, "warning"), ("svc/config.py", 10, "warning"),
+        ("tool/setup.py", 17, "error")]
     assert "the stack's own `db` container" in report["findings"][0]["message"]
     # a settings default written on the line after its field, in a class based on BaseSettings through another
-    assert "as the fallback default" in report["findings"][1]["message"]
+    assert "as the fallback default" in report["findings"][2]["message"]
 
 
 def test_pc605_a_flask_app_is_not_judged_by_another_apps_routes() -> None:

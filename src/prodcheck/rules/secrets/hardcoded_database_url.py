@@ -117,10 +117,7 @@ class HardcodedDatabaseUrl(Rule):
     # ------------------------------------------------------------ YAML files
 
     def _yaml(self, project: Project) -> Iterator[Draft]:
-        internal: dict[str, set[str]] = {}  # compose file -> its datastore services that publish no port outside
-        for service in project.compose_services:
-            if is_store_image(service.image) and not publishes_outside(service):
-                internal.setdefault(service.file.path, set()).add(service.name.lower())
+        internal = _internal_datastores(project)
         for source, document in project.compose_files:
             yield from self._scan_node(source.path, document, None, internal.get(source.path, set()))
         seen: set[int] = set()
@@ -205,15 +202,24 @@ class HardcodedDatabaseUrl(Rule):
                     yield self.draft(_message(url, "in `alembic.ini`"),
                                      _line_location(source.path, entry.line, source.line(entry.line), url),
                                      secrets=(url.secret,), severity=Severity.WARNING if url.is_local else None)
+        stack_stores = {name for names in _internal_datastores(project).values() for name in names}
         for source in project.of_kind(FileKind.ENV):
             name = source.path.rsplit("/", 1)[-1].lower()
             if is_template_name(name):
                 continue  # templates document the variables; their values are placeholders
             for entry in project.env_entries(source):
                 for url in database_urls(entry.value):
-                    yield self.draft(_message(url, f"in `{name}`"),
-                                     _line_location(source.path, entry.line, source.line(entry.line), url),
-                                     secrets=(url.secret,))
+                    location = _line_location(source.path, entry.line, source.line(entry.line), url)
+                    if url.host.lower() in stack_stores:
+                        # an env file of a compose stack, pointing at the stack's own unpublished database
+                        yield self.draft(
+                            f"database URL with a literal password `{url.masked}` in `{name}`, for the compose "
+                            f"stack's own `{url.host}` container (which publishes no port outside the host): "
+                            "everyone with the repository knows the password of any deployment that keeps "
+                            "this file as it is; read it from an environment variable or a secret",
+                            location, secrets=(url.secret,), severity=Severity.WARNING)
+                        continue
+                    yield self.draft(_message(url, f"in `{name}`"), location, secrets=(url.secret,))
         for source in project.of_kind(FileKind.PROCFILE, FileKind.SHELL):
             for number, line in enumerate(source.lines, 1):
                 if line.lstrip().startswith("#"):
@@ -221,6 +227,15 @@ class HardcodedDatabaseUrl(Rule):
                 for url in database_urls(line):
                     yield self.draft(_message(url, "in a command"), _line_location(source.path, number, line, url),
                                      secrets=(url.secret,))
+
+
+def _internal_datastores(project: Project) -> dict[str, set[str]]:
+    """Compose file -> the names of its datastore services that publish no port outside the host."""
+    internal: dict[str, set[str]] = {}
+    for service in project.compose_services:
+        if is_store_image(service.image) and not publishes_outside(service):
+            internal.setdefault(service.file.path, set()).add(service.name.lower())
+    return internal
 
 
 def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:
