@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge.databases import sqlalchemy_engine
+from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.fix.python import add_keyword
 from prodcheck.model.finding import Location, Severity, Span
@@ -60,17 +61,37 @@ def short_lived(engine: Engine, text: str) -> bool:
     bound to a local name that the function neither returns nor declares `global`, so its pool lives for
     one call and never holds a connection long enough to go stale."""
     scope = next((call.scope for call in engine.facts.calls if call.value.span == engine.value.span), "")
-    function = next((f for f in engine.facts.functions if f.qualname == scope), None) if scope else None
+    # the nearest `def` of that name above the call: a project template (or a module redefining a
+    # function in branches) holds several functions of one qualified name
+    line = engine.value.span.line
+    function = max((f for f in engine.facts.functions if f.qualname == scope and f.span.line <= line),
+                   key=lambda f: f.span.line, default=None) if scope else None
     if function is None:
         return False
     names = {name for name, value, _ in function.locals if value.span == engine.value.span and "." not in name}
     if not names or any(value.span == engine.value.span for value in function.returns):
+        return False
+    # what holds the engine: the locals built from it (`factory = sessionmaker(engine)`); stored on an
+    # attribute (`app.state.db_engine = engine`, `self.engine = ...`) it outlives the call
+    for name, value, _ in function.locals:
+        if _mentions(value, names):
+            names.add(name)
+    later = [a for a in engine.facts.assigns if a.scope == scope and a.span.line >= function.span.line]
+    if any("." in a.target and _mentions(a.value, names) for a in later):
         return False
     returned = {value.text.split(".", 1)[0] for value in function.returns} | {
         item.text.split(".", 1)[0] for value in function.returns for item in (*value.items, *(v for _, v in value.keywords))}
     if names & returned:
         return False
     return not any(re.search(rf"^\s*(global|nonlocal)\s[^\n]*\b{re.escape(name)}\b", text, re.M) for name in names)
+
+
+def _mentions(value: Value, names: set[str], depth: int = 0) -> bool:
+    """`value` is one of `names`, or a call or container with one among its arguments."""
+    if value.kind == "name" and value.text.split(".", 1)[0] in names:
+        return True
+    return depth < 3 and any(_mentions(item, names, depth + 1)
+                             for item in (*value.items, *(v for _, v in value.keywords)))
 
 
 class PoolWithoutPrePing(Rule):
