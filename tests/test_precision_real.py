@@ -4,7 +4,8 @@ at warning or error, and one judged true must stay.
 `tests/data/precision_verdicts.json` holds each verdict: repository and pinned commit, rule, file,
 the stripped text of the line (the anchor, robust to line shifts), `true`/`false`/`debatable` and why.
 A `debatable` verdict (right by the letter, arguable for the case) is kept for the sample's numbers
-and asserts nothing. The repositories are the labelled set of `shared/eval/real` (checked out by its
+and asserts nothing; nor does a `false` verdict with an `open` field, a judged false positive not yet
+fixed, whose `open` names the cause left to fix (drop the field when it is fixed, and the check holds it). The repositories are the labelled set of `shared/eval/real` (checked out by its
 `checkout.sh`) and others checked out at the pinned commit as owner+name; CI has no network, so the
 check runs only where they are: set `PRODCHECK_REAL_ROOT` to the folder(s) of checkouts, separated
 by `os.pathsep` (e.g. /tmp/prodcheck-real:/tmp/precision). It scans every repository once, which
@@ -32,6 +33,7 @@ def test_verdicts_are_well_formed() -> None:
     for verdict in VERDICTS:
         assert verdict["verdict"] in {"true", "false", "debatable"} and verdict["why"] and verdict["anchor"], verdict
         assert len(verdict["commit"]) == 40 and verdict["rule"].startswith("PC"), verdict
+        assert "open" not in verdict or (verdict["verdict"] == "false" and verdict["open"]), verdict
 
 
 @pytest.mark.skipif(not any(root.is_dir() for root in ROOTS),
@@ -54,7 +56,8 @@ def test_reviewed_verdicts_hold(repo: str) -> None:
         except (OSError, IndexError):
             anchor = ""
         loud.add((finding["code"], finding["path"], anchor))
-    back = [v for v in verdicts if v["verdict"] == "false" and (v["rule"], v["path"], v["anchor"]) in loud]
+    back = [v for v in verdicts if v["verdict"] == "false" and "open" not in v
+            and (v["rule"], v["path"], v["anchor"]) in loud]
     lost = [v for v in verdicts if v["verdict"] == "true" and (v["rule"], v["path"], v["anchor"]) not in loud]
     assert not back, "findings judged false are back:\n" + "\n".join(f"{v['path']}: {v['anchor']} ({v['why']})" for v in back)
     assert not lost, "findings judged true are gone:\n" + "\n".join(f"{v['path']}: {v['anchor']} ({v['why']})" for v in lost)
