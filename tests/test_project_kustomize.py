@@ -1,4 +1,4 @@
-"""Kustomize in the project model (project/charts.py): which replica count a production overlay gives a
+"""Kustomize in the project model (project/kustomize.py): which replica count a production overlay gives a
 workload (the `replicas:` field, strategic-merge and JSON 6902 patches, inline or in files), which files
 are patches rather than workloads, and which containers a patch adds to."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import write_project
 from prodcheck import engine
 from prodcheck.project import Project
-from prodcheck.project.charts import kustomize, kustomize_patch_paths, kustomize_replicas, patched_containers
+from prodcheck.project.kustomize import kustomize, kustomize_patch_paths, kustomize_replicas, patched_containers
 from prodcheck.settings import Settings
 
 BASE = {

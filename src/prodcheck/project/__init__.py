@@ -9,8 +9,8 @@ directly:
 - `engine_model` (engines.py): the engines and pools the Python code creates;
 - `deployment` (deployment.py): which files production runs, from evidence first and names second;
   it sets every file's context (and the reason for it) before any other part reads one.
-Kubernetes workloads are read by workloads.py, platform files by platforms.py, Helm charts and
-kustomize by charts.py, workflows by workflows.py.
+Kubernetes workloads are read by workloads.py, platform files by platforms.py, Helm charts by
+charts.py, kustomize by kustomize.py, workflows by workflows.py.
 """
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ class Project:
         """Parse every file of a kind the model reads, once, before any rule runs: which parse
         errors (PC000) are reported must not depend on which rules are selected. Each parse is
         cached on its source, so the rules that ask later get the same view."""
-        from prodcheck.project.charts import chart_sources, kustomization_files
+        from prodcheck.project.charts import chart_sources
+        from prodcheck.project.kustomize import kustomization_files
         from prodcheck.project.platforms import load_doc
 
         self.views.parse_all()

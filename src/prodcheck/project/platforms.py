@@ -5,7 +5,7 @@ describes) become `Process`es like every other command, so every rule sees a `st
 it sees a Dockerfile `CMD`: a platform's release / pre-deploy command is a `release` process (run once
 per deploy, not a PC401 finding), its web command a `web` process with the replicas the file states.
 Health check paths (fly checks, Render `healthCheckPath`, Railway `healthcheckPath`, Helm probes) are
-exposed for PC605. Helm charts and Kustomize overlays live in `charts.py`.
+exposed for PC605. Helm charts live in `charts.py`, Kustomize overlays in `kustomize.py`.
 
 TOML is read with `tomllib`; line numbers come from a small index of `key = value` lines.
 """
@@ -569,6 +569,6 @@ def platform_health_checks(project: Project) -> list[PlatformCheck]:
 
 
 def patched_containers(project: Project, kind: str, name: str, container: str) -> list[YNode]:
-    from prodcheck.project.charts import patched_containers as patched
+    from prodcheck.project.kustomize import patched_containers as patched
 
     return patched(project, kind, name, container)

@@ -20,7 +20,7 @@ def build_workloads(project: Project) -> list[Workload]:
             if target is not None and target.as_str():
                 hpas[target.as_str()] = (source, document)  # type: ignore[index]  # as_str() narrowed just above
     workloads = []
-    from prodcheck.project.charts import kustomize_patch_paths, kustomize_replicas
+    from prodcheck.project.kustomize import kustomize_patch_paths, kustomize_replicas
     from prodcheck.project.helm_render import autoscaled
 
     patch_files = kustomize_patch_paths(project)
