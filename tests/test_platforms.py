@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from conftest import run_json
-from prodcheck.project.platforms import toml_index
+from prodcheck.project.platform_docs import toml_index
 
 APP = {
     "app/main.py": """

@@ -78,7 +78,7 @@ class Project:
         cached on its source, so the rules that ask later get the same view."""
         from prodcheck.project.charts import chart_sources
         from prodcheck.project.kustomize import kustomization_files
-        from prodcheck.project.platforms import load_doc
+        from prodcheck.project.platform_docs import load_doc
 
         self.views.parse_all()
         for source in chart_sources(self) + kustomization_files(self):

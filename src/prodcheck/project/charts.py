@@ -104,7 +104,7 @@ class _Chart:
 
 
 def _charts(project: Project) -> list[_Chart]:
-    from prodcheck.project.platforms import YamlDoc
+    from prodcheck.project.platform_docs import YamlDoc
 
     charts = []
     for chart_file in chart_files(project):
@@ -124,7 +124,8 @@ def _charts(project: Project) -> list[_Chart]:
 
 def helm_model(project: Project, builder: _Builder) -> None:
     """Processes and probe checks of every chart's workload templates."""
-    from prodcheck.project.platforms import Doc, PlatformCheck
+    from prodcheck.project.platform_docs import Doc
+    from prodcheck.project.platforms import PlatformCheck
 
     prod_dockerfiles = [(s, v) for s, v in project.dockerfiles if s.context == Context.PROD]
     for chart in _charts(project):
