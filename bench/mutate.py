@@ -56,7 +56,8 @@ _MODEL_TESTS = ["tests/test_project_workflows.py", "tests/test_project_platforms
 _MODEL_EXTRA = {
     "workflows.py": ["tests/test_deployment_context.py"], "processes.py": ["tests/test_deployment_context.py"],
     "views.py": ["tests/test_deployment_context.py"], "sources.py": ["tests/test_robustness.py"],
-    "deployment.py": ["tests/test_deployment_context.py", "tests/test_deployment_commands.py"], "units.py": ["tests/test_deployment_context.py"],
+    **{name: ["tests/test_deployment_context.py", "tests/test_deployment_commands.py"]
+       for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_secret_values.py", "tests/test_helm_render.py"],
     **{f"helm_{name}.py": ["tests/test_helm_render.py", "tests/test_helm_binary.py"]
@@ -80,7 +81,7 @@ TARGETS: dict[str, list[tuple[str, list[str]]]] = {
         (f"src/prodcheck/project/{name}", [*_MODEL_TESTS, *_MODEL_EXTRA.get(name, [])])
         for name in ("__init__.py", "views.py", "processes.py", "gunicorn.py", "databases.py", "engines.py",
                      "workloads.py", "infra.py", "db_urls.py", "charts.py", "kustomize.py", "platforms.py", "platform_docs.py", "python_index.py",
-                     "workflows.py", "sources.py", "deployment.py", "units.py", "memo.py", "secret_names.py",
+                     "workflows.py", "sources.py", "deployment.py", "deploy_evidence.py", "units.py", "memo.py", "secret_names.py",
                      "chart_defaults.py", "helm_aligned.py", "helm_binary.py", "helm_eval.py", "helm_funcs.py",
                      "helm_render.py", "helm_values.py")
     ],

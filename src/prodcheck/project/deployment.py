@@ -10,29 +10,23 @@ the Dockerfiles only such files build; folders of examples, load tests and tools
 (knowledge/contexts.toml); a README that says the repository must not be deployed. A Dockerfile or
 compose file nothing places while another one is placed in production is `ambiguous`.
 
-Every placement carries its reason, which findings repeat (`context_reason`). Files the
-configuration pins (`production` / `development` globs) are never moved.
+The readers of deploy paths live in deploy_evidence.py. Every placement carries its reason, which
+findings repeat (`context_reason`). Files the configuration pins (`production` / `development`
+globs) are never moved.
 """
 from __future__ import annotations
 
-import json
 import posixpath
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from prodcheck.knowledge import load
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
-from prodcheck.parsing import ParseError
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of
-from prodcheck.parsing.nesting import check_depth
-from prodcheck.parsing.shell import SimpleCommand, split_script
-from prodcheck.parsing.toml import loads as toml_loads
-from prodcheck.parsing.yaml import YNode
+from prodcheck.project.deploy_evidence import DeployEvidence, _join, _knowledge, _norm, _words
 from prodcheck.project.infra import (
     ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command,
 )
@@ -40,16 +34,6 @@ from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
     from prodcheck.project.views import FileViews
-
-# Which options of `docker build` and `docker compose` take a value, which compose verbs ship
-# (knowledge/workflows.toml [docker_cli]).
-_DOCKER_CLI = load("workflows")["docker_cli"]
-_COMPOSE_VERBS = frozenset(_DOCKER_CLI["compose_verbs"])
-_DOCKER_VALUE_FLAGS = frozenset(_DOCKER_CLI["build_value_flags"])
-_COMPOSE_VALUE_FLAGS = frozenset(_DOCKER_CLI["compose_value_flags"])
-_DEPLOY_TARGET = re.compile(r"deploy|release|prod|publish|push|ship|rollout|upload", re.I)
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.\-/]+)(?:\s+[^:=]*)?:(?!=)")
 
 
 _TEMPLATE_REASON = ("part of a project template (a `{{ }}` path): read as the project it generates, "
@@ -62,29 +46,7 @@ class Placement:
     reason: str
 
 
-@cache
-def _knowledge() -> dict[str, Any]:
-    return load("contexts")
-
-
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
-
-
-def _norm(path: str) -> str:
-    normal = posixpath.normpath(path.strip().strip("'\"")).removeprefix("./")
-    return "" if normal == "." else normal
-
-
-def _join(base: str, path: str) -> str:
-    return _norm(posixpath.join(base, path)) if base else _norm(path)
-
-
-def _where(source: SourceFile, line: int) -> str:
-    return f"{source.path}:{line}"
-
-
-class Deployment:
+class Deployment(DeployEvidence):
     """The deployment model: `placements` maps a path to its context and the reason for it."""
 
     def __init__(self, views: FileViews, pinned: frozenset[str] = frozenset(), root: Path | None = None) -> None:
@@ -98,277 +60,6 @@ class Deployment:
         # platform's registry (`registry.heroku.com/...`) or pushed by the platform's CLI
         self.platform_images: dict[str, tuple[str, str]] = {}
         self._untargeted: set[str] = set()  # Dockerfiles a deploy path also builds whole (no `--target`)
-
-    # ------------------------------------------------------------------ evidence of production
-
-    def _mark_prod(self, path: str, why: str) -> None:
-        path = _norm(path)
-        if path and path not in self._prod:
-            self._prod[path] = why
-
-    def _mark_tree(self, folder: str, why: str) -> None:
-        """Every file under a folder a deploy command applies (a chart, a manifest directory)."""
-        folder = _norm(folder)
-        source = self.views.by_path.get(folder)
-        if source is not None:
-            self._mark_prod(folder, why)
-            return
-        prefix = f"{folder}/" if folder else ""
-        for path in self.views.by_path:
-            if path.startswith(prefix):
-                self._mark_prod(path, why)
-
-    def _add_target(self, dockerfile: str, target: str | None) -> None:
-        """A stage a deploy path builds; a stage named for development (`dev`, `debug`) is a debugging
-        variant published beside the real one, not what serves."""
-        if not target:
-            self._untargeted.add(dockerfile)
-        if target and "$" not in target and not any(w in {"dev", "debug", "test", "local"} for w in _words(target)):
-            self.targets.setdefault(dockerfile, set()).add(target)
-
-    def _dockerfile_at(self, path: str) -> str | None:
-        source = self.views.by_path.get(_norm(path))
-        return source.path if source is not None and source.kind == FileKind.DOCKERFILE else None
-
-    def _read_command(self, command: SimpleCommand, base: str, where: str, deploy: bool,
-                      env: dict[str, str] | None = None) -> None:
-        """What one command builds or deploys. `deploy`: the command runs on a deploy path (a deploy
-        job, a deploy target); compose and cluster commands count only there, image builds anywhere
-        but a test job."""
-        argv = list(command.argv)
-        program = command.program
-        if program in {"docker", "podman"} and len(argv) > 1:
-            rest = argv[1:]
-            if rest[:2] == ["buildx", "build"] or rest[:2] == ["image", "build"]:
-                self._docker_build(rest[2:], base, where, env or {})
-            elif rest[0] == "build":
-                self._docker_build(rest[1:], base, where, env or {})
-            elif rest[0] == "compose" and deploy:
-                self._compose_command(rest[1:], base, where)
-            elif rest[:2] == ["stack", "deploy"] and deploy:
-                self._compose_command(["up", *rest[2:]], base, where, file_flags=("-c", "--compose-file"))
-        elif program in {"docker-compose", "podman-compose"} and deploy:
-            self._compose_command(argv[1:], base, where)
-        elif program == "helm" and len(argv) > 2 and argv[1] in {"upgrade", "install"} and deploy:
-            self._helm(argv[2:], base, where)
-        elif program in {"kubectl", "oc"} and len(argv) > 2 and argv[1] in {"apply", "create", "replace"} and deploy:
-            self._kubectl(argv[2:], base, where)
-        elif program in {"fly", "flyctl"} and len(argv) > 1 and argv[1] == "deploy":
-            self._fly(argv[2:], base, where)
-        elif program == "heroku" and len(argv) > 1 and argv[1] == "container:push":
-            found = self._dockerfile_at(_join(base, "Dockerfile"))
-            if found is not None:
-                self._mark_prod(found, f"pushed by `heroku container:push` at {where}")
-                self.platform_images.setdefault(found, ("heroku", where))
-
-    def _docker_build(self, args: list[str], base: str, where: str, env: dict[str, str]) -> None:
-        dockerfile: str | None = None
-        target: str | None = None
-        tags: list[str] = []
-        positional: list[str] = []
-        skip = False
-        for index, arg in enumerate(args):
-            if skip:
-                skip = False
-                continue
-            if arg == "--target" and index + 1 < len(args):
-                target = args[index + 1]
-                skip = True
-            elif arg.startswith("--target="):
-                target = arg.split("=", 1)[1]
-            elif arg in {"-f", "--file"} and index + 1 < len(args):
-                dockerfile = args[index + 1]
-                skip = True
-            elif arg.startswith("--file="):
-                dockerfile = arg.split("=", 1)[1]
-            elif arg.startswith("-f") and len(arg) > 2 and not arg.startswith("--"):
-                dockerfile = arg[2:]
-            elif arg in {"-t", "--tag"} and index + 1 < len(args):
-                tags.append(_expression_word(args, index + 1))
-                skip = True
-            elif arg.startswith("--tag="):
-                tags.append(arg.split("=", 1)[1])
-            elif arg in _DOCKER_VALUE_FLAGS:
-                skip = True
-            elif not arg.startswith("-"):
-                positional.append(arg)
-        context = positional[-1] if positional else "."
-        if "$" in context or "://" in context:
-            context = "."
-        path = _join(base, dockerfile) if dockerfile else _join(_join(base, context), "Dockerfile")
-        found = self._dockerfile_at(path)
-        if found is not None:
-            self._mark_prod(found, f"built by `docker build` at {where}")
-            self._add_target(found, target)
-            platform = _platform_of_tags(tags, env)
-            if platform is not None:
-                self.platform_images.setdefault(found, (platform, where))
-
-    def _compose_command(self, args: list[str], base: str, where: str,
-                         file_flags: tuple[str, ...] = ("-f", "--file")) -> None:
-        files: list[str] = []
-        verb = None
-        skip = False
-        for index, arg in enumerate(args):
-            if skip:
-                skip = False
-                continue
-            if arg in file_flags and index + 1 < len(args):
-                files.append(args[index + 1])
-                skip = True
-            elif arg.startswith("--file="):
-                files.append(arg.split("=", 1)[1])
-            elif arg in _COMPOSE_VALUE_FLAGS:
-                skip = True
-            elif not arg.startswith("-") and verb is None:
-                verb = arg
-        if verb not in _COMPOSE_VERBS:
-            return
-        if not files:
-            files = [name for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-                     if _join(base, name) in self.views.by_path][:1]
-        for name in files:
-            path = _join(base, name)
-            if path in self.views.by_path:
-                self._mark_prod(path, f"deployed by `docker compose -f {name}` at {where}")
-                self._compose_prod_why.setdefault(path, where)
-
-    def _helm(self, args: list[str], base: str, where: str) -> None:
-        positional = []
-        values: list[str] = []
-        skip = False
-        for index, arg in enumerate(args):
-            if skip:
-                skip = False
-                continue
-            if arg in {"-f", "--values"} and index + 1 < len(args):
-                self._mark_prod(_join(base, args[index + 1]), f"values of `helm {args[0]}` at {where}")
-                values.append(_norm(_join(base, args[index + 1])))
-                skip = True
-            elif arg.startswith("-") and "=" not in arg and arg not in {"--install", "--atomic", "--wait", "--create-namespace",
-                                                                        "--force", "--dry-run", "--debug", "--reuse-values",
-                                                                        "--reset-values", "--cleanup-on-fail"}:
-                skip = True
-            elif not arg.startswith("-"):
-                positional.append(arg)
-        if len(positional) >= 2:
-            self._mark_tree(_join(base, positional[1]), f"chart installed by `helm` at {where}")
-            chart = self.views.helm_values.setdefault(_norm(_join(base, positional[1])), [])
-            chart.extend(v for v in values if v in self.views.by_path and v not in chart)
-
-    def _kubectl(self, args: list[str], base: str, where: str) -> None:
-        for index, arg in enumerate(args):
-            if arg in {"-f", "--filename", "-k", "--kustomize"} and index + 1 < len(args):
-                self._mark_tree(_join(base, args[index + 1]), f"applied by `kubectl` at {where}")
-
-    def _fly(self, args: list[str], base: str, where: str) -> None:
-        config = "fly.toml"
-        for index, arg in enumerate(args):
-            if arg in {"--dockerfile"} and index + 1 < len(args):
-                found = self._dockerfile_at(_join(base, args[index + 1]))
-                if found:
-                    self._mark_prod(found, f"built by `fly deploy` at {where}")
-            elif arg in {"-c", "--config"} and index + 1 < len(args):
-                config = args[index + 1]
-        self._mark_prod(_join(base, config), f"deployed by `fly deploy` at {where}")
-
-    def _from_workflows(self) -> None:
-        for workflow in self.views.workflow_jobs:
-            top_env = _env_map(workflow.document)
-            for job in workflow.jobs.values():
-                if job.is_test_job():
-                    continue
-                deploy = job.deploys() is not None
-                job_env = {**top_env, **_env_map(job.node)}
-                for step in job.steps:
-                    working = step.node.get("working-directory") if step.node.is_map else None
-                    base = _norm(working.as_str() or "") if working is not None else ""
-                    line = step.run_node.span.line if step.run_node is not None else step.node.span.line
-                    env = {**job_env, **_env_map(step.node)}
-                    for command in step.commands:
-                        where = f"{job.path}:{command.line if command.line > 1 else line}"
-                        self._read_command(command, base, where, deploy, env)
-                    if step.uses and "/build-push-action" in step.uses:
-                        self._build_push_action(step.node, job.path)
-
-    def _build_push_action(self, node: YNode, path: str) -> None:
-        with_node = node.get("with")
-        if with_node is None or not with_node.is_map:
-            return
-        file_node, context_node = with_node.get("file"), with_node.get("context")
-        context = (context_node.as_str() or ".") if context_node is not None else "."
-        if "$" in context or "://" in context:
-            context = "."
-        where = f"{path}:{node.span.line}"
-        if file_node is not None and file_node.as_str():
-            found = self._dockerfile_at(_norm(file_node.as_str() or ""))
-        else:
-            found = self._dockerfile_at(_join(context, "Dockerfile"))
-        target_node = with_node.get("target")
-        if found is not None:
-            self._mark_prod(found, f"built by docker/build-push-action at {where}")
-            target = target_node.as_str() if target_node is not None else None
-            self._add_target(found, target)
-
-    def _from_task_files(self) -> None:
-        """Makefile / justfile targets and scripts whose name says they deploy."""
-        for source in self.views.of_kind(FileKind.MAKEFILE):
-            if source.context != Context.PROD:
-                continue
-            base = posixpath.dirname(source.path)
-            for target, line, text in _make_recipes(source.text or ""):
-                deploy = bool(_DEPLOY_TARGET.search(target)) and not any(
-                    w in {"dev", "local", "test", "tests"} for w in _words(target))
-                for command in split_script(text, line):
-                    self._read_command(command, base, _where(source, command.line), deploy)
-        for source in self.views.of_kind(FileKind.SHELL):
-            if source.context != Context.PROD:
-                continue
-            name = posixpath.basename(source.path)
-            deploy = bool(_DEPLOY_TARGET.search(name))
-            for command in self.views.script_steps(source):
-                self._read_command(command, posixpath.dirname(source.path) if deploy else "", _where(source, command.line),
-                                   deploy)
-
-    def _from_platforms(self) -> None:
-        for source in self.views.of_kind(FileKind.PLATFORM):
-            folder = posixpath.dirname(source.path)
-            name = posixpath.basename(source.path).lower()
-            text = source.text or ""
-            wanted: list[str] = []
-            try:
-                if name == "fly.toml":
-                    fly_build = toml_loads(text).get("build")
-                    dockerfile = fly_build.get("dockerfile") if isinstance(fly_build, dict) else None
-                    wanted.append(str(dockerfile or "Dockerfile"))
-                elif name == "railway.toml":
-                    build = toml_loads(text).get("build")
-                    if isinstance(build, dict) and build.get("dockerfilePath"):
-                        wanted.append(str(build["dockerfilePath"]))
-                elif name == "railway.json":
-                    check_depth(text, what="JSON")
-                    build = json.loads(text).get("build")
-                    if isinstance(build, dict) and build.get("dockerfilePath"):
-                        wanted.append(str(build["dockerfilePath"]))
-                elif name in {"render.yaml", "render.yml"}:
-                    for document in self.views.yaml(source)[:1]:
-                        services = document.get("services") if document.is_map else None
-                        for service in services.list() if services is not None and services.is_seq else []:
-                            path = service.get("dockerfilePath") if service.is_map else None
-                            if path is not None and path.as_str():
-                                wanted.append(path.as_str() or "")
-                elif name == "heroku.yml":
-                    for document in self.views.yaml(source)[:1]:
-                        docker = document.path("build", "docker") if document.is_map else None
-                        for _key, value in docker.items() if docker is not None and docker.is_map else []:
-                            if value.as_str():
-                                wanted.append(value.as_str() or "")
-            except (ValueError, ParseError, AttributeError, RecursionError):
-                continue
-            for path in wanted:
-                found = self._dockerfile_at(_join(folder, path))
-                if found is not None:
-                    self._mark_prod(found, f"built by the platform file {source.path}")
 
     # ------------------------------------------------------------------ compose files and their marks
 
@@ -683,47 +374,6 @@ class Deployment:
                 source.context_reason = placement.reason
 
 
-_ENV_REFERENCE = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def _expression_word(args: list[str], index: int) -> str:
-    """The word at `index` with a GitHub expression the shell splitter cut at its spaces put back together
-    (`${{`, `env.IMAGE`, `}}:latest` -> `${{ env.IMAGE }}:latest`); the other tokens are read as before."""
-    word = args[index]
-    if "${{" not in word or "}}" in word:
-        return word
-    parts = [word]
-    for token in args[index + 1: index + 4]:
-        parts.append(token)
-        if "}}" in token:
-            return " ".join(parts)
-    return word
-
-
-def _env_map(node: YNode | None) -> dict[str, str]:
-    """The plain `env:` values of a workflow, job or step node."""
-    env = node.get("env") if node is not None and node.is_map else None
-    if env is None or not env.is_map:
-        return {}
-    return {key.as_str() or "": value.as_str() or "" for key, value in env.items() if value.is_scalar}
-
-
-def _platform_of_tags(tags: list[str], env: dict[str, str]) -> str | None:
-    """The platform whose registry an image tag names (`registry.heroku.com/app/web`), with the workflow's
-    `env:` values put in for `${{ env.X }}` and `$X` (knowledge/contexts.toml [platforms.registries])."""
-    registries: dict[str, str] = _knowledge()["platforms"]["registries"]
-    for tag in tags:
-        for _ in range(3):  # an env value may name another (`registry.heroku.com/${APP}/web`)
-            expanded = _ENV_REFERENCE.sub(lambda m: env.get(next(g for g in m.groups() if g), m.group(0)), tag)
-            if expanded == tag:
-                break
-            tag = expanded
-        host = tag.split("/", 1)[0].lower()
-        if host in registries:
-            return str(registries[host])
-    return None
-
-
 def platform_ignores_healthcheck(platform: str) -> bool:
     return platform in _knowledge()["platforms"]["ignore_healthcheck"]["names"]
 
@@ -739,27 +389,6 @@ def _read_readme(root: Path, name: str) -> str | None:
     from prodcheck.project.sources import root_text
 
     return root_text(root, name)
-
-
-def _make_recipes(text: str) -> Iterable[tuple[str, int, str]]:
-    """(target, first line, recipe text) of a Makefile or justfile."""
-    target: str | None = None
-    lines: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        if raw.startswith(("\t", "    ")) and target is not None:
-            if not lines:
-                start = number
-            lines.append(raw.strip().lstrip("@-").strip())
-            continue
-        if target is not None and lines:
-            yield target, start, "\n".join(lines)
-        target, lines = None, []
-        match = _MAKE_TARGET.match(raw)
-        if match and not raw.startswith((".PHONY", "#")):
-            target = match.group(1)
-    if target is not None and lines:
-        yield target, start, "\n".join(lines)
 
 
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
