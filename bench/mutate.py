@@ -80,7 +80,7 @@ TARGETS: dict[str, list[tuple[str, list[str]]]] = {
     "model": [
         (f"src/prodcheck/project/{name}", [*_MODEL_TESTS, *_MODEL_EXTRA.get(name, [])])
         for name in ("__init__.py", "views.py", "processes.py", "gunicorn.py", "databases.py", "engines.py",
-                     "workloads.py", "infra.py", "db_urls.py", "charts.py", "kustomize.py", "platforms.py", "platform_docs.py", "python_index.py",
+                     "workloads.py", "infra.py", "db_urls.py", "charts.py", "kustomize.py", "platforms.py", "platform_docs.py", "python_index.py", "python_names.py", "python_routes.py",
                      "workflows.py", "sources.py", "deployment.py", "deploy_evidence.py", "units.py", "memo.py", "secret_names.py",
                      "chart_defaults.py", "helm_aligned.py", "helm_binary.py", "helm_eval.py", "helm_funcs.py",
                      "helm_render.py", "helm_values.py")

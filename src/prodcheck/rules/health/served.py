@@ -21,7 +21,8 @@ from prodcheck.parsing.shell import expand_default
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
 from prodcheck.project.memo import per_project
-from prodcheck.project.python_index import PythonIndex, Route
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.project.python_routes import Route
 
 _GET_METHODS = route_get_methods()
 _ROUTE_CLASSES = route_classes()

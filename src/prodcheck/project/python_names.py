@@ -1,0 +1,187 @@
+"""The Python side of the project model, first layer: the tables built from `PyFacts` and names
+resolved across modules (imports, aliases, re-exports, constructors). Nothing is imported."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
+from prodcheck.model.files import Context
+from prodcheck.project.calls import CallIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A module-qualified name resolved to what defines it."""
+
+    qualname: str
+    function: tuple[Function, PyFacts] | None = None
+    assign: tuple[Assign, PyFacts] | None = None
+    cls: bool = False
+
+
+class NameIndex:
+    """Every module, function, assignment, class and call of the project by qualified name."""
+
+    def __init__(self, facts: dict[str, PyFacts], contexts: dict[str, Context], unread: tuple[str, ...] = ()) -> None:
+        self.files = facts
+        self.contexts = contexts
+        # Python files of the project the parse prefilter left unread (they hold no word any rule looks
+        # for): what their functions do is not known, only that they are the project's own.
+        self._unread_paths = unread
+        self.modules: dict[str, PyFacts] = {}
+        self._suffix: dict[str, list[str]] = defaultdict(list)
+        self.functions: dict[str, tuple[Function, PyFacts]] = {}
+        self.assigns: dict[str, tuple[Assign, PyFacts]] = {}
+        self.classes: dict[str, tuple[object, PyFacts]] = {}
+        self.calls_by_scope: dict[str, list[Call]] = defaultdict(list)
+        self.imports: dict[str, dict[str, str]] = {}
+        # Rules resolve the same names for every call of the project: each answer is computed once
+        # (the tables above are complete once __init__ returns and never change afterwards).
+        self._resolved: dict[tuple[str, int], Resolved | None] = {}
+        self._constructors: dict[str, str | None] = {}
+        for _path, file_facts in sorted(facts.items()):
+            self.modules.setdefault(file_facts.module, file_facts)
+            parts = file_facts.module.split(".")
+            for index in range(len(parts)):
+                self._suffix[".".join(parts[index:])].append(file_facts.module)
+            self.imports[file_facts.module] = dict(file_facts.imports)
+            for function in file_facts.functions:
+                self.functions.setdefault(function.qualname, (function, file_facts))
+            for assign in file_facts.assigns:
+                if not assign.scope or assign.scope == file_facts.module or "." in assign.target:
+                    self.assigns[assign.target] = (assign, file_facts)
+            for cls in file_facts.classes:
+                self.classes[cls.qualname] = (cls, file_facts)
+            for call in file_facts.calls:
+                self.calls_by_scope[call.scope].append(call)
+
+    @cached_property
+    def calls(self) -> CallIndex:
+        """The files that make each call name (the loops below over every call skip the other files)."""
+        return CallIndex(self.files)
+
+    # ---------------------------------------------------------------- name resolution
+
+    def context_of(self, facts: PyFacts) -> Context:
+        return self.contexts.get(facts.path, Context.PROD)
+
+    def module_for(self, dotted: str) -> str | None:
+        if dotted in self.modules:
+            return dotted
+        candidates = self._suffix.get(dotted)
+        if candidates and len(set(candidates)) == 1:
+            return candidates[0]
+        head, _, rest = dotted.partition(".")
+        if head in {"src", "lib"} and rest:
+            # Module names drop a src/ (lib/) layout folder; a project whose src/ is itself a package
+            # imports `src.config`, which is the module `config` here.
+            return self.module_for(rest)
+        return None
+
+    def resolve(self, dotted: str, depth: int = 0) -> Resolved | None:
+        """Follow a dotted name to the function, assignment or class that defines it."""
+        key = (dotted, depth)
+        try:
+            return self._resolved[key]
+        except KeyError:
+            resolved = self._resolved[key] = self._resolve(dotted, depth)
+            return resolved
+
+    def _resolve(self, dotted: str, depth: int) -> Resolved | None:
+        if not dotted or depth > 6:
+            return None
+        if dotted in self.functions:
+            return Resolved(dotted, function=self.functions[dotted])
+        if dotted in self.assigns:
+            return Resolved(dotted, assign=self.assigns[dotted])
+        if dotted in self.classes:
+            return Resolved(dotted, cls=True)
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.module_for(".".join(parts[:cut]))
+            if module is None:
+                continue
+            rest = parts[cut:]
+            local = f"{module}.{'.'.join(rest)}"
+            if local != dotted and (local in self.functions or local in self.assigns or local in self.classes):
+                return self.resolve(local, depth + 1)
+            imports = self.imports.get(module, {})
+            imported = imports.get(rest[0])
+            if imported:
+                target = ".".join([imported, *rest[1:]])
+                if target != dotted:
+                    return self.resolve(target, depth + 1)
+                return None
+            for key, star in imports.items():  # `from .base_controllers import *` (the extractor's "*module" keys)
+                if key.startswith("*") and star != module:
+                    found = self.resolve(".".join([star, *rest]), depth + 1)
+                    if found is not None:
+                        return found
+            return None
+        return None
+
+    @cached_property
+    def _unread_suffixes(self) -> dict[str, int]:
+        from prodcheck.extract.python import module_name_for
+
+        counts: dict[str, int] = defaultdict(int)
+        for path in self._unread_paths:
+            parts = module_name_for(path).split(".")
+            for index in range(len(parts)):
+                counts[".".join(parts[index:])] += 1
+        return counts
+
+    def in_unread_module(self, dotted: str) -> bool:
+        """`app.audit.recorder.record` where `app/audit.py` is a project file the prefilter left unread."""
+        if not self._unread_paths:
+            return False
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:cut])
+            if self.module_for(prefix) is not None:
+                return False
+            if prefix in self._unread_suffixes:
+                return True
+        return False
+
+    def function(self, dotted: str) -> tuple[Function, PyFacts] | None:
+        resolved = self.resolve(dotted)
+        if resolved is None:
+            return None
+        if resolved.function:
+            return resolved.function
+        if resolved.assign and resolved.assign[0].value.kind == "name":
+            return self.function(resolved.assign[0].value.text)
+        return None
+
+    def assigned_value(self, dotted: str, depth: int = 0) -> Value | None:
+        """The value a module-level name was assigned, following plain aliases."""
+        resolved = self.resolve(dotted)
+        if resolved is None or resolved.assign is None or depth > 5:
+            return None
+        value = resolved.assign[0].value
+        if value.kind == "name" and value.text != dotted:
+            return self.assigned_value(value.text, depth + 1) or value
+        return value
+
+    def constructor_of(self, dotted: str) -> str | None:
+        """The callable that built the object a module-level name holds (`environ.Env` for
+        `env = environ.Env()`), for knowledge entries on methods of instances."""
+        try:
+            return self._constructors[dotted]
+        except KeyError:
+            pass
+        value = self.assigned_value(dotted)
+        built = value.text if value is not None and value.kind == "call" and value.text else None
+        self._constructors[dotted] = built
+        return built
+
+    def call_target(self, call: Call, function: Function | None = None) -> tuple[Function, PyFacts] | None:
+        name = call.name
+        if name.startswith("self.") and function is not None and function.class_name:
+            name = f"{function.class_name}.{name[5:]}"
+        if call.receiver and not name.startswith(function.class_name if function else "\0"):
+            return None
+        return self.function(name)

@@ -1,0 +1,246 @@
+"""The Python side of the project model, second layer: applications, routers, routes and the
+`Depends` chains of their functions, over the names `NameIndex` resolves."""
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from prodcheck.knowledge.frameworks import app_kind, is_dependency_marker, route_methods
+from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.project.python_names import NameIndex
+
+# What frameworks and database libraries provide is knowledge: prodcheck.knowledge.frameworks, .databases.
+
+
+@dataclass(frozen=True, slots=True)
+class AppObject:
+    qualname: str
+    kind: str  # fastapi | starlette | router
+    value: Value
+    facts: PyFacts
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    function: Function
+    facts: PyFacts
+    method: str
+    path: str
+    owner: str  # qualname of the app/router object, "" when unresolved
+    decorator: Value | None
+
+
+_ROUTE_ADDERS = frozenset({"add_api_route", "add_route", "add_api_websocket_route"})
+
+
+class RouteIndex(NameIndex):
+    # ---------------------------------------------------------------- apps and routes
+
+    @cached_property
+    def apps(self) -> dict[str, AppObject]:
+        found: dict[str, AppObject] = {}
+        for qualname, (assign, facts) in self.assigns.items():
+            value = assign.value
+            kind = app_kind(value.text) if value.kind == "call" else None
+            if kind is not None:
+                found[qualname] = AppObject(qualname, kind, value, facts)
+            elif value.kind == "call" and not assign.scope.count(".") > facts.module.count("."):
+                built = self._factory_app(value.text)
+                if built is not None:  # app = create_app()
+                    found[qualname] = AppObject(qualname, app_kind(built.text) or "fastapi", built, facts)
+                elif (kind := self._subclassed_app(value.text)) is not None:  # router = UserAPIRouter()
+                    found[qualname] = AppObject(qualname, kind, value, facts)
+        return found
+
+    def _factory_app(self, name: str) -> Value | None:
+        """The FastAPI(...) call a project factory function returns, if it returns one."""
+        target = self.function(name)
+        if target is None:
+            return None
+        function = target[0]
+        for returned in function.returns:
+            if returned.kind == "call" and app_kind(returned.text) is not None:
+                return returned
+            if returned.kind == "name":
+                value = function.local(returned.text)
+                if value is not None and value.kind == "call" and app_kind(value.text) is not None:
+                    return value
+        return None
+
+    def _subclassed_app(self, name: str) -> str | None:
+        """The kind of app a project class subclassing FastAPI / APIRouter builds, if it does."""
+        resolved = self.resolve(name)
+        if resolved is None or not resolved.cls:
+            return None
+        entry = self.classes.get(resolved.qualname)
+        for base in getattr(entry[0], "bases", ()) if entry else ():
+            if (kind := app_kind(base)) is not None:
+                return kind
+        return None
+
+    def app_object(self, dotted: str) -> AppObject | None:
+        if dotted in self.apps:
+            return self.apps[dotted]
+        resolved = self.resolve(dotted)
+        if resolved and resolved.qualname in self.apps:
+            return self.apps[resolved.qualname]
+        if resolved and resolved.assign and resolved.assign[0].value.kind == "name":
+            return self.app_object(resolved.assign[0].value.text) if resolved.assign[0].value.text != dotted else None
+        return None
+
+    @staticmethod
+    def _imports_web_framework(facts: PyFacts) -> bool:
+        return any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports)
+
+    @cached_property
+    def routes(self) -> list[Route]:
+        routes: list[Route] = []
+        adders = self.calls.matching(lambda name: name.rpartition(".")[2] in _ROUTE_ADDERS)
+        adding = self.calls.paths_calling(adders)
+        for facts in self.files.values():
+            framework = self._imports_web_framework(facts)
+            for function in facts.functions:
+                for decorator in function.decorators:
+                    if decorator.kind != "call":
+                        continue
+                    owner, _, method = decorator.text.rpartition(".")
+                    if method not in route_methods() or not owner:
+                        continue
+                    app = self.app_object(owner)
+                    if app is None and (not framework or owner.split(".", 1)[0] in sys.stdlib_module_names):
+                        continue  # `@patch("pkg.name")` is unittest.mock's, not a PATCH route
+                    path_value = decorator.arg(0) or decorator.kwarg("path")
+                    if path_value is None or not path_value.is_str:
+                        continue
+                    routes.append(Route(function, facts, method, str(path_value.literal),
+                                        app.qualname if app else "", decorator))
+            for call in facts.calls if facts.path in adding else ():
+                if call.value.text not in adders:
+                    continue
+                owner, _, method = call.name.rpartition(".")
+                path_value, handler = call.value.arg(0), call.value.arg(1) or call.value.kwarg("endpoint")
+                if path_value is None or not path_value.is_str or handler is None or handler.kind != "name":
+                    continue
+                target = self.function(handler.text)
+                if target is not None:
+                    app = self.app_object(owner)
+                    routes.append(Route(target[0], target[1], "get", str(path_value.literal),
+                                        app.qualname if app else "", None))
+        return routes
+
+    @cached_property
+    def route_functions(self) -> dict[str, Route]:
+        return {route.function.qualname: route for route in self.routes}
+
+    @cached_property
+    def mounts(self) -> dict[str, list[tuple[str, str, Call]]]:
+        """parent app/router -> [(child router, prefix, call)] from include_router and mount."""
+        edges: dict[str, list[tuple[str, str, Call]]] = defaultdict(list)
+        for _facts, call in self.calls.named(lambda name: name.rpartition(".")[2] in {"include_router", "mount"}):
+            owner, _, method = call.name.rpartition(".")
+            parent = self.app_object(owner)
+            if parent is None:
+                continue
+            if method == "include_router":
+                child_value, prefix_value = call.value.arg(0), call.value.kwarg("prefix")
+            else:
+                prefix_value, child_value = call.value.arg(0), call.value.arg(1) or call.value.kwarg("app")
+            if child_value is None or child_value.kind != "name":
+                continue
+            child = self.app_object(child_value.text)
+            if child is None:
+                continue
+            prefix = str(prefix_value.literal) if prefix_value is not None and prefix_value.is_str else ""
+            edges[parent.qualname].append((child.qualname, prefix, call))
+        return edges
+
+    @cached_property
+    def _mount_parents(self) -> dict[str, list[tuple[str, str]]]:
+        parents: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for parent, children in self.mounts.items():
+            for child, prefix, _ in children:
+                parents[child].append((parent, prefix))
+        return parents
+
+    def _own_prefix(self, qualname: str) -> str:
+        app = self.apps.get(qualname)
+        if app is None:
+            return ""
+        value = app.value.kwarg("prefix")
+        return str(value.literal) if value is not None and value.is_str else ""
+
+    def mount_prefixes(self, owner: str) -> frozenset[str]:
+        """Every prefix under which an app/router's routes are served, up through include_router/mount."""
+        cache = self.__dict__.setdefault("_prefix_cache", {})
+        if owner in cache:
+            return cache[owner]
+        results: set[str] = set()
+
+        def climb(qualname: str, suffix: str, seen: frozenset[str]) -> None:
+            path = self._own_prefix(qualname) + suffix
+            ups = self._mount_parents.get(qualname, [])
+            if not ups:
+                results.add(path)
+                return
+            for parent, prefix in ups:
+                if parent not in seen:
+                    climb(parent, prefix + path, seen | {parent})
+
+        climb(owner, "", frozenset({owner}))
+        cache[owner] = frozenset(results)
+        return cache[owner]
+
+    def full_paths(self, route: Route) -> set[str]:
+        """Every URL path a route is served at, router prefixes and include_router prefixes applied."""
+        if not route.owner:
+            return {route.path}
+        return {prefix + route.path for prefix in self.mount_prefixes(route.owner)}
+
+    # ---------------------------------------------------------------- dependencies
+
+    def _depends_in(self, value: Value | None, depth: int = 0) -> list[str]:
+        if value is None or depth > 4:
+            return []
+        if value.kind == "call" and is_dependency_marker(value.text):
+            target = value.arg(0) or value.kwarg("dependency")
+            return [target.text] if target is not None and target.kind in {"name", "call"} else []
+        if value.kind == "subscript" and value.last == "Annotated":
+            return [d for item in value.items[1:] for d in self._depends_in(item, depth + 1)]
+        if value.kind == "name":
+            aliased = self.assigned_value(value.text)
+            if aliased is not None and aliased.kind == "subscript":
+                return self._depends_in(aliased, depth + 1)
+        if value.kind == "seq":
+            return [d for item in value.items for d in self._depends_in(item, depth + 1)]
+        return []
+
+    def parameter_dependencies(self, function: Function) -> list[tuple[str, str]]:
+        """(parameter, dependency name) for `Depends(...)` defaults and `Annotated[..., Depends(...)]`."""
+        found: list[tuple[str, str]] = []
+        for param in function.params:
+            for target in self._depends_in(param.default) or self._depends_in(param.annotation):
+                found.append((param.name, target))
+        return found
+
+    def decorator_dependencies(self, function: Function) -> list[str]:
+        return [d for decorator in function.decorators if decorator.kind == "call"
+                for d in self._depends_in(decorator.kwarg("dependencies"))]
+
+    def dependency_functions(self, function: Function, depth: int = 0) -> list[tuple[Function, PyFacts]]:
+        """Every function the dependency chain of `function` runs, transitively."""
+        seen: dict[str, tuple[Function, PyFacts]] = {}
+        stack = [name for _, name in self.parameter_dependencies(function)] + self.decorator_dependencies(function)
+        while stack and len(seen) < 100:
+            name = stack.pop()
+            target = self.function(name)
+            if target is None:
+                cls = self.resolve(name)
+                if cls is not None and cls.cls:
+                    target = self.functions.get(f"{cls.qualname}.__call__") or self.functions.get(f"{cls.qualname}.__init__")
+            if target is None or target[0].qualname in seen:
+                continue
+            seen[target[0].qualname] = target
+            stack.extend(dep for _, dep in self.parameter_dependencies(target[0]))
+        return list(seen.values())
