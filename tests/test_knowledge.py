@@ -107,6 +107,17 @@ def test_prefilter_reads_a_name_by_its_last_part_not_its_package() -> None:
     assert b"django" not in engine.python_needles()
 
 
+def test_prefilter_reads_file_io_only_beside_async_code() -> None:
+    """File I/O, sockets and the project's own router are in too many files to parse each: a helper
+    module that uses them is read only when it also holds `async def` (where they can block a loop)."""
+    helper = b"import shutil\n\ndef archive(path):\n    shutil.copy(path, '/srv/archive')\n"
+    assert not engine._needs_parse(helper)
+    assert engine._needs_parse(helper.replace(b"def archive", b"async def archive"))
+    routes = b"from app.web import router\n\n@router.get('/items')\nasync def items():\n    return []\n"
+    assert engine._needs_parse(routes)
+    assert not engine._needs_parse(routes.replace(b"async def", b"def"))
+
+
 def test_needle_is_never_a_tiny_package_name() -> None:
     assert needle("os.system") == "system"
     assert needle("time.sleep") == "sleep"

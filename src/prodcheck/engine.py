@@ -67,9 +67,14 @@ def python_needles() -> tuple[bytes, ...]:
     return tuple(kept)
 
 
-# These matter only where they can run on an event loop: file and path I/O, sockets, SQLAlchemy
-# inspection, and route modules that use the project's own router without naming FastAPI.
-ASYNC_NEEDLES = (b"open(", b"socket", b"shutil", b"tempfile", b"pathlib", b"inspect(", b"router")
+@lru_cache(maxsize=1)
+def async_needles() -> tuple[bytes, ...]:
+    """Words that make a file with an `async def` worth parsing (knowledge: blocking.toml [prefilter])."""
+    from prodcheck.knowledge import load
+
+    return tuple(word.encode() for word in load("blocking")["prefilter"]["async_words"])
+
+
 POOL_THRESHOLD = 150
 MIN_POOL_CPUS = 4  # below this the pool costs more than it saves: see default_jobs
 
@@ -172,7 +177,7 @@ def _needs_parse(data: bytes) -> bool:
             if index:
                 order.insert(0, order.pop(index))
             return True
-    return b"async def" in data and any(needle in data for needle in ASYNC_NEEDLES)
+    return b"async def" in data and any(needle in data for needle in async_needles())
 
 
 def _reexports(path: str, data: bytes) -> bool:
