@@ -91,3 +91,18 @@ def test_every_spelling_of_a_build_and_a_compose_deploy(tmp_path: Path) -> None:
             "short/Dockerfile.prod", "staged/Dockerfile", "stack/compose.yml", "legacy/compose.yml",
             "pc/compose.yml", "podman/compose.yml"} <= prod
     assert project.deployment.targets == {"staged/Dockerfile": {"release"}}
+
+
+def test_kubectl_apply_marks_a_manifest_file_or_every_file_of_a_folder(tmp_path: Path) -> None:
+    """`kubectl apply -f k8s/api.yaml` places that file; `-f deploy/` (or `-k overlays/prod`) every
+    file below the folder, and no file beside it."""
+    manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n"
+    files = _unique({
+        "k8s/api.yaml": manifest.format(name="api"), "k8s/debug.yaml": manifest.format(name="debug"),
+        "deploy/worker.yaml": manifest.format(name="worker"), "deploy/jobs/cron.yaml": manifest.format(name="cron"),
+        "deployments/other.yaml": manifest.format(name="other"),
+    })
+    commands = ["kubectl apply -f k8s/api.yaml", "kubectl apply -f deploy"]
+    project = _project(tmp_path, {**files, ".github/workflows/deploy.yml": _workflow("deploy", commands)})
+    applied = {path for path in _prod(project) if path.endswith(".yaml") and "workflows" not in path}
+    assert applied == {"k8s/api.yaml", "deploy/worker.yaml", "deploy/jobs/cron.yaml"}
