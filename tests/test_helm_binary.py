@@ -5,12 +5,14 @@ not; the static fallback and the pieces that do not need Helm are always tested.
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import run_json
 from prodcheck.model.files import Context, FileKind
-from prodcheck.project.helm_binary import _vendored_only, helm_binary, split_output
+from prodcheck.project.helm_binary import _environment, _vendored_only, helm_binary, split_output
 from prodcheck.project.sources import SourceFile
 
 FIXTURES = Path(__file__).parent / "fixtures" / "helm"
@@ -102,3 +104,19 @@ def test_helm_reads_the_production_values_too(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PRODCHECK_HELM", HELM or "")
     found, _ = _found("prod-values")
     assert found == [("PC201", "chart/values-prod.yaml", 10)]
+
+
+def test_helm_runs_with_no_inherited_environment_and_every_proxy_closed(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chart's template must not reach the network or the user's credentials: helm sees none of
+    the caller's variables, and every proxy it would use refuses connections at once."""
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-for-helm")
+    environment = _environment(tmp_path)
+    assert "AWS_SECRET_ACCESS_KEY" not in environment
+    assert all(Path(value).is_relative_to(tmp_path) for key, value in environment.items() if key.startswith("HELM_")
+               and key != "HELM_NO_PLUGINS")
+    for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        proxy = urlsplit(environment[key])
+        assert proxy.hostname == "127.0.0.1" and proxy.port is not None
+        with pytest.raises(OSError):
+            socket.create_connection((proxy.hostname, proxy.port), timeout=2).close()
