@@ -29,6 +29,7 @@ def test_core_fixture(root: Path) -> None:
     code, polarity = root.name.split("-", 1)[0], root.name.rsplit("-", 1)[1]
     files = _files(root)
     result = engine.run(root, Settings(select=(code,), use_cache=False))
+    assert result.internal_errors == [], "a rule that crashes on its fixture reports nothing there"
     check(result.findings, files, code, f"core/{root.name}")
     severities = [m.severity for found in markers(files).values() for m in found if m.code == code]
     if polarity == "pos":

@@ -63,6 +63,7 @@ def test_near_miss_catalogue(root: Path, tmp_path: Path) -> None:
             assert all(s == "info" for s in severities), f"{key}: a near miss may only expect info"
     copy = shutil.copytree(root, tmp_path / root.name)
     result = engine.run(copy, Settings(select=(code,), use_cache=False))
+    assert result.internal_errors == [], "a rule that crashes on its own catalogue reports nothing there"
     check(result.findings, files, code, f"nearmiss/{root.name}")
 
 

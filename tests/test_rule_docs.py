@@ -30,6 +30,7 @@ def test_rule_doc_example(doc, example, tmp_path: Path) -> None:
     config = root / "prodcheck.toml"
     settings = load(config) if config.is_file() else Settings()
     result = engine.run(root, settings.with_overrides(use_cache=False))
+    assert result.internal_errors == [], "a rule that crashes on its own example reports nothing there"
     check(result.findings, example.files, doc.code, _snapshot_name(doc, example),
           quiet_only=example.section in {"Use instead", "Not flagged"})
     meta = RULES[doc.code].meta
