@@ -275,3 +275,11 @@ def test_the_ci_folder_is_test_but_workflows_keep_their_jobs_context() -> None:
     assert explain_name(".circleci/config.yml")[0] == Context.TEST
     assert explain_name(".github/workflows/deploy.yml")[0] == Context.PROD
     assert explain_name("deploy/github/docker-compose.yml")[0] == Context.PROD
+
+
+def test_pc501_async_session_given_to_a_session_helper_and_injected_callbacks() -> None:
+    """An `AsyncSession` handed to helpers annotated `Session` waits on nothing; a callable injected with
+    `Depends` and given the session is not known to query; a sync Session handed to the same helper is a
+    stall. PBKDF2 with a literal 2048 iterations is a millisecond (PC503 quiet), with 600,000 a stall."""
+    assert _loud("PC501-async-session-and-callbacks", "PC501", "PC503") == [
+        ("PC501", "app/main.py", 29, "error"), ("PC503", "app/main.py", 47, "warning")]

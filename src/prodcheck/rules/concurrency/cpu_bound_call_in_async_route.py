@@ -15,6 +15,8 @@ from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis,
 # Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
 _KNOWN = load("cpu_bound")
 CPU_FUNCTIONS: dict[str, str] = {entry["name"]: entry["what"] for entry in _KNOWN["functions"]}
+# Of those, the ones whose cost is an argument (PBKDF2's iteration count), and from which value it stalls.
+_WORK: dict[str, dict] = {entry["name"]: entry["work"] for entry in _KNOWN["functions"] if "work" in entry}
 # Objects whose hash/verify methods do the same.
 HASHERS: dict[str, str] = {entry["name"]: entry["library"] for entry in _KNOWN["hashers"]}
 HASHER_METHODS = frozenset(_KNOWN["methods"]["hasher"])
@@ -75,7 +77,7 @@ def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | No
     """Why a call is CPU-bound for long enough to stall the event loop, or None."""
     name = call.name
     if name in CPU_FUNCTIONS and not call.receiver:
-        return CPU_FUNCTIONS[name]
+        return None if _light_work(call, _WORK.get(name)) else CPU_FUNCTIONS[name]
     head, _, method = name.rpartition(".")
     if not head:
         return classify_work(index, call, function)
@@ -86,6 +88,15 @@ def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | No
         if library:
             return f"{library} password {'check' if method.startswith('verify') else 'hashing'}"
     return classify_work(index, call, function)
+
+
+def _light_work(call: Call, work: dict | None) -> bool:
+    """`pbkdf2_hmac(..., 2048)`: the work factor is a literal below the one that stalls (knowledge/cpu_bound.toml)."""
+    if work is None:
+        return False
+    argument = call.value.kwarg(work["keyword"]) or call.value.arg(work["position"])
+    count = argument.int_value if argument is not None else None
+    return count is not None and count < work["stalls_from"]
 
 
 class CpuBoundCallInAsyncRoute(Rule):

@@ -242,10 +242,25 @@ class BlockingAnalysis:
         partials that do (`fetch()`, `with_retry(lambda: requests.get(url))`)."""
         for call, target, target_facts in self.helpers(function):
             inner = self.sync_summary(target, target_facts, frozenset({function.qualname}))
-            if inner:
+            if inner and not self._given_async_session(call, function, inner[0]):
                 yield call, inner[0]
         facts = self.index.functions[function.qualname][1]
         yield from self.callables.reached(function, facts, frozenset({function.qualname}))
+
+    def _given_async_session(self, call: Call, function: Function, inner: Blocking) -> bool:
+        """`Record.insert(db)` with `db` an `AsyncSession`, into a helper whose parameter says `Session`: what
+        the helper judges a sync session call runs on the session it is given, whose `add()` is in memory
+        and whose `commit()` is a coroutine; nothing waits on the loop (the annotation is the helper's, the
+        session the caller's)."""
+        if inner.instead != self.holds.kb.sqlalchemy.instead:
+            return False
+        value = call.value
+        for argument in (*value.items, *(item for _, item in value.keywords)):
+            if argument.kind == "name" and "." not in argument.text:
+                held = self.holds.value(argument, function)
+                if held is not None and held.kind == "session" and held.ref == "async":
+                    return True
+        return False
 
     def sync_summary(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int = 0) -> list[Blocking]:
         if function.qualname in self._sync_summary:
@@ -371,6 +386,8 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
     if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
         return None
     if target is None:
+        if "." not in name and any(param.name == name for param in function.params):
+            return None  # `checker(claims, db)`: a callable the caller (or `Depends`) hands in; what it does is not known
         resolved = index.resolve(name)
         if resolved is not None and resolved.cls:
             return None  # a project class keeping the session for later
