@@ -5,7 +5,7 @@ list of files (path, kind, context), the bytes of every file that is not Python,
 parsed Python file, and the few things the model and rules read directly (`sources.recording`): a
 Python file's own bytes (a pragma's line, a finding's anchor, a migration script's text), a root
 README, whether a Tiltfile exists. The model key hashes the first five, with a Python file
-standing for the digest of its facts' pickle (`engine.python_index`) rather than its bytes; the
+standing for the digest of its facts' pickle (`python_pass.python_index`) rather than its bytes; the
 entry stores the findings with the digests of everything read directly. An edit that leaves every
 fact as it was (a comment, blank lines after the last statement, a file no rule parses) and no
 directly read file changed reuses the findings without loading a single fact; anything else runs

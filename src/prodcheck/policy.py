@@ -1,0 +1,118 @@
+"""Policy over the rules' drafts: selection, context and configured severity, dedupe,
+per-file ignores, and the lines whose secrets the reports mask."""
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import pathspec
+
+from prodcheck.discovery.walk import gitignore_spec
+from prodcheck.model.files import Context, FileKind
+from prodcheck.model.finding import Finding, Location, Severity
+from prodcheck.settings import Settings
+
+if TYPE_CHECKING:
+    from prodcheck.project import Project
+    from prodcheck.rules.base import RuleMeta
+
+
+def _selected(meta: RuleMeta, settings: Settings) -> bool:
+    from prodcheck.rules import matches
+
+    if settings.select and not any(matches(meta, s) for s in settings.select):
+        return False
+    return not any(matches(meta, s) for s in settings.ignore)
+
+
+
+SECRET_LINES = 50  # a secret is masked on at most this many lines of its finding's span
+
+
+def _note_secrets(secrets: dict[tuple[str, int], set[str]], location: Location, values: Sequence[str]) -> None:
+    span = location.span
+    for line in range(span.line, min(max(span.line, span.end_line), span.line + SECRET_LINES) + 1):
+        secrets.setdefault((location.path, line), set()).update(v for v in values if v)
+
+
+
+def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Settings) -> Finding | None:
+    """Context and configured severity applied; None when the rule is silent in this context."""
+    from prodcheck.rules.base import Draft
+
+    assert isinstance(draft, Draft)
+    context = draft.context or project.context_of(draft.location.path)
+    if context in (Context.DEV, Context.TEST) and meta.dev == "skip":
+        return None
+    source = project.by_path.get(draft.location.path)
+    if draft.context is not None and (source is None or draft.context != source.context):
+        reason = draft.context_reason or f"the finding is about a {context.value} use (the rule's own evidence)"
+    else:
+        reason = source.context_reason if source is not None else ""
+    if draft.context is None and context == Context.PROD and source is not None and source.kind == FileKind.PYTHON:
+        from prodcheck.project.deployment import settings_class_context
+
+        scoped = settings_class_context(project.python_facts.get(source.path), draft.location.span.line)
+        if scoped is not None:
+            context, reason = scoped.context, scoped.reason
+            if meta.dev == "skip":
+                return None
+    anchor = ""
+    if source is not None:
+        if source.text is None and source.data is not None:
+            source.text = source.data.decode("utf-8", "replace")
+        anchor = source.line(draft.location.span.line).strip()
+        from prodcheck.model.finding import mask_secret
+
+        for secret in draft.secrets:
+            anchor = mask_secret(anchor, secret)
+    from prodcheck.rules.base import build_finding
+
+    finding = build_finding(meta, draft, context, anchor, reason)
+    severity = settings.severity.get(meta.code, finding.severity)
+    if context in (Context.DEV, Context.TEST):
+        severity = Severity.INFO if meta.dev == "downgrade" else severity
+    elif context == Context.AMBIGUOUS:
+        severity = Severity(max(Severity.INFO, severity - 1))  # one lower than production, never an error
+    if severity != finding.severity:
+        from dataclasses import replace
+
+        finding = replace(finding, severity=severity)
+    if finding.fix is not None and context != Context.PROD:
+        # `--reload` in docker-compose.override.yml is the point of that file: fixes (and `fixable`)
+        # are for what production runs.
+        from dataclasses import replace
+
+        finding = replace(finding, fix=None)
+    return finding
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: dict[tuple[str, str, int, int], Finding] = {}
+    for finding in findings:
+        key = (finding.code, finding.path, finding.span.line, finding.span.column)
+        current = seen.get(key)
+        if current is None or finding.severity > current.severity:
+            seen[key] = finding
+    return list(seen.values())
+
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> pathspec.GitIgnoreSpec:
+    return gitignore_spec([pattern])
+
+
+def _per_file_ignored(code: str, name: str, path: str, settings: Settings) -> bool:
+    for glob, selectors in settings.per_file_ignores.items():
+        if fnmatch.fnmatch(path, glob) or _glob(glob).match_file(path):
+            if any(s.upper() == code or s.lower() == name or code.startswith(s.upper()) for s in selectors):
+                return True
+    return False
+
+
+def _apply_per_file_ignores(findings: list[Finding], settings: Settings) -> list[Finding]:
+    if not settings.per_file_ignores:
+        return findings
+    return [f for f in findings if not _per_file_ignored(f.code, f.name, f.path, settings)]

@@ -1,0 +1,320 @@
+"""Python files: the prefilter (which files are worth parsing), extraction in worker processes,
+the facts cache and its index, and the syntax check of the files no rule reads (PC000)."""
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from prodcheck import cache
+from prodcheck.discovery.sources import SourceFile
+from prodcheck.model.facts import PyFacts
+from prodcheck.model.files import FileKind
+from prodcheck.parsing import ParseError
+from prodcheck.settings import Settings
+
+# A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
+# never parsed (Ruff's `seen_module` idea). Everything cross-module needs one of them to matter.
+# The needles are derived from the knowledge (`python_needles`): no word list lives here.
+
+
+@lru_cache(maxsize=1)
+def python_needles() -> tuple[bytes, ...]:
+    """The prefilter: a needle for every Python name the knowledge holds (`knowledge.needle`), and
+    the words a topic's `[prefilter] words` lists. A file with none of them is not parsed."""
+    from prodcheck.knowledge import needle, prefilter_words, qualified_names
+    from prodcheck.knowledge.servers import servers
+
+    words = {server.encode() for server in servers()}  # `uvicorn.run(app, workers=4)` (PC101, PC402)
+    words.update(word.encode() for _, word in prefilter_words())
+    base = tuple(words)
+    for _, name in qualified_names():
+        # A file can only name `django.contrib.auth.hashers.make_password` by writing its last part
+        # (however it imports it, even through a project re-export): when that part already holds a
+        # word (`password`), the name needs no needle of its own. Its package as a needle would let
+        # every file that merely imports the package through (570 Django files of the real corpus).
+        last = name.rsplit(".", 1)[-1].removesuffix("()").encode()
+        if not any(word in last for word in base):
+            words.add(needle(name).encode())
+    # A needle that contains another is redundant: the shorter one already matches.
+    ordered = sorted(words, key=len)
+    kept: list[bytes] = []
+    for word in ordered:
+        if not any(shorter in word for shorter in kept):
+            kept.append(word)
+    return tuple(kept)
+
+
+@lru_cache(maxsize=1)
+def async_needles() -> tuple[bytes, ...]:
+    """Words that make a file with an `async def` worth parsing (knowledge: blocking.toml [prefilter])."""
+    from prodcheck.knowledge import load
+
+    return tuple(word.encode() for word in load("blocking")["prefilter"]["async_words"])
+
+
+POOL_THRESHOLD = 150
+MIN_POOL_CPUS = 4  # below this the pool costs more than it saves: see default_jobs
+
+
+
+def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int, int]]:
+    """Runs in worker processes: must stay a top-level function over picklable data."""
+    from prodcheck.extract.python import extract
+
+    from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
+
+    path, data = item
+    try:
+        facts = extract(path, data)
+        count = len(facts.calls) + len(facts.strings) + len(facts.assigns) + len(facts.functions) + len(facts.classes)
+        if count > PYTHON_MAX_FACTS:
+            # The rules' work grows with the facts: a file of 200,000 `create_engine()` calls is not analysed.
+            return path, (too_large("calls, literals and definitions", count, PYTHON_MAX_FACTS), 1, 1)
+        return path, facts
+    except OverBudget as error:  # the extractor stops at the first fact over the budget
+        return path, (str(error), 1, 1)
+    except SyntaxError as error:
+        return path, (f"Python syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (ValueError, RecursionError, MemoryError) as error:
+        return path, (f"cannot parse Python: {type(error).__name__}", 1, 1)
+
+
+# What the index holds for a Python file the prefilter leaves unparsed and that parses (`syntax_check`).
+SYNTAX_OK = "ok"
+
+
+def syntax_check(path: str, data: bytes) -> tuple[str, int, int] | None:
+    """None when a file the prefilter skips parses; else its error as `_python_work` reports it.
+
+    PC000 must not depend on the prefilter: a file no rule reads is still checked. `compile` is the
+    cheapest full check the interpreter offers (it builds no Python objects of the tree: ~25 % less
+    CPU than `ast.parse` on the corpus's skipped files); it is stricter than `ast.parse` (`return`
+    outside a function) and older than the newer-syntax reader, so a file it rejects goes through
+    the extractor, whose verdict decides (and whose messages PC000 reports for every file)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # `is` with a literal, invalid escapes: not prodcheck's output
+            compile(data, path, "exec", dont_inherit=True)
+        return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        result = _python_work((path, data))[1]
+        return result if isinstance(result, tuple) else None
+
+
+# The needles in the order they are tried: the one that last matched moves to the front. Files of one
+# project share their imports (`django`, `sqlalchemy`), so a file that passes usually passes on the
+# first try; the answer is the same in any order. This halves the prefilter on the real corpus.
+_needle_order: list[bytes] = []
+
+
+def _needs_parse(data: bytes) -> bool:
+    order = _needle_order
+    if not order:
+        order.extend(python_needles())
+    for index, needle in enumerate(order):
+        if needle in data:
+            if index:
+                order.insert(0, order.pop(index))
+            return True
+    return b"async def" in data and any(needle in data for needle in async_needles())
+
+
+def _reexports(path: str, data: bytes) -> bool:
+    """A package's `__init__.py` that imports: the names it re-exports (`from .service import S3Service`)
+    are how other modules reach the project's classes and functions, whatever words it holds. These
+    files are few and small (436 files, 0.2 % of the bytes of the bench corpus)."""
+    return path.endswith("__init__.py") and b"import" in data
+
+
+def _cache_key(path: str, data: bytes) -> str:
+    """A Python file's entry: its path and bytes (prodcheck's own code is in every table's header)."""
+    return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).hexdigest()
+
+
+# The facts cache is spread over this many files: a run after one edit rewrites one or two of them.
+PYTHON_SHARDS = 64
+
+
+def python_table(folder: Path | None) -> cache.LazyTable:
+    """The Python facts of one scanned root, one entry per file (`_cache_key`), read shard by shard."""
+    return cache.LazyTable(folder, "python", shards=PYTHON_SHARDS)
+
+
+def python_index(folder: Path | None) -> cache.Table:
+    """One small file: per Python file entry (`_cache_key`), the digest of its facts or its parse error.
+    A run compares these instead of loading the facts (incremental.py)."""
+    return cache.Table(folder, "pyindex")
+
+
+def _cache_folder(root: Path, settings: Settings) -> Path | None:
+    return cache.folder_for(root, settings.cache_dir) if settings.use_cache else None
+
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while facts are built, loaded or saved, then the facts are
+    moved out of its sight (`gc.freeze`). They are hundreds of thousands of long-lived objects
+    without cycles: every collection pass over them was pure cost (a third of loading the cache,
+    a sixth of extraction). Objects still die by reference counting; `run` unfreezes at its end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.enable()
+
+
+def parse_python(root: Path, files: list[SourceFile], settings: Settings,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, PyFacts]:
+    plan = plan_python(root, files, settings, progress)
+    facts = load_python(plan)
+    plan.save()
+    return facts
+
+
+@dataclass
+class PythonPlan:
+    """The Python files of a run before their facts are loaded: each file's cache key, and the digest
+    of its facts (or its parse error) as the index knows it or as extracted now."""
+
+    table: cache.LazyTable
+    index: cache.Table
+    sources: dict[str, SourceFile] = field(default_factory=dict)  # the files that are parsed
+    keys: dict[str, str] = field(default_factory=dict)  # path -> _cache_key
+    checked: dict[str, str] = field(default_factory=dict)  # the same for files only syntax-checked
+    digests: dict[str, str | tuple[str, int, int] | None] = field(default_factory=dict)
+    facts: dict[str, PyFacts] = field(default_factory=dict)  # extracted (or loaded) so far
+
+    def record(self, source: SourceFile, result: PyFacts | tuple[str, int, int]) -> None:
+        stored = self.table.put(self.keys[source.path], result)
+        self.digests[source.path] = stored if isinstance(result, PyFacts) else result
+        _store(source, self.facts, result)
+
+    def save(self) -> None:
+        live = set(self.keys.values())
+        for path, key in self.keys.items():
+            known = self.digests.get(path)
+            if known is not None and self.index.get(key) != known:
+                self.index.put(key, known)
+        checked = set(self.checked.values())
+        stale = set(self.index.entries) - live - checked
+        self.table.save(live, stale)
+        if self.index.dirty or stale:
+            self.index.save(live | checked)
+
+
+def plan_python(root: Path, files: list[SourceFile], settings: Settings,
+                progress: Callable[[int, int], None] | None = None) -> PythonPlan:
+    """Keys and digests of every Python file to parse; a file the index does not know is extracted now."""
+    with _collector_paused():
+        folder = _cache_folder(root, settings)
+        plan = PythonPlan(python_table(folder), python_index(folder))
+        pending: list[tuple[str, bytes]] = []
+        for source in files:
+            data = source.raw
+            if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or data is None:
+                continue
+            key = _cache_key(source.path, data)
+            known = plan.index.get(key)
+            # The index knows which of its files were parsed (a digest of facts) and which only checked
+            # (SYNTAX_OK): the prefilter, a function of the path and bytes, is asked only about the others.
+            if source.kind == FileKind.PYTHON and (known == SYNTAX_OK or (
+                    not isinstance(known, str) and not _needs_parse(data) and not _reexports(source.path, data))):
+                _check_syntax(plan, source, key, data)
+                continue
+            plan.sources[source.path] = source
+            plan.keys[source.path] = key
+            if isinstance(known, str):
+                plan.digests[source.path] = known
+            elif _valid_result(known) and isinstance(known, tuple):
+                plan.digests[source.path] = known
+                _store(source, plan.facts, known)
+            else:
+                pending.append((source.path, data))
+        jobs = settings.jobs or default_jobs()
+        if len(pending) >= POOL_THRESHOLD and jobs > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:
+                results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
+                for done, (path, result) in enumerate(results, 1):
+                    plan.record(plan.sources[path], result)
+                    if progress:
+                        progress(done, len(pending))
+        else:
+            for done, item in enumerate(pending, 1):
+                path, result = _python_work(item)
+                plan.record(plan.sources[path], result)
+                if progress:
+                    progress(done, len(pending))
+        return plan
+
+
+def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -> None:
+    """A file no rule reads: only whether it parses (PC000), remembered in the index by its key."""
+    plan.checked[source.path] = key
+    known = plan.index.get(key)
+    if known == SYNTAX_OK:
+        return
+    if not (_valid_result(known) and isinstance(known, tuple)):
+        known = syntax_check(source.path, data) or SYNTAX_OK
+        plan.index.put(key, known)
+    _store(source, plan.facts, known)
+
+
+def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
+    """The facts of every parsed file: those extracted by `plan_python`, the rest from the cache (a
+    missing or unexpected entry is extracted again)."""
+    with _collector_paused():
+        for path, key in plan.keys.items():
+            source = plan.sources[path]
+            if path in plan.facts or source.error is not None:
+                continue
+            cached = plan.table.get(key)
+            if isinstance(cached, PyFacts):
+                plan.facts[path] = cached
+            else:
+                data = source.raw
+                assert data is not None
+                plan.record(source, _python_work((path, data))[1])
+        return plan.facts
+
+
+def default_jobs() -> int:
+    """Parser processes when `--jobs` is not given: the pool only where it pays for itself.
+
+    Measured on the real corpus (bench/real.py): workers cost ~1.45x the CPU of parsing in one
+    process (start-up, imports, every fact pickled back), so with two CPUs the parallel part
+    gains nothing once anything else runs; from four usable CPUs on it wins in wall time."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores if cores >= MIN_POOL_CPUS else 1
+
+
+def _valid_result(result: object) -> bool:
+    """A cached entry of the expected shape (anything else is recomputed)."""
+    if isinstance(result, PyFacts):
+        return True
+    return (isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], str)
+            and isinstance(result[1], int) and isinstance(result[2], int))
+
+
+def _store(source: SourceFile, facts: dict[str, PyFacts], result: object) -> None:
+    if isinstance(result, PyFacts):
+        facts[source.path] = result
+    elif isinstance(result, tuple):
+        message, line, column = result
+        source.error = ParseError(message, line, column)
