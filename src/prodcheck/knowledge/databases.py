@@ -50,6 +50,17 @@ def session_classes(mode: str) -> Names:
     return names("databases", "sessions", mode)
 
 
+def sync_session_factories() -> Names:
+    """`sessionmaker` as SQLAlchemy and SQLModel export it (its session class is its `class_=`)."""
+    return names("databases", "session_factories", "sync")
+
+
+def is_async_session_factory(name: str) -> bool:
+    """`async_sessionmaker` of SQLAlchemy or SQLModel, from whichever module it is imported."""
+    entry = load("databases")["session_factories"]
+    return name.endswith(entry["async_name"]) and name.startswith(tuple(entry["async_libraries"]))
+
+
 @cache
 def managed_plan_limits() -> dict[str, dict[str, int]]:
     """platform -> managed PostgreSQL plan -> its max_connections (databases.toml [managed_plans])."""

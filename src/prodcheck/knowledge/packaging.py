@@ -25,6 +25,12 @@ def cache_switches() -> dict[str, CacheSwitch]:
 
 
 @cache
+def install_verbs() -> dict[str, frozenset[str]]:
+    """Installer (`pip`, `uv pip`, `uv`, `poetry`, `npm`, ...) -> its subcommands that install."""
+    return {tool: frozenset(verbs) for tool, verbs in load("packaging")["install_verbs"].items()}
+
+
+@cache
 def side_requirement_words() -> frozenset[str]:
     """Words of a requirements file's path that mark it docs, lint, test or dev only."""
     return frozenset(load("packaging")["requirements"]["side_words"])

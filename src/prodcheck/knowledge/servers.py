@@ -46,6 +46,11 @@ def wsgi_workers() -> frozenset[str]:
     return frozenset(load("servers")["gunicorn"]["wsgi_workers"])
 
 
+def reload_run_calls() -> Names:
+    """Run functions that take `reload=` (`uvicorn.run(app, reload=True)`)."""
+    return names("servers", "run_calls", "reload_keyword")
+
+
 def server_run_calls() -> Names:
     """Calls that start a web server inside the Python process (`uvicorn.run(app)`)."""
     return names("servers", "run_calls", "names")

@@ -379,8 +379,7 @@ def _items(value: Any) -> list[Any]:
 
 
 def _is_heroku_app_json(doc: Doc | None) -> bool:
-    return doc is not None and any(doc.value(key) is not None for key in ("formation", "scripts", "buildpacks", "addons",
-                                                                         "stack", "environments"))
+    return doc is not None and any(doc.value(key) is not None for key in load("files")["heroku_app_json"]["keys"])
 
 
 def platform_processes(project: Project, processes: list[Process], referenced_dockerfiles: set[str]) -> None:

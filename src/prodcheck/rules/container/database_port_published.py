@@ -135,7 +135,7 @@ class DatabasePortPublished(Rule):
         method = env.get("POSTGRES_HOST_AUTH_METHOD")
         if method is not None and (method.as_str() or "").strip().lower() == "trust":
             return "accepts connections without a password (`POSTGRES_HOST_AUTH_METHOD=trust`)"
-        for name in ("POSTGRES_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD"):
+        for name in load("images")["database_servers"]["password_variables"]:
             node = env.get(name)
             if node is not None and is_secret_value(node.as_str()):
                 return f"has a password written in the compose file (`{name}`)"

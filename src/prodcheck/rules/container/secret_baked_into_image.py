@@ -211,7 +211,7 @@ def _committed_without_secret(project: Project, context: str, path: str) -> bool
         if not separator:
             continue
         key = key.rsplit(":", 1)[-1].strip().lstrip("_")  # `//registry.npmjs.org/:_authToken`
-        if (is_secret_name(key) or key.lower() in {"auth", "authtoken", "password"}) and is_secret_value(value.strip()):
+        if (is_secret_name(key) or key.lower() in load("images")["credential_files"]["keys"]) and is_secret_value(value.strip()):
             return False
     return True
 

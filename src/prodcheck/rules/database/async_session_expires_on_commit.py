@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodcheck.fix.python import add_keyword
+from prodcheck.knowledge.databases import is_async_session_factory, sync_session_factories
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity
@@ -15,9 +16,9 @@ def async_factory(value: Value) -> str | None:
     """`async_sessionmaker(...)` or `sessionmaker(..., class_=AsyncSession)`: how it reads, else None."""
     if value.kind != "call":
         return None
-    if value.text.endswith("async_sessionmaker") and value.text.startswith(("sqlalchemy", "sqlmodel")):
+    if is_async_session_factory(value.text):
         return "async_sessionmaker()"
-    if value.text in {"sqlalchemy.orm.sessionmaker", "sqlalchemy.orm.session.sessionmaker", "sqlmodel.orm.sessionmaker"}:
+    if value.text in sync_session_factories():
         session_class = value.kwarg("class_")
         if session_class is not None and session_class.text.endswith("AsyncSession"):
             return "sessionmaker(class_=AsyncSession)"

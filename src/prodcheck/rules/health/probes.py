@@ -367,9 +367,7 @@ def one_off(project: Project, service: MergedService) -> bool:
     if service.get("profiles") is not None:
         return True
     name = service.name.lower()
-    if any(word in re.split(r"[-_.]", name) for word in ("migrate", "migration", "migrations", "migrator", "init",
-                                                         "setup", "seed", "seeder", "test", "tests", "createsuperuser",
-                                                         "prestart", "bootstrap", "backup")):
+    if not set(re.split(r"[-_.]", name)).isdisjoint(load("contexts")["compose"]["one_off_words"]):
         return True
     for other in project.compose_services:
         depends = other.node.get("depends_on")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import re
 
 from prodcheck.knowledge import load
+from prodcheck.knowledge.servers import reload_run_calls
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Confidence, Location, Severity
@@ -154,6 +155,7 @@ class ReloadInProduction(Rule):
                     location, context=context, fix=fix,
                 )
         run = modules_run_by_production(project)
+        reload_calls = reload_run_calls()
         for facts in project.python_facts.values():
             source = project.by_path.get(facts.path)
             if source is not None and source.kind == FileKind.GUNICORN_CONF:
@@ -163,7 +165,7 @@ class ReloadInProduction(Rule):
                                          "change in production", Location(facts.path, assign.span))
                 continue
             for call in facts.calls:
-                if call.name not in {"uvicorn.run", "uvicorn.main.run", "hypercorn.run"}:
+                if call.name not in reload_calls:
                     continue
                 reload_value = call.value.kwarg("reload")
                 if reload_value is None:
