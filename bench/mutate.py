@@ -60,7 +60,7 @@ _MODEL_EXTRA = {
        for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_secret_values.py", "tests/test_helm_render.py"],
-    **{f"helm_{name}.py": ["tests/test_helm_render.py", "tests/test_helm_binary.py"]
+    **{f"helm_{name}.py": ["tests/test_helm_funcs.py", "tests/test_helm_render.py", "tests/test_helm_binary.py"]
        for name in ("aligned", "binary", "eval", "funcs", "render", "values")},
 }
 TARGETS: dict[str, list[tuple[str, list[str]]]] = {

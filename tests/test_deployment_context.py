@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import run_json
 
@@ -515,3 +516,32 @@ def test_chart_files_helm_never_renders_are_development(project) -> None:
     assert contexts["chart/templates_disabled/deployment.yaml"][0] == "dev"
     assert "Helm never renders" in contexts["chart/templates_disabled/deployment.yaml"][1]
     assert contexts["chart/files/extra.yaml"][0] == "prod"
+
+
+@pytest.mark.parametrize(("key", "value", "context"), [
+    ("POSTGRES_DB", "web_dev", "dev"),  # a database-name variable (`_DB`), without `DATABASE` in it
+    ("DATABASE", "web_dev", "dev"),  # `DATABASE` in the name, none of the suffixes
+    ("DB_NAME", "dev_web", "dev"),
+    ("APP_DSN", "postgresql://u@db:5432/app_dev?sslmode=disable", "dev"),  # a URL's path, without its query
+    ("POSTGRES_USER", "web_dev", "prod"),  # not a database name
+    ("POSTGRES_DB", "web", "prod"),
+    ("APP_DSN", "postgresql://u@dev_host:5432/app?opt=web_dev", "prod"),  # only the database part counts
+])
+def test_a_compose_service_on_a_development_database_makes_its_file_development(project, key: str, value: str,
+                                                                                context: str) -> None:
+    root = project({**APP, "Dockerfile": 'FROM python:3.12\nUSER app\nCMD ["uvicorn", "app.main:app"]\n',
+                    "docker-compose.yml": f"""
+        services:
+          web:
+            build: .
+            command: uvicorn app.main:app --reload --host 0.0.0.0
+            environment:
+              {key}: "{value}"
+          other:
+            build: ./other
+    """})
+    _, report = run_json(root, "--select", "PC101")
+    reload = _by(report["findings"], "PC101", "docker-compose.yml")
+    assert reload and reload[0]["context"] == context, reload
+    if context == "dev":
+        assert f"development database `{value.rsplit('/', 1)[-1].split('?', 1)[0]}`" in reload[0]["context_reason"]

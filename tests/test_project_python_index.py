@@ -31,6 +31,7 @@ FILES = {
         AsyncByClass = sessionmaker(bind=async_engine, class_=AsyncSession)
         Scoped = scoped_session(SessionLocal)
         ScopedInline = scoped_session(sessionmaker(bind=engine, class_=AsyncSession))
+        ScopedByName = scoped_session(AsyncByClass)
 
 
         def get_session():
@@ -283,9 +284,10 @@ def test_session_kinds(index: PythonIndex) -> None:
         "get_session": "sync", "get_async_session": "async", "get_connection": "sync", "get_made_session": "sync",
         "missing": None}
     factories = {name: index.factory_session_kind(index.assigned_value(f"app.db.{name}"))  # type: ignore[arg-type]
-                 for name in ("SessionLocal", "AsyncLocal", "AsyncByClass", "Scoped", "ScopedInline", "engine")}
+                 for name in ("SessionLocal", "AsyncLocal", "AsyncByClass", "Scoped", "ScopedInline", "ScopedByName",
+                              "engine")}
     assert factories == {"SessionLocal": "sync", "AsyncLocal": "async", "AsyncByClass": "async", "Scoped": "sync",
-                         "ScopedInline": "async", "engine": None}
+                         "ScopedInline": "async", "ScopedByName": "async", "engine": None}
     assert index.engine_kind("app.db.engine") == "sync" and index.engine_kind("app.db.async_engine") == "async"
     assert index.engine_kind("app.db.SessionLocal") is None and index.engine_kind("app.db.nothing") is None
     assert index.annotation_session_kind(_name("app.db.SessionDep")) == "async"

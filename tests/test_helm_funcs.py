@@ -1,0 +1,155 @@
+"""Each template function of the static Helm rendering (project/helm_funcs.py) against what Helm
+(Go text/template, Sprig, Helm's own functions) renders for the same template and values: one
+row per function and per clause of its behaviour, so a changed function fails here."""
+from __future__ import annotations
+
+import pytest
+from prodcheck.parsing.gotemplate import parse
+from prodcheck.parsing.yaml import load_documents
+from prodcheck.project.helm_eval import Evaluator
+from prodcheck.project.helm_values import PLACEHOLDER
+
+VALUES = """\
+on: true
+off: false
+zero: 0
+n: 3
+s: hello
+e: ""
+m: {a: 1, b: two}
+l: [x, y, z]
+empty: {}
+"""
+
+CASES = [
+    # default: the value when truthy, else the fallback; an unknown value stays unknown
+    ('{{ .Values.s | default "d" }}', "hello"),
+    ('{{ .Values.e | default "d" }}', "d"),
+    ('{{ .Values.missing | default "d" }}', "d"),
+    ('{{ .Values.zero | default 7 }}', "7"),
+    ('{{ tpl "x" . | default "d" }}', PLACEHOLDER),
+    # and / or: the first falsy (and) or truthy (or) argument, else the last
+    ("{{ and .Values.on .Values.n }}", "3"),
+    ("{{ and .Values.on .Values.off .Values.n }}", "false"),
+    ("{{ and .Values.n .Values.on }}", "true"),
+    ("{{ if and .Values.on .Values.s }}yes{{ else }}no{{ end }}", "yes"),
+    ("{{ if and .Values.on .Values.e }}yes{{ else }}no{{ end }}", "no"),
+    ("{{ or .Values.off .Values.n }}", "3"),
+    ("{{ or .Values.off .Values.zero }}", "0"),
+    ("{{ or .Values.s .Values.n }}", "hello"),
+    ("{{ if or .Values.off .Values.e }}yes{{ else }}no{{ end }}", "no"),
+    ('{{ or .Values.off (tpl "x" .) }}', PLACEHOLDER),
+    ('{{ or (tpl "x" .) .Values.off }}', PLACEHOLDER),  # an unknown before a falsy last argument
+    ('{{ trimSuffix (tpl "x" .) "name-x" }}', PLACEHOLDER),  # an unknown parameter, not only the text
+    ('{{ and .Values.on (tpl "x" .) }}', PLACEHOLDER),
+    ('{{ not (tpl "x" .) }}', PLACEHOLDER),
+    ('{{ coalesce .Values.e (tpl "x" .) }}', PLACEHOLDER),
+    ('{{ ternary "a" "b" (tpl "x" .) }}', PLACEHOLDER),
+    ('{{ if and .Values.off (tpl "x" .) }}yes{{ else }}no{{ end }}', "no"),
+    ('{{ if or .Values.on (tpl "x" .) }}yes{{ else }}no{{ end }}', "yes"),
+    # not / empty
+    ("{{ not .Values.on }}", "false"),
+    ("{{ not .Values.e }}", "true"),
+    ("{{ empty .Values.empty }}", "true"),
+    ("{{ empty .Values.m }}", "false"),
+    # coalesce: the first truthy argument
+    ('{{ coalesce .Values.e .Values.zero .Values.s "z" }}', "hello"),
+    ("{{ coalesce .Values.e .Values.off }}", ""),
+    # ternary: first if the condition is true, else second
+    ('{{ ternary "a" "b" .Values.on }}', "a"),
+    ('{{ ternary "a" "b" .Values.off }}', "b"),
+    ('{{ .Values.on | ternary "a" "b" }}', "a"),
+    # quote / squote (escaping inside double quotes)
+    ("{{ .Values.s | quote }}", '"hello"'),
+    ('{{ quote "a\\"b" }}', '"a\\"b"'),
+    ("{{ .Values.n | squote }}", "'3'"),
+    # indent / nindent
+    ('{{ "a\\nb" | indent 2 }}', "  a\n  b"),
+    ('{{ "a\\nb" | nindent 2 }}', "\n  a\n  b"),
+    # toYaml
+    ("{{ toYaml .Values.m }}", "a: 1\nb: two"),
+    ("{{ toYaml .Values.l }}", '- x\n- "y"\n- z'),  # yaml.v2 quotes YAML 1.1's boolean `y`
+    # required: the value
+    ('{{ required "need s" .Values.s }}', "hello"),
+    # printf / print
+    ('{{ printf "%s-%d" .Values.s .Values.n }}', "hello-3"),
+    ('{{ printf "%q" .Values.s }}', '"hello"'),
+    ('{{ printf "100%%" }}', "100%"),
+    ('{{ printf "%05d" .Values.n }}', PLACEHOLDER),
+    ('{{ print .Values.s .Values.n }}', "hello3"),
+    # get / index / first / hasKey
+    ('{{ get .Values.m "b" }}', "two"),
+    ('{{ index .Values.m "a" }}', "1"),
+    ("{{ index .Values.l 1 }}", "y"),
+    ("{{ index .Values.l 0 }}", "x"),
+    ("{{ first .Values.l }}", "x"),
+    ('{{ hasKey .Values.m "a" }}', "true"),
+    ('{{ hasKey .Values.m "q" }}', "false"),
+    ('{{ hasKey (dict "k" 1) "k" }}', "true"),
+    ('{{ hasKey (dict "k" 1) "j" }}', "false"),
+    ('{{ get (dict "k" "v" "j" "w") "j" }}', "w"),
+    ("{{ len (list 1 2 3) }}", "3"),
+    # comparisons: numbers as numbers, else as text
+    ("{{ eq .Values.n 3 }}", "true"),
+    ("{{ ne .Values.n 3 }}", "false"),
+    ('{{ eq .Values.s "hello" }}', "true"),
+    ("{{ lt .Values.n 3 }}", "false"),
+    ("{{ le .Values.n 3 }}", "true"),
+    ("{{ gt .Values.n 3 }}", "false"),
+    ("{{ ge .Values.n 3 }}", "true"),
+    ("{{ lt 2 .Values.n }}", "true"),
+    ("{{ gt 4 .Values.n }}", "true"),
+    # int, strings
+    ('{{ int "42" }}', "42"),
+    ('{{ int "4.7" }}', "4"),
+    ('{{ int "" }}', "0"),
+    ('{{ int "x" }}', "0"),
+    ("{{ int .Values.on }}", "1"),
+    ("{{ toString .Values.n }}", "3"),
+    ('{{ trim "  a b  " }}', "a b"),
+    ('{{ lower "AbC" }}', "abc"),
+    ('{{ upper "AbC" }}', "ABC"),
+    ('{{ trimSuffix "-x" "name-x" }}', "name"),
+    ('{{ trimSuffix "-y" "name-x" }}', "name-x"),
+    ('{{ trimPrefix "v" "v1.2" }}', "1.2"),
+    ('{{ trimPrefix "w" "v1.2" }}', "v1.2"),
+    ('{{ trunc 3 "abcdef" }}', "abc"),
+    ('{{ trunc -2 "abcdef" }}', "ef"),
+    ('{{ "a-b-c" | replace "-" "_" }}', "a_b_c"),
+    ('{{ b64enc "user" }}', "dXNlcg=="),
+    ('{{ sha256sum "a" }}', "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"),
+    ("{{ len .Values.s }}", "5"),
+    ("{{ len .Values.l }}", "3"),
+    ('{{ contains "ell" .Values.s }}', "true"),
+    ('{{ contains "xyz" .Values.s }}', "false"),
+    ('{{ hasPrefix "he" .Values.s }}', "true"),
+    ('{{ hasPrefix "lo" .Values.s }}', "false"),
+    ('{{ hasSuffix "lo" .Values.s }}', "true"),
+    ('{{ hasSuffix "he" .Values.s }}', "false"),
+    ('{{ kindIs "map" .Values.m }}', "true"),
+    ('{{ kindIs "slice" .Values.m }}', "false"),
+    ('{{ kindIs "slice" .Values.l }}', "true"),
+    ('{{ kindIs "string" .Values.s }}', "true"),
+    ('{{ kindIs "bool" .Values.on }}', "true"),
+    ('{{ kindIs "invalid" .Values.missing }}', "true"),
+    ('{{ kindIs "invalid" .Values.s }}', "false"),
+    ('{{ join "," .Values.l }}', "x,y,z"),
+    ('{{ join "," .Values.s }}', "hello"),
+    ('{{ cat "a" .Values.missing "b" }}', "a b"),
+    ("{{ add 1 2 .Values.n }}", "6"),
+    ("{{ sub .Values.n 1 }}", "2"),
+    ("{{ range until 3 }}{{ . }}{{ end }}", "012"),
+    ("{{ range $i, $v := .Values.l }}{{ $i }}={{ $v }};{{ end }}", "0=x;1=y;2=z;"),
+]
+
+
+def _render(template: str) -> str:
+    parsed = parse(template)
+    root = {"Values": load_documents(VALUES)[0], "Release": {"Name": "r"}, "Chart": {"Name": "c"}}
+    emission = Evaluator(parsed.defines, "values.yaml", "t.yaml").render(parsed.body, root, root)
+    return "".join(s.text for s in emission.segments)
+
+
+@pytest.mark.parametrize(("template", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_function_renders_as_helm_does(template: str, expected: str) -> None:
+    assert _render(template) == expected
