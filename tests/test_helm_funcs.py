@@ -63,8 +63,14 @@ CASES = [
     ("{{ .Values.s | quote }}", '"hello"'),
     ('{{ quote "a\\"b" }}', '"a\\"b"'),
     ("{{ .Values.n | squote }}", "'3'"),
-    # indent / nindent
+    ("{{ quote }}", '""'),
+    ("{{ squote }}", "''"),
+    # indent / nindent; a width that is not a number, or an unknown text, is an unknown block (no text)
     ('{{ "a\\nb" | indent 2 }}', "  a\n  b"),
+    ('{{ "a" | indent 0 }}', "a"),
+    ('{{ .Values.s | indent .Values.s }}', ""),
+    ('{{ "a" | indent true }}', ""),
+    ('x:{{ tpl "x" . | nindent 2 }}', "x:"),
     ('{{ "a\\nb" | nindent 2 }}', "\n  a\n  b"),
     # toYaml
     ("{{ toYaml .Values.m }}", "a: 1\nb: two"),
@@ -76,6 +82,7 @@ CASES = [
     ('{{ printf "%q" .Values.s }}', '"hello"'),
     ('{{ printf "100%%" }}', "100%"),
     ('{{ printf "%05d" .Values.n }}', PLACEHOLDER),
+    ('{{ printf "x" (tpl "x" .) }}', PLACEHOLDER),  # an unknown argument, even one the format does not use
     ('{{ print .Values.s .Values.n }}', "hello3"),
     # get / index / first / hasKey
     ('{{ get .Values.m "b" }}', "two"),
