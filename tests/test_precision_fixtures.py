@@ -200,10 +200,13 @@ def test_pc403_short_lived_engines_are_not_pools_that_go_stale() -> None:
     env.py outside an alembic/ folder keep no idle connections; the web pool, a factory's returned engine
     and one bound to a module global still do, and so does one a function stores on an attribute through
     the session factory it builds (app.state). Each engine is read in its own function when a module
-    defines one name twice (in branches, or a project template's superset)."""
+    defines one name twice (in branches, or a project template's superset). A local engine whose session
+    factory the function binds to a name it declares `global` or `nonlocal` outlives the call too: the
+    declarations come from the parsed function, not from the file's text (which is not kept for Python)."""
     assert _loud("PC403-short-lived", "PC403") == [
         ("PC403", "app/db.py", 4, "warning"), ("PC403", "app/db.py", 11, "warning"),
-        ("PC403", "app/db.py", 17, "warning"), ("PC403", "app/lifecycle.py", 10, "warning")]
+        ("PC403", "app/db.py", 17, "warning"), ("PC403", "app/lifecycle.py", 10, "warning"),
+        ("PC403", "app/sessions.py", 12, "warning"), ("PC403", "app/sessions.py", 22, "warning")]
 
 
 def test_pc402_managed_plan_declared_in_app_json_is_the_limit() -> None:
@@ -283,3 +286,15 @@ def test_pc501_async_session_given_to_a_session_helper_and_injected_callbacks() 
     stall. PBKDF2 with a literal 2048 iterations is a millisecond (PC503 quiet), with 600,000 a stall."""
     assert _loud("PC501-async-session-and-callbacks", "PC501", "PC503") == [
         ("PC501", "app/main.py", 29, "error"), ("PC503", "app/main.py", 47, "warning")]
+
+
+def test_pc401_migration_under_an_advisory_lock_is_a_warning_that_says_so() -> None:
+    """A lifespan migration run while holding a PostgreSQL advisory lock (taken by a helper context manager,
+    or by `pg_advisory_xact_lock` in the function that migrates) does not race: a warning naming the lock,
+    not the error that says every worker migrates concurrently; an unlocked `create_all` stays an error."""
+    _, report = run_json(FIXTURES / "PC401-advisory-lock", "--select", "PC401")
+    found = {(f["line"], f["severity"]): f["message"] for f in report["findings"]}
+    assert sorted(found) == [(10, "warning"), (11, "warning"), (12, "error")]
+    assert "advisory lock (`advisory_lock_ctx()`)" in found[(10, "warning")]
+    assert "advisory lock (`pg_advisory_xact_lock`)" in found[(11, "warning")]
+    assert "concurrently" not in found[(10, "warning")] and "concurrently" in found[(12, "error")]

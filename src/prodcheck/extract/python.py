@@ -92,6 +92,7 @@ class _Scope:
     local_names: set[str] = field(default_factory=set)  # the names in `locals`, for membership
     returns: list[Value] = field(default_factory=list)
     is_generator: bool = False
+    declared: list[str] = field(default_factory=list)  # `global` / `nonlocal` names
 
 
 # Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, keywords,
@@ -443,11 +444,19 @@ class _Extractor(ast.NodeVisitor):
                 self.class_stack[-1] if self.class_stack else "",
                 self.in_main,
                 self.value(node.returns) if node.returns is not None else None,
+                tuple(scope.declared),
             )
         )
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
+
+    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
+        scope = self.scopes[-1]
+        if scope.is_function:
+            scope.declared.extend(name for name in node.names if name not in scope.declared)
+
+    visit_Nonlocal = visit_Global
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         if id(node) in self._eager_lambdas:  # `sorted(rows, key=lambda r: ...)`: called right here

@@ -166,6 +166,7 @@ class Function:
     class_name: str = ""
     in_main: bool = False
     annotation: Value | None = None  # the return annotation (`-> Session`)
+    declared: tuple[str, ...] = ()  # names the body declares `global` or `nonlocal`: bound outside the call
 
     def local(self, name: str) -> Value | None:
         """What a local name is bound to at its latest assignment or `with ... as` in the body."""

@@ -1,7 +1,6 @@
 """PC403 pool-without-pre-ping. Docs and tests: rules/PC403-pool-without-pre-ping.md"""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge.databases import sqlalchemy_engine
@@ -56,9 +55,10 @@ def one_off_script(project: Project, engine: Engine) -> bool:
     return engine.facts.module not in index.imported_closure(app_modules)
 
 
-def short_lived(engine: Engine, text: str) -> bool:
+def short_lived(engine: Engine) -> bool:
     """An engine a function makes, uses and drops (`engine = create_engine(url)` then `with engine.begin()`):
-    bound to a local name that the function neither returns nor declares `global`, so its pool lives for
+    bound to a local name that the function neither returns nor declares `global` or `nonlocal` (nor binds
+    to such a name a value built from it, `SessionLocal = sessionmaker(engine)`), so its pool lives for
     one call and never holds a connection long enough to go stale."""
     scope = next((call.scope for call in engine.facts.calls if call.value.span == engine.value.span), "")
     # the nearest `def` of that name above the call: a project template (or a module redefining a
@@ -83,7 +83,7 @@ def short_lived(engine: Engine, text: str) -> bool:
         item.text.split(".", 1)[0] for value in function.returns for item in (*value.items, *(v for _, v in value.keywords))}
     if names & returned:
         return False
-    return not any(re.search(rf"^\s*(global|nonlocal)\s[^\n]*\b{re.escape(name)}\b", text, re.M) for name in names)
+    return not names & set(function.declared)
 
 
 def _mentions(value: Value, names: set[str], depth: int = 0) -> bool:
@@ -113,8 +113,7 @@ class PoolWithoutPrePing(Rule):
                 continue
             if is_sqlite_engine(engine, resolver) or one_off_script(project, engine):
                 continue
-            source = project.by_path.get(engine.facts.path)
-            if short_lived(engine, source.text or "" if source is not None else ""):
+            if short_lived(engine):
                 continue
             name = value.last
             recycle = " (`pool_recycle` only retires connections by age; it does not notice a dead one)" \
