@@ -83,6 +83,22 @@ def names_a_migration(qualname: str) -> bool:
 
 
 @cache
+def _locks() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    table = load("migrations")["locks"]
+    return tuple(table["call_words"]), tuple(word.lower() for word in table["sql"])
+
+
+def takes_lock(name: str, strings: Sequence[str]) -> str | None:
+    """A call that takes a database advisory lock, as the message names it: by its name
+    (`advisory_lock_ctx()`) or the SQL it runs (`pg_advisory_lock`), from `[locks]`; else None."""
+    words, sql = _locks()
+    last = name.rsplit(".", 1)[-1]
+    if any(word in last.lower() for word in words):
+        return f"{last}()"
+    return next((s.removesuffix("(") for text in strings for s in sql if s in text.lower()), None)
+
+
+@cache
 def environment_imports() -> frozenset[str]:
     """Imports that make a module a migration tool's environment script (Alembic's env.py)."""
     return frozenset(load("migrations")["environment"]["imports"])

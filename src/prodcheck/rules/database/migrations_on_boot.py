@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from prodcheck.extract.servers import ServerCall
 from prodcheck.knowledge.migrations import (
-    ddl_executors, ddl_statement, migration_calls, migration_command, names_a_migration,
+    ddl_executors, ddl_statement, migration_calls, migration_command, names_a_migration, takes_lock,
 )
 from prodcheck.knowledge.names import Resolver
 from prodcheck.model.facts import Call, Function, PyFacts, Value
@@ -157,13 +157,22 @@ class MigrationsOnBoot(Rule):
                     related.append(Location(called.facts.path, called.call.span).labelled("start-up calls it here"))
                 elif entry is not migration:
                     related.append(Location(migration.facts.path, migration.call.span).labelled("the migration"))
-                advice = ("every start deletes the data of every table it drops, and replicas drop tables under "
-                          "each other; remove it from start-up" if drops else
-                          "every worker of every replica migrates on boot, concurrently; run migrations once per "
-                          "deploy instead")
+                lock = None if drops else _lock(project, path)
+                if drops:
+                    advice = ("every start deletes the data of every table it drops, and replicas drop tables under "
+                              "each other; remove it from start-up")
+                elif lock is not None:
+                    related.append(Location(lock[0].facts.path, lock[0].call.span).labelled("the lock"))
+                    advice = (f"it holds a database advisory lock (`{lock[1]}`), so workers "
+                              "and replicas take turns instead of racing, but every start still waits on the "
+                              "migration and a failing one keeps every replica from starting; run migrations once "
+                              "per deploy instead")
+                else:
+                    advice = ("every worker of every replica migrates on boot, concurrently; run migrations once per "
+                              "deploy instead")
                 yield self.draft(
                     f"{description} runs in the {how} `{hook.qualname.rsplit('.', 1)[-1]}`{via}: {advice}",
-                    where, related=tuple(related),
+                    where, related=tuple(related), severity=Severity.WARNING if lock is not None else None,
                     context=Context.DEV if any(hop.call.in_main for hop in path) else None,
                 )
 
@@ -237,6 +246,17 @@ def _callees(project: Project, call: Call, caller: Function) -> list[tuple[Funct
             if handed is not None and handed[0].qualname != caller.qualname:
                 found.append(handed)
     return found
+
+
+def _lock(project: Project, path: list[_Hop]) -> tuple[_Hop, str] | None:
+    """The call that takes a database advisory lock in a function start-up runs on its way to the
+    migration (`async with advisory_lock_ctx(...): await conn.run_sync(upgrade)`), and how to name it."""
+    for hop in path:
+        for call in project.python.calls_by_scope.get(hop.caller.qualname, []):
+            name = takes_lock(call.name, [str(v.literal) for v in _strings(call)])
+            if name is not None:
+                return _Hop(call, hop.caller, hop.facts, None), name
+    return None
 
 
 def _reported_call(path: list[_Hop]) -> _Hop:
