@@ -298,3 +298,14 @@ def test_pc401_migration_under_an_advisory_lock_is_a_warning_that_says_so() -> N
     assert "advisory lock (`advisory_lock_ctx()`)" in found[(10, "warning")]
     assert "advisory lock (`pg_advisory_xact_lock`)" in found[(11, "warning")]
     assert "concurrently" not in found[(10, "warning")] and "concurrently" in found[(12, "error")]
+
+
+def test_pc601_an_image_nothing_in_the_repository_runs_is_advice() -> None:
+    """A Dockerfile no compose service, workload, platform file or Procfile runs (here a base image a workflow
+    publishes for others to build on, its command inherited from its own base) gets PC601 as info: whether
+    anything reads a HEALTHCHECK depends on an orchestrator the repository does not show."""
+    _, report = run_json(FIXTURES / "PC601-base-image", "--select", "PC601")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [
+        ("docker-images/python3.12.dockerfile", 1, "info")]
+    assert "nothing in the repository shows what runs it" in report["findings"][0]["message"]
+

@@ -72,8 +72,14 @@ class MissingHealthcheck(Rule):
             source = project.by_path.get(process.dockerfile or "")
             line = process.origin.span.line
             text = source.line(line) if source is not None else ""
+            # Nothing in the repository runs this image: whether anything reads a HEALTHCHECK depends on an
+            # orchestrator we cannot see (Kubernetes and most platforms ignore it and probe the app themselves;
+            # a base image cannot know its children's health route), so this is advice, not a warning.
             yield self.draft(
-                f"the image runs `{process.server[1].server}` with no `HEALTHCHECK`: `docker`, Compose and Swarm "
-                "cannot tell a booting or hung server from a healthy one, and nothing restarts it",
-                Location(process.origin.path, Span(line, 1, line, len(text) + 1)),
+                f"the image runs `{process.server[1].server}` with no `HEALTHCHECK`, and nothing in the repository "
+                "shows what runs it: under `docker run`, Compose or Swarm a booting or hung server looks as healthy "
+                "as a working one (`depends_on: condition: service_healthy` cannot wait for it, Swarm never "
+                "replaces it); add a `HEALTHCHECK` on a cheap route if the image runs there (Kubernetes and most "
+                "platforms ignore it and probe the app themselves)",
+                Location(process.origin.path, Span(line, 1, line, len(text) + 1)), severity=Severity.INFO,
             )
