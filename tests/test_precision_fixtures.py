@@ -309,3 +309,22 @@ def test_pc601_an_image_nothing_in_the_repository_runs_is_advice() -> None:
         ("docker-images/python3.12.dockerfile", 1, "info")]
     assert "nothing in the repository shows what runs it" in report["findings"][0]["message"]
 
+
+def test_a_workload_whose_chart_name_is_unknown_is_named_by_its_template() -> None:
+    """PC603/PC606/PC604 messages name a workload; when the chart computes its name from values we could not
+    read, they name the template that defines it, not the renderer's placeholder or its virtual path."""
+    from prodcheck.discovery.sources import SourceFile
+    from prodcheck.model.facts import Fact
+    from prodcheck.model.files import Context
+    from prodcheck.model.finding import Location, Span
+    from prodcheck.project.helm_values import PLACEHOLDER
+    from prodcheck.project.infra import Workload
+
+    def workload(path: str, name: str) -> Workload:
+        return Workload(SourceFile(path, "k8s", Context.PROD), "Deployment", name, None, None, [], [],  # type: ignore[arg-type]
+                        Fact(1, Location(path, Span(1, 1, 1, 1))))
+
+    assert workload("chart/templates/deployment.yaml@rendered", PLACEHOLDER).label == \
+        "the Deployment of `chart/templates/deployment.yaml`"
+    assert workload("k8s/api.yaml", "api").label == "Deployment `api`"
+

@@ -141,6 +141,14 @@ class Workload:
     def location(self) -> Location:
         return node_location(self.file.path, self.doc.get("kind") or self.doc)
 
+    @property
+    def label(self) -> str:
+        """How a message names it: `Deployment `api``, or, when a chart computes the name from values we
+        could not read, the template that defines it (never the renderer's placeholder)."""
+        if "$(" in self.name or not self.name.strip():
+            return f"the {self.kind} of `{self.file.path.removesuffix('@rendered')}`"  # helm_render.SUFFIX
+        return f"{self.kind} `{self.name}`"
+
 
 @dataclass(slots=True)
 class DatabaseService:

@@ -125,7 +125,7 @@ class SqliteInProduction(Rule):
                     value = node.as_str() or ""
                     if _url_key(key) and _is_sqlite(value):
                         yield self._config_draft(key, value, scalar_location(workload.file.path, node),
-                                                 f"for container `{container.name}` of {workload.kind} `{workload.name}`")
+                                                 f"for container `{container.name}` of {workload.label}")
 
     def _dockerfiles(self, project: Project) -> Iterator[Draft]:
         for source, view in project.dockerfiles:

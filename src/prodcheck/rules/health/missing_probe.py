@@ -40,6 +40,6 @@ class MissingProbe(Rule):
             names = " and ".join(f"`{key}`" for key in missing)
             harm = "; ".join(_HARM[key] for key in missing)
             yield self.draft(
-                f"container `{container.name}` of {workload.kind} `{workload.name}` has no {names}: {harm}",
+                f"container `{container.name}` of {workload.label} has no {names}: {harm}",
                 where if isinstance(where, Location) else container_location(workload.file.path, container),
             )

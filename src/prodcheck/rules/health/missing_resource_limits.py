@@ -34,7 +34,7 @@ class MissingResourceLimits(Rule):
             if where is False:
                 continue  # a rendered chart block we could not evaluate may set the limits
             yield self.draft(
-                f"container `{container.name}` of {workload.kind} `{workload.name}` has no "
+                f"container `{container.name}` of {workload.label} has no "
                 "`resources.limits.memory`: one leaking or overloaded pod can take the node's memory, and the "
                 "kernel's OOM killer then picks its victims among every pod on the node",
                 where if isinstance(where, Location) else container_location(workload.file.path, container),

@@ -155,7 +155,7 @@ def _k8s_checks(project: Project) -> list[HealthCheck]:
     for workload in project.workloads:
         for container in workload.containers:
             process = process_for_node(project, container.node)
-            owner = f"container `{container.name}` of {workload.kind} `{workload.name}`"
+            owner = f"container `{container.name}` of {workload.label}"
             for key, kind in (("livenessProbe", "liveness"), ("readinessProbe", "readiness"), ("startupProbe", "startup")):
                 probe = container.node.get(key)
                 if probe is None or not probe.is_map:
