@@ -328,3 +328,10 @@ def test_a_workload_whose_chart_name_is_unknown_is_named_by_its_template() -> No
         "the Deployment of `chart/templates/deployment.yaml`"
     assert workload("k8s/api.yaml", "api").label == "Deployment `api`"
 
+
+def test_pc606_infrastructure_tools_beside_the_app_are_not_the_app() -> None:
+    """Certbot's renewal loop and Grafana's Alloy collector in a production compose file are third-party
+    images (knowledge/images.toml), sized by their own configuration like the databases: only the service
+    built from the project's Dockerfile needs the project's memory limit. A Certbot service left to the image's
+    own command (which obtains or renews certificates and exits) is run on demand: no restart policy either."""
+    assert _loud("PC606-infra-tools", "PC606", "PC607") == [("PC606", "docker-compose.yml", 2, "warning")]

@@ -22,6 +22,7 @@ from prodcheck.project.memo import per_project
 
 LONG_RUNNING_KINDS = frozenset(load("kubernetes")["workloads"]["long_running"])
 SIDECARS = frozenset(load("images")["sidecars"]["repositories"])
+ONE_SHOT = frozenset(load("images")["one_shot"]["repositories"])
 _URL = re.compile(
     r"(?P<scheme>https?://)?(?<![\w.-])(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|\$\{?HOSTNAME\}?)"
     r"(?::(?P<port>\d+|\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-\d+)?\}?))?(?P<path>/[^\s'\"`;|&)\\,]*)?"
@@ -376,6 +377,9 @@ def one_off(project: Project, service: MergedService) -> bool:
             condition = entry.get("condition") if entry is not None else None
             if condition is not None and condition.as_str() == "service_completed_successfully":
                 return True
+    if (service.image and image_repository(service.image) in ONE_SHOT and service.get("command") is None
+            and service.get("entrypoint") is None):
+        return True  # a tool image left to its own command, which exits: run on demand (`compose run`)
     process = process_for_node(project, service.primary.node)
     if process is not None and process.steps and process.server is None:
         from prodcheck.extract.servers import is_migration
