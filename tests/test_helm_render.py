@@ -149,3 +149,17 @@ def test_values_files_a_deploy_job_installs_the_chart_with_override_the_defaults
     _, report = run_json(root, *args)
     assert sorted((f["code"], f["path"], f["line"]) for f in report["findings"]) == [("PC201", "release.yaml", 10)]
     assert any("release.yaml" in note for note in report["notes"])
+
+
+def test_findings_moved_back_cover_the_value_or_the_template_line() -> None:
+    """A finding on a rendered manifest points at what a user edits: the value's own span in
+    values.yaml, or the template line from its first non-blank character to its last."""
+    args = [a for code in ("PC203", "PC401", "PC606") for a in ("--select", code)]
+    _, report = run_json(FIXTURES / "defaults-unsafe", *args)
+    spans = sorted((f["code"], f["path"], f["line"], f["column"], f["end_line"], f["end_column"])
+                   for f in report["findings"])
+    assert spans == [
+        ("PC203", "chart/values.yaml", 2, 12, 2, 20),  # `"latest"`, quotes included
+        ("PC401", "chart/templates/api.yaml", 25, 15, 25, 38),  # `alembic upgrade head &&`
+        ("PC606", "chart/values.yaml", 11, 14, 11, 16),  # `{}`
+    ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_project
+import pytest
+from conftest import run_json, write_project
 from prodcheck import engine
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
@@ -308,3 +309,15 @@ def test_units_and_gunicorns_default_config_file(tmp_path: Path) -> None:
     assert (unit.origin.span.line, unit.origin.span.column, unit.origin.span.end_column) == (3, 1, len(line) + 1)
     workers = project.workers(unit)
     assert workers is not None and workers.value == 8 and workers.origin.path == "deploy/gunicorn.conf.py"
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash", "dash", "ash"])
+def test_a_script_a_shell_runs_is_followed_into(tmp_path: Path, shell: str) -> None:
+    """`CMD ["ash", "scripts/start.sh"]`: the script is what the image runs, for each POSIX shell."""
+    write_project(tmp_path, {
+        "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "scripts/start.sh": "#!/bin/sh\nexec uvicorn app.main:app --reload --host 0.0.0.0\n",
+        "Dockerfile": f'FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nUSER app\nCMD ["{shell}", "scripts/start.sh"]\n',
+    })
+    _, report = run_json(tmp_path, "--select", "PC101")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("scripts/start.sh", 2)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_json
+from conftest import run_json, write_project
 
 
 def test_pc401_reported_in_a_module_with_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
@@ -32,3 +32,122 @@ def test_pc501_route_under_a_plain_decorator_is_still_a_route(tmp_path: Path) ->
     _, report = run_json(tmp_path, "--select", "PC501")
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 19)]
     assert "route GET /report" in report["findings"][0]["message"]
+
+
+FILES_SELF_LOGGER = {"app/__init__.py": "", "app/db.py": """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+engine = create_engine("postgresql://app@db/app")
+SessionLocal = sessionmaker(bind=engine)
+
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+""", "app/main.py": """
+import logging
+
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import Session
+
+from app.db import get_db
+from vendor_sdk import Exporter
+
+app = FastAPI()
+
+
+class Reports:
+    def __init__(self):
+        self.trail = logging.getLogger("reports")
+        self.export = Exporter()
+
+    async def build(self, db: Session):
+        self.trail.info(db)
+        self.export.push(db)
+        return {}
+
+
+reports = Reports()
+
+
+@app.get("/reports")
+async def get_reports(db: Session = Depends(get_db)):
+    return await reports.build(db)
+"""}
+
+
+def test_pc501_a_logger_held_on_self_formats_the_session_and_another_attribute_queries(tmp_path: Path) -> None:
+    """`self.trail = logging.getLogger(...)`: `self.trail.info(db)` in a method a route awaits queries
+    nothing; `self.export.push(db)` on an object of unknown code is a helper handed the sync session."""
+    write_project(tmp_path, FILES_SELF_LOGGER)
+    _, report = run_json(tmp_path, "--select", "PC501")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 19)]
+    assert "`push()` called with the sync SQLAlchemy session `db`" in report["findings"][0]["message"]
+
+
+DB_MODULE = """
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+engine = create_engine("postgresql://app@db/app")
+SessionLocal = sessionmaker(bind=engine)
+
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+"""
+
+FILES_UNREAD_HELPER = {"app/__init__.py": "", "app/db.py": DB_MODULE, "app/notes.py": """
+ITEMS = []
+
+
+def remember(item):
+    ITEMS.append(item)
+""", "app/main.py": """
+import time
+
+from fastapi import Depends, FastAPI
+from sqlalchemy.orm import Session
+
+from app.db import get_db
+from app.notes import remember
+
+app = FastAPI()
+
+
+@app.get("/a")
+async def a(db: Session = Depends(get_db)):
+    remember(db)
+    return {}
+
+
+@app.route("/legacy")
+async def legacy(request):
+    time.sleep(1)
+    return None
+
+
+@app.api_route("/both", methods=["GET", "POST"])
+async def both():
+    time.sleep(1)
+    return None
+"""}
+
+
+def test_pc501_a_helper_the_prefilter_leaves_unread_is_no_evidence_and_any_method_route_has_no_method(
+        tmp_path: Path) -> None:
+    """`remember(db)` from a module with nothing a rule reads: what it does with the session is not
+    known, so it is not reported; `@app.route` serves every method, and the message says no method."""
+    write_project(tmp_path, FILES_UNREAD_HELPER)
+    _, report = run_json(tmp_path, "--select", "PC501")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 20), ("app/main.py", 26)]
+    assert "(route /legacy)" in report["findings"][0]["message"]
+    assert "(route /both)" in report["findings"][1]["message"]

@@ -426,8 +426,5 @@ def _logs(index: PythonIndex, holds: Holds, name: str, function: Function) -> bo
         # `trail.info(db)` on a local: the caller never judges a method called on a local (the
         # receiver check after this one), whatever the local holds; other bare names are unknown.
         return False
-    if head.startswith("self.") and function.class_name:
-        values = holds.attributes.get((function.class_name, head[5:]), ())
-        return any(value.kind == "call" and value.text in kb.logger_factories for value, _ in values)
     built = index.constructor_of(head)
     return built is not None and built in kb.logger_factories
