@@ -335,3 +335,22 @@ def test_pc606_infrastructure_tools_beside_the_app_are_not_the_app() -> None:
     built from the project's Dockerfile needs the project's memory limit. A Certbot service left to the image's
     own command (which obtains or renews certificates and exits) is run on demand: no restart policy either."""
     assert _loud("PC606-infra-tools", "PC606", "PC607") == [("PC606", "docker-compose.yml", 2, "warning")]
+
+
+def test_compose_files_that_say_what_they_are() -> None:
+    """A compose project `name:` that says example, a service running an image tagged `:local` it does not build,
+    an overlay whose usage comment layers it onto the development file: out of production. The overlay layered onto
+    the production file, and a `:dev` tag on an image the file builds itself, stay. A service a mirror variant
+    redefines is reported once, on the base file docker-compose.yml."""
+    assert _loud("context-compose-self-described") == [
+        ("PC202", "docker-compose.gpu.yml", 5, "error"),
+        ("PC202", "docker/docker-compose.release.yml", 7, "error"),
+        ("PC606", "docker-compose.yml", 3, "warning"),
+        ("PC606", "docker/docker-compose.release.yml", 3, "warning"),
+        ("PC607", "docker/docker-compose.release.yml", 3, "warning"),
+    ]
+    _, report = run_json(FIXTURES / "context-compose-self-described")
+    reasons = {f["path"]: f["context_reason"] for f in report["findings"] if f["severity"] == "info"}
+    assert "compose project name `shop-auth-example`" in reasons["docker/docker-compose-with-auth.yml"]
+    assert "`example/shop:local`" in reasons["docker/docker-compose.startup-check.yml"]
+    assert "overlay" in reasons["docker-compose.sandbox.yml"] and "docker-compose.dev.yml" in reasons["docker-compose.sandbox.yml"]

@@ -194,7 +194,7 @@ class DeployEvidence:
         if verb not in _COMPOSE_VERBS:
             return
         if not files:
-            files = [name for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+            files = [name for name in _knowledge()["names"]["compose_defaults"]
                      if _join(base, name) in self.views.by_path][:1]
         for name in files:
             path = _join(base, name)

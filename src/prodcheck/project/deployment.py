@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of
+from prodcheck.project.compose_marks import development_base, local_image, project_name_context
 from prodcheck.project.deploy_evidence import DeployEvidence, _join, _knowledge, _norm, _words
 from prodcheck.project.infra import (
     ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command,
@@ -130,6 +131,10 @@ class Deployment(DeployEvidence):
                         or self._is_source_dir(folder):
                     mounted_source = f"service `{service.name}` bind-mounts the source `{host}` ({path}:{volume.span.line})"
                     break
+            image = local_image(service)
+            if image is not None:
+                marks.append(f"service `{service.name}` runs `{image}`, an image tagged for local use that it does not build "
+                             f"({path}:{line})")
             commands = " ".join(str(c) for key in ("command", "entrypoint")
                                 if (node := service.node.get(key)) is not None for c in yaml_command(node))
             reloads = [w for w in reload_words if w in commands]
@@ -268,6 +273,7 @@ class Deployment(DeployEvidence):
         # compose files: evidence, then a prod name, then the marks of local use
         compose_files = [s for s in views.of_kind(FileKind.COMPOSE)]
         prod_compose: dict[str, str] = {}
+        documents = {source.path: document for source, document in views.compose_files}
         for source in compose_files:
             if source.path in self._prod:
                 prod_compose[source.path] = self._prod[source.path]
@@ -278,6 +284,11 @@ class Deployment(DeployEvidence):
                 out[source.path] = Placement(Context.PROD, prod_compose[source.path])
                 continue
             if source.context != Context.PROD:
+                continue
+            named = project_name_context(documents[source.path]) if source.path in documents else None
+            if named is not None:
+                out[source.path] = Placement(named[0], f"its compose project name `{named[1]}` says "
+                                             f"{'test' if named[0] == Context.TEST else 'development or a sample'}")
                 continue
             marks = self._local_marks(source.path)
             # A production sibling by name alone is not enough: a base file that a `.prod` overlay extends,
@@ -291,6 +302,8 @@ class Deployment(DeployEvidence):
             elif deployed:
                 out[source.path] = Placement(Context.AMBIGUOUS, "no deploy path reaches it, while "
                                              f"{deployed[0]} is the compose file production deploys")
+
+        self._place_overlays(compose_files, out)
 
         # Dockerfiles: what production builds, what only development compose files build
         built_by: dict[str, list[tuple[str, str]]] = {}
@@ -351,6 +364,16 @@ class Deployment(DeployEvidence):
             elif sample is not None:
                 out[source.path] = Placement(Context.DEV, f"a sample repository: {sample}")
         return {path: placement for path, placement in out.items() if path not in self.pinned}
+
+    def _place_overlays(self, compose_files: list[SourceFile], out: dict[str, Placement]) -> None:
+        """An overlay whose own usage comment layers it onto development compose files only is development."""
+        for source in compose_files:
+            if source.path not in out and source.context == Context.PROD:
+                base = development_base(source, self._services_by_file.get(source.path, []), self.views.by_path,
+                                        lambda p: out[p].context if p in out else self.views.by_path[p].context)
+                if base is not None:
+                    out[source.path] = Placement(Context.DEV, f"an overlay its usage layers onto {base[0]} "
+                                                 f"({source.path}:{base[1]}), a development compose file")
 
     def _drop_cache_targets(self) -> None:
         """`docker build --target builder -t app-builder` beside `docker build -t app` of the same file warms

@@ -323,13 +323,15 @@ def prod_services(project: Project) -> tuple[MergedService, ...]:
     dev_like = {p.file.path for p in project.processes
                 if p.kind == "compose" and p.file is not None and any(c.reload_token for _, c in p.server_steps)}
     groups: dict[tuple[str, str], list[ComposeService]] = {}
+    defaults = set(load("contexts")["names"]["compose_defaults"])  # the base file of a folder: findings go there
     for service in project.compose_services:
         if service.file.context != Context.PROD or service.file.path in dev_like:
             continue
         groups.setdefault((posixpath.dirname(service.file.path), service.name), []).append(service)
     merged = []
     for (folder, _), parts in groups.items():
-        parts.sort(key=lambda s: (s.node.get("build") is None and s.node.get("image") is None, s.file.path))
+        parts.sort(key=lambda s: (s.node.get("build") is None and s.node.get("image") is None,
+                                  posixpath.basename(s.file.path) not in defaults, s.file.path))
         extended = _extends(project, parts[0], folder)
         merged.append(MergedService(parts[0], [*extended, *parts]))
     return tuple(merged)
