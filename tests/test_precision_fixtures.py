@@ -354,3 +354,19 @@ def test_compose_files_that_say_what_they_are() -> None:
     assert "compose project name `shop-auth-example`" in reasons["docker/docker-compose-with-auth.yml"]
     assert "`example/shop:local`" in reasons["docker/docker-compose.startup-check.yml"]
     assert "overlay" in reasons["docker-compose.sandbox.yml"] and "docker-compose.dev.yml" in reasons["docker-compose.sandbox.yml"]
+
+
+def test_requirements_no_image_installs_are_not_what_production_installs() -> None:
+    """A dataset script's and a notebook's requirements, which no Dockerfile copies or installs while the images
+    install others, are not reported; what the images install is: copied by name, through a build argument's default
+    (`ARG APP_PATH="${COMPONENT}"`), inside a copied folder (`COPY ./services/bot /srv` then `pip install -r`), or
+    included by an installed file (`-r requirements-common.txt`)."""
+    assert _loud("context-installed-requirements", "PC701") == [
+        ("PC701", "requirements-common.txt", 1, "warning"),
+        ("PC701", "requirements.txt", 3, "warning"),
+        ("PC701", "services/bot/requirements.txt", 1, "warning"),
+        ("PC701", "worker/requirements.txt", 1, "warning"),
+    ]
+    # a Dockerfile copying `./${APP_PATH}/requirements.txt` with no default for APP_PATH: nothing is concluded
+    assert [p for _, p, _, _ in _loud("context-installed-requirements-unresolved", "PC701")] == [
+        "data/prep/requirements.txt", "svc/requirements.txt"]

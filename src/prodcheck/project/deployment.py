@@ -28,6 +28,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of
 from prodcheck.project.compose_marks import development_base, local_image, project_name_context
 from prodcheck.project.deploy_evidence import DeployEvidence, _join, _knowledge, _norm, _words
+from prodcheck.project.installs import Installs, installed_requirements
 from prodcheck.project.infra import (
     ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command,
 )
@@ -230,6 +231,20 @@ class Deployment(DeployEvidence):
                                       "Helm never renders or installs it")
         return out
 
+    @cached_property
+    def _installs(self) -> Installs:
+        return installed_requirements(self.views.files, self.views.dockerfiles)
+
+    def _uninstalled(self, source: SourceFile) -> Placement | None:
+        """A requirements file no image installs while images install others (project/installs.py)."""
+        if source.kind != FileKind.REQUIREMENTS or source.path.endswith(".in") \
+                or self._in_package(source.path.split("/")[:-1]):
+            # a pip-compile input is installed through the file compiled from it; beside an `__init__.py`: the
+            # requirements of a package, deployed by means the repository may not show
+            return None
+        why = self._installs.uninstalled(source.path)
+        return Placement(Context.AMBIGUOUS, why) if why is not None else None
+
     def _in_package(self, parts: list[str]) -> bool:
         """The folder `parts` is a Python package (it has an `__init__.py`)."""
         return bool(parts) and "/".join([*parts, "__init__.py"]) in self.views.by_path
@@ -363,6 +378,8 @@ class Deployment(DeployEvidence):
                 out[source.path] = word
             elif sample is not None:
                 out[source.path] = Placement(Context.DEV, f"a sample repository: {sample}")
+            elif (uninstalled := self._uninstalled(source)) is not None:
+                out[source.path] = uninstalled
         return {path: placement for path, placement in out.items() if path not in self.pinned}
 
     def _place_overlays(self, compose_files: list[SourceFile], out: dict[str, Placement]) -> None:
