@@ -370,3 +370,11 @@ def test_requirements_no_image_installs_are_not_what_production_installs() -> No
     # a Dockerfile copying `./${APP_PATH}/requirements.txt` with no default for APP_PATH: nothing is concluded
     assert [p for _, p, _, _ in _loud("context-installed-requirements-unresolved", "PC701")] == [
         "data/prep/requirements.txt", "svc/requirements.txt"]
+
+
+def test_images_tagged_for_tests_are_not_production_builds() -> None:
+    """A CI job that builds the dev container as `...:integration-test-devcontainer-<run>` and a runner image as
+    `shop-runner:ci` builds what the tests run in, not what production pulls: neither build places its Dockerfile
+    in production (the dev container keeps its folder's context, the runner is ambiguous beside the released
+    image). The image pushed under a release tag stays production."""
+    assert _loud("context-test-tagged-images", "PC201") == [("PC201", "Dockerfile", 1, "warning")]

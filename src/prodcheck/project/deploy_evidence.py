@@ -166,7 +166,7 @@ class DeployEvidence:
             context = "."
         path = _join(base, dockerfile) if dockerfile else _join(_join(base, context), "Dockerfile")
         found = self._dockerfile_at(path)
-        if found is not None:
+        if found is not None and not _test_tags(tags):
             self._mark_prod(found, f"built by `docker build` at {where}")
             self._add_target(found, target)
             platform = _platform_of_tags(tags, env)
@@ -274,7 +274,11 @@ class DeployEvidence:
         else:
             found = self._dockerfile_at(_join(context, "Dockerfile"))
         target_node = with_node.get("target")
-        if found is not None:
+        tags_node = with_node.get("tags")
+        tags = re.split(r"[\s,]+", _EXPRESSION.sub("", tags_node.as_str() or "")) if tags_node is not None \
+            and tags_node.is_scalar else \
+            [t.as_str() or "" for t in tags_node.list()] if tags_node is not None and tags_node.is_seq else []
+        if found is not None and not _test_tags(tags):
             self._mark_prod(found, f"built by docker/build-push-action at {where}")
             target = target_node.as_str() if target_node is not None else None
             self._add_target(found, target)
@@ -363,6 +367,25 @@ def _env_map(node: YNode | None) -> dict[str, str]:
     if env is None or not env.is_map:
         return {}
     return {key.as_str() or "": value.as_str() or "" for key, value in env.items() if value.is_scalar}
+
+
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*")
+
+
+def _test_tags(tags: list[str]) -> bool:
+    """Every tag of the image names it for tests or development (`app:integration-test-${{ github.run_id }}`,
+    `app:ci`): what CI builds to test against, not what production pulls."""
+    words = set(_knowledge()["path_words"]["dev"]) | set(_knowledge()["path_words"]["test_words"]) \
+        | set(_knowledge()["names"]["test_stack_words"])
+    tags = [t for t in tags if t.strip()]
+    if not tags:
+        return False
+    for tag in tags:
+        name = _EXPRESSION.sub("", tag)
+        _, colon, version = name.rpartition(":")
+        if not colon or "/" in version or not any(w in words for w in _words(version)):
+            return False
+    return True
 
 
 def _platform_of_tags(tags: list[str], env: dict[str, str]) -> str | None:
