@@ -242,10 +242,10 @@ def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], sett
             if file_facts is not None and file_facts.comments:
                 text = (source.data or b"").decode("utf-8", "replace")
                 pragmas.add_comments(source.path, file_facts.comments, text.splitlines())
-            elif file_facts is None and source.data and b"prodcheck" in source.data:
+            elif file_facts is None and source.holds(b"prodcheck"):
                 # No tokens for a file that does not parse (ignore-file[PC000]) or that the prefilter left
                 # unparsed (its pragmas still count for PC001): read its pragmas as text.
-                pragmas.add_from_text(source.path, source.data.decode("utf-8", "replace"))
+                pragmas.add_from_text(source.path, (source.data or b"").decode("utf-8", "replace"))
         elif source.text and "prodcheck" in source.text:
             pragmas.add_from_text(source.path, source.text)
     kept: list[Finding] = []

@@ -49,15 +49,14 @@ def model_key(files: list[SourceFile], digests: dict[str, str | tuple[str, int, 
     digest.update(helm)
     for source in files:
         digest.update(f"\0{source.path}\0{source.kind}\0{source.context}\0".encode())
-        data = source.raw
         if source.path in digests:
             known = digests[source.path]
             if known is None:
                 return None
             digest.update(b"F" + repr(known).encode())
-        elif source.kind in PYTHON_KINDS and data is not None and source.error is None:
+        elif source.kind in PYTHON_KINDS and source.has_data and source.error is None:
             digest.update(b"S")  # not parsed (the prefilter): its bytes count only if something reads them
-        elif data is not None:
+        elif (data := source.raw) is not None:
             digest.update(b"B" + hashlib.blake2b(data, digest_size=16).digest())
         else:
             digest.update(b"E" + str(source.error).encode())

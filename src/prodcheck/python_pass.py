@@ -13,6 +13,7 @@ from pathlib import Path
 
 from prodcheck import cache
 from prodcheck.discovery.sources import SourceFile
+from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import FileKind
 from prodcheck.parsing import ParseError
@@ -59,6 +60,7 @@ def async_needles() -> tuple[bytes, ...]:
 
 
 POOL_THRESHOLD = 150
+RELEASE_EVERY = 500  # files packed between two returns of freed memory to the system (memory.release_freed)
 MIN_POOL_CPUS = 4  # below this the pool costs more than it saves: see default_jobs
 
 
@@ -193,6 +195,8 @@ class PythonPlan:
     sources: dict[str, SourceFile] = field(default_factory=dict)  # the files that are parsed
     keys: dict[str, str] = field(default_factory=dict)  # path -> _cache_key
     checked: dict[str, str] = field(default_factory=dict)  # the same for files only syntax-checked
+    unparsed: list[SourceFile] = field(default_factory=list)  # those files
+    packed: int = 0  # files whose bytes were packed so far (`release_freed` every RELEASE_EVERY of them)
     digests: dict[str, str | tuple[str, int, int] | None] = field(default_factory=dict)
     facts: dict[str, PyFacts] = field(default_factory=dict)  # extracted (or loaded) so far
 
@@ -200,6 +204,10 @@ class PythonPlan:
         stored = self.table.put(self.keys[source.path], result)
         self.digests[source.path] = stored if isinstance(result, PyFacts) else result
         _store(source, self.facts, result)
+        source.pack()  # its facts are extracted: the bytes wait, compressed, for a finding or pragma
+        self.packed += 1
+        if self.packed % RELEASE_EVERY == 0:
+            release_freed()
 
     def save(self) -> None:
         live = set(self.keys.values())
@@ -253,23 +261,34 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
                     if progress:
                         progress(done, len(pending))
         else:
-            for done, item in enumerate(pending, 1):
+            total = len(pending)
+            pending.reverse()
+            done = 0
+            while pending:
+                item = pending.pop()  # the list lets go of the bytes: `record` packs the file's copy
                 path, result = _python_work(item)
+                del item
                 plan.record(plan.sources[path], result)
+                done += 1
                 if progress:
-                    progress(done, len(pending))
+                    progress(done, total)
         return plan
 
 
 def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -> None:
     """A file no rule reads: only whether it parses (PC000), remembered in the index by its key."""
     plan.checked[source.path] = key
+    plan.unparsed.append(source)
     known = plan.index.get(key)
     if known == SYNTAX_OK:
         return
     if not (_valid_result(known) and isinstance(known, tuple)):
         known = syntax_check(source.path, data) or SYNTAX_OK
         plan.index.put(key, known)
+        source.pack()
+        plan.packed += 1
+        if plan.packed % RELEASE_EVERY == 0:
+            release_freed()
     _store(source, plan.facts, known)
 
 
@@ -288,6 +307,10 @@ def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
                 data = source.raw
                 assert data is not None
                 plan.record(source, _python_work((path, data))[1])
+        # The rules run next: no file's bytes wait unpacked for them (the extracted ones are packed already).
+        for source in (*plan.sources.values(), *plan.unparsed):
+            source.pack()
+        release_freed()
         return plan.facts
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,13 +13,16 @@ from prodcheck.limits import max_bytes, max_line_chars, max_lines, too_large
 from prodcheck.parsing import ParseError
 from prodcheck.safe_read import UnsafeFile, read_bytes
 
+# Bytes objects this small are not worth a compressed copy (zlib's header and a call per file).
+_PACK_ABOVE = 256
+
 
 class SourceFile:
     """One discovered file. Reading `data` or `text` during a recorded run (`recording`) notes the
     path: the incremental run (incremental.py) knows which files' own bytes, not only their facts,
     a cached result depends on."""
 
-    __slots__ = ("_data", "_text", "context", "context_reason", "error", "kind", "path", "views")
+    __slots__ = ("_data", "_packed", "_text", "context", "context_reason", "error", "kind", "path", "views")
 
     def __init__(self, path: str, kind: FileKind | str, context: Context, data: bytes | None = None,
                  text: str | None = None, error: ParseError | None = None,
@@ -27,6 +31,7 @@ class SourceFile:
         self.kind = kind  # a str for a kind its parser module declares (parsing/kinds.py)
         self.context = context
         self._data = data
+        self._packed: bytes | None = None  # `_data` compressed while nothing reads it (`pack`)
         self._text = text
         self.error = error
         self.views: dict[str, object] = {} if views is None else views
@@ -39,11 +44,37 @@ class SourceFile:
     def data(self) -> bytes | None:
         if _reads is not None:
             _reads.paths.add(self.path)
-        return self._data
+        return self.raw
 
     @data.setter
     def data(self, value: bytes | None) -> None:
         self._data = value
+        self._packed = None
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the file's bytes were read (`raw` is not None), without unpacking them."""
+        return self._data is not None or self._packed is not None
+
+    def holds(self, needle: bytes) -> bool:
+        """`needle in data`, a use of the bytes as `data` notes it, without keeping packed bytes unpacked."""
+        if _reads is not None:
+            _reads.paths.add(self.path)
+        data = self._data
+        if data is None and self._packed is not None:
+            data = zlib.decompress(self._packed)
+        return data is not None and needle in data
+
+    def pack(self) -> None:
+        """Keep the bytes compressed until something reads them again.
+
+        Once its facts are extracted, a Python file's bytes are read again only for the few files a
+        finding, a pragma or a fix is about; every file's bytes held as read were 47 MiB of a
+        7,574-file scan's peak. zlib at its fastest level packs Python source about 4.5 to 1
+        (0.4 s of CPU for those 47 MiB) and unpacks a file in microseconds."""
+        if self._data is not None and len(self._data) > _PACK_ABOVE:
+            self._packed = zlib.compress(self._data, 1)
+            self._data = None
 
     @property
     def text(self) -> str | None:
@@ -58,7 +89,11 @@ class SourceFile:
     @property
     def raw(self) -> bytes | None:
         """The bytes as read, without noting a use (hashing for cache keys)."""
-        return self._data
+        data = self._data
+        if data is None and self._packed is not None:
+            data = self._data = zlib.decompress(self._packed)  # read again: kept unpacked from now on
+            self._packed = None
+        return data
 
     @property
     def lines(self) -> list[str]:

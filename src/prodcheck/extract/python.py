@@ -14,8 +14,8 @@ from typing import Any
 
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
-from prodcheck.model.facts import (COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_SHIFT, LINE_LIMIT, LINE_SHIFT, Assign, Call,
-                                   ClassDef, Function, Param, PyFacts, StringLiteral, Value, pack_position)
+from prodcheck.model.facts import (COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, LINE_LIMIT, LINE_SHIFT,
+                                   Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value, pack_position)
 from prodcheck.extract.once import once_statements
 from prodcheck.model.finding import Span
 
@@ -80,8 +80,9 @@ class _Positions:
                 end_col = len(self._lines[end_line - 1][:end_col].decode("utf-8", "replace"))
         if end_line == line and end_col < col:
             end_col = col
-        if line < LINE_LIMIT and end_line < LINE_LIMIT and col < COLUMN_LIMIT - 1 and end_col < COLUMN_LIMIT - 1:
-            return line << LINE_SHIFT | (col + 1) << COLUMN_SHIFT | end_line << END_LINE_SHIFT | (end_col + 1)
+        lines = end_line - line
+        if line < LINE_LIMIT and 0 <= lines < END_LINE_LIMIT and col < COLUMN_LIMIT - 1 and end_col < COLUMN_LIMIT - 1:
+            return line << LINE_SHIFT | (col + 1) << COLUMN_SHIFT | lines << END_LINE_SHIFT | (end_col + 1)
         return pack_position(line, col + 1, end_line, end_col + 1)  # too large to pack: a Span
 
 @dataclass

@@ -1,0 +1,60 @@
+"""What keeps a large scan's memory down without changing what it reads: a Value's position packed
+in a small int, and a file's bytes compressed until something reads them again."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from prodcheck.discovery import sources
+from prodcheck.discovery.sources import SourceFile
+from prodcheck.extract.python import extract
+from prodcheck.model.facts import pack_position, unpack_position
+from prodcheck.model.files import Context, FileKind
+
+
+@pytest.mark.parametrize("span", [(1, 1, 1, 1), (50_000, 65_535, 54_095, 65_535), (7, 3, 9, 1), (300, 40, 300, 41)])
+def test_a_position_round_trips_in_an_int_of_two_digits(span: tuple[int, int, int, int]) -> None:
+    packed = pack_position(*span)
+    assert type(packed) is int and sys.getsizeof(packed) <= sys.getsizeof(1 << 59)
+    assert tuple(unpack_position(packed)) == span
+
+
+@pytest.mark.parametrize("span", [(1, 70_000, 1, 3), (1, 1, 5_000, 1), (70_000, 1, 70_000, 2), (5, 9, 4, 1)])
+def test_a_position_too_large_to_pack_is_kept_as_a_span(span: tuple[int, int, int, int]) -> None:
+    assert tuple(unpack_position(pack_position(*span))) == span
+
+
+def test_packed_positions_order_like_spans() -> None:
+    spans = [(2, 1, 2, 5), (2, 1, 3, 1), (2, 4, 2, 5), (10, 1, 10, 2), (10, 1, 11, 1), (1, 9, 40, 9)]
+    assert sorted(spans, key=lambda s: pack_position(*s)) == sorted(spans)  # type: ignore[arg-type, return-value]
+
+
+def test_extracted_values_keep_their_columns_and_lines() -> None:
+    source = b"x = 1\nengine = create_engine(\n    'url',\n    pool_size=20,\n)\n"
+    facts = extract("app/db.py", source)
+    call = facts.calls[0]
+    assert tuple(call.value.span) == (2, 10, 5, 2)
+    assert tuple(call.value.kwarg("pool_size").span) == (4, 15, 4, 17)  # type: ignore[union-attr]
+
+
+def test_packed_bytes_read_back_the_same_and_stay_read() -> None:
+    data = b"import os\n" * 100
+    source = SourceFile("app.py", FileKind.PYTHON, Context.PROD, data=data)
+    source.pack()
+    assert source.has_data and source._data is None  # compressed until read
+    assert source.holds(b"import os") and not source.holds(b"prodcheck")
+    assert source._data is None  # `holds` does not keep the bytes unpacked
+    assert source.raw == data and source._data == data
+    source.pack()
+    assert source.data == data
+
+
+def test_reading_packed_bytes_is_noted_for_the_incremental_run() -> None:
+    source = SourceFile("app.py", FileKind.PYTHON, Context.PROD, data=b"print('x')\n" * 50)
+    source.pack()
+    with sources.recording() as reads:
+        assert source.raw is not None
+        assert reads.paths == set()  # `raw` is for cache keys: not a use
+        source.holds(b"x")
+    assert reads.paths == {"app.py"}
