@@ -68,26 +68,34 @@ def served_by_production(views: FileViews, pinned: frozenset[str]) -> dict[str, 
 def _tree(index: PythonIndex) -> _Tree:
     tree = _Tree(defaultdict(list), {q: a.facts.path for q, a in index.apps.items() if a.kind != "router"})
     helpers = _including_helpers(index)
-    for facts in index.files.values():
-        for call in facts.calls:
-            owner, _, method = call.name.rpartition(".")
-            parent: Value | None
-            if method in _INCLUDES and owner:
-                parent = Value("name", call.value.at, owner)
-                child = call.value.arg(0) if method == "include_router" else (
-                    call.value.arg(1) or call.value.kwarg("app"))
-            else:
-                target = index.function(call.name) if helpers else None
-                if target is None or target[0].qualname not in helpers:
-                    continue
-                names = [param.name for param in target[0].params]
-                parent, child = (_argument(call, names, name) for name in helpers[target[0].qualname])
-            if parent is None or child is None or parent.kind != "name" or child.kind != "name":
-                continue
-            included = index.app_object(child.text)
-            including = _app_named(index, tree, parent.text, call, facts)
-            if included is not None and including is not None:
-                tree.parents[included.qualname].append(_Edge(including, call, facts.path))
+
+    def including(name: str) -> bool:
+        owner, _, method = name.rpartition(".")
+        if method in _INCLUDES and owner:
+            return True
+        target = index.function(name) if helpers else None
+        return target is not None and target[0].qualname in helpers
+
+    # Each distinct call name is judged once (`index.function` for a helper), in the order of a loop
+    # over every call of every file.
+    for facts, call in index.calls.named(including):
+        owner, _, method = call.name.rpartition(".")
+        parent: Value | None
+        if method in _INCLUDES and owner:
+            parent = Value("name", call.value.at, owner)
+            child = call.value.arg(0) if method == "include_router" else (
+                call.value.arg(1) or call.value.kwarg("app"))
+        else:
+            target = index.function(call.name)
+            assert target is not None  # `including` accepted the name
+            names = [param.name for param in target[0].params]
+            parent, child = (_argument(call, names, name) for name in helpers[target[0].qualname])
+        if parent is None or child is None or parent.kind != "name" or child.kind != "name":
+            continue
+        included = index.app_object(child.text)
+        including_app = _app_named(index, tree, parent.text, call, facts)
+        if included is not None and including_app is not None:
+            tree.parents[included.qualname].append(_Edge(including_app, call, facts.path))
     return tree
 
 
