@@ -62,6 +62,14 @@ class NameIndex:
         """The files that make each call name (the loops below over every call skip the other files)."""
         return CallIndex(self.files)
 
+    @cached_property
+    def env_getter_names(self) -> frozenset[str]:
+        """The project's call names that read one environment variable (`is_env_getter`, which follows
+        `env = environ.Env()` to its constructor): judged once per name for every rule that asks."""
+        from prodcheck.knowledge.environment import is_env_getter
+
+        return self.calls.matching(lambda name: is_env_getter(name, self.constructor_of))
+
     # ---------------------------------------------------------------- name resolution
 
     def context_of(self, facts: PyFacts) -> Context:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
-from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.frameworks import is_application
 from prodcheck.model.facts import PyFacts, Value
 from prodcheck.model.files import Context, FileKind
@@ -21,8 +20,7 @@ TRUTHY = frozenset(load("environment")["debug"]["truthy"])  # values that switch
 def debug_names(project: Project) -> set[str]:
     """DEBUG and its usual spellings, plus any `*DEBUG` variable the Python code reads by name."""
     names = set(DEBUG_NAMES)
-    constructor = project.python.constructor_of
-    for _facts, call in project.calls.named(lambda name: is_env_getter(name, constructor)):
+    for _facts, call in project.calls.named(project.python.env_getter_names.__contains__):
         first = call.value.arg(0)
         if first is not None and first.is_str and str(first.literal).upper().endswith("DEBUG"):
             names.add(str(first.literal))

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
-from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.templates import is_template_name
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
@@ -73,11 +72,12 @@ class HardcodedDatabaseUrl(Rule):
     # ------------------------------------------------------------ Python
 
     def _python(self, project: Project) -> Iterator[Draft]:
+        getters = project.python.env_getter_names
         for facts in project.python_facts.values():
             if not facts.strings:
                 continue
             fallbacks = {
-                item.span for call in facts.calls if is_env_getter(call.name, project.python.constructor_of)
+                item.span for call in facts.calls if call.name in getters
                 for item in (*call.value.items[1:], *(v for k, v in call.value.keywords if k == "default"))
             }
             settings_classes = classes_based_on(facts, ("Settings",))

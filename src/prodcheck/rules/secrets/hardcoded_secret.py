@@ -7,7 +7,6 @@ import binascii
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
-from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.names import names
 from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
@@ -101,8 +100,7 @@ class HardcodedSecret(Rule):
     # ------------------------------------------------------------ Python
 
     def _python(self, project: Project) -> Iterator[Draft]:
-        constructor = project.python.constructor_of
-        getters = frozenset(name for name in project.calls.names if is_env_getter(name, constructor))
+        getters = project.python.env_getter_names
         jwt_calls = frozenset(name for name in project.calls.names if name in _JWT_CALLS)
         defaults = TemplateDefaults(project.root)
         for facts in project.python_facts.values():
