@@ -127,7 +127,14 @@ _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg",
 _LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue)
 _NOT_NODES = (str, int, float, complex, bool, bytes, type(None), type(...))
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
-_LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript, ast.Lambda})
+_LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript, ast.Lambda,
+                                ast.IfExp})
+
+
+def _built_dict(node: ast.expr) -> bool:
+    """`clients = {"a": boto3.client("s3")}`: a dict literal whose entries are built by calls (a registry of
+    clients or services); other dict literals (payloads, options) are not worth a Value."""
+    return type(node) is ast.Dict and any(type(v) is _CallNode for v in node.values)
 
 
 def _child_fields(node_type: type) -> tuple[str, ...]:
@@ -205,8 +212,8 @@ class _Extractor(ast.NodeVisitor):
             return f"{self.module}.{dotted}"
         if head in self.module_names:
             return f"{self.module}.{dotted}"
-        if head.endswith("()"):  # `Path(p).write_text`: the called name is qualified like any other
-            called = head.rstrip("()")
+        if head.endswith(("()", "[]")):  # `Path(p).write_text`, `CLIENTS[k].get`: qualified like any other name
+            called = head.rstrip("()[]")
             qualified = self.qualify(called)
             if qualified != called:
                 return f"{qualified}{head[len(called):]}.{rest}" if rest else f"{qualified}{head[len(called):]}"
@@ -231,6 +238,22 @@ class _Extractor(ast.NodeVisitor):
                 parts.append(inner + "()")
                 return ".".join(reversed(parts))
         return None
+
+    def _element_method(self, func: ast.AST) -> str | None:
+        """`CLIENTS[kind].upload` as `CLIENTS[].upload`: a method called on an element of a container (the key
+        is left out: what the entries hold is what a reader of the name needs)."""
+        parts: list[str] = []
+        current: Any = func
+        while type(current) is _Attribute:
+            parts.append(current.attr)
+            current = current.value
+        if not parts or type(current) is not ast.Subscript:
+            return None
+        inner = self.dotted(current.value)
+        if inner is None or "()" in inner:
+            return None  # `s3.get_object(...)["Body"].read()` is one call of the client's, named by its call
+        parts.append(inner + "[]")
+        return ".".join(reversed(parts))
 
     def value(self, node: ast.AST | None, depth: int = 0) -> Value | None:
         """The Value of an expression, computed once per node (nested calls are visited again)."""
@@ -268,7 +291,7 @@ class _Extractor(ast.NodeVisitor):
                 return _new_tuple(Value, ("name", span, _intern(self.qualify(dotted)), None, (), (), False))
             return _new_tuple(Value, ("other", span, "", None, (), (), False))
         if node_type is _CallNode:
-            dotted = self.dotted(node.func)  # type: ignore[attr-defined]  # an ast.Call
+            dotted = self.dotted(node.func) or self._element_method(node.func)  # type: ignore[attr-defined]  # an ast.Call
             text = _intern(self.qualify(dotted)) if dotted else ""
             # `value` of a node is never None: no filtering of the parts is needed.
             value, inner = self.value, depth + 1
@@ -393,7 +416,33 @@ class _Extractor(ast.NodeVisitor):
             self.generic_visit(node)
             self.in_main = previous
             return
-        self.generic_visit(node)
+        scope = self.scopes[-1]
+        if not scope.is_function or not node.orelse:
+            self.generic_visit(node)
+            return
+        self.visit(node.test)
+        start = len(scope.locals)
+        for statement in node.body:
+            self.visit(statement)
+        middle = len(scope.locals)
+        for statement in node.orelse:
+            self.visit(statement)
+        if middle > start and len(scope.locals) > middle:
+            self._either(scope, node, start, middle)
+
+    def _either(self, scope: _Scope, node: ast.If, start: int, middle: int) -> None:
+        """A local that both branches of an if/else assign holds what either gave it after the statement:
+        one `ifexp` local (items: test, body, orelse), placed where the statement ends (a use inside a branch
+        still sees its own branch's assignment)."""
+        body = {name: value for name, value, _ in scope.locals[start:middle]}
+        orelse = {name: value for name, value, _ in scope.locals[middle:]}
+        end_line, end_col = node.end_lineno or node.lineno, node.end_col_offset or 0
+        at = pack_position(end_line, end_col, end_line, end_col)
+        test = self.value(node.test) or _new_tuple(Value, ("other", at, "", None, (), (), False))
+        for name, value in body.items():
+            other = orelse.get(name)
+            if other is not None and other is not value:
+                scope.locals.append((name, _new_tuple(Value, ("ifexp", at, "", None, (test, value, other), (), False)), False))
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
@@ -484,7 +533,8 @@ class _Extractor(ast.NodeVisitor):
     # ------------------------------------------------------------ statements
 
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
-        if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES:
+        if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
+                and not _built_dict(value_node):
             # Locals matter for what they are bound to (a session, a client); skip building the rest.
             value: Value | None = _new_tuple(Value, ("other", self.pos.at(value_node), "", None, (), (), False))
         else:
@@ -565,7 +615,7 @@ class _Extractor(ast.NodeVisitor):
             receiver = ""
             if isinstance(node.func, ast.Attribute):
                 base = node.func.value
-                while isinstance(base, ast.Attribute):
+                while isinstance(base, (ast.Attribute, ast.Subscript)):
                     base = base.value
                 if isinstance(base, ast.Name):
                     scope = self.scopes[-1]

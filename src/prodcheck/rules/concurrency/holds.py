@@ -14,7 +14,7 @@ from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Family, blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import is_dependency_marker
-from prodcheck.model.facts import Assign, Function, PyFacts, Value
+from prodcheck.model.facts import Assign, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
 
 MAX_DEPTH = 8  # steps within one expression's answer
@@ -115,6 +115,8 @@ class Holds:
             if inner is not None and inner.kind == "client":
                 return inner  # mongo["db"]["users"]
             return self._element(value, function, depth + 1) if value.text and inner is None else None
+        if value.kind == "ifexp" and len(value.items) == 3:
+            return self._either(value.items[1:], function, depth + 1)
         if value.kind == "boolop":
             for item in value.items:
                 found = self.value(item, function, depth + 1)
@@ -126,6 +128,16 @@ class Holds:
                 if found is not None and found.kind == "client" and self.kb.families[found.ref].pipe:
                     return found
         return None
+
+    def _either(self, branches: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:
+        """`x = a if c else b`, or both branches of an if/else assigning `x`: which branch runs is not known, so
+        a branch that holds something blocking wins (a sync client, session or engine); the other is taken only
+        when neither does (both async: nothing blocks)."""
+        held = [found for branch in branches if (found := self.value(branch, function, depth)) is not None]
+        for found in held:
+            if found.kind == "client" or found.ref == "sync":
+                return found
+        return held[0] if held else None
 
     def _element(self, subscript: Value, function: Function | None, depth: int) -> Holding | None:
         """`BUCKETS[kind]` of `BUCKETS = {Kind.avatar: Bucket("a"), Kind.upload: Bucket("u")}` (a dict or list
@@ -232,6 +244,16 @@ class Holds:
     def _expression(self, parts: list[str], function: Function | None, depth: int, line: int = 0) -> Holding | None:
         current: Holding | None = None
         start = 0
+        element = next((i for i, part in enumerate(parts) if part.endswith("[]")), None)
+        if element is not None:
+            # `CLIENTS[].upload`: what an entry of a dict or list literal holds, then its members. Only a literal:
+            # the item of what a client returned (`profile["name"].split()`, a JSON body) is data, not the client.
+            base = ".".join([*parts[:element], parts[element][:-2]])
+            at = pack_position(line, 0, line, 0) if line else pack_position(1, 0, 1, 0)
+            current = self._element(Value("subscript", at, base), function, depth + 1)
+            start = element + 1
+            parts = [part if "[]" not in part else "" for part in parts]
+            return self._members(current, parts[start:], depth)
         plain = next((i for i, part in enumerate(parts) if part.endswith("()")), len(parts))
         for end in range(plain, 0, -1):
             current = self._name(".".join(parts[:end]), function, depth, line)
@@ -246,8 +268,11 @@ class Holds:
             for _ in range(calls - 1):
                 current = self.member(current, "__call__", True, depth + 1) if current is not None else None
             start = plain + 1
-        for part in parts[start:]:
-            if current is None:
+        return self._members(current, parts[start:], depth)
+
+    def _members(self, current: Holding | None, parts: list[str], depth: int) -> Holding | None:
+        for part in parts:
+            if current is None or not part:
                 return None
             name, calls = _calls(part)
             current = self.member(current, name, calls > 0, depth + 1)
@@ -437,6 +462,26 @@ class Holds:
                 found = self.value(value, scope, depth + 1)
                 if found is not None:
                     return Holding("object", found.ref) if found.kind == "class" and is_call else found
+        delegate = self.delegate(cls, name)
+        return self.member(delegate, name, is_call, depth + 1) if delegate is not None else None
+
+    def delegate(self, cls: str, name: str) -> Holding | None:
+        """What `obj.name` reaches when the class has no such method or attribute and its `__getattr__`
+        forwards to a held object (`return getattr(self._client, name)`): a wrapper of a Redis client runs
+        the client's own methods (https://docs.python.org/3/reference/datamodel.html#object.__getattr__)."""
+        order = self.mro(cls)
+        if any(f"{owner}.{name}" in self.index.functions or (owner, name) in self.attributes for owner in order):
+            return None
+        for owner in order:
+            found = self.index.functions.get(f"{owner}.__getattr__")
+            if found is None:
+                continue
+            function = found[0]
+            for returned in function.returns:
+                target = returned.arg(0) if returned.kind == "call" and returned.text == "getattr" else None
+                if target is not None and target.kind == "name" and target.text.startswith("self."):
+                    return self.expression(target.text, function)
+            return None
         return None
 
     def mro(self, cls: str, depth: int = 0) -> list[str]:

@@ -331,13 +331,15 @@ def _what(family: Family, name: str) -> str:
 def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, call: Call, function: Function) -> Why | None:
     kb = holds.kb
     holder = holds.expression(head, function, line=call.span.line)
+    if holder is not None and holder.kind == "object":
+        holder = holds.delegate(holder.ref, method) or holder  # a wrapper whose `__getattr__` forwards to a client
     if holder is None:
         if kb.celery is not None and method in kb.celery.task_methods:
             task = index.function(head)
             if task is not None and any(d.last in kb.celery.task_decorators for d in task[0].decorators):
                 return Why(f"`{method}()` of a Celery task, which publishes to the broker", kb.celery.instead)
         return None
-    short = head.rsplit(".", 1)[-1]
+    short = head.rsplit(".", 1)[-1].replace("[]", "[...]")
     if holder.kind == "client":
         family = kb.families[holder.ref]
         if family.buffers and _in_memory(holds, call.value, function, family.buffers):
