@@ -283,9 +283,11 @@ def test_the_ci_folder_is_test_but_workflows_keep_their_jobs_context() -> None:
 def test_pc501_async_session_given_to_a_session_helper_and_injected_callbacks() -> None:
     """An `AsyncSession` handed to helpers annotated `Session` waits on nothing; a callable injected with
     `Depends` and given the session is not known to query; a sync Session handed to the same helper is a
-    stall. PBKDF2 with a literal 2048 iterations is a millisecond (PC503 quiet), with 600,000 a stall."""
+    stall. PBKDF2 with a literal 2048 iterations is a millisecond (PC503 quiet), with 600,000 a stall. A
+    Popen waited in the same function is one stall, reported at the wait; one never waited, at the Popen."""
     assert _loud("PC501-async-session-and-callbacks", "PC501", "PC503") == [
-        ("PC501", "app/main.py", 29, "error"), ("PC503", "app/main.py", 47, "warning")]
+        ("PC501", "app/backup.py", 11, "error"), ("PC501", "app/backup.py", 16, "error"),
+        ("PC501", "app/main.py", 31, "error"), ("PC503", "app/main.py", 49, "warning")]
 
 
 def test_pc401_migration_under_an_advisory_lock_is_a_warning_that_says_so() -> None:

@@ -24,6 +24,7 @@ class Family:
     warning: bool
     pipe: bool
     buffers: frozenset[str] = frozenset()
+    starts: frozenset[str] = frozenset()  # constructors whose stall is a method of what they return
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
@@ -71,6 +72,7 @@ class Blocking:
                 frozenset(entry.get("task_methods", ())), frozenset(entry.get("task_decorators", ())),
                 bool(entry.get("warning", False)), bool(entry.get("pipe", False)),
                 frozenset(entry.get("buffers", file_buffers if entry.get("in_memory") else ())),
+                frozenset(entry.get("starts", ())),
             )
             self.families[key] = family
             for name in family.functions:

@@ -296,6 +296,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
                 return None
             if family.buffers and _in_memory(holds, call.value, function, family.buffers):
                 return None
+            if name in family.starts and _waited_later(index, call, function, family):
+                return None
             return Why(_what(family, name), family.instead, family.warning)
         if name in kb.sqlalchemy.inspect:
             inspected = holds.value(call.value.arg(0), function)
@@ -316,6 +318,15 @@ def _in_memory(holds: Holds, value: Value, function: Function, buffers: frozense
     if argument is not None and argument.kind == "name" and "." not in argument.text:
         argument = holds.local(function, argument.text)
     return argument is not None and argument.kind == "call" and argument.text in buffers
+
+
+def _waited_later(index: PythonIndex, call: Call, function: Function, family: Family) -> bool:
+    """`proc = subprocess.Popen(...)` then `proc.wait()` in the same function: the wait is the stall, reported
+    there; the constructor only starts the child (knowledge/blocking.toml `starts`)."""
+    kept = {name for name, value, _ in function.locals if value.kind == "call" and value.at == call.value.at}
+    return bool(kept) and any(
+        other.receiver in kept and other.name.rsplit(".", 1)[-1] in (family.methods or ())
+        for other in index.calls_by_scope.get(function.qualname, []))
 
 
 def _what(family: Family, name: str) -> str:
