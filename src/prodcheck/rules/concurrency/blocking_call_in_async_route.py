@@ -18,18 +18,21 @@ class BlockingCallInAsyncRoute(Rule):
 
     def check(self, project: Project) -> Iterator[Draft]:
         analysis = BlockingAnalysis(project, classify_blocking)
+        per_request = request_path(project.python, include_startup=False)
         for qualname, entry in sorted(request_path(project.python).items()):
             short = qualname.rsplit(".", 1)[-1]
+            # Reached only from a lifespan or startup handler: it delays start-up, no request waits on it.
+            startup = qualname not in per_request
             reported: set[int] = set()  # one finding per line: `inspect(engine).get_schema_names()` is one stall
             for blocking in analysis.direct(entry.function, entry.facts):
                 if blocking.call.span.line in reported:
                     continue
                 reported.add(blocking.call.span.line)
                 yield self.draft(
-                    f"{blocking.what} blocks the event loop in `async def {short}` ({entry.why}): no other "
-                    f"request is served while it waits; {_hint(blocking, entry.why)}",
+                    f"{blocking.what} blocks the event loop in `async def {short}` ({entry.why}): "
+                    f"{_cost(startup)}; {_hint(blocking, entry.why)}",
                     Location(entry.facts.path, blocking.call.span),
-                    severity=Severity.WARNING if blocking.warning else None,
+                    severity=Severity.WARNING if blocking.warning or startup else None,
                 )
             for call, blocking in analysis.through_helpers(entry.function):
                 if call.span.line in reported:
@@ -43,8 +46,14 @@ class BlockingCallInAsyncRoute(Rule):
                     f"{blocking.what} at {where}; make it async{instead} or call it with `await asyncio.to_thread()`",
                     Location(entry.facts.path, call.span),
                     related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),
-                    severity=Severity.WARNING if blocking.warning else None,
+                    severity=Severity.WARNING if blocking.warning or startup else None,
                 )
+
+
+def _cost(startup: bool) -> str:
+    if startup:
+        return "the process serves no request until start-up is done, so each worker (and restart) starts later"
+    return "no other request is served while it waits"
 
 
 def _hint(blocking: Blocking, why: str) -> str:
