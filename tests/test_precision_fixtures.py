@@ -380,3 +380,23 @@ def test_images_tagged_for_tests_are_not_production_builds() -> None:
     in production (the dev container keeps its folder's context, the runner is ambiguous beside the released
     image). The image pushed under a release tag stays production."""
     assert _loud("context-test-tagged-images", "PC201") == [("PC201", "Dockerfile", 1, "warning")]
+
+
+def test_aliases_that_point_at_each_other_end() -> None:
+    """`_orig = sdk.connect` then `sdk.connect = _orig` (a library function patched while the routes
+    import, then put back) makes two names each other's value: following them must end, not recurse
+    until Python gives up (it did when two repositories were audited at once, their common parent
+    modelled as one project)."""
+    from prodcheck import engine
+    from prodcheck.project import Project
+    from prodcheck.settings import Settings
+
+    root = FIXTURES / "model-patched-and-restored"
+    settings = Settings().with_overrides(use_cache=False)
+    files = engine.discover(root, settings)
+    project = Project(root, files, engine.parse_python(root, files, settings), settings)
+    assert project.python.function("billing_sdk.session.connect") is None
+    assert project.python.app_object("billing_sdk.session.connect") is None
+    assert project.python.function("app.compat.open_billing") is not None
+    assert engine.run(root, settings).internal_errors == []
+

@@ -155,13 +155,20 @@ class NameIndex:
         return False
 
     def function(self, dotted: str) -> tuple[Function, PyFacts] | None:
-        resolved = self.resolve(dotted)
-        if resolved is None:
-            return None
-        if resolved.function:
-            return resolved.function
-        if resolved.assign and resolved.assign[0].value.kind == "name":
-            return self.function(resolved.assign[0].value.text)
+        """The function a name calls, following plain aliases (`handler = make_handler`). Aliases can
+        point at each other: `_orig = mod.f` then `mod.f = _orig` (a library function patched while
+        something imports, then put back) makes `mod.f` and `_orig` each other's value."""
+        seen: set[str] = set()
+        while dotted not in seen and len(seen) < 16:
+            seen.add(dotted)
+            resolved = self.resolve(dotted)
+            if resolved is None:
+                return None
+            if resolved.function:
+                return resolved.function
+            if not (resolved.assign and resolved.assign[0].value.kind == "name"):
+                return None
+            dotted = resolved.assign[0].value.text
         return None
 
     def assigned_value(self, dotted: str, depth: int = 0) -> Value | None:

@@ -81,13 +81,19 @@ class RouteIndex(NameIndex):
         return None
 
     def app_object(self, dotted: str) -> AppObject | None:
-        if dotted in self.apps:
-            return self.apps[dotted]
-        resolved = self.resolve(dotted)
-        if resolved and resolved.qualname in self.apps:
-            return self.apps[resolved.qualname]
-        if resolved and resolved.assign and resolved.assign[0].value.kind == "name":
-            return self.app_object(resolved.assign[0].value.text) if resolved.assign[0].value.text != dotted else None
+        """The app or router a name holds, following plain aliases (which can point at each other, as
+        in `function`)."""
+        seen: set[str] = set()
+        while dotted not in seen and len(seen) < 16:
+            seen.add(dotted)
+            if dotted in self.apps:
+                return self.apps[dotted]
+            resolved = self.resolve(dotted)
+            if resolved and resolved.qualname in self.apps:
+                return self.apps[resolved.qualname]
+            if not (resolved and resolved.assign and resolved.assign[0].value.kind == "name"):
+                return None
+            dotted = resolved.assign[0].value.text
         return None
 
     @staticmethod
