@@ -382,6 +382,18 @@ def test_images_tagged_for_tests_are_not_production_builds() -> None:
     assert _loud("context-test-tagged-images", "PC201") == [("PC201", "Dockerfile", 1, "warning")]
 
 
+def test_pc302_names_the_datastore_the_password_opens() -> None:
+    """A compose file with an unpublished PostgreSQL and a published Redis: the database password is a
+    warning saying the database is reachable only from the stack, the Redis password an error naming the
+    Redis service (not the last published datastore of the file for every password)."""
+    _, report = run_json(FIXTURES / "PC302-publishing-store", "--select", "PC302")
+    found = {f["line"]: (f["severity"], f["message"]) for f in report["findings"]}
+    assert sorted(found) == [6, 7, 11]
+    assert found[6][0] == "warning" and "only from the stack's own containers" in found[6][1]
+    assert found[7][0] == "error" and "`cache` publishes its port" in found[7][1]
+    assert found[11][0] == "warning" and "`cache`" not in found[11][1]
+
+
 def test_aliases_that_point_at_each_other_end() -> None:
     """`_orig = sdk.connect` then `sdk.connect = _orig` (a library function patched while the routes
     import, then put back) makes two names each other's value: following them must end, not recurse
@@ -399,4 +411,14 @@ def test_aliases_that_point_at_each_other_end() -> None:
     assert project.python.app_object("billing_sdk.session.connect") is None
     assert project.python.function("app.compat.open_billing") is not None
     assert engine.run(root, settings).internal_errors == []
+
+
+def test_pc302_placeholder_signing_key_default_nothing_refuses() -> None:
+    """A placeholder default (`change-me-...`) of a key the application signs with, in a model nested in
+    the settings (read from `AUTH__JWT_SECRET_KEY`), is what production signs with when the variable is
+    unset: a warning. Not a placeholder the code refuses (compared by name, or through a named
+    constant), an API key for another service, or a datastore's password."""
+    _, report = run_json(FIXTURES / "PC302-placeholder-defaults", "--select", "PC302")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("app/config.py", 8, "warning")]
+    assert "placeholder" in report["findings"][0]["message"] and "refuse" in report["findings"][0]["message"]
 

@@ -16,14 +16,16 @@ from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret
-from prodcheck.project.infra import compose_env, scalar_location
+from prodcheck.project.infra import ComposeService, compose_env, scalar_location
 from prodcheck.project.template_defaults import TemplateDefaults
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import classes_based_on, database_urls
-from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
+from prodcheck.rules.container.database_port_published import is_store_image
+from prodcheck.rules.secrets.secret_places import refused, settings_groups, store_reach
 from prodcheck.rules.secrets.secret_values import (
     Evidence,
     credential_role,
+    is_app_key,
     is_placeholder,
     is_secret_name,
     secret_evidence,
@@ -103,9 +105,10 @@ class HardcodedSecret(Rule):
         getters = project.python.env_getter_names
         jwt_calls = frozenset(name for name in project.calls.names if name in _JWT_CALLS)
         defaults = TemplateDefaults(project.root)
+        self._project = project
         for facts in project.python_facts.values():
             functions = {f.qualname for f in facts.functions}
-            settings_classes = classes_based_on(facts, _SETTINGS_BASES)
+            settings_classes = settings_groups(facts, classes_based_on(facts, _SETTINGS_BASES))
             enums = classes_based_on(facts, _ENUM_BASES)
             classes = {c.qualname for c in facts.classes}
             test_classes = {q for q in classes if q.rsplit(".", 1)[-1].startswith("Test")}
@@ -126,25 +129,32 @@ class HardcodedSecret(Rule):
                         "template generate one per project or read it from the environment",
                         Location(facts.path, assign.value.span), severity=Severity.WARNING, secrets=(default,))
                     continue
-                yield from self._python_value(facts, name, assign.value, in_settings)
+                # a nested settings model's field (`Database.password`, read as `DATABASE__PASSWORD`):
+                # the model's name says what the credential opens
+                role = f"{assign.scope.rsplit('.', 1)[-1]}_{name}" if in_settings else name
+                yield from self._python_value(facts, name, assign.value, in_settings, role)
             for call in facts.calls:
                 if call.in_main or not (call.value.keywords or call.value.text in getters or call.value.text in jwt_calls):
                     continue  # no keyword, no variable read: nothing `_python_call` reads
                 yield from self._python_call(project, facts, call, getters, jwt_calls)
 
-    def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool) -> Iterator[Draft]:
+    def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool,
+                      role: str = "") -> Iterator[Draft]:
         """Settings defaults are configuration (a plain word is a weak password there); other constants
         are code, where only a generated-looking value or a known token format is evidence."""
         literal = _literal(value)
         if literal is not None:
             if not is_secret_name(name):
                 return
+            if in_settings and is_app_key(role or name) and self._unguarded_placeholder(name, literal, value, facts.path):
+                yield self._placeholder(facts, name, literal, value, role)
+                return
             if in_settings:
                 evidence = secret_evidence(literal, name)
                 if evidence >= Evidence.WEAK:
                     yield self._draft(name, literal, "as a settings default", Location(facts.path, value.span),
-                                      severity=_fallback_severity(name, evidence, literal), fallback=True,
-                                  note=_role_note(name, evidence, literal))
+                                      severity=_fallback_severity(role or name, evidence, literal), fallback=True,
+                                      note=_role_note(role or name, evidence, literal))
             elif secret_evidence(literal, name, code=True) >= Evidence.RANDOM:
                 yield self._draft(name, literal, "in code", Location(facts.path, value.span), severity=Severity.WARNING)
             return
@@ -155,14 +165,37 @@ class HardcodedSecret(Rule):
             text = _literal(default) if default is not None else None
             if default is None or text is None:
                 return
-            if in_settings and secret_evidence(text, name) >= Evidence.WEAK:
+            if in_settings and is_app_key(role or name) and self._unguarded_placeholder(name, text, default, facts.path):
+                yield self._placeholder(facts, name, text, default, role)
+            elif in_settings and secret_evidence(text, name) >= Evidence.WEAK:
                 yield self._draft(name, text, "as a settings default", Location(facts.path, default.span),
-                                  severity=_fallback_severity(name, secret_evidence(text, name), text), fallback=True,
-                                  note=_role_note(name, secret_evidence(text, name), text))
+                                  severity=_fallback_severity(role or name, secret_evidence(text, name), text),
+                                  fallback=True, note=_role_note(role or name, secret_evidence(text, name), text))
             elif not in_settings and secret_evidence(text, name, code=True) >= Evidence.RANDOM:
                 # A field of a data model (an API schema), not configuration: code, where a plain
                 # word (`termination_token = Field("DONE!")`) is no evidence.
                 yield self._draft(name, text, "in code", Location(facts.path, default.span), severity=Severity.WARNING)
+
+    def _unguarded_placeholder(self, name: str, text: str, value: Value, path: str) -> bool:
+        """A placeholder (`change-me-...`) that no check refuses (`_refused`)."""
+        if not is_placeholder(text) or len(text.strip()) < 4:
+            return False
+        item = value.items[0] if value.kind == "call" and value.items else value
+        return not refused(self._project, name, text, Location(path, item.span))
+
+    def _placeholder(self, facts: PyFacts, name: str, text: str, value: Value, role: str = "") -> Draft:
+        """A secret setting whose default is a placeholder: production runs with it whenever the variable
+        is unset, and a placeholder is as public as any literal. A datastore's or another service's
+        credential opens nothing by itself (`_fallback_severity`): info."""
+        severity = _fallback_severity(role or name, Evidence.WEAK, text)
+        consequence = (_role_note(role or name, Evidence.WEAK, text).strip(" ()") if severity == Severity.INFO else
+                       "a deploy that does not set the variable runs with a key everyone with the repository knows")
+        return self.draft(
+            f"`{name}` defaults to a placeholder (`****`) as a settings default, and nothing in the code refuses "
+            f"it: {consequence}; make the setting required (no default) so a missing value fails at startup, "
+            "or reject the placeholder when the settings load",
+            Location(facts.path, (value.items[0] if value.kind == "call" and value.items else value).span),
+            severity=severity, secrets=(text,))
 
     def _python_dict(self, facts: PyFacts, value: Value, depth: int = 0) -> Iterator[Draft]:
         for key, item in value.keywords:
@@ -205,16 +238,17 @@ class HardcodedSecret(Rule):
     # ------------------------------------------------------------ compose
 
     def _compose(self, project: Project) -> Iterator[Draft]:
-        exposed = {s.file.path: s.name for s in project.compose_services
-                   if is_store_image(s.image) and publishes_outside(s)}
+        stores: dict[str, list[ComposeService]] = {}
+        for candidate in project.compose_services:
+            if is_store_image(candidate.image):
+                stores.setdefault(candidate.file.path, []).append(candidate)
         for service in project.compose_services:
             path = service.file.path
             where = f"in compose service `{service.name}`"
-            store = is_store_image(service.image)
             for name, node in compose_env(service.node.get("environment")).items():
-                network = (store or credential_role(name) == "datastore") and path not in exposed
-                yield from self._yaml_value(path, name, node, where, interpolated=True,
-                                            store=(exposed.get(path, "") if not network else None))
+                reach = store_reach(service, name, stores.get(path, []))
+                label = reach and ("the service itself" if reach == service.name else f"`{reach}`")
+                yield from self._yaml_value(path, name, node, where, interpolated=True, store=label)
             build = service.node.get("build")
             args = build.get("args") if build is not None and build.is_map else None
             for name, node in compose_env(args).items():
@@ -222,14 +256,14 @@ class HardcodedSecret(Rule):
 
     def _yaml_value(self, path: str, name: str, node: YNode, where: str, context: Context | None = None,
                     interpolated: bool = False, store: str | None = "") -> Iterator[Draft]:
-        """`store`: None when `name` is the password of a datastore no service of the compose file publishes
-        outside the host (only the stack's own containers can reach it); the name of a datastore service
-        that does publish, when there is one; "" otherwise."""
+        """`store` (`_store_reach`): None when `name` is the password of a datastore that publishes no port
+        outside the host (only the stack's own containers can reach it); what names that datastore's
+        service (`` `db` ``, "the service itself") when it does publish; "" otherwise."""
         text = node.as_str()
         default = _INTERPOLATION_DEFAULT.match(text or "") if interpolated else None
         note = (" (the datastore is reachable only from the stack's own containers, which lowers the risk)"
                 if store is None
-                else f" (and `{store}` publishes its port outside the host)" if store and credential_role(name) == "datastore"
+                else f" (and {store} publishes its port outside the host)" if store and credential_role(name) == "datastore"
                 else "")
         if default is not None and is_secret_name(name):
             value = default.group(1)

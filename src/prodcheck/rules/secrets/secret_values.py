@@ -36,6 +36,7 @@ _METADATA_WORDS = frozenset(_NAMES["metadata_words"])
 _DATASTORE_WORDS = frozenset(_NAMES["datastore_words"])
 _OUTBOUND_WORDS = frozenset(_NAMES["outbound_words"])
 _THROWAWAY_WORDS = frozenset(_NAMES["throwaway_words"])
+_APP_KEY_WORDS = frozenset(_NAMES["app_key_words"])
 _KEYLESS = tuple(tuple(sequence) for sequence in _NAMES["keyless_services"])
 _PLACEHOLDER = re.compile(_VALUES["placeholder"], re.I)
 _PLACEHOLDER_WORDS = re.compile(_VALUES["placeholder_words"], re.I)
@@ -113,6 +114,13 @@ def credential_role(name: str) -> str | None:
     if words & _OUTBOUND_WORDS:
         return "outbound"
     return None
+
+
+def is_app_key(name: str) -> bool:
+    """A key the application itself signs, encrypts or checks with (`JWT_SECRET_KEY`, `SECRET_KEY`,
+    `ENCRYPTOR_AES_SECRET_KEY`), not a credential it presents elsewhere (`OPENAI_API_KEY`) or a datastore's
+    password: whatever its value, the application trusts it."""
+    return credential_role(name) is None and bool(set(name_words(name)) & _APP_KEY_WORDS)
 
 
 def is_placeholder(value: str) -> bool:
