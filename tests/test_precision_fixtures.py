@@ -422,3 +422,18 @@ def test_pc302_placeholder_signing_key_default_nothing_refuses() -> None:
     assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("app/config.py", 8, "warning")]
     assert "placeholder" in report["findings"][0]["message"] and "refuse" in report["findings"][0]["message"]
 
+
+def test_pc303_plain_default_passwords_are_a_warning(tmp_path: Path) -> None:
+    """A committed env file whose only secrets are plain words (`POSTGRES_PASSWORD=postgres`, a compose
+    stack's defaults) leaks no generated key: a warning that says a deployment using the file runs with
+    known passwords. A generated signing key committed is an error. Copied outside the git checkout,
+    where every env file counts (PC303 asks git what it tracks)."""
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "PC303-plain-passwords", root)
+    _, report = run_json(root, "--select", "PC303")
+    found = {f["path"]: (f["severity"], f["message"]) for f in report["findings"]}
+    assert sorted(found) == ["service/.env", "stack/postgres.env"]
+    assert found["service/.env"][0] == "error"
+    assert found["stack/postgres.env"][0] == "warning" and "plain-word password" in found["stack/postgres.env"][1]

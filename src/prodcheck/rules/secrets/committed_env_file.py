@@ -10,7 +10,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.secrets.secret_values import env_file_secrets, is_env_file_name, name_words
+from prodcheck.rules.secrets.secret_values import Evidence, env_file_secrets, is_env_file_name, name_words, secret_evidence
 
 # `.env.test`, `ci.env`: the words that put a non-Python file in tests or CI (knowledge/contexts.toml).
 _TEST_WORDS = frozenset(word.upper() for word in load("contexts")["path_words"]["test_words"])
@@ -60,10 +60,22 @@ class CommittedEnvFile(Rule):
             names = ", ".join(f"`{k}`" for k in dict.fromkeys(k for _, k, _ in secrets))
             how = "tracked by git" if tracked is not None else "in the repository"
             count = len(secrets)
+            them = "them" if count != 1 else "it"
+            if max(secret_evidence(v) for _, _, v in secrets) < Evidence.RANDOM:
+                # `POSTGRES_PASSWORD=postgres`, `MINIO_ROOT_PASSWORD=minioadmin`: nothing generated leaks, but
+                # a deployment that uses the file as it is runs with passwords everyone can read.
+                yield self.draft(
+                    f"`{name}` is {how} with {count} plain-word password{'s' if count != 1 else ''} ({names}), "
+                    "default or development values rather than leaked keys: a deployment that uses this file as it "
+                    f"is runs with {'passwords' if count != 1 else 'a password'} everyone with the repository knows; "
+                    "commit a `.env.example` without values and set strong ones where the deployment runs",
+                    Location(source.path, span), context=context, severity=Severity.WARNING,
+                    secrets=tuple(v for _, _, v in secrets),
+                )
+                continue
             yield self.draft(
                 f"`{name}` is {how} with {count} secret value{'s' if count != 1 else ''} ({names}): anyone with "
-                f"the repository has {'them' if count != 1 else 'it'}, and git history keeps "
-                f"{'them' if count != 1 else 'it'}; commit a `.env.example` without values",
+                f"the repository has {them}, and git history keeps {them}; commit a `.env.example` without values",
                 Location(source.path, span), context=context,
                 secrets=tuple(v for _, _, v in secrets),
             )
