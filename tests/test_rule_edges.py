@@ -111,6 +111,11 @@ ITEMS = []
 
 def remember(item):
     ITEMS.append(item)
+
+
+class Notebook:
+    def keep(self, item):
+        ITEMS.append(item)
 """, "app/main.py": """
 import time
 
@@ -118,7 +123,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session
 
 from app.db import get_db
-from app.notes import remember
+from app.notes import Notebook, remember
 
 app = FastAPI()
 
@@ -126,6 +131,8 @@ app = FastAPI()
 @app.get("/a")
 async def a(db: Session = Depends(get_db)):
     remember(db)
+    book = Notebook()
+    book.keep(db)
     return {}
 
 
@@ -144,10 +151,10 @@ async def both():
 
 def test_pc501_a_helper_the_prefilter_leaves_unread_is_no_evidence_and_any_method_route_has_no_method(
         tmp_path: Path) -> None:
-    """`remember(db)` from a module with nothing a rule reads: what it does with the session is not
-    known, so it is not reported; `@app.route` serves every method, and the message says no method."""
+    """`remember(db)` and `Notebook().keep(db)` (through a local) from a module with nothing a rule reads:
+    what they do with the session is not known, so neither is reported; `@app.route` serves every method, and the message says no method."""
     write_project(tmp_path, FILES_UNREAD_HELPER)
     _, report = run_json(tmp_path, "--select", "PC501")
-    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 20), ("app/main.py", 26)]
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 22), ("app/main.py", 28)]
     assert "(route /legacy)" in report["findings"][0]["message"]
     assert "(route /both)" in report["findings"][1]["message"]
