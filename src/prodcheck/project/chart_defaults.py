@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
+from prodcheck.model.finding import Location
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
@@ -111,3 +112,32 @@ def _walk(values: SourceFile, key: str, node: YNode, database: str | None, unuse
                     stack.append((f"{dotted}.{child}", value))
         elif current.is_seq:
             stack.extend((f"{dotted}[{index}]", item) for index, item in enumerate(current.list()))
+
+
+_OFF_DEFAULTS = frozenset({"{}", "[]", "false", "null", "~", '""', "''"})
+
+
+def left_to_installer(project: Project, location: Location) -> str | None:
+    """`location` is a default in a chart's values.yaml that leaves a setting empty or off for whoever
+    installs the chart (`resources: {}`, `readinessProbe: false`: the `helm create` convention), and this
+    repository has no production values file of its own that could set it (values-production.yaml beside
+    it, the `-f` files of a deploy path's `helm upgrade`): every install with the defaults goes without it,
+    and the place to fix it is that default. The default as written (`{}`, `false`), or None."""
+    from prodcheck.project.helm_render import production_values
+
+    if posixpath.basename(location.path) != "values.yaml":
+        return None
+    directory = posixpath.dirname(location.path)
+    if (posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml") not in project.by_path:
+        return None
+    if production_values(project.views, directory):
+        return None
+    source = project.by_path.get(location.path)
+    span = location.span
+    if source is None or source.text is None or span.end_line != span.line:
+        return None
+    lines = source.text.splitlines()
+    if not 0 < span.line <= len(lines):
+        return None
+    written = lines[span.line - 1][span.column - 1:span.end_column - 1].strip()
+    return written if written.lower() in _OFF_DEFAULTS else None

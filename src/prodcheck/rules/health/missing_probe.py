@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
+from prodcheck.project.chart_defaults import left_to_installer
 from prodcheck.project.helm_render import absence
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.health.probes import app_containers, container_layers, container_location, process_for_node
@@ -39,6 +40,17 @@ class MissingProbe(Rule):
                 continue  # a rendered chart block we could not evaluate may add the probe
             names = " and ".join(f"`{key}`" for key in missing)
             harm = "; ".join(_HARM[key] for key in missing)
+            default = left_to_installer(project, where) if isinstance(where, Location) else None
+            if default is not None:
+                them = "them" if len(missing) > 1 else "it"
+                yield self.draft(
+                    f"container `{container.name}` of {workload.label} has no {names} by default: the chart's "
+                    f"values.yaml leaves {them} out (`{default}`), so in every release installed with the default values "
+                    f"{', and '.join(_HARM[key] for key in missing)}; "
+                    f"turn {them} on by default here (installers can still switch {them} off)",
+                    where,  # type: ignore[arg-type]  # a Location: left_to_installer found its default
+                )
+                continue
             yield self.draft(
                 f"container `{container.name}` of {workload.label} has no {names}: {harm}",
                 where if isinstance(where, Location) else container_location(workload.file.path, container),

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
+from prodcheck.project.chart_defaults import left_to_installer
 from prodcheck.project.helm_render import absence
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.health.probes import app_containers, container_layers, container_location, deployed_elsewhere, \
@@ -33,6 +34,16 @@ class MissingResourceLimits(Rule):
             where = absence(project.views.helm, workload.file.path, container.node, "resources")
             if where is False:
                 continue  # a rendered chart block we could not evaluate may set the limits
+            if isinstance(where, Location) and left_to_installer(project, where) is not None:
+                yield self.draft(
+                    f"container `{container.name}` of {workload.label} has no `resources.limits.memory` by "
+                    "default: the chart's values.yaml leaves `resources` empty, so every release installed with "
+                    "the default values runs without a memory limit, and one leaking or overloaded pod can take "
+                    "the node's memory; give `resources` a default `limits.memory` here (installers can still "
+                    "override it)",
+                    where,
+                )
+                continue
             yield self.draft(
                 f"container `{container.name}` of {workload.label} has no "
                 "`resources.limits.memory`: one leaking or overloaded pod can take the node's memory, and the "
