@@ -43,10 +43,18 @@ def is_pooler_image(image: str | None) -> bool:
     return image is not None and bool(_POOLER_IMAGE.search(image.lower()))
 
 
+def _namespaced(image: str) -> str:
+    """`temporalio/ui:2.31` -> `temporalio/ui`: the last two path parts, for repositories whose own name
+    (`ui`) says too little to be listed alone."""
+    parts = image.split("@", 1)[0].lower().split("/")
+    return "/".join([*parts[-2:-1], parts[-1].split(":", 1)[0]])
+
+
 def is_third_party_image(image: str | None) -> bool:
     if not image:
         return False
-    return image_repository(image) in THIRD_PARTY or is_database_image(image) or is_pooler_image(image)
+    return (image_repository(image) in THIRD_PARTY or _namespaced(image) in THIRD_PARTY or is_database_image(image)
+            or is_pooler_image(image))
 
 
 @dataclass(frozen=True, slots=True)
