@@ -66,3 +66,9 @@ def managed_plan_limits() -> dict[str, dict[str, int]]:
     """platform -> managed PostgreSQL plan -> its max_connections (databases.toml [managed_plans])."""
     return {platform: {plan: int(limit) for plan, limit in plans.items()}
             for platform, plans in load("databases")["managed_plans"].items()}
+
+
+@cache
+def connectionless_schemes() -> frozenset[str]:
+    """SQLAlchemy URL schemes with no server connection for a pool to lose (databases.toml)."""
+    return frozenset(load("databases")["connectionless_schemes"]["schemes"])

@@ -1,9 +1,10 @@
 """PC403 pool-without-pre-ping. Docs and tests: rules/PC403-pool-without-pre-ping.md"""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from prodcheck.knowledge.databases import sqlalchemy_engine
+from prodcheck.knowledge.databases import connectionless_schemes, sqlalchemy_engine
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.fix.python import add_keyword
@@ -13,15 +14,19 @@ from prodcheck.project.db_urls import UrlResolver
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 
 
-def is_sqlite_engine(engine: Engine, resolver: UrlResolver) -> bool:
-    """A SQLite engine: a sqlite URL (literal, constant or default), or SQLite-only connect_args."""
-    if engine.url and engine.url.startswith("sqlite"):
-        return True
+def connectionless_engine(engine: Engine, resolver: UrlResolver) -> bool:
+    """An engine with no server connection to go stale: a URL (literal, constant, default, or an f-string
+    whose scheme is literal) of a dialect that calls an HTTP API or runs in process (SQLite, BigQuery,
+    DuckDB ...: knowledge/databases.toml), or SQLite-only connect_args."""
+    schemes = connectionless_schemes()
     url = engine.value.arg(0) or engine.value.kwarg("url")
-    if url is not None and url.kind == "fstring" and url.text.startswith("sqlite"):
-        return True  # f"sqlite+aiosqlite:///{path}": the scheme is literal even when the path is not
+    texts = [engine.url or ""]
+    if url is not None and url.kind == "fstring":
+        texts.append(url.text)  # f"sqlite+aiosqlite:///{path}": the scheme is literal even when the path is not
     source = resolver.literal(url, engine.facts, _function_of(engine, resolver))
-    if source is not None and source.url.startswith("sqlite"):
+    if source is not None:
+        texts.append(source.url)
+    if any(re.split(r"[+:]", text, maxsplit=1)[0].lower() in schemes for text in texts if "://" in text):
         return True
     connect_args = engine.value.kwarg("connect_args")
     return connect_args is not None and connect_args.kwarg("check_same_thread") is not None
@@ -111,7 +116,7 @@ class PoolWithoutPrePing(Rule):
                 continue  # set (to anything: an explicit False is a decision), or maybe set through **kwargs
             if project.context_of(engine.facts.path) != Context.PROD:
                 continue
-            if is_sqlite_engine(engine, resolver) or one_off_script(project, engine):
+            if connectionless_engine(engine, resolver) or one_off_script(project, engine):
                 continue
             if short_lived(engine):
                 continue
