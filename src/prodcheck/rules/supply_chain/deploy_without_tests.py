@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from prodcheck.model.finding import Severity
 from prodcheck.project import Project
-from prodcheck.project.workflows import Workflow
+from prodcheck.project.workflows import Job, Workflow
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 
@@ -39,7 +39,7 @@ class DeployWithoutTests(Rule):
                         job.location,
                     )
                     continue
-                elsewhere = self._tests_elsewhere(workflow, workflows)
+                elsewhere = self._tests_elsewhere(workflow, workflows, job)
                 if elsewhere and workflow.push_branches and "workflow_run" not in workflow.triggers:
                     yield self.draft(
                         f"job `{job.key}` {what} ({deploys}) on every push, while the tests run in a separate "
@@ -50,12 +50,33 @@ class DeployWithoutTests(Rule):
                     )
 
     @staticmethod
-    def _tests_elsewhere(workflow: Workflow, workflows: list[Workflow]) -> str | None:
+    def _tests_elsewhere(workflow: Workflow, workflows: list[Workflow], job: Job) -> str | None:
+        """The test workflow that runs on the same pushes, the one most likely to test what `job` ships first:
+        one that names a folder the job works in (`working-directory: sdk/python` and a test workflow whose
+        filters or steps say `sdk/`), then one whose push trigger has no `paths:` filter (it runs for every
+        commit), then any other."""
         candidates = [other for other in workflows if other is not workflow and other.push_branches]
-        for other in candidates:
-            if any(job.tests() for job in other.jobs.values()):
-                return other.path
-        for other in candidates:
-            if other.test_jobs(workflows):
-                return other.path
-        return None
+        testing = [other for other in candidates if any(j.tests() for j in other.jobs.values())] or \
+                  [other for other in candidates if other.test_jobs(workflows)]
+        folders = _folders(job)
+
+        def rank(other: Workflow) -> tuple[bool, bool]:
+            text = other.source.text or ""
+            push = other.triggers.get("push")
+            filtered = push is not None and push.is_map and push.get("paths") is not None
+            return (not any(f"{folder}/" in text for folder in folders), filtered)
+
+        return min(testing, key=rank).path if testing else None
+
+
+def _folders(job: Job) -> set[str]:
+    """The top folders a job's steps work in (`working-directory: sdk/python` -> `sdk`)."""
+    nodes = [step.node.get("working-directory") for step in job.steps]
+    defaults = job.node.path("defaults", "run", "working-directory")
+    found = set()
+    for node in [*nodes, defaults]:
+        text = (node.as_str() if node is not None and node.is_scalar else None) or ""
+        top = text.strip().removeprefix("./").split("/", 1)[0]
+        if top and top not in {".", ".."} and "$" not in top:
+            found.add(top)
+    return found
