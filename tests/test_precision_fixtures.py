@@ -251,6 +251,7 @@ def test_pc101_compose_with_merge_keys_elsewhere_is_reported() -> None:
 
 
 def test_pc403_sqlite_engine_named_by_an_f_string_has_nothing_to_pre_ping() -> None:
+    """Nor has a BigQuery engine (an HTTP API per query) or a DuckDB one (in process): no server connection."""
     assert _loud("PC403-sqlite-fstring", "PC403") == [("PC403", "app/store.py", 17, "warning")]
 
 
@@ -335,8 +336,11 @@ def test_pc606_infrastructure_tools_beside_the_app_are_not_the_app() -> None:
     """Certbot's renewal loop and Grafana's Alloy collector in a production compose file are third-party
     images (knowledge/images.toml), sized by their own configuration like the databases: only the service
     built from the project's Dockerfile needs the project's memory limit. A Certbot service left to the image's
-    own command (which obtains or renews certificates and exits) is run on demand: no restart policy either."""
-    assert _loud("PC606-infra-tools", "PC606", "PC607") == [("PC606", "docker-compose.yml", 2, "warning")]
+    own command (which obtains or renews certificates and exits) is run on demand: no restart policy either.
+    Temporal's web UI image (`temporalio/ui`, known by namespace and name) is a third-party tool; another
+    image whose own name is `ui` is not."""
+    assert _loud("PC606-infra-tools", "PC606", "PC607") == [("PC606", "docker-compose.yml", 2, "warning"),
+                                                            ("PC606", "docker-compose.yml", 21, "warning")]
 
 
 def test_compose_files_that_say_what_they_are() -> None:
@@ -437,3 +441,31 @@ def test_pc303_plain_default_passwords_are_a_warning(tmp_path: Path) -> None:
     assert sorted(found) == ["service/.env", "stack/postgres.env"]
     assert found["service/.env"][0] == "error"
     assert found["stack/postgres.env"][0] == "warning" and "plain-word password" in found["stack/postgres.env"][1]
+
+
+def test_pc606_pc603_chart_defaults_say_the_default_is_the_fix() -> None:
+    """A chart whose values.yaml leaves `resources: {}` empty and its probes off (`readinessProbe: false`): a warning
+    on that default, saying every install with the defaults goes without and to set the default there. The same
+    chart deployed by this repository with a production values file that sets neither: the plain warning."""
+    _, report = run_json(FIXTURES / "PC606-chart-defaults", "--select", "PC606", "--select", "PC603")
+    found = {(f["code"], f["path"], f["line"]): f for f in report["findings"]}
+    assert {key: f["severity"] for key, f in found.items()} == {
+        ("PC603", "charts/ledger/values.yaml", 6): "warning",
+        ("PC606", "charts/ledger/values.yaml", 11): "warning",
+        ("PC603", "charts/billing/values.yaml", 6): "warning",
+        ("PC606", "charts/billing/values.yaml", 11): "warning",
+    }
+    assert "default `limits.memory` here" in found[("PC606", "charts/ledger/values.yaml", 11)]["message"]
+    assert "by default" not in found[("PC606", "charts/billing/values.yaml", 11)]["message"]
+    assert "turn them on by default here" in found[("PC603", "charts/ledger/values.yaml", 6)]["message"]
+
+
+def test_pc705_names_the_test_workflow_of_what_the_job_ships() -> None:
+    """Tests in other workflows: the message names the one that tests the folder the deploy job works in
+    (`working-directory: client/python` -> the workflow that runs in `client/`), else one that runs on every
+    push (no `paths:` filter), never a workflow filtered to an unrelated folder."""
+    _, report = run_json(FIXTURES / "PC705-related-tests", "--select", "PC705")
+    named = {f["path"]: f["message"] for f in report["findings"]}
+    assert set(named) == {".github/workflows/release-client.yml", ".github/workflows/release-api.yml"}
+    assert "`.github/workflows/client-tests.yml`" in named[".github/workflows/release-client.yml"]
+    assert "`.github/workflows/b-api-tests.yml`" in named[".github/workflows/release-api.yml"]
