@@ -72,3 +72,9 @@ def managed_plan_limits() -> dict[str, dict[str, int]]:
 def connectionless_schemes() -> frozenset[str]:
     """SQLAlchemy URL schemes with no server connection for a pool to lose (databases.toml)."""
     return frozenset(load("databases")["connectionless_schemes"]["schemes"])
+
+
+@cache
+def connectionless_keywords() -> frozenset[str]:
+    """`create_engine` keywords only those dialects take (databases.toml)."""
+    return frozenset(load("databases")["connectionless_schemes"]["keywords"])

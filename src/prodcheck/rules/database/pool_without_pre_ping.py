@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from prodcheck.knowledge.databases import connectionless_schemes, sqlalchemy_engine
+from prodcheck.knowledge.databases import connectionless_keywords, connectionless_schemes, sqlalchemy_engine
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.fix.python import add_keyword
@@ -17,7 +17,7 @@ from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 def connectionless_engine(engine: Engine, resolver: UrlResolver) -> bool:
     """An engine with no server connection to go stale: a URL (literal, constant, default, or an f-string
     whose scheme is literal) of a dialect that calls an HTTP API or runs in process (SQLite, BigQuery,
-    DuckDB ...: knowledge/databases.toml), or SQLite-only connect_args."""
+    DuckDB ...: knowledge/databases.toml), a keyword only such a dialect takes, or SQLite-only connect_args."""
     schemes = connectionless_schemes()
     url = engine.value.arg(0) or engine.value.kwarg("url")
     texts = [engine.url or ""]
@@ -28,6 +28,8 @@ def connectionless_engine(engine: Engine, resolver: UrlResolver) -> bool:
         texts.append(source.url)
     if any(re.split(r"[+:]", text, maxsplit=1)[0].lower() in schemes for text in texts if "://" in text):
         return True
+    if any(engine.value.kwarg(keyword) is not None for keyword in connectionless_keywords()):
+        return True  # `credentials_info=...`: a BigQuery engine whatever its URL
     connect_args = engine.value.kwarg("connect_args")
     return connect_args is not None and connect_args.kwarg("check_same_thread") is not None
 
