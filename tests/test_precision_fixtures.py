@@ -469,3 +469,11 @@ def test_pc705_names_the_test_workflow_of_what_the_job_ships() -> None:
     assert set(named) == {".github/workflows/release-client.yml", ".github/workflows/release-api.yml"}
     assert "`.github/workflows/client-tests.yml`" in named[".github/workflows/release-client.yml"]
     assert "`.github/workflows/b-api-tests.yml`" in named[".github/workflows/release-api.yml"]
+
+
+def test_pc401_compose_start_command_harm_fits_the_replicas() -> None:
+    """A compose service with one replica has no replica to race until it is scaled; one with `replicas: 3` does."""
+    _, report = run_json(FIXTURES / "PC401-compose-replicas", "--select", "PC401")
+    messages = {f["path"]: f["message"] for f in report["findings"] if f["severity"] == "error"}
+    assert "once the service is scaled" in messages["single/docker-compose.yml"]
+    assert "every replica and restart migrates, racing" in messages["scaled/docker-compose.yml"]

@@ -96,6 +96,15 @@ def _strings(call: Call) -> Iterator[Value]:
         stack.extend(reversed(value.items))
 
 
+def _harm(process: Process) -> str:
+    """What migrating in the start command does, for the replicas the process is known to run: a compose
+    service without `replicas` (or with one) has no replica to race until it is scaled."""
+    if process.kind == "compose" and (process.replicas is None or process.replicas.value <= 1):
+        return ("every start and restart migrates before the server comes up, a failed migration becomes a crash "
+                "loop, and once the service is scaled its replicas race each other")
+    return "every replica and restart migrates, racing each other, and a failed migration becomes a crash loop"
+
+
 class MigrationsOnBoot(Rule):
     meta = RuleMeta(
         code="PC401", name="migrations-on-boot", core=True,
@@ -120,8 +129,7 @@ class MigrationsOnBoot(Rule):
                 for step in migrations:
                     yield self.draft(
                         f"`{' '.join(step.command.argv[:3])}` runs before `{server_name}` in the container's "
-                        "start command: every replica and restart migrates, racing each other, and a failed "
-                        "migration becomes a crash loop; run it once per deploy (a job, release phase or CI step)",
+                        f"start command: {_harm(process)}; run it once per deploy (a job, release phase or CI step)",
                         step.location, context=process.context,
                     )
             if process.role == "init" and process.replicas is not None and process.replicas.value > 1:
