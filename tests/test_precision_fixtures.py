@@ -477,3 +477,13 @@ def test_pc401_compose_start_command_harm_fits_the_replicas() -> None:
     messages = {f["path"]: f["message"] for f in report["findings"] if f["severity"] == "error"}
     assert "once the service is scaled" in messages["single/docker-compose.yml"]
     assert "every replica and restart migrates, racing" in messages["scaled/docker-compose.yml"]
+
+
+def test_pc405_not_null_on_a_column_the_same_upgrade_adds() -> None:
+    """NOT NULL on a column added (and backfilled) in the same `upgrade()`: the harm is the running release's inserts,
+    not NULL rows the migration would trip on; an existing column keeps the backfill-first advice."""
+    _, report = run_json(FIXTURES / "PC405-added-then-constrained", "--select", "PC405")
+    messages = {f["line"]: f["message"] for f in report["findings"]}
+    assert set(messages) == {16, 18}
+    assert "on the column this `upgrade()` adds" in messages[16] and "fails if any row" not in messages[16]
+    assert "fails if any row is NULL" in messages[18]

@@ -75,6 +75,17 @@ def _false(value: Value | None) -> bool:
     return value is not None and value.kind == "const" and value.literal is False
 
 
+def _added_here(alter: Call, column: str, facts: PyFacts) -> bool:
+    """`column` is added by an `add_column(..., Column(column, ...))` earlier in the same `upgrade()`."""
+    for call in facts.calls:
+        if call.scope != alter.scope or call.span.line >= alter.span.line or not call.name.endswith("add_column"):
+            continue
+        added = call.value.arg(1) if call.receiver == "" else call.value.arg(0)
+        if added is not None and added.kind == "call" and _text(added.arg(0) or added.kwarg("name")) == column:
+            return True
+    return False
+
+
 class DestructiveMigration(Rule):
     meta = RuleMeta(
         code="PC405", name="destructive-migration",
@@ -129,6 +140,11 @@ class DestructiveMigration(Rule):
                 return (f"`alter_column({column!r}, new_column_name={new_name!r})` renames a column in `upgrade()`: "
                         "the release still running uses the old name and fails until it is replaced; add the new "
                         "column, write both, backfill, switch reads, then drop the old one")
+            if _false(value.kwarg("nullable")) and _added_here(call, column, facts):
+                return (f"`alter_column({column!r}, nullable=False)` on the column this `upgrade()` adds: the release "
+                        "still running does not know the column, so from the moment the migration commits its "
+                        "inserts leave it NULL and fail until it is replaced; add the column nullable (or with a "
+                        "`server_default`) now and set NOT NULL in a later release")
             if _false(value.kwarg("nullable")):
                 return (f"`alter_column({column!r}, nullable=False)` in `upgrade()`: the migration fails if any row "
                         "is NULL, PostgreSQL scans the whole table under an ACCESS EXCLUSIVE lock, and inserts from "
