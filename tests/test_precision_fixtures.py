@@ -75,6 +75,11 @@ def test_pc703_cached_builder_stage_and_cache_mount() -> None:
     assert "downloads again" not in found[0][2] and "cache mount" in found[0][2]
 
 
+def test_pc702_install_over_an_environment_copied_from_a_builder_keeps_no_cache_to_speak_of() -> None:
+    """`COPY --from=builder /app/.venv .venv` then `uv sync`: the packages are there, the sync adds the project only."""
+    assert _loud("PC703-cached-installs", "PC702") == []
+
+
 def test_pc706_reusable_workflow_gets_its_permissions_from_callers() -> None:
     _, report = run_json(FIXTURES / "PC706-reusable", "--select", "PC706")
     assert report["findings"] == []

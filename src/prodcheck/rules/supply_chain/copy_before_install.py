@@ -1,7 +1,6 @@
 """PC703 copy-before-install. Docs and tests: rules/PC703-copy-before-install.md"""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from prodcheck.model.finding import Location, Severity, Span
@@ -9,7 +8,7 @@ from prodcheck.parsing.dockerfile import Instruction
 from prodcheck.project import Project
 from prodcheck.knowledge.packaging import manifests
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.supply_chain.installs import Install, install_of, run_commands
+from prodcheck.rules.supply_chain.installs import Install, copies_prebuilt_env, install_of, run_commands
 
 _WHOLE_CONTEXT = frozenset({".", "./", "*", "./*"})
 
@@ -30,8 +29,6 @@ def _copies_whole_context(instruction: Instruction) -> bool:
     return len(parts) >= 2 and any(p in _WHOLE_CONTEXT for p in parts[:-1])
 
 
-# `COPY --from=builder /app/.venv .venv`: dependencies installed in a builder stage, cached on its own.
-_VENV = re.compile(r"(?:^|\s|/)(?:\.?venv|site-packages|\.local)(?:/|\s|$)")
 
 
 def install_has_cache_mount(install: Install) -> bool:
@@ -52,8 +49,7 @@ class CopyBeforeInstall(Rule):
                 installed_before = prebuilt = False
                 copy: Instruction | None = None
                 for instruction in stage.instructions:
-                    if instruction.keyword == "COPY" and any(f.startswith("--from=") for f in instruction.flags) \
-                            and _VENV.search(instruction.value):
+                    if copies_prebuilt_env(instruction):
                         prebuilt = True  # an environment built in a cached builder stage
                         continue
                     if copy is None and _copies_whole_context(instruction):

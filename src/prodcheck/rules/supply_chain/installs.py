@@ -20,6 +20,17 @@ _NODE_VALUE_OPTIONS = frozenset({"--prefix", "--cache", "--registry", "-w", "--w
                                  "--filter", "--omit", "--include", "--modules-folder"})
 
 
+# `COPY --from=builder /app/.venv .venv`: an environment installed in another stage, whose packages an install
+# later in the same stage finds already there (it adds only the project, or nothing).
+_PREBUILT_ENV = re.compile(r"(?:^|\s|/)(?:\.?venv|site-packages|\.local)(?:/|\s|$)")
+
+
+def copies_prebuilt_env(instruction: Instruction) -> bool:
+    """`COPY --from=<stage> .../.venv ...`: the stage receives an environment built elsewhere."""
+    return instruction.keyword == "COPY" and any(f.startswith("--from=") for f in instruction.flags) \
+        and bool(_PREBUILT_ENV.search(instruction.value))
+
+
 @dataclass(frozen=True, slots=True)
 class Install:
     instruction: Instruction

@@ -12,7 +12,7 @@ from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, par
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
-from prodcheck.rules.supply_chain.installs import Install, install_of, run_commands, shipped_stages
+from prodcheck.rules.supply_chain.installs import Install, copies_prebuilt_env, install_of, run_commands, shipped_stages
 
 _DEV_STAGE = re.compile(r"(?:^|[-_.])(?:" + "|".join(map(re.escape, load("contexts")["path_words"]["dev_stage_words"]))
                         + r")(?:$|[-_.])", re.I)
@@ -51,8 +51,11 @@ class PipCacheInImage(Rule):
             for stage in view.stages:
                 if stage.index not in shipped:
                     continue  # a builder stage: its cache is thrown away with it
+                prebuilt = False
                 for instruction in stage.instructions:
-                    if instruction.keyword != "RUN" or any(f.startswith("--mount=") and "type=cache" in f
+                    if copies_prebuilt_env(instruction):
+                        prebuilt = True  # later installs find the packages there: they add the project at most
+                    if prebuilt or instruction.keyword != "RUN" or any(f.startswith("--mount=") and "type=cache" in f
                                                            for f in instruction.flags):
                         continue
                     whole = instruction.value + "\n" + instruction.heredoc
