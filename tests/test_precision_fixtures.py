@@ -492,3 +492,13 @@ def test_pc405_not_null_on_a_column_the_same_upgrade_adds() -> None:
     assert set(messages) == {16, 18}
     assert "on the column this `upgrade()` adds" in messages[16] and "fails if any row" not in messages[16]
     assert "fails if any row is NULL" in messages[18]
+
+
+def test_pc701_package_the_image_installs_from_the_index() -> None:
+    """A pyproject whose package the image installs by name from the index (`pip install "ledger-server[postgres]==
+    ${VERSION}"`, the name normalised as the index does): the ranges are re-resolved at each image build; the advice is
+    a lock for the image, not a lock file the install never reads."""
+    _, report = run_json(FIXTURES / "PC701-installed-from-index", "--select", "PC701")
+    [finding] = report["findings"]
+    assert finding["severity"] == "warning" and "`docker/Dockerfile` installs" in finding["message"]
+    assert "from the package index" in finding["message"] and "has no lock file" not in finding["message"]
