@@ -502,3 +502,9 @@ def test_pc701_package_the_image_installs_from_the_index() -> None:
     [finding] = report["findings"]
     assert finding["severity"] == "warning" and "`docker/Dockerfile` installs" in finding["message"]
     assert "from the package index" in finding["message"] and "has no lock file" not in finding["message"]
+
+
+def test_pc403_engine_in_a_development_branch() -> None:
+    """`if settings.ENVIRONMENT == "development": return create_async_engine(...)`: a developer's engine; the
+    production branch beside it is reported."""
+    assert _loud("PC403-dev-branch", "PC403") == [("PC403", "app/db.py", 11, "warning")]
