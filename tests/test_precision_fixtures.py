@@ -508,3 +508,13 @@ def test_pc403_engine_in_a_development_branch() -> None:
     """`if settings.ENVIRONMENT == "development": return create_async_engine(...)`: a developer's engine; the
     production branch beside it is reported."""
     assert _loud("PC403-dev-branch", "PC403") == [("PC403", "app/db.py", 11, "warning")]
+
+
+def test_pc704_own_action_on_a_branch_is_info() -> None:
+    """`owner/repo/.github/actions/setup@main` where this repository holds `.github/actions/setup/action.yml`: its own
+    action, told to use the local path; another repository's action on a branch stays a warning."""
+    _, report = run_json(FIXTURES / "PC704-own-action", "--select", "PC704")
+    found = {f["line"]: (f["severity"], f["message"]) for f in report["findings"]}
+    assert set(found) == {13, 15}
+    assert found[13][0] == "info" and "`./.github/actions/setup`" in found[13][1]
+    assert found[15][0] == "warning"

@@ -77,6 +77,15 @@ class OutdatedOrUnpinnedAction(Rule):
         if _SHA.match(ref):
             return
         if ref.lower() in branch_refs():
+            own = _own_action(project, name)
+            if own is not None:
+                yield self.draft(
+                    f"`{uses}` runs this repository's own action (`{own}`) from its `{ref}` branch: a run uses "
+                    "whatever was merged there last rather than the version of the commit under test; use "
+                    f"`./{own}` after the checkout to run the one beside the workflow",
+                    location, severity=Severity.INFO,
+                )
+                return
             yield self.draft(
                 f"`{uses}` follows a branch: every run executes whatever was pushed there last, with this "
                 "workflow's secrets and token; pin a release tag or a commit SHA",
@@ -102,3 +111,15 @@ class OutdatedOrUnpinnedAction(Rule):
                 f"use `{name}@v{known.current}` or pin its commit SHA",
                 location, fix=fix(),
             )
+
+
+def _own_action(project: Project, name: str) -> str | None:
+    """`owner/repo/.github/actions/prepare`: an action under a path of this repository that holds it
+    (`.github/actions/prepare/action.yml`): the repository's own action, named through its slug."""
+    parts = name.split("/")
+    if len(parts) < 3:
+        return None
+    sub = "/".join(parts[2:]).strip("/")
+    if any(f"{sub}/{manifest}" in project.by_path for manifest in ("action.yml", "action.yaml")):
+        return sub
+    return None
