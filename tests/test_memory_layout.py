@@ -58,3 +58,13 @@ def test_reading_packed_bytes_is_noted_for_the_incremental_run() -> None:
         assert reads.paths == set()  # `raw` is for cache keys: not a use
         source.holds(b"x")
     assert reads.paths == {"app.py"}
+
+
+def test_equal_strings_of_two_files_are_one_object() -> None:
+    """Literals, imported names and assignment targets repeat across a project's files: one object each."""
+    first = extract("a.py", b"from sqlalchemy.orm import Session\nx = call('utf-8')\nself.db = 1\n")
+    second = extract("b.py", b"from sqlalchemy.orm import Session\ny = call('utf-8')\nself.db = 2\n")
+    assert first.calls[0].value.items[0].literal is second.calls[0].value.items[0].literal
+    assert dict(first.imports)["Session"] is dict(second.imports)["Session"]
+    assert first.assigns[-1].target is second.assigns[-1].target == "self.db"
+
