@@ -68,3 +68,9 @@ def test_equal_strings_of_two_files_are_one_object() -> None:
     assert dict(first.imports)["Session"] is dict(second.imports)["Session"]
     assert first.assigns[-1].target is second.assigns[-1].target == "self.db"
 
+
+def test_an_assignment_keeps_its_statement_position_packed() -> None:
+    facts = extract("app/db.py", b"import os\n\nPOOL = int(\n    os.environ['POOL'],\n)\n")
+    assign = facts.assigns[0]
+    assert type(assign.at) is int
+    assert tuple(assign.span) == (3, 1, 5, 2)

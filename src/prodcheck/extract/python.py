@@ -553,12 +553,12 @@ class _Extractor(ast.NodeVisitor):
                 name = target.id
             else:
                 name = _intern(f"{scope.qualname}.{target.id}")
-            self.assigns.append(Assign(name, value, self.pos.span(node), scope.qualname, self.in_main))
+            self.assigns.append(Assign(name, value, self.pos.at(node), scope.qualname, self.in_main))
         elif isinstance(target, ast.Attribute):
             dotted = self.dotted(target)
             if dotted:
                 self.assigns.append(
-                    Assign(_intern(self.qualify(dotted)), value, self.pos.span(node), scope.qualname, self.in_main)
+                    Assign(_intern(self.qualify(dotted)), value, self.pos.at(node), scope.qualname, self.in_main)
                 )
 
     def visit_Assign(self, node: ast.Assign) -> None:

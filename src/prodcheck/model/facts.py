@@ -186,9 +186,13 @@ class Function:
 class Assign:
     target: str  # module-qualified for module/class scope, plain for function scope
     value: Value
-    span: Span
+    at: int | Span  # the statement's position, packed as a Value's (`pack_position`): read it as `span`
     scope: str = ""
     in_main: bool = False
+
+    @property
+    def span(self) -> Span:
+        return unpack_position(self.at)
 
 
 @quick_pickle
