@@ -33,13 +33,14 @@ class _Positions:
     """ast columns are UTF-8 byte offsets; the output wants 1-based character columns."""
 
     def __init__(self, source: bytes) -> None:
-        self._lines = source.splitlines()
         # One int object per line number for the whole file: Python shares only those up to 256, and
-        # every span holds two (a million spans on a large corpus: 30 MB of duplicate ints).
-        self._ints = list(range(len(self._lines) + 2))
+        # every span holds two. (Only an identity: a line past the list keeps the parser's int.)
+        self._ints = list(range(source.count(b"\n") + 2))
         # Lines holding a non-ASCII byte, found once: most files have none, and checking the line
         # on every node costs as much as the line is long (generated data files have huge ones).
-        self._wide: frozenset[int] = frozenset() if source.isascii() else frozenset(
+        # Only such a file needs its lines (a bytes object per line: not made for the others).
+        self._lines: list[bytes] = [] if source.isascii() else source.splitlines()
+        self._wide: frozenset[int] = frozenset(
             number for number, raw in enumerate(self._lines, 1) if not raw.isascii())
 
     def column(self, line: int, byte_offset: int) -> int:
@@ -81,9 +82,16 @@ class _Positions:
         if end_line == line and end_col < col:
             end_col = col
         lines = end_line - line
-        if line < LINE_LIMIT and 0 <= lines < END_LINE_LIMIT and col < COLUMN_LIMIT - 1 and end_col < COLUMN_LIMIT - 1:
-            return line << LINE_SHIFT | (col + 1) << COLUMN_SHIFT | lines << END_LINE_SHIFT | (end_col + 1)
+        # `pack_position` inlined, its limits and shifts written as numbers (asserted below): this runs for
+        # every Value, and the names were a global load each.
+        if line < 65536 and 0 <= lines < 4096 and col < 65535 and end_col < 65535:
+            return (line << 44) + ((col + 1) << 28) + (lines << 16) + end_col + 1
         return pack_position(line, col + 1, end_line, end_col + 1)  # too large to pack: a Span
+
+
+assert (LINE_LIMIT, END_LINE_LIMIT, COLUMN_LIMIT) == (65536, 4096, 65536)
+assert (LINE_SHIFT, COLUMN_SHIFT, END_LINE_SHIFT) == (44, 28, 16)
+
 
 @dataclass
 class _Scope:
@@ -638,11 +646,18 @@ class _Extractor(ast.NodeVisitor):
             )
             if len(self.calls) > PYTHON_MAX_FACTS:
                 raise OverBudget(too_large("calls", len(self.calls), PYTHON_MAX_FACTS))
-        offloads = value is not None and (value.text in OFFLOADERS or value.last in _OFFLOAD_METHODS)
-        if not offloads and value is not None and (value.text in _EAGER_FUNCTIONS or value.last in _EAGER_METHODS):
+        offloads = eager = False
+        if value is not None:
+            text, last = value.text, value.text.rpartition(".")[2]  # `Value.last`, computed once per call
+            offloads = text in OFFLOADERS or last in _OFFLOAD_METHODS
+            eager = not offloads and (text in _EAGER_FUNCTIONS or last in _EAGER_METHODS)
+        if eager:
             self._eager_lambdas.update(id(a) for a in (*node.args, *(k.value for k in node.keywords))
                                        if type(a) is ast.Lambda)
-        self.visit(node.func)
+        func = node.func
+        while type(func) is _Attribute:  # `a.b.c(...)`: the attribute names hold nothing, only what they end on
+            func = func.value
+        self.visit(func)
         if offloads:
             self.offload_depth += 1
         for arg in node.args:
