@@ -74,3 +74,24 @@ def test_an_assignment_keeps_its_statement_position_packed() -> None:
     assign = facts.assigns[0]
     assert type(assign.at) is int
     assert tuple(assign.span) == (3, 1, 5, 2)
+
+
+def test_a_packed_position_is_allocated_two_digits() -> None:
+    """Not only its value: an int built by a sum is allocated a digit longer than it needs."""
+    import ast
+    import tracemalloc
+
+    from prodcheck.extract.python import _Positions
+
+    source = b"\n" * 299 + b"value = call(argument)\n"
+    node = ast.parse(source).body[0].value  # type: ignore[attr-defined]
+    positions = _Positions(source)
+    kept: list[object] = [None] * 1000
+    tracemalloc.start()
+    try:
+        for index in range(1000):
+            kept[index] = positions.at(node)
+        used, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert used / len(kept) <= sys.getsizeof(1 << 59) + 1

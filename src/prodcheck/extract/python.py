@@ -83,9 +83,11 @@ class _Positions:
             end_col = col
         lines = end_line - line
         # `pack_position` inlined, its limits and shifts written as numbers (asserted below): this runs for
-        # every Value, and the names were a global load each.
+        # every Value, and the names were a global load each. Joined with `|`, never `+`: an int sum is
+        # allocated one digit longer than its result needs, and a million positions kept that digit
+        # (17 MiB of a cold scan's peak).
         if line < 65536 and 0 <= lines < 4096 and col < 65535 and end_col < 65535:
-            return (line << 44) + ((col + 1) << 28) + (lines << 16) + end_col + 1
+            return line << 44 | (col + 1) << 28 | lines << 16 | end_col + 1
         return pack_position(line, col + 1, end_line, end_col + 1)  # too large to pack: a Span
 
 
