@@ -518,3 +518,14 @@ def test_pc704_own_action_on_a_branch_is_info() -> None:
     assert set(found) == {13, 15}
     assert found[13][0] == "info" and "`./.github/actions/setup`" in found[13][1]
     assert found[15][0] == "warning"
+
+
+def test_a_byte_identical_copy_reports_its_findings_once() -> None:
+    """An installer's embedded copy of the deploy compose file (onyx): each finding once, on the shallower
+    copy, naming the other; a near copy (one line differs) is a file of its own."""
+    _, report = run_json(FIXTURES / "context-byte-identical-copies", "--select", "PC203")
+    found = sorted((f["path"], f["line"], tuple(r["path"] for r in f["related"])) for f in report["findings"])
+    assert found == [
+        ("deployment/compose/docker-compose.yml", 12, ("installer/embedded/compose/docker-compose.yml",)),
+        ("installer/docker-compose.yml", 12, ()),
+    ]

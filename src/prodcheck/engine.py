@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prodcheck import cache, incremental
+from prodcheck.copies import merge_copies
 from prodcheck.discovery.classify import classify
 from prodcheck.discovery.context import ContextRules
 from prodcheck.discovery.sources import SourceFile, read_source, recording
@@ -235,6 +236,7 @@ def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], sett
                 findings.append(finding)
     findings = _dedupe(findings)
     findings = _apply_per_file_ignores(findings, settings)
+    findings = merge_copies(findings, project.views.by_path, root)
     pragmas = Pragmas()
     for source in files:
         if source.kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
