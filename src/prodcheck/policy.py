@@ -52,7 +52,7 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
     else:
         reason = source.context_reason if source is not None else ""
     if draft.context is None and context == Context.PROD and source is not None and source.kind == FileKind.PYTHON:
-        from prodcheck.project.deployment import settings_class_context
+        from prodcheck.project.image_roles import settings_class_context
 
         scoped = settings_class_context(project.python_facts.get(source.path), draft.location.span.line)
         if scoped is not None:

@@ -11,16 +11,21 @@ The deployment model (deployment.py) reads these besides the marks of local use 
 - an overlay (no service has an `image` or a `build`: it only adds keys to services another file defines) whose
   own usage comment layers it onto development files (`docker compose -f docker-compose.dev.yml -f this.yml up`)
   changes the development stack, not the production one.
+
+`LocalMarks` reads the marks of local use themselves: services that bind-mount the source they build (with
+`--reload` or not), `develop: watch`, development databases (`web_dev`), nothing but local infrastructure.
 """
 from __future__ import annotations
 
 import posixpath
 import re
 from collections.abc import Callable, Mapping
+from functools import cached_property
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context
-from prodcheck.project.infra import ComposeService
+from prodcheck.project.deploy_evidence import DeployEvidence, _join, _knowledge
+from prodcheck.project.infra import ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command
 from prodcheck.project.sources import SourceFile
 from prodcheck.parsing.yaml import YNode
 
@@ -95,3 +100,101 @@ def development_base(source: SourceFile, services: list[ComposeService], files: 
     if bases and all(context_of(p) in {Context.DEV, Context.TEST} for p, _ in bases):
         return bases[0]
     return None
+
+
+class LocalMarks(DeployEvidence):
+    """The marks of local use in compose files, over the readers of deploy paths (deploy_evidence.py)."""
+
+    @cached_property
+    def _services_by_file(self) -> dict[str, list[ComposeService]]:
+        out: dict[str, list[ComposeService]] = {}
+        for service in self.views.compose_services:
+            out.setdefault(service.file.path, []).append(service)
+        return out
+
+    def _built_dockerfile(self, service: ComposeService) -> str | None:
+        build = service.node.get("build")
+        if build is None:
+            return None
+        base = posixpath.dirname(service.file.path)
+        if build.is_scalar:
+            return self._dockerfile_at(_join(_join(base, build.as_str() or "."), "Dockerfile"))
+        context_node, file_node = build.get("context"), build.get("dockerfile")
+        context = _join(base, (context_node.as_str() or ".") if context_node is not None else ".")
+        return self._dockerfile_at(_join(context, (file_node.as_str() or "Dockerfile") if file_node is not None else "Dockerfile"))
+
+    def _build_context(self, service: ComposeService) -> str | None:
+        build = service.node.get("build")
+        if build is None:
+            return None
+        base = posixpath.dirname(service.file.path)
+        if build.is_scalar:
+            return _join(base, build.as_str() or ".")
+        context_node = build.get("context")
+        return _join(base, (context_node.as_str() or ".") if context_node is not None else ".")
+
+    def _is_source_dir(self, folder: str) -> bool:
+        prefix = f"{folder}/" if folder else ""
+        return any(p.startswith(prefix) and p.endswith(".py") for p in self.views.python_facts)
+
+    def _local_marks(self, path: str) -> list[str]:
+        """The marks of local use in one compose file, as reasons."""
+        knowledge = _knowledge()["compose"]
+        services = self._services_by_file.get(path, [])
+        marks: list[str] = []
+        base = posixpath.dirname(path)
+        reload_words = knowledge["reload_words"]
+        dev_database = re.compile(knowledge["dev_database"], re.I)
+        local_images = set(knowledge["local_images"])
+        for service in services:
+            line = service.key.span.line
+            if service.node.get("develop") is not None:
+                marks.append(f"service `{service.name}` has `develop: watch` ({path}:{line})")
+            context = self._build_context(service)
+            volumes = service.node.get("volumes")
+            mounted_source = None
+            for volume in volumes.list() if volumes is not None and volumes.is_seq else []:
+                host = None
+                if volume.is_scalar:
+                    text = volume.as_str() or ""
+                    if ":" in text and text.startswith((".", "/", "$")):
+                        host = text.split(":", 1)[0]
+                elif volume.is_map:
+                    kind, source_node = volume.get("type"), volume.get("source")
+                    if kind is not None and kind.as_str() == "bind" and source_node is not None:
+                        host = source_node.as_str()
+                if not host or not host.startswith("."):
+                    continue
+                folder = _join(base, host)
+                if folder in self.views.by_path:
+                    continue  # a single file (a config), not the source
+                if (context is not None and (folder == context or context.startswith(f"{folder}/") if folder else True)) \
+                        or self._is_source_dir(folder):
+                    mounted_source = f"service `{service.name}` bind-mounts the source `{host}` ({path}:{volume.span.line})"
+                    break
+            image = local_image(service)
+            if image is not None:
+                marks.append(f"service `{service.name}` runs `{image}`, an image tagged for local use that it does not build "
+                             f"({path}:{line})")
+            commands = " ".join(str(c) for key in ("command", "entrypoint")
+                                if (node := service.node.get(key)) is not None for c in yaml_command(node))
+            reloads = [w for w in reload_words if w in commands]
+            if mounted_source:
+                marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
+            for key, value in compose_env(service.node.get("environment")).items():
+                text = value.as_str() or ""
+                database = text.rsplit("/", 1)[-1].split("?", 1)[0] if "://" in text else text
+                if (key.endswith(("_DB", "_DATABASE", "DB_NAME", "_URL", "_DSN")) or "DATABASE" in key) and database \
+                        and dev_database.search(database):
+                    marks.append(f"service `{service.name}` uses the development database `{database}` ({path}:{value.span.line})")
+                    break
+        own = [s for s in services if s.node.get("build") is not None or not self._backing(s.image, local_images)]
+        if services and not own:
+            marks.append(f"{path} runs only local infrastructure ({', '.join(s.name for s in services[:4])}), none of the project's own images")
+        return marks
+
+    @staticmethod
+    def _backing(image: str | None, local_images: set[str]) -> bool:
+        if not image:
+            return False
+        return is_database_image(image) or is_pooler_image(image) or image_repository(image) in local_images

@@ -10,28 +10,25 @@ the Dockerfiles only such files build; folders of examples, load tests and tools
 (knowledge/contexts.toml); a README that says the repository must not be deployed. A Dockerfile or
 compose file nothing places while another one is placed in production is `ambiguous`.
 
-The readers of deploy paths live in deploy_evidence.py. Every placement carries its reason, which
-findings repeat (`context_reason`). Files the configuration pins (`production` / `development`
-globs) are never moved.
+The readers of deploy paths live in deploy_evidence.py, the marks of local use in compose files in
+compose_marks.py, the marks of a path, its neighbours and its header in path_marks.py, each layer a class
+the next extends; what one image stage or settings class is, in image_roles.py. Every placement carries its
+reason, which findings repeat (`context_reason`). Files the configuration pins (`production` /
+`development` globs) are never moved.
 """
 from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
-from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of
-from prodcheck.project.compose_marks import development_base, local_image, project_name_context
-from prodcheck.project.deploy_evidence import DeployEvidence, _join, _knowledge, _norm, _words
-from prodcheck.project.installs import Installs, installed_requirements
-from prodcheck.project.infra import (
-    ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command,
-)
+from prodcheck.parsing.dockerfile import DockerfileView
+from prodcheck.project.compose_marks import development_base, project_name_context
+from prodcheck.project.deploy_evidence import _knowledge, _words
+from prodcheck.project.path_marks import PathMarks, Placement
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -42,13 +39,10 @@ _TEMPLATE_REASON = ("part of a project template (a `{{ }}` path): read as the pr
                     "where nothing says development or test")
 
 
-@dataclass(frozen=True, slots=True)
-class Placement:
-    context: Context
-    reason: str
+__all__ = ["Deployment", "Placement", "platform_ignores_healthcheck"]
 
 
-class Deployment(DeployEvidence):
+class Deployment(PathMarks):
     """The deployment model: `placements` maps a path to its context and the reason for it."""
 
     def __init__(self, views: FileViews, pinned: frozenset[str] = frozenset(), root: Path | None = None) -> None:
@@ -62,217 +56,6 @@ class Deployment(DeployEvidence):
         # platform's registry (`registry.heroku.com/...`) or pushed by the platform's CLI
         self.platform_images: dict[str, tuple[str, str]] = {}
         self._untargeted: set[str] = set()  # Dockerfiles a deploy path also builds whole (no `--target`)
-
-    # ------------------------------------------------------------------ compose files and their marks
-
-    @cached_property
-    def _services_by_file(self) -> dict[str, list[ComposeService]]:
-        out: dict[str, list[ComposeService]] = {}
-        for service in self.views.compose_services:
-            out.setdefault(service.file.path, []).append(service)
-        return out
-
-    def _built_dockerfile(self, service: ComposeService) -> str | None:
-        build = service.node.get("build")
-        if build is None:
-            return None
-        base = posixpath.dirname(service.file.path)
-        if build.is_scalar:
-            return self._dockerfile_at(_join(_join(base, build.as_str() or "."), "Dockerfile"))
-        context_node, file_node = build.get("context"), build.get("dockerfile")
-        context = _join(base, (context_node.as_str() or ".") if context_node is not None else ".")
-        return self._dockerfile_at(_join(context, (file_node.as_str() or "Dockerfile") if file_node is not None else "Dockerfile"))
-
-    def _build_context(self, service: ComposeService) -> str | None:
-        build = service.node.get("build")
-        if build is None:
-            return None
-        base = posixpath.dirname(service.file.path)
-        if build.is_scalar:
-            return _join(base, build.as_str() or ".")
-        context_node = build.get("context")
-        return _join(base, (context_node.as_str() or ".") if context_node is not None else ".")
-
-    def _is_source_dir(self, folder: str) -> bool:
-        prefix = f"{folder}/" if folder else ""
-        return any(p.startswith(prefix) and p.endswith(".py") for p in self.views.python_facts)
-
-    def _local_marks(self, path: str) -> list[str]:
-        """The marks of local use in one compose file, as reasons."""
-        knowledge = _knowledge()["compose"]
-        services = self._services_by_file.get(path, [])
-        marks: list[str] = []
-        base = posixpath.dirname(path)
-        reload_words = knowledge["reload_words"]
-        dev_database = re.compile(knowledge["dev_database"], re.I)
-        local_images = set(knowledge["local_images"])
-        for service in services:
-            line = service.key.span.line
-            if service.node.get("develop") is not None:
-                marks.append(f"service `{service.name}` has `develop: watch` ({path}:{line})")
-            context = self._build_context(service)
-            volumes = service.node.get("volumes")
-            mounted_source = None
-            for volume in volumes.list() if volumes is not None and volumes.is_seq else []:
-                host = None
-                if volume.is_scalar:
-                    text = volume.as_str() or ""
-                    if ":" in text and text.startswith((".", "/", "$")):
-                        host = text.split(":", 1)[0]
-                elif volume.is_map:
-                    kind, source_node = volume.get("type"), volume.get("source")
-                    if kind is not None and kind.as_str() == "bind" and source_node is not None:
-                        host = source_node.as_str()
-                if not host or not host.startswith("."):
-                    continue
-                folder = _join(base, host)
-                if folder in self.views.by_path:
-                    continue  # a single file (a config), not the source
-                if (context is not None and (folder == context or context.startswith(f"{folder}/") if folder else True)) \
-                        or self._is_source_dir(folder):
-                    mounted_source = f"service `{service.name}` bind-mounts the source `{host}` ({path}:{volume.span.line})"
-                    break
-            image = local_image(service)
-            if image is not None:
-                marks.append(f"service `{service.name}` runs `{image}`, an image tagged for local use that it does not build "
-                             f"({path}:{line})")
-            commands = " ".join(str(c) for key in ("command", "entrypoint")
-                                if (node := service.node.get(key)) is not None for c in yaml_command(node))
-            reloads = [w for w in reload_words if w in commands]
-            if mounted_source:
-                marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
-            for key, value in compose_env(service.node.get("environment")).items():
-                text = value.as_str() or ""
-                database = text.rsplit("/", 1)[-1].split("?", 1)[0] if "://" in text else text
-                if (key.endswith(("_DB", "_DATABASE", "DB_NAME", "_URL", "_DSN")) or "DATABASE" in key) and database \
-                        and dev_database.search(database):
-                    marks.append(f"service `{service.name}` uses the development database `{database}` ({path}:{value.span.line})")
-                    break
-        own = [s for s in services if s.node.get("build") is not None or not self._backing(s.image, local_images)]
-        if services and not own:
-            marks.append(f"{path} runs only local infrastructure ({', '.join(s.name for s in services[:4])}), none of the project's own images")
-        return marks
-
-    @staticmethod
-    def _backing(image: str | None, local_images: set[str]) -> bool:
-        if not image:
-            return False
-        return is_database_image(image) or is_pooler_image(image) or image_repository(image) in local_images
-
-    # ------------------------------------------------------------------ names
-
-    def _prod_sibling(self, source: SourceFile) -> str | None:
-        """`Dockerfile.prod` beside `Dockerfile`, `docker-compose.prod.yml` beside `docker-compose.yml`."""
-        folder, name = posixpath.split(source.path)
-        prod_words = _knowledge()["names"]["prod_words"]
-        if source.kind == FileKind.DOCKERFILE:
-            if name not in {"Dockerfile", "Containerfile"}:
-                return None
-            candidates = [f"{name}.{w}" for w in prod_words] + [f"{w}.{name}" for w in prod_words] + \
-                [f"{name}-{w}" for w in prod_words] + [f"{name}_{w}" for w in prod_words]
-        elif source.kind == FileKind.COMPOSE:
-            stem, _dot, extension = name.rpartition(".")
-            if stem not in {"docker-compose", "compose"}:
-                return None
-            candidates = [f"{stem}{sep}{w}.{extension}" for w in prod_words for sep in (".", "-", "_")]
-        else:
-            return None
-        by_path = self.views.by_path
-        normal = _norm(folder) == folder  # then joining one plain name needs no normpath per candidate
-        for candidate in candidates:
-            path = (f"{folder}/{candidate}" if folder else candidate) if normal else _join(folder, candidate)
-            if path in by_path:
-                return path
-        return None
-
-    def _folder_word(self, source: SourceFile) -> Placement | None:
-        folders = _knowledge()["folders"]
-        deployment_kind = source.kind in {FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.YAML,
-                                          FileKind.SHELL, FileKind.PROCFILE, FileKind.PLATFORM, FileKind.ENV}
-        parts = source.path.split("/")[:-1]
-        for index, part in enumerate(parts):
-            lowered = part.lower()
-            for context, table in ((Context.DEV, folders["dev"]), (Context.TEST, folders["test"])):
-                words = set(table["any"]) | (set(table["deployment"]) if deployment_kind else set())
-                if lowered in words:
-                    folder = "/".join(parts[: index + 1])
-                    return Placement(context, f"under `{folder}/`, a folder of {'examples and tools' if context == Context.DEV else 'test rigs'}")
-            if any(w in folders["test"]["rig_words"] for w in _words(part)) and not self._in_package(parts[:index]):
-                folder = "/".join(parts[: index + 1])
-                return Placement(Context.TEST, f"under `{folder}/`, a folder of evaluation or benchmark rigs "
-                                 "(not a sub-package of the application)")
-        name = source.path.rsplit("/", 1)[-1]
-        if not name.endswith(".py") and "testing" in _words(name):
-            return Placement(Context.TEST, f"its name `{name}` says testing")
-        if source.kind in {FileKind.COMPOSE, FileKind.DOCKERFILE} \
-                and any(w in _knowledge()["names"]["test_stack_words"] for w in _words(name)):
-            return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
-        return None
-
-    def _unrendered_chart_files(self) -> dict[str, Placement]:
-        """YAML files of a Helm chart that Helm never installs: outside `templates/` and `charts/`, not the
-        chart's values or metadata, and not read by a template's `.Files.Get`/`.Files.Glob` (a
-        `templates_disabled/` folder, manifests kept beside the chart). https://helm.sh/docs/topics/charts/"""
-        charts = [posixpath.dirname(p) for p in self.views.by_path if posixpath.basename(p) == "Chart.yaml"]
-        out: dict[str, Placement] = {}
-        for chart in charts:
-            prefix = f"{chart}/" if chart else ""
-            files_text = " ".join(s.text or "" for p, s in self.views.by_path.items()
-                                  if p.startswith(f"{prefix}templates/") and ".Files." in (s.text or ""))
-            for path, source in self.views.by_path.items():
-                if not path.startswith(prefix) or source.kind not in {FileKind.K8S, FileKind.YAML}:
-                    continue
-                relative = path[len(prefix):]
-                top, _, rest = relative.partition("/")
-                if not rest or top in {"templates", "charts"} or top in files_text \
-                        or any(c != chart and path.startswith(f"{c}/") and len(c) > len(chart) for c in charts):
-                    continue  # the chart's own files, what a template reads, or a nested chart's file
-                out[path] = Placement(Context.DEV, f"in the Helm chart `{chart or '.'}` but outside `templates/`: "
-                                      "Helm never renders or installs it")
-        return out
-
-    @cached_property
-    def _installs(self) -> Installs:
-        return installed_requirements(self.views.files, self.views.dockerfiles)
-
-    def _uninstalled(self, source: SourceFile) -> Placement | None:
-        """A requirements file no image installs while images install others (project/installs.py)."""
-        if source.kind != FileKind.REQUIREMENTS or source.path.endswith(".in") \
-                or self._in_package(source.path.split("/")[:-1]):
-            # a pip-compile input is installed through the file compiled from it; beside an `__init__.py`: the
-            # requirements of a package, deployed by means the repository may not show
-            return None
-        why = self._installs.uninstalled(source.path)
-        return Placement(Context.AMBIGUOUS, why) if why is not None else None
-
-    def _in_package(self, parts: list[str]) -> bool:
-        """The folder `parts` is a Python package (it has an `__init__.py`)."""
-        return bool(parts) and "/".join([*parts, "__init__.py"]) in self.views.by_path
-
-    def _test_support(self, source: SourceFile) -> Placement | None:
-        """A Python module importing a test framework or test client (knowledge/contexts.toml)."""
-        facts = self.views.python_facts.get(source.path)
-        if facts is None:
-            return None
-        modules = _knowledge()["test_imports"]["modules"]
-        for _, target in facts.imports:
-            for module in modules:
-                if target == module or target.startswith(module + "."):
-                    return Placement(Context.TEST, f"it imports `{module}`: test support")
-        return None
-
-    @cached_property
-    def _sample_repository(self) -> str | None:
-        for name in ("README.md", "README.rst", "README.txt", "README", "readme.md"):
-            text = _read_readme(self.root, name) if self.root is not None else None
-            if not text:
-                continue
-            text = " ".join(text.split()).lower()
-            for pattern in _knowledge()["readme"]["not_for_production"]:
-                match = re.search(pattern, text)
-                if match:
-                    return f"the README says \"{match.group(0)}\""
-        return None
 
     # ------------------------------------------------------------------ the model
 
@@ -422,49 +205,3 @@ def _has_command(view: DockerfileView | None) -> bool:
     stage = view.stage(None) if view is not None else None
     return stage is not None and (view.effective(stage, "CMD") is not None  # type: ignore[union-attr]  # view set with stage
                                   or view.effective(stage, "ENTRYPOINT") is not None)  # type: ignore[union-attr]
-
-
-def _read_readme(root: Path, name: str) -> str | None:
-    """The first 20 kB of a root README: a regular file inside the root, never through a link."""
-    from prodcheck.project.sources import root_text
-
-    return root_text(root, name)
-
-
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
-_SETTINGS_CLASS = ("config", "settings", "configuration")
-
-
-def image_purpose(view: DockerfileView, stage: Stage) -> str | None:
-    """Why an image stage is not a long-running service, or None when it is one: an AWS Lambda
-    function (the Lambda runtime runs it), or a build step whose command only copies or bundles."""
-    images = _knowledge()["images"]
-    base = view.base_image(stage).lower()
-    if base.startswith(tuple(images["function_bases"])):
-        return f"an AWS Lambda function image (`FROM {base}`): the Lambda runtime runs it, not a container of its own"
-    commands = [c for keyword in ("ENTRYPOINT", "CMD") if (i := view.effective(stage, keyword)) is not None
-                for c in command_of(i) if c.argv]
-    if commands and all(c.program in images["build_programs"] for c in commands):
-        return f"a build step: its command only copies or bundles files (`{commands[0]}`)"
-    return None
-
-
-def settings_class_context(facts: PyFacts | None, line: int) -> Placement | None:
-    """A line inside a settings class named for tests or development (`TestConfig`,
-    `DevelopmentSettings`, `LocalConfig`): the environment that class configures is not production."""
-    if facts is None:
-        return None
-    found = None
-    for klass in facts.classes:
-        span = klass.span
-        if not span.line <= line <= max(span.end_line, span.line):
-            continue
-        name = klass.qualname.rsplit(".", 1)[-1]
-        words = [w.lower() for w in _CAMEL.findall(name)]
-        if not words or words[-1] not in _SETTINGS_CLASS:
-            continue
-        if any(w in {"test", "tests", "testing"} for w in words):
-            found = Placement(Context.TEST, f"inside `{name}`, the settings of the test environment")
-        elif any(w in {"dev", "development", "local", "debug"} for w in words):
-            found = Placement(Context.DEV, f"inside `{name}`, the settings of a development environment")
-    return found

@@ -10,7 +10,7 @@ from prodcheck.model.files import Context
 from prodcheck.model.finding import Confidence, Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.deployment import image_purpose
+from prodcheck.project.image_roles import image_purpose
 from prodcheck.project.helm_render import absence
 from prodcheck.project.infra import Workload, is_third_party_image, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta

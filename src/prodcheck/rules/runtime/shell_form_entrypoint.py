@@ -11,7 +11,7 @@ from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, com
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.deployment import image_purpose
+from prodcheck.project.image_roles import image_purpose
 from prodcheck.project.infra import Step, raw_argv, resolve_script, scalar_location
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta

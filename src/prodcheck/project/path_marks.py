@@ -1,0 +1,151 @@
+"""Where no deploy path places a file, its path and its neighbours do: a `*.prod` sibling, folders of
+examples, tools and test rigs (knowledge/contexts.toml), chart files Helm never renders, requirements no
+image installs (installs.py), test support, a README or the file's own header comment that says it is not
+for production. `PathMarks` extends the compose marks (compose_marks.py); the model (deployment.py)
+extends it.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from prodcheck.model.files import Context, FileKind
+from prodcheck.project.compose_marks import LocalMarks
+from prodcheck.project.deploy_evidence import _join, _knowledge, _norm, _words
+from prodcheck.project.installs import Installs, installed_requirements
+from prodcheck.project.sources import SourceFile
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    context: Context
+    reason: str
+
+
+class PathMarks(LocalMarks):
+    """The marks of a file's path, its neighbours and its own header, as placements."""
+
+    root: Path | None
+
+    def _prod_sibling(self, source: SourceFile) -> str | None:
+        """`Dockerfile.prod` beside `Dockerfile`, `docker-compose.prod.yml` beside `docker-compose.yml`."""
+        folder, name = posixpath.split(source.path)
+        prod_words = _knowledge()["names"]["prod_words"]
+        if source.kind == FileKind.DOCKERFILE:
+            if name not in {"Dockerfile", "Containerfile"}:
+                return None
+            candidates = [f"{name}.{w}" for w in prod_words] + [f"{w}.{name}" for w in prod_words] + \
+                [f"{name}-{w}" for w in prod_words] + [f"{name}_{w}" for w in prod_words]
+        elif source.kind == FileKind.COMPOSE:
+            stem, _dot, extension = name.rpartition(".")
+            if stem not in {"docker-compose", "compose"}:
+                return None
+            candidates = [f"{stem}{sep}{w}.{extension}" for w in prod_words for sep in (".", "-", "_")]
+        else:
+            return None
+        by_path = self.views.by_path
+        normal = _norm(folder) == folder  # then joining one plain name needs no normpath per candidate
+        for candidate in candidates:
+            path = (f"{folder}/{candidate}" if folder else candidate) if normal else _join(folder, candidate)
+            if path in by_path:
+                return path
+        return None
+
+    def _folder_word(self, source: SourceFile) -> Placement | None:
+        folders = _knowledge()["folders"]
+        deployment_kind = source.kind in {FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.YAML,
+                                          FileKind.SHELL, FileKind.PROCFILE, FileKind.PLATFORM, FileKind.ENV}
+        parts = source.path.split("/")[:-1]
+        for index, part in enumerate(parts):
+            lowered = part.lower()
+            for context, table in ((Context.DEV, folders["dev"]), (Context.TEST, folders["test"])):
+                words = set(table["any"]) | (set(table["deployment"]) if deployment_kind else set())
+                if lowered in words:
+                    folder = "/".join(parts[: index + 1])
+                    return Placement(context, f"under `{folder}/`, a folder of {'examples and tools' if context == Context.DEV else 'test rigs'}")
+            if any(w in folders["test"]["rig_words"] for w in _words(part)) and not self._in_package(parts[:index]):
+                folder = "/".join(parts[: index + 1])
+                return Placement(Context.TEST, f"under `{folder}/`, a folder of evaluation or benchmark rigs "
+                                 "(not a sub-package of the application)")
+        name = source.path.rsplit("/", 1)[-1]
+        if not name.endswith(".py") and "testing" in _words(name):
+            return Placement(Context.TEST, f"its name `{name}` says testing")
+        if source.kind in {FileKind.COMPOSE, FileKind.DOCKERFILE} \
+                and any(w in _knowledge()["names"]["test_stack_words"] for w in _words(name)):
+            return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
+        return None
+
+    def _unrendered_chart_files(self) -> dict[str, Placement]:
+        """YAML files of a Helm chart that Helm never installs: outside `templates/` and `charts/`, not the
+        chart's values or metadata, and not read by a template's `.Files.Get`/`.Files.Glob` (a
+        `templates_disabled/` folder, manifests kept beside the chart). https://helm.sh/docs/topics/charts/"""
+        charts = [posixpath.dirname(p) for p in self.views.by_path if posixpath.basename(p) == "Chart.yaml"]
+        out: dict[str, Placement] = {}
+        for chart in charts:
+            prefix = f"{chart}/" if chart else ""
+            files_text = " ".join(s.text or "" for p, s in self.views.by_path.items()
+                                  if p.startswith(f"{prefix}templates/") and ".Files." in (s.text or ""))
+            for path, source in self.views.by_path.items():
+                if not path.startswith(prefix) or source.kind not in {FileKind.K8S, FileKind.YAML}:
+                    continue
+                relative = path[len(prefix):]
+                top, _, rest = relative.partition("/")
+                if not rest or top in {"templates", "charts"} or top in files_text \
+                        or any(c != chart and path.startswith(f"{c}/") and len(c) > len(chart) for c in charts):
+                    continue  # the chart's own files, what a template reads, or a nested chart's file
+                out[path] = Placement(Context.DEV, f"in the Helm chart `{chart or '.'}` but outside `templates/`: "
+                                      "Helm never renders or installs it")
+        return out
+
+    @cached_property
+    def _installs(self) -> Installs:
+        return installed_requirements(self.views.files, self.views.dockerfiles)
+
+    def _uninstalled(self, source: SourceFile) -> Placement | None:
+        """A requirements file no image installs while images install others (project/installs.py)."""
+        if source.kind != FileKind.REQUIREMENTS or source.path.endswith(".in") \
+                or self._in_package(source.path.split("/")[:-1]):
+            # a pip-compile input is installed through the file compiled from it; beside an `__init__.py`: the
+            # requirements of a package, deployed by means the repository may not show
+            return None
+        why = self._installs.uninstalled(source.path)
+        return Placement(Context.AMBIGUOUS, why) if why is not None else None
+
+    def _in_package(self, parts: list[str]) -> bool:
+        """The folder `parts` is a Python package (it has an `__init__.py`)."""
+        return bool(parts) and "/".join([*parts, "__init__.py"]) in self.views.by_path
+
+    def _test_support(self, source: SourceFile) -> Placement | None:
+        """A Python module importing a test framework or test client (knowledge/contexts.toml)."""
+        facts = self.views.python_facts.get(source.path)
+        if facts is None:
+            return None
+        modules = _knowledge()["test_imports"]["modules"]
+        for _, target in facts.imports:
+            for module in modules:
+                if target == module or target.startswith(module + "."):
+                    return Placement(Context.TEST, f"it imports `{module}`: test support")
+        return None
+
+    @cached_property
+    def _sample_repository(self) -> str | None:
+        for name in ("README.md", "README.rst", "README.txt", "README", "readme.md"):
+            text = _read_readme(self.root, name) if self.root is not None else None
+            if not text:
+                continue
+            text = " ".join(text.split()).lower()
+            for pattern in _knowledge()["readme"]["not_for_production"]:
+                match = re.search(pattern, text)
+                if match:
+                    return f"the README says \"{match.group(0)}\""
+        return None
+
+
+def _read_readme(root: Path, name: str) -> str | None:
+    """The first 20 kB of a root README: a regular file inside the root, never through a link."""
+    from prodcheck.project.sources import root_text
+
+    return root_text(root, name)
