@@ -529,3 +529,15 @@ def test_a_byte_identical_copy_reports_its_findings_once() -> None:
         ("deployment/compose/docker-compose.yml", 12, ("installer/embedded/compose/docker-compose.yml",)),
         ("installer/docker-compose.yml", 12, ()),
     ]
+
+
+def test_an_image_whose_header_says_it_is_never_deployed_is_development() -> None:
+    """LAION's docker/Dockerfile.model-training opens with "will not be deployed on production machines": the
+    header is the maintainers' word, like a README's. A header that only mentions production is not."""
+    _, report = run_json(FIXTURES / "context-self-described-images", "--select", "PC201", "--select", "PC702")
+    placed = {(f["code"], f["path"]): (f["severity"], f["context"]) for f in report["findings"]}
+    assert placed[("PC201", "docker/Dockerfile.training")] == ("info", "dev")
+    assert not [f for f in report["findings"] if f["path"] == "docker/Dockerfile.training" and f["severity"] != "info"]
+    for path in ("docker/Dockerfile.api", "docker/Dockerfile.notes"):
+        assert placed[("PC201", path)] == ("warning", "prod")
+        assert placed[("PC702", path)] == ("warning", "prod")

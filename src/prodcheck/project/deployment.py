@@ -156,7 +156,8 @@ class Deployment(PathMarks):
         for source in views.files:
             if source.path in evidence or source.context != Context.PROD:
                 continue
-            word = unrendered.get(source.path) or self._folder_word(source) or self._test_support(source)
+            word = unrendered.get(source.path) or self._folder_word(source) or self._test_support(source) \
+                or self._self_described(source)
             if word is not None:
                 out[source.path] = word
             elif sample is not None:

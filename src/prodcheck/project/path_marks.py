@@ -1,7 +1,7 @@
 """Where no deploy path places a file, its path and its neighbours do: a `*.prod` sibling, folders of
 examples, tools and test rigs (knowledge/contexts.toml), chart files Helm never renders, requirements no
-image installs (installs.py), test support, a README or the file's own header comment that says it is not
-for production. `PathMarks` extends the compose marks (compose_marks.py); the model (deployment.py)
+image installs (installs.py), test support, a README or a Dockerfile's or compose file's own header comment
+that says it is not for production. `PathMarks` extends the compose marks (compose_marks.py); the model (deployment.py)
 extends it.
 """
 from __future__ import annotations
@@ -142,6 +142,31 @@ class PathMarks(LocalMarks):
                 if match:
                     return f"the README says \"{match.group(0)}\""
         return None
+
+    def _self_described(self, source: SourceFile) -> Placement | None:
+        """A Dockerfile or compose file whose leading comment says production never runs it (`# This image is
+        for development/model-training and will not be deployed on production machines`): the README's
+        sentences (knowledge/contexts.toml [readme]) and those of [headers], read in the comment block that
+        opens the file."""
+        if source.kind not in {FileKind.DOCKERFILE, FileKind.COMPOSE} or not source.text:
+            return None
+        head: list[str] = []
+        for line in source.text.splitlines()[:_HEADER_LINES]:
+            stripped = line.strip()
+            if stripped.startswith("#"):
+                head.append(stripped.lstrip("#"))
+            elif stripped:
+                break
+        text = " ".join(" ".join(head).split()).lower()
+        knowledge = _knowledge()
+        for pattern in (*knowledge["readme"]["not_for_production"], *knowledge["headers"]["not_for_production"]):
+            match = re.search(pattern, text) if text else None
+            if match:
+                return Placement(Context.DEV, f"its own header comment says \"{match.group(0)}\"")
+        return None
+
+
+_HEADER_LINES = 40  # the comment block that opens a file, at most this many lines
 
 
 def _read_readme(root: Path, name: str) -> str | None:
