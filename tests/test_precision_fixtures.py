@@ -541,3 +541,17 @@ def test_an_image_whose_header_says_it_is_never_deployed_is_development() -> Non
     for path in ("docker/Dockerfile.api", "docker/Dockerfile.notes"):
         assert placed[("PC201", path)] == ("warning", "prod")
         assert placed[("PC702", path)] == ("warning", "prod")
+
+
+def test_a_sandbox_inside_the_application_packages_is_production() -> None:
+    """`sandbox`/`playground` name a developer's scratch folder only outside the application's packages: a
+    code-execution sandbox of an agent platform (a namespace package under `app/`, a package of its own
+    beside it) is what production runs (tracecat, onyx, letta)."""
+    _, report = run_json(FIXTURES / "context-scratch-folders", "--select", "PC301", "--select", "PC201")
+    placed = {f["path"]: (f["severity"], f["context"]) for f in report["findings"]}
+    assert placed == {
+        "app/features/craft/sandbox/runner.py": ("error", "prod"),
+        "worker/sandbox/executor.py": ("error", "prod"),
+        "sandbox/try_queries.py": ("info", "dev"),
+        "playground/Dockerfile": ("info", "dev"),
+    }

@@ -66,6 +66,9 @@ class PathMarks(LocalMarks):
                 if lowered in words:
                     folder = "/".join(parts[: index + 1])
                     return Placement(context, f"under `{folder}/`, a folder of {'examples and tools' if context == Context.DEV else 'test rigs'}")
+            if lowered in folders["dev"]["scratch"] and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
+                folder = "/".join(parts[: index + 1])
+                return Placement(Context.DEV, f"under `{folder}/`, a scratch folder outside the application's packages")
             if any(w in folders["test"]["rig_words"] for w in _words(part)) and not self._in_package(parts[:index]):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.TEST, f"under `{folder}/`, a folder of evaluation or benchmark rigs "
