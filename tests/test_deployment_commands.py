@@ -106,3 +106,82 @@ def test_kubectl_apply_marks_a_manifest_file_or_every_file_of_a_folder(tmp_path:
     project = _project(tmp_path, {**files, ".github/workflows/deploy.yml": _workflow("deploy", commands)})
     applied = {path for path in _prod(project) if path.endswith(".yaml") and "workflows" not in path}
     assert applied == {"k8s/api.yaml", "deploy/worker.yaml", "deploy/jobs/cron.yaml"}
+
+
+def test_run_steps_start_in_the_folder_defaults_name(tmp_path: Path) -> None:
+    """`defaults: run: working-directory:` of a job, else of the workflow, is where `docker build` runs
+    (dstack builds `-f release/Dockerfile .` in `docker/server`); a step's own `working-directory` wins; a
+    workflow expression the shell splits (`--build-arg V=${{ inputs.v }}`) is never the build context."""
+    files = _unique({"docker/server/release/Dockerfile": IMAGE, "docker/base/Dockerfile": IMAGE,
+                     "tools/Dockerfile": IMAGE, "docker/amd/Dockerfile": IMAGE})
+    workflow = """
+on: {push: {branches: [main]}}
+defaults: {run: {working-directory: docker}}
+jobs:
+  server:
+    runs-on: ubuntu-latest
+    environment: production
+    defaults: {run: {working-directory: docker/server}}
+    steps:
+      - run: docker buildx build --push -t org/server -f release/Dockerfile .
+      - run: docker build -t org/tools .
+        working-directory: tools
+  base:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: docker buildx build --push -t org/base -f base/Dockerfile .
+  amd:
+    runs-on: ubuntu-latest
+    environment: production
+    defaults: {run: {working-directory: docker/amd}}
+    steps:
+      - run: docker buildx build . --build-arg ROCM=${{ inputs.rocm_version }} --tag org/amd && docker push org/amd
+"""
+    project = _project(tmp_path, {**files, ".github/workflows/deploy.yml": workflow})
+    assert _prod(project) == set(files)
+
+
+def test_a_reusable_workflow_builds_what_its_caller_names(tmp_path: Path) -> None:
+    """A release job calls the repository's build workflow with `dockerfile:` and `context:` inputs: the
+    called docker/build-push-action builds those files, once per call; a Dockerfile no call names is not
+    placed by it, nor is one a test job's call names."""
+    files = _unique({"docker/Dockerfile.api": IMAGE, "docker/Dockerfile.worker": IMAGE,
+                     "docker/Dockerfile.training": IMAGE, "docker/Dockerfile.e2e": IMAGE})
+    build = """
+on:
+  workflow_call:
+    inputs:
+      dockerfile: {required: true, type: string}
+      context: {required: true, type: string}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          file: ${{ inputs.dockerfile }}
+          context: ${{ inputs.context }}
+          push: true
+"""
+    release = """
+on: {push: {branches: [main]}}
+jobs:
+  api:
+    uses: ./.github/workflows/build.yml
+    with: {dockerfile: docker/Dockerfile.api, context: .}
+  worker:
+    uses: ./.github/workflows/build.yml
+    with:
+      dockerfile: docker/Dockerfile.worker
+      context: .
+  run-tests:
+    uses: ./.github/workflows/build.yml
+    with: {dockerfile: docker/Dockerfile.e2e, context: .}
+"""
+    project = _project(tmp_path, {**files, ".github/workflows/build.yml": build,
+                                  ".github/workflows/release.yml": release})
+    placements = project.deployment.placements
+    called = {path for path, placement in placements.items() if "called from .github/workflows/release.yml" in placement.reason}
+    assert called == {"docker/Dockerfile.api", "docker/Dockerfile.worker"}
+    assert placements["docker/Dockerfile.training"].context == Context.AMBIGUOUS
