@@ -24,10 +24,13 @@ from functools import cached_property
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context
-from prodcheck.project.deploy_evidence import DeployEvidence, _join, _knowledge
-from prodcheck.project.infra import ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command
-from prodcheck.project.sources import SourceFile
 from prodcheck.parsing.yaml import YNode
+from prodcheck.project.deploy_evidence import _join, _knowledge
+from prodcheck.project.infra import (
+    ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command,
+)
+from prodcheck.project.sources import SourceFile
+from prodcheck.project.workflow_evidence import WorkflowEvidence
 
 _PATH_WORDS = load("contexts")["path_words"]
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -102,8 +105,8 @@ def development_base(source: SourceFile, services: list[ComposeService], files: 
     return None
 
 
-class LocalMarks(DeployEvidence):
-    """The marks of local use in compose files, over the readers of deploy paths (deploy_evidence.py)."""
+class LocalMarks(WorkflowEvidence):
+    """The marks of local use in compose files, over the readers of deploy paths (workflow_evidence.py)."""
 
     @cached_property
     def _services_by_file(self) -> dict[str, list[ComposeService]]:

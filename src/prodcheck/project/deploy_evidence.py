@@ -4,7 +4,7 @@ A platform engineer follows what ships: the deploy workflows, Makefile and scrip
 build -f`, docker/build-push-action `file:`, `docker compose -f a -f b up`, `helm upgrade`, `kubectl
 apply -f`, `fly deploy`, `heroku container:push`) and the platform files (fly.toml, render.yaml,
 railway, heroku.yml). Files those reach are production, each with the reason. `Deployment`
-(deployment.py) builds on this.
+(deployment.py) builds on this, through the readers of GitHub workflows (workflow_evidence.py).
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from prodcheck.parsing import ParseError
 from prodcheck.parsing.nesting import check_depth
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.toml import loads as toml_loads
-from prodcheck.parsing.yaml import YNode
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -242,79 +241,6 @@ class DeployEvidence:
                 config = args[index + 1]
         self._mark_prod(_join(base, config), f"deployed by `fly deploy` at {where}")
 
-    def _from_workflows(self) -> None:
-        for workflow in self.views.workflow_jobs:
-            top_env = _env_map(workflow.document)
-            top_directory = _run_directory(workflow.document)
-            for job in workflow.jobs.values():
-                if job.is_test_job():
-                    continue
-                deploy = job.deploys() is not None
-                job_env = {**top_env, **_env_map(job.node)}
-                job_directory = _run_directory(job.node)
-                for step in job.steps:
-                    working = step.node.get("working-directory") if step.node.is_map else None
-                    base = _norm(working.as_str() or "") if working is not None else \
-                        job_directory if job_directory is not None else top_directory or ""
-                    line = step.run_node.span.line if step.run_node is not None else step.node.span.line
-                    env = {**job_env, **_env_map(step.node)}
-                    for command in step.commands:
-                        where = f"{job.path}:{command.line if command.line > 1 else line}"
-                        self._read_command(command, base, where, deploy, env)
-                    if step.uses and "/build-push-action" in step.uses:
-                        self._build_push_action(step.node, job.path)
-
-        self._from_reusable_workflows()
-
-    def _from_reusable_workflows(self) -> None:
-        """A job that calls a workflow of the repository (`uses: ./.github/workflows/build.yml`) with inputs
-        (`with: {dockerfile: docker/Dockerfile.api}`): the called workflow's docker/build-push-action builds
-        what `${{ inputs.dockerfile }}` names for that call
-        (https://docs.github.com/en/actions/sharing-automations/reusing-workflows)."""
-        called = {workflow.path: workflow for workflow in self.views.workflow_jobs}
-        for workflow in self.views.workflow_jobs:
-            for job in workflow.jobs.values():
-                callee = called.get(_norm((job.uses or "").split("@", 1)[0])) if (job.uses or "").startswith("./") else None
-                if callee is None or callee is workflow or job.is_test_job():
-                    continue
-                given = job.node.get("with")
-                inputs = {key.as_str() or "": value.as_str() or "" for key, value in given.items() if value.is_scalar} \
-                    if given is not None and given.is_map else {}
-                for step in (s for callee_job in callee.jobs.values() for s in callee_job.steps):
-                    if inputs and step.uses and "/build-push-action" in step.uses:
-                        self._build_push_action(step.node, callee.path, inputs, f"{job.path}:{job.key_node.span.line}")
-
-    def _build_push_action(self, node: YNode, path: str, inputs: dict[str, str] | None = None,
-                           caller: str | None = None) -> None:
-        with_node = node.get("with")
-        if with_node is None or not with_node.is_map:
-            return
-
-        def value(key: str) -> str | None:
-            found = with_node.get(key)
-            text = found.as_str() if found is not None and found.is_scalar else None
-            return _INPUT.sub(lambda m: (inputs or {}).get(m.group(1), m.group(0)), text) if text else text
-
-        file, context = value("file"), value("context") or "."
-        if "$" in context or "://" in context:
-            context = "."
-        where = f"{path}:{node.span.line}" + (f", called from {caller}" if caller else "")
-        if file and "$" not in file:
-            found = self._dockerfile_at(_norm(file))
-        elif file:
-            found = None
-        else:
-            found = self._dockerfile_at(_join(context, "Dockerfile"))
-        target_node = with_node.get("target")
-        tags_node = with_node.get("tags")
-        tags = re.split(r"[\s,]+", _EXPRESSION.sub("", tags_node.as_str() or "")) if tags_node is not None \
-            and tags_node.is_scalar else \
-            [t.as_str() or "" for t in tags_node.list()] if tags_node is not None and tags_node.is_seq else []
-        if found is not None and not _test_tags(tags):
-            self._mark_prod(found, f"built by docker/build-push-action at {where}")
-            target = value("target") if target_node is not None else None
-            self._add_target(found, target)
-
     def _from_task_files(self) -> None:
         """Makefile / justfile targets and scripts whose name says they deploy."""
         for source in self.views.of_kind(FileKind.MAKEFILE):
@@ -411,25 +337,6 @@ def _whole_expressions(args: list[str]) -> list[str]:
     return out + pending
 
 
-def _run_directory(node: YNode) -> str | None:
-    """The folder `run` steps start in, from `defaults: run: working-directory:` of a job or a workflow
-    (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#defaultsrun)."""
-    defaults = node.get("defaults") if node.is_map else None
-    run = defaults.get("run") if defaults is not None and defaults.is_map else None
-    directory = run.get("working-directory") if run is not None and run.is_map else None
-    text = directory.as_str() if directory is not None and directory.is_scalar else None
-    return _norm(text) if text and "${{" not in text else None
-
-
-def _env_map(node: YNode | None) -> dict[str, str]:
-    """The plain `env:` values of a workflow, job or step node."""
-    env = node.get("env") if node is not None and node.is_map else None
-    if env is None or not env.is_map:
-        return {}
-    return {key.as_str() or "": value.as_str() or "" for key, value in env.items() if value.is_scalar}
-
-
-_INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*")
 
 
