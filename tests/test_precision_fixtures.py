@@ -555,3 +555,12 @@ def test_a_sandbox_inside_the_application_packages_is_production() -> None:
         "sandbox/try_queries.py": ("info", "dev"),
         "playground/Dockerfile": ("info", "dev"),
     }
+
+
+def test_a_top_level_folder_whose_readme_calls_it_an_example_is_development() -> None:
+    """gpt-researcher's deep_agents/README.md opens with "This example uses ...": its unpinned requirements are
+    the example's. A README that only mentions an example, or a folder a deploy path builds, stays production."""
+    assert _loud("context-example-folders", "PC701", "PC203") == [
+        ("PC203", "shop/Dockerfile", 1, "warning"),
+        ("PC701", "worker/requirements.txt", 1, "warning"),
+    ]

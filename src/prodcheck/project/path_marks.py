@@ -169,6 +169,35 @@ class PathMarks(LocalMarks):
         return None
 
 
+    @cached_property
+    def _example_folders(self) -> dict[str, str]:
+        """Top-level folders whose own README opens by calling the folder an example, a sample or a demo
+        (gpt-researcher's `deep_agents/README.md`: "This example uses LangChain's Deep Agents ..."), with the
+        reason; a folder a deploy path reaches into is never one."""
+        if self.root is None:
+            return {}
+        pattern = re.compile(_knowledge()["readme"]["folder_is_example"])
+        reached = {path.split("/", 1)[0] for path in self._prod}
+        out: dict[str, str] = {}
+        for folder in sorted({path.split("/", 1)[0] for path in self.views.by_path if "/" in path} - reached):
+            if folder.startswith("."):
+                continue
+            text = _read_readme(self.root, f"{folder}/README.md")
+            paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text or "") if p.strip()
+                          and not p.lstrip().startswith(("#", "!", "[", "<", "|", "`", "-", ">", "="))]
+            match = pattern.match(paragraphs[0].lower()) if paragraphs else None
+            if match:
+                out[folder] = f"its folder's README opens \"{paragraphs[0][:60]}\": an example, not what production runs"
+        return out
+
+    def _example_folder(self, source: SourceFile) -> Placement | None:
+        """A file other than Python code (requirements, images, manifests) in an example folder."""
+        if source.kind == FileKind.PYTHON or "/" not in source.path:
+            return None
+        why = self._example_folders.get(source.path.split("/", 1)[0])
+        return Placement(Context.DEV, why) if why is not None else None
+
+
 _HEADER_LINES = 40  # the comment block that opens a file, at most this many lines
 
 
