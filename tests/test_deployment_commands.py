@@ -185,3 +185,34 @@ jobs:
     called = {path for path, placement in placements.items() if "called from .github/workflows/release.yml" in placement.reason}
     assert called == {"docker/Dockerfile.api", "docker/Dockerfile.worker"}
     assert placements["docker/Dockerfile.training"].context == Context.AMBIGUOUS
+
+
+def test_a_reusable_workflow_of_another_repository_builds_the_dockerfile_it_is_given(tmp_path: Path) -> None:
+    """`uses: org/gh-workflows/.github/workflows/image_build.yml@3` with `dockerfile:` and `build_target: prod`
+    (hotosm): the Dockerfile is built for production, its `prod` stage; a call for pull requests only, or one
+    that builds the `ci` stage, places nothing."""
+    files = _unique({"scripts/docker/Dockerfile": IMAGE, "scripts/docker/Dockerfile.frontend": IMAGE,
+                     "scripts/docker/Dockerfile.ci": IMAGE})
+    deploy = """
+on: {push: {branches: [main]}}
+jobs:
+  image:
+    uses: org/gh-workflows/.github/workflows/image_build.yml@3.6.0
+    with: {image_name: ghcr.io/org/backend, build_target: prod, dockerfile: scripts/docker/Dockerfile}
+  ci-image:
+    uses: org/gh-workflows/.github/workflows/image_build.yml@3.6.0
+    with: {build_target: ci, dockerfile: scripts/docker/Dockerfile.ci}
+"""
+    preview = """
+on: {pull_request: {branches: [main]}}
+jobs:
+  frontend-image:
+    uses: org/gh-workflows/.github/workflows/image_build.yml@3.6.0
+    with: {dockerfile: scripts/docker/Dockerfile.frontend}
+"""
+    project = _project(tmp_path, {**files, ".github/workflows/deploy.yml": deploy,
+                                  ".github/workflows/preview.yml": preview})
+    placements = project.deployment.placements
+    built = {path for path, placement in placements.items() if "reusable workflow" in placement.reason}
+    assert built == {"scripts/docker/Dockerfile"}
+    assert project.deployment.targets == {"scripts/docker/Dockerfile": {"prod"}}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from prodcheck.parsing.yaml import YNode
-from prodcheck.project.deploy_evidence import _EXPRESSION, DeployEvidence, _join, _norm, _test_tags
+from prodcheck.project.deploy_evidence import _EXPRESSION, DeployEvidence, _join, _knowledge, _norm, _test_tags, _words
 
 _INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 
@@ -47,15 +47,37 @@ class WorkflowEvidence(DeployEvidence):
         called = {workflow.path: workflow for workflow in self.views.workflow_jobs}
         for workflow in self.views.workflow_jobs:
             for job in workflow.jobs.values():
-                callee = called.get(_norm((job.uses or "").split("@", 1)[0])) if (job.uses or "").startswith("./") else None
-                if callee is None or callee is workflow or job.is_test_job():
+                if not job.uses or job.is_test_job():
                     continue
                 given = job.node.get("with")
                 inputs = {key.as_str() or "": value.as_str() or "" for key, value in given.items() if value.is_scalar} \
                     if given is not None and given.is_map else {}
+                callee = called.get(_norm(job.uses.split("@", 1)[0])) if job.uses.startswith("./") else None
+                if callee is None and not job.pre_merge:
+                    self._from_external_call(job.uses, inputs, f"{job.path}:{job.key_node.span.line}")
+                if callee is None or callee is workflow:
+                    continue
                 for step in (s for callee_job in callee.jobs.values() for s in callee_job.steps):
                     if inputs and step.uses and "/build-push-action" in step.uses:
                         self._build_push_action(step.node, callee.path, inputs, f"{job.path}:{job.key_node.span.line}")
+
+    def _from_external_call(self, uses: str, inputs: dict[str, str], where: str) -> None:
+        """A reusable workflow of another repository (`uses: org/workflows/.github/workflows/image_build.yml@v3`),
+        which this one cannot read, given a Dockerfile of this repository as an input (`dockerfile:
+        scripts/docker/Dockerfile`): it builds that Dockerfile, and an input named for a target (`build_target:
+        prod`) is the stage it builds (hotosm's tasking-manager). A call that runs only for pull requests, or
+        builds a stage named for CI or development, places nothing."""
+        found = [(key, path) for key, value in inputs.items() if "$" not in value
+                 and (path := self._dockerfile_at(_norm(value))) is not None]
+        if len(found) != 1:
+            return  # none, or several images whose targets cannot be told apart
+        key, dockerfile = found[0]
+        targets = [value for name, value in inputs.items() if "target" in _words(name)]
+        target = targets[0] if len(targets) == 1 else None
+        if target and any(w in _knowledge()["path_words"]["dev_stage_words"] for w in _words(target)):
+            return  # `build_target: ci`, `debug`: the image CI or developers use, not what production runs
+        self._mark_prod(dockerfile, f"built by the reusable workflow `{uses}` (its input `{key}`) at {where}")
+        self._add_target(dockerfile, target)
 
     def _build_push_action(self, node: YNode, path: str, inputs: dict[str, str] | None = None,
                            caller: str | None = None) -> None:
