@@ -76,8 +76,11 @@ def test_pc703_cached_builder_stage_and_cache_mount() -> None:
 
 
 def test_pc702_install_over_an_environment_copied_from_a_builder_keeps_no_cache_to_speak_of() -> None:
-    """`COPY --from=builder /app/.venv .venv` then `uv sync`: the packages are there, the sync adds the project only."""
+    """`COPY --from=builder /app/.venv .venv` then `uv sync`: the packages are there, the sync adds the project only.
+    Also a pip run from the copied environment, or `--python` pointing into it from a stage built FROM the one that
+    copied it; an install into another environment (a tool venv of its own) keeps its cache and is reported."""
     assert _loud("PC703-cached-installs", "PC702") == []
+    assert _loud("PC702-copied-env", "PC702") == [("PC702", "Dockerfile", 13, "warning")]
 
 
 def test_pc706_reusable_workflow_gets_its_permissions_from_callers() -> None:

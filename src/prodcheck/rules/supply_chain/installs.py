@@ -31,6 +31,32 @@ def copies_prebuilt_env(instruction: Instruction) -> bool:
         and bool(_PREBUILT_ENV.search(instruction.value))
 
 
+_PROJECT_SYNCS = frozenset({"uv sync", "poetry install", "poetry sync", "pdm install", "pdm sync", "pipenv install",
+                            "pipenv sync"})
+_TARGET_OPTIONS = frozenset({"--python", "-p", "--prefix", "--target", "-t"})
+
+
+def into_copied_env(install: Install, destinations: list[str]) -> bool:
+    """The install writes into an environment copied in from another stage (`destinations`, as the COPYs
+    wrote them): a project sync (`uv sync`) with no other interpreter named, an explicit `--python` /
+    `--prefix` / `--target` under one of them, or a `pip` run from one of them (`/opt/venv/bin/pip`)."""
+    roots = [d.rstrip("/").removeprefix("./") for d in destinations if d.strip("/.")]
+    args = list(install.args)
+    targets = [args[i + 1] for i, a in enumerate(args[:-1]) if a in _TARGET_OPTIONS]
+    targets += [a.split("=", 1)[1] for a in args if a.split("=", 1)[0] in _TARGET_OPTIONS and "=" in a]
+
+    def under(path: str) -> bool:
+        path = path.strip("'\"").removeprefix("./")
+        return any(path == root or path.startswith(f"{root}/") or path.endswith(f"/{root}")
+                   or f"/{root}/" in path for root in roots)
+
+    if targets:
+        return all(under(t) for t in targets)
+    if install.text in _PROJECT_SYNCS:
+        return True
+    return under(install.command.argv[0]) if install.command.argv else False
+
+
 @dataclass(frozen=True, slots=True)
 class Install:
     instruction: Instruction

@@ -12,7 +12,8 @@ from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, par
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
-from prodcheck.rules.supply_chain.installs import Install, copies_prebuilt_env, install_of, run_commands, shipped_stages
+from prodcheck.rules.supply_chain.installs import Install, copies_prebuilt_env, install_of, into_copied_env, run_commands, \
+    shipped_stages
 
 _DEV_STAGE = re.compile(r"(?:^|[-_.])(?:" + "|".join(map(re.escape, load("contexts")["path_words"]["dev_stage_words"]))
                         + r")(?:$|[-_.])", re.I)
@@ -51,11 +52,14 @@ class PipCacheInImage(Rule):
             for stage in view.stages:
                 if stage.index not in shipped:
                     continue  # a builder stage: its cache is thrown away with it
-                prebuilt = False
+                # environments copied in from another stage, here or in the stages this one is built FROM:
+                # installs into them find the packages there and add little
+                copied = [i.value.split()[-1] for member in view.lineage(stage) if member is not stage
+                          for i in member.instructions if copies_prebuilt_env(i) and i.value.split()]
                 for instruction in stage.instructions:
                     if copies_prebuilt_env(instruction):
-                        prebuilt = True  # later installs find the packages there: they add the project at most
-                    if prebuilt or instruction.keyword != "RUN" or any(f.startswith("--mount=") and "type=cache" in f
+                        copied.append(instruction.value.split()[-1] if instruction.value.split() else "")
+                    if instruction.keyword != "RUN" or any(f.startswith("--mount=") and "type=cache" in f
                                                            for f in instruction.flags):
                         continue
                     whole = instruction.value + "\n" + instruction.heredoc
@@ -66,6 +70,8 @@ class PipCacheInImage(Rule):
                             continue
                         if not install.dependencies:
                             continue  # `pip install --upgrade pip setuptools wheel`: a few MB of its own wheels
+                        if copied and into_copied_env(install, copied):
+                            continue  # the packages are there already: the project at most is added
                         if self._cache_off(install, view, stage, whole):
                             continue
                         yield self._finding(source.path, source.lines, install)
