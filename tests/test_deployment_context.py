@@ -548,3 +548,28 @@ def test_a_compose_service_on_a_development_database_makes_its_file_development(
     assert reload and reload[0]["context"] == context, reload
     if context == "dev":
         assert f"development database `{value.rsplit('/', 1)[-1].split('?', 1)[0]}`" in reload[0]["context_reason"]
+
+
+def test_the_dockerfile_fly_toml_builds_is_production_and_the_one_beside_it_is_not(project) -> None:
+    """fly.toml's `[build] dockerfile` names the image Fly deploys: that Dockerfile is production, and a
+    different Dockerfile no deploy path builds is not reported as production."""
+    root = project({**APP, "docker/Dockerfile.fly": ROOT_IMAGE,
+                    "Dockerfile": 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["uvicorn", "app.main:app", "--reload"]\n',
+                    "fly.toml": 'app = "shop"\n\n[build]\n  dockerfile = "docker/Dockerfile.fly"\n'})
+    _, report = run_json(root, "--select", "PC201")
+    found = {f["path"]: (f["context"], f["context_reason"]) for f in report["findings"]}
+    assert found["docker/Dockerfile.fly"] == ("prod", "built by the platform file fly.toml")
+    assert found["Dockerfile"][0] != "prod"
+
+
+
+def test_an_image_tag_with_a_variable_the_workflow_does_not_set_names_no_registry() -> None:
+    """A variable the job's `env:` does not set may hold anything outside the workflow (a repository
+    variable, a secret): a tag whose registry host reads one (`registry.heroku.com${SUFFIX}`) names no
+    known registry, and nothing is assumed of the reference; the build's other tags still count."""
+    from prodcheck.project.deploy_evidence import _platform_of_tags
+
+    assert _platform_of_tags(["registry.heroku.com${SUFFIX}/shop/web"], {}) is None
+    assert _platform_of_tags(["registry.heroku.com${{ env.SUFFIX }}/shop/web"], {}) is None
+    assert _platform_of_tags(["$MIRROR/shop:latest", "registry.heroku.com/${APP}/web"], {"APP": "shop"}) == "heroku"
+    assert _platform_of_tags(["${{ env.HOST }}/shop/web"], {"HOST": "registry.heroku.com"}) == "heroku"

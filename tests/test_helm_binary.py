@@ -120,3 +120,36 @@ def test_helm_runs_with_no_inherited_environment_and_every_proxy_closed(tmp_path
         assert proxy.hostname == "127.0.0.1" and proxy.port is not None
         with pytest.raises(OSError):
             socket.create_connection((proxy.hostname, proxy.port), timeout=2).close()
+
+
+@pytest.mark.parametrize(("prints", "status", "expected"), [
+    ("v3.15.2+g1a500d5\n", 0, "v3.15.2+g1a500d5"),
+    ("3.15.2\n", 0, None),  # not how Helm answers `version --short`
+    ("v3.15.2\n", 1, None),  # Helm that fails is no Helm to render with
+])
+def test_a_binary_counts_as_helm_only_when_it_answers_like_helm(tmp_path: Path, prints: str, status: int,
+                                                                expected: str | None) -> None:
+    from prodcheck.project.helm_binary import helm_version
+
+    binary = tmp_path / "helm"
+    binary.write_text(f"#!/bin/sh\nprintf '{prints}'\nexit {status}\n")
+    binary.chmod(0o755)
+    assert helm_version(str(binary)) == expected
+
+
+def test_the_chart_is_copied_whole_and_nothing_outside_it(tmp_path: Path) -> None:
+    """Helm gets a copy of the chart's files (nested template folders too), never a file outside the
+    chart's folder nor a path that climbs out of it; a chart without a readable Chart.yaml is not run."""
+    from prodcheck.project.helm_binary import _copy
+
+    def source(path: str, data: bytes = b"kind: ConfigMap\n") -> SourceFile:
+        return SourceFile(path, FileKind.YAML, Context.PROD, data=data)
+
+    files = [source("deploy/chart/templates/jobs/migrate.yaml"), source("deploy/chart/templates/api.yaml"),
+             source("deploy/chart/templates/service.yaml"), source("deploy/chart/Chart.yaml", b"name: shop\n"),
+             source("deploy/chart/templates/../../secrets.yaml"), source("deploy/other.yaml")]
+    copy = tmp_path / "copy"
+    assert _copy(files, "deploy/chart/", copy) is None
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()) == [
+        "Chart.yaml", "templates/api.yaml", "templates/jobs/migrate.yaml", "templates/service.yaml"]
+    assert _copy(files[:3], "deploy/chart/", tmp_path / "again") == "Chart.yaml not readable"

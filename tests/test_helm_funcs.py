@@ -77,6 +77,9 @@ CASES = [
     ("{{ toYaml .Values.l }}", '- x\n- "y"\n- z'),  # yaml.v2 quotes YAML 1.1's boolean `y`
     # required: the value
     ('{{ required "need s" .Values.s }}', "hello"),
+    # lookup: `helm template` has no cluster, so every lookup is an empty map (falsy)
+    ('{{ if lookup "v1" "Secret" "default" "db" }}found{{ else }}none{{ end }}', "none"),
+    ('{{ lookup "v1" "Secret" "default" "db" | default "fresh" }}', "fresh"),
     # printf / print
     ('{{ printf "%s-%d" .Values.s .Values.n }}', "hello-3"),
     ('{{ printf "%q" .Values.s }}', '"hello"'),

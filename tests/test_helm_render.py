@@ -163,3 +163,15 @@ def test_findings_moved_back_cover_the_value_or_the_template_line() -> None:
         ("PC401", "chart/templates/api.yaml", 25, 15, 25, 38),  # `alembic upgrade head &&`
         ("PC606", "chart/values.yaml", 11, 14, 11, 16),  # `{}`
     ]
+
+
+def test_the_summary_keeps_a_reason_of_160_characters_and_cuts_a_longer_one() -> None:
+    """Why a chart was not rendered by Helm (its error) goes into the summary whole up to 160
+    characters; a longer one is cut to 160 with an ellipsis."""
+    from prodcheck.project.helm_render import Rendering
+
+    whole = "e" * 160
+    [note] = Rendering(static=[("chart", whole)]).notes()
+    assert f"({whole})" in note
+    [note] = Rendering(static=[("chart", "f" * 161)]).notes()
+    assert f"({'f' * 157}...)" in note

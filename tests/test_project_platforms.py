@@ -167,7 +167,10 @@ def test_fly_processes_release_and_checks(tmp_path: Path) -> None:
 
 
 def test_fly_without_processes_runs_the_image_or_experimental_cmd(tmp_path: Path) -> None:
-    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "fly.toml": """
+    """A fly.toml whose `[build]` names a prebuilt image or a buildpack builder runs no Dockerfile, not
+    even one beside it (other/Dockerfile, third/Dockerfile)."""
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "other/Dockerfile": DOCKERFILE,
+                                    "third/Dockerfile": DOCKERFILE, "fly.toml": """
         app = "shop"
 
         [[services]]

@@ -321,3 +321,28 @@ def test_a_script_a_shell_runs_is_followed_into(tmp_path: Path, shell: str) -> N
     })
     _, report = run_json(tmp_path, "--select", "PC101")
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("scripts/start.sh", 2)]
+
+
+def test_a_unit_file_as_written_runs_its_web_server(tmp_path: Path) -> None:
+    """A systemd unit and a supervisord program as people write them (sections apart, blank lines,
+    comments): each command is read wherever it sits in the file, as a web process; gunicorn's
+    `workers` set to a value the config computes counts as at least 1 worker, saying so."""
+    project = project_of(tmp_path, {
+        "deploy/api.service": ("[Unit]\nDescription=Shop API\nAfter=network.target\n\n[Service]\nUser=app\n\n"
+                               "ExecStart=/opt/venv/bin/gunicorn -c deploy/gunicorn.conf.py app.main:app\n\n"
+                               "[Install]\nWantedBy=multi-user.target\n"),
+        "deploy/gunicorn.conf.py": "from app.settings import settings\n\nworkers = settings.web_workers\n",
+        "deploy/supervisord.conf": ("; the worker\n[supervisord]\nnodaemon=true\n\n[program:api]\n\n"
+                                    "command=uvicorn app.main:app --port 8001\n"),
+    })
+    found = {p.name: (p.kind, p.role, [" ".join(s.command.argv) for s in p.steps], p.origin.span.line)
+             for p in project.processes if p.kind in {"systemd", "supervisor"}}
+    assert found == {
+        "deploy/api.service:service": ("systemd", "web", ["/opt/venv/bin/gunicorn -c deploy/gunicorn.conf.py app.main:app"], 8),
+        "deploy/supervisord.conf:api": ("supervisor", "web", ["uvicorn app.main:app --port 8001"], 7),
+    }
+    unit = next(p for p in project.processes if p.kind == "systemd")
+    workers = project.workers(unit)
+    assert workers is not None and (workers.value, workers.origin.path, workers.origin.span.line) == (
+        1, "deploy/gunicorn.conf.py", 3)
+    assert workers.note == "at least 1 worker (gunicorn config `workers` unresolved)"

@@ -343,3 +343,22 @@ def test_how_far_names_are_followed(tmp_path) -> None:
     assert end is not None and end.kind == "const" and end.literal == "end"
     last = index.assigned_value("chain.values.V0")  # six: the last alias followed is what is known
     assert last is not None and last.kind == "name" and last.text == "chain.values.V6"
+
+
+def test_a_function_is_found_through_plain_aliases_and_not_through_other_values(tmp_path) -> None:
+    """`handler = thing` names the function `thing`; a name bound to anything else (a call's result,
+    a number) is no function; two aliases of each other (`_orig = f` then `f = _orig`) end."""
+    root = write_project(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/impl.py": "import fastapi\n\n\ndef thing():\n    return 1\n",
+        "pkg/aliases.py": ("import fastapi\nfrom pkg.impl import thing\n\nhandler = thing\nagain = handler\n"
+                           "made = thing()\nnumber = 3\nloop_a = loop_b\nloop_b = loop_a\n"),
+    })
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    for name in ("pkg.aliases.handler", "pkg.aliases.again"):
+        found = index.function(name)
+        assert found is not None and found[0].qualname == "pkg.impl.thing", name
+    for name in ("pkg.aliases.made", "pkg.aliases.number", "pkg.aliases.loop_a"):
+        assert index.function(name) is None, name

@@ -150,7 +150,7 @@ class DeployEvidence:
                 skip = True
             elif arg.startswith("--file="):
                 dockerfile = arg.split("=", 1)[1]
-            elif arg.startswith("-f") and len(arg) > 2 and not arg.startswith("--"):
+            elif arg.startswith("-f") and len(arg) > 2:  # `-fdocker/Dockerfile` (`--file=` is above)
                 dockerfile = arg[2:]
             elif arg in {"-t", "--tag"} and index + 1 < len(args):
                 tags.append(_expression_word(args, index + 1))
