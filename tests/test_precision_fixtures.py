@@ -169,11 +169,13 @@ def test_pc705_pc706_migrations_checked_in_ci_are_no_deploy() -> None:
 
 
 def test_pc301_alembic_ini_overridden_or_local() -> None:
-    """An alembic.ini URL that env.py replaces (set_main_option) is never used: info. A localhost URL
-    the env.py does use is a developer's database: a warning, not an error."""
+    """An alembic.ini URL that env.py replaces (set_main_option) is never used: info, wherever
+    `script_location` puts env.py (a folder, `%(here)s/db/migrations`, a package `shop:migrations`
+    under src/). A localhost URL the env.py does use is a developer's database: a warning, not an error."""
     _, report = run_json(FIXTURES / "PC301-alembic-ini", "--select", "PC301")
     assert sorted((f["path"], f["severity"]) for f in report["findings"]) == [
-        ("alembic.ini", "info"), ("service/alembic.ini", "warning")]
+        ("alembic.ini", "info"), ("here/alembic.ini", "info"), ("pkg/alembic.ini", "info"),
+        ("service/alembic.ini", "warning")]
 
 
 def test_a_module_importing_a_test_client_is_test_support() -> None:
@@ -293,10 +295,11 @@ def test_pc501_async_session_given_to_a_session_helper_and_injected_callbacks() 
     """An `AsyncSession` handed to helpers annotated `Session` waits on nothing; a callable injected with
     `Depends` and given the session is not known to query; a sync Session handed to the same helper is a
     stall. PBKDF2 with a literal 2048 iterations is a millisecond (PC503 quiet), with 600,000 a stall. A
-    Popen waited in the same function is one stall, reported at the wait; one never waited, at the Popen."""
+    Popen waited in the same function is one stall, reported at the wait; one never waited (kept in a local
+    or not), at the Popen."""
     assert _loud("PC501-async-session-and-callbacks", "PC501", "PC503") == [
         ("PC501", "app/backup.py", 11, "error"), ("PC501", "app/backup.py", 16, "error"),
-        ("PC501", "app/main.py", 31, "error"), ("PC503", "app/main.py", 49, "warning")]
+        ("PC501", "app/backup.py", 21, "error"), ("PC501", "app/main.py", 31, "error"), ("PC503", "app/main.py", 49, "warning")]
 
 
 def test_pc401_migration_under_an_advisory_lock_is_a_warning_that_says_so() -> None:

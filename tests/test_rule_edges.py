@@ -158,3 +158,33 @@ def test_pc501_a_helper_the_prefilter_leaves_unread_is_no_evidence_and_any_metho
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 22), ("app/main.py", 28)]
     assert "(route /legacy)" in report["findings"][0]["message"]
     assert "(route /both)" in report["findings"][1]["message"]
+
+
+def test_pc101_a_file_too_large_to_read_does_not_hide_the_production_value_elsewhere(tmp_path: Path) -> None:
+    """The reload is gated on `ENV != "production"` and a settings file sets ENV=production: the gate
+    closes. A Procfile with a line over the budget (PC000, never read) sorts before that file and
+    is passed over, not taken for text."""
+    write_project(tmp_path, {
+        "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "run.py": ('import os\nimport uvicorn\n\nENV = os.getenv("ENV", "development")\n\nif __name__ == "__main__":\n'
+                   '    uvicorn.run("app.main:app", reload=ENV != "production")\n'),
+        "Dockerfile": 'FROM python:3.12-slim\nCOPY . .\nUSER app\nCMD ["python", "run.py"]\n',
+        "Procfile": "web: uvicorn app.main:app " + "x" * 20_000 + "\n",
+        "settings/production.env": "ENV=production\n",
+    })
+    _, report = run_json(tmp_path, "--select", "PC101", "--select", "PC000")
+    assert [(f["code"], f["path"]) for f in report["findings"]] == [("PC000", "Procfile")]
+
+
+def test_pc101_the_reloading_server_after_another_server_in_one_script(tmp_path: Path) -> None:
+    """A start script that starts a metrics server in the background, then the app with `--reload`:
+    the second server's reload is reported, the first server is no reason to stop reading."""
+    write_project(tmp_path, {
+        "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "app/metrics.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "scripts/start.sh": ("#!/bin/sh\nuvicorn app.metrics:app --port 9100 &\n"
+                             "exec uvicorn app.main:app --reload --host 0.0.0.0\n"),
+        "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nUSER app\nCMD ["sh", "scripts/start.sh"]\n',
+    })
+    _, report = run_json(tmp_path, "--select", "PC101")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("scripts/start.sh", 3)]

@@ -292,8 +292,6 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     if not call.receiver:
         family = kb.function(name)
         if family is not None:
-            if name in {"open", "io.open"} and call.value.kwarg("opener") is not None:
-                return None
             if family.buffers and _in_memory(holds, call.value, function, family.buffers):
                 return None
             if name in family.starts and _waited_later(index, call, function, family):

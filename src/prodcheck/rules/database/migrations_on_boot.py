@@ -15,7 +15,7 @@ from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.shell import split_script
 from prodcheck.project import Project
 from prodcheck.project.dev_guards import dev_guarded, source_lines
-from prodcheck.project.infra import Process, Step
+from prodcheck.project.infra import Process
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 
@@ -125,7 +125,7 @@ class MigrationsOnBoot(Rule):
                 serves = None if process.role == "script" else (
                     lambda call: bool(call.app_ref) and project.python.runs_server(call.app_ref or ""))
                 migrations = process.migrations_before_server(serves)
-                server_name = _server_name(process, migrations[-1] if migrations else None, serves)
+                server_name = _server_name(process, serves)
                 for step in migrations:
                     yield self.draft(
                         f"`{' '.join(step.command.argv[:3])}` runs before `{server_name}` in the container's "
@@ -286,14 +286,12 @@ def _constructor(project: Project, hop: _Hop) -> Resolver:
     return resolve
 
 
-def _server_name(process: Process, last_migration: Step | None,
-                 serves: Callable[[ServerCall], bool] | None) -> str:
-    """The server the migrations run before, as the message names it."""
-    after = False
+def _server_name(process: Process, serves: Callable[[ServerCall], bool] | None) -> str:
+    """The server the migrations run before, as the message names it: the first step that is a server
+    (`migrations_before_server` stops there, so every migration it returns comes before it)."""
     for step in process.steps:
-        after = after or step is last_migration
         call = step.server
-        if after and call is not None:
+        if call is not None:
             if call.server != "python":
                 return call.server
             if serves is not None and serves(call):

@@ -246,13 +246,12 @@ def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:
     for section, entry in project.ini_entries(ini):
         if section == "alembic" and entry.key == "script_location":
             location = entry.value.strip()
-    candidates = []
-    if location:
-        relative = location.split(":", 1)[-1].replace("%(here)s", ".").strip("/")
-        candidates.append(posixpath.normpath(posixpath.join(folder, relative, "env.py")))
-        if ":" in location:  # `package:alembic`: the package's folder, wherever it lives
-            suffix = "/" + posixpath.join(location.replace(":", "/"), "env.py").strip("/")
-            candidates.extend(p for p in project.python_facts if p.endswith(suffix) or p == suffix.lstrip("/"))
+    candidates: list[str] = []
+    if location and ":" in location:  # `package:alembic`: the package's folder, wherever it lives
+        suffix = posixpath.join(location.replace(":", "/"), "env.py")
+        candidates.extend(p for p in project.python_facts if p == suffix or p.endswith("/" + suffix))
+    elif location:  # a folder beside alembic.ini (an absolute one is a path on the deploy host, not here)
+        candidates.append(posixpath.normpath(posixpath.join(folder, location.replace("%(here)s", "."), "env.py")))
     for path in candidates:
         facts = project.python_facts.get(path)
         if facts is None:
