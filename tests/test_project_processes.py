@@ -311,9 +311,10 @@ def test_units_and_gunicorns_default_config_file(tmp_path: Path) -> None:
     assert workers is not None and workers.value == 8 and workers.origin.path == "deploy/gunicorn.conf.py"
 
 
-@pytest.mark.parametrize("shell", ["sh", "bash", "dash", "ash"])
+@pytest.mark.parametrize("shell", ["sh", "bash", "dash", "ash", "zsh"])
 def test_a_script_a_shell_runs_is_followed_into(tmp_path: Path, shell: str) -> None:
-    """`CMD ["ash", "scripts/start.sh"]`: the script is what the image runs, for each POSIX shell."""
+    """`CMD ["ash", "scripts/start.sh"]`: the script is what the image runs, for each shell of
+    knowledge/commands.toml [shells]."""
     write_project(tmp_path, {
         "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
         "scripts/start.sh": "#!/bin/sh\nexec uvicorn app.main:app --reload --host 0.0.0.0\n",

@@ -30,6 +30,20 @@ def install_verbs() -> dict[str, frozenset[str]]:
     return {tool: frozenset(verbs) for tool, verbs in load("packaging")["install_verbs"].items()}
 
 
+class Managers(NamedTuple):
+    python: frozenset[str]  # `poetry`, `pipenv`, `pdm`
+    node: frozenset[str]  # `npm`, `yarn`, `pnpm`
+    node_global_flags: frozenset[str]  # `-g`: installs a tool, not the project
+    node_value_options: frozenset[str]  # `--prefix DIR`: the next word is the option's value
+
+
+@cache
+def managers() -> Managers:
+    """The project managers among the installers (packaging.toml [managers])."""
+    table = load("packaging")["managers"]
+    return Managers(*(frozenset(table[field]) for field in Managers._fields))
+
+
 @cache
 def side_requirement_words() -> frozenset[str]:
     """Words of a requirements file's path that mark it docs, lint, test or dev only."""

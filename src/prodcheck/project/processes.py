@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from prodcheck.model.facts import TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
+from prodcheck.knowledge.commands import shells
 from prodcheck.knowledge.servers import base_image_start
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, exec_form
 from prodcheck.parsing.shell import SimpleCommand, expand_default, script_variables, split_argv, split_script, substitute
@@ -65,7 +66,7 @@ class Processes:
             script = None
             if argv and depth < 4:
                 # `. "${PRE_START_PATH:-/app/prestart.sh}"`: the script the default names, when nothing sets it
-                if (command.program in {"sh", "bash", "dash", "ash"} and len(argv) > 1 and not argv[1].startswith("-")) \
+                if (command.program in shells() and len(argv) > 1 and not argv[1].startswith("-")) \
                         or (argv[0] in {"source", "."} and len(argv) > 1):
                     script = resolve_script(self.project.by_path, expand_default(argv[1])[0] or "", workdir, source.path)
                 else:

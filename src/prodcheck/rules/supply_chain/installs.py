@@ -4,20 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from prodcheck.knowledge.packaging import install_verbs
+from prodcheck.knowledge.packaging import install_verbs, managers
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of
 from prodcheck.parsing.shell import SimpleCommand, split_script
 
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
-
-
-# Installers of packaging.toml [install_verbs] whose commands read `<tool> <verb>` (their verbs are there).
-_PYTHON_MANAGERS = frozenset({"poetry", "pipenv", "pdm"})
-_NODE_MANAGERS = frozenset({"npm", "yarn", "pnpm"})
-# npm/yarn/pnpm options followed by a value (https://docs.npmjs.com/cli/v10/using-npm/config).
-_NODE_VALUE_OPTIONS = frozenset({"--prefix", "--cache", "--registry", "-w", "--workspace", "--cwd", "--dir", "-C",
-                                 "--filter", "--omit", "--include", "--modules-folder"})
 
 
 # `COPY --from=builder /app/.venv .venv`: an environment installed in another stage, whose packages an install
@@ -114,31 +106,13 @@ def install_of(instruction: Instruction, command: SimpleCommand) -> Install | No
             return Install(instruction, command, "uv", tuple(argv[3:]), f"uv pip {words[2]}")
         if len(words) > 1 and words[1] in verbs["uv"]:
             return Install(instruction, command, "uv", tuple(argv[2:]), f"uv {words[1]}")
-    if words[0] in _PYTHON_MANAGERS and len(words) > 1 and words[1] in verbs[words[0]]:
+    known = managers()
+    if words[0] in known.python and len(words) > 1 and words[1] in verbs[words[0]]:
         return Install(instruction, command, words[0], tuple(argv[2:]), f"{words[0]} {words[1]}")
-    if words[0] in _NODE_MANAGERS and ((len(words) == 1 and words[0] == "yarn")
-                                       or (len(words) > 1 and words[1] in verbs[words[0]])):
-        rest = [a for i, a in enumerate(argv[2:]) if not (i and argv[2:][i - 1] in _NODE_VALUE_OPTIONS)]
-        if any(not a.startswith("-") for a in rest) or any(a in {"-g", "--global", "--location=global"} for a in rest):
-            return None  # `npm install left-pad`, `npm install -g corepack@latest`: named packages, not the manifest
-        return Install(instruction, command, words[0], tuple(argv[2:]), " ".join(words[:2]))
-    return None
-    if (_PYTHON.match(words[0]) and len(words) > 3 and words[1] == "-m" and _PIP.match(words[2])
-            and words[3] in {"install", "wheel", "download"}):
-        return Install(instruction, command, "pip", tuple(argv[4:]), f"{words[0]} -m pip {words[3]}")
-    if _PIP.match(words[0]) and len(words) > 1 and words[1] in {"install", "wheel", "download"}:
-        return Install(instruction, command, "pip", tuple(argv[2:]), f"{words[0]} {words[1]}")
-    if words[0] == "uv":
-        if len(words) > 2 and words[1] == "pip" and words[2] in {"install", "sync"}:
-            return Install(instruction, command, "uv", tuple(argv[3:]), f"uv pip {words[2]}")
-        if len(words) > 1 and words[1] == "sync":
-            return Install(instruction, command, "uv", tuple(argv[2:]), "uv sync")
-    if words[0] in {"poetry", "pipenv", "pdm"} and len(words) > 1 and words[1] in {"install", "sync"}:
-        return Install(instruction, command, words[0], tuple(argv[2:]), f"{words[0]} {words[1]}")
-    if words[0] in {"npm", "yarn", "pnpm"} and ((len(words) == 1 and words[0] == "yarn")
-                                              or (len(words) > 1 and words[1] in {"ci", "install", "i"})):
-        rest = [a for i, a in enumerate(argv[2:]) if not (i and argv[2:][i - 1] in _NODE_VALUE_OPTIONS)]
-        if any(not a.startswith("-") for a in rest) or any(a in {"-g", "--global", "--location=global"} for a in rest):
+    if words[0] in known.node and ((len(words) == 1 and words[0] == "yarn")
+                                   or (len(words) > 1 and words[1] in verbs[words[0]])):
+        rest = [a for i, a in enumerate(argv[2:]) if not (i and argv[2:][i - 1] in known.node_value_options)]
+        if any(not a.startswith("-") for a in rest) or any(a in known.node_global_flags for a in rest):
             return None  # `npm install left-pad`, `npm install -g corepack@latest`: named packages, not the manifest
         return Install(instruction, command, words[0], tuple(argv[2:]), " ".join(words[:2]))
     return None
