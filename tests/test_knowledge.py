@@ -129,6 +129,10 @@ def test_needle_is_never_a_tiny_package_name() -> None:
 
 
 def test_select_pc000_reports_every_unparsable_file(project) -> None:
+    """Every file of a known kind that cannot be read is a PC000, whichever rules are selected: broken
+    YAML (compose, Kubernetes, workflow), a Dockerfile without FROM, broken TOML (fly.toml,
+    pyproject.toml), a Python syntax error in a module rules read, and bytes that are not UTF-8 in a
+    YAML file, a Dockerfile and an env file."""
     from conftest import run_json
 
     root = project({
@@ -137,8 +141,16 @@ def test_select_pc000_reports_every_unparsable_file(project) -> None:
         "deploy/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: [x\n",
         ".github/workflows/ci.yml": "on: push\njobs:\n  test: {runs-on: [\n",
         "fly.toml": "app = \n",
+        "pyproject.toml": '[project]\nname = "shop"\ndependencies = [\n',
+        "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI(\n",
     })
-    expected = {"compose.yaml", "Dockerfile", "deploy/app.yaml", ".github/workflows/ci.yml", "fly.toml"}
+    (root / "k8s").mkdir()
+    (root / "k8s" / "config.yaml").write_bytes(b"apiVersion: v1\nkind: ConfigMap\ndata:\n  note: caf\xe9\n")
+    (root / "worker").mkdir()
+    (root / "worker" / "Dockerfile").write_bytes(b"FROM python:3.12-slim\nRUN echo caf\xe9\n")
+    (root / ".env").write_bytes(b"DATABASE_URL=\xff\xfe\n")
+    expected = {"compose.yaml", "Dockerfile", "deploy/app.yaml", ".github/workflows/ci.yml", "fly.toml",
+                "pyproject.toml", "app/main.py", "k8s/config.yaml", "worker/Dockerfile", ".env"}
     for selection in (["--select", "PC000"], []):
         _, report = run_json(root, *selection)
         found = {f["path"] for f in report["findings"] if f["code"] == "PC000"}

@@ -134,8 +134,8 @@ class ReloadInProduction(Rule):
                 if not call.reload_token:
                     continue
                 source = project.by_path.get(step.location.path)
-                token = call.reload_token if call.reload_token != "dev" else "dev"
-                location = find_token(step.location.path, source.lines if source else [], step.location.span.line, token)
+                location = find_token(step.location.path, source.lines if source else [], step.location.span.line,
+                                      call.reload_token)
                 where = f"{process.kind} `{process.name}`" if process.kind != "script" else "a start script"
                 what = "`fastapi dev` (a development server)" if call.dev_server else f"`{call.server} {call.reload_token}`"
                 context = Context.DEV if unreferenced_script and process.context == Context.PROD else process.context

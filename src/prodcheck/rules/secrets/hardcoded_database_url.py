@@ -167,9 +167,9 @@ class HardcodedDatabaseUrl(Rule):
                             "this file as it is; read it from an environment variable or a secret",
                             _scalar_location(path, node, url), secrets=(url.secret,), context=context,
                             severity=Severity.WARNING)
-                        continue
-                    yield self.draft(_message(url, "in configuration"), _scalar_location(path, node, url),
-                                     secrets=(url.secret,), context=context)
+                    else:
+                        yield self.draft(_message(url, "in configuration"), _scalar_location(path, node, url),
+                                         secrets=(url.secret,), context=context)
 
     # ------------------------------------------------------------ Dockerfiles and text files
 
@@ -188,20 +188,19 @@ class HardcodedDatabaseUrl(Rule):
             overridden = _env_py_sets_url(project, source)
             for _section, entry in project.ini_entries(source):
                 for url in database_urls(entry.value):
+                    location = _line_location(source.path, entry.line, source.line(entry.line), url)
                     if overridden:
                         # env.py replaces it before any migration connects: dead configuration, still committed
                         yield self.draft(f"database URL with a literal password `{url.masked}` in `alembic.ini` is "
                                          f"never used (`{overridden}` sets `sqlalchemy.url` before migrations "
                                          "connect), but its password is committed: remove it, or leave a "
                                          "placeholder without credentials",
-                                         _line_location(source.path, entry.line, source.line(entry.line), url),
-                                         secrets=(url.secret,), severity=Severity.INFO)
-                        continue
-                    # A localhost URL is a developer's database (what `alembic revision` runs against);
-                    # production cannot reach it, but a deploy that runs alembic with this file would try.
-                    yield self.draft(_message(url, "in `alembic.ini`"),
-                                     _line_location(source.path, entry.line, source.line(entry.line), url),
-                                     secrets=(url.secret,), severity=Severity.WARNING if url.is_local else None)
+                                         location, secrets=(url.secret,), severity=Severity.INFO)
+                    else:
+                        # A localhost URL is a developer's database (what `alembic revision` runs against);
+                        # production cannot reach it, but a deploy that runs alembic with this file would try.
+                        yield self.draft(_message(url, "in `alembic.ini`"), location, secrets=(url.secret,),
+                                         severity=Severity.WARNING if url.is_local else None)
         stack_stores = {name for names in _internal_datastores(project).values() for name in names}
         for source in project.of_kind(FileKind.ENV):
             name = source.path.rsplit("/", 1)[-1].lower()
@@ -218,8 +217,8 @@ class HardcodedDatabaseUrl(Rule):
                             "everyone with the repository knows the password of any deployment that keeps "
                             "this file as it is; read it from an environment variable or a secret",
                             location, secrets=(url.secret,), severity=Severity.WARNING)
-                        continue
-                    yield self.draft(_message(url, f"in `{name}`"), location, secrets=(url.secret,))
+                    else:
+                        yield self.draft(_message(url, f"in `{name}`"), location, secrets=(url.secret,))
         for source in project.of_kind(FileKind.PROCFILE, FileKind.SHELL):
             for number, line in enumerate(source.lines, 1):
                 if line.lstrip().startswith("#"):
