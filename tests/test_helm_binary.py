@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import run_json
+from conftest import run_json, write_project
 from prodcheck.model.files import Context, FileKind
 from prodcheck.project.helm_binary import _environment, _vendored_only, helm_binary, split_output
 from prodcheck.project.sources import SourceFile
@@ -153,3 +153,42 @@ def test_the_chart_is_copied_whole_and_nothing_outside_it(tmp_path: Path) -> Non
     assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()) == [
         "Chart.yaml", "templates/api.yaml", "templates/jobs/migrate.yaml", "templates/service.yaml"]
     assert _copy(files[:3], "deploy/chart/", tmp_path / "again") == "Chart.yaml not readable"
+
+
+def test_a_binary_that_does_not_answer_like_helm_leaves_charts_to_the_static_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PRODCHECK_HELM names a program that is not Helm (its `version --short` says something else): it is
+    never given a chart, the charts are read statically, and the summary says why."""
+    fake = tmp_path / "bin" / "helm"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'usage: helm-wrapper [options]'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PRODCHECK_HELM", str(fake))
+    found, notes = _found("defaults-unsafe")
+    assert found == UNSAFE
+    assert any("read without rendering by helm (the helm binary did not answer `helm version`)" in n for n in notes)
+
+
+def test_a_binary_that_answers_like_helm_renders_the_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `helm` that answers `version --short` like Helm is given the chart: its `helm template` output
+    (here a stand-in that prints the templates as they are, as Helm does for templates without
+    actions) is what the rules read, the finding sits on the template line, and the summary names it."""
+    fake = tmp_path / "bin" / "helm"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nif [ "$1" = version ]; then echo v3.15.2+gfake; exit 0; fi\n'
+                    'for f in "$3"/templates/*.yaml; do printf -- "---\\n# Source: shop/templates/%s\\n" '
+                    '"$(basename "$f")"; cat "$f"; done\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PRODCHECK_HELM", str(fake))
+    root = write_project(tmp_path / "repo", {  # the binary outside the scanned folder (one inside is refused)
+        "app.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+        "chart/values.yaml": "replicas: 1\n",
+        "chart/templates/api.yaml": ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n"
+                                     "  template:\n    spec:\n      containers:\n        - name: api\n"
+                                     "          image: registry.example.com/shop/api:1.4.2\n"
+                                     "          securityContext:\n            runAsUser: 0\n"),
+    })
+    _, report = run_json(root, "--select", "PC201")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("chart/templates/api.yaml", 12)]
+    assert any("1 Helm chart rendered by `helm template` (v3.15.2+gfake)" in n for n in report.get("notes", []))

@@ -362,3 +362,43 @@ def test_a_function_is_found_through_plain_aliases_and_not_through_other_values(
         assert found is not None and found[0].qualname == "pkg.impl.thing", name
     for name in ("pkg.aliases.made", "pkg.aliases.number", "pkg.aliases.loop_a"):
         assert index.function(name) is None, name
+
+
+def test_a_lifespan_a_factory_returns_through_a_local_of_another_factory(tmp_path) -> None:
+    """`FastAPI(lifespan=make_lifespan())` where make_lifespan keeps another factory's result in a local
+    and returns it: the lifespan is the function the inner factory defines."""
+    root = write_project(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": ("from contextlib import asynccontextmanager\n\nfrom fastapi import FastAPI\n\n\n"
+                        "def build_lifespan():\n    @asynccontextmanager\n    async def lifespan(app):\n"
+                        "        yield\n    return lifespan\n\n\n"
+                        "def make_lifespan():\n    chosen = build_lifespan()\n    return chosen\n\n\n"
+                        "app = FastAPI(lifespan=make_lifespan())\n"),
+    })
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    assert [(function.qualname, how) for function, _, how in index.startup_hooks] == [
+        ("app.main.build_lifespan.lifespan", "lifespan")]
+
+
+def test_how_far_lifespan_factories_are_followed(tmp_path) -> None:
+    """Factories handing on another factory's result through a local are followed two deep, not three:
+    a bound that also ends a factory that keeps its own call's result (`again = loop(); return again`)."""
+    def factories(depth: int) -> str:
+        text = "from contextlib import asynccontextmanager\n\nfrom fastapi import FastAPI\n\n\n"
+        text += (f"def make{depth}():\n    @asynccontextmanager\n    async def lifespan(app):\n        yield\n"
+                 "    return lifespan\n\n\n")
+        for level in range(depth - 1, 0, -1):
+            text += f"def make{level}():\n    chosen = make{level + 1}()\n    return chosen\n\n\n"
+        return text + "app = FastAPI(lifespan=make1())\n"
+
+    root = write_project(tmp_path, {
+        "app/__init__.py": "", "app/two.py": factories(2), "app/three.py": factories(3),
+        "app/loop.py": ("from fastapi import FastAPI\n\n\ndef loop():\n    again = loop()\n    return again\n\n\n"
+                        "app = FastAPI(lifespan=loop())\n"),
+    })
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    assert [function.qualname for function, _, _ in index.startup_hooks] == ["app.two.make2.lifespan"]
