@@ -14,8 +14,9 @@ from typing import Any
 
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
-from prodcheck.model.facts import (COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, LINE_LIMIT, LINE_SHIFT,
-                                   Assign, Call, ClassDef, Function, Param, PyFacts, StringLiteral, Value, pack_position)
+from prodcheck.model.facts import (AWAITED, COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, IN_MAIN,
+                                   LINE_LIMIT, LINE_SHIFT, OFFLOADED, ONCE, Assign, Call, ClassDef, Function, Param,
+                                   PyFacts, StringLiteral, Value, pack_position)
 from prodcheck.extract.once import once_statements
 from prodcheck.model.finding import Span
 
@@ -637,13 +638,12 @@ class _Extractor(ast.NodeVisitor):
                         receiver = base.id
             self.calls.append(
                 Call(
-                    value,  # value, scope, awaited, in_main, receiver, offloaded, once: Call's fields
+                    value,
                     self.scopes[-1].qualname if self.scopes[-1].is_function else "",
-                    id(node) in self.await_depth,
-                    self.in_main,
                     receiver,
-                    self.offload_depth > 0 or self.deferred_depth > 0,
-                    self.once_depth > 0,
+                    (AWAITED if id(node) in self.await_depth else 0) | (IN_MAIN if self.in_main else 0)
+                    | (OFFLOADED if self.offload_depth > 0 or self.deferred_depth > 0 else 0)
+                    | (ONCE if self.once_depth > 0 else 0),
                 )
             )
             if len(self.calls) > PYTHON_MAX_FACTS:

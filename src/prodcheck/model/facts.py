@@ -129,16 +129,37 @@ def _new_value(values: tuple[object, ...]) -> Value:
     return tuple.__new__(Value, values)
 
 
+# The four yes/no facts of a Call, as bits of one small int (Python shares those up to 256): a Call is
+# four slots instead of seven, 64 bytes instead of 88 (a quarter million calls on the bench corpus).
+AWAITED, IN_MAIN, OFFLOADED, ONCE = 1, 2, 4, 8
+
+
 @quick_pickle
 @dataclass(slots=True, unsafe_hash=True)
 class Call:
     value: Value  # kind "call"
     scope: str  # qualified name of the enclosing function, "" at module level
-    awaited: bool = False
-    in_main: bool = False  # under `if __name__ == "__main__":`
     receiver: str = ""  # local variable or parameter a method is called on (`db` in db.get())
-    offloaded: bool = False  # passed to asyncio.to_thread / run_in_threadpool / run_in_executor
-    once: bool = False  # runs only until state the function keeps is set (extract/once.py): set-up
+    flags: int = 0  # AWAITED | IN_MAIN | OFFLOADED | ONCE, read as the properties below
+
+    @property
+    def awaited(self) -> bool:
+        return bool(self.flags & AWAITED)
+
+    @property
+    def in_main(self) -> bool:
+        """Under `if __name__ == "__main__":`."""
+        return bool(self.flags & IN_MAIN)
+
+    @property
+    def offloaded(self) -> bool:
+        """Passed to asyncio.to_thread / run_in_threadpool / run_in_executor (or a deferred lambda)."""
+        return bool(self.flags & OFFLOADED)
+
+    @property
+    def once(self) -> bool:
+        """Runs only until state the function keeps is set (extract/once.py): set-up."""
+        return bool(self.flags & ONCE)
 
     @property
     def name(self) -> str:
