@@ -193,10 +193,25 @@ class NameIndex:
         self._constructors[dotted] = built
         return built
 
+    def _handed_off(self, scope: str, name: str) -> bool:
+        """A sync nested function its enclosing function also hands to another call (`Thread(target=work)`,
+        `ctx.run(work)` in a lambda, `executor.submit(work)`): it is written to run there, and a direct call
+        of it is the synchronous fallback of a flag the caller sets (`if blocking: return work()`)."""
+        for other in self.calls_by_scope.get(scope, ()):
+            value = other.value
+            if any(a.kind == "name" and a.text == name for a in (*value.items, *(v for _, v in value.keywords))):
+                return True
+        return False
+
     def call_target(self, call: Call, function: Function | None = None) -> tuple[Function, PyFacts] | None:
         name = call.name
         if name.startswith("self.") and function is not None and function.class_name:
             name = f"{function.class_name}.{name[5:]}"
         if call.receiver and not name.startswith(function.class_name if function else "\0"):
             return None
+        if function is not None and "." not in name and function.qualname:
+            nested = self.resolve(f"{function.qualname}.{name}")  # a function defined in the caller's body
+            if nested is not None and nested.function:
+                handed = not nested.function[0].is_async and self._handed_off(function.qualname, name)
+                return None if handed else nested.function
         return self.function(name)
