@@ -25,6 +25,7 @@ class Family:
     pipe: bool
     buffers: frozenset[str] = frozenset()
     starts: frozenset[str] = frozenset()  # constructors whose stall is a method of what they return
+    items: bool = False  # `client["db"]` is a client of the same library (a MongoDB database by name)
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
@@ -42,6 +43,8 @@ class SqlAlchemy:
     engine_io: frozenset[str]
     inspect: frozenset[str]
     metadata_io: frozenset[str]
+    query_builders: frozenset[str] = frozenset()  # session methods that build a lazy Query (`query`)
+    query_io: frozenset[str] = frozenset()  # Query methods that run it (`all`, `first`, `count`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ class Blocking:
                 frozenset(entry.get("task_methods", ())), frozenset(entry.get("task_decorators", ())),
                 bool(entry.get("warning", False)), bool(entry.get("pipe", False)),
                 frozenset(entry.get("buffers", file_buffers if entry.get("in_memory") else ())),
-                frozenset(entry.get("starts", ())),
+                frozenset(entry.get("starts", ())), bool(entry.get("items", False)),
             )
             self.families[key] = family
             for name in family.functions:
@@ -86,10 +89,14 @@ class Blocking:
                 else:
                     self._clients[name] = family
         self._roots = frozenset(pattern.split(".", 1)[0] for pattern, _, _ in self._patterns)
+        # Makers: classes one of whose methods is a client factory (`boto3.Session` of `boto3.Session.client`),
+        # not a client themselves. A module (`boto3` of `boto3.client`) is never called, so it can be in the set.
+        self._makers = frozenset(name.rpartition(".")[0] for name in self._clients if "." in name) - set(self._clients)
         sql = data["sqlalchemy"]
         self.sqlalchemy = SqlAlchemy(sql["what"], sql["instead"], frozenset(sql["session_io"]),
                                      frozenset(sql["session_safe"]), frozenset(sql["engine_io"]),
-                                     frozenset(sql["inspect"]), frozenset(sql["metadata_io"]))
+                                     frozenset(sql["inspect"]), frozenset(sql["metadata_io"]),
+                                     frozenset(sql.get("query_builders", ())), frozenset(sql.get("query_io", ())))
         not_io = data["not_io"]
         self.not_io = NotIo(frozenset(not_io["functions"]), frozenset(not_io["logger_factories"]),
                             tuple(not_io["logger_modules"]), frozenset(not_io["logger_names"]))
@@ -113,6 +120,10 @@ class Blocking:
     def client(self, name: str) -> Family | None:
         """The family of a constructor or factory whose result blocks in its methods."""
         return self._clients.get(name) or self._pattern(name, True)
+
+    def maker(self, name: str) -> bool:
+        """Whether calling `name` builds an object whose methods make clients (`boto3.Session()`)."""
+        return name in self._makers and "." in name
 
     @property
     def qualified_names(self) -> frozenset[str]:

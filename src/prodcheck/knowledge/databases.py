@@ -50,6 +50,11 @@ def session_classes(mode: str) -> Names:
     return names("databases", "sessions", mode)
 
 
+def sync_session_objects() -> Names:
+    """Objects that are a sync session when named, not called (fastapi-sqlalchemy's `db.session`)."""
+    return names("databases", "sessions", "sync_objects")
+
+
 def sync_session_factories() -> Names:
     """`sessionmaker` as SQLAlchemy and SQLModel export it (its session class is its `class_=`)."""
     return names("databases", "session_factories", "sync")

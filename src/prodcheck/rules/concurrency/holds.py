@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Family, blocking
-from prodcheck.knowledge.databases import engine_factory, session_classes
+from prodcheck.knowledge.databases import engine_factory, session_classes, sync_session_objects
 from prodcheck.knowledge.frameworks import is_dependency_marker
 from prodcheck.model.facts import Assign, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
@@ -34,7 +34,7 @@ _WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
 
 
 class Holding(NamedTuple):
-    kind: str  # client | session | engine | factory | inspector | object | class
+    kind: str  # client | session | engine | factory | inspector | object | class | maker | query
     ref: str  # family key, "sync"/"async", or a class qualname
 
     @property
@@ -221,8 +221,10 @@ class Holds:
         if text in _SYNC_ENGINE_TYPES:
             return Holding("engine", "sync")
         family = self.kb.client(text)
-        if family is not None and family.methods is None:
+        if family is not None and (family.methods is None or family.items):
             return Holding("client", family.key)
+        if self.kb.maker(text):
+            return Holding("maker", text)
         resolved = self.index.resolve(text)
         if resolved is None:
             return None
@@ -233,11 +235,9 @@ class Holds:
         return None
 
     def _first(self, items: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:
-        for item in items:
-            found = self.annotation(item, function, depth + 1)
-            if found is not None:
-                return found
-        return None
+        """`A | B`, `Union[A, B]`, `Optional[A]`: what the members say, as one holding (`union`)."""
+        held = [found for item in items if (found := self.annotation(item, function, depth + 1)) is not None]
+        return union(held) if held else None
 
     # ---------------------------------------------------------------- expressions
 
@@ -251,6 +251,12 @@ class Holds:
             base = ".".join([*parts[:element], parts[element][:-2]])
             at = pack_position(line, 0, line, 0) if line else pack_position(1, 0, 1, 0)
             current = self._element(Value("subscript", at, base), function, depth + 1)
+            if current is None:
+                # `db["users"].find_one()` with `db = MongoClient()["app"]`: an item of a client whose library
+                # names databases and collections by key ([family] items)
+                held = self.expression(base, function, depth + 1, line)
+                family = self.family(held) if held is not None else None
+                current = held if family is not None and family.items else None
             start = element + 1
             parts = [part if "[]" not in part else "" for part in parts]
             return self._members(current, parts[start:], depth)
@@ -299,6 +305,10 @@ class Holds:
             return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
         resolved = self.index.resolve(dotted)
         if resolved is None:
+            # fastapi-sqlalchemy's `db.session` (knowledge/databases.toml [sessions] sync_objects): a sync
+            # session by name; a maker of clients (`boto3.Session` as an annotation or a module global)
+            if dotted in sync_session_objects():
+                return Holding("session", "sync")
             return None
         if resolved.cls:
             return Holding("class", resolved.qualname)
@@ -367,7 +377,10 @@ class Holds:
             return self.member(called, "__call__", True, depth + 1)
         head, _, method = text.rpartition(".")
         if head:
-            base = self._name(head, function, depth, line) if function is not None or "." in head else None
+            if head.partition(".")[0] in _INSTANCE and function is not None:
+                base = self.expression(head, function, depth + 1, line)  # `self.db.query(X)`: a member of this class
+            else:
+                base = self._name(head, function, depth, line) if function is not None or "." in head else None
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         return self._callee(text, value, function, depth, line)
@@ -380,6 +393,8 @@ class Holds:
         family = self.kb.client(callee)
         if family is not None:
             return Holding("client", family.key)
+        if self.kb.maker(callee):
+            return Holding("maker", callee)  # `boto3.Session()`: its `.client("s3")` is the client
         if callee in session_classes("sync"):
             return Holding("session", "sync")
         if callee in session_classes("async"):
@@ -439,6 +454,15 @@ class Holds:
             if name in family.detached or (not is_call and name in family.safe):
                 return None
             return holder  # sub-objects and results of a client: bucket, cursor, collection
+        if holder.kind == "maker":
+            family = self.kb.client(f"{holder.ref}.{name}") if is_call else None
+            return Holding("client", family.key) if family is not None else None
+        if holder.kind == "session" and holder.ref == "sync" and is_call:
+            sql = self.kb.sqlalchemy
+            return Holding("query", "sync") if name in sql.query_builders else None
+        if holder.kind == "query":
+            sql = self.kb.sqlalchemy
+            return holder if is_call and name not in sql.query_io else None
         if holder.kind == "factory":
             return Holding("session", holder.ref) if is_call and name in {"__call__", "begin"} else None
         if holder.kind == "engine":
@@ -458,10 +482,13 @@ class Holds:
                 if is_call or is_property:
                     return self.returns(function, depth + 1)
                 return None
+            held: list[Holding] = []
             for value, scope in self.attributes.get((owner, name), ()):
                 found = self.value(value, scope, depth + 1)
                 if found is not None:
-                    return Holding("object", found.ref) if found.kind == "class" and is_call else found
+                    held.append(Holding("object", found.ref) if found.kind == "class" and is_call else found)
+            if held:
+                return union(held)
         delegate = self.delegate(cls, name)
         return self.member(delegate, name, is_call, depth + 1) if delegate is not None else None
 
@@ -485,7 +512,9 @@ class Holds:
         return None
 
     def mro(self, cls: str, depth: int = 0) -> list[str]:
-        """The class and its project base classes, depth first."""
+        """The class and its project base classes, depth first; for a union (`A|B`), each member's in turn."""
+        if "|" in cls:
+            return list(dict.fromkeys(owner for member in cls.split("|") for owner in self.mro(member, depth)))
         order = [cls]
         if depth > 6:
             return order
@@ -496,9 +525,17 @@ class Holds:
                 order.extend(b for b in self.mro(resolved.qualname, depth + 1) if b not in order)
         return order
 
+    def methods(self, cls: str, name: str) -> list[tuple[Function, PyFacts]]:
+        """The methods a call on an instance of `cls` may run: one per member of a union (`A|B`)."""
+        found = [m for member in cls.split("|") if (m := self.method(member, name)) is not None]
+        return list({m[0].qualname: m for m in found}.values())
+
     def method(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
         """The method a call on an instance of `cls` runs. An abstract one (`@abstractmethod`: the object is
         an instance of a subclass) that exactly one project subclass implements runs that implementation."""
+        if "|" in cls:
+            found = self.methods(cls, name)
+            return found[0] if found else None
         for owner in self.mro(cls):
             found = self.index.functions.get(f"{owner}.{name}")
             if found is not None:
@@ -531,6 +568,19 @@ class Holds:
 
     def family(self, holder: Holding) -> Family | None:
         return self.kb.families.get(holder.ref) if holder.kind == "client" else None
+
+
+def union(held: list[Holding]) -> Holding:
+    """One holding for what a name may hold (`A | B`, an attribute assigned in two places): a blocking one
+    (a sync client, session or engine) wins, as either branch may run; project classes become one object of
+    every class (`A|B`: a call on it may run either class's method); else the first."""
+    for found in held:
+        if found.kind == "client" or found.ref == "sync":
+            return found
+    classes = list(dict.fromkeys(part for found in held if found.kind == "object" for part in found.ref.split("|")))
+    if len(classes) > 1:
+        return Holding("object", "|".join(classes))
+    return held[0]
 
 
 def _calls(part: str) -> tuple[str, int]:

@@ -14,6 +14,7 @@ from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.extract.once import MEMO_DECORATORS
 from prodcheck.knowledge.blocking import Family
+from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import Callables, is_partial
@@ -138,11 +139,25 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
         return memo[function.qualname]
     out: list[tuple[Call, Function, PyFacts]] = []
     for call in index.calls_by_scope.get(function.qualname, []):
-        target = index.call_target(call, function) or _object_target(index, holds, call, function)
-        if target is not None and target[0].qualname != function.qualname:
-            out.append((call, *target))
+        target = index.call_target(call, function)
+        targets: list[tuple[Function, PyFacts] | None] = (
+            [target] if target is not None else [*_union_targets(holds, call, function)] or
+            [_object_target(index, holds, call, function)])
+        for found in targets:
+            if found is not None and found[0].qualname != function.qualname:
+                out.append((call, *found))
     memo[function.qualname] = out
     return out
+
+
+def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
+    """`self.reader.read()` with `self.reader` one of several project classes (`A | B`, assigned in two
+    places): the method of each, as any may run."""
+    head, _, method = call.name.rpartition(".")
+    holder = holds.expression(head, function, line=call.span.line) if head else None
+    if holder is None or holder.kind != "object" or "|" not in holder.ref:
+        return []
+    return holds.methods(holder.ref, method)
 
 
 def _object_target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> tuple[Function, PyFacts] | None:
@@ -327,6 +342,33 @@ def _waited_later(index: PythonIndex, call: Call, function: Function, family: Fa
         for other in index.calls_by_scope.get(function.qualname, []))
 
 
+def _query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Function, runs: frozenset[str]) -> bool:
+    """`db.query(X)` whose Query this function runs with one of `runs` (knowledge/blocking.toml [sqlalchemy]
+    query_io): in the same chain (`db.query(X).filter(...).first()`, which starts where the query call does) or
+    on a local it was kept in (`q = db.query(X)` ... `q.count()`), when that run is known to run this query.
+    Building the Query sends nothing; the run is the stall, reported once, where it happens."""
+    start = (call.span.line, call.span.column)
+    kept = {name for name, value, _ in function.locals
+            if value.kind == "call" and (value.span.line, value.span.column) == start}
+    for other in index.calls_by_scope.get(function.qualname, []):
+        if other is call or other.name.rsplit(".", 1)[-1] not in runs:
+            continue
+        if (other.span.line, other.span.column) == start or (other.receiver and other.receiver in kept):
+            held = holds.expression(other.name.rpartition(".")[0], function, line=other.span.line)
+            if held is not None and held.kind == "query":
+                return True  # the run is judged a query's: reported there
+    return False
+
+
+def _query_shown(head: str, builders: frozenset[str]) -> str:
+    """`db.query(...)` for the chain `self.db.query().filter()`, `q` for a local holding the query."""
+    parts = head.split(".")
+    for i, part in enumerate(parts):
+        if part.endswith("()") and part[:-2] in builders:
+            return ".".join([*parts[max(i - 1, 0):i], f"{part[:-2]}(...)"])
+    return parts[-1].replace("[]", "[...]")
+
+
 def _what(family: Family, name: str) -> str:
     """`os.system()` (`subprocess`, which waits for the child process): the call, then the family."""
     if family.key == "file":
@@ -358,7 +400,11 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
         return None
     sql = kb.sqlalchemy
     if holder.kind == "session" and holder.ref == "sync" and method in sql.session_io:
+        if method in sql.query_builders and _query_run_later(index, holds, call, function, sql.query_io):
+            return None  # the Query is run by a later call of this function: reported there
         return Why(f"sync SQLAlchemy session call `{short}.{method}()`", sql.instead)
+    if holder.kind == "query" and holder.ref == "sync" and method in sql.query_io:
+        return Why(f"sync SQLAlchemy query `{_query_shown(head, sql.query_builders)}.{method}()`", sql.instead)
     if holder.kind == "engine" and holder.ref == "sync" and method in sql.engine_io:
         return Why(f"sync SQLAlchemy engine call `{short}.{method}()`", sql.instead)
     if holder.kind == "inspector" and (method.startswith(("get_", "has_")) or method == "reflect_table"):
@@ -379,10 +425,10 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
     session = None
     for argument in (*value.items, *(item for _, item in value.keywords)):
-        if argument.kind == "name" and "." not in argument.text:
+        if argument.kind == "name" and ("." not in argument.text or argument.text in sync_session_objects()):
             held = holds.value(argument, function)
             if held is not None and held.kind == "session" and held.ref == "sync":
-                session = argument.text
+                session = ".".join(argument.text.split(".")[-2:])  # `db.session` as written, not its module
                 break
     if session is None:
         return None
