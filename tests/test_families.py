@@ -24,6 +24,7 @@ _CPU_NOT_FAMILIES = {"methods", "prefilter", "payloads"}
 
 def _families() -> set[str]:
     blocking = {f"blocking.{key}" for key in load("blocking")["family"]} | {"blocking.sqlalchemy"}
+    blocking |= {f"blocking.{key}" for key in load("blocking").get("orm", {})}  # [orm.peewee]: model classes
     cpu = {f"cpu_bound.{key}" for key in load("cpu_bound") if key not in _CPU_NOT_FAMILIES}
     if load("cpu_bound")["methods"].get("passlib_handler_modules"):
         cpu.add("cpu_bound.passlib_handlers")

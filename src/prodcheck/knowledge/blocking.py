@@ -48,6 +48,20 @@ class SqlAlchemy:
 
 
 @dataclass(frozen=True, slots=True)
+class Orm:
+    """A synchronous ORM whose model classes (project subclasses of `models`) query in their methods."""
+
+    key: str
+    what: str
+    instead: str
+    models: frozenset[str]
+    class_io: frozenset[str]
+    instance_io: frozenset[str]
+    builders: frozenset[str]
+    query_io: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class NotIo:
     """Calls that only look at or format their arguments (`len(db)`, `logger.info(db)`)."""
 
@@ -101,6 +115,15 @@ class Blocking:
         self.not_io = NotIo(frozenset(not_io["functions"]), frozenset(not_io["logger_factories"]),
                             tuple(not_io["logger_modules"]), frozenset(not_io["logger_names"]))
         self.celery = next((f for f in self.families.values() if f.task_methods), None)
+        self.orms = {key: Orm(key, entry["what"], entry["instead"], frozenset(entry["models"]),
+                              frozenset(entry["class_io"]), frozenset(entry["instance_io"]),
+                              frozenset(entry["builders"]), frozenset(entry["query_io"]))
+                     for key, entry in data.get("orm", {}).items()}
+        self._orm_bases = {base: orm for orm in self.orms.values() for base in orm.models}
+
+    def orm_of_base(self, base: str) -> Orm | None:
+        """The ORM whose model base class `base` is (`peewee.Model`)."""
+        return self._orm_bases.get(base)
 
     def _pattern(self, name: str, client: bool) -> Family | None:
         if name.split(".", 1)[0] not in self._roots:
@@ -128,7 +151,7 @@ class Blocking:
     @property
     def qualified_names(self) -> frozenset[str]:
         """Every qualified name this topic knows (for the parse prefilter)."""
-        names = {*self._functions, *self._clients, *(p for p, _, _ in self._patterns)}
+        names = {*self._functions, *self._clients, *(p for p, _, _ in self._patterns), *self._orm_bases}
         return frozenset(names | self.sqlalchemy.inspect)
 
 

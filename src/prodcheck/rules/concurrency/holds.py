@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from prodcheck.knowledge import load
-from prodcheck.knowledge.blocking import Family, blocking
+from prodcheck.knowledge.blocking import Family, Orm, blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes, sync_session_objects
 from prodcheck.knowledge.frameworks import is_dependency_marker
 from prodcheck.model.facts import Assign, Function, PyFacts, Value, pack_position
@@ -34,7 +34,7 @@ _WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
 
 
 class Holding(NamedTuple):
-    kind: str  # client | session | engine | factory | inspector | object | class | maker | query
+    kind: str  # client | session | engine | factory | inspector | object | class | maker | query (ref: sync, orm:KEY)
     ref: str  # family key, "sync"/"async", or a class qualname
 
     @property
@@ -55,6 +55,7 @@ class Holds:
         self._locals: dict[str, dict[str, list[Value]]] = {}
         self._active: set[tuple[str, str, int]] = set()
         self._subclasses: dict[str, list[str]] | None = None
+        self._orms: dict[str, Orm | None] = {}
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
@@ -470,8 +471,29 @@ class Holds:
         if holder.kind == "class" and name == "__call__":
             return Holding("object", holder.ref)
         if holder.kind in {"object", "class"}:
-            return self._class_member(holder.ref, name, is_call, depth + 1)
+            found = self._class_member(holder.ref, name, is_call, depth + 1)
+            orm = self.orm(holder.ref) if found is None and is_call and holder.kind == "class" else None
+            if orm is not None and name in orm.builders:
+                return Holding("query", f"orm:{orm.key}")  # `User.select()`: a query the ORM runs later
+            if orm is not None and name in orm.class_io:
+                return Holding("object", holder.ref)  # `User.get_or_none(...)`: an instance of the model
+            return found
+        if holder.kind == "query" and holder.ref.startswith("orm:"):
+            orm = self.kb.orms[holder.ref[4:]]
+            return holder if is_call and name not in orm.query_io else None
         return None
+
+    def orm(self, cls: str) -> Orm | None:
+        """The synchronous ORM (knowledge/blocking.toml [orm]) whose model base a project class derives from."""
+        if cls in self._orms:
+            return self._orms[cls]
+        found = None
+        for owner in self.mro(cls):
+            entry = self.index.classes.get(owner)
+            for base in getattr(entry[0], "bases", ()) if entry else ():
+                found = found or self.kb.orm_of_base(base)
+        self._orms[cls] = found
+        return found
 
     def _class_member(self, cls: str, name: str, is_call: bool, depth: int) -> Holding | None:
         for owner in self.mro(cls):

@@ -18,7 +18,7 @@ from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import Callables, is_partial
-from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.holds import Holding, Holds
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -342,6 +342,22 @@ def _waited_later(index: PythonIndex, call: Call, function: Function, family: Fa
         for other in index.calls_by_scope.get(function.qualname, []))
 
 
+def _orm_blocks(holds: Holds, holder: Holding, method: str, short: str) -> Why | None:
+    """`User.get_or_none(...)`, `user.save()`, `Usage.select().where(...).get()` on a model of a synchronous ORM
+    (knowledge/blocking.toml [orm]), unless the project's model defines that method itself (followed as a helper)."""
+    if holder.kind == "query" and holder.ref.startswith("orm:"):
+        orm = holds.kb.orms[holder.ref[4:]]
+        return Why(f"{orm.what} query (`{short}.{method}()`)", orm.instead) if method in orm.query_io else None
+    if holder.kind not in {"class", "object"} or "|" in holder.ref:
+        return None
+    orm = holds.orm(holder.ref)
+    if orm is None or holds.method(holder.ref, method) is not None:
+        return None
+    if method in (orm.class_io if holder.kind == "class" else orm.instance_io):
+        return Why(f"{orm.what} (`{short}.{method}()`)", orm.instead)
+    return None
+
+
 def _query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Function, runs: frozenset[str]) -> bool:
     """`db.query(X)` whose Query this function runs with one of `runs` (knowledge/blocking.toml [sqlalchemy]
     query_io): in the same chain (`db.query(X).filter(...).first()`, which starts where the query call does) or
@@ -398,6 +414,9 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
         if family.method_blocks(method):
             return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning)
         return None
+    orm_why = _orm_blocks(holds, holder, method, short)
+    if orm_why is not None:
+        return orm_why
     sql = kb.sqlalchemy
     if holder.kind == "session" and holder.ref == "sync" and method in sql.session_io:
         if method in sql.query_builders and _query_run_later(index, holds, call, function, sql.query_io):

@@ -1,0 +1,68 @@
+"""Every way PC501 follows a request to a blocking call (issue 8, item 2) is pinned both ways.
+
+The core fixtures `tests/fixtures/core/PC501-py-*-pos` and `-neg` mark lines with `# reach: <way>`. Each
+way of WAYS must mark, in a `-pos` fixture, a line that also expects PC501 (`# expect: PC501`), and, in a
+`-neg` fixture, a line that expects nothing; test_core_fixtures checks that those expectations hold (the
+`-neg` fixtures report nothing at all). A way the model learns gets a row here and a line in both, so a
+step that stops following it, or starts following it where nothing blocks, fails a fixture.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+CORE = Path(__file__).parent / "fixtures" / "core"
+MARK = re.compile(r"#\s*reach:\s*(?P<way>[a-z-]+)")
+
+WAYS = {
+    "depends-provider": "a `Depends` provider that yields a sync session",
+    "annotated-dependency": "`Annotated[Session, Depends(get_db)]`",
+    "parameter-annotation": "a parameter annotated with a client class",
+    "service-layers": "route -> service -> repository, objects injected with `Depends()`",
+    "awaited-helper": "an async method or function the route awaits",
+    "instance-attribute": "`self.client = Client()` in `__init__`, used in a method",
+    "constructor": "a project class whose `__init__` blocks",
+    "module-global": "a module-level client used by a helper in another module",
+    "return-value": "what a project function returns",
+    "return-annotation": "a project function's return annotation",
+    "dotted-local": "`request.state.db = SessionLocal()`",
+    "reassigned-local": "a local assigned twice: each use holds the assignment above it",
+    "partial": "`functools.partial` of a blocking helper, called",
+    "lambda": "a lambda called by a helper on the caller's thread",
+    "container-item": "an entry of a dict literal of project objects",
+    "abstract-method": "an abstract method with one implementation",
+    "getattr-delegate": "a wrapper whose `__getattr__` forwards to a client",
+    "registered-route": "`app.get(path)(handler)`",
+    "async-background-task": "an `async def` given to `BackgroundTasks`",
+    "client-maker": "`boto3.Session().client(...)`",
+    "client-item": "`mongo[\"app\"][\"users\"].find_one()`",
+    "union": "an attribute that holds one of several project classes",
+    "session-object": "fastapi-sqlalchemy's `db.session`",
+    "query-run": "a SQLAlchemy Query run by `.count()` / `.all()` after it is built",
+    "nested-function": "a function defined in the route's body, called there",
+    "orm-model": "a model class of a synchronous ORM (`Visit.create(...)`, peewee)",
+}
+
+
+def _marked(kind: str) -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(CORE.glob(f"PC501-py-*-{kind}/**/*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = MARK.search(line)
+            if match:
+                found.setdefault(match["way"], []).append((f"{path.relative_to(CORE)}:{number}", line))
+    return found
+
+
+def test_every_way_of_reaching_a_call_has_a_positive_line_that_expects_pc501() -> None:
+    marked = _marked("pos")
+    assert set(marked) == set(WAYS), {"unmarked": set(WAYS) - set(marked), "unknown": set(marked) - set(WAYS)}
+    silent = [where for lines in marked.values() for where, line in lines if "# expect: PC501" not in line]
+    assert not silent, f"a positive reach line must expect PC501: {silent}"
+
+
+def test_every_way_of_reaching_a_call_has_a_negative_line_that_expects_nothing() -> None:
+    marked = _marked("neg")
+    assert set(marked) == set(WAYS), {"unmarked": set(WAYS) - set(marked), "unknown": set(marked) - set(WAYS)}
+    loud = [where for lines in marked.values() for where, line in lines if "# expect:" in line]
+    assert not loud, f"a negative reach line expects nothing: {loud}"
