@@ -171,12 +171,15 @@ def test_pc705_pc706_migrations_checked_in_ci_are_no_deploy() -> None:
 def test_pc301_alembic_ini_overridden_or_local() -> None:
     """An alembic.ini URL that env.py replaces (set_main_option) is never used: info, wherever
     `script_location` puts env.py (a folder, `%(here)s/db/migrations`, a package `shop:migrations`
-    under src/). A localhost URL the env.py does use is a developer's database: a warning, not an error.
-    The package's own env.py decides (`billing:migrations`, whose env.py reads the URL), not another."""
+    under src/). A localhost URL the env.py does use is a developer's database, which production
+    cannot reach: info too, and its message says so rather than that anyone with the repository has
+    the database. The package's own env.py decides (`billing:migrations`, whose env.py reads the URL), not another."""
     _, report = run_json(FIXTURES / "PC301-alembic-ini", "--select", "PC301")
     assert sorted((f["path"], f["severity"]) for f in report["findings"]) == [
         ("alembic.ini", "info"), ("here/alembic.ini", "info"), ("pkg/alembic.ini", "info"),
-        ("pkg2/alembic.ini", "error"), ("service/alembic.ini", "warning")]
+        ("pkg2/alembic.ini", "error"), ("service/alembic.ini", "info")]
+    local = next(f for f in report["findings"] if f["path"] == "service/alembic.ini")
+    assert "production cannot reach" in local["message"] and "anyone with the repository" not in local["message"]
 
 
 def test_a_module_importing_a_test_client_is_test_support() -> None:

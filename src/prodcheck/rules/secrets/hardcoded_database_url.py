@@ -110,9 +110,17 @@ class HardcodedDatabaseUrl(Rule):
                             "environment variable is unset: a deploy that forgets it silently uses these "
                             "credentials, and everyone with the repository has them", location,
                             severity=Severity.WARNING, secrets=(url.secret,), context=context)
+                    elif url.is_local:
+                        # Not a fallback: a developer's own database (an example request, a local
+                        # default a branch returns). Production cannot reach localhost, so the
+                        # password opens nothing there; no leak, at most a loud connection error.
+                        yield self.draft(
+                            f"database URL with a literal password `{url.masked}` pointing at this machine, in "
+                            "code: a developer's local database, which production cannot reach, so the password "
+                            "opens nothing there; read the URL from configuration so no deploy ends up with it",
+                            location, secrets=(url.secret,), context=context, severity=Severity.INFO)
                     else:
-                        yield self.draft(_message(url, "in code"), location, secrets=(url.secret,), context=context,
-                                         severity=None if not url.is_local else Severity.WARNING)
+                        yield self.draft(_message(url, "in code"), location, secrets=(url.secret,), context=context)
 
     # ------------------------------------------------------------ YAML files
 
@@ -196,11 +204,18 @@ class HardcodedDatabaseUrl(Rule):
                                          "connect), but its password is committed: remove it, or leave a "
                                          "placeholder without credentials",
                                          location, secrets=(url.secret,), severity=Severity.INFO)
+                    elif url.is_local:
+                        # A developer's database (what `alembic revision` runs against): production cannot
+                        # reach it, so its password opens nothing there; a deploy that migrated with this
+                        # file would fail to connect, loudly, rather than touch another database.
+                        yield self.draft(
+                            f"database URL with a literal password `{url.masked}` in `alembic.ini` points at this "
+                            "machine: a developer's local database, which production cannot reach (a migration "
+                            "run there with this file fails to connect); set `sqlalchemy.url` from the "
+                            "environment in env.py so the deploy's database is the one migrated",
+                            location, secrets=(url.secret,), severity=Severity.INFO)
                     else:
-                        # A localhost URL is a developer's database (what `alembic revision` runs against);
-                        # production cannot reach it, but a deploy that runs alembic with this file would try.
-                        yield self.draft(_message(url, "in `alembic.ini`"), location, secrets=(url.secret,),
-                                         severity=Severity.WARNING if url.is_local else None)
+                        yield self.draft(_message(url, "in `alembic.ini`"), location, secrets=(url.secret,))
         stack_stores = {name for names in _internal_datastores(project).values() for name in names}
         for source in project.of_kind(FileKind.ENV):
             name = source.path.rsplit("/", 1)[-1].lower()
