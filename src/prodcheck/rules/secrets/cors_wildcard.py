@@ -5,9 +5,10 @@ import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
+from prodcheck.knowledge.names import names
 from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context
-from prodcheck.model.finding import Location, Severity
+from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
@@ -15,6 +16,28 @@ CORS_CLASSES = frozenset(load("frameworks")["middleware"]["cors"])
 MIDDLEWARE_WRAPPERS = frozenset(load("frameworks")["middleware"]["wrappers"])
 # Origins a wildcard regex lets in: if it fully matches all of these, it matches anyone.
 _PROBES = ("https://attacker.example", "http://evil.test:8080", "https://x.y.z.example.net", "null")
+
+
+COOKIES = names("frameworks", "cookies", "names")
+
+
+def cookie_evidence(project: Project, facts: PyFacts) -> Location | None:
+    """Where the application that configures CORS in `facts` sets or reads cookies (or HTTP Basic
+    auth): the module itself, the modules that import it and everything they import. Without
+    one, `allow_credentials=True` carries nothing a browser would send (knowledge: frameworks.toml [cookies])."""
+    index = project.python
+    roots = [facts.module, *(module for module, edges in index.import_graph.items() if facts.module in edges)]
+    for module in sorted(index.imported_closure(roots)):
+        found = index.modules.get(module)
+        if found is None:
+            continue
+        for call in found.calls:
+            if COOKIES.match(call.name):
+                return Location(found.path, call.span)
+        for _, qualified in found.imports:
+            if COOKIES.match(qualified):
+                return Location(found.path, Span(1, 1, 1, 1))
+    return None
 
 
 def _is_cors_class(value: Value | None) -> bool:
@@ -40,7 +63,7 @@ def _may_configure_cors(name: str) -> bool:
 class CorsWildcard(Rule):
     meta = RuleMeta(
         code="PC304", name="cors-wildcard",
-        summary="CORS allows every origin (an error together with credentials)",
+        summary="CORS allows every origin (an error together with credentials and cookies)",
         severity=Severity.WARNING, kinds=("py",), security=6.0,
     )
 
@@ -75,6 +98,7 @@ class CorsWildcard(Rule):
     def _check_options(self, project: Project, facts: PyFacts, call: Call, options: Value) -> Iterator[Draft]:
         credentials = options.kwarg("allow_credentials")
         with_credentials = credentials is not None and self._resolve(project, facts, credentials)[0].is_true
+        cookies = cookie_evidence(project, facts) if with_credentials else None
         context = Context.DEV if call.in_main else None
         origins = options.kwarg("allow_origins")
         if origins is not None and with_credentials and not call.in_main:
@@ -86,14 +110,14 @@ class CorsWildcard(Rule):
             if wildcard:
                 written = '"*"' if resolved.is_str else '["*"]'
                 via = f" (through `{origins.text}`)" if origins.kind == "name" else ""
-                yield self._draft(f"`allow_origins={written}`{via}", with_credentials,
+                yield self._draft(f"`allow_origins={written}`{via}", with_credentials, cookies,
                                   Location(facts.path, origins.span), origin, context)
         regex = options.kwarg("allow_origin_regex")
         if regex is not None:
             resolved, origin = self._resolve(project, facts, regex)
             if resolved.is_str and regex_allows_any(str(resolved.literal)):
                 yield self._draft(f"`allow_origin_regex=\"{resolved.literal}\"` matches every origin", with_credentials,
-                                  Location(facts.path, regex.span), origin, context)
+                                  cookies, Location(facts.path, regex.span), origin, context)
 
     def _settings_default(self, project: Project, facts: PyFacts, call: Call, origins: Value) -> Iterator[Draft]:
         """`allow_origins=settings.CORS_ORIGINS` with credentials, where the settings field defaults to
@@ -119,21 +143,38 @@ class CorsWildcard(Rule):
             return
         if resolver.config_values(variable):
             return  # production configuration sets it
+        harm = ("lets any website send your users' cookies and read the answers"
+                if cookie_evidence(project, facts) is not None else
+                "lets any website read the answers, and call the API as its users once a session or auth "
+                "cookie is added (the application sets none today)")
         yield self.draft(
             f"settings field `{variable}` defaults to allow every origin and is passed as `allow_origins` with "
-            "`allow_credentials=True`: a deploy that does not set it lets any website send your users' cookies "
-            "and read the answers; default to no origins and list the trusted ones in the deployment",
+            f"`allow_credentials=True`: a deploy that does not set it {harm}; default to no origins and list the "
+            "trusted ones in the deployment",
             Location(field_facts.path, default.span), severity=Severity.WARNING,
             related=(Location(facts.path, origins.span).labelled("passed to CORSMiddleware"),))
 
-    def _draft(self, what: str, credentials: bool, location: Location, origin: Location | None,
-               context: Context | None) -> Draft:
+    def _draft(self, what: str, credentials: bool, cookies: Location | None, location: Location,
+               origin: Location | None, context: Context | None) -> Draft:
         related = (origin.labelled("the origins"),) if origin is not None else ()
-        if credentials:
+        if credentials and cookies is not None:
             return self.draft(
                 f"{what} with `allow_credentials=True`: Starlette then echoes the caller's origin, so any website can "
                 "send your users' cookies and read the answers; list the origins you trust",
-                location, severity=Severity.ERROR, related=related, context=context)
+                location, severity=Severity.ERROR, related=(*related, cookies.labelled("the app uses cookies")),
+                context=context)
+        if credentials:
+            # Nothing in the application sets or reads a cookie (or HTTP Basic auth): today a
+            # browser has no credential of this API to send, and Starlette answers `*` as without
+            # credentials; the first session cookie added makes it the error above.
+            return self.draft(
+                f"{what} with `allow_credentials=True`: the application sets no cookie today, so browsers have "
+                "nothing of it to send, but with the first session or auth cookie added any website can call the "
+                "API as its users and read the answers; list the origins you trust, or drop `allow_credentials`",
+                location, severity=Severity.WARNING, related=related, context=context)
+        # Without credentials a browser sends no cookie: any page can read only what needs no login
+        # (or what the network position of the user's browser reaches).
         return self.draft(
-            f"{what}: any website can call this API from a browser and read the answers; list the origins you trust",
-            location, related=related, context=context)
+            f"{what} without credentials: any website can call this API from a browser and read what needs no "
+            "login, including what only the user's network can reach; list the origins you trust if the API is "
+            "internal", location, related=related, context=context, severity=Severity.INFO)
