@@ -574,3 +574,11 @@ def test_a_top_level_folder_whose_readme_calls_it_an_example_is_development() ->
         ("PC203", "shop/Dockerfile", 1, "warning"),
         ("PC701", "worker/requirements.txt", 1, "warning"),
     ]
+
+
+def test_pc201_an_entrypoint_copied_under_another_name_is_read() -> None:
+    """`COPY ./deploy/boot.sh $SERVICE_HOME/start.sh` + `ENTRYPOINT ["/srv/start.sh"]`: the script the
+    image runs is deploy/boot.sh, whose `gosu` switch the finding names (no bare "runs as root")."""
+    _, report = run_json(FIXTURES / "PC201-renamed-entrypoint", "--select", "PC201")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("Dockerfile", 1, "warning")]
+    assert "switches user (`gosu`)" in report["findings"][0]["message"]

@@ -19,6 +19,8 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 _ROOT = frozenset(load("images")["users"]["root"])
 # Base images that already run as an unprivileged user.
 _NONROOT_BASES = re.compile(load("images")["patterns"]["nonroot_bases"])
+# Base images whose job needs root (Docker-in-Docker).
+_ROOT_BY_DESIGN = re.compile(load("images")["patterns"]["root_by_design"])
 _PROD_STAGES = frozenset(load("contexts")["path_words"]["prod_stage_names"])
 
 
@@ -95,6 +97,14 @@ class ContainerRunsAsRoot(Rule):
                 if self._nonroot_elsewhere(project, source.path):
                     continue
                 from_line = source.line(stage.line)
+                if _ROOT_BY_DESIGN.search(base):
+                    yield self.draft(
+                        f"no `USER` in the stage that runs: the image is built on `{base}`, a Docker-in-Docker "
+                        "image whose Docker daemon needs root (in a privileged container), so root is its design; "
+                        "keep it away from untrusted input, or use a rootless variant",
+                        Location(source.path, Span(stage.line, 1, stage.line, len(from_line) + 1)),
+                        severity=Severity.INFO)
+                    continue
                 name = f" (`{stage.name}`)" if stage.name else ""
                 where = Location(source.path, Span(stage.line, 1, stage.line, len(from_line) + 1))
                 command = [view.effective(stage, keyword) for keyword in ("ENTRYPOINT", "CMD")]
