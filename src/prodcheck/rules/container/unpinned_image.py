@@ -96,6 +96,9 @@ class UnpinnedImage(Rule):
 
     def _dockerfiles(self, project: Project) -> Iterator[Draft]:
         for source, view in project.dockerfiles:
+            copied_from = {flag.partition("=")[2].lower() for i in view.instructions if i.keyword in {"COPY", "ADD"}
+                           for flag in i.flags if flag.startswith("--from=")}
+            based_on = {s.base_stage for s in view.stages if s.base_stage is not None}
             for stage in view.stages:
                 if stage.base_stage is not None:
                     continue  # FROM an earlier stage
@@ -118,6 +121,16 @@ class UnpinnedImage(Rule):
                     name, _tag = split_reference(stage.base)
                     fix = Fix(f"pin `{name}:{pinned[0]}` (the tag {pinned[1]} uses)",
                               (Edit(source.path, span, f"{name}:{pinned[0]}"),), safe=False)
+                if (stage is not view.stages[-1] and stage.index not in based_on
+                        and {(stage.name or "").lower(), str(stage.index)} & copied_from):
+                    # A build stage that later stages only copy files out of: its base is no image that runs.
+                    floating = "has no tag, so it means `latest`" if state == "untagged" else "is tagged `latest`"
+                    yield self.draft(
+                        f"`FROM {base}` {floating}, in a build stage that later stages only copy files from: no "
+                        "container runs it, but two builds of the same commit may copy different files (tools, "
+                        "downloaded binaries); pin a version tag or a digest for reproducible builds",
+                        Location(source.path, span), fix=fix, severity=Severity.INFO)
+                    continue
                 yield self.draft(self._message(f"`FROM {base}`", base, state), Location(source.path, span), fix=fix)
 
     def _image(self, path: str, node: YNode, owner: str) -> Iterator[Draft]:
