@@ -453,9 +453,14 @@ def test_pc303_plain_default_passwords_are_a_warning(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "PC303-plain-passwords", root)
     _, report = run_json(root, "--select", "PC303")
     found = {f["path"]: (f["severity"], f["message"]) for f in report["findings"]}
-    assert sorted(found) == ["service/.env", "stack/postgres.env"]
+    assert sorted(found) == ["exposed/queue.env", "service/.env", "stack/postgres.env"]
     assert found["service/.env"][0] == "error"
+    # The datastore the passwords open decides what the message says: the stack's own, unpublished
+    # database, or a service that publishes its port on every interface of the host.
     assert found["stack/postgres.env"][0] == "warning" and "plain-word password" in found["stack/postgres.env"][1]
+    assert "`db`, which publishes no port outside the host" in found["stack/postgres.env"][1]
+    assert found["exposed/queue.env"][0] == "warning"
+    assert "`queue`, which publishes its port on every interface" in found["exposed/queue.env"][1]
 
 
 def test_pc606_pc603_chart_defaults_say_the_default_is_the_fix() -> None:
