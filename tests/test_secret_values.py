@@ -30,7 +30,7 @@ def test_secret_values(value: str) -> None:
 
 @pytest.mark.parametrize("value", ["", "  ", "changeme", "changethis", "CHANGE_ME", "<password>", "your-secret-key",
                                    "${SECRET}", "${{ secrets.X }}", "$(DB_PASS)", "$SECRET", "/run/secrets/x",
-                                   "true", "xxx", "***", "smtp_password", "put-your-key-here"])
+                                   "true", "xxx", "***", "smtp_password", "put-your-key-here", "0000", "aaaaaa"])
 def test_not_secret_values(value: str) -> None:
     assert not is_secret_value(value)
 
