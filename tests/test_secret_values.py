@@ -60,3 +60,5 @@ def test_the_key_of_a_credential_in_a_kubernetes_secret_is_not_a_secret_name() -
     assert not is_secret_name("WORKER_API_KEY_SECRET_KEY")  # `value: key`: which key of the Secret
     assert not is_secret_name("PASSWORD_SECRET_KEY")
     assert is_secret_name("DJANGO_SECRET_KEY") and is_secret_name("API_SECRET_KEY")
+    # The key that signs tokens, not the key of a token in a Secret (fastapi_best_architecture's .env).
+    assert is_secret_name("TOKEN_SECRET_KEY") and is_secret_name("ACCESS_TOKEN_SECRET_KEY")

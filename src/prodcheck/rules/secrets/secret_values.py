@@ -31,6 +31,7 @@ _SHORT_WORDS = frozenset(_NAMES["short_words"])
 _KEY_QUALIFIERS = frozenset(_NAMES["key_qualifiers"])
 _CREDENTIAL_WORDS = frozenset(_NAMES["credential_words"])
 _SALT_WORDS = frozenset(_NAMES["salt_words"])
+_SIGNED_WORDS = frozenset(_NAMES["signed_words"])
 _NEUTRAL_TAIL = frozenset(_NAMES["neutral_tail"])
 _METADATA_WORDS = frozenset(_NAMES["metadata_words"])
 _DATASTORE_WORDS = frozenset(_NAMES["datastore_words"])
@@ -97,7 +98,8 @@ def is_secret_name(name: str) -> bool:
         return False  # `LM_STUDIO_API_KEY`, `OLLAMA_API_KEY`: a local server that accepts any key
     if len(words) == 1 and words[0] in {"PWD", "KEY", "TOKENS"}:
         return False  # $PWD is the working directory; a bare KEY is usually a lookup key
-    if words[-2:] == ["SECRET", "KEY"] and any(_is_secret_word(words, i) for i in range(len(words) - 2)):
+    if words[-2:] == ["SECRET", "KEY"] and words[-3:-2] != [] and words[-3] not in _SIGNED_WORDS \
+            and any(_is_secret_word(words, i) for i in range(len(words) - 2)):
         return False  # `API_KEY_SECRET_KEY`, `PASSWORD_SECRET_KEY`: the key, in a Kubernetes Secret, of that credential
     return _is_secret_word(words, len(words) - 1)
 
