@@ -19,7 +19,9 @@ from prodcheck.project import Project
 from prodcheck.project.sources import SourceFile, read_source
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import mask
-from prodcheck.rules.secrets.secret_values import env_file_secrets, is_env_file_name, is_secret_name, is_secret_value
+from prodcheck.rules.secrets.secret_values import (
+    Evidence, credential_role, env_file_secrets, is_env_file_name, is_secret_name, is_secret_value, secret_evidence,
+)
 
 # Files that hold credentials by their name alone.
 _CREDENTIAL_FILES = frozenset(load("images")["credential_files"]["names"])
@@ -162,6 +164,18 @@ class SecretBakedIntoImage(Rule):
                         yield self.draft(
                             f"`ENV {key}=${reference.group(1)}` copies a build argument into the image's "
                             "environment: `docker inspect` on the image shows the secret", location)
+                    elif is_secret_value(value) and secret_evidence(value) < Evidence.RANDOM \
+                            and credential_role(key) == "datastore":
+                        # `ENV POSTGRES_PASSWORD=letta`: a database default, no generated key leaks; what matters
+                        # is that every container of the image runs with a password everyone can read. (A plain
+                        # signing key, `SECRET_KEY=secret`, stays an error: anyone can forge with it.)
+                        shows = "inspect" if instruction.keyword == "ENV" else "history"
+                        yield self.draft(
+                            f"`{instruction.keyword} {key}={mask(value, value)}`: a plain-word default password in "
+                            f"every image built from this Dockerfile (`docker {shows}` shows it): every container "
+                            "that is not given another one at run time uses a password everyone with the repository "
+                            "knows; leave it unset in the image and require it at run time (`-e`, a secret)",
+                            location, secrets=(value,), severity=Severity.WARNING)
                     elif is_secret_value(value):
                         yield self.draft(
                             f"`{instruction.keyword} {key}={mask(value, value)}`: a literal secret in the Dockerfile "
