@@ -126,8 +126,10 @@ class HardcodedDatabaseUrl(Rule):
 
     def _yaml(self, project: Project) -> Iterator[Draft]:
         internal = _internal_datastores(project)
+        published = _published_datastores(project)
         for source, document in project.compose_files:
-            yield from self._scan_node(source.path, document, None, internal.get(source.path, set()))
+            yield from self._scan_node(source.path, document, None, internal.get(source.path, set()),
+                                       published.get(source.path, set()))
         seen: set[int] = set()
         for source, document in project.k8s_documents:
             if id(document) in seen:
@@ -161,10 +163,20 @@ class HardcodedDatabaseUrl(Rule):
                                          context=context)
 
     def _scan_node(self, path: str, document: YNode, context: Context | None,
-                   internal: set[str] = frozenset()) -> Iterator[Draft]:  # type: ignore[assignment]
+                   internal: set[str] = frozenset(),  # type: ignore[assignment]
+                   published: set[str] = frozenset()) -> Iterator[Draft]:  # type: ignore[assignment]
         for node in document.scalars():
             if node.text and "://" in node.text:
                 for url in database_urls(node.text):
+                    if url.host.lower() in published:
+                        yield self.draft(
+                            f"database URL with a literal password `{url.masked}` in configuration, for the "
+                            f"stack's own `{url.host}` container, which publishes its port on every interface of "
+                            "the host: anyone who reaches the host logs in with a password everyone with the "
+                            "repository knows; read it from an environment variable or a secret, and publish the "
+                            "port on 127.0.0.1 at most", _scalar_location(path, node, url), secrets=(url.secret,),
+                            context=context)
+                        continue
                     if url.host.lower() in internal:
                         # The stack's own database container, reachable only from the stack's network:
                         # the password is still everyone's, but only a container beside it can use it.
@@ -250,6 +262,15 @@ def _internal_datastores(project: Project) -> dict[str, set[str]]:
         if is_store_image(service.image) and not publishes_outside(service):
             internal.setdefault(service.file.path, set()).add(service.name.lower())
     return internal
+
+
+def _published_datastores(project: Project) -> dict[str, set[str]]:
+    """Compose file -> the names of its datastore services that publish a port on every interface."""
+    published: dict[str, set[str]] = {}
+    for service in project.compose_services:
+        if is_store_image(service.image) and publishes_outside(service):
+            published.setdefault(service.file.path, set()).add(service.name.lower())
+    return published
 
 
 def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:
