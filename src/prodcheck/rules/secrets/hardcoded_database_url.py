@@ -73,6 +73,7 @@ class HardcodedDatabaseUrl(Rule):
 
     def _python(self, project: Project) -> Iterator[Draft]:
         getters = project.python.env_getter_names
+        stack_stores = {name for names in _internal_datastores(project).values() for name in names}
         for facts in project.python_facts.values():
             if not facts.strings:
                 continue
@@ -119,6 +120,15 @@ class HardcodedDatabaseUrl(Rule):
                             "code: a developer's local database, which production cannot reach, so the password "
                             "opens nothing there; read the URL from configuration so no deploy ends up with it",
                             location, secrets=(url.secret,), context=context, severity=Severity.INFO)
+                    elif url.host.lower() in stack_stores:
+                        # `postgres` is a compose service of the repository that publishes no port: the URL
+                        # is the stack's (a setup tool writing it into the stack's .env), usable only beside it.
+                        yield self.draft(
+                            f"database URL with a literal password `{url.masked}` in code, for the compose stack's "
+                            f"own `{url.host}` container (which publishes no port outside the host): everyone with "
+                            "the repository knows the password of any deployment that keeps it; read it from an "
+                            "environment variable or generate one per deployment",
+                            location, secrets=(url.secret,), context=context, severity=Severity.WARNING)
                     else:
                         yield self.draft(_message(url, "in code"), location, secrets=(url.secret,), context=context)
 
