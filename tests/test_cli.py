@@ -154,6 +154,27 @@ def test_explicit_files_and_folders_mixed(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(json.loads(result.stdout)["findings"]) == 3
 
 
+def test_paths_of_different_projects_are_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two repositories, or two folders outside any with no given folder holding the others: modelling
+    their common parent would read unrelated files as one project, dropping one would hide it."""
+    first = write_project(tmp_path / "one", SHOP)
+    second = write_project(tmp_path / "two", SHOP)
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = invoke("check", str(first), str(second), "--no-cache")
+    assert result.exit_code == 2 and "not inside one project folder" in result.stderr
+    (first / ".git").mkdir()
+    (second / ".git").mkdir()
+    result = invoke("check", str(first / "Dockerfile"), str(second / "Dockerfile"), "--no-cache")
+    assert result.exit_code == 2 and "different projects" in result.stderr
+    # Files and folders of one project outside any repository: their folder is the project.
+    (first / ".git").rmdir()
+    result = invoke("check", str(first / "Dockerfile"), str(first / "app"), "--format", "json", "--no-cache")
+    assert result.exit_code == 1
+    assert {f["path"] for f in json.loads(result.stdout)["findings"]} == {"app/database.py", "Dockerfile"}
+
+
 def test_version_and_rules() -> None:
     assert invoke("--version").stdout.startswith("prodcheck ")
     listing = json.loads(invoke("rules", "--format", "json").stdout)

@@ -36,28 +36,42 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
+def _git_root(path: Path) -> Path | None:
+    start = path if path.is_dir() else path.parent
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
 def _find_root(paths: list[Path]) -> tuple[Path, list[str]]:
-    """The project root to model, and the paths (relative to it) whose findings are reported."""
+    """The project root to model, and the paths (relative to it) whose findings are reported.
+    Paths of different projects (two repositories, or folders outside any repository with no given
+    folder holding the others) are a usage error: modelling their common parent would read unrelated
+    files as one project, and dropping one would report nothing about it without saying so."""
     resolved = [p.resolve() for p in paths]
     if len(resolved) == 1 and resolved[0].is_dir():
         return resolved[0], []
-    start = resolved[0] if resolved[0].is_dir() else resolved[0].parent
-    root = None
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            root = directory
-            break
+    roots = {_git_root(p) for p in resolved}
+    if len(roots) > 1:
+        _usage_error("the paths are in different projects (" + ", ".join(
+            sorted(str(r) if r is not None else "outside any git repository" for r in roots)) +
+            "): check them one at a time")
+    root = next(iter(roots))
     if root is None:
         cwd = Path.cwd().resolve()
-        root = cwd if all(p == cwd or cwd in p.parents for p in resolved) else Path(os.path.commonpath(resolved))
-        if root.is_file():
-            root = root.parent
+        if all(p == cwd or cwd in p.parents for p in resolved):
+            root = cwd
+        else:
+            common = Path(os.path.commonpath(resolved))
+            folders = {p if p.is_dir() else p.parent for p in resolved}
+            if common not in folders:
+                _usage_error(f"the paths are not inside one project folder: give the project's folder "
+                             f"(their common folder is {common}), or check them one at a time")
+            root = common
     only = []
     for path in resolved:
-        try:
-            relative = path.relative_to(root).as_posix()
-        except ValueError:
-            continue
+        relative = path.relative_to(root).as_posix()
         only.append("" if relative == "." else relative)
     return root, only
 
