@@ -59,6 +59,9 @@ def test_pc104_advice_fits_the_case() -> None:
     messages = {f["path"]: f["message"] for f in report["findings"]}
     assert "CMD exec gunicorn" in messages["Dockerfile"] and "JSON array form would stop" in messages["Dockerfile"]
     assert messages["compose.yaml"].startswith("`bash -c`")
+    # a shell-form CMD that is itself one `bash -c` string: the exec belongs inside that string
+    assert "runs `bash -c` with 2 commands" in messages["worker/Dockerfile"]
+    assert "write `exec /start.sh` inside the `bash -c` string" in messages["worker/Dockerfile"]
 
 
 def test_pc000_says_utf16_and_keeps_templates_quiet() -> None:

@@ -8,7 +8,7 @@ from prodcheck.extract.servers import server_call
 from prodcheck.knowledge.commands import long_running, shells
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of, exec_form
-from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.parsing.shell import SimpleCommand, split_script, split_words
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.image_roles import image_purpose
@@ -126,7 +126,21 @@ class ShellFormEntrypoint(Rule):
             return  # `CMD exec gunicorn ...`: the shell replaces itself with the server
         last = commands[-1]
         name = _describe(last)
-        if len(commands) > 1:
+        try:
+            words = split_words(instruction.value)
+        except ValueError:
+            words = []
+        inner = shell_script(words) if words else None
+        if len(commands) > 1 and inner is not None and inner[0] == len(words) - 1:
+            # `CMD /bin/bash -c ". activate && ./start.sh"`: the commands are the inner shell's; it is
+            # that shell (under /bin/sh) which must `exec` the last one.
+            shell = _shell_name(words)
+            message = (f"`{keyword}` in shell form runs `{shell} -c` with {len(commands)} commands and no `exec` "
+                       f"before `{name}`: `/bin/sh` (PID 1) and `{shell}` stay its parents and SIGTERM never reaches "
+                       f"`{name}` (no graceful shutdown); write `exec {last.argv[0] if last.argv else name}` inside the "
+                       f"`{shell} -c` string, and the "
+                       f"`{keyword}` in JSON form (`{keyword} [\"{words[0]}\", \"-c\", \"...\"]`)")
+        elif len(commands) > 1:
             message = (f"`{keyword}` in shell form runs {len(commands)} commands under `/bin/sh -c`: the shell stays "
                        f"PID 1 and SIGTERM never reaches `{name}` (no graceful shutdown); write `exec {name} ...` "
                        "for the last command")
