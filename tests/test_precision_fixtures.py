@@ -594,3 +594,13 @@ def test_pc201_an_entrypoint_copied_under_another_name_is_read() -> None:
     _, report = run_json(FIXTURES / "PC201-renamed-entrypoint", "--select", "PC201")
     assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("Dockerfile", 1, "warning")]
     assert "switches user (`gosu`)" in report["findings"][0]["message"]
+
+
+def test_pc302_a_charts_plain_default_in_a_rendered_secret_is_a_warning() -> None:
+    """A chart's Secret rendered from default values: a plain-word password (`postgres`) is a default every
+    install that keeps it shares, a warning pointing at the chart; a generated key stays an error."""
+    _, report = run_json(FIXTURES / "PC302-chart-secret", "--select", "PC302")
+    found = {(f["path"], f["line"]): f for f in report["findings"]}
+    assert {key: f["severity"] for key, f in found.items()} == {
+        ("chart/values.yaml", 4): "warning", ("chart/values.yaml", 7): "error"}
+    assert "every install that keeps the defaults" in found[("chart/values.yaml", 4)]["message"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import posixpath
 import re
 import binascii
 from collections.abc import Iterator
@@ -300,11 +301,22 @@ class HardcodedSecret(Rule):
                             text = base64.b64decode(text.strip(), validate=True).decode("utf-8")
                         except (binascii.Error, ValueError, UnicodeDecodeError):
                             continue
-                    if is_secret_name(key) and secret_evidence(text) >= Evidence.WEAK and not database_urls(text):
+                    if not (is_secret_name(key) and secret_evidence(text) >= Evidence.WEAK and not database_urls(text)):
+                        continue
+                    location = scalar_location(source.path, node)
+                    if secret_evidence(text) < Evidence.RANDOM and _in_chart(project, source.path):
+                        # A chart's default values (`password: "postgres"`): a default every install that keeps
+                        # it shares, not a leaked credential; the fix is in the chart, not a secret store.
                         yield self.draft(
-                            f"Secret `{secret_name}` commits `{key}` ({'base64, not encrypted' if encoded else 'plain text'}) "
-                            "to the repository: anyone with it has the secret; use Sealed Secrets, SOPS or an "
-                            "external secret store", scalar_location(source.path, node), secrets=(node.as_str() or "", text))
+                            f"the chart's default values give Secret `{secret_name}` the plain-word `{key}` `****`: "
+                            "every install that keeps the defaults runs with a password everyone with the chart "
+                            "knows; leave it empty and `required`, or point the chart at an existing Secret",
+                            location, secrets=(node.as_str() or "", text), severity=Severity.WARNING)
+                        continue
+                    yield self.draft(
+                        f"Secret `{secret_name}` commits `{key}` ({'base64, not encrypted' if encoded else 'plain text'}) "
+                        "to the repository: anyone with it has the secret; use Sealed Secrets, SOPS or an "
+                        "external secret store", location, secrets=(node.as_str() or "", text))
 
     # ------------------------------------------------------------ GitHub Actions
 
@@ -404,3 +416,14 @@ def _template_default(defaults: TemplateDefaults, path: str, name: str, value: V
     literal = _literal(value)
     filled = defaults.default(path, literal) if literal is not None else None
     return filled if filled is not None and not is_placeholder(filled[1]) else None
+
+
+def _in_chart(project: Project, path: str) -> bool:
+    """The file is part of a Helm chart (a folder above it holds Chart.yaml): what it renders is the
+    chart's default, which every install that keeps the defaults shares."""
+    folder = posixpath.dirname(path)
+    while folder:
+        if posixpath.join(folder, "Chart.yaml") in project.by_path:
+            return True
+        folder = posixpath.dirname(folder)
+    return "Chart.yaml" in project.by_path
