@@ -22,6 +22,7 @@ _NONROOT_BASES = re.compile(load("images")["patterns"]["nonroot_bases"])
 # Base images whose job needs root (Docker-in-Docker).
 _ROOT_BY_DESIGN = re.compile(load("images")["patterns"]["root_by_design"])
 _PROD_STAGES = frozenset(load("contexts")["path_words"]["prod_stage_names"])
+_HOST_SOCKETS = tuple(load("images")["host_sockets"]["names"])
 
 
 def is_root(user: str | None) -> bool:
@@ -149,9 +150,22 @@ class ContainerRunsAsRoot(Rule):
     def _compose(self, project: Project) -> Iterator[Draft]:
         for service in project.compose_services:
             user = service.node.get("user")
-            if user is not None and is_root(user.as_str()):
-                yield self.draft(f"compose service `{service.name}` runs as `user: {user.as_str()}`",
-                                 scalar_location(service.file.path, user))
+            if user is None or not is_root(user.as_str()):
+                continue
+            volumes = service.node.get("volumes")
+            mounts = [n.text for n in volumes.walk() if n.is_scalar and n.text] if volumes is not None else []
+            socket = next((s for s in _HOST_SOCKETS if any(s in m for m in mounts)), None)
+            if socket is not None:
+                yield self.draft(
+                    f"compose service `{service.name}` runs as `user: {user.as_str()}` with the host's `{socket}` "
+                    "mounted: it controls the host's container runtime, so any code execution bug in it owns the "
+                    "host, not only the container; put a socket proxy that allows only the calls it needs in "
+                    "between, or use rootless Docker",
+                    scalar_location(service.file.path, user))
+                continue
+            yield self.draft(f"compose service `{service.name}` runs as `user: {user.as_str()}`: any code execution "
+                             "bug in it owns the container; set a non-root `user:` or a `USER` in its image",
+                             scalar_location(service.file.path, user))
 
     def _kubernetes(self, project: Project) -> Iterator[Draft]:
         dockerfile_users: dict[str, bool] = {}
