@@ -108,6 +108,19 @@ def test_kubectl_apply_marks_a_manifest_file_or_every_file_of_a_folder(tmp_path:
     assert applied == {"k8s/api.yaml", "deploy/worker.yaml", "deploy/jobs/cron.yaml"}
 
 
+def test_kubectl_long_flags_place_the_same_files(tmp_path: Path) -> None:
+    """`--filename` and `--kustomize` are `-f` and `-k` spelled out: they place the same files."""
+    manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n"
+    files = _unique({
+        "k8s/api.yaml": manifest.format(name="api"), "k8s/debug.yaml": manifest.format(name="debug"),
+        "overlays/prod/kustomization.yaml": "resources: []\n", "deployments/other.yaml": manifest.format(name="other"),
+    })
+    commands = ["kubectl apply --filename k8s/api.yaml", "kubectl apply --kustomize overlays/prod"]
+    project = _project(tmp_path, {**files, ".github/workflows/deploy.yml": _workflow("deploy", commands)})
+    applied = {path for path in _prod(project) if path.endswith(".yaml") and "workflows" not in path}
+    assert applied == {"k8s/api.yaml", "overlays/prod/kustomization.yaml"}
+
+
 def test_run_steps_start_in_the_folder_defaults_name(tmp_path: Path) -> None:
     """`defaults: run: working-directory:` of a job, else of the workflow, is where `docker build` runs
     (dstack builds `-f release/Dockerfile .` in `docker/server`); a step's own `working-directory` wins; a
