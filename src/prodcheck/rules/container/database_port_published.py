@@ -83,6 +83,19 @@ def publishes_outside(service: ComposeService) -> bool:
     return False
 
 
+def service_image(project: Project, service: ComposeService) -> str | None:
+    """The image a compose service runs: its `image:`, else the base image of the Dockerfile stage it builds."""
+    if service.image:
+        return service.image
+    for process in project.processes:
+        if process.node is service.node and process.dockerfile:
+            view = project.dockerfile_view(process.dockerfile)
+            if view is not None:
+                stage = view.stage(process.target)
+                return view.base_image(stage) if stage is not None else None
+    return None
+
+
 class DatabasePortPublished(Rule):
     meta = RuleMeta(
         code="PC204", name="database-port-published",
@@ -92,8 +105,7 @@ class DatabasePortPublished(Rule):
 
     def check(self, project: Project) -> Iterator[Draft]:
         for service in project.compose_services:
-            image = self._image(project, service)
-            if not image or not (is_database_image(image) or is_pooler_image(image) or image_repository(image) in _OTHER_STORES):
+            if not is_store_image(service_image(project, service)):
                 continue
             ports = service.node.get("ports")
             if ports is None or not ports.is_seq:
@@ -112,18 +124,6 @@ class DatabasePortPublished(Rule):
                     message += f", and it {exposed_auth}"
                 yield self.draft(message, scalar_location(service.file.path, item),
                                  severity=Severity.ERROR if exposed_auth else None)
-
-    @staticmethod
-    def _image(project: Project, service: ComposeService) -> str | None:
-        if service.image:
-            return service.image
-        for process in project.processes:
-            if process.node is service.node and process.dockerfile:
-                view = project.dockerfile_view(process.dockerfile)
-                if view is not None:
-                    stage = view.stage(process.target)
-                    return view.base_image(stage) if stage is not None else None
-        return None
 
     @staticmethod
     def _published(item: YNode) -> Published | None:

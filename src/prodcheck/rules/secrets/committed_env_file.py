@@ -12,7 +12,7 @@ from prodcheck.project import Project
 from prodcheck.project.db_urls import env_file_paths
 from prodcheck.project.infra import ComposeService, is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.container.database_port_published import DatabasePortPublished, is_store_image, publishes_outside
+from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside, service_image
 from prodcheck.rules.secrets.secret_values import Evidence, env_file_secrets, is_env_file_name, name_words, secret_evidence
 
 # `.env.test`, `ci.env`: the words that put a non-Python file in tests or CI (knowledge/contexts.toml).
@@ -125,7 +125,7 @@ def _stores_reading(project: Project, path: str, keys: set[str]) -> list[Compose
             environment = service.node.get("environment")
             text = " ".join(n.text or "" for n in environment.walk() if n.is_scalar) if environment is not None else ""
             reads = any(f"${{{key}" in text or f"${key}" in text for key in keys)
-        image = DatabasePortPublished._image(project, service)
+        image = service_image(project, service)
         if reads and image and (is_store_image(image) or is_third_party_image(image)):
             out.append(service)
     return out
