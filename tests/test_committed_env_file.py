@@ -36,3 +36,15 @@ def test_only_tracked_files_count_in_a_git_checkout(tmp_path: Path) -> None:
     assert [f["path"] for f in findings] == [".env"]
     assert "tracked by git" in findings[0]["message"]
     assert "9f3b2c71" not in findings[0]["message"]
+
+
+def test_plain_word_passwords_of_an_unpublished_store_say_who_can_use_them(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {
+        ".env": "POSTGRES_PASSWORD=postgres\nPOSTGRES_USER=app\n",
+        "compose.yaml": "services:\n  db:\n    image: postgres:16\n    env_file: .env\n",
+    })
+    [finding] = _pc303(root)
+    assert finding["severity"] == "warning"
+    assert "of the compose stack's own `db`, which publishes no port" in finding["message"]
+    assert "can use the password, but every deployment that uses this file as it is shares it;" in finding["message"]
+    assert "{" not in finding["message"]

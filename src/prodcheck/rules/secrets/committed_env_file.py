@@ -108,8 +108,9 @@ class CommittedEnvFile(Rule):
         return self.draft(
             f"`{name}` is {how} with {count} plain-word password{plural} ({names}) of the compose stack's own "
             f"{listed}, which publish{'es' if len(stores) == 1 else ''} no port outside the host: only containers "
-            "beside them can use the password{plural}, but every deployment that uses this file as it is shares {'them' if plural else 'it'}; set strong "
-            "values where the deployment runs and commit a `.env.example` without them",
+            f"beside them can use the password{plural}, but every deployment that uses this file as it is shares "
+            f"{'them' if plural else 'it'}; set strong values where the deployment runs and commit a `.env.example` "
+            "without them",
             location, context=context, severity=Severity.WARNING, secrets=values)
 
 
