@@ -136,7 +136,7 @@ def left_to_installer(project: Project, location: Location) -> str | None:
     span = location.span
     if source is None or source.text is None or span.end_line != span.line:
         return None
-    lines = source.text.splitlines()
+    lines = source.lines
     if not 0 < span.line <= len(lines):
         return None
     written = lines[span.line - 1][span.column - 1:span.end_column - 1].strip()

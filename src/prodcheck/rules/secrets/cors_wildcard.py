@@ -102,7 +102,7 @@ class CorsWildcard(Rule):
         context = Context.DEV if call.in_main else None
         origins = options.kwarg("allow_origins")
         if origins is not None and with_credentials and not call.in_main:
-            yield from self._settings_default(project, facts, call, origins)
+            yield from self._settings_default(project, facts, call, origins, cookies)
         if origins is not None:
             resolved, origin = self._resolve(project, facts, origins)
             wildcard = (resolved.is_str and str(resolved.literal).strip() == "*") or (
@@ -119,7 +119,8 @@ class CorsWildcard(Rule):
                 yield self._draft(f"`allow_origin_regex=\"{resolved.literal}\"` matches every origin", with_credentials,
                                   cookies, Location(facts.path, regex.span), origin, context)
 
-    def _settings_default(self, project: Project, facts: PyFacts, call: Call, origins: Value) -> Iterator[Draft]:
+    def _settings_default(self, project: Project, facts: PyFacts, call: Call, origins: Value,
+                          cookies: Location | None) -> Iterator[Draft]:
         """`allow_origins=settings.CORS_ORIGINS` with credentials, where the settings field defaults to
         `["*"]` and no production configuration sets the variable: what a deploy runs unless it does."""
         if origins.kind != "name" or "." not in origins.text:
@@ -144,7 +145,7 @@ class CorsWildcard(Rule):
         if resolver.config_values(variable):
             return  # production configuration sets it
         harm = ("lets any website send your users' cookies and read the answers"
-                if cookie_evidence(project, facts) is not None else
+                if cookies is not None else
                 "lets any website read the answers, and call the API as its users once a session or auth "
                 "cookie is added (the application sets none today)")
         yield self.draft(
