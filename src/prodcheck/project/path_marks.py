@@ -154,7 +154,7 @@ class PathMarks(LocalMarks):
         if source.kind not in {FileKind.DOCKERFILE, FileKind.COMPOSE} or not source.text:
             return None
         head: list[str] = []
-        for line in source.text.splitlines()[:_HEADER_LINES]:
+        for line in source.lines[:_HEADER_LINES]:
             stripped = line.strip()
             if stripped.startswith("#"):
                 head.append(stripped.lstrip("#"))
@@ -167,7 +167,6 @@ class PathMarks(LocalMarks):
             if match:
                 return Placement(Context.DEV, f"its own header comment says \"{match.group(0)}\"")
         return None
-
 
     @cached_property
     def _example_folders(self) -> dict[str, str]:

@@ -49,9 +49,7 @@ class WorkflowEvidence(DeployEvidence):
             for job in workflow.jobs.values():
                 if not job.uses or job.is_test_job():
                     continue
-                given = job.node.get("with")
-                inputs = {key.as_str() or "": value.as_str() or "" for key, value in given.items() if value.is_scalar} \
-                    if given is not None and given.is_map else {}
+                inputs = _scalar_map(job.node, "with")
                 callee = called.get(_norm(job.uses.split("@", 1)[0])) if job.uses.startswith("./") else None
                 if callee is None and not job.pre_merge:
                     self._from_external_call(job.uses, inputs, f"{job.path}:{job.key_node.span.line}")
@@ -100,15 +98,13 @@ class WorkflowEvidence(DeployEvidence):
             found = None
         else:
             found = self._dockerfile_at(_join(context, "Dockerfile"))
-        target_node = with_node.get("target")
         tags_node = with_node.get("tags")
         tags = re.split(r"[\s,]+", _EXPRESSION.sub("", tags_node.as_str() or "")) if tags_node is not None \
             and tags_node.is_scalar else \
             [t.as_str() or "" for t in tags_node.list()] if tags_node is not None and tags_node.is_seq else []
         if found is not None and not _test_tags(tags):
             self._mark_prod(found, f"built by docker/build-push-action at {where}")
-            target = value("target") if target_node is not None else None
-            self._add_target(found, target)
+            self._add_target(found, value("target"))
 
 
 def _run_directory(node: YNode) -> str | None:
@@ -123,7 +119,12 @@ def _run_directory(node: YNode) -> str | None:
 
 def _env_map(node: YNode | None) -> dict[str, str]:
     """The plain `env:` values of a workflow, job or step node."""
-    env = node.get("env") if node is not None and node.is_map else None
-    if env is None or not env.is_map:
+    return _scalar_map(node, "env")
+
+
+def _scalar_map(node: YNode | None, key: str) -> dict[str, str]:
+    """The plain values of the mapping under `key` of a node (`env:`, a reusable workflow call's `with:`)."""
+    found = node.get(key) if node is not None and node.is_map else None
+    if found is None or not found.is_map:
         return {}
-    return {key.as_str() or "": value.as_str() or "" for key, value in env.items() if value.is_scalar}
+    return {name.as_str() or "": value.as_str() or "" for name, value in found.items() if value.is_scalar}
