@@ -159,6 +159,18 @@ def exec_form(value: str) -> list[str] | None:
     return None
 
 
+def copy_words(value: str) -> list[str]:
+    """The words of a COPY / ADD (its sources, then its destination), exec form or shell form, split
+    within the shell budget (`split_words`); unbalanced quotes fall back to whitespace."""
+    form = exec_form(value)
+    if form is not None:
+        return form
+    try:
+        return split_words(value.strip())
+    except ValueError:
+        return value.split()
+
+
 def command_of(instruction: Instruction) -> list[SimpleCommand]:
     """CMD / ENTRYPOINT / RUN / HEALTHCHECK CMD value as simple commands."""
     # Split once per run: the process model and several rules ask for the same instructions.

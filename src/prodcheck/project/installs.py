@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from prodcheck.model.files import Context, FileKind
-from prodcheck.parsing.dockerfile import DockerfileView, exec_form, parse_assignments, substitute
+from prodcheck.parsing.dockerfile import DockerfileView, copy_words, parse_assignments, substitute
 from prodcheck.project.sources import SourceFile
 
 _REQUIREMENT_FLAG = re.compile(r"(?:^|\s)(?:-r|--requirement|-c|--constraint)(?:\s+|=)['\"]?([^\s'\"&;|]+)")
@@ -74,16 +73,6 @@ def _variables(view: DockerfileView) -> dict[str, str]:
     return variables
 
 
-def _tokens(value: str) -> list[str]:
-    form = exec_form(value)
-    if form is not None:
-        return form
-    try:
-        return shlex.split(value)
-    except ValueError:
-        return value.split()
-
-
 def installed_requirements(files: list[SourceFile], dockerfiles: list[tuple[SourceFile, DockerfileView]]) -> Installs:
     requirements = {s.path for s in files if s.kind == FileKind.REQUIREMENTS}
     out = Installs()
@@ -96,7 +85,7 @@ def installed_requirements(files: list[SourceFile], dockerfiles: list[tuple[Sour
         copied: list[str] = []  # what the Dockerfile copies, as written (resolved)
         for instruction in view.instructions:
             if instruction.keyword in {"COPY", "ADD"} and not any(f.startswith("--from") for f in instruction.flags):
-                for token in _tokens(instruction.value)[:-1]:
+                for token in copy_words(instruction.value)[:-1]:
                     copied.append(substitute(token, variables))
         prod_image = source.context == Context.PROD
         for token in copied:

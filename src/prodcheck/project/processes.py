@@ -12,7 +12,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.knowledge.commands import shells
 from prodcheck.knowledge.servers import base_image_start
-from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, exec_form, substitute as docker_substitute
+from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, copy_words, exec_form, substitute as docker_substitute
 from prodcheck.parsing.shell import SimpleCommand, expand_default, script_variables, split_argv, split_script, substitute
 from prodcheck.project.infra import (
     Process, Step, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command, k8s_env,
@@ -54,7 +54,7 @@ def renamed_copies(view: DockerfileView, stage: Stage, by_path: dict[str, Source
         for instruction in member.instructions:
             if instruction.keyword not in {"COPY", "ADD"} or any(f.startswith("--from") for f in instruction.flags):
                 continue
-            words = docker_substitute(instruction.value, variables).split()
+            words = copy_words(docker_substitute(instruction.value, variables))
             if len(words) != 2 or words[1].endswith("/") or "$" in "".join(words) or "*" in words[0]:
                 continue  # several sources go into a folder under their own names
             source, target = words
@@ -73,7 +73,7 @@ def _through_copies(argv: list[str], copies: dict[str, str], workdir: str) -> li
     as its repository path, so that the script is found and inlined."""
     if not copies or not argv:
         return argv
-    at = 1 if posixpath.basename(argv[0]) in {"sh", "bash", "dash", "ash"} and len(argv) > 1 else 0
+    at = 1 if posixpath.basename(argv[0]) in shells() and len(argv) > 1 else 0
     token = argv[at]
     if token.startswith("-") or "$" in token:
         return argv

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import posixpath
 import re
@@ -12,9 +11,8 @@ import pathspec
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
-from prodcheck.parsing.shell import split_words
 from prodcheck.model.finding import Location, Severity, Span
-from prodcheck.parsing.dockerfile import DockerfileView, Instruction, parse_assignments
+from prodcheck.parsing.dockerfile import DockerfileView, Instruction, copy_words, parse_assignments
 from prodcheck.project import Project
 from prodcheck.project.sources import SourceFile, read_source
 from prodcheck.rules.base import Draft, Rule, RuleMeta
@@ -30,20 +28,7 @@ _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 def copy_sources(instruction: Instruction) -> list[str]:
     """The source paths of a COPY / ADD (the last word is the destination)."""
-    text = instruction.value.strip()
-    words: list[str] | None = None
-    if text.startswith("["):
-        try:
-            parsed = json.loads(text)
-            words = [str(w) for w in parsed] if isinstance(parsed, list) else None
-        except (ValueError, RecursionError):  # not JSON, or nested 100,000 deep
-            words = None
-    if words is None:
-        try:
-            words = split_words(text)
-        except ValueError:
-            words = text.split()
-    words = [w for w in words if not w.startswith("--")]
+    words = [w for w in copy_words(instruction.value) if not w.startswith("--")]
     return words[:-1] if len(words) > 1 else []
 
 
