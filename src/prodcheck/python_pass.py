@@ -207,7 +207,12 @@ class PythonPlan:
         stored = self.table.put(self.keys[source.path], result)
         self.digests[source.path] = stored if isinstance(result, PyFacts) else result
         _store(source, self.facts, result)
-        source.pack()  # its facts are extracted: the bytes wait, compressed, for a finding or pragma
+        self.pack(source)  # its facts are extracted: the bytes wait, compressed, for a finding or pragma
+
+    def pack(self, source: SourceFile) -> None:
+        """Compress the file's bytes now that they are read; every RELEASE_EVERY files, return the freed
+        memory to the system."""
+        source.pack()
         self.packed += 1
         if self.packed % RELEASE_EVERY == 0:
             release_freed()
@@ -288,10 +293,7 @@ def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -
     if not (_valid_result(known) and isinstance(known, tuple)):
         known = syntax_check(source.path, data) or SYNTAX_OK
         plan.index.put(key, known)
-        source.pack()
-        plan.packed += 1
-        if plan.packed % RELEASE_EVERY == 0:
-            release_freed()
+        plan.pack(source)
     _store(source, plan.facts, known)
 
 
