@@ -2,6 +2,7 @@
 in a small int, and a file's bytes compressed until something reads them again."""
 from __future__ import annotations
 
+import pickle
 import sys
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from prodcheck.discovery import sources
 from prodcheck.discovery.sources import SourceFile
 from prodcheck.extract.python import extract
-from prodcheck.model.facts import pack_position, unpack_position
+from prodcheck.model.facts import VALUE_SHAPES, Value, pack_position, unpack_position, value_shape
 from prodcheck.model.files import Context, FileKind
 
 
@@ -95,3 +96,74 @@ def test_a_packed_position_is_allocated_two_digits() -> None:
     finally:
         tracemalloc.stop()
     assert used / len(kept) <= sys.getsizeof(1 << 59) + 1
+
+
+def _all_values(facts: object) -> list[Value]:
+    found: list[Value] = []
+    stack = [facts]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Value):
+            found.append(item)
+            stack.extend(item.items)
+            stack.extend(value for _, value in item.keywords)
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif hasattr(type(item), "__slots__") and not isinstance(item, (str, int)):
+            stack.extend(getattr(item, name) for name in type(item).__slots__)
+    return found
+
+
+_EVERY_KIND = b"""\
+import os
+from sqlalchemy import create_engine as ce
+x = None
+y = -3
+z = b"raw"
+e = ce(os.environ["URL"], *args, pool_size=5, **extra)
+f = ce()
+g = ce("url")
+h = {"a": ce(), 1: 2}
+i = {1: 2}
+j = {}
+k = [1, "a"]
+l = []
+m = a + b
+n = a or b
+o = a if b else c
+p = a == b
+q = f"{a}-b"
+r = lambda: 0
+s = Mapping[str, int]
+t = obj[0]
+u = (yield)
+v = not a
+"""
+
+
+def test_every_extracted_value_has_its_shortest_shape() -> None:
+    """A Value leaves out its trailing default fields (model/facts.py): the extractor builds the tuples
+    itself, so it must pick the shape `Value(...)` would, or equal Values would compare unequal."""
+    values = _all_values(extract("app/every.py", _EVERY_KIND))
+    assert {value.kind for value in values} >= {"const", "name", "call", "dict", "seq", "binop", "boolop", "ifexp",
+                                                "compare", "fstring", "lambda", "subscript", "other"}
+    assert {len(value) for value in values} == {2, 3, 4, 5, 6, 7}
+    for value in values:
+        assert value_shape(tuple(value)), value
+
+
+def test_a_short_value_reads_and_compares_like_a_full_one() -> None:
+    name = Value("name", 7, "db")
+    assert len(name) == 3 and (name.literal, name.items, name.keywords, name.has_star) == (None, (), (), False)
+    assert name == tuple.__new__(VALUE_SHAPES[3], ("name", 7, "db")) and isinstance(name, Value)
+    call = Value("call", 7, "f", None, (name,), (("a", name),), True)
+    assert len(call) == 7 and call.kwarg("a") is name
+    for value in (name, call, Value("const", 1), Value("const", 1, "", 0), Value("seq", 1, "", None, (name,))):
+        assert pickle.loads(pickle.dumps(value)) == value and type(pickle.loads(pickle.dumps(value))) is type(value)
+        assert repr(value).startswith("Value(kind=")
+
+
+def test_a_name_costs_less_than_a_call_with_arguments() -> None:
+    name = Value("name", 1 << 40, "db")
+    call = Value("call", 1 << 40, "f", None, (name,), (("a", name),), True)
+    assert sys.getsizeof(name) < sys.getsizeof(call)

@@ -90,10 +90,14 @@ def folder_for(root: Path, override: str | Path | None = None) -> Path | None:
 def _tuple_builders() -> dict[tuple[str, str], object]:
     """The names the model's tuples pickle themselves as (`Span.__reduce__`), each mapped to the one
     thing it may do: build that class from a tuple, in C (`partial(tuple.__new__, cls)`)."""
-    from prodcheck.model.facts import Value
+    from prodcheck.model.facts import VALUE_SHAPES
     from prodcheck.model.finding import Span
 
-    return {(cls.__module__, f"_new_{cls.__name__.lower()}"): partial(tuple.__new__, cls) for cls in (Span, Value)}
+    builders: dict[tuple[str, str], object] = {(Span.__module__, "_new_span"): partial(tuple.__new__, Span)}
+    for length in range(2, len(VALUE_SHAPES)):  # a Value of N fields pickles as _new_valueN (Value.__reduce__)
+        shape = VALUE_SHAPES[length]
+        builders[(shape.__module__, f"_new_value{length}")] = partial(tuple.__new__, shape)
+    return builders
 
 
 class _ModelUnpickler(pickle.Unpickler):

@@ -16,7 +16,7 @@ from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (AWAITED, COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, IN_MAIN,
                                    LINE_LIMIT, LINE_SHIFT, OFFLOADED, ONCE, Assign, Call, ClassDef, Function, Param,
-                                   PyFacts, StringLiteral, Value, pack_position)
+                                   PyFacts, StringLiteral, VALUE_SHAPES, Value, pack_position)
 from prodcheck.extract.once import once_statements
 from prodcheck.model.finding import Span
 
@@ -108,9 +108,11 @@ class _Scope:
 
 
 # Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, keywords,
-# has_star): NamedTuple's own __new__ is a Python function, a frame per value.
+# has_star): `Value(...)` is a Python function, a frame per value. Each is built in its own shape
+# (model/facts.py: the fields up to the last one that is not the default), `_V2`..`_V6` or `Value`.
 _new_tuple = tuple.__new__
 assert Value._fields == ("kind", "at", "text", "literal", "items", "keywords", "has_star")
+_V2, _V3, _V4, _V5, _V6 = VALUE_SHAPES[2:7]
 # The dotted names of values (`sqlalchemy.orm.Session`, `self.db.execute`), string literals
 # (`"CASCADE"`, `"utf-8"`), imported names and assignment targets repeat across a project's files:
 # one string object each, not one per occurrence (16 MiB of duplicates on the bench corpus).
@@ -285,25 +287,28 @@ class _Extractor(ast.NodeVisitor):
     def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
         span = self.pos.at(node)
         if depth > 6:
-            return _new_tuple(Value, ("other", span, "", None, (), (), False))
+            return _new_tuple(_V2, ("other", span))
         node_type = type(node)  # the parser makes exact node types, never subclasses
         if node_type is _Constant:
             literal = node.value  # type: ignore[attr-defined]  # an ast.Constant
             literal_type = type(literal)
             if literal_type is str:
-                return _new_tuple(Value, ("const", span, "", _intern(literal), (), (), False))
+                return _new_tuple(_V4, ("const", span, "", _intern(literal)))
             if literal_type is int:
-                return _new_tuple(Value, ("const", span, "", literal, (), (), False))
+                return _new_tuple(_V4, ("const", span, "", literal))
             if literal_type is bytes:
                 literal = _intern(literal.decode("latin-1"))
             if not isinstance(literal, (str, int, float, bool, type(None))):
-                return _new_tuple(Value, ("other", span, "", None, (), (), False))
-            return _new_tuple(Value, ("const", span, "", literal, (), (), False))
+                return _new_tuple(_V2, ("other", span))
+            if literal is None:
+                return _new_tuple(_V2, ("const", span))
+            return _new_tuple(_V4, ("const", span, "", literal))
         if node_type is _Name or node_type is _Attribute:
             dotted = self.dotted(node)
             if dotted is not None:
-                return _new_tuple(Value, ("name", span, _intern(self.qualify(dotted)), None, (), (), False))
-            return _new_tuple(Value, ("other", span, "", None, (), (), False))
+                text = _intern(self.qualify(dotted))
+                return _new_tuple(_V3, ("name", span, text)) if text else _new_tuple(_V2, ("name", span))
+            return _new_tuple(_V2, ("other", span))
         if node_type is _CallNode:
             dotted = self.dotted(node.func) or self._element_method(node.func)  # type: ignore[attr-defined]  # an ast.Call
             text = _intern(self.qualify(dotted)) if dotted else ""
@@ -320,10 +325,16 @@ class _Extractor(ast.NodeVisitor):
                 keywords = tuple([(kw.arg, value(kw.value, inner)) for kw in keyword_nodes  # type: ignore[misc]  # never None
                                   if kw.arg is not None])
                 has_star = has_star or len(keywords) != len(keyword_nodes)
-            return _new_tuple(Value, ("call", span, text, None, items, keywords, has_star))
+            if has_star:
+                return _new_tuple(Value, ("call", span, text, None, items, keywords, True))
+            if keywords:
+                return _new_tuple(_V6, ("call", span, text, None, items, keywords))
+            if items:
+                return _new_tuple(_V5, ("call", span, text, None, items))
+            return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = tuple([self.value(e, depth + 1) for e in node.elts])  # type: ignore[misc]  # never None
-            return _new_tuple(Value, ("seq", span, "", None, items, (), False))
+            return _new_tuple(_V5, ("seq", span, "", None, items)) if items else _new_tuple(_V2, ("seq", span))
         if isinstance(node, ast.Dict):  # keywords: the str-keyed entries; items: the values of every other key
             keyed: list[tuple[str, Value]] = []
             others: list[Value] = []
@@ -337,45 +348,53 @@ class _Extractor(ast.NodeVisitor):
                     keyed.append((k.value, entry))
                 else:  # `{Kind.avatar: Bucket("a")}`: an Enum member, a constant, any hashable key
                     others.append(entry)
-            return _new_tuple(Value, ("dict", span, "", None, tuple(others), tuple(keyed), False))
+            if keyed:
+                return _new_tuple(_V6, ("dict", span, "", None, tuple(others), tuple(keyed)))
+            return _new_tuple(_V5, ("dict", span, "", None, tuple(others))) if others else _new_tuple(_V2, ("dict", span))
         if isinstance(node, ast.Subscript):
             dotted = self.dotted(node.value)
             inner = node.slice
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             items = tuple(v for v in (self.value(e, depth + 1) for e in elts) if v)
             text = _intern(self.qualify(dotted)) if dotted else ""
-            return _new_tuple(Value, ("subscript", span, text, None, items, (), False))
+            if items:
+                return _new_tuple(_V5, ("subscript", span, text, None, items))
+            return _new_tuple(_V3, ("subscript", span, text)) if text else _new_tuple(_V2, ("subscript", span))
         if isinstance(node, ast.BinOp):
             left, right = self.value(node.left, depth + 1), self.value(node.right, depth + 1)
             items = tuple(v for v in (left, right) if v)
-            return _new_tuple(Value, ("binop", span, type(node.op).__name__, None, items, (), False))
+            if items:
+                return _new_tuple(_V5, ("binop", span, type(node.op).__name__, None, items))
+            return _new_tuple(_V3, ("binop", span, type(node.op).__name__))
         if isinstance(node, ast.JoinedStr):
             text = "".join(
                 part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
                 for part in node.values
             )
-            return _new_tuple(Value, ("fstring", span, text, None, (), (), False))
+            return _new_tuple(_V3, ("fstring", span, text)) if text else _new_tuple(_V2, ("fstring", span))
         if isinstance(node, ast.Await):
             return self.value(node.value, depth + 1)
         if isinstance(node, ast.Lambda):
-            return _new_tuple(Value, ("lambda", span, "", None, (), (), False))  # its body's calls are recorded (deferred) within this span
+            return _new_tuple(_V2, ("lambda", span))  # its body's calls are recorded (deferred) within this span
         if isinstance(node, ast.BoolOp):
             items = tuple(v for v in (self.value(e, depth + 1) for e in node.values) if v)
-            return _new_tuple(Value, ("boolop", span, type(node.op).__name__, None, items, (), False))
+            if items:
+                return _new_tuple(_V5, ("boolop", span, type(node.op).__name__, None, items))
+            return _new_tuple(_V3, ("boolop", span, type(node.op).__name__))
         if isinstance(node, ast.IfExp):  # items: test, body, orelse
             parts = (self.value(node.test, depth + 1), self.value(node.body, depth + 1),
                      self.value(node.orelse, depth + 1))
             if all(parts):
-                return _new_tuple(Value, ("ifexp", span, "", None, parts, (), False))
+                return _new_tuple(_V5, ("ifexp", span, "", None, parts))
         if isinstance(node, ast.Compare) and len(node.ops) == 1:  # text: the operator (Eq, NotEq, In, ...)
             left, right = self.value(node.left, depth + 1), self.value(node.comparators[0], depth + 1)
             if left and right:
-                return _new_tuple(Value, ("compare", span, type(node.ops[0]).__name__, None, (left, right), (), False))
+                return _new_tuple(_V5, ("compare", span, type(node.ops[0]).__name__, None, (left, right)))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
             inner_value = node.operand.value
             if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):
-                return _new_tuple(Value, ("const", span, "", -inner_value, (), (), False))
-        return _new_tuple(Value, ("other", span, "", None, (), (), False))
+                return _new_tuple(_V4, ("const", span, "", -inner_value))
+        return _new_tuple(_V2, ("other", span))
 
     # ------------------------------------------------------------ imports
 
@@ -453,11 +472,11 @@ class _Extractor(ast.NodeVisitor):
         orelse = {name: value for name, value, _ in scope.locals[middle:]}
         end_line, end_col = node.end_lineno or node.lineno, node.end_col_offset or 0
         at = pack_position(end_line, end_col, end_line, end_col)
-        test = self.value(node.test) or _new_tuple(Value, ("other", at, "", None, (), (), False))
+        test = self.value(node.test) or _new_tuple(_V2, ("other", at))
         for name, value in body.items():
             other = orelse.get(name)
             if other is not None and other is not value:
-                scope.locals.append((name, _new_tuple(Value, ("ifexp", at, "", None, (test, value, other), (), False)), False))
+                scope.locals.append((name, _new_tuple(_V5, ("ifexp", at, "", None, (test, value, other))), False))
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
@@ -551,7 +570,7 @@ class _Extractor(ast.NodeVisitor):
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
                 and not _built_dict(value_node):
             # Locals matter for what they are bound to (a session, a client); skip building the rest.
-            value: Value | None = _new_tuple(Value, ("other", self.pos.at(value_node), "", None, (), (), False))
+            value: Value | None = _new_tuple(_V2, ("other", self.pos.at(value_node)))
         else:
             value = self.value(value_node)
         if value is None:
