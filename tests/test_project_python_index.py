@@ -402,3 +402,25 @@ def test_how_far_lifespan_factories_are_followed(tmp_path) -> None:
     discovered = engine.discover(root, settings)
     index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
     assert [function.qualname for function, _, _ in index.startup_hooks] == ["app.two.make2.lifespan"]
+
+
+def test_star_imports_are_followed_into_project_modules_only(tmp_path, monkeypatch) -> None:
+    """`from .impl import *` finds `impl`'s names; a star-imported module the project does not hold
+    (a library, a file left out) gives nothing to follow. A package that star-imports eight absent
+    modules was searched along every path through them, once per depth (8^6 lookups for one name)."""
+    absent = "".join(f"from .gone{n} import *\n" for n in range(8))
+    root = write_project(tmp_path, {
+        "pkg/__init__.py": f"import fastapi\n{absent}from .impl import *\n",
+        "pkg/impl.py": "import fastapi\n\n\ndef thing():\n    return 1\n",
+    })
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    searched = []
+    real_resolve = type(index)._resolve
+    monkeypatch.setattr(type(index), "_resolve", lambda self, dotted, depth: searched.append(dotted)
+                        or real_resolve(self, dotted, depth))
+    found = index.function("pkg.thing")
+    assert found is not None and found[0].qualname == "pkg.impl.thing"
+    assert index.resolve("pkg.gone1.missing.name") is None
+    assert len(searched) < 50, len(searched)

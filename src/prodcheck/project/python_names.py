@@ -31,7 +31,9 @@ class NameIndex:
         # for): what their functions do is not known, only that they are the project's own.
         self._unread_paths = unread
         self.modules: dict[str, PyFacts] = {}
-        self._suffix: dict[str, list[str]] = defaultdict(list)
+        # Each dotted tail of a module name (`api`, `app.api`) -> the one module it ends, or "" when
+        # several modules end with it (then the tail names none of them).
+        self._suffix: dict[str, str] = {}
         self.functions: dict[str, tuple[Function, PyFacts]] = {}
         self.assigns: dict[str, tuple[Assign, PyFacts]] = {}
         self.classes: dict[str, tuple[object, PyFacts]] = {}
@@ -40,12 +42,21 @@ class NameIndex:
         # Rules resolve the same names for every call of the project: each answer is computed once
         # (the tables above are complete once __init__ returns and never change afterwards).
         self._resolved: dict[tuple[str, int], Resolved | None] = {}
+        # The smallest depth at which a name was found to resolve to nothing: it resolves to nothing at
+        # every greater depth too (less depth left explores a subset of the same branches, in the same
+        # order). Without it, star imports that lead into one another were searched again at each depth
+        # along every path through them.
+        self._unresolved_from: dict[str, int] = {}
         self._constructors: dict[str, str | None] = {}
         for _path, file_facts in sorted(facts.items()):
             self.modules.setdefault(file_facts.module, file_facts)
-            parts = file_facts.module.split(".")
+            module = file_facts.module
+            parts = module.split(".")
+            suffix = self._suffix
             for index in range(len(parts)):
-                self._suffix[".".join(parts[index:])].append(file_facts.module)
+                tail = ".".join(parts[index:])
+                if suffix.setdefault(tail, module) != module:
+                    suffix[tail] = ""
             self.imports[file_facts.module] = dict(file_facts.imports)
             for function in file_facts.functions:
                 self.functions.setdefault(function.qualname, (function, file_facts))
@@ -78,9 +89,9 @@ class NameIndex:
     def module_for(self, dotted: str) -> str | None:
         if dotted in self.modules:
             return dotted
-        candidates = self._suffix.get(dotted)
-        if candidates and len(set(candidates)) == 1:
-            return candidates[0]
+        unique = self._suffix.get(dotted)
+        if unique:
+            return unique
         head, _, rest = dotted.partition(".")
         if head in {"src", "lib"} and rest:
             # Module names drop a src/ (lib/) layout folder; a project whose src/ is itself a package
@@ -94,8 +105,13 @@ class NameIndex:
         try:
             return self._resolved[key]
         except KeyError:
-            resolved = self._resolved[key] = self._resolve(dotted, depth)
-            return resolved
+            pass
+        if self._unresolved_from.get(dotted, 7) <= depth:
+            return None
+        resolved = self._resolved[key] = self._resolve(dotted, depth)
+        if resolved is None and depth < self._unresolved_from.get(dotted, 7):
+            self._unresolved_from[dotted] = depth
+        return resolved
 
     def _resolve(self, dotted: str, depth: int) -> Resolved | None:
         if not dotted or depth > 6:
@@ -123,7 +139,9 @@ class NameIndex:
                     return self.resolve(target, depth + 1)
                 return None
             for key, star in imports.items():  # `from .base_controllers import *` (the extractor's "*module" keys)
-                if key.startswith("*") and star != module:
+                # A star-imported module the project does not hold (a library, a file left out) gives no
+                # names to follow: `star.rest` would only be cut back to this module again.
+                if key.startswith("*") and star != module and self.module_for(star) is not None:
                     found = self.resolve(".".join([star, *rest]), depth + 1)
                     if found is not None:
                         return found
