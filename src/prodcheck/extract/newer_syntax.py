@@ -33,10 +33,14 @@ _PREFIXES = frozenset({"r", "b", "u", "f", "t", "br", "rb", "fr", "rf", "tr", "r
 _BLANK = re.compile(r"[ \t\f]*")
 
 
+# Every byte but the six brackets, deleted before `bracket_depth` counts: a file is ~5 % brackets.
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"()[]{}")
+
+
 def bracket_depth(source: bytes) -> int:
     """Deepest bracket nesting, ignoring brackets inside string literals only roughly: an upper bound."""
     depth = deepest = 0
-    for byte in source:
+    for byte in source.translate(None, _NOT_BRACKETS):
         if byte in (40, 91, 123):  # ( [ {
             depth += 1
             if depth > deepest:
