@@ -226,3 +226,15 @@ def test_select_pc000_reports_a_syntax_error_the_prefilter_skips(project, tmp_pa
     for _ in range(2):  # the first run fills the index, the second reads the verdicts from it
         result = CliRunner().invoke(main, ["check", str(root), "--format", "json", "--select", "PC000", *cache])
         assert [f["path"] for f in json.loads(result.output)["findings"]] == ["tools/helper.py"], result.output
+
+
+def test_prefilter_does_not_read_a_django_migration_for_its_import() -> None:
+    """`migrat` finds start-up helpers (`run_migrations()`, PC401); a Django migration module holds the word
+    through `from django.db import migrations` and runs only when `manage.py migrate` applies it."""
+    migration = (b"from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+                 b"    dependencies = [('shop', '0001_initial')]\n"
+                 b"    operations = [migrations.AddField('order', 'note', models.TextField(default=''))]\n")
+    assert not engine._needs_parse(migration)
+    assert engine._needs_parse(migration.replace(b"default=''", b"default='password'"))  # another word still counts
+    helper = b"from app.db import run_migrations\n\n\ndef start():\n    run_migrations()\n"
+    assert engine._needs_parse(helper)

@@ -42,13 +42,24 @@ def python_needles() -> tuple[bytes, ...]:
         last = name.rsplit(".", 1)[-1].removesuffix("()").encode()
         if not any(word in last for word in base):
             words.add(needle(name).encode())
-    # A needle that contains another is redundant: the shorter one already matches.
+    # A needle that contains another is redundant: the shorter one already matches (unless the shorter
+    # one does not count in some files: `needle_unless`).
+    unless = needle_unless()
     ordered = sorted(words, key=len)
     kept: list[bytes] = []
     for word in ordered:
-        if not any(shorter in word for shorter in kept):
+        if not any(shorter in word for shorter in kept if shorter not in unless):
             kept.append(word)
     return tuple(kept)
+
+
+@lru_cache(maxsize=1)
+def needle_unless() -> dict[bytes, tuple[bytes, ...]]:
+    """Needles that do not count in a file that also holds one of their texts (knowledge:
+    `[prefilter.unless]`): the file holds the word only through what it imports."""
+    from prodcheck.knowledge import prefilter_unless
+
+    return {word.encode(): tuple(text.encode() for text in texts) for word, texts in prefilter_unless()}
 
 
 @lru_cache(maxsize=1)
@@ -124,8 +135,11 @@ def _needs_parse(data: bytes) -> bool:
     order = _needle_order
     if not order:
         order.extend(python_needles())
+    unless = needle_unless()
     for index, needle in enumerate(order):
         if needle in data:
+            if needle in unless and any(text in data for text in unless[needle]):
+                continue
             if index:
                 order.insert(0, order.pop(index))
             return True

@@ -64,6 +64,14 @@ def prefilter_words() -> Iterator[tuple[str, str]]:
             yield topic, word
 
 
+def prefilter_unless() -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(word, texts) for the words of `[prefilter] words` that are no reason to read a file holding one
+    of those texts (`[prefilter.unless]`): what the file imports explains the word."""
+    for topic in topics():
+        for word, texts in load(topic).get("prefilter", {}).get("unless", {}).items():
+            yield word, tuple(texts)
+
+
 def needle(name: str) -> str:
     """A word any file that refers to `name` must contain: its top-level package, which the import
     statement names (`sqlalchemy` for `sqlalchemy.orm.Session`). A package name shorter than five
