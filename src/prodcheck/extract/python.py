@@ -35,8 +35,10 @@ class _Positions:
 
     def __init__(self, source: bytes) -> None:
         # One int object per line number for the whole file: Python shares only those up to 256, and
-        # every span holds two. (Only an identity: a line past the list keeps the parser's int.)
-        self._ints = list(range(source.count(b"\n") + 2))
+        # every span holds two. (Only an identity: a line past the list keeps the parser's int.) Made at
+        # the first span past line 256: most files record few spans (URL literals, classes), or none.
+        self._ints: list[int] = []
+        self._count = source.count(b"\n") + 2
         # Lines holding a non-ASCII byte, found once: most files have none, and checking the line
         # on every node costs as much as the line is long (generated data files have huge ones).
         # Only such a file needs its lines (a bytes object per line: not made for the others).
@@ -53,11 +55,14 @@ class _Positions:
         line = node.lineno  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
-        ints = self._ints
-        if line > 256 and line < len(ints):  # up to 256 Python shares the int objects itself
-            line = ints[line]
-        if end_line > 256 and end_line < len(ints):
-            end_line = ints[end_line]
+        if end_line > 256:  # up to 256 Python shares the int objects itself
+            ints = self._ints
+            if not ints:
+                ints = self._ints = list(range(self._count))
+            if line > 256 and line < len(ints):
+                line = ints[line]
+            if end_line < len(ints):
+                end_line = ints[end_line]
         wide = self._wide
         if wide:
             if line in wide:
@@ -132,6 +137,7 @@ def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
 
 
 _Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
+_Subscript = ast.Subscript
 # Fields that never hold a node: the grammar's identifiers and numbers (`Name.id`, `alias.name`,
 # `ImportFrom.level`...), a Constant's value, and what no rule reads (`ctx`, type comments).
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
@@ -634,9 +640,12 @@ class _Extractor(ast.NodeVisitor):
     visit_YieldFrom = _yield
 
     def visit_Expr(self, node: ast.Expr) -> None:
-        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        value = node.value
+        if type(value) is _Constant and type(value.value) is str:
             return  # docstrings and bare strings say nothing about runtime behaviour
-        self.generic_visit(node)
+        method = self._dispatch.get(type(value), self.generic_visit)  # its one child, as `generic_visit` would
+        if method is not None:
+            method(value)
 
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
@@ -644,57 +653,66 @@ class _Extractor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
+        # Runs for every call of every file: exact type tests (the parser makes no subclasses), the
+        # scope read once, and the children dispatched as `generic_visit` does.
         value = self.value(node)
-        if value is not None and value.text:
+        func = node.func
+        scope = self.scopes[-1]
+        text = value.text if value is not None else ""
+        if text and value is not None:
             receiver = ""
-            if isinstance(node.func, ast.Attribute):
-                base = node.func.value
-                while isinstance(base, (ast.Attribute, ast.Subscript)):
+            if type(func) is _Attribute:
+                base = func.value
+                while type(base) is _Attribute or type(base) is _Subscript:
                     base = base.value
-                if isinstance(base, ast.Name):
-                    scope = self.scopes[-1]
-                    if scope.is_function and base.id in scope.local_names:
-                        receiver = base.id
-            self.calls.append(
-                Call(
-                    value,
-                    self.scopes[-1].qualname if self.scopes[-1].is_function else "",
-                    receiver,
-                    (AWAITED if id(node) in self.await_depth else 0) | (IN_MAIN if self.in_main else 0)
-                    | (OFFLOADED if self.offload_depth > 0 or self.deferred_depth > 0 else 0)
-                    | (ONCE if self.once_depth > 0 else 0),
-                )
-            )
-            if len(self.calls) > PYTHON_MAX_FACTS:
-                raise OverBudget(too_large("calls", len(self.calls), PYTHON_MAX_FACTS))
+                if type(base) is _Name and scope.is_function and base.id in scope.local_names:
+                    receiver = base.id
+            flags = AWAITED if id(node) in self.await_depth else 0
+            if self.in_main:
+                flags |= IN_MAIN
+            if self.offload_depth > 0 or self.deferred_depth > 0:
+                flags |= OFFLOADED
+            if self.once_depth > 0:
+                flags |= ONCE
+            calls = self.calls
+            calls.append(Call(value, scope.qualname if scope.is_function else "", receiver, flags))
+            if len(calls) > PYTHON_MAX_FACTS:
+                raise OverBudget(too_large("calls", len(calls), PYTHON_MAX_FACTS))
         offloads = eager = False
         if value is not None:
-            text, last = value.text, value.text.rpartition(".")[2]  # `Value.last`, computed once per call
+            last = text.rpartition(".")[2]  # `Value.last`, computed once per call
             offloads = text in OFFLOADERS or last in _OFFLOAD_METHODS
             eager = not offloads and (text in _EAGER_FUNCTIONS or last in _EAGER_METHODS)
         if eager:
             self._eager_lambdas.update(id(a) for a in (*node.args, *(k.value for k in node.keywords))
                                        if type(a) is ast.Lambda)
-        func = node.func
         while type(func) is _Attribute:  # `a.b.c(...)`: the attribute names hold nothing, only what they end on
             func = func.value
-        self.visit(func)
+        dispatch, generic = self._dispatch, self.generic_visit
+        method = dispatch.get(type(func), generic)
+        if method is not None:
+            method(func)
         if offloads:
             self.offload_depth += 1
         for arg in node.args:
-            self.visit(arg)
+            method = dispatch.get(type(arg), generic)
+            if method is not None:
+                method(arg)
         for keyword in node.keywords:
-            self._keyword_string(keyword)
-            self.visit(keyword.value)
+            argument = keyword.value
+            if type(argument) is _Constant:  # `url="postgres://..."`: a URL literal, recorded with its keyword
+                literal = argument.value
+                if keyword.arg and type(literal) is str and "://" in literal:
+                    self._string(argument, f"kwarg:{keyword.arg}")
+            method = dispatch.get(type(argument), generic)
+            if method is not None:
+                method(argument)
         if offloads:
             self.offload_depth -= 1
 
-    def _keyword_string(self, keyword: ast.keyword) -> None:
-        if keyword.arg and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
-            self._string(keyword.value, f"kwarg:{keyword.arg}")
-
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str):
+        literal = node.value
+        if type(literal) is str and "://" in literal:  # `_string` keeps only URL-like literals
             self._string(node, "")
 
     def _string(self, node: ast.Constant, role: str) -> None:
