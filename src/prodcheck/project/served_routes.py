@@ -128,8 +128,11 @@ def _including_helpers(index: PythonIndex) -> dict[str, tuple[str, str]]:
     """Project functions whose body includes one parameter into another: qualname -> (the
     parameter that includes, the parameter included)."""
     helpers: dict[str, tuple[str, str]] = {}
+    # Only the functions that make an `x.include_router(...)` call can be one (the project's other
+    # functions and their calls are not looked at).
+    including = {call.scope for _, call in index.calls.named(lambda name: name.endswith(".include_router"))}
     for qualname, (function, _) in index.functions.items():
-        if function.class_name:
+        if function.class_name or qualname not in including:
             continue
         params = {param.name for param in function.params}
         for call in index.calls_by_scope.get(qualname, []):
