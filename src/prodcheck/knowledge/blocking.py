@@ -45,6 +45,8 @@ class SqlAlchemy:
     metadata_io: frozenset[str]
     query_builders: frozenset[str] = frozenset()  # session methods that build a lazy Query (`query`)
     query_io: frozenset[str] = frozenset()  # Query methods that run it (`all`, `first`, `count`)
+    query_renders: frozenset[str] = frozenset()  # Query attributes and methods that give SQL, not rows
+    render_functions: frozenset[str] = frozenset()  # calls that compile their argument to SQL text (`str`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,8 @@ class Blocking:
         self.sqlalchemy = SqlAlchemy(sql["what"], sql["instead"], frozenset(sql["session_io"]),
                                      frozenset(sql["session_safe"]), frozenset(sql["engine_io"]),
                                      frozenset(sql["inspect"]), frozenset(sql["metadata_io"]),
-                                     frozenset(sql.get("query_builders", ())), frozenset(sql.get("query_io", ())))
+                                     frozenset(sql.get("query_builders", ())), frozenset(sql.get("query_io", ())),
+                                     frozenset(sql.get("query_renders", ())), frozenset(sql.get("render_functions", ())))
         not_io = data["not_io"]
         self.not_io = NotIo(frozenset(not_io["functions"]), frozenset(not_io["logger_factories"]),
                             tuple(not_io["logger_modules"]), frozenset(not_io["logger_names"]))

@@ -19,6 +19,7 @@ from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import Callables, is_partial
 from prodcheck.rules.concurrency.holds import Holding, Holds
+from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -358,33 +359,6 @@ def _orm_blocks(holds: Holds, holder: Holding, method: str, short: str) -> Why |
     return None
 
 
-def _query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Function, runs: frozenset[str]) -> bool:
-    """`db.query(X)` whose Query this function runs with one of `runs` (knowledge/blocking.toml [sqlalchemy]
-    query_io): in the same chain (`db.query(X).filter(...).first()`, which starts where the query call does) or
-    on a local it was kept in (`q = db.query(X)` ... `q.count()`), when that run is known to run this query.
-    Building the Query sends nothing; the run is the stall, reported once, where it happens."""
-    start = (call.span.line, call.span.column)
-    kept = {name for name, value, _ in function.locals
-            if value.kind == "call" and (value.span.line, value.span.column) == start}
-    for other in index.calls_by_scope.get(function.qualname, []):
-        if other is call or other.name.rsplit(".", 1)[-1] not in runs:
-            continue
-        if (other.span.line, other.span.column) == start or (other.receiver and other.receiver in kept):
-            held = holds.expression(other.name.rpartition(".")[0], function, line=other.span.line)
-            if held is not None and held.kind == "query":
-                return True  # the run is judged a query's: reported there
-    return False
-
-
-def _query_shown(head: str, builders: frozenset[str]) -> str:
-    """`db.query(...)` for the chain `self.db.query().filter()`, `q` for a local holding the query."""
-    parts = head.split(".")
-    for i, part in enumerate(parts):
-        if part.endswith("()") and part[:-2] in builders:
-            return ".".join([*parts[max(i - 1, 0):i], f"{part[:-2]}(...)"])
-    return parts[-1].replace("[]", "[...]")
-
-
 def _what(family: Family, name: str) -> str:
     """`os.system()` (`subprocess`, which waits for the child process): the call, then the family."""
     if family.key == "file":
@@ -419,11 +393,12 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
         return orm_why
     sql = kb.sqlalchemy
     if holder.kind == "session" and holder.ref == "sync" and method in sql.session_io:
-        if method in sql.query_builders and _query_run_later(index, holds, call, function, sql.query_io):
-            return None  # the Query is run by a later call of this function: reported there
+        if method in sql.query_builders and (query_run_later(index, holds, call, function, sql.query_io)
+                                          or query_rendered(index, call, function, sql)):
+            return None  # the Query is run by a later call of this function (reported there), or only rendered
         return Why(f"sync SQLAlchemy session call `{short}.{method}()`", sql.instead)
     if holder.kind == "query" and holder.ref == "sync" and method in sql.query_io:
-        return Why(f"sync SQLAlchemy query `{_query_shown(head, sql.query_builders)}.{method}()`", sql.instead)
+        return Why(f"sync SQLAlchemy query `{query_shown(head, sql.query_builders)}.{method}()`", sql.instead)
     if holder.kind == "engine" and holder.ref == "sync" and method in sql.engine_io:
         return Why(f"sync SQLAlchemy engine call `{short}.{method}()`", sql.instead)
     if holder.kind == "inspector" and (method.startswith(("get_", "has_")) or method == "reflect_table"):

@@ -1,0 +1,113 @@
+"""Where a sync SQLAlchemy `Query` sends its SQL: `db.query(X)` builds one and sends nothing; a loading method
+(`.all()`, `.count()`, knowledge/blocking.toml [sqlalchemy] query_io) runs it, and rendering it (`str(q)`,
+`q.statement`, `q.subquery()`: [sqlalchemy] query_renders, render_functions) only compiles SQL text.
+
+A query-builder call is reported where the function runs the query (`query_run_later`), nowhere when the
+function only renders it (`query_rendered`: the SQL text is what something else runs, reported there), and
+where it is built otherwise (handed to a helper, returned, iterated: its run is not seen here).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.knowledge.blocking import SqlAlchemy
+from prodcheck.model.facts import Call, Function, Value
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.holds import Holds
+
+_NESTING = 6  # how deep inside call arguments a reference to the query is looked for
+
+
+def _kept(call: Call, function: Function) -> tuple[tuple[int, int], set[str]]:
+    """Where the query call starts (a chain built on it starts there too) and the locals bound to that chain."""
+    start = (call.span.line, call.span.column)
+    kept = {name for name, value, _ in function.locals
+            if value.kind == "call" and (value.span.line, value.span.column) == start}
+    return start, kept
+
+
+def query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Function, runs: frozenset[str]) -> bool:
+    """`db.query(X)` whose Query this function runs with one of `runs` (knowledge/blocking.toml [sqlalchemy]
+    query_io): in the same chain (`db.query(X).filter(...).first()`, which starts where the query call does) or
+    on a local it was kept in (`q = db.query(X)` ... `q.count()`), when that run is known to run this query.
+    Building the Query sends nothing; the run is the stall, reported once, where it happens."""
+    start, kept = _kept(call, function)
+    for other in index.calls_by_scope.get(function.qualname, []):
+        if other is call or other.name.rsplit(".", 1)[-1] not in runs:
+            continue
+        if (other.span.line, other.span.column) == start or (other.receiver and other.receiver in kept):
+            held = holds.expression(other.name.rpartition(".")[0], function, line=other.span.line)
+            if held is not None and held.kind == "query":
+                return True  # the run is judged a query's: reported there
+    return False
+
+
+def query_rendered(index: PythonIndex, call: Call, function: Function, sql: SqlAlchemy) -> bool:
+    """`str(db.query(X).filter(...))`, `q = db.query(X)` ... `pd.read_sql(q.statement, engine)`: every use of
+    the query this function's facts record renders it (an argument of `str()`, or its `.statement` /
+    `.subquery()` read), and there is at least one. Compiling a Query to SQL text sends nothing
+    (https://docs.sqlalchemy.org/en/20/faq/sqlexpressions.html#rendering-sql-expressions-as-strings-possibly-with-bound-parameters-inlined);
+    whatever runs that text is judged on its own. A use the facts do not hold (a `for` loop over the local)
+    is not seen: a query that is rendered and also iterated is taken as rendered."""
+    start, kept = _kept(call, function)
+    rendered = False
+    for use, parent in _uses(index, function, start, kept):
+        if not _renders(use, parent, start, kept, sql):
+            return False
+        rendered = True
+    return rendered
+
+
+def _uses(index: PythonIndex, function: Function, start: tuple[int, int],
+          kept: set[str]) -> Iterator[tuple[Value, str]]:
+    """Every recorded value that refers to the query (the chain starting at `start`, or one of the `kept`
+    locals), with the name of the call it is an argument of ("" for a local's value or a return)."""
+    # A bound value (a local, a return, an attribute assigned) is itself a use (`q2 = q`, `return q`); a call
+    # is looked into for its arguments only, as a chain on the query is recorded as a call of its own too
+    # (`str(q.filter(x))` holds the call `q.filter(x)`, whose use is the argument of `str()`).
+    bound = [value for _name, value, _ in function.locals
+             if not (value.kind == "call" and (value.span.line, value.span.column) == start)]
+    bound.extend(function.returns)
+    facts = index.functions[function.qualname][1] if function.qualname in index.functions else None
+    bound.extend(assign.value for assign in (facts.assigns if facts else ())
+                 if assign.scope == function.qualname and "." in assign.target)  # `self.q = ...`; locals are above
+    for value in bound:
+        yield from _references(value, "", start, kept, 0, True)
+    for call in index.calls_by_scope.get(function.qualname, []):
+        yield from _references(call.value, "", start, kept, 0, False)
+
+
+def _references(value: Value, parent: str, start: tuple[int, int], kept: set[str], depth: int,
+                itself: bool) -> Iterator[tuple[Value, str]]:
+    if depth > _NESTING:
+        return
+    head = value.text.partition(".")[0]
+    if itself and ((value.span.line, value.span.column) == start or (value.kind in {"name", "call"} and head in kept)):
+        yield value, parent
+        return
+    name = value.text if value.kind == "call" else ""
+    for item in (*value.items, *(item for _, item in value.keywords)):
+        yield from _references(item, name, start, kept, depth + 1, True)
+
+
+def _renders(use: Value, parent: str, start: tuple[int, int], kept: set[str], sql: SqlAlchemy) -> bool:
+    """The use compiles the query to SQL: it is `str()`'s argument, or it reads a rendering attribute of the
+    query (`q.statement`, `db.query(X).filter(...).subquery()`, past any builder in between)."""
+    if parent in sql.render_functions:
+        return True
+    parts = use.text.split(".")
+    if (use.span.line, use.span.column) == start:
+        builder = next((i for i, part in enumerate(parts) if part.removesuffix("()") in sql.query_builders), None)
+        after = parts[builder + 1:] if builder is not None else []
+    else:
+        after = parts[1:] if parts[0] in kept else []
+    return any(part.removesuffix("()") in sql.query_renders for part in after)
+
+
+def query_shown(head: str, builders: frozenset[str]) -> str:
+    """`db.query(...)` for the chain `self.db.query().filter()`, `q` for a local holding the query."""
+    parts = head.split(".")
+    for i, part in enumerate(parts):
+        if part.endswith("()") and part[:-2] in builders:
+            return ".".join([*parts[max(i - 1, 0):i], f"{part[:-2]}(...)"])
+    return parts[-1].replace("[]", "[...]")
