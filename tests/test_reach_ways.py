@@ -23,6 +23,7 @@ WAYS = {
     "instance-attribute": "`self.client = Client()` in `__init__`, used in a method",
     "constructor": "a project class whose `__init__` blocks",
     "module-global": "a module-level client used by a helper in another module",
+    "declared-global": "a module global declared with a type (`storage: Minio = None`, `Dict[str, Model]`) filled in later",
     "return-value": "what a project function returns",
     "return-annotation": "a project function's return annotation",
     "dotted-local": "`request.state.db = SessionLocal()`",

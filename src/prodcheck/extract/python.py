@@ -204,6 +204,7 @@ class _Extractor(ast.NodeVisitor):
         self.calls: list[Call] = []
         self.functions: list[Function] = []
         self.assigns: list[Assign] = []
+        self.annotations: list[tuple[str, Value]] = []  # module globals' declared types
         self.classes: list[ClassDef] = []
         self.strings: list[StringLiteral] = []
         self.main_block: Span | None = None
@@ -603,6 +604,12 @@ class _Extractor(ast.NodeVisitor):
         self.visit(node.value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if len(self.scopes) == 1 and isinstance(node.target, ast.Name):
+            # `embeddings_model: Dict[str, EmbeddingsModel] = None` in a state module, filled in at start-up:
+            # the declared type is what the global holds once requests use it
+            annotation = self.value(node.annotation)
+            if annotation is not None:
+                self.annotations.append((_intern(f"{self.module}.{node.target.id}"), annotation))
         if node.value is not None:
             self._record_assign(node.target, node.value, node)
             self.visit(node.value)
@@ -810,4 +817,5 @@ def extract(path: str, source: bytes) -> PyFacts:
         strings=tuple(extractor.strings),
         main_block=extractor.main_block,
         comments=pragma_comments(source),
+        annotations=tuple(extractor.annotations),
     )

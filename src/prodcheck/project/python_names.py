@@ -36,6 +36,7 @@ class NameIndex:
         self._suffix: dict[str, str] = {}
         self.functions: dict[str, tuple[Function, PyFacts]] = {}
         self.assigns: dict[str, tuple[Assign, PyFacts]] = {}
+        self.annotations: dict[str, Value] = {}  # module globals' declared types (`state.client: OpenAI = None`)
         self.classes: dict[str, tuple[object, PyFacts]] = {}
         self.calls_by_scope: dict[str, list[Call]] = defaultdict(list)
         self.imports: dict[str, dict[str, str]] = {}
@@ -65,6 +66,7 @@ class NameIndex:
                     self.assigns[assign.target] = (assign, file_facts)
             for cls in file_facts.classes:
                 self.classes[cls.qualname] = (cls, file_facts)
+            self.annotations.update(file_facts.annotations)
             for call in file_facts.calls:
                 self.calls_by_scope[call.scope].append(call)
 
@@ -171,6 +173,16 @@ class NameIndex:
             if prefix in self._unread_suffixes:
                 return True
         return False
+
+    def annotation(self, dotted: str) -> Value | None:
+        """The declared type of a module global (`embeddings_model: Dict[str, Model] = None`), by its name as
+        written or as the assignment it resolves to."""
+        found = self.annotations.get(dotted)
+        if found is None and self.annotations:
+            resolved = self.resolve(dotted)
+            if resolved is not None and resolved.assign is not None:
+                found = self.annotations.get(resolved.assign[0].target)
+        return found
 
     def function(self, dotted: str) -> tuple[Function, PyFacts] | None:
         """The function a name calls, following plain aliases (`handler = make_handler`). Aliases can

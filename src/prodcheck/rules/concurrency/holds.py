@@ -31,6 +31,9 @@ _PROPERTY = ("property", "cached_property")
 _INSTANCE = frozenset({"self", "cls"})
 _SYNC_ENGINE_TYPES = frozenset(load("databases")["engine_types"]["sync"])
 _WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
+# Generic containers whose entries are of the declared type (typing's and the builtins' spellings, lowered)
+_MAPPINGS = frozenset({"dict", "mapping", "mutablemapping", "defaultdict", "ordereddict"})
+_SEQUENCES = frozenset({"list", "sequence", "mutablesequence", "set", "frozenset"})
 
 
 class Holding(NamedTuple):
@@ -115,7 +118,9 @@ class Holds:
             inner = self.expression(value.text, function, depth + 1, value.span.line) if value.text else None
             if inner is not None and inner.kind == "client":
                 return inner  # mongo["db"]["users"]
-            return self._element(value, function, depth + 1) if value.text and inner is None else None
+            if not value.text or inner is not None:
+                return None
+            return self._element(value, function, depth + 1) or self._declared_element(value.text, function, depth + 1)
         if value.kind == "ifexp" and len(value.items) == 3:
             return self._either(value.items[1:], function, depth + 1)
         if value.kind == "boolop":
@@ -258,6 +263,8 @@ class Holds:
                 held = self.expression(base, function, depth + 1, line)
                 family = self.family(held) if held is not None else None
                 current = held if family is not None and family.items else None
+            if current is None:
+                current = self._declared_element(base, function, depth + 1)
             start = element + 1
             parts = [part if "[]" not in part else "" for part in parts]
             return self._members(current, parts[start:], depth)
@@ -310,13 +317,40 @@ class Holds:
             # session by name; a maker of clients (`boto3.Session` as an annotation or a module global)
             if dotted in sync_session_objects():
                 return Holding("session", "sync")
-            return None
+            return self._declared(dotted, depth)  # `client: Minio` declared with no value
         if resolved.cls:
             return Holding("class", resolved.qualname)
         if resolved.assign is not None:
             assign, _ = resolved.assign
             scope = self.index.functions.get(assign.scope)
-            return self.value(assign.value, scope[0] if scope else None, depth + 1)
+            found = self.value(assign.value, scope[0] if scope else None, depth + 1)
+            return found if found is not None else self._declared(dotted, depth)
+        return None
+
+    def _declared(self, dotted: str, depth: int) -> Holding | None:
+        """A module global's declared type, when what it is assigned says nothing (`client: OpenAI = None` in a
+        state module that start-up fills in): the annotation is what requests find there."""
+        declared = self.index.annotation(dotted)
+        return self.annotation(declared, None, depth + 1) if declared is not None else None
+
+    def _declared_element(self, dotted: str, function: Function | None, depth: int) -> Holding | None:
+        """An entry of a module global declared a mapping or a sequence of one type (`models: Dict[str,
+        EmbeddingsModel] = None`, `clients: list[Minio] = []`), named directly or through a local alias."""
+        for _ in range(MAX_DEPTH - depth):
+            local = self.local(function, dotted) if function is not None and "." not in dotted else None
+            if local is None or local.kind != "name":
+                break
+            dotted = local.text
+        declared = self.index.annotation(dotted)
+        while declared is not None and declared.kind == "subscript" and declared.last in {"Optional", "Annotated"}:
+            declared = declared.arg(0)  # `Optional[Dict[str, Model]]`
+        if declared is None or declared.kind != "subscript" or not declared.items:
+            return None
+        kind = declared.last.lower()
+        if kind in _MAPPINGS and len(declared.items) == 2:
+            return self.annotation(declared.items[1], None, depth + 1)
+        if kind in _SEQUENCES:
+            return self.annotation(declared.items[0], None, depth + 1)
         return None
 
     def local(self, function: Function, name: str, line: int = 0) -> Value | None:
