@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.project.calls import CallIndex
@@ -224,12 +225,15 @@ class NameIndex:
         return built
 
     def _handed_off(self, scope: str, name: str) -> bool:
-        """A sync nested function its enclosing function also hands to another call (`Thread(target=work)`,
-        `ctx.run(work)` in a lambda, `executor.submit(work)`): it is written to run there, and a direct call
-        of it is the synchronous fallback of a flag the caller sets (`if blocking: return work()`)."""
+        """A sync nested function its enclosing (sync) function also hands to another thread (`Thread(target=work)`,
+        `ctx.run(work)` in a lambda a thread runs, `executor.submit(work)`, `asyncio.to_thread(work)`:
+        knowledge/blocking.toml [offload]): it is written to run there, and a direct call of it is the synchronous
+        fallback of a flag the caller sets (`if blocking: return work()`). A function handed to any other call
+        (`render(value, work)`) may run right there, on the caller's thread: no hand-off."""
         for other in self.calls_by_scope.get(scope, ()):
             value = other.value
-            if any(a.kind == "name" and a.text == name for a in (*value.items, *(v for _, v in value.keywords))):
+            if any(a.kind == "name" and a.text == name for a in (*value.items, *(v for _, v in value.keywords))) \
+                    and (other.offloaded or _to_thread(value)):
                 return True
         return False
 
@@ -242,6 +246,16 @@ class NameIndex:
         if function is not None and "." not in name and function.qualname:
             nested = self.resolve(f"{function.qualname}.{name}")  # a function defined in the caller's body
             if nested is not None and nested.function:
-                handed = not nested.function[0].is_async and self._handed_off(function.qualname, name)
+                # An `async def` caller runs the direct call on the event loop, whatever else it does with the
+                # function on another branch (`if inline: work()` beside `await asyncio.to_thread(work)`).
+                handed = not nested.function[0].is_async and not function.is_async \
+                    and self._handed_off(function.qualname, name)
                 return None if handed else nested.function
         return self.function(name)
+
+
+def _to_thread(value: Value) -> bool:
+    """The call runs what it is given in another thread (knowledge/blocking.toml [offload])."""
+    offload = load("blocking")["offload"]
+    return (value.text in offload["functions"] or value.text in offload["threads"]
+            or value.last in offload["methods"] or ("." in value.text and value.last in offload["pool_methods"]))
