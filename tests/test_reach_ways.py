@@ -41,6 +41,8 @@ WAYS = {
     "session-object": "fastapi-sqlalchemy's `db.session`",
     "query-run": "a SQLAlchemy Query run by `.count()` / `.all()` after it is built",
     "nested-function": "a function defined in the route's body, called there",
+    "registry": "`-> Type[Tool]`: one of the subclasses a registry of the project lists, picked at run time",
+    "dependency-factory": "`Depends(make())` injecting what the made function returns; an interface's test double skipped",
     "orm-model": "a model class of a synchronous ORM (`Visit.create(...)`, peewee)",
 }
 

@@ -58,6 +58,7 @@ class Holds:
         self._locals: dict[str, dict[str, list[Value]]] = {}
         self._active: set[tuple[str, str, int]] = set()
         self._subclasses: dict[str, list[str]] | None = None
+        self._registry: frozenset[str] | None = None
         self._orms: dict[str, Orm | None] = {}
 
     @classmethod
@@ -214,6 +215,8 @@ class Holds:
                 return None
             if value.text in _WRAPPERS or value.last in {"Optional", "Union"}:
                 return self._first(value.items, function, depth)
+            if value.last in {"Type", "type"} and value.items:
+                return self._registered(value.items[0])
             return None
         if value.kind == "binop" and value.text == "BitOr":
             return self._first(value.items, function, depth)
@@ -239,6 +242,19 @@ class Holds:
         if resolved.assign is not None and resolved.assign[0].value.kind in {"subscript", "name"}:
             return self.annotation(resolved.assign[0].value, None, depth + 1)  # SessionDep = Annotated[...]
         return None
+
+    def _registered(self, base: Value) -> Holding | None:
+        """`-> Type[Tool]` (`type[Tool]`): a class picked at run time, one of the project's classes deriving from
+        (or being) `Tool` that the project registers: names as an entry of a list, tuple, set or dict literal, or
+        returns (`TOOLS = {"image": Image}`, `return [Image, Search]`). A subclass no registry names is never
+        picked (a tool taken out of the list); with none named, the class is not known."""
+        resolved = self.index.resolve(base.text) if base.kind == "name" else None
+        if resolved is None or not resolved.cls:
+            return None
+        if self._registry is None:
+            self._registry = _registry_classes(self.index)
+        picked = [cls for cls in (resolved.qualname, *self._descendants(resolved.qualname)) if cls in self._registry]
+        return Holding("class", "|".join(sorted(picked))) if picked else None
 
     def _first(self, items: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:
         """`A | B`, `Union[A, B]`, `Optional[A]`: what the members say, as one holding (`union`)."""
@@ -278,7 +294,12 @@ class Holds:
             if plain == len(parts):
                 return None
             name, calls = _calls(parts[plain])
-            current = self._callee(".".join([*parts[:plain], name]), None, function, depth, line)
+            callee = ".".join([*parts[:plain], name])
+            called = self._name(callee, function, depth, line) if function is not None and "." not in callee else None
+            if called is not None:  # `tool_class(...)` with `tool_class = get_tool(name)`: a local called
+                current = self.member(called, "__call__", True, depth + 1)
+            else:
+                current = self._callee(callee, None, function, depth, line)
             for _ in range(calls - 1):
                 current = self.member(current, "__call__", True, depth + 1) if current is not None else None
             start = plain + 1
@@ -400,7 +421,19 @@ class Holds:
         if provider.kind == "name":
             return self._callee(provider.text, None, None, depth + 1)
         if provider.kind == "call":
-            return self._call(provider, function, depth + 1)
+            return self._made_dependency(provider, depth) or self._call(provider, function, depth + 1)
+        return None
+
+    def _made_dependency(self, provider: Value, depth: int) -> Holding | None:
+        """`Depends(get_service(validator))` whose factory returns a function it defines: FastAPI calls that
+        function for each request and injects what it returns."""
+        factory = self.index.function(provider.text)
+        if factory is None:
+            return None
+        for returned in factory[0].returns:
+            made = self.index.functions.get(f"{factory[0].qualname}.{returned.text}") if returned.kind == "name" else None
+            if made is not None:
+                return self.returns(made[0], depth + 1)
         return None
 
     def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
@@ -472,8 +505,15 @@ class Holds:
     def returns(self, function: Function, depth: int = 0) -> Holding | None:
         """What a project function returns (or yields): its return annotation first, then its returns."""
         found = self.annotation(function.annotation, None, depth + 1)
-        if found is not None and found.kind != "class":
-            return found
+        if found is not None and found.kind == "object" and self._interface(found.ref):
+            # `-> AgentService`, a Protocol: the classes the function returns say which methods run
+            made = [held for returned in function.returns
+                    if (held := self.value(returned, function, depth + 1)) is not None and held.kind == "object"]
+            real = [held for held in made if not _double(held.ref)]  # `MockAgentService()` behind a flag: a test double
+            if real and len(made) == len(function.returns):
+                return union(real)
+        if found is not None and (found.kind != "class" or "|" in found.ref):
+            return found  # an object, a client ...; or the registered classes of `-> Type[Tool]`
         for returned in function.returns:
             holder = self.value(returned, function, depth + 1)
             if holder is not None:
@@ -516,6 +556,11 @@ class Holds:
             orm = self.kb.orms[holder.ref[4:]]
             return holder if is_call and name not in orm.query_io else None
         return None
+
+    def _interface(self, cls: str) -> bool:
+        """A project class declared as an interface (a `typing.Protocol`, an `abc.ABC`): what implements it runs."""
+        entry = self.index.classes.get(cls)
+        return any(base.rsplit(".", 1)[-1] in {"Protocol", "ABC"} for base in getattr(entry[0], "bases", ())) if entry else False
 
     def orm(self, cls: str) -> Orm | None:
         """The synchronous ORM (knowledge/blocking.toml [orm]) whose model base a project class derives from."""
@@ -637,6 +682,40 @@ def union(held: list[Holding]) -> Holding:
     if len(classes) > 1:
         return Holding("object", "|".join(classes))
     return held[0]
+
+
+_DOUBLES = tuple(load("blocking")["doubles"]["prefixes"])
+
+
+def _double(cls: str) -> bool:
+    """A test double by its name (`MockAgentService`, `FakeStorage`): knowledge/blocking.toml [doubles]."""
+    return cls.rsplit(".", 1)[-1].startswith(_DOUBLES)
+
+
+def _registry_classes(index: PythonIndex) -> frozenset[str]:
+    """The project classes named as an entry of a list, tuple, set or dict literal (a module global, a local, a
+    return value) or returned by a function: the classes a registry can hand out."""
+    found: set[str] = set()
+
+    def entries(value: Value, depth: int) -> None:
+        if depth > 3:
+            return
+        if value.kind == "name":
+            resolved = index.resolve(value.text)
+            if resolved is not None and resolved.cls:
+                found.add(resolved.qualname)
+        elif value.kind in {"seq", "dict"}:
+            for item in (*value.items, *(item for _, item in value.keywords)):
+                entries(item, depth + 1)
+
+    for facts in index.files.values():
+        for assign in facts.assigns:
+            if assign.value.kind in {"seq", "dict"}:
+                entries(assign.value, 0)
+        for function in facts.functions:
+            for returned in function.returns:
+                entries(returned, 0)
+    return frozenset(found)
 
 
 def _calls(part: str) -> tuple[str, int]:
