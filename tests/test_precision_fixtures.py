@@ -126,15 +126,19 @@ def test_pc301_prose_is_documentation_and_the_stack_db_is_a_warning() -> None:
     container (also from the stack's env file) is a warning that says so; a settings default is one whatever line its literal is on."""
     _, report = run_json(FIXTURES / "PC301-prose-and-stack", "--select", "PC301")
     assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [
-        ("docker-compose.yml", 6, "warning"), ("exposed/docker-compose.yml", 5, "error"), ("stack.env", 1, "warning"),
+        ("docker-compose.yml", 6, "warning"), ("exposed/docker-compose.yml", 5, "error"),
+        ("exposed/docker-compose.yml", 6, "error"), ("exposed/docker-compose.yml", 6, "error"), ("stack.env", 1, "warning"),
         ("svc/config.py", 10, "warning"), ("tool/setup.py", 17, "error"), ("tool/setup.py", 21, "warning")]
     assert "the stack's own `db` container" in report["findings"][0]["message"]
     # the stack's own database publishing its port on every interface: an error that says so
     assert "`store` container, which publishes its port on every interface" in report["findings"][1]["message"]
+    # two URLs in one scalar: the published store's, then an outside host's, each reported on its own
+    assert "`store` container" in report["findings"][2]["message"]
+    assert "postgresql://report:****@reports.example.com" in report["findings"][3]["message"]
     # a settings default written on the line after its field, in a class based on BaseSettings through another
-    assert "as the fallback default" in report["findings"][3]["message"]
+    assert "as the fallback default" in report["findings"][5]["message"]
     # in code, a URL for the compose stack's own unpublished database (a setup tool writing the stack's .env)
-    assert "for the compose stack's own `db` container" in report["findings"][5]["message"]
+    assert "for the compose stack's own `db` container" in report["findings"][7]["message"]
 
 
 def test_pc605_a_flask_app_is_not_judged_by_another_apps_routes() -> None:
