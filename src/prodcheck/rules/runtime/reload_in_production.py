@@ -140,8 +140,8 @@ class ReloadInProduction(Rule):
                 what = "`fastapi dev` (a development server)" if call.dev_server else f"`{call.server} {call.reload_token}`"
                 context = Context.DEV if unreferenced_script and process.context == Context.PROD else process.context
                 fix = None
-                if call.reload_token.startswith("--reload") and source is not None and \
-                        source.kind in _FIXABLE_KINDS and location.span.end_column > location.span.column:
+                # remove_argument and remove_yaml_argument offer an edit only where the token is found as written
+                if call.reload_token.startswith("--reload") and source is not None and source.kind in _FIXABLE_KINDS:
                     title = f"remove `{call.reload_token}`"
                     if source.kind in _YAML_KINDS:
                         text = file_text(source)
