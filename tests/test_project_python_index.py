@@ -424,3 +424,22 @@ def test_star_imports_are_followed_into_project_modules_only(tmp_path, monkeypat
     assert found is not None and found[0].qualname == "pkg.impl.thing"
     assert index.resolve("pkg.gone1.missing.name") is None
     assert len(searched) < 50, len(searched)
+
+
+def test_how_far_a_session_is_followed_through_helpers(tmp_path) -> None:
+    """A dependency that returns a helper's result, which returns another's: the session the last one
+    builds is known through five helpers, not six (a bound against cycles and pathological chains)."""
+    def helpers(count: int) -> str:
+        text = "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
+        text += 'SessionLocal = sessionmaker(bind=create_engine("postgresql://app@db/app"))\n\n\n'
+        text += f"def helper{count}():\n    return SessionLocal()\n\n\n"
+        for level in range(count - 1, 0, -1):
+            text += f"def helper{level}():\n    return helper{level + 1}()\n\n\n"
+        return text + "def get_db():\n    return helper1()\n"
+
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/five.py": helpers(5), "app/six.py": helpers(6)})
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    assert index.dependency_session_kind("app.five.get_db") == "sync"
+    assert index.dependency_session_kind("app.six.get_db") is None
