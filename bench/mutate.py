@@ -101,6 +101,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        for what in ("30 -> 31", "10 -> 11", "32 -> 33", "16 -> 17", "1024 -> 1025")},
     ("request_path.py", 'memo = index.__dict__.setdefault("_request_path", {})', "'_request_path' -> 'XX'"):
         "the name of a per-index memo: any name no other code uses keeps the same behaviour",
+    **{("workflows.py", line.strip(), "'deploy' -> 'XX'"): "the kind a plain deploy command is returned with: "
+       "JobModel.deploys() tells only \"migrate\" and \"cluster\" apart and returns the phrase for any other kind, "
+       "so another word there is the same deploy"
+       for line in (SRC / "prodcheck/project/workflows.py").read_text(encoding="utf-8").splitlines()
+       if line.strip().startswith('return "deploy", ')},
     **{("request_path.py", line, "And -> Or"): "the push filter of the request-path walk only saves work: "
        "what it lets through (a sync function, one already found, another root) is dropped by the check each "
        "entry passes when it is popped, so the same entries are expanded in the same order"
