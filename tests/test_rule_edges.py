@@ -133,6 +133,7 @@ async def a(db: Session = Depends(get_db)):
     remember(db)
     book = Notebook()
     book.keep(db)
+    book.pages.keep(db)
     return {}
 
 
@@ -151,11 +152,12 @@ async def both():
 
 def test_pc501_a_helper_the_prefilter_leaves_unread_is_no_evidence_and_any_method_route_has_no_method(
         tmp_path: Path) -> None:
-    """`remember(db)` and `Notebook().keep(db)` (through a local) from a module with nothing a rule reads:
-    what they do with the session is not known, so neither is reported; `@app.route` serves every method, and the message says no method."""
+    """`remember(db)`, `Notebook().keep(db)` (through a local) and a method of an attribute of that local
+    (`book.pages.keep(db)`) from a module with nothing a rule reads: what they do with the session is not
+    known, so none is reported; `@app.route` serves every method, and the message says no method."""
     write_project(tmp_path, FILES_UNREAD_HELPER)
     _, report = run_json(tmp_path, "--select", "PC501")
-    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 22), ("app/main.py", 28)]
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 23), ("app/main.py", 29)]
     assert "(route /legacy)" in report["findings"][0]["message"]
     assert "(route /both)" in report["findings"][1]["message"]
 
