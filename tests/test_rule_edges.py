@@ -20,6 +20,25 @@ def test_pc401_reported_in_a_module_with_a_byte_that_is_not_utf8(tmp_path: Path)
     assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("app/main.py", 12, "error")]
 
 
+def test_pc000_a_python_file_python_would_refuse_for_its_encoding(tmp_path: Path) -> None:
+    """A byte that is not UTF-8 in a comment: `ast.parse` reads it, the interpreter refuses to import the
+    module unless it declares its encoding (PEP 263: a coding comment on line 1, or on line 2 below a
+    comment, or a UTF-8 byte order mark), so it is PC000 at the byte; the file is still analysed (PC401)."""
+    (tmp_path / "app").mkdir()
+    files = {
+        "refused.py": b"import os\n\nX = 1  # caf\xe9\n",
+        "declared.py": b"#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nX = 1  # caf\xe9\n",
+        "late.py": b"import os\n# -*- coding: latin-1 -*-\nX = 1  # caf\xe9\n",  # line 2 below code: no declaration
+        "utf8.py": "X = 1  # caf\u00e9\n".encode(),
+    }
+    for name, data in files.items():
+        (tmp_path / "app" / name).write_bytes(data)
+    _, report = run_json(tmp_path, "--select", "PC000")
+    assert [(f["path"], f["line"], f["column"]) for f in report["findings"]] == [
+        ("app/late.py", 3, 13), ("app/refused.py", 3, 13)]
+    assert "not valid UTF-8 (byte 0xe9) and declares no encoding" in report["findings"][0]["message"]
+
+
 def test_pc501_route_under_a_plain_decorator_is_still_a_route(tmp_path: Path) -> None:
     """A decorator that is not a call (`@traced`) above the route decorator: the route is still read."""
     (tmp_path / "app").mkdir()

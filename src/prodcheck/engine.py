@@ -15,11 +15,12 @@ from prodcheck import cache, incremental
 from prodcheck.copies import merge_copies
 from prodcheck.discovery.classify import classify
 from prodcheck.discovery.context import ContextRules
-from prodcheck.discovery.sources import SourceFile, read_source, recording
+from prodcheck.discovery.sources import ENCODING_ERROR, SourceFile, read_source, recording
 from prodcheck.discovery.walk import gitignore_spec, walk
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import FileKind
 from prodcheck.model.finding import Finding, Location, Severity, Span
+from prodcheck.parsing import ParseError
 from prodcheck.policy import _apply_per_file_ignores, _dedupe, _finalise, _note_secrets, _per_file_ignored, _selected
 # The Python pass lives in python_pass.py; its entry points stay importable from here (tests, bench).
 from prodcheck.python_pass import (
@@ -216,11 +217,14 @@ def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], sett
         except Exception:  # one broken rule must not abort the run
             internal.append(f"{code}: internal error\n{traceback.format_exc()}")
     if _selected(metas["PC000"], settings):
-        for source in project.parse_errors:
+        # A Python file the parser read but the interpreter would refuse (not UTF-8, no declared
+        # encoding) is analysed like any other and reported too.
+        undeclared = [(source, source.views[ENCODING_ERROR]) for source in project.files
+                      if source.error is None and ENCODING_ERROR in source.views]
+        for source, error in [*((source, source.error) for source in project.parse_errors), *undeclared]:
             if "{{" in source.path or "{%" in source.path:
                 continue  # cookiecutter/copier templates are rendered before they are valid files
-            error = source.error
-            assert error is not None
+            assert isinstance(error, ParseError)
             from prodcheck.rules.base import Draft
 
             text = source.text if source.text is not None else (source.data or b"").decode("utf-8", "replace")

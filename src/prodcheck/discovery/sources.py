@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -206,13 +207,44 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
         return source
     source.data = data
     if kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
-        return source  # decoded by the Python parser itself (PEP 263 encoding cookies)
+        # Decoded by the Python parser itself (PEP 263 encoding cookies), which reads a byte that is not
+        # UTF-8 in a comment; the interpreter refuses to import such a file unless it declares its
+        # encoding: PC000, while the file is still analysed as the parser read it.
+        undeclared = None if data.isascii() else undeclared_encoding(data)
+        if undeclared is not None:
+            source.views[ENCODING_ERROR] = undeclared
+        return source
     try:
         source.text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         source.error = ParseError("file is not valid UTF-8", line)
     return source
+
+
+ENCODING_ERROR = "_encoding_error"  # the view of a Python file that is not UTF-8 and declares no encoding
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")  # https://peps.python.org/pep-0263/
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+
+
+def undeclared_encoding(data: bytes) -> ParseError | None:
+    """Why Python refuses to import a file, when its bytes are not UTF-8 and it declares no encoding
+    (no UTF-8 byte order mark, no coding comment on line 1, or on line 2 below a blank or comment line)."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as error:
+        start = error.start
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None  # a BOM declares UTF-8: the byte is an error the parser reports itself
+    first, _, rest = data.partition(b"\n")
+    second = rest.partition(b"\n")[0]
+    if _COOKIE.match(first) or (_BLANK_OR_COMMENT.match(first) and _COOKIE.match(second)):
+        return None
+    line = data.count(b"\n", 0, start) + 1
+    column = len(data[data.rfind(b"\n", 0, start) + 1:start].decode("utf-8", "replace")) + 1
+    return ParseError(f"Python source is not valid UTF-8 (byte 0x{data[start]:02x}) and declares no encoding: "
+                      "Python refuses to import it; save it as UTF-8 or declare its encoding (PEP 263)", line, column)
 
 
 def _utf16_without_bom(head: bytes) -> bool:
