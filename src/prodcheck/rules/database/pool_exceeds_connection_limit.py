@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from prodcheck.model.facts import LITERAL, Fact
+from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Confidence, Location, Severity
 from prodcheck.project import Engine, Project
@@ -75,7 +75,7 @@ class PoolExceedsConnectionLimit(Rule):
                         inferred = inferred or fact.certainty != LITERAL
             related.append(workers.origin.labelled(workers.note))
             related.append(replicas.origin.labelled(replicas.note))
-            inferred = inferred or workers.certainty not in {LITERAL, "tool-default"}
+            inferred = inferred or workers.certainty not in {LITERAL, TOOL_DEFAULT}
         limit = self._limit(project, unit)
         yield from self._unbounded(unbounded, limit)
         if first_engine is None:  # no process with a sized pool, workers and replicas: no terms
@@ -121,7 +121,7 @@ class PoolExceedsConnectionLimit(Rule):
         for database in project.databases:
             if not database.pooler:
                 continue
-            pool = database.pool_size or Fact(20, database.origin, "tool-default", "default_pool_size 20 (PgBouncer default)")
+            pool = database.pool_size or Fact(20, database.origin, TOOL_DEFAULT, "default_pool_size 20 (PgBouncer default)")
             replicas = _pooler_replicas(project, database.origin)
             total = pool.value * replicas.value
             limit = project.database_limit(database.unit)
@@ -146,7 +146,7 @@ class PoolExceedsConnectionLimit(Rule):
                 if database.client_limit is not None:
                     fact = database.client_limit
                     return Fact(fact.value, fact.origin, fact.certainty, f"{fact.value} max_client_conn (PgBouncer `{database.name}`)")
-                return Fact(100, database.origin, "tool-default", "100 max_client_conn (PgBouncer default)")
+                return Fact(100, database.origin, TOOL_DEFAULT, "100 max_client_conn (PgBouncer default)")
         return project.database_limit(unit)
 
 
@@ -162,4 +162,4 @@ def _pooler_replicas(project: Project, origin: Location) -> Fact[int]:
         if service.location == origin:
             node = service.node.path("deploy", "replicas") or service.node.get("scale")
             return replicas_fact(service.file.path, node, origin)
-    return Fact(1, origin, "tool-default", "1 instance")
+    return Fact(1, origin, TOOL_DEFAULT, "1 instance")
