@@ -44,3 +44,11 @@ def test_a_quoted_or_escaped_operator_is_a_word_not_a_connector() -> None:
         (("echo", "|"), ""), (("tee", "log"), "|"), (("echo", "(", "&&"), ";")]
     assert [c.argv for c in split_script("echo 'a;b' && alembic upgrade head")] == [
         ("echo", "a;b"), ("alembic", "upgrade", "head")]
+
+
+def test_a_command_followed_by_an_ampersand_runs_in_the_background() -> None:
+    """`&` at the end of a line or between two commands backgrounds the command before it, not the one after;
+    `&&` backgrounds nothing, and a quoted `&` is a word."""
+    script = "uvicorn app:app &\nalembic upgrade head\ncelery worker & sleep 1 && echo '&'\n"
+    assert [(c.program, c.background) for c in split_script(script)] == [
+        ("uvicorn", True), ("alembic", False), ("celery", True), ("sleep", False), ("echo", False)]

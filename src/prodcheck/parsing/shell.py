@@ -29,6 +29,7 @@ class SimpleCommand:
     operator: str = ""  # what joined it to the previous command: "", "&&", "||", ";", "|", "&", "\n"
     env: tuple[tuple[str, str], ...] = ()  # `FOO=bar cmd` assignments
     exec: bool = False  # run through `exec`: it replaces the shell (and becomes PID 1 of a container)
+    background: bool = False  # followed by `&`: the shell starts it and goes on to the next command
 
     @property
     def program(self) -> str:
@@ -129,7 +130,10 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
         for token in _tokens(line):
             if token in _CONNECTORS or token in {"(", ")"}:
                 if current:
-                    commands.extend(_unwrap(current, first_line + offset - 1, operator))
+                    unwrapped = _unwrap(current, first_line + offset - 1, operator)
+                    if token == "&" and unwrapped:
+                        unwrapped[-1] = replace(unwrapped[-1], background=True)
+                    commands.extend(unwrapped)
                     current = []
                 if token not in {"(", ")"}:
                     operator = token

@@ -97,16 +97,21 @@ class Process:
         return found[0] if found else None
 
     def migrations_before_server(self, serves: Callable[[ServerCall], bool] | None = None) -> list[Step]:
-        """Migration steps that run before the web server starts. A `python -m pkg` / `python x.py`
-        step counts as the server when `serves` says that module starts one."""
+        """Migration steps that run before the web server starts, or while it starts in the background
+        (`uvicorn app:app &` then `alembic upgrade head`: the script goes on to migrate on every start).
+        A `python -m pkg` / `python x.py` step counts as the server when `serves` says that module starts one."""
         out: list[Step] = []
+        backgrounded = False
         for step in self.steps:
             call = step.server
             if call is not None and (call.server != "python" or (serves is not None and serves(call))):
+                if step.command.background:
+                    backgrounded = True
+                    continue
                 return out
             if is_migration(step.command):
                 out.append(step)
-        return []
+        return out if backgrounded else []
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.shell import split_script
 from prodcheck.project import Project
 from prodcheck.project.dev_guards import dev_guarded, source_lines
-from prodcheck.project.infra import Process
+from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 
@@ -127,8 +127,10 @@ class MigrationsOnBoot(Rule):
                 migrations = process.migrations_before_server(serves)
                 server_name = _server_name(process, serves)
                 for step in migrations:
+                    when = (f"while `{server_name}` starts in the background" if _after_background_server(process, step, serves)
+                            else f"before `{server_name}`")
                     yield self.draft(
-                        f"`{' '.join(step.command.argv[:3])}` runs before `{server_name}` in the container's "
+                        f"`{' '.join(step.command.argv[:3])}` runs {when} in the container's "
                         f"start command: {_harm(process)}; run it once per deploy (a job, release phase or CI step)",
                         step.location, context=process.context,
                     )
@@ -297,6 +299,19 @@ def _server_name(process: Process, serves: Callable[[ServerCall], bool] | None) 
             if serves is not None and serves(call):
                 return f"python {'' if (call.app_ref or '').endswith('.py') else '-m '}{call.app_ref}"
     return "the server"
+
+
+def _after_background_server(process: Process, migration: Step,
+                             serves: Callable[[ServerCall], bool] | None) -> bool:
+    """`uvicorn app:app &` before the migration: the server is started in the background, then the script migrates."""
+    for step in process.steps:
+        if step is migration:
+            return False
+        call = step.server
+        if step.command.background and call is not None and (
+                call.server != "python" or (serves is not None and serves(call))):
+            return True
+    return False
 
 
 def _is_migration_step(step) -> bool:
