@@ -25,6 +25,10 @@ from prodcheck.project.sources import SourceFile
     ("registry.example:5000/team/api:1.2", "api", False, False, False),
     ("Registry.Example/Team/API", "api", False, False, False),
     ("redis:7", "redis", False, False, True),
+    # a repository whose own name says too little is known by its namespace too, with or without tag or registry
+    ("docker.io/temporalio/ui:2.31.2@sha256:abc", "ui", False, False, True),
+    ("temporalio/ui@sha256:abc", "ui", False, False, True),
+    ("registry.example.com/acme/ui:1.0", "ui", False, False, False),
 ])
 def test_images(image: str, repository: str, database: bool, pooler: bool, third_party: bool) -> None:
     assert image_repository(image) == repository
