@@ -312,6 +312,7 @@ def test_heroku_yml_and_app_json(tmp_path: Path) -> None:
             command:
               - python -m app.clock
             image: worker
+          beat: python -m app.beat
     """, "app.json": """
         {
           "name": "shop",
@@ -326,6 +327,9 @@ def test_heroku_yml_and_app_json(tmp_path: Path) -> None:
                                 "dockerfile": None, "line": 5},
         "heroku.yml:clock": {"role": "worker", "runs": ["python -m app.clock"], "replicas": (1, dyno),
                              "dockerfile": "Dockerfile.worker", "line": 14},
+        # a process with neither a build of its own nor an `image:` runs the web image
+        "heroku.yml:beat": {"role": "worker", "runs": ["python -m app.beat"], "replicas": (1, dyno),
+                            "dockerfile": "Dockerfile", "line": 16},
         "heroku.yml:web": {"role": "web", "runs": ["gunicorn app.main:app -k uvicorn.workers.UvicornWorker"],
                            "replicas": (2, "2 dynos (app.json formation.web.quantity)"),
                            "dockerfile": "Dockerfile", "line": 11},

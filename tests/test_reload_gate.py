@@ -29,6 +29,9 @@ def _reload(expression: str) -> Value:
     ('True if ENV != OTHER else False', None),  # no literal to compare with
     ('True if settings.env != "production" else False', ("settings.env", "production")),  # a dotted name
     ('True if get_env() != "production" else False', None),  # a call: not a setting's name
+    # off in production, and elsewhere whatever DEBUG says: not known to be on anywhere, so no gate to judge
+    ('DEBUG if ENV != "production" else False', None),
+    ('False if ENV == "production" else DEBUG', None),
 ])
 def test_reload_gate(expression: str, gate: tuple[str, str] | None) -> None:
     found = reload_gate(_reload(expression))
