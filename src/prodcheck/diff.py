@@ -21,6 +21,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from prodcheck.git import GitError, GitFailed, run_git
 from prodcheck.model.finding import Finding, Location
@@ -62,7 +63,7 @@ class ChangedLines:
                 if lines is False:
                     self.base.unchanged.add(path)
                 else:
-                    self.files[path] = lines  # type: ignore[assignment]
+                    self.files[path] = lines
 
     def touches(self, location: Location) -> bool:
         if not location.path:
@@ -103,8 +104,8 @@ class _Base:
         self.unchanged: set[str] = set()
         self._gone: list[str] | None = None
 
-    def compare(self, paths: list[str]) -> dict[str, set[int] | bool | None]:
-        result: dict[str, set[int] | bool | None] = {}
+    def compare(self, paths: list[str]) -> dict[str, set[int] | Literal[False] | None]:
+        result: dict[str, set[int] | Literal[False] | None] = {}
         work = {path: _read_work(self.root, path) for path in paths}
         against: dict[str, str] = {}  # working path -> base path to diff with
         for path, data in work.items():

@@ -250,7 +250,7 @@ class _Scanner:
         return last not in ")]'\"\\"
 
     def skip_blank(self, position: int) -> int:
-        return _BLANK.match(self.text, position).end()  # type: ignore[union-attr]
+        return _BLANK.match(self.text, position).end()  # type: ignore[union-attr]  # `[ \t\f]*` always matches
 
     def skip_string_or_comment(self, position: int) -> int | None:
         """Offset just past the string literal or comment starting at `position`, or None."""

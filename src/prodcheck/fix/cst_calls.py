@@ -31,7 +31,7 @@ class _Calls(libcst.CSTVisitor):
 def _parsed(source: SourceFile) -> tuple[str, libcst.Module, list[tuple[CodeRange, libcst.Call]]] | None:
     """The file's text, module and calls with their positions; parsed once per run, None if it does not parse."""
     if _VIEW in source.views:
-        return source.views[_VIEW]  # type: ignore[return-value]
+        return source.views[_VIEW]  # type: ignore[return-value]  # stored below, always this tuple or None
     result = None
     try:
         text = (source.data or b"").decode("utf-8")

@@ -76,7 +76,7 @@ def _lines(source: SourceFile) -> list[str]:
     if cached is None:
         cached = (source.data or b"").decode("utf-8", "replace").splitlines()
         source.views["_fix_lines"] = cached
-    return cached  # type: ignore[return-value]
+    return cached  # type: ignore[return-value]  # the "_fix_lines" view is always a list[str]
 
 
 def add_keyword_fix(project: Project, path: str, call: Value, keyword: str) -> Fix | None:
@@ -138,8 +138,8 @@ def remove_yaml_argument(path: str, text: str, line: int, token: str, title: str
                 return slot
             if isinstance(value, list) and value and sum(1 for item in value if item == token) == 1:
                 # Reported at the token's line (a flow list) or at the list's first item (one item per line).
-                first = value.lc.item(0)[0] + 1  # type: ignore[attr-defined]
-                at = value.lc.item([str(item) for item in value].index(token))[0] + 1  # type: ignore[attr-defined]
+                first = value.lc.item(0)[0] + 1  # type: ignore[attr-defined]  # ruamel's position info is untyped
+                at = value.lc.item([str(item) for item in value].index(token))[0] + 1  # type: ignore[attr-defined]  # as above
                 if first <= line <= at:
                     return slot
         return None

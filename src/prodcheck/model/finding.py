@@ -84,7 +84,7 @@ def quick_pickle(cls: type[_T]) -> type[_T]:
     """Pickle a slotted dataclass as (class, field values): the default path calls
     `dataclasses.fields()` for every object, which made saving and loading the facts cache
     (hundreds of thousands of objects) cost more than re-parsing the changed file."""
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]  # a dataclass type; typeshed wants an instance
     getter = attrgetter(*names)
     if len(names) == 1:
         def __reduce__(self):
@@ -92,7 +92,7 @@ def quick_pickle(cls: type[_T]) -> type[_T]:
     else:
         def __reduce__(self):
             return (cls, getter(self))
-    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]  # replacing the method is the point
     return cls
 
 

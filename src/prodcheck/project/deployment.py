@@ -205,4 +205,4 @@ def platform_ignores_healthcheck(platform: str) -> bool:
 def _has_command(view: DockerfileView | None) -> bool:
     stage = view.stage(None) if view is not None else None
     return stage is not None and (view.effective(stage, "CMD") is not None  # type: ignore[union-attr]  # view set with stage
-                                  or view.effective(stage, "ENTRYPOINT") is not None)  # type: ignore[union-attr]
+                                  or view.effective(stage, "ENTRYPOINT") is not None)  # type: ignore[union-attr]  # as above

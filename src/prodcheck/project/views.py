@@ -62,7 +62,7 @@ class FileViews:
                 source.views[name] = None
                 if source not in self.parse_errors:
                     self.parse_errors.append(source)
-        return source.views[name]  # type: ignore[return-value]
+        return source.views[name]  # type: ignore[return-value]  # each view is stored under its own name by its builder
 
     def parse_all(self) -> None:
         """Parse every file of a kind read whole (`_PARSERS`) and every YAML file that declares

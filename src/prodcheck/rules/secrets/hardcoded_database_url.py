@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.templates import is_template_name
@@ -173,8 +173,8 @@ class HardcodedDatabaseUrl(Rule):
                                          context=context)
 
     def _scan_node(self, path: str, document: YNode, context: Context | None,
-                   internal: set[str] = frozenset(),  # type: ignore[assignment]
-                   published: set[str] = frozenset()) -> Iterator[Draft]:  # type: ignore[assignment]
+                   internal: Collection[str] = frozenset(),
+                   published: Collection[str] = frozenset()) -> Iterator[Draft]:
         for node in document.scalars():
             if node.text and "://" in node.text:
                 for url in database_urls(node.text):
