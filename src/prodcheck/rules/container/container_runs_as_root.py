@@ -179,10 +179,9 @@ class ContainerRunsAsRoot(Rule):
             for container in candidate.containers + candidate.init_containers:
                 workloads.setdefault((id(candidate.file), id(container.node)), candidate)
         for process in project.processes:
-            if process.kind != "k8s" or process.node is None:
-                continue
-            workload = workloads.get((id(process.file), id(process.node)))
-            if workload is None:
+            # every Kubernetes process is built from a workload's container (processes.py), so it is found
+            workload = workloads.get((id(process.file), id(process.node))) if process.kind == "k8s" else None
+            if workload is None or process.node is None:
                 continue
             path = workload.file.path
             container = process.node
