@@ -108,8 +108,12 @@ class Processes:
             script = None
             if argv and depth < 4:
                 # `. "${PRE_START_PATH:-/app/prestart.sh}"`: the script the default names, when nothing sets it
-                if (command.program in shells() and len(argv) > 1 and not argv[1].startswith("-")) \
-                        or (argv[0] in {"source", "."} and len(argv) > 1):
+                if command.program in shells():
+                    # `bash -e start.sh`: the shell's own options come before the script it runs
+                    operand = next((a for a in argv[1:] if not a.startswith(("-", "+"))), None)
+                    script = resolve_script(self.project.by_path, expand_default(operand)[0] or "", workdir,
+                                            source.path) if operand is not None else None
+                elif argv[0] in {"source", "."} and len(argv) > 1:
                     script = resolve_script(self.project.by_path, expand_default(argv[1])[0] or "", workdir, source.path)
                 else:
                     script = resolve_script(self.project.by_path, expand_default(argv[0])[0] or "", workdir, source.path)
