@@ -44,6 +44,11 @@ WAYS = {
     "registry": "`-> Type[Tool]`: one of the subclasses a registry of the project lists, picked at run time",
     "dependency-factory": "`Depends(make())` injecting what the made function returns; an interface's test double skipped",
     "orm-model": "a model class of a synchronous ORM (`Visit.create(...)`, peewee)",
+    "field-factory": "a class attribute built per instance by `field(default_factory=...)`",
+    "decorator-wrapper": "a call into a function under a project decorator runs the decorator's wrapper",
+    "implementations": "an abstract method several subclasses implement: each one the project builds may run",
+    "module-holding": "an SDK module a lazy loader imports and returns, called through a local",
+    "bound-method-route": "`self.router.add_api_route(path, self.handler)` in a class-based router",
 }
 
 

@@ -60,3 +60,11 @@ def is_dependency_marker(name: str) -> bool:
     (`fastapi.Depends`), or one the index leaves unresolved or reaches through a re-export
     (`params.Depends`, a star import)."""
     return name.rsplit(".", 1)[-1] in _dependency_marker_words()
+
+
+@cache
+def field_factories() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Class attribute declarations built per instance by a factory (`field(default_factory=f)`): the
+    declaring functions by qualified name, and the keywords that name the factory."""
+    fields = load("frameworks")["fields"]
+    return frozenset(fields["functions"]), tuple(fields["factories"])

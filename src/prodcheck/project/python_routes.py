@@ -129,12 +129,22 @@ class RouteIndex(NameIndex):
                 path_value, handler = call.value.arg(0), call.value.arg(1) or call.value.kwarg("endpoint")
                 if path_value is None or not path_value.is_str or handler is None or handler.kind != "name":
                     continue
-                target = self.function(handler.text)
+                target = self.function(handler.text) or self._bound_method(handler.text, call.scope)
                 if target is not None:
                     app = self.app_object(owner)
                     routes.append(Route(target[0], target[1], "get", str(path_value.literal),
                                         app.qualname if app else "", None))
         return routes
+
+    def _bound_method(self, name: str, scope: str) -> tuple[Function, PyFacts] | None:
+        """`self.router.add_api_route("/x", self.handle)` in a method of a class-based router: the handler is
+        that class's own method (https://fastapi.tiangolo.com/reference/apirouter/#fastapi.APIRouter.add_api_route)."""
+        if not name.startswith("self.") or name.count(".") != 1:
+            return None
+        caller = self.functions.get(scope)
+        if caller is None or not caller[0].class_name:
+            return None
+        return self.functions.get(f"{caller[0].class_name}.{name[5:]}")
 
     @cached_property
     def route_functions(self) -> dict[str, Route]:

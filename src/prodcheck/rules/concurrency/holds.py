@@ -13,7 +13,7 @@ from typing import NamedTuple
 from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Family, Orm, blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes, sync_session_objects
-from prodcheck.knowledge.frameworks import is_dependency_marker
+from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker
 from prodcheck.model.facts import Assign, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
 
@@ -37,7 +37,7 @@ _SEQUENCES = frozenset({"list", "sequence", "mutablesequence", "set", "frozenset
 
 
 class Holding(NamedTuple):
-    kind: str  # client | session | engine | factory | inspector | object | class | maker | query (ref: sync, orm:KEY)
+    kind: str  # client | session | engine | factory | inspector | object | class | maker | query | module
     ref: str  # family key, "sync"/"async", or a class qualname
 
     @property
@@ -60,6 +60,8 @@ class Holds:
         self._subclasses: dict[str, list[str]] | None = None
         self._registry: frozenset[str] | None = None
         self._orms: dict[str, Orm | None] = {}
+        self._constructed: dict[str, list[str]] | None = None  # call names by their last part (`_built`)
+        self._imports: dict[str, frozenset[str]] = {}  # module -> the library modules it imports whole
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
@@ -110,7 +112,8 @@ class Holds:
         if value is None or depth > MAX_DEPTH:
             return None
         if value.kind == "name":
-            return self.expression(value.text, function, depth + 1, value.span.line)
+            found = self.expression(value.text, function, depth + 1, value.span.line)
+            return found if found is not None else self._module(value.text, function)
         if value.kind == "call":
             return self._call(value, function, depth + 1)
         if value.kind == "subscript":
@@ -135,6 +138,28 @@ class Holds:
                 if found is not None and found.kind == "client" and self.kb.families[found.ref].pipe:
                     return found
         return None
+
+    def _module(self, name: str, function: Function | None) -> Holding | None:
+        """A library module bound to a name (`_stripe_module = stripe` after `import stripe` in a lazy loader,
+        `return stripe`): its functions, called through the name, are the module's own. Only a module the
+        function's file imports and the project does not define, and only as a value: a call written with the
+        module's own name is judged by that name."""
+        if function is None or name.split(".", 1)[0] not in self._imported(function):
+            return None
+        return Holding("module", name) if self.index.module_for(name.split(".", 1)[0]) is None else None
+
+    def _imported(self, function: Function) -> frozenset[str]:
+        """The top-level packages the file that defines `function` imports from (`stripe` of `import stripe as
+        _stripe`: the extractor writes a name bound to an imported module as its target)."""
+        entry = self.index.functions.get(function.qualname)
+        if entry is None:
+            return frozenset()
+        module = entry[1].module
+        found = self._imports.get(module)
+        if found is None:
+            found = self._imports[module] = frozenset(
+                target.split(".", 1)[0] for target in self.index.imports.get(module, {}).values())
+        return found
 
     def _either(self, branches: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:
         """`x = a if c else b`, or both branches of an if/else assigning `x`: which branch runs is not known, so
@@ -481,6 +506,12 @@ class Holds:
             return Holding("factory", kind) if kind else None
         if value is not None and is_dependency_marker(callee):
             return self._depends(value, None, function, depth + 1)
+        if value is not None and callee in field_factories()[0]:
+            # `client: Docker = field(default_factory=docker.from_env)`: each instance holds what the factory returns
+            factory = next((found for key in field_factories()[1] if (found := value.kwarg(key)) is not None), None)
+            if factory is None or factory.kind != "name":
+                return None
+            return self._callee(factory.text, None, function, depth + 1, line)
         if "." in callee:
             head, _, method = callee.rpartition(".")
             base = self._name(head, function, depth + 1, line)
@@ -518,6 +549,14 @@ class Holds:
             holder = self.value(returned, function, depth + 1)
             if holder is not None:
                 return holder
+        for returned in function.returns:
+            # `_client = None` ... `try: _client = build()` ... `except: _client = None` ... `return _client`: the
+            # branch that ran is not known, so what any assignment of the returned local gives may be returned
+            if returned.kind == "name" and self._reassigned(function, returned.text):
+                for value in reversed(self._local_values(function)[returned.text]):
+                    holder = self.value(value, function, depth + 1)
+                    if holder is not None:
+                        return holder
         return None
 
     def member(self, holder: Holding, name: str, is_call: bool, depth: int, value: Value | None = None) -> Holding | None:
@@ -529,6 +568,9 @@ class Holds:
             if name in family.detached or (not is_call and name in family.safe):
                 return None
             return holder  # sub-objects and results of a client: bucket, cursor, collection
+        if holder.kind == "module":  # `stripe.Customer` of a module held by a name; what its factories return
+            return self._callee(f"{holder.ref}.{name}", value, None, depth + 1) if is_call else Holding(
+                "module", f"{holder.ref}.{name}")
         if holder.kind == "maker":
             family = self.kb.client(f"{holder.ref}.{name}") if is_call else None
             return Holding("client", family.key) if family is not None else None
@@ -640,14 +682,42 @@ class Holds:
         for owner in self.mro(cls):
             found = self.index.functions.get(f"{owner}.{name}")
             if found is not None:
-                if any(d.last == "abstractmethod" for d in found[0].decorators):
-                    implementations = {f[0].qualname: f for sub in self._descendants(owner)
-                                       if (f := self.index.functions.get(f"{sub}.{name}")) is not None
-                                       and not any(d.last == "abstractmethod" for d in f[0].decorators)}
+                if _abstract(found[0]):
+                    implementations = self._implementations(owner, name)
                     if len(implementations) == 1:
-                        return next(iter(implementations.values()))
+                        return implementations[0]
                 return found
         return None
+
+    def implementations(self, cls: str, name: str) -> list[tuple[Function, PyFacts]]:
+        """The methods a call on an instance of `cls` may run when the method is abstract and several project
+        subclasses implement it (`SandboxService.search()` with a Docker, a process and a remote service):
+        which one a deployment configures is not known, so each may run. Empty otherwise."""
+        for owner in self.mro(cls):
+            found = self.index.functions.get(f"{owner}.{name}")
+            if found is not None:
+                implementations = self._implementations(owner, name) if _abstract(found[0]) else []
+                if len(implementations) < 2:
+                    return []
+                return [f for f in implementations if self._built(f[0].qualname.rpartition(".")[0])]
+        return []
+
+    def _built(self, cls: str) -> bool:
+        """The project constructs `cls` somewhere (a call whose name resolves to it): an implementation nothing
+        builds is no object a request can hold."""
+        if self._constructed is None:
+            self._constructed = defaultdict(list)
+            for called in self.index.calls.names:
+                if "()" not in called:
+                    self._constructed[called.rsplit(".", 1)[-1]].append(called)
+        short = cls.rsplit(".", 1)[-1]
+        return any((resolved := self.index.resolve(called)) is not None and resolved.cls and resolved.qualname == cls
+                   for called in self._constructed.get(short, ()))
+
+    def _implementations(self, owner: str, name: str) -> list[tuple[Function, PyFacts]]:
+        found = {f[0].qualname: f for sub in self._descendants(owner)
+                 if (f := self.index.functions.get(f"{sub}.{name}")) is not None and not _abstract(f[0])}
+        return list(found.values())
 
     def _descendants(self, cls: str) -> list[str]:
         """The project classes deriving from `cls`, directly or not."""
@@ -716,6 +786,10 @@ def _registry_classes(index: PythonIndex) -> frozenset[str]:
             for returned in function.returns:
                 entries(returned, 0)
     return frozenset(found)
+
+
+def _abstract(function: Function) -> bool:
+    return any(d.last == "abstractmethod" for d in function.decorators)
 
 
 def _calls(part: str) -> tuple[str, int]:

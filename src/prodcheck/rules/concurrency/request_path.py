@@ -147,8 +147,42 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
         for found in targets:
             if found is not None and found[0].qualname != function.qualname:
                 out.append((call, *found))
+                out.extend((call, *wrapper) for wrapper in decorator_wrappers(index, found[0])
+                           if wrapper[0].qualname != function.qualname)
     memo[function.qualname] = out
     return out
+
+
+def decorator_wrappers(index: PythonIndex, function: Function) -> list[tuple[Function, PyFacts]]:
+    """What a call of a function under the project's own decorators runs first: each decorator's wrapper, the
+    nested function the decorator returns (`@with_session` whose `wrapper` opens a sync session and hands it in;
+    for a decorator factory, `@retry(3)`, the wrapper its returned decorator returns). A decorator that returns
+    the function itself (a registration) adds nothing."""
+    memo = index.__dict__.setdefault("_decorator_wrappers", {})
+    if function.qualname in memo:
+        return memo[function.qualname]
+    found: list[tuple[Function, PyFacts]] = []
+    for decorator in function.decorators:
+        if decorator.kind not in {"name", "call"} or "()" in decorator.text:
+            continue
+        target = index.function(decorator.text)
+        levels = 2 if decorator.kind == "call" else 1  # a factory returns the decorator, which returns the wrapper
+        for _ in range(levels):
+            target = _returned_nested(index, target[0]) if target is not None else None
+        if target is not None and target[0].qualname != function.qualname:
+            found.append(target)
+    memo[function.qualname] = found
+    return found
+
+
+def _returned_nested(index: PythonIndex, function: Function) -> tuple[Function, PyFacts] | None:
+    """The function defined in `function`'s body that it returns (`return wrapper`)."""
+    for returned in function.returns:
+        if returned.kind == "name" and "." not in returned.text:
+            nested = index.functions.get(f"{function.qualname}.{returned.text}")
+            if nested is not None:
+                return nested
+    return None
 
 
 def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
@@ -156,8 +190,10 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
     places): the method of each, as any may run."""
     head, _, method = call.name.rpartition(".")
     holder = holds.expression(head, function, line=call.span.line) if head else None
-    if holder is None or holder.kind != "object" or "|" not in holder.ref:
+    if holder is None or holder.kind != "object":
         return []
+    if "|" not in holder.ref:
+        return holds.implementations(holder.ref, method)  # an abstract method several subclasses implement
     return holds.methods(holder.ref, method)
 
 
@@ -381,6 +417,9 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
                 return Why(f"`{method}()` of a Celery task, which publishes to the broker", kb.celery.instead)
         return None
     short = head.rsplit(".", 1)[-1].replace("[]", "[...]")
+    if holder.kind == "module":  # `stripe = load_stripe()` ... `stripe.Customer.create()`: the module's function
+        family = kb.function(f"{holder.ref}.{method}")
+        return Why(_what(family, f"{holder.ref}.{method}"), family.instead, family.warning) if family else None
     if holder.kind == "client":
         family = kb.families[holder.ref]
         if family.buffers and _in_memory(holds, call.value, function, family.buffers):
