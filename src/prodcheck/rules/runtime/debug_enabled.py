@@ -50,11 +50,12 @@ class DebugEnabled(Rule):
     def _python(self, project: Project) -> Iterator[Draft]:
         index = project.python
         applications = {name for name in project.calls.names if is_application(name)}
+        building = project.calls.paths_calling(applications)  # the other files' calls are not looked at
         for facts in project.python_facts.values():
             source = project.by_path.get(facts.path)
             if source is not None and source.kind == FileKind.GUNICORN_CONF:
                 continue
-            for call in facts.calls:
+            for call in facts.calls if facts.path in building else ():
                 if call.value.text not in applications:
                     continue
                 debug = call.value.kwarg("debug")

@@ -156,6 +156,8 @@ class ReloadInProduction(Rule):
                 )
         run = modules_run_by_production(project)
         reload_calls = reload_run_calls()
+        # The files that call a server's run function: the other files' calls are not looked at.
+        running = project.calls.paths_calling(project.calls.matching(lambda name: name in reload_calls))
         for facts in project.python_facts.values():
             source = project.by_path.get(facts.path)
             if source is not None and source.kind == FileKind.GUNICORN_CONF:
@@ -164,7 +166,7 @@ class ReloadInProduction(Rule):
                         yield self.draft("`reload = True` in the gunicorn config: workers restart on every file "
                                          "change in production", Location(facts.path, assign.span))
                 continue
-            for call in facts.calls:
+            for call in facts.calls if facts.path in running else ():
                 if call.name not in reload_calls:
                     continue
                 reload_value = call.value.kwarg("reload")
