@@ -30,6 +30,21 @@ class Route:
     path: str
     owner: str  # qualname of the app/router object, "" when unresolved
     decorator: Value | None
+    literal: bool = True  # the path is a string literal; else `path` only shows it (`{namespace}/invoke`)
+
+
+def shown_path(value: Value) -> str:
+    """A route path built at run time, as a person reads it: an f-string's text, the parts of a `+`, and
+    `{name}` for what is not a literal (`namespace + "/invoke"` -> `{namespace}/invoke`)."""
+    if value.is_str:
+        return str(value.literal)
+    if value.kind == "fstring":
+        return value.text
+    if value.kind == "binop" and value.text == "Add":
+        return "".join(shown_path(item) for item in value.items)
+    if value.kind == "name" and value.text:
+        return "{" + value.last + "}"
+    return "{path}"
 
 
 _ROUTE_ADDERS = frozenset({"add_api_route", "add_route", "add_api_websocket_route"})
@@ -118,22 +133,24 @@ class RouteIndex(NameIndex):
                     if app is None and (not framework or owner.split(".", 1)[0] in sys.stdlib_module_names):
                         continue  # `@patch("pkg.name")` is unittest.mock's, not a PATCH route
                     path_value = decorator.arg(0) or decorator.kwarg("path")
-                    if path_value is None or not path_value.is_str:
+                    if path_value is None:
                         continue
-                    routes.append(Route(function, facts, method, str(path_value.literal),
-                                        app.qualname if app else "", decorator))
+                    # a path built at run time (`prefix + "/items"`) is still a route: its function serves requests
+                    routes.append(Route(function, facts, method, shown_path(path_value),
+                                        app.qualname if app else "", decorator, path_value.is_str))
             for call in facts.calls if facts.path in adding else ():
                 if call.value.text not in adders:
                     continue
                 owner, _, method = call.name.rpartition(".")
                 path_value, handler = call.value.arg(0), call.value.arg(1) or call.value.kwarg("endpoint")
-                if path_value is None or not path_value.is_str or handler is None or handler.kind != "name":
+                if path_value is None or handler is None or handler.kind != "name":
                     continue
-                target = self.function(handler.text) or self._bound_method(handler.text, call.scope)
-                if target is not None:
+                methods = call.value.kwarg("methods")
+                verbs = [str(m.literal).lower() for m in methods.items if m.is_str] if methods and methods.kind == "seq" else []
+                for target in self._handlers(handler.text, call.scope):
                     app = self.app_object(owner)
-                    routes.append(Route(target[0], target[1], "get", str(path_value.literal),
-                                        app.qualname if app else "", None))
+                    routes.append(Route(target[0], target[1], verbs[0] if len(verbs) == 1 else "get", shown_path(path_value),
+                                        app.qualname if app else "", None, path_value.is_str))
         return routes
 
     def _bound_method(self, name: str, scope: str) -> tuple[Function, PyFacts] | None:
@@ -145,6 +162,24 @@ class RouteIndex(NameIndex):
         if caller is None or not caller[0].class_name:
             return None
         return self.functions.get(f"{caller[0].class_name}.{name[5:]}")
+
+    def _handlers(self, name: str, scope: str) -> list[tuple[Function, PyFacts]]:
+        """The function(s) `add_api_route(path, name)` registers: a module-level one, one defined in the
+        registering function, or what a local of it was bound to (`handler = create_authed` in one branch,
+        `handler = create_anon` in the other: each may be the route)."""
+        target = self.function(name) or self._bound_method(name, scope)
+        if target is not None:
+            return [target]
+        found = self.functions.get(scope) if scope else None
+        if found is None or "." in name:
+            return []
+        outer = found[0]
+        nested = self.functions.get(f"{outer.qualname}.{name}")
+        if nested is not None:
+            return [nested]
+        bound = [self.functions.get(f"{outer.qualname}.{value.text}") or self.function(value.text)
+                 for local, value, _ in outer.locals if local == name and value.kind == "name"]
+        return list({t[0].qualname: t for t in bound if t is not None}.values())
 
     @cached_property
     def route_functions(self) -> dict[str, Route]:

@@ -16,6 +16,7 @@ from prodcheck.knowledge.databases import engine_factory, session_classes, sync_
 from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker
 from prodcheck.model.facts import Assign, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.written import app_state_name, forward_name
 
 MAX_DEPTH = 8  # steps within one expression's answer
 MAX_NESTING = 32  # expressions whose answers wait on each other (a module global -> an attribute -> a parameter's default ...)
@@ -51,6 +52,7 @@ class Holds:
         self.kb = blocking()
         self.attributes: dict[tuple[str, str], list[tuple[Value, Function | None]]] = defaultdict(list)
         self.dotted_locals: dict[str, list[Assign]] = defaultdict(list)
+        self.app_state: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
         for facts in index.files.values():
             for assign in facts.assigns:
                 self._note_assign(assign, facts)
@@ -72,6 +74,10 @@ class Holds:
 
     def _note_assign(self, assign: Assign, facts: PyFacts) -> None:
         target, scope = assign.target, assign.scope
+        name = app_state_name(target)
+        if name:  # `app.state.store = Store(...)` (module level, a lifespan, an `__init__`): read by every request
+            function = self.index.functions.get(scope)
+            self.app_state[name].append((assign.value, function[0] if function else None))
         if target.startswith("self.") and target.count(".") == 1:
             owner = scope.rpartition(".")[0]
             if owner in self.index.classes:
@@ -245,6 +251,9 @@ class Holds:
             return None
         if value.kind == "binop" and value.text == "BitOr":
             return self._first(value.items, function, depth)
+        if value.is_str:
+            forward = self._forward(value, function)
+            return self.annotation(forward, function, depth + 1) if forward is not None else None
         if value.kind != "name":
             return None
         text = value.text
@@ -280,6 +289,12 @@ class Holds:
             self._registry = _registry_classes(self.index)
         picked = [cls for cls in (resolved.qualname, *self._descendants(resolved.qualname)) if cls in self._registry]
         return Holding("class", "|".join(sorted(picked))) if picked else None
+
+    def _forward(self, value: Value, function: Function | None) -> Value | None:
+        """A forward reference (`api: "RESTfulAPI"`), as the name it spells in the function's module."""
+        found = self.index.functions.get(function.qualname) if function is not None else None
+        name = forward_name(str(value.literal), found[1]) if found is not None else None
+        return Value("name", value.at, name) if name else None
 
     def _first(self, items: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:
         """`A | B`, `Union[A, B]`, `Optional[A]`: what the members say, as one holding (`union`)."""
@@ -355,6 +370,19 @@ class Holds:
                     return self._parameter(param.annotation, param.default, function, depth + 1)
             if "." not in dotted and any(param.name == dotted for param in function.params):
                 return None
+            outer = self._enclosing(function, dotted)
+            if outer is not None:  # a closure's free name is its enclosing function's (`def make_router(store: Store)`)
+                return self._name(dotted, outer, depth + 1)
+            written = self.unshadow(dotted, function)
+            if written != dotted:
+                return self._expression(written.split("."), function, depth + 1, line)
+        state = app_state_name(dotted)
+        if state and state in self.app_state:
+            for value, scope in self.app_state[state]:
+                found = self.value(value, scope, depth + 1)
+                if found is not None:
+                    return found
+            return None
         if dotted.partition(".")[0] in _INSTANCE:
             return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
         resolved = self.index.resolve(dotted)
@@ -398,6 +426,39 @@ class Holds:
         if kind in _SEQUENCES:
             return self.annotation(declared.items[0], None, depth + 1)
         return None
+
+    def _enclosing(self, function: Function, name: str) -> Function | None:
+        """The function a nested function is defined in, when that one binds `name` (a local or a parameter): a
+        free name of a closure is the enclosing function's binding (Python's scoping rule), not a module global's.
+        `self`/`cls` of a method is bound the same way."""
+        if "." in name or name in function.declared:
+            return None
+        found = self.index.functions.get(function.qualname.rpartition(".")[0])
+        if found is None:
+            return None
+        outer = found[0]
+        bound = name in self._local_values(outer) or any(param.name == name for param in outer.params)
+        return outer if bound else None
+
+    def unshadow(self, dotted: str, function: Function) -> str:
+        """`dotted` as the function wrote it when the extractor qualified it as a module global (`log.record` is
+        read as `app.audit.log.record` when the module binds `log`) but the function, or the factory it is nested
+        in, binds that name itself (a parameter, a local): Python's scoping makes it theirs."""
+        found = self.index.functions.get(function.qualname)
+        module = found[1].module if found else ""
+        if not module or not dotted.startswith(module + "."):
+            return dotted
+        written = dotted[len(module) + 1:]
+        return written if self.binds(function, written.partition(".")[0]) else dotted
+
+    def binds(self, function: Function, name: str) -> bool:
+        """Whether `name` is the function's own (a local or a parameter) or, in a closure, an enclosing
+        function's: then it is not the module global of the same name."""
+        if name in function.declared:
+            return False
+        if name in self._local_values(function) or any(param.name == name for param in function.params):
+            return True
+        return self._enclosing(function, name) is not None
 
     def local(self, function: Function, name: str, line: int = 0) -> Value | None:
         """What a local name holds where it is used at `line`: its last assignment (or `with ... as`) that
@@ -535,7 +596,10 @@ class Holds:
 
     def returns(self, function: Function, depth: int = 0) -> Holding | None:
         """What a project function returns (or yields): its return annotation first, then its returns."""
-        found = self.annotation(function.annotation, None, depth + 1)
+        annotation = function.annotation
+        if annotation is not None and annotation.is_str:  # `-> "Api"`: qualified in the function's module
+            annotation = self._forward(annotation, function)
+        found = self.annotation(annotation, None, depth + 1)
         if found is not None and found.kind == "object" and self._interface(found.ref):
             # `-> AgentService`, a Protocol: the classes the function returns say which methods run
             made = [held for returned in function.returns

@@ -110,6 +110,11 @@ def _registered_by_call(index: PythonIndex) -> Iterator[tuple[Function, PyFacts,
             target = index.functions.get(f"{facts.module}.{handler.text}") or index.function(handler.text)
             if target is None and scope is not None:
                 target = index.functions.get(f"{scope[0].qualname}.{handler.text}")
+            if target is None and "." in handler.text:  # a bound method: `app.post("/feedback")(handler.create)`
+                head, _, name = handler.text.rpartition(".")
+                holder = Holds.of(index).expression(head, scope[0] if scope else None, 0, call.span.line)
+                if holder is not None and holder.kind == "object":
+                    target = Holds.of(index).method(holder.ref, name)
             if target is not None:
                 yield target[0], target[1], f"route {verb[:-2].upper()} registered in {facts.path}"
 
@@ -140,10 +145,13 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
         return memo[function.qualname]
     out: list[tuple[Call, Function, PyFacts]] = []
     for call in index.calls_by_scope.get(function.qualname, []):
-        target = index.call_target(call, function)
+        # `log.record()` with `log` a parameter or local (its own or, in a closure, its factory's) is that
+        # object's method, found through what it holds: never the method of a module global named `log`
+        written = holds.unshadow(call.name, function)
+        target = index.call_target(call, function) if written == call.name else None
         targets: list[tuple[Function, PyFacts] | None] = (
             [target] if target is not None else [*_union_targets(holds, call, function)] or
-            [_object_target(index, holds, call, function)])
+            [_object_target(index, holds, call, function, written)])
         for found in targets:
             if found is not None and found[0].qualname != function.qualname:
                 out.append((call, *found))
@@ -197,9 +205,10 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
     return holds.methods(holder.ref, method)
 
 
-def _object_target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> tuple[Function, PyFacts] | None:
-    name = call.name
-    if "()" not in name and not call.receiver:
+def _object_target(index: PythonIndex, holds: Holds, call: Call, function: Function,
+                   written: str = "") -> tuple[Function, PyFacts] | None:
+    name = written or call.name
+    if "()" not in name and not call.receiver and name == call.name:
         resolved = index.resolve(name)
         if resolved is not None and resolved.cls:
             return holds.method(resolved.qualname, "__init__")  # a project class built here runs its __init__

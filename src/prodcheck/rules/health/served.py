@@ -166,8 +166,8 @@ def _tree(project: Project) -> _Tree:
             for item in routes_value.items:
                 complete &= _constructor_route(index, qualname, item, own)
     for route in index.routes:
-        if not _prod(index, route.facts.path):
-            continue
+        if not route.literal or not _prod(index, route.facts.path):
+            continue  # a path built at run time is unreadable: counted as such below
         if not route.owner:
             complete = False  # registered on something we cannot place under an app
             continue
@@ -176,7 +176,7 @@ def _tree(project: Project) -> _Tree:
             own.setdefault(route.owner, []).append(ServedRoute(route.path, method, route))
     edges: dict[str, list[tuple[str, str]]] = {}
     opaque: dict[str, list[str]] = {}
-    known_handlers = {(r.owner, r.path) for r in index.routes}
+    known_handlers = {(r.owner, r.path) for r in index.routes if r.literal}
     for facts in index.files.values():
         if not _prod(index, facts.path):
             continue
