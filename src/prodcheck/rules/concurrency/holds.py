@@ -376,16 +376,16 @@ class Holds:
             written = self.unshadow(dotted, function)
             if written != dotted:
                 return self._expression(written.split("."), function, depth + 1, line)
-        state = app_state_name(dotted)
+        if dotted.partition(".")[0] in _INSTANCE:
+            return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
+        resolved = self.index.resolve(dotted)
+        state = app_state_name(dotted) if resolved is None else ""  # not a project module's global (`app.state.x`)
         if state and state in self.app_state:
             for value, scope in self.app_state[state]:
                 found = self.value(value, scope, depth + 1)
                 if found is not None:
                     return found
             return None
-        if dotted.partition(".")[0] in _INSTANCE:
-            return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
-        resolved = self.index.resolve(dotted)
         if resolved is None:
             # fastapi-sqlalchemy's `db.session` (knowledge/databases.toml [sessions] sync_objects): a sync
             # session by name; a maker of clients (`boto3.Session` as an annotation or a module global)
