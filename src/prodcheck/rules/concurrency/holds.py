@@ -16,6 +16,7 @@ from prodcheck.knowledge.databases import engine_factory, session_classes, sync_
 from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker
 from prodcheck.model.facts import Assign, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.project.python_names import Resolved
 from prodcheck.rules.concurrency.written import app_state_name, forward_name
 
 MAX_DEPTH = 8  # steps within one expression's answer
@@ -379,7 +380,7 @@ class Holds:
         if dotted.partition(".")[0] in _INSTANCE:
             return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
         resolved = self.index.resolve(dotted)
-        state = app_state_name(dotted) if resolved is None else ""  # not a project module's global (`app.state.x`)
+        state = "" if _module_global(resolved) else app_state_name(dotted)  # not a project module's global (`app.state.x`)
         if state and state in self.app_state:
             for value, scope in self.app_state[state]:
                 found = self.value(value, scope, depth + 1)
@@ -862,3 +863,14 @@ def _calls(part: str) -> tuple[str, int]:
     while part.endswith("()"):
         part, calls = part[:-2], calls + 1
     return part, calls
+
+
+def _module_global(resolved: Resolved | None) -> bool:
+    """A name defined at a project module's top level (`app/state.py`'s `storage`), not a dotted target some
+    function assigned (a test's `request.app.state.store = FakeStore()`): only the first hides application state."""
+    if resolved is None:
+        return False
+    if resolved.assign is None:
+        return True
+    assign, facts = resolved.assign
+    return assign.scope == facts.module
