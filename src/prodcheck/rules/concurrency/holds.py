@@ -873,4 +873,4 @@ def _module_global(resolved: Resolved | None) -> bool:
     if resolved.assign is None:
         return True
     assign, facts = resolved.assign
-    return assign.scope == facts.module
+    return not assign.scope or assign.scope == facts.module  # module level, as NameIndex records a global
