@@ -1,0 +1,115 @@
+"""What an annotation says a name holds: a parameter's or a return's type (`Session`, `Minio`, a project
+class, a forward reference), `Annotated[X, Depends(f)]` and `Depends` providers, a module global's declared type."""
+from __future__ import annotations
+
+from prodcheck.knowledge import load
+from prodcheck.knowledge.databases import session_classes
+from prodcheck.knowledge.frameworks import is_dependency_marker
+from prodcheck.model.facts import Function, Value
+from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase, union
+from prodcheck.rules.concurrency.written import forward_name
+
+_SYNC_ENGINE_TYPES = frozenset(load("databases")["engine_types"]["sync"])
+_WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
+
+
+class Annotations(HoldsBase):
+    """What parameter, return and module-global annotations, and `Depends` providers, say."""
+
+    def annotation(self, value: Value | None, function: Function | None, depth: int = 0) -> Holding | None:
+        """What a parameter or return annotation (`Session`, `Minio`, `Annotated[X, Depends(f)]`) says."""
+        if value is None or depth > MAX_DEPTH:
+            return None
+        if value.kind == "subscript":
+            if value.last == "Annotated" and value.items:
+                found = self.annotation(value.items[0], function, depth + 1)
+                if found is not None:
+                    return found
+                for item in value.items[1:]:
+                    if item.kind == "call" and is_dependency_marker(item.text):
+                        return self._depends(item, None, function, depth + 1)
+                return None
+            if value.text in _WRAPPERS or value.last in {"Optional", "Union"}:
+                return self._first(value.items, function, depth)
+            if value.last in {"Type", "type"} and value.items:
+                return self._registered(value.items[0])
+            return None
+        if value.kind == "binop" and value.text == "BitOr":
+            return self._first(value.items, function, depth)
+        if value.is_str:
+            forward = self._forward(value, function)
+            return self.annotation(forward, function, depth + 1) if forward is not None else None
+        if value.kind != "name":
+            return None
+        text = value.text
+        if text in session_classes("sync"):
+            return Holding("session", "sync")
+        if text in session_classes("async"):
+            return Holding("session", "async")
+        if text in _SYNC_ENGINE_TYPES:
+            return Holding("engine", "sync")
+        family = self.kb.client(text)
+        if family is not None and (family.methods is None or family.items):
+            return Holding("client", family.key)
+        if self.kb.maker(text):
+            return Holding("maker", text)
+        resolved = self.index.resolve(text)
+        if resolved is None:
+            return None
+        if resolved.cls:
+            return Holding("object", resolved.qualname)
+        if resolved.assign is not None and resolved.assign[0].value.kind in {"subscript", "name"}:
+            return self.annotation(resolved.assign[0].value, None, depth + 1)  # SessionDep = Annotated[...]
+        return None
+
+    def _forward(self, value: Value, function: Function | None) -> Value | None:
+        """A forward reference (`api: "RESTfulAPI"`), as the name it spells in the function's module."""
+        found = self.index.functions.get(function.qualname) if function is not None else None
+        name = forward_name(str(value.literal), found[1]) if found is not None else None
+        return Value("name", value.at, name) if name else None
+
+    def _first(self, items: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:
+        """`A | B`, `Union[A, B]`, `Optional[A]`: what the members say, as one holding (`union`)."""
+        held = [found for item in items if (found := self.annotation(item, function, depth + 1)) is not None]
+        return union(held) if held else None
+
+    def _declared(self, dotted: str, depth: int) -> Holding | None:
+        """A module global's declared type, when what it is assigned says nothing (`client: OpenAI = None` in a
+        state module that start-up fills in): the annotation is what requests find there."""
+        declared = self.index.annotation(dotted)
+        return self.annotation(declared, None, depth + 1) if declared is not None else None
+
+    def _parameter(self, annotation: Value | None, default: Value | None, function: Function,
+                   depth: int) -> Holding | None:
+        if default is not None and default.kind == "call" and is_dependency_marker(default.text):
+            found = self._depends(default, annotation, function, depth)
+            if found is not None:
+                return found
+        found = self.annotation(annotation, function, depth)
+        if found is None and default is not None and default.kind in {"name", "call"}:
+            # `client: "S3Client" = default_client`: what the parameter holds when the caller leaves it out
+            found = self.value(default, None, depth + 1)
+        return found
+
+    def _depends(self, depends: Value, annotation: Value | None, function: Function | None,
+                 depth: int) -> Holding | None:
+        provider = depends.arg(0) or depends.kwarg("dependency")
+        if provider is None:
+            return self.annotation(annotation, function, depth + 1)  # Depends() uses the annotation
+        if provider.kind == "name":
+            return self._callee(provider.text, None, None, depth + 1)
+        if provider.kind == "call":
+            return self._made_dependency(provider, depth) or self._call(provider, function, depth + 1)
+        return None
+
+    def _made_dependency(self, provider: Value, depth: int) -> Holding | None:
+        """`Depends(get_service(validator))` whose factory returns a function it defines: FastAPI calls that
+        function for each request and injects what it returns."""
+        factory = self.index.function(provider.text)
+        if factory is None:
+            return None
+        for returned in factory[0].returns:
+            made = self.index.functions.get(f"{factory[0].qualname}.{returned.text}") if returned.kind == "name" else None
+            if made is not None:
+                return self.returns(made[0], depth + 1)
+        return None

@@ -1,0 +1,158 @@
+"""The project's classes: their bases and subclasses, which method a call on an instance runs (an abstract
+one's implementations), synchronous ORM models, interfaces, and the classes a registry can hand out."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from prodcheck.knowledge.blocking import Orm
+from prodcheck.model.facts import Function, PyFacts, Value
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.holding import Holding, HoldsBase
+
+
+class Hierarchy(HoldsBase):
+    """Class hierarchy questions, answered from the index alone."""
+
+    def _interface(self, cls: str) -> bool:
+        """A project class declared as an interface (a `typing.Protocol`, an `abc.ABC`): what implements it runs."""
+        entry = self.index.classes.get(cls)
+        return any(base.rsplit(".", 1)[-1] in {"Protocol", "ABC"} for base in getattr(entry[0], "bases", ())) if entry else False
+
+    def orm(self, cls: str) -> Orm | None:
+        """The synchronous ORM (knowledge/blocking.toml [orm]) whose model base a project class derives from."""
+        if cls in self._orms:
+            return self._orms[cls]
+        found = None
+        for owner in self.mro(cls):
+            entry = self.index.classes.get(owner)
+            for base in getattr(entry[0], "bases", ()) if entry else ():
+                found = found or self.kb.orm_of_base(base)
+        self._orms[cls] = found
+        return found
+
+    def mro(self, cls: str, depth: int = 0) -> list[str]:
+        """The class and its project base classes, depth first; for a union (`A|B`), each member's in turn."""
+        if "|" in cls:
+            return list(dict.fromkeys(owner for member in cls.split("|") for owner in self.mro(member, depth)))
+        order = [cls]
+        if depth > 6:
+            return order
+        entry = self.index.classes.get(cls)
+        for base in getattr(entry[0], "bases", ()) if entry else ():
+            resolved = self.index.resolve(base)
+            if resolved is not None and resolved.cls and resolved.qualname not in order:
+                order.extend(b for b in self.mro(resolved.qualname, depth + 1) if b not in order)
+        return order
+
+    def methods(self, cls: str, name: str) -> list[tuple[Function, PyFacts]]:
+        """The methods a call on an instance of `cls` may run: one per member of a union (`A|B`)."""
+        found = [m for member in cls.split("|") if (m := self.method(member, name)) is not None]
+        return list({m[0].qualname: m for m in found}.values())
+
+    def method(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
+        """The method a call on an instance of `cls` runs. An abstract one (`@abstractmethod`: the object is
+        an instance of a subclass) that exactly one project subclass implements runs that implementation."""
+        if "|" in cls:
+            found = self.methods(cls, name)
+            return found[0] if found else None
+        for owner in self.mro(cls):
+            found = self.index.functions.get(f"{owner}.{name}")
+            if found is not None:
+                if _abstract(found[0]):
+                    implementations = self._implementations(owner, name)
+                    if len(implementations) == 1:
+                        return implementations[0]
+                return found
+        return None
+
+    def implementations(self, cls: str, name: str) -> list[tuple[Function, PyFacts]]:
+        """The methods a call on an instance of `cls` may run when the method is abstract and several project
+        subclasses implement it (`SandboxService.search()` with a Docker, a process and a remote service):
+        which one a deployment configures is not known, so each may run. Empty otherwise."""
+        for owner in self.mro(cls):
+            found = self.index.functions.get(f"{owner}.{name}")
+            if found is not None:
+                implementations = self._implementations(owner, name) if _abstract(found[0]) else []
+                if len(implementations) < 2:
+                    return []
+                return [f for f in implementations if self._built(f[0].qualname.rpartition(".")[0])]
+        return []
+
+    def _built(self, cls: str) -> bool:
+        """The project constructs `cls` somewhere (a call whose name resolves to it): an implementation nothing
+        builds is no object a request can hold."""
+        if self._constructed is None:
+            self._constructed = defaultdict(list)
+            for called in self.index.calls.names:
+                if "()" not in called:
+                    self._constructed[called.rsplit(".", 1)[-1]].append(called)
+        short = cls.rsplit(".", 1)[-1]
+        return any((resolved := self.index.resolve(called)) is not None and resolved.cls and resolved.qualname == cls
+                   for called in self._constructed.get(short, ()))
+
+    def _implementations(self, owner: str, name: str) -> list[tuple[Function, PyFacts]]:
+        found = {f[0].qualname: f for sub in self._descendants(owner)
+                 if (f := self.index.functions.get(f"{sub}.{name}")) is not None and not _abstract(f[0])}
+        return list(found.values())
+
+    def _descendants(self, cls: str) -> list[str]:
+        """The project classes deriving from `cls`, directly or not."""
+        if self._subclasses is None:
+            self._subclasses = defaultdict(list)
+            for qualname, (entry, _facts) in self.index.classes.items():
+                for base in getattr(entry, "bases", ()):
+                    resolved = self.index.resolve(base)
+                    if resolved is not None and resolved.cls and resolved.qualname != qualname:
+                        self._subclasses[resolved.qualname].append(qualname)
+        found: list[str] = []
+        stack = list(self._subclasses.get(cls, ()))
+        while stack and len(found) < 1000:
+            sub = stack.pop()
+            if sub not in found:
+                found.append(sub)
+                stack.extend(self._subclasses.get(sub, ()))
+        return found
+
+    def _registered(self, base: Value) -> Holding | None:
+        """`-> Type[Tool]` (`type[Tool]`): a class picked at run time, one of the project's classes deriving from
+        (or being) `Tool` that the project registers: names as an entry of a list, tuple, set or dict literal, or
+        returns (`TOOLS = {"image": Image}`, `return [Image, Search]`). A subclass no registry names is never
+        picked (a tool taken out of the list); with none named, the class is not known."""
+        resolved = self.index.resolve(base.text) if base.kind == "name" else None
+        if resolved is None or not resolved.cls:
+            return None
+        if self._registry is None:
+            self._registry = _registry_classes(self.index)
+        picked = [cls for cls in (resolved.qualname, *self._descendants(resolved.qualname)) if cls in self._registry]
+        return Holding("class", "|".join(sorted(picked))) if picked else None
+
+
+def _registry_classes(index: PythonIndex) -> frozenset[str]:
+    """The project classes named as an entry of a list, tuple, set or dict literal (a module global, a local, a
+    return value) or returned by a function: the classes a registry can hand out."""
+    found: set[str] = set()
+
+    def entries(value: Value, depth: int) -> None:
+        if depth > 3:
+            return
+        if value.kind == "name":
+            resolved = index.resolve(value.text)
+            if resolved is not None and resolved.cls:
+                found.add(resolved.qualname)
+        elif value.kind in {"seq", "dict"}:
+            for item in (*value.items, *(item for _, item in value.keywords)):
+                entries(item, depth + 1)
+
+    for facts in index.files.values():
+        for assign in facts.assigns:
+            if assign.value.kind in {"seq", "dict"}:
+                entries(assign.value, 0)
+        for function in facts.functions:
+            for returned in function.returns:
+                entries(returned, 0)
+    return frozenset(found)
+
+
+def _abstract(function: Function) -> bool:
+    return any(d.last == "abstractmethod" for d in function.decorators)
+

@@ -1,0 +1,81 @@
+"""The answer to "what does this name hold" (`Holding`), how several answers combine (`union`), and the
+shared ground of the parts of `Holds` that compute it: its state and the methods the parts call on each other.
+
+`Holds` is put together from one part per question (holds.py: expressions and values; annotations.py;
+containers.py; members.py; scopes.py; hierarchy.py). Each part is a mixin of `HoldsBase`, which declares, for
+the type checker only, what the parts use of each other.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from prodcheck.knowledge.blocking import Blocking, Orm
+from prodcheck.model.facts import Assign, Function, Value
+from prodcheck.project.python_index import PythonIndex
+
+MAX_DEPTH = 8  # steps within one expression's answer
+MAX_NESTING = 32  # expressions whose answers wait on each other (a module global -> an attribute -> a parameter's default ...)
+INSTANCE = frozenset({"self", "cls"})
+
+
+class Holding(NamedTuple):
+    kind: str  # client | session | engine | factory | inspector | object | class | maker | query | module
+    ref: str  # family key, "sync"/"async", or a class qualname
+
+    @property
+    def blocking_session(self) -> bool:
+        return self.kind in {"session", "engine", "inspector"} and self.ref == "sync"
+
+
+def union(held: list[Holding]) -> Holding:
+    """One holding for what a name may hold (`A | B`, an attribute assigned in two places): a blocking one
+    (a sync client, session or engine) wins, as either branch may run; project classes become one object of
+    every class (`A|B`: a call on it may run either class's method); else the first."""
+    for found in held:
+        if found.kind == "client" or found.ref == "sync":
+            return found
+    classes = list(dict.fromkeys(part for found in held if found.kind == "object" for part in found.ref.split("|")))
+    if len(classes) > 1:
+        return Holding("object", "|".join(classes))
+    return held[0]
+
+
+class HoldsBase:
+    """The state every part of `Holds` reads (set by `Holds.__init__`) and, for the type checker, the methods
+    one part calls on another."""
+
+    index: PythonIndex
+    kb: Blocking
+    attributes: dict[tuple[str, str], list[tuple[Value, Function | None]]]
+    dotted_locals: dict[str, list[Assign]]
+    app_state: dict[str, list[tuple[Value, Function | None]]]
+    _memo: dict[tuple[str, str, int], Holding | None]
+    _locals: dict[str, dict[str, list[Value]]]
+    _active: set[tuple[str, str, int]]
+    _subclasses: dict[str, list[str]] | None
+    _registry: frozenset[str] | None
+    _orms: dict[str, Orm | None]
+    _constructed: dict[str, list[str]] | None
+    _imports: dict[str, frozenset[str]]
+
+    if TYPE_CHECKING:
+        def expression(self, dotted: str, function: Function | None, depth: int = 0,
+                       line: int = 0) -> Holding | None: ...
+        def value(self, value: Value | None, function: Function | None, depth: int = 0) -> Holding | None: ...
+        def _name(self, dotted: str, function: Function | None, depth: int, line: int = 0) -> Holding | None: ...
+        def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None: ...
+        def _callee(self, callee: str, value: Value | None, function: Function | None, depth: int,
+                    line: int = 0) -> Holding | None: ...
+        def annotation(self, value: Value | None, function: Function | None, depth: int = 0) -> Holding | None: ...
+        def _forward(self, value: Value, function: Function | None) -> Value | None: ...
+        def returns(self, function: Function, depth: int = 0) -> Holding | None: ...
+        def member(self, holder: Holding, name: str, is_call: bool, depth: int,
+                   value: Value | None = None) -> Holding | None: ...
+        def local(self, function: Function, name: str, line: int = 0) -> Value | None: ...
+        def _local_values(self, function: Function) -> dict[str, list[Value]]: ...
+        def _reassigned(self, function: Function, name: str) -> bool: ...
+        def mro(self, cls: str, depth: int = 0) -> list[str]: ...
+        def _interface(self, cls: str) -> bool: ...
+        def orm(self, cls: str) -> Orm | None: ...
+        def _descendants(self, cls: str) -> list[str]: ...
+        def _registered(self, base: Value) -> Holding | None: ...

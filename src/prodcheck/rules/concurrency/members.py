@@ -1,0 +1,152 @@
+"""What a member of a held thing holds: a client's sub-objects, a session's queries, a project class's
+methods (what they return), attributes and `__getattr__` delegation, a library module held by a name."""
+from __future__ import annotations
+
+from prodcheck.knowledge import load
+from prodcheck.knowledge.blocking import Family
+from prodcheck.model.facts import Function, Value
+from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase, union
+
+_PROPERTY = ("property", "cached_property")
+_DOUBLES = tuple(load("blocking")["doubles"]["prefixes"])
+
+
+def _double(cls: str) -> bool:
+    """A test double by its name (`MockAgentService`, `FakeStorage`): knowledge/blocking.toml [doubles]."""
+    return cls.rsplit(".", 1)[-1].startswith(_DOUBLES)
+
+
+class Members(HoldsBase):
+    """Members of what a name holds, and what project functions return."""
+
+    def _module(self, name: str, function: Function | None) -> Holding | None:
+        """A library module bound to a name (`_stripe_module = stripe` after `import stripe` in a lazy loader,
+        `return stripe`): its functions, called through the name, are the module's own. Only a module the
+        function's file imports and the project does not define, and only as a value: a call written with the
+        module's own name is judged by that name."""
+        if function is None or name.split(".", 1)[0] not in self._imported(function):
+            return None
+        return Holding("module", name) if self.index.module_for(name.split(".", 1)[0]) is None else None
+
+    def _imported(self, function: Function) -> frozenset[str]:
+        """The top-level packages the file that defines `function` imports from (`stripe` of `import stripe as
+        _stripe`: the extractor writes a name bound to an imported module as its target)."""
+        entry = self.index.functions.get(function.qualname)
+        if entry is None:
+            return frozenset()
+        module = entry[1].module
+        found = self._imports.get(module)
+        if found is None:
+            found = self._imports[module] = frozenset(
+                target.split(".", 1)[0] for target in self.index.imports.get(module, {}).values())
+        return found
+
+    def returns(self, function: Function, depth: int = 0) -> Holding | None:
+        """What a project function returns (or yields): its return annotation first, then its returns."""
+        annotation = function.annotation
+        if annotation is not None and annotation.is_str:  # `-> "Api"`: qualified in the function's module
+            annotation = self._forward(annotation, function)
+        found = self.annotation(annotation, None, depth + 1)
+        if found is not None and found.kind == "object" and self._interface(found.ref):
+            # `-> AgentService`, a Protocol: the classes the function returns say which methods run
+            made = [held for returned in function.returns
+                    if (held := self.value(returned, function, depth + 1)) is not None and held.kind == "object"]
+            real = [held for held in made if not _double(held.ref)]  # `MockAgentService()` behind a flag: a test double
+            if real and len(made) == len(function.returns):
+                return union(real)
+        if found is not None and (found.kind != "class" or "|" in found.ref):
+            return found  # an object, a client ...; or the registered classes of `-> Type[Tool]`
+        for returned in function.returns:
+            holder = self.value(returned, function, depth + 1)
+            if holder is not None:
+                return holder
+        for returned in function.returns:
+            # `_client = None` ... `try: _client = build()` ... `except: _client = None` ... `return _client`: the
+            # branch that ran is not known, so what any assignment of the returned local gives may be returned
+            if returned.kind == "name" and self._reassigned(function, returned.text):
+                for value in reversed(self._local_values(function)[returned.text]):
+                    holder = self.value(value, function, depth + 1)
+                    if holder is not None:
+                        return holder
+        return None
+
+    def member(self, holder: Holding, name: str, is_call: bool, depth: int, value: Value | None = None) -> Holding | None:
+        """What `holder.name` (or `holder.name(...)`) holds."""
+        if depth > MAX_DEPTH:
+            return None
+        if holder.kind == "client":
+            family = self.kb.families[holder.ref]
+            if name in family.detached or (not is_call and name in family.safe):
+                return None
+            return holder  # sub-objects and results of a client: bucket, cursor, collection
+        if holder.kind == "module":  # `stripe.Customer` of a module held by a name; what its factories return
+            return self._callee(f"{holder.ref}.{name}", value, None, depth + 1) if is_call else Holding(
+                "module", f"{holder.ref}.{name}")
+        if holder.kind == "maker":
+            family = self.kb.client(f"{holder.ref}.{name}") if is_call else None
+            return Holding("client", family.key) if family is not None else None
+        if holder.kind == "session" and holder.ref == "sync" and is_call:
+            sql = self.kb.sqlalchemy
+            return Holding("query", "sync") if name in sql.query_builders else None
+        if holder.kind == "query":
+            sql = self.kb.sqlalchemy
+            return holder if is_call and name not in sql.query_io else None
+        if holder.kind == "factory":
+            return Holding("session", holder.ref) if is_call and name in {"__call__", "begin"} else None
+        if holder.kind == "engine":
+            return Holding("session", holder.ref) if is_call and name in {"connect", "begin"} else None
+        if holder.kind == "class" and name == "__call__":
+            return Holding("object", holder.ref)
+        if holder.kind in {"object", "class"}:
+            found = self._class_member(holder.ref, name, is_call, depth + 1)
+            orm = self.orm(holder.ref) if found is None and is_call and holder.kind == "class" else None
+            if orm is not None and name in orm.builders:
+                return Holding("query", f"orm:{orm.key}")  # `User.select()`: a query the ORM runs later
+            if orm is not None and name in orm.class_io:
+                return Holding("object", holder.ref)  # `User.get_or_none(...)`: an instance of the model
+            return found
+        if holder.kind == "query" and holder.ref.startswith("orm:"):
+            orm = self.kb.orms[holder.ref[4:]]
+            return holder if is_call and name not in orm.query_io else None
+        return None
+
+    def _class_member(self, cls: str, name: str, is_call: bool, depth: int) -> Holding | None:
+        for owner in self.mro(cls):
+            method = self.index.functions.get(f"{owner}.{name}")
+            if method is not None:
+                function = method[0]
+                is_property = any(d.last in _PROPERTY or d.text.endswith(_PROPERTY) for d in function.decorators)
+                if is_call or is_property:
+                    return self.returns(function, depth + 1)
+                return None
+            held: list[Holding] = []
+            for value, scope in self.attributes.get((owner, name), ()):
+                found = self.value(value, scope, depth + 1)
+                if found is not None:
+                    held.append(Holding("object", found.ref) if found.kind == "class" and is_call else found)
+            if held:
+                return union(held)
+        delegate = self.delegate(cls, name)
+        return self.member(delegate, name, is_call, depth + 1) if delegate is not None else None
+
+    def delegate(self, cls: str, name: str) -> Holding | None:
+        """What `obj.name` reaches when the class has no such method or attribute and its `__getattr__`
+        forwards to a held object (`return getattr(self._client, name)`): a wrapper of a Redis client runs
+        the client's own methods (https://docs.python.org/3/reference/datamodel.html#object.__getattr__)."""
+        order = self.mro(cls)
+        if any(f"{owner}.{name}" in self.index.functions or (owner, name) in self.attributes for owner in order):
+            return None
+        for owner in order:
+            found = self.index.functions.get(f"{owner}.__getattr__")
+            if found is None:
+                continue
+            function = found[0]
+            for returned in function.returns:
+                target = returned.arg(0) if returned.kind == "call" and returned.text == "getattr" else None
+                if target is not None and target.kind == "name" and target.text.startswith("self."):
+                    return self.expression(target.text, function)
+            return None
+        return None
+
+    def family(self, holder: Holding) -> Family | None:
+        return self.kb.families.get(holder.ref) if holder.kind == "client" else None

@@ -1,0 +1,72 @@
+"""Python's scoping as `Holds` needs it: a function's locals in assignment order, closures' free names,
+and names the extractor qualified as module globals that a function binds itself."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from prodcheck.model.facts import Function, Value
+from prodcheck.rules.concurrency.holding import HoldsBase
+
+
+class Scopes(HoldsBase):
+    """Locals, closures and shadowing."""
+
+    def _enclosing(self, function: Function, name: str) -> Function | None:
+        """The function a nested function is defined in, when that one binds `name` (a local or a parameter): a
+        free name of a closure is the enclosing function's binding (Python's scoping rule), not a module global's.
+        `self`/`cls` of a method is bound the same way."""
+        if "." in name or name in function.declared:
+            return None
+        found = self.index.functions.get(function.qualname.rpartition(".")[0])
+        if found is None:
+            return None
+        outer = found[0]
+        bound = name in self._local_values(outer) or any(param.name == name for param in outer.params)
+        return outer if bound else None
+
+    def unshadow(self, dotted: str, function: Function) -> str:
+        """`dotted` as the function wrote it when the extractor qualified it as a module global (`log.record` is
+        read as `app.audit.log.record` when the module binds `log`) but the function, or the factory it is nested
+        in, binds that name itself (a parameter, a local): Python's scoping makes it theirs."""
+        found = self.index.functions.get(function.qualname)
+        module = found[1].module if found else ""
+        if not module or not dotted.startswith(module + "."):
+            return dotted
+        written = dotted[len(module) + 1:]
+        return written if self.binds(function, written.partition(".")[0]) else dotted
+
+    def binds(self, function: Function, name: str) -> bool:
+        """Whether `name` is the function's own (a local or a parameter) or, in a closure, an enclosing
+        function's: then it is not the module global of the same name."""
+        if name in function.declared:
+            return False
+        if name in self._local_values(function) or any(param.name == name for param in function.params):
+            return True
+        return self._enclosing(function, name) is not None
+
+    def local(self, function: Function, name: str, line: int = 0) -> Value | None:
+        """What a local name holds where it is used at `line`: its last assignment (or `with ... as`) that
+        starts before the line, else (a use before every assignment: a loop, a closure; or no line) its last
+        one. A cookiecutter template read as the superset of its branches assigns `engine` once per branch,
+        and a use sees the one of its own branch."""
+        values = self._local_values(function).get(name)
+        if not values:
+            return None
+        if line and len(values) > 1:
+            for value in reversed(values):
+                if value.span.line < line:
+                    return value
+        return values[-1]
+
+    def _local_values(self, function: Function) -> dict[str, list[Value]]:
+        """A function's locals by name, in assignment order (some functions bind thousands of locals)."""
+        table = self._locals.get(function.qualname)
+        if table is None:
+            table = self._locals[function.qualname] = defaultdict(list)
+            for local, value, _ in function.locals:
+                table[local].append(value)
+        return table
+
+    def _reassigned(self, function: Function, name: str) -> bool:
+        values = self._local_values(function).get(name)
+        return values is not None and len(values) > 1
