@@ -209,3 +209,18 @@ def test_pc101_the_reloading_server_after_another_server_in_one_script(tmp_path:
     })
     _, report = run_json(tmp_path, "--select", "PC101")
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("scripts/start.sh", 3)]
+
+
+def test_pc301_each_url_of_a_quoted_or_block_scalar_is_its_own_finding_at_its_own_columns(tmp_path: Path) -> None:
+    """Two URLs in one double-quoted value, and two in a literal block: each is reported where its text
+    is. The scalar's first column for every URL of a quoted or block scalar made two findings one."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  api:\n    image: example/api:1.0\n    environment:\n"
+        '      URLS: "postgresql://app:firstsecret1@db-a.internal:5432/app '
+        'postgresql://app:secondsecret2@db-b.internal:5432/app"\n'
+        "      BLOCK: |\n"
+        "        primary=postgresql://app:blocksecret1@db-c.internal:5432/app\n"
+        "        again=postgresql://app:blocksecret1@db-c.internal:5432/app\n", encoding="utf-8")
+    _, report = run_json(tmp_path, "--select", "PC301")
+    assert [(f["line"], f["column"], f["end_column"]) for f in report["findings"]] == [
+        (5, 14, 57), (5, 67, 111), (7, 17, 60), (8, 15, 58)]

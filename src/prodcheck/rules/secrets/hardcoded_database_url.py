@@ -138,18 +138,18 @@ class HardcodedDatabaseUrl(Rule):
         internal = _internal_datastores(project)
         published = _published_datastores(project)
         for source, document in project.compose_files:
-            yield from self._scan_node(source.path, document, None, internal.get(source.path, set()),
+            yield from self._scan_node(source, document, None, internal.get(source.path, set()),
                                        published.get(source.path, set()))
         seen: set[int] = set()
         for source, document in project.k8s_documents:
             if id(document) in seen:
                 continue
             seen.add(id(document))
-            yield from self._scan_node(source.path, document, None)
+            yield from self._scan_node(source, document, None)
         for source in project.of_kind(FileKind.PLATFORM):
             if source.path.endswith((".yaml", ".yml")):
                 for document in project.yaml(source):
-                    yield from self._scan_node(source.path, document, None)
+                    yield from self._scan_node(source, document, None)
         deploying = {(workflow.path, job.key) for workflow in project.workflow_jobs
                      for job, _ in workflow.deploy_jobs(project.workflow_jobs)}
         for source, document in project.workflows:
@@ -169,10 +169,10 @@ class HardcodedDatabaseUrl(Rule):
                             continue  # a database on the runner itself (a compose stack it starts), gone with it
                         context = Context.TEST if _is_test_job(job_name, job) else None
                         yield self.draft(_message(url, f"in workflow job `{job_name}`"),
-                                         _scalar_location(source.path, node, url), secrets=(url.secret,),
+                                         _scalar_location(source, node, url), secrets=(url.secret,),
                                          context=context)
 
-    def _scan_node(self, path: str, document: YNode, context: Context | None,
+    def _scan_node(self, source: SourceFile, document: YNode, context: Context | None,
                    internal: Collection[str] = frozenset(),
                    published: Collection[str] = frozenset()) -> Iterator[Draft]:
         for node in document.scalars():
@@ -184,7 +184,7 @@ class HardcodedDatabaseUrl(Rule):
                             f"stack's own `{url.host}` container, which publishes its port on every interface of "
                             "the host: anyone who reaches the host logs in with a password everyone with the "
                             "repository knows; read it from an environment variable or a secret, and publish the "
-                            "port on 127.0.0.1 at most", _scalar_location(path, node, url), secrets=(url.secret,),
+                            "port on 127.0.0.1 at most", _scalar_location(source, node, url), secrets=(url.secret,),
                             context=context)
                         continue
                     if url.host.lower() in internal:
@@ -195,10 +195,10 @@ class HardcodedDatabaseUrl(Rule):
                             f"stack's own `{url.host}` container (which publishes no port outside the host): "
                             "everyone with the repository knows the password of any deployment that keeps "
                             "this file as it is; read it from an environment variable or a secret",
-                            _scalar_location(path, node, url), secrets=(url.secret,), context=context,
+                            _scalar_location(source, node, url), secrets=(url.secret,), context=context,
                             severity=Severity.WARNING)
                     else:
-                        yield self.draft(_message(url, "in configuration"), _scalar_location(path, node, url),
+                        yield self.draft(_message(url, "in configuration"), _scalar_location(source, node, url),
                                          secrets=(url.secret,), context=context)
 
     # ------------------------------------------------------------ Dockerfiles and text files
@@ -321,9 +321,21 @@ def _line_location(path: str, line: int, line_text: str, url: DatabaseUrl) -> Lo
     return Location(path, Span(line, index + 1, line, index + 1 + len(url.text)))
 
 
-def _scalar_location(path: str, node: YNode, url: DatabaseUrl) -> Location:
+def _scalar_location(source: SourceFile, node: YNode, url: DatabaseUrl) -> Location:
+    """The URL's own columns: a plain one-line scalar maps its text to the line directly; a quoted or
+    block scalar (escapes, folded lines) is searched for in the lines it spans, so two URLs in one
+    scalar are two locations, not one at the scalar's first column."""
     span = node.span
     if span.end_line == span.line and not node.style:  # plain (libyaml says "" for plain)
         start = span.column + url.start
-        return Location(path, Span(span.line, start, span.line, start + len(url.text)))
-    return Location(path, Span(span.line, span.column, span.line, span.column + 1))
+        return Location(source.path, Span(span.line, start, span.line, start + len(url.text)))
+    skip = (node.text or "").count(url.text, 0, url.start)  # the same URL earlier in the scalar
+    for number in range(span.line, span.end_line + 1):
+        text = source.line(number)
+        index = text.find(url.text, span.column - 1 if number == span.line else 0)
+        while index >= 0 and skip:
+            skip -= 1
+            index = text.find(url.text, index + len(url.text))
+        if index >= 0:
+            return Location(source.path, Span(number, index + 1, number, index + 1 + len(url.text)))
+    return Location(source.path, Span(span.line, span.column, span.line, span.column + 1))
