@@ -55,6 +55,8 @@ WAYS = {
     "implementations": "an abstract method several subclasses implement: each one the project builds may run",
     "module-holding": "an SDK module a lazy loader imports and returns, called through a local",
     "bound-method-route": "`self.router.add_api_route(path, self.handler)` in a class-based router",
+    "template-method": "`self._write()` in a base class's method, `_write` abstract there: the subclass's implementation",
+    "global-assigned": "a module global a start-up function assigns (`global index` then `index = await open_index()`)",
 }
 
 

@@ -209,6 +209,7 @@ class _Extractor(ast.NodeVisitor):
         self.strings: list[StringLiteral] = []
         self.main_block: Span | None = None
         self.module_names: set[str] = set()
+        self.global_names: set[str] = set()  # names a module-level function or method declares `global`
         self.scopes: list[_Scope] = [_Scope(module, False)]
         self.class_stack: list[str] = []
         self.in_main = False
@@ -591,6 +592,11 @@ class _Extractor(ast.NodeVisitor):
             else:
                 name = _intern(f"{scope.qualname}.{target.id}")
             self.assigns.append(Assign(name, value, self.pos.at(node), scope.qualname, self.in_main))
+            if scope.is_function and target.id in self.global_names and target.id in scope.declared:
+                # `global store` then `store = await make_store()` in a start-up function: the module's global,
+                # as every other function of the module reads it
+                self.assigns.append(Assign(_intern(f"{self.module}.{target.id}"), value, self.pos.at(node),
+                                           scope.qualname, self.in_main))
         elif isinstance(target, ast.Attribute):
             dotted = self.dotted(target)
             if dotted:
@@ -740,6 +746,15 @@ class _Extractor(ast.NodeVisitor):
         for statement in tree.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.module_names.add(statement.name)
+                # `global store` at the top of a module-level function's (or method's) body: a module name
+                # even when no module-level statement assigns it
+                bodies = [statement.body] if not isinstance(statement, ast.ClassDef) else [
+                    m.body for m in statement.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                for body in bodies:
+                    for inner in body:
+                        if isinstance(inner, ast.Global):
+                            self.global_names.update(inner.names)
+                            self.module_names.update(inner.names)
             elif isinstance(statement, ast.Assign):
                 self.module_names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):

@@ -64,7 +64,8 @@ class NameIndex:
                 self.functions.setdefault(function.qualname, (function, file_facts))
             for assign in file_facts.assigns:
                 if not assign.scope or assign.scope == file_facts.module or "." in assign.target:
-                    self.assigns[assign.target] = (assign, file_facts)
+                    if not _kept(self.assigns.get(assign.target), assign, module):
+                        self.assigns[assign.target] = (assign, file_facts)
             for cls in file_facts.classes:
                 self.classes[cls.qualname] = (cls, file_facts)
             self.annotations.update(file_facts.annotations)
@@ -252,6 +253,27 @@ class NameIndex:
                     and self._handed_off(function.qualname, name)
                 return None if handed else nested.function
         return self.function(name)
+
+
+def _kept(current: tuple[Assign, PyFacts] | None, assign: Assign, module: str) -> bool:
+    """Whether a module global keeps what it was assigned before rather than `assign`, when either is a
+    function's assignment of it (`global store` then `store = await make_store()` in a start-up function):
+    an empty value (`store = None` at module level, or in a shutdown function) never hides a real one, and
+    of two real values the first stays. Two module-level assignments: the last, as Python runs them."""
+    if current is None:
+        return False
+    held = current[0]
+    if not (_in_function(held, module) or _in_function(assign, module)):
+        return False
+    return _empty(assign.value) or not _empty(held.value)
+
+
+def _in_function(assign: Assign, module: str) -> bool:
+    return bool(assign.scope) and assign.scope != module and assign.target == f"{module}.{assign.target.rpartition('.')[2]}"
+
+
+def _empty(value: Value) -> bool:
+    return value.kind == "const" and value.literal is None
 
 
 def _to_thread(value: Value) -> bool:

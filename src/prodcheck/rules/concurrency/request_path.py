@@ -150,8 +150,8 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
         written = holds.unshadow(call.name, function)
         target = index.call_target(call, function) if written == call.name else None
         targets: list[tuple[Function, PyFacts] | None] = (
-            [target] if target is not None else [*_union_targets(holds, call, function)] or
-            [_object_target(index, holds, call, function, written)])
+            [*_own_abstract(holds, call, function, target)] or [target] if target is not None
+            else [*_union_targets(holds, call, function)] or [_object_target(index, holds, call, function, written)])
         for found in targets:
             if found is not None and found[0].qualname != function.qualname:
                 out.append((call, *found))
@@ -191,6 +191,21 @@ def _returned_nested(index: PythonIndex, function: Function) -> tuple[Function, 
             if nested is not None:
                 return nested
     return None
+
+
+def _own_abstract(holds: Holds, call: Call, function: Function,
+                  target: tuple[Function, PyFacts]) -> list[tuple[Function, PyFacts]]:
+    """`self._upsert(chunks)` in a base class's concrete method (`DataStore.upsert`), `_upsert` abstract there:
+    `self` is an instance of a subclass, so the subclass's implementation runs (the template-method pattern).
+    The one implementation, or each one the project builds when several do; none known: the abstract method."""
+    if not call.name.startswith("self.") or not function.class_name:
+        return []
+    method = call.name[5:]
+    if "." in method or "()" in method:
+        return []
+    several = holds.implementations(function.class_name, method)  # empty unless `method` is abstract
+    found = holds.method(function.class_name, method)  # an abstract method's one implementation, else `target`
+    return several or ([found] if found is not None and found[0].qualname != target[0].qualname else [])
 
 
 def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
