@@ -156,14 +156,28 @@ def test_a_short_value_reads_and_compares_like_a_full_one() -> None:
     name = Value("name", 7, "db")
     assert len(name) == 3 and (name.literal, name.items, name.keywords, name.has_star) == (None, (), (), False)
     assert name == tuple.__new__(VALUE_SHAPES[3], ("name", 7, "db")) and isinstance(name, Value)
-    call = Value("call", 7, "f", None, (name,), (("a", name),), True)
-    assert len(call) == 7 and call.kwarg("a") is name
+    call = Value("call", 7, "f", None, (name,), ("a", name), True)
+    assert len(call) == 7 and call.kwarg("a") is name and call.kwarg("db") is None
+    assert call.keywords == (("a", name),) and call.keyword_values == (name,)
     for value in (name, call, Value("const", 1), Value("const", 1, "", 0), Value("seq", 1, "", None, (name,))):
         assert pickle.loads(pickle.dumps(value)) == value and type(pickle.loads(pickle.dumps(value))) is type(value)
         assert repr(value).startswith("Value(kind=")
 
 
+def test_keywords_are_stored_flat_and_read_as_pairs() -> None:
+    """A call's keywords are one flat tuple (name, value, name, value), not a tuple per keyword; given
+    as pairs they are stored the same way, and `kwarg` finds the first of a repeated name."""
+    echo, future, again = Value("const", 1, "", True), Value("const", 2, "", False), Value("const", 3, "", 1)
+    pairs = Value("call", 1, "create_engine", keywords=(("echo", echo), ("future", future), ("echo", again)))
+    assert pairs == Value("call", 1, "create_engine", None, (), ("echo", echo, "future", future, "echo", again))
+    assert pairs.flat_keywords == ("echo", echo, "future", future, "echo", again)
+    assert pairs.keywords == (("echo", echo), ("future", future), ("echo", again))
+    assert pairs.kwarg("echo") is echo and pairs.kwarg("future") is future and pairs.kwarg("pool") is None
+    [call] = [c for c in extract("app/db.py", b"import x\nx.f(1, echo=True, **rest)\n").calls]
+    assert call.value.flat_keywords[0] == "echo" and len(call.value.flat_keywords) == 2 and call.value.has_star
+
+
 def test_a_name_costs_less_than_a_call_with_arguments() -> None:
     name = Value("name", 1 << 40, "db")
-    call = Value("call", 1 << 40, "f", None, (name,), (("a", name),), True)
+    call = Value("call", 1 << 40, "f", None, (name,), ("a", name), True)
     assert sys.getsizeof(name) < sys.getsizeof(call)

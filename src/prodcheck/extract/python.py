@@ -112,11 +112,11 @@ class _Scope:
     declared: list[str] = field(default_factory=list)  # `global` / `nonlocal` names
 
 
-# Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, keywords,
+# Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, flat_keywords,
 # has_star): `Value(...)` is a Python function, a frame per value. Each is built in its own shape
 # (model/facts.py: the fields up to the last one that is not the default), `_V2`..`_V6` or `Value`.
 _new_tuple = tuple.__new__
-assert Value._fields == ("kind", "at", "text", "literal", "items", "keywords", "has_star")
+assert Value._fields == ("kind", "at", "text", "literal", "items", "flat_keywords", "has_star")
 _V2, _V3, _V4, _V5, _V6 = VALUE_SHAPES[2:7]
 # The dotted names of values (`sqlalchemy.orm.Session`, `self.db.execute`), string literals
 # (`"CASCADE"`, `"utf-8"`), imported names and assignment targets repeat across a project's files:
@@ -328,11 +328,15 @@ class _Extractor(ast.NodeVisitor):
             if args:
                 items = tuple([value(a, inner) for a in args if type(a) is not _Starred])  # type: ignore[misc]  # never None
                 has_star = len(items) != len(args)
-            keywords: tuple[tuple[str, Value], ...] = ()
+            keywords: tuple[str | Value, ...] = ()  # flat: name, value, name, value (`Value.flat_keywords`)
             if keyword_nodes:
-                keywords = tuple([(kw.arg, value(kw.value, inner)) for kw in keyword_nodes  # type: ignore[misc]  # never None
-                                  if kw.arg is not None])
-                has_star = has_star or len(keywords) != len(keyword_nodes)
+                flat: list[str | Value] = []
+                for kw in keyword_nodes:
+                    if kw.arg is None:  # `**options`
+                        has_star = True
+                    else:
+                        flat += (kw.arg, value(kw.value, inner))  # type: ignore[arg-type]  # never None
+                keywords = tuple(flat)
             if has_star:
                 return _new_tuple(Value, ("call", span, text, None, items, keywords, True))
             if keywords:
@@ -344,7 +348,7 @@ class _Extractor(ast.NodeVisitor):
             items = tuple([self.value(e, depth + 1) for e in node.elts])  # type: ignore[misc]  # never None
             return _new_tuple(_V5, ("seq", span, "", None, items)) if items else _new_tuple(_V2, ("seq", span))
         if isinstance(node, ast.Dict):  # keywords: the str-keyed entries; items: the values of every other key
-            keyed: list[tuple[str, Value]] = []
+            keyed: list[str | Value] = []  # flat: key, value, key, value (`Value.flat_keywords`)
             others: list[Value] = []
             for k, val in zip(node.keys, node.values, strict=True):
                 if k is None:
@@ -353,7 +357,7 @@ class _Extractor(ast.NodeVisitor):
                 if entry is None:
                     continue
                 if type(k) is _Constant and type(k.value) is str:
-                    keyed.append((k.value, entry))
+                    keyed += (k.value, entry)
                 else:  # `{Kind.avatar: Bucket("a")}`: an Enum member, a constant, any hashable key
                     others.append(entry)
             if keyed:

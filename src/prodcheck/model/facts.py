@@ -83,6 +83,10 @@ class Value(NamedTuple):
 
     A Value is only as long as its last field that differs from the default (`VALUE_SHAPES`): most are
     names and constants, which need three or four of the seven fields.
+
+    The keywords are stored flat, name then value (`flat_keywords`: `("echo", Value, "future", Value)`),
+    not as pairs: a pair is a tuple of its own (56 bytes), and the bench corpus holds 216,000 of them.
+    `keywords` reads them as pairs; `keyword_values` reads the values alone.
     """
 
     kind: str
@@ -90,7 +94,7 @@ class Value(NamedTuple):
     text: str = ""
     literal: object = None
     items: tuple[Value, ...] = ()
-    keywords: tuple[tuple[str, Value], ...] = ()
+    flat_keywords: tuple[str | Value, ...] = ()  # name, value, name, value...: read as `keywords`
     has_star: bool = False
 
     def __reduce__(self):
@@ -103,11 +107,21 @@ class Value(NamedTuple):
     def span(self) -> Span:
         return unpack_position(self.at)
 
+    @property
+    def keywords(self) -> tuple[tuple[str, Value], ...]:
+        """The str-keyed arguments (entries of a dict) as (name, value) pairs, in source order."""
+        flat = self.flat_keywords
+        return tuple(zip(flat[::2], flat[1::2], strict=True)) if flat else ()  # type: ignore[arg-type]  # names, then Values
+
+    @property
+    def keyword_values(self) -> tuple[Value, ...]:
+        return self.flat_keywords[1::2]  # type: ignore[return-value]  # every odd entry is a Value
+
     def kwarg(self, name: str) -> Value | None:
-        for key, value in self.keywords:
-            if key == name:
-                return value
-        return None
+        flat = self.flat_keywords
+        if name not in flat:  # names are the only str entries: a Value is never equal to one
+            return None
+        return flat[flat.index(name) + 1]  # type: ignore[return-value]  # the entry after a name is its Value
 
     def arg(self, index: int) -> Value | None:
         return self.items[index] if len(self.items) > index else None
@@ -149,13 +163,15 @@ _tuple_new = tuple.__new__
 
 
 def _value(cls: type, kind: str, at: int | Span, text: str = "", literal: object = None,
-           items: tuple[Value, ...] = (), keywords: tuple[tuple[str, Value], ...] = (),
-           has_star: bool = False) -> Value:
-    """`Value(...)`: the shortest shape that holds the fields."""
-    if has_star:
-        return _tuple_new(Value, (kind, at, text, literal, items, keywords, has_star))
+           items: tuple[Value, ...] = (), flat_keywords: tuple[str | Value, ...] = (),
+           has_star: bool = False, *, keywords: tuple[tuple[str, Value], ...] = ()) -> Value:
+    """`Value(...)`: the shortest shape that holds the fields (`keywords=` pairs are stored flat)."""
     if keywords:
-        return _tuple_new(VALUE_SHAPES[6], (kind, at, text, literal, items, keywords))
+        flat_keywords = tuple(part for pair in keywords for part in pair)
+    if has_star:
+        return _tuple_new(Value, (kind, at, text, literal, items, flat_keywords, has_star))
+    if flat_keywords:
+        return _tuple_new(VALUE_SHAPES[6], (kind, at, text, literal, items, flat_keywords))
     if items:
         return _tuple_new(VALUE_SHAPES[5], (kind, at, text, literal, items))
     if literal is not None:

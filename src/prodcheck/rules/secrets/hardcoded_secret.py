@@ -135,7 +135,7 @@ class HardcodedSecret(Rule):
                 role = f"{assign.scope.rsplit('.', 1)[-1]}_{name}" if in_settings else name
                 yield from self._python_value(facts, name, assign.value, in_settings, role)
             for call in facts.calls:
-                if call.in_main or not (call.value.keywords or call.value.text in getters or call.value.text in jwt_calls):
+                if call.in_main or not (call.value.flat_keywords or call.value.text in getters or call.value.text in jwt_calls):
                     continue  # no keyword, no variable read: nothing `_python_call` reads
                 yield from self._python_call(project, facts, call, getters, jwt_calls)
 
