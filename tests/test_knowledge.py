@@ -63,6 +63,7 @@ def test_names_method_on_instance() -> None:
     assert names.match("app.settings.denv", built) == "environ.Env()"
     assert names.match("app.settings.env.str") is None  # nothing says what `env` is
     assert names.match("app.settings.other.str", built) is None
+    assert names.constructors() == {"environs.Env", "environ.Env"}
 
 
 # ---------------------------------------------------------------- the data

@@ -443,3 +443,21 @@ def test_how_far_a_session_is_followed_through_helpers(tmp_path) -> None:
     index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
     assert index.dependency_session_kind("app.five.get_db") == "sync"
     assert index.dependency_session_kind("app.six.get_db") is None
+
+
+@pytest.mark.parametrize("built", [True, False])
+def test_env_getter_names_follow_a_module_level_env_instance(tmp_path, built: bool) -> None:
+    """`env = environ.Env()` makes `env(...)` (imported elsewhere too) a getter; without a module-level
+    name built that way, the same call names are no getters (and no name needs resolving to say so)."""
+    root = write_project(tmp_path, {
+        "app/__init__.py": "",
+        "app/settings.py": f"import environ\nimport fastapi\nenv = {'environ.Env()' if built else 'make_env()'}\n"
+                           "DEBUG = env('DEBUG', default=False)\n",
+        "app/main.py": "import fastapi\nimport os\nfrom app.settings import env\nKEY = env.str('KEY')\n"
+                       "HOME = os.getenv('HOME')\n",
+    })
+    settings = Settings(use_cache=False)
+    discovered = engine.discover(root, settings)
+    names = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python.env_getter_names
+    assert "os.getenv" in names
+    assert ("app.settings.env" in names) is built

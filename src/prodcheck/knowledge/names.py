@@ -102,6 +102,10 @@ class Names:
                 return entry
         return None
 
+    def constructors(self) -> frozenset[str]:
+        """The callables whose instances the `pkg.Class()` entries name (`environ.Env`)."""
+        return frozenset(built for built, _, _ in self._instances)
+
     def last_names(self) -> frozenset[str]:
         """The last component of every entry (`get` of `requests.get`), for tail-only checks."""
         return frozenset(entry.rsplit(".", 1)[-1].removesuffix("()") for entry in self.entries)
