@@ -75,8 +75,10 @@ TARGETS: dict[str, list[tuple[str, list[str]]]] = {
                                                     "tests/test_dev_guard_window.py"]),
         (f"{RULES}/database/pool_exceeds_connection_limit.py", ["-k", "PC402 or pool or replicas or kustomize or helm",
                                                                *_CORE_TESTS, "tests/test_platforms.py"]),
-        (f"{RULES}/concurrency/blocking_call_in_async_route.py", ["-k", "PC501 or blocking or session", *_CORE_TESTS]),
-        (f"{RULES}/concurrency/request_path.py", ["-k", "PC501 or PC503 or PC502 or blocking or session", *_CORE_TESTS]),
+        (f"{RULES}/concurrency/blocking_call_in_async_route.py", ["-k", "PC501 or blocking or session", *_CORE_TESTS,
+                                                                   "tests/test_blocking_reach.py"]),
+        (f"{RULES}/concurrency/request_path.py", ["-k", "PC501 or PC503 or PC502 or blocking or session", *_CORE_TESTS,
+                                                  "tests/test_blocking_reach.py"]),
     ],
     "model": [
         (f"src/prodcheck/project/{name}", [*_MODEL_TESTS, *_MODEL_EXTRA.get(name, [])])
@@ -106,6 +108,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        "so another word there is the same deploy"
        for line in (SRC / "prodcheck/project/workflows.py").read_text(encoding="utf-8").splitlines()
        if line.strip().startswith('return "deploy", ')},
+    **{("engines.py", 'or e.facts.module.startswith(module.rsplit(".", 1)[0])))', what): "for_app's fallback "
+       "by module prefix: for a dotted app module every engine module that starts with its package (`a.b.`) also "
+       "has its top package (`a`), which the clause before accepts; for an undotted one both the package and the "
+       "module are the module itself, so splitting elsewhere changes nothing"
+       for what in ("'.' -> 'XX'", "1 -> 0")},
     **{("request_path.py", line, "And -> Or"): "the push filter of the request-path walk only saves work: "
        "what it lets through (a sync function, one already found, another root) is dropped by the check each "
        "entry passes when it is popped, so the same entries are expanded in the same order"

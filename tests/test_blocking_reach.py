@@ -195,3 +195,93 @@ def test_a_session_handed_to_a_helper_of_an_unread_project_module_is_no_evidence
     root = write_project(tmp_path, {"app/audit.py": querying})
     _, data = run_json(root, "--select", "PC501")
     assert len(data["findings"]) == 2, data["findings"]
+
+
+ROUTES_AFTER_A_TWICE_AWAITED_HELPER = '''
+import time
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+async def audit():
+    return None
+
+
+@app.get("/slow")
+async def slow():
+    time.sleep(1)
+
+
+@app.get("/twice")
+async def twice():
+    await audit()
+    await audit()
+'''
+
+
+def test_a_helper_awaited_twice_does_not_end_the_walk_over_the_other_routes(tmp_path: Path) -> None:
+    # the walk pops `twice` first (the last root), pushes `audit` once per await and meets it again
+    # once it is found: that entry is skipped, and `slow` must still be walked
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": ROUTES_AFTER_A_TWICE_AWAITED_HELPER,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["path"], f["line"]) for f in data["findings"]] == [("app/main.py", 14)]
+
+
+DECORATED = '''
+import time
+import functools
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def traced(function):
+    def build():
+        time.sleep(1)  # runs once, when the decorator is applied at import
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            return function(*args, **kwargs)
+        return wrapper
+    return build()
+
+
+def timed(function):
+    @functools.wraps(function)
+    async def wrapper(*args, **kwargs):
+        time.sleep(0.1)
+        return await function(*args, **kwargs)
+    return wrapper
+
+
+@traced
+def load_traced():
+    return {}
+
+
+@timed
+async def load_timed():
+    return {}
+
+
+@app.get("/traced")
+async def traced_route():
+    return load_traced()
+
+
+@app.get("/timed")
+async def timed_route():
+    return await load_timed()
+'''
+
+
+def test_the_wrapper_a_decorator_returns_by_name_runs_per_call_and_a_nested_function_it_calls_does_not(
+        tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": DECORATED,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["path"], f["line"]) for f in data["findings"]] == [("app/main.py", 23)]

@@ -159,3 +159,35 @@ def test_names_bound_in_a_cycle_give_no_pool_size(tmp_path: Path) -> None:
         "engine = create_engine('postgresql://app@db/app', pool_size=A, max_overflow=2)\n")})
     [found] = project.engines
     assert found.pool_size is None and found.max_overflow is not None and found.max_overflow.value == 2
+
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+ENGINE = "from sqlalchemy import create_engine\nengine = create_engine('postgresql://{0}@db/{0}')\n"
+
+
+@pytest.mark.parametrize(("app_ref", "names"), [
+    ("app.main:app", ["backend"]),  # backend/app/main.py as `app.main`: the engines of its package's folder
+    ("app/main.py:app", ["backend"]),  # written as a path
+    ("./app/main.py:app", ["backend"]),
+    ("app.main", ["backend"]),  # without the attribute
+    ("main:app", ["src"]),  # a top-level module of a source root: that root's engines
+    ("${APP_MODULE:-main:app}", ["src"]),  # the default of a variable
+    ("main.py:app", ["src"]),
+    ("svc.web.api:app", ["svc", "svcweb"]),  # the top package and the module's own package
+    ("svc/web/api.py:app", ["svc", "svcweb"]),
+    ("svc.web:app", ["svc", "svcweb"]),
+    ("svc.other.api:app", ["svc", "svcweb"]),  # a module the index does not know, in a known top package
+    ("web.api:app", ["svc", "svcweb"]),  # a suffix of a known module: the folder of its top package
+    ("other:app", []),  # nothing known: no engine
+])
+def test_engines_of_an_app_whose_imports_reach_none(tmp_path: Path, app_ref: str, names: list[str]) -> None:
+    """The fallback of `Engines.for_app`: when the app module's imports reach no engine, the engines of
+    the app's own package (its top package, its module's package, or its source root's folder)."""
+    project = project_of(tmp_path, {
+        "backend/app/__init__.py": "", "backend/app/main.py": APP, "backend/app/db.py": ENGINE.format("backend"),
+        "src/main.py": APP, "src/store.py": ENGINE.format("src"),
+        "svc/__init__.py": "", "svc/db.py": ENGINE.format("svc"), "svc/web/__init__.py": "",
+        "svc/web/api.py": APP, "svc/web/db.py": ENGINE.format("svcweb"),
+    })
+    assert sorted((e.url or "").split("@")[0].removeprefix("postgresql://")
+                  for e in project.engines_for_app(app_ref)) == names

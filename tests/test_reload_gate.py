@@ -26,6 +26,7 @@ def _reload(expression: str) -> Value:
     ('True if ENV == "development" else False', None),  # on only in development: a development gate
     ('ENV == "development"', None),
     ('True if ENV > "production" else False', None),  # not an equality
+    ('False if ENV > "production" else True', None),  # not an equality, with the branches the other way round
     ('True if ENV != OTHER else False', None),  # no literal to compare with
     ('True if settings.env != "production" else False', ("settings.env", "production")),  # a dotted name
     ('True if get_env() != "production" else False', None),  # a call: not a setting's name
