@@ -237,6 +237,7 @@ import functools
 from fastapi import FastAPI
 
 app = FastAPI()
+HOOKS = {}
 
 
 def traced(function):
@@ -268,6 +269,25 @@ async def load_timed():
     return {}
 
 
+def logged(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        time.sleep(0.1)
+        return function(*args, **kwargs)
+    return wrapper
+
+
+@HOOKS["audit"]
+@logged
+def load_logged():
+    return {}
+
+
+@app.get("/logged")
+async def logged_route():
+    return load_logged()
+
+
 @app.get("/traced")
 async def traced_route():
     return load_traced()
@@ -284,4 +304,39 @@ def test_the_wrapper_a_decorator_returns_by_name_runs_per_call_and_a_nested_func
     root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": DECORATED,
                                     "Procfile": "web: uvicorn app.main:app\n"})
     _, data = run_json(root, "--select", "PC501")
-    assert [(f["path"], f["line"]) for f in data["findings"]] == [("app/main.py", 23)]
+    # `timed`'s async wrapper blocks (line 24); `logged`'s sync wrapper is reached from `/logged`'s call
+    # (line 55), past a decorator that is no name (`@HOOKS["audit"]`) and has no wrapper to follow
+    assert [(f["path"], f["line"]) for f in data["findings"]] == [("app/main.py", 24), ("app/main.py", 55)]
+
+
+SESSIONS = '''
+from fastapi import Depends, FastAPI
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from reports import build_report
+
+app = FastAPI()
+SessionLocal = sessionmaker(bind=create_engine("postgresql://app@db/app"))
+
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@app.get("/report")
+async def report(db: Session = Depends(get_db), audit: Session = Depends(get_db)):
+    return build_report(db, audit)
+'''
+
+
+def test_a_helper_handed_two_sync_sessions_is_named_with_the_first(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": SESSIONS,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
+        (21, "`build_report()` called with the sync SQLAlchemy session `db`")]

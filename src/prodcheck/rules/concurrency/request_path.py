@@ -349,15 +349,20 @@ class BlockingAnalysis:
         if not found:
             found = [blocking for _call, blocking in self.callables.reached(function, facts, seen | {function.qualname})][:1]
         if not found:
-            for _call, target, target_facts in self.helpers(function):
-                inner = self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1)
-                if inner:
-                    first = inner[0]
-                    found.append(Blocking(first.call, first.facts, first.what,
-                                          (target.qualname.rsplit(".", 1)[-1], *first.chain), first.instead, first.warning))
-                    break
+            found = self._first_helper_blocking(function, seen, depth)
         self._sync_summary[function.qualname] = found
         return found
+
+    def _first_helper_blocking(self, function: Function, seen: frozenset[str], depth: int) -> list[Blocking]:
+        """The first of the function's sync helpers that blocks, with it in the chain (one entry: every
+        reader of sync_summary takes the first)."""
+        for _call, target, target_facts in self.helpers(function):
+            inner = self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1)
+            if inner:
+                first = inner[0]
+                return [Blocking(first.call, first.facts, first.what,
+                                 (target.qualname.rsplit(".", 1)[-1], *first.chain), first.instead, first.warning)]
+        return []
 
 
 def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why | None:
