@@ -8,7 +8,7 @@ import pytest
 
 from conftest import write_project
 from prodcheck import engine
-from prodcheck.model.facts import Value
+from prodcheck.model.facts import INFERRED, TOOL_DEFAULT, Value
 from prodcheck.project import Project
 from prodcheck.project.engines import Engine, lower_bound_int
 from prodcheck.settings import Settings
@@ -191,3 +191,60 @@ def test_engines_of_an_app_whose_imports_reach_none(tmp_path: Path, app_ref: str
     })
     assert sorted((e.url or "").split("@")[0].removeprefix("postgresql://")
                   for e in project.engines_for_app(app_ref)) == names
+
+
+POOLS = """
+    import os
+
+    import asyncpg
+    from decouple import config
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    URL = "postgresql://app@db/app"
+    DEFAULT = 12
+    N1 = 7
+    N2 = N1
+    N3 = N2
+    N4 = N3
+    N5 = N4
+    N6 = N5
+    N7 = N6
+
+    by_keyword = create_engine(url=URL, pool_size=int("8"))
+    static = create_engine("postgresql://app@db/app", poolclass=StaticPool)
+    six_names = create_engine(URL, pool_size=N6, max_overflow=int(N5))
+    seven_names = create_engine(URL, pool_size=N7, max_overflow=int(N6))
+    decoupled = create_engine(URL, pool_size=config("POOL", cast=int, default=20), max_overflow=int(os.getenv("OVER")))
+    named_default = create_engine(URL, pool_size=os.getenv("POOL", DEFAULT), max_overflow=os.environ.get("OVER") and 4)
+    own_default = create_engine(URL, pool_size=config("POOL", default=3) or 40)
+
+
+    async def pool():
+        return await asyncpg.create_pool(URL)
+"""
+
+
+def test_how_pool_sizes_are_read(tmp_path: Path) -> None:
+    """What each way of writing a pool's size gives, and how sure it is (LITERAL where the call writes
+    the number, INFERRED where it is written elsewhere, TOOL_DEFAULT for the library's default); a chain of
+    names (or of `int()`) is followed six steps deep, no further."""
+    project = project_of(tmp_path, {"app/__init__.py": "", "app/db.py": POOLS})
+
+    def fact(found):  # type: ignore[no-untyped-def]
+        return None if found is None else (found.value, found.certainty, found.note, found.origin.span.line)
+
+    summary = {line: (fact(e.pool_size), fact(e.max_overflow), e.null_pool, e.url)
+               for line, e in by_line(project.engines).items()}
+    url = "postgresql://app@db/app"
+    assert summary == {
+        18: ((8, INFERRED, "pool_size=8", 18), (10, TOOL_DEFAULT, "max_overflow 10 (default)", 18), False, url),
+        19: ((5, TOOL_DEFAULT, "pool_size 5 (default)", 19), (10, TOOL_DEFAULT, "max_overflow 10 (default)", 19),
+             True, url),  # StaticPool: no pool of its own
+        20: ((7, INFERRED, "pool_size=7", 10), (7, INFERRED, "max_overflow=7", 10), False, url),  # six steps
+        21: (None, None, False, url),  # seven steps: not followed
+        22: ((20, INFERRED, "pool_size=20", 22), None, False, url),  # python-decouple's `default=`; no default
+        23: (None, None, False, url),  # a default that is no constant; `X and 4` is no fallback
+        24: (None, (10, TOOL_DEFAULT, "max_overflow 10 (default)", 24), False, url),  # `or` after a getter's own default
+        28: ((10, TOOL_DEFAULT, "max_size 10 (default)", 28), (0, TOOL_DEFAULT, "", 28), False, url),
+    }
