@@ -134,3 +134,156 @@ def test_unset_in_production(tmp_path: Path) -> None:
         "services:\n  api:\n    build: .\n    env_file: missing.env\n    command: uvicorn app.main:app\n")
     _project, resolver, _ = _engines(tmp_path)
     assert resolver.unset_in_production("CACHE_URL") is None  # a file we cannot see may set it
+
+
+
+SETTINGS_CONFIG = """
+import os
+from functools import lru_cache
+from os import environ
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+
+class Base(BaseSettings):
+    DATABASE_URL: str = "postgresql://base@db/base"
+
+
+class Derived(Base):
+    class Config:
+        env_prefix = "SVC_"
+
+
+class Aliased(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="own_")
+    url: str = Field("postgresql://alias@db/alias", validation_alias="primary_database_url")
+    plain: str = Field(default="postgresql://plain@db/plain")
+    required: str
+
+
+class Computed(BaseSettings):
+    DATABASE_URL: str = "postgresql://computed@db/computed"
+
+    @property
+    def async_url(self):
+        return self.DATABASE_URL
+
+
+derived = Derived()
+aliased = Aliased()
+computed = Computed()
+
+
+@lru_cache
+def get_settings() -> Aliased:
+    return load()
+
+
+def get_derived():
+    return Derived()
+
+
+ENV_ALIAS = environ
+URL = "postgresql://const@db/const"
+COPY = URL
+WRAPPED = str(URL)
+PARSED = make_url(URL)
+L1 = URL
+L2 = L1
+L3 = L2
+L4 = L3
+L5 = L4
+L6 = L5
+E1 = os.environ["CHAIN_URL"]
+E2 = E1
+E3 = E2
+E4 = E3
+E5 = E4
+E6 = E5
+E7 = E6
+"""
+SETTINGS_DB = """
+import os
+from os import environ
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from app.config import ENV_ALIAS, URL, COPY, WRAPPED, PARSED, aliased, computed, derived, get_derived, get_settings
+from app.config import E6, E7, L5, L6
+
+
+def local():
+    url = os.environ["L_URL"]
+    fallback = os.getenv("F_URL", "sqlite:///f.db")
+    create_engine(url)
+    create_engine(fallback)
+"""
+# expression -> (literal: url, how, variable, where), (env_read: variable, settings class, transformed)
+URL_EXPRESSIONS = {
+    # a settings field inherited from a base class, the subclass's legacy `Config.env_prefix` before its name
+    "derived.DATABASE_URL": (("postgresql://base@db/base", "settings", "SVC_DATABASE_URL", "app/config.py:11"),
+                             ("SVC_DATABASE_URL", "app.config.Derived", False)),
+    # `Field(default, validation_alias=...)`: the alias is the variable, upper-cased, the prefix not applied
+    "aliased.url": (("postgresql://alias@db/alias", "settings", "PRIMARY_DATABASE_URL", "app/config.py:21"),
+                    ("PRIMARY_DATABASE_URL", "app.config.Aliased", False)),
+    "aliased.plain": (("postgresql://plain@db/plain", "settings", "OWN_PLAIN", "app/config.py:22"),
+                      ("OWN_PLAIN", "app.config.Aliased", False)),  # `Field(default=...)`, model_config's prefix
+    "aliased.required": (None, ("OWN_REQUIRED", "app.config.Aliased", False)),  # no default
+    "aliased.missing": (None, ("OWN_MISSING", "app.config.Aliased", False)),  # no such field: still a variable
+    # a getter function: by its return annotation, or by the class its return statement builds
+    "get_settings().url": (("postgresql://alias@db/alias", "settings", "PRIMARY_DATABASE_URL", "app/config.py:21"),
+                           ("PRIMARY_DATABASE_URL", "app.config.Aliased", False)),
+    "get_derived().DATABASE_URL": (("postgresql://base@db/base", "settings", "SVC_DATABASE_URL", "app/config.py:11"),
+                                   ("SVC_DATABASE_URL", "app.config.Derived", False)),
+    # a class with a property may rewrite what it reads
+    "computed.DATABASE_URL": (("postgresql://computed@db/computed", "settings", "DATABASE_URL", "app/config.py:27"),
+                              ("DATABASE_URL", "app.config.Computed", True)),
+    "COPY": (("postgresql://const@db/const", "literal", None, "app/config.py:49"), None),  # a name bound to a name
+    "WRAPPED": (("postgresql://const@db/const", "literal", None, "app/config.py:49"), None),  # str(...)
+    "PARSED": (("postgresql://const@db/const", "literal", None, "app/config.py:49"), None),  # make_url(...)
+    'environ["X_URL"]': (None, ("X_URL", None, False)),
+    'ENV_ALIAS["Y_URL"]': (None, None),  # the environment under another name is not followed
+    'os.getenv("Z_URL", "sqlite:///z.db")': (("sqlite:///z.db", "fallback", "Z_URL", "app/db.py:23"),
+                                            ("Z_URL", None, False)),
+    'os.getenv("Z_URL", default="sqlite:///k.db")': (("sqlite:///k.db", "fallback", "Z_URL", "app/db.py:24"),
+                                                    ("Z_URL", None, False)),
+    'os.getenv(NAME, "sqlite:///n.db")': (("sqlite:///n.db", "fallback", None, "app/db.py:25"), None),
+    'str(os.environ["W_URL"])': (None, ("W_URL", None, False)),
+    "os.environ[NAME]": (None, None),
+    'f"postgresql://{host}/db"': (None, None),
+    'os.getenv("Q_URL") or URL': (None, None),
+    'make_url(os.environ["M_URL"])': (None, None),
+    "unknown.DATABASE_URL": (None, None),
+    # names bound to names are followed six steps deep, no further
+    "L5": (("postgresql://const@db/const", "literal", None, "app/config.py:49"), None),
+    "L6": (None, None),
+    "E6": (None, ("CHAIN_URL", None, False)),
+    "E7": (None, None),
+}
+
+
+def test_url_expressions_read_through_settings_names_and_getters(tmp_path: Path) -> None:
+    """UrlResolver.literal and env_read over the ways a URL is written, one engine per expression."""
+    lines = "".join(f"e{i} = create_engine({text})\n" for i, text in enumerate(URL_EXPRESSIONS))
+    db = SETTINGS_DB.replace("\n\ndef local", "\n" + lines + "\n\ndef local")
+    project, resolver, engines = _engines(write_project(tmp_path, {"app/__init__.py": "", "app/config.py": SETTINGS_CONFIG,
+                                                                   "app/db.py": db}))
+
+    def read(value, facts, function=None):  # type: ignore[no-untyped-def]
+        literal = resolver.literal(value, facts, function)
+        env = resolver.env_read(value, facts, function)
+        return (literal and (literal.url, literal.how, literal.variable,
+                             f"{literal.location.path}:{literal.location.span.line}"),
+                env and (env.variable, env.settings_class, env.transformed))
+
+    found = {text: read(engines[f"e{i}"].value.arg(0), engines[f"e{i}"].facts)  # type: ignore[attr-defined]
+             for i, text in enumerate(URL_EXPRESSIONS)}
+    assert found == URL_EXPRESSIONS
+    function = project.python.functions["app.db.local"][0]
+    facts = project.python_facts["app/db.py"]
+    calls = [c.value.arg(0) for c in facts.calls if c.scope == "app.db.local" and c.name.endswith("create_engine")]
+    assert [read(value, facts, function) for value in calls] == [  # locals of the function that builds the engine
+        (None, ("L_URL", None, False)), (("sqlite:///f.db", "fallback", "F_URL", "app/db.py:40"), ("F_URL", None, False))]
