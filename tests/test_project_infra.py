@@ -3,7 +3,10 @@
 and environments, replica counts."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from test_project_processes import project_of
 
 from prodcheck.model.facts import LITERAL, TOOL_DEFAULT
 from prodcheck.model.files import Context, FileKind
@@ -161,3 +164,45 @@ def test_replicas_fact_and_scalar_location() -> None:
     assert location.span.end_column == location.span.column + len(folded.text or "")
     single = _node("key: value\n").get("key")
     assert scalar_location("x.yaml", single).span == single.span
+
+
+
+@pytest.mark.parametrize(("case", "files", "workers"), [
+    ("default", {"Procfile": "web: uvicorn app.main:app\n"},
+     (1, 'tool-default', '1 worker', 'Procfile', 1, 1, 26)),
+    ("flag", {"Procfile": "web: uvicorn app.main:app --workers 4\n"},
+     (4, 'literal', '4 workers', 'Procfile', 1, 37, 38)),
+    ("default-var", {"Procfile": "web: gunicorn app.main:app -w ${WORKERS:-3}\n"},
+     (3, 'inferred', '3 workers', 'Procfile', 1, 31, 44)),
+    ("unset", {"Procfile": "web: gunicorn -w $UNSET app.main:app\n"},
+     (1, 'inferred', 'at least 1 worker (`$UNSET` unresolved)', 'Procfile', 1, 18, 24)),
+    ("compose-var", {"docker-compose.yml": "services:\n  api:\n    image: shop/api:1\n    command: gunicorn app.main:app --workers $WORKERS\n    environment:\n      WORKERS: 6\n"},
+     (6, 'literal', '6 workers (WORKERS)', 'docker-compose.yml', 6, 16, 17)),
+    ("compose-concurrency", {"docker-compose.yml": "services:\n  api:\n    image: shop/api:1\n    command: gunicorn app.main:app\n    environment:\n      WEB_CONCURRENCY: 5\n"},
+     (5, 'literal', '5 workers (WEB_CONCURRENCY)', 'docker-compose.yml', 6, 24, 25)),
+    ("config", {"Procfile": "web: gunicorn app.main:app\n", "gunicorn.conf.py": "workers = 8\n"},
+     (8, 'literal', '8 workers (gunicorn config)', 'gunicorn.conf.py', 1, 1, 12)),
+    ("config-per-cpu", {"Procfile": "web: gunicorn app.main:app\n", "gunicorn.conf.py": "import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\n"},
+     (3, 'literal', '3 workers (gunicorn config)', 'gunicorn.conf.py', 2, 1, 46)),
+    ("config-per-cpu-env", {"docker-compose.yml": "services:\n  api:\n    image: shop/api:1\n    command: gunicorn app.main:app\n    environment:\n      WEB_CONCURRENCY: 2\n", "gunicorn.conf.py": "import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\n"},
+     (3, 'literal', '3 workers (gunicorn config)', 'gunicorn.conf.py', 2, 1, 46)),
+    ("config-assigned", {"Procfile": "web: gunicorn app.main:app\n", "gunicorn.conf.py": "import os\nworkers = web_concurrency\n"},
+     (1, 'inferred', 'at least 1 worker (gunicorn config `workers` unresolved)', 'gunicorn.conf.py', 2, 1, 26)),
+    ("config-cpu-unresolved", {"Procfile": "web: gunicorn app.main:app\n", "gunicorn.conf.py": "import multiprocessing\ncores = multiprocessing.cpu_count()\nworkers = cores * per_core\n"},
+     (5, 'inferred', '5 workers (the gunicorn config grows `workers` with the CPU count; counted as 4 cores + 1)', 'gunicorn.conf.py', 3, 1, 27)),
+    ("config-cpu-unresolved-env", {"docker-compose.yml": "services:\n  api:\n    image: shop/api:1\n    command: gunicorn app.main:app\n    environment:\n      WEB_CONCURRENCY: 2\n", "gunicorn.conf.py": "import multiprocessing\ncores = multiprocessing.cpu_count()\nworkers = cores * per_core\n"},
+     (2, 'literal', '2 workers (WEB_CONCURRENCY)', 'docker-compose.yml', 6, 24, 25)),
+    ("uvicorn-concurrency", {"docker-compose.yml": "services:\n  api:\n    image: shop/api:1\n    command: uvicorn app.main:app\n    environment:\n      WEB_CONCURRENCY: 3\n"},
+     (3, 'literal', '3 workers (WEB_CONCURRENCY)', 'docker-compose.yml', 6, 24, 25)),
+])
+def test_how_many_workers_a_server_starts_and_where_that_is_written(tmp_path: Path, case: str,
+                                                                    files: dict[str, str], workers: tuple) -> None:
+    """workers_fact: a flag, a variable's default, the environment the service sets (its own variable or
+    WEB_CONCURRENCY), gunicorn's config file (a number, a value it cannot work out, one that grows with the
+    CPU count), or the server's default; each with how sure it is and the columns it is written at."""
+    project = project_of(tmp_path, files)
+    [process] = [p for p in project.processes if p.role == "web"]
+    found = project.workers(process)
+    assert found is not None
+    assert (found.value, found.certainty, found.note, found.origin.path, found.origin.span.line,
+            found.origin.span.column, found.origin.span.end_column) == workers
