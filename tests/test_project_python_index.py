@@ -3,6 +3,7 @@ URL each route is served at, the `Depends` chains, which sessions are sync or as
 middleware and which modules start a server in process. Nothing of the project is imported."""
 from __future__ import annotations
 
+from pathlib import Path
 
 import pytest
 
@@ -461,3 +462,82 @@ def test_env_getter_names_follow_a_module_level_env_instance(tmp_path, built: bo
     names = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python.env_getter_names
     assert "os.getenv" in names
     assert ("app.settings.env" in names) is built
+
+
+LOCAL_SESSIONS = """
+    from sqlalchemy import create_engine
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    engine = create_engine("postgresql://app@db/app")
+    async_engine = create_async_engine("postgresql+asyncpg://app@db/app")
+    Local = sessionmaker(bind=engine)
+    AsyncLocal = async_sessionmaker(async_engine)
+
+
+    def make():
+        return Session(engine)
+
+
+    def make_twice():
+        return make()
+
+
+    def level2():
+        return level3()
+
+
+    def level3():
+        return level4()
+
+
+    def level4():
+        return level5()
+
+
+    def level5():
+        return level6()
+
+
+    def level6():
+        return make()
+
+
+    async def handler():
+        plain = Session(engine)
+        awaited = AsyncSession(async_engine)
+        made = Local()
+        async_made = AsyncLocal()
+        connection = engine.connect()
+        transaction = async_engine.begin()
+        returned = make()
+        returned_twice = make_twice()
+        at_the_edge = level3()
+        too_deep = level2()
+        called_result = get_factory()()
+        copy = plain
+        unknown_begin = other.begin()
+        computed = compute()
+        async with Local() as entered:
+            pass
+"""
+
+
+@pytest.mark.parametrize(("local", "kind"), [
+    ("plain", "sync"), ("awaited", "async"),  # the session classes themselves
+    ("made", "sync"), ("async_made", "async"),  # a factory a module binds
+    ("connection", "sync"), ("transaction", "async"),  # an engine's connect()/begin()
+    ("returned", "sync"), ("returned_twice", "sync"),  # what a project function returns, followed
+    ("at_the_edge", "sync"), ("too_deep", None),  # ... six steps deep, no further
+    ("called_result", None),  # what a call's result returns: not known
+    ("copy", "sync"),  # another local
+    ("unknown_begin", None), ("computed", None), ("missing", None),
+    ("entered", "async"),  # entered with `async with`: whatever the factory, the session is awaited
+])
+def test_the_session_kind_of_a_local(tmp_path: Path, local: str, kind: str | None) -> None:
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/db.py": LOCAL_SESSIONS})
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    handler = index.functions["app.db.handler"][0]
+    assert index.session_kind(_name(local), handler) == kind
