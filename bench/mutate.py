@@ -108,6 +108,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        "so another word there is the same deploy"
        for line in (SRC / "prodcheck/project/workflows.py").read_text(encoding="utf-8").splitlines()
        if line.strip().startswith('return "deploy", ')},
+    ("processes.py", "cmd_line = cmd.line if cmd else 1", "1 -> 0"): "the line of an image's CMD when it has "
+        "none: cmd_argv is then empty, and cmd_line is read only with a CMD to split (the shell-wrapper case)",
+    **{("processes.py", 'return [*argv[:at], "/" + copies[path], *argv[at + 1:]]', what): "what follows a renamed "
+       "script in the argv: expand() replaces a command that runs a project script by the script's own steps, so "
+       "the script's arguments are never read (its \"$@\" is the image's CMD, or nothing)"
+       for what in ("Add -> Sub", "1 -> 0")},
     **{("engines.py", 'or e.facts.module.startswith(module.rsplit(".", 1)[0])))', what): "for_app's fallback "
        "by module prefix: for a dotted app module every engine module that starts with its package (`a.b.`) also "
        "has its top package (`a`), which the clause before accepts; for an undotted one both the package and the "
