@@ -347,3 +347,107 @@ def test_a_unit_file_as_written_runs_its_web_server(tmp_path: Path) -> None:
     assert workers is not None and (workers.value, workers.origin.path, workers.origin.span.line) == (
         1, "deploy/gunicorn.conf.py", 3)
     assert workers.note == "at least 1 worker (gunicorn config `workers` unresolved)"
+
+
+
+COMPOSE_FILES = {
+    "docker-compose.yml": """services:
+  scalar:
+    build: ./api
+  full:
+    build:
+      context: ./api
+      dockerfile: Dockerfile.prod
+      target: runtime
+    command: gunicorn app.main:app -w 2
+    deploy:
+      replicas: 3
+  entry:
+    build: ./api
+    entrypoint: ["uvicorn", "app.main:app", "--port", "9000"]
+  hub:
+    image: redis:7
+  hubcmd:
+    image: shop/worker:1
+    command: celery -A app.tasks worker
+    scale: 2
+  envs:
+    build:
+      context: ./api
+    environment:
+      APP_ENV: production
+""",
+    "docker-compose.override.yml": """services:
+  scalar:
+    command: uvicorn app.main:app --reload
+  extra:
+    command: python -m app.jobs
+""",
+    "api/Dockerfile": 'FROM python:3.12\nENV APP_ENV=dev PORT=8000\nCMD ["uvicorn", "app.main:app"]\n',
+    "api/Dockerfile.prod": 'FROM python:3.12 AS runtime\nCMD ["uvicorn", "app.main:app"]\n\nFROM runtime AS debug\nCMD ["sleep", "infinity"]\n',
+}
+
+
+def test_compose_services_builds_overrides_and_environments(tmp_path: Path) -> None:
+    """_compose: `build:` as a folder or a mapping (context, dockerfile, target), a service an override file
+    completes (it inherits the base file's build), an entrypoint written in compose (the image's CMD is not
+    run), an image without a command (role other), deploy.replicas and scale, and the environment the
+    service sets before the one its Dockerfile's stage declares."""
+    project = project_of(tmp_path, COMPOSE_FILES)
+    found = {p.name: (p.role, [" ".join(s.command.argv) for s in p.steps], p.replicas.note if p.replicas else None,
+                      p.dockerfile, p.target, p.command_written, p.origin.span.line,
+                      {k: (v, where.path, where.span.line) for k, (v, where) in sorted(p.env.items())})
+             for p in project.processes if p.kind == "compose"}
+    assert found == {"docker-compose.override.yml:scalar": ("web",
+                                            ["uvicorn app.main:app --reload"],
+                                            "1 replica (default)",
+                                            "api/Dockerfile",
+                                            None,
+                                            True,
+                                            3,
+                                            {"APP_ENV": ("dev", "api/Dockerfile", 2),
+                                             "PORT": ("8000", "api/Dockerfile", 2)}),
+     "docker-compose.override.yml:extra": ("web",
+                                           ["python -m app.jobs"],
+                                           "1 replica (default)",
+                                           None,
+                                           None,
+                                           True,
+                                           5,
+                                           {}),
+     "docker-compose.yml:scalar": ("web",
+                                   ["uvicorn app.main:app"],
+                                   "1 replica (default)",
+                                   "api/Dockerfile",
+                                   None,
+                                   False,
+                                   2,
+                                   {"APP_ENV": ("dev", "api/Dockerfile", 2),
+                                    "PORT": ("8000", "api/Dockerfile", 2)}),
+     "docker-compose.yml:full": ("web",
+                                 ["gunicorn app.main:app -w 2"],
+                                 "3 replicas",
+                                 "api/Dockerfile.prod",
+                                 "runtime",
+                                 True,
+                                 9,
+                                 {}),
+     "docker-compose.yml:entry": ("web",
+                                  ["uvicorn app.main:app --port 9000"],
+                                  "1 replica (default)",
+                                  "api/Dockerfile",
+                                  None,
+                                  True,
+                                  14,
+                                  {"APP_ENV": ("dev", "api/Dockerfile", 2), "PORT": ("8000", "api/Dockerfile", 2)}),
+     "docker-compose.yml:hub": ("other", [], "1 replica (default)", None, None, True, 15, {}),
+     "docker-compose.yml:hubcmd": ("web", ["celery -A app.tasks worker"], "2 replicas", None, None, True, 19, {}),
+     "docker-compose.yml:envs": ("web",
+                                 ["uvicorn app.main:app"],
+                                 "1 replica (default)",
+                                 "api/Dockerfile",
+                                 None,
+                                 False,
+                                 21,
+                                 {"APP_ENV": ("production", "docker-compose.yml", 25),
+                                  "PORT": ("8000", "api/Dockerfile", 2)})}
