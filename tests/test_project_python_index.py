@@ -541,3 +541,110 @@ def test_the_session_kind_of_a_local(tmp_path: Path, local: str, kind: str | Non
     index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
     handler = index.functions["app.db.handler"][0]
     assert index.session_kind(_name(local), handler) == kind
+
+
+
+ROUTE_FORMS = """
+from unittest.mock import patch
+
+from fastapi import APIRouter, FastAPI
+
+PREFIX = "/v2"
+app = FastAPI()
+router = APIRouter()
+
+
+@router.get("/a")
+async def a():
+    return {}
+
+
+@router.post(path="/b")
+async def b():
+    return {}
+
+
+@router.get()
+async def no_path():
+    return {}
+
+
+@patch("app.routes.PREFIX")
+def test_patched():
+    return None
+
+
+@app.put(PREFIX + "/c")
+async def c():
+    return {}
+
+
+@unknown.delete(f"{PREFIX}/d")
+async def d():
+    return {}
+
+
+@router.api_route("/e", methods=["GET", "POST"])
+async def e():
+    return {}
+
+
+async def added():
+    return {}
+
+
+async def added_twice():
+    return {}
+
+
+def register(flag: bool):
+    async def nested():
+        return {}
+
+    if flag:
+        handler = added
+    else:
+        handler = added_twice
+    router.add_api_route("/f", added, methods=["POST"])
+    router.add_api_route("/g", added_twice, methods=["GET", "POST"])
+    router.add_api_route("/h", make_handler())
+    router.add_api_route("/i", nested)
+    app.add_route("/k", handler)
+    router.add_api_route("/l", endpoint=added)
+
+
+class Views:
+    def __init__(self):
+        self.router = APIRouter()
+        self.router.add_api_route("/m", self.show, methods=["DELETE"])
+
+    async def show(self):
+        return {}
+"""
+
+
+def test_the_ways_a_route_is_declared(tmp_path: Path) -> None:
+    """RouteIndex.routes: decorators with the path positional or `path=`, without a path (no route), a
+    stdlib decorator named like a verb (`@patch`: no route), a path built at run time (shown, not literal),
+    an owner the index does not know, `api_route`; `add_api_route`/`add_route` with one method, several
+    (counted as GET), a handler built by a call (no route), a function nested in the registering one, a
+    local bound to one function or another (both), `endpoint=`, and a class's own method (`self.show`)."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/routes.py": ROUTE_FORMS})
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    index = Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    assert [(r.function.qualname, r.method, r.path, r.owner, r.literal, r.decorator is not None)
+            for r in index.routes] == [
+        ("app.routes.a", "get", "/a", "app.routes.router", True, True),
+        ("app.routes.b", "post", "/b", "app.routes.router", True, True),
+        ("app.routes.c", "put", "{PREFIX}/c", "app.routes.app", False, True),
+        ("app.routes.d", "delete", "{}/d", "", False, True),
+        ("app.routes.e", "api_route", "/e", "app.routes.router", True, True),
+        ("app.routes.added", "post", "/f", "app.routes.router", True, False),
+        ("app.routes.added_twice", "get", "/g", "app.routes.router", True, False),
+        ("app.routes.register.nested", "get", "/i", "app.routes.router", True, False),
+        ("app.routes.added", "get", "/k", "app.routes.app", True, False),
+        ("app.routes.added_twice", "get", "/k", "app.routes.app", True, False),
+        ("app.routes.added", "get", "/l", "app.routes.router", True, False),
+        ("app.routes.Views.show", "delete", "/m", "self.router", True, False),
+    ]
