@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -285,3 +286,54 @@ def test_masking_hides_exactly_the_password(user: str, password: str, host: str)
 def test_masking_never_changes_a_url_without_a_password(text: str) -> None:
     masked, secrets = mask_url(text)
     assert (masked == text) == (secrets == ())
+
+
+SERVED = "services:\n  api:\n    image: shop/api:1\n    command: uvicorn app.main:app\n"
+SERVED_K8S = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n"
+              "      containers:\n        - name: api\n          image: shop/api:1\n"
+              "          command: [uvicorn, app.main:app]\n")
+
+
+@pytest.mark.parametrize(("case", "files", "unset", "values"), [
+    ("compose-unset", {"docker-compose.yml": SERVED},
+     ["docker-compose.yml:api"], []),
+    ("compose-sets-lowercase", {"docker-compose.yml": SERVED + "    environment:\n      database_url: postgresql://db/app\n"},
+     None, [("postgresql://db/app", "docker-compose.yml", 6, "database_url")]),
+    ("compose-env-file-missing", {"docker-compose.yml": SERVED + "    env_file: deploy/api.env\n"},
+     None, []),
+    ("compose-env-file-sets", {"docker-compose.yml": SERVED + "    env_file: [deploy/api.env]\n", "deploy/api.env": "DATABASE_URL=postgresql://db/app\n"},
+     None, [("postgresql://db/app", "deploy/api.env", 1, "DATABASE_URL")]),
+    ("compose-env-file-other", {"docker-compose.yml": SERVED + "    env_file:\n      - path: deploy/api.env\n", "deploy/api.env": "OTHER=1\n"},
+     ["docker-compose.yml:api"], []),
+    ("k8s-env-from", {"k8s/api.yaml": SERVED_K8S + "          envFrom:\n            - secretRef:\n                name: api\n"},
+     None, []),
+    ("k8s-env-sets", {"k8s/api.yaml": SERVED_K8S + "          env:\n            - name: DATABASE_URL\n              valueFrom:\n                secretKeyRef: {name: db, key: url}\n"},
+     None, []),
+    ("k8s-env-other", {"k8s/api.yaml": SERVED_K8S + "          env:\n            - name: LOG_LEVEL\n              value: info\n"},
+     ["Deployment/api:api"], []),
+    ("procfile", {"Procfile": "web: uvicorn app.main:app\n"},
+     None, []),
+    ("no-server", {"docker-compose.yml": "services:\n  worker:\n    image: shop/api:1\n    command: celery -A app.tasks worker\n"},
+     None, []),
+    ("dev-compose", {"docker-compose.dev.yml": SERVED},
+     None, []),
+    ("compose-builds-image", {"docker-compose.yml": "services:\n  api:\n    build: .\n", "Dockerfile": 'FROM python:3.12\nCMD ["uvicorn", "app.main:app"]\n'},
+     ["docker-compose.yml:api"], []),
+    ("bare-image", {"Dockerfile": 'FROM python:3.12\nCMD ["uvicorn", "app.main:app"]\n'},
+     None, []),
+])
+def test_which_serving_processes_leave_a_variable_unset(tmp_path: Path, case: str, files: dict[str, str],
+                                                        unset: list[str] | None, values: list[tuple]) -> None:
+    """unset_in_production: a compose service or Kubernetes container that serves the app and sets the
+    variable nowhere (not in its environment, any case; not through an env_file that exists and sets it;
+    not by envFrom or an env entry) is named; any process that may set it where we cannot see (a missing
+    env_file, a Procfile, a bare image) answers None; development files and processes that serve nothing
+    do not count. config_values: the values production gives the variable, and where."""
+    write_project(tmp_path, {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+                             **files})
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(tmp_path, settings)
+    resolver = UrlResolver(Project(tmp_path, discovered, engine.parse_python(tmp_path, discovered, settings), settings))
+    assert resolver.unset_in_production("DATABASE_URL") == unset
+    assert [(v.url, v.location.path, v.location.span.line, v.variable)
+            for v in resolver.config_values("DATABASE_URL")] == values
