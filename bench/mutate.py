@@ -10,6 +10,7 @@ are enumerated with the stdlib `ast` over every module of a target; `--sample N`
     nice -n 10 .venv/bin/python bench/mutate.py --sample 40 --seed 1 core model
     nice -n 10 .venv/bin/python bench/mutate.py --list core            # the mutation points, no runs
     nice -n 10 .venv/bin/python bench/mutate.py --only reload_in_production.py:12 core
+    nice -n 10 .venv/bin/python bench/mutate.py --module helm_eval.py --sample 20 --seed 100 model  # one module
     nice -n 10 .venv/bin/python bench/mutate.py model --only 'db_urls.py:90 Eq -> NotEq' --tests tests  # whole suite
 
 A mutant that survives its target's selection but dies under `--tests tests` shows a selection gap
@@ -67,7 +68,8 @@ _MODEL_EXTRA = {
        for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_secret_values.py", "tests/test_helm_render.py"],
-    **{f"helm_{name}.py": ["tests/test_helm_funcs.py", "tests/test_helm_render.py", "tests/test_helm_binary.py"]
+    **{f"helm_{name}.py": ["tests/test_helm_eval.py", "tests/test_helm_funcs.py", "tests/test_helm_render.py",
+                           "tests/test_helm_binary.py"]
        for name in ("aligned", "binary", "eval", "funcs", "render", "values")},
 }
 TARGETS: dict[str, list[tuple[str, list[str]]]] = {
@@ -310,13 +312,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutation points and stop")
     parser.add_argument("--only", action="append", default=[],
                         help="`file.py:line` (every point there) or `file.py:line what` as --list prints it")
+    parser.add_argument("--module", action="append", default=[], metavar="FILE.py",
+                        help="draw only from these modules (file name, e.g. helm_eval.py); --sample then samples them")
     parser.add_argument("--tests", nargs="+", default=None, metavar="PATH",
                         help="run these tests instead of the target's selection (`tests`: the whole suite)")
     args = parser.parse_args(argv)
 
     plan: list[tuple[str, Point, list[str]]] = []
     for target in args.targets:
-        candidates = [(target, p, args.tests or tests) for path, tests in TARGETS[target] for p in points(path)]
+        candidates = [(target, p, args.tests or tests) for path, tests in TARGETS[target] for p in points(path)
+                      if not args.module or Path(path).name in args.module]
         if args.only:
             candidates = [c for c in candidates if any(
                 f"{Path(c[1].path).name}:{c[1].line}" == o or f"{Path(c[1].path).name}:{c[1].line} {c[1].what}" == o
