@@ -19,6 +19,8 @@ e: ""
 m: {a: 1, b: two}
 l: [x, y, z]
 empty: {}
+nothing: null
+helper: greeting
 """
 
 CASES = [
@@ -27,6 +29,7 @@ CASES = [
     ('{{ .Values.e | default "d" }}', "d"),
     ('{{ .Values.missing | default "d" }}', "d"),
     ('{{ .Values.zero | default 7 }}', "7"),
+    ('{{ default "d" }}', "d"),  # a single argument is the value itself
     ('{{ tpl "x" . | default "d" }}', PLACEHOLDER),
     # and / or: the first falsy (and) or truthy (or) argument, else the last
     ("{{ and .Values.on .Values.n }}", "3"),
@@ -52,6 +55,7 @@ CASES = [
     ("{{ not .Values.e }}", "true"),
     ("{{ empty .Values.empty }}", "true"),
     ("{{ empty .Values.m }}", "false"),
+    ('{{ empty (tpl "x" .) }}', PLACEHOLDER),
     # coalesce: the first truthy argument
     ('{{ coalesce .Values.e .Values.zero .Values.s "z" }}', "hello"),
     ("{{ coalesce .Values.e .Values.off }}", ""),
@@ -63,13 +67,24 @@ CASES = [
     ("{{ .Values.s | quote }}", '"hello"'),
     ('{{ quote "a\\"b" }}', '"a\\"b"'),
     ("{{ .Values.n | squote }}", "'3'"),
-    ("{{ quote }}", '""'),
-    ("{{ squote }}", "''"),
+    # Sprig quotes each argument that is not nil and joins them with spaces: nothing for no argument
+    ("{{ quote }}", ""),
+    ("{{ squote }}", ""),
+    ('{{ quote "a" .Values.s }}', '"a" "hello"'),
+    ('{{ squote "a" .Values.n }}', "'a' '3'"),
+    ("{{ .Values.missing | quote }}", ""),
+    ("{{ .Values.nothing | quote }}", ""),  # `nothing: null`
+    ('{{ quote "a" .Values.missing "b" }}', '"a" "b"'),
+    ('{{ quote "a\\\\b" }}', '"a\\\\b"'),  # a backslash is escaped too
+    ('{{ squote "a\\\\b" }}', "'a\\b'"),  # single quotes escape nothing
+    ('{{ squote (tpl "x" .) }}', PLACEHOLDER),
+    ('{{ quote "a" (tpl "x" .) }}', PLACEHOLDER),
     # indent / nindent; a width that is not a number, or an unknown text, is an unknown block (no text)
     ('{{ "a\\nb" | indent 2 }}', "  a\n  b"),
     ('{{ "a" | indent 0 }}', "a"),
     ('{{ .Values.s | indent .Values.s }}', ""),
     ('{{ "a" | indent true }}', ""),
+    ('{{ "a" | indent 1000 }}', " " * 1000 + "a"),  # the widest indent followed (MAX_INDENT)
     ('x:{{ tpl "x" . | nindent 2 }}', "x:"),
     ('{{ "a\\nb" | nindent 2 }}', "\n  a\n  b"),
     # toYaml
@@ -87,6 +102,10 @@ CASES = [
     ('{{ printf "%05d" .Values.n }}', PLACEHOLDER),
     ('{{ printf "x" (tpl "x" .) }}', PLACEHOLDER),  # an unknown argument, even one the format does not use
     ('{{ print .Values.s .Values.n }}', "hello3"),
+    ('{{ print .Values.s (tpl "x" .) }}', PLACEHOLDER),
+    # include by a name computed from the values
+    ('{{ define "greeting" }}hi {{ .Values.s }}{{ end }}{{ include .Values.helper . }}', "hi hello"),
+    ('{{ include (tpl "x" .) . }}', PLACEHOLDER),  # an unknown helper's name
     # get / index / first / hasKey
     ('{{ get .Values.m "b" }}', "two"),
     ('{{ index .Values.m "a" }}', "1"),
@@ -98,6 +117,13 @@ CASES = [
     ('{{ hasKey (dict "k" 1) "k" }}', "true"),
     ('{{ hasKey (dict "k" 1) "j" }}', "false"),
     ('{{ get (dict "k" "v" "j" "w") "j" }}', "w"),
+    ('{{ get .Values.m (tpl "x" .) }}', PLACEHOLDER),  # an unknown key of a known map
+    ('{{ get "abc" "a" }}', PLACEHOLDER),  # not a map
+    ('{{ get .Values.l "a" }}', ""),  # a list has no keys
+    ('{{ hasKey (dict "k" 1 "j") "k" }}', "true"),  # an odd argument count keeps the complete pairs
+    ('{{ len (list 1 (tpl "x" .)) }}', PLACEHOLDER),  # an unknown inside a list argument
+    ('{{ trunc (tpl "x" .) "abc" }}', PLACEHOLDER),  # an unknown parameter of a string function
+    ("{{ len (until 100000) }}", "1000"),  # `until` stops at 1,000 items
     ("{{ len (list 1 2 3) }}", "3"),
     # comparisons: numbers as numbers, else as text
     ("{{ eq .Values.n 3 }}", "true"),

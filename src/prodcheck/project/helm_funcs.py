@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.helm_eval import MAX_INDENT, Budget
 from prodcheck.project.helm_values import UNKNOWN, UNKNOWN_BLOCK, Rich, Segment, Unknown, go_string, has_unknown, \
-    plain, to_rich, to_yaml, truth
+    plain, to_rich, to_yaml, truth, typed_scalar
 
 if TYPE_CHECKING:
     from prodcheck.project.helm_eval import Evaluator
@@ -68,15 +68,13 @@ def _default(ev: Evaluator, *args: object) -> object:
 
 
 def _and(ev: Evaluator, *args: object) -> object:
-    last: object = True
     for arg in args:
         verdict = truth(arg)
         if verdict is None:
             return UNKNOWN
         if not verdict:
             return arg
-        last = arg
-    return last
+    return args[-1] if args else UNKNOWN  # Go's `and` takes at least one argument: Helm fails without
 
 
 def _or(ev: Evaluator, *args: object) -> object:
@@ -86,7 +84,7 @@ def _or(ev: Evaluator, *args: object) -> object:
         if verdict:
             return arg
         unknown = unknown or verdict is None
-    return UNKNOWN if unknown else (args[-1] if args else False)
+    return UNKNOWN if unknown or not args else args[-1]  # `or` without arguments: Helm fails
 
 
 def _not(ev: Evaluator, value: object) -> object:
@@ -115,20 +113,27 @@ def _ternary(ev: Evaluator, yes: object, no: object, condition: object) -> objec
 
 
 def _quote(ev: Evaluator, *args: object) -> object:
-    if not args:
-        return Rich.plain('""')
-    text = _text(ev, args[-1])
-    if isinstance(text, Unknown):
-        return UNKNOWN
-    return Rich([Segment('"', None), *[Segment(s.text.replace("\\", "\\\\").replace('"', '\\"'), s.origin, s.value)
-                                       for s in text.segments], Segment('"', None)])
+    """Sprig's `quote`/`squote`: each argument that is not nil, quoted, joined by spaces."""
+    return _quoted(ev, args, '"', lambda s: s.replace("\\", "\\\\").replace('"', '\\"'))
 
 
 def _squote(ev: Evaluator, *args: object) -> object:
-    text = _text(ev, args[-1]) if args else Rich()
-    if isinstance(text, Unknown):
-        return UNKNOWN
-    return Rich([Segment("'", None), *text.segments, Segment("'", None)])
+    return _quoted(ev, args, "'", lambda s: s)
+
+
+def _quoted(ev: Evaluator, args: tuple[object, ...], mark: str, escape: Callable[[str], str]) -> object:
+    out: list[Segment] = []
+    for arg in args:
+        if arg is None or (isinstance(arg, YNode) and typed_scalar(arg) is None and arg.is_scalar):
+            continue
+        text = _text(ev, arg)
+        if isinstance(text, Unknown):
+            return UNKNOWN
+        if out:
+            out.append(Segment(" ", None))
+        out.extend([Segment(mark, None), *[Segment(escape(s.text), s.origin, s.value) for s in text.segments],
+                    Segment(mark, None)])
+    return Rich(out)
 
 
 def _indent(leading: bool) -> Function:
