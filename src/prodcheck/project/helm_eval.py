@@ -111,9 +111,7 @@ class Evaluator:
         value = self.pipe(node.pipe, dot, scopes)
         if node.pipe.decl:
             return  # `$x := ...` prints nothing
-        if not isinstance(value, Unknown) and not isinstance(value, Rich):
-            value = to_rich(value, self.values_path)
-        self._put(value, node.line, node.trimmed_left, emission)
+        self._put(to_rich(value, self.values_path), node.line, node.trimmed_left, emission)
 
     def _put(self, value: Rich | Unknown, line: int, block_position: bool, emission: Emission) -> None:
         if isinstance(value, Unknown):
@@ -132,17 +130,15 @@ class Evaluator:
                 self._nodes(branch.body, dot, [*scopes, {}], emission, uncertain)
                 return
             self.touched = []
-            value = self.pipe(branch.pipe, dot, scopes)
+            inner = [*scopes, {}]  # `if $x := ...`: the variable lives until the branch's end, as in Go
+            value = self.pipe(branch.pipe, dot, inner)
             touched = self.touched
             verdict = truth(value)
             if verdict is False:
                 self._slot(branch.body, touched, emission)
                 continue
             inner_dot = value if node.keyword == "with" else dot
-            scope: dict[str, object] = {}
-            if branch.pipe.decl:
-                scope[branch.pipe.decl[0]] = value
-            self._nodes(branch.body, inner_dot, [*scopes, scope], emission, uncertain or verdict is None)
+            self._nodes(branch.body, inner_dot, inner, emission, uncertain or verdict is None)
             return
 
     def _slot(self, body: list[Node], touched: list[YNode], emission: Emission) -> None:
@@ -150,7 +146,7 @@ class Evaluator:
             return
         for node in body:
             if isinstance(node, Text):
-                match = _KEY_LINE.match(node.text.lstrip("\n"))
+                match = _KEY_LINE.match(node.text)
                 if match:
                     emission.slots.append(Slot(match.group(1), Location(touched[0].origin or self.values_path, touched[0].span),
                                                len(emission.segments)))
@@ -160,7 +156,7 @@ class Evaluator:
 
     def _range(self, node: Range, dot: object, scopes: list[dict[str, object]], emission: Emission,
                uncertain: bool) -> None:
-        value = self.pipe(node.pipe, dot, scopes)
+        value = self.pipe(node.pipe, dot, [*scopes, {}])  # its variables are the body's, set per item below
         items: list[tuple[object, object]]
         if isinstance(value, Unknown):
             emission.opaque.append((len(emission.segments), None))
@@ -222,14 +218,12 @@ class Evaluator:
             first = False
         if pipe.decl:
             if pipe.assign:
-                for scope in reversed(scopes):
+                for scope in reversed(scopes):  # `$x = ...` sets the innermost `$x` declared
                     if pipe.decl[0] in scope:
                         scope[pipe.decl[0]] = value
                         break
-                else:
-                    scopes[-1][pipe.decl[0]] = value
             else:
-                scopes[-1][pipe.decl[-1]] = value
+                scopes[-1][pipe.decl[0]] = value
         return value
 
     def command(self, terms: list[Term], dot: object, scopes: list[dict[str, object]],

@@ -9,6 +9,7 @@ nil and empty strings, maps and lists are false; UNKNOWN's truth is unknown (Non
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from dataclasses import dataclass
 
 from prodcheck.model.finding import Location
@@ -129,13 +130,34 @@ def go_string(value: object) -> str:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
+    if isinstance(value, float):
+        return _go_float(value)
     if isinstance(value, dict):
         return "map[" + " ".join(f"{k}:{go_string(v)}" for k, v in sorted(value.items())) + "]"
     if isinstance(value, list):
         return "[" + " ".join(go_string(v) for v in value) + "]"
     return str(value)
+
+
+def _go_float(value: float) -> str:
+    """A float as Go's `%v` prints it: the shortest digits that read back, in exponent form when
+    the exponent is below -4 or at least 6 (strconv's shortest %g): 2, 0.5, 123456, 1e+06, 1.5e-05."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return "NaN" if value != value else ("+Inf" if value > 0 else "-Inf")
+    if value == 0:
+        return "0"
+    _, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(str(d) for d in digits)
+    point = len(text) + int(exponent)  # where the decimal point goes in the digits
+    sign = "-" if value < 0 else ""
+    if point - 1 < -4 or point - 1 >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{sign}{mantissa}e{'-' if point - 1 < 0 else '+'}{abs(point - 1):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{text}"
+    if point >= len(text):
+        return sign + text + "0" * (point - len(text))
+    return f"{sign}{text[:point]}.{text[point:]}"
 
 
 def to_rich(value: object, path: str) -> Rich | Unknown:
@@ -180,7 +202,7 @@ def _yaml_lines(value: object, path: str, out: list[tuple[str, Location | None]]
         if value.is_map:
             if not value.value:
                 out.append((pad + "{}", here))
-            for key, item in value.entries():
+            for key, item in sorted(value.entries(), key=lambda entry: entry[0]):  # Go marshals maps sorted
                 _child(f"{pad}{_scalar_yaml(key, False)}:", item, path, out, indent, Location(item.origin or path, item.span))
         elif value.is_seq:
             if not value.value:
@@ -220,7 +242,8 @@ def _child(head: str, item: object, path: str, out: list[tuple[str, Location | N
         out.extend((" " * (len(head) + 1) + text, where) for text, where in inner[1:])
         return
     out.append((head, origin))
-    _yaml_lines(item, path, out, indent + 2, origin)
+    listed = (isinstance(item, YNode) and item.is_seq) or isinstance(item, list)
+    _yaml_lines(item, path, out, indent if listed else indent + 2, origin)  # yaml.v2: a list under its key unindented
 
 
 def to_yaml(value: object, path: str) -> Rich | Unknown:
