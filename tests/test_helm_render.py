@@ -175,3 +175,33 @@ def test_the_summary_keeps_a_reason_of_160_characters_and_cuts_a_longer_one() ->
     assert f"({whole})" in note
     [note] = Rendering(static=[("chart", "f" * 161)]).notes()
     assert f"({'f' * 157}...)" in note
+
+
+_DEPLOYMENT = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n"
+               "      containers:\n      - name: a\n        image: x:1\n"
+               "        securityContext:\n          runAsUser: {{{{ .Values.uid }}}}\n")
+
+
+def test_a_chart_at_the_repository_root_is_rendered_with_its_values(tmp_path: Path) -> None:
+    """Chart.yaml, values.yaml and templates/ at the top of the scanned folder (no chart folder)."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (tmp_path / "values.yaml").write_text("a: 1\nuid: 0\n")
+    (tmp_path / "templates" / "api.yaml").write_text(_DEPLOYMENT.format(name="api"))
+    _, report = run_json(tmp_path, "--select", "PC201")
+    assert [(f["code"], f["path"], f["line"]) for f in report["findings"]] == [("PC201", "values.yaml", 2)]
+
+
+def test_templates_after_one_over_budget_are_still_rendered(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("uid: 0\n")
+    heavy = "{{ range until 60 }}" * 4 + "{{ end }}" * 4 + "\n"
+    long = "{{ range until 100 }}\n{{ end }}\n"  # a loop past the loop budget: left unread quietly
+    (chart / "templates" / "a-heavy.yaml").write_text(heavy)
+    (chart / "templates" / "b-long.yaml").write_text(long)
+    (chart / "templates" / "c-api.yaml").write_text(_DEPLOYMENT.format(name="api"))
+    _, report = run_json(tmp_path, "--select", "PC000", "--select", "PC201")
+    assert sorted((f["code"], f["path"], f["line"]) for f in report["findings"]) == [
+        ("PC000", "chart/templates/a-heavy.yaml", 1), ("PC201", "chart/values.yaml", 1)]
