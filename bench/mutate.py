@@ -68,6 +68,7 @@ _MODEL_EXTRA = {
        for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_secret_values.py", "tests/test_helm_render.py"],
+    "charts.py": ["tests/test_project_charts.py"],
     **{f"helm_{name}.py": ["tests/test_helm_eval.py", "tests/test_helm_funcs.py", "tests/test_helm_render.py",
                            "tests/test_helm_binary.py"]
        for name in ("aligned", "binary", "eval", "funcs", "render", "values")},
