@@ -205,3 +205,185 @@ def test_templates_after_one_over_budget_are_still_rendered(tmp_path: Path) -> N
     _, report = run_json(tmp_path, "--select", "PC000", "--select", "PC201")
     assert sorted((f["code"], f["path"], f["line"]) for f in report["findings"]) == [
         ("PC000", "chart/templates/a-heavy.yaml", 1), ("PC201", "chart/values.yaml", 1)]
+
+
+def test_the_summary_names_how_each_chart_was_read() -> None:
+    from prodcheck.project.helm_render import Rendering
+
+    assert Rendering().notes() == []
+    one = Rendering(by_helm=["chart"], helm="v3.15.2", partly=[("chart", f"chart/templates/t{i}.yaml") for i in range(4)],
+                    overrides=["chart/values-prod.yaml"])
+    assert one.notes() == [
+        "1 Helm chart rendered by `helm template` (v3.15.2) with default values",
+        "Helm templates that do not render with the chart's default values (`required`, `fail`), read statically "
+        "instead: chart/templates/t0.yaml, chart/templates/t1.yaml, chart/templates/t2.yaml, chart/templates/t3.yaml",
+        "Helm charts read with their production values over the defaults: chart/values-prod.yaml"]
+    many = Rendering(by_helm=["a", "b"], helm="v3", partly=[("a", f"t{i}") for i in range(5)],
+                     overrides=[f"v{i}" for i in range(5)])
+    notes = many.notes()
+    assert notes[0].startswith("2 Helm charts rendered")
+    assert notes[1].endswith(": t0, t1, t2, t3, ...") and notes[2].endswith(": v0, v1, v2, v3, ...")
+    same = Rendering(static=[("a", "no helm binary on PATH"), ("b", "no helm binary on PATH")]).notes()
+    assert same[0].startswith("2 Helm charts read without rendering by helm (no helm binary on PATH): rendered statically")
+    differ = Rendering(static=[("", "why one"), ("b", "why two"), ("c", "why two"), ("d", "why four")]).notes()
+    assert differ[0].startswith("4 Helm charts read without rendering by helm (.: why one; b: why two; c: why two): ")
+
+
+def _rendering(root: Path):  # the project's Rendering
+    from prodcheck import engine
+    from prodcheck.project import Project
+    from prodcheck.settings import Settings
+
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings).views.helm
+
+
+def test_chart_fields_and_release_fields_render(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nappVersion: \"1.4\"\nversion: 0.1.0\n"
+                                      "dependencies: [{name: x}]\n")
+    (chart / "values.yaml").write_text("a: 1\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n"
+        "  v: {{ .Chart.Name }}-{{ .Chart.AppVersion }}-{{ .Release.Name }}-{{ .Release.Namespace }}"
+        "-{{ .Release.Service }}-{{ .Release.IsInstall }}-{{ .Release.IsUpgrade }}-{{ .Release.Revision }}"
+        "-{{ .Template.Name }}-{{ .Template.BasePath }}-{{ .Chart.Dependencies }}\n")
+    rendering = _rendering(tmp_path)
+    text = rendering.files["chart/templates/cm.yaml@rendered"].source.text
+    assert text.endswith("  v: shop-1.4-release-name-default-Helm-true-false-1-chart/templates/cm.yaml-chart/templates-\n")
+    assert (rendering.charts, sorted(rendering.templates)) == (1, ["chart/templates/cm.yaml"])
+
+
+REMAP_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: {{ .Values.image }}
+          securityContext:
+            runAsUser: {{ .Values.uid }}
+          {{- if tpl "x" . }}
+          command: [run]
+          {{- end }}
+          workingDir: {{ .Values.script }}
+"""
+
+
+def test_findings_on_rendered_lines_move_to_the_value_or_the_template_line(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from prodcheck.model.files import Context
+    from prodcheck.project.helm_render import remap
+    from prodcheck.rules.base import Draft
+
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\n")
+    (chart / "values.yaml").write_text("uid: 0\nimage: shop/api:latest\nscript: |\n  run\n")
+    (chart / "templates" / "api.yaml").write_text(REMAP_TEMPLATE)
+    rendering = _rendering(tmp_path)
+    path = "chart/templates/api.yaml@rendered"
+    assert rendering.files[path].uncertain == {13}
+
+    def moved(line: int, column: int = 1, **fields: object) -> Draft:
+        return remap(rendering, Draft("m", Location(path, Span(line, column)), **fields))  # type: ignore[arg-type]
+
+    assert moved(12).location == Location("chart/values.yaml", Span(1, 6, 1, 7))  # `0`
+    assert moved(10).location == Location("chart/values.yaml", Span(2, 8, 2, 23))  # the image value
+    assert moved(11).location == Location("chart/templates/api.yaml", Span(11, 11, 11, 27))  # the template line
+    assert moved(14).location == Location("chart/values.yaml", Span(3, 9, 3, 9))  # a block value: its first column
+    assert moved(99).location == Location("chart/templates/api.yaml", Span(1, 1, 1, 20))  # past the end: line 1
+    uncertain = moved(13)
+    assert (uncertain.location.span.line, uncertain.context) == (14, Context.AMBIGUOUS)
+    assert "could not be evaluated" in uncertain.context_reason
+    assert moved(13, context=Context.DEV).context == Context.DEV  # the rule's own context stays
+    assert moved(12).context is None
+
+    related = Draft(f"see {path}:12 and other.yaml@rendered:3", Location("Dockerfile", Span(1)),
+                    related=(Location(path, Span(10)), Location("x.yaml", Span(2))))
+    out = remap(rendering, related)
+    assert out.message == "see chart/values.yaml:1 and other.yaml@rendered:3"
+    assert out.related == (Location("chart/values.yaml", Span(2, 8, 2, 23)), Location("x.yaml", Span(2)))
+    assert out.location == Location("Dockerfile", Span(1))
+    plain = Draft("m", Location("Dockerfile", Span(1)), related=(Location("x.yaml", Span(2)),))
+    assert remap(rendering, plain) is plain
+    on_rendered = remap(rendering, replace(related, location=Location(path, Span(12))))
+    assert (on_rendered.location.path, on_rendered.message) == ("chart/values.yaml", out.message)
+
+
+def _views(root: Path):  # the project's FileViews
+    from prodcheck import engine
+    from prodcheck.project import Project
+    from prodcheck.settings import Settings
+
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings).views
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ("autoscaling:\n  enabled: true\n  maxReplicas: 7\n", (7, 3)),
+    ("autoscaling:\n  enabled: false\n  maxReplicas: 7\n", None),
+    ("autoscaling:\n  enabled: yes-please\n  maxReplicas: 7\n", None),
+    ("autoscaling:\n  maxReplicas: 7\n", None),
+    ("autoscaling:\n  enabled: true\n", None),
+    ("autoscaling:\n  enabled: true\n  maxReplicas: many\n", None),
+    ("- a list\n", None),
+])
+def test_a_chart_that_autoscales_by_default_gives_its_ceiling(tmp_path: Path, values: str,
+                                                             expected: tuple[int, int] | None) -> None:
+    from prodcheck.project.helm_render import autoscaled
+
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\n")
+    (chart / "values.yaml").write_text(values)
+    (chart / "templates" / "api.yaml").write_text(REMAP_TEMPLATE.replace("{{ .Values.", "{{ .Values.x."))
+    views = _views(tmp_path)
+    found = autoscaled(views, "chart/templates/api.yaml@rendered")
+    assert (None if found is None else (found[0], found[1].span.line)) == expected
+    if found is not None:
+        assert found[1].path == "chart/values.yaml"
+    assert autoscaled(views, "chart/templates/other.yaml@rendered") is None
+
+
+ABSENCE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: shop/api:1.0
+          env:
+            {{- include "lib.env" . | nindent 12 }}
+          {{- include "lib.container" . | nindent 10 }}
+        - name: sidecar
+          image: shop/sidecar:1.0
+          env:
+            {{- include "lib.env" . | nindent 12 }}
+          securityContext: {{ include "lib.security" . | nindent 12 }}
+"""
+
+
+def test_a_missing_key_is_not_reported_where_an_unknown_block_might_write_it(tmp_path: Path) -> None:
+    """api: an unknown block at the container's own level might set resources, probes and the user;
+    sidecar: the unknown block under `env:` cannot, and its securityContext's value is unknown."""
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\n")
+    (chart / "values.yaml").write_text("a: 1\n")
+    (chart / "templates" / "api.yaml").write_text(ABSENCE)
+    _, report = run_json(tmp_path, "--select", "PC201", "--select", "PC603", "--select", "PC606")
+    found = sorted((f["code"], f["path"], f["line"]) for f in report["findings"])
+    assert found == [("PC606", "chart/templates/api.yaml", 14)]  # the sidecar has no resources

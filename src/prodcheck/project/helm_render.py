@@ -245,13 +245,17 @@ def _rendered(template: SourceFile, values_path: str, emission: Emission) -> Ren
     texts: list[str] = []
     per_line: list[list[tuple[str, Location | None, bool]]] = [[]]
     segment_line: list[int] = []
+    written_lines: list[list[int]] = []  # per segment: the lines it writes something other than blanks on
     for segment in emission.segments:
         segment_line.append(len(per_line))
         pieces = segment.text.split("\n")
+        written_lines.append([])
         for index, piece in enumerate(pieces):
             if index:
                 per_line.append([])
             per_line[-1].append((piece, segment.origin, segment.value))
+            if piece.strip():
+                written_lines[-1].append(len(per_line))
         texts.append(segment.text)
     segment_line.append(len(per_line))
     origins = []
@@ -267,8 +271,8 @@ def _rendered(template: SourceFile, values_path: str, emission: Emission) -> Ren
     source = SourceFile(template.path + SUFFIX, FileKind.K8S, template.context, text="".join(texts),
                         context_reason=template.context_reason)
     rendered = Rendered(source, template, values_path, origins)
-    for start, end in emission.uncertain:
-        rendered.uncertain.update(range(segment_line[start], segment_line[min(end, len(segment_line) - 1)] + 1))
+    for start, end in emission.uncertain:  # the lines the uncertain segments write on, not the newline before them
+        rendered.uncertain.update(line for lines in written_lines[start:end] for line in lines)
     rendered.opaque = [(segment_line[min(i, len(segment_line) - 1)], width) for i, width in emission.opaque]
     rendered.slots = [(segment_line[min(s.at, len(segment_line) - 1)], s.key, s.origin) for s in emission.slots]
     return rendered
