@@ -111,6 +111,9 @@ CASES = [
     ('{{ index .Values.m "a" }}', "1"),
     ("{{ index .Values.l 1 }}", "y"),
     ("{{ index .Values.l 0 }}", "x"),
+    ("{{ index .Values.l -1 }}", PLACEHOLDER),  # out of range (Helm fails): unknown, never counted from the end
+    ('{{ hasKey .Values "nothing" }}', "true"),  # a key whose value is null is a key
+    ('{{ hasKey .Values.l "x" }}', "false"),  # a list has no keys
     ("{{ first .Values.l }}", "x"),
     ('{{ hasKey .Values.m "a" }}', "true"),
     ('{{ hasKey .Values.m "q" }}', "false"),

@@ -215,7 +215,7 @@ def _has_key(ev: Evaluator, container: object, key: object) -> object:
         return UNKNOWN
     name = go_string(plain(key))
     if isinstance(container, YNode):
-        return (container.is_map and container.get(name) is not None) or name in dict(container.entries())
+        return container.is_map and container.get(name) is not None  # a key with a null value is a key (a YNode)
     if isinstance(container, dict):
         return name in container
     return UNKNOWN
