@@ -67,10 +67,10 @@ _MODEL_EXTRA = {
     **{name: ["tests/test_deployment_context.py", "tests/test_deployment_commands.py"]
        for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
-    "chart_defaults.py": ["tests/test_secret_values.py", "tests/test_helm_render.py"],
+    "chart_defaults.py": ["tests/test_chart_defaults.py", "tests/test_secret_values.py", "tests/test_helm_render.py"],
     "charts.py": ["tests/test_project_charts.py"],
     **{f"helm_{name}.py": ["tests/test_helm_eval.py", "tests/test_helm_funcs.py", "tests/test_helm_render.py",
-                           "tests/test_helm_binary.py"]
+                           "tests/test_helm_binary.py", "tests/test_helm_aligned.py"]
        for name in ("aligned", "binary", "eval", "funcs", "render", "values")},
 }
 TARGETS: dict[str, list[tuple[str, list[str]]]] = {
@@ -128,6 +128,13 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        "has its top package (`a`), which the clause before accepts; for an undotted one both the package and the "
        "module are the module itself, so splitting elsewhere changes nothing"
        for what in ("'.' -> 'XX'", "1 -> 0")},
+    ("helm_funcs.py", 'if index >= len(args) or verb not in "sdvq" or match.group(1):', "GtE -> Gt"):
+        "printf with fewer arguments than verbs: the bounds check returns UNKNOWN, and without it args[index] "
+        "raises IndexError, which Evaluator.command turns into the same UNKNOWN",
+    ("helm_funcs.py", "container = items[position] if isinstance(position, int) and 0 <= position < len(items) "
+     "else UNKNOWN", "Lt -> LtE"):
+        "`index` one past the end: the bounds check returns UNKNOWN, and without it items[position] raises "
+        "IndexError, which Evaluator.command turns into the same UNKNOWN",
     **{("request_path.py", line, "And -> Or"): "the push filter of the request-path walk only saves work: "
        "what it lets through (a sync function, one already found, another root) is dropped by the check each "
        "entry passes when it is popped, so the same entries are expanded in the same order"

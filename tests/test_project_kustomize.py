@@ -160,3 +160,81 @@ def test_a_patch_in_a_development_overlay_scales_nothing(tmp_path: Path) -> None
     })
     assert replicas(project, "Deployment", "api", "k8s/base/deployment.yaml") is None
     assert patched_containers(project, "Deployment", "api", "api") == []
+
+
+def test_overlays_reach_bases_and_components_never_remote_ones_and_stop_at_a_cycle(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "kustomization.yaml": "bases:\n  - k8s/base\ncomponents:\n  - k8s/extra\nresources:\n  - ''\n",
+        "k8s/extra/kustomization.yaml": "resources:\n  - job.yaml\n  - ../loop\n",
+        "k8s/extra/job.yaml": "kind: Job\n",
+        "k8s/loop/kustomization.yaml": "resources:\n  - ../extra\n  - github.com/org/repo/deploy\n"
+                                       "  - git@github.com:org/repo.git\n  - ../base/missing.yaml\n",
+    })
+    reach = kustomize(project).reach
+    everything = {"k8s/base/deployment.yaml", "k8s/base/worker.yaml", "k8s/extra/job.yaml"}
+    assert reach[""] == everything  # the overlay at the repository root
+    assert reach["k8s/loop"] == {"k8s/extra/job.yaml"}  # ../extra leads back to ../loop: read once
+
+
+def test_the_largest_count_wins_and_patches_without_a_kind_take_their_target(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {
+        "k8s/overlays/prod/kustomization.yaml": """
+            resources:
+              - ../../base
+            replicas:
+              - name: api
+                count: 2
+              - name: api
+                count: 7
+            patchesStrategicMerge:
+              - |-
+                metadata:
+                  name: worker
+                spec:
+                  replicas: 3
+              - |-
+                kind: Deployment
+                metadata: [unclosed
+            patches:
+              - target: {kind: Deployment, name: api}
+                patch: |-
+                  spec:
+                    replicas: 4
+              - path: missing.yaml
+              - target: {kind: Deployment}
+                patch: |-
+                  - op: replace
+                    path: /spec/replicas
+                    value: 50
+              - patch: ""
+        """,
+    })
+    assert replicas(project, "Deployment", "api", "k8s/base/deployment.yaml") == (
+        7, "7 replicas (kustomize replicas)", "k8s/overlays/prod/kustomization.yaml", 7)
+    patches = sorted((p.kind, p.name, len(p.operations), p.origin.path, p.origin.span.line)
+                     for p in kustomize(project).patches)
+    assert patches == [
+        ("", "worker", 0, "k8s/overlays/prod/kustomization.yaml", 9),  # inline, no kind: any kind
+        ("Deployment", "", 1, "k8s/overlays/prod/kustomization.yaml", 24),  # no name: scales no workload
+        ("Deployment", "api", 0, "k8s/overlays/prod/kustomization.yaml", 19)]
+    assert kustomize_patch_paths(project) == {"k8s/overlays/prod/missing.yaml"}
+    # the inline patch with no kind applies to a workload of any kind named worker
+    assert replicas(project, "StatefulSet", "worker", "k8s/base/worker.yaml") == (
+        3, "3 replicas (kustomize patch)", "k8s/overlays/prod/kustomization.yaml", 9)
+
+
+def test_patched_containers_come_from_production_strategic_merge_patches_only(tmp_path: Path) -> None:
+    patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n"
+             "      containers:\n        - name: api\n          readinessProbe: {httpGet: {path: /ready}}\n")
+    project = project_of(tmp_path, {
+        "k8s/overlays/prod/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: probe.yaml\n"
+                                                "  - target: {name: api}\n    patch: |-\n      - op: add\n"
+                                                "        path: /spec/template/spec/containers/0/readinessProbe\n"
+                                                "        value: {}\n",
+        "k8s/overlays/prod/probe.yaml": patch,
+        "k8s/overlays/dev/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: probe.yaml\n",
+        "k8s/overlays/dev/probe.yaml": patch.replace("/ready", "/dev"),
+    })
+    [container] = patched_containers(project, "Deployment", "api", "api")
+    assert container.path("readinessProbe", "httpGet", "path").as_str() == "/ready"  # type: ignore[union-attr]
+    assert patched_containers(project, "Deployment", "other", "api") == []
