@@ -239,3 +239,62 @@ def test_requirements_yaml_is_copied_with_vendored_dependencies_only() -> None:
     assert _vendored_only(b"dependencies: {}\n", "c/", vendored) == b"dependencies: {}\n"
     everything = b"dependencies:\n  - name: common\n"
     assert _vendored_only(everything, "c/", vendored) is everything  # nothing to drop: the file as written
+
+
+SLOTTED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: shop/api:1.0
+          command: ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]
+          ports:
+            - containerPort: 8000
+          {{- with .Values.readinessProbe }}
+          readinessProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          resources:
+            limits: {memory: 1Gi}
+          securityContext:
+            runAsUser: 1000
+"""
+
+
+def test_a_block_the_defaults_leave_out_is_still_placed_at_its_value_when_helm_renders(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Helm's output has no readinessProbe (the values leave it `{}`): the missing probe is reported
+    at that values.yaml line, the slot of the static rendering carried over to Helm's lines."""
+    output = ("---\n# Source: shop/templates/api.yaml\n"
+              + SLOTTED.replace("          {{- with .Values.readinessProbe }}\n          readinessProbe:\n"
+                                "            {{- toYaml . | nindent 12 }}\n          {{- end }}\n", ""))
+    _prints(tmp_path, output, monkeypatch)
+    values = "image: x\nlivenessProbe: {httpGet: {path: /, port: 80}}\nreadinessProbe: {}\n"
+    root = _repo(tmp_path, {"chart/Chart.yaml": CHART, "chart/values.yaml": values,
+                            "chart/templates/api.yaml": SLOTTED})
+    found, notes = _found(root, "PC603")
+    assert found == [("PC603", "chart/values.yaml", 3)]
+    assert any("rendered by `helm template`" in n for n in notes)
+
+
+def test_helm_output_replaces_the_static_reading_of_every_template(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker template renders (statically) a root container, but Helm renders nothing for it (a
+    condition only Helm evaluates): nothing is reported for it. A vendored subchart's manifests in
+    Helm's output are not the chart's own templates and are not read either."""
+    worker = TEMPLATE.replace("name: api", "name: worker").replace('{{ include "lib.uid" . }}', "0").replace(
+        '{{ include "lib.image" . }}', "shop/w:1.0")
+    subchart = ("---\n# Source: shop/charts/db/templates/db.yaml\n"
+                + _rendered("db:1.0", "0")[len("---\n# Source: shop/templates/api.yaml\n"):])
+    _prints(tmp_path, _rendered("shop/api:1.0", "1000") + subchart, monkeypatch)
+    root = _repo(tmp_path, {"chart/Chart.yaml": CHART, "chart/values.yaml": VALUES,
+                            "chart/templates/api.yaml": TEMPLATE, "chart/templates/worker.yaml": worker,
+                            "chart/charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.0.0\n",
+                            "chart/charts/db/templates/db.yaml": "kind: StatefulSet\n"})
+    found, _ = _found(root, "PC201")
+    assert found == []

@@ -58,6 +58,8 @@ def _pieces(template: str, values: str = VALUES, helpers: str = "") -> list[tupl
     ("{{ range 3 }}{{ . }}{{ end }}", "012"),  # a number: that many
     ("{{ range (sub 0 2) }}{{ . }}{{ else }}none{{ end }}", "none"),  # a negative count: none
     ("{{ range .Values.on }}x{{ else }}none{{ end }}", "none"),  # a bool is no list
+    ("{{ range true }}x{{ else }}none{{ end }}", "none"),  # nor a computed one (a bool is no number)
+    ("{{ range .Values.s }}x{{ else }}none{{ end }}", "none"),  # nor a string
     ("{{ range .Values.l }}{{ $.Values.s }}{{ end }}", "hellohello"),  # `$` is the root inside a loop
     ("{{ .Values.missing.x }}", ""),  # a field of nothing: nothing
     ("{{ .Values.l.x }}", ""),  # a field of a list: nothing
@@ -266,3 +268,11 @@ def test_to_yaml_of_a_value_reads_back_as_the_same_value(key: str) -> None:
     [original] = [v for k, v in load_documents(TYPED)[0].entries() if k == key]
     node = load_documents(written)[0].get("v")
     assert node is not None and typed_scalar(node) == typed_scalar(original), written
+
+
+def test_entering_a_helper_is_a_step_too() -> None:
+    empty = '{{ define "e" }}{{ end }}'
+    _, evaluator = _emit(empty + _steps(19_998) + '{{ include "e" . }}')  # the include is the 20,000th step
+    assert evaluator.steps == 20_000
+    with pytest.raises(Budget, match="steps"):
+        _emit(empty + _steps(19_999) + '{{ include "e" . }}')

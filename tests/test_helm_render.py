@@ -387,3 +387,17 @@ def test_a_missing_key_is_not_reported_where_an_unknown_block_might_write_it(tmp
     _, report = run_json(tmp_path, "--select", "PC201", "--select", "PC603", "--select", "PC606")
     found = sorted((f["code"], f["path"], f["line"]) for f in report["findings"])
     assert found == [("PC606", "chart/templates/api.yaml", 14)]  # the sidecar has no resources
+
+
+def test_a_rendered_document_that_does_not_parse_leaves_the_others_read(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("uid: 0\n")
+    (chart / "templates" / "api.yaml").write_text(
+        "--- # the config\napiVersion: v1\nkind: ConfigMap\ndata: {a: [unclosed\n---\n"
+        + _DEPLOYMENT.format(name="api") + "---\nkind: NoApiVersion\n---\n")
+    rendering = _rendering(tmp_path)
+    assert [d.get("kind").as_str() for _, d in rendering.documents] == ["Deployment"]  # type: ignore[union-attr]
+    _, report = run_json(tmp_path, "--select", "PC201")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("chart/values.yaml", 1)]

@@ -190,3 +190,15 @@ def test_a_rendered_template_is_not_read_again(tmp_path: Path) -> None:
     files = {"chart/Chart.yaml": "apiVersion: v2\nname: api\n", "chart/values.yaml": "a: 1\n",
              "chart/templates/deployment.yaml": template}
     assert [p[0] for p in _processes(_project(tmp_path, files))] == []
+
+
+def test_a_broken_values_file_of_any_chart_is_a_parse_error(tmp_path: Path) -> None:
+    """values.yaml beside every Chart.yaml is parsed up front, a vendored subchart's too (the static
+    renderer never reads that one): PC000 names it."""
+    from conftest import run_json
+
+    write_project(tmp_path, {**APP, "chart/Chart.yaml": "apiVersion: v2\nname: shop\n", "chart/values.yaml": "a: 1\n",
+                             "chart/charts/db/Chart.yaml": "apiVersion: v2\nname: db\n",
+                             "chart/charts/db/values.yaml": "a: [unclosed\n", "other/values.yaml": "b: [unclosed\n"})
+    _, report = run_json(tmp_path, "--select", "PC000")
+    assert [f["path"] for f in report["findings"]] == ["chart/charts/db/values.yaml"]  # not a values.yaml of no chart
