@@ -34,6 +34,11 @@ def _chart(root: Path, template: str, values: str = "", chart: str = "apiVersion
     return _project(root, files)
 
 
+def _steps(project: Project) -> list[list[str]]:
+    """Where each process's commands are written."""
+    return [[f"{s.location.path}:{s.location.span.line}" for s in p.steps] for p in platform_model(project).processes]
+
+
 def _processes(project: Project) -> list[tuple[str, list[str], int | None, str | None, str | None, int]]:
     """(name, commands, replicas, where the replica count is, Dockerfile, origin line)."""
     out = []
@@ -63,6 +68,7 @@ def test_a_literal_command_list_and_replicas(tmp_path: Path) -> None:
     project = _chart(tmp_path, template)
     assert _processes(project) == [("chart/templates/deployment.yaml:helm:api", ["uvicorn app.main:app --port 80"], 2,
                                     "chart/templates/deployment.yaml:6", None, 9)]
+    assert _steps(project) == [["chart/templates/deployment.yaml:15"]]  # `command:` and `args:` together, at `args:`
     [process] = platform_model(project).processes
     assert (process.unit, process.context) == ("k8s", Context.PROD)
 
@@ -73,6 +79,7 @@ def test_a_flow_list_command_and_a_values_list_on_the_next_line(tmp_path: Path) 
     project = _chart(tmp_path, template, "args: [-w, '3']\n")
     assert _processes(project) == [("chart/values.yaml:helm:api", ["gunicorn app.main:app -w 3"], 1,
                                     "chart/templates/deployment.yaml:8", None, 8)]  # at `containers:`
+    assert _steps(project) == [["chart/values.yaml:1"]]  # the values list, read last
 
 
 def test_commands_that_need_rendering_are_not_guessed(tmp_path: Path) -> None:
@@ -120,6 +127,8 @@ def test_template_values_resolve_through_defaults_and_the_chart(tmp_path: Path) 
         ("{{ .Values.missing }}", "a: 1\n", None, None),
         ("{{ .Values.replicaCount | int }}", "replicaCount: \"\"\n", None, None),  # no default to fall back on
         ("{{ include \"replicas\" . }}", "a: 1\n", None, None),
+        ("{{ .Values.replicaCount }}", "replicaCount: {a: 1}\n", None, None),  # a map is no count
+        ("{{ .Values.replicaCount }}", "replicaCount: many\n", None, None),
     ]
     for index, (expression, values, count, where) in enumerate(cases):
         template = HEAD + f"  replicas: {expression}\n" + _container("command: [uvicorn, app.main:app]\n")[len(HEAD):]
@@ -170,8 +179,10 @@ def test_a_probe_ends_at_the_next_key_of_its_level(tmp_path: Path) -> None:
 
 def test_the_chart_name_and_a_chart_at_the_repository_root(tmp_path: Path) -> None:
     template = _container("command: [uvicorn, app.main:app]\n")
-    unnamed = _chart(tmp_path / "unnamed", template, chart="apiVersion: v2\n")
-    assert [p[0] for p in _processes(unnamed)] == ["chart/templates/deployment.yaml:helm:chart"]
+    unnamed = _chart(tmp_path / "unnamed", template, chart="apiVersion: v2\n", directory="deploy/api/")
+    assert [p[0] for p in _processes(unnamed)] == ["deploy/api/templates/deployment.yaml:helm:deploy/api"]
+    listed = _chart(tmp_path / "listed", template, chart="- not a chart\n", directory="deploy/api/")
+    assert [p[0] for p in _processes(listed)] == ["deploy/api/templates/deployment.yaml:helm:deploy/api"]
     root = _chart(tmp_path / "root", template, "replicaCount: 3\n", chart="apiVersion: v2\n", directory="")
     assert _processes(root) == [("templates/deployment.yaml:helm:chart", ["uvicorn app.main:app"], 1,
                                  "templates/deployment.yaml:8", None, 8)]
@@ -202,3 +213,20 @@ def test_a_broken_values_file_of_any_chart_is_a_parse_error(tmp_path: Path) -> N
                              "chart/charts/db/values.yaml": "a: [unclosed\n", "other/values.yaml": "b: [unclosed\n"})
     _, report = run_json(tmp_path, "--select", "PC000")
     assert [f["path"] for f in report["findings"]] == ["chart/charts/db/values.yaml"]  # not a values.yaml of no chart
+
+
+def test_a_probe_path_made_of_two_values_points_at_the_first(tmp_path: Path) -> None:
+    template = _container("command: [uvicorn, app.main:app]\nreadinessProbe:\n  httpGet:\n"
+                          "    path: {{ .Values.prefix }}{{ .Values.health }}\n")
+    project = _chart(tmp_path, template, "prefix: /api\nhealth: /ready\n")
+    assert _checks(project) == [("readiness", "/api/ready", None, "chart/values.yaml", 1, 9, 13)]
+
+
+def test_a_command_key_on_the_last_line_and_a_template_without_containers(tmp_path: Path) -> None:
+    """The unclosed `if` first this time, so that `command:` can be the template's last line."""
+    template = UNPARSED + HEAD + "  template:\n    spec:\n      initContainers:\n        - name: init\n" \
+        "          image: postgres:16\n          args: [alembic, upgrade, head]\n          command:"
+    files = {"chart/Chart.yaml": "apiVersion: v2\nname: api\n", "chart/templates/deployment.yaml": template}
+    project = _project(tmp_path, files)
+    assert _processes(project) == [("chart/templates/deployment.yaml:helm:api", ["alembic upgrade head"], 1,
+                                    "chart/templates/deployment.yaml:1", None, 1)]  # no `containers:`: line 1
