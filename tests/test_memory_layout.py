@@ -181,3 +181,10 @@ def test_a_name_costs_less_than_a_call_with_arguments() -> None:
     name = Value("name", 1 << 40, "db")
     call = Value("call", 1 << 40, "f", None, (name,), ("a", name), True)
     assert sys.getsizeof(name) < sys.getsizeof(call)
+
+
+def test_a_bare_parameter_is_one_object_per_name_and_file() -> None:
+    facts = extract("app/svc.py", b"class S:\n    def a(self, x): ...\n    def b(self, x: int, y=1): ...\n")
+    a, b = (f for f in facts.functions if f.qualname.endswith((".a", ".b")))
+    assert a.params[0] is b.params[0] and a.params[0].name == "self"
+    assert a.params[1] is not b.params[1] and b.params[1].annotation is not None and b.params[2].default is not None

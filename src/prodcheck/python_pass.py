@@ -80,17 +80,12 @@ def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int
     """Runs in worker processes: must stay a top-level function over picklable data."""
     from prodcheck.extract.python import extract
 
-    from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
+    from prodcheck.limits import OverBudget
 
     path, data = item
     try:
-        facts = extract(path, data)
-        count = len(facts.calls) + len(facts.strings) + len(facts.assigns) + len(facts.functions) + len(facts.classes)
-        if count > PYTHON_MAX_FACTS:
-            # The rules' work grows with the facts: a file of 200,000 `create_engine()` calls is not analysed.
-            return path, (too_large("calls, literals and definitions", count, PYTHON_MAX_FACTS), 1, 1)
-        return path, facts
-    except OverBudget as error:  # the extractor stops at the first fact over the budget
+        return path, extract(path, data)
+    except OverBudget as error:  # the extractor stops at the first fact over the budget (and counts them all)
         return path, (str(error), 1, 1)
     except SyntaxError as error:
         return path, (f"Python syntax error: {error.msg}", error.lineno or 1, error.offset or 1)

@@ -218,6 +218,8 @@ class _Extractor(ast.NodeVisitor):
         self.deferred_depth = 0
         self.once_depth = 0
         self._values: dict[int, Value | None] = {}
+        self._bare_params: dict[str, Param] = {}  # `_param`
+        self.local_assigns = 0  # assignments to a function's plain names: `locals` only, no Assign (a budget's count)
         self._eager_lambdas: set[int] = set()  # lambdas given to a call of [eager]: their calls run here
 
     # ------------------------------------------------------------ names and values
@@ -490,6 +492,16 @@ class _Extractor(ast.NodeVisitor):
             if other is not None and other is not value:
                 scope.locals.append((name, _new_tuple(_V5, ("ifexp", at, "", None, (test, value, other))), False))
 
+    def _param(self, name: str, annotation: ast.expr | None, default: ast.expr | None) -> Param:
+        """A parameter with neither annotation nor default (`self`, `cls`, `request`) is one shared Param
+        per name and file: a Param is never changed once built, and every method has a `self`."""
+        if annotation is None and default is None:
+            bare = self._bare_params.get(name)
+            if bare is None:
+                bare = self._bare_params[name] = Param(name, None, None)
+            return bare
+        return Param(name, self.value(annotation), self.value(default))
+
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator)
@@ -497,10 +509,9 @@ class _Extractor(ast.NodeVisitor):
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         params = [
-            Param(a.arg, self.value(a.annotation), self.value(d)) for a, d in zip(positional, defaults, strict=True)
+            self._param(a.arg, a.annotation, d) for a, d in zip(positional, defaults, strict=True)
         ] + [
-            Param(a.arg, self.value(a.annotation), self.value(d))
-            for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+            self._param(a.arg, a.annotation, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
         ]
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
             self.visit(default)
@@ -590,11 +601,13 @@ class _Extractor(ast.NodeVisitor):
         scope = self.scopes[-1]
         if isinstance(target, ast.Name):
             if scope.is_function:
+                # A function's own name: its binding is one of the function's `locals`, and no Assign
+                # (a hundred thousand on the bench corpus that no reader of `assigns` took: ~10 MiB).
                 scope.locals.append((target.id, value, False))
                 scope.local_names.add(target.id)
-                name = target.id
-            else:
-                name = _intern(f"{scope.qualname}.{target.id}")
+                self.local_assigns += 1
+                return
+            name = _intern(f"{scope.qualname}.{target.id}")
             self.assigns.append(Assign(name, value, self.pos.at(node), scope.qualname, self.in_main))
             if scope.is_function and target.id in self.global_names and target.id in scope.declared:
                 # `global store` then `store = await make_store()` in a start-up function: the module's global,
@@ -824,6 +837,11 @@ def extract(path: str, source: bytes) -> PyFacts:
     extractor._dispatch.clear()  # bound methods: a cycle the (paused) garbage collector would keep
     extractor._values.clear()
     extractor._eager_lambdas.clear()
+    count = (len(extractor.calls) + len(extractor.strings) + len(extractor.assigns) + extractor.local_assigns
+             + len(extractor.functions) + len(extractor.classes))
+    if count > PYTHON_MAX_FACTS:
+        # The rules' work grows with the facts: a file of 200,000 `create_engine()` calls is not analysed.
+        raise OverBudget(too_large("calls, literals and definitions", count, PYTHON_MAX_FACTS))
     return PyFacts(
         module=module,
         path=path,

@@ -53,6 +53,11 @@ class Engine:
         return self.pool_size.value + self.max_overflow.value
 
 
+def _test_named(target: str) -> bool:
+    """`test_engine`, `app.db.engine_for_tests`: a name (its last part) with the word test."""
+    return "test" in re.split(r"[^a-z]+", target.rsplit(".", 1)[-1].lower())
+
+
 def _engine_or_pool(name: str) -> bool:
     """An engine or pool factory (not `engine_from_config` alone without a pool)."""
     factory = engine_factory(name)
@@ -91,9 +96,9 @@ class Engines:
                 continue
             tests = test_engines.get(facts.path)
             if tests is None:
-                tests = test_engines[facts.path] = {
-                    a.value.span for a in facts.assigns
-                    if "test" in re.split(r"[^a-z]+", a.target.rsplit(".", 1)[-1].lower())}
+                tests = test_engines[facts.path] = {a.value.span for a in facts.assigns if _test_named(a.target)}
+                tests.update(value.span for function in facts.functions for name, value, _ in function.locals
+                             if _test_named(name))  # a function's own names are its locals only
             if call.in_main or call.value.span in tests:
                 continue  # an engine only tests use never opens connections in production
             engines.append(self._engine(call, facts, factory))

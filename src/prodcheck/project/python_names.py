@@ -39,7 +39,7 @@ class NameIndex:
         self.assigns: dict[str, tuple[Assign, PyFacts]] = {}
         self.annotations: dict[str, Value] = {}  # module globals' declared types (`state.client: OpenAI = None`)
         self.classes: dict[str, tuple[object, PyFacts]] = {}
-        self.calls_by_scope: dict[str, list[Call]] = defaultdict(list)
+        self.calls_by_scope: dict[str, tuple[Call, ...]] = {}  # built as lists, kept as tuples (see __init__'s end)
         self.imports: dict[str, dict[str, str]] = {}
         # Rules resolve the same names for every call of the project: each answer is computed once
         # (the tables above are complete once __init__ returns and never change afterwards).
@@ -50,6 +50,7 @@ class NameIndex:
         # along every path through them.
         self._unresolved_from: dict[str, int] = {}
         self._constructors: dict[str, str | None] = {}
+        by_scope: defaultdict[str, list[Call]] = defaultdict(list)
         for _path, file_facts in sorted(facts.items()):
             self.modules.setdefault(file_facts.module, file_facts)
             module = file_facts.module
@@ -70,7 +71,10 @@ class NameIndex:
                 self.classes[cls.qualname] = (cls, file_facts)
             self.annotations.update(file_facts.annotations)
             for call in file_facts.calls:
-                self.calls_by_scope[call.scope].append(call)
+                by_scope[call.scope].append(call)
+        # A tuple is one block the exact size of its calls; a list is two, grown in steps (~3 MiB on the
+        # bench corpus's 32,000 scopes). Nothing adds a call once the index is built.
+        self.calls_by_scope = {scope: tuple(calls) for scope, calls in by_scope.items()}
 
     @cached_property
     def calls(self) -> CallIndex:
