@@ -188,3 +188,20 @@ def test_a_bare_parameter_is_one_object_per_name_and_file() -> None:
     a, b = (f for f in facts.functions if f.qualname.endswith((".a", ".b")))
     assert a.params[0] is b.params[0] and a.params[0].name == "self"
     assert a.params[1] is not b.params[1] and b.params[1].annotation is not None and b.params[2].default is not None
+
+
+def test_a_functions_own_names_are_its_locals_not_assigns() -> None:
+    """`x = ...` in a function is one of the function's `locals` only; an attribute it assigns and a
+    module-level name are Assigns, as before."""
+    facts = extract("app/svc.py", b"X = 1\n\nclass S:\n    def f(self):\n        db = make()\n        self.db = db\n")
+    [function] = [f for f in facts.functions if f.qualname.endswith(".f")]
+    assert [name for name, _, _ in function.locals] == ["db"]
+    assert [a.target for a in facts.assigns] == ["app.svc.X", "self.db"]
+
+
+def test_a_functions_own_names_still_count_towards_the_facts_budget() -> None:
+    from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget
+
+    source = b"def f():\n" + b"    a = 1\n" * (PYTHON_MAX_FACTS + 1)
+    with pytest.raises(OverBudget, match="calls, literals and definitions"):
+        extract("app/big.py", source)

@@ -606,14 +606,14 @@ class _Extractor(ast.NodeVisitor):
                 scope.locals.append((target.id, value, False))
                 scope.local_names.add(target.id)
                 self.local_assigns += 1
+                if target.id in self.global_names and target.id in scope.declared:
+                    # `global store` then `store = await make_store()` in a start-up function: the module's
+                    # global, as every other function of the module reads it
+                    self.assigns.append(Assign(_intern(f"{self.module}.{target.id}"), value, self.pos.at(node),
+                                               scope.qualname, self.in_main))
                 return
             name = _intern(f"{scope.qualname}.{target.id}")
             self.assigns.append(Assign(name, value, self.pos.at(node), scope.qualname, self.in_main))
-            if scope.is_function and target.id in self.global_names and target.id in scope.declared:
-                # `global store` then `store = await make_store()` in a start-up function: the module's global,
-                # as every other function of the module reads it
-                self.assigns.append(Assign(_intern(f"{self.module}.{target.id}"), value, self.pos.at(node),
-                                           scope.qualname, self.in_main))
         elif isinstance(target, ast.Attribute):
             dotted = self.dotted(target)
             if dotted:

@@ -150,6 +150,9 @@ def _registry_classes(index: PythonIndex) -> frozenset[str]:
         for function in facts.functions:
             for returned in function.returns:
                 entries(returned, 0)
+            for _, local, _ in function.locals:  # a function's own names are not in `assigns`
+                if local.kind in {"seq", "dict"}:
+                    entries(local, 0)
     return frozenset(found)
 
 
