@@ -53,6 +53,8 @@ WAYS = {
     "field-factory": "a class attribute built per instance by `field(default_factory=...)`",
     "decorator-wrapper": "a call into a function under a project decorator runs the decorator's wrapper",
     "implementations": "an abstract method several subclasses implement: each one the project builds may run",
+    "inherited-implementation": "a subclass a registry picks runs the implementation its project base gives it; "
+                                "test doubles and classes of test files are never deployed",
     "module-holding": "an SDK module a lazy loader imports and returns, called through a local",
     "bound-method-route": "`self.router.add_api_route(path, self.handler)` in a class-based router",
     "template-method": "`self._write()` in a base class's method, `_write` abstract there: the subclass's implementation",

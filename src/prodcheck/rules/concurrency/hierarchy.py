@@ -7,7 +7,8 @@ from collections import defaultdict
 from prodcheck.knowledge.blocking import Orm
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.holding import Holding, HoldsBase
+from prodcheck.model.files import Context
+from prodcheck.rules.concurrency.holding import Holding, HoldsBase, double
 
 
 class Hierarchy(HoldsBase):
@@ -67,19 +68,42 @@ class Hierarchy(HoldsBase):
 
     def implementations(self, cls: str, name: str) -> list[tuple[Function, PyFacts]]:
         """The methods a call on an instance of `cls` may run when the method is abstract and several project
-        subclasses implement it (`SandboxService.search()` with a Docker, a process and a remote service):
-        which one a deployment configures is not known, so each may run. Empty otherwise."""
+        subclasses implement it (`SandboxService.search()` with a Docker, a process and a remote service;
+        `store.registry.list_projects()` with a SQL, a file and a remote registry picked by configuration):
+        which one a deployment configures is not known, so each may run. Each subclass the project builds
+        runs the method its own bases give it (`SqlRegistry` inherits `CachingRegistry.list_projects`). A
+        test double (knowledge/blocking.toml [doubles]) or a class of a test file is never deployed. Empty
+        otherwise."""
         for owner in self.mro(cls):
             found = self.index.functions.get(f"{owner}.{name}")
             if found is not None:
-                implementations = self._implementations(owner, name) if _abstract(found[0]) else []
-                if len(implementations) < 2:
+                if not _abstract(found[0]) or len(self._implementations(owner, name)) < 2:
                     return []
-                return [f for f in implementations if self._built(f[0].qualname.rpartition(".")[0])]
+                runs: dict[str, tuple[Function, PyFacts]] = {}
+                for sub in self._descendants(owner):
+                    if self._built(sub) and not self._stand_in(sub):
+                        method = self._defined(sub, name)
+                        if method is not None and not _abstract(method[0]):
+                            runs.setdefault(method[0].qualname, method)
+                return list(runs.values())
         return []
 
+    def _defined(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
+        """The method `name` an instance of `cls` runs: the first of its class and project bases to define it."""
+        for owner in self.mro(cls):
+            found = self.index.functions.get(f"{owner}.{name}")
+            if found is not None:
+                return found
+        return None
+
+    def _stand_in(self, cls: str) -> bool:
+        """A class production never deploys: a test double by its name, or a class a test file defines."""
+        entry = self.index.classes.get(cls)
+        return double(cls) or (entry is not None and self.index.context_of(entry[1]) == Context.TEST)
+
     def _built(self, cls: str) -> bool:
-        """The project constructs `cls` somewhere (a call whose name resolves to it): an implementation nothing
+        """The project constructs `cls` somewhere (a call whose name resolves to it) or names it in a registry
+        it picks classes from (`BACKENDS = {"sql": SqlStore, "file": FileStore}`): an implementation nothing
         builds is no object a request can hold."""
         if self._constructed is None:
             self._constructed = defaultdict(list)
@@ -88,7 +112,12 @@ class Hierarchy(HoldsBase):
                     self._constructed[called.rsplit(".", 1)[-1]].append(called)
         short = cls.rsplit(".", 1)[-1]
         return any((resolved := self.index.resolve(called)) is not None and resolved.cls and resolved.qualname == cls
-                   for called in self._constructed.get(short, ()))
+                   for called in self._constructed.get(short, ())) or cls in self._registry_classes()
+
+    def _registry_classes(self) -> frozenset[str]:
+        if self._registry is None:
+            self._registry = _registry_classes(self.index)
+        return self._registry
 
     def _implementations(self, owner: str, name: str) -> list[tuple[Function, PyFacts]]:
         found = {f[0].qualname: f for sub in self._descendants(owner)
@@ -121,9 +150,8 @@ class Hierarchy(HoldsBase):
         resolved = self.index.resolve(base.text) if base.kind == "name" else None
         if resolved is None or not resolved.cls:
             return None
-        if self._registry is None:
-            self._registry = _registry_classes(self.index)
-        picked = [cls for cls in (resolved.qualname, *self._descendants(resolved.qualname)) if cls in self._registry]
+        registry = self._registry_classes()
+        picked = [cls for cls in (resolved.qualname, *self._descendants(resolved.qualname)) if cls in registry]
         return Holding("class", "|".join(sorted(picked))) if picked else None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Blocking, Orm
 from prodcheck.model.facts import Assign, Function, Value
 from prodcheck.project.python_index import PythonIndex
@@ -38,6 +39,14 @@ def union(held: list[Holding]) -> Holding:
     if len(classes) > 1:
         return Holding("object", "|".join(classes))
     return held[0]
+
+
+_DOUBLES = tuple(load("blocking")["doubles"]["prefixes"])
+
+
+def double(cls: str) -> bool:
+    """A test double by its name (`MockAgentService`, `FakeStorage`): knowledge/blocking.toml [doubles]."""
+    return cls.rsplit(".", 1)[-1].startswith(_DOUBLES)
 
 
 class HoldsBase:

@@ -2,18 +2,11 @@
 methods (what they return), attributes and `__getattr__` delegation, a library module held by a name."""
 from __future__ import annotations
 
-from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Family
 from prodcheck.model.facts import Function, Value
-from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase, union
+from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase, double, union
 
 _PROPERTY = ("property", "cached_property")
-_DOUBLES = tuple(load("blocking")["doubles"]["prefixes"])
-
-
-def _double(cls: str) -> bool:
-    """A test double by its name (`MockAgentService`, `FakeStorage`): knowledge/blocking.toml [doubles]."""
-    return cls.rsplit(".", 1)[-1].startswith(_DOUBLES)
 
 
 class Members(HoldsBase):
@@ -51,7 +44,7 @@ class Members(HoldsBase):
             # `-> AgentService`, a Protocol: the classes the function returns say which methods run
             made = [held for returned in function.returns
                     if (held := self.value(returned, function, depth + 1)) is not None and held.kind == "object"]
-            real = [held for held in made if not _double(held.ref)]  # `MockAgentService()` behind a flag: a test double
+            real = [held for held in made if not double(held.ref)]  # `MockAgentService()` behind a flag: a test double
             if real and len(made) == len(function.returns):
                 return union(real)
         if found is not None and (found.kind != "class" or "|" in found.ref):
