@@ -53,6 +53,8 @@ WAYS = {
     "field-factory": "a class attribute built per instance by `field(default_factory=...)`",
     "decorator-wrapper": "a call into a function under a project decorator runs the decorator's wrapper",
     "implementations": "an abstract method several subclasses implement: each one the project builds may run",
+    "unpacked-global": "a module global the `__main__` block sets by unpacking what a factory returns "
+                       "(`args, relay = build()`); a starred target names no exact position",
     "inherited-implementation": "a subclass a registry picks runs the implementation its project base gives it; "
                                 "test doubles and classes of test files are never deployed",
     "module-holding": "an SDK module a lazy loader imports and returns, called through a local",

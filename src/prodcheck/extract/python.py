@@ -623,8 +623,28 @@ class _Extractor(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            self._record_assign(target, node.value, node)
+            if isinstance(target, (ast.Tuple, ast.List)):
+                self._record_unpack(target, node.value, node)
+            else:
+                self._record_assign(target, node.value, node)
         self.visit(node.value)
+
+    def _record_unpack(self, target: ast.Tuple | ast.List, value_node: ast.expr, node: ast.stmt) -> None:
+        """`args, controller = create_controller()` outside a function (a module's `if __name__ == "__main__":`
+        block that sets the globals its routes use): each name holds one item of what the value unpacks to, an
+        `unpack` Value (literal: the position; items: the value). Plain names only, none starred: then each
+        position is exact."""
+        scope = self.scopes[-1]
+        names = [element.id for element in target.elts if isinstance(element, ast.Name)]
+        if scope.is_function or len(names) != len(target.elts):
+            return
+        value = self.value(value_node)
+        if value is None:
+            return
+        for position, name in enumerate(names):
+            unpacked = _new_tuple(_V5, ("unpack", value.at, "", position, (value,)))
+            self.assigns.append(
+                Assign(_intern(f"{scope.qualname}.{name}"), unpacked, self.pos.at(node), scope.qualname, self.in_main))
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if len(self.scopes) == 1 and isinstance(node.target, ast.Name):
@@ -760,7 +780,11 @@ class _Extractor(ast.NodeVisitor):
             raise OverBudget(too_large("URL literals", len(self.strings), PYTHON_MAX_FACTS))
 
     def collect_module_names(self, tree: ast.Module) -> None:
-        for statement in tree.body:
+        """The names a module binds at its top level, in `if`/`try` blocks there too (`if __name__ ==
+        "__main__": args, controller = create_controller()` sets the global its routes use)."""
+        statements = list(tree.body)
+        while statements:
+            statement = statements.pop()
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.module_names.add(statement.name)
                 # `global store` at the top of a module-level function's (or method's) body: a module name
@@ -773,9 +797,16 @@ class _Extractor(ast.NodeVisitor):
                             self.global_names.update(inner.names)
                             self.module_names.update(inner.names)
             elif isinstance(statement, ast.Assign):
-                self.module_names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+                for target in statement.targets:
+                    elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+                    self.module_names.update(e.id for e in elements if isinstance(e, ast.Name))
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
                 self.module_names.add(statement.target.id)
+            elif isinstance(statement, ast.If):
+                statements.extend((*statement.body, *statement.orelse))
+            elif isinstance(statement, ast.Try):
+                statements.extend((*statement.body, *statement.orelse, *statement.finalbody,
+                                   *(s for handler in statement.handlers for s in handler.body)))
 
 
 def module_name_for(path: str) -> str:

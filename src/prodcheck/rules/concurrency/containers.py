@@ -86,3 +86,23 @@ class Containers(HoldsBase):
         if kind in _SEQUENCES:
             return self.annotation(declared.items[0], None, depth + 1)
         return None
+
+    def _unpacked(self, source: Value, position: int, function: Function | None, depth: int) -> Holding | None:
+        """Item `position` of what `source` unpacks to (`args, controller = create_controller()`): the item of a
+        tuple or list literal, or of the tuple literal a project function returns (the first return that says
+        what it holds)."""
+        if source.kind == "seq":
+            item = source.arg(position)
+            return self.value(item, function, depth + 1) if item is not None else None
+        if source.kind != "call" or "()" in source.text:
+            return None
+        resolved = self.index.resolve(source.text)
+        if resolved is None or resolved.function is None:
+            return None
+        called = resolved.function[0]
+        for returned in called.returns:
+            if returned.kind == "seq" and len(returned.items) > position:
+                found = self.value(returned.items[position], called, depth + 1)
+                if found is not None:
+                    return found
+        return None

@@ -122,6 +122,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
             if not value.text or inner is not None:
                 return None
             return self._element(value, function, depth + 1) or self._declared_element(value.text, function, depth + 1)
+        if value.kind == "unpack" and value.items and isinstance(value.literal, int):
+            return self._unpacked(value.items[0], value.literal, function, depth + 1)
         if value.kind == "ifexp" and len(value.items) == 3:
             return self._either(value.items[1:], function, depth + 1)
         if value.kind == "boolop":
