@@ -2,11 +2,14 @@
 which expressions are a gate "on unless X equals the literal", and how a line loses its comment."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from test_project_processes import project_of
 
 from prodcheck.extract.python import extract
 from prodcheck.model.facts import Value
-from prodcheck.rules.runtime.reload_in_production import _without_comment, reload_gate
+from prodcheck.rules.runtime.reload_in_production import _without_comment, reload_gate, value_is_ever_set
 
 
 def _reload(expression: str) -> Value:
@@ -47,3 +50,30 @@ def test_reload_gate(expression: str, gate: tuple[str, str] | None) -> None:
 ])
 def test_a_line_without_its_comment(line: str, code: str) -> None:
     assert _without_comment(line) == code
+
+
+@pytest.mark.parametrize(("path", "text", "is_set"), [
+    ("app/settings.py", 'ENV = "production"\n', True),  # a Python string that is not compared with
+    ("app/settings.py", "MODE = 'production'  # the default\n", True),
+    ("app/settings.py", 'if ENV == "production":\n    pass\n', False),  # compared with, either side
+    ("app/settings.py", 'if ENV != "production":\n    pass\n', False),
+    ("app/settings.py", 'if "production" == ENV:\n    pass\n', False),
+    ("app/settings.py", 'if ENV in ("production", "prod"):\n    pass\n', False),  # a membership test
+    ("app/settings.py", '# ENV = "production"\n', False),  # comments do not count
+    ("app/settings.py", 'ENV = "dev"  # "production" when deployed\n', False),
+    ("app/settings.py", 'NAME = "production-eu"\n', False),  # another value
+    ("gunicorn.conf.py", 'mode = "production"\n', True),  # gunicorn's config is Python too
+    (".env", "ENV=production\n", True),  # the bare word in a configuration file
+    (".env", "# ENV=production\n", False),
+    (".env", "ENV=production-eu\n", False),
+    ("docker-compose.yml", "services:\n  api:\n    image: shop/api:1\n    environment:\n      APP_ENV: production\n",
+     True),
+    ("docker-compose.yml", "services:\n  api:\n    image: shop/api:1\n    environment:\n      APP_ENV: my.production\n",
+     False),
+    ("requirements.txt", "production==1.0\n", False),  # a package's name sets nothing
+])
+def test_whether_a_value_is_ever_set(tmp_path: Path, path: str, text: str, is_set: bool) -> None:
+    """value_is_ever_set: whether the repository gives some setting the gate's literal (PC101 judges
+    `reload=ENV != "production"` only when nothing does)."""
+    project = project_of(tmp_path, {path: text})
+    assert value_is_ever_set(project, "production") is is_set
