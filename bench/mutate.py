@@ -64,7 +64,7 @@ _MODEL_EXTRA = {
     **{name: ["tests/test_blocking_reach.py", "tests/test_reach_ways.py", "tests/test_call_index.py"]
        for name in ("python_index.py", "python_names.py", "python_routes.py")},
     "views.py": ["tests/test_deployment_context.py"], "sources.py": ["tests/test_robustness.py"],
-    **{name: ["tests/test_deployment_context.py", "tests/test_deployment_commands.py"]
+    **{name: ["tests/test_deploy_evidence.py", "tests/test_deployment_context.py", "tests/test_deployment_commands.py"]
        for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_chart_defaults.py", "tests/test_secret_values.py", "tests/test_helm_render.py"],

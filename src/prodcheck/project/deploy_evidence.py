@@ -47,7 +47,7 @@ def _words(text: str) -> list[str]:
 
 
 def _norm(path: str) -> str:
-    normal = posixpath.normpath(path.strip().strip("'\"")).removeprefix("./")
+    normal = posixpath.normpath(path.strip().strip("'\""))  # never `./x`: normpath drops `.` parts
     return "" if normal == "." else normal
 
 
