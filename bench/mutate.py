@@ -64,6 +64,7 @@ _MODEL_EXTRA = {
     **{name: ["tests/test_blocking_reach.py", "tests/test_reach_ways.py", "tests/test_call_index.py"]
        for name in ("python_index.py", "python_names.py", "python_routes.py")},
     "views.py": ["tests/test_deployment_context.py"], "sources.py": ["tests/test_robustness.py"],
+    **{name: ["tests/test_platform_docs.py"] for name in ("platform_docs.py", "platforms.py")},
     **{name: ["tests/test_deploy_evidence.py", "tests/test_deployment_context.py", "tests/test_deployment_commands.py"]
        for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
@@ -141,6 +142,28 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        for line in ("if target.is_async and target.qualname not in found and target.qualname not in roots:",
                     "if target.qualname not in found and target.qualname not in roots:")},
 }
+
+# deploy_evidence.py: what a command line shorter than its check allows can reach, and guards a caught
+# AttributeError already keeps.
+_DEPLOY_EVIDENCE = (SRC / "prodcheck/project/deploy_evidence.py").read_text(encoding="utf-8").splitlines()
+EQUIVALENT.update({
+    **{("deploy_evidence.py", line.strip(), what): "`helm upgrade X` / `kubectl apply X` (three words) or the "
+       "verb alone: the reader gets at most one argument, and one argument can be neither a chart (the second "
+       "positional) nor a `-f` with its value, so the reader adds nothing either way"
+       for line in _DEPLOY_EVIDENCE if line.strip().startswith(('elif program == "helm" and len(argv) > 2',
+                                                                 'elif program in {"kubectl", "oc"} and len(argv) > 2'))
+       for what in ("Gt -> GtE", "2 -> 3")},
+    **{("deploy_evidence.py", line.strip(), "And -> Or"): "with `or`, a missing node raises AttributeError, which "
+       "the platform-file reader catches for that file before it has collected anything, and a node of another "
+       "shape yields no items (YNode.list()/items() of a non-sequence/non-map are empty): the same nothing"
+       for line in _DEPLOY_EVIDENCE
+       if line.strip().startswith(("for service in services.list() if services is not None and services.is_seq",
+                                   "for _key, value in docker.items() if docker is not None and docker.is_map"))},
+    ("deploy_evidence.py", "break", "break -> continue"): "the loop that expands a tag's env references breaks "
+       "once a round changes nothing; another round of the same substitution on the unchanged tag changes "
+       "nothing again (the module's only `break`; a second one would need its own entry)",
+})
+
 
 _COMPARE_SWAPS: dict[type, type] = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,

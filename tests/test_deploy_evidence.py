@@ -235,10 +235,11 @@ def test_helm_options_with_and_without_values(tmp_path: Path) -> None:
     """A flag helm takes alone is not followed by its value; any other option is (`--namespace prod`), unless
     it carries its value (`--timeout=5m`); `-f`/`--values` name values files, kept once per chart, and a
     values file that does not exist is no values file of the chart."""
-    charts = {f"charts/c{index}/Chart.yaml": f"name: c{index}\n" for index in range(len(FLAGS) + 2)}
+    charts = {f"charts/c{index}/Chart.yaml": f"name: c{index}\n" for index in range(len(FLAGS) + 3)}
     files = _unique({**charts, "charts/c0/values-prod.yaml": "replicas: 2\n", "ops/values.yaml": "a: 1\n"})
     commands = [f"helm upgrade {flag} rel ./charts/c{index}" for index, flag in enumerate(FLAGS)]
-    commands += [f"helm upgrade --namespace prod --timeout=5m rel ./charts/c{len(FLAGS)} --values ops/values.yaml",
+    commands += [f"helm upgrade --namespace prod rel ./charts/c{len(FLAGS)} --values ops/values.yaml",
+                 f"helm upgrade --timeout=5m rel ./charts/c{len(FLAGS) + 2}",
                  "helm upgrade rel ./charts/c0 -f charts/c0/values-prod.yaml -f charts/c0/missing.yaml",
                  "helm upgrade rel ./charts/c0 -f ./charts/c0/values-prod.yaml --values=ignored.yaml",
                  f"helm install rel charts/c{len(FLAGS) + 1} -f"]
@@ -246,7 +247,7 @@ def test_helm_options_with_and_without_values(tmp_path: Path) -> None:
     reasons = _reasons(project)
     assert set(reasons) == set(files)
     assert project.views.helm_values == {
-        **{f"charts/c{index}": [] for index in range(len(FLAGS) + 2)},
+        **{f"charts/c{index}": [] for index in range(len(FLAGS) + 3)},
         "charts/c0": ["charts/c0/values-prod.yaml"], f"charts/c{len(FLAGS)}": ["ops/values.yaml"]}
 
 
