@@ -66,7 +66,7 @@ _MODEL_EXTRA = {
     "views.py": ["tests/test_deployment_context.py"], "sources.py": ["tests/test_robustness.py"],
     **{name: ["tests/test_platform_docs.py"] for name in ("platform_docs.py", "platforms.py")},
     **{name: ["tests/test_deploy_evidence.py", "tests/test_deployment_context.py", "tests/test_deployment_commands.py"]
-       for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_deployment_context.py"],
+       for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_project_units.py", "tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_chart_defaults.py", "tests/test_secret_values.py", "tests/test_helm_render.py"],
     "charts.py": ["tests/test_project_charts.py"],
@@ -143,6 +143,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
                     "if target.qualname not in found and target.qualname not in roots:")},
 }
 
+EQUIVALENT[("views.py", "if cached is None or cached[0] != len(self.parse_errors):", "0 -> 1")] = (
+    "`cached[1]` (a list) never equals a count, so the kind's files are listed again on every call: the "
+    "same list, only the cache is lost")
 # deploy_evidence.py: what a command line shorter than its check allows can reach, and guards a caught
 # AttributeError already keeps.
 _DEPLOY_EVIDENCE = (SRC / "prodcheck/project/deploy_evidence.py").read_text(encoding="utf-8").splitlines()
@@ -301,6 +304,7 @@ def points(path: str) -> list[Point]:
 # `@dataclass(frozen=True, slots=True)` -> False: `frozen` only forbids assignments the code never makes
 # (one would raise at once) and `slots` only saves memory; a class that is hashed (in a set, as a key)
 # loses `__hash__` without `frozen` and crashes, which the run would count killed anyway.
+_TYPEVAR = re.compile(r"^\w+ = TypeVar\(")
 _DATACLASS_FLAGS = re.compile(r"^@(?:dataclasses\.)?dataclass\((?:\s*(?:frozen|slots)=True\s*,?)+\)$")
 
 
@@ -310,6 +314,8 @@ def equivalent(point: Point) -> str | None:
     text = lines[point.line - 1].split("#", 1)[0].strip() if 0 < point.line <= len(lines) else ""
     if point.what == "True -> False" and _DATACLASS_FLAGS.match(text):
         return "a dataclass's `frozen`/`slots` flag: no behaviour of the program depends on either"
+    if point.what.endswith("-> 'XX'") and _TYPEVAR.match(text):
+        return "the name a TypeVar is given: only type checkers read it"
     return EQUIVALENT.get((Path(point.path).name, text, point.what))
 
 

@@ -476,3 +476,159 @@ def test_chart_autoscaling_and_literal_values(tmp_path: Path) -> None:
     chart["deploy/chart/templates/deployment.yaml"] = literal.replace("- uvicorn", "- {{ .Values.server }}")
     project = project_of(tmp_path / "needs-rendering", {"Dockerfile": DOCKERFILE, **chart})
     assert platform_model(project).processes == []  # an argument that needs rendering: no command, no image of ours
+
+
+def test_platform_files_are_heroku_app_json_and_production_platform_files(tmp_path: Path) -> None:
+    """A web-app manifest named app.json, or a platform file outside production, read before the others,
+    is left out and stops nothing."""
+    project = project_of(tmp_path, {"a/app.json": '{"name": "pwa", "icons": []}\n', "b/render.yaml": "services: []\n",
+                                    "examples/fly.toml": 'app = "demo"\n', "svc/fly.toml": 'app = "svc"\n',
+                                    "svc/app.json": '{"formation": {}}\n'})
+    assert [source.path for source in platform_files(project)] == ["b/render.yaml", "svc/app.json", "svc/fly.toml"]
+
+
+def test_a_dockerfile_that_does_not_parse_is_no_image_of_the_process(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": 'CMD ["uvicorn", "app.main:app"]\n', "fly.toml": """
+        app = "shop"
+
+        [processes]
+          web = "uvicorn app.main:app"
+    """})
+    assert platform_processes(project) == {
+        "fly.toml:web": {"role": "web", "runs": ["uvicorn app.main:app"],
+                         "replicas": (1, "1 machine (`fly scale count` is not in fly.toml)"), "dockerfile": None,
+                         "line": 4}}
+
+
+def test_managed_database_plans_give_the_connection_limit(tmp_path: Path) -> None:
+    """One Postgres plan in render.yaml or app.json: its max_connections, where the plan is written (an
+    addon string or its `plan:`); two databases, an unknown plan or a plan without a tier give nothing."""
+    project = project_of(tmp_path, {
+        "render.yaml": "databases:\n  - name: db\n    plan: ' Pro-8GB '\nservices: []\n",
+        "two/render.yaml": "databases:\n  - plan: free\n  - plan: free\n",
+        "odd/render.yaml": "databases:\n  - plan: [free]\n",
+        "unknown/render.yaml": "databases:\n  - plan: enterprise\n",
+        "app.json": '{"addons": ["heroku-redis:mini", "heroku-postgresql:essential-2"], "formation": {}}\n',
+        "dict/app.json": '{"addons": [{"plan": "heroku-postgresql:standard-0"}], "formation": {}}\n',
+        "bare/app.json": '{"addons": ["heroku-postgresql"], "formation": {}}\n',
+        "twice/app.json": '{"addons": ["heroku-postgresql:mini", "heroku-postgresql:basic"], "formation": {}}\n',
+    })
+    limits = {key: (fact.value, fact.note, fact.origin.path, fact.origin.span.line)
+              for key, fact in platform_model(project).managed_limits.items()}
+    assert limits == {
+        "render:render.yaml": (200, "200 max_connections (render plan ` Pro-8GB `)", "render.yaml", 3),
+        "heroku:": (40, "40 max_connections (heroku plan `essential-2`)", "app.json", 1),
+        "heroku:dict": (120, "120 max_connections (heroku plan `standard-0`)", "dict/app.json", 1),
+    }
+
+
+def test_render_services_that_run_nothing_or_check_nothing(tmp_path: Path) -> None:
+    """A key-value store is no process; a web service with neither a command nor an image still has its
+    health check (of no process); a worker's health check path is not one Render runs."""
+    project = project_of(tmp_path, {"render.yaml": """
+        services:
+          - type: keyvalue
+            name: kv
+            startCommand: valkey-server
+          - type: web
+            name: site
+            runtime: static
+            healthCheckPath: /up
+          - type: worker
+            name: jobs
+            startCommand: python -m app.jobs
+            healthCheckPath: /worker-health
+    """})
+    assert list(platform_processes(project)) == ["render.yaml:jobs"]
+    checks = [(c.path, c.owner, c.process) for c in platform_health_checks(project)]
+    assert checks == [("/up", "Render service `site`", None)]
+
+
+def test_fly_roles_and_the_process_each_check_reaches(tmp_path: Path) -> None:
+    """`[http_service]` naming its processes makes those web, and `app` a worker; a check's `processes`
+    picks its first process; without them the `app` process, else the only process, else none."""
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "fly.toml": """
+        app = "shop"
+
+        [processes]
+          app = "python -m app.jobs"
+          api = "uvicorn app.main:app"
+
+        [http_service]
+          internal_port = 8080
+          processes = ["api"]
+
+          [[http_service.checks]]
+            path = "/api-health"
+
+        [[services]]
+          [[services.http_checks]]
+            path = "/default"
+
+        [checks.plain]
+          path = "/plain"
+    """, "solo/Dockerfile": DOCKERFILE, "solo/fly.toml": """
+        app = "solo"
+
+        [processes]
+          only = "uvicorn app.main:app"
+
+        [http_service]
+          [[http_service.checks]]
+            path = "/solo"
+    """})
+    roles = {p.name: p.role for p in platform_model(project).processes}
+    assert roles == {"fly.toml:app": "web", "fly.toml:api": "web", "solo/fly.toml:only": "worker"}
+    checks = [(c.path, c.port, c.owner, c.process.name if c.process else None) for c in platform_health_checks(project)]
+    assert checks == [("/api-health", "8080", "Fly app `shop`", "fly.toml:api"),
+                      ("/default", None, "Fly app `shop`", "fly.toml:app"),
+                      ("/plain", None, "Fly app `shop`", "fly.toml:app"),
+                      ("/solo", None, "Fly app `solo`", "solo/fly.toml:only")]
+
+
+def test_fly_http_service_without_processes_serves_app(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "fly.toml": """
+        app = "shop"
+
+        [processes]
+          app = "uvicorn app.main:app"
+          web = "python -m app.other"
+
+        [http_service]
+          internal_port = 8080
+    """})
+    assert {p.name: p.role for p in platform_model(project).processes} == {"fly.toml:app": "web",
+                                                                           "fly.toml:web": "worker"}
+
+
+def test_railway_replicas_and_builders(tmp_path: Path) -> None:
+    """`numReplicas` wins over regions; regions without a number of replicas give the default; a Dockerfile
+    path builds that Dockerfile whatever the builder says; no builder at all builds the Dockerfile beside."""
+    project = project_of(tmp_path, {
+        "a/railway.toml": ('[build]\nbuilder = "nixpacks"\ndockerfilePath = "Dockerfile.api"\n'
+                           '[deploy]\nnumReplicas = 2\n[deploy.multiRegionConfig.us]\nnumReplicas = 5\n'),
+        "a/Dockerfile.api": DOCKERFILE,
+        "b/railway.toml": '[deploy]\nstartCommand = "uvicorn app.main:app"\n[deploy.multiRegionConfig.us]\nx = 1\n'
+                          '[deploy.multiRegionConfig.eu]\nnumReplicas = "many"\n',
+        "b/Dockerfile": DOCKERFILE,
+        "c/railway.json": '{"build": {"builder": "DOCKERFILE"}, "deploy": {"multiRegionConfig": {"us": 3}}}\n',
+    })
+    assert platform_processes(project) == {
+        "a/railway.toml:web": {"role": "web", "runs": ["uvicorn app.main:app --port 8080"],
+                               "replicas": (2, "2 replicas (railway numReplicas)"), "dockerfile": "a/Dockerfile.api",
+                               "line": 4},
+        "b/railway.toml:web": {"role": "web", "runs": ["uvicorn app.main:app"],
+                               "replicas": (1, "1 instance (default)"), "dockerfile": "b/Dockerfile", "line": 2},
+    }
+
+
+def test_a_platform_file_of_the_wrong_shape_adds_nothing_and_keeps_the_others(tmp_path: Path) -> None:
+    """A fly.toml whose http_service names a table for a process adds nothing; a render.yaml that is no
+    mapping, read first, stops nothing: the other files are read."""
+    project = project_of(tmp_path, {
+        "a/render.yaml": "- not a blueprint\n",
+        "b/fly.toml": 'app = "b"\n[processes]\nweb = "uvicorn app.main:app"\n[http_service]\nprocesses = [{a = 1}]\n',
+        "c/render.yaml": "services:\n  - name: kept\n    startCommand: uvicorn app.main:app\n    healthCheckPath: /kept\n",
+    })
+    assert list(platform_processes(project)) == ["c/render.yaml:kept"]
+    assert [c.path for c in platform_health_checks(project)] == ["/kept"]
