@@ -65,7 +65,8 @@ _MODEL_EXTRA = {
        for name in ("python_index.py", "python_names.py", "python_routes.py")},
     "views.py": ["tests/test_deployment_context.py"], "sources.py": ["tests/test_robustness.py"],
     **{name: ["tests/test_platform_docs.py"] for name in ("platform_docs.py", "platforms.py")},
-    **{name: ["tests/test_deploy_evidence.py", "tests/test_deployment_context.py", "tests/test_deployment_commands.py"]
+    **{name: ["tests/test_deploy_evidence.py", "tests/test_deployment_model.py", "tests/test_deployment_context.py",
+              "tests/test_deployment_commands.py"]
        for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_project_units.py", "tests/test_deployment_context.py"],
     "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_chart_defaults.py", "tests/test_secret_values.py", "tests/test_helm_render.py"],
