@@ -68,7 +68,8 @@ _MODEL_EXTRA = {
     **{name: ["tests/test_deploy_evidence.py", "tests/test_deployment_model.py", "tests/test_deployment_context.py",
               "tests/test_deployment_commands.py"]
        for name in ("deployment.py", "deploy_evidence.py")}, "units.py": ["tests/test_project_units.py", "tests/test_deployment_context.py"],
-    "memo.py": ["tests/test_deployment_context.py"], "secret_names.py": ["tests/test_secret_values.py"],
+    "memo.py": ["tests/test_deployment_context.py"], "__init__.py": ["tests/test_deployment_model.py"],
+    "secret_names.py": ["tests/test_secret_values.py"],
     "chart_defaults.py": ["tests/test_chart_defaults.py", "tests/test_secret_values.py", "tests/test_helm_render.py"],
     "charts.py": ["tests/test_project_charts.py"],
     **{f"helm_{name}.py": ["tests/test_helm_eval.py", "tests/test_helm_funcs.py", "tests/test_helm_render.py",

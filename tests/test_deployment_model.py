@@ -36,6 +36,7 @@ def test_placements_of_compose_files_and_the_dockerfiles_they_build(tmp_path: Pa
         "a/compose.yml": "services:\n  web:\n    build: .\n", "a/Dockerfile": IMAGE,
         "a/other/compose.yml": "services:\n  x:\n    image: org/x\n",
         "b/compose.prod.yml": "services:\n  web:\n    build: .\n", "b/Dockerfile": "# b\n" + IMAGE,
+        "e/docker-compose.production.yml": "services:\n  api:\n    build: .\n", "e/Dockerfile": "# e\n" + IMAGE,
         "c/compose.yml": DEV_COMPOSE, "c/Dockerfile": "FROM python:3.12-slim\nRUN pip install x\n",
         "d/Dockerfile": "# d\n" + IMAGE,
         "{{cookiecutter.name}}/Dockerfile": "# t\n" + IMAGE,
@@ -55,6 +56,9 @@ def test_placements_of_compose_files_and_the_dockerfiles_they_build(tmp_path: Pa
                                       "command of its own"),
         "c/compose.yml": (Context.DEV, "local development: service `web` has `develop: watch` (c/compose.yml:2); "
                                        "service `web` bind-mounts the source `.` (c/compose.yml:5)"),
+        "e/Dockerfile": (Context.PROD, "built by service `api` of e/docker-compose.production.yml (production "
+                                       "compose file)"),
+        "e/docker-compose.production.yml": (Context.PROD, "its name `docker-compose.production.yml` says production"),
         "d/Dockerfile": (Context.AMBIGUOUS, "no deploy path builds it, while a/Dockerfile is built for production"),
         "{{cookiecutter.name}}/Dockerfile": (Context.PROD, TEMPLATE),
         "{{cookiecutter.name}}/compose.yml": (Context.PROD, TEMPLATE),
@@ -88,3 +92,20 @@ def test_a_plain_compose_file_builds_a_production_image(tmp_path: Path) -> None:
 def test_platforms_that_ignore_the_healthcheck() -> None:
     assert platform_ignores_healthcheck("heroku")
     assert not platform_ignores_healthcheck("fly") and not platform_ignores_healthcheck("")
+
+
+def test_configured_globs_pin_files_the_model_never_moves(tmp_path: Path) -> None:
+    """`production` and `development` globs of the configuration pin their files: the model places neither
+    the development compose file pinned to production nor the image a deploy workflow builds pinned to
+    development, and each keeps the context the configuration gives it."""
+    write_project(tmp_path, {**APP, "compose.yml": DEV_COMPOSE,
+                             "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app"]\n',
+                             ".github/workflows/deploy.yml": ("on: {push: {branches: [main]}}\njobs:\n  deploy:\n"
+                                                              "    runs-on: ubuntu-latest\n    steps:\n"
+                                                              "      - run: docker build -t org/app .\n")})
+    settings = Settings().with_overrides(use_cache=False, production=("compose.yml",), development=("Dockerfile",))
+    discovered = engine.discover(tmp_path, settings)
+    project = Project(tmp_path, discovered, engine.parse_python(tmp_path, discovered, settings), settings)
+    assert "compose.yml" not in project.deployment.placements and "Dockerfile" not in project.deployment.placements
+    assert project.by_path["compose.yml"].context == Context.PROD
+    assert project.by_path["Dockerfile"].context == Context.DEV
