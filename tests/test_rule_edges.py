@@ -220,7 +220,9 @@ def test_pc301_each_url_of_a_quoted_or_block_scalar_is_its_own_finding_at_its_ow
         'postgresql://app:secondsecret2@db-b.internal:5432/app"\n'
         "      BLOCK: |\n"
         "        primary=postgresql://app:blocksecret1@db-c.internal:5432/app\n"
-        "        again=postgresql://app:blocksecret1@db-c.internal:5432/app\n", encoding="utf-8")
+        "        again=postgresql://app:blocksecret1@db-c.internal:5432/app\n"
+        '      TWICE: "postgresql://app:samesecret3@db-e.internal/app,postgresql://app:samesecret3@db-e.internal/b"\n',
+        encoding="utf-8")
     _, report = run_json(tmp_path, "--select", "PC301")
     assert [(f["line"], f["column"], f["end_column"]) for f in report["findings"]] == [
-        (5, 14, 57), (5, 67, 111), (7, 17, 60), (8, 15, 58)]
+        (5, 14, 57), (5, 67, 111), (7, 17, 60), (8, 15, 58), (9, 15, 57), (9, 62, 104)]
