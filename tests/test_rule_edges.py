@@ -226,3 +226,14 @@ def test_pc301_each_url_of_a_quoted_or_block_scalar_is_its_own_finding_at_its_ow
     _, report = run_json(tmp_path, "--select", "PC301")
     assert [(f["line"], f["column"], f["end_column"]) for f in report["findings"]] == [
         (5, 14, 57), (5, 67, 111), (7, 17, 60), (8, 15, 58), (9, 15, 57), (9, 62, 104)]
+
+
+def test_pc301_a_url_with_four_words_around_it_is_prose_and_with_three_a_value(tmp_path: Path) -> None:
+    """The prose threshold at its edge: four words around the URL make the string a sentence that
+    documents the shape of a connection string; three leave it a value some code connects with."""
+    write_project(tmp_path, {"app/__init__.py": "", "app/settings.py": """
+        HELP = "connect with postgresql://app:helpsecret9@db.example.com like this"
+        URL = "primary db postgresql://app:realsecret9@db.example.com here"
+        """})
+    _, report = run_json(tmp_path, "--select", "PC301")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/settings.py", 2)]
