@@ -248,3 +248,14 @@ def test_how_pool_sizes_are_read(tmp_path: Path) -> None:
         24: (None, (10, TOOL_DEFAULT, "max_overflow 10 (default)", 24), False, url),  # `or` after a getter's own default
         28: ((10, TOOL_DEFAULT, "max_size 10 (default)", 28), (0, TOOL_DEFAULT, "", 28), False, url),
     }
+
+
+@pytest.mark.parametrize(("target", "named"), [
+    ("test_engine", True), ("app.db.test_engine", True), ("engine_test", True),
+    # only the last dotted part names the engine: a module called for tests does not make its engine one
+    ("test_support.engine", False), ("tests.db.engine", False), ("app.db.engine", False),
+    ("latest_engine", False),  # a word that contains "test" is not the word
+])
+def test_an_engine_is_test_named_by_the_last_part_of_its_name_only(target: str, named: bool) -> None:
+    from prodcheck.project.engines import _test_named
+    assert _test_named(target) is named
