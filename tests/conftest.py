@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from prodcheck import engine
 from prodcheck.cli import main
+from prodcheck.project import Project
+from prodcheck.settings import Settings
 
 # tests/fixtures holds projects prodcheck scans: their conftest.py and test_*.py are data, never collected.
 collect_ignore = ["fixtures"]
@@ -25,6 +28,14 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return root
+
+
+def project_model(root: Path, files: dict[str, str]) -> Project:
+    """The project model of `files` written under `root`, built as a run builds it (no cache)."""
+    write_project(root, files)
+    settings = Settings().with_overrides(use_cache=False)
+    discovered = engine.discover(root, settings)
+    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
 
 
 def run_json(root: Path, *args: str) -> tuple[int, dict]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_project
-from prodcheck import engine
+from conftest import project_model
 from prodcheck.model.finding import Location, Span
 from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret, left_to_installer
-from prodcheck.settings import Settings
 
 CHART = """\
 apiVersion: v2
@@ -58,10 +56,7 @@ api:
 
 
 def _project(root: Path, files: dict[str, str]) -> Project:
-    write_project(root, {"app.py": "from fastapi import FastAPI\napp = FastAPI()\n", **files})
-    settings = Settings().with_overrides(use_cache=False)
-    discovered = engine.discover(root, settings)
-    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+    return project_model(root, {"app.py": "from fastapi import FastAPI\napp = FastAPI()\n", **files})
 
 
 def _values(project: Project) -> list[tuple[str, str, str | None, str]]:

@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_project
+from conftest import project_model
 
-from prodcheck import engine
 from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.project.deploy_evidence import (
@@ -21,7 +20,6 @@ from prodcheck.project.deploy_evidence import (
     _test_tags,
     _whole_expressions,
 )
-from prodcheck.settings import Settings
 
 APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
 IMAGE = 'FROM python:3.12-slim\nUSER app\nCMD ["uvicorn", "app.main:app"]\n'
@@ -36,10 +34,7 @@ def _unique(files: dict[str, str]) -> dict[str, str]:
 
 
 def _project(root: Path, files: dict[str, str]) -> Project:
-    write_project(root, {**APP, **files})
-    settings = Settings().with_overrides(use_cache=False)
-    discovered = engine.discover(root, settings)
-    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+    return project_model(root, {**APP, **files})
 
 
 def _workflow(commands: list[str], job: str = "deploy", environment: str = "production") -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_project
+from conftest import project_model, write_project
 
 from prodcheck import engine
 from prodcheck.model.files import Context
@@ -23,10 +23,7 @@ DEV_COMPOSE = ("services:\n  web:\n    build: .\n    volumes:\n      - .:/app\n 
 
 
 def _placements(root: Path, files: dict[str, str]) -> dict[str, tuple[Context, str]]:
-    write_project(root, {**APP, **files})
-    settings = Settings().with_overrides(use_cache=False)
-    discovered = engine.discover(root, settings)
-    project = Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+    project = project_model(root, {**APP, **files})
     return {path: (placement.context, placement.reason) for path, placement in project.deployment.placements.items()
             if not path.startswith(("app/", ".github/"))}
 

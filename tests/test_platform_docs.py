@@ -6,15 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_project
+from conftest import project_model
 
-from prodcheck import engine
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing.toml import loads
 from prodcheck.project import Project
 from prodcheck.project.platform_docs import Doc, TomlDoc, YamlDoc, load_doc, toml_index
 from prodcheck.project.sources import SourceFile
-from prodcheck.settings import Settings
 
 FLY = """app = "shop"  # the app
 primary_region = 'ams'
@@ -148,10 +146,7 @@ RENDER = """services:
 
 
 def _project(root: Path, files: dict[str, str]) -> Project:
-    write_project(root, files)
-    settings = Settings().with_overrides(use_cache=False)
-    discovered = engine.discover(root, settings)
-    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+    return project_model(root, files)
 
 
 def test_yaml_documents(tmp_path: Path) -> None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_project
-from prodcheck import engine
+from conftest import project_model, write_project
 from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.project.platforms import platform_health_checks, platform_model
-from prodcheck.settings import Settings
 
 APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
 DOCKERFILE = 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--port", "8080"]\n'
@@ -20,10 +18,7 @@ HEAD = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n"
 
 
 def _project(root: Path, files: dict[str, str]) -> Project:
-    write_project(root, {**APP, **files})
-    settings = Settings().with_overrides(use_cache=False)
-    discovered = engine.discover(root, settings)
-    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
+    return project_model(root, {**APP, **files})
 
 
 def _chart(root: Path, template: str, values: str = "", chart: str = "apiVersion: v2\nname: api\n",
