@@ -150,8 +150,8 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
         written = holds.unshadow(call.name, function)
         target = index.call_target(call, function) if written == call.name else None
         targets: list[tuple[Function, PyFacts] | None] = (
-            [*_own_abstract(holds, call, function, target)] or [target] if target is not None
-            else [*_union_targets(holds, call, function)] or [_object_target(index, holds, call, function, written)])
+            ([*_own_abstract(holds, call, function, target)] or [target]) if target is not None
+            else ([*_union_targets(holds, call, function)] or [_object_target(index, holds, call, function, written)]))
         for found in targets:
             if found is not None and found[0].qualname != function.qualname:
                 out.append((call, *found))
