@@ -259,3 +259,55 @@ def test_how_pool_sizes_are_read(tmp_path: Path) -> None:
 def test_an_engine_is_test_named_by_the_last_part_of_its_name_only(target: str, named: bool) -> None:
     from prodcheck.project.engines import _test_named
     assert _test_named(target) is named
+
+
+SETTINGS_CHAIN = """
+    from pydantic_settings import BaseSettings
+    from sqlalchemy import create_engine
+
+    N1 = 7
+    N2 = N1
+    N3 = N2
+    N4 = N3
+    N5 = N4
+    N6 = N5
+
+
+    class Settings(BaseSettings):
+        FIVE: int = N5
+        SIX: int = N6
+
+
+    settings = Settings()
+    five = create_engine("postgresql://app@db/app", pool_size=settings.FIVE, max_overflow=0)
+    six = create_engine("postgresql://app@db/app", pool_size=settings.SIX, max_overflow=0)
+"""
+
+
+def test_a_settings_field_is_one_step_of_the_six(tmp_path: Path) -> None:
+    """Reading a settings field's default is a step of the bounded chain like reading a name: the field,
+    then five names, reach the number; the field, then six names, are one step too many."""
+    project = project_of(tmp_path, {"app/__init__.py": "", "app/db.py": SETTINGS_CHAIN})
+    sizes = {line: None if e.pool_size is None else (e.pool_size.value, e.pool_size.origin.span.line)
+             for line, e in by_line(project.engines).items()}
+    assert sizes == {18: (7, 4), 19: None}
+
+
+SERVED = {
+    "api/__init__.py": "", "api/db.py": ENGINE.format("api"),
+    "api/main.py": "from fastapi import FastAPI\n\nfrom api.db import engine\n\napp = FastAPI()\n",
+    "worker/__init__.py": "", "worker/db.py": ENGINE.format("worker"),
+    "worker/main.py": "from fastapi import FastAPI\n\nfrom worker.db import engine\n\napp = FastAPI()\n",
+}
+
+
+@pytest.mark.parametrize("app_ref", ["worker.main:app", "worker/main.py:app", "./worker/main.py:app",
+                                     "worker/main.py", "${APP_MODULE:-worker/main.py:app}"])
+def test_an_app_written_as_a_path_serves_its_own_engines(tmp_path: Path, app_ref: str) -> None:
+    """Two apps in one repository: an app reference written as a module, a path (with `./`, without the
+    attribute) or a variable's default names one of them, whose imports give its engines, never the
+    other app's."""
+    project = project_of(tmp_path, SERVED)
+    assert sorted(e.url for e in project.engines_for_app(app_ref)) == ["postgresql://worker@db/worker"]
+    assert project.engine_model.served_modules(app_ref) >= {"worker.main", "worker.db"}
+    assert "api.db" not in project.engine_model.served_modules(app_ref)

@@ -212,10 +212,6 @@ class Engines:
                 return str(assigned.literal)
         return None
 
-    def _int_value(self, value: Value, facts: PyFacts, depth: int = 0) -> int | None:
-        found = self._int_fact(value, facts, depth)
-        return found[0] if found is not None else None
-
     def _int_fact(self, value: Value, facts: PyFacts, depth: int = 0) -> tuple[int, Location] | None:
         """The number an expression gives when the environment leaves it alone, and where that number
         is written: a literal; `int(...)` of one; an environment getter's default (`os.getenv("X", "40")`,
