@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import run_json, write_project
 from prodcheck import engine
+from prodcheck.model.facts import TOOL_DEFAULT
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
 from prodcheck.settings import Settings
@@ -342,6 +343,11 @@ def test_a_unit_file_as_written_runs_its_web_server(tmp_path: Path) -> None:
         "deploy/api.service:service": ("systemd", "web", ["/opt/venv/bin/gunicorn -c deploy/gunicorn.conf.py app.main:app"], 8),
         "deploy/supervisord.conf:api": ("supervisor", "web", ["uvicorn app.main:app --port 8001"], 7),
     }
+    # one process per unit, as a default the tool states (PC402's arithmetic prints the note)
+    assert {p.name: (p.replicas.value, p.replicas.certainty, p.replicas.note, p.replicas.origin.span.line)
+            for p in project.processes if p.kind in {"systemd", "supervisor"} and p.replicas is not None} == {
+        "deploy/api.service:service": (1, TOOL_DEFAULT, "1 process", 8),
+        "deploy/supervisord.conf:api": (1, TOOL_DEFAULT, "1 process", 7)}
     unit = next(p for p in project.processes if p.kind == "systemd")
     workers = project.workers(unit)
     assert workers is not None and (workers.value, workers.origin.path, workers.origin.span.line) == (
@@ -451,3 +457,29 @@ def test_compose_services_builds_overrides_and_environments(tmp_path: Path) -> N
                                  21,
                                  {"APP_ENV": ("production", "docker-compose.yml", 25),
                                   "PORT": ("8000", "api/Dockerfile", 2)})}
+
+
+def test_the_dockerfile_an_image_names_and_the_index_kept_per_candidate_list(tmp_path: Path) -> None:
+    """An image names the Dockerfile of the folder its repository's name contains, else the root
+    Dockerfile (else a lone candidate). The folder index of a candidate list is worked out once and
+    kept while the list is unchanged (the Kubernetes and chart readers ask it once per container);
+    a list that grew since is indexed again."""
+    image = 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app"]\n'
+    project = project_of(tmp_path, {"Dockerfile": "# root\n" + image, "api/Dockerfile": "# api\n" + image,
+                                    "worker/Dockerfile": "# worker\n" + image})
+    model = project.process_model
+    by_path = {source.path: (source, view) for source, view in project.dockerfiles}
+    candidates = [by_path["api/Dockerfile"], by_path["Dockerfile"]]
+
+    def named(image: str | None) -> str | None:
+        found = model.dockerfile_for_image(image, candidates)
+        return found[0].path if found is not None else None
+
+    assert named("registry.example/org/api:1.2") == "api/Dockerfile"
+    assert named("registry.example/org/worker:1.2") == "Dockerfile"  # no worker folder among the candidates
+    first = model._image_index(candidates)[0]
+    assert model._image_index(candidates)[0] is first  # kept, not worked out again
+    candidates.append(by_path["worker/Dockerfile"])
+    assert named("registry.example/org/worker:1.2") == "worker/Dockerfile"  # the grown list, indexed again
+    assert model.dockerfile_for_image("org/api", [by_path["worker/Dockerfile"]])[0].path == "worker/Dockerfile"
+    assert model.dockerfile_for_image("org/api", []) is None
