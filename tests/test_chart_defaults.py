@@ -93,8 +93,10 @@ def test_charts_without_usable_values_and_vendored_subcharts_give_nothing(tmp_pa
         "c/charts/dep/Chart.yaml": "name: dep\n", "c/charts/dep/values.yaml": "password: dep-pass\n",
         "Chart.yaml": "name: root\n", "values.yaml": "token: root-token\n",
         "charts/sub/Chart.yaml": "name: sub\n", "charts/sub/values.yaml": "token: sub-token\n",
+        "d/Chart.yaml": "name: d\n", "d/values.yaml": "password: d-pass\n",  # a chart after the vendored ones
     })
-    assert _values(project) == [("password", "c-pass", None, "c/values.yaml"), ("token", "root-token", None, "values.yaml")]
+    assert _values(project) == [("password", "c-pass", None, "c/values.yaml"), ("password", "d-pass", None, "d/values.yaml"),
+                                ("token", "root-token", None, "values.yaml")]
 
 
 def test_which_default_is_a_secret(tmp_path: Path) -> None:

@@ -142,6 +142,26 @@ def test_tags_for_tests_and_tags_for_a_platform_registry(tmp_path: Path) -> None
         "h3/Dockerfile": ("heroku", f"{DEPLOY}:12")}
 
 
+
+def test_every_docker_build_spelling_reads_its_tags_with_the_workflow_env(tmp_path: Path) -> None:
+    """`docker build`, `docker buildx build` and `docker image build` pass the workflow's `env:` (the
+    workflow's, the job's) to the tag reader: a tag `$REGISTRY/...` names Heroku's registry through it;
+    a Makefile's recipe has no workflow env, and its `$REGISTRY` names nothing."""
+    files = _unique({f"{name}/Dockerfile": IMAGE for name in ("plain", "bx", "ib", "job", "made")})
+    workflow = ("on: {push: {branches: [main]}}\nenv:\n  REGISTRY: registry.heroku.com\njobs:\n  deploy:\n"
+                "    runs-on: ubuntu-latest\n    environment: production\n    env:\n      JOB_REGISTRY: registry.heroku.com\n"
+                "    steps:\n"
+                "      - run: docker build -t $REGISTRY/app/web ./plain\n"
+                "      - run: docker buildx build --push -t ${REGISTRY}/app/web ./bx\n"
+                "      - run: docker image build --tag ${{ env.REGISTRY }}/app/web ./ib\n"
+                "      - run: docker buildx build -t $JOB_REGISTRY/app/worker ./job\n")
+    project = _project(tmp_path, {**files, DEPLOY: workflow,
+                                  "Makefile": "deploy:\n\tdocker build -t $REGISTRY/app/web ./made\n"})
+    assert project.deployment.platform_images == {
+        "plain/Dockerfile": ("heroku", f"{DEPLOY}:11"), "bx/Dockerfile": ("heroku", f"{DEPLOY}:12"),
+        "ib/Dockerfile": ("heroku", f"{DEPLOY}:13"), "job/Dockerfile": ("heroku", f"{DEPLOY}:14")}
+    assert "made/Dockerfile" in _reasons(project, "Makefile")
+
 def test_test_tags() -> None:
     assert _test_tags(["app:ci"]) and _test_tags(["app:integration-test-${{ github.run_id }}", "app:e2e"])
     assert not _test_tags([]) and not _test_tags([" "])
