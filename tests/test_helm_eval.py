@@ -276,3 +276,51 @@ def test_entering_a_helper_is_a_step_too() -> None:
     assert evaluator.steps == 20_000
     with pytest.raises(Budget, match="steps"):
         _emit(empty + _steps(19_999) + '{{ include "e" . }}')
+
+
+@pytest.mark.parametrize(("value", "printed"), [
+    (float("nan"), "NaN"), (float("inf"), "+Inf"), (float("-inf"), "-Inf"), (0.0, "0"), (-0.25, "-0.25")])
+def test_floats_go_cannot_write_as_digits_print_as_go_prints_them(value: float, printed: str) -> None:
+    """Go's `%v` of a float64 that is no number or infinite (fmt: NaN, +Inf, -Inf)."""
+    from prodcheck.project.helm_values import go_string
+
+    assert go_string(value) == printed
+
+
+RESERVED = ["true", "False", "yes", "No", "on", "OFF", "null", "y", "N", "~"]
+
+
+def test_to_yaml_quotes_a_key_yaml_would_read_as_a_boolean_or_null() -> None:
+    """A map key that YAML 1.1 (Helm's yaml.v2) reads as a boolean or null, whatever its case, is written
+    quoted, so the rendered manifest keeps it a string; a plain word or a number-like key as needed."""
+    values = "k:\n" + "".join(f"  '{word}': 1\n" for word in [*RESERVED, "plain", "1.5", "yesterday"])
+    written = _text("{{ toYaml .Values.k }}", values)
+    assert written.splitlines() == sorted([*(f'"{word}": 1' for word in RESERVED), "plain: 1", '"1.5": 1',
+                                           "yesterday: 1"], key=lambda line: line.strip('"'))
+    assert _text('{{ toYaml (dict "on" 1 "n" 2 "off" 3) }}') == '"n": 2\n"off": 3\n"on": 1'
+
+
+def test_a_template_statement_whose_output_is_unknown_is_an_opaque_block() -> None:
+    """`{{ template "h" . }}` stands where its text goes, like a block: a helper whose output is unknown
+    there (or a helper the chart does not define) leaves an opaque block, never a placeholder scalar
+    (the same helper through `include` in a value is an unknown scalar)."""
+    helper = '{{- define "h" }}v-{{ if tpl "x" . }}a{{ end }}{{- end }}'
+    for template in ('k: {{ template "h" . }}', 'k: {{ template "missing" . }}'):
+        emission, _ = _emit(template, helpers=helper)
+        assert ([s.text for s in emission.segments], emission.opaque) == (["k: "], [(1, None)])
+    emission, _ = _emit('k: {{ include "h" . }}', helpers=helper)
+    assert ([s.text for s in emission.segments], emission.opaque) == (["k: ", PLACEHOLDER], [])
+
+
+def test_a_map_or_list_printed_keeps_the_values_file_it_came_from() -> None:
+    """`{{ .Values.m }}` of a map or a list is a value, located in the values file that set it (the
+    production override's, merged over the chart's), else in the chart's values.yaml."""
+    from prodcheck.project.helm_render import merged
+
+    root = {"Values": merged(load_documents("m: {a: 1}\nl: [1]\n")[0], load_documents("m: {b: 2}\nl: [3]\n")[0],
+                             "values-prod.yaml")}
+    emission = Evaluator({}, "values.yaml", "t.yaml").render(parse("m: {{ .Values.m }}\nl: {{ .Values.l }}\n").body,
+                                                             root, root)
+    assert [(s.text, s.origin.path, s.value) for s in emission.segments if s.origin is not None] == [
+        ("m: ", "t.yaml", False), ("map[a:1 b:2]", "values.yaml", True), ("\n", "t.yaml", False),
+        ("l: ", "t.yaml", False), ("[3]", "values-prod.yaml", True), ("\n", "t.yaml", False)]
