@@ -26,6 +26,8 @@ class Family:
     buffers: frozenset[str] = frozenset()
     starts: frozenset[str] = frozenset()  # constructors whose stall is a method of what they return
     items: bool = False  # `client["db"]` is a client of the same library (a MongoDB database by name)
+    requires: frozenset[str] = frozenset()  # calls that must be made nearby for `functions` to block
+    through: frozenset[str] = frozenset()  # attributes a blocking method must be reached through (`upload.file`)
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
@@ -92,6 +94,7 @@ class Blocking:
                 bool(entry.get("warning", False)), bool(entry.get("pipe", False)),
                 frozenset(entry.get("buffers", file_buffers if entry.get("in_memory") else ())),
                 frozenset(entry.get("starts", ())), bool(entry.get("items", False)),
+                frozenset(entry.get("requires", ())), frozenset(entry.get("through", ())),
             )
             self.families[key] = family
             for name in family.functions:

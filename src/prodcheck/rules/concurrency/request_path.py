@@ -377,6 +377,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
                 return None
             if name in family.starts and _waited_later(index, call, function, family):
                 return None
+            if family.requires and not _set_up(index, function, family.requires):
+                return None
             return Why(_what(family, name), family.instead, family.warning)
         if name in kb.sqlalchemy.inspect:
             inspected = holds.value(call.value.arg(0), function)
@@ -406,6 +408,15 @@ def _waited_later(index: PythonIndex, call: Call, function: Function, family: Fa
     return bool(kept) and any(
         other.receiver in kept and other.name.rsplit(".", 1)[-1] in (family.methods or ())
         for other in index.calls_by_scope.get(function.qualname, []))
+
+
+def _set_up(index: PythonIndex, function: Function, required: frozenset[str]) -> bool:
+    """`registry = CollectorRegistry(); MultiProcessCollector(registry); generate_latest(registry)`: the function,
+    or its module at top level, calls one of `required` (knowledge/blocking.toml `requires`)."""
+    if any(other.name in required for other in index.calls_by_scope.get(function.qualname, ())):
+        return True
+    found = index.functions.get(function.qualname)
+    return found is not None and any(other.name in required for other in found[1].calls if not other.scope)
 
 
 def _orm_blocks(holds: Holds, holder: Holding, method: str, short: str) -> Why | None:
@@ -453,6 +464,8 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
         family = kb.families[holder.ref]
         if family.buffers and _in_memory(holds, call.value, function, family.buffers):
             return None  # `image.save(io.BytesIO())`: encoding into memory
+        if family.through and not family.through.intersection(head.split(".")[1:]):
+            return None  # `upload.read()`: the object's own methods are coroutines; `upload.file.read()` blocks
         if family.method_blocks(method):
             return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning)
         return None
