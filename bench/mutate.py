@@ -75,7 +75,18 @@ _MODEL_EXTRA = {
     **{f"helm_{name}.py": ["tests/test_helm_eval.py", "tests/test_helm_funcs.py", "tests/test_helm_render.py",
                            "tests/test_helm_binary.py", "tests/test_helm_aligned.py"]
        for name in ("aligned", "binary", "eval", "funcs", "render", "values")},
+    # what places a file where no deploy path does (compose and path marks, workflows, installed
+    # requirements, routes the production app serves, settings classes, development guards) and two helpers
+    **{f"{name}.py": ["tests/test_deployment_context.py"] for name in ("compose_marks", "path_marks")},
+    **{f"{name}.py": [f"tests/test_model_{name}.py", "tests/test_deployment_context.py"]
+       for name in ("installs", "image_roles", "served_routes", "workflow_evidence")},
+    "dev_guards.py": ["tests/test_model_dev_guards.py", "tests/test_dev_guard_window.py"],
+    "template_defaults.py": ["tests/test_model_template_defaults.py", "tests/test_project_templates.py"],
+    "calls.py": ["tests/test_model_calls.py", "tests/test_call_index.py"],
 }
+# Modules whose own focused tests run before the shared selection (a killed mutant stops there).
+_EXTRA_FIRST = ("compose_marks.py", "path_marks.py", "served_routes.py", "workflow_evidence.py", "installs.py",
+                "dev_guards.py", "image_roles.py", "template_defaults.py", "calls.py")
 TARGETS: dict[str, list[tuple[str, list[str]]]] = {
     "core": [
         (f"{RULES}/runtime/reload_in_production.py", ["-k", "PC101 or reload_gate", *_CORE_TESTS,
@@ -93,12 +104,13 @@ TARGETS: dict[str, list[tuple[str, list[str]]]] = {
                                                   "tests/test_blocking_reach.py"]),
     ],
     "model": [
-        (f"src/prodcheck/project/{name}", [*_MODEL_TESTS, *_MODEL_EXTRA.get(name, [])])
+        (f"src/prodcheck/project/{name}", [*_MODEL_TESTS, *_MODEL_EXTRA.get(name, [])] if name not in _EXTRA_FIRST
+         else [*_MODEL_EXTRA[name], *_MODEL_TESTS])
         for name in ("__init__.py", "views.py", "processes.py", "gunicorn.py", "databases.py", "engines.py",
                      "workloads.py", "infra.py", "db_urls.py", "charts.py", "kustomize.py", "platforms.py", "platform_docs.py", "python_index.py", "python_names.py", "python_routes.py",
                      "workflows.py", "sources.py", "deployment.py", "deploy_evidence.py", "units.py", "memo.py", "secret_names.py",
                      "chart_defaults.py", "helm_aligned.py", "helm_binary.py", "helm_eval.py", "helm_funcs.py",
-                     "helm_render.py", "helm_values.py")
+                     "helm_render.py", "helm_values.py", *_EXTRA_FIRST)
     ],
 }
 
@@ -168,6 +180,12 @@ EQUIVALENT.update({
        "once a round changes nothing; another round of the same substitution on the unchanged tag changes "
        "nothing again (the module's only `break`; a second one would need its own entry)",
 })
+
+# dev_guards.py: the range check of the line asked about, at its lower end.
+EQUIVALENT.update({
+    ("dev_guards.py", "if not 0 < line <= len(lines):", what): "line 1 (or 0) let through: the walk over the lines "
+    "above starts at line - 1 and stops before line 0, so it is empty and the answer is False either way"
+    for what in ("0 -> 1", "Lt -> LtE")})
 
 
 _COMPARE_SWAPS: dict[type, type] = {

@@ -35,7 +35,7 @@ def dev_guarded(lines: list[str], line: int) -> bool:
         return False
     text = lines[line - 1]
     indent = len(text) - len(text.lstrip())
-    for number in range(line - 1, max(0, line - _LOOK_BACK), -1):
+    for number in reversed(range(max(1, line - _LOOK_BACK + 1), line)):  # the nearest line first
         above = lines[number - 1]
         if not above.strip() or above.lstrip().startswith("#"):
             continue
@@ -45,7 +45,7 @@ def dev_guarded(lines: list[str], line: int) -> bool:
         head = above.strip()
         if not head.startswith(("if ", "elif ")):
             return False  # the nearest enclosing block is not a condition
-        tokens = {t.lower() for t in _SPLIT.split(head[head.index(" "):].rstrip(":")) if t}
+        tokens = {t.lower() for t in _SPLIT.split(head[head.index(" "):]) if t}  # the `:` splits like a space
         if "!=" in head:
             tokens.add("!=")
         if tokens & _NEGATIONS:
