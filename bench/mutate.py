@@ -77,9 +77,8 @@ _MODEL_EXTRA = {
        for name in ("aligned", "binary", "eval", "funcs", "render", "values")},
     # what places a file where no deploy path does (compose and path marks, workflows, installed
     # requirements, routes the production app serves, settings classes, development guards) and two helpers
-    **{f"{name}.py": ["tests/test_deployment_context.py"] for name in ("compose_marks", "path_marks")},
     **{f"{name}.py": [f"tests/test_model_{name}.py", "tests/test_deployment_context.py"]
-       for name in ("installs", "image_roles", "served_routes", "workflow_evidence")},
+       for name in ("compose_marks", "path_marks", "installs", "image_roles", "served_routes", "workflow_evidence")},
     "dev_guards.py": ["tests/test_model_dev_guards.py", "tests/test_dev_guard_window.py"],
     "template_defaults.py": ["tests/test_model_template_defaults.py", "tests/test_project_templates.py"],
     "calls.py": ["tests/test_model_calls.py", "tests/test_call_index.py"],
@@ -186,6 +185,19 @@ EQUIVALENT.update({
     ("dev_guards.py", "if not 0 < line <= len(lines):", what): "line 1 (or 0) let through: the walk over the lines "
     "above starts at line - 1 and stops before line 0, so it is empty and the answer is False either way"
     for what in ("0 -> 1", "Lt -> LtE")})
+EQUIVALENT.update({
+    ("path_marks.py", 'if lowered in folders["dev"]["scratch"] and not any(self._in_package(parts[:end]) for end in '
+     'range(1, index + 2)):', "1 -> 0"): "the ancestors of a scratch folder looked at for an `__init__.py` start at "
+    "the empty prefix too: `_in_package([])` is False, so `any` answers the same",
+    ("served_routes.py", 'local = scope[0].local(name) if scope is not None and "." not in name else None',
+     "'.' -> 'XX'"): "a function's locals are plain names: `local()` of a dotted name finds nothing, so not "
+    "asking gives the same None",
+    ("served_routes.py", 'kind = built.kind if built is not None else "fastapi"', "'fastapi' -> 'XX'"): "the kind "
+    "given to the app a project factory returns is only compared with \"router\": any other word is the same app",
+    ("installs.py", 'return "" if path == "." else path', "'.' -> 'XX'"): "the root folder returned as `.` "
+    "instead of the empty path: it is only ever looked up among requirements and discovered files, where "
+    "neither is",
+})
 
 
 _COMPARE_SWAPS: dict[type, type] = {

@@ -87,7 +87,7 @@ def usage_bases(path: str, text: str) -> list[tuple[str, int]]:
         if not any(posixpath.basename(f) == name for f in files):
             continue  # not a command that layers this file
         for file in files:
-            other = posixpath.normpath(posixpath.join(folder, file)).removeprefix("./")
+            other = posixpath.normpath(posixpath.join(folder, file))  # never `./x`: normpath drops `.` parts
             if posixpath.basename(other) != name:
                 out.append((other, number))
     return out
@@ -160,7 +160,7 @@ class LocalMarks(WorkflowEvidence):
                 host = None
                 if volume.is_scalar:
                     text = volume.as_str() or ""
-                    if ":" in text and text.startswith((".", "/", "$")):
+                    if ":" in text and text.startswith("."):  # a relative host path (`/abs`, `$VAR` are no source)
                         host = text.split(":", 1)[0]
                 elif volume.is_map:
                     kind, source_node = volume.get("type"), volume.get("source")
@@ -179,9 +179,9 @@ class LocalMarks(WorkflowEvidence):
             if image is not None:
                 marks.append(f"service `{service.name}` runs `{image}`, an image tagged for local use that it does not build "
                              f"({path}:{line})")
-            commands = " ".join(str(c) for key in ("command", "entrypoint")
-                                if (node := service.node.get(key)) is not None for c in yaml_command(node))
-            reloads = [w for w in reload_words if w in commands]
+            commands = [str(c) for key in ("command", "entrypoint")
+                        if (node := service.node.get(key)) is not None for c in yaml_command(node)]
+            reloads = [w for w in reload_words if any(w in command for command in commands)]  # within one command
             if mounted_source:
                 marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
             for key, value in compose_env(service.node.get("environment")).items():

@@ -52,7 +52,7 @@ def _ancestors(folder: str) -> list[str]:
 
 def _join(*parts: str) -> str:
     path = posixpath.normpath(posixpath.join(*[p for p in parts if p])) if any(parts) else ""
-    return "" if path == "." else path.removeprefix("./")
+    return "" if path == "." else path  # never `./x`: normpath drops `.` parts
 
 
 def _variables(view: DockerfileView) -> dict[str, str]:
@@ -108,7 +108,7 @@ def installed_requirements(files: list[SourceFile], dockerfiles: list[tuple[Sour
                     out.unresolved = out.unresolved or f"{source.path}:{instruction.line}: `{name}`"
                     continue
                 if any(posixpath.basename(token) == posixpath.basename(name) for token in copied
-                       if "$" not in token and not token.endswith("/")):
+                       if "$" not in token):  # a folder (`src/`) has the empty name, which no file has
                     continue  # a file the Dockerfile copies by name: placed above
                 candidates = {_join(context, folder_copied, name.lstrip("/")) for context in contexts
                               for folder_copied in ["", *copied] if "$" not in folder_copied}

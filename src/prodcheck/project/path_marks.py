@@ -14,7 +14,7 @@ from pathlib import Path
 
 from prodcheck.model.files import Context, FileKind
 from prodcheck.project.compose_marks import LocalMarks
-from prodcheck.project.deploy_evidence import _join, _knowledge, _norm, _words
+from prodcheck.project.deploy_evidence import _knowledge, _words
 from prodcheck.project.installs import Installs, installed_requirements
 from prodcheck.project.sources import SourceFile
 
@@ -47,9 +47,10 @@ class PathMarks(LocalMarks):
         else:
             return None
         by_path = self.views.by_path
-        normal = _norm(folder) == folder  # then joining one plain name needs no normpath per candidate
         for candidate in candidates:
-            path = (f"{folder}/{candidate}" if folder else candidate) if normal else _join(folder, candidate)
+            # the folder of a discovered path is a plain relative POSIX path: no normalising (which strips
+            # the spaces and quotes a folder name may hold, and so missed the sibling there)
+            path = f"{folder}/{candidate}" if folder else candidate
             if path in by_path:
                 return path
         return None
