@@ -33,6 +33,8 @@ def test_include_router_and_mount_serve_a_debug_named_module(tmp_path: Path) -> 
             app.mount("/tools", dev_tools.router)
             app.mount("/oauth", app=oauth_test.router)
             include_router(debug_stub.router)
+            registry.include_router(debug_stub.router)
+            app.include_router(unknown_router)
         """})
     assert placed["app/routes/admin_debug.py"] == (
         Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:6 includes its router)")
@@ -88,26 +90,27 @@ def test_a_helper_found_after_the_first_includes_other_parameters(tmp_path: Path
             from app.routes import debug_panel
 
 
-            def attach(router, application, verbose=False):
+            def attach(router, application, spare=None):
                 application.include_router(get_router())
                 application.include_router(router)
+                spare.include_router(router)
 
 
             app = FastAPI()
-            attach(debug_panel.router, app)
+            attach(debug_panel.router, app, unknown)
         """})
     assert placed["app/routes/debug_panel.py"] == (
-        Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:12 includes its router)")
+        Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:13 includes its router)")
 
 
 def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path) -> None:
     placed = _placed(tmp_path, {
         "app/routes/admin_debug.py": _ROUTER, "app/routes/dev_tools.py": _ROUTER,
-        "app/routes/test_hooks.py": _ROUTER, "app/routes/local_only.py": _ROUTER,
+        "app/routes/test_hooks.py": _ROUTER, "app/routes/local_only.py": _ROUTER, "app/routes/debug_made.py": _ROUTER,
         "app/factory.py": """
             from fastapi import APIRouter, FastAPI
 
-            from app.routes import admin_debug, dev_tools, local_only, test_hooks
+            from app.routes import admin_debug, debug_made, dev_tools, local_only, test_hooks
 
 
             def create_app() -> FastAPI:
@@ -127,7 +130,23 @@ def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path)
                 helper.include_router(test_hooks.router)
                 api = APIRouter()
                 api.include_router(local_only.router)
+
+
+            def wire():
+                registry.include_router(local_only.router)
+
+
+            def make_app():
+                return FastAPI()
+
+
+            def serve():
+                application = make_app()
+                application.include_router(debug_made.router)
         """})
+    assert placed["app/routes/debug_made.py"] == (
+        Context.PROD, "the production app `app.factory.serve.application` serves its routes "
+        "(app/factory.py:35 includes its router)")
     assert placed["app/routes/admin_debug.py"] == (
         Context.PROD, "the production app `app.factory.create_app.application` serves its routes "
         "(app/factory.py:8 includes its router)")
@@ -140,16 +159,18 @@ def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path)
 
 def test_an_include_under_a_development_guard_or_in_a_test_file_serves_nothing(tmp_path: Path) -> None:
     placed = _placed(tmp_path, {
-        "app/routes/debug_tools.py": _ROUTER, "app/routes/dev_panel.py": _ROUTER,
+        "app/routes/debug_tools.py": _ROUTER, "app/routes/dev_panel.py": _ROUTER, "app/routes/debug_both.py": _ROUTER,
         "app/main.py": """
             from fastapi import FastAPI
 
             from app.config import settings
-            from app.routes import debug_tools
+            from app.routes import debug_both, debug_tools
 
             app = FastAPI()
             if settings.DEBUG:
                 app.include_router(debug_tools.router)
+                app.include_router(debug_both.router)
+            app.include_router(debug_both.router)
         """,
         "tests/test_app.py": """
             from app.main import app
@@ -159,6 +180,8 @@ def test_an_include_under_a_development_guard_or_in_a_test_file_serves_nothing(t
         """})
     assert placed["app/routes/debug_tools.py"][0] == Context.DEV
     assert placed["app/routes/dev_panel.py"][0] == Context.DEV
+    assert placed["app/routes/debug_both.py"] == (
+        Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:10 includes its router)")
 
 
 def test_an_app_built_in_a_development_file_serves_nothing(tmp_path: Path) -> None:
@@ -232,3 +255,11 @@ def test_a_pinned_file_keeps_its_context(tmp_path: Path) -> None:
     project.by_path["app/routes/admin_debug.py"].context = Context.DEV
     assert served_by_production(project.views, frozenset({"app/routes/admin_debug.py"})) == {}
     assert list(served_by_production(project.views, frozenset())) == ["app/routes/admin_debug.py"]
+
+
+def test_a_development_app_on_the_way_does_not_end_the_search(tmp_path: Path) -> None:
+    include = "from fastapi import FastAPI\n\nfrom app.routes import debug_tools\n\napp = FastAPI()\napp.include_router(debug_tools.router)\n"
+    placed = _placed(tmp_path, {"app/routes/debug_tools.py": _ROUTER, "app/main.py": include,
+                                "scripts/dev_server.py": include})
+    assert placed["app/routes/debug_tools.py"] == (
+        Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:6 includes its router)")
