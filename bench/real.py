@@ -8,8 +8,11 @@
 
 Every measurement is a whole process (interpreter start-up included) timed through `os.wait4`:
 CPU = user + system time of the process and every worker it waited for, wall = elapsed time,
-peak = the largest resident set of any one of those processes (ru_maxrss). Each is the median of
-`--repeat` runs. Baselines run in a process of their own over the same files, on one core:
+peak = the largest resident set of any one of those processes (ru_maxrss). Baselines run in a process
+of their own over the same files, on one core, interleaved with prodcheck's runs: baseline, prodcheck,
+baseline, prodcheck... `--repeat` pairs. Each figure is the median of its runs, and each ratio the
+median of the pairs' own ratios: on a shared machine the load moves between runs, and a ratio of two
+runs made seconds apart moves much less than either time (the spread of the pairs' CPU ratios is shown).
 
 | workload        | prodcheck run                                   | baseline                          |
 |-----------------|-------------------------------------------------|-----------------------------------|
@@ -108,14 +111,26 @@ class Row:
     baseline: Measure
     files: int = 0
     notes: list[str] = field(default_factory=list)
+    # (prodcheck CPU / baseline CPU, prodcheck wall / baseline wall) of each pair of runs made one after the other.
+    pairs: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def cpu_ratio(self) -> float:
+        if self.pairs:
+            return statistics.median(cpu for cpu, _ in self.pairs)
         return self.prodcheck.cpu / self.baseline.cpu if self.baseline.cpu else float("nan")
 
     @property
     def wall_ratio(self) -> float:
+        if self.pairs:
+            return statistics.median(wall for _, wall in self.pairs)
         return self.prodcheck.wall / self.baseline.wall if self.baseline.wall else float("nan")
+
+    @property
+    def cpu_spread(self) -> tuple[float, float]:
+        """The lowest and highest CPU ratio of the pairs (how much the machine's load moved them)."""
+        ratios = [cpu for cpu, _ in self.pairs] or [self.cpu_ratio]
+        return min(ratios), max(ratios)
 
     @property
     def peak_ratio(self) -> float:
@@ -140,15 +155,24 @@ def timed(argv: list[str], env: dict[str, str] | None = None, accept: tuple[int,
     return Sample(usage.ru_utime + usage.ru_stime, wall, peak), stdout
 
 
-def repeat(times: int, argv: list[str], env: dict[str, str] | None = None,
-           before: object = None) -> tuple[Measure, str]:
-    samples, stdout = [], ""
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def paired(times: int, baseline: list[str], argv: list[str], env: dict[str, str] | None = None,
+           before: object = None) -> tuple[Measure, Measure, list[tuple[float, float]]]:
+    """`times` pairs of runs, the baseline then prodcheck (after `before()`): both medians and each pair's
+    (CPU ratio, wall ratio)."""
+    base_samples, samples, pairs = [], [], []
     for _ in range(times):
+        base = timed(baseline)[0]
         if callable(before):
             before()
-        sample, stdout = timed(argv, env)
+        sample = timed(argv, env)[0]
+        base_samples.append(base)
         samples.append(sample)
-    return Measure.of(samples), stdout
+        pairs.append((_ratio(sample.cpu, base.cpu), _ratio(sample.wall, base.wall)))
+    return Measure.of(base_samples), Measure.of(samples), pairs
 
 
 class Bench:
@@ -159,7 +183,6 @@ class Bench:
         self.work = work
         self.cache = work / "cache"
         self.env = {**os.environ, "PRODCHECK_CACHE_DIR": str(self.cache)}
-        self._baselines: dict[str, Measure] = {}
 
     # -------------------------------------------------------------- baselines
 
@@ -171,18 +194,14 @@ class Bench:
         target.write_text("\n".join(str(p) for p in sorted(folder.rglob("*.py")) if p.is_file()) + "\n")
         return target
 
-    def ast_baseline(self, name: str, folder: Path) -> tuple[Measure, int]:
+    def ast_baseline(self, name: str, folder: Path) -> tuple[list[str], int]:
+        """The command that parses the folder's .py files with `ast`, and how many there are."""
         listed = self.file_list(name, folder)
         count = sum(1 for line in listed.read_text().splitlines() if line)
-        if name not in self._baselines:
-            self._baselines[name], _ = repeat(self.times, [sys.executable, "-c", AST_BASELINE, str(listed)])
-        return self._baselines[name], count
+        return [sys.executable, "-c", AST_BASELINE, str(listed)], count
 
-    def infra_baseline(self) -> Measure:
-        if "infra" not in self._baselines:
-            self._baselines["infra"], _ = repeat(self.times, [
-                sys.executable, "-c", INFRA_BASELINE, str(self.corpus / "yaml.files"), str(self.corpus / "df.files")])
-        return self._baselines["infra"]
+    def infra_baseline(self) -> list[str]:
+        return [sys.executable, "-c", INFRA_BASELINE, str(self.corpus / "yaml.files"), str(self.corpus / "df.files")]
 
     # -------------------------------------------------------------- prodcheck
 
@@ -198,53 +217,59 @@ class Bench:
         if workload in ("cold", "cold-sample", "cold-jobs1"):
             folder, name = (py, "py") if workload == "cold" else (sample, "pysample")
             extra = ("--no-cache", "--jobs", "1") if workload == "cold-jobs1" else ("--no-cache",)
-            base, count = self.ast_baseline(name, folder)
-            measure, _ = repeat(self.times, self.check(folder, *extra), self.env)
-            return Row(workload, measure, f"ast.parse ({name})", base, count)
+            baseline, count = self.ast_baseline(name, folder)
+            base, measure, pairs = paired(self.times, baseline, self.check(folder, *extra), self.env)
+            return Row(workload, measure, f"ast.parse ({name})", base, count, pairs=pairs)
         if workload.startswith("polar-"):
-            base, count = self.ast_baseline("polar", polar)
+            baseline, count = self.ast_baseline("polar", polar)
             if workload == "polar-cold":
-                measure, _ = repeat(self.times, self.check(polar, "--no-cache"), self.env)
-                return Row(workload, measure, "ast.parse (polar)", base, count)
+                base, measure, pairs = paired(self.times, baseline, self.check(polar, "--no-cache"), self.env)
+                return Row(workload, measure, "ast.parse (polar)", base, count, pairs=pairs)
             self.clear_cache(polar)
             timed(self.check(polar), self.env)  # prime the cache
             if workload == "polar-warm":
-                measure, _ = repeat(self.times, self.check(polar), self.env)
-                return Row(workload, measure, "ast.parse (polar)", base, count)
+                base, measure, pairs = paired(self.times, baseline, self.check(polar), self.env)
+                return Row(workload, measure, "ast.parse (polar)", base, count, pairs=pairs)
             edited = polar / EDITED
             original = edited.read_bytes()
-            samples = []
+            base_samples, samples, pairs = [], [], []
             try:
                 for index in range(self.times):
+                    base_samples.append(timed(baseline)[0])
                     edit = (f"\n# edited by bench/real.py ({index})\n" if workload == "polar-one-file"
                             else f"\n_BENCH_EDIT = {index + 1}  # edited by bench/real.py: a new fact\n")
                     edited.write_bytes(original + edit.encode())
                     samples.append(timed(self.check(polar), self.env)[0])
+                    pairs.append((_ratio(samples[-1].cpu, base_samples[-1].cpu),
+                                  _ratio(samples[-1].wall, base_samples[-1].wall)))
                     edited.write_bytes(original)
                     timed(self.check(polar), self.env)  # back to the primed state, untimed
             finally:
                 edited.write_bytes(original)
-            return Row(workload, Measure.of(samples), "ast.parse (polar)", base, count, [f"edited {EDITED}"])
+            return Row(workload, Measure.of(samples), "ast.parse (polar)", Measure.of(base_samples), count,
+                       [f"edited {EDITED}"], pairs)
         if workload == "infra":
             infra = self.corpus / "infra"
-            base = self.infra_baseline()
-            measure, _ = repeat(self.times, self.check(infra, "--no-cache"), self.env)
+            base, measure, pairs = paired(self.times, self.infra_baseline(), self.check(infra, "--no-cache"), self.env)
             count = sum(1 for p in infra.rglob("*") if p.is_file())
-            return Row(workload, measure, "yaml CSafeLoader + dockerfile-parse", base, count)
+            return Row(workload, measure, "yaml CSafeLoader + dockerfile-parse", base, count, pairs=pairs)
         raise SystemExit(f"unknown workload {workload}")
 
 
 def render(rows: list[Row], cpus: int) -> str:
-    lines = [f"CPUs: {cpus}; each number the median of the runs shown; CPU includes workers",
+    lines = [f"CPUs: {cpus}; each time the median of its runs, each ratio the median of the pairs' ratios "
+             "(CPU x range: lowest-highest pair); CPU includes workers",
              "",
              f"{'workload':<15} {'files':>6} {'CPU s':>8} {'wall s':>8} {'peak MiB':>9} | "
-             f"{'baseline':<36} {'CPU s':>7} {'wall s':>7} {'MiB':>5} | {'CPU x':>6} {'wall x':>6} {'mem x':>6}"]
+             f"{'baseline':<36} {'CPU s':>7} {'wall s':>7} {'MiB':>5} | {'CPU x':>6} {'wall x':>6} {'mem x':>6} "
+             f"{'CPU x range':>13}"]
     for row in rows:
         p, b = row.prodcheck, row.baseline
         lines.append(
             f"{row.workload:<15} {row.files:>6} {p.cpu:>8.2f} {p.wall:>8.2f} {p.peak_mib:>9.0f} | "
             f"{row.baseline_name:<36} {b.cpu:>7.2f} {b.wall:>7.2f} {b.peak_mib:>5.0f} | "
-            f"{row.cpu_ratio:>5.2f}x {row.wall_ratio:>5.2f}x {row.peak_ratio:>5.2f}x")
+            f"{row.cpu_ratio:>5.2f}x {row.wall_ratio:>5.2f}x {row.peak_ratio:>5.2f}x "
+            f"{row.cpu_spread[0]:>6.2f}-{row.cpu_spread[1]:.2f}")
     return "\n".join(lines)
 
 
