@@ -53,6 +53,10 @@ WAYS = {
     "field-factory": "a class attribute built per instance by `field(default_factory=...)`",
     "decorator-wrapper": "a call into a function under a project decorator runs the decorator's wrapper",
     "implementations": "an abstract method several subclasses implement: each one the project builds may run",
+    "declared-attribute": "a class attribute declared with a type and no value (a dataclass field `session_maker: "
+                          "sessionmaker`)",
+    "filled-container": "an entry of a module global's container that a start-up function fills "
+                        "(`worker_map[name] = worker`); a function's own container of the same name is not it",
     "unpacked-global": "a module global the `__main__` block sets by unpacking what a factory returns "
                        "(`args, relay = build()`); a starred target names no exact position",
     "inherited-implementation": "a subclass a registry picks runs the implementation its project base gives it; "

@@ -620,6 +620,12 @@ class _Extractor(ast.NodeVisitor):
                 self.assigns.append(
                     Assign(_intern(self.qualify(dotted)), value, self.pos.at(node), scope.qualname, self.in_main)
                 )
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                and target.value.id in self.module_names and target.value.id not in scope.local_names:
+            # `worker_map[name] = worker` in a start-up function: an entry of a module global's container,
+            # recorded as `module.worker_map[]`
+            self.assigns.append(Assign(_intern(f"{self.module}.{target.value.id}[]"), value, self.pos.at(node),
+                                       scope.qualname, self.in_main))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
@@ -653,6 +659,12 @@ class _Extractor(ast.NodeVisitor):
             annotation = self.value(node.annotation)
             if annotation is not None:
                 self.annotations.append((_intern(f"{self.module}.{node.target.id}"), annotation))
+        elif self.class_stack and self.scopes[-1].qualname == self.class_stack[-1] and isinstance(node.target, ast.Name):
+            # `session_maker: sessionmaker` in a class body (a dataclass field, an attribute `__init__` fills
+            # in): the declared type of each instance's attribute
+            annotation = self.value(node.annotation)
+            if annotation is not None:
+                self.annotations.append((_intern(f"{self.class_stack[-1]}.{node.target.id}"), annotation))
         if node.value is not None:
             self._record_assign(node.target, node.value, node)
             self.visit(node.value)

@@ -338,4 +338,4 @@ class PyFacts:
     strings: tuple[StringLiteral, ...] = ()
     main_block: Span | None = None
     comments: tuple[tuple[int, str], ...] = field(default=())  # (line, text) of `# prodcheck:` pragmas
-    annotations: tuple[tuple[str, Value], ...] = ()  # module-qualified global -> its annotation (`x: Minio = None`)
+    annotations: tuple[tuple[str, Value], ...] = ()  # module global or class attribute (qualified) -> its annotation

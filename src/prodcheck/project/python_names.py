@@ -37,7 +37,7 @@ class NameIndex:
         self._suffix: dict[str, str] = {}
         self.functions: dict[str, tuple[Function, PyFacts]] = {}
         self.assigns: dict[str, tuple[Assign, PyFacts]] = {}
-        self.annotations: dict[str, Value] = {}  # module globals' declared types (`state.client: OpenAI = None`)
+        self.annotations: dict[str, Value] = {}  # declared types of module globals and class attributes (`x: Minio`)
         self.classes: dict[str, tuple[object, PyFacts]] = {}
         self.calls_by_scope: dict[str, tuple[Call, ...]] = {}  # built as lists, kept as tuples (see __init__'s end)
         self.imports: dict[str, dict[str, str]] = {}

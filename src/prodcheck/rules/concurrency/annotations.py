@@ -3,7 +3,7 @@ class, a forward reference), `Annotated[X, Depends(f)]` and `Depends` providers,
 from __future__ import annotations
 
 from prodcheck.knowledge import load
-from prodcheck.knowledge.databases import session_classes
+from prodcheck.knowledge.databases import is_async_session_factory, session_classes, sync_session_factories
 from prodcheck.knowledge.frameworks import is_dependency_marker
 from prodcheck.model.facts import Function, Value
 from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase, union
@@ -48,6 +48,8 @@ class Annotations(HoldsBase):
             return Holding("session", "async")
         if text in _SYNC_ENGINE_TYPES:
             return Holding("engine", "sync")
+        if text in sync_session_factories() or is_async_session_factory(text):  # `session_maker: sessionmaker`
+            return Holding("factory", "async" if is_async_session_factory(text) else "sync")
         family = self.kb.client(text)
         if family is not None and (family.methods is None or family.items):
             return Holding("client", family.key)

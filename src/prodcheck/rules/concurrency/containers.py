@@ -3,7 +3,7 @@ module global declared a mapping or a sequence of one type."""
 from __future__ import annotations
 
 from prodcheck.model.facts import Function, Value
-from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, HoldsBase
+from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, HoldsBase, union
 
 # Generic containers whose entries are of the declared type (typing's and the builtins' spellings, lowered)
 _MAPPINGS = frozenset({"dict", "mapping", "mutablemapping", "defaultdict", "ordereddict"})
@@ -18,7 +18,7 @@ class Containers(HoldsBase):
         literal, any keys): the entry a constant str key names, else what every entry holds when they agree."""
         found = self._literal(subscript.text, function, depth)
         if found is None:
-            return None
+            return self._filled(subscript.text, function, depth)
         container, scope = found
         key = subscript.arg(0)
         if container.kind == "dict" and key is not None and key.is_str:
@@ -32,7 +32,19 @@ class Containers(HoldsBase):
             if held is not None and holding != held:
                 return None  # entries of different kinds: which one a request gets is not known
             held = holding
-        return held
+        return held if held is not None else self._filled(subscript.text, function, depth)
+
+    def _filled(self, dotted: str, function: Function | None, depth: int) -> Holding | None:
+        """An entry of a module global's container that functions fill (`worker_map = {}`, then
+        `worker_map[name] = worker` at start-up): what the stored values hold, as one holding (`union`)."""
+        if function is not None and "." not in dotted and self.binds(function, dotted):
+            return None  # a local or a parameter of that name, not the global
+        resolved = self.index.resolve(dotted)
+        if resolved is None or resolved.assign is None or resolved.assign[0].target not in self.entries:
+            return None
+        held = [found for value, scope in self.entries[resolved.assign[0].target]
+                if (found := self.value(value, scope, depth + 1)) is not None]
+        return union(held) if held else None
 
     def _literal(self, dotted: str, function: Function | None, depth: int) -> tuple[Value, Function | None] | None:
         """The dict or list literal a name is bound to (a local alias, a `self.x` attribute, a module global),

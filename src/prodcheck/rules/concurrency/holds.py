@@ -44,6 +44,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
         self.attributes: dict[tuple[str, str], list[tuple[Value, Function | None]]] = defaultdict(list)
         self.dotted_locals: dict[str, list[Assign]] = defaultdict(list)
         self.app_state: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
+        self.entries: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
         for facts in index.files.values():
             for assign in facts.assigns:
                 self._note_assign(assign, facts)
@@ -69,6 +70,10 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
         if name:  # `app.state.store = Store(...)` (module level, a lifespan, an `__init__`): read by every request
             function = self.index.functions.get(scope)
             self.app_state[name].append((assign.value, function[0] if function else None))
+        if target.endswith("[]"):  # `worker_map[name] = worker`: an entry of a module global's container
+            function = self.index.functions.get(scope)
+            self.entries[target[:-2]].append((assign.value, function[0] if function else None))
+            return
         if target.startswith("self.") and target.count(".") == 1:
             owner = scope.rpartition(".")[0]
             if owner in self.index.classes:

@@ -119,6 +119,10 @@ class Members(HoldsBase):
                     held.append(Holding("object", found.ref) if found.kind == "class" and is_call else found)
             if held:
                 return union(held)
+            declared = self.index.annotations.get(f"{owner}.{name}")  # `session_maker: sessionmaker`, a field
+            found = self.annotation(declared, None, depth + 1) if declared is not None else None
+            if found is not None:  # `self.session_maker()` calls what the attribute holds
+                return self.member(found, "__call__", True, depth + 1) if is_call else found
         delegate = self.delegate(cls, name)
         return self.member(delegate, name, is_call, depth + 1) if delegate is not None else None
 
