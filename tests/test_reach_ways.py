@@ -65,6 +65,12 @@ WAYS = {
     "bound-method-route": "`self.router.add_api_route(path, self.handler)` in a class-based router",
     "template-method": "`self._write()` in a base class's method, `_write` abstract there: the subclass's implementation",
     "global-assigned": "a module global a start-up function assigns (`global index` then `index = await open_index()`)",
+    "or-default": "`self.storage = storage or DiskStorage()`: either operand may be what the attribute holds",
+    "unbuilt-implementations": "an abstract method whose implementations the project builds by no name it writes "
+                               "(a plugin loader): each one may run; a test double never does",
+    "nested-background-task": "an `async def` the route defines in its body, given to `BackgroundTask`",
+    "socket-handler": "a python-socketio `AsyncServer` event handler (`@sio.event`, `sio.on(name, handler=...)`); "
+                      "the threaded `socketio.Server`'s are not on the loop",
 }
 
 

@@ -148,7 +148,7 @@ _LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Cont
 _NOT_NODES = (str, int, float, complex, bool, bytes, type(None), type(...))
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
 _LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript, ast.Lambda,
-                                ast.IfExp})
+                                ast.IfExp, ast.BoolOp})
 
 
 def _built_dict(node: ast.expr) -> bool:

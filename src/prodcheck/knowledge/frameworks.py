@@ -68,3 +68,11 @@ def field_factories() -> tuple[frozenset[str], tuple[str, ...]]:
     declaring functions by qualified name, and the keywords that name the factory."""
     fields = load("frameworks")["fields"]
     return frozenset(fields["functions"]), tuple(fields["factories"])
+
+
+@cache
+def socket_servers() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """python-socketio's asyncio server constructors, the methods that register a handler on one, and its
+    namespace base classes ([sockets])."""
+    section = load("frameworks")["sockets"]
+    return frozenset(section["servers"]), frozenset(section["registrations"]), frozenset(section["namespaces"])

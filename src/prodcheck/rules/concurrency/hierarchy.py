@@ -71,20 +71,23 @@ class Hierarchy(HoldsBase):
         subclasses implement it (`SandboxService.search()` with a Docker, a process and a remote service;
         `store.registry.list_projects()` with a SQL, a file and a remote registry picked by configuration):
         which one a deployment configures is not known, so each may run. Each subclass the project builds
-        runs the method its own bases give it (`SqlRegistry` inherits `CachingRegistry.list_projects`). A
-        test double (knowledge/blocking.toml [doubles]) or a class of a test file is never deployed. Empty
-        otherwise."""
+        runs the method its own bases give it (`SqlRegistry` inherits `CachingRegistry.list_projects`). When
+        the project builds none of them by name, it builds them some way the model does not see (a class
+        looked up in a module imported by a configured path, `getattr(importlib.import_module(...), name)`):
+        then each subclass may be the one. A test double (knowledge/blocking.toml [doubles]) or a class of a
+        test file is never deployed. Empty otherwise."""
         for owner in self.mro(cls):
             found = self.index.functions.get(f"{owner}.{name}")
             if found is not None:
                 if not _abstract(found[0]) or len(self._implementations(owner, name)) < 2:
                     return []
+                deployed = [sub for sub in self._descendants(owner) if not self._stand_in(sub)]
+                built = [sub for sub in deployed if self._built(sub)]
                 runs: dict[str, tuple[Function, PyFacts]] = {}
-                for sub in self._descendants(owner):
-                    if self._built(sub) and not self._stand_in(sub):
-                        method = self._defined(sub, name)
-                        if method is not None and not _abstract(method[0]):
-                            runs.setdefault(method[0].qualname, method)
+                for sub in built or deployed:
+                    method = self._defined(sub, name)
+                    if method is not None and not _abstract(method[0]):
+                        runs.setdefault(method[0].qualname, method)
                 return list(runs.values())
         return []
 

@@ -23,7 +23,7 @@ from prodcheck.project.python_names import Resolved
 from prodcheck.rules.concurrency.annotations import Annotations
 from prodcheck.rules.concurrency.containers import Containers
 from prodcheck.rules.concurrency.hierarchy import Hierarchy
-from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding
+from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding, union
 from prodcheck.rules.concurrency.members import Members
 from prodcheck.rules.concurrency.scopes import Scopes
 from prodcheck.rules.concurrency.written import app_state_name
@@ -131,11 +131,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
             return self._unpacked(value.items[0], value.literal, function, depth + 1)
         if value.kind == "ifexp" and len(value.items) == 3:
             return self._either(value.items[1:], function, depth + 1)
-        if value.kind == "boolop":
-            for item in value.items:
-                found = self.value(item, function, depth + 1)
-                if found is not None:
-                    return found
+        if value.kind == "boolop":  # `storage or FilesystemStorage()`: the value is either operand
+            held = [found for item in value.items if (found := self.value(item, function, depth + 1)) is not None]
+            return union(held) if held else None
         if value.kind == "binop" and value.text == "BitOr":
             for item in value.items:  # langchain `prompt | llm`
                 found = self.value(item, function, depth + 1)

@@ -20,6 +20,7 @@ from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import Callables, is_partial
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
+from prodcheck.rules.concurrency.sockets import socket_handlers
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -54,6 +55,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
             stack.append(Entry(dependency, dep_facts, f"dependency of `{function.qualname.rsplit('.', 1)[-1]}`"))
     for function, facts in index.middleware_functions:
         stack.append(Entry(function, facts, "middleware"))
+    for function, facts, how in socket_handlers(index):
+        stack.append(Entry(function, facts, how))
     for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))
     holds = Holds.of(index)
@@ -132,7 +135,8 @@ def _background_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[
             handler = handler.arg(0)
         if handler is None or handler.kind != "name":
             continue
-        target = index.function(handler.text)
+        # a function the route defines in its body (`async def _export(): ...`, then `BackgroundTask(_export)`)
+        target = index.functions.get(f"{function.qualname}.{handler.text}") or index.function(handler.text)
         if target is not None:  # a sync one is left out by the walk, as every sync entry is
             yield target
 

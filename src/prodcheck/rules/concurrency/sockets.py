@@ -1,0 +1,64 @@
+"""python-socketio event handlers: entry points on the event loop besides routes.
+
+An `AsyncServer` mounted in the ASGI application awaits each handler on the application's loop
+(knowledge/frameworks.toml [sockets]), so a handler that blocks stalls every request, as a route does.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.knowledge.frameworks import socket_servers
+from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.holds import Holds
+
+
+def socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
+    """(handler, facts, why) for `@sio.event`, `@sio.on("name")`, `sio.on("name", handler=fn)` on an asyncio
+    server, and `on_<event>` methods of an `AsyncNamespace` subclass. A sync handler is left out by the walk."""
+    servers, registrations, namespaces = socket_servers()
+    holds = Holds.of(index)
+    for facts in index.files.values():
+        for function in facts.functions:
+            for decorator in function.decorators:
+                receiver, _, method = decorator.text.rpartition(".")
+                if method in registrations and receiver and _async_server(index, holds, receiver, None, servers):
+                    yield function, facts, f"socket.io event handler `{function.qualname.rsplit('.', 1)[-1]}`"
+        for call in facts.calls:
+            receiver, _, method = call.value.text.rpartition(".")
+            if method not in registrations or not receiver:
+                continue
+            scope = index.functions.get(call.scope)
+            if _async_server(index, holds, receiver, scope[0] if scope else None, servers):
+                target = _handler(index, call, scope[0] if scope else None)
+                if target is not None:
+                    yield *target, f"socket.io event handler `{target[0].qualname.rsplit('.', 1)[-1]}`"
+    for qualname, (cls, facts) in index.classes.items():
+        if any(base in namespaces for base in getattr(cls, "bases", ())):
+            for function in facts.functions:
+                short = function.qualname.rsplit(".", 1)[-1]
+                if function.qualname == f"{qualname}.{short}" and short.startswith("on_"):
+                    yield function, facts, f"socket.io namespace handler `{short}`"
+
+
+def _async_server(index: PythonIndex, holds: Holds, receiver: str, scope: Function | None,
+                  servers: frozenset[str]) -> bool:
+    """The receiver holds an asyncio server: a module global (`sio = socketio.AsyncServer(...)`) or an attribute
+    of the class the call is in (`self._sio = AsyncServer(...)`)."""
+    if receiver.startswith("self.") and receiver.count(".") == 1:
+        owner = scope.class_name if scope is not None else ""
+        return any(value.kind == "call" and value.text in servers
+                   for value, _ in holds.attributes.get((owner, receiver[5:]), ()))
+    return index.constructor_of(receiver) in servers
+
+
+def _handler(index: PythonIndex, call: Call, scope: Function | None) -> tuple[Function, PyFacts] | None:
+    """The function `sio.on("name", handler)` registers: a method of the calling class, a nested function of
+    the caller, or a function by name."""
+    handler = call.value.kwarg("handler") or call.value.arg(1)
+    if handler is None or handler.kind != "name":
+        return None
+    if handler.text.startswith("self.") and scope is not None and scope.class_name:
+        return index.functions.get(f"{scope.class_name}.{handler.text[5:]}")
+    nested = index.functions.get(f"{scope.qualname}.{handler.text}") if scope is not None else None
+    return nested or index.function(handler.text)
