@@ -151,6 +151,11 @@ _LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant,
                                 ast.IfExp, ast.BoolOp})
 
 
+def _joined(node: ast.expr) -> bool:
+    """`root / name`: a path joined to a name (pathlib's `/`), kept so the path it holds is known."""
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+
+
 def _built_dict(node: ast.expr) -> bool:
     """`clients = {"a": boto3.client("s3")}`: a dict literal whose entries are built by calls (a registry of
     clients or services); other dict literals (payloads, options) are not worth a Value."""
@@ -591,7 +596,7 @@ class _Extractor(ast.NodeVisitor):
 
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
-                and not _built_dict(value_node):
+                and not _built_dict(value_node) and not _joined(value_node):
             # Locals matter for what they are bound to (a session, a client); skip building the rest.
             value: Value | None = _new_tuple(_V2, ("other", self.pos.at(value_node)))
         else:

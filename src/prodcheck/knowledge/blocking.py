@@ -28,6 +28,7 @@ class Family:
     items: bool = False  # `client["db"]` is a client of the same library (a MongoDB database by name)
     requires: frozenset[str] = frozenset()  # calls that must be made nearby for `functions` to block
     through: frozenset[str] = frozenset()  # attributes a blocking method must be reached through (`upload.file`)
+    joins: bool = False  # `root / name` with a client on either side is a client of the family (a path)
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
@@ -95,6 +96,7 @@ class Blocking:
                 frozenset(entry.get("buffers", file_buffers if entry.get("in_memory") else ())),
                 frozenset(entry.get("starts", ())), bool(entry.get("items", False)),
                 frozenset(entry.get("requires", ())), frozenset(entry.get("through", ())),
+                bool(entry.get("joins", False)),
             )
             self.families[key] = family
             for name in family.functions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from prodcheck.knowledge.blocking import Orm
+from prodcheck.knowledge.blocking import Family, Orm
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.model.files import Context
@@ -30,6 +30,17 @@ class Hierarchy(HoldsBase):
                 found = found or self.kb.orm_of_base(base)
         self._orms[cls] = found
         return found
+
+    def client_base(self, cls: str) -> Family | None:
+        """The blocking client (knowledge/blocking.toml) a project class derives from (`class MailServer(smtplib.SMTP)`):
+        what it inherits talks to the same server."""
+        for owner in self.mro(cls):
+            entry = self.index.classes.get(owner)
+            for base in getattr(entry[0], "bases", ()) if entry else ():
+                family = self.kb.client(base)
+                if family is not None:
+                    return family
+        return None
 
     def mro(self, cls: str, depth: int = 0) -> list[str]:
         """The class and its project base classes, depth first; for a union (`A|B`), each member's in turn."""

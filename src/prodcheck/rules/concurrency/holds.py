@@ -139,6 +139,11 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
                 found = self.value(item, function, depth + 1)
                 if found is not None and found.kind == "client" and self.kb.families[found.ref].pipe:
                     return found
+        if value.kind == "binop" and value.text == "Div":
+            for item in value.items:  # `settings.media_root / key`, `Path(root) / name`: a path joined is a path
+                found = self.value(item, function, depth + 1)
+                if found is not None and found.kind == "client" and self.kb.families[found.ref].joins:
+                    return found
         return None
 
     def _either(self, branches: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:

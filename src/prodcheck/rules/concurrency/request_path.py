@@ -476,6 +476,11 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
     orm_why = _orm_blocks(holds, holder, method, short)
     if orm_why is not None:
         return orm_why
+    if holder.kind == "object" and "|" not in holder.ref and holds.method(holder.ref, method) is None:
+        inherited = holds.client_base(holder.ref)  # `class MailServer(smtplib.SMTP)`: `server.login()` is SMTP's
+        if inherited is not None and inherited.method_blocks(method) and (
+                not inherited.through or inherited.through.intersection(head.split(".")[1:])):
+            return Why(f"{inherited.what} (`{short}.{method}()`)", inherited.instead, inherited.warning)
     sql = kb.sqlalchemy
     if holder.kind == "session" and holder.ref == "sync" and method in sql.session_io:
         if method in sql.query_builders and (query_run_later(index, holds, call, function, sql.query_io)
