@@ -245,12 +245,14 @@ def test_pc402_managed_plan_declared_in_app_json_is_the_limit() -> None:
 
 def test_pc501_set_up_that_runs_once_is_not_a_per_request_stall() -> None:
     """A helper that returns early once the state it sets is there (a logger's handlers, a global client, an
-    instance attribute), or a constant-argument `lru_cache` function, blocks on the first call only; a cache
-    keyed by the request's value, a guard on state the helper never sets, the `else:` of a lazy set-up and an
-    `lru_cache` function given the request's value still block on later calls."""
+    instance attribute, also when a method the guarded one calls sets it and the guard compares it to the
+    constant set), or a constant-argument `lru_cache` function, blocks on the first call only; a cache keyed
+    by the request's value, a guard on state the helper never sets (or never sets to the value tested), the
+    `else:` of a lazy set-up and an `lru_cache` function given the request's value still block on later calls."""
     assert _loud("PC501-set-up-once", "PC501") == [
-        ("PC501", "app/main.py", 20, "error"), ("PC501", "app/main.py", 21, "warning"),
-        ("PC501", "app/main.py", 22, "warning"), ("PC501", "app/main.py", 23, "warning")]
+        ("PC501", "app/main.py", 22, "error"), ("PC501", "app/main.py", 23, "warning"),
+        ("PC501", "app/main.py", 24, "warning"), ("PC501", "app/main.py", 25, "warning"),
+        ("PC501", "app/main.py", 26, "error")]
 
 
 def test_pc301_database_on_the_ci_runner_is_not_a_production_credential() -> None:

@@ -17,7 +17,7 @@ from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (AWAITED, COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, IN_MAIN,
                                    LINE_LIMIT, LINE_SHIFT, OFFLOADED, ONCE, Assign, Call, ClassDef, Function, Param,
                                    PyFacts, StringLiteral, VALUE_SHAPES, Value, pack_position)
-from prodcheck.extract.once import once_statements
+from prodcheck.extract.once import Neighbours, once_statements
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
@@ -217,6 +217,8 @@ class _Extractor(ast.NodeVisitor):
         self.global_names: set[str] = set()  # names a module-level function or method declares `global`
         self.scopes: list[_Scope] = [_Scope(module, False)]
         self.class_stack: list[str] = []
+        self.class_nodes: list[ast.ClassDef] = []  # the classes being visited, innermost last
+        self.tree: ast.Module | None = None
         self.in_main = False
         self.await_depth: set[int] = set()
         self.offload_depth = 0
@@ -527,7 +529,9 @@ class _Extractor(ast.NodeVisitor):
         scope.local_names.update(p.name for p in params)  # parameters are local names, not `locals` facts
         self.scopes.append(scope)
         outer_once, self.once_depth = self.once_depth, 0
-        once_from, lazy_blocks = once_statements(node, self.qualify)
+        in_class = bool(self.class_stack) and self.scopes[-2].qualname == self.class_stack[-1]  # a method
+        neighbours = Neighbours(self.class_nodes[-1] if in_class else None, self.tree)
+        once_from, lazy_blocks = once_statements(node, self.qualify, neighbours)
         for position, statement in enumerate(node.body):
             if position == once_from:
                 self.once_depth += 1
@@ -587,8 +591,10 @@ class _Extractor(ast.NodeVisitor):
         self.classes.append(ClassDef(qualname, bases, self.pos.span(node)))
         self.scopes.append(_Scope(qualname, False))
         self.class_stack.append(qualname)
+        self.class_nodes.append(node)
         for statement in node.body:
             self.visit(statement)
+        self.class_nodes.pop()
         self.class_stack.pop()
         self.scopes.pop()
 
@@ -881,10 +887,12 @@ def extract(path: str, source: bytes) -> PyFacts:
     module = module_name_for(path)
     extractor = _Extractor(module, path, source)
     extractor.collect_module_names(tree)
+    extractor.tree = tree
     extractor.visit(tree)
     extractor._dispatch.clear()  # bound methods: a cycle the (paused) garbage collector would keep
     extractor._values.clear()
     extractor._eager_lambdas.clear()
+    extractor.tree = None
     count = (len(extractor.calls) + len(extractor.strings) + len(extractor.assigns) + extractor.local_assigns
              + len(extractor.functions) + len(extractor.classes))
     if count > PYTHON_MAX_FACTS:
