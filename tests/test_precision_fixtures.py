@@ -255,6 +255,17 @@ def test_pc501_set_up_that_runs_once_is_not_a_per_request_stall() -> None:
         ("PC501", "app/main.py", 26, "error")]
 
 
+def test_pc501_start_up_work_through_a_helper_says_it_delays_start_up() -> None:
+    """Blocking reached through a helper from a lifespan or startup handler is a warning that says what it
+    costs (start-up, not a request); the same helper from a route says nothing of start-up."""
+    _, report = run_json(FIXTURES / "PC501-start-up-helpers", "--select", "PC501")
+    found = {f["line"]: f for f in report["findings"]}
+    assert sorted(found) == [10, 19, 24]
+    assert all(found[line]["severity"] == "warning" for line in found)  # file I/O is a warning anyway
+    assert "start-up is done" in found[10]["message"] and "start-up is done" in found[19]["message"]
+    assert "start-up" not in found[24]["message"]
+
+
 def test_pc301_database_on_the_ci_runner_is_not_a_production_credential() -> None:
     """A localhost URL in a workflow job that deploys nothing points at a database the runner started
     (a compose stack), gone with the run; a job that migrates production keeps its finding."""

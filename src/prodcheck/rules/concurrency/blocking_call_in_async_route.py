@@ -41,9 +41,10 @@ class BlockingCallInAsyncRoute(Rule):
                 chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
                 where = f"{blocking.facts.path}:{blocking.call.span.line}"
                 instead = f" ({blocking.instead} there)" if blocking.instead else ""
+                cost = f"; {_cost(startup)}" if startup else ""  # said for start-up only: it is why a warning
                 yield self.draft(
                     f"{chain} blocks the event loop in `async def {short}` ({entry.why}): it reaches "
-                    f"{blocking.what} at {where}; make it async{instead} or call it with `await asyncio.to_thread()`",
+                    f"{blocking.what} at {where}{cost}; make it async{instead} or call it with `await asyncio.to_thread()`",
                     Location(entry.facts.path, call.span),
                     related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),
                     severity=Severity.WARNING if blocking.warning or startup else None,
