@@ -264,6 +264,15 @@ def test_pc501_start_up_work_through_a_helper_says_it_delays_start_up() -> None:
     assert all(found[line]["severity"] == "warning" for line in found)  # file I/O is a warning anyway
     assert "start-up is done" in found[10]["message"] and "start-up is done" in found[19]["message"]
     assert "start-up" not in found[24]["message"]
+def test_pc501_a_branch_the_caller_s_constant_turns_off_is_not_reached() -> None:
+    """What a helper does only under `if check:` / `if not enabled: return` / the `else:` of `if in_background:`
+    / `if x is not None:` is not reached by a call that passes (or defaults) a constant turning it off,
+    positionally or by keyword (a keyword-only parameter is not one of the `*args`); a value the request
+    decides, a name, or the default that turns it on still reaches it."""
+    assert _loud("PC501-parameter-branches", "PC501") == [
+        ("PC501", "app/main.py", 23, "warning"), ("PC501", "app/main.py", 24, "error"),
+        ("PC501", "app/main.py", 25, "error"), ("PC501", "app/main.py", 26, "error"),
+        ("PC501", "app/main.py", 27, "error")]
 
 
 def test_pc301_database_on_the_ci_runner_is_not_a_production_credential() -> None:

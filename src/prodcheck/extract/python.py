@@ -17,6 +17,7 @@ from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (AWAITED, COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, IN_MAIN,
                                    LINE_LIMIT, LINE_SHIFT, OFFLOADED, ONCE, Assign, Call, ClassDef, Function, Param,
                                    PyFacts, StringLiteral, VALUE_SHAPES, Value, pack_position)
+from prodcheck.extract.guards import param_guards
 from prodcheck.extract.once import Neighbours, once_statements
 from prodcheck.model.finding import Span
 
@@ -561,6 +562,7 @@ class _Extractor(ast.NodeVisitor):
                 self.in_main,
                 self.value(node.returns) if node.returns is not None else None,
                 tuple(scope.declared),
+                param_guards(node),
             )
         )
 

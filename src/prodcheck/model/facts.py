@@ -283,6 +283,13 @@ class Function:
     in_main: bool = False
     annotation: Value | None = None  # the return annotation (`-> Session`)
     declared: tuple[str, ...] = ()  # names the body declares `global` or `nonlocal`: bound outside the call
+    # lines that run only for some values of a parameter (extract/guards.py): (first, last, param, need, position)
+    guards: tuple[tuple[int, int, str, str, int], ...] = ()
+
+    def needs(self, line: int) -> tuple[tuple[str, str, int], ...]:
+        """What the parameters must be for the line to run: (param, need, position), () for every call."""
+        return tuple((param, need, position) for first, last, param, need, position in self.guards
+                     if first <= line <= last)
 
     def local(self, name: str) -> Value | None:
         """What a local name is bound to at its latest assignment or `with ... as` in the body."""

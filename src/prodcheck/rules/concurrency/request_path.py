@@ -7,7 +7,7 @@ helpers those await) and the project's own sync helpers called from them, follow
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
@@ -17,6 +17,7 @@ from prodcheck.knowledge.blocking import Family
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.branches import first_possible
 from prodcheck.rules.concurrency.callables import Callables, is_partial
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
@@ -264,6 +265,9 @@ class Blocking:
     chain: tuple[str, ...] = ()  # project helpers between the async function and the blocking call
     instead: str = ""
     warning: bool = False
+    # what the summarised function's parameters must be for it to run (extract/guards.py): a call of the
+    # function that passes a constant failing one of them never reaches it (branches.py)
+    needs: tuple[tuple[str, str, int], ...] = ()
 
 
 def _lazy(function: Function) -> bool:
@@ -278,6 +282,10 @@ def _memoized(function: Function, call: Call) -> bool:
         return False
     value = call.value
     return not value.has_star and all(a.kind == "const" for a in (*value.items, *(v for _, v in value.keywords)))
+
+
+def _unconditional(found: list[Blocking]) -> bool:
+    return any(not blocking.needs for blocking in found)
 
 
 class BlockingAnalysis:
@@ -321,9 +329,9 @@ class BlockingAnalysis:
         """Calls to the project's own sync functions that (transitively) block, and calls of lambdas and
         partials that do (`fetch()`, `with_retry(lambda: requests.get(url))`)."""
         for call, target, target_facts in self.helpers(function):
-            inner = self.sync_summary(target, target_facts, frozenset({function.qualname}))
-            if inner and not self._given_async_session(call, function, inner[0]):
-                yield call, inner[0]
+            inner = first_possible(self.sync_summary(target, target_facts, frozenset({function.qualname})), call, target)
+            if inner is not None and not self._given_async_session(call, function, inner):
+                yield call, inner
         facts = self.index.functions[function.qualname][1]
         yield from self.callables.reached(function, facts, frozenset({function.qualname}))
 
@@ -350,23 +358,33 @@ class BlockingAnalysis:
         if self.index.contexts.get(facts.path, Context.PROD) == Context.TEST:
             return []
         found = list(self.direct(function, facts))
-        if not found:
-            found = [blocking for _call, blocking in self.callables.reached(function, facts, seen | {function.qualname})][:1]
-        if not found:
-            found = self._first_helper_blocking(function, seen, depth)
+        if function.guards:  # a line only some values of a parameter run: what it blocks on, when
+            found = [replace(b, needs=function.needs(b.call.span.line)) for b in found]
+        if not _unconditional(found):
+            found += [replace(blocking, needs=function.needs(call.span.line)) if function.guards else blocking
+                      for call, blocking in self.callables.reached(function, facts, seen | {function.qualname})][:1]
+        if not _unconditional(found):
+            found += self._first_helper_blocking(function, seen, depth)
+        found.sort(key=lambda b: bool(b.needs))  # what every call reaches first: readers take the first they can
         self._sync_summary[function.qualname] = found
         return found
 
     def _first_helper_blocking(self, function: Function, seen: frozenset[str], depth: int) -> list[Blocking]:
-        """The first of the function's sync helpers that blocks, with it in the chain (one entry: every
-        reader of sync_summary takes the first)."""
-        for _call, target, target_facts in self.helpers(function):
-            inner = self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1)
-            if inner:
-                first = inner[0]
-                return [Blocking(first.call, first.facts, first.what,
-                                 (target.qualname.rsplit(".", 1)[-1], *first.chain), first.instead, first.warning)]
-        return []
+        """The first of the function's sync helpers that blocks, with it in the chain (readers of
+        sync_summary take the first): the first that every call of the function reaches, or the first
+        few that only some do."""
+        some: list[Blocking] = []
+        for call, target, target_facts in self.helpers(function):
+            first = first_possible(self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1),
+                                   call, target)
+            if first is not None:
+                blocking = Blocking(first.call, first.facts, first.what, (target.qualname.rsplit(".", 1)[-1], *first.chain),
+                                    first.instead, first.warning, function.needs(call.span.line))
+                if not blocking.needs:
+                    return [*some, blocking]
+                if len(some) < 4:
+                    some.append(blocking)
+        return some
 
 
 def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why | None:

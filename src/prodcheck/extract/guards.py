@@ -1,0 +1,98 @@
+"""Which lines of a function run only for some values of its own parameters: `if validate:` ...,
+`if not background:` ..., `if workflow is not None:` ..., the `else:` of `if background:`, and what
+follows `if not p: return` in the function's body.
+
+A caller that passes a constant (or leaves a parameter at its constant default) decides such a branch:
+`detect(data, validate=False)` never runs what `if validate:` guards in `detect`. Recorded as
+(first line, last line, parameter, need, position), need one of NEEDS, position the parameter's index
+among the positional ones (`self` included) or -1 when it is keyword-only; a parameter the function
+rebinds is left out.
+"""
+from __future__ import annotations
+
+import ast
+
+Guard = tuple[int, int, str, str, int]
+
+TRUTHY, FALSY, NONE, NOT_NONE = "truthy", "falsy", "none", "not-none"
+NEEDS = (TRUTHY, FALSY, NONE, NOT_NONE)
+_OPPOSITE = {TRUTHY: FALSY, FALSY: TRUTHY, NONE: NOT_NONE, NOT_NONE: NONE}
+_MAX_GUARDS = 24  # per function: a dispatch on a flag, not a table of them
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _test(node: ast.expr, params: frozenset[str]) -> tuple[str, str] | None:
+    """(parameter, what the test needs of it to hold) for a test on one parameter alone."""
+    if isinstance(node, ast.Name) and node.id in params:
+        return node.id, TRUTHY
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = _test(node.operand, params)
+        return None if inner is None or inner[1] not in (TRUTHY, FALSY) else (inner[0], _OPPOSITE[inner[1]])
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Name) \
+            and node.left.id in params and isinstance(node.comparators[0], ast.Constant) \
+            and node.comparators[0].value is None and isinstance(node.ops[0], (ast.Is, ast.IsNot)):
+        return node.left.id, NONE if isinstance(node.ops[0], ast.Is) else NOT_NONE
+    return None
+
+
+def _when(test: ast.expr, params: frozenset[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(what the body needs, what the `else:` needs): each part of an `and` is needed by the body, each
+    part of an `or` is false in the `else:`; a part on other values needs nothing."""
+    single = _test(test, params)
+    if single is not None:
+        return [single], [(single[0], _OPPOSITE[single[1]])]
+    if isinstance(test, ast.BoolOp):
+        parts = [p for p in (_test(value, params) for value in test.values) if p is not None]
+        if isinstance(test.op, ast.And):
+            return parts, []
+        return [], [(name, _OPPOSITE[need]) for name, need in parts]
+    return [], []
+
+
+def _span(statements: list[ast.stmt]) -> tuple[int, int]:
+    return statements[0].lineno, max(s.end_lineno or s.lineno for s in statements)
+
+
+def _exits(statements: list[ast.stmt]) -> bool:
+    return bool(statements) and isinstance(statements[-1], (ast.Return, ast.Raise))
+
+
+def param_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Guard, ...]:
+    args = node.args
+    positions = {a.arg: i for i, a in enumerate((*args.posonlyargs, *args.args))}
+    positions.update((a.arg, -1) for a in args.kwonlyargs)
+    params = frozenset(positions) - {"self", "cls"}
+    if not params:
+        return ()
+    guards: list[tuple[int, int, str, str]] = []
+
+    def block(statements: list[ast.stmt], top: bool) -> None:
+        for position, statement in enumerate(statements):
+            if len(guards) >= _MAX_GUARDS:
+                return
+            if isinstance(statement, ast.If):
+                body_needs, else_needs = _when(statement.test, params)
+                if statement.body:
+                    first, last = _span(statement.body)
+                    guards.extend((first, last, name, need) for name, need in body_needs)
+                if statement.orelse:
+                    first, last = _span(statement.orelse)
+                    guards.extend((first, last, name, need) for name, need in else_needs)
+                elif top and else_needs and _exits(statement.body) and position + 1 < len(statements):
+                    # `if not validate: return data`: the rest of the function needs the opposite
+                    first, last = _span(statements[position + 1:])
+                    guards.extend((first, last, name, need) for name, need in else_needs)
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                inner = getattr(statement, field, None)
+                if isinstance(inner, list) and inner and not isinstance(statement, _NESTED):
+                    if field == "handlers":
+                        for handler in inner:
+                            block(handler.body, False)
+                    else:
+                        block(inner, False)
+
+    block(node.body, True)  # statements only: cheap, and most functions test no parameter
+    if not guards:
+        return ()
+    rebound = {n.id for s in node.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return tuple((*g, positions[g[2]]) for g in guards if g[2] not in rebound)

@@ -1,0 +1,64 @@
+"""Whether a call of a project function can reach a branch its parameters guard (extract/guards.py).
+
+`detect(data, validate=False)` never runs what `if validate:` guards in `detect`, and `Context(tenant)`
+never runs what `if workflow:` guards in `Context.__init__` when `workflow` defaults to None: what
+blocks there does not block for that call. Only constants decide: a name, a call or a `*args` can be
+anything, so the branch may run.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prodcheck.extract.guards import FALSY, NONE, NOT_NONE, TRUTHY
+from prodcheck.model.facts import Call, Function, Value
+
+if TYPE_CHECKING:
+    from prodcheck.rules.concurrency.request_path import Blocking
+
+_UNKNOWN = object()
+
+
+def _argument(call: Call, target: Function, param: str, position: int) -> Value | object:
+    """The value the call gives `param` (its default when it gives none), or _UNKNOWN."""
+    value = call.value
+    for name, given in value.keywords:
+        if name == param:
+            return given
+    if value.has_star:
+        return _UNKNOWN
+    if position >= 0:
+        bound = target.params and target.params[0].name in {"self", "cls"}  # `obj.m(x)`, `Class(x)`: self is given
+        index = position - 1 if bound else position
+        if 0 <= index < len(value.items):
+            return value.items[index]
+    for declared in target.params:
+        if declared.name == param and declared.default is not None:
+            return declared.default
+    return _UNKNOWN  # a required parameter not found where it was looked for: the call is read wrongly
+
+
+def _decides(value: Value | object, need: str) -> bool:
+    """True when the value certainly fails the need."""
+    if not isinstance(value, Value) or value.kind != "const":
+        return False
+    literal = value.literal
+    if literal is None:
+        return need in (TRUTHY, NOT_NONE)
+    if need == TRUTHY:
+        return not literal
+    if need == FALSY:
+        return bool(literal)
+    return need == NONE
+
+
+def possible(needs: tuple[tuple[str, str, int], ...], call: Call, target: Function) -> bool:
+    """The call may run a line that needs `needs` of `target`'s parameters."""
+    return not any(_decides(_argument(call, target, param, position), need) for param, need, position in needs)
+
+
+def first_possible(inner: list[Blocking], call: Call, target: Function) -> Blocking | None:
+    """The first of a helper's blocking calls that this call of the helper can reach."""
+    for blocking in inner:
+        if not blocking.needs or possible(blocking.needs, call, target):
+            return blocking
+    return None
