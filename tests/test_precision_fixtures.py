@@ -275,6 +275,12 @@ def test_pc501_a_branch_the_caller_s_constant_turns_off_is_not_reached() -> None
         ("PC501", "app/main.py", 27, "error")]
 
 
+def test_pc501_a_helper_that_hands_the_session_back_queries_nothing() -> None:
+    """`with reuse_or_open(db) as session:` with a helper that only tests the session and yields it back (or
+    opens its own and queries nothing) is no query; a helper that hands the session on to one that queries is."""
+    assert _loud("PC501-session-handed-back", "PC501") == [("PC501", "app/main.py", 19, "error")]
+
+
 def test_pc301_database_on_the_ci_runner_is_not_a_production_credential() -> None:
     """A localhost URL in a workflow job that deploys nothing points at a database the runner started
     (a compose stack), gone with the run; a job that migrates production keeps its finding."""

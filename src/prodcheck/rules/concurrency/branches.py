@@ -62,3 +62,32 @@ def first_possible(inner: list[Blocking], call: Call, target: Function) -> Block
         if not blocking.needs or possible(blocking.needs, call, target):
             return blocking
     return None
+
+
+def parameter(call: Call, target: Function, argument: Value) -> str | None:
+    """The name of `target`'s parameter that the call gives `argument` to, or None when not known."""
+    for name, given in call.value.keywords:
+        if given is argument:
+            return name
+    for position, given in enumerate(call.value.items):
+        if given is argument:
+            if call.value.has_star:
+                return None
+            bound = bool(target.params) and target.params[0].name in {"self", "cls"}
+            index = position + 1 if bound else position
+            return target.params[index].name if index < len(target.params) else None
+    return None
+
+
+def unused(calls: tuple[Call, ...], target: Function, name: str) -> bool:
+    """`target` calls nothing on its parameter `name`, hands it to no call and binds no other name to it:
+    it only tests it, or yields or returns it to the caller (`with existing_or_new(db) as db:`)."""
+    prefix = name + "."
+    for call in calls:
+        value = call.value
+        if call.receiver == name or value.text.startswith(prefix):
+            return False
+        if any(a.text == name or a.text.startswith(prefix) for a in (*value.items, *value.keyword_values) if a.kind == "name"):
+            return False
+    return not any(value.kind == "name" and value.text == name for _, value, _ in target.locals)
+

@@ -17,7 +17,7 @@ from prodcheck.knowledge.blocking import Family
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.branches import first_possible
+from prodcheck.rules.concurrency.branches import first_possible, parameter, unused
 from prodcheck.rules.concurrency.callables import Callables, is_partial
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
@@ -525,14 +525,15 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
         connection = holds.value(value.arg(0) or value.kwarg("bind"), function)
         if connection is not None and connection.blocking_session:
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
-    session = None
+    session = passed = None
     for argument in (*value.items, *(item for _, item in value.keywords)):
         if argument.kind == "name" and ("." not in argument.text or argument.text in sync_session_objects()):
             held = holds.value(argument, function)
             if held is not None and held.kind == "session" and held.ref == "sync":
                 session = ".".join(argument.text.split(".")[-2:])  # `db.session` as written, not its module
+                passed = argument
                 break
-    if session is None:
+    if session is None or passed is None:
         return None
     name = value.text
     if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
@@ -544,6 +545,8 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
     target = index.call_target(call, function) or _object_target(index, holds, call, function)
     if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
         return None
+    if target is not None and _passed_through(index, call, target[0], passed):
+        return None
     if target is None:
         if "." not in name and any(param.name == name for param in function.params):
             return None  # `checker(claims, db)`: a callable the caller (or `Depends`) hands in; what it does is not known
@@ -553,6 +556,13 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
         if _unread(index, holds, name, function):
             return None
     return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
+
+
+def _passed_through(index: PythonIndex, call: Call, target: Function, argument: Value) -> bool:
+    """The helper only tests the session or hands it back (`with existed_or_new_session(db) as db:`): what
+    the caller then does with it is judged where it does it."""
+    name = parameter(call, target, argument)
+    return name is not None and unused(index.calls_by_scope.get(target.qualname, ()), target, name)
 
 
 def _unread(index: PythonIndex, holds: Holds, name: str, function: Function) -> bool:
