@@ -268,11 +268,13 @@ def test_pc501_a_branch_the_caller_s_constant_turns_off_is_not_reached() -> None
     """What a helper does only under `if check:` / `if not enabled: return` / the `else:` of `if in_background:`
     / `if x is not None:` is not reached by a call that passes (or defaults) a constant turning it off,
     positionally or by keyword (a keyword-only parameter is not one of the `*args`); a value the request
-    decides, a name, or the default that turns it on still reaches it."""
+    decides, a name, or the default that turns it on still reaches it. A cached read that refreshes through
+    its own uncached read (`projects(allow_cache=True)` -> ... -> `projects(allow_cache=False)`) reaches it
+    through the recursion."""
     assert _loud("PC501-parameter-branches", "PC501") == [
         ("PC501", "app/main.py", 23, "warning"), ("PC501", "app/main.py", 24, "error"),
         ("PC501", "app/main.py", 25, "error"), ("PC501", "app/main.py", 26, "error"),
-        ("PC501", "app/main.py", 27, "error")]
+        ("PC501", "app/main.py", 27, "error"), ("PC501", "app/main.py", 28, "error")]
 
 
 def test_pc501_a_helper_that_hands_the_session_back_queries_nothing() -> None:

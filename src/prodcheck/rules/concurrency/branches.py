@@ -91,3 +91,34 @@ def unused(calls: tuple[Call, ...], target: Function, name: str) -> bool:
             return False
     return not any(value.kind == "name" and value.text == name for _, value, _ in target.locals)
 
+
+
+class Cycles:
+    """Summaries cut short by recursion. A summary whose walk met a caller still being summarised (a
+    cycle) is kept only tentatively, until that caller is done; the caller then summarises again once,
+    with its own first summary to go on, so the cycle's members see what it reaches."""
+
+    def __init__(self) -> None:
+        self.tentative: dict[str, list[Blocking]] = {}
+        self._log: list[str] = []  # the functions a walk stopped at because they were being summarised
+        self._again: set[str] = set()  # heads summarised a second time already
+
+    def cut(self, qualname: str) -> None:
+        self._log.append(qualname)
+
+    def mark(self) -> int:
+        return len(self._log)
+
+    def closed(self, mark: int, qualname: str, done: dict[str, list[Blocking]]) -> tuple[bool, bool]:
+        """(the walk since `mark` came back to `qualname` and it has not been summarised again yet, it
+        met another open function): forgets the tentative summaries made since, when only this one was open."""
+        met = set(self._log[mark:])
+        pending = {name for name in met if name != qualname and name not in done}
+        del self._log[mark:]
+        self._log.extend(sorted(pending))
+        head = qualname in met and qualname not in self._again
+        if head and not pending:
+            self._again.add(qualname)
+        if not pending:
+            self.tentative.clear()  # what was cut short by this function alone, now summarised in full
+        return head, bool(pending)

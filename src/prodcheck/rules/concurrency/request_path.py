@@ -17,7 +17,7 @@ from prodcheck.knowledge.blocking import Family
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.branches import first_possible, parameter, unused
+from prodcheck.rules.concurrency.branches import Cycles, first_possible, parameter, unused
 from prodcheck.rules.concurrency.callables import Callables, is_partial
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
@@ -297,6 +297,7 @@ class BlockingAnalysis:
         self.holds = Holds.of(self.index)
         self.classify = classify
         self._sync_summary: dict[str, list[Blocking]] = {}
+        self._cycles = Cycles()
         self.callables = Callables(self)
 
     def direct(self, function: Function, facts: PyFacts) -> Iterator[Blocking]:
@@ -351,12 +352,36 @@ class BlockingAnalysis:
         return False
 
     def sync_summary(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int = 0) -> list[Blocking]:
-        if function.qualname in self._sync_summary:
-            return self._sync_summary[function.qualname]
-        if depth > 5 or function.qualname in seen:
+        qualname = function.qualname
+        known = self._sync_summary.get(qualname)
+        if known is None:
+            known = self._cycles.tentative.get(qualname)
+        if known is not None:
+            return known
+        if depth > 5:
+            return []
+        if qualname in seen:
+            self._cycles.cut(qualname)
             return []
         if self.index.contexts.get(facts.path, Context.PROD) == Context.TEST:
             return []
+        mark = self._cycles.mark()
+        found = self._summarise(function, facts, seen, depth)
+        head, pending = self._cycles.closed(mark, qualname, self._sync_summary)
+        if head and not pending:
+            # the function reaches itself (`list_projects(allow_cache=True)` -> refresh -> proto ->
+            # `list_projects(allow_cache=False)`): what the members of the cycle summarised without it was
+            # cut short; summarise them again, with this first summary of it to go on
+            self._sync_summary[qualname] = found
+            found = self._summarise(function, facts, seen, depth)
+            self._cycles.closed(mark, qualname, self._sync_summary)
+        if pending:
+            self._cycles.tentative[qualname] = found  # cut short by a cycle through a caller still open
+        else:
+            self._sync_summary[qualname] = found
+        return found
+
+    def _summarise(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int) -> list[Blocking]:
         found = list(self.direct(function, facts))
         if function.guards:  # a line only some values of a parameter run: what it blocks on, when
             found = [replace(b, needs=function.needs(b.call.span.line)) for b in found]
@@ -366,7 +391,6 @@ class BlockingAnalysis:
         if not _unconditional(found):
             found += self._first_helper_blocking(function, seen, depth)
         found.sort(key=lambda b: bool(b.needs))  # what every call reaches first: readers take the first they can
-        self._sync_summary[function.qualname] = found
         return found
 
     def _first_helper_blocking(self, function: Function, seen: frozenset[str], depth: int) -> list[Blocking]:
