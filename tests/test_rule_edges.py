@@ -237,3 +237,90 @@ def test_pc301_a_url_with_four_words_around_it_is_prose_and_with_three_a_value(t
         """})
     _, report = run_json(tmp_path, "--select", "PC301")
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/settings.py", 2)]
+
+
+def test_pc402_a_pool_size_not_written_in_the_call_makes_the_finding_medium(tmp_path: Path) -> None:
+    """Confidence is high only when every factor is written where it is used: the same arithmetic with
+    SQLAlchemy's default pool (5 + 10), or a size read from a setting, is medium, whatever the workers
+    and the limit say."""
+    compose = ("services:\n  db:\n    image: postgres:16.4\n    command: [\"postgres\", \"-c\", \"max_connections=20\"]\n"
+               "  api:\n    build: .\n    command: [\"gunicorn\", \"app.main:app\", \"-w\", \"4\", \"-k\", "
+               "\"uvicorn.workers.UvicornWorker\"]\n")
+    found = {}
+    for name, call in [("written", "create_engine(URL, pool_size=5, max_overflow=10)"),
+                       ("default", "create_engine(URL)"),
+                       ("setting", "create_engine(URL, pool_size=SIZE, max_overflow=10)")]:
+        root = tmp_path / name
+        write_project(root, {
+            "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\nfrom app.db import engine\n\napp = FastAPI()\n",
+            "app/db.py": f"from sqlalchemy import create_engine\n\nURL = 'postgresql://app@db/app'\nSIZE = 5\nengine = {call}\n",
+            "docker-compose.yml": compose, "Dockerfile": "FROM python:3.12-slim\nUSER app\n"})
+        _, report = run_json(root, "--select", "PC402")
+        found[name] = [(f["path"], f["confidence"], f["message"].split(" = ")[0]) for f in report["findings"]]
+    assert found == {
+        "written": [("app/db.py", "high", "(5 + 10) x 4 workers (docker-compose.yml:7) x 1 replica (default)")],
+        "default": [("app/db.py", "medium", "(5 + 10) x 4 workers (docker-compose.yml:7) x 1 replica (default)")],
+        "setting": [("app/db.py", "medium", "(5 + 10) x 4 workers (docker-compose.yml:7) x 1 replica (default)")],
+    }
+
+
+_APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        "Dockerfile": "FROM python:3.12-slim\nUSER app\n"}
+
+
+def test_pc402_pgbouncer_instances_are_its_compose_services_replicas(tmp_path: Path) -> None:
+    """PgBouncer's server pool times the instances of its compose service (`deploy.replicas`, else `scale`,
+    else one instance, the default it states)."""
+    found = {}
+    for name, extra in [("one", ""), ("replicas", "    deploy:\n      replicas: 3\n"), ("scale", "    scale: 2\n")]:
+        root = tmp_path / name
+        write_project(root, {**_APP, "docker-compose.yml": (
+            "services:\n  db:\n    image: postgres:16.4\n    command: [\"postgres\", \"-c\", \"max_connections=50\"]\n"
+            "  api:\n    build: .\n    command: gunicorn app.main:app -k uvicorn.workers.UvicornWorker -w 2\n"
+            "  pgbouncer:\n    image: bitnami/pgbouncer:1.23.1\n    environment:\n      PGBOUNCER_DEFAULT_POOL_SIZE: \"60\"\n"
+            + extra)})
+        _, report = run_json(root, "--select", "PC402")
+        found[name] = [(f["line"], f["message"].split(": the pooler")[0], f["confidence"]) for f in report["findings"]]
+    assert found == {
+        "one": [(11, "PgBouncer `pgbouncer`: PGBOUNCER_DEFAULT_POOL_SIZE=60 (docker-compose.yml:11) x 1 replica (default) = "
+                    "60 server connections > 50 max_connections (docker-compose.yml:4)", "high")],
+        "replicas": [(11, "PgBouncer `pgbouncer`: PGBOUNCER_DEFAULT_POOL_SIZE=60 (docker-compose.yml:11) x 3 replicas = "
+                         "180 server connections > 50 max_connections (docker-compose.yml:4)", "high")],
+        "scale": [(11, "PgBouncer `pgbouncer`: PGBOUNCER_DEFAULT_POOL_SIZE=60 (docker-compose.yml:11) x 2 replicas = "
+                      "120 server connections > 50 max_connections (docker-compose.yml:4)", "high")],
+    }
+
+
+def test_pc501_a_popen_is_the_stall_unless_the_same_child_is_waited(tmp_path: Path) -> None:
+    """`subprocess.Popen` only starts the child: when the function waits on what it returned, the wait is
+    reported and the Popen is not. A call on the child that does not wait (`poll()`), or a wait on another
+    child, leaves the Popen reported where it forks."""
+    write_project(tmp_path, {**_APP, "app/jobs.py": """\
+import subprocess
+
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.post("/polled")
+async def polled() -> dict[str, object]:
+    child = subprocess.Popen(["vacuumdb", "--all"])
+    return {"done": child.poll()}
+
+
+@router.post("/other")
+async def other() -> None:
+    first = subprocess.Popen(["reindex", "--all"])
+    second = subprocess.Popen(["analyze", "--all"])
+    second.wait()
+    print(first)
+
+
+@router.post("/waited")
+async def waited() -> None:
+    child = subprocess.Popen(["pg_dump"])
+    child.communicate()
+"""})
+    _, report = run_json(tmp_path, "--select", "PC501")
+    assert sorted((f["line"], f["column"]) for f in report["findings"]) == [(10, 13), (16, 13), (18, 5), (25, 5)]

@@ -13,7 +13,7 @@ from prodcheck.parsing.textfiles import parse_postgres_conf
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import (
     ComposeService, DatabaseService, compose_env, is_database_image, is_pooler_image, k8s_command, k8s_env,
-    max_connections_in, scalar_location, yaml_command,
+    max_connections_in, replicas_fact, scalar_location, yaml_command,
 )
 
 if TYPE_CHECKING:
@@ -38,8 +38,10 @@ class Databases:
                 found.append(DatabaseService(service.name, service.location, unit,
                                              self._compose_max_connections(service) or conf_limit))
             elif is_pooler_image(image):
+                instances = replicas_fact(service.file.path, service.node.path("deploy", "replicas")
+                                          or service.node.get("scale"), service.location)
                 found.append(self._pooler(service.name, service.location, unit,
-                                          compose_env(service.node.get("environment")), service.file.path))
+                                          compose_env(service.node.get("environment")), service.file.path, instances))
         for workload in project.workloads:
             for container in workload.containers:
                 image_node = container.node.get("image")
@@ -53,7 +55,8 @@ class Databases:
                                 f"max_connections={limit}") if limit and anchor is not None else conf_limit
                     found.append(DatabaseService(workload.name, location, "k8s", fact))
                 elif is_pooler_image(image):
-                    found.append(self._pooler(workload.name, location, "k8s", k8s_env(container.node), workload.file.path))
+                    found.append(self._pooler(workload.name, location, "k8s", k8s_env(container.node), workload.file.path,
+                                              workload.replicas))
         for source, document in project.k8s_documents:
             kind = document.get("kind").as_str()  # type: ignore[union-attr]  # k8s_documents all have a kind
             if kind == "Cluster" and "cnpg" in (document.get("apiVersion").as_str() or ""):  # type: ignore[union-attr]  # apiVersion: k8s_documents all have one
@@ -73,7 +76,8 @@ class Databases:
             return None
         return Fact(limit, scalar_location(service.file.path, command), LITERAL, f"max_connections={limit}")
 
-    def _pooler(self, name: str, location: Location, unit: str, env: dict[str, YNode], path: str) -> DatabaseService:
+    def _pooler(self, name: str, location: Location, unit: str, env: dict[str, YNode], path: str,
+                instances: Fact[int]) -> DatabaseService:
         def number(*keys: str) -> Fact[int] | None:
             for key in keys:
                 node = env.get(key)
@@ -84,7 +88,7 @@ class Databases:
         return DatabaseService(
             name, location, unit, None, pooler=True,
             pool_size=number("DEFAULT_POOL_SIZE", "PGBOUNCER_DEFAULT_POOL_SIZE", "POOL_SIZE"),
-            client_limit=number("MAX_CLIENT_CONN", "PGBOUNCER_MAX_CLIENT_CONN"),
+            client_limit=number("MAX_CLIENT_CONN", "PGBOUNCER_MAX_CLIENT_CONN"), instances=instances,
         )
 
     def _postgres_conf_limit(self) -> Fact[int] | None:

@@ -172,6 +172,7 @@ class DatabaseService:
     pooler: bool = False
     pool_size: Fact[int] | None = None  # PgBouncer's server-side pool
     client_limit: Fact[int] | None = None  # PgBouncer's max_client_conn
+    instances: Fact[int] | None = None  # how many PgBouncer instances run: the compose service's or workload's replicas
 
 
 def node_location(path: str, node: YNode) -> Location:

@@ -122,7 +122,8 @@ class PoolExceedsConnectionLimit(Rule):
             if not database.pooler:
                 continue
             pool = database.pool_size or Fact(20, database.origin, TOOL_DEFAULT, "default_pool_size 20 (PgBouncer default)")
-            replicas = _pooler_replicas(project, database.origin)
+            replicas = database.instances
+            assert replicas is not None  # a pooler's instances are read where the pooler is found
             total = pool.value * replicas.value
             limit = project.database_limit(database.unit)
             if total <= limit.value or (pool.certainty != LITERAL and replicas.certainty != LITERAL):
@@ -148,18 +149,3 @@ class PoolExceedsConnectionLimit(Rule):
                     return Fact(fact.value, fact.origin, fact.certainty, f"{fact.value} max_client_conn (PgBouncer `{database.name}`)")
                 return Fact(100, database.origin, TOOL_DEFAULT, "100 max_client_conn (PgBouncer default)")
         return project.database_limit(unit)
-
-
-def _pooler_replicas(project: Project, origin: Location) -> Fact[int]:
-    """How many PgBouncer instances run: the k8s workload or compose service the pooler was found in."""
-    from prodcheck.project.infra import replicas_fact, scalar_location
-
-    for workload in project.workloads:
-        for container in workload.containers:
-            if scalar_location(workload.file.path, container.node.get("name") or container.node) == origin:
-                return workload.replicas
-    for service in project.compose_services:
-        if service.location == origin:
-            node = service.node.path("deploy", "replicas") or service.node.get("scale")
-            return replicas_fact(service.file.path, node, origin)
-    return Fact(1, origin, TOOL_DEFAULT, "1 instance")
