@@ -298,3 +298,25 @@ def test_helm_output_replaces_the_static_reading_of_every_template(tmp_path: Pat
                             "chart/charts/db/templates/db.yaml": "kind: StatefulSet\n"})
     found, _ = _found(root, "PC201")
     assert found == []
+
+
+@pytest.mark.parametrize(("lines", "aligned"), [(20_000, True), (20_001, False)])
+def test_helm_output_of_20000_lines_is_aligned_with_the_static_reading_and_longer_is_not(
+        lines: int, aligned: bool) -> None:
+    """Helm's lines are matched to the static rendering's (whose lines know their origins) up to 20,000
+    lines; past that a line is placed by what it says only (here: nothing in the template says it, so
+    the template's first line)."""
+    from prodcheck.model.files import Context, FileKind
+    from prodcheck.model.finding import Location, Span
+    from prodcheck.project.helm_aligned import _aligned
+    from prodcheck.project.helm_render import Rendered
+    from prodcheck.project.sources import SourceFile
+
+    text = "\n".join(f"k{i}: v{i}" for i in range(lines))
+    template = SourceFile("chart/templates/cm.yaml", FileKind.YAML, Context.PROD, text="{{ .Values.all }}\n")
+    static = Rendered(SourceFile("chart/templates/cm.yaml@rendered", FileKind.YAML, Context.PROD, text=text),
+                      template, "chart/values.yaml", [Location("chart/values.yaml", Span(i + 1)) for i in range(lines)])
+    rendered = _aligned(template, "chart/values.yaml", text, static, {})
+    assert len(rendered.origins) == lines
+    expected = Location("chart/values.yaml", Span(lines)) if aligned else Location("chart/templates/cm.yaml", Span(1))
+    assert rendered.origins[-1] == expected
