@@ -221,6 +221,7 @@ sp: "a b"
 s: plain
 m: {b: [1, {c: d}], a: {}, z: []}
 e: []
+tagged: !!bool "yes"
 """
 
 
@@ -249,6 +250,7 @@ e: []
     ('{{ toYaml (list) }}', "[]"),
     ("{{ toYaml .Values.nul }}", "null"),
     ("{{ toYaml .Values.t }}", "true"),
+    ("{{ toYaml .Values.tagged }}", "true"),  # a quoted scalar tagged a boolean is the boolean, not the text
     ('{{ toYaml (tpl "x" .) }}', ""),  # unknown: an unknown block
     ('{{ toYaml (list 1 (tpl "x" .)) }}', ""),
     ('{{ toYaml (dict "a" (tpl "x" .)) }}', ""),

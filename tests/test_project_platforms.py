@@ -520,6 +520,16 @@ def test_managed_database_plans_give_the_connection_limit(tmp_path: Path) -> Non
         "heroku:": (40, "40 max_connections (heroku plan `essential-2`)", "app.json", 1),
         "heroku:dict": (120, "120 max_connections (heroku plan `standard-0`)", "dict/app.json", 1),
     }
+    # the limit a deployment unit's pools run into: its own platform file's plan (a Procfile's is the app.json
+    # beside it); a unit of another kind has no managed plan
+    assert {unit: project.database_limit(unit).note for unit in (
+        "render:render.yaml", "procfile:Procfile", "heroku:dict/app.json", "procfile:unknown/Procfile",
+        "compose:render.yaml")} == {
+        "render:render.yaml": "200 max_connections (render plan ` Pro-8GB `)",
+        "procfile:Procfile": "40 max_connections (heroku plan `essential-2`)",
+        "heroku:dict/app.json": "120 max_connections (heroku plan `standard-0`)",
+        "procfile:unknown/Procfile": "100 max_connections (PostgreSQL default)",
+        "compose:render.yaml": "100 max_connections (PostgreSQL default)"}
 
 
 def test_render_services_that_run_nothing_or_check_nothing(tmp_path: Path) -> None:
