@@ -210,12 +210,12 @@ def test_config_values_and_unset_variables_of_served_processes(tmp_path: Path) -
                       value: info
     """}
     _, resolver = resolver_of(tmp_path, files)
-    values = sorted((v.location.path, v.location.span.line, v.url, v.variable) for v in
+    values = sorted((v.location.path, v.location.span.line, v.url, v.variable, v.how) for v in
                     resolver.config_values("database_url"))
-    assert values == [
-        ("deploy/api.env", 2, "postgresql://file@db/app", "database_url"),
-        ("docker-compose.yml", 9, "postgresql://compose@db/app", "DATABASE_URL"),
-        ("k8s/api.yaml", 14, "postgresql://k8s@db/app", "DATABASE_URL"),
+    assert values == [  # each a value the configuration sets ("config"), not one the code falls back to
+        ("deploy/api.env", 2, "postgresql://file@db/app", "database_url", "config"),
+        ("docker-compose.yml", 9, "postgresql://compose@db/app", "DATABASE_URL", "config"),
+        ("k8s/api.yaml", 14, "postgresql://k8s@db/app", "DATABASE_URL", "config"),
     ]
     env_file_value = next(v for v in resolver.config_values("DATABASE_URL") if v.location.path == "deploy/api.env")
     assert (env_file_value.location.span.column, env_file_value.location.span.end_column) == (14, 38)  # the value

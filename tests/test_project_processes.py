@@ -483,3 +483,18 @@ def test_the_dockerfile_an_image_names_and_the_index_kept_per_candidate_list(tmp
     assert named("registry.example/org/worker:1.2") == "worker/Dockerfile"  # the grown list, indexed again
     assert model.dockerfile_for_image("org/api", [by_path["worker/Dockerfile"]])[0].path == "worker/Dockerfile"
     assert model.dockerfile_for_image("org/api", []) is None
+
+
+@pytest.mark.parametrize("source", ["docker/entry.sh", "./docker/entry.sh", "/docker/entry.sh", "entry.sh"])
+def test_a_script_copied_under_another_name_is_the_one_the_image_runs(tmp_path: Path, source: str) -> None:
+    """`COPY docker/entry.sh /app/run.sh` then `CMD ["/app/run.sh"]`: the image runs docker/entry.sh, found
+    from the build context however the source is written (`./x`, `/x`: Docker reads both in the context)
+    and from the Dockerfile's own folder."""
+    dockerfile = "docker/Dockerfile" if source == "entry.sh" else "Dockerfile"
+    project = project_of(tmp_path, {
+        "docker/entry.sh": "#!/bin/sh\nexec gunicorn app.main:app -k uvicorn.workers.UvicornWorker\n",
+        dockerfile: f'FROM python:3.12-slim\nCOPY {source} /app/run.sh\nUSER app\nCMD ["/app/run.sh"]\n'})
+    [image] = [p for p in project.processes if p.kind == "dockerfile"]
+    assert [" ".join(step.command.argv) for step in image.steps] == [
+        "gunicorn app.main:app -k uvicorn.workers.UvicornWorker"]
+    assert [step.via for step in image.steps] == [("docker/entry.sh",)]
