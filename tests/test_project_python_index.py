@@ -612,6 +612,14 @@ def register(flag: bool):
     app.add_route("/k", handler)
     router.add_api_route("/l", endpoint=added)
 
+    class Local:
+        @staticmethod
+        async def static():
+            return {}
+
+    router.add_api_route("/n", Local.static)
+    router.add_api_route("/o", unknown.handler)
+
 
 class Views:
     def __init__(self):
@@ -628,7 +636,8 @@ def test_the_ways_a_route_is_declared(tmp_path: Path) -> None:
     stdlib decorator named like a verb (`@patch`: no route), a path built at run time (shown, not literal),
     an owner the index does not know, `api_route`; `add_api_route`/`add_route` with one method, several
     (counted as GET), a handler built by a call (no route), a function nested in the registering one, a
-    local bound to one function or another (both), `endpoint=`, and a class's own method (`self.show`)."""
+    local bound to one function or another (both), `endpoint=`, a method of a class defined in the registering
+    function (`Local.static`; an unknown module's attribute is none), and a class's own method (`self.show`)."""
     root = write_project(tmp_path, {"app/__init__.py": "", "app/routes.py": ROUTE_FORMS})
     settings = Settings().with_overrides(use_cache=False)
     discovered = engine.discover(root, settings)
@@ -646,5 +655,6 @@ def test_the_ways_a_route_is_declared(tmp_path: Path) -> None:
         ("app.routes.added", "get", "/k", "app.routes.app", True, False),
         ("app.routes.added_twice", "get", "/k", "app.routes.app", True, False),
         ("app.routes.added", "get", "/l", "app.routes.router", True, False),
+        ("app.routes.register.Local.static", "get", "/n", "app.routes.router", True, False),
         ("app.routes.Views.show", "delete", "/m", "self.router", True, False),
     ]

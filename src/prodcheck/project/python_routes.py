@@ -165,13 +165,14 @@ class RouteIndex(NameIndex):
 
     def _handlers(self, name: str, scope: str) -> list[tuple[Function, PyFacts]]:
         """The function(s) `add_api_route(path, name)` registers: a module-level one, one defined in the
-        registering function, or what a local of it was bound to (`handler = create_authed` in one branch,
-        `handler = create_anon` in the other: each may be the route)."""
+        registering function (or a method of a class defined there, `Local.handler`), or what a local of it
+        was bound to (`handler = create_authed` in one branch, `handler = create_anon` in the other: each may
+        be the route)."""
         target = self.function(name) or self._bound_method(name, scope)
         if target is not None:
             return [target]
         found = self.functions.get(scope) if scope else None
-        if found is None or "." in name:
+        if found is None:
             return []
         outer = found[0]
         nested = self.functions.get(f"{outer.qualname}.{name}")
