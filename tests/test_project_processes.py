@@ -498,3 +498,15 @@ def test_a_script_copied_under_another_name_is_the_one_the_image_runs(tmp_path: 
     assert [" ".join(step.command.argv) for step in image.steps] == [
         "gunicorn app.main:app -k uvicorn.workers.UvicornWorker"]
     assert [step.via for step in image.steps] == [("docker/entry.sh",)]
+
+
+def test_a_start_scripts_variables_are_put_into_the_commands_after_them() -> None:
+    """A script's own assignments are substituted into the commands below them, a command made only of
+    variables too; a variable used before its assignment, or never assigned, stays as written."""
+    from prodcheck.parsing.shell import split_script
+    from prodcheck.project.processes import with_script_variables
+
+    text = 'echo $APP\nAPP=app.main:app\nSERVER=gunicorn\n$SERVER $APP\ngunicorn "$APP" -w $W\nexec uvicorn app.main:app\n'
+    assert [(c.line, c.argv) for c in with_script_variables(split_script(text), text)] == [
+        (1, ("echo", "$APP")), (4, ("gunicorn", "app.main:app")), (5, ("gunicorn", "app.main:app", "-w", "$W")),
+        (6, ("uvicorn", "app.main:app"))]
