@@ -658,3 +658,16 @@ def test_the_ways_a_route_is_declared(tmp_path: Path) -> None:
         ("app.routes.register.Local.static", "get", "/n", "app.routes.router", True, False),
         ("app.routes.Views.show", "delete", "/m", "self.router", True, False),
     ]
+
+
+def test_importing_a_module_the_index_does_not_know_imports_its_package(tmp_path: Path) -> None:
+    """`import store.native` (a compiled or unreadable module: not in the index) still runs
+    store/__init__.py, so the import graph has an edge to the package; an import of something outside the
+    project gives none."""
+    from conftest import project_model
+
+    index = project_model(tmp_path, {
+        "store/__init__.py": "from sqlalchemy import create_engine\nengine = create_engine('postgresql://db/app')\n",
+        "native.py": "import store.native\nimport sqlalchemy.orm\n"}).python
+    assert index.import_graph == {"native": {"store"}, "store": set()}
+    assert index.imported_closure(["native"]) == {"native", "store"}
