@@ -671,3 +671,34 @@ def test_importing_a_module_the_index_does_not_know_imports_its_package(tmp_path
         "native.py": "import store.native\nimport sqlalchemy.orm\n"}).python
     assert index.import_graph == {"native": {"store"}, "store": set()}
     assert index.imported_closure(["native"]) == {"native", "store"}
+
+
+def test_an_app_a_factory_builds_has_the_kind_of_what_it_returns(tmp_path: Path) -> None:
+    """`x = make()` where the project function `make` returns an application or a router (the call itself
+    or a local bound to it): x is that kind of app, a router stays a router and Starlette stays Starlette."""
+    from conftest import project_model
+
+    index = project_model(tmp_path, {"app/__init__.py": "", "app/main.py": """\
+from fastapi import APIRouter, FastAPI
+from starlette.applications import Starlette
+
+
+def make_app():
+    return FastAPI()
+
+
+def make_router():
+    router = APIRouter()
+    return router
+
+
+def make_starlette():
+    return Starlette()
+
+
+app = make_app()
+router = make_router()
+raw = make_starlette()
+"""}).python
+    assert {name: app.kind for name, app in index.apps.items()} == {
+        "app.main.app": "fastapi", "app.main.router": "router", "app.main.raw": "starlette"}

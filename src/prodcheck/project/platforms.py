@@ -88,7 +88,7 @@ class _Builder:
         steps = []
         written = bool(commands)
         env = dict(env or {})
-        if dockerfile is not None and role != "release":
+        if dockerfile is not None:  # (a release command is given no Dockerfile: it runs no image CMD)
             steps = self.project.dockerfile_steps(dockerfile[0], dockerfile[1], None,
                                                   (commands, source) if commands else None)
             stage = dockerfile[1].stage(None)
