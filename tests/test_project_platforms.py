@@ -144,6 +144,19 @@ def test_fly_processes_release_and_checks(tmp_path: Path) -> None:
         [checks.tcp]
           type = "tcp"
           port = 8080
+
+        [[services]]
+          internal_port = 9000
+          processes = ["web"]
+
+          [[services.http_checks]]
+            path = "/ready"
+
+        [[services]]
+          processes = ["web"]
+
+          [[services.http_checks]]
+            path = "/up"
     """})
     assert platform_processes(project) == {
         "fly.toml:web": {"role": "web", "runs": ["gunicorn app.main:app -k uvicorn.workers.UvicornWorker"],
@@ -163,6 +176,8 @@ def test_fly_processes_release_and_checks(tmp_path: Path) -> None:
     checks = [(c.path, c.port, c.owner, c.process.name if c.process else None)
               for c in platform_health_checks(project)]
     assert checks == [("/healthz", "8080", "Fly app `shop`", "fly.toml:web"),
+                      ("/ready", "9000", "Fly app `shop`", "fly.toml:web"),  # a [[services]] check: its port
+                      ("/up", None, "Fly app `shop`", "fly.toml:web"),  # a service without internal_port: none
                       ("/alive", "8081", "Fly app `shop`", None)]  # two processes, none named app: unknown
 
 
