@@ -702,3 +702,19 @@ raw = make_starlette()
 """}).python
     assert {name: app.kind for name, app in index.apps.items()} == {
         "app.main.app": "fastapi", "app.main.router": "router", "app.main.raw": "starlette"}
+
+
+def test_a_route_decorator_of_an_unknown_owner_counts_in_a_module_that_imports_a_web_framework(tmp_path: Path) -> None:
+    """`@router.get("/x")` on a router the index cannot resolve (built by a library) is a route in a module
+    that imports FastAPI or Starlette, and not in one that imports neither (`@client.get` of an HTTP client)."""
+    from conftest import project_model
+
+    route = 'from plugins import router\n{}\n\n@router.get("/x")\nasync def handler():\n    return {{}}\n'
+    index = project_model(tmp_path, {
+        "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        "app/fast.py": route.format("from fastapi import Depends"),
+        "app/star.py": route.format("from starlette.responses import JSONResponse"),
+        "app/plain.py": route.format("import httpx"),
+    }).python
+    assert sorted((r.function.qualname, r.owner) for r in index.routes) == [
+        ("app.fast.handler", ""), ("app.star.handler", "")]
