@@ -657,3 +657,13 @@ def test_a_platform_file_of_the_wrong_shape_adds_nothing_and_keeps_the_others(tm
     })
     assert list(platform_processes(project)) == ["c/render.yaml:kept"]
     assert [c.path for c in platform_health_checks(project)] == ["/kept"]
+
+
+def test_fly_services_that_are_not_tables_are_skipped_and_the_rest_read(tmp_path: Path) -> None:
+    """Hostile input: a `services` array that mixes a number with tables (TOML 1.0 allows it) reads the
+    tables after the odd entry."""
+    project = project_of(tmp_path, {"Dockerfile": DOCKERFILE, "fly.toml": """
+        app = "shop"
+        services = [1, {internal_port = 9000, http_checks = [{path = "/z"}]}]
+    """})
+    assert [(c.path, c.port) for c in platform_health_checks(project)] == [("/z", "9000")]
