@@ -510,3 +510,23 @@ def test_a_start_scripts_variables_are_put_into_the_commands_after_them() -> Non
     assert [(c.line, c.argv) for c in with_script_variables(split_script(text), text)] == [
         (1, ("echo", "$APP")), (4, ("gunicorn", "app.main:app")), (5, ("gunicorn", "app.main:app", "-w", "$W")),
         (6, ("uvicorn", "app.main:app"))]
+
+
+def test_the_gunicorn_config_file_a_command_names(tmp_path: Path) -> None:
+    """`-c` as a path with its folder, a bare file name found in a folder, `python:` and a dotted module name
+    name the repository's file; a file the repository does not have is known to be missing; without `-c`,
+    none is named (gunicorn then reads ./gunicorn.conf.py, which this repository does not have)."""
+    project = project_of(tmp_path, {
+        "deploy/gunicorn_conf.py": "workers = 4\n",
+        "Procfile": ("web: gunicorn -c deploy/gunicorn_conf.py app.main:app\n"
+                     "bare: gunicorn -c gunicorn_conf.py app.main:app\n"
+                     "module: gunicorn -c python:deploy.gunicorn_conf app.main:app\n"
+                     "missing: gunicorn -c deploy/nothing.py app.main:app\n"
+                     "default: gunicorn app.main:app\n")})
+    paths = {p.name: project.gunicorn_config_path(p.server[1]) for p in project.processes if p.server is not None}
+    assert paths == {"Procfile:web": ("deploy/gunicorn_conf.py", True), "Procfile:bare": ("deploy/gunicorn_conf.py", True),
+                     "Procfile:module": ("deploy/gunicorn_conf.py", True), "Procfile:missing": (None, False),
+                     "Procfile:default": (None, True)}
+    web = next(p for p in project.processes if p.name == "Procfile:web")
+    workers = project.workers(web)
+    assert workers is not None and (workers.value, workers.origin.path) == (4, "deploy/gunicorn_conf.py")
