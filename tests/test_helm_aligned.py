@@ -232,7 +232,8 @@ def test_requirements_yaml_is_copied_with_vendored_dependencies_only() -> None:
     from prodcheck.project.helm_binary import _vendored_only
 
     requirements = b"dependencies:\n  - name: redis\n  - name: common\n"
-    vendored = [_source("c/charts/common/Chart.yaml", b"name: common\n"), _source("c/charts/README.md", b"x")]
+    vendored = [_source("c/charts/common/Chart.yaml", b"name: common\n"), _source("c/charts/README.md", b"x"),
+                _source("c/files/redis/redis.conf", b"x"), _source("c/charts/redis", b"x")]  # no chart folder of redis
     assert _vendored_only(requirements, "c/", vendored) == b"dependencies:\n- name: common\n"
     assert _vendored_only(b"dependencies: [unclosed\n", "c/", vendored) == b"dependencies: [unclosed\n"
     assert _vendored_only(b"- a list\n", "c/", vendored) == b"- a list\n"
