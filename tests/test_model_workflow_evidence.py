@@ -75,7 +75,7 @@ jobs:
       run:
         working-directory: ${{ matrix.service }}
     steps:
-      - run: docker build -t org/matrix ../matrixed
+      - run: docker build -t org/matrix matrixed
   empty:
     runs-on: ubuntu-latest
     defaults: {}
@@ -91,7 +91,7 @@ jobs:
 
 def test_run_steps_in_the_folder_the_step_the_job_or_the_workflow_names(tmp_path: Path) -> None:
     files = _images("top/Dockerfile", "backend/Dockerfile", "step/Dockerfile", "skipped/Dockerfile",
-                    "shell/Dockerfile", "matrixed/Dockerfile", "emptied/Dockerfile")
+                    "shell/Dockerfile", "top/matrixed/Dockerfile", "emptied/Dockerfile")
     project = _project(tmp_path, {**files, DEPLOY: RUN_STEPS, "top/compose.yml": "services:\n  web:\n    image: org/web\n",
                                   "ci/compose.yml": "services:\n  ci:\n    image: org/ci\n"})
     prod = _prod(project)
@@ -100,7 +100,7 @@ def test_run_steps_in_the_folder_the_step_the_job_or_the_workflow_names(tmp_path
         "step/Dockerfile": f"built by `docker build` at {DEPLOY}:26",
         "top/Dockerfile": f"built by `docker build` at {DEPLOY}:31",
         "shell/Dockerfile": f"built by `docker build` at {DEPLOY}:38",
-        "matrixed/Dockerfile": f"built by `docker build` at {DEPLOY}:45",
+        "top/matrixed/Dockerfile": f"built by `docker build` at {DEPLOY}:45",  # `${{ matrix.service }}` names no folder
         "emptied/Dockerfile": f"built by `docker build` at {DEPLOY}:50"}
     assert "top/compose.yml" in prod  # a deploy job's compose command
     assert "ci/compose.yml" not in prod  # the same command in a build job brings up a CI stack
