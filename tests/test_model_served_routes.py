@@ -134,6 +134,8 @@ def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path)
 
             def wire():
                 registry.include_router(local_only.router)
+                plugins = load_plugins()
+                plugins.include_router(local_only.router)
 
 
             def make_app():
@@ -146,7 +148,7 @@ def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path)
         """})
     assert placed["app/routes/debug_made.py"] == (
         Context.PROD, "the production app `app.factory.serve.application` serves its routes "
-        "(app/factory.py:35 includes its router)")
+        "(app/factory.py:37 includes its router)")
     assert placed["app/routes/admin_debug.py"] == (
         Context.PROD, "the production app `app.factory.create_app.application` serves its routes "
         "(app/factory.py:8 includes its router)")
@@ -154,7 +156,7 @@ def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path)
         Context.PROD, "the production app `app.factory.main.application` serves its routes "
         "(app/factory.py:18 includes its router)")
     assert placed["app/routes/test_hooks.py"][0] == Context.TEST  # what `configure()` returns is no app
-    assert placed["app/routes/local_only.py"][0] == Context.DEV  # a local router nothing includes
+    assert placed["app/routes/local_only.py"][0] == Context.DEV  # a local router nothing includes, what an unknown call returns
 
 
 def test_an_include_under_a_development_guard_or_in_a_test_file_serves_nothing(tmp_path: Path) -> None:
