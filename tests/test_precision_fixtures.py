@@ -270,11 +270,11 @@ def test_pc501_a_branch_the_caller_s_constant_turns_off_is_not_reached() -> None
     positionally or by keyword (a keyword-only parameter is not one of the `*args`); a value the request
     decides, a name, or the default that turns it on still reaches it. A cached read that refreshes through
     its own uncached read (`projects(allow_cache=True)` -> ... -> `projects(allow_cache=False)`) reaches it
-    through the recursion."""
+    through the recursion. A part of a path's name is a string: its `replace` renames nothing."""
     assert _loud("PC501-parameter-branches", "PC501") == [
-        ("PC501", "app/main.py", 23, "warning"), ("PC501", "app/main.py", 24, "error"),
-        ("PC501", "app/main.py", 25, "error"), ("PC501", "app/main.py", 26, "error"),
-        ("PC501", "app/main.py", 27, "error"), ("PC501", "app/main.py", 28, "error")]
+        ("PC501", "app/main.py", 25, "warning"), ("PC501", "app/main.py", 26, "error"),
+        ("PC501", "app/main.py", 27, "error"), ("PC501", "app/main.py", 28, "error"),
+        ("PC501", "app/main.py", 29, "error"), ("PC501", "app/main.py", 30, "error")]
 
 
 def test_pc501_a_helper_that_hands_the_session_back_queries_nothing() -> None:
