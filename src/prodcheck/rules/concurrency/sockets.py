@@ -18,13 +18,15 @@ def socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str
     server, and `on_<event>` methods of an `AsyncNamespace` subclass. A sync handler is left out by the walk."""
     servers, registrations, namespaces = socket_servers()
     holds = Holds.of(index)
+    # The files that call a registration method at all, from the project's call index: most call none.
+    calling = index.calls.paths_calling(index.calls.matching(lambda name: name.rpartition(".")[2] in registrations))
     for facts in index.files.values():
         for function in facts.functions:
             for decorator in function.decorators:
                 receiver, _, method = decorator.text.rpartition(".")
                 if method in registrations and receiver and _async_server(index, holds, receiver, None, servers):
                     yield function, facts, f"socket.io event handler `{function.qualname.rsplit('.', 1)[-1]}`"
-        for call in facts.calls:
+        for call in facts.calls if facts.path in calling else ():
             receiver, _, method = call.value.text.rpartition(".")
             if method not in registrations or not receiver:
                 continue
