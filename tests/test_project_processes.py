@@ -530,3 +530,21 @@ def test_the_gunicorn_config_file_a_command_names(tmp_path: Path) -> None:
     web = next(p for p in project.processes if p.name == "Procfile:web")
     workers = project.workers(web)
     assert workers is not None and (workers.value, workers.origin.path) == (4, "deploy/gunicorn_conf.py")
+
+
+def test_a_config_file_named_with_c_counts_whatever_its_name(tmp_path: Path) -> None:
+    """gunicorn reads the file `-c` names whatever it is called: its `workers` is the process's worker
+    count (a file named like a config file is not needed), and a file it does not name is not read."""
+    project = project_of(tmp_path, {
+        "deploy/prod_settings.py": "bind = '0.0.0.0:8000'\nworkers = 6\n",
+        "deploy/other_settings.py": "workers = 9\n",
+        "Procfile": ("web: gunicorn -c deploy/prod_settings.py app.main:app\n"
+                     "module: gunicorn -c python:deploy.prod_settings app.main:app\n"
+                     "plain: gunicorn app.main:app\n")})
+    counts = {}
+    for process in project.processes:
+        workers = project.workers(process)
+        counts[process.name] = None if workers is None else (workers.value, workers.origin.path)
+    assert counts["Procfile:web"] == (6, "deploy/prod_settings.py")
+    assert counts["Procfile:module"] == (6, "deploy/prod_settings.py")
+    assert counts["Procfile:plain"] != (9, "deploy/other_settings.py")

@@ -34,26 +34,17 @@ class GunicornConfigs:
 
     @cached_property
     def configs(self) -> dict[str, tuple[GunicornWorkers, PyFacts]]:
-        """Each gunicorn config file: its `workers` and its facts."""
+        """Each file named like a gunicorn config file: its `workers` and its facts."""
         out = {}
         for path, facts in self.project.python_facts.items():
             source = self.project.by_path.get(path)
-            if source is None or source.kind != FileKind.GUNICORN_CONF:
-                continue
-            workers: int | None = None
-            location = Location(path, Span(1))
-            assigned = False
-            for assign in facts.assigns:
-                if assign.target.endswith(".workers") and not assign.scope.count(".") > facts.module.count("."):
-                    workers = lower_bound_int(assign.value)
-                    location = Location(path, assign.span)
-                    assigned = True
-            per_cpu = assigned and workers is None and any(call.name in cpu_count_calls() for call in facts.calls)
-            out[path] = (GunicornWorkers(workers, location, assigned, per_cpu), facts)
+            if source is not None and source.kind == FileKind.GUNICORN_CONF:
+                out[path] = (_workers(path, facts), facts)
         return out
 
     def config_for(self, call: ServerCall, step: Step) -> GunicornWorkers | None:
-        """The `workers` of the config file a gunicorn command reads (None: no such file)."""
+        """The `workers` of the config file a gunicorn command reads (None: no such file). A file named
+        with `-c` is read whatever its name (`-c deploy/prod_settings.py`)."""
         name = call.config_file
         if name and "$" in name:
             name = expand_default(name)[0]  # -c "${GUNICORN_CONF:-/app/gunicorn_conf.py}"
@@ -64,7 +55,8 @@ class GunicornConfigs:
             for path, (workers, _) in candidates.items():
                 if path.rsplit("/", 1)[-1] == basename or path.replace("/", ".").removesuffix(".py") == name:
                     return workers
-            return None
+            path, _ = self.config_path(call)  # a config file not named like one
+            return _workers(path, self.project.python_facts[path]) if path is not None else None
         for path, (workers, _) in candidates.items():
             if path.rsplit("/", 1)[-1] == "gunicorn.conf.py":
                 return workers  # gunicorn reads ./gunicorn.conf.py by default
@@ -100,3 +92,17 @@ class GunicornConfigs:
             if assign.target == f"{facts.module}.{name}" and not assign.in_main:
                 found = (assign.value, Location(path, assign.span))
         return found
+
+
+def _workers(path: str, facts: PyFacts) -> GunicornWorkers:
+    """The module-level `workers` a gunicorn config file sets (the last assignment wins)."""
+    workers: int | None = None
+    location = Location(path, Span(1))
+    assigned = False
+    for assign in facts.assigns:
+        if assign.target.endswith(".workers") and not assign.scope.count(".") > facts.module.count("."):
+            workers = lower_bound_int(assign.value)
+            location = Location(path, assign.span)
+            assigned = True
+    per_cpu = assigned and workers is None and any(call.name in cpu_count_calls() for call in facts.calls)
+    return GunicornWorkers(workers, location, assigned, per_cpu)
