@@ -718,3 +718,52 @@ def test_a_route_decorator_of_an_unknown_owner_counts_in_a_module_that_imports_a
     }).python
     assert sorted((r.function.qualname, r.owner) for r in index.routes) == [
         ("app.fast.handler", ""), ("app.star.handler", "")]
+
+
+def test_a_declared_type_is_the_name_s_own_before_the_one_of_what_it_resolves_to(tmp_path: Path) -> None:
+    """`store: Minio` in a module that also star-imports a default `store = None`: the declaration as
+    written is the name's type; the assignment the name resolves to (not annotated) never hides it. A name
+    declared nowhere has the type of the assignment it resolves to."""
+    from conftest import project_model
+
+    index = project_model(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/defaults.py": "import fastapi\nstore = None\ncache: Redis = None\n",
+        "pkg/conf.py": "import fastapi\nfrom minio import Minio\nfrom pkg.defaults import *\nstore: Minio\n",
+        "pkg/use.py": "import fastapi\nfrom pkg.conf import cache\n",
+    }).python
+    declared = index.annotation("pkg.conf.store")
+    assert declared is not None and declared.text == "minio.Minio"
+    through = index.annotation("pkg.use.cache")  # resolves to pkg.defaults.cache, declared there
+    assert through is not None and through.text == "Redis"
+    assert index.annotation("pkg.defaults.store") is None
+
+
+def test_which_assignment_of_a_module_global_a_function_assignment_keeps(tmp_path: Path) -> None:
+    """A global a function assigns (`global store`): a shutdown function's `store = None` never hides the
+    module's real value; a start-up function's real value replaces the module's `None`; of two module-level
+    assignments the last holds, as Python runs them."""
+    from conftest import project_model
+
+    index = project_model(tmp_path, {"app/__init__.py": "", "app/state.py": """\
+import fastapi
+
+store = make_store()
+client = None
+level = 1
+level = 2
+
+
+async def shutdown():
+    global store
+    store = None
+
+
+async def startup():
+    global client
+    client = await open_client()
+"""}).python
+    found = {name: index.assigned_value(f"app.state.{name}") for name in ("store", "client", "level")}
+    assert {name: (value.kind, value.text if value.kind != "const" else value.literal) if value else None
+            for name, value in found.items()} == {
+        "store": ("call", "make_store"), "client": ("call", "open_client"), "level": ("const", 2)}
