@@ -192,6 +192,21 @@ def test_a_chart_at_the_repository_root_is_rendered_with_its_values(tmp_path: Pa
     assert [(f["code"], f["path"], f["line"]) for f in report["findings"]] == [("PC201", "values.yaml", 2)]
 
 
+def test_a_dependency_chart_is_not_rendered_on_its_own_and_the_charts_after_it_are(tmp_path: Path) -> None:
+    """`api/charts/db/` is a dependency its parent's values configure: not rendered with its own defaults
+    (its `runAsUser: 0` is no finding); the chart listed after it (`worker/`) is still rendered."""
+    for chart, uid in (("api", "1000"), ("api/charts/db", "0"), ("worker", "0")):
+        (tmp_path / chart / "templates").mkdir(parents=True)
+        (tmp_path / chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {chart.rsplit('/', 1)[-1]}\nversion: 0.1.0\n")
+        (tmp_path / chart / "values.yaml").write_text(f"uid: {uid}\n")
+        (tmp_path / chart / "templates" / "deployment.yaml").write_text(_DEPLOYMENT.format(name="app"))
+    rendering = _rendering(tmp_path)
+    assert (rendering.charts, sorted(rendering.templates)) == (
+        2, ["api/templates/deployment.yaml", "worker/templates/deployment.yaml"])
+    _, report = run_json(tmp_path, "--select", "PC201")
+    assert [(f["code"], f["path"], f["line"]) for f in report["findings"]] == [("PC201", "worker/values.yaml", 1)]
+
+
 def test_templates_after_one_over_budget_are_still_rendered(tmp_path: Path) -> None:
     chart = tmp_path / "chart"
     (chart / "templates").mkdir(parents=True)
