@@ -337,3 +337,36 @@ def test_which_serving_processes_leave_a_variable_unset(tmp_path: Path, case: st
     assert resolver.unset_in_production("DATABASE_URL") == unset
     assert [(v.url, v.location.path, v.location.span.line, v.variable)
             for v in resolver.config_values("DATABASE_URL")] == values
+
+
+def test_how_far_aliases_of_a_url_are_followed(tmp_path: Path) -> None:
+    """`URL = os.environ["PRIMARY_URL"]` (or a literal) handed on through module-level aliases, or through a
+    function's locals: five aliases are followed, six are not (a bound against pathological chains); names
+    that are each other's value end."""
+    def chain(aliases: int, end: str, local: bool) -> str:
+        names = [f"u{n}" for n in range(aliases + 1)]
+        lines = [f"{names[-1]} = {end}", *(f"{names[n]} = {names[n + 1]}" for n in reversed(range(aliases)))]
+        text = "import os\n\nfrom sqlalchemy import create_engine\n\n"
+        if local:
+            return text + "\ndef build():\n" + "".join(f"    {line}\n" for line in lines) + "    return create_engine(u0)\n"
+        return text + "".join(f"{line}\n" for line in lines) + "engine = create_engine(u0)\n"
+
+    env, literal = 'os.environ["PRIMARY_URL"]', '"postgresql://app@db/app"'
+    cases = {f"{where}_{kind}_{count}": chain(count, end, where == "local")
+             for where in ("module", "local") for kind, end in (("env", env), ("literal", literal)) for count in (5, 6)}
+    loops = {"module_loop": "from sqlalchemy import create_engine\n\na = b\nb = a\nengine = create_engine(a)\n",
+             "local_loop": "from sqlalchemy import create_engine\n\n\ndef build(b):\n    a = b\n    b = a\n"
+                           "    return create_engine(a)\n"}
+    project, resolver = resolver_of(tmp_path, {"app/__init__.py": "", **{f"app/{name}.py": text
+                                                                         for name, text in {**cases, **loops}.items()}})
+    reads, literals = {}, {}
+    for name in [*cases, *loops]:
+        [call] = engine_calls(project, f"app/{name}.py").values()
+        read = resolver.env_read(*call)  # type: ignore[arg-type]
+        reads[name] = read.variable if read is not None else None
+        found = resolver.literal(*call)  # type: ignore[arg-type]
+        literals[name] = (found.url, found.location.span.line) if found is not None else None
+    assert {name: read for name, read in reads.items() if read} == {
+        "module_env_5": "PRIMARY_URL", "local_env_5": "PRIMARY_URL"}
+    assert {name: found for name, found in literals.items() if found} == {
+        "module_literal_5": ("postgresql://app@db/app", 5), "local_literal_5": ("postgresql://app@db/app", 7)}
