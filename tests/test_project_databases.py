@@ -8,6 +8,7 @@ from conftest import write_project
 from prodcheck import engine
 from prodcheck.project import Project
 from prodcheck.settings import Settings
+from prodcheck.settings import load as load_settings
 
 APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
 DOCKERFILE = 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app"]\n'
@@ -118,6 +119,12 @@ def test_postgresql_conf_and_defaults(tmp_path: Path) -> None:
     configured = bare.settings.with_overrides(max_connections=500)  # type: ignore[attr-defined]
     bare.settings = configured
     assert bare.database_limit("compose:docker-compose.yml").value == 500
+    # the limit the project's configuration gives, at the line that gives it
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n\n[tool.prodcheck.database]\n"
+                                             "max_connections = 40\n")
+    bare.settings = load_settings(tmp_path / "pyproject.toml")
+    assert fact(bare.database_limit("compose:docker-compose.yml")) == (
+        40, "max_connections=40 (configured)", "pyproject.toml", 5)
 
 
 GUNICORN_CONF = "import multiprocessing\n\nbind = '0.0.0.0:8000'\nworkers = multiprocessing.cpu_count() * 2 + 1\n" \
