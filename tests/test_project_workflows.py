@@ -182,7 +182,7 @@ TEST_COMMANDS = [
     ("./scripts/test.sh", "`./scripts/test.sh`"), ("scripts/run-tests", "`scripts/run-tests`"),
     ("./scripts/build.sh", None), ("test.sh", None),
     ("bash scripts/tests_unit.sh", "`bash scripts/tests_unit.sh`"), ("sh run_test.sh", "`sh run_test.sh`"),
-    ("bash deploy.sh", None),
+    ("bash deploy.sh", None), ("bash", None),  # a shell reading its script from stdin (`run: curl ... | bash`)
     ("python -m pytest tests", "`python -m pytest`"), ("python3 -m unittest discover", "`python -m unittest`"),
     ("python -m tox", "`python -m tox`"), ("python -m nox", "`python -m nox`"), ("python -m build", None),
     ("make test", "`make test`"), ("make -j2 unit-tests", "`make unit-tests`"), ("just ci", "`just ci`"),
