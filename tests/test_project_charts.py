@@ -225,3 +225,16 @@ def test_a_command_key_on_the_last_line_and_a_template_without_containers(tmp_pa
     project = _project(tmp_path, files)
     assert _processes(project) == [("chart/templates/deployment.yaml:helm:api", ["alembic upgrade head"], 1,
                                     "chart/templates/deployment.yaml:1", None, 1)]  # no `containers:`: line 1
+
+
+def test_an_image_with_a_part_that_needs_rendering_is_not_guessed(tmp_path: Path) -> None:
+    """`image: "{{ .Values.image.repository }}:{{ include "api.tag" . }}"`: the tag needs rendering, so
+    the image is not known (never the repository with an empty tag), and with no command, no process."""
+    values = "image:\n  repository: registry.example.com/shop/api\n"
+    for index, image in enumerate(['"{{ .Values.image.repository }}:{{ include "api.tag" . }}"',
+                                   '"{{ .Values.image.repository }}{{ .Release.Name }}"']):
+        project = _chart(tmp_path / str(index), _container(f"image: {image}\n"), values, **{"Dockerfile": DOCKERFILE})
+        assert _processes(project) == [], image
+    project = _chart(tmp_path / "known", _container('image: "{{ .Values.image.repository }}"\n'), values,
+                     **{"Dockerfile": DOCKERFILE})
+    assert [p[4] for p in _processes(project)] == ["Dockerfile"]

@@ -135,7 +135,7 @@ def helm_model(project: Project, builder: _Builder) -> None:
             if not _WORKLOAD.search(text) or template.path in project.views.helm.templates:
                 continue  # a template rendered statically is read as the manifests it renders (helm_render.py)
             lines = text.splitlines()
-            replicas = _helm_replicas(chart, template, lines, text)
+            replicas = _helm_replicas(chart, template, lines)
             image = _helm_image(chart, lines)
             commands, command_source = _helm_commands(chart, template, lines)
             dockerfile = None
@@ -164,12 +164,12 @@ def _line_of(lines: list[str], needle: str) -> int | None:
     return None
 
 
-def _helm_replicas(chart: _Chart, template: SourceFile, lines: list[str], text: str) -> Fact[int] | None:
-    if ".Values.autoscaling.enabled" in text or chart.value_node("autoscaling.enabled") is not None:
-        enabled = chart.value_node("autoscaling.enabled")
+def _helm_replicas(chart: _Chart, template: SourceFile, lines: list[str]) -> Fact[int] | None:
+    enabled = chart.value_node("autoscaling.enabled")
+    if enabled is not None and enabled.as_bool():
         maximum = chart.value_node("autoscaling.maxReplicas")
         max_replicas = maximum.as_int() if maximum is not None else None
-        if enabled is not None and enabled.as_bool() and maximum is not None and max_replicas is not None:
+        if maximum is not None and max_replicas is not None:
             return Fact(max_replicas, scalar_location(chart.values.source.path, maximum), LITERAL,
                         f"{max_replicas} replicas (Helm autoscaling.maxReplicas)")
     for number, line in enumerate(lines, 1):
