@@ -121,7 +121,7 @@ class Processes:
                 inner = with_script_variables(self.project.script_steps(script), script.text or "")
                 steps.extend(self.expand(inner, script, rest, workdir, (*via, script.path), depth + 1))
                 continue
-            if argv and argv[0] in {'"$@"', "$@", "${@}", '"${@}"'}:
+            if argv and argv[0] in {"$@", "${@}"}:  # `exec "$@"`: the shell splitter has removed the quotes
                 steps.extend(rest)
                 rest = []
                 continue
