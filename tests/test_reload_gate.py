@@ -77,3 +77,12 @@ def test_whether_a_value_is_ever_set(tmp_path: Path, path: str, text: str, is_se
     `reload=ENV != "production"` only when nothing does)."""
     project = project_of(tmp_path, {path: text})
     assert value_is_ever_set(project, "production") is is_set
+
+
+def test_a_file_skipped_for_values_does_not_end_the_search(tmp_path: Path) -> None:
+    """A requirements file naming a `production` package sets nothing, and the files after it are still
+    read: `ENV=production` in `settings/.env` sets the value."""
+    project = project_of(tmp_path, {"requirements.txt": "production==1.0\n", "settings/.env": "ENV=production\n"})
+    assert [s.path for s in project.files].index("requirements.txt") < [s.path for s in project.files].index(
+        "settings/.env")
+    assert value_is_ever_set(project, "production") is True

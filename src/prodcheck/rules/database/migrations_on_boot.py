@@ -214,9 +214,7 @@ class MigrationsOnBoot(Rule):
             return
         loaded = index.imported_closure(app_modules)
         for module in sorted(loaded):
-            facts = index.modules.get(module)
-            if facts is None:
-                continue
+            facts = index.modules[module]  # imported_closure follows the import graph of the index's own modules
             for call in facts.calls:
                 if call.scope or call.in_main:
                     continue
