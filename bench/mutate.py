@@ -156,6 +156,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
                     "if target.qualname not in found and target.qualname not in roots:")},
 }
 
+EQUIVALENT[("helm_render.py", "anywhere = [o for _, o, _ in pieces if o is not None]", "IsNot -> Is")] = (
+    "the origin of a rendered line that holds only blanks (`anywhere` is read only when no piece of the line "
+    "writes text): every segment the evaluator emits has an origin, and no finding, related location or "
+    "message mention points at a line that holds no YAML node")
 EQUIVALENT[("views.py", "if cached is None or cached[0] != len(self.parse_errors):", "0 -> 1")] = (
     "`cached[1]` (a list) never equals a count, so the kind's files are listed again on every call: the "
     "same list, only the cache is lost")
