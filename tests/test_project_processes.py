@@ -548,3 +548,18 @@ def test_a_config_file_named_with_c_counts_whatever_its_name(tmp_path: Path) -> 
     assert counts["Procfile:web"] == (6, "deploy/prod_settings.py")
     assert counts["Procfile:module"] == (6, "deploy/prod_settings.py")
     assert counts["Procfile:plain"] != (9, "deploy/other_settings.py")
+
+
+def test_a_scripts_own_arguments_are_what_its_exec_runs(tmp_path: Path) -> None:
+    """`exec "$@"` in a start script runs the arguments the script was given: the words after it in an
+    exec-form ENTRYPOINT (CMD's words follow them), or in a Procfile or compose command."""
+    project = project_of(tmp_path, {
+        "Dockerfile": 'FROM python:3.12\nWORKDIR /app\nENTRYPOINT ["/app/start.sh", "uvicorn"]\n'
+                      'CMD ["app.main:app", "--reload"]\n',
+        "start.sh": '#!/bin/sh\nalembic upgrade head\nexec "$@"\n',
+        "Procfile": "web: ./start.sh gunicorn app.main:app\nworker: sh ./start.sh celery -A app.tasks worker\n",
+    })
+    commands = {p.name: [" ".join(s.command.argv) for s in p.steps] for p in project.processes}
+    assert commands["Dockerfile"] == ["alembic upgrade head", "uvicorn app.main:app --reload"]
+    assert commands["Procfile:web"] == ["alembic upgrade head", "gunicorn app.main:app"]
+    assert commands["Procfile:worker"] == ["alembic upgrade head", "celery -A app.tasks worker"]

@@ -106,20 +106,25 @@ class Processes:
             location = Location(source.path, Span(command.line, 1, command.line, len(source.line(command.line)) + 1))
             argv = command.argv
             script = None
+            at = 0  # where the script's name is in argv: its arguments follow
             if argv and depth < 4:
                 # `. "${PRE_START_PATH:-/app/prestart.sh}"`: the script the default names, when nothing sets it
                 if command.program in shells():
                     # `bash -e start.sh`: the shell's own options come before the script it runs
-                    operand = next((a for a in argv[1:] if not a.startswith(("-", "+"))), None)
-                    script = resolve_script(self.project.by_path, expand_default(operand)[0] or "", workdir,
-                                            source.path) if operand is not None else None
+                    at = next((i for i, a in enumerate(argv) if i and not a.startswith(("-", "+"))), 0)
+                    script = resolve_script(self.project.by_path, expand_default(argv[at])[0] or "", workdir,
+                                            source.path) if at else None
                 elif argv[0] in {"source", "."} and len(argv) > 1:
+                    at = 1
                     script = resolve_script(self.project.by_path, expand_default(argv[1])[0] or "", workdir, source.path)
                 else:
                     script = resolve_script(self.project.by_path, expand_default(argv[0])[0] or "", workdir, source.path)
             if script is not None and script.path not in via:
                 inner = with_script_variables(self.project.script_steps(script), script.text or "")
-                steps.extend(self.expand(inner, script, rest, workdir, (*via, script.path), depth + 1))
+                arguments = rest
+                if argv[at + 1:]:  # `./start.sh uvicorn app.main:app`: the script's "$@" is its arguments
+                    arguments = self.expand(split_argv(argv[at + 1:], command.line), source, rest, workdir, via, depth + 1)
+                steps.extend(self.expand(inner, script, arguments, workdir, (*via, script.path), depth + 1))
                 continue
             if argv and argv[0] in {"$@", "${@}"}:  # `exec "$@"`: the shell splitter has removed the quotes
                 steps.extend(rest)
@@ -167,7 +172,7 @@ class Processes:
         if not entry_commands:  # ENTRYPOINT ["tini", "--"]: the command follows
             return cmd_steps
         last = entry_commands[-1]
-        if last.argv and resolve_script(self.project.by_path, last.argv[0], workdir) is not None:
+        if len(last.argv) == 1 and resolve_script(self.project.by_path, last.argv[0], workdir) is not None:
             return self.expand(entry_commands, source, cmd_steps, workdir)  # the script's "$@" runs CMD
         return self.expand(split_argv([*entry_argv, *cmd_argv], entry.line), source, [], workdir)
 
