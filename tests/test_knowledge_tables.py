@@ -114,7 +114,7 @@ async def no_io(db: Session = Depends(get_db)):
     ("execute(select(1))", "add(object())"), ("commit()", "add_all([])"), ("get(int, 1)", "expunge(object())"),
     ("query(int).all()", "expire(object())"), ("scalar(select(1))", "expunge_all()"), ("flush()", "begin_nested()"),
     ("refresh(object())", "add(object())"), ("scalars(select(1))", "add(object())"), ("rollback()", "add(object())"),
-    ("merge(object())", "add(object())"), ("delete(object())", "add(object())"), ("close()", "add(object())"),
+    ("merge(object())", "add(object())"), ("commit()", "delete(object())"), ("close()", "add(object())"),
 ])
 def test_a_sync_session_blocks_on_io_methods_only(tmp_path: Path, io: str, no_io: str) -> None:
     text = SESSION_APP.replace("{io}", io).replace("{no_io}", no_io)

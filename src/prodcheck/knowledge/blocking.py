@@ -29,6 +29,8 @@ class Family:
     requires: frozenset[str] = frozenset()  # calls that must be made nearby for `functions` to block
     through: frozenset[str] = frozenset()  # attributes a blocking method must be reached through (`upload.file`)
     joins: bool = False  # `root / name` with a client on either side is a client of the family (a path)
+    data_results: bool = False  # what a blocking method returns is a response already received, not a client
+    file_bound: bool = False  # a client works on the file it is built over: built over a buffer, it is no client
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
@@ -96,7 +98,8 @@ class Blocking:
                 frozenset(entry.get("buffers", file_buffers if entry.get("in_memory") else ())),
                 frozenset(entry.get("starts", ())), bool(entry.get("items", False)),
                 frozenset(entry.get("requires", ())), frozenset(entry.get("through", ())),
-                bool(entry.get("joins", False)),
+                bool(entry.get("joins", False)), bool(entry.get("data_results", False)),
+                bool(entry.get("file_bound", False)),
             )
             self.families[key] = family
             for name in family.functions:

@@ -269,6 +269,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
                 base = self.expression(head, function, depth + 1, line)  # `self.db.query(X)`: a member of this class
             else:
                 base = self._name(head, function, depth, line) if function is not None or "." in head else None
+                if base is None and "." in head:
+                    # `client.containers.get(id)` with `client` a module global: a member of what a prefix holds
+                    base = self.expression(head, function, depth + 1, line)
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         return self._callee(text, value, function, depth, line)
@@ -280,6 +283,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
             return None
         family = self.kb.client(callee)
         if family is not None:
+            if family.file_bound and value is not None and self._over_buffer(value, function, family.buffers):
+                return None  # `zipfile.ZipFile(io.BytesIO(), "w")`: an archive in memory
             return Holding("client", family.key)
         if self.kb.maker(callee):
             return Holding("maker", callee)  # `boto3.Session()`: its `.client("s3")` is the client
@@ -327,6 +332,14 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
             if holder is not None and holder.kind == "class":
                 return Holding("object", holder.ref)
         return None
+
+    def _over_buffer(self, value: Value, function: Function | None, buffers: frozenset[str]) -> bool:
+        """The file argument of a constructor (the first, or `file=`/`fileobj=`) is one of `buffers`, directly or
+        through a local variable (`buffer = io.BytesIO()` ... `ZipFile(buffer, "w")`)."""
+        argument = value.kwarg("fileobj") or value.kwarg("file") or value.arg(0)
+        if argument is not None and argument.kind == "name" and "." not in argument.text and function is not None:
+            argument = self.local(function, argument.text)
+        return argument is not None and argument.kind == "call" and argument.text in buffers
 
 
 def _calls(part: str) -> tuple[str, int]:

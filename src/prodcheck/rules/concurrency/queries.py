@@ -35,7 +35,8 @@ def query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Func
     for other in index.calls_by_scope.get(function.qualname, []):
         if other is call or other.name.rsplit(".", 1)[-1] not in runs:
             continue
-        if (other.span.line, other.span.column) == start or (other.receiver and other.receiver in kept):
+        # `q.offset(n).limit(k).all()` is called on a call's result: its receiver is no name, the chain's head is
+        if (other.span.line, other.span.column) == start or (other.receiver or other.name.partition(".")[0]) in kept:
             held = holds.expression(other.name.rpartition(".")[0], function, line=other.span.line)
             if held is not None and held.kind == "query":
                 return True  # the run is judged a query's: reported there
