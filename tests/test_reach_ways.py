@@ -71,6 +71,13 @@ WAYS = {
     "nested-background-task": "an `async def` the route defines in its body, given to `BackgroundTask`",
     "socket-handler": "a python-socketio `AsyncServer` event handler (`@sio.event`, `sio.on(name, handler=...)`); "
                       "the threaded `socketio.Server`'s are not on the loop",
+    "websocket-endpoint": "a Starlette `WebSocketEndpoint` subclass a route decorator registers: `on_connect`, "
+                          "`on_receive`, `on_disconnect`, `dispatch` are awaited; one no route registers never runs",
+    "http-endpoint": "a Starlette `HTTPEndpoint` subclass `Route(path, Cls)` registers: its async `get`/`post`... "
+                     "are awaited, a plain `def` one runs in the threadpool",
+    "route-class": "`Route(path, handler)` / `WebSocketRoute(path, Cls)`: a function, or the methods an endpoint "
+                   "class inherits from a project base; a class a project registry decorates is no endpoint",
+    "provider-next": "`with next(get_db()) as session`: the session a dependency provider yields, taken by hand",
 }
 
 

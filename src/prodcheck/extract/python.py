@@ -590,7 +590,11 @@ class _Extractor(ast.NodeVisitor):
         bases = tuple(_intern(self.qualify(d)) for d in (self.dotted(b.value if isinstance(b, ast.Subscript) else b)
                                                 for b in node.bases) if d)
         qualname = f"{self.scopes[-1].qualname}.{node.name}"
-        self.classes.append(ClassDef(qualname, bases, self.pos.span(node)))
+        # a method of an object called registers a class-based endpoint (`@router.websocket("/ws")`); `@dataclass(...)`
+        # and the like, most class decorators, are kept out of the facts
+        decorators = tuple(v for v in (self.value(d) for d in node.decorator_list
+                                       if type(d) is ast.Call and type(d.func) is ast.Attribute) if v is not None)
+        self.classes.append(ClassDef(qualname, bases, self.pos.span(node), decorators))
         self.scopes.append(_Scope(qualname, False))
         self.class_stack.append(qualname)
         self.class_nodes.append(node)

@@ -1,6 +1,7 @@
 """Typed access to `frameworks.toml`: application and router constructors, routes, dependencies."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from prodcheck.knowledge import load
@@ -68,6 +69,26 @@ def field_factories() -> tuple[frozenset[str], tuple[str, ...]]:
     declaring functions by qualified name, and the keywords that name the factory."""
     fields = load("frameworks")["fields"]
     return frozenset(fields["functions"]), tuple(fields["factories"])
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Starlette's class-based endpoints ([endpoints]): the base classes, the methods their dispatch awaits,
+    and what registers a class (or a function) as a route."""
+    http: frozenset[str]
+    websocket: frozenset[str]
+    http_methods: frozenset[str]
+    websocket_methods: frozenset[str]
+    decorators: frozenset[str]
+    route_classes: frozenset[str]
+    adders: frozenset[str]
+
+
+@cache
+def endpoints() -> Endpoints:
+    section = load("frameworks")["endpoints"]
+    return Endpoints(*(frozenset(section[key]) for key in (
+        "http", "websocket", "http_methods", "websocket_methods", "decorators", "route_classes", "adders")))
 
 
 @cache

@@ -319,6 +319,7 @@ class ClassDef:
     qualname: str
     bases: tuple[str, ...]
     span: Span
+    decorators: tuple[Value, ...] = ()  # `@router.websocket("/ws")` on a class-based endpoint
 
 
 @quick_pickle

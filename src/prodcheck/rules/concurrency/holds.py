@@ -319,6 +319,10 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
                 return self.member(base, method, True, depth + 1, value)
         resolved = self.index.resolve(callee)
         if resolved is None:
+            if callee == "next" and value is not None and value.items and value.items[0].kind in {"call", "name"}:
+                # `next(get_db())`: the first item the generator yields, a dependency provider's session taken
+                # by hand (https://docs.python.org/3/library/functions.html#next)
+                return self.value(value.items[0], function, depth + 1)
             return None
         if resolved.cls:
             return Holding("object", resolved.qualname)

@@ -19,6 +19,7 @@ from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import Cycles, first_possible, parameter, unused
 from prodcheck.rules.concurrency.callables import Callables, is_partial
+from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
 from prodcheck.rules.concurrency.sockets import socket_handlers
@@ -50,7 +51,7 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         stack.append(Entry(route.function, route.facts, f"route {method}{paths[0]}"))
         for dependency, dep_facts in index.dependency_functions(route.function):
             stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
-    for function, facts, how in _registered_by_call(index):
+    for function, facts, how in (*_registered_by_call(index), *endpoint_entries(index)):
         stack.append(Entry(function, facts, how))
         for dependency, dep_facts in index.dependency_functions(function):
             stack.append(Entry(dependency, dep_facts, f"dependency of `{function.qualname.rsplit('.', 1)[-1]}`"))

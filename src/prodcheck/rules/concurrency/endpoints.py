@@ -1,0 +1,92 @@
+"""Starlette's class-based endpoints, and endpoints registered by a route class: entry points on the event loop
+besides the route decorators FastAPI reads.
+
+Routing builds a registered `HTTPEndpoint` / `WebSocketEndpoint` subclass once per request or connection and
+awaits it: its `dispatch` awaits the method named after the request's method, or `on_connect`, `on_receive`
+and `on_disconnect` (knowledge/frameworks.toml [endpoints]). Those methods, as the class or a project base class
+defines them, run on the loop as a route function does. `Route(path, handler)`, `WebSocketRoute(path, handler)`
+and `app.add_websocket_route(path, handler)` register a function the same way.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.knowledge.frameworks import Endpoints, endpoints
+from prodcheck.model.facts import Function, PyFacts, Value
+from prodcheck.model.files import Context
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.project.python_routes import shown_path
+from prodcheck.rules.concurrency.holds import Holds
+
+
+def endpoint_entries(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
+    """(function, facts, why) for each method a registered endpoint class's dispatch awaits, its `__init__`
+    (FastAPI solves the `Depends` of its parameters), and each function a route class registers. Sync ones
+    are left out by the walk, as every sync entry is."""
+    kb = endpoints()
+    holds = Holds.of(index)
+    seen: set[str] = set()
+    for handler, path, scope, module, socket in _registered(index, kb):
+        # a class or function the registering function defines, one of the module, or an imported one
+        resolved = ((index.resolve(f"{scope}.{handler}") if scope else None)
+                    or index.resolve(f"{module}.{handler}") or index.resolve(handler))
+        if resolved is None or resolved.qualname in seen:
+            continue
+        seen.add(resolved.qualname)
+        # the message hints at a plain `def` (run in the threadpool) for a "route": a websocket's handlers
+        # are awaited whatever they are, so they are named otherwise
+        if resolved.function is not None:
+            why = f"websocket route {path}" if socket else f"route {path}"
+            yield resolved.function[0], resolved.function[1], why
+            continue
+        base = _starlette_base(holds, resolved.qualname, kb) if resolved.cls else None
+        if base is None:
+            continue
+        awaited, why = ((kb.websocket_methods, f"websocket endpoint {path}") if base in kb.websocket
+                        else (kb.http_methods, f"route {path}"))
+        short = resolved.qualname.rsplit(".", 1)[-1]
+        for name in (*sorted(awaited), "__init__"):
+            found = holds.method(resolved.qualname, name)
+            if found is not None:
+                yield found[0], found[1], f"{why}, `{short}.{name}`"
+
+
+def _starlette_base(holds: Holds, cls: str, kb: Endpoints) -> str | None:
+    """The Starlette endpoint class `cls` derives from, directly or through project classes."""
+    for owner in holds.mro(cls):
+        entry = holds.index.classes.get(owner)
+        for base in getattr(entry[0], "bases", ()) if entry else ():
+            if base in kb.http or base in kb.websocket:
+                return base
+    return None
+
+
+def _registered(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, str, str, bool]]:
+    """(handler as written, path as shown, the registering function or "", module, a websocket's) for each
+    registration: a route decorator on a class, a route class or an adder method called with a handler. A test
+    registers routes of its own (`Starlette(routes=[Route("/x", fake)])`) that production never serves."""
+    for facts in index.files.values():
+        if index.contexts.get(facts.path, Context.PROD) == Context.TEST:
+            continue
+        for cls in facts.classes:
+            for decorator in getattr(cls, "decorators", ()):
+                if decorator.last in kb.decorators and "." in decorator.text:
+                    path = decorator.arg(0) or decorator.kwarg("path")
+                    yield cls.qualname, _shown(path), "", facts.module, "websocket" in decorator.last
+    wanted = kb.route_classes | kb.adders
+    for facts, call in index.calls.named(lambda name: name.rpartition(".")[2] in wanted):
+        if index.contexts.get(facts.path, Context.PROD) == Context.TEST:
+            continue
+        value = call.value
+        if value.last in kb.adders and "." not in value.text:
+            continue  # an adder is a method of an app or router
+        handler = value.arg(1) or value.kwarg("endpoint") or value.kwarg("route")
+        if handler is None or handler.kind != "name":
+            continue
+        # Starlette names its websocket registrations so: `WebSocketRoute`, `add_websocket_route`
+        yield handler.text, _shown(value.arg(0) or value.kwarg("path")), call.scope, facts.module, \
+            "websocket" in value.last.lower()
+
+
+def _shown(path: Value | None) -> str:
+    return shown_path(path) if path is not None else "{path}"
