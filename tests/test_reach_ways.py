@@ -77,6 +77,12 @@ WAYS = {
                      "are awaited, a plain `def` one runs in the threadpool",
     "route-class": "`Route(path, handler)` / `WebSocketRoute(path, Cls)`: a function, or the methods an endpoint "
                    "class inherits from a project base; a class a project registry decorates is no endpoint",
+    "dispatch-table": "`await self._handlers[kind](data)`, `handler = self._handlers.get(kind)`: each function a "
+                      "dict literal of the project maps a key to (an attribute, maybe built by a method, or a global)",
+    "scheduler-job": "`self.scheduler.add_job(self.job)` on an APScheduler `AsyncIOScheduler`: an async job is "
+                     "awaited on the loop; the threaded `BackgroundScheduler`'s are not",
+    "declared-container-attribute": "an entry of a container attribute declared in `__init__` "
+                                    "(`self.drafts: dict[str, Drafts] = {}`, then `self.drafts[user].flush()`)",
     "provider-next": "`with next(get_db()) as session`: the session a dependency provider yields, taken by hand",
 }
 

@@ -163,6 +163,13 @@ def _built_dict(node: ast.expr) -> bool:
     return type(node) is ast.Dict and any(type(v) is _CallNode for v in node.values)
 
 
+def _function_table(target: ast.expr, node: ast.expr) -> bool:
+    """`self._handlers = {"save": self.on_save, "load": load}`: an attribute bound to a dict literal of names only,
+    a dispatch table whose entries a method calls (`await self._handlers[kind](data)`)."""
+    return type(target) is ast.Attribute and type(node) is ast.Dict and bool(node.values) \
+        and all(type(v) is _Name or type(v) is _Attribute for v in node.values)
+
+
 def _child_fields(node_type: type) -> tuple[str, ...]:
     if node_type is _Constant:
         return ()
@@ -273,14 +280,15 @@ class _Extractor(ast.NodeVisitor):
 
     def _element_method(self, func: ast.AST) -> str | None:
         """`CLIENTS[kind].upload` as `CLIENTS[].upload`: a method called on an element of a container (the key
-        is left out: what the entries hold is what a reader of the name needs)."""
+        is left out: what the entries hold is what a reader of the name needs); `HANDLERS[kind]` as `HANDLERS[]`,
+        an element called."""
         parts: list[str] = []
         current: Any = func
         while type(current) is _Attribute:
             parts.append(current.attr)
             current = current.value
-        if not parts or type(current) is not ast.Subscript:
-            return None
+        if type(current) is not ast.Subscript:
+            return None  # (no attribute at all: `HANDLERS[kind](data)`, an entry of a dispatch table called)
         inner = self.dotted(current.value)
         if inner is None or "()" in inner:
             return None  # `s3.get_object(...)["Body"].read()` is one call of the client's, named by its call
@@ -608,7 +616,7 @@ class _Extractor(ast.NodeVisitor):
 
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
-                and not _built_dict(value_node) and not _joined(value_node):
+                and not _built_dict(value_node) and not _joined(value_node) and not _function_table(target, value_node):
             # Locals matter for what they are bound to (a session, a client); skip building the rest.
             value: Value | None = _new_tuple(_V2, ("other", self.pos.at(value_node)))
         else:
@@ -682,6 +690,13 @@ class _Extractor(ast.NodeVisitor):
             annotation = self.value(node.annotation)
             if annotation is not None:
                 self.annotations.append((_intern(f"{self.class_stack[-1]}.{node.target.id}"), annotation))
+        elif self.class_stack and len(self.scopes) > 1 and self.scopes[-2].qualname == self.class_stack[-1] \
+                and type(node.target) is _Attribute and type(node.target.value) is _Name and node.target.value.id == "self":
+            # `self.contexts: Dict[str, Context] = {}` in a method (`__init__`): declared for every instance, as in
+            # the class body
+            annotation = self.value(node.annotation)
+            if annotation is not None:
+                self.annotations.append((_intern(f"{self.class_stack[-1]}.{node.target.attr}"), annotation))
         if node.value is not None:
             self._record_assign(node.target, node.value, node)
             self.visit(node.value)

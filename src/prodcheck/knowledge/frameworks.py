@@ -92,6 +92,14 @@ def endpoints() -> Endpoints:
 
 
 @cache
+def deferred_runners() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """([deferred]) the background task adders by last name, the asyncio schedulers' constructors, and their
+    methods that add a job."""
+    section = load("frameworks")["deferred"]
+    return frozenset(section["background"]), frozenset(section["schedulers"]), frozenset(section["scheduling"])
+
+
+@cache
 def socket_servers() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """python-socketio's asyncio server constructors, the methods that register a handler on one, and its
     namespace base classes ([sockets])."""

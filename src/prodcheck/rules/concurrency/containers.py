@@ -88,6 +88,10 @@ class Containers(HoldsBase):
                 break
             dotted = local.text
         declared = self.index.annotation(dotted)
+        if declared is None and dotted.startswith("self.") and dotted.count(".") == 1 and function is not None \
+                and function.class_name:  # `self.contexts: Dict[str, Context] = {}`, declared in the class or `__init__`
+            declared = next((found for owner in self.mro(function.class_name)
+                             if (found := self.index.annotations.get(f"{owner}.{dotted[5:]}")) is not None), None)
         while declared is not None and declared.kind == "subscript" and declared.last in {"Optional", "Annotated"}:
             declared = declared.arg(0)  # `Optional[Dict[str, Model]]`
         if declared is None or declared.kind != "subscript" or not declared.items:

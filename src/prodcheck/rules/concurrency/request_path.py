@@ -19,6 +19,8 @@ from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import Cycles, first_possible, parameter, unused
 from prodcheck.rules.concurrency.callables import Callables, is_partial
+from prodcheck.rules.concurrency.deferred import deferred_tasks
+from prodcheck.rules.concurrency.dispatch import dispatched
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
@@ -77,9 +79,9 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         for _call, target, target_facts in resolved_callees(index, holds, entry.function):
             if target.is_async and target.qualname not in found and target.qualname not in roots:
                 stack.append(Entry(target, target_facts, f"awaited from `{caller_name(entry.function, target)}`"))
-        for target, target_facts in _background_tasks(index, entry.function):
+        for target, target_facts, runner in deferred_tasks(index, entry.function):
             if target.qualname not in found and target.qualname not in roots:
-                why = f"async background task of `{caller_name(entry.function, target)}`, run on the event loop"
+                why = f"{runner.format(caller=caller_name(entry.function, target))}, run on the event loop"
                 stack.append(Entry(target, target_facts, why))
     return found
 
@@ -124,25 +126,6 @@ def _registered_by_call(index: PythonIndex) -> Iterator[tuple[Function, PyFacts,
                 yield target[0], target[1], f"route {verb[:-2].upper()} registered in {facts.path}"
 
 
-def _background_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts]]:
-    """Async functions handed to `BackgroundTasks.add_task` / `BackgroundTask`: Starlette awaits them on the loop
-    after the response (sync ones go to the threadpool)."""
-    for call in index.calls_by_scope.get(function.qualname, []):
-        if call.value.last not in {"add_task", "BackgroundTask"}:
-            continue
-        handler = call.value.arg(0) or call.value.kwarg("func")
-        if handler is not None and is_partial(handler):
-            # Starlette unwraps a partial to see it is async; `partial`'s function is positional-only
-            # (https://docs.python.org/3/library/functools.html#functools.partial), never `func=`.
-            handler = handler.arg(0)
-        if handler is None or handler.kind != "name":
-            continue
-        # a function the route defines in its body (`async def _export(): ...`, then `BackgroundTask(_export)`)
-        target = index.functions.get(f"{function.qualname}.{handler.text}") or index.function(handler.text)
-        if target is not None:  # a sync one is left out by the walk, as every sync entry is
-            yield target
-
-
 def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
     """The project functions a function calls: by name, methods of objects whose class is known
     (`self.repo.get()`, a `Depends`-injected service), constructors (`__init__`), and `functools.partial` locals."""
@@ -158,6 +141,8 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
         targets: list[tuple[Function, PyFacts] | None] = (
             ([*_own_abstract(holds, call, function, target)] or [target]) if target is not None
             else ([*_union_targets(holds, call, function)] or [_object_target(index, holds, call, function, written)]))
+        if target is None and not any(targets):  # `await self._handlers[kind](data)`: each entry of the table
+            targets = [*dispatched(index, holds, call, function)] or targets
         for found in targets:
             if found is not None and found[0].qualname != function.qualname:
                 out.append((call, *found))
@@ -563,8 +548,10 @@ def _sync_session_argument(index: PythonIndex, holds: Holds, call: Call, functio
     name = value.text
     if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
         return None
-    if name.endswith("()"):
-        return None  # `REGISTRY.get(kind, Default)(db)`: what a call returned is called; a class as often as a query
+    if name.endswith(("()", "[]")):
+        # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;
+        # `HANDLERS[kind](db)`: an entry of a table, followed into each function the table names (dispatch.py)
+        return None
     if call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
         return None  # the session's own methods are judged above
     target = index.call_target(call, function) or _object_target(index, holds, call, function)

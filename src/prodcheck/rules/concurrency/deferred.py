@@ -1,0 +1,57 @@
+"""Functions a request hands to something that runs them later on the event loop: Starlette's background tasks
+and the jobs of an asyncio scheduler (knowledge/frameworks.toml [deferred]). An `async def` one is awaited on
+the loop, where blocking stalls every request as a route's does; a sync one runs in a threadpool."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prodcheck.knowledge.frameworks import deferred_runners
+from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.callables import is_partial
+from prodcheck.rules.concurrency.holds import Holds
+
+
+def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
+    """(task, facts, what runs it, with `{caller}` to fill in) for each function `function` hands to `BackgroundTasks.add_task` /
+    `BackgroundTask`, or to `add_job` of an asyncio scheduler: a function of the module or the project, one it
+    defines in its body (`async def _export(): ...`), or a method of its class (`self.send_updates`)."""
+    background, schedulers, scheduling = deferred_runners()
+    for call in index.calls_by_scope.get(function.qualname, []):
+        last = call.value.last
+        if last in background:
+            runner = "async background task of `{caller}`"
+        elif last in scheduling and _scheduler(index, call, function, schedulers):
+            runner = "async job `{caller}` adds to an asyncio scheduler"
+        else:
+            continue
+        handler = call.value.arg(0) or call.value.kwarg("func")
+        if handler is not None and is_partial(handler):
+            # Starlette unwraps a partial to see it is async; `partial`'s function is positional-only
+            # (https://docs.python.org/3/library/functools.html#functools.partial), never `func=`.
+            handler = handler.arg(0)
+        if handler is None or handler.kind != "name":
+            continue
+        name = handler.text
+        if name.startswith("self.") and name.count(".") == 1 and function.class_name:
+            target = Holds.of(index).method(function.class_name, name[5:])
+        else:
+            target = index.functions.get(f"{function.qualname}.{name}") or index.function(name)
+        if target is not None:  # a sync one is left out by the walk, as every sync entry is
+            yield *target, runner
+
+
+def _scheduler(index: PythonIndex, call: Call, function: Function, schedulers: frozenset[str]) -> bool:
+    """The receiver of `add_job` was built by an asyncio scheduler's constructor: an attribute of the caller's
+    class (`self.scheduler = AsyncIOScheduler()`), a local, or a module global."""
+    receiver = call.value.text.rpartition(".")[0]
+    if receiver.startswith("self.") and receiver.count(".") == 1 and function.class_name:
+        holds = Holds.of(index)
+        return any(value.kind == "call" and value.text in schedulers
+                   for owner in holds.mro(function.class_name)
+                   for value, _ in holds.attributes.get((owner, receiver[5:]), ()))
+    if "." not in receiver:
+        local = Holds.of(index).local(function, receiver)
+        if local is not None:
+            return local.kind == "call" and local.text in schedulers
+    return index.constructor_of(receiver) in schedulers
