@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.knowledge.frameworks import Endpoints, endpoints
+from prodcheck.knowledge.frameworks import Endpoints, endpoints, route_methods
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.project.python_index import PythonIndex
@@ -36,6 +36,8 @@ def endpoint_entries(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, st
         # the message hints at a plain `def` (run in the threadpool) for a "route": a websocket's handlers
         # are awaited whatever they are, so they are named otherwise
         if resolved.function is not None:
+            if resolved.qualname in index.route_functions:
+                continue  # `app.add_route(path, fn)`: a route already, as its decorator or adder says
             why = f"websocket route {path}" if socket else f"route {path}"
             yield resolved.function[0], resolved.function[1], why
             continue
@@ -63,7 +65,8 @@ def _starlette_base(holds: Holds, cls: str, kb: Endpoints) -> str | None:
 
 def _registered(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, str, str, bool]]:
     """(handler as written, path as shown, the registering function or "", module, a websocket's) for each
-    registration: a route decorator on a class, a route class or an adder method called with a handler. A test
+    registration: a route decorator on a class (or on a function, for the decorators FastAPI's routes do not
+    cover), a route class or an adder method called with a handler. A test
     registers routes of its own (`Starlette(routes=[Route("/x", fake)])`) that production never serves."""
     for facts in index.files.values():
         if index.contexts.get(facts.path, Context.PROD) == Context.TEST:
@@ -73,6 +76,12 @@ def _registered(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, s
                 if decorator.last in kb.decorators and "." in decorator.text:
                     path = decorator.arg(0) or decorator.kwarg("path")
                     yield cls.qualname, _shown(path), "", facts.module, "websocket" in decorator.last
+        for function in facts.functions if _uses_starlette(facts) else ():
+            for decorator in function.decorators:  # Starlette's `@app.websocket_route(path)` on a function
+                if decorator.kind == "call" and decorator.last in kb.decorators and "." in decorator.text \
+                        and decorator.last not in route_methods():
+                    path = decorator.arg(0) or decorator.kwarg("path")
+                    yield function.qualname, _shown(path), "", facts.module, "websocket" in decorator.last
     wanted = kb.route_classes | kb.adders
     for facts, call in index.calls.named(lambda name: name.rpartition(".")[2] in wanted):
         if index.contexts.get(facts.path, Context.PROD) == Context.TEST:
@@ -86,6 +95,10 @@ def _registered(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, s
         # Starlette names its websocket registrations so: `WebSocketRoute`, `add_websocket_route`
         yield handler.text, _shown(value.arg(0) or value.kwarg("path")), call.scope, facts.module, \
             "websocket" in value.last.lower()
+
+
+def _uses_starlette(facts: PyFacts) -> bool:
+    return any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports)
 
 
 def _shown(path: Value | None) -> str:
