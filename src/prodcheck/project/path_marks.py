@@ -90,14 +90,14 @@ class PathMarks(LocalMarks):
         out: dict[str, Placement] = {}
         for chart in charts:
             prefix = f"{chart}/" if chart else ""
-            files_text = " ".join(s.text or "" for p, s in self.views.by_path.items()
-                                  if p.startswith(f"{prefix}templates/") and ".Files." in (s.text or ""))
+            reading = [s.text or "" for p, s in self.views.by_path.items()
+                       if p.startswith(f"{prefix}templates/") and ".Files." in (s.text or "")]
             for path, source in self.views.by_path.items():
                 if not path.startswith(prefix) or source.kind not in {FileKind.K8S, FileKind.YAML}:
                     continue
                 relative = path[len(prefix):]
                 top, _, rest = relative.partition("/")
-                if not rest or top in {"templates", "charts"} or top in files_text \
+                if not rest or top in {"templates", "charts"} or any(top in text for text in reading) \
                         or any(c != chart and path.startswith(f"{c}/") and len(c) > len(chart) for c in charts):
                     continue  # the chart's own files, what a template reads, or a nested chart's file
                 out[path] = Placement(Context.DEV, f"in the Helm chart `{chart or '.'}` but outside `templates/`: "
