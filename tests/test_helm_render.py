@@ -404,6 +404,28 @@ def test_a_missing_key_is_not_reported_where_an_unknown_block_might_write_it(tmp
     assert found == [("PC606", "chart/templates/api.yaml", 14)]  # the sidecar has no resources
 
 
+def test_an_unknown_block_on_the_container_s_first_or_last_line_might_write_any_key(tmp_path: Path) -> None:
+    """`- name: api` then `{{- include "lib.container" . | nindent 10 }}`: the block joins the container's
+    first line, and might set resources, probes and the user, so none of them is reported missing; the
+    same for a block on the container's last line."""
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\n")
+    (chart / "values.yaml").write_text("a: 1\n")
+    head = ABSENCE[:ABSENCE.index("        - name: api")]
+    (chart / "templates" / "api.yaml").write_text(
+        head + '        - name: api\n          {{- include "lib.container" . | nindent 10 }}\n')
+    rendered = _rendering(tmp_path).files["chart/templates/api.yaml@rendered"]
+    assert rendered.source.text.splitlines()[-1] == "        - name: api"
+    _, report = run_json(tmp_path, "--select", "PC201", "--select", "PC603", "--select", "PC606")
+    assert report["findings"] == []
+    # the block on the container's last line: the template's last line, with no newline after it
+    (chart / "templates" / "api.yaml").write_text(
+        head + '        - name: api\n          image: shop/api:1.0\n{{ include "lib.container" . | nindent 10 }}')
+    _, report = run_json(tmp_path, "--select", "PC201", "--select", "PC603", "--select", "PC606")
+    assert report["findings"] == []
+
+
 def test_a_rendered_document_that_does_not_parse_leaves_the_others_read(tmp_path: Path) -> None:
     chart = tmp_path / "chart"
     (chart / "templates").mkdir(parents=True)
