@@ -311,3 +311,26 @@ def test_an_app_written_as_a_path_serves_its_own_engines(tmp_path: Path, app_ref
     assert sorted(e.url for e in project.engines_for_app(app_ref)) == ["postgresql://worker@db/worker"]
     assert project.engine_model.served_modules(app_ref) >= {"worker.main", "worker.db"}
     assert "api.db" not in project.engine_model.served_modules(app_ref)
+
+
+FALLBACK_CHAIN = """
+    import os
+
+    from sqlalchemy import create_engine
+
+    P3 = 7
+    P2 = os.environ.get("P2") or P3
+    P1 = os.environ.get("P1") or P2
+    P0 = os.environ.get("P0") or P1
+    two = create_engine("postgresql://app@db/app", pool_size=P1, max_overflow=0)
+    three = create_engine("postgresql://app@db/app", pool_size=P0, max_overflow=0)
+"""
+
+
+def test_an_or_fallback_is_one_step_of_the_six(tmp_path: Path) -> None:
+    """`P1 = os.environ.get("P1") or P2`: following the fallback is a step of the bounded chain like
+    reading a name: two fallbacks (five steps) reach the number; three (seven steps) are too many."""
+    project = project_of(tmp_path, {"app/__init__.py": "", "app/db.py": FALLBACK_CHAIN})
+    sizes = {line: None if e.pool_size is None else (e.pool_size.value, e.pool_size.origin.span.line)
+             for line, e in by_line(project.engines).items()}
+    assert sizes == {9: (7, 5), 10: None}
