@@ -334,3 +334,16 @@ def test_an_or_fallback_is_one_step_of_the_six(tmp_path: Path) -> None:
     sizes = {line: None if e.pool_size is None else (e.pool_size.value, e.pool_size.origin.span.line)
              for line, e in by_line(project.engines).items()}
     assert sizes == {9: (7, 5), 10: None}
+
+
+def test_an_app_module_the_index_knows_by_its_last_part_only(tmp_path: Path) -> None:
+    """`uvicorn app.main:app` where the repository's `main.py` is copied into an `app/` folder of the image:
+    the index knows the module as `main`, and its imports give the engines, never the other app's."""
+    project = project_of(tmp_path, {
+        "main.py": "from fastapi import FastAPI\n\nimport store\n\napp = FastAPI()\n",
+        "store.py": ENGINE.format("main"),
+        "worker/__init__.py": "", "worker/db.py": ENGINE.format("worker"),
+        "worker/main.py": "from fastapi import FastAPI\n\nfrom worker.db import engine\n\napp = FastAPI()\n",
+    })
+    assert project.engine_model.served_modules("app.main:app") == {"main", "store"}
+    assert sorted(e.url for e in project.engines_for_app("app.main:app")) == ["postgresql://main@db/main"]
