@@ -99,8 +99,10 @@ TARGETS: dict[str, list[tuple[str, list[str]]]] = {
                                                                *_CORE_TESTS, "tests/test_platforms.py"]),
         (f"{RULES}/concurrency/blocking_call_in_async_route.py", ["-k", "PC501 or blocking or session", *_CORE_TESTS,
                                                                    "tests/test_blocking_reach.py"]),
-        (f"{RULES}/concurrency/request_path.py", ["-k", "PC501 or PC503 or PC502 or blocking or session", *_CORE_TESTS,
-                                                  "tests/test_blocking_reach.py"]),
+        # the request-path walk and what it was split into (callees, summaries, one call's verdict, sessions)
+        *((f"{RULES}/concurrency/{name}.py", ["-k", "PC501 or PC503 or PC502 or blocking or session", *_CORE_TESTS,
+                                              "tests/test_blocking_reach.py"])
+          for name in ("request_path", "callees", "summaries", "blocking_calls", "sessions")),
     ],
     "model": [
         (f"src/prodcheck/project/{name}", [*_MODEL_TESTS, *_MODEL_EXTRA.get(name, [])] if name not in _EXTRA_FIRST

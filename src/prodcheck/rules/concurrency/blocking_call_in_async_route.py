@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis, classify_blocking, request_path
+from prodcheck.rules.concurrency.blocking_calls import classify_blocking
+from prodcheck.rules.concurrency.request_path import request_path
+from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
 
 class BlockingCallInAsyncRoute(Rule):

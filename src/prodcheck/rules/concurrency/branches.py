@@ -13,7 +13,7 @@ from prodcheck.extract.guards import FALSY, NONE, NOT_NONE, TRUTHY
 from prodcheck.model.facts import Call, Function, Value
 
 if TYPE_CHECKING:
-    from prodcheck.rules.concurrency.request_path import Blocking
+    from prodcheck.rules.concurrency.summaries import Blocking
 
 _UNKNOWN = object()
 

@@ -16,7 +16,7 @@ from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.finding import Span
 
 if TYPE_CHECKING:
-    from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis
+    from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
 PARTIALS = frozenset(load("blocking")["wrappers"]["partial"])
 MAX_DEPTH = 4

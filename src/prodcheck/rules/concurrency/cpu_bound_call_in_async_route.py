@@ -10,7 +10,8 @@ from prodcheck.project import Project
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.concurrency.cpu_work import classify_work, grows_with_data
-from prodcheck.rules.concurrency.request_path import Blocking, BlockingAnalysis, Entry, caller_name, request_path
+from prodcheck.rules.concurrency.request_path import Entry, caller_name, request_path
+from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
 # Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
 _KNOWN = load("cpu_bound")

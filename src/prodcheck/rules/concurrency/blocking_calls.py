@@ -1,0 +1,140 @@
+"""Whether one call blocks the event loop, and why (PC501): a blocking function or client method of
+knowledge/blocking.toml, a synchronous ORM, a sync SQLAlchemy session, query, engine or inspector, or a
+sync session handed to a helper (sessions.py).
+"""
+from __future__ import annotations
+
+from prodcheck.model.facts import Call, Function, Value
+from prodcheck.knowledge.blocking import Family
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.holds import Holding, Holds
+from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
+from prodcheck.rules.concurrency.sessions import sync_session_argument
+from prodcheck.rules.concurrency.summaries import Why
+
+
+def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why | None:
+    """Why a call blocks the event loop, or None."""
+    holds = Holds.of(index)
+    kb = holds.kb
+    name = call.name
+    if not call.receiver:
+        family = kb.function(name)
+        if family is not None:
+            if family.buffers and _in_memory(holds, call.value, function, family.buffers):
+                return None
+            if name in family.starts and _waited_later(index, call, function, family):
+                return None
+            if family.requires and not _set_up(index, function, family.requires):
+                return None
+            return Why(_what(family, name), family.instead, family.warning)
+        if name in kb.sqlalchemy.inspect:
+            inspected = holds.value(call.value.arg(0), function)
+            if inspected is not None and inspected.blocking_session:
+                return Why("SQLAlchemy inspection of a sync engine", kb.sqlalchemy.instead)
+    head, _, method = name.rpartition(".")
+    if head:
+        why = _method_blocks(index, holds, head, method, call, function)
+        if why is not None:
+            return why
+    return sync_session_argument(index, holds, call, function)
+
+
+def _in_memory(holds: Holds, value: Value, function: Function, buffers: frozenset[str]) -> bool:
+    """`zipfile.ZipFile(io.BytesIO(data))`, `tarfile.open(fileobj=buffer)` with `buffer = io.BytesIO()`: the
+    file argument is an in-memory buffer of knowledge/blocking.toml (directly or through a local variable)."""
+    argument = value.kwarg("fileobj") or value.kwarg("file") or value.arg(0)
+    if argument is not None and argument.kind == "name" and "." not in argument.text:
+        argument = holds.local(function, argument.text)
+    return argument is not None and argument.kind == "call" and argument.text in buffers
+
+
+def _waited_later(index: PythonIndex, call: Call, function: Function, family: Family) -> bool:
+    """`proc = subprocess.Popen(...)` then `proc.wait()` in the same function: the wait is the stall, reported
+    there; the constructor only starts the child (knowledge/blocking.toml `starts`)."""
+    kept = {name for name, value, _ in function.locals if value.kind == "call" and value.at == call.value.at}
+    return bool(kept) and any(
+        other.receiver in kept and other.name.rsplit(".", 1)[-1] in (family.methods or ())
+        for other in index.calls_by_scope.get(function.qualname, []))
+
+
+def _set_up(index: PythonIndex, function: Function, required: frozenset[str]) -> bool:
+    """`registry = CollectorRegistry(); MultiProcessCollector(registry); generate_latest(registry)`: the function,
+    or its module at top level, calls one of `required` (knowledge/blocking.toml `requires`)."""
+    if any(other.name in required for other in index.calls_by_scope.get(function.qualname, ())):
+        return True
+    found = index.functions.get(function.qualname)
+    return found is not None and any(other.name in required for other in found[1].calls if not other.scope)
+
+
+def _orm_blocks(holds: Holds, holder: Holding, method: str, short: str) -> Why | None:
+    """`User.get_or_none(...)`, `user.save()`, `Usage.select().where(...).get()` on a model of a synchronous ORM
+    (knowledge/blocking.toml [orm]), unless the project's model defines that method itself (followed as a helper)."""
+    if holder.kind == "query" and holder.ref.startswith("orm:"):
+        orm = holds.kb.orms[holder.ref[4:]]
+        return Why(f"{orm.what} query (`{short}.{method}()`)", orm.instead) if method in orm.query_io else None
+    if holder.kind not in {"class", "object"} or "|" in holder.ref:
+        return None
+    orm = holds.orm(holder.ref)
+    if orm is None or holds.method(holder.ref, method) is not None:
+        return None
+    if method in (orm.class_io if holder.kind == "class" else orm.instance_io):
+        return Why(f"{orm.what} (`{short}.{method}()`)", orm.instead)
+    return None
+
+
+def _what(family: Family, name: str) -> str:
+    """`os.system()` (`subprocess`, which waits for the child process): the call, then the family."""
+    if family.key == "file":
+        return f"file I/O with `{name.rsplit('.', 1)[-1]}()`"
+    shown = ".".join(name.split(".")[-2:])
+    if f"`{shown}()`" in family.what:
+        return family.what
+    return f"`{shown}()` ({family.what})"
+
+
+def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, call: Call, function: Function) -> Why | None:
+    kb = holds.kb
+    holder = holds.expression(head, function, line=call.span.line)
+    if holder is not None and holder.kind == "object":
+        holder = holds.delegate(holder.ref, method) or holder  # a wrapper whose `__getattr__` forwards to a client
+    if holder is None:
+        if kb.celery is not None and method in kb.celery.task_methods:
+            task = index.function(head)
+            if task is not None and any(d.last in kb.celery.task_decorators for d in task[0].decorators):
+                return Why(f"`{method}()` of a Celery task, which publishes to the broker", kb.celery.instead)
+        return None
+    short = head.rsplit(".", 1)[-1].replace("[]", "[...]")
+    if holder.kind == "module":  # `stripe = load_stripe()` ... `stripe.Customer.create()`: the module's function
+        family = kb.function(f"{holder.ref}.{method}")
+        return Why(_what(family, f"{holder.ref}.{method}"), family.instead, family.warning) if family else None
+    if holder.kind == "client":
+        family = kb.families[holder.ref]
+        if family.buffers and _in_memory(holds, call.value, function, family.buffers):
+            return None  # `image.save(io.BytesIO())`: encoding into memory
+        if family.through and not family.through.intersection(head.split(".")[1:]):
+            return None  # `upload.read()`: the object's own methods are coroutines; `upload.file.read()` blocks
+        if family.method_blocks(method):
+            return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning)
+        return None
+    orm_why = _orm_blocks(holds, holder, method, short)
+    if orm_why is not None:
+        return orm_why
+    if holder.kind == "object" and "|" not in holder.ref and holds.method(holder.ref, method) is None:
+        inherited = holds.client_base(holder.ref)  # `class MailServer(smtplib.SMTP)`: `server.login()` is SMTP's
+        if inherited is not None and inherited.method_blocks(method) and (
+                not inherited.through or inherited.through.intersection(head.split(".")[1:])):
+            return Why(f"{inherited.what} (`{short}.{method}()`)", inherited.instead, inherited.warning)
+    sql = kb.sqlalchemy
+    if holder.kind == "session" and holder.ref == "sync" and method in sql.session_io:
+        if method in sql.query_builders and (query_run_later(index, holds, call, function, sql.query_io)
+                                          or query_rendered(index, call, function, sql)):
+            return None  # the Query is run by a later call of this function (reported there), or only rendered
+        return Why(f"sync SQLAlchemy session call `{short}.{method}()`", sql.instead)
+    if holder.kind == "query" and holder.ref == "sync" and method in sql.query_io:
+        return Why(f"sync SQLAlchemy query `{query_shown(head, sql.query_builders)}.{method}()`", sql.instead)
+    if holder.kind == "engine" and holder.ref == "sync" and method in sql.engine_io:
+        return Why(f"sync SQLAlchemy engine call `{short}.{method}()`", sql.instead)
+    if holder.kind == "inspector" and (method.startswith(("get_", "has_")) or method == "reflect_table"):
+        return Why(f"SQLAlchemy inspection `{method}()` on a sync engine", sql.instead)
+    return None

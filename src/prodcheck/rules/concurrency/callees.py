@@ -1,0 +1,120 @@
+"""Which project functions a call runs: by name, methods of objects whose class is known, constructors,
+`functools.partial` locals, the implementations of an abstract method, the entries of a dispatch table,
+and the wrappers of the project's own decorators. Shared by the request-path walk and the blocking
+summaries (request_path.py, summaries.py).
+"""
+from __future__ import annotations
+
+from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.callables import is_partial
+from prodcheck.rules.concurrency.dispatch import dispatched
+from prodcheck.rules.concurrency.holds import Holds
+
+
+def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
+    """The project functions a function calls: by name, methods of objects whose class is known
+    (`self.repo.get()`, a `Depends`-injected service), constructors (`__init__`), and `functools.partial` locals."""
+    memo = index.__dict__.setdefault("_resolved_callees", {})
+    if function.qualname in memo:
+        return memo[function.qualname]
+    out: list[tuple[Call, Function, PyFacts]] = []
+    for call in index.calls_by_scope.get(function.qualname, []):
+        # `log.record()` with `log` a parameter or local (its own or, in a closure, its factory's) is that
+        # object's method, found through what it holds: never the method of a module global named `log`
+        written = holds.unshadow(call.name, function)
+        target = index.call_target(call, function) if written == call.name else None
+        targets: list[tuple[Function, PyFacts] | None] = (
+            ([*_own_abstract(holds, call, function, target)] or [target]) if target is not None
+            else ([*_union_targets(holds, call, function)] or [object_target(index, holds, call, function, written)]))
+        if target is None and not any(targets):  # `await self._handlers[kind](data)`: each entry of the table
+            targets = [*dispatched(index, holds, call, function)] or targets
+        for found in targets:
+            if found is not None and found[0].qualname != function.qualname:
+                out.append((call, *found))
+                out.extend((call, *wrapper) for wrapper in decorator_wrappers(index, found[0])
+                           if wrapper[0].qualname != function.qualname)
+    memo[function.qualname] = out
+    return out
+
+
+def decorator_wrappers(index: PythonIndex, function: Function) -> list[tuple[Function, PyFacts]]:
+    """What a call of a function under the project's own decorators runs first: each decorator's wrapper, the
+    nested function the decorator returns (`@with_session` whose `wrapper` opens a sync session and hands it in;
+    for a decorator factory, `@retry(3)`, the wrapper its returned decorator returns). A decorator that returns
+    the function itself (a registration) adds nothing."""
+    memo = index.__dict__.setdefault("_decorator_wrappers", {})
+    if function.qualname in memo:
+        return memo[function.qualname]
+    found: list[tuple[Function, PyFacts]] = []
+    for decorator in function.decorators:
+        if decorator.kind not in {"name", "call"} or "()" in decorator.text:
+            continue
+        target = index.function(decorator.text)
+        levels = 2 if decorator.kind == "call" else 1  # a factory returns the decorator, which returns the wrapper
+        for _ in range(levels):
+            target = _returned_nested(index, target[0]) if target is not None else None
+        if target is not None and target[0].qualname != function.qualname:
+            found.append(target)
+    memo[function.qualname] = found
+    return found
+
+
+def _returned_nested(index: PythonIndex, function: Function) -> tuple[Function, PyFacts] | None:
+    """The function defined in `function`'s body that it returns (`return wrapper`)."""
+    for returned in function.returns:
+        if returned.kind == "name" and "." not in returned.text:
+            nested = index.functions.get(f"{function.qualname}.{returned.text}")
+            if nested is not None:
+                return nested
+    return None
+
+
+def _own_abstract(holds: Holds, call: Call, function: Function,
+                  target: tuple[Function, PyFacts]) -> list[tuple[Function, PyFacts]]:
+    """`self._upsert(chunks)` in a base class's concrete method (`DataStore.upsert`), `_upsert` abstract there:
+    `self` is an instance of a subclass, so the subclass's implementation runs (the template-method pattern).
+    The one implementation, or each one the project builds when several do; none known: the abstract method."""
+    if not call.name.startswith("self.") or not function.class_name:
+        return []
+    method = call.name[5:]
+    if "." in method or "()" in method:
+        return []
+    several = holds.implementations(function.class_name, method)  # empty unless `method` is abstract
+    found = holds.method(function.class_name, method)  # an abstract method's one implementation, else `target`
+    return several or ([found] if found is not None and found[0].qualname != target[0].qualname else [])
+
+
+def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
+    """`self.reader.read()` with `self.reader` one of several project classes (`A | B`, assigned in two
+    places): the method of each, as any may run."""
+    head, _, method = call.name.rpartition(".")
+    holder = holds.expression(head, function, line=call.span.line) if head else None
+    if holder is None or holder.kind != "object":
+        return []
+    if "|" not in holder.ref:
+        return holds.implementations(holder.ref, method)  # an abstract method several subclasses implement
+    return holds.methods(holder.ref, method)
+
+
+def object_target(index: PythonIndex, holds: Holds, call: Call, function: Function,
+                   written: str = "") -> tuple[Function, PyFacts] | None:
+    name = written or call.name
+    if "()" not in name and not call.receiver and name == call.name:
+        resolved = index.resolve(name)
+        if resolved is not None and resolved.cls:
+            return holds.method(resolved.qualname, "__init__")  # a project class built here runs its __init__
+    head, _, method = name.rpartition(".")
+    if head:
+        holder = holds.expression(head, function, line=call.span.line)
+        if holder is not None and holder.kind in {"object", "class"}:
+            return holds.method(holder.ref, method)
+        return None
+    if "()" in name:
+        return None
+    local = holds.local(function, name)
+    if local is not None:
+        if is_partial(local):
+            inner = local.arg(0) or local.kwarg("func")
+            return index.function(inner.text) if inner is not None and inner.kind == "name" else None
+    return None

@@ -1,0 +1,100 @@
+"""A sync SQLAlchemy session handed to a helper the project does not define in a way we can follow
+(`crud.get_user(db, id)`): the helper queries on the loop, unless it is a logger, the session's own
+method, a class keeping it, a helper that only hands it back, or a module the parse prefilter left unread.
+"""
+from __future__ import annotations
+
+from prodcheck.model.facts import Call, Function, Value
+from prodcheck.knowledge.databases import sync_session_objects
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.branches import parameter, unused
+from prodcheck.rules.concurrency.callees import object_target
+from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.summaries import Why
+
+
+def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
+    """A sync session handed to a helper the project does not define in a way we can follow
+    (`crud.get_user(db, id)` with an unannotated parameter): the helper queries on the loop."""
+    value = call.value
+    if not value.items and not value.keywords:
+        return None
+    sql = holds.kb.sqlalchemy
+    if value.last in sql.metadata_io:
+        connection = holds.value(value.arg(0) or value.kwarg("bind"), function)
+        if connection is not None and connection.blocking_session:
+            return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
+    session = passed = None
+    for argument in (*value.items, *(item for _, item in value.keywords)):
+        if argument.kind == "name" and ("." not in argument.text or argument.text in sync_session_objects()):
+            held = holds.value(argument, function)
+            if held is not None and held.kind == "session" and held.ref == "sync":
+                session = ".".join(argument.text.split(".")[-2:])  # `db.session` as written, not its module
+                passed = argument
+                break
+    if session is None or passed is None:
+        return None
+    name = value.text
+    if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
+        return None
+    if name.endswith(("()", "[]")):
+        # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;
+        # `HANDLERS[kind](db)`: an entry of a table, followed into each function the table names (dispatch.py)
+        return None
+    if call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
+        return None  # the session's own methods are judged above
+    target = index.call_target(call, function) or object_target(index, holds, call, function)
+    if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
+        return None
+    if target is not None and _passed_through(index, call, target[0], passed):
+        return None
+    if target is None:
+        if "." not in name and any(param.name == name for param in function.params):
+            return None  # `checker(claims, db)`: a callable the caller (or `Depends`) hands in; what it does is not known
+        resolved = index.resolve(name)
+        if resolved is not None and resolved.cls:
+            return None  # a project class keeping the session for later
+        if _unread(index, holds, name, function):
+            return None
+    return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
+
+
+def _passed_through(index: PythonIndex, call: Call, target: Function, argument: Value) -> bool:
+    """The helper only tests the session or hands it back (`with existed_or_new_session(db) as db:`): what
+    the caller then does with it is judged where it does it."""
+    name = parameter(call, target, argument)
+    return name is not None and unused(index.calls_by_scope.get(target.qualname, ()), target, name)
+
+
+def _unread(index: PythonIndex, holds: Holds, name: str, function: Function) -> bool:
+    """The helper is the project's own, in a file the parse prefilter left unread (`recorder.record(db)` with
+    `recorder = Recorder()` in such a module, or `Recorder` built in a local): it holds no word of the blocking
+    knowledge, and what it does with the session is not known, so it is no evidence of a query."""
+    if index.in_unread_module(name):
+        return True
+    head = name.partition(".")[0]
+    if head != name and "()" not in head:
+        local = holds.local(function, head)
+        if local is not None and local.kind == "call" and "()" not in local.text and index.in_unread_module(local.text):
+            return True
+    return False
+
+
+def _logs(index: PythonIndex, holds: Holds, name: str, function: Function) -> bool:
+    """`logger.info(db)`: a method of a logger (a logging module's own functions, a module global or an
+    attribute bound to `logging.getLogger(...)`, a name conventionally bound to a logger) formats its
+    arguments and queries nothing."""
+    kb = holds.kb.not_io
+    head, _, _ = name.rpartition(".")
+    if not head:
+        return False
+    if any(head == module or head.startswith(module + ".") for module in kb.logger_modules):
+        return True
+    if head.rsplit(".", 1)[-1] in kb.logger_names:
+        return True  # a name conventionally bound to a logger (`app.routes.log.info`: a module's logger)
+    if "." not in head:
+        # `trail.info(db)` on a local: the caller never judges a method called on a local (the
+        # receiver check after this one), whatever the local holds; other bare names are unknown.
+        return False
+    built = index.constructor_of(head)
+    return built is not None and built in kb.logger_factories

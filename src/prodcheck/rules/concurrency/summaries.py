@@ -1,0 +1,182 @@
+"""What a function blocks on: the blocking calls in its body, and those its sync project helpers,
+lambdas and partials reach, followed transitively (`BlockingAnalysis.sync_summary`), each with the
+helpers between and what the function's parameters must be for it to run (branches.py).
+Shared by PC501 and PC503, each with its own way to judge one call (`classify`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.files import Context
+from prodcheck.project import Project
+from prodcheck.extract.once import MEMO_DECORATORS
+from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.branches import Cycles, first_possible
+from prodcheck.rules.concurrency.callables import Callables
+from prodcheck.rules.concurrency.callees import resolved_callees
+from prodcheck.rules.concurrency.holds import Holds
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Why a call blocks, and what to use instead."""
+
+    what: str
+    instead: str = ""
+    warning: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    call: Call
+    facts: PyFacts
+    what: str
+    chain: tuple[str, ...] = ()  # project helpers between the async function and the blocking call
+    instead: str = ""
+    warning: bool = False
+    # what the summarised function's parameters must be for it to run (extract/guards.py): a call of the
+    # function that passes a constant failing one of them never reaches it (branches.py)
+    needs: tuple[tuple[str, str, int], ...] = ()
+
+
+def _lazy(function: Function) -> bool:
+    """A sync generator's body runs when it is iterated (by StreamingResponse: in the threadpool), not when called."""
+    return function.is_generator and not any(d.last == "contextmanager" for d in function.decorators)
+
+
+def _memoized(function: Function, call: Call) -> bool:
+    """A module-level function under `functools.cache`/`lru_cache` (knowledge/blocking.toml [memo]) called with
+    constants only: its body runs on the first call, every later one returns the kept result."""
+    if function.class_name or not any(d.text in MEMO_DECORATORS for d in function.decorators):
+        return False
+    value = call.value
+    return not value.has_star and all(a.kind == "const" for a in (*value.items, *(v for _, v in value.keywords)))
+
+
+def _unconditional(found: list[Blocking]) -> bool:
+    return any(not blocking.needs for blocking in found)
+
+
+class BlockingAnalysis:
+    """Blocking calls by function, with sync project helpers followed transitively."""
+
+    def __init__(self, project: Project, classify: Callable[[PythonIndex, Call, Function], Why | str | None]) -> None:
+        self.project = project
+        self.index = project.python
+        self.holds = Holds.of(self.index)
+        self.classify = classify
+        self._sync_summary: dict[str, list[Blocking]] = {}
+        self._cycles = Cycles()
+        self.callables = Callables(self)
+
+    def direct(self, function: Function, facts: PyFacts) -> Iterator[Blocking]:
+        for call in self.index.calls_by_scope.get(function.qualname, []):
+            if call.offloaded or call.awaited or call.once:
+                continue
+            found = self.judge(call, function, facts)
+            if found is not None:
+                yield found
+
+    def judge(self, call: Call, function: Function | None, facts: PyFacts) -> Blocking | None:
+        """The call itself blocks (`function` is None for a call at module level)."""
+        why = self.classify(self.index, call, function or Function(qualname="", is_async=False, span=call.span))
+        if isinstance(why, str):
+            return Blocking(call, facts, why)
+        if why is not None:
+            return Blocking(call, facts, why.what, instead=why.instead, warning=why.warning)
+        return None
+
+    def callees(self, function: Function) -> list[tuple[Call, Function, PyFacts]]:
+        return resolved_callees(self.index, self.holds, function)
+
+    def helpers(self, function: Function) -> Iterator[tuple[Call, Function, PyFacts]]:
+        for call, target, target_facts in resolved_callees(self.index, self.holds, function):
+            if call.offloaded or call.awaited or call.once or target.is_async or _lazy(target) or _memoized(target, call):
+                continue
+            yield call, target, target_facts
+
+    def through_helpers(self, function: Function) -> Iterator[tuple[Call, Blocking]]:
+        """Calls to the project's own sync functions that (transitively) block, and calls of lambdas and
+        partials that do (`fetch()`, `with_retry(lambda: requests.get(url))`)."""
+        for call, target, target_facts in self.helpers(function):
+            inner = first_possible(self.sync_summary(target, target_facts, frozenset({function.qualname})), call, target)
+            if inner is not None and not self._given_async_session(call, function, inner):
+                yield call, inner
+        facts = self.index.functions[function.qualname][1]
+        yield from self.callables.reached(function, facts, frozenset({function.qualname}))
+
+    def _given_async_session(self, call: Call, function: Function, inner: Blocking) -> bool:
+        """`Record.insert(db)` with `db` an `AsyncSession`, into a helper whose parameter says `Session`: what
+        the helper judges a sync session call runs on the session it is given, whose `add()` is in memory
+        and whose `commit()` is a coroutine; nothing waits on the loop (the annotation is the helper's, the
+        session the caller's)."""
+        if inner.instead != self.holds.kb.sqlalchemy.instead:
+            return False
+        value = call.value
+        for argument in (*value.items, *(item for _, item in value.keywords)):
+            if argument.kind == "name" and "." not in argument.text:
+                held = self.holds.value(argument, function)
+                if held is not None and held.kind == "session" and held.ref == "async":
+                    return True
+        return False
+
+    def sync_summary(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int = 0) -> list[Blocking]:
+        qualname = function.qualname
+        known = self._sync_summary.get(qualname)
+        if known is None:
+            known = self._cycles.tentative.get(qualname)
+        if known is not None:
+            return known
+        if depth > 5:
+            return []
+        if qualname in seen:
+            self._cycles.cut(qualname)
+            return []
+        if self.index.contexts.get(facts.path, Context.PROD) == Context.TEST:
+            return []
+        mark = self._cycles.mark()
+        found = self._summarise(function, facts, seen, depth)
+        head, pending = self._cycles.closed(mark, qualname, self._sync_summary)
+        if head and not pending:
+            # the function reaches itself (`list_projects(allow_cache=True)` -> refresh -> proto ->
+            # `list_projects(allow_cache=False)`): what the members of the cycle summarised without it was
+            # cut short; summarise them again, with this first summary of it to go on
+            self._sync_summary[qualname] = found
+            found = self._summarise(function, facts, seen, depth)
+            self._cycles.closed(mark, qualname, self._sync_summary)
+        if pending:
+            self._cycles.tentative[qualname] = found  # cut short by a cycle through a caller still open
+        else:
+            self._sync_summary[qualname] = found
+        return found
+
+    def _summarise(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int) -> list[Blocking]:
+        found = list(self.direct(function, facts))
+        if function.guards:  # a line only some values of a parameter run: what it blocks on, when
+            found = [replace(b, needs=function.needs(b.call.span.line)) for b in found]
+        if not _unconditional(found):
+            found += [replace(blocking, needs=function.needs(call.span.line)) if function.guards else blocking
+                      for call, blocking in self.callables.reached(function, facts, seen | {function.qualname})][:1]
+        if not _unconditional(found):
+            found += self._first_helper_blocking(function, seen, depth)
+        found.sort(key=lambda b: bool(b.needs))  # what every call reaches first: readers take the first they can
+        return found
+
+    def _first_helper_blocking(self, function: Function, seen: frozenset[str], depth: int) -> list[Blocking]:
+        """The first of the function's sync helpers that blocks, with it in the chain (readers of
+        sync_summary take the first): the first that every call of the function reaches, or the first
+        few that only some do."""
+        some: list[Blocking] = []
+        for call, target, target_facts in self.helpers(function):
+            first = first_possible(self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1),
+                                   call, target)
+            if first is not None:
+                blocking = Blocking(first.call, first.facts, first.what, (target.qualname.rsplit(".", 1)[-1], *first.chain),
+                                    first.instead, first.warning, function.needs(call.span.line))
+                if not blocking.needs:
+                    return [*some, blocking]
+                if len(some) < 4:
+                    some.append(blocking)
+        return some
