@@ -36,6 +36,10 @@ class Family:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
         if method in self.safe or method == "close" or (method.startswith("_") and method not in {"__call__", "__enter__"}):
             return False
+        if method.endswith("_async"):
+            # SDKs generated from an API description name a method's coroutine twin `<name>_async` (Stripe's
+            # `create_async`, Mistral's `complete_async`): calling it builds a coroutine, it does no I/O itself
+            return False
         return method in self.methods if self.methods is not None else True
 
 

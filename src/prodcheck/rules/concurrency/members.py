@@ -71,8 +71,10 @@ class Members(HoldsBase):
             family = self.kb.families[holder.ref]
             if name in family.detached or (not is_call and name in family.safe):
                 return None
-            if is_call and family.data_results and family.method_blocks(name):
-                return None  # `resp = sess.get(url)`: the response was received by that call; `resp.json()` is memory
+            if is_call and family.data_results and name not in family.safe:
+                # `resp = sess.get(url)`: the response was received by that call (or by the coroutine an `_async`
+                # twin returned, once awaited); `resp.json()` is memory. What a safe method returns is the client's.
+                return None
             return holder  # sub-objects and results of a client: bucket, cursor, collection, a Docker container
         if holder.kind == "module":  # `stripe.Customer` of a module held by a name; what its factories return
             return self._callee(f"{holder.ref}.{name}", value, None, depth + 1) if is_call else Holding(
