@@ -32,6 +32,8 @@ WAYS = {
     "lambda": "a lambda called by a helper on the caller's thread",
     "container-item": "an entry of a dict literal of project objects",
     "abstract-method": "an abstract method with one implementation",
+    "unparsed-helper-module": "a helper module holding no word of the parse prefilter, imported by async code "
+                              "(directly or through its package's re-export): parsed in a second round",
     "getattr-delegate": "a wrapper whose `__getattr__` forwards to a client",
     "registered-route": "`app.get(path)(handler)`",
     "registered-method": "`router.get(path)(handler.method)`: a bound method of a project object",

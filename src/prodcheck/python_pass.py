@@ -17,6 +17,7 @@ from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import FileKind
 from prodcheck.parsing import ParseError
+from prodcheck.python_links import Links, Modules, links_of, named
 from prodcheck.settings import Settings
 
 # A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
@@ -95,6 +96,13 @@ def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int
 
 # What the index holds for a Python file the prefilter leaves unparsed and that parses (`syntax_check`).
 SYNTAX_OK = "ok"
+# ... and, before the digest of its facts, for such a file that async code imports (python_links.py): the
+# prefilter says no, and the second round parsed it in some run.
+SECOND = "2:"
+
+
+def _second(known: object) -> bool:
+    return isinstance(known, str) and known.startswith(SECOND)
 
 
 def syntax_check(path: str, data: bytes) -> tuple[str, int, int] | None:
@@ -168,6 +176,11 @@ def python_index(folder: Path | None) -> cache.Table:
     return cache.Table(folder, "pyindex")
 
 
+def python_links(folder: Path | None) -> cache.Table:
+    """Per parsed Python file entry (`_cache_key`): what the second round follows from it (`python_links.Links`)."""
+    return cache.Table(folder, "pylinks")
+
+
 def _cache_folder(root: Path, settings: Settings) -> Path | None:
     return cache.folder_for(root, settings.cache_dir) if settings.use_cache else None
 
@@ -204,6 +217,7 @@ class PythonPlan:
 
     table: cache.LazyTable
     index: cache.Table
+    links: cache.Table
     sources: dict[str, SourceFile] = field(default_factory=dict)  # the files that are parsed
     keys: dict[str, str] = field(default_factory=dict)  # path -> _cache_key
     checked: dict[str, str] = field(default_factory=dict)  # the same for files only syntax-checked
@@ -211,6 +225,7 @@ class PythonPlan:
     packed: int = 0  # files whose bytes were packed so far (`release_freed` every RELEASE_EVERY of them)
     digests: dict[str, str | tuple[str, int, int] | None] = field(default_factory=dict)
     facts: dict[str, PyFacts] = field(default_factory=dict)  # extracted (or loaded) so far
+    second: set[str] = field(default_factory=set)  # the files the second round parses (python_links.py)
 
     def record(self, source: SourceFile, result: PyFacts | tuple[str, int, int]) -> None:
         stored = self.table.put(self.keys[source.path], result)
@@ -230,6 +245,8 @@ class PythonPlan:
         live = set(self.keys.values())
         for path, key in self.keys.items():
             known = self.digests.get(path)
+            if isinstance(known, str) and path in self.second:
+                known = SECOND + known
             if known is not None and self.index.get(key) != known:
                 self.index.put(key, known)
         checked = set(self.checked.values())
@@ -237,6 +254,8 @@ class PythonPlan:
         self.table.save(live, stale)
         if self.index.dirty or stale:
             self.index.save(live | checked)
+        if self.links.dirty or set(self.links.entries) - live:
+            self.links.save(live)
 
 
 def plan_python(root: Path, files: list[SourceFile], settings: Settings,
@@ -244,7 +263,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
     """Keys and digests of every Python file to parse; a file the index does not know is extracted now."""
     with _collector_paused():
         folder = _cache_folder(root, settings)
-        plan = PythonPlan(python_table(folder), python_index(folder))
+        plan = PythonPlan(python_table(folder), python_index(folder), python_links(folder))
         pending: list[tuple[str, bytes]] = []
         for source in files:
             data = source.raw
@@ -254,7 +273,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             known = plan.index.get(key)
             # The index knows which of its files were parsed (a digest of facts) and which only checked
             # (SYNTAX_OK): the prefilter, a function of the path and bytes, is asked only about the others.
-            if source.kind == FileKind.PYTHON and (known == SYNTAX_OK or (
+            if source.kind == FileKind.PYTHON and (known == SYNTAX_OK or _second(known) or (
                     not isinstance(known, str) and not _needs_parse(data) and not _reexports(source.path, data))):
                 _check_syntax(plan, source, key, data)
                 continue
@@ -267,29 +286,97 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
                 _store(source, plan.facts, known)
             else:
                 pending.append((source.path, data))
-        jobs = settings.jobs or default_jobs()
-        if len(pending) >= POOL_THRESHOLD and jobs > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:
-                results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
-                for done, (path, result) in enumerate(results, 1):
-                    plan.record(plan.sources[path], result)
-                    if progress:
-                        progress(done, len(pending))
-        else:
-            total = len(pending)
-            pending.reverse()
-            done = 0
-            while pending:
-                item = pending.pop()  # the list lets go of the bytes: `record` packs the file's copy
-                path, result = _python_work(item)
-                del item
-                plan.record(plan.sources[path], result)
-                done += 1
-                if progress:
-                    progress(done, total)
+        _extract(plan, pending, settings, progress)
+        _second_round(plan, settings)
         return plan
+
+
+def _extract(plan: PythonPlan, pending: list[tuple[str, bytes]], settings: Settings,
+             progress: Callable[[int, int], None] | None) -> None:
+    """Extract the facts of `pending` (path, bytes): in worker processes when there are enough of them."""
+    jobs = settings.jobs or default_jobs()
+    if len(pending) >= POOL_THRESHOLD and jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:
+            results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
+            for done, (path, result) in enumerate(results, 1):
+                plan.record(plan.sources[path], result)
+                if progress:
+                    progress(done, len(pending))
+    else:
+        total = len(pending)
+        pending.reverse()
+        done = 0
+        while pending:
+            item = pending.pop()  # the list lets go of the bytes: `record` packs the file's copy
+            path, result = _python_work(item)
+            del item
+            plan.record(plan.sources[path], result)
+            done += 1
+            if progress:
+                progress(done, total)
+
+
+def _second_round(plan: PythonPlan, settings: Settings) -> None:
+    """Parse the project modules that async code imports and the prefilter skipped, and the ones those import
+    in turn, through the packages' `__init__.py` re-exports (python_links.py)."""
+    skipped = {source.path: source for source in plan.unparsed if source.error is None}
+    if not skipped:
+        return
+    modules = Modules([*plan.keys, *(source.path for source in plan.unparsed)])
+    frontier = [path for path in list(plan.keys) if _links(plan, path)[0]]
+    seen = set(frontier)
+    while frontier:
+        selected: list[str] = []
+        following: list[str] = []
+        for path in frontier:
+            for found in named(_links(plan, path)[1], modules):
+                if found in seen:
+                    continue
+                seen.add(found)
+                if found in skipped:
+                    selected.append(found)
+                elif found in plan.keys and found.endswith("__init__.py"):
+                    following.append(found)  # a package that re-exports the helper: `from app.crud import X`
+        pending: list[tuple[str, bytes]] = []
+        for path in selected:
+            source = skipped[path]
+            key = plan.checked.pop(path)
+            plan.second.add(path)
+            plan.sources[path] = source
+            plan.keys[path] = key
+            known = plan.index.get(key)
+            if _second(known):
+                assert isinstance(known, str)
+                plan.digests[path] = known[len(SECOND):]
+            else:
+                data = source.raw
+                assert data is not None
+                pending.append((path, data))
+        _extract(plan, pending, settings, None)
+        frontier = selected + following
+    if plan.second:
+        plan.unparsed = [source for source in plan.unparsed if source.path not in plan.second]
+
+
+def _links(plan: PythonPlan, path: str) -> Links:
+    """What the second round follows from a parsed file: from its facts, or from the links table when its
+    facts are in the cache and not loaded (then loaded only when the table misses it)."""
+    key = plan.keys[path]
+    facts = plan.facts.get(path)
+    if facts is None:
+        known = plan.links.get(key)
+        if isinstance(known, tuple):
+            return known
+        cached = plan.table.get(key) if plan.sources[path].error is None else None
+        if not isinstance(cached, PyFacts):
+            return False, ()
+        facts = plan.facts[path] = cached
+    found = links_of(path, facts, path in plan.second)
+    if plan.links.get(key) != found:
+        plan.links.put(key, found)
+    return found
 
 
 def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -> None:
@@ -297,7 +384,7 @@ def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -
     plan.checked[source.path] = key
     plan.unparsed.append(source)
     known = plan.index.get(key)
-    if known == SYNTAX_OK:
+    if known == SYNTAX_OK or _second(known):
         return
     if not (_valid_result(known) and isinstance(known, tuple)):
         known = syntax_check(source.path, data) or SYNTAX_OK

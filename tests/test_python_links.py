@@ -1,0 +1,95 @@
+"""The parse's second round (python_links.py): project modules that async code imports and that the prefilter
+skipped are parsed, and the modules they import in turn; nothing else. A cached run sees the same files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import write_project
+from prodcheck import engine
+from prodcheck.python_pass import SECOND, plan_python, python_index
+from prodcheck.settings import Settings
+
+DB = '''
+import requests
+
+
+def push(row):
+    return requests.post("https://ledger.example.com/rows", json=row, timeout=5)
+'''
+# No word of the prefilter in these two: only their imports say they matter.
+ENTRIES = '''
+from app import db
+from app.shapes import flatten
+
+
+def record(row):
+    return db.push(flatten(row))
+'''
+SHAPES = '''
+def flatten(row):
+    return dict(row)
+'''
+UNUSED = '''
+def shout(text):
+    return text.upper()
+'''
+ROUTE = '''
+from fastapi import FastAPI
+
+from app import entries
+
+app = FastAPI()
+
+
+@app.post("/rows")
+async def add(row: dict):
+    return entries.record(row)
+'''
+SYNC_ROUTE = ROUTE.replace("async def", "def")
+
+
+def _files(route: str) -> dict[str, str]:
+    return {"app/__init__.py": "", "app/db.py": DB, "app/entries.py": ENTRIES, "app/shapes.py": SHAPES,
+            "app/unused.py": UNUSED, "app/main.py": route}
+
+
+def _second(root: Path, settings: Settings) -> set[str]:
+    plan = plan_python(root.resolve(), engine.discover(root.resolve(), settings), settings)
+    plan.save()
+    return plan.second
+
+
+def _lines(root: Path, settings: Settings) -> list[tuple[str, int]]:
+    result = engine.run(root, settings)
+    return [(f.location.path, f.location.span.line) for f in result.findings if f.code == "PC501"]
+
+
+def test_the_modules_async_code_imports_are_parsed_and_no_others(tmp_path: Path) -> None:
+    root = write_project(tmp_path, _files(ROUTE))
+    settings = Settings(select=("PC501",), use_cache=False)
+    # entries.py (and its package) are imported by the async route; shapes.py by entries.py; unused.py by nobody
+    assert _second(root, settings) == {"app/__init__.py", "app/entries.py", "app/shapes.py"}
+    assert _lines(root, settings) == [("app/main.py", 10)]
+
+
+def test_modules_only_sync_code_imports_stay_unparsed(tmp_path: Path) -> None:
+    root = write_project(tmp_path, _files(SYNC_ROUTE))
+    assert _second(root, Settings(select=("PC501",), use_cache=False)) == set()
+
+
+def test_a_cached_run_parses_what_an_edit_newly_imports_from_async_code(tmp_path: Path) -> None:
+    """The index remembers a skipped file as only checked; once async code imports it, a cached run parses it
+    (and says so in the index), exactly as a run without the cache does."""
+    root = write_project(tmp_path / "project", _files(SYNC_ROUTE))
+    cached = Settings(select=("PC501",), use_cache=True, cache_dir=str(tmp_path / "cache"))
+    uncached = Settings(select=("PC501",), use_cache=False)
+    assert _lines(root, cached) == [] == _lines(root, uncached)
+    write_project(root, {"app/main.py": ROUTE})
+    assert _lines(root, cached) == [("app/main.py", 10)] == _lines(root, uncached)
+    assert _lines(root, cached) == [("app/main.py", 10)]  # the same from the cache alone
+    from prodcheck.cache import folder_for
+
+    index = python_index(folder_for(root.resolve(), cached.cache_dir))
+    assert sum(1 for value in index.entries.values() if isinstance(value, str) and value.startswith(SECOND)) == 3
+    write_project(root, {"app/main.py": SYNC_ROUTE})  # and back: the helper is judged from nothing it imports
+    assert _lines(root, cached) == [] == _lines(root, uncached)
