@@ -34,6 +34,13 @@ WAYS = {
     "abstract-method": "an abstract method with one implementation",
     "unparsed-helper-module": "a helper module holding no word of the parse prefilter, imported by async code "
                               "(directly or through its package's re-export): parsed in a second round",
+    "method-return-attribute": "`self.inbox = self._inbox()` in `__init__`: the attribute holds what the method returns, "
+                               "however deep the chain that asks",
+    "property-value": "a `@property` whose value is a path joined from an attribute",
+    "abstract-return": "what an abstract method returns: its one implementation's value",
+    "path-annotation": "a declared `-> Path` (a parameter's, an attribute's): a path, whatever value it was given; "
+                       "`str | Path` may be text",
+    "conditional-value": "`a if c else b` of two paths",
     "getattr-delegate": "a wrapper whose `__getattr__` forwards to a client",
     "registered-route": "`app.get(path)(handler)`",
     "registered-method": "`router.get(path)(handler.method)`: a bound method of a project object",

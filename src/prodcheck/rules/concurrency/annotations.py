@@ -11,6 +11,7 @@ from prodcheck.rules.concurrency.written import forward_name
 
 _SYNC_ENGINE_TYPES = frozenset(load("databases")["engine_types"]["sync"])
 _WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
+_TEXT = frozenset({"str", "bytes"})
 
 
 class Annotations(HoldsBase):
@@ -51,7 +52,9 @@ class Annotations(HoldsBase):
         if text in sync_session_factories() or is_async_session_factory(text):  # `session_maker: sessionmaker`
             return Holding("factory", "async" if is_async_session_factory(text) else "sync")
         family = self.kb.client(text)
-        if family is not None and (family.methods is None or family.items):
+        if family is not None and (family.methods is None or family.items or family.joins):
+            # a client of a library whose every method blocks, or a path (`-> Path`, `root: Path`): what a
+            # name declared so holds, whichever value (a project helper's, a property's) it was given
             return Holding("client", family.key)
         if self.kb.maker(text):
             return Holding("maker", text)
@@ -73,6 +76,9 @@ class Annotations(HoldsBase):
     def _first(self, items: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:
         """`A | B`, `Union[A, B]`, `Optional[A]`: what the members say, as one holding (`union`)."""
         held = [found for item in items if (found := self.annotation(item, function, depth + 1)) is not None]
+        if any(item.kind == "name" and item.text in _TEXT for item in items):
+            # `str | Path`: the value may be a string, whose `replace()`, `read()`... are not a path's I/O
+            held = [found for found in held if (family := self.family(found)) is None or not family.joins]
         return union(held) if held else None
 
     def _declared(self, dotted: str, depth: int) -> Holding | None:

@@ -102,6 +102,10 @@ class Hierarchy(HoldsBase):
                 return list(runs.values())
         return []
 
+    @staticmethod
+    def abstract(function: Function) -> bool:
+        return _abstract(function)
+
     def _defined(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
         """The method `name` an instance of `cls` runs: the first of its class and project bases to define it."""
         for owner in self.mro(cls):

@@ -2,11 +2,15 @@
 methods (what they return), attributes and `__getattr__` delegation, a library module held by a name."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from prodcheck.knowledge.blocking import Family
 from prodcheck.model.facts import Function, Value
-from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase, double, union
+from prodcheck.rules.concurrency.holding import MAX_DEPTH, MAX_NESTING, Holding, HoldsBase, double, union
 
 _PROPERTY = ("property", "cached_property")
+_T = TypeVar("_T")
 
 
 class Members(HoldsBase):
@@ -35,7 +39,29 @@ class Members(HoldsBase):
         return found
 
     def returns(self, function: Function, depth: int = 0) -> Holding | None:
-        """What a project function returns (or yields): its return annotation first, then its returns."""
+        """What a project function returns (or yields): its return annotation first, then its returns.
+
+        It is the function's own answer, whatever chain asks: computed once, with a depth of its own, like an
+        expression's (`Holds.expression`), so a path built three helpers down is a path however deep the
+        caller's chain is. A function whose answer is under way answers None (recursion)."""
+        return self._own((function.qualname, "()", -1), lambda: self._returns(function))
+
+    def _own(self, key: tuple[str, str, int], compute: Callable[[], _T]) -> _T | None:
+        """A memoised answer of its own (a function's returns, an attribute's values), bounded like expressions:
+        a cycle among the answers under way, or too many of them, answers None."""
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[return-value]  # each key's kind stores one type
+        if key in self._active or len(self._active) > MAX_NESTING:
+            return None
+        self._active.add(key)
+        try:
+            result = compute()
+        finally:
+            self._active.discard(key)
+        self._memo[key] = result  # type: ignore[assignment]
+        return result
+
+    def _returns(self, function: Function, depth: int = 0) -> Holding | None:
         annotation = function.annotation
         if annotation is not None and annotation.is_str:  # `-> "Api"`: qualified in the function's module
             annotation = self._forward(annotation, function)
@@ -113,14 +139,19 @@ class Members(HoldsBase):
             if method is not None:
                 function = method[0]
                 is_property = any(d.last in _PROPERTY or d.text.endswith(_PROPERTY) for d in function.decorators)
-                if is_call or is_property:
-                    return self.returns(function, depth + 1)
-                return None
-            held: list[Holding] = []
-            for value, scope in self.attributes.get((owner, name), ()):
-                found = self.value(value, scope, depth + 1)
-                if found is not None:
-                    held.append(Holding("object", found.ref) if found.kind == "class" and is_call else found)
+                if not (is_call or is_property):
+                    return None
+                found = self.returns(function, depth + 1)
+                if found is None and self.abstract(function):
+                    # `self.root()` abstract here: the object is an instance of a subclass, whose method runs
+                    # (the one implementation, or each one the project builds: `implementations`)
+                    held = [returned for method in self.implementations(owner, name) or
+                            [m for m in (self.method(owner, name),) if m is not None and m[0] is not function]
+                            if (returned := self.returns(method[0], depth + 1)) is not None]
+                    found = union(held) if held else None
+                return found
+            held = [Holding("object", found.ref) if found.kind == "class" and is_call else found
+                    for found in self._attribute(owner, name) or ()]
             if held:
                 return union(held)
             declared = self.index.annotations.get(f"{owner}.{name}")  # `session_maker: sessionmaker`, a field
@@ -129,6 +160,15 @@ class Members(HoldsBase):
                 return self.member(found, "__call__", True, depth + 1) if is_call else found
         delegate = self.delegate(cls, name)
         return self.member(delegate, name, is_call, depth + 1) if delegate is not None else None
+
+    def _attribute(self, owner: str, name: str) -> list[Holding] | None:
+        """What the values assigned to `owner.name` (`self.name = ...` in its methods, a class attribute) hold:
+        the attribute's own answer, computed once with a depth of its own (`_own`)."""
+        assigned = self.attributes.get((owner, name))
+        if not assigned:
+            return None
+        return self._own((owner, "." + name, -2), lambda: [
+            found for value, scope in assigned if (found := self.value(value, scope, 1)) is not None])
 
     def delegate(self, cls: str, name: str) -> Holding | None:
         """What `obj.name` reaches when the class has no such method or attribute and its `__getattr__`
