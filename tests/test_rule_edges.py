@@ -169,16 +169,19 @@ async def both():
 """}
 
 
-def test_pc501_a_helper_the_prefilter_leaves_unread_is_no_evidence_and_any_method_route_has_no_method(
+def test_pc501_a_helper_that_keeps_the_session_is_no_evidence_and_any_method_route_has_no_method(
         tmp_path: Path) -> None:
-    """`remember(db)`, `Notebook().keep(db)` (through a local) and a method of an attribute of that local
-    (`book.pages.keep(db)`) from a module with nothing a rule reads: what they do with the session is not
-    known, so none is reported; `@app.route` serves every method, and the message says no method."""
+    """app/notes.py holds no word of the prefilter; the async route imports it, so the second parse round reads
+    it (python_links.py). `remember(db)` and `Notebook().keep(db)` (through a local) only keep the session in a
+    list: no evidence of a query. `book.pages.keep(db)`, a method of an attribute the class does not define,
+    is not known, and a session handed to an unknown call is judged as in any module read (reported).
+    `@app.route` serves every method, and the message says no method."""
     write_project(tmp_path, FILES_UNREAD_HELPER)
     _, report = run_json(tmp_path, "--select", "PC501")
-    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 23), ("app/main.py", 29)]
-    assert "(route /legacy)" in report["findings"][0]["message"]
-    assert "(route /both)" in report["findings"][1]["message"]
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [
+        ("app/main.py", 17), ("app/main.py", 23), ("app/main.py", 29)]
+    assert "(route /legacy)" in report["findings"][1]["message"]
+    assert "(route /both)" in report["findings"][2]["message"]
 
 
 def test_pc101_a_file_too_large_to_read_does_not_hide_the_production_value_elsewhere(tmp_path: Path) -> None:

@@ -93,6 +93,25 @@ def unused(calls: tuple[Call, ...], target: Function, name: str) -> bool:
 
 
 
+_STORES = frozenset({"append", "add", "extend", "insert"})  # list/set methods that keep an object for later
+
+
+def stored(calls: tuple[Call, ...], target: Function, name: str) -> bool:
+    """`target` only keeps its parameter `name` in a list or set (`ITEMS.append(item)`): it calls nothing on it
+    and hands it to nothing else, so what it does with it later is not this call's doing."""
+    prefix = name + "."
+    kept = False
+    for call in calls:
+        value = call.value
+        if call.receiver == name or value.text.startswith(prefix):
+            return False
+        if any(a.text == name or a.text.startswith(prefix) for a in (*value.items, *value.keyword_values) if a.kind == "name"):
+            if value.last not in _STORES or "." not in value.text:
+                return False
+            kept = True
+    return kept and not any(value.kind == "name" and value.text == name for _, value, _ in target.locals)
+
+
 class Cycles:
     """Summaries cut short by recursion. A summary whose walk met a caller still being summarised (a
     cycle) is kept only tentatively, until that caller is done; the caller then summarises again once,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from prodcheck.model.facts import Call, Function, Value
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.branches import parameter, unused
+from prodcheck.rules.concurrency.branches import parameter, stored, unused
 from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
@@ -60,10 +60,11 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
 
 
 def _passed_through(index: PythonIndex, call: Call, target: Function, argument: Value) -> bool:
-    """The helper only tests the session or hands it back (`with existed_or_new_session(db) as db:`): what
-    the caller then does with it is judged where it does it."""
+    """The helper only tests the session or hands it back (`with existed_or_new_session(db) as db:`), or keeps it
+    in a list for later (`PENDING.append(db)`): what is then done with it is judged where it is done."""
     name = parameter(call, target, argument)
-    return name is not None and unused(index.calls_by_scope.get(target.qualname, ()), target, name)
+    calls = index.calls_by_scope.get(target.qualname, ())
+    return name is not None and (unused(calls, target, name) or stored(calls, target, name))
 
 
 def _unread(index: PythonIndex, holds: Holds, name: str, function: Function) -> bool:
