@@ -92,6 +92,8 @@ WAYS = {
                      "awaited on the loop; the threaded `BackgroundScheduler`'s are not",
     "declared-container-attribute": "an entry of a container attribute declared in `__init__` "
                                     "(`self.drafts: dict[str, Drafts] = {}`, then `self.drafts[user].flush()`)",
+    "made-closure": "`forward = self._wrap(name)` then `await forward(text)`: the function the factory defines and "
+                    "returns (not another one it defines)",
     "provider-next": "`with next(get_db()) as session`: the session a dependency provider yields, taken by hand",
 }
 

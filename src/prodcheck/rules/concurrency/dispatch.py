@@ -15,7 +15,11 @@ from prodcheck.rules.concurrency.holds import Holds
 
 
 def dispatched(index: PythonIndex, holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
-    """The functions a call of an entry of a dispatch table may run; [] when the call is no such call."""
+    """The functions a call of an entry of a dispatch table may run, or the closure a local holds; [] when the
+    call is no such call."""
+    made = _made_closure(index, holds, call, function)
+    if made is not None:
+        return [made]
     table = _table(holds, call, function)
     if table is None:
         return []
@@ -94,3 +98,23 @@ def _function(index: PythonIndex, holds: Holds, name: str, scope: Function | Non
             return None
         return holds.method(scope.class_name, name[5:])
     return index.function(name)
+
+
+def _made_closure(index: PythonIndex, holds: Holds, call: Call,
+                  function: Function) -> tuple[Function, PyFacts] | None:
+    """`chain = self._wrap(step, chain)` then `await chain(context)`: the local holds the function the project
+    function it called defines in its body and returns (`return wrapped`), which the call runs."""
+    if "." in call.name or "[" in call.name or "(" in call.name:
+        return None
+    local = holds.local(function, call.name, call.span.line)
+    if local is None or local.kind != "call" or "()" in local.text:
+        return None
+    maker = _function(index, holds, local.text, function)
+    if maker is None:
+        return None
+    for returned in maker[0].returns:
+        if returned.kind == "name" and "." not in returned.text:
+            nested = index.functions.get(f"{maker[0].qualname}.{returned.text}")
+            if nested is not None:
+                return nested
+    return None
