@@ -57,7 +57,36 @@ def _exits(statements: list[ast.stmt]) -> bool:
     return bool(statements) and isinstance(statements[-1], (ast.Return, ast.Raise))
 
 
+def _block(statements: list[ast.stmt], top: bool, params: frozenset[str], guards: list[tuple[int, int, str, str]]) -> None:
+    for position, statement in enumerate(statements):
+        if len(guards) >= _MAX_GUARDS:
+            return
+        if isinstance(statement, ast.If):
+            body_needs, else_needs = _when(statement.test, params)
+            if statement.body:
+                first, last = _span(statement.body)
+                guards.extend((first, last, name, need) for name, need in body_needs)
+            if statement.orelse:
+                first, last = _span(statement.orelse)
+                guards.extend((first, last, name, need) for name, need in else_needs)
+            elif top and else_needs and _exits(statement.body) and position + 1 < len(statements):
+                # `if not validate: return data`: the rest of the function needs the opposite
+                first, last = _span(statements[position + 1:])
+                guards.extend((first, last, name, need) for name, need in else_needs)
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(statement, field, None)
+            if isinstance(inner, list) and inner and not isinstance(statement, _NESTED):
+                if field == "handlers":
+                    for handler in inner:
+                        _block(handler.body, False, params, guards)
+                else:
+                    _block(inner, False, params, guards)
+
+
 def param_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Guard, ...]:
+    # `_block` is a module function, not a closure calling itself: such a closure is a reference cycle
+    # (function -> cell -> function) that outlives the call, and extraction runs with the cyclic collector
+    # off and then freezes what is left (python_pass._collector_paused): 17 MiB of the bench corpus's peak.
     args = node.args
     positions = {a.arg: i for i, a in enumerate((*args.posonlyargs, *args.args))}
     positions.update((a.arg, -1) for a in args.kwonlyargs)
@@ -65,33 +94,7 @@ def param_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Guard, .
     if not params:
         return ()
     guards: list[tuple[int, int, str, str]] = []
-
-    def block(statements: list[ast.stmt], top: bool) -> None:
-        for position, statement in enumerate(statements):
-            if len(guards) >= _MAX_GUARDS:
-                return
-            if isinstance(statement, ast.If):
-                body_needs, else_needs = _when(statement.test, params)
-                if statement.body:
-                    first, last = _span(statement.body)
-                    guards.extend((first, last, name, need) for name, need in body_needs)
-                if statement.orelse:
-                    first, last = _span(statement.orelse)
-                    guards.extend((first, last, name, need) for name, need in else_needs)
-                elif top and else_needs and _exits(statement.body) and position + 1 < len(statements):
-                    # `if not validate: return data`: the rest of the function needs the opposite
-                    first, last = _span(statements[position + 1:])
-                    guards.extend((first, last, name, need) for name, need in else_needs)
-            for field in ("body", "orelse", "finalbody", "handlers"):
-                inner = getattr(statement, field, None)
-                if isinstance(inner, list) and inner and not isinstance(statement, _NESTED):
-                    if field == "handlers":
-                        for handler in inner:
-                            block(handler.body, False)
-                    else:
-                        block(inner, False)
-
-    block(node.body, True)  # statements only: cheap, and most functions test no parameter
+    _block(node.body, True, params, guards)  # statements only: cheap, and most functions test no parameter
     if not guards:
         return ()
     rebound = {n.id for s in node.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
