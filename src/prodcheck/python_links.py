@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from prodcheck.extract.python import module_name_for
 from prodcheck.model.facts import PyFacts
+from prodcheck.model.module_names import ModuleNames
 
 
 # What the second round keeps of a parsed file: whether it defines async code (the round starts from those
@@ -31,29 +32,18 @@ def links_of(path: str, facts: PyFacts, second: bool) -> Links:
     return False, ()
 
 
-class Modules:
-    """The project's Python files by the module names an import can spell: the file's full module name, or
-    any dotted tail of it that names no other file (`services.actions` for `keep/api/services/actions.py`,
-    as the model resolves names: project/python_names.py)."""
+class Modules(ModuleNames):
+    """The project's Python files by the module names an import can spell (model/module_names.py)."""
+
+    __slots__ = ()
 
     def __init__(self, paths: Iterable[str]) -> None:
-        self.full: dict[str, str] = {}
-        tails: dict[str, str] = {}
+        super().__init__()
         for path in paths:
-            module = module_name_for(path)
-            self.full.setdefault(module, path)
-            parts = module.split(".")
-            for start in range(len(parts)):
-                tail = ".".join(parts[start:])
-                tails[tail] = "" if tails.get(tail, path) != path else path
-        self.tails = tails
+            self.add(module_name_for(path), path)
 
     def path(self, module: str) -> str | None:
-        found = self.full.get(module) or self.tails.get(module)
-        if found:
-            return found
-        head, _, rest = module.partition(".")
-        return self.path(rest) if head in {"src", "lib"} and rest else None
+        return self.get(module)
 
 
 def named(imported: Iterable[str], modules: Modules) -> list[str]:

@@ -9,6 +9,7 @@ from functools import cached_property
 from prodcheck.knowledge import load
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
+from prodcheck.model.module_names import ModuleNames
 from prodcheck.project.calls import CallIndex
 
 
@@ -32,9 +33,7 @@ class NameIndex:
         # for): what their functions do is not known, only that they are the project's own.
         self._unread_paths = unread
         self.modules: dict[str, PyFacts] = {}
-        # Each dotted tail of a module name (`api`, `app.api`) -> the one module it ends, or "" when
-        # several modules end with it (then the tail names none of them).
-        self._suffix: dict[str, str] = {}
+        self._names = ModuleNames()  # module names and their dotted tails (`api`, `app.api`) -> the module
         self.functions: dict[str, tuple[Function, PyFacts]] = {}
         self.assigns: dict[str, tuple[Assign, PyFacts]] = {}
         self.annotations: dict[str, Value] = {}  # declared types of module globals and class attributes (`x: Minio`)
@@ -54,12 +53,7 @@ class NameIndex:
         for _path, file_facts in sorted(facts.items()):
             self.modules.setdefault(file_facts.module, file_facts)
             module = file_facts.module
-            parts = module.split(".")
-            suffix = self._suffix
-            for index in range(len(parts)):
-                tail = ".".join(parts[index:])
-                if suffix.setdefault(tail, module) != module:
-                    suffix[tail] = ""
+            self._names.add(module, module)
             self.imports[file_facts.module] = dict(file_facts.imports)
             for function in file_facts.functions:
                 self.functions.setdefault(function.qualname, (function, file_facts))
@@ -101,17 +95,7 @@ class NameIndex:
         return self.contexts.get(facts.path, Context.PROD)
 
     def module_for(self, dotted: str) -> str | None:
-        if dotted in self.modules:
-            return dotted
-        unique = self._suffix.get(dotted)
-        if unique:
-            return unique
-        head, _, rest = dotted.partition(".")
-        if head in {"src", "lib"} and rest:
-            # Module names drop a src/ (lib/) layout folder; a project whose src/ is itself a package
-            # imports `src.config`, which is the module `config` here.
-            return self.module_for(rest)
-        return None
+        return self._names.get(dotted)
 
     def resolve(self, dotted: str, depth: int = 0) -> Resolved | None:
         """Follow a dotted name to the function, assignment or class that defines it."""
