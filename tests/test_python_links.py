@@ -93,3 +93,48 @@ def test_a_cached_run_parses_what_an_edit_newly_imports_from_async_code(tmp_path
     assert sum(1 for value in index.entries.values() if isinstance(value, str) and value.startswith(SECOND)) == 3
     write_project(root, {"app/main.py": SYNC_ROUTE})  # and back: the helper is judged from nothing it imports
     assert _lines(root, cached) == [] == _lines(root, uncached)
+
+
+# A models module the prefilter reads (its ORM's name) whose class derives from a base in a module it skips: the
+# base, two levels up, is where the file is written.
+MODELS = '''
+import peewee
+
+from app.stored import Stored
+
+
+class Report(Stored):
+    title = ""
+
+
+class Visit(peewee.Model):
+    path = peewee.CharField()
+'''
+STORED = '''
+class Stored:
+    def save(self, path):
+        with open(path, "w") as handle:
+            handle.write("{}")
+'''
+MODEL_ROUTE = '''
+from fastapi import FastAPI
+
+from app.models import Report
+
+app = FastAPI()
+
+
+@app.post("/reports")
+async def add(path: str):
+    Report().save(path)
+'''
+
+
+def test_the_modules_a_parsed_module_imports_are_parsed_when_async_code_reaches_it(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/models.py": MODELS, "app/stored.py": STORED,
+                                    "app/main.py": MODEL_ROUTE, "app/unused.py": UNUSED})
+    settings = Settings(select=("PC501",), use_cache=False)
+    assert _second(root, settings) == {"app/stored.py"}
+    assert _lines(root, settings) == [("app/main.py", 10)]
+    write_project(root, {"app/main.py": MODEL_ROUTE.replace("async def", "def")})
+    assert _second(root, settings) == set()  # no async code: the models module is read, its base is not

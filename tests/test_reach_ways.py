@@ -95,6 +95,17 @@ WAYS = {
     "made-closure": "`forward = self._wrap(name)` then `await forward(text)`: the function the factory defines and "
                     "returns (not another one it defines)",
     "provider-next": "`with next(get_db()) as session`: the session a dependency provider yields, taken by hand",
+    "inherited-across-modules": "a method two levels up a project hierarchy, in a module the prefilter skips, "
+                                "under a models module it reads (the second parse round follows parsed modules); "
+                                "the same chain through an async base stays quiet",
+    "self-type-return": "a classmethod returning the class it is called on (`-> Self`, `cls: type[T] -> T`, "
+                        "`return cls(...)`): the subclass's own method runs, not the base's",
+    "model-copy": "pydantic's `model_validate()` / `model_copy()` (knowledge/frameworks.toml [models]) give the "
+                  "model's own class; a plain class's `copy()` says nothing",
+    "tuple-annotation": "`a, b = get_pair()` with `-> tuple[A, B]`: each name holds its position's class",
+    "loop-item": "`for x in items()` with `-> list[X]` / `Iterable[X]`, a parameter `list[X]`, `enumerate`, "
+                 "`sorted`; iterating a mapping gives its keys",
+    "orm-union": "`A | B` of synchronous ORM models: the call blocks when any member's ORM runs it",
 }
 
 

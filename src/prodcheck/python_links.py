@@ -4,8 +4,9 @@ The prefilter (python_pass.py) parses a file when it holds a word of the knowled
 that holds none (`class ActionsCRUD` whose methods call `db.create_action(...)` of another module) is still
 how a request reaches a blocking call: an `async def` route calls the helper, the helper calls the module
 that blocks. So the modules that parsed async code imports, and that the prefilter left unparsed, are parsed
-too, and so are the ones those import in turn (only modules the prefilter skipped: a parsed module is
-followed by the model already). A module nobody's async code imports stays unparsed.
+too, and so are the ones those import in turn, and the modules that define the base classes of the parsed
+modules it reaches (a model class in a module the prefilter read, whose base two levels up, in a module it
+skipped, writes the file). A module nobody's async code reaches that way stays unparsed.
 
 What a file imports is read from its facts (`PyFacts.imported_modules`); a run that finds a file's facts in
 the cache reads the same list from a small table kept next to the index (`links`), without loading facts.
@@ -20,8 +21,10 @@ from prodcheck.model.module_names import ModuleNames
 
 
 # What the second round keeps of a parsed file: whether it defines async code (the round starts from those
-# files), and the modules it imports when they are followed (async code, a package's `__init__.py` that
-# re-exports, a file parsed in the second round); `()` otherwise.
+# files), and the modules it follows from it: every module it imports (async code, a package's `__init__.py`
+# that re-exports, a file parsed in the second round); from any other parsed module async code reaches, the
+# base classes of its classes (a models module the prefilter read for its ORM, whose classes derive from a
+# base in a module the prefilter skipped: what they inherit runs when a request calls them).
 Links = tuple[bool, tuple[str, ...]]
 
 
@@ -29,7 +32,9 @@ def links_of(path: str, facts: PyFacts, second: bool) -> Links:
     is_async = any(function.is_async for function in facts.functions)
     if is_async or second or path.endswith("__init__.py"):
         return is_async, facts.imported_modules
-    return False, ()
+    # `app.stored.Stored`: its module, by the name an import spells (`named` finds the file)
+    return False, tuple(dict.fromkeys(base.rpartition(".")[0] for cls in facts.classes for base in cls.bases
+                                      if "." in base))
 
 
 class Modules(ModuleNames):

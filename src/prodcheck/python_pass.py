@@ -320,7 +320,7 @@ def _extract(plan: PythonPlan, pending: list[tuple[str, bytes]], settings: Setti
 
 def _second_round(plan: PythonPlan, settings: Settings) -> None:
     """Parse the project modules that async code imports and the prefilter skipped, and the ones those import
-    in turn, through the packages' `__init__.py` re-exports (python_links.py)."""
+    in turn, through the parsed modules they reach (packages' `__init__.py` re-exports; python_links.py)."""
     skipped = {source.path: source for source in plan.unparsed if source.error is None}
     if not skipped:
         return
@@ -337,8 +337,10 @@ def _second_round(plan: PythonPlan, settings: Settings) -> None:
                 seen.add(found)
                 if found in skipped:
                     selected.append(found)
-                elif found in plan.keys and found.endswith("__init__.py"):
-                    following.append(found)  # a package that re-exports the helper: `from app.crud import X`
+                elif found in plan.keys:
+                    # a package that re-exports the helper (`from app.crud import X`); a module the prefilter
+                    # read, whose classes derive from a base in one it skipped (links_of)
+                    following.append(found)
         pending: list[tuple[str, bytes]] = []
         for path in selected:
             source = skipped[path]

@@ -152,6 +152,12 @@ _LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant,
                                 ast.IfExp, ast.BoolOp})
 
 
+# What a function's tuple assignment or `for` loop may bind a followable value from (a project function's
+# result, a typed container): other shapes are not recorded as locals.
+_UNPACKED_LOCAL = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Tuple})
+_ITERATED_LOCAL = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Tuple, ast.List})
+
+
 def _joined(node: ast.expr) -> bool:
     """`root / name`: a path joined to a name (pathlib's `/`), kept so the path it holds is known."""
     return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
@@ -667,7 +673,13 @@ class _Extractor(ast.NodeVisitor):
         position is exact."""
         scope = self.scopes[-1]
         names = [element.id for element in target.elts if isinstance(element, ast.Name)]
-        if scope.is_function or len(names) != len(target.elts):
+        if len(names) != len(target.elts):
+            return
+        if scope.is_function:
+            # `visit, note = get_pair(key)` in a function: each name a local holding one item of what the call
+            # (or the tuple) gives; what else a function unpacks says nothing a rule reads
+            if type(value_node) in _UNPACKED_LOCAL:
+                self._unpack_locals(scope, names, self.value(value_node))
             return
         value = self.value(value_node)
         if value is None:
@@ -676,6 +688,34 @@ class _Extractor(ast.NodeVisitor):
             unpacked = _new_tuple(_V5, ("unpack", value.at, "", position, (value,)))
             self.assigns.append(
                 Assign(_intern(f"{scope.qualname}.{name}"), unpacked, self.pos.at(node), scope.qualname, self.in_main))
+
+    @staticmethod
+    def _unpack_locals(scope: _Scope, names: list[str], value: Value | None) -> None:
+        if value is None:
+            return
+        for position, name in enumerate(names):
+            scope.locals.append((name, _new_tuple(_V5, ("unpack", value.at, "", position, (value,))), False))
+            scope.local_names.add(name)
+
+    def _for(self, node: ast.For | ast.AsyncFor) -> None:
+        """`for visit in visits:` in a function: the name a local holding one item of the iterated value (an
+        `each` Value: items, the iterated value), placed at the `for` line; `for i, visit in enumerate(visits)`
+        unpacks that item. Only what a rule can follow is kept: a name, an attribute or a call iterated."""
+        scope = self.scopes[-1]
+        target = node.target
+        if scope.is_function and type(node.iter) in _ITERATED_LOCAL:
+            iterated = self.value(node.iter)
+            if iterated is not None:
+                each = _new_tuple(_V5, ("each", self.pos.at(node), "", None, (iterated,)))
+                if isinstance(target, ast.Name):
+                    scope.locals.append((target.id, each, False))
+                    scope.local_names.add(target.id)
+                elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
+                    self._unpack_locals(scope, [e.id for e in target.elts if isinstance(e, ast.Name)], each)
+        self.generic_visit(node)
+
+    visit_For = _for
+    visit_AsyncFor = _for
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if len(self.scopes) == 1 and isinstance(node.target, ast.Name):

@@ -105,3 +105,19 @@ def socket_servers() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     namespace base classes ([sockets])."""
     section = load("frameworks")["sockets"]
     return frozenset(section["servers"]), frozenset(section["registrations"]), frozenset(section["namespaces"])
+
+
+@dataclass(frozen=True)
+class Models:
+    """Model base classes ([models]) whose class methods build an instance of the class they are called on
+    (`constructors`) and whose instance methods return a copy of it (`copies`)."""
+
+    bases: frozenset[str]
+    constructors: frozenset[str]
+    copies: frozenset[str]
+
+
+@cache
+def models() -> Models:
+    table = load("frameworks")["models"]
+    return Models(frozenset(table["bases"]), frozenset(table["constructors"]), frozenset(table["copies"]))

@@ -76,7 +76,8 @@ class Value(NamedTuple):
     kind is one of: const, name, call, seq, dict (keywords: the entries with a str key; items: the values
     of every other key), subscript, binop, boolop, ifexp (items: test, body,
     orelse), compare (one operator, its class name in `text`; items: left, right), fstring, lambda, unpack
-    (one item of an unpacked value, `a, b = f()`: literal, its position; items, the value), other.
+    (one item of an unpacked value, `a, b = f()`: literal, its position; items, the value), each (one item of
+    an iterated value, `for x in xs`: items, the iterated value), other.
     For name/call/subscript, `text` is the dotted name resolved through the file's imports
     (`sqlalchemy.create_engine`, `app.database.get_db`, `db.get` for a local variable).
     A tuple because extraction creates hundreds of thousands and caches reload them. `at` is where

@@ -73,13 +73,16 @@ def _orm_blocks(holds: Holds, holder: Holding, method: str, short: str) -> Why |
     if holder.kind == "query" and holder.ref.startswith("orm:"):
         orm = holds.kb.orms[holder.ref[4:]]
         return Why(f"{orm.what} query (`{short}.{method}()`)", orm.instead) if method in orm.query_io else None
-    if holder.kind not in {"class", "object"} or "|" in holder.ref:
+    if holder.kind not in {"class", "object"}:
         return None
-    orm = holds.orm(holder.ref)
-    if orm is None or holds.method(holder.ref, method) is not None:
-        return None
-    if method in (orm.class_io if holder.kind == "class" else orm.instance_io):
-        return Why(f"{orm.what} (`{short}.{method}()`)", orm.instead)
+    # `chosen: Visit | Note`: either class may be the one a request holds, so the call stalls when any member's
+    # ORM runs it (a member defining the method itself is followed as a helper: callees.py `_union_targets`)
+    for member in holder.ref.split("|"):
+        orm = holds.orm(member)
+        if orm is None or holds.method(member, method) is not None:
+            continue
+        if method in (orm.class_io if holder.kind == "class" else orm.instance_io):
+            return Why(f"{orm.what} (`{short}.{method}()`)", orm.instead)
     return None
 
 

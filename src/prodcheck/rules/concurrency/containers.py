@@ -3,11 +3,17 @@ module global declared a mapping or a sequence of one type."""
 from __future__ import annotations
 
 from prodcheck.model.facts import Function, Value
-from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, HoldsBase, union
+from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, HoldsBase, not_none, union
 
 # Generic containers whose entries are of the declared type (typing's and the builtins' spellings, lowered)
 _MAPPINGS = frozenset({"dict", "mapping", "mutablemapping", "defaultdict", "ordereddict"})
 _SEQUENCES = frozenset({"list", "sequence", "mutablesequence", "set", "frozenset"})
+# What a `for` loop over a value declared so gets, item by item (collections.abc's and typing's generic
+# iterables: https://docs.python.org/3/library/collections.abc.html; their first parameter is the item)
+_ITERABLES = _SEQUENCES | frozenset({"iterable", "iterator", "collection", "generator", "asynciterable",
+                                      "asynciterator", "asyncgenerator", "abstractset", "mutableset", "deque"})
+# Builtins whose result iterates over the items of their first argument
+_SAME_ITEMS = frozenset({"sorted", "reversed", "list", "tuple", "set", "frozenset", "iter"})
 
 
 class Containers(HoldsBase):
@@ -105,20 +111,134 @@ class Containers(HoldsBase):
 
     def _unpacked(self, source: Value, position: int, function: Function | None, depth: int) -> Holding | None:
         """Item `position` of what `source` unpacks to (`args, controller = create_controller()`): the item of a
-        tuple or list literal, or of the tuple literal a project function returns (the first return that says
-        what it holds)."""
+        tuple or list literal, of a project function's return annotation (`-> tuple[Visit, Note]`) or of the
+        tuple literal it returns (the first return that says what it holds); `for i, visit in enumerate(visits)`:
+        an item of `visits`."""
+        if depth > MAX_DEPTH:
+            return None
         if source.kind == "seq":
             item = source.arg(position)
             return self.value(item, function, depth + 1) if item is not None else None
+        if source.kind == "each" and source.items:
+            iterated = source.items[0]
+            if position == 1 and iterated.kind == "call" and iterated.text == "enumerate" and iterated.items:
+                return self._iterated(iterated.items[0], function, depth + 1)
+            return None
         if source.kind != "call" or "()" in source.text:
             return None
-        resolved = self.index.resolve(source.text)
-        if resolved is None or resolved.function is None:
+        called = self._called(source, function, depth + 1)
+        if called is None:
             return None
-        called = resolved.function[0]
+        declared = self._declared_type(called)
+        if declared is not None and declared.kind == "subscript" and declared.last.lower() == "tuple" \
+                and len(declared.items) > position and not _ellipsis(declared.items[-1]):
+            return self._typed(declared.items[position], called, depth + 1)
         for returned in called.returns:
             if returned.kind == "seq" and len(returned.items) > position:
                 found = self.value(returned.items[position], called, depth + 1)
                 if found is not None:
                     return found
         return None
+
+    def _iterated(self, source: Value, function: Function | None, depth: int) -> Holding | None:
+        """What one item of an iterated value holds (`for visit in visits:`): an entry of a list or tuple literal
+        (one holding for all: `union`), of a container a parameter, an attribute or a module global is declared
+        as (`visits: list[Visit]`), of what a project function is declared to return (`-> Iterable[Visit]`) or
+        yields, of a mapping's `values()`; `sorted(visits)` and the like iterate over the same items. A mapping
+        iterated gives its keys: nothing followed."""
+        if depth > MAX_DEPTH:
+            return None
+        if source.kind == "seq":
+            held = [found for item in source.items if (found := self.value(item, function, depth + 1)) is not None]
+            return union(held) if held else None
+        if source.kind == "name":
+            return self._iterated_name(source.text, function, depth + 1)
+        if source.kind != "call" or "()" in source.text:
+            return None
+        if source.text in _SAME_ITEMS and source.items:
+            return self._iterated(source.items[0], function, depth + 1)
+        head, _, method = source.text.rpartition(".")
+        if method == "values" and head and not source.items:
+            declared = self._declared_container(head, function)
+            if declared is not None and declared.last.lower() in _MAPPINGS and len(declared.items) == 2:
+                return self._typed(declared.items[1], function, depth + 1)
+            return None
+        called = self._called(source, function, depth + 1)
+        if called is None:
+            return None
+        declared = self._declared_type(called)
+        if declared is not None:
+            return self._item_of(declared, called, depth + 1)
+        if called.is_generator:
+            return self.returns(called, depth + 1)  # what it yields
+        return None
+
+    def _iterated_name(self, dotted: str, function: Function | None, depth: int) -> Holding | None:
+        if function is not None and "." not in dotted:
+            local = self.local(function, dotted)
+            if local is not None:
+                return self._iterated(local, function, depth + 1) if local.kind in {"seq", "name", "call"} else None
+            for param in function.params:
+                if param.name == dotted:
+                    return self._item_of(param.annotation, function, depth + 1) if param.annotation else None
+            if self.binds(function, dotted):
+                return None
+        declared = self._declared_container(dotted, function)
+        return self._item_of(declared, function, depth + 1) if declared is not None else None
+
+    def _declared_container(self, dotted: str, function: Function | None) -> Value | None:
+        """The declared type of a module global or of an attribute of the function's class (`self.visits:
+        list[Visit] = []`, a class-body declaration), as a subscript, else None."""
+        if function is not None and "." not in dotted and self.binds(function, dotted):
+            return None
+        declared = self.index.annotation(dotted)
+        if declared is None and dotted.startswith("self.") and dotted.count(".") == 1 and function is not None \
+                and function.class_name:
+            declared = next((found for owner in self.mro(function.class_name)
+                             if (found := self.index.annotations.get(f"{owner}.{dotted[5:]}")) is not None), None)
+        declared = not_none(declared)
+        return declared if declared is not None and declared.kind == "subscript" and declared.items else None
+
+    def _item_of(self, declared: Value | None, function: Function | None, depth: int) -> Holding | None:
+        """What an item of a value declared `declared` holds (`list[Visit]`, `Iterable["Visit"]`,
+        `tuple[Visit, ...]`): the item type's holding; a mapping or anything else: None."""
+        if declared is not None and declared.is_str and function is not None:
+            declared = self._forward(declared, function)
+        declared = not_none(declared)
+        if declared is None or declared.kind != "subscript" or not declared.items:
+            return None
+        kind = declared.last.lower()
+        if kind in _ITERABLES or (kind == "tuple" and len(declared.items) == 2 and _ellipsis(declared.items[1])):
+            return self._typed(declared.items[0], function, depth + 1)
+        return None
+
+    def _typed(self, item: Value, function: Function | None, depth: int) -> Holding | None:
+        """What a value declared `item` holds (a forward reference read in `function`'s module)."""
+        return self.annotation(item, function, depth + 1)
+
+    def _declared_type(self, function: Function) -> Value | None:
+        """A function's return annotation, a forward reference read as the name it spells, `Optional` dropped."""
+        declared = function.annotation
+        if declared is not None and declared.is_str:
+            declared = self._forward(declared, function)
+        return not_none(declared)
+
+    def _called(self, call: Value, function: Function | None, depth: int) -> Function | None:
+        """The project function a call runs: by name (`get_pair(key)`), or a method of what its receiver holds
+        (`self.repo.pairs()`, `Visit.all_of(path)`)."""
+        resolved = self.index.resolve(call.text)
+        if resolved is not None and resolved.function is not None:
+            return resolved.function[0]
+        head, _, method = call.text.rpartition(".")
+        if not head:
+            return None
+        holder = self.expression(head, function, depth + 1, call.span.line)
+        if holder is None or holder.kind not in {"object", "class"} or "|" in holder.ref:
+            return None
+        found = self.method(holder.ref, method)
+        return found[0] if found is not None else None
+
+
+def _ellipsis(value: Value) -> bool:
+    return value.kind == "const" and value.literal is Ellipsis
+

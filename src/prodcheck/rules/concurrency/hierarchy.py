@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from prodcheck.knowledge.blocking import Family, Orm
+from prodcheck.knowledge.frameworks import models
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.model.files import Context
@@ -30,6 +31,18 @@ class Hierarchy(HoldsBase):
                 found = found or self.kb.orm_of_base(base)
         self._orms[cls] = found
         return found
+
+    def model_builds(self, cls: str, name: str) -> bool:
+        """`Visit.model_validate(data)`, `visit.model_copy()`: a method a model base class of a library gives the
+        project class (knowledge/frameworks.toml [models]) that returns an instance of the class it is called on."""
+        kb = models()
+        if name not in kb.constructors and name not in kb.copies:
+            return False
+        for owner in self.mro(cls):
+            entry = self.index.classes.get(owner)
+            if entry is not None and kb.bases.intersection(getattr(entry[0], "bases", ())):
+                return True
+        return False
 
     def client_base(self, cls: str) -> Family | None:
         """The blocking client (knowledge/blocking.toml) a project class derives from (`class MailServer(smtplib.SMTP)`):

@@ -41,6 +41,25 @@ def union(held: list[Holding]) -> Holding:
     return held[0]
 
 
+_OPTIONAL = frozenset({"Optional", "typing.Optional"})
+
+
+def not_none(annotation: Value | None) -> Value | None:
+    """`X` of `Optional[X]`, `X | None`, `None | X`; anything else as it is."""
+    if annotation is None:
+        return None
+    if annotation.kind == "subscript" and (annotation.text in _OPTIONAL or annotation.last == "Optional") \
+            and len(annotation.items) == 1:
+        return annotation.items[0]
+    if annotation.kind == "binop" and annotation.text == "BitOr" and len(annotation.items) == 2:
+        left, right = annotation.items
+        if right.kind == "const" and right.literal is None:
+            return left
+        if left.kind == "const" and left.literal is None:
+            return right
+    return annotation
+
+
 _DOUBLES = tuple(load("blocking")["doubles"]["prefixes"])
 
 
@@ -89,6 +108,7 @@ class HoldsBase:
         def _interface(self, cls: str) -> bool: ...
         def orm(self, cls: str) -> Orm | None: ...
         def client_base(self, cls: str) -> Family | None: ...
+        def model_builds(self, cls: str, name: str) -> bool: ...
         def _descendants(self, cls: str) -> list[str]: ...
         def _registered(self, base: Value) -> Holding | None: ...
         def family(self, holder: Holding) -> Family | None: ...

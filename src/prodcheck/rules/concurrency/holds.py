@@ -129,6 +129,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
             return self._element(value, function, depth + 1) or self._declared_element(value.text, function, depth + 1)
         if value.kind == "unpack" and value.items and isinstance(value.literal, int):
             return self._unpacked(value.items[0], value.literal, function, depth + 1)
+        if value.kind == "each" and value.items:  # `for visit in visits:`
+            return self._iterated(value.items[0], function, depth + 1)
         if value.kind == "ifexp" and len(value.items) == 3:
             return self._either(value.items[1:], function, depth + 1)
         if value.kind == "boolop":  # `storage or FilesystemStorage()`: the value is either operand

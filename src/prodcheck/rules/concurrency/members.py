@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from prodcheck.knowledge.blocking import Family
 from prodcheck.model.facts import Function, Value
-from prodcheck.rules.concurrency.holding import MAX_DEPTH, MAX_NESTING, Holding, HoldsBase, double, union
+from prodcheck.rules.concurrency.holding import MAX_DEPTH, MAX_NESTING, Holding, HoldsBase, double, not_none, union
 
 _PROPERTY = ("property", "cached_property")
 _T = TypeVar("_T")
@@ -141,6 +141,8 @@ class Members(HoldsBase):
                 is_property = any(d.last in _PROPERTY or d.text.endswith(_PROPERTY) for d in function.decorators)
                 if not (is_call or is_property):
                     return None
+                if _own_type(function):
+                    return Holding("object", cls)  # `Visit.load(path)` with `-> Self`: a Visit, not its base
                 found = self.returns(function, depth + 1)
                 if found is None and self.abstract(function):
                     # `self.root()` abstract here: the object is an instance of a subclass, whose method runs
@@ -158,6 +160,8 @@ class Members(HoldsBase):
             found = self.annotation(declared, None, depth + 1) if declared is not None else None
             if found is not None:  # `self.session_maker()` calls what the attribute holds
                 return self.member(found, "__call__", True, depth + 1) if is_call else found
+        if is_call and self.model_builds(cls, name):
+            return Holding("object", cls)  # `Visit.model_validate(data)`, `visit.model_copy()`: a Visit
         delegate = self.delegate(cls, name)
         return self.member(delegate, name, is_call, depth + 1) if delegate is not None else None
 
@@ -191,3 +195,31 @@ class Members(HoldsBase):
 
     def family(self, holder: Holding) -> Family | None:
         return self.kb.families.get(holder.ref) if holder.kind == "client" else None
+
+
+_SELF = frozenset({"Self", "typing.Self", "typing_extensions.Self"})
+
+
+def _own_type(function: Function) -> bool:
+    """A method that returns an instance of the class it is called on, not of the class defining it: annotated
+    `-> Self` (`Optional[Self]`, `Self | None`), or `-> T` with `cls: Type[T]` / `self: T` (a type variable
+    bound by its first parameter), or, unannotated, returning only `cls(...)` or `self`
+    (https://typing.python.org/en/latest/spec/generics.html#self, #annotating-self-and-cls)."""
+    if not function.class_name or any(d.last == "staticmethod" for d in function.decorators):
+        return False
+    annotation = not_none(function.annotation)
+    if annotation is not None:
+        if annotation.kind != "name":
+            return False
+        if annotation.text in _SELF:
+            return True
+        first = function.params[0].annotation if function.params else None
+        if first is not None and first.kind == "subscript" and first.last in {"Type", "type"} and first.items:
+            first = first.items[0]
+        return first is not None and first.kind == "name" and first.text == annotation.text
+    if function.annotation is not None or not function.returns or not function.params:
+        return False
+    first = function.params[0].name
+    return all((returned.kind == "call" and returned.text == first) or (returned.kind == "name" and returned.text == first)
+               for returned in function.returns)
+
