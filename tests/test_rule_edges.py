@@ -173,15 +173,50 @@ def test_pc501_a_helper_that_keeps_the_session_is_no_evidence_and_any_method_rou
         tmp_path: Path) -> None:
     """app/notes.py holds no word of the prefilter; the async route imports it, so the second parse round reads
     it (python_links.py). `remember(db)` and `Notebook().keep(db)` (through a local) only keep the session in a
-    list: no evidence of a query. `book.pages.keep(db)`, a method of an attribute the class does not define,
-    is not known, and a session handed to an unknown call is judged as in any module read (reported).
+    list: no evidence of a query. `book.pages.keep(db)` is a method of an attribute Notebook does not define:
+    what it is, and what its `keep` does with the session, is not known (no evidence either).
     `@app.route` serves every method, and the message says no method."""
     write_project(tmp_path, FILES_UNREAD_HELPER)
     _, report = run_json(tmp_path, "--select", "PC501")
-    assert [(f["path"], f["line"]) for f in report["findings"]] == [
-        ("app/main.py", 17), ("app/main.py", 23), ("app/main.py", 29)]
-    assert "(route /legacy)" in report["findings"][1]["message"]
-    assert "(route /both)" in report["findings"][2]["message"]
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app/main.py", 23), ("app/main.py", 29)]
+    assert "(route /legacy)" in report["findings"][0]["message"]
+    assert "(route /both)" in report["findings"][1]["message"]
+
+
+def test_pc501_a_websocket_route_is_not_told_to_become_a_plain_def(tmp_path: Path) -> None:
+    """FastAPI runs a plain `def` path operation in its threadpool, but a websocket endpoint is awaited whatever
+    it is (`await websocket.accept()` needs a coroutine): its finding names it a websocket route and offers only
+    the async alternative; the HTTP route beside it keeps the hint. `add_api_websocket_route` registers one too."""
+    write_project(tmp_path, {"app/__init__.py": "", "app/main.py": """
+import time
+
+from fastapi import FastAPI, WebSocket
+
+app = FastAPI()
+
+
+@app.websocket("/ws")
+async def feed(websocket: WebSocket):
+    time.sleep(1)
+
+
+async def added(websocket: WebSocket):
+    time.sleep(1)
+
+
+app.add_api_websocket_route("/added", added)
+
+
+@app.get("/page")
+async def page():
+    time.sleep(1)
+"""})
+    _, report = run_json(tmp_path, "--select", "PC501")
+    messages = {f["line"]: f["message"] for f in report["findings"]}
+    assert sorted(messages) == [10, 14, 22]
+    for line, path in ((10, "/ws"), (14, "/added")):
+        assert f"(websocket route {path})" in messages[line] and "plain `def`" not in messages[line]
+    assert "(route GET /page)" in messages[22] and "plain `def`" in messages[22]
 
 
 def test_pc101_a_file_too_large_to_read_does_not_hide_the_production_value_elsewhere(tmp_path: Path) -> None:

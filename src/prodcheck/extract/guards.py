@@ -15,7 +15,11 @@ import ast
 Guard = tuple[int, int, str, str, int]
 
 TRUTHY, FALSY, NONE, NOT_NONE = "truthy", "falsy", "none", "not-none"
-NEEDS = (TRUTHY, FALSY, NONE, NOT_NONE)
+# A default the function builds for a parameter the caller left out: `store = store or Store()`,
+# `if client is None: client = Client()`. It runs when the caller gives nothing (or None, or a falsy constant);
+# a caller that hands an object of its own does not run it.
+UNSET = "unset"
+NEEDS = (TRUTHY, FALSY, NONE, NOT_NONE, UNSET)
 _OPPOSITE = {TRUTHY: FALSY, FALSY: TRUTHY, NONE: NOT_NONE, NOT_NONE: NONE}
 _MAX_GUARDS = 24  # per function: a dispatch on a flag, not a table of them
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -57,12 +61,42 @@ def _exits(statements: list[ast.stmt]) -> bool:
     return bool(statements) and isinstance(statements[-1], (ast.Return, ast.Raise))
 
 
+def _or_default(statement: ast.stmt, params: frozenset[str]) -> list[str]:
+    """The parameters `x = p or Default()` (`self.x = p or q or Default()`) falls back from: the operands after
+    them run only when each is falsy."""
+    value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign)) else None
+    if not isinstance(value, ast.BoolOp) or not isinstance(value.op, ast.Or):
+        return []
+    leading: list[str] = []
+    for operand in value.values[:-1]:
+        if not isinstance(operand, ast.Name) or operand.id not in params:
+            break
+        leading.append(operand.id)
+    return leading
+
+
+def _defaults(statement: ast.If, needs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`if p is None: p = Default()` (or `if not p:`): a body that only binds the parameter builds its default."""
+    if len(needs) != 1 or needs[0][1] not in (NONE, FALSY) or statement.orelse:
+        return needs
+    name = needs[0][0]
+    binds = all(isinstance(s, (ast.Assign, ast.AnnAssign)) for s in statement.body) and any(
+        isinstance(t, ast.Name) and t.id == name
+        for s in statement.body for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))  # type: ignore[attr-defined]
+    return [(name, UNSET)] if binds else needs
+
+
 def _block(statements: list[ast.stmt], top: bool, params: frozenset[str], guards: list[tuple[int, int, str, str]]) -> None:
     for position, statement in enumerate(statements):
         if len(guards) >= _MAX_GUARDS:
             return
+        fallback = _or_default(statement, params)
+        if fallback:
+            first, last = _span([statement])
+            guards.extend((first, last, name, UNSET) for name in fallback)
         if isinstance(statement, ast.If):
             body_needs, else_needs = _when(statement.test, params)
+            body_needs = _defaults(statement, body_needs)
             if statement.body:
                 first, last = _span(statement.body)
                 guards.extend((first, last, name, need) for name, need in body_needs)
@@ -97,5 +131,12 @@ def param_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Guard, .
     _block(node.body, True, params, guards)  # statements only: cheap, and most functions test no parameter
     if not guards:
         return ()
-    rebound = {n.id for s in node.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return tuple((*g, positions[g[2]]) for g in guards if g[2] not in rebound)
+    # A parameter the function binds again is no longer the caller's value where a later test reads it; a binding
+    # inside the guarded lines themselves (`p = p or Default()`, `if p is None: p = Default()`) comes after the test.
+    stores: dict[str, list[int]] = {}
+    for statement in node.body:
+        for n in ast.walk(statement):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in params:
+                stores.setdefault(n.id, []).append(n.lineno)
+    return tuple((*g, positions[g[2]]) for g in guards
+                 if all(g[0] <= line <= g[1] for line in stores.get(g[2], ())))

@@ -139,6 +139,7 @@ def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
 
 _Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
 _Subscript = ast.Subscript
+_BinOp, _Div = ast.BinOp, ast.Div
 # Fields that never hold a node: the grammar's identifiers and numbers (`Name.id`, `alias.name`,
 # `ImportFrom.level`...), a Constant's value, and what no rule reads (`ctx`, type comments).
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
@@ -281,6 +282,13 @@ class _Extractor(ast.NodeVisitor):
             inner = self.dotted(current.func)
             if inner is not None:
                 parts.append(inner + "()")
+                return ".".join(reversed(parts))
+        elif current_type is _BinOp and type(current.op) is _Div and parts:
+            # `(root / name).write_text(...)`: `a / b` is `a.joinpath(b)` for a path
+            # (https://docs.python.org/3/library/pathlib.html#operators), named so, after the operand that is a name
+            inner = self.dotted(current.left) or self.dotted(current.right)
+            if inner is not None:
+                parts.append(inner + ".joinpath()")
                 return ".".join(reversed(parts))
         return None
 

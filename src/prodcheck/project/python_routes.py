@@ -147,9 +147,10 @@ class RouteIndex(NameIndex):
                     continue
                 methods = call.value.kwarg("methods")
                 verbs = [str(m.literal).lower() for m in methods.items if m.is_str] if methods and methods.kind == "seq" else []
+                verb = "websocket" if "websocket" in method else verbs[0] if len(verbs) == 1 else "get"
                 for target in self._handlers(handler.text, call.scope):
                     app = self.app_object(owner)
-                    routes.append(Route(target[0], target[1], verbs[0] if len(verbs) == 1 else "get", shown_path(path_value),
+                    routes.append(Route(target[0], target[1], verb, shown_path(path_value),
                                         app.qualname if app else "", None, path_value.is_str))
         return routes
 

@@ -108,6 +108,8 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
                 return Why(f"`{method}()` of a Celery task, which publishes to the broker", kb.celery.instead)
         return None
     short = head.rsplit(".", 1)[-1].replace("[]", "[...]")
+    if short == "joinpath()":  # `(root / name).open()`, named `root.joinpath().open` by the extraction
+        short = f"({head[:-len('.joinpath()')].rsplit('.', 1)[-1]} / ...)"
     if holder.kind == "module":  # `stripe = load_stripe()` ... `stripe.Customer.create()`: the module's function
         family = kb.function(f"{holder.ref}.{method}")
         return Why(_what(family, f"{holder.ref}.{method}"), family.instead, family.warning) if family else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prodcheck.extract.guards import FALSY, NONE, NOT_NONE, TRUTHY
+from prodcheck.extract.guards import FALSY, NONE, NOT_NONE, TRUTHY, UNSET
 from prodcheck.model.facts import Call, Function, Value
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ def _argument(call: Call, target: Function, param: str, position: int) -> Value 
 
 def _decides(value: Value | object, need: str) -> bool:
     """True when the value certainly fails the need."""
+    if need == UNSET:  # a default built for a parameter left out: not for one the caller gives an object
+        return isinstance(value, Value) and (value.kind != "const" or bool(value.literal))
     if not isinstance(value, Value) or value.kind != "const":
         return False
     literal = value.literal
@@ -51,9 +53,18 @@ def _decides(value: Value | object, need: str) -> bool:
     return need == NONE
 
 
+def _given(call: Call, target: Function, param: str, position: int) -> Value | object:
+    """The value the call itself gives `param` (not its default), or _UNKNOWN."""
+    value = _argument(call, target, param, position)
+    if any(declared.name == param and declared.default is value for declared in target.params):
+        return _UNKNOWN
+    return value
+
+
 def possible(needs: tuple[tuple[str, str, int], ...], call: Call, target: Function) -> bool:
     """The call may run a line that needs `needs` of `target`'s parameters."""
-    return not any(_decides(_argument(call, target, param, position), need) for param, need, position in needs)
+    return not any(_decides((_given if need == UNSET else _argument)(call, target, param, position), need)
+                   for param, need, position in needs)
 
 
 def first_possible(inner: list[Blocking], call: Call, target: Function) -> Blocking | None:

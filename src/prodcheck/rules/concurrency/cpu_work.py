@@ -27,6 +27,9 @@ PASSTHROUGH = frozenset(_PAYLOADS["passthrough"])
 COMPRESSION = frozenset(_KB["compression"]["functions"])
 ARCHIVES = frozenset(_KB["compression"]["archives"])
 ARCHIVE_METHODS = frozenset(_KB["compression"]["archive_methods"])
+ARCHIVE_WRITES = frozenset(_KB["compression"]["archive_writes"])
+WRITE_MODES = tuple(_KB["compression"]["write_modes"])
+COMPRESSED = frozenset(_KB["compression"]["compressed"])
 JSON = frozenset(_KB["json"]["functions"])
 _DECODE = frozenset({"decode", "encode"})
 MAX_DEPTH = 5
@@ -52,6 +55,10 @@ def classify_work(index: PythonIndex, call: Call, function: Function) -> str | N
         return _IMAGES["what"]
     if method in ARCHIVE_METHODS:
         source = work.archive(head, call)
+        if source:
+            return _KB["compression"]["what"].format(source=_SOURCE[source])
+    if method in ARCHIVE_WRITES:
+        source = work.archive_write(head, call)
         if source:
             return _KB["compression"]["what"].format(source=_SOURCE[source])
     return None
@@ -170,29 +177,49 @@ class _Work:
             return self._local_image(owner, depth + 1)
         return False
 
-    def archive(self, head: str, call: Call) -> str | None:
-        """The payload an archive (`zipfile.ZipFile(upload.file)`) reads, if it reads one."""
-        root = head.split(".", 1)[0]
+    def _archives(self, head: str, call: Call) -> list[Value]:
+        """The constructor calls of the archive `head` names: a local bound to one (each binding), or one
+        called in the same expression (`zipfile.ZipFile(buf).read(name)`)."""
         if "()" not in head:
             if "." in head:
-                return None
-            for local, value, _ in self.function.locals:
-                if local == root and value.kind == "call" and value.text in ARCHIVES:
-                    found = self._archive_source(value)
-                    if found:
-                        return found
-            return None
+                return []
+            return [value for local, value, _ in self.function.locals
+                    if local == head and value.kind == "call" and value.text in ARCHIVES]
         opened = head[:head.index("()")]
         if opened not in ARCHIVES or head != opened + "()":
-            return None
+            return []
         inner = self._inner(call, ARCHIVES)
-        return self._archive_source(inner) if inner is not None else None
+        return [inner] if inner is not None else []
+
+    def archive(self, head: str, call: Call) -> str | None:
+        """The payload an archive (`zipfile.ZipFile(upload.file)`) reads, if it reads one."""
+        for value in self._archives(head, call):
+            found = None if _writing(value) else self._archive_source(value)
+            if found:
+                return found
+        return None
+
+    def archive_write(self, head: str, call: Call) -> str | None:
+        """The payload `archive.writestr(name, data)` compresses into an archive opened for writing."""
+        data = call.value.arg(1) or call.value.kwarg("data")
+        given = call.value.arg(2) or call.value.kwarg("compress_type")
+        for value in self._archives(head, call):
+            compression = given or value.arg(2) or value.kwarg("compression")
+            if _writing(value) and compression is not None and compression.text in COMPRESSED:
+                return self.payload(data)
+        return None
 
     def _archive_source(self, value: Value) -> str | None:
         source = value.arg(0) or value.kwarg("fileobj") or value.kwarg("file")
         if value.text == "tarfile.open" and value.kwarg("fileobj") is not None:
             source = value.kwarg("fileobj")
         return self.payload(source)
+
+
+def _writing(archive: Value) -> bool:
+    """The archive is opened for writing (`ZipFile(buf, "w")`, `tarfile.open(fileobj=buf, mode="w:gz")`)."""
+    mode = archive.kwarg("mode") or archive.arg(1)
+    return mode is not None and mode.is_str and str(mode.literal).startswith(WRITE_MODES)
 
 
 def _annotation_kind(annotation: Value | None, depth: int) -> str | None:

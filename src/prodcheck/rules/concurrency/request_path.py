@@ -47,7 +47,10 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
     for route in index.routes:
         method = route.method.upper() + " " if route.method not in {"api_route", "route"} else ""  # any method
         paths = sorted(index.full_paths(route)) or [route.path]
-        stack.append(Entry(route.function, route.facts, f"route {method}{paths[0]}"))
+        # a websocket route's function is awaited whatever it is (`websocket.accept()` is a coroutine), so it
+        # is named otherwise than a "route": the message's hint of a plain `def` does not apply to it
+        why = f"websocket route {paths[0]}" if route.method == "websocket" else f"route {method}{paths[0]}"
+        stack.append(Entry(route.function, route.facts, why))
         for dependency, dep_facts in index.dependency_functions(route.function):
             stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
     for function, facts, how in (*_registered_by_call(index), *endpoint_entries(index)):

@@ -54,7 +54,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         resolved = index.resolve(name)
         if resolved is not None and resolved.cls:
             return None  # a project class keeping the session for later
-        if _unread(index, holds, name, function):
+        if _unread(index, holds, name, function) or _undefined_member(holds, name, function):
             return None
     return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
 
@@ -78,6 +78,24 @@ def _unread(index: PythonIndex, holds: Holds, name: str, function: Function) -> 
         local = holds.local(function, head)
         if local is not None and local.kind == "call" and "()" not in local.text and index.in_unread_module(local.text):
             return True
+    return False
+
+
+def _undefined_member(holds: Holds, name: str, function: Function) -> bool:
+    """`book.pages.keep(db)` with `book` a project object whose class (and its project bases) defines no `pages`:
+    a method, attribute, field or `__getattr__` of none of them. What the attribute is, and so what its method
+    does with the session, is not known: no evidence of a query."""
+    parts = name.split(".")[:-1]
+    for end in range(1, len(parts)):
+        holder = holds.expression(".".join(parts[:end]), function)
+        if holder is None or holder.kind != "object" or "|" in holder.ref:
+            continue
+        attribute = parts[end]
+        if "()" in attribute or "[]" in attribute:
+            return False
+        return not any(f"{owner}.{attribute}" in holds.index.functions or (owner, attribute) in holds.attributes
+                       or f"{owner}.{attribute}" in holds.index.annotations or f"{owner}.__getattr__" in holds.index.functions
+                       for owner in holds.mro(holder.ref))
     return False
 
 
