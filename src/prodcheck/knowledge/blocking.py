@@ -130,6 +130,8 @@ class Blocking:
         self.not_io = NotIo(frozenset(not_io["functions"]), frozenset(not_io["logger_factories"]),
                             tuple(not_io["logger_modules"]), frozenset(not_io["logger_names"]))
         self.celery = next((f for f in self.families.values() if f.task_methods), None)
+        # Families whose client blocks when called itself (`llm(prompt)` of a `llama_cpp.Llama`): `__call__` listed
+        self.called = frozenset(f.key for f in self.families.values() if f.methods is not None and "__call__" in f.methods)
         self.orms = {key: Orm(key, entry["what"], entry["instead"], frozenset(entry["models"]),
                               frozenset(entry["class_io"]), frozenset(entry["instance_io"]),
                               frozenset(entry["builders"]), frozenset(entry["query_io"]))

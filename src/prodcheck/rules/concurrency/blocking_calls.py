@@ -33,11 +33,38 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             if inspected is not None and inspected.blocking_session:
                 return Why("SQLAlchemy inspection of a sync engine", kb.sqlalchemy.instead)
     head, _, method = name.rpartition(".")
-    if head:
+    if head and not (not call.receiver and _named_after_import(index, function, name)):
         why = _method_blocks(index, holds, head, method, call, function)
         if why is not None:
             return why
+    if kb.called and "()" not in name and not _client_method(holds, head, call, function):
+        # `llm(prompt)`, `self.llm(prompt)`: a client called as a function (not a method of one: judged above)
+        holder = holds.expression(name, function, line=call.span.line)
+        family = holds.family(holder) if holder is not None else None
+        if family is not None and family.key in kb.called:
+            return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
     return sync_session_argument(index, holds, call, function)
+
+
+def _client_method(holds: Holds, head: str, call: Call, function: Function) -> bool:
+    """`llm.tokenize` of a client `llm`: a method of a client, not the client called."""
+    if not head:
+        return False
+    holder = holds.expression(head, function, line=call.span.line)
+    return holder is not None and holder.kind == "client"
+
+
+def _named_after_import(index: PythonIndex, function: Function, name: str) -> bool:
+    """`github = Github(token)` with `from github import Github`: the call is named `github.Github` after its
+    import, and its head is a local or parameter of the function only by chance (`github`): it is the imported
+    class, not a method of the local."""
+    root = name.partition(".")[0]
+    if not (any(local == root for local, _, _ in function.locals) or any(p.name == root for p in function.params)):
+        return False
+    found = index.functions.get(function.qualname)
+    return found is not None and any(
+        local != root and (name == qualified or name.startswith((qualified + ".", qualified + "()")))
+        for local, qualified in found[1].imports)
 
 
 def _in_memory(holds: Holds, value: Value, function: Function, buffers: frozenset[str]) -> bool:
