@@ -340,3 +340,85 @@ def test_a_helper_handed_two_sync_sessions_is_named_with_the_first(tmp_path: Pat
     _, data = run_json(root, "--select", "PC501")
     assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
         (21, "`build_report()` called with the sync SQLAlchemy session `db`")]
+
+
+HANDED = '''
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+executor = ThreadPoolExecutor(max_workers=2)
+callbacks = []
+
+
+def registered(sku: str):
+    def fetch():
+        return requests.get(f"https://prices.example.com/{sku}", timeout=5)
+
+    callbacks.append(fetch)
+    return fetch()
+
+
+def mapped(skus: list[str]):
+    def fetch(sku: str):
+        return requests.get(f"https://prices.example.com/{sku}", timeout=5)
+
+    list(map(fetch, skus))
+    return fetch(skus[0])
+
+
+def submitted(sku: str, wait: bool = False):
+    def fetch():
+        return requests.get(f"https://prices.example.com/{sku}", timeout=5)
+
+    if wait:
+        return fetch()
+    return executor.submit(fetch)
+
+
+def in_executor(sku: str, wait: bool = False):
+    def fetch():
+        return requests.get(f"https://prices.example.com/{sku}", timeout=5)
+
+    if wait:
+        return fetch()
+    return asyncio.get_event_loop().run_in_executor(None, fetch)
+
+
+@app.get("/registered")
+async def get_registered(sku: str):
+    return registered(sku)
+
+
+@app.get("/mapped")
+async def get_mapped(sku: str):
+    return mapped([sku])
+
+
+@app.get("/submitted")
+async def get_submitted(sku: str, wait: bool = False):
+    return submitted(sku, wait)
+
+
+@app.get("/in-executor")
+async def get_in_executor(sku: str, wait: bool = False):
+    return in_executor(sku, wait)
+'''
+
+
+def test_a_nested_function_handed_to_a_call_that_runs_it_elsewhere_is_not_reached_by_its_direct_call(
+        tmp_path: Path) -> None:
+    """A sync helper that calls its nested `fetch()` directly: the call runs on the loop (reported) when the helper
+    hands `fetch` only to calls that keep it or run it right there (`callbacks.append(fetch)`, the builtin
+    `map(fetch, ...)`, no pool's method); when it also hands `fetch` to a pool's method (`executor.submit`) or to
+    `loop.run_in_executor` (knowledge/blocking.toml [offload]), `fetch` is written to run in a thread and the
+    direct call is the fallback of a flag (`wait`, which the routes pass on from the request: without the hand-off
+    the same call would be reported)."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": HANDED,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
+        (48, "`registered()` -> `fetch()`"), (53, "`mapped()` -> `fetch()`")]

@@ -266,3 +266,71 @@ def test_a_workflow_of_another_repository_given_one_dockerfile(tmp_path: Path) -
         assert project.deployment.targets == targets, name
     pull_requests = _project(tmp_path / "pr", {**files, DEPLOY: _external("dockerfile: api/Dockerfile", "pull_request")})
     assert _prod(pull_requests) == {}
+
+
+ODD_SHAPES = """\
+on: {push: {branches: [main]}}
+env: [IMAGE=registry.example.com/top]
+jobs:
+  listed:
+    uses: ./.github/workflows/build.yml
+    with: [dockerfile, docker/Dockerfile.api]
+  scalar:
+    uses: org/ci/.github/workflows/image.yml@v1
+    with: docker/Dockerfile.api
+  publish:
+    runs-on: ubuntu-latest
+    env:
+      IMAGE: registry.heroku.com/job
+    steps:
+      - just a string
+      - env: 3
+        run: docker build -t $IMAGE/web backend
+      - env:
+          IMAGE: [registry.example.com/listed]
+        run: docker build -t $IMAGE/web listed
+  other:
+    runs-on: ubuntu-latest
+    env: registry.heroku.com/other
+    steps:
+      - run: docker build -t $IMAGE/web other
+"""
+ODD_CALLED = """\
+on: {workflow_call: {inputs: {dockerfile: {type: string}}}}
+env: deploy
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    env: [A, B]
+    steps:
+      - uses: docker/build-push-action@v5
+        with:
+          file: ${{ inputs.dockerfile }}
+          tags: org/api
+"""
+
+
+def test_env_and_with_that_are_no_mapping_give_no_values(tmp_path: Path) -> None:
+    """`env:` of a workflow, a job or a step, and a reusable workflow call's `with:`, written as a list, a scalar or
+    with a list for a value (hostile or mistaken YAML; GitHub wants a mapping of strings): no value is read from them
+    and nothing fails. The steps still build their folders with the job's `env:` mapping (its Heroku registry is
+    not hidden by a step's `env: 3` or an `IMAGE:` list), `$IMAGE` of a job whose `env:` is a scalar names no
+    registry, and neither call gives the called workflow's `${{ inputs.dockerfile }}` (or another repository's workflow) a Dockerfile; a
+    workflow file that is a list or a plain scalar holds no job."""
+    from conftest import run_json
+
+    files = {**_images("backend/Dockerfile", "listed/Dockerfile", "other/Dockerfile", "docker/Dockerfile.api"),
+             DEPLOY: ODD_SHAPES,
+             ".github/workflows/build.yml": ODD_CALLED, ".github/workflows/list.yml": "- not\n- a mapping\n",
+             ".github/workflows/scalar.yml": "just text\n"}
+    project = _project(tmp_path / "model", files)
+    assert _prod(project) == {"backend/Dockerfile": f"built by `docker build` at {DEPLOY}:17",
+                              "listed/Dockerfile": f"built by `docker build` at {DEPLOY}:20",
+                              "other/Dockerfile": f"built by `docker build` at {DEPLOY}:25"}
+    assert {path: platform for path, (platform, _) in project.deployment.platform_images.items()} == {
+        "backend/Dockerfile": "heroku", "listed/Dockerfile": "heroku"}
+    assert project.deployment.targets == {}
+    root = tmp_path / "cli"
+    _project(root, files)
+    _, data = run_json(root)  # fails on an internal error of any rule
+    assert not [f for f in data["findings"] if f["code"] == "PC000"], data["findings"]
