@@ -106,6 +106,9 @@ WAYS = {
     "loop-item": "`for x in items()` with `-> list[X]` / `Iterable[X]`, a parameter `list[X]`, `enumerate`, "
                  "`sorted`; iterating a mapping gives its keys",
     "orm-union": "`A | B` of synchronous ORM models: the call blocks when any member's ORM runs it",
+    "client-argument": "a sync client handed to a helper whose parameter says nothing (`read_count(cache, key)`, "
+                       "`def read_count(r, key): return r.get(key)`), or handed on to another; a helper that only "
+                       "reads an attribute or calls a safe method, or a call offloaded or awaited, stays quiet",
 }
 
 

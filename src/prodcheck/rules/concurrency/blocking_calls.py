@@ -1,12 +1,14 @@
 """Whether one call blocks the event loop, and why (PC501): a blocking function or client method of
-knowledge/blocking.toml, a synchronous ORM, a sync SQLAlchemy session, query, engine or inspector, or a
-sync session handed to a helper (sessions.py).
+knowledge/blocking.toml, a synchronous ORM, a sync SQLAlchemy session, query, engine or inspector, a sync
+client handed to a helper that calls its methods unannotated (arguments.py), or a sync session handed to a
+helper (sessions.py).
 """
 from __future__ import annotations
 
 from prodcheck.model.facts import Call, Function, Value
 from prodcheck.knowledge.blocking import Family
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.arguments import client_argument
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
 from prodcheck.rules.concurrency.sessions import sync_session_argument
@@ -43,7 +45,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
         family = holds.family(holder) if holder is not None else None
         if family is not None and family.key in kb.called:
             return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
-    return sync_session_argument(index, holds, call, function)
+    return client_argument(index, holds, call, function) or sync_session_argument(index, holds, call, function)
 
 
 def _client_method(holds: Holds, head: str, call: Call, function: Function) -> bool:
