@@ -229,3 +229,28 @@ def test_extraction_leaves_no_cyclic_garbage() -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+def test_equal_annotations_are_one_object_without_a_position() -> None:
+    first = extract("app/a.py", b"def f(db: Session, name: str) -> None:\n    pass\n")
+    second = extract("app/b.py", b"x: str = ''\n\ndef g(\n    name: str,\n    db: Session,\n) -> None:\n    pass\n")
+    f, g = first.functions[0], second.functions[0]
+    assert f.params[1].annotation is g.params[0].annotation is second.annotations[0][1]
+    assert f.params[1].annotation == Value("name", 0, "str") and f.annotation == Value("const", 0)
+    assert f.params[0] is g.params[1]  # `db: Session` without a default: one Param
+    assert first.functions[0].params[0].annotation.text == "Session"  # type: ignore[union-attr]
+
+
+def test_an_annotation_holding_a_call_keeps_its_positions() -> None:
+    source = b"async def route(db: Annotated[Session, Depends(get_db)], n: int = 3):\n    pass\n"
+    params = extract("app/r.py", source).functions[0].params
+    depends = params[0].annotation.items[1]  # type: ignore[union-attr]
+    assert depends.kind == "call" and tuple(depends.span) == (1, 40, 1, 55)
+    assert tuple(params[0].annotation.span) == (1, 21, 1, 56)  # type: ignore[union-attr]
+    assert params[1].annotation == Value("name", 0, "int") and tuple(params[1].default.span) == (1, 67, 1, 68)  # type: ignore[union-attr]
+
+
+def test_annotations_with_equal_but_different_literals_stay_apart() -> None:
+    facts = extract("app/l.py", b"def f(a: Literal[True], b: Literal[1], c: Literal[1.0], d: Literal['1']):\n    pass\n")
+    literals = [param.annotation.items[0].literal for param in facts.functions[0].params]  # type: ignore[union-attr]
+    assert [type(literal) for literal in literals] == [bool, int, float, str]

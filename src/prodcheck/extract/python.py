@@ -19,6 +19,7 @@ from prodcheck.model.facts import (AWAITED, COLUMN_LIMIT, COLUMN_SHIFT, END_LINE
                                    PyFacts, StringLiteral, VALUE_SHAPES, Value, pack_position)
 from prodcheck.extract.guards import param_guards
 from prodcheck.extract.once import Neighbours, once_statements
+from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared, shared_param
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
@@ -240,7 +241,6 @@ class _Extractor(ast.NodeVisitor):
         self.deferred_depth = 0
         self.once_depth = 0
         self._values: dict[int, Value | None] = {}
-        self._bare_params: dict[str, Param] = {}  # `_param`
         self.local_assigns = 0  # assignments to a function's plain names: `locals` only, no Assign (a budget's count)
         self._eager_lambdas: set[int] = set()  # lambdas given to a call of [eager]: their calls run here
 
@@ -523,14 +523,30 @@ class _Extractor(ast.NodeVisitor):
                 scope.locals.append((name, _new_tuple(_V5, ("ifexp", at, "", None, (test, value, other))), False))
 
     def _param(self, name: str, annotation: ast.expr | None, default: ast.expr | None) -> Param:
-        """A parameter with neither annotation nor default (`self`, `cls`, `request`) is one shared Param
-        per name and file: a Param is never changed once built, and every method has a `self`."""
-        if annotation is None and default is None:
-            bare = self._bare_params.get(name)
-            if bare is None:
-                bare = self._bare_params[name] = Param(name, None, None)
-            return bare
-        return Param(name, self.value(annotation), self.value(default))
+        """A parameter without a default and with no annotation (`self`, `cls`, `request`) or one without a call
+        (`db: Session`) is one shared Param per name and annotation (extract/types.py): a Param is never changed
+        once built, and every method has a `self`."""
+        declared, one = self._annotation(annotation)
+        if default is None and one:
+            return shared_param(name, declared)  # `db: Session`: one Param for the run (extract/types.py)
+        return Param(name, declared, self.value(default))
+
+    def annotation(self, node: ast.expr | None) -> Value | None:
+        return self._annotation(node)[0]
+
+    def _annotation(self, node: ast.expr | None) -> tuple[Value | None, bool]:
+        """A type annotation's Value: without positions and one object per distinct annotation, unless it
+        holds a call (extract/types.py); and whether it is that one object (absent: True)."""
+        if node is None:
+            return None, True
+        if has_call(node):
+            return self.value(node), False
+        positions, self.pos = self.pos, UNPLACED_POSITIONS  # type: ignore[assignment]  # `at` only
+        try:
+            value = self.value(node)
+        finally:
+            self.pos = positions
+        return shared(value) if value is not None else (None, False)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
@@ -582,7 +598,7 @@ class _Extractor(ast.NodeVisitor):
                 tuple(scope.locals),
                 self.class_stack[-1] if self.class_stack else "",
                 self.in_main,
-                self.value(node.returns) if node.returns is not None else None,
+                self.annotation(node.returns),
                 tuple(scope.declared),
                 param_guards(node),
             )
@@ -729,20 +745,20 @@ class _Extractor(ast.NodeVisitor):
         if len(self.scopes) == 1 and isinstance(node.target, ast.Name):
             # `embeddings_model: Dict[str, EmbeddingsModel] = None` in a state module, filled in at start-up:
             # the declared type is what the global holds once requests use it
-            annotation = self.value(node.annotation)
+            annotation = self.annotation(node.annotation)
             if annotation is not None:
                 self.annotations.append((_intern(f"{self.module}.{node.target.id}"), annotation))
         elif self.class_stack and self.scopes[-1].qualname == self.class_stack[-1] and isinstance(node.target, ast.Name):
             # `session_maker: sessionmaker` in a class body (a dataclass field, an attribute `__init__` fills
             # in): the declared type of each instance's attribute
-            annotation = self.value(node.annotation)
+            annotation = self.annotation(node.annotation)
             if annotation is not None:
                 self.annotations.append((_intern(f"{self.class_stack[-1]}.{node.target.id}"), annotation))
         elif self.class_stack and len(self.scopes) > 1 and self.scopes[-2].qualname == self.class_stack[-1] \
                 and type(node.target) is _Attribute and type(node.target.value) is _Name and node.target.value.id == "self":
             # `self.contexts: Dict[str, Context] = {}` in a method (`__init__`): declared for every instance, as in
             # the class body
-            annotation = self.value(node.annotation)
+            annotation = self.annotation(node.annotation)
             if annotation is not None:
                 self.annotations.append((_intern(f"{self.class_stack[-1]}.{node.target.attr}"), annotation))
         if node.value is not None:

@@ -1,0 +1,88 @@
+"""Type annotations as facts: what a name is declared to hold, without where the declaration is.
+
+A parameter's, a return's or a module global's annotation (`db: Session`, `-> None`, `client: Minio`)
+is read for what it names (rules/concurrency/annotations.py, project/python_routes.py's `Depends`,
+cpu_work's upload types), never for its position: no finding points at an annotation. So an annotation
+without a call in it is built with no position (`at` = 0, a small int Python shares) and equal ones are
+one object for the whole run: ~145,000 annotation Values of the bench corpus are a few thousand distinct
+ones (`str`, `int`, `Session`, `Optional[str]`, `None`). An annotation that holds a call
+(`Annotated[Session, Depends(get_db)]`) is built as any other Value, positions and all: the rules follow
+the call it holds like a call of the code.
+"""
+from __future__ import annotations
+
+import ast
+
+from prodcheck.model.facts import Param, Value
+
+UNPLACED = 0  # the `at` of an annotation's Values
+
+# The shared annotations and parameters of this process (emptied when they grow past the bound: a
+# long-lived process reading many projects keeps no more than that).
+_BOUND = 50_000
+_values: dict[Value, Value] = {}
+_params: dict[tuple[str, Value | None], Param] = {}
+
+
+class Unplaced:
+    """Stands for the extractor's positions while an annotation is built: every Value's `at` is 0."""
+
+    def at(self, node: ast.AST) -> int:
+        return UNPLACED
+
+
+UNPLACED_POSITIONS = Unplaced()
+
+
+def has_call(node: ast.expr) -> bool:
+    """Whether an annotation holds a call (`Annotated[X, Depends(f)]`): the shapes annotations take are
+    looked at directly (`ast.walk` is a generator, and this runs for every annotation)."""
+    node_type = type(node)
+    if node_type is ast.Name or node_type is ast.Constant:
+        return False
+    if node_type is ast.Attribute:
+        return has_call(node.value)  # type: ignore[attr-defined]  # an ast.Attribute
+    if node_type is ast.Subscript:
+        return has_call(node.value) or has_call(node.slice)  # type: ignore[attr-defined]  # an ast.Subscript
+    if node_type is ast.BinOp:
+        return has_call(node.left) or has_call(node.right)  # type: ignore[attr-defined]  # an ast.BinOp
+    if node_type is ast.Tuple or node_type is ast.List:
+        return any(has_call(element) for element in node.elts)  # type: ignore[attr-defined]  # a Tuple or List
+    return any(type(inner) is ast.Call for inner in ast.walk(node))
+
+
+def _shareable(value: Value) -> bool:
+    """Only strings and None as literals: `True == 1 == 1.0` (and hash alike), so a table keyed by Values
+    would hand `Literal[1]` the Value of `Literal[True]`."""
+    literal = value.literal
+    if literal is not None and type(literal) is not str:
+        return False
+    return all(_shareable(item) for item in value.items) and all(
+        _shareable(item) for item in value.keyword_values)
+
+
+def shared(value: Value) -> tuple[Value, bool]:
+    """The one object of this annotation (built without positions) for the whole run, and whether it is
+    shared (False: a literal other than a string, kept as built)."""
+    found = _values.get(value)
+    if found is not None:
+        return found, True
+    if not _shareable(value):
+        return value, False
+    if len(_values) >= _BOUND:
+        _values.clear()
+        _params.clear()
+    _values[value] = value
+    return value, True
+
+
+def shared_param(name: str, annotation: Value | None) -> Param:
+    """A parameter without a default whose annotation is shared (or absent): one Param per (name, annotation),
+    as a Param is never changed once built (`self`, `request: Request`, `db: Session`)."""
+    key = (name, annotation)
+    param = _params.get(key)
+    if param is None or param.annotation is not annotation:
+        if len(_params) >= _BOUND:
+            _params.clear()
+        param = _params[key] = Param(name, annotation, None)
+    return param
