@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import Any
-
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from typing import TYPE_CHECKING, Any
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context
@@ -18,6 +16,9 @@ from prodcheck.project.infra import ComposeService, image_repository, is_databas
     is_third_party_image, scalar_location
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.health.probes import process_for_node
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedSeq
 
 _OTHER_DATABASES = frozenset(load("images")["stores"]["databases"])  # besides PostgreSQL and its poolers
 _WAITERS = tuple(load("commands")["waiters"]["words"])
@@ -116,6 +117,8 @@ class DependsOnNotHealthy(Rule):
         The short list form becomes the long form, every other entry with `condition: service_started`
         (what the short form means), so only the database's start changes.
         """
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq  # only when a fix is offered (fix/roundtrip.py)
+
         text = file_text(service.file)
         if text is None:
             return None
