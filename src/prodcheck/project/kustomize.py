@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from prodcheck.knowledge import load
 from prodcheck.model.facts import LITERAL, Fact
 from prodcheck.model.files import Context, FileKind
-from prodcheck.model.finding import Location, Span
+from prodcheck.model.finding import Location
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.infra import scalar_location
@@ -133,7 +133,6 @@ def _patch_entry(project: Project, directory: str, source: SourceFile, entry: YN
         patch_source = project.by_path.get(path)
         if patch_source is not None and patch_source.error is None and patch_source.text is not None:
             documents = project.yaml(patch_source)
-            origin = Location(path, Span(1))
     elif inline is not None and inline.as_str():
         try:
             documents = load_documents(inline.as_str() or "")
