@@ -324,6 +324,7 @@ def test_make_recipes() -> None:
     assert list(_make_recipes(text)) == [("deploy", 6, "docker build .\nhelm upgrade rel ./chart"),
                                          ("last", 11, "fly deploy")]
     assert list(_make_recipes("\tdocker build .\n")) == []
+    assert list(_make_recipes("deploy:\n\tdocker build .\nclean:\n")) == [("deploy", 2, "docker build .")]  # the last target has no recipe
 
 
 def test_makefile_targets_deploy_by_their_names(tmp_path: Path) -> None:

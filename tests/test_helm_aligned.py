@@ -321,3 +321,26 @@ def test_helm_output_of_20000_lines_is_aligned_with_the_static_reading_and_longe
     assert len(rendered.origins) == lines
     expected = Location("chart/values.yaml", Span(lines)) if aligned else Location("chart/templates/cm.yaml", Span(1))
     assert rendered.origins[-1] == expected
+
+
+def test_the_slots_of_the_static_rendering_move_with_the_lines_helm_renders_around_them() -> None:
+    """A slot (where a block the defaults leave out would go) keeps its distance to the last line above it that
+    both renderings share, moved to where Helm wrote that line: on the first shared line itself, on `spec:` after
+    the lines Helm added above, on the last one; after the last shared line it stays on Helm's last line. A slot
+    above every shared line (the static rendering's leading blank line) has nothing to move with and is dropped."""
+    from prodcheck.model.files import Context, FileKind
+    from prodcheck.model.finding import Location, Span
+    from prodcheck.project.helm_aligned import _aligned
+    from prodcheck.project.helm_render import Rendered
+    from prodcheck.project.sources import SourceFile
+
+    static_text = "\nkind: Deployment\nspec:\n  replicas: 1\n  template: {}\n"
+    helm_text = "kind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 1\n  extra: 2\n  template: {}\n"
+    template = SourceFile("chart/templates/d.yaml", FileKind.YAML, Context.PROD, text="{{ .Values.all }}\n")
+    static = Rendered(SourceFile("chart/templates/d.yaml@rendered", FileKind.YAML, Context.PROD, text=static_text),
+                      template, "chart/values.yaml", [Location("chart/values.yaml", Span(i + 1)) for i in range(6)])
+    static.slots = [(line, key, Location("chart/values.yaml", Span(line)))
+                    for line, key in ((1, "before"), (2, "first"), (3, "spec"), (5, "last"), (6, "end"))]
+    rendered = _aligned(template, "chart/values.yaml", helm_text, static, {})
+    assert [(line, key, origin.span.line) for line, key, origin in rendered.slots] == [
+        (1, "first", 2), (4, "spec", 3), (7, "last", 5), (7, "end", 6)]

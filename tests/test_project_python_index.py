@@ -767,3 +767,20 @@ async def startup():
     assert {name: (value.kind, value.text if value.kind != "const" else value.literal) if value else None
             for name, value in found.items()} == {
         "store": ("call", "make_store"), "client": ("call", "open_client"), "level": ("const", 2)}
+
+
+def test_include_router_on_an_object_that_is_no_app_is_skipped_and_the_next_calls_are_read(tmp_path: Path) -> None:
+    """`plugins.include_router(...)` / `plugins.mount(...)` on an object that is no app or router the index knows (a
+    plugin registry, read first here) adds no mount, and the app's own `include_router` after it still does."""
+    from conftest import project_model
+
+    index = project_model(tmp_path, {
+        "app/__init__.py": "",
+        "app/a_plugins.py": ("import fastapi\nfrom app.registry import plugins\n\nrouter = fastapi.APIRouter()\n"
+                             "plugins.include_router(router, prefix='/plugins')\nplugins.mount('/static', router)\n"),
+        "app/api.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get('/items')\ndef items():\n    return []\n",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app import api\n\napp = FastAPI()\napp.include_router(api.router, prefix='/api')\n",
+    }).python
+    assert {parent: [(child, prefix) for child, prefix, _ in children] for parent, children in index.mounts.items()} == {
+        "app.main.app": [("app.api.router", "/api")]}
+    assert [sorted(index.full_paths(route)) for route in index.routes] == [["/api/items"]]
