@@ -265,3 +265,15 @@ def test_a_development_app_on_the_way_does_not_end_the_search(tmp_path: Path) ->
                                 "scripts/dev_server.py": include})
     assert placed["app/routes/debug_tools.py"] == (
         Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:6 includes its router)")
+
+
+def test_an_include_in_a_test_file_read_first_does_not_hide_the_production_one(tmp_path: Path) -> None:
+    """The router is included twice: first (in the order files are read) by a test file's conftest, then by the
+    production app. The test file's include is skipped and the app's own one still serves the routes."""
+    placed = _placed(tmp_path, {
+        "app/routes/debug_tools.py": _ROUTER,
+        "app/conftest.py": "from app.main import app\nfrom app.routes import debug_tools\n\napp.include_router(debug_tools.router)\n",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.routes import debug_tools\n\napp = FastAPI()\napp.include_router(debug_tools.router)\n"})
+    assert placed["app/conftest.py"][0] == Context.TEST
+    assert placed["app/routes/debug_tools.py"] == (
+        Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:6 includes its router)")

@@ -13,7 +13,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.yaml import load_documents
 from prodcheck.project.infra import (
-    FilesByPath, compose_env, image_repository, is_database_image, is_pooler_image, is_shell_wrapper,
+    FilesByPath, argument_lines, compose_env, image_repository, is_database_image, is_pooler_image, is_shell_wrapper,
     is_third_party_image, k8s_command, k8s_env, max_connections_in, raw_argv, replicas_fact, resolve_script,
     scalar_location, yaml_command,
 )
@@ -145,6 +145,17 @@ env:
     assert k8s_command(_node("image: x\n")) == ([], None, False, False)
     assert k8s_command(_node("command: []\n"))[1:] == (None, True, False)
     assert k8s_env(_node("image: x\n")) == {}
+
+
+def test_the_line_of_each_argument_skips_what_is_no_string() -> None:
+    """The line each argument of a YAML list starts on, in step with the strings the list holds: a null item (`-`
+    alone, `~`) and a mapping are no argument and have no line; a block scalar starts after its `|`. A null item
+    therefore leaves the commands of a `sh -c` script on their own lines."""
+    assert argument_lines(_node("- sh\n-\n- ~\n- {a: 1}\n- |\n  uvicorn app:app\n"), None) == [1, 6]
+    container = _node("command: [sh, -c]\nargs:\n  -\n  - |\n    alembic upgrade head\n    uvicorn app:app\n")
+    commands, anchor, _, _ = k8s_command(container)
+    assert [(list(c.argv), c.line) for c in commands] == [(["alembic", "upgrade", "head"], 5), (["uvicorn", "app:app"], 6)]
+    assert anchor is not None and anchor.span.line == 3
 
 
 def test_replicas_fact_and_scalar_location() -> None:

@@ -784,3 +784,37 @@ def test_include_router_on_an_object_that_is_no_app_is_skipped_and_the_next_call
     assert {parent: [(child, prefix) for child, prefix, _ in children] for parent, children in index.mounts.items()} == {
         "app.main.app": [("app.api.router", "/api")]}
     assert [sorted(index.full_paths(route)) for route in index.routes] == [["/api/items"]]
+
+
+def test_how_far_depends_is_followed_through_annotated_aliases(tmp_path: Path) -> None:
+    """`Depends(...)` inside `Annotated[...]` aliases that name each other: four steps from the parameter's
+    annotation (alias, Annotated, alias, Annotated, then `Depends`) are followed, one alias more is not (a bound
+    against alias cycles, which end)."""
+    from conftest import project_model
+
+    index = project_model(tmp_path, {"app/__init__.py": "", "app/deps.py": """\
+from typing import Annotated
+
+from fastapi import Depends
+
+
+def verify():
+    return True
+
+
+Level1 = Annotated[str, Depends(verify)]
+Level2 = Annotated[str, Level1]
+Level3 = Annotated[str, Level2]
+Loop1 = Annotated[str, Loop2]  # never run: the model only reads it
+Loop2 = Annotated[str, Loop1]
+
+
+def direct(user: Level1): ...
+def two(user: Level2): ...
+def three(user: Level3): ...
+def looping(user: Loop2): ...
+"""}).python
+    found = {name: index.parameter_dependencies(index.functions[f"app.deps.{name}"][0])
+             for name in ("direct", "two", "three", "looping")}
+    assert found == {"direct": [("user", "app.deps.verify")], "two": [("user", "app.deps.verify")], "three": [],
+                     "looping": []}

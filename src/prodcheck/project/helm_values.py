@@ -207,8 +207,8 @@ def _yaml_lines(value: object, path: str, out: list[tuple[str, Location | None]]
         elif value.is_seq:
             if not value.value:
                 out.append((pad + "[]", here))
-            for item in value.list():
-                _child(f"{pad}-", item, path, out, indent, Location(item.origin or path, item.span))
+            for item in value.list():  # an item's lines are placed by its own nodes: the dash has no line of its own
+                _child(f"{pad}-", item, path, out, indent, None)
         else:
             out.append((pad + _scalar_yaml(typed_scalar(value), value.style in ("'", '"')), here))
         return
