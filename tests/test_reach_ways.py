@@ -106,6 +106,10 @@ WAYS = {
     "loop-item": "`for x in items()` with `-> list[X]` / `Iterable[X]`, a parameter `list[X]`, `enumerate`, "
                  "`sorted`; iterating a mapping gives its keys",
     "orm-union": "`A | B` of synchronous ORM models: the call blocks when any member's ORM runs it",
+    "declared-local": "a local declared with a type (`chosen: Visit | Note = pick(kind)`, `reports: list[Report] = "
+                      "...`): the declaration and the value, as one holding",
+    "conditional-union": "`Draft() if c else Report()`: either class's method may run",
+    "super-call": "`super().save()` in an override: the next project base's method",
     "client-argument": "a sync client handed to a helper whose parameter says nothing (`read_count(cache, key)`, "
                        "`def read_count(r, key): return r.get(key)`), or handed on to another; a helper that only "
                        "reads an attribute or calls a safe method, or a call offloaded or awaited, stays quiet",

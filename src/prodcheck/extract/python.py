@@ -112,6 +112,7 @@ class _Scope:
     returns: list[Value] = field(default_factory=list)
     is_generator: bool = False
     declared: list[str] = field(default_factory=list)  # `global` / `nonlocal` names
+    local_types: list[tuple[str, Value]] = field(default_factory=list)  # `name: Annotation` in a function
 
 
 # Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, flat_keywords,
@@ -601,6 +602,7 @@ class _Extractor(ast.NodeVisitor):
                 self.annotation(node.returns),
                 tuple(scope.declared),
                 param_guards(node),
+                tuple(scope.local_types),
             )
         )
 
@@ -761,6 +763,14 @@ class _Extractor(ast.NodeVisitor):
             annotation = self.annotation(node.annotation)
             if annotation is not None:
                 self.annotations.append((_intern(f"{self.class_stack[-1]}.{node.target.attr}"), annotation))
+        elif self.scopes[-1].is_function and type(node.target) is _Name:
+            # `chosen: Visit | Note = pick(kind)`, `drafts: list[Draft] = []` in a function: what the local is
+            # declared to hold, beside what it is assigned
+            annotation = self.value(node.annotation)
+            if annotation is not None:
+                scope = self.scopes[-1]
+                scope.local_types.append((node.target.id, annotation))
+                scope.local_names.add(node.target.id)
         if node.value is not None:
             self._record_assign(node.target, node.value, node)
             self.visit(node.value)

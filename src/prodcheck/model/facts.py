@@ -286,6 +286,8 @@ class Function:
     declared: tuple[str, ...] = ()  # names the body declares `global` or `nonlocal`: bound outside the call
     # lines that run only for some values of a parameter (extract/guards.py): (first, last, param, need, position)
     guards: tuple[tuple[int, int, str, str, int], ...] = ()
+    # `chosen: Visit | Note = pick(kind)` in the body: what a local is declared to hold, by name
+    local_types: tuple[tuple[str, Value], ...] = ()
 
     def needs(self, line: int) -> tuple[tuple[str, str, int], ...]:
         """What the parameters must be for the line to run: (param, need, position), () for every call."""

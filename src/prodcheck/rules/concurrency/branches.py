@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from prodcheck.rules.concurrency.summaries import Blocking
 
 _UNKNOWN = object()
+# The need of a line that runs once per value of a parameter (a memoised helper keyed by it: summaries.py
+# `_memo_keyed`): a constant given there was seen before, so the line does not run again
+KEYED = "keyed"
 
 
 def _argument(call: Call, target: Function, param: str, position: int) -> Value | object:
@@ -43,6 +46,8 @@ def _decides(value: Value | object, need: str) -> bool:
         return isinstance(value, Value) and (value.kind != "const" or bool(value.literal))
     if not isinstance(value, Value) or value.kind != "const":
         return False
+    if need == KEYED:
+        return True
     literal = value.literal
     if literal is None:
         return need in (TRUTHY, NOT_NONE)

@@ -100,6 +100,11 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
 def object_target(index: PythonIndex, holds: Holds, call: Call, function: Function,
                    written: str = "") -> tuple[Function, PyFacts] | None:
     name = written or call.name
+    if name.startswith("super().") and function.class_name:
+        # `super().save()` in an override: the method the next project base defines (the subclass's own is
+        # this one); an ancestor a library defines is judged as the call of its name
+        method = name[len("super()."):]
+        return holds.inherited(function.class_name, method) if "." not in method and "()" not in method else None
     if "()" not in name and not call.receiver and name == call.name:
         resolved = index.resolve(name)
         if resolved is not None and resolved.cls:

@@ -175,6 +175,9 @@ class Containers(HoldsBase):
 
     def _iterated_name(self, dotted: str, function: Function | None, depth: int) -> Holding | None:
         if function is not None and "." not in dotted:
+            declared = self.local_type(function, dotted) if function.local_types else None
+            if declared is not None:  # `drafts: list[Draft] = []`
+                return self._item_of(declared, function, depth + 1)
             local = self.local(function, dotted)
             if local is not None:
                 return self._iterated(local, function, depth + 1) if local.kind in {"seq", "name", "call"} else None

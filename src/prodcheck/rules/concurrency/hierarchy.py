@@ -69,6 +69,15 @@ class Hierarchy(HoldsBase):
                 order.extend(b for b in self.mro(resolved.qualname, depth + 1) if b not in order)
         return order
 
+    def inherited(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
+        """The method `name` that `super()` reaches from a method of `cls`: the first of its project bases (in
+        `mro` order, the class itself left out) to define it."""
+        for owner in self.mro(cls)[1:]:
+            found = self.index.functions.get(f"{owner}.{name}")
+            if found is not None:
+                return found
+        return None
+
     def methods(self, cls: str, name: str) -> list[tuple[Function, PyFacts]]:
         """The methods a call on an instance of `cls` may run: one per member of a union (`A|B`)."""
         found = [m for member in cls.split("|") if (m := self.method(member, name)) is not None]

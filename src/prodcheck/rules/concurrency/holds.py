@@ -150,13 +150,10 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
 
     def _either(self, branches: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:
         """`x = a if c else b`, or both branches of an if/else assigning `x`: which branch runs is not known, so
-        a branch that holds something blocking wins (a sync client, session or engine); the other is taken only
-        when neither does (both async: nothing blocks)."""
+        a branch that holds something blocking wins (a sync client, session or engine); two project objects are
+        one object of either class (`Visit() if first else Note()`: `union`); else the first."""
         held = [found for branch in branches if (found := self.value(branch, function, depth)) is not None]
-        for found in held:
-            if found.kind == "client" or found.ref == "sync":
-                return found
-        return held[0] if held else None
+        return union(held) if held else None
 
     # ---------------------------------------------------------------- expressions
 
@@ -215,6 +212,11 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
     def _name(self, dotted: str, function: Function | None, depth: int, line: int = 0) -> Holding | None:
         if function is not None:
             local = self.local(function, dotted, line)
+            declared = self.local_type(function, dotted) if function.local_types and "." not in dotted else None
+            if declared is not None:  # `chosen: Visit | Note = pick(kind)`: either may be what it holds
+                held = [found for found in (self.value(local, function, depth + 1) if local is not None else None,
+                                            self.annotation(declared, function, depth + 1)) if found is not None]
+                return union(held) if held else None
             if local is not None:
                 return self.value(local, function, depth + 1)
             for assign in reversed(self.dotted_locals.get(function.qualname, ())):

@@ -67,6 +67,14 @@ class Scopes(HoldsBase):
                 table[local].append(value)
         return table
 
+    @staticmethod
+    def local_type(function: Function, name: str) -> Value | None:
+        """What the function declares a local to hold (`chosen: Visit | Note = ...`), the last declaration."""
+        for local, declared in reversed(function.local_types):
+            if local == name:
+                return declared
+        return None
+
     def _reassigned(self, function: Function, name: str) -> bool:
         values = self._local_values(function).get(name)
         return values is not None and len(values) > 1

@@ -13,7 +13,7 @@ from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.extract.once import MEMO_DECORATORS
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.branches import Cycles, first_possible
+from prodcheck.rules.concurrency.branches import KEYED, Cycles, first_possible
 from prodcheck.rules.concurrency.callables import Callables
 from prodcheck.rules.concurrency.callees import resolved_callees
 from prodcheck.rules.concurrency.holds import Holds
@@ -53,6 +53,20 @@ def _memoized(function: Function, call: Call) -> bool:
         return False
     value = call.value
     return not value.has_star and all(a.kind == "const" for a in (*value.items, *(v for _, v in value.keywords)))
+
+
+def _memo_keyed(function: Function, target: Function, call: Call) -> tuple[tuple[str, str, int], ...]:
+    """`_load_asset(name)` under `functools.lru_cache`, `name` a parameter of `function` and every other argument a
+    constant: the body runs once per value of `name`, so a caller of `function` that gives a constant there reaches
+    it once (`self.js("undecorate")`). The need (branches.py `KEYED`), or () when that is not the call's shape."""
+    if target.class_name or not any(d.text in MEMO_DECORATORS for d in target.decorators) or call.value.has_star:
+        return ()
+    value = call.value
+    keyed = [a for a in (*value.items, *value.keyword_values) if a.kind != "const"]
+    if len(keyed) != 1 or keyed[0].kind != "name":
+        return ()
+    position = next((i for i, p in enumerate(function.params) if p.name == keyed[0].text), None)
+    return () if position is None else ((keyed[0].text, KEYED, position),)
 
 
 def _unconditional(found: list[Blocking]) -> bool:
@@ -174,7 +188,8 @@ class BlockingAnalysis:
                                    call, target)
             if first is not None:
                 blocking = Blocking(first.call, first.facts, first.what, (target.qualname.rsplit(".", 1)[-1], *first.chain),
-                                    first.instead, first.warning, function.needs(call.span.line))
+                                    first.instead, first.warning,
+                                    function.needs(call.span.line) + _memo_keyed(function, target, call))
                 if not blocking.needs:
                     return [*some, blocking]
                 if len(some) < 4:
