@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from prodcheck.knowledge import load
+from prodcheck.model.facts import Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,19 @@ class Family:
     joins: bool = False  # `root / name` with a client on either side is a client of the family (a path)
     data_results: bool = False  # what a blocking method returns is a response already received, not a client
     file_bound: bool = False  # a client works on the file it is built over: built over a buffer, it is no client
+    streamed: str = ""  # the family of a response whose body is read later (`requests.get(url, stream=True)`)
+    stream_keyword: str = ""  # the keyword that, given True, makes a request return such a response
+    stream_methods: frozenset[str] = frozenset()  # functions and methods that always return one (`client.stream`)
+
+    def streams(self, name: str, value: Value | None) -> bool:
+        """Whether calling `name` (a function's or method's last part) with `value`'s arguments returns a response
+        whose body is read later, by a method of the `streamed` family."""
+        if not self.streamed:
+            return False
+        if name in self.stream_methods:
+            return True
+        given = value.kwarg(self.stream_keyword) if value is not None and self.stream_keyword else None
+        return given is not None and given.kind == "const" and given.literal is True
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
@@ -103,7 +117,8 @@ class Blocking:
                 frozenset(entry.get("starts", ())), bool(entry.get("items", False)),
                 frozenset(entry.get("requires", ())), frozenset(entry.get("through", ())),
                 bool(entry.get("joins", False)), bool(entry.get("data_results", False)),
-                bool(entry.get("file_bound", False)),
+                bool(entry.get("file_bound", False)), str(entry.get("streamed", "")),
+                str(entry.get("stream_keyword", "")), frozenset(entry.get("stream_methods", ())),
             )
             self.families[key] = family
             for name in family.functions:

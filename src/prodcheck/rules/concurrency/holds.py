@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Orm, blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes, sync_session_objects
 from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker
@@ -27,6 +28,8 @@ from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING
 from prodcheck.rules.concurrency.members import Members
 from prodcheck.rules.concurrency.scopes import Scopes
 from prodcheck.rules.concurrency.written import app_state_name
+
+_OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])  # run what they are given in a thread
 
 __all__ = ["Holding", "Holds"]
 
@@ -290,6 +293,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
             if family.file_bound and value is not None and self._over_buffer(value, function, family.buffers):
                 return None  # `zipfile.ZipFile(io.BytesIO(), "w")`: an archive in memory
             return Holding("client", family.key)
+        streamed = self._streamed(callee, value)
+        if streamed is not None:
+            return streamed
         if self.kb.maker(callee):
             return Holding("maker", callee)  # `boto3.Session()`: its `.client("s3")` is the client
         if callee in session_classes("sync"):
@@ -340,6 +346,16 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
             if holder is not None and holder.kind == "class":
                 return Holding("object", holder.ref)
         return None
+
+    def _streamed(self, callee: str, value: Value | None) -> Holding | None:
+        """`requests.get(url, stream=True)`, `httpx.stream(...)`, or either handed to a thread
+        (`await asyncio.to_thread(requests.get, url, stream=True)`): a response whose body is read later."""
+        if value is not None and callee in _OFFLOADERS and value.items and value.items[0].kind == "name":
+            callee = value.items[0].text  # the thread runs the function with the same keywords
+        family = self.kb.function(callee)
+        if family is None or not family.streams(callee.rsplit(".", 1)[-1], value):
+            return None
+        return Holding("client", family.streamed)
 
     def _over_buffer(self, value: Value, function: Function | None, buffers: frozenset[str]) -> bool:
         """The file argument of a constructor (the first, or `file=`/`fileobj=`) is one of `buffers`, directly or

@@ -97,6 +97,9 @@ class Members(HoldsBase):
             family = self.kb.families[holder.ref]
             if name in family.detached or (not is_call and name in family.safe):
                 return None
+            if is_call and family.streams(name, value):
+                # `sess.get(url, stream=True)`, `client.stream("GET", url)`: the body is read later, as it is iterated
+                return Holding("client", family.streamed)
             if is_call and family.data_results and name not in family.safe:
                 # `resp = sess.get(url)`: the response was received by that call (or by the coroutine an `_async`
                 # twin returned, once awaited); `resp.json()` is memory. What a safe method returns is the client's.
