@@ -266,6 +266,17 @@ def test_pc301_each_url_of_a_quoted_or_block_scalar_is_its_own_finding_at_its_ow
         (5, 14, 57), (5, 67, 111), (7, 17, 60), (8, 15, 58), (9, 15, 57), (9, 62, 104)]
 
 
+def test_pc301_a_url_that_starts_a_continuation_line_is_found_at_column_one(tmp_path: Path) -> None:
+    """A quoted value in a flow list (where YAML parsers take continuation lines at any indent) whose second URL
+    starts its continuation line: that URL is reported at column 1 of its own line, not at the scalar's start."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  api:\n    image: example/api:1.0\n"
+        '    environment: ["DATABASE_URL=postgresql://app:Xk29sLq81@db-a.internal:5432/app?a=1&\n'
+        'postgresql://app:Pq71mZ0r5@db-b.internal:5432/app"]\n', encoding="utf-8")
+    _, report = run_json(tmp_path, "--select", "PC301")
+    assert [(f["line"], f["column"], f["end_column"]) for f in report["findings"]] == [(4, 33, 73), (5, 1, 41)]
+
+
 def test_pc301_a_url_with_four_words_around_it_is_prose_and_with_three_a_value(tmp_path: Path) -> None:
     """The prose threshold at its edge: four words around the URL make the string a sentence that
     documents the shape of a connection string; three leave it a value some code connects with."""
