@@ -62,9 +62,12 @@ def _exits(statements: list[ast.stmt]) -> bool:
 
 
 def _or_default(statement: ast.stmt, params: frozenset[str]) -> list[str]:
-    """The parameters `x = p or Default()` (`self.x = p or q or Default()`) falls back from: the operands after
-    them run only when each is falsy."""
+    """The parameters `x = p or Default()` (`self.x = p or q or Default()`, `x = p if p is not None else Default()`)
+    falls back from: the operands after them run only when each is falsy (or None)."""
     value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign)) else None
+    if isinstance(value, ast.IfExp) and isinstance(value.body, ast.Name) and value.body.id in params:
+        tested = _test(value.test, params)  # `p if p is not None else Default()`, `p if p else Default()`
+        return [value.body.id] if tested in ((value.body.id, NOT_NONE), (value.body.id, TRUTHY)) else []
     if not isinstance(value, ast.BoolOp) or not isinstance(value.op, ast.Or):
         return []
     leading: list[str] = []
