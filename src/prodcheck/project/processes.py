@@ -75,8 +75,8 @@ def _through_copies(argv: list[str], copies: dict[str, str], workdir: str) -> li
         return argv
     at = 1 if posixpath.basename(argv[0]) in shells() and len(argv) > 1 else 0
     token = argv[at]
-    if token.startswith("-") or "$" in token:
-        return argv
+    if token.startswith("-"):
+        return argv  # (a token with an unexpanded `$VAR` matches no key: renamed_copies skips such targets)
     path = posixpath.normpath(posixpath.join(workdir or "/", token))
     if path not in copies:
         return argv
