@@ -18,3 +18,31 @@ def test_named_keeps_file_and_call_order_and_asks_once_per_name() -> None:
     found = [(facts.path, call.value.arg(0).literal) for facts, call in index.named(wanted)]  # type: ignore[union-attr]
     assert found == [("app/a.py", "A"), ("app/a.py", "B"), ("app/b.py", "C"), ("app/b.py", "D")]
     assert sorted(asked) == sorted(set(asked)) == sorted(index.names)
+
+
+def test_the_calls_of_a_scope_are_those_a_table_of_every_scope_held() -> None:
+    from collections import defaultdict
+
+    from prodcheck.project.python_names import NameIndex
+
+    files = {
+        "app/b.py": b"import os\nos.getenv('M')\n\ndef f():\n    g()\n    def inner():\n        h()\n    k()\n\n"
+                    b"class C:\n    setup()\n    def m(self):\n        self.n()\n",
+        "app/a.py": b"def f():\n    a1()\n\nprint('top')\n",
+        "other/app/b.py": b"def f():\n    again()\n",  # the module name `app.b`... of `other.app.b`: not a prefix
+        "src/app/b.py": b"import json\n\ndef f():\n    twin()\n",  # `app.b` again (src/ is dropped): both files' calls
+        "__init__.py": b"def boot():\n    run()\n",
+    }
+    facts = {path: extract(path, data) for path, data in files.items()}
+    index = NameIndex(facts, {})
+    expected: defaultdict[str, list[object]] = defaultdict(list)
+    for _path, file_facts in sorted(facts.items()):
+        for call in file_facts.calls:
+            expected[call.scope].append(call)
+    assert expected["app.b.f"] and expected[""] and expected["app.b.f.inner"] and expected["app.b.C.m"]
+    for scope, calls in expected.items():
+        assert list(index.calls_by_scope.get(scope, [])) == calls, scope
+    assert index.calls_by_scope.get("app.b.missing", []) == () and index.calls_by_scope.get("nowhere") == ()
+    assert [call.name for call in index.calls_by_scope.get("app.b.f")] == ["g", "k", "twin"]
+    # two files of one module name: the imports of the last in path order, as the table of every module held
+    assert index.imports.get("app.b", {}) == {"json": "json"} and index.imports.get("app.c", {"x": "y"}) == {"x": "y"}

@@ -2,7 +2,7 @@
 environment getters, CORS middleware) ask once per distinct name instead of once per call."""
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from prodcheck.model.facts import Call, PyFacts
 
@@ -48,3 +48,54 @@ class CallIndex:
             for call in file_facts.calls:
                 if call.value.text in names:
                     yield file_facts, call
+
+
+class ScopeCalls:
+    """The calls of each scope (a function's qualified name; "" for module and class bodies), collected when a
+    rule first asks for that scope: rules ask about the functions on a request path or start-up chain, a tenth
+    of a project's scopes (3,100 of 32,700 on the bench corpus, whose tables of every scope held ~4 MiB).
+
+    `get` answers as the dict it replaces did: the scope's calls in the order of the facts (sorted by path)
+    and of each file, or `default` (as a tuple) when the scope makes no call."""
+
+    def __init__(self, files: list[PyFacts]) -> None:
+        self._files = files  # sorted by path
+        self._by_module: dict[str, list[int]] = {}
+        for position, file_facts in enumerate(files):
+            self._by_module.setdefault(file_facts.module, []).append(position)
+        self._built: dict[str, tuple[Call, ...]] = {}
+
+    def get(self, scope: str, default: Iterable[Call] = ()) -> tuple[Call, ...]:
+        found = self._built.get(scope)
+        if found is None:
+            found = self._built[scope] = self._collect(scope)
+        return found or tuple(default)
+
+    def _collect(self, scope: str) -> tuple[Call, ...]:
+        if scope:
+            # A function's qualified name starts with its module's name (extract/python.py `_function`).
+            parts = scope.split(".")
+            positions = sorted(position for cut in range(1, len(parts))
+                               for position in self._by_module.get(".".join(parts[:cut]), ()))
+        else:
+            positions = list(range(len(self._files)))
+        return tuple(call for position in positions for call in self._files[position].calls if call.scope == scope)
+
+
+class ModuleImports:
+    """Each module's imports as a dict (local name -> qualified name), made when name resolution first enters
+    the module (1,700 of 4,100 modules on the bench corpus). A module name two files share has the imports of
+    the last of them in path order, as when every table was made up front."""
+
+    def __init__(self, files: list[PyFacts]) -> None:
+        self._facts = {file_facts.module: file_facts for file_facts in files}  # sorted by path: the last wins
+        self._built: dict[str, dict[str, str]] = {}
+
+    def get(self, module: str, default: dict[str, str]) -> dict[str, str]:
+        found = self._built.get(module)
+        if found is None:
+            file_facts = self._facts.get(module)
+            if file_facts is None:
+                return default
+            found = self._built[module] = dict(file_facts.imports)
+        return found

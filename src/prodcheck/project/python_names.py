@@ -10,7 +10,7 @@ from prodcheck.knowledge import load
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.module_names import ModuleNames
-from prodcheck.project.calls import CallIndex
+from prodcheck.project.calls import CallIndex, ModuleImports, ScopeCalls
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,23 +38,23 @@ class NameIndex:
         self.assigns: dict[str, tuple[Assign, PyFacts]] = {}
         self.annotations: dict[str, Value] = {}  # declared types of module globals and class attributes (`x: Minio`)
         self.classes: dict[str, tuple[object, PyFacts]] = {}
-        self.calls_by_scope: dict[str, tuple[Call, ...]] = {}  # built as lists, kept as tuples (see __init__'s end)
-        self.imports: dict[str, dict[str, str]] = {}
         # Rules resolve the same names for every call of the project: each answer is computed once
         # (the tables above are complete once __init__ returns and never change afterwards).
-        self._resolved: dict[tuple[str, int], Resolved | None] = {}
+        # Keyed by the name alone at depth 0 (nine answers in ten: no key tuple to keep), else (name, depth).
+        self._resolved: dict[str | tuple[str, int], Resolved | None] = {}
         # The smallest depth at which a name was found to resolve to nothing: it resolves to nothing at
         # every greater depth too (less depth left explores a subset of the same branches, in the same
         # order). Without it, star imports that lead into one another were searched again at each depth
         # along every path through them.
         self._unresolved_from: dict[str, int] = {}
         self._constructors: dict[str, str | None] = {}
-        by_scope: defaultdict[str, list[Call]] = defaultdict(list)
-        for _path, file_facts in sorted(facts.items()):
+        ordered = [file_facts for _path, file_facts in sorted(facts.items())]
+        self.calls_by_scope = ScopeCalls(ordered)  # each function's calls, collected when first asked for
+        self.imports = ModuleImports(ordered)  # each module's imports as a dict, made when first asked for
+        for file_facts in ordered:
             self.modules.setdefault(file_facts.module, file_facts)
             module = file_facts.module
             self._names.add(module, module)
-            self.imports[file_facts.module] = dict(file_facts.imports)
             for function in file_facts.functions:
                 self.functions.setdefault(function.qualname, (function, file_facts))
             for assign in file_facts.assigns:
@@ -64,11 +64,6 @@ class NameIndex:
             for cls in file_facts.classes:
                 self.classes[cls.qualname] = (cls, file_facts)
             self.annotations.update(file_facts.annotations)
-            for call in file_facts.calls:
-                by_scope[call.scope].append(call)
-        # A tuple is one block the exact size of its calls; a list is two, grown in steps (~3 MiB on the
-        # bench corpus's 32,000 scopes). Nothing adds a call once the index is built.
-        self.calls_by_scope = {scope: tuple(calls) for scope, calls in by_scope.items()}
 
     @cached_property
     def calls(self) -> CallIndex:
@@ -99,7 +94,7 @@ class NameIndex:
 
     def resolve(self, dotted: str, depth: int = 0) -> Resolved | None:
         """Follow a dotted name to the function, assignment or class that defines it."""
-        key = (dotted, depth)
+        key = (dotted, depth) if depth else dotted
         try:
             return self._resolved[key]
         except KeyError:
