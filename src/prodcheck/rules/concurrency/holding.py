@@ -14,6 +14,9 @@ from prodcheck.knowledge.blocking import Blocking, Family, Orm
 from prodcheck.model.facts import Assign, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 
+if TYPE_CHECKING:
+    from prodcheck.rules.concurrency.attributes import Attributes
+
 MAX_DEPTH = 8  # steps within one expression's answer
 MAX_NESTING = 32  # expressions whose answers wait on each other (a module global -> an attribute -> a parameter's default ...)
 INSTANCE = frozenset({"self", "cls"})
@@ -74,7 +77,7 @@ class HoldsBase:
 
     index: PythonIndex
     kb: Blocking
-    attributes: dict[tuple[str, str], list[tuple[Value, Function | None]]]
+    attributes: Attributes
     dotted_locals: dict[str, list[Assign]]
     app_state: dict[str, list[tuple[Value, Function | None]]]
     entries: dict[str, list[tuple[Value, Function | None]]]  # module global -> values functions store in it

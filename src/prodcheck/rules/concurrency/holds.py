@@ -22,6 +22,7 @@ from prodcheck.model.facts import Assign, Function, PyFacts, Value, pack_positio
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_names import Resolved
 from prodcheck.rules.concurrency.annotations import Annotations
+from prodcheck.rules.concurrency.attributes import Attributes
 from prodcheck.rules.concurrency.containers import Containers
 from prodcheck.rules.concurrency.hierarchy import Hierarchy
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding, union
@@ -44,7 +45,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
         self.kb = blocking()
-        self.attributes: dict[tuple[str, str], list[tuple[Value, Function | None]]] = defaultdict(list)
+        self.attributes = Attributes(index)  # collected for a class when first asked about
         self.dotted_locals: dict[str, list[Assign]] = defaultdict(list)
         self.app_state: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
         self.entries: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
@@ -78,13 +79,10 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
             self.entries[target[:-2]].append((assign.value, function[0] if function else None))
             return
         if target.startswith("self.") and target.count(".") == 1:
-            owner = scope.rpartition(".")[0]
-            if owner in self.index.classes:
-                function = self.index.functions.get(scope)
-                self.attributes[(owner, target[5:])].append((assign.value, function[0] if function else None))
-        elif scope in self.index.classes and target.startswith(scope + ".") and target.count(".") == scope.count(".") + 1:
-            self.attributes[(scope, target.rsplit(".", 1)[1])].append((assign.value, None))
-        elif "." in target and scope and scope != facts.module and scope in self.index.functions:
+            return  # an instance attribute (`attributes`)
+        if scope in self.index.classes and target.startswith(scope + ".") and target.count(".") == scope.count(".") + 1:
+            return  # a class attribute (`attributes`)
+        if "." in target and scope and scope != facts.module and scope in self.index.functions:
             self.dotted_locals[scope].append(assign)  # request.state.db = session()
 
     # ---------------------------------------------------------------- entry points
