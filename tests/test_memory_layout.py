@@ -254,3 +254,11 @@ def test_annotations_with_equal_but_different_literals_stay_apart() -> None:
     facts = extract("app/l.py", b"def f(a: Literal[True], b: Literal[1], c: Literal[1.0], d: Literal['1']):\n    pass\n")
     literals = [param.annotation.items[0].literal for param in facts.functions[0].params]  # type: ignore[union-attr]
     assert [type(literal) for literal in literals] == [bool, int, float, str]
+
+
+def test_equal_import_pairs_are_one_object() -> None:
+    first = extract("app/a.py", b"import os\nfrom fastapi import Depends\n")
+    second = extract("app/b.py", b"from fastapi import Depends\nimport os as o\n")
+    assert first.imports == (("os", "os"), ("Depends", "fastapi.Depends"))
+    assert second.imports == (("Depends", "fastapi.Depends"), ("o", "os"))
+    assert first.imports[1] is second.imports[0]

@@ -19,7 +19,7 @@ from prodcheck.model.facts import (AWAITED, COLUMN_LIMIT, COLUMN_SHIFT, END_LINE
                                    PyFacts, StringLiteral, VALUE_SHAPES, Value, pack_position)
 from prodcheck.extract.guards import param_guards
 from prodcheck.extract.once import Neighbours, once_statements
-from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared, shared_param
+from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared, shared_imports, shared_param
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
@@ -996,7 +996,7 @@ def extract(path: str, source: bytes) -> PyFacts:
     return PyFacts(
         module=module,
         path=path,
-        imports=tuple(extractor.imports.items()),
+        imports=shared_imports(extractor.imports),
         imported_modules=tuple(dict.fromkeys(extractor.imported_modules)),
         calls=tuple(extractor.calls),
         functions=tuple(extractor.functions),
