@@ -110,6 +110,8 @@ WAYS = {
                       "...`): the declaration and the value, as one holding",
     "conditional-union": "`Draft() if c else Report()`: either class's method may run",
     "super-call": "`super().save()` in an override: the next project base's method",
+    "constructor-argument": "`Counter(cache)` with `def __init__(self, r): self.r = r`: what the project builds the "
+                            "class with is what the attribute holds in every method",
     "client-argument": "a sync client handed to a helper whose parameter says nothing (`read_count(cache, key)`, "
                        "`def read_count(r, key): return r.get(key)`), or handed on to another; a helper that only "
                        "reads an attribute or calls a safe method, or a call offloaded or awaited, stays quiet",

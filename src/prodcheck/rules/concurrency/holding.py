@@ -7,7 +7,8 @@ the type checker only, what the parts use of each other.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Blocking, Family, Orm
@@ -16,6 +17,7 @@ from prodcheck.project.python_index import PythonIndex
 
 if TYPE_CHECKING:
     from prodcheck.rules.concurrency.attributes import Attributes
+_T = TypeVar("_T")
 
 MAX_DEPTH = 8  # steps within one expression's answer
 MAX_NESTING = 32  # expressions whose answers wait on each other (a module global -> an attribute -> a parameter's default ...)
@@ -105,6 +107,7 @@ class HoldsBase:
                    value: Value | None = None) -> Holding | None: ...
         def local(self, function: Function, name: str, line: int = 0) -> Value | None: ...
         def _local_values(self, function: Function) -> dict[str, list[Value]]: ...
+        def _own(self, key: tuple[str, str, int], compute: Callable[[], _T]) -> _T | None: ...
         @staticmethod
         def local_type(function: Function, name: str) -> Value | None: ...
         def _reassigned(self, function: Function, name: str) -> bool: ...

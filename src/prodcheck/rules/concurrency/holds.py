@@ -18,11 +18,12 @@ from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Orm, blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes, sync_session_objects
 from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker
-from prodcheck.model.facts import Assign, Function, PyFacts, Value, pack_position
+from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_names import Resolved
 from prodcheck.rules.concurrency.annotations import Annotations
 from prodcheck.rules.concurrency.attributes import Attributes
+from prodcheck.rules.concurrency.built import Built
 from prodcheck.rules.concurrency.containers import Containers
 from prodcheck.rules.concurrency.hierarchy import Hierarchy
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding, union
@@ -41,7 +42,7 @@ def _engine_mode(name: str) -> str | None:
     return factory.mode if factory is not None and factory.library == "sqlalchemy" else None
 
 
-class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
+class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built):
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
         self.kb = blocking()
@@ -60,6 +61,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
         self._orms: dict[str, Orm | None] = {}
         self._constructed: dict[str, list[str]] | None = None  # call names by their last part (`_built`)
         self._imports: dict[str, frozenset[str]] = {}  # module -> the library modules it imports whole
+        self._builds: dict[str, list[tuple[Call, PyFacts]]] | None = None  # calls by their last name (`Built`)
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
@@ -227,7 +229,11 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy):
                 return Holding("object" if dotted == "self" else "class", function.class_name)
             for param in function.params:
                 if param.name == dotted:
-                    return self._parameter(param.annotation, param.default, function, depth + 1)
+                    found = self._parameter(param.annotation, param.default, function, depth + 1)
+                    if found is None and param.annotation is None and function.qualname.endswith(".__init__"):
+                        # `def __init__(self, db): self.db = db`: what the project builds the class with
+                        found = self.constructed_with(function, dotted, depth + 1)
+                    return found
             if "." not in dotted and any(param.name == dotted for param in function.params):
                 return None
             outer = self._enclosing(function, dotted)

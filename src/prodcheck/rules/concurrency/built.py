@@ -1,0 +1,66 @@
+"""What an unannotated parameter of a project class's `__init__` holds: what the project builds the class with
+(`Repo(db)` with `db` a sync session, `Counter(cache)` with `cache` a sync Redis client), so that the attribute
+`__init__` keeps it in (`self.db = db`) holds it in every method. Each construction of the class outside test files
+counts; what they give, as one holding (`union`: an attribute that may hold a sync client or session blocks)."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.files import Context
+from prodcheck.rules.concurrency.holding import Holding, HoldsBase, union
+
+MAX_SITES = 20  # constructions read for one parameter: beyond, the class is built everywhere and says nothing
+
+
+class Built(HoldsBase):
+    """Constructor arguments of project classes."""
+
+    _builds: dict[str, list[tuple[Call, PyFacts]]] | None
+
+    def constructed_with(self, init: Function, name: str, depth: int) -> Holding | None:
+        """What the project's constructions of `init`'s class give its parameter `name` (unannotated)."""
+        return self._own((init.qualname, "(" + name, -3), lambda: self._given(init, name, depth))
+
+    def _given(self, init: Function, name: str, depth: int) -> Holding | None:
+        cls = init.qualname.rpartition(".")[0]
+        position = next((i for i, p in enumerate(init.params) if p.name == name), None)
+        if position is None or position == 0:
+            return None
+        sites = [(call, facts) for call, facts in self._sites(cls.rsplit(".", 1)[-1])
+                 if (resolved := self.index.resolve(call.value.text)) is not None and resolved.cls
+                 and resolved.qualname == cls]
+        held: list[Holding] = []
+        for call, _facts in sites[:MAX_SITES]:
+            argument = _argument(call.value, name, position - 1)
+            if argument is None:
+                continue
+            scope = self.index.functions.get(call.scope)
+            found = self.value(argument, scope[0] if scope else None, depth + 1)
+            if found is not None:
+                held.append(found)
+        return union(held) if held else None
+
+    def _sites(self, short: str) -> list[tuple[Call, PyFacts]]:
+        """The calls named `short` by their last part (`Repo(db)`, `repos.Repo(db)`), outside test files."""
+        if self._builds is None:
+            builds: dict[str, list[tuple[Call, PyFacts]]] = defaultdict(list)
+            for facts in self.index.files.values():
+                if self.index.context_of(facts) == Context.TEST:
+                    continue
+                for call in facts.calls:
+                    text = call.value.text
+                    if "()" not in text and "[]" not in text and (call.value.items or call.value.keywords):
+                        builds[text.rsplit(".", 1)[-1]].append((call, facts))
+            self._builds = builds
+        return self._builds.get(short, [])
+
+
+def _argument(value: Value, name: str, index: int) -> Value | None:
+    """The argument a call gives the parameter `name`, the `index`-th after `self`; None with `*args`."""
+    given = value.kwarg(name)
+    if given is not None:
+        return given
+    if value.has_star or index >= len(value.items):
+        return None
+    return value.items[index]
