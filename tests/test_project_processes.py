@@ -563,3 +563,15 @@ def test_a_scripts_own_arguments_are_what_its_exec_runs(tmp_path: Path) -> None:
     assert commands["Dockerfile"] == ["alembic upgrade head", "uvicorn app.main:app --reload"]
     assert commands["Procfile:web"] == ["alembic upgrade head", "gunicorn app.main:app"]
     assert commands["Procfile:worker"] == ["alembic upgrade head", "celery -A app.tasks worker"]
+
+
+@pytest.mark.parametrize("cmd", ['["sh", "/app/run.sh"]', '["/bin/bash", "run.sh"]', '["/app/run.sh", "--workers", "2"]'])
+def test_a_copied_script_a_shell_runs_or_given_arguments_is_the_one_the_image_runs(tmp_path: Path, cmd: str) -> None:
+    """The renamed copy is found as the script a shell runs (`sh /app/run.sh`, `bash run.sh` in the WORKDIR) and as
+    the program itself when arguments follow it."""
+    project = project_of(tmp_path, {
+        "docker/entry.sh": "#!/bin/sh\nexec gunicorn app.main:app -k uvicorn.workers.UvicornWorker\n",
+        "Dockerfile": f'FROM python:3.12-slim\nWORKDIR /app\nCOPY docker/entry.sh /app/run.sh\nUSER app\nCMD {cmd}\n'})
+    [image] = [p for p in project.processes if p.kind == "dockerfile"]
+    assert [" ".join(step.command.argv) for step in image.steps] == [
+        "gunicorn app.main:app -k uvicorn.workers.UvicornWorker"]
