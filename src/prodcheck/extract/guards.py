@@ -85,7 +85,7 @@ def _defaults(statement: ast.If, needs: list[tuple[str, str]]) -> list[tuple[str
     name = needs[0][0]
     binds = all(isinstance(s, (ast.Assign, ast.AnnAssign)) for s in statement.body) and any(
         isinstance(t, ast.Name) and t.id == name
-        for s in statement.body for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))  # type: ignore[attr-defined]
+        for s in statement.body for t in (s.targets if isinstance(s, ast.Assign) else [s.target]))  # type: ignore[attr-defined]  # `binds` checked every s is an Assign or AnnAssign first
     return [(name, UNSET)] if binds else needs
 
 

@@ -60,7 +60,7 @@ class Neighbours:
 
     def callee(self, call: ast.Call) -> Definition | None:
         if self._listed is None:
-            self._listed = tuple(  # type: ignore[assignment]
+            self._listed = tuple(  # type: ignore[assignment]  # two bodies in, so two mappings out
                 {} if node is None else {d.name: d for d in node.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
                 for node in self._bodies)
         assert self._listed is not None

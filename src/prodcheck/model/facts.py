@@ -188,7 +188,7 @@ Value.__new__ = _value  # type: ignore[method-assign,assignment]  # NamedTuple f
 
 def value_shape(fields: tuple[object, ...]) -> bool:
     """Whether a Value's tuple is of its own shape (the extractor builds them directly; tests check it)."""
-    return len(fields) >= 2 and tuple(_value(Value, *fields)) == fields  # type: ignore[arg-type]
+    return len(fields) >= 2 and tuple(_value(Value, *fields)) == fields  # type: ignore[arg-type]  # _value is typed for Value's own fields; any tuple is tried here
 
 
 # Pickled as `_new_valueN(fields)` for a Value of N fields; the cache's unpickler builds each in C

@@ -58,7 +58,7 @@ class Members(HoldsBase):
             result = compute()
         finally:
             self._active.discard(key)
-        self._memo[key] = result  # type: ignore[assignment]
+        self._memo[key] = result  # type: ignore[assignment]  # each key's kind stores one type
         return result
 
     def _returns(self, function: Function, depth: int = 0) -> Holding | None:
