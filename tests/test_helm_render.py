@@ -438,3 +438,16 @@ def test_a_rendered_document_that_does_not_parse_leaves_the_others_read(tmp_path
     assert [d.get("kind").as_str() for _, d in rendering.documents] == ["Deployment"]  # type: ignore[union-attr]
     _, report = run_json(tmp_path, "--select", "PC201")
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("chart/values.yaml", 1)]
+
+
+def test_a_template_that_does_not_parse_leaves_the_templates_after_it_read(tmp_path: Path) -> None:
+    """`a-broken.yaml` (an `if` never ended) comes first in path order: it is left out and `b-api.yaml` after it is
+    still rendered (its root container reported at the values line)."""
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("uid: 0\n")
+    (chart / "templates" / "a-broken.yaml").write_text("{{ if .Values.uid }}\nkind: ConfigMap\n")
+    (chart / "templates" / "b-api.yaml").write_text(_DEPLOYMENT.format(name="api"))
+    _, report = run_json(tmp_path, "--select", "PC201")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("chart/values.yaml", 1)]

@@ -277,3 +277,16 @@ def test_an_include_in_a_test_file_read_first_does_not_hide_the_production_one(t
     assert placed["app/conftest.py"][0] == Context.TEST
     assert placed["app/routes/debug_tools.py"] == (
         Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:6 includes its router)")
+
+
+def test_a_chain_cut_at_eight_includes_does_not_end_the_search(tmp_path: Path) -> None:
+    """The router is included straight by the app and, in a file read later, by a chain of eight routers that no app
+    includes: the long chain (followed first) is cut at eight includes and the app's own include still serves it."""
+    chain = ["from fastapi import APIRouter", "", "from app.routes import debug_tools", ""]
+    chain += [f"r{n} = APIRouter()" for n in range(1, 10)]
+    chain += [f"r{n}.include_router({'debug_tools.router' if n == 1 else f'r{n - 1}'})" for n in range(1, 10)]
+    placed = _placed(tmp_path, {
+        "app/routes/debug_tools.py": _ROUTER, "app/routes/zz_chain.py": "\n".join(chain) + "\n",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.routes import debug_tools\n\napp = FastAPI()\napp.include_router(debug_tools.router)\n"})
+    assert placed["app/routes/debug_tools.py"] == (
+        Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:6 includes its router)")

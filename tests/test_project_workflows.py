@@ -327,11 +327,18 @@ def test_when_a_migration_is_a_deploy(tmp_path: Path) -> None:
             steps:
               - run: alembic upgrade head
               - run: flyctl deploy
+          test-step-then-ships:
+            runs-on: ubuntu-latest
+            steps:
+              - name: Test alembic migration
+                run: alembic upgrade head
+              - run: flyctl deploy
     """
     [workflow] = workflows_of(tmp_path, {".github/workflows/db.yml": text})
     assert {key: job.deploys() for key, job in workflow.jobs.items()} == {
         "migrate": "`alembic upgrade head`", "with-service": None, "check-step": None, "test-step": None,
-        "then-tests": None, "then-ships": "`alembic upgrade head`"}  # the first command that ships
+        "then-tests": None, "then-ships": "`alembic upgrade head`",  # the first command that ships
+        "test-step-then-ships": "`flyctl deploy`"}  # a migration step that checks is skipped, not the end
     assert {key: job.migrates() for key, job in workflow.jobs.items()} == {
         key: "`alembic upgrade head`" for key in workflow.jobs}
 
