@@ -413,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="prodcheck-mutants-") as tmp:
         copy = Path(tmp)
         shutil.copytree(SRC, copy / "src")
+        # The package reads the rule docs beside `src/` in a checkout (docs.docs_folder): without them
+        # `prodcheck rule` tests fail for every mutant and `--tests tests` counts every mutant killed.
+        (copy / "rules").symlink_to(REPO / "rules", target_is_directory=True)
         # An interpreter without the project's dependencies fails every selection at import, which
         # would count every mutant killed: refuse to run instead (use the project's venv python).
         check = subprocess.run([sys.executable, "-c", "import pytest, prodcheck.cli, prodcheck.engine"],
