@@ -373,3 +373,32 @@ async def waited() -> None:
 """})
     _, report = run_json(tmp_path, "--select", "PC501")
     assert sorted((f["line"], f["column"]) for f in report["findings"]) == [(10, 13), (16, 13), (18, 5), (25, 5)]
+
+
+RUN_TWICE = '''
+import uvicorn
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def serve() -> None:
+    uvicorn.run(app, host="0.0.0.0", port=8000)
+
+
+def serve_reloading() -> None:
+    uvicorn.run("app.main:app", host="0.0.0.0", port=8000, reload=True)
+
+
+def connect():
+    """Example: postgresql://app:hunter2x9Q@db.internal:5432/app"""
+'''
+
+
+def test_pc101_and_pc301_a_module_that_runs_uvicorn_twice_and_documents_a_url(tmp_path: Path) -> None:
+    """A module a production command runs: its first `uvicorn.run` passes no `reload` and the next one passes
+    `reload=True` (reported: the first call does not end the module's reading); a database URL with a password in a
+    docstring is documentation, even with no words around it to make it prose (not reported)."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": RUN_TWICE, "Procfile": "web: python -m app.main\n"})
+    _, report = run_json(root, "--select", "PC101", "--select", "PC301")
+    assert [(f["code"], f["path"], f["line"]) for f in report["findings"]] == [("PC101", "app/main.py", 12)]

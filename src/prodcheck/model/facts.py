@@ -331,7 +331,7 @@ class StringLiteral:
     value: str
     span: Span
     scope: str
-    role: str = ""  # "docstring", "kwarg:description", "default", "assign:NAME", ""
+    role: str = ""  # "kwarg:description", "default", "assign:NAME", ""
     in_main: bool = False
 
 

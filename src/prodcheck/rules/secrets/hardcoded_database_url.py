@@ -89,8 +89,8 @@ class HardcodedDatabaseUrl(Rule):
                 for item in (*call.value.items[:1], *(v for k, v in call.value.keywords if k == "default"))
             }
             for literal in facts.strings:
-                if literal.role == "docstring" or (literal.role.startswith("kwarg:") and literal.role[6:] in _DOC_KEYWORDS):
-                    continue
+                if literal.role.startswith("kwarg:") and literal.role[6:] in _DOC_KEYWORDS:
+                    continue  # (docstrings never get here: the extractor keeps no bare string)
                 for url in database_urls(literal.value):
                     if _in_prose(literal.value, url):
                         continue  # an example in a message or help text, not a configured connection
