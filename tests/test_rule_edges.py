@@ -402,3 +402,19 @@ def test_pc101_and_pc301_a_module_that_runs_uvicorn_twice_and_documents_a_url(tm
     root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": RUN_TWICE, "Procfile": "web: python -m app.main\n"})
     _, report = run_json(root, "--select", "PC101", "--select", "PC301")
     assert [(f["code"], f["path"], f["line"]) for f in report["findings"]] == [("PC101", "app/main.py", 12)]
+
+
+def test_pc301_a_url_in_a_platform_file_written_as_yaml(tmp_path: Path) -> None:
+    """render.yaml (a platform file with the `.yaml` suffix, as `.yml`) is read for database URLs."""
+    root = write_project(tmp_path, {"app.py": "from fastapi import FastAPI\napp = FastAPI()\n", "render.yaml": """\
+services:
+  - type: web
+    name: api
+    runtime: python
+    startCommand: uvicorn app:app --host 0.0.0.0 --port $PORT
+    envVars:
+      - key: DATABASE_URL
+        value: postgresql://app:Zq8pLm2xWv4n@db.internal:5432/app
+"""})
+    _, report = run_json(root, "--select", "PC301")
+    assert [(f["path"], f["line"], f["column"]) for f in report["findings"]] == [("render.yaml", 8, 16)]
