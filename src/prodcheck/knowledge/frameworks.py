@@ -84,27 +84,32 @@ class Endpoints:
     adders: frozenset[str]
 
 
+def _sets(table: str, *keys: str) -> tuple[frozenset[str], ...]:
+    """The named lists of one table of frameworks.toml, each as a set."""
+    section = load("frameworks")[table]
+    return tuple(frozenset(section[key]) for key in keys)
+
+
 @cache
 def endpoints() -> Endpoints:
-    section = load("frameworks")["endpoints"]
-    return Endpoints(*(frozenset(section[key]) for key in (
-        "http", "websocket", "http_methods", "websocket_methods", "decorators", "route_classes", "adders")))
+    return Endpoints(*_sets("endpoints", "http", "websocket", "http_methods", "websocket_methods", "decorators",
+                            "route_classes", "adders"))
 
 
 @cache
 def deferred_runners() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """([deferred]) the background task adders by last name, the asyncio schedulers' constructors, and their
     methods that add a job."""
-    section = load("frameworks")["deferred"]
-    return frozenset(section["background"]), frozenset(section["schedulers"]), frozenset(section["scheduling"])
+    background, schedulers, scheduling = _sets("deferred", "background", "schedulers", "scheduling")
+    return background, schedulers, scheduling
 
 
 @cache
 def socket_servers() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """python-socketio's asyncio server constructors, the methods that register a handler on one, and its
     namespace base classes ([sockets])."""
-    section = load("frameworks")["sockets"]
-    return frozenset(section["servers"]), frozenset(section["registrations"]), frozenset(section["namespaces"])
+    servers, registrations, namespaces = _sets("sockets", "servers", "registrations", "namespaces")
+    return servers, registrations, namespaces
 
 
 @dataclass(frozen=True)
@@ -119,5 +124,4 @@ class Models:
 
 @cache
 def models() -> Models:
-    table = load("frameworks")["models"]
-    return Models(frozenset(table["bases"]), frozenset(table["constructors"]), frozenset(table["copies"]))
+    return Models(*_sets("models", "bases", "constructors", "copies"))
