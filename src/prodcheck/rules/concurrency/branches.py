@@ -21,19 +21,27 @@ _UNKNOWN = object()
 KEYED = "keyed"
 
 
-def _argument(call: Call, target: Function, param: str, position: int) -> Value | object:
-    """The value the call gives `param` (its default when it gives none), or _UNKNOWN."""
+def given_argument(call: Call, target: Function, param: str, position: int) -> Value | None:
+    """The value the call gives `target`'s parameter `param` (at `position` of its parameters), by keyword or by
+    position; None when it gives none or a `*args` hides where it is."""
     value = call.value
     for name, given in value.keywords:
         if name == param:
             return given
-    if value.has_star:
+    if value.has_star or position < 0:
+        return None
+    bound = target.params and target.params[0].name in {"self", "cls"}  # `obj.m(x)`, `Class(x)`: self is given
+    index = position - 1 if bound else position
+    return value.items[index] if 0 <= index < len(value.items) else None
+
+
+def _argument(call: Call, target: Function, param: str, position: int) -> Value | object:
+    """The value the call gives `param` (its default when it gives none), or _UNKNOWN."""
+    given = given_argument(call, target, param, position)
+    if given is not None:
+        return given
+    if call.value.has_star:
         return _UNKNOWN
-    if position >= 0:
-        bound = target.params and target.params[0].name in {"self", "cls"}  # `obj.m(x)`, `Class(x)`: self is given
-        index = position - 1 if bound else position
-        if 0 <= index < len(value.items):
-            return value.items[index]
     for declared in target.params:
         if declared.name == param and declared.default is not None:
             return declared.default

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
+from prodcheck.rules.concurrency.branches import given_argument
 from prodcheck.rules.concurrency.holding import Holding, HoldsBase, union
 
 MAX_SITES = 20  # constructions read for one parameter: beyond, the class is built everywhere and says nothing
@@ -32,7 +33,7 @@ class Built(HoldsBase):
                  and resolved.qualname == cls]
         held: list[Holding] = []
         for call, _facts in sites[:MAX_SITES]:
-            argument = _argument(call.value, name, position - 1)
+            argument = given_argument(call, init, name, position)
             if argument is None:
                 continue
             scope = self.index.functions.get(call.scope)
@@ -55,12 +56,3 @@ class Built(HoldsBase):
             self._builds = builds
         return self._builds.get(short, [])
 
-
-def _argument(value: Value, name: str, index: int) -> Value | None:
-    """The argument a call gives the parameter `name`, the `index`-th after `self`; None with `*args`."""
-    given = value.kwarg(name)
-    if given is not None:
-        return given
-    if value.has_star or index >= len(value.items):
-        return None
-    return value.items[index]
