@@ -270,11 +270,13 @@ def test_pc501_a_branch_the_caller_s_constant_turns_off_is_not_reached() -> None
     positionally or by keyword (a keyword-only parameter is not one of the `*args`); a value the request
     decides, a name, or the default that turns it on still reaches it. A cached read that refreshes through
     its own uncached read (`projects(allow_cache=True)` -> ... -> `projects(allow_cache=False)`) reaches it
-    through the recursion. A part of a path's name is a string: its `replace` renames nothing."""
+    through the recursion. A part of a path's name is a string: its `replace` renames nothing. A branch switched
+    off by hand (`if not self.store and False:`) never runs, whatever the call; `if not report or True:` always does."""
     assert _loud("PC501-parameter-branches", "PC501") == [
-        ("PC501", "app/main.py", 25, "warning"), ("PC501", "app/main.py", 26, "error"),
-        ("PC501", "app/main.py", 27, "error"), ("PC501", "app/main.py", 28, "error"),
-        ("PC501", "app/main.py", 29, "error"), ("PC501", "app/main.py", 30, "error")]
+        ("PC501", "app/main.py", 26, "warning"), ("PC501", "app/main.py", 27, "error"),
+        ("PC501", "app/main.py", 28, "error"), ("PC501", "app/main.py", 29, "error"),
+        ("PC501", "app/main.py", 30, "error"), ("PC501", "app/main.py", 31, "error"),
+        ("PC501", "app/main.py", 32, "error")]
 
 
 def test_pc501_a_helper_that_hands_the_session_back_queries_nothing() -> None:

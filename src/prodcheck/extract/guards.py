@@ -53,6 +53,23 @@ def _when(test: ast.expr, params: frozenset[str]) -> tuple[list[tuple[str, str]]
     return [], []
 
 
+def constant_truth(test: ast.expr) -> bool | None:
+    """What a test made of constants alone is, whatever runs it: `if False:`, `if flag and False:` (a branch
+    switched off by hand) never run their body, `if True:` never runs its `else:`; None when a value decides."""
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = constant_truth(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        parts = [constant_truth(value) for value in test.values]
+        decisive = isinstance(test.op, ast.Or)  # an `or` is true with one true part, an `and` false with one false
+        if decisive in parts:
+            return decisive
+        return (not decisive) if all(part is not None for part in parts) else None
+    return None
+
+
 def _span(statements: list[ast.stmt]) -> tuple[int, int]:
     return statements[0].lineno, max(s.end_lineno or s.lineno for s in statements)
 

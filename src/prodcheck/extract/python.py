@@ -17,7 +17,7 @@ from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (AWAITED, COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, IN_MAIN,
                                    LINE_LIMIT, LINE_SHIFT, OFFLOADED, ONCE, Assign, Call, ClassDef, Function, Param,
                                    PyFacts, StringLiteral, VALUE_SHAPES, Value, pack_position)
-from prodcheck.extract.guards import param_guards
+from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.once import Neighbours, once_statements
 from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared, shared_imports, shared_param
 from prodcheck.model.finding import Span
@@ -177,6 +177,18 @@ def _function_table(target: ast.expr, node: ast.expr) -> bool:
     a dispatch table whose entries a method calls (`await self._handlers[kind](data)`)."""
     return type(target) is ast.Attribute and type(node) is ast.Dict and bool(node.values) \
         and all(type(v) is _Name or type(v) is _Attribute for v in node.values)
+
+
+def _yields(statements: list[ast.stmt]) -> bool:
+    """A `yield` among the statements, outside the functions and classes they define."""
+    todo: list[ast.AST] = list(statements)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _child_fields(node_type: type) -> tuple[str, ...]:
@@ -496,6 +508,14 @@ class _Extractor(ast.NodeVisitor):
             self.in_main = previous
             return
         scope = self.scopes[-1]
+        truth = constant_truth(test) if scope.is_function else None
+        if truth is not None:  # `if debug and False:` inside a function: the branch it switches off never runs
+            self.visit(test)
+            for statement in node.body if truth else node.orelse:
+                self.visit(statement)
+            # a `yield` in the branch still makes the function a generator, as the compiler reads it
+            scope.is_generator = scope.is_generator or _yields(node.orelse if truth else node.body)
+            return
         if not scope.is_function or not node.orelse:
             self.generic_visit(node)
             return
