@@ -281,8 +281,11 @@ def test_pc501_a_branch_the_caller_s_constant_turns_off_is_not_reached() -> None
 
 def test_pc501_a_helper_that_hands_the_session_back_queries_nothing() -> None:
     """`with reuse_or_open(db) as session:` with a helper that only tests the session and yields it back (or
-    opens its own and queries nothing) is no query; a helper that hands the session on to one that queries is."""
-    assert _loud("PC501-session-handed-back", "PC501") == [("PC501", "app/main.py", 19, "error")]
+    opens its own and queries nothing) is no query; a helper that hands the session on to one that queries is.
+    A helper that only builds a project class around it (`return Repos(db)`) keeps it for later, like the class
+    itself; one that also queries first does not."""
+    assert _loud("PC501-session-handed-back", "PC501") == [("PC501", "app/main.py", 19, "error"),
+                                                          ("PC501", "app/main.py", 25, "error")]
 
 
 def test_pc301_database_on_the_ci_runner_is_not_a_production_credential() -> None:

@@ -64,7 +64,25 @@ def _passed_through(index: PythonIndex, call: Call, target: Function, argument: 
     in a list for later (`PENDING.append(db)`): what is then done with it is judged where it is done."""
     name = parameter(call, target, argument)
     calls = index.calls_by_scope.get(target.qualname, ())
-    return name is not None and (unused(calls, target, name) or stored(calls, target, name))
+    return name is not None and (unused(calls, target, name) or stored(calls, target, name)
+                                 or _constructed(index, calls, target, name))
+
+
+def _constructed(index: PythonIndex, calls: tuple[Call, ...], target: Function, name: str) -> bool:
+    """The helper only hands the session to project classes (`return AllRepositories(db, group_id=...)`): a class
+    keeping it for later, as a construction in the caller is read above; what its methods do is judged there."""
+    prefix = name + "."
+    kept = False
+    for call in calls:
+        value = call.value
+        if call.receiver == name or value.text.startswith(prefix):
+            return False
+        if any(a.text == name or a.text.startswith(prefix) for a in (*value.items, *value.keyword_values) if a.kind == "name"):
+            resolved = index.resolve(value.text)
+            if resolved is None or not resolved.cls:
+                return False
+            kept = True
+    return kept and not any(value.kind == "name" and value.text == name for _, value, _ in target.locals)
 
 
 def _unread(index: PythonIndex, holds: Holds, name: str, function: Function) -> bool:
