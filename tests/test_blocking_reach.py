@@ -422,3 +422,42 @@ def test_a_nested_function_handed_to_a_call_that_runs_it_elsewhere_is_not_reache
     _, data = run_json(root, "--select", "PC501")
     assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
         (48, "`registered()` -> `fetch()`"), (53, "`mapped()` -> `fetch()`")]
+
+
+FACTORY_DECORATED = '''
+import functools
+import time
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def throttled(seconds: float):
+    def decorator(function):
+        @functools.wraps(function)
+        async def wrapper(*args, **kwargs):
+            time.sleep(seconds)
+            return await function(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+@throttled(0.5)
+async def load_items():
+    return []
+
+
+@app.get("/items")
+async def items():
+    return await load_items()
+'''
+
+
+def test_a_route_under_a_decorator_factory_runs_the_wrapper_two_levels_down(tmp_path: Path) -> None:
+    """`@throttled(0.5)` on a helper a route awaits: the factory returns the decorator, which returns the wrapper each
+    call runs; the wrapper's `time.sleep` is reported (the decorator itself only runs at import)."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": FACTORY_DECORATED,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["related"][0]["line"] if f["related"] else None) for f in data["findings"]] == [(13, None)]
