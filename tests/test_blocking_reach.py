@@ -461,3 +461,36 @@ def test_a_route_under_a_decorator_factory_runs_the_wrapper_two_levels_down(tmp_
                                     "Procfile": "web: uvicorn app.main:app\n"})
     _, data = run_json(root, "--select", "PC501")
     assert [(f["line"], f["related"][0]["line"] if f["related"] else None) for f in data["findings"]] == [(13, None)]
+
+
+INSPECTED = '''
+from fastapi import FastAPI
+from sqlalchemy import MetaData, Table, create_engine, inspect
+
+engine = create_engine("postgresql://app@db/app")
+app = FastAPI()
+
+
+@app.get("/tables/{name}")
+async def describe(name: str):
+    inspector = inspect(engine)
+    table = Table(name, MetaData())
+    inspector.reflect_table(table, None)
+    return {"columns": [c.name for c in table.columns]}
+
+
+@app.get("/names")
+async def names():
+    inspector = inspect(engine)
+    return inspector.get_table_names()
+'''
+
+
+def test_an_inspector_of_a_sync_engine_reflects_and_lists_on_the_loop(tmp_path: Path) -> None:
+    """`inspect(engine)` connects; its `reflect_table()` and `get_*()` methods query the database."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": INSPECTED,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
+        (10, "SQLAlchemy inspection of a sync engine"), (12, "SQLAlchemy inspection `reflect_table()` on a sync engine"),
+        (18, "SQLAlchemy inspection of a sync engine"), (19, "SQLAlchemy inspection `get_table_names()` on a sync engine")]
