@@ -405,7 +405,7 @@ def test_pc101_and_pc301_a_module_that_runs_uvicorn_twice_and_documents_a_url(tm
 
 
 def test_pc301_a_url_in_a_platform_file_written_as_yaml(tmp_path: Path) -> None:
-    """render.yaml (a platform file with the `.yaml` suffix, as `.yml`) is read for database URLs."""
+    """render.yaml and heroku.yml (platform files with either YAML suffix) are read for database URLs."""
     root = write_project(tmp_path, {"app.py": "from fastapi import FastAPI\napp = FastAPI()\n", "render.yaml": """\
 services:
   - type: web
@@ -415,6 +415,13 @@ services:
     envVars:
       - key: DATABASE_URL
         value: postgresql://app:Zq8pLm2xWv4n@db.internal:5432/app
+""", "heroku.yml": """\
+build:
+  docker:
+    web: Dockerfile
+  config:
+    DATABASE_URL: postgresql://app:Zq8pLm2xWv4n@db.internal:5432/app
 """})
     _, report = run_json(root, "--select", "PC301")
-    assert [(f["path"], f["line"], f["column"]) for f in report["findings"]] == [("render.yaml", 8, 16)]
+    assert [(f["path"], f["line"], f["column"]) for f in report["findings"]] == [
+        ("heroku.yml", 5, 19), ("render.yaml", 8, 16)]
