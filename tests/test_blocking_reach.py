@@ -483,14 +483,151 @@ async def describe(name: str):
 async def names():
     inspector = inspect(engine)
     return inspector.get_table_names()
+
+
+@app.get("/tables/{name}/exists")
+async def exists(name: str):
+    inspector = inspect(engine)
+    return inspector.has_table(name)
+
+
+@app.get("/options")
+async def options():
+    return engine.get_execution_options()
 '''
 
 
 def test_an_inspector_of_a_sync_engine_reflects_and_lists_on_the_loop(tmp_path: Path) -> None:
-    """`inspect(engine)` connects; its `reflect_table()` and `get_*()` methods query the database."""
+    """`inspect(engine)` connects; its `reflect_table()`, `get_*()` and `has_*()` methods query the database. An
+    engine's own `get_execution_options()` reads its settings in memory: not an inspection, quiet."""
     root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": INSPECTED,
                                     "Procfile": "web: uvicorn app.main:app\n"})
     _, data = run_json(root, "--select", "PC501")
     assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
         (10, "SQLAlchemy inspection of a sync engine"), (12, "SQLAlchemy inspection `reflect_table()` on a sync engine"),
-        (18, "SQLAlchemy inspection of a sync engine"), (19, "SQLAlchemy inspection `get_table_names()` on a sync engine")]
+        (18, "SQLAlchemy inspection of a sync engine"), (19, "SQLAlchemy inspection `get_table_names()` on a sync engine"),
+        (24, "SQLAlchemy inspection of a sync engine"), (25, "SQLAlchemy inspection `has_table()` on a sync engine")]
+
+
+FASTAPI_SQLALCHEMY_ARGUMENT = '''
+import crudlib
+from fastapi import FastAPI
+from fastapi_sqlalchemy import db
+
+app = FastAPI()
+
+
+@app.get("/users/{uid}")
+async def user(uid: int):
+    return crudlib.get_user(db.session, uid)
+'''
+
+
+def test_fastapi_sqlalchemy_s_session_handed_to_a_library_helper_is_named_as_written(tmp_path: Path) -> None:
+    """fastapi-sqlalchemy's `db.session` (a sync session, named without a call) handed to a helper of a library:
+    the helper queries on the loop, and the message names the session `db.session`, not its module path."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": FASTAPI_SQLALCHEMY_ARGUMENT,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
+        (10, "`get_user()` called with the sync SQLAlchemy session `db.session`")]
+
+
+WRITERS = "".join(f'''
+
+def write_{name}() -> None:
+    with open("/srv/{name}.log", "a") as handle:
+        handle.write("{name}")
+''' for name in "abcde")
+FLAGGED_WRITES = '''
+from fastapi import FastAPI
+
+app = FastAPI()
+''' + WRITERS + '''
+
+def record(a: bool = False, b: bool = False, c: bool = False, d: bool = False, e: bool = False) -> None:
+    if a:
+        write_a()
+    if b:
+        write_b()
+    if c:
+        write_c()
+    if d:
+        write_d()
+    if e:
+        write_e()
+
+
+@app.post("/fourth")
+async def fourth():
+    record(d=True)
+
+
+@app.post("/fifth")
+async def fifth():
+    record(e=True)
+
+
+@app.post("/none")
+async def none():
+    record()
+'''
+
+
+def test_a_helper_keeps_the_first_four_blockings_only_some_calls_reach(tmp_path: Path) -> None:
+    """`record(d=True)` runs only the helper `if d:` guards: a helper keeps what its flagged branches block on,
+    the first four of them (summaries.py); the fifth (`record(e=True)`) is past that budget, and `record()`
+    with every flag off runs none."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": FLAGGED_WRITES,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
+        (46, "`record()` -> `write_d()`")]
+
+
+TEMPLATE_AND_MODULE = {"util.py": '''
+def _write(rows: list) -> int:
+    return len(rows)
+''', "app/main.py": '''
+import abc
+
+from fastapi import FastAPI
+
+import util
+
+app = FastAPI()
+
+
+class Exporter(abc.ABC):
+    def export(self, rows: list) -> int:
+        return util._write(rows)
+
+    @abc.abstractmethod
+    def _write(self, rows: list) -> int: ...
+
+
+class FileExporter(Exporter):
+    def _write(self, rows: list) -> int:
+        with open("/srv/export.csv", "a") as handle:
+            handle.write(str(rows))
+        return len(rows)
+
+
+exporter = FileExporter()
+
+
+@app.post("/export")
+async def export(rows: list):
+    return exporter.export(rows)
+'''}
+
+
+def test_a_module_function_named_like_the_abstract_method_is_that_function(tmp_path: Path) -> None:
+    """`util._write(rows)` in a base class's method, `_write` also abstract there: the call runs the module's
+    function, never the subclass's implementation (only `self._write()` does)."""
+    root = write_project(tmp_path, {"app/__init__.py": "", **TEMPLATE_AND_MODULE, "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert data["findings"] == []
+    root = write_project(tmp_path, {"app/main.py": TEMPLATE_AND_MODULE["app/main.py"].replace("util._write(", "self._write(")})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["related"][0]["line"]) for f in data["findings"]] == [(30, 20)]

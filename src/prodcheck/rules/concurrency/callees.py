@@ -61,9 +61,10 @@ def decorator_wrappers(index: PythonIndex, function: Function) -> list[tuple[Fun
 
 
 def _returned_nested(index: PythonIndex, function: Function) -> tuple[Function, PyFacts] | None:
-    """The function defined in `function`'s body that it returns (`return wrapper`)."""
+    """The function defined in `function`'s body that it returns (`return wrapper`): a returned name the index
+    holds under `function`'s qualified name (no other returned name, `self.run` or a library's, is one)."""
     for returned in function.returns:
-        if returned.kind == "name" and "." not in returned.text:
+        if returned.kind == "name":
             nested = index.functions.get(f"{function.qualname}.{returned.text}")
             if nested is not None:
                 return nested
