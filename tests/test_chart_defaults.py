@@ -85,6 +85,21 @@ def test_a_condition_naming_no_value_and_an_empty_condition_do_not_disable(tmp_p
                                 ("postgresql.password", "a", "postgresql", "chart/values.yaml")]
 
 
+def test_a_condition_on_another_section_disables_the_dependency(tmp_path: Path) -> None:
+    """`condition: features.analytics` (a flag outside the dependency's own section, which has no `enabled`): false
+    in the defaults, the dependency is not installed, so its values are unused; the flag itself is a value."""
+    chart = "apiVersion: v2\nname: shop\ndependencies:\n  - name: clickhouse\n    condition: features.analytics\n" \
+            "  - name: postgresql\n    alias: maindb\n"
+    values = "features:\n  analytics: false\nclickhouse:\n  password: ch-pass\nmaindb:\n  password: pg-pass\n"
+    project = _project(tmp_path, {"chart/Chart.yaml": chart, "chart/values.yaml": values})
+    assert _values(project) == [("features.analytics", "false", None, "chart/values.yaml"),
+                                ("maindb.password", "pg-pass", "maindb", "chart/values.yaml")]  # a database chart, by its alias
+    project = _project(tmp_path / "on", {"chart/Chart.yaml": chart, "chart/values.yaml": values.replace("false", "true")})
+    assert _values(project) == [("clickhouse.password", "ch-pass", None, "chart/values.yaml"),
+                                ("features.analytics", "true", None, "chart/values.yaml"),
+                                ("maindb.password", "pg-pass", "maindb", "chart/values.yaml")]
+
+
 def test_charts_without_usable_values_and_vendored_subcharts_give_nothing(tmp_path: Path) -> None:
     project = _project(tmp_path, {
         "a/Chart.yaml": "name: a\n", "a/values.yaml": "- not a map\n",  # a list, not values
@@ -115,7 +130,7 @@ def test_which_default_is_a_secret(tmp_path: Path) -> None:
 
 def test_an_empty_default_is_left_to_the_installer_when_no_production_values_set_it(tmp_path: Path) -> None:
     values = "resources: {}\nprobe: false\nlimits: {cpu: 1}\ntag: ''\nlist: []\nnothing: null\ntilde: ~\nq: \"\"\n" \
-             "multi: >\n  text\n"
+             "multi: >\n  text\nprobe2: {enabled: false}\n"
     files = {"chart/Chart.yaml": "name: shop\n", "chart/values.yaml": values, "notachart/values.yaml": values}
     project = _project(tmp_path, files)
 
@@ -131,6 +146,7 @@ def test_an_empty_default_is_left_to_the_installer_when_no_production_values_set
     assert left("chart/values.yaml", 7, 8, 9) == "~"
     assert left("chart/values.yaml", 8, 4, 6) == '""'
     assert left("chart/values.yaml", 9, 8, 3, end_line=10) is None  # a span over lines
+    assert left("chart/values.yaml", 11, 19, 24) == "false"  # inside a flow mapping: the value's columns only
     assert left("chart/values.yaml", 40, 1, 3) is None  # past the end
     assert left("chart/values.yaml", 0, 1, 3) is None
     assert left("notachart/values.yaml", 1, 12, 14) is None  # no Chart.yaml beside it

@@ -203,6 +203,38 @@ E4 = E3
 E5 = E4
 E6 = E5
 E7 = E6
+
+
+class Top(BaseSettings):
+    DATABASE_URL: str = "postgresql://top@db/top"
+
+
+class Up4(Top):
+    pass
+
+
+class Up3(Up4):
+    pass
+
+
+class Up2(Up3):
+    pass
+
+
+class Up1(Up2):
+    pass
+
+
+class Up0(Up1):
+    pass
+
+
+class Below(Up0):
+    pass
+
+
+up0 = Up0()
+below = Below()
 """
 SETTINGS_DB = """
 import os
@@ -212,7 +244,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from app.config import ENV_ALIAS, URL, COPY, WRAPPED, PARSED, aliased, computed, derived, get_derived, get_settings
-from app.config import E6, E7, L5, L6
+from app.config import E6, E7, L5, L6, below, up0
 
 
 def local():
@@ -262,6 +294,10 @@ URL_EXPRESSIONS = {
     "L6": (None, None),
     "E6": (None, ("CHAIN_URL", None, False)),
     "E7": (None, None),
+    # a settings field is looked for five base classes up, no further
+    "up0.DATABASE_URL": (("postgresql://top@db/top", "settings", "DATABASE_URL", "app/config.py:69"),
+                         ("DATABASE_URL", "app.config.Up0", False)),
+    "below.DATABASE_URL": (None, ("DATABASE_URL", "app.config.Below", False)),
 }
 
 
@@ -286,4 +322,4 @@ def test_url_expressions_read_through_settings_names_and_getters(tmp_path: Path)
     facts = project.python_facts["app/db.py"]
     calls = [c.value.arg(0) for c in facts.calls if c.scope == "app.db.local" and c.name.endswith("create_engine")]
     assert [read(value, facts, function) for value in calls] == [  # locals of the function that builds the engine
-        (None, ("L_URL", None, False)), (("sqlite:///f.db", "fallback", "F_URL", "app/db.py:40"), ("F_URL", None, False))]
+        (None, ("L_URL", None, False)), (("sqlite:///f.db", "fallback", "F_URL", "app/db.py:42"), ("F_URL", None, False))]

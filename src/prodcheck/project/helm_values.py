@@ -185,7 +185,7 @@ def _scalar_yaml(value: object, quoted: bool) -> str:
     if isinstance(value, (int, float)) and not quoted:
         return go_string(value)
     text = str(value)
-    if text and not quoted and set(text) <= _PLAIN_SAFE and not text[0] in "-." \
+    if text and not quoted and _PLAIN_SAFE.issuperset(text) and not text[0] in "-." \
             and text.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"):
         try:
             float(text)

@@ -124,7 +124,7 @@ def _env_map(node: YNode | None) -> dict[str, str]:
 
 def _scalar_map(node: YNode | None, key: str) -> dict[str, str]:
     """The plain values of the mapping under `key` of a node (`env:`, a reusable workflow call's `with:`)."""
-    found = node.get(key) if node is not None and node.is_map else None
+    found = node.get(key) if node is not None else None  # None for a node that is no mapping
     if found is None or not found.is_map:
         return {}
     return {name.as_str() or "": value.as_str() or "" for name, value in found.items() if value.is_scalar}
