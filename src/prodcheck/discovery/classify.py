@@ -8,7 +8,11 @@ from prodcheck.knowledge import load
 from prodcheck.model.files import FileKind
 from prodcheck.parsing.kinds import declared_kind_of
 
-_DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:\..+)?$|^.+\.(?:Dockerfile|dockerfile|Containerfile)$")
+_DOCKERFILES = load("files")["dockerfiles"]
+_BASE = "|".join(re.escape(name) for name in _DOCKERFILES["names"])
+# `Dockerfile`, `dockerfile`, `Dockerfile.prod`, `Dockerfile-worker`, `Dockerfile_alerts`, `api.Dockerfile`
+_DOCKERFILE = re.compile(rf"^(?:{_BASE})(?:[.\-_].+)?$|^.+\.(?:{_BASE})$", re.IGNORECASE)
+_NOT_DOCKERFILE = tuple(f".{extension}" for extension in _DOCKERFILES["other_extensions"])
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$")
 _ENV = re.compile(r"^\.env(?:\..+)?$|^.+\.env$")
 _REQUIREMENTS = re.compile(r"^requirements.*\.(?:txt|in)$")
@@ -27,7 +31,7 @@ def classify(relpath: str) -> FileKind | str | None:
         return FileKind.PYTHON
     if lowered == ".dockerignore" or lowered.endswith(".dockerignore"):
         return FileKind.DOCKERIGNORE
-    if _DOCKERFILE.match(name):
+    if _DOCKERFILE.match(name) and not lowered.endswith(_NOT_DOCKERFILE):
         return FileKind.DOCKERFILE
     if relpath.startswith(".github/workflows/") and lowered.endswith((".yml", ".yaml")):
         return FileKind.WORKFLOW

@@ -1,99 +1,20 @@
 """PC401 migrations-on-boot. Docs and tests: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.extract.servers import ServerCall
-from prodcheck.knowledge.migrations import (
-    ddl_executors, ddl_statement, migration_calls, migration_command, names_a_migration, takes_lock,
-)
+from prodcheck.knowledge.migrations import names_a_migration, takes_lock
 from prodcheck.knowledge.names import Resolver
-from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
-from prodcheck.parsing.shell import split_script
 from prodcheck.project import Project
 from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-
-
-def migration_call(call: Call, constructor: Resolver | None = None,
-                   constant: Callable[[str], Value | None] | None = None) -> str | None:
-    """What a call does to the schema, if it is a migration: a short description. `constructor`
-    names what built the object a method is called on (for a checkpointer's `.setup()`), `constant`
-    the value a module-level name holds (SQL kept in a constant)."""
-    name = call.name
-    if name in migration_calls("upgrade"):
-        return "`alembic.command.upgrade()`"
-    if migration_calls("create_all").match(name, constructor):
-        return "`metadata.create_all()`"
-    generate = call.value.kwarg("generate_schemas")
-    if name in migration_calls("generate_schemas") or (name in migration_calls("register_tortoise")
-                                                       and generate is not None and generate.is_true):
-        return "Tortoise `generate_schemas`"
-    if name.endswith("migration_context"):
-        mode = call.value.kwarg("mode")
-        if mode is not None and mode.literal in {"migrate", "upgrade"}:
-            return '`migration_context(mode="migrate")`'
-    for item in call.value.items:
-        if item.kind == "name" and migration_calls("create_all").match(item.text, constructor):
-            return "`metadata.create_all()`"
-    if _drops_all(call, constructor):
-        return "`metadata.drop_all()` (drops every table)"
-    setup = migration_calls("schema_setup").match(name, constructor)
-    if setup is not None:
-        owner = next((part.removesuffix("()") for part in reversed(setup.split(".")) if part[:1].isupper()), "")
-        return f"`{owner}.setup()` (creates its tables)"
-    if name in ddl_executors():
-        statement = _ddl(call, constant)
-        if statement is not None:
-            return f"raw `{statement}`"
-    if name in migration_calls("shell"):
-        # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
-        strings = [str(v.literal) for v in _strings(call)]
-        for command in split_script(" ".join(strings)) if strings else []:
-            tool = migration_command(command.argv)
-            if tool is not None:
-                return f"`{tool}` in a subprocess"
-    return None
-
-
-def _drops_all(call: Call, constructor: Resolver | None) -> bool:
-    """`metadata.drop_all()`, also handed to `conn.run_sync(...)`."""
-    drop_all = migration_calls("drop_all")
-    return drop_all.match(call.name, constructor) is not None or any(
-        item.kind == "name" and drop_all.match(item.text, constructor) is not None for item in call.value.items)
-
-
-def _drops(call: Call, constructor: Resolver | None, constant: Callable[[str], Value | None] | None) -> bool:
-    """The call drops tables: `metadata.drop_all()` (also through `run_sync`), raw `DROP TABLE`."""
-    if _drops_all(call, constructor):
-        return True
-    return call.name in ddl_executors() and (_ddl(call, constant) or "").startswith("DROP")
-
-
-def _ddl(call: Call, constant: Callable[[str], Value | None] | None) -> str | None:
-    """The schema statement the SQL a call executes starts with: its first argument, a literal
-    (also inside `text(...)`) or a module-level constant."""
-    first = call.value.arg(0)
-    if first is not None and first.kind == "name" and constant is not None:
-        first = constant(first.text)
-    if first is None:
-        return None
-    literal = first if first.is_str else next(_strings(call), None)
-    return ddl_statement(str(literal.literal)) if literal is not None and literal.is_str else None
-
-
-def _strings(call: Call) -> Iterator[Value]:
-    """The string literals among a call's positional arguments, in source order."""
-    stack = list(reversed(call.value.items))
-    while stack:
-        value = stack.pop()
-        if value.is_str:
-            yield value
-        stack.extend(reversed(value.items))
+from prodcheck.rules.database.migration_calls import drops_tables, migration_call, string_arguments
 
 
 def _harm(process: Process) -> str:
@@ -147,13 +68,15 @@ class MigrationsOnBoot(Rule):
     def _startup_code(self, project: Project) -> Iterator[Draft]:
         for hook, facts, how in project.python.startup_hooks:
             reported: set[tuple[str, int]] = set()
-            for path in self._reachable_migrations(project, hook, facts):
+            for path, more in _one_per_setup_call(project, self._reachable_migrations(project, hook, facts)):
                 migration = path[-1]
                 constructor = _constructor(project, migration)
                 description = migration_call(migration.call, constructor, project.python.assigned_value) or ""
+                if more:
+                    description += f" (and {more} more schema statement{'s' if more != 1 else ''} it reaches)"
                 # Dropping tables is no migration to move to a deploy step but data lost on every start:
                 # the line to delete is the drop itself, wherever start-up reaches it from.
-                drops = _drops(migration.call, constructor, project.python.assigned_value)
+                drops = drops_tables(migration.call, constructor, project.python.assigned_value)
                 entry = migration if drops else _reported_call(path)
                 where = Location(entry.facts.path, entry.call.span)
                 if (where.path, where.span.line) in reported:
@@ -162,8 +85,8 @@ class MigrationsOnBoot(Rule):
                 callees = [step.callee.qualname.rsplit(".", 1)[-1] for step in path[:-1] if step.callee]
                 via = "" if not callees else " via " + " -> ".join(f"`{c}()`" for c in callees)
                 related = [Location(facts.path, hook.span).labelled(how)]
-                if drops and len(path) > 1:
-                    called = _reported_call(path)
+                if entry is migration and len(path) > 1:
+                    called = _named_call(path) or path[0]
                     related.append(Location(called.facts.path, called.call.span).labelled("start-up calls it here"))
                 elif entry is not migration:
                     related.append(Location(migration.facts.path, migration.call.span).labelled("the migration"))
@@ -186,10 +109,11 @@ class MigrationsOnBoot(Rule):
                     context=Context.DEV if any(hop.call.in_main for hop in path) else None,
                 )
 
-    def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts) -> Iterator[list[_Hop]]:
-        """Every migration the hook reaches, as the calls from the hook down to it."""
+    def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts,
+                              skip: frozenset[str] = frozenset()) -> Iterator[list[_Hop]]:
+        """Every migration the hook reaches, as the calls from the hook down to it; `skip`: functions not entered."""
         index = project.python
-        seen = {hook.qualname}
+        seen = {hook.qualname, *skip}
         stack: list[tuple[Function, PyFacts, list[_Hop]]] = [(hook, facts, [])]
         while stack:
             function, function_facts, path = stack.pop()
@@ -213,10 +137,11 @@ class MigrationsOnBoot(Rule):
         if not app_modules:
             return
         loaded = index.imported_closure(app_modules)
+        hooks = frozenset(hook.qualname for hook, _facts, _how in index.startup_hooks)  # PC401 says so as start-up
         for module in sorted(loaded):
             facts = index.modules[module]  # imported_closure follows the import graph of the index's own modules
             for call in facts.calls:
-                if call.scope or call.in_main:
+                if call.scope or call.in_main or _dev_guarded(project, facts.path, call.span.line):
                     continue
                 description = migration_call(call, index.constructor_of, index.assigned_value)
                 if description:
@@ -225,6 +150,33 @@ class MigrationsOnBoot(Rule):
                         "process on boot; run migrations once per deploy instead",
                         Location(facts.path, call.span),
                     )
+                    continue
+                yield from self._import_time_helper(project, facts, call, hooks)
+
+    def _import_time_helper(self, project: Project, facts: PyFacts, call: Call, hooks: frozenset[str]) -> Iterator[Draft]:
+        """A module-level call of a project function that migrates (`create_tables()` below its `def`): the
+        import runs it. Reported on the migration, with the module-level call as the related location. An
+        `async def` called at module level only makes a coroutine, which nothing runs."""
+        target = project.python.call_target(call) or _method_of_instance(project, call, None)
+        if target is None or target[0].is_async or target[0].qualname in hooks:
+            return
+        start = _Hop(call, Function(qualname="", is_async=False, span=call.span), facts, target[0])
+        paths = [[start, *path] for path in self._reachable_migrations(project, target[0], target[1], hooks)]
+        if paths:
+            path, more = min(paths, key=lambda path: _rank(project, path)), len(paths) - 1
+            migration = path[-1]
+            constructor = _constructor(project, migration)
+            description = migration_call(migration.call, constructor, project.python.assigned_value) or ""
+            if more:
+                description += f" (and {more} more schema statement{'s' if more != 1 else ''} it reaches)"
+            callees = [hop.callee.qualname.rsplit(".", 1)[-1] for hop in path[:-1] if hop.callee]
+            yield self.draft(
+                f"{description} runs at import time of `{facts.module}`, which the app loads, via "
+                + " -> ".join(f"`{c}()`" for c in callees)
+                + ": it runs in every worker process on boot; run migrations once per deploy instead",
+                Location(migration.facts.path, migration.call.span),
+                related=(Location(facts.path, call.span).labelled("the import runs it here"),),
+            )
 
 
 _MAX_DEPTH = 4  # helpers followed from a hook: lifespan -> startup() -> migrate_all() -> run_one() -> DDL
@@ -245,7 +197,7 @@ def _callees(project: Project, call: Call, caller: Function) -> list[tuple[Funct
     (`conn.run_sync(upgrade)`, `asyncio.to_thread(create_tables)`)."""
     index = project.python
     found = []
-    target = index.call_target(call, caller)
+    target = index.call_target(call, caller) or _method_of_instance(project, call, caller)
     if target is not None:
         found.append(target)
     for item in (*call.value.items, *(value for _, value in call.value.keywords)):
@@ -256,12 +208,51 @@ def _callees(project: Project, call: Call, caller: Function) -> list[tuple[Funct
     return found
 
 
+def _one_per_setup_call(project: Project, paths: Iterable[list[_Hop]]) -> list[tuple[list[_Hop], int]]:
+    """The paths to report, each with how many others it stands for. A set-up method that start-up calls
+    (`await database.initialize()`, named for no migration) often runs several schema statements: one
+    finding per such start-up call, on its main one (a migration tool's call before raw DDL, DDL that
+    builds before DDL that drops, then the first), not one per statement."""
+    kept: list[tuple[list[_Hop], int]] = []
+    groups: dict[tuple[str, int], list[list[_Hop]]] = {}
+    for path in paths:
+        if len(path) > 1 and _named_call(path) is None:
+            groups.setdefault((path[0].facts.path, path[0].call.span.line), []).append(path)
+        else:
+            kept.append((path, 0))
+    kept.extend((min(group, key=lambda path: _rank(project, path)), len(group) - 1) for group in groups.values())
+    return kept
+
+
+def _rank(project: Project, path: list[_Hop]) -> tuple[int, str, int]:
+    """Which of several migrations a finding names: a migration tool's call before raw DDL, DDL that builds
+    before DDL that drops, then the first in the source."""
+    migration = path[-1]
+    constructor = _constructor(project, migration)
+    constant = project.python.assigned_value
+    order = 2 if drops_tables(migration.call, constructor, constant) else \
+        1 if (migration_call(migration.call, constructor, constant) or "").startswith("raw ") else 0
+    return order, migration.facts.path, migration.call.span.line
+
+
+def _method_of_instance(project: Project, call: Call, caller: Function | None) -> tuple[Function, PyFacts] | None:
+    """The project method a call runs on an object the project built (`database.initialize()` where
+    `database = PostgresDatabase(...)` at module level, or `db = Database(url)` in the caller): the
+    class is what built the name, the method is that class's. A method it inherits is not followed."""
+    head, _dot, method = call.name.rpartition(".")
+    if not head or not method:
+        return None
+    local = caller.local(head) if caller is not None and "." not in head else None
+    built = local.text if local is not None and local.kind == "call" else project.python.constructor_of(head)
+    return project.python.function(f"{built}.{method}") if built else None
+
+
 def _lock(project: Project, path: list[_Hop]) -> tuple[_Hop, str] | None:
     """The call that takes a database advisory lock in a function start-up runs on its way to the
     migration (`async with advisory_lock_ctx(...): await conn.run_sync(upgrade)`), and how to name it."""
     for hop in path:
         for call in project.python.calls_by_scope.get(hop.caller.qualname, []):
-            name = takes_lock(call.name, [str(v.literal) for v in _strings(call)])
+            name = takes_lock(call.name, [str(v.literal) for v in string_arguments(call)])
             if name is not None:
                 return _Hop(call, hop.caller, hop.facts, None), name
     return None
@@ -269,11 +260,16 @@ def _lock(project: Project, path: list[_Hop]) -> tuple[_Hop, str] | None:
 
 def _reported_call(path: list[_Hop]) -> _Hop:
     """Where start-up code begins the migration: the call of the outermost function whose name says
-    it migrates (`await migrate_databases()`, `init_db.main()`), else the call made in the hook itself."""
-    for hop in path[:-1]:
-        if hop.callee is not None and names_a_migration(hop.callee.qualname):
-            return hop
-    return path[0]
+    it migrates (`await migrate_databases()`, `init_db.main()`), the line to move out of start-up.
+    When no function on the way is named for it (`await database.initialize()`, which also opens
+    pools), the migration is one step of a general set-up: the line to change is the migration itself."""
+    named = _named_call(path)
+    return named if named is not None else path[-1]
+
+
+def _named_call(path: list[_Hop]) -> _Hop | None:
+    """The call of the outermost function on the way whose name says it migrates."""
+    return next((hop for hop in path[:-1] if hop.callee is not None and names_a_migration(hop.callee.qualname)), None)
 
 
 def _constructor(project: Project, hop: _Hop) -> Resolver:

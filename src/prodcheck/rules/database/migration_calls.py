@@ -1,0 +1,87 @@
+"""What a Python call does to a database's schema (PC401): a migration tool's call, `metadata.create_all()`,
+raw DDL, a drop. Docs: rules/PC401-migrations-on-boot.md"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prodcheck.knowledge.migrations import ddl_executors, ddl_statement, migration_calls, migration_command
+from prodcheck.knowledge.names import Resolver
+from prodcheck.model.facts import Call, Value
+from prodcheck.parsing.shell import split_script
+
+
+def migration_call(call: Call, constructor: Resolver | None = None,
+                   constant: Callable[[str], Value | None] | None = None) -> str | None:
+    """What a call does to the schema, if it is a migration: a short description. `constructor`
+    names what built the object a method is called on (for a checkpointer's `.setup()`), `constant`
+    the value a module-level name holds (SQL kept in a constant)."""
+    name = call.name
+    if name in migration_calls("upgrade"):
+        return "`alembic.command.upgrade()`"
+    if migration_calls("create_all").match(name, constructor):
+        return "`metadata.create_all()`"
+    generate = call.value.kwarg("generate_schemas")
+    if name in migration_calls("generate_schemas") or (name in migration_calls("register_tortoise")
+                                                       and generate is not None and generate.is_true):
+        return "Tortoise `generate_schemas`"
+    if name.endswith("migration_context"):
+        mode = call.value.kwarg("mode")
+        if mode is not None and mode.literal in {"migrate", "upgrade"}:
+            return '`migration_context(mode="migrate")`'
+    for item in call.value.items:
+        if item.kind == "name" and migration_calls("create_all").match(item.text, constructor):
+            return "`metadata.create_all()`"
+    if _drops_all(call, constructor):
+        return "`metadata.drop_all()` (drops every table)"
+    setup = migration_calls("schema_setup").match(name, constructor)
+    if setup is not None:
+        owner = next((part.removesuffix("()") for part in reversed(setup.split(".")) if part[:1].isupper()), "")
+        return f"`{owner}.setup()` (creates its tables)"
+    if name in ddl_executors():
+        statement = _ddl(call, constant)
+        if statement is not None:
+            return f"raw `{statement}`"
+    if name in migration_calls("shell"):
+        # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
+        strings = [str(v.literal) for v in string_arguments(call)]
+        for command in split_script(" ".join(strings)) if strings else []:
+            tool = migration_command(command.argv)
+            if tool is not None:
+                return f"`{tool}` in a subprocess"
+    return None
+
+
+def _drops_all(call: Call, constructor: Resolver | None) -> bool:
+    """`metadata.drop_all()`, also handed to `conn.run_sync(...)`."""
+    drop_all = migration_calls("drop_all")
+    return drop_all.match(call.name, constructor) is not None or any(
+        item.kind == "name" and drop_all.match(item.text, constructor) is not None for item in call.value.items)
+
+
+def drops_tables(call: Call, constructor: Resolver | None, constant: Callable[[str], Value | None] | None) -> bool:
+    """The call drops tables: `metadata.drop_all()` (also through `run_sync`), raw `DROP TABLE`."""
+    if _drops_all(call, constructor):
+        return True
+    return call.name in ddl_executors() and (_ddl(call, constant) or "").startswith("DROP")
+
+
+def _ddl(call: Call, constant: Callable[[str], Value | None] | None) -> str | None:
+    """The schema statement the SQL a call executes starts with: its first argument, a literal
+    (also inside `text(...)`) or a module-level constant."""
+    first = call.value.arg(0)
+    if first is not None and first.kind == "name" and constant is not None:
+        first = constant(first.text)
+    if first is None:
+        return None
+    literal = first if first.is_str else next(string_arguments(call), None)
+    return ddl_statement(str(literal.literal)) if literal is not None and literal.is_str else None
+
+
+def string_arguments(call: Call) -> Iterator[Value]:
+    """The string literals among a call's positional arguments, in source order."""
+    stack = list(reversed(call.value.items))
+    while stack:
+        value = stack.pop()
+        if value.is_str:
+            yield value
+        stack.extend(reversed(value.items))
