@@ -14,7 +14,7 @@ from prodcheck.project import Project
 from prodcheck.project.deploy_evidence import (
     _expression_word,
     _join,
-    _make_recipes,
+    make_recipes,
     _norm,
     _platform_of_tags,
     _test_tags,
@@ -321,10 +321,10 @@ def test_make_recipes() -> None:
             "empty:\n"
             "last:\n"
             "\tfly deploy\n")
-    assert list(_make_recipes(text)) == [("deploy", 6, "docker build .\nhelm upgrade rel ./chart"),
+    assert list(make_recipes(text)) == [("deploy", 6, "docker build .\nhelm upgrade rel ./chart"),
                                          ("last", 11, "fly deploy")]
-    assert list(_make_recipes("\tdocker build .\n")) == []
-    assert list(_make_recipes("deploy:\n\tdocker build .\nclean:\n")) == [("deploy", 2, "docker build .")]  # the last target has no recipe
+    assert list(make_recipes("\tdocker build .\n")) == []
+    assert list(make_recipes("deploy:\n\tdocker build .\nclean:\n")) == [("deploy", 2, "docker build .")]  # the last target has no recipe
 
 
 def test_makefile_targets_deploy_by_their_names(tmp_path: Path) -> None:

@@ -40,3 +40,8 @@ def privilege_drop() -> re.Pattern[str]:
     """A script that switches to another user before its command: any user switcher or other form."""
     forms = [*load("commands")["user_switchers"]["names"], *load("commands")["user_switchers"]["other_forms"]]
     return re.compile(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, form.split())) for form in forms) + r")\b")
+
+
+def process_managers() -> frozenset[str]:
+    """Programs that start the programs of their configuration (`supervisord -c supervisord.conf`)."""
+    return frozenset(load("commands")["process_managers"]["names"])

@@ -36,6 +36,7 @@ from prodcheck.project.infra import ComposeService, DatabaseService, Process, St
 from prodcheck.project.processes import Processes
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.served_routes import served_by_production
+from prodcheck.project.tasks import TaskRunners
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.views import FileViews
 from prodcheck.project.workloads import build_workloads
@@ -151,6 +152,11 @@ class Project:
     @cached_property
     def workloads(self) -> list[Workload]:
         return build_workloads(self)
+
+    @cached_property
+    def tasks(self) -> TaskRunners:
+        """Named tasks of task runners (`task migrate`, `make migrate`): tasks.py."""
+        return TaskRunners(self.views)
 
     # ---------------------------------------------------------------- processes (processes.py, gunicorn.py)
 

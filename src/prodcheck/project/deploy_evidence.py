@@ -247,7 +247,7 @@ class DeployEvidence:
             if source.context != Context.PROD:
                 continue
             base = posixpath.dirname(source.path)
-            for target, line, text in _make_recipes(source.text or ""):
+            for target, line, text in make_recipes(source.text or ""):
                 deploy = bool(_DEPLOY_TARGET.search(target)) and not any(
                     w in {"dev", "local", "test", "tests"} for w in _words(target))
                 for command in split_script(text, line):
@@ -372,7 +372,7 @@ def _platform_of_tags(tags: list[str], env: dict[str, str]) -> str | None:
     return None
 
 
-def _make_recipes(text: str) -> Iterable[tuple[str, int, str]]:
+def make_recipes(text: str) -> Iterable[tuple[str, int, str]]:
     """(target, first line, recipe text) of a Makefile or justfile."""
     target: str | None = None
     lines: list[str] = []

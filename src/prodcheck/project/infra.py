@@ -96,20 +96,25 @@ class Process:
         found = self.server_steps
         return found[0] if found else None
 
-    def migrations_before_server(self, serves: Callable[[ServerCall], bool] | None = None) -> list[Step]:
+    def migrations_before_server(self, serves: Callable[[ServerCall], bool] | None = None,
+                                 migrates: Callable[[SimpleCommand], bool] = is_migration,
+                                 manages: Callable[[SimpleCommand], bool] = lambda _command: False) -> list[Step]:
         """Migration steps that run before the web server starts, or while it starts in the background
         (`uvicorn app:app &` then `alembic upgrade head`: the script goes on to migrate on every start).
-        A `python -m pkg` / `python x.py` step counts as the server when `serves` says that module starts one."""
+        A `python -m pkg` / `python x.py` step counts as the server when `serves` says that module starts one,
+        a process manager's step (`exec supervisord -c ...`) when `manages` says it starts the server;
+        `migrates` says which commands migrate (a task runner's `task migrate` too)."""
         out: list[Step] = []
         backgrounded = False
         for step in self.steps:
             call = step.server
-            if call is not None and (call.server != "python" or (serves is not None and serves(call))):
+            if (call is not None and (call.server != "python" or (serves is not None and serves(call)))) \
+                    or manages(step.command):
                 if step.command.background:
                     backgrounded = True
                     continue
                 return out
-            if is_migration(step.command):
+            if migrates(step.command):
                 out.append(step)
         return out if backgrounded else []
 

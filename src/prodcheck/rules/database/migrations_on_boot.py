@@ -5,6 +5,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.extract.servers import ServerCall
+from prodcheck.extract.servers import is_migration
+from prodcheck.knowledge.commands import process_managers
 from prodcheck.knowledge.migrations import names_a_migration, takes_lock
 from prodcheck.knowledge.names import Resolver
 from prodcheck.model.facts import Call, Function, PyFacts
@@ -12,6 +14,7 @@ from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
 from prodcheck.project.dev_guards import dev_guarded, source_lines
+from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call, string_arguments
@@ -39,21 +42,37 @@ class MigrationsOnBoot(Rule):
         yield from self._import_time(project)
 
     def _commands(self, project: Project) -> Iterator[Draft]:
+        # `exec supervisord -c supervisord.conf` starts the server when a Supervisor configuration of the
+        # repository runs one
+        managed = any(p.kind == "supervisor" and p.role == "web" for p in project.processes)
+        managers = process_managers() if managed else frozenset()
+
+        def manages(command: SimpleCommand) -> bool:
+            return command.program in managers
+
+        def migrates(command: SimpleCommand) -> bool:
+            task = project.tasks.task(command)
+            return is_migration(command) or (task is not None and any(is_migration(c) for c in task.commands))
+
         for process in project.processes:
             if process.role in {"web", "image", "script", "worker"}:
                 # `python -m pkg` is the server when pkg starts one; only in what a container or platform
                 # runs (a start script nothing deploys is often a developer's `run_local.sh`)
                 serves = None if process.role == "script" else (
                     lambda call: bool(call.app_ref) and project.python.runs_server(call.app_ref or ""))
-                migrations = process.migrations_before_server(serves)
-                server_name = _server_name(process, serves)
+                migrations = process.migrations_before_server(serves, migrates, manages)
+                server_name = _server_name(process, serves, manages)
                 for step in migrations:
                     when = (f"while `{server_name}` starts in the background" if _after_background_server(process, step, serves)
                             else f"before `{server_name}`")
+                    task = None if is_migration(step.command) else project.tasks.task(step.command)
+                    runs = "" if task is None else (
+                        f" (the {task.runner} task `{task.name}`: `{' '.join(str(c) for c in task.commands)}`)")
                     yield self.draft(
-                        f"`{' '.join(step.command.argv[:3])}` runs {when} in the container's "
+                        f"`{' '.join(step.command.argv[:3])}`{runs} runs {when} in the container's "
                         f"start command: {_harm(process)}; run it once per deploy (a job, release phase or CI step)",
                         step.location, context=process.context,
+                        related=() if task is None else (task.location.labelled(f"the `{task.name}` task"),),
                     )
             if process.role == "init" and process.replicas is not None and process.replicas.value > 1:
                 for step in process.steps:
@@ -282,10 +301,13 @@ def _constructor(project: Project, hop: _Hop) -> Resolver:
     return resolve
 
 
-def _server_name(process: Process, serves: Callable[[ServerCall], bool] | None) -> str:
+def _server_name(process: Process, serves: Callable[[ServerCall], bool] | None,
+                 manages: Callable[[SimpleCommand], bool] = lambda _command: False) -> str:
     """The server the migrations run before, as the message names it: the first step that is a server
     (`migrations_before_server` stops there, so every migration it returns comes before it)."""
     for step in process.steps:
+        if manages(step.command) and step.server is None:
+            return step.command.program
         call = step.server
         if call is not None:
             if call.server != "python":
