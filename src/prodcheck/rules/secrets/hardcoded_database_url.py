@@ -9,6 +9,7 @@ from prodcheck.knowledge import load
 from prodcheck.knowledge.templates import is_template_name
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
+from prodcheck.parsing.shell import split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret
@@ -159,10 +160,13 @@ class HardcodedDatabaseUrl(Rule):
                 services = job.get("services")
                 for name, _ in services.entries() if services is not None else []:
                     service_hosts.add(name.lower())
+                started = set() if (source.path, job_name) in deploying else _containers_started(job)
                 for node in job.scalars():
                     for url in database_urls(node.text or ""):  # it skips a text without `://` at once
                         if services is not None and (url.is_local or url.host.lower() in service_hosts):
                             continue  # a throw-away CI service container
+                        if url.host.lower() in started:
+                            continue  # a container the job starts itself (`docker run --name postgres`), gone with it
                         if url.is_local and (source.path, job_name) not in deploying:
                             continue  # a database on the runner itself (a compose stack it starts), gone with it
                         context = Context.TEST if _is_test_job(job_name, job) else None
@@ -305,6 +309,32 @@ def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:
                     and first.literal == "sqlalchemy.url" and not (call.value.arg(1) or first).is_str:
                 return path
     return None
+
+
+def _containers_started(job: YNode) -> set[str]:
+    """The names a job's own `run:` steps give the containers they start on the runner (`docker run
+    --name postgres --network test-net ...`, also `--network-alias` / `--hostname`: the names other
+    containers of that network reach it by, https://docs.docker.com/reference/cli/docker/container/run/),
+    lower-cased: a throw-away database like a `services:` container."""
+    names: set[str] = set()
+    steps = job.get("steps")
+    for step in steps.list() if steps is not None and steps.is_seq else []:
+        run = step.get("run") if step.is_map else None
+        text = run.as_str() if run is not None and run.is_scalar else None
+        for command in split_script(text or ""):
+            words = list(command.argv)
+            if command.program != "docker" or (words[1:2] != ["run"] and words[1:3] != ["container", "run"]):
+                continue
+            for index, word in enumerate(words):
+                option, _eq, value = word.partition("=")
+                if option in _CONTAINER_NAMES:
+                    value = value or (words[index + 1] if index + 1 < len(words) else "")
+                    if value and "$" not in value:
+                        names.add(value.lower())
+    return names
+
+
+_CONTAINER_NAMES = frozenset({"--name", "--network-alias", "--net-alias", "--hostname", "-h"})
 
 
 def _is_test_job(name: str, job: YNode) -> bool:
