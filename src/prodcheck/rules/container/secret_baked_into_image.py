@@ -13,6 +13,8 @@ from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, copy_words, parse_assignments
+from prodcheck.parsing.shell import split_script
+from prodcheck.parsing.textfiles import parse_env
 from prodcheck.project import Project
 from prodcheck.project.sources import SourceFile, read_source
 from prodcheck.rules.base import Draft, Rule, RuleMeta
@@ -42,6 +44,7 @@ class SecretBakedIntoImage(Rule):
     def check(self, project: Project) -> Iterator[Draft]:
         for source, view in project.dockerfiles:
             yield from self._copies(project, source, view)
+            yield from self._renamed_env_files(project, source, view)
             yield from self._env_and_args(source, view)
 
     # ------------------------------------------------------------ COPY / ADD
@@ -126,6 +129,59 @@ class SecretBakedIntoImage(Rule):
                         Location(env_file.path, Span(secrets[0][0])).labelled("the secret file"),),
                     secrets=tuple(value for _, _, value in secrets))
                 return
+
+    # ------------------------------------------------------------ RUN mv/cp X .env
+
+    def _renamed_env_files(self, project: Project, source: SourceFile, view: DockerfileView) -> Iterator[Draft]:
+        """`COPY . .` then `RUN mv env.default .env`: a file of the build context becomes the image's `.env`,
+        which the app reads as its configuration (python-dotenv, python-decouple, pydantic-settings'
+        `env_file`). A template by name (`env.default`, `.env.example`) is what a deployment is meant to copy
+        and fill in; copied as it is inside the image, its credentials are the image's own."""
+        contexts = sorted(self._contexts(project, source))
+        for stage in view.stages:
+            whole_context = False  # a COPY of the whole build context came before (`COPY . .`)
+            for instruction in stage.instructions:
+                if instruction.keyword in {"COPY", "ADD"} and not any(f.startswith("--from") for f in instruction.flags):
+                    whole_context = whole_context or any(
+                        raw.strip() in {".", "./"} for raw in copy_sources(instruction))
+                if instruction.keyword != "RUN" or not whole_context or instruction.heredoc:
+                    continue
+                for command in split_script(instruction.value, instruction.line):
+                    words = [w for w in command.argv[1:] if not w.startswith("-")]
+                    if command.program not in {"mv", "cp"} or len(words) != 2 or any("$" in w or " " in w for w in words):
+                        continue
+                    origin, target = words
+                    if not is_env_file_name(posixpath.basename(target)) or origin.startswith("/"):
+                        continue
+                    yield from self._renamed(project, source, instruction, contexts, f"{command.program} {origin} {target}")
+
+    def _renamed(self, project: Project, source: SourceFile, instruction: Instruction, contexts: list[str],
+                 written: str) -> Iterator[Draft]:
+        """`written`: the command as the message quotes it (`mv env.default .env`)."""
+        _program, origin, target = written.split(" ")
+        for context in contexts:
+            inside = posixpath.normpath(origin)
+            ignored = self._ignored(project, source, context)
+            if inside.startswith("..") or (ignored is not None and ignored.match_file(inside)):
+                continue
+            path = posixpath.join(context, inside) if context else inside
+            text = _repository_text(project, path)
+            secrets = [(entry.line, entry.key, entry.value) for entry in parse_env(text or "")
+                       if is_secret_name(entry.key) and is_secret_value(entry.value)]
+            if not secrets:
+                continue
+            keys = ", ".join(f"`{key}`" for _, key, _ in secrets[:3]) + (", ..." if len(secrets) > 3 else "")
+            datastore_only = all(credential_role(key) == "datastore" for _, key, _ in secrets)
+            yield self.draft(
+                f"`{written}` makes `{path}` the image's `{target}` (holding {keys}): the "
+                "app reads it as its configuration, so every container not given other values runs with credentials "
+                "everyone with the repository knows, and anyone who pulls the image reads them; leave the file out of "
+                "the image and pass the settings at run time",
+                _line_location(source, instruction.line, origin, instruction.end_line),
+                related=(Location(path, Span(secrets[0][0])).labelled("the values it bakes in"),),
+                secrets=tuple(value for _, _, value in secrets),
+                severity=Severity.WARNING if datastore_only else None)
+            return
 
     # ------------------------------------------------------------ ENV / ARG
 
