@@ -10,7 +10,7 @@ import pytest
 from prodcheck.discovery import sources
 from prodcheck.discovery.sources import SourceFile
 from prodcheck.extract.python import extract
-from prodcheck.model.facts import VALUE_SHAPES, Value, pack_position, unpack_position, value_shape
+from prodcheck.model.facts import VALUE_SHAPES, Function, Value, pack_position, unpack_position, value_shape
 from prodcheck.model.files import Context, FileKind
 
 
@@ -197,6 +197,21 @@ def test_a_functions_own_names_are_its_locals_not_assigns() -> None:
     [function] = [f for f in facts.functions if f.qualname.endswith(".f")]
     assert [name for name, _, _ in function.locals] == ["db"]
     assert [a.target for a in facts.assigns] == ["app.svc.X", "self.db"]
+
+
+def test_a_functions_locals_are_stored_flat_and_read_as_triples() -> None:
+    """`Function.locals` is read as (name, value, via `async with`) triples, in source order, but kept as one
+    flat tuple (`flat_locals`): no tuple of its own per binding. `local` finds the latest binding."""
+    source = (b"async def f(maker):\n    db = first()\n    async with maker() as db:\n        pass\n"
+              b"    n = 1\n    db = last()\n")
+    [function] = extract("app/svc.py", source).functions
+    assert [(name, value.kind, value.text, via) for name, value, via in function.locals] == [
+        ("db", "call", "first", False), ("db", "call", "maker", True), ("n", "const", "", False),
+        ("db", "call", "last", False)]
+    assert function.flat_locals == tuple(part for triple in function.locals for part in triple)
+    assert function.local("db").text == "last" and function.local("n").literal == 1  # type: ignore[union-attr]
+    assert function.local("maker") is None and Function("f", False, function.span).locals == ()
+    assert pickle.loads(pickle.dumps(function)) == function
 
 
 def test_a_functions_own_names_still_count_towards_the_facts_budget() -> None:

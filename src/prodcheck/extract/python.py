@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,7 @@ _V2, _V3, _V4, _V5, _V6 = VALUE_SHAPES[2:7]
 # (`"CASCADE"`, `"utf-8"`), imported names and assignment targets repeat across a project's files:
 # one string object each, not one per occurrence (16 MiB of duplicates on the bench corpus).
 _intern = sys.intern
+_chain = chain.from_iterable
 
 
 _DISPATCH_NAMES: dict[type, tuple[tuple[type, str], ...]] = {}
@@ -609,14 +611,14 @@ class _Extractor(ast.NodeVisitor):
         self.scopes.pop()
         self.functions.append(
             Function(
-                qualname,  # qualname, is_async, span, decorators, params, is_generator, returns, locals,
+                qualname,  # qualname, is_async, span, decorators, params, is_generator, returns, flat_locals,
                 isinstance(node, ast.AsyncFunctionDef),  # class_name, in_main, annotation: Function's fields
                 Span(node.lineno, self.pos.column(node.lineno, node.col_offset), node.lineno, 0),
                 decorators,
                 tuple(params),
                 scope.is_generator,
                 tuple(scope.returns),
-                tuple(scope.locals),
+                tuple(_chain(scope.locals)),  # `Function.flat_locals`: the triples laid flat
                 self.class_stack[-1] if self.class_stack else "",
                 self.in_main,
                 self.annotation(node.returns),
