@@ -190,6 +190,17 @@ def test_a_bare_parameter_is_one_object_per_name_and_file() -> None:
     assert a.params[1] is not b.params[1] and b.params[1].annotation is not None and b.params[2].default is not None
 
 
+def test_equal_def_positions_and_parameter_lists_are_one_object() -> None:
+    """A `def` line's Span and a list of shared Params are one object for the run when equal (extract/types.py);
+    a list with a Param of its own (a default, here) is kept as built, as is a different position."""
+    one = extract("app/a.py", b"class A:\n    def get(self, db: Session):\n        pass\n    def put(self, x=1): ...\n")
+    two = extract("app/b.py", b"class B:\n    def get(self, db: Session):\n        return 1\n    def put(self, x=1): ...\n")
+    (get_a, put_a), (get_b, put_b) = one.functions, two.functions
+    assert get_a.span is get_b.span and tuple(get_a.span) == (2, 5, 2, 5)
+    assert get_a.params is get_b.params and [p.name for p in get_a.params] == ["self", "db"]
+    assert put_a.params is not put_b.params and put_a.params == put_b.params and put_a.span is not get_a.span
+
+
 def test_a_functions_own_names_are_its_locals_not_assigns() -> None:
     """`x = ...` in a function is one of the function's `locals` only; an attribute it assigns and a
     module-level name are Assigns, as before."""

@@ -20,7 +20,8 @@ from prodcheck.model.facts import (AWAITED, COLUMN_LIMIT, COLUMN_SHIFT, END_LINE
                                    PyFacts, StringLiteral, VALUE_SHAPES, Value, pack_position)
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.once import Neighbours, once_statements
-from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared, shared_imports, shared_param
+from prodcheck.extract.types import (UNPLACED_POSITIONS, has_call, shared, shared_def_span, shared_imports,
+                                     shared_param, shared_params)
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
@@ -545,14 +546,14 @@ class _Extractor(ast.NodeVisitor):
             if other is not None and other is not value:
                 scope.locals.append((name, _new_tuple(_V5, ("ifexp", at, "", None, (test, value, other))), False))
 
-    def _param(self, name: str, annotation: ast.expr | None, default: ast.expr | None) -> Param:
+    def _param(self, name: str, annotation: ast.expr | None, default: ast.expr | None) -> tuple[Param, bool]:
         """A parameter without a default and with no annotation (`self`, `cls`, `request`) or one without a call
         (`db: Session`) is one shared Param per name and annotation (extract/types.py): a Param is never changed
-        once built, and every method has a `self`."""
+        once built, and every method has a `self`. And whether it is that shared Param."""
         declared, one = self._annotation(annotation)
         if default is None and one:
-            return shared_param(name, declared)  # `db: Session`: one Param for the run (extract/types.py)
-        return Param(name, declared, self.value(default))
+            return shared_param(name, declared), True  # `db: Session`: one Param for the run (extract/types.py)
+        return Param(name, declared, self.value(default)), False
 
     def annotation(self, node: ast.expr | None) -> Value | None:
         return self._annotation(node)[0]
@@ -577,11 +578,12 @@ class _Extractor(ast.NodeVisitor):
         args = node.args
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        params = [
+        built = [
             self._param(a.arg, a.annotation, d) for a, d in zip(positional, defaults, strict=True)
         ] + [
             self._param(a.arg, a.annotation, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
         ]
+        params = shared_params(tuple(param for param, _ in built), all(one for _, one in built))
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
             self.visit(default)
         owner = self.scopes[-1].qualname
@@ -613,9 +615,9 @@ class _Extractor(ast.NodeVisitor):
             Function(
                 qualname,  # qualname, is_async, span, decorators, params, is_generator, returns, flat_locals,
                 isinstance(node, ast.AsyncFunctionDef),  # class_name, in_main, annotation: Function's fields
-                Span(node.lineno, self.pos.column(node.lineno, node.col_offset), node.lineno, 0),
+                shared_def_span(node.lineno, self.pos.column(node.lineno, node.col_offset)),
                 decorators,
-                tuple(params),
+                params,
                 scope.is_generator,
                 tuple(scope.returns),
                 tuple(_chain(scope.locals)),  # `Function.flat_locals`: the triples laid flat
