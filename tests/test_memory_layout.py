@@ -82,11 +82,11 @@ def test_a_packed_position_is_allocated_two_digits() -> None:
     import ast
     import tracemalloc
 
-    from prodcheck.extract.python import _Positions
+    from prodcheck.extract.positions import Positions
 
     source = b"\n" * 299 + b"value = call(argument)\n"
     node = ast.parse(source).body[0].value  # type: ignore[attr-defined]
-    positions = _Positions(source)
+    positions = Positions(source)
     kept: list[object] = [None] * 1000
     tracemalloc.start()
     try:

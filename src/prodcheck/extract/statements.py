@@ -1,0 +1,214 @@
+"""Statements that bind names: assignments (a module's or class's `Assign` facts, a function's `locals`),
+tuple unpacking, `for` targets, annotated names, `with ... as`, and what a function returns or yields."""
+from __future__ import annotations
+
+import ast
+import sys
+
+from prodcheck.extract.values import ValueBuilder, Scope
+from prodcheck.model.facts import VALUE_SHAPES, Assign, Value
+
+_new_tuple = tuple.__new__
+_V2, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[5]
+_intern = sys.intern
+_Name, _Attribute, _CallNode = ast.Name, ast.Attribute, ast.Call
+_LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript, ast.Lambda,
+                                ast.IfExp, ast.BoolOp})
+
+
+# What a function's tuple assignment or `for` loop may bind a followable value from (a project function's
+# result, a typed container): other shapes are not recorded as locals.
+_UNPACKED_LOCAL = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Tuple})
+_ITERATED_LOCAL = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Tuple, ast.List})
+
+
+def _joined(node: ast.expr) -> bool:
+    """`root / name`: a path joined to a name (pathlib's `/`), kept so the path it holds is known."""
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+
+
+def _built_dict(node: ast.expr) -> bool:
+    """`clients = {"a": boto3.client("s3")}`: a dict literal whose entries are built by calls (a registry of
+    clients or services); other dict literals (payloads, options) are not worth a Value."""
+    return type(node) is ast.Dict and any(type(v) is _CallNode for v in node.values)
+
+
+def _function_table(target: ast.expr, node: ast.expr) -> bool:
+    """`self._handlers = {"save": self.on_save, "load": load}`: an attribute bound to a dict literal of names only,
+    a dispatch table whose entries a method calls (`await self._handlers[kind](data)`)."""
+    return type(target) is ast.Attribute and type(node) is ast.Dict and bool(node.values) \
+        and all(type(v) is _Name or type(v) is _Attribute for v in node.values)
+
+
+
+class Statements(ValueBuilder):
+    """The binding statements of a file, on top of its names and Values (extract/values.py)."""
+
+    def __init__(self, module: str, path: str, source: bytes) -> None:
+        super().__init__(module, path, source)
+        self.assigns: list[Assign] = []
+        self.annotations: list[tuple[str, Value]] = []  # module globals' declared types
+        self.class_stack: list[str] = []
+        self.in_main = False
+        self.local_assigns = 0  # assignments to a function's plain names: `locals` only, no Assign (a budget's count)
+
+    def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
+        if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
+                and not _built_dict(value_node) and not _joined(value_node) and not _function_table(target, value_node):
+            # Locals matter for what they are bound to (a session, a client); skip building the rest.
+            value: Value | None = _new_tuple(_V2, ("other", self.pos.at(value_node)))
+        else:
+            value = self.value(value_node)
+        if value is None:
+            return
+        scope = self.scopes[-1]
+        if isinstance(target, ast.Name):
+            if scope.is_function:
+                # A function's own name: its binding is one of the function's `locals`, and no Assign
+                # (a hundred thousand on the bench corpus that no reader of `assigns` took: ~10 MiB).
+                scope.locals.append((target.id, value, False))
+                scope.local_names.add(target.id)
+                self.local_assigns += 1
+                if target.id in self.global_names and target.id in scope.declared:
+                    # `global store` then `store = await make_store()` in a start-up function: the module's
+                    # global, as every other function of the module reads it
+                    self.assigns.append(Assign(_intern(f"{self.module}.{target.id}"), value, self.pos.at(node),
+                                               scope.qualname, self.in_main))
+                return
+            name = _intern(f"{scope.qualname}.{target.id}")
+            self.assigns.append(Assign(name, value, self.pos.at(node), scope.qualname, self.in_main))
+        elif isinstance(target, ast.Attribute):
+            dotted = self.dotted(target)
+            if dotted:
+                self.assigns.append(
+                    Assign(_intern(self.qualify(dotted)), value, self.pos.at(node), scope.qualname, self.in_main)
+                )
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                and target.value.id in self.module_names and target.value.id not in scope.local_names:
+            # `worker_map[name] = worker` in a start-up function: an entry of a module global's container,
+            # recorded as `module.worker_map[]`
+            self.assigns.append(Assign(_intern(f"{self.module}.{target.value.id}[]"), value, self.pos.at(node),
+                                       scope.qualname, self.in_main))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                self._record_unpack(target, node.value, node)
+            else:
+                self._record_assign(target, node.value, node)
+        self.visit(node.value)
+
+    def _record_unpack(self, target: ast.Tuple | ast.List, value_node: ast.expr, node: ast.stmt) -> None:
+        """`args, controller = create_controller()` outside a function (a module's `if __name__ == "__main__":`
+        block that sets the globals its routes use): each name holds one item of what the value unpacks to, an
+        `unpack` Value (literal: the position; items: the value). Plain names only, none starred: then each
+        position is exact."""
+        scope = self.scopes[-1]
+        names = [element.id for element in target.elts if isinstance(element, ast.Name)]
+        if len(names) != len(target.elts):
+            return
+        if scope.is_function:
+            # `visit, note = get_pair(key)` in a function: each name a local holding one item of what the call
+            # (or the tuple) gives; what else a function unpacks says nothing a rule reads
+            if type(value_node) in _UNPACKED_LOCAL:
+                self._unpack_locals(scope, names, self.value(value_node))
+            return
+        value = self.value(value_node)
+        if value is None:
+            return
+        for position, name in enumerate(names):
+            unpacked = _new_tuple(_V5, ("unpack", value.at, "", position, (value,)))
+            self.assigns.append(
+                Assign(_intern(f"{scope.qualname}.{name}"), unpacked, self.pos.at(node), scope.qualname, self.in_main))
+
+    @staticmethod
+    def _unpack_locals(scope: Scope, names: list[str], value: Value | None) -> None:
+        if value is None:
+            return
+        for position, name in enumerate(names):
+            scope.locals.append((name, _new_tuple(_V5, ("unpack", value.at, "", position, (value,))), False))
+            scope.local_names.add(name)
+
+    def _for(self, node: ast.For | ast.AsyncFor) -> None:
+        """`for visit in visits:` in a function: the name a local holding one item of the iterated value (an
+        `each` Value: items, the iterated value), placed at the `for` line; `for i, visit in enumerate(visits)`
+        unpacks that item. Only what a rule can follow is kept: a name, an attribute or a call iterated."""
+        scope = self.scopes[-1]
+        target = node.target
+        if scope.is_function and type(node.iter) in _ITERATED_LOCAL:
+            iterated = self.value(node.iter)
+            if iterated is not None:
+                each = _new_tuple(_V5, ("each", self.pos.at(node), "", None, (iterated,)))
+                if isinstance(target, ast.Name):
+                    scope.locals.append((target.id, each, False))
+                    scope.local_names.add(target.id)
+                elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
+                    self._unpack_locals(scope, [e.id for e in target.elts if isinstance(e, ast.Name)], each)
+        self.generic_visit(node)
+
+    visit_For = _for
+    visit_AsyncFor = _for
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if len(self.scopes) == 1 and isinstance(node.target, ast.Name):
+            # `embeddings_model: Dict[str, EmbeddingsModel] = None` in a state module, filled in at start-up:
+            # the declared type is what the global holds once requests use it
+            annotation = self.annotation(node.annotation)
+            if annotation is not None:
+                self.annotations.append((_intern(f"{self.module}.{node.target.id}"), annotation))
+        elif self.class_stack and self.scopes[-1].qualname == self.class_stack[-1] and isinstance(node.target, ast.Name):
+            # `session_maker: sessionmaker` in a class body (a dataclass field, an attribute `__init__` fills
+            # in): the declared type of each instance's attribute
+            annotation = self.annotation(node.annotation)
+            if annotation is not None:
+                self.annotations.append((_intern(f"{self.class_stack[-1]}.{node.target.id}"), annotation))
+        elif self.class_stack and len(self.scopes) > 1 and self.scopes[-2].qualname == self.class_stack[-1] \
+                and type(node.target) is _Attribute and type(node.target.value) is _Name and node.target.value.id == "self":
+            # `self.contexts: Dict[str, Context] = {}` in a method (`__init__`): declared for every instance, as in
+            # the class body
+            annotation = self.annotation(node.annotation)
+            if annotation is not None:
+                self.annotations.append((_intern(f"{self.class_stack[-1]}.{node.target.attr}"), annotation))
+        elif self.scopes[-1].is_function and type(node.target) is _Name:
+            # `chosen: Visit | Note = pick(kind)`, `drafts: list[Draft] = []` in a function: what the local is
+            # declared to hold, beside what it is assigned
+            annotation = self.value(node.annotation)
+            if annotation is not None:
+                scope = self.scopes[-1]
+                scope.local_types.append((node.target.id, annotation))
+                scope.local_names.add(node.target.id)
+        if node.value is not None:
+            self._record_assign(node.target, node.value, node)
+            self.visit(node.value)
+
+    def _with(self, node: ast.With | ast.AsyncWith) -> None:
+        scope = self.scopes[-1]
+        for item in node.items:
+            self.visit(item.context_expr)
+            if isinstance(item.optional_vars, ast.Name) and scope.is_function:
+                value = self.value(item.context_expr)
+                if value is not None:
+                    scope.locals.append((item.optional_vars.id, value, isinstance(node, ast.AsyncWith)))
+                    scope.local_names.add(item.optional_vars.id)
+        for statement in node.body:
+            self.visit(statement)
+
+    visit_With = _with
+    visit_AsyncWith = _with
+
+    def visit_Return(self, node: ast.Return) -> None:
+        value = self.value(node.value)
+        if value is not None:
+            self.scopes[-1].returns.append(value)
+        self.generic_visit(node)
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        scope = self.scopes[-1]
+        scope.is_generator = True
+        value = self.value(node.value)
+        if value is not None:
+            scope.returns.append(value)
+        self.generic_visit(node)
+
+    visit_Yield = _yield
+    visit_YieldFrom = _yield

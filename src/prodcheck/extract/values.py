@@ -1,0 +1,337 @@
+"""Names and Values: the dotted name of an expression resolved through the file's imports and module
+names (`qualify`), and an expression reduced to a `Value` (`value`), the one shape rules read.
+
+The Values are built as plain tuples of their shortest shape (model/facts.py `VALUE_SHAPES`), and a
+type annotation without a call is built without positions and shared (extract/types.py)."""
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from prodcheck.extract.positions import Positions
+from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared
+from prodcheck.model.facts import VALUE_SHAPES, Value
+
+
+@dataclass
+class Scope:
+    """A module, class or function being visited: its qualified name and, for a function, what its body binds."""
+
+    qualname: str
+    is_function: bool
+    locals: list[tuple[str, Value, bool]] = field(default_factory=list)
+    local_names: set[str] = field(default_factory=set)  # the names in `locals`, for membership
+    returns: list[Value] = field(default_factory=list)
+    is_generator: bool = False
+    declared: list[str] = field(default_factory=list)  # `global` / `nonlocal` names
+    local_types: list[tuple[str, Value]] = field(default_factory=list)  # `name: Annotation` in a function
+
+
+# Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, flat_keywords,
+# has_star): `Value(...)` is a Python function, a frame per value. Each is built in its own shape
+# (model/facts.py: the fields up to the last one that is not the default), `_V2`..`_V6` or `Value`.
+_new_tuple = tuple.__new__
+assert Value._fields == ("kind", "at", "text", "literal", "items", "flat_keywords", "has_star")
+_V2, _V3, _V4, _V5, _V6 = VALUE_SHAPES[2:7]
+# The dotted names of values (`sqlalchemy.orm.Session`, `self.db.execute`), string literals
+# (`"CASCADE"`, `"utf-8"`), imported names and assignment targets repeat across a project's files:
+# one string object each, not one per occurrence (16 MiB of duplicates on the bench corpus).
+_intern = sys.intern
+
+_Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
+_Subscript = ast.Subscript
+_BinOp, _Div = ast.BinOp, ast.Div
+
+
+class ValueBuilder(ast.NodeVisitor):
+    """The names a file binds and imports, the scopes being visited, and the Values of its expressions."""
+
+    def __init__(self, module: str, path: str, source: bytes) -> None:
+        self.module = module
+        self.package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+        self.path = path
+        self.pos = Positions(source)
+        self.imports: dict[str, str] = {}
+        self.imported_modules: list[str] = []
+        self.module_names: set[str] = set()
+        self.global_names: set[str] = set()  # names a module-level function or method declares `global`
+        self.scopes: list[Scope] = [Scope(module, False)]
+        self._values: dict[int, Value | None] = {}
+
+    def qualify(self, dotted: str) -> str:
+        head, _, rest = dotted.partition(".")
+        scope = self.scopes[-1]
+        if scope.is_function and head in scope.local_names:
+            return dotted
+        if head in self.imports:
+            base = self.imports[head]
+            return f"{base}.{rest}" if rest else base
+        if head in self.module_names and not scope.is_function:
+            return f"{self.module}.{dotted}"
+        if head in self.module_names:
+            return f"{self.module}.{dotted}"
+        if head.endswith(("()", "[]")):  # `Path(p).write_text`, `CLIENTS[k].get`: qualified like any other name
+            called = head.rstrip("()[]")
+            qualified = self.qualify(called)
+            if qualified != called:
+                return f"{qualified}{head[len(called):]}.{rest}" if rest else f"{qualified}{head[len(called):]}"
+        return dotted
+
+    def dotted(self, node: ast.AST) -> str | None:
+        current: Any = node  # dispatched on exact node types (the parser makes no subclasses)
+        current_type = type(current)
+        if current_type is _Name:
+            return current.id
+        parts: list[str] = []
+        while current_type is _Attribute:
+            parts.append(current.attr)
+            current = current.value
+            current_type = type(current)
+        if current_type is _Name:
+            parts.append(current.id)
+            return ".".join(reversed(parts))
+        if current_type is _CallNode:
+            inner = self.dotted(current.func)
+            if inner is not None:
+                parts.append(inner + "()")
+                return ".".join(reversed(parts))
+        elif current_type is _BinOp and type(current.op) is _Div and parts:
+            # `(root / name).write_text(...)`: `a / b` is `a.joinpath(b)` for a path
+            # (https://docs.python.org/3/library/pathlib.html#operators), named so, after the operand that is a name
+            inner = self.dotted(current.left) or self.dotted(current.right)
+            if inner is not None:
+                parts.append(inner + ".joinpath()")
+                return ".".join(reversed(parts))
+        return None
+
+    def _element_method(self, func: ast.AST) -> str | None:
+        """`CLIENTS[kind].upload` as `CLIENTS[].upload`: a method called on an element of a container (the key
+        is left out: what the entries hold is what a reader of the name needs); `HANDLERS[kind]` as `HANDLERS[]`,
+        an element called."""
+        parts: list[str] = []
+        current: Any = func
+        while type(current) is _Attribute:
+            parts.append(current.attr)
+            current = current.value
+        if type(current) is not ast.Subscript:
+            return None  # (no attribute at all: `HANDLERS[kind](data)`, an entry of a dispatch table called)
+        inner = self.dotted(current.value)
+        if inner is None or "()" in inner:
+            return None  # `s3.get_object(...)["Body"].read()` is one call of the client's, named by its call
+        parts.append(inner + "[]")
+        return ".".join(reversed(parts))
+
+    def value(self, node: ast.AST | None, depth: int = 0) -> Value | None:
+        """The Value of an expression, computed once per node (nested calls are visited again)."""
+        if node is None:
+            return None
+        node_type = type(node)
+        if node_type is _Constant or node_type is _Name:
+            return self._compute_value(node, depth)  # leaves: built again if asked again, never cached
+        key = id(node)
+        cached = self._values.get(key)
+        if cached is not None:
+            return cached
+        result = self._compute_value(node, depth)
+        self._values[key] = result
+        return result
+
+    def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
+        span = self.pos.at(node)
+        if depth > 6:
+            return _new_tuple(_V2, ("other", span))
+        node_type = type(node)  # the parser makes exact node types, never subclasses
+        if node_type is _Constant:
+            literal = node.value  # type: ignore[attr-defined]  # an ast.Constant
+            literal_type = type(literal)
+            if literal_type is str:
+                return _new_tuple(_V4, ("const", span, "", _intern(literal)))
+            if literal_type is int:
+                return _new_tuple(_V4, ("const", span, "", literal))
+            if literal_type is bytes:
+                literal = _intern(literal.decode("latin-1"))
+            if not isinstance(literal, (str, int, float, bool, type(None))):
+                return _new_tuple(_V2, ("other", span))
+            if literal is None:
+                return _new_tuple(_V2, ("const", span))
+            return _new_tuple(_V4, ("const", span, "", literal))
+        if node_type is _Name or node_type is _Attribute:
+            dotted = self.dotted(node)
+            if dotted is not None:
+                text = _intern(self.qualify(dotted))
+                return _new_tuple(_V3, ("name", span, text)) if text else _new_tuple(_V2, ("name", span))
+            return _new_tuple(_V2, ("other", span))
+        if node_type is _CallNode:
+            dotted = self.dotted(node.func) or self._element_method(node.func)  # type: ignore[attr-defined]  # an ast.Call
+            text = _intern(self.qualify(dotted)) if dotted else ""
+            # `value` of a node is never None: no filtering of the parts is needed.
+            value, inner = self.value, depth + 1
+            args, keyword_nodes = node.args, node.keywords  # type: ignore[attr-defined]  # an ast.Call
+            items: tuple[Value, ...] = ()
+            has_star = False
+            if args:
+                items = tuple([value(a, inner) for a in args if type(a) is not _Starred])  # type: ignore[misc]  # never None
+                has_star = len(items) != len(args)
+            keywords: tuple[str | Value, ...] = ()  # flat: name, value, name, value (`Value.flat_keywords`)
+            if keyword_nodes:
+                flat: list[str | Value] = []
+                for kw in keyword_nodes:
+                    if kw.arg is None:  # `**options`
+                        has_star = True
+                    else:
+                        flat += (kw.arg, value(kw.value, inner))  # type: ignore[arg-type]  # never None
+                keywords = tuple(flat)
+            if has_star:
+                return _new_tuple(Value, ("call", span, text, None, items, keywords, True))
+            if keywords:
+                return _new_tuple(_V6, ("call", span, text, None, items, keywords))
+            if items:
+                return _new_tuple(_V5, ("call", span, text, None, items))
+            return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items = tuple([self.value(e, depth + 1) for e in node.elts])  # type: ignore[misc]  # never None
+            return _new_tuple(_V5, ("seq", span, "", None, items)) if items else _new_tuple(_V2, ("seq", span))
+        if isinstance(node, ast.Dict):  # keywords: the str-keyed entries; items: the values of every other key
+            keyed: list[str | Value] = []  # flat: key, value, key, value (`Value.flat_keywords`)
+            others: list[Value] = []
+            for k, val in zip(node.keys, node.values, strict=True):
+                if k is None:
+                    continue  # `**spread`
+                entry = self.value(val, depth + 1)
+                if entry is None:
+                    continue
+                if type(k) is _Constant and type(k.value) is str:
+                    keyed += (k.value, entry)
+                else:  # `{Kind.avatar: Bucket("a")}`: an Enum member, a constant, any hashable key
+                    others.append(entry)
+            if keyed:
+                return _new_tuple(_V6, ("dict", span, "", None, tuple(others), tuple(keyed)))
+            return _new_tuple(_V5, ("dict", span, "", None, tuple(others))) if others else _new_tuple(_V2, ("dict", span))
+        if isinstance(node, ast.Subscript):
+            dotted = self.dotted(node.value)
+            inner = node.slice
+            elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            items = tuple(v for v in (self.value(e, depth + 1) for e in elts) if v)
+            text = _intern(self.qualify(dotted)) if dotted else ""
+            if items:
+                return _new_tuple(_V5, ("subscript", span, text, None, items))
+            return _new_tuple(_V3, ("subscript", span, text)) if text else _new_tuple(_V2, ("subscript", span))
+        if isinstance(node, ast.BinOp):
+            left, right = self.value(node.left, depth + 1), self.value(node.right, depth + 1)
+            items = tuple(v for v in (left, right) if v)
+            if items:
+                return _new_tuple(_V5, ("binop", span, type(node.op).__name__, None, items))
+            return _new_tuple(_V3, ("binop", span, type(node.op).__name__))
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(
+                part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
+                for part in node.values
+            )
+            return _new_tuple(_V3, ("fstring", span, text)) if text else _new_tuple(_V2, ("fstring", span))
+        if isinstance(node, ast.Await):
+            return self.value(node.value, depth + 1)
+        if isinstance(node, ast.Lambda):
+            return _new_tuple(_V2, ("lambda", span))  # its body's calls are recorded (deferred) within this span
+        if isinstance(node, ast.BoolOp):
+            items = tuple(v for v in (self.value(e, depth + 1) for e in node.values) if v)
+            if items:
+                return _new_tuple(_V5, ("boolop", span, type(node.op).__name__, None, items))
+            return _new_tuple(_V3, ("boolop", span, type(node.op).__name__))
+        if isinstance(node, ast.IfExp):  # items: test, body, orelse
+            parts = (self.value(node.test, depth + 1), self.value(node.body, depth + 1),
+                     self.value(node.orelse, depth + 1))
+            if all(parts):
+                return _new_tuple(_V5, ("ifexp", span, "", None, parts))
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:  # text: the operator (Eq, NotEq, In, ...)
+            left, right = self.value(node.left, depth + 1), self.value(node.comparators[0], depth + 1)
+            if left and right:
+                return _new_tuple(_V5, ("compare", span, type(node.ops[0]).__name__, None, (left, right)))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+            inner_value = node.operand.value
+            if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):
+                return _new_tuple(_V4, ("const", span, "", -inner_value))
+        return _new_tuple(_V2, ("other", span))
+
+    def annotation(self, node: ast.expr | None) -> Value | None:
+        return self._annotation(node)[0]
+
+    def _annotation(self, node: ast.expr | None) -> tuple[Value | None, bool]:
+        """A type annotation's Value: without positions and one object per distinct annotation, unless it
+        holds a call (extract/types.py); and whether it is that one object (absent: True)."""
+        if node is None:
+            return None, True
+        if has_call(node):
+            return self.value(node), False
+        positions, self.pos = self.pos, UNPLACED_POSITIONS  # type: ignore[assignment]  # `at` only
+        try:
+            value = self.value(node)
+        finally:
+            self.pos = positions
+        return shared(value) if value is not None else (None, False)
+
+    # ------------------------------------------------------------ imports and module names
+
+    def _import_base(self, node: ast.ImportFrom) -> str:
+        if not node.level:
+            return node.module or ""
+        parts = self.package.split(".") if self.package else []
+        if node.level > 1:
+            parts = parts[: len(parts) - (node.level - 1)] if len(parts) >= node.level - 1 else []
+        base = ".".join(parts)
+        if node.module:
+            base = f"{base}.{node.module}" if base else node.module
+        return base
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            name = _intern(alias.name)
+            self.imported_modules.append(name)
+            if alias.asname:
+                self.imports[alias.asname] = name
+            else:
+                head = _intern(name.partition(".")[0])
+                self.imports[head] = head
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = _intern(self._import_base(node))
+        if base:
+            self.imported_modules.append(base)
+        for alias in node.names:
+            if alias.name == "*":
+                if base:  # `from .base_controllers import *`: "*" + the module, for names found nowhere else
+                    self.imports[f"*{base}"] = base
+                continue
+            full = _intern(f"{base}.{alias.name}" if base else alias.name)
+            self.imports[alias.asname or alias.name] = full
+            self.imported_modules.append(full)
+
+    def collect_module_names(self, tree: ast.Module) -> None:
+        """The names a module binds at its top level, in `if`/`try` blocks there too (`if __name__ ==
+        "__main__": args, controller = create_controller()` sets the global its routes use)."""
+        statements = list(tree.body)
+        while statements:
+            statement = statements.pop()
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.module_names.add(statement.name)
+                # `global store` at the top of a module-level function's (or method's) body: a module name
+                # even when no module-level statement assigns it
+                bodies = [statement.body] if not isinstance(statement, ast.ClassDef) else [
+                    m.body for m in statement.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                for body in bodies:
+                    for inner in body:
+                        if isinstance(inner, ast.Global):
+                            self.global_names.update(inner.names)
+                            self.module_names.update(inner.names)
+            elif isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+                    self.module_names.update(e.id for e in elements if isinstance(e, ast.Name))
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                self.module_names.add(statement.target.id)
+            elif isinstance(statement, ast.If):
+                statements.extend((*statement.body, *statement.orelse))
+            elif isinstance(statement, ast.Try):
+                statements.extend((*statement.body, *statement.orelse, *statement.finalbody,
+                                   *(s for handler in statement.handlers for s in handler.body)))
