@@ -631,3 +631,49 @@ def test_a_module_function_named_like_the_abstract_method_is_that_function(tmp_p
     root = write_project(tmp_path, {"app/main.py": TEMPLATE_AND_MODULE["app/main.py"].replace("util._write(", "self._write(")})
     _, data = run_json(root, "--select", "PC501")
     assert [(f["line"], f["related"][0]["line"]) for f in data["findings"]] == [(30, 20)]
+
+
+SHELF = '''
+from fastapi import Depends, FastAPI
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+engine = create_engine("postgresql+psycopg2://db/app")
+SessionLocal = sessionmaker(bind=engine)
+app = FastAPI()
+
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+class Shelf:
+    def __init__(self, backend) -> None:
+        self.backend = backend
+
+    def books(self):
+        return self.backend.books()
+
+
+shelf = Shelf(backend=None)
+
+
+@app.post("/books/{title}")
+async def keep_book(title: str, db: Session = Depends(get_db)):
+    shelf.books().keep(db, title)
+    shelf.pages.keep(db, title)
+'''
+
+
+def test_a_session_handed_to_a_method_of_what_a_project_method_returned_is_judged(tmp_path: Path) -> None:
+    """`shelf.books().keep(db)`: what `books()` returns is not known, so `keep()` is a helper we cannot follow
+    and the session it gets is a query on the loop; `shelf.pages.keep(db)` names a member `Shelf` defines
+    nowhere (no method, attribute or `__getattr__`): no evidence either way, quiet."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": SHELF, "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
+        (31, "`keep()` called with the sync SQLAlchemy session `db`")]

@@ -425,3 +425,14 @@ build:
     _, report = run_json(root, "--select", "PC301")
     assert [(f["path"], f["line"], f["column"]) for f in report["findings"]] == [
         ("heroku.yml", 5, 19), ("render.yaml", 8, 16)]
+
+
+def test_pc501_a_route_decorator_applied_by_hand_to_nothing_is_skipped(tmp_path: Path) -> None:
+    """`app.get("/broken")()` (no handler: the module raises at import) beside `app.get("/slow")(slow)`: the
+    registration without a handler is skipped, the rule does not crash, and the registered route is judged."""
+    main = ('import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\nasync def slow():\n    time.sleep(1)\n\n\n'
+            'app.get("/slow")(slow)\napp.get("/broken")()\n')
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": main, "Procfile": "web: uvicorn app.main:app\n"})
+    _, report = run_json(root, "--select", "PC501")
+    assert [(f["code"], f["line"], f["message"].split(" (route")[0]) for f in report["findings"]] == [
+        ("PC501", 9, "`time.sleep()` blocks the event loop in `async def slow`")]
