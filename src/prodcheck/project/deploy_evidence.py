@@ -95,7 +95,12 @@ class DeployEvidence:
             self.targets.setdefault(dockerfile, set()).add(target)
 
     def _dockerfile_at(self, path: str) -> str | None:
+        """The Dockerfile at `path`; for the default name, the lower-case `dockerfile` the docker CLI falls
+        back to when there is no `Dockerfile` (knowledge/files.toml [dockerfiles])."""
         source = self.views.by_path.get(_norm(path))
+        folder, _slash, name = _norm(path).rpartition("/")
+        if source is None and name == "Dockerfile":
+            source = self.views.by_path.get(f"{folder}/dockerfile" if folder else "dockerfile")
         return source.path if source is not None and source.kind == FileKind.DOCKERFILE else None
 
     def _read_command(self, command: SimpleCommand, base: str, where: str, deploy: bool,

@@ -94,6 +94,9 @@ class Processes:
         candidate = posixpath.normpath(posixpath.join(directory, name)).lstrip("./") if directory != "." else name
         candidate = posixpath.normpath(candidate)
         source = self.project.by_path.get(candidate)
+        if source is None and dockerfile is None:  # the docker CLI's fallback to a lower-case `dockerfile`
+            folder = posixpath.dirname(candidate)
+            source = self.project.by_path.get(posixpath.join(folder, "dockerfile") if folder else "dockerfile")
         if source is not None and source.kind == FileKind.DOCKERFILE:
             return source
         return None
