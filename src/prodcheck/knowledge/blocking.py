@@ -35,6 +35,7 @@ class Family:
     streamed: str = ""  # the family of a response whose body is read later (`requests.get(url, stream=True)`)
     stream_keyword: str = ""  # the keyword that, given True, makes a request return such a response
     stream_methods: frozenset[str] = frozenset()  # functions and methods that always return one (`client.stream`)
+    private: frozenset[str] = frozenset()  # underscore methods that still make a request (Minio's multipart calls)
 
     def streams(self, name: str, value: Value | None) -> bool:
         """Whether calling `name` (a function's or method's last part) with `value`'s arguments returns a response
@@ -48,7 +49,8 @@ class Family:
 
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
-        if method in self.safe or method == "close" or (method.startswith("_") and method not in {"__call__", "__enter__"}):
+        if method in self.safe or method == "close" or (
+                method.startswith("_") and method not in {"__call__", "__enter__"} and method not in self.private):
             return False
         if method.endswith("_async"):
             # SDKs generated from an API description name a method's coroutine twin `<name>_async` (Stripe's
@@ -119,6 +121,7 @@ class Blocking:
                 bool(entry.get("joins", False)), bool(entry.get("data_results", False)),
                 bool(entry.get("file_bound", False)), str(entry.get("streamed", "")),
                 str(entry.get("stream_keyword", "")), frozenset(entry.get("stream_methods", ())),
+                frozenset(entry.get("private", ())),
             )
             self.families[key] = family
             for name in family.functions:
