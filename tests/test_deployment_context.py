@@ -444,6 +444,26 @@ def test_sample_words_in_folder_and_file_names_place_samples_out_of_production()
     assert explain_name("deploy/exampleapp/Dockerfile")[0] == Context.PROD  # a word, not a substring
 
 
+def test_a_python_module_named_local_is_a_local_implementation_unless_it_is_settings() -> None:
+    """`storage/backends/local.py`, `local_storage.py`: the local-disk backend production selects (papermerge,
+    morphik, Skyvern); `settings/local.py`, `local_settings.py`: a developer machine's settings. Other files named
+    `local` (a script, a compose file) and other development words in a module's name still say development."""
+    from prodcheck.discovery.context import explain_name
+    from prodcheck.model.files import Context
+
+    assert explain_name("papermerge/storage/backends/local.py")[0] == Context.PROD
+    assert explain_name("core/storage/local_storage.py")[0] == Context.PROD
+    assert explain_name("app/cache/local.py")[0] == Context.PROD
+    assert explain_name("mysite/settings/local.py")[0] == Context.DEV
+    assert explain_name("app/local_settings.py")[0] == Context.DEV
+    assert explain_name("app/config/local.py")[0] == Context.DEV
+    assert explain_name("app/local_dev.py")[0] == Context.DEV
+    assert explain_name("app/debug.py")[0] == Context.DEV
+    assert explain_name("scripts/local.sh")[0] == Context.DEV
+    assert explain_name("docker-compose.local.yml")[0] == Context.DEV
+    assert explain_name("local/storage.py")[0] == Context.DEV  # a folder's name is read as before
+
+
 HEROKU_IMAGE = """
     FROM python:3.12-slim
     RUN useradd app

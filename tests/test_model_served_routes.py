@@ -47,11 +47,11 @@ def test_include_router_and_mount_serve_a_debug_named_module(tmp_path: Path) -> 
 
 def test_a_project_helper_that_includes_one_parameter_into_another(tmp_path: Path) -> None:
     placed = _placed(tmp_path, {
-        "app/routes/oauth_test.py": _ROUTER, "app/routes/debug_panel.py": _ROUTER, "app/routes/local_auth.py": _ROUTER,
+        "app/routes/oauth_test.py": _ROUTER, "app/routes/debug_panel.py": _ROUTER, "app/routes/dev_auth.py": _ROUTER,
         "app/main.py": """
             from fastapi import FastAPI
 
-            from app.routes import debug_panel, local_auth, oauth_test
+            from app.routes import debug_panel, dev_auth, oauth_test
 
 
             class Registry:
@@ -72,13 +72,13 @@ def test_a_project_helper_that_includes_one_parameter_into_another(tmp_path: Pat
             app = FastAPI()
             add_router(app, oauth_test.router)
             add_router(router=debug_panel.router, application=app)
-            Registry().add(app, local_auth.router)
+            Registry().add(app, dev_auth.router)
         """})
     assert placed["app/routes/oauth_test.py"] == (
         Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:22 includes its router)")
     assert placed["app/routes/debug_panel.py"] == (
         Context.PROD, "the production app `app.main.app` serves its routes (app/main.py:23 includes its router)")
-    assert placed["app/routes/local_auth.py"][0] == Context.DEV  # a method is no helper
+    assert placed["app/routes/dev_auth.py"][0] == Context.DEV  # a method is no helper
 
 
 def test_a_helper_found_after_the_first_includes_other_parameters(tmp_path: Path) -> None:
@@ -106,11 +106,11 @@ def test_a_helper_found_after_the_first_includes_other_parameters(tmp_path: Path
 def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path) -> None:
     placed = _placed(tmp_path, {
         "app/routes/admin_debug.py": _ROUTER, "app/routes/dev_tools.py": _ROUTER,
-        "app/routes/test_hooks.py": _ROUTER, "app/routes/local_only.py": _ROUTER, "app/routes/debug_made.py": _ROUTER,
+        "app/routes/test_hooks.py": _ROUTER, "app/routes/dev_only.py": _ROUTER, "app/routes/debug_made.py": _ROUTER,
         "app/factory.py": """
             from fastapi import APIRouter, FastAPI
 
-            from app.routes import admin_debug, debug_made, dev_tools, local_only, test_hooks
+            from app.routes import admin_debug, debug_made, dev_tools, dev_only, test_hooks
 
 
             def create_app() -> FastAPI:
@@ -129,13 +129,13 @@ def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path)
                 helper = configure()
                 helper.include_router(test_hooks.router)
                 api = APIRouter()
-                api.include_router(local_only.router)
+                api.include_router(dev_only.router)
 
 
             def wire():
-                registry.include_router(local_only.router)
+                registry.include_router(dev_only.router)
                 plugins = load_plugins()
-                plugins.include_router(local_only.router)
+                plugins.include_router(dev_only.router)
 
 
             def make_app():
@@ -156,7 +156,7 @@ def test_an_app_built_inside_a_factory_and_one_a_factory_returns(tmp_path: Path)
         Context.PROD, "the production app `app.factory.main.application` serves its routes "
         "(app/factory.py:18 includes its router)")
     assert placed["app/routes/test_hooks.py"][0] == Context.TEST  # what `configure()` returns is no app
-    assert placed["app/routes/local_only.py"][0] == Context.DEV  # a local router nothing includes, what an unknown call returns
+    assert placed["app/routes/dev_only.py"][0] == Context.DEV  # a local router nothing includes, what an unknown call returns
 
 
 def test_an_include_under_a_development_guard_or_in_a_test_file_serves_nothing(tmp_path: Path) -> None:

@@ -112,6 +112,12 @@ WAYS = {
     "super-call": "`super().save()` in an override: the next project base's method",
     "constructor-argument": "`Counter(cache)` with `def __init__(self, r): self.r = r`: what the project builds the "
                             "class with is what the attribute holds in every method",
+    "constructed-local": "`kept = Recorder()` then `kept.record(db, event)`: a sync session handed to the method of "
+                         "a local the route builds from a project class; a method that only keeps it stays quiet",
+    "session-attribute": "`self.db` kept by `__init__(self, db: Session)`, handed to a helper; an `AsyncSession` "
+                         "stays quiet",
+    "session-global": "a module global `session = SessionLocal()` (a sessionmaker over a sync engine) handed to a "
+                      "helper; one over an async engine stays quiet",
     "client-argument": "a sync client handed to a helper whose parameter says nothing (`read_count(cache, key)`, "
                        "`def read_count(r, key): return r.get(key)`), or handed on to another; a helper that only "
                        "reads an attribute or calls a safe method, or a call offloaded or awaited, stays quiet",

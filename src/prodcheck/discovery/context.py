@@ -12,6 +12,8 @@ from prodcheck.model.files import Context
 
 _PATH_WORDS = load("contexts")["path_words"]
 _DEV_WORDS = frozenset(_PATH_WORDS["dev"])
+_MODULE_IMPLEMENTATION_WORDS = frozenset(_PATH_WORDS["module_implementation_words"])
+_SETTINGS_WORDS = frozenset(_PATH_WORDS["settings_words"])
 _SAMPLE_WORDS = frozenset(_PATH_WORDS["sample"])
 _TEST_DIRS = frozenset(_PATH_WORDS["test_dirs"])
 _TEST_FOLDER_WORDS = frozenset(_PATH_WORDS["test_folder_words"])
@@ -85,10 +87,20 @@ def explain_name(relpath: str) -> tuple[Context, str]:
     if folder_context is not None:
         return folder_context, f"a folder name in `{directory}/` says {'development' if folder_context == Context.DEV else 'test'}"
     words = _words(name)
-    if any(w in _DEV_WORDS for w in words):
+    if any(w in _DEV_WORDS for w in _name_dev_words(relpath, words)):
         return Context.DEV, f"its name `{name}` says development"
     if any(w in _SAMPLE_WORDS for w in words) and not name.endswith(".py"):
         return Context.DEV, f"its name `{name}` says it is a sample"
     if any(w in _TEST_WORDS for w in words) and not name.endswith(".py"):
         return Context.TEST, f"its name `{name}` says test"
     return Context.PROD, "production by default: nothing in its path says development or test"
+
+
+def _name_dev_words(relpath: str, words: list[str]) -> list[str]:
+    """The words of a file name that can say development: a Python module's `local` names a local
+    implementation (`storage/local.py`), except in a settings module (`settings/local.py`)."""
+    if not relpath.endswith(".py") or not any(w in _MODULE_IMPLEMENTATION_WORDS for w in words):
+        return words
+    if any(w in _SETTINGS_WORDS for component in relpath.split("/") for w in _words(component)):
+        return words
+    return [w for w in words if w not in _MODULE_IMPLEMENTATION_WORDS]

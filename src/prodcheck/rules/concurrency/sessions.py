@@ -26,10 +26,12 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
     session = passed = None
     for argument in (*value.items, *(item for _, item in value.keywords)):
-        if argument.kind == "name" and ("." not in argument.text or argument.text in sync_session_objects()):
+        if argument.kind == "name" and "()" not in argument.text:
+            # a local or parameter (`db`), an attribute (`self.db` kept from `__init__(self, db: Session)`), a
+            # project module's global (`session = SessionLocal()`), fastapi-sqlalchemy's `db.session`
             held = holds.value(argument, function)
             if held is not None and held.kind == "session" and held.ref == "sync":
-                session = ".".join(argument.text.split(".")[-2:])  # `db.session` as written, not its module
+                session = _as_written(index, argument.text)
                 passed = argument
                 break
     if session is None or passed is None:
@@ -41,9 +43,11 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;
         # `HANDLERS[kind](db)`: an entry of a table, followed into each function the table names (dispatch.py)
         return None
-    if call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
-        return None  # the session's own methods are judged above
     target = index.call_target(call, function) or object_target(index, holds, call, function)
+    if target is None and call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
+        # the session's own methods are judged above; a list's, a logger's or another library object's method
+        # keeps or formats it. A local built from a project class (`kept = Recorder()`) is followed as a target.
+        return None
     if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
         return None
     if target is not None and _passed_through(index, call, target[0], passed):
@@ -59,9 +63,22 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
     return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
 
 
+def _as_written(index: PythonIndex, text: str) -> str:
+    """How the code names the session: `self.db`, `session` for a project module's global (recorded under its
+    module, `app.db.session`), `db.session` for a library's (not `fastapi_sqlalchemy.db.session`)."""
+    if "." not in text or text.startswith(("self.", "cls.")):
+        return text
+    if text not in sync_session_objects():
+        resolved = index.resolve(text)
+        if resolved is not None and resolved.assign is not None:
+            return text.rsplit(".", 1)[-1]
+    return ".".join(text.split(".")[-2:])
+
+
 def _passed_through(index: PythonIndex, call: Call, target: Function, argument: Value) -> bool:
-    """The helper only tests the session or hands it back (`with existed_or_new_session(db) as db:`), or keeps it
-    in a list for later (`PENDING.append(db)`): what is then done with it is judged where it is done."""
+    """The helper only tests the session or hands it back (`with existed_or_new_session(db) as db:`), keeps it
+    in a list for later (`PENDING.append(db)`), or builds an object with it (`return Repositories(session)`, a
+    factory): what is then done with it is judged where it is done."""
     name = parameter(call, target, argument)
     calls = index.calls_by_scope.get(target.qualname, ())
     return name is not None and (unused(calls, target, name) or stored(calls, target, name)
@@ -69,7 +86,8 @@ def _passed_through(index: PythonIndex, call: Call, target: Function, argument: 
 
 
 def _constructed(index: PythonIndex, calls: tuple[Call, ...], target: Function, name: str) -> bool:
-    """The helper only hands the session to project classes (`return AllRepositories(db, group_id=...)`): a class
+    """The helper only hands the session to project classes (`return AllRepositories(db, group_id=...)`), or to a
+    class it picks at run time (`PARSERS.get(kind, Default)(group, db)`, read as such in the caller above): a class
     keeping it for later, as a construction in the caller is read above; what its methods do is judged there."""
     prefix = name + "."
     kept = False
@@ -78,9 +96,10 @@ def _constructed(index: PythonIndex, calls: tuple[Call, ...], target: Function, 
         if call.receiver == name or value.text.startswith(prefix):
             return False
         if any(a.text == name or a.text.startswith(prefix) for a in (*value.items, *value.keyword_values) if a.kind == "name"):
-            resolved = index.resolve(value.text)
-            if resolved is None or not resolved.cls:
-                return False
+            if not value.text.endswith("()"):
+                resolved = index.resolve(value.text)
+                if resolved is None or not resolved.cls:
+                    return False
             kept = True
     return kept and not any(value.kind == "name" and value.text == name for _, value, _ in target.locals)
 
