@@ -112,6 +112,9 @@ WAYS = {
     "super-call": "`super().save()` in an override: the next project base's method",
     "constructor-argument": "`Counter(cache)` with `def __init__(self, r): self.r = r`: what the project builds the "
                             "class with is what the attribute holds in every method",
+    "awaited-client-argument": "`await read_count(cache, key)` into `async def read_count(r, key)`: the helper's "
+                               "unannotated parameter holds the sync client every caller gives it; a helper one caller "
+                               "awaits with an asyncio client is not known to block",
     "constructed-local": "`kept = Recorder()` then `kept.record(db, event)`: a sync session handed to the method of "
                          "a local the route builds from a project class; a method that only keeps it stays quiet",
     "session-attribute": "`self.db` kept by `__init__(self, db: Session)`, handed to a helper; an `AsyncSession` "

@@ -42,6 +42,33 @@ class Built(HoldsBase):
                 held.append(found)
         return union(held) if held else None
 
+    def awaited_with(self, function: Function, name: str, depth: int) -> Holding | None:
+        """What the project's calls of the `async def` helper `function` give its parameter `name` (unannotated, no
+        default): `await read_count(cache, key)` with `async def read_count(r, key)` and `cache` a sync Redis client.
+        A blocking client or a sync session only when every call that gives the parameter a value gives one: a
+        helper awaited with a sync client here and an async one there is not known to block."""
+        return self._own((function.qualname, ")" + name, -3), lambda: self._awaited(function, name, depth))
+
+    def _awaited(self, function: Function, name: str, depth: int) -> Holding | None:
+        position = next((i for i, p in enumerate(function.params) if p.name == name), None)
+        if position is None:
+            return None
+        held: list[Holding] = []
+        for call, _facts in self._sites(function.qualname.rsplit(".", 1)[-1])[:MAX_SITES]:
+            scope = self.index.functions.get(call.scope)
+            caller = scope[0] if scope else None
+            target = self.index.call_target(call, caller)
+            if target is None or target[0].qualname != function.qualname:
+                continue
+            argument = given_argument(call, function, name, position)
+            if argument is None:
+                continue
+            found = self.value(argument, caller, depth + 1)
+            if found is None or not (found.blocking_session or (found.kind == "client" and self.family(found))):
+                return None
+            held.append(found)
+        return union(held) if held else None
+
     def _sites(self, short: str) -> list[tuple[Call, PyFacts]]:
         """The calls named `short` by their last part (`Repo(db)`, `repos.Repo(db)`), outside test files."""
         if self._builds is None:

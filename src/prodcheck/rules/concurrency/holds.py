@@ -233,6 +233,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built):
                     if found is None and param.annotation is None and function.qualname.endswith(".__init__"):
                         # `def __init__(self, db): self.db = db`: what the project builds the class with
                         found = self.constructed_with(function, dotted, depth + 1)
+                    elif found is None and param.annotation is None and param.default is None and function.is_async:
+                        # `async def read_count(r, key)`, awaited with a sync client: what every caller gives it
+                        found = self.awaited_with(function, dotted, depth + 1)
                     return found
             if "." not in dotted and any(param.name == dotted for param in function.params):
                 return None
