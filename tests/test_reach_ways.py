@@ -112,6 +112,8 @@ WAYS = {
     "super-call": "`super().save()` in an override: the next project base's method",
     "constructor-argument": "`Counter(cache)` with `def __init__(self, r): self.r = r`: what the project builds the "
                             "class with is what the attribute holds in every method",
+    "app-copy": "two copies of an application in one repository (`api/` and `ee/api/`, both with `chalicelib/`): "
+                "`from chalicelib.core import signup` is the copy beside the importer, never the other one",
     "awaited-client-argument": "`await read_count(cache, key)` into `async def read_count(r, key)`: the helper's "
                                "unannotated parameter holds the sync client every caller gives it; a helper one caller "
                                "awaits with an asyncio client is not known to block",

@@ -51,11 +51,13 @@ class Modules(ModuleNames):
         return self.get(module)
 
 
-def named(imported: Iterable[str], modules: Modules) -> list[str]:
-    """The project files that imported module names (`app.crud`, `app.crud.create_user`) name, in order."""
+def named(imported: Iterable[str], modules: Modules, importer: str = "") -> list[str]:
+    """The project files that imported module names (`app.crud`, `app.crud.create_user`) name, in order. A name
+    two copies of an application share (`chalicelib.core.signup` under `api/` and `ee/api/`) is the copy under the
+    importer's own folders (`importer`: its path)."""
     found: dict[str, None] = {}
     for module in imported:
-        path = modules.path(module)
+        path = modules.path(module) or modules.beside(module, importer)
         if path is not None:
             found[path] = None
     return list(found)

@@ -331,7 +331,7 @@ def _second_round(plan: PythonPlan, settings: Settings) -> None:
         selected: list[str] = []
         following: list[str] = []
         for path in frontier:
-            for found in named(_links(plan, path)[1], modules):
+            for found in named(_links(plan, path)[1], modules, path):
                 if found in seen:
                     continue
                 seen.add(found)

@@ -31,3 +31,18 @@ class ModuleNames:
         head, _, rest = dotted.partition(".")
         # a project whose src/ is itself a package imports `src.config`, which is the module `config` here
         return self.get(rest) if head in {"src", "lib"} and rest else None
+
+    def beside(self, dotted: str, importer: str) -> str | None:
+        """What `dotted` names as written in the module or file `importer`, when a dotted tail of it ends several
+        modules (two copies of an application: `api/chalicelib/...` and `ee/api/chalicelib/...`): the module under
+        the importer's own folders (`api.chalicelib.core.signup` from `api.routers.core`), the one its interpreter
+        imports when it runs from there. None when no tail of it is ambiguous or no copy sits beside the importer."""
+        parts = dotted.split(".")
+        if not importer or not any(self.tails.get(".".join(parts[:cut])) == "" for cut in range(1, len(parts) + 1)):
+            return None
+        folders = importer.removesuffix(".py").replace("/", ".").split(".")
+        for cut in range(len(folders) - 1, 0, -1):
+            found = self.full.get(".".join(folders[:cut]) + "." + dotted)
+            if found:
+                return found
+        return None

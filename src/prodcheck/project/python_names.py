@@ -241,7 +241,32 @@ class NameIndex:
                 handed = not nested.function[0].is_async and not function.is_async \
                     and self._handed_off(function.qualname, name)
                 return None if handed else nested.function
-        return self.function(name)
+        found = self.function(name)
+        if found is None and function is not None:
+            anchored = self.anchored(name, function)
+            found = self.function(anchored) if anchored else None
+        return found
+
+    def anchored(self, dotted: str, function: Function | None) -> str | None:
+        """`chalicelib.core.signup.create_tenant` written in `api/routers/core.py`, where `chalicelib.core.signup` is
+        the tail of two modules (`api/chalicelib/...` and `ee/api/chalicelib/...`: two copies of an application in
+        one repository): the copy under the writer's own folders (`api.chalicelib.core.signup.create_tenant`), the one
+        its interpreter imports when it runs from there. None when no module of the name is ambiguous, or no copy sits
+        beside the writer."""
+        if function is None:
+            return None
+        parts = dotted.split(".")
+        tails = self._names.tails
+        if not any(tails.get(".".join(parts[:cut])) == "" for cut in range(1, len(parts))):
+            return None
+        defined = self.functions.get(function.qualname)
+        module = defined[1].module if defined else ""
+        folders = module.split(".")
+        for cut in range(len(folders) - 1, 0, -1):
+            candidate = ".".join(folders[:cut]) + "." + dotted
+            if self.resolve(candidate) is not None:
+                return candidate
+        return None
 
 
 def _kept(current: tuple[Assign, PyFacts] | None, assign: Assign, module: str) -> bool:

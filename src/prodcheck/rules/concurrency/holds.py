@@ -248,6 +248,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built):
         if dotted.partition(".")[0] in INSTANCE:
             return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
         resolved = self.index.resolve(dotted)
+        if resolved is None and function is not None:  # `pg_client.X` in one of two copies of an app: its own copy's
+            anchored = self.index.anchored(dotted, function)
+            resolved = self.index.resolve(anchored) if anchored else None
         state = "" if _module_global(resolved) else app_state_name(dotted)  # not a project module's global (`app.state.x`)
         if state and state in self.app_state:
             for value, scope in self.app_state[state]:
@@ -335,6 +338,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built):
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         resolved = self.index.resolve(callee)
+        if resolved is None and function is not None:
+            anchored = self.index.anchored(callee, function)
+            resolved = self.index.resolve(anchored) if anchored else None
         if resolved is None:
             if callee == "next" and value is not None and value.items and value.items[0].kind in {"call", "name"}:
                 # `next(get_db())`: the first item the generator yields, a dependency provider's session taken
