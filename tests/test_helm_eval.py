@@ -281,7 +281,8 @@ def test_entering_a_helper_is_a_step_too() -> None:
 
 
 @pytest.mark.parametrize(("value", "printed"), [
-    (float("nan"), "NaN"), (float("inf"), "+Inf"), (float("-inf"), "-Inf"), (0.0, "0"), (-0.25, "-0.25")])
+    (float("nan"), "NaN"), (float("inf"), "+Inf"), (float("-inf"), "-Inf"), (0.0, "0"), (-0.25, "-0.25"),
+    (2500.0, "2500")])
 def test_floats_go_cannot_write_as_digits_print_as_go_prints_them(value: float, printed: str) -> None:
     """Go's `%v` of a float64 that is no number or infinite (fmt: NaN, +Inf, -Inf)."""
     from prodcheck.project.helm_values import go_string

@@ -102,6 +102,7 @@ def test_render_services(tmp_path: Path) -> None:
     assert processes["render.yaml:api"].env["WEB_CONCURRENCY"][0] == "3"
     assert "DATABASE_URL" not in processes["render.yaml:api"].env  # set by Render from a database we cannot see
     assert processes["render.yaml:api"].unit == "render:render.yaml" and processes["render.yaml:api"].command_written
+    assert {process.kind for process in processes.values()} == {"platform"}
     assert processes["render.yaml:jobs"].env["PORT"][0] == "8080"  # the image's ENV
     assert not processes["render.yaml:jobs"].command_written
     checks = [(c.platform, c.path, c.owner, c.process.name if c.process else None, c.location.span.line)
