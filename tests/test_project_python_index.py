@@ -589,6 +589,11 @@ async def e():
     return {}
 
 
+@router.get(prefix() + "/o")
+async def o():
+    return {}
+
+
 async def added():
     return {}
 
@@ -649,6 +654,7 @@ def test_the_ways_a_route_is_declared(tmp_path: Path) -> None:
         ("app.routes.c", "put", "{PREFIX}/c", "app.routes.app", False, True),
         ("app.routes.d", "delete", "{}/d", "", False, True),
         ("app.routes.e", "api_route", "/e", "app.routes.router", True, True),
+        ("app.routes.o", "get", "{path}/o", "app.routes.router", False, True),  # a call's result: no name shown
         ("app.routes.added", "post", "/f", "app.routes.router", True, False),
         ("app.routes.added_twice", "get", "/g", "app.routes.router", True, False),
         ("app.routes.register.nested", "get", "/i", "app.routes.router", True, False),
