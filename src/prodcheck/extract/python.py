@@ -181,7 +181,7 @@ class _Extractor(Statements):
         for name, value in body.items():
             other = orelse.get(name)
             if other is not None and other is not value:
-                scope.locals.append((name, _new_tuple(_V5, ("ifexp", at, "", None, (test, value, other))), False))
+                scope.locals.append((name, _new_tuple(_V5, ("ifexp", at, "", None, (test, value, other))), ""))
 
     def _param(self, name: str, annotation: ast.expr | None, default: ast.expr | None) -> tuple[Param, bool]:
         """A parameter without a default and with no annotation (`self`, `cls`, `request`) or one without a call

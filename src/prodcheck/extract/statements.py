@@ -6,7 +6,7 @@ import ast
 import sys
 
 from prodcheck.extract.values import ValueBuilder, Scope
-from prodcheck.model.facts import VALUE_SHAPES, Assign, Value
+from prodcheck.model.facts import ASYNC_WITH, VALUE_SHAPES, WITH, Assign, Value
 
 _new_tuple = tuple.__new__
 _V2, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[5]
@@ -66,7 +66,7 @@ class Statements(ValueBuilder):
             if scope.is_function:
                 # A function's own name: its binding is one of the function's `locals`, and no Assign
                 # (a hundred thousand on the bench corpus that no reader of `assigns` took: ~10 MiB).
-                scope.locals.append((target.id, value, False))
+                scope.locals.append((target.id, value, ""))
                 scope.local_names.add(target.id)
                 self.local_assigns += 1
                 if target.id in self.global_names and target.id in scope.declared:
@@ -126,7 +126,7 @@ class Statements(ValueBuilder):
         if value is None:
             return
         for position, name in enumerate(names):
-            scope.locals.append((name, _new_tuple(_V5, ("unpack", value.at, "", position, (value,))), False))
+            scope.locals.append((name, _new_tuple(_V5, ("unpack", value.at, "", position, (value,))), ""))
             scope.local_names.add(name)
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
@@ -140,7 +140,7 @@ class Statements(ValueBuilder):
             if iterated is not None:
                 each = _new_tuple(_V5, ("each", self.pos.at(node), "", None, (iterated,)))
                 if isinstance(target, ast.Name):
-                    scope.locals.append((target.id, each, False))
+                    scope.locals.append((target.id, each, ""))
                     scope.local_names.add(target.id)
                 elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
                     self._unpack_locals(scope, [e.id for e in target.elts if isinstance(e, ast.Name)], each)
@@ -188,7 +188,7 @@ class Statements(ValueBuilder):
             if isinstance(item.optional_vars, ast.Name) and scope.is_function:
                 value = self.value(item.context_expr)
                 if value is not None:
-                    scope.locals.append((item.optional_vars.id, value, isinstance(node, ast.AsyncWith)))
+                    scope.locals.append((item.optional_vars.id, value, ASYNC_WITH if isinstance(node, ast.AsyncWith) else WITH))
                     scope.local_names.add(item.optional_vars.id)
         for statement in node.body:
             self.visit(statement)

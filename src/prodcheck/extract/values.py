@@ -21,7 +21,7 @@ class Scope:
 
     qualname: str
     is_function: bool
-    locals: list[tuple[str, Value, bool]] = field(default_factory=list)
+    locals: list[tuple[str, Value, str]] = field(default_factory=list)
     local_names: set[str] = field(default_factory=set)  # the names in `locals`, for membership
     returns: list[Value] = field(default_factory=list)
     is_generator: bool = False

@@ -269,6 +269,9 @@ class Param:
     default: Value | None
 
 
+WITH, ASYNC_WITH = "with", "async with"  # how a `Function.locals` entry was bound
+
+
 @quick_pickle
 @dataclass(slots=True, unsafe_hash=True)
 class Function:
@@ -279,8 +282,10 @@ class Function:
     params: tuple[Param, ...] = ()
     is_generator: bool = False
     returns: tuple[Value, ...] = ()  # returned or yielded expressions
-    # name = value in the body, flat: name, value, via `async with`, name, value, ...: read as `locals`
-    flat_locals: tuple[str | Value | bool, ...] = ()
+    # name = value in the body, flat: name, value, how, name, value, ...: read as `locals`. How is "" for an
+    # assignment, WITH / ASYNC_WITH for `with value as name` (the name is then bound to what the context
+    # manager's `__enter__` / `__aenter__` returns)
+    flat_locals: tuple[str | Value, ...] = ()
     class_name: str = ""
     in_main: bool = False
     annotation: Value | None = None  # the return annotation (`-> Session`)
@@ -296,13 +301,13 @@ class Function:
                      if first <= line <= last)
 
     @property
-    def locals(self) -> tuple[tuple[str, Value, bool], ...]:
-        """(name, value, via `async with`) of each binding in the body, in source order.
+    def locals(self) -> tuple[tuple[str, Value, str], ...]:
+        """(name, value, how: "", WITH or ASYNC_WITH) of each binding in the body, in source order.
 
         Stored flat (`flat_locals`): a triple is a tuple of its own (64 bytes), and the bench corpus holds
         144,000 of them, most never read (only the functions a rule follows are asked)."""
         flat = self.flat_locals
-        return tuple(zip(flat[::3], flat[1::3], flat[2::3], strict=True)) if flat else ()  # type: ignore[arg-type]  # name, Value, bool
+        return tuple(zip(flat[::3], flat[1::3], flat[2::3], strict=True)) if flat else ()  # type: ignore[arg-type]  # name, Value, how
 
     def local(self, name: str) -> Value | None:
         """What a local name is bound to at its latest assignment or `with ... as` in the body."""

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import is_application
-from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.facts import ASYNC_WITH, Call, Function, PyFacts, Value
 from prodcheck.project.python_routes import RouteIndex
 
 
@@ -26,10 +26,10 @@ class PythonIndex(RouteIndex):
             return None
         if value.kind == "name":
             if function is not None:
-                for name, local_value, via_async_with in reversed(function.locals):
+                for name, local_value, how in reversed(function.locals):
                     if name == value.text:
                         kind = self.session_kind(local_value, function, depth + 1)
-                        return "async" if kind and via_async_with else kind
+                        return "async" if kind and how == ASYNC_WITH else kind
                 for param, dep in self.parameter_dependencies(function):
                     if param == value.text:
                         return self.dependency_session_kind(dep, depth + 1)

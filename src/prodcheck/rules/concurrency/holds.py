@@ -8,7 +8,8 @@ memoised per (function, expression).
 This module follows expressions and values; the parts it is put together from answer the rest:
 annotations.py (what an annotation or a `Depends` provider says), containers.py (entries of literals and of
 declared containers), members.py (members of a held thing, what functions return), scopes.py (locals, closures),
-hierarchy.py (the project's classes); holding.py has `Holding` and what the parts share.
+hierarchy.py (the project's classes), entered.py (what `with ... as name` binds); holding.py has `Holding` and what the
+parts share.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from prodcheck.rules.concurrency.annotations import Annotations
 from prodcheck.rules.concurrency.attributes import Attributes
 from prodcheck.rules.concurrency.built import Built
 from prodcheck.rules.concurrency.containers import Containers
+from prodcheck.rules.concurrency.entered import Entered
 from prodcheck.rules.concurrency.hierarchy import Hierarchy
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding, union
 from prodcheck.rules.concurrency.members import Members
@@ -42,7 +44,7 @@ def _engine_mode(name: str) -> str | None:
     return factory.mode if factory is not None and factory.library == "sqlalchemy" else None
 
 
-class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built):
+class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered):
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
         self.kb = blocking()
@@ -62,6 +64,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built):
         self._constructed: dict[str, list[str]] | None = None  # call names by their last part (`_built`)
         self._imports: dict[str, frozenset[str]] = {}  # module -> the library modules it imports whole
         self._builds: dict[str, list[tuple[Call, PyFacts]]] | None = None  # calls by their last name (`Built`)
+        self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
@@ -221,7 +224,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built):
                                             self.annotation(declared, function, depth + 1)) if found is not None]
                 return union(held) if held else None
             if local is not None:
-                return self.value(local, function, depth + 1)
+                held = self.value(local, function, depth + 1)
+                how = self.bound_by(function, local) if held is not None else ""
+                return self.entered(held, local, how, function, depth + 1) if held is not None and how else held
             for assign in reversed(self.dotted_locals.get(function.qualname, ())):
                 if assign.target == dotted:
                     return self.value(assign.value, function, depth + 1)
