@@ -259,8 +259,12 @@ def test_dependency_chains(index: PythonIndex) -> None:
     assert index.parameter_dependencies(get_user) == [("session", "app.db.get_session"), ("limit", "app.api.Limiter")]
     assert index.decorator_dependencies(health) == ["app.api.check_auth"]
     assert index.parameter_dependencies(create_item) == [("session", "app.db.get_async_session")]
-    assert [f.qualname for f, _ in index.dependency_functions(get_user)] == ["app.api.Limiter.__call__",
-                                                                           "app.db.get_session"]
+    # `Depends(Limiter)`: FastAPI builds a Limiter per request (it has no `__init__` of its own) and injects it; its
+    # `__call__` is never what the dependency runs. `Depends(Limiter())` would run `__call__`.
+    assert [f.qualname for f, _ in index.dependency_functions(get_user)] == ["app.db.get_session"]
+    limiter = Value("call", Span(1), "app.api.Limiter")
+    assert index.provider(limiter) == index.functions["app.api.Limiter.__call__"]
+    assert index.provider(Value("name", Span(1), "app.api.Limiter")) is None
     assert sorted(f.qualname for f, _ in index.dependency_functions(health)) == [
         "app.api.check_auth", "app.api.read_token", "app.db.get_connection"]
 

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from prodcheck.knowledge.frameworks import app_kind, is_dependency_marker, route_methods
 from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.files import Context
 from prodcheck.project.python_names import NameIndex
 
 # What frameworks and database libraries provide is knowledge: prodcheck.knowledge.frameworks, .databases.
@@ -48,6 +49,7 @@ def shown_path(value: Value) -> str:
 
 
 _ROUTE_ADDERS = frozenset({"add_api_route", "add_route", "add_api_websocket_route"})
+_DEPENDENCY_TAKERS = frozenset({"include_router", "add_api_route", "api_route", "add_api_websocket_route"})
 
 
 class RouteIndex(NameIndex):
@@ -254,46 +256,120 @@ class RouteIndex(NameIndex):
     # ---------------------------------------------------------------- dependencies
 
     def _depends_in(self, value: Value | None, depth: int = 0) -> list[str]:
+        return [target.text for target in self._provided(value, depth)]
+
+    def _provided(self, value: Value | None, depth: int = 0) -> list[Value]:
+        """What each `Depends(...)` in a parameter's default or annotation, or a `dependencies=` list, is given."""
         if value is None or depth > 4:
             return []
         if value.kind == "call" and is_dependency_marker(value.text):
             target = value.arg(0) or value.kwarg("dependency")
-            return [target.text] if target is not None and target.kind in {"name", "call"} else []
+            return [target] if target is not None and target.kind in {"name", "call"} else []
         if value.kind == "subscript" and value.last == "Annotated":
-            return [d for item in value.items[1:] for d in self._depends_in(item, depth + 1)]
+            return [d for item in value.items[1:] for d in self._provided(item, depth + 1)]
         if value.kind == "name":
             aliased = self.assigned_value(value.text)
-            if aliased is not None and aliased.kind == "subscript":
-                return self._depends_in(aliased, depth + 1)
-        if value.kind == "seq":
-            return [d for item in value.items for d in self._depends_in(item, depth + 1)]
+            if aliased is not None and aliased.kind in {"subscript", "seq"}:
+                return self._provided(aliased, depth + 1)
+        if value.kind == "seq" or (value.kind == "binop" and value.text == "Add"):  # `[Depends(auth)] + extra`
+            return [d for item in value.items for d in self._provided(item, depth + 1)]
         return []
 
     def parameter_dependencies(self, function: Function) -> list[tuple[str, str]]:
         """(parameter, dependency name) for `Depends(...)` defaults and `Annotated[..., Depends(...)]`."""
-        found: list[tuple[str, str]] = []
+        return [(param, target.text) for param, target in self._parameter_provided(function)]
+
+    def _parameter_provided(self, function: Function) -> list[tuple[str, Value]]:
+        found: list[tuple[str, Value]] = []
         for param in function.params:
-            for target in self._depends_in(param.default) or self._depends_in(param.annotation):
+            for target in self._provided(param.default) or self._provided(param.annotation):
                 found.append((param.name, target))
         return found
 
     def decorator_dependencies(self, function: Function) -> list[str]:
+        return [target.text for target in self._decorator_provided(function)]
+
+    def _decorator_provided(self, function: Function) -> list[Value]:
         return [d for decorator in function.decorators if decorator.kind == "call"
-                for d in self._depends_in(decorator.kwarg("dependencies"))]
+                for d in self._provided(decorator.kwarg("dependencies"))]
 
     def dependency_functions(self, function: Function, depth: int = 0) -> list[tuple[Function, PyFacts]]:
         """Every function the dependency chain of `function` runs, transitively."""
+        return self._chain([target for _, target in self._parameter_provided(function)]
+                           + self._decorator_provided(function))
+
+    def _chain(self, stack: list[Value]) -> list[tuple[Function, PyFacts]]:
         seen: dict[str, tuple[Function, PyFacts]] = {}
-        stack = [name for _, name in self.parameter_dependencies(function)] + self.decorator_dependencies(function)
         while stack and len(seen) < 100:
-            name = stack.pop()
-            target = self.function(name)
-            if target is None:
-                cls = self.resolve(name)
-                if cls is not None and cls.cls:
-                    target = self.functions.get(f"{cls.qualname}.__call__") or self.functions.get(f"{cls.qualname}.__init__")
+            target = self.provider(stack.pop())
             if target is None or target[0].qualname in seen:
                 continue
             seen[target[0].qualname] = target
-            stack.extend(dep for _, dep in self.parameter_dependencies(target[0]))
+            stack.extend(dep for _, dep in self._parameter_provided(target[0]))
         return list(seen.values())
+
+    def provider(self, given: Value) -> tuple[Function, PyFacts] | None:
+        """The function FastAPI calls on each request for `Depends(given)`
+        (https://fastapi.tiangolo.com/advanced/advanced-dependencies/, /tutorial/dependencies/classes-as-dependencies/):
+        a function; for a class, its `__init__` (the instance is what is injected); for an instance of a project
+        class (`Depends(JWTAuth())`, or a module global holding one), its `__call__`; for a call of a project
+        function, the function it defines and returns (`Depends(require_role("admin"))`), else that function."""
+        name = given.text
+        if given.kind == "call":
+            resolved = self.resolve(name)
+            if resolved is not None and resolved.cls:
+                return self._class_method(resolved.qualname, "__call__")
+            factory = self.function(name)
+            if factory is None:
+                return None
+            for returned in factory[0].returns:
+                made = self.functions.get(f"{factory[0].qualname}.{returned.text}") if returned.kind == "name" else None
+                if made is not None:
+                    return made
+            return factory
+        target = self.function(name)
+        if target is not None:
+            return target
+        resolved = self.resolve(name)
+        if resolved is not None and resolved.cls:
+            return self._class_method(resolved.qualname, "__init__")
+        if resolved is not None and resolved.assign is not None and resolved.assign[0].value.kind == "call":
+            built = self.resolve(resolved.assign[0].value.text)  # `auth = JWTAuth()` ... `Depends(auth)`
+            if built is not None and built.cls:
+                return self._class_method(built.qualname, "__call__")
+        return None
+
+    def _class_method(self, cls: str, name: str, depth: int = 0) -> tuple[Function, PyFacts] | None:
+        """`cls.name` as the class or its first project base that defines it has it."""
+        found = self.functions.get(f"{cls}.{name}")
+        if found is not None or depth > 5:
+            return found
+        entry = self.classes.get(cls)
+        for base in getattr(entry[0], "bases", ()) if entry else ():
+            resolved = self.resolve(base)
+            if resolved is not None and resolved.cls and resolved.qualname != cls:
+                inherited = self._class_method(resolved.qualname, name, depth + 1)
+                if inherited is not None:
+                    return inherited
+        return None
+
+    @cached_property
+    def router_dependencies(self) -> list[tuple[Function, PyFacts, str]]:
+        """The dependencies an app or router runs for every route it serves: `dependencies=[Depends(...)]` given to
+        `FastAPI()`, `APIRouter()`, `include_router()` (https://fastapi.tiangolo.com/tutorial/dependencies/global-dependencies/,
+        /tutorial/bigger-applications/#include-an-apirouter-with-a-custom-prefix-tags-responses-and-dependencies),
+        with their own chains; outside test files. (function, facts, the call that gives it)."""
+        found: dict[str, tuple[Function, PyFacts, str]] = {}
+        def gives(name: str) -> bool:  # an app, a router (a project subclass of one too), or a method adding routes
+            return app_kind(name) is not None or name.rpartition(".")[2] in _DEPENDENCY_TAKERS \
+                or self._subclassed_app(name) is not None
+
+        for facts, call in self.calls.named(gives):
+            given = call.value.kwarg("dependencies")
+            if given is None or self.contexts.get(facts.path, Context.PROD) == Context.TEST \
+                    or not self._imports_web_framework(facts):
+                continue
+            shown = f"{call.value.last}(dependencies=...)"
+            for function, function_facts in self._chain(self._provided(given)):
+                found.setdefault(function.qualname, (function, function_facts, shown))
+        return list(found.values())

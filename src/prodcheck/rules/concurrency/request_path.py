@@ -57,6 +57,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         stack.append(Entry(function, facts, how))
         for dependency, dep_facts in index.dependency_functions(function):
             stack.append(Entry(dependency, dep_facts, f"dependency of `{function.qualname.rsplit('.', 1)[-1]}`"))
+    for function, facts, given in index.router_dependencies:  # every route of the router runs it
+        stack.append(Entry(function, facts, f"dependency given to `{given}`"))
     for function, facts in index.middleware_functions:
         stack.append(Entry(function, facts, "middleware"))
     for function, facts, how in socket_handlers(index):
