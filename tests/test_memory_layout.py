@@ -211,14 +211,14 @@ def test_a_functions_own_names_are_its_locals_not_assigns() -> None:
 
 
 def test_a_functions_locals_are_stored_flat_and_read_as_triples() -> None:
-    """`Function.locals` is read as (name, value, via `async with`) triples, in source order, but kept as one
+    """`Function.locals` is read as (name, value, how it was bound: "", "with", "async with") triples, in source order, but kept as one
     flat tuple (`flat_locals`): no tuple of its own per binding. `local` finds the latest binding."""
     source = (b"async def f(maker):\n    db = first()\n    async with maker() as db:\n        pass\n"
               b"    n = 1\n    db = last()\n")
     [function] = extract("app/svc.py", source).functions
-    assert [(name, value.kind, value.text, via) for name, value, via in function.locals] == [
-        ("db", "call", "first", False), ("db", "call", "maker", True), ("n", "const", "", False),
-        ("db", "call", "last", False)]
+    assert [(name, value.kind, value.text, how) for name, value, how in function.locals] == [
+        ("db", "call", "first", ""), ("db", "call", "maker", "async with"), ("n", "const", "", ""),
+        ("db", "call", "last", "")]
     assert function.flat_locals == tuple(part for triple in function.locals for part in triple)
     assert function.local("db").text == "last" and function.local("n").literal == 1  # type: ignore[union-attr]
     assert function.local("maker") is None and Function("f", False, function.span).locals == ()
