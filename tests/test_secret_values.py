@@ -62,3 +62,38 @@ def test_the_key_of_a_credential_in_a_kubernetes_secret_is_not_a_secret_name() -
     assert is_secret_name("DJANGO_SECRET_KEY") and is_secret_name("API_SECRET_KEY")
     # The key that signs tokens, not the key of a token in a Secret (fastapi_best_architecture's .env).
     assert is_secret_name("TOKEN_SECRET_KEY") and is_secret_name("ACCESS_TOKEN_SECRET_KEY")
+
+
+def test_secret_object_names_are_the_names_of_secrets_and_of_references_to_them(tmp_path: Path) -> None:
+    """A Secret's own name and the names secretKeyRef/secretRef point at; the name of any other object (a
+    ConfigMap, a Deployment) is no secret's name."""
+    from conftest import project_model
+    from prodcheck.project.secret_names import secret_object_names
+
+    manifests = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db-creds
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-config
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: api:1.0
+          envFrom:
+            - secretRef:
+                name: api-env
+"""
+    project = project_model(tmp_path, {"app.py": "from fastapi import FastAPI\napp = FastAPI()\n", "k8s/app.yaml": manifests})
+    assert secret_object_names(project) == {"db-creds", "api-env"}
