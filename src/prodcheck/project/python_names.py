@@ -255,12 +255,16 @@ class NameIndex:
         beside the writer."""
         if function is None:
             return None
+        defined = self.functions.get(function.qualname)
+        return self.anchored_in(dotted, defined[1].module if defined else "")
+
+    def anchored_in(self, dotted: str, module: str) -> str | None:
+        """`anchored` for a name written at module level or in a module's function: the copy under `module`'s
+        folders when a module of the name is ambiguous."""
         parts = dotted.split(".")
         tails = self._names.tails
-        if not any(tails.get(".".join(parts[:cut])) == "" for cut in range(1, len(parts))):
+        if not module or not any(tails.get(".".join(parts[:cut])) == "" for cut in range(1, len(parts))):
             return None
-        defined = self.functions.get(function.qualname)
-        module = defined[1].module if defined else ""
         folders = module.split(".")
         for cut in range(len(folders) - 1, 0, -1):
             candidate = ".".join(folders[:cut]) + "." + dotted

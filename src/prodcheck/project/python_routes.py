@@ -296,25 +296,34 @@ class RouteIndex(NameIndex):
     def dependency_functions(self, function: Function, depth: int = 0) -> list[tuple[Function, PyFacts]]:
         """Every function the dependency chain of `function` runs, transitively."""
         return self._chain([target for _, target in self._parameter_provided(function)]
-                           + self._decorator_provided(function))
+                           + self._decorator_provided(function), self._module_of(function))
 
-    def _chain(self, stack: list[Value]) -> list[tuple[Function, PyFacts]]:
+    def _module_of(self, function: Function) -> str:
+        defined = self.functions.get(function.qualname)
+        return defined[1].module if defined else ""
+
+    def _chain(self, given: list[Value], module: str) -> list[tuple[Function, PyFacts]]:
+        """The dependency functions `given` (written in `module`) run, transitively."""
+        stack = [(value, module) for value in given]
         seen: dict[str, tuple[Function, PyFacts]] = {}
         while stack and len(seen) < 100:
-            target = self.provider(stack.pop())
+            value, written_in = stack.pop()
+            target = self.provider(value, written_in)
             if target is None or target[0].qualname in seen:
                 continue
             seen[target[0].qualname] = target
-            stack.extend(dep for _, dep in self._parameter_provided(target[0]))
+            stack.extend((dep, target[1].module) for _, dep in self._parameter_provided(target[0]))
         return list(seen.values())
 
-    def provider(self, given: Value) -> tuple[Function, PyFacts] | None:
+    def provider(self, given: Value, module: str = "") -> tuple[Function, PyFacts] | None:
         """The function FastAPI calls on each request for `Depends(given)`
         (https://fastapi.tiangolo.com/advanced/advanced-dependencies/, /tutorial/dependencies/classes-as-dependencies/):
         a function; for a class, its `__init__` (the instance is what is injected); for an instance of a project
         class (`Depends(JWTAuth())`, or a module global holding one), its `__call__`; for a call of a project
         function, the function it defines and returns (`Depends(require_role("admin"))`), else that function."""
         name = given.text
+        if module and self.resolve(name) is None:  # a name two copies of the application define: the writer's copy
+            name = self.anchored_in(name, module) or name
         if given.kind == "call":
             resolved = self.resolve(name)
             if resolved is not None and resolved.cls:
@@ -370,6 +379,6 @@ class RouteIndex(NameIndex):
                     or not self._imports_web_framework(facts):
                 continue
             shown = f"{call.value.last}(dependencies=...)"
-            for function, function_facts in self._chain(self._provided(given)):
+            for function, function_facts in self._chain(self._provided(given), facts.module):
                 found.setdefault(function.qualname, (function, function_facts, shown))
         return list(found.values())
