@@ -160,10 +160,12 @@ class MigrationsOnBoot(Rule):
         for module in sorted(loaded):
             facts = index.modules[module]  # imported_closure follows the import graph of the index's own modules
             for call in facts.calls:
-                if call.scope or call.in_main or _dev_guarded(project, facts.path, call.span.line):
+                if call.scope or call.in_main:
                     continue
                 description = migration_call(call, index.constructor_of, index.assigned_value)
                 if description:
+                    if _dev_guarded(project, facts.path, call.span.line):
+                        continue  # asked only of a call that migrates: reading a module's guards loads its facts
                     yield self.draft(
                         f"{description} at import time of a module the app loads: it runs in every worker "
                         "process on boot; run migrations once per deploy instead",
@@ -181,7 +183,7 @@ class MigrationsOnBoot(Rule):
             return
         start = _Hop(call, Function(qualname="", is_async=False, span=call.span), facts, target[0])
         paths = [[start, *path] for path in self._reachable_migrations(project, target[0], target[1], hooks)]
-        if paths:
+        if paths and not _dev_guarded(project, facts.path, call.span.line):
             path, more = min(paths, key=lambda path: _rank(project, path)), len(paths) - 1
             migration = path[-1]
             constructor = _constructor(project, migration)
