@@ -4,6 +4,8 @@ it that ends no other module (`services.actions` for `keep/api/services/actions.
 (python_links.py) and the model's name resolution (project/python_names.py) look modules up the same way."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 
 class ModuleNames:
     """Module name (or tail) -> the value recorded for it (a path, a module name)."""
@@ -32,17 +34,25 @@ class ModuleNames:
         # a project whose src/ is itself a package imports `src.config`, which is the module `config` here
         return self.get(rest) if head in {"src", "lib"} and rest else None
 
-    def beside(self, dotted: str, importer: str) -> str | None:
-        """What `dotted` names as written in the module or file `importer`, when a dotted tail of it ends several
-        modules (two copies of an application: `api/chalicelib/...` and `ee/api/chalicelib/...`): the module under
-        the importer's own folders (`api.chalicelib.core.signup` from `api.routers.core`), the one its interpreter
-        imports when it runs from there. None when no tail of it is ambiguous or no copy sits beside the importer."""
+    def ambiguous(self, dotted: str) -> bool:
+        """Whether `dotted` or a leading part of it is the dotted tail of several modules (two copies of an
+        application in one repository: `api/chalicelib/...` and `ee/api/chalicelib/...`)."""
         parts = dotted.split(".")
-        if not importer or not any(self.tails.get(".".join(parts[:cut])) == "" for cut in range(1, len(parts) + 1)):
-            return None
+        return any(self.tails.get(".".join(parts[:cut])) == "" for cut in range(1, len(parts) + 1))
+
+    @staticmethod
+    def under_folders(dotted: str, importer: str) -> Iterator[str]:
+        """`dotted` under each folder of the module or file `importer`, nearest first (`api.chalicelib.core` for
+        `chalicelib.core` written in `api/routers/core.py`): where its interpreter looks when it runs from there."""
         folders = importer.removesuffix(".py").replace("/", ".").split(".")
         for cut in range(len(folders) - 1, 0, -1):
-            found = self.full.get(".".join(folders[:cut]) + "." + dotted)
-            if found:
-                return found
-        return None
+            yield ".".join(folders[:cut]) + "." + dotted
+
+    def beside(self, dotted: str, importer: str) -> str | None:
+        """What `dotted` names as written in the module or file `importer`, when a dotted tail of it ends several
+        modules: the module under the importer's own folders (`api.chalicelib.core.signup` from
+        `api.routers.core`). None when no tail of it is ambiguous or no copy sits beside the importer."""
+        if not importer or not self.ambiguous(dotted):
+            return None
+        return next((found for candidate in self.under_folders(dotted, importer)
+                     if (found := self.full.get(candidate))), None)

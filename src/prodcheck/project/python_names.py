@@ -261,16 +261,10 @@ class NameIndex:
     def anchored_in(self, dotted: str, module: str) -> str | None:
         """`anchored` for a name written at module level or in a module's function: the copy under `module`'s
         folders when a module of the name is ambiguous."""
-        parts = dotted.split(".")
-        tails = self._names.tails
-        if not module or not any(tails.get(".".join(parts[:cut])) == "" for cut in range(1, len(parts))):
+        if not module or not self._names.ambiguous(dotted.rpartition(".")[0]):
             return None
-        folders = module.split(".")
-        for cut in range(len(folders) - 1, 0, -1):
-            candidate = ".".join(folders[:cut]) + "." + dotted
-            if self.resolve(candidate) is not None:
-                return candidate
-        return None
+        return next((candidate for candidate in self._names.under_folders(dotted, module)
+                     if self.resolve(candidate) is not None), None)
 
 
 def _kept(current: tuple[Assign, PyFacts] | None, assign: Assign, module: str) -> bool:
