@@ -169,6 +169,7 @@ def test_the_header_comment_of_a_dockerfile_or_compose_file(tmp_path: Path) -> N
         "docker/Dockerfile.train": "# syntax=docker/dockerfile:1\n\n# This image is for model training and\n"
                                    "#   will not be deployed on production machines.\nFROM python:3.12\n",
         "web/Dockerfile": "#For development only\nFROM node:20\n",
+        "split/Dockerfile": "# An image for local\n#development only\nFROM node:20\n",  # the phrase across two lines
         "late/Dockerfile": "FROM python:3.12\n# for development only\n",
         "far/Dockerfile": padding + "# for development only\nFROM python:3.12\n",
         "near/Dockerfile": padding[:-len("# line 39\n")] + "# for development only\nFROM python:3.12\n",
@@ -176,11 +177,12 @@ def test_the_header_comment_of_a_dockerfile_or_compose_file(tmp_path: Path) -> N
         "ops/notes.sh": "# for development only\necho hi\n", "blank/Dockerfile": "",
     })
     described = {path: project.deployment._self_described(project.by_path[path]) for path in (
-        "docker/Dockerfile.train", "web/Dockerfile", "late/Dockerfile", "far/Dockerfile", "near/Dockerfile",
+        "docker/Dockerfile.train", "web/Dockerfile", "split/Dockerfile", "late/Dockerfile", "far/Dockerfile", "near/Dockerfile",
         "compose.yml", "ops/notes.sh", "blank/Dockerfile")}
     assert described == {
         "docker/Dockerfile.train": Placement(Context.DEV, "its own header comment says \"will not be deployed on production\""),
         "web/Dockerfile": Placement(Context.DEV, "its own header comment says \"for development only\""),
+        "split/Dockerfile": Placement(Context.DEV, "its own header comment says \"for local development only\""),
         "late/Dockerfile": None, "far/Dockerfile": None,
         "near/Dockerfile": Placement(Context.DEV, "its own header comment says \"for development only\""),
         "compose.yml": Placement(Context.DEV, "its own header comment says \"must not be deployed in production\""),

@@ -238,3 +238,13 @@ def test_an_image_with_a_part_that_needs_rendering_is_not_guessed(tmp_path: Path
     project = _chart(tmp_path / "known", _container('image: "{{ .Values.image.repository }}"\n'), values,
                      **{"Dockerfile": DOCKERFILE})
     assert [p[4] for p in _processes(project)] == ["Dockerfile"]
+
+
+def test_a_chart_whose_replicas_cannot_be_read_counts_one_replica_by_the_chart_default(tmp_path: Path) -> None:
+    """PC402's arithmetic names where each number came from: a chart's Deployment without a readable `replicas`
+    runs Kubernetes' default of one, said as a replica (a Helm chart), not a machine, dyno or bare instance."""
+    template = HEAD + "  replicas: {{ .Values.missing }}\n" + _container("command: [uvicorn, app.main:app]\n")[len(HEAD):]
+    project = _chart(tmp_path, template, "a: 1\n", "apiVersion: v2\nname: api\nappVersion: \"7\"\n")
+    [process] = platform_model(project).processes
+    assert process.replicas is not None and process.replicas.value == 1
+    assert process.replicas.note == "1 replica (default)"
