@@ -58,9 +58,10 @@ class NameIndex:
             for function in file_facts.functions:
                 self.functions.setdefault(function.qualname, (function, file_facts))
             for assign in file_facts.assigns:
-                if not assign.scope or assign.scope == file_facts.module or "." in assign.target:
-                    if not _kept(self.assigns.get(assign.target), assign, module):
-                        self.assigns[assign.target] = (assign, file_facts)
+                # every Assign is a module's, a class's or a `global` one (a function's own names are its
+                # `locals`, extract/statements.py): each target is already qualified
+                if not _kept(self.assigns.get(assign.target), assign, module):
+                    self.assigns[assign.target] = (assign, file_facts)
             for cls in file_facts.classes:
                 self.classes[cls.qualname] = (cls, file_facts)
             self.annotations.update(file_facts.annotations)
