@@ -287,13 +287,30 @@ class _Composer:
                     else:
                         key = parent[4]
                         parent[4] = None
-                        if key.kind == "scalar" and key.tag == _MERGE_TAG and node.kind == "map":
-                            children.extend(node.items())
+                        if key.kind == "scalar" and key.tag == _MERGE_TAG and node.kind in {"map", "seq"}:
+                            _merge(children, node)
                         else:
                             children.append((key, node))
             if root is not None:
                 return root
             event = next(events)
+
+
+def _merge(children: list[Any], merged: YNode) -> None:
+    """`<<: *base` or `<<: [*logging, *base]` (https://yaml.org/type/merge.html): the keys of the merged
+    mappings the mapping does not set itself, an earlier mapping of the list before a later one. Keys the
+    mapping writes after the merge still win (a map's lookup keeps the last of a key)."""
+    items = cast("list[YNode]", merged.value) if merged.kind == "seq" else [merged]  # a seq node's value is its list
+    sources = [item for item in items if item.kind == "map"]
+    present = {str(key.value) for key, _value in children if key.is_scalar}
+    for source in sources:
+        for key, value in source.items():
+            name = str(key.value) if key.is_scalar else None
+            if name is not None and name in present:
+                continue
+            if name is not None:
+                present.add(name)
+            children.append((key, value))
 
 
 _SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
