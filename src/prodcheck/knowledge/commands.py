@@ -26,6 +26,12 @@ def runners() -> tuple[tuple[tuple[str, ...], bool], ...]:
 
 
 @cache
+def restarting_policies() -> frozenset[str]:
+    """Compose `restart:` values that start the container again whenever its command exits."""
+    return frozenset(load("commands")["restart_policies"]["forever"])
+
+
+@cache
 def user_switchers() -> frozenset[str]:
     return frozenset(load("commands")["user_switchers"]["names"])
 

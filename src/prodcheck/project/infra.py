@@ -118,6 +118,15 @@ class Process:
                 out.append(step)
         return out if backgrounded else []
 
+    def migrations_before_last(self, migrates: Callable[[SimpleCommand], bool] = is_migration) -> list[Step]:
+        """Migration steps chained before the process's last foreground command when that command is no
+        migration itself (`alembic upgrade head && python -m app.worker`): for a process known to run for
+        good, they run on every start of it, as before a server."""
+        foreground = [step for step in self.steps if not step.command.background]
+        if len(foreground) < 2 or migrates(foreground[-1].command):
+            return []
+        return [step for step in foreground[:-1] if migrates(step.command)]
+
 
 @dataclass(slots=True)
 class ComposeService:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from prodcheck.extract.servers import ServerCall
 from prodcheck.extract.servers import is_migration
-from prodcheck.knowledge.commands import process_managers
+from prodcheck.knowledge.commands import process_managers, restarting_policies
 from prodcheck.knowledge.migrations import names_a_migration, takes_lock
 from prodcheck.knowledge.names import Resolver
 from prodcheck.model.facts import Call, Function, PyFacts
@@ -20,11 +20,11 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call, string_arguments
 
 
-def _harm(process: Process) -> str:
+def _harm(process: Process, what: str = "the server comes up") -> str:
     """What migrating in the start command does, for the replicas the process is known to run: a compose
     service without `replicas` (or with one) has no replica to race until it is scaled."""
     if process.kind == "compose" and (process.replicas is None or process.replicas.value <= 1):
-        return ("every start and restart migrates before the server comes up, a failed migration becomes a crash "
+        return (f"every start and restart migrates before {what}, a failed migration becomes a crash "
                 "loop, and once the service is scaled its replicas race each other")
     return "every replica and restart migrates, racing each other, and a failed migration becomes a crash loop"
 
@@ -62,6 +62,15 @@ class MigrationsOnBoot(Rule):
                     lambda call: bool(call.app_ref) and project.python.runs_server(call.app_ref or ""))
                 migrations = process.migrations_before_server(serves, migrates, manages)
                 server_name = _server_name(process, serves, manages)
+                harm = _harm(process)
+                if not migrations and _restarts_forever(process):
+                    # `alembic upgrade head && python -m app.worker` in a service restarted `always`: the
+                    # worker is the container's long-running process, and every start migrates before it
+                    migrations = process.migrations_before_last(migrates)
+                    if migrations:
+                        server_name = " ".join(process.steps[-1].command.argv[:3])
+                        harm = (_harm(process, "its long-running command starts (the service restarts `"
+                                      f"{_restart(process)}`)"))
                 for step in migrations:
                     when = (f"while `{server_name}` starts in the background" if _after_background_server(process, step, serves)
                             else f"before `{server_name}`")
@@ -70,7 +79,7 @@ class MigrationsOnBoot(Rule):
                         f" (the {task.runner} task `{task.name}`: `{' '.join(str(c) for c in task.commands)}`)")
                     yield self.draft(
                         f"`{' '.join(step.command.argv[:3])}`{runs} runs {when} in the container's "
-                        f"start command: {_harm(process)}; run it once per deploy (a job, release phase or CI step)",
+                        f"start command: {harm}; run it once per deploy (a job, release phase or CI step)",
                         step.location, context=process.context,
                         related=() if task is None else (task.location.labelled(f"the `{task.name}` task"),),
                     )
@@ -330,6 +339,17 @@ def _after_background_server(process: Process, migration: Step,
                 call.server != "python" or (serves is not None and serves(call))):
             return True
     return False
+
+
+def _restart(process: Process) -> str | None:
+    """A compose service's `restart:` policy."""
+    restart = process.node.get("restart") if process.kind == "compose" and process.node is not None else None
+    return restart.as_str() if restart is not None else None
+
+
+def _restarts_forever(process: Process) -> bool:
+    """A compose service whose `restart:` starts it again whenever its command exits: a long-running process."""
+    return _restart(process) in restarting_policies()
 
 
 def _is_migration_step(step) -> bool:
