@@ -129,12 +129,15 @@ class RouteIndex(NameIndex):
                     if decorator.kind != "call":
                         continue
                     owner, _, method = decorator.text.rpartition(".")
+                    path_value = decorator.arg(0) or decorator.kwarg("path")
                     if method not in route_methods() or not owner:
-                        continue
+                        handed = self._handed_route_method(decorator)
+                        if handed is None:
+                            continue
+                        owner, method, path_value = handed
                     app = self.app_object(owner)
                     if app is None and (not framework or owner.split(".", 1)[0] in sys.stdlib_module_names):
                         continue  # `@patch("pkg.name")` is unittest.mock's, not a PATCH route
-                    path_value = decorator.arg(0) or decorator.kwarg("path")
                     if path_value is None:
                         continue
                     # a path built at run time (`prefix + "/items"`) is still a route: its function serves requests
@@ -155,6 +158,19 @@ class RouteIndex(NameIndex):
                     routes.append(Route(target[0], target[1], verb, shown_path(path_value),
                                         app.qualname if app else "", None, path_value.is_str))
         return routes
+
+    def _handed_route_method(self, decorator: Value) -> tuple[str, str, Value | None] | None:
+        """`@protected_route(router.delete, "/{id}", scopes)`: a project's decorator factory handed a router's
+        route method, which it applies to the function (`method(path, dependencies=[...])(fn)`), with the path
+        after it (or as `path=`). (owner, method, path) when an argument is the route method of an app or router
+        of the project; else None."""
+        for position, item in enumerate(decorator.items):
+            if item.kind != "name":
+                continue
+            owner, _, method = item.text.rpartition(".")
+            if owner and method in route_methods() and self.app_object(owner) is not None:
+                return owner, method, decorator.arg(position + 1) or decorator.kwarg("path")
+        return None
 
     def _bound_method(self, name: str, scope: str) -> tuple[Function, PyFacts] | None:
         """`self.router.add_api_route("/x", self.handle)` in a method of a class-based router: the handler is
