@@ -71,6 +71,12 @@ def field_factories() -> tuple[frozenset[str], tuple[str, ...]]:
     return frozenset(fields["functions"]), tuple(fields["factories"])
 
 
+@cache
+def middleware_hooks() -> dict[str, str]:
+    """([middleware.hooks]) base class -> the method of a subclass a middleware awaits for every request."""
+    return dict(load("frameworks")["middleware"]["hooks"])
+
+
 @dataclass(frozen=True)
 class Endpoints:
     """Starlette's class-based endpoints ([endpoints]): the base classes, the methods their dispatch awaits,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from prodcheck.knowledge.databases import engine_factory, session_classes
-from prodcheck.knowledge.frameworks import is_application
+from prodcheck.knowledge.frameworks import is_application, middleware_hooks
 from prodcheck.model.facts import ASYNC_WITH, Call, Function, PyFacts, Value
 from prodcheck.project.python_routes import RouteIndex
 
@@ -193,7 +193,25 @@ class PythonIndex(RouteIndex):
                 target = self.functions.get(f"{qualname}.dispatch")
                 if target:
                     found[qualname] = target
+            hook = self._request_hook(qualname, 0)
+            if hook is not None and (target := self.functions.get(f"{qualname}.{hook}")) is not None:
+                found.setdefault(qualname, target)
         return list(found.values())
+
+    def _request_hook(self, cls: str, depth: int) -> str | None:
+        """The method a middleware awaits per request on an instance of the project class `cls`
+        (knowledge/frameworks.toml [middleware.hooks]: an `AuthenticationBackend`'s `authenticate`), found
+        through its bases and the project's classes between; None for any other class."""
+        entry = self.classes.get(cls)
+        if entry is None or depth > 8:
+            return None
+        for base in getattr(entry[0], "bases", ()):
+            hook = middleware_hooks().get(base)
+            if hook is None and base != cls:
+                hook = self._request_hook(base, depth + 1)
+            if hook is not None:
+                return hook
+        return None
 
     def runs_server(self, ref: str) -> bool:
         """`python -m pkg` / `python main.py`: the module (a package's `__main__`) starts a web server
