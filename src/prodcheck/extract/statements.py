@@ -106,6 +106,8 @@ class Statements(ValueBuilder):
         scope = self.scopes[-1]
         names = [element.id for element in target.elts if isinstance(element, ast.Name)]
         if len(names) != len(target.elts):
+            if scope.is_function and type(value_node) in _UNPACKED_LOCAL:
+                self._unpack_attributes(target, value_node, node)
             return
         if scope.is_function:
             # `visit, note = get_pair(key)` in a function: each name a local holding one item of what the call
@@ -120,6 +122,26 @@ class Statements(ValueBuilder):
             unpacked = _new_tuple(_V5, ("unpack", value.at, "", position, (value,)))
             self.assigns.append(
                 Assign(_intern(f"{scope.qualname}.{name}"), unpacked, self.pos.at(node), scope.qualname, self.in_main))
+
+    def _unpack_attributes(self, target: ast.Tuple | ast.List, value_node: ast.expr, node: ast.stmt) -> None:
+        """`self.conn, self.cur = self.db.connect()` in a method: each `self.x` an attribute holding one item of
+        what the call gives (an `unpack` Value, as a local's), each plain name a local. Only `self.x` and names,
+        none starred."""
+        elements = target.elts
+        if not all(isinstance(e, ast.Name) or _self_attribute(e) for e in elements):
+            return
+        value = self.value(value_node)
+        if value is None:
+            return
+        scope = self.scopes[-1]
+        for position, element in enumerate(elements):
+            unpacked = _new_tuple(_V5, ("unpack", value.at, "", position, (value,)))
+            if isinstance(element, ast.Name):
+                scope.locals.append((element.id, unpacked, ""))
+                scope.local_names.add(element.id)
+            else:
+                self.assigns.append(Assign(_intern(self.dotted(element) or ""), unpacked, self.pos.at(node),
+                                           scope.qualname, self.in_main))
 
     @staticmethod
     def _unpack_locals(scope: Scope, names: list[str], value: Value | None) -> None:
@@ -212,3 +234,8 @@ class Statements(ValueBuilder):
 
     visit_Yield = _yield
     visit_YieldFrom = _yield
+
+
+def _self_attribute(node: ast.expr) -> bool:
+    """`self.x`: an attribute of the instance a method runs on."""
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
