@@ -90,6 +90,8 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
     """`self.reader.read()` with `self.reader` one of several project classes (`A | B`, assigned in two
     places): the method of each, as any may run."""
     head, _, method = call.name.rpartition(".")
+    if not head and "()" not in method and not call.receiver:
+        head, method = method, "__call__"  # `await auth_handler(request)`: an instance called runs its `__call__`
     holder = holds.expression(head, function, line=call.span.line) if head else None
     if holder is None or holder.kind != "object":
         return []
@@ -123,4 +125,8 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
         if is_partial(local):
             inner = local.arg(0) or local.kwarg("func")
             return index.function(inner.text) if inner is not None and inner.kind == "name" else None
+    if not call.receiver and name == call.name:  # `await checker(request)`: an instance of a project class called
+        holder = holds.expression(name, function, line=call.span.line)
+        if holder is not None and holder.kind == "object":
+            return holds.method(holder.ref, "__call__")
     return None
