@@ -139,7 +139,9 @@ def test_gunicorn_config_files(tmp_path: Path) -> None:
         "Procfile": "web: gunicorn app.main:app\nother: gunicorn -c deploy/gunicorn_conf.py app.main:app\n"
                     "env: gunicorn -c \"${GUNICORN_CONF:-/app/deploy/gunicorn_conf.py}\" app.main:app\n"
                     "missing: gunicorn -c missing.py app.main:app\n"
-                    "dotted: gunicorn -c python:deploy.gunicorn_conf app.main:app\n",
+                    "dotted: gunicorn -c python:deploy.gunicorn_conf app.main:app\n"
+                    "installed: gunicorn -c /venv/lib/python3.12/site-packages/deploy/gunicorn_conf.py app.main:app\n"
+                    "elsewhere: gunicorn -c /venv/lib/python3.12/deploy/gunicorn_conf.py app.main:app\n",
     })
     by_name = {p.name.rsplit(":", 1)[-1]: p for p in project.processes if p.kind == "procfile"}
 
@@ -163,6 +165,9 @@ def test_gunicorn_config_files(tmp_path: Path) -> None:
     assert path("other") == ("deploy/gunicorn_conf.py", True)
     assert path("missing") == (None, False)
     assert path("dotted") == ("deploy/gunicorn_conf.py", True)
+    # the project's own file once `pip install .` put it under site-packages; not any path that ends like it
+    assert path("installed") == ("deploy/gunicorn_conf.py", True)
+    assert path("elsewhere") == (None, False)
     setting = project.gunicorn_setting("gunicorn.conf.py", "worker_class")
     assert setting is not None and setting[0].literal == "gthread" and setting[1].span.line == 6  # the last one
     assert project.gunicorn_setting("gunicorn.conf.py", "timeout") is None

@@ -52,3 +52,29 @@ def test_a_command_followed_by_an_ampersand_runs_in_the_background() -> None:
     script = "uvicorn app:app &\nalembic upgrade head\ncelery worker & sleep 1 && echo '&'\n"
     assert [(c.program, c.background) for c in split_script(script)] == [
         ("uvicorn", True), ("alembic", False), ("celery", True), ("sleep", False), ("echo", False)]
+
+
+def test_a_here_document_belongs_to_the_command_that_reads_it() -> None:
+    from prodcheck.model.finding import Span
+    from prodcheck.parsing.shell import Heredoc
+    from prodcheck.project.inline_python import inline_python
+
+    script = ("set -e\npython - <<'PY'\nfrom app.db import migrate\nmigrate()\nPY\n"
+              "cat <<-EOF > /etc/app.conf && echo written\n\tport=8000\n\tEOF\n"
+              "python3 <<< 'print(1)'\nexec gunicorn app:app\n")
+    commands = split_script(script, 10)
+    assert [(c.line, c.argv[0], c.heredoc) for c in commands] == [
+        (10, "set", None), (11, "python", Heredoc(12, "from app.db import migrate\nmigrate()")),
+        (15, "cat", Heredoc(16, "\tport=8000")), (15, "echo", None),
+        (18, "python3", None),  # a here-string is no here-document: the script goes on after it
+        (19, "gunicorn", None)]
+    inline = inline_python(commands[1])
+    assert inline is not None and inline.head == "python - <<PY" and inline.line == 12
+    assert [call.name for call in inline.facts.calls] == ["app.db.migrate"]
+    assert inline.span(inline.facts.calls[0].span, Span(11)) == Span(13, 1, 13, 10)  # the file's line and columns
+    dash_c = inline_python(split_script('python -X dev -c "import app; app.init_db()"')[0])
+    assert dash_c is not None and dash_c.head == "python -X dev -c" and not dash_c.own_lines
+    # a script or a module reads the here-document as its input; a shell reads it as commands
+    assert inline_python(split_script("python seed.py <<EOF\nmigrate()\nEOF\n")[0]) is None
+    assert inline_python(split_script("python -m app.seed <<EOF\nmigrate()\nEOF\n")[0]) is None
+    assert inline_python(split_script("sh <<EOF\nmigrate()\nEOF\n")[0]) is None

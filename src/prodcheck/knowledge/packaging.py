@@ -48,3 +48,19 @@ def managers() -> Managers:
 def side_requirement_words() -> frozenset[str]:
     """Words of a requirements file's path that mark it docs, lint, test or dev only."""
     return frozenset(load("packaging")["requirements"]["side_words"])
+
+
+@cache
+def installed_folders() -> tuple[str, ...]:
+    """Folders installed Python packages live in (`site-packages`, `dist-packages`)."""
+    return tuple(load("packaging")["installed"]["folders"])
+
+
+def installed_path(path: str) -> str:
+    """A path inside an installed package's folder as the project's own path
+    (`/venv/lib/python3.13/site-packages/app/conf.py` -> `app/conf.py`); any other path as it is."""
+    for folder in installed_folders():
+        _head, found, tail = path.rpartition(f"/{folder}/")
+        if found and tail:
+            return tail
+    return path

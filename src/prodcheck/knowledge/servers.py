@@ -78,3 +78,10 @@ def base_image_start(image: str) -> tuple[str, tuple[str, ...]] | None:
     if entry is None:
         return None
     return entry["prestart"], tuple(entry["command"])
+
+
+@cache
+def gunicorn_start_hooks() -> dict[str, str]:
+    """gunicorn server hooks that run at start-up, each with where: "server" (once) or "worker" (per worker)."""
+    table = load("servers")["gunicorn"]["start_hooks"]
+    return {hook: where for where, hooks in table.items() for hook in hooks}

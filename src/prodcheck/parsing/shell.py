@@ -11,6 +11,7 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from prodcheck.knowledge.commands import runners, shell_words, shells, user_switchers
 from prodcheck.limits import MAX_SHELL_CHARS
@@ -22,6 +23,13 @@ _KEYWORDS_ENDING = frozenset({"fi", "done", "}", ")", "esac", "then", "else", "d
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
+class Heredoc(NamedTuple):
+    """The body of a here-document (`cmd <<'EOF'` ... `EOF`) and the line of the text its body starts on."""
+
+    line: int
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class SimpleCommand:
     argv: tuple[str, ...]
@@ -30,6 +38,7 @@ class SimpleCommand:
     env: tuple[tuple[str, str], ...] = ()  # `FOO=bar cmd` assignments
     exec: bool = False  # run through `exec`: it replaces the shell (and becomes PID 1 of a container)
     background: bool = False  # followed by `&`: the shell starts it and goes on to the next command
+    heredoc: Heredoc | None = None  # the here-document it reads on its standard input (`python <<'EOF'`)
 
     @property
     def program(self) -> str:
@@ -83,16 +92,27 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """Join backslash continuations; keep the line number where each logical line starts."""
-    out: list[tuple[int, str]] = []
+# `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"`; not the here-string `<<<`
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
+
+
+def _logical_lines(text: str) -> list[tuple[int, str, Heredoc | None]]:
+    """Join backslash continuations; keep the line number where each logical line starts, and the body
+    of the here-document the line opens (its lines are no commands of the script)."""
+    out: list[tuple[int, str, Heredoc | None]] = []
     buffer: list[str] = []
     start = 1
     heredoc_end: str | None = None
+    body: list[str] = []
     for number, raw in enumerate(text.splitlines(), 1):
         if heredoc_end is not None:
             if raw.strip() == heredoc_end:
                 heredoc_end = None
+                first, line, _ = out[-1]
+                out[-1] = (first, line, Heredoc(number - len(body), "\n".join(body)))
+                body = []
+            else:
+                body.append(raw)
             continue
         if not buffer:
             start = number
@@ -103,12 +123,15 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
         buffer.append(stripped)
         line = " ".join(buffer)
         buffer = []
-        marker = re.search(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?", line)
+        marker = _HEREDOC.search(line)
         if marker:
             heredoc_end = marker.group(1)
-        out.append((start, line))
+        out.append((start, line, None))
+    if heredoc_end is not None and out:  # a body the text ends in (a Dockerfile heredoc comes without its end)
+        first, line, _ = out[-1]
+        out[-1] = (first, line, Heredoc(len(text.splitlines()) - len(body) + 1, "\n".join(body)))
     if buffer:
-        out.append((start, " ".join(buffer)))
+        out.append((start, " ".join(buffer), None))
     return out
 
 
@@ -122,9 +145,10 @@ def split_script(text: str, first_line: int = 1) -> list[SimpleCommand]:
 @lru_cache(maxsize=8192)
 def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
     commands: list[SimpleCommand] = []
-    for offset, line in _logical_lines(text):
+    for offset, line, heredoc in _logical_lines(text):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        first = len(commands)
         operator = "\n"
         current: list[str] = []
         for token in _tokens(line):
@@ -141,9 +165,19 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
             current.append(token.translate(_SHOW))
         if current:
             commands.extend(_unwrap(current, first_line + offset - 1, operator))
+        if heredoc is not None:
+            _attach(commands, first, Heredoc(first_line + heredoc.line - 1, heredoc.text))
     if commands and commands[0].operator == "\n":
         commands[0] = replace(commands[0], operator="")
     return tuple(commands)
+
+
+def _attach(commands: list[SimpleCommand], first: int, heredoc: Heredoc) -> None:
+    """Give a line's here-document to the command of the line that redirects it (`python - <<'EOF'`)."""
+    for index in range(first, len(commands)):
+        if any(word.startswith("<<") and not word.startswith("<<<") for word in commands[index].argv):
+            commands[index] = replace(commands[index], heredoc=heredoc)
+            return
 
 
 def split_argv(argv: list[str] | tuple[str, ...], line: int = 1,

@@ -6,8 +6,9 @@ from typing import NamedTuple
 from typing import TYPE_CHECKING
 
 from prodcheck.extract.servers import ServerCall
-from prodcheck.knowledge.servers import cpu_count_calls
-from prodcheck.model.facts import PyFacts, Value
+from prodcheck.knowledge.packaging import installed_path
+from prodcheck.knowledge.servers import cpu_count_calls, gunicorn_start_hooks
+from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.model.files import FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.project.engines import lower_bound_int
@@ -50,7 +51,7 @@ class GunicornConfigs:
             name = expand_default(name)[0]  # -c "${GUNICORN_CONF:-/app/gunicorn_conf.py}"
         candidates = self.configs
         if name:
-            name = name.removeprefix("python:").strip("'\"")
+            name = installed_path(name.removeprefix("python:").strip("'\""))
             basename = name.rsplit("/", 1)[-1]
             for path, (workers, _) in candidates.items():
                 if path.rsplit("/", 1)[-1] == basename or path.replace("/", ".").removesuffix(".py") == name:
@@ -71,7 +72,7 @@ class GunicornConfigs:
             name = expand_default(name)[0]
         python_facts = self.project.python_facts
         if name:
-            name = name.removeprefix("python:").strip("'\"")
+            name = installed_path(name.removeprefix("python:").strip("'\""))
             wanted = name.lstrip("./")
             dotted = name.replace("/", ".").removesuffix(".py")
             matches = [p for p in python_facts if p == wanted or p.endswith("/" + wanted)
@@ -81,6 +82,28 @@ class GunicornConfigs:
             return (min(matches, key=len), True) if matches else (None, False)
         defaults = [p for p in self.configs if p.rsplit("/", 1)[-1] == "gunicorn.conf.py"]
         return (min(defaults, key=len) if defaults else None), True
+
+    @cached_property
+    def start_hooks(self) -> list[tuple[Function, PyFacts, str]]:
+        """(function, facts, where) for each server hook that runs at start-up (`on_starting`, `post_fork`...,
+        knowledge/servers.toml) in a gunicorn config file: a file named like one, or one a gunicorn command of
+        the repository reads with `-c`. Where: "server" (runs once) or "worker" (once per worker)."""
+        paths = set(self.configs)
+        for process in self.project.processes:
+            for _step, call in process.server_steps:
+                if call.server == "gunicorn" and call.config_file:
+                    path, _known = self.config_path(call)
+                    if path is not None:
+                        paths.add(path)
+        found = []
+        for path in sorted(paths):
+            facts = self.project.python_facts[path]
+            for function in facts.functions:
+                module, _dot, name = function.qualname.rpartition(".")
+                where = gunicorn_start_hooks().get(name)
+                if where is not None and module == facts.module and not function.class_name:
+                    found.append((function, facts, where))
+        return found
 
     def setting(self, path: str, name: str) -> tuple[Value, Location] | None:
         """The last module-level assignment of a gunicorn setting (`worker_class`, `wsgi_app`...)."""

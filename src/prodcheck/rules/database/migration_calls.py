@@ -43,7 +43,7 @@ def migration_call(call: Call, constructor: Resolver | None = None,
             return f"raw `{statement}`"
     if name in migration_calls("shell"):
         # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
-        strings = [str(v.literal) for v in string_arguments(call)]
+        strings = list(_argv_words(call))
         for command in split_script(" ".join(strings)) if strings else []:
             tool = migration_command(command.argv)
             if tool is not None:
@@ -75,6 +75,20 @@ def _ddl(call: Call, constant: Callable[[str], Value | None] | None) -> str | No
         return None
     literal = first if first.is_str else next(string_arguments(call), None)
     return ddl_statement(str(literal.literal)) if literal is not None and literal.is_str else None
+
+
+def _argv_words(call: Call) -> Iterator[str]:
+    """The words of a subprocess call's command: its string literals, and `python` for the running
+    interpreter's path (`sys.executable`), in source order."""
+    interpreter = migration_calls("interpreter")
+    stack = list(reversed(call.value.items))
+    while stack:
+        value = stack.pop()
+        if value.is_str:
+            yield str(value.literal)
+        elif value.kind == "name" and value.text in interpreter:
+            yield "python"
+        stack.extend(reversed(value.items))
 
 
 def string_arguments(call: Call) -> Iterator[Value]:

@@ -14,6 +14,7 @@ from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
 from prodcheck.project.dev_guards import dev_guarded, source_lines
+from prodcheck.project.inline_python import inline_python
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
@@ -52,7 +53,8 @@ class MigrationsOnBoot(Rule):
 
         def migrates(command: SimpleCommand) -> bool:
             task = project.tasks.task(command)
-            return is_migration(command) or (task is not None and any(is_migration(c) for c in task.commands))
+            return (is_migration(command) or (task is not None and any(is_migration(c) for c in task.commands))
+                    or self._inline_migration(project, command) is not None)
 
         for process in project.processes:
             if process.role in {"web", "image", "script", "worker"}:
@@ -77,10 +79,15 @@ class MigrationsOnBoot(Rule):
                     task = None if is_migration(step.command) else project.tasks.task(step.command)
                     runs = "" if task is None else (
                         f" (the {task.runner} task `{task.name}`: `{' '.join(str(c) for c in task.commands)}`)")
+                    inline = None if is_migration(step.command) or task else self._inline_migration(project, step.command, step.location.span)
+                    where = step.location if inline is None else Location(step.location.path, inline[0])
+                    head = ' '.join(step.command.argv[:3]) if inline is None else inline[2]
+                    if inline is not None:
+                        runs = f" (inline Python: {inline[1]})"
                     yield self.draft(
-                        f"`{' '.join(step.command.argv[:3])}`{runs} runs {when} in the container's "
+                        f"`{head}`{runs} runs {when} in the container's "
                         f"start command: {harm}; run it once per deploy (a job, release phase or CI step)",
-                        step.location, context=process.context,
+                        where, context=process.context,
                         related=() if task is None else (task.location.labelled(f"the `{task.name}` task"),),
                     )
             if process.role == "init" and process.replicas is not None and process.replicas.value > 1:
@@ -93,8 +100,39 @@ class MigrationsOnBoot(Rule):
                             related=(process.replicas.origin.labelled(process.replicas.note),),
                         )
 
+    def _inline_migration(self, project: Project, command: SimpleCommand,
+                          written: Span | None = None) -> tuple[Span, str, str] | None:
+        """The first call of the Python a command runs inline (`python - <<'EOF'`, `python -c`) that migrates,
+        itself or through the project functions it calls: its span in the file, what it runs, and the words
+        that hand the code over (`python <<EOF`). `written`: the command's span (a `-c` program's)."""
+        inline = inline_python(command)
+        if inline is None:
+            return None
+        index = project.python
+        for call in inline.facts.calls:  # the code runs as `__main__`: its functions are there to be called
+            span = inline.span(call.span, written or Span(command.line))
+            description = migration_call(call, index.constructor_of, index.assigned_value)
+            if description:
+                return span, description, inline.head
+            target = index.function(call.name)
+            if target is None:
+                continue
+            paths = list(self._reachable_migrations(project, *target))
+            if paths:
+                path = min(paths, key=lambda path: _rank(project, path))
+                migration = path[-1]
+                reached = migration_call(migration.call, _constructor(project, migration), index.assigned_value)
+                callees = [target[0].qualname, *(hop.callee.qualname for hop in path[:-1] if hop.callee)]
+                via = " -> ".join(f"`{name.rsplit('.', 1)[-1]}()`" for name in callees)
+                return span, f"{via} runs {reached}", inline.head
+        return None
+
     def _startup_code(self, project: Project) -> Iterator[Draft]:
-        for hook, facts, how in project.python.startup_hooks:
+        # a gunicorn config file's start-up hook runs in the server (`on_starting`: once per server) or in
+        # each worker (`post_fork`), whatever app it serves
+        hooks = [(hook, facts, how, True) for hook, facts, how in project.python.startup_hooks] + [
+            (hook, facts, "gunicorn server hook", where == "worker") for hook, facts, where in project.gunicorn.start_hooks]
+        for hook, facts, how, per_worker in hooks:
             reported: set[tuple[str, int]] = set()
             for path, more in _one_per_setup_call(project, self._reachable_migrations(project, hook, facts)):
                 migration = path[-1]
@@ -128,9 +166,12 @@ class MigrationsOnBoot(Rule):
                               "and replicas take turns instead of racing, but every start still waits on the "
                               "migration and a failing one keeps every replica from starting; run migrations once "
                               "per deploy instead")
-                else:
+                elif per_worker:
                     advice = ("every worker of every replica migrates on boot, concurrently; run migrations once per "
                               "deploy instead")
+                else:
+                    advice = ("every replica migrates on boot, concurrently, and a failed migration keeps the server "
+                              "from starting; run migrations once per deploy instead")
                 yield self.draft(
                     f"{description} runs in the {how} `{hook.qualname.rsplit('.', 1)[-1]}`{via}: {advice}",
                     where, related=tuple(related), severity=Severity.WARNING if lock is not None else None,
@@ -224,7 +265,8 @@ class _Hop:
 
 def _callees(project: Project, call: Call, caller: Function) -> list[tuple[Function, PyFacts]]:
     """The project functions a call runs: its target, and functions it is handed to run
-    (`conn.run_sync(upgrade)`, `asyncio.to_thread(create_tables)`)."""
+    (`conn.run_sync(upgrade)`, `asyncio.to_thread(create_tables)`, also a function the caller defines
+    in its own body: `def _upgrade(): ...` then `await asyncio.to_thread(_upgrade)`)."""
     index = project.python
     found = []
     target = index.call_target(call, caller) or _method_of_instance(project, call, caller)
@@ -232,7 +274,8 @@ def _callees(project: Project, call: Call, caller: Function) -> list[tuple[Funct
         found.append(target)
     for item in (*call.value.items, *(value for _, value in call.value.keywords)):
         if item.kind == "name":
-            handed = index.function(item.text)
+            handed = index.functions.get(f"{caller.qualname}.{item.text}") if "." not in item.text else None
+            handed = handed or index.function(item.text)
             if handed is not None and handed[0].qualname != caller.qualname:
                 found.append(handed)
     return found
