@@ -1,8 +1,8 @@
 """Where no deploy path places a file, its path and its neighbours do: a `*.prod` sibling, folders of
 examples, tools and test rigs (knowledge/contexts.toml), chart files Helm never renders, requirements no
 image installs (installs.py), test support, a README or a Dockerfile's or compose file's own header comment
-that says it is not for production. `PathMarks` extends the compose marks (compose_marks.py); the model (deployment.py)
-extends it.
+that says it is not for production, a script whose server command sets the environment to development.
+`PathMarks` extends the compose marks (compose_marks.py); the model (deployment.py) extends it.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from prodcheck.extract.servers import server_call
 from prodcheck.model.files import Context, FileKind
 from prodcheck.project.compose_marks import LocalMarks
 from prodcheck.project.deploy_evidence import _knowledge, _words
@@ -189,6 +190,22 @@ class PathMarks(LocalMarks):
             if match:
                 out[folder] = f"its folder's README opens \"{paragraphs[0][:60]}\": an example, not what production runs"
         return out
+
+    def _development_runner(self, source: SourceFile) -> Placement | None:
+        """A shell script whose server command sets the application's environment to development
+        (`ENVIRONMENT=DEVELOPMENT gunicorn ... --reload`, knowledge/contexts.toml [scripts]): a developer's runner."""
+        if source.kind != FileKind.SHELL:
+            return None
+        names = set(_knowledge()["scripts"]["environment_variables"])
+        dev_words = set(_knowledge()["path_words"]["dev"])
+        for command in self.views.script_steps(source):
+            if server_call(command) is None:
+                continue
+            for name, value in command.env:
+                if name in names and _words(value) and all(w in dev_words for w in _words(value)):
+                    return Placement(Context.DEV, f"local development: its server command sets `{name}={value}` "
+                                     f"({source.path}:{command.line})")
+        return None
 
     def _example_folder(self, source: SourceFile) -> Placement | None:
         """A file other than Python code (requirements, images, manifests) in an example folder."""
