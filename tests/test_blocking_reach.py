@@ -677,3 +677,67 @@ def test_a_session_handed_to_a_method_of_what_a_project_method_returned_is_judge
     _, data = run_json(root, "--select", "PC501")
     assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
         (31, "`keep()` called with the sync SQLAlchemy session `db`")]
+
+
+METADATA = '''
+import os
+import tempfile
+from pathlib import Path
+
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+def make_folder(name: str) -> Path:
+    folder = Path("/data") / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sync_folder(name: str) -> None:
+    folder = make_folder(name)
+    body = requests.get(f"https://files.example.com/{name}", timeout=5).content
+    os.replace(folder / "old", folder / "new")
+    return body
+
+
+def fetch_into(path: Path, upload) -> None:
+    path.mkdir(exist_ok=True)
+    path.joinpath("body").write_bytes(upload)
+
+
+@app.post("/folders/{name}")
+async def folders(name: str, body: bytes):
+    make_folder(name)
+    sync_folder(name)
+    fetch_into(Path(tempfile.mkdtemp()), body)
+    run = lambda: (os.makedirs(name, exist_ok=True), requests.post("https://audit.example.com", timeout=5))
+    run()
+    return sorted(os.listdir("/data"))
+'''
+
+
+def test_a_filesystem_metadata_operation_is_info_and_a_stall_beside_it_decides(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": METADATA,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    found = {f["line"]: (f["severity"], f["message"]) for f in data["findings"]}
+    lines = (root / "app" / "main.py").read_text(encoding="utf-8").splitlines()
+    at = {line: lines[line - 1].strip() for line in found}
+    assert sorted(at.values()) == sorted(["make_folder(name)", "sync_folder(name)",
+                                          "fetch_into(Path(tempfile.mkdtemp()), body)", "run()",
+                                          'return sorted(os.listdir("/data"))']), at
+    by_text = {at[line]: found[line] for line in found}
+    # only a folder made: info, saying why
+    assert by_text["make_folder(name)"][0] == "info"
+    assert "one filesystem metadata operation" in by_text["make_folder(name)"][1]
+    assert by_text['return sorted(os.listdir("/data"))'][0] == "info"
+    # the helper's own folder comes first, its request is the stall: reported for the request
+    assert by_text["sync_folder(name)"][0] == "error" and "`requests.get()`" in by_text["sync_folder(name)"][1]
+    # a line with a mkdtemp (info) and a helper that writes a file (warning): the write decides
+    assert by_text["fetch_into(Path(tempfile.mkdtemp()), body)"][0] == "warning"
+    assert "write_bytes()" in by_text["fetch_into(Path(tempfile.mkdtemp()), body)"][1]
+    # a lambda making a folder, then posting: the post
+    assert by_text["run()"][0] == "error" and "`requests.post()`" in by_text["run()"][1]

@@ -36,6 +36,13 @@ class Family:
     stream_keyword: str = ""  # the keyword that, given True, makes a request return such a response
     stream_methods: frozenset[str] = frozenset()  # functions and methods that always return one (`client.stream`)
     private: frozenset[str] = frozenset()  # underscore methods that still make a request (Minio's multipart calls)
+    # functions (qualified) and methods (bare) whose only I/O is one filesystem metadata operation: info, not a stall
+    metadata: frozenset[str] = frozenset()
+
+    def light(self, name: str) -> bool:
+        """Whether calling `name` (a qualified function or a bare method of a client) only does one filesystem
+        metadata operation (`os.makedirs`, `path.unlink`): knowledge/blocking.toml `metadata`."""
+        return name in self.metadata
 
     def streams(self, name: str, value: Value | None) -> bool:
         """Whether calling `name` (a function's or method's last part) with `value`'s arguments returns a response
@@ -121,7 +128,7 @@ class Blocking:
                 bool(entry.get("joins", False)), bool(entry.get("data_results", False)),
                 bool(entry.get("file_bound", False)), str(entry.get("streamed", "")),
                 str(entry.get("stream_keyword", "")), frozenset(entry.get("stream_methods", ())),
-                frozenset(entry.get("private", ())),
+                frozenset(entry.get("private", ())), frozenset(entry.get("metadata", ())),
             )
             self.families[key] = family
             for name in family.functions:

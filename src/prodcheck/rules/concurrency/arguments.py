@@ -36,7 +36,7 @@ def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Func
             param, method, helper = found
             shown = argument.text.rsplit(".", 1)[-1]
             return Why(f"`{value.last}()` called with the {family.what} `{shown}` (`{param}.{method}()` in "
-                       f"`{helper}`)", family.instead, family.warning)
+                       f"`{helper}`)", family.instead, family.warning, family.light(method))
     return None
 
 
@@ -54,13 +54,15 @@ def _target(index: PythonIndex, holds: Holds, call: Call, function: Function) ->
 def _calls_on(index: PythonIndex, holds: Holds, call: Call, target: Function, argument: Value, family: Family,
               depth: int, seen: frozenset[str]) -> tuple[str, str, str] | None:
     """(parameter, method, helper): the first method of the client that `target` calls, on the loop's thread,
-    on the parameter the call binds `argument` to, or that a sync helper it hands the parameter on to calls."""
+    on the parameter the call binds `argument` to, or that a sync helper it hands the parameter on to calls; one
+    that only does a filesystem metadata operation (`path.mkdir()`) when nothing else is called on it."""
     name = parameter(call, target, argument)
     if name is None or name in {"self", "cls"} or depth > MAX_HANDS or target.qualname in seen:
         return None
     if holds.expression(name, target) is not None:
         return None  # the helper says what it holds (an annotation, a default): its own summary has it
     prefix = name + "."
+    light: tuple[str, str, str] | None = None
     for inner in index.calls_by_scope.get(target.qualname, ()):
         if inner.offloaded or inner.awaited or inner.once:
             continue
@@ -71,13 +73,16 @@ def _calls_on(index: PythonIndex, holds: Holds, call: Call, target: Function, ar
             if "()" in text[len(prefix):] or "[]" in text[len(prefix):]:
                 continue
             if (family.through.intersection(middle) if family.through else not middle) and family.method_blocks(method):
-                return name, method, target.qualname.rsplit(".", 1)[-1]
+                if not family.light(method):
+                    return name, method, target.qualname.rsplit(".", 1)[-1]
+                light = light or (name, method, target.qualname.rsplit(".", 1)[-1])
             continue
         for given in (*inner.value.items, *inner.value.keyword_values):
             if given.kind == "name" and given.text == name:
                 helper = _target(index, holds, inner, target)
                 if helper is not None:
                     found = _calls_on(index, holds, inner, helper, given, family, depth + 1, seen | {target.qualname})
-                    if found is not None:
+                    if found is not None and not family.light(found[1]):
                         return found
-    return None
+                    light = light or found
+    return light

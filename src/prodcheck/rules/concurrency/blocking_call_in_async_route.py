@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.model.facts import Call
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
@@ -25,32 +26,48 @@ class BlockingCallInAsyncRoute(Rule):
             short = qualname.rsplit(".", 1)[-1]
             # Reached only from a lifespan or startup handler: it delays start-up, no request waits on it.
             startup = qualname not in per_request
-            reported: set[int] = set()  # one finding per line: `inspect(engine).get_schema_names()` is one stall
+            # one finding per line (`inspect(engine).get_schema_names()` is one stall); where a line reaches both a
+            # stall and a filesystem metadata operation, the stall is the one reported
+            chosen: dict[int, tuple[Call | None, Blocking]] = {}
             for blocking in analysis.direct(entry.function, entry.facts):
-                if blocking.call.span.line in reported:
-                    continue
-                reported.add(blocking.call.span.line)
-                yield self.draft(
-                    f"{blocking.what} blocks the event loop in `async def {short}` ({entry.why}): "
-                    f"{_cost(startup)}; {_hint(blocking, entry.why)}",
-                    Location(entry.facts.path, blocking.call.span),
-                    severity=Severity.WARNING if blocking.warning or startup else None,
-                )
+                _choose(chosen, blocking.call.span.line, None, blocking)
             for call, blocking in analysis.through_helpers(entry.function):
-                if call.span.line in reported:
+                _choose(chosen, call.span.line, call, blocking)
+            for call, blocking in chosen.values():
+                severity = Severity.INFO if blocking.light else \
+                    Severity.WARNING if blocking.warning or startup else None
+                does = "runs on" if blocking.light else "blocks"
+                if call is None:
+                    yield self.draft(
+                        f"{blocking.what} {does} the event loop in `async def {short}` ({entry.why}): "
+                        f"{_light() if blocking.light else _cost(startup)}; {_hint(blocking, entry.why)}",
+                        Location(entry.facts.path, blocking.call.span), severity=severity,
+                    )
                     continue
-                reported.add(call.span.line)
                 chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
                 where = f"{blocking.facts.path}:{blocking.call.span.line}"
                 instead = f" ({blocking.instead} there)" if blocking.instead else ""
-                cost = f"; {_cost(startup)}" if startup else ""  # said for start-up only: it is why a warning
+                # the cost is said for start-up (it is why a warning) and for a metadata operation (why an info)
+                cost = f"; {_light()}" if blocking.light else f"; {_cost(startup)}" if startup else ""
                 yield self.draft(
-                    f"{chain} blocks the event loop in `async def {short}` ({entry.why}): it reaches "
+                    f"{chain} {does} the event loop in `async def {short}` ({entry.why}): it reaches "
                     f"{blocking.what} at {where}{cost}; make it async{instead} or call it with `await asyncio.to_thread()`",
                     Location(entry.facts.path, call.span),
                     related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),
-                    severity=Severity.WARNING if blocking.warning or startup else None,
+                    severity=severity,
                 )
+
+
+def _choose(chosen: dict[int, tuple[Call | None, Blocking]], line: int, call: Call | None, blocking: Blocking) -> None:
+    """Keep the first blocking of a line, unless it is a filesystem metadata operation and this one a stall."""
+    known = chosen.get(line)
+    if known is None or (known[1].light and not blocking.light):
+        chosen[line] = (call, blocking)
+
+
+def _light() -> str:
+    return ("it is one filesystem metadata operation, no data read or written: a system call of microseconds on a "
+            "local disk, no stall a request notices (so only info)")
 
 
 def _cost(startup: bool) -> str:

@@ -29,7 +29,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
                 return None
             if family.requires and not _set_up(index, function, family.requires):
                 return None
-            return Why(_what(family, name), family.instead, family.warning)
+            return Why(_what(family, name), family.instead, family.warning, family.light(name))
         if name in kb.sqlalchemy.inspect:
             inspected = holds.value(call.value.arg(0), function)
             if inspected is not None and inspected.blocking_session:
@@ -141,7 +141,8 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
         short = f"({head[:-len('.joinpath()')].rsplit('.', 1)[-1]} / ...)"
     if holder.kind == "module":  # `stripe = load_stripe()` ... `stripe.Customer.create()`: the module's function
         family = kb.function(f"{holder.ref}.{method}")
-        return Why(_what(family, f"{holder.ref}.{method}"), family.instead, family.warning) if family else None
+        qualified = f"{holder.ref}.{method}"
+        return Why(_what(family, qualified), family.instead, family.warning, family.light(qualified)) if family else None
     if holder.kind == "client":
         family = kb.families[holder.ref]
         if family.buffers and _in_memory(holds, call.value, function, family.buffers):
@@ -149,7 +150,7 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
         if family.through and not family.through.intersection(head.split(".")[1:]):
             return None  # `upload.read()`: the object's own methods are coroutines; `upload.file.read()` blocks
         if family.method_blocks(method):
-            return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning)
+            return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning, family.light(method))
         return None
     orm_why = _orm_blocks(holds, holder, method, short)
     if orm_why is not None:
@@ -158,7 +159,8 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
         inherited = holds.client_base(holder.ref)  # `class MailServer(smtplib.SMTP)`: `server.login()` is SMTP's
         if inherited is not None and inherited.method_blocks(method) and (
                 not inherited.through or inherited.through.intersection(head.split(".")[1:])):
-            return Why(f"{inherited.what} (`{short}.{method}()`)", inherited.instead, inherited.warning)
+            return Why(f"{inherited.what} (`{short}.{method}()`)", inherited.instead, inherited.warning,
+                       inherited.light(method))
     sql = kb.sqlalchemy
     if holder.kind == "session" and holder.ref == "sync" and method in sql.session_io:
         if method in sql.query_builders and (query_run_later(index, holds, call, function, sql.query_io)

@@ -146,19 +146,22 @@ class Callables:
         calls = self.index.calls_by_scope.get(function.qualname, []) if function is not None else \
             [call for call in facts.calls if not call.scope]
         body = [call for call in calls if call.span != value.span and _within(call.span, value.span) and not call.awaited]
+        light: Blocking | None = None  # a filesystem metadata operation: kept while the body may still stall
         for call in body:
             found = self.analysis.judge(call, function, facts)
-            if found is not None:
+            if found is not None and not found.light:
                 return found
+            light = light or found
         if function is None:
-            return None
+            return light
         inside = {id(call) for call in body}
         for call, helper, helper_facts in self.analysis.callees(function):
             if id(call) in inside and not helper.is_async and helper.qualname not in seen:
                 found = self._through(helper, helper_facts, seen)
-                if found is not None:
+                if found is not None and not found.light:
                     return found
-        return None
+                light = light or found
+        return light
 
     def _through(self, helper: Function, helper_facts: PyFacts, seen: frozenset[str]) -> Blocking | None:
         """A sync project function called through the value: its first blocking call, with it in the chain."""

@@ -26,6 +26,7 @@ class Why:
     what: str
     instead: str = ""
     warning: bool = False
+    light: bool = False  # its only I/O is one filesystem metadata operation (knowledge/blocking.toml `metadata`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Blocking:
     # what the summarised function's parameters must be for it to run (extract/guards.py): a call of the
     # function that passes a constant failing one of them never reaches it (branches.py)
     needs: tuple[tuple[str, str, int], ...] = ()
+    light: bool = False  # its only I/O is one filesystem metadata operation: reported at info, not as a stall
 
 
 def _lazy(function: Function) -> bool:
@@ -70,7 +72,9 @@ def _memo_keyed(function: Function, target: Function, call: Call) -> tuple[tuple
 
 
 def _unconditional(found: list[Blocking]) -> bool:
-    return any(not blocking.needs for blocking in found)
+    """Every call of the function reaches a stall: a blocking call it makes whatever its parameters, and not only
+    a filesystem metadata operation (a helper that makes a folder, then fetches, is reported for the fetch)."""
+    return any(not blocking.needs and not blocking.light for blocking in found)
 
 
 class BlockingAnalysis:
@@ -99,7 +103,7 @@ class BlockingAnalysis:
         if isinstance(why, str):
             return Blocking(call, facts, why)
         if why is not None:
-            return Blocking(call, facts, why.what, instead=why.instead, warning=why.warning)
+            return Blocking(call, facts, why.what, instead=why.instead, warning=why.warning, light=why.light)
         return None
 
     def callees(self, function: Function) -> list[tuple[Call, Function, PyFacts]]:
@@ -175,7 +179,8 @@ class BlockingAnalysis:
                       for call, blocking in self.callables.reached(function, facts, seen | {function.qualname})][:1]
         if not _unconditional(found):
             found += self._first_helper_blocking(function, seen, depth)
-        found.sort(key=lambda b: bool(b.needs))  # what every call reaches first: readers take the first they can
+        # a stall before a metadata operation, and what every call reaches first: readers take the first they can
+        found.sort(key=lambda b: (b.light, bool(b.needs)))
         return found
 
     def _first_helper_blocking(self, function: Function, seen: frozenset[str], depth: int) -> list[Blocking]:
@@ -183,15 +188,20 @@ class BlockingAnalysis:
         sync_summary take the first): the first that every call of the function reaches, or the first
         few that only some do."""
         some: list[Blocking] = []
+        light: list[Blocking] = []  # a helper that only makes a folder: kept while a later helper may stall
         for call, target, target_facts in self.helpers(function):
             first = first_possible(self.sync_summary(target, target_facts, seen | {function.qualname}, depth + 1),
                                    call, target)
             if first is not None:
                 blocking = Blocking(first.call, first.facts, first.what, (target.qualname.rsplit(".", 1)[-1], *first.chain),
                                     first.instead, first.warning,
-                                    function.needs(call.span.line) + _memo_keyed(function, target, call))
+                                    function.needs(call.span.line) + _memo_keyed(function, target, call), first.light)
+                if blocking.light:
+                    if not light:
+                        light.append(blocking)
+                    continue
                 if not blocking.needs:
-                    return [*some, blocking]
+                    return [*some, blocking, *light]
                 if len(some) < 4:
                     some.append(blocking)
-        return some
+        return some + light
