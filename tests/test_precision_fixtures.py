@@ -271,12 +271,16 @@ def test_pc501_a_branch_the_caller_s_constant_turns_off_is_not_reached() -> None
     decides, a name, or the default that turns it on still reaches it. A cached read that refreshes through
     its own uncached read (`projects(allow_cache=True)` -> ... -> `projects(allow_cache=False)`) reaches it
     through the recursion. A part of a path's name is a string: its `replace` renames nothing. A branch switched
-    off by hand (`if not self.store and False:`) never runs, whatever the call; `if not report or True:` always does."""
+    off by hand (`if not self.store and False:`) never runs, whatever the call; `if not report or True:` always does.
+    A parameter bound again only in a branch another parameter guards (`if frontend and not name: name = frontend`)
+    still decides its own test for a call that turns that branch off too, and a parameter handed on unchanged to a
+    helper that returns early without it (`lookup_user(user)`) carries the helper's test to the caller."""
     assert _loud("PC501-parameter-branches", "PC501") == [
         ("PC501", "app/main.py", 26, "warning"), ("PC501", "app/main.py", 27, "error"),
         ("PC501", "app/main.py", 28, "error"), ("PC501", "app/main.py", 29, "error"),
         ("PC501", "app/main.py", 30, "error"), ("PC501", "app/main.py", 31, "error"),
-        ("PC501", "app/main.py", 32, "error")]
+        ("PC501", "app/main.py", 32, "error"), ("PC501", "app/main.py", 33, "error"),
+        ("PC501", "app/main.py", 34, "error")]
 
 
 def test_pc501_a_helper_that_hands_the_session_back_queries_nothing() -> None:

@@ -6,7 +6,7 @@ A caller that passes a constant (or leaves a parameter at its constant default) 
 `detect(data, validate=False)` never runs what `if validate:` guards in `detect`. Recorded as
 (first line, last line, parameter, need, position), need one of NEEDS, position the parameter's index
 among the positional ones (`self` included) or -1 when it is keyword-only; a parameter the function
-rebinds is left out.
+rebinds is left out, unless it is bound again only in branches other parameters guard (`_unless_rebound`).
 """
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ TRUTHY, FALSY, NONE, NOT_NONE = "truthy", "falsy", "none", "not-none"
 # a caller that hands an object of its own does not run it.
 UNSET = "unset"
 NEEDS = (TRUTHY, FALSY, NONE, NOT_NONE, UNSET)
+_PLAIN = (TRUTHY, FALSY, NONE, NOT_NONE)
+# Joins a need to the other parameters' needs of the branches that bind the parameter again: `truthy|user:truthy:3`
+# is "truthy, unless a branch that needs `user` truthy ran" (`_unless_rebound`; read by rules/concurrency/branches.py)
+ALTERNATIVE = "|"
 _OPPOSITE = {TRUTHY: FALSY, FALSY: TRUTHY, NONE: NOT_NONE, NOT_NONE: NONE}
 _MAX_GUARDS = 24  # per function: a dispatch on a flag, not a table of them
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -158,5 +162,28 @@ def param_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Guard, .
         for n in ast.walk(statement):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in params:
                 stores.setdefault(n.id, []).append(n.lineno)
-    return tuple((*g, positions[g[2]]) for g in guards
-                 if all(g[0] <= line <= g[1] for line in stores.get(g[2], ())))
+    plain = [g for g in guards if all(g[0] <= line <= g[1] for line in stores.get(g[2], ()))]
+    kept: list[Guard] = []
+    for g in guards:
+        need = g[3] if g in plain else _unless_rebound(g, stores[g[2]], plain, positions) if g[3] in _PLAIN else None
+        if need is not None:
+            kept.append((g[0], g[1], g[2], need, positions[g[2]]))
+    return tuple(kept)
+
+
+def _unless_rebound(guard: tuple[int, int, str, str], lines: list[int], plain: list[tuple[int, int, str, str]],
+                    positions: dict[str, int]) -> str | None:
+    """`if frontend_user and not auth_method: auth_method, username = frontend_user` then `elif auth_method and
+    username:`: the parameter is bound again only in a branch another parameter's test guards, so the later test
+    reads the caller's value unless that branch ran. The guard's need, with `|param:need:position` for each such
+    branch (extract/guards.py ALTERNATIVE): a call rules the line out only when it fails the need and every
+    branch's. None when a binding runs unguarded, or under a parameter bound again itself."""
+    alternatives: list[str] = []
+    for line in lines:
+        if guard[0] <= line <= guard[1]:
+            continue
+        cover = next((g for g in plain if g[0] <= line <= g[1] and g[2] != guard[2] and g[3] in _PLAIN), None)
+        if cover is None:
+            return None
+        alternatives.append(f"{ALTERNATIVE}{cover[2]}:{cover[3]}:{positions[cover[2]]}")
+    return guard[3] + "".join(dict.fromkeys(alternatives))

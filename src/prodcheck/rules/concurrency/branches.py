@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prodcheck.extract.guards import FALSY, NONE, NOT_NONE, TRUTHY, UNSET
+from prodcheck.extract.guards import ALTERNATIVE, FALSY, NONE, NOT_NONE, TRUTHY, UNSET
 from prodcheck.model.facts import Call, Function, Value
 
 if TYPE_CHECKING:
@@ -76,8 +76,37 @@ def _given(call: Call, target: Function, param: str, position: int) -> Value | o
 
 def possible(needs: tuple[tuple[str, str, int], ...], call: Call, target: Function) -> bool:
     """The call may run a line that needs `needs` of `target`'s parameters."""
-    return not any(_decides((_given if need == UNSET else _argument)(call, target, param, position), need)
-                   for param, need, position in needs)
+    return not any(_fails(call, target, param, need, position) for param, need, position in needs)
+
+
+def _fails(call: Call, target: Function, param: str, need: str, position: int) -> bool:
+    """The call certainly fails the need; for `truthy|user:truthy:3` (a parameter bound again in a branch `user`
+    guards: extract/guards.py `_unless_rebound`), it fails it and every such branch's."""
+    if ALTERNATIVE in need:
+        own, *others = need.split(ALTERNATIVE)
+        alternatives = [other.split(":") for other in others]
+        return _fails(call, target, param, own, position) and all(
+            len(parts) == 3 and _fails(call, target, parts[0], parts[1], int(parts[2])) for parts in alternatives)
+    return _decides((_given if need == UNSET else _argument)(call, target, param, position), need)
+
+
+def passed_on(function: Function, target: Function, call: Call,
+              needs: tuple[tuple[str, str, int], ...]) -> tuple[tuple[str, str, int], ...]:
+    """What `target`'s needs ask of `function`'s own parameters where the call hands one on unchanged:
+    `self.users.lookup(client_user)` in `__init__(self, db, client_user=None)`, `lookup` returning early
+    `if not client_user`, needs `client_user` truthy of `__init__` too, and `Repo(db)` rules the lookup out."""
+    found: list[tuple[str, str, int]] = []
+    for param, need, position in needs:
+        if need not in (TRUTHY, FALSY, NONE, NOT_NONE):
+            continue
+        given = given_argument(call, target, param, position)
+        if given is None or given.kind != "name" or "." in given.text:
+            continue
+        own = next((i for i, declared in enumerate(function.params) if declared.name == given.text), None)
+        if own is None or function.local(given.text) is not None:
+            continue  # not a parameter, or bound again in the body: not the caller's value any more
+        found.append((given.text, need, own))
+    return tuple(found)
 
 
 def first_possible(inner: list[Blocking], call: Call, target: Function) -> Blocking | None:

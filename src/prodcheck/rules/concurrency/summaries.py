@@ -13,7 +13,7 @@ from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.extract.once import MEMO_DECORATORS
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.branches import KEYED, Cycles, first_possible
+from prodcheck.rules.concurrency.branches import KEYED, Cycles, first_possible, passed_on
 from prodcheck.rules.concurrency.callables import Callables
 from prodcheck.rules.concurrency.callees import resolved_callees
 from prodcheck.rules.concurrency.holds import Holds
@@ -195,7 +195,8 @@ class BlockingAnalysis:
             if first is not None:
                 blocking = Blocking(first.call, first.facts, first.what, (target.qualname.rsplit(".", 1)[-1], *first.chain),
                                     first.instead, first.warning,
-                                    function.needs(call.span.line) + _memo_keyed(function, target, call), first.light)
+                                    function.needs(call.span.line) + _memo_keyed(function, target, call)
+                                    + passed_on(function, target, call, first.needs), first.light)
                 if blocking.light:
                     if not light:
                         light.append(blocking)

@@ -1,0 +1,38 @@
+"""extract/guards.py: which lines of a function only some values of its parameters run (unit tests of the
+parameter rebound elsewhere; the reach through calls is pinned by the PC501-parameter-branches fixture)."""
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from prodcheck.extract.guards import param_guards
+
+
+def _guards(source: str) -> list[tuple[int, int, str, str, int]]:
+    node = ast.parse(textwrap.dedent(source)).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    return list(param_guards(node))
+
+
+def test_a_parameter_bound_again_in_another_parameter_s_branch_keeps_its_test_unless_that_branch_ran() -> None:
+    guards = _guards('''
+        def init(self, user=None, *, name=None, frontend=None):
+            if frontend and not name:
+                name = frontend
+            if name:
+                fetch(name)
+        ''')
+    # line 6 runs when `name` is truthy, or when the branch that needs `frontend` truthy bound it
+    assert (6, 6, "name", "truthy|frontend:truthy:-1", -1) in guards
+    # the branch itself is guarded by both parameters, neither bound again before its test
+    assert (4, 4, "frontend", "truthy", -1) in guards
+
+
+def test_a_parameter_bound_again_outside_any_guard_loses_its_test() -> None:
+    guards = _guards('''
+        def init(self, name=None):
+            name = name.strip() if name else load_default()
+            if name:
+                fetch(name)
+        ''')
+    assert not [g for g in guards if g[2] == "name" and g[0] == 5]
