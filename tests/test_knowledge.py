@@ -239,3 +239,20 @@ def test_prefilter_does_not_read_a_django_migration_for_its_import() -> None:
     assert engine._needs_parse(migration.replace(b"default=''", b"default='password'"))  # another word still counts
     helper = b"from app.db import run_migrations\n\n\ndef start():\n    run_migrations()\n"
     assert engine._needs_parse(helper)
+
+
+def test_a_resource_class_method_blocks_unless_it_sends_nothing() -> None:
+    """`resources` (knowledge/blocking.toml): every public class method of a module's resource class makes a
+    request, a custom action too; the family's `safe` methods, `_async` twins and private ones do not, and a
+    lower-case module attribute (`stripe.error`) is no resource class."""
+    from prodcheck.knowledge.blocking import blocking
+
+    kb = blocking()
+    for name in ("stripe.PaymentMethod.attach", "stripe.Customer.create_balance_transaction",
+                 "stripe.checkout.Session.expire", "stripe.test_helpers.TestClock.advance"):
+        family = kb.function(name)
+        assert family is not None and family.key == "stripe", name
+    for name in ("stripe.Webhook.construct_event", "stripe.Event.construct_from", "stripe.Customer.retrieve_async",
+                 "stripe.Customer._cls_request", "stripe.error.CardError", "stripe.util.convert_to_stripe_object",
+                 "stripe.PaymentMethod.attach.extra", "stripe.PaymentMethod"):
+        assert kb.function(name) is None, name

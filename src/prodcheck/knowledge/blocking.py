@@ -36,6 +36,7 @@ class Family:
     stream_keyword: str = ""  # the keyword that, given True, makes a request return such a response
     stream_methods: frozenset[str] = frozenset()  # functions and methods that always return one (`client.stream`)
     private: frozenset[str] = frozenset()  # underscore methods that still make a request (Minio's multipart calls)
+    resources: frozenset[str] = frozenset()  # module attributes whose class methods make requests (`stripe.[A-Z]*`)
     # functions (qualified) and methods (bare) whose only I/O is one filesystem metadata operation: info, not a stall
     metadata: frozenset[str] = frozenset()
 
@@ -113,6 +114,7 @@ class Blocking:
         self._functions: dict[str, Family] = {}
         self._clients: dict[str, Family] = {}
         self._patterns: list[tuple[str, Family, bool]] = []  # (glob, family, is_client)
+        self._resources: list[tuple[tuple[str, ...], Family]] = []  # (a resource class's glob, by part; family)
         file_buffers = data["family"]["file"].get("buffers", ())
         for key, entry in data["family"].items():
             family = Family(
@@ -128,7 +130,8 @@ class Blocking:
                 bool(entry.get("joins", False)), bool(entry.get("data_results", False)),
                 bool(entry.get("file_bound", False)), str(entry.get("streamed", "")),
                 str(entry.get("stream_keyword", "")), frozenset(entry.get("stream_methods", ())),
-                frozenset(entry.get("private", ())), frozenset(entry.get("metadata", ())),
+                frozenset(entry.get("private", ())), frozenset(entry.get("resources", ())),
+                frozenset(entry.get("metadata", ())),
             )
             self.families[key] = family
             for name in family.functions:
@@ -136,12 +139,14 @@ class Blocking:
                     self._patterns.append((name, family, False))
                 else:
                     self._functions[name] = family
+            self._resources.extend((_parts(resource), family) for resource in family.resources)
             for name in family.clients:
                 if "*" in name:
                     self._patterns.append((name, family, True))
                 else:
                     self._clients[name] = family
         self._roots = frozenset(pattern.split(".", 1)[0] for pattern, _, _ in self._patterns)
+        self._resource_roots = frozenset(parts[0] for parts, _ in self._resources)
         # Makers: classes one of whose methods is a client factory (`boto3.Session` of `boto3.Session.client`),
         # not a client themselves. A module (`boto3` of `boto3.client`) is never called, so it can be in the set.
         self._makers = frozenset(name.rpartition(".")[0] for name in self._clients if "." in name) - set(self._clients)
@@ -180,7 +185,19 @@ class Blocking:
 
     def function(self, name: str) -> Family | None:
         """The family of a function that blocks when called, by its qualified name."""
-        return self._functions.get(name) or self._pattern(name, False)
+        return self._functions.get(name) or self._pattern(name, False) or self._resource_method(name)
+
+    def _resource_method(self, name: str) -> Family | None:
+        """`stripe.PaymentMethod.attach`: a method called on a module's resource class that makes a request (any
+        public one but the family's `safe` ones and `_async` twins: `Family.method_blocks`)."""
+        if name.split(".", 1)[0] not in self._resource_roots or "(" in name or "[" in name:
+            return None
+        head, _, method = name.rpartition(".")
+        parts = head.split(".")
+        for pattern, family in self._resources:
+            if len(parts) == len(pattern) and all(fnmatchcase(part, glob) for part, glob in zip(parts, pattern, strict=True)):
+                return family if family.method_blocks(method) else None
+        return None
 
     def client(self, name: str) -> Family | None:
         """The family of a constructor or factory whose result blocks in its methods."""
@@ -195,6 +212,10 @@ class Blocking:
         """Every qualified name this topic knows (for the parse prefilter)."""
         names = {*self._functions, *self._clients, *(p for p, _, _ in self._patterns), *self._orm_bases}
         return frozenset(names | self.sqlalchemy.inspect)
+
+
+def _parts(glob: str) -> tuple[str, ...]:
+    return tuple(glob.split("."))
 
 
 @cache
