@@ -77,6 +77,22 @@ def _yields(statements: list[ast.stmt]) -> bool:
     return False
 
 
+def _declares_only(statements: list[ast.stmt]) -> bool:
+    """A body that only declares the method (`...`, `pass`, a docstring, `raise NotImplementedError`): a base's or a
+    Protocol's stand-in for what a subclass implements."""
+    for statement in statements:
+        kind = type(statement)
+        if kind is ast.Pass or (kind is ast.Expr and type(statement.value) is ast.Constant):  # type: ignore[attr-defined]  # an ast.Expr
+            continue
+        if kind is ast.Raise:
+            raised = statement.exc  # type: ignore[attr-defined]  # an ast.Raise
+            raised = raised.func if type(raised) is ast.Call else raised
+            if type(raised) is ast.Name and raised.id == "NotImplementedError":
+                continue
+        return False
+    return True
+
+
 def _child_fields(node_type: type) -> tuple[str, ...]:
     if node_type is _Constant:
         return ()
@@ -118,6 +134,7 @@ class _Extractor(Statements):
         self._dispatch.update((node_type, getattr(self, name)) for node_type, name in _dispatch_names(type(self)))
         self.calls: list[Call] = []
         self.functions: list[Function] = []
+        self.stubs: list[str] = []  # methods whose body only declares them (`_declares_only`)
         self.classes: list[ClassDef] = []
         self.strings: list[StringLiteral] = []
         self.main_block: Span | None = None
@@ -231,6 +248,8 @@ class _Extractor(Statements):
                 self.visit(statement)
         self.once_depth = outer_once
         self.scopes.pop()
+        if in_class and _declares_only(node.body):
+            self.stubs.append(qualname)
         self.functions.append(
             Function(
                 qualname,  # qualname, is_async, span, decorators, params, is_generator, returns, flat_locals,
@@ -459,4 +478,5 @@ def extract(path: str, source: bytes) -> PyFacts:
         main_block=extractor.main_block,
         comments=pragma_comments(source),
         annotations=tuple(extractor.annotations),
+        stubs=tuple(extractor.stubs),
     )

@@ -366,3 +366,4 @@ class PyFacts:
     main_block: Span | None = None
     comments: tuple[tuple[int, str], ...] = field(default=())  # (line, text) of `# prodcheck:` pragmas
     annotations: tuple[tuple[str, Value], ...] = ()  # module global or class attribute (qualified) -> its annotation
+    stubs: tuple[str, ...] = ()  # methods whose body only declares them (`...`, `raise NotImplementedError`)

@@ -97,7 +97,11 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
         return []
     if "|" not in holder.ref:
         return holds.implementations(holder.ref, method)  # an abstract method several subclasses implement
-    return holds.methods(holder.ref, method)
+    found: dict[str, tuple[Function, PyFacts]] = {}
+    for member in holder.ref.split("|"):  # each member's method, or each implementation of one it only declares
+        for target in holds.implementations(member, method) or holds.methods(member, method):
+            found.setdefault(target[0].qualname, target)
+    return list(found.values())
 
 
 def object_target(index: PythonIndex, holds: Holds, call: Call, function: Function,

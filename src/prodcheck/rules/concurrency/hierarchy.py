@@ -84,15 +84,16 @@ class Hierarchy(HoldsBase):
         return list({m[0].qualname: m for m in found}.values())
 
     def method(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
-        """The method a call on an instance of `cls` runs. An abstract one (`@abstractmethod`: the object is
-        an instance of a subclass) that exactly one project subclass implements runs that implementation."""
+        """The method a call on an instance of `cls` runs. An abstract one (`@abstractmethod`, or a body that only
+        declares it: the object is an instance of a subclass) that exactly one project subclass implements runs
+        that implementation."""
         if "|" in cls:
             found = self.methods(cls, name)
             return found[0] if found else None
         for owner in self.mro(cls):
             found = self.index.functions.get(f"{owner}.{name}")
             if found is not None:
-                if _abstract(found[0]):
+                if _declared(found):
                     implementations = self._implementations(owner, name)
                     if len(implementations) == 1:
                         return implementations[0]
@@ -112,7 +113,7 @@ class Hierarchy(HoldsBase):
         for owner in self.mro(cls):
             found = self.index.functions.get(f"{owner}.{name}")
             if found is not None:
-                if not _abstract(found[0]) or len(self._implementations(owner, name)) < 2:
+                if not _declared(found) or len(self._implementations(owner, name)) < 2:
                     return []
                 deployed = [sub for sub in self._descendants(owner) if not self._stand_in(sub)]
                 built = [sub for sub in deployed if self._built(sub)]
@@ -124,9 +125,9 @@ class Hierarchy(HoldsBase):
                 return list(runs.values())
         return []
 
-    @staticmethod
-    def abstract(function: Function) -> bool:
-        return _abstract(function)
+    def abstract(self, function: Function) -> bool:
+        found = self.index.functions.get(function.qualname)
+        return _declared(found) if found is not None else _abstract(function)
 
     def _defined(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
         """The method `name` an instance of `cls` runs: the first of its class and project bases to define it."""
@@ -226,4 +227,12 @@ def _registry_classes(index: PythonIndex) -> frozenset[str]:
 
 def _abstract(function: Function) -> bool:
     return any(d.last == "abstractmethod" for d in function.decorators)
+
+
+def _declared(found: tuple[Function, PyFacts]) -> bool:
+    """A method that only declares what subclasses implement: `@abstractmethod`, or a body of `...`, `pass` or
+    `raise NotImplementedError` (a `typing.Protocol`'s members, a base class's placeholders): a call of it on an
+    instance runs a subclass's implementation. A subclass's own empty body is an implementation (an in-memory
+    backend that does nothing): only `@abstractmethod` leaves one out of `_implementations`."""
+    return _abstract(found[0]) or found[0].qualname in found[1].stubs
 
