@@ -54,7 +54,8 @@ class Statements(ValueBuilder):
 
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
-                and not _built_dict(value_node) and not _joined(value_node) and not _function_table(target, value_node):
+                and not _built_dict(value_node) and not _joined(value_node) and not _function_table(target, value_node) \
+                and not (type(target) is _Name and self._callable_table(value_node)):
             # Locals matter for what they are bound to (a session, a client); skip building the rest.
             value: Value | None = _new_tuple(_V2, ("other", self.pos.at(value_node)))
         else:
@@ -89,6 +90,26 @@ class Statements(ValueBuilder):
             # recorded as `module.worker_map[]`
             self.assigns.append(Assign(_intern(f"{self.module}.{target.value.id}[]"), value, self.pos.at(node),
                                        scope.qualname, self.in_main))
+
+    def _callable_table(self, node: ast.expr) -> bool:
+        """`checks = {"postgres": check_pg, "services": {"alerts": check_service("alerts")}}` in a function: a dict
+        literal (nested ones too) of function references and of calls that make one, at least one a function the
+        module defines or imports, kept so a helper it is handed to, which calls its entries, is followed
+        (rules/concurrency/callables.py). Other local dict literals (payloads) are not worth a Value."""
+        if type(node) is not ast.Dict:
+            return False
+        named = False
+        tables: list[ast.Dict] = [node]
+        while tables:
+            for value in tables.pop().values:
+                kind = type(value)
+                if kind is ast.Dict:
+                    tables.append(value)  # type: ignore[arg-type]  # an ast.Dict
+                elif kind is _Name:
+                    named = named or value.id in self.module_functions or value.id in self.imports  # type: ignore[attr-defined]  # an ast.Name
+                elif not (kind is _Attribute or (kind is _CallNode and type(value.func) in (_Name, _Attribute))):  # type: ignore[attr-defined]  # an ast.Call
+                    return False
+        return named
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:

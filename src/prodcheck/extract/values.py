@@ -56,6 +56,7 @@ class ValueBuilder(ast.NodeVisitor):
         self.imports: dict[str, str] = {}
         self.imported_modules: list[str] = []
         self.module_names: set[str] = set()
+        self.module_functions: set[str] = set()  # the functions the module defines at its top level
         self.global_names: set[str] = set()  # names a module-level function or method declares `global`
         self.scopes: list[Scope] = [Scope(module, False)]
         self._values: dict[int, Value | None] = {}
@@ -315,6 +316,8 @@ class ValueBuilder(ast.NodeVisitor):
             statement = statements.pop()
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.module_names.add(statement.name)
+                if not isinstance(statement, ast.ClassDef):
+                    self.module_functions.add(statement.name)
                 # `global store` at the top of a module-level function's (or method's) body: a module name
                 # even when no module-level statement assigns it
                 bodies = [statement.body] if not isinstance(statement, ast.ClassDef) else [

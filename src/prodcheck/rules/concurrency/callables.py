@@ -90,23 +90,66 @@ class Callables:
         if helper.class_name and params and params[0].name in {"self", "cls"}:
             params = params[1:]
         handed: list[Value] = []
+        tables: list[Value] = []
         for position, argument in enumerate(call.value.items):
             if position < len(params) and params[position].name in called:
                 handed.append(argument)
+            elif position < len(params) and f"{params[position].name}[]" in called:
+                tables.append(argument)
         handed.extend(argument for key, argument in call.value.keywords if key in called)
+        tables.extend(argument for key, argument in call.value.keywords if f"{key}[]" in called)
         for argument in handed:
             found = self.of(argument, function, facts, seen, 0)
             if found is not None:
                 return found
+        for argument in tables:
+            found = self._entries(argument, function, facts, seen)
+            if found is not None:
+                return found
+        return None
+
+    def _entries(self, table: Value, function: Function, facts: PyFacts, seen: frozenset[str]) -> Blocking | None:
+        """`process(checks)` with `checks = {"ssl": check_ssl, "db": check_service("db")}` and `checks[key]()` in
+        the helper: a dispatch table handed over, whose entries it calls: the first blocking call of an entry, a
+        function named or the closure a factory call made (a nested table is not an entry called so)."""
+        if table.kind == "name" and "." not in table.text:
+            table = self.analysis.holds.local(function, table.text) or table
+        if table.kind != "dict":
+            return None
+        for entry in (*table.items, *table.keyword_values):
+            if entry.kind == "name":
+                found = self.of(entry, function, facts, seen, 1)
+            elif entry.kind == "call" and "()" not in entry.text:
+                made = self._made(entry.text)
+                found = self._through(*made, seen) if made is not None and made[0].qualname not in seen else None
+            else:
+                found = None
+            if found is not None:
+                return found
+        return None
+
+    def _made(self, name: str) -> tuple[Function, PyFacts] | None:
+        """The sync function a project factory defines in its body and returns (`return check`), or None."""
+        factory = self.index.function(name)
+        if factory is None:
+            return None
+        for returned in factory[0].returns:
+            if returned.kind == "name" and "." not in returned.text:
+                nested = self.index.functions.get(f"{factory[0].qualname}.{returned.text}")
+                if nested is not None and not nested[0].is_async:
+                    return nested
         return None
 
     def called_params(self, helper: Function) -> frozenset[str]:
-        """Parameters a project function calls itself, on the thread it runs on (`fn()` in `def retry(fn)`)."""
+        """Parameters a project function calls itself, on the thread it runs on (`fn()` in `def retry(fn)`); a
+        parameter whose entries it calls (`checks[key]()`) as `checks[]`."""
         known = self._called_params.get(helper.qualname)
         if known is None:
             names = {param.name for param in helper.params}
+            # `fn()`, and `table[key]()`: an entry of a parameter called (named `table[]`)
             known = frozenset(call.name for call in self.index.calls_by_scope.get(helper.qualname, [])
-                              if call.name in names and not call.offloaded and not call.awaited)
+                              if (call.name in names or (call.name.endswith("[]") and call.name[:-2] in names))
+                              and not call.offloaded and not call.awaited)
             self._called_params[helper.qualname] = known
         return known
 
