@@ -57,14 +57,45 @@ class PathMarks(LocalMarks):
         return None
 
     def _folder_word(self, source: SourceFile) -> Placement | None:
+        deployment_kind = source.kind in _DEPLOYMENT_KINDS
+        folder = source.path.rpartition("/")[0]
+        # Files share their folders: each folder's marks are read once per kind of file (7,000
+        # manifests in four folders asked the same question 7,000 times).
+        key = (folder, deployment_kind)
+        marks = self._folder_marks
+        if key not in marks:
+            marks[key] = self._folder_mark(folder.split("/") if folder else [], deployment_kind)
+        if marks[key] is not None:
+            return marks[key]
+        name = source.path.rsplit("/", 1)[-1]
+        if not name.endswith(".py") and "testing" in _words(name):
+            return Placement(Context.TEST, f"its name `{name}` says testing")
+        if source.kind in {FileKind.COMPOSE, FileKind.DOCKERFILE} \
+                and any(w in _knowledge()["names"]["test_stack_words"] for w in _words(name)):
+            return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
+        return None
+
+    @cached_property
+    def _folder_marks(self) -> dict[tuple[str, bool], Placement | None]:
+        return {}
+
+    @cached_property
+    def _folder_words(self) -> dict[bool, tuple[tuple[Context, frozenset[str]], ...]]:
+        """The folder names of each context (knowledge/contexts.toml [folders]), for files of a
+        deployment kind (True) and the others."""
         folders = _knowledge()["folders"]
-        deployment_kind = source.kind in {FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.YAML,
-                                          FileKind.SHELL, FileKind.PROCFILE, FileKind.PLATFORM, FileKind.ENV}
-        parts = source.path.split("/")[:-1]
+        return {deployment: tuple((context, frozenset(table["any"]) | (frozenset(table["deployment"]) if deployment
+                                                                        else frozenset()))
+                                  for context, table in ((Context.DEV, folders["dev"]), (Context.TEST, folders["test"])))
+                for deployment in (False, True)}
+
+    def _folder_mark(self, parts: list[str], deployment_kind: bool) -> Placement | None:
+        """The first folder of `parts` (a file's folders, outermost first) that marks what it holds as
+        examples, tools, scratch work or test rigs."""
+        folders = _knowledge()["folders"]
         for index, part in enumerate(parts):
             lowered = part.lower()
-            for context, table in ((Context.DEV, folders["dev"]), (Context.TEST, folders["test"])):
-                words = set(table["any"]) | (set(table["deployment"]) if deployment_kind else set())
+            for context, words in self._folder_words[deployment_kind]:
                 if lowered in words:
                     folder = "/".join(parts[: index + 1])
                     return Placement(context, f"under `{folder}/`, a folder of {'examples and tools' if context == Context.DEV else 'test rigs'}")
@@ -75,12 +106,6 @@ class PathMarks(LocalMarks):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.TEST, f"under `{folder}/`, a folder of evaluation or benchmark rigs "
                                  "(not a sub-package of the application)")
-        name = source.path.rsplit("/", 1)[-1]
-        if not name.endswith(".py") and "testing" in _words(name):
-            return Placement(Context.TEST, f"its name `{name}` says testing")
-        if source.kind in {FileKind.COMPOSE, FileKind.DOCKERFILE} \
-                and any(w in _knowledge()["names"]["test_stack_words"] for w in _words(name)):
-            return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
         return None
 
     def _unrendered_chart_files(self) -> dict[str, Placement]:
@@ -163,9 +188,11 @@ class PathMarks(LocalMarks):
             elif stripped:
                 break
         text = " ".join(" ".join(head).split()).lower()
+        if not text:
+            return None
         knowledge = _knowledge()
         for pattern in (*knowledge["readme"]["not_for_production"], *knowledge["headers"]["not_for_production"]):
-            match = re.search(pattern, text) if text else None
+            match = re.search(pattern, text)
             if match:
                 return Placement(Context.DEV, f"its own header comment says \"{match.group(0)}\"")
         return None
@@ -215,6 +242,8 @@ class PathMarks(LocalMarks):
         return Placement(Context.DEV, why) if why is not None else None
 
 
+_DEPLOYMENT_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.YAML, FileKind.SHELL,
+                               FileKind.PROCFILE, FileKind.PLATFORM, FileKind.ENV})
 _HEADER_LINES = 40  # the comment block that opens a file, at most this many lines
 
 

@@ -86,7 +86,7 @@ def _through_copies(argv: list[str], copies: dict[str, str], workdir: str) -> li
 class Processes:
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._image_indexes: dict[int, tuple[list, int, list, tuple | None]] = {}
+        self._image_indexes: dict[int, tuple[list, int, dict, list[int], tuple | None]] = {}
 
     def dockerfile_for(self, base_dir: str, context: str | None, dockerfile: str | None) -> SourceFile | None:
         directory = posixpath.normpath(posixpath.join(base_dir, context or "."))
@@ -361,35 +361,45 @@ class Processes:
     def dockerfile_for_image(self, image: str | None, candidates: list[tuple[SourceFile, DockerfileView]]):
         if not candidates:
             return None
-        folders, root = self._image_index(candidates)
+        folders, lengths, root = self._image_index(candidates)
         if image:
+            # The first candidate (in `candidates` order) whose folder name is part of the image's
+            # repository name: each part of that name of a length some folder has is looked up,
+            # rather than every folder tested against the name (an image of a monorepo with a
+            # thousand Dockerfiles would otherwise test a thousand folders).
             repository = image_repository(image)
-            for folder, candidate in folders:
-                if folder in repository:
-                    return candidate
+            best: tuple[int, tuple[SourceFile, DockerfileView]] | None = None
+            for length in lengths:
+                for start in range(len(repository) - length + 1):
+                    found = folders.get(repository[start:start + length])
+                    if found is not None and (best is None or found[0] < best[0]):
+                        best = found
+            if best is not None:
+                return best[1]
         if root is not None:
             return root
         return candidates[0] if len(candidates) == 1 else None
 
     def _image_index(self, candidates: list[tuple[SourceFile, DockerfileView]]) -> tuple[
-            list[tuple[str, tuple[SourceFile, DockerfileView]]], tuple[SourceFile, DockerfileView] | None]:
-        """Per list of candidate Dockerfiles, once: the first candidate of each folder name (the
-        order the image match tries them in) and the root Dockerfile."""
+            dict[str, tuple[int, tuple[SourceFile, DockerfileView]]], list[int], tuple[SourceFile, DockerfileView] | None]:
+        """Per list of candidate Dockerfiles, once: each folder name with its first candidate and
+        that candidate's rank (the order the image match prefers them in), the lengths of those
+        names, and the root Dockerfile."""
         key = id(candidates)
         cached = self._image_indexes.get(key)
         if cached is not None and cached[0] is candidates and cached[1] == len(candidates):
-            return cached[2], cached[3]
-        folders: dict[str, tuple[SourceFile, DockerfileView]] = {}
+            return cached[2], cached[3], cached[4]
+        folders: dict[str, tuple[int, tuple[SourceFile, DockerfileView]]] = {}
         root = None
         for source, view in candidates:
             folder = posixpath.dirname(source.path).rsplit("/", 1)[-1].lower()
             if folder:
-                folders.setdefault(folder, (source, view))
+                folders.setdefault(folder, (len(folders), (source, view)))
             if root is None and source.path == "Dockerfile":
                 root = (source, view)
-        ordered = list(folders.items())
-        self._image_indexes[key] = (candidates, len(candidates), ordered, root)
-        return ordered, root
+        lengths = sorted({len(folder) for folder in folders})
+        self._image_indexes[key] = (candidates, len(candidates), folders, lengths, root)
+        return folders, lengths, root
 
     def workers(self, process: Process) -> Fact[int] | None:
         server = process.server
