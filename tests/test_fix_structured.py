@@ -272,3 +272,21 @@ def test_a_file_the_round_trip_loader_refuses_gets_no_in_place_fix_either() -> N
     assert roundtrip.loads_alike(load_documents("a: 1\nb: {c: 2, d: [x, {e: 3}]}\n"))
     assert not roundtrip.loads_alike(load_documents("a: 1\nb: {c: 2, d: [x, {e: 3, e: 4}]}\n"))  # repeated key
     assert not roundtrip.loads_alike(load_documents("? [a, b]\n: 1\n"))  # a key that is not a scalar
+
+
+def test_a_key_written_twice_is_refused_without_loading_the_file() -> None:
+    """What the round-trip loader refuses for a repeated key is known from prodcheck's own tree, so a
+    fix that would load the whole file to offer nothing is not attempted (PC203 on a Deployment whose
+    spec has `selector:` twice)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import DuplicateKeyError
+
+    from prodcheck.parsing.yaml import load_documents
+
+    for text in ("a: 1\na: 2\n", "k:\n  - {x: 1, x: 2}\n", "---\na: 1\n---\nb: 1\nb: 2\n"):
+        assert roundtrip.refused(text, load_documents(text))
+        with pytest.raises(DuplicateKeyError):
+            list(YAML(typ="rt").load_all(text))
+    # the same key in two maps; merged keys (`<<`) that repeat; `.nan`, a key never equal to itself
+    for text in ("a: 1\nb: {a: 2}\n", "x: &x {a: 1}\ny:\n  <<: *x\n  a: 2\n", ".nan: 1\n.nan: 2\n"):
+        assert not roundtrip.refused(text, load_documents(text))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # Documents larger than this are not re-dumped for a fix (the loader's cost, not a correctness limit).
 MAX_CHARS = 2_000_000
 _DOCUMENT_MARKER = re.compile(r"^---(?:\s|$)", re.MULTILINE)
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class Slot:
@@ -235,6 +236,34 @@ def loads_alike(documents: list[YNode]) -> bool:
     return True
 
 
+def refused(text: str, documents: list[YNode]) -> bool:
+    """Whether the round-trip loader refuses the file for a key written twice in one map (`selector:`
+    twice in a Deployment's spec: ruamel raises DuplicateKeyError, so `edit` would load the whole file
+    to offer nothing). Two string keys of the same text are the same key to it (a float key may be
+    `.nan`, never equal to itself); a file with a merge key (`<<`) is left to the loader, whose merged
+    keys may repeat without being written twice."""
+    if "<<" in text:
+        return False
+    stack = list(documents)
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.is_map:
+            keys: set[object] = set()
+            for key, value in node.items():
+                if key.is_scalar and key.tag == _STR_TAG:
+                    if key.value in keys:
+                        return True
+                    keys.add(key.value)
+                stack.append(value)
+        elif node.is_seq:
+            stack.extend(node.list())
+    return False
+
+
 def file_text(source: SourceFile) -> str | None:
     """The text a fix edits: the file's bytes as `--fix` reads them (a BOM kept, no newline translation)."""
     try:
@@ -250,4 +279,4 @@ def fix(title: str, path: str, text: str, line: int, column: int, change: Callab
     return Fix(title, (found,), safe=safe) if found is not None else None
 
 
-__all__ = ["Slot", "edit", "file_text", "find", "fix", "loads_alike", "same_style", "slots"]
+__all__ = ["Slot", "edit", "file_text", "find", "fix", "loads_alike", "refused", "same_style", "slots"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from prodcheck.fix.roundtrip import MAX_CHARS, Slot, file_text, loads_alike, same_style
+from prodcheck.fix.roundtrip import MAX_CHARS, Slot, file_text, loads_alike, refused, same_style
 from prodcheck.fix.text import replace_scalar
 from prodcheck.fix.roundtrip import fix as roundtrip_fix
 from prodcheck.knowledge import load
@@ -189,6 +189,8 @@ class UnpinnedImage(Rule):
             edit = replace_scalar(path, text, node.span, node.style, reference, f"{name}:{pinned[0]}")
             if edit is not None:
                 return Fix(title, (edit,), safe=False)
+        elif documents and refused(text, documents):
+            return None  # the round-trip loader refuses a key written twice: no fix to offer
         return roundtrip_fix(title, path, text, line,
                              node.span.column, change, line, line, safe=False)
 
