@@ -250,12 +250,17 @@ class PythonIndex(RouteIndex):
     @cached_property
     def import_graph(self) -> dict[str, set[str]]:
         graph: dict[str, set[str]] = {}
+        found: dict[str, str | None] = {}  # the modules every file imports (`typing`, `fastapi`) are looked up once
         for module, facts in self.modules.items():
             edges = set()
             for imported in facts.imported_modules:
-                target = self.module_for(imported)
-                if target is None and "." in imported:
-                    target = self.module_for(imported.rsplit(".", 1)[0])
+                try:
+                    target = found[imported]
+                except KeyError:
+                    target = self.module_for(imported)
+                    if target is None and "." in imported:
+                        target = self.module_for(imported.rsplit(".", 1)[0])
+                    found[imported] = target
                 if target is not None and target != module:
                     edges.add(target)
             graph[module] = edges

@@ -48,6 +48,7 @@ class NameIndex:
         # along every path through them.
         self._unresolved_from: dict[str, int] = {}
         self._constructors: dict[str, str | None] = {}
+        self._ambiguous: dict[str, bool] = {}  # module part of a name -> whether two modules end with it
         ordered = [file_facts for _path, file_facts in sorted(facts.items())]
         self.calls_by_scope = ScopeCalls(ordered)  # each function's calls, collected when first asked for
         self.imports = ModuleImports(ordered)  # each module's imports as a dict, made when first asked for
@@ -262,7 +263,15 @@ class NameIndex:
     def anchored_in(self, dotted: str, module: str) -> str | None:
         """`anchored` for a name written at module level or in a module's function: the copy under `module`'s
         folders when a module of the name is ambiguous."""
-        if not module or not self._names.ambiguous(dotted.rpartition(".")[0]):
+        if not module:
+            return None
+        # Asked for every name a rule fails to resolve (a few hundred distinct module parts in
+        # tens of thousands of questions): each part's answer is kept.
+        prefix = dotted.rpartition(".")[0]
+        ambiguous = self._ambiguous.get(prefix)
+        if ambiguous is None:
+            ambiguous = self._ambiguous[prefix] = self._names.ambiguous(prefix)
+        if not ambiguous:
             return None
         return next((candidate for candidate in self._names.under_folders(dotted, module)
                      if self.resolve(candidate) is not None), None)

@@ -86,8 +86,16 @@ class RouteIndex(NameIndex):
                     return value
         return None
 
+    @cached_property
+    def _any_app_subclass(self) -> bool:
+        """Whether any project class names an app or router kind among its bases: without one, no name is
+        a subclassed app, and `router_dependencies` asks of every call name of the project."""
+        return any(app_kind(base) is not None for entry, _ in self.classes.values() for base in getattr(entry, "bases", ()))
+
     def _subclassed_app(self, name: str) -> str | None:
         """The kind of app a project class subclassing FastAPI / APIRouter builds, if it does."""
+        if not self._any_app_subclass:
+            return None
         resolved = self.resolve(name)
         if resolved is None or not resolved.cls:
             return None

@@ -19,7 +19,7 @@ def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Func
     """`read_count(cache, key)`, `cache` a sync Redis client, `read_count`'s parameter unannotated: the helper
     calls `r.get(key)` on the loop's thread."""
     value = call.value
-    if not value.items and not value.keywords:
+    if not value.items and not value.flat_keywords:
         return None
     target = _target(index, holds, call, function)
     if target is None:

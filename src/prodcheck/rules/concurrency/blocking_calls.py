@@ -61,7 +61,7 @@ def _named_after_import(index: PythonIndex, function: Function, name: str) -> bo
     import, and its head is a local or parameter of the function only by chance (`github`): it is the imported
     class, not a method of the local."""
     root = name.partition(".")[0]
-    if not (any(local == root for local, _, _ in function.locals) or any(p.name == root for p in function.params)):
+    if not (root in function.flat_locals[::3] or any(p.name == root for p in function.params)):
         return False
     found = index.functions.get(function.qualname)
     return found is not None and any(

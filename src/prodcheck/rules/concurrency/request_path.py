@@ -100,29 +100,32 @@ def caller_name(caller: Function, target: Function) -> str:
 _ROUTE_VERBS = route_methods()  # `app.get("/path")(handler)`: any route decorator of knowledge/frameworks.toml
 
 
+def _registers(text: str) -> bool:
+    """`app.get("/path")`, a route decorator called (whose result is then called with the handler)."""
+    if not text.endswith("()") or text.endswith("()()"):
+        return False
+    owner, _, verb = text.rpartition(".")
+    return bool(owner) and verb[:-2] in _ROUTE_VERBS
+
+
 def _registered_by_call(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     """`app.get("/path")(handler)`: the decorator applied by hand, in a file that uses FastAPI/Starlette."""
-    for facts in index.files.values():
+    for facts, call in index.calls.named(_registers):  # each distinct call name judged once
         if not any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports):
             continue
-        for call in facts.calls:
-            text = call.value.text
-            if not text.endswith("()") or text.endswith("()()"):
-                continue
-            owner, _, verb = text.rpartition(".")
-            if not owner or verb[:-2] not in _ROUTE_VERBS:
-                continue
-            handler = call.value.arg(0)
-            if handler is None or handler.kind != "name":
-                continue
-            scope = index.functions.get(call.scope)
-            target = index.functions.get(f"{facts.module}.{handler.text}") or index.function(handler.text)
-            if target is None and scope is not None:
-                target = index.functions.get(f"{scope[0].qualname}.{handler.text}")
-            if target is None and "." in handler.text:  # a bound method: `app.post("/feedback")(handler.create)`
-                head, _, name = handler.text.rpartition(".")
-                holder = Holds.of(index).expression(head, scope[0] if scope else None, line=call.span.line)
-                if holder is not None and holder.kind == "object":
-                    target = Holds.of(index).method(holder.ref, name)
-            if target is not None:
-                yield target[0], target[1], f"route {verb[:-2].upper()} registered in {facts.path}"
+        text = call.value.text
+        verb = text.rpartition(".")[2]
+        handler = call.value.arg(0)
+        if handler is None or handler.kind != "name":
+            continue
+        scope = index.functions.get(call.scope)
+        target = index.functions.get(f"{facts.module}.{handler.text}") or index.function(handler.text)
+        if target is None and scope is not None:
+            target = index.functions.get(f"{scope[0].qualname}.{handler.text}")
+        if target is None and "." in handler.text:  # a bound method: `app.post("/feedback")(handler.create)`
+            head, _, name = handler.text.rpartition(".")
+            holder = Holds.of(index).expression(head, scope[0] if scope else None, line=call.span.line)
+            if holder is not None and holder.kind == "object":
+                target = Holds.of(index).method(holder.ref, name)
+        if target is not None:
+            yield target[0], target[1], f"route {verb[:-2].upper()} registered in {facts.path}"

@@ -17,7 +17,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
     """A sync session handed to a helper the project does not define in a way we can follow
     (`crud.get_user(db, id)` with an unannotated parameter): the helper queries on the loop."""
     value = call.value
-    if not value.items and not value.keywords:
+    if not value.items and not value.flat_keywords:
         return None
     sql = holds.kb.sqlalchemy
     if value.last in sql.metadata_io:
@@ -25,7 +25,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         if connection is not None and connection.blocking_session:
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
     session = passed = None
-    for argument in (*value.items, *(item for _, item in value.keywords)):
+    for argument in (*value.items, *value.keyword_values):
         if argument.kind == "name" and "()" not in argument.text:
             # a local or parameter (`db`), an attribute (`self.db` kept from `__init__(self, db: Session)`), a
             # project module's global (`session = SessionLocal()`), fastapi-sqlalchemy's `db.session`
