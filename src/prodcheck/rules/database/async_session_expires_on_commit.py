@@ -33,19 +33,20 @@ class AsyncSessionExpiresOnCommit(Rule):
     )
 
     def check(self, project: Project) -> Iterator[Draft]:
-        for facts in project.python_facts.values():
+        # Only the calls of a session factory's name: the names are judged once each, not every call.
+        factories = sync_session_factories()
+        for facts, call in project.calls.named(lambda name: is_async_session_factory(name) or name in factories):
             if project.context_of(facts.path) != Context.PROD:
                 continue
-            for call in facts.calls:
-                what = async_factory(call.value)
-                written = call.value.kwarg("expire_on_commit")
-                if what is None or call.value.has_star or (written is not None and not written.is_true):
-                    continue  # not an async factory, maybe set through **kwargs, or set to anything but True
-                yield self.draft(
-                    f"`{what}` without `expire_on_commit=False`: every commit expires the loaded objects, and the "
-                    "next attribute read (`order.id` in the response, a relationship in a template) has to "
-                    "lazy-load from the database, which an async session cannot do implicitly: it raises "
-                    "`MissingGreenlet` and the request fails with a 500; pass `expire_on_commit=False`",
-                    Location(facts.path, call.span), context=Context.DEV if call.in_main else None,
-                    fix=add_keyword(project, facts.path, call.value, "expire_on_commit", "False") if written is None else None,
-                )
+            what = async_factory(call.value)
+            written = call.value.kwarg("expire_on_commit")
+            if what is None or call.value.has_star or (written is not None and not written.is_true):
+                continue  # not an async factory, maybe set through **kwargs, or set to anything but True
+            yield self.draft(
+                f"`{what}` without `expire_on_commit=False`: every commit expires the loaded objects, and the "
+                "next attribute read (`order.id` in the response, a relationship in a template) has to "
+                "lazy-load from the database, which an async session cannot do implicitly: it raises "
+                "`MissingGreenlet` and the request fails with a 500; pass `expire_on_commit=False`",
+                Location(facts.path, call.span), context=Context.DEV if call.in_main else None,
+                fix=add_keyword(project, facts.path, call.value, "expire_on_commit", "False") if written is None else None,
+            )

@@ -62,17 +62,15 @@ class SqliteInProduction(Rule):
                 unset = resolver.unset_in_production(
                     source.variable, lambda ref, e=engine: any(x is e for x in project.engines_for_app(ref)))
             yield self._python_draft(source, f"`{engine.value.last}()` at {engine.location}", unset)
-        for facts in project.python_facts.values():
-            if project.context_of(facts.path) != Context.PROD:
+        # Tortoise's set-up calls, by name (each distinct call name judged once, not every call).
+        for facts, call in project.calls.named(lambda name: name.endswith(("register_tortoise", "Tortoise.init"))):
+            if project.context_of(facts.path) != Context.PROD or call.in_main:
                 continue
-            for call in facts.calls:
-                if call.in_main or not (call.name.endswith("register_tortoise") or call.name.endswith("Tortoise.init")):
-                    continue
-                url_value = call.value.kwarg("db_url")
-                function = resolver.index.functions.get(call.scope, (None,))[0] if call.scope else None
-                source = resolver.literal(url_value, facts, function)
-                if source is not None and _is_sqlite(source.url):
-                    yield self._python_draft(source, f"`{call.value.last}()` at {facts.path}:{call.span.line}")
+            url_value = call.value.kwarg("db_url")
+            function = resolver.index.functions.get(call.scope, (None,))[0] if call.scope else None
+            source = resolver.literal(url_value, facts, function)
+            if source is not None and _is_sqlite(source.url):
+                yield self._python_draft(source, f"`{call.value.last}()` at {facts.path}:{call.span.line}")
 
     def _python_draft(self, source: UrlSource, used_by: str, unset: list[str] | None = None) -> Draft:
         if source.how in {"fallback", "settings"} and unset:
