@@ -110,35 +110,90 @@ def _defaults(statement: ast.If, needs: list[tuple[str, str]]) -> list[tuple[str
     return [(name, UNSET)] if binds else needs
 
 
+# The statement fields `_block` enters, per statement type (looked up once per type: this runs on every
+# statement of every function). A nested function's or class's body is not the function's own.
+_BODIES: dict[type, tuple[str, ...]] = {}
+_BODY_FIELDS = ("body", "orelse", "finalbody", "handlers")
+_If, _Assign, _AnnAssign = ast.If, ast.Assign, ast.AnnAssign
+
+
+def _bodies(statement_type: type) -> tuple[str, ...]:
+    fields = _BODIES.get(statement_type)
+    if fields is None:
+        fields = _BODIES[statement_type] = () if issubclass(statement_type, _NESTED) else tuple(
+            name for name in _BODY_FIELDS if name in getattr(statement_type, "_fields", ()))
+    return fields
+
+
 def _block(statements: list[ast.stmt], top: bool, params: frozenset[str], guards: list[tuple[int, int, str, str]]) -> None:
     for position, statement in enumerate(statements):
         if len(guards) >= _MAX_GUARDS:
             return
-        fallback = _or_default(statement, params)
-        if fallback:
-            first, last = _span([statement])
-            guards.extend((first, last, name, UNSET) for name in fallback)
-        if isinstance(statement, ast.If):
-            body_needs, else_needs = _when(statement.test, params)
-            body_needs = _defaults(statement, body_needs)
-            if statement.body:
-                first, last = _span(statement.body)
+        statement_type = type(statement)  # the parser makes exact node types, never subclasses
+        if statement_type is _Assign or statement_type is _AnnAssign:
+            fallback = _or_default(statement, params)
+            if fallback:
+                first, last = _span([statement])
+                guards.extend((first, last, name, UNSET) for name in fallback)
+        elif statement_type is _If:
+            body_needs, else_needs = _when(statement.test, params)  # type: ignore[attr-defined]  # an ast.If
+            body_needs = _defaults(statement, body_needs)  # type: ignore[arg-type]  # an ast.If
+            if statement.body:  # type: ignore[attr-defined]  # an ast.If
+                first, last = _span(statement.body)  # type: ignore[attr-defined]  # an ast.If
                 guards.extend((first, last, name, need) for name, need in body_needs)
-            if statement.orelse:
-                first, last = _span(statement.orelse)
+            if statement.orelse:  # type: ignore[attr-defined]  # an ast.If
+                first, last = _span(statement.orelse)  # type: ignore[attr-defined]  # an ast.If
                 guards.extend((first, last, name, need) for name, need in else_needs)
-            elif top and else_needs and _exits(statement.body) and position + 1 < len(statements):
+            elif top and else_needs and _exits(statement.body) and position + 1 < len(statements):  # type: ignore[attr-defined]  # an ast.If
                 # `if not validate: return data`: the rest of the function needs the opposite
                 first, last = _span(statements[position + 1:])
                 guards.extend((first, last, name, need) for name, need in else_needs)
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list) and inner and not isinstance(statement, _NESTED):
+        for field in _bodies(statement_type):
+            inner = getattr(statement, field)
+            if inner:
                 if field == "handlers":
                     for handler in inner:
                         _block(handler.body, False, params, guards)
                 else:
                     _block(inner, False, params, guards)
+
+
+_Name, _Store = ast.Name, ast.Store
+# Fields that never hold a node (identifiers, numbers, a Constant's value) or hold only a context.
+_NO_NODES = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
+                       "is_async", "simple", "tag", "rest"})
+_CHILDREN: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node_type: type) -> tuple[str, ...]:
+    fields = _CHILDREN.get(node_type)
+    if fields is None:
+        fields = _CHILDREN[node_type] = () if node_type is ast.Constant else tuple(
+            name for name in getattr(node_type, "_fields", ()) if name not in _NO_NODES)
+    return fields
+
+
+def _stores(statements: list[ast.stmt], params: frozenset[str]) -> dict[str, list[int]]:
+    """The lines where the statements (nested functions and lambdas included, as `ast.walk` goes) bind each of
+    `params` as a plain name: a walk by a stack of nodes and each type's node fields (`ast.walk`'s generators
+    cost twice as much, and this runs for every function that has a guard)."""
+    stores: dict[str, list[int]] = {}
+    todo: list[object] = list(statements)
+    pop, push, extend = todo.pop, todo.append, todo.extend
+    while todo:
+        node = pop()
+        node_type = type(node)
+        if node_type is _Name:
+            if node.id in params and type(node.ctx) is _Store:  # type: ignore[attr-defined]  # an ast.Name
+                stores.setdefault(node.id, []).append(node.lineno)  # type: ignore[attr-defined]  # an ast.Name
+            continue
+        for field in _children(node_type):
+            child = getattr(node, field, None)
+            if type(child) is list:
+                extend(child)
+            elif child is not None:
+                push(child)
+    return stores
 
 
 def param_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Guard, ...]:
@@ -157,11 +212,7 @@ def param_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Guard, .
         return ()
     # A parameter the function binds again is no longer the caller's value where a later test reads it; a binding
     # inside the guarded lines themselves (`p = p or Default()`, `if p is None: p = Default()`) comes after the test.
-    stores: dict[str, list[int]] = {}
-    for statement in node.body:
-        for n in ast.walk(statement):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in params:
-                stores.setdefault(n.id, []).append(n.lineno)
+    stores = _stores(node.body, params)
     plain = [g for g in guards if all(g[0] <= line <= g[1] for line in stores.get(g[2], ()))]
     kept: list[Guard] = []
     for g in guards:
@@ -179,7 +230,7 @@ def _unless_rebound(guard: tuple[int, int, str, str], lines: list[int], plain: l
     branch (extract/guards.py ALTERNATIVE): a call rules the line out only when it fails the need and every
     branch's. None when a binding runs unguarded, or under a parameter bound again itself."""
     alternatives: list[str] = []
-    for line in lines:
+    for line in sorted(lines):
         if guard[0] <= line <= guard[1]:
             continue
         cover = next((g for g in plain if g[0] <= line <= g[1] and g[2] != guard[2] and g[3] in _PLAIN), None)

@@ -26,6 +26,8 @@ class Positions:
         self._lines: list[bytes] = [] if source.isascii() else source.splitlines()
         self._wide: frozenset[int] = frozenset(
             number for number, raw in enumerate(self._lines, 1) if not raw.isascii())
+        # No line to convert: `at` is the packed byte offsets plus one (ValueBuilder._compute_value inlines it).
+        self.packs = not self._wide
 
     def column(self, line: int, byte_offset: int) -> int:
         if line in self._wide:

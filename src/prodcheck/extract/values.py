@@ -13,6 +13,7 @@ from typing import Any
 from prodcheck.extract.positions import Positions
 from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared
 from prodcheck.model.facts import VALUE_SHAPES, Value
+from prodcheck.model.finding import Span
 
 
 @dataclass
@@ -43,6 +44,7 @@ _intern = sys.intern
 _Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
 _Subscript = ast.Subscript
 _BinOp, _Div = ast.BinOp, ast.Div
+_List, _Tuple, _Set, _Dict = ast.List, ast.Tuple, ast.Set, ast.Dict
 
 
 class ValueBuilder(ast.NodeVisitor):
@@ -140,7 +142,18 @@ class ValueBuilder(ast.NodeVisitor):
         return result
 
     def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
-        span = self.pos.at(node)
+        positions = self.pos
+        if positions.packs:  # `Positions.at` inlined for a file of ASCII lines: this runs for every Value
+            line = node.lineno  # type: ignore[attr-defined]  # positioned nodes only (expr)
+            end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr)
+            col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr)
+            if end_line == line and end_col < col:
+                end_col = col
+            lines = end_line - line
+            span: int | Span = line << 44 | (col + 1) << 28 | lines << 16 | end_col + 1 \
+                if line < 65536 and 0 <= lines < 4096 and col < 65535 and end_col < 65535 else positions.at(node)
+        else:
+            span = positions.at(node)
         if depth > 6:
             return _new_tuple(_V2, ("other", span))
         node_type = type(node)  # the parser makes exact node types, never subclasses
@@ -159,7 +172,7 @@ class ValueBuilder(ast.NodeVisitor):
                 return _new_tuple(_V2, ("const", span))
             return _new_tuple(_V4, ("const", span, "", literal))
         if node_type is _Name or node_type is _Attribute:
-            dotted = self.dotted(node)
+            dotted = node.id if node_type is _Name else self.dotted(node)  # type: ignore[attr-defined]  # an ast.Name
             if dotted is not None:
                 text = _intern(self.qualify(dotted))
                 return _new_tuple(_V3, ("name", span, text)) if text else _new_tuple(_V2, ("name", span))
@@ -191,13 +204,13 @@ class ValueBuilder(ast.NodeVisitor):
             if items:
                 return _new_tuple(_V5, ("call", span, text, None, items))
             return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
-        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = tuple([self.value(e, depth + 1) for e in node.elts])  # type: ignore[misc]  # never None
+        if node_type is _List or node_type is _Tuple or node_type is _Set:
+            items = tuple([self.value(e, depth + 1) for e in node.elts])  # type: ignore[attr-defined,misc]  # never None
             return _new_tuple(_V5, ("seq", span, "", None, items)) if items else _new_tuple(_V2, ("seq", span))
-        if isinstance(node, ast.Dict):  # keywords: the str-keyed entries; items: the values of every other key
+        if node_type is _Dict:  # keywords: the str-keyed entries; items: the values of every other key
             keyed: list[str | Value] = []  # flat: key, value, key, value (`Value.flat_keywords`)
             others: list[Value] = []
-            for k, val in zip(node.keys, node.values, strict=True):
+            for k, val in zip(node.keys, node.values, strict=True):  # type: ignore[attr-defined]  # an ast.Dict
                 if k is None:
                     continue  # `**spread`
                 entry = self.value(val, depth + 1)
@@ -210,9 +223,9 @@ class ValueBuilder(ast.NodeVisitor):
             if keyed:
                 return _new_tuple(_V6, ("dict", span, "", None, tuple(others), tuple(keyed)))
             return _new_tuple(_V5, ("dict", span, "", None, tuple(others))) if others else _new_tuple(_V2, ("dict", span))
-        if isinstance(node, ast.Subscript):
-            dotted = self.dotted(node.value)
-            inner = node.slice
+        if node_type is _Subscript:
+            dotted = self.dotted(node.value)  # type: ignore[attr-defined]  # an ast.Subscript
+            inner = node.slice  # type: ignore[attr-defined]  # an ast.Subscript
             elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
             items = tuple(v for v in (self.value(e, depth + 1) for e in elts) if v)
             text = _intern(self.qualify(dotted)) if dotted else ""
@@ -323,6 +336,8 @@ class ValueBuilder(ast.NodeVisitor):
                 bodies = [statement.body] if not isinstance(statement, ast.ClassDef) else [
                     m.body for m in statement.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
                 for body in bodies:
+                    if ast.Global not in map(type, body):  # most bodies: no statement looked at in Python
+                        continue
                     for inner in body:
                         if isinstance(inner, ast.Global):
                             self.global_names.update(inner.names)
