@@ -41,8 +41,12 @@ class CallIndex:
     def named(self, wanted: Callable[[str], object]) -> Iterator[tuple[PyFacts, Call]]:
         """(facts, call) for every call whose name `wanted` accepts (asked once per distinct name), in
         the order of the facts dict and of each file's calls: the order of a loop over every call."""
-        names = {name for name in self._files_by_name if wanted(name)}
-        positions = sorted({position for name in names for position in self._files_by_name[name]})
+        return self.among({name for name in self._files_by_name if wanted(name)})
+
+    def among(self, names: Collection[str]) -> Iterator[tuple[PyFacts, Call]]:
+        """(facts, call) for every call named one of `names` (a set), in the order of `named`."""
+        by_name = self._files_by_name
+        positions = sorted({position for name in names for position in by_name.get(name, ())})
         for position in positions:
             file_facts = self._files[position]
             for call in file_facts.calls:

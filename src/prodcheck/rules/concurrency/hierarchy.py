@@ -146,14 +146,18 @@ class Hierarchy(HoldsBase):
         """The project constructs `cls` somewhere (a call whose name resolves to it) or names it in a registry
         it picks classes from (`BACKENDS = {"sql": SqlStore, "file": FileStore}`): an implementation nothing
         builds is no object a request can hold."""
+        short = cls.rsplit(".", 1)[-1]
+        return any((resolved := self.index.resolve(called)) is not None and resolved.cls and resolved.qualname == cls
+                   for called in self.called_as(short)) or cls in self._registry_classes()
+
+    def called_as(self, short: str) -> list[str]:
+        """The project's call names (without a `()` part) whose last part is `short`: `Repo`, `repos.Repo`."""
         if self._constructed is None:
             self._constructed = defaultdict(list)
             for called in self.index.calls.names:
                 if "()" not in called:
                     self._constructed[called.rsplit(".", 1)[-1]].append(called)
-        short = cls.rsplit(".", 1)[-1]
-        return any((resolved := self.index.resolve(called)) is not None and resolved.cls and resolved.qualname == cls
-                   for called in self._constructed.get(short, ())) or cls in self._registry_classes()
+        return self._constructed.get(short, [])
 
     def _registry_classes(self) -> frozenset[str]:
         if self._registry is None:
