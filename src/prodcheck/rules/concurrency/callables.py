@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from prodcheck.knowledge import load
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.finding import Span
+from prodcheck.rules.concurrency.dispatch import returned_closures
 
 if TYPE_CHECKING:
     from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
@@ -133,12 +134,7 @@ class Callables:
         factory = self.index.function(name)
         if factory is None:
             return None
-        for returned in factory[0].returns:
-            if returned.kind == "name" and "." not in returned.text:
-                nested = self.index.functions.get(f"{factory[0].qualname}.{returned.text}")
-                if nested is not None and not nested[0].is_async:
-                    return nested
-        return None
+        return next((nested for nested in returned_closures(self.index, factory[0]) if not nested[0].is_async), None)
 
     def called_params(self, helper: Function) -> frozenset[str]:
         """Parameters a project function calls itself, on the thread it runs on (`fn()` in `def retry(fn)`); a

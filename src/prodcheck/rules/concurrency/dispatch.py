@@ -110,11 +110,13 @@ def _made_closure(index: PythonIndex, holds: Holds, call: Call,
     if local is None or local.kind != "call" or "()" in local.text:
         return None
     maker = _function(index, holds, local.text, function)
-    if maker is None:
-        return None
-    for returned in maker[0].returns:
+    return next(returned_closures(index, maker[0]), None) if maker is not None else None
+
+
+def returned_closures(index: PythonIndex, maker: Function) -> Iterator[tuple[Function, PyFacts]]:
+    """The functions `maker` defines in its body and returns (`return wrapped`), in the order it returns them."""
+    for returned in maker.returns:
         if returned.kind == "name" and "." not in returned.text:
-            nested = index.functions.get(f"{maker[0].qualname}.{returned.text}")
+            nested = index.functions.get(f"{maker.qualname}.{returned.text}")
             if nested is not None:
-                return nested
-    return None
+                yield nested
