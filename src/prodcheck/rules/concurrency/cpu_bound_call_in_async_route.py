@@ -31,6 +31,28 @@ _GENERIC_METHODS = frozenset({
 })
 _PASSLIB_HANDLER_MODULES = tuple(_KNOWN["methods"]["passlib_handler_modules"])
 _PASSLIB_HANDLER_METHODS = frozenset(_KNOWN["methods"]["passlib_handler"])
+_PASSLIB_HANDLER_FACTORIES = frozenset(_KNOWN["methods"]["passlib_handler_factories"])
+
+
+def _passlib_handler(index: PythonIndex, head: str) -> str | None:
+    """The passlib handler an object expression names: `passlib.hash.argon2` itself, a module-level name bound to it
+    (`pwd_context = argon2`), or to a handler it configures (`argon2.using(rounds=4)`)."""
+    for _ in range(4):
+        if head.startswith(_PASSLIB_HANDLER_MODULES):
+            return head.rsplit(".", 1)[-1]
+        value = index.assigned_value(head)
+        if value is None or not value.text or value.text == head:
+            return None
+        if value.kind == "call":
+            handler, _, factory = value.text.rpartition(".")
+            if factory not in _PASSLIB_HANDLER_FACTORIES:
+                return None
+            head = handler
+        elif value.kind == "name":
+            head = value.text
+        else:
+            return None
+    return None
 
 
 def _hasher_of(index: PythonIndex, head: str, call: Call, function: Function, depth: int = 0) -> str | None:
@@ -82,8 +104,9 @@ def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | No
     head, _, method = name.rpartition(".")
     if not head:
         return classify_work(index, call, function)
-    if head.startswith(_PASSLIB_HANDLER_MODULES) and method in _PASSLIB_HANDLER_METHODS:
-        return f"passlib `{head.rsplit('.', 1)[-1]}` password {'check' if method == 'verify' else 'hashing'}"
+    handler = _passlib_handler(index, head) if method in _PASSLIB_HANDLER_METHODS else None
+    if handler:
+        return f"passlib `{handler}` password {'check' if method == 'verify' else 'hashing'}"
     if method in HASHER_METHODS:
         library = _hasher_of(index, head, call, function)
         if library:
