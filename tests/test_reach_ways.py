@@ -84,6 +84,10 @@ WAYS = {
                           "`on_receive`, `on_disconnect`, `dispatch` are awaited; one no route registers never runs",
     "http-endpoint": "a Starlette `HTTPEndpoint` subclass `Route(path, Cls)` registers: its async `get`/`post`... "
                      "are awaited, a plain `def` one runs in the threadpool",
+    "route-table": "records of a project class handing a route's handler as `endpoint=` (`RouteConfig(path=..., "
+                   "endpoint=view)`), added by a loop calling `add_api_route(endpoint=config.as_view())`: a function, "
+                   "or a view class's `__call__`; a plain `def` runs in the threadpool, and a record no adder reads "
+                   "(`Subscription(endpoint=notify)`) is no route",
     "route-class": "`Route(path, handler)` / `WebSocketRoute(path, Cls)`: a function, or the methods an endpoint "
                    "class inherits from a project base; a class a project registry decorates is no endpoint",
     "dispatch-table": "`await self._handlers[kind](data)`, `handler = self._handlers.get(kind)`: each function a "

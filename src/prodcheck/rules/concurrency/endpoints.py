@@ -6,6 +6,12 @@ awaits it: its `dispatch` awaits the method named after the request's method, or
 and `on_disconnect` (knowledge/frameworks.toml [endpoints]). Those methods, as the class or a project base class
 defines them, run on the loop as a route function does. `Route(path, handler)`, `WebSocketRoute(path, handler)`
 and `app.add_websocket_route(path, handler)` register a function the same way.
+
+A route table is the same registration written as data: records of a project class that take the handler as
+`endpoint=` (the name Starlette's `Route` and FastAPI's `add_api_route` give it), which a loop hands to an adder
+(`router.add_api_route(path=config.path, endpoint=config.as_view())`). Where the project calls an adder with a
+handler computed at run time, each record's handler is a route: a function, or for a class, the `__call__` its
+instances are awaited through.
 """
 from __future__ import annotations
 
@@ -51,6 +57,18 @@ def endpoint_entries(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, st
             found = holds.method(resolved.qualname, name)
             if found is not None:
                 yield found[0], found[1], f"{why}, `{short}.{name}`"
+    for handler, path, module in _tabled(index, kb):
+        resolved = index.resolve(f"{module}.{handler}") or index.resolve(handler)
+        if resolved is None or resolved.qualname in seen or resolved.qualname in index.route_functions:
+            continue
+        seen.add(resolved.qualname)
+        if resolved.function is not None:
+            yield resolved.function[0], resolved.function[1], f"route {path} of a route table"
+        elif resolved.cls and _starlette_base(holds, resolved.qualname, kb) is None:
+            found = holds.method(resolved.qualname, "__call__")
+            if found is not None:
+                short = resolved.qualname.rsplit(".", 1)[-1]
+                yield found[0], found[1], f"route {path} of a route table, `{short}.__call__`"
 
 
 def _starlette_base(holds: Holds, cls: str, kb: Endpoints) -> str | None:
@@ -95,6 +113,37 @@ def _registered(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, s
         # Starlette names its websocket registrations so: `WebSocketRoute`, `add_websocket_route`
         yield handler.text, _shown(value.arg(0) or value.kwarg("path")), call.scope, facts.module, \
             "websocket" in value.last.lower()
+
+
+def _tabled(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, str]]:
+    """(handler as written, path as shown, module) for each record of a route table: a project class built with a
+    handler as `endpoint=`, whose instances an adder reads the handler from (`router.add_api_route(path=c.path,
+    endpoint=c.as_view())`: the class, or a project base, has the member `as_view` or `endpoint`). None where every
+    adder is handed a function by name."""
+    adders = kb.adders | {"add_api_route"}
+    members: set[str] = set()  # what an adder reads its handler from: `as_view` of `config.as_view()`
+    for facts, call in index.calls.named(lambda name: name.rpartition(".")[2] in adders):
+        handler = call.value.arg(1) or call.value.kwarg("endpoint")
+        if "." in call.value.text and handler is not None and handler.kind in {"call", "name"} \
+                and "." in handler.text and index.contexts.get(facts.path, Context.PROD) != Context.TEST:
+            members.add(handler.text.rpartition(".")[2])
+    if not members:
+        return
+    holds = Holds.of(index)
+
+    def record(name: str) -> bool:
+        found = index.resolve(name)
+        return found is not None and found.cls and any(
+            f"{owner}.{member}" in index.functions or f"{owner}.{member}" in index.annotations
+            for owner in holds.mro(found.qualname) for member in members)
+
+    for facts, call in index.calls.named(record):
+        if index.contexts.get(facts.path, Context.PROD) == Context.TEST:
+            continue
+        handler = call.value.kwarg("endpoint")
+        if handler is None or handler.kind != "name":
+            continue
+        yield handler.text, _shown(call.value.kwarg("path") or call.value.arg(0)), facts.module
 
 
 def _uses_starlette(facts: PyFacts) -> bool:
