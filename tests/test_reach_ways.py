@@ -37,6 +37,8 @@ WAYS = {
     "method-return-attribute": "`self.inbox = self._inbox()` in `__init__`: the attribute holds what the method returns, "
                                "however deep the chain that asks",
     "property-value": "a `@property` whose value is a path joined from an attribute",
+    "property-called": "`self.session_factory()` with `session_factory` a `@property` holding a sessionmaker: the call "
+                       "is of the sessionmaker, a Session",
     "abstract-return": "what an abstract method returns: its one implementation's value",
     "path-annotation": "a declared `-> Path` (a parameter's, an attribute's): a path, whatever value it was given; "
                        "`str | Path` may be text",

@@ -154,6 +154,11 @@ class Members(HoldsBase):
                             [m for m in (self.method(owner, name),) if m is not None and m[0] is not function]
                             if (returned := self.returns(method[0], depth + 1)) is not None]
                     found = union(held) if held else None
+                if is_property and is_call and found is not None:
+                    # `self.session_factory()` with `session_factory` a property: the call is of what the property
+                    # returns (a `sessionmaker` called makes a Session), not of the getter
+                    # (https://docs.python.org/3/library/functions.html#property)
+                    return self.member(found, "__call__", True, depth + 1)
                 return found
             held = [Holding("object", found.ref) if found.kind == "class" and is_call else found
                     for found in self._attribute(owner, name) or ()]
