@@ -63,6 +63,8 @@ WAYS = {
     "orm-model": "a model class of a synchronous ORM (`Visit.create(...)`, peewee)",
     "field-factory": "a class attribute built per instance by `field(default_factory=...)`",
     "decorator-wrapper": "a call into a function under a project decorator runs the decorator's wrapper",
+    "entry-wrapper": "a route under a project decorator: FastAPI awaits the decorator's `async def` wrapper; a plain "
+                     "`def` route gets the sync one `iscoroutinefunction` picks",
     "implementations": "an abstract method several subclasses implement: each one the project builds may run",
     "declared-attribute": "a class attribute declared with a type and no value (a dataclass field `session_maker: "
                           "sessionmaker`)",

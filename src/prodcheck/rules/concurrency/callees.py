@@ -60,6 +60,31 @@ def decorator_wrappers(index: PythonIndex, function: Function) -> list[tuple[Fun
     return found
 
 
+def entry_wrappers(index: PythonIndex, function: Function) -> list[tuple[Function, PyFacts, str]]:
+    """The `async def` wrappers the project's own decorators put around a route (or a dependency, a middleware):
+    what the framework calls, and awaits on the event loop, is the wrapper (`@require_permissions(...)` whose
+    `wrapper` checks a sync session before it awaits the route), each with the decorator's name. A decorator that
+    returns a sync or an async wrapper as the function is one or the other (`if iscoroutinefunction(func)`) gives
+    its async one to an `async def` only (https://docs.python.org/3/library/functools.html#functools.wraps keeps
+    the name, not the kind: FastAPI awaits what is a coroutine function)."""
+    found: list[tuple[Function, PyFacts, str]] = []
+    for decorator in function.decorators:
+        if decorator.kind not in {"name", "call"} or "()" in decorator.text:
+            continue
+        target = index.function(decorator.text)
+        if target is not None and decorator.kind == "call":
+            target = _returned_nested(index, target[0])  # a factory: the decorator it returns
+        if target is None:
+            continue
+        wrappers = [nested for returned in target[0].returns if returned.kind == "name"
+                    and (nested := index.functions.get(f"{target[0].qualname}.{returned.text}")) is not None]
+        awaited = [wrapper for wrapper in wrappers if wrapper[0].is_async]
+        if awaited and (function.is_async or len(awaited) == len(wrappers)):
+            found.extend((*wrapper, decorator.text.rsplit(".", 1)[-1]) for wrapper in awaited
+                         if wrapper[0].qualname != function.qualname)
+    return found
+
+
 def _returned_nested(index: PythonIndex, function: Function) -> tuple[Function, PyFacts] | None:
     """The function defined in `function`'s body that it returns (`return wrapper`): a returned name the index
     holds under `function`'s qualified name (no other returned name, `self.run` or a library's, is one)."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from prodcheck.model.facts import Function, PyFacts
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.callees import resolved_callees
+from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
 from prodcheck.rules.concurrency.deferred import deferred_tasks
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holds
@@ -65,6 +65,9 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         stack.append(Entry(function, facts, how))
     for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))
+    for entry in list(stack):  # what a project decorator wraps a route in runs first, on the loop, for each request
+        for wrapper, wrapper_facts, decorator in entry_wrappers(index, entry.function):
+            stack.append(Entry(wrapper, wrapper_facts, f"the wrapper `@{decorator}` puts around {_named(entry)}"))
     holds = Holds.of(index)
     # A route awaited by another route is reported as the route it is: every root is placed first.
     roots: dict[str, Entry] = {}
@@ -86,6 +89,13 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                 why = f"{runner.format(caller=caller_name(entry.function, target))}, run on the event loop"
                 stack.append(Entry(target, target_facts, why))
     return found
+
+
+def _named(entry: Entry) -> str:
+    """`route POST /login` as a wrapper's reason names it; a dependency, middleware or handler by its function."""
+    if entry.why.startswith(("route ", "websocket route ")):
+        return entry.why
+    return f"`{entry.function.qualname.rsplit('.', 1)[-1]}` ({entry.why})"
 
 
 def caller_name(caller: Function, target: Function) -> str:
