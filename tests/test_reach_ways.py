@@ -37,6 +37,9 @@ WAYS = {
     "method-return-attribute": "`self.inbox = self._inbox()` in `__init__`: the attribute holds what the method returns, "
                                "however deep the chain that asks",
     "property-value": "a `@property` whose value is a path joined from an attribute",
+    "guarded-session": "a sync session handed to a helper that queries with it only where a parameter guards "
+                       "(`if check_denylist:`): reported where the call passes a value that runs the guarded lines, "
+                       "not where the default rules them out",
     "property-called": "`self.session_factory()` with `session_factory` a `@property` holding a sessionmaker: the call "
                        "is of the sessionmaker, a Session",
     "abstract-return": "what an abstract method returns: its one implementation's value",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from prodcheck.model.facts import Call, Function, Value
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.branches import parameter, stored, unused
+from prodcheck.rules.concurrency.branches import parameter, possible, stored, unused
 from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
@@ -50,7 +50,8 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         return None
     if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
         return None
-    if target is not None and _passed_through(index, call, target[0], passed):
+    if target is not None and (_passed_through(index, call, target[0], passed)
+                               or _ruled_out(index, call, target[0], passed)):
         return None
     if target is None:
         if "." not in name and any(param.name == name for param in function.params):
@@ -83,6 +84,26 @@ def _passed_through(index: PythonIndex, call: Call, target: Function, argument: 
     calls = index.calls_by_scope.get(target.qualname, ())
     return name is not None and (unused(calls, target, name) or stored(calls, target, name)
                                  or _constructed(index, calls, target, name))
+
+
+def _ruled_out(index: PythonIndex, call: Call, target: Function, argument: Value) -> bool:
+    """Every use the helper makes of the session is on a line its parameters guard, and this call's constants (or
+    the defaults it leaves) fail each guard: `validate_token(token, db=db)` never reaches `if check_denylist:`
+    `db.query(...)` when `check_denylist` defaults to False (branches.py, as for what the helper's summary reaches).
+    A function nested in the helper may use the session anywhere: then nothing is ruled out."""
+    name = parameter(call, target, argument)
+    if name is None or not target.guards or any(value.kind == "name" and value.text == name
+                                                 for _, value, _ in target.locals):
+        return False
+    facts = index.functions[target.qualname][1]
+    if any(inner.qualname.startswith(target.qualname + ".") for inner in facts.functions):
+        return False
+    prefix = name + "."
+    uses = [c for c in index.calls_by_scope.get(target.qualname, ())
+            if c.receiver == name or c.value.text.startswith(prefix)
+            or any(a.kind == "name" and (a.text == name or a.text.startswith(prefix))
+                   for a in (*c.value.items, *c.value.keyword_values))]
+    return bool(uses) and not any(possible(target.needs(use.span.line), call, target) for use in uses)
 
 
 def _constructed(index: PythonIndex, calls: tuple[Call, ...], target: Function, name: str) -> bool:
