@@ -66,6 +66,8 @@ WAYS = {
     "orm-model": "a model class of a synchronous ORM (`Visit.create(...)`, peewee)",
     "field-factory": "a class attribute built per instance by `field(default_factory=...)`",
     "decorator-wrapper": "a call into a function under a project decorator runs the decorator's wrapper",
+    "handed-back-coroutine": "an async helper a route awaits runs; one it returns without `await` never does (the "
+                             "coroutine object is the route's result)",
     "entry-wrapper": "a route under a project decorator: FastAPI awaits the decorator's `async def` wrapper; a plain "
                      "`def` route gets the sync one `iscoroutinefunction` picks",
     "implementations": "an abstract method several subclasses implement: each one the project builds may run",

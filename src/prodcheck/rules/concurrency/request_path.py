@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from prodcheck.model.facts import Function, PyFacts
+from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
@@ -81,7 +81,9 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         if qualname in found or not entry.function.is_async or (qualname in roots and roots[qualname] is not entry):
             continue
         found[qualname] = entry
-        for _call, target, target_facts in resolved_callees(index, holds, entry.function):
+        for call, target, target_facts in resolved_callees(index, holds, entry.function):
+            if target.is_async and entry.function.is_async and _handed_back(entry.function, call):
+                continue
             if target.is_async and target.qualname not in found and target.qualname not in roots:
                 stack.append(Entry(target, target_facts, f"awaited from `{caller_name(entry.function, target)}`"))
         for target, target_facts, runner in deferred_tasks(index, entry.function):
@@ -89,6 +91,15 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                 why = f"{runner.format(caller=caller_name(entry.function, target))}, run on the event loop"
                 stack.append(Entry(target, target_facts, why))
     return found
+
+
+def _handed_back(function: Function, call: Call) -> bool:
+    """`return fetch(...)` in an `async def`, not awaited: the coroutine object is what awaiting the function gives
+    its caller (a route's response, which FastAPI cannot serialise), so nothing the coroutine would do runs
+    (https://docs.python.org/3/library/asyncio-task.html#coroutines: "simply calling a coroutine will not schedule
+    it to be executed")."""
+    return not call.awaited and any(returned.kind == "call" and returned.at == call.value.at
+                                    for returned in function.returns)
 
 
 def _named(entry: Entry) -> str:
