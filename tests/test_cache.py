@@ -66,11 +66,13 @@ def _folder(cache_dir: Path, root: Path) -> Path:
 
 
 def _tables(folder: Path) -> tuple[cache.Table | cache.LazyTable, ...]:
-    """Every table a run writes: findings by bytes, facts, the facts index, findings by facts, fixes."""
+    """Every table a run writes: findings by bytes, facts, the facts index, findings by facts, fixes, the drafts
+    of the rules that read only the Python side."""
     from prodcheck.fix.memo import memo_table
+    from prodcheck.rule_inputs import drafts_table
 
     return (cache.Table(folder, "run"), python_table(folder), python_index(folder), incremental.model_table(folder),
-            memo_table(folder))
+            memo_table(folder), drafts_table(folder))
 
 
 def test_the_cache_is_written_outside_the_scanned_tree(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import FileKind
 from prodcheck.model.finding import Finding, Location, Severity, Span
 from prodcheck.parsing import ParseError
+from prodcheck.rule_inputs import RuleInputs
 from prodcheck.policy import _apply_per_file_ignores, _dedupe, _finalise, _note_secrets, _per_file_ignored, _selected
 # The Python pass lives in python_pass.py; its entry points stay importable from here (tests, bench).
 from prodcheck.python_pass import (
@@ -167,7 +168,8 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     from prodcheck.fix.memo import remembering
 
     with recording() as reads, _collector_paused(), remembering(run_table.folder):
-        kept, suppressed, secrets, notes, internal, metas = _check(root, files, python, settings)
+        kept, suppressed, secrets, notes, internal, metas = _check(root, files, python, settings,
+                                                                   RuleInputs(run_table.folder, plan.digests))
     if run_table.enabled and not internal:
         stored = incremental.entry((kept, suppressed, secrets, notes), reads, files)
         incremental.store(run_table, key, stored)
@@ -183,16 +185,19 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     return result
 
 
-def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], settings: Settings
+def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], settings: Settings,
+           inputs: RuleInputs | None = None
            ) -> tuple[list[Finding], int, _Secrets, list[str], list[str], dict[str, RuleMeta]]:
     """The project model, every selected rule, pragmas: (findings, suppressed, secrets, notes, internal
-    errors, metas)."""
+    errors, metas). `inputs`: the drafts kept from the last run of the rules that read only its Python
+    side (rule_inputs.py)."""
     from prodcheck.project import Project
     from prodcheck.project.helm_render import remap
     from prodcheck.rules import all_rules
     from prodcheck.rules.base import Rule
 
     project = Project(root, files, python, settings)
+    inputs = inputs or RuleInputs(None, {})
     rules = all_rules()
     findings: list[Finding] = []
     internal: list[str] = []
@@ -207,7 +212,7 @@ def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], sett
             continue
         rule: Rule = rule_class()
         try:
-            for draft in rule.check(project):
+            for draft in inputs.drafts(code, rule, project):
                 draft = remap(project.views.helm, draft)  # a rendered chart line -> values.yaml/template
                 if draft.secrets:
                     _note_secrets(secret_lines, draft.location, draft.secrets)
@@ -216,6 +221,7 @@ def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], sett
                     findings.append(finding)
         except Exception:  # one broken rule must not abort the run
             internal.append(f"{code}: internal error\n{traceback.format_exc()}")
+    inputs.save()
     if _selected(metas["PC000"], settings):
         # A Python file the parser read but the interpreter would refuse (not UTF-8, no declared
         # encoding) is analysed like any other and reported too.

@@ -88,6 +88,11 @@ class NameIndex:
 
     # ---------------------------------------------------------------- name resolution
 
+    @property
+    def unread_paths(self) -> tuple[str, ...]:
+        """The project's Python files the parse prefilter left unread."""
+        return self._unread_paths
+
     def context_of(self, facts: PyFacts) -> Context:
         return self.contexts.get(facts.path, Context.PROD)
 
