@@ -37,6 +37,9 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     if setup is not None:
         owner = next((part.removesuffix("()") for part in reversed(setup.split(".")) if part[:1].isupper()), "")
         return f"`{owner}.setup()` (creates its tables)"
+    built = migration_calls("built_with_tables").match(name, constructor)
+    if built is not None:
+        return f"`{built.rsplit('.', 1)[-1]}(...)` (creates its extension and tables when built)"
     if name in ddl_executors():
         statement = _ddl(call, constant)
         if statement is not None:
@@ -49,6 +52,13 @@ def migration_call(call: Call, constructor: Resolver | None = None,
             if tool is not None:
                 return f"`{tool}` in a subprocess"
     return None
+
+
+def library_setup(call: Call, constructor: Resolver | None) -> bool:
+    """A library's own schema set-up (`saver.setup()`, `PGVector(...)`): the library writes the statements, the
+    project's code only decides when it runs, so the line to move is where start-up enters it."""
+    return any(migration_calls(kind).match(call.name, constructor) is not None
+               for kind in ("schema_setup", "built_with_tables"))
 
 
 def _drops_all(call: Call, constructor: Resolver | None) -> bool:

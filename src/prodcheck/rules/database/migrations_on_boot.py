@@ -1,14 +1,11 @@
 """PC401 migrations-on-boot. Docs and tests: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 from prodcheck.extract.servers import ServerCall
 from prodcheck.extract.servers import is_migration
 from prodcheck.knowledge.commands import process_managers, restarting_policies
-from prodcheck.knowledge.migrations import names_a_migration, takes_lock
-from prodcheck.knowledge.names import Resolver
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
@@ -18,7 +15,11 @@ from prodcheck.project.inline_python import inline_python
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.database.migration_calls import drops_tables, migration_call, string_arguments
+from prodcheck.rules.database.migration_calls import drops_tables, migration_call
+from prodcheck.rules.database.startup_paths import (
+    MAX_DEPTH, Hop, callees, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
+    one_per_setup_call, rank, reported_call,
+)
 
 
 def _harm(process: Process, what: str = "the server comes up") -> str:
@@ -119,9 +120,9 @@ class MigrationsOnBoot(Rule):
                 continue
             paths = list(self._reachable_migrations(project, *target))
             if paths:
-                path = min(paths, key=lambda path: _rank(project, path))
+                path = min(paths, key=lambda path: rank(project, path))
                 migration = path[-1]
-                reached = migration_call(migration.call, _constructor(project, migration), index.assigned_value)
+                reached = migration_call(migration.call, constructor_on(project, migration), index.assigned_value)
                 callees = [target[0].qualname, *(hop.callee.qualname for hop in path[:-1] if hop.callee)]
                 via = " -> ".join(f"`{name.rsplit('.', 1)[-1]}()`" for name in callees)
                 return span, f"{via} runs {reached}", inline.head
@@ -134,16 +135,16 @@ class MigrationsOnBoot(Rule):
             (hook, facts, "gunicorn server hook", where == "worker") for hook, facts, where in project.gunicorn.start_hooks]
         for hook, facts, how, per_worker in hooks:
             reported: set[tuple[str, int]] = set()
-            for path, more in _one_per_setup_call(project, self._reachable_migrations(project, hook, facts)):
+            for path, more in one_per_setup_call(project, self._reachable_migrations(project, hook, facts)):
                 migration = path[-1]
-                constructor = _constructor(project, migration)
+                constructor = constructor_on(project, migration)
                 description = migration_call(migration.call, constructor, project.python.assigned_value) or ""
                 if more:
                     description += f" (and {more} more schema statement{'s' if more != 1 else ''} it reaches)"
                 # Dropping tables is no migration to move to a deploy step but data lost on every start:
                 # the line to delete is the drop itself, wherever start-up reaches it from.
                 drops = drops_tables(migration.call, constructor, project.python.assigned_value)
-                entry = migration if drops else _reported_call(path)
+                entry = migration if drops else reported_call(project, path)
                 where = Location(entry.facts.path, entry.call.span)
                 if (where.path, where.span.line) in reported:
                     continue  # one finding per line of start-up code, whatever it reaches
@@ -152,11 +153,11 @@ class MigrationsOnBoot(Rule):
                 via = "" if not callees else " via " + " -> ".join(f"`{c}()`" for c in callees)
                 related = [Location(facts.path, hook.span).labelled(how)]
                 if entry is migration and len(path) > 1:
-                    called = _named_call(path) or path[0]
+                    called = named_call(path) or path[0]
                     related.append(Location(called.facts.path, called.call.span).labelled("start-up calls it here"))
                 elif entry is not migration:
                     related.append(Location(migration.facts.path, migration.call.span).labelled("the migration"))
-                lock = None if drops else _lock(project, path)
+                lock = None if drops else lock_on_the_way(project, path)
                 if drops:
                     advice = ("every start deletes the data of every table it drops, and replicas drop tables under "
                               "each other; remove it from start-up")
@@ -179,26 +180,26 @@ class MigrationsOnBoot(Rule):
                 )
 
     def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts,
-                              skip: frozenset[str] = frozenset()) -> Iterator[list[_Hop]]:
+                              skip: frozenset[str] = frozenset()) -> Iterator[list[Hop]]:
         """Every migration the hook reaches, as the calls from the hook down to it; `skip`: functions not entered."""
         index = project.python
         seen = {hook.qualname, *skip}
-        stack: list[tuple[Function, PyFacts, list[_Hop]]] = [(hook, facts, [])]
+        stack: list[tuple[Function, PyFacts, list[Hop]]] = [(hook, facts, [])]
         while stack:
             function, function_facts, path = stack.pop()
             for call in index.calls_by_scope.get(function.qualname, []):
                 if _dev_guarded(project, function_facts.path, call.span.line):
                     continue  # `if settings.is_sqlite(): create_all()`: development only
-                if migration_call(call, _constructor(project, _Hop(call, function, function_facts, None)),
+                if migration_call(call, constructor_on(project, Hop(call, function, function_facts, None)),
                                   project.python.assigned_value):
-                    yield [*path, _Hop(call, function, function_facts, None)]
+                    yield [*path, Hop(call, function, function_facts, None)]
                     continue
-                if len(path) >= _MAX_DEPTH:
+                if len(path) >= MAX_DEPTH:
                     continue
-                for target in _callees(project, call, function):
+                for target in callees(project, call, function):
                     if target[0].qualname not in seen:
                         seen.add(target[0].qualname)
-                        stack.append((target[0], target[1], [*path, _Hop(call, function, function_facts, target[0])]))
+                        stack.append((target[0], target[1], [*path, Hop(call, function, function_facts, target[0])]))
 
     def _import_time(self, project: Project) -> Iterator[Draft]:
         index = project.python
@@ -226,133 +227,32 @@ class MigrationsOnBoot(Rule):
 
     def _import_time_helper(self, project: Project, facts: PyFacts, call: Call, hooks: frozenset[str]) -> Iterator[Draft]:
         """A module-level call of a project function that migrates (`create_tables()` below its `def`): the
-        import runs it. Reported on the migration, with the module-level call as the related location. An
-        `async def` called at module level only makes a coroutine, which nothing runs."""
-        target = project.python.call_target(call) or _method_of_instance(project, call, None)
+        import runs it. Reported on the migration, with the module-level call as the related location (the other way
+        round for a library's own set-up: `reported_call`). An `async def` called at module level only makes a
+        coroutine, which nothing runs."""
+        target = project.python.call_target(call) or method_of_instance(project, call, None)
         if target is None or target[0].is_async or target[0].qualname in hooks:
             return
-        start = _Hop(call, Function(qualname="", is_async=False, span=call.span), facts, target[0])
+        start = Hop(call, Function(qualname="", is_async=False, span=call.span), facts, target[0])
         paths = [[start, *path] for path in self._reachable_migrations(project, target[0], target[1], hooks)]
         if paths and not _dev_guarded(project, facts.path, call.span.line):
-            path, more = min(paths, key=lambda path: _rank(project, path)), len(paths) - 1
+            path, more = min(paths, key=lambda path: rank(project, path)), len(paths) - 1
             migration = path[-1]
-            constructor = _constructor(project, migration)
+            constructor = constructor_on(project, migration)
             description = migration_call(migration.call, constructor, project.python.assigned_value) or ""
             if more:
                 description += f" (and {more} more schema statement{'s' if more != 1 else ''} it reaches)"
             callees = [hop.callee.qualname.rsplit(".", 1)[-1] for hop in path[:-1] if hop.callee]
+            # the migration, or for a library's own set-up the module-level call that enters it (`reported_call`)
+            at_import = library_setup_on(project, path)
             yield self.draft(
                 f"{description} runs at import time of `{facts.module}`, which the app loads, via "
                 + " -> ".join(f"`{c}()`" for c in callees)
                 + ": it runs in every worker process on boot; run migrations once per deploy instead",
-                Location(migration.facts.path, migration.call.span),
-                related=(Location(facts.path, call.span).labelled("the import runs it here"),),
+                Location(facts.path, call.span) if at_import else Location(migration.facts.path, migration.call.span),
+                related=(Location(migration.facts.path, migration.call.span).labelled("the migration") if at_import
+                         else Location(facts.path, call.span).labelled("the import runs it here"),),
             )
-
-
-_MAX_DEPTH = 4  # helpers followed from a hook: lifespan -> startup() -> migrate_all() -> run_one() -> DDL
-
-
-@dataclass(frozen=True, slots=True)
-class _Hop:
-    """A call on the way from a start-up hook to a migration, and the project function it enters."""
-
-    call: Call
-    caller: Function
-    facts: PyFacts
-    callee: Function | None  # None for the migration call itself
-
-
-def _callees(project: Project, call: Call, caller: Function) -> list[tuple[Function, PyFacts]]:
-    """The project functions a call runs: its target, and functions it is handed to run
-    (`conn.run_sync(upgrade)`, `asyncio.to_thread(create_tables)`, also a function the caller defines
-    in its own body: `def _upgrade(): ...` then `await asyncio.to_thread(_upgrade)`)."""
-    index = project.python
-    found = []
-    target = index.call_target(call, caller) or _method_of_instance(project, call, caller)
-    if target is not None:
-        found.append(target)
-    for item in (*call.value.items, *(value for _, value in call.value.keywords)):
-        if item.kind == "name":
-            handed = index.functions.get(f"{caller.qualname}.{item.text}") if "." not in item.text else None
-            handed = handed or index.function(item.text)
-            if handed is not None and handed[0].qualname != caller.qualname:
-                found.append(handed)
-    return found
-
-
-def _one_per_setup_call(project: Project, paths: Iterable[list[_Hop]]) -> list[tuple[list[_Hop], int]]:
-    """The paths to report, each with how many others it stands for. A set-up method that start-up calls
-    (`await database.initialize()`, named for no migration) often runs several schema statements: one
-    finding per such start-up call, on its main one (a migration tool's call before raw DDL, DDL that
-    builds before DDL that drops, then the first), not one per statement."""
-    kept: list[tuple[list[_Hop], int]] = []
-    groups: dict[tuple[str, int], list[list[_Hop]]] = {}
-    for path in paths:
-        if len(path) > 1 and _named_call(path) is None:
-            groups.setdefault((path[0].facts.path, path[0].call.span.line), []).append(path)
-        else:
-            kept.append((path, 0))
-    kept.extend((min(group, key=lambda path: _rank(project, path)), len(group) - 1) for group in groups.values())
-    return kept
-
-
-def _rank(project: Project, path: list[_Hop]) -> tuple[int, str, int]:
-    """Which of several migrations a finding names: a migration tool's call before raw DDL, DDL that builds
-    before DDL that drops, then the first in the source."""
-    migration = path[-1]
-    constructor = _constructor(project, migration)
-    constant = project.python.assigned_value
-    order = 2 if drops_tables(migration.call, constructor, constant) else \
-        1 if (migration_call(migration.call, constructor, constant) or "").startswith("raw ") else 0
-    return order, migration.facts.path, migration.call.span.line
-
-
-def _method_of_instance(project: Project, call: Call, caller: Function | None) -> tuple[Function, PyFacts] | None:
-    """The project method a call runs on an object the project built (`database.initialize()` where
-    `database = PostgresDatabase(...)` at module level, or `db = Database(url)` in the caller): the
-    class is what built the name, the method is that class's. A method it inherits is not followed."""
-    head, _dot, method = call.name.rpartition(".")
-    if not head or not method:
-        return None
-    local = caller.local(head) if caller is not None and "." not in head else None
-    built = local.text if local is not None and local.kind == "call" else project.python.constructor_of(head)
-    return project.python.function(f"{built}.{method}") if built else None
-
-
-def _lock(project: Project, path: list[_Hop]) -> tuple[_Hop, str] | None:
-    """The call that takes a database advisory lock in a function start-up runs on its way to the
-    migration (`async with advisory_lock_ctx(...): await conn.run_sync(upgrade)`), and how to name it."""
-    for hop in path:
-        for call in project.python.calls_by_scope.get(hop.caller.qualname, []):
-            name = takes_lock(call.name, [str(v.literal) for v in string_arguments(call)])
-            if name is not None:
-                return _Hop(call, hop.caller, hop.facts, None), name
-    return None
-
-
-def _reported_call(path: list[_Hop]) -> _Hop:
-    """Where start-up code begins the migration: the call of the outermost function whose name says
-    it migrates (`await migrate_databases()`, `init_db.main()`), the line to move out of start-up.
-    When no function on the way is named for it (`await database.initialize()`, which also opens
-    pools), the migration is one step of a general set-up: the line to change is the migration itself."""
-    named = _named_call(path)
-    return named if named is not None else path[-1]
-
-
-def _named_call(path: list[_Hop]) -> _Hop | None:
-    """The call of the outermost function on the way whose name says it migrates."""
-    return next((hop for hop in path[:-1] if hop.callee is not None and names_a_migration(hop.callee.qualname)), None)
-
-
-def _constructor(project: Project, hop: _Hop) -> Resolver:
-    """What built the object a name refers to, from the caller's locals first, then module level."""
-    def resolve(dotted: str) -> str | None:
-        local = hop.caller.local(dotted)
-        if local is not None and local.kind == "call":
-            return local.text
-        return project.python.constructor_of(dotted)
-    return resolve
 
 
 def _server_name(process: Process, serves: Callable[[ServerCall], bool] | None,

@@ -1,0 +1,128 @@
+"""The calls from a start-up hook down to a migration it reaches (PC401), and which of them a finding is
+reported on. Docs: rules/PC401-migrations-on-boot.md"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from prodcheck.knowledge.migrations import names_a_migration, takes_lock
+from prodcheck.knowledge.names import Resolver
+from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.project import Project
+from prodcheck.rules.database.migration_calls import drops_tables, library_setup, migration_call, string_arguments
+
+MAX_DEPTH = 4  # helpers followed from a hook: lifespan -> startup() -> migrate_all() -> run_one() -> DDL
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """A call on the way from a start-up hook to a migration, and the project function it enters."""
+
+    call: Call
+    caller: Function
+    facts: PyFacts
+    callee: Function | None  # None for the migration call itself
+
+
+def callees(project: Project, call: Call, caller: Function) -> list[tuple[Function, PyFacts]]:
+    """The project functions a call runs: its target, and functions it is handed to run
+    (`conn.run_sync(upgrade)`, `asyncio.to_thread(create_tables)`, also a function the caller defines
+    in its own body: `def _upgrade(): ...` then `await asyncio.to_thread(_upgrade)`)."""
+    index = project.python
+    found = []
+    target = index.call_target(call, caller) or method_of_instance(project, call, caller)
+    if target is not None:
+        found.append(target)
+    for item in (*call.value.items, *(value for _, value in call.value.keywords)):
+        if item.kind == "name":
+            handed = index.functions.get(f"{caller.qualname}.{item.text}") if "." not in item.text else None
+            handed = handed or index.function(item.text)
+            if handed is not None and handed[0].qualname != caller.qualname:
+                found.append(handed)
+    return found
+
+
+def one_per_setup_call(project: Project, paths: Iterable[list[Hop]]) -> list[tuple[list[Hop], int]]:
+    """The paths to report, each with how many others it stands for. A set-up method that start-up calls
+    (`await database.initialize()`, named for no migration) often runs several schema statements: one
+    finding per such start-up call, on its main one (a migration tool's call before raw DDL, DDL that
+    builds before DDL that drops, then the first), not one per statement."""
+    kept: list[tuple[list[Hop], int]] = []
+    groups: dict[tuple[str, int], list[list[Hop]]] = {}
+    for path in paths:
+        if len(path) > 1 and named_call(path) is None:
+            groups.setdefault((path[0].facts.path, path[0].call.span.line), []).append(path)
+        else:
+            kept.append((path, 0))
+    kept.extend((min(group, key=lambda path: rank(project, path)), len(group) - 1) for group in groups.values())
+    return kept
+
+
+def rank(project: Project, path: list[Hop]) -> tuple[int, str, int]:
+    """Which of several migrations a finding names: a migration tool's call before raw DDL, DDL that builds
+    before DDL that drops, then the first in the source."""
+    migration = path[-1]
+    constructor = constructor_on(project, migration)
+    constant = project.python.assigned_value
+    order = 2 if drops_tables(migration.call, constructor, constant) else \
+        1 if (migration_call(migration.call, constructor, constant) or "").startswith("raw ") else 0
+    return order, migration.facts.path, migration.call.span.line
+
+
+def method_of_instance(project: Project, call: Call, caller: Function | None) -> tuple[Function, PyFacts] | None:
+    """The project method a call runs on an object the project built (`database.initialize()` where
+    `database = PostgresDatabase(...)` at module level, `db = Database(url)` in the caller, or
+    `Database(url).initialize()`): the
+    class is what built the name, the method is that class's. A method it inherits is not followed."""
+    head, _dot, method = call.name.rpartition(".")
+    if not head or not method:
+        return None
+    if head.endswith("()") and "(" not in head[:-2]:
+        built: str | None = head[:-2]  # `Checkpoint().ensure_setup()`: the class is built on the spot
+    else:
+        local = caller.local(head) if caller is not None and "." not in head else None
+        built = local.text if local is not None and local.kind == "call" else project.python.constructor_of(head)
+    return project.python.function(f"{built}.{method}") if built else None
+
+
+def lock_on_the_way(project: Project, path: list[Hop]) -> tuple[Hop, str] | None:
+    """The call that takes a database advisory lock in a function start-up runs on its way to the
+    migration (`async with advisory_lock_ctx(...): await conn.run_sync(upgrade)`), and how to name it."""
+    for hop in path:
+        for call in project.python.calls_by_scope.get(hop.caller.qualname, []):
+            name = takes_lock(call.name, [str(v.literal) for v in string_arguments(call)])
+            if name is not None:
+                return Hop(call, hop.caller, hop.facts, None), name
+    return None
+
+
+def reported_call(project: Project, path: list[Hop]) -> Hop:
+    """Where start-up code begins the migration: the call of the outermost function whose name says
+    it migrates (`await migrate_databases()`, `init_db.main()`), the line to move out of start-up.
+    When no function on the way is named for it (`await database.initialize()`, which also opens
+    pools), the migration is one step of a general set-up: the line to change is the migration itself,
+    unless it is a library's own schema set-up (`await Checkpoint().ensure_setup()` reaching LangGraph's
+    `saver.setup()`): the project writes no statement of it, so the line is where start-up enters it."""
+    named = named_call(path)
+    if named is not None:
+        return named
+    return path[0] if library_setup_on(project, path) else path[-1]
+
+
+def library_setup_on(project: Project, path: list[Hop]) -> bool:
+    return library_setup(path[-1].call, constructor_on(project, path[-1]))
+
+
+def named_call(path: list[Hop]) -> Hop | None:
+    """The call of the outermost function on the way whose name says it migrates."""
+    return next((hop for hop in path[:-1] if hop.callee is not None and names_a_migration(hop.callee.qualname)), None)
+
+
+def constructor_on(project: Project, hop: Hop) -> Resolver:
+    """What built the object a name refers to, from the caller's locals first, then module level."""
+    def resolve(dotted: str) -> str | None:
+        local = hop.caller.local(dotted)
+        if local is not None and local.kind == "call":
+            return local.text
+        return project.python.constructor_of(dotted)
+    return resolve
