@@ -18,7 +18,7 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
     MAX_DEPTH, Hop, callees, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
-    one_per_setup_call, rank, reported_call,
+    one_per_setup_call, rank, reported_call, server_starts,
 )
 
 
@@ -130,12 +130,19 @@ class MigrationsOnBoot(Rule):
 
     def _startup_code(self, project: Project) -> Iterator[Draft]:
         # a gunicorn config file's start-up hook runs in the server (`on_starting`: once per server) or in
-        # each worker (`post_fork`), whatever app it serves
-        hooks = [(hook, facts, how, True) for hook, facts, how in project.python.startup_hooks] + [
-            (hook, facts, "gunicorn server hook", where == "worker") for hook, facts, where in project.gunicorn.start_hooks]
-        for hook, facts, how, per_worker in hooks:
+        # each worker (`post_fork`), whatever app it serves; a function that starts the server in process
+        # (`uvicorn.run(...)`) runs what it calls before that once per server
+        hooks: list[tuple[Function, PyFacts, str, bool, Call | None]] = []
+        hooks.extend((hook, facts, how, True, None) for hook, facts, how in project.python.startup_hooks)
+        hooks.extend((hook, facts, "gunicorn server hook", where == "worker", None)
+                     for hook, facts, where in project.gunicorn.start_hooks)
+        known = {hook.qualname for hook, *_rest in hooks}
+        hooks.extend((function, facts, "function that starts the server", False, server)
+                     for function, facts, server in server_starts(project) if function.qualname not in known)
+        for hook, facts, how, per_worker, server in hooks:
             reported: set[tuple[str, int]] = set()
-            for path, more in one_per_setup_call(project, self._reachable_migrations(project, hook, facts)):
+            reached = self._reachable_migrations(project, hook, facts, until=server.span.line if server else None)
+            for path, more in one_per_setup_call(project, reached):
                 migration = path[-1]
                 constructor = constructor_on(project, migration)
                 description = migration_call(migration.call, constructor, project.python.assigned_value) or ""
@@ -152,6 +159,8 @@ class MigrationsOnBoot(Rule):
                 callees = [step.callee.qualname.rsplit(".", 1)[-1] for step in path[:-1] if step.callee]
                 via = "" if not callees else " via " + " -> ".join(f"`{c}()`" for c in callees)
                 related = [Location(facts.path, hook.span).labelled(how)]
+                if server is not None:
+                    related.append(Location(facts.path, server.span).labelled("the server starts here, after it"))
                 if entry is migration and len(path) > 1:
                     called = named_call(path) or path[0]
                     related.append(Location(called.facts.path, called.call.span).labelled("start-up calls it here"))
@@ -180,14 +189,17 @@ class MigrationsOnBoot(Rule):
                 )
 
     def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts,
-                              skip: frozenset[str] = frozenset()) -> Iterator[list[Hop]]:
-        """Every migration the hook reaches, as the calls from the hook down to it; `skip`: functions not entered."""
+                              skip: frozenset[str] = frozenset(), until: int | None = None) -> Iterator[list[Hop]]:
+        """Every migration the hook reaches, as the calls from the hook down to it; `skip`: functions not entered;
+        `until`: the line of the hook's own calls from which on they are not followed."""
         index = project.python
         seen = {hook.qualname, *skip}
         stack: list[tuple[Function, PyFacts, list[Hop]]] = [(hook, facts, [])]
         while stack:
             function, function_facts, path = stack.pop()
             for call in index.calls_by_scope.get(function.qualname, []):
+                if until is not None and not path and call.span.line >= until:
+                    continue  # after the server started: it runs when the server stops
                 if _dev_guarded(project, function_facts.path, call.span.line):
                     continue  # `if settings.is_sqlite(): create_all()`: development only
                 if migration_call(call, constructor_on(project, Hop(call, function, function_facts, None)),

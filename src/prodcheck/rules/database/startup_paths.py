@@ -2,11 +2,12 @@
 reported on. Docs: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.knowledge.migrations import names_a_migration, takes_lock
 from prodcheck.knowledge.names import Resolver
+from prodcheck.knowledge.servers import server_run_calls
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.project import Project
 from prodcheck.rules.database.migration_calls import drops_tables, library_setup, migration_call, string_arguments
@@ -126,3 +127,26 @@ def constructor_on(project: Project, hop: Hop) -> Resolver:
             return local.text
         return project.python.constructor_of(dotted)
     return resolve
+
+
+def server_starts(project: Project) -> Iterator[tuple[Function, PyFacts, Call]]:
+    """Functions that start the web server in process (`uvicorn.run(...)`, knowledge/servers.toml `[run_calls]`)
+    and that call: what such a function runs before it, it runs on every start of the server. Not a development
+    runner (`reload=True`), nor code under `if __name__ == "__main__":`, which start-up's findings count as such."""
+    index = project.python
+    runs = server_run_calls()
+    last = {entry.rsplit(".", 1)[-1] for entry in runs}
+    for facts, call in index.calls.named(lambda name: name.rsplit(".", 1)[-1] in last):
+        if not call.scope or call.in_main:
+            continue
+        scope = index.functions.get(call.scope)
+        if scope is None:
+            continue
+        function = scope[0]
+
+        def built(dotted: str, function: Function = function) -> str | None:
+            local = function.local(dotted)
+            return local.text if local is not None and local.kind == "call" else index.constructor_of(dotted)
+        reload = call.value.kwarg("reload")
+        if runs.match(call.name, built) is not None and not (reload is not None and reload.is_true):
+            yield function, facts, call
