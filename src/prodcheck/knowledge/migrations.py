@@ -43,6 +43,13 @@ def ddl_executors() -> Names:
 
 
 @cache
+def sql_files() -> tuple[frozenset[str], frozenset[str], str]:
+    """Calls that open a file, methods that read it whole, and the extension of a SQL file (`[ddl] sql_files`)."""
+    table = load("migrations")["ddl"]["sql_files"]
+    return frozenset(table["open"]), frozenset(table["read"]), str(table["extension"])
+
+
+@cache
 def _ddl_statements() -> tuple[tuple[str, ...], tuple[str, ...]]:
     table = load("migrations")["ddl"]
     return (tuple(s.upper() for s in table["statements"]), tuple(s.upper() for s in table["not_statements"]))

@@ -43,7 +43,11 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     if name in ddl_executors():
         statement = _ddl(call, constant)
         if statement is not None:
-            return f"raw `{statement}`"
+            first = call.value.arg(0)
+            read = constant(first.text) if first is not None and first.kind == "name" and constant else None
+            # SQL read from a file of the repository carries the file's path (startup_paths.values_on)
+            return f"raw `{statement}`" + (f" read from `{read.text}`" if read is not None and read.is_str and read.text
+                                           else "")
     if name in migration_calls("shell"):
         # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
         strings = list(_argv_words(call))

@@ -18,7 +18,7 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
     MAX_DEPTH, Hop, callees, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
-    one_per_setup_call, rank, reported_call, server_starts,
+    one_per_setup_call, rank, reported_call, server_starts, values_on,
 )
 
 
@@ -122,7 +122,7 @@ class MigrationsOnBoot(Rule):
             if paths:
                 path = min(paths, key=lambda path: rank(project, path))
                 migration = path[-1]
-                reached = migration_call(migration.call, constructor_on(project, migration), index.assigned_value)
+                reached = migration_call(migration.call, constructor_on(project, migration), values_on(project, migration))
                 callees = [target[0].qualname, *(hop.callee.qualname for hop in path[:-1] if hop.callee)]
                 via = " -> ".join(f"`{name.rsplit('.', 1)[-1]}()`" for name in callees)
                 return span, f"{via} runs {reached}", inline.head
@@ -145,12 +145,12 @@ class MigrationsOnBoot(Rule):
             for path, more in one_per_setup_call(project, reached):
                 migration = path[-1]
                 constructor = constructor_on(project, migration)
-                description = migration_call(migration.call, constructor, project.python.assigned_value) or ""
+                description = migration_call(migration.call, constructor, values_on(project, migration)) or ""
                 if more:
                     description += f" (and {more} more schema statement{'s' if more != 1 else ''} it reaches)"
                 # Dropping tables is no migration to move to a deploy step but data lost on every start:
                 # the line to delete is the drop itself, wherever start-up reaches it from.
-                drops = drops_tables(migration.call, constructor, project.python.assigned_value)
+                drops = drops_tables(migration.call, constructor, values_on(project, migration))
                 entry = migration if drops else reported_call(project, path)
                 where = Location(entry.facts.path, entry.call.span)
                 if (where.path, where.span.line) in reported:
@@ -202,9 +202,9 @@ class MigrationsOnBoot(Rule):
                     continue  # after the server started: it runs when the server stops
                 if _dev_guarded(project, function_facts.path, call.span.line):
                     continue  # `if settings.is_sqlite(): create_all()`: development only
-                if migration_call(call, constructor_on(project, Hop(call, function, function_facts, None)),
-                                  project.python.assigned_value):
-                    yield [*path, Hop(call, function, function_facts, None)]
+                hop = Hop(call, function, function_facts, None)
+                if migration_call(call, constructor_on(project, hop), values_on(project, hop)):
+                    yield [*path, hop]
                     continue
                 if len(path) >= MAX_DEPTH:
                     continue
@@ -251,7 +251,7 @@ class MigrationsOnBoot(Rule):
             path, more = min(paths, key=lambda path: rank(project, path)), len(paths) - 1
             migration = path[-1]
             constructor = constructor_on(project, migration)
-            description = migration_call(migration.call, constructor, project.python.assigned_value) or ""
+            description = migration_call(migration.call, constructor, values_on(project, migration)) or ""
             if more:
                 description += f" (and {more} more schema statement{'s' if more != 1 else ''} it reaches)"
             callees = [hop.callee.qualname.rsplit(".", 1)[-1] for hop in path[:-1] if hop.callee]

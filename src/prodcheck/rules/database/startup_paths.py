@@ -2,13 +2,15 @@
 reported on. Docs: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import posixpath
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from prodcheck.knowledge.migrations import names_a_migration, takes_lock
+from prodcheck.discovery.sources import root_text
+from prodcheck.knowledge.migrations import names_a_migration, sql_files, takes_lock
 from prodcheck.knowledge.names import Resolver
 from prodcheck.knowledge.servers import server_run_calls
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project import Project
 from prodcheck.rules.database.migration_calls import drops_tables, library_setup, migration_call, string_arguments
 
@@ -64,7 +66,7 @@ def rank(project: Project, path: list[Hop]) -> tuple[int, str, int]:
     before DDL that drops, then the first in the source."""
     migration = path[-1]
     constructor = constructor_on(project, migration)
-    constant = project.python.assigned_value
+    constant = values_on(project, migration)
     order = 2 if drops_tables(migration.call, constructor, constant) else \
         1 if (migration_call(migration.call, constructor, constant) or "").startswith("raw ") else 0
     return order, migration.facts.path, migration.call.span.line
@@ -150,3 +152,48 @@ def server_starts(project: Project) -> Iterator[tuple[Function, PyFacts, Call]]:
         reload = call.value.kwarg("reload")
         if runs.match(call.name, built) is not None and not (reload is not None and reload.is_true):
             yield function, facts, call
+
+
+def values_on(project: Project, hop: Hop) -> Callable[[str], Value | None]:
+    """The value a name holds where the hop's call is made, for the SQL it executes: the caller's local
+    (`sql = "CREATE TABLE ..."`), else the module-level name's. Text the caller reads whole from a SQL file of
+    the repository (`with open(os.path.join(dirname(__file__), "data/tables.sql")) as f: sql = f.read()`,
+    knowledge/migrations.toml `[ddl] sql_files`) is that file's text."""
+    def value(dotted: str) -> Value | None:
+        local = hop.caller.local(dotted) if "." not in dotted else None
+        if local is None:
+            return project.python.assigned_value(dotted)
+        read = _sql_file_text(project, hop, local)
+        return Value("const", 0, text=read[0], literal=read[1]) if read is not None else local
+    return value
+
+
+def _sql_file_text(project: Project, hop: Hop, value: Value) -> tuple[str, str] | None:
+    """(path, text) of the SQL file a local holds the text of."""
+    opens, reads, extension = sql_files()
+    head, _dot, method = value.text.rpartition(".") if value.kind == "call" else ("", "", "")
+    opened = hop.caller.local(head) if method in reads and head and "." not in head else None
+    if opened is None or opened.kind != "call" or opened.text not in opens or not opened.items:
+        return None
+    argument = opened.items[0]
+    if argument.kind == "name" and "." not in argument.text:
+        argument = hop.caller.local(argument.text) or argument
+    literals = [item.literal for item in _walk(argument) if item.is_str and str(item.literal).endswith(extension)]
+    if len(literals) != 1:
+        return None
+    relative = str(literals[0]).lstrip("./") if not str(literals[0]).startswith("/") else ""
+    folder = posixpath.dirname(hop.facts.path)
+    for candidate in (posixpath.normpath(posixpath.join(folder, relative)), posixpath.normpath(relative)):
+        if relative and not candidate.startswith(".."):
+            text = root_text(project.root, candidate)
+            if text is not None:
+                return candidate, text
+    return None
+
+
+def _walk(value: Value) -> Iterator[Value]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        yield item
+        stack.extend(item.items)
