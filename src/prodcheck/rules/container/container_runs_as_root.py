@@ -8,6 +8,7 @@ from prodcheck.knowledge import load
 from prodcheck.knowledge.commands import privilege_drop
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Confidence, Location, Severity, Span
+from prodcheck.parsing.dockerfile import DockerfileView, Stage, copy_words
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.image_roles import image_purpose
@@ -27,6 +28,17 @@ _HOST_SOCKETS = tuple(load("images")["host_sockets"]["names"])
 
 def is_root(user: str | None) -> bool:
     return user is not None and user.strip().strip("'\"").lower().partition(":")[0] in _ROOT
+
+
+def _squashed(view: DockerfileView, stage: Stage) -> str | None:
+    """The stage whose whole filesystem a `FROM scratch` image copies (`COPY --from=production-stage / /`, a squashed
+    image): it runs that stage's programs as root, since a copy brings files, not the stage's `USER`."""
+    for member in view.lineage(stage):
+        for instruction in member.instructions:
+            source = next((flag.split("=", 1)[1] for flag in instruction.flags if flag.startswith("--from=")), None)
+            if instruction.keyword == "COPY" and source and copy_words(instruction.value) == ["/", "/"]:
+                return source
+    return None
 
 
 def _security_value(container: YNode, pod_spec: YNode | None, key: str) -> tuple[YNode | None, YNode | None]:
@@ -93,8 +105,10 @@ class ContainerRunsAsRoot(Rule):
                 if user is not None:
                     continue
                 base = view.base_image(stage)
-                if is_third_party_image(base) or _NONROOT_BASES.search(base) or base.lower() == "scratch":
-                    continue
+                squashed = _squashed(view, stage) if base.lower() == "scratch" else None
+                if is_third_party_image(base) or _NONROOT_BASES.search(base) or (base.lower() == "scratch"
+                                                                                  and squashed is None):
+                    continue  # `FROM scratch` with a static binary: no shell, no users, nothing else to run
                 if self._nonroot_elsewhere(project, source.path):
                     continue
                 from_line = source.line(stage.line)
@@ -122,8 +136,10 @@ class ContainerRunsAsRoot(Rule):
                         where, severity=Severity.WARNING, confidence=Confidence.MEDIUM,
                     )
                     continue
+                copied = (f", built `FROM scratch` with the whole filesystem of `{squashed}` copied in, and a "
+                          "copy keeps no `USER`") if squashed else ""
                 yield self.draft(
-                    f"no `USER` in the stage that runs{name}: the container runs as root by default",
+                    f"no `USER` in the stage that runs{name}{copied}: the container runs as root by default",
                     where, severity=Severity.WARNING,
                 )
 
