@@ -360,6 +360,30 @@ def test_scripts_deploy_by_their_names(tmp_path: Path) -> None:
     assert _reasons(project, "examples/deploy.sh") == {}
 
 
+def test_a_deploy_path_follows_cd_folder_copies_and_the_scripts_it_runs(tmp_path: Path) -> None:
+    """`cd api` then `bash -x ./build_worker.sh`: the script runs in `api/`; its `cp -R ../api ../${destination}` then
+    `cd ../${destination}` (`destination="_worker"` assigned above) works in a copy of `api/`, so `-f ./Dockerfile_worker`
+    is api's; `$GITHUB_WORKSPACE` is the
+    checkout. After a `cd` to a folder named by another variable, a script a test job runs, and a script that is
+    not in the repository place nothing."""
+    files = _unique({"api/Dockerfile_worker": IMAGE, "api/Dockerfile_cron": IMAGE, "api/Dockerfile_beat": IMAGE,
+                     "web/Dockerfile": IMAGE})
+    build = ("#!/bin/bash\nset -e\nbuild() {\n    destination=\"_worker\"\n    cp -R ../api ../${destination}\n"
+             "    cd ../${destination}\n    docker build -f ./Dockerfile_worker -t org/worker .\n    cd ../api\n"
+             "    rm -rf ../${destination}\n}\nbuild\n")
+    project = _project(tmp_path, {
+        **files, "api/build_worker.sh": build,
+        "api/build_cron.sh": "#!/bin/sh\ncd \"$TARGET\"\ndocker build -f ./Dockerfile_cron .\n",
+        "api/build_beat.sh": "#!/bin/sh\ndocker build -f ./Dockerfile_beat .\n",
+        DEPLOY: _workflow(["cd api && PUSH_IMAGE=0 bash -x ./build_worker.sh",
+                           "cd api && sh build_cron.sh && ./missing.sh",
+                           "cd $GITHUB_WORKSPACE/web && docker build -t org/web ."]),
+        ".github/workflows/test.yml": _workflow(["cd api && ./build_beat.sh"], job="test", environment="ci")})
+    assert _reasons(project) == {
+        "api/Dockerfile_worker": f"built by `docker build` at api/build_worker.sh:7 (run by {DEPLOY}:7)",
+        "web/Dockerfile": f"built by `docker build` at {DEPLOY}:9"}
+
+
 # ---------------------------------------------------------------- platform files
 
 @pytest.mark.parametrize(("name", "text", "built"), [

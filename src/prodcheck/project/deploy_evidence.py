@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from prodcheck.parsing import ParseError
 from prodcheck.parsing.nesting import check_depth
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.toml import loads as toml_loads
+from prodcheck.project.script_runs import follow, make_recipes, with_own_variables
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ _DOCKER_VALUE_FLAGS = frozenset(_DOCKER_CLI["build_value_flags"])
 _COMPOSE_VALUE_FLAGS = frozenset(_DOCKER_CLI["compose_value_flags"])
 _DEPLOY_TARGET = re.compile(r"deploy|release|prod|publish|push|ship|rollout|upload", re.I)
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.\-/]+)(?:\s+[^:=]*)?:(?!=)")
 
 
 @cache
@@ -255,16 +254,21 @@ class DeployEvidence:
             for target, line, text in make_recipes(source.text or ""):
                 deploy = bool(_DEPLOY_TARGET.search(target)) and not any(
                     w in {"dev", "local", "test", "tests"} for w in _words(target))
-                for command in split_script(text, line):
-                    self._read_command(command, base, _where(source, command.line), deploy)
+                commands = split_script(text, line)  # each recipe line runs in a shell of its own
+                for number in dict.fromkeys(c.line for c in commands):
+                    self._read_runs([c for c in commands if c.line == number], base, source, deploy)
         for source in self.views.of_kind(FileKind.SHELL):
-            if source.context != Context.PROD:
-                continue
-            name = posixpath.basename(source.path)
-            deploy = bool(_DEPLOY_TARGET.search(name))
-            for command in self.views.script_steps(source):
-                self._read_command(command, posixpath.dirname(source.path) if deploy else "", _where(source, command.line),
-                                   deploy)
+            if source.context == Context.PROD:
+                deploy = bool(_DEPLOY_TARGET.search(posixpath.basename(source.path)))
+                self._read_runs(with_own_variables(self.views.script_steps(source), source.text or ""),
+                                posixpath.dirname(source.path) if deploy else "", source, deploy)
+
+    def _read_runs(self, commands: list[SimpleCommand], base: str, source: SourceFile, deploy: bool) -> None:
+        """Commands, following their `cd` and the scripts they run (script_runs.py)."""
+        for run in follow(commands, base, self.views.by_path, self.views.script_steps, seen=(source.path,)):
+            where = _where(source, run.command.line) if run.script is None else \
+                f"{_where(run.script, run.command.line)} (run by {source.path})"
+            self._read_command(run.command, run.base, where, deploy)
 
     def _from_platforms(self) -> None:
         for source in self.views.of_kind(FileKind.PLATFORM):
@@ -375,24 +379,3 @@ def _platform_of_tags(tags: list[str], env: dict[str, str]) -> str | None:
         if host in registries:
             return str(registries[host])
     return None
-
-
-def make_recipes(text: str) -> Iterable[tuple[str, int, str]]:
-    """(target, first line, recipe text) of a Makefile or justfile."""
-    target: str | None = None
-    lines: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        if raw.startswith(("\t", "    ")) and target is not None:
-            if not lines:
-                start = number
-            lines.append(raw.strip().lstrip("@-").strip())
-            continue
-        if target is not None and lines:
-            yield target, start, "\n".join(lines)
-        target, lines = None, []
-        match = _MAKE_TARGET.match(raw)
-        if match and not raw.startswith((".PHONY", "#")):
-            target = match.group(1)
-    if target is not None and lines:
-        yield target, start, "\n".join(lines)

@@ -1,5 +1,6 @@
 """What GitHub workflows build and deploy: each job that is not a test job, its `run` steps (in the folder
-the step, the job's or the workflow's `defaults.run.working-directory` names) and its
+the step, the job's or the workflow's `defaults.run.working-directory` names, following their `cd` and the
+repository scripts they run: script_runs.py) and its
 docker/build-push-action steps, also in a workflow of the repository a job calls with `uses:` and inputs.
 `WorkflowEvidence` extends the readers of commands (deploy_evidence.py)."""
 from __future__ import annotations
@@ -8,6 +9,7 @@ import re
 
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.deploy_evidence import _EXPRESSION, DeployEvidence, _join, _knowledge, _norm, _test_tags, _words
+from prodcheck.project.script_runs import follow
 
 _INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 
@@ -31,9 +33,10 @@ class WorkflowEvidence(DeployEvidence):
                         job_directory if job_directory is not None else top_directory or ""
                     line = step.run_node.span.line if step.run_node is not None else step.node.span.line
                     env = {**job_env, **_env_map(step.node)}
-                    for command in step.commands:
-                        where = f"{job.path}:{command.line if command.line > 1 else line}"
-                        self._read_command(command, base, where, deploy, env)
+                    for run in follow(step.commands, base, self.views.by_path, self.views.script_steps):
+                        where = f"{job.path}:{run.command.line if run.command.line > 1 else line}" if run.script is None \
+                            else f"{run.script.path}:{run.command.line} (run by {job.path}:{line})"
+                        self._read_command(run.command, run.base, where, deploy, env)
                     if step.uses and "/build-push-action" in step.uses:
                         self._build_push_action(step.node, job.path)
 
