@@ -288,3 +288,20 @@ def test_equal_import_pairs_are_one_object() -> None:
     assert first.imports == (("os", "os"), ("Depends", "fastapi.Depends"))
     assert second.imports == (("Depends", "fastapi.Depends"), ("o", "os"))
     assert first.imports[1] is second.imports[0]
+
+
+def test_a_sweep_over_every_call_name_answers_the_same_and_memoises_nothing() -> None:
+    from prodcheck.knowledge.names import Names, sweeping
+    from prodcheck.project.calls import CallIndex
+
+    table = Names(["requests.get", "*.execute", "boto3.*"])
+    facts = {"app.py": extract("app.py", b"import requests, boto3\nrequests.get(u)\ndb.execute(q)\nboto3.client('s3')\n"
+                                         b"print(1)\n")}
+    index = CallIndex(facts)
+    assert index.matching(table.match) == {"requests.get", "db.execute", "boto3.client"}
+    assert [call.name for _, call in index.named(table.__contains__)] == ["requests.get", "db.execute", "boto3.client"]
+    assert table._plain == {}  # nothing kept from the sweeps
+    with sweeping():
+        assert table.match("print") is None
+    assert table.match("db.execute") == "*.execute"  # asked outside a sweep: memoised as before
+    assert table._plain == {"db.execute": "*.execute"}

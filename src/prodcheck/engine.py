@@ -17,6 +17,7 @@ from prodcheck.discovery.classify import classify
 from prodcheck.discovery.context import ContextRules
 from prodcheck.discovery.sources import ENCODING_ERROR, SourceFile, read_source, recording
 from prodcheck.discovery.walk import gitignore_spec, walk
+from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import FileKind
 from prodcheck.model.finding import Finding, Location, Severity, Span
@@ -221,6 +222,10 @@ def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], sett
                     findings.append(finding)
         except Exception:  # one broken rule must not abort the run
             internal.append(f"{code}: internal error\n{traceback.format_exc()}")
+        # What the rule built and let go (its analysis, the dicts its caches outgrew) sits in freed pages of the
+        # C heap that the next rule's small objects never reuse: given back, they do not add to the peak the
+        # next rules reach (4.5 MiB of the 7,574-file cold scan's, at the end of PC503).
+        release_freed()
     inputs.save()
     if _selected(metas["PC000"], settings):
         # A Python file the parser read but the interpreter would refuse (not UTF-8, no declared

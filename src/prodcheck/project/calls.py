@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator
 
+from prodcheck.knowledge.names import sweeping
 from prodcheck.model.facts import Call, PyFacts
 
 
@@ -30,8 +31,10 @@ class CallIndex:
         return iter(self._files_by_name)
 
     def matching(self, wanted: Callable[[str], object]) -> frozenset[str]:
-        """The distinct call names `wanted` accepts (asked once per name)."""
-        return frozenset(name for name in self._files_by_name if wanted(name))
+        """The distinct call names `wanted` accepts (asked once per name: the knowledge tables it asks do not
+        memoise these answers, `names.sweeping`)."""
+        with sweeping():
+            return frozenset(name for name in self._files_by_name if wanted(name))
 
     def paths_calling(self, names: Collection[str]) -> set[str]:
         """The paths of the files that call any of `names`."""
@@ -41,7 +44,9 @@ class CallIndex:
     def named(self, wanted: Callable[[str], object]) -> Iterator[tuple[PyFacts, Call]]:
         """(facts, call) for every call whose name `wanted` accepts (asked once per distinct name), in
         the order of the facts dict and of each file's calls: the order of a loop over every call."""
-        return self.among({name for name in self._files_by_name if wanted(name)})
+        with sweeping():
+            names = {name for name in self._files_by_name if wanted(name)}
+        return self.among(names)
 
     def among(self, names: Collection[str]) -> Iterator[tuple[PyFacts, Call]]:
         """(facts, call) for every call named one of `names` (a set), in the order of `named`."""
