@@ -97,6 +97,9 @@ WAYS = {
                    "endpoint=view)`), added by a loop calling `add_api_route(endpoint=config.as_view())`: a function, "
                    "or a view class's `__call__`; a plain `def` runs in the threadpool, and a record no adder reads "
                    "(`Subscription(endpoint=notify)`) is no route",
+    "import-named-global": "`supabase = Supabase(url, key)` in a function binding the global `supabase`, with "
+                           "`from supabase.client import Client as Supabase`: the imported class is called, not a "
+                           "member of the global; the asyncio client built the same way stays quiet",
     "route-class": "`Route(path, handler)` / `WebSocketRoute(path, Cls)`: a function, or the methods an endpoint "
                    "class inherits from a project base; a class a project registry decorates is no endpoint",
     "dispatch-table": "`await self._handlers[kind](data)`, `handler = self._handlers.get(kind)`: each function a "

@@ -35,7 +35,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             if inspected is not None and inspected.blocking_session:
                 return Why("SQLAlchemy inspection of a sync engine", kb.sqlalchemy.instead)
     head, _, method = name.rpartition(".")
-    if head and not (not call.receiver and _named_after_import(index, function, name)):
+    if head and not (not call.receiver and holds.named_after_import(function, name)):
         why = _method_blocks(index, holds, head, method, call, function)
         if why is not None:
             return why
@@ -54,19 +54,6 @@ def _client_method(holds: Holds, head: str, call: Call, function: Function) -> b
         return False
     holder = holds.expression(head, function, line=call.span.line)
     return holder is not None and holder.kind == "client"
-
-
-def _named_after_import(index: PythonIndex, function: Function, name: str) -> bool:
-    """`github = Github(token)` with `from github import Github`: the call is named `github.Github` after its
-    import, and its head is a local or parameter of the function only by chance (`github`): it is the imported
-    class, not a method of the local."""
-    root = name.partition(".")[0]
-    if not (root in function.flat_locals[::3] or any(p.name == root for p in function.params)):
-        return False
-    found = index.functions.get(function.qualname)
-    return found is not None and any(
-        local != root and (name == qualified or name.startswith((qualified + ".", qualified + "()")))
-        for local, qualified in found[1].imports)
 
 
 def _in_memory(holds: Holds, value: Value, function: Function, buffers: frozenset[str]) -> bool:

@@ -44,6 +44,19 @@ class Scopes(HoldsBase):
             return True
         return self._enclosing(function, name) is not None
 
+    def named_after_import(self, function: Function, name: str) -> bool:
+        """`github = Github(token)` with `from github import Github`: the call is named `github.Github` after its
+        import, and its head is a local or parameter of the function only by chance (`github`): it is the imported
+        class, not a method of the local. So too `supabase = Supabase(url, key)` with `from supabase.client import
+        Client as Supabase` in a function binding the global `supabase`: the call is `supabase.client.Client`."""
+        root = name.partition(".")[0]
+        if not (root in function.flat_locals[::3] or any(p.name == root for p in function.params)):
+            return False
+        found = self.index.functions.get(function.qualname)
+        return found is not None and any(
+            local != root and (name == qualified or name.startswith((qualified + ".", qualified + "()")))
+            for local, qualified in found[1].imports)
+
     def local(self, function: Function, name: str, line: int = 0) -> Value | None:
         """What a local name holds where it is used at `line`: its last assignment (or `with ... as`) that
         starts before the line, else (a use before every assignment: a loop, a closure; or no line) its last
