@@ -100,6 +100,9 @@ WAYS = {
     "import-named-global": "`supabase = Supabase(url, key)` in a function binding the global `supabase`, with "
                            "`from supabase.client import Client as Supabase`: the imported class is called, not a "
                            "member of the global; the asyncio client built the same way stays quiet",
+    "imported-subclass": "`BaseParser.import_module(kind)(url=url)`, the factory `-> \"Type[BaseParser]\"` returning "
+                         "`getattr(importlib.import_module(...), name)`: any project subclass may be built, its "
+                         "`__init__` runs; one whose `__init__` sends nothing stays quiet",
     "route-class": "`Route(path, handler)` / `WebSocketRoute(path, Cls)`: a function, or the methods an endpoint "
                    "class inherits from a project base; a class a project registry decorates is no endpoint",
     "dispatch-table": "`await self._handlers[kind](data)`, `handler = self._handlers.get(kind)`: each function a "

@@ -12,6 +12,7 @@ from prodcheck.rules.concurrency.written import forward_name
 _SYNC_ENGINE_TYPES = frozenset(load("databases")["engine_types"]["sync"])
 _WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
 _TEXT = frozenset({"str", "bytes"})
+_CLASS_OBJECT = ("Type[", "type[", "typing.Type[")  # https://docs.python.org/3/library/typing.html#the-type-of-class-objects
 
 
 class Annotations(HoldsBase):
@@ -68,9 +69,17 @@ class Annotations(HoldsBase):
         return None
 
     def _forward(self, value: Value, function: Function | None) -> Value | None:
-        """A forward reference (`api: "RESTfulAPI"`), as the name it spells in the function's module."""
+        """A forward reference (`api: "RESTfulAPI"`), as the name it spells in the function's module; a class
+        object's (`-> "Type[BaseClient]"`), as that subscript of the name."""
         found = self.index.functions.get(function.qualname) if function is not None else None
-        name = forward_name(str(value.literal), found[1]) if found is not None else None
+        if found is None:
+            return None
+        text = str(value.literal).strip()
+        for wrapper in _CLASS_OBJECT:
+            if text.startswith(wrapper) and text.endswith("]"):
+                inner = forward_name(text[len(wrapper):-1], found[1])
+                return Value("subscript", value.at, "Type", None, (Value("name", value.at, inner),)) if inner else None
+        name = forward_name(text, found[1])
         return Value("name", value.at, name) if name else None
 
     def _first(self, items: tuple[Value, ...], function: Function | None, depth: int) -> Holding | None:

@@ -114,6 +114,8 @@ def _own_abstract(holds: Holds, call: Call, function: Function,
 def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
     """`self.reader.read()` with `self.reader` one of several project classes (`A | B`, assigned in two
     places): the method of each, as any may run."""
+    if call.name.endswith("()"):
+        return _result_called(holds, call, function)
     head, _, method = call.name.rpartition(".")
     if not head and "()" not in method and not call.receiver:
         head, method = method, "__call__"  # `await auth_handler(request)`: an instance called runs its `__call__`
@@ -125,6 +127,21 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
     found: dict[str, tuple[Function, PyFacts]] = {}
     for member in holder.ref.split("|"):  # each member's method, or each implementation of one it only declares
         for target in holds.implementations(member, method) or holds.methods(member, method):
+            found.setdefault(target[0].qualname, target)
+    return list(found.values())
+
+
+def _result_called(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
+    """`Client.import_module(kind)(**config)`: what a call returns is called. A class (one of several a factory
+    picks, `-> Type[BaseClient]`) is built, running its `__init__`; an instance runs its `__call__`."""
+    holder = holds.expression(call.name, function, line=call.span.line)
+    if holder is None or holder.kind not in {"class", "object"}:
+        return []
+    method = "__init__" if holder.kind == "class" else "__call__"
+    found: dict[str, tuple[Function, PyFacts]] = {}
+    for member in holder.ref.split("|"):
+        target = holds.method(member, method)
+        if target is not None:
             found.setdefault(target[0].qualname, target)
     return list(found.values())
 

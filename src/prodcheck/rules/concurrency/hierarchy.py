@@ -199,6 +199,17 @@ class Hierarchy(HoldsBase):
         picked = [cls for cls in (resolved.qualname, *self._descendants(resolved.qualname)) if cls in registry]
         return Holding("class", "|".join(sorted(picked))) if picked else None
 
+    def _imported_subclass(self, base: Value) -> Holding | None:
+        """`-> Type[BaseClient]` of a function that imports a module by name at run time and returns one of its
+        attributes (`getattr(importlib.import_module(f"app.clients._{kind}client"), name)`): the module is the
+        registry, so any project class deriving from (or being) `BaseClient` may be the one returned, except a
+        test double (a class named so, or one a test file defines)."""
+        resolved = self.index.resolve(base.text) if base.kind == "name" else None
+        if resolved is None or not resolved.cls:
+            return None
+        picked = [cls for cls in (resolved.qualname, *self._descendants(resolved.qualname)) if not self._stand_in(cls)]
+        return Holding("class", "|".join(sorted(picked))) if picked else None
+
 
 def _registry_classes(index: PythonIndex) -> frozenset[str]:
     """The project classes named as an entry of a list, tuple, set or dict literal (a module global, a local, a

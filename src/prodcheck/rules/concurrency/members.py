@@ -9,6 +9,8 @@ from prodcheck.knowledge.blocking import Family
 from prodcheck.model.facts import Function, Value
 from prodcheck.rules.concurrency.holding import MAX_DEPTH, MAX_NESTING, Holding, HoldsBase, double, not_none, union
 
+_IMPORTERS = frozenset({"importlib.import_module", "__import__"})
+
 _PROPERTY = ("property", "cached_property")
 _T = TypeVar("_T")
 
@@ -66,6 +68,9 @@ class Members(HoldsBase):
         if annotation is not None and annotation.is_str:  # `-> "Api"`: qualified in the function's module
             annotation = self._forward(annotation, function)
         found = self.annotation(annotation, None, depth + 1)
+        if found is None and annotation is not None and annotation.kind == "subscript" and annotation.items \
+                and annotation.last in {"Type", "type"} and self._imports_by_name(function):
+            found = self._imported_subclass(annotation.items[0])
         if found is not None and found.kind == "object" and self._interface(found.ref):
             # `-> AgentService`, a Protocol: the classes the function returns say which methods run
             made = [held for returned in function.returns
@@ -88,6 +93,20 @@ class Members(HoldsBase):
                     if holder is not None:
                         return holder
         return None
+
+    def _imports_by_name(self, function: Function) -> bool:
+        """The function returns an attribute of a module it imports at run time, the attribute's name computed
+        (`module = importlib.import_module(path)` then `return getattr(module, name)`,
+        https://docs.python.org/3/library/importlib.html#importlib.import_module)."""
+        for returned in function.returns:
+            if returned.kind != "call" or returned.text != "getattr" or not returned.items:
+                continue
+            module = returned.items[0]
+            if module.kind == "name" and "." not in module.text:
+                module = self.local(function, module.text) or module
+            if module.kind == "call" and module.text in _IMPORTERS:
+                return True
+        return False
 
     def member(self, holder: Holding, name: str, is_call: bool, depth: int, value: Value | None = None) -> Holding | None:
         """What `holder.name` (or `holder.name(...)`) holds."""
