@@ -103,6 +103,8 @@ WAYS = {
     "imported-subclass": "`BaseParser.import_module(kind)(url=url)`, the factory `-> \"Type[BaseParser]\"` returning "
                          "`getattr(importlib.import_module(...), name)`: any project subclass may be built, its "
                          "`__init__` runs; one whose `__init__` sends nothing stays quiet",
+    "parameter-before-rebinding": "`file.file.read()` of an `UploadFile` parameter above the assignments that rebind "
+                                  "`file` further down the body; a read after it is rebound to a buffer stays quiet",
     "route-class": "`Route(path, handler)` / `WebSocketRoute(path, Cls)`: a function, or the methods an endpoint "
                    "class inherits from a project base; a class a project registry decorates is no endpoint",
     "dispatch-table": "`await self._handlers[kind](data)`, `handler = self._handlers.get(kind)`: each function a "

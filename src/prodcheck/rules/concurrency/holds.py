@@ -101,7 +101,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered)
         is used: a local assigned more than once holds what its last assignment before that line gave it."""
         if not dotted:
             return None
-        if line and (function is None or not self._reassigned(function, dotted.partition(".")[0])):
+        if line and (function is None or not self._line_matters(function, dotted.partition(".")[0])):
             line = 0  # the answer does not depend on the line: one memo entry for every use
         key = (function.qualname if function else "", dotted, line)
         if key in self._memo:
@@ -217,7 +217,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered)
 
     def _name(self, dotted: str, function: Function | None, depth: int, line: int = 0) -> Holding | None:
         if function is not None:
-            local = self.local(function, dotted, line)
+            local = self.local(function, dotted, line) if not self._parameter_here(function, dotted, line) else None
             declared = self.local_type(function, dotted) if function.local_types and "." not in dotted else None
             if declared is not None:  # `chosen: Visit | Note = pick(kind)`: either may be what it holds
                 held = [found for found in (self.value(local, function, depth + 1) if local is not None else None,

@@ -71,6 +71,14 @@ class Scopes(HoldsBase):
                     return value
         return values[-1]
 
+    def _parameter_here(self, function: Function, name: str, line: int) -> bool:
+        """`file.file.read()` at a line above every assignment of `file` in the body (`file = UploadFile(...)`
+        further down, `for file, meta in files:`): the parameter is what the name holds there."""
+        if not line or not any(param.name == name for param in function.params):
+            return False
+        values = self._local_values(function).get(name) or []
+        return bool(values) and all(value.span.line > line for value in values)
+
     def _local_values(self, function: Function) -> dict[str, list[Value]]:
         """A function's locals by name, in assignment order (some functions bind thousands of locals)."""
         table = self._locals.get(function.qualname)
@@ -87,6 +95,12 @@ class Scopes(HoldsBase):
             if local == name:
                 return declared
         return None
+
+    def _line_matters(self, function: Function, name: str) -> bool:
+        """What `name` holds depends on where it is used: a local assigned more than once, or a parameter the
+        body rebinds (the parameter above the assignment, the assigned value below it)."""
+        return self._reassigned(function, name) or (
+            name in self._local_values(function) and any(param.name == name for param in function.params))
 
     def _reassigned(self, function: Function, name: str) -> bool:
         values = self._local_values(function).get(name)
