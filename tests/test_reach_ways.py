@@ -105,6 +105,9 @@ WAYS = {
                          "`__init__` runs; one whose `__init__` sends nothing stays quiet",
     "parameter-before-rebinding": "`file.file.read()` of an `UploadFile` parameter above the assignments that rebind "
                                   "`file` further down the body; a read after it is rebound to a buffer stays quiet",
+    "module-global-call": "`s3 = get_s3()` (a helper of the module, named `app.bucket_routes.get_s3`) in a route with a "
+                          "parameter `app`: the helper's return, not a member of the parameter; a method of a "
+                          "parameter named `app` stays the parameter's",
     "route-class": "`Route(path, handler)` / `WebSocketRoute(path, Cls)`: a function, or the methods an endpoint "
                    "class inherits from a project base; a class a project registry decorates is no endpoint",
     "dispatch-table": "`await self._handlers[kind](data)`, `handler = self._handlers.get(kind)`: each function a "

@@ -284,6 +284,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered)
             return self._expression((text + "()").split("."), function, depth, line)
         if function is not None and "." in text and self.named_after_import(function, text):
             return self._callee(text, value, None, depth, line)  # an imported class, not a member of a local
+        if function is not None and "." in text and self._global_call(function, text):
+            return self._callee(text, value, function, depth, line)
         called = self._name(text, function, depth, line)  # a local factory, SessionLocal, a class
         if called is not None:
             return self.member(called, "__call__", True, depth + 1)

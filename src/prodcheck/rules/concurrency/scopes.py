@@ -57,6 +57,15 @@ class Scopes(HoldsBase):
             local != root and (name == qualified or name.startswith((qualified + ".", qualified + "()")))
             for local, qualified in found[1].imports)
 
+    def _global_call(self, function: Function, text: str) -> bool:
+        """`tails.routers.tails.get_s3_client` called in a function with a parameter `tails`: the extractor
+        qualified a project function or class of the module (written `get_s3_client()`), whose package only shares
+        its first name with the parameter; not a member of the parameter."""
+        if not self.binds(function, text.partition(".")[0]) or self.unshadow(text, function) != text:
+            return False
+        resolved = self.index.resolve(text)
+        return resolved is not None and (resolved.function is not None or resolved.cls)
+
     def local(self, function: Function, name: str, line: int = 0) -> Value | None:
         """What a local name holds where it is used at `line`: its last assignment (or `with ... as`) that
         starts before the line, else (a use before every assignment: a loop, a closure; or no line) its last
