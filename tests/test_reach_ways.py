@@ -37,6 +37,8 @@ WAYS = {
     "method-return-attribute": "`self.inbox = self._inbox()` in `__init__`: the attribute holds what the method returns, "
                                "however deep the chain that asks",
     "property-value": "a `@property` whose value is a path joined from an attribute",
+    "trait-declared": "a traitlets `Type(klass=...)` / `Instance(...)` class attribute, and a `-> Query` annotation (a "
+                      "sync Session's query)",
     "guarded-session": "a sync session handed to a helper that queries with it only where a parameter guards "
                        "(`if check_denylist:`): reported where the call passes a value that runs the guarded lines, "
                        "not where the default rules them out",

@@ -80,6 +80,7 @@ class SqlAlchemy:
     query_io: frozenset[str] = frozenset()  # Query methods that run it (`all`, `first`, `count`)
     query_renders: frozenset[str] = frozenset()  # Query attributes and methods that give SQL, not rows
     render_functions: frozenset[str] = frozenset()  # calls that compile their argument to SQL text (`str`)
+    query_classes: frozenset[str] = frozenset()  # an annotation naming one says the value is such a Query
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,8 @@ class Blocking:
                                      frozenset(sql["session_safe"]), frozenset(sql["engine_io"]),
                                      frozenset(sql["inspect"]), frozenset(sql["metadata_io"]),
                                      frozenset(sql.get("query_builders", ())), frozenset(sql.get("query_io", ())),
-                                     frozenset(sql.get("query_renders", ())), frozenset(sql.get("render_functions", ())))
+                                     frozenset(sql.get("query_renders", ())), frozenset(sql.get("render_functions", ())),
+                                     frozenset(sql.get("query_classes", ())))
         not_io = data["not_io"]
         self.not_io = NotIo(frozenset(not_io["functions"]), frozenset(not_io["logger_factories"]),
                             tuple(not_io["logger_modules"]), frozenset(not_io["logger_names"]))

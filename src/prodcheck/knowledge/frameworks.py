@@ -72,6 +72,13 @@ def field_factories() -> tuple[frozenset[str], tuple[str, ...]]:
 
 
 @cache
+def trait_kind(name: str) -> str | None:
+    """`type` for a traitlets `Type(...)` declaration, `instance` for an `Instance(...)` one ([traits]), else None."""
+    traits = load("frameworks")["traits"]
+    return "type" if name in traits["types"] else "instance" if name in traits["instances"] else None
+
+
+@cache
 def middleware_hooks() -> dict[str, str]:
     """([middleware.hooks]) base class -> the method of a subclass a middleware awaits for every request."""
     return dict(load("frameworks")["middleware"]["hooks"])

@@ -48,6 +48,8 @@ class Annotations(HoldsBase):
             return Holding("session", "sync")
         if text in session_classes("async"):
             return Holding("session", "async")
+        if text in self.kb.sqlalchemy.query_classes:  # `-> Query`: a sync Session's query, run by `.all()`
+            return Holding("query", "sync")
         if text in _SYNC_ENGINE_TYPES:
             return Holding("engine", "sync")
         if text in sync_session_factories() or is_async_session_factory(text):  # `session_maker: sessionmaker`

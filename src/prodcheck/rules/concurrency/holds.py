@@ -18,7 +18,7 @@ from collections import defaultdict
 from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Orm, blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes, sync_session_objects
-from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker
+from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker, trait_kind
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_names import Resolved
@@ -341,6 +341,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered)
             if factory is None or factory.kind != "name":
                 return None
             return self._callee(factory.text, None, function, depth + 1, line)
+        trait = trait_kind(callee) if value is not None else None
+        if value is not None and trait is not None:
+            return self._trait(trait, value, function, depth, line)
         if "." in callee:
             head, _, method = callee.rpartition(".")
             base = self._name(head, function, depth + 1, line)
@@ -368,6 +371,21 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered)
             if holder is not None and holder.kind == "class":
                 return Holding("object", holder.ref)
         return None
+
+    def _trait(self, trait: str, value: Value, function: Function | None, depth: int, line: int) -> Holding | None:
+        """A traitlets declaration (knowledge/frameworks.toml [traits]): `Type(default_value=A, klass=B)` holds the
+        class B (what every configured value is a subclass of; A when no klass is said), `Instance(klass)` what
+        building klass makes (`Instance(sessionmaker)`: a sessionmaker)."""
+        if trait == "type":
+            declared = value.kwarg("klass") or value.arg(1) or value.kwarg("default_value") or value.arg(0)
+        else:
+            declared = value.kwarg("klass") or value.arg(0)
+        if declared is None or declared.kind != "name":
+            return None  # a class named by a string, or computed
+        held = self._callee(declared.text, None, function, depth + 1, line)
+        if trait == "instance":
+            return held
+        return Holding("class", held.ref) if held is not None and held.kind == "object" else None
 
     def _streamed(self, callee: str, value: Value | None) -> Holding | None:
         """`requests.get(url, stream=True)`, `httpx.stream(...)`, or either handed to a thread

@@ -181,6 +181,9 @@ class Members(HoldsBase):
                 return found
             held = [Holding("object", found.ref) if found.kind == "class" and is_call else found
                     for found in self._attribute(owner, name) or ()]
+            if held and is_call and all(found.kind == "factory" for found in held):
+                # `self.maker()` with `self.maker = sessionmaker(...)`: calling the sessionmaker makes a Session
+                return self.member(union(held), "__call__", True, depth + 1)
             if held:
                 return union(held)
             declared = self.index.annotations.get(f"{owner}.{name}")  # `session_maker: sessionmaker`, a field
