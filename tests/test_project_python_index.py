@@ -325,7 +325,7 @@ def test_modules_and_imports(index: PythonIndex) -> None:
     assert index.module_for("src.app.api") == "app.api"  # a src/ layout prefix
     assert index.module_for("lib.api") == "app.api"
     assert index.module_for("web.missing") is None
-    assert index.import_graph["app.main"] == {"app.admin", "app.api"}
+    assert set(index.import_graph["app.main"]) == {"app.admin", "app.api"}
     assert index.imported_closure(["app.main"]) == {"app.main", "app.admin", "app.api", "app.db"}
 
 
@@ -679,7 +679,7 @@ def test_importing_a_module_the_index_does_not_know_imports_its_package(tmp_path
     index = project_model(tmp_path, {
         "store/__init__.py": "from sqlalchemy import create_engine\nengine = create_engine('postgresql://db/app')\n",
         "native.py": "import store.native\nimport sqlalchemy.orm\n"}).python
-    assert index.import_graph == {"native": {"store"}, "store": set()}
+    assert index.import_graph == {"native": ("store",), "store": ()}
     assert index.imported_closure(["native"]) == {"native", "store"}
 
 

@@ -7,6 +7,7 @@ on the event loop. The same value handed to `asyncio.to_thread`, `run_in_threadp
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -36,7 +37,10 @@ class Callables:
     """Blocking reached by calling a callable value, for one `BlockingAnalysis`."""
 
     def __init__(self, analysis: BlockingAnalysis) -> None:
-        self.analysis = analysis
+        # A weak reference: the analysis holds this object, and a cycle between them would keep both, with every
+        # summary and table they built, until the (paused) garbage collector runs: after the end of the run. PC501's
+        # analysis was still held at the end of PC503 (3 MiB of the 7,574-file cold scan's peak).
+        self.analysis: BlockingAnalysis = weakref.proxy(analysis)
         self.index = analysis.index
         self._called_params: dict[str, frozenset[str]] = {}
         self._targets: dict[str, dict[int, Function]] = {}  # by function: id(call) -> the project function it calls

@@ -61,7 +61,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered)
         self._subclasses: dict[str, list[str]] | None = None
         self._registry: frozenset[str] | None = None
         self._orms: dict[str, Orm | None] = {}
-        self._constructed: dict[str, list[str]] | None = None  # call names by their last part (`_built`)
+        self._constructed: dict[str, tuple[str, ...]] | None = None  # call names by their last part (`_built`)
         self._imports: dict[str, frozenset[str]] = {}  # module -> the library modules it imports whole
         self._builds: dict[str, list[Call]] = {}  # calls with arguments by the last part of their name (`Built`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
