@@ -6,8 +6,8 @@ Built from `PyFacts` only. Every walk has a depth limit and a guard against cycl
 memoised per (function, expression).
 
 This module follows expressions and values; the parts it is put together from answer the rest:
-annotations.py (what an annotation or a `Depends` provider says), containers.py (entries of literals and of
-declared containers), members.py (members of a held thing, what functions return), scopes.py (locals, closures),
+called.py (what calling a name returns), annotations.py (what an annotation or a `Depends` provider says),
+containers.py (entries of literals and of declared containers), members.py (members of a held thing, what functions return), scopes.py (locals, closures),
 hierarchy.py (the project's classes), entered.py (what `with ... as name` binds); holding.py has `Holding` and what the
 parts share.
 """
@@ -15,16 +15,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Orm, blocking
-from prodcheck.knowledge.databases import engine_factory, session_classes, sync_session_objects
-from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker, trait_kind
+from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_names import Resolved
 from prodcheck.rules.concurrency.annotations import Annotations
 from prodcheck.rules.concurrency.attributes import Attributes
 from prodcheck.rules.concurrency.built import Built
+from prodcheck.rules.concurrency.called import Called
 from prodcheck.rules.concurrency.containers import Containers
 from prodcheck.rules.concurrency.entered import Entered
 from prodcheck.rules.concurrency.hierarchy import Hierarchy
@@ -33,18 +32,10 @@ from prodcheck.rules.concurrency.members import Members
 from prodcheck.rules.concurrency.scopes import Scopes
 from prodcheck.rules.concurrency.written import app_state_name
 
-_OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])  # run what they are given in a thread
-
 __all__ = ["Holding", "Holds"]
 
 
-def _engine_mode(name: str) -> str | None:
-    """`sync`/`async` for a SQLAlchemy engine factory (knowledge/databases.toml), else None."""
-    factory = engine_factory(name)
-    return factory.mode if factory is not None and factory.library == "sqlalchemy" else None
-
-
-class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered):
+class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered, Called):
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
         self.kb = blocking()
@@ -301,109 +292,6 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered)
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         return self._callee(text, value, function, depth, line)
-
-    def _callee(self, callee: str, value: Value | None, function: Function | None, depth: int,
-                line: int = 0) -> Holding | None:
-        """What calling a name returns."""
-        if depth > MAX_DEPTH:
-            return None
-        family = self.kb.client(callee)
-        if family is not None:
-            if family.file_bound and value is not None and self._over_buffer(value, function, family.buffers):
-                return None  # `zipfile.ZipFile(io.BytesIO(), "w")`: an archive in memory
-            return Holding("client", family.key)
-        streamed = self._streamed(callee, value)
-        if streamed is not None:
-            return streamed
-        if self.kb.maker(callee):
-            return Holding("maker", callee)  # `boto3.Session()`: its `.client("s3")` is the client
-        if callee in session_classes("sync"):
-            return Holding("session", "sync")
-        if callee in session_classes("async"):
-            return Holding("session", "async")
-        if _engine_mode(callee) == "sync":
-            return Holding("engine", "sync")
-        if _engine_mode(callee) == "async":
-            return Holding("engine", "async")
-        if callee in self.kb.sqlalchemy.inspect and value is not None:
-            inner = self.value(value.arg(0), function, depth + 1)
-            return Holding("inspector", "sync") if inner is not None and inner.blocking_session else None
-        if callee.endswith(("sessionmaker", "scoped_session")):
-            if value is None:  # sessionmaker(...)() as text: the arguments are not known
-                return Holding("factory", "async" if callee.endswith("async_sessionmaker") else "sync")
-            kind = self.index.factory_session_kind(value)
-            return Holding("factory", kind) if kind else None
-        if value is not None and is_dependency_marker(callee):
-            return self._depends(value, None, function, depth + 1)
-        if value is not None and callee in field_factories()[0]:
-            # `client: Docker = field(default_factory=docker.from_env)`: each instance holds what the factory returns
-            factory = next((found for key in field_factories()[1] if (found := value.kwarg(key)) is not None), None)
-            if factory is None or factory.kind != "name":
-                return None
-            return self._callee(factory.text, None, function, depth + 1, line)
-        trait = trait_kind(callee) if value is not None else None
-        if value is not None and trait is not None:
-            return self._trait(trait, value, function, depth, line)
-        if "." in callee:
-            head, _, method = callee.rpartition(".")
-            base = self._name(head, function, depth + 1, line)
-            if base is not None:
-                return self.member(base, method, True, depth + 1, value)
-        resolved = self.index.resolve(callee)
-        if resolved is None and function is not None:
-            anchored = self.index.anchored(callee, function)
-            resolved = self.index.resolve(anchored) if anchored else None
-        if resolved is None:
-            if callee == "next" and value is not None and value.items and value.items[0].kind in {"call", "name"}:
-                # `next(get_db())`: the first item the generator yields, a dependency provider's session taken
-                # by hand (https://docs.python.org/3/library/functions.html#next)
-                return self.value(value.items[0], function, depth + 1)
-            return None
-        if resolved.cls:
-            return Holding("object", resolved.qualname)
-        if resolved.function is not None:
-            return self.returns(resolved.function[0], depth + 1)
-        if resolved.assign is not None:
-            assign, _ = resolved.assign
-            holder = self.value(assign.value, None, depth + 1)
-            if holder is not None and holder.kind == "factory":
-                return Holding("session", holder.ref)  # SessionLocal()
-            if holder is not None and holder.kind == "class":
-                return Holding("object", holder.ref)
-        return None
-
-    def _trait(self, trait: str, value: Value, function: Function | None, depth: int, line: int) -> Holding | None:
-        """A traitlets declaration (knowledge/frameworks.toml [traits]): `Type(default_value=A, klass=B)` holds the
-        class B (what every configured value is a subclass of; A when no klass is said), `Instance(klass)` what
-        building klass makes (`Instance(sessionmaker)`: a sessionmaker)."""
-        if trait == "type":
-            declared = value.kwarg("klass") or value.arg(1) or value.kwarg("default_value") or value.arg(0)
-        else:
-            declared = value.kwarg("klass") or value.arg(0)
-        if declared is None or declared.kind != "name":
-            return None  # a class named by a string, or computed
-        held = self._callee(declared.text, None, function, depth + 1, line)
-        if trait == "instance":
-            return held
-        return Holding("class", held.ref) if held is not None and held.kind == "object" else None
-
-    def _streamed(self, callee: str, value: Value | None) -> Holding | None:
-        """`requests.get(url, stream=True)`, `httpx.stream(...)`, or either handed to a thread
-        (`await asyncio.to_thread(requests.get, url, stream=True)`): a response whose body is read later."""
-        if value is not None and callee in _OFFLOADERS and value.items and value.items[0].kind == "name":
-            callee = value.items[0].text  # the thread runs the function with the same keywords
-        family = self.kb.function(callee)
-        if family is None or not family.streams(callee.rsplit(".", 1)[-1], value):
-            return None
-        return Holding("client", family.streamed)
-
-    def _over_buffer(self, value: Value, function: Function | None, buffers: frozenset[str]) -> bool:
-        """The file argument of a constructor (the first, or `file=`/`fileobj=`) is one of `buffers`, directly or
-        through a local variable (`buffer = io.BytesIO()` ... `ZipFile(buffer, "w")`)."""
-        argument = value.kwarg("fileobj") or value.kwarg("file") or value.arg(0)
-        if argument is not None and argument.kind == "name" and "." not in argument.text and function is not None:
-            argument = self.local(function, argument.text)
-        return argument is not None and argument.kind == "call" and argument.text in buffers
 
 
 def _calls(part: str) -> tuple[str, int]:
