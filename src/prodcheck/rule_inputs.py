@@ -72,6 +72,7 @@ class RuleInputs:
     def __init__(self, folder: Path | None, digests: Mapping[str, object]) -> None:
         self.table = drafts_table(folder) if folder is not None else None
         self.digests = digests
+        self._key: tuple[PythonIndex, str | None] | None = None  # the inputs' key, made once for every rule
 
     def drafts(self, code: str, rule: Rule, project: Project) -> Iterator[Draft]:
         """The rule's drafts: those of the last run when its inputs are the same, else `rule.check`'s."""
@@ -79,7 +80,7 @@ class RuleInputs:
             yield from rule.check(project)
             return
         view = cast("Project", PythonOnly(project.python))
-        key = python_key(project.python, self.digests) if self.table is not None else None
+        key = self._key_of(project.python) if self.table is not None else None
         if key is not None and self.table is not None:
             stored = _valid(self.table.get(code), key)
             if stored is not None:
@@ -91,6 +92,11 @@ class RuleInputs:
             yield draft
         if key is not None and self.table is not None:
             self.table.put(code, (key, made))
+
+    def _key_of(self, python: PythonIndex) -> str | None:
+        if self._key is None or self._key[0] is not python:
+            self._key = (python, python_key(python, self.digests))
+        return self._key[1]
 
     def save(self) -> None:
         if self.table is not None and self.table.dirty:

@@ -291,6 +291,27 @@ def script_variables(text: str) -> list[tuple[int, str, str]]:
     return found
 
 
+def with_script_variables(commands: list[SimpleCommand], text: str, *,
+                          literal_only: bool = False) -> list[SimpleCommand]:
+    """A script's commands (of `text`) with the variables it assigned before each one substituted into its words
+    (`gunicorn -c "$GUNICORN_CONF" "$APP_MODULE"` after `APP_MODULE=${APP_MODULE:-src.main:app}`). With
+    `literal_only`, only plain values (`destination="_alerts"` then `cd ../${destination}`): a value assigned from a
+    command or the environment stays a reference."""
+    if "$" not in text:
+        return commands
+    assignments = script_variables(text)
+    if not assignments:
+        return commands
+    out = []
+    for command in commands:
+        variables = {name: value for line, name, value in assignments
+                     if line < command.line and not (literal_only and "$" in value)}
+        if variables and any("$" in word for word in command.argv):
+            command = replace(command, argv=tuple(substitute(word, variables) for word in command.argv))
+        out.append(command)
+    return out
+
+
 def substitute(token: str, variables: dict[str, str], depth: int = 0, keep: bool = True) -> str:
     """`$NAME` / `${NAME:-default}` in a token replaced by what the script assigned NAME. A variable
     the script defaults from the environment (`X=${X:-4}`) stays a reference with that default,

@@ -18,9 +18,9 @@ from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.nesting import check_depth
-from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.parsing.shell import SimpleCommand, split_script, with_script_variables
 from prodcheck.parsing.toml import loads as toml_loads
-from prodcheck.project.script_runs import follow, make_recipes, with_own_variables
+from prodcheck.project.script_runs import follow, make_recipes
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ class DeployEvidence:
         for source in self.views.of_kind(FileKind.SHELL):
             if source.context == Context.PROD:
                 deploy = bool(_DEPLOY_TARGET.search(posixpath.basename(source.path)))
-                self._read_runs(with_own_variables(self.views.script_steps(source), source.text or ""),
+                self._read_runs(with_script_variables(self.views.script_steps(source), source.text or "", literal_only=True),
                                 posixpath.dirname(source.path) if deploy else "", source, deploy)
 
     def _read_runs(self, commands: list[SimpleCommand], base: str, source: SourceFile, deploy: bool) -> None:

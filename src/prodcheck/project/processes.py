@@ -3,7 +3,6 @@ entries, platform files, images nothing else runs, start scripts), as steps with
 from __future__ import annotations
 
 import posixpath
-from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,7 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.knowledge.commands import shells
 from prodcheck.knowledge.servers import base_image_start
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, copy_words, exec_form, substitute as docker_substitute
-from prodcheck.parsing.shell import SimpleCommand, expand_default, script_variables, split_argv, split_script, substitute
+from prodcheck.parsing.shell import SimpleCommand, expand_default, split_argv, split_script, with_script_variables
 from prodcheck.project.infra import (
     Process, Step, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command, k8s_env,
     raw_argv, replicas_fact, resolve_script, scalar_location, workers_fact, yaml_command,
@@ -22,23 +21,6 @@ from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
-
-
-def with_script_variables(commands: list[SimpleCommand], text: str) -> list[SimpleCommand]:
-    """A script's commands with the variables it assigned before each one substituted into its words
-    (`gunicorn -c "$GUNICORN_CONF" "$APP_MODULE"` after `APP_MODULE=${APP_MODULE:-src.main:app}`)."""
-    if "$" not in text:
-        return commands
-    assignments = script_variables(text)
-    if not assignments:
-        return commands
-    out = []
-    for command in commands:
-        variables = {name: value for line, name, value in assignments if line < command.line}
-        if variables and any("$" in word for word in command.argv):
-            command = replace(command, argv=tuple(substitute(word, variables) for word in command.argv))
-        out.append(command)
-    return out
 
 
 def renamed_copies(view: DockerfileView, stage: Stage, by_path: dict[str, SourceFile]) -> dict[str, str]:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import replace
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.commands import shells
 from prodcheck.model.files import FileKind
-from prodcheck.parsing.shell import SimpleCommand, script_variables, substitute
+from prodcheck.parsing.shell import SimpleCommand, with_script_variables
 from prodcheck.project.sources import SourceFile
 
 _ROOT_VARIABLES = "|".join(re.escape(name) for name in load("workflows")["checkout_root"]["variables"])
@@ -64,26 +63,10 @@ def follow(commands: Sequence[SimpleCommand], base: str, by_path: dict[str, Sour
             continue
         called = _script_run(command, base, by_path)
         if called is not None and called.path not in seen and len(seen) < _MAX_DEPTH:
-            steps = with_own_variables(script_steps(called), called.text or "")
+            steps = with_script_variables(script_steps(called), called.text or "", literal_only=True)
             yield from follow(steps, base, by_path, script_steps, called, (*seen, called.path))
             continue
         yield Run(command, base, script)
-
-
-def with_own_variables(commands: list[SimpleCommand], text: str) -> list[SimpleCommand]:
-    """A script's commands with the plain assignments it made above each one substituted into its words
-    (`destination="_alerts"` then `cd ../${destination}`); a value the script assigns from a command or the
-    environment stays a reference, and a `cd` to it ends the reading as before."""
-    assignments = script_variables(text) if "$" in text else []
-    if not assignments:
-        return commands
-    out = []
-    for command in commands:
-        variables = {name: value for line, name, value in assignments if line < command.line and "$" not in value}
-        if variables and any("$" in word for word in command.argv):
-            command = replace(command, argv=tuple(substitute(word, variables) for word in command.argv))
-        out.append(command)
-    return out
 
 
 def _script_run(command: SimpleCommand, base: str, by_path: dict[str, SourceFile]) -> SourceFile | None:

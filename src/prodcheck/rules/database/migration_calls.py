@@ -95,21 +95,22 @@ def _argv_words(call: Call) -> Iterator[str]:
     """The words of a subprocess call's command: its string literals, and `python` for the running
     interpreter's path (`sys.executable`), in source order."""
     interpreter = migration_calls("interpreter")
-    stack = list(reversed(call.value.items))
-    while stack:
-        value = stack.pop()
+    for value in _argument_values(call):
         if value.is_str:
             yield str(value.literal)
         elif value.kind == "name" and value.text in interpreter:
             yield "python"
-        stack.extend(reversed(value.items))
 
 
 def string_arguments(call: Call) -> Iterator[Value]:
     """The string literals among a call's positional arguments, in source order."""
+    return (value for value in _argument_values(call) if value.is_str)
+
+
+def _argument_values(call: Call) -> Iterator[Value]:
+    """A call's positional arguments and every value nested in them, in source order."""
     stack = list(reversed(call.value.items))
     while stack:
         value = stack.pop()
-        if value.is_str:
-            yield value
+        yield value
         stack.extend(reversed(value.items))
