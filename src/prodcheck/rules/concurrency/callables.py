@@ -8,12 +8,12 @@ on the event loop. The same value handed to `asyncio.to_thread`, `run_in_threadp
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
-from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.facts import Call, Function, Param, PyFacts, Value
 from prodcheck.model.finding import Span
 from prodcheck.rules.concurrency.dispatch import returned_closures
 
@@ -31,6 +31,14 @@ def is_partial(value: Value) -> bool:
 def _within(inner: Span, outer: Span) -> bool:
     return (inner.line, inner.column) >= (outer.line, outer.column) and \
         (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
+
+
+def _given_params(helper: Function) -> list[Param]:
+    """The parameters a call's arguments bind to, in order: a method's `self` or `cls` is not one of them."""
+    params = list(helper.params)
+    if helper.class_name and params and params[0].name in {"self", "cls"}:
+        params = params[1:]
+    return params
 
 
 class Callables:
@@ -91,9 +99,7 @@ class Callables:
         called = self.called_params(helper)
         if not called:
             return None
-        params = list(helper.params)
-        if helper.class_name and params and params[0].name in {"self", "cls"}:
-            params = params[1:]
+        params = _given_params(helper)
         handed: list[Value] = []
         tables: list[Value] = []
         for position, argument in enumerate(call.value.items):
@@ -140,18 +146,49 @@ class Callables:
             return None
         return next((nested for nested in returned_closures(self.index, factory[0]) if not nested[0].is_async), None)
 
-    def called_params(self, helper: Function) -> frozenset[str]:
+    def called_params(self, helper: Function, seen: frozenset[str] = frozenset()) -> frozenset[str]:
         """Parameters a project function calls itself, on the thread it runs on (`fn()` in `def retry(fn)`); a
-        parameter whose entries it calls (`checks[key]()`) as `checks[]`."""
+        parameter whose entries it calls (`checks[key]()`) as `checks[]`; and a parameter it hands on to another
+        project function that calls it there (`await run_job(job)` with `def run_job(fn): return fn()`), a few
+        helpers deep: the callable runs on the same thread, an awaited helper's on the loop."""
         known = self._called_params.get(helper.qualname)
         if known is None:
             names = {param.name for param in helper.params}
+            calls = self.index.calls_by_scope.get(helper.qualname, [])
             # `fn()`, and `table[key]()`: an entry of a parameter called (named `table[]`)
-            known = frozenset(call.name for call in self.index.calls_by_scope.get(helper.qualname, [])
-                              if (call.name in names or (call.name.endswith("[]") and call.name[:-2] in names))
-                              and not call.offloaded and not call.awaited)
-            self._called_params[helper.qualname] = known
+            found = {call.name for call in calls
+                     if (call.name in names or (call.name.endswith("[]") and call.name[:-2] in names))
+                     and not call.offloaded and not call.awaited}
+            if len(seen) < MAX_DEPTH:
+                found |= self._handed_on(helper, calls, names - found, seen | {helper.qualname})
+            known = frozenset(found)
+            if not seen:  # a deeper answer may be cut short by a helper still open above it
+                self._called_params[helper.qualname] = known
         return known
+
+    def _handed_on(self, helper: Function, calls: Sequence[Call], names: set[str], seen: frozenset[str]) -> set[str]:
+        """Parameters of `helper` among `names` given, as they are, to a project function that calls that
+        parameter of its own (a call that only hands the value to a thread, `to_thread(run_job, fn)`, runs nothing
+        here)."""
+        found: set[str] = set()
+        for call in calls:
+            value = call.value
+            if call.offloaded or call.once or not any(
+                    argument.kind == "name" and argument.text in names
+                    for argument in (*value.items, *value.keyword_values)):
+                continue
+            target = self._target(call, helper)
+            if target is None or target.qualname in seen:
+                continue
+            called = self.called_params(target, seen)
+            if not called:
+                continue
+            params = _given_params(target)
+            given = [(params[position].name, argument) for position, argument in enumerate(value.items)
+                     if position < len(params)] + list(value.keywords)
+            found.update(argument.text for name, argument in given
+                         if name in called and argument.kind == "name" and argument.text in names)
+        return found
 
     # ---------------------------------------------------------------- what calling a value does
 
