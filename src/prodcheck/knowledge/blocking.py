@@ -39,6 +39,8 @@ class Family:
     resources: frozenset[str] = frozenset()  # module attributes whose class methods make requests (`stripe.[A-Z]*`)
     # functions (qualified) and methods (bare) whose only I/O is one filesystem metadata operation: info, not a stall
     metadata: frozenset[str] = frozenset()
+    # methods that close a client without a wait (knowledge/blocking.toml [closing], less the family's `waits`)
+    closing: frozenset[str] = frozenset()
 
     def light(self, name: str) -> bool:
         """Whether calling `name` (a qualified function or a bare method of a client) only does one filesystem
@@ -56,8 +58,9 @@ class Family:
         return given is not None and given.kind == "const" and given.literal is True
 
     def method_blocks(self, method: str) -> bool:
-        """Whether calling `method` on a client of this family blocks (closing one is never reported)."""
-        if method in self.safe or method == "close" or (
+        """Whether calling `method` on a client of this family blocks (closing one is not reported, unless the
+        close waits for the client's work: knowledge/blocking.toml [closing] and `waits`)."""
+        if method in self.safe or method in self.closing or (
                 method.startswith("_") and method not in {"__call__", "__enter__"} and method not in self.private):
             return False
         if method.endswith("_async"):
@@ -117,6 +120,7 @@ class Blocking:
         self._patterns: list[tuple[str, Family, bool]] = []  # (glob, family, is_client)
         self._resources: list[tuple[tuple[str, ...], Family]] = []  # (a resource class's glob, by part; family)
         file_buffers = data["family"]["file"].get("buffers", ())
+        closing = frozenset(data["closing"]["methods"])
         for key, entry in data["family"].items():
             family = Family(
                 key, entry["what"], entry["instead"], frozenset(entry.get("functions", ())),
@@ -132,7 +136,7 @@ class Blocking:
                 bool(entry.get("file_bound", False)), str(entry.get("streamed", "")),
                 str(entry.get("stream_keyword", "")), frozenset(entry.get("stream_methods", ())),
                 frozenset(entry.get("private", ())), frozenset(entry.get("resources", ())),
-                frozenset(entry.get("metadata", ())),
+                frozenset(entry.get("metadata", ())), closing - frozenset(entry.get("waits", ())),
             )
             self.families[key] = family
             for name in family.functions:

@@ -219,7 +219,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 how = self.bound_by(function, local) if held is not None else ""
                 return self.entered(held, local, how, function, depth + 1) if held is not None and how else held
             for assign in reversed(self.dotted_locals.get(function.qualname, ())):
-                if assign.target == dotted:
+                if assign.target == dotted and not _none(assign.value):
                     return self.value(assign.value, function, depth + 1)
             if dotted in {"self", "cls"} and function.class_name:
                 return Holding("object" if dotted == "self" else "class", function.class_name)
@@ -300,6 +300,12 @@ def _calls(part: str) -> tuple[str, int]:
     while part.endswith("()"):
         part, calls = part[:-2], calls + 1
     return part, calls
+
+
+def _none(value: Value) -> bool:
+    """`_pool = None` of a `global _pool` (a pool closed, then forgotten): no method is called on what it gives, so
+    what the name holds where a method is called on it is what it was given elsewhere."""
+    return value.kind == "const" and value.literal is None and not value.text
 
 
 def _module_global(resolved: Resolved | None) -> bool:
