@@ -13,6 +13,7 @@ from prodcheck.parsing.dockerfile import DockerfileView
 from prodcheck.parsing.dockerfile import parse as parse_dockerfile
 from prodcheck.parsing.kinds import declared_kinds
 from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.parsing.shell_functions import in_execution_order
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
 from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.infra import ComposeService, FilesByPath
@@ -102,7 +103,9 @@ class FileViews:
         return self.view(source, "ini", lambda: parse_ini(source.text or "")) or []
 
     def script_steps(self, source: SourceFile) -> list[SimpleCommand]:
-        return self.view(source, "script", lambda: split_script(source.text or "")) or []
+        # in the order the commands run: a function's body where the script calls it
+        return self.view(source, "script", lambda: in_execution_order(split_script(source.text or ""),
+                                                                      source.text or "")) or []
 
     @cached_property
     def dockerfiles(self) -> list[tuple[SourceFile, DockerfileView]]:
