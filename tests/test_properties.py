@@ -114,6 +114,15 @@ def test_a_url_password_keeps_its_delimiters(password: str, before: str, after: 
     assert masked == f"{before}:****@{after}"
 
 
+@given(st.text(st.characters(blacklist_characters="*-}", blacklist_categories=("Cs",)), min_size=1, max_size=12),
+       st.text(max_size=10), st.text(max_size=10))
+def test_an_interpolated_default_password_keeps_its_delimiters(password: str, before: str, after: str) -> None:
+    # `${DB_PASSWORD:-secret}` (PC301 fallback_database_urls): the variable stays readable, the default is masked
+    assume(f"-{password}}}" not in before + after)
+    masked = mask_secret(f"{before}${{DB_PASSWORD:-{password}}}@{after}", f"-{password}}}")
+    assert masked == f"{before}${{DB_PASSWORD:-****}}@{after}"
+
+
 passwords = st.text(string.ascii_letters + string.digits, min_size=10, max_size=24).filter(
     lambda p: any(c.isdigit() for c in p) and any(c.isalpha() for c in p))
 

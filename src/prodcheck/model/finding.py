@@ -37,6 +37,8 @@ def mask_secret(text: str, secret: str) -> str:
         return text
     if secret.startswith(":") and secret.endswith("@") and len(secret) > 2:
         return text.replace(secret, ":****@")
+    if secret.startswith("-") and secret.endswith("}") and len(secret) > 2:  # `${DB_PASSWORD:-secret}`
+        return text.replace(secret, "-****}")
     return text.replace(secret, "****")
 
 

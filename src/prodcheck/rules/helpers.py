@@ -14,6 +14,15 @@ _DB_URL = re.compile(
     r"mongodb(?:\+srv)?)(?:\+[A-Za-z0-9_]+)?)://(?P<user>[^:/@\s'\"`]*):(?P<password>[^@\s'\"`]+)@"
     r"(?P<host>[^/\s'\"`?:]*)"
 )
+# A URL whose password is a compose / shell interpolation with a literal default, `${DB_PASSWORD:-secret}`
+# (https://docs.docker.com/reference/compose-file/interpolation/): the user and host may be interpolated too.
+_REFERENCE = r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}$]*)?\}"
+_FALLBACK_URL = re.compile(
+    r"(?P<scheme>(?:postgres(?:ql)?|pgsql|mysql|mariadb|mssql|oracle|cockroachdb|redshift|timescale|"
+    r"mongodb(?:\+srv)?)(?:\+[A-Za-z0-9_]+)?)://(?:" + _REFERENCE + r"|[^:/@\s'\"`$]*):"
+    r"(?P<reference>\$\{(?P<variable>[A-Za-z_][A-Za-z0-9_]*):?-(?P<password>[^}$\s'\"`]+)\})@"
+    r"(?:\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default_host>[^}$/:]*)\}|(?P<host>[^/\s'\"`?:$]*))"
+)
 _PLACEHOLDER = re.compile(r"^(?:\$.*|\{.*\}|<.*>|%\(.*|\*+|x+|\.\.\.|\[.*\]|_+|-+)$|\$\{|\{\{|\{\}", re.I)
 LOCAL_HOSTS = frozenset(load("databases")["hosts"]["local"])
 
@@ -25,6 +34,7 @@ class DatabaseUrl:
     password: str
     host: str
     password_start: int = 0  # offset of the password within `text`
+    variable: str = ""  # `${DB_PASSWORD:-secret}`: the variable whose default the password is
 
     @property
     def masked(self) -> str:
@@ -34,7 +44,7 @@ class DatabaseUrl:
     @property
     def secret(self) -> str:
         """What code frames must mask: the password with its delimiters, never a bare common word."""
-        return f":{self.password}@"
+        return f"-{self.password}}}" if self.variable else f":{self.password}@"
 
     @property
     def is_local(self) -> bool:
@@ -52,6 +62,23 @@ def database_urls(text: str) -> list[DatabaseUrl]:
             continue
         found.append(DatabaseUrl(match.group(0), match.start(), password, match.group("host"),
                                  match.start("password") - match.start()))
+    return found
+
+
+def fallback_database_urls(text: str) -> list[DatabaseUrl]:
+    """Database URLs whose password is an interpolation with a literal, non-placeholder default
+    (`postgresql://${DB_USER:-app}:${DB_PASSWORD:-secret}@${DB_HOST:-db}/app`): the password a deploy
+    that does not set the variable connects with. `host` is the host's default when it is interpolated."""
+    if "${" not in text or "@" not in text:
+        return []
+    found = []
+    for match in _FALLBACK_URL.finditer(text):
+        password = match.group("password")
+        if _PLACEHOLDER.search(password) or not password.strip():
+            continue
+        host = match.group("default_host") if match.group("host") is None else match.group("host")
+        found.append(DatabaseUrl(match.group(0), match.start(), password, host or "",
+                                 match.start("password") - match.start(), match.group("variable")))
     return found
 
 

@@ -17,10 +17,12 @@ from prodcheck.project.infra import scalar_location
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
-from prodcheck.rules.helpers import DatabaseUrl, classes_based_on, database_urls
+from prodcheck.rules.helpers import DatabaseUrl, classes_based_on, database_urls, fallback_database_urls
 
 _DOC_KEYWORDS = frozenset(load("secrets")["documenting"]["keywords"])  # a URL there is an example
 _WORD = re.compile(r"[A-Za-z]{2,}")
+# a value that is one `${VAR:-default}` (also `KEY=${VAR:-default}` of a list-form `environment:`)
+_WHOLE_DEFAULT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*=)?\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^}$]+)\}$")
 _PROSE_WORDS = 4  # words around a URL that make its string a sentence, not a value
 
 
@@ -140,7 +142,7 @@ class HardcodedDatabaseUrl(Rule):
         published = _published_datastores(project)
         for source, document in project.compose_files:
             yield from self._scan_node(source, document, None, internal.get(source.path, set()),
-                                       published.get(source.path, set()))
+                                       published.get(source.path, set()), interpolated=True)
         seen: set[int] = set()
         for source, document in project.k8s_documents:
             if id(document) in seen:
@@ -176,8 +178,24 @@ class HardcodedDatabaseUrl(Rule):
 
     def _scan_node(self, source: SourceFile, document: YNode, context: Context | None,
                    internal: Collection[str] = frozenset(),
-                   published: Collection[str] = frozenset()) -> Iterator[Draft]:
+                   published: Collection[str] = frozenset(), interpolated: bool = False) -> Iterator[Draft]:
+        """`interpolated`: the file's values go through compose interpolation, where `${VAR:-default}` is the
+        default when VAR is unset."""
+        # `POSTGRES_PASSWORD: ${DB_PASSWORD:-secret}` elsewhere in the file: the fallback is reported there, once, on
+        # the line that sets the password (PC302); a URL that interpolates the same variable repeats it
+        set_elsewhere = {match.group(1, 2) for node in document.scalars() if interpolated and node.text
+                         and (match := _WHOLE_DEFAULT.match(node.text.strip())) is not None}
         for node in document.scalars():
+            if interpolated and node.text and "${" in node.text:
+                for url in fallback_database_urls(node.text):
+                    if (url.variable, url.password) in set_elsewhere:
+                        continue
+                    yield self.draft(
+                        f"database URL falls back to a literal password `{url.masked}` when `{url.variable}` is unset: "
+                        "a deploy that forgets the variable connects with a password everyone with the repository "
+                        f"knows; write `${{{url.variable}:?{url.variable} is required}}` so compose refuses to start "
+                        "without it", _scalar_location(source, node, url), secrets=(url.secret,), context=context,
+                        severity=Severity.WARNING)
             if node.text and "://" in node.text:
                 for url in database_urls(node.text):
                     if url.host.lower() in published:
