@@ -37,6 +37,12 @@ def migration_calls(kind: str) -> Names:
     return names("migrations", "calls", kind)
 
 
+@cache
+def shell_keywords() -> frozenset[str]:
+    """The keywords a shell-running call takes its command by (`[calls] shell_keywords`)."""
+    return frozenset(load("migrations")["calls"]["shell_keywords"])
+
+
 def ddl_executors() -> Names:
     """Calls that execute a SQL string (`conn.execute`, `cursor.executescript`), from `[ddl]`."""
     return names("migrations", "ddl", "executors")

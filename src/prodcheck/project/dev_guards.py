@@ -52,3 +52,21 @@ def dev_guarded(lines: list[str], line: int) -> bool:
             return False
         return bool(tokens & _GUARD_WORDS)
     return False
+
+
+def enclosing_condition(lines: list[str], line: int) -> str | None:
+    """The head of the `if` / `elif` block the statement at `line` sits in directly (`if RUN_MIGRATIONS:`),
+    stripped; None when its nearest enclosing block is anything else."""
+    if not 0 < line <= len(lines):
+        return None
+    text = lines[line - 1]
+    indent = len(text) - len(text.lstrip())
+    for number in reversed(range(max(1, line - _LOOK_BACK + 1), line)):
+        above = lines[number - 1]
+        if not above.strip() or above.lstrip().startswith("#"):
+            continue
+        if len(above) - len(above.lstrip()) >= indent:
+            continue
+        head = above.strip()
+        return head if head.startswith(("if ", "elif ")) else None
+    return None

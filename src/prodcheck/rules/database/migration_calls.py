@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prodcheck.knowledge.migrations import ddl_executors, ddl_statement, migration_calls, migration_command
+from prodcheck.knowledge.migrations import (
+    ddl_executors, ddl_statement, migration_calls, migration_command, shell_keywords,
+)
 from prodcheck.knowledge.names import Resolver
 from prodcheck.model.facts import Call, Value
 from prodcheck.parsing.shell import split_script
@@ -95,7 +97,8 @@ def _argv_words(call: Call) -> Iterator[str]:
     """The words of a subprocess call's command: its string literals, and `python` for the running
     interpreter's path (`sys.executable`), in source order."""
     interpreter = migration_calls("interpreter")
-    for value in _argument_values(call):
+    keywords = shell_keywords()
+    for value in _argument_values(call, tuple(v for k, v in call.value.keywords if k in keywords)):
         if value.is_str:
             yield str(value.literal)
         elif value.kind == "name" and value.text in interpreter:
@@ -107,9 +110,10 @@ def string_arguments(call: Call) -> Iterator[Value]:
     return (value for value in _argument_values(call) if value.is_str)
 
 
-def _argument_values(call: Call) -> Iterator[Value]:
-    """A call's positional arguments and every value nested in them, in source order."""
-    stack = list(reversed(call.value.items))
+def _argument_values(call: Call, keywords: tuple[Value, ...] = ()) -> Iterator[Value]:
+    """A call's positional arguments (then the `keywords` values given) and every value nested in them, in
+    source order."""
+    stack = list(reversed((*call.value.items, *keywords)))
     while stack:
         value = stack.pop()
         yield value

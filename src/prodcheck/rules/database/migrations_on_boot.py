@@ -15,6 +15,7 @@ from prodcheck.project.inline_python import inline_python
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
     MAX_DEPTH, Hop, callees, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
@@ -142,7 +143,10 @@ class MigrationsOnBoot(Rule):
         for hook, facts, how, per_worker, server in hooks:
             reported: set[tuple[str, int]] = set()
             reached = self._reachable_migrations(project, hook, facts, until=server.span.line if server else None)
-            for path, more in one_per_setup_call(project, reached):
+            # an opt-in flag's migration runs only where a deploy turns the flag on (flag_gates)
+            switched = [(path, _switches(project, path, facts.module)) for path in reached]
+            switches = {id(path): on for path, on in switched if on is not None}
+            for path, more in one_per_setup_call(project, [path for path, on in switched if on != []]):
                 migration = path[-1]
                 constructor = constructor_on(project, migration)
                 description = migration_call(migration.call, constructor, values_on(project, migration)) or ""
@@ -166,6 +170,8 @@ class MigrationsOnBoot(Rule):
                     related.append(Location(called.facts.path, called.call.span).labelled("start-up calls it here"))
                 elif entry is not migration:
                     related.append(Location(migration.facts.path, migration.call.span).labelled("the migration"))
+                related.extend(where.labelled(f"`{variable}` turns it on here")
+                               for variable, where in switches.get(id(path), []))
                 lock = None if drops else lock_on_the_way(project, path)
                 if drops:
                     advice = ("every start deletes the data of every table it drops, and replicas drop tables under "
@@ -314,6 +320,21 @@ def _is_migration_step(step) -> bool:
 
 
 __all__ = ["MigrationsOnBoot", "Span", "migration_call"]
+
+
+def _switches(project: Project, path: list[Hop], module: str) -> list[tuple[str, Location]] | None:
+    """Where the deploys turn on the opt-in flags the calls on the way sit under (`if RUN_MIGRATIONS:`): None when
+    no such flag gates the path, [] when one does and no production process running `module` turns it on."""
+    found: list[tuple[str, Location]] | None = None
+    for hop in path:
+        variable = opt_in_variable(project, hop.facts, hop.call.span.line)
+        if variable is None:
+            continue
+        on = turned_on(project, variable, module)
+        if not on:
+            return []
+        found = [*(found or []), *((variable, where) for where in on)]
+    return found
 
 
 def _dev_guarded(project: Project, path: str, line: int) -> bool:
