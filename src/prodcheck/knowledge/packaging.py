@@ -64,3 +64,9 @@ def installed_path(path: str) -> str:
         if found and tail:
             return tail
     return path
+
+
+@cache
+def console_script_tables() -> tuple[tuple[str, ...], ...]:
+    """The key paths of pyproject.toml's tables of console scripts (`("project", "scripts")`)."""
+    return tuple(tuple(path) for path in load("packaging")["console_scripts"]["tables"])

@@ -36,6 +36,7 @@ from prodcheck.project.infra import ComposeService, DatabaseService, Process, St
 from prodcheck.project.processes import Processes
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.served_routes import served_by_production
+from prodcheck.project.console_scripts import ConsoleScripts
 from prodcheck.project.tasks import TaskRunners
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.views import FileViews
@@ -152,6 +153,11 @@ class Project:
     @cached_property
     def workloads(self) -> list[Workload]:
         return build_workloads(self)
+
+    @cached_property
+    def console_scripts(self) -> ConsoleScripts:
+        """Commands the repository's packages install (`[project.scripts]`): console_scripts.py."""
+        return ConsoleScripts(self.views)
 
     @cached_property
     def tasks(self) -> TaskRunners:

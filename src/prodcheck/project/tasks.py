@@ -55,7 +55,7 @@ class TaskRunners:
                         value.get("cmd") or value.get("shell") if isinstance(value, dict) else None)
                     if not isinstance(text, str):
                         continue
-                    line = _key_line(lines, header, name)
+                    line = key_line(lines, header, name)
                     commands = tuple(split_script(text, line))
                     found.setdefault((program, name), []).append(
                         Task(runner["tool"], name, commands, Location(source.path, Span(line))))
@@ -82,7 +82,7 @@ class TaskRunners:
         return definitions[0] if len(definitions) == 1 else None
 
 
-def _key_line(lines: list[str], header: str, name: str) -> int:
+def key_line(lines: list[str], header: str, name: str) -> int:
     """The line of `name = ...` in the table `header` (1 when it cannot be told)."""
     inside = False
     key = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*=")

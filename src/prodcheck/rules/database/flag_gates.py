@@ -14,6 +14,7 @@ from prodcheck.model.files import Context
 from prodcheck.model.finding import Location
 from prodcheck.parsing.shell import expand_default
 from prodcheck.project import Project
+from prodcheck.project.infra import Process
 from prodcheck.project.dev_guards import enclosing_condition, source_lines
 
 # What a boolean setting read from the environment takes as off (pydantic's and distutils' strtobool spellings:
@@ -56,13 +57,14 @@ def _off_by_default(project: Project, value: Value | None) -> str | None:
     return None
 
 
-def turned_on(project: Project, variable: str, module: str) -> list[Location]:
-    """Where the production processes that run `module`'s start-up code set `variable` on: those whose server
-    serves an app module importing it when the model knows any, else every production process."""
+def turned_on(project: Project, variable: str, module: str, running: list[Process] | None = None) -> list[Location]:
+    """Where the production processes that run `module`'s start-up code set `variable` on: `running` when the
+    caller knows them (a console script's), else those whose server serves an app module importing it when the
+    model knows any, else every production process."""
     index = project.python
     live = [p for p in project.processes if p.context not in {Context.DEV, Context.TEST}]
-    serving = []
-    for process in live:
+    serving = [p for p in running if p.context not in {Context.DEV, Context.TEST}] if running is not None else []
+    for process in live if running is None else []:
         for step in process.steps:
             call = step.server
             ref = (call.app_ref or "").split(":", 1)[0] if call is not None else ""

@@ -15,6 +15,7 @@ from prodcheck.project.inline_python import inline_python
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.database.console_entries import before_main_work, console_entries
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
@@ -42,6 +43,7 @@ class MigrationsOnBoot(Rule):
     def check(self, project: Project) -> Iterator[Draft]:
         yield from self._commands(project)
         yield from self._startup_code(project)
+        yield from self._console_scripts(project)
         yield from self._import_time(project)
 
     def _commands(self, project: Project) -> Iterator[Draft]:
@@ -194,6 +196,35 @@ class MigrationsOnBoot(Rule):
                     context=Context.DEV if any(hop.call.in_main for hop in path) else None,
                 )
 
+    def _console_scripts(self, project: Project) -> Iterator[Draft]:
+        """A console script a production container runs for good (console_entries): what its function runs before
+        its main work, every start of every replica runs."""
+        for entry in console_entries(project):
+            reported: set[int] = set()
+            for path in self._reachable_migrations(project, entry.function, entry.facts):
+                switches = _switches(project, path, entry.facts.module, entry.processes)
+                if switches == [] or not before_main_work(project, entry, path[0].call.span.line):
+                    continue
+                migration, where = path[-1], path[0]  # the entry function's line that starts it
+                if where.call.span.line in reported:
+                    continue
+                reported.add(where.call.span.line)
+                description = migration_call(migration.call, constructor_on(project, migration),
+                                             values_on(project, migration)) or ""
+                callees = [hop.callee.qualname.rsplit(".", 1)[-1] for hop in path[:-1] if hop.callee]
+                via = "" if not callees else " via " + " -> ".join(f"`{c}()`" for c in callees)
+                step = entry.steps[0]
+                related = [step.location.labelled(f"`{entry.script.name}` runs here"),
+                           entry.script.location.labelled(f"the console script `{entry.script.name}`")]
+                if migration is not where:
+                    related.append(Location(migration.facts.path, migration.call.span).labelled("the migration"))
+                related.extend(at.labelled(f"`{variable}` turns it on here") for variable, at in switches or [])
+                yield self.draft(
+                    f"{description} runs{via} in `{entry.function.qualname.rsplit('.', 1)[-1]}()`, the console script "
+                    f"`{entry.script.name}` a container runs, before its main work: every start and restart of every "
+                    "replica migrates, concurrently, and a failed migration becomes a crash loop; run migrations once "
+                    "per deploy instead", Location(where.facts.path, where.call.span), related=tuple(related))
+
     def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts,
                               skip: frozenset[str] = frozenset(), until: int | None = None) -> Iterator[list[Hop]]:
         """Every migration the hook reaches, as the calls from the hook down to it; `skip`: functions not entered;
@@ -322,7 +353,8 @@ def _is_migration_step(step) -> bool:
 __all__ = ["MigrationsOnBoot", "Span", "migration_call"]
 
 
-def _switches(project: Project, path: list[Hop], module: str) -> list[tuple[str, Location]] | None:
+def _switches(project: Project, path: list[Hop], module: str,
+              running: list[Process] | None = None) -> list[tuple[str, Location]] | None:
     """Where the deploys turn on the opt-in flags the calls on the way sit under (`if RUN_MIGRATIONS:`): None when
     no such flag gates the path, [] when one does and no production process running `module` turns it on."""
     found: list[tuple[str, Location]] | None = None
@@ -330,7 +362,7 @@ def _switches(project: Project, path: list[Hop], module: str) -> list[tuple[str,
         variable = opt_in_variable(project, hop.facts, hop.call.span.line)
         if variable is None:
             continue
-        on = turned_on(project, variable, module)
+        on = turned_on(project, variable, module, running)
         if not on:
             return []
         found = [*(found or []), *((variable, where) for where in on)]
