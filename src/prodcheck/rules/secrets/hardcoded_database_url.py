@@ -17,6 +17,7 @@ from prodcheck.project.infra import scalar_location
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
+from prodcheck.rules.secrets.settings_urls import settings_url_passwords
 from prodcheck.rules.helpers import DatabaseUrl, classes_based_on, database_urls, fallback_database_urls
 
 _DOC_KEYWORDS = frozenset(load("secrets")["documenting"]["keywords"])  # a URL there is an example
@@ -134,6 +135,14 @@ class HardcodedDatabaseUrl(Rule):
                             location, secrets=(url.secret,), context=context, severity=Severity.WARNING)
                     else:
                         yield self.draft(_message(url, "in code"), location, secrets=(url.secret,), context=context)
+            for password in settings_url_passwords(project, facts).values():
+                field = password.field.rsplit(".", 1)[-1]
+                yield self.draft(
+                    f"the database URL `{password.builder}` builds takes its password from the literal default of "
+                    f"`{field}` (`****`) when the variable is unset: a deploy that forgets it connects with a password "
+                    "everyone with the repository knows; make the field required (no default) so a missing value "
+                    "fails at startup", Location(facts.path, password.value.span), severity=Severity.WARNING,
+                    secrets=(password.password,))
 
     # ------------------------------------------------------------ YAML files
 

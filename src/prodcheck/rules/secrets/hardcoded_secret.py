@@ -21,6 +21,7 @@ from prodcheck.project.infra import ComposeService, compose_env, scalar_location
 from prodcheck.project.template_defaults import TemplateDefaults
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import classes_based_on, database_urls
+from prodcheck.rules.secrets.settings_urls import settings_url_passwords
 from prodcheck.rules.container.database_port_published import is_store_image
 from prodcheck.rules.secrets.secret_places import refused, settings_groups, store_reach
 from prodcheck.rules.secrets.secret_values import (
@@ -113,9 +114,12 @@ class HardcodedSecret(Rule):
             enums = classes_based_on(facts, _ENUM_BASES)
             classes = {c.qualname for c in facts.classes}
             test_classes = {q for q in classes if q.rsplit(".", 1)[-1].startswith("Test")}
+            url_passwords = settings_url_passwords(project, facts) if settings_classes else {}
             for assign in facts.assigns:
                 if assign.in_main or assign.scope in functions or assign.scope in test_classes or assign.scope in enums:
                     continue
+                if assign.target in url_passwords:
+                    continue  # the password of a database URL the settings build: PC301 hardcoded-database-url
                 name = assign.target.rsplit(".", 1)[-1]
                 # pydantic keeps `_name` as a private attribute, never read from the environment: a constant
                 in_settings = assign.scope in settings_classes and not name.startswith("_")
