@@ -69,14 +69,19 @@ class MigrationsOnBoot(Rule):
                 migrations = process.migrations_before_server(serves, migrates, manages)
                 server_name = _server_name(process, serves, manages)
                 harm = _harm(process)
-                if not migrations and _restarts_forever(process):
-                    # `alembic upgrade head && python -m app.worker` in a service restarted `always`: the
-                    # worker is the container's long-running process, and every start migrates before it
+                execs = process.role != "script" and _execs_last(process)
+                if not migrations and (_restarts_forever(process) or execs):
+                    # `alembic upgrade head && python -m app.worker` in a service restarted `always`, or a start
+                    # script that ends in `exec streamlit run ...` (the program replaces the shell as the
+                    # container's process): it is the container's long-running process, and every start
+                    # migrates before it
                     migrations = process.migrations_before_last(migrates)
                     if migrations:
                         server_name = " ".join(process.steps[-1].command.argv[:3])
                         harm = (_harm(process, "its long-running command starts (the service restarts `"
-                                      f"{_restart(process)}`)"))
+                                      f"{_restart(process)}`)") if _restarts_forever(process) else
+                                _harm(process, "its long-running command starts (`exec` makes it the container's "
+                                      "process)"))
                 for step in migrations:
                     when = (f"while `{server_name}` starts in the background" if _after_background_server(process, step, serves)
                             else f"before `{server_name}`")
@@ -337,6 +342,13 @@ def _restart(process: Process) -> str | None:
     """A compose service's `restart:` policy."""
     restart = process.node.get("restart") if process.kind == "compose" and process.node is not None else None
     return restart.as_str() if restart is not None else None
+
+
+def _execs_last(process: Process) -> bool:
+    """The process's last foreground command is run through `exec` (`exec streamlit run ui/main.py`): it replaces
+    the shell and lives as long as the container, the mark of a long-running command."""
+    foreground = [step for step in process.steps if not step.command.background]
+    return bool(foreground) and foreground[-1].command.exec
 
 
 def _restarts_forever(process: Process) -> bool:
