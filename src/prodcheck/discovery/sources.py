@@ -71,10 +71,10 @@ class SourceFile:
 
         Once its facts are extracted, a Python file's bytes are read again only for the few files a
         finding, a pragma or a fix is about; every file's bytes held as read were 47 MiB of a
-        7,574-file scan's peak. zlib at its fastest level packs Python source about 4.5 to 1
-        (0.4 s of CPU for those 47 MiB) and unpacks a file in microseconds."""
+        7,574-file scan's peak. zlib at level 3 packs Python source about 5 to 1 in the CPU time of its
+        fastest level (0.4 s for those 47 MiB; 9.5 MiB packed, level 1's 10.2) and unpacks a file in microseconds."""
         if self._data is not None and len(self._data) > _PACK_ABOVE:
-            self._packed = zlib.compress(self._data, 1)
+            self._packed = zlib.compress(self._data, 3)
             self._data = None
 
     @property
