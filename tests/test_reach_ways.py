@@ -62,6 +62,8 @@ WAYS = {
     "union": "an attribute that holds one of several project classes",
     "session-object": "fastapi-sqlalchemy's `db.session`",
     "query-run": "a SQLAlchemy Query run by `.count()` / `.all()` after it is built",
+    "query-handed": "a sync session's Query, built here or returned unrun by a helper, handed to a project helper that "
+                    "runs it (`pagination.paginate(query)`): reported at the handing call",
     "nested-function": "a function defined in the route's body, called there",
     "registry": "`-> Type[Tool]`: one of the subclasses a registry of the project lists, picked at run time",
     "dependency-factory": "`Depends(make())` injecting what the made function returns; an interface's test double skipped",

@@ -10,7 +10,7 @@ from prodcheck.knowledge.blocking import Family
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.arguments import client_argument
 from prodcheck.rules.concurrency.holds import Holding, Holds
-from prodcheck.rules.concurrency.queries import query_rendered, query_run_later, query_shown
+from prodcheck.rules.concurrency.queries import query_argument, query_rendered, query_run_later, query_shown
 from prodcheck.rules.concurrency.sessions import sync_session_argument
 from prodcheck.rules.concurrency.summaries import Why
 
@@ -45,7 +45,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
         family = holds.family(holder) if holder is not None else None
         if family is not None and family.key in kb.called:
             return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
-    return client_argument(index, holds, call, function) or sync_session_argument(index, holds, call, function)
+    return (client_argument(index, holds, call, function) or query_argument(index, holds, call, function)
+            or sync_session_argument(index, holds, call, function))
 
 
 def _client_method(holds: Holds, head: str, call: Call, function: Function) -> bool:

@@ -83,7 +83,15 @@ class Called(HoldsBase):
         if resolved.cls:
             return Holding("object", resolved.qualname)
         if resolved.function is not None:
-            return self.returns(resolved.function[0], depth + 1)
+            returned = self.returns(resolved.function[0], depth + 1)
+            if returned is None and function is not None:
+                # `base_query(db).filter(...)`: the chain's text has no arguments; the call recorded there has
+                given = value if value is not None else next(
+                    (c.value for c in self.index.calls_by_scope.get(function.qualname, ())
+                     if c.span.line == line and c.name == callee), None) if line else None
+                if given is not None:
+                    return self._query_built_on(resolved.function[0], given, function, depth + 1)
+            return returned
         if resolved.assign is not None:
             assign, _ = resolved.assign
             holder = self.value(assign.value, None, depth + 1)
@@ -91,6 +99,34 @@ class Called(HoldsBase):
                 return Holding("session", holder.ref)  # SessionLocal()
             if holder is not None and holder.kind == "class":
                 return Holding("object", holder.ref)
+        return None
+
+    def _query_built_on(self, target: Function, value: Value, function: Function | None,
+                        depth: int) -> Holding | None:
+        """`people_query(db)` with `def people_query(db): return db.query(Person).order_by(...)`: the helper builds a
+        Query on the session the call gives it and returns it unrun, so the call's value is a sync Query when that
+        argument is a sync Session (only a sync Session has `query()`: knowledge/blocking.toml [sqlalchemy])."""
+        sql = self.kb.sqlalchemy
+        bound = bool(target.params) and target.params[0].name in {"self", "cls"}
+        for returned in target.returns:
+            chains = [returned] if returned.kind == "call" else self._local_values(target).get(returned.text, []) \
+                if returned.kind == "name" else []
+            for chain in chains:
+                parts = chain.text.split(".")
+                if chain.kind != "call" or len(parts) < 2 or parts[1] != "query()" or any(
+                        part.removesuffix("()") in sql.query_io or part.removesuffix("()") in sql.query_renders
+                        for part in parts[2:]):
+                    continue
+                position = next((i for i, param in enumerate(target.params) if param.name == parts[0]), None)
+                if position is None:
+                    continue
+                given = next((v for key, v in value.keywords if key == parts[0]), None)
+                at = position - 1 if bound else position
+                if given is None and not value.has_star and 0 <= at < len(value.items):
+                    given = value.items[at]
+                held = self.value(given, function, depth + 1) if given is not None else None
+                if held is not None and held.kind == "session" and held.ref == "sync":
+                    return Holding("query", "sync")
         return None
 
     def _trait(self, trait: str, value: Value, function: Function | None, depth: int, line: int) -> Holding | None:

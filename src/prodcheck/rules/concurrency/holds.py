@@ -215,7 +215,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                                             self.annotation(declared, function, depth + 1)) if found is not None]
                 return union(held) if held else None
             if local is not None:
-                held = self.value(local, function, depth + 1)
+                held = self._assigned(function, dotted, local, depth)
                 how = self.bound_by(function, local) if held is not None else ""
                 return self.entered(held, local, how, function, depth + 1) if held is not None and how else held
             for assign in reversed(self.dotted_locals.get(function.qualname, ())):
@@ -268,6 +268,14 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             found = self.value(assign.value, scope[0] if scope else None, depth + 1)
             return found if found is not None else self._declared(dotted, depth)
         return None
+
+    def _assigned(self, function: Function, name: str, local: Value, depth: int) -> Holding | None:
+        """What the assignment `local` of a local gives it. A local assigned again from itself (`query =
+        query.filter(...)` under each `if`) answers each assignment once, with a depth of its own, as an
+        expression's: otherwise each earlier assignment spends the depth of the chain that reads it."""
+        if not self._line_matters(function, name):
+            return self.value(local, function, depth + 1)
+        return self._own((function.qualname, name + "=", local.span.line), lambda: self.value(local, function, 0))
 
     def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
         text, line = value.text, value.span.line

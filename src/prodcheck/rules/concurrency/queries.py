@@ -2,9 +2,11 @@
 (`.all()`, `.count()`, knowledge/blocking.toml [sqlalchemy] query_io) runs it, and rendering it (`str(q)`,
 `q.statement`, `q.subquery()`: [sqlalchemy] query_renders, render_functions) only compiles SQL text.
 
-A query-builder call is reported where the function runs the query (`query_run_later`), nowhere when the
-function only renders it (`query_rendered`: the SQL text is what something else runs, reported there), and
-where it is built otherwise (handed to a helper, returned, iterated: its run is not seen here).
+A query-builder call is reported where the function runs the query (`query_run_later`), or where it hands the
+query to a project helper that runs it (`query_argument`: `pagination.paginate(query)` with `def paginate(self,
+results): total = results.count()`), nowhere when the function only renders it (`query_rendered`: the SQL text is
+what something else runs, reported there), and where it is built otherwise (handed to a library, returned,
+iterated: its run is not seen here).
 """
 from __future__ import annotations
 
@@ -13,16 +15,29 @@ from collections.abc import Iterator
 from prodcheck.knowledge.blocking import SqlAlchemy
 from prodcheck.model.facts import Call, Function, Value
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.branches import parameter, possible
+from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.summaries import Why
 
 _NESTING = 6  # how deep inside call arguments a reference to the query is looked for
+MAX_HANDS = 3  # helpers a query is handed on through, after the first
 
 
 def _kept(call: Call, function: Function) -> tuple[tuple[int, int], set[str]]:
-    """Where the query call starts (a chain built on it starts there too) and the locals bound to that chain."""
+    """Where the query call starts (a chain built on it starts there too) and the locals bound to that chain:
+    one starting where the call does, or, for a chain in parentheses (`q = (db.query(X).join(Y)).options(Z)`,
+    which starts at the parenthesis), the nearest one before it whose text begins with the call's."""
     start = (call.span.line, call.span.column)
     kept = {name for name, value, _ in function.locals
             if value.kind == "call" and (value.span.line, value.span.column) == start}
+    if not kept:
+        prefix = call.value.text + "()"
+        enclosing = [((value.span.line, value.span.column), name) for name, value, _ in function.locals
+                     if value.kind == "call" and value.text.startswith(prefix)
+                     and (value.span.line, value.span.column) <= start]
+        if enclosing:
+            kept = {max(enclosing)[1]}
     return start, kept
 
 
@@ -40,7 +55,99 @@ def query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Func
             held = holds.expression(other.name.rpartition(".")[0], function, line=other.span.line)
             if held is not None and held.kind == "query":
                 return True  # the run is judged a query's: reported there
+        # `pagination.paginate(q)`: handed to a helper that runs it, reported at that call (`query_argument`)
+    for other in index.calls_by_scope.get(function.qualname, []):
+        if other is call:
+            continue
+        for argument in (*other.value.items, *other.value.keyword_values):
+            if argument.kind == "name" and argument.text in kept and _run_by(index, holds, other, function, argument,
+                                                                               runs) is not None:
+                return True
     return False
+
+
+def query_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
+    """`pagination.paginate(query)`, `query` a sync Session's Query kept in a local, `paginate` the project's sync
+    function that runs it (`results.count()`, `results.limit(n).all()` on its parameter, or a helper it hands it
+    on to does): the query's SQL is sent inside that call, on the loop's thread. Reported at the call, as the
+    line of the request path where it happens; the builder (`db.query(X)`) stays quiet (`query_run_later`)."""
+    value = call.value
+    if not value.items and not value.flat_keywords:
+        return None
+    sql = holds.kb.sqlalchemy
+    for argument in (*value.items, *value.keyword_values):
+        if argument.kind != "name" or "()" in argument.text:
+            continue
+        found = _run_by(index, holds, call, function, argument, sql.query_io)
+        if found is not None:
+            param, method, helper = found
+            return Why(f"`{value.last}()` runs the sync SQLAlchemy query `{argument.text.rsplit('.', 1)[-1]}` "
+                       f"(`{param}.{method}()` in `{helper}`)", sql.instead)
+    return None
+
+
+def _run_by(index: PythonIndex, holds: Holds, call: Call, function: Function, argument: Value,
+            runs: frozenset[str]) -> tuple[str, str, str] | None:
+    """(parameter, method, helper) when `argument` holds a sync Query and the project function the call runs
+    runs it on the parameter the call binds it to."""
+    held = holds.value(argument, function)
+    if held is None or held.kind != "query" or held.ref != "sync":
+        return None
+    target = _sync_target(index, holds, call, function)
+    return _runs_on(index, holds, call, target, argument, runs, 0, frozenset({function.qualname})) \
+        if target is not None else None
+
+
+def _sync_target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Function | None:
+    """The project's sync function or method the call runs (an `async def` is judged on its own: its calls
+    are on the request path already)."""
+    if "()" in call.value.text or call.value.text.endswith("[]"):
+        return None
+    found = index.call_target(call, function) or object_target(index, holds, call, function)
+    if found is None or found[0].is_async or found[0].qualname.endswith(".__init__"):
+        return None
+    return found[0]
+
+
+def _runs_on(index: PythonIndex, holds: Holds, call: Call, target: Function, argument: Value, runs: frozenset[str],
+             depth: int, seen: frozenset[str]) -> tuple[str, str, str] | None:
+    """The first loading method `target` calls on the parameter the call binds `argument` to, past any builder
+    (`results.limit(n).offset(m).all()`), or that a sync helper it hands the parameter on to calls. A
+    parameter the helper rebinds to something not built from it (`results = []`) is followed only above that line."""
+    name = parameter(call, target, argument)
+    if name is None or name in {"self", "cls"} or depth > MAX_HANDS or target.qualname in seen:
+        return None
+    # `results = []` before the run: what is run is no longer the query (a rebinding built from it is)
+    replaced = min((value.span.line for bound, value, _ in target.locals
+                    if bound == name and not _derived(value, name, 0)), default=None)
+    prefix = name + "."
+    for inner in index.calls_by_scope.get(target.qualname, ()):
+        if inner.offloaded or inner.awaited or (replaced is not None and inner.span.line > replaced) \
+                or not possible(target.needs(inner.span.line), call, target):
+            continue  # `if not skip_count: results.count()` with `skip_count=True` given: not run by this call
+        text = inner.value.text
+        if text.startswith(prefix):
+            method = text.rsplit(".", 1)[-1]
+            if method in runs and "[]" not in text:
+                return name, method, target.qualname.rsplit(".", 1)[-1]
+            continue
+        for given in (*inner.value.items, *inner.value.keyword_values):
+            if given.kind == "name" and given.text == name:
+                helper = _sync_target(index, holds, inner, target)
+                found = _runs_on(index, holds, inner, helper, given, runs, depth + 1, seen | {target.qualname}) \
+                    if helper is not None else None
+                if found is not None:
+                    return found
+    return None
+
+
+def _derived(value: Value, name: str, depth: int) -> bool:
+    """The value is built from `name` (`results.limit(n)`, `cls.select_or_noload(results, includes)`)."""
+    if depth > _NESTING:
+        return False
+    if value.kind in {"name", "call"} and value.text.partition(".")[0] == name:
+        return True
+    return any(_derived(item, name, depth + 1) for item in (*value.items, *(v for _, v in value.keywords)))
 
 
 def query_rendered(index: PythonIndex, call: Call, function: Function, sql: SqlAlchemy) -> bool:
@@ -51,6 +158,10 @@ def query_rendered(index: PythonIndex, call: Call, function: Function, sql: SqlA
     whatever runs that text is judged on its own. A use the facts do not hold (a `for` loop over the local)
     is not seen: a query that is rendered and also iterated is taken as rendered."""
     start, kept = _kept(call, function)
+    if kept and all(_renders(value, "", start, kept, sql) for name, value, _ in function.locals if name in kept
+                    and value.kind == "call" and (value.span.line, value.span.column) <= start):
+        # `sub = db.query(X.id).filter(...).scalar_subquery()`: what the local holds is the construct, not the query
+        return True
     rendered = False
     for use, parent in _uses(index, function, start, kept):
         if not _renders(use, parent, start, kept, sql):

@@ -10,6 +10,7 @@ from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import parameter, possible, stored, unused
 from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.queries import query_rendered, query_run_later
 from prodcheck.rules.concurrency.summaries import Why
 
 
@@ -53,6 +54,8 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
     if target is not None and (_passed_through(index, call, target[0], passed)
                                or _ruled_out(index, call, target[0], passed)):
         return None
+    if target is not None and _query_run_here(index, holds, call, function):
+        return None
     if target is None:
         if "." not in name and any(param.name == name for param in function.params):
             return None  # `checker(claims, db)`: a callable the caller (or `Depends`) hands in; what it does is not known
@@ -62,6 +65,17 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         if _unread(index, holds, name, function) or _undefined_member(holds, name, function):
             return None
     return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
+
+
+def _query_run_here(index: PythonIndex, holds: Holds, call: Call, function: Function) -> bool:
+    """`query = people_query(db)` with a helper that builds a Query on the session and returns it unrun: this
+    function runs it later (`query.count()`) or hands it to a helper that does (`paginate(query)`), reported
+    there, or only renders it; building it sent nothing (queries.py, as for `db.query(X)` written here)."""
+    held = holds.value(call.value, function)
+    if held is None or held.kind != "query" or held.ref != "sync":
+        return False
+    sql = holds.kb.sqlalchemy
+    return query_run_later(index, holds, call, function, sql.query_io) or query_rendered(index, call, function, sql)
 
 
 def _as_written(index: PythonIndex, text: str) -> str:
