@@ -28,7 +28,8 @@ _START_SCRIPT_WORDS = tuple(load("contexts")["path_words"]["start_script_words"]
 
 
 def modules_run_by_production(project: Project) -> set[str]:
-    """Modules or script paths that a production process runs with `python -m x` / `python x.py`."""
+    """Modules or script paths that a production process runs with `python -m x` / `python x.py`, or through a
+    console script the project installs (`india-api` for `india_api.cmd.main:run`)."""
     run: set[str] = set()
     for process in project.processes:
         if process.context != Context.PROD or process.role not in {"web", "image", "script", "worker"}:
@@ -37,11 +38,20 @@ def modules_run_by_production(project: Project) -> set[str]:
             call = step.server
             if call is not None and call.server == "python" and call.app_ref:
                 run.add(call.app_ref.removeprefix("./"))
+            script = project.console_scripts.script(step.command)
+            if script is not None:  # `module:function`: that function runs, not every command of a CLI module
+                run.add(f"{script.module}:{script.function}")
     return run
 
 
-def module_is_run(project: Project, module: str, path: str, run: set[str]) -> bool:
+def module_is_run(project: Project, module: str, path: str, run: set[str], scope: str = "") -> bool:
+    """A production command runs the module at `path` (`python -m`, `python x.py`), or, for a console script's
+    `module:function`, that function: `scope` is where the call is written."""
     for ref in run:
+        if ":" in ref:
+            if ref.partition(":")[0] == module and scope == f"{module}.{ref.partition(':')[2]}":
+                return True
+            continue
         if ref.endswith(".py"):
             if path == ref or path.endswith("/" + ref) or ref.endswith("/" + path):
                 return True
@@ -184,7 +194,7 @@ class ReloadInProduction(Rule):
                         Location(facts.path, reload_value.span), confidence=Confidence.MEDIUM,
                     )
                     continue
-                is_run = module_is_run(project, facts.module, facts.path, run)
+                is_run = module_is_run(project, facts.module, facts.path, run, call.scope)
                 context = None if is_run else Context.DEV
                 note = "a production command runs this module" if is_run else (
                     "only when the module is run directly")
