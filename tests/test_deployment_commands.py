@@ -53,10 +53,12 @@ def test_a_build_option_that_takes_a_value_is_never_the_build_context(tmp_path: 
 
 
 def test_compose_commands_of_a_deploy_job(tmp_path: Path) -> None:
-    """Every verb that ships applies its files; a global option's value is not the verb; `ps` ships
-    nothing; the same command in a test job deploys nothing."""
-    verbs, options = CLI["compose_verbs"], CLI["compose_value_flags"]
+    """Every verb that runs or deploys applies its files; one that only builds or pushes the images (`build`,
+    `push`) ships the Dockerfiles its services build, not the file's run settings; a global option's value is
+    not the verb; `ps` ships nothing; the same command in a test job deploys nothing."""
+    verbs, options, image_verbs = CLI["compose_verbs"], CLI["compose_value_flags"], set(CLI["compose_image_verbs"])
     files = {f"verb{index}/compose.yml": COMPOSE for index in range(len(verbs))}
+    files.update({f"verb{index}/Dockerfile": IMAGE for index, verb in enumerate(verbs) if verb in image_verbs})
     files.update({f"option{index}/compose.yml": COMPOSE for index in range(len(options))})
     files = _unique({**files, "status/compose.yml": COMPOSE, "ci/compose.yml": COMPOSE})
     commands = [f"docker compose -f verb{index}/compose.yml {verb}" for index, verb in enumerate(verbs)]
@@ -66,8 +68,14 @@ def test_compose_commands_of_a_deploy_job(tmp_path: Path) -> None:
         **files, ".github/workflows/deploy.yml": _workflow("deploy", commands),
         ".github/workflows/test.yml": _workflow("test", ["docker compose -f ci/compose.yml up -d"], "ci"),
     })
-    shipped = {path for path in _prod(project) if path.endswith("compose.yml")}
-    assert shipped == {path for path in files if path.startswith(("verb", "option"))}
+    built = {f"verb{index}/" for index, verb in enumerate(verbs) if verb in image_verbs}
+    assert built and {path for path in _prod(project) if path.endswith("compose.yml")} == {
+        path for path in files if path.startswith(("verb", "option")) and path.endswith("compose.yml")
+        and not path.startswith(tuple(built))}
+    images = {path: placement.reason for path, placement in project.deployment.placements.items()
+              if path.endswith("Dockerfile") and placement.context == Context.PROD}
+    assert set(images) == {folder + "Dockerfile" for folder in built}
+    assert all("`docker compose build` of" in why or "`docker compose push` of" in why for why in images.values())
 
 
 def test_every_spelling_of_a_build_and_a_compose_deploy(tmp_path: Path) -> None:

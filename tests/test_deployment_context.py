@@ -546,6 +546,9 @@ def test_chart_files_helm_never_renders_are_development(project) -> None:
     ("DATABASE", "web_dev", "dev"),  # `DATABASE` in the name, none of the suffixes
     ("DB_NAME", "dev_web", "dev"),
     ("APP_DSN", "postgresql://u@db:5432/app_dev?sslmode=disable", "dev"),  # a URL's path, without its query
+    ("POSTGRES_DB", "dummy_pg_db", "dev"),  # a stand-in no deployment keeps data in
+    ("DATABASE_URL", "postgresql+asyncpg://u:p@postgres/fake-db", "dev"),
+    ("POSTGRES_DB", "dummyapp", "prod"),  # a word inside a name is not the stand-in word
     ("POSTGRES_USER", "web_dev", "prod"),  # not a database name
     ("POSTGRES_DB", "web", "prod"),
     ("APP_DSN", "postgresql://u@dev_host:5432/app?opt=web_dev", "prod"),  # only the database part counts

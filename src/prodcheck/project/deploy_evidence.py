@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # (knowledge/workflows.toml [docker_cli]).
 _DOCKER_CLI = load("workflows")["docker_cli"]
 _COMPOSE_VERBS = frozenset(_DOCKER_CLI["compose_verbs"])
+_COMPOSE_IMAGE_VERBS = frozenset(_DOCKER_CLI["compose_image_verbs"])
 _DOCKER_VALUE_FLAGS = frozenset(_DOCKER_CLI["build_value_flags"])
 _COMPOSE_VALUE_FLAGS = frozenset(_DOCKER_CLI["compose_value_flags"])
 _DEPLOY_TARGET = re.compile(r"deploy|release|prod|publish|push|ship|rollout|upload", re.I)
@@ -64,6 +65,7 @@ class DeployEvidence:
     views: FileViews
     _prod: dict[str, str]  # path -> why production runs it
     _compose_prod_why: dict[str, str]
+    _compose_builds: dict[str, str]  # compose file -> the build or push of its images on a deploy path
     targets: dict[str, set[str]]  # Dockerfile -> the stages deploy paths build (`--target`)
     platform_images: dict[str, tuple[str, str]]  # Dockerfile -> (the platform that runs its image, where)
     _untargeted: set[str]  # Dockerfiles a deploy path also builds whole (no `--target`)
@@ -202,9 +204,15 @@ class DeployEvidence:
                      if _join(base, name) in self.views.by_path][:1]
         for name in files:
             path = _join(base, name)
-            if path in self.views.by_path:
-                self._mark_prod(path, f"deployed by `docker compose -f {name}` at {where}")
-                self._compose_prod_why.setdefault(path, where)
+            if path not in self.views.by_path:
+                continue
+            if verb in _COMPOSE_IMAGE_VERBS:
+                # `docker compose build` / `push`: the images its services build ship (deployment.py places the
+                # Dockerfiles), the file's run settings do not
+                self._compose_builds.setdefault(path, f"`docker compose {verb}` of {name} at {where}")
+                continue
+            self._mark_prod(path, f"deployed by `docker compose -f {name}` at {where}")
+            self._compose_prod_why.setdefault(path, where)
 
     def _helm(self, args: list[str], base: str, where: str) -> None:
         positional = []

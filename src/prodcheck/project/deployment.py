@@ -51,6 +51,7 @@ class Deployment(PathMarks):
         self.pinned = pinned
         self._prod: dict[str, str] = {}  # path -> why production runs it
         self._compose_prod_why: dict[str, str] = {}
+        self._compose_builds: dict[str, str] = {}
         self.targets: dict[str, set[str]] = {}  # Dockerfile -> the stages deploy paths build (`--target`)
         # Dockerfile -> (the platform that runs its image, where that is said): an image tagged for a
         # platform's registry (`registry.heroku.com/...`) or pushed by the platform's CLI
@@ -113,6 +114,8 @@ class Deployment(PathMarks):
             for compose, name in users:
                 placement = out.get(compose)
                 context = placement.context if placement is not None else views.by_path[compose].context
+                if compose in self._compose_builds and dockerfile not in self._prod:
+                    self._prod[dockerfile] = f"built by service `{name}` in {self._compose_builds[compose]}"
                 if context == Context.PROD and dockerfile not in self._prod:
                     self._prod[dockerfile] = f"built by service `{name}` of {compose}" + (
                         " (production compose file)" if compose in prod_compose else "")
