@@ -334,3 +334,36 @@ def test_env_and_with_that_are_no_mapping_give_no_values(tmp_path: Path) -> None
     _project(root, files)
     _, data = run_json(root)  # fails on an internal error of any rule
     assert not [f for f in data["findings"] if f["code"] == "PC000"], data["findings"]
+
+
+BUILD_ONE = """\
+on: {workflow_call: {inputs: {service: {type: string}}}}
+jobs:
+  lint:
+    uses: org/ci/.github/workflows/lint.yml@main
+    with:
+      path: ${{ inputs.service }}
+  build-image:
+    uses: org/ci/.github/workflows/build-docker.yml@main
+    with:
+      APP_NAME: shop
+      SERVICE: ${{ inputs.service }}
+      INFRASTRUCTURE_FOLDER: terraform
+"""
+
+
+def test_a_folder_given_through_a_workflow_of_the_repository_to_an_image_workflow(tmp_path: Path) -> None:
+    """build.yml -> ./build-one.yml (`service: backend`) -> org/ci build-docker.yml (`SERVICE: ${{ inputs.service }}`):
+    the external image workflow builds backend/Dockerfile as its context; the same folder given to a linter's
+    workflow, or a folder with no Dockerfile, places nothing."""
+    caller = ("on: {push: {branches: [main]}}\njobs:\n"
+              "  backend:\n    uses: ./.github/workflows/build-one.yml\n    with:\n      service: backend\n"
+              "  docs:\n    uses: ./.github/workflows/build-one.yml\n    with:\n      service: docs\n")
+    files = {**_images("backend/Dockerfile", "tools/Dockerfile"), "docs/index.md": "# docs\n", "terraform/main.tf": "\n",
+             DEPLOY: caller, ".github/workflows/build-one.yml": BUILD_ONE}
+    project = _project(tmp_path / "chain", files)
+    assert _prod(project) == {
+        "backend/Dockerfile": "built by the reusable workflow `org/ci/.github/workflows/build-docker.yml@main` "
+                              f"(its input `SERVICE`) at {DEPLOY}:3"}
+    linted = {**_images("tools/Dockerfile"), DEPLOY: _external("path: tools").replace("image.yml", "lint.yml")}
+    assert _prod(_project(tmp_path / "lint", linted)) == {}

@@ -104,6 +104,10 @@ class DeployEvidence:
             source = self.views.by_path.get(f"{folder}/dockerfile" if folder else "dockerfile")
         return source.path if source is not None and source.kind == FileKind.DOCKERFILE else None
 
+    def _dockerfile_in(self, folder: str) -> str | None:
+        """The default-named Dockerfile of a folder of the repository (a build context), or None."""
+        return self._dockerfile_at(f"{folder}/Dockerfile") if folder and folder not in self.views.by_path else None
+
     def _read_command(self, command: SimpleCommand, base: str, where: str, deploy: bool,
                       env: dict[str, str] | None = None) -> None:
         """What one command builds or deploys. `deploy`: the command runs on a deploy path (a deploy

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 
+from prodcheck.knowledge import load
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.deploy_evidence import _EXPRESSION, DeployEvidence, _join, _knowledge, _norm, _test_tags, _words
 from prodcheck.project.script_runs import follow
 
+_IMAGE_WORKFLOW_WORDS = frozenset(load("workflows")["docker_cli"]["image_workflow_words"])
 _INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 
 
@@ -58,18 +60,30 @@ class WorkflowEvidence(DeployEvidence):
                     self._from_external_call(job.uses, inputs, f"{job.path}:{job.key_node.span.line}")
                 if callee is None or callee is workflow:
                     continue
-                for step in (s for callee_job in callee.jobs.values() for s in callee_job.steps):
-                    if inputs and step.uses and "/build-push-action" in step.uses:
-                        self._build_push_action(step.node, callee.path, inputs, f"{job.path}:{job.key_node.span.line}")
+                where = f"{job.path}:{job.key_node.span.line}"
+                for callee_job in callee.jobs.values():
+                    if inputs and callee_job.uses and not callee_job.uses.startswith("./") \
+                            and not callee_job.is_test_job():
+                        # build.yml -> ./build-one.yml (`service: backend`) -> org/actions/build-docker.yml
+                        # (`SERVICE: ${{ inputs.service }}`): the external call, with this call's inputs
+                        given = {key: _with_inputs(value, inputs)
+                                 for key, value in _scalar_map(callee_job.node, "with").items()}
+                        self._from_external_call(callee_job.uses, given, where)
+                    for step in callee_job.steps:
+                        if inputs and step.uses and "/build-push-action" in step.uses:
+                            self._build_push_action(step.node, callee.path, inputs, where)
 
     def _from_external_call(self, uses: str, inputs: dict[str, str], where: str) -> None:
         """A reusable workflow of another repository (`uses: org/workflows/.github/workflows/image_build.yml@v3`),
         which this one cannot read, given a Dockerfile of this repository as an input (`dockerfile:
-        scripts/docker/Dockerfile`): it builds that Dockerfile, and an input named for a target (`build_target:
+        scripts/docker/Dockerfile`), or, when its name says it builds images (`build-docker.yml`), a folder holding
+        one (`service: backend`, a build context): it builds that Dockerfile, and an input named for a target (`build_target:
         prod`) is the stage it builds (hotosm's tasking-manager). A call that runs only for pull requests, or
         builds a stage named for CI or development, places nothing."""
+        builds_images = bool(set(_words(uses.split("@", 1)[0].rsplit("/", 1)[-1])) & _IMAGE_WORKFLOW_WORDS)
         found = [(key, path) for key, value in inputs.items() if "$" not in value
-                 and (path := self._dockerfile_at(_norm(value))) is not None]
+                 and (path := self._dockerfile_at(_norm(value))
+                      or (self._dockerfile_in(_norm(value)) if builds_images else None)) is not None]
         if len(found) != 1:
             return  # none, or several images whose targets cannot be told apart
         key, dockerfile = found[0]
@@ -89,7 +103,7 @@ class WorkflowEvidence(DeployEvidence):
         def value(key: str) -> str | None:
             found = with_node.get(key)
             text = found.as_str() if found is not None and found.is_scalar else None
-            return _INPUT.sub(lambda m: (inputs or {}).get(m.group(1), m.group(0)), text) if text else text
+            return _with_inputs(text, inputs or {}) if text else text
 
         file, context = value("file"), value("context") or "."
         if "$" in context or "://" in context:
@@ -131,3 +145,8 @@ def _scalar_map(node: YNode | None, key: str) -> dict[str, str]:
     if found is None or not found.is_map:
         return {}
     return {name.as_str() or "": value.as_str() or "" for name, value in found.items() if value.is_scalar}
+
+
+def _with_inputs(text: str, inputs: dict[str, str]) -> str:
+    """`${{ inputs.service }}` replaced by what the call gives `service` (left as written when it gives nothing)."""
+    return _INPUT.sub(lambda m: inputs.get(m.group(1), m.group(0)), text)
