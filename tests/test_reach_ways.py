@@ -140,6 +140,8 @@ WAYS = {
     "super-call": "`super().save()` in an override: the next project base's method",
     "handed-on-callable": "a function handed by reference to an async helper that hands it on to the one calling it "
                           "(`await once_for_workers(job)` -> `run_job(job)` -> `job()`); handed on to a thread, quiet",
+    "conditional-global": "a module global assigned in branches at module level (`if REDIS_HOST: cache = Redis()` / "
+                          "`else: cache = LocalCache()`): the blocking branch wins, as either may be deployed",
     "constructor-argument": "`Counter(cache)` with `def __init__(self, r): self.r = r`: what the project builds the "
                             "class with is what the attribute holds in every method",
     "app-copy": "two copies of an application in one repository (`api/` and `ee/api/`, both with `chalicelib/`): "

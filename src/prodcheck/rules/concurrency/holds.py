@@ -43,6 +43,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self.dotted_locals: dict[str, list[Assign]] = defaultdict(list)
         self.app_state: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
         self.entries: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
+        # module globals assigned inside a block at module level (`if REDIS_HOST: cache = Redis(...)` then
+        # `else: cache = SQLiteCache()`): which branch runs depends on the deployment's configuration
+        self.branches: dict[str, list[Assign]] = defaultdict(list)
         for facts in index.files.values():
             for assign in facts.assigns:
                 self._note_assign(assign, facts)
@@ -76,6 +79,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             return
         if target.startswith("self.") and target.count(".") == 1:
             return  # an instance attribute (`attributes`)
+        if scope == facts.module and assign.span.column > 1:
+            self.branches[target].append(assign)
         if scope in self.index.classes and target.startswith(scope + ".") and target.count(".") == scope.count(".") + 1:
             return  # a class attribute (`attributes`)
         if "." in target and scope and scope != facts.module and scope in self.index.functions:
@@ -264,6 +269,13 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             return Holding("class", resolved.qualname)
         if resolved.assign is not None:
             assign, _ = resolved.assign
+            branches = self.branches.get(assign.target, ())
+            if len(branches) > 1 and any(branch is assign for branch in branches):
+                # assigned in several branches at module level: as for a local (`_either`), any may be the one the
+                # deployment runs, and a blocking one wins (a production Redis client over a development SQLite cache)
+                held = [found for branch in branches if (found := self.value(branch.value, None, depth + 1)) is not None]
+                if held:
+                    return union(held)
             scope = self.index.functions.get(assign.scope)
             found = self.value(assign.value, scope[0] if scope else None, depth + 1)
             return found if found is not None else self._declared(dotted, depth)
