@@ -16,6 +16,11 @@ _IMAGES = _KB["images"]
 IMAGE_OPEN = frozenset(_IMAGES["open"])
 IMAGE_METHODS = frozenset(_IMAGES["methods"])
 IMAGE_FUNCTIONS = frozenset(_IMAGES["functions"])
+_DOCUMENTS = _KB["documents"]
+DOCUMENT_OPEN = frozenset(_DOCUMENTS["open"])
+DOCUMENT_PAGES = frozenset(_DOCUMENTS["pages"])
+PAGE_RENDERS = frozenset(_DOCUMENTS["renders"])
+DOCUMENT_RENDERS = frozenset(_DOCUMENTS["document_renders"])
 _PAYLOADS = _KB["payloads"]
 UPLOAD_TYPES = frozenset(_PAYLOADS["upload_types"])
 UPLOAD_MARKERS = frozenset(_PAYLOADS["upload_markers"])
@@ -53,6 +58,8 @@ def classify_work(index: PythonIndex, call: Call, function: Function) -> str | N
         return None
     if method in IMAGE_METHODS and work.image(head, call):
         return _IMAGES["what"]
+    if method in PAGE_RENDERS | DOCUMENT_RENDERS and work.renders_unbounded(head, method, value):
+        return _DOCUMENTS["what"]
     if method in ARCHIVE_METHODS:
         source = work.archive(head, call)
         if source:
@@ -66,7 +73,7 @@ def classify_work(index: PythonIndex, call: Call, function: Function) -> str | N
 
 def grows_with_data(what: str) -> bool:
     """Whether a reason of `classify_work` (its cost grows with the data, not fixed by a work factor)."""
-    return what in {_IMAGES["what"], _KB["json"]["what"]} or what.startswith(_KB["compression"]["what"].split("{")[0])
+    return what in {_IMAGES["what"], _DOCUMENTS["what"], _KB["json"]["what"]} or what.startswith(_KB["compression"]["what"].split("{")[0])
 
 
 _SOURCE = {"upload": "an uploaded file", "body": "the raw request body"}  # what the client sent
@@ -176,6 +183,62 @@ class _Work:
         if method in IMAGE_METHODS | {"copy", "crop"} and owner and "." not in owner and "()" not in owner:
             return self._local_image(owner, depth + 1)
         return False
+
+    def renders_unbounded(self, head: str, method: str, value: Value) -> bool:
+        """`page.get_pixmap()` of every page of a document opened from unbounded data (`for page in doc`), or of
+        one page at a resolution the code does not fix (`dpi=dpi`): the work has no limit the code sets. One page
+        at a fixed resolution (a cover thumbnail) is bounded."""
+        scale = value.kwarg("dpi") or value.kwarg("matrix")
+        free = scale is not None and scale.kind != "const"
+        if method in DOCUMENT_RENDERS:  # `doc.get_page_pixmap(pno, dpi=...)`
+            return free and self.document(head, 0)
+        if head.endswith("[]"):
+            return free and self.document(head[:-2], 0)
+        owner, _, taken = head.rpartition(".")
+        if taken.endswith("()"):
+            return free and taken[:-2] in DOCUMENT_PAGES and self.document(owner, 0)
+        if "." in head or "(" in head:
+            return False
+        pages = [self._page_of(value, 0) for local, value, _ in self.function.locals if local == head]
+        return "every" in pages or (free and "one" in pages)
+
+    def _page_of(self, value: Value, depth: int) -> str:
+        """"every" for a page of a loop over a document opened from unbounded data (`for page in doc`,
+        `for i, page in enumerate(doc)`, `doc.pages()`), "one" for one page of it (`doc[n]`, `doc.load_page(n)`)."""
+        if depth > MAX_DEPTH:
+            return ""
+        if value.kind == "unpack" and value.items:  # `i, page` of `enumerate(doc)`: the item, at position 1
+            inner = value.items[0]
+            if inner.kind == "each" and inner.items and inner.items[0].kind == "call" \
+                    and inner.items[0].text == "enumerate":
+                return "every" if value.literal == 1 and self._document_value(inner.items[0].arg(0), depth + 1) else ""
+            return ""
+        if value.kind == "each" and value.items:
+            iterated = value.items[0]
+            if iterated.kind == "call" and iterated.text.rpartition(".")[2] in DOCUMENT_PAGES:
+                return "every" if self.document(iterated.text.rpartition(".")[0], depth + 1) else ""
+            return "every" if self._document_value(iterated, depth + 1) else ""
+        if value.kind == "subscript" and value.text:
+            return "one" if self.document(value.text, depth + 1) else ""
+        if value.kind == "call" and value.text.rpartition(".")[2] in DOCUMENT_PAGES:
+            return "one" if self.document(value.text.rpartition(".")[0], depth + 1) else ""
+        return ""
+
+    def document(self, name: str, depth: int) -> bool:
+        """Whether a local `name` holds a document opened from something other than a literal path."""
+        if depth > MAX_DEPTH or not name or "." in name or "(" in name or "[" in name:
+            return False
+        return any(self._document_value(value, depth + 1) for local, value, _ in self.function.locals if local == name)
+
+    def _document_value(self, value: Value | None, depth: int) -> bool:
+        if value is None or depth > MAX_DEPTH or not self.function.qualname:
+            return False
+        if value.kind == "name":
+            return self.document(value.text, depth + 1)
+        if value.kind != "call" or value.text not in DOCUMENT_OPEN:
+            return False
+        source = value.arg(0) or value.kwarg("filename") or value.kwarg("stream")
+        return source is not None and not source.is_str  # a literal path is a bundled, known document
 
     def _archives(self, head: str, call: Call) -> list[Value]:
         """The constructor calls of the archive `head` names: a local bound to one (each binding), or one
