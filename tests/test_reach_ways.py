@@ -142,6 +142,9 @@ WAYS = {
                           "(`await once_for_workers(job)` -> `run_job(job)` -> `job()`); handed on to a thread, quiet",
     "conditional-global": "a module global assigned in branches at module level (`if REDIS_HOST: cache = Redis()` / "
                           "`else: cache = LocalCache()`): the blocking branch wins, as either may be deployed",
+    "wrapper-keywords": "a decorator's wrapper hands its `**kwargs` to a helper defined beside it that reads "
+                        "`kwargs.get(\"db\")`: the wrapped route's parameter (a sync `Depends` session); an async "
+                        "session awaited stays quiet",
     "constructor-argument": "`Counter(cache)` with `def __init__(self, r): self.r = r`: what the project builds the "
                             "class with is what the attribute holds in every method",
     "app-copy": "two copies of an application in one repository (`api/` and `ee/api/`, both with `chalicelib/`): "

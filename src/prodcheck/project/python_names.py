@@ -242,6 +242,12 @@ class NameIndex:
             return None
         if function is not None and "." not in name and function.qualname:
             nested = self.resolve(f"{function.qualname}.{name}")  # a function defined in the caller's body
+            scope = function.qualname.rpartition(".")[0]
+            while (nested is None or not nested.function) and scope in self.functions:
+                # a free name of a nested function is its enclosing function's binding (Python's scoping): a helper
+                # defined beside it in a decorator's body (`def decorator(func): def _check(kwargs): ...`)
+                nested = self.resolve(f"{scope}.{name}")
+                scope = scope.rpartition(".")[0]
             if nested is not None and nested.function:
                 # An `async def` caller runs the direct call on the event loop, whatever else it does with the
                 # function on another branch (`if inline: work()` beside `await asyncio.to_thread(work)`).

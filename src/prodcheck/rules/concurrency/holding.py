@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Blocking, Family, Orm
-from prodcheck.model.facts import Assign, Function, PyFacts, Value
+from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ INSTANCE = frozenset({"self", "cls"})
 
 
 class Holding(NamedTuple):
-    kind: str  # client | session | engine | factory | inspector | object | class | maker | query | module
+    kind: str  # client | session | engine | factory | inspector | object | class | maker | query | module | arguments
     ref: str  # family key, "sync"/"async", or a class qualname
 
     @property
@@ -130,3 +130,6 @@ class HoldsBase:
         def abstract(self, function: Function) -> bool: ...
         def method(self, cls: str, name: str) -> tuple[Function, PyFacts] | None: ...
         def implementations(self, cls: str, name: str) -> list[tuple[Function, PyFacts]]: ...
+        def _sites(self, short: str) -> list[Call]: ...
+        def arguments_member(self, holder: Holding, name: str, is_call: bool, depth: int,
+                             value: Value | None) -> Holding | None: ...

@@ -30,12 +30,13 @@ from prodcheck.rules.concurrency.hierarchy import Hierarchy
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding, union
 from prodcheck.rules.concurrency.members import Members
 from prodcheck.rules.concurrency.scopes import Scopes
+from prodcheck.rules.concurrency.wrapped import Wrapped
 from prodcheck.rules.concurrency.written import app_state_name
 
 __all__ = ["Holding", "Holds"]
 
 
-class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered, Called):
+class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered, Called, Wrapped):
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
         self.kb = blocking()
@@ -59,6 +60,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._imports: dict[str, frozenset[str]] = {}  # module -> the library modules it imports whole
         self._builds: dict[str, list[Call]] = {}  # calls with arguments by the last part of their name (`Built`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
+        self._wrapped: dict[str, list[Function]] | None = None  # wrapper -> the functions it is put around (`Wrapped`)
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
@@ -237,6 +239,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                     elif found is None and param.annotation is None and param.default is None and function.is_async:
                         # `async def read_count(r, key)`, awaited with a sync client: what every caller gives it
                         found = self.awaited_with(function, dotted, depth + 1)
+                    if found is None and param.annotation is None and param.default is None:
+                        # `def _check_access(kwargs)`, handed a decorator wrapper's keyword arguments
+                        found = self.handed_arguments(function, dotted, depth + 1)
                     return found
             if "." not in dotted and any(param.name == dotted for param in function.params):
                 return None
@@ -246,6 +251,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             written = self.unshadow(dotted, function)
             if written != dotted:
                 return self._expression(written.split("."), function, depth + 1, line)
+            arguments = self.free_arguments(function, dotted) if "." not in dotted else None
+            if arguments is not None and self.index.resolve(dotted) is None:
+                return arguments  # a wrapper's `**kwargs`: the keyword arguments of the function it wraps
         if dotted.partition(".")[0] in INSTANCE:
             return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
         resolved = self.index.resolve(dotted)

@@ -124,6 +124,8 @@ class Members(HoldsBase):
                 # twin returned, once awaited); `resp.json()` is memory. What a safe method returns is the client's.
                 return None
             return holder  # sub-objects and results of a client: bucket, cursor, collection, a Docker container
+        if holder.kind == "arguments":  # `kwargs.get("db")` of a decorator wrapper's keyword arguments
+            return self.arguments_member(holder, name, is_call, depth + 1, value)
         if holder.kind == "module":  # `stripe.Customer` of a module held by a name; what its factories return
             return self._callee(f"{holder.ref}.{name}", value, None, depth + 1) if is_call else Holding(
                 "module", f"{holder.ref}.{name}")
