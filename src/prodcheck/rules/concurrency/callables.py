@@ -177,7 +177,10 @@ class Callables:
                     argument.kind == "name" and argument.text in names
                     for argument in (*value.items, *value.keyword_values)):
                 continue
-            target = self._target(call, helper)
+            # by name only (a module function, an import, a sibling in a closure): the helper's whole callee list
+            # (`_target`) would resolve every call of every helper that passes a parameter on, most for nothing
+            resolved = self.index.call_target(call, helper)
+            target = resolved[0] if resolved is not None else None
             if target is None or target.qualname in seen:
                 continue
             called = self.called_params(target, seen)
