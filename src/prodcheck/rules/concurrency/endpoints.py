@@ -25,10 +25,18 @@ from prodcheck.project.python_routes import shown_path
 from prodcheck.rules.concurrency.holds import Holds
 
 
-def endpoint_entries(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
+def endpoint_entries(index: PythonIndex) -> list[tuple[Function, PyFacts, str]]:
     """(function, facts, why) for each method a registered endpoint class's dispatch awaits, its `__init__`
     (FastAPI solves the `Depends` of its parameters), and each function a route class registers. Sync ones
-    are left out by the walk, as every sync entry is."""
+    are left out by the walk, as every sync entry is. Found once per index: the request path is walked twice
+    (with and without start-up), and a route table's records are looked for among every call name."""
+    found: list[tuple[Function, PyFacts, str]] | None = index.__dict__.get("_endpoint_entries")
+    if found is None:
+        found = index.__dict__["_endpoint_entries"] = list(_entries(index))
+    return found
+
+
+def _entries(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     kb = endpoints()
     holds = Holds.of(index)
     seen: set[str] = set()

@@ -50,7 +50,7 @@ class Scopes(HoldsBase):
         class, not a method of the local. So too `supabase = Supabase(url, key)` with `from supabase.client import
         Client as Supabase` in a function binding the global `supabase`: the call is `supabase.client.Client`."""
         root = name.partition(".")[0]
-        if not (root in function.flat_locals[::3] or any(p.name == root for p in function.params)):
+        if root not in self._bound_names(function)[0]:
             return False
         found = self.index.functions.get(function.qualname)
         return found is not None and any(
@@ -108,8 +108,19 @@ class Scopes(HoldsBase):
     def _line_matters(self, function: Function, name: str) -> bool:
         """What `name` holds depends on where it is used: a local assigned more than once, or a parameter the
         body rebinds (the parameter above the assignment, the assigned value below it)."""
-        return self._reassigned(function, name) or (
-            name in self._local_values(function) and any(param.name == name for param in function.params))
+        return name in self._bound_names(function)[1]
+
+    def _bound_names(self, function: Function) -> tuple[frozenset[str], frozenset[str]]:
+        """(the names the function binds: its locals and parameters; those whose value depends on the line, as
+        `_line_matters` says), made once per function: asked for every expression `Holds` follows."""
+        found = self._bound.get(id(function))
+        if found is None or found[0] is not function:
+            table = self._local_values(function)
+            params = {param.name for param in function.params}
+            bound = frozenset(str(name) for name in function.flat_locals[::3]) | params  # every third is a name
+            moving = frozenset(name for name, values in table.items() if len(values) > 1 or name in params)
+            found = self._bound[id(function)] = (function, bound, moving)
+        return found[1], found[2]
 
     def _reassigned(self, function: Function, name: str) -> bool:
         values = self._local_values(function).get(name)
