@@ -85,7 +85,7 @@ class HoldsBase:
     entries: dict[str, list[tuple[Value, Function | None]]]  # module global -> values functions store in it
     _memo: dict[tuple[str, str, int], Holding | None]
     _locals: dict[str, dict[str, list[Value]]]
-    _bound: dict[int, tuple[Function, frozenset[str], frozenset[str]]]  # by id: `Scopes._bound_names`
+    _bound: dict[int, tuple[Function, tuple[str, ...], tuple[str, ...]]]  # by id: `Scopes._bound_names`
     _active: set[tuple[str, str, int]]
     _subclasses: dict[str, list[str]] | None
     _registry: frozenset[str] | None

@@ -52,7 +52,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 self._note_assign(assign, facts)
         self._memo: dict[tuple[str, str, int], Holding | None] = {}
         self._locals: dict[str, dict[str, list[Value]]] = {}
-        self._bound: dict[int, tuple[Function, frozenset[str], frozenset[str]]] = {}
+        self._bound: dict[int, tuple[Function, tuple[str, ...], tuple[str, ...]]] = {}
         self._active: set[tuple[str, str, int]] = set()
         self._subclasses: dict[str, list[str]] | None = None
         self._registry: frozenset[str] | None = None

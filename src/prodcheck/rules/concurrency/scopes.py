@@ -110,15 +110,17 @@ class Scopes(HoldsBase):
         body rebinds (the parameter above the assignment, the assigned value below it)."""
         return name in self._bound_names(function)[1]
 
-    def _bound_names(self, function: Function) -> tuple[frozenset[str], frozenset[str]]:
+    def _bound_names(self, function: Function) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(the names the function binds: its locals and parameters; those whose value depends on the line, as
-        `_line_matters` says), made once per function: asked for every expression `Holds` follows."""
+        `_line_matters` says), made once per function: asked for every expression `Holds` follows. Kept as
+        tuples (a function binds a few names; a frozenset costs 216 bytes or more each, for every function PC501
+        reads, to the end of the run)."""
         found = self._bound.get(id(function))
         if found is None or found[0] is not function:
             table = self._local_values(function)
-            params = {param.name for param in function.params}
-            bound = frozenset(str(name) for name in function.flat_locals[::3]) | params  # every third is a name
-            moving = frozenset(name for name, values in table.items() if len(values) > 1 or name in params)
+            params = tuple(param.name for param in function.params)
+            bound = tuple(dict.fromkeys([*(str(name) for name in function.flat_locals[::3]), *params]))  # every third is a name
+            moving = tuple(name for name, values in table.items() if len(values) > 1 or name in params)
             found = self._bound[id(function)] = (function, bound, moving)
         return found[1], found[2]
 
