@@ -21,7 +21,7 @@ def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Func
     value = call.value
     if not value.items and not value.flat_keywords:
         return None
-    target = _target(index, holds, call, function)
+    target = sync_target(index, holds, call, function)
     if target is None:
         return None
     for argument in (*value.items, *value.keyword_values):
@@ -40,7 +40,7 @@ def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Func
     return None
 
 
-def _target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Function | None:
+def sync_target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Function | None:
     """The project's sync function or method the call runs (not a constructor: what `__init__` keeps is
     followed through the attribute, not here)."""
     if "()" in call.value.text or call.value.text.endswith("[]"):
@@ -79,7 +79,7 @@ def _calls_on(index: PythonIndex, holds: Holds, call: Call, target: Function, ar
             continue
         for given in (*inner.value.items, *inner.value.keyword_values):
             if given.kind == "name" and given.text == name:
-                helper = _target(index, holds, inner, target)
+                helper = sync_target(index, holds, inner, target)
                 if helper is not None:
                     found = _calls_on(index, holds, inner, helper, given, family, depth + 1, seen | {target.qualname})
                     if found is not None and not family.light(found[1]):

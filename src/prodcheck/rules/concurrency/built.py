@@ -4,6 +4,7 @@
 counts; what they give, as one holding (`union`: an attribute that may hold a sync client or session blocks)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 
 from prodcheck.model.facts import Call, Function
 from prodcheck.model.files import Context
@@ -49,10 +50,19 @@ class Built(HoldsBase):
         return self._own((function.qualname, ")" + name, -3), lambda: self._awaited(function, name, depth))
 
     def _awaited(self, function: Function, name: str, depth: int) -> Holding | None:
+        held: list[Holding] = []
+        for found in self.given_at_sites(function, name, depth):
+            if found is None or not (found.blocking_session or (found.kind == "client" and self.family(found))):
+                return None
+            held.append(found)
+        return union(held) if held else None
+
+    def given_at_sites(self, function: Function, name: str, depth: int) -> Iterator[Holding | None]:
+        """What each of the project's calls of `function` (outside test files, the first MAX_SITES named like it)
+        gives its parameter `name`, as the caller holds it (None: not known); nothing for a call that gives none."""
         position = next((i for i, p in enumerate(function.params) if p.name == name), None)
         if position is None:
-            return None
-        held: list[Holding] = []
+            return
         for call in self._sites(function.qualname.rsplit(".", 1)[-1])[:MAX_SITES]:
             scope = self.index.functions.get(call.scope)
             caller = scope[0] if scope else None
@@ -60,13 +70,8 @@ class Built(HoldsBase):
             if target is None or target[0].qualname != function.qualname:
                 continue
             argument = given_argument(call, function, name, position)
-            if argument is None:
-                continue
-            found = self.value(argument, caller, depth + 1)
-            if found is None or not (found.blocking_session or (found.kind == "client" and self.family(found))):
-                return None
-            held.append(found)
-        return union(held) if held else None
+            if argument is not None:
+                yield self.value(argument, caller, depth + 1)
 
     def _sites(self, short: str) -> list[Call]:
         """The calls with arguments named `short` by their last part (`Repo(db)`, `repos.Repo(db)`), outside test

@@ -10,6 +10,7 @@ from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.dispatch import dispatched
 from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.wrapped import returned_nested
 
 
 def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
@@ -53,7 +54,7 @@ def decorator_wrappers(index: PythonIndex, function: Function) -> list[tuple[Fun
         target = index.function(decorator.text)
         levels = 2 if decorator.kind == "call" else 1  # a factory returns the decorator, which returns the wrapper
         for _ in range(levels):
-            target = _returned_nested(index, target[0]) if target is not None else None
+            target = returned_nested(index, target[0]) if target is not None else None
         if target is not None and target[0].qualname != function.qualname:
             found.append(target)
     memo[function.qualname] = found
@@ -73,7 +74,7 @@ def entry_wrappers(index: PythonIndex, function: Function) -> list[tuple[Functio
             continue
         target = index.function(decorator.text)
         if target is not None and decorator.kind == "call":
-            target = _returned_nested(index, target[0])  # a factory: the decorator it returns
+            target = returned_nested(index, target[0])  # a factory: the decorator it returns
         if target is None:
             continue
         wrappers = [nested for returned in target[0].returns if returned.kind == "name"
@@ -83,17 +84,6 @@ def entry_wrappers(index: PythonIndex, function: Function) -> list[tuple[Functio
             found.extend((*wrapper, decorator.text.rsplit(".", 1)[-1]) for wrapper in awaited
                          if wrapper[0].qualname != function.qualname)
     return found
-
-
-def _returned_nested(index: PythonIndex, function: Function) -> tuple[Function, PyFacts] | None:
-    """The function defined in `function`'s body that it returns (`return wrapper`): a returned name the index
-    holds under `function`'s qualified name (no other returned name, `self.run` or a library's, is one)."""
-    for returned in function.returns:
-        if returned.kind == "name":
-            nested = index.functions.get(f"{function.qualname}.{returned.text}")
-            if nested is not None:
-                return nested
-    return None
 
 
 def _own_abstract(holds: Holds, call: Call, function: Function,

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from prodcheck.knowledge.blocking import SqlAlchemy
 from prodcheck.model.facts import Call, Function, Value
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.arguments import sync_target
 from prodcheck.rules.concurrency.branches import parameter, possible
-from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
 
@@ -93,20 +93,9 @@ def _run_by(index: PythonIndex, holds: Holds, call: Call, function: Function, ar
     held = holds.value(argument, function)
     if held is None or held.kind != "query" or held.ref != "sync":
         return None
-    target = _sync_target(index, holds, call, function)
+    target = sync_target(index, holds, call, function)
     return _runs_on(index, holds, call, target, argument, runs, 0, frozenset({function.qualname})) \
         if target is not None else None
-
-
-def _sync_target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Function | None:
-    """The project's sync function or method the call runs (an `async def` is judged on its own: its calls
-    are on the request path already)."""
-    if "()" in call.value.text or call.value.text.endswith("[]"):
-        return None
-    found = index.call_target(call, function) or object_target(index, holds, call, function)
-    if found is None or found[0].is_async or found[0].qualname.endswith(".__init__"):
-        return None
-    return found[0]
 
 
 def _runs_on(index: PythonIndex, holds: Holds, call: Call, target: Function, argument: Value, runs: frozenset[str],
@@ -133,7 +122,7 @@ def _runs_on(index: PythonIndex, holds: Holds, call: Call, target: Function, arg
             continue
         for given in (*inner.value.items, *inner.value.keyword_values):
             if given.kind == "name" and given.text == name:
-                helper = _sync_target(index, holds, inner, target)
+                helper = sync_target(index, holds, inner, target)
                 found = _runs_on(index, holds, inner, helper, given, runs, depth + 1, seen | {target.qualname}) \
                     if helper is not None else None
                 if found is not None:

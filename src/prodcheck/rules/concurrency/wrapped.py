@@ -14,10 +14,8 @@ import builtins
 
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.branches import given_argument
 from prodcheck.rules.concurrency.holding import Holding, HoldsBase, union
 
-MAX_SITES = 20  # calls of a helper read for what they hand it
 _BUILTINS = frozenset(dir(builtins))
 _READS = frozenset({"get", "pop"})  # a mapping's methods that give the value of a key (`kwargs.get("db")`)
 
@@ -53,20 +51,8 @@ class Wrapped(HoldsBase):
         return self._own((function.qualname, "*" + name, -3), lambda: self._handed(function, name, depth))
 
     def _handed(self, function: Function, name: str, depth: int) -> Holding | None:
-        position = next((i for i, p in enumerate(function.params) if p.name == name), None)
-        if position is None:
-            return None
         refs: list[str] = []
-        for call in self._sites(function.qualname.rsplit(".", 1)[-1])[:MAX_SITES]:
-            scope = self.index.functions.get(call.scope)
-            caller = scope[0] if scope else None
-            target = self.index.call_target(call, caller)
-            if target is None or target[0].qualname != function.qualname:
-                continue
-            argument = given_argument(call, function, name, position)
-            if argument is None:
-                continue
-            found = self.value(argument, caller, depth + 1)
+        for found in self.given_at_sites(function, name, depth):
             if found is None or found.kind != "arguments":
                 return None
             refs.extend(found.ref.split("|"))
@@ -101,7 +87,7 @@ def _wrapped_functions(index: PythonIndex) -> dict[str, list[Function]]:
                 continue
             target = index.function(decorator.text)
             if target is not None and decorator.kind == "call":
-                target = _returned(index, target[0])
+                target = returned_nested(index, target[0])
             if target is None:
                 continue
             wrappers = [nested for returned in target[0].returns if returned.kind == "name"
@@ -115,8 +101,10 @@ def _wrapped_functions(index: PythonIndex) -> dict[str, list[Function]]:
     return found
 
 
-def _returned(index: PythonIndex, function: Function) -> tuple[Function, PyFacts] | None:
-    """The nested function a decorator factory returns (`return decorator`)."""
+def returned_nested(index: PythonIndex, function: Function) -> tuple[Function, PyFacts] | None:
+    """The function defined in `function`'s body that it returns (`return wrapper`, a decorator factory's
+    `return decorator`): a returned name the index holds under `function`'s qualified name (no other returned
+    name, `self.run` or a library's, is one)."""
     for returned in function.returns:
         if returned.kind == "name":
             nested = index.functions.get(f"{function.qualname}.{returned.text}")
