@@ -51,6 +51,11 @@ class DatabaseUrl:
         return self.host.lower() in LOCAL_HOSTS
 
 
+def _literal(password: str) -> bool:
+    """A password written out, not blank and no placeholder (`<password>`, `changeme`...)."""
+    return bool(password.strip()) and not _PLACEHOLDER.search(password)
+
+
 def database_urls(text: str) -> list[DatabaseUrl]:
     """Database URLs with a literal, non-placeholder password."""
     if "://" not in text or "@" not in text:
@@ -58,7 +63,7 @@ def database_urls(text: str) -> list[DatabaseUrl]:
     found = []
     for match in _DB_URL.finditer(text):
         password = match.group("password")
-        if _PLACEHOLDER.search(password) or not password.strip():
+        if not _literal(password):
             continue
         found.append(DatabaseUrl(match.group(0), match.start(), password, match.group("host"),
                                  match.start("password") - match.start()))
@@ -74,7 +79,7 @@ def fallback_database_urls(text: str) -> list[DatabaseUrl]:
     found = []
     for match in _FALLBACK_URL.finditer(text):
         password = match.group("password")
-        if _PLACEHOLDER.search(password) or not password.strip():
+        if not _literal(password):
             continue
         host = match.group("default_host") if match.group("host") is None else match.group("host")
         found.append(DatabaseUrl(match.group(0), match.start(), password, host or "",

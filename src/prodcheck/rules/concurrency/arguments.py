@@ -12,7 +12,7 @@ from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
 
-MAX_HANDS = 3  # helpers a client is handed on through, after the first
+MAX_HANDS = 3  # helpers a client (or a query: queries.py) is handed on through, after the first
 
 
 def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:

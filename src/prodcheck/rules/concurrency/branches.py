@@ -24,7 +24,11 @@ KEYED = "keyed"
 def given_argument(call: Call, target: Function, param: str, position: int) -> Value | None:
     """The value the call gives `target`'s parameter `param` (at `position` of its parameters), by keyword or by
     position; None when it gives none or a `*args` hides where it is."""
-    value = call.value
+    return given_value(call.value, target, param, position)
+
+
+def given_value(value: Value, target: Function, param: str, position: int) -> Value | None:
+    """`given_argument` for a call's value (a call named inside a chain, which has no fact of its own)."""
     for name, given in value.keywords:
         if name == param:
             return given

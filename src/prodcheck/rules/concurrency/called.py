@@ -9,6 +9,7 @@ from prodcheck.knowledge import load
 from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker, trait_kind
 from prodcheck.model.facts import Function, Value
+from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase
 
 _OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])  # run what they are given in a thread
@@ -107,7 +108,6 @@ class Called(HoldsBase):
         Query on the session the call gives it and returns it unrun, so the call's value is a sync Query when that
         argument is a sync Session (only a sync Session has `query()`: knowledge/blocking.toml [sqlalchemy])."""
         sql = self.kb.sqlalchemy
-        bound = bool(target.params) and target.params[0].name in {"self", "cls"}
         for returned in target.returns:
             chains = [returned] if returned.kind == "call" else self._local_values(target).get(returned.text, []) \
                 if returned.kind == "name" else []
@@ -120,10 +120,7 @@ class Called(HoldsBase):
                 position = next((i for i, param in enumerate(target.params) if param.name == parts[0]), None)
                 if position is None:
                     continue
-                given = next((v for key, v in value.keywords if key == parts[0]), None)
-                at = position - 1 if bound else position
-                if given is None and not value.has_star and 0 <= at < len(value.items):
-                    given = value.items[at]
+                given = given_value(value, target, parts[0], position)
                 held = self.value(given, function, depth + 1) if given is not None else None
                 if held is not None and held.kind == "session" and held.ref == "sync":
                     return Holding("query", "sync")

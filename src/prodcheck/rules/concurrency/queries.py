@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from prodcheck.knowledge.blocking import SqlAlchemy
 from prodcheck.model.facts import Call, Function, Value
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.arguments import sync_target
+from prodcheck.rules.concurrency.arguments import MAX_HANDS, sync_target
 from prodcheck.rules.concurrency.branches import parameter, possible
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
 
 _NESTING = 6  # how deep inside call arguments a reference to the query is looked for
-MAX_HANDS = 3  # helpers a query is handed on through, after the first
 
 
 def _kept(call: Call, function: Function) -> tuple[tuple[int, int], set[str]]:
