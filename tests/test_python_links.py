@@ -138,3 +138,35 @@ def test_the_modules_a_parsed_module_imports_are_parsed_when_async_code_reaches_
     assert _lines(root, settings) == [("app/main.py", 10)]
     write_project(root, {"app/main.py": MODEL_ROUTE.replace("async def", "def")})
     assert _second(root, settings) == set()  # no async code: the models module is read, its base is not
+
+
+def _cached_plan(root: Path, settings: Settings) -> tuple[set[str], bool]:
+    """The files a cached run's second round parses, and whether it read the links table."""
+    plan = plan_python(root.resolve(), engine.discover(root.resolve(), settings), settings)
+    plan.save()
+    return plan.second, "links" in plan.__dict__
+
+
+def test_a_comment_edited_reuses_the_rounds_files_without_reading_links(tmp_path: Path) -> None:
+    """Every parsed file's facts and every skipped file's bytes as they were: the files the last run's second
+    round parsed are parsed again, and no file's links are read (a warm run's memory)."""
+    root = write_project(tmp_path / "project", _files(ROUTE))
+    cached = Settings(select=("PC501",), use_cache=True, cache_dir=str(tmp_path / "cache"))
+    expected = {"app/__init__.py", "app/entries.py", "app/shapes.py"}
+    assert _cached_plan(root, cached) == (expected, True)
+    write_project(root, {"app/main.py": ROUTE + "# a comment\n"})
+    assert _cached_plan(root, cached) == (expected, False)
+    assert _lines(root, cached) == [("app/main.py", 10)] == _lines(root, Settings(select=("PC501",), use_cache=False))
+
+
+def test_a_skipped_module_edited_follows_its_links_again(tmp_path: Path) -> None:
+    """A file the second round parsed now imports another skipped module: its bytes moved, so the round follows
+    the links again and parses that module too, as a run without the cache does."""
+    root = write_project(tmp_path / "project", _files(ROUTE))
+    cached = Settings(select=("PC501",), use_cache=True, cache_dir=str(tmp_path / "cache"))
+    uncached = Settings(select=("PC501",), use_cache=False)
+    assert _cached_plan(root, cached)[0] == {"app/__init__.py", "app/entries.py", "app/shapes.py"}
+    write_project(root, {"app/shapes.py": "from app.unused import shout\n" + SHAPES})
+    both = {"app/__init__.py", "app/entries.py", "app/shapes.py", "app/unused.py"}
+    assert _cached_plan(root, cached) == (both, True)
+    assert _second(root, uncached) == both

@@ -9,11 +9,14 @@ modules it reaches (a model class in a module the prefilter read, whose base two
 skipped, writes the file). A module nobody's async code reaches that way stays unparsed.
 
 What a file imports is read from its facts (`PyFacts.imported_modules`); a run that finds a file's facts in
-the cache reads the same list from a small table kept next to the index (`links`), without loading facts.
+the cache reads the same list from a small table kept next to the index (`links`), without loading facts. And
+a run whose inputs to the round are the last run's (every parsed file's facts digest, every skipped file's bytes:
+`rounds_key`) parses the files that run did without reading any links (python_pass.py `pyrounds`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Mapping
 
 from prodcheck.extract.python import module_name_for
 from prodcheck.model.facts import PyFacts
@@ -61,3 +64,20 @@ def named(imported: Iterable[str], modules: Modules, importer: str = "") -> list
         if path is not None:
             found[path] = None
     return list(found)
+
+
+def rounds_key(digests: Mapping[str, object], parsed: Mapping[str, str], checked: Mapping[str, str],
+               skipped: Iterable[str]) -> str | None:
+    """What the second round is a function of: the path and facts digest of every parsed file (its links come
+    from its facts), the path and bytes (`checked`: the cache key) of every skipped file, and which of those
+    parse. None when a parsed file has no digest."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(parsed):
+        known = digests.get(path)
+        if known is None:
+            return None
+        digest.update(f"\0p{path}\0{known!r}".encode("utf-8", "surrogateescape"))
+    parses = set(skipped)
+    for path in sorted(checked):
+        digest.update(f"\0u{path}\0{checked[path]}\0{path in parses}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from prodcheck import cache
@@ -17,7 +17,6 @@ from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import FileKind
 from prodcheck.parsing import ParseError
-from prodcheck.python_links import Links, Modules, links_of, named
 from prodcheck.settings import Settings
 
 # A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
@@ -181,6 +180,11 @@ def python_links(folder: Path | None) -> cache.Table:
     return cache.Table(folder, "pylinks")
 
 
+def python_rounds(folder: Path | None) -> cache.Table:
+    """One entry: the key of the second round's inputs (`python_links.rounds_key`) and the files it parsed."""
+    return cache.Table(folder, "pyrounds")
+
+
 def _cache_folder(root: Path, settings: Settings) -> Path | None:
     return cache.folder_for(root, settings.cache_dir) if settings.use_cache else None
 
@@ -217,7 +221,7 @@ class PythonPlan:
 
     table: cache.LazyTable
     index: cache.Table
-    links: cache.Table
+    folder: Path | None  # the cache's: the links and rounds tables are read only when the second round needs them
     sources: dict[str, SourceFile] = field(default_factory=dict)  # the files that are parsed
     keys: dict[str, str] = field(default_factory=dict)  # path -> _cache_key
     checked: dict[str, str] = field(default_factory=dict)  # the same for files only syntax-checked
@@ -226,6 +230,15 @@ class PythonPlan:
     digests: dict[str, str | tuple[str, int, int] | None] = field(default_factory=dict)
     facts: dict[str, PyFacts] = field(default_factory=dict)  # extracted (or loaded) so far
     second: set[str] = field(default_factory=set)  # the files the second round parses (python_links.py)
+    links_missed: bool = False  # a parsed file's links were neither in the table nor in its cached facts
+
+    @cached_property
+    def links(self) -> cache.Table:
+        return python_links(self.folder)
+
+    @cached_property
+    def rounds(self) -> cache.Table:
+        return python_rounds(self.folder)
 
     def record(self, source: SourceFile, result: PyFacts | tuple[str, int, int]) -> None:
         stored = self.table.put(self.keys[source.path], result)
@@ -254,8 +267,10 @@ class PythonPlan:
         self.table.save(live, stale)
         if self.index.dirty or stale:
             self.index.save(live | checked)
-        if self.links.dirty or set(self.links.entries) - live:
+        if "links" in self.__dict__ and (self.links.dirty or set(self.links.entries) - live):
             self.links.save(live)
+        if "rounds" in self.__dict__ and self.rounds.dirty:
+            self.rounds.save(set(self.rounds.entries))
 
 
 def plan_python(root: Path, files: list[SourceFile], settings: Settings,
@@ -263,7 +278,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
     """Keys and digests of every Python file to parse; a file the index does not know is extracted now."""
     with _collector_paused():
         folder = _cache_folder(root, settings)
-        plan = PythonPlan(python_table(folder), python_index(folder), python_links(folder))
+        plan = PythonPlan(python_table(folder), python_index(folder), folder)
         pending: list[tuple[str, bytes]] = []
         for source in files:
             data = source.raw
@@ -287,7 +302,9 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             else:
                 pending.append((source.path, data))
         _extract(plan, pending, settings, progress)
-        _second_round(plan, settings)
+        from prodcheck.python_rounds import second_round
+
+        second_round(plan, settings)
         return plan
 
 
@@ -316,69 +333,6 @@ def _extract(plan: PythonPlan, pending: list[tuple[str, bytes]], settings: Setti
             done += 1
             if progress:
                 progress(done, total)
-
-
-def _second_round(plan: PythonPlan, settings: Settings) -> None:
-    """Parse the project modules that async code imports and the prefilter skipped, and the ones those import
-    in turn, through the parsed modules they reach (packages' `__init__.py` re-exports; python_links.py)."""
-    skipped = {source.path: source for source in plan.unparsed if source.error is None}
-    if not skipped:
-        return
-    modules = Modules([*plan.keys, *(source.path for source in plan.unparsed)])
-    frontier = [path for path in list(plan.keys) if _links(plan, path)[0]]
-    seen = set(frontier)
-    while frontier:
-        selected: list[str] = []
-        following: list[str] = []
-        for path in frontier:
-            for found in named(_links(plan, path)[1], modules, path):
-                if found in seen:
-                    continue
-                seen.add(found)
-                if found in skipped:
-                    selected.append(found)
-                elif found in plan.keys:
-                    # a package that re-exports the helper (`from app.crud import X`); a module the prefilter
-                    # read, whose classes derive from a base in one it skipped (links_of)
-                    following.append(found)
-        pending: list[tuple[str, bytes]] = []
-        for path in selected:
-            source = skipped[path]
-            key = plan.checked.pop(path)
-            plan.second.add(path)
-            plan.sources[path] = source
-            plan.keys[path] = key
-            known = plan.index.get(key)
-            if _second(known):
-                assert isinstance(known, str)
-                plan.digests[path] = known[len(SECOND):]
-            else:
-                data = source.raw
-                assert data is not None
-                pending.append((path, data))
-        _extract(plan, pending, settings, None)
-        frontier = selected + following
-    if plan.second:
-        plan.unparsed = [source for source in plan.unparsed if source.path not in plan.second]
-
-
-def _links(plan: PythonPlan, path: str) -> Links:
-    """What the second round follows from a parsed file: from its facts, or from the links table when its
-    facts are in the cache and not loaded (then loaded only when the table misses it)."""
-    key = plan.keys[path]
-    facts = plan.facts.get(path)
-    if facts is None:
-        known = plan.links.get(key)
-        if isinstance(known, tuple):
-            return known
-        cached = plan.table.get(key) if plan.sources[path].error is None else None
-        if not isinstance(cached, PyFacts):
-            return False, ()
-        facts = plan.facts[path] = cached
-    found = links_of(path, facts, path in plan.second)
-    if plan.links.get(key) != found:
-        plan.links.put(key, found)
-    return found
 
 
 def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -> None:

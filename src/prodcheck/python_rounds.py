@@ -1,0 +1,94 @@
+"""The second round of the parse (python_links.py): the project modules that parsed async code imports and the
+prefilter skipped, followed through the links of the parsed files, or, when the round's inputs are the last
+run's (`python_links.rounds_key`), the files that run parsed, without reading a file's links."""
+from __future__ import annotations
+
+from prodcheck.discovery.sources import SourceFile
+from prodcheck.model.facts import PyFacts
+from prodcheck.python_links import Links, Modules, links_of, named, rounds_key
+from prodcheck.python_pass import SECOND, PythonPlan, _extract, _second
+from prodcheck.settings import Settings
+
+
+def second_round(plan: PythonPlan, settings: Settings) -> None:
+    """Parse the project modules that async code imports and the prefilter skipped, and the ones those import
+    in turn, through the parsed modules they reach (packages' `__init__.py` re-exports; python_links.py)."""
+    skipped = {source.path: source for source in plan.unparsed if source.error is None}
+    if not skipped:
+        return
+    # The files it parsed the last time its inputs were these (a comment edited: no fact moved), without
+    # reading any file's links.
+    key = rounds_key(plan.digests, plan.keys, plan.checked, skipped) if plan.folder is not None else None
+    known = plan.rounds.get(key) if key is not None else None
+    if isinstance(known, tuple) and all(isinstance(path, str) and path in skipped for path in known):
+        _parse_second(plan, skipped, list(known), settings)
+    else:
+        _follow_links(plan, skipped, settings)
+        if key is not None and not plan.links_missed:
+            plan.rounds.entries.clear()
+            plan.rounds.put(key, tuple(path for path in plan.keys if path in plan.second))
+    if plan.second:
+        plan.unparsed = [source for source in plan.unparsed if source.path not in plan.second]
+
+
+def _follow_links(plan: PythonPlan, skipped: dict[str, SourceFile], settings: Settings) -> None:
+    """From every parsed file with async code, the modules it imports, round after round (python_links.py)."""
+    modules = Modules([*plan.keys, *(source.path for source in plan.unparsed)])
+    frontier = [path for path in list(plan.keys) if _links(plan, path)[0]]
+    seen = set(frontier)
+    while frontier:
+        selected: list[str] = []
+        following: list[str] = []
+        for path in frontier:
+            for found in named(_links(plan, path)[1], modules, path):
+                if found in seen:
+                    continue
+                seen.add(found)
+                if found in skipped:
+                    selected.append(found)
+                elif found in plan.keys:
+                    # a package that re-exports the helper (`from app.crud import X`); a module the prefilter
+                    # read, whose classes derive from a base in one it skipped (links_of)
+                    following.append(found)
+        _parse_second(plan, skipped, selected, settings)
+        frontier = selected + following
+
+
+def _parse_second(plan: PythonPlan, skipped: dict[str, SourceFile], selected: list[str], settings: Settings) -> None:
+    """The selected files, skipped by the prefilter, are parsed: their digests from the index, or extracted now."""
+    pending: list[tuple[str, bytes]] = []
+    for path in selected:
+        source = skipped[path]
+        key = plan.checked.pop(path)
+        plan.second.add(path)
+        plan.sources[path] = source
+        plan.keys[path] = key
+        known = plan.index.get(key)
+        if _second(known):
+            assert isinstance(known, str)
+            plan.digests[path] = known[len(SECOND):]
+        else:
+            data = source.raw
+            assert data is not None
+            pending.append((path, data))
+    _extract(plan, pending, settings, None)
+
+
+def _links(plan: PythonPlan, path: str) -> Links:
+    """What the second round follows from a parsed file: from its facts, or from the links table when its
+    facts are in the cache and not loaded (then loaded only when the table misses it)."""
+    key = plan.keys[path]
+    facts = plan.facts.get(path)
+    if facts is None:
+        known = plan.links.get(key)
+        if isinstance(known, tuple):
+            return known
+        cached = plan.table.get(key) if plan.sources[path].error is None else None
+        if not isinstance(cached, PyFacts):
+            plan.links_missed = plan.links_missed or plan.sources[path].error is None
+            return False, ()
+        facts = plan.facts[path] = cached
+    found = links_of(path, facts, path in plan.second)
+    if plan.links.get(key) != found:
+        plan.links.put(key, found)
+    return found
