@@ -45,6 +45,7 @@ from prodcheck.settings import Settings
 from prodcheck.suppress import Pragmas
 
 if TYPE_CHECKING:
+    from prodcheck.project import Project
     from prodcheck.rules.base import RuleMeta
 
 # The project model and the rules are imported when the rules run (`_check`): a run that reuses
@@ -170,7 +171,8 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
 
     with recording() as reads, _collector_paused(), remembering(run_table.folder):
         kept, suppressed, secrets, notes, internal, metas = _check(root, files, python, settings,
-                                                                   RuleInputs(run_table.folder, plan.digests))
+                                                                   RuleInputs(run_table.folder, plan.digests),
+                                                                   plan.reduced)
     if run_table.enabled and not internal:
         stored = incremental.entry((kept, suppressed, secrets, notes), reads, files)
         incremental.store(run_table, key, stored)
@@ -187,17 +189,34 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
 
 
 def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], settings: Settings,
-           inputs: RuleInputs | None = None
+           inputs: RuleInputs | None = None, reduced: Collection[str] = ()
            ) -> tuple[list[Finding], int, _Secrets, list[str], list[str], dict[str, RuleMeta]]:
     """The project model, every selected rule, pragmas: (findings, suppressed, secrets, notes, internal
     errors, metas). `inputs`: the drafts kept from the last run of the rules that read only its Python
-    side (rule_inputs.py)."""
+    side (rule_inputs.py). `reduced`: the test files whose facts were extracted reduced (python_pass.reducible)."""
     from prodcheck.project import Project
     from prodcheck.project.helm_render import remap
     from prodcheck.rules import all_rules
     from prodcheck.rules.base import Rule
 
+    placed = [(source, source.context, source.context_reason) for source in files]
     project = Project(root, files, python, settings)
+    moved = _placed_elsewhere(project, python, reduced)
+    while moved:
+        # The model placed a test file elsewhere (a deploy path runs it, the production app serves its router):
+        # its facts are extracted whole and the model is built again from the contexts the paths gave.
+        for source, context, reason in placed:
+            source.context, source.context_reason = context, reason
+        for path in moved:
+            data = project.by_path[path].raw
+            assert data is not None
+            result = _python_work((path, data))[1]
+            assert isinstance(result, PyFacts)  # the same bytes parsed, and counted, when extracted reduced
+            python[path] = result
+        reduced = set(reduced) - set(moved)
+        inputs = None  # the digests the kept drafts go by are the reduced facts'
+        project = Project(root, files, python, settings)
+        moved = _placed_elsewhere(project, python, reduced)
     inputs = inputs or RuleInputs(None, {})
     rules = all_rules()
     findings: list[Finding] = []
@@ -294,6 +313,13 @@ def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], sett
     secrets = {where: frozenset(values) for where, values in secret_lines.items() if values}
     notes = project.views.helm.notes()  # how Helm charts were read (helm template, or statically)
     return kept, suppressed, secrets, notes, internal, metas
+
+
+def _placed_elsewhere(project: Project, python: dict[str, PyFacts], reduced: Collection[str]) -> list[str]:
+    """The test files extracted reduced that the project model does not place in tests."""
+    from prodcheck.model.files import Context
+
+    return sorted(path for path in reduced if path in python and project.context_of(path) != Context.TEST)
 
 
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta] | None, suppressed: int,

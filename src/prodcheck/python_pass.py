@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from prodcheck import cache
 from prodcheck.discovery.sources import SourceFile
 from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
-from prodcheck.model.files import FileKind
+from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing import ParseError
 from prodcheck.settings import Settings
 
@@ -76,15 +77,16 @@ MIN_POOL_CPUS = 4  # below this the pool costs more than it saves: see default_j
 
 
 
-def _python_work(item: tuple[str, bytes]) -> tuple[str, PyFacts | tuple[str, int, int]]:
-    """Runs in worker processes: must stay a top-level function over picklable data."""
+def _python_work(item: tuple[str, bytes] | tuple[str, bytes, bool]) -> tuple[str, PyFacts | tuple[str, int, int]]:
+    """Runs in worker processes: must stay a top-level function over picklable data. The item: path, bytes and
+    whether the file is a test file to extract reduced (`reducible`)."""
     from prodcheck.extract.python import extract
 
     from prodcheck.limits import OverBudget
 
-    path, data = item
+    path, data = item[0], item[1]
     try:
-        return path, extract(path, data)
+        return path, extract(path, data, len(item) > 2 and bool(item[2]))
     except OverBudget as error:  # the extractor stops at the first fact over the budget (and counts them all)
         return path, (str(error), 1, 1)
     except SyntaxError as error:
@@ -155,9 +157,24 @@ def _reexports(path: str, data: bytes) -> bool:
     return path.endswith("__init__.py") and b"import" in data
 
 
-def _cache_key(path: str, data: bytes) -> str:
-    """A Python file's entry: its path and bytes (prodcheck's own code is in every table's header)."""
-    return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).hexdigest()
+def _cache_key(path: str, data: bytes, reduced: bool = False) -> str:
+    """A Python file's entry: its path and bytes (prodcheck's own code is in every table's header), and whether
+    its facts are a test file's reduced ones (`reducible`: the same bytes under a configured glob are not)."""
+    return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + (b"\0t\0" if reduced else b"\0") + data,
+                           digest_size=16).hexdigest()
+
+
+_PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
+
+
+def reducible(source: SourceFile, data: bytes) -> bool:
+    """A test file whose test functions are extracted without their calls' arguments (extract/test_bodies.py): a
+    Python file its path places in tests (SPEC section 4, no configured glob pins it), holding no URL (PC301 reads
+    every file's URL literals with the calls around them) and no pragma (a finding on a line of it, and so an
+    unused-suppression one, masks the secrets of every draft on that line). The model may still place it elsewhere
+    (deploy evidence, a router the production app serves): the engine then extracts it whole (engine.py)."""
+    return source.kind == FileKind.PYTHON and source.context == Context.TEST and b"://" not in data \
+        and _PRAGMA.search(data) is None
 
 
 # The facts cache is spread over this many files: a run after one edit rewrites one or two of them.
@@ -230,6 +247,7 @@ class PythonPlan:
     digests: dict[str, str | tuple[str, int, int] | None] = field(default_factory=dict)
     facts: dict[str, PyFacts] = field(default_factory=dict)  # extracted (or loaded) so far
     second: set[str] = field(default_factory=set)  # the files the second round parses (python_links.py)
+    reduced: set[str] = field(default_factory=set)  # the test files extracted reduced (`reducible`)
     links_missed: bool = False  # a parsed file's links were neither in the table nor in its cached facts
 
     @cached_property
@@ -279,12 +297,15 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
     with _collector_paused():
         folder = _cache_folder(root, settings)
         plan = PythonPlan(python_table(folder), python_index(folder), folder)
-        pending: list[tuple[str, bytes]] = []
+        pending: list[tuple[str, bytes, bool]] = []
         for source in files:
             data = source.raw
             if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or data is None:
                 continue
-            key = _cache_key(source.path, data)
+            reduced = reducible(source, data)
+            key = _cache_key(source.path, data, reduced)
+            if reduced:
+                plan.reduced.add(source.path)
             known = plan.index.get(key)
             # The index knows which of its files were parsed (a digest of facts) and which only checked
             # (SYNTAX_OK): the prefilter, a function of the path and bytes, is asked only about the others.
@@ -300,7 +321,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
                 plan.digests[source.path] = known
                 _store(source, plan.facts, known)
             else:
-                pending.append((source.path, data))
+                pending.append((source.path, data, reduced))
         _extract(plan, pending, settings, progress)
         from prodcheck.python_rounds import second_round
 
@@ -308,7 +329,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
         return plan
 
 
-def _extract(plan: PythonPlan, pending: list[tuple[str, bytes]], settings: Settings,
+def _extract(plan: PythonPlan, pending: list[tuple[str, bytes, bool]], settings: Settings,
              progress: Callable[[int, int], None] | None) -> None:
     """Extract the facts of `pending` (path, bytes): in worker processes when there are enough of them."""
     jobs = settings.jobs or default_jobs()
@@ -363,7 +384,7 @@ def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
             else:
                 data = source.raw
                 assert data is not None
-                plan.record(source, _python_work((path, data))[1])
+                plan.record(source, _python_work((path, data, path in plan.reduced))[1])
         # The rules run next: no file's bytes wait unpacked for them (the extracted ones are packed already).
         for source in (*plan.sources.values(), *plan.unparsed):
             source.pack()

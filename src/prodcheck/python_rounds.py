@@ -56,7 +56,7 @@ def _follow_links(plan: PythonPlan, skipped: dict[str, SourceFile], settings: Se
 
 def _parse_second(plan: PythonPlan, skipped: dict[str, SourceFile], selected: list[str], settings: Settings) -> None:
     """The selected files, skipped by the prefilter, are parsed: their digests from the index, or extracted now."""
-    pending: list[tuple[str, bytes]] = []
+    pending: list[tuple[str, bytes, bool]] = []
     for path in selected:
         source = skipped[path]
         key = plan.checked.pop(path)
@@ -70,7 +70,7 @@ def _parse_second(plan: PythonPlan, skipped: dict[str, SourceFile], selected: li
         else:
             data = source.raw
             assert data is not None
-            pending.append((path, data))
+            pending.append((path, data, path in plan.reduced))
     _extract(plan, pending, settings, None)
 
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.once import Neighbours, once_statements
-from prodcheck.extract.statements import Statements
+from prodcheck.extract.test_bodies import TestBodies
 from prodcheck.extract.types import shared_def_span, shared_imports, shared_param, shared_params
-from prodcheck.extract.values import Scope
+from prodcheck.extract.kept_calls import kept_call
+from prodcheck.extract.values import Scope, WholeFunction, debug_variable
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (AWAITED, IN_MAIN, OFFLOADED, ONCE, VALUE_SHAPES, Call, ClassDef, Function, Param,
@@ -99,7 +100,7 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     return tuple(n for n in getattr(node_type, "_fields", ()) if n not in _SKIPPED_FIELDS)
 
 
-class _Extractor(Statements):
+class _Extractor(TestBodies):
     """Visits each node once; dispatch by type through a dict (NodeVisitor's getattr per node is slow).
     The dict maps a node type to its visit method, a leaf or a plain value to None (not entered), and
     any other type is walked (`generic_visit`): one lookup per child."""
@@ -128,8 +129,8 @@ class _Extractor(Statements):
                 if method is not None:
                     method(child)
 
-    def __init__(self, module: str, path: str, source: bytes) -> None:
-        super().__init__(module, path, source)
+    def __init__(self, module: str, path: str, source: bytes, reduced: bool = False) -> None:
+        super().__init__(module, path, source, reduced)
         self._dispatch: dict[type, Any] = dict.fromkeys((*_LEAVES, *_NOT_NODES))
         self._dispatch.update((node_type, getattr(self, name)) for node_type, name in _dispatch_names(type(self)))
         self.calls: list[Call] = []
@@ -210,6 +211,7 @@ class _Extractor(Statements):
         return Param(name, declared, self.value(default)), False
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        outer_shallow, self.shallow = self.shallow, False  # a nested function's decorators and body: whole
         for decorator in node.decorator_list:
             self.visit(decorator)
         args = node.args
@@ -233,21 +235,13 @@ class _Extractor(Statements):
         in_class = bool(self.class_stack) and self.scopes[-2].qualname == self.class_stack[-1]  # a method
         neighbours = Neighbours(self.class_nodes[-1] if in_class else None, self.tree)
         once_from, lazy_blocks = once_statements(node, self.qualify, neighbours)
-        for position, statement in enumerate(node.body):
-            if position == once_from:
-                self.once_depth += 1
-            if id(statement) in lazy_blocks and isinstance(statement, ast.If):
-                self.visit(statement.test)
-                self.once_depth += 1
-                for inner in statement.body:
-                    self.visit(inner)
-                self.once_depth -= 1
-                for inner in statement.orelse:
-                    self.visit(inner)
-            else:
-                self.visit(statement)
+        if self.reduced and node.name.startswith("test"):
+            scope = self._test_body(node, scope, once_from, lazy_blocks)
+        else:
+            self._body(node, once_from, lazy_blocks)
         self.once_depth = outer_once
         self.scopes.pop()
+        self.shallow = outer_shallow
         if in_class and _declares_only(node.body):
             self.stubs.append(qualname)
         self.functions.append(
@@ -288,6 +282,7 @@ class _Extractor(Statements):
         self.deferred_depth -= 1
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        outer_shallow, self.shallow = self.shallow, False  # a class a test function defines: whole
         for decorator in node.decorator_list:
             self.visit(decorator)
         bases = tuple(_intern(self.qualify(d)) for d in (self.dotted(b.value if isinstance(b, ast.Subscript) else b)
@@ -306,6 +301,7 @@ class _Extractor(Statements):
         self.class_nodes.pop()
         self.class_stack.pop()
         self.scopes.pop()
+        self.shallow = outer_shallow
 
     # ------------------------------------------------------------ calls and URL literals
 
@@ -329,6 +325,8 @@ class _Extractor(Statements):
         func = node.func
         scope = self.scopes[-1]
         text = value.text if value is not None else ""
+        if self.shallow and (kept_call(text) or debug_variable(node)):
+            raise WholeFunction  # a reader takes this call's arguments (extract/test_bodies.py)
         if text and value is not None:
             receiver = ""
             if type(func) is _Attribute:
@@ -428,8 +426,9 @@ def pragma_comments(source: bytes) -> tuple[tuple[int, str], ...]:
     return tuple(found)
 
 
-def extract(path: str, source: bytes) -> PyFacts:
-    """Parse and summarise one file. Raises SyntaxError / ValueError on unparsable input."""
+def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
+    """Parse and summarise one file. Raises SyntaxError / ValueError on unparsable input. `reduced`: a test file
+    (python_pass.reducible), whose test functions' calls are kept without their arguments (extract/test_bodies.py)."""
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as error:
@@ -452,7 +451,7 @@ def extract(path: str, source: bytes) -> PyFacts:
             raise
         tree, source = parsed
     module = module_name_for(path)
-    extractor = _Extractor(module, path, source)
+    extractor = _Extractor(module, path, source, reduced)
     extractor.collect_module_names(tree)
     extractor.tree = tree
     extractor.visit(tree)

@@ -53,6 +53,14 @@ class Statements(ValueBuilder):
         self.local_assigns = 0  # assignments to a function's plain names: `locals` only, no Assign (a budget's count)
 
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
+        if self.shallow and not (type(target) is _Name and target.id not in self.global_names):
+            # a test function's assignment to a module's, a class's or an object's name: read in any file, whole
+            self.shallow = False
+            try:
+                self._record_assign(target, value_node, node)
+            finally:
+                self.shallow = True
+            return
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
                 and not _built_dict(value_node) and not _joined(value_node) and not _function_table(target, value_node) \
                 and not (type(target) is _Name and self._callable_table(value_node)):
@@ -151,7 +159,11 @@ class Statements(ValueBuilder):
         elements = target.elts
         if not all(isinstance(e, ast.Name) or _self_attribute(e) for e in elements):
             return
-        value = self.value(value_node)
+        shallow, self.shallow = self.shallow, False  # `self.x` is read in any file: whole
+        try:
+            value = self.value(value_node)
+        finally:
+            self.shallow = shallow
         if value is None:
             return
         scope = self.scopes[-1]

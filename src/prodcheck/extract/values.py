@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prodcheck.extract.positions import Positions
+from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared
 from prodcheck.model.facts import VALUE_SHAPES, Value
 from prodcheck.model.finding import Span
@@ -47,6 +48,16 @@ _BinOp, _Div = ast.BinOp, ast.Div
 _List, _Tuple, _Set, _Dict = ast.List, ast.Tuple, ast.Set, ast.Dict
 
 
+class WholeFunction(Exception):
+    """A test function makes a call whose arguments a reader takes: it is extracted whole."""
+
+
+def debug_variable(node: ast.Call) -> bool:
+    """`getenv("APP_DEBUG")` through any getter: a variable debug_enabled.py (`debug_names`) learns from any file."""
+    first = node.args[0] if node.args else None
+    return type(first) is _Constant and type(first.value) is str and first.value.upper().endswith("DEBUG")
+
+
 class ValueBuilder(ast.NodeVisitor):
     """The names a file binds and imports, the scopes being visited, and the Values of its expressions."""
 
@@ -62,6 +73,7 @@ class ValueBuilder(ast.NodeVisitor):
         self.global_names: set[str] = set()  # names a module-level function or method declares `global`
         self.scopes: list[Scope] = [Scope(module, False)]
         self._values: dict[int, Value | None] = {}
+        self.shallow = False  # in a test function of a test file: calls without arguments (extract/test_bodies.py)
 
     def qualify(self, dotted: str) -> str:
         head, _, rest = dotted.partition(".")
@@ -137,9 +149,22 @@ class ValueBuilder(ast.NodeVisitor):
         cached = self._values.get(key)
         if cached is not None:
             return cached
-        result = self._compute_value(node, depth)
+        if self.shallow and node_type is _CallNode:
+            result: Value | None = self._without_arguments(node)  # type: ignore[arg-type]  # an ast.Call
+        else:
+            result = self._compute_value(node, depth)
         self._values[key] = result
         return result
+
+    def _without_arguments(self, node: ast.Call) -> Value:
+        """A test function's call (extract/test_bodies.py): its name and position, not its arguments; a call some
+        reader takes the arguments of makes the function whole (`WholeFunction`)."""
+        dotted = self.dotted(node.func) or self._element_method(node.func)
+        text = _intern(self.qualify(dotted)) if dotted else ""
+        if kept_call(text) or debug_variable(node):
+            raise WholeFunction
+        span = self.pos.at(node)
+        return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
 
     def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
         positions = self.pos
