@@ -104,6 +104,7 @@ class ModuleImports:
     def __init__(self, files: list[PyFacts]) -> None:
         self._facts = {file_facts.module: file_facts for file_facts in files}  # sorted by path: the last wins
         self._built: dict[str, dict[str, str]] = {}
+        self._stars: dict[str, list[tuple[str, str]]] = {}
 
     def get(self, module: str, default: dict[str, str]) -> dict[str, str]:
         found = self._built.get(module)
@@ -112,4 +113,12 @@ class ModuleImports:
             if file_facts is None:
                 return default
             found = self._built[module] = dict(file_facts.imports)
+        return found
+
+    def stars(self, module: str) -> list[tuple[str, str]]:
+        """The module's `from x import *` entries ("*module" key, module), in the order of its imports."""
+        found = self._stars.get(module)
+        if found is None:
+            found = self._stars[module] = [(key, star) for key, star in self.get(module, {}).items()
+                                           if key.startswith("*")]
         return found

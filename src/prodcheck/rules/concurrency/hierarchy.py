@@ -55,19 +55,28 @@ class Hierarchy(HoldsBase):
                     return family
         return None
 
-    def mro(self, cls: str, depth: int = 0) -> list[str]:
-        """The class and its project base classes, depth first; for a union (`A|B`), each member's in turn."""
+    def mro(self, cls: str, depth: int = 0) -> tuple[str, ...]:
+        """The class and its project base classes, depth first; for a union (`A|B`), each member's in turn.
+        A function of the project's classes alone: kept per class (asked ~30 times per class on polar)."""
+        if not depth:
+            known = self._mro.get(cls)
+            if known is None:
+                known = self._mro[cls] = self._walk_mro(cls, 0)
+            return known
+        return self._walk_mro(cls, depth)
+
+    def _walk_mro(self, cls: str, depth: int) -> tuple[str, ...]:
         if "|" in cls:
-            return list(dict.fromkeys(owner for member in cls.split("|") for owner in self.mro(member, depth)))
+            return tuple(dict.fromkeys(owner for member in cls.split("|") for owner in self.mro(member, depth)))
         order = [cls]
         if depth > 6:
-            return order
+            return tuple(order)
         entry = self.index.classes.get(cls)
         for base in getattr(entry[0], "bases", ()) if entry else ():
             resolved = self.index.resolve(base)
             if resolved is not None and resolved.cls and resolved.qualname not in order:
                 order.extend(b for b in self.mro(resolved.qualname, depth + 1) if b not in order)
-        return order
+        return tuple(order)
 
     def inherited(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
         """The method `name` that `super()` reaches from a method of `cls`: the first of its project bases (in

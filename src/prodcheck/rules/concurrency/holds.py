@@ -59,6 +59,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._orms: dict[str, Orm | None] = {}
         self._constructed: dict[str, tuple[str, ...]] | None = None  # call names by their last part (`_built`)
         self._imports: dict[str, frozenset[str]] = {}  # module -> the library modules it imports whole
+        self._mro: dict[str, tuple[str, ...]] = {}  # class -> its project bases in order (`Hierarchy.mro`)
         self._builds: dict[str, list[Call]] = {}  # calls with arguments by the last part of their name (`Built`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
         self._wrapped: dict[str, list[Function]] | None = None  # wrapper -> the functions it is put around (`Wrapped`)
