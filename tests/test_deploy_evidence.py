@@ -143,6 +143,18 @@ def test_tags_for_tests_and_tags_for_a_platform_registry(tmp_path: Path) -> None
 
 
 
+def test_an_image_an_end_to_end_test_job_builds_to_run_beside_it_is_not_shipped(tmp_path: Path) -> None:
+    """A scheduled job that builds the backend's image, runs it and drives it with Cypress's action tests what it
+    built: the image is CI's. The same build in a job without the test action is evidence."""
+    files = _unique({f"{name}/Dockerfile": IMAGE for name in ("e2e", "shipped")})
+    e2e = ("on: {schedule: [{cron: '0 16 * * *'}]}\njobs:\n  cypress:\n    runs-on: ubuntu-latest\n    steps:\n"
+           "      - run: docker build -t backend-service -f ./e2e/Dockerfile ./e2e\n"
+           "      - run: docker run -d --name backend backend-service\n"
+           "      - uses: cypress-io/github-action@v7.1.8\n        with: {browser: electron}\n")
+    project = _project(tmp_path, {**files, ".github/workflows/cypress.yml": e2e,
+                                  DEPLOY: _workflow(["docker build -t backend-service ./shipped"])})
+    assert set(_reasons(project, "docker build")) == {"shipped/Dockerfile"}
+
 def test_every_docker_build_spelling_reads_its_tags_with_the_workflow_env(tmp_path: Path) -> None:
     """`docker build`, `docker buildx build` and `docker image build` pass the workflow's `env:` (the
     workflow's, the job's) to the tag reader: a tag `$REGISTRY/...` names Heroku's registry through it;

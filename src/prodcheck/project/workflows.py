@@ -15,6 +15,7 @@ from prodcheck.project.sources import SourceFile
 
 _KNOWN = load("workflows")
 _TEST_PROGRAMS = frozenset(_KNOWN["tests"]["programs"])
+_TEST_ACTIONS = frozenset(_KNOWN["tests"]["actions"])
 _TEST_TASK_RUNNERS = frozenset(_KNOWN["tests"]["task_runners"])
 _TEST_TASKS = re.compile(r"^(?:test|tests|unittest|unit|check|ci|coverage|cov)(?:[-_:].*)?$")
 _RUN_TEST = re.compile(r"\b(?:hatch|pdm|poetry|uv|pipenv|rye)\s+run\s+(?:python\s+-m\s+)?(?:test|tests|pytest)\b")
@@ -99,6 +100,9 @@ class Job:
                 return f"`{match.group(0)}`"
         if self.uses and _TEST_NAME.search(posixpath.basename(self.uses.split("@", 1)[0]).rsplit(".", 1)[0]):
             return f"the reusable workflow `{self.uses}`"
+        for step in self.steps:
+            if step.uses and step.uses.split("@", 1)[0].lower() in _TEST_ACTIONS:
+                return f"the action `{step.uses.split('@', 1)[0]}`"
         return None
 
     def is_test_job(self) -> str | None:
