@@ -58,6 +58,12 @@ WAYS = {
     "computed-route-path": "a route whose path is built at run time (`prefix + \"/events\"`, an f-string)",
     "async-background-task": "an `async def` given to `BackgroundTasks`",
     "client-maker": "`boto3.Session().client(...)`",
+    "comprehension-item": "`[feed.pull() for feed in FEEDS.values()]`: a comprehension's name holds one item of what "
+                          "it iterates, as a `for` loop's does",
+    "library-hook": "a method of a library base class's subclass that the library's own routes await (FastAPI Users' "
+                    "`on_after_forgot_password`)",
+    "own-loop": "a coroutine scheduled on the server's loop (`asyncio.create_task`), not one run on a loop of its own in "
+                "a worker thread (`run_in_executor(pool, lambda: asyncio.run(job()))`)",
     "client-item": "`mongo[\"app\"][\"users\"].find_one()`",
     "union": "an attribute that holds one of several project classes",
     "session-object": "fastapi-sqlalchemy's `db.session`",

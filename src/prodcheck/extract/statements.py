@@ -204,6 +204,36 @@ class Statements(ValueBuilder):
     visit_For = _for
     visit_AsyncFor = _for
 
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        """`[page.get_pixmap() for page in doc]` in a function: each `for` clause's name holds one item of what it
+        iterates, as a `for` loop's target does, placed at the comprehension's start (its element may be written
+        before its `for` clause). A name the function already binds (a parameter, an earlier local) is left to
+        that binding: the comprehension's own scope ends with it, and a later use must not see its item."""
+        scope = self.scopes[-1]
+        if scope.is_function:
+            for generator in node.generators:
+                target = generator.target
+                elements = [target] if type(target) is _Name else target.elts if type(target) is ast.Tuple else []
+                names = [e.id for e in elements if isinstance(e, ast.Name)]
+                if not names or len(names) != len(elements) or any(n in scope.local_names for n in names) \
+                        or type(generator.iter) not in _ITERATED_LOCAL:
+                    continue
+                iterated = self.value(generator.iter)
+                if iterated is None:
+                    continue
+                each = _new_tuple(_V5, ("each", self.pos.at(node), "", None, (iterated,)))
+                if type(target) is _Name:
+                    scope.locals.append((names[0], each, ""))
+                    scope.local_names.add(names[0])
+                else:
+                    self._unpack_locals(scope, names, each)
+        self.generic_visit(node)
+
+    visit_ListComp = _comprehension
+    visit_SetComp = _comprehension
+    visit_GeneratorExp = _comprehension
+    visit_DictComp = _comprehension
+
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if len(self.scopes) == 1 and isinstance(node.target, ast.Name):
             # `embeddings_model: Dict[str, EmbeddingsModel] = None` in a state module, filled in at start-up:

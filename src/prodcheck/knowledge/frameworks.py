@@ -84,6 +84,14 @@ def middleware_hooks() -> dict[str, str]:
     return dict(load("frameworks")["middleware"]["hooks"])
 
 
+@cache
+def library_hooks() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """([library_hooks]) a library's base class -> why its subclass's methods run, and the methods the library's
+    own routes await on a request (FastAPI Users' `BaseUserManager.on_after_*`)."""
+    return {base: (entry["why"], tuple(entry["methods"]))
+            for entry in load("frameworks")["library_hooks"] for base in entry["bases"]}
+
+
 @dataclass(frozen=True)
 class Endpoints:
     """Starlette's class-based endpoints ([endpoints]): the base classes, the methods their dispatch awaits,

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from prodcheck.knowledge.databases import engine_factory, session_classes
-from prodcheck.knowledge.frameworks import is_application, middleware_hooks
+from prodcheck.knowledge.frameworks import is_application, library_hooks, middleware_hooks
 from prodcheck.model.facts import ASYNC_WITH, Call, Function, PyFacts, Value
 from prodcheck.project.python_routes import RouteIndex
+
+_Hook = TypeVar("_Hook")  # what a table of hooks gives a base class
 
 
 class PythonIndex(RouteIndex):
@@ -193,22 +196,38 @@ class PythonIndex(RouteIndex):
                 target = self.functions.get(f"{qualname}.dispatch")
                 if target:
                     found[qualname] = target
-            hook = self._request_hook(qualname, 0)
+            hook = self._hooked_base(qualname, middleware_hooks(), 0)
             if hook is not None and (target := self.functions.get(f"{qualname}.{hook}")) is not None:
                 found.setdefault(qualname, target)
         return list(found.values())
 
-    def _request_hook(self, cls: str, depth: int) -> str | None:
-        """The method a middleware awaits per request on an instance of the project class `cls`
-        (knowledge/frameworks.toml [middleware.hooks]: an `AuthenticationBackend`'s `authenticate`), found
-        through its bases and the project's classes between; None for any other class."""
+    @cached_property
+    def library_hook_functions(self) -> list[tuple[Function, PyFacts, str]]:
+        """The methods of a project subclass of a library base class that the library's own routes await on a
+        request (knowledge/frameworks.toml [library_hooks]: FastAPI Users' `on_after_forgot_password`), with why."""
+        hooks = library_hooks()
+        found: list[tuple[Function, PyFacts, str]] = []
+        for qualname in self.classes:
+            hooked = self._hooked_base(qualname, hooks, 0)
+            if hooked is None:
+                continue
+            why, methods = hooked
+            found.extend((*target, why) for method in methods
+                         if (target := self.functions.get(f"{qualname}.{method}")) is not None)
+        return found
+
+    def _hooked_base(self, cls: str, table: dict[str, _Hook], depth: int) -> _Hook | None:
+        """What `table` (base class -> hook) gives the project class `cls` through its bases and the project's
+        classes between: the method a middleware awaits per request on an instance of it ([middleware.hooks]: an
+        `AuthenticationBackend`'s `authenticate`), the hooks a library awaits ([library_hooks]); None for another
+        class."""
         entry = self.classes.get(cls)
         if entry is None or depth > 8:
             return None
         for base in getattr(entry[0], "bases", ()):
-            hook = middleware_hooks().get(base)
+            hook = table.get(base)
             if hook is None and base != cls:
-                hook = self._request_hook(base, depth + 1)
+                hook = self._hooked_base(base, table, depth + 1)
             if hook is not None:
                 return hook
         return None

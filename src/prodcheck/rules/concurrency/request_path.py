@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.knowledge import load
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
@@ -61,6 +62,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         stack.append(Entry(function, facts, f"dependency given to `{given}`"))
     for function, facts in index.middleware_functions:
         stack.append(Entry(function, facts, "middleware"))
+    for function, facts, how in index.library_hook_functions:
+        stack.append(Entry(function, facts, how))
     for function, facts, how in socket_handlers(index):
         stack.append(Entry(function, facts, how))
     for function, facts, how in (index.startup_hooks if include_startup else ()):
@@ -82,7 +85,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
             continue
         found[qualname] = entry
         for call, target, target_facts in resolved_callees(index, holds, entry.function):
-            if target.is_async and entry.function.is_async and _handed_back(entry.function, call):
+            if target.is_async and entry.function.is_async \
+                    and (_handed_back(entry.function, call) or _on_own_loop(index, entry.function, call)):
                 continue
             if target.is_async and target.qualname not in found and target.qualname not in roots:
                 stack.append(Entry(target, target_facts, f"awaited from `{caller_name(entry.function, target)}`"))
@@ -100,6 +104,21 @@ def _handed_back(function: Function, call: Call) -> bool:
     it to be executed")."""
     return not call.awaited and any(returned.kind == "call" and returned.at == call.value.at
                                     for returned in function.returns)
+
+
+_OFFLOAD = load("blocking")["offload"]
+_OWN_LOOP_FUNCTIONS = frozenset(_OFFLOAD["own_loop_functions"])
+_OWN_LOOP_METHODS = frozenset(_OFFLOAD["own_loop_methods"])
+
+
+def _on_own_loop(index: PythonIndex, function: Function, call: Call) -> bool:
+    """`asyncio.run(job())`, `loop.run_until_complete(job())` in `function`: the coroutine runs on a loop of its own
+    in the thread that makes that call (a worker thread, `run_in_executor(pool, lambda: asyncio.run(job()))`), never
+    on the caller's ([offload] own_loop_functions)."""
+    at = call.value.at
+    return any((runner.name in _OWN_LOOP_FUNCTIONS or runner.value.last in _OWN_LOOP_METHODS)
+               and any(given.at == at for given in runner.value.items)
+               for runner in index.calls_by_scope.get(function.qualname, ()))
 
 
 def _named(entry: Entry) -> str:
