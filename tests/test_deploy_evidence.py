@@ -313,6 +313,59 @@ def test_fly_deploy_and_heroku_container_push(tmp_path: Path) -> None:
     assert project.deployment.platform_images == {"Dockerfile": ("heroku", f"{DEPLOY}:12")}
 
 
+TEMPLATE = """apiVersion: template.openshift.io/v1
+kind: Template
+metadata:
+  name: backend
+parameters:
+  - name: VERSION
+objects:
+  - apiVersion: image.openshift.io/v1
+    kind: ImageStream
+    metadata:
+      name: backend
+  - apiVersion: build.openshift.io/v1
+    kind: BuildConfig
+    metadata:
+      name: backend-${VERSION}
+    spec:
+      output:
+        to: {kind: ImageStreamTag, name: "backend:${VERSION}"}
+      source:
+        contextDir: backend
+        git: {uri: "${GIT_URL}"}
+      strategy:
+        type: Docker
+        dockerStrategy:
+          dockerfilePath: ./Dockerfile.openshift
+  - apiVersion: build.openshift.io/v1
+    kind: BuildConfig
+    metadata:
+      name: tools
+    spec:
+      source: {contextDir: "${TOOLS_DIR}"}
+      strategy: {dockerStrategy: {}}
+"""
+
+
+def test_openshift_build_configs_and_oc_process(tmp_path: Path) -> None:
+    """A Docker-strategy BuildConfig (here in a Template's objects) builds `contextDir`/`dockerfilePath` for
+    production; a folder a template parameter fills in is unknown. `oc process -f` on a deploy path applies the
+    template. The Dockerfile beside the built one, which only the local compose file builds, is development's."""
+    files = {"backend/Dockerfile.openshift": IMAGE, "backend/Dockerfile": IMAGE.replace("slim", "bookworm"),
+             "tools/Dockerfile": IMAGE.replace("3.12", "3.11"),
+             "openshift/backend-bc.yaml": TEMPLATE,
+             "docker-compose.yml": "services:\n  backend:\n    build: ./backend\n    volumes: ['./backend:/app']\n"}
+    project = _project(tmp_path, {**files, DEPLOY: _workflow(
+        ["oc process -f openshift/backend-bc.yaml VERSION=1 | oc apply -f -"])})
+    placements = project.deployment.placements
+    assert placements["backend/Dockerfile.openshift"].reason == \
+        "built by the OpenShift BuildConfig at openshift/backend-bc.yaml:12"
+    assert placements["openshift/backend-bc.yaml"].reason == f"processed by `oc process` at {DEPLOY}:7"
+    assert placements["backend/Dockerfile"].context == Context.DEV
+    assert "backend/Dockerfile.openshift beside it is built for production" in placements["backend/Dockerfile"].reason
+    assert "tools/Dockerfile" not in _reasons(project, "OpenShift")
+
 def test_heroku_container_push_without_a_root_dockerfile(tmp_path: Path) -> None:
     files = _unique({"web/Dockerfile": IMAGE})
     project = _project(tmp_path, {**files, DEPLOY: _workflow(["heroku container:push web"])})

@@ -20,6 +20,7 @@ from prodcheck.parsing import ParseError
 from prodcheck.parsing.nesting import check_depth
 from prodcheck.parsing.shell import SimpleCommand, split_script, with_script_variables
 from prodcheck.parsing.toml import loads as toml_loads
+from prodcheck.project.build_configs import docker_builds
 from prodcheck.project.script_runs import follow, make_recipes
 from prodcheck.project.sources import SourceFile
 
@@ -131,6 +132,9 @@ class DeployEvidence:
             self._helm(argv[2:], base, where)
         elif program in {"kubectl", "oc"} and len(argv) > 2 and argv[1] in {"apply", "create", "replace"} and deploy:
             self._kubectl(argv[2:], base, where)
+        elif program == "oc" and len(argv) > 2 and argv[1] == "process" and deploy:
+            # `oc process -f template.yaml ... | oc apply -f -`: the template's objects, filled in, are what is applied
+            self._kubectl(argv[2:], base, where, "processed by `oc process`")
         elif program in {"fly", "flyctl"} and len(argv) > 1 and argv[1] == "deploy":
             self._fly(argv[2:], base, where)
         elif program == "heroku" and len(argv) > 1 and argv[1] == "container:push":
@@ -241,10 +245,17 @@ class DeployEvidence:
             chart = self.views.helm_values.setdefault(_norm(_join(base, positional[1])), [])
             chart.extend(v for v in values if v in self.views.by_path and v not in chart)
 
-    def _kubectl(self, args: list[str], base: str, where: str) -> None:
+    def _kubectl(self, args: list[str], base: str, where: str, how: str = "applied by `kubectl`") -> None:
         for index, arg in enumerate(args):
             if arg in {"-f", "--filename", "-k", "--kustomize"} and index + 1 < len(args):
-                self._mark_tree(_join(base, args[index + 1]), f"applied by `kubectl` at {where}")
+                self._mark_tree(_join(base, args[index + 1]), f"{how} at {where}")
+
+    def _from_build_configs(self) -> None:
+        """The Dockerfiles an OpenShift BuildConfig of a production manifest builds (project/build_configs.py)."""
+        for source, folder, path, line in docker_builds(self.views):
+            found = self._dockerfile_at(_join(folder, path))
+            if found is not None:
+                self._mark_prod(found, f"built by the OpenShift BuildConfig at {source.path}:{line}")
 
     def _fly(self, args: list[str], base: str, where: str) -> None:
         config = "fly.toml"

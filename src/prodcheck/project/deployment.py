@@ -65,6 +65,7 @@ class Deployment(PathMarks):
         self._from_workflows()
         self._from_task_files()
         self._from_platforms()
+        self._from_build_configs()
         evidence = set(self._prod)  # what deploy paths and platform files reach, before compose closure
         views = self.views
         out: dict[str, Placement] = {}
@@ -137,6 +138,10 @@ class Deployment(PathMarks):
             elif users and not _has_command(views.dockerfile(source)):
                 out[source.path] = Placement(Context.DEV, f"built only by {users[0][0]}, a development compose file, "
                                              "and it has no command of its own")
+            elif users and (beside := _beside(source.path, prod_dockerfiles)) is not None:
+                # the local stack's image, where production builds its own from the file beside it
+                out[source.path] = Placement(Context.DEV, f"built only by {users[0][0]}, a development compose file, "
+                                             f"while {beside} beside it is built for production")
             elif users and not prod_dockerfiles:
                 out[source.path] = Placement(Context.PROD, f"the project's only image of its own: {users[0][0]} "
                                              "builds it for development, and it runs on its own")
@@ -209,3 +214,9 @@ def _has_command(view: DockerfileView | None) -> bool:
     stage = view.stage(None) if view is not None else None
     return stage is not None and (view.effective(stage, "CMD") is not None  # type: ignore[union-attr]  # view set with stage
                                   or view.effective(stage, "ENTRYPOINT") is not None)  # type: ignore[union-attr]  # as above
+
+
+def _beside(path: str, others: set[str]) -> str | None:
+    """The first of `others` in the same folder as `path` (a production Dockerfile beside a development one)."""
+    folder = posixpath.dirname(path)
+    return next((other for other in sorted(others) if other != path and posixpath.dirname(other) == folder), None)
