@@ -207,11 +207,6 @@ class ContainerRunsAsRoot(Rule):
                 yield self.draft(f"`runAsUser: 0` for container `{process.name.rsplit(':', 1)[-1]}`: it runs as root",
                                  scalar_location(path, effective))
                 continue
-            privileged = container.path("securityContext", "privileged")
-            if privileged is not None and privileged.as_bool():
-                yield self.draft("`privileged: true`: root with every host capability",
-                                 scalar_location(path, privileged))
-                continue
             non_root, pod_non_root = _security_value(container, workload.pod_spec, "runAsNonRoot")
             chosen = non_root if non_root is not None else pod_non_root
             if chosen is not None and chosen.as_bool() is True:

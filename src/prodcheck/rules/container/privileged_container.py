@@ -44,7 +44,11 @@ class PrivilegedContainer(Rule):
                     continue
                 privileged = context.get("privileged")
                 if privileged is not None and privileged.as_bool():
-                    continue  # PC201 reports privileged pods
+                    # every capability already: the ones it adds besides say nothing more
+                    yield self.draft(
+                        f"container `{container.name}` runs `privileged: true`: every host device and capability, "
+                        "so any code execution in it is a host compromise", scalar_location(path, privileged))
+                    continue
                 escalation = context.get("allowPrivilegeEscalation")
                 if escalation is not None and escalation.as_bool() is True:
                     yield self.draft(
