@@ -62,6 +62,10 @@ WAYS = {
                           "it iterates, as a `for` loop's does",
     "library-hook": "a method of a library base class's subclass that the library's own routes await (FastAPI Users' "
                     "`on_after_forgot_password`)",
+    "mcp-handler": "an `async def` an MCP server's decorator registers (`@mcp.tool()`, `@server.call_tool()`)",
+    "builtin-caller": "a function named to `map()` (or `filter`, `sorted(key=...)`): called right there, per item",
+    "generic-locator": "`await services.get(Mailer)` with `get(self, cls: type[S]) -> S`: an instance of the class "
+                       "asked for",
     "own-loop": "a coroutine scheduled on the server's loop (`asyncio.create_task`), not one run on a loop of its own in "
                 "a worker thread (`run_in_executor(pool, lambda: asyncio.run(job()))`)",
     "client-item": "`mongo[\"app\"][\"users\"].find_one()`",

@@ -133,6 +133,13 @@ def socket_servers() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return servers, registrations, namespaces
 
 
+@cache
+def mcp_servers() -> tuple[frozenset[str], frozenset[str]]:
+    """MCP servers' constructors and the decorator methods that register a request handler on one ([mcp])."""
+    servers, registrations = _sets("mcp", "servers", "registrations")
+    return servers, registrations
+
+
 @dataclass(frozen=True)
 class Models:
     """Model base classes ([models]) whose class methods build an instance of the class they are called on

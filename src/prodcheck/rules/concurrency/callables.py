@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
 PARTIALS = frozenset(load("blocking")["wrappers"]["partial"])
+_EAGER = load("blocking")["eager"]
+_EAGER_FUNCTIONS = frozenset(_EAGER["functions"])
+_CALLABLE_FIRST = frozenset(_EAGER["callable_first"])
 MAX_DEPTH = 4
 
 
@@ -76,10 +79,27 @@ class Callables:
                     if found is not None:
                         yield call, found
                         continue
+            if name in _EAGER_FUNCTIONS:
+                found = self._called_by_builtin(call, function, facts, seen)
+                if found is not None:
+                    yield call, found
+                continue
             if call.value.items or call.value.keywords:
                 found = self._handed_to_helper(call, function, facts, seen)
                 if found is not None:
                     yield call, found
+
+    def _called_by_builtin(self, call: Call, function: Function, facts: PyFacts, seen: frozenset[str]) -> Blocking | None:
+        """`list(map(fetch, urls))`, `sorted(rows, key=score)`: the function named there (or a partial of one) runs here,
+        once per item ([eager] callable_first, `key=`). A lambda there is judged where it is written: its calls are
+        this function's own."""
+        value = call.value
+        for argument in (value.arg(0) if call.name in _CALLABLE_FIRST else None, value.kwarg("key")):
+            if argument is not None and argument.kind != "lambda":
+                found = self.of(argument, function, facts, seen, 0)
+                if found is not None:
+                    return found
+        return None
 
     def _target(self, call: Call, function: Function) -> Function | None:
         targets = self._targets.get(function.qualname)

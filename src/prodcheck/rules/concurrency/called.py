@@ -85,6 +85,8 @@ class Called(HoldsBase):
             return Holding("object", resolved.qualname)
         if resolved.function is not None:
             returned = self.returns(resolved.function[0], depth + 1)
+            if returned is None and value is not None:
+                returned = self.generic_instance(resolved.function[0], value)  # `get_service(Mailer)` -> a Mailer
             if returned is None and function is not None:
                 # `base_query(db).filter(...)`: the chain's text has no arguments; the call recorded there has
                 given = value if value is not None else next(

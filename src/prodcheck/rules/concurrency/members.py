@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from prodcheck.knowledge.blocking import Family
 from prodcheck.model.facts import Function, Value
+from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.holding import MAX_DEPTH, MAX_NESTING, Holding, HoldsBase, double, not_none, union
 
 _IMPORTERS = frozenset({"importlib.import_module", "__import__"})
@@ -146,6 +147,10 @@ class Members(HoldsBase):
             return Holding("object", holder.ref)
         if holder.kind in {"object", "class"}:
             found = self._class_member(holder.ref, name, is_call, depth + 1)
+            if found is None and is_call and value is not None:
+                method = next((m for owner in self.mro(holder.ref)
+                               if (m := self.index.functions.get(f"{owner}.{name}")) is not None), None)
+                found = self.generic_instance(method[0], value) if method is not None else None
             orm = self.orm(holder.ref) if found is None and is_call and holder.kind == "class" else None
             if orm is not None and name in orm.builders:
                 return Holding("query", f"orm:{orm.key}")  # `User.select()`: a query the ORM runs later
@@ -155,6 +160,24 @@ class Members(HoldsBase):
         if holder.kind == "query" and holder.ref.startswith("orm:"):
             orm = self.kb.orms[holder.ref[4:]]
             return holder if is_call and name not in orm.query_io else None
+        return None
+
+    def generic_instance(self, function: Function, value: Value) -> Holding | None:
+        """`await services.get(AlgorithmsService)` with `async def get(self, service_class: type[S]) -> S`: a function
+        whose return annotation is a type variable a parameter is annotated `type[...]` of returns an instance of the
+        class the call gives that parameter (a service locator, a repository registry;
+        https://docs.python.org/3/library/typing.html#the-type-of-class-objects). Only a project class given by name."""
+        returned = function.annotation
+        if returned is None or returned.kind != "name":
+            return None
+        for position, param in enumerate(function.params):
+            declared = param.annotation
+            if declared is None or declared.kind != "subscript" or declared.last not in {"type", "Type"} \
+                    or not declared.items or declared.items[0].text != returned.text:
+                continue
+            given = given_value(value, function, param.name, position)
+            resolved = self.index.resolve(given.text) if given is not None and given.kind == "name" else None
+            return Holding("object", resolved.qualname) if resolved is not None and resolved.cls else None
         return None
 
     def _class_member(self, cls: str, name: str, is_call: bool, depth: int) -> Holding | None:

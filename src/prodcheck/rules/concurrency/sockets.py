@@ -1,13 +1,14 @@
-"""python-socketio event handlers: entry points on the event loop besides routes.
+"""Handlers a server awaits per message besides routes: python-socketio event handlers and MCP request handlers.
 
 An `AsyncServer` mounted in the ASGI application awaits each handler on the application's loop
-(knowledge/frameworks.toml [sockets]), so a handler that blocks stalls every request, as a route does.
+(knowledge/frameworks.toml [sockets]), and an MCP server awaits the handler registered for each request a client
+sends ([mcp]), so a handler that blocks stalls every request, as a route does.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.knowledge.frameworks import socket_servers
+from prodcheck.knowledge.frameworks import mcp_servers, socket_servers
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holds import Holds
@@ -41,6 +42,18 @@ def socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str
                 short = function.qualname.rsplit(".", 1)[-1]
                 if function.qualname == f"{qualname}.{short}" and short.startswith("on_"):
                     yield function, facts, f"socket.io namespace handler `{short}`"
+
+
+def mcp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
+    """(handler, facts, why) for `@server.call_tool()`, `@mcp.tool()`, `@mcp.resource(uri)` ... on an MCP server."""
+    servers, registrations = mcp_servers()
+    holds = Holds.of(index)
+    for facts in index.files.values():
+        for function in facts.functions:
+            for decorator in function.decorators:
+                receiver, _, method = decorator.text.rpartition(".")
+                if method in registrations and receiver and _async_server(index, holds, receiver, None, servers):
+                    yield function, facts, f"MCP `{method}` handler `{function.qualname.rsplit('.', 1)[-1]}`"
 
 
 def _async_server(index: PythonIndex, holds: Holds, receiver: str, scope: Function | None,

@@ -16,6 +16,9 @@ from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.secrets.secret_values import is_secret_value
 
 _OTHER_STORES = frozenset(load("images")["stores"]["published"])  # besides PostgreSQL and its poolers
+_SERVERS = load("images")["database_servers"]
+_SERVER_PORTS = frozenset(_SERVERS["server_ports"])
+_SERVER_PROBES = tuple(_SERVERS["server_probes"])
 _LOOPBACK = re.compile(r"^(?:127\.\d+\.\d+\.\d+|::1|localhost|0{0,4}:{2}1)$", re.I)
 
 
@@ -83,6 +86,21 @@ def publishes_outside(service: ComposeService) -> bool:
     return False
 
 
+def _configured_server(service: ComposeService, ports: YNode) -> bool:
+    """A service of an image not known as a database's that publishes a database server's own port from the container
+    and is configured as that server: the official images' password variable, or the server's health probe
+    (knowledge/images.toml [database_servers] server_ports, server_probes)."""
+    if not any((published := published_port(item)) is not None and published.container_port in _SERVER_PORTS
+               for item in ports.list()):
+        return False
+    env = compose_env(service.node.get("environment"))
+    if any(name in env for name in _SERVERS["password_variables"]):
+        return True
+    probe = service.node.path("healthcheck", "test")
+    words = " ".join(n.as_str() or "" for n in (probe.list() if probe.is_seq else [probe])) if probe is not None else ""
+    return any(word in words for word in _SERVER_PROBES)
+
+
 def service_image(project: Project, service: ComposeService) -> str | None:
     """The image a compose service runs: its `image:`, else the base image of the Dockerfile stage it builds."""
     if service.image:
@@ -105,10 +123,10 @@ class DatabasePortPublished(Rule):
 
     def check(self, project: Project) -> Iterator[Draft]:
         for service in project.compose_services:
-            if not is_store_image(service_image(project, service)):
-                continue
             ports = service.node.get("ports")
             if ports is None or not ports.is_seq:
+                continue
+            if not is_store_image(service_image(project, service)) and not _configured_server(service, ports):
                 continue
             exposed_auth = self._weak_auth(service)
             for item in ports.list():
