@@ -181,6 +181,29 @@ def test_the_whole_project_mounted_without_python_is_its_source(tmp_path: Path) 
     assert project.deployment._local_marks("compose.yml") == ["service `web` bind-mounts the source `.` (compose.yml:4)"]
 
 
+def test_the_project_service_told_it_runs_in_development(tmp_path: Path) -> None:
+    """`ENVIRONMENT=local` (or `APP_ENV: development`) on a service of the project's own image marks the stack; a
+    production value, and the same variable on a backing service, do not."""
+    project = project_model(tmp_path, {"Dockerfile": "FROM python:3.12\n", "local/compose.yml": """
+        services:
+          app:
+            build: ..
+            environment: [ENVIRONMENT=local]
+          db:
+            image: postgres:16
+    """, "prod/compose.yml": """
+        services:
+          app:
+            image: ghcr.io/org/app:1.2.0
+            environment: {APP_ENV: production}
+          cache:
+            image: redis:7
+            environment: {ENVIRONMENT: development}
+    """})
+    assert project.deployment._local_marks("local/compose.yml") == [
+        "service `app` sets `ENVIRONMENT=local` (local/compose.yml:4)"]
+    assert project.deployment._local_marks("prod/compose.yml") == []
+
 def test_a_file_of_local_infrastructure_only(tmp_path: Path) -> None:
     project = project_model(tmp_path, {**APP, "infra/compose.yml": """
         services:

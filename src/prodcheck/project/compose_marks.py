@@ -33,6 +33,9 @@ from prodcheck.project.sources import SourceFile
 from prodcheck.project.workflow_evidence import WorkflowEvidence
 
 _PATH_WORDS = load("contexts")["path_words"]
+# The variables that name the application's environment (knowledge/contexts.toml [scripts]): set to a development value
+# on the project's own service, they say the stack is a development one.
+_ENVIRONMENT_SWITCHES = frozenset(load("contexts")["scripts"]["environment_variables"])
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _VARIABLE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 _FILE_FLAG = re.compile(r"(?:^|\s)(?:-f|--file)[\s=]+['\"]?([^\s'\"]+\.ya?ml)")
@@ -184,7 +187,14 @@ class LocalMarks(WorkflowEvidence):
             reloads = [w for w in reload_words if any(w in command for command in commands)]  # within one command
             if mounted_source:
                 marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
-            for key, value in compose_env(service.node.get("environment")).items():
+            environment = compose_env(service.node.get("environment"))
+            switch = next(((key, value) for key, value in environment.items() if key in _ENVIRONMENT_SWITCHES
+                           and _words(value.as_str() or "") and all(w in _PATH_WORDS["dev"] for w in _words(value.as_str() or ""))),
+                          None)
+            if switch is not None and (service.node.get("build") is not None or not self._backing(service.image, local_images)):
+                # `ENVIRONMENT=local` on the project's own service: the application is told it runs in development
+                marks.append(f"service `{service.name}` sets `{switch[0]}={switch[1].as_str()}` ({path}:{switch[1].span.line})")
+            for key, value in environment.items():
                 text = value.as_str() or ""
                 database = text.rsplit("/", 1)[-1].split("?", 1)[0] if "://" in text else text
                 if (key.endswith(("_DB", "_DATABASE", "DB_NAME", "_URL", "_DSN")) or "DATABASE" in key) and database \
