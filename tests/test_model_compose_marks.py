@@ -204,6 +204,35 @@ def test_the_project_service_told_it_runs_in_development(tmp_path: Path) -> None
         "service `app` sets `ENVIRONMENT=local` (local/compose.yml:4)"]
     assert project.deployment._local_marks("prod/compose.yml") == []
 
+def test_a_service_extending_a_development_service(tmp_path: Path) -> None:
+    """`extends:` a service of a development compose file carries its marks over; extending a production file's
+    service, or a file that extends itself, does not."""
+    project = project_model(tmp_path, {**APP, "Dockerfile": "FROM python:3.12\n", "compose.yml": """
+        services:
+          app:
+            build: .
+            volumes: ["./app:/srv/app"]
+    """, "compose.proxy.yml": """
+        services:
+          app-proxy:
+            extends: {file: compose.yml, service: app}
+          nginx:
+            image: nginx:1.27
+    """, "deploy/compose.yml": """
+        services:
+          api:
+            image: ghcr.io/org/api:1.0.0
+    """, "deploy/compose.extra.yml": """
+        services:
+          api-extra:
+            extends: {file: compose.yml, service: api}
+          loop:
+            extends: {file: compose.extra.yml, service: api-extra}
+    """})
+    assert project.deployment._local_marks("compose.proxy.yml") == [
+        "service `app-proxy` extends a service of compose.yml, a development compose file (compose.proxy.yml:2)"]
+    assert project.deployment._local_marks("deploy/compose.extra.yml") == []
+
 def test_a_file_of_local_infrastructure_only(tmp_path: Path) -> None:
     project = project_model(tmp_path, {**APP, "infra/compose.yml": """
         services:

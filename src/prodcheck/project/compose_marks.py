@@ -143,12 +143,22 @@ class LocalMarks(WorkflowEvidence):
         prefix = f"{folder}/" if folder else ""
         return any(p.startswith(prefix) and p.endswith(".py") for p in self.views.python_facts)
 
-    def _local_marks(self, path: str) -> list[str]:
+    def _local_marks(self, path: str, seen: tuple[str, ...] = ()) -> list[str]:
         """The marks of local use in one compose file, as reasons."""
         knowledge = _knowledge()["compose"]
         services = self._services_by_file.get(path, [])
         marks: list[str] = []
         base = posixpath.dirname(path)
+        for service in services:
+            # `extends: {file: compose.yml, service: app}` (https://docs.docker.com/compose/how-tos/multiple-compose-files/extends/):
+            # the service is that one, its bind mounts and development command included, with a few keys changed
+            extends = service.node.get("extends")
+            file = extends.get("file") if extends is not None and extends.is_map else None
+            target = _join(base, file.as_str() or "") if file is not None and file.as_str() else None
+            if target and target != path and target not in seen and len(seen) < 3 \
+                    and self._local_marks(target, (*seen, path)):
+                marks.append(f"service `{service.name}` extends a service of {target}, a development compose file "
+                             f"({path}:{service.key.span.line})")
         reload_words = knowledge["reload_words"]
         dev_database = re.compile(knowledge["dev_database"], re.I)
         local_images = set(knowledge["local_images"])
