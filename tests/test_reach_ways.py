@@ -50,6 +50,7 @@ WAYS = {
     "conditional-value": "`a if c else b` of two paths",
     "getattr-delegate": "a wrapper whose `__getattr__` forwards to a client",
     "registered-route": "`app.get(path)(handler)`",
+    "registered-middleware": "`app.middleware(\"http\")(session_middleware)`: the middleware decorator applied by hand",
     "registered-method": "`router.get(path)(handler.method)`: a bound method of a project object",
     "closure-parameter": "a route nested in a factory, using a parameter the factory binds (`log: AuditLog`)",
     "forward-reference": "an annotation written as a string (`audit: \"AuditLog\"`, `-> \"AuditLog\"`)",

@@ -190,6 +190,13 @@ class PythonIndex(RouteIndex):
             for function in facts.functions:
                 if any(d.kind == "call" and d.last == "middleware" for d in function.decorators):
                     found[function.qualname] = (function, facts)
+        for facts, call in self.calls.named(lambda name: name.endswith(".middleware()")):
+            # `app.middleware("http")(db_session_middleware)`: the decorator applied by hand
+            handler = call.value.arg(0)
+            if handler is not None and handler.kind == "name":
+                target = self.functions.get(f"{facts.module}.{handler.text}") or self.function(handler.text)
+                if target is not None:
+                    found.setdefault(target[0].qualname, target)
         for qualname, (cls, _facts) in self.classes.items():
             bases = getattr(cls, "bases", ())
             if any(b.endswith("BaseHTTPMiddleware") for b in bases):
