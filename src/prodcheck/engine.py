@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from prodcheck import cache, incremental
 from prodcheck.copies import merge_copies
-from prodcheck.discovery.classify import classify
+from prodcheck.discovery.classify import classify, shebang_kind
 from prodcheck.discovery.context import ContextRules
 from prodcheck.discovery.sources import ENCODING_ERROR, SourceFile, read_source, recording
 from prodcheck.discovery.walk import gitignore_spec, walk
@@ -93,7 +93,8 @@ def discover(root: Path, settings: Settings) -> list[SourceFile]:
     exclude = gitignore_spec(settings.exclude) if settings.exclude else None
     contexts = ContextRules(settings.production, settings.development)
     files = []
-    for walked in walk(root, exclude, wanted=classify):
+    top = str(root)
+    for walked in walk(root, exclude, wanted=lambda relpath: classify(relpath) or shebang_kind(top, relpath)):
         kind = walked.kind
         assert isinstance(kind, (FileKind, str))  # classify's answer, never None once wanted
         context, reason = contexts.explain(walked.relpath)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+import stat
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import FileKind
@@ -65,3 +67,28 @@ def classify(relpath: str) -> FileKind | str | None:
         return FileKind.POSTGRES_CONF
     declared = declared_kind_of(relpath)  # a kind its parser module declares (prodcheck.parsing.kinds)
     return declared.name if declared is not None else None
+
+
+# `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/bin/dash`: the first line of a shell script that has no extension
+_SHELL_SHEBANG = re.compile(rb"#!\s*(?:/usr)?(?:/local)?/bin/(?:env\s+)?(?:ba|da|z|k|a)?sh\b")
+
+
+def shebang_kind(root: str, relpath: str) -> FileKind | None:
+    """A file without an extension whose first line runs a shell (`docker/init_scripts/init`, `scripts/start`, an
+    s2i `run`): a shell script, however it is named. Only its first 64 bytes are read, and never through a symbolic
+    link or from anything but a regular file."""
+    if "." in relpath.rsplit("/", 1)[-1]:
+        return None
+    try:
+        descriptor = os.open(os.path.join(root, relpath), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        head = os.read(descriptor, 64)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+    return FileKind.SHELL if _SHELL_SHEBANG.match(head) else None
