@@ -366,6 +366,16 @@ def test_openshift_build_configs_and_oc_process(tmp_path: Path) -> None:
     assert "backend/Dockerfile.openshift beside it is built for production" in placements["backend/Dockerfile"].reason
     assert "tools/Dockerfile" not in _reasons(project, "OpenShift")
 
+
+def test_a_dockerfile_named_for_another_part_is_not_the_variant_beside_it(tmp_path: Path) -> None:
+    """`Dockerfile.frontend`, built by the local compose file beside the production `Dockerfile`, builds another
+    image: nothing says which context it has (ambiguous), not development."""
+    files = {"docker/Dockerfile": IMAGE, "docker/Dockerfile.frontend": IMAGE.replace("python:3.12", "node:20"),
+             "docker-compose.yml": "services:\n  web:\n    build: {context: ., dockerfile: docker/Dockerfile.frontend}\n"
+                                   "    volumes: ['./app:/app']\n"}
+    project = _project(tmp_path, {**files, DEPLOY: _workflow(["docker build -f docker/Dockerfile -t org/api ."])})
+    assert project.deployment.placements["docker/Dockerfile.frontend"].context == Context.AMBIGUOUS
+
 def test_heroku_container_push_without_a_root_dockerfile(tmp_path: Path) -> None:
     files = _unique({"web/Dockerfile": IMAGE})
     project = _project(tmp_path, {**files, DEPLOY: _workflow(["heroku container:push web"])})

@@ -24,6 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing.dockerfile import DockerfileView
 from prodcheck.project.compose_marks import development_base, project_name_context
@@ -217,6 +218,13 @@ def _has_command(view: DockerfileView | None) -> bool:
 
 
 def _beside(path: str, others: set[str]) -> str | None:
-    """The first of `others` in the same folder as `path` (a production Dockerfile beside a development one)."""
-    folder = posixpath.dirname(path)
+    """The first of `others` in the same folder as `path`, when `path` is the folder's default Dockerfile: the
+    production variant of the image the folder builds (`Dockerfile.openshift` beside `Dockerfile`). A Dockerfile
+    named for a part of the project (`Dockerfile.frontend`) builds another image, whatever is beside it."""
+    folder, name = posixpath.split(path)
+    if name not in _DEFAULT_DOCKERFILES:
+        return None
     return next((other for other in sorted(others) if other != path and posixpath.dirname(other) == folder), None)
+
+
+_DEFAULT_DOCKERFILES = frozenset(load("files")["dockerfiles"]["names"]) | {"dockerfile"}  # and the CLI's fallback
