@@ -25,15 +25,26 @@ def test_the_first_line_says_a_shell(tmp_path: Path, first_line: str, kind: File
     assert shebang_kind(str(tmp_path), "init") == kind
 
 
+@pytest.mark.parametrize("name, kind", [
+    ("start", FileKind.SHELL), ("worker_entrypoint", FileKind.SHELL), ("start-dockerd", FileKind.SHELL),
+    ("hapi_run", FileKind.SHELL), ("boot", FileKind.SHELL),
+    ("cluster", None), ("format", None), ("pre-commit", None), ("restart-me-not", None),
+])
+def test_only_names_of_start_scripts(tmp_path: Path, name: str, kind: FileKind | None) -> None:
+    """A developer's extension-less tool (`scripts/cluster`, a git hook) is not read as a start script."""
+    (tmp_path / name).write_text("#!/usr/bin/env bash\necho hi\n")
+    assert shebang_kind(str(tmp_path), name) == kind
+
+
 def test_names_with_an_extension_links_and_other_files_are_not_read(tmp_path: Path) -> None:
     (tmp_path / "run.txt").write_text("#!/bin/sh\n")
-    (tmp_path / "real").write_text("#!/bin/sh\n")
-    os.symlink(tmp_path / "real", tmp_path / "linked")
-    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "start").write_text("#!/bin/sh\n")
+    os.symlink(tmp_path / "start", tmp_path / "run")
+    os.mkfifo(tmp_path / "boot")
     assert shebang_kind(str(tmp_path), "run.txt") is None
-    assert shebang_kind(str(tmp_path), "linked") is None
-    assert shebang_kind(str(tmp_path), "pipe") is None  # never opened for a blocking read
-    assert shebang_kind(str(tmp_path), "missing") is None
+    assert shebang_kind(str(tmp_path), "run") is None  # a symbolic link
+    assert shebang_kind(str(tmp_path), "boot") is None  # never opened for a blocking read
+    assert shebang_kind(str(tmp_path), "init") is None  # missing
 
 
 def test_discovery_finds_an_extensionless_start_script(tmp_path: Path) -> None:

@@ -69,15 +69,17 @@ def classify(relpath: str) -> FileKind | str | None:
     return declared.name if declared is not None else None
 
 
+_SHEBANG_WORDS = frozenset(load("files")["shebang_scripts"]["words"])
 # `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/bin/dash`: the first line of a shell script that has no extension
 _SHELL_SHEBANG = re.compile(rb"#!\s*(?:/usr)?(?:/local)?/bin/(?:env\s+)?(?:ba|da|z|k|a)?sh\b")
 
 
 def shebang_kind(root: str, relpath: str) -> FileKind | None:
-    """A file without an extension whose first line runs a shell (`docker/init_scripts/init`, `scripts/start`, an
-    s2i `run`): a shell script, however it is named. Only its first 64 bytes are read, and never through a symbolic
+    """A file without an extension, named like a start script (knowledge/files.toml [shebang_scripts]), whose first
+    line runs a shell (`docker/init_scripts/init`, `scripts/start`, an s2i `run`): a shell script. Only its first 64 bytes are read, and never through a symbolic
     link or from anything but a regular file."""
-    if "." in relpath.rsplit("/", 1)[-1]:
+    name = relpath.rsplit("/", 1)[-1]
+    if "." in name or not any(word in _SHEBANG_WORDS for word in re.split(r"[-_]", name.lower())):
         return None
     try:
         descriptor = os.open(os.path.join(root, relpath), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
