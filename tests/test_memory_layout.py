@@ -305,3 +305,48 @@ def test_a_sweep_over_every_call_name_answers_the_same_and_memoises_nothing() ->
         assert table.match("print") is None
     assert table.match("db.execute") == "*.execute"  # asked outside a sweep: memoised as before
     assert table._plain == {"db.execute": "*.execute"}
+
+
+def _drops(monkeypatch: pytest.MonkeyPatch, select: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """(analysis, whether PC503 had run yet) for every shared analysis the engine let go of."""
+    from pathlib import Path
+
+    from prodcheck import engine
+    from prodcheck.project.python_index import PythonIndex
+    from prodcheck.rules.concurrency.cpu_bound_call_in_async_route import CpuBoundCallInAsyncRoute
+    from prodcheck.settings import Settings
+
+    ran: list[str] = []
+    dropped: list[tuple[str, bool]] = []
+    check = CpuBoundCallInAsyncRoute.check
+
+    def checked(self: CpuBoundCallInAsyncRoute, project: object) -> object:
+        ran.append("PC503")
+        return check(self, project)  # type: ignore[arg-type]
+
+    def drop(self: PythonIndex, analysis: str) -> None:
+        assert "_holds" in self.__dict__  # what the rules built is still there, until now
+        dropped.append((analysis, bool(ran)))
+        self.__dict__.pop("_holds")
+
+    monkeypatch.setattr(CpuBoundCallInAsyncRoute, "check", checked)
+    monkeypatch.setattr(PythonIndex, "drop", drop)
+    root = Path(__file__).parent / "fixtures" / "core" / "PC501-py-pos"
+    engine.run(root, Settings(select=select, use_cache=False))
+    return dropped
+
+
+def test_the_concurrency_analysis_is_let_go_of_after_the_last_rule_reading_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _drops(monkeypatch, ("PC501", "PC503")) == [("concurrency", True)]  # after PC503, not PC501
+    assert _drops(monkeypatch, ("PC501",)) == [("concurrency", False)]
+
+
+def test_a_dropped_analysis_is_built_again_when_asked_for() -> None:
+    from prodcheck.project.python_index import PythonIndex
+    from prodcheck.rules.concurrency.holds import Holds
+
+    index = PythonIndex({"app/main.py": extract("app/main.py", b"async def f():\n    pass\n")}, {})
+    first = Holds.of(index)
+    assert Holds.of(index) is first
+    index.drop("concurrency")
+    assert "_holds" not in index.__dict__ and Holds.of(index) is not first

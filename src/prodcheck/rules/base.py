@@ -53,6 +53,9 @@ _REGISTRY: dict[str, type[Rule]] = {}
 
 class Rule:
     meta: ClassVar[RuleMeta]
+    # The analyses the project keeps for the rules that share them (`PythonIndex.ANALYSES`) this rule reads:
+    # the engine drops each one once the last selected rule reading it has run (it is built again if asked for).
+    analyses: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

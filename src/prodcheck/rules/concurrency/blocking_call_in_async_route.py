@@ -18,6 +18,7 @@ class BlockingCallInAsyncRoute(Rule):
         summary="Blocking I/O inside `async def` code on the request path",
         severity=Severity.ERROR, kinds=("py",),
     )
+    analyses = ("concurrency",)
 
     def check(self, project: Project) -> Iterator[Draft]:
         analysis = BlockingAnalysis(project, classify_blocking)

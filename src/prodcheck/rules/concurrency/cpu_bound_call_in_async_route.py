@@ -129,6 +129,7 @@ class CpuBoundCallInAsyncRoute(Rule):
         summary="Password hashing and other CPU-heavy calls directly in `async def` code on the request path",
         severity=Severity.WARNING, kinds=("py",),
     )
+    analyses = ("concurrency",)
 
     def check(self, project: Project) -> Iterator[Draft]:
         index = project.python
