@@ -350,3 +350,18 @@ def test_a_dropped_analysis_is_built_again_when_asked_for() -> None:
     assert Holds.of(index) is first
     index.drop("concurrency")
     assert "_holds" not in index.__dict__ and Holds.of(index) is not first
+
+
+@pytest.mark.parametrize("data", [b"services:\n  web:\n    image: nginx\n", b"\xef\xbb\xbfFROM python:3.12\n",
+                                  "name: caf\u00e9 \u2013 \U0001f680\n".encode()])
+def test_a_text_file_keeps_its_text_only_and_gives_back_the_same_bytes(tmp_path, data: bytes) -> None:
+    from prodcheck.discovery.sources import read_source
+
+    (tmp_path / "compose.yaml").write_bytes(data)
+    source = read_source(tmp_path, "compose.yaml", FileKind.COMPOSE, Context.PROD)
+    assert source.text == data.decode("utf-8-sig")
+    assert source._data is None and source.has_data  # the text alone is held
+    assert source.data == data and source.raw == data  # BOM and every byte as read
+    assert source.holds(data[-6:]) and not source.holds(b"absent")
+    source.text = "edited"  # the bytes stay those read once the text is set apart from them
+    assert source.data == data

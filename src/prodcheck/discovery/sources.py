@@ -23,7 +23,7 @@ class SourceFile:
     path: the incremental run (incremental.py) knows which files' own bytes, not only their facts,
     a cached result depends on."""
 
-    __slots__ = ("_data", "_packed", "_text", "context", "context_reason", "error", "kind", "path", "views")
+    __slots__ = ("_data", "_encoded", "_packed", "_text", "context", "context_reason", "error", "kind", "path", "views")
 
     def __init__(self, path: str, kind: FileKind | str, context: Context, data: bytes | None = None,
                  text: str | None = None, error: ParseError | None = None,
@@ -33,6 +33,8 @@ class SourceFile:
         self.context = context
         self._data = data
         self._packed: bytes | None = None  # `_data` compressed while nothing reads it (`pack`)
+        # The bytes are the text encoded (`keep_as_text`): 0 no, 1 yes, 2 behind a UTF-8 byte order mark.
+        self._encoded = 0
         self._text = text
         self.error = error
         self.views: dict[str, object] = {} if views is None else views
@@ -51,11 +53,20 @@ class SourceFile:
     def data(self, value: bytes | None) -> None:
         self._data = value
         self._packed = None
+        self._encoded = 0
+
+    def keep_as_text(self) -> None:
+        """Hold a text file's bytes as its text only: strict UTF-8 decoding is exact, so the bytes are the
+        text encoded again (behind the byte order mark it had), made when something reads them."""
+        data = self._data
+        if data is not None and self._text is not None:
+            self._encoded = 2 if data.startswith(b"\xef\xbb\xbf") else 1
+            self._data = None
 
     @property
     def has_data(self) -> bool:
         """Whether the file's bytes were read (`raw` is not None), without unpacking them."""
-        return self._data is not None or self._packed is not None
+        return self._data is not None or self._packed is not None or self._encoded != 0
 
     def holds(self, needle: bytes) -> bool:
         """`needle in data`, a use of the bytes as `data` notes it, without keeping packed bytes unpacked."""
@@ -64,6 +75,8 @@ class SourceFile:
         data = self._data
         if data is None and self._packed is not None:
             data = zlib.decompress(self._packed)
+        elif data is None and self._encoded:
+            data = self._bytes_of_text()
         return data is not None and needle in data
 
     def pack(self) -> None:
@@ -85,7 +98,13 @@ class SourceFile:
 
     @text.setter
     def text(self, value: str | None) -> None:
+        if self._encoded:
+            self._data, self._encoded = self._bytes_of_text(), 0
         self._text = value
+
+    def _bytes_of_text(self) -> bytes:
+        encoded = (self._text or "").encode("utf-8")
+        return b"\xef\xbb\xbf" + encoded if self._encoded == 2 else encoded
 
     @property
     def raw(self) -> bytes | None:
@@ -94,6 +113,8 @@ class SourceFile:
         if data is None and self._packed is not None:
             data = self._data = zlib.decompress(self._packed)  # read again: kept unpacked from now on
             self._packed = None
+        elif data is None and self._encoded:
+            return self._bytes_of_text()
         return data
 
     @property
@@ -216,6 +237,7 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
         return source
     try:
         source.text = data.decode("utf-8-sig")
+        source.keep_as_text()
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         source.error = ParseError("file is not valid UTF-8", line)
