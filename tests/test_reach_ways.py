@@ -67,6 +67,7 @@ WAYS = {
     "builtin-caller": "a function named to `map()` (or `filter`, `sorted(key=...)`): called right there, per item",
     "generic-locator": "`await services.get(Mailer)` with `get(self, cls: type[S]) -> S`: an instance of the class "
                        "asked for",
+    "coroutine-handed": "`await cached(_fetch, key)` with `async def _fetch()` nested and `await fetch()` in the helper",
     "own-loop": "a coroutine scheduled on the server's loop (`asyncio.create_task`), not one run on a loop of its own in "
                 "a worker thread (`run_in_executor(pool, lambda: asyncio.run(job()))`)",
     "client-item": "`mongo[\"app\"][\"users\"].find_one()`",

@@ -90,11 +90,38 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                 continue
             if target.is_async and target.qualname not in found and target.qualname not in roots:
                 stack.append(Entry(target, target_facts, f"awaited from `{caller_name(entry.function, target)}`"))
+        for target, target_facts, helper in _coroutines_handed(index, entry.function):
+            if target.qualname not in found and target.qualname not in roots:
+                stack.append(Entry(target, target_facts, f"awaited by `{helper}` from `{caller_name(entry.function, target)}`"))
         for target, target_facts, runner in deferred_tasks(index, entry.function):
             if target.qualname not in found and target.qualname not in roots:
                 why = f"{runner.format(caller=caller_name(entry.function, target))}, run on the event loop"
                 stack.append(Entry(target, target_facts, why))
     return found
+
+
+def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
+    """`await cached_result(_fetch, key, request)` with `async def _fetch(): ...` nested in the caller (or a function
+    named by reference) and `await fn()` in the project helper: the helper calls the async function it is handed, so
+    it runs on the loop, awaited by the helper (the sync callables a helper calls are Callables.called_params')."""
+    for call in index.calls_by_scope.get(function.qualname, ()):
+        if call.offloaded or not (call.value.items or call.value.keywords):
+            continue
+        helper = index.call_target(call, function)
+        if helper is None:
+            continue
+        called = {c.name for c in index.calls_by_scope.get(helper[0].qualname, ())}
+        params = [p.name for p in helper[0].params]
+        bound = 1 if params and params[0] in {"self", "cls"} else 0
+        given = [(params[i + bound] if i + bound < len(params) else None, v) for i, v in enumerate(call.value.items)]
+        given += list(call.value.keywords)
+        for param, value in given:
+            if param is None or param not in called or value.kind != "name" or "." in value.text.removeprefix(
+                    f"{function.qualname}."):
+                continue
+            target = index.functions.get(f"{function.qualname}.{value.text}") or index.function(value.text)
+            if target is not None and target[0].is_async:
+                yield *target, helper[0].qualname.rsplit(".", 1)[-1]
 
 
 def _handed_back(function: Function, call: Call) -> bool:
