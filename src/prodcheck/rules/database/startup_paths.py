@@ -12,6 +12,7 @@ from prodcheck.knowledge.names import Resolver
 from prodcheck.knowledge.servers import server_run_calls
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project import Project
+from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.database.migration_calls import drops_tables, library_setup, migration_call, string_arguments
 
 MAX_DEPTH = 4  # helpers followed from a hook: lifespan -> startup() -> migrate_all() -> run_one() -> DDL
@@ -33,7 +34,7 @@ def callees(project: Project, call: Call, caller: Function) -> list[tuple[Functi
     in its own body: `def _upgrade(): ...` then `await asyncio.to_thread(_upgrade)`)."""
     index = project.python
     found = []
-    target = index.call_target(call, caller) or method_of_instance(project, call, caller)
+    target = index.call_target(call, caller) or method_of_instance(project, call, caller) or _constructor(project, call)
     if target is not None:
         found.append(target)
     for item in (*call.value.items, *(value for _, value in call.value.keywords)):
@@ -43,6 +44,14 @@ def callees(project: Project, call: Call, caller: Function) -> list[tuple[Functi
             if handed is not None and handed[0].qualname != caller.qualname:
                 found.append(handed)
     return found
+
+
+def _constructor(project: Project, call: Call) -> tuple[Function, PyFacts] | None:
+    """`PostgresObjectStore(uri)`: building a project class runs its `__init__` (its own, or the nearest base's)."""
+    resolved = project.python.resolve(call.name) if "(" not in call.name and "[" not in call.name else None
+    if resolved is None or not resolved.cls:
+        return None
+    return Holds.of(project.python).method(resolved.qualname, "__init__")
 
 
 def one_per_setup_call(project: Project, paths: Iterable[list[Hop]]) -> list[tuple[list[Hop], int]]:
