@@ -17,6 +17,7 @@ from itertools import chain
 from typing import Any
 
 from prodcheck.extract.guards import constant_truth, param_guards
+from prodcheck.extract.dev_conditions import dev_condition
 from prodcheck.extract.once import Neighbours, once_statements
 from prodcheck.extract.test_bodies import TestBodies
 from prodcheck.extract.types import shared_def_span, shared_imports, shared_param, shared_params
@@ -136,6 +137,7 @@ class _Extractor(TestBodies):
         self.calls: list[Call] = []
         self.functions: list[Function] = []
         self.stubs: list[str] = []  # methods whose body only declares them (`_declares_only`)
+        self.dev_blocks: list[tuple[int, int]] = []  # `if settings.DEBUG:` bodies in functions (dev_condition)
         self.classes: list[ClassDef] = []
         self.strings: list[StringLiteral] = []
         self.main_block: Span | None = None
@@ -166,6 +168,9 @@ class _Extractor(TestBodies):
             self.in_main = previous
             return
         scope = self.scopes[-1]
+        if scope.is_function and node.body and dev_condition(test):
+            # `if settings.ENV == "local":` in a function: its body is code production does not run
+            self.dev_blocks.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
         truth = constant_truth(test) if scope.is_function else None
         if truth is not None:  # `if debug and False:` inside a function: the branch it switches off never runs
             self.visit(test)
@@ -478,4 +483,5 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
         comments=pragma_comments(source),
         annotations=tuple(extractor.annotations),
         stubs=tuple(extractor.stubs),
+        dev_blocks=tuple(extractor.dev_blocks),
     )

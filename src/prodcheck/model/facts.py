@@ -367,3 +367,6 @@ class PyFacts:
     comments: tuple[tuple[int, str], ...] = field(default=())  # (line, text) of `# prodcheck:` pragmas
     annotations: tuple[tuple[str, Value], ...] = ()  # module global or class attribute (qualified) -> its annotation
     stubs: tuple[str, ...] = ()  # methods whose body only declares them (`...`, `raise NotImplementedError`)
+    # (first, last) lines of the bodies of a function's `if` blocks whose condition names development or tests
+    # (`if settings.ENV == "local":`, knowledge/dev_guards.toml): code production does not run
+    dev_blocks: tuple[tuple[int, int], ...] = ()

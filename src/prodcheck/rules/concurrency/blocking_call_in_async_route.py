@@ -34,7 +34,11 @@ class BlockingCallInAsyncRoute(Rule):
                 _choose(chosen, blocking.call.span.line, None, blocking)
             for call, blocking in analysis.through_helpers(entry.function):
                 _choose(chosen, call.span.line, call, blocking)
+            blocks = entry.facts.dev_blocks
             for call, blocking in chosen.values():
+                line = (call or blocking.call).span.line
+                if any(first <= line <= last for first, last in blocks):
+                    continue  # `if settings.ENV == "local":`: what only development runs
                 severity = Severity.INFO if blocking.light else \
                     Severity.WARNING if blocking.warning or startup else None
                 does = "runs on" if blocking.light else "blocks"
