@@ -1,37 +1,47 @@
-"""Is an `if` condition about development or tests (`if settings.ENV == "local":`, `if DEBUG:`,
-`if settings.is_sqlite():`)? Read from the condition's names and strings, split at `_` and case-folded, against the
-words of knowledge/dev_guards.toml, as project/dev_guards.py reads a condition's text; a negated condition
-(`not`, `!=`) is about production. Only names, attributes and strings count: a comment beside the `if` does not."""
+"""Is an `if` condition about a development or test run (`if settings.ENV == "local":`, `if settings.DEBUG:`,
+`if is_development():`)? Read from the condition's syntax against knowledge/dev_guards.toml [python_conditions]:
+the application's environment switch compared with development values, or a flag named for a development or test
+run. A negated condition (`not`, `!=`, `is not`, `not in`) is production's branch. Narrower than the text-based
+project/dev_guards.py that start-up rules use: a blocking call stays a stall wherever a deployment may take the
+branch, so `if provider == "local":` (local disk storage) counts for nothing here."""
 from __future__ import annotations
 
 import ast
-import re
 
 from prodcheck.knowledge import load
 
-_GUARD = load("dev_guards")["condition"]
-_WORDS = frozenset(_GUARD["words"])
-_SPLIT = re.compile(r"[^A-Za-z0-9]+|_")
+_CONDITIONS = load("dev_guards")["python_conditions"]
+_VALUES = frozenset(_CONDITIONS["values"])
+_FLAGS = frozenset(_CONDITIONS["flags"])
+_SWITCHES = frozenset(name.lower() for name in load("contexts")["scripts"]["environment_variables"])
 
 
-def _words(text: str) -> set[str]:
-    return {word.lower() for word in _SPLIT.split(text) if word}
+def _name(node: ast.expr) -> str | None:
+    """The last name of `settings.ENV`, `ENV`, `get_config().DEBUG`, `is_development()` (lower-cased)."""
+    if type(node) is ast.Call:
+        node = node.func
+    if type(node) is ast.Attribute:
+        return node.attr.lower()
+    if type(node) is ast.Name:
+        return node.id.lower()
+    return None
+
+
+def _dev_values(node: ast.expr) -> bool:
+    """A string constant, or a tuple/list/set of them, every one a development value."""
+    items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    texts = [item.value.lower() for item in items if type(item) is ast.Constant and isinstance(item.value, str)]
+    return bool(texts) and len(texts) == len(items) and all(text in _VALUES for text in texts)
 
 
 def dev_condition(test: ast.expr) -> bool:
-    """The condition names development or tests and is neither negated nor an inequality."""
-    found: set[str] = set()
-    for node in ast.walk(test):
-        node_type = type(node)
-        if node_type is ast.UnaryOp and type(node.op) is ast.Not:  # type: ignore[attr-defined]  # a UnaryOp
+    """The condition reads a development flag or compares the environment switch with development values (in an
+    `and`, one such part is enough: the branch runs only in development)."""
+    if type(test) is ast.BoolOp and type(test.op) is ast.And:
+        return any(dev_condition(value) for value in test.values)
+    if type(test) is ast.Compare and len(test.ops) == 1:
+        op, left, right = test.ops[0], test.left, test.comparators[0]
+        if type(op) not in {ast.Eq, ast.In, ast.Is}:
             return False
-        if node_type is ast.Compare and any(type(op) in {ast.NotEq, ast.IsNot, ast.NotIn}
-                                            for op in node.ops):  # type: ignore[attr-defined]  # a Compare
-            return False
-        if node_type is ast.Name:
-            found |= _words(node.id)  # type: ignore[attr-defined]  # a Name
-        elif node_type is ast.Attribute:
-            found |= _words(node.attr)  # type: ignore[attr-defined]  # an Attribute
-        elif node_type is ast.Constant and isinstance(node.value, str) and len(node.value) < 40:  # type: ignore[attr-defined]
-            found |= _words(node.value)  # type: ignore[attr-defined]  # a Constant
-    return bool(found & _WORDS)
+        return (_name(left) in _SWITCHES and _dev_values(right)) or (_name(right) in _SWITCHES and _dev_values(left))
+    return _name(test) in _FLAGS
