@@ -21,12 +21,9 @@ def socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str
     holds = Holds.of(index)
     # The files that call a registration method at all, from the project's call index: most call none.
     calling = index.calls.paths_calling(index.calls.matching(lambda name: name.rpartition(".")[2] in registrations))
+    for function, facts, _method in _decorated(index, holds, servers, registrations):
+        yield function, facts, f"socket.io event handler `{function.qualname.rsplit('.', 1)[-1]}`"
     for facts in index.files.values():
-        for function in facts.functions:
-            for decorator in function.decorators:
-                receiver, _, method = decorator.text.rpartition(".")
-                if method in registrations and receiver and _async_server(index, holds, receiver, None, servers):
-                    yield function, facts, f"socket.io event handler `{function.qualname.rsplit('.', 1)[-1]}`"
         for call in facts.calls if facts.path in calling else ():
             receiver, _, method = call.value.text.rpartition(".")
             if method not in registrations or not receiver:
@@ -47,13 +44,20 @@ def socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str
 def mcp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     """(handler, facts, why) for `@server.call_tool()`, `@mcp.tool()`, `@mcp.resource(uri)` ... on an MCP server."""
     servers, registrations = mcp_servers()
-    holds = Holds.of(index)
+    for function, facts, method in _decorated(index, Holds.of(index), servers, registrations):
+        yield function, facts, f"MCP `{method}` handler `{function.qualname.rsplit('.', 1)[-1]}`"
+
+
+def _decorated(index: PythonIndex, holds: Holds, servers: frozenset[str],
+               registrations: frozenset[str]) -> Iterator[tuple[Function, PyFacts, str]]:
+    """(function, facts, registration method) for each function a registration method of a server decorates
+    (`@sio.on("name")`, `@mcp.tool()`), the receiver holding a server of `servers`."""
     for facts in index.files.values():
         for function in facts.functions:
             for decorator in function.decorators:
                 receiver, _, method = decorator.text.rpartition(".")
                 if method in registrations and receiver and _async_server(index, holds, receiver, None, servers):
-                    yield function, facts, f"MCP `{method}` handler `{function.qualname.rsplit('.', 1)[-1]}`"
+                    yield function, facts, method
 
 
 def _async_server(index: PythonIndex, holds: Holds, receiver: str, scope: Function | None,
