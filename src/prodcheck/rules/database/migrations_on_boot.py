@@ -15,6 +15,7 @@ from prodcheck.project.inline_python import inline_python
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.database.case_arms import other_arm, server_step
 from prodcheck.rules.database.console_entries import before_main_work, console_entries
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
@@ -67,6 +68,7 @@ class MigrationsOnBoot(Rule):
                 serves = None if process.role == "script" else (
                     lambda call: bool(call.app_ref) and project.python.runs_server(call.app_ref or ""))
                 migrations = process.migrations_before_server(serves, migrates, manages)
+                target = server_step(process, serves, manages)
                 server_name = _server_name(process, serves, manages)
                 harm = _harm(process)
                 execs = process.role != "script" and _execs_last(process)
@@ -76,12 +78,15 @@ class MigrationsOnBoot(Rule):
                     # container's process): it is the container's long-running process, and every start
                     # migrates before it
                     migrations = process.migrations_before_last(migrates)
+                    target = process.steps[-1] if process.steps else None
                     if migrations:
                         server_name = " ".join(process.steps[-1].command.argv[:3])
                         harm = (_harm(process, "its long-running command starts (the service restarts `"
                                       f"{_restart(process)}`)") if _restarts_forever(process) else
                                 _harm(process, "its long-running command starts (`exec` makes it the container's "
                                       "process)"))
+                # `case "$1" in prepare-db) dbmate migrate ;; *) exec "$@" ;; esac`: one arm runs, not both
+                migrations = [step for step in migrations if not other_arm(project, step, target)]
                 for step in migrations:
                     when = (f"while `{server_name}` starts in the background" if _after_background_server(process, step, serves)
                             else f"before `{server_name}`")
