@@ -189,17 +189,24 @@ class Statements(ValueBuilder):
         `each` Value: items, the iterated value), placed at the `for` line; `for i, visit in enumerate(visits)`
         unpacks that item. Only what a rule can follow is kept: a name, an attribute or a call iterated."""
         scope = self.scopes[-1]
-        target = node.target
-        if scope.is_function and type(node.iter) in _ITERATED_LOCAL:
-            iterated = self.value(node.iter)
-            if iterated is not None:
-                each = _new_tuple(_V5, ("each", self.pos.at(node), "", None, (iterated,)))
-                if isinstance(target, ast.Name):
-                    scope.locals.append((target.id, each, ""))
-                    scope.local_names.add(target.id)
-                elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
-                    self._unpack_locals(scope, [e.id for e in target.elts if isinstance(e, ast.Name)], each)
+        if scope.is_function:
+            self._bind_each(scope, node.target, node.iter, node)
         self.generic_visit(node)
+
+    def _bind_each(self, scope: Scope, target: ast.expr, iterable: ast.expr, at: ast.AST) -> None:
+        """`target` (a name, or a tuple of names it unpacks into) holds one item of `iterable`, an `each` Value
+        placed at `at`, when what is iterated is a shape a rule can follow."""
+        if type(iterable) not in _ITERATED_LOCAL:
+            return
+        iterated = self.value(iterable)
+        if iterated is None:
+            return
+        each = _new_tuple(_V5, ("each", self.pos.at(at), "", None, (iterated,)))
+        if isinstance(target, ast.Name):
+            scope.locals.append((target.id, each, ""))
+            scope.local_names.add(target.id)
+        elif isinstance(target, ast.Tuple) and all(isinstance(e, ast.Name) for e in target.elts):
+            self._unpack_locals(scope, [e.id for e in target.elts if isinstance(e, ast.Name)], each)
 
     visit_For = _for
     visit_AsyncFor = _for
@@ -215,18 +222,8 @@ class Statements(ValueBuilder):
                 target = generator.target
                 elements = [target] if type(target) is _Name else target.elts if type(target) is ast.Tuple else []
                 names = [e.id for e in elements if isinstance(e, ast.Name)]
-                if not names or len(names) != len(elements) or any(n in scope.local_names for n in names) \
-                        or type(generator.iter) not in _ITERATED_LOCAL:
-                    continue
-                iterated = self.value(generator.iter)
-                if iterated is None:
-                    continue
-                each = _new_tuple(_V5, ("each", self.pos.at(node), "", None, (iterated,)))
-                if type(target) is _Name:
-                    scope.locals.append((names[0], each, ""))
-                    scope.local_names.add(names[0])
-                else:
-                    self._unpack_locals(scope, names, each)
+                if names and len(names) == len(elements) and not any(n in scope.local_names for n in names):
+                    self._bind_each(scope, target, generator.iter, node)
         self.generic_visit(node)
 
     visit_ListComp = _comprehension

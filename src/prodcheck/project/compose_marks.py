@@ -45,6 +45,13 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def dev_setting(name: str, value: str) -> bool:
+    """`ENVIRONMENT=local`, `APP_ENV=development`: a variable that names the application's environment
+    (knowledge/contexts.toml [scripts] environment_variables) set to a development value ([path_words] dev)."""
+    words = _words(value)
+    return name in _ENVIRONMENT_SWITCHES and bool(words) and all(w in _PATH_WORDS["dev"] for w in words)
+
+
 def project_name_context(document: YNode) -> tuple[Context, str] | None:
     """The context the compose project `name:` gives the file, and the name, or None."""
     node = document.get("name") if document.is_map else None
@@ -198,8 +205,7 @@ class LocalMarks(WorkflowEvidence):
             if mounted_source:
                 marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
             environment = compose_env(service.node.get("environment"))
-            switch = next(((key, value) for key, value in environment.items() if key in _ENVIRONMENT_SWITCHES
-                           and _words(value.as_str() or "") and all(w in _PATH_WORDS["dev"] for w in _words(value.as_str() or ""))),
+            switch = next(((key, value) for key, value in environment.items() if dev_setting(key, value.as_str() or "")),
                           None)
             if switch is not None and (service.node.get("build") is not None or not self._backing(service.image, local_images)):
                 # `ENVIRONMENT=local` on the project's own service: the application is told it runs in development

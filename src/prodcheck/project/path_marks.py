@@ -14,7 +14,7 @@ from pathlib import Path
 
 from prodcheck.extract.servers import server_call
 from prodcheck.model.files import Context, FileKind
-from prodcheck.project.compose_marks import LocalMarks
+from prodcheck.project.compose_marks import LocalMarks, dev_setting
 from prodcheck.project.deploy_evidence import _knowledge, _words
 from prodcheck.project.installs import Installs, installed_requirements
 from prodcheck.project.sources import SourceFile
@@ -223,13 +223,11 @@ class PathMarks(LocalMarks):
         (`ENVIRONMENT=DEVELOPMENT gunicorn ... --reload`, knowledge/contexts.toml [scripts]): a developer's runner."""
         if source.kind != FileKind.SHELL:
             return None
-        names = set(_knowledge()["scripts"]["environment_variables"])
-        dev_words = set(_knowledge()["path_words"]["dev"])
         for command in self.views.script_steps(source):
             if server_call(command) is None:
                 continue
             for name, value in command.env:
-                if name in names and _words(value) and all(w in dev_words for w in _words(value)):
+                if dev_setting(name, value):
                     return Placement(Context.DEV, f"local development: its server command sets `{name}={value}` "
                                      f"({source.path}:{command.line})")
         return None

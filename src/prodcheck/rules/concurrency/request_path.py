@@ -18,6 +18,7 @@ from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.knowledge import load
 from prodcheck.knowledge.frameworks import route_methods
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
 from prodcheck.rules.concurrency.deferred import deferred_tasks
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
@@ -101,8 +102,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
 
 
 def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
-    """`await cached_result(_fetch, key, request)` with `async def _fetch(): ...` nested in the caller (or a function
-    named by reference) and `await fn()` in the project helper: the helper calls the async function it is handed, so
+    """`await cached_result(_fetch, key, request)` with `async def _fetch(): ...` nested in the caller and `await fn()`
+    in the project helper: the helper calls the async function it is handed, so
     it runs on the loop, awaited by the helper (the sync callables a helper calls are Callables.called_params')."""
     for call in index.calls_by_scope.get(function.qualname, ()):
         if call.offloaded or not (call.value.items or call.value.keywords):
@@ -111,13 +112,9 @@ def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple
         if helper is None:
             continue
         called = {c.name for c in index.calls_by_scope.get(helper[0].qualname, ())}
-        params = [p.name for p in helper[0].params]
-        bound = 1 if params and params[0] in {"self", "cls"} else 0
-        given = [(params[i + bound] if i + bound < len(params) else None, v) for i, v in enumerate(call.value.items)]
-        given += list(call.value.keywords)
-        for param, value in given:
-            if param is None or param not in called or value.kind != "name" or "." in value.text.removeprefix(
-                    f"{function.qualname}."):
+        for position, param in enumerate(helper[0].params):
+            value = given_value(call.value, helper[0], param.name, position) if param.name in called else None
+            if value is None or value.kind != "name" or "." in value.text.removeprefix(f"{function.qualname}."):
                 continue
             target = index.functions.get(f"{function.qualname}.{value.text}") or index.function(value.text)
             if target is not None and target[0].is_async:

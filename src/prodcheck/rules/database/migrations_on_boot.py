@@ -318,16 +318,15 @@ def _server_name(process: Process, serves: Callable[[ServerCall], bool] | None,
                  manages: Callable[[SimpleCommand], bool] = lambda _command: False) -> str:
     """The server the migrations run before, as the message names it: the first step that is a server
     (`migrations_before_server` stops there, so every migration it returns comes before it)."""
-    for step in process.steps:
-        if manages(step.command) and step.server is None:
-            return step.command.program
-        call = step.server
-        if call is not None:
-            if call.server != "python":
-                return call.server
-            if serves is not None and serves(call):
-                return f"python {'' if (call.app_ref or '').endswith('.py') else '-m '}{call.app_ref}"
-    return "the server"
+    step = server_step(process, serves, manages)
+    call = step.server if step is not None else None
+    if step is None:
+        return "the server"
+    if call is None:
+        return step.command.program  # a process manager's step (`exec supervisord -c ...`)
+    if call.server != "python":
+        return call.server
+    return f"python {'' if (call.app_ref or '').endswith('.py') else '-m '}{call.app_ref}"
 
 
 def _after_background_server(process: Process, migration: Step,
