@@ -86,7 +86,8 @@ class HoldsBase:
     _memo: dict[tuple[str, str, int], Holding | None]
     _locals: dict[str, dict[str, list[Value]]]
     _bound: dict[int, tuple[Function, tuple[str, ...], tuple[str, ...]]]  # by id: `Scopes._bound_names`
-    _active: set[tuple[str, str, int]]
+    _active: dict[tuple[str, str, int], int]
+    _low: int
     _subclasses: dict[str, list[str]] | None
     _registry: frozenset[str] | None
     _orms: dict[str, Orm | None]

@@ -27,7 +27,7 @@ from prodcheck.rules.concurrency.called import Called
 from prodcheck.rules.concurrency.containers import Containers
 from prodcheck.rules.concurrency.entered import Entered
 from prodcheck.rules.concurrency.hierarchy import Hierarchy
-from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding, union
+from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, union
 from prodcheck.rules.concurrency.members import Members
 from prodcheck.rules.concurrency.scopes import Scopes
 from prodcheck.rules.concurrency.wrapped import Wrapped
@@ -53,7 +53,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._memo: dict[tuple[str, str, int], Holding | None] = {}
         self._locals: dict[str, dict[str, list[Value]]] = {}
         self._bound: dict[int, tuple[Function, tuple[str, ...], tuple[str, ...]]] = {}
-        self._active: set[tuple[str, str, int]] = set()
+        self._active: dict[tuple[str, str, int], int] = {}  # the answers under way, each with its place (`_own`)
+        self._low = 1 << 30  # the outermost place a cut met in the answer under way (`_own`)
         self._subclasses: dict[str, list[str]] | None = None
         self._registry: frozenset[str] | None = None
         self._orms: dict[str, Orm | None] = {}
@@ -106,15 +107,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         key = (function.qualname if function else "", dotted, line)
         if key in self._memo:
             return self._memo[key]
-        if key in self._active or len(self._active) > MAX_NESTING:
-            return None
-        self._active.add(key)
-        try:
-            result = self._expression(dotted.split("."), function, 0, line)
-        finally:
-            self._active.discard(key)
-        self._memo[key] = result
-        return result
+        return self._own(key, lambda: self._expression(dotted.split("."), function, 0, line))
 
     def value(self, value: Value | None, function: Function | None, depth: int = 0) -> Holding | None:
         if value is None or depth > MAX_DEPTH:

@@ -51,17 +51,29 @@ class Members(HoldsBase):
 
     def _own(self, key: tuple[str, str, int], compute: Callable[[], _T]) -> _T | None:
         """A memoised answer of its own (a function's returns, an attribute's values), bounded like expressions:
-        a cycle among the answers under way, or too many of them, answers None."""
+        a cycle among the answers under way, or too many of them, answers None.
+
+        Such a cut answers for the chain under way, not for the key: an answer computed through one is kept only
+        when every cut it met was on itself or on an answer it was computing (then its chain is its own key's),
+        else it is computed again when next asked, so no kept answer depends on what was asked before it. `_low`:
+        the outermost place on `_active` (in the order they were entered) a cut met since the answer began."""
         if key in self._memo:
             return self._memo[key]  # type: ignore[return-value]  # each key's kind stores one type
-        if key in self._active or len(self._active) > MAX_NESTING:
+        active = self._active
+        at = active.get(key)
+        if at is not None or len(active) > MAX_NESTING:
+            # a cycle cuts at the answer under way; too many answers under way, at every one of them
+            self._low = min(self._low, at if at is not None else 0)
             return None
-        self._active.add(key)
+        place = active[key] = len(active)
+        outer, self._low = self._low, place + 1
         try:
             result = compute()
         finally:
-            self._active.discard(key)
-        self._memo[key] = result  # type: ignore[assignment]  # each key's kind stores one type
+            del active[key]
+            low, self._low = self._low, min(outer, self._low)
+        if low >= place:
+            self._memo[key] = result  # type: ignore[assignment]  # each key's kind stores one type
         return result
 
     def _returns(self, function: Function, depth: int = 0) -> Holding | None:
