@@ -241,6 +241,39 @@ def test_prefilter_does_not_read_a_django_migration_for_its_import() -> None:
     assert engine._needs_parse(helper)
 
 
+def _searched(data: bytes) -> bool:
+    """The prefilter's answer as its definition states it: some needle counts in the bytes, or async code holds
+    one of the async words."""
+    from prodcheck.python_pass import async_needles, needle_unless
+
+    unless = needle_unless()
+    return any(n in data and not any(t in data for t in unless.get(n, ())) for n in engine.python_needles()) or (
+        b"async def" in data and any(n in data for n in async_needles()))
+
+
+@pytest.mark.parametrize("tried_first", [0, 32])
+def test_prefilter_on_a_files_words_answers_as_a_search_of_its_bytes(monkeypatch: pytest.MonkeyPatch,
+                                                                     tried_first: int) -> None:
+    """Past the needles tried first, the prefilter searches a file's distinct words (python_pass._word_needles):
+    a needle inside a longer name, after digits or non-ASCII letters, one spanning punctuation or spaces, one
+    holding no identifier (`://`) and one a django import cancels give the answer a search of the bytes gives."""
+    from prodcheck import python_pass
+
+    monkeypatch.setattr(python_pass, "_FIRST_TRIED", tried_first)
+    monkeypatch.setattr(python_pass, "_needle_order", [])
+    sources = [
+        b"hashed = make_password(raw)\n", b"x = 3sqlalchemy\n", "v = \u00e9password\n".encode(),
+        b"rows = db.session.query(User)\n", b"rows = db.session .query(User)\n", b"query = session\n",
+        b"URL = 'https://example.com'\n", b"op.execute('CREATE TABLE t (id int)')\n", b"CREATE\nTABLE = 1\n",
+        b"from django.db import migrations\nclass Migration(migrations.Migration): pass\n",
+        b"from django.db import migrations\nrun_migrations()\n", b"import os\nos.wait()\n", b"os. wait\n",
+        b"def f():\n    return 1\n", b"", b"async def f():\n    open(path)\n", b"x_token_y = 1\n", b"_TOKEN = 1\n",
+    ]
+    answers = [python_pass._needs_parse(source) for source in sources]
+    assert answers == [_searched(source) for source in sources]
+    assert [answers[i] for i in (0, 3, 4, 5, 6, 7, 9, 10)] == [True, True, False, False, True, True, False, False]
+
+
 def test_a_resource_class_method_blocks_unless_it_sends_nothing() -> None:
     """`resources` (knowledge/blocking.toml): every public class method of a module's resource class makes a
     request, a custom action too; the family's `safe` methods, `_async` twins and private ones do not, and a

@@ -133,6 +133,51 @@ def syntax_check(path: str, data: bytes) -> tuple[str, int, int] | None:
 # project share their imports (`django`, `sqlalchemy`), so a file that passes usually passes on the
 # first try; the answer is the same in any order. This halves the prefilter on the real corpus.
 _needle_order: list[bytes] = []
+# Needles tried on the bytes themselves before the file's words are listed (`_word_needles`): a file that passes
+# usually passes on one of the first.
+_FIRST_TRIED = 20
+# Every byte but an identifier's (ASCII letters, digits, `_`) as a space: `translate` then `split` lists the runs.
+_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_RUNS = bytes(byte if byte in _IDENTIFIER_BYTES else 32 for byte in range(256))
+
+
+@lru_cache(maxsize=1)
+def _needle_shapes() -> tuple[tuple[bytes, ...], tuple[tuple[bytes, tuple[bytes, ...]], ...], tuple[bytes, ...]]:
+    """The needles by shape: (identifiers, others with the identifier runs they hold, others holding none)."""
+    needles = python_needles()
+    words = tuple(n for n in needles if n and set(n) <= _IDENTIFIER_BYTES)
+    holding = tuple((n, tuple(n.translate(_RUNS).split())) for n in needles if n not in words)
+    return words, tuple((n, parts) for n, parts in holding if parts), tuple(n for n, parts in holding if not parts)
+
+
+def _counts(data: bytes, needle: bytes) -> bool:
+    """The needle is in the file and counts there (`needle_unless`)."""
+    find = data.find
+    if find(needle) == -1:
+        return False
+    unless = needle_unless().get(needle)
+    return unless is None or all(find(text) == -1 for text in unless)
+
+
+def _word_needles(data: bytes) -> bytes | None:
+    """The needle that counts in the file, found on its distinct words, or None.
+
+    A file that holds no needle is searched for every one of them (about 200 passes over its bytes: nine
+    tenths of the prefilter on the bench corpus). A needle made of identifier bytes (`sqlalchemy`, `_token`)
+    can only occur inside a run of such bytes: searching the file's distinct runs, a fifth of its bytes, gives
+    the same answer. Any other needle (`session.query(`, `CREATE TABLE`) is searched in the bytes when each run
+    it holds is inside some run of the file; one holding none (`://`) always is."""
+    identifiers, holding, others = _needle_shapes()
+    words = b"\0".join(set(data.translate(_RUNS).split()))
+    find = words.find
+    if max(map(find, identifiers), default=-1) != -1:
+        for needle in identifiers:
+            if find(needle) != -1 and _counts(data, needle):
+                return needle
+    for needle, parts in holding:
+        if min(map(find, parts)) != -1 and _counts(data, needle):
+            return needle
+    return next((needle for needle in others if _counts(data, needle)), None)
 
 
 def _needs_parse(data: bytes) -> bool:
@@ -142,15 +187,16 @@ def _needs_parse(data: bytes) -> bool:
     order = _needle_order
     if not order:
         order.extend(python_needles())
-    unless = needle_unless()
     find = data.find
-    for index, needle in enumerate(order):
-        if find(needle) != -1:
-            if needle in unless and any(find(text) != -1 for text in unless[needle]):
-                continue
+    for index, needle in enumerate(order[:_FIRST_TRIED]):
+        if find(needle) != -1 and _counts(data, needle):
             if index:
                 order.insert(0, order.pop(index))
             return True
+    found = _word_needles(data)
+    if found is not None:
+        order.insert(0, order.pop(order.index(found)))
+        return True
     return find(b"async def") != -1 and any(find(needle) != -1 for needle in async_needles())
 
 
