@@ -7,6 +7,7 @@ anything, so the branch may run.
 """
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import TYPE_CHECKING
 
 from prodcheck.extract.guards import ALTERNATIVE, FALSY, NONE, NOT_NONE, TRUTHY, UNSET
@@ -185,7 +186,7 @@ class Cycles:
     def mark(self) -> int:
         return len(self._log)
 
-    def closed(self, mark: int, qualname: str, done: dict[str, list[Blocking]]) -> tuple[bool, bool]:
+    def closed(self, mark: int, qualname: str, done: Container[str]) -> tuple[bool, bool]:
         """(the walk since `mark` came back to `qualname` and it has not been summarised again yet, it
         met another open function): forgets the tentative summaries made since, when only this one was open."""
         met = set(self._log[mark:])

@@ -77,6 +77,9 @@ def _unconditional(found: list[Blocking]) -> bool:
     return any(not blocking.needs and not blocking.light for blocking in found)
 
 
+MAX_HELPERS = 5  # sync helpers followed below the async function, one summary under another
+
+
 class BlockingAnalysis:
     """Blocking calls by function, with sync project helpers followed transitively."""
 
@@ -85,7 +88,12 @@ class BlockingAnalysis:
         self.index = project.python
         self.holds = Holds.of(self.index)
         self.classify = classify
-        self._sync_summary: dict[str, list[Blocking]] = {}
+        self._sync_summary: dict[str, list[Blocking]] = {}  # summaries no bound cut short, by function
+        self._height: dict[str, int] = {}  # how many helpers deep each of those went (`sync_summary`)
+        self._truncated: dict[tuple[str, int], list[Blocking]] = {}  # summaries the bound cut, by (function, depth)
+        self._finished: set[str] = set()  # functions summarised (either table), for the cycles' bookkeeping
+        self._deepest = 0  # while a summary is made: the deepest helper depth it reached
+        self._cut = False  # ... and whether the bound cut it short
         self._cycles = Cycles()
         self.callables = Callables(self)
 
@@ -141,34 +149,65 @@ class BlockingAnalysis:
         return False
 
     def sync_summary(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int = 0) -> list[Blocking]:
+        """What the function blocks on, its sync helpers followed down to `MAX_HELPERS` below the async function.
+
+        A summary whose helpers all fit in what is left below `depth` is the function's own, whatever the depth
+        it is asked at while it still fits there (`_height`: how far below it its helpers went); one cut short by
+        the bound is kept for that depth only (`_truncated`). So no kept summary depends on the depth it was first
+        asked at, nor a route's result on the routes summarised before it."""
         qualname = function.qualname
         known = self._sync_summary.get(qualname)
+        if known is not None and depth + self._height.get(qualname, 0) <= MAX_HELPERS:
+            self._deepest = max(self._deepest, depth + self._height.get(qualname, 0))
+            return known
+        truncated = self._truncated.get((qualname, depth))
+        if truncated is not None:
+            self._cut = True
+            return truncated
         if known is None:
             known = self._cycles.tentative.get(qualname)
-        if known is not None:
-            return known
-        if depth > 5:
+            if known is not None:
+                return known
+        if depth > MAX_HELPERS:
+            self._cut = True
             return []
         if qualname in seen:
             self._cycles.cut(qualname)
             return []
         if self.index.contexts.get(facts.path, Context.PROD) == Context.TEST:
             return []
+        kept_height = self._height.get(qualname, 0)
+        outer = self._deepest, self._cut
+        self._deepest, self._cut = depth, False
         mark = self._cycles.mark()
         found = self._summarise(function, facts, seen, depth)
-        head, pending = self._cycles.closed(mark, qualname, self._sync_summary)
+        head, pending = self._cycles.closed(mark, qualname, self._finished)
         if head and not pending:
             # the function reaches itself (`list_projects(allow_cache=True)` -> refresh -> proto ->
             # `list_projects(allow_cache=False)`): what the members of the cycle summarised without it was
             # cut short; summarise them again, with this first summary of it to go on
-            self._sync_summary[qualname] = found
+            self._keep(qualname, found, 0)
             found = self._summarise(function, facts, seen, depth)
-            self._cycles.closed(mark, qualname, self._sync_summary)
+            self._cycles.closed(mark, qualname, self._finished)
+        height, cut = self._deepest - depth, self._cut
+        self._deepest, self._cut = max(outer[0], self._deepest), outer[1] or cut
         if pending:
             self._cycles.tentative[qualname] = found  # cut short by a cycle through a caller still open
+        elif cut:
+            if known is None:
+                self._sync_summary.pop(qualname, None)  # the first summary a cycle's head went on
+            else:
+                self._keep(qualname, known, kept_height)  # the function's own, for shallower depths
+            self._truncated[(qualname, depth)] = found
+            self._finished.add(qualname)
         else:
-            self._sync_summary[qualname] = found
+            self._keep(qualname, found, height)
         return found
+
+    def _keep(self, qualname: str, found: list[Blocking], height: int) -> None:
+        self._sync_summary[qualname] = found
+        self._height[qualname] = height
+        self._finished.add(qualname)
 
     def _summarise(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int) -> list[Blocking]:
         found = list(self.direct(function, facts))
