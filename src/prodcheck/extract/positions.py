@@ -3,12 +3,15 @@ Value's four numbers packed in one int (`Value.at`), and line numbers as shared 
 from __future__ import annotations
 
 import ast
+from itertools import compress, count
+from operator import not_
 
 from prodcheck.model.facts import COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, LINE_LIMIT, LINE_SHIFT, \
     pack_position
 from prodcheck.model.finding import Span
 
 _new_tuple = tuple.__new__
+_NONE: frozenset[int] = frozenset()
 
 
 class Positions:
@@ -24,8 +27,8 @@ class Positions:
         # on every node costs as much as the line is long (generated data files have huge ones).
         # Only such a file needs its lines (a bytes object per line: not made for the others).
         self._lines: list[bytes] = [] if source.isascii() else source.splitlines()
-        self._wide: frozenset[int] = frozenset(
-            number for number, raw in enumerate(self._lines, 1) if not raw.isascii())
+        self._wide: frozenset[int] = frozenset(  # the numbers of those lines, in C: no Python step per line
+            compress(count(1), map(not_, map(bytes.isascii, self._lines)))) if self._lines else _NONE
         # No line to convert: `at` is the packed byte offsets plus one (ValueBuilder._compute_value inlines it).
         self.packs = not self._wide
 

@@ -14,6 +14,7 @@ deployment model places it elsewhere (engine.py)."""
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from prodcheck.extract.statements import Statements
 from prodcheck.extract.values import Scope, WholeFunction
@@ -34,12 +35,20 @@ class TestBodies(Statements):
     offload_depth: int
     deferred_depth: int
     once_depth: int
+    _dispatch: dict[type, Any]
 
     def __init__(self, module: str, path: str, source: bytes, reduced: bool = False) -> None:
         super().__init__(module, path, source)
         self.reduced = reduced  # a test file (python_pass.reducible)
 
     def _body(self, node: ast.FunctionDef | ast.AsyncFunctionDef, once_from: int, lazy_blocks: frozenset[int]) -> None:
+        if once_from >= len(node.body) and not lazy_blocks:  # most functions: every statement visited as it is
+            dispatch, generic = self._dispatch, self.generic_visit  # `visit` inlined
+            for statement in node.body:
+                method = dispatch.get(type(statement), generic)
+                if method is not None:
+                    method(statement)
+            return
         for position, statement in enumerate(node.body):
             if position == once_from:
                 self.once_depth += 1

@@ -83,8 +83,6 @@ class ValueBuilder(ast.NodeVisitor):
         if head in self.imports:
             base = self.imports[head]
             return f"{base}.{rest}" if rest else base
-        if head in self.module_names and not scope.is_function:
-            return f"{self.module}.{dotted}"
         if head in self.module_names:
             return f"{self.module}.{dotted}"
         if head.endswith(("()", "[]")):  # `Path(p).write_text`, `CLIENTS[k].get`: qualified like any other name
@@ -99,6 +97,10 @@ class ValueBuilder(ast.NodeVisitor):
         current_type = type(current)
         if current_type is _Name:
             return current.id
+        if current_type is _Attribute:
+            inner = current.value
+            if type(inner) is _Name:  # `db.execute`, `self.session`: most dotted names, no list built
+                return f"{inner.id}.{current.attr}"
         parts: list[str] = []
         while current_type is _Attribute:
             parts.append(current.attr)
