@@ -25,6 +25,7 @@ _EAGER = load("blocking")["eager"]
 _EAGER_FUNCTIONS = frozenset(_EAGER["functions"])
 _CALLABLE_FIRST = frozenset(_EAGER["callable_first"])
 MAX_DEPTH = 4
+MAX_OPEN = 32  # `called_params` answers waiting on each other (a parameter handed from helper to helper)
 
 
 def is_partial(value: Value) -> bool:
@@ -54,6 +55,8 @@ class Callables:
         self.analysis: BlockingAnalysis = weakref.proxy(analysis)
         self.index = analysis.index
         self._called_params: dict[str, frozenset[str]] = {}
+        self._open: dict[str, int] = {}  # the `called_params` answers under way, each with its place
+        self._low = 1 << 30  # the outermost place a cut met in the answer under way (`called_params`)
         self._targets: dict[str, dict[int, Function]] = {}  # by function: id(call) -> the project function it calls
 
     # ---------------------------------------------------------------- where callables are called
@@ -166,27 +169,42 @@ class Callables:
             return None
         return next((nested for nested in returned_closures(self.index, factory[0]) if not nested[0].is_async), None)
 
-    def called_params(self, helper: Function, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+    def called_params(self, helper: Function) -> frozenset[str]:
         """Parameters a project function calls itself, on the thread it runs on (`fn()` in `def retry(fn)`); a
         parameter whose entries it calls (`checks[key]()`) as `checks[]`; and a parameter it hands on to another
-        project function that calls it there (`await run_job(job)` with `def run_job(fn): return fn()`), a few
-        helpers deep: the callable runs on the same thread, an awaited helper's on the loop."""
+        project function that calls it there (`await run_job(job)` with `def run_job(fn): return fn()`), through
+        the helpers it hands it to: the callable runs on the same thread, an awaited helper's on the loop.
+
+        Each answer is the helper's own, whatever asks it first (as `Holds.expression`'s): one helper's answer
+        reads the next one's, and an answer a cycle among those under way cut short (`_open`, `_low`, as in
+        `Members._own`) is not kept."""
         known = self._called_params.get(helper.qualname)
-        if known is None:
+        if known is not None:
+            return known
+        qualname, open_ = helper.qualname, self._open
+        at = open_.get(qualname)
+        if at is not None or len(open_) > MAX_OPEN:
+            self._low = min(self._low, at if at is not None else 0)
+            return frozenset()
+        place = open_[qualname] = len(open_)
+        outer, self._low = self._low, place + 1
+        try:
             names = {param.name for param in helper.params}
             calls = self.index.calls_by_scope.get(helper.qualname, [])
             # `fn()`, and `table[key]()`: an entry of a parameter called (named `table[]`)
             found = {call.name for call in calls
                      if (call.name in names or (call.name.endswith("[]") and call.name[:-2] in names))
                      and not call.offloaded and not call.awaited}
-            if len(seen) < MAX_DEPTH:
-                found |= self._handed_on(helper, calls, names - found, seen | {helper.qualname})
-            known = frozenset(found)
-            if not seen:  # a deeper answer may be cut short by a helper still open above it
-                self._called_params[helper.qualname] = known
+            found |= self._handed_on(helper, calls, names - found)
+        finally:
+            del open_[qualname]
+            low, self._low = self._low, min(outer, self._low)
+        known = frozenset(found)
+        if low >= place:
+            self._called_params[qualname] = known
         return known
 
-    def _handed_on(self, helper: Function, calls: Sequence[Call], names: set[str], seen: frozenset[str]) -> set[str]:
+    def _handed_on(self, helper: Function, calls: Sequence[Call], names: set[str]) -> set[str]:
         """Parameters of `helper` among `names` given, as they are, to a project function that calls that
         parameter of its own (a call that only hands the value to a thread, `to_thread(run_job, fn)`, runs nothing
         here)."""
@@ -201,9 +219,9 @@ class Callables:
             # (`_target`) would resolve every call of every helper that passes a parameter on, most for nothing
             resolved = self.index.call_target(call, helper)
             target = resolved[0] if resolved is not None else None
-            if target is None or target.qualname in seen:
+            if target is None:
                 continue
-            called = self.called_params(target, seen)
+            called = self.called_params(target)
             if not called:
                 continue
             params = _given_params(target)
