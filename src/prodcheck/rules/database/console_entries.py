@@ -11,8 +11,10 @@ from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.project.console_scripts import ConsoleScript
 from prodcheck.project.dev_guards import enclosing_condition, source_lines
+from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.database.flag_gates import opt_in_variable
+from prodcheck.rules.database.startup_paths import Hop, rank, reachable_migrations
 
 # Calls that only report (`logger.info(...)`, `print(...)`): no work a migration could come before.
 _REPORTING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"})
@@ -37,11 +39,11 @@ def console_entries(project: Project) -> list[ConsoleEntry]:
         if not foreground:
             continue
         step = foreground[-1]
-        script = project.console_scripts.script(step.command)
-        target = project.python.function(f"{script.module}.{script.function}") if script is not None else None
-        if script is None or target is None:
+        found = console_function(project, step.command)
+        if found is None:
             continue
-        entry = entries.setdefault(target[0].qualname, ConsoleEntry(target[0], target[1], script, [], []))
+        function, facts, script = found
+        entry = entries.setdefault(function.qualname, ConsoleEntry(function, facts, script, [], []))
         entry.processes.append(process)
         entry.steps.append(step)
     return list(entries.values())
@@ -57,3 +59,53 @@ def before_main_work(project: Project, entry: ConsoleEntry, line: int) -> bool:
         return False
     return any(call.span.line > line and call.name.rsplit(".", 1)[-1] not in _REPORTING
                for call in project.python.calls_by_scope.get(entry.function.qualname, []))
+
+
+def console_function(project: Project, command: SimpleCommand) -> tuple[Function, PyFacts, ConsoleScript] | None:
+    """The project function a command runs through a console script the repository installs: for a click or Typer
+    command group, the command its first word names (`times-square init` runs `init()` of the module whose `main`
+    group `times-square` is); otherwise the script's own function."""
+    script = project.console_scripts.script(command)
+    if script is None:
+        return None
+    words = [word for word in command.argv[1:] if not word.startswith("-")]
+    chosen = _subcommand(project, script, words[0]) if words else None
+    if chosen is None:
+        chosen = project.python.function(f"{script.module}.{script.function}")
+    return (chosen[0], chosen[1], script) if chosen is not None else None
+
+
+def _subcommand(project: Project, script: ConsoleScript, word: str) -> tuple[Function, PyFacts] | None:
+    """The function of the script's module registered as command `word` of its group (`@main.command()`,
+    `@app.command("reset-html")`): named by the decorator's first argument or `name=`, else by the function's name,
+    which click (8.0+) and Typer spell with `-` for `_`.
+    https://click.palletsprojects.com/en/stable/api/#click.Group.command, https://typer.tiangolo.com/tutorial/commands/name/"""
+    facts = project.python.modules.get(script.module)
+    if facts is None:
+        return None
+    registering = f"{script.module}.{script.function}.command"
+    for function in facts.functions:
+        for decorator in function.decorators:
+            if decorator.text != registering:
+                continue
+            given = decorator.arg(0) or decorator.kwarg("name")
+            short = function.qualname.rsplit(".", 1)[-1]
+            names = {given.literal} if given is not None and given.is_str else {short, short.replace("_", "-")}
+            if word in names:
+                return function, facts
+    return None
+
+
+def console_migration(project: Project, command: SimpleCommand) -> tuple[list[Hop], Function, ConsoleScript] | None:
+    """The migration a start step's console script runs (`times-square init` before the server), as the calls from
+    the command's function down to it: the first by `rank`. Not a call the function makes only under a condition
+    (`if args.migrate:`), which the command's words may not meet."""
+    found = console_function(project, command)
+    if found is None:
+        return None
+    function, facts, script = found
+    source = project.by_path.get(facts.path)
+    lines = source_lines(source) if source is not None else []
+    paths = [path for path in reachable_migrations(project, function, facts)
+             if enclosing_condition(lines, path[0].call.span.line) is None]
+    return (min(paths, key=lambda path: rank(project, path)), function, script) if paths else None

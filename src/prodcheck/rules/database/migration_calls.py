@@ -22,6 +22,10 @@ def migration_call(call: Call, constructor: Resolver | None = None,
         return "`alembic.command.upgrade()`"
     if migration_calls("create_all").match(name, constructor):
         return "`metadata.create_all()`"
+    if name in migration_calls("library_schema"):
+        return f"`{name.rsplit('.', 1)[-1]}()` (creates the schema)"
+    if name in migration_calls("library_stamp"):
+        return f"`{name.rsplit('.', 1)[-1]}()` (`alembic stamp`: marks the schema current)"
     generate = call.value.kwarg("generate_schemas")
     if name in migration_calls("generate_schemas") or (name in migration_calls("register_tortoise")
                                                        and generate is not None and generate.is_true):

@@ -10,18 +10,17 @@ from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
-from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.project.inline_python import inline_python
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.case_arms import other_arm, server_step
-from prodcheck.rules.database.console_entries import before_main_work, console_entries
+from prodcheck.rules.database.console_entries import before_main_work, console_entries, console_migration
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
-    MAX_DEPTH, Hop, callees, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
-    one_per_setup_call, rank, reported_call, server_starts, values_on,
+    Hop, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
+    dev_guarded_call, one_per_setup_call, rank, reachable_migrations, reported_call, server_starts, values_on,
 )
 
 
@@ -59,7 +58,8 @@ class MigrationsOnBoot(Rule):
         def migrates(command: SimpleCommand) -> bool:
             task = project.tasks.task(command)
             return (is_migration(command) or (task is not None and any(is_migration(c) for c in task.commands))
-                    or self._inline_migration(project, command) is not None)
+                    or self._inline_migration(project, command) is not None
+                    or console_migration(project, command) is not None)
 
         for process in project.processes:
             if process.role in {"web", "image", "script", "worker"}:
@@ -98,11 +98,17 @@ class MigrationsOnBoot(Rule):
                     head = ' '.join(step.command.argv[:3]) if inline is None else inline[2]
                     if inline is not None:
                         runs = f" (inline Python: {inline[1]})"
+                    console = None if is_migration(step.command) or task or inline else console_migration(
+                        project, step.command)
+                    related = () if task is None else (task.location.labelled(f"the `{task.name}` task"),)
+                    if console is not None:
+                        runs = f" (the console script `{console[2].name}`: {_via(project, *console)})"
+                        related = (console[2].location.labelled(f"the console script `{console[2].name}`"),
+                                   Location(console[0][-1].facts.path, console[0][-1].call.span).labelled("the migration"))
                     yield self.draft(
                         f"`{head}`{runs} runs {when} in the container's "
                         f"start command: {harm}; run it once per deploy (a job, release phase or CI step)",
-                        where, context=process.context,
-                        related=() if task is None else (task.location.labelled(f"the `{task.name}` task"),),
+                        where, context=process.context, related=related,
                     )
             if process.role == "init" and process.replicas is not None and process.replicas.value > 1:
                 for step in process.steps:
@@ -131,7 +137,7 @@ class MigrationsOnBoot(Rule):
             target = index.function(call.name)
             if target is None:
                 continue
-            paths = list(self._reachable_migrations(project, *target))
+            paths = list(reachable_migrations(project, *target))
             if paths:
                 path = min(paths, key=lambda path: rank(project, path))
                 migration = path[-1]
@@ -154,7 +160,7 @@ class MigrationsOnBoot(Rule):
                      for function, facts, server in server_starts(project) if function.qualname not in known)
         for hook, facts, how, per_worker, server in hooks:
             reported: set[tuple[str, int]] = set()
-            reached = self._reachable_migrations(project, hook, facts, until=server.span.line if server else None)
+            reached = reachable_migrations(project, hook, facts, until=server.span.line if server else None)
             # an opt-in flag's migration runs only where a deploy turns the flag on (flag_gates)
             switched = [(path, _switches(project, path, facts.module)) for path in reached]
             switches = {id(path): on for path, on in switched if on is not None}
@@ -211,7 +217,7 @@ class MigrationsOnBoot(Rule):
         its main work, every start of every replica runs."""
         for entry in console_entries(project):
             reported: set[int] = set()
-            for path in self._reachable_migrations(project, entry.function, entry.facts):
+            for path in reachable_migrations(project, entry.function, entry.facts):
                 switches = _switches(project, path, entry.facts.module, entry.processes)
                 if switches == [] or not before_main_work(project, entry, path[0].call.span.line):
                     continue
@@ -235,31 +241,6 @@ class MigrationsOnBoot(Rule):
                     "replica migrates, concurrently, and a failed migration becomes a crash loop; run migrations once "
                     "per deploy instead", Location(where.facts.path, where.call.span), related=tuple(related))
 
-    def _reachable_migrations(self, project: Project, hook: Function, facts: PyFacts,
-                              skip: frozenset[str] = frozenset(), until: int | None = None) -> Iterator[list[Hop]]:
-        """Every migration the hook reaches, as the calls from the hook down to it; `skip`: functions not entered;
-        `until`: the line of the hook's own calls from which on they are not followed."""
-        index = project.python
-        seen = {hook.qualname, *skip}
-        stack: list[tuple[Function, PyFacts, list[Hop]]] = [(hook, facts, [])]
-        while stack:
-            function, function_facts, path = stack.pop()
-            for call in index.calls_by_scope.get(function.qualname, []):
-                if until is not None and not path and call.span.line >= until:
-                    continue  # after the server started: it runs when the server stops
-                if _dev_guarded(project, function_facts.path, call.span.line):
-                    continue  # `if settings.is_sqlite(): create_all()`: development only
-                hop = Hop(call, function, function_facts, None)
-                if migration_call(call, constructor_on(project, hop), values_on(project, hop)):
-                    yield [*path, hop]
-                    continue
-                if len(path) >= MAX_DEPTH:
-                    continue
-                for target in callees(project, call, function):
-                    if target[0].qualname not in seen:
-                        seen.add(target[0].qualname)
-                        stack.append((target[0], target[1], [*path, Hop(call, function, function_facts, target[0])]))
-
     def _import_time(self, project: Project) -> Iterator[Draft]:
         index = project.python
         app_modules = [app.facts.module for app in index.apps.values() if app.kind != "router"]
@@ -274,7 +255,7 @@ class MigrationsOnBoot(Rule):
                     continue
                 description = migration_call(call, index.constructor_of, index.assigned_value)
                 if description:
-                    if _dev_guarded(project, facts.path, call.span.line):
+                    if dev_guarded_call(project, facts.path, call.span.line):
                         continue  # asked only of a call that migrates: reading a module's guards loads its facts
                     yield self.draft(
                         f"{description} at import time of a module the app loads: it runs in every worker "
@@ -293,8 +274,8 @@ class MigrationsOnBoot(Rule):
         if target is None or target[0].is_async or target[0].qualname in hooks:
             return
         start = Hop(call, Function(qualname="", is_async=False, span=call.span), facts, target[0])
-        paths = [[start, *path] for path in self._reachable_migrations(project, target[0], target[1], hooks)]
-        if paths and not _dev_guarded(project, facts.path, call.span.line):
+        paths = [[start, *path] for path in reachable_migrations(project, target[0], target[1], hooks)]
+        if paths and not dev_guarded_call(project, facts.path, call.span.line):
             path, more = min(paths, key=lambda path: rank(project, path)), len(paths) - 1
             migration = path[-1]
             constructor = constructor_on(project, migration)
@@ -385,7 +366,10 @@ def _switches(project: Project, path: list[Hop], module: str,
     return found
 
 
-def _dev_guarded(project: Project, path: str, line: int) -> bool:
-    """The call sits in an `if` block whose condition names development (`if settings.is_sqlite():`)."""
-    source = project.by_path.get(path)
-    return source is not None and dev_guarded(source_lines(source), line)
+def _via(project: Project, path: list[Hop], function: Function, script: object) -> str:
+    """`init()` -> `init_database()` runs `initialize_database()` (creates the schema): how a console script's
+    function reaches its migration."""
+    migration = path[-1]
+    reached = migration_call(migration.call, constructor_on(project, migration), values_on(project, migration))
+    callees = [function.qualname, *(hop.callee.qualname for hop in path[:-1] if hop.callee)]
+    return " -> ".join(f"`{name.rsplit('.', 1)[-1]}()`" for name in callees) + f" runs {reached}"

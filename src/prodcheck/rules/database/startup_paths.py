@@ -12,6 +12,7 @@ from prodcheck.knowledge.names import Resolver
 from prodcheck.knowledge.servers import server_run_calls
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project import Project
+from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.database.migration_calls import drops_tables, library_setup, migration_call, string_arguments
 
@@ -206,3 +207,35 @@ def _walk(value: Value) -> Iterator[Value]:
         item = stack.pop()
         yield item
         stack.extend(item.items)
+
+
+def reachable_migrations(project: Project, hook: Function, facts: PyFacts,
+                          skip: frozenset[str] = frozenset(), until: int | None = None) -> Iterator[list[Hop]]:
+    """Every migration the hook reaches, as the calls from the hook down to it; `skip`: functions not entered;
+    `until`: the line of the hook's own calls from which on they are not followed."""
+    index = project.python
+    seen = {hook.qualname, *skip}
+    stack: list[tuple[Function, PyFacts, list[Hop]]] = [(hook, facts, [])]
+    while stack:
+        function, function_facts, path = stack.pop()
+        for call in index.calls_by_scope.get(function.qualname, []):
+            if until is not None and not path and call.span.line >= until:
+                continue  # after the server started: it runs when the server stops
+            if dev_guarded_call(project, function_facts.path, call.span.line):
+                continue  # `if settings.is_sqlite(): create_all()`: development only
+            hop = Hop(call, function, function_facts, None)
+            if migration_call(call, constructor_on(project, hop), values_on(project, hop)):
+                yield [*path, hop]
+                continue
+            if len(path) >= MAX_DEPTH:
+                continue
+            for target in callees(project, call, function):
+                if target[0].qualname not in seen:
+                    seen.add(target[0].qualname)
+                    stack.append((target[0], target[1], [*path, Hop(call, function, function_facts, target[0])]))
+
+
+def dev_guarded_call(project: Project, path: str, line: int) -> bool:
+    """The call sits in an `if` block whose condition names development (`if settings.is_sqlite():`)."""
+    source = project.by_path.get(path)
+    return source is not None and dev_guarded(source_lines(source), line)
