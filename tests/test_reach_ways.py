@@ -70,6 +70,8 @@ WAYS = {
     "coroutine-handed": "`await cached(_fetch, key)` with `async def _fetch()` nested and `await fetch()` in the helper",
     "own-loop": "a coroutine scheduled on the server's loop (`asyncio.create_task`), not one run on a loop of its own in "
                 "a worker thread (`run_in_executor(pool, lambda: asyncio.run(job()))`)",
+    "attribute-read": "an attribute of a client whose read asks a server (a Celery result's `status`), read in the "
+                      "route or in a sync helper it calls",
     "client-item": "`mongo[\"app\"][\"users\"].find_one()`",
     "union": "an attribute that holds one of several project classes",
     "session-object": "fastapi-sqlalchemy's `db.session`",

@@ -25,8 +25,8 @@ from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.values import Scope, WholeFunction, debug_variable
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
-from prodcheck.model.facts import (AWAITED, IN_MAIN, OFFLOADED, ONCE, VALUE_SHAPES, Call, ClassDef, Function, Param,
-                                   PyFacts, StringLiteral, pack_position)
+from prodcheck.model.facts import (AWAITED, IN_MAIN, OFFLOADED, ONCE, READ, VALUE_SHAPES, Call, ClassDef, Function,
+                                   Param, PyFacts, StringLiteral, pack_position)
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
@@ -35,6 +35,9 @@ _OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
 # Calls that call a lambda they are given on the calling thread or on the event loop (knowledge/blocking.toml [eager]).
 _EAGER_FUNCTIONS = frozenset(load("blocking")["eager"]["functions"])
 _EAGER_METHODS = frozenset(load("blocking")["eager"]["methods"])
+# Attributes whose read makes a request (knowledge/blocking.toml `attributes`): each read in a function is kept.
+_READ_ATTRIBUTES = frozenset(name for family in load("blocking")["family"].values()
+                             for name in family.get("attributes", ()))
 _PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
 _INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 _new_tuple = tuple.__new__
@@ -135,6 +138,7 @@ class _Extractor(TestBodies):
         self._dispatch: dict[type, Any] = dict.fromkeys((*_LEAVES, *_NOT_NODES))
         self._dispatch.update((node_type, getattr(self, name)) for node_type, name in _dispatch_names(type(self)))
         self.calls: list[Call] = []
+        self.reads: list[Call] = []  # reads of `_READ_ATTRIBUTES` in functions
         self.functions: list[Function] = []
         self.stubs: list[str] = []  # methods whose body only declares them (`_declares_only`)
         self.dev_blocks: list[tuple[int, int]] = []  # `if settings.DEBUG:` bodies in functions (dev_condition)
@@ -383,6 +387,20 @@ class _Extractor(TestBodies):
         if offloads:
             self.offload_depth -= 1
 
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        # Its one child, as `generic_visit` would; first, a read of an attribute that makes a request
+        # (`result.status`), kept with the flags its place gives a call
+        if node.attr in _READ_ATTRIBUTES and type(node.ctx) is ast.Load and not self.shallow:
+            scope = self.scopes[-1]
+            value = self.value(node)
+            if scope.is_function and value is not None and value.text:
+                flags = READ | (OFFLOADED if self.offload_depth > 0 or self.deferred_depth > 0 else 0)
+                self.reads.append(Call(value, scope.qualname, "", flags | (ONCE if self.once_depth > 0 else 0)))
+        child = node.value
+        method = self._dispatch.get(type(child), self.generic_visit)
+        if method is not None:
+            method(child)
+
     def visit_Constant(self, node: ast.Constant) -> None:
         literal = node.value
         if type(literal) is str and "://" in literal:  # `_string` keeps only URL-like literals
@@ -484,4 +502,5 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
         annotations=tuple(extractor.annotations),
         stubs=tuple(extractor.stubs),
         dev_blocks=tuple(extractor.dev_blocks),
+        reads=tuple(extractor.reads),
     )

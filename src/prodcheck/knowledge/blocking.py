@@ -41,6 +41,9 @@ class Family:
     metadata: frozenset[str] = frozenset()
     # methods that close a client without a wait (knowledge/blocking.toml [closing], less the family's `waits`)
     closing: frozenset[str] = frozenset()
+    attributes: frozenset[str] = frozenset()  # attributes whose read makes a request (Celery's `result.status`)
+    read_what: str = ""  # what such a read does, and what to do instead
+    read_instead: str = ""
 
     def light(self, name: str) -> bool:
         """Whether calling `name` (a qualified function or a bare method of a client) only does one filesystem
@@ -137,6 +140,8 @@ class Blocking:
                 str(entry.get("stream_keyword", "")), frozenset(entry.get("stream_methods", ())),
                 frozenset(entry.get("private", ())), frozenset(entry.get("resources", ())),
                 frozenset(entry.get("metadata", ())), closing - frozenset(entry.get("waits", ())),
+                frozenset(entry.get("attributes", ())), str(entry.get("read_what", entry["what"])),
+                str(entry.get("read_instead", entry["instead"])),
             )
             self.families[key] = family
             for name in family.functions:

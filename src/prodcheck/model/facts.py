@@ -222,7 +222,7 @@ _VALUE_BUILDERS = {2: _new_value2, 3: _new_value3, 4: _new_value4, 5: _new_value
 
 # The four yes/no facts of a Call, as bits of one small int (Python shares those up to 256): a Call is
 # four slots instead of seven, 64 bytes instead of 88 (a quarter million calls on the bench corpus).
-AWAITED, IN_MAIN, OFFLOADED, ONCE = 1, 2, 4, 8
+AWAITED, IN_MAIN, OFFLOADED, ONCE, READ = 1, 2, 4, 8, 16
 
 
 @quick_pickle
@@ -231,7 +231,7 @@ class Call:
     value: Value  # kind "call"
     scope: str  # qualified name of the enclosing function, "" at module level
     receiver: str = ""  # local variable or parameter a method is called on (`db` in db.get())
-    flags: int = 0  # AWAITED | IN_MAIN | OFFLOADED | ONCE, read as the properties below
+    flags: int = 0  # AWAITED | IN_MAIN | OFFLOADED | ONCE | READ, read as the properties below
 
     @property
     def awaited(self) -> bool:
@@ -251,6 +251,11 @@ class Call:
     def once(self) -> bool:
         """Runs only until state the function keeps is set (extract/once.py): set-up."""
         return bool(self.flags & ONCE)
+
+    @property
+    def read(self) -> bool:
+        """Not a call: the read of an attribute that makes a request (`PyFacts.reads`, `result.status`)."""
+        return bool(self.flags & READ)
 
     @property
     def name(self) -> str:
@@ -370,3 +375,6 @@ class PyFacts:
     # (first, last) lines of the bodies of a function's `if` blocks whose condition names development or tests
     # (`if settings.ENV == "local":`, knowledge/dev_guards.toml): code production does not run
     dev_blocks: tuple[tuple[int, int], ...] = ()
+    # reads, in functions, of attributes that make a request when read (knowledge/blocking.toml `attributes`:
+    # a Celery `result.status`), as Calls flagged READ whose value is the attribute (`result.status`)
+    reads: tuple[Call, ...] = ()

@@ -72,8 +72,9 @@ class ScopeCalls:
     `get` answers as the dict it replaces did: the scope's calls in the order of the facts (sorted by path)
     and of each file, or `default` (as a tuple) when the scope makes no call."""
 
-    def __init__(self, files: list[PyFacts]) -> None:
+    def __init__(self, files: list[PyFacts], field: str = "calls") -> None:
         self._files = files  # sorted by path
+        self._field = field  # `calls`, or `reads` (attribute reads that make a request)
         self._by_module: dict[str, list[int]] = {}
         for position, file_facts in enumerate(files):
             self._by_module.setdefault(file_facts.module, []).append(position)
@@ -93,7 +94,9 @@ class ScopeCalls:
                                for position in self._by_module.get(".".join(parts[:cut]), ()))
         else:
             positions = list(range(len(self._files)))
-        return tuple(call for position in positions for call in self._files[position].calls if call.scope == scope)
+        field = self._field
+        return tuple(call for position in positions for call in getattr(self._files[position], field)
+                     if call.scope == scope)
 
 
 class ModuleImports:

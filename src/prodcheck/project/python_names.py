@@ -52,6 +52,7 @@ class NameIndex:
         self._anchored: dict[tuple[str, str], str | None] = {}  # (name, module) -> `anchored_in`'s answer
         ordered = [file_facts for _path, file_facts in sorted(facts.items())]
         self.calls_by_scope = ScopeCalls(ordered)  # each function's calls, collected when first asked for
+        self.reads_by_scope = ScopeCalls(ordered, "reads")  # each function's attribute reads that make a request
         self.imports = ModuleImports(ordered)  # each module's imports as a dict, made when first asked for
         for file_facts in ordered:
             self.modules.setdefault(file_facts.module, file_facts)

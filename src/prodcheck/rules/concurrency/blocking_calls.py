@@ -20,6 +20,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     holds = Holds.of(index)
     kb = holds.kb
     name = call.name
+    if call.read:
+        return _read_blocks(holds, call, function)
     if not call.receiver:
         family = kb.function(name)
         if family is not None:
@@ -47,6 +49,20 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
     return (client_argument(index, holds, call, function) or query_argument(index, holds, call, function)
             or sync_session_argument(index, holds, call, function))
+
+
+def _read_blocks(holds: Holds, read: Call, function: Function) -> Why | None:
+    """`result.status` of a Celery AsyncResult: an attribute of a client whose read asks a server
+    (knowledge/blocking.toml `attributes`)."""
+    head, _, attribute = read.name.rpartition(".")
+    holder = holds.expression(head, function, line=read.span.line) if head else None
+    if holder is None or holder.kind != "client":
+        return None
+    family = holds.kb.families[holder.ref]
+    if attribute not in family.attributes:
+        return None
+    short = head.rsplit(".", 1)[-1].replace("[]", "[...]")
+    return Why(f"{family.read_what} (`{short}.{attribute}`)", family.read_instead, family.warning)
 
 
 def _client_method(holds: Holds, head: str, call: Call, function: Function) -> bool:

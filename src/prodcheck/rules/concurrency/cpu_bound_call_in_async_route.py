@@ -98,6 +98,8 @@ def _hasher_of(index: PythonIndex, head: str, call: Call, function: Function, de
 
 def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | None:
     """Why a call is CPU-bound for long enough to stall the event loop, or None."""
+    if call.read:
+        return None  # an attribute read that makes a request: I/O (PC501), no computation
     name = call.name
     if name in CPU_FUNCTIONS and not call.receiver:
         return None if _light_work(call, _WORK.get(name)) else CPU_FUNCTIONS[name]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from itertools import chain
 
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
@@ -98,11 +99,17 @@ class BlockingAnalysis:
         self.callables = Callables(self)
 
     def direct(self, function: Function, facts: PyFacts) -> Iterator[Blocking]:
-        for call in self.index.calls_by_scope.get(function.qualname, []):
+        qualname = function.qualname
+        read_from: set[str] = set()  # `result.status`, then `result.result`: one finding for the object's reads
+        for call in chain(self.index.calls_by_scope.get(qualname, ()), self.index.reads_by_scope.get(qualname, ())):
             if call.offloaded or call.awaited or call.once:
+                continue
+            if call.read and call.name.rpartition(".")[0] in read_from:
                 continue
             found = self.judge(call, function, facts)
             if found is not None:
+                if call.read:
+                    read_from.add(call.name.rpartition(".")[0])
                 yield found
 
     def judge(self, call: Call, function: Function | None, facts: PyFacts) -> Blocking | None:
