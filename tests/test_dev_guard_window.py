@@ -1,4 +1,4 @@
-"""PC401's development guard (rules/database/migrations_on_boot.py `_dev_guarded`): the `if` whose
+"""PC401's development guard (rules/database/startup_paths.py `dev_guarded_call`): the `if` whose
 condition names development is looked for up to 59 lines above the call, the nearest enclosing
 block first; one line further is out of reach."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import write_project
 from prodcheck import engine
 from prodcheck.project import Project
-from prodcheck.rules.database.migrations_on_boot import _dev_guarded
+from prodcheck.rules.database.startup_paths import dev_guarded_call
 from prodcheck.settings import Settings
 
 
@@ -23,6 +23,6 @@ def test_the_guard_is_looked_for_up_to_59_lines_above(tmp_path: Path) -> None:
     settings = Settings().with_overrides(use_cache=False)
     discovered = engine.discover(root, settings)
     project = Project(root, discovered, engine.parse_python(root, discovered, settings), settings)
-    assert _dev_guarded(project, "app/near.py", 3 + 58 + 1)
-    assert not _dev_guarded(project, "app/far.py", 3 + 59 + 1)
-    assert not _dev_guarded(project, "app/near.py", 3)  # the `if` line itself has nothing above it
+    assert dev_guarded_call(project, "app/near.py", 3 + 58 + 1)
+    assert not dev_guarded_call(project, "app/far.py", 3 + 59 + 1)
+    assert not dev_guarded_call(project, "app/near.py", 3)  # the `if` line itself has nothing above it
