@@ -78,7 +78,14 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
     for entry in reversed(stack):
         if entry.function.is_async:
             roots.setdefault(entry.function.qualname, entry)
+    sync_entries = [entry for entry in stack if not entry.function.is_async]
     stack = list(reversed(roots.values()))
+    # A plain `def` route runs in the threadpool, but an `async def` it hands to `BackgroundTasks` runs on the loop
+    handed = [Entry(target, target_facts, f"{runner.format(caller=caller_name(entry.function, target))}, run on the "
+                    "event loop")
+              for entry in sync_entries for target, target_facts, runner in deferred_tasks(index, entry.function)
+              if target.is_async and target.qualname not in roots]
+    stack[:0] = reversed(handed)
     while stack:
         entry = stack.pop()
         qualname = entry.function.qualname
