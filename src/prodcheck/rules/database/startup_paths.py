@@ -72,13 +72,16 @@ def one_per_setup_call(project: Project, paths: Iterable[list[Hop]]) -> list[tup
 
 
 def rank(project: Project, path: list[Hop]) -> tuple[int, str, int]:
-    """Which of several migrations a finding names: a migration tool's call before raw DDL, DDL that builds
-    before DDL that drops, then the first in the source."""
+    """Which of several migrations a finding names: a migration tool's upgrade (what runs on every start once the
+    tables exist: `create_all(); stamp()` on an empty database, else `alembic upgrade head`) before other schema
+    set-up, that before raw DDL, DDL that builds before DDL that drops, then the first in the source."""
     migration = path[-1]
     constructor = constructor_on(project, migration)
     constant = values_on(project, migration)
-    order = 2 if drops_tables(migration.call, constructor, constant) else \
-        1 if (migration_call(migration.call, constructor, constant) or "").startswith("raw ") else 0
+    described = migration_call(migration.call, constructor, constant) or ""
+    order = 3 if drops_tables(migration.call, constructor, constant) else 2 if described.startswith("raw ") else \
+        0 if (described.startswith("`alembic.command.upgrade()`") and not migration.call.name.endswith(".stamp")) \
+        or described.endswith(" in a subprocess") else 1
     return order, migration.facts.path, migration.call.span.line
 
 
