@@ -115,3 +115,16 @@ def takes_lock(name: str, strings: Sequence[str]) -> str | None:
 def environment_imports() -> frozenset[str]:
     """Imports that make a module a migration tool's environment script (Alembic's env.py)."""
     return frozenset(load("migrations")["environment"]["imports"])
+
+
+@cache
+def _embedded_words() -> frozenset[str]:
+    return frozenset(load("migrations")["embedded"]["words"])
+
+
+def names_embedded_database(dotted: str) -> bool:
+    """A module path or qualified name that names an in-process database (`storage/duckdb.py`,
+    `SQLiteStore.__init__`, `aiosqlite_backend`): [embedded]. The words are distinctive enough to be looked for
+    anywhere in the name."""
+    lowered = dotted.lower()
+    return any(word in lowered for word in _embedded_words())

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.discovery.sources import root_text
-from prodcheck.knowledge.migrations import names_a_migration, sql_files, takes_lock
+from prodcheck.knowledge.migrations import names_a_migration, names_embedded_database, sql_files, takes_lock
 from prodcheck.knowledge.names import Resolver
 from prodcheck.knowledge.servers import server_run_calls
 from prodcheck.model.facts import Call, Function, PyFacts, Value
@@ -71,7 +71,7 @@ def one_per_setup_call(project: Project, paths: Iterable[list[Hop]]) -> list[tup
     return kept
 
 
-def rank(project: Project, path: list[Hop]) -> tuple[int, str, int]:
+def rank(project: Project, path: list[Hop]) -> tuple[int, int, str, int]:
     """Which of several migrations a finding names: a migration tool's upgrade (what runs on every start once the
     tables exist: `create_all(); stamp()` on an empty database, else `alembic upgrade head`) before other schema
     set-up, that before raw DDL, DDL that builds before DDL that drops, then the first in the source."""
@@ -82,7 +82,10 @@ def rank(project: Project, path: list[Hop]) -> tuple[int, str, int]:
     order = 3 if drops_tables(migration.call, constructor, constant) else 2 if described.startswith("raw ") else \
         0 if (described.startswith("`alembic.command.upgrade()`") and not migration.call.name.endswith(".stamp")) \
         or described.endswith(" in a subprocess") else 1
-    return order, migration.facts.path, migration.call.span.line
+    # a backend chosen at run time among several: the server database's before an embedded one's (a local file)
+    embedded = any(names_embedded_database(name) for name in (
+        migration.facts.path, *(hop.callee.qualname for hop in path if hop.callee is not None)))
+    return order, int(embedded), migration.facts.path, migration.call.span.line
 
 
 def method_of_instance(project: Project, call: Call, caller: Function | None) -> tuple[Function, PyFacts] | None:
