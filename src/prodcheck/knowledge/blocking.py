@@ -44,6 +44,11 @@ class Family:
     attributes: frozenset[str] = frozenset()  # attributes whose read makes a request (Celery's `result.status`)
     read_what: str = ""  # what such a read does, and what to do instead
     read_instead: str = ""
+    cpu: bool = False  # its methods compute rather than wait (local model inference): PC503's, never PC501's
+
+    def cpu_method(self, method: str) -> bool:
+        """Whether calling `method` on a client of this CPU family runs the computation (`model.encode(texts)`)."""
+        return self.cpu and self.methods is not None and method in self.methods
 
     def light(self, name: str) -> bool:
         """Whether calling `name` (a qualified function or a bare method of a client) only does one filesystem
@@ -63,6 +68,8 @@ class Family:
     def method_blocks(self, method: str) -> bool:
         """Whether calling `method` on a client of this family blocks (closing one is not reported, unless the
         close waits for the client's work: knowledge/blocking.toml [closing] and `waits`)."""
+        if self.cpu:
+            return False  # computation, judged by PC503 (`cpu_method`)
         if method in self.safe or method in self.closing or (
                 method.startswith("_") and method not in {"__call__", "__enter__"} and method not in self.private):
             return False
@@ -141,7 +148,7 @@ class Blocking:
                 frozenset(entry.get("private", ())), frozenset(entry.get("resources", ())),
                 frozenset(entry.get("metadata", ())), closing - frozenset(entry.get("waits", ())),
                 frozenset(entry.get("attributes", ())), str(entry.get("read_what", entry["what"])),
-                str(entry.get("read_instead", entry["instead"])),
+                str(entry.get("read_instead", entry["instead"])), bool(entry.get("cpu", False)),
             )
             self.families[key] = family
             for name in family.functions:
@@ -172,7 +179,8 @@ class Blocking:
                             tuple(not_io["logger_modules"]), frozenset(not_io["logger_names"]))
         self.celery = next((f for f in self.families.values() if f.task_methods), None)
         # Families whose client blocks when called itself (`llm(prompt)` of a `llama_cpp.Llama`): `__call__` listed
-        self.called = frozenset(f.key for f in self.families.values() if f.methods is not None and "__call__" in f.methods)
+        self.called = frozenset(f.key for f in self.families.values()
+                                if f.methods is not None and "__call__" in f.methods and not f.cpu)
         self.orms = {key: Orm(key, entry["what"], entry["instead"], frozenset(entry["models"]),
                               frozenset(entry["class_io"]), frozenset(entry["instance_io"]),
                               frozenset(entry["builders"]), frozenset(entry["query_io"]))

@@ -10,6 +10,7 @@ from prodcheck.project import Project
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.concurrency.cpu_work import classify_work, grows_with_data
+from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.request_path import Entry, caller_name, request_path
 from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
@@ -105,7 +106,7 @@ def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | No
         return None if _light_work(call, _WORK.get(name)) else CPU_FUNCTIONS[name]
     head, _, method = name.rpartition(".")
     if not head:
-        return classify_work(index, call, function)
+        return _model_inference(index, call, function) or classify_work(index, call, function)
     handler = _passlib_handler(index, head) if method in _PASSLIB_HANDLER_METHODS else None
     if handler:
         return f"passlib `{handler}` password {'check' if method == 'verify' else 'hashing'}"
@@ -113,7 +114,26 @@ def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | No
         library = _hasher_of(index, head, call, function)
         if library:
             return f"{library} password {'check' if method.startswith('verify') else 'hashing'}"
-    return classify_work(index, call, function)
+    return _model_inference(index, call, function) or classify_work(index, call, function)
+
+
+def _model_inference(index: PythonIndex, call: Call, function: Function) -> str | None:
+    """`model.encode(texts)` of a local model (knowledge/blocking.toml families marked `cpu`), or the model called
+    itself (`pipe(texts)`): the client found with PC501's reach (attributes, returns, `Depends`...)."""
+    holds = Holds.of(index)
+    name = call.name
+    head, _, method = name.rpartition(".")
+    if head:
+        holder = holds.expression(head, function, line=call.span.line)
+        family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
+        if family is not None and family.cpu_method(method):
+            return family.what
+    if "()" not in name:
+        holder = holds.expression(name, function, line=call.span.line)
+        family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
+        if family is not None and family.cpu_method("__call__"):
+            return family.what
+    return None
 
 
 def _light_work(call: Call, work: dict | None) -> bool:
