@@ -72,6 +72,9 @@ WAYS = {
                 "a worker thread (`run_in_executor(pool, lambda: asyncio.run(job()))`)",
     "attribute-read": "an attribute of a client whose read asks a server (a Celery result's `status`), read in the "
                       "route or in a sync helper it calls",
+    "closure-factory": "`get_sfn = client_constructor(\"stepfunctions\")`, a module global holding the closure a project "
+                       "factory returns: calling it gives what the closure returns (a boto3 client); `BaseClient` "
+                       "annotations",
     "client-item": "`mongo[\"app\"][\"users\"].find_one()`",
     "union": "an attribute that holds one of several project classes",
     "session-object": "fastapi-sqlalchemy's `db.session`",

@@ -102,6 +102,9 @@ class Called(HoldsBase):
                 return Holding("session", holder.ref)  # SessionLocal()
             if holder is not None and holder.kind == "class":
                 return Holding("object", holder.ref)
+            if holder is not None and holder.kind == "function":
+                # `get_s3 = client_constructor("s3")`, a closure a project factory returned: what it returns
+                return self.member(holder, "__call__", True, depth + 1)
         return None
 
     def _query_built_on(self, target: Function, value: Value, function: Function | None,

@@ -21,15 +21,49 @@ def dispatched(index: PythonIndex, holds: Holds, call: Call, function: Function)
     if made is not None:
         return [made]
     table = _table(holds, call, function)
-    if table is None:
+    if table is not None:
+        return _entries(index, holds, table, function, function)
+    maker = _maker(index, holds, call, function)
+    if maker is None:
         return []
+    # `task = _task_for(kind)` with `return table.get(kind)` in the maker: an entry of the maker's table
     found: dict[str, tuple[Function, PyFacts]] = {}
-    for literal, owner in _literals(index, holds, table, function):
+    for returned in maker[0].returns:
+        looked_up = _looked_up(returned)
+        for target in _entries(index, holds, looked_up, maker[0], function) if looked_up else ():
+            found.setdefault(target[0].qualname, target)
+    return list(found.values())
+
+
+def _entries(index: PythonIndex, holds: Holds, table: str, scope: Function,
+             caller: Function) -> list[tuple[Function, PyFacts]]:
+    """The functions of the dict literals a table (read in `scope`) is bound to, other than the caller."""
+    found: dict[str, tuple[Function, PyFacts]] = {}
+    for literal, owner in _literals(index, holds, table, scope):
         for entry in (*literal.items, *literal.keyword_values):
             target = _entry(index, holds, entry, owner) if entry.kind == "name" else None
-            if target is not None and target[0].qualname != function.qualname:
+            if target is not None and target[0].qualname != caller.qualname:
                 found.setdefault(target[0].qualname, target)
     return list(found.values())
+
+
+def _looked_up(returned: Value) -> str | None:
+    """The table a returned value picks an entry of: `table.get(kind)`, `table[kind]`."""
+    if returned.kind == "call" and returned.last == "get" and "." in returned.text and "()" not in returned.text:
+        return returned.text.rpartition(".")[0]
+    if returned.kind == "subscript" and returned.text and "(" not in returned.text:
+        return returned.text
+    return None
+
+
+def _maker(index: PythonIndex, holds: Holds, call: Call, function: Function) -> tuple[Function, PyFacts] | None:
+    """The project function whose result a local the call calls was bound to (`task = pick(kind)`; `task(...)`)."""
+    if "." in call.name or "[" in call.name or "(" in call.name:
+        return None
+    local = holds.local(function, call.name, call.span.line)
+    if local is None or local.kind != "call" or "()" in local.text:
+        return None
+    return _function(index, holds, local.text, function)
 
 
 def _table(holds: Holds, call: Call, function: Function) -> str | None:
@@ -104,12 +138,7 @@ def _made_closure(index: PythonIndex, holds: Holds, call: Call,
                   function: Function) -> tuple[Function, PyFacts] | None:
     """`chain = self._wrap(step, chain)` then `await chain(context)`: the local holds the function the project
     function it called defines in its body and returns (`return wrapped`), which the call runs."""
-    if "." in call.name or "[" in call.name or "(" in call.name:
-        return None
-    local = holds.local(function, call.name, call.span.line)
-    if local is None or local.kind != "call" or "()" in local.text:
-        return None
-    maker = _function(index, holds, local.text, function)
+    maker = _maker(index, holds, call, function)
     return next(returned_closures(index, maker[0]), None) if maker is not None else None
 
 

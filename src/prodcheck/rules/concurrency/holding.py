@@ -26,6 +26,7 @@ INSTANCE = frozenset({"self", "cls"})
 
 class Holding(NamedTuple):
     kind: str  # client | session | engine | factory | inspector | object | class | maker | query | module | arguments
+    # | function (a closure a project factory returned; ref: its qualname)
     ref: str  # family key, "sync"/"async", or a class qualname
 
     @property

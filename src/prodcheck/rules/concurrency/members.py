@@ -94,7 +94,7 @@ class Members(HoldsBase):
         if found is not None and (found.kind != "class" or "|" in found.ref):
             return found  # an object, a client ...; or the registered classes of `-> Type[Tool]`
         for returned in function.returns:
-            holder = self.value(returned, function, depth + 1)
+            holder = self.value(returned, function, depth + 1) or self._nested_function(returned, function)
             if holder is not None:
                 return holder
         for returned in function.returns:
@@ -106,6 +106,14 @@ class Members(HoldsBase):
                     if holder is not None:
                         return holder
         return None
+
+    def _nested_function(self, returned: Value, function: Function) -> Holding | None:
+        """`return client` with `def client(): ...` defined in the function: a factory of closures
+        (`get_s3 = client_constructor("s3")`), whose result is called later for what the closure returns."""
+        if returned.kind != "name" or "." in returned.text:
+            return None
+        nested = f"{function.qualname}.{returned.text}"
+        return Holding("function", nested) if nested in self.index.functions else None
 
     def _imports_by_name(self, function: Function) -> bool:
         """The function returns an attribute of a module it imports at run time, the attribute's name computed
@@ -125,6 +133,9 @@ class Members(HoldsBase):
         """What `holder.name` (or `holder.name(...)`) holds."""
         if depth > MAX_DEPTH:
             return None
+        if holder.kind == "function":  # a closure a factory returned (`_nested_function`): called, its return
+            target = self.index.functions.get(holder.ref)
+            return self.returns(target[0]) if target is not None and is_call and name == "__call__" else None
         if holder.kind == "client":
             family = self.kb.families[holder.ref]
             if name in family.detached or (not is_call and name in family.safe):
