@@ -75,6 +75,18 @@ def test_the_only_image_a_development_compose_file_builds_runs_on_its_own(tmp_pa
     }
 
 
+def test_a_development_compose_image_beside_one_named_for_production_is_development(tmp_path: Path) -> None:
+    """The local stack builds `api/Dockerfile` (its command a development entrypoint) while `Dockerfile.prod`, in
+    another folder and built by no compose file, is named as the production image: the first is development's."""
+    placements = _placements(tmp_path, {
+        "compose.yml": DEV_COMPOSE.replace("build: .", "build: ./api"),
+        "api/Dockerfile": 'FROM python:3.12-slim\nCMD ["./docker-entrypoint.sh"]\n',
+        "Dockerfile.prod": 'FROM python:3.12-slim\nCMD ["gunicorn", "app.main:app"]\n',
+    })
+    assert placements["api/Dockerfile"] == (Context.DEV, "built only by compose.yml, a development compose file, "
+                                                         "while Dockerfile.prod is named as the production image")
+
+
 def test_a_plain_compose_file_builds_a_production_image(tmp_path: Path) -> None:
     """A compose file nothing places stays in production, and so does what it builds (no "production compose
     file" said of it); a Dockerfile beside it that nothing builds is ambiguous."""

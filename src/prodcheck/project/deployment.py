@@ -143,6 +143,9 @@ class Deployment(PathMarks):
                 # the local stack's image, where production builds its own from the file beside it
                 out[source.path] = Placement(Context.DEV, f"built only by {users[0][0]}, a development compose file, "
                                              f"while {beside} beside it is built for production")
+            elif users and not prod_dockerfiles and (named := self.prod_named_dockerfile(source, set(built_by))):
+                out[source.path] = Placement(Context.DEV, f"built only by {users[0][0]}, a development compose file, "
+                                             f"while {named} is named as the production image")
             elif users and not prod_dockerfiles:
                 out[source.path] = Placement(Context.PROD, f"the project's only image of its own: {users[0][0]} "
                                              "builds it for development, and it runs on its own")

@@ -56,6 +56,18 @@ class PathMarks(LocalMarks):
                 return path
         return None
 
+    def prod_named_dockerfile(self, source: SourceFile, built_by_dev: set[str]) -> str | None:
+        """Another Dockerfile of the repository named as the production variant (`Dockerfile.prod`, in any folder)
+        that no development compose file builds (`built_by_dev`): the image production runs, where `source` is
+        built only by the local stack."""
+        prod_words = _knowledge()["names"]["prod_words"]
+        names = {f"{base}{sep}{word}" for base in ("Dockerfile", "Containerfile") for word in prod_words
+                 for sep in (".", "-", "_")} | {f"{word}.Dockerfile" for word in prod_words}
+        for other in self.views.of_kind(FileKind.DOCKERFILE):
+            if other.path != source.path and posixpath.basename(other.path) in names and other.path not in built_by_dev:
+                return other.path
+        return None
+
     def _folder_word(self, source: SourceFile) -> Placement | None:
         deployment_kind = source.kind in _DEPLOYMENT_KINDS
         folder = source.path.rpartition("/")[0]
