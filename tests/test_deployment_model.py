@@ -87,6 +87,22 @@ def test_a_development_compose_image_beside_one_named_for_production_is_developm
                                                          "while Dockerfile.prod is named as the production image")
 
 
+def test_manifests_a_local_cluster_script_applies_are_development(tmp_path: Path) -> None:
+    """A script that starts minikube and pipes a manifest into `kubectl apply` deploys to the developer's machine;
+    a manifest it does not name stays where it was."""
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n"
+                  "      containers:\n        - name: api\n          image: api:latest\n")
+    placements = _placements(tmp_path, {
+        "ops/manifests/scripts/minikube-start.sh": ("cd $(dirname $0)\nminikube delete\nminikube start\n"
+                                                    "envsubst < ../api.yml | kubectl apply -f -\n"),
+        "ops/manifests/api.yml": deployment,
+        "k8s/api.yml": deployment,
+    })
+    assert placements["ops/manifests/api.yml"] == (
+        Context.DEV, "applied by ops/manifests/scripts/minikube-start.sh to a local cluster (`minikube start`)")
+    assert "k8s/api.yml" not in placements or placements["k8s/api.yml"][0] != Context.DEV
+
+
 def test_a_plain_compose_file_builds_a_production_image(tmp_path: Path) -> None:
     """A compose file nothing places stays in production, and so does what it builds (no "production compose
     file" said of it); a Dockerfile beside it that nothing builds is ambiguous."""

@@ -169,7 +169,8 @@ class Deployment(PathMarks):
             if source.path in evidence or source.context != Context.PROD:
                 continue
             word = unrendered.get(source.path) or self._folder_word(source) or self._test_support(source) \
-                or self._self_described(source) or self._example_folder(source) or self._development_runner(source)
+                or self._self_described(source) or self._example_folder(source) or self._development_runner(source) \
+                or self._local_cluster_manifest(source)
             if word is not None:
                 out[source.path] = word
             elif sample is not None:

@@ -244,6 +244,34 @@ class PathMarks(LocalMarks):
                                      f"({source.path}:{command.line})")
         return None
 
+    @cached_property
+    def _local_cluster_files(self) -> dict[str, str]:
+        """Manifests a script that starts a local cluster (knowledge/contexts.toml [local_clusters]) hands to it:
+        each YAML file of the repository its commands name (`kubectl apply -f k8s/app.yml`, `envsubst < ../app.yml
+        | kubectl apply -f -`), relative to the script's folder or the root, with the reason."""
+        starts = [tuple(words) for words in _knowledge()["local_clusters"]["commands"]]
+        out: dict[str, str] = {}
+        for script in self.views.of_kind(FileKind.SHELL):
+            steps = self.views.script_steps(script)
+            starter = next((" ".join(start) for step in steps for start in starts
+                            if step.program == start[0] and all(word in step.argv[1:] for word in start[1:])), None)
+            if starter is None:
+                continue
+            folder = posixpath.dirname(script.path)
+            for step in steps:
+                for word in step.argv[1:]:
+                    if not word.endswith((".yml", ".yaml")):
+                        continue
+                    for base in (folder, ""):
+                        path = posixpath.normpath(posixpath.join(base, word))
+                        if path in self.views.by_path and path not in out:
+                            out[path] = f"applied by {script.path} to a local cluster (`{starter}`)"
+        return out
+
+    def _local_cluster_manifest(self, source: SourceFile) -> Placement | None:
+        why = self._local_cluster_files.get(source.path) if source.kind in {FileKind.K8S, FileKind.YAML} else None
+        return Placement(Context.DEV, why) if why is not None else None
+
     def _example_folder(self, source: SourceFile) -> Placement | None:
         """A file other than Python code (requirements, images, manifests) in an example folder."""
         if source.kind == FileKind.PYTHON or "/" not in source.path:
