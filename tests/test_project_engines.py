@@ -210,6 +210,7 @@ POOLS = """
     N5 = N4
     N6 = N5
     N7 = N6
+    WORKERS = int(os.getenv("WORKERS", "4"))
 
     by_keyword = create_engine(url=URL, pool_size=int("8"))
     static = create_engine("postgresql://app@db/app", poolclass=StaticPool)
@@ -218,6 +219,8 @@ POOLS = """
     decoupled = create_engine(URL, pool_size=config("POOL", cast=int, default=20), max_overflow=int(os.getenv("OVER")))
     named_default = create_engine(URL, pool_size=os.getenv("POOL", DEFAULT), max_overflow=os.environ.get("OVER") and 4)
     own_default = create_engine(URL, pool_size=config("POOL", default=3) or 40)
+    computed = create_engine(URL, pool_size=max(WORKERS * 3 // 2, 5), max_overflow=int(os.getenv("OVER", str(DEFAULT * 2))))
+    unknown_part = create_engine(URL, pool_size=max(WORKERS // os.cpu_count(), 5))
 
 
     async def pool():
@@ -238,15 +241,18 @@ def test_how_pool_sizes_are_read(tmp_path: Path) -> None:
                for line, e in by_line(project.engines).items()}
     url = "postgresql://app@db/app"
     assert summary == {
-        18: ((8, INFERRED, "pool_size=8", 18), (10, TOOL_DEFAULT, "max_overflow 10 (default)", 18), False, url),
-        19: ((5, TOOL_DEFAULT, "pool_size 5 (default)", 19), (10, TOOL_DEFAULT, "max_overflow 10 (default)", 19),
+        19: ((8, INFERRED, "pool_size=8", 19), (10, TOOL_DEFAULT, "max_overflow 10 (default)", 19), False, url),
+        20: ((5, TOOL_DEFAULT, "pool_size 5 (default)", 20), (10, TOOL_DEFAULT, "max_overflow 10 (default)", 20),
              True, url),  # StaticPool: no pool of its own
-        20: ((7, INFERRED, "pool_size=7", 10), (7, INFERRED, "max_overflow=7", 10), False, url),  # six steps
-        21: (None, None, False, url),  # seven steps: not followed
-        22: ((20, INFERRED, "pool_size=20", 22), None, False, url),  # python-decouple's `default=`; no default
-        23: (None, None, False, url),  # a default that is no constant; `X and 4` is no fallback
-        24: (None, (10, TOOL_DEFAULT, "max_overflow 10 (default)", 24), False, url),  # `or` after a getter's own default
-        28: ((10, TOOL_DEFAULT, "max_size 10 (default)", 28), (0, TOOL_DEFAULT, "", 28), False, url),
+        21: ((7, INFERRED, "pool_size=7", 10), (7, INFERRED, "max_overflow=7", 10), False, url),  # six steps
+        22: (None, None, False, url),  # seven steps: not followed
+        23: ((20, INFERRED, "pool_size=20", 23), None, False, url),  # python-decouple's `default=`; no default
+        24: ((12, INFERRED, "pool_size=12", 9), None, False, url),  # a getter's default named by a constant; `X and 4`
+        25: (None, (10, TOOL_DEFAULT, "max_overflow 10 (default)", 25), False, url),  # `or` after a getter's own default
+        # arithmetic on known numbers: max(4 * 3 // 2, 5), and a getter's default computed as `str(DEFAULT * 2)`
+        26: ((6, INFERRED, "pool_size=6", 26), (24, INFERRED, "max_overflow=24", 26), False, url),
+        27: (None, (10, TOOL_DEFAULT, "max_overflow 10 (default)", 27), False, url),  # one part unknown: no number
+        31: ((10, TOOL_DEFAULT, "max_size 10 (default)", 31), (0, TOOL_DEFAULT, "", 31), False, url),
     }
 
 

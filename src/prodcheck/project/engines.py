@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -224,11 +225,24 @@ class Engines:
             return value.int_value, here
         if value.is_str and (number := small_int(str(value.literal))) is not None:
             return number, here
-        if value.kind == "call" and value.text == "int" and value.items:
-            return self._int_fact(value.items[0], facts, depth + 1)
+        if value.kind == "call" and value.text in {"int", "float", "str", "round"} and len(value.items) == 1:
+            return self._int_fact(value.items[0], facts, depth + 1)  # `int(getenv("X", str(WORKERS * 3)))`
         if value.kind == "call" and is_env_getter(value.text, self.project.python.constructor_of):
             default = value.arg(1) or value.kwarg("default")
-            return self._int_fact(default, facts, depth + 1) if default is not None and default.kind == "const" else None
+            return self._int_fact(default, facts, depth + 1) if default is not None else None
+        if value.kind == "call" and value.text in {"max", "min"} and len(value.items) > 1 and not value.flat_keywords:
+            # `max(settings.pool_size // settings.web_concurrency, 5)`: every argument known, the one picked
+            found = [self._int_fact(item, facts, depth + 1) for item in value.items]
+            known = [item for item in found if item is not None]
+            if len(known) != len(found):
+                return None
+            pick = max if value.text == "max" else min
+            return pick(known, key=lambda item: item[0])
+        if value.kind == "binop" and len(value.items) == 2 and value.text in _ARITHMETIC:
+            left, right = (self._int_fact(item, facts, depth + 1) for item in value.items)
+            if left is None or right is None or (value.text in {"FloorDiv", "Div"} and right[0] == 0):
+                return None
+            return int(_ARITHMETIC[value.text](left[0], right[0])), here
         if value.kind == "boolop" and value.text == "Or" and len(value.items) == 2:
             left, right = value.items
             if left.kind == "call" and is_env_getter(left.text, self.project.python.constructor_of) \
@@ -297,6 +311,13 @@ class Engines:
         if not roots:
             roots = sorted({app.facts.module for app in index.apps.values() if app.kind != "router"})
         return index.imported_closure(roots) if roots else set()
+
+
+# Arithmetic a pool size is computed with (`WORKERS * 3`, `POOL // WEB_CONCURRENCY`), as `ast` names the operators
+_ARITHMETIC: dict[str, Callable[[int, int], float]] = {
+    "Add": lambda a, b: a + b, "Sub": lambda a, b: a - b, "Mult": lambda a, b: a * b,
+    "FloorDiv": lambda a, b: a // b, "Div": lambda a, b: a / b,
+}
 
 
 def lower_bound_int(value: Value) -> int | None:
