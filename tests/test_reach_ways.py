@@ -75,6 +75,8 @@ WAYS = {
     "closure-factory": "`get_sfn = client_constructor(\"stepfunctions\")`, a module global holding the closure a project "
                        "factory returns: calling it gives what the closure returns (a boto3 client); `BaseClient` "
                        "annotations",
+    "protocol-implementation": "an attribute typed with a `typing.Protocol`: the project class that implements its "
+                               "methods structurally, naming no base",
     "client-item": "`mongo[\"app\"][\"users\"].find_one()`",
     "union": "an attribute that holds one of several project classes",
     "session-object": "fastapi-sqlalchemy's `db.session`",

@@ -182,14 +182,20 @@ class Hierarchy(HoldsBase):
         return list(found.values())
 
     def _descendants(self, cls: str) -> list[str]:
-        """The project classes deriving from `cls`, directly or not."""
+        """The project classes deriving from `cls`, directly or not; for a `typing.Protocol`, also the classes that
+        implement it structurally (every method it declares, defined; https://peps.python.org/pep-0544/)."""
         if self._subclasses is None:
             self._subclasses = defaultdict(list)
+            protocols: list[str] = []
             for qualname, (entry, _facts) in self.index.classes.items():
                 for base in getattr(entry, "bases", ()):
+                    if base in _PROTOCOL_BASES:
+                        protocols.append(qualname)
                     resolved = self.index.resolve(base)
                     if resolved is not None and resolved.cls and resolved.qualname != qualname:
                         self._subclasses[resolved.qualname].append(qualname)
+            for protocol in protocols:
+                self._subclasses[protocol].extend(self._structural(protocol, set(protocols)))
         found: list[str] = []
         stack = list(self._subclasses.get(cls, ()))
         while stack and len(found) < 1000:
@@ -198,6 +204,20 @@ class Hierarchy(HoldsBase):
                 found.append(sub)
                 stack.extend(self._subclasses.get(sub, ()))
         return found
+
+    def _structural(self, protocol: str, protocols: set[str]) -> list[str]:
+        """The project classes (no Protocol, no nominal subclass already counted) that define every method the
+        Protocol declares."""
+        declared = {qualname.rsplit(".", 1)[1] for qualname in self.index.functions
+                    if qualname.rsplit(".", 1)[0] == protocol and not qualname.rsplit(".", 1)[1].startswith("__")}
+        if not declared:
+            return []
+        methods: dict[str, set[str]] = defaultdict(set)
+        for qualname, (function, _facts) in self.index.functions.items():
+            if function.class_name and function.class_name not in protocols and qualname.rsplit(".", 1)[1] in declared:
+                methods[function.class_name].add(qualname.rsplit(".", 1)[1])
+        nominal = set(self._subclasses.get(protocol, ())) if self._subclasses is not None else set()
+        return sorted(cls for cls, names in methods.items() if names == declared and cls not in nominal)
 
     def _registered(self, base: Value) -> Holding | None:
         """`-> Type[Tool]` (`type[Tool]`): a class picked at run time, one of the project's classes deriving from
@@ -263,3 +283,6 @@ def _declared(found: tuple[Function, PyFacts]) -> bool:
     backend that does nothing): only `@abstractmethod` leaves one out of `_implementations`."""
     return _abstract(found[0]) or found[0].qualname in found[1].stubs
 
+
+# The base that makes a class a structural type: https://docs.python.org/3/library/typing.html#typing.Protocol
+_PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol", "Protocol"})
