@@ -77,6 +77,8 @@ WAYS = {
                        "annotations",
     "protocol-implementation": "an attribute typed with a `typing.Protocol`: the project class that implements its "
                                "methods structurally, naming no base",
+    "orm-model-query": "`session.query(User).first()` on a session from a factory the model cannot follow: a Query of an "
+                       "ORM model class (one with `__tablename__`) is a sync Session's",
     "client-item": "`mongo[\"app\"][\"users\"].find_one()`",
     "union": "an attribute that holds one of several project classes",
     "session-object": "fastapi-sqlalchemy's `db.session`",

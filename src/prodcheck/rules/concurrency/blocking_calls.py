@@ -65,6 +65,29 @@ def _read_blocks(holds: Holds, read: Call, function: Function) -> Why | None:
     return Why(f"{family.read_what} (`{short}.{attribute}`)", family.read_instead, family.warning)
 
 
+def _model_query(index: PythonIndex, head: str, call: Call, function: Function) -> bool:
+    """`session.query(User).filter(...).first()` on a session the model cannot follow (a factory handed in by a
+    dependency-injection container): a Query of a project ORM model class (one with `__tablename__`,
+    https://docs.sqlalchemy.org/en/20/orm/declarative_tables.html) is a sync Session's, as only a sync Session
+    has `query()` (knowledge/blocking.toml [sqlalchemy] query_classes)."""
+    parts = head.split(".")
+    at = next((i for i, part in enumerate(parts) if part == "query()"), None)
+    if not at:
+        return False
+    builder = ".".join([*parts[:at], "query"])
+    for built in index.calls_by_scope.get(function.qualname, ()):
+        if built.name == builder and built.span.line <= call.span.line:
+            model = built.value.arg(0)
+            if model is None or model.kind != "name":
+                continue
+            resolved = index.resolve(model.text)
+            if resolved is None and (anchored := index.anchored(model.text, function)):
+                resolved = index.resolve(anchored)  # `app.models.User` in a repository whose root is above `app`
+            if resolved is not None and resolved.cls and index.assigns.get(f"{resolved.qualname}.__tablename__"):
+                return True
+    return False
+
+
 def _client_method(holds: Holds, head: str, call: Call, function: Function) -> bool:
     """`llm.tokenize` of a client `llm`: a method of a client, not the client called."""
     if not head:
@@ -135,6 +158,9 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
     if holder is not None and holder.kind == "object":
         holder = holds.delegate(holder.ref, method) or holder  # a wrapper whose `__getattr__` forwards to a client
     if holder is None:
+        if method in kb.sqlalchemy.query_io and _model_query(index, head, call, function):
+            return Why(f"sync SQLAlchemy query `{query_shown(head, kb.sqlalchemy.query_builders)}.{method}()`",
+                       kb.sqlalchemy.instead)
         if kb.celery is not None and method in kb.celery.task_methods:
             task = index.function(head)
             if task is not None and any(d.last in kb.celery.task_decorators for d in task[0].decorators):
