@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodcheck.knowledge.frameworks import deferred_runners
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.holds import Holds
 
@@ -19,13 +20,17 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
     background, schedulers, scheduling = deferred_runners()
     for call in index.calls_by_scope.get(function.qualname, []):
         last = call.value.last
+        handler: Value | None = None
         if last in background:
             runner = "async background task of `{caller}`"
         elif last in scheduling and _scheduler(index, call, function, schedulers):
             runner = "async job `{caller}` adds to an asyncio scheduler"
         else:
-            continue
-        handler = call.value.arg(0) or call.value.kwarg("func")
+            handler = _handed_to_background(index, call, function, background)
+            if handler is None:
+                continue
+            runner = "async background task of `{caller}`"
+        handler = handler or call.value.arg(0) or call.value.kwarg("func")
         if handler is not None and is_partial(handler):
             # Starlette unwraps a partial to see it is async; `partial`'s function is positional-only
             # (https://docs.python.org/3/library/functools.html#functools.partial), never `func=`.
@@ -39,6 +44,26 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
             target = index.functions.get(f"{function.qualname}.{name}") or index.function(name)
         if target is not None:  # a sync one is left out by the walk, as every sync entry is
             yield *target, runner
+
+
+def _handed_to_background(index: PythonIndex, call: Call, function: Function,
+                          background: frozenset[str]) -> Value | None:
+    """`self.add_background_task(background_tasks, self.handle_job, job_id)` with a project helper whose body does
+    `background_tasks.add_task(task, *args)`: the function the call gives the parameter the helper hands over."""
+    if not (call.value.items or call.value.keywords):
+        return None
+    helper = index.call_target(call, function)
+    if helper is None:
+        return None
+    for inner in index.calls_by_scope.get(helper[0].qualname, ()):
+        handed = inner.value.arg(0) if inner.value.last in background else None
+        if handed is None or handed.kind != "name" or "." in handed.text:
+            continue
+        for position, param in enumerate(helper[0].params):
+            if param.name == handed.text:
+                given = given_value(call.value, helper[0], param.name, position)
+                return given if given is not None and given.kind == "name" else None
+    return None
 
 
 def _scheduler(index: PythonIndex, call: Call, function: Function, schedulers: frozenset[str]) -> bool:

@@ -81,9 +81,11 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
     sync_entries = [entry for entry in stack if not entry.function.is_async]
     stack = list(reversed(roots.values()))
     # A plain `def` route runs in the threadpool, but an `async def` it hands to `BackgroundTasks` runs on the loop
-    handed = [Entry(target, target_facts, f"{runner.format(caller=caller_name(entry.function, target))}, run on the "
+    # (handed over in the route itself or in the sync service methods it calls, a few calls deep)
+    handed = [Entry(target, target_facts, f"{runner.format(caller=caller_name(caller, target))}, run on the "
                     "event loop")
-              for entry in sync_entries for target, target_facts, runner in deferred_tasks(index, entry.function)
+              for caller in _sync_reach(index, holds, [entry.function for entry in sync_entries])
+              for target, target_facts, runner in deferred_tasks(index, caller)
               if target.is_async and target.qualname not in roots]
     stack[:0] = reversed(handed)
     while stack:
@@ -106,6 +108,21 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                 why = f"{runner.format(caller=caller_name(entry.function, target))}, run on the event loop"
                 stack.append(Entry(target, target_facts, why))
     return found
+
+
+def _sync_reach(index: PythonIndex, holds: Holds, functions: list[Function], depth: int = 3) -> list[Function]:
+    """The sync functions given and the project's sync functions they call, `depth` calls deep, each once."""
+    seen = {function.qualname: function for function in functions}
+    layer = list(functions)
+    for _ in range(depth):
+        following: list[Function] = []
+        for function in layer:
+            for _call, target, _facts in resolved_callees(index, holds, function):
+                if not target.is_async and target.qualname not in seen:
+                    seen[target.qualname] = target
+                    following.append(target)
+        layer = following
+    return list(seen.values())
 
 
 def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
