@@ -187,12 +187,18 @@ FILES = {
             return FastAPI(title="direct")
 
 
+        def create_server():
+            server = build()
+            return server
+
+
         class VersionedRouter(APIRouter):
             pass
 
 
         app = create_app()
         direct = build()
+        layered = create_server()  # a factory returning what another factory builds
         versioned = VersionedRouter()
         not_an_app = len("x")
 
@@ -232,6 +238,7 @@ def test_apps_and_routers(index: PythonIndex) -> None:
     assert {name: app.kind for name, app in index.apps.items()} == {
         "app.api.router": "router", "app.api.items": "router", "app.admin.admin_app": "starlette",
         "app.main.app": "fastapi", "factory.web.app": "fastapi", "factory.web.direct": "fastapi",
+        "factory.web.layered": "fastapi",
         "factory.web.versioned": "router"}
     assert index.app_object("app.main.api_router").qualname == "app.api.router"  # type: ignore[union-attr]
     assert index.app_object("factory.web.not_an_app") is None

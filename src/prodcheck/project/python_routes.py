@@ -71,19 +71,21 @@ class RouteIndex(NameIndex):
                     found[qualname] = AppObject(qualname, kind, value, facts)
         return found
 
-    def _factory_app(self, name: str) -> Value | None:
-        """The FastAPI(...) call a project factory function returns, if it returns one."""
+    def _factory_app(self, name: str, depth: int = 0) -> Value | None:
+        """The FastAPI(...) call a project factory function returns, if it returns one: itself, or through the
+        project factory it returns the result of (`create_app()` -> `server = init_server(); return server`)."""
         target = self.function(name)
-        if target is None:
+        if target is None or depth > 3:
             return None
         function = target[0]
         for returned in function.returns:
-            if returned.kind == "call" and app_kind(returned.text) is not None:
-                return returned
-            if returned.kind == "name":
-                value = function.local(returned.text)
-                if value is not None and value.kind == "call" and app_kind(value.text) is not None:
-                    return value
+            value = function.local(returned.text) if returned.kind == "name" else returned
+            if value is None or value.kind != "call":
+                continue
+            if app_kind(value.text) is not None:
+                return value
+            if value.text != name and (built := self._factory_app(value.text, depth + 1)) is not None:
+                return built
         return None
 
     @cached_property
