@@ -217,7 +217,11 @@ class Hierarchy(HoldsBase):
             if function.class_name and function.class_name not in protocols and qualname.rsplit(".", 1)[1] in declared:
                 methods[function.class_name].add(qualname.rsplit(".", 1)[1])
         nominal = set(self._subclasses.get(protocol, ())) if self._subclasses is not None else set()
-        return sorted(cls for cls, names in methods.items() if names == declared and cls not in nominal)
+        found = sorted(cls for cls, names in methods.items() if names == declared and cls not in nominal)
+        # A Protocol of common names (`run`, `execute`, `__call__`) matches classes that never meant to implement it:
+        # only a method few classes define (`is_secret_configured`) pins one; two implementers at most
+        defined_by = {name: sum(1 for names in methods.values() if name in names) for name in declared}
+        return found if len(found) <= _MAX_STRUCTURAL and min(defined_by.values()) <= _MAX_STRUCTURAL else []
 
     def _registered(self, base: Value) -> Holding | None:
         """`-> Type[Tool]` (`type[Tool]`): a class picked at run time, one of the project's classes deriving from
@@ -286,3 +290,5 @@ def _declared(found: tuple[Function, PyFacts]) -> bool:
 
 # The base that makes a class a structural type: https://docs.python.org/3/library/typing.html#typing.Protocol
 _PROTOCOL_BASES = frozenset({"typing.Protocol", "typing_extensions.Protocol", "Protocol"})
+# At most this many project classes may implement a Protocol structurally for the match to count (see `_structural`)
+_MAX_STRUCTURAL = 2
