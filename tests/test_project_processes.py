@@ -575,3 +575,24 @@ def test_a_copied_script_a_shell_runs_or_given_arguments_is_the_one_the_image_ru
     [image] = [p for p in project.processes if p.kind == "dockerfile"]
     assert [" ".join(step.command.argv) for step in image.steps] == [
         "gunicorn app.main:app -k uvicorn.workers.UvicornWorker"]
+
+
+def test_a_service_that_extends_another_runs_the_command_it_inherits(tmp_path: Path) -> None:
+    """`extends: {file: docker-compose.yaml, service: server}` in a production compose file: the service builds
+    what the base service builds and runs its entrypoint, unless it sets its own (Docker Compose's `extends`)."""
+    project = project_of(tmp_path, {
+        "Containerfile": 'FROM python:3.12-slim\nCMD ["python", "-m", "app"]\n',
+        "docker-compose.yaml": ('services:\n  server:\n    build:\n      context: .\n      dockerfile: ./Containerfile\n'
+                                '    entrypoint: ["/run_server.sh"]\n  worker:\n    build: .\n'
+                                '    command: ["celery", "-A", "app.tasks", "worker"]\n'),
+        "deploy/docker-compose-prod.yaml": ("services:\n  server:\n    extends:\n      file: ../docker-compose.yaml\n"
+                                            "      service: server\n  jobs:\n    extends: tasks\n"
+                                            "    command: [\"python\", \"-m\", \"app.jobs\"]\n  tasks:\n"
+                                            "    extends:\n      file: ../docker-compose.yaml\n      service: worker\n"),
+        "run_server.sh": "#!/bin/sh\nexec gunicorn app.main:app\n",
+    })
+    found = {p.name: ([" ".join(s.command.argv) for s in p.steps], p.dockerfile)
+             for p in project.processes if p.kind == "compose"}
+    assert found["deploy/docker-compose-prod.yaml:server"] == (["gunicorn app.main:app"], "Containerfile")
+    assert found["deploy/docker-compose-prod.yaml:tasks"][0] == ["celery -A app.tasks worker"]
+    assert found["deploy/docker-compose-prod.yaml:jobs"][0] == ["python -m app.jobs"]  # its own command

@@ -13,6 +13,7 @@ from prodcheck.knowledge.commands import shells
 from prodcheck.knowledge.servers import base_image_start
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, copy_words, exec_form, substitute as docker_substitute
 from prodcheck.parsing.shell import SimpleCommand, expand_default, split_argv, split_script, with_script_variables
+from prodcheck.project.compose_extends import inherited as extended_key, owner_of
 from prodcheck.project.infra import (
     Process, Step, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command, k8s_env,
     raw_argv, replicas_fact, resolve_script, scalar_location, workers_fact, yaml_command,
@@ -201,12 +202,15 @@ class Processes:
         """Compose services: the image a service builds runs the service's command (or its own)."""
         base_services = {(posixpath.dirname(s.file.path), s.name): s for s in self.project.compose_services
                          if s.node.get("build") is not None or s.node.get("image") is not None}
+        by_file = {(s.file.path, s.name): s for s in self.project.compose_services}
         for service in self.project.compose_services:
             source, node = service.file, service.node
             base_dir = posixpath.dirname(source.path)
-            image_node = node.get("image")
+            image_node = extended_key(service, "image", by_file)  # `extends:` a service that builds or names it
             image = image_node.as_str() if image_node is not None else None
-            build = node.get("build")
+            build_owner = owner_of(service, "build", by_file)
+            build = build_owner.node.get("build") if build_owner is not None else None
+            build_dir = posixpath.dirname(build_owner.file.path) if build_owner is not None else base_dir
             inherited = base_services.get((base_dir, service.name))
             if build is None and image is None and inherited is not None and inherited is not service:
                 build = inherited.node.get("build")
@@ -216,17 +220,17 @@ class Processes:
             target = None
             if build is not None:
                 if build.is_scalar:
-                    dockerfile = self.dockerfile_for(base_dir, build.as_str(), None)
+                    dockerfile = self.dockerfile_for(build_dir, build.as_str(), None)
                 else:
                     context = build.get("context")
                     dockerfile_node = build.get("dockerfile")
                     target_node = build.get("target")
                     target = target_node.as_str() if target_node is not None else None
-                    dockerfile = self.dockerfile_for(base_dir, context.as_str() if context is not None else ".",
+                    dockerfile = self.dockerfile_for(build_dir, context.as_str() if context is not None else ".",
                                                      dockerfile_node.as_str() if dockerfile_node is not None else None)
             if dockerfile is not None:
                 referenced_dockerfiles.add(dockerfile.path)
-            command_node, entry_node = node.get("command"), node.get("entrypoint")
+            command_node, entry_node = extended_key(service, "command", by_file), extended_key(service, "entrypoint", by_file)
             command = yaml_command(command_node) if command_node is not None else None
             entrypoint = yaml_command(entry_node) if entry_node is not None else None
             steps: list[Step] = []
