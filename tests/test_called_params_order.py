@@ -13,7 +13,7 @@ from prodcheck.rule_inputs import PythonOnly
 from prodcheck.rules.concurrency.blocking_calls import classify_blocking
 from prodcheck.rules.concurrency.summaries import BlockingAnalysis
 
-HELPERS = ("".join(f"def {name}(fn):\n    return {following}(fn)\n\n\n" for name, following in zip("abcde", "bcdef"))
+HELPERS = ("".join(f"def {name}(fn):\n    return {following}(fn)\n\n\n" for name, following in zip("abcde", "bcdef", strict=True))
            + "def f(fn):\n    return fn()\n\n\ndef g(fn):\n    return g(fn)\n").encode()
 
 
