@@ -79,6 +79,8 @@ WAYS = {
                                "methods structurally, naming no base",
     "orm-model-query": "`session.query(User).first()` on a session from a factory the model cannot follow: a Query of an "
                        "ORM model class (one with `__tablename__`) is a sync Session's",
+    "stub-typed-parameter": "`def __init__(self, table: \"Table\")` with Table from a stubs package imported for type "
+                            "checking only: what the project builds the class with",
     "client-item": "`mongo[\"app\"][\"users\"].find_one()`",
     "union": "an attribute that holds one of several project classes",
     "session-object": "fastapi-sqlalchemy's `db.session`",

@@ -228,8 +228,10 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             for param in function.params:
                 if param.name == dotted:
                     found = self._parameter(param.annotation, param.default, function, depth + 1)
-                    if found is None and param.annotation is None and function.qualname.endswith(".__init__"):
-                        # `def __init__(self, db): self.db = db`: what the project builds the class with
+                    if found is None and _opaque(param.annotation) and function.qualname.endswith(".__init__"):
+                        # `def __init__(self, db): self.db = db`: what the project builds the class with; also
+                        # when the annotation names a type the model does not know (`table: "Table"` from a stubs
+                        # package imported under TYPE_CHECKING)
                         found = self.constructed_with(function, dotted, depth + 1)
                     elif found is None and param.annotation is None and param.default is None and function.is_async:
                         # `async def read_count(r, key)`, awaited with a sync client: what every caller gives it
@@ -340,3 +342,13 @@ def _module_global(resolved: Resolved | None) -> bool:
         return True
     assign, facts = resolved.assign
     return not assign.scope or assign.scope == facts.module  # module level, as NameIndex records a global
+
+
+def _opaque(annotation: Value | None) -> bool:
+    """No annotation, or one that says nothing the model reads: a forward reference written as a string, or a
+    qualified name of another package (a type-stubs class such as `mypy_boto3_dynamodb.service_resource.Table`).
+    Built-in and unqualified names (`str`, `int`) are no such annotation."""
+    if annotation is None:
+        return True
+    return annotation.is_str or (annotation.kind == "name" and "." in annotation.text
+                                 and not annotation.text.startswith(("typing.", "collections.", "builtins.")))
