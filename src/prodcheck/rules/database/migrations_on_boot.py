@@ -20,7 +20,8 @@ from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
     Hop, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
-    dev_guarded_call, one_per_setup_call, rank, reachable_migrations, reported_call, server_starts, values_on,
+    dev_guarded_call, one_per_setup_call, project_runner, rank, reachable_migrations, reported_call, server_starts,
+    values_on,
 )
 
 
@@ -132,7 +133,7 @@ class MigrationsOnBoot(Rule):
         for call in inline.facts.calls:  # the code runs as `__main__`: its functions are there to be called
             span = inline.span(call.span, written or Span(command.line))
             description = migration_call(call, index.constructor_of, index.assigned_value)
-            if description:
+            if description and not project_runner(project, call):
                 return span, description, inline.head
             target = index.function(call.name)
             if target is None:
@@ -254,7 +255,7 @@ class MigrationsOnBoot(Rule):
                 if call.scope or call.in_main:
                     continue
                 description = migration_call(call, index.constructor_of, index.assigned_value)
-                if description:
+                if description and not project_runner(project, call):
                     if dev_guarded_call(project, facts.path, call.span.line):
                         continue  # asked only of a call that migrates: reading a module's guards loads its facts
                     yield self.draft(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.discovery.sources import root_text
-from prodcheck.knowledge.migrations import names_a_migration, names_embedded_database, sql_files, takes_lock
+from prodcheck.knowledge.migrations import migration_calls, names_a_migration, names_embedded_database, sql_files, takes_lock
 from prodcheck.knowledge.names import Resolver
 from prodcheck.knowledge.servers import server_run_calls
 from prodcheck.model.facts import Call, Function, PyFacts, Value
@@ -230,7 +230,8 @@ def reachable_migrations(project: Project, hook: Function, facts: PyFacts,
             if dev_guarded_call(project, function_facts.path, call.span.line):
                 continue  # `if settings.is_sqlite(): create_all()`: development only
             hop = Hop(call, function, function_facts, None)
-            if migration_call(call, constructor_on(project, hop), values_on(project, hop)):
+            if migration_call(call, constructor_on(project, hop), values_on(project, hop)) \
+                    and not project_runner(project, call):
                 yield [*path, hop]
                 continue
             if len(path) >= MAX_DEPTH:
@@ -245,3 +246,9 @@ def dev_guarded_call(project: Project, path: str, line: int) -> bool:
     """The call sits in an `if` block whose condition names development (`if settings.is_sqlite():`)."""
     source = project.by_path.get(path)
     return source is not None and dev_guarded(source_lines(source), line)
+
+
+def project_runner(project: Project, call: Call) -> bool:
+    """A call named like a library's migration runner (knowledge/migrations.toml `library_runners`) of a function the
+    project itself defines: its body is followed, not its name taken for a migration."""
+    return call.name in migration_calls("library_runners") and project.python.function(call.name) is not None
