@@ -249,6 +249,8 @@ def dev_guarded_call(project: Project, path: str, line: int) -> bool:
 
 
 def project_runner(project: Project, call: Call) -> bool:
-    """A call named like a library's migration runner (knowledge/migrations.toml `library_runners`) of a function the
-    project itself defines: its body is followed, not its name taken for a migration."""
-    return call.name in migration_calls("library_runners") and project.python.function(call.name) is not None
+    """A call named like a library's migration runner (knowledge/migrations.toml `library_runners`) that is not a
+    library's: a function the project itself defines, or a method of an object (`component.apply_migrations()`,
+    `self.store.run_migrations()`), whose body is followed instead of its name taken for a migration."""
+    return call.name in migration_calls("library_runners") and (
+        project.python.function(call.name) is not None or bool(call.receiver) or call.name.startswith(("self.", "cls.")))
