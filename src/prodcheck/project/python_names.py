@@ -262,6 +262,15 @@ class NameIndex:
             found = self.function(anchored) if anchored else None
         return found
 
+    def resolve_written(self, dotted: str, function: Function | None) -> Resolved | None:
+        """`resolve` for a name as `function` writes it: where two copies of an app make the name ambiguous, the copy
+        under the writer's own folders (`anchored`)."""
+        resolved = self.resolve(dotted)
+        if resolved is None and function is not None:
+            anchored = self.anchored(dotted, function)
+            resolved = self.resolve(anchored) if anchored else None
+        return resolved
+
     def anchored(self, dotted: str, function: Function | None) -> str | None:
         """`chalicelib.core.signup.create_tenant` written in `api/routers/core.py`, where `chalicelib.core.signup` is
         the tail of two modules (`api/chalicelib/...` and `ee/api/chalicelib/...`: two copies of an application in

@@ -80,9 +80,7 @@ def _model_query(index: PythonIndex, head: str, call: Call, function: Function) 
             model = built.value.arg(0)
             if model is None or model.kind != "name":
                 continue
-            resolved = index.resolve(model.text)
-            if resolved is None and (anchored := index.anchored(model.text, function)):
-                resolved = index.resolve(anchored)  # `app.models.User` in a repository whose root is above `app`
+            resolved = index.resolve_written(model.text, function)  # `app.models.User` with the root above `app`
             if resolved is not None and resolved.cls and index.assigns.get(f"{resolved.qualname}.__tablename__"):
                 return True
     return False

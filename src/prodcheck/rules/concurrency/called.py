@@ -71,10 +71,7 @@ class Called(HoldsBase):
             base = self._name(head, function, depth + 1, line)
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
-        resolved = self.index.resolve(callee)
-        if resolved is None and function is not None:
-            anchored = self.index.anchored(callee, function)
-            resolved = self.index.resolve(anchored) if anchored else None
+        resolved = self.index.resolve_written(callee, function)
         if resolved is None:
             if callee == "next" and value is not None and value.items and value.items[0].kind in {"call", "name"}:
                 # `next(get_db())`: the first item the generator yields, a dependency provider's session taken

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.wrapped import defined_in
 
 
 def dispatched(index: PythonIndex, holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
@@ -145,7 +146,6 @@ def _made_closure(index: PythonIndex, holds: Holds, call: Call,
 def returned_closures(index: PythonIndex, maker: Function) -> Iterator[tuple[Function, PyFacts]]:
     """The functions `maker` defines in its body and returns (`return wrapped`), in the order it returns them."""
     for returned in maker.returns:
-        if returned.kind == "name" and "." not in returned.text:
-            nested = index.functions.get(f"{maker.qualname}.{returned.text}")
-            if nested is not None:
-                yield nested
+        nested = defined_in(index, maker, returned)
+        if nested is not None:
+            yield nested

@@ -253,10 +253,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 return arguments  # a wrapper's `**kwargs`: the keyword arguments of the function it wraps
         if dotted.partition(".")[0] in INSTANCE:
             return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
-        resolved = self.index.resolve(dotted)
-        if resolved is None and function is not None:  # `pg_client.X` in one of two copies of an app: its own copy's
-            anchored = self.index.anchored(dotted, function)
-            resolved = self.index.resolve(anchored) if anchored else None
+        resolved = self.index.resolve_written(dotted, function)  # `pg_client.X` in one of two copies: its own copy's
         state = "" if _module_global(resolved) else app_state_name(dotted)  # not a project module's global (`app.state.x`)
         if state and state in self.app_state:
             for value, scope in self.app_state[state]:

@@ -8,6 +8,7 @@ from typing import TypeVar
 from prodcheck.knowledge.blocking import Family
 from prodcheck.model.facts import Function, Value
 from prodcheck.rules.concurrency.branches import given_value
+from prodcheck.rules.concurrency.wrapped import defined_in
 from prodcheck.rules.concurrency.holding import MAX_DEPTH, MAX_NESTING, Holding, HoldsBase, double, not_none, union
 
 _IMPORTERS = frozenset({"importlib.import_module", "__import__"})
@@ -110,10 +111,8 @@ class Members(HoldsBase):
     def _nested_function(self, returned: Value, function: Function) -> Holding | None:
         """`return client` with `def client(): ...` defined in the function: a factory of closures
         (`get_s3 = client_constructor("s3")`), whose result is called later for what the closure returns."""
-        if returned.kind != "name" or "." in returned.text:
-            return None
-        nested = f"{function.qualname}.{returned.text}"
-        return Holding("function", nested) if nested in self.index.functions else None
+        nested = defined_in(self.index, function, returned)
+        return Holding("function", nested[0].qualname) if nested is not None else None
 
     def _imports_by_name(self, function: Function) -> bool:
         """The function returns an attribute of a module it imports at run time, the attribute's name computed

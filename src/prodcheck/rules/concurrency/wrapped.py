@@ -105,10 +105,12 @@ def returned_nested(index: PythonIndex, function: Function) -> tuple[Function, P
     """The function defined in `function`'s body that it returns (`return wrapper`, a decorator factory's
     `return decorator`): a returned name the index holds under `function`'s qualified name (no other returned
     name, `self.run` or a library's, is one)."""
-    for returned in function.returns:
-        if returned.kind == "name":
-            nested = index.functions.get(f"{function.qualname}.{returned.text}")
-            if nested is not None:
-                return nested
-    return None
+    return next((nested for returned in function.returns if (nested := defined_in(index, function, returned))), None)
+
+
+def defined_in(index: PythonIndex, function: Function, value: Value) -> tuple[Function, PyFacts] | None:
+    """The function `value` names when it is a plain name of a function defined in `function`'s body."""
+    if value.kind != "name" or "." in value.text:
+        return None
+    return index.functions.get(f"{function.qualname}.{value.text}")
 

@@ -103,7 +103,7 @@ class MigrationsOnBoot(Rule):
                         project, step.command)
                     related = () if task is None else (task.location.labelled(f"the `{task.name}` task"),)
                     if console is not None:
-                        runs = f" (the console script `{console[2].name}`: {_via(project, *console)})"
+                        runs = f" (the console script `{console[2].name}`: {_via(project, console[0], console[1])})"
                         related = (console[2].location.labelled(f"the console script `{console[2].name}`"),
                                    Location(console[0][-1].facts.path, console[0][-1].call.span).labelled("the migration"))
                     yield self.draft(
@@ -140,12 +140,7 @@ class MigrationsOnBoot(Rule):
                 continue
             paths = list(reachable_migrations(project, *target))
             if paths:
-                path = min(paths, key=lambda path: rank(project, path))
-                migration = path[-1]
-                reached = migration_call(migration.call, constructor_on(project, migration), values_on(project, migration))
-                callees = [target[0].qualname, *(hop.callee.qualname for hop in path[:-1] if hop.callee)]
-                via = " -> ".join(f"`{name.rsplit('.', 1)[-1]}()`" for name in callees)
-                return span, f"{via} runs {reached}", inline.head
+                return span, _via(project, min(paths, key=lambda path: rank(project, path)), target[0]), inline.head
         return None
 
     def _startup_code(self, project: Project) -> Iterator[Draft]:
@@ -367,9 +362,9 @@ def _switches(project: Project, path: list[Hop], module: str,
     return found
 
 
-def _via(project: Project, path: list[Hop], function: Function, script: object) -> str:
-    """`init()` -> `init_database()` runs `initialize_database()` (creates the schema): how a console script's
-    function reaches its migration."""
+def _via(project: Project, path: list[Hop], function: Function) -> str:
+    """`init()` -> `init_database()` runs `initialize_database()` (creates the schema): how a function (a console
+    script's, one inline Python calls) reaches its migration."""
     migration = path[-1]
     reached = migration_call(migration.call, constructor_on(project, migration), values_on(project, migration))
     callees = [function.qualname, *(hop.callee.qualname for hop in path[:-1] if hop.callee)]
