@@ -194,8 +194,10 @@ class Hierarchy(HoldsBase):
                     resolved = self.index.resolve(base)
                     if resolved is not None and resolved.cls and resolved.qualname != qualname:
                         self._subclasses[resolved.qualname].append(qualname)
-            for protocol in protocols:
-                self._subclasses[protocol].extend(self._structural(protocol, set(protocols)))
+            if protocols:
+                members = _members_by_class(self.index)
+                for protocol in protocols:
+                    self._subclasses[protocol].extend(self._structural(protocol, set(protocols), members))
         found: list[str] = []
         stack = list(self._subclasses.get(cls, ()))
         while stack and len(found) < 1000:
@@ -205,17 +207,18 @@ class Hierarchy(HoldsBase):
                 stack.extend(self._subclasses.get(sub, ()))
         return found
 
-    def _structural(self, protocol: str, protocols: set[str]) -> list[str]:
+    def _structural(self, protocol: str, protocols: set[str], members: _Members) -> list[str]:
         """The project classes (no Protocol, no nominal subclass already counted) that define every method the
-        Protocol declares."""
-        declared = {qualname.rsplit(".", 1)[1] for qualname in self.index.functions
-                    if qualname.rsplit(".", 1)[0] == protocol and not qualname.rsplit(".", 1)[1].startswith("__")}
+        Protocol declares. `members`: each class's method names and each method name's classes (`_members_by_class`)."""
+        by_class, by_name = members
+        declared = {name for name in by_class.get(protocol, ()) if not name.startswith("__")}
         if not declared:
             return []
         methods: dict[str, set[str]] = defaultdict(set)
-        for qualname, (function, _facts) in self.index.functions.items():
-            if function.class_name and function.class_name not in protocols and qualname.rsplit(".", 1)[1] in declared:
-                methods[function.class_name].add(qualname.rsplit(".", 1)[1])
+        for name in declared:
+            for cls in by_name.get(name, ()):
+                if cls not in protocols:
+                    methods[cls].add(name)
         nominal = set(self._subclasses.get(protocol, ())) if self._subclasses is not None else set()
         found = sorted(cls for cls, names in methods.items() if names == declared and cls not in nominal)
         # A Protocol of common names (`run`, `execute`, `__call__`) matches classes that never meant to implement it:
@@ -245,6 +248,26 @@ class Hierarchy(HoldsBase):
             return None
         picked = [cls for cls in (resolved.qualname, *self._descendants(resolved.qualname)) if not self._stand_in(cls)]
         return Holding("class", "|".join(sorted(picked))) if picked else None
+
+
+# (the last parts of the functions qualified under each name: a class's methods; the classes defining each method)
+_Members = tuple[dict[str, set[str]], dict[str, set[str]]]
+
+
+def _members_by_class(index: PythonIndex) -> _Members:
+    """What `Hierarchy._structural` asks of every Protocol, made in one pass over the project's functions: the names
+    of the functions qualified under each owner (a Protocol's members are its methods), and for each method name the
+    classes (`Function.class_name`) defining it. Asked once per Protocol, two passes each were 0.07 s of polar's
+    24 Protocols."""
+    by_owner: dict[str, set[str]] = defaultdict(set)
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for qualname, (function, _facts) in index.functions.items():
+        owner, _, name = qualname.rpartition(".")
+        if owner:
+            by_owner[owner].add(name)
+        if function.class_name:
+            by_name[name].add(function.class_name)
+    return by_owner, by_name
 
 
 def _registry_classes(index: PythonIndex) -> frozenset[str]:
