@@ -126,8 +126,10 @@ def _model_inference(index: PythonIndex, call: Call, function: Function) -> str 
     if head:
         holder = holds.expression(head, function, line=call.span.line)
         family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
-        if family is not None and family.cpu_method(method):
-            return family.what
+        if family is not None:
+            # a method of the model's object (`nlp.make_doc(text)`, `doc.text.lower()` of the Doc it returned): the
+            # model is not called itself
+            return family.what if family.cpu_method(method) else None
     if "()" not in name:
         holder = holds.expression(name, function, line=call.span.line)
         family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
