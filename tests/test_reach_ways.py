@@ -97,6 +97,8 @@ WAYS = {
                              "coroutine object is the route's result)",
     "entry-wrapper": "a route under a project decorator: FastAPI awaits the decorator's `async def` wrapper; a plain "
                      "`def` route gets the sync one `iscoroutinefunction` picks",
+    "hook-override": "a base class's hook with a default body (`return HookResult()`), called on instances typed as the "
+                     "base (a list of hooks): the subclass's override runs",
     "implementations": "an abstract method several subclasses implement: each one the project builds may run",
     "declared-attribute": "a class attribute declared with a type and no value (a dataclass field `session_maker: "
                           "sessionmaker`)",
