@@ -97,6 +97,9 @@ WAYS = {
                              "coroutine object is the route's result)",
     "entry-wrapper": "a route under a project decorator: FastAPI awaits the decorator's `async def` wrapper; a plain "
                      "`def` route gets the sync one `iscoroutinefunction` picks",
+    "enclosed-dependency": "`Depends(get_active_env)` in a route a router factory defines, naming a dependency defined "
+                           "beside it in the factory's body",
+    "page-decorator": "a NiceGUI page (`@ui.page(\"/help\")` on an `async def`): a GET route of NiceGUI's FastAPI app",
     "hook-override": "a base class's hook with a default body (`return HookResult()`), called on instances typed as the "
                      "base (a list of hooks): the subclass's override runs",
     "implementations": "an abstract method several subclasses implement: each one the project builds may run",

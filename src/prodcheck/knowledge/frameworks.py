@@ -30,6 +30,12 @@ def route_methods() -> frozenset[str]:
 
 
 @cache
+def page_decorators() -> frozenset[str]:
+    """Decorators named in full that declare a GET page route (NiceGUI's `ui.page`)."""
+    return frozenset(load("frameworks")["routes"]["pages"])
+
+
+@cache
 def route_get_methods() -> frozenset[str]:
     """Route methods whose route answers a GET request."""
     return frozenset(load("frameworks")["routes"]["get_methods"])

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from prodcheck.knowledge.frameworks import app_kind, is_dependency_marker, route_methods
+from prodcheck.knowledge.frameworks import app_kind, is_dependency_marker, page_decorators, route_methods
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.project.python_names import NameIndex
@@ -140,6 +140,11 @@ class RouteIndex(NameIndex):
                         continue
                     owner, _, method = decorator.text.rpartition(".")
                     path_value = decorator.arg(0) or decorator.kwarg("path")
+                    if decorator.text in page_decorators():
+                        if path_value is not None:
+                            routes.append(Route(function, facts, "get", shown_path(path_value), "", decorator,
+                                                path_value.is_str))
+                        continue
                     if method not in route_methods() or not owner:
                         handed = self._handed_route_method(decorator)
                         if handed is None:
@@ -322,24 +327,38 @@ class RouteIndex(NameIndex):
     def dependency_functions(self, function: Function, depth: int = 0) -> list[tuple[Function, PyFacts]]:
         """Every function the dependency chain of `function` runs, transitively."""
         return self._chain([target for _, target in self._parameter_provided(function)]
-                           + self._decorator_provided(function), self._module_of(function))
+                           + self._decorator_provided(function), self._module_of(function), function.qualname)
 
     def _module_of(self, function: Function) -> str:
         defined = self.functions.get(function.qualname)
         return defined[1].module if defined else ""
 
-    def _chain(self, given: list[Value], module: str) -> list[tuple[Function, PyFacts]]:
-        """The dependency functions `given` (written in `module`) run, transitively."""
-        stack = [(value, module) for value in given]
+    def _chain(self, given: list[Value], module: str, written_by: str = "") -> list[tuple[Function, PyFacts]]:
+        """The dependency functions `given` (written in `module`, in the function `written_by`) run, transitively."""
+        stack = [(value, module, written_by) for value in given]
         seen: dict[str, tuple[Function, PyFacts]] = {}
         while stack and len(seen) < 100:
-            value, written_in = stack.pop()
-            target = self.provider(value, written_in)
+            value, written_in, writer = stack.pop()
+            target = self.enclosed(value, writer) or self.provider(value, written_in)
             if target is None or target[0].qualname in seen:
                 continue
             seen[target[0].qualname] = target
-            stack.extend((dep, target[1].module) for _, dep in self._parameter_provided(target[0]))
+            stack.extend((dep, target[1].module, target[0].qualname) for _, dep in self._parameter_provided(target[0]))
         return list(seen.values())
+
+    def enclosed(self, given: Value, writer: str) -> tuple[Function, PyFacts] | None:
+        """`Depends(get_active_env)` in a route defined in the body of a router factory (`def create_router(state):`)
+        beside the dependency: the function of that name defined in an enclosing function of `writer` (a closure
+        shadows a module-level name). None for a dotted name or one no enclosing function defines."""
+        if given.kind != "name" or "." in given.text or not writer:
+            return None
+        scope = writer.rpartition(".")[0]
+        while scope in self.functions:  # an enclosing function's names (a class body's are no closure)
+            found = self.functions.get(f"{scope}.{given.text}")
+            if found is not None:
+                return found
+            scope = scope.rpartition(".")[0]
+        return None
 
     def provider(self, given: Value, module: str = "") -> tuple[Function, PyFacts] | None:
         """The function FastAPI calls on each request for `Depends(given)`
