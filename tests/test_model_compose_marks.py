@@ -36,7 +36,9 @@ def _services(text: str, path: str = "compose.yml") -> list[ComposeService]:
 @pytest.mark.parametrize(("name", "expected"), [
     ("opal-callbacks-example", Context.DEV), ("mem0-dev", Context.DEV), ("dev-tests", Context.DEV),
     ("app-e2e", Context.TEST), ("app-integration", Context.TEST), ("shop", None), ("${PROJECT:-dev}", None),
-    ('""', None), ("[dev]", None)])
+    ('""', None), ("[dev]", None),
+    # one stack per developer who brings it up (`name: "${USER}-cm-service"`): a developer's machine
+    ("${USER}-shop", Context.DEV), ("$LOGNAME-shop", Context.DEV), ("${USER_STACK}-shop", None)])
 def test_the_compose_project_name(name: str, expected: Context | None) -> None:
     found = project_name_context(_document(f"name: {name}\nservices: {{}}\n"))
     assert (found[0] if found else None) == expected

@@ -38,6 +38,8 @@ _PATH_WORDS = load("contexts")["path_words"]
 _ENVIRONMENT_SWITCHES = frozenset(load("contexts")["scripts"]["environment_variables"])
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _VARIABLE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+# The login name of whoever runs the command (POSIX `USER`, `LOGNAME`: https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap08.html)
+_USER_VARIABLE = re.compile(r"\$\{?(?:USER|LOGNAME)\b")
 _FILE_FLAG = re.compile(r"(?:^|\s)(?:-f|--file)[\s=]+['\"]?([^\s'\"]+\.ya?ml)")
 
 
@@ -56,7 +58,13 @@ def project_name_context(document: YNode) -> tuple[Context, str] | None:
     """The context the compose project `name:` gives the file, and the name, or None."""
     node = document.get("name") if document.is_map else None
     name = node.as_str() if node is not None and node.is_scalar else None
-    if not name or "$" in name:
+    if not name:
+        return None
+    if _USER_VARIABLE.search(name):
+        # `name: "${USER}-cm-service"`: one stack per developer who brings it up, on their own machine; a
+        # deployment's name does not depend on who runs it
+        return Context.DEV, name
+    if "$" in name:
         return None
     words = _words(name)
     if any(w in _PATH_WORDS["dev"] or w in _PATH_WORDS["sample"] for w in words):
