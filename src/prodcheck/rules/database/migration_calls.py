@@ -56,9 +56,14 @@ def migration_call(call: Call, constructor: Resolver | None = None,
             # SQL read from a file of the repository carries the file's path (startup_paths.values_on)
             return f"raw `{statement}`" + (f" read from `{read.text}`" if read is not None and read.is_str and read.text
                                            else "")
+    if name in migration_calls("command_lines"):
+        words = list(_command_line(call, constant))
+        tool = migration_command([name.split(".", 1)[0], *words]) if words else None
+        if tool is not None:
+            return f"`{tool}` (`{name}()`)"
     if name in migration_calls("shell"):
         # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
-        strings = list(_argv_words(call))
+        strings = list(_argv_words(call, constant))
         for command in split_script(" ".join(strings)) if strings else []:
             tool = migration_command(command.argv)
             if tool is not None:
@@ -99,16 +104,37 @@ def _ddl(call: Call, constant: Callable[[str], Value | None] | None) -> str | No
     return ddl_statement(str(literal.literal)) if literal is not None and literal.is_str else None
 
 
-def _argv_words(call: Call) -> Iterator[str]:
+def _argv_words(call: Call, constant: Callable[[str], Value | None] | None = None) -> Iterator[str]:
     """The words of a subprocess call's command: its string literals, and `python` for the running
-    interpreter's path (`sys.executable`), in source order."""
+    interpreter's path (`sys.executable`), in source order; a command given by a name (`cmd = ["alembic",
+    "upgrade", "head"]` then `run(cmd)`), the list it holds."""
     interpreter = migration_calls("interpreter")
     keywords = shell_keywords()
-    for value in _argument_values(call, tuple(v for k, v in call.value.keywords if k in keywords)):
+    given = [v for k, v in call.value.keywords if k in keywords]
+    first = call.value.arg(0)
+    if first is not None and first.kind == "name" and first.text not in interpreter and constant is not None:
+        held = constant(first.text)
+        if held is not None and held.kind == "seq":
+            given.insert(0, held)
+    for value in _argument_values(call, tuple(given)):
         if value.is_str:
             yield str(value.literal)
         elif value.kind == "name" and value.text in interpreter:
             yield "python"
+
+
+def _command_line(call: Call, constant: Callable[[str], Value | None] | None) -> Iterator[str]:
+    """The string words of an in-process command line's argv (its first argument or `argv=`), a name followed to
+    the list it holds (`args = ["upgrade", "head"]` ... `main(args)`)."""
+    argv = call.value.arg(0) or call.value.kwarg("argv")
+    if argv is not None and argv.kind == "name" and constant is not None:
+        argv = constant(argv.text) or argv
+    stack = [argv] if argv is not None else []
+    while stack:
+        value = stack.pop()
+        if value.is_str:
+            yield str(value.literal)
+        stack.extend(reversed(value.items))
 
 
 def string_arguments(call: Call) -> Iterator[Value]:

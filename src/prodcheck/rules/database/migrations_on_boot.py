@@ -15,6 +15,7 @@ from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.case_arms import other_arm, server_step
+from prodcheck.rules.database.script_files import script_migration
 from prodcheck.rules.database.console_entries import before_main_work, console_entries, console_migration
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
@@ -60,7 +61,8 @@ class MigrationsOnBoot(Rule):
             task = project.tasks.task(command)
             return (is_migration(command) or (task is not None and any(is_migration(c) for c in task.commands))
                     or self._inline_migration(project, command) is not None
-                    or console_migration(project, command) is not None)
+                    or console_migration(project, command) is not None
+                    or script_migration(project, command) is not None)
 
         for process in project.processes:
             if process.role in {"web", "image", "script", "worker"}:
@@ -106,6 +108,15 @@ class MigrationsOnBoot(Rule):
                         runs = f" (the console script `{console[2].name}`: {_via(project, console[0], console[1])})"
                         related = (console[2].location.labelled(f"the console script `{console[2].name}`"),
                                    Location(console[0][-1].facts.path, console[0][-1].call.span).labelled("the migration"))
+                    script = None if is_migration(step.command) or task or inline or console else script_migration(
+                        project, step.command)
+                    if script is not None:
+                        # reported where the script migrates, the line to move: the start step is where it runs
+                        facts, top, path, function = script
+                        runs = f" ({_via(project, path, function)})" if path and function else \
+                            f" (its top level runs {migration_call(top, project.python.constructor_of, project.python.assigned_value)})"
+                        where = Location(facts.path, path[-1].call.span if path else top.span)
+                        related = (step.location.labelled(f"`{head}` runs here"),)
                     yield self.draft(
                         f"`{head}`{runs} runs {when} in the container's "
                         f"start command: {harm}; run it once per deploy (a job, release phase or CI step)",
