@@ -485,3 +485,21 @@ def test_the_walk_ignores_exactly_what_the_gitignore_patterns_say(tmp_path: Path
     (tmp_path / "sub/.gitignore").write_text("local.py\n")
     walked = [w.relpath for w in walk(tmp_path, gitignore_spec(["build.py"]))]
     assert walked == [".gitignore", "app/main.py", "sub/.gitignore", "sub/other.py"]
+
+
+def test_an_ignored_script_comes_back_only_when_a_deployment_file_names_it(tmp_path: Path) -> None:
+    """A `.gitignore` pattern (`*.sh`) over scripts the repository still holds: the one the Dockerfile copies and
+    runs is read, the one nothing names stays out, and one `--exclude` leaves out stays out even when named."""
+    from prodcheck import engine
+    from prodcheck.settings import Settings
+
+    files = {".gitignore": "*.sh\n", "Dockerfile": 'FROM python:3.12\nCOPY docker-entrypoint.sh /srv/\nCMD ["/srv/docker-entrypoint.sh"]\n',
+             "docker-entrypoint.sh": "#!/bin/sh\nexec uvicorn app:app\n", "local-entrypoint.sh": "#!/bin/sh\nuvicorn app:app --reload\n",
+             "ops/backup.sh": "#!/bin/sh\npg_dump app\n", "Procfile": "worker: ./ops/backup.sh\n"}
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    found = [source.path for source in engine.discover(tmp_path, Settings().with_overrides(use_cache=False))]
+    assert "docker-entrypoint.sh" in found and "ops/backup.sh" in found and "local-entrypoint.sh" not in found
+    excluded = Settings().with_overrides(use_cache=False, exclude=("ops/",))
+    assert "ops/backup.sh" not in [source.path for source in engine.discover(tmp_path, excluded)]

@@ -16,7 +16,8 @@ from prodcheck.copies import merge_copies
 from prodcheck.discovery.classify import classify, shebang_kind
 from prodcheck.discovery.context import ContextRules
 from prodcheck.discovery.sources import ENCODING_ERROR, SourceFile, read_source, recording
-from prodcheck.discovery.walk import gitignore_spec, walk
+from prodcheck.discovery.named_scripts import named_scripts
+from prodcheck.discovery.walk import Walked, gitignore_spec, walk
 from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import FileKind
@@ -94,7 +95,10 @@ def discover(root: Path, settings: Settings) -> list[SourceFile]:
     contexts = ContextRules(settings.production, settings.development)
     files = []
     top = str(root)
-    for walked in walk(root, exclude, wanted=lambda relpath: classify(relpath) or shebang_kind(top, relpath)):
+    ignored: list[Walked] = []
+    walked_files = walk(root, exclude, wanted=lambda relpath: classify(relpath) or shebang_kind(top, relpath),
+                        ignored=ignored)
+    for walked in walked_files + named_scripts(root, walked_files, ignored):
         kind = walked.kind
         assert isinstance(kind, (FileKind, str))  # classify's answer, never None once wanted
         context, reason = contexts.explain(walked.relpath)

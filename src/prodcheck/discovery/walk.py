@@ -134,13 +134,14 @@ def _matches(spec: Spec, path: str) -> bool:
 
 
 def walk(root: Path, exclude: pathspec.PathSpec | None = None,
-         wanted: Callable[[str], object] | None = None) -> list[Walked]:
+         wanted: Callable[[str], object] | None = None, ignored: list[Walked] | None = None) -> list[Walked]:
     """Every candidate file under root, sorted. Symlinked folders are not followed; a symlinked
     file is kept only when it resolves inside the root (a checked-in `.env -> ~/.aws/credentials`
     must not be read, let alone quoted in a report); names that are not UTF-8 are skipped.
     `wanted(relpath)` drops a file before anything else is asked about it when it answers a false
     value (the ignore files' patterns are the costly part of a walk, and most files of a repository
-    are of no kind); its answer is kept as the file's `kind`, so it is asked once per file."""
+    are of no kind); its answer is kept as the file's `kind`, so it is asked once per file. `ignored`, when given,
+    collects the wanted files a .gitignore (not `--exclude`) leaves out."""
     results: list[Walked] = []
     specs: list[Spec] = []
     excluded = _with_any(exclude) if exclude is not None else None
@@ -177,6 +178,8 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
             if os.path.islink(full) and not _inside(full, real_root):
                 continue
             if _ignored(rel, False, excluded, specs):
+                if ignored is not None and not _ignored(rel, False, excluded, []):
+                    ignored.append(Walked(rel, kind))
                 continue
             results.append(Walked(rel, kind))
     return results
