@@ -220,7 +220,14 @@ class ValueBuilder(ast.NodeVisitor):
                 flat: list[str | Value] = []
                 for kw in keyword_nodes:
                     if kw.arg is None:  # `**options`
-                        has_star = True
+                        spliced = kw.value
+                        if isinstance(spliced, ast.Dict) and all(isinstance(k, ast.Constant) and type(k.value) is str
+                                                                 for k in spliced.keys):
+                            # `**{"gs": list_gs, "s3": list_s3}`: the same keywords spelt out
+                            for k, v in zip(spliced.keys, spliced.values, strict=True):
+                                flat += (k.value, value(v, inner))  # type: ignore[union-attr,arg-type]  # str keys only
+                        else:
+                            has_star = True
                     else:
                         flat += (kw.arg, value(kw.value, inner))  # type: ignore[arg-type]  # never None
                 keywords = tuple(flat)

@@ -101,6 +101,19 @@ def _literals(index: PythonIndex, holds: Holds, table: str,
     if resolved is not None and resolved.assign is not None:
         scope = index.functions.get(resolved.assign[0].scope)
         yield from _dicts(index, holds, resolved.assign[0].value, scope[0] if scope else None)
+        if scope is None:  # bound at module level
+            yield from _updates(resolved.qualname, resolved.assign[1])
+
+
+def _updates(table: str, facts: PyFacts) -> Iterator[tuple[Value, Function | None]]:
+    """The entries a module's own top level adds to a module-level table after binding it:
+    `LISTERS = defaultdict(...)` then `LISTERS.update(gs=list_gs, s3=list_s3)` (or `**{...}`, or a dict literal)."""
+    for call in facts.calls:
+        if not call.scope and call.name == f"{table}.update":
+            yield call.value, None  # its keywords
+            for given in call.value.items:
+                if given.kind == "dict":
+                    yield given, None
 
 
 def _dicts(index: PythonIndex, holds: Holds, value: Value,
