@@ -15,7 +15,7 @@ from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.case_arms import other_arm, server_step
-from prodcheck.rules.database.script_files import script_migration
+from prodcheck.rules.database.script_files import long_running_scripts, script_migration
 from prodcheck.rules.database.console_entries import before_main_work, console_entries, console_migration
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
@@ -46,6 +46,7 @@ class MigrationsOnBoot(Rule):
         yield from self._commands(project)
         yield from self._startup_code(project)
         yield from self._console_scripts(project)
+        yield from self._script_commands(project)
         yield from self._import_time(project)
 
     def _commands(self, project: Project) -> Iterator[Draft]:
@@ -115,7 +116,7 @@ class MigrationsOnBoot(Rule):
                         facts, top, path, function = script
                         runs = f" ({_via(project, path, function)})" if path and function else \
                             f" (its top level runs {migration_call(top, project.python.constructor_of, project.python.assigned_value)})"
-                        where = Location(facts.path, path[-1].call.span if path else top.span)
+                        where = Location(path[-1].facts.path, path[-1].call.span) if path else Location(facts.path, top.span)
                         related = (step.location.labelled(f"`{head}` runs here"),)
                     yield self.draft(
                         f"`{head}`{runs} runs {when} in the container's "
@@ -131,6 +132,19 @@ class MigrationsOnBoot(Rule):
                             step.location, severity=Severity.WARNING, context=process.context,
                             related=(process.replicas.origin.labelled(process.replicas.note),),
                         )
+
+    def _script_commands(self, project: Project) -> Iterator[Draft]:
+        """A container whose long-running command is a Python file that migrates at its top level (script_files)."""
+        for process, last, (facts, top, path, function) in long_running_scripts(project):
+            runs = _via(project, path, function) if path and function else \
+                f"its top level runs {migration_call(top, project.python.constructor_of, project.python.assigned_value)}"
+            head = " ".join(last.command.argv[:3])
+            yield self.draft(
+                f"`{head}`, the container's long-running command, migrates as it starts ({runs}): "
+                f"{_harm(process, 'it gets to its main work')}; run it once per deploy (a job, release phase or CI step)",
+                Location(path[-1].facts.path, path[-1].call.span) if path else Location(facts.path, top.span),
+                context=process.context, related=(last.location.labelled(f"`{head}` runs here"),),
+            )
 
     def _inline_migration(self, project: Project, command: SimpleCommand,
                           written: Span | None = None) -> tuple[Span, str, str] | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import posixpath
 
+from collections.abc import Iterator
+
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project import Project
+from prodcheck.project.infra import Process, Step
 from prodcheck.rules.database.migration_calls import migration_call
 from prodcheck.rules.database.startup_paths import Hop, project_runner, rank, reachable_migrations
 
@@ -73,3 +76,17 @@ def script_migration(project: Project, command: SimpleCommand) -> tuple[PyFacts,
         if paths:
             return facts, call, min(paths, key=lambda path: rank(project, path)), target[0]
     return None
+
+
+def long_running_scripts(project: Project) -> Iterator[tuple[Process, Step, tuple[PyFacts, Call, list[Hop], Function | None]]]:
+    """Containers whose long-running command is a Python file of the repository (`ENTRYPOINT ["python3",
+    "run-local.py"]`, no server the model sees started by a command) that migrates at its top level before its main
+    work (spawning the server itself, a supervisor loop): every start of the container migrates. (process, the
+    step, what `script_migration` found.)"""
+    for process in project.processes:
+        if process.role not in {"web", "image", "worker"} or process.server is not None:
+            continue
+        foreground = [step for step in process.steps if not step.command.background]
+        found = script_migration(project, foreground[-1].command) if foreground else None
+        if found is not None:
+            yield process, foreground[-1], found

@@ -71,10 +71,11 @@ def one_per_setup_call(project: Project, paths: Iterable[list[Hop]]) -> list[tup
     return kept
 
 
-def rank(project: Project, path: list[Hop]) -> tuple[int, int, str, int]:
+def rank(project: Project, path: list[Hop]) -> tuple[int, int, int, str, int]:
     """Which of several migrations a finding names: a migration tool's upgrade (what runs on every start once the
     tables exist: `create_all(); stamp()` on an empty database, else `alembic upgrade head`) before other schema
-    set-up, that before raw DDL, DDL that builds before DDL that drops, then the first in the source."""
+    set-up, that before raw DDL, DDL that builds before DDL that drops, then the one start-up reaches in the fewest
+    calls (its own schema before an extension's a later phase sets up), then the first in the source."""
     migration = path[-1]
     constructor = constructor_on(project, migration)
     constant = values_on(project, migration)
@@ -85,7 +86,7 @@ def rank(project: Project, path: list[Hop]) -> tuple[int, int, str, int]:
     # a backend chosen at run time among several: the server database's before an embedded one's (a local file)
     embedded = any(names_embedded_database(name) for name in (
         migration.facts.path, *(hop.callee.qualname for hop in path if hop.callee is not None)))
-    return order, int(embedded), migration.facts.path, migration.call.span.line
+    return order, int(embedded), len(path), migration.facts.path, migration.call.span.line
 
 
 def method_of_instance(project: Project, call: Call, caller: Function | None) -> tuple[Function, PyFacts] | None:
