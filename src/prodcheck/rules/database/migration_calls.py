@@ -25,7 +25,7 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     if name in migration_calls("library_schema"):
         return f"`{name.rsplit('.', 1)[-1]}()` (creates the schema)"
     if name in migration_calls("library_runners"):
-        return f"`{name.rsplit('.', 1)[-1]}()` (a library's migration runner)"
+        return f"`{name.rsplit('.', 1)[-1]}()` (a migration runner, by its name)"
     if name in migration_calls("library_stamp"):
         return f"`{name.rsplit('.', 1)[-1]}()` (`alembic stamp`: marks the schema current)"
     generate = call.value.kwarg("generate_schemas")

@@ -225,6 +225,7 @@ def reachable_migrations(project: Project, hook: Function, facts: PyFacts,
     stack: list[tuple[Function, PyFacts, list[Hop]]] = [(hook, facts, [])]
     while stack:
         function, function_facts, path = stack.pop()
+        entered: list[tuple[Function, PyFacts, list[Hop]]] = []  # pushed in reverse: the first call is followed first
         for call in index.calls_by_scope.get(function.qualname, []):
             if until is not None and not path and call.span.line >= until:
                 continue  # after the server started: it runs when the server stops
@@ -232,7 +233,7 @@ def reachable_migrations(project: Project, hook: Function, facts: PyFacts,
                 continue  # `if settings.is_sqlite(): create_all()`: development only
             hop = Hop(call, function, function_facts, None)
             if migration_call(call, constructor_on(project, hop), values_on(project, hop)) \
-                    and not project_runner(project, call):
+                    and (not project_runner(project, call) or _opaque_runner(project, call, frozenset(seen))):
                 yield [*path, hop]
                 continue
             if len(path) >= MAX_DEPTH:
@@ -240,13 +241,38 @@ def reachable_migrations(project: Project, hook: Function, facts: PyFacts,
             for target in callees(project, call, function):
                 if target[0].qualname not in seen:
                     seen.add(target[0].qualname)
-                    stack.append((target[0], target[1], [*path, Hop(call, function, function_facts, target[0])]))
+                    entered.append((target[0], target[1], [*path, Hop(call, function, function_facts, target[0])]))
+        stack.extend(reversed(entered))
 
 
 def dev_guarded_call(project: Project, path: str, line: int) -> bool:
     """The call sits in an `if` block whose condition names development (`if settings.is_sqlite():`)."""
     source = project.by_path.get(path)
     return source is not None and dev_guarded(source_lines(source), line)
+
+
+def _opaque_runner(project: Project, call: Call, seen: frozenset[str]) -> bool:
+    """A project function named to run the migrations (`migrate_databases(db, mint_migrations)`) whose body reaches
+    no migration the model can follow (it calls the steps it looks up at run time: `for key, migrate in
+    module.__dict__.items(): await migrate(db)`): its name is all there is to read, as for a library's."""
+    target = project.python.function(call.name)
+    return target is not None and not call.receiver and _calls_what_it_is_given(project, target[0]) and next(
+        reachable_migrations(project, *target, skip=seen), None) is None
+
+
+def _calls_what_it_is_given(project: Project, runner: Function) -> bool:
+    """The runner, or a function defined in its body, calls a callable a parameter or a loop hands it
+    (`await migrate(db)` for each `migrate` of a module's functions, `module.m000_create_table(conn)`): steps
+    picked at run time, not a body that only reports (`logger.info(...)`)."""
+    for function in (runner, *(f for name, (f, _) in project.python.functions.items()
+                               if name.startswith(runner.qualname + "."))):
+        given = {param.name for param in function.params} - {"self", "cls"}
+        for call in project.python.calls_by_scope.get(function.qualname, []):
+            root = call.name.split(".", 1)[0]
+            held = function.local(root)
+            if root in given or (held is not None and held.kind in {"each", "unpack"}):
+                return True
+    return False
 
 
 def project_runner(project: Project, call: Call) -> bool:
