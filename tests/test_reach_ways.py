@@ -97,6 +97,8 @@ WAYS = {
                              "coroutine object is the route's result)",
     "entry-wrapper": "a route under a project decorator: FastAPI awaits the decorator's `async def` wrapper; a plain "
                      "`def` route gets the sync one `iscoroutinefunction` picks",
+    "property-read": "`enabled = db.config.auth_enabled` with `auth_enabled` a `@property` of a project class: the "
+                     "getter runs",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "
                     "`LISTERS.update(**{\"s3\": list_s3})`): each entry a key may pick",
     "enclosed-dependency": "`Depends(get_active_env)` in a route a router factory defines, naming a dependency defined "

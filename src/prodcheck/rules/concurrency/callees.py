@@ -10,6 +10,7 @@ from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.dispatch import dispatched
 from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.properties import property_reads
 from prodcheck.rules.concurrency.wrapped import returned_nested
 
 
@@ -35,6 +36,7 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
                 out.append((call, *found))
                 out.extend((call, *wrapper) for wrapper in decorator_wrappers(index, found[0])
                            if wrapper[0].qualname != function.qualname)
+    out.extend(property_reads(holds, function))  # `enabled = db.config.auth_enabled`: the getter runs
     memo[function.qualname] = out
     return out
 
