@@ -38,3 +38,66 @@ def test_a_helper_cut_short_below_one_route_is_followed_in_full_from_another(tmp
     line, message = found[0]
     # read_b reaches requests.get six helpers down (h1 -> ... -> h6); read_a, three more above h1, is past the bound
     assert line == 15 and "`h1()` -> `h2()` -> `h3()` -> `h4()` -> `h5()` -> `h6()`" in message
+
+
+CYCLE = '''import time
+
+import requests
+
+
+def a(url):
+    b(url)
+    return c(url)
+
+
+def b(url):
+    a(url)
+    return d(url)
+
+
+def c(url):
+    return requests.get(url, timeout=5).json()
+
+
+def d(url):
+    time.sleep(1)
+    return url
+'''
+
+ROUTES = '''from fastapi import FastAPI
+
+from app.helpers import a, b
+
+app = FastAPI()
+
+
+@app.get("/a")
+async def {first}(url: str):
+    return a(url)
+
+
+@app.get("/b")
+async def read_b(url: str):
+    return b(url)
+'''
+
+
+def _cycle_findings(root: Path, first: str) -> list[tuple[int, str]]:
+    write_project(root, {"app/__init__.py": "", "app/helpers.py": CYCLE, "app/main.py": ROUTES.format(first=first)})
+    code, report = run_json(root, "--select", "PC501")
+    assert code == 1
+    return [(finding["line"], finding["message"]) for finding in report["findings"]]
+
+
+def test_a_cycle_of_helpers_is_summarised_from_the_function_each_route_enters(tmp_path: Path) -> None:
+    """`a` and `b` call each other. Routes are judged in the order of their names: `read_a` (before `read_b`) or
+    `zread_a` (after it) entered the cycle first, and the members summarised under that head were kept for the other
+    route: by that order `read_b` reached `time.sleep()` (through `d`) or `requests.get()` (through `c`), and `read_a`
+    the same one. Each route's walk is now the one entered at its own helper, whichever route came first: `a` finds
+    `b`'s sleep before its own `c()`, `b` finds `a`'s fetch before its own `d()`."""
+    first = _cycle_findings(tmp_path / "first", "read_a")
+    second = _cycle_findings(tmp_path / "second", "zread_a")
+    assert [(line, message.replace("zread_a", "read_a")) for line, message in second] == first
+    assert [line for line, _ in first] == [10, 15]
+    assert "`a()` -> `b()`" in first[0][1] and "`time.sleep()` at app/helpers.py:21" in first[0][1], first
+    assert "`b()` -> `a()`" in first[1][1] and "`requests.get()`" in first[1][1] and "helpers.py:17" in first[1][1], first

@@ -170,32 +170,98 @@ def stored(calls: tuple[Call, ...], target: Function, name: str) -> bool:
     return kept and not any(value.kind == "name" and value.text == name for _, value, _ in target.locals)
 
 
+class Kept:
+    """A summary as `BlockingAnalysis.sync_summary` keeps it: what it found, how many helpers below the function it
+    went, and, for one a cycle cut short, the functions its walk visited and where it stopped that was open above it
+    (`Cycles`)."""
+
+    __slots__ = ("external", "found", "height", "visited")
+
+    def __init__(self, found: list[Blocking], height: int, visited: frozenset[str] | None,
+                 external: frozenset[str]) -> None:
+        self.found = found
+        self.height = height
+        self.visited = visited  # None: no cycle cut it, so it is the function's own in every walk
+        self.external = external
+
+    def holds_in(self, seen: Container[str], again: Container[str]) -> bool:
+        """Whether a walk under the functions `seen` (`again`: those summarised a second time) would find the same:
+        each function it visited in the state it was then (not under way, under way, or summarised again). A cycle's
+        member summarised under its head stopped at the head; asked under another head, under none, or in the head's
+        second summary, it is summarised again, as that walk would."""
+        if self.visited is None:
+            return True
+        return all(_state(name, seen, again) in self.external if name in seen
+                   else name not in self.external and AGAIN + name not in self.external for name in self.visited)
+
+
+def _state(name: str, seen: Container[str], again: Container[str]) -> str:
+    """How a walk meets a function being summarised above it: it stops there (its name), or reads the first summary
+    of one summarised again (`AGAIN` + its name)."""
+    return AGAIN + name if name in again else name
+
+
+def _outside(token: str, seen: Container[str], again: Container[str]) -> bool:
+    """Where a walk stopped (`Cycles.cut`) was under way before the summary it belongs to: a function it stopped at
+    still open in its first summary, or one it read the first summary of (`AGAIN` + its name) still summarised again."""
+    if token.startswith(AGAIN):
+        return token[1:] in again
+    return token in seen and token not in again
+
+
+AGAIN = "\0"  # before a function's name: its first summary read while it is summarised again (`Cycles.again`)
+
+
 class Cycles:
-    """Summaries cut short by recursion. A summary whose walk met a caller still being summarised (a
-    cycle) is kept only tentatively, until that caller is done; the caller then summarises again once,
-    with its own first summary to go on, so the cycle's members see what it reaches."""
+    """Which summaries a cycle cut short, so that none is read back where it would not have been made the same.
+
+    A walk stops at a function already being summarised above it (`cut`). A function whose walk came back to itself
+    is summarised a second time with its first summary to go on (`again`: `projects(allow_cache=True)` reaches the
+    uncached read through `projects(allow_cache=False)`). What such walks found depends on which functions were open,
+    so each summary under way has a frame gathering the functions its walk visited and where it stopped: one that
+    stopped nowhere is the function's own, in every walk; one that did is read back only under the same open
+    functions among those it visited (`Kept.holds_in`). So every summary is what a walk entered at that function
+    makes, whichever route reached the cycle first."""
 
     def __init__(self) -> None:
-        self.tentative: dict[str, list[Blocking]] = {}
-        self._log: list[str] = []  # the functions a walk stopped at because they were being summarised
-        self._again: set[str] = set()  # heads summarised a second time already
+        self._frames: list[tuple[set[str], set[str]]] = []  # per summary under way: (visited, stopped at)
+        self.again: dict[str, list[Blocking]] = {}  # the functions summarised a second time: their first summary
 
-    def cut(self, qualname: str) -> None:
-        self._log.append(qualname)
+    def cut(self, qualname: str) -> list[Blocking]:
+        """What a walk back to a function being summarised finds: nothing, or its first summary when it is
+        summarised again."""
+        first = self.again.get(qualname)
+        if self._frames:
+            visited, stopped = self._frames[-1]
+            visited.add(qualname)
+            stopped.add(qualname if first is None else AGAIN + qualname)
+        return first or []
 
-    def mark(self) -> int:
-        return len(self._log)
+    def open(self) -> None:
+        self._frames.append((set(), set()))
 
-    def closed(self, mark: int, qualname: str, done: Container[str]) -> tuple[bool, bool]:
-        """(the walk since `mark` came back to `qualname` and it has not been summarised again yet, it
-        met another open function): forgets the tentative summaries made since, when only this one was open."""
-        met = set(self._log[mark:])
-        pending = {name for name in met if name != qualname and name not in done}
-        del self._log[mark:]
-        self._log.extend(sorted(pending))
-        head = qualname in met and qualname not in self._again
-        if head and not pending:
-            self._again.add(qualname)
-        if not pending:
-            self.tentative.clear()  # what was cut short by this function alone, now summarised in full
-        return head, bool(pending)
+    def came_back(self, qualname: str) -> bool:
+        """The walk of the summary under way (of `qualname`) stopped at the function itself."""
+        return qualname in self._frames[-1][1]
+
+    def close(self, qualname: str, seen: Container[str]) -> tuple[frozenset[str] | None, frozenset[str]]:
+        """(the functions visited, or None when the walk stopped nowhere; where it stopped that was open above it),
+        handed on to the summary under way above."""
+        visited, stopped = self._frames.pop()
+        if not stopped:
+            self.read(qualname, None, frozenset())
+            return None, frozenset()
+        visited.add(qualname)
+        external = frozenset(token for token in stopped if _outside(token, seen, self.again))
+        self.read(qualname, frozenset(visited), external)
+        return frozenset(visited), external
+
+    def read(self, qualname: str, visited: frozenset[str] | None, external: frozenset[str]) -> None:
+        """A summary used by the one under way: what it visited and stopped at is that one's too."""
+        if not self._frames:
+            return
+        into, stopped = self._frames[-1]
+        into.add(qualname)
+        if visited is not None:
+            into.update(visited)
+            stopped.update(external)

@@ -155,7 +155,7 @@ class Callables:
                 found = self.of(entry, function, facts, seen, 1)
             elif entry.kind == "call" and "()" not in entry.text:
                 made = self._made(entry.text)
-                found = self._through(*made, seen) if made is not None and made[0].qualname not in seen else None
+                found = self._through(*made, seen) if made is not None else None
             else:
                 found = None
             if found is not None:
@@ -254,7 +254,7 @@ class Callables:
         target = self.index.function(value.text)
         if target is not None:
             helper, helper_facts = target
-            if helper.is_async or helper.qualname in seen:
+            if helper.is_async:
                 return None
             return self._through(helper, helper_facts, seen)
         head = value.text.partition(".")[0]
@@ -277,7 +277,7 @@ class Callables:
             return light
         inside = {id(call) for call in body}
         for call, helper, helper_facts in self.analysis.callees(function):
-            if id(call) in inside and not helper.is_async and helper.qualname not in seen:
+            if id(call) in inside and not helper.is_async:
                 found = self._through(helper, helper_facts, seen)
                 if found is not None and not found.light:
                     return found
@@ -285,7 +285,8 @@ class Callables:
         return light
 
     def _through(self, helper: Function, helper_facts: PyFacts, seen: frozenset[str]) -> Blocking | None:
-        """A sync project function called through the value: its first blocking call, with it in the chain."""
+        """A sync project function called through the value: its first blocking call, with it in the chain (none for
+        one being summarised above: `sync_summary` notes where the cycle stopped)."""
         inner = self.analysis.sync_summary(helper, helper_facts, seen)
         if not inner:
             return None

@@ -14,7 +14,7 @@ from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.extract.once import MEMO_DECORATORS
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.branches import KEYED, Cycles, first_possible, passed_on
+from prodcheck.rules.concurrency.branches import KEYED, Cycles, Kept, first_possible, passed_on
 from prodcheck.rules.concurrency.callables import Callables
 from prodcheck.rules.concurrency.callees import resolved_callees
 from prodcheck.rules.concurrency.holds import Holds
@@ -89,10 +89,8 @@ class BlockingAnalysis:
         self.index = project.python
         self.holds = Holds.of(self.index)
         self.classify = classify
-        self._sync_summary: dict[str, list[Blocking]] = {}  # summaries no bound cut short, by function
-        self._height: dict[str, int] = {}  # how many helpers deep each of those went (`sync_summary`)
-        self._truncated: dict[tuple[str, int], list[Blocking]] = {}  # summaries the bound cut, by (function, depth)
-        self._finished: set[str] = set()  # functions summarised (either table), for the cycles' bookkeeping
+        self._sync_summary: dict[str, list[Kept]] = {}  # summaries no bound cut short, by function
+        self._truncated: dict[tuple[str, int], list[Kept]] = {}  # summaries the bound cut, by (function, depth)
         self._deepest = 0  # while a summary is made: the deepest helper depth it reached
         self._cut = False  # ... and whether the bound cut it short
         self._cycles = Cycles()
@@ -159,62 +157,50 @@ class BlockingAnalysis:
         """What the function blocks on, its sync helpers followed down to `MAX_HELPERS` below the async function.
 
         A summary whose helpers all fit in what is left below `depth` is the function's own, whatever the depth
-        it is asked at while it still fits there (`_height`: how far below it its helpers went); one cut short by
-        the bound is kept for that depth only (`_truncated`). So no kept summary depends on the depth it was first
-        asked at, nor a route's result on the routes summarised before it."""
+        it is asked at while it still fits there (`Kept.height`: how far below it its helpers went); one cut short by
+        the bound is kept for that depth only (`_truncated`). A walk that comes back to a function being summarised
+        above it stops there (a cycle), and a function that comes back to itself is summarised again with its first
+        summary to go on; what such walks found is read back only under the same open functions (branches.py
+        `Cycles`). So no kept summary depends on the depth it was first asked at, nor on the function of its cycle
+        entered first, nor a route's result on the routes summarised before it."""
         qualname = function.qualname
-        known = self._sync_summary.get(qualname)
-        if known is not None and depth + self._height.get(qualname, 0) <= MAX_HELPERS:
-            self._deepest = max(self._deepest, depth + self._height.get(qualname, 0))
-            return known
-        truncated = self._truncated.get((qualname, depth))
-        if truncated is not None:
-            self._cut = True
-            return truncated
-        if known is None:
-            known = self._cycles.tentative.get(qualname)
-            if known is not None:
-                return known
+        cycles = self._cycles
+        if qualname in seen:
+            return cycles.cut(qualname)
+        for kept in self._sync_summary.get(qualname, ()):
+            if depth + kept.height <= MAX_HELPERS and kept.holds_in(seen, cycles.again):
+                self._deepest = max(self._deepest, depth + kept.height)
+                cycles.read(qualname, kept.visited, kept.external)
+                return kept.found
+        for kept in self._truncated.get((qualname, depth), ()):
+            if kept.holds_in(seen, cycles.again):
+                self._cut = True
+                cycles.read(qualname, kept.visited, kept.external)
+                return kept.found
         if depth > MAX_HELPERS:
             self._cut = True
             return []
-        if qualname in seen:
-            self._cycles.cut(qualname)
-            return []
         if self.index.contexts.get(facts.path, Context.PROD) == Context.TEST:
             return []
-        kept_height = self._height.get(qualname, 0)
         outer = self._deepest, self._cut
         self._deepest, self._cut = depth, False
-        mark = self._cycles.mark()
+        cycles.open()
         found = self._summarise(function, facts, seen, depth)
-        head, pending = self._cycles.closed(mark, qualname, self._finished)
-        if head and not pending:
+        if cycles.came_back(qualname):
             # the function reaches itself (`list_projects(allow_cache=True)` -> refresh -> proto ->
-            # `list_projects(allow_cache=False)`): what the members of the cycle summarised without it was
-            # cut short; summarise them again, with this first summary of it to go on
-            self._keep(qualname, found, 0)
+            # `list_projects(allow_cache=False)`): summarised again, with its first summary where it comes back
+            cycles.again[qualname] = found
             found = self._summarise(function, facts, seen, depth)
-            self._cycles.closed(mark, qualname, self._finished)
+            del cycles.again[qualname]
+        visited, external = cycles.close(qualname, seen)
         height, cut = self._deepest - depth, self._cut
         self._deepest, self._cut = max(outer[0], self._deepest), outer[1] or cut
-        if pending:
-            self._cycles.tentative[qualname] = found  # cut short by a cycle through a caller still open
-        elif cut:
-            if known is None:
-                self._sync_summary.pop(qualname, None)  # the first summary a cycle's head went on
-            else:
-                self._keep(qualname, known, kept_height)  # the function's own, for shallower depths
-            self._truncated[(qualname, depth)] = found
-            self._finished.add(qualname)
+        kept = Kept(found, height, visited, external)
+        if cut:
+            self._truncated.setdefault((qualname, depth), []).append(kept)
         else:
-            self._keep(qualname, found, height)
+            self._sync_summary.setdefault(qualname, []).append(kept)
         return found
-
-    def _keep(self, qualname: str, found: list[Blocking], height: int) -> None:
-        self._sync_summary[qualname] = found
-        self._height[qualname] = height
-        self._finished.add(qualname)
 
     def _summarise(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int) -> list[Blocking]:
         found = list(self.direct(function, facts))
