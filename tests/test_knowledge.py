@@ -108,6 +108,20 @@ def test_prefilter_reads_a_name_by_its_last_part_not_its_package() -> None:
     assert b"django" not in engine.python_needles()
 
 
+def test_prefilter_reads_a_name_by_another_names_needle_in_its_last_part() -> None:
+    """`*.metadata.drop_all` needs no `metadata` needle (its longest part, tied with `drop_all`): every file that
+    calls it writes `drop_all`, the needle `*.meta.drop_all` brings. A file that only holds the word `metadata`
+    (a model's metadata field) is not read; one that drops every table still is, whatever it names the object."""
+    assert b"metadata" not in engine.python_needles()
+    assert b"drop_all" in engine.python_needles()
+    assert not engine._needs_parse(b"class Product:\n    metadata = {}\n\ndef tags(product):\n    return product.metadata\n")
+    assert engine._needs_parse(b"from app.models import Base\n\ndef reset(engine):\n    Base.metadata.drop_all(engine)\n")
+    assert engine._needs_parse(b"from app.models import schema\n\ndef reset(engine):\n    schema.drop_all(engine)\n")
+    # a package's needle stays though its names end in a covered word (`stripe.StripeClient`, `hvac.Client`): the
+    # family matches any resource class of the module by its name
+    assert engine._needs_parse(b"import stripe\n\ndef pay(pm):\n    stripe.PaymentMethod.attach(pm, customer='c')\n")
+
+
 def test_prefilter_reads_file_io_only_beside_async_code() -> None:
     """File I/O, sockets and the project's own router are in too many files to parse each: a helper
     module that uses them is read only when it also holds `async def` (where they can block a loop)."""
