@@ -37,6 +37,12 @@ class Base:
             raise NotImplementedError
     def fail(self):
         raise ValueError("no")
+    def process(self):
+        msg = f"{type(self)}.process"
+        raise NotImplementedError(msg)
+    def count(self):
+        total = 0
+        return total
 
 
 def helper():
@@ -48,4 +54,4 @@ def test_a_method_whose_body_only_declares_it_is_a_stub() -> None:
     facts = extract("app/store.py", SOURCE)
     assert set(facts.stubs) == {"app.store.Store.get", "app.store.Store.put", "app.store.Store.drop",
                                 "app.store.Base.load", "app.store.Base.exchange", "app.store.Base.name",
-                                "app.store.Base.result"}
+                                "app.store.Base.result", "app.store.Base.process"}

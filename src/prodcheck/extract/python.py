@@ -93,6 +93,8 @@ def _declares_only(statements: list[ast.stmt]) -> bool:
         kind = type(statement)
         if kind is ast.Pass or (kind is ast.Expr and type(statement.value) is ast.Constant):  # type: ignore[attr-defined]  # an ast.Expr
             continue
+        if kind is ast.Assign and type(statement.value) in (ast.Constant, ast.JoinedStr):  # type: ignore[attr-defined]  # an ast.Assign
+            continue  # `msg = f"{type(self)}.process"` before `raise NotImplementedError(msg)`
         if kind is ast.Raise:
             raised = statement.exc  # type: ignore[attr-defined]  # an ast.Raise
             raised = raised.func if type(raised) is ast.Call else raised
