@@ -269,6 +269,9 @@ class MigrationsOnBoot(Rule):
             return
         loaded = index.imported_closure(app_modules)
         hooks = frozenset(hook.qualname for hook, _facts, _how in index.startup_hooks)  # PC401 says so as start-up
+        # the migrations each project function reaches, walked once: polar's 177 module-level calls of project
+        # functions call 31 (`get_settings()`, `APIRouter` factories, ...)
+        reached: dict[str, list[list[Hop]]] = {}
         for module in sorted(loaded):
             facts = index.modules[module]  # imported_closure follows the import graph of the index's own modules
             for call in facts.calls:
@@ -284,9 +287,10 @@ class MigrationsOnBoot(Rule):
                         Location(facts.path, call.span),
                     )
                     continue
-                yield from self._import_time_helper(project, facts, call, hooks)
+                yield from self._import_time_helper(project, facts, call, hooks, reached)
 
-    def _import_time_helper(self, project: Project, facts: PyFacts, call: Call, hooks: frozenset[str]) -> Iterator[Draft]:
+    def _import_time_helper(self, project: Project, facts: PyFacts, call: Call, hooks: frozenset[str],
+                            reached: dict[str, list[list[Hop]]]) -> Iterator[Draft]:
         """A module-level call of a project function that migrates (`create_tables()` below its `def`): the
         import runs it. Reported on the migration, with the module-level call as the related location (the other way
         round for a library's own set-up: `reported_call`). An `async def` called at module level only makes a
@@ -295,7 +299,10 @@ class MigrationsOnBoot(Rule):
         if target is None or target[0].is_async or target[0].qualname in hooks:
             return
         start = Hop(call, Function(qualname="", is_async=False, span=call.span), facts, target[0])
-        paths = [[start, *path] for path in reachable_migrations(project, target[0], target[1], hooks)]
+        known = reached.get(target[0].qualname)
+        if known is None:
+            known = reached[target[0].qualname] = list(reachable_migrations(project, target[0], target[1], hooks))
+        paths = [[start, *path] for path in known]
         if paths and not dev_guarded_call(project, facts.path, call.span.line):
             path, more = min(paths, key=lambda path: rank(project, path)), len(paths) - 1
             migration = path[-1]
