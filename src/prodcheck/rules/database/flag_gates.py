@@ -23,10 +23,24 @@ _OFF = frozenset({"", "false", "0", "no", "off", "n", "f"})
 _FLAG = re.compile(r"^(?:if|elif)\s+([A-Za-z_][A-Za-z0-9_.]*)\s*:\s*(?:#.*)?$")
 
 
+# An environment variable read in the condition itself: `os.getenv("X")`, `os.environ.get("X", "")`, with no default or
+# a default that is off (https://docs.python.org/3/library/os.html#os.getenv)
+_READ_IN_CONDITION = re.compile(
+    r"""(?:os\.)?(?:getenv|environ\.get)\(\s*(['"])([A-Za-z_][A-Za-z0-9_]*)\1\s*"""
+    r"""(?:,\s*(?:default\s*=\s*)?(?:(['"])([^'"]*)\3|(None|False|0))\s*)?\)""")
+
+
 def opt_in_variable(project: Project, facts: PyFacts, line: int) -> str | None:
-    """The environment variable of the opt-in flag whose `if` the line sits in (see the module), or None."""
+    """The environment variable of the opt-in flag whose `if` the line sits in (see the module), or None: a name
+    holding the flag (`if RUN_MIGRATIONS:`), or the variable read in the condition itself with an off default
+    (`if os.getenv("FASTAPI_AUTO_RELOAD", "").lower() in ("1", "true"):`)."""
     source = project.by_path.get(facts.path)
     head = enclosing_condition(source_lines(source), line) if source is not None else None
+    condition = f" {head.split(' ', 1)[1]}" if head and " " in head else ""
+    # a read the condition negates (`if not getenv(...)`, `!= "1"`) gates the other way: not an opt-in
+    read = _READ_IN_CONDITION.search(condition) if " not " not in condition and "!=" not in condition else None
+    if read is not None and (read.group(4) is None or read.group(4).strip().lower() in _OFF):
+        return read.group(2)
     match = _FLAG.match(head or "")
     if match is None:
         return None

@@ -14,6 +14,7 @@ from prodcheck.project import Project
 from prodcheck.fix.edits import remove_argument, remove_yaml_argument
 from prodcheck.fix.python import remove_keyword
 from prodcheck.fix.roundtrip import file_text
+from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
 
@@ -55,8 +56,9 @@ def module_is_run(project: Project, module: str, path: str, run: set[str], scope
         if ref.endswith(".py"):
             if path == ref or path.endswith("/" + ref) or ref.endswith("/" + path):
                 return True
-        elif module == ref or module.endswith("." + ref) or ref.endswith("." + module):
-            return True
+        elif module in (ref, f"{ref}.__main__") or module.endswith(("." + ref, f".{ref}.__main__")) \
+                or ref.endswith("." + module):
+            return True  # `python -m app` runs the package's `app/__main__.py`
     return False
 
 
@@ -195,9 +197,14 @@ class ReloadInProduction(Rule):
                     )
                     continue
                 is_run = module_is_run(project, facts.module, facts.path, run, call.scope)
+                # `if os.getenv("FASTAPI_AUTO_RELOAD", ""):` around it: on only where a deploy turns the variable on
+                opt_in = opt_in_variable(project, facts, call.span.line)
+                gated = opt_in is not None and is_run and not turned_on(project, opt_in, facts.module)
+                is_run = is_run and not gated
                 context = None if is_run else Context.DEV
                 note = "a production command runs this module" if is_run else (
-                    "only when the module is run directly")
+                    f"only where `{opt_in}` is set, which no production process does" if gated
+                    else "only when the module is run directly")
                 yield self.draft(
                     f"`uvicorn.run(reload=True)` ({note}): the reloader restarts the server on file changes and "
                     "ignores `workers`", Location(facts.path, reload_value.span), context=context,
