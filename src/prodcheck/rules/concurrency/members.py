@@ -189,13 +189,14 @@ class Members(HoldsBase):
         whose return annotation is a type variable a parameter is annotated `type[...]` of returns an instance of the
         class the call gives that parameter (a service locator, a repository registry;
         https://docs.python.org/3/library/typing.html#the-type-of-class-objects). Only a project class given by name."""
-        returned = function.annotation
-        if returned is None or returned.kind != "name":
-            return None
+        returned = _annotated(function.annotation)
+        built = {r.text for r in function.returns if r.kind == "call" and r.text and "." not in r.text}
         for position, param in enumerate(function.params):
             declared = param.annotation
-            if declared is None or declared.kind != "subscript" or declared.last not in {"type", "Type"} \
-                    or not declared.items or declared.items[0].text != returned.text:
+            typed = declared is not None and declared.kind == "subscript" and declared.last in {"type", "Type"} \
+                and bool(declared.items) and returned is not None and _annotated(declared.items[0]) == returned
+            # `return repository_class(self)`: the class a parameter is handed, built (whatever the annotations say)
+            if not typed and param.name not in built:
                 continue
             given = given_value(value, function, param.name, position)
             resolved = self.index.resolve(given.text) if given is not None and given.kind == "name" else None
@@ -300,3 +301,11 @@ def _own_type(function: Function) -> bool:
     return all((returned.kind == "call" and returned.text == first) or (returned.kind == "name" and returned.text == first)
                for returned in function.returns)
 
+
+def _annotated(value: Value | None) -> str | None:
+    """The name an annotation gives, also written as a string (a forward reference: `"repository_base.T"`)."""
+    if value is None:
+        return None
+    if value.kind == "name":
+        return value.text
+    return str(value.literal) if value.is_str and value.literal else None
