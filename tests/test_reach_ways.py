@@ -97,6 +97,9 @@ WAYS = {
                              "coroutine object is the route's result)",
     "entry-wrapper": "a route under a project decorator: FastAPI awaits the decorator's `async def` wrapper; a plain "
                      "`def` route gets the sync one `iscoroutinefunction` picks",
+    "lifespan-scheduler": "`start_scheduler()` in the lifespan, a plain function adding an `async def` job to an asyncio "
+                          "scheduler: the job runs on the loop while the server serves (and `get_db_manager = "
+                          "contextmanager(get_db)` binds what `get_db` yields)",
     "property-read": "`enabled = db.config.auth_enabled` with `auth_enabled` a `@property` of a project class: the "
                      "getter runs",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

@@ -13,6 +13,11 @@ from prodcheck.model.module_names import ModuleNames
 from prodcheck.project.calls import CallIndex, ModuleImports, ScopeCalls
 
 
+# Wrappers whose result, called, runs the function they wrap with the same arguments (a context manager over a
+# generator function: https://docs.python.org/3/library/contextlib.html#contextlib.contextmanager); memoising ones
+# (`functools.cache`) are not: a call of them does not always run it.
+_SAME_CALL = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     """A module-qualified name resolved to what defines it."""
@@ -196,9 +201,13 @@ class NameIndex:
                 return None
             if resolved.function:
                 return resolved.function
-            if not (resolved.assign and resolved.assign[0].value.kind == "name"):
+            value = resolved.assign[0].value if resolved.assign else None
+            if value is not None and value.kind == "call" and value.text in _SAME_CALL and len(value.items) == 1 \
+                    and value.items[0].kind == "name" and not value.keywords:
+                value = value.items[0]  # `get_db_manager = contextmanager(get_db)`: a call of it runs `get_db`
+            if value is None or value.kind != "name":
                 return None
-            dotted = resolved.assign[0].value.text
+            dotted = value.text
         return None
 
     def assigned_value(self, dotted: str, depth: int = 0) -> Value | None:

@@ -94,6 +94,9 @@ class Called(HoldsBase):
             return returned
         if resolved.assign is not None:
             assign, _ = resolved.assign
+            wrapped = self.index.function(callee) if assign.value.kind == "call" else None
+            if wrapped is not None:  # `get_db_manager = contextmanager(get_db)`: what `get_db` gives
+                return self.returns(wrapped[0], depth + 1)
             holder = self.value(assign.value, None, depth + 1)
             if holder is not None and holder.kind == "factory":
                 return Holding("session", holder.ref)  # SessionLocal()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.knowledge import load
-from prodcheck.knowledge.frameworks import route_methods
+from prodcheck.knowledge.frameworks import deferred_runners, route_methods
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
@@ -36,7 +36,8 @@ def request_path(index: PythonIndex, include_startup: bool = True) -> dict[str, 
     """Async functions run on the event loop for requests (and at start-up), with the reason.
 
     `include_startup=False` leaves out lifespans and startup handlers (and what only they await):
-    for costs that matter per request, not once per process."""
+    for costs that matter per request, not once per process. The jobs they hand to an asyncio scheduler or to
+    background tasks stay: those run while the server serves requests."""
     memo = index.__dict__.setdefault("_request_path", {})
     if include_startup not in memo:
         memo[include_startup] = _walk_request_path(index, include_startup)
@@ -69,6 +70,16 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         stack.append(Entry(function, facts, how))
     for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))
+    if not include_startup:  # `start_scheduler()` in the lifespan: its periodic jobs run during serving
+        deferring = _deferring(index)
+        holds = Holds.of(index)
+        for hook, _facts, _how in index.startup_hooks:
+            helpers = [hook, *(helper for _call, helper, _f in resolved_callees(index, holds, hook)
+                               if not helper.is_async and helper.qualname in deferring)]
+            for helper in helpers:
+                for target, target_facts, runner in deferred_tasks(index, helper):
+                    why = f"{runner.format(caller=caller_name(helper, target))}, run on the event loop"
+                    stack.append(Entry(target, target_facts, why))
     for entry in list(stack):  # what a project decorator wraps a route in runs first, on the loop, for each request
         for wrapper, wrapper_facts, decorator in entry_wrappers(index, entry.function):
             stack.append(Entry(wrapper, wrapper_facts, f"the wrapper `@{decorator}` puts around {_named(entry)}"))
@@ -88,6 +99,7 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
               for target, target_facts, runner in deferred_tasks(index, caller)
               if target.is_async and target.qualname not in roots]
     stack[:0] = reversed(handed)
+    deferring = _deferring(index)
     while stack:
         entry = stack.pop()
         qualname = entry.function.qualname
@@ -107,7 +119,24 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
             if target.qualname not in found and target.qualname not in roots:
                 why = f"{runner.format(caller=caller_name(entry.function, target))}, run on the event loop"
                 stack.append(Entry(target, target_facts, why))
+        # `start_scheduler()` in the lifespan, a plain function that adds async jobs to an asyncio scheduler (or
+        # hands them to background tasks): they run on the same loop
+        for _call, helper, _facts in resolved_callees(index, holds, entry.function):
+            if helper.is_async or helper.qualname not in deferring:
+                continue
+            for target, target_facts, runner in deferred_tasks(index, helper):
+                if target.qualname not in found and target.qualname not in roots:
+                    why = f"{runner.format(caller=caller_name(helper, target))}, run on the event loop"
+                    stack.append(Entry(target, target_facts, why))
     return found
+
+
+def _deferring(index: PythonIndex) -> frozenset[str]:
+    """The functions that call a runner of deferred work (`add_task`, `add_job`, ...) at all: few, so a sync helper
+    of an async function is only asked about what it defers when it is one of them."""
+    background, _schedulers, scheduling = deferred_runners()
+    runners = background | scheduling
+    return frozenset(call.scope for _facts, call in index.calls.named(lambda name: name.rpartition(".")[2] in runners))
 
 
 def _sync_reach(index: PythonIndex, holds: Holds, functions: list[Function], depth: int = 3) -> list[Function]:
