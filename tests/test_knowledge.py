@@ -140,6 +140,18 @@ def test_needle_is_never_a_tiny_package_name() -> None:
     assert needle("*.metadata.create_all") == "create_all"
 
 
+def test_a_four_letter_package_outside_the_standard_library_is_its_own_needle() -> None:
+    """`paho`, `hvac`, `zeep` are rarer than any part of their names (`client`, `Client`, `multiple`: words of a fifth
+    of a project's files); a standard-library module of four letters (`time`, `json`) is in most files."""
+    assert needle("paho.mqtt.client.Client") == "paho"
+    assert needle("paho.mqtt.publish.multiple") == "paho"
+    assert needle("hvac.Client") == "hvac"
+    assert needle("time.sleep") == "sleep"
+    assert b"client" not in engine.python_needles() and b"Client" not in engine.python_needles()
+    assert not engine._needs_parse(b"from app.api import client\n\ndef fetch():\n    return client.get_items()\n")
+    assert engine._needs_parse(b"import paho.mqtt.publish as publish\n\ndef send():\n    publish.single('t', 'x')\n")
+
+
 # ---------------------------------------------------------------- parse up front
 
 

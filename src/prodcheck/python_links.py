@@ -6,7 +6,8 @@ how a request reaches a blocking call: an `async def` route calls the helper, th
 that blocks. So the modules that parsed async code imports, and that the prefilter left unparsed, are parsed
 too, and so are the ones those import in turn, and the modules that define the base classes of the parsed
 modules it reaches (a model class in a module the prefilter read, whose base two levels up, in a module it
-skipped, writes the file). A module nobody's async code reaches that way stays unparsed.
+skipped, writes the file) and the classes their functions' return annotations name. A module nobody's async
+code reaches that way stays unparsed.
 
 What a file imports is read from its facts (`PyFacts.imported_modules`); a run that finds a file's facts in
 the cache reads the same list from a small table kept next to the index (`links`), without loading facts. And
@@ -35,9 +36,13 @@ def links_of(path: str, facts: PyFacts, second: bool) -> Links:
     is_async = any(function.is_async for function in facts.functions)
     if is_async or second or path.endswith("__init__.py"):
         return is_async, facts.imported_modules
-    # `app.stored.Stored`: its module, by the name an import spells (`named` finds the file)
-    return False, tuple(dict.fromkeys(base.rpartition(".")[0] for cls in facts.classes for base in cls.bases
-                                      if "." in base))
+    # `app.stored.Stored`: its module, by the name an import spells (`named` finds the file); and the module of a
+    # class a function returns by its annotation (`def embedding_model(self) -> EmbeddingModel` of a settings
+    # object: what a request calls on the returned object is that class's, or its subclasses')
+    bases = (base for cls in facts.classes for base in cls.bases if "." in base)
+    returned = (function.annotation.text for function in facts.functions
+                if function.annotation is not None and function.annotation.kind == "name" and "." in function.annotation.text)
+    return False, tuple(dict.fromkeys(name.rpartition(".")[0] for name in (*bases, *returned)))
 
 
 class Modules(ModuleNames):

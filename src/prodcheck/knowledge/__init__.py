@@ -8,6 +8,7 @@ keep their own copy of a fact.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from collections.abc import Iterator
 from functools import cache
@@ -76,10 +77,13 @@ def needle(name: str) -> str:
     """A word any file that refers to `name` must contain: its top-level package, which the import
     statement names (`sqlalchemy` for `sqlalchemy.orm.Session`). A package name shorter than five
     characters is a substring of too many files (`os`, `time`), so then the longest written part is
-    used (`system` for `os.system`, `pwhash` for `nacl.pwhash.str`); so too under a leading `*.`."""
+    used (`system` for `os.system`); so too under a leading `*.`. A four-letter package outside the
+    standard library (`paho`, `hvac`, `zeep`, `jira`) is no such word, and its names' parts are: `client`
+    (`paho.mqtt.client.Client`), `multiple`, `Document` are words of a fifth of a project's files."""
     parts = [part.removesuffix("()") for part in name.split(".") if part not in {"*", ""}]
-    if not name.startswith("*.") and len(parts[0]) >= 5:
-        return parts[0]
+    head = parts[0]
+    if not name.startswith("*.") and (len(head) >= 5 or (len(head) == 4 and head not in sys.stdlib_module_names)):
+        return head
     longest = max(parts, key=len)
     if len(longest) < 5 and not name.startswith("*.") and "*" not in name and "()" not in name:
         # `os.wait`: `wait` is in every `await`; the dotted name is what `import os` code writes
