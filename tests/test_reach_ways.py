@@ -100,6 +100,8 @@ WAYS = {
     "lifespan-scheduler": "`start_scheduler()` in the lifespan, a plain function adding an `async def` job to an asyncio "
                           "scheduler: the job runs on the loop while the server serves (and `get_db_manager = "
                           "contextmanager(get_db)` binds what `get_db` yields)",
+    "lifespan-task": "`asyncio.create_task(watch_orders())` in the lifespan: the task runs beside the requests, a stall "
+                     "in it is a request's stall (error), not start-up's",
     "property-read": "`enabled = db.config.auth_enabled` with `auth_enabled` a `@property` of a project class: the "
                      "getter runs",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

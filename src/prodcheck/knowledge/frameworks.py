@@ -132,6 +132,12 @@ def deferred_runners() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
 
 
 @cache
+def task_spawners() -> frozenset[str]:
+    """([deferred] spawners) what makes a coroutine a task of the running loop, by last name."""
+    return frozenset(load("frameworks")["deferred"]["spawners"])
+
+
+@cache
 def socket_servers() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """python-socketio's asyncio server constructors, the methods that register a handler on one, and its
     namespace base classes ([sockets])."""

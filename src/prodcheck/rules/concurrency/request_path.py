@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.knowledge import load
-from prodcheck.knowledge.frameworks import deferred_runners, route_methods
+from prodcheck.knowledge.frameworks import deferred_runners, route_methods, task_spawners
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
@@ -74,6 +74,11 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         deferring = _deferring(index)
         holds = Holds.of(index)
         for hook, _facts, _how in index.startup_hooks:
+            # `asyncio.create_task(main_loop())` in the lifespan: the loop's task runs alongside the requests
+            for call, target, target_facts in resolved_callees(index, holds, hook):
+                if target.is_async and _spawned(index, hook, call):
+                    stack.append(Entry(target, target_facts, f"a task `{caller_name(hook, target)}` starts, run on "
+                                       "the event loop"))
             helpers = [hook, *(helper for _call, helper, _f in resolved_callees(index, holds, hook)
                                if not helper.is_async and helper.qualname in deferring)]
             for helper in helpers:
@@ -111,7 +116,9 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                     and (_handed_back(entry.function, call) or _on_own_loop(index, entry.function, call)):
                 continue
             if target.is_async and target.qualname not in found and target.qualname not in roots:
-                stack.append(Entry(target, target_facts, f"awaited from `{caller_name(entry.function, target)}`"))
+                how = "a task" if _spawned(index, entry.function, call) else "awaited from"
+                stack.append(Entry(target, target_facts, f"{how} `{caller_name(entry.function, target)}`"
+                                   + (" starts, run on the event loop" if how == "a task" else "")))
         for target, target_facts, helper in _coroutines_handed(index, entry.function):
             if target.qualname not in found and target.qualname not in roots:
                 stack.append(Entry(target, target_facts, f"awaited by `{helper}` from `{caller_name(entry.function, target)}`"))
@@ -186,6 +193,15 @@ def _handed_back(function: Function, call: Call) -> bool:
 _OFFLOAD = load("blocking")["offload"]
 _OWN_LOOP_FUNCTIONS = frozenset(_OFFLOAD["own_loop_functions"])
 _OWN_LOOP_METHODS = frozenset(_OFFLOAD["own_loop_methods"])
+
+
+def _spawned(index: PythonIndex, function: Function, call: Call) -> bool:
+    """`asyncio.create_task(job())`, `tg.create_task(job())` in `function`: the coroutine becomes a task of the
+    running loop (knowledge/frameworks.toml [deferred] spawners), not awaited in place."""
+    at = call.value.at
+    spawners = task_spawners()
+    return any(runner.value.last in spawners and any(given.at == at for given in runner.value.items)
+               for runner in index.calls_by_scope.get(function.qualname, ()))
 
 
 def _on_own_loop(index: PythonIndex, function: Function, call: Call) -> bool:
