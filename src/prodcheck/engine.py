@@ -93,19 +93,20 @@ class RunResult:
 def discover(root: Path, settings: Settings) -> list[SourceFile]:
     exclude = gitignore_spec(settings.exclude) if settings.exclude else None
     contexts = ContextRules(settings.production, settings.development)
-    files = []
     top = str(root)
     ignored: list[Walked] = []
-    walked_files = walk(root, exclude, wanted=lambda relpath: classify(relpath) or shebang_kind(top, relpath),
-                        ignored=ignored)
-    for walked in walked_files + named_scripts(root, walked_files, ignored):
+
+    def read(walked: Walked) -> SourceFile:
         kind = walked.kind
         assert isinstance(kind, (FileKind, str))  # classify's answer, never None once wanted
         context, reason = contexts.explain(walked.relpath)
         source = read_source(root, walked.relpath, kind, context)
         source.context_reason = reason
-        files.append(source)
-    return files
+        return source
+
+    files = [read(walked) for walked in walk(root, exclude, ignored=ignored,
+                                              wanted=lambda relpath: classify(relpath) or shebang_kind(top, relpath))]
+    return files + [read(walked) for walked in named_scripts(files, ignored)]
 
 
 def _helm_key(root: Path, files: list[SourceFile]) -> bytes:

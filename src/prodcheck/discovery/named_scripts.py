@@ -9,31 +9,26 @@ names stays out, as a developer's local helper does.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from prodcheck.discovery.sources import SourceFile
 from prodcheck.discovery.walk import Walked
-from prodcheck.limits import MAX_FILE_BYTES
 from prodcheck.model.files import FileKind
-from prodcheck.safe_read import read_bytes
 
 # The discovered files whose text can name a script a deployment runs.
 _NAMING_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.PROCFILE, FileKind.K8S, FileKind.SHELL})
 
 
-def named_scripts(root: Path, walked: list[Walked], ignored: list[Walked]) -> list[Walked]:
-    """The ignored shell scripts whose file name a discovered deployment file's text names as a word."""
+def named_scripts(sources: list[SourceFile], ignored: list[Walked]) -> list[Walked]:
+    """The ignored shell scripts whose file name a discovered deployment file's text (as discovery read it) names
+    as a word."""
     scripts = [entry for entry in ignored if entry.kind == FileKind.SHELL]
     if not scripts:
         return []
     names = {entry.relpath.rsplit("/", 1)[-1] for entry in scripts}
     pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(name) for name in sorted(names)) + r")(?![\w.-])")
     named: set[str] = set()
-    for entry in walked:
-        if entry.kind not in _NAMING_KINDS:
-            continue
-        try:
-            data = read_bytes(root / entry.relpath, MAX_FILE_BYTES)
-        except OSError:
-            continue  # unreadable here: discovery reports it when it reads the file
-        named.update(pattern.findall(data.decode("utf-8", "replace")))
+    for source in sources:
+        data = source.raw if source.kind in _NAMING_KINDS else None
+        if data is not None:
+            named.update(pattern.findall(data.decode("utf-8", "replace")))
     return [entry for entry in scripts if entry.relpath.rsplit("/", 1)[-1] in named]

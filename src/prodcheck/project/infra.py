@@ -339,14 +339,19 @@ def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: st
     best = None
     best_len = 0
     for candidate in candidates:
-        candidate_parts = candidate.path.split("/")
-        shared = 0
-        while shared < min(len(parts), len(candidate_parts)) and parts[-1 - shared] == candidate_parts[-1 - shared]:
-            shared += 1
+        shared = shared_tail(parts, candidate.path.split("/"))
         if shared > best_len or (shared == best_len and best is not None and near
                                  and _common_folders(candidate.path, near) > _common_folders(best.path, near)):
             best, best_len = candidate, shared
     return best
+
+
+def shared_tail(parts: list[str], other: list[str]) -> int:
+    """How many trailing path parts two paths share (`app/start.sh` and `docker/app/start.sh`: 2)."""
+    shared = 0
+    while shared < min(len(parts), len(other)) and parts[-1 - shared] == other[-1 - shared]:
+        shared += 1
+    return shared
 
 
 def _common_folders(path: str, other: str) -> int:

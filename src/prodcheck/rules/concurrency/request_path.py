@@ -11,7 +11,7 @@ branches.py (what a call's constants rule out), blocking_calls.py (whether one c
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.model.facts import Call, Function, PyFacts
@@ -70,25 +70,19 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         stack.append(Entry(function, facts, how))
     for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))
+    deferring = _deferring(index)
+    holds = Holds.of(index)
     if not include_startup:  # `start_scheduler()` in the lifespan: its periodic jobs run during serving
-        deferring = _deferring(index)
-        holds = Holds.of(index)
         for hook, _facts, _how in index.startup_hooks:
             # `asyncio.create_task(main_loop())` in the lifespan: the loop's task runs alongside the requests
-            for call, target, target_facts in resolved_callees(index, holds, hook):
-                if target.is_async and _spawned(index, hook, call):
-                    stack.append(Entry(target, target_facts, f"a task `{caller_name(hook, target)}` starts, run on "
-                                       "the event loop"))
-            helpers = [hook, *(helper for _call, helper, _f in resolved_callees(index, holds, hook)
-                               if not helper.is_async and helper.qualname in deferring)]
-            for helper in helpers:
-                for target, target_facts, runner in deferred_tasks(index, helper):
-                    why = f"{runner.format(caller=caller_name(helper, target))}, run on the event loop"
-                    stack.append(Entry(target, target_facts, why))
+            stack.extend(Entry(target, target_facts, _task(hook, target))
+                         for call, target, target_facts in resolved_callees(index, holds, hook)
+                         if target.is_async and _spawned(index, hook, call))
+            for helper in (hook, *_deferring_helpers(index, holds, hook, deferring)):
+                stack.extend(_deferred(index, helper))
     for entry in list(stack):  # what a project decorator wraps a route in runs first, on the loop, for each request
         for wrapper, wrapper_facts, decorator in entry_wrappers(index, entry.function):
             stack.append(Entry(wrapper, wrapper_facts, f"the wrapper `@{decorator}` puts around {_named(entry)}"))
-    holds = Holds.of(index)
     # A route awaited by another route is reported as the route it is: every root is placed first.
     roots: dict[str, Entry] = {}
     for entry in reversed(stack):
@@ -98,13 +92,10 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
     stack = list(reversed(roots.values()))
     # A plain `def` route runs in the threadpool, but an `async def` it hands to `BackgroundTasks` runs on the loop
     # (handed over in the route itself or in the sync service methods it calls, a few calls deep)
-    handed = [Entry(target, target_facts, f"{runner.format(caller=caller_name(caller, target))}, run on the "
-                    "event loop")
-              for caller in _sync_reach(index, holds, [entry.function for entry in sync_entries])
-              for target, target_facts, runner in deferred_tasks(index, caller)
-              if target.is_async and target.qualname not in roots]
+    handed = [entry for caller in _sync_reach(index, holds, [entry.function for entry in sync_entries])
+              for entry in _deferred(index, caller)
+              if entry.function.is_async and entry.function.qualname not in roots]
     stack[:0] = reversed(handed)
-    deferring = _deferring(index)
     while stack:
         entry = stack.pop()
         qualname = entry.function.qualname
@@ -116,26 +107,34 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                     and (_handed_back(entry.function, call) or _on_own_loop(index, entry.function, call)):
                 continue
             if target.is_async and target.qualname not in found and target.qualname not in roots:
-                how = "a task" if _spawned(index, entry.function, call) else "awaited from"
-                stack.append(Entry(target, target_facts, f"{how} `{caller_name(entry.function, target)}`"
-                                   + (" starts, run on the event loop" if how == "a task" else "")))
+                stack.append(Entry(target, target_facts, _task(entry.function, target)
+                                   if _spawned(index, entry.function, call)
+                                   else f"awaited from `{caller_name(entry.function, target)}`"))
         for target, target_facts, helper in _coroutines_handed(index, entry.function):
             if target.qualname not in found and target.qualname not in roots:
                 stack.append(Entry(target, target_facts, f"awaited by `{helper}` from `{caller_name(entry.function, target)}`"))
-        for target, target_facts, runner in deferred_tasks(index, entry.function):
-            if target.qualname not in found and target.qualname not in roots:
-                why = f"{runner.format(caller=caller_name(entry.function, target))}, run on the event loop"
-                stack.append(Entry(target, target_facts, why))
-        # `start_scheduler()` in the lifespan, a plain function that adds async jobs to an asyncio scheduler (or
-        # hands them to background tasks): they run on the same loop
-        for _call, helper, _facts in resolved_callees(index, holds, entry.function):
-            if helper.is_async or helper.qualname not in deferring:
-                continue
-            for target, target_facts, runner in deferred_tasks(index, helper):
-                if target.qualname not in found and target.qualname not in roots:
-                    why = f"{runner.format(caller=caller_name(helper, target))}, run on the event loop"
-                    stack.append(Entry(target, target_facts, why))
+        # also what a plain helper it calls defers (`start_scheduler()` in the lifespan adding async jobs to an
+        # asyncio scheduler, or handing them to background tasks): they run on the same loop
+        for caller in (entry.function, *_deferring_helpers(index, holds, entry.function, deferring)):
+            stack.extend(task for task in _deferred(index, caller)
+                         if task.function.qualname not in found and task.function.qualname not in roots)
     return found
+
+
+def _deferred(index: PythonIndex, caller: Function) -> Iterator[Entry]:
+    """The functions `caller` hands to background tasks or an asyncio scheduler (deferred.py), as entries."""
+    for target, target_facts, runner in deferred_tasks(index, caller):
+        yield Entry(target, target_facts, f"{runner.format(caller=caller_name(caller, target))}, run on the event loop")
+
+
+def _deferring_helpers(index: PythonIndex, holds: Holds, function: Function, deferring: frozenset[str]) -> list[Function]:
+    """The plain functions `function` calls that defer work themselves (`_deferring`)."""
+    return [helper for _call, helper, _facts in resolved_callees(index, holds, function)
+            if not helper.is_async and helper.qualname in deferring]
+
+
+def _task(caller: Function, target: Function) -> str:
+    return f"a task `{caller_name(caller, target)}` starts, run on the event loop"
 
 
 def _deferring(index: PythonIndex) -> frozenset[str]:
@@ -198,19 +197,22 @@ _OWN_LOOP_METHODS = frozenset(_OFFLOAD["own_loop_methods"])
 def _spawned(index: PythonIndex, function: Function, call: Call) -> bool:
     """`asyncio.create_task(job())`, `tg.create_task(job())` in `function`: the coroutine becomes a task of the
     running loop (knowledge/frameworks.toml [deferred] spawners), not awaited in place."""
-    at = call.value.at
     spawners = task_spawners()
-    return any(runner.value.last in spawners and any(given.at == at for given in runner.value.items)
-               for runner in index.calls_by_scope.get(function.qualname, ()))
+    return _given_to(index, function, call, lambda runner: runner.value.last in spawners)
 
 
 def _on_own_loop(index: PythonIndex, function: Function, call: Call) -> bool:
     """`asyncio.run(job())`, `loop.run_until_complete(job())` in `function`: the coroutine runs on a loop of its own
     in the thread that makes that call (a worker thread, `run_in_executor(pool, lambda: asyncio.run(job()))`), never
     on the caller's ([offload] own_loop_functions)."""
+    return _given_to(index, function, call,
+                     lambda runner: runner.name in _OWN_LOOP_FUNCTIONS or runner.value.last in _OWN_LOOP_METHODS)
+
+
+def _given_to(index: PythonIndex, function: Function, call: Call, runs: Callable[[Call], bool]) -> bool:
+    """`call` is an argument of another call in `function` that `runs` accepts (`create_task(job())`)."""
     at = call.value.at
-    return any((runner.name in _OWN_LOOP_FUNCTIONS or runner.value.last in _OWN_LOOP_METHODS)
-               and any(given.at == at for given in runner.value.items)
+    return any(runs(runner) and any(given.at == at for given in runner.value.items)
                for runner in index.calls_by_scope.get(function.qualname, ()))
 
 

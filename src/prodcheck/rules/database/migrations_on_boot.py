@@ -15,13 +15,14 @@ from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.case_arms import other_arm, server_step
-from prodcheck.rules.database.script_files import long_running_scripts, script_migration
+from prodcheck.rules.database.script_files import long_running_scripts, script_migration, script_reaches
 from prodcheck.rules.database.console_entries import before_main_work, console_entries, console_migration
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
     Hop, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
-    dev_guarded_call, one_per_setup_call, project_runner, rank, reachable_migrations, reported_call, server_starts,
+    dev_guarded_call, one_per_setup_call, path_text, project_runner, rank, reachable_migrations, reported_call,
+    server_starts,
     values_on,
 )
 
@@ -106,17 +107,15 @@ class MigrationsOnBoot(Rule):
                         project, step.command)
                     related = () if task is None else (task.location.labelled(f"the `{task.name}` task"),)
                     if console is not None:
-                        runs = f" (the console script `{console[2].name}`: {_via(project, console[0], console[1])})"
+                        runs = f" (the console script `{console[2].name}`: {path_text(project, console[0], console[1])})"
                         related = (console[2].location.labelled(f"the console script `{console[2].name}`"),
                                    Location(console[0][-1].facts.path, console[0][-1].call.span).labelled("the migration"))
                     script = None if is_migration(step.command) or task or inline or console else script_migration(
                         project, step.command)
                     if script is not None:
                         # reported where the script migrates, the line to move: the start step is where it runs
-                        facts, top, path, function = script
-                        runs = f" ({_via(project, path, function)})" if path and function else \
-                            f" (its top level runs {migration_call(top, project.python.constructor_of, project.python.assigned_value)})"
-                        where = Location(path[-1].facts.path, path[-1].call.span) if path else Location(facts.path, top.span)
+                        reached, where = script_reaches(project, script)
+                        runs = f" ({reached})"
                         related = (step.location.labelled(f"`{head}` runs here"),)
                     yield self.draft(
                         f"`{head}`{runs} runs {when} in the container's "
@@ -135,15 +134,13 @@ class MigrationsOnBoot(Rule):
 
     def _script_commands(self, project: Project) -> Iterator[Draft]:
         """A container whose long-running command is a Python file that migrates at its top level (script_files)."""
-        for process, last, (facts, top, path, function) in long_running_scripts(project):
-            runs = _via(project, path, function) if path and function else \
-                f"its top level runs {migration_call(top, project.python.constructor_of, project.python.assigned_value)}"
+        for process, last, found in long_running_scripts(project):
+            runs, where = script_reaches(project, found)
             head = " ".join(last.command.argv[:3])
             yield self.draft(
                 f"`{head}`, the container's long-running command, migrates as it starts ({runs}): "
                 f"{_harm(process, 'it gets to its main work')}; run it once per deploy (a job, release phase or CI step)",
-                Location(path[-1].facts.path, path[-1].call.span) if path else Location(facts.path, top.span),
-                context=process.context, related=(last.location.labelled(f"`{head}` runs here"),),
+                where, context=process.context, related=(last.location.labelled(f"`{head}` runs here"),),
             )
 
     def _inline_migration(self, project: Project, command: SimpleCommand,
@@ -165,7 +162,7 @@ class MigrationsOnBoot(Rule):
                 continue
             paths = list(reachable_migrations(project, *target))
             if paths:
-                return span, _via(project, min(paths, key=lambda path: rank(project, path)), target[0]), inline.head
+                return span, path_text(project, min(paths, key=lambda path: rank(project, path)), target[0]), inline.head
         return None
 
     def _startup_code(self, project: Project) -> Iterator[Draft]:
@@ -392,12 +389,3 @@ def _switches(project: Project, path: list[Hop], module: str,
             return []
         found = [*(found or []), *((variable, where) for where in on)]
     return found
-
-
-def _via(project: Project, path: list[Hop], function: Function) -> str:
-    """`init()` -> `init_database()` runs `initialize_database()` (creates the schema): how a function (a console
-    script's, one inline Python calls) reaches its migration."""
-    migration = path[-1]
-    reached = migration_call(migration.call, constructor_on(project, migration), values_on(project, migration))
-    callees = [function.qualname, *(hop.callee.qualname for hop in path[:-1] if hop.callee)]
-    return " -> ".join(f"`{name.rsplit('.', 1)[-1]}()`" for name in callees) + f" runs {reached}"

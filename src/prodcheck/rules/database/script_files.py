@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project import Project
-from prodcheck.project.infra import Process, Step
+from prodcheck.project.infra import Process, Step, shared_tail
 from prodcheck.rules.database.migration_calls import migration_call
-from prodcheck.rules.database.startup_paths import Hop, project_runner, rank, reachable_migrations
+from prodcheck.model.finding import Location
+from prodcheck.rules.database.startup_paths import Hop, path_text, project_runner, rank, reachable_migrations
 
 # Options of the interpreter that take the next word as their value (https://docs.python.org/3/using/cmdline.html):
 # `python -X dev -W error app/start.py`
@@ -45,10 +46,7 @@ def python_script(project: Project, command: SimpleCommand) -> PyFacts | None:
     for facts in project.python.files.values():
         if not facts.path.endswith(parts[-1]):
             continue
-        candidate = facts.path.split("/")
-        shared = 0
-        while shared < min(len(parts), len(candidate)) and parts[-1 - shared] == candidate[-1 - shared]:
-            shared += 1
+        shared = shared_tail(parts, facts.path.split("/"))
         if shared > best_shared:
             best, best_shared = facts, shared
         elif shared == best_shared:
@@ -90,3 +88,13 @@ def long_running_scripts(project: Project) -> Iterator[tuple[Process, Step, tupl
         found = script_migration(project, foreground[-1].command) if foreground else None
         if found is not None:
             yield process, foreground[-1], found
+
+
+def script_reaches(project: Project, found: tuple[PyFacts, Call, list[Hop], Function | None]) -> tuple[str, Location]:
+    """How a Python file a start step runs reaches its migration (`script_migration`), and where the migration is:
+    the line to move."""
+    facts, top, path, function = found
+    if path and function:
+        return path_text(project, path, function), Location(path[-1].facts.path, path[-1].call.span)
+    return (f"its top level runs {migration_call(top, project.python.constructor_of, project.python.assigned_value)}",
+            Location(facts.path, top.span))

@@ -281,3 +281,12 @@ def project_runner(project: Project, call: Call) -> bool:
     `self.store.run_migrations()`), whose body is followed instead of its name taken for a migration."""
     return call.name in migration_calls("library_runners") and (
         project.python.function(call.name) is not None or bool(call.receiver) or call.name.startswith(("self.", "cls.")))
+
+
+def path_text(project: Project, path: list[Hop], function: Function) -> str:
+    """`init()` -> `init_database()` runs `initialize_database()` (creates the schema): how a function (a console
+    script's, one inline Python calls, a script file's) reaches its migration."""
+    migration = path[-1]
+    reached = migration_call(migration.call, constructor_on(project, migration), values_on(project, migration))
+    callees = [function.qualname, *(hop.callee.qualname for hop in path[:-1] if hop.callee)]
+    return " -> ".join(f"`{name.rsplit('.', 1)[-1]}()`" for name in callees) + f" runs {reached}"
