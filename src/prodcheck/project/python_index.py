@@ -25,7 +25,8 @@ class PythonIndex(RouteIndex):
     # `drop`), by the name a rule gives in `Rule.analyses`. "concurrency": what a name holds (`Holds`), the
     # request path, callees and endpoints of PC501 and PC503 (on polar, 11 of the 18 MiB PC501 adds).
     ANALYSES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "concurrency": ("_holds", "_request_path", "_resolved_callees", "_decorator_wrappers", "_endpoint_entries"),
+        "concurrency": ("_holds", "_request_path", "_resolved_callees", "_decorator_wrappers", "_endpoint_entries",
+                        "_request_successors"),
     }
 
     def drop(self, analysis: str) -> None:

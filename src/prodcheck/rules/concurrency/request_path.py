@@ -102,22 +102,33 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         if qualname in found or not entry.function.is_async or (qualname in roots and roots[qualname] is not entry):
             continue
         found[qualname] = entry
-        for call, target, target_facts in resolved_callees(index, holds, entry.function):
-            if target.is_async and entry.function.is_async \
-                    and (_handed_back(entry.function, call) or _on_own_loop(index, entry.function, call)):
-                continue
-            if target.is_async and target.qualname not in found and target.qualname not in roots:
-                stack.append(Entry(target, target_facts, _task(entry.function, target)
-                                   if _spawned(index, entry.function, call)
-                                   else f"awaited from `{caller_name(entry.function, target)}`"))
-        for target, target_facts, helper in _coroutines_handed(index, entry.function):
-            if target.qualname not in found and target.qualname not in roots:
-                stack.append(Entry(target, target_facts, f"awaited by `{helper}` from `{caller_name(entry.function, target)}`"))
-        # also what a plain helper it calls defers (`start_scheduler()` in the lifespan adding async jobs to an
-        # asyncio scheduler, or handing them to background tasks): they run on the same loop
-        for caller in (entry.function, *_deferring_helpers(index, holds, entry.function, deferring)):
-            stack.extend(task for task in _deferred(index, caller)
-                         if task.function.qualname not in found and task.function.qualname not in roots)
+        stack.extend(following for following in _successors(index, holds, entry.function, deferring)
+                     if following.function.qualname not in found and following.function.qualname not in roots)
+    return found
+
+
+def _successors(index: PythonIndex, holds: Holds, function: Function, deferring: frozenset[str]) -> list[Entry]:
+    """What the walk goes on to from an async function on the path, in the order it pushes them: the async
+    functions it awaits or makes tasks of, the coroutines it hands to a helper that awaits them, and what it and
+    the plain helpers it calls defer. A function of the index alone, kept per function for the second walk
+    (without start-up), which reaches most of the same functions."""
+    memo: dict[str, list[Entry]] = index.__dict__.setdefault("_request_successors", {})
+    found = memo.get(function.qualname)
+    if found is not None:
+        return found
+    found = []
+    for call, target, target_facts in resolved_callees(index, holds, function):
+        if not target.is_async or _handed_back(function, call) or _on_own_loop(index, function, call):
+            continue
+        found.append(Entry(target, target_facts, _task(function, target) if _spawned(index, function, call)
+                           else f"awaited from `{caller_name(function, target)}`"))
+    for target, target_facts, helper in _coroutines_handed(index, function):
+        found.append(Entry(target, target_facts, f"awaited by `{helper}` from `{caller_name(function, target)}`"))
+    # also what a plain helper it calls defers (`start_scheduler()` in the lifespan adding async jobs to an
+    # asyncio scheduler, or handing them to background tasks): they run on the same loop
+    for caller in (function, *_deferring_helpers(index, holds, function, deferring)):
+        found.extend(_deferred(index, caller))
+    memo[function.qualname] = found
     return found
 
 
