@@ -46,3 +46,20 @@ def test_the_calls_of_a_scope_are_those_a_table_of_every_scope_held() -> None:
     assert [call.name for call in index.calls_by_scope.get("app.b.f")] == ["g", "k", "twin"]
     # two files of one module name: the imports of the last in path order, as the table of every module held
     assert index.imports.get("app.b", {}) == {"json": "json"} and index.imports.get("app.c", {"x": "y"}) == {"x": "y"}
+
+
+def test_names_by_their_last_part_are_those_the_predicate_accepts() -> None:
+    first = extract("app/a.py", b"import fastapi\nrouter = fastapi.APIRouter()\napp = fastapi.FastAPI()\n"
+                                b"app.include_router(router)\ninclude_router(router)\nx.y.add_task(job)\n"
+                                b"add_task(job)\napp.middleware('http')(mw)\nmiddleware()\n")
+    second = extract("app/b.py", b"tasks.add_task(job)\nadd_tasks(job)\nx.include_routers(r)\n")
+    index = CallIndex({first.path: first, second.path: second})
+    for last in ({"include_router"}, {"add_task", "include_router"}, {"middleware()"}, {"missing"}, set()):
+        for dotted in (False, True):
+            def wanted(name: str, last: set[str] = last, dotted: bool = dotted) -> bool:
+                return name.rpartition(".")[2] in last and (not dotted or "." in name)
+
+            assert index.names_ending(last, dotted) == index.matching(wanted), (last, dotted)
+            assert list(index.ending(last, dotted)) == list(index.named(wanted)), (last, dotted)
+    assert index.names_ending({"add_task"}) == {"x.y.add_task", "add_task", "tasks.add_task"}
+    assert index.names_ending({"add_task"}, dotted=True) == {"x.y.add_task", "tasks.add_task"}

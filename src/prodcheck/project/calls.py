@@ -26,6 +26,7 @@ class CallIndex:
         # index lives until the last rule). `_positions` reads either.
         self._files_by_name: dict[str, int | tuple[int, ...]] = {
             name: found[0] if len(found) == 1 else tuple(found) for name, found in by_name.items()}
+        self._by_last: dict[str, list[str]] | None = None  # the names by their last dotted part (`ending`)
 
     def _positions(self, name: str) -> tuple[int, ...]:
         found = self._files_by_name.get(name, ())
@@ -53,6 +54,21 @@ class CallIndex:
         with sweeping():
             names = {name for name in self._files_by_name if wanted(name)}
         return self.among(names)
+
+    def names_ending(self, last: Collection[str], dotted: bool = False) -> frozenset[str]:
+        """The distinct call names whose last dotted part is one of `last` (`add_task` of `tasks.add_task`; with
+        `dotted`, only names with an owner): `matching` by a table of the names by their last part, made once,
+        instead of judging every distinct name."""
+        by_last = self._by_last
+        if by_last is None:
+            by_last = self._by_last = {}
+            for name in self._files_by_name:
+                by_last.setdefault(name.rpartition(".")[2], []).append(name)
+        return frozenset(name for part in last for name in by_last.get(part, ()) if not dotted or "." in name)
+
+    def ending(self, last: Collection[str], dotted: bool = False) -> Iterator[tuple[PyFacts, Call]]:
+        """`named` for the names `names_ending` gives."""
+        return self.among(self.names_ending(last, dotted))
 
     def among(self, names: Collection[str]) -> Iterator[tuple[PyFacts, Call]]:
         """(facts, call) for every call named one of `names` (a set), in the order of `named`."""

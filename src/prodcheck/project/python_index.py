@@ -203,7 +203,7 @@ class PythonIndex(RouteIndex):
             for function in facts.functions:
                 if any(d.kind == "call" and d.last == "middleware" for d in function.decorators):
                     found[function.qualname] = (function, facts)
-        for facts, call in self.calls.named(lambda name: name.endswith(".middleware()")):
+        for facts, call in self.calls.ending({"middleware()"}, dotted=True):
             # `app.middleware("http")(db_session_middleware)`: the decorator applied by hand
             handler = call.value.arg(0)
             if handler is not None and handler.kind == "name":

@@ -130,7 +130,7 @@ class RouteIndex(NameIndex):
     @cached_property
     def routes(self) -> list[Route]:
         routes: list[Route] = []
-        adders = self.calls.matching(lambda name: name.rpartition(".")[2] in _ROUTE_ADDERS)
+        adders = self.calls.names_ending(_ROUTE_ADDERS)
         adding = self.calls.paths_calling(adders)
         for facts in self.files.values():
             framework = self._imports_web_framework(facts)
@@ -224,7 +224,7 @@ class RouteIndex(NameIndex):
     def mounts(self) -> dict[str, list[tuple[str, str, Call]]]:
         """parent app/router -> [(child router, prefix, call)] from include_router and mount."""
         edges: dict[str, list[tuple[str, str, Call]]] = defaultdict(list)
-        for _facts, call in self.calls.named(lambda name: name.rpartition(".")[2] in {"include_router", "mount"}):
+        for _facts, call in self.calls.ending({"include_router", "mount"}):
             owner, _, method = call.name.rpartition(".")
             parent = self.app_object(owner)
             if parent is None:

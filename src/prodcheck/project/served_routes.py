@@ -130,7 +130,7 @@ def _including_helpers(index: PythonIndex) -> dict[str, tuple[str, str]]:
     helpers: dict[str, tuple[str, str]] = {}
     # Only the functions that make an `x.include_router(...)` call can be one (the project's other
     # functions and their calls are not looked at).
-    including = {call.scope for _, call in index.calls.named(lambda name: name.endswith(".include_router"))}
+    including = {call.scope for _, call in index.calls.ending({"include_router"}, dotted=True)}
     for qualname, (function, _) in index.functions.items():
         if function.class_name or qualname not in including:
             continue

@@ -109,7 +109,7 @@ def _registered(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, s
                     path = decorator.arg(0) or decorator.kwarg("path")
                     yield function.qualname, _shown(path), "", facts.module, "websocket" in decorator.last
     wanted = kb.route_classes | kb.adders
-    for facts, call in index.calls.named(lambda name: name.rpartition(".")[2] in wanted):
+    for facts, call in index.calls.ending(wanted):
         if index.contexts.get(facts.path, Context.PROD) == Context.TEST:
             continue
         value = call.value
@@ -130,12 +130,15 @@ def _tabled(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, str]]
     adder is handed a function by name."""
     adders = kb.adders | {"add_api_route"}
     members: set[str] = set()  # what an adder reads its handler from: `as_view` of `config.as_view()`
-    for facts, call in index.calls.named(lambda name: name.rpartition(".")[2] in adders):
+    for facts, call in index.calls.ending(adders):
         handler = call.value.arg(1) or call.value.kwarg("endpoint")
         if "." in call.value.text and handler is not None and handler.kind in {"call", "name"} \
                 and "." in handler.text and index.contexts.get(facts.path, Context.PROD) != Context.TEST:
             members.add(handler.text.rpartition(".")[2])
-    if not members:
+    # A record's class has the member itself or through a base: with no project class defining one, no call name
+    # is asked (resolving each of the project's distinct call names was most of the time of this function).
+    if not any(f"{owner}.{member}" in index.functions or f"{owner}.{member}" in index.annotations
+               for owner in index.classes for member in members):
         return
     holds = Holds.of(index)
 

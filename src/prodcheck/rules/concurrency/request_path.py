@@ -153,7 +153,7 @@ def _deferring(index: PythonIndex) -> frozenset[str]:
     of an async function is only asked about what it defers when it is one of them."""
     background, _schedulers, scheduling = deferred_runners()
     runners = background | scheduling
-    return frozenset(call.scope for _facts, call in index.calls.named(lambda name: name.rpartition(".")[2] in runners))
+    return frozenset(call.scope for _facts, call in index.calls.ending(runners))
 
 
 def _sync_reach(index: PythonIndex, holds: Holds, functions: list[Function], depth: int = 3) -> list[Function]:

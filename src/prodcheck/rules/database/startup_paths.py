@@ -155,7 +155,7 @@ def server_starts(project: Project) -> Iterator[tuple[Function, PyFacts, Call]]:
     index = project.python
     runs = server_run_calls()
     last = {entry.rsplit(".", 1)[-1] for entry in runs}
-    for facts, call in index.calls.named(lambda name: name.rsplit(".", 1)[-1] in last):
+    for facts, call in index.calls.ending(last):
         if not call.scope or call.in_main:
             continue
         scope = index.functions.get(call.scope)
