@@ -16,6 +16,7 @@ import sys
 from itertools import chain
 from typing import Any
 
+from prodcheck.extract.file_facts import literal_keywords, registry_names
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.dev_conditions import dev_condition
 from prodcheck.extract.once import Neighbours, once_statements
@@ -25,8 +26,8 @@ from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.values import Scope, WholeFunction, debug_variable
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
-from prodcheck.model.facts import (AWAITED, IN_MAIN, OFFLOADED, ONCE, READ, VALUE_SHAPES, Call, ClassDef, Function,
-                                   Param, PyFacts, StringLiteral, pack_position)
+from prodcheck.model.facts import (AWAITED, IN_MAIN, KEYWORD_LITERAL, OFFLOADED, ONCE, READ, VALUE_SHAPES, Call,
+                                   ClassDef, Function, Param, PyFacts, StringLiteral, pack_position)
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
@@ -164,6 +165,7 @@ class _Extractor(TestBodies):
         self._dispatch.update((node_type, getattr(self, name)) for node_type, name in _dispatch_names(type(self)))
         self.calls: list[Call] = []
         self.reads: list[Call] = []  # reads of `_READ_ATTRIBUTES` in functions
+        self.keyword_names: list[str] = []  # of keywords holding a literal (extract/file_facts.literal_keywords)
         self.functions: list[Function] = []
         self.stubs: list[str] = []  # methods whose body only declares them (`_declares_only`)
         self.dev_blocks: list[tuple[int, int]] = []  # `if settings.DEBUG:` bodies in functions (dev_condition)
@@ -376,6 +378,12 @@ class _Extractor(TestBodies):
                 flags |= OFFLOADED
             if self.once_depth > 0:
                 flags |= ONCE
+            if value.flat_keywords:
+                named = self.keyword_names
+                before = len(named)
+                literal_keywords(value, named)
+                if len(named) > before:
+                    flags |= KEYWORD_LITERAL
             calls = self.calls
             calls.append(Call(value, scope.qualname if scope.is_function else "", receiver, flags))
             if len(calls) > PYTHON_MAX_FACTS:
@@ -528,4 +536,6 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
         stubs=tuple(extractor.stubs),
         dev_blocks=tuple(extractor.dev_blocks),
         reads=tuple(extractor.reads),
+        registry_names=registry_names(extractor.assigns, extractor.functions),
+        literal_keywords=tuple(dict.fromkeys(extractor.keyword_names)),
     )

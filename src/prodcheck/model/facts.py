@@ -220,9 +220,10 @@ def _new_value7(values: tuple[object, ...]) -> Value:
 _VALUE_BUILDERS = {2: _new_value2, 3: _new_value3, 4: _new_value4, 5: _new_value5, 6: _new_value6, 7: _new_value7}
 
 
-# The four yes/no facts of a Call, as bits of one small int (Python shares those up to 256): a Call is
+# The yes/no facts of a Call, as bits of one small int (Python shares those up to 256): a Call is
 # four slots instead of seven, 64 bytes instead of 88 (a quarter million calls on the bench corpus).
-AWAITED, IN_MAIN, OFFLOADED, ONCE, READ = 1, 2, 4, 8, 16
+# KEYWORD_LITERAL: a keyword holds a str literal (extract/file_facts.literal_keywords), what PC302 reads.
+AWAITED, IN_MAIN, OFFLOADED, ONCE, READ, KEYWORD_LITERAL = 1, 2, 4, 8, 16, 32
 
 
 @quick_pickle
@@ -378,3 +379,8 @@ class PyFacts:
     # reads, in functions, of attributes that make a request when read (knowledge/blocking.toml `attributes`:
     # a Celery `result.status`), as Calls flagged READ whose value is the attribute (`result.status`)
     reads: tuple[Call, ...] = ()
+    # names that are entries of a list/dict literal assigned or returned, or returned (extract/file_facts.py)
+    registry_names: tuple[str, ...] = ()
+    # names of the keywords (and str keys of dicts given as one) of calls that hold a str literal, each once
+    # (extract/file_facts.literal_keywords): PC302 reads the calls of a file where one is secret-like
+    literal_keywords: tuple[str, ...] = ()

@@ -272,30 +272,15 @@ def _members_by_class(index: PythonIndex) -> _Members:
 
 def _registry_classes(index: PythonIndex) -> frozenset[str]:
     """The project classes named as an entry of a list, tuple, set or dict literal (a module global, a local, a
-    return value) or returned by a function: the classes a registry can hand out."""
+    return value) or returned by a function: the classes a registry can hand out. Read from each file's
+    `registry_names` (extract/file_facts.py), not from every function's returns and locals."""
     found: set[str] = set()
-
-    def entries(value: Value, depth: int) -> None:
-        if depth > 3:
-            return
-        if value.kind == "name":
-            resolved = index.resolve(value.text)
+    resolve = index.resolve
+    for facts in index.files.values():
+        for name in facts.registry_names:
+            resolved = resolve(name)
             if resolved is not None and resolved.cls:
                 found.add(resolved.qualname)
-        elif value.kind in {"seq", "dict"}:
-            for item in (*value.items, *(item for _, item in value.keywords)):
-                entries(item, depth + 1)
-
-    for facts in index.files.values():
-        for assign in facts.assigns:
-            if assign.value.kind in {"seq", "dict"}:
-                entries(assign.value, 0)
-        for function in facts.functions:
-            for returned in function.returns:
-                entries(returned, 0)
-            for _, local, _ in function.locals:  # a function's own names are not in `assigns`
-                if local.kind in {"seq", "dict"}:
-                    entries(local, 0)
     return frozenset(found)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.names import names
-from prodcheck.model.facts import Call, PyFacts, Value
+from prodcheck.model.facts import KEYWORD_LITERAL, Call, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import command_of
@@ -138,9 +138,11 @@ class HardcodedSecret(Rule):
                 # the model's name says what the credential opens
                 role = f"{assign.scope.rsplit('.', 1)[-1]}_{name}" if in_settings else name
                 yield from self._python_value(facts, name, assign.value, in_settings, role)
+            # a call's keywords can hold a secret only in a file where a keyword holding a literal is named like one
+            literal = KEYWORD_LITERAL if any(is_secret_name(name) for name in facts.literal_keywords) else 0
             for call in facts.calls:
-                if call.in_main or not (call.value.flat_keywords or call.value.text in getters or call.value.text in jwt_calls):
-                    continue  # no keyword, no variable read: nothing `_python_call` reads
+                if call.in_main or not (call.flags & literal or call.name in getters or call.name in jwt_calls):
+                    continue  # no secret-like keyword holding a literal, no variable read: nothing `_python_call` reads
                 yield from self._python_call(project, facts, call, getters, jwt_calls)
 
     def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool,

@@ -1,0 +1,67 @@
+"""Per-file facts that rules reading every file of a project ask instead of every function's body facts.
+
+Two project-wide scans read the whole of every file: `Hierarchy`'s registry of classes (the names that are
+entries of a list, tuple, set or dict literal, or returned) and PC302's keyword literals (a call's keyword,
+or a str key of a dict given as one, holding a str literal or a call of one). Each is summed up here once per
+file when it is extracted, so the scans read a short tuple or one bit of a Call, and a function's argument
+Values, locals and returns are read only by rules that need that function (the way to body facts built on
+first read: S32-NOTES, k11-cold-s32).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prodcheck.model.facts import Assign, Function, Value
+
+# How deep `registry_names` follows nested literals (`{"a": [A, B]}`): Hierarchy's registry reads this far.
+_REGISTRY_DEPTH = 3
+_COLLECTIONS = frozenset({"seq", "dict"})
+
+
+def registry_names(assigns: Iterable[Assign], functions: Iterable[Function]) -> tuple[str, ...]:
+    """The names (`Value.text` of a "name" Value, as qualified by the extractor) that are an entry of a list,
+    tuple, set or dict literal a module global, class attribute or function local is assigned, or that a
+    function returns (itself or as such an entry): the candidates a registry can hand out
+    (`BACKENDS = {"sql": SqlStore}`, `return [Image, Search]`). Which of them are project classes is the
+    reader's question (`Hierarchy._registry_classes`); each name once, in the order first seen."""
+    found: dict[str, None] = {}
+    for assign in assigns:
+        if assign.value.kind in _COLLECTIONS:
+            _entries(assign.value, 0, found)
+    for function in functions:
+        for returned in function.returns:
+            _entries(returned, 0, found)
+        for local in function.flat_locals[1::3]:  # the Values of `locals`; a function's own names are not in `assigns`
+            if local.kind in _COLLECTIONS:  # type: ignore[union-attr]  # every third entry from the second is a Value
+                _entries(local, 0, found)  # type: ignore[arg-type]  # a Value, as above
+    return tuple(found)
+
+
+def _entries(value: Value, depth: int, found: dict[str, None]) -> None:
+    # A module function, not a closure calling itself: such a closure is a reference cycle that outlives the
+    # call, and extraction runs with the cyclic collector off (python_pass._collector_paused).
+    if depth > _REGISTRY_DEPTH:
+        return
+    kind = value.kind
+    if kind == "name":
+        found[value.text] = None
+    elif kind in _COLLECTIONS:
+        for item in value.items:
+            _entries(item, depth + 1, found)
+        for item in value.keyword_values:
+            _entries(item, depth + 1, found)
+
+
+def literal_keywords(value: Value, found: list[str]) -> None:
+    """Appends to `found` each keyword of the call, or str key of a dict given as one (at any depth), that holds
+    a str literal or a call whose first argument is one (`password="s3cr3t"`, `key=SecretStr("...")`,
+    `headers={"Authorization": "Bearer ..."}`): the only arguments PC302 reads of a call it does not know by
+    name, and the names it asks whether they are secret-like."""
+    flat = value.flat_keywords
+    for index in range(0, len(flat), 2):
+        item: Value = flat[index + 1]  # type: ignore[assignment]  # names, then Values
+        kind = item.kind
+        if item.is_str or (kind == "call" and item.items and item.items[0].is_str):
+            found.append(flat[index])  # type: ignore[arg-type]  # a name
+        elif kind == "dict":
+            literal_keywords(item, found)
