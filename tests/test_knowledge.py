@@ -315,3 +315,11 @@ def test_a_resource_class_method_blocks_unless_it_sends_nothing() -> None:
                  "stripe.Customer._cls_request", "stripe.error.CardError", "stripe.util.convert_to_stripe_object",
                  "stripe.PaymentMethod.attach.extra", "stripe.PaymentMethod"):
         assert kb.function(name) is None, name
+
+
+def test_a_package_named_with_a_common_word_is_read_by_how_its_calls_are_written() -> None:
+    """Modal's package name is a word of user-interface code (a Slack or HTML modal): no needle; a file that looks a
+    Modal function up by name is still read."""
+    assert b"modal" not in engine.python_needles()
+    assert not engine._needs_parse(b"def open_modal(view):\n    return {'type': 'modal', 'view': view}\n")
+    assert engine._needs_parse(b"import modal\n\ndef render(x):\n    return modal.Function.from_name('a', 'f').remote(x)\n")
