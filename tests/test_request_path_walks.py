@@ -110,3 +110,11 @@ def test_each_walk_is_the_same_whichever_comes_first(tmp_path: Path) -> None:
     assert {"app.main.read_order._fetch", "app.main.lookup", "app.main.export", "app.main.notify",
             "app.main.watch_orders", "app.main.poll", "app.helpers.refresh"} <= set(alone[False])
     assert "app.main.never_on_this_loop" not in alone[True]
+
+
+def test_a_coroutine_made_a_task_or_run_on_its_own_loop_is_named_so(tmp_path: Path) -> None:
+    walked = _walk(project_model(tmp_path, FILES), True)
+    assert walked["app.main.watch_orders"] == "a task `lifespan` starts, run on the event loop"
+    assert walked["app.main.poll"] == "awaited from `watch_orders`"
+    assert walked["app.main.warm"] == "awaited from `lifespan`"
+    assert "app.main.never_on_this_loop" not in walked  # `asyncio.run(...)`: a loop of its own

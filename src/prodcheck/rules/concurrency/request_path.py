@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.finding import Span
 from prodcheck.knowledge import load
 from prodcheck.knowledge.frameworks import deferred_runners, route_methods, task_spawners
 from prodcheck.project.python_index import PythonIndex
@@ -110,17 +111,18 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
 def _successors(index: PythonIndex, holds: Holds, function: Function, deferring: frozenset[str]) -> list[Entry]:
     """What the walk goes on to from an async function on the path, in the order it pushes them: the async
     functions it awaits or makes tasks of, the coroutines it hands to a helper that awaits them, and what it and
-    the plain helpers it calls defer. A function of the index alone, kept per function for the second walk
-    (without start-up), which reaches most of the same functions."""
+    the plain helpers it calls defer. A function of the index alone, kept per function for the other walk (with
+    or without start-up), which reaches most of the same functions."""
     memo: dict[str, list[Entry]] = index.__dict__.setdefault("_request_successors", {})
     found = memo.get(function.qualname)
     if found is not None:
         return found
     found = []
+    spawned, own_loop = _given_to(index, function, _spawns), _given_to(index, function, _runs_own_loop)
     for call, target, target_facts in resolved_callees(index, holds, function):
-        if not target.is_async or _handed_back(function, call) or _on_own_loop(index, function, call):
+        if not target.is_async or _handed_back(function, call) or call.value.at in own_loop:
             continue
-        found.append(Entry(target, target_facts, _task(function, target) if _spawned(index, function, call)
+        found.append(Entry(target, target_facts, _task(function, target) if call.value.at in spawned
                            else f"awaited from `{caller_name(function, target)}`"))
     for target, target_facts, helper in _coroutines_handed(index, function):
         found.append(Entry(target, target_facts, f"awaited by `{helper}` from `{caller_name(function, target)}`"))
@@ -208,23 +210,25 @@ _OWN_LOOP_METHODS = frozenset(_OFFLOAD["own_loop_methods"])
 def _spawned(index: PythonIndex, function: Function, call: Call) -> bool:
     """`asyncio.create_task(job())`, `tg.create_task(job())` in `function`: the coroutine becomes a task of the
     running loop (knowledge/frameworks.toml [deferred] spawners), not awaited in place."""
-    spawners = task_spawners()
-    return _given_to(index, function, call, lambda runner: runner.value.last in spawners)
+    return call.value.at in _given_to(index, function, _spawns)
 
 
-def _on_own_loop(index: PythonIndex, function: Function, call: Call) -> bool:
-    """`asyncio.run(job())`, `loop.run_until_complete(job())` in `function`: the coroutine runs on a loop of its own
-    in the thread that makes that call (a worker thread, `run_in_executor(pool, lambda: asyncio.run(job()))`), never
-    on the caller's ([offload] own_loop_functions)."""
-    return _given_to(index, function, call,
-                     lambda runner: runner.name in _OWN_LOOP_FUNCTIONS or runner.value.last in _OWN_LOOP_METHODS)
+def _spawns(runner: Call) -> bool:
+    return runner.value.last in task_spawners()
 
 
-def _given_to(index: PythonIndex, function: Function, call: Call, runs: Callable[[Call], bool]) -> bool:
-    """`call` is an argument of another call in `function` that `runs` accepts (`create_task(job())`)."""
-    at = call.value.at
-    return any(runs(runner) and any(given.at == at for given in runner.value.items)
-               for runner in index.calls_by_scope.get(function.qualname, ()))
+def _runs_own_loop(runner: Call) -> bool:
+    """`asyncio.run(job())`, `loop.run_until_complete(job())`: the coroutine runs on a loop of its own in the thread
+    that makes that call (a worker thread, `run_in_executor(pool, lambda: asyncio.run(job()))`), never on the
+    caller's ([offload] own_loop_functions)."""
+    return runner.name in _OWN_LOOP_FUNCTIONS or runner.value.last in _OWN_LOOP_METHODS
+
+
+def _given_to(index: PythonIndex, function: Function, runs: Callable[[Call], bool]) -> frozenset[int | Span]:
+    """Where the arguments `function` gives to the calls `runs` accepts are (`job()` of `create_task(job())`): a call
+    made there is given to one, in one pass over the function's calls instead of one per call asked about."""
+    return frozenset(given.at for runner in index.calls_by_scope.get(function.qualname, ()) if runs(runner)
+                     for given in runner.value.items)
 
 
 def _named(entry: Entry) -> str:
