@@ -104,6 +104,8 @@ WAYS = {
                      "in it is a request's stall (error), not start-up's",
     "property-read": "`enabled = db.config.auth_enabled` with `auth_enabled` a `@property` of a project class: the "
                      "getter runs",
+    "element-member-local": "`docs = client.collections[\"books\"].documents`, then `docs.search(...)`: a member of a "
+                            "client's element held in a local is what the inline chain is",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "
                     "`LISTERS.update(**{\"s3\": list_s3})`): each entry a key may pick",
     "enclosed-dependency": "`Depends(get_active_env)` in a route a router factory defines, naming a dependency defined "

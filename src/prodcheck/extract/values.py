@@ -200,6 +200,10 @@ class ValueBuilder(ast.NodeVisitor):
             return _new_tuple(_V4, ("const", span, "", literal))
         if node_type is _Name or node_type is _Attribute:
             dotted = node.id if node_type is _Name else self.dotted(node)  # type: ignore[attr-defined]  # an ast.Name
+            if dotted is None and node_type is _Attribute:
+                # `client.collections["books"].documents`: a member of an element, named like a call on one
+                # (`CLIENTS[].upload`), so a local bound to it holds what the inline chain would
+                dotted = self._element_method(node)
             if dotted is not None:
                 text = _intern(self.qualify(dotted))
                 return _new_tuple(_V3, ("name", span, text)) if text else _new_tuple(_V2, ("name", span))
