@@ -106,6 +106,9 @@ WAYS = {
                      "getter runs",
     "element-member-local": "`docs = client.collections[\"books\"].documents`, then `docs.search(...)`: a member of a "
                             "client's element held in a local is what the inline chain is",
+    "iterated-generator": "a sync generator function iterated where it is called (`list(self._select(sql))`, `for row in "
+                          "rows():`, a list comprehension over it, `\", \".join(...)` of a generator expression over it): its "
+                          "body runs there; handed to `StreamingResponse`, it runs in the threadpool",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "
                     "`LISTERS.update(**{\"s3\": list_s3})`): each entry a key may pick",
     "enclosed-dependency": "`Depends(get_active_env)` in a route a router factory defines, naming a dependency defined "

@@ -26,8 +26,8 @@ from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.values import Scope, WholeFunction, debug_variable
 from prodcheck.knowledge import load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
-from prodcheck.model.facts import (AWAITED, IN_MAIN, KEYWORD_LITERAL, OFFLOADED, ONCE, READ, VALUE_SHAPES, Call,
-                                   ClassDef, Function, Param, PyFacts, StringLiteral, pack_position)
+from prodcheck.model.facts import (AWAITED, IN_MAIN, ITERATED, KEYWORD_LITERAL, OFFLOADED, ONCE, READ, VALUE_SHAPES,
+                                   Call, ClassDef, Function, Param, PyFacts, StringLiteral, pack_position)
 from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
@@ -36,6 +36,8 @@ _OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
 # Calls that call a lambda they are given on the calling thread or on the event loop (knowledge/blocking.toml [eager]).
 _EAGER_FUNCTIONS = frozenset(load("blocking")["eager"]["functions"])
 _EAGER_METHODS = frozenset(load("blocking")["eager"]["methods"])
+_CONSUMING_FUNCTIONS = frozenset(load("blocking")["consumes"]["functions"])
+_CONSUMING_METHODS = frozenset(load("blocking")["consumes"]["methods"])
 # Attributes whose read makes a request (knowledge/blocking.toml `attributes`): each read in a function is kept.
 _READ_ATTRIBUTES = frozenset(name for family in load("blocking")["family"].values()
                              for name in family.get("attributes", ()))
@@ -384,6 +386,8 @@ class _Extractor(TestBodies):
                 literal_keywords(value, named)
                 if len(named) > before:
                     flags |= KEYWORD_LITERAL
+            if id(node) in self.iterated:
+                flags |= ITERATED
             calls = self.calls
             calls.append(Call(value, scope.qualname if scope.is_function else "", receiver, flags))
             if len(calls) > PYTHON_MAX_FACTS:
@@ -393,6 +397,10 @@ class _Extractor(TestBodies):
             last = text.rpartition(".")[2]  # `Value.last`, computed once per call
             offloads = text in OFFLOADERS or last in _OFFLOAD_METHODS
             eager = not offloads and (text in _EAGER_FUNCTIONS or last in _EAGER_METHODS)
+        if node.args and (text in _CONSUMING_FUNCTIONS or (type(func) is _Attribute and func.attr in _CONSUMING_METHODS)):
+            consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
+            if type(consumed) is _CallNode or type(consumed) is ast.GeneratorExp:
+                self.iterated.add(id(consumed))
         if eager:
             self._eager_lambdas.update(id(a) for a in (*node.args, *(k.value for k in node.keywords))
                                        if type(a) is ast.Lambda)
@@ -514,6 +522,7 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
     extractor._dispatch.clear()  # bound methods: a cycle the (paused) garbage collector would keep
     extractor._values.clear()
     extractor._eager_lambdas.clear()
+    extractor.iterated.clear()
     extractor.tree = None
     count = (len(extractor.calls) + len(extractor.strings) + len(extractor.assigns) + extractor.local_assigns
              + len(extractor.functions) + len(extractor.classes))

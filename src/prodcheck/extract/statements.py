@@ -58,6 +58,7 @@ class Statements(ValueBuilder):
         self.class_stack: list[str] = []
         self.in_main = False
         self.local_assigns = 0  # assignments to a function's plain names: `locals` only, no Assign (a budget's count)
+        self.iterated: set[int] = set()  # ids of the call nodes whose result is iterated where it is made (ITERATED)
 
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
         if self.shallow and not (type(target) is _Name and target.id not in self.global_names):
@@ -199,6 +200,8 @@ class Statements(ValueBuilder):
         scope = self.scopes[-1]
         if scope.is_function:
             self._bind_each(scope, node.target, node.iter, node)
+        if type(node) is ast.For and type(node.iter) is ast.Call:
+            self.iterated.add(id(node.iter))  # `for row in rows():` runs a generator `rows` here, to its end
         self.generic_visit(node)
 
     def _bind_each(self, scope: Scope, target: ast.expr, iterable: ast.expr, at: ast.AST) -> None:
@@ -232,6 +235,10 @@ class Statements(ValueBuilder):
                 names = [e.id for e in elements if isinstance(e, ast.Name)]
                 if names and len(names) == len(elements) and not any(n in scope.local_names for n in names):
                     self._bind_each(scope, target, generator.iter, node)
+        if type(node) is not ast.GeneratorExp or id(node) in self.iterated:
+            # a list, set or dict display runs its loops where it is written; a generator expression only when
+            # what it is given to consumes it (`"".join(r for r in rows())`)
+            self.iterated.update(id(g.iter) for g in node.generators if not g.is_async and type(g.iter) is ast.Call)
         self.generic_visit(node)
 
     visit_ListComp = _comprehension

@@ -223,7 +223,8 @@ _VALUE_BUILDERS = {2: _new_value2, 3: _new_value3, 4: _new_value4, 5: _new_value
 # The yes/no facts of a Call, as bits of one small int (Python shares those up to 256): a Call is
 # four slots instead of seven, 64 bytes instead of 88 (a quarter million calls on the bench corpus).
 # KEYWORD_LITERAL: a keyword holds a str literal (extract/file_facts.literal_keywords), what PC302 reads.
-AWAITED, IN_MAIN, OFFLOADED, ONCE, READ, KEYWORD_LITERAL = 1, 2, 4, 8, 16, 32
+# ITERATED: what the call returns is iterated where it is made (Call.iterated).
+AWAITED, IN_MAIN, OFFLOADED, ONCE, READ, KEYWORD_LITERAL, ITERATED = 1, 2, 4, 8, 16, 32, 64
 
 
 @quick_pickle
@@ -232,7 +233,7 @@ class Call:
     value: Value  # kind "call"
     scope: str  # qualified name of the enclosing function, "" at module level
     receiver: str = ""  # local variable or parameter a method is called on (`db` in db.get())
-    flags: int = 0  # AWAITED | IN_MAIN | OFFLOADED | ONCE | READ, read as the properties below
+    flags: int = 0  # AWAITED | IN_MAIN | OFFLOADED | ONCE | READ | KEYWORD_LITERAL | ITERATED, read as the properties below
 
     @property
     def awaited(self) -> bool:
@@ -257,6 +258,12 @@ class Call:
     def read(self) -> bool:
         """Not a call: the read of an attribute that makes a request (`PyFacts.reads`, `result.status`)."""
         return bool(self.flags & READ)
+
+    @property
+    def iterated(self) -> bool:
+        """What it returns is iterated to the end where it is made (`for row in rows()`, `[r for r in rows()]`,
+        `list(rows())`): a generator function called so runs its body here."""
+        return bool(self.flags & ITERATED)
 
     @property
     def name(self) -> str:

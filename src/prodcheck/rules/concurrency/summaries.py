@@ -45,7 +45,8 @@ class Blocking:
 
 
 def _lazy(function: Function) -> bool:
-    """A sync generator's body runs when it is iterated (by StreamingResponse: in the threadpool), not when called."""
+    """A sync generator's body runs when it is iterated (by StreamingResponse: in the threadpool), not when called;
+    a call iterated where it is made (`Call.iterated`) runs it there."""
     return function.is_generator and not any(d.last == "contextmanager" for d in function.decorators)
 
 
@@ -124,7 +125,8 @@ class BlockingAnalysis:
 
     def helpers(self, function: Function) -> Iterator[tuple[Call, Function, PyFacts]]:
         for call, target, target_facts in resolved_callees(self.index, self.holds, function):
-            if call.offloaded or call.awaited or call.once or target.is_async or _lazy(target) or _memoized(target, call):
+            if call.offloaded or call.awaited or call.once or target.is_async or (_lazy(target) and not call.iterated) \
+                    or _memoized(target, call):
                 continue
             yield call, target, target_facts
 
