@@ -38,6 +38,17 @@ def migration_calls(kind: str) -> Names:
 
 
 @cache
+def management_program() -> str:
+    """The program a management command run in process stands for (`[management] program`)."""
+    return str(load("migrations")["management"]["program"])
+
+
+def management_calls() -> Names:
+    """Calls that run a management command in process (`[management] calls`)."""
+    return names("migrations", "management", "calls")
+
+
+@cache
 def shell_keywords() -> frozenset[str]:
     """The keywords a shell-running call takes its command by (`[calls] shell_keywords`)."""
     return frozenset(load("migrations")["calls"]["shell_keywords"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from prodcheck.knowledge.migrations import (
-    ddl_executors, ddl_statement, migration_calls, migration_command, shell_keywords,
+    ddl_executors, ddl_statement, management_calls, management_program, migration_calls, migration_command, shell_keywords,
 )
 from prodcheck.knowledge.names import Resolver
 from prodcheck.model.facts import Call, Value
@@ -61,6 +61,12 @@ def migration_call(call: Call, constructor: Resolver | None = None,
         tool = migration_command([name.split(".", 1)[0], *words]) if words else None
         if tool is not None:
             return f"`{tool}` (`{name}()`)"
+    if name in management_calls():
+        # `call_command("migrate", "--noinput")`: the command's words are the call's string arguments
+        words = [str(value.literal) for value in call.value.items if value.is_str]
+        tool = migration_command([management_program(), *words]) if words else None
+        if tool is not None:
+            return f"`{tool}` (`{name.rsplit('.', 1)[-1]}()`)"
     if name in migration_calls("shell"):
         # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
         strings = list(_argv_words(call, constant))
