@@ -258,11 +258,37 @@ def test_a_file_of_local_infrastructure_only(tmp_path: Path) -> None:
     """, "built/Dockerfile": "FROM python:3.12\n"})
     marks = project.deployment._local_marks
     assert marks("infra/compose.yml") == [
+        "service `aws` runs `localstack/localstack`, a stand-in for a cloud service that only development runs "
+        "(infra/compose.yml:5)",
+        "service `mail` runs `mailhog/mailhog`, a stand-in for a cloud service that only development runs "
+        "(infra/compose.yml:6)",
         "infra/compose.yml runs only local infrastructure (cache, db, bouncer, aws), none of the project's own images"]
     assert marks("ops/compose.yml") == []
     assert marks("stack/compose.yml") == []
     assert marks("built/compose.yml") == []
     assert marks("missing.yml") == []
+
+
+def test_a_cloud_emulator_beside_the_project_service(tmp_path: Path) -> None:
+    """LocalStack (or Azurite, a mail catcher) beside the project's own service: the stack talks to a stand-in that
+    no production runs. MinIO, a storage server production does run, and a real SMTP relay do not mark it."""
+    project = project_model(tmp_path, {**APP, "Dockerfile": "FROM python:3.12\n", "local/compose.yml": """
+        services:
+          api:
+            build: ..
+            environment: {AWS_ENDPOINT_URL: "http://localstack:4566"}
+          localstack: {image: "localstack/localstack:3.1"}
+    """, "prod/compose.yml": """
+        services:
+          api:
+            build: ..
+          storage: {image: "minio/minio:RELEASE.2025-01-01T00-00-00Z"}
+          relay: {image: "boky/postfix"}
+    """})
+    assert project.deployment._local_marks("local/compose.yml") == [
+        "service `localstack` runs `localstack/localstack:3.1`, a stand-in for a cloud service that only development "
+        "runs (local/compose.yml:5)"]
+    assert project.deployment._local_marks("prod/compose.yml") == []
 
 
 def test_the_dockerfile_and_the_context_a_service_builds(tmp_path: Path) -> None:

@@ -177,8 +177,12 @@ class LocalMarks(WorkflowEvidence):
         reload_words = knowledge["reload_words"]
         dev_database = re.compile(knowledge["dev_database"], re.I)
         local_images = set(knowledge["local_images"])
+        emulators = set(knowledge["emulators"])
         for service in services:
             line = service.key.span.line
+            if service.image and image_repository(service.image) in emulators:
+                marks.append(f"service `{service.name}` runs `{service.image}`, a stand-in for a cloud service that "
+                             f"only development runs ({path}:{line})")
             if service.node.get("develop") is not None:
                 marks.append(f"service `{service.name}` has `develop: watch` ({path}:{line})")
             context = self._build_context(service)
