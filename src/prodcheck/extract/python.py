@@ -399,8 +399,10 @@ class _Extractor(TestBodies):
             eager = not offloads and (text in _EAGER_FUNCTIONS or last in _EAGER_METHODS)
         if node.args and (text in _CONSUMING_FUNCTIONS or (type(func) is _Attribute and func.attr in _CONSUMING_METHODS)):
             consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
-            if type(consumed) is _CallNode or type(consumed) is ast.GeneratorExp:
+            if type(consumed) is ast.GeneratorExp:
                 self.iterated.add(id(consumed))
+            else:
+                self.iterate(consumed)
         if eager:
             self._eager_lambdas.update(id(a) for a in (*node.args, *(k.value for k in node.keywords))
                                        if type(a) is ast.Lambda)
@@ -523,6 +525,11 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
     extractor._values.clear()
     extractor._eager_lambdas.clear()
     extractor.iterated.clear()
+    if extractor.iterated_values:  # locals bound to a call, iterated later in the function
+        for call in extractor.calls:
+            if id(call.value) in extractor.iterated_values:
+                call.flags |= ITERATED
+        extractor.iterated_values.clear()
     extractor.tree = None
     count = (len(extractor.calls) + len(extractor.strings) + len(extractor.assigns) + extractor.local_assigns
              + len(extractor.functions) + len(extractor.classes))

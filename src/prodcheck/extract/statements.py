@@ -59,6 +59,17 @@ class Statements(ValueBuilder):
         self.in_main = False
         self.local_assigns = 0  # assignments to a function's plain names: `locals` only, no Assign (a budget's count)
         self.iterated: set[int] = set()  # ids of the call nodes whose result is iterated where it is made (ITERATED)
+        self.iterated_values: set[int] = set()  # ids of the call Values a local holds when a loop iterates it
+
+    def iterate(self, node: ast.expr) -> None:
+        """`node` is iterated to its end where it is written (Call.iterated): a call, or a plain local of the
+        function bound to one (`rows = self._select(sql)` then `for row in rows:`: the call, by its Value)."""
+        if type(node) is ast.Call:
+            self.iterated.add(id(node))
+        elif type(node) is _Name and self.scopes[-1].is_function and node.id in self.scopes[-1].local_names:
+            bound = next((value for name, value, _ in reversed(self.scopes[-1].locals) if name == node.id), None)
+            if bound is not None and bound.kind == "call":
+                self.iterated_values.add(id(bound))
 
     def _record_assign(self, target: ast.expr, value_node: ast.expr | None, node: ast.stmt) -> None:
         if self.shallow and not (type(target) is _Name and target.id not in self.global_names):
@@ -200,8 +211,8 @@ class Statements(ValueBuilder):
         scope = self.scopes[-1]
         if scope.is_function:
             self._bind_each(scope, node.target, node.iter, node)
-        if type(node) is ast.For and type(node.iter) is ast.Call:
-            self.iterated.add(id(node.iter))  # `for row in rows():` runs a generator `rows` here, to its end
+        if type(node) is ast.For:
+            self.iterate(node.iter)  # `for row in rows():` runs a generator `rows` here, to its end
         self.generic_visit(node)
 
     def _bind_each(self, scope: Scope, target: ast.expr, iterable: ast.expr, at: ast.AST) -> None:
@@ -238,7 +249,9 @@ class Statements(ValueBuilder):
         if type(node) is not ast.GeneratorExp or id(node) in self.iterated:
             # a list, set or dict display runs its loops where it is written; a generator expression only when
             # what it is given to consumes it (`"".join(r for r in rows())`)
-            self.iterated.update(id(g.iter) for g in node.generators if not g.is_async and type(g.iter) is ast.Call)
+            for clause in node.generators:
+                if not clause.is_async:
+                    self.iterate(clause.iter)
         self.generic_visit(node)
 
     visit_ListComp = _comprehension
