@@ -6,6 +6,7 @@ helper (sessions.py).
 from __future__ import annotations
 
 from prodcheck.model.facts import Call, Function, Value
+from prodcheck.knowledge import load
 from prodcheck.knowledge.blocking import Family
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.arguments import client_argument
@@ -31,7 +32,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
                 return None
             if family.requires and not _set_up(index, function, family.requires):
                 return None
-            return Why(_what(family, name), family.instead, family.warning, family.light(name))
+            light = family.light(name) or (name in family.opens and _handle_offloaded(index, call, function, family))
+            return Why(_what(family, name), family.instead, family.warning, light)
         if name in kb.sqlalchemy.inspect:
             inspected = holds.value(call.value.arg(0), function)
             if inspected is not None and inspected.blocking_session:
@@ -112,6 +114,27 @@ def _waited_later(index: PythonIndex, call: Call, function: Function, family: Fa
         for other in index.calls_by_scope.get(function.qualname, []))
 
 
+_OFFLOAD = load("blocking")["offload"]
+_OFFLOAD_FUNCTIONS, _OFFLOAD_METHODS = frozenset(_OFFLOAD["functions"]), frozenset(_OFFLOAD["methods"])
+
+
+def _handle_offloaded(index: PythonIndex, call: Call, function: Function, family: Family) -> bool:
+    """`with path.open("rb") as f: data = await asyncio.to_thread(f.read)`: the function hands a method of the handle
+    it opens to a thread ([offload]) and calls none of the family's methods on it itself, so only the open, one
+    metadata operation, runs on the loop (knowledge/blocking.toml `opens`)."""
+    kept = {name for name, value, _ in function.locals if value.kind == "call" and value.at == call.value.at}
+    if not kept:
+        return False
+    handed = False
+    for other in index.calls_by_scope.get(function.qualname, []):
+        if other.receiver in kept and not other.offloaded and other.name.rsplit(".", 1)[-1] in (family.methods or ()):
+            return False  # `f.read()` on the loop: the file's I/O is here too
+        if other.name in _OFFLOAD_FUNCTIONS or other.name.rsplit(".", 1)[-1] in _OFFLOAD_METHODS:
+            handed = handed or any(item.kind == "name" and item.text.partition(".")[0] in kept and "." in item.text
+                                   for item in other.value.items)
+    return handed
+
+
 def _set_up(index: PythonIndex, function: Function, required: frozenset[str]) -> bool:
     """`registry = CollectorRegistry(); MultiProcessCollector(registry); generate_latest(registry)`: the function,
     or its module at top level, calls one of `required` (knowledge/blocking.toml `requires`)."""
@@ -178,7 +201,8 @@ def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, cal
         if family.through and not family.through.intersection(head.split(".")[1:]):
             return None  # `upload.read()`: the object's own methods are coroutines; `upload.file.read()` blocks
         if family.method_blocks(method):
-            return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning, family.light(method))
+            light = family.light(method) or (method in family.opens and _handle_offloaded(index, call, function, family))
+            return Why(f"{family.what} (`{short}.{method}()`)", family.instead, family.warning, light)
         return None
     orm_why = _orm_blocks(holds, holder, method, short)
     if orm_why is not None:
