@@ -291,6 +291,30 @@ def test_a_cloud_emulator_beside_the_project_service(tmp_path: Path) -> None:
     assert project.deployment._local_marks("prod/compose.yml") == []
 
 
+def test_a_build_context_under_a_variable_the_repository_does_not_set(tmp_path: Path) -> None:
+    """`context: ${PATHS_PROJECT_DIR}/backend` (the variable set in a .env file left out of the repository): the one
+    Dockerfile at the written tail is what the service builds, so a root image it runs is production's; two
+    candidates, or none, build nothing known."""
+    from conftest import run_json
+
+    files = {**APP, "backend/Dockerfile.api": "FROM python:3.12\nCMD [\"python\", \"-m\", \"app\"]\n",
+             "tools/Dockerfile.api": "FROM python:3.12\nUSER app\n",
+             "deploy/compose.yml": """
+        services:
+          api:
+            build: {context: "${PATHS_PROJECT_DIR}/backend", dockerfile: ./Dockerfile.api}
+            image: ghcr.io/org/api:1.0.0
+          other:
+            build: {context: "${ROOT}", dockerfile: Dockerfile.api}
+    """}
+    project = project_model(tmp_path, files)
+    assert project.deployment._built_dockerfile(project.views.compose_services[0]) == "backend/Dockerfile.api"
+    assert project.deployment._built_dockerfile(project.views.compose_services[1]) is None  # two Dockerfile.api
+    _, report = run_json(tmp_path)
+    root = [f for f in report["findings"] if f["code"] == "PC201" and f["path"] == "backend/Dockerfile.api"]
+    assert [(f["severity"], f["context"]) for f in root] == [("warning", "prod")]
+
+
 def test_the_dockerfile_and_the_context_a_service_builds(tmp_path: Path) -> None:
     dockerfiles = ["api/Dockerfile", "worker/Dockerfile.prod", "docker/Dockerfile.c", "svc/Dockerfile",
                    "deploy/Dockerfile", "deploy/Dockerfile.h"]

@@ -27,7 +27,8 @@ from prodcheck.model.files import Context
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.deploy_evidence import _join, _knowledge
 from prodcheck.project.infra import (
-    ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, yaml_command,
+    ComposeService, by_written_tail, compose_env, image_repository, is_database_image, is_pooler_image, under_variable,
+    yaml_command,
 )
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.workflow_evidence import WorkflowEvidence
@@ -141,6 +142,11 @@ class LocalMarks(WorkflowEvidence):
         if build.is_scalar:
             return self._dockerfile_at(_join(_join(base, build.as_str() or "."), "Dockerfile"))
         context_node, file_node = build.get("context"), build.get("dockerfile")
+        written = under_variable(context_node.as_str() or "") if context_node is not None else None
+        if written is not None:  # `context: ${PATHS_PROJECT_DIR}/backend` (processes.Processes.dockerfile_for)
+            name = (file_node.as_str() or "Dockerfile") if file_node is not None else "Dockerfile"
+            return by_written_tail(posixpath.normpath(posixpath.join(written, name)),
+                                   (source.path for source, _ in self.views.dockerfiles))
         context = _join(base, (context_node.as_str() or ".") if context_node is not None else ".")
         return self._dockerfile_at(_join(context, (file_node.as_str() or "Dockerfile") if file_node is not None else "Dockerfile"))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -344,6 +344,22 @@ def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: st
                                  and _common_folders(candidate.path, near) > _common_folders(best.path, near)):
             best, best_len = candidate, shared
     return best
+
+
+_LEADING_VARIABLE = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/")
+
+
+def under_variable(path: str) -> str | None:
+    """What a path writes after a leading `${PROJECT_DIR}/` or `$ROOT/`, or None when it has no such variable."""
+    match = _LEADING_VARIABLE.match(path)
+    return posixpath.normpath(path[match.end():]) if match else None
+
+
+def by_written_tail(tail: str, paths: Iterable[str]) -> str | None:
+    """The one path of `paths` that is `tail` or ends with it (`${PATHS_PROJECT_DIR}/backend` + `Dockerfile.api`:
+    `backend/Dockerfile.api`, wherever the variable points), or None when none or several do."""
+    found = [path for path in paths if path == tail or path.endswith(f"/{tail}")]
+    return found[0] if len(found) == 1 else None
 
 
 def shared_tail(parts: list[str], other: list[str]) -> int:

@@ -15,8 +15,8 @@ from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, copy
 from prodcheck.parsing.shell import SimpleCommand, expand_default, split_argv, split_script, with_script_variables
 from prodcheck.project.compose_extends import inherited as extended_key, owner_of
 from prodcheck.project.infra import (
-    Process, Step, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command, k8s_env,
-    raw_argv, replicas_fact, resolve_script, scalar_location, workers_fact, yaml_command,
+    Process, Step, by_written_tail, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command,
+    k8s_env, raw_argv, replicas_fact, resolve_script, scalar_location, under_variable, workers_fact, yaml_command,
 )
 from prodcheck.project.sources import SourceFile
 
@@ -72,6 +72,13 @@ class Processes:
         self._image_indexes: dict[int, tuple[list, int, dict, list[int], tuple | None]] = {}
 
     def dockerfile_for(self, base_dir: str, context: str | None, dockerfile: str | None) -> SourceFile | None:
+        written = under_variable(context or "")
+        if written is not None:
+            # `context: ${PATHS_PROJECT_DIR}/backend`, the variable set in a .env file the repository leaves out: the
+            # one Dockerfile of the repository at the written tail
+            tail = posixpath.normpath(posixpath.join(written, dockerfile or "Dockerfile"))
+            found = by_written_tail(tail, (source.path for source, _ in self.project.views.dockerfiles))
+            return self.project.by_path.get(found) if found is not None else None
         directory = posixpath.normpath(posixpath.join(base_dir, context or "."))
         name = dockerfile or "Dockerfile"
         candidate = posixpath.normpath(posixpath.join(directory, name)).lstrip("./") if directory != "." else name
