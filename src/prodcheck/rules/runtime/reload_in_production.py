@@ -7,7 +7,7 @@ import re
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.servers import reload_run_calls
-from prodcheck.model.facts import Value
+from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Confidence, Location, Severity
 from prodcheck.project import Project
@@ -87,6 +87,33 @@ def reload_gate(value: Value) -> tuple[Value, str] | None:
     if not literal.is_str or subject.kind != "name":
         return None
     return subject, str(literal.literal)
+
+
+def _defaulted_on(project: Project, facts: PyFacts, call: Call, value: Value, run: set[str]) -> str | None:
+    """`uvicorn.run(..., reload=reload)` in `def start(..., reload: bool = True)` (a CLI command: typer's
+    `typer.Option(True)` too), in a module a production command runs without a word about reloading: where that
+    command is written, or None."""
+    if value.kind != "name" or "." in value.text or not module_is_run(project, facts.module, facts.path, run):
+        return None
+    function = next((f for f in facts.functions if f.qualname == call.scope), None)
+    param = next((p for p in function.params if p.name == value.text), None) if function is not None else None
+    default = param.default if param is not None else None
+    if default is not None and default.kind == "call" and default.text.rsplit(".", 1)[-1] in {"Option", "option"}:
+        default = default.arg(0) or default.kwarg("default")  # `reload: bool = typer.Option(True, ...)`
+    if default is None or not default.is_true:
+        return None
+    for process in project.processes:
+        if process.context != Context.PROD:
+            continue
+        for step in process.steps:
+            server = step.server
+            if server is None or server.server != "python" or not server.app_ref \
+                    or not module_is_run(project, facts.module, facts.path, {server.app_ref.removeprefix("./")}):
+                continue
+            if any("reload" in word for word in step.command.argv):
+                return None  # `--no-reload`, `--reload false`: the command says
+            return f"{step.location.path}:{step.location.span.line}"
+    return None
 
 
 def _without_comment(line: str) -> str:
@@ -183,6 +210,14 @@ class ReloadInProduction(Rule):
                     continue
                 reload_value = call.value.kwarg("reload")
                 if reload_value is None:
+                    continue
+                defaulted = _defaulted_on(project, facts, call, reload_value, run)
+                if defaulted is not None:
+                    yield self.draft(
+                        f"`uvicorn.run(reload={reload_value.text})` takes the default of the command's `{reload_value.text}` "
+                        f"parameter, True, and the production command ({defaulted}) does not change it: the reloader "
+                        "restarts the server on file changes and ignores `workers`",
+                        Location(facts.path, reload_value.span))
                     continue
                 gate = None if reload_value.is_true else reload_gate(reload_value)
                 if not reload_value.is_true:
