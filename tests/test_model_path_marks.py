@@ -149,6 +149,23 @@ def test_test_support_imports_a_test_framework_or_client(tmp_path: Path) -> None
     assert project.deployment._test_support(project.by_path["app/__init__.py"]) is None
 
 
+API = "from fastapi import FastAPI\n"  # a word of the parse prefilter: every file below is parsed
+
+
+def test_a_module_the_application_imports_is_no_test_support(tmp_path: Path) -> None:
+    """`lib/db.py` importing pytest for a guard is the database layer `api/main.py` imports; one imported only by a
+    test, or by another module importing pytest, stays test support."""
+    project = _project(tmp_path, {
+        "lib/db.py": f"import pytest\n{API}", "api/main.py": f"from lib.db import fetch_all\n{API}",
+        "lib/factories.py": f"import pytest\n{API}", "tests/test_api.py": f"from lib.factories import make_user\n{API}",
+        "lib/fixtures.py": f"import pytest\nfrom lib.plugin import hook\n{API}", "lib/plugin.py": f"import pytest\n{API}"})
+    support = {path: project.deployment._test_support(project.by_path[path])
+               for path in ("lib/db.py", "lib/factories.py", "lib/plugin.py")}
+    assert support == {"lib/db.py": None,
+                       "lib/factories.py": Placement(Context.TEST, "it imports `pytest`: test support"),
+                       "lib/plugin.py": Placement(Context.TEST, "it imports `pytest`: test support")}
+
+
 @pytest.mark.parametrize("name", ["README.md", "README.rst", "README.txt", "README", "readme.md"])
 def test_a_root_readme_that_says_the_repository_is_a_sample(tmp_path: Path, name: str) -> None:
     project = _project(tmp_path, {name: "# Samples\n\nThese samples must not be\ndeployed in production environments.\n"})

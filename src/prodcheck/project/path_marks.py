@@ -20,6 +20,16 @@ from prodcheck.project.installs import Installs, installed_requirements
 from prodcheck.project.sources import SourceFile
 
 
+def _test_import(imports: tuple[tuple[str, str], ...]) -> str | None:
+    """The test framework or test client among a file's imports (knowledge/contexts.toml [test_imports]), or None."""
+    modules = _knowledge()["test_imports"]["modules"]
+    for _, target in imports:
+        for module in modules:
+            if target == module or target.startswith(module + "."):
+                return str(module)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Placement:
     context: Context
@@ -161,16 +171,30 @@ class PathMarks(LocalMarks):
         return bool(parts) and "/".join([*parts, "__init__.py"]) in self.views.by_path
 
     def _test_support(self, source: SourceFile) -> Placement | None:
-        """A Python module importing a test framework or test client (knowledge/contexts.toml)."""
+        """A Python module importing a test framework or test client (knowledge/contexts.toml), unless a module of
+        the application imports it: `lib/db.py` importing pytest for a guard (`pytest.exit(...)` when a test session
+        points at the live database) is still the database layer `api/main.py` imports."""
         facts = self.views.python_facts.get(source.path)
         if facts is None:
             return None
-        modules = _knowledge()["test_imports"]["modules"]
-        for _, target in facts.imports:
-            for module in modules:
-                if target == module or target.startswith(module + "."):
-                    return Placement(Context.TEST, f"it imports `{module}`: test support")
-        return None
+        module = _test_import(facts.imports)
+        if module is None or facts.module in self._imported_by_application:
+            return None
+        return Placement(Context.TEST, f"it imports `{module}`: test support")
+
+    @cached_property
+    def _imported_by_application(self) -> frozenset[str]:
+        """The modules (`lib.db`, and its tail `db`, as a file's module name may be either) that a Python file
+        neither in a test path nor importing a test framework imports."""
+        imported: set[str] = set()
+        for path, facts in self.views.python_facts.items():
+            source = self.views.by_path.get(path)
+            if source is None or source.context == Context.TEST or _test_import(facts.imports) is not None:
+                continue
+            for name in facts.imported_modules:
+                parts = name.split(".")
+                imported.update(".".join(parts[i:]) for i in range(len(parts)))
+        return frozenset(imported)
 
     @cached_property
     def _sample_repository(self) -> str | None:
