@@ -323,3 +323,17 @@ def test_a_package_named_with_a_common_word_is_read_by_how_its_calls_are_written
     assert b"modal" not in engine.python_needles()
     assert not engine._needs_parse(b"def open_modal(view):\n    return {'type': 'modal', 'view': view}\n")
     assert engine._needs_parse(b"import modal\n\ndef render(x):\n    return modal.Function.from_name('a', 'f').remote(x)\n")
+
+
+def test_a_module_whose_listed_functions_all_block_in_one_family() -> None:
+    """`getattr(requests, method)` picks one of requests' functions, each [family.requests]; `os` lists functions
+    of several families (file I/O, subprocess), and a module with fewer than three listed functions says too
+    little."""
+    from prodcheck.knowledge.blocking import blocking
+
+    kb = blocking()
+    family = kb.module_family("requests")
+    assert family is not None and family.key == "requests"
+    assert kb.module_family("os") is None
+    assert kb.module_family("time") is None
+    assert kb.module_family("string") is None

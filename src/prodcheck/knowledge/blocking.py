@@ -205,6 +205,17 @@ class Blocking:
                 return family
         return None
 
+    def module_family(self, module: str) -> Family | None:
+        """The one family whose functions are all the module's functions this knowledge lists, at least three of
+        them (`requests`: get, post, put, ... all [family.requests]): any function picked from the module by a name
+        known only at run time (`getattr(requests, method.lower())`) is one of them, and blocks. None when the
+        module's listed functions belong to several families, or are too few to say."""
+        prefix = f"{module}."
+        found = {family.key for name, family in self._functions.items()
+                 if name.startswith(prefix) and "." not in name[len(prefix):]}
+        listed = sum(1 for name in self._functions if name.startswith(prefix) and "." not in name[len(prefix):])
+        return self.families[found.pop()] if len(found) == 1 and listed >= 3 else None
+
     def function(self, name: str) -> Family | None:
         """The family of a function that blocks when called, by its qualified name."""
         return self._functions.get(name) or self._pattern(name, False) or self._resource_method(name)

@@ -43,6 +43,10 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
         why = _method_blocks(index, holds, head, method, call, function)
         if why is not None:
             return why
+    if not call.receiver and not head and function.qualname:
+        picked = _picked_by_name(holds, call, function)
+        if picked is not None:
+            return picked
     if kb.called and "()" not in name and not _client_method(holds, head, call, function):
         # `llm(prompt)`, `self.llm(prompt)`: a client called as a function (not a method of one: judged above)
         holder = holds.expression(name, function, line=call.span.line)
@@ -51,6 +55,24 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
     return (client_argument(index, holds, call, function) or query_argument(index, holds, call, function)
             or sync_session_argument(index, holds, call, function))
+
+
+def _picked_by_name(holds: Holds, call: Call, function: Function) -> Why | None:
+    """`request_fn = getattr(requests, method.lower())` then `request_fn(url, ...)`: a function of a module whose
+    listed functions all block (Blocking.module_family), or a method of a sync client whose every method but
+    its `safe` ones blocks, picked by a name known only at run time, and called."""
+    local = holds.local(function, call.name, call.span.line)
+    if local is None or local.kind != "call" or local.text != "getattr" or len(local.items) < 2 \
+            or local.items[1].is_str or local.items[0].kind != "name":
+        return None
+    target = local.items[0]
+    family = holds.kb.module_family(target.text)
+    if family is None:
+        held = holds.value(target, function)
+        family = holds.family(held) if held is not None and held.kind == "client" else None
+        if family is None or family.methods is not None or family.cpu:
+            return None
+    return Why(f"{family.what} (`{call.name}()`, picked from `{target.text}` by name)", family.instead, family.warning)
 
 
 def _read_blocks(holds: Holds, read: Call, function: Function) -> Why | None:
