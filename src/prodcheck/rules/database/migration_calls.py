@@ -39,6 +39,9 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     for item in call.value.items:
         if item.kind == "name" and migration_calls("create_all").match(item.text, constructor):
             return "`metadata.create_all()`"
+        if item.kind == "name" and item.text in migration_calls("upgrade"):
+            # `await asyncio.to_thread(command.upgrade, config, "head")`: handed to a thread, run all the same
+            return "`alembic.command.upgrade()`"
     if _drops_all(call, constructor):
         return "`metadata.drop_all()` (drops every table)"
     setup = migration_calls("schema_setup").match(name, constructor)
