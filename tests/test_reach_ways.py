@@ -109,6 +109,8 @@ WAYS = {
     "iterated-generator": "a sync generator function iterated where it is called (`list(self._select(sql))`, `for row in "
                           "rows():`, a list comprehension over it, `\", \".join(...)` of a generator expression over it): its "
                           "body runs there; handed to `StreamingResponse`, it runs in the threadpool",
+    "lazy-export": "`from lazypkg import archive` where the package's module `__getattr__` imports it from a submodule on "
+                   "first use (PEP 562): the one submodule that binds the name",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "
                     "`LISTERS.update(**{\"s3\": list_s3})`): each entry a key may pick",
     "enclosed-dependency": "`Depends(get_active_env)` in a route a router factory defines, naming a dependency defined "

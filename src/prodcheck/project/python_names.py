@@ -52,6 +52,7 @@ class NameIndex:
         # order). Without it, star imports that lead into one another were searched again at each depth
         # along every path through them.
         self._unresolved_from: dict[str, int] = {}
+        self._lazy_names: dict[str, dict[str, list[str]]] = {}  # package -> its submodules' names (_lazy_export)
         self._constructors: dict[str, str | None] = {}
         self._ambiguous: dict[str, bool] = {}  # module part of a name -> whether two modules end with it
         self._anchored: dict[tuple[str, str], str | None] = {}  # (name, module) -> `anchored_in`'s answer
@@ -152,8 +153,33 @@ class NameIndex:
                     found = self.resolve(".".join([star, *rest]), depth + 1)
                     if found is not None:
                         return found
+            lazy = self._lazy_export(module, rest[0])
+            if lazy is not None:
+                return self.resolve(".".join([lazy, *rest[1:]]), depth + 1)
             return None
         return None
+
+    def _lazy_export(self, module: str, name: str) -> str | None:
+        """`from yuxi import knowledge_base` where `yuxi/__init__.py` defines a module `__getattr__` that imports it
+        from a submodule on first use (PEP 562, https://peps.python.org/pep-0562/): the one module-level name of
+        that package's submodules with this name, or None when the package has no `__getattr__` or several
+        submodules bind the name."""
+        if f"{module}.__getattr__" not in self.functions:
+            return None
+        found = [qualname for qualname in self._submodule_names(module).get(name, ())]
+        return found[0] if len(found) == 1 else None
+
+    def _submodule_names(self, package: str) -> dict[str, list[str]]:
+        """The module-level names of a package's submodules, by name (kept per package)."""
+        kept = self._lazy_names.get(package)
+        if kept is None:
+            kept = self._lazy_names[package] = defaultdict(list)
+            prefix = f"{package}."
+            for qualname in (*self.functions, *self.assigns, *self.classes):
+                owner, _, name = qualname.rpartition(".")
+                if owner.startswith(prefix) and self.module_for(owner) == owner:
+                    kept[name].append(qualname)
+        return kept
 
     @cached_property
     def _unread_suffixes(self) -> dict[str, int]:
