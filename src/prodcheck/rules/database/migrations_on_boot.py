@@ -57,7 +57,12 @@ class MigrationsOnBoot(Rule):
         managers = process_managers() if managed else frozenset()
 
         def manages(command: SimpleCommand) -> bool:
-            return command.program in managers
+            """A process manager that starts the server, or a console script of the project whose module starts
+            one in process (`neuroagent-api --host 0.0.0.0`, its `main()` calling `uvicorn.run`)."""
+            if command.program in managers:
+                return True
+            script = project.console_scripts.script(command)
+            return script is not None and project.python.runs_server(script.module)
 
         def migrates(command: SimpleCommand) -> bool:
             task = project.tasks.task(command)
