@@ -111,6 +111,8 @@ WAYS = {
                           "body runs there; handed to `StreamingResponse`, it runs in the threadpool",
     "lazy-export": "`from lazypkg import archive` where the package's module `__getattr__` imports it from a submodule on "
                    "first use (PEP 562): the one submodule that binds the name",
+    "picked-class": "`sender_type = sender_class(kind)` then `sender_type(url)`: a project class a helper returns, built "
+                    "here, runs its `__init__`",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "
                     "`LISTERS.update(**{\"s3\": list_s3})`): each entry a key may pick",
     "enclosed-dependency": "`Depends(get_active_env)` in a route a router factory defines, naming a dependency defined "

@@ -167,4 +167,8 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
         holder = holds.expression(name, function, line=call.span.line)
         if holder is not None and holder.kind == "object":
             return holds.method(holder.ref, "__call__")
+        if holder is not None and holder.kind == "class" and "|" not in holder.ref:
+            # `BackendClass = get_backend_class(kind)` then `BackendClass(settings)`: a project class picked at run
+            # time and built here runs its __init__
+            return holds.method(holder.ref, "__init__")
     return None

@@ -35,7 +35,8 @@ def callees(project: Project, call: Call, caller: Function) -> list[tuple[Functi
     in its own body: `def _upgrade(): ...` then `await asyncio.to_thread(_upgrade)`)."""
     index = project.python
     found = []
-    target = index.call_target(call, caller) or method_of_instance(project, call, caller) or _constructor(project, call)
+    target = index.call_target(call, caller) or method_of_instance(project, call, caller) or _constructor(project, call) \
+        or _picked_class(project, call, caller)
     if target is not None:
         found.append(target)
     for item in (*call.value.items, *(value for _, value in call.value.keywords)):
@@ -87,6 +88,18 @@ def rank(project: Project, path: list[Hop]) -> tuple[int, int, int, str, int]:
     embedded = any(names_embedded_database(name) for name in (
         migration.facts.path, *(hop.callee.qualname for hop in path if hop.callee is not None)))
     return order, int(embedded), len(path), migration.facts.path, migration.call.span.line
+
+
+def _picked_class(project: Project, call: Call, caller: Function) -> tuple[Function, PyFacts] | None:
+    """`BackendClass = get_backend_class(kind)` then `BackendClass(settings)`: a local holding a project class the
+    caller picked at run time, built here, runs that class's `__init__`."""
+    if "." in call.name or "(" in call.name or "[" in call.name or caller.local(call.name) is None:
+        return None
+    holds = Holds.of(project.python)
+    holder = holds.expression(call.name, caller, line=call.span.line)
+    if holder is None or holder.kind != "class" or "|" in holder.ref:
+        return None
+    return holds.method(holder.ref, "__init__")
 
 
 def method_of_instance(project: Project, call: Call, caller: Function | None) -> tuple[Function, PyFacts] | None:
