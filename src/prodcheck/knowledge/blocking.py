@@ -47,6 +47,8 @@ class Family:
     cpu: bool = False  # its methods compute rather than wait (local model inference): PC503's, never PC501's
     # functions (qualified) and methods (bare) that open a handle whose reads and writes are the I/O
     opens: frozenset[str] = frozenset()
+    # methods whose result, iterated, gives clients of the family (`path.glob("*.md")`: paths)
+    yields: frozenset[str] = frozenset()
 
     def cpu_method(self, method: str) -> bool:
         """Whether calling `method` on a client of this CPU family runs the computation (`model.encode(texts)`)."""
@@ -151,7 +153,7 @@ class Blocking:
                 frozenset(entry.get("metadata", ())), closing - frozenset(entry.get("waits", ())),
                 frozenset(entry.get("attributes", ())), str(entry.get("read_what", entry["what"])),
                 str(entry.get("read_instead", entry["instead"])), bool(entry.get("cpu", False)),
-                frozenset(entry.get("opens", ())),
+                frozenset(entry.get("opens", ())), frozenset(entry.get("yields", ())),
             )
             self.families[key] = family
             for name in family.functions:

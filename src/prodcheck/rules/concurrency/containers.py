@@ -163,6 +163,12 @@ class Containers(HoldsBase):
             if declared is not None and declared.last.lower() in _MAPPINGS and len(declared.items) == 2:
                 return self._typed(declared.items[1], function, depth + 1)
             return None
+        if head:
+            # `for f in root.glob("*.md")`: a library method whose items are clients of its family ([family] yields)
+            holder = self.expression(head, function, depth + 1)
+            family = self.family(holder) if holder is not None and holder.kind == "client" else None
+            if family is not None and method in family.yields:
+                return holder
         called = self._called(source, function, depth + 1)
         if called is None:
             return None
