@@ -4,6 +4,7 @@ its main work (`upgrade_db_schema()` then the task loop), every start of the con
 Docs: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prodcheck.model.facts import Function, PyFacts
@@ -14,7 +15,7 @@ from prodcheck.project.dev_guards import enclosing_condition, source_lines
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.database.flag_gates import opt_in_variable
-from prodcheck.rules.database.startup_paths import Hop, rank, reachable_migrations
+from prodcheck.rules.database.startup_paths import Hop, rank, reachable_migrations, server_starts
 
 # Calls that only report (`logger.info(...)`, `print(...)`): no work a migration could come before.
 _REPORTING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"})
@@ -59,6 +60,23 @@ def before_main_work(project: Project, entry: ConsoleEntry, line: int) -> bool:
         return False
     return any(call.span.line > line and call.name.rsplit(".", 1)[-1] not in _REPORTING
                for call in project.python.calls_by_scope.get(entry.function.qualname, []))
+
+
+def serving_scripts(project: Project) -> Callable[[SimpleCommand], bool]:
+    """Whether a command runs a console script of the project whose function starts the web server in process
+    (`neuroagent-api --host 0.0.0.0`, its `main()` calling `uvicorn.run` itself or through one function it calls).
+    The function the command's words pick: `shop-admin init` runs the group's `init` command, not its `serve`."""
+    index = project.python
+    starting = {function.qualname for function, _, _ in server_starts(project)}
+
+    def serves(command: SimpleCommand) -> bool:
+        found = console_function(project, command) if starting else None
+        if found is None:
+            return False
+        function = found[0]
+        return function.qualname in starting or any(
+            callee.qualname in starting for _, callee, _ in index.callees(function))
+    return serves
 
 
 def console_function(project: Project, command: SimpleCommand) -> tuple[Function, PyFacts, ConsoleScript] | None:

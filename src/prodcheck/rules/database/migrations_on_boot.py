@@ -16,7 +16,7 @@ from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.case_arms import other_arm, server_step
 from prodcheck.rules.database.script_files import long_running_scripts, script_migration, script_reaches
-from prodcheck.rules.database.console_entries import before_main_work, console_entries, console_migration
+from prodcheck.rules.database.console_entries import before_main_work, console_entries, console_migration, serving_scripts
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
@@ -55,14 +55,12 @@ class MigrationsOnBoot(Rule):
         # repository runs one
         managed = any(p.kind == "supervisor" and p.role == "web" for p in project.processes)
         managers = process_managers() if managed else frozenset()
+        serving = serving_scripts(project)
 
         def manages(command: SimpleCommand) -> bool:
-            """A process manager that starts the server, or a console script of the project whose module starts
-            one in process (`neuroagent-api --host 0.0.0.0`, its `main()` calling `uvicorn.run`)."""
-            if command.program in managers:
-                return True
-            script = project.console_scripts.script(command)
-            return script is not None and project.python.runs_server(script.module)
+            """A process manager that starts the server, or a console script of the project that starts one in
+            process."""
+            return command.program in managers or serving(command)
 
         def migrates(command: SimpleCommand) -> bool:
             task = project.tasks.task(command)
