@@ -113,6 +113,8 @@ WAYS = {
                    "first use (PEP 562): the one submodule that binds the name",
     "picked-class": "`sender_type = sender_class(kind)` then `sender_type(url)`: a project class a helper returns, built "
                     "here, runs its `__init__`",
+    "isinstance-narrowed": "`db = getattr(request.state, \"db\", None)` then `if not isinstance(db, Session): return`: below "
+                           "the test the name holds that class (an `AsyncSession` narrowed the same way stays quiet)",
     "path-items": "`for rule in sorted(RULES.iterdir()): rule.read_text()`: the items of a path's `glob`, `rglob` or "
                   "`iterdir` are paths",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

@@ -61,6 +61,8 @@ def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
 
 _Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
 _Subscript = ast.Subscript
+# Statements that leave the block: below `if not isinstance(x, T): return` the test held
+_EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 _BinOp, _Div = ast.BinOp, ast.Div
 # Fields that never hold a node: the grammar's identifiers and numbers (`Name.id`, `alias.name`,
 # `ImportFrom.level`...), a Constant's value, and what no rule reads (`ctx`, type comments).
@@ -212,6 +214,8 @@ class _Extractor(TestBodies):
             # a `yield` in the branch still makes the function a generator, as the compiler reads it
             scope.is_generator = scope.is_generator or _yields(node.orelse if truth else node.body)
             return
+        if scope.is_function and not node.orelse and node.body and type(node.body[-1]) in _EXITS:
+            self._narrowed(scope, test, negated=True)
         if not scope.is_function or not node.orelse:
             self.generic_visit(node)
             return
@@ -224,6 +228,29 @@ class _Extractor(TestBodies):
             self.visit(statement)
         if middle > start and len(scope.locals) > middle:
             self._either(scope, node, start, middle)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        scope = self.scopes[-1]
+        if scope.is_function:
+            self._narrowed(scope, node.test, negated=False)
+        self.generic_visit(node)
+
+    def _narrowed(self, scope: Scope, test: ast.expr, negated: bool) -> None:
+        """`if not isinstance(db, Session): return` (or `raise`, `continue`) and `assert isinstance(db, Session)`: below
+        it the name holds that class, whatever it was read from (`db = getattr(request.state, "db", None)`); kept as
+        the local's declared type, as `db: Session = ...` would be. One class, not a tuple of them."""
+        if negated:
+            if not (type(test) is ast.UnaryOp and type(test.op) is ast.Not):
+                return
+            test = test.operand
+        if type(test) is not ast.Call or type(test.func) is not _Name or test.func.id != "isinstance" \
+                or len(test.args) != 2 or test.keywords or type(test.args[0]) is not _Name:
+            return
+        declared = self.value(test.args[1]) if type(test.args[1]) in (_Name, _Attribute) else None
+        if declared is not None:
+            name = test.args[0].id
+            scope.local_types.append((name, declared))
+            scope.local_names.add(name)
 
     def _either(self, scope: Scope, node: ast.If, start: int, middle: int) -> None:
         """A local that both branches of an if/else assign holds what either gave it after the statement:
