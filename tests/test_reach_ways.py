@@ -115,6 +115,8 @@ WAYS = {
                     "here, runs its `__init__`",
     "isinstance-narrowed": "`db = getattr(request.state, \"db\", None)` then `if not isinstance(db, Session): return`: below "
                            "the test the name holds that class (an `AsyncSession` narrowed the same way stays quiet)",
+    "asgi-middleware-class": "`app.add_middleware(AuditMiddleware)` of a pure ASGI class: its `async def __call__` runs "
+                             "per request; a class nothing adds never runs",
     "path-items": "`for rule in sorted(RULES.iterdir()): rule.read_text()`: the items of a path's `glob`, `rglob` or "
                   "`iterdir` are paths",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

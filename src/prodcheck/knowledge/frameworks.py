@@ -91,6 +91,12 @@ def middleware_hooks() -> dict[str, str]:
 
 
 @cache
+def middleware_wrappers() -> frozenset[str]:
+    """([middleware] wrappers) `Middleware(cls, **options)`, the entry of an application's middleware list."""
+    return frozenset(load("frameworks")["middleware"]["wrappers"])
+
+
+@cache
 def library_hooks() -> dict[str, tuple[str, tuple[str, ...]]]:
     """([library_hooks]) a library's base class -> why its subclass's methods run, and the methods the library's
     own routes await on a request (FastAPI Users' `BaseUserManager.on_after_*`)."""

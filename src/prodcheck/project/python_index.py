@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import ClassVar, TypeVar
 
 from prodcheck.knowledge.databases import engine_factory, session_classes
-from prodcheck.knowledge.frameworks import is_application, library_hooks, middleware_hooks
+from prodcheck.knowledge.frameworks import is_application, library_hooks, middleware_hooks, middleware_wrappers
 from prodcheck.model.facts import ASYNC_WITH, Call, Function, PyFacts, Value
 from prodcheck.project.python_routes import RouteIndex
 
@@ -210,6 +210,22 @@ class PythonIndex(RouteIndex):
                 target = self.functions.get(f"{facts.module}.{handler.text}") or self.function(handler.text)
                 if target is not None:
                     found.setdefault(target[0].qualname, target)
+        for facts, call in self.calls.ending({"add_middleware", "Middleware"}):
+            # `app.add_middleware(PluginMiddleware)`, `Middleware(PluginMiddleware)`: a pure ASGI middleware class,
+            # whose `async def __call__(self, scope, receive, send)` the application awaits for every request
+            # (https://www.starlette.io/middleware/#pure-asgi-middleware)
+            if call.name.rpartition(".")[2] == "Middleware" and call.name not in middleware_wrappers() \
+                    and call.name != "Middleware":
+                continue
+            given = call.value.arg(0)
+            if given is not None and given.kind == "name":
+                for candidate in (f"{facts.module}.{given.text}", given.text):
+                    resolved = self.resolve(candidate)
+                    if resolved is not None and resolved.cls:
+                        target = self.functions.get(f"{resolved.qualname}.__call__")
+                        if target is not None and target[0].is_async:
+                            found.setdefault(resolved.qualname, target)
+                        break
         for qualname, (cls, _facts) in self.classes.items():
             bases = getattr(cls, "bases", ())
             if any(b.endswith("BaseHTTPMiddleware") for b in bases):
