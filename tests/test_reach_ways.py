@@ -117,6 +117,9 @@ WAYS = {
                            "the test the name holds that class (an `AsyncSession` narrowed the same way stays quiet)",
     "asgi-middleware-class": "`app.add_middleware(AuditMiddleware)` of a pure ASGI class: its `async def __call__` runs "
                              "per request; a class nothing adds never runs",
+    "background-object-method": "`tasks.add_task(recorder.record, event)` with `recorder = Recorder(...)` a project "
+                                "object, the tasks built in the route (`BackgroundTasks()`, handed to the response): the "
+                                "method runs on the loop when it is `async def`, in the threadpool when it is plain",
     "path-items": "`for rule in sorted(RULES.iterdir()): rule.read_text()`: the items of a path's `glob`, `rglob` or "
                   "`iterdir` are paths",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

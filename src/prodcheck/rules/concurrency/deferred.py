@@ -42,6 +42,13 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
             target = Holds.of(index).method(function.class_name, name[5:])
         else:
             target = index.functions.get(f"{function.qualname}.{name}") or index.function(name)
+        if target is None and name.count(".") == 1:
+            # `tasks.add_task(recorder.record_stats, ctx)` with `recorder = StatsRecorder(...)`: the method of the
+            # project object the name holds
+            owner, _, method = name.partition(".")
+            held = Holds.of(index).expression(owner, function, line=call.span.line)
+            if held is not None and held.kind == "object" and "|" not in held.ref:
+                target = Holds.of(index).method(held.ref, method)
         if target is not None:  # a sync one is left out by the walk, as every sync entry is
             yield *target, runner
 
