@@ -120,6 +120,8 @@ WAYS = {
     "background-object-method": "`tasks.add_task(recorder.record, event)` with `recorder = Recorder(...)` a project "
                                 "object, the tasks built in the route (`BackgroundTasks()`, handed to the response): the "
                                 "method runs on the loop when it is `async def`, in the threadpool when it is plain",
+    "offloaded-result": "`s3 = await asyncio.to_thread(boto3.client, \"s3\")` (or `loop.run_in_executor(None, Client, "
+                        "config)`): what the offloaded call returns is what the function given returns",
     "path-items": "`for rule in sorted(RULES.iterdir()): rule.read_text()`: the items of a path's `glob`, `rglob` or "
                   "`iterdir` are paths",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

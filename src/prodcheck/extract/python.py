@@ -32,7 +32,7 @@ from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
 OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])
-_OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
+OFFLOAD_METHODS = _OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
 # Calls that call a lambda they are given on the calling thread or on the event loop (knowledge/blocking.toml [eager]).
 _EAGER_FUNCTIONS = frozenset(load("blocking")["eager"]["functions"])
 _EAGER_METHODS = frozenset(load("blocking")["eager"]["methods"])

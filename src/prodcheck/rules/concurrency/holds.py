@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from prodcheck.knowledge.blocking import Orm, blocking
+from prodcheck.extract.python import OFFLOAD_METHODS, OFFLOADERS
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
@@ -293,6 +294,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
 
     def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
         text, line = value.text, value.span.line
+        ran = _offloaded_call(value)
+        if ran is not None:  # `await loop.run_in_executor(None, Client, config)`: what `Client(config)` gives
+            return self._call(ran, function, depth + 1) if depth <= MAX_DEPTH else None
         if "()" in text:
             return self._expression((text + "()").split("."), function, depth, line)
         if function is not None and "." in text and self.named_after_import(function, text):
@@ -314,6 +318,22 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         return self._callee(text, value, function, depth, line)
+
+
+def _offloaded_call(value: Value) -> Value | None:
+    """The call an offloading call makes in a worker thread and returns the result of (knowledge/blocking.toml
+    [offload]): `asyncio.to_thread(Client, config)`, `run_in_threadpool(make, x)`, `loop.run_in_executor(None, Client,
+    config)` (its function comes after the executor: https://docs.python.org/3/library/asyncio-eventloop.html
+    #asyncio.loop.run_in_executor) return what `Client(config)` returns. The function given by name only."""
+    text = value.text
+    last = text.rpartition(".")[2]
+    if text not in OFFLOADERS and last not in OFFLOAD_METHODS:
+        return None
+    position = 1 if last == "run_in_executor" else 0
+    if len(value.items) <= position or value.items[position].kind != "name" or "()" in value.items[position].text:
+        return None
+    handed = value.items[position]
+    return Value("call", value.at, handed.text, None, value.items[position + 1:], value.flat_keywords)
 
 
 def _calls(part: str) -> tuple[str, int]:
