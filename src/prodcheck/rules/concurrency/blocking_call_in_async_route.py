@@ -39,13 +39,15 @@ class BlockingCallInAsyncRoute(Rule):
                 line = (call or blocking.call).span.line
                 if any(first <= line <= last for first, last in blocks):
                     continue  # `if settings.ENV == "local":`: what only development runs
-                severity = Severity.INFO if blocking.light else \
+                # local I/O (a file read, [family] warning) before the server serves: no request is there to wait
+                local_startup = startup and blocking.warning and not blocking.light
+                severity = Severity.INFO if blocking.light or local_startup else \
                     Severity.WARNING if blocking.warning or startup else None
                 does = "runs on" if blocking.light else "blocks"
                 if call is None:
                     yield self.draft(
                         f"{blocking.what} {does} the event loop in `async def {short}` ({entry.why}): "
-                        f"{_light() if blocking.light else _cost(startup)}; {_hint(blocking, entry.why)}",
+                        f"{_light() if blocking.light else _cost(startup, local_startup)}; {_hint(blocking, entry.why)}",
                         Location(entry.facts.path, blocking.call.span), severity=severity,
                     )
                     continue
@@ -53,7 +55,7 @@ class BlockingCallInAsyncRoute(Rule):
                 where = f"{blocking.facts.path}:{blocking.call.span.line}"
                 instead = f" ({blocking.instead} there)" if blocking.instead else ""
                 # the cost is said for start-up (it is why a warning) and for a metadata operation (why an info)
-                cost = f"; {_light()}" if blocking.light else f"; {_cost(startup)}" if startup else ""
+                cost = f"; {_light()}" if blocking.light else f"; {_cost(startup, local_startup)}" if startup else ""
                 yield self.draft(
                     f"{chain} {does} the event loop in `async def {short}` ({entry.why}): it reaches "
                     f"{blocking.what} at {where}{cost}; make it async{instead} or call it with `await asyncio.to_thread()`",
@@ -75,7 +77,10 @@ def _light() -> str:
             "local disk, no stall a request notices (so only info)")
 
 
-def _cost(startup: bool) -> str:
+def _cost(startup: bool, local: bool = False) -> str:
+    if local:
+        return ("it runs at start-up, before the process serves: reading or writing local files then delays no "
+                "request (so only info)")
     if startup:
         return "the process serves no request until start-up is done, so each worker (and restart) starts later"
     return "no other request is served while it waits"
