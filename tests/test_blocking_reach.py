@@ -741,3 +741,48 @@ def test_a_filesystem_metadata_operation_is_info_and_a_stall_beside_it_decides(t
     assert "write_bytes()" in by_text["fetch_into(Path(tempfile.mkdtemp()), body)"][1]
     # a lambda making a folder, then posting: the post
     assert by_text["run()"][0] == "error" and "`requests.post()`" in by_text["run()"][1]
+
+
+SHORT_CIRCUIT = """
+import boto3
+from fastapi import FastAPI, HTTPException
+
+app = FastAPI()
+
+
+class Bucket:
+    def __init__(self) -> None:
+        self._s3 = boto3.client("s3")
+
+    def exists(self, key: str) -> bool:
+        self._s3.head_object(Bucket="b", Key=key)
+        return True
+
+    def public_url(self, key: str, verify_exists: bool = True) -> str:
+        if verify_exists and not self.exists(key):
+            raise HTTPException(status_code=404)
+        return self._s3.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": key})
+
+
+bucket = Bucket()
+
+
+@app.get("/quick/{key}")
+async def quick(key: str):
+    return bucket.public_url(key, verify_exists=False)
+
+
+@app.get("/checked/{key}")
+async def checked(key: str):
+    return bucket.public_url(key)
+"""
+
+
+def test_a_call_after_a_flag_in_an_if_test_runs_only_when_the_flag_holds(tmp_path: Path) -> None:
+    """`if verify_exists and not self.exists(key):` in the helper: `public_url(key, verify_exists=False)` never calls
+    `exists()` (the `and` stops at the flag), so only the call that leaves the flag at its default blocks."""
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/main.py": SHORT_CIRCUIT,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
+        (31, "`public_url()` -> `exists()`")]

@@ -36,3 +36,27 @@ def test_a_parameter_bound_again_outside_any_guard_loses_its_test() -> None:
                 fetch(name)
         ''')
     assert not [g for g in guards if g[2] == "name" and g[0] == 5]
+
+
+def test_the_operands_after_a_parameter_test_in_an_if_are_guarded_by_it() -> None:
+    guards = _guards('''
+        def public_url(self, key, verify_exists=True, skip_check=False):
+            if verify_exists and not self.exists(key):
+                raise KeyError(key)
+            if skip_check or self.check(key):
+                return key
+        ''')
+    # `self.exists(key)` runs only when `verify_exists` is truthy; `self.check(key)` only when `skip_check` is falsy
+    assert (3, 3, "verify_exists", "truthy", 2) in guards
+    assert (5, 5, "skip_check", "falsy", 3) in guards
+
+
+def test_a_call_before_the_parameter_test_guards_nothing() -> None:
+    guards = _guards('''
+        def public_url(self, key, verify_exists=True):
+            if self.exists(key) and verify_exists:
+                raise KeyError(key)
+        ''')
+    # the body (line 4) is guarded; the test's own line, where `self.exists(key)` runs first, is not
+    assert (4, 4, "verify_exists", "truthy", 2) in guards
+    assert (3, 3, "verify_exists", "truthy", 2) not in guards

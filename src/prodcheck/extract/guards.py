@@ -57,6 +57,26 @@ def _when(test: ast.expr, params: frozenset[str]) -> tuple[list[tuple[str, str]]
     return [], []
 
 
+def _short_circuit(test: ast.expr, params: frozenset[str], guards: list[tuple[int, int, str, str]]) -> None:
+    """`if verify_exists and not self.exists(key):`: the operands after the tests of parameters alone are evaluated
+    only when those tests hold (`and`), or fail (`or`): their lines are guarded as a body would be. Only leading
+    operands that test a parameter and call nothing, so the lines guarded hold no call of theirs."""
+    if type(test) is not ast.BoolOp:
+        return
+    lead: list[tuple[str, str]] = []
+    for operand in test.values[:-1]:
+        tested = _test(operand, params)
+        if tested is None:
+            break
+        lead.append(tested)
+    if not lead:
+        return
+    rest = test.values[len(lead):]
+    first, last = rest[0].lineno, max(operand.end_lineno or operand.lineno for operand in rest)
+    conjunction = type(test.op) is ast.And
+    guards.extend((first, last, name, need if conjunction else _OPPOSITE[need]) for name, need in lead)
+
+
 def constant_truth(test: ast.expr) -> bool | None:
     """What a test made of constants alone is, whatever runs it: `if False:`, `if flag and False:` (a branch
     switched off by hand) never run their body, `if True:` never runs its `else:`; None when a value decides."""
@@ -136,6 +156,7 @@ def _block(statements: list[ast.stmt], top: bool, params: frozenset[str], guards
                 first, last = _span([statement])
                 guards.extend((first, last, name, UNSET) for name in fallback)
         elif statement_type is _If:
+            _short_circuit(statement.test, params, guards)  # type: ignore[attr-defined]  # an ast.If
             body_needs, else_needs = _when(statement.test, params)  # type: ignore[attr-defined]  # an ast.If
             body_needs = _defaults(statement, body_needs)  # type: ignore[arg-type]  # an ast.If
             if statement.body:  # type: ignore[attr-defined]  # an ast.If
