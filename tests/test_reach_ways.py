@@ -122,6 +122,8 @@ WAYS = {
                                 "method runs on the loop when it is `async def`, in the threadpool when it is plain",
     "offloaded-result": "`s3 = await asyncio.to_thread(boto3.client, \"s3\")` (or `loop.run_in_executor(None, Client, "
                         "config)`): what the offloaded call returns is what the function given returns",
+    "helper-spawned-task": "`asyncio.create_task(_do_update())` in a plain method the route calls: the coroutine it "
+                           "makes a task of runs on the loop",
     "path-items": "`for rule in sorted(RULES.iterdir()): rule.read_text()`: the items of a path's `glob`, `rglob` or "
                   "`iterdir` are paths",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

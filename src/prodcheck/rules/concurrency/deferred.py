@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.knowledge.frameworks import deferred_runners
+from prodcheck.knowledge.frameworks import deferred_runners, task_spawners
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import given_value
@@ -18,9 +18,15 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
     `BackgroundTask`, or to `add_job` of an asyncio scheduler: a function of the module or the project, one it
     defines in its body (`async def _export(): ...`), or a method of its class (`self.send_updates`)."""
     background, schedulers, scheduling = deferred_runners()
+    spawners = task_spawners() if not function.is_async else frozenset()
     for call in index.calls_by_scope.get(function.qualname, []):
         last = call.value.last
         handler: Value | None = None
+        if last in spawners:
+            spawned = _spawned_coroutine(index, call, function)
+            if spawned is not None:
+                yield *spawned, "a task `{caller}` starts"
+            continue
         if last in background:
             runner = "async background task of `{caller}`"
         elif last in scheduling and _scheduler(index, call, function, schedulers):
@@ -51,6 +57,19 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
                 target = Holds.of(index).method(held.ref, method)
         if target is not None:  # a sync one is left out by the walk, as every sync entry is
             yield *target, runner
+
+
+def _spawned_coroutine(index: PythonIndex, call: Call, function: Function) -> tuple[Function, PyFacts] | None:
+    """`asyncio.create_task(_do_update())` in a plain function (called on the loop: a task needs a running loop):
+    the `async def` whose coroutine it makes a task of, defined in the function's body or named in the project.
+    An async caller's tasks are the walk's own successors (request_path._successors)."""
+    made = call.value.arg(0)
+    if made is None or made.kind != "call" or "()" in made.text:
+        return None
+    target = index.functions.get(f"{function.qualname}.{made.text}") or index.function(made.text)
+    if target is None and made.text.startswith("self.") and made.text.count(".") == 1 and function.class_name:
+        target = Holds.of(index).method(function.class_name, made.text[5:])
+    return target if target is not None and target[0].is_async else None
 
 
 def _handed_to_background(index: PythonIndex, call: Call, function: Function,

@@ -154,7 +154,7 @@ def _deferring(index: PythonIndex) -> frozenset[str]:
     """The functions that call a runner of deferred work (`add_task`, `add_job`, ...) at all: few, so a sync helper
     of an async function is only asked about what it defers when it is one of them."""
     background, _schedulers, scheduling = deferred_runners()
-    runners = background | scheduling
+    runners = background | scheduling | task_spawners()  # a plain helper's `asyncio.create_task(job())`
     return frozenset(call.scope for _facts, call in index.calls.ending(runners))
 
 
