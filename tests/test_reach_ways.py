@@ -124,6 +124,8 @@ WAYS = {
                         "config)`): what the offloaded call returns is what the function given returns",
     "helper-spawned-task": "`asyncio.create_task(_do_update())` in a plain method the route calls: the coroutine it "
                            "makes a task of runs on the loop",
+    "overridden-annotation": "`async def handle(self, context)` overriding a base's `handle(self, context: "
+                             "RequestContext)`: the unannotated parameter has the base's declared type",
     "path-items": "`for rule in sorted(RULES.iterdir()): rule.read_text()`: the items of a path's `glob`, `rglob` or "
                   "`iterdir` are paths",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

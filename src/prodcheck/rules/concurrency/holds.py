@@ -228,7 +228,10 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 return Holding("object" if dotted == "self" else "class", function.class_name)
             for param in function.params:
                 if param.name == dotted:
-                    found = self._parameter(param.annotation, param.default, function, depth + 1)
+                    annotation = param.annotation
+                    if annotation is None and function.class_name:
+                        annotation = self._overridden_annotation(function, dotted)
+                    found = self._parameter(annotation, param.default, function, depth + 1)
                     if found is None and _opaque(param.annotation) and function.qualname.endswith(".__init__"):
                         # `def __init__(self, db): self.db = db`: what the project builds the class with; also
                         # when the annotation names a type the model does not know (`table: "Table"` from a stubs
@@ -291,6 +294,18 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         if not self._line_matters(function, name):
             return self.value(local, function, depth + 1)
         return self._own((function.qualname, name + "=", local.span.line), lambda: self.value(local, function, 0))
+
+    def _overridden_annotation(self, function: Function, name: str) -> Value | None:
+        """`async def handle(self, context)` overriding the base's `async def handle(self, context: ApiRequestContext)`:
+        the parameter the override leaves unannotated has the type the method it overrides declares (as a type
+        checker infers it: https://microsoft.github.io/pyright/#/type-inference?id=parameter-type-inference). The
+        nearest project base that defines the method decides."""
+        short = function.qualname.rpartition(".")[2]
+        for owner in self.mro(function.class_name)[1:]:
+            base = self.index.functions.get(f"{owner}.{short}")
+            if base is not None:
+                return next((p.annotation for p in base[0].params if p.name == name), None)
+        return None
 
     def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
         text, line = value.text, value.span.line
