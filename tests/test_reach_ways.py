@@ -126,6 +126,8 @@ WAYS = {
                            "makes a task of runs on the loop",
     "overridden-annotation": "`async def handle(self, context)` overriding a base's `handle(self, context: "
                              "RequestContext)`: the unannotated parameter has the base's declared type",
+    "bound-method-dependency": "`Depends(validator.authenticate)` with `validator = KeyValidator(...)` a module global: "
+                               "the instance's method is the dependency (a plain `def` one runs in the threadpool)",
     "path-items": "`for rule in sorted(RULES.iterdir()): rule.read_text()`: the items of a path's `glob`, `rglob` or "
                   "`iterdir` are paths",
     "table-update": "a module-level table filled after it is bound (`LISTERS = defaultdict(...)`, then "

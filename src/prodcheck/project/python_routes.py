@@ -391,6 +391,15 @@ class RouteIndex(NameIndex):
             built = self.resolve(resolved.assign[0].value.text)  # `auth = JWTAuth()` ... `Depends(auth)`
             if built is not None and built.cls:
                 return self._class_method(built.qualname, "__call__")
+        owner, _, method = name.rpartition(".")
+        if owner and resolved is None:
+            # `Depends(multi_validator.validate_api_multi_auth)` with `multi_validator = MultiMethodValidator(...)` a
+            # module global: the bound method of the instance
+            held = self.resolve(owner)
+            if held is not None and held.assign is not None and held.assign[0].value.kind == "call":
+                built = self.resolve(held.assign[0].value.text)
+                if built is not None and built.cls:
+                    return self._class_method(built.qualname, method)
         return None
 
     def _class_method(self, cls: str, name: str, depth: int = 0) -> tuple[Function, PyFacts] | None:
