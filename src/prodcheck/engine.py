@@ -125,9 +125,9 @@ def _run_key(files: list[SourceFile], settings: Settings, helm: bytes) -> str:
     digest.update(helm)
     for source in files:
         digest.update(f"\0{source.path}\0{source.kind}\0{source.context}\0".encode())
-        data = source.raw
-        if data is not None:
-            digest.update(hashlib.blake2b(data, digest_size=16).digest())
+        known = source.digest()
+        if known is not None:
+            digest.update(known)
         else:
             digest.update(str(source.error).encode())
     return digest.hexdigest()

@@ -56,16 +56,16 @@ def model_key(files: list[SourceFile], digests: dict[str, str | tuple[str, int, 
             digest.update(b"F" + repr(known).encode())
         elif source.kind in PYTHON_KINDS and source.has_data and source.error is None:
             digest.update(b"S")  # not parsed (the prefilter): its bytes count only if something reads them
-        elif (data := source.raw) is not None:
-            digest.update(b"B" + hashlib.blake2b(data, digest_size=16).digest())
+        elif (known_bytes := source.digest()) is not None:
+            digest.update(b"B" + known_bytes)
         else:
             digest.update(b"E" + str(source.error).encode())
     return digest.hexdigest()
 
 
 def _raw_digest(source: SourceFile | None) -> str:
-    data = source.raw if source is not None else None
-    return "" if data is None else cache.digest(data)
+    known = source.digest() if source is not None else None
+    return "" if known is None else known.hex()  # = cache.digest of the bytes
 
 
 def entry(outcome: Outcome, reads: Reads, files: list[SourceFile]) -> Entry:

@@ -222,10 +222,11 @@ def _reexports(path: str, data: bytes) -> bool:
     return path.endswith("__init__.py") and b"import" in data
 
 
-def _cache_key(path: str, data: bytes, reduced: bool = False) -> str:
-    """A Python file's entry: its path and bytes (prodcheck's own code is in every table's header), and whether
-    its facts are a test file's reduced ones (`reducible`: the same bytes under a configured glob are not)."""
-    return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + (b"\0t\0" if reduced else b"\0") + data,
+def _cache_key(path: str, digest: bytes, reduced: bool = False) -> str:
+    """A Python file's entry: its path and bytes, by their digest (`SourceFile.digest`, made once for the run key;
+    prodcheck's own code is in every table's header), and whether its facts are a test file's reduced ones
+    (`reducible`: the same bytes under a configured glob are not)."""
+    return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + (b"\0t\0" if reduced else b"\0") + digest,
                            digest_size=16).hexdigest()
 
 
@@ -368,7 +369,9 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or data is None:
                 continue
             reduced = reducible(source, data)
-            key = _cache_key(source.path, data, reduced)
+            digest = source.digest()
+            assert digest is not None  # the bytes were read
+            key = _cache_key(source.path, digest, reduced)
             if reduced:
                 plan.reduced.add(source.path)
             known = plan.index.get(key)

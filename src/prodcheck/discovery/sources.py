@@ -1,6 +1,7 @@
 """Reading files once: bytes -> text or a PC000 reason, and parsed views by kind."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zlib
@@ -23,7 +24,8 @@ class SourceFile:
     path: the incremental run (incremental.py) knows which files' own bytes, not only their facts,
     a cached result depends on."""
 
-    __slots__ = ("_data", "_encoded", "_packed", "_text", "context", "context_reason", "error", "kind", "path", "views")
+    __slots__ = ("_data", "_digest", "_encoded", "_packed", "_text", "context", "context_reason", "error", "kind", "path",
+                 "views")
 
     def __init__(self, path: str, kind: FileKind | str, context: Context, data: bytes | None = None,
                  text: str | None = None, error: ParseError | None = None,
@@ -33,6 +35,7 @@ class SourceFile:
         self.context = context
         self._data = data
         self._packed: bytes | None = None  # `_data` compressed while nothing reads it (`pack`)
+        self._digest: bytes | None = None  # `digest()`, made once
         # The bytes are the text encoded (`keep_as_text`): 0 no, 1 yes, 2 behind a UTF-8 byte order mark.
         self._encoded = 0
         self._text = text
@@ -54,6 +57,23 @@ class SourceFile:
         self._data = value
         self._packed = None
         self._encoded = 0
+        self._digest = None
+
+    def digest(self) -> bytes | None:
+        """A 16-byte BLAKE2b digest of the bytes as read (None when none were), without noting a use or unpacking
+        them. Made once: the run key, the Python facts' cache keys and the model key all go by it, where each
+        hashed every file's bytes again (a re-run after a comment edited hashed polar's 18 MB of Python twice)."""
+        known = self._digest
+        if known is None:
+            data = self._data
+            if data is None and self._packed is not None:
+                data = zlib.decompress(self._packed)
+            elif data is None and self._encoded:
+                data = self._bytes_of_text()
+            if data is None:
+                return None
+            known = self._digest = hashlib.blake2b(data, digest_size=16).digest()
+        return known
 
     def keep_as_text(self) -> None:
         """Hold a text file's bytes as its text only: strict UTF-8 decoding is exact, so the bytes are the
