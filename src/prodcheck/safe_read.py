@@ -57,17 +57,19 @@ def read_bytes(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES, *, fol
         if error.errno == errno.ELOOP and not follow:
             raise UnsafeFile("a symbolic link, not followed", full) from None
         raise
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeFile("not a regular file, not read", full)
-        if inside is not None and not _opened_inside(handle.fileno(), full, os.fspath(inside)):
+        if inside is not None and not _opened_inside(descriptor, full, os.fspath(inside)):
             raise UnsafeFile("a link to a file outside the project, not read", full)
         if head:
-            return handle.read(limit)
+            return _read_at_most(descriptor, limit, info.st_size)
         if info.st_size > limit:
             raise UnsafeFile(f"file larger than {_size(limit)}, not checked", full)
-        data = handle.read(limit + 1)  # bounded even if the file grows while it is read
+        data = _read_at_most(descriptor, limit + 1, info.st_size)  # bounded even if the file grows while it is read
+    finally:
+        os.close(descriptor)
     if len(data) > limit:
         raise UnsafeFile(f"file larger than {_size(limit)}, not checked", full)
     return data
@@ -77,6 +79,25 @@ def read_text(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES, *, foll
               inside: str | os.PathLike[str] | None = None) -> str:
     """UTF-8 text of a regular file (UnicodeDecodeError when it is not UTF-8)."""
     return read_bytes(path, limit, follow=follow, inside=inside).decode("utf-8")
+
+
+def _read_at_most(descriptor: int, count: int, size: int) -> bytes:
+    """The first `count` bytes of the open file (fewer at its end), as a buffered `read(count)` gives them.
+
+    The first read asks for the size `fstat` gave plus one byte, not for `count`: a read of `count`
+    allocates (and maps, and unmaps) a buffer of that size for every small file, which cost more than the
+    reading. A file that grew meanwhile is read on to its end or to `count`, as before."""
+    chunks: list[bytes] = []
+    left = count
+    want = min(count, size + 1)
+    while left > 0:
+        chunk = os.read(descriptor, min(want, left))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+        want = max(want, 64 * 1024)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _opened_inside(descriptor: int, full: str, folder: str) -> bool:
