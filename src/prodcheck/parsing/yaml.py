@@ -8,8 +8,9 @@ and a depth limit stops nesting bombs before anything recurses.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol, cast
 
 import yaml
@@ -184,6 +185,10 @@ class _Mark(Protocol):
     column: int
 
 
+# A Span from its four fields without a Python frame (libyaml's marks are already in order)
+_new_span = partial(tuple.__new__, Span)
+
+
 def _span(start: _Mark, end: _Mark) -> Span:
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
@@ -211,34 +216,33 @@ class _Composer:
             raise ParseError(f"file too large to analyse: more than {MAX_NODES:,} YAML nodes in a document, counting "
                              "what its aliases expand to (an alias bomb?), not checked", mark.line + 1)
 
-    def document(self, events: Iterator[yaml.Event], first: yaml.Event) -> YNode:
-        # stack entries: [node, anchor, size, height, pending map key or None]
-        # One dispatch on the event's exact class, spans built without re-normalising (libyaml's end
-        # mark never precedes its start) and the implicit tags of repeated plain scalars looked up:
+    def document(self, next_event: Callable[[], Any], first: yaml.Event) -> YNode:
+        # stack entries: [node, anchor, size, height, pending map key or None, start mark]
+        # One dispatch on the event's exact class, scalar spans built without re-normalising (libyaml's
+        # end mark never precedes its start) and the implicit tags of repeated plain scalars looked up:
         # this loop is most of the infra scan.
-        stack: list[list] = []
-        root: YNode | None = None
+        stack: list[list[Any]] = []
         event: Any = first  # narrowed by its exact class below
-        new_span = Span.exact
+        new_span = _new_span
         while True:
-            produced: tuple[YNode, int, int] | None = None
             cls = event.__class__
-            anchor = getattr(event, "anchor", None)
-            start_mark, end_mark = event.start_mark, event.end_mark
-            assert start_mark is not None and end_mark is not None  # libyaml marks every event
             if cls is _SCALAR:
+                start_mark = event.start_mark
                 self.budget -= 1
                 if self.budget < 0:
                     self._charge(0, start_mark)
                 tag = event.tag
                 value: str | None = event.value
                 if tag is None or tag == "!":
-                    tag = _scalar_tag(event.value, event.implicit)
+                    tag = _scalar_tag(value, event.implicit)  # type: ignore[arg-type]  # a scalar event's value is a str
                 if tag.endswith(":null"):
                     value = None
-                produced = (YNode("scalar", new_span(start_mark.line + 1, start_mark.column + 1, end_mark.line + 1,
-                                                     end_mark.column + 1), value, tag, event.style), 1, 0)
+                end_mark = event.end_mark
+                node = YNode("scalar", new_span((start_mark.line + 1, start_mark.column + 1, end_mark.line + 1,
+                                                 end_mark.column + 1)), value, tag, event.style)
+                size, height, anchor = 1, 0, event.anchor
             elif cls is _MAPPING_START or cls is _SEQUENCE_START:
+                start_mark = event.start_mark
                 self._charge(1, start_mark)
                 if len(stack) >= MAX_DEPTH:
                     raise ParseError("YAML nesting too deep", start_mark.line + 1)
@@ -247,13 +251,16 @@ class _Composer:
                 if tag is None or tag == "!":
                     tag = _RESOLVER.resolve(yaml.MappingNode if is_map else yaml.SequenceNode, None, event.implicit)
                 line, column = start_mark.line + 1, start_mark.column + 1
-                node = YNode("map" if is_map else "seq", new_span(line, column, line, column), [], tag)
-                stack.append([node, anchor, 1, 0, None, start_mark])
+                node = YNode("map" if is_map else "seq", new_span((line, column, line, column)), [], tag)
+                stack.append([node, event.anchor, 1, 0, None, start_mark])
+                event = next_event()
+                continue
             elif cls is _MAPPING_END or cls is _SEQUENCE_END:
                 node, anchor, size, height, _pending, start = stack.pop()
-                node.span = _span(start, end_mark)
-                produced = (node, size, height + 1)
+                node.span = _span(start, event.end_mark)
+                height += 1
             elif cls is _ALIAS:
+                start_mark = event.start_mark
                 target = self.anchors.get(event.anchor or "")
                 if target is None:
                     what = "recursive" if any(entry[1] == event.anchor for entry in stack) else "undefined"
@@ -263,37 +270,34 @@ class _Composer:
                 self._charge(size, start_mark)
                 if len(stack) + height > MAX_DEPTH:
                     raise ParseError("YAML nesting too deep", start_mark.line + 1)
-                produced = (_copy(node), size, height)
+                node = _copy(node)
                 anchor = None  # an alias carries no anchor of its own
+            elif event is None:  # the stream ended inside a document: the parser never does that
+                raise ParseError("YAML nesting too deep")
             else:  # pragma: no cover - the parser only interleaves node events inside a document
                 raise ParseError(f"invalid YAML: unexpected {type(event).__name__}")
-            if produced is not None:
-                node, size, height = produced
-                if anchor:
-                    self.anchors[anchor] = (node, size, height)
-                if not stack:
-                    root = node
+            if anchor:
+                self.anchors[anchor] = (node, size, height)
+            if not stack:
+                return node
+            parent = stack[-1]
+            parent[2] += size
+            if height > parent[3]:
+                parent[3] = height
+            container: YNode = parent[0]
+            children = container.value
+            if container.kind == "seq":
+                children.append(node)  # type: ignore[attr-defined]  # a seq node's value is its list
+            elif parent[4] is None:
+                parent[4] = node
+            else:
+                key = parent[4]
+                parent[4] = None
+                if key.kind == "scalar" and key.tag == _MERGE_TAG and node.kind in {"map", "seq"}:
+                    _merge(children, node)  # type: ignore[arg-type]  # a map node's value is its pair list
                 else:
-                    parent = stack[-1]
-                    parent[2] += size
-                    if height > parent[3]:
-                        parent[3] = height
-                    container: YNode = parent[0]
-                    children = cast("list[Any]", container.value)  # a seq or map node's value is its list
-                    if container.kind == "seq":
-                        children.append(node)
-                    elif parent[4] is None:
-                        parent[4] = node
-                    else:
-                        key = parent[4]
-                        parent[4] = None
-                        if key.kind == "scalar" and key.tag == _MERGE_TAG and node.kind in {"map", "seq"}:
-                            _merge(children, node)
-                        else:
-                            children.append((key, node))
-            if root is not None:
-                return root
-            event = next(events)
+                    children.append((key, node))  # type: ignore[attr-defined]  # a map node's value is its pair list
+            event = next_event()
 
 
 def _merge(children: list[Any], merged: YNode) -> None:
@@ -313,7 +317,7 @@ def _merge(children: list[Any], merged: YNode) -> None:
             children.append((key, value))
 
 
-_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_SCALAR, _ALIAS, _STREAM_END = yaml.ScalarEvent, yaml.AliasEvent, yaml.StreamEndEvent
 _MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
 _SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 # The implicit tag of a plain scalar depends only on its text (keys and values repeat across files):
@@ -347,11 +351,13 @@ def load_documents(text: str) -> list[YNode]:
     composer = _Composer()
     documents: list[YNode] = []
     try:
-        events = yaml.parse(text, Loader=_Loader)
-        for event in events:
+        # The loader's own event calls, not `yaml.parse`'s generator over them: a Python frame less per event.
+        loader = _Loader(text)
+        next_event = loader.get_event
+        while (event := next_event()) is not None and event.__class__ is not _STREAM_END:
             if isinstance(event, yaml.DocumentStartEvent):
                 composer.anchors = {}
-                documents.append(composer.document(events, next(events)))
+                documents.append(composer.document(next_event, next_event()))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
