@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from prodcheck.extract.servers import server_call
@@ -226,9 +226,8 @@ class PathMarks(LocalMarks):
         text = " ".join(" ".join(head).split()).lower()
         if not text:
             return None
-        knowledge = _knowledge()
-        for pattern in (*knowledge["readme"]["not_for_production"], *knowledge["headers"]["not_for_production"]):
-            match = re.search(pattern, text)
+        for pattern in _header_patterns():
+            match = pattern.search(text)
             if match:
                 return Placement(Context.DEV, f"its own header comment says \"{match.group(0)}\"")
         return None
@@ -314,3 +313,12 @@ def _read_readme(root: Path, name: str) -> str | None:
     from prodcheck.project.sources import root_text
 
     return root_text(root, name)
+
+
+@cache
+def _header_patterns() -> tuple[re.Pattern[str], ...]:
+    """The sentences of knowledge/contexts.toml [readme] and [headers] that say production never runs a file,
+    compiled once per run (every Dockerfile and compose file with a leading comment asks all of them)."""
+    knowledge = _knowledge()
+    return tuple(re.compile(pattern) for pattern in (*knowledge["readme"]["not_for_production"],
+                                                     *knowledge["headers"]["not_for_production"]))

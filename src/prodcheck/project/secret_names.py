@@ -29,10 +29,14 @@ def secret_object_names(project: Project) -> frozenset[str]:
         if kind is not None and kind.as_str() == "Secret":
             _add(names, document.path("metadata", "name"))
         for node in document.maps():
-            for key, value in node.entries():
-                if key == "secretName":
+            # every pair of every mapping, read off the pair list (a scalar key's value is its text, or
+            # None for a null key, which names nothing here)
+            for key, value in node.items():
+                if key.kind != "scalar":
+                    continue
+                if key.value == "secretName":
                     _add(names, value)
-                elif key in _REFERENCES and value.is_map:
+                elif key.value in _REFERENCES and value.kind == "map":
                     _add(names, value.get("name"))
     words = tuple(load("charts")["reference_words"])
     for chart in project.files:

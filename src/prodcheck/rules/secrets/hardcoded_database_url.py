@@ -192,11 +192,15 @@ class HardcodedDatabaseUrl(Rule):
         default when VAR is unset."""
         # `POSTGRES_PASSWORD: ${DB_PASSWORD:-secret}` elsewhere in the file: the fallback is reported there, once, on
         # the line that sets the password (PC302); a URL that interpolates the same variable repeats it
-        set_elsewhere = {match.group(1, 2) for node in document.scalars() if interpolated and node.text
-                         and (match := _WHOLE_DEFAULT.match(node.text.strip())) is not None}
+        # Only an interpolated file has such defaults: the other documents are walked once, not twice.
+        set_elsewhere = {match.group(1, 2) for node in document.scalars() if node.text
+                         and (match := _WHOLE_DEFAULT.match(node.text.strip())) is not None} if interpolated else set()
         for node in document.scalars():
-            if interpolated and node.text and "${" in node.text:
-                for url in fallback_database_urls(node.text):
+            text = node.text
+            if not text:
+                continue
+            if interpolated and "${" in text:
+                for url in fallback_database_urls(text):
                     if (url.variable, url.password) in set_elsewhere:
                         continue
                     yield self.draft(
@@ -205,8 +209,8 @@ class HardcodedDatabaseUrl(Rule):
                         f"knows; write `${{{url.variable}:?{url.variable} is required}}` so compose refuses to start "
                         "without it", _scalar_location(source, node, url), secrets=(url.secret,), context=context,
                         severity=Severity.WARNING)
-            if node.text and "://" in node.text:
-                for url in database_urls(node.text):
+            if "://" in text:
+                for url in database_urls(text):
                     if url.host.lower() in published:
                         yield self.draft(
                             f"database URL with a literal password `{url.masked}` in configuration, for the "
