@@ -72,6 +72,9 @@ _HIDE = str.maketrans(";&|()", "\ue001\ue002\ue003\ue004\ue005")
 _SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005", ";&|()")
 
 
+_PLAIN_TOKEN = re.compile(r"[;&|()]+|[^ \t\r\n;&|()]+")
+
+
 def _hide_operators(match: re.Match[str]) -> str:
     return match.group().translate(_HIDE)
 
@@ -81,7 +84,12 @@ def _tokens(text: str) -> list[str]:
     characters (the caller spells it back with `_SHOW` once operators are told apart)."""
     if len(text) > MAX_SHELL_CHARS:
         return text.split()  # shlex is quadratic in a word's length: over the budget, a linear rough split
-    hidden = _QUOTED.sub(_hide_operators, text) if _QUOTING.search(text) is not None else text
+    quoting = _QUOTING.search(text) is not None
+    if not quoting and "#" not in text:
+        # No quote, escape or comment: shlex's tokens are exactly the runs of operator characters and the
+        # runs of other characters between its whitespace (" \t\r\n"), found without a call per character.
+        return _PLAIN_TOKEN.findall(text)
+    hidden = _QUOTED.sub(_hide_operators, text) if quoting else text
     lexer = shlex.shlex(hidden, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"
