@@ -141,41 +141,49 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
     `wanted(relpath)` drops a file before anything else is asked about it when it answers a false
     value (the ignore files' patterns are the costly part of a walk, and most files of a repository
     are of no kind); its answer is kept as the file's `kind`, so it is asked once per file. `ignored`, when given,
-    collects the wanted files a .gitignore (not `--exclude`) leaves out."""
+    collects the wanted files a .gitignore (not `--exclude`) leaves out.
+
+    The folders are visited as `os.walk(root, followlinks=False)` visits them top-down, each folder's
+    files before its sub-folders, both sorted, from one `scandir` of each folder: whether an entry is
+    a link, a folder, a `.gitignore` or a virtualenv's `pyvenv.cfg` is read off that listing rather than
+    asked of the file system again for every entry."""
     results: list[Walked] = []
-    specs: list[Spec] = []
     excluded = _with_any(exclude) if exclude is not None else None
     root_str = str(root)
     real_root = os.path.realpath(root_str)
-    spec_stack: list[tuple[str, Spec]] = []
-    for directory, dirnames, filenames in os.walk(root_str, followlinks=False):
-        rel_dir = os.path.relpath(directory, root_str).replace(os.sep, "/")
-        rel_dir = "" if rel_dir == "." else rel_dir
-        spec_stack = [(p, s) for p, s in spec_stack if not p or rel_dir == p or rel_dir.startswith(p + "/")]
-        own = _gitignore(directory, rel_dir, real_root)
+    # (folder, its path relative to the root, the ignore specs in force there: the root's, then each
+    # parent's down to the folder); the sub-folders of a folder are pushed last first
+    pending: list[tuple[str, str, list[Spec], bool]] = [(root_str, "", [], False)]
+    while pending:
+        directory, rel_dir, inherited, nested = pending.pop()
+        listed = _listing(directory)
+        if listed is None:
+            continue  # unreadable: os.walk skips it, and so does the walk
+        folders, files, names = listed
+        if nested and "pyvenv.cfg" in names and _is_virtualenv(directory):
+            continue  # a virtualenv: never the project's own files
+        specs = inherited
+        own = _gitignore(directory, rel_dir, real_root) if ".gitignore" in names else None
         if own is not None:
-            spec_stack.append((rel_dir, _with_any(own)))
-        specs = [s for _, s in spec_stack]
+            specs = [*inherited, _with_any(own)]
 
         kept = []
-        for name in sorted(dirnames):
-            full = os.path.join(directory, name)
+        for name, is_link in sorted(folders):
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if name in ALWAYS_SKIPPED or name.endswith(".egg-info") or os.path.islink(full) or not _decodable(name):
+            if name in ALWAYS_SKIPPED or name.endswith(".egg-info") or is_link or not _decodable(name):
                 continue
-            if _is_virtualenv(full) or _ignored(rel, True, excluded, specs):
+            if _ignored(rel, True, excluded, specs):
                 continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
+            kept.append((os.path.join(directory, name), rel, specs, True))
+        pending.extend(reversed(kept))
+        for name, is_link in sorted(files):
             if not _decodable(name):
                 continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
             kind = wanted(rel) if wanted is not None else None
             if wanted is not None and not kind:
                 continue
-            full = os.path.join(directory, name)
-            if os.path.islink(full) and not _inside(full, real_root):
+            if is_link and not _inside(os.path.join(directory, name), real_root):
                 continue
             if _ignored(rel, False, excluded, specs):
                 if ignored is not None and not _ignored(rel, False, excluded, []):
@@ -183,6 +191,29 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
                 continue
             results.append(Walked(rel, kind))
     return results
+
+
+def _listing(directory: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]], set[str]] | None:
+    """(sub-folders, other entries, every name) of a folder, each entry with whether it is a symbolic
+    link; a folder as `os.walk` tells them apart (`is_dir()` follows links, and an entry it cannot
+    stat is no folder). None when the folder cannot be listed (os.walk skips it then)."""
+    folders: list[tuple[str, bool]] = []
+    files: list[tuple[str, bool]] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                try:
+                    is_link = entry.is_symlink()
+                except OSError:
+                    is_link = False  # as os.path.islink answers
+                (folders if is_dir else files).append((entry.name, is_link))
+    except OSError:
+        return None
+    return folders, files, {name for name, _ in folders} | {name for name, _ in files}
 
 
 def is_git_tracked_unknown(root: Path) -> bool:
