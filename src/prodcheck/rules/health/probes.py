@@ -87,10 +87,18 @@ def _by_node(project: Project) -> dict[int, Process]:
 
 
 def dockerfile_process(project: Project, path: str) -> Process | None:
+    return _image_processes(project).get(path)
+
+
+@per_project
+def _image_processes(project: Project) -> dict[str, Process]:
+    """Dockerfile path -> the first process that runs the image itself (kind "dockerfile"): one pass over
+    the processes, not one per Dockerfile asked about."""
+    out: dict[str, Process] = {}
     for process in project.processes:
-        if process.kind == "dockerfile" and process.dockerfile == path:
-            return process
-    return None
+        if process.kind == "dockerfile" and process.dockerfile is not None:
+            out.setdefault(process.dockerfile, process)
+    return out
 
 
 def server_port(project: Project, process: Process | None) -> str | None:
