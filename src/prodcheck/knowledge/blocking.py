@@ -49,6 +49,8 @@ class Family:
     opens: frozenset[str] = frozenset()
     # methods whose result, iterated, gives clients of the family (`path.glob("*.md")`: paths)
     yields: frozenset[str] = frozenset()
+    # names whose presence among a function's arguments makes it return at once (`fcntl.LOCK_NB`)
+    unless: frozenset[str] = frozenset()
 
     def cpu_method(self, method: str) -> bool:
         """Whether calling `method` on a client of this CPU family runs the computation (`model.encode(texts)`)."""
@@ -154,6 +156,7 @@ class Blocking:
                 frozenset(entry.get("attributes", ())), str(entry.get("read_what", entry["what"])),
                 str(entry.get("read_instead", entry["instead"])), bool(entry.get("cpu", False)),
                 frozenset(entry.get("opens", ())), frozenset(entry.get("yields", ())),
+                frozenset(entry.get("unless", ())),
             )
             self.families[key] = family
             for name in family.functions:

@@ -66,10 +66,16 @@ class BlockingCallInAsyncRoute(Rule):
 
 
 def _choose(chosen: dict[int, tuple[Call | None, Blocking]], line: int, call: Call | None, blocking: Blocking) -> None:
-    """Keep the first blocking of a line, unless it is a filesystem metadata operation and this one a stall."""
+    """Keep the first blocking of a line, unless this one costs more: a stall (a lock wait, a query, a request)
+    over local file I/O, and local file I/O over a filesystem metadata operation. A start-up helper that opens a
+    lock file, then waits on the lock, is reported for the wait."""
     known = chosen.get(line)
-    if known is None or (known[1].light and not blocking.light):
+    if known is None or _weight(blocking) > _weight(known[1]):
         chosen[line] = (call, blocking)
+
+
+def _weight(blocking: Blocking) -> int:
+    return 0 if blocking.light else 1 if blocking.warning else 2
 
 
 def _light() -> str:

@@ -32,6 +32,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
                 return None
             if family.requires and not _set_up(index, function, family.requires):
                 return None
+            if family.unless and _names_any(call.value, family.unless):
+                return None  # `fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)`: fails at once rather than wait
             light = family.light(name) or (name in family.opens and _handle_offloaded(index, call, function, family))
             return Why(_what(family, name), family.instead, family.warning, light)
         if name in kb.sqlalchemy.inspect:
@@ -55,6 +57,16 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
     return (client_argument(index, holds, call, function) or query_argument(index, holds, call, function)
             or sync_session_argument(index, holds, call, function))
+
+
+def _names_any(value: Value, names: frozenset[str], depth: int = 0) -> bool:
+    """Whether an argument of the call (or a part of one: `LOCK_EX | LOCK_NB`) is one of `names`."""
+    for item in (*value.items, *value.keyword_values):
+        if item.kind == "name" and item.text in names:
+            return True
+        if item.kind in {"binop", "boolop"} and depth < 4 and _names_any(item, names, depth + 1):
+            return True
+    return False
 
 
 def _picked_by_name(holds: Holds, call: Call, function: Function) -> Why | None:

@@ -213,8 +213,9 @@ class BlockingAnalysis:
                       for call, blocking in self.callables.reached(function, facts, seen | {function.qualname})][:1]
         if not _unconditional(found):
             found += self._first_helper_blocking(function, seen, depth)
-        # a stall before a metadata operation, and what every call reaches first: readers take the first they can
-        found.sort(key=lambda b: (b.light, bool(b.needs)))
+        # a stall before a metadata operation, and what every call reaches first, then a wait (a lock, a request, a
+        # query) before local file I/O: readers take the first they can
+        found.sort(key=lambda b: (b.light, bool(b.needs), b.warning))
         return found
 
     def _first_helper_blocking(self, function: Function, seen: frozenset[str], depth: int) -> list[Blocking]:
