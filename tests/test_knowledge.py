@@ -270,7 +270,7 @@ def test_prefilter_does_not_read_a_django_migration_for_its_import() -> None:
 def _searched(data: bytes) -> bool:
     """The prefilter's answer as its definition states it: some needle counts in the bytes, or async code holds
     one of the async words."""
-    from prodcheck.python_pass import async_needles, needle_unless
+    from prodcheck.prefilter import async_needles, needle_unless
 
     unless = needle_unless()
     return any(n in data and not any(t in data for t in unless.get(n, ())) for n in engine.python_needles()) or (
@@ -280,13 +280,13 @@ def _searched(data: bytes) -> bool:
 @pytest.mark.parametrize("tried_first", [0, 32])
 def test_prefilter_on_a_files_words_answers_as_a_search_of_its_bytes(monkeypatch: pytest.MonkeyPatch,
                                                                      tried_first: int) -> None:
-    """Past the needles tried first, the prefilter searches a file's distinct words (python_pass._word_needles):
+    """Past the needles tried first, the prefilter searches a file's distinct words (prefilter._word_needles):
     a needle inside a longer name, after digits or non-ASCII letters, one spanning punctuation or spaces, one
     holding no identifier (`://`) and one a django import cancels give the answer a search of the bytes gives."""
-    from prodcheck import python_pass
+    from prodcheck import prefilter
 
-    monkeypatch.setattr(python_pass, "_FIRST_TRIED", tried_first)
-    monkeypatch.setattr(python_pass, "_needle_order", [])
+    monkeypatch.setattr(prefilter, "_FIRST_TRIED", tried_first)
+    monkeypatch.setattr(prefilter, "_needle_order", [])
     sources = [
         b"hashed = make_password(raw)\n", b"x = 3sqlalchemy\n", "v = \u00e9password\n".encode(),
         b"rows = db.session.query(User)\n", b"rows = db.session .query(User)\n", b"query = session\n",
@@ -295,7 +295,7 @@ def test_prefilter_on_a_files_words_answers_as_a_search_of_its_bytes(monkeypatch
         b"from django.db import migrations\nrun_migrations()\n", b"import os\nos.wait()\n", b"os. wait\n",
         b"def f():\n    return 1\n", b"", b"async def f():\n    open(path)\n", b"x_token_y = 1\n", b"_TOKEN = 1\n",
     ]
-    answers = [python_pass._needs_parse(source) for source in sources]
+    answers = [prefilter._needs_parse(source) for source in sources]
     assert answers == [_searched(source) for source in sources]
     assert [answers[i] for i in (0, 3, 4, 5, 6, 7, 9, 10)] == [True, True, False, False, True, True, False, False]
 

@@ -26,19 +26,17 @@ from prodcheck.parsing import ParseError
 from prodcheck.rule_inputs import RuleInputs
 from prodcheck.policy import _apply_per_file_ignores, _dedupe, _finalise, _note_secrets, _per_file_ignored, _selected
 # The Python pass lives in python_pass.py; its entry points stay importable from here (tests, bench).
+from prodcheck.prefilter import _needs_parse as _needs_parse, async_needles as async_needles, python_needles as python_needles
 from prodcheck.python_pass import (
     SYNTAX_OK as SYNTAX_OK,
     _cache_folder,
     _collector_paused,
-    _needs_parse as _needs_parse,
     _python_work as _python_work,
-    async_needles as async_needles,
     default_jobs as default_jobs,
     load_python,
     parse_python as parse_python,
     plan_python,
     python_index as python_index,
-    python_needles as python_needles,
     python_table as python_table,
     syntax_check as syntax_check,
 )

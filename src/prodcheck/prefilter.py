@@ -1,0 +1,150 @@
+"""The prefilter: which Python files are worth parsing. A file that holds no needle (a word the knowledge derives:
+`python_needles`) cannot hold anything a rule looks at, and is only syntax-checked (python_pass.py)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from prodcheck.trie_pattern import trie_pattern
+
+# A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
+# never parsed (Ruff's `seen_module` idea). Everything cross-module needs one of them to matter.
+# The needles are derived from the knowledge (`python_needles`): no word list lives here.
+
+
+@lru_cache(maxsize=1)
+def python_needles() -> tuple[bytes, ...]:
+    """The prefilter: a needle for every Python name the knowledge holds (`knowledge.needle`), and
+    the words a topic's `[prefilter] words` lists. A file with none of them is not parsed."""
+    from prodcheck.knowledge import needle, prefilter_words, qualified_names
+    from prodcheck.knowledge.servers import servers
+
+    words = {server.encode() for server in servers()}  # `uvicorn.run(app, workers=4)` (PC101, PC402)
+    words.update(word.encode() for _, word in prefilter_words())
+    base = tuple(words)
+    unless = needle_unless()
+    others: list[tuple[bytes, bytes]] = []
+    for _, name in qualified_names():
+        # A file can only name `django.contrib.auth.hashers.make_password` by writing its last part
+        # (however it imports it, even through a project re-export): when that part already holds a
+        # word (`password`), the name needs no needle of its own. Its package as a needle would let
+        # every file that merely imports the package through (570 Django files of the real corpus).
+        last = name.rsplit(".", 1)[-1].removesuffix("()").encode()
+        if any(word in last for word in base):
+            continue
+        word = needle(name).encode()
+        if word in last or not name.startswith("*."):
+            words.add(word)
+        else:  # a method on any object (`*.metadata.drop_all`): its needle is one of the parts it writes, no package
+            others.append((last, word))
+    # ... and so too for a method on any object (`*.metadata.drop_all`) whose last part holds a needle that stays: it
+    # needs no `metadata` (the first of its two longest parts, tied with `drop_all`: a word of 250 files of the bench
+    # corpus that call no drop_all) when `*.meta.drop_all` brings `drop_all`. Only the needles added above cover a
+    # name, and none of them is dropped. A package's needle stays whatever its names' last parts hold: it also finds
+    # the calls a family matches by module (`stripe.PaymentMethod.attach`, knowledge/blocking.py).
+    written = tuple(word for word in words if word not in unless)
+    for last, word in others:
+        if not any(covering in last for covering in written):
+            words.add(word)
+    # A needle that contains another is redundant: the shorter one already matches (unless the shorter
+    # one does not count in some files: `needle_unless`).
+    ordered = sorted(words, key=len)
+    kept: list[bytes] = []
+    for word in ordered:
+        if not any(shorter in word for shorter in kept if shorter not in unless):
+            kept.append(word)
+    return tuple(kept)
+
+
+@lru_cache(maxsize=1)
+def needle_unless() -> dict[bytes, tuple[bytes, ...]]:
+    """Needles that do not count in a file that also holds one of their texts (knowledge:
+    `[prefilter.unless]`): the file holds the word only through what it imports."""
+    from prodcheck.knowledge import prefilter_unless
+
+    return {word.encode(): tuple(text.encode() for text in texts) for word, texts in prefilter_unless()}
+
+
+@lru_cache(maxsize=1)
+def async_needles() -> tuple[bytes, ...]:
+    """Words that make a file with an `async def` worth parsing (knowledge: blocking.toml [prefilter])."""
+    from prodcheck.knowledge import load
+
+    return tuple(word.encode() for word in load("blocking")["prefilter"]["async_words"])
+
+
+# The needles in the order they are tried: the one that last matched moves to the front. Files of one
+# project share their imports (`django`, `sqlalchemy`), so a file that passes usually passes on the
+# first try; the answer is the same in any order. This halves the prefilter on the real corpus.
+_needle_order: list[bytes] = []
+# Needles tried on the bytes themselves before the file's words are listed (`_word_needles`): a file that passes
+# usually passes on one of the first (5: on the bench corpus 0.57 s in all, 0.62 s with 20, 0.88 s with none).
+_FIRST_TRIED = 5
+# Every byte but an identifier's (ASCII letters, digits, `_`) as a space: `translate` then `split` lists the runs.
+_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_RUNS = bytes(byte if byte in _IDENTIFIER_BYTES else 32 for byte in range(256))
+
+
+@lru_cache(maxsize=1)
+def _needle_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes], tuple[bytes, ...]]:
+    """The needles as searches: (the identifier needles as one pattern over a file's words, every other needle as one
+    pattern over its bytes, the needles that do not count in some files, tried one by one: `needle_unless`)."""
+    unless = needle_unless()
+    needles = [n for n in python_needles() if n not in unless]
+    identifiers = [n for n in needles if n and set(n) <= _IDENTIFIER_BYTES]
+    others = [n for n in needles if not (n and set(n) <= _IDENTIFIER_BYTES)]
+    return trie_pattern(identifiers), trie_pattern(others), tuple(n for n in python_needles() if n in unless)
+
+
+def _counts(data: bytes, needle: bytes) -> bool:
+    """The needle is in the file and counts there (`needle_unless`)."""
+    find = data.find
+    if find(needle) == -1:
+        return False
+    unless = needle_unless().get(needle)
+    return unless is None or all(find(text) == -1 for text in unless)
+
+
+def _word_needles(data: bytes) -> bytes | None:
+    """The needle that counts in the file, found on its distinct words, or None.
+
+    A file that holds no needle is searched for every one of them. A needle made of identifier bytes
+    (`sqlalchemy`, `_token`) can only occur inside a run of such bytes: searching the file's distinct runs, a fifth
+    of its bytes, gives the same answer, and all of them are searched at once, as one pattern laid out as a trie
+    (trie_pattern.py: a search per needle was three quarters of the prefilter on the bench corpus). Any other needle
+    (`session.query(`, `CREATE TABLE`, `://`) is searched in the bytes, also as one pattern. A match of either is a
+    needle that counts; a needle that does not count in some files (`needle_unless`) is in neither, tried alone."""
+    words_pattern, bytes_pattern, unless = _needle_patterns()
+    found = words_pattern.search(b"\0".join(set(data.translate(_RUNS).split())))
+    if found is None:
+        found = bytes_pattern.search(data)
+    if found is not None:
+        return found.group()
+    return next((needle for needle in unless if _counts(data, needle)), None)
+
+
+def _needs_parse(data: bytes) -> bool:
+    # `data.find(needle)`, not `needle in data`: CPython's `bytes.__contains__` first tries the needle as an
+    # int (`97 in b"a"`) and formats, then drops, a TypeError for each needle; `find` does not (a fifth of the
+    # prefilter's instructions on the bench corpus, where a file the prefilter skips is searched for every needle).
+    order = _needle_order
+    if not order:
+        order.extend(python_needles())
+    find = data.find
+    for index, needle in enumerate(order[:_FIRST_TRIED]):
+        if find(needle) != -1 and _counts(data, needle):
+            if index:
+                order.insert(0, order.pop(index))
+            return True
+    found = _word_needles(data)
+    if found is not None:
+        order.insert(0, order.pop(order.index(found)))
+        return True
+    return find(b"async def") != -1 and any(find(needle) != -1 for needle in async_needles())
+
+
+def _reexports(path: str, data: bytes) -> bool:
+    """A package's `__init__.py` that imports: the names it re-exports (`from .service import S3Service`)
+    are how other modules reach the project's classes and functions, whatever words it holds. These
+    files are few and small (436 files, 0.2 % of the bytes of the bench corpus)."""
+    return path.endswith("__init__.py") and b"import" in data
