@@ -495,3 +495,23 @@ def test_a_render_file_without_dockerfile_paths(tmp_path: Path, text: str) -> No
 def test_a_heroku_file_without_docker_builds(tmp_path: Path, text: str) -> None:
     project = _project(tmp_path, {"Dockerfile": IMAGE, "heroku.yml": text})
     assert _reasons(project, "built by the platform file") == {}
+
+
+def _migrating_workflow(database_url: str) -> str:
+    return ("on: {push: {branches: [main]}}\njobs:\n  upgrade-smoke:\n    runs-on: ubuntu-latest\n    steps:\n"
+            "      - run: docker compose up -d postgres\n"
+            f"      - env: {{DATABASE_URL: \"{database_url}\"}}\n        run: alembic upgrade head\n"
+            "      - run: docker compose up -d --build api\n")
+
+
+def test_a_migration_against_a_database_on_the_runner_makes_no_deploy_job(tmp_path: Path) -> None:
+    """`alembic upgrade head` with `DATABASE_URL` at `localhost` migrates the database the job itself started (a
+    compose stack on the runner): a smoke test, so the compose file it brings up is not deployed by it. The same job
+    migrating the database a secret names is a deploy job, and its `docker compose up` deploys the file."""
+    workflow = ".github/workflows/ci.yml"
+    files = _unique({"docker-compose.yml": COMPOSE})
+    local = _project(tmp_path / "local", {**files, workflow: _migrating_workflow(
+        "postgresql+asyncpg://app:app_dev@localhost:5433/app")})
+    assert _reasons(local, workflow) == {}
+    remote = _project(tmp_path / "remote", {**files, workflow: _migrating_workflow("${{ secrets.DATABASE_URL }}")})
+    assert set(_reasons(remote, workflow)) == {"docker-compose.yml"}

@@ -132,6 +132,8 @@ class Job:
             if kind == "migrate":
                 if self.has_services or self.pre_merge:
                     continue  # a CI database: the workflow runs for pull requests only
+                if _runner_database(self.node, _step):
+                    continue  # `DATABASE_URL: postgresql://...@localhost:5433/app`: a database on the runner itself
                 if _TEST_WORD.search(_step_name(_step) or "") or _VALIDATE_WORD.search(_step_name(_step) or ""):
                     continue  # `name: Test alembic migration`: the step checks the migrations
                 tests = tests if tests is not None else (self.tests() or "")
@@ -280,6 +282,19 @@ def _job(path: str, key: str, key_node: YNode, node: YNode) -> Job:
             environment.get("name").as_str() if environment.get("name") is not None else None)  # type: ignore[union-attr]  # get("name") checked just above
     return Job(path, key, key_node, node, needs, tuple(steps), uses_node.as_str() if uses_node is not None else None,
                uses_node, node.get("permissions"), env_name)
+
+
+# A database URL whose host is the runner itself (`@localhost:5433`, `@127.0.0.1`): one the job started (a compose
+# stack, a `docker run`), gone when the job ends
+_RUNNER_DATABASE = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s]*@(?:localhost|127\.0\.0\.1)(?:[:/]|$)", re.I)
+
+
+def _runner_database(job: YNode, step: WorkflowStep) -> bool:
+    """The step's (or its job's) environment points every database URL it sets at the runner itself."""
+    urls = [value.as_str() or "" for node in (step.node, job) if node.is_map
+            for env in [node.get("env")] if env is not None and env.is_map
+            for _name, value in env.items() if value.is_scalar and "://" in (value.as_str() or "")]
+    return bool(urls) and all(_RUNNER_DATABASE.match(url) for url in urls)
 
 
 def _step_name(step: WorkflowStep) -> str:
