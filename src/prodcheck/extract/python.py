@@ -32,7 +32,7 @@ from prodcheck.model.finding import Span
 
 # Calls whose callable argument runs in a worker thread, not on the event loop.
 OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])
-OFFLOAD_METHODS = _OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
+OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
 # Calls that call a lambda they are given on the calling thread or on the event loop (knowledge/blocking.toml [eager]).
 _EAGER_FUNCTIONS = frozenset(load("blocking")["eager"]["functions"])
 _EAGER_METHODS = frozenset(load("blocking")["eager"]["methods"])
@@ -422,7 +422,7 @@ class _Extractor(TestBodies):
         offloads = eager = False
         if value is not None:
             last = text.rpartition(".")[2]  # `Value.last`, computed once per call
-            offloads = text in OFFLOADERS or last in _OFFLOAD_METHODS
+            offloads = text in OFFLOADERS or last in OFFLOAD_METHODS
             eager = not offloads and (text in _EAGER_FUNCTIONS or last in _EAGER_METHODS)
         if node.args and (text in _CONSUMING_FUNCTIONS or (type(func) is _Attribute and func.attr in _CONSUMING_METHODS)):
             consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 
 from prodcheck.extract.servers import is_migration
@@ -284,17 +285,25 @@ def _job(path: str, key: str, key_node: YNode, node: YNode) -> Job:
                uses_node, node.get("permissions"), env_name)
 
 
-# A database URL whose host is the runner itself (`@localhost:5433`, `@127.0.0.1`): one the job started (a compose
-# stack, a `docker run`), gone when the job ends
-_RUNNER_DATABASE = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s]*@(?:localhost|127\.0\.0\.1)(?:[:/]|$)", re.I)
+# Hosts that reach only the machine itself (knowledge/databases.toml [hosts] local): on a CI runner, a database the
+# job started (a compose stack, a `docker run`), gone when the job ends
+_LOCAL_HOSTS = frozenset(load("databases")["hosts"]["local"])
 
 
 def _runner_database(job: YNode, step: WorkflowStep) -> bool:
-    """The step's (or its job's) environment points every database URL it sets at the runner itself."""
+    """The step's (or its job's) environment points every URL it sets at the runner itself
+    (`DATABASE_URL: postgresql://app:dev@localhost:5433/app`)."""
     urls = [value.as_str() or "" for node in (step.node, job) if node.is_map
             for env in [node.get("env")] if env is not None and env.is_map
             for _name, value in env.items() if value.is_scalar and "://" in (value.as_str() or "")]
-    return bool(urls) and all(_RUNNER_DATABASE.match(url) for url in urls)
+    return bool(urls) and all(_host(url) in _LOCAL_HOSTS for url in urls)
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a malformed port or bracket: no host to read
+        return ""
 
 
 def _step_name(step: WorkflowStep) -> str:

@@ -44,10 +44,7 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
         if handler is None or handler.kind != "name":
             continue
         name = handler.text
-        if name.startswith("self.") and name.count(".") == 1 and function.class_name:
-            target = Holds.of(index).method(function.class_name, name[5:])
-        else:
-            target = index.functions.get(f"{function.qualname}.{name}") or index.function(name)
+        target = _function_named(index, function, name)
         if target is None and name.count(".") == 1:
             # `tasks.add_task(recorder.record_stats, ctx)` with `recorder = StatsRecorder(...)`: the method of the
             # project object the name holds
@@ -66,10 +63,16 @@ def _spawned_coroutine(index: PythonIndex, call: Call, function: Function) -> tu
     made = call.value.arg(0)
     if made is None or made.kind != "call" or "()" in made.text:
         return None
-    target = index.functions.get(f"{function.qualname}.{made.text}") or index.function(made.text)
-    if target is None and made.text.startswith("self.") and made.text.count(".") == 1 and function.class_name:
-        target = Holds.of(index).method(function.class_name, made.text[5:])
+    target = _function_named(index, function, made.text)
     return target if target is not None and target[0].is_async else None
+
+
+def _function_named(index: PythonIndex, function: Function, name: str) -> tuple[Function, PyFacts] | None:
+    """The function a name written in `function` gives: a method of its class (`self.send_updates`), a function
+    its body defines (`async def _export(): ...`), or a function of the module or the project."""
+    if name.startswith("self.") and name.count(".") == 1 and function.class_name:
+        return Holds.of(index).method(function.class_name, name[5:])
+    return index.functions.get(f"{function.qualname}.{name}") or index.function(name)
 
 
 def _handed_to_background(index: PythonIndex, call: Call, function: Function,

@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
+from prodcheck.knowledge.frameworks import middleware_wrappers
 from prodcheck.knowledge.names import names
 from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context
@@ -13,7 +14,7 @@ from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 CORS_CLASSES = frozenset(load("frameworks")["middleware"]["cors"])
-MIDDLEWARE_WRAPPERS = frozenset(load("frameworks")["middleware"]["wrappers"])
+MIDDLEWARE_WRAPPERS = middleware_wrappers()
 # Origins a wildcard regex lets in: if it fully matches all of these, it matches anyone.
 _PROBES = ("https://attacker.example", "http://evil.test:8080", "https://x.y.z.example.net", "null")
 
