@@ -97,6 +97,9 @@ WAYS = {
                              "coroutine object is the route's result)",
     "entry-wrapper": "a route under a project decorator: FastAPI awaits the decorator's `async def` wrapper; a plain "
                      "`def` route gets the sync one `iscoroutinefunction` picks",
+    "wrapped-sync-call": "a decorator's `async def` wrapper that calls the plain `def` it wraps without `await` "
+                         "(`return func(*args, **kwargs)` beside `if iscoroutinefunction(func)`): FastAPI awaits the "
+                         "wrapper, so the route's body runs on the loop; reported at the wrapper's call",
     "lifespan-scheduler": "`start_scheduler()` in the lifespan, a plain function adding an `async def` job to an asyncio "
                           "scheduler: the job runs on the loop while the server serves (and `get_db_manager = "
                           "contextmanager(get_db)` binds what `get_db` yields)",

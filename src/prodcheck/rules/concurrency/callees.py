@@ -11,7 +11,7 @@ from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.dispatch import dispatched
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.properties import property_reads
-from prodcheck.rules.concurrency.wrapped import returned_nested
+from prodcheck.rules.concurrency.wrapped import defined_in, returned_nested
 
 
 def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
@@ -30,7 +30,7 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
             ([*_own_abstract(holds, call, function, target)] or [target]) if target is not None
             else ([*_union_targets(holds, call, function)] or [object_target(index, holds, call, function, written)]))
         if target is None and not any(targets):  # `await self._handlers[kind](data)`: each entry of the table
-            targets = [*dispatched(index, holds, call, function)] or targets
+            targets = [*dispatched(index, holds, call, function)] or [*_wrapped_called(holds, call, function)] or targets
         for found in targets:
             if found is not None and found[0].qualname != function.qualname:
                 out.append((call, *found))
@@ -79,12 +79,35 @@ def entry_wrappers(index: PythonIndex, function: Function) -> list[tuple[Functio
             target = returned_nested(index, target[0])  # a factory: the decorator it returns
         if target is None:
             continue
-        wrappers = [nested for returned in target[0].returns if returned.kind == "name"
-                    and (nested := index.functions.get(f"{target[0].qualname}.{returned.text}")) is not None]
+        wrappers = [nested for returned in target[0].returns if (nested := defined_in(index, target[0], returned))]
         awaited = [wrapper for wrapper in wrappers if wrapper[0].is_async]
         if awaited and (function.is_async or len(awaited) == len(wrappers)):
             found.extend((*wrapper, decorator.text.rsplit(".", 1)[-1]) for wrapper in awaited
                          if wrapper[0].qualname != function.qualname)
+    return found
+
+
+def _wrapped_called(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
+    """`return func(*args, **kwargs)` without `await` in a decorator's `async def` wrapper, `func` the decorator's
+    parameter: the plain `def` functions the decorator is put around run there, on the event loop (FastAPI awaits
+    the wrapper, not the threadpool). Any of them, whichever the wrapper was reached for: each call of one of them
+    makes a coroutine of the wrapper, and awaiting it runs the body on the loop. Not `await func(...)`: the
+    `async def` functions it wraps are reached where they are called, not wherever the wrapper is; nor in a sync
+    wrapper, whose callers reach the function they call themselves."""
+    name = call.name
+    if not function.is_async or call.awaited or "." in name or "()" in name or call.receiver \
+            or "." not in function.qualname:
+        return []
+    decorator = holds.index.functions.get(function.qualname.rsplit(".", 1)[0])
+    if decorator is None or not any(param.name == name for param in decorator[0].params):
+        return []
+    if name in function.declared or any(param.name == name for param in function.params):
+        return []
+    found: list[tuple[Function, PyFacts]] = []
+    for wrapped in holds.wrapped(function.qualname):
+        target = holds.index.functions.get(wrapped.qualname) if not wrapped.is_async else None
+        if target is not None:
+            found.append(target)
     return found
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import builtins
 
+from prodcheck.knowledge import load
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holding import Holding, HoldsBase, union
 
 _BUILTINS = frozenset(dir(builtins))
+_IDENTITY = frozenset(load("blocking")["wrappers"]["identity"])  # `typing.cast(T, value)` is `value`
 _READS = frozenset({"get", "pop"})  # a mapping's methods that give the value of a key (`kwargs.get("db")`)
 
 
@@ -90,8 +92,7 @@ def _wrapped_functions(index: PythonIndex) -> dict[str, list[Function]]:
                 target = returned_nested(index, target[0])
             if target is None:
                 continue
-            wrappers = [nested for returned in target[0].returns if returned.kind == "name"
-                        and (nested := index.functions.get(f"{target[0].qualname}.{returned.text}")) is not None]
+            wrappers = [nested for returned in target[0].returns if (nested := defined_in(index, target[0], returned))]
             chosen = [w for w, _ in wrappers if w.is_async == function.is_async] or [w for w, _ in wrappers]
             for wrapper, _ in wrappers:
                 found.setdefault(wrapper.qualname, [])
@@ -109,7 +110,10 @@ def returned_nested(index: PythonIndex, function: Function) -> tuple[Function, P
 
 
 def defined_in(index: PythonIndex, function: Function, value: Value) -> tuple[Function, PyFacts] | None:
-    """The function `value` names when it is a plain name of a function defined in `function`'s body."""
+    """The function `value` names when it is a plain name of a function defined in `function`'s body (also through
+    `typing.cast(F, wrapper)`, which returns it unchanged)."""
+    if value.kind == "call" and value.text in _IDENTITY and len(value.items) == 2:
+        value = value.items[1]
     if value.kind != "name" or "." in value.text:
         return None
     return index.functions.get(f"{function.qualname}.{value.text}")
