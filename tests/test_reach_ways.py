@@ -31,6 +31,8 @@ WAYS = {
     "partial": "`functools.partial` of a blocking helper, called",
     "lambda": "a lambda called by a helper on the caller's thread",
     "container-item": "an entry of a dict literal of project objects",
+    "instance-container": "an entry of a dict attribute the class's methods fill (`self._engines[name] = "
+                          "create_engine(url)`, then `return self._engines[name]`)",
     "abstract-method": "an abstract method with one implementation",
     "unparsed-helper-module": "a helper module holding no word of the parse prefilter, imported by async code "
                               "(directly or through its package's re-export): parsed in a second round",

@@ -118,6 +118,12 @@ class Statements(ValueBuilder):
             # recorded as `module.worker_map[]`
             self.assigns.append(Assign(_intern(f"{self.module}.{target.value.id}[]"), value, self.pos.at(node),
                                        scope.qualname, self.in_main))
+        elif isinstance(target, ast.Subscript) and type(target.value) is ast.Attribute and scope.is_function \
+                and type(target.value.value) is ast.Name and target.value.value.id == "self":
+            # `self._engines[name] = create_engine(url)` in a method: an entry of the instance's container,
+            # recorded as `self._engines[]` (rules/concurrency/containers.py reads it by the method's class)
+            self.assigns.append(Assign(_intern(f"self.{target.value.attr}[]"), value, self.pos.at(node),
+                                       scope.qualname, self.in_main))
 
     def _callable_table(self, node: ast.expr) -> bool:
         """`checks = {"postgres": check_pg, "services": {"alerts": check_service("alerts")}}` in a function: a dict

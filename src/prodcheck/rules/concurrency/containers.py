@@ -45,6 +45,15 @@ class Containers(HoldsBase):
         `worker_map[name] = worker` at start-up): what the stored values hold, as one holding (`union`)."""
         if function is not None and "." not in dotted and self.binds(function, dotted):
             return None  # a local or a parameter of that name, not the global
+        if dotted.startswith("self.") and dotted.count(".") == 1:
+            # `return self._engines[name]`, the class's methods storing `self._engines[name] = create_engine(...)`
+            if function is None or not function.class_name:
+                return None
+            stored = next((found for owner in self.mro(function.class_name)
+                           if (found := self.entries.get(f"{owner}.{dotted[5:]}"))), None)
+            held = [found for value, scope in stored or ()
+                    if (found := self.value(value, scope, depth + 1)) is not None]
+            return union(held) if held else None
         resolved = self.index.resolve(dotted)
         if resolved is None or resolved.assign is None or resolved.assign[0].target not in self.entries:
             return None

@@ -81,7 +81,13 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             self.app_state[name].append((assign.value, function[0] if function else None))
         if target.endswith("[]"):  # `worker_map[name] = worker`: an entry of a module global's container
             function = self.index.functions.get(scope)
-            self.entries[target[:-2]].append((assign.value, function[0] if function else None))
+            owner = target[:-2]
+            if owner.startswith("self.") and owner.count(".") == 1:
+                # `self._engines[name] = engine` in a method: an entry of that class's attribute, by the class
+                if function is None or not function[0].class_name:
+                    return
+                owner = f"{function[0].class_name}.{owner[5:]}"
+            self.entries[owner].append((assign.value, function[0] if function else None))
             return
         if target.startswith("self.") and target.count(".") == 1:
             return  # an instance attribute (`attributes`)
