@@ -16,7 +16,7 @@ from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.database.migration_calls import drops_tables, library_setup, migration_call, string_arguments
 
-MAX_DEPTH = 4  # helpers followed from a hook: lifespan -> startup() -> migrate_all() -> run_one() -> DDL
+MAX_DEPTH = 8  # helpers followed from a hook: serve() -> session_factory() -> make_engine() -> migrate_in_thread() -> migrate() -> run() -> upgrade()
 
 
 @dataclass(frozen=True, slots=True)
