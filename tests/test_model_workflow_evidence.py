@@ -164,6 +164,60 @@ def test_build_push_action_steps(tmp_path: Path) -> None:
     assert project.deployment.targets == {"ctx/Dockerfile": {"release"}}
 
 
+MATRIX_BUILDS = """\
+on: {push: {branches: [main]}}
+jobs:
+  images:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        include:
+          - {target: main, file: Dockerfile}
+          - {target: lite, file: Dockerfile.lite}
+    steps:
+      - uses: docker/build-push-action@v5
+        with:
+          file: ${{ matrix.file }}
+          target: ${{ matrix.target }}
+  services:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        service: [api, worker, docs]
+        exclude:
+          - service: docs
+        include:
+          - {service: api, file: api/Dockerfile.prod}
+    steps:
+      - uses: docker/build-push-action@v5
+        with:
+          context: ${{ matrix.service }}
+          file: ${{ matrix.file }}
+  computed:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix: ${{ fromJSON(needs.plan.outputs.images) }}
+    steps:
+      - uses: docker/build-push-action@v5
+        with:
+          file: ${{ matrix.file }}
+"""
+
+
+def test_a_matrix_job_builds_what_each_combination_names(tmp_path: Path) -> None:
+    """`file: ${{ matrix.file }}` is each file the job's matrix gives (its `include` entries, its lists less what
+    `exclude` removes; an `include` entry that fits an original combination adds to it, else runs on its own); a
+    combination that gives no `file` builds its context's Dockerfile; a matrix computed at run time names nothing."""
+    files = _images("Dockerfile", "Dockerfile.lite", "api/Dockerfile.prod", "api/Dockerfile", "worker/Dockerfile",
+                    "docs/Dockerfile")
+    project = _project(tmp_path, {**files, DEPLOY: MATRIX_BUILDS})
+    assert _prod(project) == {"Dockerfile": f"built by docker/build-push-action at {DEPLOY}:11",
+                              "Dockerfile.lite": f"built by docker/build-push-action at {DEPLOY}:11",
+                              "api/Dockerfile.prod": f"built by docker/build-push-action at {DEPLOY}:25",
+                              "worker/Dockerfile": f"built by docker/build-push-action at {DEPLOY}:25"}
+    assert project.deployment.targets == {"Dockerfile": {"main"}, "Dockerfile.lite": {"lite"}}
+
+
 def _one_step(context: str) -> str:
     return ("on: {push: {branches: [main]}}\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n"
             f"      - uses: docker/build-push-action@v5\n        with:\n          context: {context}\n"

@@ -14,6 +14,8 @@ from prodcheck.project.script_runs import follow
 
 _IMAGE_WORKFLOW_WORDS = frozenset(load("workflows")["docker_cli"]["image_workflow_words"])
 _INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
+_MATRIX = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+_MAX_COMBINATIONS = 64  # a matrix bigger than this (a test grid) builds no image worth reading one by one
 
 
 class WorkflowEvidence(DeployEvidence):
@@ -40,7 +42,9 @@ class WorkflowEvidence(DeployEvidence):
                             else f"{run.script.path}:{run.command.line} (run by {job.path}:{line})"
                         self._read_command(run.command, run.base, where, deploy, env)
                     if step.uses and "/build-push-action" in step.uses:
-                        self._build_push_action(step.node, job.path)
+                        combinations: list[dict[str, str] | None] = [*matrix_combinations(job.node)] or [None]
+                        for combination in combinations:
+                            self._build_push_action(step.node, job.path, matrix=combination)
 
         self._from_reusable_workflows()
 
@@ -95,7 +99,7 @@ class WorkflowEvidence(DeployEvidence):
         self._add_target(dockerfile, target)
 
     def _build_push_action(self, node: YNode, path: str, inputs: dict[str, str] | None = None,
-                           caller: str | None = None) -> None:
+                           caller: str | None = None, matrix: dict[str, str] | None = None) -> None:
         with_node = node.get("with")
         if with_node is None or not with_node.is_map:
             return
@@ -103,7 +107,11 @@ class WorkflowEvidence(DeployEvidence):
         def value(key: str) -> str | None:
             found = with_node.get(key)
             text = found.as_str() if found is not None and found.is_scalar else None
-            return _with_inputs(text, inputs or {}) if text else text
+            if text and matrix is not None:
+                # a key the combination does not give is empty (https://docs.github.com/en/actions/reference/
+                # workflows-and-actions/contexts#matrix-context): `file: ""` is the context's Dockerfile
+                text = _MATRIX.sub(lambda m: matrix.get(m.group(1), ""), text)
+            return _with_inputs(text, inputs or {}) if text else text or None
 
         file, context = value("file"), value("context") or "."
         if "$" in context or "://" in context:
@@ -145,6 +153,49 @@ def _scalar_map(node: YNode | None, key: str) -> dict[str, str]:
     if found is None or not found.is_map:
         return {}
     return {name.as_str() or "": value.as_str() or "" for name, value in found.items() if value.is_scalar}
+
+
+def matrix_combinations(job: YNode) -> list[dict[str, str]]:
+    """The combinations a job's `strategy.matrix` runs it with, each a mapping of the matrix's keys to plain values:
+    the product of its lists less those an `exclude` entry matches, then each `include` entry added to every combination none of whose values it
+    overwrites, or run as a combination of its own when it fits none
+    (https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/run-job-variations).
+    Empty for a job without a matrix, one computed at run time (`${{ fromJSON(...) }}`), or one too big to read."""
+    strategy = job.get("strategy") if job.is_map else None
+    matrix = strategy.get("matrix") if strategy is not None and strategy.is_map else None
+    if matrix is None or not matrix.is_map:
+        return []
+    combinations: list[dict[str, str]] = [{}]
+    includes: list[dict[str, str]] = []
+    excludes: list[dict[str, str]] = []
+    for key_node, value in matrix.items():
+        key = key_node.as_str() or ""
+        if key in {"include", "exclude"} and value.is_seq:
+            entries = [{k.as_str() or "": v.as_str() or "" for k, v in entry.items() if v.is_scalar}
+                       for entry in value.list() if entry.is_map]
+            if key == "include":
+                includes = entries
+            else:
+                excludes = entries
+        elif value.is_seq:
+            values = [item.as_str() or "" for item in value.list() if item.is_scalar]
+            combinations = [{**combination, key: item} for combination in combinations for item in values]
+        if len(combinations) > _MAX_COMBINATIONS:
+            return []
+    combinations = [c for c in combinations
+                    if not any(all(c.get(k) == v for k, v in entry.items()) for entry in excludes)]
+    axes = set(combinations[0]) if combinations else set()
+    originals = [c for c in combinations if c]  # none for a matrix of `include` entries alone
+    added: list[dict[str, str]] = []
+    for entry in includes:
+        # an entry can't overwrite an original value, but can what an earlier entry added
+        fits = [c for c in originals if all(c[k] == v for k, v in entry.items() if k in axes)]
+        for combination in fits:
+            combination.update(entry)
+        if not fits:
+            added.append(dict(entry))
+    combinations = originals + added
+    return combinations[:_MAX_COMBINATIONS]
 
 
 def _with_inputs(text: str, inputs: dict[str, str]) -> str:
