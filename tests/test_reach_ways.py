@@ -102,6 +102,10 @@ WAYS = {
     "wrapped-sync-call": "a decorator's `async def` wrapper that calls the plain `def` it wraps without `await` "
                          "(`return func(*args, **kwargs)` beside `if iscoroutinefunction(func)`): FastAPI awaits the "
                          "wrapper, so the route's body runs on the loop; reported at the wrapper's call",
+    "started-task": "a task start-up code starts a few calls down (`await committer.start()` in the lifespan, whose "
+                    "`start` does `asyncio.create_task(self._loop())`): it runs beside the requests, not before them",
+    "iterated-attribute": "`for session in list(self._pending)` with `self._pending: set[Session]` declared in "
+                          "`__init__`: each item is of the declared type",
     "lifespan-scheduler": "`start_scheduler()` in the lifespan, a plain function adding an `async def` job to an asyncio "
                           "scheduler: the job runs on the loop while the server serves (and `get_db_manager = "
                           "contextmanager(get_db)` binds what `get_db` yields)",

@@ -160,12 +160,14 @@ class Containers(HoldsBase):
         if source.kind == "seq":
             held = [found for item in source.items if (found := self.value(item, function, depth + 1)) is not None]
             return union(held) if held else None
+        # a name and `sorted(...)`/`list(...)` are the same items: no step of a chain (a name's local assignment
+        # is, in `_iterated_name`), so `for s in list(self._pending)` reaches the attribute's declared type
         if source.kind == "name":
-            return self._iterated_name(source.text, function, depth + 1)
+            return self._iterated_name(source.text, function, depth)
         if source.kind != "call" or "()" in source.text:
             return None
         if source.text in _SAME_ITEMS and source.items:
-            return self._iterated(source.items[0], function, depth + 1)
+            return self._iterated(source.items[0], function, depth)
         head, _, method = source.text.rpartition(".")
         if method == "values" and head and not source.items:
             declared = self._declared_container(head, function)

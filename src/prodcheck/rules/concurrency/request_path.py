@@ -97,6 +97,21 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
               for entry in _deferred(index, caller)
               if entry.function.is_async and entry.function.qualname not in roots]
     stack[:0] = reversed(handed)
+    _walk(index, holds, stack, roots, found, deferring)
+    if not include_startup:
+        # `await committer.start()` in the lifespan, whose `start` does `asyncio.create_task(self._loop())`: a task
+        # that start-up code starts a few calls down runs alongside the requests (a hook's own ones are roots above)
+        started = [Entry(target, target_facts, _task(reached.function, target))
+                   for reached in request_path(index, include_startup=True).values() if reached.function.qualname
+                   not in found for call, target, target_facts in resolved_callees(index, holds, reached.function)
+                   if target.is_async and target.qualname not in found and _spawned(index, reached.function, call)]
+        _walk(index, holds, list(reversed(started)), roots, found, deferring)
+    return found
+
+
+def _walk(index: PythonIndex, holds: Holds, stack: list[Entry], roots: dict[str, Entry], found: dict[str, Entry],
+          deferring: frozenset[str]) -> None:
+    """The async functions reached from the entries on `stack`, each with the entry it was first reached as."""
     while stack:
         entry = stack.pop()
         qualname = entry.function.qualname
@@ -105,7 +120,6 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         found[qualname] = entry
         stack.extend(following for following in _successors(index, holds, entry.function, deferring)
                      if following.function.qualname not in found and following.function.qualname not in roots)
-    return found
 
 
 def _successors(index: PythonIndex, holds: Holds, function: Function, deferring: frozenset[str]) -> list[Entry]:
