@@ -33,6 +33,8 @@ WAYS = {
     "container-item": "an entry of a dict literal of project objects",
     "instance-container": "an entry of a dict attribute the class's methods fill (`self._engines[name] = "
                           "create_engine(url)`, then `return self._engines[name]`)",
+    "patched-global": "a module global another module assigns (a test fixture's `presence.redis_client = fake`): the "
+                      "defining module's own value is what production holds",
     "abstract-method": "an abstract method with one implementation",
     "unparsed-helper-module": "a helper module holding no word of the parse prefilter, imported by async code "
                               "(directly or through its package's re-export): parsed in a second round",
