@@ -74,6 +74,22 @@ class NameIndex:
             for cls in file_facts.classes:
                 self.classes[cls.qualname] = (cls, file_facts)
             self.annotations.update(file_facts.annotations)
+        self._rekey_foreign_assigns()
+
+    def _rekey_foreign_assigns(self) -> None:
+        """`app.core.redis.redis_client = fake` written in `backend/tests/conftest.py`, the module being
+        `backend.app.core.redis` under the scanned root (the tests import it from `backend/` on their path): the
+        assignment is of that module's global, filed under its name, where the module's own value stays (`_kept`)."""
+        for target in [target for target, (assign, facts) in self.assigns.items()
+                       if not target.startswith(facts.module + ".")]:
+            owner, _, name = target.rpartition(".")
+            module = self.module_for(owner) if owner not in self.modules else None
+            if module is None or module == owner or not module.endswith("." + owner):
+                continue
+            assign, facts = self.assigns.pop(target)
+            filed = f"{module}.{name}"
+            if not _kept(self.assigns.get(filed), assign, facts.module):
+                self.assigns[filed] = (assign, facts)
 
     @cached_property
     def calls(self) -> CallIndex:
