@@ -8,12 +8,12 @@ from prodcheck.knowledge import load
 from prodcheck.knowledge.commands import privilege_drop
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Confidence, Location, Severity, Span
-from prodcheck.parsing.dockerfile import DockerfileView, Stage, copy_words
+from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, copy_words
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.image_roles import image_purpose
 from prodcheck.project.helm_render import absence
-from prodcheck.project.infra import Workload, is_third_party_image, scalar_location
+from prodcheck.project.infra import Workload, image_repository, is_third_party_image, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 # `user:` / `USER` is `user[:group]`; the user decides, whatever the group (knowledge/images.toml [users]).
@@ -22,6 +22,8 @@ _ROOT = frozenset(load("images")["users"]["root"])
 _NONROOT_BASES = re.compile(load("images")["patterns"]["nonroot_bases"])
 # Base images whose job needs root (Docker-in-Docker).
 _ROOT_BY_DESIGN = re.compile(load("images")["patterns"]["root_by_design"])
+# Third-party service images whose own entrypoint or USER keeps the service off root (knowledge/images.toml)
+_DROPS_PRIVILEGES = frozenset(load("images")["drops_privileges"]["repositories"])
 _PROD_STAGES = frozenset(load("contexts")["path_words"]["prod_stage_names"])
 _HOST_SOCKETS = tuple(load("images")["host_sockets"]["names"])
 
@@ -106,8 +108,8 @@ class ContainerRunsAsRoot(Rule):
                     continue
                 base = view.base_image(stage)
                 squashed = _squashed(view, stage) if base.lower() == "scratch" else None
-                if is_third_party_image(base) or _NONROOT_BASES.search(base) or (base.lower() == "scratch"
-                                                                                  and squashed is None):
+                if _drops_privileges(view, stage, base) or _NONROOT_BASES.search(base) or (base.lower() == "scratch"
+                                                                                     and squashed is None):
                     continue  # `FROM scratch` with a static binary: no shell, no users, nothing else to run
                 if self._nonroot_elsewhere(project, source.path):
                     continue
@@ -234,3 +236,20 @@ class ContainerRunsAsRoot(Rule):
                 where if isinstance(where, Location) else scalar_location(path, name_node),
                 severity=Severity.WARNING, confidence=Confidence.MEDIUM,
             )
+
+
+def _drops_privileges(view: DockerfileView, stage: Stage, base: str) -> bool:
+    """`FROM postgres:16` or `FROM nginx:1` kept as the image runs it: its own entrypoint steps down to the service's
+    user, or its Dockerfile sets one. An ENTRYPOINT of the stage keeps that when it runs the image's own
+    `docker-entrypoint.sh` or its server (`nginx -g "daemon off;"`, `redis-server`: a program named after the
+    image), not another program (`ENTRYPOINT ["backup-entrypoint.sh"]` on `postgres:18-alpine` runs as root); a
+    third-party image that runs as root itself (`caddy:2`) never does."""
+    repository = image_repository(base)
+    if repository not in _DROPS_PRIVILEGES:
+        return False
+    entrypoint = view.effective(stage, "ENTRYPOINT")
+    if entrypoint is None:
+        return True
+    commands = command_of(entrypoint)
+    program = commands[0].program if commands else ""
+    return program == "docker-entrypoint.sh" or program.startswith(repository.split("-")[0])
