@@ -108,6 +108,8 @@ WAYS = {
                     "`start` does `asyncio.create_task(self._loop())`): it runs beside the requests, not before them",
     "iterated-attribute": "`for session in list(self._pending)` with `self._pending: set[Session]` declared in "
                           "`__init__`: each item is of the declared type",
+    "factory-closure-task": "`task = logged_task(rebuild_index)` then `background_tasks.add_task(task)`: the `async def` "
+                            "closure the factory returns runs on the loop and calls the sync job it was given",
     "lifespan-scheduler": "`start_scheduler()` in the lifespan, a plain function adding an `async def` job to an asyncio "
                           "scheduler: the job runs on the loop while the server serves (and `get_db_manager = "
                           "contextmanager(get_db)` binds what `get_db` yields)",

@@ -93,7 +93,8 @@ def _wrapped_called(holds: Holds, call: Call, function: Function) -> list[tuple[
     the wrapper, not the threadpool). Any of them, whichever the wrapper was reached for: each call of one of them
     makes a coroutine of the wrapper, and awaiting it runs the body on the loop. Not `await func(...)`: the
     `async def` functions it wraps are reached where they are called, not wherever the wrapper is; nor in a sync
-    wrapper, whose callers reach the function they call themselves."""
+    wrapper, whose callers reach the function they call themselves. Also the plain `def` functions the project hands
+    the factory by reference (`background_task_wrapper(indexing.update_indexes, logger)`)."""
     name = call.name
     if not function.is_async or call.awaited or "." in name or "()" in name or call.receiver \
             or "." not in function.qualname:
@@ -108,6 +109,9 @@ def _wrapped_called(holds: Holds, call: Call, function: Function) -> list[tuple[
         target = holds.index.functions.get(wrapped.qualname) if not wrapped.is_async else None
         if target is not None:
             found.append(target)
+    # the factory called by hand: `wrapped = background_task_wrapper(indexing.update_indexes, logger)`
+    found.extend(handed for handed in holds.handed_functions(decorator[0], name)
+                 if not handed[0].is_async and all(handed[0].qualname != f[0].qualname for f in found))
     return found
 
 

@@ -11,6 +11,7 @@ from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.wrapped import returned_nested
 
 
 def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
@@ -52,6 +53,13 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
             held = Holds.of(index).expression(owner, function, line=call.span.line)
             if held is not None and held.kind == "object" and "|" not in held.ref:
                 target = Holds.of(index).method(held.ref, method)
+        if target is None and "." not in name:
+            # `wrapped = background_task_wrapper(indexing.update_indexes, logger)` then `add_task(wrapped, ...)`: the
+            # closure a project factory defines in its body and returns
+            made = Holds.of(index).local(function, name, call.span.line)
+            factory = index.function(made.text) if made is not None and made.kind == "call" and "()" not in made.text \
+                else None
+            target = returned_nested(index, factory[0]) if factory is not None else None
         if target is not None:  # a sync one is left out by the walk, as every sync entry is
             yield *target, runner
 
