@@ -190,3 +190,37 @@ def test_statements_that_move_cross_file_facts_are_seen_by_a_cached_run(tmp_path
         for _ in range(2):  # the run that re-checks after the edit, then the one that reuses its entry
             report = _same_as_without_cache(root, cache_dir)
             assert any(f["code"] == code for f in report["findings"]) is present, (relative, new, code)
+
+
+def test_inline_python_no_parser_reads_is_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -c CODE` that `ast` and then libcst refuse: a cached re-run after a fact edit remembers the refusal
+    (fix/memo.py) and neither parses it again nor imports libcst for it; what it reports is a run's without the cache."""
+    from prodcheck.project import inline_python
+
+    files = {**PROJECT, "Dockerfile": (
+        "FROM python:3.12-slim\nCOPY . .\nRUN python -c 'import ('\n"
+        "CMD python -c 'import (' && uvicorn app.main:app --host 0.0.0.0\n")}
+    root = tmp_path / "project"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    tried: list[bytes] = []
+    extract = inline_python.extract
+
+    def counted(path: str, data: bytes):  # type: ignore[no-untyped-def]
+        tried.append(data)
+        return extract(path, data)
+
+    monkeypatch.setattr(inline_python, "extract", counted)
+    cache_dir = tmp_path / "cache"
+    inline_python._parsed.cache_clear()
+    _scan(root, "--cache-dir", str(cache_dir))
+    assert b"import (" in tried
+    _edit(root / "app/main.py", "app = FastAPI()\n", "app = FastAPI()\nVERSION = 2\n")  # a fact moves: the rules run
+    tried.clear()
+    inline_python._parsed.cache_clear()
+    cached = _scan(root, "--cache-dir", str(cache_dir))
+    assert b"import (" not in tried
+    inline_python._parsed.cache_clear()
+    assert cached == _scan(root, "--no-cache")
+    assert b"import (" in tried  # without the cache: tried again

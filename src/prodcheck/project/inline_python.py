@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from prodcheck.extract.python import extract
+from prodcheck.fix.memo import remembered_failure
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.finding import Span
 from prodcheck.parsing.shell import SimpleCommand
@@ -72,8 +73,12 @@ def inline_python(command: SimpleCommand) -> InlinePython | None:
 
 @lru_cache(maxsize=256)
 def _parsed(code: str, line: int, own_lines: bool, head: str) -> InlinePython | None:
+    data = code.encode("utf-8", "surrogateescape")
     try:
-        facts = extract("__inline__.py", code.encode("utf-8", "surrogateescape"))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # code no parser reads is remembered as such between runs: libcst, the last resort, is not imported again
+        # to refuse it (only what depends on the text alone: not a RecursionError or a MemoryError)
+        facts = remembered_failure(("inline_python",), data, lambda: extract("__inline__.py", data),
+                                   (SyntaxError, ValueError))
+    except (RecursionError, MemoryError):
         return None
-    return InlinePython(facts, line, own_lines, head)
+    return InlinePython(facts, line, own_lines, head) if facts is not None else None
