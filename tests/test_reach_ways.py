@@ -110,6 +110,8 @@ WAYS = {
                           "`__init__`: each item is of the declared type",
     "factory-closure-task": "`task = logged_task(rebuild_index)` then `background_tasks.add_task(task)`: the `async def` "
                             "closure the factory returns runs on the loop and calls the sync job it was given",
+    "scheduler-package-job": "the `scheduler` package's asyncio Scheduler (`schedule.daily(time, job)`: the job second), "
+                             "given to a helper whose parameter is declared a `Scheduler`",
     "lifespan-scheduler": "`start_scheduler()` in the lifespan, a plain function adding an `async def` job to an asyncio "
                           "scheduler: the job runs on the loop while the server serves (and `get_db_manager = "
                           "contextmanager(get_db)` binds what `get_db` yields)",

@@ -138,6 +138,12 @@ def deferred_runners() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
 
 
 @cache
+def job_second() -> frozenset[str]:
+    """([deferred] job_second) the scheduling methods that take the job second, after its timing."""
+    return frozenset(load("frameworks")["deferred"]["job_second"])
+
+
+@cache
 def task_spawners() -> frozenset[str]:
     """([deferred] spawners) what makes a coroutine a task of the running loop, by last name."""
     return frozenset(load("frameworks")["deferred"]["spawners"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.knowledge.frameworks import deferred_runners, task_spawners
+from prodcheck.knowledge.frameworks import deferred_runners, job_second, task_spawners
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import given_value
@@ -37,6 +37,8 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
             if handler is None:
                 continue
             runner = "async background task of `{caller}`"
+        if handler is None and last in job_second():  # `schedule.daily(time(hour=0), backup)`: the job is second
+            handler = call.value.arg(1) or call.value.kwarg("handle")
         handler = handler or call.value.arg(0) or call.value.kwarg("func")
         if handler is not None and is_partial(handler):
             # Starlette unwraps a partial to see it is async; `partial`'s function is positional-only
@@ -116,4 +118,8 @@ def _scheduler(index: PythonIndex, call: Call, function: Function, schedulers: f
         local = Holds.of(index).local(function, receiver)
         if local is not None:
             return local.kind == "call" and local.text in schedulers
+        # `def schedule_tasks(scheduler: Scheduler)`: a parameter declared a scheduler
+        declared = next((param.annotation for param in function.params if param.name == receiver), None)
+        if declared is not None:
+            return declared.text in schedulers
     return index.constructor_of(receiver) in schedulers
