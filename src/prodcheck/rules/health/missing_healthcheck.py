@@ -9,7 +9,8 @@ from prodcheck.project import Project
 from prodcheck.project.deployment import platform_ignores_healthcheck
 from prodcheck.project.infra import Process
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.health.probes import deployed_elsewhere, one_off, process_for_node, prod_services
+from prodcheck.rules.health.app_units import deployed_elsewhere, one_off, prod_services
+from prodcheck.rules.health.probes import process_for_node
 
 
 def image_healthcheck(project: Project, process: Process | None) -> str | None:

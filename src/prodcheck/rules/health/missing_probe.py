@@ -8,7 +8,8 @@ from prodcheck.project import Project
 from prodcheck.project.chart_defaults import left_to_installer
 from prodcheck.project.helm_render import absence
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.health.probes import app_containers, container_layers, container_location, process_for_node
+from prodcheck.rules.health.app_units import app_containers, container_layers, container_location
+from prodcheck.rules.health.probes import process_for_node
 
 _HARM = {
     "readinessProbe": "pods get traffic before the app can answer and keep getting it while it cannot",

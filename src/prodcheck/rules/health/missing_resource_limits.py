@@ -8,7 +8,7 @@ from prodcheck.project import Project
 from prodcheck.project.chart_defaults import left_to_installer
 from prodcheck.project.helm_render import absence
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.health.probes import app_containers, container_layers, container_location, deployed_elsewhere, \
+from prodcheck.rules.health.app_units import app_containers, container_layers, container_location, deployed_elsewhere, \
     one_off, prod_services
 from prodcheck.project.infra import is_third_party_image
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from prodcheck.model.finding import Severity
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.health.probes import deployed_elsewhere, one_off, prod_services
+from prodcheck.rules.health.app_units import deployed_elsewhere, one_off, prod_services
 
 
 class MissingRestartPolicy(Rule):
