@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from prodcheck import cache
+from prodcheck.discovery.run_scripts import is_run_script, run_scripts
 from prodcheck.discovery.sources import SourceFile
 from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
@@ -221,6 +222,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
         folder = _cache_folder(root, settings)
         plan = PythonPlan(python_table(folder), python_index(folder), folder)
         pending: list[tuple[str, bytes, bool]] = []
+        scripts = run_scripts(files)  # what deployment commands run as a script is read whatever it holds
         for source in files:
             data = source.raw
             if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or data is None:
@@ -234,7 +236,8 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             known = plan.index.get(key)
             # The index knows which of its files were parsed (a digest of facts) and which only checked
             # (SYNTAX_OK): the prefilter, a function of the path and bytes, is asked only about the others.
-            if source.kind == FileKind.PYTHON and (known == SYNTAX_OK or _second(known) or (
+            if source.kind == FileKind.PYTHON and not is_run_script(source.path, scripts) and (
+                    known == SYNTAX_OK or _second(known) or (
                     not isinstance(known, str) and not _needs_parse(data) and not _reexports(source.path, data))):
                 _check_syntax(plan, source, key, data)
                 continue

@@ -268,29 +268,44 @@ class PythonIndex(RouteIndex):
                 return hook
         return None
 
-    def runs_server(self, ref: str) -> bool:
+    def runs_server(self, ref: str, near: str = "") -> bool:
         """`python -m pkg` / `python main.py`: the module (a package's `__main__`) starts a web server
-        in process (`uvicorn.run(...)`, knowledge/servers.toml `[run_calls]`)."""
-        from prodcheck.knowledge.servers import server_run_calls
-
+        in process (`uvicorn.run(...)`, knowledge/servers.toml `[run_calls]`). `near`: the file that runs it (a
+        Dockerfile, a start script, a compose file), whose folders pick the copy when several services of the
+        repository have a module of that name (`menu/src/main.py` and `restaurant/src/main.py` for `src/main.py`)."""
         dotted = ref.removeprefix("./").removesuffix(".py").replace("/", ".").strip(".")
         if not dotted:
             return False
         for candidate in (f"{dotted}.__main__", dotted):
-            module = self.module_for(candidate)
+            module = self.module_for(candidate) or (self._names.beside(candidate, near) if near else None)
             facts = self.modules.get(module) if module else None
             if facts is None:
                 continue
+            if any(self._runs_server_call(call) for call in facts.calls):
+                return True
+            # `if __name__ == "__main__": start_app()` with `start_app()` of another module calling `uvicorn.run`
             for call in facts.calls:
-                function = self.functions.get(call.scope)
-
-                def constructor(name: str, scope: Function | None = function[0] if function else None) -> str | None:
-                    local = scope.local(name) if scope is not None else None
-                    return local.text if local is not None and local.kind == "call" else self.constructor_of(name)
-                if server_run_calls().match(call.name, constructor):
+                if call.scope:
+                    continue
+                anchored = self.anchored_in(call.name, facts.module)  # the copy of the service that runs it
+                target = self.function(anchored) if anchored else self.call_target(call)
+                if target is not None and any(self._runs_server_call(inner)
+                                              for inner in self.calls_by_scope.get(target[0].qualname, ())):
                     return True
             return False
         return False
+
+    def _runs_server_call(self, call: Call) -> bool:
+        """The call starts a web server in process (knowledge/servers.toml `[run_calls]`, `uvicorn.Server(config).run()`
+        through what built the receiver)."""
+        from prodcheck.knowledge.servers import server_run_calls
+
+        function = self.functions.get(call.scope)
+
+        def constructor(name: str, scope: Function | None = function[0] if function else None) -> str | None:
+            local = scope.local(name) if scope is not None else None
+            return local.text if local is not None and local.kind == "call" else self.constructor_of(name)
+        return bool(server_run_calls().match(call.name, constructor))
 
     # ---------------------------------------------------------------- call graph
 

@@ -73,8 +73,9 @@ class MigrationsOnBoot(Rule):
             if process.role in {"web", "image", "script", "worker"}:
                 # `python -m pkg` is the server when pkg starts one; only in what a container or platform
                 # runs (a start script nothing deploys is often a developer's `run_local.sh`)
+                near = process.file.path if process.file is not None else ""
                 serves = None if process.role == "script" else (
-                    lambda call: bool(call.app_ref) and project.python.runs_server(call.app_ref or ""))
+                    lambda call, near=near: bool(call.app_ref) and project.python.runs_server(call.app_ref or "", near))
                 migrations = process.migrations_before_server(serves, migrates, manages)
                 target = server_step(process, serves, manages)
                 server_name = _server_name(process, serves, manages)
