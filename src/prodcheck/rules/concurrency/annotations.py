@@ -61,7 +61,7 @@ class Annotations(HoldsBase):
             return Holding("client", family.key)
         if self.kb.maker(text):
             return Holding("maker", text)
-        resolved = self.index.resolve(text)
+        resolved = self.index.resolve_written(text, function)  # the writer's service's copy of an ambiguous module
         if resolved is None:
             return None
         if resolved.cls:

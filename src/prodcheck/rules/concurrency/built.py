@@ -28,9 +28,11 @@ class Built(HoldsBase):
         position = next((i for i, p in enumerate(init.params) if p.name == name), None)
         if position is None or position == 0:
             return None
+        # the class a call builds, as its writer names it (the copy of the writer's service when several services
+        # of the repository have a module of that name: `resolve_written`)
         sites = [call for call in self._sites(cls.rsplit(".", 1)[-1])
-                 if (resolved := self.index.resolve(call.value.text)) is not None and resolved.cls
-                 and resolved.qualname == cls]
+                 if (resolved := self.index.resolve_written(call.value.text, self._scope_of(call))) is not None
+                 and resolved.cls and resolved.qualname == cls]
         held: list[Holding] = []
         for call in sites[:MAX_SITES]:
             argument = given_argument(call, init, name, position)
@@ -41,6 +43,10 @@ class Built(HoldsBase):
             if found is not None:
                 held.append(found)
         return union(held) if held else None
+
+    def _scope_of(self, call: Call) -> Function | None:
+        scope = self.index.functions.get(call.scope)
+        return scope[0] if scope else None
 
     def awaited_with(self, function: Function, name: str, depth: int) -> Holding | None:
         """What the project's calls of the `async def` helper `function` give its parameter `name` (unannotated, no
