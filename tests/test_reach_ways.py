@@ -65,6 +65,8 @@ WAYS = {
     "client-maker": "`boto3.Session().client(...)`",
     "comprehension-item": "`[feed.pull() for feed in FEEDS.values()]`: a comprehension's name holds one item of what "
                           "it iterates, as a `for` loop's does",
+    "admin-hook": "a starlette-admin field's, view's or auth provider's override its admin routes await (`parse_obj`, "
+                  "`render`, `login`)",
     "library-hook": "a method of a library base class's subclass that the library's own routes await (FastAPI Users' "
                     "`on_after_forgot_password`)",
     "mcp-handler": "an `async def` an MCP server's decorator registers (`@mcp.tool()`, `@server.call_tool()`)",
