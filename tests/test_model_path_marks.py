@@ -253,3 +253,30 @@ def test_a_top_level_folder_whose_readme_opens_by_calling_it_an_example(tmp_path
     assert example(project.by_path["Dockerfile"]) is None
     assert example(project.by_path["plain/Dockerfile"]) is None
     assert example(project.by_path["bare/Dockerfile"]) is None
+
+
+PUBLISH = """\
+on: {push: {tags: ["v*"]}}
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          tags: org/trader:latest
+"""
+
+
+def test_a_disclaimer_makes_no_sample_of_a_repository_that_publishes_what_it_builds(tmp_path: Path) -> None:
+    """A trading framework's README says "for educational purposes only" (a risk notice); its own workflow publishes
+    its image: the code that image runs is production's, not a sample's."""
+    files = {"README.md": "# Trader\n\nThis software is for educational purposes only. Use it at your own risk.\n",
+             "Dockerfile": 'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "-m", "trader"]\n',
+             "trader/__init__.py": "", "trader/api.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    published = _project(tmp_path / "published", {**files, ".github/workflows/publish.yml": PUBLISH})
+    assert published.deployment.placements["Dockerfile"].context == Context.PROD
+    assert "trader/api.py" not in published.deployment.placements
+    sample = _project(tmp_path / "sample", files)
+    assert sample.deployment.placements["trader/api.py"] == Placement(
+        Context.DEV, "a sample repository: the README says \"for educational purposes only\"")

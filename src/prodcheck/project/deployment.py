@@ -162,8 +162,10 @@ class Deployment(PathMarks):
             if path not in out and path in views.by_path:
                 out[path] = Placement(Context.PROD, why)
 
-        # folders of examples, tools and test rigs; sample repositories
-        sample = self._sample_repository
+        # folders of examples, tools and test rigs; sample repositories: a README that disclaims production
+        # ("for educational purposes only", a trading framework's risk notice) makes no sample of a repository whose
+        # own workflows or platform files deploy or publish what it builds
+        sample = self._sample_repository if not evidence else None
         unrendered = self._unrendered_chart_files()
         for source in views.files:
             if source.path in evidence or source.context != Context.PROD:
