@@ -67,6 +67,8 @@ WAYS = {
                           "it iterates, as a `for` loop's does",
     "admin-hook": "a starlette-admin field's, view's or auth provider's override its admin routes await (`parse_obj`, "
                   "`render`, `login`)",
+    "ocpp-handler": "an OCPP charge point's `@on(Action.X)` handler, which the `ocpp` library awaits for each message a "
+                    "station sends",
     "library-hook": "a method of a library base class's subclass that the library's own routes await (FastAPI Users' "
                     "`on_after_forgot_password`)",
     "mcp-handler": "an `async def` an MCP server's decorator registers (`@mcp.tool()`, `@server.call_tool()`)",

@@ -164,6 +164,12 @@ def mcp_servers() -> tuple[frozenset[str], frozenset[str]]:
     return servers, registrations
 
 
+@cache
+def ocpp_decorators() -> frozenset[str]:
+    """([ocpp] decorators) what registers a charge point's handler for an OCPP action."""
+    return frozenset(load("frameworks")["ocpp"]["decorators"])
+
+
 @dataclass(frozen=True)
 class Models:
     """Model base classes ([models]) whose class methods build an instance of the class they are called on

@@ -1,4 +1,5 @@
-"""Handlers a server awaits per message besides routes: python-socketio event handlers and MCP request handlers.
+"""Handlers a server awaits per message besides routes: python-socketio event handlers, MCP request handlers and
+OCPP charge point handlers.
 
 An `AsyncServer` mounted in the ASGI application awaits each handler on the application's loop
 (knowledge/frameworks.toml [sockets]), and an MCP server awaits the handler registered for each request a client
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.knowledge.frameworks import mcp_servers, socket_servers
+from prodcheck.knowledge.frameworks import mcp_servers, ocpp_decorators, socket_servers
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holds import Holds
@@ -46,6 +47,16 @@ def mcp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     servers, registrations = mcp_servers()
     for function, facts, method in _decorated(index, Holds.of(index), servers, registrations):
         yield function, facts, f"MCP `{method}` handler `{function.qualname.rsplit('.', 1)[-1]}`"
+
+
+def ocpp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
+    """(handler, facts, why) for a charge point's `@on(Action.MeterValues)` / `@after(...)` methods ([ocpp]): the
+    `ocpp` library calls each for the messages a station sends, on the server's loop."""
+    decorators = ocpp_decorators()
+    for facts in index.files.values():
+        for function in facts.functions:
+            if any(decorator.kind == "call" and decorator.text in decorators for decorator in function.decorators):
+                yield function, facts, f"OCPP handler `{function.qualname.rsplit('.', 1)[-1]}`"
 
 
 def _decorated(index: PythonIndex, holds: Holds, servers: frozenset[str],
