@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.rules.concurrency.branches import given_argument
 from prodcheck.rules.concurrency.holding import Holding, HoldsBase, union
@@ -66,37 +66,33 @@ class Built(HoldsBase):
     def given_at_sites(self, function: Function, name: str, depth: int) -> Iterator[Holding | None]:
         """What each of the project's calls of `function` (outside test files, the first MAX_SITES named like it)
         gives its parameter `name`, as the caller holds it (None: not known); nothing for a call that gives none."""
+        for argument, caller in self._given_arguments(function, name):
+            yield self.value(argument, caller, depth + 1)
+
+    def handed_functions(self, function: Function, name: str) -> list[tuple[Function, PyFacts]]:
+        """The project functions the project's calls of `function` give its parameter `name` by reference
+        (`background_task_wrapper(indexing.update_indexes, logger)`): what a closure it returns calls as `name`."""
+        found: dict[str, tuple[Function, PyFacts]] = {}
+        for argument, _caller in self._given_arguments(function, name):
+            handed = self.index.function(argument.text) if argument.kind == "name" else None
+            if handed is not None:
+                found.setdefault(handed[0].qualname, handed)
+        return list(found.values())
+
+    def _given_arguments(self, function: Function, name: str) -> Iterator[tuple[Value, Function | None]]:
+        """(argument, caller) for each of the project's calls of `function` (the first MAX_SITES named like it) that
+        gives its parameter `name` a value."""
         position = next((i for i, p in enumerate(function.params) if p.name == name), None)
         if position is None:
             return
         for call in self._sites(function.qualname.rsplit(".", 1)[-1])[:MAX_SITES]:
-            scope = self.index.functions.get(call.scope)
-            caller = scope[0] if scope else None
+            caller = self._scope_of(call)
             target = self.index.call_target(call, caller)
             if target is None or target[0].qualname != function.qualname:
                 continue
             argument = given_argument(call, function, name, position)
             if argument is not None:
-                yield self.value(argument, caller, depth + 1)
-
-    def handed_functions(self, function: Function, name: str) -> list[tuple[Function, PyFacts]]:
-        """The project functions the project's calls of `function` give its parameter `name` by reference
-        (`background_task_wrapper(indexing.update_indexes, logger)`): what a closure it returns calls as `name`."""
-        position = next((i for i, p in enumerate(function.params) if p.name == name), None)
-        if position is None:
-            return []
-        found: dict[str, tuple[Function, PyFacts]] = {}
-        for call in self._sites(function.qualname.rsplit(".", 1)[-1])[:MAX_SITES]:
-            scope = self.index.functions.get(call.scope)
-            caller = scope[0] if scope else None
-            target = self.index.call_target(call, caller)
-            if target is None or target[0].qualname != function.qualname:
-                continue
-            argument = given_argument(call, function, name, position)
-            handed = self.index.function(argument.text) if argument is not None and argument.kind == "name" else None
-            if handed is not None:
-                found.setdefault(handed[0].qualname, handed)
-        return list(found.values())
+                yield argument, caller
 
     def _sites(self, short: str) -> list[Call]:
         """The calls with arguments named `short` by their last part (`Repo(db)`, `repos.Repo(db)`), outside test
