@@ -69,6 +69,8 @@ WAYS = {
                   "`render`, `login`)",
     "ocpp-handler": "an OCPP charge point's `@on(Action.X)` handler, which the `ocpp` library awaits for each message a "
                     "station sends",
+    "ocpp-sync-handler": "a plain `def` OCPP handler for an action a station sends: the library calls it on the loop too "
+                         "(one for an action only the central system sends never runs)",
     "library-hook": "a method of a library base class's subclass that the library's own routes await (FastAPI Users' "
                     "`on_after_forgot_password`)",
     "mcp-handler": "an `async def` an MCP server's decorator registers (`@mcp.tool()`, `@server.call_tool()`)",

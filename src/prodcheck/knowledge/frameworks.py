@@ -170,6 +170,12 @@ def ocpp_decorators() -> frozenset[str]:
     return frozenset(load("frameworks")["ocpp"]["decorators"])
 
 
+@cache
+def ocpp_station_actions() -> frozenset[str]:
+    """([ocpp] station_actions) the actions a charging station sends, lower-cased without underscores."""
+    return frozenset(action.lower() for action in load("frameworks")["ocpp"]["station_actions"])
+
+
 @dataclass(frozen=True)
 class Models:
     """Model base classes ([models]) whose class methods build an instance of the class they are called on

@@ -8,7 +8,7 @@ from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.concurrency.blocking_calls import classify_blocking
-from prodcheck.rules.concurrency.request_path import request_path
+from prodcheck.rules.concurrency.request_path import defined, request_path
 from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
 
@@ -46,7 +46,7 @@ class BlockingCallInAsyncRoute(Rule):
                 does = "runs on" if blocking.light else "blocks"
                 if call is None:
                     yield self.draft(
-                        f"{blocking.what} {does} the event loop in `async def {short}` ({entry.why}): "
+                        f"{blocking.what} {does} the event loop in `{defined(entry)} {short}` ({entry.why}): "
                         f"{_light() if blocking.light else _cost(startup, local_startup)}; {_hint(blocking, entry.why)}",
                         Location(entry.facts.path, blocking.call.span), severity=severity,
                     )
@@ -57,7 +57,7 @@ class BlockingCallInAsyncRoute(Rule):
                 # the cost is said for start-up (it is why a warning) and for a metadata operation (why an info)
                 cost = f"; {_light()}" if blocking.light else f"; {_cost(startup, local_startup)}" if startup else ""
                 yield self.draft(
-                    f"{chain} {does} the event loop in `async def {short}` ({entry.why}): it reaches "
+                    f"{chain} {does} the event loop in `{defined(entry)} {short}` ({entry.why}): it reaches "
                     f"{blocking.what} at {where}{cost}; make it async{instead} or call it with `await asyncio.to_thread()`",
                     Location(entry.facts.path, call.span),
                     related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),

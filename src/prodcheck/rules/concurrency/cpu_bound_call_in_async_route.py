@@ -11,7 +11,7 @@ from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.concurrency.cpu_work import classify_work, grows_with_data
 from prodcheck.rules.concurrency.holds import Holds
-from prodcheck.rules.concurrency.request_path import Entry, caller_name, request_path
+from prodcheck.rules.concurrency.request_path import Entry, caller_name, defined, request_path
 from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
 # Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
@@ -168,7 +168,7 @@ class CpuBoundCallInAsyncRoute(Rule):
             for found in analysis.direct(entry.function, entry.facts):
                 reported.add((found.call.span.line, found.call.span.column))
                 yield self.draft(
-                    f"`{_short(found.call)}()` ({found.what}) runs on the event loop in `async def {short}` "
+                    f"`{_short(found.call)}()` ({found.what}) runs on the event loop in `{defined(entry)} {short}` "
                     f"({entry.why}): {_cost(found.what)} during which this worker "
                     "serves no other request; call it with `await run_in_threadpool(...)` or "
                     "`await asyncio.to_thread(...)`",
@@ -185,7 +185,7 @@ class CpuBoundCallInAsyncRoute(Rule):
                 where = f"{blocking.facts.path}:{blocking.call.span.line}"
                 yield self.draft(
                     f"{chain} does {blocking.what} (`{_short(blocking.call)}()` at {where}) on the event loop in "
-                    f"`async def {short}` ({entry.why}): this worker serves no other request meanwhile; call it "
+                    f"`{defined(entry)} {short}` ({entry.why}): this worker serves no other request meanwhile; call it "
                     "with `await run_in_threadpool(...)` or `await asyncio.to_thread(...)`",
                     Location(entry.facts.path, call.span),
                     related=(Location(blocking.facts.path, blocking.call.span).labelled(blocking.what),),

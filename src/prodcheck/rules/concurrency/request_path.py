@@ -33,6 +33,11 @@ class Entry:
     why: str  # "route GET /orders/{id}", "dependency of ...", "middleware", "lifespan"
 
 
+def defined(entry: Entry) -> str:
+    """How the function a finding names is written: `async def`, or a plain `def` a library calls on the loop."""
+    return "async def" if entry.function.is_async else "def"
+
+
 def request_path(index: PythonIndex, include_startup: bool = True) -> dict[str, Entry]:
     """Async functions run on the event loop for requests (and at start-up), with the reason.
 
@@ -106,6 +111,11 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                    not in found for call, target, target_facts in resolved_callees(index, holds, reached.function)
                    if target.is_async and target.qualname not in found and _spawned(index, reached.function, call)]
         _walk(index, holds, list(reversed(started)), roots, found, deferring)
+    # A plain `def` OCPP handler is called by the library on the loop all the same (knowledge/frameworks.toml [ocpp]):
+    # its body runs there, as an `async def` one's does
+    for function, facts, how in ocpp_handlers(index):
+        if not function.is_async:
+            found.setdefault(function.qualname, Entry(function, facts, f"{how}, called on the event loop"))
     return found
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.knowledge.frameworks import mcp_servers, ocpp_decorators, socket_servers
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.knowledge.frameworks import mcp_servers, ocpp_decorators, ocpp_station_actions, socket_servers
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holds import Holds
 
@@ -55,8 +55,18 @@ def ocpp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]
     decorators = ocpp_decorators()
     for facts in index.files.values():
         for function in facts.functions:
-            if any(decorator.kind == "call" and decorator.text in decorators for decorator in function.decorators):
+            if any(decorator.kind == "call" and decorator.text in decorators and _from_station(decorator.arg(0))
+                   for decorator in function.decorators):
                 yield function, facts, f"OCPP handler `{function.qualname.rsplit('.', 1)[-1]}`"
+
+
+def _from_station(action: Value | None) -> bool:
+    """The action a handler is registered for is one a charging station sends (`"MeterValues"`,
+    `Action.meter_values`); one the model cannot read counts as such."""
+    if action is None:
+        return True
+    name = str(action.literal) if action.is_str else action.text.rpartition(".")[2] if action.kind == "name" else ""
+    return not name or name.replace("_", "").lower() in ocpp_station_actions()
 
 
 def _decorated(index: PythonIndex, holds: Holds, servers: frozenset[str],
