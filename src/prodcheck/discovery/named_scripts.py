@@ -15,7 +15,7 @@ from prodcheck.discovery.walk import Walked
 from prodcheck.model.files import FileKind
 
 # The discovered files whose text can name a script a deployment runs.
-_NAMING_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.PROCFILE, FileKind.K8S, FileKind.SHELL})
+NAMING_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.PROCFILE, FileKind.K8S, FileKind.SHELL})
 
 
 def named_scripts(sources: list[SourceFile], ignored: list[Walked]) -> list[Walked]:
@@ -28,7 +28,7 @@ def named_scripts(sources: list[SourceFile], ignored: list[Walked]) -> list[Walk
     pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(name) for name in sorted(names)) + r")(?![\w.-])")
     named: set[str] = set()
     for source in sources:
-        data = source.raw if source.kind in _NAMING_KINDS else None
+        data = source.raw if source.kind in NAMING_KINDS else None
         if data is not None:
             named.update(pattern.findall(data.decode("utf-8", "replace")))
     return [entry for entry in scripts if entry.relpath.rsplit("/", 1)[-1] in named]

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import re
 
+from prodcheck.discovery.named_scripts import NAMING_KINDS
 from prodcheck.discovery.sources import SourceFile
-from prodcheck.model.files import FileKind
 
-# The discovered files whose text can name a script a deployment runs.
-_NAMING_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.PROCFILE, FileKind.K8S, FileKind.SHELL})
 # `python src/main.py`, `python3.12 -u ./run.py`, `"python", "-m", "app.server"` (an exec form's words too)
 _RUN = re.compile(r"""\bpython[\d.]*["',\s]+(?:-[uOBEsI]+["',\s]+)*(?:(-m)["',\s]+)?([\w./-]+)""")
 
@@ -25,7 +23,7 @@ def run_scripts(sources: list[SourceFile]) -> frozenset[str]:
     the deployment files' commands run; an absolute path gives its tails of two or more parts."""
     found: set[str] = set()
     for source in sources:
-        data = source.raw if source.kind in _NAMING_KINDS else None
+        data = source.raw if source.kind in NAMING_KINDS else None
         if data is None or b"python" not in data:
             continue
         for module, target in _RUN.findall(data.decode("utf-8", "replace")):

@@ -52,8 +52,18 @@ def mcp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
 def ocpp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     """(handler, facts, why) for a charge point's `@on(Action.MeterValues)` / `@after(...)` methods ([ocpp]): the
     `ocpp` library calls each for the messages a station sends, on the server's loop."""
+    found: list[tuple[Function, PyFacts, str]] | None = index.__dict__.get("_ocpp_handlers")
+    if found is None:  # asked by both walks of the request path, and for the plain `def` handlers after each
+        found = index.__dict__["_ocpp_handlers"] = list(_ocpp_handlers(index))
+    return iter(found)
+
+
+def _ocpp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     decorators = ocpp_decorators()
+    packages = {decorator.partition(".")[0] for decorator in decorators}
     for facts in index.files.values():
+        if not any(module.partition(".")[0] in packages for module in facts.imported_modules):
+            continue  # a decorator of the library is written in a file that imports it
         for function in facts.functions:
             if any(decorator.kind == "call" and decorator.text in decorators and _from_station(decorator.arg(0))
                    for decorator in function.decorators):
