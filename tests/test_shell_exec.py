@@ -78,3 +78,22 @@ def test_a_here_document_belongs_to_the_command_that_reads_it() -> None:
     assert inline_python(split_script("python seed.py <<EOF\nmigrate()\nEOF\n")[0]) is None
     assert inline_python(split_script("python -m app.seed <<EOF\nmigrate()\nEOF\n")[0]) is None
     assert inline_python(split_script("sh <<EOF\nmigrate()\nEOF\n")[0]) is None
+
+
+def test_a_list_goes_on_over_a_line_that_ends_in_an_operator() -> None:
+    """`alembic upgrade head &&` then `uvicorn ...` on the next line is one AND list (POSIX 2.10.2); each
+    command keeps its own line."""
+    assert [(c.program, c.line, c.operator) for c in split_script("a &&\nb ||\nc\nd |\n\ne\n")] == [
+        ("a", 1, ""), ("b", 2, "&&"), ("c", 3, "||"), ("d", 4, "\n"), ("e", 6, "|")]
+
+
+def test_a_word_quoted_over_several_lines_is_one_word() -> None:
+    """A compose folded `command: >` keeps the newline of a more-indented line inside `sh -c "..."`: the quoted
+    script is one argument, and the commands it runs are found in it. A quote nothing closes soon (`don't`)
+    leaves each line standing alone."""
+    text = 'sh -c "alembic upgrade head &&\n       uvicorn app.main:app --port 8000"\n'
+    assert [(c.argv, c.operator) for c in split_script(text)] == [
+        (("alembic", "upgrade", "head"), ""), (("uvicorn", "app.main:app", "--port", "8000"), "&&")]
+    assert [c.program for c in split_script("echo don't\nalembic upgrade head\nexec uvicorn app:app\n")] == [
+        "echo", "alembic", "uvicorn"]
+    assert [c.program for c in split_script("echo ok # it's fine\nalembic upgrade head\n")] == ["echo", "alembic"]

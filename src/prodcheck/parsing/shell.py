@@ -105,14 +105,19 @@ _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 
 
 def _logical_lines(text: str) -> list[tuple[int, str, Heredoc | None]]:
-    """Join backslash continuations; keep the line number where each logical line starts, and the body
-    of the here-document the line opens (its lines are no commands of the script)."""
+    """Join backslash continuations and words quoted over several lines; keep the line number where each
+    logical line starts, and the body of the here-document the line opens (its lines are no commands of
+    the script)."""
     out: list[tuple[int, str, Heredoc | None]] = []
     buffer: list[str] = []
     start = 1
     heredoc_end: str | None = None
     body: list[str] = []
-    for number, raw in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    number = 0
+    while number < len(lines):
+        raw = lines[number]
+        number += 1
         if heredoc_end is not None:
             if raw.strip() == heredoc_end:
                 heredoc_end = None
@@ -131,16 +136,56 @@ def _logical_lines(text: str) -> list[tuple[int, str, Heredoc | None]]:
         buffer.append(stripped)
         line = " ".join(buffer)
         buffer = []
+        if open_quote(line):
+            closed = _quoted_on(line, lines, number)
+            if closed is not None:
+                line, number = closed
         marker = _HEREDOC.search(line)
         if marker:
             heredoc_end = marker.group(1)
         out.append((start, line, None))
     if heredoc_end is not None and out:  # a body the text ends in (a Dockerfile heredoc comes without its end)
         first, line, _ = out[-1]
-        out[-1] = (first, line, Heredoc(len(text.splitlines()) - len(body) + 1, "\n".join(body)))
+        out[-1] = (first, line, Heredoc(len(lines) - len(body) + 1, "\n".join(body)))
     if buffer:
         out.append((start, " ".join(buffer), None))
     return out
+
+
+def _quoted_on(line: str, lines: list[str], after: int) -> tuple[str, int] | None:
+    """`sh -c "alembic upgrade head &&` / `uvicorn app.main:app"`: a quoted word goes on over the line's end
+    (a compose folded `command: >` keeps the newline of a more-indented line). The line joined with the next
+    ones up to the one that closes the quote (the newlines are part of the word, and of the script `sh -c`
+    runs) and the number of the last line joined; None when no line soon closes it (`echo don't`: each line
+    then stands alone)."""
+    joined = line
+    for number in range(after, min(len(lines), after + _MAX_QUOTED_LINES)):
+        joined += "\n" + lines[number].strip()
+        if not open_quote(joined):
+            return joined, number + 1
+    return None
+
+
+# A word quoted over several lines joins them up to this many (a quote left open by mistake, `echo don't`,
+# must not swallow the rest of the script: past the limit, or at the end of the text, each line stands alone)
+_MAX_QUOTED_LINES = 30
+# a line ending in one goes on on the next (POSIX 2.10.2, the shell grammar): `alembic upgrade head &&` / `uvicorn`
+_CONTINUING = frozenset({"&&", "||", "|"})
+# a quoted word, an escaped character, a comment (a `#` that starts a word), or a quote that is not closed
+_QUOTE_SCAN = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.|(?:^|(?<=\s))#.*|['"]""", re.DOTALL)
+
+
+def open_quote(line: str) -> bool:
+    """Whether a quote of the line is still open at its end (outside a comment)."""
+    if "'" not in line and '"' not in line:
+        return False
+    for match in _QUOTE_SCAN.finditer(line):
+        token = match.group()
+        if token in ("'", '"'):
+            return True
+        if token.startswith("#"):
+            return False
+    return False
 
 
 def split_script(text: str, first_line: int = 1) -> list[SimpleCommand]:
@@ -153,11 +198,12 @@ def split_script(text: str, first_line: int = 1) -> list[SimpleCommand]:
 @lru_cache(maxsize=8192)
 def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
     commands: list[SimpleCommand] = []
+    carried = "\n"  # the operator the next line's first command follows
     for offset, line, heredoc in _logical_lines(text):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         first = len(commands)
-        operator = "\n"
+        operator, carried = carried, "\n"
         current: list[str] = []
         for token in _tokens(line):
             if token in _CONNECTORS or token in {"(", ")"}:
@@ -173,6 +219,8 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
             current.append(token.translate(_SHOW))
         if current:
             commands.extend(_unwrap(current, first_line + offset - 1, operator))
+        elif operator in _CONTINUING and len(commands) > first:
+            carried = operator
         if heredoc is not None:
             _attach(commands, first, Heredoc(first_line + heredoc.line - 1, heredoc.text))
     if commands and commands[0].operator == "\n":
