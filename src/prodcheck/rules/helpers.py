@@ -56,6 +56,18 @@ def _literal(password: str) -> bool:
     return bool(password.strip()) and not _PLACEHOLDER.search(password)
 
 
+# `postgresql://USER:PASSWORD@HOST:5432/DBNAME`: a URL whose parts are the names of what goes there, in capitals,
+# is the shape of a URL documented, not one to connect with (no host is named `HOST`); the example URLs of the
+# SQLAlchemy and PostgreSQL documentation are written so (https://docs.sqlalchemy.org/en/20/core/engines.html)
+_SPELLED_PART = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def _spelled_template(match: re.Match[str]) -> bool:
+    user = match.group("user")
+    return bool(_SPELLED_PART.fullmatch(match.group("password")) and _SPELLED_PART.fullmatch(match.group("host"))
+                and (not user or _SPELLED_PART.fullmatch(user)))
+
+
 def database_urls(text: str) -> list[DatabaseUrl]:
     """Database URLs with a literal, non-placeholder password."""
     if "://" not in text or "@" not in text:
@@ -63,7 +75,7 @@ def database_urls(text: str) -> list[DatabaseUrl]:
     found = []
     for match in _DB_URL.finditer(text):
         password = match.group("password")
-        if not _literal(password):
+        if not _literal(password) or _spelled_template(match):
             continue
         found.append(DatabaseUrl(match.group(0), match.start(), password, match.group("host"),
                                  match.start("password") - match.start()))
