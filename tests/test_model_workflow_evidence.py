@@ -230,6 +230,15 @@ def test_a_context_with_an_expression_or_a_url_is_the_repository_root(tmp_path: 
         assert _prod(project) == {"Dockerfile": f"built by docker/build-push-action at {DEPLOY}:6"}, name
 
 
+def test_the_git_context_of_the_action_is_the_repository_or_a_folder_of_it(tmp_path: Path) -> None:
+    """`context: "{{defaultContext}}"` is the Git context of the commit; `{{defaultContext}}:svc` a folder of it
+    (https://github.com/docker/build-push-action#git-context)."""
+    for name, context, built in (("root", '"{{defaultContext}}"', "Dockerfile"),
+                                 ("folder", '"{{defaultContext}}:svc"', "svc/Dockerfile")):
+        project = _project(tmp_path / name, {**_images("Dockerfile", "svc/Dockerfile"), DEPLOY: _one_step(context)})
+        assert _prod(project) == {built: f"built by docker/build-push-action at {DEPLOY}:6"}, name
+
+
 CALLER = """\
 on: {push: {branches: [main]}}
 jobs:

@@ -114,6 +114,10 @@ class WorkflowEvidence(DeployEvidence):
             return _with_inputs(text, inputs or {}) if text else text or None
 
         file, context = value("file"), value("context") or "."
+        if context.startswith(_DEFAULT_CONTEXT):
+            # the Git context of the workflow's commit, or a folder of it after `:`
+            # (https://github.com/docker/build-push-action#git-context)
+            context = context[len(_DEFAULT_CONTEXT):].lstrip(":") or "."
         if "$" in context or "://" in context:
             context = "."
         where = f"{path}:{node.span.line}" + (f", called from {caller}" if caller else "")
@@ -130,6 +134,9 @@ class WorkflowEvidence(DeployEvidence):
         if found is not None and not _test_tags(tags):
             self._mark_prod(found, f"built by docker/build-push-action at {where}")
             self._add_target(found, value("target"))
+
+
+_DEFAULT_CONTEXT = "{{defaultContext}}"
 
 
 def _run_directory(node: YNode) -> str | None:
