@@ -649,3 +649,25 @@ def test_pc302_a_charts_plain_default_in_a_rendered_secret_is_a_warning() -> Non
     assert {key: f["severity"] for key, f in found.items()} == {
         ("chart/values.yaml", 4): "warning", ("chart/values.yaml", 7): "error"}
     assert "every install that keeps the defaults" in found[("chart/values.yaml", 4)]["message"]
+
+
+def test_pc501_routes_of_a_router_no_app_includes_answer_no_request() -> None:
+    """`from app.api import orders, sms` with only `orders.router` included: `sms`'s routes are never served.
+    Routers included through a loop may each be served, so both are reported there."""
+    assert _loud("PC501-unmounted-router", "PC501") == [("PC501", "app/api/orders.py", 9, "error")]
+    assert _loud("PC501-routers-in-a-list", "PC501") == [
+        ("PC501", "app/api/orders.py", 9, "error"), ("PC501", "app/api/sms.py", 9, "error")]
+
+
+def test_pc501_a_router_served_under_another_name_or_copied_into_another_is_served() -> None:
+    """`orders_router = r = APIRouter()` included as `orders_router`; `api.routes.extend(sms_router.routes)` in a
+    router the app includes: both routers' routes answer requests."""
+    assert _loud("PC501-routers-handed-on", "PC501") == [
+        ("PC501", "app/api/orders.py", 10, "error"), ("PC501", "app/api/sms.py", 9, "error")]
+
+
+def test_pc501_a_package_named_like_the_library_it_wraps_does_not_hide_the_library() -> None:
+    """`from cloudinary import api, uploader` inside `app/services/cloudinary/service.py` imports the SDK (absolute
+    imports name top-level packages): the modules kept on `self` are the SDK's, and their calls block."""
+    assert _loud("PC501-package-named-like-library", "PC501") == [
+        ("PC501", "app/main.py", 11, "error"), ("PC501", "app/main.py", 16, "error")]

@@ -206,6 +206,9 @@ FILES = {
         @versioned.get("/version")
         async def version():
             return "1"
+
+
+        direct.include_router(versioned)  # a router no app includes serves nothing (unserved_routers.py)
     """,
     "factory/__main__.py": """
         import uvicorn
@@ -257,7 +260,8 @@ def test_routes_and_the_paths_they_are_served_at(index: PythonIndex) -> None:
     assert sorted(index.mount_prefixes("app.admin.admin_app")) == ["/admin"]
     assert {parent: [(child, prefix) for child, prefix, _ in children] for parent, children in index.mounts.items()} == {
         "app.api.router": [("app.api.items", "/items")],
-        "app.main.app": [("app.api.router", "/api"), ("app.admin.admin_app", "/admin")]}
+        "app.main.app": [("app.api.router", "/api"), ("app.admin.admin_app", "/admin")],
+        "factory.web.direct": [("factory.web.versioned", "")]}
 
 
 def test_dependency_chains(index: PythonIndex) -> None:

@@ -10,6 +10,7 @@ from functools import cached_property
 from prodcheck.knowledge.frameworks import app_kind, page_decorators, route_methods
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
+from prodcheck.project.unserved_routers import unserved_routers
 from prodcheck.project.python_dependencies import DependencyIndex
 
 # What frameworks and database libraries provide is knowledge: prodcheck.knowledge.frameworks, .databases.
@@ -172,7 +173,8 @@ class RouteIndex(DependencyIndex):
                     app = self.app_object(owner)
                     routes.append(Route(target[0], target[1], verb, shown_path(path_value),
                                         app.qualname if app else "", None, path_value.is_str))
-        return routes
+        unserved = unserved_routers(self)
+        return [route for route in routes if route.owner not in unserved] if unserved else routes
 
     def _handed_route_method(self, decorator: Value) -> tuple[str, str, Value | None] | None:
         """`@protected_route(router.delete, "/{id}", scopes)`: a project's decorator factory handed a router's
