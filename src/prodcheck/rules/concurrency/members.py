@@ -25,9 +25,16 @@ class Members(HoldsBase):
         `return stripe`): its functions, called through the name, are the module's own. Only a module the
         function's file imports and the project does not define, and only as a value: a call written with the
         module's own name is judged by that name."""
-        if function is None or name.split(".", 1)[0] not in self._imported(function):
+        top = name.split(".", 1)[0]
+        if function is None or top not in self._imported(function):
             return None
-        return Holding("module", name) if self.index.module_for(name.split(".", 1)[0]) is None else None
+        project = self.index.module_for(top)
+        if project is not None and project != top and function.qualname.startswith(project + "."):
+            # `from cloudinary import api` in `app/services/cloudinary/service.py`: an absolute import names
+            # the top-level package, never the importing file's own package by its last name (Python 3 has no
+            # implicit relative imports, https://peps.python.org/pep-0328/)
+            project = None
+        return Holding("module", name) if project is None else None
 
     def _imported(self, function: Function) -> frozenset[str]:
         """The top-level packages the file that defines `function` imports from (`stripe` of `import stripe as
