@@ -16,6 +16,7 @@ from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.shell_functions import in_execution_order
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
 from prodcheck.parsing.yaml import YNode, load_documents
+from prodcheck.project.compose_kind import refine_compose
 from prodcheck.project.infra import ComposeService, FilesByPath
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.sources import SourceFile
@@ -41,6 +42,7 @@ class FileViews:
         # chart folder -> the values files deploy paths install it with (`helm upgrade -f`), in
         # order; filled by the deployment model before anything renders a chart.
         self.helm_values: dict[str, list[str]] = {}
+        refine_compose(self)  # `deploy/compose/app.yml`: a Compose file by its contents
 
     def of_kind(self, *kinds: FileKind | str) -> list[SourceFile]:
         # Computed once per set of kinds (and again only after a view failed to parse a file).
