@@ -487,10 +487,11 @@ def test_aliases_that_point_at_each_other_end() -> None:
 def test_pc302_placeholder_signing_key_default_nothing_refuses() -> None:
     """A placeholder default (`change-me-...`) of a key the application signs with, in a model nested in
     the settings (read from `AUTH__JWT_SECRET_KEY`), is what production signs with when the variable is
-    unset: a warning. Not a placeholder the code refuses (compared by name, or through a named
-    constant), an API key for another service, or a datastore's password."""
+    unset: a warning. Not a placeholder the code refuses (compared by name, through a named constant, or in
+    the field's own validator), an API key for another service, a datastore's password, or a `ClassVar`
+    constant (no field)."""
     _, report = run_json(FIXTURES / "PC302-placeholder-defaults", "--select", "PC302")
-    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("app/config.py", 8, "warning")]
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [("app/config.py", 10, "warning")]
     assert "placeholder" in report["findings"][0]["message"] and "refuse" in report["findings"][0]["message"]
 
 

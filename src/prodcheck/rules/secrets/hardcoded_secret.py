@@ -115,6 +115,10 @@ class HardcodedSecret(Rule):
             classes = {c.qualname for c in facts.classes}
             test_classes = {q for q in classes if q.rsplit(".", 1)[-1].startswith("Test")}
             url_passwords = settings_url_passwords(project, facts) if settings_classes else {}
+            # `REDACTED: ClassVar[str] = "****"`: a class constant, never a field read from the environment
+            # (https://docs.pydantic.dev/latest/concepts/models/#class-vars)
+            class_vars = {name for name, annotation in facts.annotations
+                          if "ClassVar" in annotation.text} if settings_classes else set()
             for assign in facts.assigns:
                 if assign.in_main or assign.scope in functions or assign.scope in test_classes or assign.scope in enums:
                     continue
@@ -122,7 +126,8 @@ class HardcodedSecret(Rule):
                     continue  # the password of a database URL the settings build: PC301 hardcoded-database-url
                 name = assign.target.rsplit(".", 1)[-1]
                 # pydantic keeps `_name` as a private attribute, never read from the environment: a constant
-                in_settings = assign.scope in settings_classes and not name.startswith("_")
+                in_settings = assign.scope in settings_classes and not name.startswith("_") \
+                    and assign.target not in class_vars
                 if assign.scope not in classes and assign.scope not in {"", facts.module}:
                     continue
                 filled = _template_default(defaults, facts.path, name, assign.value)

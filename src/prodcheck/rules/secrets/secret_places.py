@@ -57,8 +57,31 @@ def refused(project: Project, name: str, text: str, default_at: Location) -> boo
         for number, line in enumerate(data.splitlines(), 1):
             if not any(q in line for q in quoted) or (source.path == default_at.path and number == default_at.span.line):
                 continue
-            if named in line.lower() or _CONSTANT.match(line):
+            if named in line.lower() or _CONSTANT.match(line) or _in_validator_of(data.splitlines(), number, named):
                 return True
+    return False
+
+
+_VALIDATOR_REACH = 12  # lines from a comparison up to the `def` of the validator holding it
+
+
+def _in_validator_of(lines: list[bytes], number: int, named: bytes) -> bool:
+    """The line sits in a function whose `def` line or decorators name the setting: a pydantic validator of
+    it (`@field_validator("SECRET_KEY")` over `if value == "change-me": raise ValueError(...)`)."""
+    text = lines[number - 1]
+    indent = len(text) - len(text.lstrip())
+    for above in range(number - 2, max(-1, number - 2 - _VALIDATOR_REACH), -1):
+        line = lines[above]
+        stripped = line.lstrip()
+        if not stripped or len(line) - len(stripped) >= indent:
+            continue
+        if stripped.startswith((b"def ", b"async def ")):
+            head = [line] + [lines[i] for i in range(above - 1, max(-1, above - 4), -1)
+                             if lines[i].lstrip().startswith(b"@")]
+            return any(named in part.lower() for part in head)
+        if stripped.startswith(b"class ") or indent == 0:
+            return False  # at class or module level: no function of its own
+        indent = len(line) - len(stripped)  # an `if`, a loop or a `try` around it: the function is further up
     return False
 
 
