@@ -66,8 +66,8 @@ _VALIDATOR_REACH = 12  # lines from a comparison up to the `def` of the validato
 
 
 def _in_validator_of(lines: list[bytes], number: int, named: bytes) -> bool:
-    """The line sits in a function whose `def` line or decorators name the setting: a pydantic validator of
-    it (`@field_validator("SECRET_KEY")` over `if value == "change-me": raise ValueError(...)`)."""
+    """The line sits in a pydantic validator whose `def` line or decorators name the setting
+    (`@field_validator("SECRET_KEY")` over `if value == "change-me": raise ValueError(...)`)."""
     text = lines[number - 1]
     indent = len(text) - len(text.lstrip())
     for above in range(number - 2, max(-1, number - 2 - _VALIDATOR_REACH), -1):
@@ -76,9 +76,10 @@ def _in_validator_of(lines: list[bytes], number: int, named: bytes) -> bool:
         if not stripped or len(line) - len(stripped) >= indent:
             continue
         if stripped.startswith((b"def ", b"async def ")):
-            head = [line] + [lines[i] for i in range(above - 1, max(-1, above - 4), -1)
-                             if lines[i].lstrip().startswith(b"@")]
-            return any(named in part.lower() for part in head)
+            decorators = [lines[i] for i in range(above - 1, max(-1, above - 4), -1) if lines[i].lstrip().startswith(b"@")]
+            # a validator (pydantic's `field_validator`, `validator`, `model_validator`) that runs when the settings
+            # load; a function that only reports the default (a `check_secret_key()` audit script) refuses nothing
+            return any(b"validator" in d for d in decorators) and any(named in part.lower() for part in [line, *decorators])
         if stripped.startswith(b"class ") or indent == 0:
             return False  # at class or module level: no function of its own
         indent = len(line) - len(stripped)  # an `if`, a loop or a `try` around it: the function is further up
