@@ -71,6 +71,11 @@ WAYS = {
                     "station sends",
     "ocpp-sync-handler": "a plain `def` OCPP handler for an action a station sends: the library calls it on the loop too "
                          "(one for an action only the central system sends never runs)",
+    "ocpp-message-hook": "a charge point's `route_message` override, which the `ocpp` library's message loop awaits "
+                         "for each message a station sends",
+    "bound-method-handed": "a bound method handed to a service (`DuplicateFinder(db_manager.get_session)`), kept on "
+                           "`self` and called there: what the method returns",
+    "callable-annotation": "a parameter declared `Callable[[], Session]`, kept on `self` and called: a Session",
     "library-hook": "a method of a library base class's subclass that the library's own routes await (FastAPI Users' "
                     "`on_after_forgot_password`)",
     "mcp-handler": "an `async def` an MCP server's decorator registers (`@mcp.tool()`, `@server.call_tool()`)",

@@ -35,6 +35,11 @@ class Annotations(HoldsBase):
                 return self._first(value.items, function, depth)
             if value.last in {"Type", "type"} and value.items:
                 return self._registered(value.items[0])
+            if value.last == "Callable" and len(value.items) == 2:
+                # `session_factory: Callable[[], Session]`: calling it gives a Session, as a sessionmaker does
+                # (https://docs.python.org/3/library/typing.html#annotating-callable-objects)
+                returned = self.annotation(value.items[1], function, depth + 1)
+                return Holding("factory", returned.ref) if returned is not None and returned.kind == "session" else None
             return None
         if value.kind == "binop" and value.text == "BitOr":
             return self._first(value.items, function, depth)

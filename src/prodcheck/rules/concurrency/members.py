@@ -217,7 +217,9 @@ class Members(HoldsBase):
                 function = method[0]
                 is_property = any(d.last in _PROPERTY or d.text.endswith(_PROPERTY) for d in function.decorators)
                 if not (is_call or is_property):
-                    return None
+                    # `DuplicateFinder(db_manager.get_session)`: the bound method handed on, called later for what
+                    # it returns (`self._get_session()`)
+                    return Holding("function", function.qualname)
                 if _own_type(function):
                     return Holding("object", cls)  # `Visit.load(path)` with `-> Self`: a Visit, not its base
                 found = self.returns(function, depth + 1)
@@ -236,8 +238,10 @@ class Members(HoldsBase):
                 return found
             held = [Holding("object", found.ref) if found.kind == "class" and is_call else found
                     for found in self._attribute(owner, name) or ()]
-            if held and is_call and all(found.kind == "factory" for found in held):
-                # `self.maker()` with `self.maker = sessionmaker(...)`: calling the sessionmaker makes a Session
+            if held and is_call and (all(found.kind == "factory" for found in held)
+                                     or all(found.kind == "function" for found in held)):
+                # `self.maker()` with `self.maker = sessionmaker(...)`: calling the sessionmaker makes a Session;
+                # `self._get_session()` with a function or bound method kept: what it returns
                 return self.member(union(held), "__call__", True, depth + 1)
             if held:
                 return union(held)
