@@ -76,6 +76,8 @@ WAYS = {
     "bound-method-handed": "a bound method handed to a service (`DuplicateFinder(db_manager.get_session)`), kept on "
                            "`self` and called there: what the method returns",
     "callable-annotation": "a parameter declared `Callable[[], Session]`, kept on `self` and called: a Session",
+    "coroutine-returned": "`await manager.run_scraper(url)` with a plain `def run_scraper` returning `self._run_x(url)`: "
+                          "the `async def` whose coroutine it hands back",
     "library-hook": "a method of a library base class's subclass that the library's own routes await (FastAPI Users' "
                     "`on_after_forgot_password`)",
     "mcp-handler": "an `async def` an MCP server's decorator registers (`@mcp.tool()`, `@server.call_tool()`)",

@@ -144,6 +144,13 @@ def _successors(index: PythonIndex, holds: Holds, function: Function, deferring:
     found = []
     spawned, own_loop = _given_to(index, function, _spawns), _given_to(index, function, _runs_own_loop)
     for call, target, target_facts in resolved_callees(index, holds, function):
+        if not target.is_async and call.awaited:
+            # `await manager.run_scraper(url)` with a plain `def run_scraper` that returns `self._run_x(url)`: the
+            # coroutine it hands back is what the caller awaits
+            found.extend(Entry(*returned, f"awaited from `{caller_name(function, returned[0])}` through "
+                                          f"`{target.qualname.rsplit('.', 1)[-1]}`")
+                         for returned in _coroutines_returned(index, holds, target))
+            continue
         if not target.is_async or _handed_back(function, call) or call.value.at in own_loop:
             continue
         found.append(Entry(target, target_facts, _task(function, target) if call.value.at in spawned
@@ -215,6 +222,13 @@ def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple
             target = index.functions.get(f"{function.qualname}.{value.text}") or index.function(value.text)
             if target is not None and target[0].is_async:
                 yield *target, helper[0].qualname.rsplit(".", 1)[-1]
+
+
+def _coroutines_returned(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Function, PyFacts]]:
+    """The project's `async def`s a plain function calls and returns the coroutine of, unawaited (`return
+    self._run_oddsportal_scraper(url)` in each branch of a dispatching `def`)."""
+    return [(target, target_facts) for call, target, target_facts in resolved_callees(index, holds, function)
+            if target.is_async and _handed_back(function, call)]
 
 
 def _handed_back(function: Function, call: Call) -> bool:
