@@ -217,8 +217,10 @@ def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple
         called = {c.name for c in index.calls_by_scope.get(helper[0].qualname, ())}
         for position, param in enumerate(helper[0].params):
             value = given_value(call.value, helper[0], param.name, position) if param.name in called else None
-            if value is None or value.kind != "name" or "." in value.text.removeprefix(f"{function.qualname}."):
+            if value is None or value.kind != "name":
                 continue
+            # a function nested in the caller, or one of the project's by its (qualified) name: a module's own
+            # (`run_job_loop(processing_function=process_item)`) or an imported one
             target = index.functions.get(f"{function.qualname}.{value.text}") or index.function(value.text)
             if target is not None and target[0].is_async:
                 yield *target, helper[0].qualname.rsplit(".", 1)[-1]
