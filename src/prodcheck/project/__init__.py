@@ -174,6 +174,19 @@ class Project:
         """The processes whose image is built from the Dockerfile at `path`, in model order."""
         return self._processes_by_dockerfile.get(path, [])
 
+    def built_process_of_node(self, node: object) -> Process | None:
+        """The first process (in model order) of a compose service's or a workload's node whose image a Dockerfile
+        of the repository builds: one index, not a pass over the processes per service."""
+        return self._built_process_by_node.get(id(node))
+
+    @cached_property
+    def _built_process_by_node(self) -> dict[int, Process]:
+        found: dict[int, Process] = {}
+        for process in self.processes:
+            if process.node is not None and process.dockerfile:
+                found.setdefault(id(process.node), process)
+        return found
+
     @cached_property
     def _processes_by_dockerfile(self) -> dict[str, list[Process]]:
         # Rules ask per Dockerfile (and per process): one pass instead of Dockerfiles x processes.

@@ -105,12 +105,12 @@ def service_image(project: Project, service: ComposeService) -> str | None:
     """The image a compose service runs: its `image:`, else the base image of the Dockerfile stage it builds."""
     if service.image:
         return service.image
-    for process in project.processes:
-        if process.node is service.node and process.dockerfile:
-            view = project.dockerfile_view(process.dockerfile)
-            if view is not None:
-                stage = view.stage(process.target)
-                return view.base_image(stage) if stage is not None else None
+    process = project.built_process_of_node(service.node)
+    if process is not None and process.dockerfile:
+        view = project.dockerfile_view(process.dockerfile)
+        if view is not None:
+            stage = view.stage(process.target)
+            return view.base_image(stage) if stage is not None else None
     return None
 
 
