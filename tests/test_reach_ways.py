@@ -78,6 +78,9 @@ WAYS = {
     "callable-annotation": "a parameter declared `Callable[[], Session]`, kept on `self` and called: a Session",
     "coroutine-returned": "`await manager.run_scraper(url)` with a plain `def run_scraper` returning `self._run_x(url)`: "
                           "the `async def` whose coroutine it hands back",
+    "factory-closure-dependency": "`service: PaymentService = Depends(get_service(PaymentService))` whose factory returns "
+                                  "a closure: FastAPI injects what the closure returns (here, as annotated)",
+    "agent-tool": "an OpenAI Agents SDK `@function_tool`, awaited by the agent loop while a route awaits `Runner.run`",
     "library-hook": "a method of a library base class's subclass that the library's own routes await (FastAPI Users' "
                     "`on_after_forgot_password`)",
     "mcp-handler": "an `async def` an MCP server's decorator registers (`@mcp.tool()`, `@server.call_tool()`)",

@@ -165,6 +165,14 @@ def mcp_servers() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @cache
+def agent_tools() -> tuple[frozenset[str], frozenset[str]]:
+    """([agent_tools]) the decorators that make a function an OpenAI Agents SDK tool, and the runner calls that, awaited,
+    run the tools on the caller's loop."""
+    decorators, runs = _sets("agent_tools", "decorators", "runs")
+    return decorators, runs
+
+
+@cache
 def ocpp_decorators() -> frozenset[str]:
     """([ocpp] decorators) what registers a charge point's handler for an OCPP action."""
     return frozenset(load("frameworks")["ocpp"]["decorators"])

@@ -123,7 +123,12 @@ class Annotations(HoldsBase):
         if provider.kind == "name":
             return self._callee(provider.text, None, None, depth + 1)
         if provider.kind == "call":
-            return self._made_dependency(provider, depth) or self._call(provider, function, depth + 1)
+            found = self._made_dependency(provider, depth) or self._call(provider, function, depth + 1)
+            if found is not None and found.kind == "function":
+                # `Depends(get_service(PaymentService))` whose factory returns a closure: FastAPI calls it and injects
+                # what it returns, never the closure itself (unknown here: the parameter's annotation says)
+                found = self.member(found, "__call__", True, depth + 1)
+            return found
         return None
 
     def _made_dependency(self, provider: Value, depth: int) -> Holding | None:

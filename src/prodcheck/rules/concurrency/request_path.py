@@ -24,7 +24,7 @@ from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
 from prodcheck.rules.concurrency.deferred import deferred_tasks
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holds
-from prodcheck.rules.concurrency.sockets import mcp_handlers, ocpp_handlers, socket_handlers
+from prodcheck.rules.concurrency.sockets import agent_tool_handlers, mcp_handlers, ocpp_handlers, socket_handlers
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -72,7 +72,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         stack.append(Entry(function, facts, "middleware"))
     for function, facts, how in index.library_hook_functions:
         stack.append(Entry(function, facts, how))
-    for function, facts, how in (*socket_handlers(index), *mcp_handlers(index), *ocpp_handlers(index)):
+    for function, facts, how in (*socket_handlers(index), *mcp_handlers(index), *ocpp_handlers(index),
+                                 *agent_tool_handlers(index)):
         stack.append(Entry(function, facts, how))
     for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))

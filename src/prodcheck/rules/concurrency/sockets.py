@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prodcheck.knowledge.frameworks import mcp_servers, ocpp_decorators, ocpp_station_actions, socket_servers
+from prodcheck.knowledge.frameworks import agent_tools, mcp_servers, ocpp_decorators, ocpp_station_actions, socket_servers
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holds import Holds
@@ -47,6 +47,20 @@ def mcp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     servers, registrations = mcp_servers()
     for function, facts, method in _decorated(index, Holds.of(index), servers, registrations):
         yield function, facts, f"MCP `{method}` handler `{function.qualname.rsplit('.', 1)[-1]}`"
+
+
+def agent_tool_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
+    """(tool, facts, why) for the `@function_tool` functions of the OpenAI Agents SDK ([agent_tools]), when the project
+    awaits a run of an agent (`await Runner.run(...)`): the agent loop awaits each tool it calls on that loop."""
+    decorators, runs = agent_tools()
+    if not any(call.awaited for _facts, call in index.calls.among(runs)):
+        return
+    for facts in index.files.values():
+        if not any(module.partition(".")[0] == "agents" for module in facts.imported_modules):
+            continue  # the decorator is written in a file that imports the SDK
+        for function in facts.functions:
+            if any(decorator.text in decorators for decorator in function.decorators):
+                yield function, facts, f"agent tool `{function.qualname.rsplit('.', 1)[-1]}`"
 
 
 def ocpp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
