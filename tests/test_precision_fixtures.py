@@ -672,3 +672,9 @@ def test_pc501_a_package_named_like_the_library_it_wraps_does_not_hide_the_libra
     imports name top-level packages): the modules kept on `self` are the SDK's, and their calls block."""
     assert _loud("PC501-package-named-like-library", "PC501") == [
         ("PC501", "app/main.py", 11, "error"), ("PC501", "app/main.py", 16, "error")]
+
+
+def test_pc501_a_helper_that_only_stages_rows_on_the_session_sends_nothing() -> None:
+    """`stage_draft(db, draft)` only calls `db.add`: nothing reaches the database until a commit; `save_draft`
+    commits, and is reported."""
+    assert _loud("PC501-session-add-only", "PC501") == [("PC501", "app/main.py", 39, "error")]

@@ -55,7 +55,8 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
     if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
         return None
     if target is not None and (_passed_through(index, call, target[0], passed)
-                               or _ruled_out(index, call, target[0], passed)):
+                               or _ruled_out(index, call, target[0], passed)
+                               or _only_quiet_methods(index, call, target[0], passed, sql.session_io)):
         return None
     if target is not None and _query_run_here(index, holds, call, function):
         return None
@@ -101,6 +102,30 @@ def _passed_through(index: PythonIndex, call: Call, target: Function, argument: 
     calls = index.calls_by_scope.get(target.qualname, ())
     return name is not None and (unused(calls, target, name) or stored(calls, target, name)
                                  or _constructed(index, calls, target, name))
+
+
+def _only_quiet_methods(index: PythonIndex, call: Call, target: Function, argument: Value,
+                        session_io: frozenset[str]) -> bool:
+    """The helper only calls methods of the session that send nothing (`db.add(row)`: knowledge/blocking.toml
+    [sqlalchemy] session_io lists those that do), hands it to nothing and keeps it in no local: handing it the session
+    blocks nothing (its parameter is unannotated, so its body's calls are not judged as a session's)."""
+    name = parameter(call, target, argument)
+    if name is None or any(value.kind == "name" and value.text == name for _, value, _ in target.locals):
+        return False
+    facts = index.functions[target.qualname][1]
+    if any(inner.qualname.startswith(target.qualname + ".") for inner in facts.functions):
+        return False
+    prefix = name + "."
+    own = False
+    for other in index.calls_by_scope.get(target.qualname, ()):
+        if any(a.kind == "name" and (a.text == name or a.text.startswith(prefix))
+               for a in (*other.value.items, *other.value.keyword_values)):
+            return False  # handed on (`repo.save(db, row)`)
+        if other.receiver == name or other.value.text.startswith(prefix):
+            if other.value.text != prefix + other.value.last or other.value.last in session_io:
+                return False  # `db.commit()`, `db.query(X)...`: it talks to the database
+            own = True
+    return own
 
 
 def _ruled_out(index: PythonIndex, call: Call, target: Function, argument: Value) -> bool:
