@@ -127,6 +127,21 @@ def test_postgresql_conf_and_defaults(tmp_path: Path) -> None:
         40, "max_connections=40 (configured)", "pyproject.toml", 5)
 
 
+def test_an_init_script_that_alters_the_system_sets_the_limit(tmp_path: Path) -> None:
+    """`./init.sql:/docker-entrypoint-initdb.d/init.sql` holding `ALTER SYSTEM SET max_connections = 200;`: the
+    postgres image runs it when it initialises, the server it then starts reads the setting. A script mounted
+    elsewhere, or one that sets something else, gives nothing."""
+    compose = ("services:\n  db:\n    image: postgres:16\n    volumes:\n"
+               "      - ./init.sql:/docker-entrypoint-initdb.d/init.sql\n  api:\n    build: .\n")
+    project = project_of(tmp_path, {"docker-compose.yml": compose, "Dockerfile": DOCKERFILE,
+                                    "init.sql": "-- tuning\nALTER SYSTEM SET max_connections = 200;\n"})
+    assert fact(project.database_limit("compose:docker-compose.yml")) == (200, "max_connections=200", "init.sql", 2)
+    elsewhere = project_of(tmp_path / "elsewhere", {
+        "docker-compose.yml": compose.replace("/docker-entrypoint-initdb.d/init.sql", "/scripts/init.sql"),
+        "Dockerfile": DOCKERFILE, "init.sql": "ALTER SYSTEM SET max_connections = 200;\n"})
+    assert fact(elsewhere.database_limit("compose:docker-compose.yml"))[0] == 100
+
+
 GUNICORN_CONF = "import multiprocessing\n\nbind = '0.0.0.0:8000'\nworkers = multiprocessing.cpu_count() * 2 + 1\n" \
                 "worker_class = 'uvicorn.workers.UvicornWorker'\nworker_class = 'gthread'\n"
 

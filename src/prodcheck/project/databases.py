@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from prodcheck.discovery.sources import root_text
 from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
@@ -18,6 +20,10 @@ from prodcheck.project.infra import (
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
+
+
+_INIT_FOLDER = "/docker-entrypoint-initdb.d"
+_ALTER_MAX_CONNECTIONS = re.compile(r"ALTER\s+SYSTEM\s+SET\s+max_connections\s*(?:=|TO)\s*'?(\d+)'?", re.IGNORECASE)
 
 
 class Databases:
@@ -36,7 +42,8 @@ class Databases:
             unit = f"compose:{service.file.path}"
             if is_database_image(image):
                 found.append(DatabaseService(service.name, service.location, unit,
-                                             self._compose_max_connections(service) or conf_limit))
+                                             self._compose_max_connections(service) or self._init_script_limit(service)
+                                             or conf_limit))
             elif is_pooler_image(image):
                 instances = replicas_fact(service.file.path, service.node.path("deploy", "replicas")
                                           or service.node.get("scale"), service.location)
@@ -75,6 +82,30 @@ class Databases:
         if limit is None:
             return None
         return Fact(limit, scalar_location(service.file.path, command), LITERAL, f"max_connections={limit}")
+
+    def _init_script_limit(self, service: ComposeService) -> Fact[int] | None:
+        """`./init.sql:/docker-entrypoint-initdb.d/init.sql` holding `ALTER SYSTEM SET max_connections = 200;`: the
+        postgres image runs the SQL files of that folder when it initialises its data directory
+        (https://hub.docker.com/_/postgres, "Initialization scripts"), and ALTER SYSTEM writes postgresql.auto.conf,
+        which the server it then starts reads (https://www.postgresql.org/docs/current/sql-altersystem.html)."""
+        volumes = service.node.get("volumes")
+        if volumes is None or not volumes.is_seq:
+            return None
+        base = posixpath.dirname(service.file.path)
+        for item in volumes.list():
+            text = item.as_str() if item.is_scalar else None
+            parts = (text or "").split(":")
+            if len(parts) < 2 or not parts[1].startswith(_INIT_FOLDER):
+                continue
+            mounted = posixpath.normpath(posixpath.join(base, parts[0]))
+            if not mounted.endswith(".sql") or mounted.startswith(("../", "/")) or self.project.root is None:
+                continue  # one SQL file of the repository (a folder of them is not listed here)
+            text = root_text(self.project.root, mounted)  # no file kind of ours: read as the README is, safely
+            for number, line in enumerate((text or "").splitlines(), 1):
+                match = _ALTER_MAX_CONNECTIONS.search(line)
+                if match is not None and (limit := small_int(match.group(1))) is not None:
+                    return Fact(limit, Location(mounted, Span(number)), LITERAL, f"max_connections={limit}")
+        return None
 
     def _pooler(self, name: str, location: Location, unit: str, env: dict[str, YNode], path: str,
                 instances: Fact[int]) -> DatabaseService:
