@@ -150,6 +150,8 @@ class HardcodedDatabaseUrl(Rule):
         internal = _internal_datastores(project)
         published = _published_datastores(project)
         for source, document in project.compose_files:
+            if "://" not in (source.text or ""):
+                continue  # a URL, literal or `${VAR:-default}`, is written with its scheme in the file itself
             yield from self._scan_node(source, document, None, internal.get(source.path, set()),
                                        published.get(source.path, set()), interpolated=True)
         seen: set[int] = set()
