@@ -98,7 +98,7 @@ class Databases:
             if len(parts) < 2 or not parts[1].startswith(_INIT_FOLDER):
                 continue
             mounted = posixpath.normpath(posixpath.join(base, parts[0]))
-            if not mounted.endswith(".sql") or mounted.startswith(("../", "/")) or self.project.root is None:
+            if not mounted.endswith(".sql") or mounted.startswith(("../", "/")):
                 continue  # one SQL file of the repository (a folder of them is not listed here)
             text = root_text(self.project.root, mounted)  # no file kind of ours: read as the README is, safely
             for number, line in enumerate((text or "").splitlines(), 1):

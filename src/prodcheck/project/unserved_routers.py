@@ -126,6 +126,5 @@ def _texts(value: Value, depth: int, own_call: bool = False) -> Iterator[str]:
         yield value.text
     for item in value.items:
         yield from _texts(item, depth + 1)
-    for item in value.flat_keywords[1::2]:
-        if isinstance(item, Value):
-            yield from _texts(item, depth + 1)
+    for item in value.keyword_values:
+        yield from _texts(item, depth + 1)

@@ -110,22 +110,15 @@ def _only_quiet_methods(index: PythonIndex, call: Call, target: Function, argume
     [sqlalchemy] session_io lists those that do), hands it to nothing and keeps it in no local: handing it the session
     blocks nothing (its parameter is unannotated, so its body's calls are not judged as a session's)."""
     name = parameter(call, target, argument)
-    if name is None or any(value.kind == "name" and value.text == name for _, value, _ in target.locals):
+    uses = _session_uses(index, target, name) if name is not None else None
+    if name is None or not uses:
         return False
-    facts = index.functions[target.qualname][1]
-    if any(inner.qualname.startswith(target.qualname + ".") for inner in facts.functions):
-        return False
-    prefix = name + "."
-    own = False
-    for other in index.calls_by_scope.get(target.qualname, ()):
-        if any(a.kind == "name" and (a.text == name or a.text.startswith(prefix))
-               for a in (*other.value.items, *other.value.keyword_values)):
+    for use in uses:
+        if _handed(use, name):
             return False  # handed on (`repo.save(db, row)`)
-        if other.receiver == name or other.value.text.startswith(prefix):
-            if other.value.text != prefix + other.value.last or other.value.last in session_io:
-                return False  # `db.commit()`, `db.query(X)...`: it talks to the database
-            own = True
-    return own
+        if use.value.text != f"{name}.{use.value.last}" or use.value.last in session_io:
+            return False  # `db.commit()`, `db.query(X)...`: it talks to the database
+    return True
 
 
 def _ruled_out(index: PythonIndex, call: Call, target: Function, argument: Value) -> bool:
@@ -134,31 +127,47 @@ def _ruled_out(index: PythonIndex, call: Call, target: Function, argument: Value
     `db.query(...)` when `check_denylist` defaults to False (branches.py, as for what the helper's summary reaches).
     A function nested in the helper may use the session anywhere: then nothing is ruled out."""
     name = parameter(call, target, argument)
-    if name is None or not target.guards or any(value.kind == "name" and value.text == name
-                                                 for _, value, _ in target.locals):
+    if name is None or not target.guards:
         return False
+    uses = _session_uses(index, target, name)
+    if not uses:
+        return False
+    return not any(possible(target.needs(use.span.line), call, target) for use in uses)
+
+
+def _session_uses(index: PythonIndex, target: Function, name: str) -> list[Call] | None:
+    """The helper's calls that use its session parameter `name`, as the receiver or chain head (`db.add(row)`) or as
+    an argument; None when it keeps the session in a local or defines a function, either of which may use it anywhere."""
+    if any(value.kind == "name" and value.text == name for _, value, _ in target.locals):
+        return None
     facts = index.functions[target.qualname][1]
     if any(inner.qualname.startswith(target.qualname + ".") for inner in facts.functions):
-        return False
+        return None
+    return [use for use in index.calls_by_scope.get(target.qualname, ()) if _owned(use, name) or _handed(use, name)]
+
+
+def _owned(call: Call, name: str) -> bool:
+    """A method of the session named `name` (or a chain on it) is called."""
+    return call.receiver == name or call.value.text.startswith(name + ".")
+
+
+def _handed(call: Call, name: str) -> bool:
+    """The session named `name` (or an attribute of it) is an argument of the call."""
     prefix = name + "."
-    uses = [c for c in index.calls_by_scope.get(target.qualname, ())
-            if c.receiver == name or c.value.text.startswith(prefix)
-            or any(a.kind == "name" and (a.text == name or a.text.startswith(prefix))
-                   for a in (*c.value.items, *c.value.keyword_values))]
-    return bool(uses) and not any(possible(target.needs(use.span.line), call, target) for use in uses)
+    return any(a.kind == "name" and (a.text == name or a.text.startswith(prefix))
+               for a in (*call.value.items, *call.value.keyword_values))
 
 
 def _constructed(index: PythonIndex, calls: tuple[Call, ...], target: Function, name: str) -> bool:
     """The helper only hands the session to project classes (`return AllRepositories(db, group_id=...)`), or to a
     class it picks at run time (`PARSERS.get(kind, Default)(group, db)`, read as such in the caller above): a class
     keeping it for later, as a construction in the caller is read above; what its methods do is judged there."""
-    prefix = name + "."
     kept = False
     for call in calls:
         value = call.value
-        if call.receiver == name or value.text.startswith(prefix):
+        if _owned(call, name):
             return False
-        if any(a.text == name or a.text.startswith(prefix) for a in (*value.items, *value.keyword_values) if a.kind == "name"):
+        if _handed(call, name):
             if not value.text.endswith("()"):
                 resolved = index.resolve(value.text)
                 if resolved is None or not resolved.cls:
