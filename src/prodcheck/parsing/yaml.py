@@ -64,11 +64,17 @@ class YNode:
 
     def _lookup(self) -> dict[str, tuple[YNode, YNode]]:
         if self._index is None:
-            self._index = {str(k.value): (k, v) for k, v in self.items() if k.is_scalar}
+            self._index = {str(k.value): (k, v) for k, v in self.items() if k.kind == "scalar"}
         return self._index
 
     def get(self, key: str) -> YNode | None:
-        pair = self._lookup().get(key) if self.kind == "map" else None
+        # The most called method of the infra scan: the built index read inline, `_lookup` only to build it.
+        index = self._index
+        if index is None:
+            if self.kind != "map":
+                return None
+            index = self._lookup()
+        pair = index.get(key)
         return pair[1] if pair else None
 
     def key_node(self, key: str) -> YNode | None:
@@ -100,7 +106,8 @@ class YNode:
     def as_str(self) -> str | None:
         if self.kind != "scalar" or self.tag.endswith(":null"):
             return None
-        return str(self.value)
+        value = self.value
+        return value if value.__class__ is str else str(value)
 
     def as_int(self) -> int | None:
         text = self.as_str()
@@ -194,6 +201,9 @@ def _span(start: _Mark, end: _Mark) -> Span:
 
 
 _RESOLVER = yaml.resolver.Resolver()
+# The implicit tag of a mapping or a sequence: the resolver's default, whatever the node holds.
+_MAP_TAG = str(_RESOLVER.resolve(yaml.MappingNode, None, True))
+_SEQ_TAG = str(_RESOLVER.resolve(yaml.SequenceNode, None, True))
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -217,46 +227,70 @@ class _Composer:
                              "what its aliases expand to (an alias bomb?), not checked", mark.line + 1)
 
     def document(self, next_event: Callable[[], Any], first: yaml.Event) -> YNode:
-        # stack entries: [node, anchor, size, height, pending map key or None, start mark]
+        # stack entries: [node, anchor, size, height, pending map key or None, start mark, children, is a seq]
         # One dispatch on the event's exact class, scalar spans built without re-normalising (libyaml's
         # end mark never precedes its start) and the implicit tags of repeated plain scalars looked up:
-        # this loop is most of the infra scan.
+        # this loop is most of the infra scan. A scalar without an anchor inside a collection (nearly every
+        # event) is attached where it is built; the budget is a local until the document ends.
         stack: list[list[Any]] = []
         event: Any = first  # narrowed by its exact class below
         new_span = _new_span
+        tags = _TAGS
+        budget = self.budget
         while True:
             cls = event.__class__
             if cls is _SCALAR:
                 start_mark = event.start_mark
-                self.budget -= 1
-                if self.budget < 0:
+                budget -= 1
+                if budget < 0:
+                    self.budget = budget
                     self._charge(0, start_mark)
                 tag = event.tag
                 value: str | None = event.value
                 if tag is None or tag == "!":
-                    tag = _scalar_tag(value, event.implicit)  # type: ignore[arg-type]  # a scalar event's value is a str
+                    implicit = event.implicit
+                    tag = tags.get((value, implicit)) if len(value) <= _TAGGED_LENGTH else None  # type: ignore[arg-type]  # a scalar event's value is a str
+                    if tag is None:
+                        tag = _scalar_tag(value, implicit)  # type: ignore[arg-type]  # a scalar event's value is a str
                 if tag.endswith(":null"):
                     value = None
                 end_mark = event.end_mark
                 node = YNode("scalar", new_span((start_mark.line + 1, start_mark.column + 1, end_mark.line + 1,
                                                  end_mark.column + 1)), value, tag, event.style)
-                size, height, anchor = 1, 0, event.anchor
+                anchor = event.anchor
+                if stack and not anchor:
+                    parent = stack[-1]
+                    parent[2] += 1
+                    if parent[7]:
+                        parent[6].append(node)
+                    elif parent[4] is None:
+                        parent[4] = node
+                    else:  # a scalar value is never merged (`_merge` takes maps and lists of them)
+                        parent[6].append((parent[4], node))
+                        parent[4] = None
+                    event = next_event()
+                    continue
+                size, height = 1, 0
             elif cls is _MAPPING_START or cls is _SEQUENCE_START:
                 start_mark = event.start_mark
-                self._charge(1, start_mark)
+                budget -= 1
+                if budget < 0:
+                    self.budget = budget
+                    self._charge(0, start_mark)
                 if len(stack) >= MAX_DEPTH:
                     raise ParseError("YAML nesting too deep", start_mark.line + 1)
                 is_map = cls is _MAPPING_START
                 tag = event.tag
                 if tag is None or tag == "!":
-                    tag = _RESOLVER.resolve(yaml.MappingNode if is_map else yaml.SequenceNode, None, event.implicit)
+                    tag = _MAP_TAG if is_map else _SEQ_TAG
                 line, column = start_mark.line + 1, start_mark.column + 1
-                node = YNode("map" if is_map else "seq", new_span((line, column, line, column)), [], tag)
-                stack.append([node, event.anchor, 1, 0, None, start_mark])
+                children: list[Any] = []
+                node = YNode("map" if is_map else "seq", new_span((line, column, line, column)), children, tag)
+                stack.append([node, event.anchor, 1, 0, None, start_mark, children, not is_map])
                 event = next_event()
                 continue
             elif cls is _MAPPING_END or cls is _SEQUENCE_END:
-                node, anchor, size, height, _pending, start = stack.pop()
+                node, anchor, size, height, _pending, start, _children, _is_seq = stack.pop()
                 node.span = _span(start, event.end_mark)
                 height += 1
             elif cls is _ALIAS:
@@ -267,7 +301,9 @@ class _Composer:
                     raise ParseError(f"invalid YAML: found {what} alias *{event.anchor}", start_mark.line + 1,
                                      start_mark.column + 1)
                 node, size, height = target
+                self.budget = budget
                 self._charge(size, start_mark)
+                budget = self.budget
                 if len(stack) + height > MAX_DEPTH:
                     raise ParseError("YAML nesting too deep", start_mark.line + 1)
                 node = _copy(node)
@@ -279,24 +315,23 @@ class _Composer:
             if anchor:
                 self.anchors[anchor] = (node, size, height)
             if not stack:
+                self.budget = budget
                 return node
             parent = stack[-1]
             parent[2] += size
             if height > parent[3]:
                 parent[3] = height
-            container: YNode = parent[0]
-            children = container.value
-            if container.kind == "seq":
-                children.append(node)  # type: ignore[attr-defined]  # a seq node's value is its list
+            if parent[7]:
+                parent[6].append(node)
             elif parent[4] is None:
                 parent[4] = node
             else:
                 key = parent[4]
                 parent[4] = None
                 if key.kind == "scalar" and key.tag == _MERGE_TAG and node.kind in {"map", "seq"}:
-                    _merge(children, node)  # type: ignore[arg-type]  # a map node's value is its pair list
+                    _merge(parent[6], node)
                 else:
-                    children.append((key, node))  # type: ignore[attr-defined]  # a map node's value is its pair list
+                    parent[6].append((key, node))
             event = next_event()
 
 
@@ -324,10 +359,11 @@ _SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 # short ones are looked up, bounded.
 _TAGS: dict[tuple[str, object], str] = {}
 _TAGS_MAX = 50_000
+_TAGGED_LENGTH = 40  # longer scalars are resolved each time, never kept
 
 
 def _scalar_tag(value: str, implicit: object) -> str:
-    if len(value) > 40:
+    if len(value) > _TAGGED_LENGTH:
         return str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
     key = (value, implicit)
     tag = _TAGS.get(key)
