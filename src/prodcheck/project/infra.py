@@ -5,7 +5,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from prodcheck.extract.servers import ServerCall, is_migration, server_call
@@ -29,16 +29,21 @@ _POOLER_IMAGE = re.compile(_IMAGES["patterns"]["pooler"])
 THIRD_PARTY = frozenset(_IMAGES["third_party"]["repositories"])
 
 
+# The image predicates below are asked about the same few hundred image names by every rule and model step
+# (the infra corpus: ~80,000 questions about ~2,000 names): each answer is kept, bounded.
+@lru_cache(maxsize=8192)
 def image_repository(image: str) -> str:
     name = image.split("@", 1)[0]
     last = name.rsplit("/", 1)[-1]
     return last.split(":", 1)[0].lower()
 
 
+@lru_cache(maxsize=8192)
 def is_database_image(image: str | None) -> bool:
     return image is not None and bool(_DB_IMAGE.search(image.lower()))
 
 
+@lru_cache(maxsize=8192)
 def is_pooler_image(image: str | None) -> bool:
     return image is not None and bool(_POOLER_IMAGE.search(image.lower()))
 

@@ -214,8 +214,9 @@ class PathMarks(LocalMarks):
         for development/model-training and will not be deployed on production machines`): the README's
         sentences (knowledge/contexts.toml [readme]) and those of [headers], read in the comment block that
         opens the file."""
-        if source.kind not in {FileKind.DOCKERFILE, FileKind.COMPOSE} or not source.text:
-            return None
+        if source.kind not in {FileKind.DOCKERFILE, FileKind.COMPOSE} or not source.text \
+                or _OPENS_WITH_COMMENT.match(source.text) is None:
+            return None  # its first line with anything on it is no comment: no block to read
         head: list[str] = []
         for line in source.lines[:_HEADER_LINES]:
             stripped = line.strip()
@@ -306,6 +307,8 @@ class PathMarks(LocalMarks):
 _DEPLOYMENT_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.YAML, FileKind.SHELL,
                                FileKind.PROCFILE, FileKind.PLATFORM, FileKind.ENV})
 _HEADER_LINES = 40  # the comment block that opens a file, at most this many lines
+# The first character of a file that is not whitespace (`str.isspace`, what `strip` removes) is a `#`.
+_OPENS_WITH_COMMENT = re.compile(r"\s*#")
 
 
 def _read_readme(root: Path, name: str) -> str | None:

@@ -195,7 +195,7 @@ class HardcodedDatabaseUrl(Rule):
         # `POSTGRES_PASSWORD: ${DB_PASSWORD:-secret}` elsewhere in the file: the fallback is reported there, once, on
         # the line that sets the password (PC302); a URL that interpolates the same variable repeats it
         # Only an interpolated file has such defaults: the other documents are walked once, not twice.
-        set_elsewhere = {match.group(1, 2) for node in document.scalars() if node.text
+        set_elsewhere = {match.group(1, 2) for node in document.scalars() if node.text and "${" in node.text
                          and (match := _WHOLE_DEFAULT.match(node.text.strip())) is not None} if interpolated else set()
         for node in document.scalars():
             text = node.text

@@ -258,6 +258,8 @@ class HardcodedSecret(Rule):
             path = service.file.path
             where = f"in compose service `{service.name}`"
             for name, node in compose_env(service.node.get("environment")).items():
+                if not is_secret_name(name):
+                    continue  # `_yaml_value` drafts nothing under any other name: no datastore to look for
                 reach = store_reach(service, name, stores.get(path, []))
                 label = reach and ("the service itself" if reach == service.name else f"`{reach}`")
                 yield from self._yaml_value(path, name, node, where, interpolated=True, store=label)
