@@ -197,7 +197,10 @@ _new_span = partial(tuple.__new__, Span)
 
 
 def _span(start: _Mark, end: _Mark) -> Span:
-    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+    line, column, end_line, end_column = start.line + 1, start.column + 1, end.line + 1, end.column + 1
+    if end_line > line or (end_line == line and end_column >= column):
+        return _new_span((line, column, end_line, end_column))  # in order: what `Span` would build
+    return Span(line, column, end_line, end_column)
 
 
 _RESOLVER = yaml.resolver.Resolver()
