@@ -195,14 +195,16 @@ MAX_JOIN_WORK = 200_000_000  # characters copied while continuation lines are jo
 _ESCAPE_DIRECTIVE = re.compile(r"^\s*#\s*escape\s*=\s*`", re.I | re.M)
 
 
-def _check_continuations(lines: list[str]) -> None:
+def _check_continuations(lines: list[str], text: str) -> None:
     """dockerfile-parse joins continuation lines by repeated concatenation, quadratic in the lines
     of one instruction: a RUN continued over 850,000 lines took minutes. Such a file is a PC000
     long before that; real Dockerfiles stay many orders of magnitude below the budget."""
     escape = "`" if _ESCAPE_DIRECTIVE.search("\n".join(lines[:20])) else "\\"
     # Each continued line adds at most the whole text (and its line ends) to the work: a text with
     # few escape characters cannot reach the budget, and most Dockerfiles need no pass over their lines.
-    if sum(line.count(escape) for line in lines) * (sum(map(len, lines)) + len(lines)) <= MAX_JOIN_WORK:
+    # (The lines are the text's, split at line ends: the escapes in them are the text's, their lengths
+    # and ends at most the text's length plus one.)
+    if text.count(escape) * (len(text) + 1) <= MAX_JOIN_WORK:
         return
     start, size, work = 1, 0, 0
     for number, line in enumerate(lines, 1):
@@ -221,7 +223,7 @@ def parse(path: str, text: str) -> DockerfileView:
     from dockerfile_parse import DockerfileParser
 
     lines = text.splitlines()
-    _check_continuations(lines)
+    _check_continuations(lines, text)
     try:
         parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
         structure = parser.structure
