@@ -134,7 +134,8 @@ def _defaults(statement: ast.If, needs: list[tuple[str, str]]) -> list[tuple[str
 # statement of every function). A nested function's or class's body is not the function's own.
 _BODIES: dict[type, tuple[str, ...]] = {}
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers")
-_If, _Assign, _AnnAssign = ast.If, ast.Assign, ast.AnnAssign
+_If, _Assign, _AnnAssign, _BoolOp = ast.If, ast.Assign, ast.AnnAssign, ast.BoolOp
+_FALLBACKS = (ast.BoolOp, ast.IfExp)  # the values `_or_default` reads (`p or Default()`, `p if p else Default()`)
 
 
 def _bodies(statement_type: type) -> tuple[str, ...]:
@@ -151,25 +152,22 @@ def _block(statements: list[ast.stmt], top: bool, params: frozenset[str], guards
             return
         statement_type = type(statement)  # the parser makes exact node types, never subclasses
         if statement_type is _Assign or statement_type is _AnnAssign:
-            fallback = _or_default(statement, params)
-            if fallback:
-                first, last = _span([statement])
-                guards.extend((first, last, name, UNSET) for name in fallback)
+            if type(statement.value) in _FALLBACKS:  # type: ignore[attr-defined]  # an Assign or AnnAssign
+                fallback = _or_default(statement, params)
+                if fallback:
+                    first, last = _span([statement])
+                    guards.extend((first, last, name, UNSET) for name in fallback)
         elif statement_type is _If:
-            _short_circuit(statement.test, params, guards)  # type: ignore[attr-defined]  # an ast.If
-            body_needs, else_needs = _when(statement.test, params)  # type: ignore[attr-defined]  # an ast.If
-            body_needs = _defaults(statement, body_needs)  # type: ignore[arg-type]  # an ast.If
-            if statement.body:  # type: ignore[attr-defined]  # an ast.If
-                first, last = _span(statement.body)  # type: ignore[attr-defined]  # an ast.If
-                guards.extend((first, last, name, need) for name, need in body_needs)
-            if statement.orelse:  # type: ignore[attr-defined]  # an ast.If
-                first, last = _span(statement.orelse)  # type: ignore[attr-defined]  # an ast.If
-                guards.extend((first, last, name, need) for name, need in else_needs)
-            elif top and else_needs and _exits(statement.body) and position + 1 < len(statements):  # type: ignore[attr-defined]  # an ast.If
-                # `if not validate: return data`: the rest of the function needs the opposite
-                first, last = _span(statements[position + 1:])
-                guards.extend((first, last, name, need) for name, need in else_needs)
-        for field in _bodies(statement_type):
+            test = statement.test  # type: ignore[attr-defined]  # an ast.If
+            if type(test) is _BoolOp:
+                _short_circuit(test, params, guards)
+            body_needs, else_needs = _when(test, params)
+            if body_needs or else_needs:  # else a test on other values (most): no line it guards is kept
+                _needs(statement, statements, position, top, body_needs, else_needs, guards)  # type: ignore[arg-type]  # an ast.If
+        fields = _BODIES.get(statement_type)
+        if fields is None:
+            fields = _bodies(statement_type)
+        for field in fields:
             inner = getattr(statement, field)
             if inner:
                 if field == "handlers":
@@ -177,6 +175,22 @@ def _block(statements: list[ast.stmt], top: bool, params: frozenset[str], guards
                         _block(handler.body, False, params, guards)
                 else:
                     _block(inner, False, params, guards)
+
+
+def _needs(statement: ast.If, statements: list[ast.stmt], position: int, top: bool, body_needs: list[tuple[str, str]],
+           else_needs: list[tuple[str, str]], guards: list[tuple[int, int, str, str]]) -> None:
+    """The guards of an `if` on parameters (`_block`): its body's, its `else:`'s, or what follows an early exit's."""
+    body_needs = _defaults(statement, body_needs)
+    if statement.body:
+        first, last = _span(statement.body)
+        guards.extend((first, last, name, need) for name, need in body_needs)
+    if statement.orelse:
+        first, last = _span(statement.orelse)
+        guards.extend((first, last, name, need) for name, need in else_needs)
+    elif top and else_needs and _exits(statement.body) and position + 1 < len(statements):
+        # `if not validate: return data`: the rest of the function needs the opposite
+        first, last = _span(statements[position + 1:])
+        guards.extend((first, last, name, need) for name, need in else_needs)
 
 
 _Name, _Store = ast.Name, ast.Store

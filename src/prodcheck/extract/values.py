@@ -12,7 +12,7 @@ from typing import Any
 
 from prodcheck.extract.positions import Positions
 from prodcheck.extract.kept_calls import kept_call
-from prodcheck.extract.types import UNPLACED_POSITIONS, has_call, shared
+from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shared
 from prodcheck.model.facts import VALUE_SHAPES, Value
 from prodcheck.model.finding import Span
 
@@ -314,6 +314,11 @@ class ValueBuilder(ast.NodeVisitor):
         holds a call (extract/types.py); and whether it is that one object (absent: True)."""
         if node is None:
             return None, True
+        node_type = type(node)
+        if node_type is _Name:  # `db: Session`, the commonest annotation: its Value as `value` builds it, unplaced
+            return shared(_new_tuple(_V3, ("name", UNPLACED, _intern(self.qualify(node.id)))))  # type: ignore[attr-defined]  # an ast.Name
+        if node_type is _Constant and node.value is None:  # type: ignore[attr-defined]  # an ast.Constant: `-> None`
+            return shared(_new_tuple(_V2, ("const", UNPLACED)))
         if has_call(node):
             return self.value(node), False
         positions, self.pos = self.pos, UNPLACED_POSITIONS  # type: ignore[assignment]  # `at` only
