@@ -71,6 +71,8 @@ class TestBodies(Statements):
         calls, functions, stubs, classes = len(self.calls), len(self.functions), len(self.stubs), len(self.classes)
         assigns, annotations, strings = len(self.assigns), len(self.annotations), len(self.strings)
         counts = (self.local_assigns, self.offload_depth, self.deferred_depth)
+        # ids of Values (statements.py): those the first pass adds name Values it then drops, whose ids new ones reuse
+        iterated = set(self.iterated_values)
         self.shallow = True
         try:
             self._body(node, once_from, lazy_blocks)
@@ -80,6 +82,8 @@ class TestBodies(Statements):
             del self.assigns[assigns:], self.annotations[annotations:], self.strings[strings:]
             self.local_assigns, self.offload_depth, self.deferred_depth = counts
             self.once_depth = 0
+            self.iterated_values.clear()
+            self.iterated_values.update(iterated)
             self._values.clear()  # Values without arguments, of this body's calls
             self.shallow = False
             whole = self.scopes[-1] = Scope(scope.qualname, True)
