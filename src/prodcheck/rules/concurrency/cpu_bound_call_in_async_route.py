@@ -124,14 +124,14 @@ def _model_inference(index: PythonIndex, call: Call, function: Function) -> str 
     name = call.name
     head, _, method = name.rpartition(".")
     if head:
-        holder = holds.expression(head, function, line=call.span.line)
+        holder = holds.expression(head, function, line=call.line)
         family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
         if family is not None:
             # a method of the model's object (`nlp.make_doc(text)`, `doc.text.lower()` of the Doc it returned): the
             # model is not called itself
             return family.what if family.cpu_method(method) else None
     if "()" not in name:
-        holder = holds.expression(name, function, line=call.span.line)
+        holder = holds.expression(name, function, line=call.line)
         family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
         if family is not None and family.cpu_method("__call__"):
             return family.what
@@ -166,7 +166,7 @@ class CpuBoundCallInAsyncRoute(Rule):
             short = qualname.rsplit(".", 1)[-1]
             reported: set[tuple[int, int]] = set()
             for found in analysis.direct(entry.function, entry.facts):
-                reported.add((found.call.span.line, found.call.span.column))
+                reported.add((found.call.line, found.call.span.column))
                 yield self.draft(
                     f"`{_short(found.call)}()` ({found.what}) runs on the event loop in `{defined(entry)} {short}` "
                     f"({entry.why}): {_cost(found.what)} during which this worker "
@@ -177,12 +177,12 @@ class CpuBoundCallInAsyncRoute(Rule):
             helpers = list(analysis.through_helpers(entry.function))
             helpers.extend(self._method_helpers(index, analysis, entry.function, methods))
             for call, blocking in helpers:
-                key = (call.span.line, call.span.column)
+                key = (call.line, call.span.column)
                 if key in reported:
                     continue
                 reported.add(key)
                 chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
-                where = f"{blocking.facts.path}:{blocking.call.span.line}"
+                where = f"{blocking.facts.path}:{blocking.call.line}"
                 yield self.draft(
                     f"{chain} does {blocking.what} (`{_short(blocking.call)}()` at {where}) on the event loop in "
                     f"`{defined(entry)} {short}` ({entry.why}): this worker serves no other request meanwhile; call it "

@@ -52,13 +52,13 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
             # `tasks.add_task(recorder.record_stats, ctx)` with `recorder = StatsRecorder(...)`: the method of the
             # project object the name holds
             owner, _, method = name.partition(".")
-            held = Holds.of(index).expression(owner, function, line=call.span.line)
+            held = Holds.of(index).expression(owner, function, line=call.line)
             if held is not None and held.kind == "object" and "|" not in held.ref:
                 target = Holds.of(index).method(held.ref, method)
         if target is None and "." not in name:
             # `wrapped = background_task_wrapper(indexing.update_indexes, logger)` then `add_task(wrapped, ...)`: the
             # closure a project factory defines in its body and returns
-            made = Holds.of(index).local(function, name, call.span.line)
+            made = Holds.of(index).local(function, name, call.line)
             factory = index.function(made.text) if made is not None and made.kind == "call" and "()" not in made.text \
                 else None
             target = returned_nested(index, factory[0]) if factory is not None else None

@@ -315,7 +315,7 @@ def _registered_by_call(index: PythonIndex) -> Iterator[tuple[Function, PyFacts,
             target = index.functions.get(f"{scope[0].qualname}.{handler.text}")
         if target is None and "." in handler.text:  # a bound method: `app.post("/feedback")(handler.create)`
             head, _, name = handler.text.rpartition(".")
-            holder = Holds.of(index).expression(head, scope[0] if scope else None, line=call.span.line)
+            holder = Holds.of(index).expression(head, scope[0] if scope else None, line=call.line)
             if holder is not None and holder.kind == "object":
                 target = Holds.of(index).method(holder.ref, name)
         if target is not None:

@@ -132,7 +132,7 @@ def _ruled_out(index: PythonIndex, call: Call, target: Function, argument: Value
     uses = _session_uses(index, target, name)
     if not uses:
         return False
-    return not any(possible(target.needs(use.span.line), call, target) for use in uses)
+    return not any(possible(target.needs(use.line), call, target) for use in uses)
 
 
 def _session_uses(index: PythonIndex, target: Function, name: str) -> list[Call] | None:
