@@ -54,6 +54,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             for assign in facts.assigns:
                 self._note_assign(assign, facts)
         self._memo: dict[tuple[str, str, int], Holding | None] = {}
+        # names no module global, class or function of the project has, nor a declared type or application state
+        # (`_name`): most of the dotted prefixes `_expression` tries before the one a local or parameter holds
+        self._unnamed: set[str] = set()
         self._locals: dict[str, dict[str, list[Value]]] = {}
         self._bound: dict[int, tuple[Function, tuple[str, ...], tuple[str, ...]]] = {}
         self._active: dict[tuple[str, str, int], int] = {}  # the answers under way, each with its place (`_own`)
@@ -280,6 +283,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 return arguments  # a wrapper's `**kwargs`: the keyword arguments of the function it wraps
         if dotted.partition(".")[0] in INSTANCE:
             return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
+        if dotted in self._unnamed:
+            return None
         resolved = self.index.resolve_written(dotted, function)  # `pg_client.X` in one of two copies: its own copy's
         state = "" if _module_global(resolved) else app_state_name(dotted)  # not a project module's global (`app.state.x`)
         if state and state in self.app_state:
@@ -293,6 +298,11 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             # session by name; a maker of clients (`boto3.Session` as an annotation or a module global)
             if dotted in sync_session_objects():
                 return Holding("session", "sync")
+            if not state and not self.index.anchorable(dotted) and self.index.annotation(dotted) is None:
+                # nothing of the project's by this name, wherever it is written (no anchoring, no declared type,
+                # no application state): the same None every time it is asked, whatever the function or depth
+                self._unnamed.add(dotted)
+                return None
             return self._declared(dotted, depth)  # `client: Minio` declared with no value
         if resolved.cls:
             return Holding("class", resolved.qualname)
