@@ -238,7 +238,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 return self._expression(written.split("."), function, depth + 1, line)
         elif function is not None:
             local = self.local(function, dotted, line) if not self._parameter_here(function, dotted, line) else None
-            declared = self.local_type(function, dotted) if function.local_types and "." not in dotted else None
+            declared = self.local_type(function, dotted) if function.local_types else None
             if declared is not None:  # `chosen: Visit | Note = pick(kind)`: either may be what it holds
                 held = [found for found in (self.value(local, function, depth + 1) if local is not None else None,
                                             self.annotation(declared, function, depth + 1)) if found is not None]
@@ -247,9 +247,6 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 held = self._assigned(function, dotted, local, depth)
                 how = self.bound_by(function, local) if held is not None else ""
                 return self.entered(held, local, how, function, depth + 1) if held is not None and how else held
-            for assign in reversed(self.dotted_locals.get(function.qualname, ())):
-                if assign.target == dotted and not _none(assign.value):
-                    return self.value(assign.value, function, depth + 1)
             if dotted in {"self", "cls"} and function.class_name:
                 return Holding("object" if dotted == "self" else "class", function.class_name)
             for param in function.params:
@@ -270,15 +267,12 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                         # `def _check_access(kwargs)`, handed a decorator wrapper's keyword arguments
                         found = self.handed_arguments(function, dotted, depth + 1)
                     return found
-            if "." not in dotted and any(param.name == dotted for param in function.params):
-                return None
+            # (a function's dotted assignments are of dotted names, and only a dotted name is a module global the
+            # extractor qualified: `unshadow`, above)
             outer = self._enclosing(function, dotted)
             if outer is not None:  # a closure's free name is its enclosing function's (`def make_router(store: Store)`)
                 return self._name(dotted, outer, depth + 1)
-            written = self.unshadow(dotted, function)
-            if written != dotted:
-                return self._expression(written.split("."), function, depth + 1, line)
-            arguments = self.free_arguments(function, dotted) if "." not in dotted else None
+            arguments = self.free_arguments(function, dotted)
             if arguments is not None and self.index.resolve(dotted) is None:
                 return arguments  # a wrapper's `**kwargs`: the keyword arguments of the function it wraps
         if dotted.partition(".")[0] in INSTANCE:
