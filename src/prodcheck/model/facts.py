@@ -110,6 +110,12 @@ class Value(NamedTuple):
         return unpack_position(self.at)
 
     @property
+    def line(self) -> int:
+        """`span.line`, without building the Span (asked for every expression a rule follows)."""
+        at = self.at
+        return at >> LINE_SHIFT if type(at) is int else at.line  # type: ignore[union-attr]  # an int or a Span
+
+    @property
     def keywords(self) -> tuple[tuple[str, Value], ...]:
         """The str-keyed arguments (entries of a dict) as (name, value) pairs, in source order."""
         flat = self.flat_keywords
@@ -272,6 +278,10 @@ class Call:
     @property
     def span(self) -> Span:
         return self.value.span
+
+    @property
+    def line(self) -> int:
+        return self.value.line
 
 
 @quick_pickle

@@ -333,6 +333,15 @@ class NameIndex:
         defined = self.functions.get(function.qualname)
         return self.anchored_in(dotted, defined[1].module if defined else "")
 
+    def anchorable(self, dotted: str) -> bool:
+        """Whether where `dotted` is written can change what it names (`anchored_in`): a module part of it is the
+        dotted tail of several modules. Else `anchored` is None wherever it is asked."""
+        prefix = dotted.rpartition(".")[0]
+        ambiguous = self._ambiguous.get(prefix)
+        if ambiguous is None:
+            ambiguous = self._ambiguous[prefix] = self._names.ambiguous(prefix)
+        return ambiguous
+
     def anchored_in(self, dotted: str, module: str) -> str | None:
         """`anchored` for a name written at module level or in a module's function: the copy under `module`'s
         folders when a module of the name is ambiguous."""
@@ -341,11 +350,7 @@ class NameIndex:
         # Asked for every name a rule fails to resolve (a few hundred distinct module parts in
         # tens of thousands of questions): each part's answer is kept, and each answer for an ambiguous
         # part (80,000 questions, 14,500 distinct on polar).
-        prefix = dotted.rpartition(".")[0]
-        ambiguous = self._ambiguous.get(prefix)
-        if ambiguous is None:
-            ambiguous = self._ambiguous[prefix] = self._names.ambiguous(prefix)
-        if not ambiguous:
+        if not self.anchorable(dotted):
             return None
         key = (dotted, module)
         if key in self._anchored:

@@ -31,9 +31,9 @@ class BlockingCallInAsyncRoute(Rule):
             # stall and a filesystem metadata operation, the stall is the one reported
             chosen: dict[int, tuple[Call | None, Blocking]] = {}
             for blocking in analysis.direct(entry.function, entry.facts):
-                _choose(chosen, blocking.call.span.line, None, blocking)
+                _choose(chosen, blocking.call.line, None, blocking)
             for call, blocking in analysis.through_helpers(entry.function):
-                _choose(chosen, call.span.line, call, blocking)
+                _choose(chosen, call.line, call, blocking)
             blocks = entry.facts.dev_blocks
             for call, blocking in chosen.values():
                 line = (call or blocking.call).span.line
@@ -52,7 +52,7 @@ class BlockingCallInAsyncRoute(Rule):
                     )
                     continue
                 chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
-                where = f"{blocking.facts.path}:{blocking.call.span.line}"
+                where = f"{blocking.facts.path}:{blocking.call.line}"
                 instead = f" ({blocking.instead} there)" if blocking.instead else ""
                 # the cost is said for start-up (it is why a warning) and for a metadata operation (why an info)
                 cost = f"; {_light()}" if blocking.light else f"; {_cost(startup, local_startup)}" if startup else ""

@@ -51,7 +51,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             return picked
     if kb.called and "()" not in name and not _client_method(holds, head, call, function):
         # `llm(prompt)`, `self.llm(prompt)`: a client called as a function (not a method of one: judged above)
-        holder = holds.expression(name, function, line=call.span.line)
+        holder = holds.expression(name, function, line=call.line)
         family = holds.family(holder) if holder is not None else None
         if family is not None and family.key in kb.called:
             return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
@@ -73,7 +73,7 @@ def _picked_by_name(holds: Holds, call: Call, function: Function) -> Why | None:
     """`request_fn = getattr(requests, method.lower())` then `request_fn(url, ...)`: a function of a module whose
     listed functions all block (Blocking.module_family), or a method of a sync client whose every method but
     its `safe` ones blocks, picked by a name known only at run time, and called."""
-    local = holds.local(function, call.name, call.span.line)
+    local = holds.local(function, call.name, call.line)
     if local is None or local.kind != "call" or local.text != "getattr" or len(local.items) < 2 \
             or local.items[1].is_str or local.items[0].kind != "name":
         return None
@@ -91,7 +91,7 @@ def _read_blocks(holds: Holds, read: Call, function: Function) -> Why | None:
     """`result.status` of a Celery AsyncResult: an attribute of a client whose read asks a server
     (knowledge/blocking.toml `attributes`)."""
     head, _, attribute = read.name.rpartition(".")
-    holder = holds.expression(head, function, line=read.span.line) if head else None
+    holder = holds.expression(head, function, line=read.line) if head else None
     if holder is None or holder.kind != "client":
         return None
     family = holds.kb.families[holder.ref]
@@ -112,7 +112,7 @@ def _model_query(index: PythonIndex, head: str, call: Call, function: Function) 
         return False
     builder = ".".join([*parts[:at], "query"])
     for built in index.calls_by_scope.get(function.qualname, ()):
-        if built.name == builder and built.span.line <= call.span.line:
+        if built.name == builder and built.line <= call.line:
             model = built.value.arg(0)
             if model is None or model.kind != "name":
                 continue
@@ -126,7 +126,7 @@ def _client_method(holds: Holds, head: str, call: Call, function: Function) -> b
     """`llm.tokenize` of a client `llm`: a method of a client, not the client called."""
     if not head:
         return False
-    holder = holds.expression(head, function, line=call.span.line)
+    holder = holds.expression(head, function, line=call.line)
     return holder is not None and holder.kind == "client"
 
 
@@ -209,7 +209,7 @@ def _what(family: Family, name: str) -> str:
 
 def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, call: Call, function: Function) -> Why | None:
     kb = holds.kb
-    holder = holds.expression(head, function, line=call.span.line)
+    holder = holds.expression(head, function, line=call.line)
     if holder is not None and holder.kind == "object":
         holder = holds.delegate(holder.ref, method) or holder  # a wrapper whose `__getattr__` forwards to a client
     if holder is None:

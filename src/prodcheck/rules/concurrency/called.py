@@ -88,7 +88,7 @@ class Called(HoldsBase):
                 # `base_query(db).filter(...)`: the chain's text has no arguments; the call recorded there has
                 given = value if value is not None else next(
                     (c.value for c in self.index.calls_by_scope.get(function.qualname, ())
-                     if c.span.line == line and c.name == callee), None) if line else None
+                     if c.line == line and c.name == callee), None) if line else None
                 if given is not None:
                     return self._query_built_on(resolved.function[0], given, function, depth + 1)
             return returned

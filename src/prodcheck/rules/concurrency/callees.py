@@ -12,6 +12,7 @@ from prodcheck.rules.concurrency.dispatch import dispatched
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.properties import property_reads
 from prodcheck.rules.concurrency.wrapped import defined_in, returned_nested
+from prodcheck.rules.concurrency.targets import call_target
 
 
 def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
@@ -25,7 +26,7 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
         # `log.record()` with `log` a parameter or local (its own or, in a closure, its factory's) is that
         # object's method, found through what it holds: never the method of a module global named `log`
         written = holds.unshadow(call.name, function)
-        target = index.call_target(call, function) if written == call.name else None
+        target = call_target(index, call, function) if written == call.name else None
         targets: list[tuple[Function, PyFacts] | None] = (
             ([*_own_abstract(holds, call, function, target)] or [target]) if target is not None
             else ([*_union_targets(holds, call, function)] or [object_target(index, holds, call, function, written)]))
@@ -138,7 +139,7 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
     head, _, method = call.name.rpartition(".")
     if not head and "()" not in method and not call.receiver:
         head, method = method, "__call__"  # `await auth_handler(request)`: an instance called runs its `__call__`
-    holder = holds.expression(head, function, line=call.span.line) if head else None
+    holder = holds.expression(head, function, line=call.line) if head else None
     if holder is None or holder.kind != "object":
         return []
     if "|" not in holder.ref:
@@ -153,7 +154,7 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
 def _result_called(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
     """`Client.import_module(kind)(**config)`: what a call returns is called. A class (one of several a factory
     picks, `-> Type[BaseClient]`) is built, running its `__init__`; an instance runs its `__call__`."""
-    holder = holds.expression(call.name, function, line=call.span.line)
+    holder = holds.expression(call.name, function, line=call.line)
     if holder is None or holder.kind not in {"class", "object"}:
         return []
     method = "__init__" if holder.kind == "class" else "__call__"
@@ -179,7 +180,7 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
             return holds.method(resolved.qualname, "__init__")  # a project class built here runs its __init__
     head, _, method = name.rpartition(".")
     if head:
-        holder = holds.expression(head, function, line=call.span.line)
+        holder = holds.expression(head, function, line=call.line)
         if holder is not None and holder.kind in {"object", "class"}:
             return holds.method(holder.ref, method)
         return None
@@ -191,7 +192,7 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
             inner = local.arg(0) or local.kwarg("func")
             return index.function(inner.text) if inner is not None and inner.kind == "name" else None
     if not call.receiver and name == call.name:  # `await checker(request)`: an instance of a project class called
-        holder = holds.expression(name, function, line=call.span.line)
+        holder = holds.expression(name, function, line=call.line)
         if holder is not None and holder.kind == "object":
             return holds.method(holder.ref, "__call__")
         if holder is not None and holder.kind == "class" and "|" not in holder.ref:

@@ -252,7 +252,7 @@ class Containers(HoldsBase):
         head, _, method = call.text.rpartition(".")
         if not head:
             return None
-        holder = self.expression(head, function, depth + 1, call.span.line)
+        holder = self.expression(head, function, depth + 1, call.line)
         if holder is None or holder.kind not in {"object", "class"} or "|" in holder.ref:
             return None
         found = self.method(holder.ref, method)

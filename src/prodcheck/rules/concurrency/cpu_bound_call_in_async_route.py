@@ -13,6 +13,7 @@ from prodcheck.rules.concurrency.cpu_work import classify_work, grows_with_data
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.request_path import Entry, caller_name, defined, request_path
 from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
+from prodcheck.rules.concurrency.targets import call_target
 
 # Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
 _KNOWN = load("cpu_bound")
@@ -124,14 +125,14 @@ def _model_inference(index: PythonIndex, call: Call, function: Function) -> str 
     name = call.name
     head, _, method = name.rpartition(".")
     if head:
-        holder = holds.expression(head, function, line=call.span.line)
+        holder = holds.expression(head, function, line=call.line)
         family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
         if family is not None:
             # a method of the model's object (`nlp.make_doc(text)`, `doc.text.lower()` of the Doc it returned): the
             # model is not called itself
             return family.what if family.cpu_method(method) else None
     if "()" not in name:
-        holder = holds.expression(name, function, line=call.span.line)
+        holder = holds.expression(name, function, line=call.line)
         family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
         if family is not None and family.cpu_method("__call__"):
             return family.what
@@ -166,7 +167,7 @@ class CpuBoundCallInAsyncRoute(Rule):
             short = qualname.rsplit(".", 1)[-1]
             reported: set[tuple[int, int]] = set()
             for found in analysis.direct(entry.function, entry.facts):
-                reported.add((found.call.span.line, found.call.span.column))
+                reported.add((found.call.line, found.call.span.column))
                 yield self.draft(
                     f"`{_short(found.call)}()` ({found.what}) runs on the event loop in `{defined(entry)} {short}` "
                     f"({entry.why}): {_cost(found.what)} during which this worker "
@@ -177,12 +178,12 @@ class CpuBoundCallInAsyncRoute(Rule):
             helpers = list(analysis.through_helpers(entry.function))
             helpers.extend(self._method_helpers(index, analysis, entry.function, methods))
             for call, blocking in helpers:
-                key = (call.span.line, call.span.column)
+                key = (call.line, call.span.column)
                 if key in reported:
                     continue
                 reported.add(key)
                 chain = " -> ".join(f"`{c}()`" for c in (call.name.rsplit(".", 1)[-1], *blocking.chain))
-                where = f"{blocking.facts.path}:{blocking.call.span.line}"
+                where = f"{blocking.facts.path}:{blocking.call.line}"
                 yield self.draft(
                     f"{chain} does {blocking.what} (`{_short(blocking.call)}()` at {where}) on the event loop in "
                     f"`{defined(entry)} {short}` ({entry.why}): this worker serves no other request meanwhile; call it "
@@ -200,7 +201,7 @@ class CpuBoundCallInAsyncRoute(Rule):
         while stack:
             entry = stack.pop()
             for call in index.calls_by_scope.get(entry.function.qualname, []):
-                if not call.receiver or not call.awaited or index.call_target(call, entry.function) is not None:
+                if not call.receiver or not call.awaited or call_target(index, call, entry.function) is not None:
                     continue
                 head, _, method = call.name.rpartition(".")
                 candidates = methods.get(method, []) if head == call.receiver and method not in _GENERIC_METHODS else []
@@ -220,7 +221,7 @@ class CpuBoundCallInAsyncRoute(Rule):
         """`user.check_password(pw)` on an object of unknown type: a method name only one project class
         defines is that class's method."""
         for call in index.calls_by_scope.get(function.qualname, []):
-            if not call.receiver or call.offloaded or call.once or call.awaited or index.call_target(call, function) is not None:
+            if not call.receiver or call.offloaded or call.once or call.awaited or call_target(index, call, function) is not None:
                 continue
             head, _, method = call.name.rpartition(".")
             if head != call.receiver or method.startswith("__") or method in _GENERIC_METHODS:

@@ -135,9 +135,9 @@ class _Work:
 
     def _inner(self, call: Call, names: frozenset[str]) -> Value | None:
         """The call of one of `names` a chained call starts with (`Image.open(f).convert("RGB")`)."""
-        start = (call.span.line, call.span.column)
+        start = (call.line, call.span.column)
         for other in self.index.calls_by_scope.get(call.scope, []):
-            if other.name in names and (other.span.line, other.span.column) == start:
+            if other.name in names and (other.line, other.span.column) == start:
                 return other.value
         return None
 

@@ -12,6 +12,7 @@ from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.wrapped import returned_nested
+from prodcheck.rules.concurrency.targets import call_target
 
 
 def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
@@ -52,13 +53,13 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
             # `tasks.add_task(recorder.record_stats, ctx)` with `recorder = StatsRecorder(...)`: the method of the
             # project object the name holds
             owner, _, method = name.partition(".")
-            held = Holds.of(index).expression(owner, function, line=call.span.line)
+            held = Holds.of(index).expression(owner, function, line=call.line)
             if held is not None and held.kind == "object" and "|" not in held.ref:
                 target = Holds.of(index).method(held.ref, method)
         if target is None and "." not in name:
             # `wrapped = background_task_wrapper(indexing.update_indexes, logger)` then `add_task(wrapped, ...)`: the
             # closure a project factory defines in its body and returns
-            made = Holds.of(index).local(function, name, call.span.line)
+            made = Holds.of(index).local(function, name, call.line)
             factory = index.function(made.text) if made is not None and made.kind == "call" and "()" not in made.text \
                 else None
             target = returned_nested(index, factory[0]) if factory is not None else None
@@ -91,7 +92,7 @@ def _handed_to_background(index: PythonIndex, call: Call, function: Function,
     `background_tasks.add_task(task, *args)`: the function the call gives the parameter the helper hands over."""
     if not (call.value.items or call.value.keywords):
         return None
-    helper = index.call_target(call, function)
+    helper = call_target(index, call, function)
     if helper is None:
         return None
     for inner in index.calls_by_scope.get(helper[0].qualname, ()):

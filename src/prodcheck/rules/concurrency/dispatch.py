@@ -61,7 +61,7 @@ def _maker(index: PythonIndex, holds: Holds, call: Call, function: Function) -> 
     """The project function whose result a local the call calls was bound to (`task = pick(kind)`; `task(...)`)."""
     if "." in call.name or "[" in call.name or "(" in call.name:
         return None
-    local = holds.local(function, call.name, call.span.line)
+    local = holds.local(function, call.name, call.line)
     if local is None or local.kind != "call" or "()" in local.text:
         return None
     return _function(index, holds, local.text, function)
@@ -74,7 +74,7 @@ def _table(holds: Holds, call: Call, function: Function) -> str | None:
         return name[:-2]
     if "." in name or "[" in name or "(" in name:
         return None
-    local = holds.local(function, name, call.span.line)
+    local = holds.local(function, name, call.line)
     if local is None or "()" in local.text:
         return None
     if local.kind == "call" and local.last == "get" and "." in local.text:

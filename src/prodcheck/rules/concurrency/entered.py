@@ -52,6 +52,6 @@ class Entered(HoldsBase):
         target = self.index.function(value.text)
         if target is None:
             head, _, name = value.text.rpartition(".")
-            holder = self.expression(head, function, line=value.span.line) if head else None
+            holder = self.expression(head, function, line=value.line) if head else None
             target = self.method(holder.ref, name) if holder is not None and holder.kind in {"object", "class"} else None
         return target is not None and target[0].is_generator

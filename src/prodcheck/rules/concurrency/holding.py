@@ -94,6 +94,7 @@ class HoldsBase:
     _orms: dict[str, Orm | None]
     _constructed: dict[str, tuple[str, ...]] | None
     _imports: dict[str, frozenset[str]]
+    _import_firsts: dict[str, dict[str, list[tuple[str, str]]]]  # file path -> `Scopes._imports_by_first`
     _mro: dict[str, tuple[str, ...]]  # class -> `Hierarchy.mro` at depth 0
 
     if TYPE_CHECKING:

@@ -36,6 +36,8 @@ from prodcheck.rules.concurrency.written import app_state_name
 
 __all__ = ["Holding", "Holds"]
 
+_UNKNOWN = object()  # no memoised answer (None is one)
+
 
 class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered, Called, Wrapped):
     def __init__(self, index: PythonIndex) -> None:
@@ -52,6 +54,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             for assign in facts.assigns:
                 self._note_assign(assign, facts)
         self._memo: dict[tuple[str, str, int], Holding | None] = {}
+        # names no module global, class or function of the project has, nor a declared type or application state
+        # (`_name`): most of the dotted prefixes `_expression` tries before the one a local or parameter holds
+        self._unnamed: set[str] = set()
         self._locals: dict[str, dict[str, list[Value]]] = {}
         self._bound: dict[int, tuple[Function, tuple[str, ...], tuple[str, ...]]] = {}
         self._active: dict[tuple[str, str, int], int] = {}  # the answers under way, each with its place (`_own`)
@@ -61,6 +66,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._orms: dict[str, Orm | None] = {}
         self._constructed: dict[str, tuple[str, ...]] | None = None  # call names by their last part (`_built`)
         self._imports: dict[str, frozenset[str]] = {}  # module -> the library modules it imports whole
+        self._import_firsts: dict[str, dict[str, list[tuple[str, str]]]] = {}  # file -> its imports by first part
         self._mro: dict[str, tuple[str, ...]] = {}  # class -> its project bases in order (`Hierarchy.mro`)
         self._builds: dict[str, list[Call]] = {}  # calls with arguments by the last part of their name (`Built`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
@@ -109,25 +115,30 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         is used: a local assigned more than once holds what its last assignment before that line gave it."""
         if not dotted:
             return None
-        if line and (function is None or not self._line_matters(function, dotted.partition(".")[0])):
-            line = 0  # the answer does not depend on the line: one memo entry for every use
+        if line:  # `_line_matters`, inline: asked for every use of every expression, most of them answered here
+            bound = self._bound.get(id(function)) if function is not None else None
+            moving = bound[2] if bound is not None and bound[0] is function else \
+                self._bound_names(function)[1] if function is not None else ()
+            if dotted.partition(".")[0] not in moving:
+                line = 0  # the answer does not depend on the line: one memo entry for every use
         key = (function.qualname if function else "", dotted, line)
-        if key in self._memo:
-            return self._memo[key]
+        found = self._memo.get(key, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[return-value]  # an expression's key stores a Holding or None
         return self._own(key, lambda: self._expression(dotted.split("."), function, 0, line))
 
     def value(self, value: Value | None, function: Function | None, depth: int = 0) -> Holding | None:
         if value is None or depth > MAX_DEPTH:
             return None
         if value.kind == "name":
-            found = self.expression(value.text, function, depth + 1, value.span.line)
+            found = self.expression(value.text, function, depth + 1, value.line)
             return found if found is not None else self._module(value.text, function)
         if value.kind == "call":
             return self._call(value, function, depth + 1)
         if value.kind == "subscript":
             if value.last == "Annotated":
                 return self.annotation(value, function, depth + 1)
-            inner = self.expression(value.text, function, depth + 1, value.span.line) if value.text else None
+            inner = self.expression(value.text, function, depth + 1, value.line) if value.text else None
             if inner is not None and inner.kind == "client":
                 return inner  # mongo["db"]["users"]
             if not value.text or inner is not None:
@@ -216,9 +227,18 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         return current
 
     def _name(self, dotted: str, function: Function | None, depth: int, line: int = 0) -> Holding | None:
-        if function is not None:
+        if function is not None and "." in dotted:
+            # a dotted name is no local, parameter, declared local or closure's free name (those are plain names):
+            # of the function's own bindings only its dotted assignments and the module globals it shadows apply
+            for assign in reversed(self.dotted_locals.get(function.qualname, ())):
+                if assign.target == dotted and not _none(assign.value):
+                    return self.value(assign.value, function, depth + 1)
+            written = self.unshadow(dotted, function)
+            if written != dotted:
+                return self._expression(written.split("."), function, depth + 1, line)
+        elif function is not None:
             local = self.local(function, dotted, line) if not self._parameter_here(function, dotted, line) else None
-            declared = self.local_type(function, dotted) if function.local_types and "." not in dotted else None
+            declared = self.local_type(function, dotted) if function.local_types else None
             if declared is not None:  # `chosen: Visit | Note = pick(kind)`: either may be what it holds
                 held = [found for found in (self.value(local, function, depth + 1) if local is not None else None,
                                             self.annotation(declared, function, depth + 1)) if found is not None]
@@ -227,9 +247,6 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 held = self._assigned(function, dotted, local, depth)
                 how = self.bound_by(function, local) if held is not None else ""
                 return self.entered(held, local, how, function, depth + 1) if held is not None and how else held
-            for assign in reversed(self.dotted_locals.get(function.qualname, ())):
-                if assign.target == dotted and not _none(assign.value):
-                    return self.value(assign.value, function, depth + 1)
             if dotted in {"self", "cls"} and function.class_name:
                 return Holding("object" if dotted == "self" else "class", function.class_name)
             for param in function.params:
@@ -250,19 +267,18 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                         # `def _check_access(kwargs)`, handed a decorator wrapper's keyword arguments
                         found = self.handed_arguments(function, dotted, depth + 1)
                     return found
-            if "." not in dotted and any(param.name == dotted for param in function.params):
-                return None
+            # (a function's dotted assignments are of dotted names, and only a dotted name is a module global the
+            # extractor qualified: `unshadow`, above)
             outer = self._enclosing(function, dotted)
             if outer is not None:  # a closure's free name is its enclosing function's (`def make_router(store: Store)`)
                 return self._name(dotted, outer, depth + 1)
-            written = self.unshadow(dotted, function)
-            if written != dotted:
-                return self._expression(written.split("."), function, depth + 1, line)
-            arguments = self.free_arguments(function, dotted) if "." not in dotted else None
+            arguments = self.free_arguments(function, dotted)
             if arguments is not None and self.index.resolve(dotted) is None:
                 return arguments  # a wrapper's `**kwargs`: the keyword arguments of the function it wraps
         if dotted.partition(".")[0] in INSTANCE:
             return None  # `self.client` is a member of this class (`member`), never another class's `self.client = ...`
+        if dotted in self._unnamed:
+            return None
         resolved = self.index.resolve_written(dotted, function)  # `pg_client.X` in one of two copies: its own copy's
         state = "" if _module_global(resolved) else app_state_name(dotted)  # not a project module's global (`app.state.x`)
         if state and state in self.app_state:
@@ -276,6 +292,11 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             # session by name; a maker of clients (`boto3.Session` as an annotation or a module global)
             if dotted in sync_session_objects():
                 return Holding("session", "sync")
+            if not state and not self.index.anchorable(dotted) and self.index.annotation(dotted) is None:
+                # nothing of the project's by this name, wherever it is written (no anchoring, no declared type,
+                # no application state): the same None every time it is asked, whatever the function or depth
+                self._unnamed.add(dotted)
+                return None
             return self._declared(dotted, depth)  # `client: Minio` declared with no value
         if resolved.cls:
             return Holding("class", resolved.qualname)
@@ -299,7 +320,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         expression's: otherwise each earlier assignment spends the depth of the chain that reads it."""
         if not self._line_matters(function, name):
             return self.value(local, function, depth + 1)
-        return self._own((function.qualname, name + "=", local.span.line), lambda: self.value(local, function, 0))
+        return self._own((function.qualname, name + "=", local.line), lambda: self.value(local, function, 0))
 
     def _overridden_annotation(self, function: Function, name: str) -> Value | None:
         """`async def handle(self, context)` overriding the base's `async def handle(self, context: ApiRequestContext)`:
@@ -314,7 +335,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         return None
 
     def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
-        text, line = value.text, value.span.line
+        text, line = value.text, value.line
         ran = _offloaded_call(value)
         if ran is not None:  # `await loop.run_in_executor(None, Client, config)`: what `Client(config)` gives
             return self._call(ran, function, depth + 1) if depth <= MAX_DEPTH else None

@@ -18,7 +18,7 @@ def property_reads(holds: Holds, function: Function) -> Iterator[tuple[Call, Fun
         if how or value.kind != "name" or "." not in value.text:
             continue
         head, _, attribute = value.text.rpartition(".")
-        holder = holds.expression(head, function, line=value.span.line)
+        holder = holds.expression(head, function, line=value.line)
         if holder is None or holder.kind != "object":
             continue
         getter = holds.method(holder.ref, attribute)

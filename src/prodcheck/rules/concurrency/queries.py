@@ -27,14 +27,14 @@ def _kept(call: Call, function: Function) -> tuple[tuple[int, int], set[str]]:
     """Where the query call starts (a chain built on it starts there too) and the locals bound to that chain:
     one starting where the call does, or, for a chain in parentheses (`q = (db.query(X).join(Y)).options(Z)`,
     which starts at the parenthesis), the nearest one before it whose text begins with the call's."""
-    start = (call.span.line, call.span.column)
+    start = (call.line, call.span.column)
     kept = {name for name, value, _ in function.locals
-            if value.kind == "call" and (value.span.line, value.span.column) == start}
+            if value.kind == "call" and (value.line, value.span.column) == start}
     if not kept:
         prefix = call.value.text + "()"
-        enclosing = [((value.span.line, value.span.column), name) for name, value, _ in function.locals
+        enclosing = [((value.line, value.span.column), name) for name, value, _ in function.locals
                      if value.kind == "call" and value.text.startswith(prefix)
-                     and (value.span.line, value.span.column) <= start]
+                     and (value.line, value.span.column) <= start]
         if enclosing:
             kept = {max(enclosing)[1]}
     return start, kept
@@ -50,8 +50,8 @@ def query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Func
         if other is call or other.name.rsplit(".", 1)[-1] not in runs:
             continue
         # `q.offset(n).limit(k).all()` is called on a call's result: its receiver is no name, the chain's head is
-        if (other.span.line, other.span.column) == start or (other.receiver or other.name.partition(".")[0]) in kept:
-            held = holds.expression(other.name.rpartition(".")[0], function, line=other.span.line)
+        if (other.line, other.span.column) == start or (other.receiver or other.name.partition(".")[0]) in kept:
+            held = holds.expression(other.name.rpartition(".")[0], function, line=other.line)
             if held is not None and held.kind == "query":
                 return True  # the run is judged a query's: reported there
         # `pagination.paginate(q)`: handed to a helper that runs it, reported at that call (`query_argument`)
@@ -106,12 +106,12 @@ def _runs_on(index: PythonIndex, holds: Holds, call: Call, target: Function, arg
     if name is None or name in {"self", "cls"} or depth > MAX_HANDS or target.qualname in seen:
         return None
     # `results = []` before the run: what is run is no longer the query (a rebinding built from it is)
-    replaced = min((value.span.line for bound, value, _ in target.locals
+    replaced = min((value.line for bound, value, _ in target.locals
                     if bound == name and not _derived(value, name, 0)), default=None)
     prefix = name + "."
     for inner in index.calls_by_scope.get(target.qualname, ()):
-        if inner.offloaded or inner.awaited or (replaced is not None and inner.span.line > replaced) \
-                or not possible(target.needs(inner.span.line), call, target):
+        if inner.offloaded or inner.awaited or (replaced is not None and inner.line > replaced) \
+                or not possible(target.needs(inner.line), call, target):
             continue  # `if not skip_count: results.count()` with `skip_count=True` given: not run by this call
         text = inner.value.text
         if text.startswith(prefix):
@@ -147,7 +147,7 @@ def query_rendered(index: PythonIndex, call: Call, function: Function, sql: SqlA
     is not seen: a query that is rendered and also iterated is taken as rendered."""
     start, kept = _kept(call, function)
     if kept and all(_renders(value, "", start, kept, sql) for name, value, _ in function.locals if name in kept
-                    and value.kind == "call" and (value.span.line, value.span.column) <= start):
+                    and value.kind == "call" and (value.line, value.span.column) <= start):
         # `sub = db.query(X.id).filter(...).scalar_subquery()`: what the local holds is the construct, not the query
         return True
     rendered = False
@@ -166,7 +166,7 @@ def _uses(index: PythonIndex, function: Function, start: tuple[int, int],
     # is looked into for its arguments only, as a chain on the query is recorded as a call of its own too
     # (`str(q.filter(x))` holds the call `q.filter(x)`, whose use is the argument of `str()`).
     bound = [value for _name, value, _ in function.locals
-             if not (value.kind == "call" and (value.span.line, value.span.column) == start)]
+             if not (value.kind == "call" and (value.line, value.span.column) == start)]
     bound.extend(function.returns)
     facts = index.functions[function.qualname][1] if function.qualname in index.functions else None
     bound.extend(assign.value for assign in (facts.assigns if facts else ())
@@ -182,7 +182,7 @@ def _references(value: Value, parent: str, start: tuple[int, int], kept: set[str
     if depth > _NESTING:
         return
     head = value.text.partition(".")[0]
-    if itself and ((value.span.line, value.span.column) == start or (value.kind in {"name", "call"} and head in kept)):
+    if itself and ((value.line, value.span.column) == start or (value.kind in {"name", "call"} and head in kept)):
         yield value, parent
         return
     name = value.text if value.kind == "call" else ""
@@ -196,7 +196,7 @@ def _renders(use: Value, parent: str, start: tuple[int, int], kept: set[str], sq
     if parent in sql.render_functions:
         return True
     parts = use.text.split(".")
-    if (use.span.line, use.span.column) == start:
+    if (use.line, use.span.column) == start:
         builder = next((i for i, part in enumerate(parts) if part.removesuffix("()") in sql.query_builders), None)
         after = parts[builder + 1:] if builder is not None else []
     else:

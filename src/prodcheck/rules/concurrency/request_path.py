@@ -25,6 +25,7 @@ from prodcheck.rules.concurrency.deferred import deferred_tasks
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.sockets import agent_tool_handlers, mcp_handlers, ocpp_handlers, socket_handlers
+from prodcheck.rules.concurrency.targets import call_target
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -212,7 +213,7 @@ def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple
     for call in index.calls_by_scope.get(function.qualname, ()):
         if call.offloaded or not (call.value.items or call.value.keywords):
             continue
-        helper = index.call_target(call, function)
+        helper = call_target(index, call, function)
         if helper is None:
             continue
         called = {c.name for c in index.calls_by_scope.get(helper[0].qualname, ())}
@@ -315,7 +316,7 @@ def _registered_by_call(index: PythonIndex) -> Iterator[tuple[Function, PyFacts,
             target = index.functions.get(f"{scope[0].qualname}.{handler.text}")
         if target is None and "." in handler.text:  # a bound method: `app.post("/feedback")(handler.create)`
             head, _, name = handler.text.rpartition(".")
-            holder = Holds.of(index).expression(head, scope[0] if scope else None, line=call.span.line)
+            holder = Holds.of(index).expression(head, scope[0] if scope else None, line=call.line)
             if holder is not None and holder.kind == "object":
                 target = Holds.of(index).method(holder.ref, name)
         if target is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from prodcheck.model.facts import Function, Value
+from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.rules.concurrency.holding import HoldsBase
 
 
@@ -53,9 +53,20 @@ class Scopes(HoldsBase):
         if root not in self._bound_names(function)[0]:
             return False
         found = self.index.functions.get(function.qualname)
-        return found is not None and any(
-            local != root and (name == qualified or name.startswith((qualified + ".", qualified + "()")))
-            for local, qualified in found[1].imports)
+        if found is None:
+            return False
+        # only an import whose first part is the name's (up to a `.` or a call's `(`) can be a prefix of it
+        return any(local != root and (name == qualified or name.startswith((qualified + ".", qualified + "()")))
+                   for local, qualified in self._imports_by_first(found[1]).get(root.partition("(")[0], ()))
+
+    def _imports_by_first(self, facts: PyFacts) -> dict[str, list[tuple[str, str]]]:
+        """A file's imports (local name, qualified name) by the first part of the qualified name, made once per file."""
+        table = self._import_firsts.get(facts.path)
+        if table is None:
+            table = self._import_firsts[facts.path] = {}
+            for local, qualified in facts.imports:
+                table.setdefault(qualified.partition(".")[0], []).append((local, qualified))
+        return table
 
     def _global_call(self, function: Function, text: str) -> bool:
         """`tails.routers.tails.get_s3_client` called in a function with a parameter `tails`: the extractor
@@ -76,7 +87,7 @@ class Scopes(HoldsBase):
             return None
         if line and len(values) > 1:
             for value in reversed(values):
-                if value.span.line < line:
+                if value.line < line:
                     return value
         return values[-1]
 
@@ -86,7 +97,7 @@ class Scopes(HoldsBase):
         if not line or not any(param.name == name for param in function.params):
             return False
         values = self._local_values(function).get(name) or []
-        return bool(values) and all(value.span.line > line for value in values)
+        return bool(values) and all(value.line > line for value in values)
 
     def _local_values(self, function: Function) -> dict[str, list[Value]]:
         """A function's locals by name, in assignment order (some functions bind thousands of locals)."""

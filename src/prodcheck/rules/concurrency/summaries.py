@@ -207,9 +207,9 @@ class BlockingAnalysis:
     def _summarise(self, function: Function, facts: PyFacts, seen: frozenset[str], depth: int) -> list[Blocking]:
         found = list(self.direct(function, facts))
         if function.guards:  # a line only some values of a parameter run: what it blocks on, when
-            found = [replace(b, needs=function.needs(b.call.span.line)) for b in found]
+            found = [replace(b, needs=function.needs(b.call.line)) for b in found]
         if not _unconditional(found):
-            found += [replace(blocking, needs=function.needs(call.span.line)) if function.guards else blocking
+            found += [replace(blocking, needs=function.needs(call.line)) if function.guards else blocking
                       for call, blocking in self.callables.reached(function, facts, seen | {function.qualname})][:1]
         if not _unconditional(found):
             found += self._first_helper_blocking(function, seen, depth)
@@ -230,7 +230,7 @@ class BlockingAnalysis:
             if first is not None:
                 blocking = Blocking(first.call, first.facts, first.what, (target.qualname.rsplit(".", 1)[-1], *first.chain),
                                     first.instead, first.warning,
-                                    function.needs(call.span.line) + _memo_keyed(function, target, call)
+                                    function.needs(call.line) + _memo_keyed(function, target, call)
                                     + passed_on(function, target, call, first.needs), first.light)
                 if blocking.light:
                     if not light:
