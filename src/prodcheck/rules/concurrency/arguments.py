@@ -11,7 +11,6 @@ from prodcheck.rules.concurrency.branches import parameter
 from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
-from prodcheck.rules.concurrency.targets import call_target
 
 MAX_HANDS = 3  # helpers a client (or a query: queries.py) is handed on through, after the first
 
@@ -46,7 +45,7 @@ def sync_target(index: PythonIndex, holds: Holds, call: Call, function: Function
     followed through the attribute, not here)."""
     if "()" in call.value.text or call.value.text.endswith("[]"):
         return None
-    found = call_target(index, call, function) or object_target(index, holds, call, function)
+    found = index.call_target(call, function) or object_target(index, holds, call, function)
     if found is None or found[0].is_async or found[0].qualname.endswith(".__init__"):
         return None
     return found[0]

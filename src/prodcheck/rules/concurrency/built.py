@@ -10,7 +10,6 @@ from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.rules.concurrency.branches import given_argument
 from prodcheck.rules.concurrency.holding import Holding, HoldsBase, union
-from prodcheck.rules.concurrency.targets import call_target
 
 MAX_SITES = 20  # constructions read for one parameter: beyond, the class is built everywhere and says nothing
 
@@ -88,7 +87,7 @@ class Built(HoldsBase):
             return
         for call in self._sites(function.qualname.rsplit(".", 1)[-1])[:MAX_SITES]:
             caller = self._scope_of(call)
-            target = call_target(self.index, call, caller)
+            target = self.index.call_target(call, caller)
             if target is None or target[0].qualname != function.qualname:
                 continue
             argument = given_argument(call, function, name, position)

@@ -16,7 +16,6 @@ from prodcheck.knowledge import load
 from prodcheck.model.facts import Call, Function, Param, PyFacts, Value
 from prodcheck.model.finding import Span
 from prodcheck.rules.concurrency.dispatch import returned_closures
-from prodcheck.rules.concurrency.targets import call_target
 
 if TYPE_CHECKING:
     from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
@@ -218,7 +217,7 @@ class Callables:
                 continue
             # by name only (a module function, an import, a sibling in a closure): the helper's whole callee list
             # (`_target`) would resolve every call of every helper that passes a parameter on, most for nothing
-            resolved = call_target(self.index, call, helper)
+            resolved = self.index.call_target(call, helper)
             target = resolved[0] if resolved is not None else None
             if target is None:
                 continue

@@ -12,7 +12,6 @@ from prodcheck.rules.concurrency.dispatch import dispatched
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.properties import property_reads
 from prodcheck.rules.concurrency.wrapped import defined_in, returned_nested
-from prodcheck.rules.concurrency.targets import call_target
 
 
 def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
@@ -26,7 +25,7 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
         # `log.record()` with `log` a parameter or local (its own or, in a closure, its factory's) is that
         # object's method, found through what it holds: never the method of a module global named `log`
         written = holds.unshadow(call.name, function)
-        target = call_target(index, call, function) if written == call.name else None
+        target = index.call_target(call, function) if written == call.name else None
         targets: list[tuple[Function, PyFacts] | None] = (
             ([*_own_abstract(holds, call, function, target)] or [target]) if target is not None
             else ([*_union_targets(holds, call, function)] or [object_target(index, holds, call, function, written)]))

@@ -13,7 +13,6 @@ from prodcheck.rules.concurrency.cpu_work import classify_work, grows_with_data
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.request_path import Entry, caller_name, defined, request_path
 from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
-from prodcheck.rules.concurrency.targets import call_target
 
 # Functions that burn CPU for tens to hundreds of milliseconds by design (key stretching).
 _KNOWN = load("cpu_bound")
@@ -201,7 +200,7 @@ class CpuBoundCallInAsyncRoute(Rule):
         while stack:
             entry = stack.pop()
             for call in index.calls_by_scope.get(entry.function.qualname, []):
-                if not call.receiver or not call.awaited or call_target(index, call, entry.function) is not None:
+                if not call.receiver or not call.awaited or index.call_target(call, entry.function) is not None:
                     continue
                 head, _, method = call.name.rpartition(".")
                 candidates = methods.get(method, []) if head == call.receiver and method not in _GENERIC_METHODS else []
@@ -221,7 +220,7 @@ class CpuBoundCallInAsyncRoute(Rule):
         """`user.check_password(pw)` on an object of unknown type: a method name only one project class
         defines is that class's method."""
         for call in index.calls_by_scope.get(function.qualname, []):
-            if not call.receiver or call.offloaded or call.once or call.awaited or call_target(index, call, function) is not None:
+            if not call.receiver or call.offloaded or call.once or call.awaited or index.call_target(call, function) is not None:
                 continue
             head, _, method = call.name.rpartition(".")
             if head != call.receiver or method.startswith("__") or method in _GENERIC_METHODS:

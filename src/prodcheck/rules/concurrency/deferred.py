@@ -12,7 +12,6 @@ from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.wrapped import returned_nested
-from prodcheck.rules.concurrency.targets import call_target
 
 
 def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
@@ -92,7 +91,7 @@ def _handed_to_background(index: PythonIndex, call: Call, function: Function,
     `background_tasks.add_task(task, *args)`: the function the call gives the parameter the helper hands over."""
     if not (call.value.items or call.value.keywords):
         return None
-    helper = call_target(index, call, function)
+    helper = index.call_target(call, function)
     if helper is None:
         return None
     for inner in index.calls_by_scope.get(helper[0].qualname, ()):

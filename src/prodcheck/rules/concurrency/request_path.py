@@ -25,7 +25,6 @@ from prodcheck.rules.concurrency.deferred import deferred_tasks
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.sockets import agent_tool_handlers, mcp_handlers, ocpp_handlers, socket_handlers
-from prodcheck.rules.concurrency.targets import call_target
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -213,7 +212,7 @@ def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple
     for call in index.calls_by_scope.get(function.qualname, ()):
         if call.offloaded or not (call.value.items or call.value.keywords):
             continue
-        helper = call_target(index, call, function)
+        helper = index.call_target(call, function)
         if helper is None:
             continue
         called = {c.name for c in index.calls_by_scope.get(helper[0].qualname, ())}

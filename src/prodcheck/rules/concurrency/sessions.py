@@ -13,7 +13,6 @@ from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later
 from prodcheck.rules.concurrency.summaries import Why
-from prodcheck.rules.concurrency.targets import call_target
 
 
 def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
@@ -48,7 +47,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;
         # `HANDLERS[kind](db)`: an entry of a table, followed into each function the table names (dispatch.py)
         return None
-    target = call_target(index, call, function) or object_target(index, holds, call, function)
+    target = index.call_target(call, function) or object_target(index, holds, call, function)
     if target is None and call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
         # the session's own methods are judged above; a list's, a logger's or another library object's method
         # keeps or formats it. A local built from a project class (`kept = Recorder()`) is followed as a target.
