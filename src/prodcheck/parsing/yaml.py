@@ -64,11 +64,10 @@ class _Composer:
         self.budget = MAX_NODES
         self.anchors: dict[str, tuple[YNode, int, int]] = {}  # anchor -> (node, size, height)
 
-    def _charge(self, count: int, mark: _Mark) -> None:
-        self.budget -= count
-        if self.budget < 0:
-            raise ParseError(f"file too large to analyse: more than {MAX_NODES:,} YAML nodes in a document, counting "
-                             "what its aliases expand to (an alias bomb?), not checked", mark.line + 1)
+    @staticmethod
+    def _over_budget(mark: _Mark) -> ParseError:
+        return ParseError(f"file too large to analyse: more than {MAX_NODES:,} YAML nodes in a document, counting "
+                          "what its aliases expand to (an alias bomb?), not checked", mark.line + 1)
 
     def document(self, next_event: Callable[[], Any], first: yaml.Event) -> YNode:
         # stack entries: [node, anchor, size, height, pending map key or None, start mark, children, is a seq]
@@ -87,8 +86,7 @@ class _Composer:
                 start_mark = event.start_mark
                 budget -= 1
                 if budget < 0:
-                    self.budget = budget
-                    self._charge(0, start_mark)
+                    raise self._over_budget(start_mark)
                 tag = event.tag
                 value: str | None = event.value
                 if tag is None or tag == "!":
@@ -119,8 +117,7 @@ class _Composer:
                 start_mark = event.start_mark
                 budget -= 1
                 if budget < 0:
-                    self.budget = budget
-                    self._charge(0, start_mark)
+                    raise self._over_budget(start_mark)
                 if len(stack) >= MAX_DEPTH:
                     raise ParseError("YAML nesting too deep", start_mark.line + 1)
                 is_map = cls is _MAPPING_START
@@ -145,9 +142,9 @@ class _Composer:
                     raise ParseError(f"invalid YAML: found {what} alias *{event.anchor}", start_mark.line + 1,
                                      start_mark.column + 1)
                 node, size, height = target
-                self.budget = budget
-                self._charge(size, start_mark)
-                budget = self.budget
+                budget -= size
+                if budget < 0:
+                    raise self._over_budget(start_mark)
                 if len(stack) + height > MAX_DEPTH:
                     raise ParseError("YAML nesting too deep", start_mark.line + 1)
                 node = _copy(node)

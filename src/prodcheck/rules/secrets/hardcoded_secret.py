@@ -108,7 +108,6 @@ class HardcodedSecret(Rule):
         jwt_calls = frozenset(name for name in project.calls.names if name in _JWT_CALLS)
         defaults = TemplateDefaults(project.root)
         self._project = project
-        read_names: dict[str, bool] = {}  # a called name -> it reads a variable (`getters`) or is a JWT call
         for facts in project.python_facts.values():
             functions = {f.qualname for f in facts.functions}
             settings_classes = settings_groups(facts, classes_based_on(facts, _SETTINGS_BASES))
@@ -147,15 +146,8 @@ class HardcodedSecret(Rule):
             # a call's keywords can hold a secret only in a file where a keyword holding a literal is named like one
             literal = KEYWORD_LITERAL if any(is_secret_name(name) for name in facts.literal_keywords) else 0
             for call in facts.calls:
-                if not call.flags & literal:
-                    called = call.name
-                    reads = read_names.get(called)
-                    if reads is None:
-                        reads = read_names[called] = called in getters or called in jwt_calls
-                    if not reads:
-                        continue  # no secret-like keyword holding a literal, no variable read: nothing `_python_call` reads
-                if call.in_main:
-                    continue
+                if not (call.flags & literal or call.name in getters or call.name in jwt_calls) or call.in_main:
+                    continue  # no secret-like keyword holding a literal, no variable read: nothing `_python_call` reads
                 yield from self._python_call(project, facts, call, getters, jwt_calls)
 
     def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool,
