@@ -96,3 +96,48 @@ def test_a_route_in_newer_syntax_is_checked_end_to_end(tmp_path) -> None:
     assert not [f for f in report["findings"] if f["code"] == "PC000"]
     blocking = [f for f in report["findings"] if f["code"] == "PC501"]
     assert [f["line"] for f in blocking] == [NEWER.splitlines().index("        time.sleep(1)") + 1]
+
+
+JINJA = b"""from __future__ import annotations
+
+{% for enum in api.enums %}
+class {{ enum.name }}(str):
+    pass
+{% endfor %}
+"""
+JINJA_IMPORT = b"from polar.{{ version }}.client import Polar\n\nclient = Polar()\n"
+
+
+@pytest.mark.parametrize("source", [JINJA, JINJA_IMPORT])
+def test_a_jinja_template_is_not_handed_to_libcst(source: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`{%` or `.{` outside every string and comment: no Python reads that, libcst neither, and its import costs
+    more than most files' whole analysis. The file's own syntax error stands."""
+    from prodcheck.extract import newer_syntax
+
+    def refuse(_source: bytes) -> bytes | None:
+        raise AssertionError("libcst was asked")
+
+    monkeypatch.setattr(newer_syntax, "downgrade_cst", refuse)
+    assert parse_newer(source) is None
+
+
+@pytest.mark.parametrize("source", [
+    b"x = '{% not a tag %}'\ntype A = int\n",        # in a string
+    b"# {% a comment %}\ntype A = int\n",           # in a comment
+    b"d = {**a}\ntype A = int\n",                   # a dict display, not a tag
+])
+def test_markers_inside_strings_and_comments_are_no_template(source: bytes) -> None:
+    assert parse_newer(source) is not None
+
+
+def test_the_rendering_of_a_template_gets_the_text_rewrite_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cookiecutter file whose rendering `ast` refuses: the rendering is never handed to libcst (its branches
+    only make sense apart); the template's own text may be."""
+    from prodcheck.extract import newer_syntax
+
+    asked: list[bytes] = []
+    monkeypatch.setattr(newer_syntax, "downgrade_cst", lambda source: asked.append(source))
+    source = b"{% if cookiecutter.a %}\ndef f():\n{% else %}\ndef g():\n{% endif %}\n    pass\n"
+    with pytest.raises(SyntaxError):
+        extract("{{cookiecutter.name}}/app.py", source)
+    assert asked == []

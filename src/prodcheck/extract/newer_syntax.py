@@ -60,6 +60,9 @@ class _Scanner:
     def __init__(self, text: str) -> None:
         self.text = text
         self.edits: list[tuple[int, int, str]] = []
+        # A template's marker outside every string and comment (`{%` opening a Jinja statement, `.{` as in
+        # `from app.{{ name }} import`): no version of Python reads that text, libcst neither.
+        self.template_marker = False
 
     # -------------------------------------------------------------- strings
 
@@ -188,6 +191,8 @@ class _Scanner:
                 line_start = False
                 continue
             if char in _OPEN:
+                if char == "{" and (text.startswith("%", position + 1) or text.startswith(".", position - 1)):
+                    self.template_marker = True
                 brackets.append(char)
                 position += 1
                 line_start = False
@@ -347,17 +352,23 @@ class _Scanner:
             self.edits.append((last, last, ")"))
 
 
-def parse_newer(source: bytes, path: str = "<unknown>") -> tuple[ast.Module, bytes] | None:
+def parse_newer(source: bytes, path: str = "<unknown>", last_resort: bool = True) -> tuple[ast.Module, bytes] | None:
     """The tree and the rewritten source of a file `ast` rejected; None when nothing makes it
-    parsable. Raises SyntaxError when libcst reads the file but `ast` still rejects its rewrite."""
+    parsable. Raises SyntaxError when libcst reads the file but `ast` still rejects its rewrite.
+    `last_resort=False`: the text rewrite only, never libcst (for a template's rendering, see
+    extract/python.py)."""
     if bracket_depth(source) > MAX_NESTING:
         return None
-    rewritten = downgrade_text(source)
+    rewritten, template = _rewrite(source)
     if rewritten is not None:
         try:
             return ast.parse(rewritten, filename=path), rewritten
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass  # a shape the scan misread: libcst decides
+    if template or not last_resort:
+        # A template (Jinja) the scan read whole: libcst would refuse it too, after an import that costs more
+        # than the whole analysis of most files (18 MiB, 0.2 s). The file's own syntax error stands.
+        return None
     rewritten = downgrade_cst(source)
     if rewritten is None:
         return None
@@ -379,33 +390,40 @@ def downgrade(source: bytes) -> bytes | None:
 def downgrade_text(source: bytes) -> bytes | None:
     """The textual rewrite, or None when the scan does not understand the file or finds nothing
     to rewrite."""
+    return _rewrite(source)[0]
+
+
+def _rewrite(source: bytes) -> tuple[bytes | None, bool]:
+    """`downgrade_text`, and whether the scan read the whole file and found a template's marker
+    outside its strings and comments (`_Scanner.template_marker`)."""
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return None, False
     if text.startswith("\ufeff"):
-        return None
+        return None, False
     head = text.split("\n", 2)[:2]
     for line in head:
         declared = re.match(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", line)
         if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
-            return None  # another declared encoding: libcst honours it
+            return None, False  # another declared encoding: libcst honours it
+    scanner = _Scanner(text)
     try:
-        edits = _Scanner(text).scan()
+        edits = scanner.scan()
     except (_Unsupported, IndexError, RecursionError):
-        return None
+        return None, False
     if not edits:
-        return None
+        return None, scanner.template_marker
     parts: list[str] = []
     cursor = 0
     for start, end, replacement in sorted(edits, key=lambda edit: (edit[0], edit[1])):
         if start < cursor:
-            return None  # overlapping edits: not a shape the scan expects
+            return None, False  # overlapping edits: not a shape the scan expects
         parts.append(text[cursor:start])
         parts.append(replacement)
         cursor = end
     parts.append(text[cursor:])
-    return "".join(parts).encode("utf-8")
+    return "".join(parts).encode("utf-8"), scanner.template_marker
 
 
 def downgrade_cst(source: bytes) -> bytes | None:

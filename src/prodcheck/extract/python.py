@@ -537,7 +537,10 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
             try:
                 parsed = ast.parse(rendered, filename=path), rendered
             except SyntaxError:
-                parsed = parse_newer(rendered, path)
+                # The rendering is this module's guess at the generated project: when `ast` refuses it, its
+                # branches are what only make sense apart far more often than syntax the text rewrite does
+                # not read, and libcst is left to the template's own text.
+                parsed = parse_newer(rendered, path, last_resort=False)
         if parsed is None:
             parsed = parse_newer(source, path)
         if parsed is None:
