@@ -1,8 +1,10 @@
 """Python fixes: a keyword argument added to or removed from a call, the call's layout kept.
 
-The work is libcst's (fix/cst_calls.py), imported only when the answer is not remembered from an
-earlier run (fix/memo.py): importing libcst and parsing the file were a third of a re-check of
-polar after a one-line edit, for a fix whose file had not changed.
+A keyword added to a call in one of its usual layouts is one insertion found with `ast`
+(fix/ast_calls.py). Every other layout, and every removal, is libcst's (fix/cst_calls.py),
+imported only when the answer is not remembered from an earlier run (fix/memo.py): importing
+libcst and parsing the file were a third of a re-check of polar after a one-line edit, for a fix
+whose file had not changed.
 """
 from __future__ import annotations
 
@@ -24,6 +26,12 @@ def add_keyword(project: Project, path: str, call: Value, name: str, value: str,
         return None
 
     def compute() -> Fix | None:
+        from prodcheck.fix import ast_calls
+
+        fixed = ast_calls.add_keyword(source, path, call, name, value, safe=safe)
+        if fixed != ast_calls.UNSURE:
+            assert not isinstance(fixed, str)
+            return fixed
         from prodcheck.fix.cst_calls import add_keyword
 
         return add_keyword(source, path, call, name, value, safe=safe)

@@ -1,0 +1,121 @@
+"""A keyword added to a call without libcst (fix/ast_calls.py) is the fix libcst makes, or it declines."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from prodcheck.discovery.sources import SourceFile
+from prodcheck.extract.python import extract
+from prodcheck.fix import ast_calls, cst_calls
+from prodcheck.model.files import Context, FileKind
+
+
+def _both(text: str, callee: str = "create_engine"):
+    """(ast_calls' answer, libcst's answer) for adding `pool_pre_ping=True` to the call of `callee`."""
+    data = text.encode("utf-8")
+    facts = extract("app/db.py", data)
+    calls = [c.value for c in facts.calls if c.value.text.endswith(callee)]
+    assert len(calls) == 1, calls
+    fast = ast_calls.add_keyword(SourceFile("app/db.py", FileKind.PYTHON, Context.PROD, data=data), "app/db.py",
+                                 calls[0], "pool_pre_ping", "True")
+    slow = cst_calls.add_keyword(SourceFile("app/db.py", FileKind.PYTHON, Context.PROD, data=data), "app/db.py",
+                                 calls[0], "pool_pre_ping", "True")
+    return fast, slow
+
+
+# Layouts the insertion handles: it must answer, and answer what libcst answers.
+HANDLED = [
+    "engine = create_engine(url)\n",
+    "engine = create_engine()\n",
+    "engine = create_engine(url, echo=True)\n",
+    "engine = create_engine(url,echo=True)\n",
+    "engine = create_engine(url,   echo=True  )\n",
+    "engine = create_engine(  url)\n",
+    "engine = create_engine(f(a, b), c[1], echo=x.y)\n",
+    "engine = create_engine(\n    url,\n    echo=True,\n)\n",
+    "engine = create_engine(\n    url,\n    echo=True\n)\n",
+    "engine = create_engine(\n    url\n)\n",
+    "engine = create_engine(\n        url,\n    )\n",
+    "def make():\n    return create_engine(\n        url,\n        pool_size=5,\n    )\n",
+    "class A:\n    def make(self):\n        return create_engine(\n            url,\n            echo=True,\n        )\n",
+    "engine = create_engine('postgresql://é@h/d', echo=True)\n",
+    "x = {'é': 1}; engine = create_engine(url)\n",
+    "engine = create_engine(url, pool_pre_ping=False)\n",
+    "engine = create_engine(url, **options)\n",
+    "engine = create_engine(*args)\n",
+    # syntax newer than the interpreter elsewhere in the file: `ast` reads the rewrite, whose other lines are the file's
+    "type Options = dict[str, int]\n\nengine = create_engine(\n    url,\n    echo=True,\n)\n",
+]
+
+# Layouts left to libcst: the insertion declines, whatever libcst then makes of them.
+UNSURE = [
+    "engine = create_engine(url, # the DSN\n    echo=True)\n",
+    "engine = create_engine((url), (echo))\n",
+    "engine = create_engine(url, )\n",
+    "engine = create_engine(x for x in y)\n",
+    "engine = create_engine(\r\n    url,\r\n)\r\n",
+    "engine = create_engine(url, echo=True,\n)\n",
+    "engine = create_engine(\n    url,\n\n    echo=True,\n)\n",
+    "engine = (create_engine)(url)\n",
+    "engine = create_engine(f\"{url[\"dsn\"]}\", echo=True)\n",  # the rewrite moved the call's own line
+    "engine = create_engine(\n    url,  # the DSN\n    echo=True,\n)\n",
+]
+
+
+@pytest.mark.parametrize("text", HANDLED)
+def test_the_insertion_is_libcsts_fix(text: str) -> None:
+    fast, slow = _both(text)
+    assert fast != ast_calls.UNSURE
+    assert fast == slow
+
+
+@pytest.mark.parametrize("text", UNSURE)
+def test_other_layouts_are_left_to_libcst(text: str) -> None:
+    fast, _ = _both(text)
+    assert fast == ast_calls.UNSURE
+
+
+def test_the_fix_reaches_the_report_without_importing_libcst(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "db.py").write_text("from sqlalchemy import create_engine\n\n"
+                                            "engine = create_engine(\n    DATABASE_URL,\n    pool_size=5,\n)\n")
+    code = ("import json, sys\nfrom prodcheck.cli import main\n"
+            "try:\n    main.main(['check', sys.argv[1], '--no-cache', '--format', 'json', '--output', sys.argv[2]])\n"
+            "except SystemExit:\n    pass\n"
+            "print(json.dumps('libcst' in sys.modules))\n")
+    report = tmp_path / "report.json"
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(report)], capture_output=True, text=True,
+                         check=True)
+    fixes = [f["fix"] for f in json.loads(report.read_text())["findings"] if f["code"] == "PC403"]
+    assert [edit["content"] for fix in fixes for edit in fix["edits"]] == ["    pool_pre_ping=True,\n"]
+    assert json.loads(out.stdout) is False
+
+
+_ARGUMENT = st.sampled_from(["url", "f(a)", "x.y", "[1, 2]", "'s'", "echo=True", "pool_size=n + 1", "d['k']"])
+_GAP = st.sampled_from([",", ", ", ",  ", ",\n    ", ",\n        ", ", # c\n    ", ",\n\n    "])
+
+
+@settings(max_examples=150, deadline=None)
+@given(arguments=st.lists(_ARGUMENT, max_size=4), gaps=st.lists(_GAP, min_size=4, max_size=4),
+       opening=st.sampled_from(["", " ", "\n    ", "\n        "]),
+       closing=st.sampled_from(["", " ", ",", ",\n", ",\n    ", "\n", "\n    ", ", "]))
+def test_any_layout_gets_libcsts_fix_or_is_left_to_it(arguments: list[str], gaps: list[str], opening: str,
+                                                      closing: str) -> None:
+    positional = [a for a in arguments if "=" not in a]
+    keywords = list(dict.fromkeys(a for a in arguments if "=" in a))
+    ordered = positional + keywords
+    inner = opening + "".join(a + (gaps[i] if i < len(ordered) - 1 else "") for i, a in enumerate(ordered))
+    if ordered:
+        inner += closing
+    text = f"def make():\n    return create_engine({inner})\n"
+    try:
+        compile(text, "app/db.py", "exec")
+    except SyntaxError:
+        return
+    fast, slow = _both(text)
+    assert fast == ast_calls.UNSURE or fast == slow
