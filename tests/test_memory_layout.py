@@ -51,6 +51,64 @@ def test_packed_bytes_read_back_the_same_and_stay_read() -> None:
     assert source.data == data
 
 
+def test_bytes_read_from_a_file_are_let_go_and_read_again_while_the_file_is_unchanged(tmp_path) -> None:
+    data = b"import os\nos.getenv('X')\n" * 40
+    (tmp_path / "app.py").write_bytes(data)
+    source = sources.read_source(tmp_path, "app.py", FileKind.PYTHON, Context.PROD)
+    digest = source.digest()
+    source.pack()
+    assert source.has_data and source._data is None and source._packed is None  # nothing held
+    assert source.digest() == digest
+    assert source.holds(b"getenv") and not source.holds(b"prodcheck") and source._data is None
+    assert source.raw == data and source._data == data  # read again, then kept
+    source.pack()
+    (tmp_path / "app.py").write_bytes(data + b"x = 1\n")  # changed since it was analysed
+    assert not source.holds(b"getenv")
+    assert source.raw is None and not source.has_data  # its facts are of the bytes that were: none are made up
+
+
+def test_bytes_that_hold_pragmas_stay_compressed_in_memory(tmp_path) -> None:
+    data = b"import os  # prodcheck: ignore[PC302]\n" * 20
+    (tmp_path / "app.py").write_bytes(data)
+    source = sources.read_source(tmp_path, "app.py", FileKind.PYTHON, Context.PROD)
+    source.pack()
+    (tmp_path / "app.py").unlink()
+    assert source._packed is not None and source.holds(b"prodcheck") and source.raw == data
+
+
+def test_the_second_round_skips_a_file_changed_since_it_was_read(tmp_path) -> None:
+    """The prefilter skips `app/entries.py` (no word of its own says it matters); the second round parses it
+    because an async route imports it, from its bytes read again. Changed in between, it stays syntax-checked
+    only: the run goes on, without the finding it would have led to."""
+    from prodcheck import engine
+    from prodcheck.settings import Settings
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "db.py").write_text("import requests\n\n\ndef push(row):\n"
+                                            "    return requests.post('https://ledger.example.com', json=row, timeout=5)\n")
+    entries = tmp_path / "app" / "entries.py"
+    entries.write_text("from app import db\n\n\ndef record(row):\n    return db.push(row)\n" + "# notes\n" * 40)
+    (tmp_path / "app" / "main.py").write_text("from fastapi import FastAPI\n\nfrom app import entries\n\n"
+                                              "app = FastAPI()\n\n\n@app.post('/rows')\nasync def add(row: dict):\n"
+                                              "    return entries.record(row)\n")
+    settings = Settings(use_cache=False)
+    assert [f for f in engine.run(tmp_path, settings).findings if f.code == "PC501"]
+    original = SourceFile.pack
+
+    def pack_then_edit(self: SourceFile) -> None:
+        original(self)
+        if self.path == "app/entries.py":
+            entries.write_text(entries.read_text() + "# edited\n")
+
+    SourceFile.pack = pack_then_edit  # type: ignore[method-assign]
+    try:
+        result = engine.run(tmp_path, settings)
+    finally:
+        SourceFile.pack = original  # type: ignore[method-assign]
+    assert not [f for f in result.findings if f.code == "PC501"]
+
+
 def test_reading_packed_bytes_is_noted_for_the_incremental_run() -> None:
     source = SourceFile("app.py", FileKind.PYTHON, Context.PROD, data=b"print('x')\n" * 50)
     source.pack()

@@ -51,7 +51,7 @@ def _follow_links(plan: PythonPlan, skipped: dict[str, SourceFile], settings: Se
                     # read, whose classes derive from a base in one it skipped (links_of)
                     following.append(found)
         _parse_second(plan, skipped, selected, settings)
-        frontier = selected + following
+        frontier = [path for path in selected if path in plan.keys] + following  # not one changed since it was read
 
 
 def _parse_second(plan: PythonPlan, skipped: dict[str, SourceFile], selected: list[str], settings: Settings) -> None:
@@ -59,17 +59,19 @@ def _parse_second(plan: PythonPlan, skipped: dict[str, SourceFile], selected: li
     pending: list[tuple[str, bytes, bool]] = []
     for path in selected:
         source = skipped[path]
-        key = plan.checked.pop(path)
+        key = plan.checked[path]
+        known = plan.index.get(key)
+        data = None if _second(known) else source.raw
+        if data is None and not _second(known):
+            continue  # changed or gone since it was read (SourceFile.pack): it stays syntax-checked only
+        del plan.checked[path]
         plan.second.add(path)
         plan.sources[path] = source
         plan.keys[path] = key
-        known = plan.index.get(key)
-        if _second(known):
+        if data is None:
             assert isinstance(known, str)
             plan.digests[path] = known[len(SECOND):]
         else:
-            data = source.raw
-            assert data is not None
             pending.append((path, data, path in plan.reduced))
     _extract(plan, pending, settings, None)
 

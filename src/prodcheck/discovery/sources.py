@@ -17,6 +17,9 @@ from prodcheck.safe_read import UnsafeFile, read_bytes
 
 # Bytes objects this small are not worth a compressed copy (zlib's header and a call per file).
 _PACK_ABOVE = 256
+# What every run reads again of a Python file's bytes: its pragmas (`# prodcheck: ignore[...]`), when the
+# file holds them and has no facts (engine.py). Bytes that hold it are kept, compressed.
+_PRAGMA_MARK = b"prodcheck"
 
 
 class SourceFile:
@@ -24,8 +27,8 @@ class SourceFile:
     path: the incremental run (incremental.py) knows which files' own bytes, not only their facts,
     a cached result depends on."""
 
-    __slots__ = ("_data", "_digest", "_encoded", "_packed", "_text", "context", "context_reason", "error", "kind", "path",
-                 "views")
+    __slots__ = ("_data", "_digest", "_encoded", "_on_disk", "_packed", "_root", "_text", "context", "context_reason",
+                 "error", "kind", "path", "views")
 
     def __init__(self, path: str, kind: FileKind | str, context: Context, data: bytes | None = None,
                  text: str | None = None, error: ParseError | None = None,
@@ -36,6 +39,8 @@ class SourceFile:
         self._data = data
         self._packed: bytes | None = None  # `_data` compressed while nothing reads it (`pack`)
         self._digest: bytes | None = None  # `digest()`, made once
+        self._root: str | None = None  # the folder the bytes were read under (`read_source`), to read them again
+        self._on_disk = False  # the bytes were let go of (`pack`): read again from the file when used
         # The bytes are the text encoded (`keep_as_text`): 0 no, 1 yes, 2 behind a UTF-8 byte order mark.
         self._encoded = 0
         self._text = text
@@ -57,6 +62,7 @@ class SourceFile:
         self._data = value
         self._packed = None
         self._encoded = 0
+        self._on_disk = False
         self._digest = None
 
     def digest(self) -> bytes | None:
@@ -71,7 +77,7 @@ class SourceFile:
             elif data is None and self._encoded:
                 data = self._bytes_of_text()
             if data is None:
-                return None
+                return None  # `pack` makes the digest before it lets the bytes go
             known = self._digest = hashlib.blake2b(data, digest_size=16).digest()
         return known
 
@@ -86,7 +92,7 @@ class SourceFile:
     @property
     def has_data(self) -> bool:
         """Whether the file's bytes were read (`raw` is not None), without unpacking them."""
-        return self._data is not None or self._packed is not None or self._encoded != 0
+        return self._data is not None or self._packed is not None or self._encoded != 0 or self._on_disk
 
     def holds(self, needle: bytes) -> bool:
         """`needle in data`, a use of the bytes as `data` notes it, without keeping packed bytes unpacked."""
@@ -97,18 +103,39 @@ class SourceFile:
             data = zlib.decompress(self._packed)
         elif data is None and self._encoded:
             data = self._bytes_of_text()
+        elif data is None and self._on_disk:
+            if needle == _PRAGMA_MARK:
+                return False  # `pack` kept the bytes that hold it
+            data = self._read_again()
         return data is not None and needle in data
 
     def pack(self) -> None:
-        """Keep the bytes compressed until something reads them again.
+        """Let the bytes go until something reads them again: read again from the file then.
 
         Once its facts are extracted, a Python file's bytes are read again only for the few files a
         finding, a pragma or a fix is about; every file's bytes held as read were 47 MiB of a
-        7,574-file scan's peak. zlib at level 3 packs Python source about 5 to 1 in the CPU time of its
-        fastest level (0.4 s for those 47 MiB; 9.5 MiB packed, level 1's 10.2) and unpacks a file in microseconds."""
-        if self._data is not None and len(self._data) > _PACK_ABOVE:
-            self._packed = zlib.compress(self._data, 3)
+        7,574-file scan's peak, and compressed (zlib, level 3) still 9.5 MiB and 0.4 s of CPU. The file
+        is read again, and used only when it still has the digest of the bytes analysed (`_read_again`).
+        Bytes that hold pragmas, which every run reads, are kept compressed; so are bytes that were not
+        read from a file."""
+        data = self._data
+        if data is not None and len(data) > _PACK_ABOVE:
+            self.digest()
+            if self._root is not None and _PRAGMA_MARK not in data:
+                self._on_disk = True
+            else:
+                self._packed = zlib.compress(data, 3)
             self._data = None
+
+    def _read_again(self) -> bytes | None:
+        """The bytes read again from the file, as `read_source` read them; None when the file is gone, refused
+        or no longer the one analysed (changed since: its facts and positions are of the bytes that were)."""
+        assert self._root is not None
+        try:
+            data = read_bytes(os.path.join(self._root, self.path), MAX_BYTES, follow=True, inside=self._root)
+        except OSError:  # UnsafeFile too
+            return None
+        return data if hashlib.blake2b(data, digest_size=16).digest() == self._digest else None
 
     @property
     def text(self) -> str | None:
@@ -135,6 +162,9 @@ class SourceFile:
             self._packed = None
         elif data is None and self._encoded:
             return self._bytes_of_text()
+        elif data is None and self._on_disk:
+            data = self._data = self._read_again()  # kept from now on, as unpacked bytes are
+            self._on_disk = False
         return data
 
     @property
@@ -247,6 +277,7 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
         source.error = ParseError("binary file where a text file was expected")
         return source
     source.data = data
+    source._root = os.fspath(root)
     if kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
         # Decoded by the Python parser itself (PEP 263 encoding cookies), which reads a byte that is not
         # UTF-8 in a comment; the interpreter refuses to import such a file unless it declares its
