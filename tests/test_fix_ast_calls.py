@@ -119,3 +119,70 @@ def test_any_layout_gets_libcsts_fix_or_is_left_to_it(arguments: list[str], gaps
         return
     fast, slow = _both(text)
     assert fast == ast_calls.UNSURE or fast == slow
+
+
+def _both_removed(text: str):
+    """(ast_calls' answer, libcst's answer) for removing `reload=...` from the call of `uvicorn.run`."""
+    data = text.encode("utf-8")
+    facts = extract("app/main.py", data)
+    calls = [c.value for c in facts.calls if c.value.text == "uvicorn.run"]
+    assert len(calls) == 1, calls
+    fast = ast_calls.remove_keyword(SourceFile("app/main.py", FileKind.PYTHON, Context.PROD, data=data),
+                                    "app/main.py", calls[0], "reload")
+    slow = cst_calls.remove_keyword(SourceFile("app/main.py", FileKind.PYTHON, Context.PROD, data=data),
+                                    "app/main.py", calls[0], "reload")
+    return fast, slow
+
+
+REMOVED = [
+    "import uvicorn\nuvicorn.run('app:app', reload=True)\n",
+    "import uvicorn\nuvicorn.run('app:app', reload=True, port=8000)\n",
+    "import uvicorn\nuvicorn.run(reload=True, app='app:app')\n",
+    "import uvicorn\nuvicorn.run(reload=True)\n",
+    "import uvicorn\nuvicorn.run( reload = True )\n",
+    "import uvicorn\nuvicorn.run('app:app',reload=settings.DEBUG)\n",
+    "import uvicorn\nuvicorn.run(\n    'app:app',\n    reload=True,\n)\n",
+    "import uvicorn\nuvicorn.run(\n    'app:app',\n    reload=True\n)\n",
+    "import uvicorn\nuvicorn.run(\n    'app:app',\n    reload=True,\n    port=8000,\n)\n",
+    "import uvicorn\nuvicorn.run(\n    reload=True,\n)\n",
+    "import uvicorn\nuvicorn.run('app:app', reload=os.getenv(\n    'RELOAD') == '1')\n",
+    "import uvicorn\nuvicorn.run('app:app', port=8000)\n",  # nothing to remove
+]
+REMOVED_UNSURE = [
+    "import uvicorn\nuvicorn.run('app:app', reload=(True))\n",
+    "import uvicorn\nuvicorn.run('app:app',  # the app\n    reload=True)\n",
+    "import uvicorn\nuvicorn.run('app:app', reload=True, **options)\n",
+]
+
+
+@pytest.mark.parametrize("text", REMOVED)
+def test_the_deletion_is_libcsts_fix(text: str) -> None:
+    fast, slow = _both_removed(text)
+    assert fast != ast_calls.UNSURE
+    assert fast == slow
+
+
+@pytest.mark.parametrize("text", REMOVED_UNSURE)
+def test_other_removals_are_left_to_libcst(text: str) -> None:
+    assert _both_removed(text)[0] == ast_calls.UNSURE
+
+
+@settings(max_examples=150, deadline=None)
+@given(arguments=st.lists(_ARGUMENT, max_size=3), at=st.integers(min_value=0, max_value=3),
+       gaps=st.lists(_GAP, min_size=4, max_size=4), opening=st.sampled_from(["", " ", "\n    "]),
+       closing=st.sampled_from(["", " ", ",", ",\n", ",\n    ", "\n"]),
+       value=st.sampled_from(["True", "(True)", "settings.DEBUG", "env('R') == '1'"]))
+def test_any_removal_is_libcsts_or_left_to_it(arguments: list[str], at: int, gaps: list[str], opening: str,
+                                              closing: str, value: str) -> None:
+    positional = [a for a in arguments if "=" not in a]
+    keywords = list(dict.fromkeys(a for a in arguments if "=" in a))
+    keywords.insert(min(at, len(keywords)), f"reload={value}")
+    ordered = positional + keywords
+    inner = opening + "".join(a + (gaps[i] if i < len(ordered) - 1 else "") for i, a in enumerate(ordered)) + closing
+    text = f"import uvicorn\n\n\ndef main():\n    uvicorn.run({inner})\n"
+    try:
+        compile(text, "app/main.py", "exec")
+    except SyntaxError:
+        return
+    fast, slow = _both_removed(text)
+    assert fast == ast_calls.UNSURE or fast == slow

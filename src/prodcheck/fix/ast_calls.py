@@ -1,4 +1,5 @@
-"""`name=value` appended to a call without libcst, for the layouts whose rewrite is one insertion.
+"""A keyword argument added to or removed from a call without libcst, for the layouts whose rewrite is one
+insertion or one deletion.
 
 libcst (fix/cst_calls.py) rewrites any call in its own layout, but importing it and parsing a file
 with it cost more than analysing the whole file (13 MiB and 0.25 s for the import, of a 7,574-file
@@ -33,6 +34,9 @@ _BETWEEN_ACROSS = re.compile(r",[ \t]*\n([ \t]*)")
 # After the last argument, up to the closing parenthesis: blanks, or a trailing comma and a line break.
 _BLANKS = re.compile(r"[ \t\n]*")
 _TRAILING_COMMA_ACROSS = re.compile(r",[ \t]*\n[ \t]*")
+_COMMA_AND_BLANKS = re.compile(r"[ \t\n]*,[ \t\n]*")
+# Between a keyword and its value.
+_EQUALS = re.compile(r"[ \t]*=[ \t]*")
 # After the opening parenthesis, before a lone argument.
 _OPENING_ACROSS = re.compile(r"[ \t]*\n([ \t]*)")
 _OPENING_ON_LINE = re.compile(r"[ \t]*")
@@ -183,3 +187,49 @@ def _separator(file: _File, node: ast.Call, arguments: list[ast.expr | ast.keywo
     if across:
         return "\n" + across.group(1)
     return " " if _OPENING_ON_LINE.fullmatch(first) else None
+
+
+def remove_keyword(source: SourceFile, path: str, call: Value, name: str, *, safe: bool = True) -> Fix | str | None:
+    """The fix removing `name=...` from a call, as fix/cst_calls.py's `remove_keyword` makes it; None when
+    that gives none either; `UNSURE` when libcst must decide."""
+    file = _parsed(source)
+    node = file.call_at(call) if file is not None else None
+    if file is None or node is None:
+        return UNSURE
+    found = [k for k in node.keywords if k.arg == name]
+    if not found:
+        return None
+    if any(isinstance(arg, (ast.Starred, ast.GeneratorExp)) for arg in node.args) or \
+            any(k.arg is None for k in node.keywords):
+        return UNSURE
+    removed = found[0]
+    text = file.text
+    after_name = file.start(removed) + len(name)
+    equals = _EQUALS.match(text, after_name)
+    if equals is None or equals.end() != file.start(removed.value):
+        return UNSURE  # a parenthesised value: libcst's value holds the parentheses
+    arguments: list[ast.expr | ast.keyword] = sorted([*node.args, *node.keywords],
+                                                      key=lambda a: (a.lineno, a.col_offset))
+    index = arguments.index(removed)
+    close = file.offset(node.end_lineno or node.lineno, (node.end_col_offset or 0) - 1)
+    if text[close] != ")":
+        return UNSURE
+    following = file.start(arguments[index + 1]) if index + 1 < len(arguments) else close
+    gap = text[file.end(removed):following]
+    if not (_BLANKS.fullmatch(gap) or _COMMA_AND_BLANKS.fullmatch(gap)):
+        return UNSURE  # a comment, or a parenthesis libcst counts in an argument
+    if index + 1 < len(arguments):
+        start, end = file.start(removed), following  # the argument, its comma and what leads to the next one
+    elif index:
+        previous = arguments[index - 1]
+        between = text[file.end(previous):file.start(removed)]
+        if not _COMMA_AND_BLANKS.fullmatch(between):
+            return UNSURE
+        # The last argument goes: the one before it takes over its comma (or its absence) and what follows.
+        start, end = file.end(previous), file.end(removed)
+    else:
+        start, end = file.start(removed), close  # the only argument: with whatever followed it
+    rewritten = text[:start] + text[end:]
+    edit = minimal_edit(path, text, rewritten)
+    written = " ".join(text[file.start(removed.value):file.end(removed.value)].split())
+    return Fix(f"remove `{name}={written}`", (edit,), safe=safe) if edit is not None else None

@@ -1,7 +1,7 @@
 """Python fixes: a keyword argument added to or removed from a call, the call's layout kept.
 
-A keyword added to a call in one of its usual layouts is one insertion found with `ast`
-(fix/ast_calls.py). Every other layout, and every removal, is libcst's (fix/cst_calls.py),
+A keyword added to or removed from a call in one of its usual layouts is one insertion or deletion
+found with `ast` (fix/ast_calls.py). Every other layout is libcst's (fix/cst_calls.py),
 imported only when the answer is not remembered from an earlier run (fix/memo.py): importing
 libcst and parsing the file were a third of a re-check of polar after a one-line edit, for a fix
 whose file had not changed.
@@ -47,6 +47,12 @@ def remove_keyword(project: Project, path: str, call: Value, name: str, *, safe:
         return None
 
     def compute() -> Fix | None:
+        from prodcheck.fix import ast_calls
+
+        fixed = ast_calls.remove_keyword(source, path, call, name, safe=safe)
+        if fixed != ast_calls.UNSURE:
+            assert not isinstance(fixed, str)
+            return fixed
         from prodcheck.fix.cst_calls import remove_keyword
 
         return remove_keyword(source, path, call, name, safe=safe)
