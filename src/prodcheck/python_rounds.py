@@ -61,8 +61,9 @@ def _parse_second(plan: PythonPlan, skipped: dict[str, SourceFile], selected: li
         source = skipped[path]
         key = plan.checked[path]
         known = plan.index.get(key)
-        data = None if _second(known) else source.raw
-        if data is None and not _second(known):
+        cached = _second(known)
+        data = None if cached else source.raw
+        if not cached and data is None:
             continue  # changed or gone since it was read (SourceFile.pack): it stays syntax-checked only
         del plan.checked[path]
         plan.second.add(path)

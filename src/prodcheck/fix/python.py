@@ -29,8 +29,7 @@ def add_keyword(project: Project, path: str, call: Value, name: str, value: str,
         from prodcheck.fix import ast_calls
 
         fixed = ast_calls.add_keyword(source, path, call, name, value, safe=safe)
-        if fixed != ast_calls.UNSURE:
-            assert not isinstance(fixed, str)
+        if not isinstance(fixed, str):  # a fix, or None: not ast_calls.UNSURE
             return fixed
         from prodcheck.fix.cst_calls import add_keyword
 
@@ -50,8 +49,7 @@ def remove_keyword(project: Project, path: str, call: Value, name: str, *, safe:
         from prodcheck.fix import ast_calls
 
         fixed = ast_calls.remove_keyword(source, path, call, name, safe=safe)
-        if fixed != ast_calls.UNSURE:
-            assert not isinstance(fixed, str)
+        if not isinstance(fixed, str):  # a fix, or None: not ast_calls.UNSURE
             return fixed
         from prodcheck.fix.cst_calls import remove_keyword
 
