@@ -283,3 +283,23 @@ def test_notes_are_escaped_in_the_text_report(tmp_path: Path) -> None:
     text_format.render(result, out, color=False, frames=True)
     assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
     assert "ch\\x1b]8;;x\\x07art" in out.getvalue()
+
+
+def test_the_parsers_warnings_about_scanned_code_never_reach_stderr(tmp_path) -> None:
+    """`ast.parse` warns about an invalid escape (a SyntaxWarning by default from Python 3.12, a DeprecationWarning
+    before, shown here by PYTHONWARNINGS=default), quoting the file's characters unescaped: a backslash before an
+    escape character wrote a terminal control sequence to stderr."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_bytes(
+        b'import os\nimport re\nfrom fastapi import FastAPI\n\napp = FastAPI()\nPATTERN = re.compile("\\d+\\\x1b[31m")\n'
+        b'DATABASE_URL = "postgresql://shop:s3cret@db/shop"\n\n\n@app.get("/")\nasync def index():\n'
+        b'    return {"engine": create_engine(DATABASE_URL, pool_size=5)}\n')
+    done = subprocess.run([sys.executable, "-m", "prodcheck", "check", str(tmp_path), "--no-cache", "--format", "json"],
+                          capture_output=True, env={**os.environ, "PYTHONWARNINGS": "default"})
+    assert done.returncode in (0, 1), done.stderr
+    assert b"\x1b" not in done.stderr and b"escape sequence" not in done.stderr, done.stderr
+    assert b"PC301" in done.stdout  # the file was analysed: its hardcoded DATABASE_URL is reported

@@ -6,6 +6,7 @@ import hashlib
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from prodcheck.python_pass import (
     plan_python,
     python_index as python_index,
     python_table as python_table,
+    quiet_parser_warnings,
     syntax_check as syntax_check,
 )
 from prodcheck.settings import Settings
@@ -137,7 +139,9 @@ _Secrets = dict[tuple[str, int], frozenset[str]]
 def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: Collection[str] | None = None,
         progress: Callable[[int, int], None] | None = None) -> RunResult:
     try:
-        return _run(root, settings, only, baseline, progress)
+        with warnings.catch_warnings():
+            quiet_parser_warnings()  # the parser's warnings about scanned code quote it unescaped
+            return _run(root, settings, only, baseline, progress)
     finally:
         gc.unfreeze()  # the facts frozen by parse_python are ordinary objects again
 

@@ -6,6 +6,7 @@ import gc
 import hashlib
 import os
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,23 @@ def _second(known: object) -> bool:
     return isinstance(known, str) and known.startswith(SECOND)
 
 
+def quiet_parser_warnings() -> None:
+    """Silence the warnings the interpreter's parser gives about scanned code, for this process.
+
+    `ast.parse` warns about the code it reads (`invalid escape sequence '\\d'`: a SyntaxWarning shown by default
+    from Python 3.12, a DeprecationWarning before). Those are not prodcheck's output, and they quote the
+    scanned file's own characters, unescaped: a backslash before an escape character in a string literal
+    wrote that terminal control sequence to stderr."""
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning, message="invalid escape sequence")
+
+
+def _worker_init() -> None:
+    """A worker process of `_extract`: no cyclic collection (as in `_collector_paused`), no parser warnings."""
+    gc.disable()
+    quiet_parser_warnings()
+
+
 def syntax_check(path: str, data: bytes) -> tuple[str, int, int] | None:
     """None when a file the prefilter skips parses; else its error as `_python_work` reports it.
 
@@ -68,7 +86,6 @@ def syntax_check(path: str, data: bytes) -> tuple[str, int, int] | None:
     goes through the extractor, whose verdict decides (and whose messages PC000 reports for every
     file): a file passes exactly when `ast.parse`, or the newer-syntax reader, accepts it."""
     import symtable
-    import warnings
 
     try:
         with warnings.catch_warnings():
@@ -264,7 +281,7 @@ def _extract(plan: PythonPlan, pending: list[tuple[str, bytes, bool]], settings:
     if len(pending) >= POOL_THRESHOLD and jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.disable) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
             results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
             for done, (path, result) in enumerate(results, 1):
                 plan.record(plan.sources[path], result)
