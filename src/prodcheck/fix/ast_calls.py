@@ -16,6 +16,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Final
 
+from prodcheck.extract.positions import Positions
 from prodcheck.fix.text import minimal_edit
 from prodcheck.model.finding import Fix
 
@@ -43,31 +44,26 @@ _OPENING_ON_LINE = re.compile(r"[ \t]*")
 
 
 class _File:
-    """A file's text as `ast` read it: its calls, and offsets and character columns of `ast` positions."""
+    """A file's text as `ast` read it: its calls, and the text offsets of `ast` positions."""
 
-    def __init__(self, text: str, calls: list[ast.Call], read: list[str] | None) -> None:
+    def __init__(self, data: bytes, text: str, calls: list[ast.Call], read: list[str] | None) -> None:
         self.text = text
         self.calls = calls
         self.read = read  # the lines `ast` read, when a rewrite of newer syntax made them (else the file's own)
+        self.positions = Positions(data)  # character columns, as the extracted spans count them
         self.starts = [0]
         for line in text.split("\n"):
             self.starts.append(self.starts[-1] + len(line) + 1)
 
     def offset(self, line: int, column: int) -> int:
         """The text offset of an `ast` position (its columns count UTF-8 bytes within the line)."""
-        start = self.starts[line - 1]
-        return start + len(self.text[start:self.starts[line]].encode("utf-8")[:column].decode("utf-8", "replace"))
+        return self.starts[line - 1] + self.positions.column(line, column) - 1
 
     def start(self, node: ast.expr | ast.keyword) -> int:
         return self.offset(node.lineno, node.col_offset)
 
     def end(self, node: ast.expr | ast.keyword) -> int:
         return self.offset(node.end_lineno or node.lineno, node.end_col_offset or 0)
-
-    def columns(self, node: ast.expr) -> tuple[int, int]:
-        """The node's start and end columns in characters, 0-based, as libcst and the extracted spans count."""
-        return (self.start(node) - self.starts[node.lineno - 1],
-                self.end(node) - self.starts[(node.end_lineno or node.lineno) - 1])
 
     def call_at(self, call: Value) -> ast.Call | None:
         """The call libcst's `_call_at` picks (the one on the same lines, then the same end, then the same start
@@ -76,14 +72,15 @@ class _File:
         if self.read is not None and self.read[span.line - 1:span.end_line] != \
                 self.text.split("\n")[span.line - 1:span.end_line]:
             return None  # the rewrite moved the call's own lines: its positions are not the file's
-        same = [node for node in self.calls if node.lineno == span.line and node.end_lineno == span.end_line]
+        same = [(node, self.positions.span(node)) for node in self.calls
+                if node.lineno == span.line and node.end_lineno == span.end_line]
         if len(same) > 1:
-            same = [node for node in same if self.columns(node)[1] == span.end_column - 1]
+            same = [(node, at) for node, at in same if at.end_column == span.end_column]
             if len(same) > 1:
-                same = [node for node in same if self.columns(node)[0] == span.column - 1]
-        if len(same) != 1 or self.columns(same[0]) != (span.column - 1, span.end_column - 1):
+                same = [(node, at) for node, at in same if at.column == span.column]
+        if len(same) != 1 or same[0][1] != span:
             return None
-        return same[0]
+        return same[0][0]
 
     def opening(self, node: ast.Call) -> int | None:
         """The offset of the call's `(`: right after its function, blanks aside; None otherwise."""
@@ -108,14 +105,14 @@ def _parsed(source: SourceFile) -> _File | None:
             try:
                 tree = ast.parse(text)
             except SyntaxError:
-                from prodcheck.extract.newer_syntax import downgrade_text
+                from prodcheck.extract.newer_syntax import parse_newer
 
-                rewritten = downgrade_text(data)
-                if rewritten is None:
+                parsed = parse_newer(data, last_resort=False)
+                if parsed is None:
                     raise
-                tree = ast.parse(rewritten)
+                tree, rewritten = parsed
                 read = rewritten.decode("utf-8").split("\n")
-            result = _File(text, [node for node in ast.walk(tree) if isinstance(node, ast.Call)], read)
+            result = _File(data, text, [node for node in ast.walk(tree) if isinstance(node, ast.Call)], read)
     except (UnicodeDecodeError, SyntaxError, RecursionError, ValueError, MemoryError):
         result = None
     source.views[_VIEW] = result
