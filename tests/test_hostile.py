@@ -295,7 +295,7 @@ def test_the_parsers_warnings_about_scanned_code_never_reach_stderr(tmp_path) ->
 
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "main.py").write_bytes(
-        b'import os\nimport re\nfrom fastapi import FastAPI\n\napp = FastAPI()\nPATTERN = re.compile("\\d+\\\x1b[31m")\n'
+        b'import os\nimport re\nfrom fastapi import FastAPI\n\napp = FastAPI()\nPATTERN = re.compile("\\d+\\\x1b[31m")\nOCTAL = "\\777"\n'
         b'DATABASE_URL = "postgresql://shop:s3cret@db/shop"\n\n\n@app.get("/")\nasync def index():\n'
         b'    return {"engine": create_engine(DATABASE_URL, pool_size=5)}\n')
     done = subprocess.run([sys.executable, "-m", "prodcheck", "check", str(tmp_path), "--no-cache", "--format", "json"],

@@ -66,7 +66,7 @@ def quiet_parser_warnings() -> None:
     scanned file's own characters, unescaped: a backslash before an escape character in a string literal
     wrote that terminal control sequence to stderr."""
     warnings.filterwarnings("ignore", category=SyntaxWarning)
-    warnings.filterwarnings("ignore", category=DeprecationWarning, message="invalid escape sequence")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, message="invalid (octal )?escape sequence")
 
 
 def _worker_init() -> None:
