@@ -141,3 +141,11 @@ def test_the_rendering_of_a_template_gets_the_text_rewrite_only(monkeypatch: pyt
     with pytest.raises(SyntaxError):
         extract("{{cookiecutter.name}}/app.py", source)
     assert asked == []
+
+
+def test_a_brace_that_opens_the_file_follows_no_dot() -> None:
+    """`.{` is looked for before the brace, never around the end of the text."""
+    from prodcheck.extract.newer_syntax import _rewrite
+
+    assert _rewrite(b"{'a': 1}\ntype A = int\n# the end.")[1] is False
+    assert _rewrite(b"from app.{{ name }} import x\n")[1] is True

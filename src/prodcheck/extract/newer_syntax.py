@@ -191,7 +191,7 @@ class _Scanner:
                 line_start = False
                 continue
             if char in _OPEN:
-                if char == "{" and (text.startswith("%", position + 1) or text.startswith(".", position - 1)):
+                if char == "{" and (text.startswith("%", position + 1) or (position and text[position - 1] == ".")):
                     self.template_marker = True
                 brackets.append(char)
                 position += 1
