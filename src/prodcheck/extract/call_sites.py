@@ -1,0 +1,162 @@
+"""The walk's calls, attribute reads and URL literals: the layer of the one `ast` pass (extract/python.py) that
+records each call's Value with the flags its place gives it (awaited, offloaded, run once, in `__main__`...), the
+reads of attributes that make a request, and the string literals that hold a URL."""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from prodcheck.extract.file_facts import literal_keywords
+from prodcheck.extract.kept_calls import kept_call
+from prodcheck.extract.test_bodies import TestBodies
+from prodcheck.extract.values import WholeFunction, debug_variable
+from prodcheck.knowledge import load
+from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
+from prodcheck.model.facts import (AWAITED, IN_MAIN, ITERATED, KEYWORD_LITERAL, OFFLOADED, ONCE, READ, Call,
+                                   StringLiteral)
+
+# Calls whose callable argument runs in a worker thread, not on the event loop.
+OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])
+OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
+# Calls that call a lambda they are given on the calling thread or on the event loop (knowledge/blocking.toml [eager]).
+_EAGER_FUNCTIONS = frozenset(load("blocking")["eager"]["functions"])
+_EAGER_METHODS = frozenset(load("blocking")["eager"]["methods"])
+_CONSUMING_FUNCTIONS = frozenset(load("blocking")["consumes"]["functions"])
+_CONSUMING_METHODS = frozenset(load("blocking")["consumes"]["methods"])
+# Attributes whose read makes a request (knowledge/blocking.toml `attributes`): each read in a function is kept.
+_READ_ATTRIBUTES = frozenset(name for family in load("blocking")["family"].values()
+                             for name in family.get("attributes", ()))
+_INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
+_Name, _Attribute, _Constant, _Subscript = ast.Name, ast.Attribute, ast.Constant, ast.Subscript
+
+
+class CallSites(TestBodies):
+    """Calls, request-making attribute reads and URL literals, as the walk meets them."""
+
+    # what the walk (extract/python.py `_Extractor`) sets up
+    reads: list[Call]
+    keyword_names: list[str]
+    await_depth: set[int]
+    _eager_lambdas: set[int]
+    _dispatch: dict[type, Any]
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        value = node.value
+        if type(value) is _Constant and type(value.value) is str:
+            return  # docstrings and bare strings say nothing about runtime behaviour
+        method = self._dispatch.get(type(value), self.generic_visit)  # its one child, as `generic_visit` would
+        if method is not None:
+            method(value)
+
+    def visit_Await(self, node: ast.Await) -> None:
+        if isinstance(node.value, ast.Call):
+            self.await_depth.add(id(node.value))
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        # Runs for every call of every file: exact type tests (the parser makes no subclasses), the
+        # scope read once, and the children dispatched as `generic_visit` does.
+        value = self.value(node)
+        func = node.func
+        scope = self.scopes[-1]
+        text = value.text if value is not None else ""
+        if self.shallow and (kept_call(text) or debug_variable(node)):
+            raise WholeFunction  # a reader takes this call's arguments (extract/test_bodies.py)
+        if text and value is not None:
+            receiver = ""
+            if type(func) is _Attribute:
+                base = func.value
+                while type(base) is _Attribute or type(base) is _Subscript:
+                    base = base.value
+                if type(base) is _Name and scope.is_function and base.id in scope.local_names:
+                    receiver = base.id
+            flags = AWAITED if id(node) in self.await_depth else 0
+            if self.in_main:
+                flags |= IN_MAIN
+            if self.offload_depth > 0 or self.deferred_depth > 0:
+                flags |= OFFLOADED
+            if self.once_depth > 0:
+                flags |= ONCE
+            if value.flat_keywords:
+                named = self.keyword_names
+                before = len(named)
+                literal_keywords(value, named)
+                if len(named) > before:
+                    flags |= KEYWORD_LITERAL
+            if id(node) in self.iterated:
+                flags |= ITERATED
+            calls = self.calls
+            calls.append(Call(value, scope.qualname if scope.is_function else "", receiver, flags))
+            if len(calls) > PYTHON_MAX_FACTS:
+                raise OverBudget(too_large("calls", len(calls), PYTHON_MAX_FACTS))
+        offloads = eager = False
+        if value is not None:
+            last = text.rpartition(".")[2]  # `Value.last`, computed once per call
+            offloads = text in OFFLOADERS or last in OFFLOAD_METHODS
+            eager = not offloads and (text in _EAGER_FUNCTIONS or last in _EAGER_METHODS)
+        if node.args and (text in _CONSUMING_FUNCTIONS or (type(func) is _Attribute and func.attr in _CONSUMING_METHODS)):
+            consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
+            if type(consumed) is ast.GeneratorExp:
+                self.iterated.add(id(consumed))
+            else:
+                self.iterate(consumed)
+        if eager:
+            self._eager_lambdas.update(id(a) for a in (*node.args, *(k.value for k in node.keywords))
+                                       if type(a) is ast.Lambda)
+        while type(func) is _Attribute:  # `a.b.c(...)`: the attribute names hold nothing, only what they end on
+            func = func.value
+        dispatch, generic = self._dispatch, self.generic_visit
+        method = dispatch.get(type(func), generic)
+        if method is not None:
+            method(func)
+        if offloads:
+            self.offload_depth += 1
+        for arg in node.args:
+            method = dispatch.get(type(arg), generic)
+            if method is not None:
+                method(arg)
+        for keyword in node.keywords:
+            argument = keyword.value
+            if type(argument) is _Constant:  # `url="postgres://..."`: a URL literal, recorded with its keyword
+                literal = argument.value
+                if keyword.arg and type(literal) is str and "://" in literal:
+                    self._string(argument, f"kwarg:{keyword.arg}")
+            method = dispatch.get(type(argument), generic)
+            if method is not None:
+                method(argument)
+        if offloads:
+            self.offload_depth -= 1
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        # Its one child, as `generic_visit` would; first, a read of an attribute that makes a request
+        # (`result.status`), kept with the flags its place gives a call
+        if node.attr in _READ_ATTRIBUTES and type(node.ctx) is ast.Load and not self.shallow:
+            scope = self.scopes[-1]
+            value = self.value(node)
+            if scope.is_function and value is not None and value.text:
+                flags = READ | (OFFLOADED if self.offload_depth > 0 or self.deferred_depth > 0 else 0)
+                self.reads.append(Call(value, scope.qualname, "", flags | (ONCE if self.once_depth > 0 else 0)))
+        child = node.value
+        method = self._dispatch.get(type(child), self.generic_visit)
+        if method is not None:
+            method(child)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        literal = node.value
+        if type(literal) is str and "://" in literal:  # `_string` keeps only URL-like literals
+            self._string(node, "")
+
+    def _string(self, node: ast.Constant, role: str) -> None:
+        text = node.value
+        if not isinstance(text, str) or "://" not in text or len(text) > 2000:
+            return
+        if not _INTERESTING_STRING.search(text):
+            return
+        span = self.pos.span(node)
+        if any(s.span == span for s in self.strings[-3:]):
+            return
+        scope = self.scopes[-1].qualname if self.scopes[-1].is_function else ""
+        self.strings.append(StringLiteral(text, span, scope, role, self.in_main))
+        if len(self.strings) > PYTHON_MAX_FACTS:
+            raise OverBudget(too_large("URL literals", len(self.strings), PYTHON_MAX_FACTS))
