@@ -72,16 +72,17 @@ def named(imported: Iterable[str], modules: Modules, importer: str = "") -> list
 
 
 def rounds_key(digests: Mapping[str, object], parsed: Mapping[str, str], checked: Mapping[str, str],
-               skipped: Iterable[str]) -> str | None:
+               skipped: Iterable[str], kind: str = "p") -> str | None:
     """What the second round is a function of: the path and facts digest of every parsed file (its links come
     from its facts), the path and bytes (`checked`: the cache key) of every skipped file, and which of those
-    parse. None when a parsed file has no digest."""
+    parse. None when a parsed file has no digest. With `digests` the parsed files' links (python_rounds.py
+    `links_key`), `kind` "l" keeps the two keys apart."""
     digest = hashlib.blake2b(digest_size=20)
     for path in sorted(parsed):
         known = digests.get(path)
         if known is None:
             return None
-        digest.update(f"\0p{path}\0{known!r}".encode("utf-8", "surrogateescape"))
+        digest.update(f"\0{kind}{path}\0{known!r}".encode("utf-8", "surrogateescape"))
     parses = set(skipped)
     for path in sorted(checked):
         digest.update(f"\0u{path}\0{checked[path]}\0{path in parses}".encode("utf-8", "surrogateescape"))
