@@ -12,7 +12,9 @@ code reaches that way stays unparsed.
 What a file imports is read from its facts (`PyFacts.imported_modules`); a run that finds a file's facts in
 the cache reads the same list from a small table kept next to the index (`links`), without loading facts. And
 a run whose inputs to the round are the last run's (every parsed file's facts digest, every skipped file's bytes:
-`rounds_key`) parses the files that run did without reading any links (python_pass.py `pyrounds`).
+`rounds_key`) parses the files that run did without reading any links (python_pass.py `pyrounds`); so does a run
+whose parsed files' links are the last run's though a file's facts moved (a statement edited): the round reads a
+parsed file's facts only through its links (python_rounds.py `links_key`).
 """
 from __future__ import annotations
 

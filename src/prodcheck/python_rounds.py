@@ -1,6 +1,7 @@
 """The second round of the parse (python_links.py): the project modules that parsed async code imports and the
 prefilter skipped, followed through the links of the parsed files, or, when the round's inputs are the last
-run's (`python_links.rounds_key`), the files that run parsed, without reading a file's links."""
+run's (`python_links.rounds_key`), the files that run parsed, without reading a file's links; when only a parsed
+file's facts moved and not its links (a statement edited: `links_key`), the same files, from the links alone."""
 from __future__ import annotations
 
 from prodcheck.discovery.sources import SourceFile
@@ -55,8 +56,10 @@ def _remember(plan: PythonPlan, entries: dict[str, tuple[str, ...]]) -> None:
 def links_key(plan: PythonPlan, skipped: dict[str, SourceFile]) -> str | None:
     """`rounds_key` with each parsed file's links (`_links`) in place of its facts digest: the round reads a
     parsed file's facts only through them. None when a file's links are not known (`links_missed`)."""
+    missed = plan.links_missed
     parsed = {path: _links(plan, path) for path in plan.keys}
     if plan.links_missed:
+        plan.links_missed = missed  # the round says whether the files it reaches miss theirs
         return None
     return rounds_key(parsed, plan.keys, plan.checked, skipped, "l")
 
