@@ -170,3 +170,52 @@ def test_a_skipped_module_edited_follows_its_links_again(tmp_path: Path) -> None
     both = {"app/__init__.py", "app/entries.py", "app/shapes.py", "app/unused.py"}
     assert _cached_plan(root, cached) == (both, True)
     assert _second(root, uncached) == both
+
+
+def _followed(root: Path, settings: Settings, monkeypatch) -> tuple[set[str], bool]:
+    """The files a cached run's second round parses, and whether it followed the links (else it reused a round)."""
+    from prodcheck import python_rounds
+
+    followed: list[bool] = []
+    original = python_rounds._follow_links
+
+    def follow(*args, **kwargs) -> None:
+        followed.append(True)
+        original(*args, **kwargs)
+
+    monkeypatch.setattr(python_rounds, "_follow_links", follow)
+    second = _cached_plan(root, settings)[0]
+    monkeypatch.setattr(python_rounds, "_follow_links", original)
+    return second, bool(followed)
+
+
+def test_a_statement_edited_reuses_the_round_when_no_links_moved(tmp_path: Path, monkeypatch) -> None:
+    """A parsed file gains a statement (its facts moved, not what it imports): the round is the last run's by the
+    parsed files' links (`links_key`), and the findings are a run's without the cache; and back, by either key."""
+    root = write_project(tmp_path / "project", _files(ROUTE))
+    cached = Settings(select=("PC501",), use_cache=True, cache_dir=str(tmp_path / "cache"))
+    uncached = Settings(select=("PC501",), use_cache=False)
+    expected = {"app/__init__.py", "app/entries.py", "app/shapes.py"}
+    assert _followed(root, cached, monkeypatch) == (expected, True)
+    write_project(root, {"app/main.py": ROUTE + "\n_EDITED = 1\n"})
+    assert _followed(root, cached, monkeypatch) == (expected, False)
+    assert _lines(root, cached) == [("app/main.py", 10)] == _lines(root, uncached)
+    write_project(root, {"app/main.py": ROUTE + "\n_EDITED = 2\n"})
+    assert _followed(root, cached, monkeypatch) == (expected, False)
+    write_project(root, {"app/main.py": ROUTE})
+    assert _followed(root, cached, monkeypatch) == (expected, False)
+    assert _lines(root, cached) == [("app/main.py", 10)] == _lines(root, uncached)
+
+
+def test_a_parsed_file_that_imports_more_follows_its_links_again(tmp_path: Path, monkeypatch) -> None:
+    """A parsed file's facts moved with what it imports (the route now imports a skipped module): the links key
+    moved too, the round is followed again and parses that module, as a run without the cache does."""
+    root = write_project(tmp_path / "project", _files(ROUTE))
+    cached = Settings(select=("PC501",), use_cache=True, cache_dir=str(tmp_path / "cache"))
+    uncached = Settings(select=("PC501",), use_cache=False)
+    assert _followed(root, cached, monkeypatch)[0] == {"app/__init__.py", "app/entries.py", "app/shapes.py"}
+    write_project(root, {"app/main.py": "from app.unused import shout\n" + ROUTE})
+    both = {"app/__init__.py", "app/entries.py", "app/shapes.py", "app/unused.py"}
+    assert _followed(root, cached, monkeypatch) == (both, True)
+    assert _second(root, uncached) == both
+    assert _lines(root, cached) == _lines(root, uncached)

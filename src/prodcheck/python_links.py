@@ -12,7 +12,9 @@ code reaches that way stays unparsed.
 What a file imports is read from its facts (`PyFacts.imported_modules`); a run that finds a file's facts in
 the cache reads the same list from a small table kept next to the index (`links`), without loading facts. And
 a run whose inputs to the round are the last run's (every parsed file's facts digest, every skipped file's bytes:
-`rounds_key`) parses the files that run did without reading any links (python_pass.py `pyrounds`).
+`rounds_key`) parses the files that run did without reading any links (python_pass.py `pyrounds`); so does a run
+whose parsed files' links are the last run's though a file's facts moved (a statement edited): the round reads a
+parsed file's facts only through its links (python_rounds.py `links_key`).
 """
 from __future__ import annotations
 
@@ -72,16 +74,17 @@ def named(imported: Iterable[str], modules: Modules, importer: str = "") -> list
 
 
 def rounds_key(digests: Mapping[str, object], parsed: Mapping[str, str], checked: Mapping[str, str],
-               skipped: Iterable[str]) -> str | None:
+               skipped: Iterable[str], kind: str = "p") -> str | None:
     """What the second round is a function of: the path and facts digest of every parsed file (its links come
     from its facts), the path and bytes (`checked`: the cache key) of every skipped file, and which of those
-    parse. None when a parsed file has no digest."""
+    parse. None when a parsed file has no digest. With `digests` the parsed files' links (python_rounds.py
+    `links_key`), `kind` "l" keeps the two keys apart."""
     digest = hashlib.blake2b(digest_size=20)
     for path in sorted(parsed):
         known = digests.get(path)
         if known is None:
             return None
-        digest.update(f"\0p{path}\0{known!r}".encode("utf-8", "surrogateescape"))
+        digest.update(f"\0{kind}{path}\0{known!r}".encode("utf-8", "surrogateescape"))
     parses = set(skipped)
     for path in sorted(checked):
         digest.update(f"\0u{path}\0{checked[path]}\0{path in parses}".encode("utf-8", "surrogateescape"))

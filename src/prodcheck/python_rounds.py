@@ -1,6 +1,7 @@
 """The second round of the parse (python_links.py): the project modules that parsed async code imports and the
 prefilter skipped, followed through the links of the parsed files, or, when the round's inputs are the last
-run's (`python_links.rounds_key`), the files that run parsed, without reading a file's links."""
+run's (`python_links.rounds_key`), the files that run parsed, without reading a file's links; when only a parsed
+file's facts moved and not its links (a statement edited: `links_key`), the same files, from the links alone."""
 from __future__ import annotations
 
 from prodcheck.discovery.sources import SourceFile
@@ -20,15 +21,47 @@ def second_round(plan: PythonPlan, settings: Settings) -> None:
     # reading any file's links.
     key = rounds_key(plan.digests, plan.keys, plan.checked, skipped) if plan.folder is not None else None
     known = plan.rounds.get(key) if key is not None else None
-    if isinstance(known, tuple) and all(isinstance(path, str) and path in skipped for path in known):
+    by_links = None
+    if not _valid(known, skipped) and key is not None:
+        # A fact moved (a statement edited): when no parsed file's links did, the round is the last run's all the
+        # same. Made before the round adds its files to the plan: of the first round's files only.
+        by_links = links_key(plan, skipped)
+        known = plan.rounds.get(by_links) if by_links is not None else None
+        if _valid(known, skipped) and by_links is not None:
+            _remember(plan, {key: known, by_links: known})  # type: ignore[dict-item]  # a tuple of paths (`_valid`)
+    if _valid(known, skipped):
+        assert isinstance(known, tuple)
         _parse_second(plan, skipped, list(known), settings)
     else:
         _follow_links(plan, skipped, settings)
         if key is not None and not plan.links_missed:
-            plan.rounds.entries.clear()
-            plan.rounds.put(key, tuple(path for path in plan.keys if path in plan.second))
+            parsed = tuple(path for path in plan.keys if path in plan.second)
+            _remember(plan, {key: parsed} if by_links is None else {key: parsed, by_links: parsed})
     if plan.second:
         plan.unparsed = [source for source in plan.unparsed if source.path not in plan.second]
+
+
+def _valid(known: object, skipped: dict[str, SourceFile]) -> bool:
+    return isinstance(known, tuple) and all(isinstance(path, str) and path in skipped for path in known)
+
+
+def _remember(plan: PythonPlan, entries: dict[str, tuple[str, ...]]) -> None:
+    """The round's files under the keys of its inputs (by facts digests, by links): those of this run only."""
+    if plan.rounds.entries != entries:
+        plan.rounds.entries.clear()
+        for key, parsed in entries.items():
+            plan.rounds.put(key, parsed)
+
+
+def links_key(plan: PythonPlan, skipped: dict[str, SourceFile]) -> str | None:
+    """`rounds_key` with each parsed file's links (`_links`) in place of its facts digest: the round reads a
+    parsed file's facts only through them. None when a file's links are not known (`links_missed`)."""
+    missed = plan.links_missed
+    parsed = {path: _links(plan, path) for path in plan.keys}
+    if plan.links_missed:
+        plan.links_missed = missed  # the round says whether the files it reaches miss theirs
+        return None
+    return rounds_key(parsed, plan.keys, plan.checked, skipped, "l")
 
 
 def _follow_links(plan: PythonPlan, skipped: dict[str, SourceFile], settings: Settings) -> None:
