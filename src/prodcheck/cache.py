@@ -16,7 +16,8 @@ folder (never from anything under the scanned root: a cache folder that resolves
 used), from a folder and a file that are not links, owned by the user and not writable by anybody
 else; and it is read by an unpickler that can only construct prodcheck's model classes, so even a
 planted file cannot run code. Files are written with O_CREAT|O_EXCL|O_NOFOLLOW in a 0o700 folder
-and atomically renamed into place. Anything unexpected (corrupt, foreign, wrong shape) is ignored.
+and atomically renamed into place (cache_files.py). Anything unexpected (corrupt, foreign, wrong shape)
+is ignored.
 """
 from __future__ import annotations
 
@@ -25,20 +26,15 @@ import hashlib
 import io
 import os
 import pickle
-import stat
 import sys
 import zlib
 from functools import lru_cache, partial
 from pathlib import Path
 
+from prodcheck.cache_files import read as read_file, write as write_file
+
 ENVIRONMENT = "PRODCHECK_CACHE_DIR"
 _MAGIC = b"prodcheck-cache\n"
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_BINARY = getattr(os, "O_BINARY", 0)
-_MAX_BYTES = 1 << 30
-# Descriptor-relative calls (openat, renameat, unlinkat): no link anywhere can redirect a write.
-_DIR_FD = {os.open, os.rename, os.unlink} <= os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 
 
 def default_folder() -> Path:
@@ -127,41 +123,6 @@ def _restricted_getattr(owner: object, name: object) -> object:
     raise pickle.UnpicklingError("only enum members may be looked up in a prodcheck cache")
 
 
-def _safe_folder(folder: Path, create: bool) -> int | None:
-    """A descriptor of the folder when it is a real folder of ours, else None."""
-    if create:
-        try:
-            folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.mkdir(folder, 0o700)
-        except FileExistsError:
-            pass
-        except OSError:
-            return None
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(info.st_mode) or not _ours(info):
-        return None
-    if not _DIR_FD:
-        return -1  # no descriptor-relative calls on this platform: paths are used
-    try:
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW)
-    except OSError:
-        return None
-    if not _ours(os.fstat(descriptor)):
-        os.close(descriptor)
-        return None
-    return descriptor
-
-
-def _ours(info: os.stat_result) -> bool:
-    getuid = getattr(os, "getuid", None)
-    if getuid is None:
-        return True  # Windows: no owner or mode bits to check
-    return info.st_uid == getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
 class Table:
     """One key -> value table of one scanned root: get/put by key, then save() once.
 
@@ -232,7 +193,7 @@ class Table:
                 payload = pickle.dumps(by_shard[shard], protocol=pickle.HIGHEST_PROTOCOL)
             except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
                 continue
-            _write(self.folder, self.filename_of(shard), header + payload)
+            write_file(self.folder, self.filename_of(shard), header + payload)
         self.changed.clear()
 
     def _load(self, filename: str) -> dict[str, object]:
@@ -320,7 +281,8 @@ class LazyTable:
             entries = self._shard(shard)
             for key in [key for key in entries if key not in live]:
                 del entries[key]
-            _write(self.folder, self.filename_of(shard), header + pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+            payload = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+            write_file(self.folder, self.filename_of(shard), header + payload)
         self.changed.clear()
 
 
@@ -343,7 +305,7 @@ def digest(data: bytes) -> str:
 
 
 def _load(folder: Path, filename: str) -> dict[str, object]:
-    data = _read(folder, filename)
+    data = read_file(folder, filename)
     header = _header()
     if data is None or not data.startswith(header):
         return {}
@@ -358,65 +320,3 @@ def _load(folder: Path, filename: str) -> dict[str, object]:
 
 def _header() -> bytes:
     return _MAGIC + code_hash().encode() + b"\n"
-
-
-def _read(folder: Path, name: str) -> bytes | None:
-    descriptor = _safe_folder(folder, create=False)
-    if descriptor is None:
-        return None
-    try:
-        flags = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY
-        if descriptor >= 0:
-            handle = os.open(name, flags, dir_fd=descriptor)
-        else:
-            handle = os.open(folder / name, flags)
-    except OSError:
-        return None
-    finally:
-        if descriptor >= 0:
-            os.close(descriptor)
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or not _ours(info) or info.st_size > _MAX_BYTES:
-            return None
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            return stream.read(_MAX_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-
-
-def _write(folder: Path, name: str, data: bytes) -> None:
-    descriptor = _safe_folder(folder, create=True)
-    if descriptor is None:
-        return
-    temporary = f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY
-    try:
-        if descriptor >= 0:
-            handle = os.open(temporary, flags, 0o600, dir_fd=descriptor)
-        else:
-            handle = os.open(folder / temporary, flags, 0o600)
-    except OSError:
-        if descriptor >= 0:
-            os.close(descriptor)
-        return
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        if descriptor >= 0:
-            os.rename(temporary, name, src_dir_fd=descriptor, dst_dir_fd=descriptor)  # atomic on POSIX
-        else:
-            os.replace(folder / temporary, folder / name)
-    except OSError:
-        try:
-            if descriptor >= 0:
-                os.unlink(temporary, dir_fd=descriptor)
-            else:
-                os.unlink(folder / temporary)
-        except OSError:
-            pass
-    finally:
-        if descriptor >= 0:
-            os.close(descriptor)

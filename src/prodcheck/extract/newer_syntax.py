@@ -13,25 +13,20 @@ point at the right lines:
   them as patterns at most, and nested quotes are what 3.11 cannot parse.
 
 `downgrade` finds those constructs with one linear scan of the text (strings, comments and
-brackets only) and parses the result with `ast`. libcst is the last resort, for what the scan
+brackets only: extract/text_scan.py) and parses the result with `ast`. libcst is the last resort, for what the scan
 does not understand (`downgrade_cst`, the same rewrite on a concrete syntax tree); it costs about
 a hundred times more.
 """
 from __future__ import annotations
 
 import ast
-import keyword
 import re
+
+from prodcheck.extract.text_scan import Scanner, Unsupported
 
 # CPython's parser gives up past 200 nested brackets; libcst's native parser recurses on the C stack
 # and can crash the process long before reporting an error, so deeper input never reaches it.
 MAX_NESTING = 150
-
-_OPEN, _CLOSE = "([{", ")]}"
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[^\x00-\x7f][^\s!-/:-@\[-^`{-~]*")
-_PREFIXES = frozenset({"r", "b", "u", "f", "t", "br", "rb", "fr", "rf", "tr", "rt"})
-_BLANK = re.compile(r"[ \t\f]*")
-
 
 # Every byte but the six brackets, deleted before `bracket_depth` counts: a file is ~5 % brackets.
 _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"()[]{}")
@@ -48,308 +43,6 @@ def bracket_depth(source: bytes) -> int:
         elif byte in (41, 93, 125) and depth:
             depth -= 1
     return deepest
-
-
-class _Unsupported(Exception):
-    """Something the scan does not understand: libcst decides."""
-
-
-class _Scanner:
-    """One pass over the text: the edits (start, end, replacement) that make it 3.11 syntax."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.edits: list[tuple[int, int, str]] = []
-        # A template's marker outside every string and comment (`{%` opening a Jinja statement, `.{` as in
-        # `from app.{{ name }} import`): no version of Python reads that text, libcst neither.
-        self.template_marker = False
-
-    # -------------------------------------------------------------- strings
-
-    def string_end(self, start: int, prefix: str) -> int:
-        """End offset of the string literal whose quotes start at `start`."""
-        text = self.text
-        quote = text[start]
-        triple = text.startswith(quote * 3, start)
-        closing = quote * 3 if triple else quote
-        position = start + len(closing)
-        templated = "f" in prefix or "t" in prefix
-        while True:
-            if position >= len(text):
-                raise _Unsupported("unterminated string")
-            char = text[position]
-            if char == "\\":
-                position += 2
-                continue
-            if not triple and char == "\n":
-                raise _Unsupported("line break in a one-line string")
-            if text.startswith(closing, position):
-                return position + len(closing)
-            if templated and char == "{":
-                if text.startswith("{{", position):
-                    position += 2
-                    continue
-                position = self.replacement_field(position + 1, closing)
-                continue
-            if templated and char == "}":
-                position += 2 if text.startswith("}}", position) else 1
-                continue
-            position += 1
-
-    def replacement_field(self, position: int, closing: str) -> int:
-        """From inside `{` of an f-string to just past its `}` (nested format specs included)."""
-        text = self.text
-        depth = 0
-        while position < len(text):
-            skipped = self.skip_string_or_comment(position)
-            if skipped is not None:
-                position = skipped
-                continue
-            char = text[position]
-            if char in _OPEN:
-                depth += 1
-            elif char in _CLOSE:
-                if depth == 0:
-                    if char != "}":
-                        raise _Unsupported("unbalanced replacement field")
-                    return position + 1
-                depth -= 1
-            elif char == ":" and depth == 0 and not text.startswith(":=", position):
-                return self.format_spec(position + 1, closing)
-            position += 1
-        raise _Unsupported("unterminated replacement field")
-
-    def format_spec(self, position: int, closing: str) -> int:
-        text = self.text
-        while position < len(text):
-            char = text[position]
-            if char == "{":
-                position = self.replacement_field(position + 1, closing)
-                continue
-            if char == "}":
-                return position + 1
-            if text.startswith(closing, position) or (char == "\n" and len(closing) == 1):
-                raise _Unsupported("string ends in a format spec")
-            position += 1
-        raise _Unsupported("unterminated format spec")
-
-    def prefix_before(self, quote: int) -> str:
-        """The literal's prefix letters (lowercased) ending right before `quote`."""
-        text = self.text
-        start = quote
-        while start > 0 and quote - start < 2 and text[start - 1] in "rRbBuUfFtT":
-            start -= 1
-        while start < quote and start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            start += 1
-        prefix = text[start:quote].lower()
-        return prefix if prefix in _PREFIXES else ""
-
-    # -------------------------------------------------------------- code
-
-    def scan(self) -> list[tuple[int, int, str]]:
-        text = self.text
-        length = len(text)
-        position = 0
-        brackets: list[str] = []
-        line_start = True  # at the first token of a logical line (or after `;`)
-        while position < length:
-            char = text[position]
-            if char in " \t\f":
-                position += 1
-                continue
-            if char == "\n" or char == "\r":
-                position += 1
-                if not brackets:
-                    line_start = True
-                continue
-            if char == "#":
-                newline = text.find("\n", position)
-                position = length if newline < 0 else newline
-                continue
-            if char == "\\" and text[position + 1: position + 2] in ("\n", "\r"):
-                position += 2
-                continue
-            if char in "'\"":
-                prefix = self.prefix_before(position)
-                end = self.string_end(position, prefix)
-                if "f" in prefix or "t" in prefix:
-                    start = position - len(prefix)
-                    # Grouping parentheses around the literal alone are part of it (as in libcst).
-                    while True:
-                        before = start - 1
-                        while before >= 0 and text[before] in " \t\f\r\n":
-                            before -= 1
-                        after = self.skip_space(end)
-                        if not (before >= 0 and text[before] == "(" and text.startswith(")", after)
-                                and self.grouping(before) and brackets):
-                            break
-                        brackets.pop()
-                        start, end = before, after + 1
-                    breaks = text.count("\n", start, end)
-                    self.edits.append((start, end, '"""' + "\n" * breaks + '"""' if breaks else '""'))
-                position = end
-                line_start = False
-                continue
-            if char in _OPEN:
-                if char == "{" and (text.startswith("%", position + 1) or (position and text[position - 1] == ".")):
-                    self.template_marker = True
-                brackets.append(char)
-                position += 1
-                line_start = False
-                continue
-            if char in _CLOSE:
-                if brackets:
-                    brackets.pop()
-                position += 1
-                continue
-            if char == ";" and not brackets:
-                line_start = True
-                position += 1
-                continue
-            if char == ":" and not brackets:
-                # `if x: type A = int` — a simple statement may follow a compound header's colon.
-                line_start = True
-                position += 1
-                continue
-            word = _WORD.match(text, position)
-            if word is None:
-                position += 1
-                line_start = False
-                continue
-            name = word.group()
-            end = word.end()
-            if end < length and text[end] in "'\"" and name.lower() in _PREFIXES:
-                position = end  # a prefixed literal: the string branch reads the prefix back
-                continue
-            if not brackets:
-                if name in ("def", "class"):
-                    self.type_parameters(end)
-                elif name == "type" and line_start:
-                    self.type_alias(position, end)
-                elif name == "except" and line_start:
-                    self.except_tuple(end)
-            line_start = False
-            position = end
-        return self.edits
-
-    def skip_space(self, position: int) -> int:
-        text = self.text
-        while position < len(text) and text[position] in " \t\f\r\n":
-            position += 1
-        return position
-
-    def grouping(self, paren: int) -> bool:
-        """Whether the `(` at `paren` groups an expression (not a call's or a def's)."""
-        text = self.text
-        end = paren
-        while end > 0 and text[end - 1] in " \t\f":
-            end -= 1
-        if end == 0:
-            return True
-        last = text[end - 1]
-        if last.isalnum() or last == "_":
-            start = end
-            while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-                start -= 1
-            return keyword.iskeyword(text[start:end])
-        return last not in ")]'\"\\"
-
-    def skip_blank(self, position: int) -> int:
-        return _BLANK.match(self.text, position).end()  # type: ignore[union-attr]  # `[ \t\f]*` always matches
-
-    def skip_string_or_comment(self, position: int) -> int | None:
-        """Offset just past the string literal or comment starting at `position`, or None."""
-        char = self.text[position]
-        if char in "'\"":
-            return self.string_end(position, self.prefix_before(position))
-        if char == "#":
-            newline = self.text.find("\n", position)
-            return len(self.text) if newline < 0 else newline
-        return None
-
-    def matching(self, position: int) -> int:
-        """Offset just past the bracket that closes the one at `position` (strings skipped)."""
-        text = self.text
-        depth = 0
-        while position < len(text):
-            skipped = self.skip_string_or_comment(position)
-            if skipped is not None:
-                position = skipped
-                continue
-            char = text[position]
-            if char in _OPEN:
-                depth += 1
-            elif char in _CLOSE:
-                depth -= 1
-                if depth == 0:
-                    return position + 1
-            position += 1
-        raise _Unsupported("unbalanced brackets")
-
-    def type_parameters(self, after_keyword: int) -> None:
-        name_at = self.skip_blank(after_keyword)
-        if name_at == after_keyword:
-            return
-        name = _WORD.match(self.text, name_at)
-        if name is None:
-            return
-        bracket = self.skip_blank(name.end())
-        if self.text.startswith("[", bracket):
-            self.edits.append((bracket, self.matching(bracket), ""))
-
-    def type_alias(self, keyword: int, after_keyword: int) -> None:
-        name_at = self.skip_blank(after_keyword)
-        if name_at == after_keyword:
-            return
-        name = _WORD.match(self.text, name_at)
-        if name is None:
-            return
-        position = self.skip_blank(name.end())
-        if self.text.startswith("[", position):
-            position = self.skip_blank(self.matching(position))
-        if not self.text.startswith("=", position) or self.text.startswith("==", position):
-            return
-        value = self.skip_blank(position + 1)
-        self.edits.append((keyword, value, name.group() + " = "))
-
-    def except_tuple(self, after_keyword: int) -> None:
-        text = self.text
-        position = after_keyword
-        if text.startswith("*", position):
-            return  # except* groups: left to libcst
-        start = self.skip_blank(position)
-        if start == position:
-            return
-        position = start
-        last = start
-        comma = False
-        while position < len(text):
-            char = text[position]
-            if char in "'\"":
-                position = self.string_end(position, self.prefix_before(position))
-                last = position
-                continue
-            if char in _OPEN:
-                position = self.matching(position)
-                last = position
-                continue
-            if char == ":":
-                break
-            if char == "\n" or char == "#":
-                return
-            if char == "\\":
-                return  # continued lines: left to libcst
-            if char == ",":
-                comma = True
-            if char not in " \t\f":
-                last = position + 1
-            position += 1
-        else:
-            return
-        word = _WORD.match(text, start)
-        if comma and not re.search(r"(?<![\w.])as(?![\w])", text[start:last]) and not (word and word.group() == "as"):
-            self.edits.append((start, start, "("))
-            self.edits.append((last, last, ")"))
 
 
 def parse_newer(source: bytes, path: str = "<unknown>", last_resort: bool = True) -> tuple[ast.Module, bytes] | None:
@@ -395,7 +88,7 @@ def downgrade_text(source: bytes) -> bytes | None:
 
 def _rewrite(source: bytes) -> tuple[bytes | None, bool]:
     """`downgrade_text`, and whether the scan read the whole file and found a template's marker
-    outside its strings and comments (`_Scanner.template_marker`)."""
+    outside its strings and comments (`Scanner.template_marker`)."""
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError:
@@ -407,10 +100,10 @@ def _rewrite(source: bytes) -> tuple[bytes | None, bool]:
         declared = re.match(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", line)
         if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
             return None, False  # another declared encoding: libcst honours it
-    scanner = _Scanner(text)
+    scanner = Scanner(text)
     try:
         edits = scanner.scan()
-    except (_Unsupported, IndexError, RecursionError):
+    except (Unsupported, IndexError, RecursionError):
         return None, False
     if not edits:
         return None, scanner.template_marker

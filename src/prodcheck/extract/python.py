@@ -6,7 +6,8 @@ into the content-hash cache. Nothing here imports or executes the scanned code.
 
 The pass is one visitor built in layers, each a class the next extends: names and Values
 (extract/values.py, positions in extract/positions.py), the statements that bind names
-(extract/statements.py), and here the walk itself, functions, classes, calls and URL literals.
+(extract/statements.py), test functions' bodies (extract/test_bodies.py), calls, attribute reads and
+URL literals (extract/call_sites.py), and here the walk itself, functions and classes.
 """
 from __future__ import annotations
 
@@ -16,33 +17,20 @@ import sys
 from itertools import chain
 from typing import Any
 
-from prodcheck.extract.file_facts import literal_keywords, registry_names
+from prodcheck.extract.file_facts import registry_names
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.dev_conditions import dev_condition
 from prodcheck.extract.once import Neighbours, once_statements
-from prodcheck.extract.test_bodies import TestBodies
+from prodcheck.extract.call_sites import CallSites
+from prodcheck.extract.bodies import declares_only, yields
 from prodcheck.extract.types import shared_def_span, shared_imports, shared_param, shared_params
-from prodcheck.extract.kept_calls import kept_call
-from prodcheck.extract.values import Scope, WholeFunction, debug_variable
-from prodcheck.knowledge import load
+from prodcheck.extract.values import Scope
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
-from prodcheck.model.facts import (AWAITED, IN_MAIN, ITERATED, KEYWORD_LITERAL, OFFLOADED, ONCE, READ, VALUE_SHAPES,
+from prodcheck.model.facts import (ITERATED, VALUE_SHAPES,
                                    Call, ClassDef, Function, Param, PyFacts, StringLiteral, pack_position)
 from prodcheck.model.finding import Span
 
-# Calls whose callable argument runs in a worker thread, not on the event loop.
-OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])
-OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
-# Calls that call a lambda they are given on the calling thread or on the event loop (knowledge/blocking.toml [eager]).
-_EAGER_FUNCTIONS = frozenset(load("blocking")["eager"]["functions"])
-_EAGER_METHODS = frozenset(load("blocking")["eager"]["methods"])
-_CONSUMING_FUNCTIONS = frozenset(load("blocking")["consumes"]["functions"])
-_CONSUMING_METHODS = frozenset(load("blocking")["consumes"]["methods"])
-# Attributes whose read makes a request (knowledge/blocking.toml `attributes`): each read in a function is kept.
-_READ_ATTRIBUTES = frozenset(name for family in load("blocking")["family"].values()
-                             for name in family.get("attributes", ()))
 _PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
-_INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 _new_tuple = tuple.__new__
 _V2, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[5]
 _intern = sys.intern
@@ -59,11 +47,9 @@ def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
     return names
 
 
-_Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
-_Subscript = ast.Subscript
+_Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
 # Statements that leave the block: below `if not isinstance(x, T): return` the test held
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-_BinOp, _Div = ast.BinOp, ast.Div
 # Fields that never hold a node: the grammar's identifiers and numbers (`Name.id`, `alias.name`,
 # `ImportFrom.level`...), a Constant's value, and what no rule reads (`ctx`, type comments).
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
@@ -75,66 +61,13 @@ _NOT_NODES = (str, int, float, complex, bool, bytes, type(None), type(...))
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
 
 
-def _yields(statements: list[ast.stmt]) -> bool:
-    """A `yield` among the statements, outside the functions and classes they define."""
-    todo: list[ast.AST] = list(statements)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(node))
-    return False
-
-
-def _declares_only(statements: list[ast.stmt]) -> bool:
-    """A body that only declares the method (`...`, `pass`, a docstring, `raise NotImplementedError`): a base's or a
-    Protocol's stand-in for what a subclass implements. A body that ends by returning a fixed default (`return None`,
-    `return {}`, `return HookResult()`) and does nothing else is the same: a hook a subclass overrides when it needs
-    it ("not abstract, so a subclass need not implement every hook"), a call of which on an instance of the base runs
-    the subclass's."""
-    last = len(statements) - 1
-    for index, statement in enumerate(statements):
-        kind = type(statement)
-        if kind is ast.Pass or (kind is ast.Expr and type(statement.value) is ast.Constant):  # type: ignore[attr-defined]  # an ast.Expr
-            continue
-        if kind is ast.Assign and type(statement.value) in (ast.Constant, ast.JoinedStr):  # type: ignore[attr-defined]  # an ast.Assign
-            continue  # `msg = f"{type(self)}.process"` before `raise NotImplementedError(msg)`
-        if kind is ast.Raise:
-            raised = statement.exc  # type: ignore[attr-defined]  # an ast.Raise
-            raised = raised.func if type(raised) is ast.Call else raised
-            if type(raised) is ast.Name and raised.id == "NotImplementedError":
-                continue
-        if kind is ast.Return and index == last and _fixed_default(statement.value):  # type: ignore[attr-defined]  # an ast.Return
-            continue
-        return False
-    return True
-
-
-def _fixed_default(value: ast.expr | None) -> bool:
-    """`None`, a constant, an empty literal, or a class or factory called with no argument (`HookResult()`, `dict()`)."""
-    if value is None or isinstance(value, ast.Constant):
-        return True
-    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-        return not value.elts
-    if isinstance(value, ast.Dict):
-        return not value.keys
-    if isinstance(value, ast.Call) and not value.args and not value.keywords:
-        func = value.func
-        while isinstance(func, ast.Attribute):
-            func = func.value
-        # `HookResult()`, `models.Result()`: a class or factory by name, not a method of the object (`self.name()`)
-        return isinstance(func, ast.Name) and func.id not in {"self", "cls"}
-    return False
-
-
 def _child_fields(node_type: type) -> tuple[str, ...]:
     if node_type is _Constant:
         return ()
     return tuple(n for n in getattr(node_type, "_fields", ()) if n not in _SKIPPED_FIELDS)
 
 
-class _Extractor(TestBodies):
+class _Extractor(CallSites):
     """Visits each node once; dispatch by type through a dict (NodeVisitor's getattr per node is slow).
     The dict maps a node type to its visit method, a leaf or a plain value to None (not entered), and
     any other type is walked (`generic_visit`): one lookup per child."""
@@ -168,10 +101,10 @@ class _Extractor(TestBodies):
         self._dispatch: dict[type, Any] = dict.fromkeys((*_LEAVES, *_NOT_NODES))
         self._dispatch.update((node_type, getattr(self, name)) for node_type, name in _dispatch_names(type(self)))
         self.calls: list[Call] = []
-        self.reads: list[Call] = []  # reads of `_READ_ATTRIBUTES` in functions
+        self.reads: list[Call] = []  # reads of request-making attributes in functions (call_sites.py)
         self.keyword_names: list[str] = []  # of keywords holding a literal (extract/file_facts.literal_keywords)
         self.functions: list[Function] = []
-        self.stubs: list[str] = []  # methods whose body only declares them (`_declares_only`)
+        self.stubs: list[str] = []  # methods whose body only declares them (`bodies.declares_only`)
         self.dev_blocks: list[tuple[int, int]] = []  # `if settings.DEBUG:` bodies in functions (dev_condition)
         self.classes: list[ClassDef] = []
         self.strings: list[StringLiteral] = []
@@ -212,7 +145,7 @@ class _Extractor(TestBodies):
             for statement in node.body if truth else node.orelse:
                 self.visit(statement)
             # a `yield` in the branch still makes the function a generator, as the compiler reads it
-            scope.is_generator = scope.is_generator or _yields(node.orelse if truth else node.body)
+            scope.is_generator = scope.is_generator or yields(node.orelse if truth else node.body)
             return
         if scope.is_function and not node.orelse and node.body and type(node.body[-1]) in _EXITS:
             self._narrowed(scope, test, negated=True)
@@ -307,7 +240,7 @@ class _Extractor(TestBodies):
         self.once_depth = outer_once
         self.scopes.pop()
         self.shallow = outer_shallow
-        if in_class and _declares_only(node.body):
+        if in_class and declares_only(node.body):
             self.stubs.append(qualname)
         self.functions.append(
             Function(
@@ -368,127 +301,6 @@ class _Extractor(TestBodies):
         self.scopes.pop()
         self.shallow = outer_shallow
 
-    # ------------------------------------------------------------ calls and URL literals
-
-    def visit_Expr(self, node: ast.Expr) -> None:
-        value = node.value
-        if type(value) is _Constant and type(value.value) is str:
-            return  # docstrings and bare strings say nothing about runtime behaviour
-        method = self._dispatch.get(type(value), self.generic_visit)  # its one child, as `generic_visit` would
-        if method is not None:
-            method(value)
-
-    def visit_Await(self, node: ast.Await) -> None:
-        if isinstance(node.value, ast.Call):
-            self.await_depth.add(id(node.value))
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        # Runs for every call of every file: exact type tests (the parser makes no subclasses), the
-        # scope read once, and the children dispatched as `generic_visit` does.
-        value = self.value(node)
-        func = node.func
-        scope = self.scopes[-1]
-        text = value.text if value is not None else ""
-        if self.shallow and (kept_call(text) or debug_variable(node)):
-            raise WholeFunction  # a reader takes this call's arguments (extract/test_bodies.py)
-        if text and value is not None:
-            receiver = ""
-            if type(func) is _Attribute:
-                base = func.value
-                while type(base) is _Attribute or type(base) is _Subscript:
-                    base = base.value
-                if type(base) is _Name and scope.is_function and base.id in scope.local_names:
-                    receiver = base.id
-            flags = AWAITED if id(node) in self.await_depth else 0
-            if self.in_main:
-                flags |= IN_MAIN
-            if self.offload_depth > 0 or self.deferred_depth > 0:
-                flags |= OFFLOADED
-            if self.once_depth > 0:
-                flags |= ONCE
-            if value.flat_keywords:
-                named = self.keyword_names
-                before = len(named)
-                literal_keywords(value, named)
-                if len(named) > before:
-                    flags |= KEYWORD_LITERAL
-            if id(node) in self.iterated:
-                flags |= ITERATED
-            calls = self.calls
-            calls.append(Call(value, scope.qualname if scope.is_function else "", receiver, flags))
-            if len(calls) > PYTHON_MAX_FACTS:
-                raise OverBudget(too_large("calls", len(calls), PYTHON_MAX_FACTS))
-        offloads = eager = False
-        if value is not None:
-            last = text.rpartition(".")[2]  # `Value.last`, computed once per call
-            offloads = text in OFFLOADERS or last in OFFLOAD_METHODS
-            eager = not offloads and (text in _EAGER_FUNCTIONS or last in _EAGER_METHODS)
-        if node.args and (text in _CONSUMING_FUNCTIONS or (type(func) is _Attribute and func.attr in _CONSUMING_METHODS)):
-            consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
-            if type(consumed) is ast.GeneratorExp:
-                self.iterated.add(id(consumed))
-            else:
-                self.iterate(consumed)
-        if eager:
-            self._eager_lambdas.update(id(a) for a in (*node.args, *(k.value for k in node.keywords))
-                                       if type(a) is ast.Lambda)
-        while type(func) is _Attribute:  # `a.b.c(...)`: the attribute names hold nothing, only what they end on
-            func = func.value
-        dispatch, generic = self._dispatch, self.generic_visit
-        method = dispatch.get(type(func), generic)
-        if method is not None:
-            method(func)
-        if offloads:
-            self.offload_depth += 1
-        for arg in node.args:
-            method = dispatch.get(type(arg), generic)
-            if method is not None:
-                method(arg)
-        for keyword in node.keywords:
-            argument = keyword.value
-            if type(argument) is _Constant:  # `url="postgres://..."`: a URL literal, recorded with its keyword
-                literal = argument.value
-                if keyword.arg and type(literal) is str and "://" in literal:
-                    self._string(argument, f"kwarg:{keyword.arg}")
-            method = dispatch.get(type(argument), generic)
-            if method is not None:
-                method(argument)
-        if offloads:
-            self.offload_depth -= 1
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        # Its one child, as `generic_visit` would; first, a read of an attribute that makes a request
-        # (`result.status`), kept with the flags its place gives a call
-        if node.attr in _READ_ATTRIBUTES and type(node.ctx) is ast.Load and not self.shallow:
-            scope = self.scopes[-1]
-            value = self.value(node)
-            if scope.is_function and value is not None and value.text:
-                flags = READ | (OFFLOADED if self.offload_depth > 0 or self.deferred_depth > 0 else 0)
-                self.reads.append(Call(value, scope.qualname, "", flags | (ONCE if self.once_depth > 0 else 0)))
-        child = node.value
-        method = self._dispatch.get(type(child), self.generic_visit)
-        if method is not None:
-            method(child)
-
-    def visit_Constant(self, node: ast.Constant) -> None:
-        literal = node.value
-        if type(literal) is str and "://" in literal:  # `_string` keeps only URL-like literals
-            self._string(node, "")
-
-    def _string(self, node: ast.Constant, role: str) -> None:
-        text = node.value
-        if not isinstance(text, str) or "://" not in text or len(text) > 2000:
-            return
-        if not _INTERESTING_STRING.search(text):
-            return
-        span = self.pos.span(node)
-        if any(s.span == span for s in self.strings[-3:]):
-            return
-        scope = self.scopes[-1].qualname if self.scopes[-1].is_function else ""
-        self.strings.append(StringLiteral(text, span, scope, role, self.in_main))
-        if len(self.strings) > PYTHON_MAX_FACTS:
-            raise OverBudget(too_large("URL literals", len(self.strings), PYTHON_MAX_FACTS))
 
 def module_name_for(path: str) -> str:
     if "{{" in path:  # `{{cookiecutter.project_name}}/web/app.py`: the package a template generates

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from prodcheck.knowledge.blocking import Orm, blocking
-from prodcheck.extract.python import OFFLOAD_METHODS, OFFLOADERS
+from prodcheck.extract.call_sites import OFFLOAD_METHODS, OFFLOADERS
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
