@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.templates import is_template_name
+from prodcheck.model.finding import Severity
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -230,3 +231,33 @@ def env_file_secrets(project: Project, source: SourceFile) -> list[tuple[int, st
             for url in database_urls(entry.value):
                 found.append((entry.line, entry.key, url.password))
     return found
+
+
+# The shortest generated key of a third-party service worth treating as possibly real (see fallback_severity).
+_SHORTEST_SERVICE_KEY = 20
+
+
+def fallback_severity(name: str, evidence: Evidence, value: str = "") -> Severity:
+    """A plain-word default (`"postgres"`, `"password"`) of a datastore's password or of a credential for
+    another company's service opens nothing by itself: the database must also be reachable and set to
+    that password, the mail relay or cloud API rejects it. A secret the application checks itself
+    (a signing key, an API token it accepts) is a warning whatever it looks like."""
+    role = credential_role(name)
+    if role is None or evidence >= Evidence.FORMAT:
+        return Severity.WARNING
+    if evidence == Evidence.WEAK or role == "throwaway":
+        return Severity.INFO
+    # A generated-looking value: a leaked credential if it could be one. Another company's API keys and
+    # secrets are long generated tokens (AWS secret keys 40 characters, most API keys 32 or more): a
+    # short one (`polar123456789`) is a local development value.
+    return Severity.INFO if role == "outbound" and len(value) < _SHORTEST_SERVICE_KEY else Severity.WARNING
+
+
+def role_note(name: str, evidence: Evidence, value: str = "") -> str:
+    if fallback_severity(name, evidence, value) != Severity.INFO:
+        return ""
+    if credential_role(name) == "throwaway":
+        return " (the secret of a test double or test account: it opens no production system)"
+    if credential_role(name) == "outbound":
+        return " (a credential for another service: a made-up default is rejected there, it opens nothing)"
+    return " (a datastore's password: it opens only a database set to it and reachable)"
