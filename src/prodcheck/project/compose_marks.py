@@ -27,7 +27,7 @@ from prodcheck.model.files import Context
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.deploy_evidence import _join, _knowledge
 from prodcheck.project.infra import (
-    ComposeService, by_written_tail, compose_env, image_repository, is_database_image, is_pooler_image, under_variable,
+    ComposeService, by_written_tail, image_repository, is_database_image, is_pooler_image, under_variable,
     yaml_command,
 )
 from prodcheck.project.sources import SourceFile
@@ -222,7 +222,7 @@ class LocalMarks(WorkflowEvidence):
             reloads = [w for w in reload_words if any(w in command for command in commands)]  # within one command
             if mounted_source:
                 marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
-            environment = compose_env(service.node.get("environment"))
+            environment = service.environment
             switch = next(((key, value) for key, value in environment.items() if dev_setting(key, value.as_str() or "")),
                           None)
             if switch is not None and (service.node.get("build") is not None or not self._backing(service.image, local_images)):

@@ -14,7 +14,7 @@ from prodcheck.parsing import small_int
 from prodcheck.parsing.textfiles import parse_postgres_conf
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import (
-    ComposeService, DatabaseService, compose_env, is_database_image, is_pooler_image, k8s_command, k8s_env,
+    ComposeService, DatabaseService, is_database_image, is_pooler_image, k8s_command, k8s_env,
     max_connections_in, replicas_fact, scalar_location, yaml_command,
 )
 
@@ -48,7 +48,7 @@ class Databases:
                 instances = replicas_fact(service.file.path, service.node.path("deploy", "replicas")
                                           or service.node.get("scale"), service.location)
                 found.append(self._pooler(service.name, service.location, unit,
-                                          compose_env(service.node.get("environment")), service.file.path, instances))
+                                          service.environment, service.file.path, instances))
         for workload in project.workloads:
             for container in workload.containers:
                 image_node = container.node.get("image")

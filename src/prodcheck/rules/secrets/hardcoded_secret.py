@@ -257,7 +257,7 @@ class HardcodedSecret(Rule):
         for service in project.compose_services:
             path = service.file.path
             where = f"in compose service `{service.name}`"
-            for name, node in compose_env(service.node.get("environment")).items():
+            for name, node in service.environment.items():
                 if not is_secret_name(name):
                     continue  # `_yaml_value` drafts nothing under any other name: no datastore to look for
                 reach = store_reach(service, name, stores.get(path, []))
