@@ -18,7 +18,7 @@ VALUES: list[object] = [
     {"nested": {"deeper": {"deepest": [[], {}, [1, [2, [3, {}]]]]}}, "tuple": ("a", 1, (True, None))},
     {"float": 1.5, "nan": float("nan"), "big": 1e300},  # floats: the C encoder's own text
     [1.5, {"a": [2.5]}],  # floats inside a container joined here: handed to json.dumps whole
-    {1: "int key", None: "null key", True: "bool key", 2.5: "float key"},
+    {1: "int key", None: "null key", False: "bool key", 2.5: "float key"},
     {"a": {1: [1]}},
     [True, False, None, 0, -1, 10**30],
 ]
