@@ -37,6 +37,7 @@ _PATH_WORDS = load("contexts")["path_words"]
 # The variables that name the application's environment (knowledge/contexts.toml [scripts]): set to a development value
 # on the project's own service, they say the stack is a development one.
 _ENVIRONMENT_SWITCHES = frozenset(load("contexts")["scripts"]["environment_variables"])
+_LOCAL_IMAGE_TAGS = frozenset(load("contexts")["compose"]["local_image_tags"])
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _VARIABLE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 # The login name of whoever runs the command (POSIX `USER`, `LOGNAME`: https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap08.html)
@@ -51,8 +52,10 @@ def _words(text: str) -> list[str]:
 def dev_setting(name: str, value: str) -> bool:
     """`ENVIRONMENT=local`, `APP_ENV=development`: a variable that names the application's environment
     (knowledge/contexts.toml [scripts] environment_variables) set to a development value ([path_words] dev)."""
+    if name not in _ENVIRONMENT_SWITCHES:
+        return False  # the value's words are read only for a switch (asked of every variable of every service)
     words = _words(value)
-    return name in _ENVIRONMENT_SWITCHES and bool(words) and all(w in _PATH_WORDS["dev"] for w in words)
+    return bool(words) and all(w in _PATH_WORDS["dev"] for w in words)
 
 
 def project_name_context(document: YNode) -> tuple[Context, str] | None:
@@ -84,8 +87,7 @@ def local_image(service: ComposeService) -> str | None:
     repository, colon, tag = name.rpartition(":")
     if not colon or "/" in tag or not repository:
         return None
-    tags = set(load("contexts")["compose"]["local_image_tags"])
-    return image if any(w in tags for w in _words(tag)) else None
+    return image if any(w in _LOCAL_IMAGE_TAGS for w in _words(tag)) else None
 
 
 def is_overlay(services: list[ComposeService]) -> bool:
@@ -217,10 +219,10 @@ class LocalMarks(WorkflowEvidence):
             if image is not None:
                 marks.append(f"service `{service.name}` runs `{image}`, an image tagged for local use that it does not build "
                              f"({path}:{line})")
-            commands = [str(c) for key in ("command", "entrypoint")
-                        if (node := service.node.get(key)) is not None for c in yaml_command(node)]
-            reloads = [w for w in reload_words if any(w in command for command in commands)]  # within one command
             if mounted_source:
+                commands = [str(c) for key in ("command", "entrypoint")
+                            if (node := service.node.get(key)) is not None for c in yaml_command(node)]
+                reloads = [w for w in reload_words if any(w in command for command in commands)]  # within one command
                 marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
             environment = service.environment
             switch = next(((key, value) for key, value in environment.items() if dev_setting(key, value.as_str() or "")),

@@ -176,8 +176,8 @@ class HardcodedDatabaseUrl(Rule):
                 for name, _ in services.entries() if services is not None else []:
                     service_hosts.add(name.lower())
                 started = set() if (source.path, job_name) in deploying else _containers_started(job)
-                for node in job.scalars():
-                    for url in database_urls(node.text or ""):  # it skips a text without `://` at once
+                for node in job.scalars_with("://"):
+                    for url in database_urls(node.text or ""):  # nothing in a text without `://`
                         if services is not None and (url.is_local or url.host.lower() in service_hosts):
                             continue  # a throw-away CI service container
                         if url.host.lower() in started:
@@ -197,9 +197,11 @@ class HardcodedDatabaseUrl(Rule):
         # `POSTGRES_PASSWORD: ${DB_PASSWORD:-secret}` elsewhere in the file: the fallback is reported there, once, on
         # the line that sets the password (PC302); a URL that interpolates the same variable repeats it
         # Only an interpolated file has such defaults: the other documents are walked once, not twice.
-        set_elsewhere = {match.group(1, 2) for node in document.scalars() if node.text and "${" in node.text
+        # Only values that hold `${` (a fallback) or `://` (a URL) can give a draft: the walk keeps those alone.
+        nodes = document.scalars_with("${", "://") if interpolated else document.scalars_with("://")
+        set_elsewhere = {match.group(1, 2) for node in nodes if node.text and "${" in node.text
                          and (match := _WHOLE_DEFAULT.match(node.text.strip())) is not None} if interpolated else set()
-        for node in document.scalars():
+        for node in nodes:
             text = node.text
             if not text:
                 continue
