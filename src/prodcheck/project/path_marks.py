@@ -218,7 +218,13 @@ class PathMarks(LocalMarks):
                 or _OPENS_WITH_COMMENT.match(source.text) is None:
             return None  # its first line with anything on it is no comment: no block to read
         head: list[str] = []
-        for line in source.lines[:_HEADER_LINES]:
+        # The lines of the file's head alone (most files are not read by line again): when the head holds more
+        # than _HEADER_LINES lines, the first of them are the file's own (their ends are all inside the head).
+        text = source.text or ""
+        lines = text[:_HEADER_CHARS].splitlines()
+        if len(text) > _HEADER_CHARS and len(lines) <= _HEADER_LINES:
+            lines = source.lines
+        for line in lines[:_HEADER_LINES]:
             stripped = line.strip()
             if stripped.startswith("#"):
                 head.append(stripped.lstrip("#"))
@@ -307,6 +313,7 @@ class PathMarks(LocalMarks):
 _DEPLOYMENT_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.YAML, FileKind.SHELL,
                                FileKind.PROCFILE, FileKind.PLATFORM, FileKind.ENV})
 _HEADER_LINES = 40  # the comment block that opens a file, at most this many lines
+_HEADER_CHARS = 4096  # the head split into lines for it (the whole file when its first 40 lines reach past it)
 # The first character of a file that is not whitespace (`str.isspace`, what `strip` removes) is a `#`.
 _OPENS_WITH_COMMENT = re.compile(r"\s*#")
 

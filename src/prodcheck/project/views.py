@@ -93,7 +93,10 @@ class FileViews:
         return self.view(source, "toml", lambda: loads(source.text or ""))
 
     def dockerfile(self, source: SourceFile) -> DockerfileView | None:
-        return self.view(source, "dockerfile", lambda: parse_dockerfile(source.path, source.text or ""))
+        view = self.view(source, "dockerfile", lambda: parse_dockerfile(source.path, source.text or ""))
+        if view is not None and "_lines" not in source.views:
+            source.views["_lines"] = view.lines  # the same `splitlines()` of the same text: one list, not two
+        return view
 
     def yaml(self, source: SourceFile) -> list[YNode]:
         return self.view(source, "yaml", lambda: load_documents(source.text or "")) or []
