@@ -223,6 +223,13 @@ def _copy(node: YNode) -> YNode:
     return YNode("scalar", node.span, node.value, node.tag, node.style)
 
 
+def text_cannot_hold(text: str, needle: str) -> bool:
+    """No key or value of a document parsed from `text` can hold `needle`: the text holds neither it nor a
+    backslash. Aliases and merge keys repeat the text's own scalars, folding joins lines with a space or a
+    line break, and only a double-quoted scalar's escapes write characters the text does not show."""
+    return needle not in text and "\\" not in text
+
+
 def load_documents(text: str) -> list[YNode]:
     """Every document of a (multi-document) YAML stream; empty documents are dropped."""
     composer = _Composer()

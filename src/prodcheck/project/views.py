@@ -15,7 +15,7 @@ from prodcheck.parsing.kinds import declared_kinds
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.shell_functions import in_execution_order
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
-from prodcheck.parsing.yaml import YNode, load_documents
+from prodcheck.parsing.yaml import YNode, load_documents, text_cannot_hold
 from prodcheck.project.compose_kind import refine_compose
 from prodcheck.project.infra import ComposeService, FilesByPath
 from prodcheck.project.python_index import PythonIndex
@@ -179,6 +179,17 @@ class FileViews:
         contexts = {path: self.context_of(path) for path in self.python_facts}
         unread = tuple(f.path for f in self.files if f.kind == FileKind.PYTHON and f.path not in self.python_facts)
         return PythonIndex(self.python_facts, contexts, unread)
+
+
+def written_without(source: SourceFile, document: YNode, needle: str) -> bool:
+    """No key or value of `document` holds `needle`, known from its file's text alone: the document is one the
+    file's own text parsed into (`FileViews.yaml`; a rendered chart's documents are not), and that text cannot
+    hold the needle (`text_cannot_hold`). A scan for the needle in every value can skip such a document."""
+    text = source.text
+    if text is None or not text_cannot_hold(text, needle):
+        return False
+    parsed = source.views.get("yaml")
+    return isinstance(parsed, list) and any(item is document for item in parsed)
 
 
 # The parser of each file kind whose files are read whole (YAML that may or may not be a manifest

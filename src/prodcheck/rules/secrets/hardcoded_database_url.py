@@ -15,6 +15,7 @@ from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import scalar_location
 from prodcheck.project.sources import SourceFile
+from prodcheck.project.views import written_without
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
 from prodcheck.rules.secrets.settings_urls import settings_url_passwords
@@ -159,8 +160,8 @@ class HardcodedDatabaseUrl(Rule):
             if id(document) in seen:
                 continue
             seen.add(id(document))
-            if _no_url_written(source, document):
-                continue
+            if written_without(source, document, "://"):
+                continue  # no URL in it
             yield from self._scan_node(source, document, None)
         for source in project.of_kind(FileKind.PLATFORM):
             if source.path.endswith((".yaml", ".yml")):
@@ -302,17 +303,6 @@ class HardcodedDatabaseUrl(Rule):
                 for url in database_urls(line):
                     yield self.draft(_message(url, "in a command"), _line_location(source.path, number, line, url),
                                      secrets=(url.secret,))
-
-
-def _no_url_written(source: SourceFile, document: YNode) -> bool:
-    """A document parsed from its file's own text when that text holds neither `://` nor a backslash: none of its
-    scalars can hold `://` (only a double-quoted scalar's escapes write characters the text does not show), so
-    there is no URL to find. A rendered chart's documents are not the text of their file: they are walked."""
-    text = source.text
-    if text is None or "://" in text or "\\" in text:
-        return False
-    parsed = source.views.get("yaml")
-    return isinstance(parsed, list) and any(item is document for item in parsed)
 
 
 def _internal_datastores(project: Project) -> dict[str, set[str]]:
