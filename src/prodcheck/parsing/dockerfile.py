@@ -16,6 +16,7 @@ _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 _FLAG = re.compile(r"^--[a-z-]+(=\S*)?$")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _INHERITED = frozenset({"CMD", "ENTRYPOINT", "USER", "HEALTHCHECK", "WORKDIR"})
+_HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})  # the instructions a here-document feeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,8 +244,8 @@ def parse(path: str, text: str) -> DockerfileView:
             continue
         value = item["value"]
         heredoc = ""
-        marker = _HEREDOC.search(value)
-        if marker and keyword in {"RUN", "COPY", "ADD"}:
+        marker = _HEREDOC.search(value) if keyword in _HEREDOC_KEYWORDS and "<<" in value else None
+        if marker:
             terminator = marker.group(1)
             body: list[str] = []
             for index in range(end + 1, len(lines)):

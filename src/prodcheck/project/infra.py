@@ -55,6 +55,7 @@ def _namespaced(image: str) -> str:
     return "/".join([*parts[-2:-1], parts[-1].split(":", 1)[0]])
 
 
+@lru_cache(maxsize=8192)
 def is_third_party_image(image: str | None) -> bool:
     if not image:
         return False
