@@ -193,7 +193,8 @@ class LocalMarks(WorkflowEvidence):
                              f"only development runs ({path}:{line})")
             if service.node.get("develop") is not None:
                 marks.append(f"service `{service.name}` has `develop: watch` ({path}:{line})")
-            context = self._build_context(service)
+            context: str | None = None
+            context_read = False  # the build context is read for the first bind mount of a relative path
             volumes = service.node.get("volumes")
             mounted_source = None
             for volume in volumes.list() if volumes is not None and volumes.is_seq else []:
@@ -211,6 +212,8 @@ class LocalMarks(WorkflowEvidence):
                 folder = _join(base, host)
                 if folder in self.views.by_path:
                     continue  # a single file (a config), not the source
+                if not context_read:
+                    context, context_read = self._build_context(service), True
                 if (context is not None and (folder == context or context.startswith(f"{folder}/") if folder else True)) \
                         or self._is_source_dir(folder):
                     mounted_source = f"service `{service.name}` bind-mounts the source `{host}` ({path}:{volume.span.line})"
@@ -231,10 +234,11 @@ class LocalMarks(WorkflowEvidence):
                 # `ENVIRONMENT=local` on the project's own service: the application is told it runs in development
                 marks.append(f"service `{service.name}` sets `{switch[0]}={switch[1].as_str()}` ({path}:{switch[1].span.line})")
             for key, value in environment.items():
+                if not (key.endswith(("_DB", "_DATABASE", "DB_NAME", "_URL", "_DSN")) or "DATABASE" in key):
+                    continue  # no variable that names a database
                 text = value.as_str() or ""
                 database = text.rsplit("/", 1)[-1].split("?", 1)[0] if "://" in text else text
-                if (key.endswith(("_DB", "_DATABASE", "DB_NAME", "_URL", "_DSN")) or "DATABASE" in key) and database \
-                        and dev_database.search(database):
+                if database and dev_database.search(database):
                     marks.append(f"service `{service.name}` uses the development database `{database}` ({path}:{value.span.line})")
                     break
         own = [s for s in services if s.node.get("build") is not None or not self._backing(s.image, local_images)]
