@@ -201,10 +201,18 @@ _SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 _TAGS: dict[tuple[str, object], str] = {}
 _TAGS_MAX = 50_000
 _TAGGED_LENGTH = 40  # longer scalars are resolved each time, never kept
+# What the resolver answers without its walk: the default tag of a quoted scalar, or of a plain one whose first
+# character no implicit resolver is registered for (when none is registered for every character and no path
+# resolver is set, as in PyYAML's own Resolver).
+_DEFAULT_TAG = str(_RESOLVER.DEFAULT_SCALAR_TAG)
+_RESOLVED_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
+_DEFAULT_WITHOUT_WALK = None not in _RESOLVED_FIRST and not _RESOLVER.yaml_path_resolvers
 
 
-def _scalar_tag(value: str, implicit: object) -> str:
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
     if len(value) > _TAGGED_LENGTH:
+        if _DEFAULT_WITHOUT_WALK and (not implicit[0] or value[0] not in _RESOLVED_FIRST):
+            return _DEFAULT_TAG  # what `resolve` returns for it
         return str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
     key = (value, implicit)
     tag = _TAGS.get(key)
