@@ -233,7 +233,9 @@ class PathMarks(LocalMarks):
         text = " ".join(" ".join(head).split()).lower()
         if not text:
             return None
-        for pattern in _header_patterns():
+        for pattern, literal in _header_patterns():
+            if literal is not None and literal not in text:
+                continue  # every match holds it
             match = pattern.search(text)
             if match:
                 return Placement(Context.DEV, f"its own header comment says \"{match.group(0)}\"")
@@ -326,9 +328,34 @@ def _read_readme(root: Path, name: str) -> str | None:
 
 
 @cache
-def _header_patterns() -> tuple[re.Pattern[str], ...]:
+def _header_patterns() -> tuple[tuple[re.Pattern[str], str | None], ...]:
     """The sentences of knowledge/contexts.toml [readme] and [headers] that say production never runs a file,
-    compiled once per run (every Dockerfile and compose file with a leading comment asks all of them)."""
+    compiled once per run (every Dockerfile and compose file with a leading comment asks all of them), each with
+    a text every match of it holds (`required_literal`): a header without it is not searched."""
     knowledge = _knowledge()
-    return tuple(re.compile(pattern) for pattern in (*knowledge["readme"]["not_for_production"],
-                                                     *knowledge["headers"]["not_for_production"]))
+    return tuple((re.compile(pattern), required_literal(pattern))
+                 for pattern in (*knowledge["readme"]["not_for_production"],
+                                 *knowledge["headers"]["not_for_production"]))
+
+
+def required_literal(pattern: str) -> str | None:
+    """The longest run of plain characters in the pattern's top-level sequence: every match holds it (the
+    sequence is matched in order, and a run of literals only by itself). None when there is none (a top-level
+    alternation, a pattern that ignores case: then nothing is required literally)."""
+    from importlib import import_module
+
+    constants, parser = import_module("re._constants"), import_module("re._parser")  # the `re` module's own parser
+    parsed = parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    runs: list[str] = []
+    current = ""
+    for op, argument in parsed:
+        if op is constants.LITERAL:
+            current += chr(argument)
+            continue
+        runs.append(current)
+        current = ""
+    runs.append(current)
+    longest = max(runs, key=len)
+    return longest or None
