@@ -163,13 +163,19 @@ def exec_form(value: str) -> list[str] | None:
 def copy_words(value: str) -> list[str]:
     """The words of a COPY / ADD (its sources, then its destination), exec form or shell form, split
     within the shell budget (`split_words`); unbalanced quotes fall back to whitespace."""
+    return list(_copy_words(value))  # the caller's own list
+
+
+@lru_cache(maxsize=8192)
+def _copy_words(value: str) -> tuple[str, ...]:
+    # Split once per run: the process model and several rules read the same COPY instructions.
     form = exec_form(value)
     if form is not None:
-        return form
+        return tuple(form)
     try:
-        return split_words(value.strip())
+        return tuple(split_words(value.strip()))
     except ValueError:
-        return value.split()
+        return tuple(value.split())
 
 
 def command_of(instruction: Instruction) -> list[SimpleCommand]:

@@ -112,7 +112,6 @@ class SecretBakedIntoImage(Rule):
                      harmless: Callable[[str], bool] = lambda _path: False) -> Iterator[Draft]:
         path = posixpath.normpath(raw.strip().lstrip("/")) if raw.strip() not in {".", "./", "/"} else "."
         name = posixpath.basename(path)
-        location = _line_location(source, instruction.line, raw)
         if "$" in path:
             return
         if is_env_file_name(name) or name in _CREDENTIAL_FILES:
@@ -122,7 +121,8 @@ class SecretBakedIntoImage(Rule):
                 return  # committed with settings only (`engine-strict=true`): what the repository already shows
             yield self.draft(
                 f"`{instruction.keyword} {raw}` puts `{name}` into an image layer: anyone who can pull the image "
-                "reads it, and deleting it in a later layer does not remove it", location)
+                "reads it, and deleting it in a later layer does not remove it",
+                _line_location(source, instruction.line, raw))
             return
         if any(ch in name for ch in "*?["):
             return
@@ -134,7 +134,7 @@ class SecretBakedIntoImage(Rule):
                     + ("no `.dockerignore` leaves it out" if ignored is None
                        else "the `.dockerignore` does not exclude it")
                     + f", so anyone who can pull the image reads it; add `{inside}` to the `.dockerignore`",
-                    location, related=(
+                    _line_location(source, instruction.line, raw), related=(
                         Location(env_file.path, Span(secrets[0][0])).labelled("the secret file"),),
                     secrets=tuple(value for _, _, value in secrets))
                 return
