@@ -265,13 +265,12 @@ def parse(path: str, text: str) -> DockerfileView:
             end = skip_until
         flags: list[str] = []
         rest = value
-        while True:
+        while rest.lstrip().startswith("--"):  # (the first word of most instructions is no flag)
             head, _, tail = rest.strip().partition(" ")
-            if head.startswith("--") and _FLAG.match(head):
-                flags.append(head)
-                rest = tail
-                continue
-            break
+            if not _FLAG.match(head):
+                break
+            flags.append(head)
+            rest = tail
         if keyword == "FROM":
             if len(stages) >= DOCKERFILE_MAX_STAGES:
                 raise ParseError(too_large("stages (FROM)", sum(1 for i in structure if i["instruction"].upper()

@@ -44,6 +44,8 @@ def _span(start: _Mark, end: _Mark) -> Span:
     return Span(line, column, end_line, end_column)
 
 
+_OPEN = Span(1, 1, 1, 1)  # the span of a collection until its end event gives it its own
+
 _RESOLVER = yaml.resolver.Resolver()
 # The implicit tag of a mapping or a sequence: the resolver's default, whatever the node holds.
 _MAP_TAG = str(_RESOLVER.resolve(yaml.MappingNode, None, True))
@@ -124,9 +126,9 @@ class _Composer:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = _MAP_TAG if is_map else _SEQ_TAG
-                line, column = start_mark.line + 1, start_mark.column + 1
                 children: list[Any] = []
-                node = YNode("map" if is_map else "seq", new_span((line, column, line, column)), children, tag)
+                # its span is set when it ends (from `start_mark`, kept on the stack); nothing reads it before
+                node = YNode("map" if is_map else "seq", _OPEN, children, tag)
                 stack.append([node, event.anchor, 1, 0, None, start_mark, children, not is_map])
                 event = next_event()
                 continue

@@ -49,7 +49,8 @@ class YNode:
 
     def _lookup(self) -> dict[str, tuple[YNode, YNode]]:
         if self._index is None:
-            self._index = {str(k.value): (k, v) for k, v in self.items() if k.kind == "scalar"}
+            # the map's own pair tuples, not copies of them (a map's pair list holds tuples of two nodes)
+            self._index = {str(pair[0].value): pair for pair in self.items() if pair[0].kind == "scalar"}
         return self._index
 
     def get(self, key: str) -> YNode | None:
