@@ -14,6 +14,7 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import scalar_location
+from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.views import written_without
 from prodcheck.rules.base import Draft, Rule, RuleMeta
@@ -153,6 +154,8 @@ class HardcodedDatabaseUrl(Rule):
         for source, document in project.compose_files:
             if "://" not in (source.text or ""):
                 continue  # a URL, literal or `${VAR:-default}`, is written with its scheme in the file itself
+            if written_without(source, document, "@"):
+                continue  # no URL with a password, literal or a fallback (both need the `@`)
             yield from self._scan_node(source, document, None, internal.get(source.path, set()),
                                        published.get(source.path, set()), interpolated=True)
         seen: set[int] = set()
@@ -160,8 +163,8 @@ class HardcodedDatabaseUrl(Rule):
             if id(document) in seen:
                 continue
             seen.add(id(document))
-            if written_without(source, document, "://"):
-                continue  # no URL in it
+            if written_without(source, document, "://") or written_without(source, document, "@"):
+                continue  # no URL with a password in it (`database_urls` needs both)
             yield from self._scan_node(source, document, None)
         for source in project.of_kind(FileKind.PLATFORM):
             if source.path.endswith((".yaml", ".yml")):
@@ -305,22 +308,27 @@ class HardcodedDatabaseUrl(Rule):
                                      secrets=(url.secret,))
 
 
+@per_project
+def _datastores(project: Project) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Compose file -> the names of its datastore services that publish no port outside the host, and of those
+    that publish a port on every interface: one pass over the services, for the three scans that ask."""
+    internal: dict[str, set[str]] = {}
+    published: dict[str, set[str]] = {}
+    for service in project.compose_services:
+        if is_store_image(service.image):
+            found = published if publishes_outside(service) else internal
+            found.setdefault(service.file.path, set()).add(service.name.lower())
+    return internal, published
+
+
 def _internal_datastores(project: Project) -> dict[str, set[str]]:
     """Compose file -> the names of its datastore services that publish no port outside the host."""
-    internal: dict[str, set[str]] = {}
-    for service in project.compose_services:
-        if is_store_image(service.image) and not publishes_outside(service):
-            internal.setdefault(service.file.path, set()).add(service.name.lower())
-    return internal
+    return _datastores(project)[0]
 
 
 def _published_datastores(project: Project) -> dict[str, set[str]]:
     """Compose file -> the names of its datastore services that publish a port on every interface."""
-    published: dict[str, set[str]] = {}
-    for service in project.compose_services:
-        if is_store_image(service.image) and publishes_outside(service):
-            published.setdefault(service.file.path, set()).add(service.name.lower())
-    return published
+    return _datastores(project)[1]
 
 
 def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:
