@@ -90,10 +90,11 @@ class PathMarks(LocalMarks):
         if marks[key] is not None:
             return marks[key]
         name = source.path.rsplit("/", 1)[-1]
-        if not name.endswith(".py") and "testing" in _words(name):
+        words = _words(name)
+        if not name.endswith(".py") and "testing" in words:
             return Placement(Context.TEST, f"its name `{name}` says testing")
         if source.kind in {FileKind.COMPOSE, FileKind.DOCKERFILE} \
-                and any(w in _knowledge()["names"]["test_stack_words"] for w in _words(name)):
+                and any(w in _knowledge()["names"]["test_stack_words"] for w in words):
             return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
         return None
 
