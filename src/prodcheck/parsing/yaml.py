@@ -37,13 +37,6 @@ class _Mark(Protocol):
 _new_span = partial(tuple.__new__, Span)
 
 
-def _span(start: _Mark, end: _Mark) -> Span:
-    line, column, end_line, end_column = start.line + 1, start.column + 1, end.line + 1, end.column + 1
-    if end_line > line or (end_line == line and end_column >= column):
-        return _new_span((line, column, end_line, end_column))  # in order: what `Span` would build
-    return Span(line, column, end_line, end_column)
-
-
 _OPEN = Span(1, 1, 1, 1)  # the span of a collection until its end event gives it its own
 
 _RESOLVER = yaml.resolver.Resolver()
@@ -134,7 +127,12 @@ class _Composer:
                 continue
             elif cls is _MAPPING_END or cls is _SEQUENCE_END:
                 node, anchor, size, height, _pending, start, _children, _is_seq = stack.pop()
-                node.span = _span(start, event.end_mark)
+                end_mark = event.end_mark  # the span as `Span` builds it, without a frame per collection
+                line, column, end_line, end_column = (start.line + 1, start.column + 1, end_mark.line + 1,
+                                                      end_mark.column + 1)
+                node.span = (new_span((line, column, end_line, end_column))
+                             if end_line > line or (end_line == line and end_column >= column)
+                             else Span(line, column, end_line, end_column))
                 height += 1
             elif cls is _ALIAS:
                 start_mark = event.start_mark
