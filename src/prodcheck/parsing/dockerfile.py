@@ -54,6 +54,8 @@ class DockerfileView:
     global_args: dict[str, str]
     # (stage index, keyword) -> `effective`: asked ~15 times per Dockerfile by the models and rules.
     _effective: dict[tuple[int, str], Instruction | None] = field(default_factory=dict, repr=False, compare=False)
+    # stage index -> `env`: asked by the process model twice per image and by rules again
+    _env: dict[int, dict[str, tuple[str, Instruction]]] = field(default_factory=dict, repr=False, compare=False)
 
     def stage(self, target: str | None = None) -> Stage | None:
         """The stage that runs: the named build target, else the last one."""
@@ -94,6 +96,15 @@ class DockerfileView:
         return None
 
     def env(self, stage: Stage) -> dict[str, tuple[str, Instruction]]:
+        """The ENV and ARG values in force in the stage, by name (the caller's own dict)."""
+        if not (0 <= stage.index < len(self.stages) and self.stages[stage.index] is stage):
+            return self._find_env(stage)  # a stage of another view
+        found = self._env.get(stage.index)
+        if found is None:
+            found = self._env[stage.index] = self._find_env(stage)
+        return dict(found)
+
+    def _find_env(self, stage: Stage) -> dict[str, tuple[str, Instruction]]:
         values: dict[str, tuple[str, Instruction]] = {}
         for member in reversed(self.lineage(stage)):
             for instruction in member.instructions:
