@@ -150,6 +150,9 @@ def _parse_assignments(value: str) -> list[tuple[str, str]]:
 
 
 def substitute(text: str, variables: dict[str, str]) -> str:
+    if "$" not in text:
+        return text  # no reference to replace (every one starts with `$`)
+
     def replace(match: re.Match[str]) -> str:
         value = variables.get(match.group(1) or match.group(3))
         return value if value else (match.group(2) or match.group(0))

@@ -135,9 +135,17 @@ class Databases:
         own = [d for d in self.all if d.unit == unit]
         if own or not unit.startswith("compose:"):
             return own
-        folder = posixpath.dirname(unit.removeprefix("compose:"))
-        return [d for d in self.all
-                if d.unit.startswith("compose:") and posixpath.dirname(d.unit.removeprefix("compose:")) == folder]
+        return list(self._compose_by_folder.get(posixpath.dirname(unit.removeprefix("compose:")), ()))
+
+    @cached_property
+    def _compose_by_folder(self) -> dict[str, list[DatabaseService]]:
+        """The databases of compose units by the folder of their compose file, in `all`'s order (each unit
+        asked about its siblings' compared every database's folder before)."""
+        found: dict[str, list[DatabaseService]] = {}
+        for database in self.all:
+            if database.unit.startswith("compose:"):
+                found.setdefault(posixpath.dirname(database.unit.removeprefix("compose:")), []).append(database)
+        return found
 
     def _managed_limit(self, unit: str) -> Fact[int] | None:
         """The managed PostgreSQL plan the unit's platform file declares (render.yaml, Heroku app.json)."""
