@@ -90,14 +90,24 @@ def run_commands(instruction: Instruction) -> list[SimpleCommand]:
     return command_of(instruction)
 
 
+# Program name -> whether one of `install_of`'s installers is that program (asked of every RUN command).
+_INSTALLER_PROGRAMS: dict[str, bool] = {}
+
+
 def install_of(instruction: Instruction, command: SimpleCommand) -> Install | None:
     argv = command.argv
     if not argv:
         return None
     known = managers()
     program = argv[0].rsplit("/", 1)[-1]
-    if not (_PYTHON.match(program) or _PIP.match(program) or program == "uv" or program in known.python
-            or program in known.node):
+    installer = _INSTALLER_PROGRAMS.get(program)
+    if installer is None:
+        if len(_INSTALLER_PROGRAMS) >= 4096:
+            _INSTALLER_PROGRAMS.clear()  # bounded: a repository can name any number of programs
+        installer = _INSTALLER_PROGRAMS[program] = bool(
+            _PYTHON.match(program) or _PIP.match(program) or program == "uv" or program in known.python
+            or program in known.node)
+    if not installer:
         return None  # no installer's program (most commands): its other words are not read
     words = [a.rsplit("/", 1)[-1] for a in argv]
     verbs = install_verbs()
