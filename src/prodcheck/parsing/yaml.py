@@ -18,8 +18,12 @@ from prodcheck.parsing import ParseError
 from prodcheck.parsing.ynode import YNode as YNode  # the tree's node, where every reader imports it from
 
 try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    # libyaml's parser alone (what CSafeLoader parses with): only its events are read, so no loader's
+    # constructor and resolver state is set up per file
+    from yaml._yaml import CParser
+
+    _Loader: type = CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 from prodcheck.limits import MAX_DEPTH
