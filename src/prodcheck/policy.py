@@ -8,8 +8,6 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import pathspec
-
 from prodcheck.discovery.walk import gitignore_spec
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Finding, Location, Severity, mask_secret
@@ -17,6 +15,8 @@ from prodcheck.rules.base import Draft, build_finding
 from prodcheck.settings import Settings
 
 if TYPE_CHECKING:
+    import pathspec
+
     from prodcheck.project import Project
     from prodcheck.rules.base import RuleMeta
 

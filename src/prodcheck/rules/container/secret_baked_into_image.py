@@ -6,8 +6,7 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
@@ -22,6 +21,9 @@ from prodcheck.rules.helpers import mask
 from prodcheck.rules.secrets.secret_values import (
     Evidence, credential_role, env_file_secrets, is_env_file_name, is_secret_name, is_secret_value, secret_evidence,
 )
+
+if TYPE_CHECKING:
+    import pathspec
 
 # Files that hold credentials by their name alone.
 _CREDENTIAL_FILES = frozenset(load("images")["credential_files"]["names"])
@@ -81,6 +83,8 @@ class SecretBakedIntoImage(Rule):
             if ignore is not None and ignore.kind == FileKind.DOCKERIGNORE and ignore.text is not None:
                 lines = [line.strip().lstrip("/") if not line.strip().startswith("!") else "!" + line.strip()[1:].lstrip("/")
                          for line in ignore.text.splitlines()]
+                import pathspec  # (only with a .dockerignore)
+
                 return pathspec.GitIgnoreSpec.from_lines([line for line in lines if line and not line.startswith("#")])
         return None
 
