@@ -376,6 +376,8 @@ class HardcodedSecret(Rule):
                 if source is not None and source.kind in {FileKind.COMPOSE, FileKind.K8S}:
                     candidates.append((step.location.path, step.command))
         for path, command in candidates:
+            if not command.env and "=" not in "".join(command.argv[1:]):
+                continue  # neither `NAME=value` before it nor an `--option=value` in it
             pairs = list(command.env)
             for token in command.argv[1:]:
                 if token.startswith("--") and "=" in token:
