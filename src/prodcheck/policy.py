@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import pathspec
-
 from prodcheck.discovery.walk import gitignore_spec
 from prodcheck.model.files import Context, FileKind
-from prodcheck.model.finding import Finding, Location, Severity
+from prodcheck.model.finding import Finding, Location, Severity, mask_secret
+from prodcheck.rules.base import Draft, build_finding
 from prodcheck.settings import Settings
 
 if TYPE_CHECKING:
+    import pathspec
+
     from prodcheck.project import Project
     from prodcheck.rules.base import RuleMeta
 
@@ -40,8 +42,6 @@ def _note_secrets(secrets: dict[tuple[str, int], set[str]], location: Location, 
 
 def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Settings) -> Finding | None:
     """Context and configured severity applied; None when the rule is silent in this context."""
-    from prodcheck.rules.base import Draft
-
     assert isinstance(draft, Draft)
     context = draft.context or project.context_of(draft.location.path)
     if context in (Context.DEV, Context.TEST) and meta.dev == "skip":
@@ -64,12 +64,8 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
         if source.text is None and source.data is not None:
             source.text = source.data.decode("utf-8", "replace")
         anchor = source.line(draft.location.span.line).strip()
-        from prodcheck.model.finding import mask_secret
-
         for secret in draft.secrets:
             anchor = mask_secret(anchor, secret)
-    from prodcheck.rules.base import build_finding
-
     finding = build_finding(meta, draft, context, anchor, reason)
     severity = settings.severity.get(meta.code, finding.severity)
     if context in (Context.DEV, Context.TEST):
@@ -77,14 +73,10 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
     elif context == Context.AMBIGUOUS:
         severity = Severity(max(Severity.INFO, severity - 1))  # one lower than production, never an error
     if severity != finding.severity:
-        from dataclasses import replace
-
         finding = replace(finding, severity=severity)
     if finding.fix is not None and context != Context.PROD:
         # `--reload` in docker-compose.override.yml is the point of that file: fixes (and `fixable`)
         # are for what production runs.
-        from dataclasses import replace
-
         finding = replace(finding, fix=None)
     return finding
 

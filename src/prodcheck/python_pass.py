@@ -239,10 +239,13 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
         folder = _cache_folder(root, settings)
         plan = PythonPlan(python_table(folder), python_index(folder), folder)
         pending: list[tuple[str, bytes, bool]] = []
-        scripts = run_scripts(files)  # what deployment commands run as a script is read whatever it holds
+        # What deployment commands run as a script is read whatever it holds (asked of Python files alone).
+        scripts = run_scripts(files) if any(source.kind == FileKind.PYTHON for source in files) else frozenset()
         for source in files:
+            if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
+                continue  # (`raw` would encode a text file's text again for nothing)
             data = source.raw
-            if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF) or data is None:
+            if data is None:
                 continue
             reduced = reducible(source, data)
             digest = source.digest()
@@ -268,9 +271,10 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             else:
                 pending.append((source.path, data, reduced))
         _extract(plan, pending, settings, progress)
-        from prodcheck.python_rounds import second_round
+        if any(source.error is None for source in plan.unparsed):  # else the second round has nothing to parse
+            from prodcheck.python_rounds import second_round  # (nor its modules to import: an infra-only scan)
 
-        second_round(plan, settings)
+            second_round(plan, settings)
         return plan
 
 

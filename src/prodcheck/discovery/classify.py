@@ -27,7 +27,9 @@ def classify(relpath: str) -> FileKind | str | None:
     """The kind a file is by its path alone; plain YAML is refined later from its documents."""
     name = relpath.rsplit("/", 1)[-1]
     lowered = name.lower()
-    if name == "gunicorn.conf.py" or fnmatch.fnmatch(name, "gunicorn*.conf.py") or name == "gunicorn_conf.py":
+    # (fnmatch asked only of a name that can match: it lowers the case where the platform does)
+    if lowered.startswith("gunicorn") and (name == "gunicorn.conf.py" or fnmatch.fnmatch(name, "gunicorn*.conf.py")
+                                           or name == "gunicorn_conf.py"):
         return FileKind.GUNICORN_CONF
     if lowered.endswith(".py"):
         return FileKind.PYTHON

@@ -4,11 +4,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context
+
+if TYPE_CHECKING:
+    import pathspec
 
 _PATH_WORDS = load("contexts")["path_words"]
 _DEV_WORDS = frozenset(_PATH_WORDS["dev"])
@@ -28,8 +30,8 @@ def _words(component: str) -> list[str]:
 
 class ContextRules:
     def __init__(self, production: Sequence[str] = (), development: Sequence[str] = ()) -> None:
-        self._production = pathspec.GitIgnoreSpec.from_lines(production) if production else None
-        self._development = pathspec.GitIgnoreSpec.from_lines(development) if development else None
+        self._production = _glob_spec(production) if production else None
+        self._development = _glob_spec(development) if development else None
 
     def context(self, relpath: str) -> Context:
         return self.explain(relpath)[0]
@@ -47,6 +49,12 @@ class ContextRules:
         if pinned is not None:
             return pinned, f"the configured `{'production' if pinned == Context.PROD else 'development'}` globs"
         return explain_name(relpath)
+
+
+def _glob_spec(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # only for configured globs: most runs have none, and never load it (~15 ms)
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 @lru_cache(maxsize=8192)

@@ -18,6 +18,15 @@ def _launchers() -> frozenset[str]:
     return frozenset(load("migrations")["commands"]["launchers"])
 
 
+@cache
+def _patterns_by_program() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """`_patterns` by their first word, each program's in the table's order."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for pattern in _patterns():
+        out.setdefault(pattern[0], []).append(pattern)
+    return {program: tuple(patterns) for program, patterns in out.items()}
+
+
 def migration_command(argv: Sequence[str]) -> str | None:
     """The migration tool an argv runs (`alembic upgrade head`, `python -m alembic upgrade`,
     `npx prisma migrate deploy`), as the words of its pattern joined, or None."""
@@ -26,8 +35,9 @@ def migration_command(argv: Sequence[str]) -> str | None:
         words = [word for word in words[1:] if word != "-m"]
     while words and words[0] in _launchers():
         words = words[1:]
-    for pattern in _patterns():
-        if len(words) >= len(pattern) and words[0] == pattern[0] and all(p in words[1:] for p in pattern[1:]):
+    # Only the patterns of the program itself can match (their first word is the program): the first of them.
+    for pattern in _patterns_by_program().get(words[0], ()) if words else ():
+        if len(words) >= len(pattern) and all(p in words[1:] for p in pattern[1:]):
             return " ".join(pattern)
     return None
 

@@ -16,6 +16,7 @@ _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 _FLAG = re.compile(r"^--[a-z-]+(=\S*)?$")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _INHERITED = frozenset({"CMD", "ENTRYPOINT", "USER", "HEALTHCHECK", "WORKDIR"})
+_HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})  # the instructions a here-document feeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class DockerfileView:
     global_args: dict[str, str]
     # (stage index, keyword) -> `effective`: asked ~15 times per Dockerfile by the models and rules.
     _effective: dict[tuple[int, str], Instruction | None] = field(default_factory=dict, repr=False, compare=False)
+    # stage index -> `env`: asked by the process model twice per image and by rules again
+    _env: dict[int, dict[str, tuple[str, Instruction]]] = field(default_factory=dict, repr=False, compare=False)
 
     def stage(self, target: str | None = None) -> Stage | None:
         """The stage that runs: the named build target, else the last one."""
@@ -93,6 +96,15 @@ class DockerfileView:
         return None
 
     def env(self, stage: Stage) -> dict[str, tuple[str, Instruction]]:
+        """The ENV and ARG values in force in the stage, by name (the caller's own dict)."""
+        if not (0 <= stage.index < len(self.stages) and self.stages[stage.index] is stage):
+            return self._find_env(stage)  # a stage of another view
+        found = self._env.get(stage.index)
+        if found is None:
+            found = self._env[stage.index] = self._find_env(stage)
+        return dict(found)
+
+    def _find_env(self, stage: Stage) -> dict[str, tuple[str, Instruction]]:
         values: dict[str, tuple[str, Instruction]] = {}
         for member in reversed(self.lineage(stage)):
             for instruction in member.instructions:
@@ -138,6 +150,9 @@ def _parse_assignments(value: str) -> list[tuple[str, str]]:
 
 
 def substitute(text: str, variables: dict[str, str]) -> str:
+    if "$" not in text:
+        return text  # no reference to replace (every one starts with `$`)
+
     def replace(match: re.Match[str]) -> str:
         value = variables.get(match.group(1) or match.group(3))
         return value if value else (match.group(2) or match.group(0))
@@ -162,13 +177,19 @@ def exec_form(value: str) -> list[str] | None:
 def copy_words(value: str) -> list[str]:
     """The words of a COPY / ADD (its sources, then its destination), exec form or shell form, split
     within the shell budget (`split_words`); unbalanced quotes fall back to whitespace."""
+    return list(_copy_words(value))  # the caller's own list
+
+
+@lru_cache(maxsize=8192)
+def _copy_words(value: str) -> tuple[str, ...]:
+    # Split once per run: the process model and several rules read the same COPY instructions.
     form = exec_form(value)
     if form is not None:
-        return form
+        return tuple(form)
     try:
-        return split_words(value.strip())
+        return tuple(split_words(value.strip()))
     except ValueError:
-        return value.split()
+        return tuple(value.split())
 
 
 def command_of(instruction: Instruction) -> list[SimpleCommand]:
@@ -219,14 +240,41 @@ def _check_continuations(lines: list[str], text: str) -> None:
             size = 0
 
 
-def parse(path: str, text: str) -> DockerfileView:
+def _file_lines(text: str) -> list[str]:
+    """The lines dockerfile-parse reads from a file object of the text (`readlines()`, each decoded): split at
+    line feeds alone, each with its own (UTF-8 never holds the byte of a line feed inside a character)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+@lru_cache(maxsize=1)
+def _parser_class() -> type:
+    """dockerfile-parse's parser over lines split already (`_file_lines`): its `structure` reads `lines`, which
+    otherwise copies the text into a file object and decodes it again line by line."""
     from dockerfile_parse import DockerfileParser
 
+    class GivenLines(DockerfileParser):  # (the library is untyped)
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__(fileobj=io.BytesIO(), env_replace=False)
+            self.given = lines
+
+        @property
+        def lines(self) -> list[str]:
+            return self.given
+
+    return GivenLines
+
+
+def parse(path: str, text: str) -> DockerfileView:
     lines = text.splitlines()
     _check_continuations(lines, text)
     try:
-        parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
-        structure = parser.structure
+        if not text.isascii():
+            text.encode("utf-8")  # a text the library's file object could not hold fails as it did
+        structure = _parser_class()(_file_lines(text)).structure
     except Exception as error:  # dockerfile-parse raises assorted errors on malformed input
         raise ParseError(f"invalid Dockerfile: {error}") from None
     instructions: list[Instruction] = []
@@ -243,8 +291,8 @@ def parse(path: str, text: str) -> DockerfileView:
             continue
         value = item["value"]
         heredoc = ""
-        marker = _HEREDOC.search(value)
-        if marker and keyword in {"RUN", "COPY", "ADD"}:
+        marker = _HEREDOC.search(value) if keyword in _HEREDOC_KEYWORDS and "<<" in value else None
+        if marker:
             terminator = marker.group(1)
             body: list[str] = []
             for index in range(end + 1, len(lines)):
@@ -258,13 +306,12 @@ def parse(path: str, text: str) -> DockerfileView:
             end = skip_until
         flags: list[str] = []
         rest = value
-        while True:
+        while rest.lstrip().startswith("--"):  # (the first word of most instructions is no flag)
             head, _, tail = rest.strip().partition(" ")
-            if head.startswith("--") and _FLAG.match(head):
-                flags.append(head)
-                rest = tail
-                continue
-            break
+            if not _FLAG.match(head):
+                break
+            flags.append(head)
+            rest = tail
         if keyword == "FROM":
             if len(stages) >= DOCKERFILE_MAX_STAGES:
                 raise ParseError(too_large("stages (FROM)", sum(1 for i in structure if i["instruction"].upper()

@@ -18,8 +18,12 @@ from prodcheck.parsing import ParseError
 from prodcheck.parsing.ynode import YNode as YNode  # the tree's node, where every reader imports it from
 
 try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    # libyaml's parser alone (what CSafeLoader parses with): only its events are read, so no loader's
+    # constructor and resolver state is set up per file
+    from yaml._yaml import CParser
+
+    _Loader: type = CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 from prodcheck.limits import MAX_DEPTH
@@ -37,12 +41,7 @@ class _Mark(Protocol):
 _new_span = partial(tuple.__new__, Span)
 
 
-def _span(start: _Mark, end: _Mark) -> Span:
-    line, column, end_line, end_column = start.line + 1, start.column + 1, end.line + 1, end.column + 1
-    if end_line > line or (end_line == line and end_column >= column):
-        return _new_span((line, column, end_line, end_column))  # in order: what `Span` would build
-    return Span(line, column, end_line, end_column)
-
+_OPEN = Span(1, 1, 1, 1)  # the span of a collection until its end event gives it its own
 
 _RESOLVER = yaml.resolver.Resolver()
 # The implicit tag of a mapping or a sequence: the resolver's default, whatever the node holds.
@@ -124,15 +123,20 @@ class _Composer:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = _MAP_TAG if is_map else _SEQ_TAG
-                line, column = start_mark.line + 1, start_mark.column + 1
                 children: list[Any] = []
-                node = YNode("map" if is_map else "seq", new_span((line, column, line, column)), children, tag)
+                # its span is set when it ends (from `start_mark`, kept on the stack); nothing reads it before
+                node = YNode("map" if is_map else "seq", _OPEN, children, tag)
                 stack.append([node, event.anchor, 1, 0, None, start_mark, children, not is_map])
                 event = next_event()
                 continue
             elif cls is _MAPPING_END or cls is _SEQUENCE_END:
                 node, anchor, size, height, _pending, start, _children, _is_seq = stack.pop()
-                node.span = _span(start, event.end_mark)
+                end_mark = event.end_mark  # the span as `Span` builds it, without a frame per collection
+                line, column, end_line, end_column = (start.line + 1, start.column + 1, end_mark.line + 1,
+                                                      end_mark.column + 1)
+                node.span = (new_span((line, column, end_line, end_column))
+                             if end_line > line or (end_line == line and end_column >= column)
+                             else Span(line, column, end_line, end_column))
                 height += 1
             elif cls is _ALIAS:
                 start_mark = event.start_mark
@@ -201,10 +205,18 @@ _SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 _TAGS: dict[tuple[str, object], str] = {}
 _TAGS_MAX = 50_000
 _TAGGED_LENGTH = 40  # longer scalars are resolved each time, never kept
+# What the resolver answers without its walk: the default tag of a quoted scalar, or of a plain one whose first
+# character no implicit resolver is registered for (when none is registered for every character and no path
+# resolver is set, as in PyYAML's own Resolver).
+_DEFAULT_TAG = str(_RESOLVER.DEFAULT_SCALAR_TAG)
+_RESOLVED_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
+_DEFAULT_WITHOUT_WALK = None not in _RESOLVED_FIRST and not _RESOLVER.yaml_path_resolvers
 
 
-def _scalar_tag(value: str, implicit: object) -> str:
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
     if len(value) > _TAGGED_LENGTH:
+        if _DEFAULT_WITHOUT_WALK and (not implicit[0] or value[0] not in _RESOLVED_FIRST):
+            return _DEFAULT_TAG  # what `resolve` returns for it
         return str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
     key = (value, implicit)
     tag = _TAGS.get(key)
@@ -221,6 +233,13 @@ def _copy(node: YNode) -> YNode:
     if node.kind == "map":
         return YNode("map", node.span, [(_copy(k), _copy(v)) for k, v in node.items()], node.tag, node.style)
     return YNode("scalar", node.span, node.value, node.tag, node.style)
+
+
+def text_cannot_hold(text: str, needle: str) -> bool:
+    """No key or value of a document parsed from `text` can hold `needle`: the text holds neither it nor a
+    backslash. Aliases and merge keys repeat the text's own scalars, folding joins lines with a space or a
+    line break, and only a double-quoted scalar's escapes write characters the text does not show."""
+    return needle not in text and "\\" not in text
 
 
 def load_documents(text: str) -> list[YNode]:

@@ -49,7 +49,8 @@ class YNode:
 
     def _lookup(self) -> dict[str, tuple[YNode, YNode]]:
         if self._index is None:
-            self._index = {str(k.value): (k, v) for k, v in self.items() if k.kind == "scalar"}
+            # the map's own pair tuples, not copies of them (a map's pair list holds tuples of two nodes)
+            self._index = {str(pair[0].value): pair for pair in self.items() if pair[0].kind == "scalar"}
         return self._index
 
     def get(self, key: str) -> YNode | None:
@@ -151,6 +152,31 @@ class YNode:
                     push(key)
             elif kind == "seq":
                 stack.extend(reversed(node.value))  # type: ignore[call-overload]  # a seq's node list
+
+    def scalars_with(self, *needles: str) -> builtins.list[YNode]:
+        """The scalar nodes of `scalars`, in its order, whose `text` holds one of `needles`: one tight walk for the
+        scans that look for a few marks (`://`, `${`) in every value of a document."""
+        found: builtins.list[YNode] = []
+        stack = [self]
+        pop, push, keep = stack.pop, stack.append, found.append
+        while stack:
+            node = pop()
+            kind = node.kind
+            if kind == "scalar":
+                value = node.value
+                if value is not None:
+                    text = value if value.__class__ is str else str(value)
+                    for needle in needles:
+                        if needle in text:
+                            keep(node)
+                            break
+            elif kind == "map":
+                for key, value in reversed(node.value):  # type: ignore[call-overload]  # a map's pair list
+                    push(value)
+                    push(key)
+            elif kind == "seq":
+                stack.extend(reversed(node.value))  # type: ignore[call-overload]  # a seq's node list
+        return found
 
     def maps(self) -> Iterator[YNode]:
         """The mapping nodes of `walk`, in its order."""

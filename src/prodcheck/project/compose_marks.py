@@ -27,7 +27,7 @@ from prodcheck.model.files import Context
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.deploy_evidence import _join, _knowledge
 from prodcheck.project.infra import (
-    ComposeService, by_written_tail, compose_env, image_repository, is_database_image, is_pooler_image, under_variable,
+    ComposeService, by_written_tail, image_repository, is_database_image, is_pooler_image, under_variable,
     yaml_command,
 )
 from prodcheck.project.sources import SourceFile
@@ -37,6 +37,7 @@ _PATH_WORDS = load("contexts")["path_words"]
 # The variables that name the application's environment (knowledge/contexts.toml [scripts]): set to a development value
 # on the project's own service, they say the stack is a development one.
 _ENVIRONMENT_SWITCHES = frozenset(load("contexts")["scripts"]["environment_variables"])
+_LOCAL_IMAGE_TAGS = frozenset(load("contexts")["compose"]["local_image_tags"])
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _VARIABLE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 # The login name of whoever runs the command (POSIX `USER`, `LOGNAME`: https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap08.html)
@@ -51,8 +52,10 @@ def _words(text: str) -> list[str]:
 def dev_setting(name: str, value: str) -> bool:
     """`ENVIRONMENT=local`, `APP_ENV=development`: a variable that names the application's environment
     (knowledge/contexts.toml [scripts] environment_variables) set to a development value ([path_words] dev)."""
+    if name not in _ENVIRONMENT_SWITCHES:
+        return False  # the value's words are read only for a switch (asked of every variable of every service)
     words = _words(value)
-    return name in _ENVIRONMENT_SWITCHES and bool(words) and all(w in _PATH_WORDS["dev"] for w in words)
+    return bool(words) and all(w in _PATH_WORDS["dev"] for w in words)
 
 
 def project_name_context(document: YNode) -> tuple[Context, str] | None:
@@ -84,8 +87,7 @@ def local_image(service: ComposeService) -> str | None:
     repository, colon, tag = name.rpartition(":")
     if not colon or "/" in tag or not repository:
         return None
-    tags = set(load("contexts")["compose"]["local_image_tags"])
-    return image if any(w in tags for w in _words(tag)) else None
+    return image if any(w in _LOCAL_IMAGE_TAGS for w in _words(tag)) else None
 
 
 def is_overlay(services: list[ComposeService]) -> bool:
@@ -191,7 +193,8 @@ class LocalMarks(WorkflowEvidence):
                              f"only development runs ({path}:{line})")
             if service.node.get("develop") is not None:
                 marks.append(f"service `{service.name}` has `develop: watch` ({path}:{line})")
-            context = self._build_context(service)
+            context: str | None = None
+            context_read = False  # the build context is read for the first bind mount of a relative path
             volumes = service.node.get("volumes")
             mounted_source = None
             for volume in volumes.list() if volumes is not None and volumes.is_seq else []:
@@ -209,6 +212,8 @@ class LocalMarks(WorkflowEvidence):
                 folder = _join(base, host)
                 if folder in self.views.by_path:
                     continue  # a single file (a config), not the source
+                if not context_read:
+                    context, context_read = self._build_context(service), True
                 if (context is not None and (folder == context or context.startswith(f"{folder}/") if folder else True)) \
                         or self._is_source_dir(folder):
                     mounted_source = f"service `{service.name}` bind-mounts the source `{host}` ({path}:{volume.span.line})"
@@ -217,22 +222,23 @@ class LocalMarks(WorkflowEvidence):
             if image is not None:
                 marks.append(f"service `{service.name}` runs `{image}`, an image tagged for local use that it does not build "
                              f"({path}:{line})")
-            commands = [str(c) for key in ("command", "entrypoint")
-                        if (node := service.node.get(key)) is not None for c in yaml_command(node)]
-            reloads = [w for w in reload_words if any(w in command for command in commands)]  # within one command
             if mounted_source:
+                commands = [str(c) for key in ("command", "entrypoint")
+                            if (node := service.node.get(key)) is not None for c in yaml_command(node)]
+                reloads = [w for w in reload_words if any(w in command for command in commands)]  # within one command
                 marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
-            environment = compose_env(service.node.get("environment"))
+            environment = service.environment
             switch = next(((key, value) for key, value in environment.items() if dev_setting(key, value.as_str() or "")),
                           None)
             if switch is not None and (service.node.get("build") is not None or not self._backing(service.image, local_images)):
                 # `ENVIRONMENT=local` on the project's own service: the application is told it runs in development
                 marks.append(f"service `{service.name}` sets `{switch[0]}={switch[1].as_str()}` ({path}:{switch[1].span.line})")
             for key, value in environment.items():
+                if not (key.endswith(("_DB", "_DATABASE", "DB_NAME", "_URL", "_DSN")) or "DATABASE" in key):
+                    continue  # no variable that names a database
                 text = value.as_str() or ""
                 database = text.rsplit("/", 1)[-1].split("?", 1)[0] if "://" in text else text
-                if (key.endswith(("_DB", "_DATABASE", "DB_NAME", "_URL", "_DSN")) or "DATABASE" in key) and database \
-                        and dev_database.search(database):
+                if database and dev_database.search(database):
                     marks.append(f"service `{service.name}` uses the development database `{database}` ({path}:{value.span.line})")
                     break
         own = [s for s in services if s.node.get("build") is not None or not self._backing(s.image, local_images)]

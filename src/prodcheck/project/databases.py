@@ -14,7 +14,7 @@ from prodcheck.parsing import small_int
 from prodcheck.parsing.textfiles import parse_postgres_conf
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import (
-    ComposeService, DatabaseService, compose_env, is_database_image, is_pooler_image, k8s_command, k8s_env,
+    ComposeService, DatabaseService, is_database_image, is_pooler_image, k8s_command, k8s_env,
     max_connections_in, replicas_fact, scalar_location, yaml_command,
 )
 
@@ -48,7 +48,7 @@ class Databases:
                 instances = replicas_fact(service.file.path, service.node.path("deploy", "replicas")
                                           or service.node.get("scale"), service.location)
                 found.append(self._pooler(service.name, service.location, unit,
-                                          compose_env(service.node.get("environment")), service.file.path, instances))
+                                          service.environment, service.file.path, instances))
         for workload in project.workloads:
             for container in workload.containers:
                 image_node = container.node.get("image")
@@ -135,9 +135,17 @@ class Databases:
         own = [d for d in self.all if d.unit == unit]
         if own or not unit.startswith("compose:"):
             return own
-        folder = posixpath.dirname(unit.removeprefix("compose:"))
-        return [d for d in self.all
-                if d.unit.startswith("compose:") and posixpath.dirname(d.unit.removeprefix("compose:")) == folder]
+        return list(self._compose_by_folder.get(posixpath.dirname(unit.removeprefix("compose:")), ()))
+
+    @cached_property
+    def _compose_by_folder(self) -> dict[str, list[DatabaseService]]:
+        """The databases of compose units by the folder of their compose file, in `all`'s order (each unit
+        asked about its siblings' compared every database's folder before)."""
+        found: dict[str, list[DatabaseService]] = {}
+        for database in self.all:
+            if database.unit.startswith("compose:"):
+                found.setdefault(posixpath.dirname(database.unit.removeprefix("compose:")), []).append(database)
+        return found
 
     def _managed_limit(self, unit: str) -> Fact[int] | None:
         """The managed PostgreSQL plan the unit's platform file declares (render.yaml, Heroku app.json)."""

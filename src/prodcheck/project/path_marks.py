@@ -90,10 +90,11 @@ class PathMarks(LocalMarks):
         if marks[key] is not None:
             return marks[key]
         name = source.path.rsplit("/", 1)[-1]
-        if not name.endswith(".py") and "testing" in _words(name):
+        words = _words(name)
+        if not name.endswith(".py") and "testing" in words:
             return Placement(Context.TEST, f"its name `{name}` says testing")
         if source.kind in {FileKind.COMPOSE, FileKind.DOCKERFILE} \
-                and any(w in _knowledge()["names"]["test_stack_words"] for w in _words(name)):
+                and any(w in _knowledge()["names"]["test_stack_words"] for w in words):
             return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
         return None
 
@@ -218,7 +219,13 @@ class PathMarks(LocalMarks):
                 or _OPENS_WITH_COMMENT.match(source.text) is None:
             return None  # its first line with anything on it is no comment: no block to read
         head: list[str] = []
-        for line in source.lines[:_HEADER_LINES]:
+        # The lines of the file's head alone (most files are not read by line again): when the head holds more
+        # than _HEADER_LINES lines, the first of them are the file's own (their ends are all inside the head).
+        text = source.text or ""
+        lines = text[:_HEADER_CHARS].splitlines()
+        if len(text) > _HEADER_CHARS and len(lines) <= _HEADER_LINES:
+            lines = source.lines
+        for line in lines[:_HEADER_LINES]:
             stripped = line.strip()
             if stripped.startswith("#"):
                 head.append(stripped.lstrip("#"))
@@ -227,7 +234,9 @@ class PathMarks(LocalMarks):
         text = " ".join(" ".join(head).split()).lower()
         if not text:
             return None
-        for pattern in _header_patterns():
+        for pattern, literal in _header_patterns():
+            if literal is not None and literal not in text:
+                continue  # every match holds it
             match = pattern.search(text)
             if match:
                 return Placement(Context.DEV, f"its own header comment says \"{match.group(0)}\"")
@@ -307,6 +316,7 @@ class PathMarks(LocalMarks):
 _DEPLOYMENT_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K8S, FileKind.YAML, FileKind.SHELL,
                                FileKind.PROCFILE, FileKind.PLATFORM, FileKind.ENV})
 _HEADER_LINES = 40  # the comment block that opens a file, at most this many lines
+_HEADER_CHARS = 4096  # the head split into lines for it (the whole file when its first 40 lines reach past it)
 # The first character of a file that is not whitespace (`str.isspace`, what `strip` removes) is a `#`.
 _OPENS_WITH_COMMENT = re.compile(r"\s*#")
 
@@ -319,9 +329,34 @@ def _read_readme(root: Path, name: str) -> str | None:
 
 
 @cache
-def _header_patterns() -> tuple[re.Pattern[str], ...]:
+def _header_patterns() -> tuple[tuple[re.Pattern[str], str | None], ...]:
     """The sentences of knowledge/contexts.toml [readme] and [headers] that say production never runs a file,
-    compiled once per run (every Dockerfile and compose file with a leading comment asks all of them)."""
+    compiled once per run (every Dockerfile and compose file with a leading comment asks all of them), each with
+    a text every match of it holds (`required_literal`): a header without it is not searched."""
     knowledge = _knowledge()
-    return tuple(re.compile(pattern) for pattern in (*knowledge["readme"]["not_for_production"],
-                                                     *knowledge["headers"]["not_for_production"]))
+    return tuple((re.compile(pattern), required_literal(pattern))
+                 for pattern in (*knowledge["readme"]["not_for_production"],
+                                 *knowledge["headers"]["not_for_production"]))
+
+
+def required_literal(pattern: str) -> str | None:
+    """The longest run of plain characters in the pattern's top-level sequence: every match holds it (the
+    sequence is matched in order, and a run of literals only by itself). None when there is none (a top-level
+    alternation, a pattern that ignores case: then nothing is required literally)."""
+    from importlib import import_module
+
+    constants, parser = import_module("re._constants"), import_module("re._parser")  # the `re` module's own parser
+    parsed = parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    runs: list[str] = []
+    current = ""
+    for op, argument in parsed:
+        if op is constants.LITERAL:
+            current += chr(argument)
+            continue
+        runs.append(current)
+        current = ""
+    runs.append(current)
+    longest = max(runs, key=len)
+    return longest or None

@@ -15,7 +15,7 @@ from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, copy
 from prodcheck.parsing.shell import SimpleCommand, expand_default, split_argv, split_script, with_script_variables
 from prodcheck.project.compose_extends import inherited as extended_key, owner_of
 from prodcheck.project.infra import (
-    Process, Step, by_written_tail, compose_env, image_repository, is_shell_wrapper, is_third_party_image, k8s_command,
+    Process, Step, by_written_tail, image_repository, is_shell_wrapper, is_third_party_image, k8s_command,
     k8s_env, raw_argv, replicas_fact, resolve_script, scalar_location, under_variable, workers_fact, yaml_command,
 )
 from prodcheck.project.sources import SourceFile
@@ -250,7 +250,7 @@ class Processes:
                 written = command is not None
             elif command is not None or entrypoint is not None:
                 steps = self.expand((entrypoint or []) + (command or []), source, [])
-            env = {k: (v.as_str() or "", scalar_location(source.path, v)) for k, v in compose_env(node.get("environment")).items()}
+            env = {k: (v.as_str() or "", scalar_location(source.path, v)) for k, v in service.environment.items()}
             if view is not None:
                 stage = view.stage(target)
                 if stage is not None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from prodcheck.knowledge import load
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.memo import per_project
+from prodcheck.project.views import written_without
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -24,10 +25,12 @@ _REFERENCES = frozenset({"secretKeyRef", "secretRef"})
 @per_project
 def secret_object_names(project: Project) -> frozenset[str]:
     names: set[str] = set()
-    for _, document in project.k8s_documents:
+    for source, document in project.k8s_documents:
         kind = document.get("kind")
         if kind is not None and kind.as_str() == "Secret":
             _add(names, document.path("metadata", "name"))
+        if written_without(source, document, "secret"):
+            continue  # no `secretName`, `secretKeyRef` or `secretRef` key in it
         for node in document.maps():
             # every pair of every mapping, read off the pair list (a scalar key's value is its text, or
             # None for a null key, which names nothing here)

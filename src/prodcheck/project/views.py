@@ -15,7 +15,7 @@ from prodcheck.parsing.kinds import declared_kinds
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.shell_functions import in_execution_order
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
-from prodcheck.parsing.yaml import YNode, load_documents
+from prodcheck.parsing.yaml import YNode, load_documents, text_cannot_hold
 from prodcheck.project.compose_kind import refine_compose
 from prodcheck.project.infra import ComposeService, FilesByPath
 from prodcheck.project.python_index import PythonIndex
@@ -93,7 +93,10 @@ class FileViews:
         return self.view(source, "toml", lambda: loads(source.text or ""))
 
     def dockerfile(self, source: SourceFile) -> DockerfileView | None:
-        return self.view(source, "dockerfile", lambda: parse_dockerfile(source.path, source.text or ""))
+        view = self.view(source, "dockerfile", lambda: parse_dockerfile(source.path, source.text or ""))
+        if view is not None and "_lines" not in source.views:
+            source.views["_lines"] = view.lines  # the same `splitlines()` of the same text: one list, not two
+        return view
 
     def yaml(self, source: SourceFile) -> list[YNode]:
         return self.view(source, "yaml", lambda: load_documents(source.text or "")) or []
@@ -176,6 +179,17 @@ class FileViews:
         contexts = {path: self.context_of(path) for path in self.python_facts}
         unread = tuple(f.path for f in self.files if f.kind == FileKind.PYTHON and f.path not in self.python_facts)
         return PythonIndex(self.python_facts, contexts, unread)
+
+
+def written_without(source: SourceFile, document: YNode, needle: str) -> bool:
+    """No key or value of `document` holds `needle`, known from its file's text alone: the document is one the
+    file's own text parsed into (`FileViews.yaml`; a rendered chart's documents are not), and that text cannot
+    hold the needle (`text_cannot_hold`). A scan for the needle in every value can skip such a document."""
+    text = source.text
+    if text is None or not text_cannot_hold(text, needle):
+        return False
+    parsed = source.views.get("yaml")
+    return isinstance(parsed, list) and any(item is document for item in parsed)
 
 
 # The parser of each file kind whose files are read whole (YAML that may or may not be a manifest

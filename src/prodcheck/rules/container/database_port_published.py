@@ -10,7 +10,7 @@ from prodcheck.model.finding import Severity
 from prodcheck.parsing.dockerfile import substitute
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.infra import ComposeService, compose_env, image_repository, is_database_image, is_pooler_image, \
+from prodcheck.project.infra import ComposeService, image_repository, is_database_image, is_pooler_image, \
     scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.secrets.secret_values import is_secret_value
@@ -93,7 +93,7 @@ def _configured_server(service: ComposeService, ports: YNode) -> bool:
     if not any((published := published_port(item)) is not None and published.container_port in _SERVER_PORTS
                for item in ports.list()):
         return False
-    env = compose_env(service.node.get("environment"))
+    env = service.environment
     if any(name in env for name in _SERVERS["password_variables"]):
         return True
     probe = service.node.path("healthcheck", "test")
@@ -149,7 +149,7 @@ class DatabasePortPublished(Rule):
 
     @staticmethod
     def _weak_auth(service: ComposeService) -> str:
-        env = compose_env(service.node.get("environment"))
+        env = service.environment
         method = env.get("POSTGRES_HOST_AUTH_METHOD")
         if method is not None and (method.as_str() or "").strip().lower() == "trust":
             return "accepts connections without a password (`POSTGRES_HOST_AUTH_METHOD=trust`)"

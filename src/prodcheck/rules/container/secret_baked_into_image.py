@@ -6,8 +6,7 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
@@ -22,6 +21,9 @@ from prodcheck.rules.helpers import mask
 from prodcheck.rules.secrets.secret_values import (
     Evidence, credential_role, env_file_secrets, is_env_file_name, is_secret_name, is_secret_value, secret_evidence,
 )
+
+if TYPE_CHECKING:
+    import pathspec
 
 # Files that hold credentials by their name alone.
 _CREDENTIAL_FILES = frozenset(load("images")["credential_files"]["names"])
@@ -81,6 +83,8 @@ class SecretBakedIntoImage(Rule):
             if ignore is not None and ignore.kind == FileKind.DOCKERIGNORE and ignore.text is not None:
                 lines = [line.strip().lstrip("/") if not line.strip().startswith("!") else "!" + line.strip()[1:].lstrip("/")
                          for line in ignore.text.splitlines()]
+                import pathspec  # (only with a .dockerignore)
+
                 return pathspec.GitIgnoreSpec.from_lines([line for line in lines if line and not line.startswith("#")])
         return None
 
@@ -112,7 +116,6 @@ class SecretBakedIntoImage(Rule):
                      harmless: Callable[[str], bool] = lambda _path: False) -> Iterator[Draft]:
         path = posixpath.normpath(raw.strip().lstrip("/")) if raw.strip() not in {".", "./", "/"} else "."
         name = posixpath.basename(path)
-        location = _line_location(source, instruction.line, raw)
         if "$" in path:
             return
         if is_env_file_name(name) or name in _CREDENTIAL_FILES:
@@ -122,7 +125,8 @@ class SecretBakedIntoImage(Rule):
                 return  # committed with settings only (`engine-strict=true`): what the repository already shows
             yield self.draft(
                 f"`{instruction.keyword} {raw}` puts `{name}` into an image layer: anyone who can pull the image "
-                "reads it, and deleting it in a later layer does not remove it", location)
+                "reads it, and deleting it in a later layer does not remove it",
+                _line_location(source, instruction.line, raw))
             return
         if any(ch in name for ch in "*?["):
             return
@@ -134,7 +138,7 @@ class SecretBakedIntoImage(Rule):
                     + ("no `.dockerignore` leaves it out" if ignored is None
                        else "the `.dockerignore` does not exclude it")
                     + f", so anyone who can pull the image reads it; add `{inside}` to the `.dockerignore`",
-                    location, related=(
+                    _line_location(source, instruction.line, raw), related=(
                         Location(env_file.path, Span(secrets[0][0])).labelled("the secret file"),),
                     secrets=tuple(value for _, _, value in secrets))
                 return

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from functools import lru_cache
 
 from prodcheck.fix.roundtrip import MAX_CHARS, Slot, file_text, loads_alike, refused, same_style
 from prodcheck.fix.text import replace_scalar
@@ -30,6 +31,7 @@ def _dotenv(project: Project, compose_path: str) -> dict[str, str]:
     return {entry.key: entry.value for entry in project.env_entries(source)}
 
 
+@lru_cache(maxsize=8192)  # asked again and again about the same few hundred references (bounded)
 def split_reference(reference: str) -> tuple[str, str | None]:
     """(image name without tag or digest, tag or None): `ghcr.io/a/b:1.2@sha256:..` -> (`ghcr.io/a/b`, `1.2`)."""
     name = reference.strip().strip("'\"").split("@", 1)[0]
@@ -48,6 +50,7 @@ def _same_image(name: str) -> str:
     return name.removeprefix("library/")
 
 
+@lru_cache(maxsize=8192)
 def unpinned_tag(reference: str) -> str | None:
     """"untagged" or "latest" when an image reference floats; None when pinned or unknowable."""
     text = reference.strip().strip("'\"")

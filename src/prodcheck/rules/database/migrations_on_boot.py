@@ -77,11 +77,11 @@ class MigrationsOnBoot(Rule):
                 serves = None if process.role == "script" else (
                     lambda call, near=near: bool(call.app_ref) and project.python.runs_server(call.app_ref or "", near))
                 migrations = process.migrations_before_server(serves, migrates, manages)
-                target = server_step(process, serves, manages)
-                server_name = _server_name(process, serves, manages)
-                harm = _harm(process)
-                execs = process.role != "script" and _execs_last(process)
-                if not migrations and (_restarts_forever(process) or execs):
+                if migrations:  # (what the drafts say is read only for a process that migrates)
+                    target = server_step(process, serves, manages)
+                    server_name = _server_name(process, serves, manages)
+                    harm = _harm(process)
+                elif _restarts_forever(process) or (process.role != "script" and _execs_last(process)):
                     # `alembic upgrade head && python -m app.worker` in a service restarted `always`, or a start
                     # script that ends in `exec streamlit run ...` (the program replaces the shell as the
                     # container's process): it is the container's long-running process, and every start

@@ -11,7 +11,7 @@ from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import parse_assignments
 from prodcheck.project import Project
 from prodcheck.project.db_urls import URL_KEYS, UrlResolver, UrlSource, env_file_paths
-from prodcheck.project.infra import compose_env, is_third_party_image, k8s_env, scalar_location
+from prodcheck.project.infra import is_third_party_image, k8s_env, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.pool_without_pre_ping import _function_of, one_off_script
 
@@ -104,7 +104,7 @@ class SqliteInProduction(Rule):
         for service in project.compose_services:
             if service.file.context != Context.PROD or is_third_party_image(service.image):
                 continue
-            for key, node in compose_env(service.node.get("environment")).items():
+            for key, node in service.environment.items():
                 value = node.as_str() or ""
                 if _url_key(key) and _is_sqlite(value):
                     yield self._config_draft(key, value, scalar_location(service.file.path, node),

@@ -10,7 +10,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.infra import compose_env, is_third_party_image, k8s_env, scalar_location
+from prodcheck.project.infra import is_third_party_image, k8s_env, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 DEBUG_NAMES = frozenset(load("environment")["debug"]["names"])
@@ -106,7 +106,7 @@ class DebugEnabled(Rule):
         for service in project.compose_services:
             if is_third_party_image(service.image) and service.node.get("build") is None:
                 continue
-            for name, node in compose_env(service.node.get("environment")).items():
+            for name, node in service.environment.items():
                 if name in names and is_truthy(node.as_str()):
                     yield self._env_draft(name, node.as_str() or "", f"compose service `{service.name}`",
                                           _env_location(service.file.path, node, name, service.file.line(node.span.line)))

@@ -220,6 +220,8 @@ class ShellFormEntrypoint(Rule):
         for process in project.processes:
             if process.kind not in {"dockerfile", "compose", "k8s"} or process.file is None:
                 continue
+            if not any(step.via for step in process.steps):
+                continue  # it runs no start script (its written command is not read then)
             if _GROUP_INIT.search(self._written_command(project, process)):
                 continue
             for index, step in enumerate(process.steps):

@@ -14,7 +14,9 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import scalar_location
+from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
+from prodcheck.project.views import written_without
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
 from prodcheck.rules.secrets.settings_urls import settings_url_passwords
@@ -152,6 +154,8 @@ class HardcodedDatabaseUrl(Rule):
         for source, document in project.compose_files:
             if "://" not in (source.text or ""):
                 continue  # a URL, literal or `${VAR:-default}`, is written with its scheme in the file itself
+            if written_without(source, document, "@"):
+                continue  # no URL with a password, literal or a fallback (both need the `@`)
             yield from self._scan_node(source, document, None, internal.get(source.path, set()),
                                        published.get(source.path, set()), interpolated=True)
         seen: set[int] = set()
@@ -159,6 +163,8 @@ class HardcodedDatabaseUrl(Rule):
             if id(document) in seen:
                 continue
             seen.add(id(document))
+            if written_without(source, document, "://") or written_without(source, document, "@"):
+                continue  # no URL with a password in it (`database_urls` needs both)
             yield from self._scan_node(source, document, None)
         for source in project.of_kind(FileKind.PLATFORM):
             if source.path.endswith((".yaml", ".yml")):
@@ -174,8 +180,8 @@ class HardcodedDatabaseUrl(Rule):
                 for name, _ in services.entries() if services is not None else []:
                     service_hosts.add(name.lower())
                 started = set() if (source.path, job_name) in deploying else _containers_started(job)
-                for node in job.scalars():
-                    for url in database_urls(node.text or ""):  # it skips a text without `://` at once
+                for node in job.scalars_with("://"):
+                    for url in database_urls(node.text or ""):  # nothing in a text without `://`
                         if services is not None and (url.is_local or url.host.lower() in service_hosts):
                             continue  # a throw-away CI service container
                         if url.host.lower() in started:
@@ -195,9 +201,11 @@ class HardcodedDatabaseUrl(Rule):
         # `POSTGRES_PASSWORD: ${DB_PASSWORD:-secret}` elsewhere in the file: the fallback is reported there, once, on
         # the line that sets the password (PC302); a URL that interpolates the same variable repeats it
         # Only an interpolated file has such defaults: the other documents are walked once, not twice.
-        set_elsewhere = {match.group(1, 2) for node in document.scalars() if node.text and "${" in node.text
+        # Only values that hold `${` (a fallback) or `://` (a URL) can give a draft: the walk keeps those alone.
+        nodes = document.scalars_with("${", "://") if interpolated else document.scalars_with("://")
+        set_elsewhere = {match.group(1, 2) for node in nodes if node.text and "${" in node.text
                          and (match := _WHOLE_DEFAULT.match(node.text.strip())) is not None} if interpolated else set()
-        for node in document.scalars():
+        for node in nodes:
             text = node.text
             if not text:
                 continue
@@ -300,22 +308,27 @@ class HardcodedDatabaseUrl(Rule):
                                      secrets=(url.secret,))
 
 
+@per_project
+def _datastores(project: Project) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Compose file -> the names of its datastore services that publish no port outside the host, and of those
+    that publish a port on every interface: one pass over the services, for the three scans that ask."""
+    internal: dict[str, set[str]] = {}
+    published: dict[str, set[str]] = {}
+    for service in project.compose_services:
+        if is_store_image(service.image):
+            found = published if publishes_outside(service) else internal
+            found.setdefault(service.file.path, set()).add(service.name.lower())
+    return internal, published
+
+
 def _internal_datastores(project: Project) -> dict[str, set[str]]:
     """Compose file -> the names of its datastore services that publish no port outside the host."""
-    internal: dict[str, set[str]] = {}
-    for service in project.compose_services:
-        if is_store_image(service.image) and not publishes_outside(service):
-            internal.setdefault(service.file.path, set()).add(service.name.lower())
-    return internal
+    return _datastores(project)[0]
 
 
 def _published_datastores(project: Project) -> dict[str, set[str]]:
     """Compose file -> the names of its datastore services that publish a port on every interface."""
-    published: dict[str, set[str]] = {}
-    for service in project.compose_services:
-        if is_store_image(service.image) and publishes_outside(service):
-            published.setdefault(service.file.path, set()).add(service.name.lower())
-    return published
+    return _datastores(project)[1]
 
 
 def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:

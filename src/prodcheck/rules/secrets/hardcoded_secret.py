@@ -73,7 +73,7 @@ class HardcodedSecret(CodeSecrets):
         for service in project.compose_services:
             path = service.file.path
             where = f"in compose service `{service.name}`"
-            for name, node in compose_env(service.node.get("environment")).items():
+            for name, node in service.environment.items():
                 if not is_secret_name(name):
                     continue  # `_yaml_value` drafts nothing under any other name: no datastore to look for
                 reach = store_reach(service, name, stores.get(path, []))
@@ -192,6 +192,8 @@ class HardcodedSecret(CodeSecrets):
                 if source is not None and source.kind in {FileKind.COMPOSE, FileKind.K8S}:
                     candidates.append((step.location.path, step.command))
         for path, command in candidates:
+            if not command.env and "=" not in "".join(command.argv[1:]):
+                continue  # neither `NAME=value` before it nor an `--option=value` in it
             pairs = list(command.env)
             for token in command.argv[1:]:
                 if token.startswith("--") and "=" in token:

@@ -90,11 +90,26 @@ def run_commands(instruction: Instruction) -> list[SimpleCommand]:
     return command_of(instruction)
 
 
+# Program name -> whether one of `install_of`'s installers is that program (asked of every RUN command).
+_INSTALLER_PROGRAMS: dict[str, bool] = {}
+
+
 def install_of(instruction: Instruction, command: SimpleCommand) -> Install | None:
     argv = command.argv
-    words = [a.rsplit("/", 1)[-1] for a in argv]
-    if not words:
+    if not argv:
         return None
+    known = managers()
+    program = argv[0].rsplit("/", 1)[-1]
+    installer = _INSTALLER_PROGRAMS.get(program)
+    if installer is None:
+        if len(_INSTALLER_PROGRAMS) >= 4096:
+            _INSTALLER_PROGRAMS.clear()  # bounded: a repository can name any number of programs
+        installer = _INSTALLER_PROGRAMS[program] = bool(
+            _PYTHON.match(program) or _PIP.match(program) or program == "uv" or program in known.python
+            or program in known.node)
+    if not installer:
+        return None  # no installer's program (most commands): its other words are not read
+    words = [a.rsplit("/", 1)[-1] for a in argv]
     verbs = install_verbs()
     if (_PYTHON.match(words[0]) and len(words) > 3 and words[1] == "-m" and _PIP.match(words[2])
             and words[3] in verbs["pip"]):
@@ -106,7 +121,6 @@ def install_of(instruction: Instruction, command: SimpleCommand) -> Install | No
             return Install(instruction, command, "uv", tuple(argv[3:]), f"uv pip {words[2]}")
         if len(words) > 1 and words[1] in verbs["uv"]:
             return Install(instruction, command, "uv", tuple(argv[2:]), f"uv {words[1]}")
-    known = managers()
     if words[0] in known.python and len(words) > 1 and words[1] in verbs[words[0]]:
         return Install(instruction, command, words[0], tuple(argv[2:]), f"{words[0]} {words[1]}")
     if words[0] in known.node and ((len(words) == 1 and words[0] == "yarn")
