@@ -1,7 +1,9 @@
 """report/json_text.py writes the text of `json.dumps(value, indent=2)`, whatever the value."""
 from __future__ import annotations
 
+import enum
 import json
+from collections import OrderedDict
 
 import pytest
 
@@ -21,6 +23,10 @@ VALUES: list[object] = [
     {1: "int key", None: "null key", False: "bool key", 2.5: "float key"},
     {"a": {1: [1]}},
     [True, False, None, 0, -1, 10**30],
+    # subclasses: a mapping or a list the C encoder would write on one line, a str or an int enum
+    {"ordered": OrderedDict(a=1, b=[1]), "plain": "x"},
+    {"items": type("Items", (list,), {})([1, 2]), "n": 1},
+    {"severity": enum.Enum("Level", {"ERROR": "error"}, type=str).ERROR, "rank": enum.IntEnum("Rank", "ONE").ONE},
 ]
 
 

@@ -240,41 +240,14 @@ def _check_continuations(lines: list[str], text: str) -> None:
             size = 0
 
 
-def _file_lines(text: str) -> list[str]:
-    """The lines dockerfile-parse reads from a file object of the text (`readlines()`, each decoded): split at
-    line feeds alone, each with its own (UTF-8 never holds the byte of a line feed inside a character)."""
-    parts = text.split("\n")
-    lines = [part + "\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
-
-
-@lru_cache(maxsize=1)
-def _parser_class() -> type:
-    """dockerfile-parse's parser over lines split already (`_file_lines`): its `structure` reads `lines`, which
-    otherwise copies the text into a file object and decodes it again line by line."""
+def parse(path: str, text: str) -> DockerfileView:
     from dockerfile_parse import DockerfileParser
 
-    class GivenLines(DockerfileParser):  # (the library is untyped)
-        def __init__(self, lines: list[str]) -> None:
-            super().__init__(fileobj=io.BytesIO(), env_replace=False)
-            self.given = lines
-
-        @property
-        def lines(self) -> list[str]:
-            return self.given
-
-    return GivenLines
-
-
-def parse(path: str, text: str) -> DockerfileView:
     lines = text.splitlines()
     _check_continuations(lines, text)
     try:
-        if not text.isascii():
-            text.encode("utf-8")  # a text the library's file object could not hold fails as it did
-        structure = _parser_class()(_file_lines(text)).structure
+        parser = DockerfileParser(fileobj=io.BytesIO(text.encode("utf-8")), env_replace=False)
+        structure = parser.structure
     except Exception as error:  # dockerfile-parse raises assorted errors on malformed input
         raise ParseError(f"invalid Dockerfile: {error}") from None
     instructions: list[Instruction] = []

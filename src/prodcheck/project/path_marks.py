@@ -345,8 +345,11 @@ def required_literal(pattern: str) -> str | None:
     alternation, a pattern that ignores case: then nothing is required literally)."""
     from importlib import import_module
 
-    constants, parser = import_module("re._constants"), import_module("re._parser")  # the `re` module's own parser
-    parsed = parser.parse(pattern)
+    try:
+        constants, parser = import_module("re._constants"), import_module("re._parser")  # the `re` module's own parser
+        parsed = parser.parse(pattern)
+    except (ImportError, AttributeError):  # pragma: no cover - an interpreter whose `re` is laid out otherwise
+        return None  # nothing required: every header is searched, as before
     if parsed.state.flags & re.IGNORECASE:
         return None
     runs: list[str] = []

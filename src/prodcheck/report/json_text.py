@@ -19,6 +19,7 @@ from typing import Any
 from json.encoder import encode_basestring_ascii  # the C escaper
 
 _CONTAINERS = frozenset({list, tuple, dict})
+_FLAT_TYPES = frozenset({str, int, bool, type(None), *_CONTAINERS})
 
 
 class _Unsupported(Exception):
@@ -62,8 +63,11 @@ def _encode(value: Any, newline: str) -> str:  # any JSON value, dispatched on i
             return "{}"
         inner = newline + "  "
         values = value.values()
-        # No value is a non-empty container (tested without a Python frame per value): one line per item.
-        if not any(compress(values, map(_CONTAINERS.__contains__, map(type, values)))):
+        # Every value of a type written here, and none a non-empty container (tested without a Python frame per
+        # value): one line per item. (A subclass of dict or list, which the C encoder would write on one line, or
+        # a float, goes the item by item way, where it is handed to `json.dumps` whole.)
+        if set(map(type, values)) <= _FLAT_TYPES and not any(compress(values, map(_CONTAINERS.__contains__,
+                                                                                     map(type, values)))):
             return "{" + inner + _flat_encoder(inner)(value)[1:-1] + newline + "}"
         parts = []
         for key, item in value.items():
