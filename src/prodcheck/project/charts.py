@@ -21,7 +21,8 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import ParseError, small_int
 from prodcheck.parsing.shell import SimpleCommand, split_argv
 from prodcheck.parsing.yaml import YNode, load_documents
-from prodcheck.project.infra import is_third_party_image, scalar_location
+from prodcheck.project.infra import scalar_location
+from prodcheck.project.images import is_third_party_image
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:

@@ -26,10 +26,9 @@ from prodcheck.knowledge import load
 from prodcheck.model.files import Context
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.deploy_evidence import _join, _knowledge
-from prodcheck.project.infra import (
-    ComposeService, by_written_tail, image_repository, is_database_image, is_pooler_image, under_variable,
-    yaml_command,
-)
+from prodcheck.project.infra import ComposeService, yaml_command
+from prodcheck.project.images import image_repository, is_database_image, is_pooler_image
+from prodcheck.project.script_paths import by_written_tail, under_variable
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.workflow_evidence import WorkflowEvidence
 

@@ -17,7 +17,8 @@ from prodcheck.parsing.shell_functions import in_execution_order
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
 from prodcheck.parsing.yaml import YNode, load_documents, text_cannot_hold
 from prodcheck.project.compose_kind import refine_compose
-from prodcheck.project.infra import ComposeService, FilesByPath
+from prodcheck.project.infra import ComposeService
+from prodcheck.project.script_paths import FilesByPath
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.sources import SourceFile
 

@@ -13,7 +13,8 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.image_roles import image_purpose
 from prodcheck.project.helm_render import absence
-from prodcheck.project.infra import Workload, image_repository, is_third_party_image, scalar_location
+from prodcheck.project.infra import Workload, scalar_location
+from prodcheck.project.images import image_repository, is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 # `user:` / `USER` is `user[:group]`; the user decides, whatever the group (knowledge/images.toml [users]).

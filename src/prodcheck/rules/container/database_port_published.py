@@ -10,8 +10,8 @@ from prodcheck.model.finding import Severity
 from prodcheck.parsing.dockerfile import substitute
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.infra import ComposeService, image_repository, is_database_image, is_pooler_image, \
-    scalar_location
+from prodcheck.project.images import image_repository, is_database_image, is_pooler_image
+from prodcheck.project.infra import ComposeService, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.secrets.secret_values import is_secret_value
 

@@ -15,7 +15,8 @@ from prodcheck.parsing.interpolation import resolve
 from prodcheck.model.files import FileKind
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.infra import image_repository, is_database_image, is_third_party_image, scalar_location
+from prodcheck.project.infra import scalar_location
+from prodcheck.project.images import image_repository, is_database_image, is_third_party_image
 from prodcheck.project.sources import root_has_file
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project import Project
-from prodcheck.project.infra import Process, Step, shared_tail
+from prodcheck.project.infra import Process, Step
+from prodcheck.project.script_paths import shared_tail
 from prodcheck.rules.database.migration_calls import migration_call
 from prodcheck.model.finding import Location
 from prodcheck.rules.database.startup_paths import Hop, path_text, project_runner, rank, reachable_migrations

@@ -11,7 +11,8 @@ from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import parse_assignments
 from prodcheck.project import Project
 from prodcheck.project.db_urls import URL_KEYS, UrlResolver, UrlSource, env_file_paths
-from prodcheck.project.infra import is_third_party_image, k8s_env, scalar_location
+from prodcheck.project.infra import k8s_env, scalar_location
+from prodcheck.project.images import is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.database.pool_without_pre_ping import _function_of, one_off_script
 

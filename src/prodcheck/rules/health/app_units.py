@@ -12,8 +12,8 @@ from prodcheck.model.files import Context
 from prodcheck.model.finding import Location
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.infra import ComposeService, Container, Workload, image_repository, is_third_party_image, \
-    scalar_location
+from prodcheck.project.images import image_repository, is_third_party_image
+from prodcheck.project.infra import ComposeService, Container, Workload, scalar_location
 from prodcheck.project.memo import per_project
 from prodcheck.rules.health.probes import process_for_node
 

@@ -12,8 +12,8 @@ from prodcheck.fix.roundtrip import fix as roundtrip_fix
 from prodcheck.model.finding import Fix, Location, Severity
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.infra import ComposeService, image_repository, is_database_image, is_pooler_image, \
-    is_third_party_image, scalar_location
+from prodcheck.project.images import image_repository, is_database_image, is_pooler_image, is_third_party_image
+from prodcheck.project.infra import ComposeService, scalar_location
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.health.probes import process_for_node
 

@@ -10,7 +10,7 @@ from prodcheck.project.helm_render import absence
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.health.app_units import app_containers, container_layers, container_location, deployed_elsewhere, \
     one_off, prod_services
-from prodcheck.project.infra import is_third_party_image
+from prodcheck.project.images import is_third_party_image
 
 
 class MissingResourceLimits(Rule):

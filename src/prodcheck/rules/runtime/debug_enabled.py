@@ -10,7 +10,8 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.infra import is_third_party_image, k8s_env, scalar_location
+from prodcheck.project.infra import k8s_env, scalar_location
+from prodcheck.project.images import is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 
 DEBUG_NAMES = frozenset(load("environment")["debug"]["names"])

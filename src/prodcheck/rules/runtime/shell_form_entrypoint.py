@@ -12,7 +12,8 @@ from prodcheck.parsing.shell import SimpleCommand, split_script, split_words
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.image_roles import image_purpose
-from prodcheck.project.infra import Step, raw_argv, resolve_script, scalar_location
+from prodcheck.project.infra import Step, raw_argv, scalar_location
+from prodcheck.project.script_paths import resolve_script
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 

@@ -10,7 +10,8 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
 from prodcheck.project.db_urls import env_file_paths
-from prodcheck.project.infra import ComposeService, is_third_party_image
+from prodcheck.project.infra import ComposeService
+from prodcheck.project.images import is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside, service_image
 from prodcheck.rules.secrets.secret_values import Evidence, env_file_secrets, is_env_file_name, name_words, secret_evidence

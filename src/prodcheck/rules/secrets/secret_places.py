@@ -9,7 +9,8 @@ from prodcheck.model.files import Context
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.finding import Location
 from prodcheck.project import Project
-from prodcheck.project.infra import ComposeService, image_repository, is_database_image, is_pooler_image
+from prodcheck.project.infra import ComposeService
+from prodcheck.project.images import image_repository, is_database_image, is_pooler_image
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
 from prodcheck.rules.secrets.secret_values import credential_role, name_words
 
