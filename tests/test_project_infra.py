@@ -12,7 +12,10 @@ from prodcheck.model.facts import LITERAL, TOOL_DEFAULT
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.yaml import load_documents
-from prodcheck.project.infra import argument_lines, compose_env, is_shell_wrapper, k8s_command, k8s_env, max_connections_in, raw_argv, replicas_fact, scalar_location, yaml_command
+from prodcheck.project.infra import (
+    argument_lines, compose_env, is_shell_wrapper, k8s_command, k8s_env, max_connections_in, raw_argv, replicas_fact,
+    scalar_location, yaml_command,
+)
 from prodcheck.project.images import image_repository, is_database_image, is_pooler_image, is_third_party_image
 from prodcheck.project.script_paths import FilesByPath, resolve_script
 from prodcheck.project.sources import SourceFile

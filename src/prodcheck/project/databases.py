@@ -13,7 +13,10 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import small_int
 from prodcheck.parsing.textfiles import parse_postgres_conf
 from prodcheck.parsing.yaml import YNode
-from prodcheck.project.infra import ComposeService, DatabaseService, k8s_command, k8s_env, max_connections_in, replicas_fact, scalar_location, yaml_command
+from prodcheck.project.infra import (
+    ComposeService, DatabaseService, k8s_command, k8s_env, max_connections_in, replicas_fact, scalar_location,
+    yaml_command,
+)
 from prodcheck.project.images import is_database_image, is_pooler_image
 
 if TYPE_CHECKING:

@@ -14,7 +14,10 @@ from prodcheck.knowledge.servers import base_image_start
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, copy_words, exec_form, substitute as docker_substitute
 from prodcheck.parsing.shell import SimpleCommand, expand_default, split_argv, split_script, with_script_variables
 from prodcheck.project.compose_extends import inherited as extended_key, owner_of
-from prodcheck.project.infra import Process, Step, is_shell_wrapper, k8s_command, k8s_env, raw_argv, replicas_fact, scalar_location, workers_fact, yaml_command
+from prodcheck.project.infra import (
+    Process, Step, is_shell_wrapper, k8s_command, k8s_env, raw_argv, replicas_fact, scalar_location, workers_fact,
+    yaml_command,
+)
 from prodcheck.project.images import image_repository, is_third_party_image
 from prodcheck.project.script_paths import by_written_tail, resolve_script, under_variable
 from prodcheck.project.sources import SourceFile
