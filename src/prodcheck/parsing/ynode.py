@@ -154,28 +154,18 @@ class YNode:
                 stack.extend(reversed(node.value))  # type: ignore[call-overload]  # a seq's node list
 
     def scalars_with(self, *needles: str) -> builtins.list[YNode]:
-        """The scalar nodes of `scalars`, in its order, whose `text` holds one of `needles`: one tight walk for the
-        scans that look for a few marks (`://`, `${`) in every value of a document."""
+        """The scalar nodes of `scalars`, in its order, whose `text` holds one of `needles`: for the scans that look
+        for a few marks (`://`, `${`) in every value of a document."""
         found: builtins.list[YNode] = []
-        stack = [self]
-        pop, push, keep = stack.pop, stack.append, found.append
-        while stack:
-            node = pop()
-            kind = node.kind
-            if kind == "scalar":
-                value = node.value
-                if value is not None:
-                    text = value if value.__class__ is str else str(value)
-                    for needle in needles:
-                        if needle in text:
-                            keep(node)
-                            break
-            elif kind == "map":
-                for key, value in reversed(node.value):  # type: ignore[call-overload]  # a map's pair list
-                    push(value)
-                    push(key)
-            elif kind == "seq":
-                stack.extend(reversed(node.value))  # type: ignore[call-overload]  # a seq's node list
+        keep = found.append
+        for node in self.scalars():
+            value = node.value
+            if value is not None:
+                text = value if value.__class__ is str else str(value)
+                for needle in needles:
+                    if needle in text:
+                        keep(node)
+                        break
         return found
 
     def maps(self) -> Iterator[YNode]:

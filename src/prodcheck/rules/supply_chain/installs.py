@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from prodcheck.knowledge.packaging import install_verbs, managers
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of
@@ -90,25 +91,21 @@ def run_commands(instruction: Instruction) -> list[SimpleCommand]:
     return command_of(instruction)
 
 
-# Program name -> whether one of `install_of`'s installers is that program (asked of every RUN command).
-_INSTALLER_PROGRAMS: dict[str, bool] = {}
+@lru_cache(maxsize=4096)  # asked of every RUN command's program; bounded: a repository can name any number
+def _installer_program(program: str) -> bool:
+    """One of `install_of`'s installers is this program (pip, python, uv, a Python or Node package manager)."""
+    known = managers()
+    return bool(_PYTHON.match(program) or _PIP.match(program) or program == "uv" or program in known.python
+                or program in known.node)
 
 
 def install_of(instruction: Instruction, command: SimpleCommand) -> Install | None:
     argv = command.argv
     if not argv:
         return None
-    known = managers()
-    program = argv[0].rsplit("/", 1)[-1]
-    installer = _INSTALLER_PROGRAMS.get(program)
-    if installer is None:
-        if len(_INSTALLER_PROGRAMS) >= 4096:
-            _INSTALLER_PROGRAMS.clear()  # bounded: a repository can name any number of programs
-        installer = _INSTALLER_PROGRAMS[program] = bool(
-            _PYTHON.match(program) or _PIP.match(program) or program == "uv" or program in known.python
-            or program in known.node)
-    if not installer:
+    if not _installer_program(argv[0].rsplit("/", 1)[-1]):
         return None  # no installer's program (most commands): its other words are not read
+    known = managers()
     words = [a.rsplit("/", 1)[-1] for a in argv]
     verbs = install_verbs()
     if (_PYTHON.match(words[0]) and len(words) > 3 and words[1] == "-m" and _PIP.match(words[2])
