@@ -56,7 +56,9 @@ _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg",
                              "is_async", "simple", "tag", "rest"})
 # What the walk does not enter: leaves with nothing to extract below them, and the plain values a field
 # or a list can hold instead of a node (identifiers in `Global.names`, an absent optional node).
-_LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue)
+# Operators (`==` in a Compare's `ops`, `+` in a BinOp's `op`) are leaves too: singletons without fields.
+_OPERATORS = tuple(kind for base in (ast.operator, ast.cmpop, ast.unaryop, ast.boolop) for kind in base.__subclasses__())
+_LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue, *_OPERATORS)
 _NOT_NODES = (str, int, float, complex, bool, bytes, type(None), type(...))
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
 
