@@ -22,7 +22,7 @@ def python_needles() -> tuple[bytes, ...]:
     words = {server.encode() for server in servers()}  # `uvicorn.run(app, workers=4)` (PC101, PC402)
     words.update(word.encode() for _, word in prefilter_words())
     base = tuple(words)
-    unless = needle_unless()
+    unless = conditional_needles()
     others: list[tuple[bytes, bytes]] = []
     for _, name in qualified_names():
         # A file can only name `django.contrib.auth.hashers.make_password` by writing its last part
@@ -47,7 +47,7 @@ def python_needles() -> tuple[bytes, ...]:
         if not any(covering in last for covering in written):
             words.add(word)
     # A needle that contains another is redundant: the shorter one already matches (unless the shorter
-    # one does not count in some files: `needle_unless`).
+    # one does not count in some files: `conditional_needles`).
     ordered = sorted(words, key=len)
     kept: list[bytes] = []
     for word in ordered:
@@ -63,6 +63,31 @@ def needle_unless() -> dict[bytes, tuple[bytes, ...]]:
     from prodcheck.knowledge import prefilter_unless
 
     return {word.encode(): tuple(text.encode() for text in texts) for word, texts in prefilter_unless()}
+
+
+@lru_cache(maxsize=1)
+def needle_with() -> dict[bytes, tuple[bytes, ...]]:
+    """Needles that count only in a file that also holds one of their texts, in any case (knowledge:
+    `[prefilter.with]`): a URL's `://` beside the name of a database whose URL a rule reads."""
+    from prodcheck.knowledge import prefilter_with
+
+    return {word.encode(): tuple(text.lower().encode() for text in texts) for word, texts in prefilter_with()}
+
+
+@lru_cache(maxsize=1)
+def needle_not_in_decorators() -> frozenset[bytes]:
+    """Needles that do not count where they are written in a decorator (knowledge: `[prefilter]
+    not_in_decorators`): `settings(` in `@override_settings(DEBUG=True)` names no settings accessor."""
+    from prodcheck.knowledge import prefilter_not_in_decorators
+
+    return frozenset(word.encode() for word in prefilter_not_in_decorators())
+
+
+@lru_cache(maxsize=1)
+def conditional_needles() -> frozenset[bytes]:
+    """The needles that do not count in every file holding them (`needle_unless`, `needle_with`,
+    `needle_not_in_decorators`): each is searched alone, and no longer needle is dropped for holding one."""
+    return frozenset(needle_unless()) | frozenset(needle_with()) | needle_not_in_decorators()
 
 
 @lru_cache(maxsize=1)
@@ -88,8 +113,8 @@ _RUNS = bytes(byte if byte in _IDENTIFIER_BYTES else 32 for byte in range(256))
 @lru_cache(maxsize=1)
 def _needle_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes], tuple[bytes, ...]]:
     """The needles as searches: (the identifier needles as one pattern over a file's words, every other needle as one
-    pattern over its bytes, the needles that do not count in some files, tried one by one: `needle_unless`)."""
-    unless = needle_unless()
+    pattern over its bytes, the needles that do not count in some files, tried one by one: `conditional_needles`)."""
+    unless = conditional_needles()
     needles = [n for n in python_needles() if n not in unless]
     identifiers = [n for n in needles if n and set(n) <= _IDENTIFIER_BYTES]
     others = [n for n in needles if not (n and set(n) <= _IDENTIFIER_BYTES)]
@@ -97,12 +122,42 @@ def _needle_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes], tuple[byte
 
 
 def _counts(data: bytes, needle: bytes) -> bool:
-    """The needle is in the file and counts there (`needle_unless`)."""
+    """The needle is in the file and counts there (`conditional_needles`)."""
     find = data.find
-    if find(needle) == -1:
+    at = find(needle)
+    if at == -1:
         return False
+    if needle not in conditional_needles():
+        return True
     unless = needle_unless().get(needle)
-    return unless is None or all(find(text) == -1 for text in unless)
+    if unless is not None and any(find(text) != -1 for text in unless):
+        return False
+    beside = needle_with().get(needle)
+    if beside is not None:
+        lowered = data.lower()
+        if all(lowered.find(text) == -1 for text in beside):
+            return False
+    if needle in needle_not_in_decorators():
+        while at != -1 and _in_decorator(data, at):
+            at = find(needle, at + 1)
+        return at != -1
+    return True
+
+
+_AT = ord("@")
+_DOTTED_BYTES = _IDENTIFIER_BYTES | {ord(".")}
+
+
+def _in_decorator(data: bytes, at: int) -> bool:
+    """The needle at `at` is in the dotted name a decorator line starts with (`@override_settings(`,
+    `@hypothesis.settings(`): an `@` first on its line, then that name, the needle ending it or inside it."""
+    start = at
+    while start and data[start - 1] in _DOTTED_BYTES:
+        start -= 1
+    if not start or data[start - 1] != _AT:
+        return False
+    line = data.rfind(b"\n", 0, start - 1) + 1
+    return not data[line:start - 1].strip(b" \t")
 
 
 def _word_needles(data: bytes) -> bytes | None:
@@ -113,7 +168,7 @@ def _word_needles(data: bytes) -> bytes | None:
     of its bytes, gives the same answer, and all of them are searched at once, as one pattern laid out as a trie
     (trie_pattern.py: a search per needle was three quarters of the prefilter on the bench corpus). Any other needle
     (`session.query(`, `CREATE TABLE`, `://`) is searched in the bytes, also as one pattern. A match of either is a
-    needle that counts; a needle that does not count in some files (`needle_unless`) is in neither, tried alone."""
+    needle that counts; a needle that does not count in some files (`conditional_needles`) is in neither, tried alone."""
     words_pattern, bytes_pattern, unless = _needle_patterns()
     found = words_pattern.search(b"\0".join(set(data.translate(_RUNS).split())))
     if found is None:
