@@ -302,6 +302,26 @@ def test_prefilter_does_not_read_a_settings_decorator() -> None:
     assert engine._needs_parse(b"@lru_cache\ndef get_settings() -> Settings:\n    return Settings()\n")
 
 
+def test_prefilter_reads_a_package_by_its_own_name() -> None:
+    """A file that names `together.Together` writes `together` as a name of its own (in its import, or before the dot);
+    Django's `unique_together` or a helper `run_concurrently` holds the package's name inside a longer one and names
+    nothing of it. A needle another name needs inside longer names (`*.` method parts, `[prefilter] words` such as
+    `password`) still counts there, and a longer package (`slack_sdk` beside `slack`) keeps a needle of its own."""
+    from prodcheck.prefilter import whole_word_needles
+
+    whole = whole_word_needles()
+    assert {b"together", b"concurrent", b"sqlalchemy", b"on_event"} <= whole
+    assert not {b"password", b"_token", b"://", b"migrat"} & whole
+    assert b"slack_sdk" in engine.python_needles() and b"slack" in whole
+    assert not engine._needs_parse(b"class Meta:\n    unique_together = (('a', 'b'),)\n")
+    assert not engine._needs_parse(b"def run_concurrently(jobs):\n    return [job() for job in jobs]\n")
+    assert not engine._needs_parse(b"def make_transaction_event(order):\n    return {'order': order}\n")
+    assert engine._needs_parse(b"from together import Together\n\nclient = Together()\n")
+    assert engine._needs_parse(b"import concurrent.futures\n")
+    assert engine._needs_parse(b"@app.on_event('startup')\nasync def start():\n    pass\n")
+    assert engine._needs_parse(b"from slack_sdk import WebClient\n")
+
+
 def test_prefilter_does_not_read_a_test_for_its_asyncio_marker() -> None:
     """`asyncio` finds `asyncio.run`, `asyncio.to_thread` ...; pytest-asyncio's `@pytest.mark.asyncio` names none."""
     test = b"import pytest\n\n\n@pytest.mark.asyncio\nasync def test_a(client):\n    assert await client.ping()\n"
@@ -315,15 +335,18 @@ def _searched(data: bytes) -> bool:
     all of its `with` texts (in any case), or only writes it in a decorator's name."""
     import re
 
-    from prodcheck.prefilter import async_needles, needle_not_in_decorators, needle_unless, needle_with
+    from prodcheck.prefilter import (async_needles, needle_not_in_decorators, needle_unless, needle_with,
+                                     whole_word_needles)
 
-    unless, beside, decorators = needle_unless(), needle_with(), needle_not_in_decorators()
+    unless, beside, decorators, whole = needle_unless(), needle_with(), needle_not_in_decorators(), whole_word_needles()
 
     def counts(needle: bytes) -> bool:
         text = data
         if needle in decorators:  # `@override_settings(`: the decorator's name is no occurrence
-            text = re.sub(rb"(?m)^([ \t]*@)[\w.]*" + re.escape(needle), rb"\1", text)
-        return (needle in text and not any(t in data for t in unless.get(needle, ()))
+            text = re.sub(rb"(?m)^([ \t]*@)[A-Za-z0-9_.]*" + re.escape(needle), rb"\1", text)
+        found = (re.search(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])", text) is not None
+                 if needle in whole else needle in text)
+        return (found and not any(t in data for t in unless.get(needle, ()))
                 and (needle not in beside or any(t in data.lower() for t in beside[needle])))
 
     return any(counts(n) for n in engine.python_needles()) or (
@@ -350,11 +373,15 @@ def test_prefilter_on_a_files_words_answers_as_a_search_of_its_bytes(monkeypatch
         b"URL = 'postgresql+asyncpg://app@db/app'\n", b"URL = 'SQLITE:///app.db'\n",
         b"@override_settings(DEBUG=True)\ndef test_a(): pass\n", b"    @hypothesis.settings(max_examples=5)\n",
         b"@override_settings(A=get_settings())\n", b"settings = get_settings()\n", b"x = a @settings(b)\n",
+        b"unique_together = ('a', 'b')\n", b"from together import Together\n", b"x = transaction_event\n",
+        b"@app.on_event('startup')\n", b"import sqlalchemy_utils\n", b"import sqlalchemy.orm\n", b"x = 1sqlalchemy\n",
+        b"@pytest.mark.asyncio\nasync def test(): await asyncio.sleep(1)\n",
     ]
     answers = [prefilter._needs_parse(source) for source in sources]
     assert answers == [_searched(source) for source in sources]
     assert [answers[i] for i in (0, 3, 4, 5, 6, 7, 9, 10)] == [True, True, False, False, False, True, False, False]
-    assert answers[-7:] == [True, True, False, False, True, True, True]
+    assert answers[-15:-8] == [True, True, False, False, True, True, True]
+    assert answers[-8:] == [False, True, False, True, False, True, False, True]
 
 
 def test_a_resource_class_method_blocks_unless_it_sends_nothing() -> None:

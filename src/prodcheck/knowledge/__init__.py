@@ -88,6 +88,13 @@ def prefilter_not_in_decorators() -> Iterator[str]:
         yield from load(topic).get("prefilter", {}).get("not_in_decorators", ())
 
 
+def prefilter_whole_words() -> Iterator[str]:
+    """The words of `[prefilter] words` that count only as a whole name, no letter, digit or `_` on either side
+    (`[prefilter] whole_words`: `on_event`, not `transaction_event`)."""
+    for topic in topics():
+        yield from load(topic).get("prefilter", {}).get("whole_words", ())
+
+
 def needle(name: str) -> str:
     """A word any file that refers to `name` must contain: its top-level package, which the import
     statement names (`sqlalchemy` for `sqlalchemy.orm.Session`). A package name shorter than five
