@@ -25,10 +25,11 @@ def python_needles() -> tuple[bytes, ...]:
 
 @lru_cache(maxsize=1)
 def whole_word_needles() -> frozenset[bytes]:
-    """The needles that count only as a whole name, with no identifier byte on either side: a package's (a file
-    that names `together.Together` writes `together` in its import, or the module's name before the dot; Django's
-    `unique_together` names none of it), and the words of `[prefilter] whole_words` (`on_event`, not
-    `transaction_event`). A needle another name or word needs inside longer names is none of these."""
+    """The needles that count only as a whole name, with no identifier byte on either side: one part of a dotted name
+    (a file that names `together.Together` writes `together` in its import, or before the dot; one that names
+    `PIL.Image.open` writes `Image`; Django's `unique_together` and a `backgroundImage` key name neither), and the
+    words of `[prefilter] whole_words` (`on_event`, not `transaction_event`). A needle another word, or a method on
+    any object (`*.metadata.drop_all`), needs inside longer names is none of these."""
     return _derived()[1]
 
 
@@ -61,8 +62,8 @@ def _derived() -> tuple[tuple[bytes, ...], frozenset[bytes]]:
         word = needle(name).encode()
         if word in last or not name.startswith("*."):
             words.add(word)
-            if word == name.split(".", 1)[0].removesuffix("()").encode():
-                whole.add(word)  # the name's first part: written whole (`import together`, `together.Client`)
+            if word in (part.removesuffix("()").encode() for part in name.split(".")):
+                whole.add(word)  # one of the name's parts: written whole (`import together`, `from PIL import Image`)
             else:
                 inside.add(word)
         else:  # a method on any object (`*.metadata.drop_all`): its needle is one of the parts it writes, no package
