@@ -267,13 +267,89 @@ def test_prefilter_does_not_read_a_django_migration_for_its_import() -> None:
     assert engine._needs_parse(helper)
 
 
+def test_prefilter_reads_a_url_only_beside_a_database_scheme() -> None:
+    """`://` finds the database URLs rules read (PC301's credentials, PC502's sync drivers, PC403's connectionless
+    dialects): a file whose only URLs are web addresses is not read for them. Every scheme those rules know holds
+    one of the texts that make the word count (knowledge/databases.toml [prefilter.with])."""
+    import re
+
+    from prodcheck.knowledge import load
+    from prodcheck.prefilter import needle_with
+    from prodcheck.rules import helpers
+    from prodcheck.rules.secrets import settings_urls
+
+    texts = needle_with()[b"://"]
+    databases = load("databases")
+    schemes = {*databases["sync_schemes"], *databases["connectionless_schemes"]["schemes"],
+               *re.findall(r"[a-z]+", helpers._DB_URL.pattern.split("://")[0].split("?P<scheme>")[1].split(")(?:")[0]),
+               *re.findall(r"[a-z]+", settings_urls._SCHEMES)}
+    schemes -= {"ql", "srv"}  # `postgres(?:ql)?`, `mongodb(?:\+srv)?`: pieces of the patterns, not schemes
+    assert {"postgresql", "mongodb", "cockroachdb", "bigquery", "sqlite"} <= schemes
+    for scheme in schemes:
+        assert any(text.decode() in scheme.lower() for text in texts), scheme
+    assert not engine._needs_parse(b"def test_home(client):\n    assert client.get('https://example.com/').ok\n")
+    assert engine._needs_parse(b"DATABASE_URL = 'postgresql://app:secret@db/app'\n")
+    assert engine._needs_parse(b"DATABASE_URL = 'sqlite+aiosqlite:///./app.db'\n")
+
+
+def test_prefilter_does_not_read_a_settings_decorator() -> None:
+    """`settings(` finds settings accessors (`def get_settings() -> Settings`) and their callers (PC304, PC402); a
+    test decorated `@override_settings(...)` (Django) or `@settings(...)` (Hypothesis) names none."""
+    test = b"from django.test import override_settings\n\n\n@override_settings(DEBUG=False)\ndef test_a():\n    pass\n"
+    assert not engine._needs_parse(test)
+    assert not engine._needs_parse(b"class T:\n    @hypothesis.settings(max_examples=5)\n    def test_b(self): pass\n")
+    assert engine._needs_parse(test + b"\n\nconfig = get_settings()\n")
+    assert engine._needs_parse(b"@lru_cache\ndef get_settings() -> Settings:\n    return Settings()\n")
+
+
+def test_prefilter_reads_a_package_by_its_own_name() -> None:
+    """A file that names `together.Together` writes `together` as a name of its own (in its import, or before the dot);
+    Django's `unique_together` or a helper `run_concurrently` holds the package's name inside a longer one and names
+    nothing of it. A needle another name needs inside longer names (`*.` method parts, `[prefilter] words` such as
+    `password`) still counts there, and a longer package (`slack_sdk` beside `slack`) keeps a needle of its own."""
+    from prodcheck.prefilter import whole_word_needles
+
+    whole = whole_word_needles()
+    assert {b"together", b"concurrent", b"sqlalchemy", b"on_event"} <= whole
+    assert not {b"password", b"_token", b"://", b"migrat"} & whole
+    assert b"slack_sdk" in engine.python_needles() and b"slack" in whole
+    assert not engine._needs_parse(b"class Meta:\n    unique_together = (('a', 'b'),)\n")
+    assert not engine._needs_parse(b"def run_concurrently(jobs):\n    return [job() for job in jobs]\n")
+    assert not engine._needs_parse(b"def make_transaction_event(order):\n    return {'order': order}\n")
+    assert engine._needs_parse(b"from together import Together\n\nclient = Together()\n")
+    assert engine._needs_parse(b"import concurrent.futures\n")
+    assert engine._needs_parse(b"@app.on_event('startup')\nasync def start():\n    pass\n")
+    assert engine._needs_parse(b"from slack_sdk import WebClient\n")
+
+
+def test_prefilter_does_not_read_a_test_for_its_asyncio_marker() -> None:
+    """`asyncio` finds `asyncio.run`, `asyncio.to_thread` ...; pytest-asyncio's `@pytest.mark.asyncio` names none."""
+    test = b"import pytest\n\n\n@pytest.mark.asyncio\nasync def test_a(client):\n    assert await client.ping()\n"
+    assert not engine._needs_parse(test)
+    assert engine._needs_parse(test + b"\n\ndef test_b():\n    asyncio.run(main())\n")
+
+
 def _searched(data: bytes) -> bool:
     """The prefilter's answer as its definition states it: some needle counts in the bytes, or async code holds
-    one of the async words."""
-    from prodcheck.prefilter import async_needles, needle_unless
+    one of the async words. A needle counts where it is, unless the file holds one of its `unless` texts, or lacks
+    all of its `with` texts (in any case), or only writes it in a decorator's name."""
+    import re
 
-    unless = needle_unless()
-    return any(n in data and not any(t in data for t in unless.get(n, ())) for n in engine.python_needles()) or (
+    from prodcheck.prefilter import (async_needles, needle_not_in_decorators, needle_unless, needle_with,
+                                     whole_word_needles)
+
+    unless, beside, decorators, whole = needle_unless(), needle_with(), needle_not_in_decorators(), whole_word_needles()
+
+    def counts(needle: bytes) -> bool:
+        text = data
+        if needle in decorators:  # `@override_settings(`: the decorator's name is no occurrence
+            text = re.sub(rb"(?m)^([ \t]*@)[A-Za-z0-9_.]*" + re.escape(needle), rb"\1", text)
+        found = (re.search(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])", text) is not None
+                 if needle in whole else needle in text)
+        return (found and not any(t in data for t in unless.get(needle, ()))
+                and (needle not in beside or any(t in data.lower() for t in beside[needle])))
+
+    return any(counts(n) for n in engine.python_needles()) or (
         b"async def" in data and any(n in data for n in async_needles()))
 
 
@@ -294,10 +370,18 @@ def test_prefilter_on_a_files_words_answers_as_a_search_of_its_bytes(monkeypatch
         b"from django.db import migrations\nclass Migration(migrations.Migration): pass\n",
         b"from django.db import migrations\nrun_migrations()\n", b"import os\nos.wait()\n", b"os. wait\n",
         b"def f():\n    return 1\n", b"", b"async def f():\n    open(path)\n", b"x_token_y = 1\n", b"_TOKEN = 1\n",
+        b"URL = 'postgresql+asyncpg://app@db/app'\n", b"URL = 'SQLITE:///app.db'\n",
+        b"@override_settings(DEBUG=True)\ndef test_a(): pass\n", b"    @hypothesis.settings(max_examples=5)\n",
+        b"@override_settings(A=get_settings())\n", b"settings = get_settings()\n", b"x = a @settings(b)\n",
+        b"unique_together = ('a', 'b')\n", b"from together import Together\n", b"x = transaction_event\n",
+        b"@app.on_event('startup')\n", b"import sqlalchemy_utils\n", b"import sqlalchemy.orm\n", b"x = 1sqlalchemy\n",
+        b"@pytest.mark.asyncio\nasync def test(): await asyncio.sleep(1)\n",
     ]
     answers = [prefilter._needs_parse(source) for source in sources]
     assert answers == [_searched(source) for source in sources]
-    assert [answers[i] for i in (0, 3, 4, 5, 6, 7, 9, 10)] == [True, True, False, False, True, True, False, False]
+    assert [answers[i] for i in (0, 3, 4, 5, 6, 7, 9, 10)] == [True, True, False, False, False, True, False, False]
+    assert answers[-15:-8] == [True, True, False, False, True, True, True]
+    assert answers[-8:] == [False, True, False, True, False, True, False, True]
 
 
 def test_a_resource_class_method_blocks_unless_it_sends_nothing() -> None:

@@ -1,5 +1,9 @@
 """The prefilter: which Python files are worth parsing. A file that holds no needle (a word the knowledge derives:
-`python_needles`) cannot hold anything a rule looks at, and is only syntax-checked (python_pass.py)."""
+`python_needles`) where it counts cannot hold anything a rule looks at, and is only syntax-checked (python_pass.py).
+
+Where a needle counts is knowledge too: a part of a dotted name only as a name of its own (`whole_word_needles`:
+`together`, not `unique_together`), and some words only beside or away from certain texts (`conditional_needles`:
+`://` beside a database's scheme, `settings(` outside a decorator, `migrat` outside a Django migration)."""
 from __future__ import annotations
 
 import re
@@ -16,13 +20,36 @@ from prodcheck.trie_pattern import trie_pattern
 def python_needles() -> tuple[bytes, ...]:
     """The prefilter: a needle for every Python name the knowledge holds (`knowledge.needle`), and
     the words a topic's `[prefilter] words` lists. A file with none of them is not parsed."""
-    from prodcheck.knowledge import needle, prefilter_words, qualified_names
+    return _derived()[0]
+
+
+@lru_cache(maxsize=1)
+def whole_word_needles() -> frozenset[bytes]:
+    """The needles that count only as a whole name, with no identifier byte on either side: one part of a dotted name
+    (a file that names `together.Together` writes `together` in its import, or before the dot; one that names
+    `PIL.Image.open` writes `Image`; Django's `unique_together` and a `backgroundImage` key name neither), and the
+    words of `[prefilter] whole_words` (`on_event`, not `transaction_event`). A needle another word, or a method on
+    any object (`*.metadata.drop_all`), needs inside longer names is none of these."""
+    return _derived()[1]
+
+
+@lru_cache(maxsize=1)
+def _derived() -> tuple[tuple[bytes, ...], frozenset[bytes]]:
+    from prodcheck.knowledge import needle, prefilter_whole_words, prefilter_words, qualified_names
     from prodcheck.knowledge.servers import servers
 
     words = {server.encode() for server in servers()}  # `uvicorn.run(app, workers=4)` (PC101, PC402)
     words.update(word.encode() for _, word in prefilter_words())
+    whole_words = frozenset(word.encode() for word in prefilter_whole_words())
+    whole = set(whole_words)
+    inside = words - whole  # the needles that count inside a longer name too
     base = tuple(words)
-    unless = needle_unless()
+
+    def covers(word: bytes, last: bytes) -> bool:
+        """Every file that writes the name `last` holds the word `word` where it counts."""
+        return word == last if word in whole_words else word in last
+
+    unless = conditional_needles()
     others: list[tuple[bytes, bytes]] = []
     for _, name in qualified_names():
         # A file can only name `django.contrib.auth.hashers.make_password` by writing its last part
@@ -30,11 +57,15 @@ def python_needles() -> tuple[bytes, ...]:
         # word (`password`), the name needs no needle of its own. Its package as a needle would let
         # every file that merely imports the package through (570 Django files of the real corpus).
         last = name.rsplit(".", 1)[-1].removesuffix("()").encode()
-        if any(word in last for word in base):
+        if any(covers(word, last) for word in base):
             continue
         word = needle(name).encode()
         if word in last or not name.startswith("*."):
             words.add(word)
+            if word in (part.removesuffix("()").encode() for part in name.split(".")):
+                whole.add(word)  # one of the name's parts: written whole (`import together`, `from PIL import Image`)
+            else:
+                inside.add(word)
         else:  # a method on any object (`*.metadata.drop_all`): its needle is one of the parts it writes, no package
             others.append((last, word))
     # ... and so too for a method on any object (`*.metadata.drop_all`) whose last part holds a needle that stays: it
@@ -42,18 +73,20 @@ def python_needles() -> tuple[bytes, ...]:
     # corpus that call no drop_all) when `*.meta.drop_all` brings `drop_all`. Only the needles added above cover a
     # name, and none of them is dropped. A package's needle stays whatever its names' last parts hold: it also finds
     # the calls a family matches by module (`stripe.PaymentMethod.attach`, knowledge/blocking.py).
+    whole -= inside
     written = tuple(word for word in words if word not in unless)
     for last, word in others:
-        if not any(covering in last for covering in written):
+        if not any(covering in last if covering not in whole else covering == last for covering in written):
             words.add(word)
+            whole.discard(word)
     # A needle that contains another is redundant: the shorter one already matches (unless the shorter
-    # one does not count in some files: `needle_unless`).
+    # one does not count in some files: `conditional_needles`, or only as a whole name).
     ordered = sorted(words, key=len)
     kept: list[bytes] = []
     for word in ordered:
-        if not any(shorter in word for shorter in kept if shorter not in unless):
+        if not any(shorter in word for shorter in kept if shorter not in unless and shorter not in whole):
             kept.append(word)
-    return tuple(kept)
+    return tuple(kept), frozenset(whole.intersection(kept))
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +96,31 @@ def needle_unless() -> dict[bytes, tuple[bytes, ...]]:
     from prodcheck.knowledge import prefilter_unless
 
     return {word.encode(): tuple(text.encode() for text in texts) for word, texts in prefilter_unless()}
+
+
+@lru_cache(maxsize=1)
+def needle_with() -> dict[bytes, tuple[bytes, ...]]:
+    """Needles that count only in a file that also holds one of their texts, in any case (knowledge:
+    `[prefilter.with]`): a URL's `://` beside the name of a database whose URL a rule reads."""
+    from prodcheck.knowledge import prefilter_with
+
+    return {word.encode(): tuple(text.lower().encode() for text in texts) for word, texts in prefilter_with()}
+
+
+@lru_cache(maxsize=1)
+def needle_not_in_decorators() -> frozenset[bytes]:
+    """Needles that do not count where they are written in a decorator (knowledge: `[prefilter]
+    not_in_decorators`): `settings(` in `@override_settings(DEBUG=True)` names no settings accessor."""
+    from prodcheck.knowledge import prefilter_not_in_decorators
+
+    return frozenset(word.encode() for word in prefilter_not_in_decorators())
+
+
+@lru_cache(maxsize=1)
+def conditional_needles() -> frozenset[bytes]:
+    """The needles that do not count in every file holding them (`needle_unless`, `needle_with`,
+    `needle_not_in_decorators`): each is searched alone, and no longer needle is dropped for holding one."""
+    return frozenset(needle_unless()) | frozenset(needle_with()) | needle_not_in_decorators()
 
 
 @lru_cache(maxsize=1)
@@ -86,23 +144,64 @@ _RUNS = bytes(byte if byte in _IDENTIFIER_BYTES else 32 for byte in range(256))
 
 
 @lru_cache(maxsize=1)
-def _needle_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes], tuple[bytes, ...]]:
-    """The needles as searches: (the identifier needles as one pattern over a file's words, every other needle as one
-    pattern over its bytes, the needles that do not count in some files, tried one by one: `needle_unless`)."""
-    unless = needle_unless()
+def _needle_patterns() -> tuple[re.Pattern[bytes], frozenset[bytes], re.Pattern[bytes], tuple[bytes, ...]]:
+    """The needles as searches: (the identifier needles as one pattern over a file's words, the whole-word needles as
+    a set of words, every other needle as one pattern over its bytes, the needles that do not count in some files,
+    tried one by one: `conditional_needles`)."""
+    unless = conditional_needles()
+    whole = whole_word_needles()
     needles = [n for n in python_needles() if n not in unless]
-    identifiers = [n for n in needles if n and set(n) <= _IDENTIFIER_BYTES]
+    identifiers = [n for n in needles if n and set(n) <= _IDENTIFIER_BYTES and n not in whole]
     others = [n for n in needles if not (n and set(n) <= _IDENTIFIER_BYTES)]
-    return trie_pattern(identifiers), trie_pattern(others), tuple(n for n in python_needles() if n in unless)
+    return (trie_pattern(identifiers), frozenset(n for n in needles if n in whole), trie_pattern(others),
+            tuple(n for n in python_needles() if n in unless))
 
 
 def _counts(data: bytes, needle: bytes) -> bool:
-    """The needle is in the file and counts there (`needle_unless`)."""
+    """The needle is in the file and counts there (`conditional_needles`)."""
     find = data.find
-    if find(needle) == -1:
+    at = find(needle)
+    if at == -1:
         return False
+    whole = needle in whole_word_needles()
+    if not whole and needle not in conditional_needles():
+        return True
     unless = needle_unless().get(needle)
-    return unless is None or all(find(text) == -1 for text in unless)
+    if unless is not None and any(find(text) != -1 for text in unless):
+        return False
+    beside = needle_with().get(needle)
+    if beside is not None:
+        lowered = data.lower()
+        if all(lowered.find(text) == -1 for text in beside):
+            return False
+    decorators = needle in needle_not_in_decorators()
+    if whole or decorators:
+        end = len(needle)
+        while at != -1 and ((whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at))):
+            at = find(needle, at + 1)
+        return at != -1
+    return True
+
+
+def _whole_at(data: bytes, start: int, end: int) -> bool:
+    """No identifier byte just before `start` nor at `end`: the bytes between are a name of their own."""
+    return (not start or data[start - 1] not in _IDENTIFIER_BYTES) and (end >= len(data) or data[end] not in _IDENTIFIER_BYTES)
+
+
+_AT = ord("@")
+_DOTTED_BYTES = _IDENTIFIER_BYTES | {ord(".")}
+
+
+def _in_decorator(data: bytes, at: int) -> bool:
+    """The needle at `at` is in the dotted name a decorator line starts with (`@override_settings(`,
+    `@hypothesis.settings(`): an `@` first on its line, then that name, the needle ending it or inside it."""
+    start = at
+    while start and data[start - 1] in _DOTTED_BYTES:
+        start -= 1
+    if not start or data[start - 1] != _AT:
+        return False
+    line = data.rfind(b"\n", 0, start - 1) + 1
+    return not data[line:start - 1].strip(b" \t")
 
 
 def _word_needles(data: bytes) -> bytes | None:
@@ -113,10 +212,15 @@ def _word_needles(data: bytes) -> bytes | None:
     of its bytes, gives the same answer, and all of them are searched at once, as one pattern laid out as a trie
     (trie_pattern.py: a search per needle was three quarters of the prefilter on the bench corpus). Any other needle
     (`session.query(`, `CREATE TABLE`, `://`) is searched in the bytes, also as one pattern. A match of either is a
-    needle that counts; a needle that does not count in some files (`needle_unless`) is in neither, tried alone."""
-    words_pattern, bytes_pattern, unless = _needle_patterns()
-    found = words_pattern.search(b"\0".join(set(data.translate(_RUNS).split())))
+    needle that counts; so is a whole-word needle (`whole_word_needles`) that is one of the runs. A needle that does not
+    count in some files (`conditional_needles`) is in none of these, tried alone."""
+    words_pattern, whole, bytes_pattern, unless = _needle_patterns()
+    runs = set(data.translate(_RUNS).split())
+    found = words_pattern.search(b"\0".join(runs))
     if found is None:
+        named = whole.intersection(runs)
+        if named:
+            return min(named)
         found = bytes_pattern.search(data)
     if found is not None:
         return found.group()

@@ -73,6 +73,28 @@ def prefilter_unless() -> Iterator[tuple[str, tuple[str, ...]]]:
             yield word, tuple(texts)
 
 
+def prefilter_with() -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(word, texts) for the words of `[prefilter] words` that are a reason to read a file only when it also holds
+    one of those texts, in any case (`[prefilter.with]`): what a rule reads beside the word."""
+    for topic in topics():
+        for word, texts in load(topic).get("prefilter", {}).get("with", {}).items():
+            yield word, tuple(texts)
+
+
+def prefilter_not_in_decorators() -> Iterator[str]:
+    """The words of `[prefilter] words` that are no reason to read a file where each is written in a decorator
+    (`[prefilter] not_in_decorators`: `@override_settings(...)`)."""
+    for topic in topics():
+        yield from load(topic).get("prefilter", {}).get("not_in_decorators", ())
+
+
+def prefilter_whole_words() -> Iterator[str]:
+    """The words of `[prefilter] words` that count only as a whole name, no letter, digit or `_` on either side
+    (`[prefilter] whole_words`: `on_event`, not `transaction_event`)."""
+    for topic in topics():
+        yield from load(topic).get("prefilter", {}).get("whole_words", ())
+
+
 def needle(name: str) -> str:
     """A word any file that refers to `name` must contain: its top-level package, which the import
     statement names (`sqlalchemy` for `sqlalchemy.orm.Session`). A package name shorter than five
