@@ -134,7 +134,7 @@ class RouteIndex(DependencyIndex):
         adders = self.calls.names_ending(_ROUTE_ADDERS)
         adding = self.calls.paths_calling(adders)
         for facts in self.files.values():
-            framework = self._imports_web_framework(facts)
+            framework: bool | None = None  # whether the file imports FastAPI or Starlette, asked when it matters
             for function in facts.functions:
                 for decorator in function.decorators:
                     if decorator.kind != "call":
@@ -152,6 +152,8 @@ class RouteIndex(DependencyIndex):
                             continue
                         owner, method, path_value = handed
                     app = self.app_object(owner)
+                    if app is None and framework is None:
+                        framework = self._imports_web_framework(facts)
                     if app is None and (not framework or owner.split(".", 1)[0] in sys.stdlib_module_names):
                         continue  # `@patch("pkg.name")` is unittest.mock's, not a PATCH route
                     if path_value is None:

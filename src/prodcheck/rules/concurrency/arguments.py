@@ -5,7 +5,7 @@ is handed on to, a few deep."""
 from __future__ import annotations
 
 from prodcheck.knowledge.blocking import Family
-from prodcheck.model.facts import Call, Function, Value
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import parameter
 from prodcheck.rules.concurrency.callees import object_target
@@ -15,14 +15,12 @@ from prodcheck.rules.concurrency.summaries import Why
 MAX_HANDS = 3  # helpers a client (or a query: queries.py) is handed on through, after the first
 
 
-def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
+def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Function,
+                    target: Function | None) -> Why | None:
     """`read_count(cache, key)`, `cache` a sync Redis client, `read_count`'s parameter unannotated: the helper
-    calls `r.get(key)` on the loop's thread."""
+    calls `r.get(key)` on the loop's thread. `target`: the call's `sync_target`."""
     value = call.value
-    if not value.items and not value.flat_keywords:
-        return None
-    target = sync_target(index, holds, call, function)
-    if target is None:
+    if target is None or (not value.items and not value.flat_keywords):
         return None
     for argument in (*value.items, *value.keyword_values):
         if argument.kind != "name" or "()" in argument.text:
@@ -45,7 +43,11 @@ def sync_target(index: PythonIndex, holds: Holds, call: Call, function: Function
     followed through the attribute, not here)."""
     if "()" in call.value.text or call.value.text.endswith("[]"):
         return None
-    found = index.call_target(call, function) or object_target(index, holds, call, function)
+    return sync_function(index.call_target(call, function) or object_target(index, holds, call, function))
+
+
+def sync_function(found: tuple[Function, PyFacts] | None) -> Function | None:
+    """The function `found` when it is a plain `def` other than a constructor."""
     if found is None or found[0].is_async or found[0].qualname.endswith(".__init__"):
         return None
     return found[0]

@@ -5,6 +5,7 @@ counts; what they give, as one holding (`union`: an attribute that may hold a sy
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
@@ -18,6 +19,7 @@ class Built(HoldsBase):
     """Constructor arguments of project classes."""
 
     _builds: dict[str, list[Call]]
+    _builds_first: dict[str, list[Call]]  # the first MAX_SITES of `_builds`, for names whose later calls are not read
 
     def constructed_with(self, init: Function, name: str, depth: int) -> Holding | None:
         """What the project's constructions of `init`'s class give its parameter `name` (unannotated)."""
@@ -85,7 +87,7 @@ class Built(HoldsBase):
         position = next((i for i, p in enumerate(function.params) if p.name == name), None)
         if position is None:
             return
-        for call in self._sites(function.qualname.rsplit(".", 1)[-1])[:MAX_SITES]:
+        for call in self._first_sites(function.qualname.rsplit(".", 1)[-1]):
             caller = self._scope_of(call)
             target = self.index.call_target(call, caller)
             if target is None or target[0].qualname != function.qualname:
@@ -101,10 +103,23 @@ class Built(HoldsBase):
         corpus) was 7 MiB kept to the end of the run."""
         found = self._builds.get(short)
         if found is None:
-            index = self.index
-            names = {name for name in self.called_as(short) if "[]" not in name}
-            found = self._builds[short] = [
-                call for facts, call in index.calls.among(names)
-                if (call.value.items or call.value.flat_keywords) and index.context_of(facts) != Context.TEST]
+            found = self._builds[short] = list(self._each_site(short))
         return found
+
+    def _first_sites(self, short: str) -> list[Call]:
+        """The first MAX_SITES of `_sites`, read only as far as they go: a common name (`get`, `create`) is called
+        in most files, and its later calls are never read here."""
+        found = self._builds.get(short)
+        if found is not None:
+            return found[:MAX_SITES]
+        first = self._builds_first.get(short)
+        if first is None:
+            first = self._builds_first[short] = list(islice(self._each_site(short), MAX_SITES))
+        return first
+
+    def _each_site(self, short: str) -> Iterator[Call]:
+        index = self.index
+        names = {name for name in self.called_as(short) if "[]" not in name}
+        return (call for facts, call in index.calls.among(names)
+                if (call.value.items or call.value.flat_keywords) and index.context_of(facts) != Context.TEST)
 

@@ -138,6 +138,8 @@ def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[F
     head, _, method = call.name.rpartition(".")
     if not head and "()" not in method and not call.receiver:
         head, method = method, "__call__"  # `await auth_handler(request)`: an instance called runs its `__call__`
+    if not holds.defines(method):
+        return []  # no project class has such a method, whatever the receiver holds
     holder = holds.expression(head, function, line=call.line) if head else None
     if holder is None or holder.kind != "object":
         return []
@@ -179,6 +181,8 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
             return holds.method(resolved.qualname, "__init__")  # a project class built here runs its __init__
     head, _, method = name.rpartition(".")
     if head:
+        if not holds.defines(method):
+            return None  # no project class has such a method, whatever the receiver holds
         holder = holds.expression(head, function, line=call.line)
         if holder is not None and holder.kind in {"object", "class"}:
             return holds.method(holder.ref, method)

@@ -92,6 +92,14 @@ class Hierarchy(HoldsBase):
         found = [m for member in cls.split("|") if (m := self.method(member, name)) is not None]
         return list({m[0].qualname: m for m in found}.values())
 
+    def defines(self, name: str) -> bool:
+        """Whether a project function or method has the last name `name`: every method lookup (`method`,
+        `methods`, `inherited`, `implementations`) reads `functions[f"{owner}.{name}"]`, so without one no held
+        object's `name` is the project's, and what its receiver holds need not be asked (callees.py)."""
+        if self._short_names is None:
+            self._short_names = frozenset(qualname.rpartition(".")[2] for qualname in self.index.functions)
+        return name in self._short_names
+
     def method(self, cls: str, name: str) -> tuple[Function, PyFacts] | None:
         """The method a call on an instance of `cls` runs. An abstract one (`@abstractmethod`, or a body that only
         declares it: the object is an instance of a subclass) that exactly one project subclass implements runs
@@ -199,10 +207,12 @@ class Hierarchy(HoldsBase):
                 for protocol in protocols:
                     self._subclasses[protocol].extend(self._structural(protocol, set(protocols), members))
         found: list[str] = []
+        known: set[str] = set()  # `found` as a set: a base of hundreds of models made this test quadratic
         stack = list(self._subclasses.get(cls, ()))
         while stack and len(found) < 1000:
             sub = stack.pop()
-            if sub not in found:
+            if sub not in known:
+                known.add(sub)
                 found.append(sub)
                 stack.extend(self._subclasses.get(sub, ()))
         return found

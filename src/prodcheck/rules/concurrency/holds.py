@@ -51,8 +51,12 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         # `else: cache = SQLiteCache()`): which branch runs depends on the deployment's configuration
         self.branches: dict[str, list[Assign]] = defaultdict(list)
         for facts in index.files.values():
+            module = facts.module
             for assign in facts.assigns:
-                self._note_assign(assign, facts)
+                target = assign.target
+                # most assignments bind a function's plain local (`x = ...`), which none of these tables keeps
+                if "." in target or "[" in target or assign.scope == module:
+                    self._note_assign(assign, facts)
         self._memo: dict[tuple[str, str, int], Holding | None] = {}
         # names no module global, class or function of the project has, nor a declared type or application state
         # (`_name`): most of the dotted prefixes `_expression` tries before the one a local or parameter holds
@@ -68,7 +72,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._imports: dict[str, frozenset[str]] = {}  # module -> the library modules it imports whole
         self._import_firsts: dict[str, dict[str, list[tuple[str, str]]]] = {}  # file -> its imports by first part
         self._mro: dict[str, tuple[str, ...]] = {}  # class -> its project bases in order (`Hierarchy.mro`)
+        self._short_names: frozenset[str] | None = None  # the functions' last names (`Hierarchy.defines`)
         self._builds: dict[str, list[Call]] = {}  # calls with arguments by the last part of their name (`Built`)
+        self._builds_first: dict[str, list[Call]] = {}  # ... only the first few of them (`Built._first_sites`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
         self._wrapped: dict[str, list[Function]] | None = None  # wrapper -> the functions it is put around (`Wrapped`)
 
@@ -177,7 +183,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
     def _expression(self, parts: list[str], function: Function | None, depth: int, line: int = 0) -> Holding | None:
         current: Holding | None = None
         start = 0
-        element = next((i for i, part in enumerate(parts) if part.endswith("[]")), None)
+        joined = ".".join(parts)  # most expressions have no `[]` and no `()`: no part to look for
+        element = next((i for i, part in enumerate(parts) if part.endswith("[]")), None) if "[]" in joined else None
         if element is not None:
             # `CLIENTS[].upload`: what an entry of a dict or list literal holds, then its members. Only a literal:
             # the item of what a client returned (`profile["name"].split()`, a JSON body) is data, not the client.
@@ -195,7 +202,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             start = element + 1
             parts = [part if "[]" not in part else "" for part in parts]
             return self._members(current, parts[start:], depth)
-        plain = next((i for i, part in enumerate(parts) if part.endswith("()")), len(parts))
+        plain = next((i for i, part in enumerate(parts) if part.endswith("()")), len(parts)) if "()" in joined \
+            else len(parts)
         for end in range(plain, 0, -1):
             current = self._name(".".join(parts[:end]), function, depth, line)
             if current is not None:

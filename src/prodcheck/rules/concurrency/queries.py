@@ -65,19 +65,21 @@ def query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Func
     return False
 
 
-def query_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
+def query_argument(index: PythonIndex, holds: Holds, call: Call, function: Function,
+                   target: Function | None) -> Why | None:
     """`pagination.paginate(query)`, `query` a sync Session's Query kept in a local, `paginate` the project's sync
     function that runs it (`results.count()`, `results.limit(n).all()` on its parameter, or a helper it hands it
     on to does): the query's SQL is sent inside that call, on the loop's thread. Reported at the call, as the
-    line of the request path where it happens; the builder (`db.query(X)`) stays quiet (`query_run_later`)."""
+    line of the request path where it happens; the builder (`db.query(X)`) stays quiet (`query_run_later`).
+    `target`: the call's `sync_target` (none: no helper runs anything, whatever the arguments hold)."""
     value = call.value
-    if not value.items and not value.flat_keywords:
+    if target is None or (not value.items and not value.flat_keywords):
         return None
     sql = holds.kb.sqlalchemy
     for argument in (*value.items, *value.keyword_values):
         if argument.kind != "name" or "()" in argument.text:
             continue
-        found = _run_by(index, holds, call, function, argument, sql.query_io)
+        found = _run_by(index, holds, call, function, argument, sql.query_io, target)
         if found is not None:
             param, method, helper = found
             return Why(f"`{value.last}()` runs the sync SQLAlchemy query `{argument.text.rsplit('.', 1)[-1]}` "
@@ -86,13 +88,13 @@ def query_argument(index: PythonIndex, holds: Holds, call: Call, function: Funct
 
 
 def _run_by(index: PythonIndex, holds: Holds, call: Call, function: Function, argument: Value,
-            runs: frozenset[str]) -> tuple[str, str, str] | None:
+            runs: frozenset[str], target: Function | None = None) -> tuple[str, str, str] | None:
     """(parameter, method, helper) when `argument` holds a sync Query and the project function the call runs
-    runs it on the parameter the call binds it to."""
+    (`target`, when the caller has it) runs it on the parameter the call binds it to."""
     held = holds.value(argument, function)
     if held is None or held.kind != "query" or held.ref != "sync":
         return None
-    target = sync_target(index, holds, call, function)
+    target = target or sync_target(index, holds, call, function)
     return _runs_on(index, holds, call, target, argument, runs, 0, frozenset({function.qualname})) \
         if target is not None else None
 

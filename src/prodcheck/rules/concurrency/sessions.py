@@ -4,7 +4,7 @@ method, a class keeping it, a helper that only hands it back, or a module the pa
 """
 from __future__ import annotations
 
-from prodcheck.model.facts import Call, Function, Value
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import parameter, possible, stored, unused
@@ -15,9 +15,15 @@ from prodcheck.rules.concurrency.queries import query_rendered, query_run_later
 from prodcheck.rules.concurrency.summaries import Why
 
 
-def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Why | None:
+def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function,
+                          found: tuple[Function, PyFacts] | None) -> Why | None:
     """A sync session handed to a helper the project does not define in a way we can follow
-    (`crud.get_user(db, id)` with an unannotated parameter): the helper queries on the loop."""
+    (`crud.get_user(db, id)` with an unannotated parameter): the helper queries on the loop. `found`: the
+    project function the call runs, as the caller found it when the call's name has no `()`.
+
+    What the call is (a logger's method, a constructor, a helper the session is not followed into ...) is
+    asked before what its arguments hold: most calls are ruled out by their name, and what an argument holds
+    is the costly question."""
     value = call.value
     if not value.items and not value.flat_keywords:
         return None
@@ -26,6 +32,30 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         connection = holds.value(value.arg(0) or value.kwarg("bind"), function)
         if connection is not None and connection.blocking_session:
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
+    name = value.text
+    if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
+        return None
+    if name in PARTIALS:
+        return None  # `partial(build, session=db)` binds the session: what calls the partial runs the helper
+    if name.endswith(("()", "[]")):
+        # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;
+        # `HANDLERS[kind](db)`: an entry of a table, followed into each function the table names (dispatch.py)
+        return None
+    target = found if "()" not in name else index.call_target(call, function) or object_target(index, holds, call, function)
+    if target is None and call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
+        # the session's own methods are judged above; a list's, a logger's or another library object's method
+        # keeps or formats it. A local built from a project class (`kept = Recorder()`) is followed as a target.
+        return None
+    if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
+        return None
+    if target is None:
+        if "." not in name and any(param.name == name for param in function.params):
+            return None  # `checker(claims, db)`: a callable the caller (or `Depends`) hands in; what it does is not known
+        resolved = index.resolve(name)
+        if resolved is not None and resolved.cls:
+            return None  # a project class keeping the session for later
+        if _unread(index, holds, name, function) or _undefined_member(holds, name, function):
+            return None
     session = passed = None
     for argument in (*value.items, *value.keyword_values):
         if argument.kind == "name" and "()" not in argument.text:
@@ -38,36 +68,12 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
                 break
     if session is None or passed is None:
         return None
-    name = value.text
-    if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
-        return None
-    if name in PARTIALS:
-        return None  # `partial(build, session=db)` binds the session: what calls the partial runs the helper
-    if name.endswith(("()", "[]")):
-        # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;
-        # `HANDLERS[kind](db)`: an entry of a table, followed into each function the table names (dispatch.py)
-        return None
-    target = index.call_target(call, function) or object_target(index, holds, call, function)
-    if target is None and call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
-        # the session's own methods are judged above; a list's, a logger's or another library object's method
-        # keeps or formats it. A local built from a project class (`kept = Recorder()`) is followed as a target.
-        return None
-    if target is not None and (target[0].is_async or target[0].qualname.endswith(".__init__")):
-        return None
     if target is not None and (_passed_through(index, call, target[0], passed)
                                or _ruled_out(index, call, target[0], passed)
                                or _only_quiet_methods(index, call, target[0], passed, sql.session_io)):
         return None
     if target is not None and _query_run_here(index, holds, call, function):
         return None
-    if target is None:
-        if "." not in name and any(param.name == name for param in function.params):
-            return None  # `checker(claims, db)`: a callable the caller (or `Depends`) hands in; what it does is not known
-        resolved = index.resolve(name)
-        if resolved is not None and resolved.cls:
-            return None  # a project class keeping the session for later
-        if _unread(index, holds, name, function) or _undefined_member(holds, name, function):
-            return None
     return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
 
 

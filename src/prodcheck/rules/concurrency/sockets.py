@@ -7,7 +7,7 @@ sends ([mcp]), so a handler that blocks stalls every request, as a route does.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prodcheck.knowledge.frameworks import agent_tools, mcp_servers, ocpp_decorators, ocpp_station_actions, socket_servers
 from prodcheck.model.facts import Call, Function, PyFacts, Value
@@ -18,6 +18,20 @@ from prodcheck.rules.concurrency.holds import Holds
 def socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     """(handler, facts, why) for `@sio.event`, `@sio.on("name")`, `sio.on("name", handler=fn)` on an asyncio
     server, and `on_<event>` methods of an `AsyncNamespace` subclass. A sync handler is left out by the walk."""
+    return _kept(index, "_socket_handlers", _socket_handlers)
+
+
+def _kept(index: PythonIndex, key: str, find: Callable[[PythonIndex], Iterator[tuple[Function, PyFacts, str]]]
+          ) -> Iterator[tuple[Function, PyFacts, str]]:
+    """What `find` gives, found once per index (each walk of the request path asks; each answer reads every
+    function's decorators): kept under `key`, one of the concurrency analysis (PythonIndex.ANALYSES)."""
+    found: list[tuple[Function, PyFacts, str]] | None = index.__dict__.get(key)
+    if found is None:
+        found = index.__dict__[key] = list(find(index))
+    return iter(found)
+
+
+def _socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     servers, registrations, namespaces = socket_servers()
     holds = Holds.of(index)
     # The files that call a registration method at all, from the project's call index: most call none.
@@ -44,6 +58,10 @@ def socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str
 
 def mcp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     """(handler, facts, why) for `@server.call_tool()`, `@mcp.tool()`, `@mcp.resource(uri)` ... on an MCP server."""
+    return _kept(index, "_mcp_handlers", _mcp_handlers)
+
+
+def _mcp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     servers, registrations = mcp_servers()
     for function, facts, method in _decorated(index, Holds.of(index), servers, registrations):
         yield function, facts, f"MCP `{method}` handler `{function.qualname.rsplit('.', 1)[-1]}`"
@@ -66,10 +84,7 @@ def agent_tool_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts,
 def ocpp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
     """(handler, facts, why) for a charge point's `@on(Action.MeterValues)` / `@after(...)` methods ([ocpp]): the
     `ocpp` library calls each for the messages a station sends, on the server's loop."""
-    found: list[tuple[Function, PyFacts, str]] | None = index.__dict__.get("_ocpp_handlers")
-    if found is None:  # asked by both walks of the request path, and for the plain `def` handlers after each
-        found = index.__dict__["_ocpp_handlers"] = list(_ocpp_handlers(index))
-    return iter(found)
+    return _kept(index, "_ocpp_handlers", _ocpp_handlers)  # also asked for the plain `def` handlers after each walk
 
 
 def _ocpp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:

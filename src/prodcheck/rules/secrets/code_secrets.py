@@ -80,6 +80,8 @@ class CodeSecrets(Rule):
     def _python(self, project: Project) -> Iterator[Draft]:
         getters = project.python.env_getter_names
         jwt_calls = frozenset(name for name in project.calls.names if name in _JWT_CALLS)
+        read = getters | jwt_calls
+        reading = project.calls.paths_calling(read)  # the files that call one of them: most call none
         defaults = TemplateDefaults(project.root)
         self._project = project
         for facts in project.python_facts.values():
@@ -119,8 +121,8 @@ class CodeSecrets(Rule):
                 yield from self._python_value(facts, name, assign.value, in_settings, role)
             # a call's keywords can hold a secret only in a file where a keyword holding a literal is named like one
             literal = KEYWORD_LITERAL if any(is_secret_name(name) for name in facts.literal_keywords) else 0
-            for call in facts.calls:
-                if not (call.flags & literal or call.name in getters or call.name in jwt_calls) or call.in_main:
+            for call in facts.calls if literal or facts.path in reading else ():
+                if not (call.flags & literal or call.value.text in read) or call.in_main:
                     continue  # no secret-like keyword holding a literal, no variable read: nothing `_python_call` reads
                 yield from self._python_call(project, facts, call, getters, jwt_calls)
 
