@@ -4,11 +4,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prodcheck.limits import MAX_FILE_BYTES, MAX_GITIGNORE_CHARS
+from prodcheck.model.record import record
 from prodcheck.safe_read import read_bytes
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ ALWAYS_SKIPPED = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record  # a frozen dataclass to mypy, built faster (model/record.py)
 class Walked:
     relpath: str  # POSIX, relative to the root
     kind: object = None  # what `wanted` answered for it (discovery: its FileKind)

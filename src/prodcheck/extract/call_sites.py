@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cache
 from typing import Any
 
 from prodcheck.extract.file_facts import literal_keywords
@@ -16,17 +17,18 @@ from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (AWAITED, IN_MAIN, ITERATED, KEYWORD_LITERAL, OFFLOADED, ONCE, READ, Call,
                                    StringLiteral)
 
-# Calls whose callable argument runs in a worker thread, not on the event loop.
-OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])
-OFFLOAD_METHODS = frozenset(load("blocking")["offload"]["methods"])
-# Calls that call a lambda they are given on the calling thread or on the event loop (knowledge/blocking.toml [eager]).
-_EAGER_FUNCTIONS = frozenset(load("blocking")["eager"]["functions"])
-_EAGER_METHODS = frozenset(load("blocking")["eager"]["methods"])
-_CONSUMING_FUNCTIONS = frozenset(load("blocking")["consumes"]["functions"])
-_CONSUMING_METHODS = frozenset(load("blocking")["consumes"]["methods"])
-# Attributes whose read makes a request (knowledge/blocking.toml `attributes`): each read in a function is kept.
-_READ_ATTRIBUTES = frozenset(name for family in load("blocking")["family"].values()
-                             for name in family.get("attributes", ()))
+
+@cache
+def _tables() -> tuple[frozenset[str], ...]:
+    """What the walk looks calls up in (knowledge/blocking.toml), read when the first file is walked, not at import:
+    calls whose callable argument runs in a worker thread ([offload] functions, methods); calls that call a lambda
+    they are given on the calling thread or on the event loop ([eager]); calls that iterate their first argument
+    to its end ([consumes]); attributes whose read makes a request (`attributes` of each family)."""
+    blocking = load("blocking")
+    return (frozenset(blocking["offload"]["functions"]), frozenset(blocking["offload"]["methods"]),
+            frozenset(blocking["eager"]["functions"]), frozenset(blocking["eager"]["methods"]),
+            frozenset(blocking["consumes"]["functions"]), frozenset(blocking["consumes"]["methods"]),
+            frozenset(name for family in blocking["family"].values() for name in family.get("attributes", ())))
 _INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 _Name, _Attribute, _Constant, _Subscript = ast.Name, ast.Attribute, ast.Constant, ast.Subscript
 
@@ -40,6 +42,11 @@ class CallSites(TestBodies):
     await_depth: set[int]
     _eager_lambdas: set[int]
     _dispatch: dict[type, Any]
+
+    def _read_tables(self) -> None:
+        """The tables of `_tables`, kept on the walker (`_Extractor.__init__`): `visit_Call` reads them for every call."""
+        (self._offloaders, self._offload_methods, self._eager_functions, self._eager_methods,
+         self._consuming_functions, self._consuming_methods, self._read_attributes) = _tables()
 
     def visit_Expr(self, node: ast.Expr) -> None:
         value = node.value
@@ -93,9 +100,10 @@ class CallSites(TestBodies):
         offloads = eager = False
         if value is not None:
             last = text.rpartition(".")[2]  # `Value.last`, computed once per call
-            offloads = text in OFFLOADERS or last in OFFLOAD_METHODS
-            eager = not offloads and (text in _EAGER_FUNCTIONS or last in _EAGER_METHODS)
-        if node.args and (text in _CONSUMING_FUNCTIONS or (type(func) is _Attribute and func.attr in _CONSUMING_METHODS)):
+            offloads = text in self._offloaders or last in self._offload_methods
+            eager = not offloads and (text in self._eager_functions or last in self._eager_methods)
+        if node.args and (text in self._consuming_functions
+                          or (type(func) is _Attribute and func.attr in self._consuming_methods)):
             consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
             if type(consumed) is ast.GeneratorExp:
                 self.iterated.add(id(consumed))
@@ -131,7 +139,7 @@ class CallSites(TestBodies):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         # Its one child, as `generic_visit` would; first, a read of an attribute that makes a request
         # (`result.status`), kept with the flags its place gives a call
-        if node.attr in _READ_ATTRIBUTES and type(node.ctx) is ast.Load and not self.shallow:
+        if node.attr in self._read_attributes and type(node.ctx) is ast.Load and not self.shallow:
             scope = self.scopes[-1]
             value = self.value(node)
             if scope.is_function and value is not None and value.text:

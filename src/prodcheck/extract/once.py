@@ -26,10 +26,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-from prodcheck.knowledge import load
+from prodcheck.knowledge import listed
 
-REGISTRIES = frozenset(load("blocking")["memo"]["registries"])
-MEMO_DECORATORS = frozenset(load("blocking")["memo"]["decorators"])
+
+def memo_decorators() -> frozenset[str]:
+    """knowledge/blocking.toml [memo] decorators (`functools.cache`, ...), read when first asked."""
+    return listed("blocking", "memo", "decorators")
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -99,7 +101,7 @@ class _State:
             targets = statement.targets
             if isinstance(statement.value, ast.Call):
                 called = _dotted(statement.value.func)
-                if called is not None and qualify(called) in REGISTRIES:
+                if called is not None and qualify(called) in listed("blocking", "memo", "registries"):
                     self.registry_objects.update(t.id for t in targets if isinstance(t, ast.Name))
         elif isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
             targets = [statement.target]

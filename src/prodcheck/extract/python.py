@@ -118,6 +118,7 @@ class _Extractor(CallSites):
         self.deferred_depth = 0
         self.once_depth = 0
         self._eager_lambdas: set[int] = set()  # lambdas given to a call of [eager]: their calls run here
+        self._read_tables()  # what calls are looked up in (call_sites.py)
 
     # ------------------------------------------------------------ structure
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from prodcheck.model.record import record
 from prodcheck.parsing import ParseError
 from prodcheck.limits import DOCKERFILE_MAX_STAGES, MAX_EXEC_FORM_DEPTH, too_large
 from prodcheck.parsing.nesting import check_depth
@@ -19,7 +20,7 @@ _INHERITED = frozenset({"CMD", "ENTRYPOINT", "USER", "HEALTHCHECK", "WORKDIR"})
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})  # the instructions a here-document feeds
 
 
-@dataclass(frozen=True, slots=True)
+@record  # a frozen dataclass to mypy, built ~4x faster (model/record.py): 35,000 on the infra corpus
 class Instruction:
     keyword: str
     value: str

@@ -41,8 +41,6 @@ class _Mark(Protocol):
 _new_span = partial(tuple.__new__, Span)
 
 
-_OPEN = Span(1, 1, 1, 1)  # the span of a collection until its end event gives it its own
-
 _RESOLVER = yaml.resolver.Resolver()
 # The implicit tag of a mapping or a sequence: the resolver's default, whatever the node holds.
 _MAP_TAG = str(_RESOLVER.resolve(yaml.MappingNode, None, True))
@@ -69,46 +67,47 @@ class _Composer:
                           "what its aliases expand to (an alias bomb?), not checked", mark.line + 1)
 
     def document(self, next_event: Callable[[], Any], first: yaml.Event) -> YNode:
-        # stack entries: [node, anchor, size, height, pending map key or None, start mark, children, is a seq]
-        # One dispatch on the event's exact class, scalar spans built without re-normalising (libyaml's
-        # end mark never precedes its start) and the implicit tags of repeated plain scalars looked up:
-        # this loop is most of the infra scan. A scalar without an anchor inside a collection (nearly every
-        # event) is attached where it is built; the budget is a local until the document ends.
+        # stack entries: [children, children.append, anchor, budget before it, height, start mark, tag, is a map,
+        # holds a merge key]. One dispatch on the event's exact class, scalar spans built without re-normalising
+        # (libyaml's end mark never precedes its start) and the implicit tags of repeated plain scalars looked up:
+        # this loop is most of the infra scan. A scalar without an anchor inside a collection (nearly every event)
+        # is appended where it is built: a mapping's keys and values alternate in its list until its end pairs
+        # them (merge keys applied then, in order); a collection's size is the budget it used, so nothing counts
+        # per child; the budget is a local until the document ends.
         stack: list[list[Any]] = []
         event: Any = first  # narrowed by its exact class below
         new_span = _new_span
-        tags = _TAGS
+        plain_tags = _PLAIN_TAGS
+        quoted_tag = _QUOTED_TAG
+        str_tag = _DEFAULT_TAG
         budget = self.budget
+        add: Callable[[Any], None] = _no_parent  # the open collection's children.append
         while True:
             cls = event.__class__
             if cls is _SCALAR:
-                start_mark = event.start_mark
                 budget -= 1
                 if budget < 0:
-                    raise self._over_budget(start_mark)
+                    raise self._over_budget(event.start_mark)
                 tag = event.tag
                 value: str | None = event.value
                 if tag is None or tag == "!":
                     implicit = event.implicit
-                    tag = tags.get((value, implicit)) if len(value) <= _TAGGED_LENGTH else None  # type: ignore[arg-type]  # a scalar event's value is a str
-                    if tag is None:
-                        tag = _scalar_tag(value, implicit)  # type: ignore[arg-type]  # a scalar event's value is a str
-                if tag.endswith(":null"):
-                    value = None
+                    if implicit[0]:
+                        tag = plain_tags.get(value) or _scalar_tag(value, implicit)  # type: ignore[arg-type]  # a scalar event's value is a str
+                    else:
+                        tag = quoted_tag or _scalar_tag(value, implicit)  # type: ignore[arg-type]  # a scalar event's value is a str
+                if tag is not str_tag:
+                    if tag.endswith(":null"):
+                        value = None
+                    elif tag == _MERGE_TAG and stack:
+                        stack[-1][8] = True
+                start_mark = event.start_mark
                 end_mark = event.end_mark
                 node = YNode("scalar", new_span((start_mark.line + 1, start_mark.column + 1, end_mark.line + 1,
                                                  end_mark.column + 1)), value, tag, event.style)
                 anchor = event.anchor
                 if stack and not anchor:
-                    parent = stack[-1]
-                    parent[2] += 1
-                    if parent[7]:
-                        parent[6].append(node)
-                    elif parent[4] is None:
-                        parent[4] = node
-                    else:  # a scalar value is never merged (`_merge` takes maps and lists of them)
-                        parent[6].append((parent[4], node))
-                        parent[4] = None
+                    add(node)
                     event = next_event()
                     continue
                 size, height = 1, 0
@@ -124,25 +123,33 @@ class _Composer:
                 if tag is None or tag == "!":
                     tag = _MAP_TAG if is_map else _SEQ_TAG
                 children: list[Any] = []
-                # its span is set when it ends (from `start_mark`, kept on the stack); nothing reads it before
-                node = YNode("map" if is_map else "seq", _OPEN, children, tag)
-                stack.append([node, event.anchor, 1, 0, None, start_mark, children, not is_map])
+                add = children.append
+                stack.append([children, add, event.anchor, budget + 1, 0, start_mark, tag, is_map, False])
                 event = next_event()
                 continue
             elif cls is _MAPPING_END or cls is _SEQUENCE_END:
-                node, anchor, size, height, _pending, start, _children, _is_seq = stack.pop()
+                children, _add, anchor, before, height, start, tag, is_map, merges = stack.pop()
                 end_mark = event.end_mark  # the span as `Span` builds it, without a frame per collection
                 line, column, end_line, end_column = (start.line + 1, start.column + 1, end_mark.line + 1,
                                                       end_mark.column + 1)
-                node.span = (new_span((line, column, end_line, end_column))
-                             if end_line > line or (end_line == line and end_column >= column)
-                             else Span(line, column, end_line, end_column))
+                span = (new_span((line, column, end_line, end_column))
+                        if end_line > line or (end_line == line and end_column >= column)
+                        else Span(line, column, end_line, end_column))
+                if is_map:
+                    keys_and_values = iter(children)
+                    pairs = list(zip(keys_and_values, keys_and_values, strict=False))  # keys and values alternate
+                    node = YNode("map", span, _merged(pairs) if merges else pairs, tag)
+                else:
+                    node = YNode("seq", span, children, tag)
+                size = before - budget
                 height += 1
+                if stack:
+                    add = stack[-1][1]
             elif cls is _ALIAS:
                 start_mark = event.start_mark
                 target = self.anchors.get(event.anchor or "")
                 if target is None:
-                    what = "recursive" if any(entry[1] == event.anchor for entry in stack) else "undefined"
+                    what = "recursive" if any(entry[2] == event.anchor for entry in stack) else "undefined"
                     raise ParseError(f"invalid YAML: found {what} alias *{event.anchor}", start_mark.line + 1,
                                      start_mark.column + 1)
                 node, size, height = target
@@ -152,6 +159,8 @@ class _Composer:
                 if len(stack) + height > MAX_DEPTH:
                     raise ParseError("YAML nesting too deep", start_mark.line + 1)
                 node = _copy(node)
+                if node.kind == "scalar" and node.tag == _MERGE_TAG and stack:
+                    stack[-1][8] = True
                 anchor = None  # an alias carries no anchor of its own
             elif event is None:  # the stream ended inside a document: the parser never does that
                 raise ParseError("YAML nesting too deep")
@@ -162,22 +171,27 @@ class _Composer:
             if not stack:
                 self.budget = budget
                 return node
+            add(node)
             parent = stack[-1]
-            parent[2] += size
-            if height > parent[3]:
-                parent[3] = height
-            if parent[7]:
-                parent[6].append(node)
-            elif parent[4] is None:
-                parent[4] = node
-            else:
-                key = parent[4]
-                parent[4] = None
-                if key.kind == "scalar" and key.tag == _MERGE_TAG and node.kind in {"map", "seq"}:
-                    _merge(parent[6], node)
-                else:
-                    parent[6].append((key, node))
+            if height > parent[4]:
+                parent[4] = height
             event = next_event()
+
+
+def _no_parent(node: YNode) -> None:  # pragma: no cover - a node is added only while a collection is open
+    raise AssertionError("a YAML node added outside a collection")
+
+
+def _merged(pairs: list[tuple[YNode, YNode]]) -> list[tuple[YNode, YNode]]:
+    """A mapping's pairs with each merge key (`<<`) whose value is a mapping or a list replaced by what it merges,
+    in order, as if each were merged when its value ended."""
+    children: list[Any] = []
+    for key, value in pairs:
+        if key.kind == "scalar" and key.tag == _MERGE_TAG and value.kind in {"map", "seq"}:
+            _merge(children, value)
+        else:
+            children.append((key, value))
+    return children
 
 
 def _merge(children: list[Any], merged: YNode) -> None:
@@ -200,17 +214,20 @@ def _merge(children: list[Any], merged: YNode) -> None:
 _SCALAR, _ALIAS, _STREAM_END = yaml.ScalarEvent, yaml.AliasEvent, yaml.StreamEndEvent
 _MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
 _SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
-# The implicit tag of a plain scalar depends only on its text (keys and values repeat across files):
-# short ones are looked up, bounded.
-_TAGS: dict[tuple[str, object], str] = {}
+# The implicit tag of a plain scalar depends only on its text (keys and values repeat across files): short ones are
+# looked up, bounded. Without path resolvers (PyYAML's own Resolver registers none) a scalar's tag is the resolver's
+# walk of its text when it is plain (`implicit[0]`), the default tag when it is not: the text alone is the key.
 _TAGS_MAX = 50_000
 _TAGGED_LENGTH = 40  # longer scalars are resolved each time, never kept
+_NO_PATH_RESOLVERS = not _RESOLVER.yaml_path_resolvers
+_PLAIN_TAGS: dict[str, str] = {}  # plain text -> tag, when there are no path resolvers (else never filled)
 # What the resolver answers without its walk: the default tag of a quoted scalar, or of a plain one whose first
 # character no implicit resolver is registered for (when none is registered for every character and no path
 # resolver is set, as in PyYAML's own Resolver).
 _DEFAULT_TAG = str(_RESOLVER.DEFAULT_SCALAR_TAG)
+_QUOTED_TAG = _DEFAULT_TAG if _NO_PATH_RESOLVERS else None  # a quoted scalar's tag, when it is always that
 _RESOLVED_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
-_DEFAULT_WITHOUT_WALK = None not in _RESOLVED_FIRST and not _RESOLVER.yaml_path_resolvers
+_DEFAULT_WITHOUT_WALK = None not in _RESOLVED_FIRST and _NO_PATH_RESOLVERS
 
 
 def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
@@ -218,12 +235,13 @@ def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
         if _DEFAULT_WITHOUT_WALK and (not implicit[0] or value[0] not in _RESOLVED_FIRST):
             return _DEFAULT_TAG  # what `resolve` returns for it
         return str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
-    key = (value, implicit)
-    tag = _TAGS.get(key)
+    if not (implicit[0] and _NO_PATH_RESOLVERS):
+        return str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
+    tag = _PLAIN_TAGS.get(value)
     if tag is None:
-        if len(_TAGS) >= _TAGS_MAX:
-            _TAGS.clear()
-        tag = _TAGS[key] = str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
+        if len(_PLAIN_TAGS) >= _TAGS_MAX:
+            _PLAIN_TAGS.clear()
+        tag = _PLAIN_TAGS[value] = str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
     return tag
 
 

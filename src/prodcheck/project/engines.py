@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
-from prodcheck.extract.once import MEMO_DECORATORS
+from prodcheck.extract.once import memo_decorators
 from prodcheck.knowledge.databases import EngineFactory, engine_factory
 from prodcheck.knowledge.frameworks import is_application
 from prodcheck.knowledge.environment import is_env_getter
@@ -120,7 +120,7 @@ class Engines:
         if not call.scope or call.once:
             return True
         found = self.project.python.functions.get(call.scope)
-        if found is not None and any(d.text in MEMO_DECORATORS for d in found[0].decorators):
+        if found is not None and not memo_decorators().isdisjoint(d.text for d in found[0].decorators):
             return True
         return call.scope in self._set_up
 

@@ -6,7 +6,7 @@ helper (sessions.py).
 from __future__ import annotations
 
 from prodcheck.model.facts import Call, Function, Value
-from prodcheck.knowledge import load
+from prodcheck.knowledge import listed
 from prodcheck.knowledge.blocking import Family
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.arguments import client_argument, sync_function
@@ -157,10 +157,6 @@ def _waited_later(index: PythonIndex, call: Call, function: Function, family: Fa
         for other in index.calls_by_scope.get(function.qualname, []))
 
 
-_OFFLOAD = load("blocking")["offload"]
-_OFFLOAD_FUNCTIONS, _OFFLOAD_METHODS = frozenset(_OFFLOAD["functions"]), frozenset(_OFFLOAD["methods"])
-
-
 def _handle_offloaded(index: PythonIndex, call: Call, function: Function, family: Family) -> bool:
     """`with path.open("rb") as f: data = await asyncio.to_thread(f.read)`: the function hands a method of the handle
     it opens to a thread ([offload]) and calls none of the family's methods on it itself, so only the open, one
@@ -169,10 +165,11 @@ def _handle_offloaded(index: PythonIndex, call: Call, function: Function, family
     if not kept:
         return False
     handed = False
+    offload_functions, offload_methods = listed("blocking", "offload", "functions"), listed("blocking", "offload", "methods")
     for other in index.calls_by_scope.get(function.qualname, []):
         if other.receiver in kept and not other.offloaded and other.name.rsplit(".", 1)[-1] in (family.methods or ()):
             return False  # `f.read()` on the loop: the file's I/O is here too
-        if other.name in _OFFLOAD_FUNCTIONS or other.name.rsplit(".", 1)[-1] in _OFFLOAD_METHODS:
+        if other.name in offload_functions or other.name.rsplit(".", 1)[-1] in offload_methods:
             handed = handed or any(item.kind == "name" and item.text.partition(".")[0] in kept and "." in item.text
                                    for item in other.value.items)
     return handed

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from prodcheck.knowledge import load
+from prodcheck.knowledge import listed
 from prodcheck.model.facts import Call, Function, Param, PyFacts, Value
 from prodcheck.model.finding import Span
 from prodcheck.rules.concurrency.dispatch import returned_closures
@@ -20,16 +20,17 @@ from prodcheck.rules.concurrency.dispatch import returned_closures
 if TYPE_CHECKING:
     from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
-PARTIALS = frozenset(load("blocking")["wrappers"]["partial"])
-_EAGER = load("blocking")["eager"]
-_EAGER_FUNCTIONS = frozenset(_EAGER["functions"])
-_CALLABLE_FIRST = frozenset(_EAGER["callable_first"])
 MAX_DEPTH = 4
 MAX_OPEN = 32  # `called_params` answers waiting on each other (a parameter handed from helper to helper)
 
 
+def partials() -> frozenset[str]:
+    """`functools.partial` and the like (knowledge/blocking.toml [wrappers] partial), read when first asked."""
+    return listed("blocking", "wrappers", "partial")
+
+
 def is_partial(value: Value) -> bool:
-    return value.kind == "call" and value.text in PARTIALS and bool(value.items or value.kwarg("func"))
+    return value.kind == "call" and value.text in partials() and bool(value.items or value.kwarg("func"))
 
 
 def _within(inner: Span, outer: Span) -> bool:
@@ -82,7 +83,7 @@ class Callables:
                     if found is not None:
                         yield call, found
                         continue
-            if name in _EAGER_FUNCTIONS:
+            if name in listed("blocking", "eager", "functions"):
                 found = self._called_by_builtin(call, function, facts, seen)
                 if found is not None:
                     yield call, found
@@ -97,7 +98,7 @@ class Callables:
         once per item ([eager] callable_first, `key=`). A lambda there is judged where it is written: its calls are
         this function's own."""
         value = call.value
-        for argument in (value.arg(0) if call.name in _CALLABLE_FIRST else None, value.kwarg("key")):
+        for argument in (value.arg(0) if call.name in listed("blocking", "eager", "callable_first") else None, value.kwarg("key")):
             if argument is not None and argument.kind != "lambda":
                 found = self.of(argument, function, facts, seen, 0)
                 if found is not None:

@@ -5,14 +5,12 @@ builds. Part of `Holds` (holds.py), which calls `_callee` for every call it foll
 """
 from __future__ import annotations
 
-from prodcheck.knowledge import load
+from prodcheck.knowledge import listed
 from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker, trait_kind
 from prodcheck.model.facts import Function, Value
 from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase
-
-_OFFLOADERS = frozenset(load("blocking")["offload"]["functions"])  # run what they are given in a thread
 
 
 def _engine_mode(name: str) -> str | None:
@@ -149,7 +147,8 @@ class Called(HoldsBase):
     def _streamed(self, callee: str, value: Value | None) -> Holding | None:
         """`requests.get(url, stream=True)`, `httpx.stream(...)`, or either handed to a thread
         (`await asyncio.to_thread(requests.get, url, stream=True)`): a response whose body is read later."""
-        if value is not None and callee in _OFFLOADERS and value.items and value.items[0].kind == "name":
+        offloaders = listed("blocking", "offload", "functions")  # run what they are given in a thread
+        if value is not None and callee in offloaders and value.items and value.items[0].kind == "name":
             callee = value.items[0].text  # the thread runs the function with the same keywords
         family = self.kb.function(callee)
         if family is None or not family.streams(callee.rsplit(".", 1)[-1], value):

@@ -8,6 +8,7 @@ the type checker only, what the parts use of each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from prodcheck.knowledge import load
@@ -66,12 +67,14 @@ def not_none(annotation: Value | None) -> Value | None:
     return annotation
 
 
-_DOUBLES = tuple(load("blocking")["doubles"]["prefixes"])
+@cache
+def _doubles() -> tuple[str, ...]:
+    return tuple(load("blocking")["doubles"]["prefixes"])  # read when first asked, not at import
 
 
 def double(cls: str) -> bool:
     """A test double by its name (`MockAgentService`, `FakeStorage`): knowledge/blocking.toml [doubles]."""
-    return cls.rsplit(".", 1)[-1].startswith(_DOUBLES)
+    return cls.rsplit(".", 1)[-1].startswith(_doubles())
 
 
 class HoldsBase:

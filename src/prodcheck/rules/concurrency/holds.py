@@ -14,9 +14,10 @@ parts share.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cached_property
 
-from prodcheck.knowledge.blocking import Orm, blocking
-from prodcheck.extract.call_sites import OFFLOAD_METHODS, OFFLOADERS
+from prodcheck.knowledge import listed
+from prodcheck.knowledge.blocking import Blocking, Orm, blocking
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
@@ -42,7 +43,6 @@ _UNKNOWN = object()  # no memoised answer (None is one)
 class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered, Called, Wrapped):
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
-        self.kb = blocking()
         self.attributes = Attributes(index)  # collected for a class when first asked about
         self.dotted_locals: dict[str, list[Assign]] = defaultdict(list)
         self.app_state: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
@@ -77,6 +77,11 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._builds_first: dict[str, list[Call]] = {}  # ... only the first few of them (`Built._first_sites`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
         self._wrapped: dict[str, list[Function]] | None = None  # wrapper -> the functions it is put around (`Wrapped`)
+
+    @cached_property
+    def kb(self) -> Blocking:  # type: ignore[override]  # HoldsBase declares it an attribute, read-only here
+        """knowledge/blocking.toml, parsed when a walk first asks (a scan with no code to walk never does)."""
+        return blocking()
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
@@ -377,7 +382,7 @@ def _offloaded_call(value: Value) -> Value | None:
     #asyncio.loop.run_in_executor) return what `Client(config)` returns. The function given by name only."""
     text = value.text
     last = text.rpartition(".")[2]
-    if text not in OFFLOADERS and last not in OFFLOAD_METHODS:
+    if text not in listed("blocking", "offload", "functions") and last not in listed("blocking", "offload", "methods"):
         return None
     position = 1 if last == "run_in_executor" else 0
     if len(value.items) <= position or value.items[position].kind != "name" or "()" in value.items[position].text:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.finding import Span
-from prodcheck.knowledge import load
+from prodcheck.knowledge import listed
 from prodcheck.knowledge.frameworks import deferred_runners, route_methods, task_spawners
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import given_value
@@ -243,11 +243,6 @@ def _handed_back(function: Function, call: Call) -> bool:
                                     for returned in function.returns)
 
 
-_OFFLOAD = load("blocking")["offload"]
-_OWN_LOOP_FUNCTIONS = frozenset(_OFFLOAD["own_loop_functions"])
-_OWN_LOOP_METHODS = frozenset(_OFFLOAD["own_loop_methods"])
-
-
 def _spawned(index: PythonIndex, function: Function, call: Call) -> bool:
     """`asyncio.create_task(job())`, `tg.create_task(job())` in `function`: the coroutine becomes a task of the
     running loop (knowledge/frameworks.toml [deferred] spawners), not awaited in place."""
@@ -262,7 +257,8 @@ def _runs_own_loop(runner: Call) -> bool:
     """`asyncio.run(job())`, `loop.run_until_complete(job())`: the coroutine runs on a loop of its own in the thread
     that makes that call (a worker thread, `run_in_executor(pool, lambda: asyncio.run(job()))`), never on the
     caller's ([offload] own_loop_functions)."""
-    return runner.name in _OWN_LOOP_FUNCTIONS or runner.value.last in _OWN_LOOP_METHODS
+    return (runner.name in listed("blocking", "offload", "own_loop_functions")
+            or runner.value.last in listed("blocking", "offload", "own_loop_methods"))
 
 
 def _given_to(index: PythonIndex, function: Function, runs: Callable[[Call], bool]) -> frozenset[int | Span]:

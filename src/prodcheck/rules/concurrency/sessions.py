@@ -8,7 +8,7 @@ from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import parameter, possible, stored, unused
-from prodcheck.rules.concurrency.callables import PARTIALS
+from prodcheck.rules.concurrency.callables import partials
 from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later
@@ -35,7 +35,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
     name = value.text
     if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
         return None
-    if name in PARTIALS:
+    if name in partials():
         return None  # `partial(build, session=db)` binds the session: what calls the partial runs the helper
     if name.endswith(("()", "[]")):
         # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;

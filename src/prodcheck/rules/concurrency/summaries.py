@@ -12,7 +12,7 @@ from itertools import chain
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.project import Project
-from prodcheck.extract.once import MEMO_DECORATORS
+from prodcheck.extract.once import memo_decorators
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import KEYED, Cycles, Kept, first_possible, passed_on
 from prodcheck.rules.concurrency.callables import Callables
@@ -53,7 +53,7 @@ def _lazy(function: Function) -> bool:
 def _memoized(function: Function, call: Call) -> bool:
     """A module-level function under `functools.cache`/`lru_cache` (knowledge/blocking.toml [memo]) called with
     constants only: its body runs on the first call, every later one returns the kept result."""
-    if function.class_name or not any(d.text in MEMO_DECORATORS for d in function.decorators):
+    if function.class_name or memo_decorators().isdisjoint(d.text for d in function.decorators):
         return False
     value = call.value
     return not value.has_star and all(a.kind == "const" for a in (*value.items, *(v for _, v in value.keywords)))
@@ -63,7 +63,7 @@ def _memo_keyed(function: Function, target: Function, call: Call) -> tuple[tuple
     """`_load_asset(name)` under `functools.lru_cache`, `name` a parameter of `function` and every other argument a
     constant: the body runs once per value of `name`, so a caller of `function` that gives a constant there reaches
     it once (`self.js("undecorate")`). The need (branches.py `KEYED`), or () when that is not the call's shape."""
-    if target.class_name or not any(d.text in MEMO_DECORATORS for d in target.decorators) or call.value.has_star:
+    if target.class_name or memo_decorators().isdisjoint(d.text for d in target.decorators) or call.value.has_star:
         return ()
     value = call.value
     keyed = [a for a in (*value.items, *value.keyword_values) if a.kind != "const"]

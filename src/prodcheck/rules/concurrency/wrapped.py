@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import builtins
 
-from prodcheck.knowledge import load
+from prodcheck.knowledge import listed
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holding import Holding, HoldsBase, union
 
 _BUILTINS = frozenset(dir(builtins))
-_IDENTITY = frozenset(load("blocking")["wrappers"]["identity"])  # `typing.cast(T, value)` is `value`
 _READS = frozenset({"get", "pop"})  # a mapping's methods that give the value of a key (`kwargs.get("db")`)
 
 
@@ -112,7 +111,7 @@ def returned_nested(index: PythonIndex, function: Function) -> tuple[Function, P
 def defined_in(index: PythonIndex, function: Function, value: Value) -> tuple[Function, PyFacts] | None:
     """The function `value` names when it is a plain name of a function defined in `function`'s body (also through
     `typing.cast(F, wrapper)`, which returns it unchanged)."""
-    if value.kind == "call" and value.text in _IDENTITY and len(value.items) == 2:
+    if value.kind == "call" and value.text in listed("blocking", "wrappers", "identity") and len(value.items) == 2:
         value = value.items[1]
     if value.kind != "name" or "." in value.text:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prodcheck.knowledge import load
+from prodcheck.knowledge import listed, load
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.finding import Location
 from prodcheck.project.python_index import PythonIndex
@@ -18,7 +18,6 @@ from prodcheck.project.python_index import PythonIndex
 _KNOWN = load("dependencies")
 SESSION_QUERY_METHODS = frozenset(_KNOWN["sessions"]["query_methods"])
 # The engine methods that check out a connection: one list with PC501's (knowledge/blocking.toml).
-ENGINE_METHODS = frozenset(load("blocking")["sqlalchemy"]["engine_io"])
 DRIVER_CALLS: dict[str, str] = dict(_KNOWN["drivers"])
 OUTBOUND_CALLS: dict[str, str] = {f"{module}.{function}": entry["what"]
                                   for module, entry in _KNOWN["outbound"].items() for function in entry["functions"]}
@@ -83,13 +82,13 @@ class TouchAnalysis:
         if call.receiver and head == call.receiver:
             if method in SESSION_QUERY_METHODS and index.session_kind(Value("name", call.value.at, text=call.receiver), function):
                 return f"queries the database (`{call.receiver}.{method}()`)"
-            if method in ENGINE_METHODS and index.engine_kind(call.receiver, function):
+            if method in listed("blocking", "sqlalchemy", "engine_io") and index.engine_kind(call.receiver, function):
                 return f"connects to the database (`{call.receiver}.{method}()`)"
             client = self._client(call.receiver, function)
             if client and method not in _CLIENT_QUIET:
                 return f"{client} (`{call.receiver}.{method}()`)"
             return None
-        if method in ENGINE_METHODS and index.engine_kind(head):
+        if method in listed("blocking", "sqlalchemy", "engine_io") and index.engine_kind(head):
             return f"connects to the database (`{_short(head)}.{method}()`)"
         assigned = index.assigned_value(head)
         if assigned is not None and assigned.kind == "call" and method not in _CLIENT_QUIET:
