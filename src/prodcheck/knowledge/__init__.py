@@ -68,42 +68,50 @@ def qualified_names() -> Iterator[tuple[str, str]]:
             yield topic, name
 
 
+def _prefilter(key: str) -> Iterator[tuple[str, Any]]:
+    """(topic, what its `[prefilter]` table holds at `key`) for each topic that holds something there."""
+    for topic in topics():
+        found = load(topic).get("prefilter", {}).get(key)
+        if found:
+            yield topic, found
+
+
 def prefilter_words() -> Iterator[tuple[str, str]]:
     """(topic, word) for the words a topic's `[prefilter] words` adds to the parse prefilter: words
     a file must contain for a rule to have anything to read in it that no qualified name gives."""
-    for topic in topics():
-        for word in load(topic).get("prefilter", {}).get("words", ()):
+    for topic, words in _prefilter("words"):
+        for word in words:
             yield topic, word
 
 
 def prefilter_unless() -> Iterator[tuple[str, tuple[str, ...]]]:
     """(word, texts) for the words of `[prefilter] words` that are no reason to read a file holding one
     of those texts (`[prefilter.unless]`): what the file imports explains the word."""
-    for topic in topics():
-        for word, texts in load(topic).get("prefilter", {}).get("unless", {}).items():
+    for _, table in _prefilter("unless"):
+        for word, texts in table.items():
             yield word, tuple(texts)
 
 
 def prefilter_with() -> Iterator[tuple[str, tuple[str, ...]]]:
     """(word, texts) for the words of `[prefilter] words` that are a reason to read a file only when it also holds
     one of those texts, in any case (`[prefilter.with]`): what a rule reads beside the word."""
-    for topic in topics():
-        for word, texts in load(topic).get("prefilter", {}).get("with", {}).items():
+    for _, table in _prefilter("with"):
+        for word, texts in table.items():
             yield word, tuple(texts)
 
 
 def prefilter_not_in_decorators() -> Iterator[str]:
     """The words of `[prefilter] words` that are no reason to read a file where each is written in a decorator
     (`[prefilter] not_in_decorators`: `@override_settings(...)`)."""
-    for topic in topics():
-        yield from load(topic).get("prefilter", {}).get("not_in_decorators", ())
+    for _, words in _prefilter("not_in_decorators"):
+        yield from words
 
 
 def prefilter_whole_words() -> Iterator[str]:
     """The words of `[prefilter] words` that count only as a whole name, no letter, digit or `_` on either side
     (`[prefilter] whole_words`: `on_event`, not `transaction_event`)."""
-    for topic in topics():
-        yield from load(topic).get("prefilter", {}).get("whole_words", ())
+    for _, words in _prefilter("whole_words"):
+        yield from words
 
 
 def needle(name: str) -> str:
