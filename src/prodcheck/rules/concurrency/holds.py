@@ -8,20 +8,18 @@ memoised per (function, expression).
 This module follows expressions and values; the parts it is put together from answer the rest:
 called.py (what calling a name returns), annotations.py (what an annotation or a `Depends` provider says),
 containers.py (entries of literals and of declared containers), members.py (members of a held thing, what functions return), scopes.py (locals, closures),
-hierarchy.py (the project's classes), entered.py (what `with ... as name` binds); holding.py has `Holding` and what the
-parts share.
+hierarchy.py (the project's classes), entered.py (what `with ... as name` binds), value_shapes.py (what a value says by
+its shape alone); holding.py has `Holding` and what the parts share.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from prodcheck.knowledge import listed
 from prodcheck.knowledge.blocking import Orm, blocking
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.project.python_names import Resolved
 from prodcheck.rules.concurrency.annotations import Annotations
 from prodcheck.rules.concurrency.attributes import Attributes
 from prodcheck.rules.concurrency.built import Built
@@ -32,6 +30,7 @@ from prodcheck.rules.concurrency.hierarchy import Hierarchy
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, union
 from prodcheck.rules.concurrency.members import Members
 from prodcheck.rules.concurrency.scopes import Scopes
+from prodcheck.rules.concurrency.value_shapes import called_times, forgotten, module_global, offloaded_call, opaque
 from prodcheck.rules.concurrency.wrapped import Wrapped
 from prodcheck.rules.concurrency.written import app_state_name
 
@@ -221,7 +220,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         if current is None:
             if plain == len(parts):
                 return None
-            name, calls = _calls(parts[plain])
+            name, calls = called_times(parts[plain])
             callee = ".".join([*parts[:plain], name])
             called = self._name(callee, function, depth, line) if function is not None and "." not in callee else None
             if called is not None:  # `tool_class(...)` with `tool_class = get_tool(name)`: a local called
@@ -237,7 +236,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         for part in parts:
             if current is None or not part:
                 return None
-            name, calls = _calls(part)
+            name, calls = called_times(part)
             current = self.member(current, name, calls > 0, depth + 1)
             for _ in range(calls - 1):
                 current = self.member(current, "__call__", True, depth + 1) if current is not None else None
@@ -248,7 +247,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             # a dotted name is no local, parameter, declared local or closure's free name (those are plain names):
             # of the function's own bindings only its dotted assignments and the module globals it shadows apply
             for assign in reversed(self.dotted_locals.get(function.qualname, ())):
-                if assign.target == dotted and not _none(assign.value):
+                if assign.target == dotted and not forgotten(assign.value):
                     return self.value(assign.value, function, depth + 1)
             written = self.unshadow(dotted, function)
             if written != dotted:
@@ -272,7 +271,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                     if annotation is None and function.class_name:
                         annotation = self._overridden_annotation(function, dotted)
                     found = self._parameter(annotation, param.default, function, depth + 1)
-                    if found is None and _opaque(param.annotation) and function.qualname.endswith(".__init__"):
+                    if found is None and opaque(param.annotation) and function.qualname.endswith(".__init__"):
                         # `def __init__(self, db): self.db = db`: what the project builds the class with; also
                         # when the annotation names a type the model does not know (`table: "Table"` from a stubs
                         # package imported under TYPE_CHECKING)
@@ -297,7 +296,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         if dotted in self._unnamed:
             return None
         resolved = self.index.resolve_written(dotted, function)  # `pg_client.X` in one of two copies: its own copy's
-        state = "" if _module_global(resolved) else app_state_name(dotted)  # not a project module's global (`app.state.x`)
+        state = "" if module_global(resolved) else app_state_name(dotted)  # not a project module's global (`app.state.x`)
         if state and state in self.app_state:
             for value, scope in self.app_state[state]:
                 found = self.value(value, scope, depth + 1)
@@ -353,7 +352,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
 
     def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
         text, line = value.text, value.line
-        ran = _offloaded_call(value)
+        ran = offloaded_call(value)
         if ran is not None:  # `await loop.run_in_executor(None, Client, config)`: what `Client(config)` gives
             return self._call(ran, function, depth + 1) if depth <= MAX_DEPTH else None
         if "()" in text:
@@ -378,53 +377,3 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 return self.member(base, method, True, depth + 1, value)
         return self._callee(text, value, function, depth, line)
 
-
-def _offloaded_call(value: Value) -> Value | None:
-    """The call an offloading call makes in a worker thread and returns the result of (knowledge/blocking.toml
-    [offload]): `asyncio.to_thread(Client, config)`, `run_in_threadpool(make, x)`, `loop.run_in_executor(None, Client,
-    config)` (its function comes after the executor: https://docs.python.org/3/library/asyncio-eventloop.html
-    #asyncio.loop.run_in_executor) return what `Client(config)` returns. The function given by name only."""
-    text = value.text
-    last = text.rpartition(".")[2]
-    if text not in listed("blocking", "offload", "functions") and last not in listed("blocking", "offload", "methods"):
-        return None
-    position = 1 if last == "run_in_executor" else 0
-    if len(value.items) <= position or value.items[position].kind != "name" or "()" in value.items[position].text:
-        return None
-    handed = value.items[position]
-    return Value("call", value.at, handed.text, None, value.items[position + 1:], value.flat_keywords)
-
-
-def _calls(part: str) -> tuple[str, int]:
-    """`get()()` -> ("get", 2)."""
-    calls = 0
-    while part.endswith("()"):
-        part, calls = part[:-2], calls + 1
-    return part, calls
-
-
-def _none(value: Value) -> bool:
-    """`_pool = None` of a `global _pool` (a pool closed, then forgotten): no method is called on what it gives, so
-    what the name holds where a method is called on it is what it was given elsewhere."""
-    return value.kind == "const" and value.literal is None and not value.text
-
-
-def _module_global(resolved: Resolved | None) -> bool:
-    """A name defined at a project module's top level (`app/state.py`'s `storage`), not a dotted target some
-    function assigned (a test's `request.app.state.store = FakeStore()`): only the first hides application state."""
-    if resolved is None:
-        return False
-    if resolved.assign is None:
-        return True
-    assign, facts = resolved.assign
-    return not assign.scope or assign.scope == facts.module  # module level, as NameIndex records a global
-
-
-def _opaque(annotation: Value | None) -> bool:
-    """No annotation, or one that says nothing the model reads: a forward reference written as a string, or a
-    qualified name of another package (a type-stubs class such as `mypy_boto3_dynamodb.service_resource.Table`).
-    Built-in and unqualified names (`str`, `int`) are no such annotation."""
-    if annotation is None:
-        return True
-    return annotation.is_str or (annotation.kind == "name" and "." in annotation.text
-                                 and not annotation.text.startswith(("typing.", "collections.", "builtins.")))
