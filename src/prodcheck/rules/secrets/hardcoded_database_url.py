@@ -9,17 +9,16 @@ from prodcheck.knowledge import load
 from prodcheck.knowledge.templates import is_template_name
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
-from prodcheck.parsing.shell import split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.chart_defaults import chart_values, default_secret
 from prodcheck.project.infra import scalar_location
-from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.views import written_without
 from prodcheck.rules.base import Draft, Rule, RuleMeta
-from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
 from prodcheck.rules.secrets.settings_urls import settings_url_passwords
+from prodcheck.rules.secrets.throwaway_databases import containers_started, internal_datastores, is_test_job, \
+    published_datastores
 from prodcheck.rules.helpers import DatabaseUrl, classes_based_on, database_urls, fallback_database_urls
 
 _DOC_KEYWORDS = frozenset(load("secrets")["documenting"]["keywords"])  # a URL there is an example
@@ -79,7 +78,7 @@ class HardcodedDatabaseUrl(Rule):
 
     def _python(self, project: Project) -> Iterator[Draft]:
         getters = project.python.env_getter_names
-        stack_stores = {name for names in _internal_datastores(project).values() for name in names}
+        stack_stores = {name for names in internal_datastores(project).values() for name in names}
         for facts in project.python_facts.values():
             if not facts.strings:
                 continue
@@ -149,8 +148,8 @@ class HardcodedDatabaseUrl(Rule):
     # ------------------------------------------------------------ YAML files
 
     def _yaml(self, project: Project) -> Iterator[Draft]:
-        internal = _internal_datastores(project)
-        published = _published_datastores(project)
+        internal = internal_datastores(project)
+        published = published_datastores(project)
         for source, document in project.compose_files:
             if "://" not in (source.text or ""):
                 continue  # a URL, literal or `${VAR:-default}`, is written with its scheme in the file itself
@@ -179,7 +178,7 @@ class HardcodedDatabaseUrl(Rule):
                 services = job.get("services")
                 for name, _ in services.entries() if services is not None else []:
                     service_hosts.add(name.lower())
-                started = set() if (source.path, job_name) in deploying else _containers_started(job)
+                started = set() if (source.path, job_name) in deploying else containers_started(job)
                 for node in job.scalars_with("://"):
                     for url in database_urls(node.text or ""):  # nothing in a text without `://`
                         if services is not None and (url.is_local or url.host.lower() in service_hosts):
@@ -188,7 +187,7 @@ class HardcodedDatabaseUrl(Rule):
                             continue  # a container the job starts itself (`docker run --name postgres`), gone with it
                         if url.is_local and (source.path, job_name) not in deploying:
                             continue  # a database on the runner itself (a compose stack it starts), gone with it
-                        context = Context.TEST if _is_test_job(job_name, job) else None
+                        context = Context.TEST if is_test_job(job_name, job) else None
                         yield self.draft(_message(url, f"in workflow job `{job_name}`"),
                                          _scalar_location(source, node, url), secrets=(url.secret,),
                                          context=context)
@@ -281,7 +280,7 @@ class HardcodedDatabaseUrl(Rule):
                             location, secrets=(url.secret,), severity=Severity.INFO)
                     else:
                         yield self.draft(_message(url, "in `alembic.ini`"), location, secrets=(url.secret,))
-        stack_stores = {name for names in _internal_datastores(project).values() for name in names}
+        stack_stores = {name for names in internal_datastores(project).values() for name in names}
         for source in project.of_kind(FileKind.ENV):
             name = source.path.rsplit("/", 1)[-1].lower()
             if is_template_name(name):
@@ -308,29 +307,6 @@ class HardcodedDatabaseUrl(Rule):
                                      secrets=(url.secret,))
 
 
-@per_project
-def _datastores(project: Project) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """Compose file -> the names of its datastore services that publish no port outside the host, and of those
-    that publish a port on every interface: one pass over the services, for the three scans that ask."""
-    internal: dict[str, set[str]] = {}
-    published: dict[str, set[str]] = {}
-    for service in project.compose_services:
-        if is_store_image(service.image):
-            found = published if publishes_outside(service) else internal
-            found.setdefault(service.file.path, set()).add(service.name.lower())
-    return internal, published
-
-
-def _internal_datastores(project: Project) -> dict[str, set[str]]:
-    """Compose file -> the names of its datastore services that publish no port outside the host."""
-    return _datastores(project)[0]
-
-
-def _published_datastores(project: Project) -> dict[str, set[str]]:
-    """Compose file -> the names of its datastore services that publish a port on every interface."""
-    return _datastores(project)[1]
-
-
 def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:
     """The env.py of an alembic.ini's `script_location` when it sets `sqlalchemy.url` itself
     (`config.set_main_option("sqlalchemy.url", settings.DATABASE_URL)`), as its path."""
@@ -355,37 +331,6 @@ def _env_py_sets_url(project: Project, ini: SourceFile) -> str | None:
                     and first.literal == "sqlalchemy.url" and not (call.value.arg(1) or first).is_str:
                 return path
     return None
-
-
-def _containers_started(job: YNode) -> set[str]:
-    """The names a job's own `run:` steps give the containers they start on the runner (`docker run
-    --name postgres --network test-net ...`, also `--network-alias` / `--hostname`: the names other
-    containers of that network reach it by, https://docs.docker.com/reference/cli/docker/container/run/),
-    lower-cased: a throw-away database like a `services:` container."""
-    names: set[str] = set()
-    steps = job.get("steps")
-    for step in steps.list() if steps is not None and steps.is_seq else []:
-        run = step.get("run") if step.is_map else None
-        text = run.as_str() if run is not None and run.is_scalar else None
-        for command in split_script(text or ""):
-            words = list(command.argv)
-            if command.program != "docker" or (words[1:2] != ["run"] and words[1:3] != ["container", "run"]):
-                continue
-            for index, word in enumerate(words):
-                option, _eq, value = word.partition("=")
-                if option in _CONTAINER_NAMES:
-                    value = value or (words[index + 1] if index + 1 < len(words) else "")
-                    if value and "$" not in value:
-                        names.add(value.lower())
-    return names
-
-
-_CONTAINER_NAMES = frozenset({"--name", "--network-alias", "--net-alias", "--hostname", "-h"})
-
-
-def _is_test_job(name: str, job: YNode) -> bool:
-    text = " ".join(n.text or "" for n in job.walk() if n.is_scalar)
-    return "test" in name.lower() or "pytest" in text
 
 
 def _line_location(path: str, line: int, line_text: str, url: DatabaseUrl) -> Location:
