@@ -12,7 +12,7 @@ from prodcheck.extract.file_facts import literal_keywords
 from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.test_bodies import TestBodies
 from prodcheck.extract.values import WholeFunction, debug_variable
-from prodcheck.knowledge import load
+from prodcheck.knowledge import listed, load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (AWAITED, IN_MAIN, ITERATED, KEYWORD_LITERAL, OFFLOADED, ONCE, READ, Call,
                                    StringLiteral)
@@ -24,11 +24,10 @@ def _tables() -> tuple[frozenset[str], ...]:
     calls whose callable argument runs in a worker thread ([offload] functions, methods); calls that call a lambda
     they are given on the calling thread or on the event loop ([eager]); calls that iterate their first argument
     to its end ([consumes]); attributes whose read makes a request (`attributes` of each family)."""
-    blocking = load("blocking")
-    return (frozenset(blocking["offload"]["functions"]), frozenset(blocking["offload"]["methods"]),
-            frozenset(blocking["eager"]["functions"]), frozenset(blocking["eager"]["methods"]),
-            frozenset(blocking["consumes"]["functions"]), frozenset(blocking["consumes"]["methods"]),
-            frozenset(name for family in blocking["family"].values() for name in family.get("attributes", ())))
+    return (listed("blocking", "offload", "functions"), listed("blocking", "offload", "methods"),
+            listed("blocking", "eager", "functions"), listed("blocking", "eager", "methods"),
+            listed("blocking", "consumes", "functions"), listed("blocking", "consumes", "methods"),
+            frozenset(name for family in load("blocking")["family"].values() for name in family.get("attributes", ())))
 _INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 _Name, _Attribute, _Constant, _Subscript = ast.Name, ast.Attribute, ast.Constant, ast.Subscript
 

@@ -41,9 +41,15 @@ def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Func
 def sync_target(index: PythonIndex, holds: Holds, call: Call, function: Function) -> Function | None:
     """The project's sync function or method the call runs (not a constructor: what `__init__` keeps is
     followed through the attribute, not here)."""
+    return sync_function(call_runs(index, holds, call, function))
+
+
+def call_runs(index: PythonIndex, holds: Holds, call: Call, function: Function) -> tuple[Function, PyFacts] | None:
+    """The project function or method a call runs by its name or its receiver, None for a call of what a call
+    returned (`get()(db)`) or of an entry (`HANDLERS[kind](db)`)."""
     if "()" in call.value.text or call.value.text.endswith("[]"):
         return None
-    return sync_function(index.call_target(call, function) or object_target(index, holds, call, function))
+    return index.call_target(call, function) or object_target(index, holds, call, function)
 
 
 def sync_function(found: tuple[Function, PyFacts] | None) -> Function | None:

@@ -9,8 +9,7 @@ from prodcheck.model.facts import Call, Function, Value
 from prodcheck.knowledge import listed
 from prodcheck.knowledge.blocking import Family
 from prodcheck.project.python_index import PythonIndex
-from prodcheck.rules.concurrency.arguments import client_argument, sync_function
-from prodcheck.rules.concurrency.callees import object_target
+from prodcheck.rules.concurrency.arguments import call_runs, client_argument, sync_function
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_argument, query_rendered, query_run_later, query_shown
 from prodcheck.rules.concurrency.sessions import sync_session_argument
@@ -60,9 +59,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     if not value.items and not value.flat_keywords:
         return None  # nothing handed to a helper
     # the project function the call runs, found once for the three readers of what its arguments hold
-    text = value.text
-    found = None if "()" in text or text.endswith("[]") else \
-        index.call_target(call, function) or object_target(index, holds, call, function)
+    found = call_runs(index, holds, call, function)
     target = sync_function(found)
     return (client_argument(index, holds, call, function, target) or query_argument(index, holds, call, function, target)
             or sync_session_argument(index, holds, call, function, found))

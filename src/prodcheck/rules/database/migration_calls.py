@@ -80,39 +80,6 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     return None
 
 
-def migration_call_named(call: Call, constructor: Resolver | None, constant: Callable[[str], Value | None] | None,
-                         named: dict[str, bool]) -> str | None:
-    """`migration_call` for many calls with the same `constructor`, skipping those that can be none by their name
-    (`named_for_schema`, kept in `named` per name) and arguments (`handed_migration`)."""
-    schema = named.get(call.name)
-    if schema is None:
-        schema = named[call.name] = named_for_schema(call.name, constructor)
-    return migration_call(call, constructor, constant) if schema or handed_migration(call, constructor) else None
-
-
-def named_for_schema(name: str, constructor: Resolver | None) -> bool:
-    """Whether `migration_call` may describe a call by this name, whatever its arguments: every branch of it that
-    does not read the call's arguments for a function handed over (`handed_migration`) asks first for the name."""
-    return (name in migration_calls("upgrade") or migration_calls("create_all").match(name, constructor) is not None
-            or name in migration_calls("library_schema") or name in migration_calls("library_runners")
-            or name in migration_calls("library_stamp") or name in migration_calls("generate_schemas")
-            or name in migration_calls("register_tortoise") or name.endswith("migration_context")
-            or migration_calls("drop_all").match(name, constructor) is not None
-            or migration_calls("schema_setup").match(name, constructor) is not None
-            or migration_calls("built_with_tables").match(name, constructor) is not None
-            or name in ddl_executors() or name in migration_calls("command_lines") or name in management_calls()
-            or name in migration_calls("shell"))
-
-
-def handed_migration(call: Call, constructor: Resolver | None) -> bool:
-    """An argument of the call names what migrates or drops (`conn.run_sync(metadata.create_all)`,
-    `asyncio.to_thread(command.upgrade, config, "head")`): `migration_call`'s branches that read the arguments."""
-    return any(item.kind == "name" and (migration_calls("create_all").match(item.text, constructor) is not None
-                                        or item.text in migration_calls("upgrade")
-                                        or migration_calls("drop_all").match(item.text, constructor) is not None)
-               for item in call.value.items)
-
-
 def library_setup(call: Call, constructor: Resolver | None) -> bool:
     """A library's own schema set-up (`saver.setup()`, `PGVector(...)`): the library writes the statements, the
     project's code only decides when it runs, so the line to move is where start-up enters it."""

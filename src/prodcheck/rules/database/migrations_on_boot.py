@@ -18,7 +18,7 @@ from prodcheck.rules.database.case_arms import other_arm, server_step
 from prodcheck.rules.database.script_files import long_running_scripts, script_migration, script_reaches
 from prodcheck.rules.database.console_entries import before_main_work, console_entries, console_migration, serving_scripts
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
-from prodcheck.rules.database.migration_calls import drops_tables, migration_call, migration_call_named
+from prodcheck.rules.database.migration_calls import drops_tables, migration_call
 from prodcheck.rules.database.startup_paths import (
     Hop, constructor_on, library_setup_on, lock_on_the_way, method_of_instance, named_call,
     dev_guarded_call, one_per_setup_call, path_text, project_runner, rank, reachable_migrations, reported_call,
@@ -273,13 +273,12 @@ class MigrationsOnBoot(Rule):
         # the migrations each project function reaches, walked once: polar's 177 module-level calls of project
         # functions call 31 (`get_settings()`, `APIRouter` factories, ...)
         reached: dict[str, list[list[Hop]]] = {}
-        named: dict[str, bool] = {}  # call name -> `named_for_schema` (most module-level calls are no migration)
         for module in sorted(loaded):
             facts = index.modules[module]  # imported_closure follows the import graph of the index's own modules
             for call in facts.calls:
                 if call.scope or call.in_main:
                     continue
-                description = migration_call_named(call, index.constructor_of, index.assigned_value, named)
+                description = migration_call(call, index.constructor_of, index.assigned_value)
                 if description and not project_runner(project, call):
                     if dev_guarded_call(project, facts.path, call.span.line):
                         continue  # asked only of a call that migrates: reading a module's guards loads its facts
