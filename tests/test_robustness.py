@@ -487,6 +487,51 @@ def test_the_walk_ignores_exactly_what_the_gitignore_patterns_say(tmp_path: Path
     assert walked == [".gitignore", "app/main.py", "sub/.gitignore", "sub/other.py"]
 
 
+def test_the_walks_grouped_regex_matches_where_one_of_the_patterns_does() -> None:
+    """The one regex (`_with_any`), whose patterns sharing a head (`^(?:.+/)?`, a nested file's
+    `^folder(?:/.+)?/`) are written after it once, matches exactly the paths some pattern's own regex
+    matches at their start: patterns holding regex syntax (`|`, parentheses, sets, a lone `\\`), negations, nested folders."""
+    import random
+    import re
+    import warnings
+
+    from pathspec.util import normalize_file
+
+    from prodcheck.discovery.walk import _with_any, gitignore_spec
+
+    chosen = random.Random(11)
+    atoms = ["a", "ab", "x.y", "*", "**", "?", "[ab]", "[!a]", "[]a]", "\\*", "\\[", "(", ")", "|", "a|b", "+",
+             "{1}", "$", "^", ".", "\\", "foo(bar)", "a)b", "(?:", " "]
+    names = ["a", "ab", "x.y", "a|b", "foo(bar)", "a)b", "(x", "x", "{1}", "+", "$", "^", "-"]
+    grouped = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a pattern like `[[a]` is a possible nested set to `re`
+        for _ in range(400):
+            lines = []
+            folder = chosen.choice(["", "", "sub", "a/b", "x.y", "a|b", "(x"])
+            for _ in range(chosen.randint(1, 8)):
+                body = "/".join("".join(chosen.choice(atoms) for _ in range(chosen.randint(1, 3)))
+                                for _ in range(chosen.randint(1, 3)))
+                body = chosen.choice(["", "/", "**/"]) + body + chosen.choice(["", "/"])
+                if folder:  # as _gitignore anchors a nested file's patterns
+                    body = f"{folder}/{body.lstrip('/')}" if "/" in body.rstrip("/") else f"{folder}/**/{body}"
+                lines.append(chosen.choice(["", "", "!"]) + body)
+            spec = gitignore_spec(lines)
+            regexes = [pattern.regex for pattern in spec.patterns
+                       if pattern.include is not None and getattr(pattern, "regex", None) is not None]
+            test = _with_any(spec)[1]
+            assert test is not None
+            grouped += any(re.search(r"\(\?:\.\+/\)\?|\(\?:/\.\+\)\?/", regex.pattern) for regex in regexes)
+            for _ in range(40):
+                path = "/".join(chosen.choice(names) for _ in range(chosen.randint(1, 5)))
+                path = (f"{folder}/" if folder and chosen.random() < 0.5 else "") + path + chosen.choice(["", "/"])
+                # (a pattern without `^`, `*/`, is searched for: the walk then asks the spec itself)
+                expected = any((regex.match if all(r.pattern.startswith("^") for r in regexes) else regex.search)(
+                    normalize_file(path)) for regex in regexes)
+                assert (test(path) is not None) == expected, (lines, path)
+    assert grouped > 100
+
+
 def test_an_ignored_script_comes_back_only_when_a_deployment_file_names_it(tmp_path: Path) -> None:
     """A `.gitignore` pattern (`*.sh`) over scripts the repository still holds: the one the Dockerfile copies and
     runs is read, the one nothing names stays out, and one `--exclude` leaves out stays out even when named."""

@@ -116,13 +116,68 @@ def _with_any(spec: pathspec.PathSpec) -> Spec:
         return spec, lambda path: None
     if len(flags) > 1:
         return spec, None
+    anchored = all(part.startswith("^") for part in parts)
     try:
-        combined = re.compile("|".join(f"(?:{part})" for part in parts), flags.pop())
+        combined = re.compile(_grouped(parts) if anchored else "|".join(f"(?:{part})" for part in parts), flags.pop())
     except (re.error, RecursionError, OverflowError):
         return spec, None
     # Every gitignore pattern is anchored at the start (`^`): then only the first position can match.
-    test = combined.match if all(part.startswith("^") for part in parts) else combined.search
+    test = combined.match if anchored else combined.search
     return spec, lambda path: test(normalize_file(path))
+
+
+# Where a pattern's name may sit in any folder below (`^(?:.+/)?name`: a pattern without a slash inside; a nested
+# .gitignore's own, `^folder(?:/.+)?/name`), after the text that anchors it.
+_ANY_FOLDER = re.compile(r"\(\?:\.\+/\)\?|\(\?:/\.\+\)\?/")
+# `^`, literal characters (escaped or not) of a folder
+_LITERAL = re.compile(r"\^(?:[A-Za-z0-9_/.-]|\\[^A-Za-z0-9])*\Z")
+
+
+def _grouped(parts: list[str]) -> str:
+    """The patterns (each anchored, `^...`) as one regex whose shared heads are written once: `^(?:.+/)?` then the
+    alternatives, instead of each alternative scanning the path for its folders again (a regex per folder of the path
+    and per pattern: most of polar's walk). A head of literal text up to any folders (`_ANY_FOLDER`), then a rest that
+    is a sequence (no choice `|` outside its groups, no repeat sign first): the pattern is their concatenation, and a
+    head followed by a choice of rests matches exactly the paths one of those patterns does. Any other pattern stays
+    whole."""
+    heads: dict[str, list[str]] = {}
+    for part in parts:
+        found = _ANY_FOLDER.search(part)
+        head, rest = (part[:found.end()], part[found.end():]) if found is not None else ("^", part[1:])
+        if found is None or not _LITERAL.match(part, 0, found.start()) or not _sequence(rest):
+            head, rest = "^", part[1:]
+        heads.setdefault(head, []).append(rest)
+    return "^(?:" + "|".join(head[1:] + "(?:" + "|".join(f"(?:{rest})" for rest in rests) + ")"
+                             for head, rests in heads.items()) + ")"
+
+
+def _sequence(regex: str) -> bool:
+    """A regex that is one sequence: every `|` inside a group, the groups closed, no repeat sign first."""
+    if regex[:1] in {"?", "*", "+", "{"}:
+        return False
+    depth, at = 0, 0
+    while at < len(regex):
+        char = regex[at]
+        if char == "\\":
+            at += 1
+        elif char == "[":  # a set, to its `]` (one first, after any `^`, is one of its characters)
+            at += 1
+            at += regex.startswith("^", at)
+            at += regex.startswith("]", at)
+            while at < len(regex) and regex[at] != "]":
+                at += 2 if regex[at] == "\\" else 1
+            if at >= len(regex):
+                return False
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif char == "|" and depth == 0:
+            return False
+        at += 1
+    return depth == 0
 
 
 def _ignored(relpath: str, is_dir: bool, exclude: Spec | None, specs: list[Spec]) -> bool:
