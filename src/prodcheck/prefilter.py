@@ -43,11 +43,14 @@ def _derived() -> tuple[tuple[bytes, ...], frozenset[bytes]]:
     whole_words = frozenset(word.encode() for word in prefilter_whole_words())
     whole = set(whole_words)
     inside = words - whole  # the needles that count inside a longer name too
-    base = tuple(words)
+    # A word covers a name's last part when every file that writes that part holds the word where it counts: a
+    # whole word is the part itself, any other is inside it (one search for all of them).
+    whole_base = words & whole_words
+    inside_base = sorted(words - whole_words)
+    inside_base_search = re.compile(b"|".join(re.escape(word) for word in inside_base)).search if inside_base else None
 
-    def covers(word: bytes, last: bytes) -> bool:
-        """Every file that writes the name `last` holds the word `word` where it counts."""
-        return word == last if word in whole_words else word in last
+    def covered(last: bytes) -> bool:
+        return last in whole_base or (inside_base_search is not None and inside_base_search(last) is not None)
 
     unless = conditional_needles()
     others: list[tuple[bytes, bytes]] = []
@@ -57,7 +60,7 @@ def _derived() -> tuple[tuple[bytes, ...], frozenset[bytes]]:
         # word (`password`), the name needs no needle of its own. Its package as a needle would let
         # every file that merely imports the package through (570 Django files of the real corpus).
         last = name.rsplit(".", 1)[-1].removesuffix("()").encode()
-        if any(covers(word, last) for word in base):
+        if covered(last):
             continue
         word = needle(name).encode()
         if word in last or not name.startswith("*."):

@@ -42,6 +42,7 @@ def migration_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+@cache  # asked a dozen times for each call a rule judges (PC401: 7,000 module-level calls of polar's app)
 def migration_calls(kind: str) -> Names:
     """Python calls of one kind in `[calls]`: upgrade, create_all, generate_schemas, register_tortoise, shell."""
     return names("migrations", "calls", kind)

@@ -45,6 +45,9 @@ def sweeping() -> Iterator[None]:
         _remember = previous
 
 
+_UNKNOWN = "\0unknown"  # not a memoised answer (no entry holds a NUL)
+
+
 class Names:
     """A set of knowledge entries; `match` says which entry (if any) a qualified name is."""
 
@@ -73,7 +76,10 @@ class Names:
                     self._instances.append((constructor, tail, entry))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.match(name) is not None
+        if not isinstance(name, str):
+            return False
+        hit = self._plain.get(name, _UNKNOWN)  # `match`'s memo first: most names are asked again and again
+        return hit is not None and (hit is not _UNKNOWN or self.match(name) is not None)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.entries)
