@@ -8,7 +8,6 @@ and a depth limit stops nesting bombs before anything recurses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any, Protocol, cast
 
 import yaml
@@ -35,10 +34,6 @@ class _Mark(Protocol):
 
     line: int
     column: int
-
-
-# A Span from its four fields without a Python frame (libyaml's marks are already in order)
-_new_span = partial(tuple.__new__, Span)
 
 
 _RESOLVER = yaml.resolver.Resolver()
@@ -68,19 +63,19 @@ class _Composer:
 
     def document(self, next_event: Callable[[], Any], first: yaml.Event) -> YNode:
         # stack entries: [children, children.append, anchor, budget before it, height, start mark, tag, is a map,
-        # holds a merge key]. One dispatch on the event's exact class, scalar spans built without re-normalising
-        # (libyaml's end mark never precedes its start) and the implicit tags of repeated plain scalars looked up:
+        # holds a merge key]. One dispatch on the event's exact class, scalar positions kept as plain tuples without
+        # re-normalising (libyaml's end mark never precedes its start; ynode.py makes the Span when it is read) and the implicit tags of repeated plain scalars looked up:
         # this loop is most of the infra scan. A scalar without an anchor inside a collection (nearly every event)
         # is appended where it is built: a mapping's keys and values alternate in its list until its end pairs
         # them (merge keys applied then, in order); a collection's size is the budget it used, so nothing counts
         # per child; the budget is a local until the document ends.
         stack: list[list[Any]] = []
         event: Any = first  # narrowed by its exact class below
-        new_span = _new_span
         plain_tags = _PLAIN_TAGS
         quoted_tag = _QUOTED_TAG
         str_tag = _DEFAULT_TAG
         budget = self.budget
+        new_node = _new_node
         add: Callable[[Any], None] = _no_parent  # the open collection's children.append
         while True:
             cls = event.__class__
@@ -103,8 +98,14 @@ class _Composer:
                         stack[-1][8] = True
                 start_mark = event.start_mark
                 end_mark = event.end_mark
-                node = YNode("scalar", new_span((start_mark.line + 1, start_mark.column + 1, end_mark.line + 1,
-                                                 end_mark.column + 1)), value, tag, event.style)
+                node = new_node(YNode)  # each field set here: see `_new_node`
+                node.kind = "scalar"
+                node.position = (start_mark.line + 1, start_mark.column + 1, end_mark.line + 1, end_mark.column + 1)
+                node.value = value
+                node.tag = tag
+                node.style = event.style
+                node._index = None
+                node.origin = None
                 anchor = event.anchor
                 if stack and not anchor:
                     add(node)
@@ -129,18 +130,26 @@ class _Composer:
                 continue
             elif cls is _MAPPING_END or cls is _SEQUENCE_END:
                 children, _add, anchor, before, height, start, tag, is_map, merges = stack.pop()
-                end_mark = event.end_mark  # the span as `Span` builds it, without a frame per collection
+                end_mark = event.end_mark  # the position as `Span` normalises it, without a frame per collection
                 line, column, end_line, end_column = (start.line + 1, start.column + 1, end_mark.line + 1,
                                                       end_mark.column + 1)
-                span = (new_span((line, column, end_line, end_column))
+                span = ((line, column, end_line, end_column)
                         if end_line > line or (end_line == line and end_column >= column)
                         else Span(line, column, end_line, end_column))
+                node = new_node(YNode)  # each field set here: see `_new_node`
                 if is_map:
                     keys_and_values = iter(children)
                     pairs = list(zip(keys_and_values, keys_and_values, strict=False))  # keys and values alternate
-                    node = YNode("map", span, _merged(pairs) if merges else pairs, tag)
+                    node.kind = "map"
+                    node.value = _merged(pairs) if merges else pairs
                 else:
-                    node = YNode("seq", span, children, tag)
+                    node.kind = "seq"
+                    node.value = children
+                node.position = span
+                node.tag = tag
+                node.style = None
+                node._index = None
+                node.origin = None
                 size = before - budget
                 height += 1
                 if stack:
@@ -176,6 +185,13 @@ class _Composer:
             if height > parent[4]:
                 parent[4] = height
             event = next_event()
+
+
+# A node without `YNode(...)`: a call of a class with an `__init__` goes through its type's call, a tuple of the
+# arguments and a bound `__init__` (several times the cost of setting the seven slots in the loop; 260,000 nodes on
+# the infra corpus). The composer sets every field of `YNode` on each node it makes this way: a field added to YNode
+# is set there too (a slot never set fails on its first read).
+_new_node = object.__new__
 
 
 def _no_parent(node: YNode) -> None:  # pragma: no cover - a node is added only while a collection is open
@@ -247,10 +263,10 @@ def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
 
 def _copy(node: YNode) -> YNode:
     if node.kind == "seq":
-        return YNode("seq", node.span, [_copy(n) for n in node.list()], node.tag, node.style)
+        return YNode("seq", node.position, [_copy(n) for n in node.list()], node.tag, node.style)
     if node.kind == "map":
-        return YNode("map", node.span, [(_copy(k), _copy(v)) for k, v in node.items()], node.tag, node.style)
-    return YNode("scalar", node.span, node.value, node.tag, node.style)
+        return YNode("map", node.position, [(_copy(k), _copy(v)) for k, v in node.items()], node.tag, node.style)
+    return YNode("scalar", node.position, node.value, node.tag, node.style)
 
 
 def text_cannot_hold(text: str, needle: str) -> bool:

@@ -220,7 +220,7 @@ def merged(base: object, override: YNode, path: str) -> YNode:
         previous = items.get(name)
         items[name] = (_stamped(key, path), merged(previous[1], value, path) if previous is not None and value.is_map
                        else _stamped(value, path))
-    return YNode("map", base.span, list(items.values()), base.tag, base.style, origin=base.origin)
+    return YNode("map", base.position, list(items.values()), base.tag, base.style, origin=base.origin)
 
 
 def _stamped(node: YNode, path: str) -> YNode:
@@ -230,7 +230,7 @@ def _stamped(node: YNode, path: str) -> YNode:
         value = [_stamped(item, path) for item in node.list()]
     else:
         value = node.value
-    return YNode(node.kind, node.span, value, node.tag, node.style, origin=path)
+    return YNode(node.kind, node.position, value, node.tag, node.style, origin=path)
 
 
 def _chart_fields(node: YNode | None) -> dict[str, object]:

@@ -204,7 +204,7 @@ def compose_env(node: YNode | None) -> dict[str, YNode]:
             text = item.as_str()
             if text and "=" in text:
                 key, _, value = text.partition("=")
-                out[key] = YNode("scalar", item.span, value, item.tag, item.style)
+                out[key] = YNode("scalar", item.position, value, item.tag, item.style)
     return out
 
 
