@@ -58,6 +58,11 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     value = call.value
     if not value.items and not value.flat_keywords:
         return None  # nothing handed to a helper
+    if not any(item.kind == "name" and "()" not in item.text for item in (*value.items, *value.keyword_values)):
+        # no name handed (constants, calls, literals: half the calls with arguments): the three readers below ask
+        # only what a name holds, so none finds a client, query or session whatever the call runs; only a DDL
+        # call's connection (`metadata.create_all(engine.connect())`) is judged without one
+        return sync_session_argument(index, holds, call, function, None)
     # the project function the call runs, found once for the three readers of what its arguments hold
     found = call_runs(index, holds, call, function)
     target = sync_function(found)

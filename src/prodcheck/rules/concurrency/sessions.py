@@ -32,6 +32,11 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         connection = holds.value(value.arg(0) or value.kwarg("bind"), function)
         if connection is not None and connection.blocking_session:
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
+    # Only a name (`db`, `self.db`) is asked what it holds below: a call given none (constants, calls, literals:
+    # half the calls with arguments on polar) hands no session, whatever its name says.
+    if not any(argument.kind == "name" and "()" not in argument.text
+               for argument in (*value.items, *value.keyword_values)):
+        return None
     name = value.text
     if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
         return None
