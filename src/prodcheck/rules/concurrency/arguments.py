@@ -11,6 +11,7 @@ from prodcheck.rules.concurrency.branches import parameter
 from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
+from prodcheck.rules.concurrency.value_shapes import names_handed
 
 MAX_HANDS = 3  # helpers a client (or a query: queries.py) is handed on through, after the first
 
@@ -22,9 +23,7 @@ def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Func
     value = call.value
     if target is None or (not value.items and not value.flat_keywords):
         return None
-    for argument in (*value.items, *value.keyword_values):
-        if argument.kind != "name" or "()" in argument.text:
-            continue
+    for argument in names_handed(value):
         held = holds.value(argument, function)
         family = holds.family(held) if held is not None else None
         if family is None:

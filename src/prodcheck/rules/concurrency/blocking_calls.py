@@ -14,6 +14,7 @@ from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_argument, query_rendered, query_run_later, query_shown
 from prodcheck.rules.concurrency.sessions import sync_session_argument
 from prodcheck.rules.concurrency.summaries import Why
+from prodcheck.rules.concurrency.value_shapes import names_handed
 
 
 def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why | None:
@@ -58,7 +59,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     value = call.value
     if not value.items and not value.flat_keywords:
         return None  # nothing handed to a helper
-    if not any(item.kind == "name" and "()" not in item.text for item in (*value.items, *value.keyword_values)):
+    if not names_handed(value):
         # no name handed (constants, calls, literals: half the calls with arguments): the three readers below ask
         # only what a name holds, so none finds a client, query or session whatever the call runs; only a DDL
         # call's connection (`metadata.create_all(engine.connect())`) is judged without one

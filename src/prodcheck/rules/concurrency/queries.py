@@ -19,6 +19,7 @@ from prodcheck.rules.concurrency.arguments import MAX_HANDS, sync_target
 from prodcheck.rules.concurrency.branches import parameter, possible
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
+from prodcheck.rules.concurrency.value_shapes import names_handed
 
 _NESTING = 6  # how deep inside call arguments a reference to the query is looked for
 
@@ -76,9 +77,7 @@ def query_argument(index: PythonIndex, holds: Holds, call: Call, function: Funct
     if target is None or (not value.items and not value.flat_keywords):
         return None
     sql = holds.kb.sqlalchemy
-    for argument in (*value.items, *value.keyword_values):
-        if argument.kind != "name" or "()" in argument.text:
-            continue
+    for argument in names_handed(value):
         found = _run_by(index, holds, call, function, argument, sql.query_io, target)
         if found is not None:
             param, method, helper = found

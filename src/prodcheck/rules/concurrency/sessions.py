@@ -13,6 +13,7 @@ from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later
 from prodcheck.rules.concurrency.summaries import Why
+from prodcheck.rules.concurrency.value_shapes import names_handed
 
 
 def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function,
@@ -34,8 +35,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
     # Only a name (`db`, `self.db`) is asked what it holds below: a call given none (constants, calls, literals:
     # half the calls with arguments on polar) hands no session, whatever its name says.
-    if not any(argument.kind == "name" and "()" not in argument.text
-               for argument in (*value.items, *value.keyword_values)):
+    if not names_handed(value):
         return None
     name = value.text
     if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
@@ -62,15 +62,14 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         if _unread(index, holds, name, function) or _undefined_member(holds, name, function):
             return None
     session = passed = None
-    for argument in (*value.items, *value.keyword_values):
-        if argument.kind == "name" and "()" not in argument.text:
-            # a local or parameter (`db`), an attribute (`self.db` kept from `__init__(self, db: Session)`), a
-            # project module's global (`session = SessionLocal()`), fastapi-sqlalchemy's `db.session`
-            held = holds.value(argument, function)
-            if held is not None and held.kind == "session" and held.ref == "sync":
-                session = _as_written(index, argument.text)
-                passed = argument
-                break
+    for argument in names_handed(value):
+        # a local or parameter (`db`), an attribute (`self.db` kept from `__init__(self, db: Session)`), a
+        # project module's global (`session = SessionLocal()`), fastapi-sqlalchemy's `db.session`
+        held = holds.value(argument, function)
+        if held is not None and held.kind == "session" and held.ref == "sync":
+            session = _as_written(index, argument.text)
+            passed = argument
+            break
     if session is None or passed is None:
         return None
     if target is not None and (_passed_through(index, call, target[0], passed)

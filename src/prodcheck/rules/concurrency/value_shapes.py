@@ -1,11 +1,18 @@
 """What a Value or a resolved name says by its shape alone, before `Holds` (holds.py) follows it anywhere: the call
 an offloading call makes, how many times a dotted part is called, a global set back to None, a module's own global,
-an annotation that says nothing the model reads."""
+an annotation that says nothing the model reads, the names a call is handed."""
 from __future__ import annotations
 
 from prodcheck.knowledge import listed
 from prodcheck.model.facts import Value
 from prodcheck.project.python_names import Resolved
+
+
+def names_handed(value: Value) -> list[Value]:
+    """A call's arguments that are names (`db`, `self.db`), not calls (`get_db()`) nor constants: the only ones the
+    readers of what an argument holds ask about (arguments.py, queries.py, sessions.py)."""
+    return [argument for argument in (*value.items, *value.keyword_values)
+            if argument.kind == "name" and "()" not in argument.text]
 
 
 def offloaded_call(value: Value) -> Value | None:
