@@ -492,12 +492,11 @@ def test_the_walks_grouped_regex_matches_where_one_of_the_patterns_does() -> Non
     `^folder(?:/.+)?/`) are written after it once, matches exactly the paths some pattern's own regex
     matches at their start: patterns holding regex syntax (`|`, parentheses, sets, a lone `\\`), negations, nested folders."""
     import random
-    import re
     import warnings
 
     from pathspec.util import normalize_file
 
-    from prodcheck.discovery.walk import _with_any, gitignore_spec
+    from prodcheck.discovery.walk import _ANY_FOLDER, _with_any, gitignore_spec
 
     chosen = random.Random(11)
     atoms = ["a", "ab", "x.y", "*", "**", "?", "[ab]", "[!a]", "[]a]", "\\*", "\\[", "(", ")", "|", "a|b", "+",
@@ -521,7 +520,7 @@ def test_the_walks_grouped_regex_matches_where_one_of_the_patterns_does() -> Non
                        if pattern.include is not None and getattr(pattern, "regex", None) is not None]
             test = _with_any(spec)[1]
             assert test is not None
-            grouped += any(re.search(r"\(\?:\.\+/\)\?|\(\?:/\.\+\)\?/", regex.pattern) for regex in regexes)
+            grouped += any(_ANY_FOLDER.search(regex.pattern) for regex in regexes)
             for _ in range(40):
                 path = "/".join(chosen.choice(names) for _ in range(chosen.randint(1, 5)))
                 path = (f"{folder}/" if folder and chosen.random() < 0.5 else "") + path + chosen.choice(["", "/"])

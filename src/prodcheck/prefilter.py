@@ -45,8 +45,8 @@ def _derived() -> tuple[tuple[bytes, ...], frozenset[bytes]]:
     inside = words - whole  # the needles that count inside a longer name too
     # A word covers a name's last part when every file that writes that part holds the word where it counts: a
     # whole word is the part itself, any other is inside it (one search for all of them).
-    whole_base = words & whole_words
-    inside_base = sorted(words - whole_words)
+    whole_base = words & whole
+    inside_base = sorted(inside)  # (a copy: `whole` and `inside` grow below, the words that cover do not)
     inside_base_search = re.compile(b"|".join(re.escape(word) for word in inside_base)).search if inside_base else None
 
     def covered(last: bytes) -> bool:

@@ -64,11 +64,11 @@ class _Composer:
     def document(self, next_event: Callable[[], Any], first: yaml.Event) -> YNode:
         # stack entries: [children, children.append, anchor, budget before it, height, start mark, tag, is a map,
         # holds a merge key]. One dispatch on the event's exact class, scalar positions kept as plain tuples without
-        # re-normalising (libyaml's end mark never precedes its start; ynode.py makes the Span when it is read) and the implicit tags of repeated plain scalars looked up:
-        # this loop is most of the infra scan. A scalar without an anchor inside a collection (nearly every event)
-        # is appended where it is built: a mapping's keys and values alternate in its list until its end pairs
-        # them (merge keys applied then, in order); a collection's size is the budget it used, so nothing counts
-        # per child; the budget is a local until the document ends.
+        # re-normalising (libyaml's end mark never precedes its start; ynode.py makes the Span when it is read) and
+        # the implicit tags of repeated plain scalars looked up: this loop is most of the infra scan. A scalar without
+        # an anchor inside a collection (nearly every event) is appended where it is built: a mapping's keys and
+        # values alternate in its list until its end pairs them (merge keys applied then, in order); a collection's
+        # size is the budget it used, so nothing counts per child; the budget is a local until the document ends.
         stack: list[list[Any]] = []
         event: Any = first  # narrowed by its exact class below
         plain_tags = _PLAIN_TAGS
