@@ -14,9 +14,8 @@ its shape alone); holding.py has `Holding` and what the parts share.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
-from prodcheck.knowledge.blocking import Orm, blocking
+from prodcheck.knowledge.blocking import Blocking, Orm, blocking
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
 from prodcheck.project.python_index import PythonIndex
@@ -77,14 +76,13 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
         self._wrapped: dict[str, list[Function]] | None = None  # wrapper -> the functions it is put around (`Wrapped`)
 
-    if not TYPE_CHECKING:  # (to mypy `kb` is the attribute HoldsBase declares)
-        def __getattr__(self, name: str) -> object:
-            """`kb`, knowledge/blocking.toml, parsed when a walk first asks (a scan with no code to walk never does),
-            then kept as a plain attribute: a class-level descriptor would slow every later read of it."""
-            if name == "kb":
-                self.kb = blocking()
-                return self.kb
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    @property
+    def kb(self) -> Blocking:  # type: ignore[override]  # HoldsBase declares it an attribute, read-only here
+        """knowledge/blocking.toml, parsed when a walk first asks (a scan with no code to walk never does; `blocking`
+        keeps it). A property, not `__getattr__`: on CPython 3.11 a class with `__getattr__` has every attribute
+        read and method call of its instances go unspecialised (a bound method made per call, ~6x slower per read),
+        and not a `cached_property`, whose write to the instance's `__dict__` has the same effect on every read."""
+        return blocking()
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
