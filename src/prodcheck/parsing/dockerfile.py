@@ -44,6 +44,15 @@ class Stage:
     line: int
     base_stage: int | None = None
     instructions: list[Instruction] = field(default_factory=list)
+    # keyword -> the stage's last instruction of it (`last`), made when first asked, once the stage is parsed
+    _last: dict[str, Instruction] | None = field(default=None, repr=False, compare=False)
+
+    def last(self, keyword: str) -> Instruction | None:
+        """The stage's own last instruction of that keyword."""
+        last = self._last
+        if last is None:
+            last = self._last = {instruction.keyword: instruction for instruction in self.instructions}
+        return last.get(keyword)
 
 
 @dataclass(slots=True)
@@ -89,9 +98,9 @@ class DockerfileView:
 
     def _find_effective(self, stage: Stage, keyword: str) -> Instruction | None:
         for member in self.lineage(stage):
-            found = [i for i in member.instructions if i.keyword == keyword]
-            if found:
-                return found[-1]
+            found = member.last(keyword)
+            if found is not None:
+                return found
             if keyword not in _INHERITED:
                 break
         return None
