@@ -97,3 +97,13 @@ spec:
 """
     project = project_model(tmp_path, {"app.py": "from fastapi import FastAPI\napp = FastAPI()\n", "k8s/app.yaml": manifests})
     assert secret_object_names(project) == {"db-creds", "api-env"}
+
+
+def test_a_command_s_secret_option_written_with_a_json_escape(tmp_path: Path) -> None:
+    """PC302 reads `--option=value` in Dockerfile commands only where the text can hold an `=`: an exec form's
+    `\\u003d` is one the text does not show."""
+    root = write_project(tmp_path, {
+        "Dockerfile": 'FROM python:3.12\nRUN apt-get update\nCMD ["app", "--api-key\\u003dQm9vYmFyYmF6cXV4MTIz"]\n',
+    })
+    _code, report = run_json(root, "--no-cache", "--select", "PC302")
+    assert [(f["code"], f["line"]) for f in report["findings"]] == [("PC302", 3)]

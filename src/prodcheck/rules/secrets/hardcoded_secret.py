@@ -184,7 +184,7 @@ class HardcodedSecret(CodeSecrets):
         candidates: list[tuple[str, SimpleCommand]] = []
         for source, view in project.dockerfiles:
             for instruction in view.instructions:
-                if instruction.keyword in {"RUN", "CMD", "ENTRYPOINT"}:
+                if instruction.keyword in {"RUN", "CMD", "ENTRYPOINT"} and _may_assign(instruction.value, instruction.heredoc):
                     candidates.extend((source.path, c) for c in command_of(instruction))
         for process in project.processes:
             for step in process.steps:
@@ -211,6 +211,13 @@ class HardcodedSecret(CodeSecrets):
                 span = (Span(command.line, start + 1, command.line, start + 1 + len(value)) if start >= 0
                         else Span(command.line, 1, command.line, len(line_text) + 1))
                 yield self._draft(name, value, "in a command", Location(path, span))
+
+
+def _may_assign(value: str, heredoc: str) -> bool:
+    """A Dockerfile command written like this can hold a `NAME=value` or an `--option=value` (what `_commands`
+    reads): its text or here-document holds an `=`, or a backslash (an exec form's JSON escape, `\\u003d`, writes
+    one the text does not show). Most RUN lines have neither, and are not split into commands for it."""
+    return "=" in value or "\\" in value or "=" in heredoc
 
 
 def _in_chart(project: Project, path: str) -> bool:
