@@ -25,13 +25,12 @@ from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import ParseError
-from prodcheck.parsing.gotemplate import Node, TemplateSyntaxError, parse
 from prodcheck.parsing.yaml import YNode, load_documents
-from prodcheck.project.helm_binary import helm_binary, helm_version
-from prodcheck.project.helm_eval import Budget, Emission, Evaluator, LongRange
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
+    from prodcheck.parsing.gotemplate import Node
+    from prodcheck.project.helm_eval import Emission
     from prodcheck.project.views import FileViews
     from prodcheck.rules.base import Draft
 
@@ -97,8 +96,12 @@ def _short(reason: str) -> str:
 def render_charts(views: FileViews) -> Rendering:
     rendering = Rendering()
     charts = [s for s in views.files if s.path.rsplit("/", 1)[-1] == "Chart.yaml" and s.error is None]
+    if not charts:
+        return rendering  # (the template engine and the helm binary's readers are loaded only for a chart)
+    from prodcheck.project.helm_binary import helm_binary, helm_version
+
     chart_dirs = {posixpath.dirname(s.path) for s in charts}
-    binary = helm_binary(views.root) if charts else None
+    binary = helm_binary(views.root)
     rendering.helm = helm_version(binary) if binary is not None else None
     for chart in charts:
         directory = posixpath.dirname(chart.path)
@@ -123,6 +126,9 @@ def _nested(directory: str, other: str) -> bool:
 def _render_chart(views: FileViews, chart: SourceFile, directory: str, rendering: Rendering) -> dict[str, Rendered]:
     """Render the chart statically into `rendering`; every template's rendering (also those that
     yield no manifest), for the Helm path to borrow line origins from."""
+    from prodcheck.parsing.gotemplate import TemplateSyntaxError, parse
+    from prodcheck.project.helm_eval import Budget, Evaluator, LongRange
+
     prefix = f"{directory}/templates/" if directory else "templates/"
     values_path = f"{directory}/values.yaml" if directory else "values.yaml"
     values_source = views.by_path.get(values_path)
