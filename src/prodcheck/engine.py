@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 import warnings
+from contextlib import nullcontext
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,11 +178,14 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     # worth collecting: collection passes over them were a third of the infra scan.
     from prodcheck.fix.memo import remembering
 
-    with recording() as reads, _collector_paused(), remembering(run_table.folder):
+    # What the model and the rules read of the files' own bytes is noted only for a result that is stored
+    # (incremental.entry): without the cache, the ~70,000 reads of a text on the infra corpus note nothing.
+    with (recording() if run_table.enabled else nullcontext()) as reads, _collector_paused(), \
+            remembering(run_table.folder):
         kept, suppressed, secrets, notes, internal, metas = _check(root, files, python, settings,
                                                                    RuleInputs(run_table.folder, plan.digests),
                                                                    plan.reduced)
-    if run_table.enabled and not internal:
+    if reads is not None and not internal:
         stored = incremental.entry((kept, suppressed, secrets, notes), reads, files)
         incremental.store(run_table, key, stored)
         if model_key is not None:
