@@ -171,16 +171,24 @@ def substitute(text: str, variables: dict[str, str]) -> str:
 
 
 def exec_form(value: str) -> list[str] | None:
-    text = value.strip()
-    if not text.startswith("["):
+    """The argv of an exec-form value (`["uvicorn", "app:app"]`), or None for a shell form (the caller's own list)."""
+    if not value.lstrip().startswith("["):
         return None
+    argv = _exec_form(value)
+    return list(argv) if argv is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _exec_form(value: str) -> tuple[str, ...] | None:
+    # Read once per run: the process model and several rules ask for the same CMD and ENTRYPOINT values.
+    text = value.strip()
     try:
         check_depth(text, limit=MAX_EXEC_FORM_DEPTH, what="exec form")
         parsed = json.loads(text)
     except (ValueError, RecursionError, ParseError):
         return None  # not an exec form (a 100,000-deep one is read as a shell form)
     if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed):
-        return parsed
+        return tuple(parsed)
     return None
 
 
