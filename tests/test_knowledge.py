@@ -384,6 +384,26 @@ def test_prefilter_on_a_files_words_answers_as_a_search_of_its_bytes(monkeypatch
     assert answers[-8:] == [False, True, False, True, False, True, False, True]
 
 
+def test_prefilter_finds_every_needle_of_other_bytes_wherever_it_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A needle holding a byte other than an identifier's (`session.query(`, `CREATE TABLE`) is searched in the bytes
+    only when the file's words hold one of its parts (prefilter._part_of_runs): written alone, inside longer names on
+    either side, or between other bytes, each is found as a search of the bytes finds it."""
+    from prodcheck import prefilter
+
+    monkeypatch.setattr(prefilter, "_FIRST_TRIED", 0)
+    monkeypatch.setattr(prefilter, "_needle_order", [])
+    others = [n for n in engine.python_needles() if not set(n) <= prefilter._IDENTIFIER_BYTES
+              and n not in prefilter.conditional_needles()]
+    assert b"session.query(" in others and b"CREATE TABLE" in others and prefilter._needle_patterns()[3] is not None
+    assert prefilter._part_of_runs(b"session.query(") == b"\0query\0"
+    assert prefilter._part_of_runs(b"CREATE TABLE") == b"\0TABLE"
+    for word in others:
+        for source in (word, b"x_" + word + b"_y", b"(" + word + b")", b"a = '" + word + b"'\n"):
+            assert prefilter._needs_parse(source) == _searched(source), source
+            assert prefilter._needs_parse(source), source
+    assert not prefilter._needs_parse(b"query = 1\nTABLE = 2\n")
+
+
 def test_a_resource_class_method_blocks_unless_it_sends_nothing() -> None:
     """`resources` (knowledge/blocking.toml): every public class method of a module's resource class makes a
     request, a custom action too; the family's `safe` methods, `_async` twins and private ones do not, and a
