@@ -60,3 +60,71 @@ def test_a_call_before_the_parameter_test_guards_nothing() -> None:
     # the body (line 4) is guarded; the test's own line, where `self.exists(key)` runs first, is not
     assert (4, 4, "verify_exists", "truthy", 2) in guards
     assert (3, 3, "verify_exists", "truthy", 2) not in guards
+
+
+def test_the_walk_reads_the_guards_of_every_function_that_has_any() -> None:
+    """The extractor asks `param_guards` only of a function whose statements hold an `if` or a `p or Default()`
+    binding (extract/values.py `Scope.branches`, noted as the walk meets them): wherever they are (nested blocks, a
+    branch a constant switches off, a lazy block, a test function of a test file), its guards are those
+    `param_guards` reads off the function alone, and a nested function's or class's `if` is not the function's."""
+    from prodcheck.extract.python import extract
+
+    source = textwrap.dedent('''
+        import threading
+        _client = None
+
+        def fallback(store=None):
+            for _ in range(3):
+                store = store or make()
+            return store
+
+        def annotated(flag=False):
+            value: int = flag if flag else 0
+            return value
+
+        def dead(flag=False):
+            if False:
+                if flag:
+                    work()
+
+        def nested(flag=False):
+            def inner():
+                if flag:
+                    work()
+            class Local:
+                if flag:
+                    x = 1
+            return inner, Local
+
+        def lazy(flag=False):
+            global _client
+            if _client is None:
+                if flag:
+                    _client = make()
+            return _client
+
+        def handled(flag=False):
+            try:
+                work()
+            except ValueError:
+                with threading.Lock():
+                    if not flag:
+                        return None
+            return 1
+
+        def test_shallow(flag=False):
+            while True:
+                if flag:
+                    client.post("/x", json={"a": 1})
+                break
+
+        def plain(flag=False):
+            return work(flag)
+        ''')
+    tree = ast.parse(source)
+    expected = {f.name: param_guards(f) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}
+    assert expected["fallback"] and expected["annotated"] and expected["dead"] and expected["lazy"]
+    assert expected["handled"] and expected["test_shallow"] and not expected["nested"] and not expected["plain"]
+    for reduced in (False, True):
+        facts = extract("tests/test_guards.py", source.encode(), reduced)
+        assert {f.qualname.rpartition(".")[2]: f.guards for f in facts.functions} == expected

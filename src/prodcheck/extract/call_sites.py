@@ -51,9 +51,9 @@ class CallSites(TestBodies):
         value = node.value
         if type(value) is _Constant and type(value.value) is str:
             return  # docstrings and bare strings say nothing about runtime behaviour
-        method = self._dispatch.get(type(value), self.generic_visit)  # its one child, as `generic_visit` would
+        method = self._dispatch.get(type(value), self._generic)  # its one child, as `generic_visit` would
         if method is not None:
-            method(value)
+            method(self, value)
 
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
@@ -63,13 +63,17 @@ class CallSites(TestBodies):
     def visit_Call(self, node: ast.Call) -> None:
         # Runs for every call of every file: exact type tests (the parser makes no subclasses), the
         # scope read once, and the children dispatched as `generic_visit` does.
-        value = self.value(node)
+        values = self._values  # `value` inlined: a call's Value, computed once per node, never None
+        value = values.get(id(node))
+        if value is None:
+            value = values[id(node)] = self._without_arguments(node) if self.shallow else self._compute_value(node, 0)
+        assert value is not None  # (a call's Value is never None)
         func = node.func
         scope = self.scopes[-1]
-        text = value.text if value is not None else ""
+        text = value.text
         if self.shallow and (kept_call(text) or debug_variable(node)):
             raise WholeFunction  # a reader takes this call's arguments (extract/test_bodies.py)
-        if text and value is not None:
+        if text:
             receiver = ""
             if type(func) is _Attribute:
                 base = func.value
@@ -96,11 +100,9 @@ class CallSites(TestBodies):
             calls.append(Call(value, scope.qualname if scope.is_function else "", receiver, flags))
             if len(calls) > PYTHON_MAX_FACTS:
                 raise OverBudget(too_large("calls", len(calls), PYTHON_MAX_FACTS))
-        offloads = eager = False
-        if value is not None:
-            last = text.rpartition(".")[2]  # `Value.last`, computed once per call
-            offloads = text in self._offloaders or last in self._offload_methods
-            eager = not offloads and (text in self._eager_functions or last in self._eager_methods)
+        last = text.rpartition(".")[2]  # `Value.last`, computed once per call
+        offloads = text in self._offloaders or last in self._offload_methods
+        eager = not offloads and (text in self._eager_functions or last in self._eager_methods)
         if node.args and (text in self._consuming_functions
                           or (type(func) is _Attribute and func.attr in self._consuming_methods)):
             consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
@@ -113,25 +115,33 @@ class CallSites(TestBodies):
                                        if type(a) is ast.Lambda)
         while type(func) is _Attribute:  # `a.b.c(...)`: the attribute names hold nothing, only what they end on
             func = func.value
-        dispatch, generic = self._dispatch, self.generic_visit
+        dispatch, generic = self._dispatch, self._generic
         method = dispatch.get(type(func), generic)
         if method is not None:
-            method(func)
+            method(self, func)
         if offloads:
             self.offload_depth += 1
         for arg in node.args:
+            if type(arg) is _Constant:  # `visit_Constant` inlined
+                literal = arg.value
+                if type(literal) is str and "://" in literal:
+                    self._string(arg, "")
+                continue
             method = dispatch.get(type(arg), generic)
             if method is not None:
-                method(arg)
+                method(self, arg)
         for keyword in node.keywords:
             argument = keyword.value
             if type(argument) is _Constant:  # `url="postgres://..."`: a URL literal, recorded with its keyword
                 literal = argument.value
-                if keyword.arg and type(literal) is str and "://" in literal:
-                    self._string(argument, f"kwarg:{keyword.arg}")
+                if type(literal) is str and "://" in literal:
+                    if keyword.arg:
+                        self._string(argument, f"kwarg:{keyword.arg}")
+                    self._string(argument, "")  # `visit_Constant` inlined (`_string` keeps one per span)
+                continue
             method = dispatch.get(type(argument), generic)
             if method is not None:
-                method(argument)
+                method(self, argument)
         if offloads:
             self.offload_depth -= 1
 
@@ -145,9 +155,9 @@ class CallSites(TestBodies):
                 flags = READ | (OFFLOADED if self.offload_depth > 0 or self.deferred_depth > 0 else 0)
                 self.reads.append(Call(value, scope.qualname, "", flags | (ONCE if self.once_depth > 0 else 0)))
         child = node.value
-        method = self._dispatch.get(type(child), self.generic_visit)
+        method = self._dispatch.get(type(child), self._generic)
         if method is not None:
-            method(child)
+            method(self, child)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         literal = node.value

@@ -135,7 +135,9 @@ def _defaults(statement: ast.If, needs: list[tuple[str, str]]) -> list[tuple[str
 _BODIES: dict[type, tuple[str, ...]] = {}
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers")
 _If, _Assign, _AnnAssign, _BoolOp = ast.If, ast.Assign, ast.AnnAssign, ast.BoolOp
-_FALLBACKS = (ast.BoolOp, ast.IfExp)  # the values `_or_default` reads (`p or Default()`, `p if p else Default()`)
+# The values `_or_default` reads (`p or Default()`, `p if p else Default()`): with an `if`, what a function's
+# statements need for it to have a guard (the walk notes them: extract/values.py `Scope.branches`).
+FALLBACKS = (ast.BoolOp, ast.IfExp)
 
 
 def _bodies(statement_type: type) -> tuple[str, ...]:
@@ -152,7 +154,7 @@ def _block(statements: list[ast.stmt], top: bool, params: frozenset[str], guards
             return
         statement_type = type(statement)  # the parser makes exact node types, never subclasses
         if statement_type is _Assign or statement_type is _AnnAssign:
-            if type(statement.value) in _FALLBACKS:  # type: ignore[attr-defined]  # an Assign or AnnAssign
+            if type(statement.value) in FALLBACKS:  # type: ignore[attr-defined]  # an Assign or AnnAssign
                 fallback = _or_default(statement, params)
                 if fallback:
                     first, last = _span([statement])
@@ -236,15 +238,15 @@ def param_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Guard, .
     # (function -> cell -> function) that outlives the call, and extraction runs with the cyclic collector
     # off and then freezes what is left (python_pass._collector_paused): 17 MiB of the bench corpus's peak.
     args = node.args
-    positions = {a.arg: i for i, a in enumerate((*args.posonlyargs, *args.args))}
-    positions.update((a.arg, -1) for a in args.kwonlyargs)
-    params = frozenset(positions) - {"self", "cls"}
+    params = frozenset([a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]) - {"self", "cls"}
     if not params:
         return ()
     guards: list[tuple[int, int, str, str]] = []
     _block(node.body, True, params, guards)  # statements only: cheap, and most functions test no parameter
     if not guards:
         return ()
+    positions = {a.arg: i for i, a in enumerate((*args.posonlyargs, *args.args))}
+    positions.update((a.arg, -1) for a in args.kwonlyargs)
     # A parameter the function binds again is no longer the caller's value where a later test reads it; a binding
     # inside the guarded lines themselves (`p = p or Default()`, `if p is None: p = Default()`) comes after the test.
     stores = _stores(node.body, params)

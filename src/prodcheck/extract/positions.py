@@ -19,18 +19,18 @@ class Positions:
 
     def __init__(self, source: bytes) -> None:
         # One int object per line number for the whole file: Python shares only those up to 256, and
-        # every span holds two. (Only an identity: a line past the list keeps the parser's int.) Made at
-        # the first span past line 256: most files record few spans (URL literals, classes), or none.
-        self._ints: list[int] = []
-        self._count = source.count(b"\n") + 2
+        # every span holds two. (Only an identity: the int of a line's first span stands for the line.) Kept
+        # for the lines spans are made on: most files record few spans (URL literals, classes), or none, and
+        # an int made for every line of a file (a list) cost more than the spans themselves.
+        self._ints: dict[int, int] = {}
         # Lines holding a non-ASCII byte, found once: most files have none, and checking the line
         # on every node costs as much as the line is long (generated data files have huge ones).
         # Only such a file needs its lines (a bytes object per line: not made for the others).
         self._lines: list[bytes] = [] if source.isascii() else source.splitlines()
         self._wide: frozenset[int] = frozenset(  # the numbers of those lines, in C: no Python step per line
             compress(count(1), map(not_, map(bytes.isascii, self._lines)))) if self._lines else _NONE
-        # No line to convert: `at` is the packed byte offsets plus one (ValueBuilder._compute_value inlines it).
-        self.packs = not self._wide
+        # On any other line `at` is the packed byte offsets plus one (ValueBuilder._compute_value inlines it).
+        self.wide_lines: frozenset[int] | None = self._wide
 
     def column(self, line: int, byte_offset: int) -> int:
         if line in self._wide:
@@ -42,13 +42,10 @@ class Positions:
         end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr, stmt, arg)
         if end_line > 256:  # up to 256 Python shares the int objects itself
-            ints = self._ints
-            if not ints:
-                ints = self._ints = list(range(self._count))
-            if line > 256 and line < len(ints):
-                line = ints[line]
-            if end_line < len(ints):
-                end_line = ints[end_line]
+            shared = self._ints.setdefault
+            if line > 256:
+                line = shared(line, line)
+            end_line = shared(end_line, end_line)
         wide = self._wide
         if wide:
             if line in wide:

@@ -35,16 +35,18 @@ _new_tuple = tuple.__new__
 _V2, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[5]
 _intern = sys.intern
 _chain = chain.from_iterable
-_DISPATCH_NAMES: dict[type, tuple[tuple[type, str], ...]] = {}
+_DISPATCH: dict[type, dict[type, Any]] = {}
 
 
-def _dispatch_names(cls: type) -> tuple[tuple[type, str], ...]:
-    """(node type, visit method name) pairs of a visitor class, computed once per class."""
-    names = _DISPATCH_NAMES.get(cls)
-    if names is None:
-        names = _DISPATCH_NAMES[cls] = tuple(
-            (getattr(ast, name[6:]), name) for name in dir(cls) if name.startswith("visit_") and hasattr(ast, name[6:]))
-    return names
+def _dispatch_table(cls: type) -> dict[type, Any]:
+    """A visitor class's dispatch (`_Extractor`): node type to its visit function, computed once per class. Plain
+    functions, called with the walker (`method(self, node)`): no bound method per file (they made a cycle per walker)."""
+    table = _DISPATCH.get(cls)
+    if table is None:
+        table = _DISPATCH[cls] = dict.fromkeys((*_LEAVES, *_NOT_NODES))
+        table.update((getattr(ast, name[6:]), getattr(cls, name)) for name in dir(cls)
+                     if name.startswith("visit_") and hasattr(ast, name[6:]))
+    return table
 
 
 _Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
@@ -71,17 +73,17 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
 
 class _Extractor(CallSites):
     """Visits each node once; dispatch by type through a dict (NodeVisitor's getattr per node is slow).
-    The dict maps a node type to its visit method, a leaf or a plain value to None (not entered), and
-    any other type is walked (`generic_visit`): one lookup per child."""
+    The dict maps a node type to its visit function (one dict per class, `_dispatch_table`), a leaf or a
+    plain value to None (not entered), and any other type is walked (`generic_visit`): one lookup per child."""
 
     def visit(self, node: ast.AST) -> None:
-        method = self._dispatch.get(type(node), self.generic_visit)
+        method = self._dispatch.get(type(node), self._generic)
         if method is not None:
-            method(node)
+            method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         # `visit` inlined: this loop runs for every node of every file.
-        dispatch, generic = self._dispatch, self.generic_visit
+        dispatch, generic = self._dispatch, self._generic
         node_type = type(node)
         names = _CHILD_FIELDS.get(node_type)
         if names is None:
@@ -90,18 +92,28 @@ class _Extractor(CallSites):
             child = getattr(node, name, None)
             if type(child) is list:
                 for item in child:
-                    method = dispatch.get(type(item), generic)
+                    item_type = type(item)
+                    if item_type is _Constant:  # `visit_Constant` inlined: a literal is one node in eight
+                        literal = item.value
+                        if type(literal) is str and "://" in literal:
+                            self._string(item, "")
+                        continue
+                    method = dispatch.get(item_type, generic)
                     if method is not None:
-                        method(item)
+                        method(self, item)
+            elif type(child) is _Constant:  # (`visit_Constant` inlined)
+                literal = child.value
+                if type(literal) is str and "://" in literal:
+                    self._string(child, "")
             else:
                 method = dispatch.get(type(child), generic)
                 if method is not None:
-                    method(child)
+                    method(self, child)
 
     def __init__(self, module: str, path: str, source: bytes, reduced: bool = False) -> None:
         super().__init__(module, path, source, reduced)
-        self._dispatch: dict[type, Any] = dict.fromkeys((*_LEAVES, *_NOT_NODES))
-        self._dispatch.update((node_type, getattr(self, name)) for node_type, name in _dispatch_names(type(self)))
+        self._dispatch: dict[type, Any] = _dispatch_table(type(self))
+        self._generic = _Extractor.generic_visit  # (a plain function, as the table's)
         self.calls: list[Call] = []
         self.reads: list[Call] = []  # reads of request-making attributes in functions (call_sites.py)
         self.keyword_names: list[str] = []  # of keywords holding a literal (extract/file_facts.literal_keywords)
@@ -123,6 +135,7 @@ class _Extractor(CallSites):
     # ------------------------------------------------------------ structure
 
     def visit_If(self, node: ast.If) -> None:
+        self.scopes[-1].branches = True  # what param_guards reads
         test = node.test
         is_main = (
             isinstance(test, ast.Compare)
@@ -259,7 +272,7 @@ class _Extractor(CallSites):
                 self.in_main,
                 self.annotation(node.returns),
                 tuple(scope.declared),
-                param_guards(node),
+                param_guards(node) if scope.branches else (),  # (no `if` nor `p or Default()`: no guard)
                 tuple(scope.local_types),
             )
         )
@@ -319,7 +332,8 @@ def module_name_for(path: str) -> str:
 
 
 def pragma_comments(source: bytes) -> tuple[tuple[int, str], ...]:
-    if not _PRAGMA.search(source):
+    # `find` first: a search for one string skips through the bytes, the pattern stops at every `#`
+    if source.find(b"prodcheck") == -1 or not _PRAGMA.search(source):
         return ()
     import io
     import tokenize
@@ -366,7 +380,6 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
     extractor.collect_module_names(tree)
     extractor.tree = tree
     extractor.visit(tree)
-    extractor._dispatch.clear()  # bound methods: a cycle the (paused) garbage collector would keep
     extractor._values.clear()
     extractor._eager_lambdas.clear()
     extractor.iterated.clear()

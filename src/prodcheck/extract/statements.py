@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 import sys
+from typing import Any
 
+from prodcheck.extract.guards import FALLBACKS
 from prodcheck.extract.values import ValueBuilder, Scope
 from prodcheck.model.facts import ASYNC_WITH, VALUE_SHAPES, WITH, Assign, Value
 
 _new_tuple = tuple.__new__
 _V2, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[5]
 _intern = sys.intern
-_Name, _Attribute, _CallNode = ast.Name, ast.Attribute, ast.Call
+_Name, _Attribute, _CallNode, _Tuple, _List = ast.Name, ast.Attribute, ast.Call, ast.Tuple, ast.List
 _LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant, ast.Await, ast.Subscript, ast.Lambda,
                                 ast.IfExp, ast.BoolOp})
 
@@ -50,6 +52,11 @@ def _function_table(target: ast.expr, node: ast.expr) -> bool:
 
 class Statements(ValueBuilder):
     """The binding statements of a file, on top of its names and Values (extract/values.py)."""
+
+    # what the walk (extract/python.py `_Extractor`) sets up: node type to a visit function, called `method(self,
+    # node)`, and `generic_visit`, the plain function
+    _dispatch: dict[type, Any]
+    _generic: Any
 
     def __init__(self, module: str, path: str, source: bytes) -> None:
         super().__init__(module, path, source)
@@ -91,7 +98,7 @@ class Statements(ValueBuilder):
         if value is None:
             return
         scope = self.scopes[-1]
-        if isinstance(target, ast.Name):
+        if type(target) is _Name:  # (exact node types: the parser makes no subclasses)
             if scope.is_function:
                 # A function's own name: its binding is one of the function's `locals`, and no Assign
                 # (a hundred thousand on the bench corpus that no reader of `assigns` took: ~10 MiB).
@@ -106,19 +113,19 @@ class Statements(ValueBuilder):
                 return
             name = _intern(f"{scope.qualname}.{target.id}")
             self.assigns.append(Assign(name, value, self.pos.at(node), scope.qualname, self.in_main))
-        elif isinstance(target, ast.Attribute):
+        elif type(target) is _Attribute:
             dotted = self.dotted(target)
             if dotted:
                 self.assigns.append(
                     Assign(_intern(self.qualify(dotted)), value, self.pos.at(node), scope.qualname, self.in_main)
                 )
-        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+        elif type(target) is ast.Subscript and type(target.value) is _Name \
                 and target.value.id in self.module_names and target.value.id not in scope.local_names:
             # `worker_map[name] = worker` in a start-up function: an entry of a module global's container,
             # recorded as `module.worker_map[]`
             self.assigns.append(Assign(_intern(f"{self.module}.{target.value.id}[]"), value, self.pos.at(node),
                                        scope.qualname, self.in_main))
-        elif isinstance(target, ast.Subscript) and type(target.value) is ast.Attribute and scope.is_function \
+        elif type(target) is ast.Subscript and type(target.value) is ast.Attribute and scope.is_function \
                 and type(target.value.value) is ast.Name and target.value.value.id == "self":
             # `self._engines[name] = create_engine(url)` in a method: an entry of the instance's container,
             # recorded as `self._engines[]` (rules/concurrency/containers.py reads it by the method's class)
@@ -146,12 +153,17 @@ class Statements(ValueBuilder):
         return named
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        value = node.value
+        if type(value) in FALLBACKS:
+            self.scopes[-1].branches = True  # `x = p or Default()`: what param_guards reads
         for target in node.targets:
-            if isinstance(target, (ast.Tuple, ast.List)):
-                self._record_unpack(target, node.value, node)
+            if type(target) is _Tuple or type(target) is _List:  # (exact node types: the parser makes no subclasses)
+                self._record_unpack(target, value, node)
             else:
-                self._record_assign(target, node.value, node)
-        self.visit(node.value)
+                self._record_assign(target, value, node)
+        method = self._dispatch.get(type(value), self._generic)  # `visit` inlined: one Assign in five statements
+        if method is not None:
+            method(self, value)
 
     def _record_unpack(self, target: ast.Tuple | ast.List, value_node: ast.expr, node: ast.stmt) -> None:
         """`args, controller = create_controller()` outside a function (a module's `if __name__ == "__main__":`
@@ -294,6 +306,8 @@ class Statements(ValueBuilder):
                 scope.local_types.append((node.target.id, annotation))
                 scope.local_names.add(node.target.id)
         if node.value is not None:
+            if type(node.value) in FALLBACKS:
+                self.scopes[-1].branches = True  # (as in `visit_Assign`)
             self._record_assign(node.target, node.value, node)
             self.visit(node.value)
 

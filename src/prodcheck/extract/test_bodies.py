@@ -55,16 +55,17 @@ class TestBodies(Statements):
 
     def _body(self, node: ast.FunctionDef | ast.AsyncFunctionDef, once_from: int, lazy_blocks: frozenset[int]) -> None:
         if once_from >= len(node.body) and not lazy_blocks:  # most functions: every statement visited as it is
-            dispatch, generic = self._dispatch, self.generic_visit  # `visit` inlined
+            dispatch, generic = self._dispatch, self._generic  # `visit` inlined
             for statement in node.body:
                 method = dispatch.get(type(statement), generic)
                 if method is not None:
-                    method(statement)
+                    method(self, statement)
             return
         for position, statement in enumerate(node.body):
             if position == once_from:
                 self.once_depth += 1
             if id(statement) in lazy_blocks and isinstance(statement, ast.If):
+                self.scopes[-1].branches = True  # (an `if`, as `visit_If` notes one)
                 self.visit(statement.test)
                 self.once_depth += 1
                 for inner in statement.body:

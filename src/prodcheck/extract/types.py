@@ -32,7 +32,7 @@ _def_spans: dict[tuple[int, int], Span] = {}
 class Unplaced:
     """Stands for the extractor's positions while an annotation is built: every Value's `at` is 0."""
 
-    packs = False  # `at` is not the packed offsets: asked of every node (ValueBuilder._compute_value)
+    wide_lines = None  # no line is read: every Value's `at` is UNPLACED (ValueBuilder._compute_value)
 
     def at(self, node: ast.AST) -> int:
         return UNPLACED

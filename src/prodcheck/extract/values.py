@@ -29,6 +29,9 @@ class Scope:
     is_generator: bool = False
     declared: list[str] = field(default_factory=list)  # `global` / `nonlocal` names
     local_types: list[tuple[str, Value]] = field(default_factory=list)  # `name: Annotation` in a function
+    # An `if`, or a binding of `p or Default()`, among its own statements: the only shapes param_guards
+    # (extract/guards.py) reads, noted as the walk meets them, so a function without one is not read again.
+    branches: bool = False
 
 
 # Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, flat_keywords,
@@ -46,6 +49,8 @@ _Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast
 _Subscript = ast.Subscript
 _BinOp, _Div = ast.BinOp, ast.Div
 _List, _Tuple, _Set, _Dict = ast.List, ast.Tuple, ast.Set, ast.Dict
+_FunctionDef, _AsyncFunctionDef, _ClassDef = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+_AssignNode, _AnnAssignNode, _If, _Try = ast.Assign, ast.AnnAssign, ast.If, ast.Try
 
 
 class WholeFunction(Exception):
@@ -170,17 +175,21 @@ class ValueBuilder(ast.NodeVisitor):
 
     def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
         positions = self.pos
-        if positions.packs:  # `Positions.at` inlined for a file of ASCII lines: this runs for every Value
+        wide = positions.wide_lines  # `Positions.at` inlined for a node on ASCII lines: this runs for every Value
+        if wide is None:  # an annotation's Values (extract/types.py `Unplaced`)
+            span: int | Span = UNPLACED
+        else:
             line = node.lineno  # type: ignore[attr-defined]  # positioned nodes only (expr)
             end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr)
-            col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr)
-            if end_line == line and end_col < col:
-                end_col = col
-            lines = end_line - line
-            span: int | Span = line << 44 | (col + 1) << 28 | lines << 16 | end_col + 1 \
-                if line < 65536 and 0 <= lines < 4096 and col < 65535 and end_col < 65535 else positions.at(node)
-        else:
-            span = positions.at(node)
+            if wide and (line in wide or end_line in wide):
+                span = positions.at(node)
+            else:
+                col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr)
+                if end_line == line and end_col < col:
+                    end_col = col
+                lines = end_line - line
+                span = line << 44 | (col + 1) << 28 | lines << 16 | end_col + 1 \
+                    if line < 65536 and 0 <= lines < 4096 and col < 65535 and end_col < 65535 else positions.at(node)
         if depth > 6:
             return _new_tuple(_V2, ("other", span))
         node_type = type(node)  # the parser makes exact node types, never subclasses
@@ -368,16 +377,17 @@ class ValueBuilder(ast.NodeVisitor):
         """The names a module binds at its top level, in `if`/`try` blocks there too (`if __name__ ==
         "__main__": args, controller = create_controller()` sets the global its routes use)."""
         statements = list(tree.body)
-        while statements:
+        while statements:  # (exact node types: the parser makes no subclasses)
             statement = statements.pop()
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self.module_names.add(statement.name)
-                if not isinstance(statement, ast.ClassDef):
-                    self.module_functions.add(statement.name)
+            kind = type(statement)
+            if kind is _FunctionDef or kind is _AsyncFunctionDef or kind is _ClassDef:
+                self.module_names.add(statement.name)  # type: ignore[attr-defined]  # a definition
+                if kind is not _ClassDef:
+                    self.module_functions.add(statement.name)  # type: ignore[attr-defined]  # a function
                 # `global store` at the top of a module-level function's (or method's) body: a module name
                 # even when no module-level statement assigns it
-                bodies = [statement.body] if not isinstance(statement, ast.ClassDef) else [
-                    m.body for m in statement.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                bodies = [statement.body] if kind is not _ClassDef else [  # type: ignore[attr-defined]  # a definition
+                    m.body for m in statement.body if type(m) is _FunctionDef or type(m) is _AsyncFunctionDef]  # type: ignore[attr-defined]  # a class
                 for body in bodies:
                     if ast.Global not in map(type, body):  # most bodies: no statement looked at in Python
                         continue
@@ -385,14 +395,14 @@ class ValueBuilder(ast.NodeVisitor):
                         if isinstance(inner, ast.Global):
                             self.global_names.update(inner.names)
                             self.module_names.update(inner.names)
-            elif isinstance(statement, ast.Assign):
-                for target in statement.targets:
-                    elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
-                    self.module_names.update(e.id for e in elements if isinstance(e, ast.Name))
-            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-                self.module_names.add(statement.target.id)
-            elif isinstance(statement, ast.If):
-                statements.extend((*statement.body, *statement.orelse))
-            elif isinstance(statement, ast.Try):
-                statements.extend((*statement.body, *statement.orelse, *statement.finalbody,
-                                   *(s for handler in statement.handlers for s in handler.body)))
+            elif kind is _AssignNode:
+                for target in statement.targets:  # type: ignore[attr-defined]  # an ast.Assign
+                    elements = target.elts if type(target) is _Tuple or type(target) is _List else [target]
+                    self.module_names.update(e.id for e in elements if type(e) is _Name)
+            elif kind is _AnnAssignNode and type(statement.target) is _Name:  # type: ignore[attr-defined]  # an ast.AnnAssign
+                self.module_names.add(statement.target.id)  # type: ignore[attr-defined]  # an ast.AnnAssign of a name
+            elif kind is _If:
+                statements.extend((*statement.body, *statement.orelse))  # type: ignore[attr-defined]  # an ast.If
+            elif kind is _Try:
+                statements.extend((*statement.body, *statement.orelse, *statement.finalbody,  # type: ignore[attr-defined]  # an ast.Try
+                                   *(s for handler in statement.handlers for s in handler.body)))  # type: ignore[attr-defined]  # an ast.Try
