@@ -11,7 +11,8 @@ from typing import Any
 from prodcheck.extract.file_facts import literal_keywords
 from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.test_bodies import TestBodies
-from prodcheck.extract.values import WholeFunction, debug_variable
+from prodcheck.extract.scope import WholeFunction
+from prodcheck.extract.values import debug_variable
 from prodcheck.knowledge import listed, load
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (AWAITED, IN_MAIN, ITERATED, KEYWORD_LITERAL, OFFLOADED, ONCE, READ, Call,

@@ -5,10 +5,12 @@ entries of a list, tuple, set or dict literal, or returned) and PC302's keyword 
 or a str key of a dict given as one, holding a str literal or a call of one). Each is summed up here once per
 file when it is extracted, so the scans read a short tuple or one bit of a Call, and a function's argument
 Values, locals and returns are read only by rules that need that function (the way to body facts built on
-first read: S32-NOTES, k11-cold-s32).
+first read: S32-NOTES, k11-cold-s32). The file's `# prodcheck:` pragma comments (`pragma_comments`) are read here
+too, from its bytes.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from prodcheck.model.facts import Assign, Function, Value
@@ -16,6 +18,7 @@ from prodcheck.model.facts import Assign, Function, Value
 # How deep `registry_names` follows nested literals (`{"a": [A, B]}`): Hierarchy's registry reads this far.
 _REGISTRY_DEPTH = 3
 _COLLECTIONS = frozenset({"seq", "dict"})
+_PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
 
 
 def registry_names(assigns: Iterable[Assign], functions: Iterable[Function]) -> tuple[str, ...]:
@@ -65,3 +68,21 @@ def literal_keywords(value: Value, found: list[str]) -> None:
             found.append(flat[index])  # type: ignore[arg-type]  # a name
         elif kind == "dict":
             literal_keywords(item, found)
+
+
+def pragma_comments(source: bytes) -> tuple[tuple[int, str], ...]:
+    """(line, text) of each comment that holds `prodcheck` in a file that has a `# prodcheck:` pragma."""
+    # `find` first: a search for one string skips through the bytes, the pattern stops at every `#`
+    if source.find(b"prodcheck") == -1 or not _PRAGMA.search(source):
+        return ()
+    import io
+    import tokenize
+
+    found: list[tuple[int, str]] = []
+    try:
+        for token in tokenize.tokenize(io.BytesIO(source).readline):
+            if token.type == tokenize.COMMENT and "prodcheck" in token.string:
+                found.append((token.start[0], token.string))
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        pass
+    return tuple(found)

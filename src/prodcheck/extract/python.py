@@ -12,25 +12,23 @@ URL literals (extract/call_sites.py), and here the walk itself, functions and cl
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from itertools import chain
 from typing import Any
 
-from prodcheck.extract.file_facts import registry_names
+from prodcheck.extract.file_facts import pragma_comments, registry_names
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.dev_conditions import dev_condition
 from prodcheck.extract.once import Neighbours, once_statements
 from prodcheck.extract.call_sites import CallSites
 from prodcheck.extract.bodies import declares_only, yields
 from prodcheck.extract.types import shared_def_span, shared_imports, shared_param, shared_params
-from prodcheck.extract.values import Scope
+from prodcheck.extract.scope import Scope
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (ITERATED, VALUE_SHAPES,
                                    Call, ClassDef, Function, Param, PyFacts, StringLiteral, pack_position)
 from prodcheck.model.finding import Span
 
-_PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
 _new_tuple = tuple.__new__
 _V2, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[5]
 _intern = sys.intern
@@ -329,23 +327,6 @@ def module_name_for(path: str) -> str:
     if parts and parts[0] in {"src", "lib"} and len(parts) > 1:
         parts = parts[1:]
     return ".".join(p for p in parts if p) or "__root__"
-
-
-def pragma_comments(source: bytes) -> tuple[tuple[int, str], ...]:
-    # `find` first: a search for one string skips through the bytes, the pattern stops at every `#`
-    if source.find(b"prodcheck") == -1 or not _PRAGMA.search(source):
-        return ()
-    import io
-    import tokenize
-
-    found: list[tuple[int, str]] = []
-    try:
-        for token in tokenize.tokenize(io.BytesIO(source).readline):
-            if token.type == tokenize.COMMENT and "prodcheck" in token.string:
-                found.append((token.start[0], token.string))
-    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
-        pass
-    return tuple(found)
 
 
 def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:

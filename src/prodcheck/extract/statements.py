@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from prodcheck.extract.guards import FALLBACKS
-from prodcheck.extract.values import ValueBuilder, Scope
+from prodcheck.extract.scope import Scope
+from prodcheck.extract.values import ValueBuilder
 from prodcheck.model.facts import ASYNC_WITH, VALUE_SHAPES, WITH, Assign, Value
 
 _new_tuple = tuple.__new__

@@ -29,7 +29,7 @@ import ast
 from typing import Any
 
 from prodcheck.extract.statements import Statements
-from prodcheck.extract.values import Scope, WholeFunction
+from prodcheck.extract.scope import Scope, WholeFunction
 from prodcheck.model.facts import Call, ClassDef, Function, StringLiteral
 
 

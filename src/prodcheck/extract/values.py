@@ -7,31 +7,14 @@ from __future__ import annotations
 
 import ast
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
 from prodcheck.extract.positions import Positions
+from prodcheck.extract.scope import Scope, WholeFunction
 from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shared
 from prodcheck.model.facts import VALUE_SHAPES, Value
 from prodcheck.model.finding import Span
-
-
-@dataclass
-class Scope:
-    """A module, class or function being visited: its qualified name and, for a function, what its body binds."""
-
-    qualname: str
-    is_function: bool
-    locals: list[tuple[str, Value, str]] = field(default_factory=list)
-    local_names: set[str] = field(default_factory=set)  # the names in `locals`, for membership
-    returns: list[Value] = field(default_factory=list)
-    is_generator: bool = False
-    declared: list[str] = field(default_factory=list)  # `global` / `nonlocal` names
-    local_types: list[tuple[str, Value]] = field(default_factory=list)  # `name: Annotation` in a function
-    # An `if`, or a binding of `p or Default()`, among its own statements: the only shapes param_guards
-    # (extract/guards.py) reads, noted as the walk meets them, so a function without one is not read again.
-    branches: bool = False
 
 
 # Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, flat_keywords,
@@ -51,10 +34,6 @@ _BinOp, _Div = ast.BinOp, ast.Div
 _List, _Tuple, _Set, _Dict = ast.List, ast.Tuple, ast.Set, ast.Dict
 _FunctionDef, _AsyncFunctionDef, _ClassDef = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
 _AssignNode, _AnnAssignNode, _If, _Try = ast.Assign, ast.AnnAssign, ast.If, ast.Try
-
-
-class WholeFunction(Exception):
-    """A test function makes a call whose arguments a reader takes: it is extracted whole."""
 
 
 def debug_variable(node: ast.Call) -> bool:
