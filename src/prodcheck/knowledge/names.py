@@ -89,9 +89,11 @@ class Names:
         refers to (`"environ.Env"` for a module-level `env = environ.Env()`), when known."""
         if not name:
             return None
-        try:
-            hit = self._plain[name]
-        except KeyError:
+        # `get` with a default rather than `try: [name]`: in a sweep (`sweeping`) and on a project's first
+        # question every name misses, and a raised KeyError costs several times a lookup (145,000 misses of
+        # 209,000 questions on the cold bench corpus).
+        hit = self._plain.get(name, _UNKNOWN)
+        if hit is _UNKNOWN:
             hit = self._match_plain(name)
             if _remember:
                 self._plain[name] = hit
@@ -103,13 +105,12 @@ class Names:
         if resolver != constructor:  # bound methods are equal when they are of the same object
             answers = {}
             self._built = (constructor, answers)
-        try:
-            return answers[name]
-        except KeyError:
+        hit = answers.get(name, _UNKNOWN)
+        if hit is _UNKNOWN:
             hit = self._match_instance(name, constructor)
             if _remember:
                 answers[name] = hit
-            return hit
+        return hit
 
     def _match_instance(self, name: str, constructor: Resolver) -> str | None:
         for built, tail, entry in self._instances:

@@ -16,7 +16,10 @@ from prodcheck.project.calls import CallIndex, ModuleImports, ScopeCalls
 # Wrappers whose result, called, runs the function they wrap with the same arguments (a context manager over a
 # generator function: https://docs.python.org/3/library/contextlib.html#contextlib.contextmanager); memoising ones
 # (`functools.cache`) are not: a call of them does not always run it.
-_SAME_CALL = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+SAME_CALL = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+_UNASKED = object()  # `NameIndex.resolve`: no answer kept for the name yet
+
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
@@ -126,10 +129,9 @@ class NameIndex:
     def resolve(self, dotted: str, depth: int = 0) -> Resolved | None:
         """Follow a dotted name to the function, assignment or class that defines it."""
         key = (dotted, depth) if depth else dotted
-        try:
-            return self._resolved[key]
-        except KeyError:
-            pass
+        found = self._resolved.get(key, _UNASKED)  # (a miss, a third of the questions, raises no KeyError)
+        if found is not _UNASKED:
+            return found  # type: ignore[return-value]  # a Resolved or None, never the marker
         if self._unresolved_from.get(dotted, 7) <= depth:
             return None
         resolved = self._resolved[key] = self._resolve(dotted, depth)
@@ -244,7 +246,7 @@ class NameIndex:
             if resolved.function:
                 return resolved.function
             value = resolved.assign[0].value if resolved.assign else None
-            if value is not None and value.kind == "call" and value.text in _SAME_CALL and len(value.items) == 1 \
+            if value is not None and value.kind == "call" and value.text in SAME_CALL and len(value.items) == 1 \
                     and value.items[0].kind == "name" and not value.keywords:
                 value = value.items[0]  # `get_db_manager = contextmanager(get_db)`: a call of it runs `get_db`
             if value is None or value.kind != "name":

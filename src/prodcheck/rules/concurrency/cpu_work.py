@@ -21,6 +21,7 @@ DOCUMENT_OPEN = frozenset(_DOCUMENTS["open"])
 DOCUMENT_PAGES = frozenset(_DOCUMENTS["pages"])
 PAGE_RENDERS = frozenset(_DOCUMENTS["renders"])
 DOCUMENT_RENDERS = frozenset(_DOCUMENTS["document_renders"])
+_RENDERS = PAGE_RENDERS | DOCUMENT_RENDERS
 _PAYLOADS = _KB["payloads"]
 UPLOAD_TYPES = frozenset(_PAYLOADS["upload_types"])
 UPLOAD_MARKERS = frozenset(_PAYLOADS["upload_markers"])
@@ -41,31 +42,32 @@ MAX_DEPTH = 5
 
 
 def classify_work(index: PythonIndex, call: Call, function: Function) -> str | None:
-    """Why a call does CPU work that grows with data of unbounded size, or None."""
-    work = _Work(index, function)
+    """Why a call does CPU work that grows with data of unbounded size, or None. (`_Work` is made in the branch that
+    asks it: PC503 judges every call on the request path, 20,000 on the cold bench corpus, and nearly all of them
+    are none of these names.)"""
     value = call.value
     name = call.name
     if name in COMPRESSION and not call.receiver:
-        source = work.payload(value.arg(0) or value.kwarg("data"))
+        source = _Work(index, function).payload(value.arg(0) or value.kwarg("data"))
         return _KB["compression"]["what"].format(source=_SOURCE[source]) if source else None
     if name in JSON and not call.receiver:
-        source = work.payload(value.arg(0) or value.kwarg("s") or value.kwarg("fp"))
+        source = _Work(index, function).payload(value.arg(0) or value.kwarg("s") or value.kwarg("fp"))
         return _KB["json"]["what"] if source == "upload" else None
     if name in IMAGE_FUNCTIONS and not call.receiver:
-        return _IMAGES["what"] if work.image_value(value.arg(0) or value.kwarg("image"), 0) else None
+        return _IMAGES["what"] if _Work(index, function).image_value(value.arg(0) or value.kwarg("image"), 0) else None
     head, _, method = name.rpartition(".")
     if not head:
         return None
-    if method in IMAGE_METHODS and work.image(head, call):
+    if method in IMAGE_METHODS and _Work(index, function).image(head, call):
         return _IMAGES["what"]
-    if method in PAGE_RENDERS | DOCUMENT_RENDERS and work.renders_unbounded(head, method, value):
+    if method in _RENDERS and _Work(index, function).renders_unbounded(head, method, value):
         return _DOCUMENTS["what"]
     if method in ARCHIVE_METHODS:
-        source = work.archive(head, call)
+        source = _Work(index, function).archive(head, call)
         if source:
             return _KB["compression"]["what"].format(source=_SOURCE[source])
     if method in ARCHIVE_WRITES:
-        source = work.archive_write(head, call)
+        source = _Work(index, function).archive_write(head, call)
         if source:
             return _KB["compression"]["what"].format(source=_SOURCE[source])
     return None
