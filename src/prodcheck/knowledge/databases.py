@@ -60,10 +60,17 @@ def sync_session_factories() -> Names:
     return names("databases", "session_factories", "sync")
 
 
-def is_async_session_factory(name: str) -> bool:
-    """`async_sessionmaker` of SQLAlchemy or SQLModel, from whichever module it is imported."""
+@cache
+def _async_session_factory() -> tuple[str, tuple[str, ...]]:
     entry = load("databases")["session_factories"]
-    return name.endswith(entry["async_name"]) and name.startswith(tuple(entry["async_libraries"]))
+    return str(entry["async_name"]), tuple(entry["async_libraries"])
+
+
+def is_async_session_factory(name: str) -> bool:
+    """`async_sessionmaker` of SQLAlchemy or SQLModel, from whichever module it is imported (asked of every
+    distinct call name of a project: the table's words are read once)."""
+    async_name, libraries = _async_session_factory()
+    return name.endswith(async_name) and name.startswith(libraries)
 
 
 @cache

@@ -19,7 +19,7 @@ Rules ask `names(topic, key).match(call.name)` instead of keeping their own `in 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, KeysView
 from contextlib import contextmanager
 from functools import cache
 
@@ -130,6 +130,14 @@ class Names:
             if name.endswith(suffix) or name == suffix[1:]:
                 return entry
         return None
+
+    def select(self, names: KeysView[str]) -> frozenset[str]:
+        """The names among `names` (a project's distinct call names) that `name in self` accepts, without
+        memoising them (as `sweeping`): when every entry is an exact name (no `pkg.*`, no `*.method`), one set
+        intersection; an instance entry (`pkg.Class().method`) is asked without a constructor, as `in` does."""
+        if self._prefixes or self._suffixes:
+            return frozenset(name for name in names if name and self._match_plain(name) is not None)
+        return frozenset(names & self._exact.keys()).difference(("",))  # (`match` answers None for "")
 
     def constructors(self) -> frozenset[str]:
         """The callables whose instances the `pkg.Class()` entries name (`environ.Env`)."""

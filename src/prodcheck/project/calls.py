@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator
 
-from prodcheck.knowledge.names import sweeping
+from prodcheck.knowledge.names import Names, sweeping
 from prodcheck.model.facts import Call, PyFacts
 
 
@@ -42,6 +42,11 @@ class CallIndex:
         memoise these answers, `names.sweeping`)."""
         with sweeping():
             return frozenset(name for name in self._files_by_name if wanted(name))
+
+    def entries_of(self, table: Names) -> frozenset[str]:
+        """`matching(lambda name: name in table)`, as one set intersection when the table's entries are all exact
+        names (`Names.select`)."""
+        return table.select(self._files_by_name.keys())
 
     def paths_calling(self, names: Collection[str]) -> set[str]:
         """The paths of the files that call any of `names`."""

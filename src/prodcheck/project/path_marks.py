@@ -20,13 +20,22 @@ from prodcheck.project.installs import Installs, installed_requirements
 from prodcheck.project.sources import SourceFile
 
 
+@cache
+def _test_modules() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    """knowledge/contexts.toml [test_imports] modules: in the table's order, as a set, and as the prefixes of their
+    submodules."""
+    modules = tuple(str(module) for module in _knowledge()["test_imports"]["modules"])
+    return modules, frozenset(modules), tuple(f"{module}." for module in modules)
+
+
 def _test_import(imports: tuple[tuple[str, str], ...]) -> str | None:
-    """The test framework or test client among a file's imports (knowledge/contexts.toml [test_imports]), or None."""
-    modules = _knowledge()["test_imports"]["modules"]
+    """The test framework or test client among a file's imports (knowledge/contexts.toml [test_imports]), or None:
+    the first import that is one (a set and one `startswith` of every prefix decide it for each import, 52,000 on
+    the cold bench corpus), as the first module of the table it is."""
+    modules, exact, prefixes = _test_modules()
     for _, target in imports:
-        for module in modules:
-            if target == module or target.startswith(module + "."):
-                return str(module)
+        if target in exact or target.startswith(prefixes):
+            return next(module for module in modules if target == module or target.startswith(f"{module}."))
     return None
 
 

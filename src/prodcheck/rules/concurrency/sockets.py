@@ -35,7 +35,7 @@ def _socket_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, st
     servers, registrations, namespaces = socket_servers()
     holds = Holds.of(index)
     # The files that call a registration method at all, from the project's call index: most call none.
-    calling = index.calls.paths_calling(index.calls.matching(lambda name: name.rpartition(".")[2] in registrations))
+    calling = index.calls.paths_calling(index.calls.names_ending(registrations))
     for function, facts, _method in _decorated(index, holds, servers, registrations):
         yield function, facts, f"socket.io event handler `{function.qualname.rsplit('.', 1)[-1]}`"
     for facts in index.files.values():

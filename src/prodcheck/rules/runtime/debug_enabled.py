@@ -21,7 +21,7 @@ TRUTHY = frozenset(load("environment")["debug"]["truthy"])  # values that switch
 def debug_names(project: Project) -> set[str]:
     """DEBUG and its usual spellings, plus any `*DEBUG` variable the Python code reads by name."""
     names = set(DEBUG_NAMES)
-    for _facts, call in project.calls.named(project.python.env_getter_names.__contains__):
+    for _facts, call in project.calls.among(project.python.env_getter_names):  # (names of this same call index)
         first = call.value.arg(0)
         if first is not None and first.is_str and str(first.literal).upper().endswith("DEBUG"):
             names.add(str(first.literal))

@@ -196,7 +196,7 @@ class ReloadInProduction(Rule):
         run = modules_run_by_production(project)
         reload_calls = reload_run_calls()
         # The files that call a server's run function: the other files' calls are not looked at.
-        running = project.calls.paths_calling(project.calls.matching(lambda name: name in reload_calls))
+        running = project.calls.paths_calling(project.calls.entries_of(reload_calls))
         for facts in project.python_facts.values():
             source = project.by_path.get(facts.path)
             if source is not None and source.kind == FileKind.GUNICORN_CONF:

@@ -57,8 +57,8 @@ def regex_allows_any(pattern: str) -> bool:
 
 def _may_configure_cors(name: str) -> bool:
     """A call of this name may configure CORSMiddleware (`_cors_options` reads its arguments)."""
-    return (name.endswith(".add_middleware") or name in MIDDLEWARE_WRAPPERS or name.rsplit(".", 1)[-1] == "Middleware"
-            or name in CORS_CLASSES)
+    return (name.endswith((".add_middleware", ".Middleware")) or name in MIDDLEWARE_WRAPPERS or name == "Middleware"
+            or name in CORS_CLASSES)  # (asked of every distinct call name of a project: no name split)
 
 
 class CorsWildcard(Rule):
