@@ -103,16 +103,15 @@ class NameIndex:
     def env_getter_names(self) -> frozenset[str]:
         """The project's call names that read one environment variable (`is_env_getter`, which follows
         `env = environ.Env()` to its constructor): judged once per name for every rule that asks."""
-        from prodcheck.knowledge.environment import env_getters
+        from prodcheck.knowledge.environment import env_getters, is_env_getter
 
         # `constructor_of` names a callable only when a module-level name is assigned its call
         # (`env = environ.Env()`): without one of the getters' constructors among those, no name is an
         # instance getter, and the instance entries need no name resolved (every call name of the
         # project, most of them never resolved otherwise).
         built = {assign.value.text for assign, _ in self.assigns.values() if assign.value.kind == "call"}
-        getters = env_getters()
-        constructor = self.constructor_of if getters.constructors() & built else None
-        return self.calls.matching(lambda name: getters.match(name, constructor) is not None)  # `is_env_getter`'s test
+        constructor = self.constructor_of if env_getters().constructors() & built else None
+        return self.calls.matching(lambda name: is_env_getter(name, constructor))
 
     # ---------------------------------------------------------------- name resolution
 
