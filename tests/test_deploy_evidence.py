@@ -11,14 +11,11 @@ from conftest import project_model
 
 from prodcheck.model.files import Context
 from prodcheck.project import Project
+from prodcheck.project.ci_words import expression_word, is_test_build, platform_of_tags, whole_expressions
 from prodcheck.project.deploy_evidence import (
-    _expression_word,
     _join,
     make_recipes,
     _norm,
-    _platform_of_tags,
-    _test_tags,
-    _whole_expressions,
 )
 
 APP = {"app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
@@ -174,40 +171,40 @@ def test_every_docker_build_spelling_reads_its_tags_with_the_workflow_env(tmp_pa
         "ib/Dockerfile": ("heroku", f"{DEPLOY}:13"), "job/Dockerfile": ("heroku", f"{DEPLOY}:14")}
     assert "made/Dockerfile" in _reasons(project, "Makefile")
 
-def test_test_tags() -> None:
-    assert _test_tags(["app:ci"]) and _test_tags(["app:integration-test-${{ github.run_id }}", "app:e2e"])
-    assert not _test_tags([]) and not _test_tags([" "])
-    assert not _test_tags(["app:ci", "app:latest"])
-    assert not _test_tags(["app-ci"])  # no version: the name says nothing about the build
-    assert not _test_tags(["localhost:5000/test"])  # a registry's port, not a version
-    assert not _test_tags(["app:1.0"])
+def test_is_test_build() -> None:
+    assert is_test_build(["app:ci"]) and is_test_build(["app:integration-test-${{ github.run_id }}", "app:e2e"])
+    assert not is_test_build([]) and not is_test_build([" "])
+    assert not is_test_build(["app:ci", "app:latest"])
+    assert not is_test_build(["app-ci"])  # no version: the name says nothing about the build
+    assert not is_test_build(["localhost:5000/test"])  # a registry's port, not a version
+    assert not is_test_build(["app:1.0"])
 
 
 def test_platform_of_tags_expands_the_workflow_env() -> None:
     heroku = {"REGISTRY": "registry.heroku.com"}
-    assert _platform_of_tags(["registry.heroku.com/app/web"], {}) == "heroku"
-    assert _platform_of_tags(["Registry.Heroku.com/app/web"], {}) == "heroku"
-    assert _platform_of_tags(["ghcr.io/org/app", "${{ env.REGISTRY }}/app/web"], heroku) == "heroku"
-    assert _platform_of_tags(["${REGISTRY}/app/web"], heroku) == "heroku"
-    assert _platform_of_tags(["$REGISTRY/app/web"], heroku) == "heroku"
-    assert _platform_of_tags(["$OTHER/app/web"], heroku) is None
-    assert _platform_of_tags(["ghcr.io/registry.heroku.com"], {}) is None
+    assert platform_of_tags(["registry.heroku.com/app/web"], {}) == "heroku"
+    assert platform_of_tags(["Registry.Heroku.com/app/web"], {}) == "heroku"
+    assert platform_of_tags(["ghcr.io/org/app", "${{ env.REGISTRY }}/app/web"], heroku) == "heroku"
+    assert platform_of_tags(["${REGISTRY}/app/web"], heroku) == "heroku"
+    assert platform_of_tags(["$REGISTRY/app/web"], heroku) == "heroku"
+    assert platform_of_tags(["$OTHER/app/web"], heroku) is None
+    assert platform_of_tags(["ghcr.io/registry.heroku.com"], {}) is None
     # a value may name another, three rounds deep; a longer chain (or a cycle) names no registry
-    assert _platform_of_tags(["$A/app"], {"A": "${B}", "B": "$C", "C": "registry.heroku.com"}) == "heroku"
-    assert _platform_of_tags(["$A/app"], {"A": "$B", "B": "$C", "C": "$D", "D": "registry.heroku.com"}) is None
-    assert _platform_of_tags(["$A/app"], {"A": "$B", "B": "$A"}) is None
+    assert platform_of_tags(["$A/app"], {"A": "${B}", "B": "$C", "C": "registry.heroku.com"}) == "heroku"
+    assert platform_of_tags(["$A/app"], {"A": "$B", "B": "$C", "C": "$D", "D": "registry.heroku.com"}) is None
+    assert platform_of_tags(["$A/app"], {"A": "$B", "B": "$A"}) is None
 
 
 def test_workflow_expressions_the_shell_split_are_one_word() -> None:
-    assert _expression_word(["-t", "${{", "env.IMAGE", "}}:latest", "."], 1) == "${{ env.IMAGE }}:latest"
-    assert _expression_word(["${{ env.IMAGE }}:1", "."], 0) == "${{ env.IMAGE }}:1"
-    assert _expression_word(["org/app", "."], 0) == "org/app"
-    assert _expression_word(["${{", "a", "b", "c", "}}"], 0) == "${{"  # three words at most
-    assert _expression_word(["${{", "a", "b", "}}"], 0) == "${{ a b }}"
-    assert _whole_expressions(["--build-arg", "V=${{", "inputs.v", "}}", "."]) == ["--build-arg", "V=${{ inputs.v }}", "."]
-    assert _whole_expressions(["a=${{ x }}", "."]) == ["a=${{ x }}", "."]
-    assert _whole_expressions(["a=${{ x }}-${{", "y", "}}", "."]) == ["a=${{ x }}-${{ y }}", "."]
-    assert _whole_expressions([".", "V=${{", "never"]) == [".", "V=${{", "never"]
+    assert expression_word(["-t", "${{", "env.IMAGE", "}}:latest", "."], 1) == "${{ env.IMAGE }}:latest"
+    assert expression_word(["${{ env.IMAGE }}:1", "."], 0) == "${{ env.IMAGE }}:1"
+    assert expression_word(["org/app", "."], 0) == "org/app"
+    assert expression_word(["${{", "a", "b", "c", "}}"], 0) == "${{"  # three words at most
+    assert expression_word(["${{", "a", "b", "}}"], 0) == "${{ a b }}"
+    assert whole_expressions(["--build-arg", "V=${{", "inputs.v", "}}", "."]) == ["--build-arg", "V=${{ inputs.v }}", "."]
+    assert whole_expressions(["a=${{ x }}", "."]) == ["a=${{ x }}", "."]
+    assert whole_expressions(["a=${{ x }}-${{", "y", "}}", "."]) == ["a=${{ x }}-${{ y }}", "."]
+    assert whole_expressions([".", "V=${{", "never"]) == [".", "V=${{", "never"]
 
 
 # ---------------------------------------------------------------- programs and verbs

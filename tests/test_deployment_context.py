@@ -590,9 +590,9 @@ def test_an_image_tag_with_a_variable_the_workflow_does_not_set_names_no_registr
     """A variable the job's `env:` does not set may hold anything outside the workflow (a repository
     variable, a secret): a tag whose registry host reads one (`registry.heroku.com${SUFFIX}`) names no
     known registry, and nothing is assumed of the reference; the build's other tags still count."""
-    from prodcheck.project.deploy_evidence import _platform_of_tags
+    from prodcheck.project.ci_words import platform_of_tags
 
-    assert _platform_of_tags(["registry.heroku.com${SUFFIX}/shop/web"], {}) is None
-    assert _platform_of_tags(["registry.heroku.com${{ env.SUFFIX }}/shop/web"], {}) is None
-    assert _platform_of_tags(["$MIRROR/shop:latest", "registry.heroku.com/${APP}/web"], {"APP": "shop"}) == "heroku"
-    assert _platform_of_tags(["${{ env.HOST }}/shop/web"], {"HOST": "registry.heroku.com"}) == "heroku"
+    assert platform_of_tags(["registry.heroku.com${SUFFIX}/shop/web"], {}) is None
+    assert platform_of_tags(["registry.heroku.com${{ env.SUFFIX }}/shop/web"], {}) is None
+    assert platform_of_tags(["$MIRROR/shop:latest", "registry.heroku.com/${APP}/web"], {"APP": "shop"}) == "heroku"
+    assert platform_of_tags(["${{ env.HOST }}/shop/web"], {"HOST": "registry.heroku.com"}) == "heroku"

@@ -27,7 +27,7 @@ from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
-    from prodcheck.project.platforms import _Builder
+    from prodcheck.project.platform_builder import PlatformBuilder
 
 _WORKLOAD = re.compile(r"^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$", re.M)
 _EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
@@ -123,10 +123,10 @@ def _charts(project: Project) -> list[_Chart]:
     return charts
 
 
-def helm_model(project: Project, builder: _Builder) -> None:
+def helm_model(project: Project, builder: PlatformBuilder) -> None:
     """Processes and probe checks of every chart's workload templates."""
     from prodcheck.project.platform_docs import Doc
-    from prodcheck.project.platforms import PlatformCheck
+    from prodcheck.project.platform_builder import PlatformCheck
 
     prod_dockerfiles = [(s, v) for s, v in project.dockerfiles if s.context == Context.PROD]
     for chart in _charts(project):

@@ -25,7 +25,8 @@ from functools import cached_property
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context
 from prodcheck.parsing.yaml import YNode
-from prodcheck.project.deploy_evidence import _join, _knowledge
+from prodcheck.project.ci_words import contexts_knowledge
+from prodcheck.project.deploy_evidence import _join
 from prodcheck.project.infra import ComposeService, yaml_command
 from prodcheck.project.images import image_repository, is_database_image, is_pooler_image
 from prodcheck.project.script_paths import by_written_tail, under_variable
@@ -167,7 +168,7 @@ class LocalMarks(WorkflowEvidence):
 
     def _local_marks(self, path: str, seen: tuple[str, ...] = ()) -> list[str]:
         """The marks of local use in one compose file, as reasons."""
-        knowledge = _knowledge()["compose"]
+        knowledge = contexts_knowledge()["compose"]
         services = self._services_by_file.get(path, [])
         marks: list[str] = []
         base = posixpath.dirname(path)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
@@ -21,6 +20,9 @@ from prodcheck.parsing.nesting import check_depth
 from prodcheck.parsing.shell import SimpleCommand, split_script, with_script_variables
 from prodcheck.parsing.toml import loads as toml_loads
 from prodcheck.project.build_configs import docker_builds
+from prodcheck.project.ci_words import (
+    contexts_knowledge, expression_word, is_test_build, lower_words, platform_of_tags, whole_expressions,
+)
 from prodcheck.project.script_runs import follow, make_recipes
 from prodcheck.project.sources import SourceFile
 
@@ -35,16 +37,6 @@ _COMPOSE_IMAGE_VERBS = frozenset(_DOCKER_CLI["compose_image_verbs"])
 _DOCKER_VALUE_FLAGS = frozenset(_DOCKER_CLI["build_value_flags"])
 _COMPOSE_VALUE_FLAGS = frozenset(_DOCKER_CLI["compose_value_flags"])
 _DEPLOY_TARGET = re.compile(r"deploy|release|prod|publish|push|ship|rollout|upload", re.I)
-_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-@cache
-def _knowledge() -> dict[str, Any]:
-    return load("contexts")
-
-
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
 
 
 def _norm(path: str) -> str:
@@ -93,7 +85,7 @@ class DeployEvidence:
         variant published beside the real one, not what serves."""
         if not target:
             self._untargeted.add(dockerfile)
-        if target and "$" not in target and not any(w in {"dev", "debug", "test", "local"} for w in _words(target)):
+        if target and "$" not in target and not any(w in {"dev", "debug", "test", "local"} for w in lower_words(target)):
             self.targets.setdefault(dockerfile, set()).add(target)
 
     def _dockerfile_at(self, path: str) -> str | None:
@@ -144,7 +136,7 @@ class DeployEvidence:
                 self.platform_images.setdefault(found, ("heroku", where))
 
     def _docker_build(self, args: list[str], base: str, where: str, env: dict[str, str]) -> None:
-        args = _whole_expressions(args)
+        args = whole_expressions(args)
         dockerfile: str | None = None
         target: str | None = None
         tags: list[str] = []
@@ -167,7 +159,7 @@ class DeployEvidence:
             elif arg.startswith("-f") and len(arg) > 2:  # `-fdocker/Dockerfile` (`--file=` is above)
                 dockerfile = arg[2:]
             elif arg in {"-t", "--tag"} and index + 1 < len(args):
-                tags.append(_expression_word(args, index + 1))
+                tags.append(expression_word(args, index + 1))
                 skip = True
             elif arg.startswith("--tag="):
                 tags.append(arg.split("=", 1)[1])
@@ -180,10 +172,10 @@ class DeployEvidence:
             context = "."
         path = _join(base, dockerfile) if dockerfile else _join(_join(base, context), "Dockerfile")
         found = self._dockerfile_at(path)
-        if found is not None and not _test_tags(tags):
+        if found is not None and not is_test_build(tags):
             self._mark_prod(found, f"built by `docker build` at {where}")
             self._add_target(found, target)
-            platform = _platform_of_tags(tags, env)
+            platform = platform_of_tags(tags, env)
             if platform is not None:
                 self.platform_images.setdefault(found, (platform, where))
 
@@ -208,7 +200,7 @@ class DeployEvidence:
         if verb not in _COMPOSE_VERBS:
             return
         if not files:
-            files = [name for name in _knowledge()["names"]["compose_defaults"]
+            files = [name for name in contexts_knowledge()["names"]["compose_defaults"]
                      if _join(base, name) in self.views.by_path][:1]
         for name in files:
             path = _join(base, name)
@@ -276,7 +268,7 @@ class DeployEvidence:
             base = posixpath.dirname(source.path)
             for target, line, text in make_recipes(source.text or ""):
                 deploy = bool(_DEPLOY_TARGET.search(target)) and not any(
-                    w in {"dev", "local", "test", "tests"} for w in _words(target))
+                    w in {"dev", "local", "test", "tests"} for w in lower_words(target))
                 commands = split_script(text, line)  # each recipe line runs in a shell of its own
                 for number in dict.fromkeys(c.line for c in commands):
                     self._read_runs([c for c in commands if c.line == number], base, source, deploy)
@@ -332,73 +324,3 @@ class DeployEvidence:
                 found = self._dockerfile_at(_join(folder, path))
                 if found is not None:
                     self._mark_prod(found, f"built by the platform file {source.path}")
-
-
-_ENV_REFERENCE = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def _expression_word(args: list[str], index: int) -> str:
-    """The word at `index` with a GitHub expression the shell splitter cut at its spaces put back together
-    (`${{`, `env.IMAGE`, `}}:latest` -> `${{ env.IMAGE }}:latest`); the other tokens are read as before."""
-    word = args[index]
-    if "${{" not in word or "}}" in word:
-        return word
-    parts = [word]
-    for token in args[index + 1: index + 4]:
-        parts.append(token)
-        if "}}" in token:
-            return " ".join(parts)
-    return word
-
-
-def _whole_expressions(args: list[str]) -> list[str]:
-    """A workflow expression split by the shell (`ROCM_VERSION=${{`, `inputs.rocm_version`, `}}`) as one word,
-    so that none of its pieces reads as the build context."""
-    out: list[str] = []
-    pending: list[str] = []
-    for arg in args:
-        if pending:
-            pending.append(arg)
-            if "}}" in arg:
-                out.append(" ".join(pending))
-                pending = []
-        elif "${{" in arg and "}}" not in arg.rsplit("${{", 1)[1]:
-            pending = [arg]
-        else:
-            out.append(arg)
-    return out + pending
-
-
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*")
-
-
-def _test_tags(tags: list[str]) -> bool:
-    """Every tag of the image names it for tests or development (`app:integration-test-${{ github.run_id }}`,
-    `app:ci`): what CI builds to test against, not what production pulls."""
-    words = set(_knowledge()["path_words"]["dev"]) | set(_knowledge()["path_words"]["test_words"]) \
-        | set(_knowledge()["names"]["test_stack_words"])
-    tags = [t for t in tags if t.strip()]
-    if not tags:
-        return False
-    for tag in tags:
-        name = _EXPRESSION.sub("", tag)
-        _, colon, version = name.rpartition(":")
-        if not colon or "/" in version or not any(w in words for w in _words(version)):
-            return False
-    return True
-
-
-def _platform_of_tags(tags: list[str], env: dict[str, str]) -> str | None:
-    """The platform whose registry an image tag names (`registry.heroku.com/app/web`), with the workflow's
-    `env:` values put in for `${{ env.X }}` and `$X` (knowledge/contexts.toml [platforms.registries])."""
-    registries: dict[str, str] = _knowledge()["platforms"]["registries"]
-    for tag in tags:
-        for _ in range(3):  # an env value may name another (`registry.heroku.com/${APP}/web`)
-            expanded = _ENV_REFERENCE.sub(lambda m: env.get(next(g for g in m.groups() if g), m.group(0)), tag)
-            if expanded == tag:
-                break
-            tag = expanded
-        host = tag.split("/", 1)[0].lower()
-        if host in registries:
-            return str(registries[host])
-    return None

@@ -28,7 +28,7 @@ from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing.dockerfile import DockerfileView
 from prodcheck.project.compose_marks import development_base, project_name_context
-from prodcheck.project.deploy_evidence import _knowledge, _words
+from prodcheck.project.ci_words import contexts_knowledge, lower_words
 from prodcheck.project.path_marks import PathMarks, Placement
 from prodcheck.project.sources import SourceFile
 
@@ -78,7 +78,7 @@ class Deployment(PathMarks):
         for source in compose_files:
             if source.path in self._prod:
                 prod_compose[source.path] = self._prod[source.path]
-            elif source.context == Context.PROD and any(w in {"prod", "production"} for w in _words(posixpath.basename(source.path))):
+            elif source.context == Context.PROD and any(w in {"prod", "production"} for w in lower_words(posixpath.basename(source.path))):
                 prod_compose[source.path] = f"its name `{posixpath.basename(source.path)}` says production"
         for source in compose_files:
             if source.path in prod_compose:
@@ -214,7 +214,7 @@ class Deployment(PathMarks):
 
 
 def platform_ignores_healthcheck(platform: str) -> bool:
-    return platform in _knowledge()["platforms"]["ignore_healthcheck"]["names"]
+    return platform in contexts_knowledge()["platforms"]["ignore_healthcheck"]["names"]
 
 
 def _has_command(view: DockerfileView | None) -> bool:

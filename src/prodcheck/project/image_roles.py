@@ -7,7 +7,7 @@ import re
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of
-from prodcheck.project.deploy_evidence import _knowledge
+from prodcheck.project.ci_words import contexts_knowledge
 from prodcheck.project.path_marks import Placement
 
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
@@ -17,7 +17,7 @@ _SETTINGS_CLASS = ("config", "settings", "configuration")
 def image_purpose(view: DockerfileView, stage: Stage) -> str | None:
     """Why an image stage is not a long-running service, or None when it is one: an AWS Lambda
     function (the Lambda runtime runs it), or a build step whose command only copies or bundles."""
-    images = _knowledge()["images"]
+    images = contexts_knowledge()["images"]
     base = view.base_image(stage).lower()
     if base.startswith(tuple(images["function_bases"])):
         return f"an AWS Lambda function image (`FROM {base}`): the Lambda runtime runs it, not a container of its own"

@@ -15,7 +15,7 @@ from pathlib import Path
 from prodcheck.extract.servers import server_call
 from prodcheck.model.files import Context, FileKind
 from prodcheck.project.compose_marks import LocalMarks, dev_setting
-from prodcheck.project.deploy_evidence import _knowledge, _words
+from prodcheck.project.ci_words import contexts_knowledge, lower_words
 from prodcheck.project.installs import Installs, installed_requirements
 from prodcheck.project.sources import SourceFile
 
@@ -24,7 +24,7 @@ from prodcheck.project.sources import SourceFile
 def _test_modules() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
     """knowledge/contexts.toml [test_imports] modules: in the table's order, as a set, and as the prefixes of their
     submodules."""
-    modules = tuple(str(module) for module in _knowledge()["test_imports"]["modules"])
+    modules = tuple(str(module) for module in contexts_knowledge()["test_imports"]["modules"])
     return modules, frozenset(modules), tuple(f"{module}." for module in modules)
 
 
@@ -53,7 +53,7 @@ class PathMarks(LocalMarks):
     def _prod_sibling(self, source: SourceFile) -> str | None:
         """`Dockerfile.prod` beside `Dockerfile`, `docker-compose.prod.yml` beside `docker-compose.yml`."""
         folder, name = posixpath.split(source.path)
-        prod_words = _knowledge()["names"]["prod_words"]
+        prod_words = contexts_knowledge()["names"]["prod_words"]
         if source.kind == FileKind.DOCKERFILE:
             if name not in {"Dockerfile", "Containerfile"}:
                 return None
@@ -79,7 +79,7 @@ class PathMarks(LocalMarks):
         """Another Dockerfile of the repository named as the production variant (`Dockerfile.prod`, in any folder)
         that no development compose file builds (`built_by_dev`): the image production runs, where `source` is
         built only by the local stack."""
-        prod_words = _knowledge()["names"]["prod_words"]
+        prod_words = contexts_knowledge()["names"]["prod_words"]
         names = {f"{base}{sep}{word}" for base in ("Dockerfile", "Containerfile") for word in prod_words
                  for sep in (".", "-", "_")} | {f"{word}.Dockerfile" for word in prod_words}
         for other in self.views.of_kind(FileKind.DOCKERFILE):
@@ -99,11 +99,11 @@ class PathMarks(LocalMarks):
         if marks[key] is not None:
             return marks[key]
         name = source.path.rsplit("/", 1)[-1]
-        words = _words(name)
+        words = lower_words(name)
         if not name.endswith(".py") and "testing" in words:
             return Placement(Context.TEST, f"its name `{name}` says testing")
         if source.kind in {FileKind.COMPOSE, FileKind.DOCKERFILE} \
-                and any(w in _knowledge()["names"]["test_stack_words"] for w in words):
+                and any(w in contexts_knowledge()["names"]["test_stack_words"] for w in words):
             return Placement(Context.TEST, f"its name `{name}` says integration tests: the stack CI brings up")
         return None
 
@@ -115,7 +115,7 @@ class PathMarks(LocalMarks):
     def _folder_words(self) -> dict[bool, tuple[tuple[Context, frozenset[str]], ...]]:
         """The folder names of each context (knowledge/contexts.toml [folders]), for files of a
         deployment kind (True) and the others."""
-        folders = _knowledge()["folders"]
+        folders = contexts_knowledge()["folders"]
         return {deployment: tuple((context, frozenset(table["any"]) | (frozenset(table["deployment"]) if deployment
                                                                         else frozenset()))
                                   for context, table in ((Context.DEV, folders["dev"]), (Context.TEST, folders["test"])))
@@ -124,7 +124,7 @@ class PathMarks(LocalMarks):
     def _folder_mark(self, parts: list[str], deployment_kind: bool) -> Placement | None:
         """The first folder of `parts` (a file's folders, outermost first) that marks what it holds as
         examples, tools, scratch work or test rigs."""
-        folders = _knowledge()["folders"]
+        folders = contexts_knowledge()["folders"]
         for index, part in enumerate(parts):
             lowered = part.lower()
             for context, words in self._folder_words[deployment_kind]:
@@ -134,7 +134,7 @@ class PathMarks(LocalMarks):
             if lowered in folders["dev"]["scratch"] and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.DEV, f"under `{folder}/`, a scratch folder outside the application's packages")
-            if any(w in folders["test"]["rig_words"] for w in _words(part)) and not self._in_package(parts[:index]):
+            if any(w in folders["test"]["rig_words"] for w in lower_words(part)) and not self._in_package(parts[:index]):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.TEST, f"under `{folder}/`, a folder of evaluation or benchmark rigs "
                                  "(not a sub-package of the application)")
@@ -213,7 +213,7 @@ class PathMarks(LocalMarks):
             if not text:
                 continue
             text = " ".join(text.split()).lower()
-            for pattern in _knowledge()["readme"]["not_for_production"]:
+            for pattern in contexts_knowledge()["readme"]["not_for_production"]:
                 match = re.search(pattern, text)
                 if match:
                     return f"the README says \"{match.group(0)}\""
@@ -258,7 +258,7 @@ class PathMarks(LocalMarks):
         reason; a folder a deploy path reaches into is never one."""
         if self.root is None:
             return {}
-        pattern = re.compile(_knowledge()["readme"]["folder_is_example"])
+        pattern = re.compile(contexts_knowledge()["readme"]["folder_is_example"])
         reached = {path.split("/", 1)[0] for path in self._prod}
         out: dict[str, str] = {}
         for folder in sorted({path.split("/", 1)[0] for path in self.views.by_path if "/" in path} - reached):
@@ -291,7 +291,7 @@ class PathMarks(LocalMarks):
         """Manifests a script that starts a local cluster (knowledge/contexts.toml [local_clusters]) hands to it:
         each YAML file of the repository its commands name (`kubectl apply -f k8s/app.yml`, `envsubst < ../app.yml
         | kubectl apply -f -`), relative to the script's folder or the root, with the reason."""
-        starts = [tuple(words) for words in _knowledge()["local_clusters"]["commands"]]
+        starts = [tuple(words) for words in contexts_knowledge()["local_clusters"]["commands"]]
         out: dict[str, str] = {}
         for script in self.views.of_kind(FileKind.SHELL):
             steps = self.views.script_steps(script)
@@ -342,7 +342,7 @@ def _header_patterns() -> tuple[tuple[re.Pattern[str], str | None], ...]:
     """The sentences of knowledge/contexts.toml [readme] and [headers] that say production never runs a file,
     compiled once per run (every Dockerfile and compose file with a leading comment asks all of them), each with
     a text every match of it holds (`required_literal`): a header without it is not searched."""
-    knowledge = _knowledge()
+    knowledge = contexts_knowledge()
     return tuple((re.compile(pattern), required_literal(pattern))
                  for pattern in (*knowledge["readme"]["not_for_production"],
                                  *knowledge["headers"]["not_for_production"]))

@@ -11,9 +11,10 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.knowledge.commands import shells
 from prodcheck.knowledge.servers import base_image_start
-from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, copy_words, exec_form, substitute as docker_substitute
+from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of, exec_form
 from prodcheck.parsing.shell import SimpleCommand, expand_default, split_argv, split_script, with_script_variables
 from prodcheck.project.compose_extends import inherited as extended_key, owner_of
+from prodcheck.project.copied_scripts import renamed_copies, through_copies
 from prodcheck.project.infra import (
     Process, Step, is_shell_wrapper, k8s_command, k8s_env, raw_argv, replicas_fact, scalar_location, workers_fact,
     yaml_command,
@@ -24,48 +25,6 @@ from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
-
-
-def renamed_copies(view: DockerfileView, stage: Stage, by_path: dict[str, SourceFile]) -> dict[str, str]:
-    """Container path -> repository file, for the files the stage (and the stages it is built from)
-    copies from the build context under another name (`COPY ./docker/entry.sh $APP_HOME/run.sh`):
-    a script the image then runs as `/app/run.sh` is `docker/entry.sh`, which its name alone cannot find.
-    The build context is taken as the Dockerfile's folder or the repository root, whichever holds the file."""
-    variables = {key: value for key, (value, _) in view.env(stage).items()}
-    variables = {**view.global_args, **variables}
-    folder = posixpath.dirname(view.path)
-    out: dict[str, str] = {}
-    for member in reversed(view.lineage(stage)):
-        for instruction in member.instructions:
-            if instruction.keyword not in {"COPY", "ADD"} or any(f.startswith("--from") for f in instruction.flags):
-                continue
-            words = copy_words(docker_substitute(instruction.value, variables))
-            if len(words) != 2 or words[1].endswith("/") or "$" in "".join(words) or "*" in words[0]:
-                continue  # several sources go into a folder under their own names
-            source, target = words
-            if posixpath.basename(source) == posixpath.basename(target):
-                continue  # the same name: resolve_script finds it by its name
-            for base in (folder, ""):
-                path = posixpath.normpath(posixpath.join(base, source)).lstrip("/")
-                if path in by_path:
-                    out[posixpath.normpath(target)] = path
-                    break
-    return out
-
-
-def _through_copies(argv: list[str], copies: dict[str, str], workdir: str) -> list[str]:
-    """The argv with a renamed copied script (its program, or the script `sh`/`bash` runs) written
-    as its repository path, so that the script is found and inlined."""
-    if not copies or not argv:
-        return argv
-    at = 1 if posixpath.basename(argv[0]) in shells() and len(argv) > 1 else 0
-    token = argv[at]
-    if token.startswith("-"):
-        return argv  # (a token with an unexpanded `$VAR` matches no key: renamed_copies skips such targets)
-    path = posixpath.normpath(posixpath.join(workdir or "/", token))
-    if path not in copies:
-        return argv
-    return [*argv[:at], "/" + copies[path], *argv[at + 1:]]
 
 
 class Processes:
@@ -148,8 +107,8 @@ class Processes:
             cmd_steps = self.expand(command_of(cmd), source, [], workdir) if cmd else []
             cmd_source = source
             raw = exec_form(cmd.value) if cmd else None
-            if cmd is not None and raw is not None and _through_copies(raw, copies, workdir) != raw:
-                cmd_steps = self.expand(split_argv(_through_copies(raw, copies, workdir), cmd.line), source, [], workdir)
+            if cmd is not None and raw is not None and through_copies(raw, copies, workdir) != raw:
+                cmd_steps = self.expand(split_argv(through_copies(raw, copies, workdir), cmd.line), source, [], workdir)
             cmd_argv = raw if raw is not None else (["/bin/sh", "-c", cmd.value] if cmd else [])
             cmd_line = cmd.line if cmd else 1
         if entry is None:
@@ -159,7 +118,7 @@ class Processes:
         entry_argv = exec_form(entry.value)
         if entry_argv is None:  # shell-form ENTRYPOINT ignores CMD
             return self.expand(command_of(entry), source, [], workdir)
-        entry_argv = _through_copies(entry_argv, copies, workdir)
+        entry_argv = through_copies(entry_argv, copies, workdir)
         if is_shell_wrapper(entry_argv) and cmd_argv:
             # ENTRYPOINT ["sh", "-c"] + CMD ["alembic upgrade head && exec gunicorn ..."]
             return self.expand(split_script(cmd_argv[0], cmd_line), cmd_source, [], workdir)

@@ -9,7 +9,8 @@ import re
 
 from prodcheck.knowledge import load
 from prodcheck.parsing.yaml import YNode
-from prodcheck.project.deploy_evidence import _EXPRESSION, DeployEvidence, _join, _knowledge, _norm, _test_tags, _words
+from prodcheck.project.ci_words import EXPRESSION, contexts_knowledge, is_test_build, lower_words
+from prodcheck.project.deploy_evidence import DeployEvidence, _join, _norm
 from prodcheck.project.script_runs import follow
 
 _IMAGE_WORKFLOW_WORDS = frozenset(load("workflows")["docker_cli"]["image_workflow_words"])
@@ -84,16 +85,16 @@ class WorkflowEvidence(DeployEvidence):
         one (`service: backend`, a build context): it builds that Dockerfile, and an input named for a target (`build_target:
         prod`) is the stage it builds (hotosm's tasking-manager). A call that runs only for pull requests, or
         builds a stage named for CI or development, places nothing."""
-        builds_images = bool(set(_words(uses.split("@", 1)[0].rsplit("/", 1)[-1])) & _IMAGE_WORKFLOW_WORDS)
+        builds_images = bool(set(lower_words(uses.split("@", 1)[0].rsplit("/", 1)[-1])) & _IMAGE_WORKFLOW_WORDS)
         found = [(key, path) for key, value in inputs.items() if "$" not in value
                  and (path := self._dockerfile_at(_norm(value))
                       or (self._dockerfile_in(_norm(value)) if builds_images else None)) is not None]
         if len(found) != 1:
             return  # none, or several images whose targets cannot be told apart
         key, dockerfile = found[0]
-        targets = [value for name, value in inputs.items() if "target" in _words(name)]
+        targets = [value for name, value in inputs.items() if "target" in lower_words(name)]
         target = targets[0] if len(targets) == 1 else None
-        if target and any(w in _knowledge()["path_words"]["dev_stage_words"] for w in _words(target)):
+        if target and any(w in contexts_knowledge()["path_words"]["dev_stage_words"] for w in lower_words(target)):
             return  # `build_target: ci`, `debug`: the image CI or developers use, not what production runs
         self._mark_prod(dockerfile, f"built by the reusable workflow `{uses}` (its input `{key}`) at {where}")
         self._add_target(dockerfile, target)
@@ -128,10 +129,10 @@ class WorkflowEvidence(DeployEvidence):
         else:
             found = self._dockerfile_at(_join(context, "Dockerfile"))
         tags_node = with_node.get("tags")
-        tags = re.split(r"[\s,]+", _EXPRESSION.sub("", tags_node.as_str() or "")) if tags_node is not None \
+        tags = re.split(r"[\s,]+", EXPRESSION.sub("", tags_node.as_str() or "")) if tags_node is not None \
             and tags_node.is_scalar else \
             [t.as_str() or "" for t in tags_node.list()] if tags_node is not None and tags_node.is_seq else []
-        if found is not None and not _test_tags(tags):
+        if found is not None and not is_test_build(tags):
             self._mark_prod(found, f"built by docker/build-push-action at {where}")
             self._add_target(found, value("target"))
 
