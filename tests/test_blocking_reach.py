@@ -786,3 +786,53 @@ def test_a_call_after_a_flag_in_an_if_test_runs_only_when_the_flag_holds(tmp_pat
     _, data = run_json(root, "--select", "PC501")
     assert [(f["line"], f["message"].split(" blocks ")[0]) for f in data["findings"]] == [
         (31, "`public_url()` -> `exists()`")]
+
+
+AUTH = '''
+import requests
+
+
+async def current_user():
+    return requests.get("https://auth.example.com/me", timeout=5).json()
+'''
+ACCOUNTS = '''
+from fastapi import APIRouter, Depends
+
+from app.auth import current_user
+
+router = APIRouter()
+
+
+@router.get("/accounts/me")
+async def read_account(user=Depends(current_user)):
+    return user
+'''
+TEST_APP = '''
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from app.auth import current_user
+
+
+def test_whoami():
+    app = FastAPI()
+
+    @app.get("/whoami")
+    async def whoami(user=Depends(current_user)):
+        return user
+
+    assert TestClient(app).get("/whoami").status_code == 200
+'''
+
+
+def test_a_dependency_a_test_route_also_uses_is_named_by_its_production_route(tmp_path: Path) -> None:
+    """A route a test file declares is no request path of production: the finding names the route that is."""
+    main = "from fastapi import FastAPI\n\nfrom app import accounts\n\napp = FastAPI()\napp.include_router(accounts.router)\n"
+    root = write_project(tmp_path, {"app/__init__.py": "", "app/auth.py": AUTH, "app/accounts.py": ACCOUNTS,
+                                    "app/main.py": main, "tests/test_whoami.py": TEST_APP,
+                                    "Procfile": "web: uvicorn app.main:app\n"})
+    _, data = run_json(root, "--select", "PC501")
+    messages = [f["message"] for f in data["findings"] if f["path"] == "app/auth.py"]
+    assert len(messages) == 1, messages
+    assert "dependency of `read_account`" in messages[0], messages[0]
+    assert "whoami" not in messages[0]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.files import Context
 from prodcheck.model.finding import Span
 from prodcheck.knowledge import listed
 from prodcheck.knowledge.frameworks import deferred_runners, route_methods, task_spawners
@@ -54,6 +55,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
     found: dict[str, Entry] = {}
     stack: list[Entry] = []
     for route in index.routes:
+        if index.contexts.get(route.facts.path, Context.PROD) == Context.TEST:
+            continue  # a test's own app (`app = FastAPI()` in a test function) serves no production request
         method = route.method.upper() + " " if route.method not in {"api_route", "route"} else ""  # any method
         paths = sorted(index.full_paths(route)) or [route.path]
         # a websocket route's function is awaited whatever it is (`websocket.accept()` is a coroutine), so it
