@@ -137,7 +137,21 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         found = self._memo.get(key, _UNKNOWN)
         if found is not _UNKNOWN:
             return found  # type: ignore[return-value]  # an expression's key stores a Holding or None
+        if "." in dotted and "(" not in dotted and "[" not in dotted:
+            return self._own(key, lambda: self._dotted(dotted, function, line))
         return self._own(key, lambda: self._expression(dotted.split("."), function, 0, line))
+
+    def _dotted(self, dotted: str, function: Function | None, line: int) -> Holding | None:
+        """`_expression` for a dotted name without calls or entries (`self.repo.get`, `tagflow.tag.div`): the name
+        itself, else the last part as a member of what the head holds. The head is answered as an expression of
+        its own (memoised: its answer is the same whichever name asks), so the head's prefixes are not followed
+        again for each of its members a function names (PC501 asks what every call's name holds)."""
+        found = self._name(dotted, function, 0, line)
+        if found is not None:
+            return found
+        head, _, last = dotted.rpartition(".")
+        held = self.expression(head, function, line=line)
+        return self.member(held, last, False, 1) if held is not None and last else None
 
     def value(self, value: Value | None, function: Function | None, depth: int = 0) -> Holding | None:
         if value is None or depth > MAX_DEPTH:
