@@ -11,19 +11,18 @@ from prodcheck.rules.concurrency.branches import parameter
 from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
-from prodcheck.rules.concurrency.value_shapes import names_handed
 
 MAX_HANDS = 3  # helpers a client (or a query: queries.py) is handed on through, after the first
 
 
 def client_argument(index: PythonIndex, holds: Holds, call: Call, function: Function,
-                    target: Function | None) -> Why | None:
+                    target: Function | None, handed: list[Value]) -> Why | None:
     """`read_count(cache, key)`, `cache` a sync Redis client, `read_count`'s parameter unannotated: the helper
-    calls `r.get(key)` on the loop's thread. `target`: the call's `sync_target`."""
+    calls `r.get(key)` on the loop's thread. `target`: the call's `sync_target`; `handed`: its `names_handed`."""
     value = call.value
     if target is None or (not value.items and not value.flat_keywords):
         return None
-    for argument in names_handed(value):
+    for argument in handed:
         held = holds.value(argument, function)
         family = holds.family(held) if held is not None else None
         if family is None:

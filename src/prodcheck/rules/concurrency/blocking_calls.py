@@ -59,16 +59,18 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     value = call.value
     if not value.items and not value.flat_keywords:
         return None  # nothing handed to a helper
-    if not names_handed(value):
+    handed = names_handed(value)  # asked once here for the three readers below
+    if not handed:
         # no name handed (constants, calls, literals: half the calls with arguments): the three readers below ask
         # only what a name holds, so none finds a client, query or session whatever the call runs; only a DDL
         # call's connection (`metadata.create_all(engine.connect())`) is judged without one
-        return sync_session_argument(index, holds, call, function, None)
+        return sync_session_argument(index, holds, call, function, None, handed)
     # the project function the call runs, found once for the three readers of what its arguments hold
     found = call_runs(index, holds, call, function)
     target = sync_function(found)
-    return (client_argument(index, holds, call, function, target) or query_argument(index, holds, call, function, target)
-            or sync_session_argument(index, holds, call, function, found))
+    return (client_argument(index, holds, call, function, target, handed)
+            or query_argument(index, holds, call, function, target, handed)
+            or sync_session_argument(index, holds, call, function, found, handed))
 
 
 def _names_any(value: Value, names: frozenset[str], depth: int = 0) -> bool:

@@ -19,7 +19,6 @@ from prodcheck.rules.concurrency.arguments import MAX_HANDS, sync_target
 from prodcheck.rules.concurrency.branches import parameter, possible
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.summaries import Why
-from prodcheck.rules.concurrency.value_shapes import names_handed
 
 _NESTING = 6  # how deep inside call arguments a reference to the query is looked for
 
@@ -67,17 +66,18 @@ def query_run_later(index: PythonIndex, holds: Holds, call: Call, function: Func
 
 
 def query_argument(index: PythonIndex, holds: Holds, call: Call, function: Function,
-                   target: Function | None) -> Why | None:
+                   target: Function | None, handed: list[Value]) -> Why | None:
     """`pagination.paginate(query)`, `query` a sync Session's Query kept in a local, `paginate` the project's sync
     function that runs it (`results.count()`, `results.limit(n).all()` on its parameter, or a helper it hands it
     on to does): the query's SQL is sent inside that call, on the loop's thread. Reported at the call, as the
     line of the request path where it happens; the builder (`db.query(X)`) stays quiet (`query_run_later`).
-    `target`: the call's `sync_target` (none: no helper runs anything, whatever the arguments hold)."""
+    `target`: the call's `sync_target` (none: no helper runs anything, whatever the arguments hold); `handed`: the
+    call's `names_handed`."""
     value = call.value
     if target is None or (not value.items and not value.flat_keywords):
         return None
     sql = holds.kb.sqlalchemy
-    for argument in names_handed(value):
+    for argument in handed:
         found = _run_by(index, holds, call, function, argument, sql.query_io, target)
         if found is not None:
             param, method, helper = found

@@ -13,14 +13,14 @@ from prodcheck.rules.concurrency.callees import object_target
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.queries import query_rendered, query_run_later
 from prodcheck.rules.concurrency.summaries import Why
-from prodcheck.rules.concurrency.value_shapes import names_handed
 
 
 def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function: Function,
-                          found: tuple[Function, PyFacts] | None) -> Why | None:
+                          found: tuple[Function, PyFacts] | None, handed: list[Value]) -> Why | None:
     """A sync session handed to a helper the project does not define in a way we can follow
     (`crud.get_user(db, id)` with an unannotated parameter): the helper queries on the loop. `found`: the
-    project function the call runs, as the caller found it when the call's name has no `()`.
+    project function the call runs, as the caller found it when the call's name has no `()`; `handed`: the call's
+    `names_handed` (value_shapes.py).
 
     What the call is (a logger's method, a constructor, a helper the session is not followed into ...) is
     asked before what its arguments hold: most calls are ruled out by their name, and what an argument holds
@@ -35,7 +35,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
     # Only a name (`db`, `self.db`) is asked what it holds below: a call given none (constants, calls, literals:
     # half the calls with arguments on polar) hands no session, whatever its name says.
-    if not names_handed(value):
+    if not handed:
         return None
     name = value.text
     if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
@@ -62,7 +62,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
         if _unread(index, holds, name, function) or _undefined_member(holds, name, function):
             return None
     session = passed = None
-    for argument in names_handed(value):
+    for argument in handed:
         # a local or parameter (`db`), an attribute (`self.db` kept from `__init__(self, db: Session)`), a
         # project module's global (`session = SessionLocal()`), fastapi-sqlalchemy's `db.session`
         held = holds.value(argument, function)
