@@ -237,6 +237,9 @@ class NameIndex:
         """The function a name calls, following plain aliases (`handler = make_handler`). Aliases can
         point at each other: `_orig = mod.f` then `mod.f = _orig` (a library function patched while
         something imports, then put back) makes `mod.f` and `_orig` each other's value."""
+        resolved = self.resolve(dotted)  # most names are a function's, or nothing: no alias to follow
+        if resolved is None or resolved.function:
+            return None if resolved is None else resolved.function
         seen: set[str] = set()
         while dotted not in seen and len(seen) < 16:
             seen.add(dotted)

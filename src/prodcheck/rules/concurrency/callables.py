@@ -66,6 +66,7 @@ class Callables:
         """Calls in `function` that run a blocking callable: `fetch()` of a local or module-level lambda or
         partial, and project helpers given a blocking callable they call."""
         holds = self.analysis.holds
+        eager = listed("blocking", "eager", "functions")
         for call in self.index.calls_by_scope.get(function.qualname, []):
             if call.offloaded or call.once or (call.awaited and not self._is_project_call(call, function)):
                 continue
@@ -83,12 +84,12 @@ class Callables:
                     if found is not None:
                         yield call, found
                         continue
-            if name in listed("blocking", "eager", "functions"):
+            if name in eager:
                 found = self._called_by_builtin(call, function, facts, seen)
                 if found is not None:
                     yield call, found
                 continue
-            if call.value.items or call.value.keywords:
+            if call.value.items or call.value.flat_keywords:
                 found = self._handed_to_helper(call, function, facts, seen)
                 if found is not None:
                     yield call, found

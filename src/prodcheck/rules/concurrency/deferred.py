@@ -89,7 +89,7 @@ def _handed_to_background(index: PythonIndex, call: Call, function: Function,
                           background: frozenset[str]) -> Value | None:
     """`self.add_background_task(background_tasks, self.handle_job, job_id)` with a project helper whose body does
     `background_tasks.add_task(task, *args)`: the function the call gives the parameter the helper hands over."""
-    if not (call.value.items or call.value.keywords):
+    if not (call.value.items or call.value.flat_keywords):
         return None
     helper = index.call_target(call, function)
     if helper is None:

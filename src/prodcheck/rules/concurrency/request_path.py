@@ -213,7 +213,7 @@ def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple
     in the project helper: the helper calls the async function it is handed, so
     it runs on the loop, awaited by the helper (the sync callables a helper calls are Callables.called_params')."""
     for call in index.calls_by_scope.get(function.qualname, ()):
-        if call.offloaded or not (call.value.items or call.value.keywords):
+        if call.offloaded or not (call.value.items or call.value.flat_keywords):
             continue
         helper = index.call_target(call, function)
         if helper is None:

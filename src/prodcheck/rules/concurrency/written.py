@@ -26,6 +26,8 @@ def app_state_name(dotted: str) -> str:
     """`NAME` of `request.app.state.NAME`, `app.state.NAME`, `self._app.state.NAME`: the application's state
     (https://www.starlette.io/applications/#storing-state-on-the-app-instance), one object for every request;
     not `request.state`, which is per request."""
+    if ".state." not in dotted:  # asked for most names `Holds` follows: nearly none is one
+        return ""
     parts = dotted.split(".")
     if len(parts) < 3 or parts[-2] != "state" or not parts[-3].endswith("app") or "()" in dotted:
         return ""
