@@ -14,10 +14,29 @@ from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.wrapped import returned_nested
 
 
-def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
+Targets = dict[int, "tuple[Function, PyFacts] | None"]  # id of a call -> the project function it runs (`call_target`)
+
+
+def call_target(index: PythonIndex, call: Call, function: Function,
+                targets: Targets | None) -> tuple[Function, PyFacts] | None:
+    """`index.call_target(call, function)`, kept in `targets` when the caller gives a table: the request-path walk
+    asks it for each call of an async function twice (`_coroutines_handed`, `_handed_to_background`), and most
+    calls with arguments are a library's, whose answer (None) is the costly one to find."""
+    if targets is None:
+        return index.call_target(call, function)
+    key = id(call)
+    if key in targets:
+        return targets[key]
+    found = targets[key] = index.call_target(call, function)
+    return found
+
+
+def deferred_tasks(index: PythonIndex, function: Function,
+                   targets: Targets | None = None) -> Iterator[tuple[Function, PyFacts, str]]:
     """(task, facts, what runs it, with `{caller}` to fill in) for each function `function` hands to `BackgroundTasks.add_task` /
     `BackgroundTask`, or to `add_job` of an asyncio scheduler: a function of the module or the project, one it
-    defines in its body (`async def _export(): ...`), or a method of its class (`self.send_updates`)."""
+    defines in its body (`async def _export(): ...`), or a method of its class (`self.send_updates`). `targets`: the
+    targets of `function`'s calls found so far (`call_target`)."""
     background, schedulers, scheduling = deferred_runners()
     spawners = task_spawners() if not function.is_async else frozenset()
     for call in index.calls_by_scope.get(function.qualname, []):
@@ -33,7 +52,7 @@ def deferred_tasks(index: PythonIndex, function: Function) -> Iterator[tuple[Fun
         elif last in scheduling and _scheduler(index, call, function, schedulers):
             runner = "async job `{caller}` adds to an asyncio scheduler"
         else:
-            handler = _handed_to_background(index, call, function, background)
+            handler = _handed_to_background(index, call, function, background, targets)
             if handler is None:
                 continue
             runner = "async background task of `{caller}`"
@@ -86,12 +105,12 @@ def _function_named(index: PythonIndex, function: Function, name: str) -> tuple[
 
 
 def _handed_to_background(index: PythonIndex, call: Call, function: Function,
-                          background: frozenset[str]) -> Value | None:
+                          background: frozenset[str], targets: Targets | None) -> Value | None:
     """`self.add_background_task(background_tasks, self.handle_job, job_id)` with a project helper whose body does
     `background_tasks.add_task(task, *args)`: the function the call gives the parameter the helper hands over."""
     if not (call.value.items or call.value.flat_keywords):
         return None
-    helper = index.call_target(call, function)
+    helper = call_target(index, call, function, targets)
     if helper is None:
         return None
     for inner in index.calls_by_scope.get(helper[0].qualname, ()):

@@ -22,7 +22,7 @@ from prodcheck.knowledge.frameworks import deferred_runners, route_methods, task
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
-from prodcheck.rules.concurrency.deferred import deferred_tasks
+from prodcheck.rules.concurrency.deferred import Targets, call_target, deferred_tasks
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.sockets import agent_tool_handlers, mcp_handlers, ocpp_handlers, socket_handlers
@@ -159,19 +159,21 @@ def _successors(index: PythonIndex, holds: Holds, function: Function, deferring:
             continue
         found.append(Entry(target, target_facts, _task(function, target) if call.value.at in spawned
                            else f"awaited from `{caller_name(function, target)}`"))
-    for target, target_facts, helper in _coroutines_handed(index, function):
+    targets: Targets = {}  # what the function's calls run, for the two readers below (this function's answer only)
+    for target, target_facts, helper in _coroutines_handed(index, function, targets):
         found.append(Entry(target, target_facts, f"awaited by `{helper}` from `{caller_name(function, target)}`"))
     # also what a plain helper it calls defers (`start_scheduler()` in the lifespan adding async jobs to an
     # asyncio scheduler, or handing them to background tasks): they run on the same loop
-    for caller in (function, *_deferring_helpers(index, holds, function, deferring)):
+    found.extend(_deferred(index, function, targets))
+    for caller in _deferring_helpers(index, holds, function, deferring):
         found.extend(_deferred(index, caller))
     memo[function.qualname] = found
     return found
 
 
-def _deferred(index: PythonIndex, caller: Function) -> Iterator[Entry]:
+def _deferred(index: PythonIndex, caller: Function, targets: Targets | None = None) -> Iterator[Entry]:
     """The functions `caller` hands to background tasks or an asyncio scheduler (deferred.py), as entries."""
-    for target, target_facts, runner in deferred_tasks(index, caller):
+    for target, target_facts, runner in deferred_tasks(index, caller, targets):
         yield Entry(target, target_facts, f"{runner.format(caller=caller_name(caller, target))}, run on the event loop")
 
 
@@ -208,14 +210,15 @@ def _sync_reach(index: PythonIndex, holds: Holds, functions: list[Function], dep
     return list(seen.values())
 
 
-def _coroutines_handed(index: PythonIndex, function: Function) -> Iterator[tuple[Function, PyFacts, str]]:
+def _coroutines_handed(index: PythonIndex, function: Function,
+                       targets: Targets) -> Iterator[tuple[Function, PyFacts, str]]:
     """`await cached_result(_fetch, key, request)` with `async def _fetch(): ...` nested in the caller and `await fn()`
     in the project helper: the helper calls the async function it is handed, so
     it runs on the loop, awaited by the helper (the sync callables a helper calls are Callables.called_params')."""
     for call in index.calls_by_scope.get(function.qualname, ()):
         if call.offloaded or not (call.value.items or call.value.flat_keywords):
             continue
-        helper = index.call_target(call, function)
+        helper = call_target(index, call, function, targets)
         if helper is None:
             continue
         called = {c.name for c in index.calls_by_scope.get(helper[0].qualname, ())}
