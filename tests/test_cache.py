@@ -244,6 +244,24 @@ def test_links_in_the_cache_folder_are_never_followed(tmp_path: Path) -> None:
     assert _keys(_scan(root, "--cache-dir", str(loop / "inner"))) == _keys(report)
 
 
+def test_a_lazy_table_reads_many_entries_shard_by_shard_and_keeps_none(tmp_path: Path) -> None:
+    """`get_many` lets go of each shard it read once its entries are unpickled; a later `put` and `save` read the
+    shard again and keep every other entry of it."""
+    folder = tmp_path / "cache" / "x"
+    table = cache.LazyTable(folder, "facts", shards=8)
+    keys = [f"key{index}" for index in range(40)]
+    for key in keys:
+        table.put(key, (key, 1))
+    table.save(set(keys), set())
+    table = cache.LazyTable(folder, "facts", shards=8)
+    assert table.get_many([*keys[::-1], "missing"]) == {key: (key, 1) for key in keys} | {"missing": None}
+    assert table.loaded == {}
+    table.put("new", ("new", 2))
+    table.save({*keys, "new"}, set())
+    assert cache.LazyTable(folder, "facts", shards=8).entries == {key: (key, 1) for key in keys} | {"new": ("new", 2)}
+    assert cache.LazyTable(None, "facts", shards=8).get_many(keys) == {}
+
+
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX modes")
 def test_a_sharded_table_rewrites_only_the_shards_that_changed(tmp_path: Path) -> None:
     folder = tmp_path / "cache" / "x"

@@ -323,11 +323,15 @@ def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
     """The facts of every parsed file: those extracted by `plan_python`, the rest from the cache (a
     missing or unexpected entry is extracted again)."""
     with _collector_paused():
+        wanted = [key for path, key in plan.keys.items()
+                  if path not in plan.facts and plan.sources[path].error is None]
+        loaded = plan.table.get_many(wanted)
+        del wanted
         for path, key in plan.keys.items():
             source = plan.sources[path]
             if path in plan.facts or source.error is not None:
                 continue
-            cached = plan.table.get(key)
+            cached = loaded.pop(key, None)
             if isinstance(cached, PyFacts):
                 plan.facts[path] = cached
             else:
