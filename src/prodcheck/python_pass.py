@@ -21,7 +21,7 @@ from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing import ParseError
 from prodcheck.settings import Settings
-from prodcheck.prefilter import _needs_parse, _reexports
+from prodcheck.prefilter import _needs_parse, _reexports, forget_runs
 
 POOL_THRESHOLD = 150
 RELEASE_EVERY = 500  # files packed between two returns of freed memory to the system (memory.release_freed)
@@ -270,6 +270,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
                 _store(source, plan.facts, known)
             else:
                 pending.append((source.path, data, reduced))
+        forget_runs()
         _extract(plan, pending, settings, progress)
         if any(source.error is None for source in plan.unparsed):  # else the second round has nothing to parse
             from prodcheck.python_rounds import second_round  # (nor its modules to import: an infra-only scan)
