@@ -59,12 +59,23 @@ def base_folder(override: str | Path | None = None) -> Path:
 
 @lru_cache(maxsize=1)
 def code_hash() -> str:
-    """A hash of prodcheck's installed source (every .py and .toml of the package)."""
-    package = Path(__file__).resolve().parent
+    """A hash of prodcheck's installed source (every .py and .toml of the package). Listed with `os.walk` and read
+    with `open`: `Path.rglob` and `read_bytes` made it 12 ms of every run that uses the cache, against 8 ms (a re-run on polar
+    that reuses its findings is 0.28 s of CPU)."""
+    package = os.path.dirname(os.path.realpath(__file__))
+    found: list[tuple[str, str]] = []
+    for folder, _, names in os.walk(package):
+        relative = os.path.relpath(folder, package).replace(os.sep, "/")
+        for name in names:
+            if name.endswith((".py", ".toml")):
+                path = os.path.join(folder, name)
+                if os.path.isfile(path):
+                    found.append((name if relative == "." else f"{relative}/{name}", path))
     digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(p for p in package.rglob("*") if p.suffix in {".py", ".toml"} and p.is_file()):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+    for relative, path in sorted(found):
+        digest.update(relative.encode() + b"\0")
+        with open(path, "rb") as file:
+            digest.update(file.read())
         digest.update(b"\0")
     return digest.hexdigest()
 
