@@ -22,6 +22,13 @@ _PACK_ABOVE = 256
 _PRAGMA_MARK = b"prodcheck"
 
 
+def _file_digest(data: bytes) -> bytes:
+    """A file's digest: SHA-256, cut to 16 bytes (collisions as hard to make as BLAKE2b-128's). OpenSSL's SHA-256
+    runs on the processor's SHA instructions (x86 SHA-NI, ARMv8): 1.8x the speed of hashlib's BLAKE2b here, and
+    every run hashes every file it reads (polar: 18 MB, 20 -> 11 ms of a 0.28 s re-run that reuses its findings)."""
+    return hashlib.sha256(data).digest()[:16]
+
+
 class SourceFile:
     """One discovered file. Reading `data` or `text` during a recorded run (`recording`) notes the
     path: the incremental run (incremental.py) knows which files' own bytes, not only their facts,
@@ -66,8 +73,8 @@ class SourceFile:
         self._digest = None
 
     def digest(self) -> bytes | None:
-        """A 16-byte BLAKE2b digest of the bytes as read (None when none were), without noting a use or unpacking
-        them. Made once: the run key, the Python facts' cache keys and the model key all go by it, where each
+        """A 16-byte digest of the bytes as read (`_file_digest`; None when none were), without noting a use or
+        unpacking them. Made once: the run key, the Python facts' cache keys and the model key all go by it, where each
         hashed every file's bytes again (a re-run after a comment edited hashed polar's 18 MB of Python twice)."""
         known = self._digest
         if known is None:
@@ -78,7 +85,7 @@ class SourceFile:
                 data = self._bytes_of_text()
             if data is None:
                 return None  # `pack` makes the digest before it lets the bytes go
-            known = self._digest = hashlib.blake2b(data, digest_size=16).digest()
+            known = self._digest = _file_digest(data)
         return known
 
     def keep_as_text(self) -> None:
@@ -135,7 +142,7 @@ class SourceFile:
             data = read_bytes(os.path.join(self._root, self.path), MAX_BYTES, follow=True, inside=self._root)
         except OSError:  # UnsafeFile too
             return None
-        return data if hashlib.blake2b(data, digest_size=16).digest() == self._digest else None
+        return data if _file_digest(data) == self._digest else None
 
     @property
     def text(self) -> str | None:
