@@ -1,7 +1,6 @@
 """Rule documentation: the Markdown files in `rules/`, packaged as prodcheck/_rule_docs."""
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
@@ -21,6 +20,8 @@ def doc_url(code: str, name: str) -> str:
 
 
 def docs_folder() -> Path | None:
+    from importlib import resources  # here: every report imports this module, few read a rule's file (8 ms)
+
     packaged = resources.files("prodcheck") / "_rule_docs"
     if packaged.is_dir():
         return Path(str(packaged))

@@ -13,7 +13,7 @@ Rules read the view with `project.parsed(source)`.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
+import importlib.machinery
 import pkgutil
 import re
 from collections.abc import Callable
@@ -51,11 +51,10 @@ _KIND_LINE = re.compile(rb"^KIND\s*[:=]", re.MULTILINE)
 
 def _may_declare(module_info: pkgutil.ModuleInfo) -> bool:
     """Whether the module's source has a top-level `KIND` line (or cannot be read: then it may)."""
-    finder = module_info.module_finder
-    spec = finder.find_spec(module_info.name) if isinstance(finder, importlib.abc.PathEntryFinder) else None
+    find_spec = getattr(module_info.module_finder, "find_spec", None)
+    spec = find_spec(module_info.name) if find_spec is not None else None
     loader = spec.loader if spec is not None else None
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py") or \
-            not isinstance(loader, importlib.abc.FileLoader):
+    if spec is None or spec.origin is None or not isinstance(loader, importlib.machinery.SourceFileLoader):
         return True
     try:
         source = loader.get_data(spec.origin)
