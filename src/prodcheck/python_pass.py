@@ -19,7 +19,7 @@ from prodcheck.discovery.sources import SourceFile
 from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
-from prodcheck.parsing import ParseError
+from prodcheck.parsing import ParseError, quiet_parser_warnings
 from prodcheck.settings import Settings
 from prodcheck.prefilter import _needs_parse, _reexports, forget_runs
 
@@ -56,17 +56,6 @@ SECOND = "2:"
 
 def _second(known: object) -> bool:
     return isinstance(known, str) and known.startswith(SECOND)
-
-
-def quiet_parser_warnings() -> None:
-    """Silence the warnings the interpreter's parser gives about scanned code, for this process.
-
-    `ast.parse` warns about the code it reads (`invalid escape sequence '\\d'`: a SyntaxWarning shown by default
-    from Python 3.12, a DeprecationWarning before). Those are not prodcheck's output, and they quote the
-    scanned file's own characters, unescaped: a backslash before an escape character in a string literal
-    wrote that terminal control sequence to stderr."""
-    warnings.filterwarnings("ignore", category=SyntaxWarning)
-    warnings.filterwarnings("ignore", category=DeprecationWarning, message="invalid (octal )?escape sequence")
 
 
 def _worker_init() -> None:
@@ -143,8 +132,7 @@ def python_rounds(folder: Path | None) -> cache.Table:
     return cache.Table(folder, "pyrounds")
 
 
-def _cache_folder(root: Path, settings: Settings) -> Path | None:
-    return cache.folder_for(root, settings.cache_dir) if settings.use_cache else None
+_cache_folder = cache.run_folder
 
 
 
