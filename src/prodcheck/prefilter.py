@@ -192,8 +192,10 @@ class _CleanRuns:
 
 
 def forget_runs() -> None:
-    """Let go of the runs learnt clean (`_CleanRuns`, a few MB on a large scan) once a run's files are filtered."""
-    _needle_patterns().clean.forget()
+    """Let go of the runs learnt clean (`_CleanRuns`, a few MB on a large scan) once a run's files are filtered (the
+    needles are not derived for it: a run that asked the prefilter nothing loads no knowledge for it)."""
+    if _needle_patterns.cache_info().currsize:
+        _needle_patterns().clean.forget()
 
 
 class _Patterns(NamedTuple):
