@@ -204,7 +204,9 @@ class _Patterns(NamedTuple):
     words: re.Pattern[bytes]  # the identifier needles, as one pattern over a file's runs
     whole: frozenset[bytes]  # the whole-word needles: a file's runs hold one of them or not
     others: re.Pattern[bytes]  # every other needle, as one pattern over the bytes
-    parts: re.Pattern[bytes] | None  # a part of each of those, over the runs (`_part_of_runs`; None: a needle has none)
+    # a part of each of those and of each needle of `unless` that has one, over the runs (`_part_of_runs`; None: one
+    # of `others` has none)
+    parts: re.Pattern[bytes] | None
     unless: tuple[bytes, ...]  # the needles that do not count in some files, tried one by one (`conditional_needles`)
     unparted: frozenset[bytes]  # those of them with no part (`://`): tried in every file
     held: dict[bytes, tuple[bytes, ...]]  # what `parts` matches -> the needles whose part it starts with (`_held`)
