@@ -10,7 +10,8 @@ import pytest
 from prodcheck.discovery import sources
 from prodcheck.discovery.sources import SourceFile
 from prodcheck.extract.python import extract
-from prodcheck.model.facts import VALUE_SHAPES, Function, Value, pack_position, unpack_position, value_shape
+from prodcheck.model.facts import VALUE_SHAPES, Function, Value, value_shape
+from prodcheck.model.packed_positions import pack_position, unpack_position
 from prodcheck.model.files import Context, FileKind
 
 

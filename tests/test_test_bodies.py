@@ -12,6 +12,7 @@ from prodcheck.extract.python import extract
 from prodcheck.model.facts import KEYWORD_LITERAL, PyFacts
 from prodcheck.model.files import Context, FileKind
 from prodcheck.python_pass import load_python, plan_python, reducible
+from prodcheck.rules_pass import check
 from prodcheck.settings import Settings
 
 _TEST = '''
@@ -124,6 +125,6 @@ def test_a_test_file_the_model_places_in_production_is_extracted_whole(tmp_path:
     path = "app/routes/oauth_test.py"
     whole = extract(path, (tmp_path / path).read_bytes())
     assert path in plan.reduced and python[path] != whole
-    engine._check(tmp_path, sources, python, settings, None, plan.reduced)
+    check(tmp_path, sources, python, settings, None, plan.reduced)
     assert python[path] == whole
     assert next(s for s in sources if s.path == path).context == Context.PROD

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from prodcheck import cache, incremental
 from prodcheck.discovery.classify import classify, shebang_kind
 from prodcheck.discovery.context import ContextRules
-from prodcheck.discovery.sources import ENCODING_ERROR, SourceFile, read_source, recording
+from prodcheck.discovery.sources import SourceFile, read_source, recording
 from prodcheck.discovery.named_scripts import named_scripts
 from prodcheck.discovery.walk import Walked, gitignore_spec, walk
 from prodcheck.model.files import FileKind
@@ -25,9 +25,7 @@ from prodcheck.settings import Settings
 
 if TYPE_CHECKING:
     from prodcheck.model.facts import PyFacts
-    from prodcheck.project import Project
     from prodcheck.python_pass import PythonPlan
-    from prodcheck.rule_inputs import RuleInputs
     from prodcheck.rules.base import RuleMeta
 
 # The Python pass (python_pass.py, with the facts' model and the prefilter), the policy, pragmas and the rules'
@@ -70,7 +68,7 @@ def _python_work(item: tuple[str, bytes] | tuple[str, bytes, bool]) -> tuple[str
     return python_pass._python_work(item)
 
 
-# The project model and the rules are imported when the rules run (`_check`): a run that reuses
+# The project model and the rules are imported when the rules run (rules_pass.py): a run that reuses
 # cached findings never loads them (nor libcst, which the rules' fixes use).
 
 
@@ -154,9 +152,6 @@ def _run_key(files: list[SourceFile], settings: Settings, helm: bytes) -> str:
     return digest.hexdigest()
 
 
-_Secrets = dict[tuple[str, int], frozenset[str]]
-
-
 def run(root: Path, settings: Settings, only: Sequence[str] = (), baseline: Collection[str] | None = None,
         progress: Callable[[int, int], None] | None = None) -> RunResult:
     try:
@@ -199,12 +194,13 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     from prodcheck.fix.memo import remembering
     from prodcheck.python_pass import _collector_paused
     from prodcheck.rule_inputs import RuleInputs
+    from prodcheck.rules_pass import check
 
     # What the model and the rules read of the files' own bytes is noted only for a result that is stored
     # (incremental.entry): without the cache, the ~70,000 reads of a text on the infra corpus note nothing.
     with (recording() if run_table.enabled else nullcontext()) as reads, _collector_paused(), \
             remembering(run_table.folder):
-        kept, suppressed, secrets, notes, internal, metas = _check(root, files, python, settings,
+        kept, suppressed, secrets, notes, internal, metas = check(root, files, python, settings,
                                                                    RuleInputs(run_table.folder, plan.digests),
                                                                    plan.reduced)
     if reads is not None and not internal:
@@ -222,158 +218,9 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     return result
 
 
-def _check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], settings: Settings,
-           inputs: RuleInputs | None = None, reduced: Collection[str] = ()
-           ) -> tuple[list[Finding], int, _Secrets, list[str], list[str], dict[str, RuleMeta]]:
-    """The project model, every selected rule, pragmas: (findings, suppressed, secrets, notes, internal
-    errors, metas). `inputs`: the drafts kept from the last run of the rules that read only its Python
-    side (rule_inputs.py). `reduced`: the test files whose facts were extracted reduced (python_pass.reducible)."""
-    import traceback
-
-    from prodcheck.copies import merge_copies
-    from prodcheck.memory import release_freed
-    from prodcheck.model.facts import PyFacts
-    from prodcheck.model.finding import Location, Severity, Span
-    from prodcheck.parsing import ParseError
-    from prodcheck.policy import _apply_per_file_ignores, _dedupe, _finalise, _note_secrets, _per_file_ignored, _selected
-    from prodcheck.project import Project
-    from prodcheck.project.helm_render import remap
-    from prodcheck.rule_inputs import RuleInputs
-    from prodcheck.rules import all_rules
-    from prodcheck.rules.base import Rule
-    from prodcheck.suppress import Pragmas
-
-    placed = [(source, source.context, source.context_reason) for source in files]
-    project = Project(root, files, python, settings)
-    moved = _placed_elsewhere(project, python, reduced)
-    while moved:
-        # The model placed a test file elsewhere (a deploy path runs it, the production app serves its router):
-        # its facts are extracted whole and the model is built again from the contexts the paths gave.
-        for source, context, reason in placed:
-            source.context, source.context_reason = context, reason
-        for path in moved:
-            data = project.by_path[path].raw
-            if data is None:
-                continue  # changed or gone since it was read (SourceFile.pack): its reduced facts stand
-            result = _python_work((path, data))[1]
-            assert isinstance(result, PyFacts)  # the same bytes parsed, and counted, when extracted reduced
-            python[path] = result
-        reduced = set(reduced) - set(moved)
-        inputs = None  # the digests the kept drafts go by are the reduced facts'
-        project = Project(root, files, python, settings)
-        moved = _placed_elsewhere(project, python, reduced)
-    inputs = inputs or RuleInputs(None, {})
-    rules = all_rules()
-    findings: list[Finding] = []
-    internal: list[str] = []
-    secret_lines: dict[tuple[str, int], set[str]] = {}
-    try:
-        project.parse_all()  # every parse error is known before any rule, whatever is selected
-    except Exception:  # a model bug must not abort the run; the rules parse lazily then
-        internal.append(f"parsing: internal error\n{traceback.format_exc()}")
-    metas = {code: rule.meta for code, rule in rules.items()}
-    selected = {code: rule_class for code, rule_class in rules.items()
-                if code not in {"PC000", "PC001"} and _selected(rule_class.meta, settings)}
-    # The last selected rule reading each shared analysis: after it, the analysis is let go of.
-    last_reader = {analysis: code for code, rule_class in selected.items() for analysis in rule_class.analyses}
-    for code, rule_class in selected.items():
-        rule: Rule = rule_class()
-        try:
-            for draft in inputs.drafts(code, rule, project):
-                draft = remap(project.views.helm, draft)  # a rendered chart line -> values.yaml/template
-                if draft.secrets:
-                    _note_secrets(secret_lines, draft.location, draft.secrets)
-                finding = _finalise(project, rule_class.meta, draft, settings)
-                if finding is not None:
-                    findings.append(finding)
-        except Exception:  # one broken rule must not abort the run
-            internal.append(f"{code}: internal error\n{traceback.format_exc()}")
-        for analysis in [analysis for analysis, last in last_reader.items() if last == code]:
-            project.python.drop(analysis)
-        # What the rule built and let go (its analysis, the dicts its caches outgrew) sits in freed pages of the
-        # C heap that the next rule's small objects never reuse: given back, they do not add to the peak the
-        # next rules reach (4.5 MiB of the 7,574-file cold scan's, at the end of PC503).
-        release_freed()
-    inputs.save()
-    if _selected(metas["PC000"], settings):
-        # A Python file the parser read but the interpreter would refuse (not UTF-8, no declared
-        # encoding) is analysed like any other and reported too.
-        undeclared = [(source, source.views[ENCODING_ERROR]) for source in project.files
-                      if source.error is None and ENCODING_ERROR in source.views]
-        for source, error in [*((source, source.error) for source in project.parse_errors), *undeclared]:
-            if "{{" in source.path or "{%" in source.path:
-                continue  # cookiecutter/copier templates are rendered before they are valid files
-            assert isinstance(error, ParseError)
-            from prodcheck.rules.base import Draft
-
-            text = source.text if source.text is not None else (source.data or b"").decode("utf-8", "replace")
-            # A file holding template markers is a template rendered before anything reads it (a Helm
-            # chart's disabled templates, a code generator's Jinja): its parse error is no defect.
-            templated = any(marker in text for marker in ("{{", "{%"))
-            draft = Draft(str(error) + (" (it holds template markers `{{ }}`/`{% %}`: a template, rendered "
-                                        "before use)" if templated else ""),
-                          Location(source.path, Span(error.line, error.column, error.line, error.column)),
-                          severity=Severity.INFO if templated else None)
-            finding = _finalise(project, metas["PC000"], draft, settings)
-            if finding is not None:
-                findings.append(finding)
-    findings = _dedupe(findings)
-    findings = _apply_per_file_ignores(findings, settings)
-    findings = merge_copies(findings, project.views.by_path, root)
-    pragmas = Pragmas()
-    for source in files:
-        if source.kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
-            file_facts = python.get(source.path)
-            if file_facts is not None and file_facts.comments:
-                text = (source.data or b"").decode("utf-8", "replace")
-                pragmas.add_comments(source.path, file_facts.comments, text.splitlines())
-            elif file_facts is None and source.holds(b"prodcheck"):
-                # No tokens for a file that does not parse (ignore-file[PC000]) or that the prefilter left
-                # unparsed (its pragmas still count for PC001): read its pragmas as text.
-                pragmas.add_from_text(source.path, (source.data or b"").decode("utf-8", "replace"))
-        elif source.text and "prodcheck" in source.text:
-            pragmas.add_from_text(source.path, source.text)
-    kept: list[Finding] = []
-    suppressed = 0
-    for finding in findings:
-        if pragmas.suppresses(finding):
-            suppressed += 1
-        else:
-            kept.append(finding)
-    if _selected(metas["PC001"], settings):
-        from prodcheck.rules.base import Draft
-
-        def enabled(code: str, path: str) -> bool:
-            meta = metas.get(code)
-            return meta is not None and _selected(meta, settings) and not _per_file_ignored(code, meta.name, path, settings)
-
-        def resolve(selector: str) -> str | None:
-            meta = _rule_for(selector)
-            return meta.code if meta else None
-
-        for unused in pragmas.unused_reports(resolve, enabled):
-            pragma = unused.pragma
-            draft = Draft(unused.message, Location(pragma.path, Span(pragma.line, pragma.column, pragma.line,
-                                                                     pragma.column + len(pragma.text))))
-            finding = _finalise(project, metas["PC001"], draft, settings)
-            if finding is not None:
-                kept.append(finding)
-    kept.sort(key=Finding.sort_key)
-    secrets = {where: frozenset(values) for where, values in secret_lines.items() if values}
-    notes = project.views.helm.notes()  # how Helm charts were read (helm template, or statically)
-    return kept, suppressed, secrets, notes, internal, metas
-
-
-def _placed_elsewhere(project: Project, python: dict[str, PyFacts], reduced: Collection[str]) -> list[str]:
-    """The test files extracted reduced that the project model does not place in tests."""
-    from prodcheck.model.files import Context
-
-    return sorted(path for path in reduced if path in python and project.context_of(path) != Context.TEST)
-
-
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta] | None, suppressed: int,
             internal: list[str], only: Sequence[str], baseline: Collection[str] | None,
-            sources: list[SourceFile] | None = None, secrets: _Secrets | None = None) -> RunResult:
+            sources: list[SourceFile] | None = None, secrets: incremental.Secrets | None = None) -> RunResult:
     """Baseline and explicit-file filters: applied after the (cacheable) whole-project result."""
     baseline_matched = 0
     if baseline is not None:
@@ -396,10 +243,3 @@ def in_scope(path: str, only: Sequence[str]) -> bool:
 def touches_scope(finding: Finding, only: Sequence[str]) -> bool:
     """The finding's primary location or any related location is among the explicit paths."""
     return in_scope(finding.path, only) or any(r.path and in_scope(r.path, only) for r in finding.related)
-
-
-def _rule_for(selector: str) -> RuleMeta | None:
-    from prodcheck.rules import by_code_or_name
-
-    rule = by_code_or_name(selector)
-    return rule.meta if rule else None

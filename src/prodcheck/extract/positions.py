@@ -6,8 +6,8 @@ import ast
 from itertools import compress, count
 from operator import not_
 
-from prodcheck.model.facts import COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, LINE_LIMIT, LINE_SHIFT, \
-    pack_position
+from prodcheck.model.packed_positions import COLUMN_LIMIT, COLUMN_SHIFT, END_LINE_LIMIT, END_LINE_SHIFT, LINE_LIMIT, \
+    LINE_SHIFT, pack_position
 from prodcheck.model.finding import Span
 
 _new_tuple = tuple.__new__

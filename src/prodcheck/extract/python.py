@@ -26,8 +26,9 @@ from prodcheck.extract.types import shared_def_span, shared_imports, shared_para
 from prodcheck.extract.scope import Scope
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (ITERATED, VALUE_SHAPES,
-                                   Call, ClassDef, Function, Param, PyFacts, StringLiteral, pack_position)
+                                   Call, ClassDef, Function, Param, PyFacts, StringLiteral)
 from prodcheck.model.finding import Span
+from prodcheck.model.packed_positions import pack_position
 
 _new_tuple = tuple.__new__
 _V2, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[5]

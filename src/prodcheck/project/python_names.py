@@ -11,6 +11,7 @@ from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.module_names import ModuleNames
 from prodcheck.project.calls import CallIndex, ModuleImports, ScopeCalls
+from prodcheck.project.global_assigns import keeps_held
 
 
 # Wrappers whose result, called, runs the function they wrap with the same arguments (a context manager over a
@@ -72,7 +73,7 @@ class NameIndex:
             for assign in file_facts.assigns:
                 # every Assign is a module's, a class's or a `global` one (a function's own names are its
                 # `locals`, extract/statements.py): each target is already qualified
-                if not _kept(self.assigns.get(assign.target), assign, module):
+                if not keeps_held(self.assigns.get(assign.target), assign, module):
                     self.assigns[assign.target] = (assign, file_facts)
             for cls in file_facts.classes:
                 self.classes[cls.qualname] = (cls, file_facts)
@@ -82,7 +83,7 @@ class NameIndex:
     def _rekey_foreign_assigns(self) -> None:
         """`app.core.redis.redis_client = fake` written in `backend/tests/conftest.py`, the module being
         `backend.app.core.redis` under the scanned root (the tests import it from `backend/` on their path): the
-        assignment is of that module's global, filed under its name, where the module's own value stays (`_kept`)."""
+        assignment is of that module's global, filed under its name, where the module's own value stays (`global_assigns.keeps_held`)."""
         for target in [target for target, (assign, facts) in self.assigns.items()
                        if not target.startswith(facts.module + ".")]:
             owner, _, name = target.rpartition(".")
@@ -91,7 +92,7 @@ class NameIndex:
                 continue
             assign, facts = self.assigns.pop(target)
             filed = f"{module}.{name}"
-            if not _kept(self.assigns.get(filed), assign, facts.module):
+            if not keeps_held(self.assigns.get(filed), assign, facts.module):
                 self.assigns[filed] = (assign, facts)
 
     @cached_property
@@ -363,35 +364,6 @@ class NameIndex:
         found = self._anchored[key] = next((candidate for candidate in self._names.under_folders(dotted, module)
                                             if self.resolve(candidate) is not None), None)
         return found
-
-
-def _kept(current: tuple[Assign, PyFacts] | None, assign: Assign, module: str) -> bool:
-    """Whether a module global keeps what it was assigned before rather than `assign`, when either is a
-    function's assignment of it (`global store` then `store = await make_store()` in a start-up function):
-    an empty value (`store = None` at module level, or in a shutdown function) never hides a real one, and
-    of two real values the first stays. Two module-level assignments: the last, as Python runs them. Of the
-    defining module's own value and one another module assigns (`db.engine = ...`), the own one, unless empty."""
-    if current is None:
-        return False
-    held, held_facts = current
-    old_own, new_own = held.target.startswith(held_facts.module + "."), assign.target.startswith(module + ".")
-    if old_own != new_own:
-        # `redis_module.redis_client = fake_redis` in another module (a test fixture's monkeypatch, a start-up
-        # function filling a `client = None`): the defining module's own value stays, unless it is empty
-        own, foreign = (held, assign) if old_own else (assign, held)
-        keep_own = not _empty(own.value) or _empty(foreign.value)
-        return keep_own if old_own else not keep_own
-    if not (_in_function(held, module) or _in_function(assign, module)):
-        return False
-    return _empty(assign.value) or not _empty(held.value)
-
-
-def _in_function(assign: Assign, module: str) -> bool:
-    return bool(assign.scope) and assign.scope != module and assign.target == f"{module}.{assign.target.rpartition('.')[2]}"
-
-
-def _empty(value: Value) -> bool:
-    return value.kind == "const" and value.literal is None
 
 
 def _to_thread(value: Value) -> bool:

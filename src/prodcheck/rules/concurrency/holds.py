@@ -17,7 +17,8 @@ from collections import defaultdict
 
 from prodcheck.knowledge.blocking import Blocking, Orm, blocking
 from prodcheck.knowledge.databases import sync_session_objects
-from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value, pack_position
+from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
+from prodcheck.model.packed_positions import pack_position
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.annotations import Annotations
 from prodcheck.rules.concurrency.attributes import Attributes
