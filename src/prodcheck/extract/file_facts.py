@@ -60,12 +60,17 @@ def literal_keywords(value: Value, found: list[str]) -> None:
     a str literal or a call whose first argument is one (`password="s3cr3t"`, `key=SecretStr("...")`,
     `headers={"Authorization": "Bearer ..."}`): the only arguments PC302 reads of a call it does not know by
     name, and the names it asks whether they are secret-like."""
-    flat = value.flat_keywords
-    for index in range(0, len(flat), 2):
-        item: Value = flat[index + 1]  # type: ignore[assignment]  # names, then Values
+    flat = value.flat_keywords  # (`Value.is_str` inlined: this reads every keyword of every call)
+    for index in range(1, len(flat), 2):
+        item: Value = flat[index]  # type: ignore[assignment]  # names, then Values
         kind = item.kind
-        if item.is_str or (kind == "call" and item.items and item.items[0].is_str):
-            found.append(flat[index])  # type: ignore[arg-type]  # a name
+        if kind == "const":
+            if isinstance(item.literal, str):
+                found.append(flat[index - 1])  # type: ignore[arg-type]  # a name
+        elif kind == "call":
+            first = item.items[0] if item.items else None
+            if first is not None and first.kind == "const" and isinstance(first.literal, str):
+                found.append(flat[index - 1])  # type: ignore[arg-type]  # a name
         elif kind == "dict":
             literal_keywords(item, found)
 

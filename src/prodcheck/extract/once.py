@@ -76,6 +76,7 @@ class Neighbours:
 
 
 NO_NEIGHBOURS = Neighbours(None, None)
+_NO_BLOCKS: frozenset[int] = frozenset()
 _HELPER_DEPTH = 3  # helpers of helpers followed to find where kept state is set
 
 
@@ -231,13 +232,14 @@ def _sets(written: str, state: str, assignment: ast.AST) -> bool:
 
 
 def once_statements(node: ast.FunctionDef | ast.AsyncFunctionDef, qualify: Callable[[str], str],
-                    neighbours: Neighbours = NO_NEIGHBOURS) -> tuple[int, frozenset[int]]:
+                    owner: ast.ClassDef | None = None, module: ast.Module | None = None) -> tuple[int, frozenset[int]]:
     """(index in `node.body` of the first statement after a set-up guard, len(body) when there is none;
-    ids of the top-level `if` statements whose body is a lazy initialisation)."""
+    ids of the top-level `if` statements whose body is a lazy initialisation). `owner`: the class of a method,
+    `module` the file's tree, where the helpers it calls are looked up (`Neighbours`)."""
     body = node.body
     if ast.If not in map(type, body):  # most functions (the parser makes exact node types, never subclasses)
-        return len(body), frozenset()
-    state = _State(node, qualify, neighbours)
+        return len(body), _NO_BLOCKS
+    state = _State(node, qualify, Neighbours(owner, module))
     blocks: set[int] = set()
     noted = 0  # the statements before this one whose bindings `state` knows
     for position, statement in enumerate(body):

@@ -4,7 +4,7 @@
 positions are exact. The facts are small and picklable, so they travel through a process pool and
 into the content-hash cache. Nothing here imports or executes the scanned code.
 
-The pass is one visitor built in layers, each a class the next extends: names and Values
+The pass is one visitor built in layers, each a class the next extends: names (extract/file_names.py), Values
 (extract/values.py, positions in extract/positions.py), the statements that bind names
 (extract/statements.py), test functions' bodies (extract/test_bodies.py), calls, attribute reads and
 URL literals (extract/call_sites.py), and here the walk itself, functions and classes.
@@ -19,7 +19,7 @@ from typing import Any
 from prodcheck.extract.file_facts import pragma_comments, registry_names
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.dev_conditions import dev_condition
-from prodcheck.extract.once import Neighbours, once_statements
+from prodcheck.extract.once import once_statements
 from prodcheck.extract.call_sites import CallSites
 from prodcheck.extract.bodies import declares_only, yields
 from prodcheck.extract.types import shared_def_span, shared_imports, shared_param, shared_params
@@ -49,6 +49,7 @@ def _dispatch_table(cls: type) -> dict[type, Any]:
 
 
 _Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
+_UNANNOTATED = (None, True)  # `ValueBuilder._annotation` of no annotation
 # Statements that leave the block: below `if not isinstance(x, T): return` the test held
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 # Fields that never hold a node: the grammar's identifiers and numbers (`Name.id`, `alias.name`,
@@ -218,7 +219,7 @@ class _Extractor(CallSites):
         """A parameter without a default and with no annotation (`self`, `cls`, `request`) or one without a call
         (`db: Session`) is one shared Param per name and annotation (extract/types.py): a Param is never changed
         once built, and every method has a `self`. And whether it is that shared Param."""
-        declared, one = self._annotation(annotation)
+        declared, one = self._annotation(annotation) if annotation is not None else _UNANNOTATED
         if default is None and one:
             return shared_param(name, declared), True  # `db: Session`: one Param for the run (extract/types.py)
         return Param(name, declared, self.value(default)), False
@@ -228,26 +229,30 @@ class _Extractor(CallSites):
         for decorator in node.decorator_list:
             self.visit(decorator)
         args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        built = [
-            self._param(a.arg, a.annotation, d) for a, d in zip(positional, defaults, strict=True)
-        ] + [
-            self._param(a.arg, a.annotation, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-        ]
-        params = shared_params(tuple(param for param, _ in built), all(one for _, one in built))
-        for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+        positional, defaults, param = args.args, args.defaults, self._param
+        if args.posonlyargs:
+            positional = args.posonlyargs + positional
+        first_default = len(positional) - len(defaults)  # the last parameters have the defaults
+        built = [param(a.arg, a.annotation, defaults[index - first_default] if index >= first_default else None)
+                 for index, a in enumerate(positional)]
+        if args.kwonlyargs:
+            built += [param(a.arg, a.annotation, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+        params = shared_params(tuple([p for p, _ in built]), all([one for _, one in built]))
+        for default in defaults:
             self.visit(default)
+        for default in args.kw_defaults:
+            if default is not None:
+                self.visit(default)
         owner = self.scopes[-1].qualname
         qualname = f"{owner}.{node.name}"
-        decorators = tuple(v for v in (self.value(d) for d in node.decorator_list) if v)
+        value = self.value
+        decorators = tuple([v for d in node.decorator_list if (v := value(d))]) if node.decorator_list else ()
         scope = Scope(qualname, True)
-        scope.local_names.update(p.name for p in params)  # parameters are local names, not `locals` facts
+        scope.local_names.update([p.name for p in params])  # parameters are local names, not `locals` facts
         self.scopes.append(scope)
         outer_once, self.once_depth = self.once_depth, 0
         in_class = bool(self.class_stack) and self.scopes[-2].qualname == self.class_stack[-1]  # a method
-        neighbours = Neighbours(self.class_nodes[-1] if in_class else None, self.tree)
-        once_from, lazy_blocks = once_statements(node, self.qualify, neighbours)
+        once_from, lazy_blocks = once_statements(node, self.qualify, self.class_nodes[-1] if in_class else None, self.tree)
         if self.reduced and node.name.startswith("test"):
             scope = self._test_body(node, scope, once_from, lazy_blocks)
         else:

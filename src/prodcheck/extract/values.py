@@ -1,5 +1,5 @@
-"""Names and Values: the dotted name of an expression resolved through the file's imports and module
-names (`qualify`), and an expression reduced to a `Value` (`value`), the one shape rules read.
+"""Values: an expression reduced to a `Value` (`value`), the one shape rules read, its dotted names resolved
+through the file's imports and module names (extract/file_names.py `qualify`).
 
 The Values are built as plain tuples of their shortest shape (model/facts.py `VALUE_SHAPES`), and a
 type annotation without a call is built without positions and shared (extract/types.py)."""
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ast
 import sys
-from typing import Any
 
+from prodcheck.extract.file_names import FileNames
 from prodcheck.extract.positions import Positions
-from prodcheck.extract.scope import Scope, WholeFunction
+from prodcheck.extract.scope import WholeFunction
 from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shared
 from prodcheck.model.facts import VALUE_SHAPES, Value
@@ -30,10 +30,7 @@ _intern = sys.intern
 
 _Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
 _Subscript = ast.Subscript
-_BinOp, _Div = ast.BinOp, ast.Div
 _List, _Tuple, _Set, _Dict = ast.List, ast.Tuple, ast.Set, ast.Dict
-_FunctionDef, _AsyncFunctionDef, _ClassDef = ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
-_AssignNode, _AnnAssignNode, _If, _Try = ast.Assign, ast.AnnAssign, ast.If, ast.Try
 
 
 def debug_variable(node: ast.Call) -> bool:
@@ -42,87 +39,14 @@ def debug_variable(node: ast.Call) -> bool:
     return type(first) is _Constant and type(first.value) is str and first.value.upper().endswith("DEBUG")
 
 
-class ValueBuilder(ast.NodeVisitor):
-    """The names a file binds and imports, the scopes being visited, and the Values of its expressions."""
+class ValueBuilder(FileNames):
+    """The Values of a file's expressions, on top of its names (extract/file_names.py)."""
 
     def __init__(self, module: str, path: str, source: bytes) -> None:
-        self.module = module
-        self.package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
-        self.path = path
+        super().__init__(module, path)
         self.pos = Positions(source)
-        self.imports: dict[str, str] = {}
-        self.imported_modules: list[str] = []
-        self.module_names: set[str] = set()
-        self.module_functions: set[str] = set()  # the functions the module defines at its top level
-        self.global_names: set[str] = set()  # names a module-level function or method declares `global`
-        self.scopes: list[Scope] = [Scope(module, False)]
         self._values: dict[int, Value | None] = {}
         self.shallow = False  # in a test function of a test file: calls without arguments (extract/test_bodies.py)
-
-    def qualify(self, dotted: str) -> str:
-        head, _, rest = dotted.partition(".")
-        scope = self.scopes[-1]
-        if scope.is_function and head in scope.local_names:
-            return dotted
-        if head in self.imports:
-            base = self.imports[head]
-            return f"{base}.{rest}" if rest else base
-        if head in self.module_names:
-            return f"{self.module}.{dotted}"
-        if head.endswith(("()", "[]")):  # `Path(p).write_text`, `CLIENTS[k].get`: qualified like any other name
-            called = head.rstrip("()[]")
-            qualified = self.qualify(called)
-            if qualified != called:
-                return f"{qualified}{head[len(called):]}.{rest}" if rest else f"{qualified}{head[len(called):]}"
-        return dotted
-
-    def dotted(self, node: ast.AST) -> str | None:
-        current: Any = node  # dispatched on exact node types (the parser makes no subclasses)
-        current_type = type(current)
-        if current_type is _Name:
-            return current.id
-        if current_type is _Attribute:
-            inner = current.value
-            if type(inner) is _Name:  # `db.execute`, `self.session`: most dotted names, no list built
-                return f"{inner.id}.{current.attr}"
-        parts: list[str] = []
-        while current_type is _Attribute:
-            parts.append(current.attr)
-            current = current.value
-            current_type = type(current)
-        if current_type is _Name:
-            parts.append(current.id)
-            return ".".join(reversed(parts))
-        if current_type is _CallNode:
-            inner = self.dotted(current.func)
-            if inner is not None:
-                parts.append(inner + "()")
-                return ".".join(reversed(parts))
-        elif current_type is _BinOp and type(current.op) is _Div and parts:
-            # `(root / name).write_text(...)`: `a / b` is `a.joinpath(b)` for a path
-            # (https://docs.python.org/3/library/pathlib.html#operators), named so, after the operand that is a name
-            inner = self.dotted(current.left) or self.dotted(current.right)
-            if inner is not None:
-                parts.append(inner + ".joinpath()")
-                return ".".join(reversed(parts))
-        return None
-
-    def _element_method(self, func: ast.AST) -> str | None:
-        """`CLIENTS[kind].upload` as `CLIENTS[].upload`: a method called on an element of a container (the key
-        is left out: what the entries hold is what a reader of the name needs); `HANDLERS[kind]` as `HANDLERS[]`,
-        an element called."""
-        parts: list[str] = []
-        current: Any = func
-        while type(current) is _Attribute:
-            parts.append(current.attr)
-            current = current.value
-        if type(current) is not ast.Subscript:
-            return None  # (no attribute at all: `HANDLERS[kind](data)`, an entry of a dispatch table called)
-        inner = self.dotted(current.value)
-        if inner is None or "()" in inner:
-            return None  # `s3.get_object(...)["Body"].read()` is one call of the client's, named by its call
-        parts.append(inner + "[]")
-        return ".".join(reversed(parts))
 
     def value(self, node: ast.AST | None, depth: int = 0) -> Value | None:
         """The Value of an expression, computed once per node (nested calls are visited again)."""
@@ -186,9 +110,22 @@ class ValueBuilder(ast.NodeVisitor):
             if literal is None:
                 return _new_tuple(_V2, ("const", span))
             return _new_tuple(_V4, ("const", span, "", literal))
-        if node_type is _Name or node_type is _Attribute:
-            dotted = node.id if node_type is _Name else self.dotted(node)  # type: ignore[attr-defined]  # an ast.Name
-            if dotted is None and node_type is _Attribute:
+        if node_type is _Name:  # `_name_text` inlined: a Value in four is a plain name's
+            name = node.id  # type: ignore[attr-defined]  # an ast.Name
+            scope = self.scopes[-1]
+            if not scope.is_function or name not in scope.local_names:
+                imported = self.imports.get(name)
+                if imported is not None:
+                    name = imported
+                elif name in self.module_names:
+                    name = self._global_name(name)
+            return _new_tuple(_V3, ("name", span, name)) if name else _new_tuple(_V2, ("name", span))
+        if node_type is _Attribute:
+            owner = node.value  # type: ignore[attr-defined]  # an ast.Attribute
+            if type(owner) is _Name:  # `os.environ`, `self.session`
+                return _new_tuple(_V3, ("name", span, self._member_text(owner.id, node.attr)))  # type: ignore[attr-defined]  # an ast.Attribute
+            dotted = self.dotted(node)
+            if dotted is None:
                 # `client.collections["books"].documents`: a member of an element, named like a call on one
                 # (`CLIENTS[].upload`), so a local bound to it holds what the inline chain would
                 dotted = self._element_method(node)
@@ -197,8 +134,14 @@ class ValueBuilder(ast.NodeVisitor):
                 return _new_tuple(_V3, ("name", span, text)) if text else _new_tuple(_V2, ("name", span))
             return _new_tuple(_V2, ("other", span))
         if node_type is _CallNode:
-            dotted = self.dotted(node.func) or self._element_method(node.func)  # type: ignore[attr-defined]  # an ast.Call
-            text = _intern(self.qualify(dotted)) if dotted else ""
+            func = node.func  # type: ignore[attr-defined]  # an ast.Call
+            if type(func) is _Name:  # `f(...)`: half the calls
+                text = self._name_text(func.id)
+            elif type(func) is _Attribute and type(func.value) is _Name:  # `db.execute(...)`: most of the others
+                text = self._member_text(func.value.id, func.attr)
+            else:
+                dotted = self.dotted(func) or self._element_method(func)
+                text = _intern(self.qualify(dotted)) if dotted else ""
             # `value` of a node is never None: no filtering of the parts is needed.
             value, inner = self.value, depth + 1
             args, keyword_nodes = node.args, node.keywords  # type: ignore[attr-defined]  # an ast.Call
@@ -304,7 +247,7 @@ class ValueBuilder(ast.NodeVisitor):
             return None, True
         node_type = type(node)
         if node_type is _Name:  # `db: Session`, the commonest annotation: its Value as `value` builds it, unplaced
-            return shared(_new_tuple(_V3, ("name", UNPLACED, _intern(self.qualify(node.id)))))  # type: ignore[attr-defined]  # an ast.Name
+            return shared(_new_tuple(_V3, ("name", UNPLACED, self._name_text(node.id))))  # type: ignore[attr-defined]  # an ast.Name
         if node_type is _Constant and node.value is None:  # type: ignore[attr-defined]  # an ast.Constant: `-> None`
             return shared(_new_tuple(_V2, ("const", UNPLACED)))
         if has_call(node):
@@ -315,73 +258,3 @@ class ValueBuilder(ast.NodeVisitor):
         finally:
             self.pos = positions
         return shared(value) if value is not None else (None, False)
-
-    # ------------------------------------------------------------ imports and module names
-
-    def _import_base(self, node: ast.ImportFrom) -> str:
-        if not node.level:
-            return node.module or ""
-        parts = self.package.split(".") if self.package else []
-        if node.level > 1:
-            parts = parts[: len(parts) - (node.level - 1)] if len(parts) >= node.level - 1 else []
-        base = ".".join(parts)
-        if node.module:
-            base = f"{base}.{node.module}" if base else node.module
-        return base
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            name = _intern(alias.name)
-            self.imported_modules.append(name)
-            if alias.asname:
-                self.imports[alias.asname] = name
-            else:
-                head = _intern(name.partition(".")[0])
-                self.imports[head] = head
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        base = _intern(self._import_base(node))
-        if base:
-            self.imported_modules.append(base)
-        for alias in node.names:
-            if alias.name == "*":
-                if base:  # `from .base_controllers import *`: "*" + the module, for names found nowhere else
-                    self.imports[f"*{base}"] = base
-                continue
-            full = _intern(f"{base}.{alias.name}" if base else alias.name)
-            self.imports[alias.asname or alias.name] = full
-            self.imported_modules.append(full)
-
-    def collect_module_names(self, tree: ast.Module) -> None:
-        """The names a module binds at its top level, in `if`/`try` blocks there too (`if __name__ ==
-        "__main__": args, controller = create_controller()` sets the global its routes use)."""
-        statements = list(tree.body)
-        while statements:  # (exact node types: the parser makes no subclasses)
-            statement = statements.pop()
-            kind = type(statement)
-            if kind is _FunctionDef or kind is _AsyncFunctionDef or kind is _ClassDef:
-                self.module_names.add(statement.name)  # type: ignore[attr-defined]  # a definition
-                if kind is not _ClassDef:
-                    self.module_functions.add(statement.name)  # type: ignore[attr-defined]  # a function
-                # `global store` at the top of a module-level function's (or method's) body: a module name
-                # even when no module-level statement assigns it
-                bodies = [statement.body] if kind is not _ClassDef else [  # type: ignore[attr-defined]  # a definition
-                    m.body for m in statement.body if type(m) is _FunctionDef or type(m) is _AsyncFunctionDef]  # type: ignore[attr-defined]  # a class
-                for body in bodies:
-                    if ast.Global not in map(type, body):  # most bodies: no statement looked at in Python
-                        continue
-                    for inner in body:
-                        if isinstance(inner, ast.Global):
-                            self.global_names.update(inner.names)
-                            self.module_names.update(inner.names)
-            elif kind is _AssignNode:
-                for target in statement.targets:  # type: ignore[attr-defined]  # an ast.Assign
-                    elements = target.elts if type(target) is _Tuple or type(target) is _List else [target]
-                    self.module_names.update(e.id for e in elements if type(e) is _Name)
-            elif kind is _AnnAssignNode and type(statement.target) is _Name:  # type: ignore[attr-defined]  # an ast.AnnAssign
-                self.module_names.add(statement.target.id)  # type: ignore[attr-defined]  # an ast.AnnAssign of a name
-            elif kind is _If:
-                statements.extend((*statement.body, *statement.orelse))  # type: ignore[attr-defined]  # an ast.If
-            elif kind is _Try:
-                statements.extend((*statement.body, *statement.orelse, *statement.finalbody,  # type: ignore[attr-defined]  # an ast.Try
-                                   *(s for handler in statement.handlers for s in handler.body)))  # type: ignore[attr-defined]  # an ast.Try
