@@ -6,7 +6,8 @@ import ast
 import textwrap
 
 from prodcheck.extract.jinja import placeholder_name, superset
-from prodcheck.extract.python import extract, module_name_for
+from prodcheck.extract.python import extract
+from prodcheck.model.module_names import module_name_for
 from conftest import run_json, write_project
 
 TEMPLATE = textwrap.dedent('''\

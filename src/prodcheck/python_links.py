@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from prodcheck.extract.python import module_name_for
+from prodcheck.model.module_names import module_name_for
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.module_names import ModuleNames
 

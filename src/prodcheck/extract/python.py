@@ -28,6 +28,7 @@ from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
 from prodcheck.model.facts import (ITERATED, VALUE_SHAPES,
                                    Call, ClassDef, Function, Param, PyFacts, StringLiteral)
 from prodcheck.model.finding import Span
+from prodcheck.model.module_names import module_name_for
 from prodcheck.model.packed_positions import pack_position
 
 _new_tuple = tuple.__new__
@@ -320,19 +321,6 @@ class _Extractor(CallSites):
         self.class_stack.pop()
         self.scopes.pop()
         self.shallow = outer_shallow
-
-
-def module_name_for(path: str) -> str:
-    if "{{" in path:  # `{{cookiecutter.project_name}}/web/app.py`: the package a template generates
-        from prodcheck.extract.jinja import render_placeholders
-
-        path = render_placeholders(path)
-    parts = path.removesuffix(".py").split("/")
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    if parts and parts[0] in {"src", "lib"} and len(parts) > 1:
-        parts = parts[1:]
-    return ".".join(p for p in parts if p) or "__root__"
 
 
 def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:

@@ -56,3 +56,17 @@ class ModuleNames:
             return None
         return next((found for candidate in self.under_folders(dotted, importer)
                      if (found := self.full.get(candidate))), None)
+
+
+def module_name_for(path: str) -> str:
+    """A file's module name: its path's parts, without a `src/` or `lib/` layout folder (`__root__` for none)."""
+    if "{{" in path:  # `{{cookiecutter.project_name}}/web/app.py`: the package a template generates
+        from prodcheck.extract.jinja import render_placeholders
+
+        path = render_placeholders(path)
+    parts = path.removesuffix(".py").split("/")
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    if parts and parts[0] in {"src", "lib"} and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(p for p in parts if p) or "__root__"

@@ -9,7 +9,7 @@ from functools import cached_property
 from prodcheck.knowledge import load
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
-from prodcheck.model.module_names import ModuleNames
+from prodcheck.model.module_names import ModuleNames, module_name_for
 from prodcheck.project.calls import CallIndex, ModuleImports, ScopeCalls
 from prodcheck.project.global_assigns import keeps_held
 
@@ -202,8 +202,6 @@ class NameIndex:
 
     @cached_property
     def _unread_suffixes(self) -> dict[str, int]:
-        from prodcheck.extract.python import module_name_for
-
         counts: dict[str, int] = defaultdict(int)
         for path in self._unread_paths:
             parts = module_name_for(path).split(".")
