@@ -112,7 +112,7 @@ def test_toml_configuration(tmp_path_factory: pytest.TempPathFactory, text: str)
 @PROFILE
 @given(PYTHON)
 def test_python_extraction(text: str) -> None:
-    """The errors the engine turns into PC000 (engine._python_work), and nothing else."""
+    """The errors the engine turns into PC000 (python_pass._python_work), and nothing else."""
     with contextlib.suppress(SyntaxError, ValueError, RecursionError, MemoryError):
         extract("app/main.py", text.encode("utf-8", "surrogatepass"))
 

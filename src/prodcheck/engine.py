@@ -62,12 +62,6 @@ def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
     return python_pass.load_python(plan)
 
 
-def _python_work(item: tuple[str, bytes] | tuple[str, bytes, bool]) -> tuple[str, PyFacts | tuple[str, int, int]]:
-    from prodcheck import python_pass
-
-    return python_pass._python_work(item)
-
-
 # The project model and the rules are imported when the rules run (rules_pass.py): a run that reuses
 # cached findings never loads them (nor libcst, which the rules' fixes use).
 

@@ -132,10 +132,6 @@ def python_rounds(folder: Path | None) -> cache.Table:
     return cache.Table(folder, "pyrounds")
 
 
-_cache_folder = cache.run_folder
-
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while facts are built, loaded or saved, then the facts are
@@ -224,7 +220,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
                 progress: Callable[[int, int], None] | None = None) -> PythonPlan:
     """Keys and digests of every Python file to parse; a file the index does not know is extracted now."""
     with _collector_paused():
-        folder = _cache_folder(root, settings)
+        folder = cache.run_folder(root, settings)
         plan = PythonPlan(python_table(folder), python_index(folder), folder)
         pending: list[tuple[str, bytes, bool]] = []
         # What deployment commands run as a script is read whatever it holds (asked of Python files alone).
@@ -312,14 +308,11 @@ def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
     """The facts of every parsed file: those extracted by `plan_python`, the rest from the cache (a
     missing or unexpected entry is extracted again)."""
     with _collector_paused():
-        wanted = [key for path, key in plan.keys.items()
-                  if path not in plan.facts and plan.sources[path].error is None]
-        loaded = plan.table.get_many(wanted)
-        del wanted
-        for path, key in plan.keys.items():
+        wanted = {path: key for path, key in plan.keys.items()
+                  if path not in plan.facts and plan.sources[path].error is None}
+        loaded = plan.table.get_many(wanted.values())
+        for path, key in wanted.items():
             source = plan.sources[path]
-            if path in plan.facts or source.error is not None:
-                continue
             cached = loaded.pop(key, None)
             if isinstance(cached, PyFacts):
                 plan.facts[path] = cached

@@ -75,7 +75,6 @@ class Neighbours:
         return None
 
 
-NO_NEIGHBOURS = Neighbours(None, None)
 _NO_BLOCKS: frozenset[int] = frozenset()
 _HELPER_DEPTH = 3  # helpers of helpers followed to find where kept state is set
 
@@ -84,7 +83,7 @@ class _State:
     """What counts as kept state inside one function."""
 
     def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualify: Callable[[str], str],
-                 neighbours: Neighbours = NO_NEIGHBOURS) -> None:
+                 neighbours: Neighbours) -> None:
         self.node = node
         self.neighbours = neighbours
         args = node.args
