@@ -219,3 +219,31 @@ def test_a_parsed_file_that_imports_more_follows_its_links_again(tmp_path: Path,
     assert _followed(root, cached, monkeypatch) == (both, True)
     assert _second(root, uncached) == both
     assert _lines(root, cached) == _lines(root, uncached)
+
+
+def test_the_rounds_files_are_parsed_once_and_the_others_checked(tmp_path: Path, monkeypatch) -> None:
+    """A skipped file's syntax check waits for the second round: a file the round parses is not checked first."""
+    from prodcheck import python_pass
+
+    checked: list[str] = []
+    check = python_pass.syntax_check
+    monkeypatch.setattr(python_pass, "syntax_check", lambda path, data: checked.append(path) or check(path, data))
+    root = write_project(tmp_path, _files(ROUTE))
+    assert _second(root, Settings(select=("PC501",), use_cache=False)) == {"app/__init__.py", "app/entries.py",
+                                                                          "app/shapes.py"}
+    assert checked == ["app/unused.py"]
+
+
+def test_a_module_async_code_imports_that_does_not_parse_is_reported_once(tmp_path: Path) -> None:
+    """The round reaches a skipped file before its check; one that does not parse stays a skipped file with its
+    error, as the check leaves it, with the cache as without it."""
+    root = write_project(tmp_path / "project", {**_files(ROUTE), "app/shapes.py": "def flatten(row:\n"})
+    for settings in (Settings(use_cache=False),
+                     Settings(use_cache=True, cache_dir=str(tmp_path / "cache")),
+                     Settings(use_cache=True, cache_dir=str(tmp_path / "cache"))):
+        plan = plan_python(root.resolve(), engine.discover(root.resolve(), settings), settings)
+        plan.save()
+        assert plan.second == {"app/__init__.py", "app/entries.py"}
+        assert "app/shapes.py" in plan.checked and "app/shapes.py" not in plan.keys
+        errors = [(f.code, f.location.path) for f in engine.run(root, settings).findings if f.code == "PC000"]
+        assert errors == [("PC000", "app/shapes.py")]

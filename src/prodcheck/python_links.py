@@ -74,18 +74,18 @@ def named(imported: Iterable[str], modules: Modules, importer: str = "") -> list
 
 
 def rounds_key(digests: Mapping[str, object], parsed: Mapping[str, str], checked: Mapping[str, str],
-               skipped: Iterable[str], kind: str = "p") -> str | None:
+               kind: str = "p") -> str | None:
     """What the second round is a function of: the path and facts digest of every parsed file (its links come
-    from its facts), the path and bytes (`checked`: the cache key) of every skipped file, and which of those
-    parse. None when a parsed file has no digest. With `digests` the parsed files' links (python_rounds.py
-    `links_key`), `kind` "l" keeps the two keys apart."""
+    from its facts), and the path and bytes (`checked`: the cache key) of every skipped file, which decide whether
+    it parses too (a file that does not is never one of the round's: python_rounds.py `_revert_failed`). None when
+    a parsed file has no digest. With `digests` the parsed files' links (python_rounds.py `links_key`), `kind` "l"
+    keeps the two keys apart."""
     digest = hashlib.blake2b(digest_size=20)
     for path in sorted(parsed):
         known = digests.get(path)
         if known is None:
             return None
         digest.update(f"\0{kind}{path}\0{known!r}".encode("utf-8", "surrogateescape"))
-    parses = set(skipped)
     for path in sorted(checked):
-        digest.update(f"\0u{path}\0{checked[path]}\0{path in parses}".encode("utf-8", "surrogateescape"))
+        digest.update(f"\0u{path}\0{checked[path]}".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()

@@ -168,6 +168,8 @@ class PythonPlan:
     keys: dict[str, str] = field(default_factory=dict)  # path -> _cache_key
     checked: dict[str, str] = field(default_factory=dict)  # the same for files only syntax-checked
     unparsed: list[SourceFile] = field(default_factory=list)  # those files
+    # ... whose check waits for the second round, which may parse them: one parse each (`_check_syntax`)
+    unchecked: list[SourceFile] = field(default_factory=list)
     packed: int = 0  # files whose bytes were packed so far (`release_freed` every RELEASE_EVERY of them)
     digests: dict[str, str | tuple[str, int, int] | None] = field(default_factory=dict)
     facts: dict[str, PyFacts] = field(default_factory=dict)  # extracted (or loaded) so far
@@ -260,6 +262,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             from prodcheck.python_rounds import second_round  # (nor its modules to import: an infra-only scan)
 
             second_round(plan, settings)
+        _check_unchecked(plan)
         return plan
 
 
@@ -291,17 +294,33 @@ def _extract(plan: PythonPlan, pending: list[tuple[str, bytes, bool]], settings:
 
 
 def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -> None:
-    """A file no rule reads: only whether it parses (PC000), remembered in the index by its key."""
+    """A file no rule reads: only whether it parses (PC000), remembered in the index by its key. A file the index
+    does not know is checked once the second round is done (`_check_unchecked`): the round parses some of these
+    files whole (python_rounds.py), and a file is parsed once."""
     plan.checked[source.path] = key
     plan.unparsed.append(source)
     known = plan.index.get(key)
     if known == SYNTAX_OK or _second(known):
         return
-    if not (_valid_result(known) and isinstance(known, tuple)):
+    if _valid_result(known) and isinstance(known, tuple):
+        _store(source, plan.facts, known)
+    else:
+        plan.unchecked.append(source)
+
+
+def _check_unchecked(plan: PythonPlan) -> None:
+    """The syntax check of the skipped files the index did not know and the second round did not parse."""
+    for source in plan.unchecked:
+        if source.path in plan.second or source.error is not None:
+            continue  # parsed whole; or a parse of the round's failed, and its error stands (`revert_failed`)
+        data = source.raw
+        if data is None:
+            continue  # changed or gone since it was read (SourceFile.pack): nothing to check
         known = syntax_check(source.path, data) or SYNTAX_OK
-        plan.index.put(key, known)
+        plan.index.put(plan.checked[source.path], known)
         plan.pack(source)
-    _store(source, plan.facts, known)
+        _store(source, plan.facts, known)
+    plan.unchecked = []
 
 
 def load_python(plan: PythonPlan) -> dict[str, PyFacts]:

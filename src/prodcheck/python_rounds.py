@@ -19,13 +19,13 @@ def second_round(plan: PythonPlan, settings: Settings) -> None:
         return
     # The files it parsed the last time its inputs were these (a comment edited: no fact moved), without
     # reading any file's links.
-    key = rounds_key(plan.digests, plan.keys, plan.checked, skipped) if plan.folder is not None else None
+    key = rounds_key(plan.digests, plan.keys, plan.checked) if plan.folder is not None else None
     known = plan.rounds.get(key) if key is not None else None
     by_links = None
     if not _valid(known, skipped) and key is not None:
         # A fact moved (a statement edited): when no parsed file's links did, the round is the last run's all the
         # same. Made before the round adds its files to the plan: of the first round's files only.
-        by_links = links_key(plan, skipped)
+        by_links = links_key(plan)
         known = plan.rounds.get(by_links) if by_links is not None else None
         if _valid(known, skipped) and by_links is not None:
             _remember(plan, {key: known, by_links: known})  # type: ignore[dict-item]  # a tuple of paths (`_valid`)
@@ -53,7 +53,7 @@ def _remember(plan: PythonPlan, entries: dict[str, tuple[str, ...]]) -> None:
             plan.rounds.put(key, parsed)
 
 
-def links_key(plan: PythonPlan, skipped: dict[str, SourceFile]) -> str | None:
+def links_key(plan: PythonPlan) -> str | None:
     """`rounds_key` with each parsed file's links (`_links`) in place of its facts digest: the round reads a
     parsed file's facts only through them. None when a file's links are not known (`links_missed`)."""
     missed = plan.links_missed
@@ -61,7 +61,7 @@ def links_key(plan: PythonPlan, skipped: dict[str, SourceFile]) -> str | None:
     if plan.links_missed:
         plan.links_missed = missed  # the round says whether the files it reaches miss theirs
         return None
-    return rounds_key(parsed, plan.keys, plan.checked, skipped, "l")
+    return rounds_key(parsed, plan.keys, plan.checked, "l")
 
 
 def _follow_links(plan: PythonPlan, skipped: dict[str, SourceFile], settings: Settings) -> None:
@@ -107,7 +107,24 @@ def _parse_second(plan: PythonPlan, skipped: dict[str, SourceFile], selected: li
             plan.digests[path] = known[len(SECOND):]
         else:
             pending.append((path, data, path in plan.reduced))
-    _extract(plan, pending, settings, None)
+    extracted = [path for path, _, _ in pending]
+    _extract(plan, pending, settings, None)  # (which empties `pending`)
+    _revert_failed(plan, extracted)
+
+
+def _revert_failed(plan: PythonPlan, extracted: list[str]) -> None:
+    """A file the round selected before its syntax check (python_pass.py `_check_unchecked`) that does not parse
+    is a skipped file again, with its error in the index, as the check would have left it."""
+    for path in extracted:
+        source = plan.sources[path]
+        if source.error is None:
+            continue
+        error = plan.digests.pop(path)
+        key = plan.keys.pop(path)
+        del plan.sources[path]
+        plan.second.discard(path)
+        plan.checked[path] = key
+        plan.index.put(key, error)
 
 
 def _links(plan: PythonPlan, path: str) -> Links:
