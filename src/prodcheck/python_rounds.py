@@ -97,7 +97,7 @@ def _parse_second(plan: PythonPlan, skipped: dict[str, SourceFile], selected: li
         cached = _second(known)
         data = None if cached else source.raw
         if not cached and data is None:
-            continue  # changed or gone since it was read (SourceFile.pack): it stays syntax-checked only
+            continue  # packed, then changed or gone (SourceFile.pack; the first round packs no skipped file)
         del plan.checked[path]
         plan.second.add(path)
         plan.sources[path] = source
