@@ -64,15 +64,15 @@ class CallSites(TestBodies):
     def visit_Call(self, node: ast.Call) -> None:
         # Runs for every call of every file: exact type tests (the parser makes no subclasses), the
         # scope read once, and the children dispatched as `generic_visit` does.
-        values = self._values  # `value` inlined: a call's Value, computed once per node, never None
-        value = values.get(id(node))
+        values, key, shallow = self._values, id(node), self.shallow  # `value` inlined: a call's Value, computed
+        value = values.get(key)  # once per node, never None
         if value is None:
-            value = values[id(node)] = self._without_arguments(node) if self.shallow else self._compute_value(node, 0)
+            value = values[key] = self._without_arguments(node) if shallow else self._compute_value(node, 0)
         assert value is not None  # (a call's Value is never None)
         func = node.func
         scope = self.scopes[-1]
         text = value.text
-        if self.shallow and (kept_call(text) or debug_variable(node)):
+        if shallow and (kept_call(text) or debug_variable(node)):
             raise WholeFunction  # a reader takes this call's arguments (extract/test_bodies.py)
         if text:
             receiver = ""
@@ -82,7 +82,7 @@ class CallSites(TestBodies):
                     base = base.value
                 if type(base) is _Name and scope.is_function and base.id in scope.local_names:
                     receiver = base.id
-            flags = AWAITED if id(node) in self.await_depth else 0
+            flags = AWAITED if key in self.await_depth else 0
             if self.in_main:
                 flags |= IN_MAIN
             if self.offload_depth > 0 or self.deferred_depth > 0:
@@ -95,7 +95,7 @@ class CallSites(TestBodies):
                 literal_keywords(value, named)
                 if len(named) > before:
                     flags |= KEYWORD_LITERAL
-            if id(node) in self.iterated:
+            if key in self.iterated:
                 flags |= ITERATED
             calls = self.calls
             calls.append(Call(value, scope.qualname if scope.is_function else "", receiver, flags))
@@ -147,18 +147,29 @@ class CallSites(TestBodies):
             self.offload_depth -= 1
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        # Its one child, as `generic_visit` would; first, a read of an attribute that makes a request
-        # (`result.status`), kept with the flags its place gives a call
-        if node.attr in self._read_attributes and type(node.ctx) is ast.Load and not self.shallow:
+        # Its one child, as `generic_visit` would, down a chain of attributes in a loop (`a.b.c`: what the
+        # recursion through `visit` would meet, in the same order); first, at each, a read of an attribute that
+        # makes a request (`result.status`), kept with the flags its place gives a call
+        read_attributes = self._read_attributes
+        while True:
+            if node.attr in read_attributes:
+                self._read(node)
+            child = node.value
+            if type(child) is not _Attribute:
+                break
+            node = child
+        method = self._dispatch.get(type(child), self._generic)
+        if method is not None:
+            method(self, child)
+
+    def _read(self, node: ast.Attribute) -> None:
+        """A read of an attribute that makes a request (`result.status`), kept with the flags its place gives a call."""
+        if type(node.ctx) is ast.Load and not self.shallow:
             scope = self.scopes[-1]
             value = self.value(node)
             if scope.is_function and value is not None and value.text:
                 flags = READ | (OFFLOADED if self.offload_depth > 0 or self.deferred_depth > 0 else 0)
                 self.reads.append(Call(value, scope.qualname, "", flags | (ONCE if self.once_depth > 0 else 0)))
-        child = node.value
-        method = self._dispatch.get(type(child), self._generic)
-        if method is not None:
-            method(self, child)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         literal = node.value

@@ -55,8 +55,9 @@ _UNANNOTATED = (None, True)  # `ValueBuilder._annotation` of no annotation
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 # Fields that never hold a node: the grammar's identifiers and numbers (`Name.id`, `alias.name`,
 # `ImportFrom.level`...), a Constant's value, and what no rule reads (`ctx`, type comments).
+# Operators too (`op` of a BinOp, BoolOp, UnaryOp or AugAssign, `ops` of a Compare): leaves, never entered.
 _SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
-                             "is_async", "simple", "tag", "rest"})
+                             "is_async", "simple", "tag", "rest", "op", "ops"})
 # What the walk does not enter: leaves with nothing to extract below them, and the plain values a field
 # or a list can hold instead of a node (identifiers in `Global.names`, an absent optional node).
 # Operators (`==` in a Compare's `ops`, `+` in a BinOp's `op`) are leaves too: singletons without fields.
@@ -64,6 +65,18 @@ _OPERATORS = tuple(kind for base in (ast.operator, ast.cmpop, ast.unaryop, ast.b
 _LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue, *_OPERATORS)
 _NOT_NODES = (str, int, float, complex, bool, bytes, type(None), type(...))
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
+
+
+def _is_main(test: ast.expr) -> bool:
+    """`__name__ == "__main__"`."""
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
 
 
 def _child_fields(node_type: type) -> tuple[str, ...]:
@@ -136,23 +149,15 @@ class _Extractor(CallSites):
     # ------------------------------------------------------------ structure
 
     def visit_If(self, node: ast.If) -> None:
-        self.scopes[-1].branches = True  # what param_guards reads
+        scope = self.scopes[-1]
+        scope.branches = True  # what param_guards reads
         test = node.test
-        is_main = (
-            isinstance(test, ast.Compare)
-            and isinstance(test.left, ast.Name)
-            and test.left.id == "__name__"
-            and len(test.comparators) == 1
-            and isinstance(test.comparators[0], ast.Constant)
-            and test.comparators[0].value == "__main__"
-        )
-        if is_main and not self.scopes[-1].is_function:
+        if not scope.is_function and _is_main(test):
             self.main_block = self.pos.span(node)
             previous, self.in_main = self.in_main, True
             self.generic_visit(node)
             self.in_main = previous
             return
-        scope = self.scopes[-1]
         if scope.is_function and node.body and dev_condition(test):
             # `if settings.ENV == "local":` in a function: its body is code production does not run
             self.dev_blocks.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))

@@ -21,6 +21,9 @@ _LOCAL_VALUE_TYPES = frozenset({ast.Call, ast.Name, ast.Attribute, ast.Constant,
 
 # What a function's tuple assignment or `for` loop may bind a followable value from (a project function's
 # result, a typed container): other shapes are not recorded as locals.
+# The shapes `_record_assign` asks more of before it keeps a function's local bound to one: `_built_dict`,
+# `_joined`, `_function_table`, `_argv`, `_callable_table`.
+_TESTED_SHAPES = frozenset({ast.Dict, ast.BinOp, ast.List, ast.Tuple})
 _UNPACKED_LOCAL = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Tuple})
 _ITERATED_LOCAL = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute, ast.Tuple, ast.List})
 
@@ -89,10 +92,11 @@ class Statements(ValueBuilder):
                 self.shallow = True
             return
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
-                and not _built_dict(value_node) and not _joined(value_node) and not _function_table(target, value_node) \
-                and not _argv(value_node) \
-                and not (type(target) is _Name and self._callable_table(value_node)):
-            # Locals matter for what they are bound to (a session, a client); skip building the rest.
+                and (type(value_node) not in _TESTED_SHAPES or not _built_dict(value_node)
+                     and not _joined(value_node) and not _function_table(target, value_node) and not _argv(value_node)
+                     and not (type(target) is _Name and self._callable_table(value_node))):
+            # Locals matter for what they are bound to (a session, a client); skip building the rest. (Only a dict,
+            # a `/`, a list or a tuple can be one of the shapes tested: any other is skipped without asking.)
             value: Value | None = _new_tuple(_V2, ("other", self.pos.at(value_node)))
         else:
             value = self.value(value_node)

@@ -31,6 +31,8 @@ _intern = sys.intern
 _Name, _Attribute, _Constant, _CallNode, _Starred = ast.Name, ast.Attribute, ast.Constant, ast.Call, ast.Starred
 _Subscript = ast.Subscript
 _List, _Tuple, _Set, _Dict = ast.List, ast.Tuple, ast.Set, ast.Dict
+_BinOp, _JoinedStr, _Await, _Lambda, _BoolOp = ast.BinOp, ast.JoinedStr, ast.Await, ast.Lambda, ast.BoolOp
+_IfExp, _Compare, _UnaryOp = ast.IfExp, ast.Compare, ast.UnaryOp
 
 
 def debug_variable(node: ast.Call) -> bool:
@@ -59,7 +61,7 @@ class ValueBuilder(FileNames):
         cached = self._values.get(key)
         if cached is not None:
             return cached
-        if self.shallow and node_type is _CallNode:
+        if node_type is _CallNode and self.shallow:
             result: Value | None = self._without_arguments(node)  # type: ignore[arg-type]  # an ast.Call
         else:
             result = self._compute_value(node, depth)
@@ -142,19 +144,23 @@ class ValueBuilder(FileNames):
             else:
                 dotted = self.dotted(func) or self._element_method(func)
                 text = _intern(self.qualify(dotted)) if dotted else ""
-            # `value` of a node is never None: no filtering of the parts is needed.
-            value, inner = self.value, depth + 1
+            # `value` of a node is never None: no filtering of the parts is needed. A plain name or a literal (half
+            # the arguments) is built here directly: `value` would only hand it to `_compute_value`.
+            value, compute, inner = self.value, self._compute_value, depth + 1
             args, keyword_nodes = node.args, node.keywords  # type: ignore[attr-defined]  # an ast.Call
             items: tuple[Value, ...] = ()
             has_star = False
             if args:
-                items = tuple([value(a, inner) for a in args if type(a) is not _Starred])  # type: ignore[misc]  # never None
+                items = tuple([(compute if (kind := type(a)) is _Name or kind is _Constant else value)(a, inner)
+                               for a in args if type(a) is not _Starred])  # type: ignore[misc]  # never None
                 has_star = len(items) != len(args)
             keywords: tuple[str | Value, ...] = ()  # flat: name, value, name, value (`Value.flat_keywords`)
             if keyword_nodes:
                 flat: list[str | Value] = []
+                append = flat.append
                 for kw in keyword_nodes:
-                    if kw.arg is None:  # `**options`
+                    name = kw.arg
+                    if name is None:  # `**options`
                         spliced = kw.value
                         if isinstance(spliced, ast.Dict) and all(isinstance(k, ast.Constant) and type(k.value) is str
                                                                  for k in spliced.keys):
@@ -164,7 +170,10 @@ class ValueBuilder(FileNames):
                         else:
                             has_star = True
                     else:
-                        flat += (kw.arg, value(kw.value, inner))  # type: ignore[arg-type]  # never None
+                        argument = kw.value
+                        append(name)
+                        append((compute if (kind := type(argument)) is _Name or kind is _Constant else value)(
+                            argument, inner))
                 keywords = tuple(flat)
             if has_star:
                 return _new_tuple(Value, ("call", span, text, None, items, keywords, True))
@@ -174,65 +183,61 @@ class ValueBuilder(FileNames):
                 return _new_tuple(_V5, ("call", span, text, None, items))
             return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
         if node_type is _List or node_type is _Tuple or node_type is _Set:
-            items = tuple([self.value(e, depth + 1) for e in node.elts])  # type: ignore[attr-defined,misc]  # never None
+            value, inner = self.value, depth + 1
+            items = tuple([value(e, inner) for e in node.elts])  # type: ignore[attr-defined,misc]  # never None
             return _new_tuple(_V5, ("seq", span, "", None, items)) if items else _new_tuple(_V2, ("seq", span))
         if node_type is _Dict:  # keywords: the str-keyed entries; items: the values of every other key
             keyed: list[str | Value] = []  # flat: key, value, key, value (`Value.flat_keywords`)
             others: list[Value] = []
+            value, inner = self.value, depth + 1
             for k, val in zip(node.keys, node.values, strict=True):  # type: ignore[attr-defined]  # an ast.Dict
                 if k is None:
                     continue  # `**spread`
-                entry = self.value(val, depth + 1)
-                if entry is None:
-                    continue
+                entry = value(val, inner)  # (never None)
                 if type(k) is _Constant and type(k.value) is str:
                     keyed += (k.value, entry)
                 else:  # `{Kind.avatar: Bucket("a")}`: an Enum member, a constant, any hashable key
-                    others.append(entry)
+                    others.append(entry)  # type: ignore[arg-type]  # never None
             if keyed:
                 return _new_tuple(_V6, ("dict", span, "", None, tuple(others), tuple(keyed)))
             return _new_tuple(_V5, ("dict", span, "", None, tuple(others))) if others else _new_tuple(_V2, ("dict", span))
+        # Below, as above: the Value of a node is never None (`_compute_value` returns one on every path), so the
+        # parts are taken as built, no filter.
         if node_type is _Subscript:
             dotted = self.dotted(node.value)  # type: ignore[attr-defined]  # an ast.Subscript
             inner = node.slice  # type: ignore[attr-defined]  # an ast.Subscript
-            elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
-            items = tuple(v for v in (self.value(e, depth + 1) for e in elts) if v)
+            value, deeper = self.value, depth + 1
+            items = tuple([value(e, deeper) for e in inner.elts]) if type(inner) is _Tuple \
+                else (value(inner, deeper),)  # type: ignore[assignment]  # never None
             text = _intern(self.qualify(dotted)) if dotted else ""
             if items:
                 return _new_tuple(_V5, ("subscript", span, text, None, items))
             return _new_tuple(_V3, ("subscript", span, text)) if text else _new_tuple(_V2, ("subscript", span))
-        if isinstance(node, ast.BinOp):
-            left, right = self.value(node.left, depth + 1), self.value(node.right, depth + 1)
-            items = tuple(v for v in (left, right) if v)
-            if items:
-                return _new_tuple(_V5, ("binop", span, type(node.op).__name__, None, items))
-            return _new_tuple(_V3, ("binop", span, type(node.op).__name__))
-        if isinstance(node, ast.JoinedStr):
-            text = "".join(
-                part.value if isinstance(part, ast.Constant) and isinstance(part.value, str) else "{}"
-                for part in node.values
-            )
+        if node_type is _BinOp:
+            return _new_tuple(_V5, ("binop", span, type(node.op).__name__, None,  # type: ignore[attr-defined]  # an ast.BinOp
+                                    (self.value(node.left, depth + 1), self.value(node.right, depth + 1))))  # type: ignore[attr-defined]  # an ast.BinOp
+        if node_type is _JoinedStr:
+            text = "".join([part.value if type(part) is _Constant and type(part.value) is str else "{}"
+                            for part in node.values])  # type: ignore[attr-defined]  # an ast.JoinedStr
             return _new_tuple(_V3, ("fstring", span, text)) if text else _new_tuple(_V2, ("fstring", span))
-        if isinstance(node, ast.Await):
-            return self.value(node.value, depth + 1)
-        if isinstance(node, ast.Lambda):
+        if node_type is _Await:
+            return self.value(node.value, depth + 1)  # type: ignore[attr-defined]  # an ast.Await
+        if node_type is _Lambda:
             return _new_tuple(_V2, ("lambda", span))  # its body's calls are recorded (deferred) within this span
-        if isinstance(node, ast.BoolOp):
-            items = tuple(v for v in (self.value(e, depth + 1) for e in node.values) if v)
+        if node_type is _BoolOp:
+            value, inner = self.value, depth + 1
+            items = tuple([value(e, inner) for e in node.values])  # type: ignore[attr-defined,misc]  # never None
             if items:
-                return _new_tuple(_V5, ("boolop", span, type(node.op).__name__, None, items))
-            return _new_tuple(_V3, ("boolop", span, type(node.op).__name__))
-        if isinstance(node, ast.IfExp):  # items: test, body, orelse
-            parts = (self.value(node.test, depth + 1), self.value(node.body, depth + 1),
-                     self.value(node.orelse, depth + 1))
-            if all(parts):
-                return _new_tuple(_V5, ("ifexp", span, "", None, parts))
-        if isinstance(node, ast.Compare) and len(node.ops) == 1:  # text: the operator (Eq, NotEq, In, ...)
-            left, right = self.value(node.left, depth + 1), self.value(node.comparators[0], depth + 1)
-            if left and right:
-                return _new_tuple(_V5, ("compare", span, type(node.ops[0]).__name__, None, (left, right)))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
-            inner_value = node.operand.value
+                return _new_tuple(_V5, ("boolop", span, type(node.op).__name__, None, items))  # type: ignore[attr-defined]  # an ast.BoolOp
+            return _new_tuple(_V3, ("boolop", span, type(node.op).__name__))  # type: ignore[attr-defined]  # an ast.BoolOp
+        if node_type is _IfExp:  # items: test, body, orelse
+            return _new_tuple(_V5, ("ifexp", span, "", None, (
+                self.value(node.test, depth + 1), self.value(node.body, depth + 1), self.value(node.orelse, depth + 1))))  # type: ignore[attr-defined]  # an ast.IfExp
+        if node_type is _Compare and len(node.ops) == 1:  # type: ignore[attr-defined]  # text: the operator (Eq, NotEq, In, ...)
+            return _new_tuple(_V5, ("compare", span, type(node.ops[0]).__name__, None, (  # type: ignore[attr-defined]  # an ast.Compare
+                self.value(node.left, depth + 1), self.value(node.comparators[0], depth + 1))))  # type: ignore[attr-defined]  # an ast.Compare
+        if node_type is _UnaryOp and type(node.op) is ast.USub and type(node.operand) is _Constant:  # type: ignore[attr-defined]  # an ast.UnaryOp
+            inner_value = node.operand.value  # type: ignore[attr-defined]  # an ast.UnaryOp
             if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):
                 return _new_tuple(_V4, ("const", span, "", -inner_value))
         return _new_tuple(_V2, ("other", span))
