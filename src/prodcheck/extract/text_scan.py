@@ -13,6 +13,20 @@ _OPEN, _CLOSE = "([{", ")]}"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[^\x00-\x7f][^\s!-/:-@\[-^`{-~]*")
 _PREFIXES = frozenset({"r", "b", "u", "f", "t", "br", "rb", "fr", "rf", "tr", "rt"})
 _BLANK = re.compile(r"[ \t\f]*")
+# The characters `scan` only steps over: ASCII that starts no word (`_WORD`), no string, comment, bracket or
+# statement (`;`, `:`), and is no blank, line break or backslash.
+_WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")  # and any non-ASCII character
+_PLAIN = frozenset(chr(code) for code in range(33, 127)) - frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_" "#\\'\"" "()[]{}" ";:")
+
+
+# In a string literal, by (quote, triple-quoted, f- or t-string): the run of characters `Scanner.string_end` only
+# steps over, one at a time in Python, skipped in one match: all but a backslash, the quote, a line break in a
+# one-line literal, and a brace in an f-string or t-string.
+_STRING_RUNS = {
+    (quote, triple, templated): re.compile("[^\\\\" + quote + ("" if triple else "\n") + ("{}" if templated else "") + "]*").match
+    for quote in "'\"" for triple in (False, True) for templated in (False, True)
+}
 
 
 class Unsupported(Exception):
@@ -39,7 +53,9 @@ class Scanner:
         closing = quote * 3 if triple else quote
         position = start + len(closing)
         templated = "f" in prefix or "t" in prefix
+        plain = _STRING_RUNS[quote, triple, templated]
         while True:
+            position = plain(text, position).end()  # the characters the loop below would only step over
             if position >= len(text):
                 raise Unsupported("unterminated string")
             char = text[position]
@@ -117,13 +133,36 @@ class Scanner:
         position = 0
         brackets: list[str] = []
         line_start = True  # at the first token of a logical line (or after `;`)
+        blank = _BLANK.match
         while position < length:
             char = text[position]
+            if char in _PLAIN:  # an operator or a digit: nothing to note (as `_WORD` matching nothing below)
+                position += 1
+                line_start = False
+                continue
             if char in " \t\f":
                 position += 1
                 continue
+            if char in _WORD_START or char > "\x7f":  # a word (a name, a keyword, a literal's prefix): `_WORD` matches
+                word = _WORD.match(text, position)
+                name = word.group()  # type: ignore[union-attr]  # it matches any such first character
+                end = word.end()  # type: ignore[union-attr]  # (as above)
+                if end < length and text[end] in "'\"" and name.lower() in _PREFIXES:
+                    position = end  # a prefixed literal: the string branch reads the prefix back
+                    continue
+                if not brackets:
+                    if name in ("def", "class"):
+                        self.type_parameters(end)
+                    elif name == "type" and line_start:
+                        self.type_alias(position, end)
+                    elif name == "except" and line_start:
+                        self.except_tuple(end)
+                line_start = False
+                position = end
+                continue
             if char == "\n" or char == "\r":
-                position += 1
+                # the next line's indentation with it, in one step: blanks only move the scan on
+                position = blank(text, position + 1).end()
                 if not brackets:
                     line_start = True
                 continue
@@ -176,25 +215,8 @@ class Scanner:
                 line_start = True
                 position += 1
                 continue
-            word = _WORD.match(text, position)
-            if word is None:
-                position += 1
-                line_start = False
-                continue
-            name = word.group()
-            end = word.end()
-            if end < length and text[end] in "'\"" and name.lower() in _PREFIXES:
-                position = end  # a prefixed literal: the string branch reads the prefix back
-                continue
-            if not brackets:
-                if name in ("def", "class"):
-                    self.type_parameters(end)
-                elif name == "type" and line_start:
-                    self.type_alias(position, end)
-                elif name == "except" and line_start:
-                    self.except_tuple(end)
+            position += 1  # what starts no word (`_WORD`), string, comment or bracket: stepped over
             line_start = False
-            position = end
         return self.edits
 
     def skip_space(self, position: int) -> int:
