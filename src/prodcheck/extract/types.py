@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import ast
 
-from prodcheck.model.facts import Param, Value
+from prodcheck.model.facts import VALUE_SHAPES, Param, Value
 from prodcheck.model.finding import Span
 
 UNPLACED = 0  # the `at` of an annotation's Values
+_new_tuple = tuple.__new__
+_V3 = VALUE_SHAPES[3]
 
 # The shared annotations and parameters of this process (emptied when they grow past the bound: a
 # long-lived process reading many projects keeps no more than that).
@@ -25,7 +27,10 @@ _BOUND = 50_000
 _values: dict[Value, Value] = {}
 _params: dict[tuple[str, Value | None], Param] = {}
 _imports: dict[tuple[str, str], tuple[str, str]] = {}
-_param_lists: dict[tuple[Param, ...], tuple[Param, ...]] = {}
+# keyed by each parameter's (name, annotation): equal exactly when the shared Params are, hashed without a Python
+# `Param.__hash__` per parameter
+_param_lists: dict[tuple[tuple[str, Value | None], ...], tuple[Param, ...]] = {}
+_names: dict[str, Value] = {}  # `shared_name`: a plain name's annotation by its text
 _def_spans: dict[tuple[int, int], Span] = {}
 
 
@@ -79,6 +84,7 @@ def shared(value: Value) -> tuple[Value, bool]:
     if len(_values) >= _BOUND:
         _values.clear()
         _params.clear()
+        _names.clear()
     _values[value] = value
     return value, True
 
@@ -105,7 +111,16 @@ def shared_params(params: tuple[Param, ...], every_one_shared: bool) -> tuple[Pa
         return params
     if len(_param_lists) >= _BOUND:
         _param_lists.clear()
-    return _param_lists.setdefault(params, params)
+    return _param_lists.setdefault(tuple([(param.name, param.annotation) for param in params]), params)
+
+
+def shared_name(text: str) -> Value:
+    """`shared` of a plain name's annotation (`db: Session`), found by the name's text: the commonest annotation,
+    its Value not built again to be looked up."""
+    found = _names.get(text)
+    if found is None:
+        found = _names[text] = shared(_new_tuple(_V3, ("name", UNPLACED, text)))[0]
+    return found
 
 
 def shared_def_span(line: int, column: int) -> Span:

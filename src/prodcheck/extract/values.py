@@ -12,7 +12,7 @@ from prodcheck.extract.file_names import FileNames
 from prodcheck.extract.positions import Positions
 from prodcheck.extract.scope import WholeFunction
 from prodcheck.extract.kept_calls import kept_call
-from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shared
+from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shared, shared_name
 from prodcheck.model.facts import VALUE_SHAPES, Value
 from prodcheck.model.finding import Span
 
@@ -71,8 +71,14 @@ class ValueBuilder(FileNames):
     def _without_arguments(self, node: ast.Call) -> Value:
         """A test function's call (extract/test_bodies.py): its name and position, not its arguments; a call some
         reader takes the arguments of makes the function whole (`WholeFunction`)."""
-        dotted = self.dotted(node.func) or self._element_method(node.func)
-        text = _intern(self.qualify(dotted)) if dotted else ""
+        func = node.func  # named as `_compute_value` names a call (the same text)
+        if type(func) is _Name:
+            text = self._name_text(func.id)
+        elif type(func) is _Attribute and type(func.value) is _Name:
+            text = self._member_text(func.value.id, func.attr)
+        else:
+            dotted = self.dotted(func) or self._element_method(func)
+            text = _intern(self.qualify(dotted)) if dotted else ""
         if kept_call(text) or debug_variable(node):
             raise WholeFunction
         span = self.pos.at(node)
@@ -252,7 +258,7 @@ class ValueBuilder(FileNames):
             return None, True
         node_type = type(node)
         if node_type is _Name:  # `db: Session`, the commonest annotation: its Value as `value` builds it, unplaced
-            return shared(_new_tuple(_V3, ("name", UNPLACED, self._name_text(node.id))))  # type: ignore[attr-defined]  # an ast.Name
+            return shared_name(self._name_text(node.id)), True  # type: ignore[attr-defined]  # an ast.Name
         if node_type is _Constant and node.value is None:  # type: ignore[attr-defined]  # an ast.Constant: `-> None`
             return shared(_new_tuple(_V2, ("const", UNPLACED)))
         if has_call(node):
