@@ -197,8 +197,9 @@ def _needs(statement: ast.If, statements: list[ast.stmt], position: int, top: bo
 
 _Name, _Store = ast.Name, ast.Store
 # Fields that never hold a node (identifiers, numbers, a Constant's value) or hold only a context.
+# Operators too (`op`, a Compare's `ops`): nodes without fields, nothing below them.
 _NO_NODES = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
-                       "is_async", "simple", "tag", "rest"})
+                       "is_async", "simple", "tag", "rest", "op", "ops"})
 _CHILDREN: dict[type, tuple[str, ...]] = {}
 
 
@@ -216,7 +217,7 @@ def _stores(statements: list[ast.stmt], params: frozenset[str]) -> dict[str, lis
     cost twice as much, and this runs for every function that has a guard)."""
     stores: dict[str, list[int]] = {}
     todo: list[object] = list(statements)
-    pop, push, extend = todo.pop, todo.append, todo.extend
+    pop, push, extend, known = todo.pop, todo.append, todo.extend, _CHILDREN.get
     while todo:
         node = pop()
         node_type = type(node)
@@ -224,7 +225,10 @@ def _stores(statements: list[ast.stmt], params: frozenset[str]) -> dict[str, lis
             if node.id in params and type(node.ctx) is _Store:  # type: ignore[attr-defined]  # an ast.Name
                 stores.setdefault(node.id, []).append(node.lineno)  # type: ignore[attr-defined]  # an ast.Name
             continue
-        for field in _children(node_type):
+        fields = known(node_type)
+        if fields is None:
+            fields = _children(node_type)
+        for field in fields:
             child = getattr(node, field, None)
             if type(child) is list:
                 extend(child)
