@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prodcheck import cache, incremental
+from prodcheck import cache, incremental, knowledge
 from prodcheck.discovery.classify import classify, shebang_kind
 from prodcheck.discovery.context import ContextRules
 from prodcheck.discovery.sources import SourceFile, read_source, recording
@@ -161,6 +161,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     root = root.resolve()
     files = discover(root, settings)
     run_table = cache.Table(cache.run_folder(root, settings), "run")
+    knowledge.keep_parsed(run_table.folder)  # the topics as an earlier run parsed them, read when first needed
     helm = _helm_key(root, files) if run_table.enabled else b""
     key = _run_key(files, settings, helm) if run_table.enabled else ""
     # Nothing changed since the last run (the same bytes, the same root files read directly): its
@@ -176,6 +177,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
             plan.save()
             incremental.store(run_table, key, reused)
     if reused is not None:
+        knowledge.save_parsed()  # (a run that asked the prefilter about an edited file parsed every topic)
         result = _finish(root, list(reused[0]), len(files), None, reused[1], [], only, baseline, files, reused[2])
         result.notes.extend(reused[3])
         return result
@@ -202,6 +204,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
         incremental.store(run_table, key, stored)
         if model_key is not None:
             incremental.store(memo, model_key, stored)
+    knowledge.save_parsed()
     for message in internal:
         print(f"prodcheck: {message.splitlines()[0]} (please report this)", file=sys.stderr)
         if os.environ.get("PRODCHECK_DEBUG"):

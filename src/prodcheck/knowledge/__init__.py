@@ -11,21 +11,77 @@ import os
 import re
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from prodcheck.cache import Table
 
 # The topics are files beside this module, read as files (as cache.code_hash reads them): `importlib.resources`, which
 # also reads a package inside a zip archive, imports tempfile, shutil, zipfile, bz2 and lzma to do so (8 ms of a
 # re-run that reuses its findings, 0.28 s on polar).
 _FOLDER = os.path.dirname(os.path.abspath(__file__))
+T = TypeVar("T")
 
 
 @cache
 def load(topic: str) -> dict[str, Any]:
-    """The parsed `<topic>.toml` of this package (read once per process)."""
+    """The parsed `<topic>.toml` of this package (read once per process; from the run's cache when kept there)."""
+    kept = _kept_table()
+    found = kept.get(topic) if kept is not None else None
+    if isinstance(found, dict):
+        return found
     with open(os.path.join(_FOLDER, f"{topic}.toml"), encoding="utf-8") as file:
-        return tomllib.loads(file.read())
+        parsed = tomllib.loads(file.read())
+    if kept is not None:
+        kept.put(topic, parsed)
+    return parsed
+
+
+# The topics as parsed by an earlier run, kept in the run's cache folder (`keep_parsed`): parsing every topic is ~30 ms
+# of a run that checks the rules again (blocking.toml alone ~17 ms), its pickle ~1 ms. Every cache file's header holds
+# a hash of prodcheck's source, these TOML files included, so an edited topic is never read from it. The table is read
+# when a topic is first loaded after `keep_parsed`: a run that reuses its findings loads none.
+_kept_folder: Path | None = None
+_kept: Table | None = None
+
+
+def keep_parsed(folder: Path | None) -> None:
+    """Read topics from the `knowledge` table of a run's cache folder, and keep the ones parsed anew there
+    (`save_parsed`); None: parse them (no cache). Topics already loaded in this process stay as they are."""
+    global _kept_folder, _kept
+    _kept_folder, _kept = folder, None
+
+
+def _kept_table() -> Table | None:
+    global _kept
+    if _kept is None and _kept_folder is not None:
+        from prodcheck.cache import Table
+
+        _kept = Table(_kept_folder, "knowledge")
+    return _kept
+
+
+def derived(name: str, make: Callable[[], T], valid: Callable[[object], bool]) -> T:
+    """A value made from the topics alone (the prefilter's needles), kept beside them as parsed topics are: made by
+    `make` when the table holds no `valid` one."""
+    kept = _kept_table()
+    key = f"derived:{name}"
+    found = kept.get(key) if kept is not None else None
+    if found is not None and valid(found):
+        return found  # type: ignore[return-value]  # `valid` says it is a T
+    made = make()
+    if kept is not None:
+        kept.put(key, made)
+    return made
+
+
+def save_parsed() -> None:
+    """Write the topics parsed since `keep_parsed`, when there are any."""
+    if _kept is not None and _kept.dirty:
+        _kept.save()
 
 
 @cache
