@@ -74,6 +74,19 @@ _SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005", ";&|()")
 
 
 _PLAIN_TOKEN = re.compile(r"[;&|()]+|[^ \t\r\n;&|()]+")
+# With quotes but no backslash and no comment sign, once the quoted operators are hidden: shlex's tokens are the runs
+# of operator characters and the words between its whitespace, a word made of unquoted characters and quoted
+# segments (whose quotes go); a text of nothing else (every quote closed) is read so, without a call per character.
+# (Possessive: each part starts with a character no other part starts with, so nothing is given back; a text that is
+# not of these parts, an unclosed quote, fails at once instead of after every way of dividing its runs.)
+_QUOTED_TOKEN = re.compile(r"""[;&|()]++|(?:[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")++""")
+_QUOTED_TEXT = re.compile(r"""(?:[ \t\r\n]++|[;&|()]++|[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")*+""")
+_SEGMENT = re.compile(r"'([^']*)'" r'|"([^"]*)"')
+
+
+def _unquote(match: re.Match[str]) -> str:
+    single, double = match.groups()
+    return single if single is not None else double
 
 
 def _hide_operators(match: re.Match[str]) -> str:
@@ -91,6 +104,9 @@ def _tokens(text: str) -> list[str]:
         # runs of other characters between its whitespace (" \t\r\n"), found without a call per character.
         return _PLAIN_TOKEN.findall(text)
     hidden = _QUOTED.sub(_hide_operators, text) if quoting else text
+    if "\\" not in hidden and "#" not in hidden and _QUOTED_TEXT.fullmatch(hidden) is not None:
+        return [_SEGMENT.sub(_unquote, token) if "'" in token or '"' in token else token
+                for token in _QUOTED_TOKEN.findall(hidden)]
     lexer = shlex.shlex(hidden, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
     lexer.commenters = "#"
