@@ -1,14 +1,14 @@
-"""`parsing.shell._tokens` reads simply quoted lines without shlex: its tokens must be shlex's."""
+"""`parsing.shell_tokens.tokens` reads simply quoted lines without shlex: its tokens must be shlex's."""
 from __future__ import annotations
 
 import random
 import shlex
 
-from prodcheck.parsing import shell
+from prodcheck.parsing import shell_tokens as shell
 
 
 def _shlex_tokens(text: str) -> list[str]:
-    """What `_tokens` answered for every quoted line before the quoted lines' own reading."""
+    """What `tokens` answered for every quoted line before the quoted lines' own reading."""
     hidden = shell._QUOTED.sub(shell._hide_operators, text)
     lexer = shlex.shlex(hidden, posix=True, punctuation_chars=";&|()")
     lexer.whitespace_split = True
@@ -28,7 +28,7 @@ CASES = [
 
 def test_quoted_lines_split_as_shlex_does() -> None:
     for text in CASES:
-        assert shell._tokens(text) == _shlex_tokens(text), text
+        assert shell.tokens(text) == _shlex_tokens(text), text
 
 
 def test_random_quoted_lines_split_as_shlex_does() -> None:
@@ -37,4 +37,4 @@ def test_random_quoted_lines_split_as_shlex_does() -> None:
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
         if '"' in text or "'" in text:
-            assert shell._tokens(text) == _shlex_tokens(text), repr(text)
+            assert shell.tokens(text) == _shlex_tokens(text), repr(text)

@@ -11,7 +11,8 @@ from prodcheck.model.record import record
 from prodcheck.parsing import ParseError
 from prodcheck.limits import DOCKERFILE_MAX_STAGES, MAX_EXEC_FORM_DEPTH, too_large
 from prodcheck.parsing.nesting import check_depth
-from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script, split_words
+from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
+from prodcheck.parsing.shell_tokens import split_words
 
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 _FLAG = re.compile(r"^--[a-z-]+(=\S*)?$")

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from prodcheck.knowledge.commands import runners, shell_words, shells, user_switchers
 from prodcheck.limits import MAX_SHELL_CHARS
 from prodcheck.model.record import record
+from prodcheck.parsing.shell_tokens import SHOW, tokens
 
 SHELLS = shell_words()
 _CONNECTORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
@@ -47,74 +48,6 @@ class SimpleCommand:
 
     def __str__(self) -> str:
         return " ".join(self.argv)
-
-
-def split_words(text: str) -> list[str]:
-    """`shlex.split` within the budget (ValueError on unbalanced quotes); a text longer than
-    MAX_SHELL_CHARS is split at whitespace: shlex is quadratic in the length of one word."""
-    if len(text) > MAX_SHELL_CHARS:
-        return text.split()
-    if _QUOTING.search(text) is None:
-        # No quote or backslash: shlex's words are exactly the runs between its whitespace.
-        return _PLAIN_WORD.findall(text)
-    return shlex.split(text, posix=True)
-
-
-_QUOTING = re.compile(r"['\"\\]")
-_PLAIN_WORD = re.compile(r"[^ \t\r\n]+")  # shlex's whitespace (str.split's is wider)
-
-
-# A quoted or escaped operator (`find . -exec rm {} ';'`, `\;`, `echo "|"`) is a word, not a connector:
-# shlex drops the quotes before the operators are told apart, so operator characters inside quotes or
-# after a backslash are first spelled with private-use characters that are no operator, and spelled
-# back (split_script) once words and operators are apart.
-_QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
-_HIDE = str.maketrans(";&|()", "\ue001\ue002\ue003\ue004\ue005")
-_SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005", ";&|()")
-
-
-_PLAIN_TOKEN = re.compile(r"[;&|()]+|[^ \t\r\n;&|()]+")
-# With quotes but no backslash and no comment sign, once the quoted operators are hidden: shlex's tokens are the runs
-# of operator characters and the words between its whitespace, a word made of unquoted characters and quoted
-# segments (whose quotes go); a text of nothing else (every quote closed) is read so, without a call per character.
-# (Possessive: each part starts with a character no other part starts with, so nothing is given back; a text that is
-# not of these parts, an unclosed quote, fails at once instead of after every way of dividing its runs.)
-_QUOTED_TOKEN = re.compile(r"""[;&|()]++|(?:[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")++""")
-_QUOTED_TEXT = re.compile(r"""(?:[ \t\r\n]++|[;&|()]++|[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")*+""")
-_SEGMENT = re.compile(r"'([^']*)'" r'|"([^"]*)"')
-
-
-def _unquote(match: re.Match[str]) -> str:
-    single, double = match.groups()
-    return single if single is not None else double
-
-
-def _hide_operators(match: re.Match[str]) -> str:
-    return match.group().translate(_HIDE)
-
-
-def _tokens(text: str) -> list[str]:
-    """The words and operators of a line; an operator that was quoted is a word spelled with `_HIDE`'s
-    characters (the caller spells it back with `_SHOW` once operators are told apart)."""
-    if len(text) > MAX_SHELL_CHARS:
-        return text.split()  # shlex is quadratic in a word's length: over the budget, a linear rough split
-    quoting = _QUOTING.search(text) is not None
-    if not quoting and "#" not in text:
-        # No quote, escape or comment: shlex's tokens are exactly the runs of operator characters and the
-        # runs of other characters between its whitespace (" \t\r\n"), found without a call per character.
-        return _PLAIN_TOKEN.findall(text)
-    hidden = _QUOTED.sub(_hide_operators, text) if quoting else text
-    if "\\" not in hidden and "#" not in hidden and _QUOTED_TEXT.fullmatch(hidden) is not None:
-        return [_SEGMENT.sub(_unquote, token) if "'" in token or '"' in token else token
-                for token in _QUOTED_TOKEN.findall(hidden)]
-    lexer = shlex.shlex(hidden, posix=True, punctuation_chars=";&|()")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    try:
-        tokens = list(lexer)
-    except ValueError:
-        return text.split()  # unbalanced quotes: a rough split beats giving up
-    return tokens
 
 
 # `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"`; not the here-string `<<<`
@@ -222,7 +155,7 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
         first = len(commands)
         operator, carried = carried, "\n"
         current: list[str] = []
-        for token in _tokens(line):
+        for token in tokens(line):
             if token in _CONNECTORS or token in {"(", ")"}:
                 if current:
                     unwrapped = _unwrap(current, first_line + offset - 1, operator)
@@ -233,7 +166,7 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
                 if token not in {"(", ")"}:
                     operator = token
                 continue
-            current.append(token.translate(_SHOW))
+            current.append(token.translate(SHOW))
         if current:
             commands.extend(_unwrap(current, first_line + offset - 1, operator))
         elif operator in _CONTINUING and len(commands) > first:

@@ -237,7 +237,7 @@ def is_shell_wrapper(argv: list[str]) -> bool:
 
 def raw_argv(node: YNode) -> list[str]:
     """A compose `command:` as the argv compose passes (a string is split, not run by a shell)."""
-    from prodcheck.parsing.shell import split_words
+    from prodcheck.parsing.shell_tokens import split_words
 
     if node.is_seq:
         return node.strings()

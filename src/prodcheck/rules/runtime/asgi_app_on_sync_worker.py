@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from prodcheck.parsing.shell import split_words
+from prodcheck.parsing.shell_tokens import split_words
 from prodcheck.extract.servers import ServerCall
 from prodcheck.knowledge.frameworks import app_kind
 from prodcheck.knowledge.servers import wsgi_workers

@@ -8,7 +8,8 @@ from prodcheck.extract.servers import server_call
 from prodcheck.knowledge.commands import long_running, shells
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of, exec_form
-from prodcheck.parsing.shell import SimpleCommand, split_script, split_words
+from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.parsing.shell_tokens import split_words
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.image_roles import image_purpose

@@ -1,0 +1,76 @@
+"""A shell line's words and operators, as `shlex` reads them, found without a call per character where the line
+allows it (parsing/shell.py builds commands from them)."""
+from __future__ import annotations
+
+import re
+import shlex
+
+from prodcheck.limits import MAX_SHELL_CHARS
+
+
+def split_words(text: str) -> list[str]:
+    """`shlex.split` within the budget (ValueError on unbalanced quotes); a text longer than
+    MAX_SHELL_CHARS is split at whitespace: shlex is quadratic in the length of one word."""
+    if len(text) > MAX_SHELL_CHARS:
+        return text.split()
+    if _QUOTING.search(text) is None:
+        # No quote or backslash: shlex's words are exactly the runs between its whitespace.
+        return _PLAIN_WORD.findall(text)
+    return shlex.split(text, posix=True)
+
+
+_QUOTING = re.compile(r"['\"\\]")
+_PLAIN_WORD = re.compile(r"[^ \t\r\n]+")  # shlex's whitespace (str.split's is wider)
+
+
+# A quoted or escaped operator (`find . -exec rm {} ';'`, `\;`, `echo "|"`) is a word, not a connector:
+# shlex drops the quotes before the operators are told apart, so operator characters inside quotes or
+# after a backslash are first spelled with private-use characters that are no operator, and spelled
+# back (split_script) once words and operators are apart.
+_QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
+_HIDE = str.maketrans(";&|()", "\ue001\ue002\ue003\ue004\ue005")
+SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005", ";&|()")
+
+
+_PLAIN_TOKEN = re.compile(r"[;&|()]+|[^ \t\r\n;&|()]+")
+# With quotes but no backslash and no comment sign, once the quoted operators are hidden: shlex's tokens are the runs
+# of operator characters and the words between its whitespace, a word made of unquoted characters and quoted
+# segments (whose quotes go); a text of nothing else (every quote closed) is read so, without a call per character.
+# (Possessive: each part starts with a character no other part starts with, so nothing is given back; a text that is
+# not of these parts, an unclosed quote, fails at once instead of after every way of dividing its runs.)
+_QUOTED_TOKEN = re.compile(r"""[;&|()]++|(?:[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")++""")
+_QUOTED_TEXT = re.compile(r"""(?:[ \t\r\n]++|[;&|()]++|[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")*+""")
+_SEGMENT = re.compile(r"'([^']*)'" r'|"([^"]*)"')
+
+
+def _unquote(match: re.Match[str]) -> str:
+    single, double = match.groups()
+    return single if single is not None else double
+
+
+def _hide_operators(match: re.Match[str]) -> str:
+    return match.group().translate(_HIDE)
+
+
+def tokens(text: str) -> list[str]:
+    """The words and operators of a line; an operator that was quoted is a word spelled with `_HIDE`'s
+    characters (the caller spells it back with `SHOW` once operators are told apart)."""
+    if len(text) > MAX_SHELL_CHARS:
+        return text.split()  # shlex is quadratic in a word's length: over the budget, a linear rough split
+    quoting = _QUOTING.search(text) is not None
+    if not quoting and "#" not in text:
+        # No quote, escape or comment: shlex's tokens are exactly the runs of operator characters and the
+        # runs of other characters between its whitespace (" \t\r\n"), found without a call per character.
+        return _PLAIN_TOKEN.findall(text)
+    hidden = _QUOTED.sub(_hide_operators, text) if quoting else text
+    if "\\" not in hidden and "#" not in hidden and _QUOTED_TEXT.fullmatch(hidden) is not None:
+        return [_SEGMENT.sub(_unquote, token) if "'" in token or '"' in token else token
+                for token in _QUOTED_TOKEN.findall(hidden)]
+    lexer = shlex.shlex(hidden, posix=True, punctuation_chars=";&|()")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return text.split()  # unbalanced quotes: a rough split beats giving up
+    return tokens
