@@ -92,9 +92,9 @@ class Statements(ValueBuilder):
                 self.shallow = True
             return
         if value_node is not None and self.scopes[-1].is_function and type(value_node) not in _LOCAL_VALUE_TYPES \
-                and (type(value_node) not in _TESTED_SHAPES or not _built_dict(value_node)
-                     and not _joined(value_node) and not _function_table(target, value_node) and not _argv(value_node)
-                     and not (type(target) is _Name and self._callable_table(value_node))):
+                and (type(value_node) not in _TESTED_SHAPES or (
+                     not _built_dict(value_node) and not _joined(value_node) and not _function_table(target, value_node)
+                     and not _argv(value_node) and not (type(target) is _Name and self._callable_table(value_node)))):
             # Locals matter for what they are bound to (a session, a client); skip building the rest. (Only a dict,
             # a `/`, a list or a tuple can be one of the shapes tested: any other is skipped without asking.)
             value: Value | None = _new_tuple(_V2, ("other", self.pos.at(value_node)))

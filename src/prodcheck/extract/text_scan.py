@@ -55,7 +55,8 @@ class Scanner:
         templated = "f" in prefix or "t" in prefix
         plain = _STRING_RUNS[quote, triple, templated]
         while True:
-            position = plain(text, position).end()  # the characters the loop below would only step over
+            # the characters the loop below would only step over (zero or more: the run always matches)
+            position = plain(text, position).end()  # type: ignore[union-attr]
             if position >= len(text):
                 raise Unsupported("unterminated string")
             char = text[position]
@@ -162,7 +163,7 @@ class Scanner:
                 continue
             if char == "\n" or char == "\r":
                 # the next line's indentation with it, in one step: blanks only move the scan on
-                position = blank(text, position + 1).end()
+                position = blank(text, position + 1).end()  # type: ignore[union-attr]  # (zero or more)
                 if not brackets:
                     line_start = True
                 continue

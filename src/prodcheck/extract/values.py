@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Callable
 
 from prodcheck.extract.file_names import FileNames
 from prodcheck.extract.positions import Positions
@@ -15,6 +16,9 @@ from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shared, shared_name
 from prodcheck.model.facts import VALUE_SHAPES, Value
 from prodcheck.model.finding import Span
+
+# `value` and `_compute_value` as `_compute_value` uses them on a node it holds: a Value on every path, never None.
+_Build = Callable[[ast.AST, int], Value]
 
 
 # Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, flat_keywords,
@@ -85,6 +89,8 @@ class ValueBuilder(FileNames):
         return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
 
     def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
+        value: _Build  # `self.value` where a branch below takes it: never None for a node
+        compute: _Build
         positions = self.pos
         wide = positions.wide_lines  # `Positions.at` inlined for a node on ASCII lines: this runs for every Value
         if wide is None:  # an annotation's Values (extract/types.py `Unplaced`)
@@ -152,13 +158,15 @@ class ValueBuilder(FileNames):
                 text = _intern(self.qualify(dotted)) if dotted else ""
             # `value` of a node is never None: no filtering of the parts is needed. A plain name or a literal (half
             # the arguments) is built here directly: `value` would only hand it to `_compute_value`.
-            value, compute, inner = self.value, self._compute_value, depth + 1
+            value = self.value  # type: ignore[assignment]
+            compute = self._compute_value  # type: ignore[assignment]
+            inner = depth + 1
             args, keyword_nodes = node.args, node.keywords  # type: ignore[attr-defined]  # an ast.Call
             items: tuple[Value, ...] = ()
             has_star = False
             if args:
                 items = tuple([(compute if (kind := type(a)) is _Name or kind is _Constant else value)(a, inner)
-                               for a in args if type(a) is not _Starred])  # type: ignore[misc]  # never None
+                               for a in args if type(a) is not _Starred])
                 has_star = len(items) != len(args)
             keywords: tuple[str | Value, ...] = ()  # flat: name, value, name, value (`Value.flat_keywords`)
             if keyword_nodes:
@@ -172,7 +180,7 @@ class ValueBuilder(FileNames):
                                                                  for k in spliced.keys):
                             # `**{"gs": list_gs, "s3": list_s3}`: the same keywords spelt out
                             for k, v in zip(spliced.keys, spliced.values, strict=True):
-                                flat += (k.value, value(v, inner))  # type: ignore[union-attr,arg-type]  # str keys only
+                                flat += (k.value, value(v, inner))  # type: ignore[union-attr]  # str keys only
                         else:
                             has_star = True
                     else:
@@ -189,13 +197,15 @@ class ValueBuilder(FileNames):
                 return _new_tuple(_V5, ("call", span, text, None, items))
             return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
         if node_type is _List or node_type is _Tuple or node_type is _Set:
-            value, inner = self.value, depth + 1
-            items = tuple([value(e, inner) for e in node.elts])  # type: ignore[attr-defined,misc]  # never None
+            value = self.value  # type: ignore[assignment]
+            inner = depth + 1
+            items = tuple([value(e, inner) for e in node.elts])  # type: ignore[attr-defined]
             return _new_tuple(_V5, ("seq", span, "", None, items)) if items else _new_tuple(_V2, ("seq", span))
         if node_type is _Dict:  # keywords: the str-keyed entries; items: the values of every other key
             keyed: list[str | Value] = []  # flat: key, value, key, value (`Value.flat_keywords`)
             others: list[Value] = []
-            value, inner = self.value, depth + 1
+            value = self.value  # type: ignore[assignment]
+            inner = depth + 1
             for k, val in zip(node.keys, node.values, strict=True):  # type: ignore[attr-defined]  # an ast.Dict
                 if k is None:
                     continue  # `**spread`
@@ -203,7 +213,7 @@ class ValueBuilder(FileNames):
                 if type(k) is _Constant and type(k.value) is str:
                     keyed += (k.value, entry)
                 else:  # `{Kind.avatar: Bucket("a")}`: an Enum member, a constant, any hashable key
-                    others.append(entry)  # type: ignore[arg-type]  # never None
+                    others.append(entry)
             if keyed:
                 return _new_tuple(_V6, ("dict", span, "", None, tuple(others), tuple(keyed)))
             return _new_tuple(_V5, ("dict", span, "", None, tuple(others))) if others else _new_tuple(_V2, ("dict", span))
@@ -212,9 +222,10 @@ class ValueBuilder(FileNames):
         if node_type is _Subscript:
             dotted = self.dotted(node.value)  # type: ignore[attr-defined]  # an ast.Subscript
             inner = node.slice  # type: ignore[attr-defined]  # an ast.Subscript
-            value, deeper = self.value, depth + 1
+            value = self.value  # type: ignore[assignment]
+            deeper = depth + 1
             items = tuple([value(e, deeper) for e in inner.elts]) if type(inner) is _Tuple \
-                else (value(inner, deeper),)  # type: ignore[assignment]  # never None
+                else (value(inner, deeper),)
             text = _intern(self.qualify(dotted)) if dotted else ""
             if items:
                 return _new_tuple(_V5, ("subscript", span, text, None, items))
@@ -231,8 +242,9 @@ class ValueBuilder(FileNames):
         if node_type is _Lambda:
             return _new_tuple(_V2, ("lambda", span))  # its body's calls are recorded (deferred) within this span
         if node_type is _BoolOp:
-            value, inner = self.value, depth + 1
-            items = tuple([value(e, inner) for e in node.values])  # type: ignore[attr-defined,misc]  # never None
+            value = self.value  # type: ignore[assignment]
+            inner = depth + 1
+            items = tuple([value(e, inner) for e in node.values])  # type: ignore[attr-defined]
             if items:
                 return _new_tuple(_V5, ("boolop", span, type(node.op).__name__, None, items))  # type: ignore[attr-defined]  # an ast.BoolOp
             return _new_tuple(_V3, ("boolop", span, type(node.op).__name__))  # type: ignore[attr-defined]  # an ast.BoolOp
