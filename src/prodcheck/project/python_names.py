@@ -149,19 +149,28 @@ class NameIndex:
             return Resolved(dotted, assign=self.assigns[dotted])
         if dotted in self.classes:
             return Resolved(dotted, cls=True)
-        parts = dotted.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            module = self.module_for(".".join(parts[:cut]))
+        # each dotted prefix, the longest first, that names a module (`module_for`, its lookups inline: most
+        # names asked here are misses, each trying every prefix)
+        full, tails = self._names.full, self._names.tails
+        prefix = dotted
+        while "." in prefix:
+            prefix = prefix.rpartition(".")[0]
+            module = full.get(prefix) or tails.get(prefix) or None
             if module is None:
-                continue
-            rest = parts[cut:]
-            local = f"{module}.{'.'.join(rest)}"
+                if not prefix.startswith(("src.", "lib.")):
+                    continue
+                module = self.module_for(prefix)  # `src.config`: the module `config`
+                if module is None:
+                    continue
+            rest = dotted[len(prefix) + 1:]
+            first, dot, tail = rest.partition(".")
+            local = f"{module}.{rest}"
             if local != dotted and (local in self.functions or local in self.assigns or local in self.classes):
                 return self.resolve(local, depth + 1)
             imports = self.imports.get(module, {})
-            imported = imports.get(rest[0])
+            imported = imports.get(first)
             if imported:
-                target = ".".join([imported, *rest[1:]])
+                target = f"{imported}.{tail}" if dot else imported
                 if target != dotted:
                     return self.resolve(target, depth + 1)
                 return None
@@ -169,12 +178,12 @@ class NameIndex:
                 # A star-imported module the project does not hold (a library, a file left out) gives no
                 # names to follow: `star.rest` would only be cut back to this module again.
                 if star != module and self.module_for(star) is not None:
-                    found = self.resolve(".".join([star, *rest]), depth + 1)
+                    found = self.resolve(f"{star}.{rest}", depth + 1)
                     if found is not None:
                         return found
-            lazy = self._lazy_export(module, rest[0])
+            lazy = self._lazy_export(module, first)
             if lazy is not None:
-                return self.resolve(".".join([lazy, *rest[1:]]), depth + 1)
+                return self.resolve(f"{lazy}.{tail}" if dot else lazy, depth + 1)
             return None
         return None
 
