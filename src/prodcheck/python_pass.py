@@ -168,8 +168,9 @@ class PythonPlan:
     keys: dict[str, str] = field(default_factory=dict)  # path -> _cache_key
     checked: dict[str, str] = field(default_factory=dict)  # the same for files only syntax-checked
     unparsed: list[SourceFile] = field(default_factory=list)  # those files
-    # ... whose check waits for the second round, which may parse them: one parse each (`_check_syntax`)
-    unchecked: list[SourceFile] = field(default_factory=list)
+    # ... whose check waits for the second round, which may parse them: one parse each (`_check_syntax`); with the
+    # bytes as read
+    unchecked: list[tuple[SourceFile, bytes]] = field(default_factory=list)
     packed: int = 0  # files whose bytes were packed so far (`release_freed` every RELEASE_EVERY of them)
     digests: dict[str, str | tuple[str, int, int] | None] = field(default_factory=dict)
     facts: dict[str, PyFacts] = field(default_factory=dict)  # extracted (or loaded) so far
@@ -305,17 +306,14 @@ def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -
     if _valid_result(known) and isinstance(known, tuple):
         _store(source, plan.facts, known)
     else:
-        plan.unchecked.append(source)
+        plan.unchecked.append((source, data))
 
 
 def _check_unchecked(plan: PythonPlan) -> None:
     """The syntax check of the skipped files the index did not know and the second round did not parse."""
-    for source in plan.unchecked:
+    for source, data in plan.unchecked:
         if source.path in plan.second or source.error is not None:
-            continue  # parsed whole; or a parse of the round's failed, and its error stands (`revert_failed`)
-        data = source.raw
-        if data is None:
-            continue  # changed or gone since it was read (SourceFile.pack): nothing to check
+            continue  # parsed whole; or a parse of the round's failed, and its error stands (`_revert_failed`)
         known = syntax_check(source.path, data) or SYNTAX_OK
         plan.index.put(plan.checked[source.path], known)
         plan.pack(source)
