@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 
+from prodcheck.extract.ast_fields import CHILD_FIELDS, child_fields
+
 Guard = tuple[int, int, str, str, int]
 
 TRUTHY, FALSY, NONE, NOT_NONE = "truthy", "falsy", "none", "not-none"
@@ -196,19 +198,6 @@ def _needs(statement: ast.If, statements: list[ast.stmt], position: int, top: bo
 
 
 _Name, _Store = ast.Name, ast.Store
-# Fields that never hold a node (identifiers, numbers, a Constant's value) or hold only a context.
-# Operators too (`op`, a Compare's `ops`): nodes without fields, nothing below them.
-_NO_NODES = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
-                       "is_async", "simple", "tag", "rest", "op", "ops"})
-_CHILDREN: dict[type, tuple[str, ...]] = {}
-
-
-def _children(node_type: type) -> tuple[str, ...]:
-    fields = _CHILDREN.get(node_type)
-    if fields is None:
-        fields = _CHILDREN[node_type] = () if node_type is ast.Constant else tuple(
-            name for name in getattr(node_type, "_fields", ()) if name not in _NO_NODES)
-    return fields
 
 
 def _stores(statements: list[ast.stmt], params: frozenset[str]) -> dict[str, list[int]]:
@@ -217,7 +206,7 @@ def _stores(statements: list[ast.stmt], params: frozenset[str]) -> dict[str, lis
     cost twice as much, and this runs for every function that has a guard)."""
     stores: dict[str, list[int]] = {}
     todo: list[object] = list(statements)
-    pop, push, extend, known = todo.pop, todo.append, todo.extend, _CHILDREN.get
+    pop, push, extend, known = todo.pop, todo.append, todo.extend, CHILD_FIELDS.get
     while todo:
         node = pop()
         node_type = type(node)
@@ -227,7 +216,7 @@ def _stores(statements: list[ast.stmt], params: frozenset[str]) -> dict[str, lis
             continue
         fields = known(node_type)
         if fields is None:
-            fields = _children(node_type)
+            fields = child_fields(node_type)
         for field in fields:
             child = getattr(node, field, None)
             if type(child) is list:

@@ -16,6 +16,7 @@ import sys
 from itertools import chain
 from typing import Any
 
+from prodcheck.extract.ast_fields import CHILD_FIELDS, child_fields
 from prodcheck.extract.file_facts import pragma_comments, registry_names
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.dev_conditions import dev_condition
@@ -53,18 +54,12 @@ _Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
 _UNANNOTATED = (None, True)  # `ValueBuilder._annotation` of no annotation
 # Statements that leave the block: below `if not isinstance(x, T): return` the test held
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-# Fields that never hold a node: the grammar's identifiers and numbers (`Name.id`, `alias.name`,
-# `ImportFrom.level`...), a Constant's value, and what no rule reads (`ctx`, type comments).
-# Operators too (`op` of a BinOp, BoolOp, UnaryOp or AugAssign, `ops` of a Compare): leaves, never entered.
-_SKIPPED_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "arg", "name", "module", "level", "conversion",
-                             "is_async", "simple", "tag", "rest", "op", "ops"})
 # What the walk does not enter: leaves with nothing to extract below them, and the plain values a field
 # or a list can hold instead of a node (identifiers in `Global.names`, an absent optional node).
 # Operators (`==` in a Compare's `ops`, `+` in a BinOp's `op`) are leaves too: singletons without fields.
 _OPERATORS = tuple(kind for base in (ast.operator, ast.cmpop, ast.unaryop, ast.boolop) for kind in base.__subclasses__())
 _LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue, *_OPERATORS)
 _NOT_NODES = (str, int, float, complex, bool, bytes, type(None), type(...))
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields that may hold nodes
 
 
 def _is_main(test: ast.expr) -> bool:
@@ -77,12 +72,6 @@ def _is_main(test: ast.expr) -> bool:
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value == "__main__"
     )
-
-
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    if node_type is _Constant:
-        return ()
-    return tuple(n for n in getattr(node_type, "_fields", ()) if n not in _SKIPPED_FIELDS)
 
 
 class _Extractor(CallSites):
@@ -99,9 +88,9 @@ class _Extractor(CallSites):
         # `visit` inlined: this loop runs for every node of every file.
         dispatch, generic = self._dispatch, self._generic
         node_type = type(node)
-        names = _CHILD_FIELDS.get(node_type)
+        names = CHILD_FIELDS.get(node_type)
         if names is None:
-            names = _CHILD_FIELDS[node_type] = _child_fields(node_type)
+            names = child_fields(node_type)
         for name in names:
             child = getattr(node, name, None)
             if type(child) is list:

@@ -16,8 +16,7 @@ _BLANK = re.compile(r"[ \t\f]*")
 # The characters `scan` only steps over: ASCII that starts no word (`_WORD`), no string, comment, bracket or
 # statement (`;`, `:`), and is no blank, line break or backslash.
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")  # and any non-ASCII character
-_PLAIN = frozenset(chr(code) for code in range(33, 127)) - frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_" "#\\'\"" "()[]{}" ";:")
+_PLAIN = frozenset(chr(code) for code in range(33, 127)) - _WORD_START - frozenset("#\\'\"" "()[]{}" ";:")
 
 
 # In a string literal, by (quote, triple-quoted, f- or t-string): the run of characters `Scanner.string_end` only
