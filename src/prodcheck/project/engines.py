@@ -131,16 +131,16 @@ class Engines:
         class they build)."""
         index = self.project.python
         pending: list[str] = [function.qualname for function, _facts, _how in index.startup_hooks]
+        # the application constructors among the project's call names, judged once per name, not once per call
+        applications = index.calls.matching(is_application)
         for facts in index.files.values():
             if self.project.context_of(facts.path) == Context.TEST:
                 continue
             for call in facts.calls:
-                if call.in_main:
+                scope = call.scope
+                if (scope and call.value.text not in applications) or call.in_main:
                     continue
-                if not call.scope:
-                    pending.append(call.name)
-                elif is_application(call.name):
-                    pending.append(call.scope)  # an app factory
+                pending.append(scope or call.value.text)  # a module-level call, or an app factory
         seen: set[str] = set()
         while pending:
             name = pending.pop()
