@@ -25,6 +25,7 @@ from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_routes import Route
 
 _GET_METHODS = route_get_methods()
+_EDGE_METHODS = frozenset({"add_api_route", "add_route", "include_router", "mount"})
 _ROUTE_CLASSES = route_classes()
 # Served by every FastAPI app unless the constructor turns them off (`docs_url=None`).
 _FASTAPI_DEFAULT_ROUTES = fastapi_default_routes()
@@ -177,10 +178,13 @@ def _tree(project: Project) -> _Tree:
     edges: dict[str, list[tuple[str, str]]] = {}
     opaque: dict[str, list[str]] = {}
     known_handlers = {(r.owner, r.path) for r in index.routes if r.literal}
+    web_files: set[str] = set()  # the production files that import FastAPI or Starlette
     for facts in index.files.values():
         if not _prod(index, facts.path):
             continue
         web = any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports)
+        if web:
+            web_files.add(facts.path)
         for function in facts.functions:
             for decorator in function.decorators:
                 if decorator.kind != "call":
@@ -191,41 +195,44 @@ def _tree(project: Project) -> _Tree:
                 path_value = decorator.arg(0) or decorator.kwarg("path")
                 if (index.app_object(owner) is not None or web) and (path_value is None or not path_value.is_str):
                     complete = False  # a route path we cannot read
-        for call in facts.calls:
-            owner, _, method = call.name.rpartition(".")
-            if method in {"add_api_route", "add_route"}:
-                parent = index.app_object(owner)
-                path = string_value(index, call.value.arg(0) or call.value.kwarg("path"))
-                if parent is None or path is None:
-                    complete = complete and not web
-                    continue
-                if (parent.qualname, path) not in known_handlers:
-                    own.setdefault(parent.qualname, []).append(ServedRoute(path, "api_route", None))
-                continue
-            if method not in {"include_router", "mount"}:
-                continue
+    # the calls that add a route, include a router or mount an app, found by their last name in the call index, in
+    # the order of a loop over every call of the production files
+    for facts, call in index.calls.ending(_EDGE_METHODS):
+        if not _prod(index, facts.path):
+            continue
+        web = facts.path in web_files
+        owner, _, method = call.name.rpartition(".")
+        if method in {"add_api_route", "add_route"}:
             parent = index.app_object(owner)
-            if method == "include_router":
-                child_value, prefix_value = call.value.arg(0) or call.value.kwarg("router"), call.value.kwarg("prefix")
+            path = string_value(index, call.value.arg(0) or call.value.kwarg("path"))
+            if parent is None or path is None:
+                complete = complete and not web
+                continue
+            if (parent.qualname, path) not in known_handlers:
+                own.setdefault(parent.qualname, []).append(ServedRoute(path, "api_route", None))
+            continue
+        parent = index.app_object(owner)  # an `include_router` or a `mount`
+        if method == "include_router":
+            child_value, prefix_value = call.value.arg(0) or call.value.kwarg("router"), call.value.kwarg("prefix")
+        else:
+            prefix_value, child_value = call.value.arg(0) or call.value.kwarg("path"), call.value.arg(1) or call.value.kwarg("app")
+            if parent is None and not web:
+                continue  # `requests.Session().mount(...)` and friends
+        if parent is None:
+            complete = False
+            continue
+        edge_prefix = string_value(index, prefix_value)
+        if edge_prefix is None:
+            complete = False
+            continue
+        child = index.app_object(child_value.text) if child_value is not None and child_value.kind == "name" else None
+        if child is None:
+            if method == "mount":
+                opaque.setdefault(parent.qualname, []).append(edge_prefix)
             else:
-                prefix_value, child_value = call.value.arg(0) or call.value.kwarg("path"), call.value.arg(1) or call.value.kwarg("app")
-                if parent is None and not web:
-                    continue  # `requests.Session().mount(...)` and friends
-            if parent is None:
                 complete = False
-                continue
-            edge_prefix = string_value(index, prefix_value)
-            if edge_prefix is None:
-                complete = False
-                continue
-            child = index.app_object(child_value.text) if child_value is not None and child_value.kind == "name" else None
-            if child is None:
-                if method == "mount":
-                    opaque.setdefault(parent.qualname, []).append(edge_prefix)
-                else:
-                    complete = False
-                continue
-            edges.setdefault(parent.qualname, []).append((child.qualname, edge_prefix))
+            continue
+        edges.setdefault(parent.qualname, []).append((child.qualname, edge_prefix))
     return _Tree(roots, own, edges, opaque, prefix, complete)
 
 
