@@ -273,12 +273,13 @@ class MigrationsOnBoot(Rule):
         # the migrations each project function reaches, walked once: polar's 177 module-level calls of project
         # functions call 31 (`get_settings()`, `APIRouter` factories, ...)
         reached: dict[str, list[list[Hop]]] = {}
+        constructor, constant = index.constructor_of, index.assigned_value
         for module in sorted(loaded):
             facts = index.modules[module]  # imported_closure follows the import graph of the index's own modules
             for call in facts.calls:
                 if call.scope or call.in_main:
                     continue
-                description = migration_call(call, index.constructor_of, index.assigned_value)
+                description = migration_call(call, constructor, constant)
                 if description and not project_runner(project, call):
                     if dev_guarded_call(project, facts.path, call.span.line):
                         continue  # asked only of a call that migrates: reading a module's guards loads its facts
@@ -288,40 +289,43 @@ class MigrationsOnBoot(Rule):
                         Location(facts.path, call.span),
                     )
                     continue
-                yield from self._import_time_helper(project, facts, call, hooks, reached)
+                draft = self._import_time_helper(project, facts, call, hooks, reached)
+                if draft is not None:
+                    yield draft
 
     def _import_time_helper(self, project: Project, facts: PyFacts, call: Call, hooks: frozenset[str],
-                            reached: dict[str, list[list[Hop]]]) -> Iterator[Draft]:
+                            reached: dict[str, list[list[Hop]]]) -> Draft | None:
         """A module-level call of a project function that migrates (`create_tables()` below its `def`): the
         import runs it. Reported on the migration, with the module-level call as the related location (the other way
         round for a library's own set-up: `reported_call`). An `async def` called at module level only makes a
         coroutine, which nothing runs."""
         target = project.python.call_target(call) or method_of_instance(project, call, None)
         if target is None or target[0].is_async or target[0].qualname in hooks:
-            return
-        start = Hop(call, Function(qualname="", is_async=False, span=call.span), facts, target[0])
+            return None
         known = reached.get(target[0].qualname)
         if known is None:
             known = reached[target[0].qualname] = list(reachable_migrations(project, target[0], target[1], hooks))
+        if not known or dev_guarded_call(project, facts.path, call.span.line):
+            return None
+        start = Hop(call, Function(qualname="", is_async=False, span=call.span), facts, target[0])
         paths = [[start, *path] for path in known]
-        if paths and not dev_guarded_call(project, facts.path, call.span.line):
-            path, more = min(paths, key=lambda path: rank(project, path)), len(paths) - 1
-            migration = path[-1]
-            constructor = constructor_on(project, migration)
-            description = migration_call(migration.call, constructor, values_on(project, migration)) or ""
-            if more:
-                description += f" (and {more} more schema statement{'s' if more != 1 else ''} it reaches)"
-            callees = [hop.callee.qualname.rsplit(".", 1)[-1] for hop in path[:-1] if hop.callee]
-            # the migration, or for a library's own set-up the module-level call that enters it (`reported_call`)
-            at_import = library_setup_on(project, path)
-            yield self.draft(
-                f"{description} runs at import time of `{facts.module}`, which the app loads, via "
-                + " -> ".join(f"`{c}()`" for c in callees)
-                + ": it runs in every worker process on boot; run migrations once per deploy instead",
-                Location(facts.path, call.span) if at_import else Location(migration.facts.path, migration.call.span),
-                related=(Location(migration.facts.path, migration.call.span).labelled("the migration") if at_import
-                         else Location(facts.path, call.span).labelled("the import runs it here"),),
-            )
+        path, more = min(paths, key=lambda path: rank(project, path)), len(paths) - 1
+        migration = path[-1]
+        constructor = constructor_on(project, migration)
+        description = migration_call(migration.call, constructor, values_on(project, migration)) or ""
+        if more:
+            description += f" (and {more} more schema statement{'s' if more != 1 else ''} it reaches)"
+        callees = [hop.callee.qualname.rsplit(".", 1)[-1] for hop in path[:-1] if hop.callee]
+        # the migration, or for a library's own set-up the module-level call that enters it (`reported_call`)
+        at_import = library_setup_on(project, path)
+        return self.draft(
+            f"{description} runs at import time of `{facts.module}`, which the app loads, via "
+            + " -> ".join(f"`{c}()`" for c in callees)
+            + ": it runs in every worker process on boot; run migrations once per deploy instead",
+            Location(facts.path, call.span) if at_import else Location(migration.facts.path, migration.call.span),
+            related=(Location(migration.facts.path, migration.call.span).labelled("the migration") if at_import
+                     else Location(facts.path, call.span).labelled("the import runs it here"),),
+        )
 
 
 def _server_name(process: Process, serves: Callable[[ServerCall], bool] | None,
