@@ -64,19 +64,21 @@ class NameIndex:
         self.calls_by_scope = ScopeCalls(ordered)  # each function's calls, collected when first asked for
         self.reads_by_scope = ScopeCalls(ordered, "reads")  # each function's attribute reads that make a request
         self.imports = ModuleImports(ordered)  # each module's imports as a dict, made when first asked for
+        functions, assigns, classes = self.functions, self.assigns, self.classes
         for file_facts in ordered:
             self.modules.setdefault(file_facts.module, file_facts)
             module = file_facts.module
             self._names.add(module, module)
             for function in file_facts.functions:
-                self.functions.setdefault(function.qualname, (function, file_facts))
+                functions.setdefault(function.qualname, (function, file_facts))
             for assign in file_facts.assigns:
                 # every Assign is a module's, a class's or a `global` one (a function's own names are its
                 # `locals`, extract/statements.py): each target is already qualified
-                if not keeps_held(self.assigns.get(assign.target), assign, module):
-                    self.assigns[assign.target] = (assign, file_facts)
+                held = assigns.get(assign.target)
+                if held is None or not keeps_held(held, assign, module):
+                    assigns[assign.target] = (assign, file_facts)
             for cls in file_facts.classes:
-                self.classes[cls.qualname] = (cls, file_facts)
+                classes[cls.qualname] = (cls, file_facts)
             self.annotations.update(file_facts.annotations)
         self._rekey_foreign_assigns()
 
