@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from prodcheck.parsing.kinds import DeclaredKind
-
 # ---------------------------------------------------------------- tree
 
 
@@ -328,17 +326,3 @@ def parse(text: str) -> Template:
         raise TemplateSyntaxError(f"{stack[-1][2]} without end")
     return result
 
-
-def _helper_file(relpath: str) -> bool:
-    return relpath.endswith(".tpl") and "/templates/" in f"/{relpath}"
-
-
-def _lenient(path: str, text: str) -> Template | None:
-    try:
-        return parse(text)
-    except (TemplateSyntaxError, RecursionError):
-        return None  # a helper we cannot read is left out of the rendering, never a PC000
-
-
-# Helm helper files (`templates/_helpers.tpl`): their `define`s are what charts `include`.
-KIND = DeclaredKind("helm-template", _helper_file, _lenient)
