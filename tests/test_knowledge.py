@@ -256,8 +256,9 @@ def test_select_pc000_reports_a_syntax_error_the_prefilter_skips(project, tmp_pa
 
 
 def test_prefilter_does_not_read_a_django_migration_for_its_import() -> None:
-    """`migrat` finds start-up helpers (`run_migrations()`, PC401); a Django migration module holds the word
-    through `from django.db import migrations` and runs only when `manage.py migrate` applies it."""
+    """`migrat` and the DDL statements find start-up helpers (`run_migrations()`, `conn.execute("CREATE TABLE ...")`,
+    PC401); a Django migration module holds the word through `from django.db import migrations`, its statements in
+    `RunSQL`, and runs only when `manage.py migrate` applies it."""
     migration = (b"from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
                  b"    dependencies = [('shop', '0001_initial')]\n"
                  b"    operations = [migrations.AddField('order', 'note', models.TextField(default=''))]\n")
@@ -265,6 +266,14 @@ def test_prefilter_does_not_read_a_django_migration_for_its_import() -> None:
     assert engine._needs_parse(migration.replace(b"default=''", b"default='password'"))  # another word still counts
     helper = b"from app.db import run_migrations\n\n\ndef start():\n    run_migrations()\n"
     assert engine._needs_parse(helper)
+    # ... nor for the raw SQL it hands `manage.py migrate` (`[ddl] statements`, words of PC401's start-up DDL)
+    raw = migration.replace(b"migrations.AddField('order', 'note', models.TextField(default=''))",
+                            b"migrations.RunSQL('ALTER TABLE shop_order DROP COLUMN note')")
+    assert not engine._needs_parse(raw) and not engine._needs_parse(raw.lower())
+    assert engine._needs_parse(b"def start(conn):\n    conn.execute('ALTER TABLE shop_order DROP COLUMN note')\n")
+    # an Alembic revision is read for its `down_revision` (PC405 reads its `op.execute("DROP TABLE ...")`)
+    assert engine._needs_parse(b"from django.db import migrations\ndown_revision = 'a1'\n"
+                               b"def upgrade():\n    op.execute('DROP TABLE t')\n")
 
 
 def test_prefilter_reads_a_url_only_beside_a_database_scheme() -> None:
@@ -392,8 +401,9 @@ def test_prefilter_finds_every_needle_of_other_bytes_wherever_it_is_written(monk
 
     monkeypatch.setattr(prefilter, "_FIRST_TRIED", 0)
     monkeypatch.setattr(prefilter, "_needle_order", [])
+    # (a needle of `[prefilter.unless]` counts in each source below, none of which holds its texts)
     others = [n for n in engine.python_needles() if not set(n) <= prefilter._IDENTIFIER_BYTES
-              and n not in prefilter.conditional_needles()]
+              and n not in prefilter.needle_with() and n not in prefilter.needle_not_in_decorators()]
     assert b"session.query(" in others and b"CREATE TABLE" in others and prefilter._needle_patterns()[3] is not None
     assert prefilter._part_of_runs(b"session.query(") == b"\0query\0"
     assert prefilter._part_of_runs(b"CREATE TABLE") == b"\0TABLE"
