@@ -27,6 +27,7 @@ _VALIDATE_WORD = re.compile(r"\b(?:validat\w*|check\w*|verify\w*|lint\w*)\b", re
 _TEST_WORD = re.compile(r"\b(?:tests?|pytest|unit[ -]?tests?)\b", re.I)
 _TEST_SCRIPT = re.compile(r"^(?:run[-_])?tests?(?:[-_](?:start|all|unit|ci))?(?:\.sh)?$")
 _PROD_ENVIRONMENT = re.compile(r"prod|live|staging|release", re.I)
+_UNASKED = "\0unasked"  # `Job.tests`/`Job.deploys` not answered yet (no answer holds a NUL)
 _LOCAL_CLUSTERS = tuple(_KNOWN["actions"]["local_clusters"])
 _DEPLOY_ACTIONS = tuple(_KNOWN["actions"]["deploy"])
 # (programs, first subcommands, "cluster" | "deploy") of the command lines that ship something.
@@ -60,6 +61,10 @@ class Job:
     environment: str | None
     # Runs only for pull requests (and merge queues): before anything is merged, never a deploy.
     pre_merge: bool = False
+    # `tests()` and `deploys()` as first answered: the model and rules ask each job again and again, and a job is
+    # complete once `build_workflows` returns it
+    _tests: str | None = field(default=_UNASKED, init=False, repr=False)
+    _deploys: str | None = field(default=_UNASKED, init=False, repr=False)
 
     @property
     def location(self) -> Location:
@@ -91,6 +96,11 @@ class Job:
 
     def tests(self) -> str | None:
         """What makes this a test job (`pytest`, `tox` ...), or None."""
+        if self._tests is _UNASKED:
+            self._tests = self._test_evidence()
+        return self._tests
+
+    def _test_evidence(self) -> str | None:
         for _step, command in self.commands:
             why = _test_command(command)
             if why:
@@ -123,6 +133,11 @@ class Job:
         Migrations against a CI service container, and cluster commands against a throwaway kind/minikube
         cluster, are part of testing, not deploys.
         """
+        if self._deploys is _UNASKED:
+            self._deploys = self._deploy_evidence()
+        return self._deploys
+
+    def _deploy_evidence(self) -> str | None:
         local_cluster = any(any(m in (step.uses or "").lower() for m in _LOCAL_CLUSTERS) for step in self.steps)
         self_hosted = any(label.lower() == "self-hosted" for label in self.runner_labels)
         tests = None
