@@ -14,18 +14,30 @@ from prodcheck.rules.concurrency.properties import property_reads
 from prodcheck.rules.concurrency.wrapped import defined_in, returned_nested
 
 
-def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
+def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
+                     answers: dict[tuple[str, str], tuple[Function, PyFacts] | None] | None = None,
+                     ) -> list[tuple[Call, Function, PyFacts]]:
     """The project functions a function calls: by name, methods of objects whose class is known
-    (`self.repo.get()`, a `Depends`-injected service), constructors (`__init__`), and `functools.partial` locals."""
+    (`self.repo.get()`, a `Depends`-injected service), constructors (`__init__`), and `functools.partial` locals.
+    `answers` (deferred.py `Targets`), when given, gets the `call_target` answers found on the way (when the
+    answer is made here, not read back)."""
     memo = index.__dict__.setdefault("_resolved_callees", {})
     if function.qualname in memo:
         return memo[function.qualname]
     out: list[tuple[Call, Function, PyFacts]] = []
+    # what a call's name and receiver alone say, asked once per distinct pair (a function makes a quarter of its
+    # calls under a name it already called: `len`, `session.execute`); what a call's line changes is asked per call
+    by_name: dict[tuple[str, str], tuple[str, tuple[Function, PyFacts] | None]] = {}
     for call in index.calls_by_scope.get(function.qualname, []):
-        # `log.record()` with `log` a parameter or local (its own or, in a closure, its factory's) is that
-        # object's method, found through what it holds: never the method of a module global named `log`
-        written = holds.unshadow(call.name, function)
-        target = index.call_target(call, function) if written == call.name else None
+        name = call.name
+        known = by_name.get((name, call.receiver))
+        if known is None:
+            # `log.record()` with `log` a parameter or local (its own or, in a closure, its factory's) is that
+            # object's method, found through what it holds: never the method of a module global named `log`
+            found_written = holds.unshadow(name, function)
+            known = by_name[name, call.receiver] = (
+                found_written, index.call_target(call, function) if found_written == name else None)
+        written, target = known
         targets: list[tuple[Function, PyFacts] | None] = (
             ([*_own_abstract(holds, call, function, target)] or [target]) if target is not None
             else ([*_union_targets(holds, call, function)] or [object_target(index, holds, call, function, written)]))
@@ -38,6 +50,8 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function) -> li
                            if wrapper[0].qualname != function.qualname)
     out.extend(property_reads(holds, function))  # `enabled = db.config.auth_enabled`: the getter runs
     memo[function.qualname] = out
+    if answers is not None:
+        answers.update((key, target) for key, (written, target) in by_name.items() if written == key[0])
     return out
 
 

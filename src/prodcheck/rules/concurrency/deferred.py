@@ -14,17 +14,19 @@ from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.wrapped import returned_nested
 
 
-Targets = dict[int, "tuple[Function, PyFacts] | None"]  # id of a call -> the project function it runs (`call_target`)
+# (name, receiver) of a call -> the project function it runs (`call_target`, which reads nothing else of the call)
+Targets = dict[tuple[str, str], "tuple[Function, PyFacts] | None"]
 
 
 def call_target(index: PythonIndex, call: Call, function: Function,
                 targets: Targets | None) -> tuple[Function, PyFacts] | None:
     """`index.call_target(call, function)`, kept in `targets` when the caller gives a table: the request-path walk
     asks it for each call of an async function twice (`_coroutines_handed`, `_handed_to_background`), and most
-    calls with arguments are a library's, whose answer (None) is the costly one to find."""
+    calls with arguments are a library's, whose answer (None) is the costly one to find. Kept by the call's name and
+    receiver: a function calls many names more than once, and `resolved_callees` fills in those it resolved."""
     if targets is None:
         return index.call_target(call, function)
-    key = id(call)
+    key = (call.name, call.receiver)
     if key in targets:
         return targets[key]
     found = targets[key] = index.call_target(call, function)

@@ -147,7 +147,10 @@ def _successors(index: PythonIndex, holds: Holds, function: Function, deferring:
         return found
     found = []
     spawned, own_loop = _given_to(index, function, _spawns), _given_to(index, function, _runs_own_loop)
-    for call, target, target_facts in resolved_callees(index, holds, function):
+    # what the function's calls run, for the readers below (this function's answer only): those resolved_callees
+    # finds when it resolves them now, the rest when first asked
+    targets: Targets = {}
+    for call, target, target_facts in resolved_callees(index, holds, function, targets):
         if not target.is_async and call.awaited:
             # `await manager.run_scraper(url)` with a plain `def run_scraper` that returns `self._run_x(url)`: the
             # coroutine it hands back is what the caller awaits
@@ -159,7 +162,6 @@ def _successors(index: PythonIndex, holds: Holds, function: Function, deferring:
             continue
         found.append(Entry(target, target_facts, _task(function, target) if call.value.at in spawned
                            else f"awaited from `{caller_name(function, target)}`"))
-    targets: Targets = {}  # what the function's calls run, for the two readers below (this function's answer only)
     for target, target_facts, helper in _coroutines_handed(index, function, targets):
         found.append(Entry(target, target_facts, f"awaited by `{helper}` from `{caller_name(function, target)}`"))
     # also what a plain helper it calls defers (`start_scheduler()` in the lifespan adding async jobs to an
