@@ -323,7 +323,7 @@ class NameIndex:
                     and self._handed_off(function.qualname, name)
                 return None if handed else nested.function
         found = self.function(name)
-        if found is None and function is not None:
+        if found is None and function is not None and self.anchorable(name):  # (`anchored` is None otherwise)
             anchored = self.anchored(name, function)
             found = self.function(anchored) if anchored else None
         return found
@@ -332,7 +332,7 @@ class NameIndex:
         """`resolve` for a name as `function` writes it: where two copies of an app make the name ambiguous, the copy
         under the writer's own folders (`anchored`)."""
         resolved = self.resolve(dotted)
-        if resolved is None and function is not None:
+        if resolved is None and function is not None and self.anchorable(dotted):  # (`anchored` is None otherwise)
             anchored = self.anchored(dotted, function)
             resolved = self.resolve(anchored) if anchored else None
         return resolved
