@@ -136,7 +136,17 @@ class Hierarchy(HoldsBase):
         the project builds none of them by name, it builds them some way the model does not see (a class
         looked up in a module imported by a configured path, `getattr(importlib.import_module(...), name)`):
         then each subclass may be the one. A test double (knowledge/blocking.toml [doubles]) or a class of a
-        test file is never deployed. Empty otherwise."""
+        test file is never deployed. Empty otherwise.
+
+        Kept per (class, name): asked for each call on a held project object (callees.py), and the answer reads
+        only the project's tables."""
+        key = (cls, name)
+        known = self._implemented.get(key)
+        if known is None:
+            known = self._implemented[key] = tuple(self._implementations_of(cls, name))
+        return list(known)
+
+    def _implementations_of(self, cls: str, name: str) -> list[tuple[Function, PyFacts]]:
         for owner in self.mro(cls):
             found = self.index.functions.get(f"{owner}.{name}")
             if found is not None:

@@ -100,6 +100,7 @@ class HoldsBase:
     _import_firsts: dict[str, dict[str, list[tuple[str, str]]]]  # file path -> `Scopes._imports_by_first`
     _mro: dict[str, tuple[str, ...]]  # class -> `Hierarchy.mro` at depth 0
     _short_names: bytearray | None  # the hashes of the project's functions' last names (`Hierarchy.defines`)
+    _implemented: dict[tuple[str, str], tuple[tuple[Function, PyFacts], ...]]  # `Hierarchy.implementations`
 
     if TYPE_CHECKING:
         def expression(self, dotted: str, function: Function | None, depth: int = 0,
