@@ -118,3 +118,38 @@ def test_a_coroutine_made_a_task_or_run_on_its_own_loop_is_named_so(tmp_path: Pa
     assert walked["app.main.poll"] == "awaited from `watch_orders`"
     assert walked["app.main.warm"] == "awaited from `lifespan`"
     assert "app.main.never_on_this_loop" not in walked  # `asyncio.run(...)`: a loop of its own
+
+
+UNTYPED = {
+    "app/__init__.py": "",
+    "app/repo.py": '''
+        class Repo:
+            async def reserve_seat(self, item):
+                return item
+        ''',
+    "app/main.py": '''
+        from fastapi import FastAPI
+
+        from app.repo import Repo
+
+        app = FastAPI()
+        REPOS = [Repo]
+
+
+        @app.post("/items")
+        async def add(repo, item: dict):
+            return await repo.reserve_seat(item)
+        ''',
+}
+
+
+def test_pc503_reach_leaves_the_kept_walk_as_it_was(tmp_path: Path) -> None:
+    """PC503 adds the async methods awaited on an object of unknown type to its own copy of the walk: the walk kept on
+    the index (PC501 reads it too, before or after) stays the walk's answer."""
+    from prodcheck.rules.concurrency.cpu_bound_call_in_async_route import CpuBoundCallInAsyncRoute
+
+    project = project_model(tmp_path, UNTYPED)
+    before = _walk(project, False)
+    list(CpuBoundCallInAsyncRoute().check(project))
+    assert "app.repo.Repo.reserve_seat" not in before  # the walk does not type `repo`
+    assert _walk(project, False) == before

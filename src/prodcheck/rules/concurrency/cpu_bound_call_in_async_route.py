@@ -195,7 +195,8 @@ class CpuBoundCallInAsyncRoute(Rule):
     def _reach(index: PythonIndex, methods: dict[str, list[tuple[Function, PyFacts]]]) -> dict[str, Entry]:
         """The request path, plus async methods awaited on objects of unknown type (`await repo.create(...)`)
         when only one project class defines a method of that name."""
-        found = request_path(index, include_startup=False)
+        # a copy: the walk's answer is kept on the index for PC501, which must not see this rule's additions
+        found = dict(request_path(index, include_startup=False))
         stack = list(found.values())
         while stack:
             entry = stack.pop()
