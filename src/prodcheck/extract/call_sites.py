@@ -29,6 +29,15 @@ def _tables() -> tuple[frozenset[str], ...]:
             listed("blocking", "eager", "functions"), listed("blocking", "eager", "methods"),
             listed("blocking", "consumes", "functions"), listed("blocking", "consumes", "methods"),
             frozenset(name for family in load("blocking")["family"].values() for name in family.get("attributes", ())))
+
+
+@cache
+def _gates() -> tuple[frozenset[str], frozenset[str]]:
+    """The full names, and the last names, that some table of `_tables` holds a call by (offloading, eager,
+    consuming functions; offloading and eager methods): a call named in neither, most calls, is looked up in
+    no table by name (`visit_Call`). Consuming methods are looked up by the called attribute, as before."""
+    offloaders, offload_methods, eager_functions, eager_methods, consuming_functions, _, _ = _tables()
+    return offloaders | eager_functions | consuming_functions, offload_methods | eager_methods
 _INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 _Name, _Attribute, _Constant, _Subscript = ast.Name, ast.Attribute, ast.Constant, ast.Subscript
 
@@ -47,6 +56,7 @@ class CallSites(TestBodies):
         """The tables of `_tables`, kept on the walker (`_Extractor.__init__`): `visit_Call` reads them for every call."""
         (self._offloaders, self._offload_methods, self._eager_functions, self._eager_methods,
          self._consuming_functions, self._consuming_methods, self._read_attributes) = _tables()
+        self._named_texts, self._named_lasts = _gates()
 
     def visit_Expr(self, node: ast.Expr) -> None:
         value = node.value
@@ -104,10 +114,13 @@ class CallSites(TestBodies):
             if len(calls) > PYTHON_MAX_FACTS:
                 raise OverBudget(too_large("calls", len(calls), PYTHON_MAX_FACTS))
         last = text.rpartition(".")[2]  # `Value.last`, computed once per call
-        offloads = text in self._offloaders or last in self._offload_methods
-        eager = not offloads and (text in self._eager_functions or last in self._eager_methods)
-        if node.args and (text in self._consuming_functions
-                          or (type(func) is _Attribute and func.attr in self._consuming_methods)):
+        if text in self._named_texts or last in self._named_lasts:  # (`_gates`: most calls are in no table)
+            offloads = text in self._offloaders or last in self._offload_methods
+            eager = not offloads and (text in self._eager_functions or last in self._eager_methods)
+            consumes = text in self._consuming_functions
+        else:
+            offloads = eager = consumes = False
+        if node.args and (consumes or (type(func) is _Attribute and func.attr in self._consuming_methods)):
             consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
             if type(consumed) is ast.GeneratorExp:
                 self.iterated.add(id(consumed))
