@@ -93,15 +93,18 @@ class ValueBuilder(FileNames):
         compute: _Build
         positions = self.pos
         wide = positions.wide_lines  # `Positions.at` inlined for a node on ASCII lines: this runs for every Value
+        # The node's attributes, read from its dict: an `ast` node's attribute is looked up the slow, generic way
+        # (no specialised load for its type), a dict's item is not, and this reads four to seven of them.
+        fields = node.__dict__
         if wide is None:  # an annotation's Values (extract/types.py `Unplaced`)
             span: int | Span = UNPLACED
         else:
-            line = node.lineno  # type: ignore[attr-defined]  # positioned nodes only (expr)
-            end_line = node.end_lineno or line  # type: ignore[attr-defined]  # positioned nodes only (expr)
+            line = fields["lineno"]  # (positioned nodes only: expr)
+            end_line = fields["end_lineno"] or line
             if wide and (line in wide or end_line in wide):
                 span = positions.at(node)
             else:
-                col, end_col = node.col_offset, node.end_col_offset or 0  # type: ignore[attr-defined]  # positioned nodes only (expr)
+                col, end_col = fields["col_offset"], fields["end_col_offset"] or 0
                 if end_line == line and end_col < col:
                     end_col = col
                 lines = end_line - line
@@ -111,7 +114,7 @@ class ValueBuilder(FileNames):
             return _new_tuple(_V2, ("other", span))
         node_type = type(node)  # the parser makes exact node types, never subclasses
         if node_type is _Constant:
-            literal = node.value  # type: ignore[attr-defined]  # an ast.Constant
+            literal = fields["value"]  # an ast.Constant's
             literal_type = type(literal)
             if literal_type is str:
                 return _new_tuple(_V4, ("const", span, "", _intern(literal)))
@@ -125,7 +128,7 @@ class ValueBuilder(FileNames):
                 return _new_tuple(_V2, ("const", span))
             return _new_tuple(_V4, ("const", span, "", literal))
         if node_type is _Name:  # `_name_text` inlined: a Value in four is a plain name's
-            name = node.id  # type: ignore[attr-defined]  # an ast.Name
+            name = fields["id"]  # an ast.Name's
             scope = self.scopes[-1]
             if not scope.is_function or name not in scope.local_names:
                 imported = self.imports.get(name)
@@ -135,9 +138,9 @@ class ValueBuilder(FileNames):
                     name = self._global_name(name)
             return _new_tuple(_V3, ("name", span, name)) if name else _new_tuple(_V2, ("name", span))
         if node_type is _Attribute:
-            owner = node.value  # type: ignore[attr-defined]  # an ast.Attribute
+            owner = fields["value"]  # an ast.Attribute's
             if type(owner) is _Name:  # `os.environ`, `self.session`
-                return _new_tuple(_V3, ("name", span, self._member_text(owner.id, node.attr)))  # type: ignore[attr-defined]  # an ast.Attribute
+                return _new_tuple(_V3, ("name", span, self._member_text(owner.id, fields["attr"])))
             dotted = self.dotted(node)
             if dotted is None:
                 # `client.collections["books"].documents`: a member of an element, named like a call on one
@@ -148,7 +151,7 @@ class ValueBuilder(FileNames):
                 return _new_tuple(_V3, ("name", span, text)) if text else _new_tuple(_V2, ("name", span))
             return _new_tuple(_V2, ("other", span))
         if node_type is _CallNode:
-            func = node.func  # type: ignore[attr-defined]  # an ast.Call
+            func = fields["func"]  # an ast.Call's
             if type(func) is _Name:  # `f(...)`: half the calls
                 text = self._name_text(func.id)
             elif type(func) is _Attribute and type(func.value) is _Name:  # `db.execute(...)`: most of the others
@@ -161,7 +164,7 @@ class ValueBuilder(FileNames):
             value = self.value  # type: ignore[assignment]
             compute = self._compute_value  # type: ignore[assignment]
             inner = depth + 1
-            args, keyword_nodes = node.args, node.keywords  # type: ignore[attr-defined]  # an ast.Call
+            args, keyword_nodes = fields["args"], fields["keywords"]  # an ast.Call's
             items: tuple[Value, ...] = ()
             has_star = False
             if args:
