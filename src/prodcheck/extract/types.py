@@ -19,7 +19,8 @@ from prodcheck.model.finding import Span
 
 UNPLACED = 0  # the `at` of an annotation's Values
 _new_tuple = tuple.__new__
-_V3 = VALUE_SHAPES[3]
+_V2, _V3, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[3], VALUE_SHAPES[5]
+_BIT_OR = ast.BitOr.__name__  # the text of a `|` Value: the very str `value` puts there (`type(node.op).__name__`)
 
 # The shared annotations and parameters of this process (emptied when they grow past the bound: a
 # long-lived process reading many projects keeps no more than that).
@@ -31,6 +32,8 @@ _imports: dict[tuple[str, str], tuple[str, str]] = {}
 # `Param.__hash__` per parameter
 _param_lists: dict[tuple[tuple[str, Value | None], ...], tuple[Param, ...]] = {}
 _names: dict[str, Value] = {}  # `shared_name`: a plain name's annotation by its text
+_optionals: dict[str, Value] = {}  # `shared_optional`: `X | None` by X's text
+_generics: dict[tuple[str, str], Value] = {}  # `shared_generic`: `X[Y]` by the two names' texts
 _def_spans: dict[tuple[int, int], Span] = {}
 
 
@@ -85,6 +88,8 @@ def shared(value: Value) -> tuple[Value, bool]:
         _values.clear()
         _params.clear()
         _names.clear()
+        _optionals.clear()
+        _generics.clear()
     _values[value] = value
     return value, True
 
@@ -120,6 +125,27 @@ def shared_name(text: str) -> Value:
     found = _names.get(text)
     if found is None:
         found = _names[text] = shared(_new_tuple(_V3, ("name", UNPLACED, text)))[0]
+    return found
+
+
+def shared_optional(text: str) -> Value:
+    """`shared` of `X | None` (`X` a plain name, the second commonest annotation), found by X's text: its Value as
+    `value` builds it unplaced (a `binop` of the name and the None constant), not built again to be looked up."""
+    found = _optionals.get(text)
+    if found is None:
+        found = _optionals[text] = shared(_new_tuple(_V5, ("binop", UNPLACED, _BIT_OR, None, (
+            _new_tuple(_V3, ("name", UNPLACED, text)), _new_tuple(_V2, ("const", UNPLACED))))))[0]
+    return found
+
+
+def shared_generic(text: str, item: str) -> Value:
+    """`shared` of `X[Y]` (two plain names: `list[str]`, `Optional[Session]`), found by the names' texts: its Value
+    as `value` builds it unplaced (a `subscript` of X with Y's name as its one item)."""
+    key = (text, item)
+    found = _generics.get(key)
+    if found is None:
+        found = _generics[key] = shared(_new_tuple(_V5, ("subscript", UNPLACED, text, None, (
+            _new_tuple(_V3, ("name", UNPLACED, item)),))))[0]
     return found
 
 

@@ -13,7 +13,8 @@ from prodcheck.extract.file_names import FileNames
 from prodcheck.extract.positions import Positions
 from prodcheck.extract.scope import WholeFunction
 from prodcheck.extract.kept_calls import kept_call
-from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shared, shared_name
+from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shared, shared_generic, shared_name, \
+    shared_optional
 from prodcheck.model.facts import VALUE_SHAPES, Value
 from prodcheck.model.finding import Span
 
@@ -276,6 +277,14 @@ class ValueBuilder(FileNames):
             return shared_name(self._name_text(node.id)), True  # type: ignore[attr-defined]  # an ast.Name
         if node_type is _Constant and node.value is None:  # type: ignore[attr-defined]  # an ast.Constant: `-> None`
             return shared(_new_tuple(_V2, ("const", UNPLACED)))
+        if node_type is _BinOp:  # `Session | None`: found by the name's text, as `db: Session` is
+            left, right = node.left, node.right  # type: ignore[attr-defined]  # an ast.BinOp
+            if type(left) is _Name and type(right) is _Constant and right.value is None and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]  # an ast.BinOp
+                return shared_optional(self._name_text(left.id)), True
+        elif node_type is _Subscript:  # `list[str]`, `Optional[Session]`: found by the two names' texts
+            outer, item = node.value, node.slice  # type: ignore[attr-defined]  # an ast.Subscript
+            if type(outer) is _Name and type(item) is _Name:
+                return shared_generic(self._name_text(outer.id), self._name_text(item.id)), True
         if has_call(node):
             return self.value(node), False
         positions, self.pos = self.pos, UNPLACED_POSITIONS  # type: ignore[assignment]  # `at` only
