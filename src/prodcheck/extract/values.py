@@ -281,6 +281,9 @@ class ValueBuilder(FileNames):
             left, right = node.left, node.right  # type: ignore[attr-defined]  # an ast.BinOp
             if type(left) is _Name and type(right) is _Constant and right.value is None and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]  # an ast.BinOp
                 return shared_optional(self._name_text(left.id)), True
+        elif node_type is _Attribute and type(node.value) is _Name:  # type: ignore[attr-defined]  # an ast.Attribute
+            # `models.User`, `sa.orm.Session`'s head: a name's Value as `value` builds it (`_member_text`), as above
+            return shared_name(self._member_text(node.value.id, node.attr)), True  # type: ignore[attr-defined]  # an ast.Attribute
         elif node_type is _Subscript:  # `list[str]`, `Optional[Session]`: found by the two names' texts
             outer, item = node.value, node.slice  # type: ignore[attr-defined]  # an ast.Subscript
             if type(outer) is _Name and type(item) is _Name:
