@@ -83,7 +83,8 @@ class CallSites(TestBodies):
             # (extract/test_bodies.py). One built just now without them asked that already (`_without_arguments`).
             raise WholeFunction
         assert value is not None  # (a call's Value is never None)
-        func = node.func
+        fields = node.__dict__  # its func, args and keywords: dict items cost less than `ast` attributes (values.py)
+        func, args, keywords = fields["func"], fields["args"], fields["keywords"]
         scope = self.scopes[-1]
         text = value.text
         if text:
@@ -120,14 +121,14 @@ class CallSites(TestBodies):
             consumes = text in self._consuming_functions
         else:
             offloads = eager = consumes = False
-        if node.args and (consumes or (type(func) is _Attribute and func.attr in self._consuming_methods)):
-            consumed = node.args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
+        if args and (consumes or (type(func) is _Attribute and func.attr in self._consuming_methods)):
+            consumed = args[0]  # `list(rows())`, `", ".join(r.name for r in rows())`: iterated to its end here
             if type(consumed) is ast.GeneratorExp:
                 self.iterated.add(id(consumed))
             else:
                 self.iterate(consumed)
         if eager:
-            self._eager_lambdas.update(id(a) for a in (*node.args, *(k.value for k in node.keywords))
+            self._eager_lambdas.update(id(a) for a in (*args, *(k.value for k in keywords))
                                        if type(a) is ast.Lambda)
         while type(func) is _Attribute:  # `a.b.c(...)`: the attribute names hold nothing, only what they end on
             func = func.value
@@ -137,7 +138,7 @@ class CallSites(TestBodies):
             method(self, func)
         if offloads:
             self.offload_depth += 1
-        for arg in node.args:
+        for arg in args:
             if type(arg) is _Constant:  # `visit_Constant` inlined
                 literal = arg.value
                 if type(literal) is str and "://" in literal:
@@ -146,7 +147,7 @@ class CallSites(TestBodies):
             method = dispatch.get(type(arg), generic)
             if method is not None:
                 method(self, arg)
-        for keyword in node.keywords:
+        for keyword in keywords:
             argument = keyword.value
             if type(argument) is _Constant:  # `url="postgres://..."`: a URL literal, recorded with its keyword
                 literal = argument.value
