@@ -104,19 +104,20 @@ class Statements(ValueBuilder):
             return
         scope = self.scopes[-1]
         if type(target) is _Name:  # (exact node types: the parser makes no subclasses)
+            bound = target.id  # (read once: an `ast` attribute is a slow, generic load)
             if scope.is_function:
                 # A function's own name: its binding is one of the function's `locals`, and no Assign
                 # (a hundred thousand on the bench corpus that no reader of `assigns` took: ~10 MiB).
-                scope.locals.append((target.id, value, ""))
-                scope.local_names.add(target.id)
+                scope.locals.append((bound, value, ""))
+                scope.local_names.add(bound)
                 self.local_assigns += 1
-                if target.id in self.global_names and target.id in scope.declared:
+                if bound in self.global_names and bound in scope.declared:
                     # `global store` then `store = await make_store()` in a start-up function: the module's
                     # global, as every other function of the module reads it
-                    self.assigns.append(Assign(_intern(f"{self.module}.{target.id}"), value, self.pos.at(node),
+                    self.assigns.append(Assign(_intern(f"{self.module}.{bound}"), value, self.pos.at(node),
                                                scope.qualname, self.in_main))
                 return
-            name = _intern(f"{scope.qualname}.{target.id}")
+            name = _intern(f"{scope.qualname}.{bound}")
             self.assigns.append(Assign(name, value, self.pos.at(node), scope.qualname, self.in_main))
         elif type(target) is _Attribute:
             dotted = self.dotted(target)
