@@ -221,47 +221,52 @@ class _Extractor(CallSites):
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer_shallow, self.shallow = self.shallow, False  # a nested function's decorators and body: whole
-        for decorator in node.decorator_list:
+        # The def's and its arguments' fields, read from their dicts: an `ast` attribute is a slow, generic load
+        # (extract/values.py), and these are read a dozen times.
+        fields = node.__dict__
+        decorator_list, name = fields["decorator_list"], fields["name"]
+        for decorator in decorator_list:
             self.visit(decorator)
-        args = node.args
-        positional, defaults, param = args.args, args.defaults, self._param
-        if args.posonlyargs:
-            positional = args.posonlyargs + positional
+        args = fields["args"].__dict__
+        positional, defaults, param = args["args"], args["defaults"], self._param
+        if args["posonlyargs"]:
+            positional = args["posonlyargs"] + positional
         first_default = len(positional) - len(defaults)  # the last parameters have the defaults
         built = [param(a.arg, a.annotation, defaults[index - first_default] if index >= first_default else None)
                  for index, a in enumerate(positional)]
-        if args.kwonlyargs:
-            built += [param(a.arg, a.annotation, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+        keyword_only, keyword_defaults = args["kwonlyargs"], args["kw_defaults"]
+        if keyword_only:
+            built += [param(a.arg, a.annotation, d) for a, d in zip(keyword_only, keyword_defaults, strict=True)]
         params = shared_params(tuple([p for p, _ in built]), all([one for _, one in built]))
         for default in defaults:
             self.visit(default)
-        for default in args.kw_defaults:
+        for default in keyword_defaults:
             if default is not None:
                 self.visit(default)
         owner = self.scopes[-1].qualname
-        qualname = f"{owner}.{node.name}"
+        qualname = f"{owner}.{name}"
         value = self.value
-        decorators = tuple([v for d in node.decorator_list if (v := value(d))]) if node.decorator_list else ()
+        decorators = tuple([v for d in decorator_list if (v := value(d))]) if decorator_list else ()
         scope = Scope(qualname, True)
         scope.local_names.update([p.name for p in params])  # parameters are local names, not `locals` facts
         self.scopes.append(scope)
         outer_once, self.once_depth = self.once_depth, 0
         in_class = bool(self.class_stack) and self.scopes[-2].qualname == self.class_stack[-1]  # a method
         once_from, lazy_blocks = once_statements(node, self.qualify, self.class_nodes[-1] if in_class else None, self.tree)
-        if self.reduced and node.name.startswith("test"):
+        if self.reduced and name.startswith("test"):
             scope = self._test_body(node, scope, once_from, lazy_blocks)
         else:
             self._body(node, once_from, lazy_blocks)
         self.once_depth = outer_once
         self.scopes.pop()
         self.shallow = outer_shallow
-        if in_class and declares_only(node.body):
+        if in_class and declares_only(fields["body"]):
             self.stubs.append(qualname)
         self.functions.append(
             Function(
                 qualname,  # qualname, is_async, span, decorators, params, is_generator, returns, flat_locals,
                 isinstance(node, ast.AsyncFunctionDef),  # class_name, in_main, annotation: Function's fields
-                shared_def_span(node.lineno, self.pos.column(node.lineno, node.col_offset)),
+                shared_def_span(fields["lineno"], self.pos.column(fields["lineno"], fields["col_offset"])),
                 decorators,
                 params,
                 scope.is_generator,
@@ -269,7 +274,7 @@ class _Extractor(CallSites):
                 tuple(_chain(scope.locals)),  # `Function.flat_locals`: the triples laid flat
                 self.class_stack[-1] if self.class_stack else "",
                 self.in_main,
-                self.annotation(node.returns),
+                self.annotation(fields["returns"]),
                 tuple(scope.declared),
                 param_guards(node) if scope.branches else (),  # (no `if` nor `p or Default()`: no guard)
                 tuple(scope.local_types),
