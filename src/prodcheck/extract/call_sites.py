@@ -86,11 +86,15 @@ class CallSites(TestBodies):
         fields = node.__dict__  # its func, args and keywords: dict items cost less than `ast` attributes (values.py)
         func, args, keywords = fields["func"], fields["args"], fields["keywords"]
         scope = self.scopes[-1]
+        # `a.b.c(...)`: the attribute names hold nothing, only what they end on, what the walk enters below
+        below = func
+        while type(below) is _Attribute:
+            below = below.value
         text = value.text
         if text:
             receiver = ""
-            if type(func) is _Attribute:
-                base = func.value
+            if type(func) is _Attribute:  # the name the chain starts from, through attributes and subscripts
+                base = below
                 while type(base) is _Attribute or type(base) is _Subscript:
                     base = base.value
                 if type(base) is _Name and scope.is_function and base.id in scope.local_names:
@@ -102,7 +106,7 @@ class CallSites(TestBodies):
                 flags |= OFFLOADED
             if self.once_depth > 0:
                 flags |= ONCE
-            if value.flat_keywords:
+            if keywords and value.flat_keywords:  # (no keyword node, no keyword: its Value not read)
                 named = self.keyword_names
                 before = len(named)
                 literal_keywords(value, named)
@@ -130,12 +134,10 @@ class CallSites(TestBodies):
         if eager:
             self._eager_lambdas.update(id(a) for a in (*args, *(k.value for k in keywords))
                                        if type(a) is ast.Lambda)
-        while type(func) is _Attribute:  # `a.b.c(...)`: the attribute names hold nothing, only what they end on
-            func = func.value
         dispatch, generic = self._dispatch, self._generic
-        method = dispatch.get(type(func), generic)
+        method = dispatch.get(type(below), generic)
         if method is not None:
-            method(self, func)
+            method(self, below)
         if offloads:
             self.offload_depth += 1
         for arg in args:
