@@ -67,9 +67,10 @@ class CallSites(TestBodies):
             method(self, value)
 
     def visit_Await(self, node: ast.Await) -> None:
-        if isinstance(node.value, ast.Call):
-            self.await_depth.add(id(node.value))
-        self.generic_visit(node)
+        awaited = node.value
+        if isinstance(awaited, ast.Call):
+            self.await_depth.add(id(awaited))
+        self._children([awaited])
 
     def visit_Call(self, node: ast.Call) -> None:
         # Runs for every call of every file: exact type tests (the parser makes no subclasses), the
@@ -163,6 +164,39 @@ class CallSites(TestBodies):
                 method(self, argument)
         if offloads:
             self.offload_depth -= 1
+
+    # Expressions the walk only goes through, most met first: their children entered as `generic_visit` enters them
+    # (in field order, a URL literal noted as `visit_Constant` does), without its loop over the type's fields.
+
+    def _children(self, children: list[ast.expr]) -> None:
+        dispatch, generic = self._dispatch, self._generic
+        for child in children:
+            if type(child) is _Constant:
+                literal = child.value
+                if type(literal) is str and "://" in literal:
+                    self._string(child, "")
+                continue
+            method = dispatch.get(type(child), generic)
+            if method is not None:
+                method(self, child)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        self._children([node.left, *node.comparators])
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self._children([node.left, node.right])
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self._children([node.value, node.slice])
+
+    def visit_List(self, node: ast.List | ast.Tuple | ast.Set) -> None:
+        self._children(node.elts)
+
+    visit_Tuple = visit_List
+    visit_Set = visit_List
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        self._children([*node.keys, *node.values])  # type: ignore[list-item]  # a None key (`**spread`) is skipped
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         # Its one child, as `generic_visit` would, down a chain of attributes in a loop (`a.b.c`: what the

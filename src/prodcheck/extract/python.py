@@ -177,7 +177,7 @@ class _Extractor(CallSites):
         scope = self.scopes[-1]
         if scope.is_function:
             self._narrowed(scope, node.test, negated=False)
-        self.generic_visit(node)
+        self._children([node.test, node.msg])  # type: ignore[list-item]  # no message: None, skipped
 
     def _narrowed(self, scope: Scope, test: ast.expr, negated: bool) -> None:
         """`if not isinstance(db, Session): return` (or `raise`, `continue`) and `assert isinstance(db, Session)`: below
