@@ -141,15 +141,7 @@ class CallSites(TestBodies):
             method(self, below)
         if offloads:
             self.offload_depth += 1
-        for arg in args:
-            if type(arg) is _Constant:  # `visit_Constant` inlined
-                literal = arg.value
-                if type(literal) is str and "://" in literal:
-                    self._string(arg, "")
-                continue
-            method = dispatch.get(type(arg), generic)
-            if method is not None:
-                method(self, arg)
+        self._children(args)
         for keyword in keywords:
             argument = keyword.value
             if type(argument) is _Constant:  # `url="postgres://..."`: a URL literal, recorded with its keyword
