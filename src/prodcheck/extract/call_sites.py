@@ -35,9 +35,12 @@ def _tables() -> tuple[frozenset[str], ...]:
 def _gates() -> tuple[frozenset[str], frozenset[str]]:
     """The full names, and the last names, that some table of `_tables` holds a call by (offloading, eager,
     consuming functions; offloading and eager methods): a call named in neither, most calls, is looked up in
-    no table by name (`visit_Call`). Consuming methods are looked up by the called attribute, as before."""
+    no table by name (`visit_Call`). Consuming methods are not gated: `visit_Call` looks them up by the called
+    attribute, not by the call's name."""
     offloaders, offload_methods, eager_functions, eager_methods, consuming_functions, _, _ = _tables()
     return offloaders | eager_functions | consuming_functions, offload_methods | eager_methods
+
+
 _INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 _Name, _Attribute, _Constant, _Subscript = ast.Name, ast.Attribute, ast.Constant, ast.Subscript
 
