@@ -113,8 +113,11 @@ class NameIndex:
         # instance getter, and the instance entries need no name resolved (every call name of the
         # project, most of them never resolved otherwise).
         built = {assign.value.text for assign, _ in self.assigns.values() if assign.value.kind == "call"}
-        constructor = self.constructor_of if env_getters().constructors() & built else None
-        return self.calls.matching(lambda name: is_env_getter(name, constructor))
+        if not env_getters().constructors() & built:
+            # no constructor to follow: `is_env_getter(name)` is the table's plain match, one set intersection
+            # when its entries are exact names (`Names.select`)
+            return self.calls.entries_of(env_getters())
+        return self.calls.matching(lambda name: is_env_getter(name, self.constructor_of))
 
     # ---------------------------------------------------------------- name resolution
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import listed
-from prodcheck.model.facts import Call, Function, Param, PyFacts, Value
+from prodcheck.model.facts import AWAITED, OFFLOADED, ONCE, Call, Function, Param, PyFacts, Value
 from prodcheck.model.finding import Span
 from prodcheck.rules.concurrency.dispatch import returned_closures
 
@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from prodcheck.rules.concurrency.summaries import Blocking, BlockingAnalysis
 
 MAX_DEPTH = 4
+# what `reached` asks of a call after the callable it names (`_then`): nothing, a builtin that calls its argument, a
+# project helper; not asked yet
+_NOTHING, _EAGER, _HANDED, _UNASKED = 0, 1, 2, 3
+# (call, the lambda or partial it calls by name, the function that is evaluated in, its facts, what is asked next)
+_Candidate = tuple[Call, "Value | None", "Function | None", PyFacts, int]
 MAX_OPEN = 32  # `called_params` answers waiting on each other (a parameter handed from helper to helper)
 
 
@@ -58,23 +63,59 @@ class Callables:
         self._called_params: dict[str, frozenset[str]] = {}
         self._open: dict[str, int] = {}  # the `called_params` answers under way, each with its place
         self._low = 1 << 30  # the outermost place a cut met in the answer under way (`called_params`)
-        self._targets: dict[str, dict[int, Function]] = {}  # by function: id(call) -> the project function it calls
 
     # ---------------------------------------------------------------- where callables are called
 
     def reached(self, function: Function, facts: PyFacts, seen: frozenset[str]) -> Iterator[tuple[Call, Blocking]]:
         """Calls in `function` that run a blocking callable: `fetch()` of a local or module-level lambda or
-        partial, and project helpers given a blocking callable they call."""
+        partial, and project helpers given a blocking callable they call.
+
+        What it asks of each call alone (is it awaited, offloaded, does it call a lambda or partial by name, a builtin
+        that calls its argument, a project helper) is kept on the index once every call was asked (`_candidates`), for
+        every later walk of the function and for both analyses (PC501's and PC503's): each answer is the index's
+        (memoised there when first asked), and the next walks ask them in the same order, as the first did."""
+        memo: dict[str, tuple[Function, PyFacts, list[_Candidate]]] = \
+            self.index.__dict__.setdefault("_reached_calls", {})
+        known = memo.get(function.qualname)
+        if known is None or known[0] is not function or known[1] is not facts:
+            yield from self._candidates(function, facts, seen, memo)
+            return
+        for call, held, owner, owner_facts, then in known[2]:
+            if held is not None:
+                found = self.of(held, owner, owner_facts, seen, 0)
+                if found is not None:
+                    yield call, found
+                    continue
+            if then == _UNASKED:
+                then = self._then(call, function, listed("blocking", "eager", "functions"))
+            if then == _EAGER:
+                found = self._called_by_builtin(call, function, facts, seen)
+            elif then == _HANDED:
+                found = self._handed_to_helper(call, function, facts, seen)
+            else:
+                continue
+            if found is not None:
+                yield call, found
+
+    def _candidates(self, function: Function, facts: PyFacts, seen: frozenset[str],
+                    memo: dict[str, tuple[Function, PyFacts, list[_Candidate]]]) -> Iterator[tuple[Call, Blocking]]:
+        """`reached`, asking each call what it is, and noting the calls that are anything for the walks after
+        (kept when every call was asked): the lambda or partial it calls by name (with the function it is evaluated
+        in, None at module level, and its facts), and what is asked of it next (`_then`; `_UNASKED` where a
+        callable it names blocked, so it was not asked)."""
         holds = self.analysis.holds
         eager = listed("blocking", "eager", "functions")
+        noted: list[_Candidate] = []
         for call in self.index.calls_by_scope.get(function.qualname, []):
-            if call.offloaded or call.once or (call.awaited and not self._is_project_call(call, function)):
+            flags = call.flags
+            if flags & (OFFLOADED | ONCE) or (flags & AWAITED and not self._is_project_call(call, function)):
                 continue
             name = call.name
+            held: Value | None = None
+            owner: Function | None = function
+            owner_facts = facts
             if "()" not in name and not call.receiver:
                 held = holds.local(function, name) if "." not in name else None
-                owner: Function | None = function
-                owner_facts = facts
                 if held is None and not any(param.name == name for param in function.params):
                     resolved = self.index.resolve(name if "." in name else f"{facts.module}.{name}")
                     if resolved is not None and resolved.assign is not None:
@@ -82,17 +123,32 @@ class Callables:
                 if held is not None and (held.kind == "lambda" or is_partial(held)):
                     found = self.of(held, owner, owner_facts, seen, 0)
                     if found is not None:
+                        noted.append((call, held, owner, owner_facts, _UNASKED))
                         yield call, found
                         continue
-            if name in eager:
+                else:
+                    held = None
+            then = self._then(call, function, eager)
+            if held is not None or then != _NOTHING:
+                noted.append((call, held, owner, owner_facts, then))
+            if then == _EAGER:
                 found = self._called_by_builtin(call, function, facts, seen)
-                if found is not None:
-                    yield call, found
-                continue
-            if call.value.items or call.value.flat_keywords:
+            elif then == _HANDED:
                 found = self._handed_to_helper(call, function, facts, seen)
-                if found is not None:
-                    yield call, found
+            else:
+                continue
+            if found is not None:
+                yield call, found
+        memo[function.qualname] = (function, facts, noted)
+
+    def _then(self, call: Call, function: Function, eager: frozenset[str]) -> int:
+        """What `reached` asks of a call after the callable it names: a builtin that calls its argument (`_EAGER`), a
+        project helper it hands arguments to (`_HANDED`), or nothing."""
+        if call.name in eager:
+            return _EAGER
+        value = call.value
+        return _HANDED if (value.items or value.flat_keywords) and self._target(call, function) is not None \
+            else _NOTHING
 
     def _called_by_builtin(self, call: Call, function: Function, facts: PyFacts, seen: frozenset[str]) -> Blocking | None:
         """`list(map(fetch, urls))`, `sorted(rows, key=score)`: the function named there (or a partial of one) runs here,
@@ -107,9 +163,11 @@ class Callables:
         return None
 
     def _target(self, call: Call, function: Function) -> Function | None:
-        targets = self._targets.get(function.qualname)
+        # what `resolved_callees` found, kept on the index for both analyses (a function of the index alone)
+        memo: dict[str, dict[int, Function]] = self.index.__dict__.setdefault("_callee_targets", {})
+        targets = memo.get(function.qualname)
         if targets is None:
-            targets = self._targets[function.qualname] = {id(c): t for c, t, _ in self.analysis.callees(function)}
+            targets = memo[function.qualname] = {id(c): t for c, t, _ in self.analysis.callees(function)}
         return targets.get(id(call))
 
     def _is_project_call(self, call: Call, function: Function) -> bool:

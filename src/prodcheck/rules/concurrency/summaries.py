@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from itertools import chain
 
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.facts import AWAITED, OFFLOADED, ONCE, READ, Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.extract.once import memo_decorators
@@ -79,6 +79,9 @@ def _unconditional(found: list[Blocking]) -> bool:
     return any(not blocking.needs and not blocking.light for blocking in found)
 
 
+# a call offloaded to a thread, awaited (a coroutine: the loop serves others while it waits), or run only once (set-up)
+_NOT_ON_THE_LOOP = OFFLOADED | AWAITED | ONCE
+
 MAX_HELPERS = 5  # sync helpers followed below the async function, one summary under another
 
 
@@ -101,13 +104,15 @@ class BlockingAnalysis:
         qualname = function.qualname
         read_from: set[str] = set()  # `result.status`, then `result.result`: one finding for the object's reads
         for call in chain(self.index.calls_by_scope.get(qualname, ()), self.index.reads_by_scope.get(qualname, ())):
-            if call.offloaded or call.awaited or call.once:
+            flags = call.flags
+            if flags & _NOT_ON_THE_LOOP:
                 continue
-            if call.read and call.name.rpartition(".")[0] in read_from:
+            read = flags & READ
+            if read and call.name.rpartition(".")[0] in read_from:
                 continue
             found = self.judge(call, function, facts)
             if found is not None:
-                if call.read:
+                if read:
                     read_from.add(call.name.rpartition(".")[0])
                 yield found
 
@@ -125,7 +130,7 @@ class BlockingAnalysis:
 
     def helpers(self, function: Function) -> Iterator[tuple[Call, Function, PyFacts]]:
         for call, target, target_facts in resolved_callees(self.index, self.holds, function):
-            if call.offloaded or call.awaited or call.once or target.is_async or (_lazy(target) and not call.iterated) \
+            if call.flags & _NOT_ON_THE_LOOP or target.is_async or (_lazy(target) and not call.iterated) \
                     or _memoized(target, call):
                 continue
             yield call, target, target_facts
