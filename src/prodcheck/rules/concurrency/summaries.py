@@ -128,12 +128,18 @@ class BlockingAnalysis:
     def callees(self, function: Function) -> list[tuple[Call, Function, PyFacts]]:
         return resolved_callees(self.index, self.holds, function)
 
-    def helpers(self, function: Function) -> Iterator[tuple[Call, Function, PyFacts]]:
-        for call, target, target_facts in resolved_callees(self.index, self.holds, function):
-            if call.flags & _NOT_ON_THE_LOOP or target.is_async or (_lazy(target) and not call.iterated) \
-                    or _memoized(target, call):
-                continue
-            yield call, target, target_facts
+    def helpers(self, function: Function) -> list[tuple[Call, Function, PyFacts]]:
+        """The sync project functions the function's calls run on its thread, when called: a function of the index
+        alone (`resolved_callees`), kept on it for every summary and both analyses (PC501's and PC503's)."""
+        memo: dict[str, list[tuple[Call, Function, PyFacts]]] = self.index.__dict__.setdefault("_sync_helpers", {})
+        found = memo.get(function.qualname)
+        if found is None:
+            found = memo[function.qualname] = [
+                (call, target, target_facts)
+                for call, target, target_facts in resolved_callees(self.index, self.holds, function)
+                if not (call.flags & _NOT_ON_THE_LOOP or target.is_async or (_lazy(target) and not call.iterated)
+                        or _memoized(target, call))]
+        return found
 
     def through_helpers(self, function: Function) -> Iterator[tuple[Call, Blocking]]:
         """Calls to the project's own sync functions that (transitively) block, and calls of lambdas and
