@@ -249,13 +249,9 @@ class Callables:
         place = open_[qualname] = len(open_)
         outer, self._low = self._low, place + 1
         try:
-            names = {param.name for param in helper.params}
-            calls = self.index.calls_by_scope.get(helper.qualname, [])
-            # `fn()`, and `table[key]()`: an entry of a parameter called (named `table[]`)
-            found = {call.name for call in calls
-                     if (call.name in names or (call.name.endswith("[]") and call.name[:-2] in names))
-                     and not call.offloaded and not call.awaited}
-            found |= self._handed_on(helper, calls, names - found)
+            direct, handed, rest = self._parameter_calls(helper)
+            found = self._handed_on(handed, rest) if handed else set()
+            found.update(direct)
         finally:
             del open_[qualname]
             low, self._low = self._low, min(outer, self._low)
@@ -264,26 +260,50 @@ class Callables:
             self._called_params[qualname] = known
         return known
 
-    def _handed_on(self, helper: Function, calls: Sequence[Call], names: set[str]) -> set[str]:
-        """Parameters of `helper` among `names` given, as they are, to a project function that calls that
-        parameter of its own (a call that only hands the value to a thread, `to_thread(run_job, fn)`, runs nothing
-        here)."""
-        found: set[str] = set()
+    def _parameter_calls(self, helper: Function) -> tuple[frozenset[str], tuple[tuple[Call, Function], ...], frozenset[str]]:
+        """What `called_params` reads of the helper's own calls: the parameters it calls itself (`fn()`, and
+        `table[key]()`: an entry of a parameter called, named `table[]`), the calls that hand one of its other
+        parameters, as it is, to a project function (with that function), and those other parameters. A function of
+        the index alone, kept on it for both analyses (PC501's and PC503's): what the functions handed to call is
+        asked per analysis."""
+        memo: dict[str, tuple[Function, frozenset[str], tuple[tuple[Call, Function], ...], frozenset[str]]] = \
+            self.index.__dict__.setdefault("_parameter_calls", {})
+        known = memo.get(helper.qualname)
+        if known is not None and known[0] is helper:
+            return known[1], known[2], known[3]
+        names = {param.name for param in helper.params}
+        calls = self.index.calls_by_scope.get(helper.qualname, [])
+        direct = set()
+        for call in calls:
+            name = call.value.text
+            if (name in names or (name.endswith("[]") and name[:-2] in names)) and not call.flags & (OFFLOADED | AWAITED):
+                direct.add(name)
+        rest = frozenset(names.difference(direct))
+        handed: list[tuple[Call, Function]] = []
         for call in calls:
             value = call.value
-            if call.offloaded or call.once or not any(
-                    argument.kind == "name" and argument.text in names
+            # a call that only hands the value to a thread (`to_thread(run_job, fn)`) runs nothing here
+            if call.flags & (OFFLOADED | ONCE) or not any(
+                    argument.kind == "name" and argument.text in rest
                     for argument in (*value.items, *value.keyword_values)):
                 continue
             # by name only (a module function, an import, a sibling in a closure): the helper's whole callee list
             # (`_target`) would resolve every call of every helper that passes a parameter on, most for nothing
             resolved = self.index.call_target(call, helper)
-            target = resolved[0] if resolved is not None else None
-            if target is None:
-                continue
+            if resolved is not None:
+                handed.append((call, resolved[0]))
+        found = memo[helper.qualname] = (helper, frozenset(direct), tuple(handed), rest)
+        return found[1], found[2], found[3]
+
+    def _handed_on(self, handed: Sequence[tuple[Call, Function]], names: frozenset[str]) -> set[str]:
+        """Parameters among `names` given, as they are, to a project function that calls that parameter of its own
+        (`handed`: the calls giving one, each with the function it runs)."""
+        found: set[str] = set()
+        for call, target in handed:
             called = self.called_params(target)
             if not called:
                 continue
+            value = call.value
             params = _given_params(target)
             given = [(params[position].name, argument) for position, argument in enumerate(value.items)
                      if position < len(params)] + list(value.keywords)
