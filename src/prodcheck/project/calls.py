@@ -60,16 +60,31 @@ class CallIndex:
             names = {name for name in self._files_by_name if wanted(name)}
         return self.among(names)
 
+    def called(self, names: Iterable[str]) -> frozenset[str]:
+        """The names among `names` (a knowledge table's: few) that the project calls: `matching` for a name's
+        equality with one of them, without judging every distinct call name."""
+        called = self._files_by_name
+        return frozenset(name for name in names if name in called)
+
     def names_ending(self, last: Collection[str], dotted: bool = False) -> frozenset[str]:
         """The distinct call names whose last dotted part is one of `last` (`add_task` of `tasks.add_task`; with
         `dotted`, only names with an owner): `matching` by a table of the names by their last part, made once,
         instead of judging every distinct name."""
+        by_last = self._last_parts()
+        return frozenset(name for part in last for name in by_last.get(part, ()) if not dotted or "." in name)
+
+    def by_last(self, part: str) -> list[str]:
+        """The distinct call names whose last dotted part is `part` (`Repo` of `repos.Repo`), in the order of `names`."""
+        return self._last_parts().get(part, [])
+
+    def _last_parts(self) -> dict[str, list[str]]:
+        """The distinct call names by their last dotted part, in the order of `names` (made when first asked)."""
         by_last = self._by_last
         if by_last is None:
             by_last = self._by_last = {}
             for name in self._files_by_name:
                 by_last.setdefault(name.rpartition(".")[2], []).append(name)
-        return frozenset(name for part in last for name in by_last.get(part, ()) if not dotted or "." in name)
+        return by_last
 
     def ending(self, last: Collection[str], dotted: bool = False) -> Iterator[tuple[PyFacts, Call]]:
         """`named` for the names `names_ending` gives."""

@@ -80,11 +80,16 @@ class Engines:
         (`engine_from_config(config, echo=True)`: its keywords still override the dict)."""
         return self._engines(from_config=True)
 
+    @cached_property
+    def _factory_names(self) -> frozenset[str]:
+        """The project's call names of an engine or pool factory, judged once for `all` and `configured`."""
+        return self.project.calls.matching(_engine_or_pool)
+
     def _engines(self, from_config: bool) -> list[Engine]:
         engines = []
         skipped: dict[str, bool] = {}  # path -> the file makes no production engine
         test_engines: dict[str, set[Span]] = {}  # path -> the spans of values assigned to test names
-        for facts, call in self.project.calls.named(_engine_or_pool):
+        for facts, call in self.project.calls.among(self._factory_names):
             factory = engine_factory(call.name)
             assert factory is not None
             if factory.from_config and not from_config:

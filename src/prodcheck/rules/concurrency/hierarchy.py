@@ -189,15 +189,14 @@ class Hierarchy(HoldsBase):
 
     def called_as(self, short: str) -> tuple[str, ...]:
         """The project's call names (without a `()` part) whose last part is `short`: `Repo`, `repos.Repo`."""
-        if self._constructed is None:
-            grouped: dict[str, list[str]] = defaultdict(list)
-            for called in self.index.calls.names:
-                if "()" not in called:
-                    grouped[called.rsplit(".", 1)[-1]].append(called)
-            # kept as tuples to the end of the run: a list of one is 88 bytes, a tuple 48 (28,000 of them on the
-            # bench corpus)
-            self._constructed = {short: tuple(names) for short, names in grouped.items()}
-        return self._constructed.get(short, ())
+        constructed = self._constructed
+        if constructed is None:
+            constructed = self._constructed = {}
+        found = constructed.get(short)
+        if found is None:
+            # from the call index's table of names by their last part (`CallIndex.by_last`), for the names asked
+            found = constructed[short] = tuple(called for called in self.index.calls.by_last(short) if "()" not in called)
+        return found
 
     def _registry_classes(self) -> frozenset[str]:
         if self._registry is None:

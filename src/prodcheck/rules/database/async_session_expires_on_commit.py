@@ -34,8 +34,10 @@ class AsyncSessionExpiresOnCommit(Rule):
 
     def check(self, project: Project) -> Iterator[Draft]:
         # Only the calls of a session factory's name: the names are judged once each, not every call.
-        factories = sync_session_factories()
-        for facts, call in project.calls.named(lambda name: is_async_session_factory(name) or name in factories):
+        calls = project.calls
+        wanted = calls.entries_of(sync_session_factories()).union(
+            name for name in calls.names if is_async_session_factory(name))
+        for facts, call in calls.among(wanted):
             if project.context_of(facts.path) != Context.PROD:
                 continue
             what = async_factory(call.value)

@@ -79,7 +79,7 @@ class CodeSecrets(Rule):
 
     def _python(self, project: Project) -> Iterator[Draft]:
         getters = project.python.env_getter_names
-        jwt_calls = frozenset(name for name in project.calls.names if name in _JWT_CALLS)
+        jwt_calls = project.calls.entries_of(_JWT_CALLS)  # (exact names: one set intersection)
         read = getters | jwt_calls
         reading = project.calls.paths_calling(read)  # the files that call one of them: most call none
         defaults = TemplateDefaults(project.root)

@@ -55,10 +55,13 @@ def regex_allows_any(pattern: str) -> bool:
     return all(compiled.fullmatch(origin) for origin in _PROBES[:3])
 
 
-def _may_configure_cors(name: str) -> bool:
-    """A call of this name may configure CORSMiddleware (`_cors_options` reads its arguments)."""
-    return (name.endswith((".add_middleware", ".Middleware")) or name in MIDDLEWARE_WRAPPERS or name == "Middleware"
-            or name in CORS_CLASSES)  # (asked of every distinct call name of a project: no name split)
+def _may_configure_cors(project: Project) -> frozenset[str]:
+    """The project's call names that may configure CORSMiddleware (`_cors_options` reads their arguments): a method
+    `add_middleware` or `Middleware` of anything, a wrapper, `Middleware`, a CORS class. By the call index's tables
+    (names by their last part, and by name), not by judging every distinct call name."""
+    calls = project.calls
+    return calls.names_ending(("add_middleware", "Middleware"), dotted=True) \
+        | calls.called((*MIDDLEWARE_WRAPPERS, "Middleware", *CORS_CLASSES))
 
 
 class CorsWildcard(Rule):
@@ -69,7 +72,7 @@ class CorsWildcard(Rule):
     )
 
     def check(self, project: Project) -> Iterator[Draft]:
-        for facts, call in project.calls.named(_may_configure_cors):
+        for facts, call in project.calls.among(_may_configure_cors(project)):
             options = self._cors_options(call)
             if options is not None:
                 yield from self._check_options(project, facts, call, options)
