@@ -7,7 +7,7 @@ from conftest import project_model
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
 
 CONFIG = '''\
-# settings of the migrations (a word the parse prefilter reads the file for)
+"""Settings of the migrations (a word the parse prefilter reads the file for: in code, not a comment)."""
 import os
 from os import getenv
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import tokenize
 
 import pytest
@@ -63,3 +64,21 @@ def test_a_comment_is_what_the_tokenizer_calls_one() -> None:
         column = line.find(b"#")
         if column != -1 and _in_comment(source, sum(len(l) + 1 for l in lines[:number - 1]) + column + 1):
             assert (number, column) in starts
+
+
+def test_the_triple_quotes_are_matched_once_however_many_needles_are_in_comments(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile file of comment lines naming needles is read in one pass: `_open_quote` is never asked to match the
+    same bytes twice (it once matched from the file's start for every needle in a comment: quadratic)."""
+    data = b"'''\n'''\n" + b"# sqlalchemy and requests\n" * 2_000 + b"x = 1\n"
+    spans: list[tuple[int, int]] = []
+    original = prefilter._open_quote
+
+    def counted(source: bytes, position: int, quote: bytes | None, end: int) -> tuple[int, bytes | None]:
+        spans.append((position, end))
+        return original(source, position, quote, end)
+
+    monkeypatch.setattr(prefilter, "_open_quote", counted)
+    assert _counts(data, b"sqlalchemy") is False
+    assert spans and sum(end - position for position, end in spans) <= len(data)
+    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(spans))

@@ -253,15 +253,18 @@ def _needle_patterns() -> _Patterns:
 
 
 def _counts(data: bytes, needle: bytes) -> bool:
-    """The needle is in the file and counts there (`conditional_needles`), somewhere outside a comment (`_in_comment`)."""
+    """The needle is in the file and counts there (`conditional_needles`), somewhere outside a comment (`_in_comment`).
+    Linear in the file's length whatever it holds (hostile input): the triple quotes are matched once, forward
+    (`_Comments`), and a needle in a comment skips the rest of its line."""
     find = data.find
     at = find(needle)
     if at == -1:
         return False
+    comments = _Comments(data)
     whole = needle in whole_word_needles()
     if not whole and needle not in conditional_needles():
-        while at != -1 and _in_comment(data, at):
-            at = find(needle, at + 1)
+        while at != -1 and (after := comments.end(at)) != -1:
+            at = find(needle, after)
         return at != -1
     unless = needle_unless().get(needle)
     if unless is not None and any(find(text) != -1 for text in unless):
@@ -273,10 +276,14 @@ def _counts(data: bytes, needle: bytes) -> bool:
             return False
     decorators = needle in needle_not_in_decorators()
     end = len(needle)
-    while at != -1 and ((whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at))
-                        or _in_comment(data, at)):
-        at = find(needle, at + 1)
-    return at != -1
+    while at != -1:
+        if (whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at)):
+            at = find(needle, at + 1)
+        elif (after := comments.end(at)) != -1:
+            at = find(needle, after)
+        else:
+            return True
+    return False
 
 
 _BACKSLASH = ord("\\")
@@ -288,9 +295,33 @@ def _in_comment(data: bytes, at: int) -> bool:
     parsed or not): after the first `#` of its line, with no quote before that `#` (one after a quote may be in a
     string, and so may a line a backslash continues), on a line in no triple-quoted string (`_open_quote`: a `#` line
     there is the string's text, which a rule may read: a URL, a statement). Where in doubt, not in a comment."""
-    line = data.rfind(b"\n", 0, at) + 1
-    mark = data.find(b"#", line, at)
-    return mark != -1 and _comment_at(data, line, mark) and _open_quote(data, 0, None, line)[1] is None
+    return _Comments(data).end(at) != -1
+
+
+class _Comments:
+    """`_in_comment` for offsets asked in increasing order: the triple quotes are matched once, from where the last
+    question left them, so a file's questions cost one pass over it."""
+
+    __slots__ = ("data", "position", "quote")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.position = 0  # the triple quotes are matched up to here ...
+        self.quote: bytes | None = None  # ... where this one is open
+
+    def end(self, at: int) -> int:
+        """Where the comment holding `at` ends (its line's break, or the file's end), or -1 when `at` is in none."""
+        data = self.data
+        line = data.rfind(b"\n", 0, at) + 1
+        mark = data.find(b"#", line, at)
+        if mark == -1 or not _comment_at(data, line, mark):
+            return -1
+        if line > self.position:
+            self.position, self.quote = _open_quote(data, self.position, self.quote, line)
+        if self.quote is not None:
+            return -1
+        after = data.find(b"\n", at)
+        return len(data) if after == -1 else after
 
 
 def _comment_at(data: bytes, line: int, mark: int) -> bool:
