@@ -160,12 +160,14 @@ class ValueBuilder(FileNames):
             else:
                 dotted = self.dotted(func) or self._element_method(func)
                 text = _intern(self.qualify(dotted)) if dotted else ""
+            args, keyword_nodes = fields["args"], fields["keywords"]  # an ast.Call's
+            if not args and not keyword_nodes:  # `session.commit()`: a call in six
+                return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
             # `value` of a node is never None: no filtering of the parts is needed. A plain name or a literal (half
             # the arguments) is built here directly: `value` would only hand it to `_compute_value`.
             value = self.value  # type: ignore[assignment]
             compute = self._compute_value  # type: ignore[assignment]
             inner = depth + 1
-            args, keyword_nodes = fields["args"], fields["keywords"]  # an ast.Call's
             items: tuple[Value, ...] = ()
             has_star = False
             if args:
@@ -202,18 +204,21 @@ class ValueBuilder(FileNames):
             return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
         if node_type is _List or node_type is _Tuple or node_type is _Set:
             value = self.value  # type: ignore[assignment]
+            compute = self._compute_value  # type: ignore[assignment]
             inner = depth + 1
-            items = tuple([value(e, inner) for e in node.elts])  # type: ignore[attr-defined]
+            items = tuple([(compute if (kind := type(e)) is _Name or kind is _Constant else value)(e, inner)
+                           for e in fields["elts"]])  # a List's, Tuple's or Set's
             return _new_tuple(_V5, ("seq", span, "", None, items)) if items else _new_tuple(_V2, ("seq", span))
         if node_type is _Dict:  # keywords: the str-keyed entries; items: the values of every other key
             keyed: list[str | Value] = []  # flat: key, value, key, value (`Value.flat_keywords`)
             others: list[Value] = []
             value = self.value  # type: ignore[assignment]
+            compute = self._compute_value  # type: ignore[assignment]
             inner = depth + 1
-            for k, val in zip(node.keys, node.values, strict=True):  # type: ignore[attr-defined]  # an ast.Dict
+            for k, val in zip(fields["keys"], fields["values"], strict=True):  # an ast.Dict's
                 if k is None:
                     continue  # `**spread`
-                entry = value(val, inner)  # (never None)
+                entry = (compute if (kind := type(val)) is _Name or kind is _Constant else value)(val, inner)
                 if type(k) is _Constant and type(k.value) is str:
                     keyed += (k.value, entry)
                 else:  # `{Kind.avatar: Bucket("a")}`: an Enum member, a constant, any hashable key
@@ -224,25 +229,37 @@ class ValueBuilder(FileNames):
         # Below, as above: the Value of a node is never None (`_compute_value` returns one on every path), so the
         # parts are taken as built, no filter.
         if node_type is _Subscript:
-            dotted = self.dotted(node.value)  # type: ignore[attr-defined]  # an ast.Subscript
-            inner = node.slice  # type: ignore[attr-defined]  # an ast.Subscript
+            dotted = self.dotted(fields["value"])  # an ast.Subscript's
+            inner = fields["slice"]  # an ast.Subscript's
             value = self.value  # type: ignore[assignment]
+            compute = self._compute_value  # type: ignore[assignment]
             deeper = depth + 1
-            items = tuple([value(e, deeper) for e in inner.elts]) if type(inner) is _Tuple \
-                else (value(inner, deeper),)
+            if (kind := type(inner)) is _Tuple:
+                items = tuple([(compute if (kind := type(e)) is _Name or kind is _Constant else value)(e, deeper)
+                               for e in inner.elts])
+            else:  # `settings["key"]`, `items[index]`: a literal or a name, mostly
+                items = ((compute if kind is _Name or kind is _Constant else value)(inner, deeper),)
             text = _intern(self.qualify(dotted)) if dotted else ""
             if items:
                 return _new_tuple(_V5, ("subscript", span, text, None, items))
             return _new_tuple(_V3, ("subscript", span, text)) if text else _new_tuple(_V2, ("subscript", span))
         if node_type is _BinOp:
-            return _new_tuple(_V5, ("binop", span, type(node.op).__name__, None,  # type: ignore[attr-defined]  # an ast.BinOp
-                                    (self.value(node.left, depth + 1), self.value(node.right, depth + 1))))  # type: ignore[attr-defined]  # an ast.BinOp
+            left, right = fields["left"], fields["right"]  # an ast.BinOp's
+            value = self.value  # type: ignore[assignment]
+            compute = self._compute_value  # type: ignore[assignment]
+            inner = depth + 1
+            return _new_tuple(_V5, ("binop", span, type(fields["op"]).__name__, None, (
+                (compute if (kind := type(left)) is _Name or kind is _Constant else value)(left, inner),
+                (compute if (kind := type(right)) is _Name or kind is _Constant else value)(right, inner))))
         if node_type is _JoinedStr:
             text = "".join([part.value if type(part) is _Constant and type(part.value) is str else "{}"
                             for part in node.values])  # type: ignore[attr-defined]  # an ast.JoinedStr
             return _new_tuple(_V3, ("fstring", span, text)) if text else _new_tuple(_V2, ("fstring", span))
         if node_type is _Await:
-            return self.value(node.value, depth + 1)  # type: ignore[attr-defined]  # an ast.Await
+            awaited = fields["value"]  # an ast.Await's
+            if (kind := type(awaited)) is _Name or kind is _Constant:
+                return self._compute_value(awaited, depth + 1)
+            return self.value(awaited, depth + 1)
         if node_type is _Lambda:
             return _new_tuple(_V2, ("lambda", span))  # its body's calls are recorded (deferred) within this span
         if node_type is _BoolOp:
@@ -255,9 +272,14 @@ class ValueBuilder(FileNames):
         if node_type is _IfExp:  # items: test, body, orelse
             return _new_tuple(_V5, ("ifexp", span, "", None, (
                 self.value(node.test, depth + 1), self.value(node.body, depth + 1), self.value(node.orelse, depth + 1))))  # type: ignore[attr-defined]  # an ast.IfExp
-        if node_type is _Compare and len(node.ops) == 1:  # type: ignore[attr-defined]  # text: the operator (Eq, NotEq, In, ...)
-            return _new_tuple(_V5, ("compare", span, type(node.ops[0]).__name__, None, (  # type: ignore[attr-defined]  # an ast.Compare
-                self.value(node.left, depth + 1), self.value(node.comparators[0], depth + 1))))  # type: ignore[attr-defined]  # an ast.Compare
+        if node_type is _Compare and len(fields["ops"]) == 1:  # text: the operator (Eq, NotEq, In, ...)
+            left, right = fields["left"], fields["comparators"][0]  # an ast.Compare's
+            value = self.value  # type: ignore[assignment]
+            compute = self._compute_value  # type: ignore[assignment]
+            inner = depth + 1
+            return _new_tuple(_V5, ("compare", span, type(fields["ops"][0]).__name__, None, (
+                (compute if (kind := type(left)) is _Name or kind is _Constant else value)(left, inner),
+                (compute if (kind := type(right)) is _Name or kind is _Constant else value)(right, inner))))
         if node_type is _UnaryOp and type(node.op) is ast.USub and type(node.operand) is _Constant:  # type: ignore[attr-defined]  # an ast.UnaryOp
             inner_value = node.operand.value  # type: ignore[attr-defined]  # an ast.UnaryOp
             if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):
