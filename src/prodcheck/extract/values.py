@@ -79,8 +79,8 @@ class ValueBuilder(FileNames):
         func = node.func  # named as `_compute_value` names a call (the same text)
         if type(func) is _Name:
             text = self._name_text(func.id)
-        elif type(func) is _Attribute and type(func.value) is _Name:
-            text = self._member_text(func.value.id, func.attr)
+        elif type(func) is _Attribute and type(owner := func.value) is _Name:
+            text = self._member_text(owner.id, func.attr)
         else:
             dotted = self.dotted(func) or self._element_method(func)
             text = _intern(self.qualify(dotted)) if dotted else ""
@@ -140,8 +140,16 @@ class ValueBuilder(FileNames):
             return _new_tuple(_V3, ("name", span, name)) if name else _new_tuple(_V2, ("name", span))
         if node_type is _Attribute:
             owner = fields["value"]  # an ast.Attribute's
-            if type(owner) is _Name:  # `os.environ`, `self.session`
-                return _new_tuple(_V3, ("name", span, self._member_text(owner.id, fields["attr"])))
+            if type(owner) is _Name:  # `os.environ`, `self.session`: `_member_text` inlined, as the Name branch
+                name = owner.id
+                scope = self.scopes[-1]
+                if not scope.is_function or name not in scope.local_names:
+                    imported = self.imports.get(name)
+                    if imported is not None:
+                        name = imported
+                    elif name in self.module_names:
+                        name = self._global_name(name)
+                return _new_tuple(_V3, ("name", span, _intern(f"{name}.{fields['attr']}")))
             dotted = self.dotted(node)
             if dotted is None:
                 # `client.collections["books"].documents`: a member of an element, named like a call on one
@@ -153,10 +161,19 @@ class ValueBuilder(FileNames):
             return _new_tuple(_V2, ("other", span))
         if node_type is _CallNode:
             func = fields["func"]  # an ast.Call's
-            if type(func) is _Name:  # `f(...)`: half the calls
-                text = self._name_text(func.id)
-            elif type(func) is _Attribute and type(func.value) is _Name:  # `db.execute(...)`: most of the others
-                text = self._member_text(func.value.id, func.attr)
+            func_type = type(func)
+            if func_type is _Name or (func_type is _Attribute and type(owner := func.value) is _Name):
+                # `f(...)` (half the calls) or `db.execute(...)` (most of the others): `_name_text` or `_member_text`
+                # inlined, `f` or `db` qualified as the Name branch above does
+                name = func.id if func_type is _Name else owner.id
+                scope = self.scopes[-1]
+                if not scope.is_function or name not in scope.local_names:
+                    imported = self.imports.get(name)
+                    if imported is not None:
+                        name = imported
+                    elif name in self.module_names:
+                        name = self._global_name(name)
+                text = name if func_type is _Name else _intern(f"{name}.{func.attr}")
             else:
                 dotted = self.dotted(func) or self._element_method(func)
                 text = _intern(self.qualify(dotted)) if dotted else ""
