@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Callable
 
 from prodcheck.extract.file_names import FileNames
 from prodcheck.extract.positions import Positions
@@ -17,10 +16,6 @@ from prodcheck.extract.types import UNPLACED, UNPLACED_POSITIONS, has_call, shar
     shared_optional
 from prodcheck.model.facts import VALUE_SHAPES, Value
 from prodcheck.model.finding import Span
-
-# `value` and `_compute_value` as `_compute_value` uses them on a node it holds: a Value on every path, never None.
-_Build = Callable[[ast.AST, int], Value]
-
 
 # Values are built as plain tuples in `Value._fields` order (kind, at, text, literal, items, flat_keywords,
 # has_star): `Value(...)` is a Python function, a frame per value. Each is built in its own shape
@@ -90,8 +85,6 @@ class ValueBuilder(FileNames):
         return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
 
     def _compute_value(self, node: ast.AST, depth: int) -> Value | None:
-        value: _Build  # `self.value` where a branch below takes it: never None for a node
-        compute: _Build
         positions = self.pos
         wide = positions.wide_lines  # `Positions.at` inlined for a node on ASCII lines: this runs for every Value
         # The node's attributes, read from its dict: an `ast` node's attribute is looked up the slow, generic way
@@ -181,20 +174,25 @@ class ValueBuilder(FileNames):
             if not args and not keyword_nodes:  # `session.commit()`: a call in six
                 return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
             # `value` of a node is never None: no filtering of the parts is needed. A plain name or a literal (half
-            # the arguments) is built here directly: `value` would only hand it to `_compute_value`.
-            value = self.value  # type: ignore[assignment]
-            compute = self._compute_value  # type: ignore[assignment]
+            # the arguments) is built here directly: `value` would only hand it to `_compute_value`. The parts are
+            # built in loops, not comprehensions: a comprehension reading this function's locals makes them cells,
+            # allocated on every call of it, leaves included (Python 3.11).
             inner = depth + 1
-            items: tuple[Value, ...] = ()
+            items: tuple[Value | None, ...] = ()
             has_star = False
             if args:
-                items = tuple([(compute if (kind := type(a)) is _Name or kind is _Constant else value)(a, inner)
-                               for a in args if type(a) is not _Starred])
+                built: list[Value | None] = []
+                for a in args:
+                    kind = type(a)
+                    if kind is _Name or kind is _Constant:
+                        built.append(self._compute_value(a, inner))
+                    elif kind is not _Starred:
+                        built.append(self.value(a, inner))
+                items = tuple(built)
                 has_star = len(items) != len(args)
-            keywords: tuple[str | Value, ...] = ()  # flat: name, value, name, value (`Value.flat_keywords`)
+            keywords: tuple[str | Value | None, ...] = ()  # flat: name, value, name, value (`Value.flat_keywords`)
             if keyword_nodes:
-                flat: list[str | Value] = []
-                append = flat.append
+                flat: list[str | Value | None] = []
                 for kw in keyword_nodes:
                     name = kw.arg
                     if name is None:  # `**options`
@@ -203,14 +201,15 @@ class ValueBuilder(FileNames):
                                                                  for k in spliced.keys):
                             # `**{"gs": list_gs, "s3": list_s3}`: the same keywords spelt out
                             for k, v in zip(spliced.keys, spliced.values, strict=True):
-                                flat += (k.value, value(v, inner))  # type: ignore[union-attr]  # str keys only
+                                flat += (k.value, self.value(v, inner))  # type: ignore[union-attr]  # str keys only
                         else:
                             has_star = True
                     else:
                         argument = kw.value
-                        append(name)
-                        append((compute if (kind := type(argument)) is _Name or kind is _Constant else value)(
-                            argument, inner))
+                        flat.append(name)
+                        kind = type(argument)
+                        flat.append(self._compute_value(argument, inner) if kind is _Name or kind is _Constant
+                                    else self.value(argument, inner))
                 keywords = tuple(flat)
             if has_star:
                 return _new_tuple(Value, ("call", span, text, None, items, keywords, True))
@@ -220,22 +219,22 @@ class ValueBuilder(FileNames):
                 return _new_tuple(_V5, ("call", span, text, None, items))
             return _new_tuple(_V3, ("call", span, text)) if text else _new_tuple(_V2, ("call", span))
         if node_type is _List or node_type is _Tuple or node_type is _Set:
-            value = self.value  # type: ignore[assignment]
-            compute = self._compute_value  # type: ignore[assignment]
             inner = depth + 1
-            items = tuple([(compute if (kind := type(e)) is _Name or kind is _Constant else value)(e, inner)
-                           for e in fields["elts"]])  # a List's, Tuple's or Set's
-            return _new_tuple(_V5, ("seq", span, "", None, items)) if items else _new_tuple(_V2, ("seq", span))
+            built = []
+            for e in fields["elts"]:  # a List's, Tuple's or Set's
+                kind = type(e)
+                built.append(self._compute_value(e, inner) if kind is _Name or kind is _Constant
+                             else self.value(e, inner))
+            return _new_tuple(_V5, ("seq", span, "", None, tuple(built))) if built else _new_tuple(_V2, ("seq", span))
         if node_type is _Dict:  # keywords: the str-keyed entries; items: the values of every other key
-            keyed: list[str | Value] = []  # flat: key, value, key, value (`Value.flat_keywords`)
-            others: list[Value] = []
-            value = self.value  # type: ignore[assignment]
-            compute = self._compute_value  # type: ignore[assignment]
+            keyed: list[str | Value | None] = []  # flat: key, value, key, value (`Value.flat_keywords`)
+            others: list[Value | None] = []
             inner = depth + 1
             for k, val in zip(fields["keys"], fields["values"], strict=True):  # an ast.Dict's
                 if k is None:
                     continue  # `**spread`
-                entry = (compute if (kind := type(val)) is _Name or kind is _Constant else value)(val, inner)
+                kind = type(val)
+                entry = self._compute_value(val, inner) if kind is _Name or kind is _Constant else self.value(val, inner)
                 if type(k) is _Constant and type(k.value) is str:
                     keyed += (k.value, entry)
                 else:  # `{Kind.avatar: Bucket("a")}`: an Enum member, a constant, any hashable key
@@ -247,56 +246,62 @@ class ValueBuilder(FileNames):
         # parts are taken as built, no filter.
         if node_type is _Subscript:
             dotted = self.dotted(fields["value"])  # an ast.Subscript's
-            inner = fields["slice"]  # an ast.Subscript's
-            value = self.value  # type: ignore[assignment]
-            compute = self._compute_value  # type: ignore[assignment]
-            deeper = depth + 1
-            if (kind := type(inner)) is _Tuple:
-                items = tuple([(compute if (kind := type(e)) is _Name or kind is _Constant else value)(e, deeper)
-                               for e in inner.elts])
+            index = fields["slice"]  # an ast.Subscript's
+            inner = depth + 1
+            kind = type(index)
+            if kind is _Tuple:
+                built = []
+                for e in index.elts:
+                    kind = type(e)
+                    built.append(self._compute_value(e, inner) if kind is _Name or kind is _Constant
+                                 else self.value(e, inner))
+                items = tuple(built)
             else:  # `settings["key"]`, `items[index]`: a literal or a name, mostly
-                items = ((compute if kind is _Name or kind is _Constant else value)(inner, deeper),)
+                items = (self._compute_value(index, inner) if kind is _Name or kind is _Constant
+                         else self.value(index, inner),)
             text = _intern(self.qualify(dotted)) if dotted else ""
             if items:
                 return _new_tuple(_V5, ("subscript", span, text, None, items))
             return _new_tuple(_V3, ("subscript", span, text)) if text else _new_tuple(_V2, ("subscript", span))
         if node_type is _BinOp:
             left, right = fields["left"], fields["right"]  # an ast.BinOp's
-            value = self.value  # type: ignore[assignment]
-            compute = self._compute_value  # type: ignore[assignment]
             inner = depth + 1
+            kind, right_kind = type(left), type(right)
             return _new_tuple(_V5, ("binop", span, type(fields["op"]).__name__, None, (
-                (compute if (kind := type(left)) is _Name or kind is _Constant else value)(left, inner),
-                (compute if (kind := type(right)) is _Name or kind is _Constant else value)(right, inner))))
+                self._compute_value(left, inner) if kind is _Name or kind is _Constant else self.value(left, inner),
+                self._compute_value(right, inner) if right_kind is _Name or right_kind is _Constant
+                else self.value(right, inner))))
         if node_type is _JoinedStr:
             text = "".join([part.value if type(part) is _Constant and type(part.value) is str else "{}"
                             for part in node.values])  # type: ignore[attr-defined]  # an ast.JoinedStr
             return _new_tuple(_V3, ("fstring", span, text)) if text else _new_tuple(_V2, ("fstring", span))
         if node_type is _Await:
             awaited = fields["value"]  # an ast.Await's
-            if (kind := type(awaited)) is _Name or kind is _Constant:
+            kind = type(awaited)
+            if kind is _Name or kind is _Constant:
                 return self._compute_value(awaited, depth + 1)
             return self.value(awaited, depth + 1)
         if node_type is _Lambda:
             return _new_tuple(_V2, ("lambda", span))  # its body's calls are recorded (deferred) within this span
         if node_type is _BoolOp:
-            value = self.value  # type: ignore[assignment]
             inner = depth + 1
-            items = tuple([value(e, inner) for e in node.values])  # type: ignore[attr-defined]
-            if items:
-                return _new_tuple(_V5, ("boolop", span, type(node.op).__name__, None, items))  # type: ignore[attr-defined]  # an ast.BoolOp
-            return _new_tuple(_V3, ("boolop", span, type(node.op).__name__))  # type: ignore[attr-defined]  # an ast.BoolOp
+            built = []
+            for e in fields["values"]:  # an ast.BoolOp's
+                built.append(self.value(e, inner))
+            if built:
+                return _new_tuple(_V5, ("boolop", span, type(fields["op"]).__name__, None, tuple(built)))
+            return _new_tuple(_V3, ("boolop", span, type(fields["op"]).__name__))
         if node_type is _IfExp:  # items: test, body, orelse
             return _new_tuple(_V5, ("ifexp", span, "", None, (
                 self.value(node.test, depth + 1), self.value(node.body, depth + 1), self.value(node.orelse, depth + 1))))  # type: ignore[attr-defined]  # an ast.IfExp
         if node_type is _Compare and len(fields["ops"]) == 1:  # text: the operator (Eq, NotEq, In, ...)
             left, right = fields["left"], fields["comparators"][0]  # an ast.Compare's
-            value = self.value  # type: ignore[assignment]
-            compute = self._compute_value  # type: ignore[assignment]
             inner = depth + 1
+            kind, right_kind = type(left), type(right)
             return _new_tuple(_V5, ("compare", span, type(fields["ops"][0]).__name__, None, (
-                (compute if (kind := type(left)) is _Name or kind is _Constant else value)(left, inner),
-                (compute if (kind := type(right)) is _Name or kind is _Constant else value)(right, inner))))
+                self._compute_value(left, inner) if kind is _Name or kind is _Constant else self.value(left, inner),
+                self._compute_value(right, inner) if right_kind is _Name or right_kind is _Constant
+                else self.value(right, inner))))
         if node_type is _UnaryOp and type(node.op) is ast.USub and type(node.operand) is _Constant:  # type: ignore[attr-defined]  # an ast.UnaryOp
             inner_value = node.operand.value  # type: ignore[attr-defined]  # an ast.UnaryOp
             if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):
