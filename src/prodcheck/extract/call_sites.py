@@ -71,9 +71,11 @@ class CallSites(TestBodies):
 
     def visit_Await(self, node: ast.Await) -> None:
         awaited = node.value
-        if isinstance(awaited, ast.Call):
+        if type(awaited) is ast.Call:  # (exact node types: the parser makes no subclasses)
             self.await_depth.add(id(awaited))
-        self._children([awaited])
+        method = self._dispatch.get(type(awaited), self._generic)  # its one child, as `generic_visit` would
+        if method is not None:
+            method(self, awaited)
 
     def visit_Call(self, node: ast.Call) -> None:
         # Runs for every call of every file: exact type tests (the parser makes no subclasses), the
