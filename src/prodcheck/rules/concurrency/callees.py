@@ -46,8 +46,9 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
         for found in targets:
             if found is not None and found[0].qualname != function.qualname:
                 out.append((call, *found))
-                out.extend((call, *wrapper) for wrapper in decorator_wrappers(index, found[0])
-                           if wrapper[0].qualname != function.qualname)
+                for wrapper in decorator_wrappers(index, found[0]):  # (a loop: a generator makes cells on every call)
+                    if wrapper[0].qualname != function.qualname:
+                        out.append((call, *wrapper))
     out.extend(property_reads(holds, function))  # `enabled = db.config.auth_enabled`: the getter runs
     memo[function.qualname] = out
     if answers is not None:

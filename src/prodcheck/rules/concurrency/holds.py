@@ -14,6 +14,7 @@ its shape alone); holding.py has `Holding` and what the parts share.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from prodcheck.knowledge.blocking import Blocking, Orm, blocking
 from prodcheck.knowledge.databases import sync_session_objects
@@ -139,6 +140,10 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         found = self._memo.get(key, _UNKNOWN)
         if found is not _UNKNOWN:
             return found  # type: ignore[return-value]  # an expression's key stores a Holding or None
+        return self._computed(key, dotted, function, line)
+
+    def _computed(self, key: tuple[str, str, int], dotted: str, function: Function | None, line: int) -> Holding | None:
+        """`expression`'s answer when not memoised: apart, so that `expression` makes no cells (3.11 makes them on entry)."""
         if "." in dotted and "(" not in dotted and "[" not in dotted:
             return self._own(key, lambda: self._dotted(dotted, function, line))
         return self._own(key, lambda: self._expression(dotted.split("."), function, 0, line))
@@ -333,12 +338,16 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         if resolved.assign is not None:
             assign, _ = resolved.assign
             branches = self.branches.get(assign.target, ())
-            if len(branches) > 1 and any(branch is assign for branch in branches):
+            if len(branches) > 1 and _among(assign, branches):
                 # assigned in several branches at module level: as for a local (`_either`), any may be the one the
                 # deployment runs, and a blocking one wins (a production Redis client over a development SQLite cache)
-                held = [found for branch in branches if (found := self.value(branch.value, None, depth + 1)) is not None]
-                if held:
-                    return union(held)
+                either: list[Holding] = []  # (a loop: a comprehension would make cells of `_name` on every call)
+                for branch in branches:
+                    found = self.value(branch.value, None, depth + 1)
+                    if found is not None:
+                        either.append(found)
+                if either:
+                    return union(either)
             scope = self.index.functions.get(assign.scope)
             found = self.value(assign.value, scope[0] if scope else None, depth + 1)
             return found if found is not None else self._declared(dotted, depth)
@@ -391,3 +400,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 return self.member(base, method, True, depth + 1, value)
         return self._callee(text, value, function, depth, line)
 
+
+def _among(assign: Assign, branches: Sequence[Assign]) -> bool:
+    """`assign` is one of `branches`, itself (apart: in `Holds._name`, the generator would make `assign` a cell)."""
+    return any(branch is assign for branch in branches)
