@@ -51,6 +51,7 @@ def _dispatch_table(cls: type) -> dict[type, Any]:
 
 
 _Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
+_If, _AsyncFunctionDef = ast.If, ast.AsyncFunctionDef
 _UNANNOTATED = (None, True)  # `ValueBuilder._annotation` of no annotation
 # Statements that leave the block: below `if not isinstance(x, T): return` the test held
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
@@ -210,74 +211,103 @@ class _Extractor(CallSites):
             if other is not None and other is not value:
                 scope.locals.append((name, _new_tuple(_V5, ("ifexp", at, "", None, (test, value, other))), ""))
 
-    def _param(self, name: str, annotation: ast.expr | None, default: ast.expr | None) -> tuple[Param, bool]:
-        """A parameter without a default and with no annotation (`self`, `cls`, `request`) or one without a call
-        (`db: Session`) is one shared Param per name and annotation (extract/types.py): a Param is never changed
-        once built, and every method has a `self`. And whether it is that shared Param."""
-        declared, one = self._annotation(annotation) if annotation is not None else _UNANNOTATED
-        if default is None and one:
-            return shared_param(name, declared), True  # `db: Session`: one Param for the run (extract/types.py)
-        return Param(name, declared, self.value(default)), False
-
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer_shallow, self.shallow = self.shallow, False  # a nested function's decorators and body: whole
         # The def's and its arguments' fields, read from their dicts: an `ast` attribute is a slow, generic load
-        # (extract/values.py), and these are read a dozen times.
+        # (extract/values.py), and these are read a dozen times. `visit` is inlined (`dispatch`): this runs for
+        # every function of every file.
         fields = node.__dict__
-        decorator_list, name = fields["decorator_list"], fields["name"]
+        decorator_list, name, body = fields["decorator_list"], fields["name"], fields["body"]
+        dispatch, generic = self._dispatch, self._generic
         for decorator in decorator_list:
-            self.visit(decorator)
+            method = dispatch.get(type(decorator), generic)
+            if method is not None:
+                method(self, decorator)
         args = fields["args"].__dict__
-        positional, defaults, param = args["args"], args["defaults"], self._param
+        positional, defaults = args["args"], args["defaults"]
         if args["posonlyargs"]:
             positional = args["posonlyargs"] + positional
-        first_default = len(positional) - len(defaults)  # the last parameters have the defaults
-        built = [param(a.arg, a.annotation, defaults[index - first_default] if index >= first_default else None)
-                 for index, a in enumerate(positional)]
         keyword_only, keyword_defaults = args["kwonlyargs"], args["kw_defaults"]
+        # Each parameter, in order, and whether every one is a shared Param (`shared_params`). A parameter without a
+        # default and with no annotation (`self`, `cls`, `request`) or one without a call (`db: Session`) is one
+        # shared Param per name and annotation (extract/types.py `shared_param`): a Param is never changed once built,
+        # and every method has a `self`.
+        value, annotation_of = self.value, self._annotation
+        built: list[Param] = []
+        every_one_shared = True
+        first_default = len(positional) - len(defaults)  # the last parameters have the defaults
+        for index, a in enumerate(positional):
+            annotation = a.annotation
+            declared, one = annotation_of(annotation) if annotation is not None else _UNANNOTATED
+            default = defaults[index - first_default] if index >= first_default else None
+            if default is None and one:
+                built.append(shared_param(a.arg, declared))
+            else:
+                built.append(Param(a.arg, declared, value(default)))
+                every_one_shared = False
         if keyword_only:
-            built += [param(a.arg, a.annotation, d) for a, d in zip(keyword_only, keyword_defaults, strict=True)]
-        params = shared_params(tuple([p for p, _ in built]), all([one for _, one in built]))
+            for a, default in zip(keyword_only, keyword_defaults, strict=True):
+                annotation = a.annotation
+                declared, one = annotation_of(annotation) if annotation is not None else _UNANNOTATED
+                if default is None and one:
+                    built.append(shared_param(a.arg, declared))
+                else:
+                    built.append(Param(a.arg, declared, value(default)))
+                    every_one_shared = False
+        params = shared_params(tuple(built), every_one_shared)
         for default in defaults:
-            self.visit(default)
+            method = dispatch.get(type(default), generic)
+            if method is not None:
+                method(self, default)
         for default in keyword_defaults:
             if default is not None:
-                self.visit(default)
-        owner = self.scopes[-1].qualname
+                method = dispatch.get(type(default), generic)
+                if method is not None:
+                    method(self, default)
+        scopes, class_stack = self.scopes, self.class_stack
+        owner = scopes[-1].qualname
         qualname = f"{owner}.{name}"
-        value = self.value
         decorators = tuple([v for d in decorator_list if (v := value(d))]) if decorator_list else ()
         scope = Scope(qualname, True)
         scope.local_names.update([p.name for p in params])  # parameters are local names, not `locals` facts
-        self.scopes.append(scope)
+        in_class = bool(class_stack) and owner == class_stack[-1]  # a method
+        scopes.append(scope)
         outer_once, self.once_depth = self.once_depth, 0
-        in_class = bool(self.class_stack) and self.scopes[-2].qualname == self.class_stack[-1]  # a method
-        once_from, lazy_blocks = once_statements(node, self.qualify, self.class_nodes[-1] if in_class else None, self.tree)
         if self.reduced and name.startswith("test"):
+            once_from, lazy_blocks = once_statements(node, self.qualify, self.class_nodes[-1] if in_class else None,
+                                                     self.tree)
             scope = self._test_body(node, scope, once_from, lazy_blocks)
-        else:
+        elif _If in map(type, body):  # a set-up guard or a lazy block may be among the statements (`once_statements`)
+            once_from, lazy_blocks = once_statements(node, self.qualify, self.class_nodes[-1] if in_class else None,
+                                                     self.tree)
             self._body(node, once_from, lazy_blocks)
+        else:  # most functions: every statement visited as it is (`_body`, `visit` inlined)
+            for statement in body:
+                method = dispatch.get(type(statement), generic)
+                if method is not None:
+                    method(self, statement)
         self.once_depth = outer_once
-        self.scopes.pop()
+        scopes.pop()
         self.shallow = outer_shallow
-        if in_class and declares_only(fields["body"]):
+        if in_class and declares_only(body):
             self.stubs.append(qualname)
+        line, returns, local_types = fields["lineno"], fields["returns"], scope.local_types
         self.functions.append(
             Function(
                 qualname,  # qualname, is_async, span, decorators, params, is_generator, returns, flat_locals,
-                isinstance(node, ast.AsyncFunctionDef),  # class_name, in_main, annotation: Function's fields
-                shared_def_span(fields["lineno"], self.pos.column(fields["lineno"], fields["col_offset"])),
+                type(node) is _AsyncFunctionDef,  # class_name, in_main, annotation: Function's fields
+                shared_def_span(line, self.pos.column(line, fields["col_offset"])),
                 decorators,
                 params,
                 scope.is_generator,
                 tuple(scope.returns),
                 tuple(_chain(scope.locals)),  # `Function.flat_locals`: the triples laid flat
-                self.class_stack[-1] if self.class_stack else "",
+                class_stack[-1] if class_stack else "",
                 self.in_main,
-                self.annotation(fields["returns"]),
+                annotation_of(returns)[0] if returns is not None else None,  # (`annotation`)
                 tuple(scope.declared),
                 param_guards(node) if scope.branches else (),  # (no `if` nor `p or Default()`: no guard)
-                tuple(scope.local_types),
+                tuple(local_types) if local_types else (),
             )
         )
 

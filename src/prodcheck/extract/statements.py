@@ -160,14 +160,32 @@ class Statements(ValueBuilder):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         value = node.value
-        if type(value) in FALLBACKS:
-            self.scopes[-1].branches = True  # `x = p or Default()`: what param_guards reads
-        for target in node.targets:
-            if type(target) is _Tuple or type(target) is _List:  # (exact node types: the parser makes no subclasses)
-                self._record_unpack(target, value, node)
-            else:
-                self._record_assign(target, value, node)
-        method = self._dispatch.get(type(value), self._generic)  # `visit` inlined: one Assign in five statements
+        value_type = type(value)
+        scope = self.scopes[-1]
+        if value_type in FALLBACKS:
+            scope.branches = True  # `x = p or Default()`: what param_guards reads
+        targets = node.targets
+        target = targets[0]
+        if len(targets) == 1 and type(target) is _Name and scope.is_function and value_type in _LOCAL_VALUE_TYPES \
+                and not (self.shallow and target.id in self.global_names):
+            # `_record_assign` of most assignments inlined: one name of the function bound to a value worth a Value
+            # (exact node types: the parser makes no subclasses)
+            bound_value = self.value(value)
+            if bound_value is not None:
+                bound = target.id
+                scope.locals.append((bound, bound_value, ""))
+                scope.local_names.add(bound)
+                self.local_assigns += 1
+                if bound in self.global_names and bound in scope.declared:
+                    self.assigns.append(Assign(_intern(f"{self.module}.{bound}"), bound_value, self.pos.at(node),
+                                               scope.qualname, self.in_main))
+        else:
+            for target in targets:
+                if type(target) is _Tuple or type(target) is _List:
+                    self._record_unpack(target, value, node)
+                else:
+                    self._record_assign(target, value, node)
+        method = self._dispatch.get(value_type, self._generic)  # `visit` inlined: one Assign in five statements
         if method is not None:
             method(self, value)
 
