@@ -14,6 +14,7 @@ _CONDITIONS = load("dev_guards")["python_conditions"]
 _VALUES = frozenset(_CONDITIONS["values"])
 _FLAGS = frozenset(_CONDITIONS["flags"])
 _SWITCHES = frozenset(name.lower() for name in load("contexts")["scripts"]["environment_variables"])
+_DEV_OPERATORS = frozenset({ast.Eq, ast.In, ast.Is})
 
 
 def _name(node: ast.expr) -> str | None:
@@ -37,11 +38,13 @@ def _dev_values(node: ast.expr) -> bool:
 def dev_condition(test: ast.expr) -> bool:
     """The condition reads a development flag or compares the environment switch with development values (in an
     `and`, one such part is enough: the branch runs only in development)."""
-    if type(test) is ast.BoolOp and type(test.op) is ast.And:
-        return any(dev_condition(value) for value in test.values)
-    if type(test) is ast.Compare and len(test.ops) == 1:
-        op, left, right = test.ops[0], test.left, test.comparators[0]
-        if type(op) not in {ast.Eq, ast.In, ast.Is}:
+    kind = type(test)
+    if kind is ast.BoolOp:  # (an `or` names no flag itself)
+        return type(test.op) is ast.And and any(dev_condition(value) for value in test.values)  # type: ignore[attr-defined]  # an ast.BoolOp
+    if kind is ast.Compare:
+        ops = test.ops  # type: ignore[attr-defined]  # an ast.Compare
+        if len(ops) != 1 or type(ops[0]) not in _DEV_OPERATORS:  # (a chain names no flag itself)
             return False
+        left, right = test.left, test.comparators[0]  # type: ignore[attr-defined]  # an ast.Compare
         return (_name(left) in _SWITCHES and _dev_values(right)) or (_name(right) in _SWITCHES and _dev_values(left))
     return _name(test) in _FLAGS

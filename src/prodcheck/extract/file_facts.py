@@ -29,14 +29,22 @@ def registry_names(assigns: Iterable[Assign], functions: Iterable[Function]) -> 
     reader's question (`Hierarchy._registry_classes`); each name once, in the order first seen."""
     found: dict[str, None] = {}
     for assign in assigns:
-        if assign.value.kind in _COLLECTIONS:
-            _entries(assign.value, 0, found)
-    for function in functions:
-        for returned in function.returns:
-            _entries(returned, 0, found)
-        for local in function.flat_locals[1::3]:  # the Values of `locals`; a function's own names are not in `assigns`
-            if local.kind in _COLLECTIONS:  # type: ignore[union-attr]  # every third entry from the second is a Value
-                _entries(local, 0, found)  # type: ignore[arg-type]  # a Value, as above
+        value = assign.value
+        if value.kind in _COLLECTIONS:
+            _entries(value, 0, found)
+    for function in functions:  # (most functions return nothing, or bind no local: their tuples are empty)
+        returns, flat = function.returns, function.flat_locals
+        if returns:
+            for returned in returns:
+                kind = returned.kind  # `_entries` of a name inlined: most returned Values are not collections
+                if kind == "name":
+                    found[returned.text] = None
+                elif kind in _COLLECTIONS:
+                    _entries(returned, 0, found)
+        if flat:
+            for local in flat[1::3]:  # the Values of `locals`; a function's own names are not in `assigns`
+                if local.kind in _COLLECTIONS:  # type: ignore[union-attr]  # every third entry from the second is a Value
+                    _entries(local, 0, found)  # type: ignore[arg-type]  # a Value, as above
     return tuple(found)
 
 

@@ -162,9 +162,11 @@ class FileNames(ast.NodeVisitor):
             self.imports[alias.asname or alias.name] = full
             self.imported_modules.append(full)
 
-    def collect_module_names(self, tree: ast.Module) -> None:
+    def collect_module_names(self, tree: ast.Module, declares_globals: bool = True) -> None:
         """The names a module binds at its top level, in `if`/`try` blocks there too (`if __name__ ==
-        "__main__": args, controller = create_controller()` sets the global its routes use)."""
+        "__main__": args, controller = create_controller()` sets the global its routes use). `declares_globals`:
+        False when the source cannot hold a `global` statement (no such word in its text): the functions' bodies are
+        not looked at."""
         statements = list(tree.body)
         while statements:  # (exact node types: the parser makes no subclasses)
             statement = statements.pop()
@@ -173,6 +175,8 @@ class FileNames(ast.NodeVisitor):
                 self.module_names.add(statement.name)  # type: ignore[attr-defined]  # a definition
                 if kind is not _ClassDef:
                     self.module_functions.add(statement.name)  # type: ignore[attr-defined]  # a function
+                if not declares_globals:
+                    continue
                 # `global store` at the top of a module-level function's (or method's) body: a module name
                 # even when no module-level statement assigns it
                 bodies = [statement.body] if kind is not _ClassDef else [  # type: ignore[attr-defined]  # a definition

@@ -29,19 +29,26 @@ ALTERNATIVE = "|"
 _OPPOSITE = {TRUTHY: FALSY, FALSY: TRUTHY, NONE: NOT_NONE, NOT_NONE: NONE}
 _MAX_GUARDS = 24  # per function: a dispatch on a flag, not a table of them
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_Name, _UnaryOp, _Compare, _Constant = ast.Name, ast.UnaryOp, ast.Compare, ast.Constant
+_IDENTITY = (ast.Is, ast.IsNot)
 
 
 def _test(node: ast.expr, params: frozenset[str]) -> tuple[str, str] | None:
-    """(parameter, what the test needs of it to hold) for a test on one parameter alone."""
-    if isinstance(node, ast.Name) and node.id in params:
-        return node.id, TRUTHY
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        inner = _test(node.operand, params)
+    """(parameter, what the test needs of it to hold) for a test on one parameter alone. (Exact node types: the
+    parser makes no subclasses; this reads every `if` of every function that has one.)"""
+    kind = type(node)
+    if kind is _Name:
+        return (node.id, TRUTHY) if node.id in params else None  # type: ignore[attr-defined]  # an ast.Name
+    if kind is _UnaryOp:
+        if type(node.op) is not ast.Not:  # type: ignore[attr-defined]  # an ast.UnaryOp
+            return None
+        inner = _test(node.operand, params)  # type: ignore[attr-defined]  # an ast.UnaryOp
         return None if inner is None or inner[1] not in (TRUTHY, FALSY) else (inner[0], _OPPOSITE[inner[1]])
-    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Name) \
-            and node.left.id in params and isinstance(node.comparators[0], ast.Constant) \
-            and node.comparators[0].value is None and isinstance(node.ops[0], (ast.Is, ast.IsNot)):
-        return node.left.id, NONE if isinstance(node.ops[0], ast.Is) else NOT_NONE
+    if kind is _Compare:
+        left, ops, right = node.left, node.ops, node.comparators[0]  # type: ignore[attr-defined]  # an ast.Compare
+        if len(ops) == 1 and type(left) is _Name and left.id in params and type(right) is _Constant \
+                and right.value is None and type(ops[0]) in _IDENTITY:
+            return left.id, NONE if type(ops[0]) is ast.Is else NOT_NONE
     return None
 
 
@@ -197,7 +204,7 @@ def _needs(statement: ast.If, statements: list[ast.stmt], position: int, top: bo
         guards.extend((first, last, name, need) for name, need in else_needs)
 
 
-_Name, _Store = ast.Name, ast.Store
+_Store = ast.Store
 
 
 def _stores(statements: list[ast.stmt], params: frozenset[str]) -> dict[str, list[int]]:

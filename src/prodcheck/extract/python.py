@@ -55,6 +55,8 @@ _If, _AsyncFunctionDef = ast.If, ast.AsyncFunctionDef
 _UNANNOTATED = (None, True)  # `ValueBuilder._annotation` of no annotation
 # Statements that leave the block: below `if not isinstance(x, T): return` the test held
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+# The tests `constant_truth` can find made of constants alone (extract/guards.py): a constant, `not`, `and`/`or`
+_CONSTANT_TESTS = frozenset({ast.Constant, ast.UnaryOp, ast.BoolOp})
 # What the walk does not enter: leaves with nothing to extract below them, and the plain values a field
 # or a list can hold instead of a node (identifiers in `Global.names`, an absent optional node).
 # Operators (`==` in a Compare's `ops`, `+` in a BinOp's `op`) are leaves too: singletons without fields.
@@ -141,37 +143,57 @@ class _Extractor(CallSites):
     def visit_If(self, node: ast.If) -> None:
         scope = self.scopes[-1]
         scope.branches = True  # what param_guards reads
-        test = node.test
-        if not scope.is_function and _is_main(test):
-            self.main_block = self.pos.span(node)
-            previous, self.in_main = self.in_main, True
+        fields = node.__dict__  # (read from its dict: an `ast` attribute is a slow, generic load)
+        test, body, orelse = fields["test"], fields["body"], fields["orelse"]
+        if not scope.is_function:
+            if _is_main(test):
+                self.main_block = self.pos.span(node)
+                previous, self.in_main = self.in_main, True
+                self.generic_visit(node)
+                self.in_main = previous
+                return
             self.generic_visit(node)
-            self.in_main = previous
             return
-        if scope.is_function and node.body and dev_condition(test):
+        if body and dev_condition(test):
             # `if settings.ENV == "local":` in a function: its body is code production does not run
-            self.dev_blocks.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
-        truth = constant_truth(test) if scope.is_function else None
+            self.dev_blocks.append((body[0].lineno, body[-1].end_lineno or body[-1].lineno))
+        # (only a constant, a `not` or an `and`/`or` can be made of constants alone: other tests not asked)
+        truth = constant_truth(test) if type(test) in _CONSTANT_TESTS else None
         if truth is not None:  # `if debug and False:` inside a function: the branch it switches off never runs
             self.visit(test)
-            for statement in node.body if truth else node.orelse:
+            for statement in body if truth else orelse:
                 self.visit(statement)
             # a `yield` in the branch still makes the function a generator, as the compiler reads it
-            scope.is_generator = scope.is_generator or yields(node.orelse if truth else node.body)
+            scope.is_generator = scope.is_generator or yields(orelse if truth else body)
             return
-        if scope.is_function and not node.orelse and node.body and type(node.body[-1]) in _EXITS:
-            self._narrowed(scope, test, negated=True)
-        if not scope.is_function or not node.orelse:
-            self.generic_visit(node)
+        # The test and the branches entered as `generic_visit` enters them (`visit` inlined)
+        dispatch, generic = self._dispatch, self._generic
+        if not orelse:
+            if body and type(body[-1]) in _EXITS:
+                self._narrowed(scope, test, negated=True)
+            method = dispatch.get(type(test), generic)
+            if method is not None:
+                method(self, test)
+            for statement in body:
+                method = dispatch.get(type(statement), generic)
+                if method is not None:
+                    method(self, statement)
             return
-        self.visit(node.test)
-        start = len(scope.locals)
-        for statement in node.body:
-            self.visit(statement)
-        middle = len(scope.locals)
-        for statement in node.orelse:
-            self.visit(statement)
-        if middle > start and len(scope.locals) > middle:
+        method = dispatch.get(type(test), generic)
+        if method is not None:
+            method(self, test)
+        locals_ = scope.locals
+        start = len(locals_)
+        for statement in body:
+            method = dispatch.get(type(statement), generic)
+            if method is not None:
+                method(self, statement)
+        middle = len(locals_)
+        for statement in orelse:
+            method = dispatch.get(type(statement), generic)
+            if method is not None:
+                method(self, statement)
+        if middle > start and len(locals_) > middle:
             self._either(scope, node, start, middle)
 
     def visit_Assert(self, node: ast.Assert) -> None:
@@ -344,8 +366,11 @@ class _Extractor(CallSites):
         self.scopes.append(Scope(qualname, False))
         self.class_stack.append(qualname)
         self.class_nodes.append(node)
+        dispatch, generic = self._dispatch, self._generic  # `visit` inlined
         for statement in node.body:
-            self.visit(statement)
+            method = dispatch.get(type(statement), generic)
+            if method is not None:
+                method(self, statement)
         self.class_nodes.pop()
         self.class_stack.pop()
         self.scopes.pop()
@@ -355,8 +380,11 @@ class _Extractor(CallSites):
 def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
     """Parse and summarise one file. Raises SyntaxError / ValueError on unparsable input. `reduced`: a test file
     (python_pass.reducible), whose test functions' calls are kept without their arguments (extract/test_bodies.py)."""
+    declares_globals = True  # (a source read another way than as written: its bodies are looked at)
     try:
         tree = ast.parse(source, filename=path)
+        # `global x` is spelt so in the bytes of a UTF-8 source, as of any without a `coding` declaration (PEP 263)
+        declares_globals = b"global" in source or b"coding" in source
     except SyntaxError as error:
         if "integer string conversion" in str(error.msg):
             raise SyntaxError("integer literal too large (more digits than Python converts)", (
@@ -381,7 +409,7 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
         tree, source = parsed
     module = module_name_for(path)
     extractor = _Extractor(module, path, source, reduced)
-    extractor.collect_module_names(tree)
+    extractor.collect_module_names(tree, declares_globals)
     extractor.tree = tree
     extractor.visit(tree)
     extractor._values.clear()

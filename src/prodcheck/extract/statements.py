@@ -166,19 +166,23 @@ class Statements(ValueBuilder):
             scope.branches = True  # `x = p or Default()`: what param_guards reads
         targets = node.targets
         target = targets[0]
-        if len(targets) == 1 and type(target) is _Name and scope.is_function and value_type in _LOCAL_VALUE_TYPES \
-                and not (self.shallow and target.id in self.global_names):
-            # `_record_assign` of most assignments inlined: one name of the function bound to a value worth a Value
-            # (exact node types: the parser makes no subclasses)
+        if len(targets) == 1 and type(target) is _Name and not (self.shallow and target.id in self.global_names) \
+                and (not scope.is_function or value_type in _LOCAL_VALUE_TYPES):
+            # `_record_assign` of most assignments inlined: one name bound to a value worth a Value (exact node
+            # types: the parser makes no subclasses)
             bound_value = self.value(value)
             if bound_value is not None:
                 bound = target.id
-                scope.locals.append((bound, bound_value, ""))
-                scope.local_names.add(bound)
-                self.local_assigns += 1
-                if bound in self.global_names and bound in scope.declared:
-                    self.assigns.append(Assign(_intern(f"{self.module}.{bound}"), bound_value, self.pos.at(node),
+                if not scope.is_function:  # a module's or class's name: an Assign
+                    self.assigns.append(Assign(_intern(f"{scope.qualname}.{bound}"), bound_value, self.pos.at(node),
                                                scope.qualname, self.in_main))
+                else:  # a function's: one of its `locals`
+                    scope.locals.append((bound, bound_value, ""))
+                    scope.local_names.add(bound)
+                    self.local_assigns += 1
+                    if bound in self.global_names and bound in scope.declared:
+                        self.assigns.append(Assign(_intern(f"{self.module}.{bound}"), bound_value, self.pos.at(node),
+                                                   scope.qualname, self.in_main))
         else:
             for target in targets:
                 if type(target) is _Tuple or type(target) is _List:
@@ -329,40 +333,59 @@ class Statements(ValueBuilder):
                 scope = self.scopes[-1]
                 scope.local_types.append((node.target.id, annotation))
                 scope.local_names.add(node.target.id)
-        if node.value is not None:
-            if type(node.value) in FALLBACKS:
+        value = node.value
+        if value is not None:
+            if type(value) in FALLBACKS:
                 self.scopes[-1].branches = True  # (as in `visit_Assign`)
-            self._record_assign(node.target, node.value, node)
-            self.visit(node.value)
+            self._record_assign(node.target, value, node)
+            method = self._dispatch.get(type(value), self._generic)  # (`visit` inlined, as in `visit_Assign`)
+            if method is not None:
+                method(self, value)
 
     def _with(self, node: ast.With | ast.AsyncWith) -> None:
         scope = self.scopes[-1]
+        dispatch, generic = self._dispatch, self._generic  # `visit` inlined
         for item in node.items:
-            self.visit(item.context_expr)
-            if isinstance(item.optional_vars, ast.Name) and scope.is_function:
-                value = self.value(item.context_expr)
+            context, bound = item.context_expr, item.optional_vars
+            method = dispatch.get(type(context), generic)
+            if method is not None:
+                method(self, context)
+            if type(bound) is _Name and scope.is_function:
+                value = self.value(context)
                 if value is not None:
-                    scope.locals.append((item.optional_vars.id, value, ASYNC_WITH if isinstance(node, ast.AsyncWith) else WITH))
-                    scope.local_names.add(item.optional_vars.id)
+                    scope.locals.append((bound.id, value, ASYNC_WITH if type(node) is ast.AsyncWith else WITH))
+                    scope.local_names.add(bound.id)
         for statement in node.body:
-            self.visit(statement)
+            method = dispatch.get(type(statement), generic)
+            if method is not None:
+                method(self, statement)
 
     visit_With = _with
     visit_AsyncWith = _with
 
     def visit_Return(self, node: ast.Return) -> None:
-        value = self.value(node.value)
+        returned = node.value
+        if returned is None:  # a bare `return`: nothing returned, nothing below
+            return
+        value = self.value(returned)
         if value is not None:
             self.scopes[-1].returns.append(value)
-        self.generic_visit(node)
+        method = self._dispatch.get(type(returned), self._generic)  # its one child, as `generic_visit` would
+        if method is not None:
+            method(self, returned)
 
     def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         scope = self.scopes[-1]
         scope.is_generator = True
-        value = self.value(node.value)
+        yielded = node.value
+        if yielded is None:
+            return
+        value = self.value(yielded)
         if value is not None:
             scope.returns.append(value)
-        self.generic_visit(node)
+        method = self._dispatch.get(type(yielded), self._generic)  # (as in `visit_Return`)
+        if method is not None:
+            method(self, yielded)
 
     visit_Yield = _yield
     visit_YieldFrom = _yield
