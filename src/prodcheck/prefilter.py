@@ -4,13 +4,14 @@
 Where a needle counts is knowledge too: a part of a dotted name only as a name of its own (`whole_word_needles`:
 `together`, not `unique_together`), and some words only beside or away from certain texts (`conditional_needles`:
 `://` beside a database's scheme, `settings(` outside a decorator, `migrat` outside a Django migration). No needle counts
-in a comment (`_in_comment`): the parser drops it, and no rule reads one."""
+in a comment (`in_comment`): the parser drops it, and no rule reads one."""
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from prodcheck.prefilter_comments import Comments, without_comments
 from prodcheck.trie_pattern import trie_pattern
 
 # A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
@@ -253,14 +254,14 @@ def _needle_patterns() -> _Patterns:
 
 
 def _counts(data: bytes, needle: bytes) -> bool:
-    """The needle is in the file and counts there (`conditional_needles`), somewhere outside a comment (`_in_comment`).
+    """The needle is in the file and counts there (`conditional_needles`), somewhere outside a comment (`in_comment`).
     Linear in the file's length whatever it holds (hostile input): the triple quotes are matched once, forward
-    (`_Comments`), and a needle in a comment skips the rest of its line."""
+    (`Comments`), and a needle in a comment skips the rest of its line."""
     find = data.find
     at = find(needle)
     if at == -1:
         return False
-    comments = _Comments(data)
+    comments = Comments(data)
     whole = needle in whole_word_needles()
     if not whole and needle not in conditional_needles():
         while at != -1 and (after := comments.end(at)) != -1:
@@ -284,95 +285,6 @@ def _counts(data: bytes, needle: bytes) -> bool:
         else:
             return True
     return False
-
-
-_BACKSLASH = ord("\\")
-_TRIPLE_QUOTES = (b'"""', b"'''")
-
-
-def _in_comment(data: bytes, at: int) -> bool:
-    """The byte at `at` is in a comment, which no rule reads (the parser drops it; pragmas are read from every file,
-    parsed or not): after the first `#` of its line, with no quote before that `#` (one after a quote may be in a
-    string, and so may a line a backslash continues), on a line in no triple-quoted string (`_open_quote`: a `#` line
-    there is the string's text, which a rule may read: a URL, a statement). Where in doubt, not in a comment."""
-    return _Comments(data).end(at) != -1
-
-
-class _Comments:
-    """`_in_comment` for offsets asked in increasing order: the triple quotes are matched once, from where the last
-    question left them, so a file's questions cost one pass over it."""
-
-    __slots__ = ("data", "position", "quote")
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.position = 0  # the triple quotes are matched up to here ...
-        self.quote: bytes | None = None  # ... where this one is open
-
-    def end(self, at: int) -> int:
-        """Where the comment holding `at` ends (its line's break, or the file's end), or -1 when `at` is in none."""
-        data = self.data
-        line = data.rfind(b"\n", 0, at) + 1
-        mark = data.find(b"#", line, at)
-        if mark == -1 or not _comment_at(data, line, mark):
-            return -1
-        if line > self.position:
-            self.position, self.quote = _open_quote(data, self.position, self.quote, line)
-        if self.quote is not None:
-            return -1
-        after = data.find(b"\n", at)
-        return len(data) if after == -1 else after
-
-
-def _comment_at(data: bytes, line: int, mark: int) -> bool:
-    """The first `#` of the line starting at `line`, at `mark`, starts a comment if that line is not in a string."""
-    before = data[line:mark]
-    if b'"' in before or b"'" in before:
-        return False
-    end = line - 1  # the line break before the line (`\r\n` too): a backslash before it continues a line
-    if end > 0 and data[end - 1] == 13:
-        end -= 1
-    return not (end > 0 and data[end - 1] == _BACKSLASH)
-
-
-def _open_quote(data: bytes, position: int, quote: bytes | None, end: int) -> tuple[int, bytes | None]:
-    """Match the triple quotes from `position` (where `quote` is open, or none) to `end`, each opening a string or
-    closing the one open: where the matching stopped, and the quote open at `end`."""
-    find = data.find
-    while True:
-        if quote is None:
-            double, single = find(_TRIPLE_QUOTES[0], position, end), find(_TRIPLE_QUOTES[1], position, end)
-            if double == -1 and single == -1:
-                return end, None
-            position, quote = (double, _TRIPLE_QUOTES[0]) if single == -1 or (double != -1 and double < single) \
-                else (single, _TRIPLE_QUOTES[1])
-            position += 3
-        else:
-            closed = find(quote, position, end)
-            if closed == -1:
-                return end, quote
-            position, quote = closed + 3, None
-
-
-def _without_comments(data: bytes) -> bytes:
-    """The file with every comment (`_in_comment`) cut out, each line break kept: its needles are the file's that
-    count outside comments, but for what `_counts` reads of the whole file (`needle_unless`, `needle_with`)."""
-    find = data.find
-    kept: list[bytes] = []
-    start, position, quote = 0, 0, None
-    mark = find(b"#")
-    while mark != -1:
-        line = data.rfind(b"\n", 0, mark) + 1
-        position, quote = _open_quote(data, position, quote, line)
-        end = find(b"\n", mark)
-        if quote is None and find(b"#", line, mark) == -1 and _comment_at(data, line, mark):
-            kept.append(data[start:mark])
-            start = len(data) if end == -1 else end
-        mark = -1 if end == -1 else find(b"#", end)
-    if not kept:
-        return data
-    kept.append(data[start:])
-    return b"".join(kept)
 
 
 def _whole_at(data: bytes, start: int, end: int) -> bool:
@@ -466,7 +378,7 @@ def _needs_parse(data: bytes) -> bool:
             return True
     found = _word_needles(data)
     if found is not None:
-        if not _counts(data, found):  # written only in comments (`_in_comment`): does another needle count?
+        if not _counts(data, found):  # written only in comments (`in_comment`): does another needle count?
             return _outside_comments(data) or _async_worth(data)
         order.insert(0, order.pop(order.index(found)))
         return True
@@ -475,10 +387,10 @@ def _needs_parse(data: bytes) -> bool:
 
 def _outside_comments(data: bytes) -> bool:
     """Some needle counts in a file whose first needle found is written only in comments: one found in the file
-    without them (`_without_comments`) counts where it stands, or one of the needles that do not count in every file
+    without them (`without_comments`) counts where it stands, or one of the needles that do not count in every file
     (`conditional_needles`: their texts are looked for in the comments too) does, or, when the file without comments
     gives one that does not (its texts in a comment), any needle does."""
-    found = _word_needles(_without_comments(data))
+    found = _word_needles(without_comments(data))
     if found is not None and _counts(data, found):
         return True
     return any(_counts(data, needle) for needle in (_needle_patterns().unless if found is None else python_needles()))

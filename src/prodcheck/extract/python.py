@@ -7,7 +7,7 @@ into the content-hash cache. Nothing here imports or executes the scanned code.
 The pass is one visitor built in layers, each a class the next extends: names (extract/file_names.py), Values
 (extract/values.py, positions in extract/positions.py), the statements that bind names
 (extract/statements.py), test functions' bodies (extract/test_bodies.py), calls, attribute reads and
-URL literals (extract/call_sites.py), and here the walk itself, functions and classes.
+URL literals (extract/call_sites.py), the walk (extract/walk.py), and here functions and classes.
 """
 from __future__ import annotations
 
@@ -16,13 +16,12 @@ import sys
 from itertools import chain
 from typing import Any
 
-from prodcheck.extract.ast_fields import CHILD_FIELDS, child_fields
 from prodcheck.extract.file_facts import pragma_comments, registry_names
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.dev_conditions import dev_condition
 from prodcheck.extract.once import once_statements
-from prodcheck.extract.call_sites import CallSites
 from prodcheck.extract.bodies import declares_only, yields
+from prodcheck.extract.walk import Walk, dispatch_table
 from prodcheck.extract.types import shared_def_span, shared_imports, shared_param, shared_params
 from prodcheck.extract.scope import Scope
 from prodcheck.limits import PYTHON_MAX_FACTS, OverBudget, too_large
@@ -36,35 +35,13 @@ _new_tuple = tuple.__new__
 _V2, _V5 = VALUE_SHAPES[2], VALUE_SHAPES[5]
 _intern = sys.intern
 _chain = chain.from_iterable
-_DISPATCH: dict[type, dict[type, Any]] = {}
-
-
-def _dispatch_table(cls: type) -> dict[type, Any]:
-    """A visitor class's dispatch (`_Extractor`): node type to its visit function, computed once per class. Plain
-    functions, called with the walker (`method(self, node)`): no bound method per file (they made a cycle per walker)."""
-    table = _DISPATCH.get(cls)
-    if table is None:
-        table = _DISPATCH[cls] = dict.fromkeys((*_LEAVES, *_NOT_NODES))
-        table.update((getattr(ast, name[6:]), getattr(cls, name)) for name in dir(cls)
-                     if name.startswith("visit_") and hasattr(ast, name[6:]))
-    return table
-
-
-_Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
+_Name, _Attribute = ast.Name, ast.Attribute
 _If, _AsyncFunctionDef = ast.If, ast.AsyncFunctionDef
 _UNANNOTATED = (None, True)  # `ValueBuilder._annotation` of no annotation
 # Statements that leave the block: below `if not isinstance(x, T): return` the test held
 _EXITS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 # The tests `constant_truth` can find made of constants alone (extract/guards.py): a constant, `not`, `and`/`or`
 _CONSTANT_TESTS = frozenset({ast.Constant, ast.UnaryOp, ast.BoolOp})
-# What the walk does not enter: leaves with nothing to extract below them, and the plain values a field
-# or a list can hold instead of a node (identifiers in `Global.names`, an absent optional node).
-# Operators (`==` in a Compare's `ops`, `+` in a BinOp's `op`) are leaves too: singletons without fields.
-_OPERATORS = tuple(kind for base in (ast.operator, ast.cmpop, ast.unaryop, ast.boolop) for kind in base.__subclasses__())
-_LEAVES = (ast.Name, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue, *_OPERATORS)
-_NOT_NODES = (str, int, float, complex, bool, bytes, type(None), type(...))
-
-
 def _is_main(test: ast.expr) -> bool:
     """`__name__ == "__main__"`."""
     return (
@@ -77,49 +54,14 @@ def _is_main(test: ast.expr) -> bool:
     )
 
 
-class _Extractor(CallSites):
-    """Visits each node once; dispatch by type through a dict (NodeVisitor's getattr per node is slow).
-    The dict maps a node type to its visit function (one dict per class, `_dispatch_table`), a leaf or a
-    plain value to None (not entered), and any other type is walked (`generic_visit`): one lookup per child."""
-
-    def visit(self, node: ast.AST) -> None:
-        method = self._dispatch.get(type(node), self._generic)
-        if method is not None:
-            method(self, node)
-
-    def generic_visit(self, node: ast.AST) -> None:
-        # `visit` inlined: this loop runs for every node of every file.
-        dispatch, generic = self._dispatch, self._generic
-        node_type = type(node)
-        names = CHILD_FIELDS.get(node_type)
-        if names is None:
-            names = child_fields(node_type)
-        for name in names:
-            child = getattr(node, name, None)
-            if type(child) is list:
-                for item in child:
-                    item_type = type(item)
-                    if item_type is _Constant:  # `visit_Constant` inlined: a literal is one node in eight
-                        literal = item.value
-                        if type(literal) is str and "://" in literal:
-                            self._string(item, "")
-                        continue
-                    method = dispatch.get(item_type, generic)
-                    if method is not None:
-                        method(self, item)
-            elif type(child) is _Constant:  # (`visit_Constant` inlined)
-                literal = child.value
-                if type(literal) is str and "://" in literal:
-                    self._string(child, "")
-            else:
-                method = dispatch.get(type(child), generic)
-                if method is not None:
-                    method(self, child)
+class _Extractor(Walk):
+    """The walk (extract/walk.py) over a file: its structure (conditions, functions, classes) here, its statements
+    and calls in the layers below."""
 
     def __init__(self, module: str, path: str, source: bytes, reduced: bool = False) -> None:
         super().__init__(module, path, source, reduced)
-        self._dispatch: dict[type, Any] = _dispatch_table(type(self))
-        self._generic = _Extractor.generic_visit  # (a plain function, as the table's)
+        self._dispatch: dict[type, Any] = dispatch_table(type(self))
+        self._generic = Walk.generic_visit  # (a plain function, as the table's)
         self.calls: list[Call] = []
         self.reads: list[Call] = []  # reads of request-making attributes in functions (call_sites.py)
         self.keyword_names: list[str] = []  # of keywords holding a literal (extract/file_facts.literal_keywords)
