@@ -50,15 +50,35 @@ def links_of(path: str, facts: PyFacts, second: bool) -> Links:
 class Modules(ModuleNames):
     """The project's Python files by the module names an import can spell (model/module_names.py)."""
 
-    __slots__ = ()
+    __slots__ = ("_named", "_near")
 
     def __init__(self, paths: Iterable[str]) -> None:
         super().__init__()
+        # Per imported module name, what `named` finds whatever the importer: the file, "" for none, None when a
+        # tail of it is ambiguous (`beside` the importer decides). Every parsed file imports the same few
+        # hundred names (`typing`, `fastapi`, `app.models`), asked once each.
+        self._named: dict[str, str | None] = {}
+        self._near: dict[tuple[str, str], str | None] = {}  # (module, importer's folders) -> `nearest`
         for path in paths:
             self.add(module_name_for(path), path)
 
     def path(self, module: str) -> str | None:
         return self.get(module)
+
+    def named(self, module: str, importer: str) -> str | None:
+        """`path(module)`, else `beside(module, importer)`."""
+        known = self._named.get(module, "\0")
+        if known == "\0":
+            known = self._named[module] = self.get(module) or (None if self.ambiguous(module) else "")
+        if known is None:  # the copy under the importer's folders: the same for every file of its folder
+            if not importer:
+                return None
+            key = module, importer.removesuffix(".py").replace("/", ".").rpartition(".")[0]
+            near = self._near.get(key, "\0")
+            if near == "\0":
+                near = self._near[key] = self.nearest(module, importer)
+            return near
+        return known or None
 
 
 def named(imported: Iterable[str], modules: Modules, importer: str = "") -> list[str]:
@@ -67,7 +87,7 @@ def named(imported: Iterable[str], modules: Modules, importer: str = "") -> list
     importer's own folders (`importer`: its path)."""
     found: dict[str, None] = {}
     for module in imported:
-        path = modules.path(module) or modules.beside(module, importer)
+        path = modules.named(module, importer)
         if path is not None:
             found[path] = None
     return list(found)

@@ -54,6 +54,10 @@ class ModuleNames:
         `api.routers.core`). None when no tail of it is ambiguous or no copy sits beside the importer."""
         if not importer or not self.ambiguous(dotted):
             return None
+        return self.nearest(dotted, importer)
+
+    def nearest(self, dotted: str, importer: str) -> str | None:
+        """The module `dotted` names under the folders of `importer`, nearest first (`under_folders`)."""
         return next((found for candidate in self.under_folders(dotted, importer)
                      if (found := self.full.get(candidate))), None)
 
