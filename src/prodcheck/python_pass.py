@@ -10,12 +10,13 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from prodcheck import cache
 from prodcheck.discovery.run_scripts import is_run_script, run_scripts
 from prodcheck.discovery.sources import SourceFile
+from prodcheck.limits import OverBudget
 from prodcheck.memory import release_freed
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
@@ -29,16 +30,21 @@ MIN_POOL_CPUS = 4  # below this the pool costs more than it saves: see default_j
 
 
 
+@lru_cache(maxsize=1)
+def _extractor() -> Callable[[str, bytes, bool], PyFacts]:
+    """The extractor, imported when a file is first extracted (a run whose facts are all cached never loads it);
+    then a lookup, not an import statement per file."""
+    from prodcheck.extract.python import extract
+
+    return extract
+
+
 def _python_work(item: tuple[str, bytes] | tuple[str, bytes, bool]) -> tuple[str, PyFacts | tuple[str, int, int]]:
     """Runs in worker processes: must stay a top-level function over picklable data. The item: path, bytes and
     whether the file is a test file to extract reduced (`reducible`)."""
-    from prodcheck.extract.python import extract
-
-    from prodcheck.limits import OverBudget
-
     path, data = item[0], item[1]
     try:
-        return path, extract(path, data, len(item) > 2 and bool(item[2]))
+        return path, _extractor()(path, data, len(item) > 2 and bool(item[2]))
     except OverBudget as error:  # the extractor stops at the first fact over the budget (and counts them all)
         return path, (str(error), 1, 1)
     except SyntaxError as error:

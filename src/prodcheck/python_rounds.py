@@ -67,13 +67,16 @@ def links_key(plan: PythonPlan) -> str | None:
 def _follow_links(plan: PythonPlan, skipped: dict[str, SourceFile], settings: Settings) -> None:
     """From every parsed file with async code, the modules it imports, round after round (python_links.py)."""
     modules = Modules([*plan.keys, *(source.path for source in plan.unparsed)])
-    frontier = [path for path in list(plan.keys) if _links(plan, path)[0]]
+    # Each file's links once: a file of the first round is asked here, and again when the round follows it.
+    links = {path: _links(plan, path) for path in list(plan.keys)}
+    frontier = [path for path, (is_async, _) in links.items() if is_async]
     seen = set(frontier)
     while frontier:
         selected: list[str] = []
         following: list[str] = []
         for path in frontier:
-            for found in named(_links(plan, path)[1], modules, path):
+            known = links.get(path)
+            for found in named((known or _links(plan, path))[1], modules, path):
                 if found in seen:
                     continue
                 seen.add(found)
