@@ -19,12 +19,15 @@ class ModuleNames:
 
     def add(self, module: str, value: str) -> None:
         self.full.setdefault(module, value)
-        parts = module.split(".")
         tails = self.tails
-        for start in range(len(parts)):
-            tail = ".".join(parts[start:])
+        tail = module
+        while True:  # the module, then each dotted tail of it (cut after each dot)
             if tails.setdefault(tail, value) != value:
                 tails[tail] = ""
+            dot = tail.find(".")
+            if dot < 0:
+                return
+            tail = tail[dot + 1:]
 
     def get(self, dotted: str) -> str | None:
         found = self.full.get(dotted) or self.tails.get(dotted)
@@ -73,4 +76,4 @@ def module_name_for(path: str) -> str:
         parts.pop()
     if parts and parts[0] in {"src", "lib"} and len(parts) > 1:
         parts = parts[1:]
-    return ".".join(p for p in parts if p) or "__root__"
+    return ".".join(filter(None, parts)) or "__root__"
