@@ -40,8 +40,13 @@ class ModuleNames:
     def ambiguous(self, dotted: str) -> bool:
         """Whether `dotted` or a leading part of it is the dotted tail of several modules (two copies of an
         application in one repository: `api/chalicelib/...` and `ee/api/chalicelib/...`)."""
-        parts = dotted.split(".")
-        return any(self.tails.get(".".join(parts[:cut])) == "" for cut in range(1, len(parts) + 1))
+        tails = self.tails  # each leading part cut off at its dot: no split, join or generator (cells) per question
+        at = dotted.find(".")
+        while at != -1:
+            if tails.get(dotted[:at]) == "":
+                return True
+            at = dotted.find(".", at + 1)
+        return tails.get(dotted) == ""
 
     @staticmethod
     def under_folders(dotted: str, importer: str) -> Iterator[str]:
