@@ -88,12 +88,7 @@ class Callables:
                     continue
             if then == _UNASKED:
                 then = self._then(call, function, listed("blocking", "eager", "functions"))
-            if then == _EAGER:
-                found = self._called_by_builtin(call, function, facts, seen)
-            elif then == _HANDED:
-                found = self._handed_to_helper(call, function, facts, seen)
-            else:
-                continue
+            found = self._asked(then, call, function, facts, seen)
             if found is not None:
                 yield call, found
 
@@ -131,15 +126,22 @@ class Callables:
             then = self._then(call, function, eager)
             if held is not None or then != _NOTHING:
                 noted.append((call, held, owner, owner_facts, then))
-            if then == _EAGER:
-                found = self._called_by_builtin(call, function, facts, seen)
-            elif then == _HANDED:
-                found = self._handed_to_helper(call, function, facts, seen)
-            else:
-                continue
+            if then == _NOTHING:
+                continue  # (most calls: no method call for them)
+            found = self._asked(then, call, function, facts, seen)
             if found is not None:
                 yield call, found
         memo[function.qualname] = (function, facts, noted)
+
+    def _asked(self, then: int, call: Call, function: Function, facts: PyFacts,
+               seen: frozenset[str]) -> Blocking | None:
+        """What `_then` said to ask of a call: whether the builtin it calls, or the helper it hands a callable to,
+        runs a blocking one (None: nothing to ask, or nothing blocks)."""
+        if then == _EAGER:
+            return self._called_by_builtin(call, function, facts, seen)
+        if then == _HANDED:
+            return self._handed_to_helper(call, function, facts, seen)
+        return None
 
     def _then(self, call: Call, function: Function, eager: frozenset[str]) -> int:
         """What `reached` asks of a call after the callable it names: a builtin that calls its argument (`_EAGER`), a
