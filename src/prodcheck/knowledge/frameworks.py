@@ -25,6 +25,12 @@ def is_application(name: str) -> bool:
 
 
 @cache
+def application_constructors() -> frozenset[str]:
+    """Every constructor `is_application` accepts: what a project's call index is asked for (`CallIndex.called`)."""
+    return frozenset(name for name in app_constructors() if is_application(name))
+
+
+@cache
 def route_methods() -> frozenset[str]:
     return frozenset(load("frameworks")["routes"]["methods"])
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from prodcheck.knowledge import load
 from prodcheck.extract.once import memo_decorators
 from prodcheck.knowledge.databases import EngineFactory, engine_factory
-from prodcheck.knowledge.frameworks import is_application
+from prodcheck.knowledge.frameworks import application_constructors
 from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.servers import cpu_count_calls
 from prodcheck.knowledge.migrations import environment_imports
@@ -136,8 +136,8 @@ class Engines:
         class they build)."""
         index = self.project.python
         pending: list[str] = [function.qualname for function, _facts, _how in index.startup_hooks]
-        # the application constructors among the project's call names, judged once per name, not once per call
-        applications = index.calls.matching(is_application)
+        # the application constructors the project calls (the knowledge lists them: no call name is judged)
+        applications = index.calls.called(application_constructors())
         for facts in index.files.values():
             if self.project.context_of(facts.path) == Context.TEST:
                 continue

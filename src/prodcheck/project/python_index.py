@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import ClassVar, TypeVar
 
 from prodcheck.knowledge.databases import engine_factory, session_classes
-from prodcheck.knowledge.frameworks import app_constructors, is_application, library_hooks, middleware_hooks, middleware_wrappers
+from prodcheck.knowledge.frameworks import application_constructors, is_application, library_hooks, middleware_hooks, middleware_wrappers
 from prodcheck.model.facts import ASYNC_WITH, Call, Function, PyFacts, Value
 from prodcheck.project.python_routes import RouteIndex
 
@@ -141,7 +141,7 @@ class PythonIndex(RouteIndex):
     def startup_hooks(self) -> list[tuple[Function, PyFacts, str]]:
         """(function, facts, how) for lifespans, startup events and handlers."""
         hooks: dict[str, tuple[Function, PyFacts, str]] = {}
-        applications = self.calls.called(name for name in app_constructors() if is_application(name))
+        applications = self.calls.called(application_constructors())
         for _facts, call in self.calls.among(applications):
             scope = self.functions.get(call.scope)
             for target in self._lifespan_functions(call.value.kwarg("lifespan"), scope[0] if scope else None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
-from prodcheck.knowledge.frameworks import app_constructors, is_application
+from prodcheck.knowledge.frameworks import application_constructors
 from prodcheck.model.facts import PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
@@ -50,7 +50,7 @@ class DebugEnabled(Rule):
 
     def _python(self, project: Project) -> Iterator[Draft]:
         index = project.python
-        applications = project.calls.called(name for name in app_constructors() if is_application(name))
+        applications = project.calls.called(application_constructors())
         building = project.calls.paths_calling(applications)  # the other files' calls are not looked at
         for facts in project.python_facts.values():
             source = project.by_path.get(facts.path)
