@@ -28,7 +28,7 @@ from prodcheck.rules.concurrency.called import Called
 from prodcheck.rules.concurrency.containers import Containers
 from prodcheck.rules.concurrency.entered import Entered
 from prodcheck.rules.concurrency.hierarchy import Hierarchy
-from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, union
+from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding, union
 from prodcheck.rules.concurrency.members import Members
 from prodcheck.rules.concurrency.scopes import Scopes
 from prodcheck.rules.concurrency.value_shapes import called_times, forgotten, module_global, offloaded_call, opaque
@@ -143,22 +143,35 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         return self._computed(key, dotted, function, line)
 
     def _computed(self, key: tuple[str, str, int], dotted: str, function: Function | None, line: int) -> Holding | None:
-        """`expression`'s answer when not memoised: apart, so that `expression` makes no cells (3.11 makes them on entry)."""
-        if "." in dotted and "(" not in dotted and "[" not in dotted:
-            return self._own(key, lambda: self._dotted(dotted, function, line))
-        return self._own(key, lambda: self._expression(dotted.split("."), function, 0, line))
-
-    def _dotted(self, dotted: str, function: Function | None, line: int) -> Holding | None:
-        """`_expression` for a dotted name without calls or entries (`self.repo.get`, `tagflow.tag.div`): the name
-        itself, else the last part as a member of what the head holds. The head is answered as an expression of
-        its own (memoised: its answer is the same whichever name asks), so the head's prefixes are not followed
-        again for each of its members a function names (PC501 asks what every call's name holds)."""
-        found = self._name(dotted, function, 0, line)
-        if found is not None:
-            return found
-        head, _, last = dotted.rpartition(".")
-        held = self.expression(head, function, line=line)
-        return self.member(held, last, False, 1) if held is not None and last else None
+        """`expression`'s answer when not memoised, bounded and kept as `Members._own` keeps an answer of its own
+        (the same steps, written out: `expression` has just found no memoised answer, and no closure is made for
+        `_own` to call, on the path every expression a rule asks about is first answered by)."""
+        active = self._active
+        at = active.get(key)
+        if at is not None or len(active) > MAX_NESTING:
+            self._low = min(self._low, at if at is not None else 0)
+            return None
+        place = active[key] = len(active)
+        outer, self._low = self._low, place + 1
+        try:
+            if "." in dotted and "(" not in dotted and "[" not in dotted:
+                # a dotted name without calls or entries (`self.repo.get`, `tagflow.tag.div`): the name itself, else
+                # the last part as a member of what the head holds. The head is answered as an expression of its own
+                # (memoised: its answer is the same whichever name asks), so the head's prefixes are not followed
+                # again for each of its members a function names (PC501 asks what every call's name holds)
+                result = self._name(dotted, function, 0, line)
+                if result is None:
+                    head, _, last = dotted.rpartition(".")
+                    held = self.expression(head, function, line=line)
+                    result = self.member(held, last, False, 1) if held is not None and last else None
+            else:
+                result = self._expression(dotted.split("."), function, 0, line)
+        finally:
+            del active[key]
+            low, self._low = self._low, min(outer, self._low)
+        if low >= place:
+            self._memo[key] = result
+        return result
 
     def value(self, value: Value | None, function: Function | None, depth: int = 0) -> Holding | None:
         if value is None or depth > MAX_DEPTH:
