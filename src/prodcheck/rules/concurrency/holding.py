@@ -89,6 +89,7 @@ class HoldsBase:
     entries: dict[str, list[tuple[Value, Function | None]]]  # module global -> values functions store in it
     _memo: dict[tuple[str, str, int], Holding | None]
     _locals: dict[str, dict[str, list[Value]]]
+    _module_dots: dict[str, str]  # function -> its module and a dot (`Scopes.unshadow`)
     _bound: dict[int, tuple[Function, tuple[str, ...], tuple[str, ...]]]  # by id: `Scopes._bound_names`
     _active: dict[tuple[str, str, int], int]
     _low: int

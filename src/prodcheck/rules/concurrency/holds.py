@@ -62,6 +62,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         # (`_name`): most of the dotted prefixes `_expression` tries before the one a local or parameter holds
         self._unnamed: set[str] = set()
         self._locals: dict[str, dict[str, list[Value]]] = {}
+        self._module_dots: dict[str, str] = {}  # function -> its module and a dot (`unshadow`)
         self._bound: dict[int, tuple[Function, tuple[str, ...], tuple[str, ...]]] = {}
         self._active: dict[tuple[str, str, int], int] = {}  # the answers under way, each with its place (`_own`)
         self._low = 1 << 30  # the outermost place a cut met in the answer under way (`_own`)
@@ -130,13 +131,15 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         is used: a local assigned more than once holds what its last assignment before that line gave it."""
         if not dotted:
             return None
-        if line:  # `_line_matters`, inline: asked for every use of every expression, most of them answered here
-            bound = self._bound.get(id(function)) if function is not None else None
-            moving = bound[2] if bound is not None and bound[0] is function else \
-                self._bound_names(function)[1] if function is not None else ()
-            if dotted.partition(".")[0] not in moving:
-                line = 0  # the answer does not depend on the line: one memo entry for every use
-        key = (function.qualname if function else "", dotted, line)
+        if function is None:
+            key = ("", dotted, 0)  # no local: the answer does not depend on the line
+        else:
+            if line:  # `_line_matters`, inline: asked for every use of every expression, most of them answered here
+                bound = self._bound.get(id(function))
+                moving = bound[2] if bound is not None and bound[0] is function else self._bound_names(function)[1]
+                if not moving or dotted.partition(".")[0] not in moving:
+                    line = 0  # the answer does not depend on the line: one memo entry for every use
+            key = (function.qualname, dotted, line)
         found = self._memo.get(key, _UNKNOWN)
         if found is not _UNKNOWN:
             return found  # type: ignore[return-value]  # an expression's key stores a Holding or None

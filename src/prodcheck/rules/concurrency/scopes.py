@@ -21,18 +21,20 @@ class Scopes(HoldsBase):
         if found is None:
             return None
         outer = found[0]
-        bound = name in self._local_values(outer) or any(param.name == name for param in outer.params)
-        return outer if bound else None
+        return outer if name in self._local_values(outer) or _has_param(outer, name) else None
 
     def unshadow(self, dotted: str, function: Function) -> str:
         """`dotted` as the function wrote it when the extractor qualified it as a module global (`log.record` is
         read as `app.audit.log.record` when the module binds `log`) but the function, or the factory it is nested
         in, binds that name itself (a parameter, a local): Python's scoping makes it theirs."""
-        found = self.index.functions.get(function.qualname)
-        module = found[1].module if found else ""
-        if not module or not dotted.startswith(module + "."):
+        prefix = self._module_dots.get(function.qualname)
+        if prefix is None:  # the function's module and a dot, made once per function ("": not a project function)
+            found = self.index.functions.get(function.qualname)
+            module = found[1].module if found else ""
+            prefix = self._module_dots[function.qualname] = module + "." if module else ""
+        if not prefix or not dotted.startswith(prefix):
             return dotted
-        written = dotted[len(module) + 1:]
+        written = dotted[len(prefix):]
         return written if self.binds(function, written.partition(".")[0]) else dotted
 
     def binds(self, function: Function, name: str) -> bool:
@@ -40,7 +42,7 @@ class Scopes(HoldsBase):
         function's: then it is not the module global of the same name."""
         if name in function.declared:
             return False
-        if name in self._local_values(function) or any(param.name == name for param in function.params):
+        if name in self._local_values(function) or _has_param(function, name):
             return True
         return self._enclosing(function, name) is not None
 
@@ -94,7 +96,7 @@ class Scopes(HoldsBase):
     def _parameter_here(self, function: Function, name: str, line: int) -> bool:
         """`file.file.read()` at a line above every assignment of `file` in the body (`file = UploadFile(...)`
         further down, `for file, meta in files:`): the parameter is what the name holds there."""
-        if not line or not any(param.name == name for param in function.params):
+        if not line or not _has_param(function, name):
             return False
         values = self._local_values(function).get(name) or []
         return bool(values) and all(value.line > line for value in values)
@@ -138,3 +140,14 @@ class Scopes(HoldsBase):
     def _reassigned(self, function: Function, name: str) -> bool:
         values = self._local_values(function).get(name)
         return values is not None and len(values) > 1
+
+
+def _has_param(function: Function, name: str) -> bool:
+    """The function has a parameter `name` (a loop: `any` over a generator costs a frame per call, and `Holds` asks
+    this for most names it follows)."""
+    for param in function.params:
+        if param.name == name:
+            break
+    else:
+        return False
+    return True
