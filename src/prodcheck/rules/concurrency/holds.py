@@ -157,13 +157,14 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         place = active[key] = len(active)
         outer, self._low = self._low, place + 1
         try:
-            if "." in dotted and "(" not in dotted and "[" not in dotted:
-                # a dotted name without calls or entries (`self.repo.get`, `tagflow.tag.div`): the name itself, else
-                # the last part as a member of what the head holds. The head is answered as an expression of its own
-                # (memoised: its answer is the same whichever name asks), so the head's prefixes are not followed
-                # again for each of its members a function names (PC501 asks what every call's name holds)
+            if "(" not in dotted and "[" not in dotted:
+                # a name without calls or entries: the name itself (a plain name is `_expression`'s one part); else,
+                # dotted (`self.repo.get`, `tagflow.tag.div`), the last part as a member of what the head holds. The
+                # head is answered as an expression of its own (memoised: its answer is the same whichever name asks),
+                # so the head's prefixes are not followed again for each of its members a function names (PC501 asks
+                # what every call's name holds)
                 result = self._name(dotted, function, 0, line)
-                if result is None:
+                if result is None and "." in dotted:
                     head, _, last = dotted.rpartition(".")
                     held = self.expression(head, function, line=line)
                     result = self.member(held, last, False, 1) if held is not None and last else None
