@@ -101,17 +101,26 @@ class Callables:
         holds = self.analysis.holds
         eager = listed("blocking", "eager", "functions")
         noted: list[_Candidate] = []
+        params = [param.name for param in function.params]
+        # the function's call targets (`_target`), read when first needed (where `_target` would first be asked)
+        targets: dict[int, Function] | None = None
         for call in self.index.calls_by_scope.get(function.qualname, []):
             flags = call.flags
-            if flags & (OFFLOADED | ONCE) or (flags & AWAITED and not self._is_project_call(call, function)):
+            if flags & (OFFLOADED | ONCE):
                 continue
-            name = call.name
+            if flags & AWAITED:  # `await helper(lambda: ...)`: an awaited project helper still runs what it calls on the loop
+                if targets is None:
+                    targets = self._targets(function)
+                if id(call) not in targets:
+                    continue
+            value = call.value
+            name = value.text
             held: Value | None = None
             owner: Function | None = function
             owner_facts = facts
             if "()" not in name and not call.receiver:
                 held = holds.local(function, name) if "." not in name else None
-                if held is None and not any(param.name == name for param in function.params):
+                if held is None and name not in params:
                     resolved = self.index.resolve(name if "." in name else f"{facts.module}.{name}")
                     if resolved is not None and resolved.assign is not None:
                         held, owner, owner_facts = resolved.assign[0].value, None, resolved.assign[1]
@@ -123,12 +132,23 @@ class Callables:
                         continue
                 else:
                     held = None
-            then = self._then(call, function, eager)
+            # `_then`, inline: the helper found is handed on to `_handed_to_helper`, not looked up again
+            helper: Function | None = None
+            if name in eager:
+                then = _EAGER
+            elif value.items or value.flat_keywords:
+                if targets is None:
+                    targets = self._targets(function)
+                helper = targets.get(id(call))
+                then = _HANDED if helper is not None else _NOTHING
+            else:
+                then = _NOTHING
             if held is not None or then != _NOTHING:
                 noted.append((call, held, owner, owner_facts, then))
             if then == _NOTHING:
                 continue  # (most calls: no method call for them)
-            found = self._asked(then, call, function, facts, seen)
+            found = self._called_by_builtin(call, function, facts, seen) if then == _EAGER else \
+                self._handed_to_helper(call, function, facts, seen, helper)
             if found is not None:
                 yield call, found
         memo[function.qualname] = (function, facts, noted)
@@ -165,20 +185,22 @@ class Callables:
         return None
 
     def _target(self, call: Call, function: Function) -> Function | None:
-        # what `resolved_callees` found, kept on the index for both analyses (a function of the index alone)
+        return self._targets(function).get(id(call))
+
+    def _targets(self, function: Function) -> dict[int, Function]:
+        """The function each call of `function` runs (by the call's id): what `resolved_callees` found, its last one
+        for a call that runs several, kept on the index for both analyses (a function of the index alone)."""
         memo: dict[str, dict[int, Function]] = self.index.__dict__.setdefault("_callee_targets", {})
         targets = memo.get(function.qualname)
         if targets is None:
             targets = memo[function.qualname] = {id(c): t for c, t, _ in self.analysis.callees(function)}
-        return targets.get(id(call))
-
-    def _is_project_call(self, call: Call, function: Function) -> bool:
-        """`await helper(lambda: ...)`: an awaited project helper still runs what it calls on the loop."""
-        return self._target(call, function) is not None
+        return targets
 
     def _handed_to_helper(self, call: Call, function: Function, facts: PyFacts,
-                          seen: frozenset[str]) -> Blocking | None:
-        helper = self._target(call, function)
+                          seen: frozenset[str], helper: Function | None = None) -> Blocking | None:
+        """`helper`: the function the call runs (`_target`), when the caller found it already."""
+        if helper is None:
+            helper = self._target(call, function)
         if helper is None:
             return None
         called = self.called_params(helper)
@@ -285,7 +307,7 @@ class Callables:
         for call in calls:
             value = call.value
             # a call that only hands the value to a thread (`to_thread(run_job, fn)`) runs nothing here
-            if call.flags & (OFFLOADED | ONCE) or not any(
+            if call.flags & (OFFLOADED | ONCE) or not (value.items or value.flat_keywords) or not any(
                     argument.kind == "name" and argument.text in rest
                     for argument in (*value.items, *value.keyword_values)):
                 continue

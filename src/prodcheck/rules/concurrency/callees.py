@@ -38,13 +38,19 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
             known = by_name[name, call.receiver] = (
                 found_written, index.call_target(call, function) if found_written == name else None)
         written, target = known
-        targets: list[tuple[Function, PyFacts] | None] = (
-            ([*_own_abstract(holds, call, function, target)] or [target]) if target is not None
-            else ([*_union_targets(holds, call, function)] or [object_target(index, holds, call, function, written)]))
-        if target is None and not any(targets):  # `await self._handlers[kind](data)`: each entry of the table
-            targets = [*dispatched(index, holds, call, function)] or [*_wrapped_called(holds, call, function)] or targets
+        # (the lists below are only read: those a memo of Holds gives are not copied)
+        targets: list[tuple[Function, PyFacts]] | tuple[tuple[Function, PyFacts], ...]
+        if target is not None:
+            targets = _own_abstract(holds, call, function, target) or (target,)
+        else:
+            targets = _union_targets(holds, call, function)
+            if not targets:
+                held = object_target(index, holds, call, function, written)
+                # `await self._handlers[kind](data)`: each entry of the table
+                targets = (held,) if held is not None else \
+                    dispatched(index, holds, call, function) or _wrapped_called(holds, call, function)
         for found in targets:
-            if found is not None and found[0].qualname != function.qualname:
+            if found[0].qualname != function.qualname:
                 out.append((call, *found))
                 for wrapper in decorator_wrappers(index, found[0]):  # (a loop: a generator makes cells on every call)
                     if wrapper[0].qualname != function.qualname:

@@ -18,6 +18,14 @@ from prodcheck.rules.concurrency.wrapped import defined_in
 def dispatched(index: PythonIndex, holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
     """The functions a call of an entry of a dispatch table may run, or the closure a local holds; [] when the
     call is no such call."""
+    # each way below starts from a local the call names (`_maker`, `_table`) or from the entry of a table the call
+    # picks (`table[]`): a call of anything else picks no entry (most calls asked here: a library's)
+    name = call.value.text
+    if "." in name or "[" in name or "(" in name:
+        if not name.endswith("[]") or "[]" in name[:-2]:
+            return []
+    elif holds.local(function, name, call.line) is None:
+        return []
     made = _made_closure(index, holds, call, function)
     if made is not None:
         return [made]

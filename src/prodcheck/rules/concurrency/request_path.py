@@ -146,7 +146,10 @@ def _successors(index: PythonIndex, holds: Holds, function: Function, deferring:
     if found is not None:
         return found
     found = []
-    spawned, own_loop = _given_to(index, function, _spawns), _given_to(index, function, _runs_own_loop)
+    # where the function hands a coroutine to a task spawner or to a loop of its own: asked when an async target
+    # is first met (most functions on the path await none the walk has not placed already)
+    spawned: frozenset[int | Span] | None = None
+    own_loop: frozenset[int | Span] | None = None
     # what the function's calls run, for the readers below (this function's answer only): those resolved_callees
     # finds when it resolves them now, the rest when first asked
     targets: Targets = {}
@@ -158,7 +161,11 @@ def _successors(index: PythonIndex, holds: Holds, function: Function, deferring:
                                           f"`{target.qualname.rsplit('.', 1)[-1]}`")
                          for returned in _coroutines_returned(index, holds, target))
             continue
-        if not target.is_async or _handed_back(function, call) or call.value.at in own_loop:
+        if not target.is_async or _handed_back(function, call):
+            continue
+        if own_loop is None or spawned is None:
+            spawned, own_loop = _given_to(index, function, _spawns), _given_to(index, function, _runs_own_loop)
+        if call.value.at in own_loop:
             continue
         found.append(Entry(target, target_facts, _task(function, target) if call.value.at in spawned
                            else f"awaited from `{caller_name(function, target)}`"))
@@ -272,8 +279,8 @@ def _runs_own_loop(runner: Call) -> bool:
 def _given_to(index: PythonIndex, function: Function, runs: Callable[[Call], bool]) -> frozenset[int | Span]:
     """Where the arguments `function` gives to the calls `runs` accepts are (`job()` of `create_task(job())`): a call
     made there is given to one, in one pass over the function's calls instead of one per call asked about."""
-    return frozenset(given.at for runner in index.calls_by_scope.get(function.qualname, ()) if runs(runner)
-                     for given in runner.value.items)
+    return frozenset(given.at for runner in index.calls_by_scope.get(function.qualname, ())
+                     if runner.value.items and runs(runner) for given in runner.value.items)
 
 
 def _named(entry: Entry) -> str:
