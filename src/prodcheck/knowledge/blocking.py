@@ -132,6 +132,9 @@ class Blocking:
     def __init__(self, data: dict[str, Any]) -> None:
         self.families: dict[str, Family] = {}
         self._functions: dict[str, Family] = {}
+        # `function`'s answers by name: PC501 asks it of every call without a receiver, the same names again and
+        # again, and a miss (most names) tries every pattern and resource glob
+        self._function_answers: dict[str, Family | None] = {}
         self._clients: dict[str, Family] = {}
         self._patterns: list[tuple[str, Family, bool]] = []  # (glob, family, is_client)
         self._resources: list[tuple[tuple[str, ...], Family]] = []  # (a resource class's glob, by part; family)
@@ -189,6 +192,8 @@ class Blocking:
         # Families whose client blocks when called itself (`llm(prompt)` of a `llama_cpp.Llama`): `__call__` listed
         self.called = frozenset(f.key for f in self.families.values()
                                 if f.methods is not None and "__call__" in f.methods and not f.cpu)
+        # methods that run a local model's computation on a client of some CPU family (`Family.cpu_method`)
+        self.cpu_methods = frozenset(method for f in self.families.values() if f.cpu and f.methods for method in f.methods)
         self.orms = {key: Orm(key, entry["what"], entry["instead"], frozenset(entry["models"]),
                               frozenset(entry["class_io"]), frozenset(entry["instance_io"]),
                               frozenset(entry["builders"]), frozenset(entry["query_io"]))
@@ -223,7 +228,11 @@ class Blocking:
 
     def function(self, name: str) -> Family | None:
         """The family of a function that blocks when called, by its qualified name."""
-        return self._functions.get(name) or self._pattern(name, False) or self._resource_method(name)
+        answers = self._function_answers
+        if name in answers:
+            return answers[name]
+        found = answers[name] = self._functions.get(name) or self._pattern(name, False) or self._resource_method(name)
+        return found
 
     def _resource_method(self, name: str) -> Family | None:
         """`stripe.PaymentMethod.attach`: a method called on a module's resource class that makes a request (any

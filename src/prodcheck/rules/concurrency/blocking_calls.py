@@ -42,20 +42,27 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             if inspected is not None and inspected.blocking_session:
                 return Why("SQLAlchemy inspection of a sync engine", kb.sqlalchemy.instead)
     head, _, method = name.rpartition(".")
+    held: Holding | None = None  # what the head holds (`self.repo` of `self.repo.get`), asked once for both uses below
+    asked = False
     if head and not (not call.receiver and holds.named_after_import(function, name)):
-        why = _method_blocks(index, holds, head, method, call, function)
+        held, asked = holds.expression(head, function, line=call.line), True
+        why = _method_blocks(index, holds, held, head, method, call, function)
         if why is not None:
             return why
     if not call.receiver and not head and function.qualname:
         picked = _picked_by_name(holds, call, function)
         if picked is not None:
             return picked
-    if kb.called and "()" not in name and not _client_method(holds, head, call, function):
-        # `llm(prompt)`, `self.llm(prompt)`: a client called as a function (not a method of one: judged above)
-        holder = holds.expression(name, function, line=call.line)
-        family = holds.family(holder) if holder is not None else None
-        if family is not None and family.key in kb.called:
-            return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
+    if kb.called and "()" not in name:
+        if head and not asked:
+            held = holds.expression(head, function, line=call.line)
+        # `llm(prompt)`, `self.llm(prompt)`: a client called as a function; `llm.tokenize()` of a client `llm` is a
+        # method of the client, not the client called (judged above)
+        if held is None or held.kind != "client":
+            holder = holds.expression(name, function, line=call.line)
+            family = holds.family(holder) if holder is not None else None
+            if family is not None and family.key in kb.called:
+                return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
     value = call.value
     if not value.items and not value.flat_keywords:
         return None  # nothing handed to a helper
@@ -136,14 +143,6 @@ def _model_query(index: PythonIndex, head: str, call: Call, function: Function) 
     return False
 
 
-def _client_method(holds: Holds, head: str, call: Call, function: Function) -> bool:
-    """`llm.tokenize` of a client `llm`: a method of a client, not the client called."""
-    if not head:
-        return False
-    holder = holds.expression(head, function, line=call.line)
-    return holder is not None and holder.kind == "client"
-
-
 def _in_memory(holds: Holds, value: Value, function: Function, buffers: frozenset[str]) -> bool:
     """`zipfile.ZipFile(io.BytesIO(data))`, `tarfile.open(fileobj=buffer)` with `buffer = io.BytesIO()`: the
     file argument is an in-memory buffer of knowledge/blocking.toml (directly or through a local variable)."""
@@ -218,9 +217,10 @@ def _what(family: Family, name: str) -> str:
     return f"`{shown}()` ({family.what})"
 
 
-def _method_blocks(index: PythonIndex, holds: Holds, head: str, method: str, call: Call, function: Function) -> Why | None:
+def _method_blocks(index: PythonIndex, holds: Holds, holder: Holding | None, head: str, method: str, call: Call,
+                   function: Function) -> Why | None:
+    """Why `head.method()` blocks, `holder` being what `head` holds."""
     kb = holds.kb
-    holder = holds.expression(head, function, line=call.line)
     if holder is not None and holder.kind == "object":
         holder = holds.delegate(holder.ref, method) or holder  # a wrapper whose `__getattr__` forwards to a client
     if holder is None:

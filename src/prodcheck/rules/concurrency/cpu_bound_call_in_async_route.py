@@ -123,6 +123,8 @@ def _model_inference(index: PythonIndex, call: Call, function: Function) -> str 
     holds = Holds.of(index)
     name = call.name
     head, _, method = name.rpartition(".")
+    if "()" in name and method not in holds.kb.cpu_methods:
+        return None  # `select(X).where(y)`: no model's method (whatever the head holds), nor a model called by name
     if head:
         holder = holds.expression(head, function, line=call.line)
         family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None

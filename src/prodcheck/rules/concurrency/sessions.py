@@ -38,13 +38,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
     if not handed:
         return None
     name = value.text
-    if name in holds.kb.not_io.functions or _logs(index, holds, name, function) or name.endswith("__init__"):
-        return None
-    if name in partials():
-        return None  # `partial(build, session=db)` binds the session: what calls the partial runs the helper
-    if name.endswith(("()", "[]")):
-        # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;
-        # `HANDLERS[kind](db)`: an entry of a table, followed into each function the table names (dispatch.py)
+    if _quiet_by_name(index, holds, name):
         return None
     target = found if "()" not in name else index.call_target(call, function) or object_target(index, holds, call, function)
     if target is None and call.receiver and name.startswith(call.receiver + ".") and name.count(".") == 1:
@@ -79,6 +73,23 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
     if target is not None and _query_run_here(index, holds, call, function):
         return None
     return Why(f"`{name.rsplit('.', 1)[-1]}()` called with the sync SQLAlchemy session `{session}`", sql.instead)
+
+
+def _quiet_by_name(index: PythonIndex, holds: Holds, name: str) -> bool:
+    """What the call's name alone says: it looks at or formats its arguments (`len`, a logger's method), it is a
+    constructor, or it binds or picks what runs later. Kept by name on the index: PC501 asks it of every call
+    handed a name, most of them under a few names (`logger.info`, `len`, `str`)."""
+    answers: dict[str, bool] = index.__dict__.setdefault("_session_quiet_names", {})
+    found = answers.get(name)
+    if found is None:
+        found = answers[name] = (
+            name in holds.kb.not_io.functions or _logs(index, holds, name) or name.endswith("__init__")
+            # `partial(build, session=db)` binds the session: what calls the partial runs the helper
+            or name in partials()
+            # `REGISTRY.get(kind, Default)(db)`: what a call returned is called, a class as often as a query;
+            # `HANDLERS[kind](db)`: an entry of a table, followed into each function the table names (dispatch.py)
+            or name.endswith(("()", "[]")))
+    return found
 
 
 def _query_run_here(index: PythonIndex, holds: Holds, call: Call, function: Function) -> bool:
@@ -218,7 +229,7 @@ def _undefined_member(holds: Holds, name: str, function: Function) -> bool:
     return False
 
 
-def _logs(index: PythonIndex, holds: Holds, name: str, function: Function) -> bool:
+def _logs(index: PythonIndex, holds: Holds, name: str) -> bool:
     """`logger.info(db)`: a method of a logger (a logging module's own functions, a module global or an
     attribute bound to `logging.getLogger(...)`, a name conventionally bound to a logger) formats its
     arguments and queries nothing."""
