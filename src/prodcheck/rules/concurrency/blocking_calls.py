@@ -10,6 +10,7 @@ from prodcheck.knowledge import listed
 from prodcheck.knowledge.blocking import Family
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.arguments import call_runs, client_argument, sync_function
+from prodcheck.rules.concurrency.branches import parameter, touched
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_argument, query_rendered, query_run_later, query_shown
 from prodcheck.rules.concurrency.sessions import sync_session_argument
@@ -75,9 +76,27 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     # the project function the call runs, found once for the three readers of what its arguments hold
     found = call_runs(index, holds, call, function)
     target = sync_function(found)
+    if target is not None:
+        handed = _used_by(index, call, target, handed)
     return (client_argument(index, holds, call, function, target, handed)
             or query_argument(index, holds, call, function, target, handed)
             or sync_session_argument(index, holds, call, function, found, handed))
+
+
+def _used_by(index: PythonIndex, call: Call, target: Function, handed: list[Value]) -> list[Value]:
+    """`handed` less the last of its arguments that `target` leaves `unused` (branches.py): a parameter the helper
+    calls nothing on, hands to no call and binds no other name to gets a client whose method it calls
+    (arguments.py), a query it runs (queries.py) or a session it queries with (sessions.py, which passes over the
+    call when the first argument holding a session is such: `_passed_through`) from no argument, so none of the
+    three readers asks what those hold. Only the last ones: an earlier one may be the first holding a session."""
+    found: dict[str, frozenset[str]] = index.__dict__.setdefault("_touched_names", {})
+    used = found.get(target.qualname)
+    if used is None:
+        used = found[target.qualname] = touched(index.calls_by_scope.get(target.qualname, ()), target)
+    end = len(handed)
+    while end and (name := parameter(call, target, handed[end - 1])) is not None and name not in used:
+        end -= 1
+    return handed if end == len(handed) else handed[:end]
 
 
 def _names_any(value: Value, names: frozenset[str], depth: int = 0) -> bool:

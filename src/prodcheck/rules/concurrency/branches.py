@@ -150,6 +150,20 @@ def unused(calls: tuple[Call, ...], target: Function, name: str) -> bool:
     return not any(value.kind == "name" and value.text == name for _, value, _ in target.locals)
 
 
+def touched(calls: tuple[Call, ...], target: Function) -> frozenset[str]:
+    """The names `target` calls something on, hands to a call or binds another name to (as heads of dotted names):
+    a parameter not among them is `unused` (one pass over the function's calls for all its parameters)."""
+    found: set[str] = set()
+    for call in calls:
+        value = call.value
+        if call.receiver:
+            found.add(call.receiver)
+        if "." in value.text:
+            found.add(value.text.partition(".")[0])
+        found.update(a.text.partition(".")[0] for a in (*value.items, *value.keyword_values) if a.kind == "name")
+    found.update(value.text for _, value, _ in target.locals if value.kind == "name")
+    return frozenset(found)
+
 
 _STORES = frozenset({"append", "add", "extend", "insert"})  # list/set methods that keep an object for later
 
