@@ -3,11 +3,13 @@ raw DDL, a drop. Docs: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
 
+from prodcheck.knowledge import load
 from prodcheck.knowledge.migrations import (
     ddl_executors, ddl_statement, management_calls, management_program, migration_calls, migration_command, shell_keywords,
 )
-from prodcheck.knowledge.names import Resolver
+from prodcheck.knowledge.names import Names, Resolver
 from prodcheck.model.facts import Call, Value
 from prodcheck.parsing.shell import split_script
 
@@ -18,19 +20,19 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     names what built the object a method is called on (for a checkpointer's `.setup()`), `constant`
     the value a module-level name holds (SQL kept in a constant)."""
     name = call.name
-    if name in migration_calls("upgrade"):
+    named = tables_naming(name)
+    if "upgrade" in named:
         return "`alembic.command.upgrade()`"
     if migration_calls("create_all").match(name, constructor):
         return "`metadata.create_all()`"
-    if name in migration_calls("library_schema"):
+    if "library_schema" in named:
         return f"`{name.rsplit('.', 1)[-1]}()` (creates the schema)"
-    if name in migration_calls("library_runners"):
+    if "library_runners" in named:
         return f"`{name.rsplit('.', 1)[-1]}()` (a migration runner, by its name)"
-    if name in migration_calls("library_stamp"):
+    if "library_stamp" in named:
         return f"`{name.rsplit('.', 1)[-1]}()` (`alembic stamp`: marks the schema current)"
     generate = call.value.kwarg("generate_schemas")
-    if name in migration_calls("generate_schemas") or (name in migration_calls("register_tortoise")
-                                                       and generate is not None and generate.is_true):
+    if "generate_schemas" in named or ("register_tortoise" in named and generate is not None and generate.is_true):
         return "Tortoise `generate_schemas`"
     if name.endswith("migration_context"):
         mode = call.value.kwarg("mode")
@@ -51,7 +53,7 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     built = migration_calls("built_with_tables").match(name, constructor)
     if built is not None:
         return f"`{built.rsplit('.', 1)[-1]}(...)` (creates its extension and tables when built)"
-    if name in ddl_executors():
+    if _DDL in named:
         statement = _ddl(call, constant)
         if statement is not None:
             first = call.value.arg(0)
@@ -59,18 +61,18 @@ def migration_call(call: Call, constructor: Resolver | None = None,
             # SQL read from a file of the repository carries the file's path (startup_paths.values_on)
             return f"raw `{statement}`" + (f" read from `{read.text}`" if read is not None and read.is_str and read.text
                                            else "")
-    if name in migration_calls("command_lines"):
+    if "command_lines" in named:
         words = list(_command_line(call, constant))
         tool = migration_command([name.split(".", 1)[0], *words]) if words else None
         if tool is not None:
             return f"`{tool}` (`{name}()`)"
-    if name in management_calls():
+    if _MANAGEMENT in named:
         # `call_command("migrate", "--noinput")`: the command's words are the call's string arguments
         words = [str(value.literal) for value in call.value.items if value.is_str]
         tool = migration_command([management_program(), *words]) if words else None
         if tool is not None:
             return f"`{tool}` (`{name.rsplit('.', 1)[-1]}()`)"
-    if name in migration_calls("shell"):
+    if "shell" in named:
         # `run(["alembic", "upgrade", "head"])` or `system("cd app && alembic upgrade head")`
         strings = list(_argv_words(call, constant))
         for command in split_script(" ".join(strings)) if strings else []:
@@ -78,6 +80,31 @@ def migration_call(call: Call, constructor: Resolver | None = None,
             if tool is not None:
                 return f"`{tool}` in a subprocess"
     return None
+
+
+# The tables `tables_naming` answers for besides `[calls]`'s kinds (no kind of `[calls]` holds a space).
+_DDL, _MANAGEMENT = "ddl executors", "management calls"
+# call name -> `tables_naming`'s answer. PC401 judges every module-level call of the modules an app loads (polar:
+# 6,700 calls of 650 names), and each judgement asked ten tables whether the name is theirs.
+_NAMED: dict[str, frozenset[str]] = {}
+_NONE: frozenset[str] = frozenset()  # most names' answer, one object
+
+
+def tables_naming(name: str) -> frozenset[str]:
+    """The name tables of migrations.toml whose entries `name` is (as `name in table`): each kind of `[calls]`
+    (`upgrade`, `shell`, ...), `_DDL` for `[ddl] executors`, `_MANAGEMENT` for `[management] calls`. Asked of the
+    tables once per distinct name."""
+    found = _NAMED.get(name)
+    if found is None:
+        found = _NAMED[name] = frozenset(kind for kind, table in _name_tables() if name in table) or _NONE
+    return found
+
+
+@cache
+def _name_tables() -> tuple[tuple[str, Names], ...]:
+    calls = load("migrations")["calls"]
+    return (*((kind, migration_calls(kind)) for kind, entries in calls.items() if isinstance(entries, list)),
+            (_DDL, ddl_executors()), (_MANAGEMENT, management_calls()))
 
 
 def library_setup(call: Call, constructor: Resolver | None) -> bool:
