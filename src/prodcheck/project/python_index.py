@@ -340,6 +340,17 @@ class PythonIndex(RouteIndex):
         return graph
 
     def imported_closure(self, roots: list[str]) -> set[str]:
+        """The modules `roots` import, directly or through others, and the roots themselves: kept per set of roots
+        (rules ask the same again: polar's app modules eight times for PC403's one-off scripts, once for PC401).
+        The set is shared: callers only read it."""
+        key = frozenset(roots)
+        closures: dict[frozenset[str], set[str]] = self.__dict__.setdefault("_closures", {})
+        found = closures.get(key)
+        if found is None:
+            found = closures[key] = self._closure(roots)
+        return found
+
+    def _closure(self, roots: list[str]) -> set[str]:
         seen: set[str] = set()
         stack = list(roots)
         while stack:
