@@ -8,22 +8,14 @@ and a depth limit stops nesting bombs before anything recurses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, cast
-
-import yaml
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from prodcheck.model.finding import Span
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.ynode import YNode as YNode  # the tree's node, where every reader imports it from
 
-try:
-    # libyaml's parser alone (what CSafeLoader parses with): only its events are read, so no loader's
-    # constructor and resolver state is set up per file
-    from yaml._yaml import CParser
-
-    _Loader: type = CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
 
 from prodcheck.limits import MAX_DEPTH
 from prodcheck.limits import MAX_YAML_NODES as MAX_NODES
@@ -36,10 +28,6 @@ class _Mark(Protocol):
     column: int
 
 
-_RESOLVER = yaml.resolver.Resolver()
-# The implicit tag of a mapping or a sequence: the resolver's default, whatever the node holds.
-_MAP_TAG = str(_RESOLVER.resolve(yaml.MappingNode, None, True))
-_SEQ_TAG = str(_RESOLVER.resolve(yaml.SequenceNode, None, True))
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -227,37 +215,87 @@ def _merge(children: list[Any], merged: YNode) -> None:
             children.append((key, value))
 
 
-_SCALAR, _ALIAS, _STREAM_END = yaml.ScalarEvent, yaml.AliasEvent, yaml.StreamEndEvent
-_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
-_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 # The implicit tag of a plain scalar depends only on its text (keys and values repeat across files): short ones are
 # looked up, bounded. Without path resolvers (PyYAML's own Resolver registers none) a scalar's tag is the resolver's
 # walk of its text when it is plain (`implicit[0]`), the default tag when it is not: the text alone is the key.
 _TAGS_MAX = 50_000
 _TAGGED_LENGTH = 40  # longer scalars are resolved each time, never kept
-_NO_PATH_RESOLVERS = not _RESOLVER.yaml_path_resolvers
 _PLAIN_TAGS: dict[str, str] = {}  # plain text -> tag, when there are no path resolvers (else never filled)
+
+# What the composer and `load_documents` read of PyYAML, set by `_import_yaml` (globals: read so in the loop).
+_imported = False
+_Loader: type  # libyaml's parser alone, the loader's events only (no constructor, no resolver state per file)
+_RESOLVER: Any
+_MAP_TAG: str  # the implicit tag of a mapping or a sequence: the resolver's default, whatever the node holds
+_SEQ_TAG: str
+_SCALAR: type
+_ALIAS: type
+_STREAM_END: type
+_MAPPING_START: type
+_MAPPING_END: type
+_SEQUENCE_START: type
+_SEQUENCE_END: type
+_DOCUMENT_START: type[yaml.DocumentStartEvent]
+_SCALAR_NODE: type[yaml.ScalarNode]
+_MARKED_ERROR: type[yaml.MarkedYAMLError]
+_YAML_ERROR: type[yaml.YAMLError]
 # What the resolver answers without its walk: the default tag of a quoted scalar, or of a plain one whose first
 # character no implicit resolver is registered for (when none is registered for every character and no path
 # resolver is set, as in PyYAML's own Resolver).
-_DEFAULT_TAG = str(_RESOLVER.DEFAULT_SCALAR_TAG)
-_QUOTED_TAG = _DEFAULT_TAG if _NO_PATH_RESOLVERS else None  # a quoted scalar's tag, when it is always that
-_RESOLVED_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
-_DEFAULT_WITHOUT_WALK = None not in _RESOLVED_FIRST and _NO_PATH_RESOLVERS
+_NO_PATH_RESOLVERS: bool
+_DEFAULT_TAG: str
+_QUOTED_TAG: str | None  # a quoted scalar's tag, when it is always that
+_RESOLVED_FIRST: frozenset[str | None]
+_DEFAULT_WITHOUT_WALK: bool
+
+
+def _import_yaml() -> None:
+    """Import PyYAML when the first YAML text is parsed, and set what this module reads of it: a scan of Python
+    files alone parses none, and the import was 0.09 G instructions of it (0.4 % of a cold scan of the bench
+    sample, its regexes compiled and its C extension loaded)."""
+    global _imported, _Loader, _RESOLVER, _MAP_TAG, _SEQ_TAG, _SCALAR, _ALIAS, _STREAM_END, _MAPPING_START, \
+        _MAPPING_END, _SEQUENCE_START, _SEQUENCE_END, _DOCUMENT_START, _SCALAR_NODE, _MARKED_ERROR, _YAML_ERROR, \
+        _NO_PATH_RESOLVERS, _DEFAULT_TAG, _QUOTED_TAG, _RESOLVED_FIRST, _DEFAULT_WITHOUT_WALK
+    import yaml
+
+    try:
+        # libyaml's parser alone (what CSafeLoader parses with): only its events are read, so no loader's
+        # constructor and resolver state is set up per file
+        from yaml._yaml import CParser
+
+        _Loader = CParser
+    except ImportError:  # pragma: no cover - PyYAML built without libyaml
+        _Loader = yaml.SafeLoader
+    _RESOLVER = yaml.resolver.Resolver()
+    _MAP_TAG = str(_RESOLVER.resolve(yaml.MappingNode, None, True))
+    _SEQ_TAG = str(_RESOLVER.resolve(yaml.SequenceNode, None, True))
+    _SCALAR, _ALIAS, _STREAM_END = yaml.ScalarEvent, yaml.AliasEvent, yaml.StreamEndEvent
+    _MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+    _SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+    _DOCUMENT_START, _SCALAR_NODE = yaml.DocumentStartEvent, yaml.ScalarNode
+    _MARKED_ERROR, _YAML_ERROR = yaml.MarkedYAMLError, yaml.YAMLError
+    _NO_PATH_RESOLVERS = not _RESOLVER.yaml_path_resolvers
+    _DEFAULT_TAG = str(_RESOLVER.DEFAULT_SCALAR_TAG)
+    _QUOTED_TAG = _DEFAULT_TAG if _NO_PATH_RESOLVERS else None
+    _RESOLVED_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers)
+    _DEFAULT_WITHOUT_WALK = None not in _RESOLVED_FIRST and _NO_PATH_RESOLVERS
+    _imported = True
 
 
 def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    if not _imported:
+        _import_yaml()
     if len(value) > _TAGGED_LENGTH:
         if _DEFAULT_WITHOUT_WALK and (not implicit[0] or value[0] not in _RESOLVED_FIRST):
             return _DEFAULT_TAG  # what `resolve` returns for it
-        return str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
+        return str(_RESOLVER.resolve(_SCALAR_NODE, value, implicit))
     if not (implicit[0] and _NO_PATH_RESOLVERS):
-        return str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
+        return str(_RESOLVER.resolve(_SCALAR_NODE, value, implicit))
     tag = _PLAIN_TAGS.get(value)
     if tag is None:
         if len(_PLAIN_TAGS) >= _TAGS_MAX:
             _PLAIN_TAGS.clear()
-        tag = _PLAIN_TAGS[value] = str(_RESOLVER.resolve(yaml.ScalarNode, value, implicit))
+        tag = _PLAIN_TAGS[value] = str(_RESOLVER.resolve(_SCALAR_NODE, value, implicit))
     return tag
 
 
@@ -278,6 +316,8 @@ def text_cannot_hold(text: str, needle: str) -> bool:
 
 def load_documents(text: str) -> list[YNode]:
     """Every document of a (multi-document) YAML stream; empty documents are dropped."""
+    if not _imported:
+        _import_yaml()
     composer = _Composer()
     documents: list[YNode] = []
     try:
@@ -285,10 +325,10 @@ def load_documents(text: str) -> list[YNode]:
         loader = _Loader(text)
         next_event = loader.get_event
         while (event := next_event()) is not None and event.__class__ is not _STREAM_END:
-            if isinstance(event, yaml.DocumentStartEvent):
+            if isinstance(event, _DOCUMENT_START):
                 composer.anchors = {}
                 documents.append(composer.document(next_event, next_event()))
-    except yaml.MarkedYAMLError as error:
+    except _MARKED_ERROR as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         column = mark.column + 1 if mark else 1
@@ -297,7 +337,7 @@ def load_documents(text: str) -> list[YNode]:
             # Newer libyaml builds stop deep nesting themselves, each with its own wording.
             raise ParseError("YAML nesting too deep", line, column) from None
         raise ParseError(f"invalid YAML: {problem}", line, column) from None
-    except yaml.YAMLError as error:
+    except _YAML_ERROR as error:
         raise ParseError(f"invalid YAML: {error}") from None
     except (RecursionError, StopIteration):
         raise ParseError("YAML nesting too deep") from None
