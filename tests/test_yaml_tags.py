@@ -24,3 +24,23 @@ def test_long_plain_and_quoted_scalars_in_a_document() -> None:
     document = load_documents(f"a: {number}\nb: {text}\nc: {quoted}\n")[0]
     assert [document.get(key).tag for key in "abc"] == [  # type: ignore[union-attr]  # the keys are there
         "tag:yaml.org,2002:int", "tag:yaml.org,2002:str", "tag:yaml.org,2002:str"]
+
+
+def test_a_python_only_scan_does_not_import_pyyaml(tmp_path) -> None:
+    """parsing/yaml.py imports PyYAML when it first parses YAML: a scan of Python files alone never loads it."""
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "app.py").write_text("from sqlalchemy import create_engine\n\nengine = create_engine(URL)\n")
+    code = ("import json, sys\nfrom prodcheck.cli import main\n"
+            "try:\n    main.main(['check', sys.argv[1], '--no-cache', '--format', 'json', '--output', sys.argv[2]])\n"
+            "except SystemExit:\n    pass\n"
+            "print(json.dumps('yaml' in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(tmp_path / "report.json")],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) is False
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: app\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(tmp_path / "report.json")],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) is True
