@@ -531,6 +531,44 @@ def test_the_walks_grouped_regex_matches_where_one_of_the_patterns_does() -> Non
     assert grouped > 100
 
 
+def test_a_lazy_ignore_spec_answers_as_the_spec_built_at_once() -> None:
+    """`lazy_spec` (the one-regex test from the patterns' regexes as written, each pattern compiled only when a path
+    passes it) ignores exactly what `gitignore_spec` does, patterns holding regex syntax, negations, invalid lines
+    (a lone `\\`) and nested folders included; and it compiles no pattern unless a negation matches the path."""
+    import random
+    import warnings
+
+    from prodcheck.discovery.walk import _LazySpec, _matches, gitignore_spec, lazy_spec
+
+    chosen = random.Random(48)
+    atoms = ["a", "ab", "x.y", "*", "**", "?", "[ab]", "[!a]", "[]a]", "\\*", "\\[", "(", ")", "|", "a|b", "+",
+             "{1}", "$", "^", ".", "\\", "foo(bar)", "a)b", "(?:", "(?i)", " ", "#"]
+    names = ["a", "ab", "x.y", "a|b", "foo(bar)", "a)b", "(x", "x", "{1}", "+", "$", "^", "-", "#"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a pattern like `[[a]` is a possible nested set to `re`
+        for _ in range(400):
+            folder = chosen.choice(["", "", "sub", "a/b", "x.y", "a|b", "(x"])
+            lines = []
+            for _ in range(chosen.randint(1, 8)):
+                body = "/".join("".join(chosen.choice(atoms) for _ in range(chosen.randint(1, 3)))
+                                for _ in range(chosen.randint(1, 3)))
+                body = chosen.choice(["", "/", "**/"]) + body + chosen.choice(["", "/"])
+                if folder:
+                    body = f"{folder}/{body.lstrip('/')}" if "/" in body.rstrip("/") else f"{folder}/**/{body}"
+                lines.append(chosen.choice(["", "", "!"]) + body)
+            eager = gitignore_spec(lines)
+            lazy = lazy_spec(lines)
+            for _ in range(40):
+                path = "/".join(chosen.choice(names) for _ in range(chosen.randint(1, 5)))
+                path = (f"{folder}/" if folder and chosen.random() < 0.5 else "") + path + chosen.choice(["", "/"])
+                assert _matches(lazy, path) == eager.match_file(path), (lines, path)
+    spec = lazy_spec(["*.log", "build/", "!keep.log"])
+    assert isinstance(spec[0], _LazySpec) and not _matches(spec, "src/app.py")
+    assert _matches(spec, "logs/x.log") and _matches(spec, "a/build/")
+    assert spec[0]._spec is None  # nothing compiled for a path no negation matches
+    assert not _matches(spec, "keep.log") and spec[0]._spec is not None
+
+
 def test_an_ignored_script_comes_back_only_when_a_deployment_file_names_it(tmp_path: Path) -> None:
     """A `.gitignore` pattern (`*.sh`) over scripts the repository still holds: the one the Dockerfile copies and
     runs is read, the one nothing names stays out, and one `--exclude` leaves out stays out even when named."""
