@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from prodcheck import cache, incremental, knowledge
 from prodcheck.discovery.classify import classify, shebang_kind
 from prodcheck.discovery.context import ContextRules
+from prodcheck.discovery.ignore_memo import IgnoreMemo
 from prodcheck.discovery.sources import SourceFile, read_source, recording
 from prodcheck.discovery.named_scripts import named_scripts
 from prodcheck.discovery.walk import Walked, gitignore_spec, walk
@@ -117,8 +118,11 @@ def discover(root: Path, settings: Settings) -> list[SourceFile]:
         source.context_reason = reason
         return source
 
-    files = [read(walked) for walked in walk(root, exclude, ignored=ignored,
+    memo = IgnoreMemo.load(cache.run_folder(root, settings))
+    files = [read(walked) for walked in walk(root, exclude, ignored=ignored, memo=memo,
                                               wanted=lambda relpath: classify(relpath) or shebang_kind(top, relpath))]
+    if memo is not None:
+        memo.save()
     return files + [read(walked) for walked in named_scripts(files, ignored)]
 
 

@@ -13,7 +13,9 @@ from prodcheck.model.record import record
 from prodcheck.safe_read import read_bytes
 
 if TYPE_CHECKING:
-    import pathspec  # imported where a pattern is read: a project without ignore files never loads it (~15 ms)
+    import pathspec
+
+    from prodcheck.discovery.ignore_memo import IgnoreMemo  # imported where a pattern is read: a project without ignore files never loads it (~15 ms)
 
 ALWAYS_SKIPPED = frozenset(
     {
@@ -49,7 +51,7 @@ def _inside(path: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def _gitignore(directory: str, prefix: str, real_root: str) -> Spec | None:
+def _gitignore(directory: str, prefix: str, real_root: str, memo: IgnoreMemo | None = None) -> Spec | None:
     path = os.path.join(directory, ".gitignore")
     try:
         # A regular file inside the project: a FIFO or a link to /dev/zero would never end, a link
@@ -73,7 +75,7 @@ def _gitignore(directory: str, prefix: str, real_root: str) -> Spec | None:
                 body = f"{prefix}/**/{body}"
             anchored.append(("!" if negate else "") + body)
         lines = anchored
-    return lazy_spec(lines)
+    return memo.spec(lines) if memo is not None else lazy_spec(lines)
 
 
 def gitignore_spec(lines: list[str] | tuple[str, ...]) -> pathspec.GitIgnoreSpec:
@@ -278,14 +280,16 @@ def _matches(spec: Spec, path: str) -> bool:
 
 
 def walk(root: Path, exclude: pathspec.PathSpec | None = None,
-         wanted: Callable[[str], object] | None = None, ignored: list[Walked] | None = None) -> list[Walked]:
+         wanted: Callable[[str], object] | None = None, ignored: list[Walked] | None = None,
+         memo: IgnoreMemo | None = None) -> list[Walked]:
     """Every candidate file under root, sorted. Symlinked folders are not followed; a symlinked
     file is kept only when it resolves inside the root (a checked-in `.env -> ~/.aws/credentials`
     must not be read, let alone quoted in a report); names that are not UTF-8 are skipped.
     `wanted(relpath)` drops a file before anything else is asked about it when it answers a false
     value (the ignore files' patterns are the costly part of a walk, and most files of a repository
     are of no kind); its answer is kept as the file's `kind`, so it is asked once per file. `ignored`, when given,
-    collects the wanted files a .gitignore (not `--exclude`) leaves out.
+    collects the wanted files a .gitignore (not `--exclude`) leaves out. `memo`: the ignore files' answers of an
+    earlier run (ignore_memo.py).
 
     The folders are visited as `os.walk(root, followlinks=False)` visits them top-down, each folder's
     files before its sub-folders, both sorted, from one `scandir` of each folder: whether an entry is
@@ -307,7 +311,7 @@ def walk(root: Path, exclude: pathspec.PathSpec | None = None,
         if nested and "pyvenv.cfg" in names and _is_virtualenv(directory):
             continue  # a virtualenv: never the project's own files
         specs = inherited
-        own = _gitignore(directory, rel_dir, real_root) if ".gitignore" in names else None
+        own = _gitignore(directory, rel_dir, real_root, memo) if ".gitignore" in names else None
         if own is not None:
             specs = [*inherited, own]
 
