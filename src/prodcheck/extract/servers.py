@@ -1,15 +1,15 @@
 """Recognise the web server in a simple command, and the flags that matter in production."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from prodcheck.knowledge.servers import async_worker_markers, flag_options, servers, worker_options
 from prodcheck.parsing.shell import SimpleCommand
+from prodcheck.model.record import record
 
 # Which programs serve an app and how their options read: prodcheck.knowledge.servers (servers.toml).
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServerCall:
     server: str  # uvicorn | gunicorn | hypercorn | granian | fastapi | daphne | python
     app_ref: str | None  # "app.main:app", a module for `python -m`, or a script path for `python x.py`

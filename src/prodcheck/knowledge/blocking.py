@@ -1,16 +1,16 @@
 """Typed access to `blocking.toml`: which calls and which clients' methods block the calling thread."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
 from typing import Any
 
 from prodcheck.knowledge import load
 from prodcheck.model.facts import Value
+from prodcheck.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Family:
     key: str
     what: str
@@ -86,7 +86,7 @@ class Family:
         return method in self.methods if self.methods is not None else True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SqlAlchemy:
     what: str
     instead: str
@@ -102,7 +102,7 @@ class SqlAlchemy:
     query_classes: frozenset[str] = frozenset()  # an annotation naming one says the value is such a Query
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Orm:
     """A synchronous ORM whose model classes (project subclasses of `models`) query in their methods."""
 
@@ -116,7 +116,7 @@ class Orm:
     query_io: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotIo:
     """Calls that only look at or format their arguments (`len(db)`, `logger.info(db)`)."""
 

@@ -1,14 +1,14 @@
 """Typed access to `databases.toml`: engine and pool factories with their defaults, session classes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.names import Names, names
+from prodcheck.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EngineFactory:
     name: str
     mode: str  # "sync" | "async"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from enum import IntEnum
 from operator import attrgetter
 from typing import NamedTuple, TypeVar
@@ -114,7 +114,7 @@ class Location:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """Replace the characters between two (line, column) points; the one currency of fixes."""
 
@@ -124,7 +124,7 @@ class Edit:
 
 
 @quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Fix:
     title: str
     edits: tuple[Edit, ...]

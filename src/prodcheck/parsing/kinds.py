@@ -17,11 +17,11 @@ import importlib.machinery
 import pkgutil
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
+from prodcheck.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DeclaredKind:
     name: str
     matches: Callable[[str], bool]

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from prodcheck.model.record import record
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
 _PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.+)$")
 _INI_LINE = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*[=:]\s*(.*)$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     key: str
     value: str

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
@@ -20,12 +19,13 @@ from prodcheck.model.finding import Location
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
+from prodcheck.model.record import record
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChartValue:
     values: SourceFile
     key: str  # dotted path in values.yaml

@@ -4,7 +4,6 @@ that calls `main()` of `app.tasks.entrypoint`. A container whose command is `bac
 function, as `python -m app.tasks.entrypoint` would run the module."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -14,9 +13,10 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.tasks import key_line
 from prodcheck.project.views import FileViews
+from prodcheck.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConsoleScript:
     name: str
     module: str  # as written: `app.tasks.entrypoint`

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
 from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.project import Project
+from prodcheck.model.record import record
 
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+._-]*)://")
 _PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
 URL_KEYS = re.compile(r"^(?:[A-Z0-9_]*_)?(?:DATABASE|DB|SQLALCHEMY_DATABASE|POSTGRES|PG)_(?:URL|URI|DSN)$|^DSN$", re.I)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UrlSource:
     """A URL value and how sure we are that it is the one used."""
 
@@ -45,7 +45,7 @@ class UrlSource:
         return match.group(2) if match else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnvRead:
     """The URL is read from an environment variable (directly or through a settings field)."""
 

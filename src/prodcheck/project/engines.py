@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import small_int
 from prodcheck.parsing.shell import expand_default
+from prodcheck.model.record import record
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _MIGRATION_DIRS = frozenset(load("migrations")["folders"]["names"])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Engine:
     factory: str
     location: Location  # the call

@@ -20,6 +20,7 @@ from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.infra import scalar_location
 from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
+from prodcheck.model.record import record
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 _KUSTOMIZATION = frozenset(load("kubernetes")["kustomize"]["files"])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Patch:
     kustomization: str  # its path
     context: Context

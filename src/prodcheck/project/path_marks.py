@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from prodcheck.project.compose_marks import LocalMarks, dev_setting
 from prodcheck.project.ci_words import contexts_knowledge, lower_words
 from prodcheck.project.installs import Installs, installed_requirements
 from prodcheck.project.sources import SourceFile
+from prodcheck.model.record import record
 
 
 @cache
@@ -39,7 +39,7 @@ def _test_import(imports: tuple[tuple[str, str], ...]) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Placement:
     context: Context
     reason: str

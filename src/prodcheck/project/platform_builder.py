@@ -17,6 +17,7 @@ from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process
 from prodcheck.project.platform_docs import Doc
 from prodcheck.project.sources import SourceFile
+from prodcheck.model.record import record
 
 if TYPE_CHECKING:
     from prodcheck.parsing.dockerfile import DockerfileView
@@ -30,7 +31,7 @@ _DEFAULT_SCALE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PlatformCheck:
     """A health check a platform (or a Helm chart) runs against the app."""
 

@@ -3,7 +3,6 @@ resolved across modules (imports, aliases, re-exports, constructors). Nothing is
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cached_property
 
 from prodcheck.knowledge import load
@@ -12,6 +11,7 @@ from prodcheck.model.files import Context
 from prodcheck.model.module_names import ModuleNames, module_name_for
 from prodcheck.project.calls import CallIndex, ModuleImports, ScopeCalls
 from prodcheck.project.global_assigns import keeps_held
+from prodcheck.model.record import record
 
 
 # Wrappers whose result, called, runs the function they wrap with the same arguments (a context manager over a
@@ -22,7 +22,7 @@ SAME_CALL = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmana
 _UNASKED = object()  # `NameIndex.resolve`: no answer kept for the name yet
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolved:
     """A module-qualified name resolved to what defines it."""
 

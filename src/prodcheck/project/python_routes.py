@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cached_property
 
 from prodcheck.knowledge.frameworks import app_kind, page_decorators, route_methods
@@ -12,11 +11,12 @@ from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.project.unserved_routers import unserved_routers
 from prodcheck.project.python_dependencies import DependencyIndex
+from prodcheck.model.record import record
 
 # What frameworks and database libraries provide is knowledge: prodcheck.knowledge.frameworks, .databases.
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AppObject:
     qualname: str
     kind: str  # fastapi | starlette | router
@@ -24,7 +24,7 @@ class AppObject:
     facts: PyFacts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Route:
     function: Function
     facts: PyFacts

@@ -21,12 +21,13 @@ from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_names import SAME_CALL
 from prodcheck.project.views import FileViews
+from prodcheck.model.record import record
 
 _MAX_HOPS = 8  # include_router chains are a few levels deep (app -> api -> v1 -> admin -> debug)
 _INCLUDES = frozenset({"include_router", "mount"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Edge:
     parent: str  # the app or router that includes
     call: Call

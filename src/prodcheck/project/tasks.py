@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -16,9 +15,10 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.project.deploy_evidence import make_recipes
 from prodcheck.project.views import FileViews
+from prodcheck.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Task:
     """A named task and the commands it runs, with where it is defined."""
 

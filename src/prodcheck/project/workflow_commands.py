@@ -3,12 +3,12 @@ change, a migration). The words are knowledge (knowledge/workflows.toml); projec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from prodcheck.extract.servers import is_migration
 from prodcheck.knowledge import load
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.parsing.yaml import YNode
+from prodcheck.model.record import record
 
 _KNOWN = load("workflows")
 _TEST_PROGRAMS = frozenset(_KNOWN["tests"]["programs"])
@@ -23,7 +23,7 @@ _DEPLOY_COMMANDS = tuple((frozenset(entry["programs"]), frozenset(entry["subcomm
 _OPTION_VALUES = {program: frozenset(options) for program, options in _KNOWN["option_values"].items()}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkflowStep:
     node: YNode
     uses: str | None

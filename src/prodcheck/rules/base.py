@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Confidence, Finding, Fix, Location, Severity
+from prodcheck.model.record import record
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -19,7 +20,7 @@ class FixAvailability(StrEnum):
     ALWAYS = "always"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleMeta:
     code: str
     name: str

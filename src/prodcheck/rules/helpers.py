@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from prodcheck.knowledge import load
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.shell import locate
+from prodcheck.model.record import record
 
 _DB_URL = re.compile(
     r"(?P<scheme>(?:postgres(?:ql)?|pgsql|mysql|mariadb|mssql|oracle|cockroachdb|redshift|timescale|"
@@ -27,7 +27,7 @@ _PLACEHOLDER = re.compile(r"^(?:\$.*|\{.*\}|<.*>|%\(.*|\*+|x+|\.\.\.|\[.*\]|_+|-
 LOCAL_HOSTS = frozenset(load("databases")["hosts"]["local"])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DatabaseUrl:
     text: str
     start: int  # offset of the URL in the scanned string

@@ -12,7 +12,6 @@ branches.py (what a call's constants rule out), blocking_calls.py (whether one c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
@@ -26,8 +25,9 @@ from prodcheck.rules.concurrency.deferred import Targets, call_target, deferred_
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.concurrency.sockets import agent_tool_handlers, mcp_handlers, ocpp_handlers, socket_handlers
+from prodcheck.model.record import record
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     function: Function
     facts: PyFacts

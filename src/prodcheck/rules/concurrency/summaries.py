@@ -6,7 +6,7 @@ Shared by PC501 and PC503, each with its own way to judge one call (`classify`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import chain
 
 from prodcheck.model.facts import AWAITED, OFFLOADED, ONCE, READ, Call, Function, PyFacts
@@ -18,9 +18,10 @@ from prodcheck.rules.concurrency.branches import KEYED, Cycles, Kept, first_poss
 from prodcheck.rules.concurrency.callables import Callables
 from prodcheck.rules.concurrency.callees import resolved_callees
 from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Why:
     """Why a call blocks, and what to use instead."""
 
@@ -30,7 +31,7 @@ class Why:
     light: bool = False  # its only I/O is one filesystem metadata operation (knowledge/blocking.toml `metadata`)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Blocking:
     call: Call
     facts: PyFacts

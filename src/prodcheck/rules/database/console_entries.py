@@ -5,7 +5,6 @@ Docs: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from prodcheck.model.facts import Function, PyFacts
 from prodcheck.model.files import Context
@@ -16,12 +15,13 @@ from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.database.flag_gates import opt_in_variable
 from prodcheck.rules.database.startup_paths import Hop, rank, reachable_migrations, server_starts
+from prodcheck.model.record import record
 
 # Calls that only report (`logger.info(...)`, `print(...)`): no work a migration could come before.
 _REPORTING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConsoleEntry:
     function: Function
     facts: PyFacts

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from prodcheck.discovery.sources import root_text
 from prodcheck.knowledge.migrations import migration_calls, names_a_migration, names_embedded_database, sql_files, takes_lock
@@ -15,11 +14,12 @@ from prodcheck.project import Project
 from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.database.migration_calls import drops_tables, library_setup, migration_call, string_arguments
+from prodcheck.model.record import record
 
 MAX_DEPTH = 8  # helpers followed from a hook: serve() -> session_factory() -> make_engine() -> migrate_in_thread() -> migrate() -> run() -> upgrade()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hop:
     """A call on the way from a start-up hook to a migration, and the project function it enters."""
 

@@ -9,7 +9,6 @@ Each carries the path, the port it targets, where it is written and the process 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from prodcheck.model.files import Context
 from prodcheck.knowledge import load
@@ -18,6 +17,7 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.infra import Process, scalar_location
 from prodcheck.project.memo import per_project
+from prodcheck.model.record import record
 
 LONG_RUNNING_KINDS = frozenset(load("kubernetes")["workloads"]["long_running"])
 SIDECARS = frozenset(load("images")["sidecars"]["repositories"])
@@ -29,7 +29,7 @@ _URL = re.compile(
 _HTTP_CLIENTS = tuple(load("commands")["http_clients"]["words"])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HealthCheck:
     kind: str  # liveness | readiness | startup | docker | compose | platform
     path: str

@@ -23,6 +23,7 @@ from prodcheck.project.infra import Process
 from prodcheck.project.memo import per_project
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_routes import Route
+from prodcheck.model.record import record
 
 _GET_METHODS = route_get_methods()
 _EDGE_METHODS = frozenset({"add_api_route", "add_route", "include_router", "mount"})
@@ -32,7 +33,7 @@ _FASTAPI_DEFAULT_ROUTES = fastapi_default_routes()
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServedRoute:
     pattern: str  # full path with prefixes, `{param}` placeholders kept
     method: str

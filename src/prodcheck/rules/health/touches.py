@@ -8,12 +8,12 @@ Opening a session or committing an unused one is not a round trip and does not c
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from prodcheck.knowledge import listed, load
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.finding import Location
 from prodcheck.project.python_index import PythonIndex
+from prodcheck.model.record import record
 
 _KNOWN = load("dependencies")
 SESSION_QUERY_METHODS = frozenset(_KNOWN["sessions"]["query_methods"])
@@ -25,7 +25,7 @@ CLIENTS: dict[str, str] = dict(_KNOWN["client_constructors"])
 _CLIENT_QUIET = frozenset(_KNOWN["clients"]["quiet_methods"])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Touch:
     what: str  # "queries the database (`session.execute()`)"
     location: Location  # the call that does it

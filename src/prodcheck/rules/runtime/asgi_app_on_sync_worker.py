@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from prodcheck.parsing.shell_tokens import split_words
 from prodcheck.extract.servers import ServerCall
@@ -14,16 +13,17 @@ from prodcheck.project import Project
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.helpers import token_location
+from prodcheck.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkerClass:
     value: str  # "sync" when nothing sets it
     origin: str  # how it is set, for the message
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AsgiApp:
     ref: str
     framework: str

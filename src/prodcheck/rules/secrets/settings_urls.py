@@ -15,12 +15,12 @@ its pieces, implicitly concatenated over lines, are joined and the password's pl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from prodcheck.model.facts import PyFacts, Value
 from prodcheck.project import Project
 from prodcheck.project.dev_guards import source_lines
 from prodcheck.rules.helpers import classes_based_on
+from prodcheck.model.record import record
 
 _SCHEMES = r"(?:postgres(?:ql)?|pgsql|mysql|mariadb|mssql|oracle|cockroachdb|redshift|timescale|mongodb(?:\+srv)?)"
 _URL = re.compile(_SCHEMES + r"(?:\+[A-Za-z0-9_]+)?://(?:\{[^{}]+\}|[^:@/{}\s]*):\{(?P<password>[^{}]+)\}@")
@@ -30,7 +30,7 @@ _WRAPPERS = frozenset({"SecretStr", "SecretBytes"})  # pydantic's secret types: 
 _PLACEHOLDER = re.compile(r"^(?:\$.*|\{.*\}|<.*>|\*+|x+|\.\.\.|_+|-+|changeme|change[-_]?me)$", re.I)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UrlPassword:
     """A settings field whose literal default is the password of a URL the class builds."""
 

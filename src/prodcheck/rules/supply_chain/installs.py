@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from prodcheck.knowledge.packaging import install_verbs, managers
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of
 from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.model.record import record
 
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
@@ -50,7 +50,7 @@ def into_copied_env(install: Install, destinations: list[str]) -> bool:
     return under(install.command.argv[0]) if install.command.argv else False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Install:
     instruction: Instruction
     command: SimpleCommand
