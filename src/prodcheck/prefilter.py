@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from prodcheck.prefilter_comments import Comments, without_comments
 from prodcheck.trie_pattern import trie_pattern
+from prodcheck.lazy_pattern import lazy
 
 # A Python file that contains none of the needles cannot hold anything a rule looks at, so it is
 # never parsed (Ruff's `seen_module` idea). Everything cross-module needs one of them to matter.
@@ -162,7 +163,7 @@ _IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv
 _RUNS = bytes(byte if byte in _IDENTIFIER_BYTES else 32 for byte in range(256))
 
 
-_PARTS = re.compile(rb"[A-Za-z0-9_]+")
+_PARTS = lazy(rb"[A-Za-z0-9_]+")
 
 
 def _part_of_runs(needle: bytes) -> bytes | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import re
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing import ParseError, quiet_parser_warnings
 from prodcheck.settings import Settings
 from prodcheck.prefilter import _needs_parse, _reexports, forget_runs
+from prodcheck.lazy_pattern import lazy
 
 POOL_THRESHOLD = 150
 RELEASE_EVERY = 500  # files packed between two returns of freed memory to the system (memory.release_freed)
@@ -100,7 +100,7 @@ def _cache_key(path: str, digest: bytes, reduced: bool = False) -> str:
                            digest_size=16).hexdigest()
 
 
-_PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
+_PRAGMA = lazy(rb"#\s*prodcheck\s*:")
 
 
 def reducible(source: SourceFile, data: bytes) -> bool:

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prodcheck.model.finding import Finding
+from prodcheck.lazy_pattern import lazy
 
-_PRAGMA = re.compile(
+_PRAGMA = lazy(
     r"#\s*prodcheck\s*:\s*(?P<kind>ignore-file|ignore)(?![\w-])(?:\s*\[(?P<codes>[^\]]*)\])?"
     r"(?:\s*--\s*(?P<reason>.*))?",
     re.IGNORECASE,

@@ -9,17 +9,18 @@ import stat
 from prodcheck.knowledge import load
 from prodcheck.model.files import FileKind
 from prodcheck.parsing.kinds import declared_kind_of
+from prodcheck.lazy_pattern import lazy
 
 _DOCKERFILES = load("files")["dockerfiles"]
 _BASE = "|".join(re.escape(name) for name in _DOCKERFILES["names"])
 # `Dockerfile`, `dockerfile`, `Dockerfile.prod`, `Dockerfile-worker`, `Dockerfile_alerts`, `api.Dockerfile`
-_DOCKERFILE = re.compile(rf"^(?:{_BASE})(?:[.\-_].+)?$|^.+\.(?:{_BASE})$", re.IGNORECASE)
+_DOCKERFILE = lazy(rf"^(?:{_BASE})(?:[.\-_].+)?$|^.+\.(?:{_BASE})$", re.IGNORECASE)
 _NOT_DOCKERFILE = tuple(f".{extension}" for extension in _DOCKERFILES["other_extensions"])
-_COMPOSE = re.compile(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$")
-_ENV = re.compile(r"^\.env(?:\..+)?$|^.+\.env$")
-_REQUIREMENTS = re.compile(r"^requirements.*\.(?:txt|in)$")
+_COMPOSE = lazy(r"^(?:docker-)?compose(?:[.-].*)?\.ya?ml$")
+_ENV = lazy(r"^\.env(?:\..+)?$|^.+\.env$")
+_REQUIREMENTS = lazy(r"^requirements.*\.(?:txt|in)$")
 _LOCKFILES = frozenset(load("files")["lockfiles"]["names"])
-_LOCK = re.compile(r"^(?:requirements.*\.lock|pylock\..+\.toml|.+\.lock\.txt)$")
+_LOCK = lazy(r"^(?:requirements.*\.lock|pylock\..+\.toml|.+\.lock\.txt)$")
 _PLATFORM = frozenset(load("files")["platforms"])
 
 
@@ -73,7 +74,7 @@ def classify(relpath: str) -> FileKind | str | None:
 
 _SHEBANG_WORDS = frozenset(load("files")["shebang_scripts"]["words"])
 # `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/bin/dash`: the first line of a shell script that has no extension
-_SHELL_SHEBANG = re.compile(rb"#!\s*(?:/usr)?(?:/local)?/bin/(?:env\s+)?(?:ba|da|z|k|a)?sh\b")
+_SHELL_SHEBANG = lazy(rb"#!\s*(?:/usr)?(?:/local)?/bin/(?:env\s+)?(?:ba|da|z|k|a)?sh\b")
 
 
 def shebang_kind(root: str, relpath: str) -> FileKind | None:

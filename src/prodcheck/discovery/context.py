@@ -1,13 +1,13 @@
 """Is a file production, development or test? (SPEC section 4)"""
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     import pathspec
@@ -21,7 +21,7 @@ _TEST_DIRS = frozenset(_PATH_WORDS["test_dirs"])
 _TEST_FOLDER_WORDS = frozenset(_PATH_WORDS["test_folder_words"])
 _TEST_WORDS = frozenset(_PATH_WORDS["test_words"])
 _CI_FOLDERS = tuple(f"{folder}/" for folder in _PATH_WORDS["ci_folders"])
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD = lazy(r"[A-Za-z0-9]+")
 
 
 def _words(component: str) -> list[str]:

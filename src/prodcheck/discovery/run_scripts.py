@@ -9,13 +9,13 @@ a Python file whose path ends with one of those is parsed.
 """
 from __future__ import annotations
 
-import re
 
 from prodcheck.discovery.named_scripts import NAMING_KINDS
 from prodcheck.discovery.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 # `python src/main.py`, `python3.12 -u ./run.py`, `"python", "-m", "app.server"` (an exec form's words too)
-_RUN = re.compile(r"""\bpython[\d.]*["',\s]+(?:-[uOBEsI]+["',\s]+)*(?:(-m)["',\s]+)?([\w./-]+)""")
+_RUN = lazy(r"""\bpython[\d.]*["',\s]+(?:-[uOBEsI]+["',\s]+)*(?:(-m)["',\s]+)?([\w./-]+)""")
 
 
 def run_scripts(sources: list[SourceFile]) -> frozenset[str]:

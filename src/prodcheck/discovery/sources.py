@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from prodcheck.limits import MAX_FILE_BYTES as MAX_BYTES
 from prodcheck.limits import max_bytes, max_line_chars, max_lines, too_large
 from prodcheck.parsing import ParseError
 from prodcheck.safe_read import UnsafeFile, read_bytes
+from prodcheck.lazy_pattern import lazy
 
 # Bytes objects this small are not worth a compressed copy (zlib's header and a call per file).
 _PACK_ABOVE = 256
@@ -307,8 +307,8 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
 
 
 ENCODING_ERROR = "_encoding_error"  # the view of a Python file that is not UTF-8 and declares no encoding
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")  # https://peps.python.org/pep-0263/
-_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+_COOKIE = lazy(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")  # https://peps.python.org/pep-0263/
+_BLANK_OR_COMMENT = lazy(rb"^[ \t\f]*(?:[#\r\n]|$)")
 
 
 def undeclared_encoding(data: bytes) -> ParseError | None:

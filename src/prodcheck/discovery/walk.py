@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from prodcheck.limits import MAX_FILE_BYTES, MAX_GITIGNORE_CHARS
 from prodcheck.model.record import record
 from prodcheck.safe_read import read_bytes
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     import pathspec
@@ -209,9 +210,9 @@ def _any_of(parts: list[str], flags: int) -> Callable[[str], object] | None:
 
 # Where a pattern's name may sit in any folder below (`^(?:.+/)?name`: a pattern without a slash inside; a nested
 # .gitignore's own, `^folder(?:/.+)?/name`), after the text that anchors it.
-_ANY_FOLDER = re.compile(r"\(\?:\.\+/\)\?|\(\?:/\.\+\)\?/")
+_ANY_FOLDER = lazy(r"\(\?:\.\+/\)\?|\(\?:/\.\+\)\?/")
 # `^`, literal characters (escaped or not) of a folder
-_LITERAL = re.compile(r"\^(?:[A-Za-z0-9_/.-]|\\[^A-Za-z0-9])*\Z")
+_LITERAL = lazy(r"\^(?:[A-Za-z0-9_/.-]|\\[^A-Za-z0-9])*\Z")
 
 
 def _grouped(parts: list[str]) -> str:

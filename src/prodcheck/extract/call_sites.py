@@ -4,10 +4,10 @@ reads of attributes that make a request, and the string literals that hold a URL
 from __future__ import annotations
 
 import ast
-import re
 from functools import cache
 from typing import Any
 
+from prodcheck.lazy_pattern import lazy
 from prodcheck.extract.file_facts import literal_keywords
 from prodcheck.extract.kept_calls import kept_call
 from prodcheck.extract.test_bodies import TestBodies
@@ -41,7 +41,7 @@ def _gates() -> tuple[frozenset[str], frozenset[str]]:
     return offloaders | eager_functions | consuming_functions, offload_methods | eager_methods
 
 
-_INTERESTING_STRING = re.compile(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
+_INTERESTING_STRING = lazy(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 _Name, _Attribute, _Constant, _Subscript = ast.Name, ast.Attribute, ast.Constant, ast.Subscript
 
 

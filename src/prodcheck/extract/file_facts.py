@@ -10,15 +10,15 @@ too, from its bytes.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from prodcheck.model.facts import Assign, Function, Value
+from prodcheck.lazy_pattern import lazy
 
 # How deep `registry_names` follows nested literals (`{"a": [A, B]}`): Hierarchy's registry reads this far.
 _REGISTRY_DEPTH = 3
 _COLLECTIONS = frozenset({"seq", "dict"})
-_PRAGMA = re.compile(rb"#\s*prodcheck\s*:")
+_PRAGMA = lazy(rb"#\s*prodcheck\s*:")
 
 
 def registry_names(assigns: Iterable[Assign], functions: Iterable[Function]) -> tuple[str, ...]:

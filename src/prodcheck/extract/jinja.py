@@ -15,13 +15,13 @@ Nothing is rendered or executed: the tags are removed as text, never evaluated.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
+from prodcheck.lazy_pattern import lazy
 
 # The objects the template engines keep their variables in: `cookiecutter.project_name`
 # (https://cookiecutter.readthedocs.io/en/stable/advanced/template_extensions.html), copier's bare
 # `project_name` (https://copier.readthedocs.io/en/stable/creating/#the-copieryml-file).
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAMESPACES = frozenset({"cookiecutter", "copier"})
 MARKERS = (b"{%", b"{{", b"{#")
 

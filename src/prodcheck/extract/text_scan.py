@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import keyword
 import re
+from prodcheck.lazy_pattern import lazy
 
 _OPEN, _CLOSE = "([{", ")]}"
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[^\x00-\x7f][^\s!-/:-@\[-^`{-~]*")
+_WORD = lazy(r"[A-Za-z_][A-Za-z0-9_]*|[^\x00-\x7f][^\s!-/:-@\[-^`{-~]*")
 _PREFIXES = frozenset({"r", "b", "u", "f", "t", "br", "rb", "fr", "rf", "tr", "rt"})
-_BLANK = re.compile(r"[ \t\f]*")
+_BLANK = lazy(r"[ \t\f]*")
 # The characters `scan` only steps over: ASCII that starts no word (`_WORD`), no string, comment, bracket or
 # statement (`;`, `:`), and is no blank, line break or backslash.
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")  # and any non-ASCII character

@@ -13,12 +13,12 @@ line continuation, CRLF line ends, a lone generator argument) is `UNSURE`: libcs
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING, Final
 
 from prodcheck.extract.positions import Positions
 from prodcheck.fix.text import minimal_edit
 from prodcheck.model.finding import Fix
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.discovery.sources import SourceFile
@@ -30,17 +30,17 @@ UNSURE: Final = "unsure"  # the layout is not one this module reproduces exactly
 
 # The text between two arguments: their comma, then blanks on the same line or a line break and
 # the next argument's indentation (libcst's separator keeps neither a comment nor a blank line).
-_BETWEEN_ON_LINE = re.compile(r",([ \t]*)")
-_BETWEEN_ACROSS = re.compile(r",[ \t]*\n([ \t]*)")
+_BETWEEN_ON_LINE = lazy(r",([ \t]*)")
+_BETWEEN_ACROSS = lazy(r",[ \t]*\n([ \t]*)")
 # After the last argument, up to the closing parenthesis: blanks, or a trailing comma and a line break.
-_BLANKS = re.compile(r"[ \t\n]*")
-_TRAILING_COMMA_ACROSS = re.compile(r",[ \t]*\n[ \t]*")
-_COMMA_AND_BLANKS = re.compile(r"[ \t\n]*,[ \t\n]*")
+_BLANKS = lazy(r"[ \t\n]*")
+_TRAILING_COMMA_ACROSS = lazy(r",[ \t]*\n[ \t]*")
+_COMMA_AND_BLANKS = lazy(r"[ \t\n]*,[ \t\n]*")
 # Between a keyword and its value.
-_EQUALS = re.compile(r"[ \t]*=[ \t]*")
+_EQUALS = lazy(r"[ \t]*=[ \t]*")
 # After the opening parenthesis, before a lone argument.
-_OPENING_ACROSS = re.compile(r"[ \t]*\n([ \t]*)")
-_OPENING_ON_LINE = re.compile(r"[ \t]*")
+_OPENING_ACROSS = lazy(r"[ \t]*\n([ \t]*)")
+_OPENING_ON_LINE = lazy(r"[ \t]*")
 
 
 class _File:

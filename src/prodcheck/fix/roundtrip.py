@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from prodcheck.fix.text import edit_within
 from prodcheck.model.finding import Edit, Fix
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 # Documents larger than this are not re-dumped for a fix (the loader's cost, not a correctness limit).
 MAX_CHARS = 2_000_000
-_DOCUMENT_MARKER = re.compile(r"^---(?:\s|$)", re.MULTILINE)
+_DOCUMENT_MARKER = lazy(r"^---(?:\s|$)", re.MULTILINE)
 _STR_TAG = "tag:yaml.org,2002:str"
 
 

@@ -7,12 +7,12 @@ what moves, and the JSON can say where.
 from __future__ import annotations
 
 import difflib
-import re
 
 from prodcheck.model.finding import Edit, Span
+from prodcheck.lazy_pattern import lazy
 
 # A value that reads back as the same string in any scalar style: an image reference, a version.
-_PLAIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
+_PLAIN_WORD = lazy(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]*")
 
 
 def position(text: str, offset: int) -> tuple[int, int]:

@@ -8,13 +8,14 @@ keep their own copy of a fact.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.cache import Table
@@ -102,9 +103,9 @@ def topics() -> list[str]:
 
 # A dotted Python name as knowledge entries write them: `sqlalchemy.create_engine`, `pkg.*`,
 # `*.metadata.create_all`, `environ.Env().str`.
-_QUALIFIED = re.compile(r"^(?:\*|[A-Za-z_]\w*(?:\(\))?)(?:\.(?:[A-Za-z_]\w*|\*)(?:\(\))?)+$")
+_QUALIFIED = lazy(r"^(?:\*|[A-Za-z_]\w*(?:\(\))?)(?:\.(?:[A-Za-z_]\w*|\*)(?:\(\))?)+$")
 # File names (`manage.py`, `alembic.ini`) look dotted too; they are not Python names.
-_FILE_SUFFIX = re.compile(r"\.(?:py|pyi|ini|cfg|conf|toml|ya?ml|json|txt|sh|lock|env)$")
+_FILE_SUFFIX = lazy(r"\.(?:py|pyi|ini|cfg|conf|toml|ya?ml|json|txt|sh|lock|env)$")
 
 
 def _qualified_names(node: object) -> Iterator[str]:

@@ -13,10 +13,11 @@ from prodcheck.limits import DOCKERFILE_MAX_STAGES, MAX_EXEC_FORM_DEPTH, too_lar
 from prodcheck.parsing.nesting import check_depth
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.shell_tokens import split_words
+from prodcheck.lazy_pattern import lazy
 
-_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
-_FLAG = re.compile(r"^--[a-z-]+(=\S*)?$")
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_HEREDOC = lazy(r"<<-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
+_FLAG = lazy(r"^--[a-z-]+(=\S*)?$")
+_VARIABLE = lazy(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _INHERITED = frozenset({"CMD", "ENTRYPOINT", "USER", "HEALTHCHECK", "WORKDIR"})
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})  # the instructions a here-document feeds
 
@@ -232,7 +233,7 @@ def _command_of(keyword: str, value: str, line: int, heredoc: str) -> tuple[Simp
 
 _EXEC_FORM_KEYWORDS = frozenset({"CMD", "ENTRYPOINT", "RUN", "HEALTHCHECK", "SHELL", "COPY", "ADD", "VOLUME"})
 MAX_JOIN_WORK = 200_000_000  # characters copied while continuation lines are joined
-_ESCAPE_DIRECTIVE = re.compile(r"^\s*#\s*escape\s*=\s*`", re.I | re.M)
+_ESCAPE_DIRECTIVE = lazy(r"^\s*#\s*escape\s*=\s*`", re.I | re.M)
 
 
 def _check_continuations(lines: list[str], text: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from prodcheck.lazy_pattern import lazy
 
 # ---------------------------------------------------------------- tree
 
@@ -87,7 +88,7 @@ class TemplateSyntaxError(ValueError):
 
 # ---------------------------------------------------------------- lexing actions
 
-_TOKEN = re.compile(r"""
+_TOKEN = lazy(r"""
     (?P<ws>\s+)
   | (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<raw>`[^`]*`)
@@ -264,7 +265,7 @@ def _items(text: str) -> list[tuple[str, str, int, bool]]:
     return items
 
 
-_KEYWORD = re.compile(r"^(if|else|end|with|range|define|template|block|break|continue)\b\s*(.*)$", re.S)
+_KEYWORD = lazy(r"^(if|else|end|with|range|define|template|block|break|continue)\b\s*(.*)$", re.S)
 
 
 def parse(text: str) -> Template:

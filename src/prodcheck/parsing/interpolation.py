@@ -11,11 +11,11 @@ is unknowable: `resolve` returns None.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from prodcheck.lazy_pattern import lazy
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = (":-", "-", ":?", "?", ":+", "+")
 
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
 
 @record
@@ -46,7 +47,7 @@ def _declared_in_modules() -> dict[str, DeclaredKind]:
     return found
 
 
-_KIND_LINE = re.compile(rb"^KIND\s*[:=]", re.MULTILINE)
+_KIND_LINE = lazy(rb"^KIND\s*[:=]", re.MULTILINE)
 
 
 def _may_declare(module_info: pkgutil.ModuleInfo) -> bool:

@@ -17,12 +17,13 @@ from prodcheck.knowledge.commands import runners, shell_words, shells, user_swit
 from prodcheck.limits import MAX_SHELL_CHARS
 from prodcheck.model.record import record
 from prodcheck.parsing.shell_tokens import SHOW, tokens
+from prodcheck.lazy_pattern import lazy
 
 SHELLS = shell_words()
 _CONNECTORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
 _KEYWORDS_DROPPED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
 _KEYWORDS_ENDING = frozenset({"fi", "done", "}", ")", "esac", "then", "else", "do"})
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_ASSIGNMENT = lazy(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 class Heredoc(NamedTuple):
@@ -51,7 +52,7 @@ class SimpleCommand:
 
 
 # `<<EOF`, `<<-EOF`, `<< 'EOF'`, `<<"EOF"`; not the here-string `<<<`
-_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
+_HEREDOC = lazy(r"(?<!<)<<(?!<)-?\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)['\"]?")
 
 
 def _logical_lines(text: str) -> list[tuple[int, str, Heredoc | None]]:
@@ -122,7 +123,7 @@ _MAX_QUOTED_LINES = 30
 # a line ending in one goes on on the next (POSIX 2.10.2, the shell grammar): `alembic upgrade head &&` / `uvicorn`
 _CONTINUING = frozenset({"&&", "||", "|"})
 # a quoted word, an escaped character, a comment (a `#` that starts a word), or a quote that is not closed
-_QUOTE_SCAN = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.|(?:^|(?<=\s))#.*|['"]""", re.DOTALL)
+_QUOTE_SCAN = lazy(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.|(?:^|(?<=\s))#.*|['"]""", re.DOTALL)
 
 
 def open_quote(line: str) -> bool:
@@ -260,7 +261,7 @@ def _with_env(commands: list[SimpleCommand], env: list[tuple[str, str]]) -> list
     return [replace(c, env=tuple(env) + c.env) for c in commands]
 
 
-_VAR = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}?$")
+_VAR = lazy(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}?$")
 
 
 def expand_default(token: str, env: dict[str, str] | None = None) -> tuple[str | None, str | None]:
@@ -274,8 +275,8 @@ def expand_default(token: str, env: dict[str, str] | None = None) -> tuple[str |
     return default, name
 
 
-_SCRIPT_ASSIGNMENT = re.compile(r"^\s*(?:(?:export|readonly|declare|local)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)=(\S.*)?$")
-_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]((?:[^{}]|\{[^{}]*\})*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_SCRIPT_ASSIGNMENT = lazy(r"^\s*(?:(?:export|readonly|declare|local)\s+(?:-\w+\s+)*)?([A-Za-z_][A-Za-z0-9_]*)=(\S.*)?$")
+_REFERENCE = lazy(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]((?:[^{}]|\{[^{}]*\})*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def script_variables(text: str) -> list[tuple[int, str, str]]:

@@ -8,12 +8,12 @@ statement, a `pattern)` at the start of an arm opens an arm, `;;` (or `;&`, `;;&
 statement. Nested statements are tracked; a line belongs to the innermost arm it is in."""
 from __future__ import annotations
 
-import re
+from prodcheck.lazy_pattern import lazy
 
-_CASE = re.compile(r"^\s*case\s.+\sin\s*(?:#.*)?$")
-_ESAC = re.compile(r"(?:^|[\s;])esac\s*(?:#.*)?$")
-_ARM = re.compile(r"^\s*\(?[^()#]+\)")
-_END = re.compile(r";;&?|;&")
+_CASE = lazy(r"^\s*case\s.+\sin\s*(?:#.*)?$")
+_ESAC = lazy(r"(?:^|[\s;])esac\s*(?:#.*)?$")
+_ARM = lazy(r"^\s*\(?[^()#]+\)")
+_END = lazy(r";;&?|;&")
 
 
 def case_arms(text: str) -> dict[int, tuple[int, int]]:

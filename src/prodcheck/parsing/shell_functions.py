@@ -9,13 +9,13 @@ dispatcher's `"$1"`, a library of helpers) keeps its body where it is written, a
 """
 from __future__ import annotations
 
-import re
 
 from prodcheck.parsing.shell import SimpleCommand
+from prodcheck.lazy_pattern import lazy
 
 # `name() {`, `name () {`, `function name {`, `function name() {` on a line of their own: a multi-line body.
 # https://www.gnu.org/software/bash/manual/html_node/Shell-Functions.html
-_DEFINITION = re.compile(
+_DEFINITION = lazy(
     r"^(\s*)(?:function\s+([A-Za-z_][A-Za-z0-9_.:-]*)\s*(?:\(\s*\))?|([A-Za-z_][A-Za-z0-9_.:-]*)\s*\(\s*\))\s*\{\s*(?:#.*)?$")
 _MAX_DEPTH = 8  # functions calling functions
 

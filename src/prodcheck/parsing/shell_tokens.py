@@ -6,6 +6,7 @@ import re
 import shlex
 
 from prodcheck.limits import MAX_SHELL_CHARS
+from prodcheck.lazy_pattern import lazy
 
 
 def split_words(text: str) -> list[str]:
@@ -19,28 +20,28 @@ def split_words(text: str) -> list[str]:
     return shlex.split(text, posix=True)
 
 
-_QUOTING = re.compile(r"['\"\\]")
-_PLAIN_WORD = re.compile(r"[^ \t\r\n]+")  # shlex's whitespace (str.split's is wider)
+_QUOTING = lazy(r"['\"\\]")
+_PLAIN_WORD = lazy(r"[^ \t\r\n]+")  # shlex's whitespace (str.split's is wider)
 
 
 # A quoted or escaped operator (`find . -exec rm {} ';'`, `\;`, `echo "|"`) is a word, not a connector:
 # shlex drops the quotes before the operators are told apart, so operator characters inside quotes or
 # after a backslash are first spelled with private-use characters that are no operator, and spelled
 # back (split_script) once words and operators are apart.
-_QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
+_QUOTED = lazy(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
 _HIDE = str.maketrans(";&|()", "\ue001\ue002\ue003\ue004\ue005")
 SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005", ";&|()")
 
 
-_PLAIN_TOKEN = re.compile(r"[;&|()]+|[^ \t\r\n;&|()]+")
+_PLAIN_TOKEN = lazy(r"[;&|()]+|[^ \t\r\n;&|()]+")
 # With quotes but no backslash and no comment sign, once the quoted operators are hidden: shlex's tokens are the runs
 # of operator characters and the words between its whitespace, a word made of unquoted characters and quoted
 # segments (whose quotes go); a text of nothing else (every quote closed) is read so, without a call per character.
 # (Possessive: each part starts with a character no other part starts with, so nothing is given back; a text that is
 # not of these parts, an unclosed quote, fails at once instead of after every way of dividing its runs.)
-_QUOTED_TOKEN = re.compile(r"""[;&|()]++|(?:[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")++""")
-_QUOTED_TEXT = re.compile(r"""(?:[ \t\r\n]++|[;&|()]++|[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")*+""")
-_SEGMENT = re.compile(r"'([^']*)'" r'|"([^"]*)"')
+_QUOTED_TOKEN = lazy(r"""[;&|()]++|(?:[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")++""")
+_QUOTED_TEXT = lazy(r"""(?:[ \t\r\n]++|[;&|()]++|[^ \t\r\n;&|()'"]++|'[^']*+'|"[^"]*+")*+""")
+_SEGMENT = lazy(r"'([^']*)'" r'|"([^"]*)"')
 
 
 def _unquote(match: re.Match[str]) -> str:

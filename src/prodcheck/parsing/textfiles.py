@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import re
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
-_PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(.+)$")
-_INI_LINE = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*[=:]\s*(.*)$")
+_ENV_LINE = lazy(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
+_PROCFILE_LINE = lazy(r"^([A-Za-z0-9_-]+)\s*:\s*(.+)$")
+_INI_LINE = lazy(r"^\s*([A-Za-z0-9_.-]+)\s*[=:]\s*(.*)$")
 
 
 @record

@@ -11,7 +11,6 @@ the chart's app connects with.
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
@@ -20,6 +19,7 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -33,7 +33,7 @@ class ChartValue:
     database: str | None  # the bundled database dependency it configures
 
 
-_OBJECT_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+_OBJECT_NAME = lazy(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 
 
 def default_secret(value: ChartValue) -> str | None:

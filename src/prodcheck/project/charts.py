@@ -24,14 +24,15 @@ from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.infra import scalar_location
 from prodcheck.project.images import is_third_party_image
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
     from prodcheck.project.platform_builder import PlatformBuilder
 
-_WORKLOAD = re.compile(r"^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$", re.M)
-_EXPRESSION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
-_VALUES_REF = re.compile(r"^(?:toYaml\s+|quote\s+)?\.Values\.([A-Za-z0-9_.]+)(?:\s*\|\s*(.*))?$")
+_WORKLOAD = lazy(r"^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$", re.M)
+_EXPRESSION = lazy(r"\{\{-?\s*(.*?)\s*-?\}\}")
+_VALUES_REF = lazy(r"^(?:toYaml\s+|quote\s+)?\.Values\.([A-Za-z0-9_.]+)(?:\s*\|\s*(.*))?$")
 
 
 # ---------------------------------------------------------------- Helm

@@ -2,13 +2,13 @@
 spaces put back together, image tags that name a test build or a platform's registry (`DeployEvidence`)."""
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
 from prodcheck.knowledge import load
+from prodcheck.lazy_pattern import lazy
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD = lazy(r"[A-Za-z0-9]+")
 
 
 @cache
@@ -22,7 +22,7 @@ def lower_words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-_ENV_REFERENCE = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_ENV_REFERENCE = lazy(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def expression_word(args: list[str], index: int) -> str:
@@ -57,7 +57,7 @@ def whole_expressions(args: list[str]) -> list[str]:
     return out + pending
 
 
-EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*")
+EXPRESSION = lazy(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*")
 
 
 def is_test_build(tags: list[str]) -> bool:

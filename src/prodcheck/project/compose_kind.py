@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 from prodcheck.model.files import FileKind
 from prodcheck.parsing.yaml import YNode
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project.views import FileViews
 
 _TOP_LEVEL = frozenset({"services", "networks", "volumes", "configs", "secrets", "include", "name", "version",
                         "models"})
-_SERVICES_LINE = re.compile(r"^services:[ \t]*(?:#.*)?$", re.MULTILINE)  # the top-level key, at the first column
+_SERVICES_LINE = lazy(r"^services:[ \t]*(?:#.*)?$", re.MULTILINE)  # the top-level key, at the first column
 
 
 def refine_compose(views: FileViews) -> None:

@@ -32,17 +32,18 @@ from prodcheck.project.images import image_repository, is_database_image, is_poo
 from prodcheck.project.script_paths import by_written_tail, under_variable
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.workflow_evidence import WorkflowEvidence
+from prodcheck.lazy_pattern import lazy
 
 _PATH_WORDS = load("contexts")["path_words"]
 # The variables that name the application's environment (knowledge/contexts.toml [scripts]): set to a development value
 # on the project's own service, they say the stack is a development one.
 _ENVIRONMENT_SWITCHES = frozenset(load("contexts")["scripts"]["environment_variables"])
 _LOCAL_IMAGE_TAGS = frozenset(load("contexts")["compose"]["local_image_tags"])
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_VARIABLE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+_WORD = lazy(r"[A-Za-z0-9]+")
+_VARIABLE = lazy(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
 # The login name of whoever runs the command (POSIX `USER`, `LOGNAME`: https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap08.html)
-_USER_VARIABLE = re.compile(r"\$\{?(?:USER|LOGNAME)\b")
-_FILE_FLAG = re.compile(r"(?:^|\s)(?:-f|--file)[\s=]+['\"]?([^\s'\"]+\.ya?ml)")
+_USER_VARIABLE = lazy(r"\$\{?(?:USER|LOGNAME)\b")
+_FILE_FLAG = lazy(r"(?:^|\s)(?:-f|--file)[\s=]+['\"]?([^\s'\"]+\.ya?ml)")
 
 
 def _words(text: str) -> list[str]:

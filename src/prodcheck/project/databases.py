@@ -18,13 +18,14 @@ from prodcheck.project.infra import (
     yaml_command,
 )
 from prodcheck.project.images import is_database_image, is_pooler_image
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
 
 
 _INIT_FOLDER = "/docker-entrypoint-initdb.d"
-_ALTER_MAX_CONNECTIONS = re.compile(r"ALTER\s+SYSTEM\s+SET\s+max_connections\s*(?:=|TO)\s*'?(\d+)'?", re.IGNORECASE)
+_ALTER_MAX_CONNECTIONS = lazy(r"ALTER\s+SYSTEM\s+SET\s+max_connections\s*(?:=|TO)\s*'?(\d+)'?", re.IGNORECASE)
 
 
 class Databases:

@@ -15,10 +15,11 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.project import Project
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
-_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+._-]*)://")
-_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]+)(@)")
-URL_KEYS = re.compile(r"^(?:[A-Z0-9_]*_)?(?:DATABASE|DB|SQLALCHEMY_DATABASE|POSTGRES|PG)_(?:URL|URI|DSN)$|^DSN$", re.I)
+_SCHEME = lazy(r"^\s*([A-Za-z][A-Za-z0-9+._-]*)://")
+_PASSWORD = lazy(r"(://[^:/@\s]*:)([^@\s]+)(@)")
+URL_KEYS = lazy(r"^(?:[A-Z0-9_]*_)?(?:DATABASE|DB|SQLALCHEMY_DATABASE|POSTGRES|PG)_(?:URL|URI|DSN)$|^DSN$", re.I)
 
 
 @record

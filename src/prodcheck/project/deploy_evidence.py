@@ -25,6 +25,7 @@ from prodcheck.project.ci_words import (
 )
 from prodcheck.project.script_runs import follow, make_recipes
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project.views import FileViews
@@ -36,7 +37,7 @@ _COMPOSE_VERBS = frozenset(_DOCKER_CLI["compose_verbs"])
 _COMPOSE_IMAGE_VERBS = frozenset(_DOCKER_CLI["compose_image_verbs"])
 _DOCKER_VALUE_FLAGS = frozenset(_DOCKER_CLI["build_value_flags"])
 _COMPOSE_VALUE_FLAGS = frozenset(_DOCKER_CLI["compose_value_flags"])
-_DEPLOY_TARGET = re.compile(r"deploy|release|prod|publish|push|ship|rollout|upload", re.I)
+_DEPLOY_TARGET = lazy(r"deploy|release|prod|publish|push|ship|rollout|upload", re.I)
 
 
 def _norm(path: str) -> str:

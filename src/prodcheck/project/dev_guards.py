@@ -6,15 +6,15 @@ knowledge/dev_guards.toml) and is neither negated nor a comparison against somet
 """
 from __future__ import annotations
 
-import re
 
 from prodcheck.knowledge import load
 from prodcheck.discovery.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 _GUARD = load("dev_guards")["condition"]
 _GUARD_WORDS = frozenset(_GUARD["words"])
 _NEGATIONS = frozenset(_GUARD["negations"])
-_SPLIT = re.compile(r"[^A-Za-z0-9!=]+|_")
+_SPLIT = lazy(r"[^A-Za-z0-9!=]+|_")
 _LOOK_BACK = 60  # lines above a statement searched for its enclosing block
 
 

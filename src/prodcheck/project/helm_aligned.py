@@ -10,7 +10,6 @@ the origin of the line above it.
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
@@ -20,11 +19,12 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project.helm_binary import render
 from prodcheck.project.helm_render import SUFFIX, Rendered, Rendering, _documents
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project.views import FileViews
 
-_KEY_VALUE = re.compile(r"^\s*(?:-\s+)?([\w.-]+):(?:\s+(.*?))?\s*$")
+_KEY_VALUE = lazy(r"^\s*(?:-\s+)?([\w.-]+):(?:\s+(.*?))?\s*$")
 MAX_ALIGNED = 20_000  # rendered lines; past that, lines are placed by what they say only
 
 

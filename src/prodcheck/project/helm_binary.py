@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ import yaml
 
 from prodcheck.executables import find
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 TIMEOUT = 30  # seconds for one chart
 VERSION_TIMEOUT = 10
@@ -54,7 +54,7 @@ _SOURCE = "# Source: "
 
 
 MAX_LEFT_OUT = 4  # templates that fail with the defaults, left out one by one before giving up
-_FAILING = re.compile(r"execution error at \([^/\s\"()]+/(templates/[^:\"\s()]+\.ya?ml):")
+_FAILING = lazy(r"execution error at \([^/\s\"()]+/(templates/[^:\"\s()]+\.ya?ml):")
 
 
 @dataclass(slots=True)

@@ -11,7 +11,6 @@ Work is bounded (output size, steps, include depth, loop length, indent width): 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -19,6 +18,7 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.gotemplate import Call, If, Node, Output, Pipe, Range, Term, Text
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.helm_values import PLACEHOLDER, UNKNOWN, UNKNOWN_BLOCK, Rich, Segment, Unknown, to_rich, truth
+from prodcheck.lazy_pattern import lazy
 
 MAX_OUTPUT = 2_000_000
 MAX_DEPTH = 24
@@ -28,7 +28,7 @@ MAX_LOOP = 64
 # (airflow's scheduler deployment, onyx, prefect, skyvern) takes 530 steps: the budget is ~40x that.
 MAX_STEPS = 20_000
 MAX_INDENT = 1_000  # `indent N`/`nindent N` wider than any real manifest
-_KEY_LINE = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*):")
+_KEY_LINE = lazy(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*):")
 
 
 class Budget(Exception):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from prodcheck.lazy_pattern import lazy
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.helm_eval import MAX_INDENT, Budget
 from prodcheck.project.helm_values import UNKNOWN, UNKNOWN_BLOCK, Rich, Segment, Unknown, go_string, has_unknown, \
@@ -162,7 +162,7 @@ def _required(ev: Evaluator, *args: object) -> object:
     return args[-1] if args else UNKNOWN
 
 
-_VERB = re.compile(r"%([-+# 0-9.]*)([a-zA-Z%])")
+_VERB = lazy(r"%([-+# 0-9.]*)([a-zA-Z%])")
 
 
 def _printf(ev: Evaluator, form: object, *args: object) -> object:

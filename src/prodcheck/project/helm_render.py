@@ -27,6 +27,7 @@ from prodcheck.model.finding import Location, Span
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.parsing.gotemplate import Node
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
     from prodcheck.rules.base import Draft
 
 SUFFIX = "@rendered"
-_DOCUMENT_START = re.compile(r"^---\s*(?:#.*)?$")
-_SYNTAX = re.compile(r"^\s*(?:-\s+)?(?:[\w.-]+:(?=\s|$))?|[\s\"':@/-]+")
+_DOCUMENT_START = lazy(r"^---\s*(?:#.*)?$")
+_SYNTAX = lazy(r"^\s*(?:-\s+)?(?:[\w.-]+:(?=\s|$))?|[\s\"':@/-]+")
 
 
 @dataclass(slots=True)
@@ -339,7 +340,7 @@ def remap(rendering: Rendering, draft: Draft) -> Draft:
     return replace(draft, **changes)  # type: ignore[arg-type]  # the fields of Draft, by name
 
 
-_MENTION = re.compile(r"([^\s(`]+?)" + re.escape(SUFFIX) + r":(\d+)")
+_MENTION = lazy(r"([^\s(`]+?)" + re.escape(SUFFIX) + r":(\d+)")
 
 
 def _mention(rendering: Rendering, match: re.Match[str]) -> str:

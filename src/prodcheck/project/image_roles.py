@@ -2,15 +2,15 @@
 function, a build step), a Python settings class named for tests or development."""
 from __future__ import annotations
 
-import re
 
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context
 from prodcheck.parsing.dockerfile import DockerfileView, Stage, command_of
 from prodcheck.project.ci_words import contexts_knowledge
 from prodcheck.project.path_marks import Placement
+from prodcheck.lazy_pattern import lazy
 
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+_CAMEL = lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
 _SETTINGS_CLASS = ("config", "settings", "configuration")
 
 

@@ -4,14 +4,14 @@ The predicates are asked about the same few hundred image names by every rule an
 ~80,000 questions about ~2,000 names): each answer is kept, bounded."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from prodcheck.knowledge import load
+from prodcheck.lazy_pattern import lazy
 
 _IMAGES = load("images")
-_DB_IMAGE = re.compile(_IMAGES["patterns"]["database"])
-_POOLER_IMAGE = re.compile(_IMAGES["patterns"]["pooler"])
+_DB_IMAGE = lazy(_IMAGES["patterns"]["database"])
+_POOLER_IMAGE = lazy(_IMAGES["patterns"]["pooler"])
 THIRD_PARTY = frozenset(_IMAGES["third_party"]["repositories"])
 
 

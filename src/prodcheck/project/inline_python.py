@@ -3,7 +3,6 @@
 script, `-` or no argument, the interpreter reads the program from standard input). Parsed, never run."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -12,11 +11,12 @@ from prodcheck.fix.memo import remembered_failure
 from prodcheck.model.facts import PyFacts
 from prodcheck.model.finding import Span
 from prodcheck.parsing.shell import SimpleCommand
+from prodcheck.lazy_pattern import lazy
 
-_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?$")  # python, python3, python3.12
+_PYTHON = lazy(r"^python(?:\d+(?:\.\d+)*)?$")  # python, python3, python3.12
 _VALUED = frozenset({"-W", "-X", "--check-hash-based-pycs"})  # interpreter options that take a value
 # a redirection: `> log` (its target the next word), `>/dev/null`, `2>&1`, `< input`
-_REDIRECT = re.compile(r"^\d*(?:>>?|<(?!<))(?P<dup>&(?:\d+|-))?(?P<target>.*)$")
+_REDIRECT = lazy(r"^\d*(?:>>?|<(?!<))(?P<dup>&(?:\d+|-))?(?P<target>.*)$")
 
 
 class InlinePython(NamedTuple):

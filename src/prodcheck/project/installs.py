@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing.dockerfile import DockerfileView, copy_words, parse_assignments, substitute
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
-_REQUIREMENT_FLAG = re.compile(r"(?:^|\s)(?:-r|--requirement|-c|--constraint)(?:\s+|=)['\"]?([^\s'\"&;|]+)")
-_INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)(?:\s+|=)\s*(\S+)", re.M)
+_REQUIREMENT_FLAG = lazy(r"(?:^|\s)(?:-r|--requirement|-c|--constraint)(?:\s+|=)['\"]?([^\s'\"&;|]+)")
+_INCLUDE = lazy(r"^\s*(?:-r|--requirement|-c|--constraint)(?:\s+|=)\s*(\S+)", re.M)
 _PLATFORM_FILES = ("Procfile", "heroku.yml", "render.yaml", "app.json", "railway.json", "railway.toml", "fly.toml",
                    "runtime.txt", ".python-version", "app.yaml")
 

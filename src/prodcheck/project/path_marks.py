@@ -18,6 +18,7 @@ from prodcheck.project.ci_words import contexts_knowledge, lower_words
 from prodcheck.project.installs import Installs, installed_requirements
 from prodcheck.project.sources import SourceFile
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
 
 @cache
@@ -327,7 +328,7 @@ _DEPLOYMENT_KINDS = frozenset({FileKind.DOCKERFILE, FileKind.COMPOSE, FileKind.K
 _HEADER_LINES = 40  # the comment block that opens a file, at most this many lines
 _HEADER_CHARS = 4096  # the head split into lines for it (the whole file when its first 40 lines reach past it)
 # The first character of a file that is not whitespace (`str.isspace`, what `strip` removes) is a `#`.
-_OPENS_WITH_COMMENT = re.compile(r"\s*#")
+_OPENS_WITH_COMMENT = lazy(r"\s*#")
 
 
 def _read_readme(root: Path, name: str) -> str | None:

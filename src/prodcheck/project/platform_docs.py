@@ -14,6 +14,7 @@ from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.infra import scalar_location, yaml_command
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -116,8 +117,8 @@ class TomlDoc(Doc):
         return Location(self.source.path, Span(line, column, line, len(self.source.line(line)) + 1))
 
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY_LINE = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=\s*")
+_HEADER = lazy(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY_LINE = lazy(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=\s*")
 
 
 def _key_parts(text: str) -> list[str]:

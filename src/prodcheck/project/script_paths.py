@@ -4,12 +4,12 @@ trailing parts it shares with the repository's files."""
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable
 from functools import cached_property
 
 from prodcheck.model.files import FileKind
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 
 class FilesByPath(dict[str, SourceFile]):
@@ -54,7 +54,7 @@ def resolve_script(files_by_path: dict[str, SourceFile], token: str, workdir: st
     return best
 
 
-_LEADING_VARIABLE = re.compile(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/")
+_LEADING_VARIABLE = lazy(r"^\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/")
 
 
 def under_variable(path: str) -> str | None:

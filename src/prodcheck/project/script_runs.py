@@ -18,10 +18,11 @@ from prodcheck.knowledge.commands import shells
 from prodcheck.model.files import FileKind
 from prodcheck.parsing.shell import SimpleCommand, with_script_variables
 from prodcheck.project.sources import SourceFile
+from prodcheck.lazy_pattern import lazy
 
 _ROOT_VARIABLES = "|".join(re.escape(name) for name in load("workflows")["checkout_root"]["variables"])
-_CHECKOUT_ROOT = re.compile(rf"^\$\{{?(?:{_ROOT_VARIABLES})\}}?(/.*)?$")
-_MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.\-/]+)(?:\s+[^:=]*)?:(?!=)")
+_CHECKOUT_ROOT = lazy(rf"^\$\{{?(?:{_ROOT_VARIABLES})\}}?(/.*)?$")
+_MAKE_TARGET = lazy(r"^([A-Za-z0-9_.\-/]+)(?:\s+[^:=]*)?:(?!=)")
 _MAX_DEPTH = 3  # scripts followed from a deploy path: workflow -> build.sh -> lib.sh -> docker.sh
 
 

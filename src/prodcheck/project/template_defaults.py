@@ -12,13 +12,13 @@ root, never through a link, bounded), which also notes the read for the incremen
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from prodcheck.discovery.sources import root_text
+from prodcheck.lazy_pattern import lazy
 
-_FOLDER = re.compile(r"\{\{\s*cookiecutter\.\w+[^}]*\}\}")
-_PLACEHOLDER = re.compile(r"^\{\{\s*cookiecutter\.(\w+)\s*\}\}$")
+_FOLDER = lazy(r"\{\{\s*cookiecutter\.\w+[^}]*\}\}")
+_PLACEHOLDER = lazy(r"^\{\{\s*cookiecutter\.(\w+)\s*\}\}$")
 
 
 class TemplateDefaults:

@@ -1,7 +1,6 @@
 """systemd units and supervisord programs as process sources: what `ExecStart=` and `command=` run."""
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from prodcheck.model.facts import TOOL_DEFAULT, Fact
@@ -9,12 +8,13 @@ from prodcheck.model.files import FileKind
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.shell import split_script
 from prodcheck.project.infra import Process
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project.processes import Processes
 
-_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
-_KEY = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*[=:]\s*(.*?)\s*$")
+_SECTION = lazy(r"^\s*\[([^\]]+)\]\s*$")
+_KEY = lazy(r"^\s*([A-Za-z_][\w.-]*)\s*[=:]\s*(.*?)\s*$")
 
 
 def unit_commands(text: str, kind: FileKind | str) -> list[tuple[str, int, str]]:

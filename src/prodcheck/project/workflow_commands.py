@@ -2,19 +2,19 @@
 change, a migration). The words are knowledge (knowledge/workflows.toml); project/workflows.py asks per job."""
 from __future__ import annotations
 
-import re
 
 from prodcheck.extract.servers import is_migration
 from prodcheck.knowledge import load
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.parsing.yaml import YNode
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
 _KNOWN = load("workflows")
 _TEST_PROGRAMS = frozenset(_KNOWN["tests"]["programs"])
 _TEST_TASK_RUNNERS = frozenset(_KNOWN["tests"]["task_runners"])
-_TEST_TASKS = re.compile(r"^(?:test|tests|unittest|unit|check|ci|coverage|cov)(?:[-_:].*)?$")
-_TEST_SCRIPT = re.compile(r"^(?:run[-_])?tests?(?:[-_](?:start|all|unit|ci))?(?:\.sh)?$")
+_TEST_TASKS = lazy(r"^(?:test|tests|unittest|unit|check|ci|coverage|cov)(?:[-_:].*)?$")
+_TEST_SCRIPT = lazy(r"^(?:run[-_])?tests?(?:[-_](?:start|all|unit|ci))?(?:\.sh)?$")
 _DEPLOY_ACTIONS = tuple(_KNOWN["actions"]["deploy"])
 # (programs, first subcommands, "cluster" | "deploy") of the command lines that ship something.
 _DEPLOY_COMMANDS = tuple((frozenset(entry["programs"]), frozenset(entry["subcommands"]), entry["kind"])

@@ -12,10 +12,11 @@ from prodcheck.parsing.yaml import YNode
 from prodcheck.project.ci_words import EXPRESSION, contexts_knowledge, is_test_build, lower_words
 from prodcheck.project.deploy_evidence import DeployEvidence, _join, _norm
 from prodcheck.project.script_runs import follow
+from prodcheck.lazy_pattern import lazy
 
 _IMAGE_WORKFLOW_WORDS = frozenset(load("workflows")["docker_cli"]["image_workflow_words"])
-_INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
-_MATRIX = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+_INPUT = lazy(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
+_MATRIX = lazy(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
 _MAX_COMBINATIONS = 64  # a matrix bigger than this (a test grid) builds no image worth reading one by one
 
 

@@ -14,16 +14,17 @@ from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.sources import SourceFile
 from prodcheck.project.workflow_commands import WorkflowStep, deploy_action, deploy_command, testing_command
+from prodcheck.lazy_pattern import lazy
 
 _KNOWN = load("workflows")
 _TEST_ACTIONS = frozenset(_KNOWN["tests"]["actions"])
-_RUN_TEST = re.compile(r"\b(?:hatch|pdm|poetry|uv|pipenv|rye)\s+run\s+(?:python\s+-m\s+)?(?:test|tests|pytest)\b")
-_TEST_NAME = re.compile(r"(?:^|[-_ ])(?:tests?|pytest|unit|ci|check|checks)(?:$|[-_ ])", re.I)
+_RUN_TEST = lazy(r"\b(?:hatch|pdm|poetry|uv|pipenv|rye)\s+run\s+(?:python\s+-m\s+)?(?:test|tests|pytest)\b")
+_TEST_NAME = lazy(r"(?:^|[-_ ])(?:tests?|pytest|unit|ci|check|checks)(?:$|[-_ ])", re.I)
 # Events that run before a change is merged: a workflow on these alone deploys nothing.
 _PRE_MERGE_TRIGGERS = frozenset(_KNOWN["triggers"]["pre_merge"])
-_VALIDATE_WORD = re.compile(r"\b(?:validat\w*|check\w*|verify\w*|lint\w*)\b", re.I)
-_TEST_WORD = re.compile(r"\b(?:tests?|pytest|unit[ -]?tests?)\b", re.I)
-_PROD_ENVIRONMENT = re.compile(r"prod|live|staging|release", re.I)
+_VALIDATE_WORD = lazy(r"\b(?:validat\w*|check\w*|verify\w*|lint\w*)\b", re.I)
+_TEST_WORD = lazy(r"\b(?:tests?|pytest|unit[ -]?tests?)\b", re.I)
+_PROD_ENVIRONMENT = lazy(r"prod|live|staging|release", re.I)
 _UNASKED = "\0unasked"  # `Job.tests`/`Job.deploys` not answered yet (no answer holds a NUL)
 _LOCAL_CLUSTERS = tuple(_KNOWN["actions"]["local_clusters"])
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from prodcheck.model.finding import Finding, Location
+from prodcheck.lazy_pattern import lazy
 
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+_CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
 
 
 def _escape(match: re.Match[str]) -> str:

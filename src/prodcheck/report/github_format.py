@@ -10,7 +10,6 @@ The complete list goes to $GITHUB_STEP_SUMMARY as a Markdown table when that var
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +19,7 @@ from prodcheck.engine import RunResult
 from prodcheck.model.finding import Finding, Severity
 from prodcheck.report.escape import visible
 from prodcheck.report.paths import repository_base
+from prodcheck.lazy_pattern import lazy
 
 PER_LEVEL = 10  # annotations GitHub displays per level and step
 SUMMARY_LIMIT = 900_000  # the step summary upload is refused above 1 MiB
@@ -120,7 +120,7 @@ def render(result: RunResult, out: TextIO, *, changed: object = None, **_: objec
         write_summary(Path(summary_path), result, prefix)
 
 
-_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#!|~<>&$]")
+_MD_SPECIAL = lazy(r"[\\`*_{}\[\]()#!|~<>&$]")
 
 
 def md_text(text: str) -> str:

@@ -1,7 +1,6 @@
 """JUnit XML: one test case per finding (a failure), or one passing case when there is none."""
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import TextIO
 
@@ -9,9 +8,10 @@ from prodcheck.docs import doc_url
 from prodcheck.engine import RunResult
 from prodcheck.report.escape import visible
 from prodcheck.report.paths import repository_base
+from prodcheck.lazy_pattern import lazy
 
 # Characters XML 1.0 cannot carry at all, even escaped (control characters, lone surrogates).
-_INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_INVALID_XML = lazy("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def clean(text: str) -> str:

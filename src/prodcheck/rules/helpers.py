@@ -8,8 +8,9 @@ from prodcheck.model.facts import PyFacts
 from prodcheck.model.finding import Location, Span
 from prodcheck.parsing.shell import locate
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
-_DB_URL = re.compile(
+_DB_URL = lazy(
     r"(?P<scheme>(?:postgres(?:ql)?|pgsql|mysql|mariadb|mssql|oracle|cockroachdb|redshift|timescale|"
     r"mongodb(?:\+srv)?)(?:\+[A-Za-z0-9_]+)?)://(?P<user>[^:/@\s'\"`]*):(?P<password>[^@\s'\"`]+)@"
     r"(?P<host>[^/\s'\"`?:]*)"
@@ -17,13 +18,13 @@ _DB_URL = re.compile(
 # A URL whose password is a compose / shell interpolation with a literal default, `${DB_PASSWORD:-secret}`
 # (https://docs.docker.com/reference/compose-file/interpolation/): the user and host may be interpolated too.
 _REFERENCE = r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-[^}$]*)?\}"
-_FALLBACK_URL = re.compile(
+_FALLBACK_URL = lazy(
     r"(?P<scheme>(?:postgres(?:ql)?|pgsql|mysql|mariadb|mssql|oracle|cockroachdb|redshift|timescale|"
     r"mongodb(?:\+srv)?)(?:\+[A-Za-z0-9_]+)?)://(?:" + _REFERENCE + r"|[^:/@\s'\"`$]*):"
     r"(?P<reference>\$\{(?P<variable>[A-Za-z_][A-Za-z0-9_]*):?-(?P<password>[^}$\s'\"`]+)\})@"
     r"(?:\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default_host>[^}$/:]*)\}|(?P<host>[^/\s'\"`?:$]*))"
 )
-_PLACEHOLDER = re.compile(r"^(?:\$.*|\{.*\}|<.*>|%\(.*|\*+|x+|\.\.\.|\[.*\]|_+|-+)$|\$\{|\{\{|\{\}", re.I)
+_PLACEHOLDER = lazy(r"^(?:\$.*|\{.*\}|<.*>|%\(.*|\*+|x+|\.\.\.|\[.*\]|_+|-+)$|\$\{|\{\{|\{\}", re.I)
 LOCAL_HOSTS = frozenset(load("databases")["hosts"]["local"])
 
 
@@ -59,7 +60,7 @@ def _literal(password: str) -> bool:
 # `postgresql://USER:PASSWORD@HOST:5432/DBNAME`: a URL whose parts are the names of what goes there, in capitals,
 # is the shape of a URL documented, not one to connect with (no host is named `HOST`); the example URLs of the
 # SQLAlchemy and PostgreSQL documentation are written so (https://docs.sqlalchemy.org/en/20/core/engines.html)
-_SPELLED_PART = re.compile(r"[A-Z][A-Z0-9_]*")
+_SPELLED_PART = lazy(r"[A-Z][A-Z0-9_]*")
 
 
 def _spelled_template(match: re.Match[str]) -> bool:

@@ -16,13 +16,14 @@ from prodcheck.project.helm_render import absence
 from prodcheck.project.infra import Workload, scalar_location
 from prodcheck.project.images import image_repository, is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.lazy_pattern import lazy
 
 # `user:` / `USER` is `user[:group]`; the user decides, whatever the group (knowledge/images.toml [users]).
 _ROOT = frozenset(load("images")["users"]["root"])
 # Base images that already run as an unprivileged user.
-_NONROOT_BASES = re.compile(load("images")["patterns"]["nonroot_bases"])
+_NONROOT_BASES = lazy(load("images")["patterns"]["nonroot_bases"])
 # Base images whose job needs root (Docker-in-Docker).
-_ROOT_BY_DESIGN = re.compile(load("images")["patterns"]["root_by_design"])
+_ROOT_BY_DESIGN = lazy(load("images")["patterns"]["root_by_design"])
 # Third-party service images whose own entrypoint or USER keeps the service off root (knowledge/images.toml)
 _DROPS_PRIVILEGES = frozenset(load("images")["drops_privileges"]["repositories"])
 _PROD_STAGES = frozenset(load("contexts")["path_words"]["prod_stage_names"])

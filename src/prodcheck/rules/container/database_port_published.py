@@ -14,12 +14,13 @@ from prodcheck.project.images import image_repository, is_database_image, is_poo
 from prodcheck.project.infra import ComposeService, scalar_location
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.rules.secrets.secret_values import is_secret_value
+from prodcheck.lazy_pattern import lazy
 
 _OTHER_STORES = frozenset(load("images")["stores"]["published"])  # besides PostgreSQL and its poolers
 _SERVERS = load("images")["database_servers"]
 _SERVER_PORTS = frozenset(_SERVERS["server_ports"])
 _SERVER_PROBES = tuple(_SERVERS["server_probes"])
-_LOOPBACK = re.compile(r"^(?:127\.\d+\.\d+\.\d+|::1|localhost|0{0,4}:{2}1)$", re.I)
+_LOOPBACK = lazy(r"^(?:127\.\d+\.\d+\.\d+|::1|localhost|0{0,4}:{2}1)$", re.I)
 
 
 @record  # a frozen dataclass to mypy, built faster (model/record.py)

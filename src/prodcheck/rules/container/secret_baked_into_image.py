@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from prodcheck.lazy_pattern import lazy
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 # Files that hold credentials by their name alone.
 _CREDENTIAL_FILES = frozenset(load("images")["credential_files"]["names"])
-_VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+_VARIABLE = lazy(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
 def copy_sources(instruction: Instruction) -> list[str]:
@@ -242,7 +243,7 @@ class SecretBakedIntoImage(Rule):
                             "history; pass secrets with `RUN --mount=type=secret`", location, severity=Severity.WARNING)
 
 
-_NETRC_PASSWORD = re.compile(r"\bpassword\s+(\S+)")
+_NETRC_PASSWORD = lazy(r"\bpassword\s+(\S+)")
 
 
 def _repository_text(project: Project, relative: str) -> str | None:

@@ -9,8 +9,9 @@ from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.lazy_pattern import lazy
 
-_RAW_SQL = re.compile(r"\b(?P<what>DROP\s+(?:TABLE|COLUMN)|RENAME\s+(?:COLUMN\s+\S+\s+)?TO|RENAME\s+COLUMN)\b", re.I)
+_RAW_SQL = lazy(r"\b(?P<what>DROP\s+(?:TABLE|COLUMN)|RENAME\s+(?:COLUMN\s+\S+\s+)?TO|RENAME\s+COLUMN)\b", re.I)
 _EXPAND_CONTRACT = ("; ship it as expand/contract: first a release whose code no longer uses it, then the "
                     "migration in a later release")
 

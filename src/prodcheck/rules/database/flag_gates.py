@@ -7,7 +7,6 @@ Kubernetes `env:`). A flag on by default (`RUN_MIGRATIONS: bool = True`) or one 
 Docs: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
-import re
 
 from prodcheck.model.facts import PyFacts, Value
 from prodcheck.model.files import Context
@@ -16,16 +15,17 @@ from prodcheck.parsing.shell import expand_default
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
 from prodcheck.project.dev_guards import enclosing_condition, source_lines
+from prodcheck.lazy_pattern import lazy
 
 # What a boolean setting read from the environment takes as off (pydantic's and distutils' strtobool spellings:
 # https://docs.pydantic.dev/latest/api/standard_library_types/#booleans)
 _OFF = frozenset({"", "false", "0", "no", "off", "n", "f"})
-_FLAG = re.compile(r"^(?:if|elif)\s+([A-Za-z_][A-Za-z0-9_.]*)\s*:\s*(?:#.*)?$")
+_FLAG = lazy(r"^(?:if|elif)\s+([A-Za-z_][A-Za-z0-9_.]*)\s*:\s*(?:#.*)?$")
 
 
 # An environment variable read in the condition itself: `os.getenv("X")`, `os.environ.get("X", "")`, with no default or
 # a default that is off (https://docs.python.org/3/library/os.html#os.getenv)
-_READ_IN_CONDITION = re.compile(
+_READ_IN_CONDITION = lazy(
     r"""(?:os\.)?(?:getenv|environ\.get)\(\s*(['"])([A-Za-z_][A-Za-z0-9_]*)\1\s*"""
     r"""(?:,\s*(?:default\s*=\s*)?(?:(['"])([^'"]*)\3|(None|False|0))\s*)?\)""")
 

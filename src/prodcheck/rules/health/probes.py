@@ -8,7 +8,6 @@ Each carries the path, the port it targets, where it is written and the process 
 """
 from __future__ import annotations
 
-import re
 
 from prodcheck.model.files import Context
 from prodcheck.knowledge import load
@@ -18,11 +17,12 @@ from prodcheck.project import Project
 from prodcheck.project.infra import Process, scalar_location
 from prodcheck.project.memo import per_project
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
 LONG_RUNNING_KINDS = frozenset(load("kubernetes")["workloads"]["long_running"])
 SIDECARS = frozenset(load("images")["sidecars"]["repositories"])
 ONE_SHOT = frozenset(load("images")["one_shot"]["repositories"])
-_URL = re.compile(
+_URL = lazy(
     r"(?P<scheme>https?://)?(?<![\w.-])(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|\$\{?HOSTNAME\}?)"
     r"(?::(?P<port>\d+|\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-\d+)?\}?))?(?P<path>/[^\s'\"`;|&)\\,]*)?"
 )

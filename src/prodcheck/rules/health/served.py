@@ -24,13 +24,14 @@ from prodcheck.project.memo import per_project
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_routes import Route
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
 _GET_METHODS = route_get_methods()
 _EDGE_METHODS = frozenset({"add_api_route", "add_route", "include_router", "mount"})
 _ROUTE_CLASSES = route_classes()
 # Served by every FastAPI app unless the constructor turns them off (`docs_url=None`).
 _FASTAPI_DEFAULT_ROUTES = fastapi_default_routes()
-_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}")
+_PARAM = lazy(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?\}")
 
 
 @record

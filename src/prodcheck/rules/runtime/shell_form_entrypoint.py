@@ -17,13 +17,14 @@ from prodcheck.project.infra import Step, raw_argv, scalar_location
 from prodcheck.project.script_paths import resolve_script
 from prodcheck.project.sources import SourceFile
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.lazy_pattern import lazy
 
 _SHELLS = shells()
 # Long-running programs whose shutdown matters when they are the last command of a start script.
 _LONG_RUNNING = long_running()
-_TRAP = re.compile(r"^\s*trap\s", re.M)
+_TRAP = lazy(r"^\s*trap\s", re.M)
 # Init processes that signal the whole process group (dumb-init by default, tini with -g).
-_GROUP_INIT = re.compile(r"\bdumb-init\b|\btini\b[^\n]*\s-g\b")
+_GROUP_INIT = lazy(r"\bdumb-init\b|\btini\b[^\n]*\s-g\b")
 
 
 def shell_script(argv: list[str]) -> tuple[int, str] | None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Collection, Iterator
 
 from prodcheck.knowledge import load
@@ -20,11 +19,12 @@ from prodcheck.rules.secrets.settings_urls import settings_url_passwords
 from prodcheck.rules.secrets.throwaway_databases import containers_started, internal_datastores, is_test_job, \
     published_datastores
 from prodcheck.rules.helpers import DatabaseUrl, classes_based_on, database_urls, fallback_database_urls
+from prodcheck.lazy_pattern import lazy
 
 _DOC_KEYWORDS = frozenset(load("secrets")["documenting"]["keywords"])  # a URL there is an example
-_WORD = re.compile(r"[A-Za-z]{2,}")
+_WORD = lazy(r"[A-Za-z]{2,}")
 # a value that is one `${VAR:-default}` (also `KEY=${VAR:-default}` of a list-form `environment:`)
-_WHOLE_DEFAULT = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*=)?\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^}$]+)\}$")
+_WHOLE_DEFAULT = lazy(r"^(?:[A-Za-z_][A-Za-z0-9_]*=)?\$\{([A-Za-z_][A-Za-z0-9_]*):?-([^}$]+)\}$")
 _PROSE_WORDS = 4  # words around a URL that make its string a sentence, not a value
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import base64
 import posixpath
-import re
 import binascii
 from collections.abc import Iterator
 
+from prodcheck.lazy_pattern import lazy
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import command_of
@@ -32,7 +32,7 @@ from prodcheck.rules.secrets.secret_values import (
 
 # `${VAR:-default}` / `${VAR-default}`: compose uses the default when the variable is unset (or empty)
 # (https://docs.docker.com/reference/compose-file/interpolation/).
-_INTERPOLATION_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}$]+)\}$")
+_INTERPOLATION_DEFAULT = lazy(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}$]+)\}$")
 
 
 class HardcodedSecret(CodeSecrets):

@@ -2,7 +2,6 @@
 refuse a placeholder default, and which datastore of a compose stack a password opens."""
 from __future__ import annotations
 
-import re
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context
@@ -13,10 +12,11 @@ from prodcheck.project.infra import ComposeService
 from prodcheck.project.images import image_repository, is_database_image, is_pooler_image
 from prodcheck.rules.container.database_port_published import is_store_image, publishes_outside
 from prodcheck.rules.secrets.secret_values import credential_role, name_words
+from prodcheck.lazy_pattern import lazy
 
 _STORE_WORDS = {image: frozenset(words) for image, words in load("images")["credential_words"].items()}
 # `PLACEHOLDER_SECRET_KEY = "fillmein"`: a module constant holding a literal (the value a check compares with)
-_CONSTANT = re.compile(rb"^[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]+)?=\s*[\"']")
+_CONSTANT = lazy(rb"^[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]+)?=\s*[\"']")
 
 
 def settings_groups(facts: PyFacts, settings_classes: set[str]) -> set[str]:

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 from prodcheck.knowledge import load
 from prodcheck.knowledge.templates import is_template_name
 from prodcheck.model.finding import Severity
+from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
     from prodcheck.project.sources import SourceFile
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SPLIT = re.compile(r"[^A-Za-z0-9]+")
+_CAMEL = lazy(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT = lazy(r"[^A-Za-z0-9]+")
 _NAMES = load("secrets")["names"]
 _VALUES = load("secrets")["values"]
 _SECRET_WORDS = frozenset(_NAMES["secret_words"])
@@ -40,24 +41,24 @@ _OUTBOUND_WORDS = frozenset(_NAMES["outbound_words"])
 _THROWAWAY_WORDS = frozenset(_NAMES["throwaway_words"])
 _APP_KEY_WORDS = frozenset(_NAMES["app_key_words"])
 _KEYLESS = tuple(tuple(sequence) for sequence in _NAMES["keyless_services"])
-_PLACEHOLDER = re.compile(_VALUES["placeholder"], re.I)
-_PLACEHOLDER_WORDS = re.compile(_VALUES["placeholder_words"], re.I)
-_REFERENCE = re.compile(_VALUES["reference"], re.I)
+_PLACEHOLDER = lazy(_VALUES["placeholder"], re.I)
+_PLACEHOLDER_WORDS = lazy(_VALUES["placeholder_words"], re.I)
+_REFERENCE = lazy(_VALUES["reference"], re.I)
 _FORMATS = tuple((entry["name"], re.compile(entry["pattern"])) for entry in load("secrets")["formats"])
 _PUBLIC = tuple(re.compile(entry["pattern"]) for entry in load("secrets")["public"])
 # `smtp_password`, `your_secret_key`: an identifier that names the secret instead of holding it.
-_NAMED_PLACEHOLDER = re.compile(r"^[a-z]+(?:_[a-z]+)+$")
-_SECRET_WORD = re.compile(r"pass|secret|token|key|pwd", re.I)
+_NAMED_PLACEHOLDER = lazy(r"^[a-z]+(?:_[a-z]+)+$")
+_SECRET_WORD = lazy(r"pass|secret|token|key|pwd", re.I)
 _BOOLEANISH = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "y", "n"})
 # Shapes of values that are names, not secrets.
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # `PHOENIX_API_KEY`
-_DOTTED = re.compile(r"^\.?[A-Za-z_][\w-]*(?:\.[\w-]+)+$")  # `.types`, `ca.crt`, `auth.password_forgot`
-_IDENTIFIER = re.compile(r"^(?:[a-z][a-z0-9]*|[a-z]+(?:[A-Z][a-z0-9]*)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)$")
-_SLUG_PART = re.compile(r"^(?:[A-Za-z]+|[0-9]+|v[0-9]+)$")
-_CODE = re.compile(r"=>|[{}();]|\bfunction\b|document\.|\n")
+_ENV_NAME = lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # `PHOENIX_API_KEY`
+_DOTTED = lazy(r"^\.?[A-Za-z_][\w-]*(?:\.[\w-]+)+$")  # `.types`, `ca.crt`, `auth.password_forgot`
+_IDENTIFIER = lazy(r"^(?:[a-z][a-z0-9]*|[a-z]+(?:[A-Z][a-z0-9]*)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)$")
+_SLUG_PART = lazy(r"^(?:[A-Za-z]+|[0-9]+|v[0-9]+)$")
+_CODE = lazy(r"=>|[{}();]|\bfunction\b|document\.|\n")
 # A regular expression (a detector's pattern for a token, `EAACEdEose0cBA[0-9A-Za-z]+`): a character
 # class with a quantifier, a class escape, an escaped dot, a group extension.
-_PATTERN = re.compile(r"\[[^\]]+\][+*?{]|\\[dwsSWDb.]|\(\?[:=!<P]")
+_PATTERN = lazy(r"\[[^\]]+\][+*?{]|\\[dwsSWDb.]|\(\?[:=!<P]")
 
 
 class Evidence(IntEnum):
@@ -210,7 +211,7 @@ def is_secret_value(value: object, name: str = "") -> bool:
 
 # ---------------------------------------------------------------- .env files
 
-_ENV_FILE = re.compile(r"^(?:\.env(?:\..+)?|.+\.env)$")
+_ENV_FILE = lazy(r"^(?:\.env(?:\..+)?|.+\.env)$")
 
 
 def is_env_file_name(name: str) -> bool:

@@ -21,13 +21,14 @@ from prodcheck.project import Project
 from prodcheck.project.dev_guards import source_lines
 from prodcheck.rules.helpers import classes_based_on
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
 _SCHEMES = r"(?:postgres(?:ql)?|pgsql|mysql|mariadb|mssql|oracle|cockroachdb|redshift|timescale|mongodb(?:\+srv)?)"
-_URL = re.compile(_SCHEMES + r"(?:\+[A-Za-z0-9_]+)?://(?:\{[^{}]+\}|[^:@/{}\s]*):\{(?P<password>[^{}]+)\}@")
-_PIECE = re.compile(r"""\b[rRfFbBuU]{0,2}(?P<quote>"|')(?P<text>(?:\\.|(?!(?P=quote)).)*)(?P=quote)""")
-_FIELD = re.compile(r"^self\.([A-Za-z_][A-Za-z0-9_]*)(?:\.get_secret_value\(\))?$")
+_URL = lazy(_SCHEMES + r"(?:\+[A-Za-z0-9_]+)?://(?:\{[^{}]+\}|[^:@/{}\s]*):\{(?P<password>[^{}]+)\}@")
+_PIECE = lazy(r"""\b[rRfFbBuU]{0,2}(?P<quote>"|')(?P<text>(?:\\.|(?!(?P=quote)).)*)(?P=quote)""")
+_FIELD = lazy(r"^self\.([A-Za-z_][A-Za-z0-9_]*)(?:\.get_secret_value\(\))?$")
 _WRAPPERS = frozenset({"SecretStr", "SecretBytes"})  # pydantic's secret types: the value is the first argument
-_PLACEHOLDER = re.compile(r"^(?:\$.*|\{.*\}|<.*>|\*+|x+|\.\.\.|_+|-+|changeme|change[-_]?me)$", re.I)
+_PLACEHOLDER = lazy(r"^(?:\$.*|\{.*\}|<.*>|\*+|x+|\.\.\.|_+|-+|changeme|change[-_]?me)$", re.I)
 
 
 @record

@@ -1,21 +1,21 @@
 """Package installs in Dockerfile `RUN` instructions, shared by PC702 (cache) and PC703 (layer order)."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from prodcheck.knowledge.packaging import install_verbs, managers
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.model.record import record
+from prodcheck.lazy_pattern import lazy
 
-_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
-_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
+_PIP = lazy(r"^pip(?:\d+(?:\.\d+)?)?$")
+_PYTHON = lazy(r"^python(?:\d+(?:\.\d+)?)?$")
 
 
 # `COPY --from=builder /app/.venv .venv`: an environment installed in another stage, whose packages an install
 # later in the same stage finds already there (it adds only the project, or nothing).
-_PREBUILT_ENV = re.compile(r"(?:^|\s|/)(?:\.?venv|site-packages|\.local)(?:/|\s|$)")
+_PREBUILT_ENV = lazy(r"(?:^|\s|/)(?:\.?venv|site-packages|\.local)(?:/|\s|$)")
 
 
 def copies_prebuilt_env(instruction: Instruction) -> bool:

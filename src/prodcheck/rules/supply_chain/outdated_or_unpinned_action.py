@@ -1,7 +1,6 @@
 """PC704 outdated-or-unpinned-action. Docs and tests: rules/PC704-outdated-or-unpinned-action.md"""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from prodcheck.fix.roundtrip import Slot, file_text, same_style
@@ -11,9 +10,10 @@ from prodcheck.model.finding import Fix, Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
+from prodcheck.lazy_pattern import lazy
 
-_SHA = re.compile(r"^[0-9a-f]{40}$")
-_MAJOR = re.compile(r"^v?(\d+)(?:\.\d+)*$")
+_SHA = lazy(r"^[0-9a-f]{40}$")
+_MAJOR = lazy(r"^v?(\d+)(?:\.\d+)*$")
 
 
 def _location(path: str, node: YNode, text: str) -> Location:

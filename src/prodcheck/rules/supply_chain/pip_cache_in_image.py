@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from prodcheck.lazy_pattern import lazy
 from prodcheck.knowledge import load
 from prodcheck.knowledge.packaging import cache_switches
 from prodcheck.model.files import Context
@@ -15,9 +16,9 @@ from prodcheck.rules.helpers import find_token
 from prodcheck.rules.supply_chain.installs import Install, copies_prebuilt_env, install_of, into_copied_env, run_commands, \
     shipped_stages
 
-_DEV_STAGE = re.compile(r"(?:^|[-_.])(?:" + "|".join(map(re.escape, load("contexts")["path_words"]["dev_stage_words"]))
+_DEV_STAGE = lazy(r"(?:^|[-_.])(?:" + "|".join(map(re.escape, load("contexts")["path_words"]["dev_stage_words"]))
                         + r")(?:$|[-_.])", re.I)
-_CLEANUP = re.compile(r"(?:rm\s+-[a-zA-Z]*r[a-zA-Z]*f?\s+[^;&|]*(?:\.cache|/pip|/uv)|pip[\d.]*\s+cache\s+purge|"
+_CLEANUP = lazy(r"(?:rm\s+-[a-zA-Z]*r[a-zA-Z]*f?\s+[^;&|]*(?:\.cache|/pip|/uv)|pip[\d.]*\s+cache\s+purge|"
                       r"uv\s+cache\s+(?:clean|prune))")
 
 
