@@ -103,9 +103,12 @@ def _derive() -> tuple[tuple[bytes, ...], frozenset[bytes]]:
     # one does not count in some files: `conditional_needles`, or only as a whole name).
     ordered = sorted(words, key=len)
     kept: list[bytes] = []
+    covering: list[bytes] = []  # the kept needles that make a longer one redundant
     for word in ordered:
-        if not any(shorter in word for shorter in kept if shorter not in unless and shorter not in whole):
+        if not any(shorter in word for shorter in covering):
             kept.append(word)
+            if word not in unless and word not in whole:
+                covering.append(word)
     return tuple(kept), frozenset(whole.intersection(kept))
 
 

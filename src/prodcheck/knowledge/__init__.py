@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-
 from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:
@@ -108,24 +107,32 @@ _QUALIFIED = lazy(r"^(?:\*|[A-Za-z_]\w*(?:\(\))?)(?:\.(?:[A-Za-z_]\w*|\*)(?:\(\)
 _FILE_SUFFIX = lazy(r"\.(?:py|pyi|ini|cfg|conf|toml|ya?ml|json|txt|sh|lock|env)$")
 
 
-def _qualified_names(node: object) -> Iterator[str]:
+def _qualified_names(node: object, found: list[str]) -> None:
+    """Add the qualified names under `node` to `found`, depth first (a list, not nested generators: every
+    name would pass through each level's `yield from`, ~12,000 resumptions a run that derives the needles)."""
     if isinstance(node, dict):
         if node.get("prefilter") is False:
             return  # the table says its names alone are no reason to read a file
         for value in node.values():
-            yield from _qualified_names(value)
+            _qualified_names(value, found)
     elif isinstance(node, list):
         for value in node:
-            yield from _qualified_names(value)
-    elif isinstance(node, str) and _QUALIFIED.match(node) and not _FILE_SUFFIX.search(node):
-        yield node
+            if isinstance(value, str):
+                if "." in value and _QUALIFIED.match(value) and not _FILE_SUFFIX.search(value):
+                    found.append(value)
+            else:
+                _qualified_names(value, found)
+    elif isinstance(node, str) and "." in node and _QUALIFIED.match(node) and not _FILE_SUFFIX.search(node):
+        found.append(node)
 
 
 def qualified_names() -> Iterator[tuple[str, str]]:
     """(topic, name) for every dotted Python name in every topic, except tables marked
     `prefilter = false` (names that only qualify what other facts say, like environment getters)."""
     for topic in topics():
-        for name in _qualified_names(load(topic)):
+        found: list[str] = []
+        _qualified_names(load(topic), found)
+        for name in found:
             yield topic, name
 
 
