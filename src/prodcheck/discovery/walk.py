@@ -169,7 +169,7 @@ def _pattern_class() -> Any:
 
 
 # A flag set inside a regex (`(?i)`, `(?-i:`): such a regex is not joined with others unseen (`lazy_spec`).
-_FLAG = re.compile(r"\(\?[-aiLmsux]")
+_FLAG = lazy(r"\(\?[-aiLmsux]")
 
 
 def _with_any(spec: pathspec.PathSpec) -> Spec:
