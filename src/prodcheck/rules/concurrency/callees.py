@@ -9,7 +9,7 @@ from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.dispatch import dispatched
-from prodcheck.rules.concurrency.holds import Holds
+from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.properties import property_reads
 from prodcheck.rules.concurrency.wrapped import defined_in, returned_nested
 
@@ -43,9 +43,9 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
         if target is not None:
             targets = _own_abstract(holds, call, function, target) or (target,)
         else:
-            targets = _union_targets(holds, call, function)
+            targets, asked = _union_targets(holds, call, function)
             if not targets:
-                held = object_target(index, holds, call, function, written)
+                held = object_target(index, holds, call, function, written, asked if written == name else None)
                 # `await self._handlers[kind](data)`: each entry of the table
                 targets = (held,) if held is not None else \
                     dispatched(index, holds, call, function) or _wrapped_called(holds, call, function)
@@ -151,26 +151,32 @@ def _own_abstract(holds: Holds, call: Call, function: Function,
     return several or ([found] if found is not None and found[0].qualname != target[0].qualname else [])
 
 
-def _union_targets(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
+def _union_targets(holds: Holds, call: Call, function: Function
+                   ) -> tuple[list[tuple[Function, PyFacts]], tuple[str, Holding | None] | None]:
     """`self.reader.read()` with `self.reader` one of several project classes (`A | B`, assigned in two
-    places): the method of each, as any may run."""
+    places): the method of each, as any may run. Also what it found the call's head to hold, for `object_target`
+    to read instead of asking again (`Asked`), or None when it did not ask."""
     if call.name.endswith("()"):
-        return _result_called(holds, call, function)
+        return _result_called(holds, call, function), None
     head, _, method = call.name.rpartition(".")
+    dotted = bool(head)
     if not head and "()" not in method and not call.receiver:
         head, method = method, "__call__"  # `await auth_handler(request)`: an instance called runs its `__call__`
     if not holds.defines(method):
-        return []  # no project class has such a method, whatever the receiver holds
+        # no project class has such a method, whatever the receiver holds; for `object_target`, which asks the same
+        # of a dotted name's head, as if it held nothing (an undotted name's `__call__` is not its question)
+        return [], (head, None) if dotted else None
     holder = holds.expression(head, function, line=call.line) if head else None
+    asked = (head, holder) if head else None
     if holder is None or holder.kind != "object":
-        return []
+        return [], asked
     if "|" not in holder.ref:
-        return holds.implementations(holder.ref, method)  # an abstract method several subclasses implement
+        return holds.implementations(holder.ref, method), asked  # an abstract method several subclasses implement
     found: dict[str, tuple[Function, PyFacts]] = {}
     for member in holder.ref.split("|"):  # each member's method, or each implementation of one it only declares
         for target in holds.implementations(member, method) or holds.methods(member, method):
             found.setdefault(target[0].qualname, target)
-    return list(found.values())
+    return list(found.values()), asked
 
 
 def _result_called(holds: Holds, call: Call, function: Function) -> list[tuple[Function, PyFacts]]:
@@ -189,7 +195,10 @@ def _result_called(holds: Holds, call: Call, function: Function) -> list[tuple[F
 
 
 def object_target(index: PythonIndex, holds: Holds, call: Call, function: Function,
-                   written: str = "") -> tuple[Function, PyFacts] | None:
+                   written: str = "", asked: tuple[str, Holding | None] | None = None) -> tuple[Function, PyFacts] | None:
+    """The project method a call of a name runs through what its head holds (`self.repo.get()`), a `super()` call,
+    a project class built, a `functools.partial` local, an instance called. `asked`: (head, what it holds) when the
+    caller has asked that of the call at its line already (`_union_targets`), read instead of asking again."""
     name = written or call.name
     if name.startswith("super().") and function.class_name:
         # `super().save()` in an override: the method the next project base defines (the subclass's own is
@@ -202,9 +211,12 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
             return holds.method(resolved.qualname, "__init__")  # a project class built here runs its __init__
     head, _, method = name.rpartition(".")
     if head:
-        if not holds.defines(method):
+        if asked is not None and asked[0] == head:
+            holder = asked[1]
+        elif not holds.defines(method):
             return None  # no project class has such a method, whatever the receiver holds
-        holder = holds.expression(head, function, line=call.line)
+        else:
+            holder = holds.expression(head, function, line=call.line)
         if holder is not None and holder.kind in {"object", "class"}:
             return holds.method(holder.ref, method)
         return None
@@ -216,7 +228,7 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
             inner = local.arg(0) or local.kwarg("func")
             return index.function(inner.text) if inner is not None and inner.kind == "name" else None
     if not call.receiver and name == call.name:  # `await checker(request)`: an instance of a project class called
-        holder = holds.expression(name, function, line=call.line)
+        holder = asked[1] if asked is not None and asked[0] == name else holds.expression(name, function, line=call.line)
         if holder is not None and holder.kind == "object":
             return holds.method(holder.ref, "__call__")
         if holder is not None and holder.kind == "class" and "|" not in holder.ref:
