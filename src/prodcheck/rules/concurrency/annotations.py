@@ -12,6 +12,7 @@ from prodcheck.rules.concurrency.written import forward_name
 _SYNC_ENGINE_TYPES = frozenset(load("databases")["engine_types"]["sync"])
 _WRAPPERS = frozenset({"typing.Optional", "Optional", "typing.Union", "Union"})
 _TEXT = frozenset({"str", "bytes"})
+_UNKNOWN = object()  # no kept answer (None is one)
 _CLASS_OBJECT = ("Type[", "type[", "typing.Type[")  # https://docs.python.org/3/library/typing.html#the-type-of-class-objects
 
 
@@ -49,6 +50,39 @@ class Annotations(HoldsBase):
         if value.kind != "name":
             return None
         text = value.text
+        known = self._named_types.get(text, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known  # type: ignore[return-value]  # a Holding or None, never the marker
+        found, kept = self._named_type(text, function, depth)
+        if kept:
+            self._named_types[text] = found
+        return found
+
+    def _named_type(self, text: str, function: Function | None, depth: int) -> tuple[Holding | None, bool]:
+        """What an annotation that is a name says, and whether that is the name's answer wherever and however deep it
+        is asked (kept by `annotation`: polar annotates thousands of parameters with a few hundred names): every
+        answer but one found through the writer's copy of an ambiguous module (`resolve_written`), or through the
+        alias it names (`SessionDep = Annotated[...]`, followed one level deeper)."""
+        found = self._library_type(text)
+        if found is not None:
+            return found, True
+        index = self.index
+        resolved = index.resolve(text)
+        kept = True
+        if resolved is None and index.anchorable(text):  # `resolve_written`, inline: the writer's copy
+            kept = False
+            anchored = index.anchored(text, function) if function is not None else None
+            resolved = index.resolve(anchored) if anchored else None
+        if resolved is None:
+            return None, kept
+        if resolved.cls:
+            return Holding("object", resolved.qualname), kept
+        if resolved.assign is not None and resolved.assign[0].value.kind in {"subscript", "name"}:
+            return self.annotation(resolved.assign[0].value, None, depth + 1), False  # SessionDep = Annotated[...]
+        return None, kept
+
+    def _library_type(self, text: str) -> Holding | None:
+        """What a library's type named in an annotation says: a session, query, engine, session factory, client."""
         if text in session_classes("sync"):
             return Holding("session", "sync")
         if text in session_classes("async"):
@@ -66,13 +100,6 @@ class Annotations(HoldsBase):
             return Holding("client", family.key)
         if self.kb.maker(text):
             return Holding("maker", text)
-        resolved = self.index.resolve_written(text, function)  # the writer's service's copy of an ambiguous module
-        if resolved is None:
-            return None
-        if resolved.cls:
-            return Holding("object", resolved.qualname)
-        if resolved.assign is not None and resolved.assign[0].value.kind in {"subscript", "name"}:
-            return self.annotation(resolved.assign[0].value, None, depth + 1)  # SessionDep = Annotated[...]
         return None
 
     def _forward(self, value: Value, function: Function | None) -> Value | None:

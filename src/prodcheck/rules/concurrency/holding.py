@@ -102,6 +102,7 @@ class HoldsBase:
     _mro: dict[str, tuple[str, ...]]  # class -> `Hierarchy.mro` at depth 0
     _short_names: bytearray | None  # the hashes of the project's functions' last names (`Hierarchy.defines`)
     _implemented: dict[tuple[str, str], tuple[tuple[Function, PyFacts], ...]]  # `Hierarchy.implementations`
+    _named_types: dict[str, Holding | None]  # what an annotation that is a name says (`Annotations.annotation`)
 
     if TYPE_CHECKING:
         def expression(self, dotted: str, function: Function | None, depth: int = 0,
