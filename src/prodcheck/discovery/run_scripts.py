@@ -9,7 +9,6 @@ a Python file whose path ends with one of those is parsed.
 """
 from __future__ import annotations
 
-
 from prodcheck.discovery.named_scripts import NAMING_KINDS
 from prodcheck.discovery.sources import SourceFile
 from prodcheck.lazy_pattern import lazy

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
 from prodcheck.lazy_pattern import lazy
 
 if TYPE_CHECKING:

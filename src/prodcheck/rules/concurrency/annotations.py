@@ -68,11 +68,10 @@ class Annotations(HoldsBase):
             return found, True
         index = self.index
         resolved = index.resolve(text)
-        kept = True
-        if resolved is None and index.anchorable(text):  # `resolve_written`, inline: the writer's copy
-            kept = False
-            anchored = index.anchored(text, function) if function is not None else None
-            resolved = index.resolve(anchored) if anchored else None
+        # a name of an ambiguous module is the writer's copy (`resolve_written`): an answer of that function alone
+        kept = resolved is not None or not index.anchorable(text)
+        if not kept:
+            resolved = index.resolve_written(text, function)
         if resolved is None:
             return None, kept
         if resolved.cls:
