@@ -306,7 +306,7 @@ class NameIndex:
         return False
 
     def call_target(self, call: Call, function: Function | None = None) -> tuple[Function, PyFacts] | None:
-        name = call.name
+        name = call.value.text  # (`Call.name`, a property: a call of its own)
         if name.startswith("self.") and function is not None and function.class_name:
             name = f"{function.class_name}.{name[5:]}"
         if call.receiver and not name.startswith(function.class_name if function else "\0"):

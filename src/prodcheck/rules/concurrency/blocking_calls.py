@@ -5,7 +5,7 @@ helper (sessions.py).
 """
 from __future__ import annotations
 
-from prodcheck.model.facts import Call, Function, Value
+from prodcheck.model.facts import READ, Call, Function, Value
 from prodcheck.knowledge import listed
 from prodcheck.knowledge.blocking import Family
 from prodcheck.project.python_index import PythonIndex
@@ -22,8 +22,9 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     """Why a call blocks the event loop, or None."""
     holds = Holds.of(index)
     kb = holds.kb
-    name = call.name
-    if call.read:
+    value = call.value
+    name = value.text  # (the call's fields read once: `Call.name`, `.read` and `.line` are properties, each a call)
+    if call.flags & READ:
         return _read_blocks(holds, call, function)
     if not call.receiver:
         family = kb.function(name)
@@ -43,10 +44,11 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             if inspected is not None and inspected.blocking_session:
                 return Why("SQLAlchemy inspection of a sync engine", kb.sqlalchemy.instead)
     head, _, method = name.rpartition(".")
+    line = value.line
     held: Holding | None = None  # what the head holds (`self.repo` of `self.repo.get`), asked once for both uses below
     asked = False
     if head and not (not call.receiver and holds.named_after_import(function, name)):
-        held, asked = holds.expression(head, function, line=call.line), True
+        held, asked = holds.expression(head, function, line=line), True
         why = _method_blocks(index, holds, held, head, method, call, function)
         if why is not None:
             return why
@@ -56,15 +58,14 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             return picked
     if kb.called and "()" not in name:
         if head and not asked:
-            held = holds.expression(head, function, line=call.line)
+            held = holds.expression(head, function, line=line)
         # `llm(prompt)`, `self.llm(prompt)`: a client called as a function; `llm.tokenize()` of a client `llm` is a
         # method of the client, not the client called (judged above)
         if held is None or held.kind != "client":
-            holder = holds.expression(name, function, line=call.line)
+            holder = holds.expression(name, function, line=line)
             family = holds.family(holder) if holder is not None else None
             if family is not None and family.key in kb.called:
                 return Why(f"{family.what} (`{name.rsplit('.', 1)[-1]}()`)", family.instead, family.warning)
-    value = call.value
     if not value.items and not value.flat_keywords:
         return None  # nothing handed to a helper
     handed = names_handed(value)  # asked once here for the three readers below

@@ -5,7 +5,7 @@ summaries (request_path.py, summaries.py).
 """
 from __future__ import annotations
 
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.facts import AWAITED, Call, Function, PyFacts
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.dispatch import dispatched
@@ -29,7 +29,7 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
     # calls under a name it already called: `len`, `session.execute`); what a call's line changes is asked per call
     by_name: dict[tuple[str, str], tuple[str, tuple[Function, PyFacts] | None]] = {}
     for call in index.calls_by_scope.get(function.qualname, []):
-        name = call.name
+        name = call.value.text  # (`Call.name`, a property: a call of its own)
         known = by_name.get((name, call.receiver))
         if known is None:
             # `log.record()` with `log` a parameter or local (its own or, in a closure, its factory's) is that
@@ -116,8 +116,8 @@ def _wrapped_called(holds: Holds, call: Call, function: Function) -> list[tuple[
     `async def` functions it wraps are reached where they are called, not wherever the wrapper is; nor in a sync
     wrapper, whose callers reach the function they call themselves. Also the plain `def` functions the project hands
     the factory by reference (`background_task_wrapper(indexing.update_indexes, logger)`)."""
-    name = call.name
-    if not function.is_async or call.awaited or "." in name or "()" in name or call.receiver \
+    name = call.value.text
+    if not function.is_async or call.flags & AWAITED or "." in name or "()" in name or call.receiver \
             or "." not in function.qualname:
         return []
     decorator = holds.index.functions.get(function.qualname.rsplit(".", 1)[0])
@@ -141,9 +141,10 @@ def _own_abstract(holds: Holds, call: Call, function: Function,
     """`self._upsert(chunks)` in a base class's concrete method (`DataStore.upsert`), `_upsert` abstract there:
     `self` is an instance of a subclass, so the subclass's implementation runs (the template-method pattern).
     The one implementation, or each one the project builds when several do; none known: the abstract method."""
-    if not call.name.startswith("self.") or not function.class_name:
+    name = call.value.text
+    if not name.startswith("self.") or not function.class_name:
         return []
-    method = call.name[5:]
+    method = name[5:]
     if "." in method or "()" in method:
         return []
     several = holds.implementations(function.class_name, method)  # empty unless `method` is abstract
@@ -156,9 +157,10 @@ def _union_targets(holds: Holds, call: Call, function: Function
     """`self.reader.read()` with `self.reader` one of several project classes (`A | B`, assigned in two
     places): the method of each, as any may run. Also what it found the call's head to hold, for `object_target`
     to read instead of asking again (`Asked`), or None when it did not ask."""
-    if call.name.endswith("()"):
+    name = call.value.text  # (`Call.name` and `.line` are properties, each a call)
+    if name.endswith("()"):
         return _result_called(holds, call, function), None
-    head, _, method = call.name.rpartition(".")
+    head, _, method = name.rpartition(".")
     dotted = bool(head)
     if not head and "()" not in method and not call.receiver:
         head, method = method, "__call__"  # `await auth_handler(request)`: an instance called runs its `__call__`
@@ -166,7 +168,7 @@ def _union_targets(holds: Holds, call: Call, function: Function
         # no project class has such a method, whatever the receiver holds; for `object_target`, which asks the same
         # of a dotted name's head, as if it held nothing (an undotted name's `__call__` is not its question)
         return [], (head, None) if dotted else None
-    holder = holds.expression(head, function, line=call.line) if head else None
+    holder = holds.expression(head, function, line=call.value.line) if head else None
     asked = (head, holder) if head else None
     if holder is None or holder.kind != "object":
         return [], asked
@@ -199,13 +201,14 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
     """The project method a call of a name runs through what its head holds (`self.repo.get()`), a `super()` call,
     a project class built, a `functools.partial` local, an instance called. `asked`: (head, what it holds) when the
     caller has asked that of the call at its line already (`_union_targets`), read instead of asking again."""
-    name = written or call.name
+    written_as = call.value.text  # (`Call.name`, a property: a call of its own)
+    name = written or written_as
     if name.startswith("super().") and function.class_name:
         # `super().save()` in an override: the method the next project base defines (the subclass's own is
         # this one); an ancestor a library defines is judged as the call of its name
         method = name[len("super()."):]
         return holds.inherited(function.class_name, method) if "." not in method and "()" not in method else None
-    if "()" not in name and not call.receiver and name == call.name:
+    if "()" not in name and not call.receiver and name == written_as:
         resolved = index.resolve(name)
         if resolved is not None and resolved.cls:
             return holds.method(resolved.qualname, "__init__")  # a project class built here runs its __init__
@@ -216,7 +219,7 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
         elif not holds.defines(method):
             return None  # no project class has such a method, whatever the receiver holds
         else:
-            holder = holds.expression(head, function, line=call.line)
+            holder = holds.expression(head, function, line=call.value.line)
         if holder is not None and holder.kind in {"object", "class"}:
             return holds.method(holder.ref, method)
         return None
@@ -227,8 +230,9 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
         if is_partial(local):
             inner = local.arg(0) or local.kwarg("func")
             return index.function(inner.text) if inner is not None and inner.kind == "name" else None
-    if not call.receiver and name == call.name:  # `await checker(request)`: an instance of a project class called
-        holder = asked[1] if asked is not None and asked[0] == name else holds.expression(name, function, line=call.line)
+    if not call.receiver and name == written_as:  # `await checker(request)`: an instance of a project class called
+        holder = asked[1] if asked is not None and asked[0] == name else holds.expression(name, function,
+                                                                                          line=call.value.line)
         if holder is not None and holder.kind == "object":
             return holds.method(holder.ref, "__call__")
         if holder is not None and holder.kind == "class" and "|" not in holder.ref:

@@ -26,7 +26,7 @@ def call_target(index: PythonIndex, call: Call, function: Function,
     receiver: a function calls many names more than once, and `resolved_callees` fills in those it resolved."""
     if targets is None:
         return index.call_target(call, function)
-    key = (call.name, call.receiver)
+    key = (call.value.text, call.receiver)  # (`Call.name`, a property: a call of its own)
     if key in targets:
         return targets[key]
     found = targets[key] = index.call_target(call, function)

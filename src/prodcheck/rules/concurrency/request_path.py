@@ -230,7 +230,7 @@ def _coroutines_handed(index: PythonIndex, function: Function,
         helper = call_target(index, call, function, targets)
         if helper is None:
             continue
-        called = {c.name for c in index.calls_by_scope.get(helper[0].qualname, ())}
+        called = {c.value.text for c in index.calls_by_scope.get(helper[0].qualname, ())}  # (not the property `name`)
         for position, param in enumerate(helper[0].params):
             value = given_value(call.value, helper[0], param.name, position) if param.name in called else None
             if value is None or value.kind != "name":
@@ -272,8 +272,9 @@ def _runs_own_loop(runner: Call) -> bool:
     """`asyncio.run(job())`, `loop.run_until_complete(job())`: the coroutine runs on a loop of its own in the thread
     that makes that call (a worker thread, `run_in_executor(pool, lambda: asyncio.run(job()))`), never on the
     caller's ([offload] own_loop_functions)."""
-    return (runner.name in listed("blocking", "offload", "own_loop_functions")
-            or runner.value.last in listed("blocking", "offload", "own_loop_methods"))
+    value = runner.value
+    return (value.text in listed("blocking", "offload", "own_loop_functions")
+            or value.last in listed("blocking", "offload", "own_loop_methods"))
 
 
 def _given_to(index: PythonIndex, function: Function, runs: Callable[[Call], bool]) -> frozenset[int | Span]:
