@@ -60,6 +60,11 @@ class NameIndex:
         self._constructors: dict[str, str | None] = {}
         self._ambiguous: dict[str, bool] = {}  # module part of a name -> whether two modules end with it
         self._anchored: dict[tuple[str, str], str | None] = {}  # (name, module) -> `anchored_in`'s answer
+        # (id of the function, call name, receiver) -> (the function, `call_target`'s answer): PC501 asks the target
+        # of most calls two or three times (the callees of a function, then the call's arguments when it is judged,
+        # the helpers a parameter is handed to), and PC503 again. The function is kept with the answer, so its id
+        # names no other function while the entry lives.
+        self._call_targets: dict[tuple[int, str, str], tuple[Function | None, tuple[Function, PyFacts] | None]] = {}
         ordered = [file_facts for _path, file_facts in sorted(facts.items())]
         self.calls_by_scope = ScopeCalls(ordered)  # each function's calls, collected when first asked for
         self.reads_by_scope = ScopeCalls(ordered, "reads")  # each function's attribute reads that make a request
@@ -306,10 +311,22 @@ class NameIndex:
         return False
 
     def call_target(self, call: Call, function: Function | None = None) -> tuple[Function, PyFacts] | None:
+        """The project function a call runs, by its name: a function nested in the caller or beside it in an
+        enclosing one, a module's or an imported one, the method of `self`'s class. It reads only the call's name
+        and receiver and the function, so its answer is kept by those (`_call_targets`)."""
         name = call.value.text  # (`Call.name`, a property: a call of its own)
+        key = (id(function), name, call.receiver)
+        known = self._call_targets.get(key)
+        if known is not None and known[0] is function:
+            return known[1]
+        found = self._call_target(name, call.receiver, function)
+        self._call_targets[key] = (function, found)
+        return found
+
+    def _call_target(self, name: str, receiver: str, function: Function | None) -> tuple[Function, PyFacts] | None:
         if name.startswith("self.") and function is not None and function.class_name:
             name = f"{function.class_name}.{name[5:]}"
-        if call.receiver and not name.startswith(function.class_name if function else "\0"):
+        if receiver and not name.startswith(function.class_name if function else "\0"):
             return None
         if function is not None and "." not in name and function.qualname:
             nested = self.resolve(f"{function.qualname}.{name}")  # a function defined in the caller's body
