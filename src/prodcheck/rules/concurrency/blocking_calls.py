@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from prodcheck.model.facts import READ, Call, Function, Value
 from prodcheck.knowledge import listed
-from prodcheck.knowledge.blocking import Family
+from prodcheck.knowledge.blocking import Blocking, Family
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.arguments import call_runs, client_argument, sync_function
 from prodcheck.rules.concurrency.branches import parameter, touched
@@ -49,7 +49,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     asked = False
     if head and not (not call.receiver and holds.named_after_import(function, name)):
         held, asked = holds.expression(head, function, line=line), True
-        why = _method_blocks(index, holds, held, head, method, call, function)
+        why = _method_blocks(index, holds, kb, held, head, method, call, function)
         if why is not None:
             return why
     if not call.receiver and not head and function.qualname:
@@ -237,10 +237,9 @@ def _what(family: Family, name: str) -> str:
     return f"`{shown}()` ({family.what})"
 
 
-def _method_blocks(index: PythonIndex, holds: Holds, holder: Holding | None, head: str, method: str, call: Call,
-                   function: Function) -> Why | None:
-    """Why `head.method()` blocks, `holder` being what `head` holds."""
-    kb = holds.kb
+def _method_blocks(index: PythonIndex, holds: Holds, kb: Blocking, holder: Holding | None, head: str, method: str,
+                   call: Call, function: Function) -> Why | None:
+    """Why `head.method()` blocks, `holder` being what `head` holds (`kb`: `holds.kb`, read once by the caller)."""
     if holder is not None and holder.kind == "object":
         holder = holds.delegate(holder.ref, method) or holder  # a wrapper whose `__getattr__` forwards to a client
     if holder is None:

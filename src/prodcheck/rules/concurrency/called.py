@@ -27,7 +27,8 @@ class Called(HoldsBase):
         """What calling a name returns."""
         if depth > MAX_DEPTH:
             return None
-        family = self.kb.client(callee)
+        kb = self.kb  # (a property: read once)
+        family = kb.client(callee)
         if family is not None:
             if family.file_bound and value is not None and self._over_buffer(value, function, family.buffers):
                 return None  # `zipfile.ZipFile(io.BytesIO(), "w")`: an archive in memory
@@ -35,7 +36,7 @@ class Called(HoldsBase):
         streamed = self._streamed(callee, value)
         if streamed is not None:
             return streamed
-        if self.kb.maker(callee):
+        if kb.maker(callee):
             return Holding("maker", callee)  # `boto3.Session()`: its `.client("s3")` is the client
         if callee in session_classes("sync"):
             return Holding("session", "sync")
@@ -45,7 +46,7 @@ class Called(HoldsBase):
             return Holding("engine", "sync")
         if _engine_mode(callee) == "async":
             return Holding("engine", "async")
-        if callee in self.kb.sqlalchemy.inspect and value is not None:
+        if callee in kb.sqlalchemy.inspect and value is not None:
             inner = self.value(value.arg(0), function, depth + 1)
             return Holding("inspector", "sync") if inner is not None and inner.blocking_session else None
         if callee.endswith(("sessionmaker", "scoped_session")):

@@ -42,7 +42,7 @@ def deferred_tasks(index: PythonIndex, function: Function,
     background, schedulers, scheduling = deferred_runners()
     spawners = task_spawners() if not function.is_async else frozenset()
     for call in index.calls_by_scope.get(function.qualname, []):
-        last = call.value.last
+        last = call.value.text.rpartition(".")[2]  # (`Value.last`, a property: a call of its own)
         handler: Value | None = None
         if last in spawners:
             spawned = _spawned_coroutine(index, call, function)
@@ -116,7 +116,7 @@ def _handed_to_background(index: PythonIndex, call: Call, function: Function,
     if helper is None:
         return None
     for inner in index.calls_by_scope.get(helper[0].qualname, ()):
-        handed = inner.value.arg(0) if inner.value.last in background else None
+        handed = inner.value.arg(0) if inner.value.text.rpartition(".")[2] in background else None
         if handed is None or handed.kind != "name" or "." in handed.text:
             continue
         for position, param in enumerate(helper[0].params):

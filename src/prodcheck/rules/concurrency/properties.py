@@ -14,7 +14,9 @@ from prodcheck.rules.concurrency.holds import Holds
 
 def property_reads(holds: Holds, function: Function) -> Iterator[tuple[Call, Function, PyFacts]]:
     """(the read as a call, the getter, its facts) for each local the function binds to a project property's read."""
-    for _name, value, how in function.locals:
+    flat = function.flat_locals  # name, value, how, ...: read without building the triples of `locals`
+    values: tuple[Value, ...] = flat[1::3]  # type: ignore[assignment]  # every third entry from the second is a Value
+    for value, how in zip(values, flat[2::3], strict=True):
         if how or value.kind != "name" or "." not in value.text:
             continue
         head, _, attribute = value.text.rpartition(".")

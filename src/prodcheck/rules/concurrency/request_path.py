@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prodcheck.model.facts import Call, Function, PyFacts
+from prodcheck.model.facts import OFFLOADED, Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Span
 from prodcheck.knowledge import listed
@@ -225,19 +225,20 @@ def _coroutines_handed(index: PythonIndex, function: Function,
     in the project helper: the helper calls the async function it is handed, so
     it runs on the loop, awaited by the helper (the sync callables a helper calls are Callables.called_params')."""
     for call in index.calls_by_scope.get(function.qualname, ()):
-        if call.offloaded or not (call.value.items or call.value.flat_keywords):
+        value = call.value
+        if call.flags & OFFLOADED or not (value.items or value.flat_keywords):
             continue
         helper = call_target(index, call, function, targets)
         if helper is None:
             continue
         called = {c.value.text for c in index.calls_by_scope.get(helper[0].qualname, ())}  # (not the property `name`)
         for position, param in enumerate(helper[0].params):
-            value = given_value(call.value, helper[0], param.name, position) if param.name in called else None
-            if value is None or value.kind != "name":
+            given = given_value(value, helper[0], param.name, position) if param.name in called else None
+            if given is None or given.kind != "name":
                 continue
             # a function nested in the caller, or one of the project's by its (qualified) name: a module's own
             # (`run_job_loop(processing_function=process_item)`) or an imported one
-            target = index.functions.get(f"{function.qualname}.{value.text}") or index.function(value.text)
+            target = index.functions.get(f"{function.qualname}.{given.text}") or index.function(given.text)
             if target is not None and target[0].is_async:
                 yield *target, helper[0].qualname.rsplit(".", 1)[-1]
 
@@ -265,16 +266,16 @@ def _spawned(index: PythonIndex, function: Function, call: Call) -> bool:
 
 
 def _spawns(runner: Call) -> bool:
-    return runner.value.last in task_spawners()
+    return runner.value.text.rpartition(".")[2] in task_spawners()  # (`Value.last`, a property: a call of its own)
 
 
 def _runs_own_loop(runner: Call) -> bool:
     """`asyncio.run(job())`, `loop.run_until_complete(job())`: the coroutine runs on a loop of its own in the thread
     that makes that call (a worker thread, `run_in_executor(pool, lambda: asyncio.run(job()))`), never on the
     caller's ([offload] own_loop_functions)."""
-    value = runner.value
-    return (value.text in listed("blocking", "offload", "own_loop_functions")
-            or value.last in listed("blocking", "offload", "own_loop_methods"))
+    text = runner.value.text
+    return (text in listed("blocking", "offload", "own_loop_functions")
+            or text.rpartition(".")[2] in listed("blocking", "offload", "own_loop_methods"))
 
 
 def _given_to(index: PythonIndex, function: Function, runs: Callable[[Call], bool]) -> frozenset[int | Span]:

@@ -11,8 +11,9 @@ from prodcheck.project.python_names import Resolved
 def names_handed(value: Value) -> list[Value]:
     """A call's arguments that are names (`db`, `self.db`), not calls (`get_db()`) nor constants: the only ones the
     readers of what an argument holds ask about (arguments.py, queries.py, sessions.py)."""
-    return [argument for argument in (*value.items, *value.keyword_values)
-            if argument.kind == "name" and "()" not in argument.text]
+    # (the odd entries of `flat_keywords` are its Values: read here without the property `keyword_values`, a call)
+    return [argument for argument in (*value.items, *value.flat_keywords[1::2])  # type: ignore[misc]
+            if argument.kind == "name" and "()" not in argument.text]  # type: ignore[union-attr]
 
 
 def offloaded_call(value: Value) -> Value | None:
