@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodcheck.knowledge import load
-from prodcheck.model.facts import Call, Function, PyFacts, Value
+from prodcheck.model.facts import AWAITED, OFFLOADED, ONCE, READ, Call, Function, PyFacts, Value
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.project.python_index import PythonIndex
@@ -99,9 +99,9 @@ def _hasher_of(index: PythonIndex, head: str, call: Call, function: Function, de
 
 def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | None:
     """Why a call is CPU-bound for long enough to stall the event loop, or None."""
-    if call.read:
+    if call.flags & READ:
         return None  # an attribute read that makes a request: I/O (PC501), no computation
-    name = call.name
+    name = call.value.text  # (`Call.read` and `.name` are properties, each a call: read from the fields)
     if name in CPU_FUNCTIONS and not call.receiver:
         return None if _light_work(call, _WORK.get(name)) else CPU_FUNCTIONS[name]
     head, _, method = name.rpartition(".")
@@ -121,20 +121,23 @@ def _model_inference(index: PythonIndex, call: Call, function: Function) -> str 
     """`model.encode(texts)` of a local model (knowledge/blocking.toml families marked `cpu`), or the model called
     itself (`pipe(texts)`): the client found with PC501's reach (attributes, returns, `Depends`...)."""
     holds = Holds.of(index)
-    name = call.name
+    kb = holds.kb  # (a property: read once)
+    value = call.value
+    name = value.text  # (`Call.name` and `.line` are properties, each a call: read from the Value)
     head, _, method = name.rpartition(".")
-    if "()" in name and method not in holds.kb.cpu_methods:
+    if "()" in name and method not in kb.cpu_methods:
         return None  # `select(X).where(y)`: no model's method (whatever the head holds), nor a model called by name
+    line = value.line
     if head:
-        holder = holds.expression(head, function, line=call.line)
-        family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
+        holder = holds.expression(head, function, line=line)
+        family = kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
         if family is not None:
             # a method of the model's object (`nlp.make_doc(text)`, `doc.text.lower()` of the Doc it returned): the
             # model is not called itself
             return family.what if family.cpu_method(method) else None
     if "()" not in name:
-        holder = holds.expression(name, function, line=call.line)
-        family = holds.kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
+        holder = holds.expression(name, function, line=line)
+        family = kb.families[holder.ref] if holder is not None and holder.kind == "client" else None
         if family is not None and family.cpu_method("__call__"):
             return family.what
     return None
@@ -203,7 +206,7 @@ class CpuBoundCallInAsyncRoute(Rule):
         while stack:
             entry = stack.pop()
             for call in index.calls_by_scope.get(entry.function.qualname, []):
-                if not call.receiver or not call.awaited or index.call_target(call, entry.function) is not None:
+                if not call.receiver or not call.flags & AWAITED or index.call_target(call, entry.function) is not None:
                     continue
                 head, _, method = call.name.rpartition(".")
                 candidates = methods.get(method, []) if head == call.receiver and method not in _GENERIC_METHODS else []
@@ -223,7 +226,8 @@ class CpuBoundCallInAsyncRoute(Rule):
         """`user.check_password(pw)` on an object of unknown type: a method name only one project class
         defines is that class's method."""
         for call in index.calls_by_scope.get(function.qualname, []):
-            if not call.receiver or call.offloaded or call.once or call.awaited or index.call_target(call, function) is not None:
+            # (the flags read at once: `Call.offloaded`, `.once` and `.awaited` are properties, each a call)
+            if not call.receiver or call.flags & (OFFLOADED | ONCE | AWAITED) or index.call_target(call, function) is not None:
                 continue
             head, _, method = call.name.rpartition(".")
             if head != call.receiver or method.startswith("__") or method in _GENERIC_METHODS:
