@@ -40,6 +40,21 @@ __all__ = ["Holding", "Holds"]
 _UNKNOWN = object()  # no memoised answer (None is one)
 
 
+class _Knowledge:
+    """`Holds.kb`: knowledge/blocking.toml, parsed when a walk first asks (a scan with no code to walk never does).
+    The first read puts the parsed topic on the class itself, in place of this descriptor: it is the process's one
+    copy (`blocking` keeps it), so every later read is a plain class attribute's, not a call (PC501 and PC503 read
+    it for most calls they judge; a property's read is a call of its getter, ~1,000 instructions, the attribute's
+    ~300). Not `__getattr__`: on CPython 3.11 a class with `__getattr__` has every attribute read and method call
+    of its instances go unspecialised; not a `cached_property`, whose write to the instance's `__dict__` has the
+    same effect on every read."""
+
+    def __get__(self, holds: object, owner: type) -> Blocking:
+        found = blocking()
+        owner.kb = found  # type: ignore[attr-defined]  # the class of `Holds` (or a subclass), once
+        return found
+
+
 class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered, Called, Wrapped):
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
@@ -81,13 +96,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
         self._wrapped: dict[str, list[Function]] | None = None  # wrapper -> the functions it is put around (`Wrapped`)
 
-    @property
-    def kb(self) -> Blocking:  # type: ignore[override]  # HoldsBase declares it an attribute, read-only here
-        """knowledge/blocking.toml, parsed when a walk first asks (a scan with no code to walk never does; `blocking`
-        keeps it). A property, not `__getattr__`: on CPython 3.11 a class with `__getattr__` has every attribute
-        read and method call of its instances go unspecialised (a bound method made per call, ~6x slower per read),
-        and not a `cached_property`, whose write to the instance's `__dict__` has the same effect on every read."""
-        return blocking()
+    kb = _Knowledge()  # knowledge/blocking.toml, parsed when a walk first asks (`_Knowledge`)
 
     @classmethod
     def of(cls, index: PythonIndex) -> Holds:
