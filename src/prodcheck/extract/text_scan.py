@@ -18,6 +18,17 @@ _BLANK = lazy(r"[ \t\f]*")
 # statement (`;`, `:`), and is no blank, line break or backslash.
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")  # and any non-ASCII character
 _PLAIN = frozenset(chr(code) for code in range(33, 127)) - _WORD_START - frozenset("#\\'\"" "()[]{}" ";:")
+# What the scan steps over from a plain character or a word on, in one match: plain characters and blanks, and
+# words (`_WORD`'s two kinds, matched whole as it matches them) but for the four it looks at (`_KEYWORDS`).
+# It stops at anything else: a line break, a string, a comment, a bracket, `;`, `:`, a backslash.
+_KEYWORDS = ("def", "class", "type", "except")
+_RUN = lazy("(?:[" + "".join(re.escape(char) for char in sorted(_PLAIN)) + r" \t\f]+"
+            "|(?!(?:" + "|".join(_KEYWORDS) + r")(?![A-Za-z0-9_]))[A-Za-z_][A-Za-z0-9_]*"
+            r"|[^\x00-\x7f][^\s!-/:-@\[-^`{-~]*)*")
+# What the scan steps over inside brackets, in one match: all but a string, a comment or a bracket. There no word is
+# looked at (a keyword's statement is not in brackets) and `line_start` stays false (an opening bracket made it so):
+# line breaks, `;`, `:`, a backslash only move the scan on.
+_INNER = lazy(r"[^'\"#()\[\]{}]*")
 
 
 # In a string literal, by (quote, triple-quoted, f- or t-string): the run of characters `Scanner.string_end` only
@@ -134,23 +145,25 @@ class Scanner:
         position = 0
         brackets: list[str] = []
         line_start = True  # at the first token of a logical line (or after `;`)
-        blank = _BLANK.match
+        blank, run, inner = _BLANK.match, _RUN.match, _INNER.match
         while position < length:
+            if brackets:  # (`_INNER`: in brackets only a string, a comment or a bracket counts)
+                position = inner(text, position).end()  # type: ignore[union-attr]  # (zero or more: it always matches)
+                if position >= length:
+                    break
             char = text[position]
-            if char in _PLAIN:  # an operator or a digit: nothing to note (as `_WORD` matching nothing below)
-                position += 1
-                line_start = False
-                continue
-            if char in " \t\f":
-                position += 1
-                continue
-            if char in _WORD_START or char > "\x7f":  # a word (a name, a keyword, a literal's prefix): `_WORD` matches
+            if char in _PLAIN or char in _WORD_START or char > "\x7f":
+                # an operator, a digit or a word, and what follows them up to what the scan notes (`_RUN`): nothing
+                # to note in it, as the branch below would note nothing, one character or word at a time
+                end = run(text, position).end()  # type: ignore[union-attr]  # (zero or more: it always matches)
+                if end > position:
+                    position = end
+                    line_start = False
+                    continue
+                # one of the words the scan looks at (`_KEYWORDS`, no literal's prefix): `_WORD` matches it
                 word = _WORD.match(text, position)
                 name = word.group()  # type: ignore[union-attr]  # it matches any such first character
                 end = word.end()  # type: ignore[union-attr]  # (as above)
-                if end < length and text[end] in "'\"" and name.lower() in _PREFIXES:
-                    position = end  # a prefixed literal: the string branch reads the prefix back
-                    continue
                 if not brackets:
                     if name in ("def", "class"):
                         self.type_parameters(end)
@@ -160,6 +173,9 @@ class Scanner:
                         self.except_tuple(end)
                 line_start = False
                 position = end
+                continue
+            if char in " \t\f":
+                position += 1
                 continue
             if char == "\n" or char == "\r":
                 # the next line's indentation with it, in one step: blanks only move the scan on
