@@ -18,11 +18,13 @@ _BLANK = lazy(r"[ \t\f]*")
 # statement (`;`, `:`), and is no blank, line break or backslash.
 _WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")  # and any non-ASCII character
 _PLAIN = frozenset(chr(code) for code in range(33, 127)) - _WORD_START - frozenset("#\\'\"" "()[]{}" ";:")
-# What the scan steps over from a plain character or a word on, in one match: plain characters and blanks, and
-# words (`_WORD`'s two kinds, matched whole as it matches them) but for the four it looks at (`_KEYWORDS`).
-# It stops at anything else: a line break, a string, a comment, a bracket, `;`, `:`, a backslash.
+# What the scan steps over outside brackets from a plain character, a word, a line break, `;` or `:` on, in one match:
+# those, blanks, and words (`_WORD`'s two kinds, matched whole as it matches them) but for the four it looks at
+# (`_KEYWORDS`). It stops at anything else: a string, a comment, a bracket, a backslash. (Whether a keyword starts a
+# logical line is then read back from the character before it: `Scanner.line_start`.)
 _KEYWORDS = ("def", "class", "type", "except")
-_RUN = lazy("(?:[" + "".join(re.escape(char) for char in sorted(_PLAIN)) + r" \t\f]+"
+_RUN_START = _PLAIN | _WORD_START | frozenset("\n\r;:")  # and any non-ASCII character
+_RUN = lazy("(?:[" + "".join(re.escape(char) for char in sorted(_PLAIN)) + r" \t\f\n\r;:]+"
             "|(?!(?:" + "|".join(_KEYWORDS) + r")(?![A-Za-z0-9_]))[A-Za-z_][A-Za-z0-9_]*"
             r"|[^\x00-\x7f][^\s!-/:-@\[-^`{-~]*)*")
 # What the scan steps over inside brackets, in one match: all but a string, a comment or a bracket. There no word is
@@ -144,50 +146,51 @@ class Scanner:
         length = len(text)
         position = 0
         brackets: list[str] = []
-        line_start = True  # at the first token of a logical line (or after `;`)
-        blank, run, inner = _BLANK.match, _RUN.match, _INNER.match
+        # At the first token of a logical line (or after `;` or a compound header's `:`, as in `if x: type A = int`).
+        # None after a run (`_RUN`): read back from the last character before the next token (`line_start`).
+        line_start: bool | None = True
+        run, inner = _RUN.match, _INNER.match
         while position < length:
             if brackets:  # (`_INNER`: in brackets only a string, a comment or a bracket counts)
                 position = inner(text, position).end()  # type: ignore[union-attr]  # (zero or more: it always matches)
                 if position >= length:
                     break
             char = text[position]
-            if char in _PLAIN or char in _WORD_START or char > "\x7f":
-                # an operator, a digit or a word, and what follows them up to what the scan notes (`_RUN`): nothing
-                # to note in it, as the branch below would note nothing, one character or word at a time
+            if char in _RUN_START or char > "\x7f":
+                # an operator, a digit, a word or a line break, and what follows them up to what the scan notes
+                # (`_RUN`): one character or word at a time, nothing in it would be noted
                 end = run(text, position).end()  # type: ignore[union-attr]  # (zero or more: it always matches)
                 if end > position:
                     position = end
-                    line_start = False
+                    line_start = None
                     continue
                 # one of the words the scan looks at (`_KEYWORDS`, no literal's prefix): `_WORD` matches it
                 word = _WORD.match(text, position)
                 name = word.group()  # type: ignore[union-attr]  # it matches any such first character
                 end = word.end()  # type: ignore[union-attr]  # (as above)
-                if not brackets:
-                    if name in ("def", "class"):
-                        self.type_parameters(end)
-                    elif name == "type" and line_start:
-                        self.type_alias(position, end)
-                    elif name == "except" and line_start:
-                        self.except_tuple(end)
+                if name in ("def", "class"):  # (outside brackets: `_INNER` steps over what is inside)
+                    self.type_parameters(end)
+                elif name == "type" or name == "except":
+                    if line_start is None:
+                        line_start = self.line_start(position)
+                    if line_start:
+                        if name == "type":
+                            self.type_alias(position, end)
+                        else:
+                            self.except_tuple(end)
                 line_start = False
                 position = end
                 continue
             if char in " \t\f":
                 position += 1
                 continue
-            if char == "\n" or char == "\r":
-                # the next line's indentation with it, in one step: blanks only move the scan on
-                position = blank(text, position + 1).end()  # type: ignore[union-attr]  # (zero or more)
-                if not brackets:
-                    line_start = True
-                continue
             if char == "#":
                 newline = text.find("\n", position)
                 position = length if newline < 0 else newline
                 continue
             if char == "\\" and text[position + 1: position + 2] in ("\n", "\r"):
+                if line_start is None:  # (a continued line starts none: read back before its break)
+                    line_start = self.line_start(position)
                 position += 2
                 continue
             if char in "'\"":
@@ -221,20 +224,22 @@ class Scanner:
             if char in _CLOSE:
                 if brackets:
                     brackets.pop()
-                position += 1
-                continue
-            if char == ";" and not brackets:
-                line_start = True
-                position += 1
-                continue
-            if char == ":" and not brackets:
-                # `if x: type A = int` — a simple statement may follow a compound header's colon.
-                line_start = True
+                elif line_start is None:  # (an unmatched one leaves it as it was: read back before it)
+                    line_start = self.line_start(position)
                 position += 1
                 continue
             position += 1  # what starts no word (`_WORD`), string, comment or bracket: stepped over
             line_start = False
         return self.edits
+
+    def line_start(self, position: int) -> bool:
+        """Whether the token at `position` starts a logical line, when a run (`_RUN`) ended before it: the last
+        character before it but blanks is a line break, `;` or `:` (the run's; a run starts on no blank)."""
+        text = self.text
+        before = position - 1
+        while text[before] in " \t\f":
+            before -= 1
+        return text[before] in "\n\r;:"
 
     def skip_space(self, position: int) -> int:
         text = self.text
