@@ -314,7 +314,7 @@ class NameIndex:
         """The project function a call runs, by its name: a function nested in the caller or beside it in an
         enclosing one, a module's or an imported one, the method of `self`'s class. It reads only the call's name
         and receiver and the function, so its answer is kept by those (`_call_targets`)."""
-        name = call.value.text  # (`Call.name`, a property: a call of its own)
+        name = call.value.text
         key = (id(function), name, call.receiver)
         known = self._call_targets.get(key)
         if known is not None and known[0] is function:

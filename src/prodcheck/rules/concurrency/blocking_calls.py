@@ -23,7 +23,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     holds = Holds.of(index)
     kb = holds.kb
     value = call.value
-    name = value.text  # (the call's fields read once: `Call.name`, `.read` and `.line` are properties, each a call)
+    name = value.text
     if call.flags & READ:
         return _read_blocks(holds, call, function)
     if not call.receiver:

@@ -27,7 +27,7 @@ class Called(HoldsBase):
         """What calling a name returns."""
         if depth > MAX_DEPTH:
             return None
-        kb = self.kb  # (a property: read once)
+        kb = self.kb
         family = kb.client(callee)
         if family is not None:
             if family.file_bound and value is not None and self._over_buffer(value, function, family.buffers):

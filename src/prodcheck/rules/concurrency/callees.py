@@ -29,7 +29,7 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
     # calls under a name it already called: `len`, `session.execute`); what a call's line changes is asked per call
     by_name: dict[tuple[str, str], tuple[str, tuple[Function, PyFacts] | None]] = {}
     for call in index.calls_by_scope.get(function.qualname, []):
-        name = call.value.text  # (`Call.name`, a property: a call of its own)
+        name = call.value.text
         known = by_name.get((name, call.receiver))
         if known is None:
             # `log.record()` with `log` a parameter or local (its own or, in a closure, its factory's) is that
@@ -157,7 +157,7 @@ def _union_targets(holds: Holds, call: Call, function: Function
     """`self.reader.read()` with `self.reader` one of several project classes (`A | B`, assigned in two
     places): the method of each, as any may run. Also what it found the call's head to hold, for `object_target`
     to read instead of asking again (`Asked`), or None when it did not ask."""
-    name = call.value.text  # (`Call.name` and `.line` are properties, each a call)
+    name = call.value.text
     if name.endswith("()"):
         return _result_called(holds, call, function), None
     head, _, method = name.rpartition(".")
@@ -201,7 +201,7 @@ def object_target(index: PythonIndex, holds: Holds, call: Call, function: Functi
     """The project method a call of a name runs through what its head holds (`self.repo.get()`), a `super()` call,
     a project class built, a `functools.partial` local, an instance called. `asked`: (head, what it holds) when the
     caller has asked that of the call at its line already (`_union_targets`), read instead of asking again."""
-    written_as = call.value.text  # (`Call.name`, a property: a call of its own)
+    written_as = call.value.text
     name = written or written_as
     if name.startswith("super().") and function.class_name:
         # `super().save()` in an override: the method the next project base defines (the subclass's own is

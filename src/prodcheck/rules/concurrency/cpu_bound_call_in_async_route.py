@@ -101,7 +101,7 @@ def classify_cpu(index: PythonIndex, call: Call, function: Function) -> str | No
     """Why a call is CPU-bound for long enough to stall the event loop, or None."""
     if call.flags & READ:
         return None  # an attribute read that makes a request: I/O (PC501), no computation
-    name = call.value.text  # (`Call.read` and `.name` are properties, each a call: read from the fields)
+    name = call.value.text
     if name in CPU_FUNCTIONS and not call.receiver:
         return None if _light_work(call, _WORK.get(name)) else CPU_FUNCTIONS[name]
     head, _, method = name.rpartition(".")
@@ -121,9 +121,9 @@ def _model_inference(index: PythonIndex, call: Call, function: Function) -> str 
     """`model.encode(texts)` of a local model (knowledge/blocking.toml families marked `cpu`), or the model called
     itself (`pipe(texts)`): the client found with PC501's reach (attributes, returns, `Depends`...)."""
     holds = Holds.of(index)
-    kb = holds.kb  # (a property: read once)
+    kb = holds.kb
     value = call.value
-    name = value.text  # (`Call.name` and `.line` are properties, each a call: read from the Value)
+    name = value.text
     head, _, method = name.rpartition(".")
     if "()" in name and method not in kb.cpu_methods:
         return None  # `select(X).where(y)`: no model's method (whatever the head holds), nor a model called by name
@@ -226,7 +226,6 @@ class CpuBoundCallInAsyncRoute(Rule):
         """`user.check_password(pw)` on an object of unknown type: a method name only one project class
         defines is that class's method."""
         for call in index.calls_by_scope.get(function.qualname, []):
-            # (the flags read at once: `Call.offloaded`, `.once` and `.awaited` are properties, each a call)
             if not call.receiver or call.flags & (OFFLOADED | ONCE | AWAITED) or index.call_target(call, function) is not None:
                 continue
             head, _, method = call.name.rpartition(".")

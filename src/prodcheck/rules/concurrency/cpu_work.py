@@ -46,7 +46,7 @@ def classify_work(index: PythonIndex, call: Call, function: Function) -> str | N
     asks it: PC503 judges every call on the request path, 20,000 on the cold bench corpus, and nearly all of them
     are none of these names.)"""
     value = call.value
-    name = value.text  # (`Call.name`, a property: a call of its own)
+    name = value.text
     if name in COMPRESSION and not call.receiver:
         source = _Work(index, function).payload(value.arg(0) or value.kwarg("data"))
         return _KB["compression"]["what"].format(source=_SOURCE[source]) if source else None

@@ -26,7 +26,7 @@ def call_target(index: PythonIndex, call: Call, function: Function,
     receiver: a function calls many names more than once, and `resolved_callees` fills in those it resolved."""
     if targets is None:
         return index.call_target(call, function)
-    key = (call.value.text, call.receiver)  # (`Call.name`, a property: a call of its own)
+    key = (call.value.text, call.receiver)
     if key in targets:
         return targets[key]
     found = targets[key] = index.call_target(call, function)
@@ -42,7 +42,7 @@ def deferred_tasks(index: PythonIndex, function: Function,
     background, schedulers, scheduling = deferred_runners()
     spawners = task_spawners() if not function.is_async else frozenset()
     for call in index.calls_by_scope.get(function.qualname, []):
-        last = call.value.text.rpartition(".")[2]  # (`Value.last`, a property: a call of its own)
+        last = call.value.text.rpartition(".")[2]
         handler: Value | None = None
         if last in spawners:
             spawned = _spawned_coroutine(index, call, function)

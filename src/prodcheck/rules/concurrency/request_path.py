@@ -231,7 +231,7 @@ def _coroutines_handed(index: PythonIndex, function: Function,
         helper = call_target(index, call, function, targets)
         if helper is None:
             continue
-        called = {c.value.text for c in index.calls_by_scope.get(helper[0].qualname, ())}  # (not the property `name`)
+        called = {c.value.text for c in index.calls_by_scope.get(helper[0].qualname, ())}
         for position, param in enumerate(helper[0].params):
             given = given_value(value, helper[0], param.name, position) if param.name in called else None
             if given is None or given.kind != "name":
@@ -266,7 +266,7 @@ def _spawned(index: PythonIndex, function: Function, call: Call) -> bool:
 
 
 def _spawns(runner: Call) -> bool:
-    return runner.value.text.rpartition(".")[2] in task_spawners()  # (`Value.last`, a property: a call of its own)
+    return runner.value.text.rpartition(".")[2] in task_spawners()
 
 
 def _runs_own_loop(runner: Call) -> bool:

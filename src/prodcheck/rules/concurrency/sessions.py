@@ -29,7 +29,7 @@ def sync_session_argument(index: PythonIndex, holds: Holds, call: Call, function
     if not value.items and not value.flat_keywords:
         return None
     sql = holds.kb.sqlalchemy
-    if value.text.rpartition(".")[2] in sql.metadata_io:  # (`Value.last`, a property: a call of its own)
+    if value.text.rpartition(".")[2] in sql.metadata_io:
         connection = holds.value(value.arg(0) or value.kwarg("bind"), function)
         if connection is not None and connection.blocking_session:
             return Why(f"`{value.last}()` DDL through a sync SQLAlchemy connection", sql.instead)
