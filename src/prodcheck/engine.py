@@ -25,6 +25,7 @@ from prodcheck.parsing import quiet_parser_warnings
 from prodcheck.settings import Settings
 
 if TYPE_CHECKING:
+    from prodcheck.discovery.stat_memo import StatMemo
     from prodcheck.model.facts import PyFacts
     from prodcheck.python_pass import PythonPlan
     from prodcheck.rules.base import RuleMeta
@@ -110,20 +111,32 @@ def discover(root: Path, settings: Settings) -> list[SourceFile]:
     top = str(root)
     ignored: list[Walked] = []
 
+    folder = cache.run_folder(root, settings)
+    # Python files an earlier run read and that have not changed since are not read again (a cached run only)
+    stats: StatMemo | None = None
+    if folder is not None:
+        from prodcheck.discovery.stat_memo import StatMemo
+
+        stats = StatMemo.load(folder)
+    reader = stats.read if stats is not None else read_source
+
     def read(walked: Walked) -> SourceFile:
         kind = walked.kind
         assert isinstance(kind, (FileKind, str))  # classify's answer, never None once wanted
         context, reason = contexts.explain(walked.relpath)
-        source = read_source(root, walked.relpath, kind, context)
+        source = reader(root, walked.relpath, kind, context)
         source.context_reason = reason
         return source
 
-    memo = IgnoreMemo.load(cache.run_folder(root, settings))
+    memo = IgnoreMemo.load(folder)
     files = [read(walked) for walked in walk(root, exclude, ignored=ignored, memo=memo,
                                               wanted=lambda relpath: classify(relpath) or shebang_kind(top, relpath))]
     if memo is not None:
         memo.save()
-    return files + [read(walked) for walked in named_scripts(files, ignored)]
+    files += [read(walked) for walked in named_scripts(files, ignored)]
+    if stats is not None:
+        stats.save()
+    return files
 
 
 def _helm_key(root: Path, files: list[SourceFile]) -> bytes:

@@ -103,14 +103,17 @@ def _cache_key(path: str, digest: bytes, reduced: bool = False) -> str:
 _PRAGMA = lazy(rb"#\s*prodcheck\s*:")
 
 
-def reducible(source: SourceFile, data: bytes) -> bool:
+def reducible(source: SourceFile, data: bytes | None) -> bool:
     """A test file whose test functions are extracted without their calls' arguments (extract/test_bodies.py): a
     Python file its path places in tests (SPEC section 4, no configured glob pins it), holding no URL (PC301 reads
     every file's URL literals with the calls around them) and no pragma (a finding on a line of it, and so an
     unused-suppression one, masks the secrets of every draft on that line). The model may still place it elsewhere
     (deploy evidence, a router the production app serves): the engine then extracts it whole (engine.py)."""
-    return source.kind == FileKind.PYTHON and source.context == Context.TEST and b"://" not in data \
-        and _PRAGMA.search(data) is None
+    if source.kind != FileKind.PYTHON or source.context != Context.TEST:
+        return False
+    if data is None:  # left on disk (`SourceFile.resting`): noted whether they hold a URL; no `prodcheck`, no pragma
+        return source.noted_absent(b"://")
+    return b"://" not in data and _PRAGMA.search(data) is None
 
 
 # The facts cache is spread over this many files: a run after one edit rewrites one or two of them.
@@ -237,21 +240,27 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
         for source in files:
             if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
                 continue  # (`raw` would encode a text file's text again for nothing)
-            data = source.raw
-            if data is None:
+            # (a file left on disk by discovery, stat_memo.py, is read only when the index does not know its entry)
+            data = None if source.is_resting else source.raw
+            if data is None and not source.is_resting:
                 continue
             reduced = reducible(source, data)
             digest = source.digest()
-            assert digest is not None  # the bytes were read
+            assert digest is not None  # the bytes were read, or noted
             key = _cache_key(source.path, digest, reduced)
+            known = plan.index.get(key)
+            if data is None and not isinstance(known, str):
+                data = source.raw
+                if data is None:
+                    continue  # changed since discovery noted it, or gone: left out, as a file that cannot be read
             if reduced:
                 plan.reduced.add(source.path)
-            known = plan.index.get(key)
             # The index knows which of its files were parsed (a digest of facts) and which only checked
             # (SYNTAX_OK): the prefilter, a function of the path and bytes, is asked only about the others.
             if source.kind == FileKind.PYTHON and not is_run_script(source.path, scripts) and (
                     known == SYNTAX_OK or _second(known) or (
-                    not isinstance(known, str) and not _needs_parse(data) and not _reexports(source.path, data))):
+                    data is not None and not isinstance(known, str) and not _needs_parse(data)
+                    and not _reexports(source.path, data))):
                 _check_syntax(plan, source, key, data)
                 continue
             plan.sources[source.path] = source
@@ -262,6 +271,7 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
                 plan.digests[source.path] = known
                 _store(source, plan.facts, known)
             else:
+                assert data is not None  # read for a key the index does not know
                 pending.append((source.path, data, reduced))
         forget_runs()
         _extract(plan, pending, settings, progress)
@@ -300,7 +310,7 @@ def _extract(plan: PythonPlan, pending: list[tuple[str, bytes, bool]], settings:
                 progress(done, total)
 
 
-def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -> None:
+def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes | None) -> None:
     """A file no rule reads: only whether it parses (PC000), remembered in the index by its key. A file the index
     does not know is checked once the second round is done (`_check_unchecked`): the round parses some of these
     files whole (python_rounds.py), and a file is parsed once."""
@@ -312,6 +322,7 @@ def _check_syntax(plan: PythonPlan, source: SourceFile, key: str, data: bytes) -
     if _valid_result(known) and isinstance(known, tuple):
         _store(source, plan.facts, known)
     else:
+        assert data is not None  # read for a key the index does not know (`plan_python`)
         plan.unchecked.append((source, data))
 
 
@@ -341,7 +352,11 @@ def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
                 plan.facts[path] = cached
             else:
                 data = source.raw
-                assert data is not None
+                if data is None:  # left on disk by discovery (stat_memo.py), changed since or gone
+                    source.error = ParseError("file changed while prodcheck read it: not checked (run again)")
+                    del plan.sources[path], plan.keys[path]
+                    plan.digests.pop(path, None)
+                    continue
                 plan.record(source, _python_work((path, data, path in plan.reduced))[1])
         # The rules run next: no file's bytes wait unpacked for them (the extracted ones are packed already).
         for source in (*plan.sources.values(), *plan.unparsed):

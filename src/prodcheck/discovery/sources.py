@@ -34,8 +34,8 @@ class SourceFile:
     path: the incremental run (incremental.py) knows which files' own bytes, not only their facts,
     a cached result depends on."""
 
-    __slots__ = ("_data", "_digest", "_encoded", "_on_disk", "_packed", "_root", "_text", "context", "context_reason",
-                 "error", "kind", "path", "views")
+    __slots__ = ("_absent", "_data", "_digest", "_encoded", "_on_disk", "_packed", "_root", "_text", "context",
+                 "context_reason", "error", "kind", "path", "views")
 
     def __init__(self, path: str, kind: FileKind | str, context: Context, data: bytes | None = None,
                  text: str | None = None, error: ParseError | None = None,
@@ -48,6 +48,7 @@ class SourceFile:
         self._digest: bytes | None = None  # `digest()`, made once
         self._root: str | None = None  # the folder the bytes were read under (`read_source`), to read them again
         self._on_disk = False  # the bytes were let go of (`pack`): read again from the file when used
+        self._absent: frozenset[bytes] = frozenset()  # needles the bytes left on disk are known not to hold (`resting`)
         # The bytes are the text encoded (`keep_as_text`): 0 no, 1 yes, 2 behind a UTF-8 byte order mark.
         self._encoded = 0
         self._text = text
@@ -57,6 +58,25 @@ class SourceFile:
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.kind!r}, {self.context!r})"
+
+    @classmethod
+    def resting(cls, path: str, kind: FileKind | str, context: Context, root: str, digest: bytes,
+                absent: frozenset[bytes]) -> SourceFile:
+        """A file whose bytes an earlier run read (discovery/stat_memo.py) and that were not read again: their
+        `digest`, and the needles they do not hold (`holds` answers for those without reading them), are the noted
+        ones; the bytes are read when something uses them (`raw`), as packed bytes are."""
+        source = cls(path, kind, context)
+        source._root, source._digest, source._on_disk, source._absent = root, digest, True, absent
+        return source
+
+    def noted_absent(self, needle: bytes) -> bool:
+        """Whether the needle is one `resting` noted the bytes do not hold (without reading or noting a use)."""
+        return needle in self._absent
+
+    @property
+    def is_resting(self) -> bool:
+        """The bytes were never read this run (`resting`) and are not yet."""
+        return self._on_disk and bool(self._absent)
 
     @property
     def data(self) -> bytes | None:
@@ -71,6 +91,7 @@ class SourceFile:
         self._encoded = 0
         self._on_disk = False
         self._digest = None
+        self._absent = frozenset()
 
     def digest(self) -> bytes | None:
         """A 16-byte digest of the bytes as read (`_file_digest`; None when none were), without noting a use or
@@ -111,8 +132,8 @@ class SourceFile:
         elif data is None and self._encoded:
             data = self._bytes_of_text()
         elif data is None and self._on_disk:
-            if needle == _PRAGMA_MARK:
-                return False  # `pack` kept the bytes that hold it
+            if needle == _PRAGMA_MARK or needle in self._absent:
+                return False  # `pack` kept the bytes that hold it; `resting` noted what they do not hold
             data = self._read_again()
         return data is not None and needle in data
 
@@ -171,7 +192,7 @@ class SourceFile:
             return self._bytes_of_text()
         elif data is None and self._on_disk:
             data = self._data = self._read_again()  # kept from now on, as unpacked bytes are
-            self._on_disk = False
+            self._on_disk, self._absent = False, frozenset()
         return data
 
     @property
