@@ -150,8 +150,8 @@ class _ModelUnpickler(pickle.Unpickler):
             value = super().find_class(module, name)
             if isinstance(value, type) and value.__module__.startswith("prodcheck.model."):
                 return value
-        if module == "prodcheck.model.finding" and name == "_SpanFields":
-            return super().find_class(module, name)
+        if (module, name) in (("prodcheck.model.finding", "_SpanFields"), ("prodcheck.parsing.ynode", "YNode")):
+            return super().find_class(module, name)  # (a YAML tree: parsing/yaml_memo.py)
         if module == "builtins" and name == "getattr":
             return _restricted_getattr
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a prodcheck cache")
@@ -308,8 +308,8 @@ class LazyTable:
             del entries
         return found
 
-    def put(self, key: str, value: object) -> str | None:
-        """Store the value; the digest of its pickle, or None when it is not stored."""
+    def put(self, key: str, value: object, digest: bool = True) -> str | None:
+        """Store the value; the digest of its pickle (`digest`: else ""), or None when it is not stored."""
         if self.folder is None:
             return None
         try:
@@ -319,7 +319,7 @@ class LazyTable:
         shard = self.shard_of(key)
         self._shard(shard)[key] = blob
         self.changed.add(shard)
-        return value_digest(value)
+        return value_digest(value) if digest else ""
 
     @property
     def entries(self) -> dict[str, object]:

@@ -205,6 +205,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     # The model and the rules build long-lived views (YAML trees, Dockerfiles, indexes) and no cycles
     # worth collecting: collection passes over them were a third of the infra scan.
     from prodcheck.fix.memo import remembering
+    from prodcheck.parsing import yaml_memo
     from prodcheck.python_pass import _collector_paused
     from prodcheck.rule_inputs import RuleInputs
     from prodcheck.rules_pass import check
@@ -212,7 +213,7 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     # What the model and the rules read of the files' own bytes is noted only for a result that is stored
     # (incremental.entry): without the cache, the ~70,000 reads of a text on the infra corpus note nothing.
     with (recording() if run_table.enabled else nullcontext()) as reads, _collector_paused(), \
-            remembering(run_table.folder):
+            remembering(run_table.folder), yaml_memo.remembering(run_table.folder):
         kept, suppressed, secrets, notes, internal, metas = check(root, files, python, settings,
                                                                    RuleInputs(run_table.folder, plan.digests),
                                                                    plan.reduced)

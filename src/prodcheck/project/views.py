@@ -15,7 +15,8 @@ from prodcheck.parsing.kinds import declared_kinds
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.parsing.shell_functions import in_execution_order
 from prodcheck.parsing.textfiles import Entry, parse_env, parse_ini, parse_procfile
-from prodcheck.parsing.yaml import YNode, load_documents, text_cannot_hold
+from prodcheck.parsing.yaml import YNode, text_cannot_hold
+from prodcheck.parsing.yaml_memo import documents
 from prodcheck.project.compose_kind import refine_compose
 from prodcheck.project.infra import ComposeService
 from prodcheck.project.script_paths import FilesByPath
@@ -100,7 +101,7 @@ class FileViews:
         return view
 
     def yaml(self, source: SourceFile) -> list[YNode]:
-        return self.view(source, "yaml", lambda: load_documents(source.text or "")) or []
+        return self.view(source, "yaml", lambda: documents(source)) or []
 
     def env_entries(self, source: SourceFile) -> list[Entry]:
         return self.view(source, "env", lambda: parse_env(source.text or "")) or []
