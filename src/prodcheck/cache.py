@@ -61,27 +61,17 @@ def base_folder(override: str | Path | None = None) -> Path:
     return Path(chosen).expanduser() if chosen else default_folder()
 
 
+# Where `code_hash` keeps its answer (code_digest.py): the first cache folder the run reads (`_load`).
+_code_folder: list[Path] = []
+
+
 @lru_cache(maxsize=1)
 def code_hash() -> str:
-    """A hash of prodcheck's installed source (every .py and .toml of the package). Listed with `os.walk` and read
-    with `open`: `Path.rglob` and `read_bytes` made it 12 ms of every run that uses the cache, against 8 ms (a re-run on polar
-    that reuses its findings is 0.28 s of CPU)."""
-    package = os.path.dirname(os.path.realpath(__file__))
-    found: list[tuple[str, str]] = []
-    for folder, _, names in os.walk(package):
-        relative = os.path.relpath(folder, package).replace(os.sep, "/")
-        for name in names:
-            if name.endswith((".py", ".toml")):
-                path = os.path.join(folder, name)
-                if os.path.isfile(path):
-                    found.append((name if relative == "." else f"{relative}/{name}", path))
-    digest = hashlib.blake2b(digest_size=16)
-    for relative, path in sorted(found):
-        digest.update(relative.encode() + b"\0")
-        with open(path, "rb") as file:
-            digest.update(file.read())
-        digest.update(b"\0")
-    return digest.hexdigest()
+    """A hash of prodcheck's installed source (every .py and .toml of the package): code_digest.py, kept by the
+    files' status in the first cache folder the run reads."""
+    from prodcheck.code_digest import package_digest
+
+    return package_digest(os.path.dirname(os.path.realpath(__file__)), _code_folder[0] if _code_folder else None)
 
 
 def run_folder(root: Path, settings: Settings) -> Path | None:
@@ -374,6 +364,8 @@ def digest(data: bytes) -> str:
 
 
 def _load(folder: Path, filename: str) -> dict[str, object]:
+    if not _code_folder:
+        _code_folder.append(folder)
     data = read_file(folder, filename)
     header = _header()
     if data is None or not data.startswith(header):
