@@ -3,8 +3,8 @@
 
 Where a needle counts is knowledge too: a part of a dotted name only as a name of its own (`whole_word_needles`:
 `together`, not `unique_together`), and some words only beside or away from certain texts (`conditional_needles`:
-`://` beside a database's scheme, `settings(` outside a decorator, `migrat` outside a Django migration). No needle counts
-in a comment (`in_comment`): the parser drops it, and no rule reads one."""
+`://` beside a database's scheme, `settings(` outside a decorator, `migrat` outside a Django migration, a secret's name only beside a string literal).
+No needle counts in a comment (`in_comment`): the parser drops it, and no rule reads one."""
 from __future__ import annotations
 
 import re
@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from prodcheck.prefilter_comments import Comments, without_comments
+from prodcheck.prefilter_values import valued_at
 from prodcheck.trie_pattern import trie_pattern
 from prodcheck.lazy_pattern import lazy
 
@@ -63,13 +64,15 @@ def _derive() -> tuple[tuple[bytes, ...], frozenset[bytes]]:
     # A word covers a name's last part when every file that writes that part holds the word where it counts: a
     # whole word is the part itself, any other is inside it (one search for all of them).
     whole_base = words & whole
-    inside_base = sorted(inside)  # (a copy: `whole` and `inside` grow below, the words that cover do not)
+    unless = conditional_needles()
+    # (a word that counts only beside a literal covers no name: `google.oauth2.id_token.verify_token` is called
+    # with no literal; a Django migration, where `migrat` does not count, runs none of the helpers it covers)
+    inside_base = sorted(inside - frozenset(needle_valued()))  # (a copy: `whole` and `inside` grow below, the words that cover do not)
     inside_base_search = re.compile(b"|".join(re.escape(word) for word in inside_base)).search if inside_base else None
 
     def covered(last: bytes) -> bool:
         return last in whole_base or (inside_base_search is not None and inside_base_search(last) is not None)
 
-    unless = conditional_needles()
     others: list[tuple[bytes, bytes]] = []
     for _, name in qualified_names():
         # A file can only name `django.contrib.auth.hashers.make_password` by writing its last part
@@ -139,11 +142,30 @@ def needle_not_in_decorators() -> frozenset[bytes]:
     return frozenset(word.encode() for word in prefilter_not_in_decorators())
 
 
+class Valued(NamedTuple):
+    """How a needle of `needle_valued` counts: anywhere in a file holding one of `anywhere`, else where a string
+    literal can be what it names (prefilter_values.py `valued_at`, a literal wrapped in one of `calls` too)."""
+
+    anywhere: tuple[bytes, ...]
+    calls: frozenset[bytes]
+
+
+@lru_cache(maxsize=1)
+def needle_valued() -> dict[bytes, Valued]:
+    """Needles that count only where a string literal can be what they name, unless the file holds one of their texts
+    (knowledge: `[prefilter] valued_words`, `valued_anywhere`, `valued_calls`): a secret's name beside its value."""
+    from prodcheck.knowledge import prefilter_valued
+
+    return {word.encode(): Valued(tuple(text.encode() for text in anywhere), frozenset(call.encode() for call in calls))
+            for word, anywhere, calls in prefilter_valued()}
+
+
 @lru_cache(maxsize=1)
 def conditional_needles() -> frozenset[bytes]:
     """The needles that do not count in every file holding them (`needle_unless`, `needle_with`,
-    `needle_not_in_decorators`): each is searched alone, and no longer needle is dropped for holding one."""
-    return frozenset(needle_unless()) | frozenset(needle_with()) | needle_not_in_decorators()
+    `needle_not_in_decorators`, `needle_valued`): each is searched alone, and no longer needle is dropped for holding
+    one."""
+    return frozenset(needle_unless()) | frozenset(needle_with()) | needle_not_in_decorators() | frozenset(needle_valued())
 
 
 @lru_cache(maxsize=1)
@@ -280,9 +302,14 @@ def _counts(data: bytes, needle: bytes) -> bool:
         if all(lowered.find(text) == -1 for text in beside):
             return False
     decorators = needle in needle_not_in_decorators()
+    valued = needle_valued().get(needle)
+    calls = frozenset[bytes]() if valued is None else valued.calls
+    if valued is not None and any(find(text) != -1 for text in valued.anywhere):
+        valued = None  # the word counts anywhere in this file
     end = len(needle)
     while at != -1:
-        if (whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at)):
+        if (whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at)) \
+                or (valued is not None and not valued_at(data, at, at + end, calls)):
             at = find(needle, at + 1)
         elif (after := comments.end(at)) != -1:
             at = find(needle, after)

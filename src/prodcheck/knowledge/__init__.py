@@ -176,6 +176,18 @@ def prefilter_not_in_decorators() -> Iterator[str]:
         yield from words
 
 
+def prefilter_valued() -> Iterator[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(word, texts, calls) for the words of `[prefilter] words` that count only where a string literal can be what
+    they name (`[prefilter] valued_words`: a secret's name beside its value), a literal wrapped in one of the `calls`
+    of their topic's `[prefilter] valued_calls` too, and anywhere in a file that holds one of the texts of its
+    `[prefilter] valued_anywhere`."""
+    for topic, words in _prefilter("valued_words"):
+        table = load(topic)["prefilter"]
+        anywhere, calls = tuple(table.get("valued_anywhere", ())), tuple(table.get("valued_calls", ()))
+        for word in words:
+            yield word, anywhere, calls
+
+
 def prefilter_whole_words() -> Iterator[str]:
     """The words of `[prefilter] words` that count only as a whole name, no letter, digit or `_` on either side
     (`[prefilter] whole_words`: `on_event`, not `transaction_event`)."""

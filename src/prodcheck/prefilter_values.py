@@ -1,0 +1,144 @@
+"""Where a word the prefilter counts only beside a value (`[prefilter] valued_words`: a secret's name, prefilter.py
+`needle_valued`) can name a string literal, without parsing the file: the shapes PC302 reads a literal secret in
+(rules/secrets/code_secrets.py), each the name, then its literal.
+
+- a name that ends at the word, or goes on past it (`SECRET_KEY_VALUE`), then `=` (not `==`), then a literal: a
+  constant, a keyword (`api_token="..."`), a target among several (`A = SECRET = "..."`); the literal in brackets
+  (`(`, any), or wrapped (`SecretStr("...")`, pydantic's `Field("...")`: `[prefilter] valued_calls`);
+- a name first on its line, then `:` (an annotated field, `api_token: SecretStr = Field(...)`), then a quote later
+  in its statement;
+- a string whose text ends at, or goes on past, the word (`"API_TOKEN"`), then `:` and a literal (a dict's key),
+  `,` and a quote later in the statement (an environment getter's default, `getenv("API_TOKEN", default="...")`),
+  or `] =` and a literal;
+- a line that compares something with a string literal (`==`, `!=`, `in`): the check that refuses a placeholder
+  default (rules/secrets/secret_places.py `refused`).
+
+A statement goes on past a line break while a bracket opened in it is open, or when the line ends in `=`, `\\` or
+an opening bracket (or `,`, among a call's arguments). Where in doubt, the word counts: a quote in a comment or in a
+string's text is a quote, and a `(` after `=` may hold anything."""
+from __future__ import annotations
+
+_IDENTIFIER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_DOTTED = _IDENTIFIER | {ord(".")}
+_QUOTES = frozenset(b"\"'")
+_PREFIXES = frozenset(b"rRbBuUfF")  # of a string literal: `b"..."`, `rb'...'`
+_BLANK = frozenset(b" \t\r\n\\")  # (a backslash continues the line)
+_INDENT = frozenset(b" \t")
+_HASH, _NEWLINE, _EQUALS, _COLON, _COMMA, _OPEN, _CLOSE_SUBSCRIPT = b"#\n=:,(]"
+# What ends a line that goes on: an open bracket, a keyword's `=` (`api_token=` then its value), a backslash ...
+_GOES_ON = frozenset(b"([{=\\")
+_GOES_ON_ARGUMENTS = _GOES_ON | {_COMMA}  # ... and, among a call's arguments, a comma
+_CHAINED = 8  # `A = B = ... = "..."`: targets followed before the value is given up on (none counts then)
+
+
+def valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes]) -> bool:
+    """The word between `start` and `end` can name a string literal (module docstring); `calls` wrap a literal value
+    (`SecretStr`, `Field`)."""
+    size = len(data)
+    after = end
+    while after < size and data[after] in _IDENTIFIER:
+        after += 1
+    if after < size and data[after] in _QUOTES:  # the word ends a string's text (or a name: `x_token"` is no code)
+        at = _skip_blank(data, after + 1)
+        following = data[at] if at < size else None
+        if following == _COLON:
+            return literal_at(data, at + 1, calls)
+        if following == _COMMA:
+            return quoted_later(data, at + 1, _GOES_ON_ARGUMENTS)
+        if following == _CLOSE_SUBSCRIPT:
+            at = _skip_blank(data, at + 1)
+            if _assigns(data, at):
+                return literal_at(data, at + 1, calls)
+        return _compares_literal(data, start, end)
+    at = _skip_blank(data, after)
+    if _assigns(data, at):
+        return literal_at(data, at + 1, calls)
+    if at < size and data[at] == _COLON and _first_on_line(data, start):
+        return quoted_later(data, at + 1, _GOES_ON)
+    return _compares_literal(data, start, end)
+
+
+def literal_at(data: bytes, at: int, calls: frozenset[bytes], chained: int = 0) -> bool:
+    """A value starting at `at` (blanks and comments first) can be a string literal: a quote, an opening bracket, a
+    string prefix, a call of `calls`, or another target of the same value."""
+    size = len(data)
+    at = _skip_blank(data, at)
+    if at >= size:
+        return False
+    first = data[at]
+    if first in _QUOTES or first == _OPEN:
+        return True
+    name = at
+    while name < size and data[name] in _DOTTED:
+        name += 1
+    if name == at:
+        return False
+    if name < size and data[name] in _QUOTES:
+        return name - at <= 2 and all(byte in _PREFIXES for byte in data[at:name])
+    following = _skip_blank(data, name)
+    if following < size and data[following] == _OPEN:
+        return data[at:name].rpartition(b".")[2] in calls
+    return chained < _CHAINED and _assigns(data, following) and literal_at(data, following + 1, calls, chained + 1)
+
+
+def quoted_later(data: bytes, position: int, goes_on: frozenset[int]) -> bool:
+    """A quote from `position` to the end of its statement: its line's end, or a later line's where no bracket opened
+    from `position` is open and the line does not end in one of `goes_on` (a line with no quote holds no string, so a
+    `#` there starts a comment)."""
+    size = len(data)
+    find = data.find
+    depth = 0
+    while True:
+        stop = find(b"\n", position)
+        if stop == -1:
+            stop = size
+        if find(b'"', position, stop) != -1 or find(b"'", position, stop) != -1:
+            return True
+        code = data[position:stop]
+        mark = code.find(b"#")
+        if mark != -1:
+            code = code[:mark]
+        depth += code.count(b"(") + code.count(b"[") + code.count(b"{") \
+            - code.count(b")") - code.count(b"]") - code.count(b"}")
+        code = code.rstrip()
+        if stop == size or not (depth > 0 or not code or code[-1] in goes_on):
+            return False
+        position = stop + 1
+
+
+def _skip_blank(data: bytes, at: int) -> int:
+    """The first byte from `at` that is neither blank nor in a comment."""
+    size = len(data)
+    while at < size:
+        byte = data[at]
+        if byte in _BLANK:
+            at += 1
+        elif byte == _HASH:
+            at = data.find(b"\n", at)
+            if at == -1:
+                return size
+        else:
+            break
+    return at
+
+
+def _assigns(data: bytes, at: int) -> bool:
+    """`=` at `at`, not `==`."""
+    return at < len(data) and data[at] == _EQUALS and data[at + 1:at + 2] != b"="
+
+
+def _first_on_line(data: bytes, start: int) -> bool:
+    """The dotted name holding `start` is the first thing on its line."""
+    while start and data[start - 1] in _DOTTED:
+        start -= 1
+    while start and data[start - 1] in _INDENT:
+        start -= 1
+    return not start or data[start - 1] == _NEWLINE
+
+
+def _compares_literal(data: bytes, start: int, end: int) -> bool:
+    """The word's line holds a quote and a comparison (`==`, `!=`, `in`): where a check refuses a placeholder."""
+    line = data.rfind(b"\n", 0, start) + 1
+    stop = data.find(b"\n", end)
+    text = data[line:] if stop == -1 else data[line:stop]
+    return (b'"' in text or b"'" in text) and (b"==" in text or b"!=" in text or b" in " in text)
