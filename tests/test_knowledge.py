@@ -342,12 +342,13 @@ def _searched(data: bytes) -> bool:
     """The prefilter's answer as its definition states it: some needle counts in the bytes, or async code holds
     one of the async words. A needle counts where it is, unless the file holds one of its `unless` texts, or lacks
     all of its `with` texts (in any case), or only writes it in a decorator's name, or, one of `needle_valued`, where
-    no string literal can be what it names (and the file holds none of its `anywhere` texts)."""
+    no string literal can be what a secret's name holding it names (and the file holds none of its `anywhere` texts)."""
     import re
 
     from prodcheck.prefilter import (async_needles, needle_not_in_decorators, needle_unless, needle_valued,
                                      needle_with, whole_word_needles)
     from prodcheck.prefilter_values import valued_at
+    from prodcheck.rules.secrets.secret_values import is_secret_name
 
     unless, beside, decorators, whole = needle_unless(), needle_with(), needle_not_in_decorators(), whole_word_needles()
     valued = needle_valued()
@@ -357,7 +358,7 @@ def _searched(data: bytes) -> bool:
         if needle in decorators:  # `@override_settings(`: the decorator's name is no occurrence
             text = re.sub(rb"(?m)^([ \t]*@)[A-Za-z0-9_.]*" + re.escape(needle), rb"\1", text)
         if needle in valued and not any(t in data for t in valued[needle].anywhere):
-            found = any(valued_at(data, m.start(), m.end(), valued[needle].calls)
+            found = any(valued_at(data, m.start(), m.end(), valued[needle].calls, is_secret_name)
                         for m in re.finditer(re.escape(needle), data))
         else:
             found = (re.search(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])", text) is not None
@@ -385,8 +386,8 @@ def test_prefilter_on_a_files_words_answers_as_a_search_of_its_bytes(monkeypatch
         b"URL = 'https://example.com'\n", b"op.execute('CREATE TABLE t (id int)')\n", b"CREATE\nTABLE = 1\n",
         b"from django.db import migrations\nclass Migration(migrations.Migration): pass\n",
         b"from django.db import migrations\nrun_migrations()\n", b"import os\nos.wait()\n", b"os. wait\n",
-        b"def f():\n    return 1\n", b"", b"async def f():\n    open(path)\n", b"x_token_y = '1'\n", b"_TOKEN = '1'\n",
-        b"x_token_y = 1\n", b"_TOKEN == y\n",
+        b"def f():\n    return 1\n", b"", b"async def f():\n    open(path)\n", b"x_token_2 = '1'\n", b"_TOKEN = '1'\n",
+        b"x_token_y = '1'\n", b"x_token_2 = 1\n", b"_TOKEN == y\n",
         b"URL = 'postgresql+asyncpg://app@db/app'\n", b"URL = 'SQLITE:///app.db'\n",
         b"@override_settings(DEBUG=True)\ndef test_a(): pass\n", b"    @hypothesis.settings(max_examples=5)\n",
         b"@override_settings(A=get_settings())\n", b"settings = get_settings()\n", b"x = a @settings(b)\n",
@@ -397,7 +398,8 @@ def test_prefilter_on_a_files_words_answers_as_a_search_of_its_bytes(monkeypatch
     answers = [prefilter._needs_parse(source) for source in sources]
     assert answers == [_searched(source) for source in sources]
     assert [answers[i] for i in (0, 3, 4, 5, 6, 7, 9, 10)] == [True, True, False, False, False, True, False, False]
-    assert answers[16:20] == [True, True, False, False]  # a secret's name counts beside a literal only
+    # a secret's name counts beside a literal only; a name that only holds the word is none
+    assert answers[16:21] == [True, True, False, False, False]
     assert answers[-15:-8] == [True, True, False, False, True, True, True]
     assert answers[-8:] == [False, True, False, True, False, True, False, True]
 

@@ -3,11 +3,13 @@
 
 Where a needle counts is knowledge too: a part of a dotted name only as a name of its own (`whole_word_needles`:
 `together`, not `unique_together`), and some words only beside or away from certain texts (`conditional_needles`:
-`://` beside a database's scheme, `settings(` outside a decorator, `migrat` outside a Django migration, a secret's name only beside a string literal).
-No needle counts in a comment (`in_comment`): the parser drops it, and no rule reads one."""
+`://` beside a database's scheme, `settings(` outside a decorator, `migrat` outside a Django migration, a secret's
+name only beside a string literal: `needle_valued`). No needle counts in a comment (`in_comment`): the parser drops
+it, and no rule reads one."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -140,6 +142,14 @@ def needle_not_in_decorators() -> frozenset[bytes]:
     from prodcheck.knowledge import prefilter_not_in_decorators
 
     return frozenset(word.encode() for word in prefilter_not_in_decorators())
+
+
+@lru_cache(maxsize=1)
+def _secret_name() -> Callable[[str], bool]:
+    """Whether a name is a secret's, as PC302 judges it (`is_secret_name`): what a word of `needle_valued` names."""
+    from prodcheck.rules.secrets.secret_values import is_secret_name
+
+    return is_secret_name
 
 
 class Valued(NamedTuple):
@@ -309,7 +319,7 @@ def _counts(data: bytes, needle: bytes) -> bool:
     end = len(needle)
     while at != -1:
         if (whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at)) \
-                or (valued is not None and not valued_at(data, at, at + end, calls)):
+                or (valued is not None and not valued_at(data, at, at + end, calls, _secret_name())):
             at = find(needle, at + 1)
         elif (after := comments.end(at)) != -1:
             at = find(needle, after)

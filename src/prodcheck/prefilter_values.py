@@ -1,22 +1,26 @@
 """Where a word the prefilter counts only beside a value (`[prefilter] valued_words`: a secret's name, prefilter.py
 `needle_valued`) can name a string literal, without parsing the file: the shapes PC302 reads a literal secret in
-(rules/secrets/code_secrets.py), each the name, then its literal.
+(rules/secrets/code_secrets.py), each a name PC302 judges a secret's (`named`: its `is_secret_name`), then its literal.
 
-- a name that ends at the word, or goes on past it (`SECRET_KEY_VALUE`), then `=` (not `==`), then a literal: a
-  constant, a keyword (`api_token="..."`), a target among several (`A = SECRET = "..."`); the literal in brackets
-  (`(`, any), or wrapped (`SecretStr("...")`, pydantic's `Field("...")`: `[prefilter] valued_calls`);
-- a name first on its line, then `:` (an annotated field, `api_token: SecretStr = Field(...)`), then a quote later
-  in its statement;
-- a string whose text ends at, or goes on past, the word (`"API_TOKEN"`), then `:` and a literal (a dict's key),
-  `,` and a quote later in the statement (an environment getter's default, `getenv("API_TOKEN", default="...")`),
-  or `] =` and a literal;
-- a line that compares something with a string literal (`==`, `!=`, `in`): the check that refuses a placeholder
-  default (rules/secrets/secret_places.py `refused`).
+- the name holding the word (`SECRET_KEY_VALUE`), then `=` (not `==`), then a literal: a constant, a keyword
+  (`api_token="..."`), a target among several (`A = SECRET = "..."`); the literal in brackets (`(`, any), or wrapped
+  (`SecretStr("...")`, pydantic's `Field("...")`: `[prefilter] valued_calls`);
+- that name first on its line, then `:` (an annotated field, `api_token: SecretStr = Field(...)`), then a quote
+  later in its statement;
+- a string holding the word on its line (`"API_TOKEN"`), its text from the quote before the word to the first quote
+  after it the name, then `:` and a literal (a dict's key), `,` and a quote later in the statement (an environment
+  getter's default, `getenv("API_TOKEN", default="...")`), or `] =` and a literal. A string's text cut short
+  before the word (a quote inside it, strings joined) is the end of the name, which `is_secret_name` judges by
+  its last words: each of `valued_words` makes the name's last word a secret's word on its own;
+- a line that compares something with a string literal (`==`, `!=`, `in`), whatever it names: the check that
+  refuses a placeholder default (rules/secrets/secret_places.py `refused`).
 
 A statement goes on past a line break while a bracket opened in it is open, or when the line ends in `=`, `\\` or
 an opening bracket (or `,`, among a call's arguments). Where in doubt, the word counts: a quote in a comment or in a
 string's text is a quote, and a `(` after `=` may hold anything."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 _IDENTIFIER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DOTTED = _IDENTIFIER | {ord(".")}
@@ -31,31 +35,53 @@ _GOES_ON_ARGUMENTS = _GOES_ON | {_COMMA}  # ... and, among a call's arguments, a
 _CHAINED = 8  # `A = B = ... = "..."`: targets followed before the value is given up on (none counts then)
 
 
-def valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes]) -> bool:
+def valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes], named: Callable[[str], bool]) -> bool:
     """The word between `start` and `end` can name a string literal (module docstring); `calls` wrap a literal value
-    (`SecretStr`, `Field`)."""
+    (`SecretStr`, `Field`), `named` says whether a name is a secret's."""
     size = len(data)
+    stop = data.find(b"\n", end)
+    if stop == -1:
+        stop = size
+    double, single = data.find(b'"', end, stop), data.find(b"'", end, stop)
+    quote = double if single == -1 or (double != -1 and double < single) else single
+    if quote != -1 and _string_names(data, start, quote, calls, named):
+        return True
+    left = start
+    while left and data[left - 1] in _IDENTIFIER:
+        left -= 1
     after = end
     while after < size and data[after] in _IDENTIFIER:
         after += 1
-    if after < size and data[after] in _QUOTES:  # the word ends a string's text (or a name: `x_token"` is no code)
-        at = _skip_blank(data, after + 1)
-        following = data[at] if at < size else None
-        if following == _COLON:
-            return literal_at(data, at + 1, calls)
-        if following == _COMMA:
-            return quoted_later(data, at + 1, _GOES_ON_ARGUMENTS)
-        if following == _CLOSE_SUBSCRIPT:
-            at = _skip_blank(data, at + 1)
-            if _assigns(data, at):
-                return literal_at(data, at + 1, calls)
-        return _compares_literal(data, start, end)
     at = _skip_blank(data, after)
     if _assigns(data, at):
-        return literal_at(data, at + 1, calls)
-    if at < size and data[at] == _COLON and _first_on_line(data, start):
-        return quoted_later(data, at + 1, _GOES_ON)
+        if named(data[left:after].decode("ascii")) and literal_at(data, at + 1, calls):
+            return True
+    elif at < size and data[at] == _COLON and _first_on_line(data, start):
+        if named(data[left:after].decode("ascii")) and quoted_later(data, at + 1, _GOES_ON):
+            return True
     return _compares_literal(data, start, end)
+
+
+def _string_names(data: bytes, start: int, quote: int, calls: frozenset[bytes], named: Callable[[str], bool]) -> bool:
+    """The string ending at `quote` (the first quote after the word on its line) is a secret's name given a literal:
+    a dict's key, an environment getter's variable, a subscript's key assigned."""
+    size = len(data)
+    mark = data[quote:quote + 1]
+    at = quote + 1
+    if data[at:at + 2] == mark * 2:
+        at += 2  # a triple quote
+    at = _skip_blank(data, at)
+    following = data[at] if at < size else None
+    if following != _COLON and following != _COMMA and following != _CLOSE_SUBSCRIPT:
+        return False
+    if not named(data[data.rfind(mark, 0, start) + 1:quote].decode("utf-8", "replace")):
+        return False
+    if following == _COLON:
+        return literal_at(data, at + 1, calls)
+    if following == _COMMA:
+        return quoted_later(data, at + 1, _GOES_ON_ARGUMENTS)
+    at = _skip_blank(data, at + 1)
+    return _assigns(data, at) and literal_at(data, at + 1, calls)
 
 
 def literal_at(data: bytes, at: int, calls: frozenset[bytes], chained: int = 0) -> bool:
