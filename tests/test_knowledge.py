@@ -347,8 +347,8 @@ def _searched(data: bytes) -> bool:
 
     from prodcheck.prefilter import (async_needles, needle_not_in_decorators, needle_unless, needle_valued,
                                      needle_with, whole_word_needles)
-    from prodcheck.prefilter_values import valued_at
-    from prodcheck.rules.secrets.secret_values import is_secret_name
+    from prodcheck.prefilter_values import Judges, valued_at
+    from prodcheck.rules.secrets.secret_values import is_refusable_placeholder, is_secret_name
 
     unless, beside, decorators, whole = needle_unless(), needle_with(), needle_not_in_decorators(), whole_word_needles()
     valued = needle_valued()
@@ -358,7 +358,8 @@ def _searched(data: bytes) -> bool:
         if needle in decorators:  # `@override_settings(`: the decorator's name is no occurrence
             text = re.sub(rb"(?m)^([ \t]*@)[A-Za-z0-9_.]*" + re.escape(needle), rb"\1", text)
         if needle in valued and not any(t in data for t in valued[needle].anywhere):
-            found = any(valued_at(data, m.start(), m.end(), valued[needle].calls, is_secret_name)
+            found = any(valued_at(data, m.start(), m.end(), valued[needle].calls,
+                                  Judges(is_secret_name, is_refusable_placeholder))
                         for m in re.finditer(re.escape(needle), data))
         else:
             found = (re.search(rb"(?<![A-Za-z0-9_])" + re.escape(needle) + rb"(?![A-Za-z0-9_])", text) is not None

@@ -9,12 +9,11 @@ it, and no rule reads one."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from typing import NamedTuple
 
 from prodcheck.prefilter_comments import Comments, without_comments
-from prodcheck.prefilter_values import valued_at
+from prodcheck.prefilter_values import Judges, valued_at
 from prodcheck.trie_pattern import trie_pattern
 from prodcheck.lazy_pattern import lazy
 
@@ -145,11 +144,12 @@ def needle_not_in_decorators() -> frozenset[bytes]:
 
 
 @lru_cache(maxsize=1)
-def _secret_name() -> Callable[[str], bool]:
-    """Whether a name is a secret's, as PC302 judges it (`is_secret_name`): what a word of `needle_valued` names."""
-    from prodcheck.rules.secrets.secret_values import is_secret_name
+def _secret_judges() -> Judges:
+    """What a word of `needle_valued` names, as PC302 judges it: a secret's name (`is_secret_name`), a placeholder a
+    check may refuse (`is_refusable_placeholder`)."""
+    from prodcheck.rules.secrets.secret_values import is_refusable_placeholder, is_secret_name
 
-    return is_secret_name
+    return Judges(is_secret_name, is_refusable_placeholder)
 
 
 class Valued(NamedTuple):
@@ -319,7 +319,7 @@ def _counts(data: bytes, needle: bytes) -> bool:
     end = len(needle)
     while at != -1:
         if (whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at)) \
-                or (valued is not None and not valued_at(data, at, at + end, calls, _secret_name())):
+                or (valued is not None and not valued_at(data, at, at + end, calls, _secret_judges())):
             at = find(needle, at + 1)
         elif (after := comments.end(at)) != -1:
             at = find(needle, after)

@@ -1,6 +1,7 @@
 """Where a word the prefilter counts only beside a value (`[prefilter] valued_words`: a secret's name, prefilter.py
 `needle_valued`) can name a string literal, without parsing the file: the shapes PC302 reads a literal secret in
-(rules/secrets/code_secrets.py), each a name PC302 judges a secret's (`named`: its `is_secret_name`), then its literal.
+(rules/secrets/code_secrets.py), each a name PC302 judges a secret's (`Judges.named`: its `is_secret_name`), then its
+literal.
 
 - the name holding the word (`SECRET_KEY_VALUE`), then `=` (not `==`), then a literal: a constant, a keyword
   (`api_token="..."`), a target among several (`A = SECRET = "..."`); the literal in brackets (`(`, any), or wrapped
@@ -12,8 +13,10 @@
   getter's default, `getenv("API_TOKEN", default="...")`), or `] =` and a literal. A string's text cut short
   before the word (a quote inside it, strings joined) is the end of the name, which `is_secret_name` judges by
   its last words: each of `valued_words` makes the name's last word a secret's word on its own;
-- a line that compares something with a string literal (`==`, `!=`, `in`), whatever it names: the check that
-  refuses a placeholder default (rules/secrets/secret_places.py `refused`).
+- a line that holds a placeholder PC302 looks for a refusing check of (`Judges.refusable`: its
+  `is_refusable_placeholder`) between two quotes, whatever it names: a check that refuses that placeholder default
+  names the setting on the line that quotes it (`if settings.SECRET_KEY == "changethis":`,
+  rules/secrets/secret_places.py `refused`).
 
 A statement goes on past a line break while a bracket opened in it is open, or when the line ends in `=`, `\\` or
 an opening bracket (or `,`, among a call's arguments). Where in doubt, the word counts: a quote in a comment or in a
@@ -21,6 +24,7 @@ string's text is a quote, and a `(` after `=` may hold anything."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 _IDENTIFIER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _DOTTED = _IDENTIFIER | {ord(".")}
@@ -35,9 +39,17 @@ _GOES_ON_ARGUMENTS = _GOES_ON | {_COMMA}  # ... and, among a call's arguments, a
 _CHAINED = 8  # `A = B = ... = "..."`: targets followed before the value is given up on (none counts then)
 
 
-def valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes], named: Callable[[str], bool]) -> bool:
+class Judges(NamedTuple):
+    """What the rule reading the words says of a name and of a literal (module docstring)."""
+
+    named: Callable[[str], bool]  # the name is a secret's
+    refusable: Callable[[str], bool]  # the literal is a placeholder a check may refuse
+
+
+def valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes], judges: Judges) -> bool:
     """The word between `start` and `end` can name a string literal (module docstring); `calls` wrap a literal value
-    (`SecretStr`, `Field`), `named` says whether a name is a secret's."""
+    (`SecretStr`, `Field`)."""
+    named = judges.named
     size = len(data)
     stop = data.find(b"\n", end)
     if stop == -1:
@@ -59,7 +71,7 @@ def valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes], named:
     elif at < size and data[at] == _COLON and _first_on_line(data, start):
         if named(data[left:after].decode("ascii")) and quoted_later(data, at + 1, _GOES_ON):
             return True
-    return _compares_literal(data, start, end)
+    return _quotes_placeholder(data, start, end, judges.refusable)
 
 
 def _string_names(data: bytes, start: int, quote: int, calls: frozenset[bytes], named: Callable[[str], bool]) -> bool:
@@ -162,9 +174,21 @@ def _first_on_line(data: bytes, start: int) -> bool:
     return not start or data[start - 1] == _NEWLINE
 
 
-def _compares_literal(data: bytes, start: int, end: int) -> bool:
-    """The word's line holds a quote and a comparison (`==`, `!=`, `in`): where a check refuses a placeholder."""
+def _quotes_placeholder(data: bytes, start: int, end: int, refusable: Callable[[str], bool]) -> bool:
+    """The word's line holds, between two quotes of a kind next to each other, a text `refusable` accepts (every
+    such pair: `refused` looks for the placeholder quoted, wherever it stands)."""
     line = data.rfind(b"\n", 0, start) + 1
     stop = data.find(b"\n", end)
-    text = data[line:] if stop == -1 else data[line:stop]
-    return (b'"' in text or b"'" in text) and (b"==" in text or b"!=" in text or b" in " in text)
+    if stop == -1:
+        stop = len(data)
+    find = data.find
+    for mark in (b'"', b"'"):
+        opening = find(mark, line, stop)
+        while opening != -1:
+            closing = find(mark, opening + 1, stop)
+            if closing == -1:
+                break
+            if refusable(data[opening + 1:closing].decode("utf-8", "replace")):
+                return True
+            opening = closing
+    return False

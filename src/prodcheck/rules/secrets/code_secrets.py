@@ -21,6 +21,7 @@ from prodcheck.rules.secrets.secret_values import (
     fallback_severity,
     is_app_key,
     is_placeholder,
+    is_refusable_placeholder,
     is_secret_name,
     role_note,
     secret_evidence,
@@ -166,7 +167,7 @@ class CodeSecrets(Rule):
 
     def _unguarded_placeholder(self, name: str, text: str, value: Value, path: str) -> bool:
         """A placeholder (`change-me-...`) that no check refuses (`_refused`)."""
-        if not is_placeholder(text) or len(text.strip()) < 4:
+        if not is_refusable_placeholder(text):
             return False
         item = value.items[0] if value.kind == "call" and value.items else value
         return not refused(self._project, name, text, Location(path, item.span))

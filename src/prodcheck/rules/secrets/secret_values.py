@@ -132,6 +132,12 @@ def is_placeholder(value: str) -> bool:
     return bool(_PLACEHOLDER.match(text) or _PLACEHOLDER_WORDS.search(text))
 
 
+def is_refusable_placeholder(value: str) -> bool:
+    """A placeholder long enough that a check refusing it is told from any short literal (`change-me`, not `x`): a
+    settings default PC302 looks for such a check of (secret_places.refused)."""
+    return is_placeholder(value) and len(value.strip()) >= 4
+
+
 def token_format(value: str) -> str | None:
     """The name of the credential format `value` contains (`GitHub token`), or None."""
     for name, pattern in _FORMATS:
