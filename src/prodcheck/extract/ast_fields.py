@@ -19,3 +19,19 @@ def child_fields(node_type: type) -> tuple[str, ...]:
         fields = CHILD_FIELDS[node_type] = () if node_type is ast.Constant else tuple(
             name for name in getattr(node_type, "_fields", ()) if name not in _NO_NODES)
     return fields
+
+
+def node_types() -> list[type]:
+    """Every `ast` node type (the deprecated aliases too)."""
+    found: list[type] = []
+    todo: list[type] = [ast.AST]
+    while todo:
+        kind = todo.pop()
+        found.append(kind)
+        todo.extend(kind.__subclasses__())
+    return found
+
+
+# Every node type is in CHILD_FIELDS from the start: the walk (extract/walk.py) looks one up by subscript.
+for _kind in node_types():
+    child_fields(_kind)

@@ -65,7 +65,7 @@ class CallSites(TestBodies):
         value = node.value
         if type(value) is _Constant and type(value.value) is str:
             return  # docstrings and bare strings say nothing about runtime behaviour
-        method = self._dispatch.get(type(value), self._generic)  # its one child, as `generic_visit` would
+        method = self._dispatch[type(value)]  # its one child, as `generic_visit` would
         if method is not None:
             method(self, value)
 
@@ -73,7 +73,7 @@ class CallSites(TestBodies):
         awaited = node.value
         if type(awaited) is ast.Call:  # (exact node types: the parser makes no subclasses)
             self.await_depth.add(id(awaited))
-        method = self._dispatch.get(type(awaited), self._generic)  # its one child, as `generic_visit` would
+        method = self._dispatch[type(awaited)]  # its one child, as `generic_visit` would
         if method is not None:
             method(self, awaited)
 
@@ -140,8 +140,8 @@ class CallSites(TestBodies):
         if eager:
             self._eager_lambdas.update(id(a) for a in (*args, *(k.value for k in keywords))
                                        if type(a) is ast.Lambda)
-        dispatch, generic = self._dispatch, self._generic
-        method = dispatch.get(type(below), generic)
+        dispatch = self._dispatch
+        method = dispatch[type(below)]
         if method is not None:
             method(self, below)
         if offloads:
@@ -157,7 +157,7 @@ class CallSites(TestBodies):
                         self._string(argument, f"kwarg:{keyword.arg}")
                     self._string(argument, "")  # `visit_Constant` inlined (`_string` keeps one per span)
                 continue
-            method = dispatch.get(type(argument), generic)
+            method = dispatch[type(argument)]
             if method is not None:
                 method(self, argument)
         if offloads:
@@ -167,14 +167,14 @@ class CallSites(TestBodies):
     # (in field order, a URL literal noted as `visit_Constant` does), without its loop over the type's fields.
 
     def _children(self, children: list[ast.expr]) -> None:
-        dispatch, generic = self._dispatch, self._generic
+        dispatch = self._dispatch
         for child in children:
             if type(child) is _Constant:
                 literal = child.value
                 if type(literal) is str and "://" in literal:
                     self._string(child, "")
                 continue
-            method = dispatch.get(type(child), generic)
+            method = dispatch[type(child)]
             if method is not None:
                 method(self, child)
 
@@ -208,7 +208,7 @@ class CallSites(TestBodies):
             if type(child) is not _Attribute:
                 break
             node = child
-        method = self._dispatch.get(type(child), self._generic)
+        method = self._dispatch[type(child)]
         if method is not None:
             method(self, child)
 

@@ -61,7 +61,6 @@ class _Extractor(Walk):
     def __init__(self, module: str, path: str, source: bytes, reduced: bool = False) -> None:
         super().__init__(module, path, source, reduced)
         self._dispatch: dict[type, Any] = dispatch_table(type(self))
-        self._generic = Walk.generic_visit  # (a plain function, as the table's)
         self.calls: list[Call] = []
         self.reads: list[Call] = []  # reads of request-making attributes in functions (call_sites.py)
         self.keyword_names: list[str] = []  # of keywords holding a literal (extract/file_facts.literal_keywords)
@@ -109,30 +108,30 @@ class _Extractor(Walk):
             scope.is_generator = scope.is_generator or yields(orelse if truth else body)
             return
         # The test and the branches entered as `generic_visit` enters them (`visit` inlined)
-        dispatch, generic = self._dispatch, self._generic
+        dispatch = self._dispatch
         if not orelse:
             if body and type(body[-1]) in _EXITS:
                 self._narrowed(scope, test, negated=True)
-            method = dispatch.get(type(test), generic)
+            method = dispatch[type(test)]
             if method is not None:
                 method(self, test)
             for statement in body:
-                method = dispatch.get(type(statement), generic)
+                method = dispatch[type(statement)]
                 if method is not None:
                     method(self, statement)
             return
-        method = dispatch.get(type(test), generic)
+        method = dispatch[type(test)]
         if method is not None:
             method(self, test)
         locals_ = scope.locals
         start = len(locals_)
         for statement in body:
-            method = dispatch.get(type(statement), generic)
+            method = dispatch[type(statement)]
             if method is not None:
                 method(self, statement)
         middle = len(locals_)
         for statement in orelse:
-            method = dispatch.get(type(statement), generic)
+            method = dispatch[type(statement)]
             if method is not None:
                 method(self, statement)
         if middle > start and len(locals_) > middle:
@@ -182,9 +181,9 @@ class _Extractor(Walk):
         # every function of every file.
         fields = node.__dict__
         decorator_list, name, body = fields["decorator_list"], fields["name"], fields["body"]
-        dispatch, generic = self._dispatch, self._generic
+        dispatch = self._dispatch
         for decorator in decorator_list:
-            method = dispatch.get(type(decorator), generic)
+            method = dispatch[type(decorator)]
             if method is not None:
                 method(self, decorator)
         args = fields["args"].__dict__
@@ -220,12 +219,12 @@ class _Extractor(Walk):
                     every_one_shared = False
         params = shared_params(tuple(built), every_one_shared)
         for default in defaults:
-            method = dispatch.get(type(default), generic)
+            method = dispatch[type(default)]
             if method is not None:
                 method(self, default)
         for default in keyword_defaults:
             if default is not None:
-                method = dispatch.get(type(default), generic)
+                method = dispatch[type(default)]
                 if method is not None:
                     method(self, default)
         scopes, class_stack = self.scopes, self.class_stack
@@ -247,7 +246,7 @@ class _Extractor(Walk):
             self._body(node, once_from, lazy_blocks)
         else:  # most functions: every statement visited as it is (`_body`, `visit` inlined)
             for statement in body:
-                method = dispatch.get(type(statement), generic)
+                method = dispatch[type(statement)]
                 if method is not None:
                     method(self, statement)
         self.once_depth = outer_once
@@ -308,9 +307,9 @@ class _Extractor(Walk):
         self.scopes.append(Scope(qualname, False))
         self.class_stack.append(qualname)
         self.class_nodes.append(node)
-        dispatch, generic = self._dispatch, self._generic  # `visit` inlined
+        dispatch = self._dispatch  # `visit` inlined
         for statement in node.body:
-            method = dispatch.get(type(statement), generic)
+            method = dispatch[type(statement)]
             if method is not None:
                 method(self, statement)
         self.class_nodes.pop()

@@ -58,9 +58,8 @@ class Statements(ValueBuilder):
     """The binding statements of a file, on top of its names and Values (extract/values.py)."""
 
     # what the walk (extract/python.py `_Extractor`) sets up: node type to a visit function, called `method(self,
-    # node)`, and `generic_visit`, the plain function
+    # node)` (extract/walk.py `dispatch_table`: every node type has one, or None)
     _dispatch: dict[type, Any]
-    _generic: Any
 
     def __init__(self, module: str, path: str, source: bytes) -> None:
         super().__init__(module, path, source)
@@ -189,7 +188,7 @@ class Statements(ValueBuilder):
                     self._record_unpack(target, value, node)
                 else:
                     self._record_assign(target, value, node)
-        method = self._dispatch.get(value_type, self._generic)  # `visit` inlined: one Assign in five statements
+        method = self._dispatch[value_type]  # `visit` inlined: one Assign in five statements
         if method is not None:
             method(self, value)
 
@@ -338,16 +337,16 @@ class Statements(ValueBuilder):
             if type(value) in FALLBACKS:
                 self.scopes[-1].branches = True  # (as in `visit_Assign`)
             self._record_assign(node.target, value, node)
-            method = self._dispatch.get(type(value), self._generic)  # (`visit` inlined, as in `visit_Assign`)
+            method = self._dispatch[type(value)]  # (`visit` inlined, as in `visit_Assign`)
             if method is not None:
                 method(self, value)
 
     def _with(self, node: ast.With | ast.AsyncWith) -> None:
         scope = self.scopes[-1]
-        dispatch, generic = self._dispatch, self._generic  # `visit` inlined
+        dispatch = self._dispatch  # `visit` inlined
         for item in node.items:
             context, bound = item.context_expr, item.optional_vars
-            method = dispatch.get(type(context), generic)
+            method = dispatch[type(context)]
             if method is not None:
                 method(self, context)
             if type(bound) is _Name and scope.is_function:
@@ -356,7 +355,7 @@ class Statements(ValueBuilder):
                     scope.locals.append((bound.id, value, ASYNC_WITH if type(node) is ast.AsyncWith else WITH))
                     scope.local_names.add(bound.id)
         for statement in node.body:
-            method = dispatch.get(type(statement), generic)
+            method = dispatch[type(statement)]
             if method is not None:
                 method(self, statement)
 
@@ -370,7 +369,7 @@ class Statements(ValueBuilder):
         value = self.value(returned)
         if value is not None:
             self.scopes[-1].returns.append(value)
-        method = self._dispatch.get(type(returned), self._generic)  # its one child, as `generic_visit` would
+        method = self._dispatch[type(returned)]  # its one child, as `generic_visit` would
         if method is not None:
             method(self, returned)
 
@@ -383,7 +382,7 @@ class Statements(ValueBuilder):
         value = self.value(yielded)
         if value is not None:
             scope.returns.append(value)
-        method = self._dispatch.get(type(yielded), self._generic)  # (as in `visit_Return`)
+        method = self._dispatch[type(yielded)]  # (as in `visit_Return`)
         if method is not None:
             method(self, yielded)
 

@@ -55,9 +55,9 @@ class TestBodies(Statements):
 
     def _body(self, node: ast.FunctionDef | ast.AsyncFunctionDef, once_from: int, lazy_blocks: frozenset[int]) -> None:
         if once_from >= len(node.body) and not lazy_blocks:  # most functions: every statement visited as it is
-            dispatch, generic = self._dispatch, self._generic  # `visit` inlined
+            dispatch = self._dispatch  # `visit` inlined
             for statement in node.body:
-                method = dispatch.get(type(statement), generic)
+                method = dispatch[type(statement)]
                 if method is not None:
                     method(self, statement)
             return

@@ -1,14 +1,14 @@
 """The walk of the extractor (extract/python.py): each node visited once, dispatched by its type through a dict.
 
 `ast.NodeVisitor` looks a method up by name for every node; here one dict per visitor class maps a node type to its
-visit function (`dispatch_table`), a leaf or a plain value to None (not entered), and any other type is walked
-(`Walk.generic_visit`): one lookup per child."""
+visit function (`dispatch_table`), a leaf or a plain value to None (not entered), and any other type to
+`Walk.generic_visit` (walked): one lookup per child, by subscript (every type has a key)."""
 from __future__ import annotations
 
 import ast
 from typing import Any
 
-from prodcheck.extract.ast_fields import CHILD_FIELDS, child_fields
+from prodcheck.extract.ast_fields import CHILD_FIELDS, node_types
 from prodcheck.extract.call_sites import CallSites
 
 _Constant = ast.Constant
@@ -27,7 +27,10 @@ def dispatch_table(cls: type) -> dict[type, Any]:
     made a cycle per walker)."""
     table = _DISPATCH.get(cls)
     if table is None:
-        table = _DISPATCH[cls] = dict.fromkeys((*_LEAVES, *_NOT_NODES))
+        # Every node type and plain value has a key (the walk generic, leaves and plain values None): the walk looks
+        # a type up by subscript, a specialised instruction, not by the method call `get`.
+        table = _DISPATCH[cls] = dict.fromkeys(node_types(), Walk.generic_visit)
+        table.update(dict.fromkeys((*_LEAVES, *_NOT_NODES)))
         table.update((getattr(ast, name[6:]), getattr(cls, name)) for name in dir(cls)
                      if name.startswith("visit_") and hasattr(ast, name[6:]))
     return table
@@ -36,24 +39,19 @@ def dispatch_table(cls: type) -> dict[type, Any]:
 class Walk(CallSites):
     """Visits each node once; dispatch by type through a dict (NodeVisitor's getattr per node is slow).
     The dict maps a node type to its visit function (one dict per class, `dispatch_table`), a leaf or a
-    plain value to None (not entered), and any other type is walked (`generic_visit`): one lookup per child."""
+    plain value to None (not entered), and any other node type to `generic_visit`: one lookup per child."""
 
     _dispatch: dict[type, Any]  # `dispatch_table` of the class, set by the subclass's `__init__`
-    _generic: Any  # `Walk.generic_visit`, a plain function, as the table's
 
     def visit(self, node: ast.AST) -> None:
-        method = self._dispatch.get(type(node), self._generic)
+        method = self._dispatch[type(node)]
         if method is not None:
             method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         # `visit` inlined: this loop runs for every node of every file.
-        dispatch, generic = self._dispatch, self._generic
-        node_type = type(node)
-        names = CHILD_FIELDS.get(node_type)
-        if names is None:
-            names = child_fields(node_type)
-        for name in names:
+        dispatch = self._dispatch
+        for name in CHILD_FIELDS[type(node)]:  # (every node type has its entry: ast_fields.py)
             child = getattr(node, name, None)
             if type(child) is list:
                 for item in child:
@@ -63,7 +61,7 @@ class Walk(CallSites):
                         if type(literal) is str and "://" in literal:
                             self._string(item, "")
                         continue
-                    method = dispatch.get(item_type, generic)
+                    method = dispatch[item_type]
                     if method is not None:
                         method(self, item)
             elif type(child) is _Constant:  # (`visit_Constant` inlined)
@@ -71,6 +69,6 @@ class Walk(CallSites):
                 if type(literal) is str and "://" in literal:
                     self._string(child, "")
             else:
-                method = dispatch.get(type(child), generic)
+                method = dispatch[type(child)]
                 if method is not None:
                     method(self, child)
