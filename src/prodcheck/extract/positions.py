@@ -72,11 +72,15 @@ class Positions:
             end_col = col
         lines = end_line - line
         # `pack_position` inlined, its limits and shifts written as numbers (asserted below): this runs for
-        # every Value, and the names were a global load each. Joined with `|`, never `+`: an int sum is
-        # allocated one digit longer than its result needs, and a million positions kept that digit
-        # (17 MiB of a cold scan's peak).
+        # every Value, and the names were a global load each. The shifts are written as products and sums, the
+        # same number within the limits: the line and start column (`line << 16 | col + 1`, below line 16384)
+        # and the lines and end column (`lines << 16 | end_col + 1`, under 2 ** 28) are one-digit ints, made by
+        # the interpreter's int-specialised `*` and `+` (a shift or an `|` is a generic call); the last product
+        # and the `|` joining the halves are the two-digit steps. Joined with `|`, never `+`: an int sum is
+        # allocated one digit longer than its result needs, and a million positions kept that digit (17 MiB of
+        # a cold scan's peak).
         if line < 65536 and 0 <= lines < 4096 and col < 65535 and end_col < 65535:
-            return line << 44 | (col + 1) << 28 | lines << 16 | end_col + 1
+            return (line * 65536 + col + 1) * 268435456 | lines * 65536 + end_col + 1
         return pack_position(line, col + 1, end_line, end_col + 1)  # too large to pack: a Span
 
 

@@ -102,7 +102,8 @@ class ValueBuilder(FileNames):
                 if end_line == line and end_col < col:
                     end_col = col
                 lines = end_line - line
-                span = line << 44 | (col + 1) << 28 | lines << 16 | end_col + 1 \
+                # (`Positions.at`'s packing: products and sums of one-digit ints, then one `|`)
+                span = (line * 65536 + col + 1) * 268435456 | lines * 65536 + end_col + 1 \
                     if line < 65536 and 0 <= lines < 4096 and col < 65535 and end_col < 65535 else positions.at(node)
         if depth > 6:
             return _new_tuple(_V2, ("other", span))
