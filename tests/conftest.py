@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,19 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+# An hour ago: a modification time older than any "settled" bound (discovery/stat_memo.py, code_digest.py).
+OLD_NS = time.time_ns() - 3_600_000_000_000
+
+
+def write_aged(root: Path, files: dict[str, str]) -> Path:
+    """`write_project`, each file's access and modification times then set an hour back (its status-change time
+    stays now: only the clock sets that)."""
+    write_project(root, files)
+    for relative in files:
+        os.utime(root / relative, ns=(OLD_NS, OLD_NS))
     return root
 
 

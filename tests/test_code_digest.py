@@ -3,24 +3,13 @@ again when any file's status moves."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from prodcheck import cache, code_digest
+from conftest import OLD_NS, write_aged
 from prodcheck.code_digest import package_digest
-
-_OLD = time.time_ns() - 3_600_000_000_000
-
-
-def _package(root: Path, files: dict[str, str]) -> str:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        os.utime(path, ns=(_OLD, _OLD))
-    return str(root)
 
 
 def _hashed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -38,8 +27,8 @@ def _hashed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_the_kept_digest_is_the_digest_of_the_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = _package(tmp_path / "pkg", {"a.py": "x = 1\n", "sub/b.py": "y = 2\n", "data/k.toml": "a = 1\n",
-                                          "notes.txt": "not source\n"})
+    package = str(write_aged(tmp_path / "pkg", {"a.py": "x = 1\n", "sub/b.py": "y = 2\n", "data/k.toml": "a = 1\n",
+                                                "notes.txt": "not source\n"}))
     folder = tmp_path / "cache"
     fresh = package_digest(package, None)
     assert package_digest(package, folder) == fresh  # written only when every file is settled: not yet
@@ -54,20 +43,20 @@ def test_any_change_of_a_file_hashes_the_bytes_again(tmp_path: Path, monkeypatch
                                                      change: str) -> None:
     monkeypatch.setattr(code_digest, "SETTLED_NS", -10 * 1_000_000_000)
     root = tmp_path / "pkg"
-    package = _package(root, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    package = str(write_aged(root, {"a.py": "x = 1\n", "b.py": "y = 2\n"}))
     folder = tmp_path / "cache"
     package_digest(package, folder)
     if change == "edit":
         (root / "a.py").write_text("x = 10\n")
     elif change == "same size and times":
         (root / "a.py").write_text("x = 3\n")
-        os.utime(root / "a.py", ns=(_OLD, _OLD))
+        os.utime(root / "a.py", ns=(OLD_NS, OLD_NS))
     elif change == "add":
-        _package(root, {"c.toml": "z = 1\n"})
+        write_aged(root, {"c.toml": "z = 1\n"})
     elif change == "remove":
         (root / "b.py").unlink()
     elif change == "replace":
-        _package(tmp_path, {"other.py": "y = 2\n"})
+        write_aged(tmp_path, {"other.py": "y = 2\n"})
         os.replace(tmp_path / "other.py", root / "b.py")
     else:
         (root / "b.py").rename(root / "c.py")
@@ -78,7 +67,7 @@ def test_any_change_of_a_file_hashes_the_bytes_again(tmp_path: Path, monkeypatch
 
 def test_a_kept_digest_of_another_shape_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(code_digest, "SETTLED_NS", -10 * 1_000_000_000)
-    package = _package(tmp_path / "pkg", {"a.py": "x = 1\n"})
+    package = str(write_aged(tmp_path / "pkg", {"a.py": "x = 1\n"}))
     folder = tmp_path / "cache"
     package_digest(package, folder)
     statuses = (folder / "code.stat").read_bytes().split()[0]

@@ -3,26 +3,16 @@ digests, findings and facts as reading every file, and every part of the status 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
+from conftest import OLD_NS, write_aged
 from prodcheck import engine
 from prodcheck.discovery import sources, stat_memo
 from prodcheck.discovery.stat_memo import StatMemo
 from prodcheck.model.files import Context, FileKind
 from prodcheck.settings import Settings
-
-_OLD = time.time_ns() - 3_600_000_000_000  # an hour ago: settled
-
-
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        os.utime(path, ns=(_OLD, _OLD))
 
 
 def _settled(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,7 +36,7 @@ def test_an_unchanged_file_is_left_on_disk_with_the_digest_of_its_bytes(tmp_path
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     _settled(monkeypatch)
     root, cached = tmp_path / "repo", Settings(cache_dir=str(tmp_path / "cache"))
-    _tree(root, {"app/main.py": "x = 1\n", "tests/test_a.py": "URL = 'http://x'\n", "tests/test_b.py": "y = 2\n",
+    write_aged(root, {"app/main.py": "x = 1\n", "tests/test_a.py": "URL = 'http://x'\n", "tests/test_b.py": "y = 2\n",
                  "app/pragma.py": "x = 1  # prodcheck: ignore[PC101]\n"})
     fresh = _digests(root, Settings(use_cache=False))
     assert _digests(root, cached) == fresh  # first run: every file read, and noted
@@ -65,7 +55,7 @@ def test_every_part_of_the_status_is_the_key(tmp_path: Path, monkeypatch: pytest
     not used: the file is read."""
     _settled(monkeypatch)
     root, folder = tmp_path / "repo", tmp_path / "cache"
-    _tree(root, {"a.py": "x = 1\n"})
+    write_aged(root, {"a.py": "x = 1\n"})
     assert not _read(root, folder, "a.py").is_resting
     assert _read(root, folder, "a.py").is_resting
     table = stat_memo.cache.Table(folder, "stats")
@@ -84,21 +74,21 @@ def test_new_bytes_under_the_old_modification_time_are_read(tmp_path: Path, monk
     """A repository can put a file's modification time back, never its status-change time."""
     _settled(monkeypatch)
     root, cached = tmp_path / "repo", Settings(cache_dir=str(tmp_path / "cache"))
-    _tree(root, {"app/main.py": "x = 1\n"})
+    write_aged(root, {"app/main.py": "x = 1\n"})
     _digests(root, cached)
     (root / "app/main.py").write_text("x = 2\n")  # the same size
-    os.utime(root / "app/main.py", ns=(_OLD, _OLD))
+    os.utime(root / "app/main.py", ns=(OLD_NS, OLD_NS))
     assert _digests(root, cached) == _digests(root, Settings(use_cache=False))
     replaced = tmp_path / "other.py"  # another inode with the same bytes and times
     replaced.write_text("x = 3\n")
-    os.utime(replaced, ns=(_OLD, _OLD))
+    os.utime(replaced, ns=(OLD_NS, OLD_NS))
     os.replace(replaced, root / "app/main.py")
     assert _digests(root, cached) == _digests(root, Settings(use_cache=False))
 
 
 def test_a_file_written_just_now_or_a_link_is_not_noted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, folder = tmp_path / "repo", tmp_path / "cache"
-    _tree(root, {"a.py": "x = 1\n"})  # its modification time an hour ago, its status-change time now: not settled
+    write_aged(root, {"a.py": "x = 1\n"})  # its modification time an hour ago, its status-change time now: not settled
     os.symlink(root / "a.py", root / "link.py")
     _read(root, folder, "a.py")
     assert not _read(root, folder, "a.py").is_resting
@@ -115,7 +105,7 @@ def test_the_findings_of_a_rerun_are_those_of_a_run_that_reads_every_file(tmp_pa
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     _settled(monkeypatch)
     root, cached = tmp_path / "repo", Settings(cache_dir=str(tmp_path / "cache"))
-    _tree(root, {"app/main.py": "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n\n@app.get('/')\n"
+    write_aged(root, {"app/main.py": "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n\n@app.get('/')\n"
                                 "async def index():\n    time.sleep(1)\n    return {}\n",
                  "tests/test_main.py": "def test_x():\n    assert True\n"})
 
@@ -132,7 +122,7 @@ def test_the_findings_of_a_rerun_are_those_of_a_run_that_reads_every_file(tmp_pa
 def test_an_entry_of_another_shape_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: object) -> None:
     _settled(monkeypatch)
     root, folder = tmp_path / "repo", tmp_path / "cache"
-    _tree(root, {"a.py": "x = 1\n"})
+    write_aged(root, {"a.py": "x = 1\n"})
     _read(root, folder, "a.py")
     table = stat_memo.cache.Table(folder, "stats")
     kept = table.entries["a.py"]
