@@ -74,7 +74,11 @@ def read(folder: Path, name: str) -> bytes | None:
         if not stat.S_ISREG(info.st_mode) or not _ours(info) or info.st_size > _MAX_BYTES:
             return None
         with os.fdopen(handle, "rb", closefd=False) as stream:
-            return stream.read(_MAX_BYTES + 1)
+            # The size fstat gave, not the budget: a read of `_MAX_BYTES` allocates a buffer of that size for every
+            # file (a MemoryError where the system commits no such memory). A file whose size moved meanwhile (a
+            # run writing it) is as if absent.
+            data = stream.read(info.st_size + 1)
+        return data if len(data) == info.st_size else None
     except OSError:
         return None
     finally:
