@@ -52,3 +52,34 @@ def test_the_valued_calls_wrap_every_literal_pc302_reads() -> None:
     secrets = load("secrets")
     assert {*secrets["code"]["wrappers"], "Field"} <= set(secrets["prefilter"]["valued_calls"])
     assert set(secrets["prefilter"]["valued_words"]) <= set(secrets["prefilter"]["words"])
+
+
+def test_a_word_read_past_its_reach_counts() -> None:
+    """A hostile file cannot make each place of a word read on to the file's end (prefilter_values.py `_REACH`):
+    a statement that never closes, or a name longer than code writes, counts in doubt (the file is parsed, as a file
+    holding the word was before the word needed a literal)."""
+    assert _needs_parse(b"api_token: (\n" + b"    x,\n" * 5_000)
+    assert _needs_parse(b"x" * 1_000 + b"_token = 1\n")
+    assert not _needs_parse(b"api_token: (\n" + b"    x,\n" * 5 + b")\n")  # within reach: no literal, not parsed
+    assert not _needs_parse(b"x" * 100 + b"_token = 1\n")
+
+
+def test_a_word_is_read_at_so_many_places(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past `TRIES` places of one word judged not to name a literal, the word counts in doubt: what one file costs
+    is bounded."""
+    from prodcheck import prefilter
+    from prodcheck.prefilter_values import TRIES
+
+    read: list[int] = []
+    original = prefilter.valued_at
+
+    def counting(*args: object) -> bool:
+        read.append(1)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(prefilter, "valued_at", counting)
+    assert _needs_parse(b"def f(order_token):\n" + b"    g(order_token)\n" * 10_000)
+    assert TRIES <= len(read) <= len(prefilter.needle_valued()) * TRIES  # (each word whose places these are)
+    read.clear()
+    assert not _needs_parse(b"def f(order_token):\n" + b"    g(order_token)\n" * 3)
+    assert len(read) % 4 == 0 and read  # every place of each word: within the tries

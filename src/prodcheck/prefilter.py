@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from prodcheck.prefilter_comments import Comments, without_comments
-from prodcheck.prefilter_values import Judges, valued_at
+from prodcheck.prefilter_values import TRIES, Judges, valued_at
 from prodcheck.trie_pattern import trie_pattern
 from prodcheck.lazy_pattern import lazy
 
@@ -317,9 +317,12 @@ def _counts(data: bytes, needle: bytes) -> bool:
     if valued is not None and any(find(text) != -1 for text in valued.anywhere):
         valued = None  # the word counts anywhere in this file
     end = len(needle)
+    tries = TRIES  # of `valued_at`: past them, the word counts (prefilter_values.py `_REACH`)
     while at != -1:
-        if (whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at)) \
-                or (valued is not None and not valued_at(data, at, at + end, calls, _secret_judges())):
+        if (whole and not _whole_at(data, at, at + end)) or (decorators and _in_decorator(data, at)):
+            at = find(needle, at + 1)
+        elif valued is not None and tries and not valued_at(data, at, at + end, calls, _secret_judges()):
+            tries -= 1
             at = find(needle, at + 1)
         elif (after := comments.end(at)) != -1:
             at = find(needle, after)

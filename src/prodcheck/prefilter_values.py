@@ -20,7 +20,9 @@ literal.
 
 A statement goes on past a line break while a bracket opened in it is open, or when the line ends in `=`, `\\` or
 an opening bracket (or `,`, among a call's arguments). Where in doubt, the word counts: a quote in a comment or in a
-string's text is a quote, and a `(` after `=` may hold anything."""
+string's text is a quote, and a `(` after `=` may hold anything; and so does a word whose reading goes past `_REACH`
+(a name, blanks and comments, a statement's lines or a line's quoted texts longer than any code writes: a hostile
+file must not make each of its words read on to the file's end)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -37,6 +39,16 @@ _HASH, _NEWLINE, _EQUALS, _COLON, _COMMA, _OPEN, _CLOSE_SUBSCRIPT = b"#\n=:,(]"
 _GOES_ON = frozenset(b"([{=\\")
 _GOES_ON_ARGUMENTS = _GOES_ON | {_COMMA}  # ... and, among a call's arguments, a comma
 _CHAINED = 8  # `A = B = ... = "..."`: targets followed before the value is given up on (none counts then)
+# How far one word is read before it counts, in doubt: bytes of a name or of blanks and comments, lines of a statement,
+# quoted texts on a line.
+_REACH = 512
+# How many of a file's places of one word are read before the word counts there, in doubt (prefilter.py): with
+# `_REACH`, what one file can cost.
+TRIES = 64
+
+
+class _InDoubt(Exception):
+    """A word read past `_REACH`: it counts."""
 
 
 class Judges(NamedTuple):
@@ -49,6 +61,13 @@ class Judges(NamedTuple):
 def valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes], judges: Judges) -> bool:
     """The word between `start` and `end` can name a string literal (module docstring); `calls` wrap a literal value
     (`SecretStr`, `Field`)."""
+    try:
+        return _valued_at(data, start, end, calls, judges)
+    except _InDoubt:
+        return True
+
+
+def _valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes], judges: Judges) -> bool:
     named = judges.named
     size = len(data)
     stop = data.find(b"\n", end)
@@ -61,9 +80,11 @@ def valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes], judges
     left = start
     while left and data[left - 1] in _IDENTIFIER:
         left -= 1
+        _within(start - left)
     after = end
     while after < size and data[after] in _IDENTIFIER:
         after += 1
+        _within(after - end)
     at = _skip_blank(data, after)
     if _assigns(data, at):
         if named(data[left:after].decode("ascii")) and literal_at(data, at + 1, calls):
@@ -86,7 +107,9 @@ def _string_names(data: bytes, start: int, quote: int, calls: frozenset[bytes], 
     following = data[at] if at < size else None
     if following != _COLON and following != _COMMA and following != _CLOSE_SUBSCRIPT:
         return False
-    if not named(data[data.rfind(mark, 0, start) + 1:quote].decode("utf-8", "replace")):
+    opening = data.rfind(mark, 0, start) + 1
+    _within(quote - opening)
+    if not named(data[opening:quote].decode("utf-8", "replace")):
         return False
     if following == _COLON:
         return literal_at(data, at + 1, calls)
@@ -109,6 +132,7 @@ def literal_at(data: bytes, at: int, calls: frozenset[bytes], chained: int = 0) 
     name = at
     while name < size and data[name] in _DOTTED:
         name += 1
+        _within(name - at)
     if name == at:
         return False
     if name < size and data[name] in _QUOTES:
@@ -126,7 +150,7 @@ def quoted_later(data: bytes, position: int, goes_on: frozenset[int]) -> bool:
     size = len(data)
     find = data.find
     depth = 0
-    while True:
+    for _ in range(_REACH):
         stop = find(b"\n", position)
         if stop == -1:
             stop = size
@@ -142,12 +166,15 @@ def quoted_later(data: bytes, position: int, goes_on: frozenset[int]) -> bool:
         if stop == size or not (depth > 0 or not code or code[-1] in goes_on):
             return False
         position = stop + 1
+    raise _InDoubt
 
 
 def _skip_blank(data: bytes, at: int) -> int:
     """The first byte from `at` that is neither blank nor in a comment."""
     size = len(data)
+    begin = at
     while at < size:
+        _within(at - begin)
         byte = data[at]
         if byte in _BLANK:
             at += 1
@@ -167,10 +194,13 @@ def _assigns(data: bytes, at: int) -> bool:
 
 def _first_on_line(data: bytes, start: int) -> bool:
     """The dotted name holding `start` is the first thing on its line."""
+    begin = start
     while start and data[start - 1] in _DOTTED:
         start -= 1
+        _within(begin - start)
     while start and data[start - 1] in _INDENT:
         start -= 1
+        _within(begin - start)
     return not start or data[start - 1] == _NEWLINE
 
 
@@ -182,9 +212,12 @@ def _quotes_placeholder(data: bytes, start: int, end: int, refusable: Callable[[
     if stop == -1:
         stop = len(data)
     find = data.find
+    texts = 0
     for mark in (b'"', b"'"):
         opening = find(mark, line, stop)
         while opening != -1:
+            texts += 1
+            _within(texts)
             closing = find(mark, opening + 1, stop)
             if closing == -1:
                 break
@@ -192,3 +225,9 @@ def _quotes_placeholder(data: bytes, start: int, end: int, refusable: Callable[[
                 return True
             opening = closing
     return False
+
+
+def _within(read: int) -> None:
+    """Raise `_InDoubt` once a word's reading has gone `_REACH` far."""
+    if read >= _REACH:
+        raise _InDoubt
