@@ -414,7 +414,7 @@ def test_prefilter_finds_every_needle_of_other_bytes_wherever_it_is_written(monk
     monkeypatch.setattr(prefilter, "_FIRST_TRIED", 0)
     monkeypatch.setattr(prefilter, "_needle_order", [])
     # (a needle of `[prefilter.unless]` counts in each source below, none of which holds its texts)
-    others = [n for n in engine.python_needles() if not set(n) <= prefilter._IDENTIFIER_BYTES
+    others = [n for n in engine.python_needles() if not set(n) <= prefilter.IDENTIFIER_BYTES
               and n not in prefilter.needle_with() and n not in prefilter.needle_not_in_decorators()]
     assert b"session.query(" in others and b"CREATE TABLE" in others and prefilter._needle_patterns()[3] is not None
     assert prefilter._part_of_runs(b"session.query(") == b"\0query\0"

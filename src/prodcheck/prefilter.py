@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from prodcheck.prefilter_comments import Comments, without_comments
-from prodcheck.prefilter_values import TRIES, Judges, valued_at
+from prodcheck.prefilter_values import DOTTED_BYTES, IDENTIFIER_BYTES, TRIES, Judges, valued_at
 from prodcheck.trie_pattern import trie_pattern
 from prodcheck.lazy_pattern import lazy
 
@@ -194,8 +194,7 @@ _needle_order: list[bytes] = []
 # usually passes on one of the first (5: on the bench corpus 0.57 s in all, 0.62 s with 20, 0.88 s with none).
 _FIRST_TRIED = 5
 # Every byte but an identifier's (ASCII letters, digits, `_`) as a space: `translate` then `split` lists the runs.
-_IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-_RUNS = bytes(byte if byte in _IDENTIFIER_BYTES else 32 for byte in range(256))
+_RUNS = bytes(byte if byte in IDENTIFIER_BYTES else 32 for byte in range(256))
 
 
 _PARTS = lazy(rb"[A-Za-z0-9_]+")
@@ -273,8 +272,8 @@ def _needle_patterns() -> _Patterns:
     unless = conditional_needles()
     whole = whole_word_needles()
     needles = [n for n in python_needles() if n not in unless]
-    identifiers = [n for n in needles if n and set(n) <= _IDENTIFIER_BYTES and n not in whole]
-    others = [n for n in needles if not (n and set(n) <= _IDENTIFIER_BYTES)]
+    identifiers = [n for n in needles if n and set(n) <= IDENTIFIER_BYTES and n not in whole]
+    others = [n for n in needles if not (n and set(n) <= IDENTIFIER_BYTES)]
     conditional = tuple(n for n in python_needles() if n in unless)
     parts = {n: _part_of_runs(n) for n in (*others, *conditional)}
     by_part: dict[bytes, list[bytes]] = {}
@@ -333,18 +332,17 @@ def _counts(data: bytes, needle: bytes) -> bool:
 
 def _whole_at(data: bytes, start: int, end: int) -> bool:
     """No identifier byte just before `start` nor at `end`: the bytes between are a name of their own."""
-    return (not start or data[start - 1] not in _IDENTIFIER_BYTES) and (end >= len(data) or data[end] not in _IDENTIFIER_BYTES)
+    return (not start or data[start - 1] not in IDENTIFIER_BYTES) and (end >= len(data) or data[end] not in IDENTIFIER_BYTES)
 
 
 _AT = ord("@")
-_DOTTED_BYTES = _IDENTIFIER_BYTES | {ord(".")}
 
 
 def _in_decorator(data: bytes, at: int) -> bool:
     """The needle at `at` is in the dotted name a decorator line starts with (`@override_settings(`,
     `@hypothesis.settings(`): an `@` first on its line, then that name, the needle ending it or inside it."""
     start = at
-    while start and data[start - 1] in _DOTTED_BYTES:
+    while start and data[start - 1] in DOTTED_BYTES:
         start -= 1
     if not start or data[start - 1] != _AT:
         return False

@@ -28,8 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-_IDENTIFIER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-_DOTTED = _IDENTIFIER | {ord(".")}
+# An identifier's bytes (ASCII letters, digits, `_`), and a dotted name's (prefilter.py reads them too).
+IDENTIFIER_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+DOTTED_BYTES = IDENTIFIER_BYTES | {ord(".")}
 _QUOTES = frozenset(b"\"'")
 _PREFIXES = frozenset(b"rRbBuUfF")  # of a string literal: `b"..."`, `rb'...'`
 _BLANK = frozenset(b" \t\r\n\\")  # (a backslash continues the line)
@@ -78,11 +79,11 @@ def _valued_at(data: bytes, start: int, end: int, calls: frozenset[bytes], judge
     if quote != -1 and _string_names(data, start, quote, calls, named):
         return True
     left = start
-    while left and data[left - 1] in _IDENTIFIER:
+    while left and data[left - 1] in IDENTIFIER_BYTES:
         left -= 1
         _within(start - left)
     after = end
-    while after < size and data[after] in _IDENTIFIER:
+    while after < size and data[after] in IDENTIFIER_BYTES:
         after += 1
         _within(after - end)
     at = _skip_blank(data, after)
@@ -130,7 +131,7 @@ def literal_at(data: bytes, at: int, calls: frozenset[bytes], chained: int = 0) 
     if first in _QUOTES or first == _OPEN:
         return True
     name = at
-    while name < size and data[name] in _DOTTED:
+    while name < size and data[name] in DOTTED_BYTES:
         name += 1
         _within(name - at)
     if name == at:
@@ -195,7 +196,7 @@ def _assigns(data: bytes, at: int) -> bool:
 def _first_on_line(data: bytes, start: int) -> bool:
     """The dotted name holding `start` is the first thing on its line."""
     begin = start
-    while start and data[start - 1] in _DOTTED:
+    while start and data[start - 1] in DOTTED_BYTES:
         start -= 1
         _within(begin - start)
     while start and data[start - 1] in _INDENT:

@@ -241,8 +241,9 @@ def plan_python(root: Path, files: list[SourceFile], settings: Settings,
             if source.kind not in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
                 continue  # (`raw` would encode a text file's text again for nothing)
             # (a file left on disk by discovery, stat_memo.py, is read only when the index does not know its entry)
-            data = None if source.is_resting else source.raw
-            if data is None and not source.is_resting:
+            resting = source.is_resting
+            data = None if resting else source.raw
+            if data is None and not resting:
                 continue
             reduced = reducible(source, data)
             digest = source.digest()
