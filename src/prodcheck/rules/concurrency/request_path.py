@@ -53,31 +53,7 @@ def request_path(index: PythonIndex, include_startup: bool = True) -> dict[str, 
 
 def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, Entry]:
     found: dict[str, Entry] = {}
-    stack: list[Entry] = []
-    for route in index.routes:
-        if index.contexts.get(route.facts.path, Context.PROD) == Context.TEST:
-            continue  # a test's own app (`app = FastAPI()` in a test function) serves no production request
-        method = route.method.upper() + " " if route.method not in {"api_route", "route"} else ""  # any method
-        paths = sorted(index.full_paths(route)) or [route.path]
-        # a websocket route's function is awaited whatever it is (`websocket.accept()` is a coroutine), so it
-        # is named otherwise than a "route": the message's hint of a plain `def` does not apply to it
-        why = f"websocket route {paths[0]}" if route.method == "websocket" else f"route {method}{paths[0]}"
-        stack.append(Entry(route.function, route.facts, why))
-        for dependency, dep_facts in index.dependency_functions(route.function):
-            stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
-    for function, facts, how in (*_registered_by_call(index), *endpoint_entries(index)):
-        stack.append(Entry(function, facts, how))
-        for dependency, dep_facts in index.dependency_functions(function):
-            stack.append(Entry(dependency, dep_facts, f"dependency of `{function.qualname.rsplit('.', 1)[-1]}`"))
-    for function, facts, given in index.router_dependencies:  # every route of the router runs it
-        stack.append(Entry(function, facts, f"dependency given to `{given}`"))
-    for function, facts in index.middleware_functions:
-        stack.append(Entry(function, facts, "middleware"))
-    for function, facts, how in index.library_hook_functions:
-        stack.append(Entry(function, facts, how))
-    for function, facts, how in (*socket_handlers(index), *mcp_handlers(index), *ocpp_handlers(index),
-                                 *agent_tool_handlers(index)):
-        stack.append(Entry(function, facts, how))
+    stack = list(_entries(index))
     for function, facts, how in (index.startup_hooks if include_startup else ()):
         stack.append(Entry(function, facts, how))
     deferring = _deferring(index)
@@ -121,6 +97,42 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
         if not function.is_async:
             found.setdefault(function.qualname, Entry(function, facts, f"{how}, called on the event loop"))
     return found
+
+
+def _entries(index: PythonIndex) -> tuple[Entry, ...]:
+    """What both walks (with and without start-up) start from, in the order they push it: routes and their
+    dependencies, functions registered or served by hand, router dependencies, middleware, library hooks and
+    socket, MCP, OCPP and agent tool handlers. A function of the index alone, made once for the two walks."""
+    memo: tuple[Entry, ...] | None = index.__dict__.get("_request_entries")
+    if memo is not None:
+        return memo
+    stack: list[Entry] = []
+    for route in index.routes:
+        if index.contexts.get(route.facts.path, Context.PROD) == Context.TEST:
+            continue  # a test's own app (`app = FastAPI()` in a test function) serves no production request
+        method = route.method.upper() + " " if route.method not in {"api_route", "route"} else ""  # any method
+        paths = sorted(index.full_paths(route)) or [route.path]
+        # a websocket route's function is awaited whatever it is (`websocket.accept()` is a coroutine), so it
+        # is named otherwise than a "route": the message's hint of a plain `def` does not apply to it
+        why = f"websocket route {paths[0]}" if route.method == "websocket" else f"route {method}{paths[0]}"
+        stack.append(Entry(route.function, route.facts, why))
+        for dependency, dep_facts in index.dependency_functions(route.function):
+            stack.append(Entry(dependency, dep_facts, f"dependency of `{route.function.qualname.rsplit('.', 1)[-1]}`"))
+    for function, facts, how in (*_registered_by_call(index), *endpoint_entries(index)):
+        stack.append(Entry(function, facts, how))
+        for dependency, dep_facts in index.dependency_functions(function):
+            stack.append(Entry(dependency, dep_facts, f"dependency of `{function.qualname.rsplit('.', 1)[-1]}`"))
+    for function, facts, given in index.router_dependencies:  # every route of the router runs it
+        stack.append(Entry(function, facts, f"dependency given to `{given}`"))
+    for function, facts in index.middleware_functions:
+        stack.append(Entry(function, facts, "middleware"))
+    for function, facts, how in index.library_hook_functions:
+        stack.append(Entry(function, facts, how))
+    for function, facts, how in (*socket_handlers(index), *mcp_handlers(index), *ocpp_handlers(index),
+                                 *agent_tool_handlers(index)):
+        stack.append(Entry(function, facts, how))
+    memo = index.__dict__["_request_entries"] = tuple(stack)
+    return memo
 
 
 def _walk(index: PythonIndex, holds: Holds, stack: list[Entry], roots: dict[str, Entry], found: dict[str, Entry],
