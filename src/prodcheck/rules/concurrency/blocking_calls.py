@@ -79,9 +79,28 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     target = sync_function(found)
     if target is not None:
         handed = _used_by(index, call, target, handed)
+        if method not in kb.sqlalchemy.metadata_io and not _holds_any(holds, handed, function):
+            # what each name handed holds is `client_argument`'s first question (memoised): when none holds a client
+            # of a family, a sync Query or a sync session (most calls), none of the three readers finds anything, so
+            # the query and session readers are not run (a DDL call's connection is judged whatever the names hold)
+            return None
     return (client_argument(index, holds, call, function, target, handed)
             or query_argument(index, holds, call, function, target, handed)
             or sync_session_argument(index, holds, call, function, found, handed))
+
+
+def _holds_any(holds: Holds, handed: list[Value], function: Function) -> bool:
+    """Some name handed holds what `client_argument`, `query_argument` or `sync_session_argument` judge: a client of
+    a knowledge/blocking.toml family, a sync SQLAlchemy Query or a sync session."""
+    for argument in handed:
+        held = holds.value(argument, function)
+        if held is not None and ((held.ref == "sync" and held.kind in _HANDED_SYNC)
+                                 or (held.kind == "client" and holds.family(held) is not None)):
+            return True
+    return False
+
+
+_HANDED_SYNC = frozenset({"query", "session"})  # what a handed name holds that a reader judges, by `Holding.kind`
 
 
 def _used_by(index: PythonIndex, call: Call, target: Function, handed: list[Value]) -> list[Value]:
