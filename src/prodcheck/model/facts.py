@@ -1,12 +1,12 @@
 """Facts: what files say, reduced to plain picklable data with the place each fact came from."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Generic, NamedTuple, TypeVar
 
 from prodcheck.model.finding import Location, Span, quick_pickle
 from prodcheck.model.packed_positions import LINE_SHIFT, unpack_position
-from prodcheck.model.record import record
+from prodcheck.model.record import hashed_record, record
 
 T = TypeVar("T")
 
@@ -205,7 +205,7 @@ AWAITED, IN_MAIN, OFFLOADED, ONCE, READ, KEYWORD_LITERAL, ITERATED = 1, 2, 4, 8,
 
 
 @quick_pickle
-@dataclass(slots=True, unsafe_hash=True)
+@hashed_record  # `dataclass(slots=True, unsafe_hash=True)`, built faster (model/record.py)
 class Call:
     value: Value  # kind "call"
     scope: str  # qualified name of the enclosing function, "" at module level
@@ -259,7 +259,7 @@ class Call:
 
 
 @quick_pickle
-@dataclass(slots=True, unsafe_hash=True)
+@hashed_record  # `dataclass(slots=True, unsafe_hash=True)`, built faster (model/record.py)
 class Param:
     name: str
     annotation: Value | None
@@ -270,7 +270,7 @@ WITH, ASYNC_WITH = "with", "async with"  # how a `Function.locals` entry was bou
 
 
 @quick_pickle
-@dataclass(slots=True, unsafe_hash=True)
+@hashed_record  # `dataclass(slots=True, unsafe_hash=True)`, built faster (model/record.py)
 class Function:
     qualname: str  # module-qualified: app.routers.orders.get_order, app.db.Repo.get
     is_async: bool
@@ -316,7 +316,7 @@ class Function:
 
 
 @quick_pickle
-@dataclass(slots=True, unsafe_hash=True)
+@hashed_record  # `dataclass(slots=True, unsafe_hash=True)`, built faster (model/record.py)
 class Assign:
     target: str  # module-qualified for module/class scope, plain for function scope
     value: Value
@@ -330,7 +330,7 @@ class Assign:
 
 
 @quick_pickle
-@dataclass(slots=True, unsafe_hash=True)
+@hashed_record  # `dataclass(slots=True, unsafe_hash=True)`, built faster (model/record.py)
 class ClassDef:
     qualname: str
     bases: tuple[str, ...]
@@ -339,7 +339,7 @@ class ClassDef:
 
 
 @quick_pickle
-@dataclass(slots=True, unsafe_hash=True)
+@hashed_record  # `dataclass(slots=True, unsafe_hash=True)`, built faster (model/record.py)
 class StringLiteral:
     value: str
     span: Span
@@ -349,7 +349,7 @@ class StringLiteral:
 
 
 @quick_pickle
-@dataclass(slots=True, unsafe_hash=True)
+@hashed_record  # `dataclass(slots=True, unsafe_hash=True)`, built faster (model/record.py)
 class PyFacts:
     module: str
     path: str
