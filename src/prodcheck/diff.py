@@ -19,12 +19,13 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Literal
 
 from prodcheck.git import GitError, GitFailed, run_git
 from prodcheck.model.finding import Finding, Location
+from prodcheck.model.record import slotted
 
 MAX_BYTES = 5 * 1024 * 1024  # larger files count as changed throughout
 MAX_DIFF_LINES = 20_000  # beyond this many differing lines per side, the differing block counts whole
@@ -36,7 +37,7 @@ class DiffError(Exception):
     """Not a git work tree, git missing, or an unknown ref: a usage error (exit 2)."""
 
 
-@dataclass(slots=True)
+@slotted
 class ChangedLines:
     """path (relative to the scanned root) -> changed line numbers; None means the whole file.
 
@@ -88,7 +89,7 @@ class ChangedLines:
         return [f for f in findings if self.covers(f)]
 
 
-@dataclass(slots=True)
+@slotted
 class _Entry:
     mode: str
     oid: str

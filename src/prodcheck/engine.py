@@ -8,7 +8,7 @@ import sys
 import warnings
 from contextlib import nullcontext
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from prodcheck.discovery.named_scripts import named_scripts
 from prodcheck.discovery.walk import Walked, gitignore_spec, walk
 from prodcheck.model.files import FileKind
 from prodcheck.model.finding import Finding
+from prodcheck.model.record import slotted
 from prodcheck.parsing import quiet_parser_warnings
 from prodcheck.settings import Settings
 
@@ -68,7 +69,7 @@ def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
 # cached findings never loads them (nor libcst, which the rules' fixes use).
 
 
-@dataclass(slots=True)
+@slotted
 class RunResult:
     root: Path
     findings: list[Finding]

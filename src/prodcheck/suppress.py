@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from prodcheck.model.finding import Finding
 from prodcheck.lazy_pattern import lazy
+from prodcheck.model.record import slotted
 
 _PRAGMA = lazy(
     r"#\s*prodcheck\s*:\s*(?P<kind>ignore-file|ignore)(?![\w-])(?:\s*\[(?P<codes>[^\]]*)\])?"
@@ -21,7 +22,7 @@ _PRAGMA = lazy(
 )
 
 
-@dataclass(slots=True)
+@slotted
 class Pragma:
     path: str
     line: int
@@ -53,7 +54,7 @@ class Pragma:
         return f"prodcheck: {'ignore-file' if self.whole_file else 'ignore'}{what}"
 
 
-@dataclass(slots=True)
+@slotted
 class Unused:
     """A pragma, or some of its selectors, that suppressed nothing: one PC001 finding."""
 
@@ -61,7 +62,7 @@ class Unused:
     message: str
 
 
-@dataclass(slots=True)
+@slotted
 class Pragmas:
     by_path: dict[str, list[Pragma]] = field(default_factory=dict)
 

@@ -15,9 +15,10 @@ import difflib
 import os
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from prodcheck.model.record import slotted
 from prodcheck.safe_read import read_bytes
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Edit, Finding, Fix
@@ -25,7 +26,7 @@ from prodcheck.model.finding import Edit, Finding, Fix
 MAX_ROUNDS = 10
 
 
-@dataclass(slots=True)
+@slotted
 class FileChange:
     path: str
     before: str
@@ -33,7 +34,7 @@ class FileChange:
     fixes: int
 
 
-@dataclass(slots=True)
+@slotted
 class Outcome:
     changes: dict[str, FileChange] = field(default_factory=dict)
     fixed: int = 0

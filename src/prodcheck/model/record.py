@@ -40,8 +40,17 @@ def hashed_record(cls: type[_T]) -> type[_T]:
     return _by_value(dataclass(slots=True, repr=False, eq=False)(cls))
 
 
-def _by_value(cls: type[_T]) -> type[_T]:
-    """The `__eq__`, `__hash__` and `__repr__` dataclass writes with `eq=True, unsafe_hash=True`.
+@dataclass_transform()
+def slotted(cls: type[_T]) -> type[_T]:
+    """`@dataclass(slots=True)`, built as `record` is: equal by value, unhashable (`__hash__` None, as dataclass
+    makes a mutable class that compares by value)."""
+    if any(name in cls.__dict__ for name in _WRITTEN):
+        return dataclass(slots=True)(cls)
+    return _by_value(dataclass(slots=True, repr=False, eq=False)(cls), hashable=False)
+
+
+def _by_value(cls: type[_T], hashable: bool = True) -> type[_T]:
+    """The `__eq__`, `__hash__` and `__repr__` dataclass writes (`eq=True`, and `unsafe_hash=True` when `hashable`).
     `__eq__` and `__hash__` are compiled from the same text dataclass writes (the field tuples compared and hashed:
     an object equals itself even where `==` says otherwise), both at once and only when an instance is first
     compared or hashed (`_compile`): most classes of a run never are. `__repr__` is a closure giving dataclass's
@@ -50,11 +59,12 @@ def _by_value(cls: type[_T]) -> type[_T]:
     compared = tuple(field.name for field in known if field.compare)
     hashed = tuple(field.name for field in known if (field.compare if field.hash is None else field.hash))
     shown = tuple(field.name for field in known if field.repr)
+    methods = ("__eq__", "__hash__") if hashable else ("__eq__",)
 
     def _compile() -> None:
         made: dict[str, Any] = {}
         exec(_text(compared, hashed), {}, made)  # (only field names, checked identifiers, enter the text)
-        for name in ("__eq__", "__hash__"):
+        for name in methods:
             made[name].__qualname__ = f"{cls.__qualname__}.{name}"
             setattr(cls, name, made[name])
 
@@ -71,9 +81,11 @@ def _by_value(cls: type[_T]) -> type[_T]:
         return self.__class__.__qualname__ + "(" + ", ".join(
             [f"{name}={getattr(self, name)!r}" for name in shown]) + ")"
 
-    for method in (__eq__, __hash__, __repr__):
+    for method in (__eq__, __hash__, __repr__) if hashable else (__eq__, __repr__):
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         setattr(cls, method.__name__, method)
+    if not hashable:
+        cls.__hash__ = None  # type: ignore[assignment]  # what dataclass sets for a mutable class equal by value
     return cls
 
 

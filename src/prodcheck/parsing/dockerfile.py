@@ -4,10 +4,10 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 
-from prodcheck.model.record import record
+from prodcheck.model.record import record, slotted
 from prodcheck.parsing import ParseError
 from prodcheck.limits import DOCKERFILE_MAX_STAGES, MAX_EXEC_FORM_DEPTH, too_large
 from prodcheck.parsing.nesting import check_depth
@@ -38,7 +38,7 @@ class Instruction:
         return self.value
 
 
-@dataclass(slots=True)
+@slotted
 class Stage:
     index: int
     name: str | None
@@ -57,7 +57,7 @@ class Stage:
         return last.get(keyword)
 
 
-@dataclass(slots=True)
+@slotted
 class DockerfileView:
     path: str
     lines: list[str]

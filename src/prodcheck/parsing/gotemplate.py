@@ -9,40 +9,41 @@ so a template is never rejected for using something new.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from prodcheck.lazy_pattern import lazy
+from prodcheck.model.record import slotted
 
 # ---------------------------------------------------------------- tree
 
 
-@dataclass(slots=True)
+@slotted
 class Text:
     text: str
     line: int  # template line of text[0]
 
 
-@dataclass(slots=True)
+@slotted
 class Output:
     pipe: Pipe
     line: int
     trimmed_left: bool  # `{{-`: glued to the end of the previous line (a block emitted with nindent)
 
 
-@dataclass(slots=True)
+@slotted
 class Branch:
     pipe: Pipe | None  # None: the final `else`
     body: list[Node]
     line: int
 
 
-@dataclass(slots=True)
+@slotted
 class If:
     keyword: str  # if | with
     branches: list[Branch]
     line: int
 
 
-@dataclass(slots=True)
+@slotted
 class Range:
     pipe: Pipe
     body: list[Node]
@@ -50,7 +51,7 @@ class Range:
     line: int
 
 
-@dataclass(slots=True)
+@slotted
 class Call:
     """`template "name" pipe` (include's statement form)."""
 
@@ -62,21 +63,21 @@ class Call:
 Node = Text | Output | If | Range | Call
 
 
-@dataclass(slots=True)
+@slotted
 class Pipe:
     decl: list[str]  # variables declared (`$x :=`) or assigned (`$x =`)
     commands: list[list[Term]]
     assign: bool = False  # `=` rather than `:=`
 
 
-@dataclass(slots=True)
+@slotted
 class Term:
     kind: str  # field | var | string | number | bool | nil | ident | pipe | dot
     value: object  # field: tuple of names; var: (name, fields); pipe: Pipe; others: the literal
     fields: tuple[str, ...] = ()  # `(pipe).a.b`
 
 
-@dataclass(slots=True)
+@slotted
 class Template:
     body: list[Node]
     defines: dict[str, list[Node]] = field(default_factory=dict)

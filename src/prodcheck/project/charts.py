@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prodcheck.model.facts import LITERAL, Fact
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Span
+from prodcheck.model.record import slotted
 from prodcheck.parsing import ParseError, small_int
 from prodcheck.parsing.shell import SimpleCommand, split_argv
 from prodcheck.parsing.yaml import YNode, load_documents
@@ -54,7 +54,7 @@ def chart_sources(project: Project) -> list[SourceFile]:
     return found
 
 
-@dataclass(slots=True)
+@slotted
 class _Chart:
     directory: str
     chart: YNode | None

@@ -34,13 +34,14 @@ import os
 import posixpath
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from prodcheck.executables import find
+from prodcheck.model.record import slotted
 from prodcheck.project.sources import SourceFile
 from prodcheck.lazy_pattern import lazy
 
@@ -57,7 +58,7 @@ MAX_LEFT_OUT = 4  # templates that fail with the defaults, left out one by one b
 _FAILING = lazy(r"execution error at \([^/\s\"()]+/(templates/[^:\"\s()]+\.ya?ml):")
 
 
-@dataclass(slots=True)
+@slotted
 class HelmResult:
     manifests: dict[str, str] = field(default_factory=dict)  # template path in the repo -> rendered text
     error: str | None = None

@@ -11,10 +11,11 @@ Work is bounded (output size, steps, include depth, loop length, indent width): 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import cast
 
 from prodcheck.model.finding import Location, Span
+from prodcheck.model.record import slotted
 from prodcheck.parsing.gotemplate import Call, If, Node, Output, Pipe, Range, Term, Text
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project.helm_values import PLACEHOLDER, UNKNOWN, UNKNOWN_BLOCK, Rich, Segment, Unknown, to_rich, truth
@@ -40,7 +41,7 @@ class LongRange(Budget):
     over a long values map), so the template is left unread quietly, as before rendering existed."""
 
 
-@dataclass(slots=True)
+@slotted
 class Slot:
     """A block the defaults leave out (`with .Values.x.probe`): where the user would turn it on."""
 
@@ -49,7 +50,7 @@ class Slot:
     at: int = 0  # index in the output segments where it would have gone
 
 
-@dataclass(slots=True)
+@slotted
 class Emission:
     segments: list[Segment] = field(default_factory=list)
     uncertain: list[tuple[int, int]] = field(default_factory=list)  # segment index ranges

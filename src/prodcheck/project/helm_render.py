@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Span
+from prodcheck.model.record import slotted
 from prodcheck.parsing import ParseError
 from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.sources import SourceFile
@@ -40,7 +41,7 @@ _DOCUMENT_START = lazy(r"^---\s*(?:#.*)?$")
 _SYNTAX = lazy(r"^\s*(?:-\s+)?(?:[\w.-]+:(?=\s|$))?|[\s\"':@/-]+")
 
 
-@dataclass(slots=True)
+@slotted
 class Rendered:
     """One template's rendered text and, for each of its lines, where that line came from."""
 
@@ -53,7 +54,7 @@ class Rendered:
     slots: list[tuple[int, str, Location]] = field(default_factory=list)  # (line, key, values origin)
 
 
-@dataclass(slots=True)
+@slotted
 class Rendering:
     files: dict[str, Rendered] = field(default_factory=dict)
     documents: list[tuple[SourceFile, YNode]] = field(default_factory=list)

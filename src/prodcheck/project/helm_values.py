@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from dataclasses import dataclass
 
 from prodcheck.model.finding import Location
+from prodcheck.model.record import slotted
 from prodcheck.parsing.yaml import YNode
 
 
@@ -36,7 +36,7 @@ UNKNOWN_BLOCK = Unknown(True)
 PLACEHOLDER = "$(helm-unknown)"
 
 
-@dataclass(slots=True)
+@slotted
 class Segment:
     text: str
     origin: Location | None  # a values.yaml node, or None (template text: placed by the renderer)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from prodcheck.extract.servers import ServerCall, is_migration, server_call
@@ -12,7 +12,7 @@ from prodcheck.knowledge.servers import assumed_host_cores
 from prodcheck.model.facts import INFERRED, LITERAL, TOOL_DEFAULT, Fact
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Span
-from prodcheck.model.record import record
+from prodcheck.model.record import record, slotted
 from prodcheck.parsing import small_int
 from prodcheck.parsing.shell import SimpleCommand, split_argv, split_script
 from prodcheck.parsing.yaml import YNode
@@ -44,7 +44,7 @@ class Step:
         return call
 
 
-@dataclass(slots=True)
+@slotted
 class Process:
     name: str
     origin: Location
@@ -105,7 +105,7 @@ class Process:
 _UNREAD: str = "\0unread"  # `ComposeService.image` before it is first read (no image name holds a NUL)
 
 
-@dataclass(slots=True)
+@slotted
 class ComposeService:
     file: SourceFile
     name: str
@@ -137,14 +137,14 @@ class ComposeService:
         return dict(environment)
 
 
-@dataclass(slots=True)
+@slotted
 class Container:
     name: str
     node: YNode
     init: bool = False
 
 
-@dataclass(slots=True)
+@slotted
 class Workload:
     file: SourceFile
     kind: str
@@ -168,7 +168,7 @@ class Workload:
         return f"{self.kind} `{self.name}`"
 
 
-@dataclass(slots=True)
+@slotted
 class DatabaseService:
     name: str
     origin: Location

@@ -8,7 +8,6 @@ container of the same name.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
@@ -20,7 +19,7 @@ from prodcheck.parsing.yaml import YNode, load_documents
 from prodcheck.project.infra import scalar_location
 from prodcheck.project.memo import per_project
 from prodcheck.project.sources import SourceFile
-from prodcheck.model.record import record
+from prodcheck.model.record import record, slotted
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -40,7 +39,7 @@ class _Patch:
     file: str = ""  # the patch file, when the patch is not inline (node spans are that file's)
 
 
-@dataclass(slots=True)
+@slotted
 class _Kustomize:
     patches: list[_Patch]
     patch_files: set[str]

@@ -7,7 +7,7 @@ are in `platforms.py`.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from prodcheck.model.facts import LITERAL, TOOL_DEFAULT, Fact
@@ -17,7 +17,7 @@ from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process
 from prodcheck.project.platform_docs import Doc
 from prodcheck.project.sources import SourceFile
-from prodcheck.model.record import record
+from prodcheck.model.record import record, slotted
 
 if TYPE_CHECKING:
     from prodcheck.parsing.dockerfile import DockerfileView
@@ -44,7 +44,7 @@ class PlatformCheck:
     owner: str
 
 
-@dataclass(slots=True)
+@slotted
 class PlatformModel:
     processes: list[Process] = field(default_factory=list)
     checks: list[PlatformCheck] = field(default_factory=list)

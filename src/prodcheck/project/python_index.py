@@ -5,13 +5,14 @@ Three layers, each a class the next extends: names (python_names.py), apps, rout
 (python_routes.py), and here sessions, start-up hooks, middleware and the call graph."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import ClassVar, TypeVar
 
 from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import application_constructors, is_application, library_hooks, middleware_hooks, middleware_wrappers
 from prodcheck.model.facts import ASYNC_WITH, Call, Function, PyFacts, Value
+from prodcheck.model.record import slotted
 from prodcheck.project.python_routes import RouteIndex
 
 _Hook = TypeVar("_Hook")  # what a table of hooks gives a base class
@@ -372,7 +373,7 @@ def _app_context_manager(function: Function) -> bool:
     return annotation is not None and is_application(annotation.text)
 
 
-@dataclass(slots=True)
+@slotted
 class Reach:
     """Async functions on the request path, and why each is there."""
 

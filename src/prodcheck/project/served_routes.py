@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from prodcheck.discovery.context import explain_name
 from prodcheck.knowledge.frameworks import app_kind
@@ -21,7 +20,7 @@ from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_names import SAME_CALL
 from prodcheck.project.views import FileViews
-from prodcheck.model.record import record
+from prodcheck.model.record import record, slotted
 
 _MAX_HOPS = 8  # include_router chains are a few levels deep (app -> api -> v1 -> admin -> debug)
 _INCLUDES = frozenset({"include_router", "mount"})
@@ -34,7 +33,7 @@ class _Edge:
     path: str  # the file of the call
 
 
-@dataclass(slots=True)
+@slotted
 class _Tree:
     parents: dict[str, list[_Edge]]  # router -> the calls that include it
     apps: dict[str, str]  # application (not router) -> the file that builds it

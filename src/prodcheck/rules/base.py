@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Confidence, Finding, Fix, Location, Severity
-from prodcheck.model.record import record
+from prodcheck.model.record import record, slotted
 
 if TYPE_CHECKING:
     from prodcheck.project import Project
@@ -34,7 +34,7 @@ class RuleMeta:
     security: float | None = None  # SARIF security-severity, for security rules
 
 
-@dataclass(slots=True)
+@slotted
 class Draft:
     """A finding before the engine applies context, configuration and suppressions."""
 

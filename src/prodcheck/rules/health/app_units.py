@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location
+from prodcheck.model.record import slotted
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
 from prodcheck.project.images import image_repository, is_third_party_image
@@ -59,7 +59,7 @@ def container_location(path: str, container: Container) -> Location:
 # ---------------------------------------------------------------- compose services
 
 
-@dataclass(slots=True)
+@slotted
 class MergedService:
     """A compose service as `docker compose -f a.yml -f b.yml` sees it: every prod file of its folder."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 
 from prodcheck.knowledge.frameworks import fastapi_default_routes, route_classes, route_get_methods, route_methods
@@ -23,7 +23,7 @@ from prodcheck.project.infra import Process
 from prodcheck.project.memo import per_project
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_routes import Route
-from prodcheck.model.record import record
+from prodcheck.model.record import record, slotted
 from prodcheck.lazy_pattern import lazy
 
 _GET_METHODS = route_get_methods()
@@ -51,7 +51,7 @@ class ServedRoute:
         return "{" not in self.pattern
 
 
-@dataclass(slots=True)
+@slotted
 class Served:
     routes: list[ServedRoute] = field(default_factory=list)
     opaque: list[str] = field(default_factory=list)  # mount points of apps we cannot see into
@@ -104,7 +104,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 # ---------------------------------------------------------------- the app tree
 
 
-@dataclass(slots=True)
+@slotted
 class _Tree:
     roots: list[str]  # FastAPI / Starlette applications (not routers)
     own: dict[str, list[ServedRoute]]  # app/router -> routes registered on it (own paths)
