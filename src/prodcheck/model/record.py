@@ -27,26 +27,28 @@ _WRITTEN = ("__eq__", "__hash__", "__repr__")  # a class that writes one of them
 @dataclass_transform(frozen_default=True)
 def record(cls: type[_T]) -> type[_T]:
     """`@dataclass(frozen=True, slots=True)` as mypy sees it; unfrozen at run time (see the module)."""
-    if any(name in cls.__dict__ for name in _WRITTEN):
-        return dataclass(slots=True, unsafe_hash=True)(cls)
-    return _by_value(dataclass(slots=True, repr=False, eq=False)(cls))
+    return _built(cls, hashable=True)
 
 
 @dataclass_transform()
 def hashed_record(cls: type[_T]) -> type[_T]:
     """`@dataclass(slots=True, unsafe_hash=True)`, built as `record` is (fields mypy lets code assign to)."""
-    if any(name in cls.__dict__ for name in _WRITTEN):
-        return dataclass(slots=True, unsafe_hash=True)(cls)
-    return _by_value(dataclass(slots=True, repr=False, eq=False)(cls))
+    return _built(cls, hashable=True)
 
 
 @dataclass_transform()
 def slotted(cls: type[_T]) -> type[_T]:
     """`@dataclass(slots=True)`, built as `record` is: equal by value, unhashable (`__hash__` None, as dataclass
     makes a mutable class that compares by value)."""
+    return _built(cls, hashable=False)
+
+
+def _built(cls: type[_T], hashable: bool) -> type[_T]:
+    """A slotted dataclass equal by value, hashed by value when `hashable` (`unsafe_hash`), else unhashable; made
+    by `dataclass` itself when the class writes its own `__eq__`, `__hash__` or `__repr__`."""
     if any(name in cls.__dict__ for name in _WRITTEN):
-        return dataclass(slots=True)(cls)
-    return _by_value(dataclass(slots=True, repr=False, eq=False)(cls), hashable=False)
+        return dataclass(slots=True, unsafe_hash=hashable)(cls)
+    return _by_value(dataclass(slots=True, repr=False, eq=False)(cls), hashable)
 
 
 def _by_value(cls: type[_T], hashable: bool = True) -> type[_T]:
