@@ -27,7 +27,8 @@ class PythonIndex(RouteIndex):
     # request path, callees and endpoints of PC501 and PC503 (on polar, 11 of the 18 MiB PC501 adds).
     ANALYSES: ClassVar[dict[str, tuple[str, ...]]] = {
         "concurrency": ("_holds", "_request_path", "_resolved_callees", "_decorator_wrappers", "_endpoint_entries",
-                        "_request_successors", "_ocpp_handlers", "_socket_handlers", "_mcp_handlers"),
+                        "_request_successors", "_request_entries", "_ocpp_handlers", "_socket_handlers",
+                        "_mcp_handlers"),
     }
 
     def drop(self, analysis: str) -> None:

@@ -89,6 +89,9 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             or sync_session_argument(index, holds, call, function, found, handed))
 
 
+_HANDED_SYNC = frozenset({"query", "session"})  # what a handed name holds that a reader judges, by `Holding.kind`
+
+
 def _holds_any(holds: Holds, handed: list[Value], function: Function) -> bool:
     """Some name handed holds what `client_argument`, `query_argument` or `sync_session_argument` judge: a client of
     a knowledge/blocking.toml family, a sync SQLAlchemy Query or a sync session."""
@@ -98,9 +101,6 @@ def _holds_any(holds: Holds, handed: list[Value], function: Function) -> bool:
                                  or (held.kind == "client" and holds.family(held) is not None)):
             return True
     return False
-
-
-_HANDED_SYNC = frozenset({"query", "session"})  # what a handed name holds that a reader judges, by `Holding.kind`
 
 
 def _used_by(index: PythonIndex, call: Call, target: Function, handed: list[Value]) -> list[Value]:
