@@ -143,9 +143,45 @@ class Names:
         """The callables whose instances the `pkg.Class()` entries name (`environ.Env`)."""
         return frozenset(built for built, _, _ in self._instances)
 
+    def instance_tails(self) -> tuple[str, ...]:
+        """What follows the `()` of each `pkg.Class().method` entry (`.method`; "" for `pkg.Class()` itself)."""
+        return tuple(tail for _, tail, _ in self._instances)
+
     def last_names(self) -> frozenset[str]:
         """The last component of every entry (`get` of `requests.get`), for tail-only checks."""
         return frozenset(entry.rsplit(".", 1)[-1].removesuffix("()") for entry in self.entries)
+
+
+class Tables:
+    """Several named `Names` tables asked at once: `naming(name)` is the names of the tables that hold `name` (as
+    `name in table`), from one index of their entries instead of a question to each table: the exact entries by
+    name, the `*.method` entries by their last part (a name that ends as one, or is one, has the same last part)."""
+
+    __slots__ = ("_exact", "_prefixes", "_suffixes")
+
+    def __init__(self, tables: Iterable[tuple[str, Names]]) -> None:
+        self._exact: dict[str, frozenset[str]] = {}
+        self._prefixes: list[tuple[str, str]] = []
+        self._suffixes: dict[str, list[tuple[str, str]]] = {}
+        for kind, table in tables:
+            for entry in table._exact:
+                self._exact[entry] = self._exact.get(entry, frozenset()) | {kind}
+            self._prefixes.extend((prefix, kind) for prefix, _ in table._prefixes)
+            for suffix, _ in table._suffixes:
+                self._suffixes.setdefault(suffix.rpartition(".")[2], []).append((suffix, kind))
+
+    def naming(self, name: str) -> set[str]:
+        """The tables `name` is in (`Names.__contains__`: an exact entry, a `pkg.*` prefix, a `*.method` tail)."""
+        if not name:
+            return set()
+        found = set(self._exact.get(name, ()))
+        for prefix, kind in self._prefixes:
+            if name.startswith(prefix):
+                found.add(kind)
+        for suffix, kind in self._suffixes.get(name.rpartition(".")[2], ()):
+            if name.endswith(suffix) or name == suffix[1:]:
+                found.add(kind)
+        return found
 
 
 @cache

@@ -9,7 +9,7 @@ from prodcheck.knowledge import load
 from prodcheck.knowledge.migrations import (
     ddl_executors, ddl_statement, management_calls, management_program, migration_calls, migration_command, shell_keywords,
 )
-from prodcheck.knowledge.names import Names, Resolver
+from prodcheck.knowledge.names import Names, Resolver, Tables
 from prodcheck.model.facts import Call, Value
 from prodcheck.parsing.shell import split_script
 
@@ -20,6 +20,8 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     names what built the object a method is called on (for a checkpointer's `.setup()`), `constant`
     the value a module-level name holds (SQL kept in a constant)."""
     name = call.name
+    if _quiet(name) and all(item.kind != "name" or _quiet(item.text) for item in call.value.items):
+        return None  # no table below names the call or a name it is handed: most calls a rule asks about
     named = tables_naming(name)
     if "upgrade" in named:
         return "`alembic.command.upgrade()`"
@@ -96,8 +98,41 @@ def tables_naming(name: str) -> frozenset[str]:
     tables once per distinct name."""
     found = _NAMED.get(name)
     if found is None:
-        found = _NAMED[name] = frozenset(kind for kind, table in _name_tables() if name in table) or _NONE
+        found = _NAMED[name] = frozenset(_tables().naming(name)) or _NONE
     return found
+
+
+@cache
+def _tables() -> Tables:
+    return Tables(_name_tables())
+
+
+# name -> `_quiet`'s answer: PC401 asks about every module-level call of the modules an app loads, most of them
+# named for no migration, and each question read a dozen tables.
+_QUIET: dict[str, bool] = {}
+
+
+def _quiet(text: str) -> bool:
+    """No table `migration_call` reads names `text`, by itself or as a method of an object a constructor built: no
+    kind of `[calls]` holds it (`tables_naming`, which also covers `[ddl] executors` and `[management] calls`), no
+    instance entry (`pkg.Class().method`) ends as it does, and it is no `migration_context`. Then `migration_call`
+    answers None for a call of that name whose arguments hand it no name that is not as quiet."""
+    known = _QUIET.get(text)
+    if known is None:
+        lasts = _instance_lasts()
+        known = _QUIET[text] = (lasts is not None and not tables_naming(text) and text.rpartition(".")[2] not in lasts
+                                and not text.endswith("migration_context"))
+    return known
+
+
+@cache
+def _instance_lasts() -> frozenset[str] | None:
+    """The last part of every instance entry's method (`create_all` of `sqlalchemy.MetaData().create_all`), of every
+    table `tables_naming` reads; None when an entry names the instance itself (`pkg.Class()`: any name may be one)."""
+    tails = [tail for _kind, table in _name_tables() for tail in table.instance_tails()]
+    if any(not tail.startswith(".") for tail in tails):
+        return None
+    return frozenset(tail.rpartition(".")[2] for tail in tails)
 
 
 @cache
