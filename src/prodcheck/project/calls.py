@@ -60,6 +60,12 @@ class CallIndex:
             names = {name for name in self._files_by_name if wanted(name)}
         return self.among(names)
 
+    def given_keyword(self, keyword: str) -> set[str]:
+        """The distinct names of the calls given `keyword=` (`dependencies` of `APIRouter(dependencies=[...])`): one
+        pass over the calls, for a question too costly to ask of every distinct name."""
+        return {call.value.text for file_facts in self._files for call in file_facts.calls
+                if keyword in call.value.flat_keywords}  # (a keyword's name is the only str among them)
+
     def called(self, names: Iterable[str]) -> frozenset[str]:
         """The names among `names` (a knowledge table's: few) that the project calls: `matching` for a name's
         equality with one of them, without judging every distinct call name."""
