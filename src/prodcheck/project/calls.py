@@ -140,7 +140,9 @@ class ScopeCalls:
             return tuple(call for file_facts in self._files for call in getattr(file_facts, field) if call.scope == scope)
         found: list[Call] = []
         for position in positions:
-            calls = self._by_scope(position).get(scope)
+            # taken out of the file's groups: `get` collects each scope once (`_built`), so the list is not asked for
+            # again, and the groups of a file hold only the scopes not yet collected
+            calls = self._by_scope(position).pop(scope, None)
             if calls is not None:
                 found.extend(calls)
         return tuple(found)
