@@ -63,3 +63,29 @@ def test_names_by_their_last_part_are_those_the_predicate_accepts() -> None:
             assert list(index.ending(last, dotted)) == list(index.named(wanted)), (last, dotted)
     assert index.names_ending({"add_task"}) == {"x.y.add_task", "add_task", "tasks.add_task"}
     assert index.names_ending({"add_task"}, dotted=True) == {"x.y.add_task", "tasks.add_task"}
+
+
+def test_names_ending_with_are_those_endswith_accepts() -> None:
+    first = extract("app/a.py", b"import tortoise\ntortoise.Tortoise.init(db_url=URL)\nregister_tortoise(app)\n"
+                                b"x.my_register_tortoise()\nTortoise.initialize()\nnotTortoise.init()\n"
+                                b"app.add_event_handler('startup', f)\nadd_event_handler()\n")
+    second = extract("app/b.py", b"from sqlalchemy.ext.asyncio import async_sessionmaker\nasync_sessionmaker(e)\n"
+                                 b"x.async_sessionmaker_factory()\nmake.other_async_sessionmaker()\n")
+    index = CallIndex({first.path: first, second.path: second})
+    for suffixes in (("register_tortoise", "Tortoise.init"), ("add_event_handler",), ("async_sessionmaker",),
+                     (".init",), ("init",), ("missing", "a.missing"), ()):
+        assert index.names_ending_with(suffixes) == index.matching(lambda name, s=suffixes: name.endswith(s)), suffixes
+    assert index.names_ending_with(("Tortoise.init",)) == {"tortoise.Tortoise.init", "notTortoise.init"}
+
+
+def test_a_table_selects_through_the_last_parts_what_it_matches() -> None:
+    """`Names.select` with the names by their last part (`*.method` entries) accepts the names `in` accepts."""
+    from prodcheck.knowledge.environment import env_getters
+    from prodcheck.knowledge.names import Names
+
+    facts = extract("app/a.py", b"import os\nos.getenv('A')\nx.getenv()\ngetenv()\nos.environ.get('B')\n"
+                                b"environ.get()\nself.environ.setdefault('C', 1)\nget()\nmy_getenv()\nconfig('D')\n")
+    index = CallIndex({facts.path: facts})
+    for table in (env_getters(), Names(["*.getenv", "*.a.b", "exact.name", "config"]), Names(["pkg.*", "*.get"]),
+                  Names(["x.getenv"]), Names([])):
+        assert index.entries_of(table) == index.matching(lambda name, t=table: name in t), table.entries

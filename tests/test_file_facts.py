@@ -62,3 +62,23 @@ def test_pc302_reads_the_keywords_of_a_file_where_one_is_named_like_a_secret(tmp
                          capture_output=True, text=True, check=False)
     lines = sorted(f["line"] for f in json.loads(out.stdout)["findings"] if f["code"] == "PC302")
     assert lines == [2]
+
+
+def test_call_names_are_the_names_of_the_calls_each_once_in_their_order() -> None:
+    """What the project's index of calls by name reads of a file (project/calls.CallIndex)."""
+    from prodcheck.project.calls import CallIndex
+
+    facts = extract("app/x.py", (
+        b"import os\n"
+        b"from app import db\n"
+        b"def main():\n"
+        b"    db.connect(os.getenv('URL'))\n"
+        b"    db.connect(timeout=5)\n"
+        b"    print(len([1]))\n"
+        b"os.getenv('OTHER')\n"
+    ))
+    assert facts.call_names == tuple(dict.fromkeys(call.value.text for call in facts.calls))
+    assert facts.call_names == ("app.db.connect", "os.getenv", "print", "len")
+    index = CallIndex({facts.path: facts})
+    assert set(index.names) == {call.value.text for call in facts.calls}
+    assert index.paths_calling({"os.getenv"}) == {"app/x.py"}

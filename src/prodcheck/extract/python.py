@@ -385,4 +385,5 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
         reads=tuple(extractor.reads),
         registry_names=registry_names(extractor.assigns, extractor.functions),
         literal_keywords=tuple(dict.fromkeys(extractor.keyword_names)),
+        call_names=tuple(dict.fromkeys([call.value.text for call in extractor.calls])),
     )

@@ -66,6 +66,11 @@ def _async_session_factory() -> tuple[str, tuple[str, ...]]:
     return str(entry["async_name"]), tuple(entry["async_libraries"])
 
 
+def async_session_factory_name() -> str:
+    """What every name `is_async_session_factory` accepts ends with (`async_sessionmaker`)."""
+    return _async_session_factory()[0]
+
+
 def is_async_session_factory(name: str) -> bool:
     """`async_sessionmaker` of SQLAlchemy or SQLModel, from whichever module it is imported (asked of every
     distinct call name of a project: the table's words are read once)."""

@@ -19,7 +19,7 @@ Rules ask `names(topic, key).match(call.name)` instead of keeping their own `in 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, KeysView
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from contextlib import contextmanager
 from functools import cache
 
@@ -131,13 +131,22 @@ class Names:
                 return entry
         return None
 
-    def select(self, names: KeysView[str]) -> frozenset[str]:
+    def select(self, names: KeysView[str], by_last: Callable[[], Mapping[str, list[str]]] | None = None
+               ) -> frozenset[str]:
         """The names among `names` (a project's distinct call names) that `name in self` accepts, without
         memoising them (as `sweeping`): when every entry is an exact name (no `pkg.*`, no `*.method`), one set
-        intersection; an instance entry (`pkg.Class().method`) is asked without a constructor, as `in` does."""
-        if self._prefixes or self._suffixes:
+        intersection; an instance entry (`pkg.Class().method`) is asked without a constructor, as `in` does.
+        `by_last()`: the same names by their last dotted part (`CallIndex`), where a `*.method` entry asks only the
+        names of its last part (a name that ends as `.method`, or is `method`, has that last part)."""
+        if self._prefixes or (self._suffixes and by_last is None):
             return frozenset(name for name in names if name and self._match_plain(name) is not None)
-        return frozenset(names & self._exact.keys()).difference(("",))  # (`match` answers None for "")
+        found = names & self._exact.keys()
+        if self._suffixes and by_last is not None:
+            parts = by_last()
+            for suffix, _entry in self._suffixes:
+                found.update(name for name in parts.get(suffix.rpartition(".")[2], ())
+                             if name.endswith(suffix) or name == suffix[1:])
+        return frozenset(found).difference(("",))  # (`match` answers None for "")
 
     def constructors(self) -> frozenset[str]:
         """The callables whose instances the `pkg.Class()` entries name (`environ.Env`)."""

@@ -375,3 +375,6 @@ class PyFacts:
     # names of the keywords (and str keys of dicts given as one) of calls that hold a str literal, each once
     # (extract/file_facts.literal_keywords): PC302 reads the calls of a file where one is secret-like
     literal_keywords: tuple[str, ...] = ()
+    # the names of the calls (`call.value.text`), each once, in the order of `calls`: what the project's index of
+    # calls by name reads of a file (project/calls.CallIndex), made once with the facts rather than by every run
+    call_names: tuple[str, ...] = ()

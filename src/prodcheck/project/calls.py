@@ -15,7 +15,7 @@ class CallIndex:
         self._files = list(facts.values())
         by_name: dict[str, list[int]] = {}
         for position, file_facts in enumerate(self._files):
-            for name in {call.value.text for call in file_facts.calls}:
+            for name in file_facts.call_names:  # each distinct name once
                 found = by_name.get(name)
                 if found is None:
                     by_name[name] = [position]
@@ -45,8 +45,8 @@ class CallIndex:
 
     def entries_of(self, table: Names) -> frozenset[str]:
         """`matching(lambda name: name in table)`, as one set intersection when the table's entries are all exact
-        names (`Names.select`)."""
-        return table.select(self._files_by_name.keys())
+        names, and its `*.method` entries asked of the names of their last part alone (`Names.select`)."""
+        return table.select(self._files_by_name.keys(), self._last_parts)
 
     def paths_calling(self, names: Collection[str]) -> set[str]:
         """The paths of the files that call any of `names`."""
@@ -78,6 +78,20 @@ class CallIndex:
         instead of judging every distinct name."""
         by_last = self._last_parts()
         return frozenset(name for part in last for name in by_last.get(part, ()) if not dotted or "." in name)
+
+    def names_ending_with(self, suffixes: tuple[str, ...]) -> frozenset[str]:
+        """`matching(lambda name: name.endswith(suffixes))`, from the names by their last dotted part: a name ends with
+        a suffix holding a dot (`Tortoise.init`) only when its last part is the suffix's (`init`), and with one
+        holding none only when its last part does (each distinct last part asked, not each name)."""
+        by_last = self._last_parts()
+        found: set[str] = set()
+        for suffix in suffixes:
+            _head, dot, last = suffix.rpartition(".")
+            if dot:
+                found.update(name for name in by_last.get(last, ()) if name.endswith(suffix))
+            else:
+                found.update(name for part, names in by_last.items() if part.endswith(suffix) for name in names)
+        return frozenset(found)
 
     def by_last(self, part: str) -> list[str]:
         """The distinct call names whose last dotted part is `part` (`Repo` of `repos.Repo`), in the order of `names`."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from prodcheck.knowledge import load
 from prodcheck.extract.once import memo_decorators
-from prodcheck.knowledge.databases import EngineFactory, engine_factory
+from prodcheck.knowledge.databases import EngineFactory, engine_factories, engine_factory
 from prodcheck.knowledge.frameworks import application_constructors
 from prodcheck.knowledge.environment import is_env_getter
 from prodcheck.knowledge.servers import cpu_count_calls
@@ -83,7 +83,7 @@ class Engines:
     @cached_property
     def _factory_names(self) -> frozenset[str]:
         """The project's call names of an engine or pool factory, judged once for `all` and `configured`."""
-        return self.project.calls.matching(_engine_or_pool)
+        return self.project.calls.called(name for name in engine_factories() if _engine_or_pool(name))  # (exact names)
 
     def _engines(self, from_config: bool) -> list[Engine]:
         engines = []

@@ -152,7 +152,7 @@ class PythonIndex(RouteIndex):
             for item in on_startup.items if on_startup is not None else ():
                 for target in self._lifespan_functions(item, scope[0] if scope else None):
                     hooks[target[0].qualname] = (*target, "on_startup")
-        handlers = self.calls.matching(lambda name: name.endswith("add_event_handler"))
+        handlers = self.calls.names_ending_with(("add_event_handler",))
         handling = self.calls.paths_calling(handlers)
         for facts in self.files.values():
             for function in facts.functions:

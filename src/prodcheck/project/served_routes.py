@@ -80,8 +80,9 @@ def _tree(index: PythonIndex) -> _Tree:
         return target is not None and target[0].qualname in helpers
 
     # Each distinct call name is judged once (`index.function` for a helper), in the order of a loop
-    # over every call of every file.
-    for facts, call in index.calls.named(including):
+    # over every call of every file; only a name whose last part is an include's or a helper's can be one.
+    named = {name for name in index.calls.names_ending(_INCLUDES | reaching) if including(name)}
+    for facts, call in index.calls.among(named):
         owner, _, method = call.name.rpartition(".")
         parent: Value | None
         if method in _INCLUDES and owner:

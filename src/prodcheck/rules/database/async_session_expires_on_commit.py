@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prodcheck.fix.python import add_keyword
-from prodcheck.knowledge.databases import is_async_session_factory, sync_session_factories
+from prodcheck.knowledge.databases import async_session_factory_name, is_async_session_factory, sync_session_factories
 from prodcheck.model.facts import Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity
@@ -36,7 +36,7 @@ class AsyncSessionExpiresOnCommit(Rule):
         # Only the calls of a session factory's name: the names are judged once each, not every call.
         calls = project.calls
         wanted = calls.entries_of(sync_session_factories()).union(
-            name for name in calls.names if is_async_session_factory(name))
+            name for name in calls.names_ending_with((async_session_factory_name(),)) if is_async_session_factory(name))
         for facts, call in calls.among(wanted):
             if project.context_of(facts.path) != Context.PROD:
                 continue

@@ -64,7 +64,7 @@ class SqliteInProduction(Rule):
                     source.variable, lambda ref, e=engine: any(x is e for x in project.engines_for_app(ref)))
             yield self._python_draft(source, f"`{engine.value.last}()` at {engine.location}", unset)
         # Tortoise's set-up calls, by name (each distinct call name judged once, not every call).
-        for facts, call in project.calls.named(lambda name: name.endswith(("register_tortoise", "Tortoise.init"))):
+        for facts, call in project.calls.among(project.calls.names_ending_with(("register_tortoise", "Tortoise.init"))):
             if project.context_of(facts.path) != Context.PROD or call.in_main:
                 continue
             url_value = call.value.kwarg("db_url")
