@@ -78,7 +78,9 @@ class Process:
         A `python -m pkg` / `python x.py` step counts as the server when `serves` says that module starts one,
         a process manager's step (`exec supervisord -c ...`) when `manages` says it starts the server;
         `migrates` says which commands migrate (a task runner's `task migrate` too)."""
-        out: list[Step] = []
+        # the steps other than a server's: `migrates` is asked of them only once a server is found (most of a long
+        # script's steps come before none)
+        before: list[Step] = []
         backgrounded = False
         for step in self.steps:
             call = step.server
@@ -87,10 +89,9 @@ class Process:
                 if step.command.background:
                     backgrounded = True
                     continue
-                return out
-            if migrates(step.command):
-                out.append(step)
-        return out if backgrounded else []
+                return [earlier for earlier in before if migrates(earlier.command)]
+            before.append(step)
+        return [earlier for earlier in before if migrates(earlier.command)] if backgrounded else []
 
     def migrations_before_last(self, migrates: Callable[[SimpleCommand], bool] = is_migration) -> list[Step]:
         """Migration steps chained before the process's last foreground command when that command is no

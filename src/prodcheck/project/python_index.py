@@ -156,7 +156,9 @@ class PythonIndex(RouteIndex):
         handling = self.calls.paths_calling(handlers)
         for facts in self.files.values():
             for function in facts.functions:
-                if function.qualname not in hooks and _app_context_manager(function):
+                # (an async function with parameters: the only kind `_app_context_manager` accepts, asked of those)
+                if function.is_async and function.params and function.qualname not in hooks \
+                        and _app_context_manager(function):
                     # `@asynccontextmanager async def init(app: FastAPI)` handed to a lifespan helper
                     # (`@lifespan_manager.register`, a list merged into one lifespan)
                     hooks[function.qualname] = (function, facts, "lifespan")
@@ -325,13 +327,14 @@ class PythonIndex(RouteIndex):
         """Each module -> the project modules it imports (each once). Tuples: a set of one or two is 216 bytes,
         and the table lives to the end of the run (4,100 modules on the bench corpus)."""
         graph: dict[str, tuple[str, ...]] = {}
-        found: dict[str, str | None] = {}  # the modules every file imports (`typing`, `fastapi`) are looked up once
+        # the modules every file imports (`typing`, `fastapi`) are looked up once; `get` with a default, not `[]`: a
+        # KeyError raised for each distinct module (most of them, on a first lookup) costs several times a lookup
+        found: dict[str, str | None] = {}
         for module, facts in self.modules.items():
             edges = set()
             for imported in facts.imported_modules:
-                try:
-                    target = found[imported]
-                except KeyError:
+                target = found.get(imported, "")
+                if target == "":
                     target = self.module_for(imported)
                     if target is None and "." in imported:
                         target = self.module_for(imported.rsplit(".", 1)[0])

@@ -288,10 +288,9 @@ class NameIndex:
     def constructor_of(self, dotted: str) -> str | None:
         """The callable that built the object a module-level name holds (`environ.Env` for
         `env = environ.Env()`), for knowledge entries on methods of instances."""
-        try:
-            return self._constructors[dotted]
-        except KeyError:
-            pass
+        known = self._constructors.get(dotted, _UNASKED)  # (a miss raises no KeyError: most names are asked once)
+        if known is not _UNASKED:
+            return known  # type: ignore[return-value]  # a str or None, never the marker
         value = self.assigned_value(dotted)
         built = value.text if value is not None and value.kind == "call" and value.text else None
         self._constructors[dotted] = built

@@ -20,8 +20,10 @@ def is_revision(facts: PyFacts) -> bool:
     """An Alembic revision file: in a `versions/` folder with `revision = ...`, or using `alembic.op`."""
     if any(target.endswith(".op") and target.startswith("alembic") for _, target in facts.imports):
         return True
+    if "/versions/" not in f"/{facts.path}":
+        return False  # (the names below are read only for a file in such a folder)
     names = {a.target.rsplit(".", 1)[-1] for a in facts.assigns if not a.scope or a.scope == facts.module}
-    return "/versions/" in f"/{facts.path}" and ("revision" in names or "down_revision" in names)
+    return "revision" in names or "down_revision" in names
 
 
 def _module_constant(facts: PyFacts, name: str) -> Value | None:

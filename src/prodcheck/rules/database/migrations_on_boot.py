@@ -62,12 +62,19 @@ class MigrationsOnBoot(Rule):
             process."""
             return command.program in managers or serving(command)
 
+        known: dict[int, tuple[SimpleCommand, bool]] = {}  # processes of one script share its commands (kept: ids stay theirs)
+
         def migrates(command: SimpleCommand) -> bool:
+            found = known.get(id(command))
+            if found is not None:
+                return found[1]
             task = project.tasks.task(command)
-            return (is_migration(command) or (task is not None and any(is_migration(c) for c in task.commands))
-                    or self._inline_migration(project, command) is not None
-                    or console_migration(project, command) is not None
-                    or script_migration(project, command) is not None)
+            answer = (is_migration(command) or (task is not None and any(is_migration(c) for c in task.commands))
+                      or self._inline_migration(project, command) is not None
+                      or console_migration(project, command) is not None
+                      or script_migration(project, command) is not None)
+            known[id(command)] = (command, answer)
+            return answer
 
         for process in project.processes:
             if process.role in {"web", "image", "script", "worker"}:

@@ -242,16 +242,21 @@ def reachable_migrations(project: Project, hook: Function, facts: PyFacts,
         for call in index.calls_by_scope.get(function.qualname, []):
             if until is not None and not path and call.span.line >= until:
                 continue  # after the server started: it runs when the server stops
-            if dev_guarded_call(project, function_facts.path, call.span.line):
-                continue  # `if settings.is_sqlite(): create_all()`: development only
+            # A call in an `if` block that names development (`if settings.is_sqlite(): create_all()`) is neither
+            # reported nor followed: asked only of a call that migrates or enters a function (the file's text is
+            # read for it).
             hop = Hop(call, function, function_facts, None)
             if migration_call(call, constructor_on(project, hop), values_on(project, hop)) \
                     and (not project_runner(project, call) or _opaque_runner(project, call, frozenset(seen))):
-                yield [*path, hop]
+                if not dev_guarded_call(project, function_facts.path, call.span.line):
+                    yield [*path, hop]
                 continue
             if len(path) >= MAX_DEPTH:
                 continue
-            for target in callees(project, call, function):
+            targets = [target for target in callees(project, call, function) if target[0].qualname not in seen]
+            if not targets or dev_guarded_call(project, function_facts.path, call.span.line):
+                continue
+            for target in targets:
                 if target[0].qualname not in seen:
                     seen.add(target[0].qualname)
                     entered.append((target[0], target[1], [*path, Hop(call, function, function_facts, target[0])]))

@@ -15,7 +15,7 @@ from functools import cache
 
 from prodcheck.knowledge.frameworks import fastapi_default_routes, route_classes, route_get_methods, route_methods
 from prodcheck.knowledge.servers import server_app_calls
-from prodcheck.model.facts import Value
+from prodcheck.model.facts import PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.parsing.shell import expand_default
 from prodcheck.project import Project
@@ -144,6 +144,31 @@ def _prod(index: PythonIndex, path: str) -> bool:
     return index.contexts.get(path, Context.PROD) == Context.PROD
 
 
+def _unreadable_route(index: PythonIndex, web_files: dict[str, bool]) -> bool:
+    """A production route decorator (`@router.get(path)`) of an app object or in a web file whose path we cannot read."""
+    for facts in index.files.values():
+        if not _prod(index, facts.path):
+            continue
+        for decorator in (decorator for function in facts.functions for decorator in function.decorators
+                          if decorator.kind == "call"):
+            owner, _, method = decorator.text.rpartition(".")
+            if method not in route_methods() or not owner:
+                continue
+            path_value = decorator.arg(0) or decorator.kwarg("path")
+            if (path_value is None or not path_value.is_str) and (
+                    index.app_object(owner) is not None or _imports_web(facts, web_files)):
+                return True
+    return False
+
+
+def _imports_web(facts: PyFacts, known: dict[str, bool]) -> bool:
+    """The file imports FastAPI or Starlette (asked once per file: `known`)."""
+    web = known.get(facts.path)
+    if web is None:
+        web = known[facts.path] = any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports)
+    return web
+
+
 @per_project
 def _tree(project: Project) -> _Tree:
     index = project.python
@@ -180,29 +205,14 @@ def _tree(project: Project) -> _Tree:
     edges: dict[str, list[tuple[str, str]]] = {}
     opaque: dict[str, list[str]] = {}
     known_handlers = {(r.owner, r.path) for r in index.routes if r.literal}
-    web_files: set[str] = set()  # the production files that import FastAPI or Starlette
-    for facts in index.files.values():
-        if not _prod(index, facts.path):
-            continue
-        web = any(target.startswith(("fastapi", "starlette")) for _, target in facts.imports)
-        if web:
-            web_files.add(facts.path)
-        for function in facts.functions:
-            for decorator in function.decorators:
-                if decorator.kind != "call":
-                    continue
-                owner, _, method = decorator.text.rpartition(".")
-                if method not in route_methods() or not owner:
-                    continue
-                path_value = decorator.arg(0) or decorator.kwarg("path")
-                if (index.app_object(owner) is not None or web) and (path_value is None or not path_value.is_str):
-                    complete = False  # a route path we cannot read
+    web_files: dict[str, bool] = {}  # path -> whether the file imports FastAPI or Starlette (`_imports_web`)
+    complete = complete and not _unreadable_route(index, web_files)  # (looked for only while it is complete)
     # the calls that add a route, include a router or mount an app, found by their last name in the call index, in
     # the order of a loop over every call of the production files
     for facts, call in index.calls.ending(_EDGE_METHODS):
         if not _prod(index, facts.path):
             continue
-        web = facts.path in web_files
+        web = _imports_web(facts, web_files)
         owner, _, method = call.name.rpartition(".")
         if method in {"add_api_route", "add_route"}:
             parent = index.app_object(owner)

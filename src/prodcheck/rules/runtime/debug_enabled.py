@@ -70,6 +70,8 @@ class DebugEnabled(Rule):
                     context=Context.DEV if call.in_main else None,
                 )
             for assign in facts.assigns:
+                if not assign.target.endswith(".debug"):
+                    continue  # (most assignments: asked without splitting the name)
                 owner, _, attribute = assign.target.rpartition(".")
                 if attribute != "debug" or not owner or not assign.value.is_true:
                     continue

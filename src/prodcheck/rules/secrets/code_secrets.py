@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.names import names
-from prodcheck.model.facts import KEYWORD_LITERAL, Call, PyFacts, Value
+from prodcheck.model.facts import KEYWORD_LITERAL, Assign, Call, PyFacts, Value
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
@@ -86,46 +86,60 @@ class CodeSecrets(Rule):
         defaults = TemplateDefaults(project.root)
         self._project = project
         for facts in project.python_facts.values():
-            functions = {f.qualname for f in facts.functions}
-            settings_classes = settings_groups(facts, classes_based_on(facts, _SETTINGS_BASES))
-            enums = classes_based_on(facts, _ENUM_BASES)
-            classes = {c.qualname for c in facts.classes}
-            test_classes = {q for q in classes if q.rsplit(".", 1)[-1].startswith("Test")}
-            url_passwords = settings_url_passwords(project, facts) if settings_classes else {}
-            # `REDACTED: ClassVar[str] = "****"`: a class constant, never a field read from the environment
-            # (https://docs.pydantic.dev/latest/concepts/models/#class-vars)
-            class_vars = {name for name, annotation in facts.annotations
-                          if "ClassVar" in annotation.text} if settings_classes else set()
-            for assign in facts.assigns:
-                if assign.in_main or assign.scope in functions or assign.scope in test_classes or assign.scope in enums:
-                    continue
-                if assign.target in url_passwords:
-                    continue  # the password of a database URL the settings build: PC301 hardcoded-database-url
-                name = assign.target.rsplit(".", 1)[-1]
-                # pydantic keeps `_name` as a private attribute, never read from the environment: a constant
-                in_settings = assign.scope in settings_classes and not name.startswith("_") \
-                    and assign.target not in class_vars
-                if assign.scope not in classes and assign.scope not in {"", facts.module}:
-                    continue
-                filled = _template_default(defaults, facts.path, name, assign.value)
-                if filled is not None:
-                    variable, default = filled
-                    yield self.draft(
-                        f"`{name}` is filled from the template's default `****` (`{variable}` in cookiecutter.json): "
-                        "every project generated with the defaults holds this same secret in its code; have the "
-                        "template generate one per project or read it from the environment",
-                        Location(facts.path, assign.value.span), severity=Severity.WARNING, secrets=(default,))
-                    continue
-                # a nested settings model's field (`Database.password`, read as `DATABASE__PASSWORD`):
-                # the model's name says what the credential opens
-                role = f"{assign.scope.rsplit('.', 1)[-1]}_{name}" if in_settings else name
-                yield from self._python_value(facts, name, assign.value, in_settings, role)
+            # Only a dict (its secret-like keys), or a literal or a `Field` default given a secret-like name, can make
+            # a draft (`_python_value`, `_template_default`): most files assign none, and their classes and settings
+            # are not read.
+            assigns = [assign for assign in facts.assigns if (value := assign.value).kind == "dict" or (
+                ((value.kind == "const" and isinstance(value.literal, str))
+                 or (value.kind == "call" and (value.last == "Field" or _literal(value) is not None)))
+                and is_secret_name(assign.target.rsplit(".", 1)[-1]))]
+            if assigns:
+                yield from self._python_assigns(project, facts, assigns, defaults)
             # a call's keywords can hold a secret only in a file where a keyword holding a literal is named like one
             literal = KEYWORD_LITERAL if any(is_secret_name(name) for name in facts.literal_keywords) else 0
             for call in facts.calls if literal or facts.path in reading else ():
                 if not (call.flags & literal or call.value.text in read) or call.in_main:
                     continue  # no secret-like keyword holding a literal, no variable read: nothing `_python_call` reads
                 yield from self._python_call(project, facts, call, getters, jwt_calls)
+
+    def _python_assigns(self, project: Project, facts: PyFacts, assigns: list[Assign],
+                        defaults: TemplateDefaults) -> Iterator[Draft]:
+        """The drafts of a file's module and class constants, settings defaults and dicts (`assigns`: those that can
+        make one)."""
+        functions = {f.qualname for f in facts.functions}
+        settings_classes = settings_groups(facts, classes_based_on(facts, _SETTINGS_BASES))
+        enums = classes_based_on(facts, _ENUM_BASES)
+        classes = {c.qualname for c in facts.classes}
+        test_classes = {q for q in classes if q.rsplit(".", 1)[-1].startswith("Test")}
+        url_passwords = settings_url_passwords(project, facts) if settings_classes else {}
+        # `REDACTED: ClassVar[str] = "****"`: a class constant, never a field read from the environment
+        # (https://docs.pydantic.dev/latest/concepts/models/#class-vars)
+        class_vars = {name for name, annotation in facts.annotations
+                      if "ClassVar" in annotation.text} if settings_classes else set()
+        for assign in assigns:
+            if assign.in_main or assign.scope in functions or assign.scope in test_classes or assign.scope in enums:
+                continue
+            if assign.target in url_passwords:
+                continue  # the password of a database URL the settings build: PC301 hardcoded-database-url
+            name = assign.target.rsplit(".", 1)[-1]
+            # pydantic keeps `_name` as a private attribute, never read from the environment: a constant
+            in_settings = assign.scope in settings_classes and not name.startswith("_") \
+                and assign.target not in class_vars
+            if assign.scope not in classes and assign.scope not in {"", facts.module}:
+                continue
+            filled = _template_default(defaults, facts.path, name, assign.value)
+            if filled is not None:
+                variable, default = filled
+                yield self.draft(
+                    f"`{name}` is filled from the template's default `****` (`{variable}` in cookiecutter.json): "
+                    "every project generated with the defaults holds this same secret in its code; have the "
+                    "template generate one per project or read it from the environment",
+                    Location(facts.path, assign.value.span), severity=Severity.WARNING, secrets=(default,))
+                continue
+            # a nested settings model's field (`Database.password`, read as `DATABASE__PASSWORD`):
+            # the model's name says what the credential opens
+            role = f"{assign.scope.rsplit('.', 1)[-1]}_{name}" if in_settings else name
+            yield from self._python_value(facts, name, assign.value, in_settings, role)
 
     def _python_value(self, facts: PyFacts, name: str, value: Value, in_settings: bool,
                       role: str = "") -> Iterator[Draft]:

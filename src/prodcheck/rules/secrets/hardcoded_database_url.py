@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterator
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.templates import is_template_name
+from prodcheck.model.facts import PyFacts
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
@@ -40,6 +41,26 @@ def _in_prose(text: str, url: DatabaseUrl) -> bool:
 def _message(url: DatabaseUrl, where: str) -> str:
     return (f"database URL with a literal password `{url.masked}` {where}: anyone with the repository "
             "has the database, and rotating it means a deploy")
+
+
+# Where a file's literals are defaults (`_defaults`): an environment getter's or a `Field`'s (their spans), a line of a
+# settings class's field
+_Defaults = tuple[set[Span], set[Span], set[int]]
+
+
+def _defaults(facts: PyFacts, getters: Collection[str]) -> _Defaults:
+    fallbacks = {
+        item.span for call in facts.calls if call.name in getters
+        for item in (*call.value.items[1:], *(v for k, v in call.value.keywords if k == "default"))
+    }
+    field_defaults = {
+        item.span for call in facts.calls if call.name.endswith("Field")
+        for item in (*call.value.items[:1], *(v for k, v in call.value.keywords if k == "default"))
+    }
+    settings_classes = classes_based_on(facts, ("Settings",))
+    class_defaults = {line for a in facts.assigns if a.scope in settings_classes
+                      for line in range(a.span.line, max(a.span.line, a.value.span.end_line) + 1)}
+    return fallbacks, field_defaults, class_defaults
 
 
 class HardcodedDatabaseUrl(Rule):
@@ -82,17 +103,7 @@ class HardcodedDatabaseUrl(Rule):
         for facts in project.python_facts.values():
             if not facts.strings:
                 continue
-            fallbacks = {
-                item.span for call in facts.calls if call.name in getters
-                for item in (*call.value.items[1:], *(v for k, v in call.value.keywords if k == "default"))
-            }
-            settings_classes = classes_based_on(facts, ("Settings",))
-            class_defaults = {line for a in facts.assigns if a.scope in settings_classes
-                              for line in range(a.span.line, max(a.span.line, a.value.span.end_line) + 1)}
-            field_defaults = {
-                item.span for call in facts.calls if call.name.endswith("Field")
-                for item in (*call.value.items[:1], *(v for k, v in call.value.keywords if k == "default"))
-            }
+            defaults: _Defaults | None = None  # made for the file's first URL: most files' literals hold none
             for literal in facts.strings:
                 if literal.role.startswith("kwarg:") and literal.role[6:] in _DOC_KEYWORDS:
                     continue  # (docstrings never get here: the extractor keeps no bare string)
@@ -100,6 +111,9 @@ class HardcodedDatabaseUrl(Rule):
                     if _in_prose(literal.value, url):
                         continue  # an example in a message or help text, not a configured connection
                     location = Location(facts.path, literal.span)
+                    if defaults is None:
+                        defaults = _defaults(facts, getters)
+                    fallbacks, field_defaults, class_defaults = defaults
                     fallback = (literal.span in fallbacks or literal.span in field_defaults
                                 or literal.span.line in class_defaults)
                     context = Context.DEV if literal.in_main else None
