@@ -20,6 +20,7 @@ from prodcheck.model.record import record
 SAME_CALL = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 _UNASKED = object()  # `NameIndex.resolve`: no answer kept for the name yet
+_NO_IMPORTS: dict[str, str] = {}  # `NameIndex._resolve`: a module the project does not hold imports nothing (only read)
 
 
 @record
@@ -162,12 +163,14 @@ class NameIndex:
         # each dotted prefix, the longest first, that names a module (`module_for`, its lookups inline: most
         # names asked here are misses, each trying every prefix)
         full, tails = self._names.full, self._names.tails
+        # a dotted prefix starts with `src.` or `lib.` only if the name does (its first dot is the name's), asked once
+        layout = dotted.startswith(("src.", "lib."))
         prefix = dotted
         while "." in prefix:
             prefix = prefix.rpartition(".")[0]
             module = full.get(prefix) or tails.get(prefix) or None
             if module is None:
-                if not prefix.startswith(("src.", "lib.")):
+                if not layout or not prefix.startswith(("src.", "lib.")):
                     continue
                 module = self.module_for(prefix)  # `src.config`: the module `config`
                 if module is None:
@@ -177,8 +180,7 @@ class NameIndex:
             local = f"{module}.{rest}"
             if local != dotted and (local in self.functions or local in self.assigns or local in self.classes):
                 return self.resolve(local, depth + 1)
-            imports = self.imports.get(module, {})
-            imported = imports.get(first)
+            imported = self.imports.get(module, _NO_IMPORTS).get(first)
             if imported:
                 target = f"{imported}.{tail}" if dot else imported
                 if target != dotted:
@@ -191,7 +193,8 @@ class NameIndex:
                     found = self.resolve(f"{star}.{rest}", depth + 1)
                     if found is not None:
                         return found
-            lazy = self._lazy_export(module, first)
+            # (most modules define no `__getattr__`: asked here, not in a call of `_lazy_export`)
+            lazy = self._lazy_export(module, first) if f"{module}.__getattr__" in self.functions else None
             if lazy is not None:
                 return self.resolve(f"{lazy}.{tail}" if dot else lazy, depth + 1)
             return None
@@ -200,10 +203,8 @@ class NameIndex:
     def _lazy_export(self, module: str, name: str) -> str | None:
         """`from yuxi import knowledge_base` where `yuxi/__init__.py` defines a module `__getattr__` that imports it
         from a submodule on first use (PEP 562, https://peps.python.org/pep-0562/): the one module-level name of
-        that package's submodules with this name, or None when the package has no `__getattr__` or several
-        submodules bind the name."""
-        if f"{module}.__getattr__" not in self.functions:
-            return None
+        that package's submodules with this name, or None when several submodules bind the name (`_resolve` asks
+        only of a package with a `__getattr__`)."""
         found = [qualname for qualname in self._submodule_names(module).get(name, ())]
         return found[0] if len(found) == 1 else None
 

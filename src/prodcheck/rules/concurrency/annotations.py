@@ -23,8 +23,10 @@ class Annotations(HoldsBase):
         """What a parameter or return annotation (`Session`, `Minio`, `Annotated[X, Depends(f)]`) says."""
         if value is None or depth > MAX_DEPTH:
             return None
-        if value.kind == "subscript":
-            if value.last == "Annotated" and value.items:
+        kind = value.kind
+        if kind == "subscript":
+            last = value.text.rpartition(".")[2]  # `value.last`, read once (a property's read is a call of its getter)
+            if last == "Annotated" and value.items:
                 found = self.annotation(value.items[0], function, depth + 1)
                 if found is not None:
                     return found
@@ -32,22 +34,22 @@ class Annotations(HoldsBase):
                     if item.kind == "call" and is_dependency_marker(item.text):
                         return self._depends(item, None, function, depth + 1)
                 return None
-            if value.text in _WRAPPERS or value.last in {"Optional", "Union"}:
+            if value.text in _WRAPPERS or last in {"Optional", "Union"}:
                 return self._first(value.items, function, depth)
-            if value.last in {"Type", "type"} and value.items:
+            if last in {"Type", "type"} and value.items:
                 return self._registered(value.items[0])
-            if value.last == "Callable" and len(value.items) == 2:
+            if last == "Callable" and len(value.items) == 2:
                 # `session_factory: Callable[[], Session]`: calling it gives a Session, as a sessionmaker does
                 # (https://docs.python.org/3/library/typing.html#annotating-callable-objects)
                 returned = self.annotation(value.items[1], function, depth + 1)
                 return Holding("factory", returned.ref) if returned is not None and returned.kind == "session" else None
             return None
-        if value.kind == "binop" and value.text == "BitOr":
+        if kind == "binop" and value.text == "BitOr":
             return self._first(value.items, function, depth)
-        if value.is_str:
+        if kind == "const" and isinstance(value.literal, str):  # `value.is_str`
             forward = self._forward(value, function)
             return self.annotation(forward, function, depth + 1) if forward is not None else None
-        if value.kind != "name":
+        if kind != "name":
             return None
         text = value.text
         known = self._named_types.get(text, _UNKNOWN)

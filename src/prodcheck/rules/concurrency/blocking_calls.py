@@ -6,6 +6,7 @@ helper (sessions.py).
 from __future__ import annotations
 
 from prodcheck.model.facts import READ, Call, Function, Value
+from prodcheck.model.packed_positions import LINE_SHIFT
 from prodcheck.knowledge import listed
 from prodcheck.knowledge.blocking import Blocking, Family
 from prodcheck.project.python_index import PythonIndex
@@ -44,7 +45,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
             if inspected is not None and inspected.blocking_session:
                 return Why("SQLAlchemy inspection of a sync engine", kb.sqlalchemy.instead)
     head, _, method = name.rpartition(".")
-    line = value.line
+    at = value.at  # `value.line`, inline: a property's read is a call of its getter, for every call judged
+    line = at >> LINE_SHIFT if type(at) is int else at.line  # type: ignore[union-attr]  # an int or a Span
     held: Holding | None = None  # what the head holds (`self.repo` of `self.repo.get`), asked once for both uses below
     asked = False
     if head and not (not call.receiver and holds.named_after_import(function, name)):

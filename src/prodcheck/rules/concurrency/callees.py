@@ -6,6 +6,7 @@ summaries (request_path.py, summaries.py).
 from __future__ import annotations
 
 from prodcheck.model.facts import AWAITED, Call, Function, PyFacts
+from prodcheck.model.packed_positions import LINE_SHIFT
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import is_partial
 from prodcheck.rules.concurrency.dispatch import dispatched
@@ -168,8 +169,11 @@ def _union_targets(holds: Holds, call: Call, function: Function
         # no project class has such a method, whatever the receiver holds; for `object_target`, which asks the same
         # of a dotted name's head, as if it held nothing (an undotted name's `__call__` is not its question)
         return [], (head, None) if dotted else None
-    holder = holds.expression(head, function, line=call.value.line) if head else None
-    asked = (head, holder) if head else None
+    if not head:
+        return [], None
+    at = call.value.at  # `call.value.line`, inline: a property's read is a call of its getter
+    holder = holds.expression(head, function, line=at >> LINE_SHIFT if type(at) is int else at.line)  # type: ignore[union-attr]
+    asked = (head, holder)
     if holder is None or holder.kind != "object":
         return [], asked
     if "|" not in holder.ref:

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from prodcheck.knowledge import load
 from prodcheck.model.facts import AWAITED, OFFLOADED, ONCE, READ, Call, Function, PyFacts, Value
+from prodcheck.model.packed_positions import LINE_SHIFT
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
 from prodcheck.project.python_index import PythonIndex
@@ -127,7 +128,8 @@ def _model_inference(index: PythonIndex, call: Call, function: Function) -> str 
     head, _, method = name.rpartition(".")
     if "()" in name and method not in kb.cpu_methods:
         return None  # `select(X).where(y)`: no model's method (whatever the head holds), nor a model called by name
-    line = value.line
+    at = value.at  # `value.line`, inline (a property's read is a call of its getter)
+    line = at >> LINE_SHIFT if type(at) is int else at.line  # type: ignore[union-attr]  # an int or a Span
     if head:
         holder = holds.expression(head, function, line=line)
         family = kb.families[holder.ref] if holder is not None and holder.kind == "client" else None

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from prodcheck.knowledge.blocking import Blocking, Orm, blocking
 from prodcheck.knowledge.databases import sync_session_objects
 from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
-from prodcheck.model.packed_positions import pack_position
+from prodcheck.model.packed_positions import LINE_SHIFT, pack_position
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.annotations import Annotations
 from prodcheck.rules.concurrency.attributes import Attributes
@@ -191,7 +191,9 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         if value is None or depth > MAX_DEPTH:
             return None
         if value.kind == "name":
-            found = self.expression(value.text, function, depth + 1, value.line)
+            at = value.at  # `value.line`, inline: a property's read is a call of its getter
+            found = self.expression(value.text, function, depth + 1,
+                                    at >> LINE_SHIFT if type(at) is int else at.line)  # type: ignore[union-attr]
             return found if found is not None else self._module(value.text, function)
         if value.kind == "call":
             return self._call(value, function, depth + 1)
@@ -401,7 +403,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         return None
 
     def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
-        text, line = value.text, value.line
+        text, at = value.text, value.at  # `value.line`, inline (a property's read is a call of its getter)
+        line = at >> LINE_SHIFT if type(at) is int else at.line  # type: ignore[union-attr]  # an int or a Span
         ran = offloaded_call(value)
         if ran is not None:  # `await loop.run_in_executor(None, Client, config)`: what `Client(config)` gives
             return self._call(ran, function, depth + 1) if depth <= MAX_DEPTH else None
