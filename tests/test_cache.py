@@ -176,10 +176,30 @@ def test_a_planted_entry_in_the_users_cache_cannot_run_code(tmp_path: Path) -> N
         pickle.dumps(_Planted(marker)),
         b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR.",
         b"cbuiltins\ngetattr\n(cprodcheck.model.finding\nFinding\nS'__init__'\ntR.",
+        # The tuples' builder (`tuple.__new__` to the unpickler) builds only a tuple class the pickle can name.
+        b"cprodcheck.model.finding\n_shaped\n(cos\nsystem\n(S'touch " + str(marker).encode() + b"'\nttR.",
     ):
         with pytest.raises(pickle.UnpicklingError):
             cache._ModelUnpickler(io.BytesIO(payload)).load()
+    with pytest.raises(TypeError):  # (a model class that is no tuple: an error, read as no entry)
+        cache._ModelUnpickler(io.BytesIO(b"cprodcheck.model.finding\n_shaped\n(cprodcheck.model.finding\nFinding\n)tR.")).load()
     assert not marker.exists()
+
+
+def test_the_models_tuples_come_back_from_the_cache_as_their_own_classes() -> None:
+    """A Span and each shape of a Value pickle as `_shaped(class, fields)`, which the cache's unpickler builds with
+    `tuple.__new__`: equal, and of the very class they were."""
+    from prodcheck.model.facts import VALUE_SHAPES, Value
+    from prodcheck.model.finding import Span
+
+    name = Value("name", 7, "db")
+    values = [Value("other", 1), name, Value("const", 1, "", 0), Value("seq", 1, "", None, (name,)),
+              Value("dict", 1, "", None, (), ("a", name)), Value("call", 1, "f", None, (), (), True)]
+    assert [type(value) for value in values] == list(VALUE_SHAPES[2:8])
+    for value in (*values, Span(3, 4, 5, 6), (Span.exact(1, 1, 1, 1), values)):
+        loaded = cache._ModelUnpickler(io.BytesIO(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))).load()
+        assert loaded == value and type(loaded) is type(value)
+        assert [type(part) for part in loaded] == [type(part) for part in value]  # type: ignore[attr-defined]  # tuples
 
 
 @pytest.mark.parametrize("entry", [

@@ -21,6 +21,7 @@ is ignored.
 """
 from __future__ import annotations
 
+import copyreg
 import enum
 import hashlib
 import io
@@ -28,10 +29,10 @@ import os
 import pickle
 import sys
 import zlib
-from collections.abc import Iterable
-from functools import lru_cache, partial
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prodcheck.cache_files import read as read_file, write as write_file
 
@@ -95,24 +96,21 @@ def folder_for(root: Path, override: str | Path | None = None) -> Path | None:
 
 @lru_cache(maxsize=1)
 def _tuple_builders() -> dict[tuple[str, str], object]:
-    """The names the model's tuples pickle themselves as (`Span.__reduce__`), each mapped to the one
-    thing it may do: build that class from a tuple, in C (`partial(tuple.__new__, cls)`). The facts' values
-    (`_value_builders`) only for a name that can be one: a run that reuses its findings loads no facts, nor
-    their module (6 ms of a 0.27 s re-run on polar)."""
-    from prodcheck.model.finding import Span
+    """The one builder the model's tuples pickle themselves with (`Span.__reduce__`, `Value.__reduce__`: `_shaped(cls,
+    fields)`), mapped to the one thing it does, in C: `tuple.__new__`, which builds only tuple classes, and only
+    those the pickle can name (the model's own, through `find_class`). The shapes of a Value (`_value_shapes`) only
+    for a name that can be one: a run that reuses its findings loads no facts, nor their module (6 ms of a 0.27 s
+    re-run on polar)."""
+    from prodcheck.model.finding import _shaped
 
-    return {(Span.__module__, "_new_span"): partial(tuple.__new__, Span)}
+    return {(_shaped.__module__, _shaped.__name__): tuple.__new__}
 
 
 @lru_cache(maxsize=1)
-def _value_builders() -> dict[tuple[str, str], object]:
+def _value_shapes() -> dict[tuple[str, str], object]:
     from prodcheck.model.facts import VALUE_SHAPES
 
-    builders: dict[tuple[str, str], object] = {}
-    for length in range(2, len(VALUE_SHAPES)):  # a Value of N fields pickles as _new_valueN (Value.__reduce__)
-        shape = VALUE_SHAPES[length]
-        builders[(shape.__module__, f"_new_value{length}")] = partial(tuple.__new__, shape)
-    return builders
+    return {(shape.__module__, shape.__qualname__): shape for shape in VALUE_SHAPES[2:7]}  # `_Value2`...`_Value6`
 
 
 # What `find_class` allowed, by (module, name): each pickle of a file's facts names a dozen classes, and a run
@@ -132,8 +130,8 @@ class _ModelUnpickler(pickle.Unpickler):
 
     def _allowed(self, module: str, name: str) -> object:
         builder = _tuple_builders().get((module, name))
-        if builder is None and name.startswith("_new_value"):
-            builder = _value_builders().get((module, name))
+        if builder is None and name.startswith("_Value"):
+            builder = _value_shapes().get((module, name))
         if builder is not None:
             return builder
         if module.startswith("prodcheck.model.") and "." not in name and not name.startswith("_"):
@@ -352,11 +350,31 @@ def value_digest(value: object) -> str | None:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.fast = True  # no memo: every object written out in full
+    pickler.dispatch_table = _digest_reducers()
     try:
         pickler.dump(value)
     except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
         return None
     return digest(buffer.getvalue())
+
+
+@lru_cache(maxsize=1)
+def _digest_reducers() -> dict[type, Callable[[Any], tuple[Callable[..., Any], tuple[Any, ...]]]]:
+    """How `value_digest` writes the model's tuples: class and fields (NEWOBJ), one name each. Their own pickle
+    (`_shaped(class, fields)`) names two, and a pickle without the memo writes every name out in full at every
+    object: the digests of a project's facts cost a third more that way. (Only the Python facts are digested.)"""
+    from prodcheck.model.facts import VALUE_SHAPES
+    from prodcheck.model.finding import Span
+
+    classes: tuple[type, ...] = (*VALUE_SHAPES[2:], Span)
+    return dict.fromkeys(classes, _digest_reduce)
+
+
+_NEWOBJ: Callable[..., Any] = copyreg.__newobj__  # type: ignore[attr-defined]  # (typeshed omits it; which the pickler writes as the NEWOBJ opcode)
+
+
+def _digest_reduce(value: tuple[object, ...]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    return (_NEWOBJ, (type(value), tuple(value)))
 
 
 def digest(data: bytes) -> str:

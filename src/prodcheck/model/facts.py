@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Generic, NamedTuple, TypeVar
 
-from prodcheck.model.finding import Location, Span, quick_pickle
+from prodcheck.model.finding import Location, Span, _shaped, quick_pickle
 from prodcheck.model.packed_positions import LINE_SHIFT, unpack_position
 from prodcheck.model.record import hashed_record, record
 
@@ -71,7 +71,7 @@ class Value(NamedTuple):
     has_star: bool = False
 
     def __reduce__(self):
-        return (_VALUE_BUILDERS[len(self)], (tuple(self),))  # see Span.__reduce__
+        return (_shaped, (type(self), tuple(self)))  # see Span.__reduce__; a shape by its name (`_shape`)
 
     def __repr__(self) -> str:  # NamedTuple's own formats exactly seven fields
         return "Value(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in Value._fields) + ")"
@@ -134,10 +134,13 @@ def _shape(length: int) -> type[Value]:
     if length == len(Value._fields):
         return Value
     left_out = {name: Value._field_defaults[name] for name in Value._fields[length:]}
-    return type("Value", (Value,), {"__slots__": (), "__module__": __name__, "__doc__": Value.__doc__, **left_out})
+    # Pickled by this name (`Value.__reduce__`), a name of this module (below): each shape is its own class.
+    return type("Value", (Value,), {"__slots__": (), "__module__": __name__, "__qualname__": f"_Value{length}",
+                                    "__doc__": Value.__doc__, **left_out})
 
 
 VALUE_SHAPES: tuple[type[Value], ...] = (Value, Value, *(_shape(length) for length in range(2, 8)))
+_Value2, _Value3, _Value4, _Value5, _Value6 = VALUE_SHAPES[2:7]  # (`_shape`: the names the shapes pickle as)
 _tuple_new = tuple.__new__
 
 
@@ -166,35 +169,6 @@ Value.__new__ = _value  # type: ignore[method-assign,assignment]  # NamedTuple f
 def value_shape(fields: tuple[object, ...]) -> bool:
     """Whether a Value's tuple is of its own shape (the extractor builds them directly; tests check it)."""
     return len(fields) >= 2 and tuple(_value(Value, *fields)) == fields  # type: ignore[arg-type]  # _value is typed for Value's own fields; any tuple is tried here
-
-
-# Pickled as `_new_valueN(fields)` for a Value of N fields; the cache's unpickler builds each in C
-# (cache._tuple_builders), as for Span.
-def _new_value2(values: tuple[object, ...]) -> Value:
-    return _tuple_new(VALUE_SHAPES[2], values)
-
-
-def _new_value3(values: tuple[object, ...]) -> Value:
-    return _tuple_new(VALUE_SHAPES[3], values)
-
-
-def _new_value4(values: tuple[object, ...]) -> Value:
-    return _tuple_new(VALUE_SHAPES[4], values)
-
-
-def _new_value5(values: tuple[object, ...]) -> Value:
-    return _tuple_new(VALUE_SHAPES[5], values)
-
-
-def _new_value6(values: tuple[object, ...]) -> Value:
-    return _tuple_new(VALUE_SHAPES[6], values)
-
-
-def _new_value7(values: tuple[object, ...]) -> Value:
-    return _tuple_new(Value, values)
-
-
-_VALUE_BUILDERS = {2: _new_value2, 3: _new_value3, 4: _new_value4, 5: _new_value5, 6: _new_value6, 7: _new_value7}
 
 
 # The yes/no facts of a Call, as bits of one small int (Python shares those up to 256): a Call is
