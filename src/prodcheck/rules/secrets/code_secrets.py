@@ -45,6 +45,16 @@ def _literal(value: Value) -> str | None:
     return None
 
 
+def _may_draft(assign: Assign) -> bool:
+    """Only a dict (its secret-like keys), or a literal or a `Field` default given a secret-like name, can make a
+    draft (`_python_value`, `_template_default`)."""
+    value = assign.value
+    if value.kind == "dict":
+        return True
+    return (value.is_str or (value.kind == "call" and (value.last == "Field" or _literal(value) is not None))) \
+        and is_secret_name(assign.target.rsplit(".", 1)[-1])
+
+
 def _template_default(defaults: TemplateDefaults, path: str, name: str, value: Value) -> tuple[str, str] | None:
     """(variable, default) when a secret-named constant of a generated file is one cookiecutter
     placeholder whose default is a literal, not itself a placeholder (`changeme`)."""
@@ -86,13 +96,8 @@ class CodeSecrets(Rule):
         defaults = TemplateDefaults(project.root)
         self._project = project
         for facts in project.python_facts.values():
-            # Only a dict (its secret-like keys), or a literal or a `Field` default given a secret-like name, can make
-            # a draft (`_python_value`, `_template_default`): most files assign none, and their classes and settings
-            # are not read.
-            assigns = [assign for assign in facts.assigns if (value := assign.value).kind == "dict" or (
-                ((value.kind == "const" and isinstance(value.literal, str))
-                 or (value.kind == "call" and (value.last == "Field" or _literal(value) is not None)))
-                and is_secret_name(assign.target.rsplit(".", 1)[-1]))]
+            # most files assign nothing that can make a draft: their classes and settings are not read
+            assigns = [assign for assign in facts.assigns if _may_draft(assign)]
             if assigns:
                 yield from self._python_assigns(project, facts, assigns, defaults)
             # a call's keywords can hold a secret only in a file where a keyword holding a literal is named like one
