@@ -1,19 +1,21 @@
 """PC401 migrations-on-boot. Docs and tests: rules/PC401-migrations-on-boot.md"""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from prodcheck.extract.servers import ServerCall
 from prodcheck.extract.servers import is_migration
-from prodcheck.knowledge.commands import process_managers, restarting_policies
+from prodcheck.knowledge.commands import process_managers
 from prodcheck.model.facts import Call, Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Project
 from prodcheck.project.inline_python import inline_python
 from prodcheck.parsing.shell import SimpleCommand
-from prodcheck.project.infra import Process, Step
+from prodcheck.project.infra import Process
 from prodcheck.rules.base import Draft, Rule, RuleMeta
+from prodcheck.rules.database.boot_processes import (
+    after_background_server, boot_harm, execs_last, is_migration_step, named_server, restart_policy, restarts_forever,
+)
 from prodcheck.rules.database.case_arms import other_arm, server_step
 from prodcheck.rules.database.script_files import long_running_scripts, script_migration, script_reaches
 from prodcheck.rules.database.console_entries import before_main_work, console_entries, console_migration, serving_scripts
@@ -25,15 +27,6 @@ from prodcheck.rules.database.startup_paths import (
     server_starts,
     values_on,
 )
-
-
-def _harm(process: Process, what: str = "the server comes up") -> str:
-    """What migrating in the start command does, for the replicas the process is known to run: a compose
-    service without `replicas` (or with one) has no replica to race until it is scaled."""
-    if process.kind == "compose" and (process.replicas is None or process.replicas.value <= 1):
-        return (f"every start and restart migrates before {what}, a failed migration becomes a crash "
-                "loop, and once the service is scaled its replicas race each other")
-    return "every replica and restart migrates, racing each other, and a failed migration becomes a crash loop"
 
 
 class MigrationsOnBoot(Rule):
@@ -86,9 +79,9 @@ class MigrationsOnBoot(Rule):
                 migrations = process.migrations_before_server(serves, migrates, manages)
                 if migrations:  # (what the drafts say is read only for a process that migrates)
                     target = server_step(process, serves, manages)
-                    server_name = _server_name(process, serves, manages)
-                    harm = _harm(process)
-                elif _restarts_forever(process) or (process.role != "script" and _execs_last(process)):
+                    server_name = named_server(process, serves, manages)
+                    harm = boot_harm(process)
+                elif restarts_forever(process) or (process.role != "script" and execs_last(process)):
                     # `alembic upgrade head && python -m app.worker` in a service restarted `always`, or a start
                     # script that ends in `exec streamlit run ...` (the program replaces the shell as the
                     # container's process): it is the container's long-running process, and every start
@@ -97,14 +90,14 @@ class MigrationsOnBoot(Rule):
                     target = process.steps[-1] if process.steps else None
                     if migrations:
                         server_name = " ".join(process.steps[-1].command.argv[:3])
-                        harm = (_harm(process, "its long-running command starts (the service restarts `"
-                                      f"{_restart(process)}`)") if _restarts_forever(process) else
-                                _harm(process, "its long-running command starts (`exec` makes it the container's "
-                                      "process)"))
+                        harm = (boot_harm(process, "its long-running command starts (the service restarts `"
+                                          f"{restart_policy(process)}`)") if restarts_forever(process) else
+                                boot_harm(process, "its long-running command starts (`exec` makes it the container's "
+                                          "process)"))
                 # `case "$1" in prepare-db) dbmate migrate ;; *) exec "$@" ;; esac`: one arm runs, not both
                 migrations = [step for step in migrations if not other_arm(project, step, target)]
                 for step in migrations:
-                    when = (f"while `{server_name}` starts in the background" if _after_background_server(process, step, serves)
+                    when = (f"while `{server_name}` starts in the background" if after_background_server(process, step, serves)
                             else f"before `{server_name}`")
                     task = None if is_migration(step.command) else project.tasks.task(step.command)
                     runs = "" if task is None else (
@@ -135,7 +128,7 @@ class MigrationsOnBoot(Rule):
                     )
             if process.role == "init" and process.replicas is not None and process.replicas.value > 1:
                 for step in process.steps:
-                    if _is_migration_step(step):
+                    if is_migration_step(step):
                         yield self.draft(
                             f"migration init container in a workload with {process.replicas.note}: every pod runs "
                             "it at once on each rollout; use a Job or a deploy step",
@@ -150,7 +143,7 @@ class MigrationsOnBoot(Rule):
             head = " ".join(last.command.argv[:3])
             yield self.draft(
                 f"`{head}`, the container's long-running command, migrates as it starts ({runs}): "
-                f"{_harm(process, 'it gets to its main work')}; run it once per deploy (a job, release phase or CI step)",
+                f"{boot_harm(process, 'it gets to its main work')}; run it once per deploy (a job, release phase or CI step)",
                 where, context=process.context, related=(last.location.labelled(f"`{head}` runs here"),),
             )
 
@@ -342,58 +335,6 @@ class MigrationsOnBoot(Rule):
             related=(Location(migration.facts.path, migration.call.span).labelled("the migration") if at_import
                      else Location(facts.path, call.span).labelled("the import runs it here"),),
         )
-
-
-def _server_name(process: Process, serves: Callable[[ServerCall], bool] | None,
-                 manages: Callable[[SimpleCommand], bool] = lambda _command: False) -> str:
-    """The server the migrations run before, as the message names it: the first step that is a server
-    (`migrations_before_server` stops there, so every migration it returns comes before it)."""
-    step = server_step(process, serves, manages)
-    call = step.server if step is not None else None
-    if step is None:
-        return "the server"
-    if call is None:
-        return step.command.program  # a process manager's step (`exec supervisord -c ...`)
-    if call.server != "python":
-        return call.server
-    return f"python {'' if (call.app_ref or '').endswith('.py') else '-m '}{call.app_ref}"
-
-
-def _after_background_server(process: Process, migration: Step,
-                             serves: Callable[[ServerCall], bool] | None) -> bool:
-    """`uvicorn app:app &` before the migration: the server is started in the background, then the script migrates."""
-    for step in process.steps:
-        if step is migration:
-            return False
-        call = step.server
-        if step.command.background and call is not None and (
-                call.server != "python" or (serves is not None and serves(call))):
-            return True
-    return False
-
-
-def _restart(process: Process) -> str | None:
-    """A compose service's `restart:` policy."""
-    restart = process.node.get("restart") if process.kind == "compose" and process.node is not None else None
-    return restart.as_str() if restart is not None else None
-
-
-def _execs_last(process: Process) -> bool:
-    """The process's last foreground command is run through `exec` (`exec streamlit run ui/main.py`): it replaces
-    the shell and lives as long as the container, the mark of a long-running command."""
-    foreground = [step for step in process.steps if not step.command.background]
-    return bool(foreground) and foreground[-1].command.exec
-
-
-def _restarts_forever(process: Process) -> bool:
-    """A compose service whose `restart:` starts it again whenever its command exits: a long-running process."""
-    return _restart(process) in restarting_policies()
-
-
-def _is_migration_step(step) -> bool:
-    from prodcheck.extract.servers import is_migration
-
-    return is_migration(step.command)
 
 
 __all__ = ["MigrationsOnBoot", "Span", "migration_call"]
