@@ -63,6 +63,7 @@ class DeployEvidence:
     targets: dict[str, set[str]]  # Dockerfile -> the stages deploy paths build (`--target`)
     platform_images: dict[str, tuple[str, str]]  # Dockerfile -> (the platform that runs its image, where)
     _untargeted: set[str]  # Dockerfiles a deploy path also builds whole (no `--target`)
+    swarm: str | None  # where a deploy path runs `docker stack deploy`
 
     def _mark_prod(self, path: str, why: str) -> None:
         path = _norm(path)
@@ -118,6 +119,7 @@ class DeployEvidence:
             elif rest[0] == "compose" and deploy:
                 self._compose_command(rest[1:], base, where)
             elif rest[:2] == ["stack", "deploy"] and deploy:
+                self.swarm = self.swarm or where
                 self._compose_command(["up", *rest[2:]], base, where, file_flags=("-c", "--compose-file"))
         elif program in {"docker-compose", "podman-compose"} and deploy:
             self._compose_command(argv[1:], base, where)

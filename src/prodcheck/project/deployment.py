@@ -58,6 +58,9 @@ class Deployment(PathMarks):
         # platform's registry (`registry.heroku.com/...`) or pushed by the platform's CLI
         self.platform_images: dict[str, tuple[str, str]] = {}
         self._untargeted: set[str] = set()  # Dockerfiles a deploy path also builds whole (no `--target`)
+        # where a deploy path runs `docker stack deploy`: the project's compose files are a Swarm stack's, whose
+        # services restart by default (`deploy.restart_policy.condition` is `any`; `restart:` is ignored)
+        self.swarm: str | None = None
 
     # ------------------------------------------------------------------ the model
 

@@ -19,6 +19,8 @@ class MissingRestartPolicy(Rule):
     def check(self, project: Project) -> Iterator[Draft]:
         if deployed_elsewhere(project):
             return
+        if project.deployment.swarm is not None:  # (read with the placements, when the project is made)
+            return  # a Swarm stack: `docker stack deploy` ignores `restart:`, and its services restart by default
         for service in prod_services(project):
             if service.get("restart") is not None or service.get("deploy", "restart_policy") is not None:
                 continue
