@@ -10,6 +10,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
+from prodcheck.project.dev_guards import dev_guarded, source_lines
 from prodcheck.project.infra import k8s_env, scalar_location
 from prodcheck.project.images import is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
@@ -67,7 +68,7 @@ class DebugEnabled(Rule):
                     f"`{constructor}(debug=True)`: every unhandled exception answers the client with the "
                     "traceback and the source around it",
                     Location(facts.path, debug.span), severity=Severity.ERROR,
-                    context=Context.DEV if call.in_main else None,
+                    **_development(project, facts, call.in_main, call.span.line),
                 )
             for assign in facts.assigns:
                 if not assign.target.endswith(".debug"):
@@ -81,7 +82,7 @@ class DebugEnabled(Rule):
                 yield self.draft(
                     "`app.debug = True`: every unhandled exception answers the client with the traceback",
                     Location(facts.path, assign.span), severity=Severity.ERROR,
-                    context=Context.DEV if assign.in_main else None,
+                    **_development(project, facts, assign.in_main, assign.span.line),
                 )
 
     @staticmethod
@@ -156,6 +157,18 @@ class DebugEnabled(Rule):
                     start = text.find(name)
                     span = Span(line, start + 1, line, len(text.rstrip(" \\")) + 1) if start >= 0 else Span(line)
                     yield self._env_draft(name, value, "the image's `ENV`", Location(source.path, span))
+
+
+def _development(project: Project, facts: PyFacts, in_main: bool, line: int) -> dict[str, object]:
+    """The context of debug switched on in code: development in a `__main__` block, or in an `if` whose condition
+    names development (`if in_debug_mode(): app = FastAPI(debug=True)`, dev_guards.py: the same switch as
+    `FastAPI(debug=settings.DEBUG)`); else the file's own."""
+    if in_main:
+        return {"context": Context.DEV}
+    source = project.by_path.get(facts.path)
+    if source is not None and dev_guarded(source_lines(source), line):
+        return {"context": Context.DEV, "context_reason": "inside an `if` whose condition names development"}
+    return {}
 
 
 def _env_location(path: str, node: YNode, name: str, line_text: str) -> Location:
