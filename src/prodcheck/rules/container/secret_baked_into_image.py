@@ -107,14 +107,16 @@ class SecretBakedIntoImage(Rule):
                 if secrets:
                     present.append((inside, env_file, secrets))
             harmless = functools.partial(_committed_without_secret, project, context)
+            harmless_env = functools.partial(_env_file_without_secret, project, context)
             for instruction in copies:
                 for raw in copy_sources(instruction):
-                    yield from self._copy_source(source, instruction, raw, present, ignored, harmless)
+                    yield from self._copy_source(source, instruction, raw, present, ignored, harmless, harmless_env)
 
     def _copy_source(self, source: SourceFile, instruction: Instruction, raw: str,
                      present: list[tuple[str, SourceFile, list[tuple[int, str, str]]]],
                      ignored: pathspec.PathSpec | None,
-                     harmless: Callable[[str], bool] = lambda _path: False) -> Iterator[Draft]:
+                     harmless: Callable[[str], bool] = lambda _path: False,
+                     harmless_env: Callable[[str], bool] = lambda _path: False) -> Iterator[Draft]:
         path = posixpath.normpath(raw.strip().lstrip("/")) if raw.strip() not in {".", "./", "/"} else "."
         name = posixpath.basename(path)
         if "$" in path:
@@ -124,6 +126,8 @@ class SecretBakedIntoImage(Rule):
                 return
             if name in _CREDENTIAL_FILES and harmless(path):
                 return  # committed with settings only (`engine-strict=true`): what the repository already shows
+            if name not in _CREDENTIAL_FILES and harmless_env(path):
+                return  # a committed env file of settings only (`LOG_LEVEL=info`): no secret to leak
             yield self.draft(
                 f"`{instruction.keyword} {raw}` puts `{name}` into an image layer: anyone who can pull the image "
                 "reads it, and deleting it in a later layer does not remove it",
@@ -283,6 +287,16 @@ def _committed_without_secret(project: Project, context: str, path: str) -> bool
         if (is_secret_name(key) or key.lower() in load("images")["credential_files"]["keys"]) and is_secret_value(value.strip()):
             return False
     return True
+
+
+def _env_file_without_secret(project: Project, context: str, path: str) -> bool:
+    """An env file by name (`serge.env`, `.env.production`) that the repository holds and that sets no secret
+    (env_file_secrets: a secret-named key with a real value, a database URL with a password): copying it
+    bakes only what the repository already shows. One the repository does not hold is the developer's or
+    the CI's own, the one that holds the credentials."""
+    relative = posixpath.normpath(posixpath.join(context, path)) if context else posixpath.normpath(path)
+    env_file = project.by_path.get(relative)
+    return env_file is not None and env_file.kind == FileKind.ENV and not env_file_secrets(project, env_file)
 
 
 def _line_location(source: SourceFile, line: int, token: str, end_line: int | None = None) -> Location:
