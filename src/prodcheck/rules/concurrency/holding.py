@@ -103,6 +103,7 @@ class HoldsBase:
     _short_names: bytearray | None  # the hashes of the project's functions' last names (`Hierarchy.defines`)
     _implemented: dict[tuple[str, str], tuple[tuple[Function, PyFacts], ...]]  # `Hierarchy.implementations`
     _named_types: dict[str, Holding | None]  # what an annotation that is a name says (`Annotations.annotation`)
+    _claims: dict[str, bool]  # callee -> whether a knowledge table names it (`Called._callee`)
 
     if TYPE_CHECKING:
         def expression(self, dotted: str, function: Function | None, depth: int = 0,

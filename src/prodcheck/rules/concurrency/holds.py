@@ -91,6 +91,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._short_names: bytearray | None = None  # the hashes of the functions' last names (`Hierarchy.defines`)
         self._implemented: dict[tuple[str, str], tuple[tuple[Function, PyFacts], ...]] = {}  # (`implementations`)
         self._named_types: dict[str, Holding | None] = {}  # annotations that are a name (`Annotations.annotation`)
+        self._claims: dict[str, bool] = {}  # callee -> a knowledge table names it (`Called._callee`)
         self._builds: dict[str, list[Call]] = {}  # calls with arguments by the last part of their name (`Built`)
         self._builds_first: dict[str, list[Call]] = {}  # ... only the first few of them (`Built._first_sites`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
