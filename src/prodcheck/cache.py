@@ -21,7 +21,6 @@ is ignored.
 """
 from __future__ import annotations
 
-import copyreg
 import enum
 import hashlib
 import io
@@ -29,10 +28,10 @@ import os
 import pickle
 import sys
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prodcheck.cache_files import read as read_file, write as write_file
 
@@ -235,8 +234,12 @@ class Table:
 class LazyTable:
     """A sharded key -> value table whose shards are read on first use and whose values stay pickled
     until asked for: a run that needs a few entries reads a few shards, and an entry's `put` returns a
-    digest of its own pickle (equal digests: equal values), which the incremental run compares
-    instead of the values. Each entry is unpickled by the same restricted unpickler as `Table`."""
+    digest of its own pickle, the very bytes stored (equal digests: equal values), which the incremental run
+    compares instead of the values. The pickle keeps which objects a value shares (its memo), so equal values
+    pickle alike only when their objects are shared alike: the extractor shares a file's strings and tuples by
+    what the file holds alone, never by what else the process extracted before it (tests/test_facts_blob.py),
+    and a comment edit finds the digest of the run that primed the cache. Each entry is unpickled by the same
+    restricted unpickler as `Table`."""
 
     def __init__(self, folder: Path | None, name: str, shards: int) -> None:
         self.folder = folder
@@ -274,7 +277,7 @@ class LazyTable:
     def get(self, key: str) -> object | None:
         if self.folder is None:
             return None
-        return _unpickled(self._shard(self.shard_of(key)).get(key))
+        return unpickled(self._shard(self.shard_of(key)).get(key))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, object | None]:
         """The entries of `keys`, read shard by shard; a shard not read before (no `put` or `get` needed it) is
@@ -292,22 +295,24 @@ class LazyTable:
             if entries is None:
                 entries = self._read(shard)
             for key in wanted:
-                found[key] = _unpickled(entries.get(key))
+                found[key] = unpickled(entries.get(key))
             del entries
         return found
 
-    def put(self, key: str, value: object, digest: bool = True) -> str | None:
-        """Store the value; the digest of its pickle (`digest`: else ""), or None when it is not stored."""
+    def put(self, key: str, value: object, digest: bool = True, blob: bytes | None = None) -> str | None:
+        """Store the value; the digest of its pickle (`digest`: else ""), or None when it is not stored. `blob`: the
+        value's pickle when it is made already (a worker of the Python pass: python_pass._pooled_work)."""
         if self.folder is None:
             return None
-        try:
-            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-            return None
+        if blob is None:
+            try:
+                blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+                return None
         shard = self.shard_of(key)
         self._shard(shard)[key] = blob
         self.changed.add(shard)
-        return value_digest(value) if digest else ""
+        return _blob_digest(blob) if digest else ""
 
     @property
     def entries(self) -> dict[str, object]:
@@ -333,7 +338,7 @@ class LazyTable:
         self.changed.clear()
 
 
-def _unpickled(blob: bytes | None) -> object | None:
+def unpickled(blob: bytes | None) -> object | None:
     """An entry of a `LazyTable`, unpickled by the restricted unpickler (None when missing or unreadable)."""
     if blob is None:
         return None
@@ -343,42 +348,11 @@ def _unpickled(blob: bytes | None) -> object | None:
         return None
 
 
-def value_digest(value: object) -> str | None:
-    """A digest of the value, equal for equal values however their objects are shared: its pickle
-    without the memo (the stored pickle shares repeated strings, and which ones are shared depends on
-    what else the extractor saw in the process). None for a value that cannot be pickled so."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True  # no memo: every object written out in full
-    pickler.dispatch_table = _digest_reducers()
-    try:
-        pickler.dump(value)
-    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
-        return None
-    return digest(buffer.getvalue())
-
-
-@lru_cache(maxsize=1)
-def _digest_reducers() -> dict[type, Callable[[Any], tuple[Callable[..., Any], tuple[Any, ...]]]]:
-    """How `value_digest` writes the model's tuples: class and fields (NEWOBJ), one name each. Their own pickle
-    (`_shaped(class, fields)`) names two, and a pickle without the memo writes every name out in full at every
-    object: the digests of a project's facts cost a third more that way. (Only the Python facts are digested.)"""
-    from prodcheck.model.facts import VALUE_SHAPES
-    from prodcheck.model.finding import Span
-
-    classes: tuple[type, ...] = (*VALUE_SHAPES[2:], Span)
-    return dict.fromkeys(classes, _digest_reduce)
-
-
-_NEWOBJ: Callable[..., Any] = copyreg.__newobj__  # type: ignore[attr-defined]  # (typeshed omits it; which the pickler writes as the NEWOBJ opcode)
-
-
-def _digest_reduce(value: tuple[object, ...]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-    return (_NEWOBJ, (type(value), tuple(value)))
-
-
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+_blob_digest = digest  # (`LazyTable.put`'s flag of the same name hides the function there)
 
 
 def _load(folder: Path, filename: str) -> dict[str, object]:

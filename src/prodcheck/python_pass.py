@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import pickle
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,6 +52,21 @@ def _python_work(item: tuple[str, bytes] | tuple[str, bytes, bool]) -> tuple[str
         return path, (f"Python syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
     except (ValueError, RecursionError, MemoryError) as error:
         return path, (f"cannot parse Python: {type(error).__name__}", 1, 1)
+
+
+def _pooled_work(item: tuple[str, bytes, bool]) -> tuple[str, bytes | PyFacts | tuple[str, int, int]]:
+    """`_python_work` in a worker of the pool (`_extract`): the facts pickled here, as the cache stores them (the
+    parent keeps these very bytes: `PythonPlan.record`). A pickle is a function of the facts and of which of their
+    objects are one, and that sharing is the extraction's own, whatever else the process extracted (the digest a
+    later run compares with a file extracted alone); a parent that pickled the facts again would write the
+    sharing its own unpickling made (one-character strings are one object there, not in the worker's facts)."""
+    path, result = _python_work(item)
+    if isinstance(result, PyFacts):
+        try:
+            return path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            pass  # (sent as objects: the pool's own pickle reports what fails)
+    return path, result
 
 
 # What the index holds for a Python file the prefilter leaves unparsed and that parses (`syntax_check`).
@@ -195,8 +211,9 @@ class PythonPlan:
     def rounds(self) -> cache.Table:
         return python_rounds(self.folder)
 
-    def record(self, source: SourceFile, result: PyFacts | tuple[str, int, int]) -> None:
-        stored = self.table.put(self.keys[source.path], result)
+    def record(self, source: SourceFile, result: PyFacts | tuple[str, int, int], blob: bytes | None = None) -> None:
+        """A file's facts (or its parse error), and `blob`, their pickle when a worker made it (`_pooled_work`)."""
+        stored = self.table.put(self.keys[source.path], result, blob=blob)
         self.digests[source.path] = stored if isinstance(result, PyFacts) else result
         _store(source, self.facts, result)
         self.pack(source)  # its facts are extracted: the bytes wait, compressed, for a finding or pragma
@@ -292,9 +309,15 @@ def _extract(plan: PythonPlan, pending: list[tuple[str, bytes, bool]], settings:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-            results = pool.map(_python_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
+            results = pool.map(_pooled_work, pending, chunksize=max(8, len(pending) // (jobs * 8)))
             for done, (path, result) in enumerate(results, 1):
-                plan.record(plan.sources[path], result)
+                if isinstance(result, bytes):
+                    blob, facts = result, cache.unpickled(result)
+                    if not isinstance(facts, PyFacts):  # (only the model's classes are built: never expected)
+                        facts, blob = _python_work(next(item for item in pending if item[0] == path))[1], None
+                    plan.record(plan.sources[path], facts, blob)
+                else:
+                    plan.record(plan.sources[path], result)
                 if progress:
                     progress(done, len(pending))
     else:

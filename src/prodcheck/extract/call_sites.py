@@ -4,6 +4,7 @@ reads of attributes that make a request, and the string literals that hold a URL
 from __future__ import annotations
 
 import ast
+import sys
 from functools import cache
 from typing import Any
 
@@ -43,6 +44,7 @@ def _gates() -> tuple[frozenset[str], frozenset[str]]:
 
 _INTERESTING_STRING = lazy(r"://[^/\s]*@|^[a-z][a-z0-9+.-]*://")
 _Name, _Attribute, _Constant, _Subscript = ast.Name, ast.Attribute, ast.Constant, ast.Subscript
+_intern = sys.intern
 
 
 class CallSites(TestBodies):
@@ -236,6 +238,9 @@ class CallSites(TestBodies):
         if any(s.span == span for s in self.strings[-3:]):
             return
         scope = self.scopes[-1].qualname if self.scopes[-1].is_function else ""
-        self.strings.append(StringLiteral(text, span, scope, role, self.in_main))
+        # Interned, as the literal of the string's Value is (extract/values.py): one object in the file's facts whatever
+        # else the process interned before (a URL a file extracted earlier holds), so the facts' pickle is a function
+        # of the file alone (the digest the incremental run compares: cache.LazyTable.put).
+        self.strings.append(StringLiteral(_intern(text), span, scope, role, self.in_main))
         if len(self.strings) > PYTHON_MAX_FACTS:
             raise OverBudget(too_large("URL literals", len(self.strings), PYTHON_MAX_FACTS))
