@@ -12,7 +12,6 @@ places in development), stays where it is.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -30,12 +29,18 @@ def _order(path: str, root: Path | None) -> tuple[bool, int, str]:
 
 
 def merge_copies(findings: list[Finding], files: Mapping[str, SourceFile], root: Path | None = None) -> list[Finding]:
-    digests: dict[str, bytes] = {}
+    # A file's bytes are its own key: equal keys are byte-identical files, and only files of a length another file
+    # with findings shares can have a copy. (A SHA-256 of each file's bytes was 0.7 % of the infra scan's
+    # instructions; the bytes' own hash, once per file of a shared length, is a small part of that.)
+    contents: dict[str, bytes] = {}
+    lengths: dict[int, int] = {}
     for path in {f.path for f in findings}:
         source = files.get(path)
         data = source.data if source is not None else None
         if data is not None and len(data) >= _MIN_BYTES:
-            digests[path] = hashlib.sha256(data).digest()
+            contents[path] = data
+            lengths[len(data)] = lengths.get(len(data), 0) + 1
+    digests = {path: data for path, data in contents.items() if lengths[len(data)] > 1}
     copies: dict[bytes, int] = {}
     for digest in digests.values():
         copies[digest] = copies.get(digest, 0) + 1
