@@ -107,16 +107,14 @@ class SecretBakedIntoImage(Rule):
                 if secrets:
                     present.append((inside, env_file, secrets))
             harmless = functools.partial(_committed_without_secret, project, context)
-            harmless_env = functools.partial(_env_file_without_secret, project, context)
             for instruction in copies:
                 for raw in copy_sources(instruction):
-                    yield from self._copy_source(source, instruction, raw, present, ignored, harmless, harmless_env)
+                    yield from self._copy_source(source, instruction, raw, present, ignored, harmless)
 
     def _copy_source(self, source: SourceFile, instruction: Instruction, raw: str,
                      present: list[tuple[str, SourceFile, list[tuple[int, str, str]]]],
                      ignored: pathspec.PathSpec | None,
-                     harmless: Callable[[str], bool] = lambda _path: False,
-                     harmless_env: Callable[[str], bool] = lambda _path: False) -> Iterator[Draft]:
+                     harmless: Callable[[str], bool] = lambda _path: False) -> Iterator[Draft]:
         path = posixpath.normpath(raw.strip().lstrip("/")) if raw.strip() not in {".", "./", "/"} else "."
         name = posixpath.basename(path)
         if "$" in path:
@@ -124,10 +122,8 @@ class SecretBakedIntoImage(Rule):
         if is_env_file_name(name) or name in _CREDENTIAL_FILES:
             if ignored is not None and ignored.match_file(path):
                 return
-            if name in _CREDENTIAL_FILES and harmless(path):
-                return  # committed with settings only (`engine-strict=true`): what the repository already shows
-            if name not in _CREDENTIAL_FILES and harmless_env(path):
-                return  # a committed env file of settings only (`LOG_LEVEL=info`): no secret to leak
+            if harmless(path):
+                return  # committed with settings only (`engine-strict=true`, `LOG_LEVEL=info`): what the repository shows
             yield self.draft(
                 f"`{instruction.keyword} {raw}` puts `{name}` into an image layer: anyone who can pull the image "
                 "reads it, and deleting it in a later layer does not remove it",
@@ -267,6 +263,14 @@ def _repository_text(project: Project, relative: str) -> str | None:
 
 
 def _committed_without_secret(project: Project, context: str, path: str) -> bool:
+    """A file `_copy_source` names by its name that the repository holds with no secret in it: an env file
+    (`_env_file_without_secret`) or a credential file."""
+    if posixpath.basename(path) not in _CREDENTIAL_FILES:
+        return _env_file_without_secret(project, context, path)
+    return _credential_file_without_secret(project, context, path)
+
+
+def _credential_file_without_secret(project: Project, context: str, path: str) -> bool:
     """A credential file by name (`.npmrc`, `.pypirc`, `.netrc`) that the repository holds, with no
     line that sets a secret-named key to a real value (`_authToken=${NPM_TOKEN}` is a reference)."""
     relative = posixpath.normpath(posixpath.join(context, path)) if context else posixpath.normpath(path)
