@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import write_project
-from prodcheck import engine
-from prodcheck.project import Project
+from conftest import project_model
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_names import NameIndex, Resolved
-from prodcheck.settings import Settings
 
 FILES = {
     "src/config.py": "import fastapi\n\n\ndef get_settings():\n    return 1\n\n\nLIMIT = 3\n",
@@ -26,10 +23,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> PythonIndex:
-    root = write_project(tmp_path_factory.mktemp("layout"), FILES)
-    settings = Settings().with_overrides(use_cache=False)
-    discovered = engine.discover(root, settings)
-    return Project(root, discovered, engine.parse_python(root, discovered, settings), settings).python
+    return project_model(tmp_path_factory.mktemp("layout"), FILES).python
 
 
 def _reference(index: NameIndex, dotted: str, depth: int) -> Resolved | None:
