@@ -184,16 +184,22 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     key = _run_key(files, settings, helm) if run_table.enabled else ""
     # Nothing changed since the last run (the same bytes, the same root files read directly): its
     # findings (before baseline and file filters) stand.
-    reused = incremental.reuse(run_table, key, root, files) if run_table.enabled else None
+    found = incremental.reuse(run_table, key, root, files, every_byte=True) if run_table.enabled else None
+    reused = found[0] if found is not None else None
     if reused is None:
         plan = plan_python(root, files, settings, progress)
         memo = incremental.model_table(run_table.folder)
         model_key = incremental.model_key(files, plan.digests, settings, helm) if memo.enabled else None
-        reused = incremental.reuse(memo, model_key, root, files) if model_key is not None else None
+        found = incremental.reuse(memo, model_key, root, files) if model_key is not None else None
+        if found is not None:
+            # Nothing the rules see has moved (incremental.py): the findings stand without loading a fact, or only
+            # what the finishing steps read moved, and the rules' findings are finished again.
+            reused = found[0] if found[1] else refinish(root, files, settings, plan, found[0])
         if reused is not None:
-            # Nothing the rules see has moved (incremental.py): the findings stand without loading a fact.
             plan.save()
             incremental.store(run_table, key, reused)
+            if found is not None and not found[1] and model_key is not None:
+                incremental.store(memo, model_key, reused)
     if reused is not None:
         knowledge.save_parsed()  # (a run that asked the prefilter about an edited file parsed every topic)
         result = _finish(root, list(reused[0]), len(files), None, reused[1], [], only, baseline, files, reused[2])
@@ -215,11 +221,11 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
     # (incremental.entry): without the cache, the ~70,000 reads of a text on the infra corpus note nothing.
     with (recording() if run_table.enabled else nullcontext()) as reads, _collector_paused(), \
             remembering(run_table.folder), yaml_memo.remembering(run_table.folder):
-        kept, suppressed, secrets, notes, internal, metas = check(root, files, python, settings,
-                                                                   RuleInputs(run_table.folder, plan.digests),
-                                                                   plan.reduced)
+        kept, suppressed, secrets, notes, internal, metas, staged = check(root, files, python, settings,
+                                                                           RuleInputs(run_table.folder, plan.digests),
+                                                                           plan.reduced)
     if reads is not None and not internal:
-        stored = incremental.entry((kept, suppressed, secrets, notes), reads, files)
+        stored = incremental.entry((kept, suppressed, secrets, notes), reads, files, staged)
         incremental.store(run_table, key, stored)
         if model_key is not None:
             incremental.store(memo, model_key, stored)
@@ -232,6 +238,39 @@ def _run(root: Path, settings: Settings, only: Sequence[str], baseline: Collecti
                      secrets)
     result.notes.extend(notes)
     return result
+
+
+def refinish(root: Path, files: list[SourceFile], settings: Settings, plan: PythonPlan,
+             stored: incremental.Entry) -> incremental.Entry | None:
+    """The stored entry with its findings finished again (finishing.py): only what the finishing steps read has
+    moved since it was stored. None when they cannot be (a finding in a file no longer discovered, or a test file
+    the model moved, whose facts the rules read whole)."""
+    from prodcheck.finishing import StoredPlaces, finish, marked
+    from prodcheck.model.facts import PyFacts as Facts
+
+    _, _, secrets, notes, raw, root_files, _, _, staged = stored
+    made, contexts = staged
+    by_path = {source.path: source for source in files}
+    if any(finding.path not in by_path for finding in made) or any(path not in by_path for path in contexts) \
+            or set(contexts) & plan.reduced:
+        return None
+
+    def facts_of(path: str) -> PyFacts | None:
+        key = plan.keys.get(path)
+        loaded = plan.table.get_many([key]).get(key) if key is not None else None
+        return loaded if isinstance(loaded, Facts) else None
+
+    def metas() -> dict[str, RuleMeta]:
+        from prodcheck.rules import all_rules
+
+        return {code: rule.meta for code, rule in all_rules().items()}
+
+    parsed = {path for path, source in plan.sources.items() if source.error is None}
+    with recording() as reads:
+        kept, suppressed = finish(list(made), files, StoredPlaces(files, contexts, facts_of), settings, root, metas,
+                                  parsed)
+    return (kept, suppressed, secrets, notes, raw, root_files, incremental.digests_of(reads.finished, files),
+            marked(files), staged)
 
 
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta] | None, suppressed: int,

@@ -8,8 +8,11 @@ README, whether a Tiltfile exists. The model key hashes the first five, with a P
 standing for the digest of its facts' pickle (`python_pass.python_index`) rather than its bytes; the
 entry stores the findings with the digests of everything read directly. An edit that leaves every
 fact as it was (a comment, blank lines after the last statement, a file no rule parses) and no
-directly read file changed reuses the findings without loading a single fact; anything else runs
-the rules as before and replaces the entry.
+directly read file changed reuses the findings without loading a single fact. What only the
+finishing steps read (finishing.py: a finding's line for its anchor, pragmas, copies compared) is noted
+apart: when only that moved (a comment or a pragma added to a flagged file), the findings the rules made,
+stored with the entry, are finished again (`Entry.staged`), without the model or a rule. Anything
+else runs the rules as before and replaces the entry.
 """
 from __future__ import annotations
 
@@ -17,16 +20,19 @@ import hashlib
 from pathlib import Path
 
 from prodcheck import __version__, cache
-from prodcheck.model.files import FileKind
+from prodcheck.finishing import PYTHON_KINDS, Staged, marked
+from prodcheck.model.files import Context
 from prodcheck.model.finding import Finding
 from prodcheck.discovery.sources import Reads, SourceFile, root_file_state
 from prodcheck.settings import Settings
 
-PYTHON_KINDS = (FileKind.PYTHON, FileKind.GUNICORN_CONF)
 Secrets = dict[tuple[str, int], frozenset[str]]
 Outcome = tuple[list[Finding], int, Secrets, list[str]]  # findings, suppressed, secrets, notes
-# ... and the digests of the Python files read directly, the root files as seen
-Entry = tuple[list[Finding], int, Secrets, list[str], dict[str, str], dict[tuple[str, str], str]]
+# ... the digests of the Python files the model and rules read directly, the root files as seen; the digests of
+# those the finishing steps read, the Python files that hold a pragma's mark (finishing.marked), and what the rules
+# made, to be finished again (finishing.Staged)
+Entry = tuple[list[Finding], int, Secrets, list[str], dict[str, str], dict[tuple[str, str], str],
+              dict[str, str], tuple[str, ...], Staged]
 
 
 def model_table(folder: Path | None) -> cache.Table:
@@ -68,12 +74,17 @@ def _raw_digest(source: SourceFile | None) -> str:
     return "" if known is None else known.hex()  # = cache.digest of the bytes
 
 
-def entry(outcome: Outcome, reads: Reads, files: list[SourceFile]) -> Entry:
+def entry(outcome: Outcome, reads: Reads, files: list[SourceFile], staged: Staged) -> Entry:
     """A run's findings with what the run read directly."""
+    return (*outcome, digests_of(reads.paths, files), dict(reads.root_files), digests_of(reads.finished, files),
+            marked(files), staged)
+
+
+def digests_of(paths: set[str], files: list[SourceFile]) -> dict[str, str]:
+    """The digests of the Python files among `paths`."""
     by_path = {source.path: source for source in files}
-    raw = {path: _raw_digest(by_path.get(path)) for path in sorted(reads.paths)
-           if path in by_path and by_path[path].kind in PYTHON_KINDS}
-    return (*outcome, raw, dict(reads.root_files))
+    return {path: _raw_digest(by_path.get(path)) for path in sorted(paths)
+            if path in by_path and by_path[path].kind in PYTHON_KINDS}
 
 
 def store(table: cache.Table, key: str, stored: Entry) -> None:
@@ -82,16 +93,21 @@ def store(table: cache.Table, key: str, stored: Entry) -> None:
     table.save({key})
 
 
-def reuse(table: cache.Table, key: str, root: Path, files: list[SourceFile]) -> Entry | None:
-    """The stored findings when every file read directly is as it was, else None."""
+def reuse(table: cache.Table, key: str, root: Path, files: list[SourceFile], every_byte: bool = False
+          ) -> tuple[Entry, bool] | None:
+    """The stored entry when every file the model and rules read directly is as it was, else None; with whether
+    what the finishing steps read is as it was too (else its `staged` findings are to be finished again).
+    `every_byte`: the key holds every file's bytes (the run key), so nothing can have moved."""
     stored = table.get(key)
-    if not (isinstance(stored, tuple) and len(stored) == 6):
+    if not (isinstance(stored, tuple) and len(stored) == 9):
         return None
-    findings, suppressed, secrets, notes, raw, root_files = stored
-    if not (isinstance(findings, list) and all(isinstance(finding, Finding) for finding in findings)
-            and isinstance(suppressed, int) and isinstance(secrets, dict) and isinstance(raw, dict)
-            and isinstance(root_files, dict) and isinstance(notes, list)
-            and all(isinstance(note, str) for note in notes)):
+    findings, suppressed, secrets, notes, raw, root_files, finished, marks, staged = stored
+    if not (_findings(findings) and isinstance(suppressed, int) and isinstance(secrets, dict)
+            and isinstance(notes, list) and all(isinstance(note, str) for note in notes)
+            and _pathdigests_of(raw) and _pathdigests_of(finished) and isinstance(root_files, dict)
+            and isinstance(marks, tuple) and all(isinstance(path, str) for path in marks)
+            and isinstance(staged, tuple) and len(staged) == 2 and _findings(staged[0])
+            and _contexts(staged[1])):
         return None
     checked: Secrets = {}
     for where, values in secrets.items():
@@ -101,15 +117,33 @@ def reuse(table: cache.Table, key: str, root: Path, files: list[SourceFile]) -> 
             return None
         checked[where] = values
     by_path = {source.path: source for source in files}
-    for path, known in raw.items():
-        if not (isinstance(path, str) and isinstance(known, str)) or path not in by_path:
-            return None
-        if _raw_digest(by_path[path]) != known:
-            return None
+    if not _unchanged(raw, by_path):
+        return None
     for where, known in root_files.items():
         if not (isinstance(where, tuple) and len(where) == 2 and all(isinstance(part, str) for part in where)
                 and isinstance(known, str)):
             return None
         if root_file_state(root, where[0], where[1]) != known:
             return None
-    return findings, suppressed, checked, notes, raw, root_files
+    fresh = every_byte or (_unchanged(finished, by_path) and marked(files) == marks)
+    return (findings, suppressed, checked, notes, raw, root_files, finished, marks, staged), fresh
+
+
+def _findings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(finding, Finding) for finding in value)
+
+
+def _pathdigests_of(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(path, str) and isinstance(known, str)
+                                           for path, known in value.items())
+
+
+def _contexts(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(path, str) and isinstance(placed, tuple) and len(placed) == 2
+        and isinstance(placed[0], Context) and isinstance(placed[1], str) for path, placed in value.items())
+
+
+def _unchanged(digests: dict[str, str], by_path: dict[str, SourceFile]) -> bool:
+    """Every one of these files is there with the digest noted."""
+    return all(path in by_path and _raw_digest(by_path[path]) == known for path, known in digests.items())

@@ -3,10 +3,10 @@ per-file ignores, and the lines whose secrets the reports mask."""
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prodcheck.discovery.walk import gitignore_spec
 from prodcheck.model.files import Context, FileKind
@@ -17,7 +17,8 @@ from prodcheck.settings import Settings
 if TYPE_CHECKING:
     import pathspec
 
-    from prodcheck.project import Project
+    from prodcheck.discovery.sources import SourceFile
+    from prodcheck.model.facts import PyFacts
     from prodcheck.rules.base import RuleMeta
 
 
@@ -40,8 +41,22 @@ def _note_secrets(secrets: dict[tuple[str, int], set[str]], location: Location, 
 
 
 
-def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Settings) -> Finding | None:
-    """Context and configured severity applied; None when the rule is silent in this context."""
+class Placing(Protocol):
+    """What finalising a draft reads of the project (`Project`, or finishing.StoredPlaces when a run finishes
+    stored drafts again): each file as the model placed it, and a Python file's facts."""
+
+    @property
+    def by_path(self) -> Mapping[str, SourceFile]: ...
+
+    @property
+    def python_facts(self) -> Mapping[str, PyFacts]: ...
+
+    def context_of(self, path: str) -> Context: ...
+
+
+def _finalise(project: Placing, meta: RuleMeta, draft: object, settings: Settings) -> Finding | None:
+    """Context and configured severity applied; None when the rule is silent in this context. The finding's
+    anchor (its line's text) is set later, by `anchored`, when the findings are finished (finishing.py)."""
     assert isinstance(draft, Draft)
     context = draft.context or project.context_of(draft.location.path)
     if context in (Context.DEV, Context.TEST) and meta.dev == "skip":
@@ -59,14 +74,7 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
             context, reason = scoped.context, scoped.reason
             if meta.dev == "skip":
                 return None
-    anchor = ""
-    if source is not None:
-        if source.text is None and source.data is not None:
-            source.text = source.data.decode("utf-8", "replace")
-        anchor = source.line(draft.location.span.line).strip()
-        for secret in draft.secrets:
-            anchor = mask_secret(anchor, secret)
-    finding = build_finding(meta, draft, context, anchor, reason)
+    finding = build_finding(meta, draft, context, "", reason)
     severity = settings.severity.get(meta.code, finding.severity)
     if context in (Context.DEV, Context.TEST):
         severity = Severity.INFO if meta.dev == "downgrade" else severity
@@ -79,6 +87,23 @@ def _finalise(project: Project, meta: RuleMeta, draft: object, settings: Setting
         # are for what production runs.
         finding = replace(finding, fix=None)
     return finding
+
+
+def anchored(findings: list[Finding], by_path: Mapping[str, SourceFile]) -> list[Finding]:
+    """Each finding with its anchor: its line's text, stripped, its secrets masked (the fingerprint's basis)."""
+    done = []
+    for finding in findings:
+        source = by_path.get(finding.path)
+        if source is not None:
+            if source.text is None and source.data is not None:
+                source.text = source.data.decode("utf-8", "replace")
+            anchor = source.line(finding.span.line).strip()
+            for secret in finding.secrets:
+                anchor = mask_secret(anchor, secret)
+            if anchor:
+                finding = replace(finding, anchor=anchor)
+        done.append(finding)
+    return done
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prodcheck.discovery.sources import ENCODING_ERROR, SourceFile
+from prodcheck.finishing import Staged, finish
 from prodcheck.incremental import Secrets
-from prodcheck.model.files import Context, FileKind
+from prodcheck.model.files import Context
 from prodcheck.model.finding import Finding
 from prodcheck.python_pass import _python_work
 from prodcheck.settings import Settings
@@ -22,24 +23,23 @@ if TYPE_CHECKING:
 
 def check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], settings: Settings,
            inputs: RuleInputs | None = None, reduced: Collection[str] = ()
-           ) -> tuple[list[Finding], int, Secrets, list[str], list[str], dict[str, RuleMeta]]:
+           ) -> tuple[list[Finding], int, Secrets, list[str], list[str], dict[str, RuleMeta], Staged]:
     """The project model, every selected rule, pragmas: (findings, suppressed, secrets, notes, internal
-    errors, metas). `inputs`: the drafts kept from the last run of the rules that read only its Python
+    errors, metas, and the findings as the rules made them with the model's contexts, to be finished again:
+    finishing.py). `inputs`: the drafts kept from the last run of the rules that read only its Python
     side (rule_inputs.py). `reduced`: the test files whose facts were extracted reduced (python_pass.reducible)."""
     import traceback
 
-    from prodcheck.copies import merge_copies
     from prodcheck.memory import release_freed
     from prodcheck.model.facts import PyFacts
     from prodcheck.model.finding import Location, Severity, Span
     from prodcheck.parsing import ParseError
-    from prodcheck.policy import _apply_per_file_ignores, _dedupe, _finalise, _note_secrets, _per_file_ignored, _selected
+    from prodcheck.policy import _finalise, _note_secrets, _selected
     from prodcheck.project import Project
     from prodcheck.project.helm_render import remap
     from prodcheck.rule_inputs import RuleInputs
     from prodcheck.rules import all_rules
     from prodcheck.rules.base import Rule
-    from prodcheck.suppress import Pragmas
 
     placed = [(source, source.context, source.context_reason) for source in files]
     project = Project(root, files, python, settings)
@@ -115,60 +115,17 @@ def check(root: Path, files: list[SourceFile], python: dict[str, PyFacts], setti
             finding = _finalise(project, metas["PC000"], draft, settings)
             if finding is not None:
                 findings.append(finding)
-    findings = _dedupe(findings)
-    findings = _apply_per_file_ignores(findings, settings)
-    findings = merge_copies(findings, project.views.by_path, root)
-    pragmas = Pragmas()
-    for source in files:
-        if source.kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
-            file_facts = python.get(source.path)
-            if file_facts is not None and file_facts.comments:
-                text = (source.data or b"").decode("utf-8", "replace")
-                pragmas.add_comments(source.path, file_facts.comments, text.splitlines())
-            elif file_facts is None and source.holds(b"prodcheck"):
-                # No tokens for a file that does not parse (ignore-file[PC000]) or that the prefilter left
-                # unparsed (its pragmas still count for PC001): read its pragmas as text.
-                pragmas.add_from_text(source.path, (source.data or b"").decode("utf-8", "replace"))
-        elif source.text and "prodcheck" in source.text:
-            pragmas.add_from_text(source.path, source.text)
-    kept: list[Finding] = []
-    suppressed = 0
-    for finding in findings:
-        if pragmas.suppresses(finding):
-            suppressed += 1
-        else:
-            kept.append(finding)
-    if _selected(metas["PC001"], settings):
-        from prodcheck.rules.base import Draft
-
-        def enabled(code: str, path: str) -> bool:
-            meta = metas.get(code)
-            return meta is not None and _selected(meta, settings) and not _per_file_ignored(code, meta.name, path, settings)
-
-        def resolve(selector: str) -> str | None:
-            meta = _rule_for(selector)
-            return meta.code if meta else None
-
-        for unused in pragmas.unused_reports(resolve, enabled):
-            pragma = unused.pragma
-            draft = Draft(unused.message, Location(pragma.path, Span(pragma.line, pragma.column, pragma.line,
-                                                                     pragma.column + len(pragma.text))))
-            finding = _finalise(project, metas["PC001"], draft, settings)
-            if finding is not None:
-                kept.append(finding)
-    kept.sort(key=Finding.sort_key)
+    # the context the model gave each file whose context is not discovery's: kept to finish the findings again
+    contexts = {source.path: (source.context, source.context_reason) for source, context, reason in placed
+                if (source.context, source.context_reason) != (context, reason)}
+    staged: Staged = (list(findings), contexts)
+    kept, suppressed = finish(findings, files, project, settings, root, lambda: metas, python.keys())
     secrets = {where: frozenset(values) for where, values in secret_lines.items() if values}
     notes = project.views.helm.notes()  # how Helm charts were read (helm template, or statically)
-    return kept, suppressed, secrets, notes, internal, metas
+    return kept, suppressed, secrets, notes, internal, metas, staged
 
 
 def placed_elsewhere(project: Project, python: dict[str, PyFacts], reduced: Collection[str]) -> list[str]:
     """The test files extracted reduced that the project model does not place in tests."""
     return sorted(path for path in reduced if path in python and project.context_of(path) != Context.TEST)
 
-
-def _rule_for(selector: str) -> RuleMeta | None:
-    from prodcheck.rules import by_code_or_name
-
-    rule = by_code_or_name(selector)
-    return rule.meta if rule else None

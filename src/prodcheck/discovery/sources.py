@@ -81,7 +81,7 @@ class SourceFile:
     @property
     def data(self) -> bytes | None:
         if _reads is not None:
-            _reads.paths.add(self.path)
+            _reads.active.add(self.path)
         return self.raw
 
     @data.setter
@@ -122,10 +122,11 @@ class SourceFile:
         """Whether the file's bytes were read (`raw` is not None), without unpacking them."""
         return self._data is not None or self._packed is not None or self._encoded != 0 or self._on_disk
 
-    def holds(self, needle: bytes) -> bool:
-        """`needle in data`, a use of the bytes as `data` notes it, without keeping packed bytes unpacked."""
-        if _reads is not None:
-            _reads.paths.add(self.path)
+    def holds(self, needle: bytes, note: bool = True) -> bool:
+        """`needle in data`, a use of the bytes as `data` notes it (unless `note` is false: the caller keeps the
+        answer itself, as finishing.marked does), without keeping packed bytes unpacked."""
+        if _reads is not None and note:
+            _reads.active.add(self.path)
         data = self._data
         if data is None and self._packed is not None:
             data = zlib.decompress(self._packed)
@@ -168,7 +169,7 @@ class SourceFile:
     @property
     def text(self) -> str | None:
         if _reads is not None:
-            _reads.paths.add(self.path)
+            _reads.active.add(self.path)
         return self._text
 
     @text.setter
@@ -197,6 +198,8 @@ class SourceFile:
 
     @property
     def lines(self) -> list[str]:
+        if _reads is not None:
+            _reads.active.add(self.path)  # (the cached lines are the text's: a use of it, whichever phase made them)
         cached = self.views.get("_lines")
         if cached is None:
             cached = (self.text or "").splitlines()
@@ -210,10 +213,14 @@ class SourceFile:
 
 class Reads:
     """What a run's model and rules read beyond the facts: files' own bytes, and root files that
-    are not discovered (a README, a Tiltfile's existence) with what was found."""
+    are not discovered (a README, a Tiltfile's existence) with what was found. What the finishing
+    steps read (a finding's anchor line, pragmas, copies compared: `finishing`) is noted apart, in
+    `finished`: an edit there is handled by finishing the stored drafts again (finishing.py)."""
 
     def __init__(self) -> None:
         self.paths: set[str] = set()
+        self.finished: set[str] = set()
+        self.active = self.paths  # where a use is noted now
         self.root_files: dict[tuple[str, str], str] = {}  # (how, name) -> what was seen
 
 
@@ -229,6 +236,20 @@ def recording() -> Iterator[Reads]:
         yield _reads
     finally:
         _reads = previous
+
+
+@contextmanager
+def finishing() -> Iterator[None]:
+    """Note the uses of files' bytes in `Reads.finished` until the block ends (when recording)."""
+    reads = _reads
+    if reads is None:
+        yield
+        return
+    previous, reads.active = reads.active, reads.finished
+    try:
+        yield
+    finally:
+        reads.active = previous
 
 
 def root_text(root: Path, name: str, limit: int = 20_000) -> str | None:

@@ -6,7 +6,7 @@ or a str key of a dict given as one, holding a str literal or a call of one). Ea
 file when it is extracted, so the scans read a short tuple or one bit of a Call, and a function's argument
 Values, locals and returns are read only by rules that need that function (the way to body facts built on
 first read: S32-NOTES, k11-cold-s32). The file's `# prodcheck:` pragma comments (`pragma_comments`) are read here
-too, from its bytes.
+too, from its bytes, when the findings are finished (finishing.py).
 """
 from __future__ import annotations
 
@@ -83,8 +83,10 @@ def literal_keywords(value: Value, found: list[str]) -> None:
             literal_keywords(item, found)
 
 
-def pragma_comments(source: bytes) -> tuple[tuple[int, str], ...]:
-    """(line, text) of each comment that holds `prodcheck` in a file that has a `# prodcheck:` pragma."""
+def pragma_comments(source: bytes, path: str | None = None) -> tuple[tuple[int, str], ...]:
+    """(line, text) of each comment that holds `prodcheck` in a file that has a `# prodcheck:` pragma. With `path`,
+    a parsed file's: where its bytes do not tokenize, the comments of the text the extractor read instead (a
+    template's rendering, newer syntax rewritten: `parse_rewritten`)."""
     # `find` first: a search for one string skips through the bytes, the pattern stops at every `#`
     if source.find(b"prodcheck") == -1 or not _PRAGMA.search(source):
         return ()
@@ -97,5 +99,24 @@ def pragma_comments(source: bytes) -> tuple[tuple[int, str], ...]:
             if token.type == tokenize.COMMENT and "prodcheck" in token.string:
                 found.append((token.start[0], token.string))
     except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
-        pass
+        rewritten = _rewritten_comments(path, source) if path is not None else None
+        if rewritten is not None:
+            return rewritten
     return tuple(found)
+
+
+def _rewritten_comments(path: str, source: bytes) -> tuple[tuple[int, str], ...] | None:
+    """The pragma comments of the text the extractor read for a file `ast` refuses, None when `ast` reads it."""
+    import ast
+
+    from prodcheck.extract.python import parse_rewritten
+
+    try:
+        ast.parse(source, filename=path)
+        return None
+    except SyntaxError as error:
+        try:
+            text = parse_rewritten(path, source, error)[1]
+        except (SyntaxError, ValueError):
+            return None
+    return pragma_comments(text)

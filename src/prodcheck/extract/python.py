@@ -16,7 +16,7 @@ import sys
 from itertools import chain
 from typing import Any
 
-from prodcheck.extract.file_facts import pragma_comments, registry_names
+from prodcheck.extract.file_facts import registry_names
 from prodcheck.extract.guards import constant_truth, param_guards
 from prodcheck.extract.dev_conditions import dev_condition
 from prodcheck.extract.once import once_statements
@@ -327,27 +327,7 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
         # `global x` is spelt so in the bytes of a UTF-8 source, as of any without a `coding` declaration (PEP 263)
         declares_globals = b"global" in source or b"coding" in source
     except SyntaxError as error:
-        if "integer string conversion" in str(error.msg):
-            raise SyntaxError("integer literal too large (more digits than Python converts)", (
-                path, error.lineno or 1, error.offset or 1, "")) from None
-        from prodcheck.extract.jinja import is_templated, superset
-        from prodcheck.extract.newer_syntax import parse_newer
-
-        parsed = None
-        if is_templated(source):  # a cookiecutter/copier template: read as the project it generates
-            rendered = superset(source)
-            try:
-                parsed = ast.parse(rendered, filename=path), rendered
-            except SyntaxError:
-                # The rendering is this module's guess at the generated project: when `ast` refuses it, its
-                # branches are what only make sense apart far more often than syntax the text rewrite does
-                # not read, and libcst is left to the template's own text.
-                parsed = parse_newer(rendered, path, last_resort=False)
-        if parsed is None:
-            parsed = parse_newer(source, path)
-        if parsed is None:
-            raise
-        tree, source = parsed
+        tree, source = parse_rewritten(path, source, error)
     module = module_name_for(path)
     extractor = _Extractor(module, path, source, reduced)
     extractor.collect_module_names(tree, declares_globals)
@@ -378,7 +358,6 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
         classes=tuple(extractor.classes),
         strings=tuple(extractor.strings),
         main_block=extractor.main_block,
-        comments=pragma_comments(source),
         annotations=tuple(extractor.annotations),
         stubs=tuple(extractor.stubs),
         dev_blocks=tuple(extractor.dev_blocks),
@@ -387,3 +366,30 @@ def extract(path: str, source: bytes, reduced: bool = False) -> PyFacts:
         literal_keywords=tuple(dict.fromkeys(extractor.keyword_names)),
         call_names=tuple(dict.fromkeys([call.value.text for call in extractor.calls])),
     )
+
+
+
+def parse_rewritten(path: str, source: bytes, error: SyntaxError) -> tuple[ast.Module, bytes]:
+    """The tree and the text read of a file `ast` refused (`error`): a cookiecutter/copier template read as the
+    project it generates, newer syntax rewritten (extract/newer_syntax.py). Raises SyntaxError when neither reads."""
+    if "integer string conversion" in str(error.msg):
+        raise SyntaxError("integer literal too large (more digits than Python converts)", (
+            path, error.lineno or 1, error.offset or 1, "")) from None
+    from prodcheck.extract.jinja import is_templated, superset
+    from prodcheck.extract.newer_syntax import parse_newer
+
+    parsed = None
+    if is_templated(source):  # a cookiecutter/copier template: read as the project it generates
+        rendered = superset(source)
+        try:
+            parsed = ast.parse(rendered, filename=path), rendered
+        except SyntaxError:
+            # The rendering is this module's guess at the generated project: when `ast` refuses it, its
+            # branches are what only make sense apart far more often than syntax the text rewrite does
+            # not read, and libcst is left to the template's own text.
+            parsed = parse_newer(rendered, path, last_resort=False)
+    if parsed is None:
+        parsed = parse_newer(source, path)
+    if parsed is None:
+        raise error
+    return parsed

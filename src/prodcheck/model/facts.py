@@ -1,7 +1,6 @@
 """Facts: what files say, reduced to plain picklable data with the place each fact came from."""
 from __future__ import annotations
 
-from dataclasses import field
 from typing import Generic, NamedTuple, TypeVar
 
 from prodcheck.model.finding import Location, Span, _shaped, quick_pickle
@@ -335,7 +334,6 @@ class PyFacts:
     classes: tuple[ClassDef, ...] = ()
     strings: tuple[StringLiteral, ...] = ()
     main_block: Span | None = None
-    comments: tuple[tuple[int, str], ...] = field(default=())  # (line, text) of `# prodcheck:` pragmas
     annotations: tuple[tuple[str, Value], ...] = ()  # module global or class attribute (qualified) -> its annotation
     stubs: tuple[str, ...] = ()  # methods whose body only declares them (`...`, `raise NotImplementedError`)
     # (first, last) lines of the bodies of a function's `if` blocks whose condition names development or tests
