@@ -96,17 +96,30 @@ def test_an_edit_only_the_finishing_steps_read_is_finished_without_the_rules(tmp
     assert ("PC501", "app/b/routes.py", 9) in moved and ("PC501", "app/a/routes.py", 10) not in moved
 
 
-def test_a_rule_that_read_the_edited_file_runs_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rule that read a file's text (here the dev guard of a migration call) sees its comment edits: the rules run."""
+MIGRATING = (
+    "from alembic import command\nfrom alembic.config import Config\nfrom fastapi import FastAPI\n\n"
+    "app = FastAPI()\n\n\n@app.on_event('startup')\nasync def migrate():\n    if app.title:\n"
+    "        command.upgrade(Config('alembic.ini'), 'head')\n\n\ndef helper():\n    return 1\n"
+)
+
+
+@pytest.mark.parametrize(("old", "new", "rules_run", "migrates"), [
+    # the lines PC401's development guard read, from the call up to its enclosing block (`SourceFile.note_lines`)
+    ("'head')\n", "'head')  # prodcheck: ignore[PC401] -- in a one-off job\n", True, False),
+    ("    if app.title:\n", "    if app.title:  # local dev only\n", True, False),  # a comment makes it a dev guard
+    # a line no rule read: only the finishing steps run again
+    ("return 1\n", "return 1  # a comment\n", False, True),
+])
+def test_an_edit_of_lines_a_rule_read_runs_the_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str,
+                                                      new: str, rules_run: bool, migrates: bool) -> None:
+    """A rule that read some lines of a file (here the development guard of a migration call) sees an edit of those
+    lines, even one that moves no fact: the rules run. An edit of other lines is finished without them."""
     root, cache_dir = tmp_path / "project", tmp_path / "cache"
     (root / "app").mkdir(parents=True)
-    (root / "app/main.py").write_text(
-        "from alembic import command\nfrom alembic.config import Config\nfrom fastapi import FastAPI\n\n"
-        "app = FastAPI()\n\n\n@app.on_event('startup')\nasync def migrate():\n"
-        "    command.upgrade(Config('alembic.ini'), 'head')\n")
+    (root / "app/main.py").write_text(MIGRATING)
     first = _scan(root, "--cache-dir", str(cache_dir))
-    assert any(code == "PC401" for code, _, _ in _findings(first))
-    (root / "app/main.py").write_text((root / "app/main.py").read_text().replace("'head')\n", "'head')  # x\n"))
+    assert ("PC401", "app/main.py", 11) in _findings(first)
+    (root / "app/main.py").write_text(MIGRATING.replace(old, new, 1))
     ran: list[bool] = []
     real_check = rules_pass.check
 
@@ -115,8 +128,11 @@ def test_a_rule_that_read_the_edited_file_runs_again(tmp_path: Path, monkeypatch
         return real_check(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(rules_pass, "check", check)
-    assert _scan(root, "--cache-dir", str(cache_dir)) == _scan(root, "--no-cache")
-    assert ran
+    cached = _scan(root, "--cache-dir", str(cache_dir))
+    monkeypatch.setattr(rules_pass, "check", real_check)
+    assert cached == _scan(root, "--no-cache")
+    assert bool(ran) == rules_run
+    assert (("PC401", "app/main.py", 11) in _findings(cached)) == migrates
 
 
 def test_pragmas_of_a_file_only_its_rewrite_tokenizes() -> None:

@@ -248,7 +248,7 @@ def refinish(root: Path, files: list[SourceFile], settings: Settings, plan: Pyth
     from prodcheck.finishing import StoredPlaces, finish, marked
     from prodcheck.model.facts import PyFacts as Facts
 
-    _, _, secrets, notes, raw, root_files, _, _, staged = stored
+    _, _, secrets, notes, raw, root_files, _, _, staged, regions = stored
     made, contexts = staged
     by_path = {source.path: source for source in files}
     if any(finding.path not in by_path for finding in made) or any(path not in by_path for path in contexts) \
@@ -270,7 +270,7 @@ def refinish(root: Path, files: list[SourceFile], settings: Settings, plan: Pyth
         kept, suppressed = finish(list(made), files, StoredPlaces(files, contexts, facts_of), settings, root, metas,
                                   parsed)
     return (kept, suppressed, secrets, notes, raw, root_files, incremental.digests_of(reads.finished, files),
-            marked(files), staged)
+            marked(files), staged, incremental.regions_now(regions, files))
 
 
 def _finish(root: Path, findings: list[Finding], files: int, metas: list[RuleMeta] | None, suppressed: int,

@@ -11,8 +11,10 @@ fact as it was (a comment, blank lines after the last statement, a file no rule 
 directly read file changed reuses the findings without loading a single fact. What only the
 finishing steps read (finishing.py: a finding's line for its anchor, pragmas, copies compared) is noted
 apart: when only that moved (a comment or a pragma added to a flagged file), the findings the rules made,
-stored with the entry, are finished again (`Entry.staged`), without the model or a rule. Anything
-else runs the rules as before and replaces the entry.
+stored with the entry, are finished again (`Entry.staged`), without the model or a rule. A rule that
+reads only some lines of a file (a development guard's `if` above a call, a settings URL's lines)
+notes those (`SourceFile.note_lines`, `Regions`): an edit elsewhere in the file leaves it standing.
+Anything else runs the rules as before and replaces the entry.
 """
 from __future__ import annotations
 
@@ -32,7 +34,10 @@ Outcome = tuple[list[Finding], int, Secrets, list[str]]  # findings, suppressed,
 # those the finishing steps read, the Python files that hold a pragma's mark (finishing.marked), and what the rules
 # made, to be finished again (finishing.Staged)
 Entry = tuple[list[Finding], int, Secrets, list[str], dict[str, str], dict[tuple[str, str], str],
-              dict[str, str], tuple[str, ...], Staged]
+              dict[str, str], tuple[str, ...], Staged, "Regions"]
+# The files of which a rule read some lines only (`SourceFile.note_lines`): the file's digest then, and each range
+# of lines read with the digest of those lines.
+Regions = dict[str, tuple[str, tuple[tuple[int, int, str], ...]]]
 
 
 def model_table(folder: Path | None) -> cache.Table:
@@ -76,8 +81,27 @@ def _raw_digest(source: SourceFile | None) -> str:
 
 def entry(outcome: Outcome, reads: Reads, files: list[SourceFile], staged: Staged) -> Entry:
     """A run's findings with what the run read directly."""
+    by_path = {source.path: source for source in files}
+    regions: Regions = {}
+    for path, ranges in sorted(reads.regions.items()):
+        source = by_path.get(path)
+        if path not in reads.paths and source is not None and source.kind in PYTHON_KINDS:
+            lines = source.unnoted_lines()
+            regions[path] = (_raw_digest(source), tuple((first, last, _lines_digest(lines, first, last))
+                                                        for first, last in sorted(ranges)))
     return (*outcome, digests_of(reads.paths, files), dict(reads.root_files), digests_of(reads.finished, files),
-            marked(files), staged)
+            marked(files), staged, regions)
+
+
+def _lines_digest(lines: list[str], first: int, last: int) -> str:
+    return hashlib.blake2b(repr(lines[max(first - 1, 0):last]).encode("utf-8", "surrogateescape"),
+                           digest_size=16).hexdigest()
+
+
+def regions_now(regions: Regions, files: list[SourceFile]) -> Regions:
+    """The same ranges, with each file's digest as it is now (the lines read are as they were: `reuse` checked)."""
+    by_path = {source.path: source for source in files}
+    return {path: (_raw_digest(by_path[path]), ranges) for path, (_, ranges) in regions.items()}
 
 
 def digests_of(paths: set[str], files: list[SourceFile]) -> dict[str, str]:
@@ -99,15 +123,15 @@ def reuse(table: cache.Table, key: str, root: Path, files: list[SourceFile], eve
     what the finishing steps read is as it was too (else its `staged` findings are to be finished again).
     `every_byte`: the key holds every file's bytes (the run key), so nothing can have moved."""
     stored = table.get(key)
-    if not (isinstance(stored, tuple) and len(stored) == 9):
+    if not (isinstance(stored, tuple) and len(stored) == 10):
         return None
-    findings, suppressed, secrets, notes, raw, root_files, finished, marks, staged = stored
+    findings, suppressed, secrets, notes, raw, root_files, finished, marks, staged, regions = stored
     if not (_findings(findings) and isinstance(suppressed, int) and isinstance(secrets, dict)
             and isinstance(notes, list) and all(isinstance(note, str) for note in notes)
             and _pathdigests_of(raw) and _pathdigests_of(finished) and isinstance(root_files, dict)
             and isinstance(marks, tuple) and all(isinstance(path, str) for path in marks)
             and isinstance(staged, tuple) and len(staged) == 2 and _findings(staged[0])
-            and _contexts(staged[1])):
+            and _contexts(staged[1]) and _regions(regions)):
         return None
     checked: Secrets = {}
     for where, values in secrets.items():
@@ -117,7 +141,7 @@ def reuse(table: cache.Table, key: str, root: Path, files: list[SourceFile], eve
             return None
         checked[where] = values
     by_path = {source.path: source for source in files}
-    if not _unchanged(raw, by_path):
+    if not (_unchanged(raw, by_path) and _same_lines(regions, by_path)):
         return None
     for where, known in root_files.items():
         if not (isinstance(where, tuple) and len(where) == 2 and all(isinstance(part, str) for part in where)
@@ -126,7 +150,7 @@ def reuse(table: cache.Table, key: str, root: Path, files: list[SourceFile], eve
         if root_file_state(root, where[0], where[1]) != known:
             return None
     fresh = every_byte or (_unchanged(finished, by_path) and marked(files) == marks)
-    return (findings, suppressed, checked, notes, raw, root_files, finished, marks, staged), fresh
+    return (findings, suppressed, checked, notes, raw, root_files, finished, marks, staged, regions), fresh
 
 
 def _findings(value: object) -> bool:
@@ -142,6 +166,29 @@ def _contexts(value: object) -> bool:
     return isinstance(value, dict) and all(
         isinstance(path, str) and isinstance(placed, tuple) and len(placed) == 2
         and isinstance(placed[0], Context) and isinstance(placed[1], str) for path, placed in value.items())
+
+
+def _regions(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(path, str) and isinstance(read, tuple) and len(read) == 2 and isinstance(read[0], str)
+        and isinstance(read[1], tuple) and all(
+            isinstance(r, tuple) and len(r) == 3 and isinstance(r[0], int) and isinstance(r[1], int)
+            and isinstance(r[2], str) for r in read[1])
+        for path, read in value.items())
+
+
+def _same_lines(regions: Regions, by_path: dict[str, SourceFile]) -> bool:
+    """Every range of lines a rule read is as it was (a file with the digest noted is not read again)."""
+    for path, (known, ranges) in regions.items():
+        source = by_path.get(path)
+        if source is None:
+            return False
+        if _raw_digest(source) == known:
+            continue
+        lines = source.unnoted_lines()
+        if any(_lines_digest(lines, first, last) != digest for first, last, digest in ranges):
+            return False
+    return True
 
 
 def _unchanged(digests: dict[str, str], by_path: dict[str, SourceFile]) -> bool:

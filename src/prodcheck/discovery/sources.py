@@ -210,6 +210,35 @@ class SourceFile:
         lines = self.lines
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
+    def note_use(self) -> None:
+        """Note a use of the whole file's bytes (as `data` does) for a reader that takes `unnoted_lines`."""
+        if _reads is not None:
+            _reads.active.add(self.path)
+
+    def unnoted_lines(self) -> list[str]:
+        """The file's lines (its text's, else its bytes decoded once), without noting a use: the caller notes what
+        it reads, the whole file (`note_use`) or some of its lines (`note_lines`)."""
+        if self._text is not None:
+            cached = self.views.get("_lines")
+            if cached is None:
+                cached = self.views["_lines"] = self._text.splitlines()
+            return cached  # type: ignore[return-value]  # the "_lines" view is always a list[str]
+        decoded: list[str] | None = self.views.get("_decoded_lines")  # type: ignore[assignment]  # a list[str] view
+        if decoded is None:
+            decoded = self.views["_decoded_lines"] = (self.raw or b"").decode("utf-8", "replace").splitlines()
+        return decoded
+
+    def note_lines(self, first: int, last: int) -> None:
+        """Note that a rule's answer depends on lines `first`..`last` only (of `unnoted_lines`): an edit elsewhere
+        in the file that moves no fact leaves it standing (incremental.py). Outside the rules' phase, a use."""
+        reads = _reads
+        if reads is None:
+            return
+        if reads.active is reads.paths:
+            reads.regions.setdefault(self.path, set()).add((first, last))
+        else:
+            reads.active.add(self.path)
+
 
 class Reads:
     """What a run's model and rules read beyond the facts: files' own bytes, and root files that
@@ -221,6 +250,7 @@ class Reads:
         self.paths: set[str] = set()
         self.finished: set[str] = set()
         self.active = self.paths  # where a use is noted now
+        self.regions: dict[str, set[tuple[int, int]]] = {}  # the lines a rule read of a file (`note_lines`)
         self.root_files: dict[tuple[str, str], str] = {}  # (how, name) -> what was seen
 
 

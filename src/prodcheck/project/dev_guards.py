@@ -18,21 +18,27 @@ _SPLIT = lazy(r"[^A-Za-z0-9!=]+|_")
 _LOOK_BACK = 60  # lines above a statement searched for its enclosing block
 
 
-def source_lines(source: SourceFile) -> list[str]:
-    """A file's lines; Python sources keep bytes (the parser decodes them): decoded once per file."""
-    if source.text is not None:
-        return source.lines
-    lines: list[str] | None = source.views.get("_decoded_lines")  # type: ignore[assignment]  # a list[str] view
-    if lines is None:
-        lines = (source.data or b"").decode("utf-8", "replace").splitlines()
-        source.views["_decoded_lines"] = lines
-    return lines
+def guarded(source: SourceFile, line: int) -> bool:
+    """The statement at a file's `line` sits in an `if` block whose condition names development; the lines read are
+    noted (`SourceFile.note_lines`)."""
+    found, first = _guard(source.unnoted_lines(), line)
+    source.note_lines(first, line)
+    return found
 
 
-def dev_guarded(lines: list[str], line: int) -> bool:
-    """The statement at `line` sits in an `if` block whose condition names development."""
+def condition_of(source: SourceFile, line: int) -> str | None:
+    """The head of the `if` / `elif` block the statement at a file's `line` sits in directly (`_condition`); the
+    lines read are noted (`SourceFile.note_lines`)."""
+    found, first = _condition(source.unnoted_lines(), line)
+    source.note_lines(first, line)
+    return found
+
+
+def _guard(lines: list[str], line: int) -> tuple[bool, int]:
+    """Whether the statement at `line` sits in an `if` block whose condition names development; and the first line
+    read."""
     if not 0 < line <= len(lines):
-        return False
+        return False, line
     text = lines[line - 1]
     indent = len(text) - len(text.lstrip())
     for number in reversed(range(max(1, line - _LOOK_BACK + 1), line)):  # the nearest line first
@@ -44,21 +50,21 @@ def dev_guarded(lines: list[str], line: int) -> bool:
             continue
         head = above.strip()
         if not head.startswith(("if ", "elif ")):
-            return False  # the nearest enclosing block is not a condition
+            return False, number  # the nearest enclosing block is not a condition
         tokens = {t.lower() for t in _SPLIT.split(head[head.index(" "):]) if t}  # the `:` splits like a space
         if "!=" in head:
             tokens.add("!=")
         if tokens & _NEGATIONS:
-            return False
-        return bool(tokens & _GUARD_WORDS)
-    return False
+            return False, number
+        return bool(tokens & _GUARD_WORDS), number
+    return False, max(1, line - _LOOK_BACK + 1)
 
 
-def enclosing_condition(lines: list[str], line: int) -> str | None:
+def _condition(lines: list[str], line: int) -> tuple[str | None, int]:
     """The head of the `if` / `elif` block the statement at `line` sits in directly (`if RUN_MIGRATIONS:`),
-    stripped; None when its nearest enclosing block is anything else."""
+    stripped, None when its nearest enclosing block is anything else; and the first line read."""
     if not 0 < line <= len(lines):
-        return None
+        return None, line
     text = lines[line - 1]
     indent = len(text) - len(text.lstrip())
     for number in reversed(range(max(1, line - _LOOK_BACK + 1), line)):
@@ -68,5 +74,5 @@ def enclosing_condition(lines: list[str], line: int) -> str | None:
         if len(above) - len(above.lstrip()) >= indent:
             continue
         head = above.strip()
-        return head if head.startswith(("if ", "elif ")) else None
-    return None
+        return (head if head.startswith(("if ", "elif ")) else None), number
+    return None, max(1, line - _LOOK_BACK + 1)

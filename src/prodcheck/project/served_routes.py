@@ -16,7 +16,7 @@ from prodcheck.discovery.context import explain_name
 from prodcheck.knowledge.frameworks import app_kind
 from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context
-from prodcheck.project.dev_guards import dev_guarded, source_lines
+from prodcheck.project.dev_guards import guarded
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.project.python_names import SAME_CALL
 from prodcheck.project.views import FileViews
@@ -201,7 +201,7 @@ def _to_production_app(views: FileViews, tree: _Tree, router: str) -> tuple[str,
             source = views.by_path.get(edge.path)
             if edge.parent in seen or source is None or source.context == Context.TEST:
                 continue
-            if dev_guarded(source_lines(source), edge.call.span.line):
+            if guarded(source, edge.call.span.line):
                 continue  # `if settings.DEBUG: app.include_router(debug.router)`: served in development only
             seen.add(edge.parent)
             stack.append((edge.parent, first or edge, hops + 1))

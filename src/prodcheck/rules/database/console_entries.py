@@ -10,7 +10,7 @@ from prodcheck.model.facts import Function, PyFacts
 from prodcheck.model.files import Context
 from prodcheck.project import Project
 from prodcheck.project.console_scripts import ConsoleScript
-from prodcheck.project.dev_guards import enclosing_condition, source_lines
+from prodcheck.project.dev_guards import condition_of
 from prodcheck.parsing.shell import SimpleCommand
 from prodcheck.project.infra import Process, Step
 from prodcheck.rules.database.flag_gates import opt_in_variable
@@ -55,7 +55,7 @@ def before_main_work(project: Project, entry: ConsoleEntry, line: int) -> bool:
     that does more than log), and in no branch the model cannot tell (`if args.command == "migrate":`; an
     opt-in flag's `if` is read by flag_gates)."""
     source = project.by_path.get(entry.facts.path)
-    head = enclosing_condition(source_lines(source), line) if source is not None else None
+    head = condition_of(source, line) if source is not None else None
     if head is not None and opt_in_variable(project, entry.facts, line) is None:
         return False
     return any(call.span.line > line and call.name.rsplit(".", 1)[-1] not in _REPORTING
@@ -123,7 +123,6 @@ def console_migration(project: Project, command: SimpleCommand) -> tuple[list[Ho
         return None
     function, facts, script = found
     source = project.by_path.get(facts.path)
-    lines = source_lines(source) if source is not None else []
     paths = [path for path in reachable_migrations(project, function, facts)
-             if enclosing_condition(lines, path[0].call.span.line) is None]
+             if source is None or condition_of(source, path[0].call.span.line) is None]
     return (min(paths, key=lambda path: rank(project, path)), function, script) if paths else None

@@ -14,7 +14,7 @@ from prodcheck.model.finding import Location
 from prodcheck.parsing.shell import expand_default
 from prodcheck.project import Project
 from prodcheck.project.infra import Process
-from prodcheck.project.dev_guards import enclosing_condition, source_lines
+from prodcheck.project.dev_guards import condition_of
 from prodcheck.lazy_pattern import lazy
 
 # What a boolean setting read from the environment takes as off (pydantic's and distutils' strtobool spellings:
@@ -35,7 +35,7 @@ def opt_in_variable(project: Project, facts: PyFacts, line: int) -> str | None:
     holding the flag (`if RUN_MIGRATIONS:`), or the variable read in the condition itself with an off default
     (`if os.getenv("FASTAPI_AUTO_RELOAD", "").lower() in ("1", "true"):`)."""
     source = project.by_path.get(facts.path)
-    head = enclosing_condition(source_lines(source), line) if source is not None else None
+    head = condition_of(source, line) if source is not None else None
     condition = f" {head.split(' ', 1)[1]}" if head and " " in head else ""
     # a read the condition negates (`if not getenv(...)`, `!= "1"`) gates the other way: not an opt-in
     read = _READ_IN_CONDITION.search(condition) if " not " not in condition and "!=" not in condition else None

@@ -11,7 +11,7 @@ from prodcheck.fix.python import add_keyword
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.project import Engine, Project
 from prodcheck.project.db_urls import UrlResolver
-from prodcheck.project.dev_guards import dev_guarded, source_lines
+from prodcheck.project.dev_guards import guarded
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 
 
@@ -124,7 +124,7 @@ class PoolWithoutPrePing(Rule):
             if short_lived(engine):
                 continue
             source = project.by_path.get(engine.facts.path)
-            if source is not None and dev_guarded(source_lines(source), value.span.line):
+            if source is not None and guarded(source, value.span.line):
                 continue  # `if settings.environment == "development": return create_async_engine(...)`
             name = value.last
             recycle = " (`pool_recycle` only retires connections by age; it does not notice a dead one)" \

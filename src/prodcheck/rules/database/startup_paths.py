@@ -11,7 +11,7 @@ from prodcheck.knowledge.names import Resolver
 from prodcheck.knowledge.servers import server_run_calls
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project import Project
-from prodcheck.project.dev_guards import dev_guarded, source_lines
+from prodcheck.project.dev_guards import guarded
 from prodcheck.rules.concurrency.holds import Holds
 from prodcheck.rules.database.migration_calls import drops_tables, library_setup, migration_call, string_arguments
 from prodcheck.model.record import record
@@ -266,7 +266,7 @@ def reachable_migrations(project: Project, hook: Function, facts: PyFacts,
 def dev_guarded_call(project: Project, path: str, line: int) -> bool:
     """The call sits in an `if` block whose condition names development (`if settings.is_sqlite():`)."""
     source = project.by_path.get(path)
-    return source is not None and dev_guarded(source_lines(source), line)
+    return source is not None and guarded(source, line)
 
 
 def _opaque_runner(project: Project, call: Call, seen: frozenset[str]) -> bool:

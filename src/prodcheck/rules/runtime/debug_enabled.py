@@ -10,7 +10,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
-from prodcheck.project.dev_guards import dev_guarded, source_lines
+from prodcheck.project.dev_guards import guarded
 from prodcheck.project.infra import k8s_env, scalar_location
 from prodcheck.project.images import is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
@@ -166,7 +166,7 @@ def _development(project: Project, facts: PyFacts, in_main: bool, line: int) -> 
     if in_main:
         return {"context": Context.DEV}
     source = project.by_path.get(facts.path)
-    if source is not None and dev_guarded(source_lines(source), line):
+    if source is not None and guarded(source, line):
         return {"context": Context.DEV, "context_reason": "inside an `if` whose condition names development"}
     return {}
 

@@ -18,7 +18,6 @@ import re
 
 from prodcheck.model.facts import PyFacts, Value
 from prodcheck.project import Project
-from prodcheck.project.dev_guards import source_lines
 from prodcheck.rules.helpers import classes_based_on
 from prodcheck.model.record import record
 from prodcheck.lazy_pattern import lazy
@@ -54,7 +53,8 @@ def settings_url_passwords(project: Project, facts: PyFacts) -> dict[str, UrlPas
         cls = methods.get(literal.scope)
         if cls is None or "://" not in literal.value or source is None:
             continue
-        lines = source_lines(source)[literal.span.line - 1: literal.span.end_line]
+        lines = source.unnoted_lines()[literal.span.line - 1: literal.span.end_line]
+        source.note_lines(literal.span.line, literal.span.end_line)
         text = "".join(piece.group("text") for line in lines for piece in _PIECE.finditer(line))
         for url in _URL.finditer(text):
             field = _FIELD.match(url.group("password").strip())
