@@ -1,15 +1,15 @@
 """project/dev_guards.py: a line is development-only when the nearest enclosing block (by indentation,
 blank and comment lines skipped) is an `if`/`elif` whose condition names development, not negated and
-not compared with `!=`; and a file's lines are decoded once per file."""
+not compared with `!=`; a file's lines are decoded once per file; and a guard notes only the lines it read."""
 from __future__ import annotations
 
 import textwrap
 
 import pytest
 
-from prodcheck.discovery.sources import SourceFile
+from prodcheck.discovery.sources import SourceFile, recording
 from prodcheck.model.files import Context, FileKind
-from prodcheck.project.dev_guards import dev_guarded, source_lines
+from prodcheck.project.dev_guards import condition_of, dev_guarded, guarded
 
 
 def _lines(text: str) -> list[str]:
@@ -99,17 +99,29 @@ def test_the_guard_is_looked_for_59_lines_up_at_most() -> None:
 
 def test_a_text_file_gives_its_lines() -> None:
     source = SourceFile("start.sh", FileKind.SHELL, Context.PROD, text="if true\nthen\n")
-    assert source_lines(source) == ["if true", "then"]
+    assert source.unnoted_lines() == ["if true", "then"]
 
 
 def test_python_bytes_are_decoded_once_with_bad_bytes_replaced() -> None:
     source = SourceFile("app/main.py", FileKind.PYTHON, Context.PROD, data=b"if DEBUG:\n    x = '\xff'\n")
-    lines = source_lines(source)
+    lines = source.unnoted_lines()
     assert lines == ["if DEBUG:", "    x = '\ufffd'"]
     assert source.views["_decoded_lines"] is lines
-    assert source_lines(source) is lines  # the second call reads the view, not the bytes again
+    assert source.unnoted_lines() is lines  # the second call reads the view, not the bytes again
     empty = SourceFile("app/empty.py", FileKind.PYTHON, Context.PROD, data=None)
-    assert source_lines(empty) == []
+    assert empty.unnoted_lines() == []
+
+
+def test_a_guard_notes_the_lines_it_read_not_the_file() -> None:
+    """A cached re-run compares these lines only (incremental.Regions): from the line asked about up to the line
+    that decided, or the whole window when none did."""
+    text = "import db\n\n\nif settings.DEBUG:\n    # create the tables\n\n    db.create_all()\nx = 1\n"
+    source = SourceFile("app/main.py", FileKind.PYTHON, Context.PROD, data=text.encode())
+    with recording() as reads:
+        assert guarded(source, 7)
+        assert condition_of(source, 8) is None  # nothing encloses it: every line above it was read
+    assert reads.regions == {"app/main.py": {(4, 7), (1, 8)}}
+    assert reads.paths == set()
 
 
 def test_the_walk_stops_at_the_first_line_and_never_wraps_to_the_last() -> None:

@@ -34,6 +34,11 @@ def condition_of(source: SourceFile, line: int) -> str | None:
     return found
 
 
+def dev_guarded(lines: list[str], line: int) -> bool:
+    """The statement at `line` sits in an `if` block whose condition names development."""
+    return _guard(lines, line)[0]
+
+
 def _guard(lines: list[str], line: int) -> tuple[bool, int]:
     """Whether the statement at `line` sits in an `if` block whose condition names development; and the first line
     read."""
