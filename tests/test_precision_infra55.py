@@ -1,0 +1,49 @@
+"""Deployment-file patterns real repositories outside the labelled set showed prodcheck getting wrong (stop 55)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_json
+from prodcheck.parsing.shell import split_script
+from prodcheck.project.workflow_commands import deploy_command, rehearsal
+
+FIXTURES = Path(__file__).parent / "fixtures" / "precision"
+
+
+def _loud(name: str, *codes: str) -> list[tuple[str, str, int, str]]:
+    args = [a for code in codes for a in ("--select", code)]
+    _, report = run_json(FIXTURES / name, *args)
+    return sorted((f["code"], f["path"], f["line"], f["severity"]) for f in report["findings"]
+                  if f["severity"] != "info")
+
+
+def test_a_chart_checked_with_helm_install_dry_run_is_not_deployed() -> None:
+    """`helm install ... --dry-run` in a CI job renders and validates a chart: the folder is not made
+    production by it, so a bind-mounting compose file kept beside the chart stays development (no loud
+    PC101/PC204/PC302), and the job deploys nothing."""
+    assert _loud("context-helm-dry-run") == [("PC606", "chart/templates/deployment.yaml", 12, "warning")]
+
+
+@pytest.mark.parametrize(("line", "option"), [
+    ("helm install check chart --dry-run", "--dry-run"),
+    ("helm upgrade --install app ./chart --dry-run=server", "--dry-run=server"),
+    ("kubectl apply --dry-run=client -f k8s/", "--dry-run=client"),
+    ("kubectl apply --dry-run=none -f k8s/", None),
+    ("kubectl apply -f k8s/", None),
+    ("uv publish --dry-run", "--dry-run"),
+    ("docker build --dry-run .", None),  # not a deploy command of knowledge/workflows.toml
+])
+def test_rehearsal_options_of_deploy_commands(line: str, option: str | None) -> None:
+    command = split_script(line)[0]
+    assert rehearsal(command) == option
+    assert (deploy_command(command)[0] is None) == (option is not None or not line.startswith(("helm", "kubectl", "uv")))
+
+
+def test_a_dry_run_manifest_piped_into_apply_still_deploys() -> None:
+    """`kubectl create secret ... --dry-run=client -o yaml | kubectl apply -f -`: the second command ships it."""
+    first, second = split_script("kubectl create secret generic app --from-env-file=.env --dry-run=client -o yaml"
+                                 " | kubectl apply -f -")
+    assert deploy_command(first)[0] is None
+    assert deploy_command(second)[0] == "cluster"
