@@ -47,3 +47,16 @@ def test_a_dry_run_manifest_piped_into_apply_still_deploys() -> None:
                                  " | kubectl apply -f -")
     assert deploy_command(first)[0] is None
     assert deploy_command(second)[0] == "cluster"
+
+
+def test_pc301_a_regex_that_parses_urls_and_a_local_database_of_a_script_are_not_leaks() -> None:
+    """A regular expression written like a URL (`mysql\\+pymysql://(?P<user>[^:]+)(?::(?P<password>[^@]*))?@...`)
+    holds no password; a script that starts its own database on this machine and connects to `localhost`
+    is reported at info, as a local URL in code is. A remote host in code or in a command stays an error."""
+    assert _loud("PC301-regex-and-local-script", "PC301") == [
+        ("PC301", "app/dsn.py", 13, "error"),
+        ("PC301", "scripts/restore.sh", 2, "error"),
+    ]
+    _, report = run_json(FIXTURES / "PC301-regex-and-local-script", "--select", "PC301")
+    info = [(f["path"], f["line"]) for f in report["findings"] if f["severity"] == "info"]
+    assert info == [("scripts/make_migration.sh", 4)]
