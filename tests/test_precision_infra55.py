@@ -60,3 +60,12 @@ def test_pc301_a_regex_that_parses_urls_and_a_local_database_of_a_script_are_not
     _, report = run_json(FIXTURES / "PC301-regex-and-local-script", "--select", "PC301")
     info = [(f["path"], f["line"]) for f in report["findings"] if f["severity"] == "info"]
     assert info == [("scripts/make_migration.sh", 4)]
+
+
+def test_a_workload_whose_containers_name_no_image_is_a_patch_not_a_workload() -> None:
+    """An operator's kustomize tree keeps `config/default/manager_config_patch.yaml` (a Deployment with only the
+    container's name and args) even when no kustomization lists it: no container of it names an image, which
+    every container of a real pod needs, so it is a fragment of `config/manager/manager.yaml` (non-root by
+    its pod `securityContext`), not a second workload running as root."""
+    assert _loud("k8s-unlisted-patch") == []
+
