@@ -69,3 +69,11 @@ def test_a_workload_whose_containers_name_no_image_is_a_patch_not_a_workload() -
     its pod `securityContext`), not a second workload running as root."""
     assert _loud("k8s-unlisted-patch") == []
 
+
+def test_a_ci_image_pushed_under_a_computed_tag_keeps_the_context_its_name_gives() -> None:
+    """`Dockerfile.ci` built and pushed by docker/build-push-action with `tags: ${{ steps.image.outputs.name }}`
+    (the image the test jobs then run in): no tag to read, so the Dockerfile's own name says test and the build
+    does not make it production. The release image pushed with `${{ steps.meta.outputs.tags }}` stays production."""
+    assert [f for f in _loud("context-ci-named-image", "PC201", "PC702")] == [
+        ("PC201", "Dockerfile", 1, "warning"),
+    ]

@@ -178,7 +178,7 @@ class DeployEvidence:
             context = "."
         path = _join(base, dockerfile) if dockerfile else _join(_join(base, context), "Dockerfile")
         found = self._dockerfile_at(path)
-        if found is not None and not is_test_build(tags):
+        if found is not None and not is_test_build(tags, found):
             self._mark_prod(found, f"built by `docker build` at {where}")
             self._add_target(found, target)
             platform = platform_of_tags(tags, env)
