@@ -251,7 +251,7 @@ def test_every_verb_of_helm_kubectl_and_oc(tmp_path: Path) -> None:
     assert reasons["k8s/apply.yaml"] == f"applied by `kubectl` at {DEPLOY}:9"
 
 
-FLAGS = ["--install", "--atomic", "--wait", "--create-namespace", "--force", "--dry-run", "--debug",
+FLAGS = ["--install", "--atomic", "--wait", "--create-namespace", "--force", "--debug",
          "--reuse-values", "--reset-values", "--cleanup-on-fail"]
 
 
@@ -267,7 +267,10 @@ def test_helm_options_with_and_without_values(tmp_path: Path) -> None:
                  "helm upgrade rel ./charts/c0 -f charts/c0/values-prod.yaml -f charts/c0/missing.yaml",
                  "helm upgrade rel ./charts/c0 -f ./charts/c0/values-prod.yaml --values=ignored.yaml",
                  f"helm install rel charts/c{len(FLAGS) + 1} -f"]
-    project = _project(tmp_path, {**files, DEPLOY: _workflow(commands)})
+    # `--dry-run` renders and validates the release without installing it: the chart is not made production
+    commands += ["helm upgrade --install --dry-run rel ./charts/rehearsed"]
+    project = _project(tmp_path, {**files, "charts/rehearsed/Chart.yaml": "name: rehearsed\n",
+                                  DEPLOY: _workflow(commands)})
     reasons = _reasons(project)
     assert set(reasons) == set(files)
     assert project.views.helm_values == {

@@ -60,14 +60,17 @@ def whole_expressions(args: list[str]) -> list[str]:
 EXPRESSION = lazy(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$[A-Za-z_]\w*")
 
 
-def is_test_build(tags: list[str]) -> bool:
+def is_test_build(tags: list[str], dockerfile: str | None = None) -> bool:
     """Every tag of the image names it for tests or development (`app:integration-test-${{ github.run_id }}`,
-    `app:ci`): what CI builds to test against, not what production pulls."""
+    `app:ci`): what CI builds to test against, not what production pulls. With no tag to read (none, or
+    only `${{ steps.set-image.outputs.image }}`), the Dockerfile's own name says it (`Dockerfile.ci`,
+    `test.Dockerfile`: the image CI runs its tests in)."""
     words = set(contexts_knowledge()["path_words"]["dev"]) | set(contexts_knowledge()["path_words"]["test_words"]) \
         | set(contexts_knowledge()["names"]["test_stack_words"])
     tags = [t for t in tags if t.strip()]
-    if not tags:
-        return False
+    if not any(EXPRESSION.sub("", t).strip() for t in tags):
+        test_words = contexts_knowledge()["path_words"]["test_words"]
+        return dockerfile is not None and any(w in test_words for w in lower_words(dockerfile.rsplit("/", 1)[-1]))
     for tag in tags:
         name = EXPRESSION.sub("", tag)
         _, colon, version = name.rpartition(":")

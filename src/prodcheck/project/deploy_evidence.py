@@ -24,6 +24,7 @@ from prodcheck.project.ci_words import (
     contexts_knowledge, expression_word, is_test_build, lower_words, platform_of_tags, whole_expressions,
 )
 from prodcheck.project.script_runs import follow, make_recipes
+from prodcheck.project.workflow_commands import rehearsal
 from prodcheck.project.sources import SourceFile
 from prodcheck.lazy_pattern import lazy
 
@@ -110,6 +111,8 @@ class DeployEvidence:
         but a test job."""
         argv = list(command.argv)
         program = command.program
+        if rehearsal(command) is not None:
+            return  # `helm install --dry-run`, `kubectl apply --dry-run=server`: a check of the files, nothing ships
         if program in {"docker", "podman"} and len(argv) > 1:
             rest = argv[1:]
             if rest[:2] == ["buildx", "build"] or rest[:2] == ["image", "build"]:
@@ -175,7 +178,7 @@ class DeployEvidence:
             context = "."
         path = _join(base, dockerfile) if dockerfile else _join(_join(base, context), "Dockerfile")
         found = self._dockerfile_at(path)
-        if found is not None and not is_test_build(tags):
+        if found is not None and not is_test_build(tags, found):
             self._mark_prod(found, f"built by `docker build` at {where}")
             self._add_target(found, target)
             platform = platform_of_tags(tags, env)

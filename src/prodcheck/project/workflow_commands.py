@@ -19,6 +19,11 @@ _DEPLOY_ACTIONS = tuple(_KNOWN["actions"]["deploy"])
 # (programs, first subcommands, "cluster" | "deploy") of the command lines that ship something.
 _DEPLOY_COMMANDS = tuple((frozenset(entry["programs"]), frozenset(entry["subcommands"]), entry["kind"])
                          for entry in _KNOWN["deploy_commands"])
+# program -> the options that make its deploy command a rehearsal (`helm install --dry-run`): it ships nothing.
+_REHEARSALS: dict[str, frozenset[str]] = {}
+for _entry in _KNOWN["deploy_commands"]:
+    for _program in _entry["programs"]:
+        _REHEARSALS[_program] = _REHEARSALS.get(_program, frozenset()) | frozenset(_entry.get("rehearsal", ()))
 # program -> its global options that take the next word as their value.
 _OPTION_VALUES = {program: frozenset(options) for program, options in _KNOWN["option_values"].items()}
 
@@ -57,11 +62,25 @@ def testing_command(command: SimpleCommand) -> str | None:
     return None
 
 
+def rehearsal(command: SimpleCommand) -> str | None:
+    """The option (`--dry-run`, `--dry-run=server`) that makes a deploy command only render, validate or print
+    what it would change, or None; `--dry-run=none` is the real run."""
+    program = command.program.rsplit("/", 1)[-1]
+    flags = _REHEARSALS.get(program)
+    if not flags:
+        return None
+    for word in command.argv[1:]:
+        option, _eq, value = word.partition("=")
+        if option in flags and value.lower() not in {"none", "false"}:
+            return word
+    return None
+
+
 def deploy_command(command: SimpleCommand, self_hosted: bool = False) -> tuple[str | None, str]:
     """("migrate" | "cluster" | "deploy", phrase) when a command ships something, else (None, "")."""
     argv = command.argv
     words = [a.rsplit("/", 1)[-1] for a in argv]
-    if not words:
+    if not words or rehearsal(command) is not None:
         return None, ""
     program = words[0]
     takes_value = _OPTION_VALUES.get(program, frozenset())

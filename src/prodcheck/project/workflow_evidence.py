@@ -133,7 +133,7 @@ class WorkflowEvidence(DeployEvidence):
         tags = re.split(r"[\s,]+", EXPRESSION.sub("", tags_node.as_str() or "")) if tags_node is not None \
             and tags_node.is_scalar else \
             [t.as_str() or "" for t in tags_node.list()] if tags_node is not None and tags_node.is_seq else []
-        if found is not None and not is_test_build(tags):
+        if found is not None and not is_test_build(tags, found):
             self._mark_prod(found, f"built by docker/build-push-action at {where}")
             self._add_target(found, value("target"))
 

@@ -37,6 +37,11 @@ def build_workloads(project: Project) -> list[Workload]:
                       for c in (containers_node.list() if containers_node is not None else [])]
         inits = [Container(_container_name(c), c, True)
                  for c in (inits_node.list() if inits_node is not None else [])]
+        if containers and not any(c.node.is_map and c.node.get("image") is not None for c in containers + inits):
+            # No container names an image, which the API server requires of every container: a patch written
+            # as a whole object (`config/default/manager_config_patch.yaml` of an operator's kustomize tree,
+            # also one no kustomization lists), merged into a base workload that has the images
+            continue
         kind_node = document.get("kind")
         origin = scalar_location(source.path, kind_node)  # type: ignore[arg-type]  # k8s_documents all have a kind
         if kind in {"Job", "CronJob", "Pod"}:

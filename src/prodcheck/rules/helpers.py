@@ -24,6 +24,9 @@ _FALLBACK_URL = lazy(
     r"(?P<reference>\$\{(?P<variable>[A-Za-z_][A-Za-z0-9_]*):?-(?P<password>[^}$\s'\"`]+)\})@"
     r"(?:\$\{[A-Za-z_][A-Za-z0-9_]*:?-(?P<default_host>[^}$/:]*)\}|(?P<host>[^/\s'\"`?:$]*))"
 )
+# `mysql\+pymysql://(?P<username>[^:]+)(?::(?P<password>[^@]*))?@(?P<host>[^:]+)`: a regular expression that parses
+# database URLs, not a URL; its "password" is a group or a character class (`(?P<`, `(?:`, `[^`, `\d`, `\S`).
+_REGEX_SYNTAX = lazy(r"\(\?[P:<=!]|\[\^|\\[dDsSwW]")
 _PLACEHOLDER = lazy(r"^(?:\$.*|\{.*\}|<.*>|%\(.*|\*+|x+|\.\.\.|\[.*\]|_+|-+)$|\$\{|\{\{|\{\}", re.I)
 LOCAL_HOSTS = frozenset(load("databases")["hosts"]["local"])
 
@@ -76,7 +79,7 @@ def database_urls(text: str) -> list[DatabaseUrl]:
     found = []
     for match in _DB_URL.finditer(text):
         password = match.group("password")
-        if not _literal(password) or _spelled_template(match):
+        if not _literal(password) or _spelled_template(match) or _REGEX_SYNTAX.search(match.group(0)):
             continue
         found.append(DatabaseUrl(match.group(0), match.start(), password, match.group("host"),
                                  match.start("password") - match.start()))
