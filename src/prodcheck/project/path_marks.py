@@ -135,7 +135,13 @@ class PathMarks(LocalMarks):
             if lowered in folders["dev"]["scratch"] and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.DEV, f"under `{folder}/`, a scratch folder outside the application's packages")
-            if any(w in folders["test"]["rig_words"] for w in lower_words(part)) and not self._in_package(parts[:index]):
+            words = lower_words(part)
+            if words and words[-1] in folders["dev"]["documentation"] \
+                    and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
+                folder = "/".join(parts[: index + 1])
+                return Placement(Context.DEV, f"under `{folder}/`, a documentation folder outside the application's "
+                                 "packages")
+            if any(w in folders["test"]["rig_words"] for w in words) and not self._in_package(parts[:index]):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.TEST, f"under `{folder}/`, a folder of evaluation or benchmark rigs "
                                  "(not a sub-package of the application)")
