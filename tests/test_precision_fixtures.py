@@ -678,3 +678,14 @@ def test_pc501_a_helper_that_only_stages_rows_on_the_session_sends_nothing() -> 
     """`stage_draft(db, draft)` only calls `db.add`: nothing reaches the database until a commit; `save_draft`
     commits, and is reported."""
     assert _loud("PC501-session-add-only", "PC501") == [("PC501", "app/main.py", 39, "error")]
+
+
+def test_pc302_a_pusher_protocol_app_key_is_public_its_secret_is_not() -> None:
+    """Pusher, Soketi and Laravel Reverb identify the app to browsers by its app key (public by design) and sign
+    with the app secret (keep's compose files and UI image set `PUSHER_APP_KEY`/`SOKETI_DEFAULT_APP_KEY` beside
+    `..._APP_SECRET`): only the secrets are findings, in compose (PC302) and in an image's `ENV` (PC205)."""
+    assert _loud("PC302-pusher-app-keys", "PC302", "PC205") == [
+        ("PC205", "ui/Dockerfile", 3, "error"),
+        ("PC302", "docker-compose.yml", 13, "error"),
+        ("PC302", "docker-compose.yml", 19, "error"),
+    ]
