@@ -689,3 +689,13 @@ def test_pc302_a_pusher_protocol_app_key_is_public_its_secret_is_not() -> None:
         ("PC302", "docker-compose.yml", 13, "error"),
         ("PC302", "docker-compose.yml", 19, "error"),
     ]
+
+
+def test_pc205_a_build_argument_in_the_environment_of_a_stage_whose_files_alone_ship() -> None:
+    """prefect's Dockerfile copies `VITE_AMPLITUDE_API_KEY` into the environment of its `ui-v2-builder` stage, whose
+    built files a later stage copies: the image never has that environment. A stage the image is built `FROM`, or
+    one a deploy path builds with `--target`, is shipped: its copy stays a finding."""
+    assert _loud("PC205-build-stage-env", "PC205") == [
+        ("PC205", "Dockerfile", 9, "error"),
+        ("PC205", "worker/Dockerfile", 3, "error"),
+    ]
