@@ -699,3 +699,19 @@ def test_pc205_a_build_argument_in_the_environment_of_a_stage_whose_files_alone_
         ("PC205", "Dockerfile", 9, "error"),
         ("PC205", "worker/Dockerfile", 3, "error"),
     ]
+
+
+def test_a_compose_file_in_a_python_package_that_builds_nothing_is_development() -> None:
+    """keep keeps a docker-compose.yml beside several provider modules (`keep/providers/grafana_provider/`: a
+    Grafana, a Prometheus, node exporters to try the provider against): a package's folder is no deployment, and
+    the file builds nothing of the project. A compose file there that builds the package's image, or one at the
+    root, stays production."""
+    _, report = run_json(FIXTURES / "context-compose-in-package", "--select", "PC302", "--select", "PC203")
+    placed = {(f["code"], f["path"]): (f["severity"], f["context"]) for f in report["findings"]}
+    assert placed == {
+        ("PC203", "app/integrations/metrics/docker-compose.yml"): ("info", "dev"),
+        ("PC302", "app/worker/docker-compose.yml"): ("error", "prod"),
+        ("PC302", "docker-compose.yml"): ("error", "prod"),
+    }
+    reason = next(f["context_reason"] for f in report["findings"] if f["path"].startswith("app/integrations/"))
+    assert "sits in the Python package `app/integrations/metrics/` and builds nothing" in reason
