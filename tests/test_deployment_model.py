@@ -103,6 +103,27 @@ def test_manifests_a_local_cluster_script_applies_are_development(tmp_path: Path
     assert "k8s/api.yml" not in placements or placements["k8s/api.yml"][0] != Context.DEV
 
 
+def test_manifests_a_makefile_recipe_applies_to_a_local_cluster_are_development(tmp_path: Path) -> None:
+    """OpenHands' `make kind` creates a kind cluster and runs `kubectl apply -f kind/manifests`: the manifests directly
+    in that folder go to the developer's machine. A sub-folder (kubectl needs `-R` for it) and a recipe that starts
+    no cluster (`make deploy`) place nothing."""
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {}\nspec:\n  template:\n    spec:\n"
+                  "      containers:\n        - name: api\n          image: api:1.0.0\n")
+    placements = _placements(tmp_path, {
+        "Makefile": ("kind:\n\t@if kind get clusters | grep -q dev; then echo ok; else \\\n"
+                     "\t\tkind create cluster --name dev --config kind/cluster.yaml; \\\n\tfi\n"
+                     "\t@kubectl apply -f kind/manifests\n\n"
+                     "deploy:\n\tkubectl apply -f k8s/api.yml\n"),
+        "kind/manifests/api.yaml": deployment.format("sandbox"),
+        "kind/manifests/extra/api.yaml": deployment.format("extra"),
+        "k8s/api.yml": deployment.format("api"),
+    })
+    assert placements["kind/manifests/api.yaml"] == (
+        Context.DEV, "applied by `make kind` (Makefile:2) to a local cluster (`kind create cluster`)")
+    assert placements.get("kind/manifests/extra/api.yaml", (None,))[0] != Context.DEV
+    assert placements.get("k8s/api.yml", (None,))[0] != Context.DEV
+
+
 def test_a_plain_compose_file_builds_a_production_image(tmp_path: Path) -> None:
     """A compose file nothing places stays in production, and so does what it builds (no "production compose
     file" said of it); a Dockerfile beside it that nothing builds is ambiguous."""

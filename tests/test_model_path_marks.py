@@ -55,7 +55,15 @@ _RIGS = "a folder of test rigs"
     ("examples/loadtest/run.py", (Context.DEV, f"under `examples/`, {_EXAMPLES}")),
     ("loadtests/locustfile.py", (Context.TEST, f"under `loadtests/`, {_RIGS}")),
     ("Perf/compose.yml", (Context.TEST, f"under `Perf/`, {_RIGS}")),
-    ("perf/bench.py", None),
+    ("perf/bench.py", (Context.TEST, "under `perf/`, a folder of evaluation or benchmark rigs (not a sub-package of the "
+                                     "application)")),
+    ("app/perf/probe.py", None),
+    ("load_testing/run.sh", (Context.TEST, f"under `load_testing/`, {_RIGS}")),
+    ("docs/snippet.py", (Context.DEV, "under `docs/`, a documentation folder outside the application's packages")),
+    ("internal_docs/vignettes/demo.py", (Context.DEV, "under `internal_docs/`, a documentation folder outside the "
+                                                      "application's packages")),
+    ("app/docs/router.py", None),
+    ("docs_ingest/main.py", None),
     ("sandbox/run.py", (Context.DEV, "under `sandbox/`, a scratch folder outside the application's packages")),
     ("app/sandbox/run.py", None),
     ("sandbox/pkg/run.py", (Context.DEV, "under `sandbox/`, a scratch folder outside the application's packages")),
@@ -75,7 +83,8 @@ _RIGS = "a folder of test rigs"
 ])
 def test_the_folder_and_name_words_of_a_path(tmp_path: Path, path: str, expected: tuple[Context, str] | None) -> None:
     files = {path: "services:\n  web:\n    image: org/web\n" if "compose" in path else "",
-             "sandbox/pkg/__init__.py": "", "app/sandbox/__init__.py": ""}
+             "sandbox/pkg/__init__.py": "", "app/sandbox/__init__.py": "", "app/perf/__init__.py": "",
+             "app/docs/__init__.py": ""}
     project = _project(tmp_path, files)
     found = project.deployment._folder_word(project.by_path[path])
     assert ((found.context, found.reason) if found else None) == expected

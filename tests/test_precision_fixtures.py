@@ -678,3 +678,40 @@ def test_pc501_a_helper_that_only_stages_rows_on_the_session_sends_nothing() -> 
     """`stage_draft(db, draft)` only calls `db.add`: nothing reaches the database until a commit; `save_draft`
     commits, and is reported."""
     assert _loud("PC501-session-add-only", "PC501") == [("PC501", "app/main.py", 39, "error")]
+
+
+def test_pc302_a_pusher_protocol_app_key_is_public_its_secret_is_not() -> None:
+    """Pusher, Soketi and Laravel Reverb identify the app to browsers by its app key (public by design) and sign
+    with the app secret (keep's compose files and UI image set `PUSHER_APP_KEY`/`SOKETI_DEFAULT_APP_KEY` beside
+    `..._APP_SECRET`): only the secrets are findings, in compose (PC302) and in an image's `ENV` (PC205)."""
+    assert _loud("PC302-pusher-app-keys", "PC302", "PC205") == [
+        ("PC205", "ui/Dockerfile", 3, "error"),
+        ("PC302", "docker-compose.yml", 13, "error"),
+        ("PC302", "docker-compose.yml", 19, "error"),
+    ]
+
+
+def test_pc205_a_build_argument_in_the_environment_of_a_stage_whose_files_alone_ship() -> None:
+    """prefect's Dockerfile copies `VITE_AMPLITUDE_API_KEY` into the environment of its `ui-v2-builder` stage, whose
+    built files a later stage copies: the image never has that environment. A stage the image is built `FROM`, or
+    one a deploy path builds with `--target`, is shipped: its copy stays a finding."""
+    assert _loud("PC205-build-stage-env", "PC205") == [
+        ("PC205", "Dockerfile", 9, "error"),
+        ("PC205", "worker/Dockerfile", 3, "error"),
+    ]
+
+
+def test_a_compose_file_in_a_python_package_that_builds_nothing_is_development() -> None:
+    """keep keeps a docker-compose.yml beside several provider modules (`keep/providers/grafana_provider/`: a
+    Grafana, a Prometheus, node exporters to try the provider against): a package's folder is no deployment, and
+    the file builds nothing of the project. A compose file there that builds the package's image, or one at the
+    root, stays production."""
+    _, report = run_json(FIXTURES / "context-compose-in-package", "--select", "PC302", "--select", "PC203")
+    placed = {(f["code"], f["path"]): (f["severity"], f["context"]) for f in report["findings"]}
+    assert placed == {
+        ("PC203", "app/integrations/metrics/docker-compose.yml"): ("info", "dev"),
+        ("PC302", "app/worker/docker-compose.yml"): ("error", "prod"),
+        ("PC302", "docker-compose.yml"): ("error", "prod"),
+    }
+    reason = next(f["context_reason"] for f in report["findings"] if f["path"].startswith("app/integrations/"))
+    assert "sits in the Python package `app/integrations/metrics/` and builds nothing" in reason

@@ -245,6 +245,11 @@ class LocalMarks(WorkflowEvidence):
         own = [s for s in services if s.node.get("build") is not None or not self._backing(s.image, local_images)]
         if services and not own:
             marks.append(f"{path} runs only local infrastructure ({', '.join(s.name for s in services[:4])}), none of the project's own images")
+        elif services and base and f"{base}/__init__.py" in self.views.by_path \
+                and not any(s.node.get("build") is not None for s in services):
+            # keep's keep/providers/grafana_provider/docker-compose.yml: a Grafana to try the provider module against
+            marks.append(f"{path} sits in the Python package `{base}/` and builds nothing: the services a module's "
+                         "developers run it against, not a deployment")
         return marks
 
     @staticmethod

@@ -16,6 +16,7 @@ from prodcheck.model.files import Context, FileKind
 from prodcheck.project.compose_marks import LocalMarks, dev_setting
 from prodcheck.project.ci_words import contexts_knowledge, lower_words
 from prodcheck.project.installs import Installs, installed_requirements
+from prodcheck.project.local_clusters import local_cluster_files
 from prodcheck.project.sources import SourceFile
 from prodcheck.model.record import record
 from prodcheck.lazy_pattern import lazy
@@ -135,7 +136,13 @@ class PathMarks(LocalMarks):
             if lowered in folders["dev"]["scratch"] and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.DEV, f"under `{folder}/`, a scratch folder outside the application's packages")
-            if any(w in folders["test"]["rig_words"] for w in lower_words(part)) and not self._in_package(parts[:index]):
+            words = lower_words(part)
+            if words and words[-1] in folders["dev"]["documentation"] \
+                    and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
+                folder = "/".join(parts[: index + 1])
+                return Placement(Context.DEV, f"under `{folder}/`, a documentation folder outside the application's "
+                                 "packages")
+            if any(w in folders["test"]["rig_words"] for w in words) and not self._in_package(parts[:index]):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.TEST, f"under `{folder}/`, a folder of evaluation or benchmark rigs "
                                  "(not a sub-package of the application)")
@@ -289,27 +296,7 @@ class PathMarks(LocalMarks):
 
     @cached_property
     def _local_cluster_files(self) -> dict[str, str]:
-        """Manifests a script that starts a local cluster (knowledge/contexts.toml [local_clusters]) hands to it:
-        each YAML file of the repository its commands name (`kubectl apply -f k8s/app.yml`, `envsubst < ../app.yml
-        | kubectl apply -f -`), relative to the script's folder or the root, with the reason."""
-        starts = [tuple(words) for words in contexts_knowledge()["local_clusters"]["commands"]]
-        out: dict[str, str] = {}
-        for script in self.views.of_kind(FileKind.SHELL):
-            steps = self.views.script_steps(script)
-            starter = next((" ".join(start) for step in steps for start in starts
-                            if step.program == start[0] and all(word in step.argv[1:] for word in start[1:])), None)
-            if starter is None:
-                continue
-            folder = posixpath.dirname(script.path)
-            for step in steps:
-                for word in step.argv[1:]:
-                    if not word.endswith((".yml", ".yaml")):
-                        continue
-                    for base in (folder, ""):
-                        path = posixpath.normpath(posixpath.join(base, word))
-                        if path in self.views.by_path and path not in out:
-                            out[path] = f"applied by {script.path} to a local cluster (`{starter}`)"
-        return out
+        return local_cluster_files(self.views)
 
     def _local_cluster_manifest(self, source: SourceFile) -> Placement | None:
         why = self._local_cluster_files.get(source.path) if source.kind in {FileKind.K8S, FileKind.YAML} else None

@@ -50,7 +50,7 @@ class SecretBakedIntoImage(Rule):
         for source, view in project.dockerfiles:
             yield from self._copies(project, source, view)
             yield from self._renamed_env_files(project, source, view)
-            yield from self._env_and_args(source, view)
+            yield from self._env_and_args(source, view, project.deployment.targets.get(source.path, set()))
 
     # ------------------------------------------------------------ COPY / ADD
 
@@ -199,12 +199,13 @@ class SecretBakedIntoImage(Rule):
 
     # ------------------------------------------------------------ ENV / ARG
 
-    def _env_and_args(self, source: SourceFile, view: DockerfileView) -> Iterator[Draft]:
+    def _env_and_args(self, source: SourceFile, view: DockerfileView, targets: set[str]) -> Iterator[Draft]:
         args: dict[str, bool] = {}  # ARG name -> has a default
         for instruction in view.instructions:
             if instruction.keyword == "ARG":
                 for key, value in parse_assignments(instruction.value):
                     args.setdefault(key, bool(value))
+        steps = _build_steps(view, targets)
         for stage in view.stages:
             runs = [i for i in stage.instructions if i.keyword == "RUN"]
             for instruction in stage.instructions:
@@ -216,6 +217,8 @@ class SecretBakedIntoImage(Rule):
                     location = _line_location(source, instruction.line, key, instruction.end_line)
                     reference = _VARIABLE.match(value.strip())
                     if instruction.keyword == "ENV" and reference and reference.group(1) in args:
+                        if stage.index in steps:
+                            continue  # a build step's environment: only the files later stages copy ship
                         yield self.draft(
                             f"`ENV {key}=${reference.group(1)}` copies a build argument into the image's "
                             "environment: `docker inspect` on the image shows the secret", location)
@@ -241,6 +244,20 @@ class SecretBakedIntoImage(Rule):
                         yield self.draft(
                             f"build argument `{key}` is used by `RUN`: build arguments are recorded in the image "
                             "history; pass secrets with `RUN --mount=type=secret`", location, severity=Severity.WARNING)
+
+
+def _build_steps(view: DockerfileView, targets: set[str]) -> frozenset[int]:
+    """The stages that only feed files to later ones (`COPY --from=ui-builder`): not the last stage, a deploy path's
+    `--target`, or a stage either is built `FROM`. An image built from the Dockerfile has their files,
+    never their `ENV` (https://docs.docker.com/build/building/multi-stage/)."""
+    copied = {flag.partition("=")[2].lower() for i in view.instructions if i.keyword in {"COPY", "ADD"}
+              for flag in i.flags if flag.startswith("--from=")}
+    if not copied:
+        return frozenset()
+    runs = [view.stage(target) for target in (None, *sorted(targets))]
+    shipped = {member.index for stage in runs if stage is not None for member in view.lineage(stage)}
+    return frozenset(stage.index for stage in view.stages if stage.index not in shipped
+                     and ((stage.name or "").lower() in copied or str(stage.index) in copied))
 
 
 _NETRC_PASSWORD = lazy(r"\bpassword\s+(\S+)")

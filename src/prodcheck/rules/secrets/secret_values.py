@@ -41,6 +41,7 @@ _OUTBOUND_WORDS = frozenset(_NAMES["outbound_words"])
 _THROWAWAY_WORDS = frozenset(_NAMES["throwaway_words"])
 _APP_KEY_WORDS = frozenset(_NAMES["app_key_words"])
 _KEYLESS = tuple(tuple(sequence) for sequence in _NAMES["keyless_services"])
+_PUBLIC_KEY_SERVICES = frozenset(_NAMES["public_key_services"])
 _PLACEHOLDER = lazy(_VALUES["placeholder"], re.I)
 _PLACEHOLDER_WORDS = lazy(_VALUES["placeholder_words"], re.I)
 _REFERENCE = lazy(_VALUES["reference"], re.I)
@@ -98,6 +99,9 @@ def is_secret_name(name: str) -> bool:
         return False
     if any(tuple(words[i:i + len(k)]) == k for k in _KEYLESS for i in range(len(words))):
         return False  # `LM_STUDIO_API_KEY`, `OLLAMA_API_KEY`: a local server that accepts any key
+    if words[-1] == "KEY" and len(words) > 1 and (words[-2] in _PUBLIC_KEY_SERVICES or (
+            words[-2] == "APP" and any(w in _PUBLIC_KEY_SERVICES for w in words[:-2]))):
+        return False  # `PUSHER_APP_KEY`, `SOKETI_DEFAULT_APP_KEY`: a Pusher-protocol app key, public by design
     if len(words) == 1 and words[0] in {"PWD", "KEY", "TOKENS"}:
         return False  # $PWD is the working directory; a bare KEY is usually a lookup key
     if words[-2:] == ["SECRET", "KEY"] and words[-3:-2] != [] and words[-3] not in _SIGNED_WORDS \

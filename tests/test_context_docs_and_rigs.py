@@ -1,0 +1,32 @@
+"""Documentation trees and benchmark rigs outside the application's packages are not what production runs
+(knowledge/contexts.toml [folders]): phoenix's internal_docs/vignettes/*.py and scripts/perf/*.py, prefect's
+load_testing/ and benches/. The same words inside a package, or not as a folder's last word, stay production."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_json
+
+FIXTURE = Path(__file__).parent / "fixtures" / "precision" / "context-docs-and-rigs"
+
+
+def test_docs_and_rig_folders_outside_the_packages_are_not_production() -> None:
+    _, report = run_json(FIXTURE)
+    placed = {(f["code"], f["path"]): (f["severity"], f["context"]) for f in report["findings"]}
+    assert placed == {
+        ("PC601", "Dockerfile"): ("info", "prod"),
+        # inside the application's packages: a docs router, latency probes
+        ("PC301", "app/api/docs/pages.py"): ("error", "prod"),
+        ("PC301", "app/perf/probes.py"): ("error", "prod"),
+        # `docs_ingest/`: a service about documents, its last word is not a documentation word
+        ("PC301", "docs_ingest/main.py"): ("error", "prod"),
+        # the documentation site's image, a load-test runner, a timing script
+        ("PC201", "docs/site/Dockerfile"): ("info", "dev"),
+        ("PC301", "load_testing/run-server.sh"): ("info", "test"),
+        ("PC301", "scripts/perf/time_queries.py"): ("info", "test"),
+    }
+    reasons = {f["path"]: f["context_reason"] for f in report["findings"]}
+    assert reasons["docs/site/Dockerfile"] == "under `docs/`, a documentation folder outside the application's packages"
+    assert reasons["scripts/perf/time_queries.py"].startswith("under `scripts/perf/`, a folder of evaluation or benchmark")
+    # the snippet of a design note (a SQLite pool, a password) and a benchmark's fallback password: not reported
+    assert not [f for f in report["findings"] if f["path"].startswith(("internal_docs/", "tools/benches/"))]
