@@ -1,5 +1,5 @@
-"""PC501 reach on patterns of real services no label covered: what a construction of a subclass says about how
-the server builds its objects (rules/concurrency/hierarchy.py `_built`)."""
+"""PC501 on patterns of real services no label covered: what a construction of a subclass says about how the
+server builds its objects (rules/concurrency/hierarchy.py `_built`), and how long a sleep must be to stall."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,3 +21,13 @@ def test_a_subclass_built_only_in_a_demo_or_a_test_does_not_hide_the_factory_s_o
     reported. A base whose production code builds one subclass by name still runs only that one: the mail
     notifier a test builds is not reported."""
     assert _pc501("PC501-subclass-built-in-a-demo") == [("app/steps/webhook.py", 8, "error")]
+
+
+def test_a_sleep_under_a_millisecond_is_info_and_a_polling_sleep_stays_an_error() -> None:
+    """An id generator that spins with `time.sleep(0.0001)` to the next millisecond when its sequence runs out is
+    back before a request notices: info, saying so. A helper polling with `time.sleep(0.01)` stays an error."""
+    _, report = run_json(FIXTURES / "PC501-brief-sleep", "--select", "PC501")
+    found = {f["line"]: f for f in report["findings"]}
+    assert sorted((line, f["severity"]) for line, f in found.items()) == [(10, "info"), (11, "error")]
+    assert "less than a millisecond" in found[10]["message"]
+    assert "less than a millisecond" not in found[11]["message"]
