@@ -31,3 +31,10 @@ def test_a_sleep_under_a_millisecond_is_info_and_a_polling_sleep_stays_an_error(
     assert sorted((line, f["severity"]) for line, f in found.items()) == [(10, "info"), (11, "error")]
     assert "less than a millisecond" in found[10]["message"]
     assert "less than a millisecond" not in found[11]["message"]
+
+
+def test_a_classmethod_of_the_configured_implementation_runs_each_subclass_s() -> None:
+    """`get_impl(UserAuth, name) -> type[T]` (its first parameter `cls: type[T]`, a module function's, given by the
+    call) imports the configured subclass; `await impl.get_instance(request)` on that class runs the classmethod
+    of whichever subclass it is: the API-key implementation's sync query is reported, the anonymous one is not."""
+    assert _pc501("PC501-configured-implementation") == [("app/auth/api_keys.py", 22, "error")]
