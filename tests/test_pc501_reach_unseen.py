@@ -38,3 +38,10 @@ def test_a_classmethod_of_the_configured_implementation_runs_each_subclass_s() -
     call) imports the configured subclass; `await impl.get_instance(request)` on that class runs the classmethod
     of whichever subclass it is: the API-key implementation's sync query is reported, the anonymous one is not."""
     assert _pc501("PC501-configured-implementation") == [("app/auth/api_keys.py", 22, "error")]
+
+
+def test_an_async_exception_handler_is_on_the_request_path() -> None:
+    """Starlette awaits an `async def` exception handler (`@app.exception_handler(Exc)`) on the event loop for the
+    request that failed: its alert sent with `requests` is reported. One registered with `add_exception_handler`
+    as a plain `def` runs in the threadpool, and a test app's handler is never deployed: neither is reported."""
+    assert _pc501("PC501-exception-handlers") == [("app/main.py", 18, "error")]
