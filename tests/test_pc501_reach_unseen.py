@@ -45,3 +45,10 @@ def test_an_async_exception_handler_is_on_the_request_path() -> None:
     request that failed: its alert sent with `requests` is reported. One registered with `add_exception_handler`
     as a plain `def` runs in the threadpool, and a test app's handler is never deployed: neither is reported."""
     assert _pc501("PC501-exception-handlers") == [("app/main.py", 18, "error")]
+
+
+def test_a_decorator_factory_s_session_factory_is_followed_into_its_wrapper() -> None:
+    """`async_transaction(session_factory: Callable[..., Session] = ...)` -> `decorator(func)` -> `async def
+    wrapper`: the wrapper's `session_factory` is the factory's parameter, two functions up (the nearest enclosing
+    function that binds it), so the commit after the awaited body is a sync session's, on the event loop."""
+    assert _pc501("PC501-decorator-factory-session") == [("app/transactions.py", 17, "error")]
