@@ -132,7 +132,10 @@ def _exception_handlers(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[Fun
     """The functions an application registers to handle an error of a request (`@app.exception_handler(Exc)`,
     `app.add_exception_handler(Exc, handler)`): Starlette awaits an `async def` one on the event loop, for the
     request that failed. A test's own handlers are left out."""
-    for facts in index.files.values():
+    # a decorator is a call of its own where it is applied (`app.exception_handler(Exc)`): only the files making
+    # one are read, not every function of the project
+    decorating = {facts.path: facts for facts, _call in index.calls.ending(kb.exception_decorators, dotted=True)}
+    for facts in decorating.values():
         if not _uses_starlette(facts) or index.contexts.get(facts.path, Context.PROD) == Context.TEST:
             continue
         for function in facts.functions:
