@@ -51,6 +51,21 @@ class Family:
     yields: frozenset[str] = frozenset()
     # names whose presence among a function's arguments makes it return at once (`fcntl.LOCK_NB`)
     unless: frozenset[str] = frozenset()
+    # a first argument, a number of seconds below this, waits too briefly for a request to notice (`time.sleep(0.0001)`
+    # spinning to the next millisecond): reported at info, saying `brief_why`
+    brief: float = 0.0
+    brief_why: str = ""
+
+    def brief_call(self, value: Value) -> bool:
+        """Whether the call `value` of one of the family's functions waits less than `brief` seconds: its first
+        argument (or `secs=`) a number below it."""
+        if not self.brief:
+            return False
+        given = value.items[0] if value.items else value.kwarg("secs")
+        if given is None or given.kind != "const":
+            return False
+        seconds = given.literal
+        return type(seconds) in (int, float) and 0 <= seconds < self.brief  # type: ignore[operator]  # int or float
 
     def cpu_method(self, method: str) -> bool:
         """Whether calling `method` on a client of this CPU family runs the computation (`model.encode(texts)`)."""
@@ -159,7 +174,7 @@ class Blocking:
                 frozenset(entry.get("attributes", ())), str(entry.get("read_what", entry["what"])),
                 str(entry.get("read_instead", entry["instead"])), bool(entry.get("cpu", False)),
                 frozenset(entry.get("opens", ())), frozenset(entry.get("yields", ())),
-                frozenset(entry.get("unless", ())),
+                frozenset(entry.get("unless", ())), float(entry.get("brief", 0.0)), str(entry.get("brief_why", "")),
             )
             self.families[key] = family
             for name in family.functions:

@@ -121,6 +121,8 @@ class Endpoints:
     decorators: frozenset[str]
     route_classes: frozenset[str]
     adders: frozenset[str]
+    exception_decorators: frozenset[str]  # `@app.exception_handler(Exc)` on an error handler
+    exception_adders: frozenset[str]  # `app.add_exception_handler(Exc, handler)`
 
 
 def _sets(table: str, *keys: str) -> tuple[frozenset[str], ...]:
@@ -132,7 +134,7 @@ def _sets(table: str, *keys: str) -> tuple[frozenset[str], ...]:
 @cache
 def endpoints() -> Endpoints:
     return Endpoints(*_sets("endpoints", "http", "websocket", "http_methods", "websocket_methods", "decorators",
-                            "route_classes", "adders"))
+                            "route_classes", "adders", "exception_decorators", "exception_adders"))
 
 
 @cache

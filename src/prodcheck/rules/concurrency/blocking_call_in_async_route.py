@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prodcheck.knowledge.blocking import blocking as blocking_kb
 from prodcheck.model.facts import Call
 from prodcheck.model.finding import Location, Severity
 from prodcheck.project import Project
@@ -47,7 +48,7 @@ class BlockingCallInAsyncRoute(Rule):
                 if call is None:
                     yield self.draft(
                         f"{blocking.what} {does} the event loop in `{defined(entry)} {short}` ({entry.why}): "
-                        f"{_light() if blocking.light else _cost(startup, local_startup)}; {_hint(blocking, entry.why)}",
+                        f"{_light(blocking) if blocking.light else _cost(startup, local_startup)}; {_hint(blocking, entry.why)}",
                         Location(entry.facts.path, blocking.call.span), severity=severity,
                     )
                     continue
@@ -55,7 +56,7 @@ class BlockingCallInAsyncRoute(Rule):
                 where = f"{blocking.facts.path}:{blocking.call.line}"
                 instead = f" ({blocking.instead} there)" if blocking.instead else ""
                 # the cost is said for start-up (it is why a warning) and for a metadata operation (why an info)
-                cost = f"; {_light()}" if blocking.light else f"; {_cost(startup, local_startup)}" if startup else ""
+                cost = f"; {_light(blocking)}" if blocking.light else f"; {_cost(startup, local_startup)}" if startup else ""
                 yield self.draft(
                     f"{chain} {does} the event loop in `{defined(entry)} {short}` ({entry.why}): it reaches "
                     f"{blocking.what} at {where}{cost}; make it async{instead} or call it with `await asyncio.to_thread()`",
@@ -78,7 +79,12 @@ def _weight(blocking: Blocking) -> int:
     return 0 if blocking.light else 1 if blocking.warning else 2
 
 
-def _light() -> str:
+def _light(blocking: Blocking) -> str:
+    """Why a light blocking call is only info: a wait of under a millisecond (knowledge/blocking.toml `brief`), or
+    one filesystem metadata operation."""
+    family = blocking_kb().function(blocking.call.value.text)
+    if family is not None and family.brief_call(blocking.call.value):
+        return family.brief_why
     return ("it is one filesystem metadata operation, no data read or written: a system call of microseconds on a "
             "local disk, no stall a request notices (so only info)")
 

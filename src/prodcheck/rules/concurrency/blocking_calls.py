@@ -38,7 +38,8 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
                 return None
             if family.unless and _names_any(call.value, family.unless):
                 return None  # `fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)`: fails at once rather than wait
-            light = family.light(name) or (name in family.opens and _handle_offloaded(index, call, function, family))
+            light = family.light(name) or family.brief_call(value) \
+                or (name in family.opens and _handle_offloaded(index, call, function, family))
             return Why(_what(family, name), family.instead, family.warning, light)
         if name in kb.sqlalchemy.inspect:
             inspected = holds.value(call.value.arg(0), function)

@@ -35,7 +35,10 @@ def given_value(value: Value, target: Function, param: str, position: int) -> Va
             return given
     if value.has_star or position < 0:
         return None
-    bound = target.params and target.params[0].name in {"self", "cls"}  # `obj.m(x)`, `Class(x)`: self is given
+    # `obj.m(x)`, `Class(x)`: self is given; a module function's first parameter named `cls` is a class handed in
+    # (`get_impl(cls: type[T], name)`), given by the call
+    first = target.params[0].name if target.params else ""
+    bound = first == "self" or (first == "cls" and bool(target.class_name))
     index = position - 1 if bound else position
     return value.items[index] if 0 <= index < len(value.items) else None
 

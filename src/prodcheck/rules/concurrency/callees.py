@@ -174,10 +174,12 @@ def _union_targets(holds: Holds, call: Call, function: Function
     at = call.value.at  # `call.value.line`, inline: a property's read is a call of its getter
     holder = holds.expression(head, function, line=at >> LINE_SHIFT if type(at) is int else at.line)  # type: ignore[union-attr]
     asked = (head, holder)
-    if holder is None or holder.kind != "object":
+    if holder is None or holder.kind not in {"object", "class"}:
         return [], asked
     if "|" not in holder.ref:
-        return holds.implementations(holder.ref, method), asked  # an abstract method several subclasses implement
+        # an abstract method several subclasses implement; on a class (`impl = get_impl(Auth, name)`, then
+        # `await impl.get_instance(request)`), a classmethod the configured subclass implements
+        return holds.implementations(holder.ref, method), asked
     found: dict[str, tuple[Function, PyFacts]] = {}
     for member in holder.ref.split("|"):  # each member's method, or each implementation of one it only declares
         for target in holds.implementations(member, method) or holds.methods(member, method):

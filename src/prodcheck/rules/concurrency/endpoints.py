@@ -5,7 +5,8 @@ Routing builds a registered `HTTPEndpoint` / `WebSocketEndpoint` subclass once p
 awaits it: its `dispatch` awaits the method named after the request's method, or `on_connect`, `on_receive`
 and `on_disconnect` (knowledge/frameworks.toml [endpoints]). Those methods, as the class or a project base class
 defines them, run on the loop as a route function does. `Route(path, handler)`, `WebSocketRoute(path, handler)`
-and `app.add_websocket_route(path, handler)` register a function the same way.
+and `app.add_websocket_route(path, handler)` register a function the same way. An exception handler
+(`@app.exception_handler(Exc)`, `app.add_exception_handler(Exc, handler)`) is awaited for the request that failed.
 
 A route table is the same registration written as data: records of a project class that take the handler as
 `endpoint=` (the name Starlette's `Route` and FastAPI's `add_api_route` give it), which a loop hands to an adder
@@ -65,6 +66,10 @@ def _entries(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
             found = holds.method(resolved.qualname, name)
             if found is not None:
                 yield found[0], found[1], f"{why}, `{short}.{name}`"
+    for function, facts in _exception_handlers(index, kb):
+        if function.qualname not in seen:
+            seen.add(function.qualname)
+            yield function, facts, "exception handler"
     for handler, path, module in _tabled(index, kb):
         resolved = index.resolve(f"{module}.{handler}") or index.resolve(handler)
         if resolved is None or resolved.qualname in seen or resolved.qualname in index.route_functions:
@@ -121,6 +126,30 @@ def _registered(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, s
         # Starlette names its websocket registrations so: `WebSocketRoute`, `add_websocket_route`
         yield handler.text, _shown(value.arg(0) or value.kwarg("path")), call.scope, facts.module, \
             "websocket" in value.last.lower()
+
+
+def _exception_handlers(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[Function, PyFacts]]:
+    """The functions an application registers to handle an error of a request (`@app.exception_handler(Exc)`,
+    `app.add_exception_handler(Exc, handler)`): Starlette awaits an `async def` one on the event loop, for the
+    request that failed. A test's own handlers are left out."""
+    # a decorator is a call of its own where it is applied (`app.exception_handler(Exc)`): only the files making
+    # one are read, not every function of the project
+    decorating = {facts.path: facts for facts, _call in index.calls.ending(kb.exception_decorators, dotted=True)}
+    for facts in decorating.values():
+        if not _uses_starlette(facts) or index.contexts.get(facts.path, Context.PROD) == Context.TEST:
+            continue
+        for function in facts.functions:
+            if any(d.kind == "call" and d.last in kb.exception_decorators and "." in d.text for d in function.decorators):
+                yield function, facts
+    for facts, call in index.calls.ending(kb.exception_adders, dotted=True):
+        handler = call.value.arg(1) or call.value.kwarg("handler")
+        if handler is None or handler.kind != "name" or index.contexts.get(facts.path, Context.PROD) == Context.TEST:
+            continue
+        scope = index.functions.get(call.scope)
+        target = index.functions.get(f"{facts.module}.{handler.text}") or index.function(handler.text) or \
+            (index.functions.get(f"{scope[0].qualname}.{handler.text}") if scope is not None else None)
+        if target is not None:
+            yield target
 
 
 def _tabled(index: PythonIndex, kb: Endpoints) -> Iterator[tuple[str, str, str]]:

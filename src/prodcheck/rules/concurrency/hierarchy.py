@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from prodcheck.knowledge.blocking import Family, Orm
 from prodcheck.knowledge.frameworks import models
-from prodcheck.model.facts import Function, PyFacts, Value
+from prodcheck.model.facts import IN_MAIN, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.model.files import Context
 from prodcheck.rules.concurrency.holding import Holding, HoldsBase, double
@@ -180,12 +180,17 @@ class Hierarchy(HoldsBase):
         return double(cls) or (entry is not None and self.index.context_of(entry[1]) == Context.TEST)
 
     def _built(self, cls: str) -> bool:
-        """The project constructs `cls` somewhere (a call whose name resolves to it) or names it in a registry
-        it picks classes from (`BACKENDS = {"sql": SqlStore, "file": FileStore}`): an implementation nothing
-        builds is no object a request can hold."""
+        """The project constructs `cls` where production runs it (a call whose name resolves to it) or names it in
+        a registry it picks classes from (`BACKENDS = {"sql": SqlStore, "file": FileStore}`): an implementation
+        nothing builds is no object a request can hold. A test, or a module's `if __name__ == "__main__":` demo,
+        that builds one subclass by name says nothing of how the server builds them (a factory importing the
+        configured class): such a construction is not counted."""
         short = cls.rsplit(".", 1)[-1]
-        return any((resolved := self.index.resolve(called)) is not None and resolved.cls and resolved.qualname == cls
-                   for called in self.called_as(short)) or cls in self._registry_classes()
+        index = self.index
+        names = {called for called in self.called_as(short)
+                 if (resolved := index.resolve(called)) is not None and resolved.cls and resolved.qualname == cls}
+        return (bool(names) and any(not call.flags & IN_MAIN and index.context_of(facts) != Context.TEST
+                                    for facts, call in index.calls.among(names))) or cls in self._registry_classes()
 
     def called_as(self, short: str) -> tuple[str, ...]:
         """The project's call names (without a `()` part) whose last part is `short`: `Repo`, `repos.Repo`."""

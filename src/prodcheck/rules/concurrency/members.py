@@ -195,9 +195,17 @@ class Members(HoldsBase):
         """`await services.get(AlgorithmsService)` with `async def get(self, service_class: type[S]) -> S`: a function
         whose return annotation is a type variable a parameter is annotated `type[...]` of returns an instance of the
         class the call gives that parameter (a service locator, a repository registry;
-        https://docs.python.org/3/library/typing.html#the-type-of-class-objects). Only a project class given by name."""
-        returned = _annotated(function.annotation)
-        built = {r.text for r in function.returns if r.kind == "call" and r.text and "." not in r.text}
+        https://docs.python.org/3/library/typing.html#the-type-of-class-objects). Only a project class given by name.
+        One annotated `-> type[T]` returns the class itself, or one deriving from it (`get_impl(UserAuth, name)`, a
+        plugin loader importing the configured subclass): a class, whose methods each subclass may implement."""
+        annotation = function.annotation
+        returned = _annotated(annotation)
+        as_class = returned is None and annotation is not None and annotation.kind == "subscript" \
+            and annotation.last in {"type", "Type"} and bool(annotation.items)
+        if as_class:
+            returned = _annotated(annotation.items[0])  # type: ignore[union-attr]  # checked just above
+        built = set() if as_class else \
+            {r.text for r in function.returns if r.kind == "call" and r.text and "." not in r.text}
         for position, param in enumerate(function.params):
             declared = param.annotation
             typed = declared is not None and declared.kind == "subscript" and declared.last in {"type", "Type"} \
@@ -207,7 +215,9 @@ class Members(HoldsBase):
                 continue
             given = given_value(value, function, param.name, position)
             resolved = self.index.resolve(given.text) if given is not None and given.kind == "name" else None
-            return Holding("object", resolved.qualname) if resolved is not None and resolved.cls else None
+            if resolved is None or not resolved.cls:
+                return None
+            return Holding("class" if as_class else "object", resolved.qualname)
         return None
 
     def _class_member(self, cls: str, name: str, is_call: bool, depth: int) -> Holding | None:

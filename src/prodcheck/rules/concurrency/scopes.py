@@ -7,6 +7,9 @@ from collections import defaultdict
 from prodcheck.model.facts import Function, PyFacts, Value
 from prodcheck.rules.concurrency.holding import HoldsBase
 
+# How many enclosing functions a closure's free name is looked for in (a decorator factory's wrapper is two down)
+_MAX_NESTING = 4
+
 
 class Scopes(HoldsBase):
     """Locals, closures and shadowing."""
@@ -17,11 +20,20 @@ class Scopes(HoldsBase):
         `self`/`cls` of a method is bound the same way."""
         if "." in name or name in function.declared:
             return None
-        found = self.index.functions.get(function.qualname.rpartition(".")[0])
-        if found is None:
-            return None
-        outer = found[0]
-        return outer if name in self._local_values(outer) or _has_param(outer, name) else None
+        # the nearest enclosing function that binds it: a decorator factory's parameter is free in the wrapper two
+        # levels down (`def managed(session_factory=...)` -> `def decorator(f)` -> `async def wrapper(...)`)
+        qualname = function.qualname
+        for _ in range(_MAX_NESTING):
+            found = self.index.functions.get(qualname.rpartition(".")[0])
+            if found is None:
+                return None
+            outer = found[0]
+            if name in self._local_values(outer) or _has_param(outer, name):
+                return outer
+            if name in outer.declared:
+                return None
+            qualname = outer.qualname
+        return None
 
     def unshadow(self, dotted: str, function: Function) -> str:
         """`dotted` as the function wrote it when the extractor qualified it as a module global (`log.record` is

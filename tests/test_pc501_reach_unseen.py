@@ -1,0 +1,54 @@
+"""PC501 on patterns of real services no label covered: what a construction of a subclass says about how the
+server builds its objects (rules/concurrency/hierarchy.py `_built`), and how long a sleep must be to stall."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run_json
+
+FIXTURES = Path(__file__).parent / "fixtures" / "precision"
+
+
+def _pc501(name: str) -> list[tuple[str, int, str]]:
+    _, report = run_json(FIXTURES / name, "--select", "PC501")
+    return sorted((f["path"], f["line"], f["severity"]) for f in report["findings"])
+
+
+def test_a_subclass_built_only_in_a_demo_or_a_test_does_not_hide_the_factory_s_others() -> None:
+    """A factory imports the configured step class by name (`getattr(importlib.import_module(...), name)`) and a
+    route awaits it; one step is also built by name in its module's `__main__` demo and in a test. Neither is
+    how the server builds steps, so every step's implementation may run: the webhook step's `requests.post` is
+    reported. A base whose production code builds one subclass by name still runs only that one: the mail
+    notifier a test builds is not reported."""
+    assert _pc501("PC501-subclass-built-in-a-demo") == [("app/steps/webhook.py", 8, "error")]
+
+
+def test_a_sleep_under_a_millisecond_is_info_and_a_polling_sleep_stays_an_error() -> None:
+    """An id generator that spins with `time.sleep(0.0001)` to the next millisecond when its sequence runs out is
+    back before a request notices: info, saying so. A helper polling with `time.sleep(0.01)` stays an error."""
+    _, report = run_json(FIXTURES / "PC501-brief-sleep", "--select", "PC501")
+    found = {f["line"]: f for f in report["findings"]}
+    assert sorted((line, f["severity"]) for line, f in found.items()) == [(10, "info"), (11, "error")]
+    assert "less than a millisecond" in found[10]["message"]
+    assert "less than a millisecond" not in found[11]["message"]
+
+
+def test_a_classmethod_of_the_configured_implementation_runs_each_subclass_s() -> None:
+    """`get_impl(UserAuth, name) -> type[T]` (its first parameter `cls: type[T]`, a module function's, given by the
+    call) imports the configured subclass; `await impl.get_instance(request)` on that class runs the classmethod
+    of whichever subclass it is: the API-key implementation's sync query is reported, the anonymous one is not."""
+    assert _pc501("PC501-configured-implementation") == [("app/auth/api_keys.py", 22, "error")]
+
+
+def test_an_async_exception_handler_is_on_the_request_path() -> None:
+    """Starlette awaits an `async def` exception handler (`@app.exception_handler(Exc)`) on the event loop for the
+    request that failed: its alert sent with `requests` is reported. One registered with `add_exception_handler`
+    as a plain `def` runs in the threadpool, and a test app's handler is never deployed: neither is reported."""
+    assert _pc501("PC501-exception-handlers") == [("app/main.py", 18, "error")]
+
+
+def test_a_decorator_factory_s_session_factory_is_followed_into_its_wrapper() -> None:
+    """`async_transaction(session_factory: Callable[..., Session] = ...)` -> `decorator(func)` -> `async def
+    wrapper`: the wrapper's `session_factory` is the factory's parameter, two functions up (the nearest enclosing
+    function that binds it), so the commit after the awaited body is a sync session's, on the event loop."""
+    assert _pc501("PC501-decorator-factory-session") == [("app/transactions.py", 17, "error")]
