@@ -61,6 +61,14 @@ def run_json(root: Path, *args: str) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.stdout)
 
 
+def loud_findings(root: Path, *codes: str) -> list[tuple[str, str, int, str]]:
+    """(code, path, line, severity) of each finding above info of a run selecting `codes`, sorted."""
+    args = [a for code in codes for a in ("--select", code)]
+    _, report = run_json(root, *args)
+    return sorted((f["code"], f["path"], f["line"], f["severity"]) for f in report["findings"]
+                  if f["severity"] != "info")
+
+
 @pytest.fixture
 def project(tmp_path: Path):
     def build(files: dict[str, str]) -> Path:

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_json
+from conftest import loud_findings, run_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "precision"
 
 
 def _loud(name: str, *codes: str) -> list[tuple[str, str, int, str]]:
-    args = [a for code in codes for a in ("--select", code)]
-    _, report = run_json(FIXTURES / name, *args)
-    return sorted((f["code"], f["path"], f["line"], f["severity"]) for f in report["findings"]
-                  if f["severity"] != "info")
+    return loud_findings(FIXTURES / name, *codes)
 
 
 def test_pc302_names_messages_and_placeholders_are_not_secrets() -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_json
+from conftest import loud_findings, run_json
 from prodcheck.parsing.shell import split_script
 from prodcheck.project.workflow_commands import deploy_command, rehearsal
 
@@ -13,10 +13,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "precision"
 
 
 def _loud(name: str, *codes: str) -> list[tuple[str, str, int, str]]:
-    args = [a for code in codes for a in ("--select", code)]
-    _, report = run_json(FIXTURES / name, *args)
-    return sorted((f["code"], f["path"], f["line"], f["severity"]) for f in report["findings"]
-                  if f["severity"] != "info")
+    return loud_findings(FIXTURES / name, *codes)
 
 
 def test_a_chart_checked_with_helm_install_dry_run_is_not_deployed() -> None:
