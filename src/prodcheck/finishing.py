@@ -13,8 +13,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prodcheck.discovery.sources import SourceFile, finishing
-from prodcheck.model.files import Context, FileKind
+from prodcheck.discovery.sources import PRAGMA_MARK, PYTHON_KINDS, SourceFile, finishing
+from prodcheck.model.files import Context
 from prodcheck.model.finding import Finding, Location, Span
 from prodcheck.settings import Settings
 
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from prodcheck.rules.base import RuleMeta
     from prodcheck.suppress import Pragmas
 
-PYTHON_KINDS = (FileKind.PYTHON, FileKind.GUNICORN_CONF)
-PRAGMA_MARK = b"prodcheck"  # no pragma without it (a file left on disk by discovery never holds it: stat_memo.py)
 
 # What the rules made, kept to be finished again: the findings before anchors, dedupe, copies and pragmas; and the
 # context (and its reason) the model gave each file whose context is not the one discovery gave it.

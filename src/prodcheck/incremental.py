@@ -22,10 +22,10 @@ import hashlib
 from pathlib import Path
 
 from prodcheck import __version__, cache
-from prodcheck.finishing import PYTHON_KINDS, Staged, marked
+from prodcheck.finishing import Staged, marked
 from prodcheck.model.files import Context
 from prodcheck.model.finding import Finding
-from prodcheck.discovery.sources import Reads, SourceFile, root_file_state
+from prodcheck.discovery.sources import PYTHON_KINDS, Reads, SourceFile, root_file_state
 from prodcheck.settings import Settings
 
 Secrets = dict[tuple[str, int], frozenset[str]]

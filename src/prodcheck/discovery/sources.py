@@ -19,7 +19,9 @@ from prodcheck.lazy_pattern import lazy
 _PACK_ABOVE = 256
 # What every run reads again of a Python file's bytes: its pragmas (`# prodcheck: ignore[...]`), when the
 # file holds them and has no facts (engine.py). Bytes that hold it are kept, compressed.
-_PRAGMA_MARK = b"prodcheck"
+PRAGMA_MARK = b"prodcheck"  # no `# prodcheck:` pragma without it
+# The kinds read as Python source (a gunicorn config file is Python)
+PYTHON_KINDS = (FileKind.PYTHON, FileKind.GUNICORN_CONF)
 
 
 def _file_digest(data: bytes) -> bytes:
@@ -133,7 +135,7 @@ class SourceFile:
         elif data is None and self._encoded:
             data = self._bytes_of_text()
         elif data is None and self._on_disk:
-            if needle == _PRAGMA_MARK or needle in self._absent:
+            if needle == PRAGMA_MARK or needle in self._absent:
                 return False  # `pack` kept the bytes that hold it; `resting` noted what they do not hold
             data = self._read_again()
         return data is not None and needle in data
@@ -150,7 +152,7 @@ class SourceFile:
         data = self._data
         if data is not None and len(data) > _PACK_ABOVE:
             self.digest()
-            if self._root is not None and _PRAGMA_MARK not in data:
+            if self._root is not None and PRAGMA_MARK not in data:
                 self._on_disk = True
             else:
                 self._packed = zlib.compress(data, 3)
@@ -361,7 +363,7 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
         return source
     source.data = data
     source._root = os.fspath(root)
-    if kind in (FileKind.PYTHON, FileKind.GUNICORN_CONF):
+    if kind in PYTHON_KINDS:
         # Decoded by the Python parser itself (PEP 263 encoding cookies), which reads a byte that is not
         # UTF-8 in a comment; the interpreter refuses to import such a file unless it declares its
         # encoding: PC000, while the file is still analysed as the parser read it.

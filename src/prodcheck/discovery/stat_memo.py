@@ -28,15 +28,13 @@ import time
 from pathlib import Path
 
 from prodcheck import cache
-from prodcheck.discovery.sources import SourceFile, read_source
+from prodcheck.discovery.sources import PRAGMA_MARK, PYTHON_KINDS, SourceFile, read_source
 from prodcheck.model.files import Context, FileKind
 
 # How old both of a file's times must be, when the walk starts, for its status to be noted.
 SETTLED_NS = 2_000_000_000
 # What a noted file holds no more of than the noting run found (`SourceFile.resting` answers `holds` for these).
 _URL = b"://"
-_PRAGMA_MARK = b"prodcheck"
-_PYTHON_KINDS = (FileKind.PYTHON, FileKind.GUNICORN_CONF)
 
 # kind, device, inode, size, modification and status-change times (ns), digest of the bytes, whether they hold `_URL`
 Entry = tuple[str, int, int, int, int, int, bytes, bool]
@@ -57,7 +55,7 @@ class StatMemo:
 
     def read(self, root: Path, path: str, kind: FileKind | str, context: Context) -> SourceFile:
         """`read_source`'s file, left on disk when its status is the one noted."""
-        if kind not in _PYTHON_KINDS:
+        if kind not in PYTHON_KINDS:
             return read_source(root, path, kind, context)
         try:
             status = os.lstat(os.path.join(root, path))
@@ -70,12 +68,12 @@ class StatMemo:
             if type(digest) is bytes and type(url) is bool:
                 self.live[path] = kept
                 return SourceFile.resting(path, kind, context, os.fspath(root), digest,
-                                          frozenset({_PRAGMA_MARK} if url else {_PRAGMA_MARK, _URL}))
+                                          frozenset({PRAGMA_MARK} if url else {PRAGMA_MARK, _URL}))
         source = read_source(root, path, kind, context)
         data = source.raw
         if (data is not None and source.error is None and not source.views and stat.S_ISREG(status.st_mode)
                 and len(data) == status.st_size and status.st_mtime_ns < self.settled_before
-                and status.st_ctime_ns < self.settled_before and _PRAGMA_MARK not in data):
+                and status.st_ctime_ns < self.settled_before and PRAGMA_MARK not in data):
             digest = source.digest()
             assert digest is not None  # the bytes were read
             self.live[path] = (*noted, digest, _URL in data)

@@ -43,6 +43,13 @@ def _message(url: DatabaseUrl, where: str) -> str:
             "has the database, and rotating it means a deploy")
 
 
+def _local_message(url: DatabaseUrl, where: str, whose: str, read_from: str) -> str:
+    """A URL pointing at this machine: production cannot reach it, so its password opens nothing there."""
+    return (f"database URL with a literal password `{url.masked}` pointing at this machine, {where}: {whose}, which "
+            f"production cannot reach, so the password opens nothing there; read the URL from {read_from} so no "
+            "deploy ends up with it")
+
+
 # Where a file's literals are defaults (`_defaults`): an environment getter's or a `Field`'s (their spans), a line of a
 # settings class's field
 _Defaults = tuple[set[Span], set[Span], set[int]]
@@ -134,11 +141,8 @@ class HardcodedDatabaseUrl(Rule):
                         # Not a fallback: a developer's own database (an example request, a local
                         # default a branch returns). Production cannot reach localhost, so the
                         # password opens nothing there; no leak, at most a loud connection error.
-                        yield self.draft(
-                            f"database URL with a literal password `{url.masked}` pointing at this machine, in "
-                            "code: a developer's local database, which production cannot reach, so the password "
-                            "opens nothing there; read the URL from configuration so no deploy ends up with it",
-                            location, secrets=(url.secret,), context=context, severity=Severity.INFO)
+                        yield self.draft(_local_message(url, "in code", "a developer's local database", "configuration"),
+                                         location, secrets=(url.secret,), context=context, severity=Severity.INFO)
                     elif url.host.lower() in stack_stores:
                         # `postgres` is a compose service of the repository that publishes no port: the URL
                         # is the stack's (a setup tool writing it into the stack's .env), usable only beside it.
@@ -322,12 +326,9 @@ class HardcodedDatabaseUrl(Rule):
                         # A developer's database, or one the script starts itself (`docker run -p 3306:3306
                         # -e MYSQL_ROOT_PASSWORD=pass`) to generate migrations against: as with a local URL in
                         # code, production cannot reach it, so the password opens nothing there.
-                        yield self.draft(
-                            f"database URL with a literal password `{url.masked}` pointing at this machine, in a "
-                            "command: a developer's local database (or one the script starts itself), which "
-                            "production cannot reach, so the password opens nothing there; read the URL from the "
-                            "environment so no deploy ends up with it",
-                            location, secrets=(url.secret,), severity=Severity.INFO)
+                        yield self.draft(_local_message(url, "in a command", "a developer's local database (or one "
+                                                        "the script starts itself)", "the environment"),
+                                         location, secrets=(url.secret,), severity=Severity.INFO)
                         continue
                     yield self.draft(_message(url, "in a command"), location, secrets=(url.secret,))
 
