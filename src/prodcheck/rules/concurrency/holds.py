@@ -8,20 +8,19 @@ memoised per (function, expression).
 This module follows expressions and values; the parts it is put together from answer the rest:
 called.py (what calling a name returns), annotations.py (what an annotation or a `Depends` provider says),
 containers.py (entries of literals and of declared containers), members.py (members of a held thing, what functions return), scopes.py (locals, closures),
-hierarchy.py (the project's classes), entered.py (what `with ... as name` binds), value_shapes.py (what a value says by
+hierarchy.py (the project's classes), assigned.py (assignments read across functions), entered.py (what `with ... as name` binds), value_shapes.py (what a value says by
 its shape alone); holding.py has `Holding` and what the parts share.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 
 from prodcheck.knowledge.blocking import Blocking, Orm, blocking
 from prodcheck.knowledge.databases import sync_session_objects
-from prodcheck.model.facts import Assign, Call, Function, PyFacts, Value
+from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.model.packed_positions import LINE_SHIFT, pack_position
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.annotations import Annotations
+from prodcheck.rules.concurrency.assigned import ModuleAssigns, among
 from prodcheck.rules.concurrency.attributes import Attributes
 from prodcheck.rules.concurrency.built import Built
 from prodcheck.rules.concurrency.called import Called
@@ -55,23 +54,12 @@ class _Knowledge:
         return found
 
 
-class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered, Called, Wrapped):
+class Holds(ModuleAssigns, Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered, Called,
+            Wrapped):
     def __init__(self, index: PythonIndex) -> None:
         self.index = index
         self.attributes = Attributes(index)  # collected for a class when first asked about
-        self.dotted_locals: dict[str, list[Assign]] = defaultdict(list)
-        self.app_state: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
-        self.entries: dict[str, list[tuple[Value, Function | None]]] = defaultdict(list)
-        # module globals assigned inside a block at module level (`if REDIS_HOST: cache = Redis(...)` then
-        # `else: cache = SQLiteCache()`): which branch runs depends on the deployment's configuration
-        self.branches: dict[str, list[Assign]] = defaultdict(list)
-        for facts in index.files.values():
-            module = facts.module
-            for assign in facts.assigns:
-                target = assign.target
-                # most assignments bind a function's plain local (`x = ...`), which none of these tables keeps
-                if "." in target or "[" in target or assign.scope == module:
-                    self._note_assign(assign, facts)
+        self._note_assigns(index)  # the tables of assignments read across functions (assigned.py)
         self._memo: dict[tuple[str, str, int], Holding | None] = {}
         # names no module global, class or function of the project has, nor a declared type or application state
         # (`_name`): most of the dotted prefixes `_expression` tries before the one a local or parameter holds
@@ -105,31 +93,6 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         if cached is None:
             cached = index.__dict__["_holds"] = cls(index)
         return cached
-
-    def _note_assign(self, assign: Assign, facts: PyFacts) -> None:
-        target, scope = assign.target, assign.scope
-        name = app_state_name(target)
-        if name:  # `app.state.store = Store(...)` (module level, a lifespan, an `__init__`): read by every request
-            function = self.index.functions.get(scope)
-            self.app_state[name].append((assign.value, function[0] if function else None))
-        if target.endswith("[]"):  # `worker_map[name] = worker`: an entry of a module global's container
-            function = self.index.functions.get(scope)
-            owner = target[:-2]
-            if owner.startswith("self.") and owner.count(".") == 1:
-                # `self._engines[name] = engine` in a method: an entry of that class's attribute, by the class
-                if function is None or not function[0].class_name:
-                    return
-                owner = f"{function[0].class_name}.{owner[5:]}"
-            self.entries[owner].append((assign.value, function[0] if function else None))
-            return
-        if target.startswith("self.") and target.count(".") == 1:
-            return  # an instance attribute (`attributes`)
-        if scope == facts.module and assign.span.column > 1:
-            self.branches[target].append(assign)
-        if scope in self.index.classes and target.startswith(scope + ".") and target.count(".") == scope.count(".") + 1:
-            return  # a class attribute (`attributes`)
-        if "." in target and scope and scope != facts.module and scope in self.index.functions:
-            self.dotted_locals[scope].append(assign)  # request.state.db = session()
 
     # ---------------------------------------------------------------- entry points
 
@@ -368,7 +331,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         if resolved.assign is not None:
             assign, _ = resolved.assign
             branches = self.branches.get(assign.target, ())
-            if len(branches) > 1 and _among(assign, branches):
+            if len(branches) > 1 and among(assign, branches):
                 # assigned in several branches at module level: as for a local (`_either`), any may be the one the
                 # deployment runs, and a blocking one wins (a production Redis client over a development SQLite cache)
                 either: list[Holding] = []  # (a loop: a comprehension would make cells of `_name` on every call)
@@ -431,7 +394,3 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 return self.member(base, method, True, depth + 1, value)
         return self._callee(text, value, function, depth, line)
 
-
-def _among(assign: Assign, branches: Sequence[Assign]) -> bool:
-    """`assign` is one of `branches`, itself (apart: in `Holds._name`, the generator would make `assign` a cell)."""
-    return any(branch is assign for branch in branches)
