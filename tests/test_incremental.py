@@ -224,3 +224,38 @@ def test_inline_python_no_parser_reads_is_not_parsed_again(tmp_path: Path, monke
     inline_python._parsed.cache_clear()
     assert cached == _scan(root, "--no-cache")
     assert b"import (" in tried  # without the cache: tried again
+
+
+# Two routes reach the same blocking helper: the finding names one of them ("awaited from ..."), and which one must
+# not depend on which files a re-run took from the cache and which it extracted again (the facts are handed to the
+# rules in the order of the files, whatever the cache held: python_pass.load_python).
+SHARED_HELPER = {
+    "app/__init__.py": "",
+    "app/routes_a.py": (
+        "from fastapi import APIRouter\n\nfrom app.services import install\n\nrouter = APIRouter()\n\n\n"
+        "@router.post('/a')\nasync def api_a():\n    await install()\n"
+    ),
+    "app/routes_b.py": (
+        "from fastapi import APIRouter\n\nfrom app.services import install\n\nrouter = APIRouter()\n\n\n"
+        "@router.post('/b')\nasync def api_b():\n    await install()\n"
+    ),
+    "app/services.py": "import shutil\n\n\nasync def install():\n    shutil.rmtree('/tmp/extension')\n",
+    "app/main.py": (
+        "from fastapi import FastAPI\n\nfrom app import routes_a, routes_b\n\napp = FastAPI()\n"
+        "app.include_router(routes_a.router)\napp.include_router(routes_b.router)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("edited", ["app/routes_b.py", "app/routes_a.py", "app/services.py"])
+def test_a_finding_that_names_one_of_several_routes_names_the_same_after_an_edit(tmp_path: Path, edited: str) -> None:
+    root = tmp_path / "project"
+    for name, text in SHARED_HELPER.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    cache_dir = tmp_path / "cache"
+    first = _same_as_without_cache(root, cache_dir)
+    assert any(f["code"] == "PC501" and "awaited from" in f["message"] for f in first["findings"]), first
+    path = root / edited
+    path.write_text(path.read_text() + "\n_EDITED = 1\n")  # a new fact: this file is extracted again
+    _same_as_without_cache(root, cache_dir)

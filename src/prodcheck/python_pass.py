@@ -312,11 +312,28 @@ def load_python(plan: PythonPlan) -> dict[str, PyFacts]:
                     plan.digests.pop(path, None)
                     continue
                 plan.record(source, _python_work((path, data, path in plan.reduced))[1])
+        _in_plan_order(plan)
         # The rules run next: no file's bytes wait unpacked for them (the extracted ones are packed already).
         for source in (*plan.sources.values(), *plan.unparsed):
             source.pack()
         release_freed()
         return plan.facts
+
+
+def _in_plan_order(plan: PythonPlan) -> None:
+    """The facts in the order of `plan.keys` (the discovered files, then those of the second round as it parsed
+    them), which is the order a run without the cache extracts them in. A re-run extracts the edited files first and
+    takes the rest from the cache, and the second round loads some files' facts early (`python_rounds._links`):
+    where two answers are equally right (the route a finding names among several that reach it), a rule's choice
+    follows this order, and a result must not depend on what the cache held."""
+    facts = plan.facts
+    ordered = [(path, facts[path]) for path in plan.keys if path in facts]
+    if len(ordered) == len(facts) and all(a == b for a, (b, _) in zip(facts, ordered, strict=True)):
+        return
+    extra = [(path, found) for path, found in facts.items() if path not in plan.keys]  # (none expected)
+    facts.clear()
+    facts.update(ordered)
+    facts.update(extra)
 
 
 def _valid_result(result: object) -> bool:
