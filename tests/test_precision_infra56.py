@@ -1,0 +1,21 @@
+"""Deployment-file patterns real repositories outside the labelled set showed prodcheck getting wrong (stop 56)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import loud_findings
+
+FIXTURES = Path(__file__).parent / "fixtures" / "precision"
+
+
+def _loud(name: str, *codes: str) -> list[tuple[str, str, int, str]]:
+    return loud_findings(FIXTURES / name, *codes)
+
+
+def test_helm_install_of_a_registry_chart_places_no_file_and_dash_i_takes_no_value() -> None:
+    """`helm upgrade -i "${chart}" "${CHART_REPO}/${chart}" ... ${VERSION_FLAG}` installs a chart from a registry:
+    no folder of the repository is that chart, and the flag variable that expands to nothing is no word (it was read
+    as the chart `.`, putting every file of the repository in production). `-i` is `--install` and takes no value,
+    so `helm upgrade -i shop ./chart -f deploy/production.yaml` installs ./chart with those values: its pod runs as
+    a non-root user. The examples' job and image stay development (info, not loud)."""
+    assert _loud("context-helm-remote-chart", "PC201") == []
