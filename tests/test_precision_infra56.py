@@ -19,3 +19,11 @@ def test_helm_install_of_a_registry_chart_places_no_file_and_dash_i_takes_no_val
     so `helm upgrade -i shop ./chart -f deploy/production.yaml` installs ./chart with those values: its pod runs as
     a non-root user. The examples' job and image stay development (info, not loud)."""
     assert _loud("context-helm-remote-chart", "PC201") == []
+
+
+def test_pc401_ddl_on_an_in_process_database_file_is_no_migration_on_boot() -> None:
+    """`with sqlite3.connect(path) as conn: conn.execute("CREATE TABLE IF NOT EXISTS ...")` (and through
+    `conn.cursor()`) in start-up sets up a cache file of the container's own disk, which no other replica shares:
+    no replica races another over it. The same DDL on the PostgreSQL connection start-up opens stays an error."""
+    assert _loud("PC401-embedded-cache-db", "PC401") == [("PC401", "app/main.py", 13, "error")]
+
