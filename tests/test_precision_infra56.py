@@ -27,3 +27,10 @@ def test_pc401_ddl_on_an_in_process_database_file_is_no_migration_on_boot() -> N
     no replica races another over it. The same DDL on the PostgreSQL connection start-up opens stays an error."""
     assert _loud("PC401-embedded-cache-db", "PC401") == [("PC401", "app/main.py", 13, "error")]
 
+
+def test_pc101_reload_set_only_in_a_start_scripts_development_branch_is_info() -> None:
+    """`if [[ ${DEV_MODE} == "True" ]]; then RELOAD="--reload"; fi` then `exec uvicorn $RELOAD ...`, or `uvicorn
+    --reload` itself in the `then` branch of `if [ "$APP_ENV" = "development" ]`: production's start skips the
+    branch, so the image reloads only when started in development mode (info). A branch taken everywhere but
+    production (`!=`) still reloads in every deploy that does not set the variable: an error."""
+    assert _loud("PC101-dev-branch", "PC101") == [("PC101", "admin/start.sh", 6, "error")]
