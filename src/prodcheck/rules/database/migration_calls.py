@@ -56,9 +56,9 @@ def migration_call(call: Call, constructor: Resolver | None = None,
     built = migration_calls("built_with_tables").match(name, constructor)
     if built is not None:
         return f"`{built.rsplit('.', 1)[-1]}(...)` (creates its extension and tables when built)"
-    if _DDL in named and not _on_embedded_database(name, constructor):
+    if _DDL in named:
         statement = _ddl(call, constant)
-        if statement is not None:
+        if statement is not None and not _on_embedded_database(name, constructor):
             first = call.value.arg(0)
             read = constant(first.text) if first is not None and first.kind == "name" and constant else None
             # SQL read from a file of the repository carries the file's path (startup_paths.values_on)
