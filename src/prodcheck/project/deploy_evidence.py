@@ -38,6 +38,7 @@ _COMPOSE_VERBS = frozenset(_DOCKER_CLI["compose_verbs"])
 _COMPOSE_IMAGE_VERBS = frozenset(_DOCKER_CLI["compose_image_verbs"])
 _DOCKER_VALUE_FLAGS = frozenset(_DOCKER_CLI["build_value_flags"])
 _COMPOSE_VALUE_FLAGS = frozenset(_DOCKER_CLI["compose_value_flags"])
+_HELM_BOOLEAN_FLAGS = frozenset(load("workflows")["helm_cli"]["boolean_flags"])
 _DEPLOY_TARGET = lazy(r"deploy|release|prod|publish|push|ship|rollout|upload", re.I)
 
 
@@ -232,13 +233,13 @@ class DeployEvidence:
                 self._mark_prod(_join(base, args[index + 1]), f"values of `helm {args[0]}` at {where}")
                 values.append(_norm(_join(base, args[index + 1])))
                 skip = True
-            elif arg.startswith("-") and "=" not in arg and arg not in {"--install", "--atomic", "--wait", "--create-namespace",
-                                                                        "--force", "--dry-run", "--debug", "--reuse-values",
-                                                                        "--reset-values", "--cleanup-on-fail"}:
+            elif arg.startswith("-") and "=" not in arg and arg not in _HELM_BOOLEAN_FLAGS:
                 skip = True
-            elif not arg.startswith("-"):
+            elif arg and not arg.startswith("-"):  # an unquoted variable that expands to nothing is no word
                 positional.append(arg)
-        if len(positional) >= 2:
+        # the chart: a folder of the repository, not a chart repository's (`oci://...`, `https://...`) nor one a
+        # variable names (`${CHART_REPO}/${chart}`), which reach no file here
+        if len(positional) >= 2 and "://" not in positional[1] and "$" not in positional[1]:
             self._mark_tree(_join(base, positional[1]), f"chart installed by `helm` at {where}")
             chart = self.views.helm_values.setdefault(_norm(_join(base, positional[1])), [])
             chart.extend(v for v in values if v in self.views.by_path and v not in chart)

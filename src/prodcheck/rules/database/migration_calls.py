@@ -7,7 +7,8 @@ from functools import cache
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.migrations import (
-    ddl_executors, ddl_statement, management_calls, management_program, migration_calls, migration_command, shell_keywords,
+    ddl_executors, ddl_statement, management_calls, management_program, migration_calls, migration_command,
+    names_embedded_database, shell_keywords,
 )
 from prodcheck.knowledge.names import Names, Resolver, Tables
 from prodcheck.model.facts import Call, Value
@@ -57,7 +58,7 @@ def migration_call(call: Call, constructor: Resolver | None = None,
         return f"`{built.rsplit('.', 1)[-1]}(...)` (creates its extension and tables when built)"
     if _DDL in named:
         statement = _ddl(call, constant)
-        if statement is not None:
+        if statement is not None and not _on_embedded_database(name, constructor):
             first = call.value.arg(0)
             read = constant(first.text) if first is not None and first.kind == "name" and constant else None
             # SQL read from a file of the repository carries the file's path (startup_paths.values_on)
@@ -161,6 +162,22 @@ def drops_tables(call: Call, constructor: Resolver | None, constant: Callable[[s
     if _drops_all(call, constructor):
         return True
     return call.name in ddl_executors() and (_ddl(call, constant) or "").startswith("DROP")
+
+
+def _on_embedded_database(name: str, constructor: Resolver | None) -> bool:
+    """The SQL is executed on a connection to an in-process database file (`with sqlite3.connect(path) as conn:
+    conn.execute("CREATE TABLE ...")`, also through the connection's `cursor()`): each process's or container's
+    own file (a cache, a local store), which no other replica shares, so no replica races another over it
+    (knowledge/migrations.toml [embedded]; an app that keeps its data there is PC406's)."""
+    receiver = name.rpartition(".")[0]
+    for _hop in range(2):
+        built = constructor(receiver) if constructor is not None and receiver else None
+        if built is None:
+            return False
+        if names_embedded_database(built.split("(", 1)[0]):
+            return True
+        receiver = built.rpartition(".")[0]  # `cur = conn.cursor()`: what built `conn`
+    return False
 
 
 def _ddl(call: Call, constant: Callable[[str], Value | None] | None) -> str | None:

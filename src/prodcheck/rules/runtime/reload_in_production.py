@@ -11,6 +11,8 @@ from prodcheck.model.facts import Call, PyFacts, Value
 from prodcheck.model.files import Context, FileKind
 from prodcheck.model.finding import Confidence, Location, Severity
 from prodcheck.project import Project
+from prodcheck.project.dev_guards import shell_dev_guarded
+from prodcheck.project.sources import SourceFile
 from prodcheck.fix.edits import remove_argument, remove_yaml_argument
 from prodcheck.fix.python import remove_keyword
 from prodcheck.fix.roundtrip import file_text
@@ -156,6 +158,19 @@ def value_is_ever_set(project: Project, literal: str) -> bool:
     return False
 
 
+def _dev_branch_only(source: SourceFile | None, token: str) -> bool:
+    """Every line of a start script that writes the reload option sits in the `then` branch of a condition naming
+    development (`if [[ ${DEV_MODE} == "True" ]]; then RELOAD="--reload"; fi` before `exec uvicorn $RELOAD ...`, or
+    the command itself there): production starts the server without it unless it runs in development mode."""
+    if source is None or source.kind != FileKind.SHELL or not token.startswith("-"):
+        return False
+    option = re.compile(rf"(?<![\w-]){re.escape(token)}(?![\w-])")
+    lines = source.lines
+    holding = [number for number, text in enumerate(lines, 1)
+               if not text.lstrip().startswith("#") and option.search(text.split(" #", 1)[0])]
+    return bool(holding) and all(shell_dev_guarded(lines, number) for number in holding)
+
+
 class ReloadInProduction(Rule):
     meta = RuleMeta(
         code="PC101", name="reload-in-production", core=True,
@@ -177,7 +192,11 @@ class ReloadInProduction(Rule):
                                       call.reload_token)
                 where = f"{process.kind} `{process.name}`" if process.kind != "script" else "a start script"
                 what = "`fastapi dev` (a development server)" if call.dev_server else f"`{call.server} {call.reload_token}`"
-                context = Context.DEV if unreferenced_script and process.context == Context.PROD else process.context
+                dev_branch = _dev_branch_only(source, call.reload_token)
+                if dev_branch:
+                    what += " (only in the script's branch for development)"
+                context = Context.DEV if (unreferenced_script or dev_branch) and process.context == Context.PROD \
+                    else process.context
                 fix = None
                 # remove_argument and remove_yaml_argument offer an edit only where the token is found as written
                 if call.reload_token.startswith("--reload") and source is not None and source.kind in _FIXABLE_KINDS:
