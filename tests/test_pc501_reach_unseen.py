@@ -52,3 +52,13 @@ def test_a_decorator_factory_s_session_factory_is_followed_into_its_wrapper() ->
     wrapper`: the wrapper's `session_factory` is the factory's parameter, two functions up (the nearest enclosing
     function that binds it), so the commit after the awaited body is a sync session's, on the event loop."""
     assert _pc501("PC501-decorator-factory-session") == [("app/transactions.py", 17, "error")]
+
+
+def test_a_class_picked_from_a_table_by_the_request_runs_any_entry_s_method() -> None:
+    """`COMMANDS[name](target).run()` and `job_class = JOBS.get(name)` ... `await job_class(target).run()`, with
+    the tables dict literals of project classes: the request's key picks one, so each entry's `run` may be the
+    one awaited (as each entry of a table of functions, dispatch.py): the notifier's `requests.post` and the
+    archiver's `make_archive` are reported. A table read with a constant key runs the class it names only: the
+    purge's sleep, behind the other key, is not reported."""
+    assert _pc501("PC501-class-tables") == [("app/commands/archive.py", 8, "warning"),
+                                            ("app/commands/notify.py", 8, "error")]

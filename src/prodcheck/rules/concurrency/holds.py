@@ -241,13 +241,15 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         current: Holding | None = None
         start = 0
         joined = ".".join(parts)  # most expressions have no `[]` and no `()`: no part to look for
-        element = next((i for i, part in enumerate(parts) if part.endswith("[]")), None) if "[]" in joined else None
+        element = next((i for i, part in enumerate(parts) if part.endswith(("[]", "[]()"))), None) \
+            if "[]" in joined else None
         if element is not None:
             # `CLIENTS[].upload`: what an entry of a dict or list literal holds, then its members. Only a literal:
             # the item of what a client returned (`profile["name"].split()`, a JSON body) is data, not the client.
-            base = ".".join([*parts[:element], parts[element][:-2]])
+            built = parts[element].endswith("()")  # `TOOLS[]().run`: the entry (a class) built, then its member
+            base = ".".join([*parts[:element], parts[element][:-4 if built else -2]])
             at = pack_position(line, 0, line, 0) if line else pack_position(1, 0, 1, 0)
-            current = self._element(Value("subscript", at, base), function, depth + 1)
+            current = self._element(Value("subscript", at, base), function, depth + 1, built)
             if current is None:
                 # `db["users"].find_one()` with `db = MongoClient()["app"]`: an item of a client whose library
                 # names databases and collections by key ([family] items)
@@ -256,6 +258,8 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
                 current = held if family is not None and family.items else None
             if current is None:
                 current = self._declared_element(base, function, depth + 1)
+            if built:
+                current = Holding("object", current.ref) if current is not None and current.kind == "class" else None
             start = element + 1
             parts = [part if "[]" not in part else "" for part in parts]
             return self._members(current, parts[start:], depth)
@@ -415,6 +419,18 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             return self._callee(text, value, None, depth, line)  # an imported class, not a member of a local
         if function is not None and "." in text and self._global_call(function, text):
             return self._callee(text, value, function, depth, line)
+        if text.endswith("[]") and "[]" not in text[:-2]:
+            # `TOOLS[name](url)`: a class picked from a table of project classes, built (one of them: `_element`;
+            # as an entry of a table of functions called, dispatch.py, the key is not kept: a table is indexed by
+            # what a request says, a constant key would name the class itself)
+            picked = self._element(Value("subscript", at, text[:-2]), function, depth + 1, True)
+            if picked is not None and picked.kind == "class":
+                return Holding("object", picked.ref)
+        if text.endswith(".get") and value.items:
+            # `TOOLS.get(kind)` of a dict literal of project classes: an entry, as `TOOLS[kind]`
+            picked = self._element(Value("subscript", value.at, text[:-4], items=value.items[:1]), function, depth + 1)
+            if picked is not None and picked.kind == "class":
+                return picked
         called = self._name(text, function, depth, line)  # a local factory, SessionLocal, a class
         if called is not None:
             return self.member(called, "__call__", True, depth + 1)
