@@ -62,3 +62,20 @@ def test_a_class_picked_from_a_table_by_the_request_runs_any_entry_s_method() ->
     purge's sleep, behind the other key, is not reported."""
     assert _pc501("PC501-class-tables") == [("app/commands/archive.py", 8, "warning"),
                                             ("app/commands/notify.py", 8, "error")]
+
+
+def test_an_async_strawberry_resolver_of_a_served_schema_is_on_the_request_path() -> None:
+    """A schema served by `GraphQLRouter` runs each operation on the server's loop and awaits an `async def`
+    resolver there: the `@strawberry.field` method's `requests.get`, the `@strawberry.mutation`'s `time.sleep` and
+    the function given as `strawberry.field(resolver=...)` are reported; a plain `def` resolver is left to the
+    walk's rule for sync entries (not reported), as is an async resolver that blocks nothing."""
+    found = _pc501("PC501-graphql-resolvers")
+    assert found == [("app/rates.py", 7, "error"), ("app/schema.py", 15, "error"), ("app/schema.py", 30, "error")]
+    _, report = run_json(FIXTURES / "PC501-graphql-resolvers", "--select", "PC501")
+    assert all("GraphQL resolver `" in f["message"] for f in report["findings"])
+
+
+def test_a_strawberry_schema_no_asgi_app_serves_has_no_request_path() -> None:
+    """The same resolver in a project that only executes its schema from a build script (no `GraphQLRouter` or
+    `strawberry.asgi.GraphQL`): no request awaits it, nothing is reported."""
+    assert _pc501("PC501-graphql-unserved") == []
