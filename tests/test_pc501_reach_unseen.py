@@ -67,12 +67,15 @@ def test_a_class_picked_from_a_table_by_the_request_runs_any_entry_s_method() ->
 def test_an_async_strawberry_resolver_of_a_served_schema_is_on_the_request_path() -> None:
     """A schema served by `GraphQLRouter` runs each operation on the server's loop and awaits an `async def`
     resolver there: the `@strawberry.field` method's `requests.get`, the `@strawberry.mutation`'s `time.sleep` and
-    the function given as `strawberry.field(resolver=...)` are reported; a plain `def` resolver is left to the
-    walk's rule for sync entries (not reported), as is an async resolver that blocks nothing."""
+    the function given as `strawberry.field(resolver=...)` are reported. A plain `def` resolver is called inline on
+    that loop too, not in a thread (strawberry#3187): the sleep its helper makes is reported. A resolver that
+    blocks nothing is not."""
     found = _pc501("PC501-graphql-resolvers")
-    assert found == [("app/rates.py", 7, "error"), ("app/schema.py", 15, "error"), ("app/schema.py", 30, "error")]
+    assert found == [("app/rates.py", 7, "error"), ("app/schema.py", 15, "error"), ("app/schema.py", 19, "error"),
+                     ("app/schema.py", 30, "error")]
     _, report = run_json(FIXTURES / "PC501-graphql-resolvers", "--select", "PC501")
     assert all("GraphQL resolver `" in f["message"] for f in report["findings"])
+    assert "`def price` (GraphQL resolver `price`, called on the event loop)" in report["findings"][2]["message"]
 
 
 def test_a_strawberry_schema_no_asgi_app_serves_has_no_request_path() -> None:

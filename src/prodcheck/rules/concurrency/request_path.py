@@ -98,8 +98,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                    if target.is_async and target.qualname not in found and _spawned(index, reached.function, call)]
         _walk(index, holds, list(reversed(started)), roots, found, deferring)
     # A plain `def` OCPP handler is called by the library on the loop all the same (knowledge/frameworks.toml [ocpp]):
-    # its body runs there, as an `async def` one's does
-    for function, facts, how in ocpp_handlers(index):
+    # its body runs there, as an `async def` one's does; so is a plain `def` Strawberry resolver ([graphql])
+    for function, facts, how in (*ocpp_handlers(index), *graphql_resolver_functions(index)):
         if not function.is_async:
             found.setdefault(function.qualname, Entry(function, facts, f"{how}, called on the event loop"))
     return found
