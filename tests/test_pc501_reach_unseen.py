@@ -82,3 +82,10 @@ def test_a_strawberry_schema_no_asgi_app_serves_has_no_request_path() -> None:
     """The same resolver in a project that only executes its schema from a build script (no `GraphQLRouter` or
     `strawberry.asgi.GraphQL`): no request awaits it, nothing is reported."""
     assert _pc501("PC501-graphql-unserved") == []
+
+
+def test_a_zip_archive_over_the_project_s_own_memory_sink_is_not_file_io() -> None:
+    """A streamed export writes its archive into `ChunkSink(io.RawIOBase)`, whose `write` appends to a list the
+    generator drains: memory, as over an `io.BytesIO`, so neither `ZipFile(sink)` nor `writestr` is reported. The
+    same archive over `SpoolSink`, whose `write` opens a file, blocks: both lines of that route are reported."""
+    assert _pc501("PC501-own-memory-buffer") == [("app/main.py", 27, "warning"), ("app/main.py", 28, "warning")]

@@ -283,3 +283,9 @@ def _parts(glob: str) -> tuple[str, ...]:
 @cache
 def blocking() -> Blocking:
     return Blocking(load("blocking"))
+
+
+@cache
+def buffer_bases() -> frozenset[str]:
+    """([family.file] buffer_bases) the I/O classes a project's in-memory file object is built on."""
+    return frozenset(load("blocking")["family"]["file"].get("buffer_bases", ()))
