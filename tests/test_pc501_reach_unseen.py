@@ -89,3 +89,10 @@ def test_a_zip_archive_over_the_project_s_own_memory_sink_is_not_file_io() -> No
     generator drains: memory, as over an `io.BytesIO`, so neither `ZipFile(sink)` nor `writestr` is reported. The
     same archive over `SpoolSink`, whose `write` opens a file, blocks: both lines of that route are reported."""
     assert _pc501("PC501-own-memory-buffer") == [("app/main.py", 27, "warning"), ("app/main.py", 28, "warning")]
+
+
+def test_what_a_read_of_a_client_s_stream_returns_is_data() -> None:
+    """`data = response.read()` of a Minio object (in a helper a thread runs) gives bytes: the route's
+    `raw.decode()` and the helper it hands the text to read memory, not the client, and are not reported. The
+    object's `get_object` and `readline()` made on the loop are; the `decode()` of the line read is not."""
+    assert _pc501("PC501-read-results") == [("app/main.py", 21, "error"), ("app/main.py", 22, "error")]

@@ -155,6 +155,8 @@ class Blocking:
         self._resources: list[tuple[tuple[str, ...], Family]] = []  # (a resource class's glob, by part; family)
         file_buffers = data["family"]["file"].get("buffers", ())
         closing = frozenset(data["closing"]["methods"])
+        # methods of a client whose result is what they read (knowledge/blocking.toml [read_results])
+        self.read_results: frozenset[str] = frozenset(data["read_results"]["methods"])
         for key, entry in data["family"].items():
             family = Family(
                 key, entry["what"], entry["instead"], frozenset(entry.get("functions", ())),
