@@ -2,6 +2,8 @@
 module global declared a mapping or a sequence of one type."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prodcheck.model.facts import Function, Value
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, HoldsBase, not_none, union
 
@@ -50,6 +52,18 @@ class Containers(HoldsBase):
                 return None
             return Holding("class", "|".join(dict.fromkeys(part for found in held for part in found.ref.split("|"))))
         return held[0] if held else self._filled(subscript.text, function, depth)
+
+    def _table_named(self, dotted: str) -> bool:
+        """`dotted` may name a dict literal of two or more names (a table of classes `_call` picks from): its last
+        part is the last part of a target bound to one. Asked of every `x.get(...)` and `x[k](...)` a value is: the
+        set of such targets is made once, from the assignments, most of which bind no dict of names."""
+        tables = self._tables
+        if tables is None:
+            tables = self._tables = frozenset(
+                assign.target.rpartition(".")[2] for facts in self.index.files.values() for assign in facts.assigns
+                if assign.value.kind == "dict" and sum(item.kind == "name" for item in _entries_of(assign.value)) > 1)
+        return dotted.rpartition(".")[2] in tables
+
 
     def _filled(self, dotted: str, function: Function | None, depth: int) -> Holding | None:
         """An entry of a module global's container that functions fill (`worker_map = {}`, then
@@ -273,3 +287,8 @@ class Containers(HoldsBase):
 def _ellipsis(value: Value) -> bool:
     return value.kind == "const" and value.literal is Ellipsis
 
+
+def _entries_of(table: Value) -> Iterator[Value]:
+    yield from table.items
+    for _key, item in table.keywords:
+        yield item

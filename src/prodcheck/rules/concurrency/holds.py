@@ -96,6 +96,7 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
         self._builds_first: dict[str, list[Call]] = {}  # ... only the first few of them (`Built._first_sites`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
         self._wrapped: dict[str, list[Function]] | None = None  # wrapper -> the functions it is put around (`Wrapped`)
+        self._tables: frozenset[str] | None = None  # last parts of names bound to a dict of names (`_table_named`)
 
     kb = _Knowledge()  # knowledge/blocking.toml, parsed when a walk first asks (`_Knowledge`)
 
@@ -419,14 +420,14 @@ class Holds(Annotations, Containers, Members, Scopes, Hierarchy, Built, Entered,
             return self._callee(text, value, None, depth, line)  # an imported class, not a member of a local
         if function is not None and "." in text and self._global_call(function, text):
             return self._callee(text, value, function, depth, line)
-        if text.endswith("[]") and "[]" not in text[:-2]:
+        if text.endswith("[]") and "[]" not in text[:-2] and self._table_named(text[:-2]):
             # `TOOLS[name](url)`: a class picked from a table of project classes, built (one of them: `_element`;
             # as an entry of a table of functions called, dispatch.py, the key is not kept: a table is indexed by
             # what a request says, a constant key would name the class itself)
             picked = self._element(Value("subscript", at, text[:-2]), function, depth + 1, True)
             if picked is not None and picked.kind == "class":
                 return Holding("object", picked.ref)
-        if text.endswith(".get") and value.items:
+        if text.endswith(".get") and value.items and self._table_named(text[:-4]):
             # `TOOLS.get(kind)` of a dict literal of project classes: an entry, as `TOOLS[kind]`
             picked = self._element(Value("subscript", value.at, text[:-4], items=value.items[:1]), function, depth + 1)
             if picked is not None and picked.kind == "class":
