@@ -52,3 +52,47 @@ def test_a_decorator_factory_s_session_factory_is_followed_into_its_wrapper() ->
     wrapper`: the wrapper's `session_factory` is the factory's parameter, two functions up (the nearest enclosing
     function that binds it), so the commit after the awaited body is a sync session's, on the event loop."""
     assert _pc501("PC501-decorator-factory-session") == [("app/transactions.py", 17, "error")]
+
+
+def test_a_class_picked_from_a_table_by_the_request_runs_any_entry_s_method() -> None:
+    """`COMMANDS[name](target).run()` and `job_class = JOBS.get(name)` ... `await job_class(target).run()`, with
+    the tables dict literals of project classes: the request's key picks one, so each entry's `run` may be the
+    one awaited (as each entry of a table of functions, dispatch.py): the notifier's `requests.post` and the
+    archiver's `make_archive` are reported. A table read with a constant key runs the class it names only: the
+    purge's sleep, behind the other key, is not reported."""
+    assert _pc501("PC501-class-tables") == [("app/commands/archive.py", 8, "warning"),
+                                            ("app/commands/notify.py", 8, "error")]
+
+
+def test_an_async_strawberry_resolver_of_a_served_schema_is_on_the_request_path() -> None:
+    """A schema served by `GraphQLRouter` runs each operation on the server's loop and awaits an `async def`
+    resolver there: the `@strawberry.field` method's `requests.get`, the `@strawberry.mutation`'s `time.sleep` and
+    the function given as `strawberry.field(resolver=...)` are reported. A plain `def` resolver is called inline on
+    that loop too, not in a thread (strawberry#3187): the sleep its helper makes is reported. A resolver that
+    blocks nothing is not."""
+    found = _pc501("PC501-graphql-resolvers")
+    assert found == [("app/rates.py", 7, "error"), ("app/schema.py", 15, "error"), ("app/schema.py", 19, "error"),
+                     ("app/schema.py", 30, "error")]
+    _, report = run_json(FIXTURES / "PC501-graphql-resolvers", "--select", "PC501")
+    assert all("GraphQL resolver `" in f["message"] for f in report["findings"])
+    assert "`def price` (GraphQL resolver `price`, called on the event loop)" in report["findings"][2]["message"]
+
+
+def test_a_strawberry_schema_no_asgi_app_serves_has_no_request_path() -> None:
+    """The same resolver in a project that only executes its schema from a build script (no `GraphQLRouter` or
+    `strawberry.asgi.GraphQL`): no request awaits it, nothing is reported."""
+    assert _pc501("PC501-graphql-unserved") == []
+
+
+def test_a_zip_archive_over_the_project_s_own_memory_sink_is_not_file_io() -> None:
+    """A streamed export writes its archive into `ChunkSink(io.RawIOBase)`, whose `write` appends to a list the
+    generator drains: memory, as over an `io.BytesIO`, so neither `ZipFile(sink)` nor `writestr` is reported. The
+    same archive over `SpoolSink`, whose `write` opens a file, blocks: both lines of that route are reported."""
+    assert _pc501("PC501-own-memory-buffer") == [("app/main.py", 27, "warning"), ("app/main.py", 28, "warning")]
+
+
+def test_what_a_read_of_a_client_s_stream_returns_is_data() -> None:
+    """`data = response.read()` of a Minio object (in a helper a thread runs) gives bytes: the route's
+    `raw.decode()` and the helper it hands the text to read memory, not the client, and are not reported. The
+    object's `get_object` and `readline()` made on the loop are; the `decode()` of the line read is not."""
+    assert _pc501("PC501-read-results") == [("app/main.py", 21, "error"), ("app/main.py", 22, "error")]

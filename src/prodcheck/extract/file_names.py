@@ -118,12 +118,17 @@ class FileNames(ast.NodeVisitor):
         while type(current) is _Attribute:
             parts.append(current.attr)
             current = current.value
+        built = ""
+        if parts and type(current) is _CallNode and type(current.func) is ast.Subscript \
+                and type(current.func.slice) is not ast.Constant:
+            # `TOOLS[kind](url).run()` as `TOOLS[]().run`: a method of what an entry of a table gives, called
+            built, current = "()", current.func
         if type(current) is not ast.Subscript:
             return None  # (no attribute at all: `HANDLERS[kind](data)`, an entry of a dispatch table called)
         inner = self.dotted(current.value)
         if inner is None or "()" in inner:
             return None  # `s3.get_object(...)["Body"].read()` is one call of the client's, named by its call
-        parts.append(inner + "[]")
+        parts.append(inner + "[]" + built)
         return ".".join(reversed(parts))
 
     # ------------------------------------------------------------ imports and module names

@@ -155,6 +155,8 @@ class Blocking:
         self._resources: list[tuple[tuple[str, ...], Family]] = []  # (a resource class's glob, by part; family)
         file_buffers = data["family"]["file"].get("buffers", ())
         closing = frozenset(data["closing"]["methods"])
+        # methods of a client whose result is what they read (knowledge/blocking.toml [read_results])
+        self.read_results: frozenset[str] = frozenset(data["read_results"]["methods"])
         for key, entry in data["family"].items():
             family = Family(
                 key, entry["what"], entry["instead"], frozenset(entry.get("functions", ())),
@@ -283,3 +285,9 @@ def _parts(glob: str) -> tuple[str, ...]:
 @cache
 def blocking() -> Blocking:
     return Blocking(load("blocking"))
+
+
+@cache
+def buffer_bases() -> frozenset[str]:
+    """([family.file] buffer_bases) the I/O classes a project's in-memory file object is built on."""
+    return frozenset(load("blocking")["family"]["file"].get("buffer_bases", ()))

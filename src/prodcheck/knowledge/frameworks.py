@@ -181,6 +181,13 @@ def agent_tools() -> tuple[frozenset[str], frozenset[str]]:
 
 
 @cache
+def graphql_resolvers() -> tuple[frozenset[str], frozenset[str]]:
+    """([graphql]) what makes a function a Strawberry resolver, and the ASGI integrations that serve a schema."""
+    resolvers, servers = _sets("graphql", "resolvers", "servers")
+    return resolvers, servers
+
+
+@cache
 def ocpp_decorators() -> frozenset[str]:
     """([ocpp] decorators) what registers a charge point's handler for an OCPP action."""
     return frozenset(load("frameworks")["ocpp"]["decorators"])

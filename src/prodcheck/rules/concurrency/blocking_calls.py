@@ -12,6 +12,7 @@ from prodcheck.knowledge.blocking import Blocking, Family
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.arguments import call_runs, client_argument, sync_function
 from prodcheck.rules.concurrency.branches import parameter, touched
+from prodcheck.rules.concurrency.buffers import project_buffer
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.queries import query_argument, query_rendered, query_run_later, query_shown
 from prodcheck.rules.concurrency.sessions import sync_session_argument
@@ -191,7 +192,8 @@ def _in_memory(holds: Holds, value: Value, function: Function, buffers: frozense
     argument = value.kwarg("fileobj") or value.kwarg("file") or value.arg(0)
     if argument is not None and argument.kind == "name" and "." not in argument.text:
         argument = holds.local(function, argument.text)
-    return argument is not None and argument.kind == "call" and argument.text in buffers
+    return argument is not None and argument.kind == "call" and (
+        argument.text in buffers or project_buffer(holds.index, argument.text))
 
 
 def _waited_later(index: PythonIndex, call: Call, function: Function, family: Family) -> bool:

@@ -199,4 +199,9 @@ class Called(HoldsBase):
         argument = value.kwarg("fileobj") or value.kwarg("file") or value.arg(0)
         if argument is not None and argument.kind == "name" and "." not in argument.text and function is not None:
             argument = self.local(function, argument.text)
-        return argument is not None and argument.kind == "call" and argument.text in buffers
+        if argument is None or argument.kind != "call":
+            return False
+        if argument.text in buffers:
+            return True
+        from prodcheck.rules.concurrency.buffers import project_buffer  # (it reads Holds, of which this is a part)
+        return project_buffer(self.index, argument.text)

@@ -2,6 +2,8 @@
 module global declared a mapping or a sequence of one type."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prodcheck.model.facts import Function, Value
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, HoldsBase, not_none, union
 
@@ -19,9 +21,12 @@ _SAME_ITEMS = frozenset({"sorted", "reversed", "list", "tuple", "set", "frozense
 class Containers(HoldsBase):
     """Entries of dict and list literals, and of module globals declared as typed containers."""
 
-    def _element(self, subscript: Value, function: Function | None, depth: int) -> Holding | None:
+    def _element(self, subscript: Value, function: Function | None, depth: int, built: bool = False) -> Holding | None:
         """`BUCKETS[kind]` of `BUCKETS = {Kind.avatar: Bucket("a"), Kind.upload: Bucket("u")}` (a dict or list
-        literal, any keys): the entry a constant str key names, else what every entry holds when they agree."""
+        literal, any keys): the entry a constant str key names, else what every entry holds when they agree; entries
+        that are project classes picked by a key known only at run time (a name, an attribute:
+        `TOOLS[kind]`; `built`, an entry built by `TOOLS[kind](...)`, whose extracted name keeps no constant key),
+        one of them each."""
         found = self._literal(subscript.text, function, depth)
         if found is None:
             return self._filled(subscript.text, function, depth)
@@ -30,15 +35,35 @@ class Containers(HoldsBase):
         if container.kind == "dict" and key is not None and key.is_str:
             entry = container.kwarg(str(key.literal))
             return self.value(entry, scope, depth + 1) if entry is not None else None
-        held: Holding | None = None
+        held: list[Holding] = []
         for entry in (*container.items, *(item for _, item in container.keywords)):
             holding = self.value(entry, scope, depth + 1)
-            if holding is None:
-                continue
-            if held is not None and holding != held:
-                return None  # entries of different kinds: which one a request gets is not known
-            held = holding
-        return held if held is not None else self._filled(subscript.text, function, depth)
+            if holding is not None and holding not in held:
+                held.append(holding)
+        if len(held) > 1:
+            if not built and (key is None or key.kind not in {"name", "call"}):
+                return None  # a constant key, or none the extraction kept: which entry it names is not known here
+            # a table of project classes (`{"review": Reviewer, "describe": Describer}`), a registry of what a request
+            # may ask for: the class a request picks is one of them, so a call on it may run any one's method (as each
+            # entry of a table of functions may, dispatch.py). Instances of different classes (`{Kind.avatar:
+            # Bucket(...), Kind.upload: MemoryStore()}`) or entries of different kinds: which one a request gets is
+            # not known (tests/fixtures/core/PC501-py-reach-neg)
+            if any(found.kind != "class" for found in held):
+                return None
+            return Holding("class", "|".join(dict.fromkeys(part for found in held for part in found.ref.split("|"))))
+        return held[0] if held else self._filled(subscript.text, function, depth)
+
+    def _table_named(self, dotted: str) -> bool:
+        """`dotted` may name a dict literal of two or more names (a table of classes `_call` picks from): its last
+        part is the last part of a target bound to one. Asked of every `x.get(...)` and `x[k](...)` a value is: the
+        set of such targets is made once, from the assignments, most of which bind no dict of names."""
+        tables = self._tables
+        if tables is None:
+            tables = self._tables = frozenset(
+                assign.target.rpartition(".")[2] for facts in self.index.files.values() for assign in facts.assigns
+                if assign.value.kind == "dict" and sum(item.kind == "name" for item in _entries_of(assign.value)) > 1)
+        return dotted.rpartition(".")[2] in tables
+
 
     def _filled(self, dotted: str, function: Function | None, depth: int) -> Holding | None:
         """An entry of a module global's container that functions fill (`worker_map = {}`, then
@@ -262,3 +287,8 @@ class Containers(HoldsBase):
 def _ellipsis(value: Value) -> bool:
     return value.kind == "const" and value.literal is Ellipsis
 
+
+def _entries_of(table: Value) -> Iterator[Value]:
+    yield from table.items
+    for _key, item in table.keywords:
+        yield item

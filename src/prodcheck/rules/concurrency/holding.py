@@ -104,6 +104,7 @@ class HoldsBase:
     _implemented: dict[tuple[str, str], tuple[tuple[Function, PyFacts], ...]]  # `Hierarchy.implementations`
     _named_types: dict[str, Holding | None]  # what an annotation that is a name says (`Annotations.annotation`)
     _claims: dict[str, bool]  # callee -> whether a knowledge table names it (`Called._callee`)
+    _tables: frozenset[str] | None  # last parts of names bound to a dict of names (`Containers._table_named`)
 
     if TYPE_CHECKING:
         def expression(self, dotted: str, function: Function | None, depth: int = 0,

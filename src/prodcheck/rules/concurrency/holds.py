@@ -84,6 +84,7 @@ class Holds(ModuleAssigns, Annotations, Containers, Members, Scopes, Hierarchy, 
         self._builds_first: dict[str, list[Call]] = {}  # ... only the first few of them (`Built._first_sites`)
         self._entered: dict[str, dict[int, str]] = {}  # function -> id of a `with`-bound local's value -> how (`Entered`)
         self._wrapped: dict[str, list[Function]] | None = None  # wrapper -> the functions it is put around (`Wrapped`)
+        self._tables: frozenset[str] | None = None  # last parts of names bound to a dict of names (`_table_named`)
 
     kb = _Knowledge()  # knowledge/blocking.toml, parsed when a walk first asks (`_Knowledge`)
 
@@ -204,13 +205,15 @@ class Holds(ModuleAssigns, Annotations, Containers, Members, Scopes, Hierarchy, 
         current: Holding | None = None
         start = 0
         joined = ".".join(parts)  # most expressions have no `[]` and no `()`: no part to look for
-        element = next((i for i, part in enumerate(parts) if part.endswith("[]")), None) if "[]" in joined else None
+        element = next((i for i, part in enumerate(parts) if part.endswith(("[]", "[]()"))), None) \
+            if "[]" in joined else None
         if element is not None:
             # `CLIENTS[].upload`: what an entry of a dict or list literal holds, then its members. Only a literal:
             # the item of what a client returned (`profile["name"].split()`, a JSON body) is data, not the client.
-            base = ".".join([*parts[:element], parts[element][:-2]])
+            built = parts[element].endswith("()")  # `TOOLS[]().run`: the entry (a class) built, then its member
+            base = ".".join([*parts[:element], parts[element][:-4 if built else -2]])
             at = pack_position(line, 0, line, 0) if line else pack_position(1, 0, 1, 0)
-            current = self._element(Value("subscript", at, base), function, depth + 1)
+            current = self._element(Value("subscript", at, base), function, depth + 1, built)
             if current is None:
                 # `db["users"].find_one()` with `db = MongoClient()["app"]`: an item of a client whose library
                 # names databases and collections by key ([family] items)
@@ -219,6 +222,8 @@ class Holds(ModuleAssigns, Annotations, Containers, Members, Scopes, Hierarchy, 
                 current = held if family is not None and family.items else None
             if current is None:
                 current = self._declared_element(base, function, depth + 1)
+            if built:
+                current = Holding("object", current.ref) if current is not None and current.kind == "class" else None
             start = element + 1
             parts = [part if "[]" not in part else "" for part in parts]
             return self._members(current, parts[start:], depth)
@@ -378,6 +383,18 @@ class Holds(ModuleAssigns, Annotations, Containers, Members, Scopes, Hierarchy, 
             return self._callee(text, value, None, depth, line)  # an imported class, not a member of a local
         if function is not None and "." in text and self._global_call(function, text):
             return self._callee(text, value, function, depth, line)
+        if text.endswith("[]") and "[]" not in text[:-2] and self._table_named(text[:-2]):
+            # `TOOLS[name](url)`: a class picked from a table of project classes, built (one of them: `_element`;
+            # as an entry of a table of functions called, dispatch.py, the key is not kept: a table is indexed by
+            # what a request says, a constant key would name the class itself)
+            picked = self._element(Value("subscript", at, text[:-2]), function, depth + 1, True)
+            if picked is not None and picked.kind == "class":
+                return Holding("object", picked.ref)
+        if text.endswith(".get") and value.items and self._table_named(text[:-4]):
+            # `TOOLS.get(kind)` of a dict literal of project classes: an entry, as `TOOLS[kind]`
+            picked = self._element(Value("subscript", value.at, text[:-4], items=value.items[:1]), function, depth + 1)
+            if picked is not None and picked.kind == "class":
+                return picked
         called = self._name(text, function, depth, line)  # a local factory, SessionLocal, a class
         if called is not None:
             return self.member(called, "__call__", True, depth + 1)

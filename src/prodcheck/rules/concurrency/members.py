@@ -153,6 +153,8 @@ class Members(HoldsBase):
                 # `resp = sess.get(url)`: the response was received by that call (or by the coroutine an `_async`
                 # twin returned, once awaited); `resp.json()` is memory. What a safe method returns is the client's.
                 return None
+            if is_call and name in self.kb.read_results:
+                return None  # `data = response.read()`: the bytes read, whatever the stream was
             return holder  # sub-objects and results of a client: bucket, cursor, collection, a Docker container
         if holder.kind == "arguments":  # `kwargs.get("db")` of a decorator wrapper's keyword arguments
             return self.arguments_member(holder, name, is_call, depth + 1, value)

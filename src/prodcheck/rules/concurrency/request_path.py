@@ -24,7 +24,13 @@ from prodcheck.rules.concurrency.callees import entry_wrappers, resolved_callees
 from prodcheck.rules.concurrency.deferred import Targets, call_target, deferred_tasks
 from prodcheck.rules.concurrency.endpoints import endpoint_entries
 from prodcheck.rules.concurrency.holds import Holds
-from prodcheck.rules.concurrency.sockets import agent_tool_handlers, mcp_handlers, ocpp_handlers, socket_handlers
+from prodcheck.rules.concurrency.sockets import (
+    agent_tool_handlers,
+    graphql_resolver_functions,
+    mcp_handlers,
+    ocpp_handlers,
+    socket_handlers,
+)
 from prodcheck.model.record import record
 
 @record
@@ -92,8 +98,8 @@ def _walk_request_path(index: PythonIndex, include_startup: bool) -> dict[str, E
                    if target.is_async and target.qualname not in found and _spawned(index, reached.function, call)]
         _walk(index, holds, list(reversed(started)), roots, found, deferring)
     # A plain `def` OCPP handler is called by the library on the loop all the same (knowledge/frameworks.toml [ocpp]):
-    # its body runs there, as an `async def` one's does
-    for function, facts, how in ocpp_handlers(index):
+    # its body runs there, as an `async def` one's does; so is a plain `def` Strawberry resolver ([graphql])
+    for function, facts, how in (*ocpp_handlers(index), *graphql_resolver_functions(index)):
         if not function.is_async:
             found.setdefault(function.qualname, Entry(function, facts, f"{how}, called on the event loop"))
     return found
@@ -129,7 +135,7 @@ def _entries(index: PythonIndex) -> tuple[Entry, ...]:
     for function, facts, how in index.library_hook_functions:
         stack.append(Entry(function, facts, how))
     for function, facts, how in (*socket_handlers(index), *mcp_handlers(index), *ocpp_handlers(index),
-                                 *agent_tool_handlers(index)):
+                                 *agent_tool_handlers(index), *graphql_resolver_functions(index)):
         stack.append(Entry(function, facts, how))
     memo = index.__dict__["_request_entries"] = tuple(stack)
     return memo

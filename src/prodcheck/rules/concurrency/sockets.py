@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prodcheck.knowledge.frameworks import agent_tools, mcp_servers, ocpp_decorators, ocpp_station_actions, socket_servers
+from prodcheck.knowledge.frameworks import (
+    agent_tools,
+    graphql_resolvers,
+    mcp_servers,
+    ocpp_decorators,
+    ocpp_station_actions,
+    socket_servers,
+)
 from prodcheck.model.facts import Call, Function, PyFacts, Value
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.holds import Holds
@@ -79,6 +86,26 @@ def agent_tool_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts,
         for function in facts.functions:
             if any(decorator.text in decorators for decorator in function.decorators):
                 yield function, facts, f"agent tool `{function.qualname.rsplit('.', 1)[-1]}`"
+
+
+def graphql_resolver_functions(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
+    """(resolver, facts, why) for the Strawberry resolvers of a project that serves a schema from its ASGI app
+    ([graphql]): `@strawberry.field` / `@strawberry.mutation` methods, and `strawberry.field(resolver=fn)`'s `fn`."""
+    resolvers, servers = graphql_resolvers()
+    if not any(True for _facts, _call in index.calls.among(servers)):
+        return
+    for facts in index.files.values():
+        if not any(module.partition(".")[0] == "strawberry" for module in facts.imported_modules):
+            continue  # the decorator or `strawberry.field(...)` is written in a file that imports the library
+        for function in facts.functions:
+            if any(decorator.text in resolvers for decorator in function.decorators):
+                yield function, facts, f"GraphQL resolver `{function.qualname.rsplit('.', 1)[-1]}`"
+        for call in facts.calls:
+            given = call.value.kwarg("resolver") if call.value.text in resolvers else None
+            if given is not None and given.kind == "name":
+                found = index.functions.get(f"{facts.module}.{given.text}") or index.function(given.text)
+                if found is not None:
+                    yield *found, f"GraphQL resolver `{found[0].qualname.rsplit('.', 1)[-1]}`"
 
 
 def ocpp_handlers(index: PythonIndex) -> Iterator[tuple[Function, PyFacts, str]]:
