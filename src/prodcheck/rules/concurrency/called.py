@@ -1,7 +1,9 @@
 """What calling a name returns, as `Holds` reads it: a library's client or streamed response (knowledge/blocking.toml),
 a SQLAlchemy session, engine, inspector or session factory (knowledge/databases.toml), what a `Depends` marker, a
 dataclass field factory or a traitlets declaration gives, or, for a project function or class, what it returns or
-builds. Part of `Holds` (holds.py), which calls `_callee` for every call it follows.
+builds; and what calling a value gives (`_call`: a call offloaded to a thread, a member of what its receiver
+holds, a class picked from a table of classes). Part of `Holds` (holds.py), which calls `_callee` for every call it
+follows.
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from prodcheck.knowledge.blocking import Blocking
 from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker, trait_kind
 from prodcheck.model.facts import Function, Value
+from prodcheck.model.packed_positions import LINE_SHIFT
 from prodcheck.rules.concurrency.branches import given_value
-from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase
+from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, HoldsBase
+from prodcheck.rules.concurrency.value_shapes import offloaded_call
 
 
 _GO_ON = object()  # `Called._known`: no knowledge table says what calling the name returns
@@ -205,3 +209,43 @@ class Called(HoldsBase):
             return True
         from prodcheck.rules.concurrency.buffers import project_buffer  # (it reads Holds, of which this is a part)
         return project_buffer(self.index, argument.text)
+
+    def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
+        text, at = value.text, value.at  # `value.line`, inline (a property's read is a call of its getter)
+        line = at >> LINE_SHIFT if type(at) is int else at.line  # type: ignore[union-attr]  # an int or a Span
+        ran = offloaded_call(value)
+        if ran is not None:  # `await loop.run_in_executor(None, Client, config)`: what `Client(config)` gives
+            return self._call(ran, function, depth + 1) if depth <= MAX_DEPTH else None
+        if "()" in text:
+            return self._expression((text + "()").split("."), function, depth, line)
+        if function is not None and "." in text and self.named_after_import(function, text):
+            return self._callee(text, value, None, depth, line)  # an imported class, not a member of a local
+        if function is not None and "." in text and self._global_call(function, text):
+            return self._callee(text, value, function, depth, line)
+        if text.endswith("[]") and "[]" not in text[:-2] and self._table_named(text[:-2]):
+            # `TOOLS[name](url)`: a class picked from a table of project classes, built (one of them: `_element`;
+            # as an entry of a table of functions called, dispatch.py, the key is not kept: a table is indexed by
+            # what a request says, a constant key would name the class itself)
+            picked = self._element(Value("subscript", at, text[:-2]), function, depth + 1, True)
+            if picked is not None and picked.kind == "class":
+                return Holding("object", picked.ref)
+        if text.endswith(".get") and value.items and self._table_named(text[:-4]):
+            # `TOOLS.get(kind)` of a dict literal of project classes: an entry, as `TOOLS[kind]`
+            picked = self._element(Value("subscript", value.at, text[:-4], items=value.items[:1]), function, depth + 1)
+            if picked is not None and picked.kind == "class":
+                return picked
+        called = self._name(text, function, depth, line)  # a local factory, SessionLocal, a class
+        if called is not None:
+            return self.member(called, "__call__", True, depth + 1)
+        head, _, method = text.rpartition(".")
+        if head:
+            if head.partition(".")[0] in INSTANCE and function is not None:
+                base = self.expression(head, function, depth + 1, line)  # `self.db.query(X)`: a member of this class
+            else:
+                base = self._name(head, function, depth, line) if function is not None or "." in head else None
+                if base is None and "." in head:
+                    # `client.containers.get(id)` with `client` a module global: a member of what a prefix holds
+                    base = self.expression(head, function, depth + 1, line)
+            if base is not None:
+                return self.member(base, method, True, depth + 1, value)
+        return self._callee(text, value, function, depth, line)

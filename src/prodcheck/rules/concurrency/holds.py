@@ -30,7 +30,7 @@ from prodcheck.rules.concurrency.hierarchy import Hierarchy
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, MAX_NESTING, Holding, union
 from prodcheck.rules.concurrency.members import Members
 from prodcheck.rules.concurrency.scopes import Scopes
-from prodcheck.rules.concurrency.value_shapes import called_times, forgotten, module_global, offloaded_call, opaque
+from prodcheck.rules.concurrency.value_shapes import called_times, forgotten, module_global, opaque
 from prodcheck.rules.concurrency.wrapped import Wrapped
 from prodcheck.rules.concurrency.written import app_state_name
 
@@ -371,43 +371,4 @@ class Holds(ModuleAssigns, Annotations, Containers, Members, Scopes, Hierarchy, 
                 return next((p.annotation for p in base[0].params if p.name == name), None)
         return None
 
-    def _call(self, value: Value, function: Function | None, depth: int) -> Holding | None:
-        text, at = value.text, value.at  # `value.line`, inline (a property's read is a call of its getter)
-        line = at >> LINE_SHIFT if type(at) is int else at.line  # type: ignore[union-attr]  # an int or a Span
-        ran = offloaded_call(value)
-        if ran is not None:  # `await loop.run_in_executor(None, Client, config)`: what `Client(config)` gives
-            return self._call(ran, function, depth + 1) if depth <= MAX_DEPTH else None
-        if "()" in text:
-            return self._expression((text + "()").split("."), function, depth, line)
-        if function is not None and "." in text and self.named_after_import(function, text):
-            return self._callee(text, value, None, depth, line)  # an imported class, not a member of a local
-        if function is not None and "." in text and self._global_call(function, text):
-            return self._callee(text, value, function, depth, line)
-        if text.endswith("[]") and "[]" not in text[:-2] and self._table_named(text[:-2]):
-            # `TOOLS[name](url)`: a class picked from a table of project classes, built (one of them: `_element`;
-            # as an entry of a table of functions called, dispatch.py, the key is not kept: a table is indexed by
-            # what a request says, a constant key would name the class itself)
-            picked = self._element(Value("subscript", at, text[:-2]), function, depth + 1, True)
-            if picked is not None and picked.kind == "class":
-                return Holding("object", picked.ref)
-        if text.endswith(".get") and value.items and self._table_named(text[:-4]):
-            # `TOOLS.get(kind)` of a dict literal of project classes: an entry, as `TOOLS[kind]`
-            picked = self._element(Value("subscript", value.at, text[:-4], items=value.items[:1]), function, depth + 1)
-            if picked is not None and picked.kind == "class":
-                return picked
-        called = self._name(text, function, depth, line)  # a local factory, SessionLocal, a class
-        if called is not None:
-            return self.member(called, "__call__", True, depth + 1)
-        head, _, method = text.rpartition(".")
-        if head:
-            if head.partition(".")[0] in INSTANCE and function is not None:
-                base = self.expression(head, function, depth + 1, line)  # `self.db.query(X)`: a member of this class
-            else:
-                base = self._name(head, function, depth, line) if function is not None or "." in head else None
-                if base is None and "." in head:
-                    # `client.containers.get(id)` with `client` a module global: a member of what a prefix holds
-                    base = self.expression(head, function, depth + 1, line)
-            if base is not None:
-                return self.member(base, method, True, depth + 1, value)
-        return self._callee(text, value, function, depth, line)
 
