@@ -30,3 +30,21 @@ def test_docs_and_rig_folders_outside_the_packages_are_not_production() -> None:
     assert reasons["scripts/perf/time_queries.py"].startswith("under `scripts/perf/`, a folder of evaluation or benchmark")
     # the snippet of a design note (a SQLite pool, a password) and a benchmark's fallback password: not reported
     assert not [f for f in report["findings"] if f["path"].startswith(("internal_docs/", "tools/benches/"))]
+
+
+PACKAGE_FIXTURE = Path(__file__).parent / "fixtures" / "precision" / "context-docs-package"
+
+
+def test_a_documentation_folder_that_is_a_package_of_its_own_is_not_production() -> None:
+    """agno's top-level `cookbook/` holds an `__init__.py` (its recipes import each other as `cookbook.x`): a package
+    of its own, not a sub-package of the application's, so its recipes and their compose files are documentation."""
+    _, report = run_json(PACKAGE_FIXTURE)
+    placed = {(f["code"], f["path"]): (f["severity"], f["context"]) for f in report["findings"]}
+    assert placed == {
+        ("PC601", "Dockerfile"): ("info", "prod"),
+        ("PC203", "cookbook/integrations/mcp_demo/docker-compose.yml"): ("info", "dev"),
+        ("PC301", "cookbook/storage/postgres_agent.py"): ("info", "dev"),
+    }
+    reasons = {f["path"]: f["context_reason"] for f in report["findings"]}
+    assert reasons["cookbook/storage/postgres_agent.py"] == \
+        "under `cookbook/`, a documentation folder outside the application's packages"
