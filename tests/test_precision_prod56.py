@@ -16,3 +16,19 @@ def test_database_urls_spelled_in_another_language_are_placeholders() -> None:
     _, report = run_json(FIXTURES / "PC301-native-language-placeholders", "--select", "PC301")
     assert [(f["code"], f["path"], f["line"]) for f in report["findings"]] == [("PC301", "app/settings.py", 12)]
 
+
+def test_service_credentials_take_the_role_of_what_they_open() -> None:
+    """h2ogpt's `os.environ.get("HUGGINGFACEHUB_API_TOKEN", 'foo')`: LangChain's name of the Hugging Face token is a
+    credential for another company's service, whose made-up default opens nothing (info), as `HF_TOKEN` is; the
+    application's own signing key keeps its warning. QAnything's `minio` service sets `MINIO_SECRET_KEY: minioadmin`
+    and publishes no port: the store the secret opens is that service, reachable only inside the stack (a warning,
+    as an unpublished PostgreSQL's password is), while the MySQL service that publishes its port stays an error."""
+    _, report = run_json(FIXTURES / "PC302-service-credentials", "--select", "PC302")
+    assert sorted((f["path"], f["line"], f["severity"]) for f in report["findings"]) == [
+        ("app/embeddings.py", 8, "info"),
+        ("app/embeddings.py", 9, "info"),
+        ("app/embeddings.py", 11, "warning"),
+        ("docker-compose.yml", 11, "warning"),
+        ("docker-compose.yml", 12, "warning"),
+        ("docker-compose.yml", 19, "error"),
+    ]
