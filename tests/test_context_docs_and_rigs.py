@@ -48,3 +48,20 @@ def test_a_documentation_folder_that_is_a_package_of_its_own_is_not_production()
     reasons = {f["path"]: f["context_reason"] for f in report["findings"]}
     assert reasons["cookbook/storage/postgres_agent.py"] == \
         "under `cookbook/`, a documentation folder outside the application's packages"
+
+
+ASSISTANT_FIXTURE = Path(__file__).parent / "fixtures" / "precision" / "context-assistant-folders"
+
+
+def test_ai_coding_assistant_folders_are_not_production() -> None:
+    """deer-flow's `.agent/skills/*/templates/anchor.template.py` (a test to copy, with `<entry_point>` to fill in: a
+    parse error) and phoenix's or agenta's `.agents/skills/*/scripts/*.py` serve the developers' coding assistants:
+    a skill's helper with a local database URL, or a template that does not parse, is development, never a loud
+    finding."""
+    _, report = run_json(ASSISTANT_FIXTURE)
+    placed = {(f["code"], f["path"]): (f["severity"], f["context"]) for f in report["findings"]}
+    assert placed == {
+        ("PC601", "Dockerfile"): ("info", "prod"),
+        ("PC000", ".agents/skills/io-guard/templates/anchor.template.py"): ("info", "dev"),
+        ("PC301", ".claude/skills/db-check/scripts/check_schema.py"): ("info", "dev"),
+    }

@@ -133,6 +133,10 @@ class PathMarks(LocalMarks):
                 if lowered in words:
                     folder = "/".join(parts[: index + 1])
                     return Placement(context, f"under `{folder}/`, a folder of {'examples and tools' if context == Context.DEV else 'test rigs'}")
+            if lowered in folders["dev"]["assistants"]:
+                folder = "/".join(parts[: index + 1])
+                return Placement(Context.DEV, f"under `{folder}/`, an AI coding assistant's folder (its skills and scripts "
+                                 "serve the developers)")
             if lowered in folders["dev"]["scratch"] and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.DEV, f"under `{folder}/`, a scratch folder outside the application's packages")
