@@ -32,3 +32,12 @@ def test_service_credentials_take_the_role_of_what_they_open() -> None:
         ("docker-compose.yml", 12, "warning"),
         ("docker-compose.yml", 19, "error"),
     ]
+
+
+def test_a_reloader_behind_a_command_line_flag_production_does_not_give() -> None:
+    """MinerU's `mineru-api` command: `@click.option("--reload", is_flag=True)` and `if reload: uvicorn.run(...,
+    reload=True)`; production runs the command without `--reload`, so the reloader is development's (info). An
+    argparse `store_true` flag the compose stack does give stays an error."""
+    _, report = run_json(FIXTURES / "PC101-cli-flag-gate", "--select", "PC101")
+    found = {f["path"]: (f["line"], f["severity"], f["context"]) for f in report["findings"]}
+    assert found == {"app/cli.py": (12, "info", "dev"), "app/worker_api.py": (12, "error", "prod")}
