@@ -65,3 +65,20 @@ def test_ai_coding_assistant_folders_are_not_production() -> None:
         ("PC000", ".agents/skills/io-guard/templates/anchor.template.py"): ("info", "dev"),
         ("PC301", ".claude/skills/db-check/scripts/check_schema.py"): ("info", "dev"),
     }
+
+
+SIBLING_FIXTURE = Path(__file__).parent / "fixtures" / "precision" / "context-compose-dev-sibling"
+
+
+def test_a_base_compose_file_beside_its_development_variant_mounts_data_not_source() -> None:
+    """deer-flow's docker/docker-compose.yaml ("Production Environment") mounts `../skills:/app/skills:ro` (skills the
+    agents read, a folder with Python in it) and runs no reloader, beside docker/docker-compose-dev.yaml: the base is
+    the stack production runs, so its missing health check and restart policy are warnings; the development variant's
+    reloader stays info."""
+    _, report = run_json(SIBLING_FIXTURE)
+    placed = {(f["code"], f["path"]): (f["severity"], f["context"]) for f in report["findings"]}
+    assert placed == {
+        ("PC101", "docker/docker-compose-dev.yaml"): ("info", "dev"),
+        ("PC601", "docker/docker-compose.yaml"): ("warning", "prod"),
+        ("PC607", "docker/docker-compose.yaml"): ("warning", "prod"),
+    }
