@@ -227,7 +227,8 @@ class LocalMarks(WorkflowEvidence):
                 commands = [str(c) for key in ("command", "entrypoint")
                             if (node := service.node.get(key)) is not None for c in yaml_command(node)]
                 reloads = [w for w in reload_words if any(w in command for command in commands)]  # within one command
-                marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
+                if reloads or self._dev_sibling(path) is None:
+                    marks.append(mounted_source + (f" and runs `{reloads[0]}`" if reloads else ""))
             environment = service.environment
             switch = next(((key, value) for key, value in environment.items() if dev_setting(key, value.as_str() or "")),
                           None)
@@ -251,6 +252,23 @@ class LocalMarks(WorkflowEvidence):
             marks.append(f"{path} sits in the Python package `{base}/` and builds nothing: the services a module's "
                          "developers run it against, not a deployment")
         return marks
+
+    def _dev_sibling(self, path: str) -> str | None:
+        """The development variant beside a base compose file (`docker-compose-dev.yaml`, `compose.dev.yml` beside
+        `docker-compose.yaml`): with one, the base is the stack that is not development's, and a folder it mounts
+        without a reloader (deer-flow's `../skills:/app/skills:ro`, the skills the agents read) is data it serves, not
+        a source tree being edited."""
+        folder, name = posixpath.split(path)
+        stem, dot, _extension = name.rpartition(".")
+        if not dot or stem not in {"docker-compose", "compose"}:
+            return None
+        for word in contexts_knowledge()["path_words"]["dev"]:
+            for separator in (".", "-", "_"):
+                for extension in ("yml", "yaml"):
+                    candidate = _join(folder, f"{stem}{separator}{word}.{extension}")
+                    if candidate in self.views.by_path:
+                        return candidate
+        return None
 
     @staticmethod
     def _backing(image: str | None, local_images: set[str]) -> bool:

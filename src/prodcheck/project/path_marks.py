@@ -133,12 +133,18 @@ class PathMarks(LocalMarks):
                 if lowered in words:
                     folder = "/".join(parts[: index + 1])
                     return Placement(context, f"under `{folder}/`, a folder of {'examples and tools' if context == Context.DEV else 'test rigs'}")
+            if lowered in folders["dev"]["assistants"]:
+                folder = "/".join(parts[: index + 1])
+                return Placement(Context.DEV, f"under `{folder}/`, an AI coding assistant's folder (its skills and scripts "
+                                 "serve the developers)")
             if lowered in folders["dev"]["scratch"] and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.DEV, f"under `{folder}/`, a scratch folder outside the application's packages")
             words = lower_words(part)
+            # outside the packages: no folder above it is one (the folder itself may be: agno's top-level
+            # `cookbook/__init__.py` makes its recipes importable as `cookbook.x`, not part of the application)
             if words and words[-1] in folders["dev"]["documentation"] \
-                    and not any(self._in_package(parts[:end]) for end in range(1, index + 2)):
+                    and not any(self._in_package(parts[:end]) for end in range(1, index + 1)):
                 folder = "/".join(parts[: index + 1])
                 return Placement(Context.DEV, f"under `{folder}/`, a documentation folder outside the application's "
                                  "packages")

@@ -60,16 +60,27 @@ def _literal(password: str) -> bool:
     return bool(password.strip()) and not _PLACEHOLDER.search(password)
 
 
-# `postgresql://USER:PASSWORD@HOST:5432/DBNAME`: a URL whose parts are the names of what goes there, in capitals,
-# is the shape of a URL documented, not one to connect with (no host is named `HOST`); the example URLs of the
-# SQLAlchemy and PostgreSQL documentation are written so (https://docs.sqlalchemy.org/en/20/core/engines.html)
+# `postgresql://USER:PASSWORD@HOST:5432/DBNAME`: a URL whose parts are the names of what goes there, in capitals
+# (or in the words of another language, `_native_word`), is the shape of a URL documented, not one to connect with (no
+# host is named `HOST`); the example URLs of the SQLAlchemy and PostgreSQL documentation are written so
+# (https://docs.sqlalchemy.org/en/20/core/engines.html)
 _SPELLED_PART = lazy(r"[A-Z][A-Z0-9_]*")
 
 
 def _spelled_template(match: re.Match[str]) -> bool:
-    user = match.group("user")
-    return bool(_SPELLED_PART.fullmatch(match.group("password")) and _SPELLED_PART.fullmatch(match.group("host"))
+    user, password, host = match.group("user"), match.group("password"), match.group("host")
+    if _native_word(password) and _native_word(host):
+        return True
+    return bool(_SPELLED_PART.fullmatch(password) and _SPELLED_PART.fullmatch(host)
                 and (not user or _SPELLED_PART.fullmatch(user)))
+
+
+def _native_word(part: str) -> bool:
+    """A part written as a word of a language other than English (`密码`, `主机地址`, `пароль`): documentation in that
+    language names what goes there (`mysql+pymysql://用户名:密码@主机地址/数据库名称`, "user name:password@host
+    address/database name"); a host name is ASCII (RFC 1123; an internationalised one is written `xn--...`, RFC 5891),
+    so a host of such letters is never one a driver connects to."""
+    return part.isalpha() and not part.isascii()
 
 
 def database_urls(text: str) -> list[DatabaseUrl]:

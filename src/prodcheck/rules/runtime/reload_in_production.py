@@ -17,6 +17,7 @@ from prodcheck.fix.edits import remove_argument, remove_yaml_argument
 from prodcheck.fix.python import remove_keyword
 from prodcheck.fix.roundtrip import file_text
 from prodcheck.rules.database.flag_gates import opt_in_variable, turned_on
+from prodcheck.rules.runtime.cli_flags import given_by_production, off_flag_gate
 from prodcheck.rules.base import Draft, FixAvailability, Rule, RuleMeta
 from prodcheck.rules.helpers import find_token
 
@@ -254,10 +255,14 @@ class ReloadInProduction(Rule):
                 # `if os.getenv("FASTAPI_AUTO_RELOAD", ""):` around it: on only where a deploy turns the variable on
                 opt_in = opt_in_variable(project, facts, call.span.line)
                 gated = opt_in is not None and is_run and not turned_on(project, opt_in, facts.module)
-                is_run = is_run and not gated
+                # `if reload: uvicorn.run(..., reload=True)` under `@click.option("--reload", is_flag=True)`
+                flag = off_flag_gate(project, facts, call) if is_run and not gated else None
+                flagged = flag is not None and not given_by_production(project, flag)
+                is_run = is_run and not gated and not flagged
                 context = None if is_run else Context.DEV
                 note = "a production command runs this module" if is_run else (
                     f"only where `{opt_in}` is set, which no production process does" if gated
+                    else f"only when the command line gives `{flag}`, which no production command does" if flagged
                     else "only when the module is run directly")
                 yield self.draft(
                     f"`uvicorn.run(reload=True)` ({note}): the reloader restarts the server on file changes and "

@@ -15,6 +15,7 @@ from prodcheck.rules.secrets.secret_values import credential_role, name_words
 from prodcheck.lazy_pattern import lazy
 
 _STORE_WORDS = {image: frozenset(words) for image, words in load("images")["credential_words"].items()}
+_DATASTORE_WORDS = frozenset(load("secrets")["names"]["datastore_words"])
 # `PLACEHOLDER_SECRET_KEY = "fillmein"`: a module constant holding a literal (the value a check compares with)
 _CONSTANT = lazy(rb"^[A-Za-z_][A-Za-z0-9_]*\s*(?::[^=]+)?=\s*[\"']")
 
@@ -91,10 +92,11 @@ def store_reach(service: ComposeService, name: str, stores: list[ComposeService]
     """Which datastore of the compose file a secret of `service` opens, and whether it is reachable from
     outside the host: None when it publishes no port outside the host (or no datastore of the file does),
     its service name when it does, "" when the secret is no datastore's password or which one it opens is
-    unknown. The datastore is the service itself (`POSTGRES_PASSWORD` of the `postgres` service), else the
+    unknown. The datastore is the service itself (`POSTGRES_PASSWORD` of the `postgres` service,
+    `MINIO_SECRET_KEY` of the `minio` one: `_own_store`), else the
     one the secret's name names (`FIDES__REDIS__PASSWORD` -> the Redis service, knowledge/images.toml
     `[credential_words]`)."""
-    if is_store_image(service.image):
+    if is_store_image(service.image) or _own_store(service, name):
         target = service
     elif credential_role(name) != "datastore":
         return ""
@@ -108,6 +110,15 @@ def store_reach(service: ComposeService, name: str, stores: list[ComposeService]
             return None if not published else ""
         target = named[0]
     return target.name if publishes_outside(target) else None
+
+
+def _own_store(service: ComposeService, name: str) -> bool:
+    """A datastore's credential set in that datastore's own service: `MINIO_SECRET_KEY` of a `minio/minio` service,
+    `RABBITMQ_DEFAULT_PASS` of a `rabbitmq` one (a store that is no database, knowledge/secrets.toml
+    [names] datastore_words): the service is the store the secret opens."""
+    if not service.image or credential_role(name) != "datastore":
+        return False
+    return bool(set(name_words(image_repository(service.image))) & set(name_words(name)) & _DATASTORE_WORDS)
 
 
 def _credential_words(image: str | None) -> frozenset[str]:
