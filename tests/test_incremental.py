@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from prodcheck import cache
+from conftest import write_project
 from prodcheck.cli import main
 
 PROJECT = {
@@ -249,10 +250,7 @@ SHARED_HELPER = {
 
 @pytest.mark.parametrize("edited", ["app/routes_b.py", "app/routes_a.py", "app/services.py"])
 def test_a_finding_that_names_one_of_several_routes_names_the_same_after_an_edit(tmp_path: Path, edited: str) -> None:
-    root = tmp_path / "project"
-    for name, text in SHARED_HELPER.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
+    root = write_project(tmp_path / "project", SHARED_HELPER)
     cache_dir = tmp_path / "cache"
     first = _same_as_without_cache(root, cache_dir)
     assert any(f["code"] == "PC501" and "awaited from" in f["message"] for f in first["findings"]), first
