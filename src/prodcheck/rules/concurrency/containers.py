@@ -36,7 +36,7 @@ class Containers(HoldsBase):
             entry = container.kwarg(str(key.literal))
             return self.value(entry, scope, depth + 1) if entry is not None else None
         held: list[Holding] = []
-        for entry in (*container.items, *(item for _, item in container.keywords)):
+        for entry in _entries_of(container):
             holding = self.value(entry, scope, depth + 1)
             if holding is not None and holding not in held:
                 held.append(holding)
@@ -289,6 +289,7 @@ def _ellipsis(value: Value) -> bool:
 
 
 def _entries_of(table: Value) -> Iterator[Value]:
+    """The entries of a dict or list literal: its items, then its keyword values."""
     yield from table.items
     for _key, item in table.keywords:
         yield item
