@@ -41,3 +41,15 @@ def test_a_reloader_behind_a_command_line_flag_production_does_not_give() -> Non
     _, report = run_json(FIXTURES / "PC101-cli-flag-gate", "--select", "PC101")
     found = {f["path"]: (f["line"], f["severity"], f["context"]) for f in report["findings"]}
     assert found == {"app/cli.py": (12, "info", "dev"), "app/worker_api.py": (12, "error", "prod")}
+
+
+def test_a_command_substitution_does_not_split_the_server_command() -> None:
+    """autogen studio's `CMD gunicorn -w $((2 * $(getconf _NPROCESSORS_ONLN) + 1)) ...`: the substitution is part of the
+    `-w` word, so the shell form runs one command, gunicorn (not "3 commands" ending in `+`); a compose `sh -c` that
+    runs `alembic upgrade head && gunicorn -w $(nproc) ...` ends in gunicorn without `exec` (it read as ending in `-k`,
+    no server, and was missed); one that `exec`s it is fine."""
+    _, report = run_json(FIXTURES / "PC104-command-substitution", "--select", "PC104")
+    found = {(f["path"], f["line"]): f["message"] for f in report["findings"]}
+    assert sorted(found) == [("Dockerfile", 7), ("docker-compose.yml", 6)]
+    assert found[("Dockerfile", 7)].startswith("`CMD` in shell form: `gunicorn` runs under `/bin/sh -c`")
+    assert "before `gunicorn`" in found[("docker-compose.yml", 6)]

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from prodcheck.knowledge.commands import runners, shell_words, shells, user_switchers
 from prodcheck.limits import MAX_SHELL_CHARS
 from prodcheck.model.record import record
-from prodcheck.parsing.shell_tokens import SHOW, tokens
+from prodcheck.parsing.shell_tokens import SHOW, substitutions, tokens
 from prodcheck.lazy_pattern import lazy
 
 SHELLS = shell_words()
@@ -159,7 +159,7 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
         for token in tokens(line):
             if token in _CONNECTORS or token in {"(", ")"}:
                 if current:
-                    unwrapped = _unwrap(current, first_line + offset - 1, operator)
+                    unwrapped = _command(current, first_line + offset - 1, operator)
                     if token == "&" and unwrapped:
                         unwrapped[-1] = replace(unwrapped[-1], background=True)
                     commands.extend(unwrapped)
@@ -169,14 +169,27 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
                 continue
             current.append(token.translate(SHOW))
         if current:
-            commands.extend(_unwrap(current, first_line + offset - 1, operator))
+            commands.extend(_command(current, first_line + offset - 1, operator))
         elif operator in _CONTINUING and len(commands) > first:
             carried = operator
         if heredoc is not None:
             _attach(commands, first, Heredoc(first_line + heredoc.line - 1, heredoc.text))
-    if commands and commands[0].operator == "\n":
-        commands[0] = replace(commands[0], operator="")
+    first_own = next((index for index, command in enumerate(commands) if command.operator != SUBSTITUTED), None)
+    if first_own is not None and commands[first_own].operator == "\n":
+        commands[first_own] = replace(commands[first_own], operator="")
     return tuple(commands)
+
+
+# The operator of a command run by a command substitution (`PG=$(docker run -d postgres)`, `-w $(nproc)`): the shell
+# runs it, before the command whose word holds it, to fill that word in; it is no command of the script's own sequence.
+SUBSTITUTED = "$("
+
+
+def _command(words: list[str], line: int, operator: str) -> list[SimpleCommand]:
+    """The commands of one simple command's words: those its command substitutions run, then itself (unwrapped)."""
+    inner = [replace(command, operator=SUBSTITUTED) for word in words if "$(" in word or "`" in word
+             for text in substitutions(word) for command in _split_script(text, line)]
+    return [*inner, *_unwrap(words, line, operator)]
 
 
 def _attach(commands: list[SimpleCommand], first: int, heredoc: Heredoc) -> None:

@@ -30,7 +30,71 @@ _PLAIN_WORD = lazy(r"[^ \t\r\n]+")  # shlex's whitespace (str.split's is wider)
 # back (split_script) once words and operators are apart.
 _QUOTED = lazy(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.""", re.DOTALL)
 _HIDE = str.maketrans(";&|()", "\ue001\ue002\ue003\ue004\ue005")
-SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005", ";&|()")
+# A command substitution (`$(nproc)`, `$((2 * $(nproc) + 1))`, `` `date` ``) is part of the word it is written in
+# (POSIX 2.6.3): its operators and blanks are spelled so too, and the command around it stays one command
+# (`gunicorn -w $(nproc) -k uvicorn.workers.UvicornWorker app:app` is gunicorn with its options, not three commands).
+_HIDE_SUBSTITUTED = str.maketrans(";&|() \t\n", "\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008")
+SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008", ";&|() \t\n")
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the `)` that closes the `(` at `start` (quoted parentheses aside), or -1."""
+    depth, index, double = 0, start, False
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == '"':
+            double = not double
+        elif char == "'" and not double:
+            index = text.find("'", index + 1)
+            if index < 0:
+                return -1
+        elif char == "(" and not double:
+            depth += 1
+        elif char == ")" and not double:
+            depth -= 1
+            if depth == 0:
+                return index
+        elif char == "$" and double and text.startswith("(", index + 1):
+            end = _closing(text, index + 1)  # `"$(...)"` inside the substitution: its own parentheses
+            if end < 0:
+                return -1
+            index = end
+        index += 1
+    return -1
+
+
+def _hide_substitutions(text: str) -> str:
+    """`text` with the operators and blanks inside each command substitution spelled with `_HIDE_SUBSTITUTED`'s
+    characters (not inside single quotes, where `$(` is literal); one left open is left as it is."""
+    parts: list[str] = []
+    last = index = 0
+    double = False
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == '"':
+            double = not double
+        elif char == "'" and not double:
+            end = text.find("'", index + 1)
+            if end < 0:
+                break
+            index = end
+        elif char == "`" or (char == "$" and text.startswith("(", index + 1)):
+            end = text.find("`", index + 1) if char == "`" else _closing(text, index + 1)
+            if end < 0:
+                break
+            parts.append(text[last:index + 1])
+            parts.append(text[index + 1:end + 1].translate(_HIDE_SUBSTITUTED))
+            last = end + 1
+            index = end
+        index += 1
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 _PLAIN_TOKEN = lazy(r"[;&|()]+|[^ \t\r\n;&|()]+")
@@ -54,10 +118,12 @@ def _hide_operators(match: re.Match[str]) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """The words and operators of a line; an operator that was quoted is a word spelled with `_HIDE`'s
-    characters (the caller spells it back with `SHOW` once operators are told apart)."""
+    """The words and operators of a line; an operator that was quoted, or written in a command substitution, is a
+    word spelled with `_HIDE`'s characters (the caller spells it back with `SHOW` once operators are told apart)."""
     if len(text) > MAX_SHELL_CHARS:
         return text.split()  # shlex is quadratic in a word's length: over the budget, a linear rough split
+    if "$(" in text or "`" in text:
+        text = _hide_substitutions(text)
     quoting = _QUOTING.search(text) is not None
     if not quoting and "#" not in text:
         # No quote, escape or comment: shlex's tokens are exactly the runs of operator characters and the
@@ -75,3 +141,23 @@ def tokens(text: str) -> list[str]:
     except ValueError:
         return text.split()  # unbalanced quotes: a rough split beats giving up
     return tokens
+
+
+def substitutions(word: str) -> list[str]:
+    """The scripts of a word's command substitutions (`docker run -d postgres` of `PG=$(docker run -d postgres)`,
+    `nproc` of `$((2 * $(nproc)))`), outermost first; an arithmetic expansion's own text is no script."""
+    found: list[str] = []
+    index = 0
+    while index < len(word):
+        if word.startswith("$((", index):
+            index += 3
+            continue
+        if word.startswith("$(", index) or word[index] == "`":
+            end = _closing(word, index + 1) if word[index] == "$" else word.find("`", index + 1)
+            if end < 0:
+                break
+            found.append(word[index + 2:end] if word[index] == "$" else word[index + 1:end])
+            index = end + 1
+            continue
+        index += 1
+    return found

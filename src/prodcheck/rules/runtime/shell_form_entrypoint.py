@@ -8,7 +8,7 @@ from prodcheck.extract.servers import server_call
 from prodcheck.knowledge.commands import long_running, shells
 from prodcheck.model.finding import Location, Severity, Span
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of, exec_form
-from prodcheck.parsing.shell import SimpleCommand, split_script
+from prodcheck.parsing.shell import SUBSTITUTED, SimpleCommand, split_script
 from prodcheck.parsing.shell_tokens import split_words
 from prodcheck.parsing.yaml import YNode
 from prodcheck.project import Project
@@ -124,7 +124,7 @@ class ShellFormEntrypoint(Rule):
                                                 _shell_name(cmd_argv))
 
     def _shell_form(self, source: SourceFile, instruction: Instruction, keyword: str) -> Iterator[Draft]:
-        commands = command_of(instruction)
+        commands = _own(command_of(instruction))
         if not commands or commands[-1].exec:
             return  # `CMD exec gunicorn ...`: the shell replaces itself with the server
         last = commands[-1]
@@ -165,7 +165,7 @@ class ShellFormEntrypoint(Rule):
     def _explicit_shell(self, path: str, script: str, line: int, span: Span, shell: str = "sh") -> Iterator[Draft]:
         if _GROUP_INIT.search(script) or _TRAP.search(script):
             return
-        commands = split_script(script, line)
+        commands = _own(split_script(script, line))
         if len(commands) < 2 or commands[-1].exec:
             return  # a lone command is exec'd by sh/bash themselves
         last = commands[-1]
@@ -257,7 +257,7 @@ class ShellFormEntrypoint(Rule):
         text = script.text or ""
         if _TRAP.search(text) or _GROUP_INIT.search(text):
             return  # the script handles or delegates signals itself
-        commands = project.script_steps(script)
+        commands = _own(project.script_steps(script))
         if not commands:
             return
         last = commands[-1]
@@ -271,6 +271,12 @@ class ShellFormEntrypoint(Rule):
             f"reaches `{name}` (no graceful shutdown); write `exec {name} ...`",
             Location(script.path, _line_span(script, last.line)),
         )
+
+
+def _own(commands: list[SimpleCommand]) -> list[SimpleCommand]:
+    """The script's own commands, not those its command substitutions run (`nproc` of `-w $(nproc)`): the shell
+    waits for those itself, so they are no command it runs before the server."""
+    return [command for command in commands if command.operator != SUBSTITUTED]
 
 
 def _script_node(first: YNode | None, second: YNode | None, first_len: int, index: int) -> YNode | None:
