@@ -72,3 +72,15 @@ def test_the_commands_of_a_substitution_run_before_their_command() -> None:
         (("gunicorn", "-w", "$(nproc)", "app:app"), "&&"),
     ]
     assert commands[-1].exec
+
+
+def test_a_substitution_keeps_its_own_quotes() -> None:
+    """The quotes inside `$(...)` belong to the substitution's script, not to the word around it: `sed 's|a|b|'` is
+    one command of it (not a pipe to `b`), and a double-quoted substitution holds double quotes of its own."""
+    from prodcheck.parsing.shell import split_script
+
+    commands = split_script("URL=$(echo $API | sed 's|://api\\.|://ch.|') && curl -d \"$(jq -n --arg t \"$T\" '{a: 1}')\" x")
+    assert [c.argv for c in commands] == [
+        ("echo", "$API"), ("sed", "s|://api\\.|://ch.|"), ("jq", "-n", "--arg", "t", "$T", "{a: 1}"),
+        ("curl", "-d", "$(jq -n --arg t \"$T\" '{a: 1}')", "x"),
+    ]

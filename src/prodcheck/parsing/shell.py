@@ -185,10 +185,17 @@ def _split_script(text: str, first_line: int) -> tuple[SimpleCommand, ...]:
 SUBSTITUTED = "$("
 
 
+# A substitution that is one plain command (`nproc`, `date -u +%Y-%m-%d`, `basename $img`): its words are its blanks'
+# runs, no script to read line by line (most are such)
+_PLAIN_SCRIPT = lazy(r"(?:[^;&|()<>'\"\\`#\s]|[ \t])*")
+
+
 def _command(words: list[str], line: int, operator: str) -> list[SimpleCommand]:
     """The commands of one simple command's words: those its command substitutions run, then itself (unwrapped)."""
     inner = [replace(command, operator=SUBSTITUTED) for word in words if "$(" in word or "`" in word
-             for text in substitutions(word) for command in _split_script(text, line)]
+             for text in substitutions(word)
+             for command in (_unwrap(text.split(), line, "") if _PLAIN_SCRIPT.fullmatch(text)
+                             else _split_script(text, line))]
     return [*inner, *_unwrap(words, line, operator)]
 
 

@@ -33,36 +33,52 @@ _HIDE = str.maketrans(";&|()", "\ue001\ue002\ue003\ue004\ue005")
 # A command substitution (`$(nproc)`, `$((2 * $(nproc) + 1))`, `` `date` ``) is part of the word it is written in
 # (POSIX 2.6.3): its operators and blanks are spelled so too, and the command around it stays one command
 # (`gunicorn -w $(nproc) -k uvicorn.workers.UvicornWorker app:app` is gunicorn with its options, not three commands).
-_HIDE_SUBSTITUTED = str.maketrans(";&|() \t\n", "\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008")
-SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008", ";&|() \t\n")
+# Its quotes and backslashes are its own script's, not the word's (the word's quote removal leaves them): they are
+# spelled so too, and the substitution's text comes back as written (`sed 's|a|b|'` stays one command of it).
+_HIDE_SUBSTITUTED = str.maketrans(";&|() \t\n'\"\\",
+                                  "\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008\ue009\ue00a\ue00b")
+SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008\ue009\ue00a\ue00b", ";&|() \t\n'\"\\")
+
+
+# What the scans below stop at; the text between is passed over at once (most of a line is none of these).
+_CLOSING_STOPS = lazy(r"""[\\"'()]|\$\(""")
+_HIDING_STOPS = lazy(r"""[\\"'`]|\$\(""")
+_SUBSTITUTION_STARTS = lazy(r"\$\(\(|\$\(|`")
 
 
 def _closing(text: str, start: int) -> int:
     """The index of the `)` that closes the `(` at `start` (quoted parentheses aside), or -1."""
-    depth, index, double = 0, start, False
-    while index < len(text):
+    depth, double = 0, False
+    search = _CLOSING_STOPS.search
+    found = search(text, start)
+    while found is not None:
+        index = found.start()
         char = text[index]
+        after = index + 1
         if char == "\\":
-            index += 2
-            continue
-        if char == '"':
+            after = index + 2
+        elif char == '"':
             double = not double
-        elif char == "'" and not double:
-            index = text.find("'", index + 1)
-            if index < 0:
-                return -1
-        elif char == "(" and not double:
-            depth += 1
-        elif char == ")" and not double:
-            depth -= 1
+        elif char == "'":
+            if not double:
+                end = text.find("'", after)
+                if end < 0:
+                    return -1
+                after = end + 1
+        elif char == "$":  # `$(`
+            if double:  # `"$(...)"` inside the substitution: its own parentheses
+                end = _closing(text, after)
+                if end < 0:
+                    return -1
+                after = end + 1
+            else:
+                depth += 1
+                after = index + 2
+        elif not double:
+            depth += 1 if char == "(" else -1
             if depth == 0:
                 return index
-        elif char == "$" and double and text.startswith("(", index + 1):
-            end = _closing(text, index + 1)  # `"$(...)"` inside the substitution: its own parentheses
-            if end < 0:
-                return -1
-            index = end
-        index += 1
+        found = search(text, after)
     return -1
 
 
@@ -70,29 +86,32 @@ def _hide_substitutions(text: str) -> str:
     """`text` with the operators and blanks inside each command substitution spelled with `_HIDE_SUBSTITUTED`'s
     characters (not inside single quotes, where `$(` is literal); one left open is left as it is."""
     parts: list[str] = []
-    last = index = 0
+    last = 0
     double = False
-    while index < len(text):
+    search = _HIDING_STOPS.search
+    found = search(text)
+    while found is not None:
+        index = found.start()
         char = text[index]
+        after = index + 1
         if char == "\\":
-            index += 2
-            continue
-        if char == '"':
+            after = index + 2
+        elif char == '"':
             double = not double
-        elif char == "'" and not double:
-            end = text.find("'", index + 1)
+        elif char == "'":
+            if not double:
+                end = text.find("'", after)
+                if end < 0:
+                    break
+                after = end + 1
+        else:  # "`" or `$(`
+            end = text.find("`", after) if char == "`" else _closing(text, after)
             if end < 0:
                 break
-            index = end
-        elif char == "`" or (char == "$" and text.startswith("(", index + 1)):
-            end = text.find("`", index + 1) if char == "`" else _closing(text, index + 1)
-            if end < 0:
-                break
-            parts.append(text[last:index + 1])
-            parts.append(text[index + 1:end + 1].translate(_HIDE_SUBSTITUTED))
-            last = end + 1
-            index = end
-        index += 1
+            parts.append(text[last:after])
+            parts.append(text[after:end + 1].translate(_HIDE_SUBSTITUTED))
+            last = after = end + 1
+        found = search(text, after)
     parts.append(text[last:])
     return "".join(parts)
 
@@ -147,17 +166,17 @@ def substitutions(word: str) -> list[str]:
     """The scripts of a word's command substitutions (`docker run -d postgres` of `PG=$(docker run -d postgres)`,
     `nproc` of `$((2 * $(nproc)))`), outermost first; an arithmetic expansion's own text is no script."""
     found: list[str] = []
-    index = 0
-    while index < len(word):
-        if word.startswith("$((", index):
-            index += 3
+    search = _SUBSTITUTION_STARTS.search
+    start = search(word)
+    while start is not None:
+        index = start.start()
+        opened = start.group()
+        if opened == "$((":
+            start = search(word, index + 3)
             continue
-        if word.startswith("$(", index) or word[index] == "`":
-            end = _closing(word, index + 1) if word[index] == "$" else word.find("`", index + 1)
-            if end < 0:
-                break
-            found.append(word[index + 2:end] if word[index] == "$" else word[index + 1:end])
-            index = end + 1
-            continue
-        index += 1
+        end = _closing(word, index + 1) if opened == "$(" else word.find("`", index + 1)
+        if end < 0:
+            break
+        found.append(word[index + len(opened):end])
+        start = search(word, end + 1)
     return found
