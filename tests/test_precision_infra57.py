@@ -1,0 +1,67 @@
+"""Deployment-file patterns real repositories outside the labelled set showed prodcheck getting wrong (stop 57)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import loud_findings, run_json
+
+FIXTURES = Path(__file__).parent / "fixtures" / "precision"
+
+
+def _loud(name: str, *codes: str) -> list[tuple[str, str, int, str]]:
+    return loud_findings(FIXTURES / name, *codes)
+
+
+def test_a_dockerfile_named_through_the_workflows_env_is_the_image_it_publishes() -> None:
+    """docker/build-push-action with `file: ${{ env.IMAGE_FILE }}` and `IMAGE_FILE: development/Dockerfile` in the
+    workflow's `env:` (here a reusable workflow a release calls) publishes that Dockerfile, even from a folder named
+    for development: its root container is a warning, and the Dockerfile no workflow builds is ambiguous beside it.
+    An image pushed the same way from a folder of benchmark rigs is the rig's, not the service's (info)."""
+    assert _loud("context-workflow-env-dockerfile", "PC201") == [("PC201", "development/Dockerfile", 1, "warning")]
+    _, report = run_json(FIXTURES / "context-workflow-env-dockerfile", "--select", "PC201")
+    assert sorted((f["path"], f["severity"]) for f in report["findings"]) == [
+        ("Dockerfile.sandbox", "info"), ("development/Dockerfile", "warning"), ("support/benchmark/Dockerfile", "info"),
+    ]
+
+
+_RELEASE = """
+    name: release
+    on:
+      push:
+        tags: ["v*"]
+    env:
+      IMAGE_FILE: development/Dockerfile
+    jobs:
+      image:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - run: docker build -f {reference} -t ghcr.io/acme/api:${{{{ github.ref_name }}}} .
+          - run: docker push ghcr.io/acme/api:${{{{ github.ref_name }}}}
+"""
+_DOCKERFILE = """
+    FROM python:3.12-slim
+    WORKDIR /srv
+    COPY app/ app/
+    CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "{port}"]
+"""
+
+
+@pytest.mark.parametrize("reference", ["${{ env.IMAGE_FILE }}", '"$IMAGE_FILE"', "${IMAGE_FILE}"])
+def test_docker_build_dash_f_through_the_workflows_env(project, reference: str) -> None:
+    """`docker build -f ${{ env.IMAGE_FILE }}` (or `"$IMAGE_FILE"`, the shell's copy of the same `env:` value) in a
+    release job builds the file the workflow's `env:` names: production, while another Dockerfile no job builds is
+    ambiguous beside it."""
+    root = project({
+        ".github/workflows/release.yml": _RELEASE.format(reference=reference),
+        "development/Dockerfile": _DOCKERFILE.format(port=8000),
+        "Dockerfile.sandbox": _DOCKERFILE.format(port=8001),
+        "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    })
+    _, report = run_json(root, "--select", "PC201")
+    assert sorted((f["path"], f["severity"]) for f in report["findings"]) == [
+        ("Dockerfile.sandbox", "info"), ("development/Dockerfile", "warning"),
+    ]
+
