@@ -65,3 +65,38 @@ def test_docker_build_dash_f_through_the_workflows_env(project, reference: str) 
         ("Dockerfile.sandbox", "info"), ("development/Dockerfile", "warning"),
     ]
 
+
+def test_pc201_a_production_named_stage_the_deployed_target_builds_on_is_a_base(project) -> None:
+    """`FROM python:3.12-slim AS runtime` holds the packages, `FROM runtime AS web` adds `USER app` and the command,
+    and the release job builds `--target web`: `runtime` is named like a production stage but is the base of the
+    one that ships, so its missing `USER` runs nowhere. The deployed stage without a `USER` is still flagged."""
+    dockerfile = """
+        FROM python:3.12-slim AS runtime
+        RUN useradd --uid 10001 app
+        COPY . /app
+
+        FROM runtime AS web
+        {user}
+        CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--workers", "4"]
+    """
+    workflow = """
+        name: release
+        on:
+          push:
+            tags: ["v*"]
+        jobs:
+          image:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: docker build --target web -t ghcr.io/acme/api:${{ github.ref_name }} .
+              - run: docker push ghcr.io/acme/api:${{ github.ref_name }}
+    """
+    for user, expected in (("USER app", []), ("", [("Dockerfile", "web")])):
+        root = project({
+            ".github/workflows/release.yml": workflow,
+            "Dockerfile": dockerfile.format(user=user),
+            "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        })
+        _, report = run_json(root, "--select", "PC201")
+        assert [(f["path"], f["message"].split("`")[3]) for f in report["findings"]] == expected
