@@ -100,3 +100,48 @@ def test_pc201_a_production_named_stage_the_deployed_target_builds_on_is_a_base(
         })
         _, report = run_json(root, "--select", "PC201")
         assert [(f["path"], f["message"].split("`")[3]) for f in report["findings"]] == expected
+
+
+_SHARED_CALL = """
+    name: release
+    on:
+      push:
+        branches: [main]
+    jobs:
+      release:
+        uses: acme/.github/.github/workflows/{workflow}@v1.7.2
+        secrets: inherit
+        with:
+          image_base_name: forecast_api
+"""
+
+
+@pytest.mark.parametrize(("workflow", "severity"), [("docker-release.yml", "warning"), ("image-scan.yml", "info")])
+def test_a_shared_image_release_workflow_given_no_dockerfile_builds_the_root_one(project, workflow: str,
+                                                                                  severity: str) -> None:
+    """A push to main calls another repository's `docker-release.yml` with only the image's name: it builds its
+    default, the root Dockerfile, which is then production although the only compose file building it is a
+    development one (bind-mounted source, `--reload`) and it has no command of its own. A shared workflow whose name
+    says it only scans images builds nothing that ships."""
+    root = project({
+        ".github/workflows/release.yml": _SHARED_CALL.format(workflow=workflow),
+        "Dockerfile": """
+            FROM python:3.12-slim
+            COPY requirements.txt /app/requirements.txt
+            RUN pip install -r /app/requirements.txt
+            COPY forecast_api /app/forecast_api
+            WORKDIR /app
+        """,
+        "docker-compose.yml": """
+            services:
+              api:
+                build: .
+                command: uvicorn forecast_api.main:app --host 0.0.0.0 --reload
+                volumes:
+                  - ./forecast_api:/app/forecast_api
+        """,
+        "requirements.txt": "fastapi==0.115.0\nuvicorn==0.30.6\n",
+        "forecast_api/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    })
+    _, report = run_json(root, "--select", "PC201")
+    assert [(f["path"], f["severity"]) for f in report["findings"]] == [("Dockerfile", severity)]
