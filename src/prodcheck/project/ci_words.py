@@ -79,16 +79,25 @@ def is_test_build(tags: list[str], dockerfile: str | None = None) -> bool:
     return True
 
 
+def with_env(text: str, env: dict[str, str]) -> str:
+    """`text` with the workflow's `env:` values put in for `${{ env.X }}`, `${X}` and `$X` (a variable the
+    `env:` does not give stays as written)."""
+    if not env or "$" not in text:
+        return text
+    for _ in range(3):  # an env value may name another (`registry.heroku.com/${APP}/web`)
+        expanded = _ENV_REFERENCE.sub(lambda m: env.get(next(g for g in m.groups() if g), m.group(0)), text)
+        if expanded == text:
+            break
+        text = expanded
+    return text
+
+
 def platform_of_tags(tags: list[str], env: dict[str, str]) -> str | None:
     """The platform whose registry an image tag names (`registry.heroku.com/app/web`), with the workflow's
     `env:` values put in for `${{ env.X }}` and `$X` (knowledge/contexts.toml [platforms.registries])."""
     registries: dict[str, str] = contexts_knowledge()["platforms"]["registries"]
     for tag in tags:
-        for _ in range(3):  # an env value may name another (`registry.heroku.com/${APP}/web`)
-            expanded = _ENV_REFERENCE.sub(lambda m: env.get(next(g for g in m.groups() if g), m.group(0)), tag)
-            if expanded == tag:
-                break
-            tag = expanded
+        tag = with_env(tag, env)
         host = tag.split("/", 1)[0].lower()
         if host in registries:
             return str(registries[host])

@@ -21,7 +21,7 @@ from prodcheck.parsing.shell import SimpleCommand, split_script, with_script_var
 from prodcheck.parsing.toml import loads as toml_loads
 from prodcheck.project.build_configs import docker_builds
 from prodcheck.project.ci_words import (
-    contexts_knowledge, expression_word, is_test_build, lower_words, platform_of_tags, whole_expressions,
+    contexts_knowledge, expression_word, is_test_build, lower_words, platform_of_tags, whole_expressions, with_env,
 )
 from prodcheck.project.script_runs import follow, make_recipes
 from prodcheck.project.workflow_commands import rehearsal
@@ -174,9 +174,11 @@ class DeployEvidence:
                 skip = True
             elif not arg.startswith("-"):
                 positional.append(arg)
-        context = positional[-1] if positional else "."
+        context = with_env(positional[-1], env) if positional else "."
         if "$" in context or "://" in context:
             context = "."
+        # `-f ${{ env.DOCKERFILE }}` or `-f "$DOCKERFILE"`: the workflow's `env:` names the file
+        dockerfile = with_env(dockerfile, env) if dockerfile else None
         path = _join(base, dockerfile) if dockerfile else _join(_join(base, context), "Dockerfile")
         found = self._dockerfile_at(path)
         if found is not None and not is_test_build(tags, found):

@@ -124,9 +124,14 @@ class Deployment(PathMarks):
                 if context == Context.PROD and dockerfile not in self._prod:
                     self._prod[dockerfile] = f"built by service `{name}` of {compose}" + (
                         " (production compose file)" if compose in prod_compose else "")
-        prod_dockerfiles = {p for p in self._prod if (s := views.by_path.get(p)) is not None and s.kind == FileKind.DOCKERFILE}
+        rigs = self._rig_images()
+        prod_dockerfiles = {p for p in self._prod if (s := views.by_path.get(p)) is not None
+                            and s.kind == FileKind.DOCKERFILE and p not in rigs}
         prod_texts = {views.by_path[p].text: p for p in sorted(prod_dockerfiles) if views.by_path[p].text}
         for source in views.of_kind(FileKind.DOCKERFILE):
+            if source.path in rigs:
+                out[source.path] = rigs[source.path]
+                continue
             if source.path in self._prod:
                 out[source.path] = Placement(Context.PROD, self._prod[source.path])
                 continue
@@ -183,6 +188,20 @@ class Deployment(PathMarks):
             elif (uninstalled := self._uninstalled(source)) is not None:
                 out[source.path] = uninstalled
         return {path: placement for path, placement in out.items() if path not in self.pinned}
+
+    def _rig_images(self) -> dict[str, Placement]:
+        """Dockerfiles a workflow or script builds from a folder of test rigs (`utilities/benchmark/`,
+        `loadtest/`): the image of the benchmark or load test, pushed for the rig to pull, not the service
+        production runs."""
+        out: dict[str, Placement] = {}
+        for path, why in self._prod.items():
+            source = self.views.by_path.get(path)
+            if source is None or source.kind != FileKind.DOCKERFILE or source.context != Context.PROD:
+                continue
+            rig = self._folder_word(source)
+            if rig is not None and rig.context == Context.TEST and rig.reason.startswith("under `"):
+                out[path] = Placement(Context.TEST, f"{rig.reason}: the image {why} is the rig's, not the service's")
+        return out
 
     def _place_overlays(self, compose_files: list[SourceFile], out: dict[str, Placement]) -> None:
         """An overlay whose own usage comment layers it onto development compose files only is development."""

@@ -15,8 +15,11 @@ from prodcheck.project.script_runs import follow
 from prodcheck.lazy_pattern import lazy
 
 _IMAGE_WORKFLOW_WORDS = frozenset(load("workflows")["docker_cli"]["image_workflow_words"])
+_SHIPPING_WORDS = frozenset(load("workflows")["docker_cli"]["image_shipping_words"])
+_LOCATION_WORDS = frozenset(load("workflows")["docker_cli"]["image_location_words"])
 _INPUT = lazy(r"\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}")
 _MATRIX = lazy(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+_ENV = lazy(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _MAX_COMBINATIONS = 64  # a matrix bigger than this (a test grid) builds no image worth reading one by one
 
 
@@ -46,7 +49,7 @@ class WorkflowEvidence(DeployEvidence):
                     if step.uses and "/build-push-action" in step.uses:
                         combinations: list[dict[str, str] | None] = [*matrix_combinations(job.node)] or [None]
                         for combination in combinations:
-                            self._build_push_action(step.node, job.path, matrix=combination)
+                            self._build_push_action(step.node, job.path, matrix=combination, env=env)
 
         self._from_reusable_workflows()
 
@@ -67,6 +70,7 @@ class WorkflowEvidence(DeployEvidence):
                 if callee is None or callee is workflow:
                     continue
                 where = f"{job.path}:{job.key_node.span.line}"
+                callee_env = _env_map(callee.document)
                 for callee_job in callee.jobs.values():
                     if inputs and callee_job.uses and not callee_job.uses.startswith("./") \
                             and not callee_job.is_test_job():
@@ -77,7 +81,8 @@ class WorkflowEvidence(DeployEvidence):
                         self._from_external_call(callee_job.uses, given, where)
                     for step in callee_job.steps:
                         if inputs and step.uses and "/build-push-action" in step.uses:
-                            self._build_push_action(step.node, callee.path, inputs, where)
+                            env = {**callee_env, **_env_map(callee_job.node), **_env_map(step.node)}
+                            self._build_push_action(step.node, callee.path, inputs, where, env=env)
 
     def _from_external_call(self, uses: str, inputs: dict[str, str], where: str) -> None:
         """A reusable workflow of another repository (`uses: org/workflows/.github/workflows/image_build.yml@v3`),
@@ -90,6 +95,11 @@ class WorkflowEvidence(DeployEvidence):
         found = [(key, path) for key, value in inputs.items() if "$" not in value
                  and (path := self._dockerfile_at(_norm(value))
                       or (self._dockerfile_in(_norm(value)) if builds_images else None)) is not None]
+        how = "its input `{}`"
+        if not found and (root := self._default_dockerfile(uses, inputs)) is not None:
+            # `uses: org/.github/.github/workflows/docker-release.yml` with only `image_base_name: api`: the called
+            # workflow builds its default, the repository's root Dockerfile (build-push-action's `./Dockerfile`)
+            found, how = [("", root)], "no input names a Dockerfile or a folder: its default, the root `Dockerfile`"
         if len(found) != 1:
             return  # none, or several images whose targets cannot be told apart
         key, dockerfile = found[0]
@@ -97,11 +107,26 @@ class WorkflowEvidence(DeployEvidence):
         target = targets[0] if len(targets) == 1 else None
         if target and any(w in contexts_knowledge()["path_words"]["dev_stage_words"] for w in lower_words(target)):
             return  # `build_target: ci`, `debug`: the image CI or developers use, not what production runs
-        self._mark_prod(dockerfile, f"built by the reusable workflow `{uses}` (its input `{key}`) at {where}")
+        self._mark_prod(dockerfile, f"built by the reusable workflow `{uses}` ({how.format(key)}) at {where}")
         self._add_target(dockerfile, target)
 
+    def _default_dockerfile(self, uses: str, inputs: dict[str, str]) -> str | None:
+        """The root Dockerfile, for a reusable workflow of another repository whose name says it builds and ships
+        images (`docker-release.yml`, `build-push-image.yml`) called with no input that names a file, a folder or
+        a build context: it builds what such workflows and docker/build-push-action default to."""
+        name = set(lower_words(uses.split("@", 1)[0].rsplit("/", 1)[-1]))
+        if not name & _IMAGE_WORKFLOW_WORDS or not name & _SHIPPING_WORDS:
+            return None
+        if any(set(lower_words(key)) & _LOCATION_WORDS for key in inputs):
+            return None  # the call names the file or folder, in a way this cannot resolve (`${{ matrix.dir }}`)
+        return self._dockerfile_at("Dockerfile")
+
     def _build_push_action(self, node: YNode, path: str, inputs: dict[str, str] | None = None,
-                           caller: str | None = None, matrix: dict[str, str] | None = None) -> None:
+                           caller: str | None = None, matrix: dict[str, str] | None = None,
+                           env: dict[str, str] | None = None) -> None:
+        """What one docker/build-push-action step builds: `file`, `context` and `target` with the call's
+        inputs, the matrix combination and the plain `env:` values of the workflow, job and step put in
+        (`file: ${{ env.DOCKERFILE }}` under a workflow-level `env: {DOCKERFILE: docker/Dockerfile.gpu}`)."""
         with_node = node.get("with")
         if with_node is None or not with_node.is_map:
             return
@@ -113,6 +138,8 @@ class WorkflowEvidence(DeployEvidence):
                 # a key the combination does not give is empty (https://docs.github.com/en/actions/reference/
                 # workflows-and-actions/contexts#matrix-context): `file: ""` is the context's Dockerfile
                 text = _MATRIX.sub(lambda m: matrix.get(m.group(1), ""), text)
+            if text and env:
+                text = _ENV.sub(lambda m: env.get(m.group(1), m.group(0)), text)
             return _with_inputs(text, inputs or {}) if text else text or None
 
         file, context = value("file"), value("context") or "."

@@ -14,6 +14,7 @@ from prodcheck.project import Project
 from prodcheck.project.image_roles import image_purpose
 from prodcheck.project.helm_render import absence
 from prodcheck.project.infra import Workload, scalar_location
+from prodcheck.project.ci_words import lower_words
 from prodcheck.project.images import image_repository, is_third_party_image
 from prodcheck.rules.base import Draft, Rule, RuleMeta
 from prodcheck.lazy_pattern import lazy
@@ -27,6 +28,7 @@ _ROOT_BY_DESIGN = lazy(load("images")["patterns"]["root_by_design"])
 # Third-party service images whose own entrypoint or USER keeps the service off root (knowledge/images.toml)
 _DROPS_PRIVILEGES = frozenset(load("images")["drops_privileges"]["repositories"])
 _PROD_STAGES = frozenset(load("contexts")["path_words"]["prod_stage_names"])
+_DEV_STAGE_WORDS = frozenset(load("contexts")["path_words"]["dev_stage_words"])
 _HOST_SOCKETS = tuple(load("images")["host_sockets"]["names"])
 
 
@@ -90,9 +92,14 @@ class ContainerRunsAsRoot(Rule):
         for path, names in project.deployment.targets.items():  # `--target` of the deploy builds
             targets.setdefault(path, set()).update(names)
         for source, view in project.dockerfiles:
-            # a stage named for production is what ships, whatever a development compose file builds
-            targets.setdefault(source.path, set()).update(
-                s.name for s in view.stages if s.name and s.name.lower() in _PROD_STAGES)
+            # a stage named for production is what ships, whatever a development compose file builds; unless
+            # a stage that ships is built on it (`FROM runtime AS prod`): then it is a base, and `prod` runs (a
+            # `debug` stage built on it, even the last one a compose file builds whole, ships nothing)
+            named = [s for s in view.stages if s.name and s.name.lower() in _PROD_STAGES]
+            shipped = [st for t in targets.get(source.path, set()) if (st := view.stage(t)) is not None
+                       and not (st.name and _DEV_STAGE_WORDS & set(lower_words(st.name)))]
+            bases = {m.index for st in [*shipped, *named] for m in view.lineage(st)[1:]}
+            targets.setdefault(source.path, set()).update(s.name for s in named if s.index not in bases and s.name)
             for target in sorted(targets.get(source.path) or {None}, key=lambda t: t or ""):
                 stage = view.stage(target)
                 if stage is None or image_purpose(view, stage) is not None:
