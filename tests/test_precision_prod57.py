@@ -21,6 +21,15 @@ def test_a_digit_inside_an_upper_case_word_does_not_split_it() -> None:
     ]
 
 
+def test_installing_wheels_already_on_disk_caches_nothing() -> None:
+    """Frigate's final stage runs `pip3 install -U /deps/wheels/*.whl` from a bind mount of the stage that built
+    them: pip caches what it downloads and the wheels it builds, and this does neither; nor does
+    `--no-index --find-links=/wheels`. A wheel file beside an index package, or a wheel fetched by URL, is still
+    downloaded, and stays a finding."""
+    _, report = run_json(FIXTURES / "PC702-local-wheels", "--select", "PC702")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("Dockerfile", 10), ("Dockerfile", 11)]
+
+
 def test_secret_name_words() -> None:
     from prodcheck.rules.secrets.secret_values import credential_role, name_words
 
