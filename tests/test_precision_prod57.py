@@ -38,3 +38,13 @@ def test_secret_name_words() -> None:
     assert name_words("s3SecretKey") == ["S3", "SECRET", "KEY"]
     assert name_words("jwtSecretKey") == ["JWT", "SECRET", "KEY"]
     assert credential_role("NEO4J_PASSWORD") == "datastore"
+
+
+def test_from_a_stage_of_another_dockerfile_is_a_named_build_context() -> None:
+    """Frigate's board-specific Dockerfiles start `FROM wheels` and `FROM deps`, stages of the main Dockerfile that
+    `docker buildx bake` hands in as named contexts (`contexts = { deps = "target:deps" }`): no image called `deps`
+    is pulled, so there is no tag to pin. A stage named after its own base image (`FROM node:20.11-slim AS node`)
+    names no context: another Dockerfile's bare `FROM node` is still Docker Hub's `node:latest`."""
+    _, report = run_json(FIXTURES / "PC203-named-build-context", "--select", "PC203")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [
+        ("web/Dockerfile.static", 1, "info")]
