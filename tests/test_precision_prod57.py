@@ -48,3 +48,13 @@ def test_from_a_stage_of_another_dockerfile_is_a_named_build_context() -> None:
     _, report = run_json(FIXTURES / "PC203-named-build-context", "--select", "PC203")
     assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [
         ("web/Dockerfile.static", 1, "info")]
+
+
+def test_a_getenv_placeholder_of_a_signing_key_is_what_production_signs_with() -> None:
+    """`os.getenv("SESSION_SECRET", "your-session-secret")`: as a settings field's placeholder default, it is the key
+    production signs sessions with whenever the variable is unset, and nothing refuses it (a warning). A placeholder
+    the code refuses at import (`if JWT_SECRET == "change-me": raise`), and a placeholder API key of another company's
+    service (rejected there, it opens nothing), stay quiet."""
+    _, report = run_json(FIXTURES / "PC302-getenv-placeholder", "--select", "PC302")
+    assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [
+        ("app/security.py", 3, "warning")]
