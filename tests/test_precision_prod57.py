@@ -58,3 +58,21 @@ def test_a_getenv_placeholder_of_a_signing_key_is_what_production_signs_with() -
     _, report = run_json(FIXTURES / "PC302-getenv-placeholder", "--select", "PC302")
     assert [(f["path"], f["line"], f["severity"]) for f in report["findings"]] == [
         ("app/security.py", 3, "warning")]
+
+
+def test_a_compose_file_only_development_includes_is_development() -> None:
+    """AgentOps' app/compose.yaml (a bind-mounted source tree: development) pulls in
+    opentelemetry-collector/compose.yaml with a top-level `include:`; nothing else runs that file, so its collector,
+    its ClickHouse and their `${CLICKHOUSE_PASSWORD:-password}` are the development stack's, not production's.
+    A compose file a production stack includes as well stays production."""
+    _, report = run_json(FIXTURES / "context-compose-included")
+    placed = sorted((f["code"], f["path"], f["line"], f["severity"], f["context"]) for f in report["findings"])
+    assert placed == [
+        ("PC101", "compose.yaml", 7, "info", "dev"),
+        ("PC201", "collector/Dockerfile", 1, "info", "dev"),
+        ("PC302", "shared/compose.yaml", 6, "warning", "prod"),
+        ("PC606", "deploy/compose.yaml", 4, "warning", "prod"),
+        ("PC606", "shared/compose.yaml", 2, "warning", "prod"),
+    ]
+    reasons = {f["path"]: f["context_reason"] for f in report["findings"]}
+    assert reasons["collector/Dockerfile"].startswith("built only by collector/compose.yaml, a development compose file")
