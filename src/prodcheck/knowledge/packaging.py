@@ -24,6 +24,21 @@ def cache_switches() -> dict[str, CacheSwitch]:
     return {tool: CacheSwitch(entry["env"], frozenset(entry["flags"])) for tool, entry in load("packaging")["cache"].items()}
 
 
+class OfflinePip(NamedTuple):
+    flags: frozenset[str]  # `--no-index`: nothing comes from an index
+    archives: tuple[str, ...]  # `.whl`: a built package on disk, installed as it is
+    source_options: frozenset[str]  # `-r`: reads a file that may name index packages
+    value_options: frozenset[str]  # `--target DIR`: the next word is the option's value
+
+
+@cache
+def offline_pip() -> OfflinePip:
+    """How a pip install is told from one that downloads or builds nothing (PC702)."""
+    entry = load("packaging")["pip_offline"]
+    return OfflinePip(frozenset(entry["flags"]), tuple(entry["archives"]), frozenset(entry["source_options"]),
+                      frozenset(entry["value_options"]))
+
+
 @cache
 def install_verbs() -> dict[str, frozenset[str]]:
     """Installer (`pip`, `uv pip`, `uv`, `poetry`, `npm`, ...) -> its subcommands that install."""

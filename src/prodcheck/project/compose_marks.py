@@ -115,6 +115,23 @@ def usage_bases(path: str, text: str) -> list[tuple[str, int]]:
     return out
 
 
+def includers(documents: Mapping[str, YNode]) -> dict[str, list[tuple[str, int]]]:
+    """Compose file -> the compose files whose top-level `include:` pulls it into their stack, with the line
+    (https://docs.docker.com/reference/compose-file/include/: a path, or `path:` as one path or a list)."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for path, document in documents.items():
+        entries = document.get("include") if document.is_map else None
+        for entry in entries.list() if entries is not None and entries.is_seq else []:
+            node = entry.get("path") if entry.is_map else entry
+            paths = node.list() if node is not None and node.is_seq else [node] if node is not None else []
+            for item in paths:
+                written = item.as_str() if item.is_scalar else None
+                if written and "$" not in written:
+                    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), written))
+                    out.setdefault(target, []).append((path, item.span.line))
+    return out
+
+
 def development_base(source: SourceFile, services: list[ComposeService], files: Mapping[str, SourceFile],
                      context_of: Callable[[str], Context]) -> tuple[str, int] | None:
     """For an overlay whose usage comments layer it onto development or test compose files only, the first of

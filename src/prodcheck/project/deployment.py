@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING
 from prodcheck.knowledge import load
 from prodcheck.model.files import Context, FileKind
 from prodcheck.parsing.dockerfile import DockerfileView
-from prodcheck.project.compose_marks import development_base, project_name_context
+from prodcheck.project.compose_marks import development_base, includers, project_name_context
 from prodcheck.project.ci_words import contexts_knowledge, lower_words
 from prodcheck.project.path_marks import PathMarks, Placement
 from prodcheck.project.sources import SourceFile
 
 if TYPE_CHECKING:
+    from prodcheck.parsing.yaml import YNode
     from prodcheck.project.views import FileViews
 
 
@@ -108,6 +109,7 @@ class Deployment(PathMarks):
                                              f"{deployed[0]} is the compose file production deploys")
 
         self._place_overlays(compose_files, out)
+        self._place_included(compose_files, out, documents)
 
         # Dockerfiles: what production builds, what only development compose files build
         built_by: dict[str, list[tuple[str, str]]] = {}
@@ -212,6 +214,19 @@ class Deployment(PathMarks):
                 if base is not None:
                     out[source.path] = Placement(Context.DEV, f"an overlay its usage layers onto {base[0]} "
                                                  f"({source.path}:{base[1]}), a development compose file")
+
+    def _place_included(self, compose_files: list[SourceFile], out: dict[str, Placement],
+                        documents: dict[str, YNode]) -> None:
+        """A compose file that only development compose files `include:` runs in their stack: development."""
+        included = includers(documents)
+        for source in compose_files:
+            by = included.get(source.path)
+            if not by or source.path in out or source.context != Context.PROD:
+                continue
+            if all((out[p].context if p in out else self.views.by_path[p].context) in {Context.DEV, Context.TEST}
+                   for p, _ in by):
+                out[source.path] = Placement(Context.DEV, f"included by {by[0][0]} ({by[0][0]}:{by[0][1]}), "
+                                             "a development compose file")
 
     def _drop_cache_targets(self) -> None:
         """`docker build --target builder -t app-builder` beside `docker build -t app` of the same file warms

@@ -98,7 +98,21 @@ class UnpinnedImage(Rule):
                     continue
                 yield from self._image(workload.file.path, image, f"container `{container.name}`")
 
+    @staticmethod
+    def _stages_elsewhere(project: Project) -> dict[str, set[str]]:
+        """Stage name -> the Dockerfiles that define it, for stages not named after their own base image (`FROM
+        node:20 AS node` aliases an image). Another Dockerfile's `FROM deps` with no tag names such a stage, handed
+        in as a named build context (`docker buildx bake` `contexts = { deps = "target:deps" }`,
+        `--build-context deps=...`, compose `additional_contexts`), not an image on Docker Hub."""
+        names: dict[str, set[str]] = {}
+        for source, view in project.dockerfiles:
+            for stage in view.stages:
+                if stage.name and stage.name.lower() != image_repository(substitute(stage.base, view.global_args)):
+                    names.setdefault(stage.name.lower(), set()).add(source.path)
+        return names
+
     def _dockerfiles(self, project: Project) -> Iterator[Draft]:
+        stages_elsewhere = self._stages_elsewhere(project)
         for source, view in project.dockerfiles:
             copied_from = {flag.partition("=")[2].lower() for i in view.instructions if i.keyword in {"COPY", "ADD"}
                            for flag in i.flags if flag.startswith("--from=")}
@@ -112,6 +126,8 @@ class UnpinnedImage(Rule):
                 earlier = {s.name.lower() for s in view.stages if s.name and s.line < stage.line}
                 if base.lower() in earlier:
                     continue  # `ARG SERVER_TYPE=fba_server` + `FROM ${SERVER_TYPE}`: an earlier stage, not an image
+                if not any(c in base for c in "/:@$") and stages_elsewhere.get(base.lower(), set()) - {source.path}:
+                    continue  # `FROM deps`: another Dockerfile's stage, handed in as a named build context
                 state = unpinned_tag(base)
                 if state is None:
                     continue

@@ -191,7 +191,8 @@ class CodeSecrets(Rule):
         item = value.items[0] if value.kind == "call" and value.items else value
         return not refused(self._project, name, text, Location(path, item.span))
 
-    def _placeholder(self, facts: PyFacts, name: str, text: str, value: Value, role: str = "") -> Draft:
+    def _placeholder(self, facts: PyFacts, name: str, text: str, value: Value, role: str = "",
+                     where: str = "as a settings default") -> Draft:
         """A secret setting whose default is a placeholder: production runs with it whenever the variable
         is unset, and a placeholder is as public as any literal. A datastore's or another service's
         credential opens nothing by itself (`_fallback_severity`): info."""
@@ -199,7 +200,7 @@ class CodeSecrets(Rule):
         consequence = (role_note(role or name, Evidence.WEAK, text).strip(" ()") if severity == Severity.INFO else
                        "a deploy that does not set the variable runs with a key everyone with the repository knows")
         return self.draft(
-            f"`{name}` defaults to a placeholder (`****`) as a settings default, and nothing in the code refuses "
+            f"`{name}` defaults to a placeholder (`****`) {where}, and nothing in the code refuses "
             f"it: {consequence}; make the setting required (no default) so a missing value fails at startup, "
             "or reject the placeholder when the settings load",
             Location(facts.path, (value.items[0] if value.kind == "call" and value.items else value).span),
@@ -223,6 +224,10 @@ class CodeSecrets(Rule):
                 return
             text = _literal(default)
             name = str(variable.literal)
+            if text is not None and is_app_key(name) and self._unguarded_placeholder(name, text, default, facts.path):
+                # `os.getenv("JWT_SECRET", "change-me")`: what production signs with when the variable is unset
+                yield self._placeholder(facts, name, text, default, where="when the variable is unset")
+                return
             if text is not None and is_secret_name(name) and secret_evidence(text, name) >= Evidence.WEAK:
                 yield self._draft(name, text, "when the variable is unset", Location(facts.path, default.span),
                                   severity=fallback_severity(name, secret_evidence(text, name), text), fallback=True,

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from prodcheck.project import Project
     from prodcheck.project.sources import SourceFile
 
-_CAMEL = lazy(r"(?<=[a-z0-9])(?=[A-Z])")
+# camelCase word starts: after a lower-case letter, or after a digit when a capitalised word follows (`s3SecretKey`);
+# a digit inside an upper-case word (`NEO4J_PASSWORD`, `K8S_TOKEN`) splits nothing
+_CAMEL = lazy(r"(?<=[a-z])(?=[A-Z])|(?<=[0-9])(?=[A-Z][a-z])")
 _SPLIT = lazy(r"[^A-Za-z0-9]+")
 _NAMES = load("secrets")["names"]
 _VALUES = load("secrets")["values"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from prodcheck.knowledge.packaging import install_verbs, managers
+from prodcheck.knowledge.packaging import install_verbs, managers, offline_pip
 from prodcheck.parsing.dockerfile import DockerfileView, Instruction, Stage, command_of
 from prodcheck.parsing.shell import SimpleCommand, split_script
 from prodcheck.model.record import record
@@ -68,6 +68,22 @@ class Install:
             return False
         return not (self.tool == "pip" and self.args and all(a in {"--upgrade", "-U", "pip", "setuptools", "wheel"}
                                                              for a in self.args))
+
+    @property
+    def offline(self) -> bool:
+        """A pip install that downloads and builds nothing: `--no-index`, or only wheel files already on disk
+        (`pip install /wheels/*.whl`), with no requirements file or source tree to read."""
+        if self.tool != "pip":
+            return False
+        known = offline_pip()
+        if any(a.split("=", 1)[0] in known.flags for a in self.args):
+            return True
+        packages = [a for i, a in enumerate(self.args)
+                    if not a.startswith("-") and not (i and self.args[i - 1] in known.value_options)]
+        if any(a.split("=", 1)[0] in known.source_options or (a.startswith(("-r", "-e")) and not a.startswith("--"))
+               for a in self.args):
+            return False  # `-r requirements.txt`, `-e .`: what they name may come from an index
+        return bool(packages) and all("://" not in p and p.strip("'\"").endswith(known.archives) for p in packages)
 
     @property
     def manifest(self) -> bool:

@@ -71,6 +71,8 @@ class PipCacheInImage(Rule):
                             continue
                         if not install.dependencies:
                             continue  # `pip install --upgrade pip setuptools wheel`: a few MB of its own wheels
+                        if install.offline:
+                            continue  # `pip install /wheels/*.whl`, `--no-index`: nothing downloaded or built to cache
                         if copied and into_copied_env(install, copied):
                             continue  # the packages are there already: the project at most is added
                         if self._cache_off(install, view, stage, whole):
