@@ -96,3 +96,11 @@ def test_what_a_read_of_a_client_s_stream_returns_is_data() -> None:
     `raw.decode()` and the helper it hands the text to read memory, not the client, and are not reported. The
     object's `get_object` and `readline()` made on the loop are; the `decode()` of the line read is not."""
     assert _pc501("PC501-read-results") == [("app/main.py", 21, "error"), ("app/main.py", 22, "error")]
+
+
+def test_a_writer_given_no_file_returns_its_text_and_does_no_io() -> None:
+    """`df.to_json(orient="records")`, `df.to_csv(index=False)`, polars' `write_csv()` / `write_json()`: given no
+    target, pandas and polars return what they would write as a string, in memory (knowledge/blocking.toml
+    `untargeted`). The same writers given a path, positionally or by its keyword, write the file: reported."""
+    assert _pc501("PC501-writers-without-target") == [
+        ("app/main.py", 35, "error"), ("app/main.py", 36, "error"), ("app/main.py", 37, "error")]

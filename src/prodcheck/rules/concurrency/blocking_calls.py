@@ -286,6 +286,8 @@ def _method_blocks(index: PythonIndex, holds: Holds, kb: Blocking, holder: Holdi
         family = kb.families[holder.ref]
         if family.buffers and _in_memory(holds, call.value, function, family.buffers):
             return None  # `image.save(io.BytesIO())`: encoding into memory
+        if family.untargeted and family.returns_output(method, call.value):
+            return None  # `df.to_json(orient="records")`: no file given, the text is returned
         if family.through and not family.through.intersection(head.split(".")[1:]):
             return None  # `upload.read()`: the object's own methods are coroutines; `upload.file.read()` blocks
         if family.method_blocks(method):
