@@ -104,3 +104,11 @@ def test_a_writer_given_no_file_returns_its_text_and_does_no_io() -> None:
     `untargeted`). The same writers given a path, positionally or by its keyword, write the file: reported."""
     assert _pc501("PC501-writers-without-target") == [
         ("app/main.py", 35, "error"), ("app/main.py", 36, "error"), ("app/main.py", 37, "error")]
+
+
+def test_what_a_helper_beside_the_route_in_an_app_factory_returns_is_followed() -> None:
+    """`create_app(data_dir)` defines its routes and their helpers in its body: `item_path = _safe_path(...)` is
+    the `Path` the helper beside the route returns (a free name of a nested function is its enclosing function's
+    binding), so `item_path.read_text()` reads a file on the loop; `_mirror().get(...)` is a `requests` session's
+    request. The helper returning an `httpx.AsyncClient` the route awaits is not reported."""
+    assert _pc501("PC501-factory-nested-helpers") == [("app/main.py", 30, "warning"), ("app/main.py", 34, "error")]
