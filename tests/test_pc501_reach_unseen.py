@@ -112,3 +112,14 @@ def test_what_a_helper_beside_the_route_in_an_app_factory_returns_is_followed() 
     binding), so `item_path.read_text()` reads a file on the loop; `_mirror().get(...)` is a `requests` session's
     request. The helper returning an `httpx.AsyncClient` the route awaits is not reported."""
     assert _pc501("PC501-factory-nested-helpers") == [("app/main.py", 30, "warning"), ("app/main.py", 34, "error")]
+
+
+def test_tensor_files_named_by_path_and_local_speech_synthesis_block_the_loop() -> None:
+    """`torch.load(path)` reads and unpickles a file and `torch.save(tensor, path)` writes one (their file the first
+    and the second argument): file I/O on the loop, a warning; over an `io.BytesIO` they touch memory, as the file
+    APIs do. A Kokoro `KPipeline` called in the route runs the speech model over the text (PC503); handed to
+    `asyncio.to_thread`, it does not."""
+    _, report = run_json(FIXTURES / "PC501-tensor-files-and-speech", "--select", "PC501,PC503")
+    assert sorted((f["code"], f["path"], f["line"], f["severity"]) for f in report["findings"]) == [
+        ("PC501", "app/voices.py", 10, "warning"), ("PC501", "app/voices.py", 22, "warning"),
+        ("PC503", "app/main.py", 16, "warning")]

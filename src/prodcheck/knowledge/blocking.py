@@ -58,6 +58,8 @@ class Family:
     # methods that, given no file (no positional argument, none of `targets`), return what they write: no I/O
     untargeted: frozenset[str] = frozenset()
     targets: frozenset[str] = frozenset()
+    file_position: int = 0  # where the file argument of a function is (`torch.save(obj, f)`: 1), and its keyword
+    file_keyword: str = ""
 
     def brief_call(self, value: Value) -> bool:
         """Whether the call `value` of one of the family's functions waits less than `brief` seconds: its first
@@ -187,6 +189,8 @@ class Blocking:
                 frozenset(entry.get("opens", ())), frozenset(entry.get("yields", ())),
                 frozenset(entry.get("unless", ())), float(entry.get("brief", 0.0)), str(entry.get("brief_why", "")),
                 frozenset(entry.get("untargeted", ())), frozenset(entry.get("targets", ())),
+                int(entry.get("file_argument", {}).get("position", 0)),
+                str(entry.get("file_argument", {}).get("keyword", "")),
             )
             self.families[key] = family
             for name in family.functions:
