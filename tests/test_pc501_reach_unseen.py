@@ -123,3 +123,12 @@ def test_tensor_files_named_by_path_and_local_speech_synthesis_block_the_loop() 
     assert sorted((f["code"], f["path"], f["line"], f["severity"]) for f in report["findings"]) == [
         ("PC501", "app/voices.py", 10, "warning"), ("PC501", "app/voices.py", 22, "warning"),
         ("PC503", "app/main.py", 16, "warning")]
+
+
+def test_a_project_context_manager_s_enter_and_exit_run_where_it_is_entered() -> None:
+    """`async with FileLease(path) as lease:` awaits the class's `__aenter__`, which reads the file with `open()`
+    on the loop; `with Ledger(path) as conn:` runs `__enter__`, which connects with `sqlite3`, at the constructor's
+    line. An `__aexit__` that hands its write to `asyncio.to_thread`, and a timer's `__enter__` that only sets an
+    attribute, are not reported."""
+    assert _pc501("PC501-context-manager-methods") == [
+        ("app/leases.py", 12, "warning"), ("app/main.py", 18, "error"), ("app/main.py", 19, "error")]
