@@ -132,3 +132,10 @@ def test_a_project_context_manager_s_enter_and_exit_run_where_it_is_entered() ->
     attribute, are not reported."""
     assert _pc501("PC501-context-manager-methods") == [
         ("app/leases.py", 12, "warning"), ("app/main.py", 18, "error"), ("app/main.py", 19, "error")]
+
+
+def test_a_dependency_injector_provider_gives_what_its_first_argument_builds() -> None:
+    """`Depends(Provide[Container.counter])` with `counter = providers.Singleton(redis.Redis, ...)` injects a sync
+    Redis client, unannotated: its `incr` blocks; `providers.Factory(RatesService, ...)` injects the project's
+    service, whose `requests.get` blocks. The container's `redis.asyncio.Redis`, awaited, does not."""
+    assert _pc501("PC501-container-provided") == [("app/main.py", 14, "error"), ("app/main.py", 26, "error")]
