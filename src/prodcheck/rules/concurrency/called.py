@@ -113,8 +113,11 @@ class Called(HoldsBase):
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         resolved = self.index.resolve_written(callee, function)
-        if resolved is None and function is not None and callee in _nested_names(self.index):
-            # `path = _safe_path(name)` in a route an app factory defines beside its helper `_safe_path`
+        if resolved is None and function is not None and "." not in callee and (
+                function.qualname.rpartition(".")[0] in self.index.functions
+                or f"{function.qualname}.{callee}" in self.index.functions) and callee in _nested_names(self.index):
+            # `path = _safe_path(name)` in a route an app factory defines beside its helper `_safe_path`: the caller
+            # is nested, or the helper is defined in its own body
             resolved = self.index.enclosed_function(callee, function)
         if resolved is None:
             if callee == "next" and value is not None and value.items and value.items[0].kind in {"call", "name"}:

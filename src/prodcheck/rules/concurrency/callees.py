@@ -71,8 +71,8 @@ def _context_methods(index: PythonIndex, holds: Holds, function: Function) -> li
     each as a call made at the constructor's line."""
     found: list[tuple[Call, Function, PyFacts]] = []
     for _, value, how in function.locals:
-        if not how or value.kind != "call":
-            continue
+        if not how or value.kind != "call" or not value.text.rpartition(".")[2][:1].isupper():
+            continue  # a class is named in CapWords (PEP 8): `session.begin()`, `open()` are no project class
         resolved = index.resolve_written(value.text, function)
         if resolved is None or not resolved.cls:
             continue  # a library's context manager, or what a project function returns (a `@contextmanager`)
