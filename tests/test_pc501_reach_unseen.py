@@ -110,7 +110,9 @@ def test_what_a_helper_beside_the_route_in_an_app_factory_returns_is_followed() 
     """`create_app(data_dir)` defines its routes and their helpers in its body: `item_path = _safe_path(...)` is
     the `Path` the helper beside the route returns (a free name of a nested function is its enclosing function's
     binding), so `item_path.read_text()` reads a file on the loop; `_mirror().get(...)` is a `requests` session's
-    request. The helper returning an `httpx.AsyncClient` the route awaits is not reported."""
+    request. The helper returning an `httpx.AsyncClient` the route awaits is not reported, nor is the `bytes` a
+    Cloud Storage blob's `download_as_bytes()` gives through a helper nested in the async function that hands it
+    to a thread (`data.decode()` reads memory: knowledge/blocking.toml [read_results])."""
     assert _pc501("PC501-factory-nested-helpers") == [("app/main.py", 30, "warning"), ("app/main.py", 34, "error")]
 
 
