@@ -96,3 +96,48 @@ def test_what_a_read_of_a_client_s_stream_returns_is_data() -> None:
     `raw.decode()` and the helper it hands the text to read memory, not the client, and are not reported. The
     object's `get_object` and `readline()` made on the loop are; the `decode()` of the line read is not."""
     assert _pc501("PC501-read-results") == [("app/main.py", 21, "error"), ("app/main.py", 22, "error")]
+
+
+def test_a_writer_given_no_file_returns_its_text_and_does_no_io() -> None:
+    """`df.to_json(orient="records")`, `df.to_csv(index=False)`, polars' `write_csv()` / `write_json()`: given no
+    target, pandas and polars return what they would write as a string, in memory (knowledge/blocking.toml
+    `untargeted`). The same writers given a path, positionally or by its keyword, write the file: reported."""
+    assert _pc501("PC501-writers-without-target") == [
+        ("app/main.py", 35, "error"), ("app/main.py", 36, "error"), ("app/main.py", 37, "error")]
+
+
+def test_what_a_helper_beside_the_route_in_an_app_factory_returns_is_followed() -> None:
+    """`create_app(data_dir)` defines its routes and their helpers in its body: `item_path = _safe_path(...)` is
+    the `Path` the helper beside the route returns (a free name of a nested function is its enclosing function's
+    binding), so `item_path.read_text()` reads a file on the loop; `_mirror().get(...)` is a `requests` session's
+    request. The helper returning an `httpx.AsyncClient` the route awaits is not reported, nor is the `bytes` a
+    Cloud Storage blob's `download_as_bytes()` gives through a helper nested in the async function that hands it
+    to a thread (`data.decode()` reads memory: knowledge/blocking.toml [read_results])."""
+    assert _pc501("PC501-factory-nested-helpers") == [("app/main.py", 30, "warning"), ("app/main.py", 34, "error")]
+
+
+def test_tensor_files_named_by_path_and_local_speech_synthesis_block_the_loop() -> None:
+    """`torch.load(path)` reads and unpickles a file and `torch.save(tensor, path)` writes one (their file the first
+    and the second argument): file I/O on the loop, a warning; over an `io.BytesIO` they touch memory, as the file
+    APIs do. A Kokoro `KPipeline` called in the route runs the speech model over the text (PC503); handed to
+    `asyncio.to_thread`, it does not."""
+    _, report = run_json(FIXTURES / "PC501-tensor-files-and-speech", "--select", "PC501,PC503")
+    assert sorted((f["code"], f["path"], f["line"], f["severity"]) for f in report["findings"]) == [
+        ("PC501", "app/voices.py", 10, "warning"), ("PC501", "app/voices.py", 22, "warning"),
+        ("PC503", "app/main.py", 16, "warning")]
+
+
+def test_a_project_context_manager_s_enter_and_exit_run_where_it_is_entered() -> None:
+    """`async with FileLease(path) as lease:` awaits the class's `__aenter__`, which reads the file with `open()`
+    on the loop; `with Ledger(path) as conn:` runs `__enter__`, which connects with `sqlite3`, at the constructor's
+    line. An `__aexit__` that hands its write to `asyncio.to_thread`, and a timer's `__enter__` that only sets an
+    attribute, are not reported."""
+    assert _pc501("PC501-context-manager-methods") == [
+        ("app/leases.py", 12, "warning"), ("app/main.py", 18, "error"), ("app/main.py", 19, "error")]
+
+
+def test_a_dependency_injector_provider_gives_what_its_first_argument_builds() -> None:
+    """`Depends(Provide[Container.counter])` with `counter = providers.Singleton(redis.Redis, ...)` injects a sync
+    Redis client, unannotated: its `incr` blocks; `providers.Factory(RatesService, ...)` injects the project's
+    service, whose `requests.get` blocks. The container's `redis.asyncio.Redis`, awaited, does not."""
+    assert _pc501("PC501-container-provided") == [("app/main.py", 14, "error"), ("app/main.py", 26, "error")]

@@ -55,6 +55,11 @@ class Family:
     # spinning to the next millisecond): reported at info, saying `brief_why`
     brief: float = 0.0
     brief_why: str = ""
+    # methods that, given no file (no positional argument, none of `targets`), return what they write: no I/O
+    untargeted: frozenset[str] = frozenset()
+    targets: frozenset[str] = frozenset()
+    file_position: int = 0  # where the file argument of a function is (`torch.save(obj, f)`: 1), and its keyword
+    file_keyword: str = ""
 
     def brief_call(self, value: Value) -> bool:
         """Whether the call `value` of one of the family's functions waits less than `brief` seconds: its first
@@ -70,6 +75,12 @@ class Family:
     def cpu_method(self, method: str) -> bool:
         """Whether calling `method` on a client of this CPU family runs the computation (`model.encode(texts)`)."""
         return self.cpu and self.methods is not None and method in self.methods
+
+    def returns_output(self, method: str, value: Value) -> bool:
+        """Whether calling `method` with `value`'s arguments writes to no file and returns what it would write
+        (`df.to_json(orient="records")`: a string): knowledge/blocking.toml `untargeted`."""
+        return method in self.untargeted and not value.items and not value.has_star and not any(
+            value.kwarg(target) is not None for target in self.targets)
 
     def light(self, name: str) -> bool:
         """Whether calling `name` (a qualified function or a bare method of a client) only does one filesystem
@@ -177,6 +188,9 @@ class Blocking:
                 str(entry.get("read_instead", entry["instead"])), bool(entry.get("cpu", False)),
                 frozenset(entry.get("opens", ())), frozenset(entry.get("yields", ())),
                 frozenset(entry.get("unless", ())), float(entry.get("brief", 0.0)), str(entry.get("brief_why", "")),
+                frozenset(entry.get("untargeted", ())), frozenset(entry.get("targets", ())),
+                int(entry.get("file_argument", {}).get("position", 0)),
+                str(entry.get("file_argument", {}).get("keyword", "")),
             )
             self.families[key] = family
             for name in family.functions:

@@ -76,6 +76,14 @@ def is_dependency_marker(name: str) -> bool:
 
 
 @cache
+def container_names() -> tuple[frozenset[str], frozenset[str]]:
+    """dependency-injector's `Provide` markers and the providers whose first argument builds what they give
+    (knowledge/frameworks.toml [dependencies])."""
+    table = load("frameworks")["dependencies"]
+    return frozenset(table.get("container_markers", ())), frozenset(table.get("container_providers", ()))
+
+
+@cache
 def field_factories() -> tuple[frozenset[str], tuple[str, ...]]:
     """Class attribute declarations built per instance by a factory (`field(default_factory=f)`): the
     declaring functions by qualified name, and the keywords that name the factory."""

@@ -329,13 +329,7 @@ class NameIndex:
         if receiver and not name.startswith(function.class_name if function else "\0"):
             return None
         if function is not None and "." not in name and function.qualname:
-            nested = self.resolve(f"{function.qualname}.{name}")  # a function defined in the caller's body
-            scope = function.qualname.rpartition(".")[0]
-            while (nested is None or not nested.function) and scope in self.functions:
-                # a free name of a nested function is its enclosing function's binding (Python's scoping): a helper
-                # defined beside it in a decorator's body (`def decorator(func): def _check(kwargs): ...`)
-                nested = self.resolve(f"{scope}.{name}")
-                scope = scope.rpartition(".")[0]
+            nested = self.enclosed_function(name, function)
             if nested is not None and nested.function:
                 # An `async def` caller runs the direct call on the event loop, whatever else it does with the
                 # function on another branch (`if inline: work()` beside `await asyncio.to_thread(work)`).
@@ -347,6 +341,17 @@ class NameIndex:
             anchored = self.anchored(name, function)
             found = self.function(anchored) if anchored else None
         return found
+
+    def enclosed_function(self, name: str, function: Function) -> Resolved | None:
+        """The function a bare name written in `function` calls when it is defined in the function's body, or beside
+        it in an enclosing one: a free name of a nested function is its enclosing function's binding (Python's
+        scoping), a helper defined beside it in a decorator's or an app factory's body."""
+        nested = self.resolve(f"{function.qualname}.{name}")
+        scope = function.qualname.rpartition(".")[0]
+        while (nested is None or not nested.function) and scope in self.functions:
+            nested = self.resolve(f"{scope}.{name}")
+            scope = scope.rpartition(".")[0]
+        return nested if nested is not None and nested.function else None
 
     def resolve_written(self, dotted: str, function: Function | None) -> Resolved | None:
         """`resolve` for a name as `function` writes it: where two copies of an app make the name ambiguous, the copy

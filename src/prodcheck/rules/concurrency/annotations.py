@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prodcheck.knowledge import load
 from prodcheck.knowledge.databases import is_async_session_factory, session_classes, sync_session_factories
-from prodcheck.knowledge.frameworks import is_dependency_marker
+from prodcheck.knowledge.frameworks import container_names, is_dependency_marker
 from prodcheck.model.facts import Function, Value
 from prodcheck.rules.concurrency.holding import MAX_DEPTH, Holding, HoldsBase, union
 from prodcheck.rules.concurrency.written import forward_name
@@ -150,6 +150,8 @@ class Annotations(HoldsBase):
             return self.annotation(annotation, function, depth + 1)  # Depends() uses the annotation
         if provider.kind == "name":
             return self._callee(provider.text, None, None, depth + 1)
+        if provider.kind == "subscript" and provider.items and provider.text in container_names()[0]:
+            return self._provided(provider.items[0], depth)
         if provider.kind == "call":
             found = self._made_dependency(provider, depth) or self._call(provider, function, depth + 1)
             if found is not None and found.kind == "function":
@@ -158,6 +160,18 @@ class Annotations(HoldsBase):
                 found = self.member(found, "__call__", True, depth + 1)
             return found
         return None
+
+    def _provided(self, entry: Value, depth: int) -> Holding | None:
+        """`Depends(Provide[Container.cache])`: what the container's provider (`cache = providers.Singleton(
+        redis.Redis, host=...)`) builds, its first argument called."""
+        if entry.kind != "name":
+            return None  # `Provide["cache"]`, a provider named by a string: not followed
+        resolved = self.index.resolve(entry.text)
+        built = resolved.assign[0].value if resolved is not None and resolved.assign is not None else None
+        if built is None or built.kind != "call" or built.text not in container_names()[1] or not built.items:
+            return None
+        made = built.items[0]
+        return self._callee(made.text, None, None, depth + 1) if made.kind == "name" else None
 
     def _made_dependency(self, provider: Value, depth: int) -> Holding | None:
         """`Depends(get_service(validator))` whose factory returns a function it defines: FastAPI calls that

@@ -31,7 +31,7 @@ def classify_blocking(index: PythonIndex, call: Call, function: Function) -> Why
     if not call.receiver:
         family = kb.function(name)
         if family is not None:
-            if family.buffers and _in_memory(holds, call.value, function, family.buffers):
+            if family.buffers and _in_memory(holds, call.value, function, family):
                 return None
             if name in family.starts and _waited_later(index, call, function, family):
                 return None
@@ -186,10 +186,13 @@ def _model_query(index: PythonIndex, head: str, call: Call, function: Function) 
     return False
 
 
-def _in_memory(holds: Holds, value: Value, function: Function, buffers: frozenset[str]) -> bool:
+def _in_memory(holds: Holds, value: Value, function: Function, family: Family) -> bool:
     """`zipfile.ZipFile(io.BytesIO(data))`, `tarfile.open(fileobj=buffer)` with `buffer = io.BytesIO()`: the
-    file argument is an in-memory buffer of knowledge/blocking.toml (directly or through a local variable)."""
-    argument = value.kwarg("fileobj") or value.kwarg("file") or value.arg(0)
+    file argument (the family's `file_argument`, else the first) is an in-memory buffer of knowledge/blocking.toml
+    (directly or through a local variable)."""
+    buffers = family.buffers
+    argument = value.kwarg("fileobj") or value.kwarg("file") or (
+        family.file_keyword and value.kwarg(family.file_keyword)) or value.arg(family.file_position)
     if argument is not None and argument.kind == "name" and "." not in argument.text:
         argument = holds.local(function, argument.text)
     return argument is not None and argument.kind == "call" and (
@@ -284,8 +287,10 @@ def _method_blocks(index: PythonIndex, holds: Holds, kb: Blocking, holder: Holdi
         return Why(_what(family, qualified), family.instead, family.warning, family.light(qualified)) if family else None
     if holder.kind == "client":
         family = kb.families[holder.ref]
-        if family.buffers and _in_memory(holds, call.value, function, family.buffers):
+        if family.buffers and _in_memory(holds, call.value, function, family):
             return None  # `image.save(io.BytesIO())`: encoding into memory
+        if family.untargeted and family.returns_output(method, call.value):
+            return None  # `df.to_json(orient="records")`: no file given, the text is returned
         if family.through and not family.through.intersection(head.split(".")[1:]):
             return None  # `upload.read()`: the object's own methods are coroutines; `upload.file.read()` blocks
         if family.method_blocks(method):

@@ -13,6 +13,7 @@ from prodcheck.knowledge.databases import engine_factory, session_classes
 from prodcheck.knowledge.frameworks import field_factories, is_dependency_marker, trait_kind
 from prodcheck.model.facts import Function, Value
 from prodcheck.model.packed_positions import LINE_SHIFT
+from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.branches import given_value
 from prodcheck.rules.concurrency.holding import INSTANCE, MAX_DEPTH, Holding, HoldsBase
 from prodcheck.rules.concurrency.value_shapes import offloaded_call
@@ -112,6 +113,12 @@ class Called(HoldsBase):
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         resolved = self.index.resolve_written(callee, function)
+        if resolved is None and function is not None and "." not in callee and (
+                function.qualname.rpartition(".")[0] in self.index.functions
+                or f"{function.qualname}.{callee}" in self.index.functions) and callee in _nested_names(self.index):
+            # `path = _safe_path(name)` in a route an app factory defines beside its helper `_safe_path`: the caller
+            # is nested, or the helper is defined in its own body
+            resolved = self.index.enclosed_function(callee, function)
         if resolved is None:
             if callee == "next" and value is not None and value.items and value.items[0].kind in {"call", "name"}:
                 # `next(get_db())`: the first item the generator yields, a dependency provider's session taken
@@ -249,3 +256,14 @@ class Called(HoldsBase):
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         return self._callee(text, value, function, depth, line)
+
+
+def _nested_names(index: PythonIndex) -> frozenset[str]:
+    """The bare names of the functions defined in another function's body (`enclosed_function` can find one only
+    for these), collected once per index."""
+    known: frozenset[str] | None = index.__dict__.get("_nested_function_names")
+    if known is None:
+        functions = index.functions
+        known = index.__dict__["_nested_function_names"] = frozenset(
+            qualname.rpartition(".")[2] for qualname in functions if qualname.rpartition(".")[0] in functions)
+    return known

@@ -5,7 +5,7 @@ summaries (request_path.py, summaries.py).
 """
 from __future__ import annotations
 
-from prodcheck.model.facts import AWAITED, Call, Function, PyFacts
+from prodcheck.model.facts import ASYNC_WITH, AWAITED, Call, Function, PyFacts
 from prodcheck.model.packed_positions import LINE_SHIFT
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import is_partial
@@ -57,10 +57,33 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
                     if wrapper[0].qualname != function.qualname:
                         out.append((call, *wrapper))
     out.extend(property_reads(holds, function))  # `enabled = db.config.auth_enabled`: the getter runs
+    if function.locals:
+        out.extend(_context_methods(index, holds, function))
     memo[function.qualname] = out
     if answers is not None:
         answers.update((key, target) for key, (written, target) in by_name.items() if written == key[0])
     return out
+
+
+def _context_methods(index: PythonIndex, holds: Holds, function: Function) -> list[tuple[Call, Function, PyFacts]]:
+    """`async with Lease(path) as lease:` runs the project class's `__aenter__` on entry and its `__aexit__` on exit
+    (`with`: `__enter__` and `__exit__`: https://docs.python.org/3/reference/compound_stmts.html#the-with-statement),
+    each as a call made at the constructor's line."""
+    found: list[tuple[Call, Function, PyFacts]] = []
+    for _, value, how in function.locals:
+        if not how or value.kind != "call" or not value.text.rpartition(".")[2][:1].isupper():
+            continue  # a class is named in CapWords (PEP 8): `session.begin()`, `open()` are no project class
+        resolved = index.resolve_written(value.text, function)
+        if resolved is None or not resolved.cls:
+            continue  # a library's context manager, or what a project function returns (a `@contextmanager`)
+        call = next((c for c in index.calls_by_scope.get(function.qualname, ()) if c.value.at == value.at), None)
+        if call is None:
+            continue
+        for name in ("__aenter__", "__aexit__") if how == ASYNC_WITH else ("__enter__", "__exit__"):
+            method = holds.method(resolved.qualname, name)
+            if method is not None and method[0].qualname != function.qualname:
+                found.append((call, *method))
+    return found
 
 
 def decorator_wrappers(index: PythonIndex, function: Function) -> list[tuple[Function, PyFacts]]:
