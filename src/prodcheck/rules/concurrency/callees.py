@@ -5,7 +5,7 @@ summaries (request_path.py, summaries.py).
 """
 from __future__ import annotations
 
-from prodcheck.model.facts import ASYNC_WITH, AWAITED, Call, Function, PyFacts
+from prodcheck.model.facts import ASYNC_WITH, AWAITED, WITH, Call, Function, PyFacts, Value
 from prodcheck.model.packed_positions import LINE_SHIFT
 from prodcheck.project.python_index import PythonIndex
 from prodcheck.rules.concurrency.callables import is_partial
@@ -13,6 +13,9 @@ from prodcheck.rules.concurrency.dispatch import dispatched
 from prodcheck.rules.concurrency.holds import Holding, Holds
 from prodcheck.rules.concurrency.properties import property_reads
 from prodcheck.rules.concurrency.wrapped import defined_in, returned_nested
+
+
+_WITH_BOUND = frozenset({WITH, ASYNC_WITH})  # how a binding of `with ... as name` was made (Function.locals)
 
 
 def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
@@ -57,7 +60,7 @@ def resolved_callees(index: PythonIndex, holds: Holds, function: Function,
                     if wrapper[0].qualname != function.qualname:
                         out.append((call, *wrapper))
     out.extend(property_reads(holds, function))  # `enabled = db.config.auth_enabled`: the getter runs
-    if function.locals:
+    if _WITH_BOUND.intersection(function.flat_locals[2::3]):
         out.extend(_context_methods(index, holds, function))
     memo[function.qualname] = out
     if answers is not None:
@@ -70,8 +73,14 @@ def _context_methods(index: PythonIndex, holds: Holds, function: Function) -> li
     (`with`: `__enter__` and `__exit__`: https://docs.python.org/3/reference/compound_stmts.html#the-with-statement),
     each as a call made at the constructor's line."""
     found: list[tuple[Call, Function, PyFacts]] = []
-    for _, value, how in function.locals:
-        if not how or value.kind != "call" or not value.text.rpartition(".")[2][:1].isupper():
+    flat = function.flat_locals
+    for position in range(2, len(flat), 3):  # (read flat: most bindings are assignments, no `with`)
+        how = flat[position]
+        if not how:
+            continue
+        value = flat[position - 1]
+        assert isinstance(value, Value)
+        if value.kind != "call" or not value.text.rpartition(".")[2][:1].isupper():
             continue  # a class is named in CapWords (PEP 8): `session.begin()`, `open()` are no project class
         resolved = index.resolve_written(value.text, function)
         if resolved is None or not resolved.cls:
