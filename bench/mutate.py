@@ -62,7 +62,7 @@ _MODEL_EXTRA = {
     "databases.py": ["tests/test_migrations_knowledge.py"],
     # the Python index as PC501 walks it: reach through calls, decorators, holders, by-hand registration
     **{name: ["tests/test_blocking_reach.py", "tests/test_reach_ways.py", "tests/test_call_index.py"]
-       for name in ("python_index.py", "python_names.py", "python_routes.py")},
+       for name in ("python_index.py", "python_names.py", "written_names.py", "python_routes.py")},
     "views.py": ["tests/test_deployment_context.py"], "sources.py": ["tests/test_robustness.py"],
     **{name: ["tests/test_platform_docs.py"] for name in ("platform_docs.py", "platforms.py")},
     **{name: ["tests/test_deploy_evidence.py", "tests/test_deployment_model.py", "tests/test_deployment_context.py",
@@ -108,7 +108,7 @@ TARGETS: dict[str, list[tuple[str, list[str]]]] = {
         (f"src/prodcheck/project/{name}", [*_MODEL_TESTS, *_MODEL_EXTRA.get(name, [])] if name not in _EXTRA_FIRST
          else [*_MODEL_EXTRA[name], *_MODEL_TESTS])
         for name in ("__init__.py", "views.py", "processes.py", "gunicorn.py", "databases.py", "engines.py",
-                     "workloads.py", "infra.py", "db_urls.py", "charts.py", "kustomize.py", "platforms.py", "platform_docs.py", "python_index.py", "python_names.py", "python_routes.py",
+                     "workloads.py", "infra.py", "db_urls.py", "charts.py", "kustomize.py", "platforms.py", "platform_docs.py", "python_index.py", "python_names.py", "written_names.py", "python_routes.py",
                      "workflows.py", "sources.py", "deployment.py", "deploy_evidence.py", "units.py", "memo.py", "secret_names.py",
                      "chart_defaults.py", "helm_aligned.py", "helm_binary.py", "helm_eval.py", "helm_funcs.py",
                      "helm_render.py", "helm_values.py", *_EXTRA_FIRST)
