@@ -6,7 +6,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prodcheck.discovery.sources import ENCODING_ERROR, SourceFile
+from prodcheck.discovery.encodings import ENCODING_ERROR
+from prodcheck.discovery.sources import SourceFile
 from prodcheck.finishing import Staged, finish
 from prodcheck.incremental import Secrets
 from prodcheck.model.files import Context

@@ -13,7 +13,7 @@ from prodcheck.limits import MAX_FILE_BYTES as MAX_BYTES
 from prodcheck.limits import max_bytes, max_line_chars, max_lines, too_large
 from prodcheck.parsing import ParseError
 from prodcheck.safe_read import UnsafeFile, read_bytes
-from prodcheck.lazy_pattern import lazy
+from prodcheck.discovery.encodings import ENCODING_ERROR, undeclared_encoding, utf16_without_bom
 
 # Bytes objects this small are not worth a compressed copy (zlib's header and a call per file).
 _PACK_ABOVE = 256
@@ -354,7 +354,7 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
     # ASCII text stored as UTF-16 has a NUL in every other byte: a head without one (nearly every file, found by
     # one scan of the bytes rather than two slices of them) is neither that nor binary.
     nul = data.find(b"\0", 0, 8192) >= 0
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (nul and _utf16_without_bom(data[:8192])):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (nul and utf16_without_bom(data[:8192])):
         source.error = ParseError("file is UTF-16 encoded, not UTF-8: not checked (save it as UTF-8 for the tools "
                                   "that read it, and for prodcheck)")
         return source
@@ -379,36 +379,3 @@ def read_source(root: Path, path: str, kind: FileKind | str, context: Context) -
         source.error = ParseError("file is not valid UTF-8", line)
     return source
 
-
-ENCODING_ERROR = "_encoding_error"  # the view of a Python file that is not UTF-8 and declares no encoding
-_COOKIE = lazy(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")  # https://peps.python.org/pep-0263/
-_BLANK_OR_COMMENT = lazy(rb"^[ \t\f]*(?:[#\r\n]|$)")
-
-
-def undeclared_encoding(data: bytes) -> ParseError | None:
-    """Why Python refuses to import a file, when its bytes are not UTF-8 and it declares no encoding
-    (no UTF-8 byte order mark, no coding comment on line 1, or on line 2 below a blank or comment line)."""
-    try:
-        data.decode("utf-8")
-        return None
-    except UnicodeDecodeError as error:
-        start = error.start
-    if data.startswith(b"\xef\xbb\xbf"):
-        return None  # a BOM declares UTF-8: the byte is an error the parser reports itself
-    first, _, rest = data.partition(b"\n")
-    second = rest.partition(b"\n")[0]
-    if _COOKIE.match(first) or (_BLANK_OR_COMMENT.match(first) and _COOKIE.match(second)):
-        return None
-    line = data.count(b"\n", 0, start) + 1
-    column = len(data[data.rfind(b"\n", 0, start) + 1:start].decode("utf-8", "replace")) + 1
-    return ParseError(f"Python source is not valid UTF-8 (byte 0x{data[start]:02x}) and declares no encoding: "
-                      "Python refuses to import it; save it as UTF-8 or declare its encoding (PEP 263)", line, column)
-
-
-def _utf16_without_bom(head: bytes) -> bool:
-    """ASCII text stored as UTF-16: every other byte is NUL."""
-    if len(head) < 4:
-        return False
-    pairs = len(head) // 2
-    even, odd = head[0:pairs * 2:2], head[1:pairs * 2:2]
-    return even.count(0) == pairs or odd.count(0) == pairs
