@@ -113,9 +113,9 @@ class Called(HoldsBase):
             if base is not None:
                 return self.member(base, method, True, depth + 1, value)
         resolved = self.index.resolve_written(callee, function)
-        if resolved is None and function is not None and "." not in callee and callee in _nested_names(self.index) \
-                and (function.qualname.rpartition(".")[0] in self.index.functions
-                     or f"{function.qualname}.{callee}" in self.index.functions):
+        if resolved is None and function is not None and "." not in callee and (
+                function.qualname.rpartition(".")[0] in self.index.functions
+                or f"{function.qualname}.{callee}" in self.index.functions) and callee in _nested_names(self.index):
             # `path = _safe_path(name)` in a route an app factory defines beside its helper `_safe_path`: the caller
             # is nested, or the helper is defined in its own body
             resolved = self.index.enclosed_function(callee, function)
@@ -264,7 +264,6 @@ def _nested_names(index: PythonIndex) -> frozenset[str]:
     known: frozenset[str] | None = index.__dict__.get("_nested_function_names")
     if known is None:
         functions = index.functions
-        parted = (qualname.rpartition(".") for qualname in functions)
         known = index.__dict__["_nested_function_names"] = frozenset(
-            name for scope, _, name in parted if scope in functions)
+            qualname.rpartition(".")[2] for qualname in functions if qualname.rpartition(".")[0] in functions)
     return known
