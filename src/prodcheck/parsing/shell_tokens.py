@@ -44,6 +44,21 @@ SHOW = str.maketrans("\ue001\ue002\ue003\ue004\ue005\ue006\ue007\ue008\ue009\ue0
 _CLOSING_STOPS = lazy(r"""[\\"'()]|\$\(""")
 _HIDING_STOPS = lazy(r"""[\\"'`]|\$\(""")
 _SUBSTITUTION_STARTS = lazy(r"\$\(\(|\$\(|`")
+_QUOTING_CHARACTERS = frozenset("\\\"'")
+
+
+def _past_quoting(text: str, index: int, char: str, double: bool) -> tuple[int, bool]:
+    """Where a scan goes on after the quoting character `char` at `index`, and whether it is then inside double
+    quotes: a backslash escapes the next character, a double quote opens or closes, a single quote outside double
+    quotes runs to its closing one (-1: left open)."""
+    if char == "\\":
+        return index + 2, double
+    if char == '"':
+        return index + 1, not double
+    if double:
+        return index + 1, double
+    end = text.find("'", index + 1)
+    return (end + 1 if end >= 0 else -1), double
 
 
 def _closing(text: str, start: int) -> int:
@@ -55,16 +70,10 @@ def _closing(text: str, start: int) -> int:
         index = found.start()
         char = text[index]
         after = index + 1
-        if char == "\\":
-            after = index + 2
-        elif char == '"':
-            double = not double
-        elif char == "'":
-            if not double:
-                end = text.find("'", after)
-                if end < 0:
-                    return -1
-                after = end + 1
+        if char in _QUOTING_CHARACTERS:
+            after, double = _past_quoting(text, index, char, double)
+            if after < 0:
+                return -1
         elif char == "$":  # `$(`
             if double:  # `"$(...)"` inside the substitution: its own parentheses
                 end = _closing(text, after)
@@ -94,16 +103,10 @@ def _hide_substitutions(text: str) -> str:
         index = found.start()
         char = text[index]
         after = index + 1
-        if char == "\\":
-            after = index + 2
-        elif char == '"':
-            double = not double
-        elif char == "'":
-            if not double:
-                end = text.find("'", after)
-                if end < 0:
-                    break
-                after = end + 1
+        if char in _QUOTING_CHARACTERS:
+            after, double = _past_quoting(text, index, char, double)
+            if after < 0:
+                break
         else:  # "`" or `$(`
             end = text.find("`", after) if char == "`" else _closing(text, after)
             if end < 0:
